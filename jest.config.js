@@ -1,0 +1,23 @@
+/** One jest run over every workspace. Unit tests need nothing running; integration and
+ * end-to-end tests use the real Postgres, Redis and Kafka that `npm run infra:up` provides. */
+const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
+const moduleNameMapper = {
+  '^@ticketing/infra$': '<rootDir>/tools/infra/src',
+  '^@ticketing/([^/]+)$': '<rootDir>/libs/$1/src',
+};
+const common = { rootDir: __dirname, testEnvironment: 'node', transform, moduleNameMapper };
+
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/**/test/**/*.unit.test.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/**/test/**/*.int.test.ts'],
+      globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
+      globalTeardown: '<rootDir>/libs/testing/src/global-teardown.ts',
+      testTimeout: 60_000,
+    },
+  ],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+};

@@ -1,0 +1,37 @@
+import { defineMessage } from '@ticketing/messaging';
+import { z } from 'zod';
+import { Krw, Uuid } from './common';
+import { TOPICS } from './topics';
+
+const byPayment = (d: { paymentId: string }) => d.paymentId;
+
+export const FAILURE_CODES = [
+  'INSUFFICIENT_BALANCE',
+  'RESERVATION_EXPIRED',
+  'RESERVATION_NOT_HELD',
+  'FORBIDDEN',
+  'TIMEOUT',
+] as const;
+
+export const paymentCompleted = defineMessage({
+  type: 'payment.completed',
+  version: 1,
+  topic: TOPICS.paymentEvents,
+  key: byPayment,
+  schema: z.object({ paymentId: Uuid, reservationId: Uuid, userId: Uuid, amount: Krw }),
+});
+
+export const paymentFailed = defineMessage({
+  type: 'payment.failed',
+  version: 1,
+  topic: TOPICS.paymentEvents,
+  key: byPayment,
+  schema: z.object({
+    paymentId: Uuid,
+    reservationId: Uuid,
+    userId: Uuid,
+    failureCode: z.enum(FAILURE_CODES),
+  }),
+});
+
+export const paymentContracts = [paymentCompleted, paymentFailed];

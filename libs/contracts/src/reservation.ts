@@ -1,0 +1,96 @@
+import { defineMessage } from '@ticketing/messaging';
+import { z } from 'zod';
+import { IsoTime, Krw, PositiveId, SeatNo, Uuid } from './common';
+import { TOPICS } from './topics';
+
+const byReservation = (d: { reservationId: string }) => d.reservationId;
+
+/** Where a seat change sits in the seat's history: projections keep the highest. */
+const SeatVersion = z.number().int().positive();
+const Seat = { scheduleId: PositiveId, seatNo: SeatNo, seatVersion: SeatVersion };
+
+// Commands (from the payment saga)
+export const confirmReservation = defineMessage({
+  type: 'reservation.confirm',
+  version: 1,
+  topic: TOPICS.reservationCommands,
+  key: byReservation,
+  schema: z.object({ reservationId: Uuid, userId: Uuid, paymentId: Uuid }),
+});
+
+export const revertConfirmation = defineMessage({
+  type: 'reservation.revert-confirmation',
+  version: 1,
+  topic: TOPICS.reservationCommands,
+  key: byReservation,
+  schema: z.object({ reservationId: Uuid, paymentId: Uuid }),
+});
+
+// Events
+export const reservationHeld = defineMessage({
+  type: 'reservation.held',
+  version: 1,
+  topic: TOPICS.reservationEvents,
+  key: byReservation,
+  schema: z.object({ reservationId: Uuid, userId: Uuid, ...Seat, price: Krw, heldUntil: IsoTime }),
+});
+
+export const reservationReleased = defineMessage({
+  type: 'reservation.released',
+  version: 1,
+  topic: TOPICS.reservationEvents,
+  key: byReservation,
+  schema: z.object({
+    reservationId: Uuid,
+    userId: Uuid,
+    ...Seat,
+    reason: z.enum(['EXPIRED', 'CANCELLED']),
+  }),
+});
+
+export const reservationConfirmed = defineMessage({
+  type: 'reservation.confirmed',
+  version: 1,
+  topic: TOPICS.reservationEvents,
+  key: byReservation,
+  schema: z.object({ reservationId: Uuid, userId: Uuid, paymentId: Uuid, ...Seat, price: Krw }),
+});
+
+export const confirmRejected = defineMessage({
+  type: 'reservation.confirm-rejected',
+  version: 1,
+  topic: TOPICS.reservationEvents,
+  key: byReservation,
+  schema: z.object({
+    reservationId: Uuid,
+    paymentId: Uuid,
+    reason: z.enum(['EXPIRED', 'NOT_HELD', 'FORBIDDEN', 'NOT_FOUND']),
+  }),
+});
+
+export const confirmationReverted = defineMessage({
+  type: 'reservation.confirmation-reverted',
+  version: 1,
+  topic: TOPICS.reservationEvents,
+  key: byReservation,
+  schema: z.object({
+    reservationId: Uuid,
+    userId: Uuid,
+    paymentId: Uuid,
+    ...Seat,
+    /** HELD again, or RELEASED when the hold time was over. */
+    status: z.enum(['HELD', 'RELEASED']),
+    /** False when there was nothing to revert (never confirmed by this payment). */
+    reverted: z.boolean(),
+  }),
+});
+
+export const reservationContracts = [
+  confirmReservation,
+  revertConfirmation,
+  reservationHeld,
+  reservationReleased,
+  reservationConfirmed,
+  confirmRejected,
+  confirmationReverted,
+];

@@ -1,0 +1,207 @@
+import {
+  AppError,
+  childTraceparent,
+  isAppError,
+  isTransientInfraError,
+  runWithContext,
+  type Logger,
+} from '@ticketing/platform';
+import type { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
+import { Counter, type Registry } from 'prom-client';
+import type { z } from 'zod';
+import { sendToDlt, type DltReason } from './dlt';
+import { EnvelopeSchema, HEADER, type Envelope, type MessageContract } from './envelope';
+
+export type Handler<T, Ctx> = (message: Envelope<T>, ctx: Ctx) => Promise<void>;
+
+export interface HandlerEntry<Ctx> {
+  contract: MessageContract;
+  handle: Handler<unknown, Ctx>;
+}
+
+/** One row of a service's topic → handler table. */
+export function on<S extends z.ZodType, Ctx>(
+  contract: MessageContract<S>,
+  handle: Handler<z.output<S>, Ctx>,
+): HandlerEntry<Ctx> {
+  return { contract: contract as MessageContract, handle: handle as Handler<unknown, Ctx> };
+}
+
+/**
+ * How a handler's effect is applied. The Postgres executor runs it in one transaction with the
+ * inbox record and the outbox; a Redis-backed service runs it directly (its effects are
+ * idempotent by construction).
+ */
+export interface Executor<Ctx> {
+  execute(message: Envelope, run: (ctx: Ctx) => Promise<void>): Promise<'applied' | 'duplicate'>;
+}
+
+export interface ConsumerOptions<Ctx> {
+  kafka: Kafka;
+  groupId: string;
+  logger: Logger;
+  handlers: HandlerEntry<Ctx>[];
+  executor: Executor<Ctx>;
+  /** Producer for dead-letter messages. */
+  producer: Producer;
+  /** Attempts for a failing handler before the message goes to the DLT. */
+  maxAttempts?: number;
+  retryBaseMs?: number;
+  partitionsConsumedConcurrently?: number;
+  fromBeginning?: boolean;
+  metrics?: Registry;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Runs a Kafka consumer over a handler table: checks every message's envelope and schema,
+ * applies it through the executor, retries retriable failures with backoff, waits out
+ * infrastructure outages, and sends what can never succeed to `<topic>.dlt`.
+ */
+export class MessageConsumer<Ctx> {
+  private readonly consumer: Consumer;
+  private readonly byType = new Map<string, HandlerEntry<Ctx>>();
+  private stopping = false;
+  private readonly outcomes?: Counter;
+
+  constructor(private readonly options: ConsumerOptions<Ctx>) {
+    this.consumer = options.kafka.consumer({
+      groupId: options.groupId,
+      // Short fetch waits: the broker answers at once when data is there, and an idle consumer
+      // notices a rebalance or a new message without kafkajs' 5-second default.
+      maxWaitTimeInMs: 100,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1000,
+      rebalanceTimeout: 10_000,
+      allowAutoTopicCreation: false,
+      retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: Number.MAX_SAFE_INTEGER },
+    });
+    for (const entry of options.handlers) this.byType.set(entry.contract.type, entry);
+    if (options.metrics) {
+      this.outcomes = new Counter({
+        name: 'messages_consumed_total',
+        help: 'Consumed messages by type and outcome',
+        labelNames: ['type', 'outcome'],
+        registers: [options.metrics],
+      });
+    }
+  }
+
+  topics(): string[] {
+    return [...new Set(this.options.handlers.map((h) => h.contract.topic))];
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({
+      topics: this.topics(),
+      fromBeginning: this.options.fromBeginning ?? true,
+    });
+    await this.consumer.run({
+      autoCommitInterval: 500,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
+      eachMessage: (payload) => this.handle(payload),
+    });
+  }
+
+  /** Waits until this consumer has partitions assigned (tests and start-up ordering). */
+  waitForAssignment(timeoutMs = 30_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error('no partitions assigned in time')),
+        timeoutMs,
+      );
+      const remove = this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+        clearTimeout(timer);
+        remove();
+        resolve();
+      });
+    });
+  }
+
+  /** Leaves the group after the message in flight is done; its offset is committed. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.consumer.disconnect();
+  }
+
+  private async handle({
+    topic,
+    partition,
+    message,
+    heartbeat,
+  }: EachMessagePayload): Promise<void> {
+    const { logger, groupId, producer } = this.options;
+    const dlt = async (reason: DltReason, error: string, type = 'unknown') => {
+      logger.warn(
+        { topic, partition, offset: message.offset, reason, error },
+        'message sent to DLT',
+      );
+      this.outcomes?.inc({ type, outcome: 'dead-lettered' });
+      await sendToDlt(producer, { topic, partition, message, groupId }, reason, error);
+    };
+
+    let envelope: Envelope;
+    try {
+      envelope = EnvelopeSchema.parse(
+        JSON.parse(message.value?.toString('utf8') ?? ''),
+      ) as Envelope;
+    } catch (e) {
+      return dlt('MALFORMED_ENVELOPE', (e as Error).message);
+    }
+    const entry = this.byType.get(envelope.type);
+    if (!entry) {
+      this.outcomes?.inc({ type: envelope.type, outcome: 'ignored' });
+      return; // another consumer's business on a shared topic
+    }
+    const parsed = entry.contract.schema.safeParse(envelope.data);
+    if (!parsed.success) {
+      const why = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+      return dlt('SCHEMA_VIOLATION', why, envelope.type);
+    }
+    const typed: Envelope = { ...envelope, data: parsed.data };
+    const headerTrace = message.headers?.[HEADER.traceparent];
+    const context = {
+      correlationId: envelope.correlationId,
+      causationId: envelope.id,
+      traceparent: childTraceparent(headerTrace ? headerTrace.toString() : undefined),
+    };
+
+    const maxAttempts = this.options.maxAttempts ?? 5;
+    const base = this.options.retryBaseMs ?? 100;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const outcome = await runWithContext(context, () =>
+          this.options.executor.execute(typed, (ctx) => entry.handle(typed, ctx)),
+        );
+        this.outcomes?.inc({ type: envelope.type, outcome });
+        if (outcome === 'duplicate')
+          logger.debug({ messageId: envelope.id, type: envelope.type }, 'duplicate skipped');
+        return;
+      } catch (err) {
+        if (isAppError(err) && !err.retriable) {
+          return dlt('HANDLER_REJECTED', `${err.code}: ${err.message}`, envelope.type);
+        }
+        if (this.stopping) throw err; // leave it uncommitted for the next owner of the partition
+        // An outage of our own database or broker is not the message's fault: wait it out.
+        const outage = !isAppError(err) && isTransientInfraError(err);
+        if (!outage && attempt >= maxAttempts) {
+          return dlt('RETRIES_EXHAUSTED', describe(err), envelope.type);
+        }
+        const delay = Math.min(base * 2 ** Math.min(attempt - 1, 10), 5000);
+        logger.warn(
+          { err, type: envelope.type, messageId: envelope.id, attempt, delay },
+          'handler failed; retrying',
+        );
+        await sleep(delay);
+        await heartbeat().catch(() => undefined);
+      }
+    }
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof AppError) return `${err.code}: ${err.message}`;
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}

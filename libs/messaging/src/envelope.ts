@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import { childTraceparent, currentContext } from '@ticketing/platform';
+import { z } from 'zod';
+
+/** The envelope every message on every topic carries (ARCHITECTURE.md, Messages). */
+export const EnvelopeSchema = z.object({
+  id: z.uuid(),
+  type: z.string().min(1),
+  version: z.number().int().positive(),
+  occurredAt: z.iso.datetime({ offset: true }),
+  source: z.string().min(1),
+  correlationId: z.string().min(1),
+  causationId: z.string().min(1).nullable(),
+  data: z.unknown(),
+});
+
+export type Envelope<T = unknown> = Omit<z.output<typeof EnvelopeSchema>, 'data'> & { data: T };
+
+export interface MessageContract<S extends z.ZodType = z.ZodType> {
+  type: string;
+  version: number;
+  topic: string;
+  schema: S;
+  /** Partition key: the aggregate id, so order per aggregate holds. */
+  key: (data: z.output<S>) => string;
+}
+
+export function defineMessage<S extends z.ZodType>(
+  contract: MessageContract<S>,
+): MessageContract<S> {
+  return contract;
+}
+
+export type DataOf<C> = C extends MessageContract<infer S> ? z.output<S> : never;
+
+export interface OutgoingMessage {
+  topic: string;
+  key: string;
+  envelope: Envelope;
+  headers: Record<string, string>;
+}
+
+export const HEADER = {
+  eventType: 'event-type',
+  correlationId: 'correlation-id',
+  traceparent: 'traceparent',
+  messageId: 'message-id',
+} as const;
+
+export class SchemaError extends Error {
+  constructor(type: string, error: z.ZodError) {
+    super(
+      `${type}: ${error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    );
+    this.name = 'SchemaError';
+  }
+}
+
+/**
+ * Builds a message for `contract`, checking `data` against its schema (a bad message is a bug
+ * of ours: it must not reach the topic). Correlation, causation and trace default to the work
+ * in progress (the HTTP request or consumed message in AsyncLocalStorage).
+ */
+export function buildMessage<S extends z.ZodType>(
+  contract: MessageContract<S>,
+  data: z.input<S>,
+  meta: { source: string; correlationId?: string; causationId?: string | null },
+): OutgoingMessage {
+  const parsed = contract.schema.safeParse(data);
+  if (!parsed.success) throw new SchemaError(contract.type, parsed.error);
+  const ctx = currentContext();
+  const id = randomUUID();
+  const envelope: Envelope = {
+    id,
+    type: contract.type,
+    version: contract.version,
+    occurredAt: new Date().toISOString(),
+    source: meta.source,
+    correlationId: meta.correlationId ?? ctx.correlationId ?? id,
+    causationId: meta.causationId !== undefined ? meta.causationId : (ctx.causationId ?? null),
+    data: parsed.data,
+  };
+  return {
+    topic: contract.topic,
+    key: contract.key(parsed.data),
+    envelope,
+    headers: {
+      [HEADER.eventType]: contract.type,
+      [HEADER.correlationId]: envelope.correlationId,
+      [HEADER.traceparent]: childTraceparent(ctx.traceparent),
+      [HEADER.messageId]: id,
+    },
+  };
+}
+
+/** Looks contracts up by message type, for consumers checking what they receive. */
+export class ContractRegistry {
+  private readonly byType = new Map<string, MessageContract>();
+
+  constructor(contracts: Iterable<MessageContract>) {
+    for (const c of contracts) {
+      if (this.byType.has(c.type)) throw new Error(`duplicate message type ${c.type}`);
+      this.byType.set(c.type, c);
+    }
+  }
+
+  get(type: string): MessageContract | undefined {
+    return this.byType.get(type);
+  }
+
+  topics(): string[] {
+    return [...new Set([...this.byType.values()].map((c) => c.topic))];
+  }
+}

@@ -1,0 +1,70 @@
+import type { Knex } from '@ticketing/platform';
+import type { Producer } from 'kafkajs';
+import type { z } from 'zod';
+import {
+  buildMessage,
+  type Envelope,
+  type MessageContract,
+  type OutgoingMessage,
+} from './envelope';
+import type { Executor } from './consumer';
+import { claimMessage } from './inbox';
+import { enqueue } from './outbox';
+
+/** What a handler of a Postgres service gets: its transaction and a way to send replies. */
+export interface TxContext {
+  trx: Knex.Transaction;
+  /** Enqueue a message in the outbox, in this transaction; correlation follows the input. */
+  send<S extends z.ZodType>(contract: MessageContract<S>, data: z.input<S>): Promise<void>;
+}
+
+/**
+ * The handler's effect, the inbox record of the message id and the outgoing messages commit in
+ * one transaction: a redelivered message is skipped and changes nothing.
+ */
+export function inboxExecutor(db: Knex, consumer: string, source: string): Executor<TxContext> {
+  return {
+    execute: (message: Envelope, run) =>
+      db.transaction(async (trx) => {
+        if (!(await claimMessage(trx, consumer, message.id, message.type)))
+          return 'duplicate' as const;
+        await run({
+          trx,
+          send: (contract, data) => enqueue(trx, buildMessage(contract, data, { source })),
+        });
+        return 'applied' as const;
+      }),
+  };
+}
+
+export interface DirectContext {
+  send<S extends z.ZodType>(contract: MessageContract<S>, data: z.input<S>): void;
+}
+
+/**
+ * For services without a relational store: the handler's effect must be idempotent; its
+ * messages are produced after it succeeds, before the offset is committed (at-least-once).
+ */
+export function directExecutor(producer: Producer, source: string): Executor<DirectContext> {
+  return {
+    async execute(_message, run) {
+      const out: OutgoingMessage[] = [];
+      await run({
+        send: (contract, data) => void out.push(buildMessage(contract, data, { source })),
+      });
+      if (out.length > 0) await publishNow(producer, out);
+      return 'applied';
+    },
+  };
+}
+
+/** Produce messages right away (no outbox), acks=all. */
+export async function publishNow(producer: Producer, messages: OutgoingMessage[]): Promise<void> {
+  await producer.sendBatch({
+    acks: -1,
+    topicMessages: messages.map((m) => ({
+      topic: m.topic,
+      messages: [{ key: m.key, value: JSON.stringify(m.envelope), headers: m.headers }],
+    })),
+  });
+}

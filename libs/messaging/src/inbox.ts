@@ -1,0 +1,33 @@
+import type { Knex } from '@ticketing/platform';
+
+export const INBOX_TABLE = 'inbox';
+
+/** Migration step for a service that consumes messages with exactly-once effects. */
+export async function createInboxTable(knex: Knex): Promise<void> {
+  await knex.schema.createTable(INBOX_TABLE, (t) => {
+    t.text('consumer').notNullable();
+    t.uuid('message_id').notNullable();
+    t.text('type').notNullable();
+    t.timestamp('received_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    t.primary(['consumer', 'message_id']);
+  });
+}
+
+/**
+ * Records that `consumer` handled `messageId`, inside the handler's transaction. Returns false
+ * when it already had: the caller must then change nothing. A concurrent duplicate blocks on
+ * the primary key until the first commits, then sees the conflict.
+ */
+export async function claimMessage(
+  trx: Knex.Transaction,
+  consumer: string,
+  messageId: string,
+  type: string,
+): Promise<boolean> {
+  const rows = await trx(INBOX_TABLE)
+    .insert({ consumer, message_id: messageId, type })
+    .onConflict(['consumer', 'message_id'])
+    .ignore()
+    .returning('message_id');
+  return rows.length === 1;
+}

@@ -1,0 +1,252 @@
+import type { Knex, Logger } from '@ticketing/platform';
+import type { Producer } from 'kafkajs';
+import pg from 'pg';
+import { Histogram, Counter, type Registry } from 'prom-client';
+import type { OutgoingMessage } from './envelope';
+
+export const OUTBOX_TABLE = 'outbox';
+const NOTIFY_CHANNEL = 'outbox_enqueued';
+
+/** Migration step for a service that publishes through the outbox. */
+export async function createOutboxTable(knex: Knex): Promise<void> {
+  await knex.schema.createTable(OUTBOX_TABLE, (t) => {
+    t.bigIncrements('id').primary();
+    t.uuid('message_id').notNullable().unique();
+    t.text('topic').notNullable();
+    t.text('key').notNullable();
+    t.text('type').notNullable();
+    t.jsonb('envelope').notNullable();
+    t.jsonb('headers').notNullable();
+    t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    t.timestamp('published_at', { useTz: true });
+  });
+  await knex.raw(
+    `create index outbox_unpublished on ${OUTBOX_TABLE} (id) where published_at is null`,
+  );
+  // One NOTIFY per transaction that enqueued (Postgres folds duplicates), sent at commit.
+  await knex.raw(`
+    create function outbox_notify() returns trigger language plpgsql as $$
+    begin perform pg_notify('${NOTIFY_CHANNEL}', ''); return null; end $$;
+    create trigger outbox_notify after insert on ${OUTBOX_TABLE}
+      for each statement execute function outbox_notify();
+  `);
+}
+
+/**
+ * Adds messages to the outbox inside the caller's transaction: they are published if and only
+ * if the state change they describe commits.
+ */
+export async function enqueue(
+  trx: Knex.Transaction,
+  messages: OutgoingMessage | OutgoingMessage[],
+): Promise<void> {
+  const list = Array.isArray(messages) ? messages : [messages];
+  if (list.length === 0) return;
+  await trx(OUTBOX_TABLE).insert(
+    list.map((m) => ({
+      message_id: m.envelope.id,
+      topic: m.topic,
+      key: m.key,
+      type: m.envelope.type,
+      envelope: JSON.stringify(m.envelope),
+      headers: JSON.stringify(m.headers),
+    })),
+  );
+}
+
+interface OutboxRow {
+  id: number;
+  topic: string;
+  key: string;
+  envelope: unknown;
+  headers: Record<string, string>;
+  created_at: Date;
+}
+
+export interface RelayOptions {
+  /** Connection string of the service's database (the relay holds one dedicated connection). */
+  databaseUrl: string;
+  producer: Producer;
+  logger: Logger;
+  /** Leadership lock: one active relay per database, so several instances never reorder a key. */
+  lockName?: string;
+  batchSize?: number;
+  /** Fallback when a NOTIFY is missed (e.g. during a reconnect). */
+  pollIntervalMs?: number;
+  /** How often a standby instance asks for leadership. */
+  standbyRetryMs?: number;
+  /** Published rows are kept this long for inspection, then deleted. */
+  retentionMs?: number;
+  metrics?: Registry;
+}
+
+/**
+ * Publishes the outbox to Kafka in id order (commit order per aggregate, because writers of one
+ * aggregate serialize on its row lock before enqueuing), marking rows only after Kafka
+ * acknowledged them. At-least-once: a crash between send and mark republishes, and consumers'
+ * inboxes absorb the duplicate.
+ */
+export class OutboxRelay {
+  private client?: pg.Client;
+  private running = false;
+  private leader = false;
+  private wake?: () => void;
+  /** A NOTIFY (or stop) arrived since the last drain started: do not sleep. */
+  private pending = false;
+  private loop?: Promise<void>;
+  private lastCleanup = 0;
+  private readonly lag?: Histogram;
+  private readonly published?: Counter;
+
+  constructor(private readonly options: RelayOptions) {
+    if (options.metrics) {
+      this.lag = new Histogram({
+        name: 'outbox_publish_lag_seconds',
+        help: 'Time from enqueue (commit) to Kafka acknowledgement',
+        buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+        registers: [options.metrics],
+      });
+      this.published = new Counter({
+        name: 'outbox_published_total',
+        help: 'Messages published by the outbox relay',
+        registers: [options.metrics],
+      });
+    }
+  }
+
+  get isLeader(): boolean {
+    return this.leader;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Finishes the batch in flight, releases leadership and closes the connection. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.signal();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const { logger } = this.options;
+    while (this.running) {
+      try {
+        await this.session();
+      } catch (err) {
+        if (this.running) logger.warn({ err }, 'outbox relay connection lost; reconnecting');
+      } finally {
+        this.leader = false;
+        await this.client?.end().catch(() => undefined);
+        this.client = undefined;
+      }
+      if (this.running) await this.sleep(this.options.standbyRetryMs ?? 1000);
+    }
+  }
+
+  /** One database session: become leader (or wait as standby), then drain on every wake-up. */
+  private async session(): Promise<void> {
+    const client = new pg.Client({
+      connectionString: this.options.databaseUrl,
+      application_name: 'outbox-relay',
+    });
+    this.client = client;
+    let broken: Error | undefined;
+    client.on('error', (err) => {
+      broken = err;
+      this.signal();
+    });
+    client.on('notification', () => this.signal());
+    await client.connect();
+    const lock = this.options.lockName ?? 'outbox-relay';
+    while (this.running && !broken) {
+      const res = await client.query<{ ok: boolean }>(
+        'select pg_try_advisory_lock(hashtext($1)) as ok',
+        [lock],
+      );
+      if (res.rows[0]?.ok) break;
+      await this.sleep(this.options.standbyRetryMs ?? 1000);
+    }
+    if (!this.running || broken) return;
+    this.leader = true;
+    this.options.logger.info('outbox relay is the leader');
+    await client.query(`listen ${NOTIFY_CHANNEL}`);
+    while (this.running && !broken) {
+      await this.drain(client);
+      await this.cleanup(client);
+      await this.sleep(this.options.pollIntervalMs ?? 1000);
+    }
+    if (broken) throw broken;
+    await this.drain(client); // what was committed before stop() goes out now
+  }
+
+  private async drain(client: pg.Client): Promise<void> {
+    const batchSize = this.options.batchSize ?? 500;
+    this.pending = false;
+    for (;;) {
+      const { rows } = await client.query<OutboxRow>(
+        `select id, topic, key, envelope, headers, created_at from ${OUTBOX_TABLE}
+         where published_at is null order by id limit $1`,
+        [batchSize],
+      );
+      if (rows.length === 0) return;
+      await this.publish(rows);
+      await client.query(
+        `update ${OUTBOX_TABLE} set published_at = now() where id = any($1::bigint[])`,
+        [rows.map((r) => r.id)],
+      );
+      const now = Date.now();
+      for (const r of rows) this.lag?.observe((now - r.created_at.getTime()) / 1000);
+      this.published?.inc(rows.length);
+      if (rows.length < batchSize) return;
+    }
+  }
+
+  private async publish(rows: OutboxRow[]): Promise<void> {
+    // Group by topic but keep each topic's rows in id order; one partition's messages of one
+    // key are all in one group, so per-key order is kept.
+    const byTopic = new Map<string, OutboxRow[]>();
+    for (const r of rows) (byTopic.get(r.topic) ?? byTopic.set(r.topic, []).get(r.topic)!).push(r);
+    await this.options.producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, list]) => ({
+        topic,
+        messages: list.map((r) => ({
+          key: r.key,
+          value: JSON.stringify(r.envelope),
+          headers: r.headers,
+        })),
+      })),
+    });
+  }
+
+  private async cleanup(client: pg.Client): Promise<void> {
+    const retentionMs = this.options.retentionMs ?? 3_600_000;
+    if (Date.now() - this.lastCleanup < 60_000) return;
+    this.lastCleanup = Date.now();
+    await client.query(
+      `delete from ${OUTBOX_TABLE} where published_at < now() - make_interval(secs => $1)`,
+      [retentionMs / 1000],
+    );
+  }
+
+  private signal(): void {
+    this.pending = true;
+    this.wake?.();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.pending && this.leader) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}

@@ -1,0 +1,103 @@
+import knexFactory, { type Knex } from 'knex';
+import pg from 'pg';
+
+export type { Knex } from 'knex';
+
+// BIGINT (20) and NUMERIC sums come back as strings by default; our amounts stay far below
+// 2^53 KRW, so numbers are safe and far more pleasant.
+pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
+pg.types.setTypeParser(1700, (v) => Number(v));
+
+export interface DbOptions {
+  url: string;
+  /** Shows in pg_stat_activity: which service and instance holds a connection. */
+  applicationName: string;
+  poolMax?: number;
+}
+
+export function createDb(options: DbOptions): Knex {
+  return knexFactory({
+    client: 'pg',
+    connection: { connectionString: options.url, application_name: options.applicationName },
+    pool: {
+      min: 0,
+      max: options.poolMax ?? 10,
+      // A connection killed by the server (pg_terminate_backend, failover) is dropped from
+      // the pool instead of failing the next query with it.
+      afterCreate: (conn: pg.Client, done: (err: Error | null, conn: pg.Client) => void) => {
+        conn.on('error', () => undefined);
+        done(null, conn);
+      },
+    },
+    acquireConnectionTimeout: 10_000,
+  });
+}
+
+export interface Migration {
+  up(knex: Knex): Promise<void>;
+  down?(knex: Knex): Promise<void>;
+}
+
+/**
+ * Runs a service's migrations, listed in code (name → module) so they work the same from
+ * TypeScript sources in tests and from compiled JavaScript in production. Knex's migration
+ * lock makes concurrent runs from several instances safe.
+ */
+export async function migrate(db: Knex, migrations: Record<string, Migration>): Promise<string[]> {
+  const source: Knex.MigrationSource<string> = {
+    getMigrations: async () => Object.keys(migrations).sort(),
+    getMigrationName: (name) => name,
+    getMigration: async (name) => {
+      const m = migrations[name]!;
+      return { up: m.up, down: m.down ?? (async () => undefined) };
+    },
+  };
+  const [, applied] = (await db.migrate.latest({ migrationSource: source })) as [number, string[]];
+  return applied;
+}
+
+/** Creates the database named in `url` if it does not exist (safe to race). */
+export async function ensureDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.slice(1));
+  if (!/^[\w-]+$/.test(name)) throw new Error(`unsafe database name "${name}"`);
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const exists = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (exists.rowCount === 0) {
+      try {
+        await client.query(`create database "${name}"`);
+      } catch (e) {
+        // 42P04 duplicate_database / 23505: another process created it first.
+        const code = (e as { code?: string }).code;
+        if (code !== '42P04' && code !== '23505') throw e;
+      }
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+export async function dropDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.slice(1));
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    await client.query(`drop database if exists "${name}" with (force)`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Replace the database name of a Postgres URL. */
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}

@@ -1,0 +1,97 @@
+/**
+ * The one error type of the project. `code` is the stable machine code of API.md,
+ * `status` the HTTP status it maps to, and `retriable` tells a message consumer whether
+ * trying the same message again may succeed (retry) or never will (dead-letter topic).
+ */
+export class AppError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly retriable: boolean;
+  /** Extra members for the problem+json body (e.g. `position` on TOKEN_NOT_ACTIVE). */
+  readonly extras: Record<string, unknown>;
+
+  constructor(opts: {
+    code: string;
+    status: number;
+    detail: string;
+    retriable?: boolean;
+    extras?: Record<string, unknown>;
+    cause?: unknown;
+  }) {
+    super(opts.detail, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'AppError';
+    this.code = opts.code;
+    this.status = opts.status;
+    this.retriable = opts.retriable ?? false;
+    this.extras = opts.extras ?? {};
+  }
+
+  static validation(detail: string, extras?: Record<string, unknown>): AppError {
+    return new AppError({ code: 'VALIDATION_FAILED', status: 400, detail, extras });
+  }
+
+  static notFound(detail: string): AppError {
+    return new AppError({ code: 'NOT_FOUND', status: 404, detail });
+  }
+
+  static conflict(code: string, detail: string, extras?: Record<string, unknown>): AppError {
+    return new AppError({ code, status: 409, detail, extras });
+  }
+
+  static forbidden(detail: string, code = 'FORBIDDEN'): AppError {
+    return new AppError({ code, status: 403, detail });
+  }
+
+  static unauthorized(code: 'TOKEN_MISSING' | 'TOKEN_INVALID', detail: string): AppError {
+    return new AppError({ code, status: 401, detail });
+  }
+
+  /** A dependency is down or busy: the caller (or consumer) may try again. */
+  static unavailable(detail: string, cause?: unknown): AppError {
+    return new AppError({
+      code: 'SERVICE_UNAVAILABLE',
+      status: 503,
+      detail,
+      retriable: true,
+      cause,
+    });
+  }
+}
+
+export function isAppError(e: unknown): e is AppError {
+  return e instanceof AppError;
+}
+
+// Errors from the network or the database that a later attempt may not meet.
+const TRANSIENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  '57P01', // admin_shutdown (backend terminated)
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '53300', // too_many_connections
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
+  '08000',
+  '08003',
+  '08006',
+  '08001',
+  '08004',
+]);
+
+/** True for infrastructure failures (connection lost, database restarting, deadlock). */
+export function isTransientInfraError(e: unknown): boolean {
+  if (isAppError(e)) return e.retriable;
+  if (!(e instanceof Error)) return false;
+  const code = (e as { code?: unknown }).code;
+  if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return true;
+  if (e.name === 'KnexTimeoutError') return true;
+  if ((e as { retriable?: unknown }).retriable === true) return true; // kafkajs
+  return /Connection terminated|connection.*(closed|ended)|Client has encountered a connection error/i.test(
+    e.message,
+  );
+}

@@ -1,0 +1,57 @@
+import { ConfigError, env, loadConfig } from '../src/config';
+
+const shape = {
+  PORT: env.port(3000),
+  DATABASE_URL: env.url({ protocols: ['postgres', 'postgresql'] }),
+  KAFKA_BROKERS: env.hostList('127.0.0.1:9092'),
+  HOLD_TTL_SECONDS: env.int({ default: 300, min: 1 }),
+  DEBUG_SQL: env.bool(false),
+};
+
+describe('loadConfig', () => {
+  it('when every variable is valid, then it returns typed values and defaults', () => {
+    const config = loadConfig(shape, { DATABASE_URL: 'postgres://u@h:5432/db', DEBUG_SQL: 'true' });
+    expect(config).toEqual({
+      PORT: 3000,
+      DATABASE_URL: 'postgres://u@h:5432/db',
+      KAFKA_BROKERS: ['127.0.0.1:9092'],
+      HOLD_TTL_SECONDS: 300,
+      DEBUG_SQL: true,
+    });
+  });
+
+  it('when a required variable is missing, then the error names it', () => {
+    expect(() => loadConfig(shape, {})).toThrow(/DATABASE_URL: is required/);
+  });
+
+  it.each([
+    ['PORT', 'abc', /PORT: .*integer.*"abc"/],
+    ['PORT', '70000', /PORT: must be <= 65535/],
+    ['HOLD_TTL_SECONDS', '0', /HOLD_TTL_SECONDS: must be >= 1/],
+    ['HOLD_TTL_SECONDS', '1.5', /HOLD_TTL_SECONDS: must be an integer/],
+    ['DATABASE_URL', 'mysql://x/y', /DATABASE_URL: must be a URL with protocol postgres/],
+    ['KAFKA_BROKERS', 'localhost', /KAFKA_BROKERS: must be a comma-separated list of host:port/],
+    ['DEBUG_SQL', 'yes', /DEBUG_SQL: must be true or false/],
+  ])('when %s is "%s", then start-up fails naming the variable', (name, value, message) => {
+    const source = { DATABASE_URL: 'postgres://u@h/db', [name]: value };
+    expect(() => loadConfig(shape, source)).toThrow(ConfigError);
+    expect(() => loadConfig(shape, source)).toThrow(message);
+  });
+
+  it('when several variables are bad, then every one is named', () => {
+    try {
+      loadConfig(shape, { PORT: 'x', HOLD_TTL_SECONDS: '-1' });
+      throw new Error('expected a ConfigError');
+    } catch (e) {
+      expect((e as ConfigError).problems.map((p) => p.variable).sort()).toEqual([
+        'DATABASE_URL',
+        'HOLD_TTL_SECONDS',
+        'PORT',
+      ]);
+    }
+  });
+
+  it('when a variable is empty, then its default applies', () => {
+    expect(loadConfig(shape, { PORT: '', DATABASE_URL: 'postgres://h/db' }).PORT).toBe(3000);
+  });
+});

@@ -1,0 +1,6 @@
+export * from './eventually';
+export * from './ids';
+export * from './env';
+export * from './database';
+export * from './kafka';
+export * from './logs';

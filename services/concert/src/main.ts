@@ -1,0 +1,5 @@
+import { runMain } from '@ticketing/platform';
+import { loadServiceConfig } from './config';
+import { start } from './start';
+
+runMain('concert', async () => start(loadServiceConfig()));

@@ -1,0 +1,32 @@
+import { infraDown, infraStatus, infraUp } from './index';
+
+async function main(command: string | undefined): Promise<number> {
+  switch (command) {
+    case 'up':
+      await infraUp();
+      return 0;
+    case 'down':
+      await infraDown();
+      return 0;
+    case 'status': {
+      const status = await infraStatus();
+      for (const [name, s] of Object.entries(status)) {
+        console.log(
+          `${name.padEnd(9)} ${s.reachable ? 'up  ' : 'DOWN'} ${s.startedByUs ? '(started by infra:up)' : ''}`,
+        );
+      }
+      return Object.values(status).every((s) => s.reachable) ? 0 : 1;
+    }
+    default:
+      console.error('usage: infra up|down|status');
+      return 2;
+  }
+}
+
+main(process.argv[2]).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`[infra] ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,180 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ALL_TOPICS } from '@ticketing/contracts';
+import { ensureTopics } from '@ticketing/messaging';
+import { Kafka, logLevel } from 'kafkajs';
+import { isAlive, run, spawnDetached, stopPid, waitFor, which } from './proc';
+import { INFRA_DIR, say } from './settings';
+import type { InfraState } from './state';
+
+export const KAFKA_VERSION = '3.9.1';
+const POM = path.resolve(__dirname, '../kafka-pom.xml');
+
+function quietKafka(brokers: string[]): Kafka {
+  return new Kafka({
+    clientId: 'infra',
+    brokers,
+    connectionTimeout: 2000,
+    requestTimeout: 5000,
+    retry: { retries: 0 },
+    logLevel: logLevel.NOTHING,
+  });
+}
+
+export async function kafkaReachable(brokers: string[]): Promise<boolean> {
+  const admin = quietKafka(brokers).admin();
+  try {
+    await admin.connect();
+    const cluster = await admin.describeCluster();
+    return cluster.brokers.length > 0 && cluster.controller !== null;
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/** Resolves the broker's jars from Maven Central once; later runs reuse the cache. */
+function ensureJars(dir: string): void {
+  const marker = path.join(dir, `.resolved-${KAFKA_VERSION}`);
+  if (fs.existsSync(marker)) return;
+  if (!which('mvn'))
+    throw new Error(
+      'Apache Maven (mvn) is needed to fetch Kafka from Maven Central: apt-get install maven',
+    );
+  say(`resolving Apache Kafka ${KAFKA_VERSION} from Maven Central into ${dir}`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  run(
+    'mvn',
+    [
+      '-q',
+      '-B',
+      '-f',
+      POM,
+      'dependency:copy-dependencies',
+      `-DoutputDirectory=${dir}`,
+      '-DincludeScope=runtime',
+    ],
+    {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
+  fs.writeFileSync(marker, new Date().toISOString());
+}
+
+function serverProperties(port: number, dataDir: string): string {
+  const controller = port + 1;
+  return [
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.voters=1@127.0.0.1:${controller}`,
+    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controller}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=PLAINTEXT',
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `log.dirs=${dataDir}`,
+    'num.partitions=6',
+    'default.replication.factor=1',
+    'offsets.topic.replication.factor=1',
+    'offsets.topic.num.partitions=1',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'min.insync.replicas=1',
+    'auto.create.topics.enable=false',
+    // Fast test consumers: join at once, allow short sessions.
+    'group.initial.rebalance.delay.ms=0',
+    'group.min.session.timeout.ms=1000',
+    'log.retention.hours=24',
+    'log.segment.bytes=67108864',
+    '',
+  ].join('\n');
+}
+
+const LOG4J = [
+  'log4j.rootLogger=WARN, stdout',
+  'log4j.appender.stdout=org.apache.log4j.ConsoleAppender',
+  'log4j.appender.stdout.layout=org.apache.log4j.PatternLayout',
+  'log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n',
+  'log4j.logger.kafka.controller=INFO',
+  '',
+].join('\n');
+
+export async function kafkaUp(brokers: string[], state: InfraState): Promise<void> {
+  if (await kafkaReachable(brokers)) {
+    say(`Kafka reachable at ${brokers.join(',')}`);
+  } else if (state.kafka && isAlive(state.kafka.pid)) {
+    say('private Kafka is starting; waiting for it');
+    await waitFor('Kafka', () => kafkaReachable(brokers), 90_000);
+  } else {
+    if (!which('java'))
+      throw new Error('Java 17+ is needed to run Kafka: apt-get install openjdk-17-jre-headless');
+    const [host, portText] = brokers[0]!.split(':');
+    if (host !== '127.0.0.1' && host !== 'localhost') {
+      throw new Error(
+        `Kafka at ${brokers.join(',')} does not answer; start it, or unset KAFKA_BROKERS to use a private one`,
+      );
+    }
+    const port = Number(portText);
+    const home = path.join(INFRA_DIR, 'kafka');
+    const libs = path.join(home, 'libs');
+    const dataDir = path.join(home, 'data');
+    fs.mkdirSync(home, { recursive: true });
+    ensureJars(libs);
+    const props = path.join(home, 'server.properties');
+    fs.writeFileSync(props, serverProperties(port, dataDir));
+    fs.writeFileSync(path.join(home, 'log4j.properties'), LOG4J);
+    const classpath = `${libs}/*`;
+    if (!fs.existsSync(path.join(dataDir, 'meta.properties'))) {
+      const clusterId = randomBytes(16).toString('base64url');
+      say(`formatting KRaft storage (cluster ${clusterId})`);
+      run('java', [
+        '-cp',
+        classpath,
+        'kafka.tools.StorageTool',
+        'format',
+        '-t',
+        clusterId,
+        '-c',
+        props,
+      ]);
+    }
+    say(`starting a private Kafka ${KAFKA_VERSION} (KRaft) on 127.0.0.1:${port}`);
+    const pid = spawnDetached(
+      'java',
+      [
+        '-Xms256m',
+        '-Xmx768m',
+        '-XX:+UseG1GC',
+        '-Djava.awt.headless=true',
+        `-Dlog4j.configuration=file:${path.join(home, 'log4j.properties')}`,
+        '-cp',
+        classpath,
+        'kafka.Kafka',
+        props,
+      ],
+      path.join(home, 'kafka.log'),
+    );
+    state.kafka = { pid, port };
+    await waitFor('Kafka', () => kafkaReachable(brokers), 90_000);
+  }
+  const created = await ensureTopics(
+    new Kafka({ clientId: 'infra', brokers, logLevel: logLevel.NOTHING }),
+    ALL_TOPICS,
+    { partitions: 6 },
+  );
+  say(created.length ? `topics created: ${created.join(', ')}` : 'topics ready');
+}
+
+export async function kafkaDown(state: InfraState): Promise<void> {
+  if (!state.kafka) return;
+  if (isAlive(state.kafka.pid)) await stopPid(state.kafka.pid, 30_000);
+  say('private Kafka stopped');
+  delete state.kafka;
+}
+
+/** Stops the private broker without forgetting it (fault tests restart it with kafkaUp). */
+export async function kafkaKill(state: InfraState): Promise<void> {
+  if (state.kafka && isAlive(state.kafka.pid)) await stopPid(state.kafka.pid, 30_000);
+}

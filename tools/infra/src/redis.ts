@@ -1,0 +1,67 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Redis from 'ioredis';
+import { isAlive, spawnDetached, stopPid, waitFor, which } from './proc';
+import { INFRA_DIR, say } from './settings';
+import type { InfraState } from './state';
+
+export async function redisReachable(url: string): Promise<boolean> {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 2000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return (await client.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
+export async function redisUp(url: string, state: InfraState): Promise<void> {
+  if (await redisReachable(url)) {
+    say(`Redis reachable at ${new URL(url).host}`);
+    return;
+  }
+  const bin = which('redis-server');
+  if (!bin) {
+    throw new Error(
+      `No Redis answers at ${new URL(url).host} and redis-server is not installed. ` +
+        'Install it (apt-get install redis-server) or run the stack with `docker compose up`.',
+    );
+  }
+  const port = Number(new URL(url).port || 6379);
+  const dir = path.join(INFRA_DIR, 'redis');
+  fs.mkdirSync(dir, { recursive: true });
+  say(`starting a private Redis on port ${port}`);
+  const pid = spawnDetached(
+    bin,
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+    ],
+    path.join(dir, 'redis.log'),
+  );
+  state.redis = { pid, port };
+  await waitFor('Redis', () => redisReachable(url), 15_000);
+}
+
+export async function redisDown(state: InfraState): Promise<void> {
+  if (!state.redis) return;
+  if (isAlive(state.redis.pid)) await stopPid(state.redis.pid);
+  say('private Redis stopped');
+  delete state.redis;
+}
