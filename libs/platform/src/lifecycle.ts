@@ -6,6 +6,8 @@ export interface ServiceHandle {
   url: string;
   port: number;
   stop(): Promise<void>;
+  /** The service's logger, for the process entry point's own lines. */
+  logger?: Logger;
 }
 
 /**
@@ -45,33 +47,34 @@ export const EXIT_CONFIG = 78; // EX_CONFIG from sysexits.h
  * The entry point of a service process: validates configuration (a bad variable exits 78
  * naming it), starts, and stops gracefully on SIGTERM/SIGINT.
  */
-export function runMain(
-  name: string,
-  start: () => Promise<ServiceHandle>,
-  logger?: () => Logger,
-): void {
+export function runMain(name: string, start: () => Promise<ServiceHandle>): void {
   const fail = (err: unknown) => {
     if (err instanceof ConfigError) {
       process.stderr.write(`${name}: ${err.message}\n`);
       process.exit(EXIT_CONFIG);
     }
-    const log = logger?.();
-    if (log) log.fatal({ err }, `${name} failed`);
-    else process.stderr.write(`${name} failed: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.stderr.write(`${name} failed to start: ${(err as Error)?.stack ?? String(err)}\n`);
     process.exit(1);
   };
-  start().then((handle) => {
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals) => {
-      signals += 1;
-      if (signals > 1) process.exit(130); // a second Ctrl-C means "now"
-      logger?.().info({ signal }, `${name} stopping`);
-      handle.stop().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  }, fail);
+  // Handlers go in before start-up, so a SIGTERM during start-up still stops what started.
+  const started = start();
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) process.exit(130); // a second Ctrl-C means "now"
+    started.then(async (handle) => {
+      handle.logger?.info({ signal }, `${name} stopping`);
+      try {
+        await handle.stop();
+        handle.logger?.info(`${name} stopped`);
+        handle.logger?.flush();
+        process.exit(0);
+      } catch {
+        process.exit(1);
+      }
+    }, fail);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  started.catch(fail);
 }

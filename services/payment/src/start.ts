@@ -29,5 +29,5 @@ export async function start(
   stops.add('http', () => server.close());
   logger.info({ port: server.port }, 'payment service listening');
 
-  return { url: server.url, port: server.port, stop: () => stops.stopAll() };
+  return { url: server.url, port: server.port, logger, stop: () => stops.stopAll() };
 }

@@ -1,0 +1,149 @@
+import { AppError } from '@ticketing/platform';
+import {
+  captureLogs,
+  createTestTopics,
+  eventually,
+  testKafka,
+  TopicCapture,
+  uuid,
+} from '@ticketing/testing';
+import type { Producer } from 'kafkajs';
+import { MessageConsumer, on } from '../src/consumer';
+import { DLT_HEADER } from '../src/dlt';
+import { buildMessage } from '../src/envelope';
+import { inboxExecutor, publishNow, type TxContext } from '../src/executors';
+import { createProducer } from '../src/kafka';
+import { dltOf } from '../src/topics';
+import { messagingDatabase, sequenceContract } from './fixtures';
+
+describe('consumer runner with inbox and dead-letter topic', () => {
+  let fixture: Awaited<ReturnType<typeof messagingDatabase>>;
+  let producer: Producer;
+  let topic: string;
+  let consumer: MessageConsumer<TxContext>;
+  let dlt: TopicCapture;
+  const attempts = new Map<string, number>();
+  const { logger } = captureLogs('consumer-test');
+
+  beforeAll(async () => {
+    fixture = await messagingDatabase();
+    [topic] = await createTestTopics('consumer');
+    producer = createProducer(testKafka());
+    await producer.connect();
+    dlt = await TopicCapture.start([dltOf(topic!)]);
+    const contract = sequenceContract(topic!);
+    consumer = new MessageConsumer<TxContext>({
+      kafka: testKafka(),
+      groupId: `test-${uuid()}`,
+      logger,
+      producer,
+      executor: inboxExecutor(fixture.db, 'counter', 'test'),
+      maxAttempts: 3,
+      retryBaseMs: 10,
+      handlers: [
+        on(contract, async (message, { trx }) => {
+          const { key } = message.data;
+          const tries = (attempts.get(key) ?? 0) + 1;
+          attempts.set(key, tries);
+          if (key.startsWith('reject-')) throw AppError.validation('this can never be applied');
+          if (key.startsWith('always-fails-')) throw new Error('bug in handler');
+          if (key.startsWith('flaky-') && tries < 3) throw new Error('flaky dependency');
+          await trx('counters')
+            .insert({ key, value: 1 })
+            .onConflict('key')
+            .merge({ value: trx.raw('counters.value + 1') });
+        }),
+      ],
+    });
+    const assigned = consumer.waitForAssignment();
+    await consumer.start();
+    await assigned;
+  });
+
+  afterAll(async () => {
+    await consumer.stop();
+    await dlt.stop();
+    await producer.disconnect();
+    await fixture.drop();
+  });
+
+  const counter = async (key: string) =>
+    ((await fixture.db('counters').where({ key }).first()) as { value: number } | undefined)?.value;
+
+  it('when the same message is delivered twice, then its effect is applied once', async () => {
+    const key = `dup-${uuid()}`;
+    const contract = sequenceContract(topic);
+    const message = buildMessage(contract, { key, seq: 1 }, { source: 'test' });
+    await publishNow(producer, [message]);
+    await publishNow(producer, [message]); // redelivery: the same message id
+    // A later message on the same key (same partition) is handled after the duplicate, so
+    // once it shows, the duplicate has been seen.
+    await publishNow(producer, [buildMessage(contract, { key, seq: 2 }, { source: 'test' })]);
+    await eventually(async () => expect(await counter(key)).toBe(2));
+    expect(attempts.get(key)).toBe(2); // the handler never ran for the duplicate
+    expect(await fixture.db('inbox').where({ message_id: message.envelope.id })).toHaveLength(1);
+  });
+
+  it('when a poison message arrives, then it lands in the DLT with the reason and the consumer keeps going', async () => {
+    const key = `poison-${uuid()}`;
+    await producer.send({ topic, messages: [{ key, value: '{not json' }] });
+    await producer.send({
+      topic,
+      messages: [
+        {
+          key,
+          value: JSON.stringify({
+            ...buildMessage(sequenceContract(topic), { key, seq: 1 }, { source: 't' }).envelope,
+            data: { key, seq: -5 },
+          }),
+        },
+      ],
+    });
+    const good = `${key}-good`;
+    await publishNow(producer, [
+      buildMessage(sequenceContract(topic), { key: good, seq: 1 }, { source: 'test' }),
+    ]);
+    await eventually(async () => expect(await counter(good)).toBe(1));
+    await eventually(() => expect(dlt.where((m) => m.key === key)).toHaveLength(2));
+    const reasons = dlt.where((m) => m.key === key).map((m) => m.headers[DLT_HEADER.reason]);
+    expect(reasons.sort()).toEqual(['MALFORMED_ENVELOPE', 'SCHEMA_VIOLATION']);
+    const schema = dlt.where(
+      (m) => m.key === key && m.headers[DLT_HEADER.reason] === 'SCHEMA_VIOLATION',
+    )[0]!;
+    expect(schema.headers[DLT_HEADER.error]).toContain('seq');
+    expect(schema.headers[DLT_HEADER.originalTopic]).toBe(topic);
+  });
+
+  it('when a handler rejects a message for good, then it goes to the DLT at once, without retries', async () => {
+    const key = `reject-${uuid()}`;
+    await publishNow(producer, [
+      buildMessage(sequenceContract(topic), { key, seq: 1 }, { source: 'test' }),
+    ]);
+    await eventually(() => expect(dlt.where((m) => m.key === key)).toHaveLength(1));
+    expect(dlt.where((m) => m.key === key)[0]!.headers[DLT_HEADER.reason]).toBe('HANDLER_REJECTED');
+    expect(attempts.get(key)).toBe(1);
+  });
+
+  it('when a handler keeps failing, then it is retried up to the limit and then dead-lettered; nothing is half-applied', async () => {
+    const key = `always-fails-${uuid()}`;
+    const message = buildMessage(sequenceContract(topic), { key, seq: 1 }, { source: 'test' });
+    await publishNow(producer, [message]);
+    await eventually(() => expect(dlt.where((m) => m.key === key)).toHaveLength(1));
+    expect(dlt.where((m) => m.key === key)[0]!.headers[DLT_HEADER.reason]).toBe(
+      'RETRIES_EXHAUSTED',
+    );
+    expect(attempts.get(key)).toBe(3);
+    expect(await counter(key)).toBeUndefined();
+    expect(await fixture.db('inbox').where({ message_id: message.envelope.id })).toHaveLength(0);
+  });
+
+  it('when a handler fails twice and then succeeds, then the effect is applied exactly once', async () => {
+    const key = `flaky-${uuid()}`;
+    await publishNow(producer, [
+      buildMessage(sequenceContract(topic), { key, seq: 1 }, { source: 'test' }),
+    ]);
+    await eventually(async () => expect(await counter(key)).toBe(1));
+    expect(attempts.get(key)).toBe(3);
+    expect(dlt.where((m) => m.key === key)).toHaveLength(0);
+  });
+});

@@ -1,0 +1,58 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const SERVICES = ['queue', 'concert', 'reservation', 'wallet', 'payment'];
+const main = (svc: string) => path.resolve(__dirname, `../services/${svc}/dist/src/main.js`);
+
+describe.each(SERVICES)('%s start-up configuration', (svc) => {
+  it('when PORT is malformed, then the process exits 78 naming PORT, before doing anything', () => {
+    expect(fs.existsSync(main(svc))).toBe(true); // built by `npm test`'s pretest
+    const res = spawnSync('node', [main(svc)], {
+      encoding: 'utf8',
+      env: { ...process.env, PORT: 'not-a-port', LOG_LEVEL: 'silent' },
+      timeout: 20_000,
+    });
+    expect(res.status).toBe(78);
+    expect(res.stderr).toContain('PORT');
+    expect(res.stderr).toContain('not-a-port');
+  });
+
+  it('when LOG_LEVEL is unknown, then the process exits 78 naming LOG_LEVEL', () => {
+    const res = spawnSync('node', [main(svc)], {
+      encoding: 'utf8',
+      env: { ...process.env, LOG_LEVEL: 'loud' },
+      timeout: 20_000,
+    });
+    expect(res.status).toBe(78);
+    expect(res.stderr).toContain('LOG_LEVEL');
+  });
+});
+
+describe.each(SERVICES)('%s process lifecycle', (svc) => {
+  it('when it receives SIGTERM, then it stops serving and exits 0', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn('node', [main(svc)], {
+      env: { ...process.env, PORT: '0', LOG_FORMAT: 'json', LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const listening = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 20_000);
+      child.stdout.on('data', () => {
+        if (out.includes('listening')) {
+          clearTimeout(timer);
+          resolve(true);
+        }
+      });
+    });
+    expect(listening).toBe(true);
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('exit', (code) => resolve(code)),
+    );
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(out).toContain('stopping');
+  });
+});

@@ -1,0 +1,64 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
+import { ROOT } from '@ticketing/infra';
+import { SERVICES, instancePort } from './services';
+
+const instances = Number(process.env.INSTANCES ?? '1');
+if (!Number.isInteger(instances) || instances < 1 || instances > 8) {
+  console.error(`INSTANCES: must be an integer 1..8, got "${process.env.INSTANCES}"`);
+  process.exit(78);
+}
+const pretty = process.stdout.isTTY === true && process.env.LOG_FORMAT !== 'json';
+const children: ChildProcess[] = [];
+let stopping = false;
+
+for (const service of SERVICES) {
+  for (let i = 0; i < instances; i++) {
+    const port = instancePort(service.port, i);
+    const child = spawn('node', [path.join(ROOT, 'services', service.name, 'dist/src/main.js')], {
+      env: {
+        ...process.env,
+        PORT: String(port),
+        INSTANCE_ID: String(i + 1),
+        LOG_FORMAT: pretty ? 'pretty' : 'json',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const label = `${service.name}#${i + 1}`;
+    // One line per event; JSON lines pass through untouched for log shippers.
+    for (const stream of [child.stdout, child.stderr]) {
+      readline.createInterface({ input: stream! }).on('line', (line) => {
+        process.stdout.write(pretty || line.startsWith('{') ? `${line}\n` : `[${label}] ${line}\n`);
+      });
+    }
+    child.on('exit', (code, signal) => {
+      if (!stopping) {
+        console.error(`[runner] ${label} exited (${signal ?? code}); stopping everything`);
+        stop(1);
+      }
+    });
+    children.push(child);
+  }
+}
+console.log(
+  `[runner] started ${SERVICES.length} services × ${instances} instance(s); Ctrl-C stops them`,
+);
+
+function stop(code: number): void {
+  if (stopping) return;
+  stopping = true;
+  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  const deadline = setTimeout(() => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  }, 15_000);
+  Promise.all(
+    children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.on('exit', r)))),
+  ).then(() => {
+    clearTimeout(deadline);
+    process.exit(code);
+  });
+}
+
+process.on('SIGINT', () => stop(0));
+process.on('SIGTERM', () => stop(0));
