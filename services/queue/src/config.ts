@@ -3,11 +3,24 @@ import { commonEnv, env, loadConfig } from '@ticketing/platform';
 export const configShape = {
   ...commonEnv,
   PORT: env.port(3001),
+  REDIS_URL: env.url({ default: 'redis://127.0.0.1:6379', protocols: ['redis', 'rediss'] }),
+  KAFKA_BROKERS: env.hostList('127.0.0.1:9092'),
+  QUEUE_TOKEN_SECRET: env.string({ minLength: 32 }),
+  /** 0 pauses admission (maintenance, tests). */
+  QUEUE_ADMIT_PER_SECOND: env.int({ default: 100, min: 0, max: 100_000 }),
+  QUEUE_MAX_ACTIVE: env.int({ default: 1000, min: 0, max: 10_000_000 }),
+  QUEUE_ACTIVE_TTL_SECONDS: env.int({ default: 600, min: 1 }),
+  QUEUE_IDLE_TIMEOUT_SECONDS: env.int({ default: 60, min: 1 }),
+  /** How often each instance runs the admission tick. */
+  QUEUE_TICK_MS: env.int({ default: 1000, min: 10, max: 60_000 }),
+  /** Upper bound of a token's life (JWT exp); its status in Redis usually ends it sooner. */
+  QUEUE_TOKEN_MAX_AGE_SECONDS: env.int({ default: 21_600, min: 60 }),
+  /** How often SSE streams are refreshed. */
+  QUEUE_SSE_INTERVAL_MS: env.int({ default: 500, min: 50, max: 10_000 }),
 };
 
 export type Config = ReturnType<typeof loadServiceConfig>;
 
-/** Reads and validates the environment; throws ConfigError naming each bad variable. */
 export function loadServiceConfig(source: Record<string, string | undefined> = process.env) {
   return loadConfig(configShape, source);
 }

@@ -1,0 +1,3 @@
+export * from './keys';
+export * from './token';
+export * from './middleware';

@@ -1,0 +1,64 @@
+import { errors, jwtVerify, SignJWT } from 'jose';
+
+export interface QueueTokenClaims {
+  userId: string;
+  tokenId: string;
+  concertId: number;
+}
+
+const ISSUER = 'ticketing-queue';
+const encoder = new TextEncoder();
+
+export class TokenSigner {
+  private readonly key: Uint8Array;
+
+  constructor(secret: string) {
+    if (secret.length < 32) throw new Error('QUEUE_TOKEN_SECRET must be at least 32 characters');
+    this.key = encoder.encode(secret);
+  }
+
+  /** HS256 JWT: sub = user, jti = token id, cid = concert. Status lives in Redis, not here. */
+  sign(claims: QueueTokenClaims, maxAgeSeconds: number, now = Date.now()): Promise<string> {
+    const iat = Math.floor(now / 1000);
+    return new SignJWT({ cid: claims.concertId })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuer(ISSUER)
+      .setSubject(claims.userId)
+      .setJti(claims.tokenId)
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + maxAgeSeconds)
+      .sign(this.key);
+  }
+
+  /** Signature, algorithm, issuer, expiry and claim shapes; throws InvalidTokenError. */
+  async verify(token: string, now = Date.now()): Promise<QueueTokenClaims> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, {
+        algorithms: ['HS256'],
+        issuer: ISSUER,
+        currentDate: new Date(now),
+        requiredClaims: ['sub', 'jti', 'exp'],
+      });
+      const concertId = payload.cid;
+      if (typeof concertId !== 'number' || !Number.isInteger(concertId) || concertId <= 0) {
+        throw new InvalidTokenError('malformed claims');
+      }
+      return { userId: payload.sub!, tokenId: payload.jti!, concertId };
+    } catch (e) {
+      if (e instanceof InvalidTokenError) throw e;
+      if (e instanceof errors.JWTExpired) throw new InvalidTokenError('expired');
+      if (e instanceof errors.JOSEError)
+        throw new InvalidTokenError(
+          e.code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' ? 'bad signature' : 'malformed',
+        );
+      throw new InvalidTokenError('malformed');
+    }
+  }
+}
+
+export class InvalidTokenError extends Error {
+  constructor(readonly reason: string) {
+    super(`token ${reason}`);
+    this.name = 'InvalidTokenError';
+  }
+}

@@ -1,0 +1,148 @@
+import { KNOWN_CONCERTS_KEY, QUEUED_CONCERTS_KEY, queueKeys } from '@ticketing/queue-auth';
+import type { Redis, Result } from 'ioredis';
+import type { TokenState } from '../domain/token-status';
+import { ADMIT, ISSUE, REMOVE, TOUCH } from './scripts';
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    queueIssue(
+      ...args: (string | number)[]
+    ): Result<[string, string, string, number, number, number], Context>;
+    queueTouch(...args: (string | number)[]): Result<[string, number, number], Context>;
+    queueRemove(...args: (string | number)[]): Result<number, Context>;
+    queueAdmit(
+      ...args: (string | number)[]
+    ): Result<[number, number, number, number, number], Context>;
+  }
+}
+
+export interface IssuedToken {
+  tokenId: string;
+  jwt: string;
+  state: Exclude<TokenState, { status: 'GONE' }>;
+  created: boolean;
+}
+
+export interface AdmitResult {
+  admitted: number;
+  expired: number;
+  idled: number;
+  active: number;
+  waiting: number;
+}
+
+const toState = (status: string, position: number, expiresAtMs: number): TokenState =>
+  status === 'ACTIVE'
+    ? { status: 'ACTIVE', expiresAtMs }
+    : status === 'WAITING'
+      ? { status: 'WAITING', position, expiresAtMs }
+      : { status: 'GONE' };
+
+/** The queue's Redis data, through atomic scripts only. */
+export class QueueStore {
+  private readonly knownConcerts = new Set<number>();
+  private readonly registered = new Set<number>();
+
+  constructor(private readonly redis: Redis) {
+    redis.defineCommand('queueIssue', { numberOfKeys: 6, lua: ISSUE });
+    redis.defineCommand('queueTouch', { numberOfKeys: 5, lua: TOUCH });
+    redis.defineCommand('queueRemove', { numberOfKeys: 5, lua: REMOVE });
+    redis.defineCommand('queueAdmit', { numberOfKeys: 6, lua: ADMIT });
+  }
+
+  private base(concertId: number): string[] {
+    const k = queueKeys(concertId);
+    return [k.waiting, k.active, k.seen, k.tokens, k.users];
+  }
+
+  async issue(
+    concertId: number,
+    userId: string,
+    tokenId: string,
+    jwt: string,
+    idleMs: number,
+  ): Promise<IssuedToken> {
+    await this.register(concertId);
+    const [id, storedJwt, status, position, expiresAtMs, created] = await this.redis.queueIssue(
+      ...this.base(concertId),
+      queueKeys(concertId).seq,
+      userId,
+      tokenId,
+      jwt,
+      idleMs,
+    );
+    return {
+      tokenId: id,
+      jwt: storedJwt,
+      state: toState(status, Number(position), Number(expiresAtMs)) as IssuedToken['state'],
+      created: Number(created) === 1,
+    };
+  }
+
+  async touch(concertId: number, tokenId: string, idleMs: number): Promise<TokenState> {
+    const [status, position, expiresAtMs] = await this.redis.queueTouch(
+      ...this.base(concertId),
+      tokenId,
+      idleMs,
+    );
+    return toState(status, Number(position), Number(expiresAtMs));
+  }
+
+  /** Touches many tokens in one round trip (SSE refresh). */
+  async touchMany(
+    tokens: { concertId: number; tokenId: string }[],
+    idleMs: number,
+  ): Promise<TokenState[]> {
+    const pipeline = this.redis.pipeline();
+    for (const t of tokens) pipeline.queueTouch(...this.base(t.concertId), t.tokenId, idleMs);
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.map(([err, reply]) => {
+      if (err) throw err;
+      const [status, position, expiresAtMs] = reply as [string, number, number];
+      return toState(status, Number(position), Number(expiresAtMs));
+    });
+  }
+
+  async remove(concertId: number, tokenId: string): Promise<boolean> {
+    return (await this.redis.queueRemove(...this.base(concertId), tokenId)) === 1;
+  }
+
+  async admit(
+    concertId: number,
+    settings: { admitPerSecond: number; maxActive: number; activeTtlMs: number; idleMs: number },
+  ): Promise<AdmitResult> {
+    const [admitted, expired, idled, active, waiting] = await this.redis.queueAdmit(
+      ...this.base(concertId),
+      queueKeys(concertId).bucket,
+      settings.admitPerSecond,
+      settings.maxActive,
+      settings.activeTtlMs,
+      settings.idleMs,
+      1000,
+    );
+    return { admitted, expired, idled, active, waiting };
+  }
+
+  queuedConcerts(): Promise<number[]> {
+    return this.redis.smembers(QUEUED_CONCERTS_KEY).then((ids) => ids.map(Number));
+  }
+
+  private async register(concertId: number): Promise<void> {
+    if (this.registered.has(concertId)) return;
+    await this.redis.sadd(QUEUED_CONCERTS_KEY, concertId);
+    this.registered.add(concertId);
+  }
+
+  async rememberConcert(concertId: number): Promise<void> {
+    await this.redis.sadd(KNOWN_CONCERTS_KEY, concertId);
+    this.knownConcerts.add(concertId);
+  }
+
+  /** Concerts never disappear, so a positive answer is cached for good. */
+  async isKnownConcert(concertId: number): Promise<boolean> {
+    if (this.knownConcerts.has(concertId)) return true;
+    const known = (await this.redis.sismember(KNOWN_CONCERTS_KEY, concertId)) === 1;
+    if (known) this.knownConcerts.add(concertId);
+    return known;
+  }
+}

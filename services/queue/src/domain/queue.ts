@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import { AppError } from '@ticketing/platform';
+import type { QueueTokenClaims, TokenSigner } from '@ticketing/queue-auth';
+import type { QueueStore } from '../data-access/queue-store';
+import type { Config } from '../config';
+import { viewOf, type TokenView } from './token-status';
+
+export interface QueueSettings {
+  admitPerSecond: number;
+  maxActive: number;
+  activeTtlMs: number;
+  idleMs: number;
+  tokenMaxAgeSeconds: number;
+}
+
+export const settingsFrom = (c: Config): QueueSettings => ({
+  admitPerSecond: c.QUEUE_ADMIT_PER_SECOND,
+  maxActive: c.QUEUE_MAX_ACTIVE,
+  activeTtlMs: c.QUEUE_ACTIVE_TTL_SECONDS * 1000,
+  idleMs: c.QUEUE_IDLE_TIMEOUT_SECONDS * 1000,
+  tokenMaxAgeSeconds: c.QUEUE_TOKEN_MAX_AGE_SECONDS,
+});
+
+/** The waiting-queue use cases. */
+export class WaitingQueue {
+  constructor(
+    private readonly store: QueueStore,
+    private readonly signer: TokenSigner,
+    readonly settings: QueueSettings,
+  ) {}
+
+  /**
+   * A fan asks for a place in a concert's queue: a new token at the back, or (asked again,
+   * however many times at once) the live token they already have.
+   */
+  async join(userId: string, concertId: number): Promise<{ view: TokenView; created: boolean }> {
+    if (!(await this.store.isKnownConcert(concertId)))
+      throw AppError.notFound(`concert ${concertId} not found`);
+    const tokenId = randomUUID();
+    const jwt = await this.signer.sign(
+      { userId, tokenId, concertId },
+      this.settings.tokenMaxAgeSeconds,
+    );
+    const issued = await this.store.issue(concertId, userId, tokenId, jwt, this.settings.idleMs);
+    return {
+      created: issued.created,
+      view: viewOf(
+        { token: issued.jwt, tokenId: issued.tokenId, userId, concertId },
+        issued.state,
+        this.settings.admitPerSecond,
+      ),
+    };
+  }
+
+  /** A poll: the token's fresh status; polling keeps a waiting token's place. */
+  async status(token: string, claims: QueueTokenClaims): Promise<TokenView> {
+    const state = await this.store.touch(claims.concertId, claims.tokenId, this.settings.idleMs);
+    if (state.status === 'GONE')
+      throw AppError.unauthorized('TOKEN_INVALID', 'queue token expired or revoked');
+    return viewOf({ token, ...claims }, state, this.settings.admitPerSecond);
+  }
+
+  /** The fan leaves the queue; the token answers 401 from then on. */
+  async leave(claims: QueueTokenClaims): Promise<void> {
+    await this.store.remove(claims.concertId, claims.tokenId);
+  }
+
+  /** The payment saga ends a token's access. Idempotent: true if it was still live. */
+  expire(concertId: number, tokenId: string): Promise<boolean> {
+    return this.store.remove(concertId, tokenId);
+  }
+}

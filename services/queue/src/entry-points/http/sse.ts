@@ -1,0 +1,108 @@
+import type { Logger } from '@ticketing/platform';
+import type { QueueTokenClaims } from '@ticketing/queue-auth';
+import type { Response } from 'express';
+import type { QueueStore } from '../../data-access/queue-store';
+import { viewOf } from '../../domain/token-status';
+import type { QueueSettings } from '../../domain/queue';
+
+interface Subscriber {
+  token: string;
+  claims: QueueTokenClaims;
+  res: Response;
+  last?: string;
+}
+
+/**
+ * Server-Sent Events for waiting fans. One refresher per instance touches every connected
+ * token in a single Redis round trip (which also keeps their places: a connected stream counts
+ * as polling) and writes an event only when something changed: `position` while waiting,
+ * `active` once admitted (then the stream ends), `expired` if the token is gone.
+ */
+export class QueueEventStreams {
+  private readonly subscribers = new Set<Subscriber>();
+  private timer?: NodeJS.Timeout;
+  private refreshing = false;
+  private heartbeatAt = Date.now();
+
+  constructor(
+    private readonly store: QueueStore,
+    private readonly settings: QueueSettings,
+    private readonly logger: Logger,
+  ) {}
+
+  start(intervalMs: number): void {
+    this.timer = setInterval(() => void this.refresh(), intervalMs);
+  }
+
+  subscribe(token: string, claims: QueueTokenClaims, res: Response): void {
+    res.status(200);
+    res.setHeader('Content-Type', 'text/event-stream');
+    res.setHeader('Cache-Control', 'no-cache, no-transform');
+    res.setHeader('Connection', 'keep-alive');
+    res.setHeader('X-Accel-Buffering', 'no'); // proxies must not buffer the stream
+    res.flushHeaders();
+    res.write('retry: 2000\n\n');
+    const sub: Subscriber = { token, claims, res };
+    this.subscribers.add(sub);
+    res.on('close', () => this.subscribers.delete(sub));
+    void this.refresh(); // the first event at once, not after an interval
+  }
+
+  get size(): number {
+    return this.subscribers.size;
+  }
+
+  async refresh(): Promise<void> {
+    if (this.refreshing || this.subscribers.size === 0) return;
+    this.refreshing = true;
+    try {
+      const subs = [...this.subscribers];
+      const states = await this.store.touchMany(
+        subs.map((s) => s.claims),
+        this.settings.idleMs,
+      );
+      subs.forEach((sub, i) => this.deliver(sub, states[i]!));
+      if (Date.now() - this.heartbeatAt > 15_000) {
+        this.heartbeatAt = Date.now();
+        for (const sub of this.subscribers) sub.res.write(': keep-alive\n\n');
+      }
+    } catch (err) {
+      this.logger.warn({ err }, 'SSE refresh failed');
+    } finally {
+      this.refreshing = false;
+    }
+  }
+
+  private deliver(sub: Subscriber, state: Awaited<ReturnType<QueueStore['touch']>>): void {
+    if (state.status === 'GONE') {
+      this.send(sub, 'expired', { tokenId: sub.claims.tokenId, status: 'EXPIRED' });
+      return this.close(sub);
+    }
+    const view = viewOf({ token: sub.token, ...sub.claims }, state, this.settings.admitPerSecond);
+    const { token: _token, ...payload } = view;
+    const fingerprint = `${view.status}:${view.position}`;
+    if (fingerprint === sub.last) return;
+    sub.last = fingerprint;
+    if (view.status === 'ACTIVE') {
+      this.send(sub, 'active', payload);
+      return this.close(sub);
+    }
+    this.send(sub, 'position', payload);
+  }
+
+  private send(sub: Subscriber, event: string, data: unknown): void {
+    sub.res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  }
+
+  private close(sub: Subscriber): void {
+    this.subscribers.delete(sub);
+    sub.res.end();
+  }
+
+  /** Ends every stream (shutdown): clients reconnect to another instance. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    for (const sub of this.subscribers) sub.res.end();
+    this.subscribers.clear();
+  }
+}

@@ -1,0 +1,62 @@
+import { captureLogs, randomIntId, testInfra, uuid } from '@ticketing/testing';
+import { loadServiceConfig } from '../src/config';
+import { start, type QueueServiceHandle } from '../src/start';
+
+export const TEST_SECRET = 'queue-test-secret-0123456789abcdef-xyz';
+
+/** Starts the real queue service in-process on port 0 with the given overrides. */
+export async function startQueue(
+  overrides: Record<string, string> = {},
+): Promise<QueueServiceHandle> {
+  const infra = testInfra();
+  const config = loadServiceConfig({
+    PORT: '0',
+    REDIS_URL: infra.redisUrl,
+    KAFKA_BROKERS: infra.kafkaBrokers.join(','),
+    QUEUE_TOKEN_SECRET: TEST_SECRET,
+    QUEUE_TICK_MS: '50',
+    QUEUE_SSE_INTERVAL_MS: '100',
+    LOG_LEVEL: 'warn',
+    INSTANCE_ID: uuid().slice(0, 8),
+    ...overrides,
+  });
+  return start(config, { logger: captureLogs('queue').logger });
+}
+
+/** A concert id of this test alone, known to the queue. */
+export async function knownConcert(queue: QueueServiceHandle): Promise<number> {
+  const concertId = randomIntId();
+  await queue.store.rememberConcert(concertId);
+  return concertId;
+}
+
+export interface TokenBody {
+  token: string;
+  tokenId: string;
+  userId: string;
+  concertId: number;
+  status: 'WAITING' | 'ACTIVE';
+  position: number;
+  estimatedWaitSeconds: number | null;
+  expiresAt: string;
+}
+
+export async function join(baseUrl: string, userId: string, concertId: number) {
+  const res = await fetch(`${baseUrl}/queue/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ userId, concertId }),
+  });
+  return { status: res.status, body: (await res.json()) as TokenBody };
+}
+
+export async function poll(baseUrl: string, token: string) {
+  const res = await fetch(`${baseUrl}/queue/tokens/me`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  return {
+    status: res.status,
+    retryAfter: res.headers.get('retry-after'),
+    body: (await res.json()) as TokenBody & { code?: string },
+  };
+}

@@ -1,0 +1,204 @@
+import { TOPICS, concert, queue as queueContracts } from '@ticketing/contracts';
+import { buildMessage, createProducer, publishNow } from '@ticketing/messaging';
+import { eventually, randomIntId, testKafka, TopicCapture, uuid } from '@ticketing/testing';
+import type { Producer } from 'kafkajs';
+import type { QueueServiceHandle } from '../src/start';
+import { join, knownConcert, poll, startQueue } from './harness';
+
+describe('queue API (admission paused)', () => {
+  let queue: QueueServiceHandle;
+
+  beforeAll(async () => {
+    queue = await startQueue({ QUEUE_ADMIT_PER_SECOND: '0' });
+  });
+  afterAll(() => queue.stop());
+
+  it('when a user joins, then 201 with a signed token, WAITING at position 1, and asking again returns the same token', async () => {
+    const concertId = await knownConcert(queue);
+    const userId = uuid();
+    const first = await join(queue.url, userId, concertId);
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({
+      userId,
+      concertId,
+      status: 'WAITING',
+      position: 1,
+      estimatedWaitSeconds: null,
+    });
+    expect(first.body.token.split('.')).toHaveLength(3);
+    const again = await join(queue.url, userId, concertId);
+    expect(again.status).toBe(200);
+    expect(again.body.token).toBe(first.body.token);
+    expect(again.body.tokenId).toBe(first.body.tokenId);
+  });
+
+  it('when 1,000 users join at once, then positions are exactly 1..1000 in the order the server accepted them', async () => {
+    const concertId = await knownConcert(queue);
+    const results = await Promise.all(
+      Array.from({ length: 1000 }, () => join(queue.url, uuid(), concertId)),
+    );
+    expect(results.every((r) => r.status === 201)).toBe(true);
+    const positions = results.map((r) => r.body.position).sort((a, b) => a - b);
+    expect(positions).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
+    // Polling now gives every token the position it was issued with: arrival order holds.
+    const sample = results.slice(0, 50);
+    for (const r of sample)
+      expect((await poll(queue.url, r.body.token)).body.position).toBe(r.body.position);
+  });
+
+  it('when one user joins 50 times at once, then exactly one token exists (one 201, 49 × 200)', async () => {
+    const concertId = await knownConcert(queue);
+    const userId = uuid();
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => join(queue.url, userId, concertId)),
+    );
+    expect(new Set(results.map((r) => r.body.tokenId)).size).toBe(1);
+    expect(results.filter((r) => r.status === 201)).toHaveLength(1);
+    expect(results.filter((r) => r.status === 200)).toHaveLength(49);
+  });
+
+  it.each([
+    ['a missing userId', { concertId: 1 }, 'body.userId'],
+    ['a userId that is not a UUID', { userId: 'bob', concertId: 1 }, 'body.userId'],
+    ['a concertId that is a string', { userId: uuid(), concertId: '1' }, 'body.concertId'],
+    ['a negative concertId', { userId: uuid(), concertId: -3 }, 'body.concertId'],
+  ])(
+    'when the body has %s, then 400 VALIDATION_FAILED naming the field',
+    async (_what, body, field) => {
+      const res = await fetch(`${queue.url}/queue/tokens`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(400);
+      const problem = (await res.json()) as { code: string; detail: string };
+      expect(problem.code).toBe('VALIDATION_FAILED');
+      expect(problem.detail).toContain(field);
+    },
+  );
+
+  it('when the concert is unknown, then 404 NOT_FOUND and nothing is queued', async () => {
+    const res = await join(queue.url, uuid(), randomIntId());
+    expect(res.status).toBe(404);
+    expect((res.body as unknown as { code: string }).code).toBe('NOT_FOUND');
+  });
+
+  it('when polling, then the status is fresh and Retry-After suggests the next poll', async () => {
+    const concertId = await knownConcert(queue);
+    const { body } = await join(queue.url, uuid(), concertId);
+    const res = await poll(queue.url, body.token);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ tokenId: body.tokenId, status: 'WAITING', position: 1 });
+    expect(Number(res.retryAfter)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('when a user leaves, then 204 and the token answers 401 afterwards', async () => {
+    const concertId = await knownConcert(queue);
+    const a = await join(queue.url, uuid(), concertId);
+    const b = await join(queue.url, uuid(), concertId);
+    const res = await fetch(`${queue.url}/queue/tokens/me`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${a.body.token}` },
+    });
+    expect(res.status).toBe(204);
+    expect((await poll(queue.url, a.body.token)).status).toBe(401);
+    expect((await poll(queue.url, b.body.token)).body.position).toBe(1);
+  });
+
+  it.each([
+    ['no Authorization header', undefined, 'TOKEN_MISSING'],
+    ['a malformed header', 'Token abc', 'TOKEN_INVALID'],
+    ['a garbage token', 'Bearer abc.def.ghi', 'TOKEN_INVALID'],
+  ])('when polling with %s, then 401 %s', async (_what, header, code) => {
+    const res = await fetch(`${queue.url}/queue/tokens/me`, {
+      headers: header ? { authorization: header } : {},
+    });
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { code: string }).code).toBe(code);
+  });
+});
+
+describe('queue messaging', () => {
+  let queue: QueueServiceHandle;
+  let producer: Producer;
+  let events: TopicCapture;
+
+  beforeAll(async () => {
+    queue = await startQueue({ QUEUE_ADMIT_PER_SECOND: '1000', QUEUE_MAX_ACTIVE: '100000' });
+    producer = createProducer(testKafka());
+    await producer.connect();
+    events = await TopicCapture.start([TOPICS.queueEvents]);
+  });
+  afterAll(async () => {
+    await events.stop();
+    await producer.disconnect();
+    await queue.stop();
+  });
+
+  it('when concert.events announces a concert, then users can join its queue', async () => {
+    const concertId = randomIntId();
+    expect((await join(queue.url, uuid(), concertId)).status).toBe(404);
+    const at = new Date(Date.now() + 86_400_000).toISOString();
+    await publishNow(producer, [
+      buildMessage(
+        concert.schedulePublished,
+        {
+          scheduleId: randomIntId(),
+          concertId,
+          startsAt: at,
+          bookingOpensAt: at,
+          bookingClosesAt: at,
+          price: 1000,
+          totalSeats: 50,
+          status: 'OPEN',
+          revision: 1,
+        },
+        { source: 'test' },
+      ),
+    ]);
+    await eventually(
+      async () => expect((await join(queue.url, uuid(), concertId)).status).toBe(201),
+      { timeoutMs: 30_000 },
+    );
+  });
+
+  it('when queue.expire-token arrives, then access ends at once, token-expired is emitted, and a repeat changes nothing but is acknowledged', async () => {
+    const concertId = await knownConcert(queue);
+    const userId = uuid();
+    const { body } = await join(queue.url, userId, concertId);
+    await eventually(async () =>
+      expect((await poll(queue.url, body.token)).body.status).toBe('ACTIVE'),
+    );
+    const command = { tokenId: body.tokenId, userId, concertId, paymentId: uuid() };
+    await publishNow(producer, [
+      buildMessage(queueContracts.expireToken, command, {
+        source: 'test',
+        correlationId: command.paymentId,
+      }),
+    ]);
+    await eventually(async () => expect((await poll(queue.url, body.token)).status).toBe(401), {
+      timeoutMs: 30_000,
+    });
+    const replies = () =>
+      events.where(
+        (m) =>
+          m.envelope?.type === 'queue.token-expired' &&
+          (m.envelope.data as { tokenId: string }).tokenId === body.tokenId,
+      );
+    await eventually(() => expect(replies()).toHaveLength(1), { timeoutMs: 30_000 });
+    expect(replies()[0]!.envelope).toMatchObject({
+      correlationId: command.paymentId,
+      data: { removed: true },
+    });
+
+    await publishNow(producer, [
+      buildMessage(queueContracts.expireToken, command, {
+        source: 'test',
+        correlationId: command.paymentId,
+      }),
+    ]);
+    await eventually(() => expect(replies()).toHaveLength(2), { timeoutMs: 30_000 });
+    expect(replies()[1]!.envelope!.data).toMatchObject({ removed: false });
+    expect((await poll(queue.url, body.token)).status).toBe(401);
+  });
+});
