@@ -33,7 +33,13 @@ describe.each(SERVICES)('%s process lifecycle', (svc) => {
   it('when it receives SIGTERM, then it stops serving and exits 0', async () => {
     const { spawn } = await import('node:child_process');
     const child = spawn('node', [main(svc)], {
-      env: { ...process.env, PORT: '0', LOG_FORMAT: 'json', LOG_LEVEL: 'info' },
+      env: {
+        ...process.env,
+        PORT: '0',
+        LOG_FORMAT: 'json',
+        LOG_LEVEL: 'info',
+        QUEUE_TOKEN_SECRET: 'lifecycle-test-secret-0123456789abcdef',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -54,5 +60,18 @@ describe.each(SERVICES)('%s process lifecycle', (svc) => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(out).toContain('stopping');
+  });
+});
+
+describe('queue secret', () => {
+  it('when QUEUE_TOKEN_SECRET is missing or too short, then the queue exits 78 naming it', () => {
+    for (const secret of [undefined, 'short']) {
+      const env: NodeJS.ProcessEnv = { ...process.env };
+      delete env.QUEUE_TOKEN_SECRET;
+      if (secret) env.QUEUE_TOKEN_SECRET = secret;
+      const res = spawnSync('node', [main('queue')], { encoding: 'utf8', env, timeout: 20_000 });
+      expect(res.status).toBe(78);
+      expect(res.stderr).toContain('QUEUE_TOKEN_SECRET');
+    }
   });
 });

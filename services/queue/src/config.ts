@@ -4,6 +4,8 @@ export const configShape = {
   ...commonEnv,
   PORT: env.port(3001),
   REDIS_URL: env.url({ default: 'redis://127.0.0.1:6379', protocols: ['redis', 'rediss'] }),
+  /** Namespace for every queue key (several environments sharing one Redis). */
+  REDIS_KEY_PREFIX: env.string({ default: '', minLength: 0 }),
   KAFKA_BROKERS: env.hostList('127.0.0.1:9092'),
   QUEUE_TOKEN_SECRET: env.string({ minLength: 32 }),
   /** 0 pauses admission (maintenance, tests). */

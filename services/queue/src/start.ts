@@ -43,6 +43,7 @@ export async function start(
   const metrics = createMetricsRegistry(SERVICE);
   try {
     const redis = new Redis(config.REDIS_URL, {
+      keyPrefix: config.REDIS_KEY_PREFIX,
       maxRetriesPerRequest: 2,
       enableAutoPipelining: true,
     });

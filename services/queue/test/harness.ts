@@ -1,8 +1,11 @@
-import { captureLogs, randomIntId, testInfra, uuid } from '@ticketing/testing';
+import { captureLogs, randomIntId, randomSuffix, testInfra, uuid } from '@ticketing/testing';
 import { loadServiceConfig } from '../src/config';
 import { start, type QueueServiceHandle } from '../src/start';
 
 export const TEST_SECRET = 'queue-test-secret-0123456789abcdef-xyz';
+
+/** Each test file gets its own key namespace: no other file's instances tick its queues. */
+export const KEY_PREFIX = `test-${randomSuffix()}:`;
 
 /** Starts the real queue service in-process on port 0 with the given overrides. */
 export async function startQueue(
@@ -14,6 +17,7 @@ export async function startQueue(
     REDIS_URL: infra.redisUrl,
     KAFKA_BROKERS: infra.kafkaBrokers.join(','),
     QUEUE_TOKEN_SECRET: TEST_SECRET,
+    REDIS_KEY_PREFIX: KEY_PREFIX,
     QUEUE_TICK_MS: '50',
     QUEUE_SSE_INTERVAL_MS: '100',
     LOG_LEVEL: 'warn',

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import readline from 'node:readline';
 import { ROOT } from '@ticketing/infra';
@@ -8,6 +9,11 @@ const instances = Number(process.env.INSTANCES ?? '1');
 if (!Number.isInteger(instances) || instances < 1 || instances > 8) {
   console.error(`INSTANCES: must be an integer 1..8, got "${process.env.INSTANCES}"`);
   process.exit(78);
+}
+// Every instance must share one signing secret; a local run gets a fresh one per start.
+if (!process.env.QUEUE_TOKEN_SECRET) {
+  process.env.QUEUE_TOKEN_SECRET = randomBytes(32).toString('hex');
+  console.log('[runner] QUEUE_TOKEN_SECRET not set: using a random one for this run');
 }
 const pretty = process.stdout.isTTY === true && process.env.LOG_FORMAT !== 'json';
 const children: ChildProcess[] = [];

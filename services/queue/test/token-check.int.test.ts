@@ -1,0 +1,145 @@
+import {
+  AppError,
+  createHttpApp,
+  createMetricsRegistry,
+  listen,
+  type RunningServer,
+} from '@ticketing/platform';
+import { TokenSigner, queueTokenOf, requireActiveToken } from '@ticketing/queue-auth';
+import { captureLogs, eventually, testInfra, uuid } from '@ticketing/testing';
+import Redis from 'ioredis';
+import type { QueueServiceHandle } from '../src/start';
+import { KEY_PREFIX, TEST_SECRET, join, knownConcert, poll, startQueue } from './harness';
+
+/**
+ * The token check of libs/queue-auth, as another service mounts it, against tokens the real
+ * queue service issued and admitted.
+ */
+describe('protected routes behind requireActiveToken', () => {
+  let queue: QueueServiceHandle;
+  let paused: QueueServiceHandle;
+  let protectedApi: RunningServer;
+  let redis: Redis;
+  let pausedRedis: Redis;
+
+  beforeAll(async () => {
+    queue = await startQueue({ QUEUE_ADMIT_PER_SECOND: '1000', QUEUE_MAX_ACTIVE: '100000' });
+    paused = await startQueue({
+      QUEUE_ADMIT_PER_SECOND: '0',
+      REDIS_KEY_PREFIX: `${KEY_PREFIX}paused:`,
+    });
+    redis = new Redis(testInfra().redisUrl, { keyPrefix: KEY_PREFIX });
+    pausedRedis = new Redis(testInfra().redisUrl, { keyPrefix: `${KEY_PREFIX}paused:` });
+    const { logger } = captureLogs('protected');
+    const { app, finish } = createHttpApp({
+      service: 'protected',
+      logger,
+      metrics: createMetricsRegistry('protected'),
+    });
+    const signer = new TokenSigner(TEST_SECRET);
+    const guard = requireActiveToken({
+      redis,
+      signer,
+      concertOf: (req) => (req.params.concertId ? Number(req.params.concertId) : undefined),
+    });
+    const pausedGuard = requireActiveToken({ redis: pausedRedis, signer });
+    app.get('/concerts/:concertId/things', guard, (_req, res) => void res.json(queueTokenOf(res)));
+    app.get('/anything', guard, (_req, res) => void res.json(queueTokenOf(res)));
+    app.get('/paused', pausedGuard, () => {
+      throw AppError.validation('unreachable');
+    });
+    protectedApi = await listen(finish([]), 0);
+  });
+  afterAll(async () => {
+    await protectedApi.close();
+    redis.disconnect();
+    pausedRedis.disconnect();
+    await Promise.all([queue.stop(), paused.stop()]);
+  });
+
+  const call = async (path: string, token?: string) => {
+    const res = await fetch(`${protectedApi.url}${path}`, {
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  async function activeToken(concertId: number) {
+    const userId = uuid();
+    const { body } = await join(queue.url, userId, concertId);
+    await eventually(async () =>
+      expect((await poll(queue.url, body.token)).body.status).toBe('ACTIVE'),
+    );
+    return body;
+  }
+
+  it('when the token is ACTIVE, then the handler runs with its user, token and concert', async () => {
+    const concertId = await knownConcert(queue);
+    const token = await activeToken(concertId);
+    const res = await call(`/concerts/${concertId}/things`, token.token);
+    expect(res).toEqual({
+      status: 200,
+      body: { userId: token.userId, tokenId: token.tokenId, concertId },
+    });
+  });
+
+  it('when there is no token, then 401 TOKEN_MISSING', async () => {
+    expect(await call('/anything')).toMatchObject({ status: 401, body: { code: 'TOKEN_MISSING' } });
+  });
+
+  it('when the token is forged (signed with another secret), then 401 TOKEN_INVALID', async () => {
+    const forged = await new TokenSigner(`${TEST_SECRET}-attacker`).sign(
+      { userId: uuid(), tokenId: uuid(), concertId: 1 },
+      60,
+    );
+    expect(await call('/anything', forged)).toMatchObject({
+      status: 401,
+      body: { code: 'TOKEN_INVALID' },
+    });
+  });
+
+  it('when a validly signed token was never issued, then 401 TOKEN_INVALID', async () => {
+    const unknown = await new TokenSigner(TEST_SECRET).sign(
+      { userId: uuid(), tokenId: uuid(), concertId: 1 },
+      60,
+    );
+    expect(await call('/anything', unknown)).toMatchObject({
+      status: 401,
+      body: { code: 'TOKEN_INVALID' },
+    });
+  });
+
+  it('when the token is still WAITING, then 403 TOKEN_NOT_ACTIVE with its position', async () => {
+    const concertId = await knownConcert(paused);
+    await join(paused.url, uuid(), concertId);
+    const second = await join(paused.url, uuid(), concertId);
+    expect(await call('/paused', second.body.token)).toMatchObject({
+      status: 403,
+      body: { code: 'TOKEN_NOT_ACTIVE', position: 2 },
+    });
+  });
+
+  it("when the token is for another concert than the path's, then 403 FORBIDDEN", async () => {
+    const concertA = await knownConcert(queue);
+    const concertB = await knownConcert(queue);
+    const token = await activeToken(concertA);
+    expect(await call(`/concerts/${concertB}/things`, token.token)).toMatchObject({
+      status: 403,
+      body: { code: 'FORBIDDEN' },
+    });
+  });
+
+  it('when the user leaves the queue, then the same token answers 401 at once', async () => {
+    const concertId = await knownConcert(queue);
+    const token = await activeToken(concertId);
+    expect((await call('/anything', token.token)).status).toBe(200);
+    await fetch(`${queue.url}/queue/tokens/me`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${token.token}` },
+    });
+    expect(await call('/anything', token.token)).toMatchObject({
+      status: 401,
+      body: { code: 'TOKEN_INVALID' },
+    });
+  });
+});
