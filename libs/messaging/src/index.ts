@@ -6,3 +6,4 @@ export * from './inbox';
 export * from './dlt';
 export * from './consumer';
 export * from './executors';
+export * from './runtime';

@@ -1,0 +1,48 @@
+import autocannon from 'autocannon';
+
+export interface LoadResult {
+  label: string;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  errors: number;
+  total: number;
+  /** CPU seconds the load generator (this process) used during the run. */
+  generatorCpuSeconds: number;
+  durationSeconds: number;
+}
+
+export interface LoadSpec {
+  label: string;
+  url: string;
+  connections: number;
+  durationSeconds: number;
+  /** Open-loop: a fixed overall rate (requests/s) instead of as fast as possible. */
+  overallRate?: number;
+  requests: autocannon.Request[];
+}
+
+/** One autocannon run; latencies come from its HDR histogram. */
+export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  const cpuBefore = process.cpuUsage();
+  const result = await autocannon({
+    url: spec.url,
+    connections: spec.connections,
+    duration: spec.durationSeconds,
+    overallRate: spec.overallRate,
+    requests: spec.requests,
+  });
+  const cpu = process.cpuUsage(cpuBefore);
+  return {
+    label: spec.label,
+    requestsPerSecond: Math.round(result.requests.average),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    total: result.requests.total,
+    generatorCpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(2)),
+    durationSeconds: spec.durationSeconds,
+  };
+}

@@ -1,0 +1,82 @@
+import { cpus } from 'node:os';
+import path from 'node:path';
+import { infraUp, settingsFromEnv, ROOT } from '@ticketing/infra';
+import type autocannon from 'autocannon';
+import { runLoad, type LoadResult } from './load';
+import { benchServer, startProcess, type Proc } from './processes';
+import { markdown, writeResults, type Row } from './report';
+import { queueScenario } from './scenarios/queue';
+
+export interface BenchContext {
+  smoke: boolean;
+  /** Duration of one measured run. */
+  seconds: number;
+  infra: ReturnType<typeof settingsFromEnv>;
+  serviceEnv: Record<string, string>;
+  ceilings: {
+    expressGet(): Promise<LoadResult>;
+    expressPost(): Promise<LoadResult>;
+    bareGet(): Promise<LoadResult>;
+  };
+}
+
+const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<Row[]>> = {
+  queue: queueScenario,
+};
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const smoke = args.includes('--smoke');
+  const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+  const seconds = smoke ? 1 : Number(process.env.BENCH_SECONDS ?? 10);
+  const infra = settingsFromEnv();
+  await infraUp(infra);
+
+  const express = await startProcess('express-hello', benchServer('express-hello'), {}, '/');
+  const bare = await startProcess('bare-http', benchServer('bare-http'), {}, '/');
+  const started: Proc[] = [express, bare];
+  const ceiling = (label: string, url: string, request: autocannon.Request) => () =>
+    runLoad({ label, url, connections: 100, durationSeconds: seconds, requests: [request] });
+  const ctx: BenchContext = {
+    smoke,
+    seconds,
+    infra,
+    serviceEnv: {
+      REDIS_URL: infra.redisUrl,
+      KAFKA_BROKERS: infra.kafkaBrokers.join(','),
+      QUEUE_TOKEN_SECRET: 'bench-secret-0123456789abcdef0123456789',
+    },
+    ceilings: {
+      expressGet: ceiling('express GET', express.url, { method: 'GET', path: '/' }),
+      expressPost: ceiling('express POST', express.url, {
+        method: 'POST',
+        path: '/',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ userId: '6f1c1c4e-8a7e-4d0b-9a55-1c1f1b7b0c11', concertId: 1 }),
+      }),
+      bareGet: ceiling('node:http GET', bare.url, { method: 'GET', path: '/' }),
+    },
+  };
+
+  const rows: Row[] = [];
+  try {
+    rows.push({ scenario: 'ceiling: node:http hello', measured: await ctx.ceilings.bareGet() });
+    for (const [name, scenario] of Object.entries(SCENARIOS)) {
+      if (only && !only.includes(name)) continue;
+      process.stdout.write(`[bench] ${name}…\n`);
+      rows.push(...(await scenario(ctx)));
+    }
+  } finally {
+    await Promise.all(started.map((p) => p.stop()));
+  }
+  const header = `Benchmarks ${new Date().toISOString()} — ${smoke ? 'SMOKE (1 s runs, figures meaningless)' : `${seconds} s runs`}; load generator, services, Postgres, Redis and Kafka share this machine's ${cpus().length} cores`;
+  const table = markdown(rows, header);
+  process.stdout.write(`\n${table}\n`);
+  const file = writeResults(process.env.BENCH_RESULTS_DIR ?? path.join(ROOT, 'bench/results'), rows, { smoke, seconds, node: process.version }, table);
+  process.stdout.write(`\n[bench] written ${path.relative(ROOT, file)}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`[bench] failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

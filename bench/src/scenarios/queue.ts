@@ -1,0 +1,116 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import type autocannon from 'autocannon';
+import Redis from 'ioredis';
+import { runLoad } from '../load';
+import { serviceMain, startProcess } from '../processes';
+import type { Row } from '../report';
+import type { BenchContext } from '../run';
+
+/**
+ * Token issuance (POST /queue/tokens) and status polling (GET /queue/tokens/me) at 100
+ * connections, next to express answering the same kind of request in the same run.
+ */
+export async function queueScenario(ctx: BenchContext): Promise<Row[]> {
+  const prefix = `bench-${Date.now()}:`;
+  const queue = await startProcess('queue', serviceMain('queue'), {
+    ...ctx.serviceEnv,
+    REDIS_KEY_PREFIX: prefix,
+    QUEUE_ADMIT_PER_SECOND: '100',
+    QUEUE_MAX_ACTIVE: '1000',
+  });
+  const redis = new Redis(ctx.infra.redisUrl, { keyPrefix: prefix });
+  try {
+    const concertId = randomInt(1, 2 ** 31);
+    await redis.sadd('queue:known-concerts', concertId);
+
+    const issue = await runLoad({
+      label: 'POST /queue/tokens',
+      url: queue.url,
+      connections: 100,
+      durationSeconds: ctx.seconds,
+      requests: [
+        {
+          method: 'POST',
+          path: '/queue/tokens',
+          headers: { 'content-type': 'application/json' },
+          setupRequest: (req) => ({ ...req, body: JSON.stringify({ userId: randomUUID(), concertId }) }),
+        },
+      ],
+    });
+    const expressPost = await ctx.ceilings.expressPost();
+
+    // Poll with tokens of many users (a realistic mix of positions).
+    const tokens: string[] = [];
+    for (let i = 0; i < (ctx.smoke ? 50 : 2000); i += 50) {
+      const batch = await Promise.all(
+        Array.from({ length: 50 }, async () => {
+          const res = await fetch(`${queue.url}/queue/tokens`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ userId: randomUUID(), concertId }),
+          });
+          return ((await res.json()) as { token: string }).token;
+        }),
+      );
+      tokens.push(...batch);
+    }
+    let next = 0;
+    const pollRequest: autocannon.Request = {
+      method: 'GET',
+      path: '/queue/tokens/me',
+      setupRequest: (req) => ({
+        ...req,
+        headers: { authorization: `Bearer ${tokens[next++ % tokens.length]}` },
+      }),
+    };
+    const poll = await runLoad({ label: 'GET /queue/tokens/me', url: queue.url, connections: 100, durationSeconds: ctx.seconds, requests: [pollRequest] });
+    const expressGet = await ctx.ceilings.expressGet();
+    const fixedRate = ctx.smoke ? 200 : 2000;
+    const pollOpen = await runLoad({
+      label: `GET /queue/tokens/me @ ${fixedRate}/s`,
+      url: queue.url,
+      connections: 100,
+      durationSeconds: ctx.seconds,
+      overallRate: fixedRate,
+      requests: [pollRequest],
+    });
+    const issueOpen = await runLoad({
+      label: `POST /queue/tokens @ ${fixedRate / 2}/s`,
+      url: queue.url,
+      connections: 100,
+      durationSeconds: ctx.seconds,
+      overallRate: fixedRate / 2,
+      requests: [
+        {
+          method: 'POST',
+          path: '/queue/tokens',
+          headers: { 'content-type': 'application/json' },
+          setupRequest: (req) => ({ ...req, body: JSON.stringify({ userId: randomUUID(), concertId }) }),
+        },
+      ],
+    });
+    const share = (a: number, b: number) => (b > 0 ? a / b : 0);
+    return [
+      {
+        scenario: 'queue: token issuance, max',
+        measured: issue,
+        ceiling: expressPost,
+        target: '≥ 50% of express, p99 ≤ 25 ms',
+        met: share(issue.requestsPerSecond, expressPost.requestsPerSecond) >= 0.5 && issue.p99Ms <= 25,
+      },
+      {
+        scenario: 'queue: status polling, max',
+        measured: poll,
+        ceiling: expressGet,
+        target: '≥ 60% of express, p99 ≤ 25 ms',
+        met: share(poll.requestsPerSecond, expressGet.requestsPerSecond) >= 0.6 && poll.p99Ms <= 25,
+      },
+      { scenario: 'queue: issuance, open loop', measured: issueOpen, target: 'p99 ≤ 25 ms', met: issueOpen.p99Ms <= 25 },
+      { scenario: 'queue: polling, open loop', measured: pollOpen, target: 'p99 ≤ 25 ms', met: pollOpen.p99Ms <= 25 },
+    ];
+  } finally {
+    await redis.del('queue:known-concerts');
+    redis.disconnect();
+    await queue.stop();
+  }
+}

@@ -1,0 +1,28 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** The benchmark is not part of `npm test`, but its smoke mode is, so its code cannot rot. */
+describe('npm run bench -- --smoke', () => {
+  it('when run in smoke mode, then every scenario runs and a JSON and markdown report are written', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));
+    const res = spawnSync('node', [path.resolve(__dirname, '../dist/run.js'), '--smoke'], {
+      encoding: 'utf8',
+      env: { ...process.env, BENCH_RESULTS_DIR: dir },
+      timeout: 240_000,
+    });
+    expect(res.stderr).not.toContain('[bench] failed');
+    expect(res.status).toBe(0);
+    const files = fs.readdirSync(dir);
+    const json = files.find((f) => f.endsWith('.json'));
+    expect(json).toBeDefined();
+    expect(files.some((f) => f.endsWith('.md'))).toBe(true);
+    const report = JSON.parse(fs.readFileSync(path.join(dir, json!), 'utf8')) as {
+      rows: { scenario: string; measured: { total: number; errors: number } }[];
+    };
+    const scenarios = report.rows.map((r) => r.scenario);
+    expect(scenarios).toEqual(expect.arrayContaining(['queue: token issuance, max', 'queue: status polling, max']));
+    for (const row of report.rows) expect(row.measured.total).toBeGreaterThan(0);
+  }, 300_000);
+});

@@ -1,0 +1,74 @@
+import type { Knex, Logger, ReadinessCheck, StopList } from '@ticketing/platform';
+import type { Kafka, Producer } from 'kafkajs';
+import type { Registry } from 'prom-client';
+import { MessageConsumer, type HandlerEntry } from './consumer';
+import { inboxExecutor, type TxContext } from './executors';
+import { createKafka, createProducer } from './kafka';
+import { OutboxRelay } from './outbox';
+
+export interface PostgresMessagingOptions {
+  service: string;
+  instanceId: string;
+  databaseUrl: string;
+  kafkaBrokers: string[];
+  db: Knex;
+  logger: Logger;
+  metrics: Registry;
+  stops: StopList;
+  /** The service's topic → handler table; none for a service that only publishes. */
+  handlers?: HandlerEntry<TxContext>[];
+}
+
+export interface PostgresMessaging {
+  kafka: Kafka;
+  producer: Producer;
+  relay: OutboxRelay;
+  consumer?: MessageConsumer<TxContext>;
+  readiness: Record<string, ReadinessCheck>;
+}
+
+/**
+ * The messaging side of a Postgres service: an idempotent producer, the outbox relay, and (with
+ * handlers) a consumer whose handlers run in one transaction with the inbox and the outbox.
+ * Registers each part on `stops` so they stop in reverse order: consumer, relay, producer.
+ */
+export async function startPostgresMessaging(options: PostgresMessagingOptions): Promise<PostgresMessaging> {
+  const { service, logger, metrics, stops } = options;
+  const kafka = createKafka({ brokers: options.kafkaBrokers, clientId: `${service}-${options.instanceId}`, logger });
+  const producer = createProducer(kafka);
+  await producer.connect();
+  stops.add('kafka producer', () => producer.disconnect());
+
+  const relay = new OutboxRelay({ databaseUrl: options.databaseUrl, producer, logger, metrics, lockName: `${service}-outbox` });
+  relay.start();
+  stops.add('outbox relay', () => relay.stop());
+
+  let consumer: MessageConsumer<TxContext> | undefined;
+  if (options.handlers?.length) {
+    consumer = new MessageConsumer<TxContext>({
+      kafka,
+      groupId: service,
+      logger,
+      producer,
+      executor: inboxExecutor(options.db, service, service),
+      handlers: options.handlers,
+      metrics,
+    });
+    await consumer.start();
+    stops.add('kafka consumer', () => consumer!.stop());
+  }
+
+  const admin = kafka.admin();
+  await admin.connect();
+  stops.add('kafka admin', () => admin.disconnect());
+  return {
+    kafka,
+    producer,
+    relay,
+    consumer,
+    readiness: {
+      database: () => options.db.raw('select 1'),
+      kafka: () => admin.describeCluster(),
+    },
+  };
+}
