@@ -16,8 +16,9 @@ module.exports = {
       testMatch: ['<rootDir>/**/test/**/*.int.test.ts'],
       globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
       globalTeardown: '<rootDir>/libs/testing/src/global-teardown.ts',
-      testTimeout: 60_000,
     },
   ],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  // A global option (not per project): integration tests wait on real brokers and databases.
+  testTimeout: 60_000,
 };

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT } from '@ticketing/infra';
 
@@ -55,13 +56,13 @@ export async function startProcess(
   };
 }
 
-export const serviceMain = (service: string) => path.join(ROOT, 'services', service, 'dist/src/main.js');
+export const serviceMain = (service: string) =>
+  path.join(ROOT, 'services', service, 'dist/src/main.js');
 export const benchServer = (name: string) => path.join(__dirname, 'servers', `${name}.js`);
 
 function procCpuSeconds(pid: number): number {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const stat = (require('node:fs') as typeof import('node:fs')).readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks
   } catch {

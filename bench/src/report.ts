@@ -34,7 +34,12 @@ export function markdown(rows: Row[], header: string): string {
   return lines.join('\n');
 }
 
-export function writeResults(dir: string, rows: Row[], meta: Record<string, unknown>, table: string): string {
+export function writeResults(
+  dir: string,
+  rows: Row[],
+  meta: Record<string, unknown>,
+  table: string,
+): string {
   fs.mkdirSync(dir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:]/g, '-').replace(/\..*/, '');
   const file = path.join(dir, `${stamp}${meta.smoke ? '-smoke' : ''}.json`);

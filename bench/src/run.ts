@@ -27,7 +27,10 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<Row[]>> = {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const smoke = args.includes('--smoke');
-  const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+  const only = args
+    .find((a) => a.startsWith('--only='))
+    ?.slice('--only='.length)
+    .split(',');
   const seconds = smoke ? 1 : Number(process.env.BENCH_SECONDS ?? 10);
   const infra = settingsFromEnv();
   await infraUp(infra);
@@ -72,7 +75,12 @@ async function main(): Promise<void> {
   const header = `Benchmarks ${new Date().toISOString()} — ${smoke ? 'SMOKE (1 s runs, figures meaningless)' : `${seconds} s runs`}; load generator, services, Postgres, Redis and Kafka share this machine's ${cpus().length} cores`;
   const table = markdown(rows, header);
   process.stdout.write(`\n${table}\n`);
-  const file = writeResults(process.env.BENCH_RESULTS_DIR ?? path.join(ROOT, 'bench/results'), rows, { smoke, seconds, node: process.version }, table);
+  const file = writeResults(
+    process.env.BENCH_RESULTS_DIR ?? path.join(ROOT, 'bench/results'),
+    rows,
+    { smoke, seconds, node: process.version },
+    table,
+  );
   process.stdout.write(`\n[bench] written ${path.relative(ROOT, file)}\n`);
 }
 

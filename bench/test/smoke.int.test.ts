@@ -22,7 +22,9 @@ describe('npm run bench -- --smoke', () => {
       rows: { scenario: string; measured: { total: number; errors: number } }[];
     };
     const scenarios = report.rows.map((r) => r.scenario);
-    expect(scenarios).toEqual(expect.arrayContaining(['queue: token issuance, max', 'queue: status polling, max']));
+    expect(scenarios).toEqual(
+      expect.arrayContaining(['queue: token issuance, max', 'queue: status polling, max']),
+    );
     for (const row of report.rows) expect(row.measured.total).toBeGreaterThan(0);
   }, 300_000);
 });

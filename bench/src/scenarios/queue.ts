@@ -33,7 +33,10 @@ export async function queueScenario(ctx: BenchContext): Promise<Row[]> {
           method: 'POST',
           path: '/queue/tokens',
           headers: { 'content-type': 'application/json' },
-          setupRequest: (req) => ({ ...req, body: JSON.stringify({ userId: randomUUID(), concertId }) }),
+          setupRequest: (req) => ({
+            ...req,
+            body: JSON.stringify({ userId: randomUUID(), concertId }),
+          }),
         },
       ],
     });
@@ -63,7 +66,13 @@ export async function queueScenario(ctx: BenchContext): Promise<Row[]> {
         headers: { authorization: `Bearer ${tokens[next++ % tokens.length]}` },
       }),
     };
-    const poll = await runLoad({ label: 'GET /queue/tokens/me', url: queue.url, connections: 100, durationSeconds: ctx.seconds, requests: [pollRequest] });
+    const poll = await runLoad({
+      label: 'GET /queue/tokens/me',
+      url: queue.url,
+      connections: 100,
+      durationSeconds: ctx.seconds,
+      requests: [pollRequest],
+    });
     const expressGet = await ctx.ceilings.expressGet();
     const fixedRate = ctx.smoke ? 200 : 2000;
     const pollOpen = await runLoad({
@@ -85,7 +94,10 @@ export async function queueScenario(ctx: BenchContext): Promise<Row[]> {
           method: 'POST',
           path: '/queue/tokens',
           headers: { 'content-type': 'application/json' },
-          setupRequest: (req) => ({ ...req, body: JSON.stringify({ userId: randomUUID(), concertId }) }),
+          setupRequest: (req) => ({
+            ...req,
+            body: JSON.stringify({ userId: randomUUID(), concertId }),
+          }),
         },
       ],
     });
@@ -96,7 +108,8 @@ export async function queueScenario(ctx: BenchContext): Promise<Row[]> {
         measured: issue,
         ceiling: expressPost,
         target: '≥ 50% of express, p99 ≤ 25 ms',
-        met: share(issue.requestsPerSecond, expressPost.requestsPerSecond) >= 0.5 && issue.p99Ms <= 25,
+        met:
+          share(issue.requestsPerSecond, expressPost.requestsPerSecond) >= 0.5 && issue.p99Ms <= 25,
       },
       {
         scenario: 'queue: status polling, max',
@@ -105,8 +118,18 @@ export async function queueScenario(ctx: BenchContext): Promise<Row[]> {
         target: '≥ 60% of express, p99 ≤ 25 ms',
         met: share(poll.requestsPerSecond, expressGet.requestsPerSecond) >= 0.6 && poll.p99Ms <= 25,
       },
-      { scenario: 'queue: issuance, open loop', measured: issueOpen, target: 'p99 ≤ 25 ms', met: issueOpen.p99Ms <= 25 },
-      { scenario: 'queue: polling, open loop', measured: pollOpen, target: 'p99 ≤ 25 ms', met: pollOpen.p99Ms <= 25 },
+      {
+        scenario: 'queue: issuance, open loop',
+        measured: issueOpen,
+        target: 'p99 ≤ 25 ms',
+        met: issueOpen.p99Ms <= 25,
+      },
+      {
+        scenario: 'queue: polling, open loop',
+        measured: pollOpen,
+        target: 'p99 ≤ 25 ms',
+        met: pollOpen.p99Ms <= 25,
+      },
     ];
   } finally {
     await redis.del('queue:known-concerts');

@@ -11,6 +11,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { z } from 'zod';
 import { sendToDlt, type DltReason } from './dlt';
 import { EnvelopeSchema, HEADER, type Envelope, type MessageContract } from './envelope';
+import { TopicNamespace } from './namespace';
 
 export type Handler<T, Ctx> = (message: Envelope<T>, ctx: Ctx) => Promise<void>;
 
@@ -50,6 +51,7 @@ export interface ConsumerOptions<Ctx> {
   partitionsConsumedConcurrently?: number;
   fromBeginning?: boolean;
   metrics?: Registry;
+  topics?: TopicNamespace;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -89,7 +91,8 @@ export class MessageConsumer<Ctx> {
   }
 
   topics(): string[] {
-    return [...new Set(this.options.handlers.map((h) => h.contract.topic))];
+    const ns = this.options.topics ?? TopicNamespace.none;
+    return [...new Set(this.options.handlers.map((h) => ns.name(h.contract.topic)))];
   }
 
   async start(): Promise<void> {

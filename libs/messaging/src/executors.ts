@@ -9,6 +9,7 @@ import {
 } from './envelope';
 import type { Executor } from './consumer';
 import { claimMessage } from './inbox';
+import { TopicNamespace } from './namespace';
 import { enqueue } from './outbox';
 
 /** What a handler of a Postgres service gets: its transaction and a way to send replies. */
@@ -45,25 +46,33 @@ export interface DirectContext {
  * For services without a relational store: the handler's effect must be idempotent; its
  * messages are produced after it succeeds, before the offset is committed (at-least-once).
  */
-export function directExecutor(producer: Producer, source: string): Executor<DirectContext> {
+export function directExecutor(
+  producer: Producer,
+  source: string,
+  topics = TopicNamespace.none,
+): Executor<DirectContext> {
   return {
     async execute(_message, run) {
       const out: OutgoingMessage[] = [];
       await run({
         send: (contract, data) => void out.push(buildMessage(contract, data, { source })),
       });
-      if (out.length > 0) await publishNow(producer, out);
+      if (out.length > 0) await publishNow(producer, out, topics);
       return 'applied';
     },
   };
 }
 
 /** Produce messages right away (no outbox), acks=all. */
-export async function publishNow(producer: Producer, messages: OutgoingMessage[]): Promise<void> {
+export async function publishNow(
+  producer: Producer,
+  messages: OutgoingMessage[],
+  topics = TopicNamespace.none,
+): Promise<void> {
   await producer.sendBatch({
     acks: -1,
     topicMessages: messages.map((m) => ({
-      topic: m.topic,
+      topic: topics.name(m.topic),
       messages: [{ key: m.key, value: JSON.stringify(m.envelope), headers: m.headers }],
     })),
   });

@@ -1,4 +1,5 @@
 export * from './envelope';
+export * from './namespace';
 export * from './kafka';
 export * from './topics';
 export * from './outbox';

@@ -3,6 +3,7 @@ import type { Producer } from 'kafkajs';
 import pg from 'pg';
 import { Histogram, Counter, type Registry } from 'prom-client';
 import type { OutgoingMessage } from './envelope';
+import { TopicNamespace } from './namespace';
 
 export const OUTBOX_TABLE = 'outbox';
 const NOTIFY_CHANNEL = 'outbox_enqueued';
@@ -78,6 +79,7 @@ export interface RelayOptions {
   /** Published rows are kept this long for inspection, then deleted. */
   retentionMs?: number;
   metrics?: Registry;
+  topics?: TopicNamespace;
 }
 
 /**
@@ -213,7 +215,7 @@ export class OutboxRelay {
     await this.options.producer.sendBatch({
       acks: -1,
       topicMessages: [...byTopic].map(([topic, list]) => ({
-        topic,
+        topic: (this.options.topics ?? TopicNamespace.none).name(topic),
         messages: list.map((r) => ({
           key: r.key,
           value: JSON.stringify(r.envelope),

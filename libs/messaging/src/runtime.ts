@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import { MessageConsumer, type HandlerEntry } from './consumer';
 import { inboxExecutor, type TxContext } from './executors';
 import { createKafka, createProducer } from './kafka';
+import type { TopicNamespace } from './namespace';
 import { OutboxRelay } from './outbox';
 
 export interface PostgresMessagingOptions {
@@ -11,6 +12,9 @@ export interface PostgresMessagingOptions {
   instanceId: string;
   databaseUrl: string;
   kafkaBrokers: string[];
+  /** Defaults to the service name. */
+  consumerGroup?: string;
+  topics?: TopicNamespace;
   db: Knex;
   logger: Logger;
   metrics: Registry;
@@ -32,14 +36,27 @@ export interface PostgresMessaging {
  * handlers) a consumer whose handlers run in one transaction with the inbox and the outbox.
  * Registers each part on `stops` so they stop in reverse order: consumer, relay, producer.
  */
-export async function startPostgresMessaging(options: PostgresMessagingOptions): Promise<PostgresMessaging> {
+export async function startPostgresMessaging(
+  options: PostgresMessagingOptions,
+): Promise<PostgresMessaging> {
   const { service, logger, metrics, stops } = options;
-  const kafka = createKafka({ brokers: options.kafkaBrokers, clientId: `${service}-${options.instanceId}`, logger });
+  const kafka = createKafka({
+    brokers: options.kafkaBrokers,
+    clientId: `${service}-${options.instanceId}`,
+    logger,
+  });
   const producer = createProducer(kafka);
   await producer.connect();
   stops.add('kafka producer', () => producer.disconnect());
 
-  const relay = new OutboxRelay({ databaseUrl: options.databaseUrl, producer, logger, metrics, lockName: `${service}-outbox` });
+  const relay = new OutboxRelay({
+    databaseUrl: options.databaseUrl,
+    producer,
+    logger,
+    metrics,
+    lockName: `${service}-outbox`,
+    topics: options.topics,
+  });
   relay.start();
   stops.add('outbox relay', () => relay.stop());
 
@@ -47,12 +64,13 @@ export async function startPostgresMessaging(options: PostgresMessagingOptions):
   if (options.handlers?.length) {
     consumer = new MessageConsumer<TxContext>({
       kafka,
-      groupId: service,
+      groupId: options.consumerGroup ?? service,
       logger,
       producer,
       executor: inboxExecutor(options.db, service, service),
       handlers: options.handlers,
       metrics,
+      topics: options.topics,
     });
     await consumer.start();
     stops.add('kafka consumer', () => consumer!.stop());

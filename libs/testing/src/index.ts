@@ -4,3 +4,5 @@ export * from './env';
 export * from './database';
 export * from './kafka';
 export * from './logs';
+export * from './queue-token';
+export * from './topics';

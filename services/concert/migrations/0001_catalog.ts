@@ -23,9 +23,13 @@ export async function up(knex: Knex): Promise<void> {
     t.unique(['concert_id', 'starts_at']);
     t.index(['concert_id', 'starts_at']);
   });
-  await knex.raw(`alter table schedules add constraint schedules_status check (status in ('OPEN','CLOSED','CANCELLED'))`);
+  await knex.raw(
+    `alter table schedules add constraint schedules_status check (status in ('OPEN','CLOSED','CANCELLED'))`,
+  );
   await knex.raw(`alter table schedules add constraint schedules_price check (price >= 0)`);
-  await knex.raw(`alter table schedules add constraint schedules_window check (booking_opens_at <= booking_closes_at and booking_closes_at <= starts_at)`);
+  await knex.raw(
+    `alter table schedules add constraint schedules_window check (booking_opens_at <= booking_closes_at and booking_closes_at <= starts_at)`,
+  );
   // The seat-status projection: one row per seat, the newest seat version wins.
   await knex.schema.createTable('seats', (t) => {
     t.integer('schedule_id').notNullable().references('schedules.id');
@@ -35,7 +39,9 @@ export async function up(knex: Knex): Promise<void> {
     t.uuid('reservation_id');
     t.primary(['schedule_id', 'seat_no']);
   });
-  await knex.raw(`alter table seats add constraint seats_status check (status in ('AVAILABLE','HELD','RESERVED'))`);
+  await knex.raw(
+    `alter table seats add constraint seats_status check (status in ('AVAILABLE','HELD','RESERVED'))`,
+  );
   await knex.raw(`alter table seats add constraint seats_range check (seat_no between 1 and 50)`);
   await knex.raw(`create index seats_available on seats (schedule_id) where status = 'AVAILABLE'`);
   await createOutboxTable(knex);

@@ -7,6 +7,10 @@ export const configShape = {
   /** Namespace for every queue key (several environments sharing one Redis). */
   REDIS_KEY_PREFIX: env.string({ default: '', minLength: 0 }),
   KAFKA_BROKERS: env.hostList('127.0.0.1:9092'),
+  /** Prefix of every topic name (environments sharing one Kafka cluster). */
+  KAFKA_TOPIC_PREFIX: env.string({ default: '', minLength: 0 }),
+  /** Consumer group; every instance of the service shares it. */
+  KAFKA_CONSUMER_GROUP: env.string({ default: 'queue' }),
   QUEUE_TOKEN_SECRET: env.string({ minLength: 32 }),
   /** 0 pauses admission (maintenance, tests). */
   QUEUE_ADMIT_PER_SECOND: env.int({ default: 100, min: 0, max: 100_000 }),

@@ -1,5 +1,6 @@
 import {
   MessageConsumer,
+  TopicNamespace,
   createKafka,
   createProducer,
   directExecutor,
@@ -59,17 +60,19 @@ export async function start(
       clientId: `${SERVICE}-${config.INSTANCE_ID}`,
       logger,
     });
+    const topics = new TopicNamespace(config.KAFKA_TOPIC_PREFIX);
     const producer = createProducer(kafka);
     await producer.connect();
     stops.add('producer', () => producer.disconnect());
     const consumer = new MessageConsumer<DirectContext>({
       kafka,
-      groupId: SERVICE,
+      groupId: config.KAFKA_CONSUMER_GROUP,
       logger,
       producer,
-      executor: directExecutor(producer, SERVICE),
+      executor: directExecutor(producer, SERVICE, topics),
       handlers: messageHandlers({ queue, store }),
       metrics,
+      topics,
     });
     await consumer.start();
     stops.add('consumer', () => consumer.stop());

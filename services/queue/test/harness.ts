@@ -1,4 +1,12 @@
-import { captureLogs, randomIntId, randomSuffix, testInfra, uuid } from '@ticketing/testing';
+import type { TopicNamespace } from '@ticketing/messaging';
+import {
+  captureLogs,
+  createTopicNamespace,
+  randomIntId,
+  randomSuffix,
+  testInfra,
+  uuid,
+} from '@ticketing/testing';
 import { loadServiceConfig } from '../src/config';
 import { start, type QueueServiceHandle } from '../src/start';
 
@@ -6,6 +14,10 @@ export const TEST_SECRET = 'queue-test-secret-0123456789abcdef-xyz';
 
 /** Each test file gets its own key namespace: no other file's instances tick its queues. */
 export const KEY_PREFIX = `test-${randomSuffix()}:`;
+
+let namespace: Promise<TopicNamespace> | undefined;
+/** This test file's own topics: other files' queue deployments never answer its commands. */
+export const topicNamespace = () => (namespace ??= createTopicNamespace());
 
 /** Starts the real queue service in-process on port 0 with the given overrides. */
 export async function startQueue(
@@ -18,6 +30,8 @@ export async function startQueue(
     KAFKA_BROKERS: infra.kafkaBrokers.join(','),
     QUEUE_TOKEN_SECRET: TEST_SECRET,
     REDIS_KEY_PREFIX: KEY_PREFIX,
+    KAFKA_CONSUMER_GROUP: `queue-test-${randomSuffix()}`,
+    KAFKA_TOPIC_PREFIX: (await topicNamespace()).prefix,
     QUEUE_TICK_MS: '50',
     QUEUE_SSE_INTERVAL_MS: '100',
     LOG_LEVEL: 'warn',

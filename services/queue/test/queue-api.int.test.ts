@@ -3,7 +3,8 @@ import { buildMessage, createProducer, publishNow } from '@ticketing/messaging';
 import { eventually, randomIntId, testKafka, TopicCapture, uuid } from '@ticketing/testing';
 import type { Producer } from 'kafkajs';
 import type { QueueServiceHandle } from '../src/start';
-import { join, knownConcert, poll, startQueue } from './harness';
+import type { TopicNamespace } from '@ticketing/messaging';
+import { join, knownConcert, poll, startQueue, topicNamespace } from './harness';
 
 describe('queue API (admission paused)', () => {
   let queue: QueueServiceHandle;
@@ -122,12 +123,14 @@ describe('queue messaging', () => {
   let queue: QueueServiceHandle;
   let producer: Producer;
   let events: TopicCapture;
+  let ns: TopicNamespace;
 
   beforeAll(async () => {
     queue = await startQueue({ QUEUE_ADMIT_PER_SECOND: '1000', QUEUE_MAX_ACTIVE: '100000' });
     producer = createProducer(testKafka());
     await producer.connect();
-    events = await TopicCapture.start([TOPICS.queueEvents]);
+    ns = await topicNamespace();
+    events = await TopicCapture.start([ns.name(TOPICS.queueEvents)]);
   });
   afterAll(async () => {
     await events.stop();
@@ -139,23 +142,27 @@ describe('queue messaging', () => {
     const concertId = randomIntId();
     expect((await join(queue.url, uuid(), concertId)).status).toBe(404);
     const at = new Date(Date.now() + 86_400_000).toISOString();
-    await publishNow(producer, [
-      buildMessage(
-        concert.schedulePublished,
-        {
-          scheduleId: randomIntId(),
-          concertId,
-          startsAt: at,
-          bookingOpensAt: at,
-          bookingClosesAt: at,
-          price: 1000,
-          totalSeats: 50,
-          status: 'OPEN',
-          revision: 1,
-        },
-        { source: 'test' },
-      ),
-    ]);
+    await publishNow(
+      producer,
+      [
+        buildMessage(
+          concert.schedulePublished,
+          {
+            scheduleId: randomIntId(),
+            concertId,
+            startsAt: at,
+            bookingOpensAt: at,
+            bookingClosesAt: at,
+            price: 1000,
+            totalSeats: 50,
+            status: 'OPEN',
+            revision: 1,
+          },
+          { source: 'test' },
+        ),
+      ],
+      ns,
+    );
     await eventually(
       async () => expect((await join(queue.url, uuid(), concertId)).status).toBe(201),
       { timeoutMs: 30_000 },
@@ -170,12 +177,16 @@ describe('queue messaging', () => {
       expect((await poll(queue.url, body.token)).body.status).toBe('ACTIVE'),
     );
     const command = { tokenId: body.tokenId, userId, concertId, paymentId: uuid() };
-    await publishNow(producer, [
-      buildMessage(queueContracts.expireToken, command, {
-        source: 'test',
-        correlationId: command.paymentId,
-      }),
-    ]);
+    await publishNow(
+      producer,
+      [
+        buildMessage(queueContracts.expireToken, command, {
+          source: 'test',
+          correlationId: command.paymentId,
+        }),
+      ],
+      ns,
+    );
     await eventually(async () => expect((await poll(queue.url, body.token)).status).toBe(401), {
       timeoutMs: 30_000,
     });
@@ -191,12 +202,16 @@ describe('queue messaging', () => {
       data: { removed: true },
     });
 
-    await publishNow(producer, [
-      buildMessage(queueContracts.expireToken, command, {
-        source: 'test',
-        correlationId: command.paymentId,
-      }),
-    ]);
+    await publishNow(
+      producer,
+      [
+        buildMessage(queueContracts.expireToken, command, {
+          source: 'test',
+          correlationId: command.paymentId,
+        }),
+      ],
+      ns,
+    );
     await eventually(() => expect(replies()).toHaveLength(2), { timeoutMs: 30_000 });
     expect(replies()[1]!.envelope!.data).toMatchObject({ removed: false });
     expect((await poll(queue.url, body.token)).status).toBe(401);

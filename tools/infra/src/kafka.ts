@@ -161,7 +161,7 @@ export async function kafkaUp(brokers: string[], state: InfraState): Promise<voi
   }
   const created = await ensureTopics(
     new Kafka({ clientId: 'infra', brokers, logLevel: logLevel.NOTHING }),
-    ALL_TOPICS,
+    ALL_TOPICS.map((t) => `${process.env.KAFKA_TOPIC_PREFIX ?? ''}${t}`),
     { partitions: 6 },
   );
   say(created.length ? `topics created: ${created.join(', ')}` : 'topics ready');

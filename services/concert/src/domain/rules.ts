@@ -14,7 +14,10 @@ export interface ScheduleFacts {
 }
 
 /** Why a schedule cannot be booked now, or null when it can. */
-export function unbookableReason(s: ScheduleFacts, now: Date): 'CLOSED' | 'NOT_YET_OPEN' | 'PAST' | 'SOLD_OUT' | null {
+export function unbookableReason(
+  s: ScheduleFacts,
+  now: Date,
+): 'CLOSED' | 'NOT_YET_OPEN' | 'PAST' | 'SOLD_OUT' | null {
   if (s.status !== 'OPEN') return 'CLOSED';
   if (s.startsAt.getTime() <= now.getTime()) return 'PAST';
   if (now.getTime() >= s.bookingClosesAt.getTime()) return 'CLOSED';
@@ -29,7 +32,11 @@ export const isSeatNo = (n: number) => Number.isInteger(n) && n >= 1 && n <= SEA
 
 /** The seat status a reservation event leads to. */
 export function seatStatusAfter(
-  event: 'reservation.held' | 'reservation.released' | 'reservation.confirmed' | 'reservation.confirmation-reverted',
+  event:
+    | 'reservation.held'
+    | 'reservation.released'
+    | 'reservation.confirmed'
+    | 'reservation.confirmation-reverted',
   revertedTo?: 'HELD' | 'RELEASED',
 ): SeatStatus {
   switch (event) {

@@ -1,0 +1,152 @@
+import type { Knex } from '@ticketing/platform';
+import type { ScheduleStatus, SeatStatus } from '../domain/rules';
+
+export interface Concert {
+  concertId: number;
+  title: string;
+  artist: string;
+  venue: string;
+}
+
+export interface Schedule {
+  scheduleId: number;
+  concertId: number;
+  startsAt: Date;
+  bookingOpensAt: Date;
+  bookingClosesAt: Date;
+  price: number;
+  totalSeats: number;
+  status: ScheduleStatus;
+  revision: number;
+  availableSeats: number;
+}
+
+export interface Seat {
+  seatNo: number;
+  status: SeatStatus;
+}
+
+const SCHEDULE_COLUMNS = `s.id as "scheduleId", s.concert_id as "concertId", s.starts_at as "startsAt",
+  s.booking_opens_at as "bookingOpensAt", s.booking_closes_at as "bookingClosesAt", s.price,
+  s.total_seats as "totalSeats", s.status, s.revision,
+  (select count(*)::int from seats a where a.schedule_id = s.id and a.status = 'AVAILABLE') as "availableSeats"`;
+
+/** Reads of the catalog: each one indexed query. */
+export class CatalogRepository {
+  constructor(private readonly db: Knex) {}
+
+  listConcerts(): Promise<Concert[]> {
+    return this.db('concerts')
+      .select({ concertId: 'id', title: 'title', artist: 'artist', venue: 'venue' })
+      .orderBy('id');
+  }
+
+  async concertExists(concertId: number): Promise<boolean> {
+    return Boolean(await this.db('concerts').where({ id: concertId }).first('id'));
+  }
+
+  async schedulesOf(concertId: number): Promise<Schedule[]> {
+    const { rows } = await this.db.raw<{ rows: Schedule[] }>(
+      `select ${SCHEDULE_COLUMNS} from schedules s where s.concert_id = ? order by s.starts_at, s.id`,
+      [concertId],
+    );
+    return rows;
+  }
+
+  async schedule(
+    scheduleId: number,
+    trx: Knex | Knex.Transaction = this.db,
+  ): Promise<Schedule | undefined> {
+    const { rows } = await trx.raw<{ rows: Schedule[] }>(
+      `select ${SCHEDULE_COLUMNS} from schedules s where s.id = ?`,
+      [scheduleId],
+    );
+    return rows[0];
+  }
+
+  seatsOf(scheduleId: number): Promise<Seat[]> {
+    return this.db('seats')
+      .where({ schedule_id: scheduleId })
+      .select({ seatNo: 'seat_no', status: 'status' })
+      .orderBy('seat_no');
+  }
+}
+
+/** Writes of the catalog, inside the caller's transaction. */
+export class CatalogWriter {
+  constructor(private readonly trx: Knex.Transaction) {}
+
+  async insertConcertIfAbsent(
+    c: Omit<Concert, 'concertId'>,
+  ): Promise<{ concertId: number; created: boolean }> {
+    const inserted = await this.trx('concerts')
+      .insert(c)
+      .onConflict(['title', 'venue'])
+      .ignore()
+      .returning('id');
+    if (inserted.length) return { concertId: (inserted[0] as { id: number }).id, created: true };
+    const row = (await this.trx('concerts')
+      .where({ title: c.title, venue: c.venue })
+      .first('id')) as { id: number };
+    return { concertId: row.id, created: false };
+  }
+
+  /** A schedule and its 50 seats; null when the concert already has one at that time. */
+  async insertScheduleIfAbsent(s: {
+    concertId: number;
+    startsAt: Date;
+    bookingOpensAt: Date;
+    bookingClosesAt: Date;
+    price: number;
+    totalSeats: number;
+  }): Promise<number | null> {
+    const inserted = await this.trx('schedules')
+      .insert({
+        concert_id: s.concertId,
+        starts_at: s.startsAt,
+        booking_opens_at: s.bookingOpensAt,
+        booking_closes_at: s.bookingClosesAt,
+        price: s.price,
+        total_seats: s.totalSeats,
+      })
+      .onConflict(['concert_id', 'starts_at'])
+      .ignore()
+      .returning('id');
+    if (!inserted.length) return null;
+    const scheduleId = (inserted[0] as { id: number }).id;
+    await this.trx('seats').insert(
+      Array.from({ length: s.totalSeats }, (_, i) => ({ schedule_id: scheduleId, seat_no: i + 1 })),
+    );
+    return scheduleId;
+  }
+
+  /** Changes a schedule's status and bumps its revision (replicas keep the highest). */
+  async setScheduleStatus(scheduleId: number, status: ScheduleStatus): Promise<boolean> {
+    const n = await this.trx('schedules')
+      .where({ id: scheduleId })
+      .update({ status, revision: this.trx.raw('revision + 1') });
+    return n === 1;
+  }
+
+  /**
+   * Applies a seat change if it is newer than what the projection holds. Returns false for an
+   * older (reordered) event, which changes nothing.
+   */
+  async applySeatChange(change: {
+    scheduleId: number;
+    seatNo: number;
+    status: SeatStatus;
+    version: number;
+    reservationId: string | null;
+  }): Promise<boolean> {
+    const n = await this.trx('seats')
+      .where({ schedule_id: change.scheduleId, seat_no: change.seatNo })
+      .andWhere('version', '<', change.version)
+      .update({
+        status: change.status,
+        version: change.version,
+        reservation_id: change.reservationId,
+      });
+    return n === 1;
+  }
+}

@@ -1,0 +1,35 @@
+import type { reservation } from '@ticketing/contracts';
+import type { DataOf } from '@ticketing/messaging';
+import type { Knex } from '@ticketing/platform';
+import { CatalogWriter } from '../data-access/catalog-repository';
+import { seatStatusAfter } from './rules';
+
+type SeatEvent =
+  | { type: 'reservation.held'; data: DataOf<typeof reservation.reservationHeld> }
+  | { type: 'reservation.released'; data: DataOf<typeof reservation.reservationReleased> }
+  | { type: 'reservation.confirmed'; data: DataOf<typeof reservation.reservationConfirmed> }
+  | {
+      type: 'reservation.confirmation-reverted';
+      data: DataOf<typeof reservation.confirmationReverted>;
+    };
+
+/**
+ * The seat map follows the reservation service's events. Each carries the seat's version in
+ * the reservation service; the projection keeps the newest, so duplicates and reordering
+ * (events of different reservations of one seat travel on different partitions) end in the
+ * same map as the ordered stream.
+ */
+export async function projectSeatEvent(trx: Knex.Transaction, event: SeatEvent): Promise<boolean> {
+  const { data } = event;
+  const status = seatStatusAfter(
+    event.type,
+    event.type === 'reservation.confirmation-reverted' ? event.data.status : undefined,
+  );
+  return new CatalogWriter(trx).applySeatChange({
+    scheduleId: data.scheduleId,
+    seatNo: data.seatNo,
+    status,
+    version: data.seatVersion,
+    reservationId: status === 'AVAILABLE' ? null : data.reservationId,
+  });
+}

@@ -1,0 +1,16 @@
+import { createDb, createLogger, migrate, runMain } from '@ticketing/platform';
+import { migrations } from '../migrations';
+import { loadServiceConfig } from './config';
+import { seedDemoCatalog } from './domain/demo-catalog';
+
+/** `npm run seed -w services/concert`: the demo catalog, published through the outbox. */
+runMain('concert-seed', async () => {
+  const config = loadServiceConfig({ QUEUE_TOKEN_SECRET: 'x'.repeat(32), ...process.env });
+  const logger = createLogger({ service: 'concert-seed', level: config.LOG_LEVEL });
+  const db = createDb({ url: config.DATABASE_URL, applicationName: 'concert-seed' });
+  await migrate(db, migrations);
+  const created = await seedDemoCatalog(db);
+  logger.info(created, created.schedules ? 'demo catalog seeded' : 'demo catalog already present');
+  await db.destroy();
+  process.exit(0);
+});
