@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -17,6 +17,16 @@ if (!process.env.QUEUE_TOKEN_SECRET) {
 }
 const pretty = process.stdout.isTTY === true && process.env.LOG_FORMAT !== 'json';
 const children: ChildProcess[] = [];
+
+// The demo catalog, when it is empty (idempotent; migrates the concert database first).
+const seed = spawnSync('node', [path.join(ROOT, 'services/concert/dist/src/seed.js')], {
+  env: { ...process.env, LOG_FORMAT: pretty ? 'pretty' : 'json' },
+  stdio: 'inherit',
+});
+if (seed.status !== 0) {
+  console.error('[runner] seeding the demo catalog failed');
+  process.exit(seed.status ?? 1);
+}
 let stopping = false;
 
 for (const service of SERVICES) {

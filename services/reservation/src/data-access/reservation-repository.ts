@@ -1,0 +1,165 @@
+import type { Knex } from '@ticketing/platform';
+import {
+  IllegalTransitionError,
+  canTransition,
+  type ReleaseReason,
+  type ReplicaSchedule,
+  type ReservationStatus,
+} from '../domain/rules';
+
+export interface Reservation {
+  reservationId: string;
+  userId: string;
+  scheduleId: number;
+  concertId: number;
+  seatNo: number;
+  price: number;
+  status: ReservationStatus;
+  releaseReason: ReleaseReason | null;
+  heldUntil: Date;
+  paymentId: string | null;
+  seatVersion: number;
+}
+
+const COLUMNS = `r.id as "reservationId", r.user_id as "userId", r.schedule_id as "scheduleId",
+  s.concert_id as "concertId", r.seat_no as "seatNo", r.price, r.status, r.release_reason as "releaseReason",
+  r.held_until as "heldUntil", r.payment_id as "paymentId", r.seat_version as "seatVersion"`;
+
+/** Which unique rule a failed insert broke. */
+export type HoldConflict = 'SEAT_TAKEN' | 'USER_HAS_HOLD';
+
+export function holdConflictOf(err: unknown): HoldConflict | undefined {
+  const e = err as { code?: string; constraint?: string };
+  if (e.code !== '23505') return undefined;
+  if (e.constraint === 'reservations_live_seat') return 'SEAT_TAKEN';
+  if (e.constraint === 'reservations_one_hold_per_user') return 'USER_HAS_HOLD';
+  return undefined;
+}
+
+/** Reservations and the schedule replica; plain objects in, plain objects out. */
+export class ReservationRepository {
+  constructor(private readonly db: Knex | Knex.Transaction) {}
+
+  async schedule(scheduleId: number): Promise<(ReplicaSchedule & { price: number }) | undefined> {
+    return this.db('schedules').where({ id: scheduleId }).first({
+      scheduleId: 'id',
+      concertId: 'concert_id',
+      startsAt: 'starts_at',
+      bookingOpensAt: 'booking_opens_at',
+      bookingClosesAt: 'booking_closes_at',
+      status: 'status',
+      price: 'price',
+    });
+  }
+
+  /** Keeps the replica at the newest revision the concert service published. */
+  async upsertSchedule(s: {
+    scheduleId: number;
+    concertId: number;
+    startsAt: string;
+    bookingOpensAt: string;
+    bookingClosesAt: string;
+    price: number;
+    totalSeats: number;
+    status: string;
+    revision: number;
+  }): Promise<void> {
+    await this.db.raw(
+      `insert into schedules (id, concert_id, starts_at, booking_opens_at, booking_closes_at, price, total_seats, status, revision)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       on conflict (id) do update set concert_id = excluded.concert_id, starts_at = excluded.starts_at,
+         booking_opens_at = excluded.booking_opens_at, booking_closes_at = excluded.booking_closes_at,
+         price = excluded.price, total_seats = excluded.total_seats, status = excluded.status, revision = excluded.revision
+       where schedules.revision < excluded.revision`,
+      [
+        s.scheduleId,
+        s.concertId,
+        s.startsAt,
+        s.bookingOpensAt,
+        s.bookingClosesAt,
+        s.price,
+        s.totalSeats,
+        s.status,
+        s.revision,
+      ],
+    );
+  }
+
+  async find(reservationId: string, lock = false): Promise<Reservation | undefined> {
+    const { rows } = await this.db.raw<{ rows: Reservation[] }>(
+      `select ${COLUMNS} from reservations r join schedules s on s.id = r.schedule_id where r.id = ? ${lock ? 'for update of r' : ''}`,
+      [reservationId],
+    );
+    return rows[0];
+  }
+
+  /** Inserts a new hold; the partial unique indexes reject a taken seat or a second hold. */
+  async insertHold(h: {
+    reservationId: string;
+    userId: string;
+    scheduleId: number;
+    seatNo: number;
+    price: number;
+    ttlSeconds: number;
+  }): Promise<Reservation> {
+    await this.db.raw(
+      `insert into reservations (id, user_id, schedule_id, seat_no, price, status, held_until, seat_version)
+       values (?, ?, ?, ?, ?, 'HELD', now() + make_interval(secs => ?), nextval('seat_version_seq'))`,
+      [h.reservationId, h.userId, h.scheduleId, h.seatNo, h.price, h.ttlSeconds],
+    );
+    return (await this.find(h.reservationId))!;
+  }
+
+  /**
+   * Releases holds whose time is over: those blocking this seat or this user (so a stale hold
+   * never blocks a new one, even before the sweeper ran), or, with no filter, the oldest due ones
+   * (the sweeper; SKIP LOCKED lets several instances sweep without releasing anything twice).
+   */
+  async releaseOverdueHolds(
+    filter?: { scheduleId: number; seatNo: number; userId: string },
+    limit = 200,
+  ): Promise<Reservation[]> {
+    const where = filter
+      ? `status = 'HELD' and held_until <= now() and ((schedule_id = :scheduleId and seat_no = :seatNo) or user_id = :userId)`
+      : `status = 'HELD' and held_until <= now()`;
+    const { rows } = await this.db.raw<{ rows: { id: string }[] }>(
+      `with due as (select id from reservations where ${where} order by held_until limit :limit for update skip locked)
+       update reservations r set status = 'RELEASED', release_reason = 'EXPIRED', updated_at = now(),
+         seat_version = nextval('seat_version_seq')
+       from due where r.id = due.id and r.status = 'HELD' returning r.id`,
+      { ...(filter ?? {}), limit },
+    );
+    return Promise.all(rows.map(async (r) => (await this.find(r.id))!));
+  }
+
+  /** Moves a reservation (locked by the caller) along an allowed transition; a new seat version. */
+  async transition(
+    current: Reservation,
+    change: {
+      status: ReservationStatus;
+      releaseReason?: ReleaseReason | null;
+      paymentId?: string | null;
+    },
+  ): Promise<Reservation> {
+    if (!canTransition(current.status, change.status))
+      throw new IllegalTransitionError(current.status, change.status);
+    const reservationId = current.reservationId;
+    await this.db.raw(
+      `update reservations set status = :status, release_reason = :releaseReason, payment_id = :paymentId,
+         seat_version = nextval('seat_version_seq'), updated_at = now()
+       where id = :reservationId`,
+      {
+        reservationId,
+        status: change.status,
+        releaseReason: change.releaseReason ?? null,
+        paymentId: change.paymentId ?? null,
+      },
+    );
+    return (await this.find(reservationId))!;
+  }
+
+  async now(): Promise<Date> {
+    const { rows } = await this.db.raw<{ rows: { now: Date }[] }>('select now() as now');
+    return rows[0]!.now;
+  }
+}

@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import { enqueue } from '@ticketing/messaging';
+import { AppError, type Knex } from '@ticketing/platform';
+import {
+  ReservationRepository,
+  holdConflictOf,
+  type Reservation,
+} from '../data-access/reservation-repository';
+import { heldEvent, releasedEvent } from './events';
+import { holdRefusal, isHoldOver } from './rules';
+
+/** The seat-hold use cases. */
+export class SeatHolds {
+  constructor(
+    private readonly db: Knex,
+    private readonly ttlSeconds: number,
+  ) {}
+
+  /**
+   * A fan holds a seat for HOLD_TTL_SECONDS. Stale holds on the seat or of the fan are released
+   * first, in the same transaction; then the database's unique rules decide, whatever races.
+   */
+  async hold(
+    fan: { userId: string; concertId: number },
+    scheduleId: number,
+    seatNo: number,
+  ): Promise<Reservation> {
+    try {
+      return await this.db.transaction(async (trx) => {
+        const repo = new ReservationRepository(trx);
+        const schedule = await repo.schedule(scheduleId);
+        if (!schedule) throw AppError.notFound(`schedule ${scheduleId} not found`);
+        if (schedule.concertId !== fan.concertId) {
+          throw AppError.forbidden(
+            `the queue token is for concert ${fan.concertId}, schedule ${scheduleId} is of concert ${schedule.concertId}`,
+          );
+        }
+        const refusal = holdRefusal(schedule, await repo.now());
+        if (refusal) {
+          throw AppError.conflict(
+            'SCHEDULE_NOT_BOOKABLE',
+            `schedule ${scheduleId} is not open for booking (${refusal})`,
+            { reason: refusal },
+          );
+        }
+        const released = await repo.releaseOverdueHolds({ scheduleId, seatNo, userId: fan.userId });
+        const held = await repo.insertHold({
+          reservationId: randomUUID(),
+          userId: fan.userId,
+          scheduleId,
+          seatNo,
+          price: schedule.price,
+          ttlSeconds: this.ttlSeconds,
+        });
+        await enqueue(trx, [...released.map(releasedEvent), heldEvent(held)]);
+        return held;
+      });
+    } catch (err) {
+      const conflict = holdConflictOf(err);
+      if (conflict === 'SEAT_TAKEN')
+        throw AppError.conflict(
+          'SEAT_UNAVAILABLE',
+          `seat ${seatNo} of schedule ${scheduleId} is held or reserved`,
+        );
+      if (conflict === 'USER_HAS_HOLD')
+        throw AppError.conflict(
+          'HOLD_LIMIT_REACHED',
+          'you already hold a seat; pay for it or release it first',
+        );
+      throw err;
+    }
+  }
+
+  /** The fan's own reservation (another fan's: 403). */
+  async get(userId: string, reservationId: string): Promise<Reservation> {
+    const r = await new ReservationRepository(this.db).find(reservationId);
+    if (!r) throw AppError.notFound(`reservation ${reservationId} not found`);
+    if (r.userId !== userId) throw AppError.forbidden('this reservation belongs to another user');
+    return r;
+  }
+
+  /** The fan gives a held seat back before its time is over. Releasing twice is fine. */
+  async release(userId: string, reservationId: string): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      const repo = new ReservationRepository(trx);
+      const r = await repo.find(reservationId, true);
+      if (!r) throw AppError.notFound(`reservation ${reservationId} not found`);
+      if (r.userId !== userId) throw AppError.forbidden('this reservation belongs to another user');
+      if (r.status === 'RELEASED') return;
+      if (r.status === 'CONFIRMED')
+        throw AppError.conflict('RESERVATION_NOT_HELD', 'a paid reservation cannot be released');
+      const reason = isHoldOver(r.heldUntil, await repo.now()) ? 'EXPIRED' : 'CANCELLED';
+      const released = await repo.transition(r, { status: 'RELEASED', releaseReason: reason });
+      await enqueue(trx, releasedEvent(released));
+    });
+  }
+
+  /** One sweep: releases due holds (safe with every instance sweeping). Returns how many. */
+  async releaseDueHolds(): Promise<number> {
+    return this.db.transaction(async (trx) => {
+      const released = await new ReservationRepository(trx).releaseOverdueHolds();
+      await enqueue(trx, released.map(releasedEvent));
+      return released.length;
+    });
+  }
+}

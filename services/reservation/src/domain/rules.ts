@@ -1,0 +1,54 @@
+/** Pure rules of seat holds. */
+
+export type ReservationStatus = 'HELD' | 'CONFIRMED' | 'RELEASED';
+export type ReleaseReason = 'EXPIRED' | 'CANCELLED';
+
+export const holdUntil = (now: Date, ttlSeconds: number): Date =>
+  new Date(now.getTime() + ttlSeconds * 1000);
+
+/** A hold is over at `heldUntil` exactly: from then on it blocks nobody. */
+export const isHoldOver = (heldUntil: Date, now: Date): boolean =>
+  now.getTime() >= heldUntil.getTime();
+
+const ALLOWED: Record<ReservationStatus, ReservationStatus[]> = {
+  HELD: ['CONFIRMED', 'RELEASED'],
+  // Only the payment saga's compensation moves a confirmed seat: back to HELD, or RELEASED
+  // when its hold time is over.
+  CONFIRMED: ['HELD', 'RELEASED'],
+  RELEASED: [],
+};
+
+export const canTransition = (from: ReservationStatus, to: ReservationStatus): boolean =>
+  ALLOWED[from].includes(to);
+
+export class IllegalTransitionError extends Error {
+  constructor(from: ReservationStatus, to: ReservationStatus) {
+    super(`a reservation cannot go from ${from} to ${to}`);
+    this.name = 'IllegalTransitionError';
+  }
+}
+
+/** Where a reverted confirmation goes: the hold again if its time is not over. */
+export const statusAfterRevert = (heldUntil: Date, now: Date): 'HELD' | 'RELEASED' =>
+  isHoldOver(heldUntil, now) ? 'RELEASED' : 'HELD';
+
+export interface ReplicaSchedule {
+  scheduleId: number;
+  concertId: number;
+  startsAt: Date;
+  bookingOpensAt: Date;
+  bookingClosesAt: Date;
+  status: string;
+}
+
+/** Why holds on this schedule are refused now, or null when they are allowed. */
+export function holdRefusal(
+  s: ReplicaSchedule,
+  now: Date,
+): 'CLOSED' | 'NOT_YET_OPEN' | 'PAST' | null {
+  if (s.status !== 'OPEN') return 'CLOSED';
+  if (now.getTime() >= s.startsAt.getTime()) return 'PAST';
+  if (now.getTime() >= s.bookingClosesAt.getTime()) return 'CLOSED';
+  if (now.getTime() < s.bookingOpensAt.getTime()) return 'NOT_YET_OPEN';
+  return null;
+}

@@ -1,0 +1,74 @@
+import { reservation as contracts } from '@ticketing/contracts';
+import { enqueue, type DataOf, type TxContext } from '@ticketing/messaging';
+import { AppError } from '@ticketing/platform';
+import { ReservationRepository } from '../data-access/reservation-repository';
+import { confirmedEvent, releasedEvent } from './events';
+import { isHoldOver, statusAfterRevert } from './rules';
+
+/**
+ * reservation.confirm: a HELD seat of that user, within its time, becomes CONFIRMED for the
+ * payment; anything else is rejected with the reason. Asked again by the same payment (a saga
+ * retry), it answers the same again without changing anything.
+ */
+export async function confirmReservation(
+  cmd: DataOf<typeof contracts.confirmReservation>,
+  ctx: TxContext,
+): Promise<void> {
+  const repo = new ReservationRepository(ctx.trx);
+  const reject = (reason: 'EXPIRED' | 'NOT_HELD' | 'FORBIDDEN' | 'NOT_FOUND') =>
+    ctx.send(contracts.confirmRejected, {
+      reservationId: cmd.reservationId,
+      paymentId: cmd.paymentId,
+      reason,
+    });
+
+  const r = await repo.find(cmd.reservationId, true);
+  if (!r) return reject('NOT_FOUND');
+  if (r.userId !== cmd.userId) return reject('FORBIDDEN');
+  if (r.status === 'CONFIRMED' && r.paymentId === cmd.paymentId) {
+    return enqueue(ctx.trx, confirmedEvent(r, cmd.paymentId)); // the same answer again
+  }
+  if (r.status !== 'HELD')
+    return reject(
+      r.status === 'RELEASED' && r.releaseReason === 'EXPIRED' ? 'EXPIRED' : 'NOT_HELD',
+    );
+  if (isHoldOver(r.heldUntil, await repo.now())) {
+    const released = await repo.transition(r, { status: 'RELEASED', releaseReason: 'EXPIRED' });
+    await enqueue(ctx.trx, releasedEvent(released));
+    return reject('EXPIRED');
+  }
+  const confirmed = await repo.transition(r, { status: 'CONFIRMED', paymentId: cmd.paymentId });
+  await enqueue(ctx.trx, confirmedEvent(confirmed, cmd.paymentId));
+}
+
+/**
+ * reservation.revert-confirmation (compensation): a seat CONFIRMED by that payment goes back to
+ * HELD, or RELEASED when its hold time is over. Anything else is acknowledged unchanged.
+ */
+export async function revertConfirmation(
+  cmd: DataOf<typeof contracts.revertConfirmation>,
+  ctx: TxContext,
+): Promise<void> {
+  const repo = new ReservationRepository(ctx.trx);
+  const r = await repo.find(cmd.reservationId, true);
+  if (!r) throw AppError.validation(`reservation ${cmd.reservationId} not found`); // never ours: DLT
+  let current = r;
+  const reverted = r.status === 'CONFIRMED' && r.paymentId === cmd.paymentId;
+  if (reverted) {
+    const to = statusAfterRevert(r.heldUntil, await repo.now());
+    current = await repo.transition(r, {
+      status: to,
+      releaseReason: to === 'RELEASED' ? 'EXPIRED' : null,
+    });
+  }
+  await ctx.send(contracts.confirmationReverted, {
+    reservationId: current.reservationId,
+    userId: current.userId,
+    paymentId: cmd.paymentId,
+    scheduleId: current.scheduleId,
+    seatNo: current.seatNo,
+    seatVersion: current.seatVersion,
+    status: current.status === 'HELD' ? 'HELD' : 'RELEASED',
+    reverted,
+  });
+}

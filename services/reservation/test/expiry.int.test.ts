@@ -1,0 +1,124 @@
+import { TOPICS } from '@ticketing/contracts';
+import { TopicCapture, eventually } from '@ticketing/testing';
+import type { ReservationServiceHandle } from '../src/start';
+import { ReservationDeployment, call, tokenFor, topicNamespace } from './harness';
+
+describe('hold expiry', () => {
+  let events: TopicCapture;
+  beforeAll(async () => {
+    events = await TopicCapture.start([(await topicNamespace()).name(TOPICS.reservationEvents)]);
+  });
+  afterAll(() => events.stop());
+  const released = (reservationId: string) =>
+    events.where(
+      (m) =>
+        m.envelope?.type === 'reservation.released' &&
+        (m.envelope.data as { reservationId: string }).reservationId === reservationId,
+    );
+
+  describe('with two sweepers', () => {
+    let deployment: ReservationDeployment;
+    let a: ReservationServiceHandle;
+    beforeAll(async () => {
+      deployment = await ReservationDeployment.create();
+      a = await deployment.startInstance({ HOLD_TTL_SECONDS: '1', HOLD_SWEEP_INTERVAL_MS: '100' });
+      await deployment.startInstance({ HOLD_TTL_SECONDS: '1', HOLD_SWEEP_INTERVAL_MS: '100' });
+    });
+    afterAll(() => deployment.stop());
+
+    it('when a 1-second hold runs out, then it is RELEASED (EXPIRED) and reservation.released is published exactly once', async () => {
+      const schedule = await deployment.publishSchedule();
+      const holds = await Promise.all(
+        Array.from({ length: 20 }, async (_, i) => {
+          const fan = await tokenFor(schedule.concertId);
+          const res = await call('POST', `${a.url}/reservations`, fan.token, {
+            scheduleId: schedule.scheduleId,
+            seatNo: i + 1,
+          });
+          expect(res.status).toBe(201);
+          return { fan, id: res.body.reservationId as string };
+        }),
+      );
+      await eventually(async () => {
+        const rows = await deployment
+          .db('reservations')
+          .where({ schedule_id: schedule.scheduleId });
+        expect(
+          rows.every(
+            (r: { status: string; release_reason: string }) =>
+              r.status === 'RELEASED' && r.release_reason === 'EXPIRED',
+          ),
+        ).toBe(true);
+      });
+      await eventually(() => holds.forEach((h) => expect(released(h.id)).toHaveLength(1)), {
+        timeoutMs: 30_000,
+      });
+      const { body } = await call(
+        'GET',
+        `${a.url}/reservations/${holds[0]!.id}`,
+        holds[0]!.fan.token,
+      );
+      expect(body).toMatchObject({ status: 'RELEASED', releaseReason: 'EXPIRED' });
+      // Every seat is free again.
+      const next = await tokenFor(schedule.concertId);
+      expect(
+        (
+          await call('POST', `${a.url}/reservations`, next.token, {
+            scheduleId: schedule.scheduleId,
+            seatNo: 1,
+          })
+        ).status,
+      ).toBe(201);
+      // Both sweepers kept running; still exactly one release event per hold.
+      await eventually(async () =>
+        expect((await deployment.db('outbox').whereNull('published_at')).length).toBe(0),
+      );
+      holds.forEach((h) => expect(released(h.id)).toHaveLength(1));
+    });
+  });
+
+  describe('before any sweeper runs', () => {
+    let deployment: ReservationDeployment;
+    let svc: ReservationServiceHandle;
+    beforeAll(async () => {
+      deployment = await ReservationDeployment.create();
+      svc = await deployment.startInstance({
+        HOLD_TTL_SECONDS: '1',
+        HOLD_SWEEP_INTERVAL_MS: '3600000',
+      });
+    });
+    afterAll(() => deployment.stop());
+
+    it('when a hold has run out, then it blocks neither the seat nor its fan: both new holds succeed at once', async () => {
+      const schedule = await deployment.publishSchedule();
+      const first = await tokenFor(schedule.concertId);
+      const held = await call('POST', `${svc.url}/reservations`, first.token, {
+        scheduleId: schedule.scheduleId,
+        seatNo: 5,
+      });
+      const id = held.body.reservationId as string;
+      const other = await tokenFor(schedule.concertId);
+      // The seat frees itself at heldUntil; the request that finds it expired releases it.
+      await eventually(
+        async () =>
+          expect(
+            (
+              await call('POST', `${svc.url}/reservations`, other.token, {
+                scheduleId: schedule.scheduleId,
+                seatNo: 5,
+              })
+            ).status,
+          ).toBe(201),
+        {
+          timeoutMs: 10_000,
+          intervalMs: 200,
+        },
+      );
+      expect((await call('GET', `${svc.url}/reservations/${id}`, first.token)).body).toMatchObject({
+        status: 'RELEASED',
+        releaseReason: 'EXPIRED',
+      });
+      await eventually(() => expect(released(id)).toHaveLength(1));
+    });
+  });
+});

@@ -1,0 +1,62 @@
+import {
+  canTransition,
+  holdRefusal,
+  holdUntil,
+  isHoldOver,
+  statusAfterRevert,
+  type ReservationStatus,
+} from '../src/domain/rules';
+
+const now = new Date('2026-11-22T12:00:00.000Z');
+
+describe('hold expiry arithmetic', () => {
+  it('when a seat is held for 300 s, then the hold ends 5 minutes later', () => {
+    expect(holdUntil(now, 300).toISOString()).toBe('2026-11-22T12:05:00.000Z');
+  });
+
+  it('when the end is reached exactly, then the hold is over (the end is exclusive)', () => {
+    const end = holdUntil(now, 300);
+    expect(isHoldOver(end, new Date(end.getTime() - 1))).toBe(false);
+    expect(isHoldOver(end, end)).toBe(true);
+  });
+
+  it('when a confirmation is reverted, then the seat is held again only while its time lasts', () => {
+    expect(statusAfterRevert(holdUntil(now, 10), now)).toBe('HELD');
+    expect(statusAfterRevert(now, now)).toBe('RELEASED');
+  });
+});
+
+describe('state transitions', () => {
+  const all: ReservationStatus[] = ['HELD', 'CONFIRMED', 'RELEASED'];
+  const allowed = new Set([
+    'HELD>CONFIRMED',
+    'HELD>RELEASED',
+    'CONFIRMED>HELD',
+    'CONFIRMED>RELEASED',
+  ]);
+  it.each(all.flatMap((from) => all.map((to) => [from, to] as const)))('%s → %s', (from, to) => {
+    expect(canTransition(from, to)).toBe(allowed.has(`${from}>${to}`));
+  });
+});
+
+describe('when holds are refused', () => {
+  const hours = (h: number) => new Date(now.getTime() + h * 3_600_000);
+  const open = {
+    scheduleId: 1,
+    concertId: 1,
+    startsAt: hours(48),
+    bookingOpensAt: hours(-1),
+    bookingClosesAt: hours(47),
+    status: 'OPEN',
+  };
+  it('when the schedule is open, then holds are allowed', () =>
+    expect(holdRefusal(open, now)).toBeNull());
+  it.each([
+    ['closed', { status: 'CLOSED' }, 'CLOSED'],
+    ['past', { startsAt: hours(-1), bookingClosesAt: hours(-2) }, 'PAST'],
+    ['past its booking deadline', { bookingClosesAt: hours(-1) }, 'CLOSED'],
+    ['not yet open', { bookingOpensAt: hours(1) }, 'NOT_YET_OPEN'],
+  ])('when %s, then refused (%s)', (_what, change, reason) => {
+    expect(holdRefusal({ ...open, ...change }, now)).toBe(reason);
+  });
+});
