@@ -17,7 +17,9 @@ export interface LoadSpec {
   label: string;
   url: string;
   connections: number;
-  durationSeconds: number;
+  /** Either a duration, or a fixed number of requests. */
+  durationSeconds?: number;
+  amount?: number;
   /** Open-loop: a fixed overall rate (requests/s) instead of as fast as possible. */
   overallRate?: number;
   requests: autocannon.Request[];
@@ -29,7 +31,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const result = await autocannon({
     url: spec.url,
     connections: spec.connections,
-    duration: spec.durationSeconds,
+    ...(spec.amount !== undefined ? { amount: spec.amount } : { duration: spec.durationSeconds }),
     overallRate: spec.overallRate,
     requests: spec.requests,
   });
@@ -43,6 +45,6 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     errors: result.errors + result.timeouts,
     total: result.requests.total,
     generatorCpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(2)),
-    durationSeconds: spec.durationSeconds,
+    durationSeconds: Number((result.duration ?? 0).toFixed(2)),
   };
 }

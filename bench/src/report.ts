@@ -22,13 +22,13 @@ export function markdown(rows: Row[], header: string): string {
   const lines = [
     header,
     '',
-    '| scenario | req/s | p50 ms | p99 ms | errors/non-2xx | ceiling | ceiling req/s | ceiling p99 ms | ratio | target | generator CPU s |',
-    '| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | --- | ---: |',
+    '| scenario | req/s | p50 ms | p99 ms | errors/non-2xx | ceiling | ceiling req/s | ceiling p99 ms | ratio | target | generator CPU s | notes |',
+    '| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | --- | ---: | --- |',
   ];
   for (const r of rows) {
     const m = r.measured;
     lines.push(
-      `| ${r.scenario} | ${m.requestsPerSecond} | ${m.p50Ms} | ${m.p99Ms} | ${m.errors}/${m.non2xx} | ${r.ceiling?.label ?? ''} | ${r.ceiling?.requestsPerSecond ?? ''} | ${r.ceiling?.p99Ms ?? ''} | ${ratio(r)} | ${r.target ?? ''}${r.met === undefined ? '' : r.met ? ' ✔' : ' ✘'} | ${m.generatorCpuSeconds} |`,
+      `| ${r.scenario} | ${m.requestsPerSecond} | ${m.p50Ms} | ${m.p99Ms} | ${m.errors}/${m.non2xx} | ${r.ceiling?.label ?? ''} | ${r.ceiling?.requestsPerSecond ?? ''} | ${r.ceiling?.p99Ms ?? ''} | ${ratio(r)} | ${r.target ?? ''}${r.met === undefined ? '' : r.met ? ' ✔' : ' ✘'} | ${m.generatorCpuSeconds} |${r.notes ? ` ${r.notes} |` : ''}`,
     );
   }
   return lines.join('\n');

@@ -5,6 +5,7 @@ import type autocannon from 'autocannon';
 import { runLoad, type LoadResult } from './load';
 import { benchServer, startProcess, type Proc } from './processes';
 import { markdown, writeResults, type Row } from './report';
+import { holdStormScenario } from './scenarios/hold-storm';
 import { queueScenario } from './scenarios/queue';
 
 export interface BenchContext {
@@ -22,6 +23,7 @@ export interface BenchContext {
 
 const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<Row[]>> = {
   queue: queueScenario,
+  'hold-storm': holdStormScenario,
 };
 
 async function main(): Promise<void> {

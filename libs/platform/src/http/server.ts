@@ -17,7 +17,9 @@ export async function listen(app: Express, port: number, host = '0.0.0.0'): Prom
   server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => resolve());
+    // A crowd connecting at once (a sale opening) must not overflow the accept queue: Node's
+    // default backlog of 511 turns the overflow into SYN retries of 1 s, 3 s, 7 s.
+    server.listen({ port, host, backlog: 4096 }, () => resolve());
   });
   const actual = (server.address() as AddressInfo).port;
   return {

@@ -85,6 +85,32 @@ export class ReservationRepository {
     );
   }
 
+  /**
+   * One read, no locks: the schedule, and whether the seat or the fan already has a live
+   * reservation. Lets the many losers of a seat race answer at once; the unique indexes still
+   * decide every race that passes it.
+   */
+  async holdPrecheck(scheduleId: number, seatNo: number, userId: string) {
+    const { rows } = await this.db.raw<{
+      rows: (ReplicaSchedule & {
+        price: number;
+        now: Date;
+        seatTaken: boolean;
+        userHasHold: boolean;
+      })[];
+    }>(
+      `select s.id as "scheduleId", s.concert_id as "concertId", s.starts_at as "startsAt",
+         s.booking_opens_at as "bookingOpensAt", s.booking_closes_at as "bookingClosesAt", s.status, s.price,
+         now() as now,
+         exists(select 1 from reservations r where r.schedule_id = s.id and r.seat_no = :seatNo
+                and (r.status = 'CONFIRMED' or (r.status = 'HELD' and r.held_until > now()))) as "seatTaken",
+         exists(select 1 from reservations r where r.user_id = :userId and r.status = 'HELD' and r.held_until > now()) as "userHasHold"
+       from schedules s where s.id = :scheduleId`,
+      { scheduleId, seatNo, userId },
+    );
+    return rows[0];
+  }
+
   async find(reservationId: string, lock = false): Promise<Reservation | undefined> {
     const { rows } = await this.db.raw<{ rows: Reservation[] }>(
       `select ${COLUMNS} from reservations r join schedules s on s.id = r.schedule_id where r.id = ? ${lock ? 'for update of r' : ''}`,

@@ -9,6 +9,17 @@ import {
 import { heldEvent, releasedEvent } from './events';
 import { holdRefusal, isHoldOver } from './rules';
 
+const seatUnavailable = (scheduleId: number, seatNo: number) =>
+  AppError.conflict(
+    'SEAT_UNAVAILABLE',
+    `seat ${seatNo} of schedule ${scheduleId} is held or reserved`,
+  );
+const holdLimitReached = () =>
+  AppError.conflict(
+    'HOLD_LIMIT_REACHED',
+    'you already hold a seat; pay for it or release it first',
+  );
+
 /** The seat-hold use cases. */
 export class SeatHolds {
   constructor(
@@ -17,39 +28,46 @@ export class SeatHolds {
   ) {}
 
   /**
-   * A fan holds a seat for HOLD_TTL_SECONDS. Stale holds on the seat or of the fan are released
-   * first, in the same transaction; then the database's unique rules decide, whatever races.
+   * A fan holds a seat for HOLD_TTL_SECONDS. A lock-free read turns away the obvious losers;
+   * then, in one transaction, stale holds on the seat or of the fan are released and the
+   * database's unique rules decide, whatever races.
    */
   async hold(
     fan: { userId: string; concertId: number },
     scheduleId: number,
     seatNo: number,
   ): Promise<Reservation> {
+    const check = await new ReservationRepository(this.db).holdPrecheck(
+      scheduleId,
+      seatNo,
+      fan.userId,
+    );
+    if (!check) throw AppError.notFound(`schedule ${scheduleId} not found`);
+    if (check.concertId !== fan.concertId) {
+      throw AppError.forbidden(
+        `the queue token is for concert ${fan.concertId}, schedule ${scheduleId} is of concert ${check.concertId}`,
+      );
+    }
+    const refusal = holdRefusal(check, check.now);
+    if (refusal) {
+      throw AppError.conflict(
+        'SCHEDULE_NOT_BOOKABLE',
+        `schedule ${scheduleId} is not open for booking (${refusal})`,
+        { reason: refusal },
+      );
+    }
+    if (check.seatTaken) throw seatUnavailable(scheduleId, seatNo);
+    if (check.userHasHold) throw holdLimitReached();
     try {
       return await this.db.transaction(async (trx) => {
         const repo = new ReservationRepository(trx);
-        const schedule = await repo.schedule(scheduleId);
-        if (!schedule) throw AppError.notFound(`schedule ${scheduleId} not found`);
-        if (schedule.concertId !== fan.concertId) {
-          throw AppError.forbidden(
-            `the queue token is for concert ${fan.concertId}, schedule ${scheduleId} is of concert ${schedule.concertId}`,
-          );
-        }
-        const refusal = holdRefusal(schedule, await repo.now());
-        if (refusal) {
-          throw AppError.conflict(
-            'SCHEDULE_NOT_BOOKABLE',
-            `schedule ${scheduleId} is not open for booking (${refusal})`,
-            { reason: refusal },
-          );
-        }
         const released = await repo.releaseOverdueHolds({ scheduleId, seatNo, userId: fan.userId });
         const held = await repo.insertHold({
           reservationId: randomUUID(),
           userId: fan.userId,
           scheduleId,
           seatNo,
-          price: schedule.price,
+          price: check.price,
           ttlSeconds: this.ttlSeconds,
         });
         await enqueue(trx, [...released.map(releasedEvent), heldEvent(held)]);
@@ -57,16 +75,8 @@ export class SeatHolds {
       });
     } catch (err) {
       const conflict = holdConflictOf(err);
-      if (conflict === 'SEAT_TAKEN')
-        throw AppError.conflict(
-          'SEAT_UNAVAILABLE',
-          `seat ${seatNo} of schedule ${scheduleId} is held or reserved`,
-        );
-      if (conflict === 'USER_HAS_HOLD')
-        throw AppError.conflict(
-          'HOLD_LIMIT_REACHED',
-          'you already hold a seat; pay for it or release it first',
-        );
+      if (conflict === 'SEAT_TAKEN') throw seatUnavailable(scheduleId, seatNo);
+      if (conflict === 'USER_HAS_HOLD') throw holdLimitReached();
       throw err;
     }
   }
