@@ -58,6 +58,21 @@ export const debitRejected = defineMessage({
   }),
 });
 
+/** A debit of a payment was given back (compensation). */
+export const walletRefunded = defineMessage({
+  type: 'wallet.refunded',
+  version: 1,
+  topic: TOPICS.walletEvents,
+  key: byUser,
+  schema: z.object({
+    paymentId: Uuid,
+    userId: Uuid,
+    transactionId: Uuid,
+    amount: Amount,
+    balance: Krw,
+  }),
+});
+
 /** Reply to wallet.cancel-debit: refunded if a debit had been applied, else blocked for later. */
 export const debitCancelled = defineMessage({
   type: 'wallet.debit-cancelled',

@@ -1,9 +1,85 @@
+import { AppError, TypedRoutes } from '@ticketing/platform';
 import { Router, type Express } from 'express';
-import { TypedRoutes } from '@ticketing/platform';
+import type { Wallets } from '../../domain/charges';
+import {
+  BalanceResponse,
+  ChargeBody,
+  ChargeResponse,
+  HistoryQuery,
+  HistoryResponse,
+  WalletParams,
+} from './schemas';
 
-/** The wallet service's public HTTP routes (API.md). */
-export function httpRoutes(app: Express): TypedRoutes {
+const IDEMPOTENCY_KEY = /^[\w.:-]{1,128}$/;
+
+/** The wallet service's public HTTP routes (API.md, Wallet). */
+export function httpRoutes(app: Express, deps: { wallets: Wallets }): TypedRoutes {
+  const { wallets } = deps;
   const router = Router();
   app.use(router);
-  return new TypedRoutes(router);
+  return new TypedRoutes(router)
+    .add(
+      {
+        method: 'post',
+        path: '/wallets/:userId/charges',
+        summary:
+          'Charge the balance; with Idempotency-Key a replay returns the first response and charges once',
+        params: WalletParams,
+        body: ChargeBody,
+        headers: {
+          'Idempotency-Key': {
+            description: '1..128 characters [A-Za-z0-9_.:-]; kept at least 24 h',
+          },
+        },
+        responses: { 200: { description: 'the new balance', schema: ChargeResponse } },
+      },
+      async ({ params, body }, req, res) => {
+        const key = req.header('idempotency-key');
+        if (key === undefined)
+          return void res.json(await wallets.charge(params.userId, body.amount));
+        if (!IDEMPOTENCY_KEY.test(key))
+          throw AppError.validation('header Idempotency-Key: 1..128 characters of [A-Za-z0-9_.:-]');
+        const stored = await wallets.chargeOnce(params.userId, key, body);
+        res
+          .status(stored.status)
+          .type(stored.status >= 400 ? 'application/problem+json' : 'application/json');
+        res.send(JSON.stringify(stored.body));
+      },
+    )
+    .add(
+      {
+        method: 'get',
+        path: '/wallets/:userId',
+        summary: 'The balance (0 for a user who never charged)',
+        params: WalletParams,
+        responses: { 200: { description: 'balance', schema: BalanceResponse } },
+      },
+      async ({ params }, _req, res) => {
+        res.json({ userId: params.userId, balance: await wallets.balance(params.userId) });
+      },
+    )
+    .add(
+      {
+        method: 'get',
+        path: '/wallets/:userId/transactions',
+        summary: 'The ledger, newest first; pass nextCursor as cursor for the next page',
+        params: WalletParams,
+        query: HistoryQuery,
+        responses: { 200: { description: 'a page of transactions', schema: HistoryResponse } },
+      },
+      async ({ params, query }, _req, res) => {
+        const page = await wallets.history(params.userId, query.limit, query.cursor);
+        res.json({
+          items: page.items.map((e) => ({
+            transactionId: e.transactionId,
+            type: e.type,
+            amount: e.amount,
+            balanceAfter: e.balanceAfter,
+            ...(e.paymentId && { paymentId: e.paymentId }),
+            createdAt: e.createdAt.toISOString(),
+          })),
+          nextCursor: page.nextCursor,
+        });
+      },
+    );
 }

@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import type { Knex } from '@ticketing/platform';
+
+export type EntryType = 'CHARGE' | 'DEBIT' | 'REFUND';
+
+export interface LedgerEntry {
+  transactionId: string;
+  type: EntryType;
+  amount: number;
+  balanceAfter: number;
+  paymentId: string | null;
+  createdAt: Date;
+  seq: number;
+}
+
+export interface Debit {
+  paymentId: string;
+  userId: string;
+  amount: number;
+  status: 'APPLIED' | 'REFUNDED' | 'REJECTED' | 'BLOCKED';
+  transactionId: string | null;
+  refundTransactionId: string | null;
+}
+
+/**
+ * Balances move only through single conditional statements (no read-modify-write in code):
+ * the row lock orders concurrent changes, and the check constraint keeps balances ≥ 0.
+ */
+export class WalletRepository {
+  constructor(private readonly db: Knex | Knex.Transaction) {}
+
+  /** Adds to a wallet (creating it) unless the balance would pass `maxBalance`; null then. */
+  async credit(userId: string, amount: number, maxBalance: number | null): Promise<number | null> {
+    const { rows } = await this.db.raw<{ rows: { balance: number }[] }>(
+      `insert into wallets as w (user_id, balance) values (:userId, :amount)
+       on conflict (user_id) do update set balance = w.balance + excluded.balance, updated_at = now()
+         where :maxBalance::bigint is null or w.balance + excluded.balance <= :maxBalance::bigint
+       returning balance`,
+      { userId, amount, maxBalance },
+    );
+    return rows[0]?.balance ?? null;
+  }
+
+  /** Takes from a wallet if it holds enough; null when it does not. */
+  async debit(userId: string, amount: number): Promise<number | null> {
+    const { rows } = await this.db.raw<{ rows: { balance: number }[] }>(
+      `update wallets set balance = balance - :amount, updated_at = now()
+       where user_id = :userId and balance >= :amount returning balance`,
+      { userId, amount },
+    );
+    return rows[0]?.balance ?? null;
+  }
+
+  async record(
+    userId: string,
+    entry: { type: EntryType; amount: number; balanceAfter: number; paymentId?: string },
+  ): Promise<string> {
+    const transactionId = randomUUID();
+    await this.db('ledger').insert({
+      id: transactionId,
+      user_id: userId,
+      type: entry.type,
+      amount: entry.amount,
+      balance_after: entry.balanceAfter,
+      payment_id: entry.paymentId ?? null,
+    });
+    return transactionId;
+  }
+
+  async balance(userId: string): Promise<number> {
+    const row = (await this.db('wallets').where({ user_id: userId }).first('balance')) as
+      { balance: number } | undefined;
+    return row?.balance ?? 0;
+  }
+
+  /** Newest first; `before` is the seq of the last entry of the previous page. */
+  async entries(userId: string, limit: number, before?: number): Promise<LedgerEntry[]> {
+    const q = this.db('ledger')
+      .where({ user_id: userId })
+      .orderBy('seq', 'desc')
+      .limit(limit)
+      .select({
+        transactionId: 'id',
+        type: 'type',
+        amount: 'amount',
+        balanceAfter: 'balance_after',
+        paymentId: 'payment_id',
+        createdAt: 'created_at',
+        seq: 'seq',
+      });
+    if (before !== undefined) q.andWhere('seq', '<', before);
+    return q;
+  }
+
+  async findDebit(paymentId: string, lock = false): Promise<Debit | undefined> {
+    const q = this.db('debits')
+      .where({ payment_id: paymentId })
+      .first({
+        paymentId: 'payment_id',
+        userId: 'user_id',
+        amount: 'amount',
+        status: 'status',
+        transactionId: 'transaction_id',
+        refundTransactionId: 'refund_transaction_id',
+      });
+    return (lock ? q.forUpdate() : q) as Promise<Debit | undefined>;
+  }
+
+  async insertDebit(d: Debit): Promise<void> {
+    await this.db('debits').insert({
+      payment_id: d.paymentId,
+      user_id: d.userId,
+      amount: d.amount,
+      status: d.status,
+      transaction_id: d.transactionId,
+      refund_transaction_id: d.refundTransactionId,
+    });
+  }
+
+  async markRefunded(paymentId: string, refundTransactionId: string): Promise<void> {
+    await this.db('debits')
+      .where({ payment_id: paymentId })
+      .update({
+        status: 'REFUNDED',
+        refund_transaction_id: refundTransactionId,
+        updated_at: this.db.fn.now(),
+      });
+  }
+}
+
+export interface StoredResponse {
+  status: number;
+  body: unknown;
+}
+
+/** Idempotency keys of charges: claimed first, completed with the response, kept ≥ 24 h. */
+export class IdempotencyKeys {
+  constructor(private readonly db: Knex | Knex.Transaction) {}
+
+  /** True if this request now owns the key. */
+  async claim(userId: string, key: string, requestHash: string): Promise<boolean> {
+    const rows = await this.db('idempotency_keys')
+      .insert({ user_id: userId, key, request_hash: requestHash, status: 'IN_PROGRESS' })
+      .onConflict(['user_id', 'key'])
+      .ignore()
+      .returning('key');
+    return rows.length === 1;
+  }
+
+  async find(userId: string, key: string) {
+    return (await this.db('idempotency_keys').where({ user_id: userId, key }).first()) as
+      | {
+          request_hash: string;
+          status: 'IN_PROGRESS' | 'DONE';
+          response_status: number | null;
+          response_body: unknown;
+          created_at: Date;
+        }
+      | undefined;
+  }
+
+  /** Takes over a key whose first request died mid-way (IN_PROGRESS for too long). */
+  async takeOverStale(userId: string, key: string, staleAfterSeconds: number): Promise<boolean> {
+    const n = await this.db('idempotency_keys')
+      .where({ user_id: userId, key, status: 'IN_PROGRESS' })
+      .andWhere(
+        'created_at',
+        '<',
+        this.db.raw(`now() - make_interval(secs => ?)`, [staleAfterSeconds]),
+      )
+      .update({ created_at: this.db.fn.now() });
+    return n === 1;
+  }
+
+  async complete(userId: string, key: string, response: StoredResponse): Promise<void> {
+    await this.db('idempotency_keys')
+      .where({ user_id: userId, key })
+      .update({
+        status: 'DONE',
+        response_status: response.status,
+        response_body: JSON.stringify(response.body),
+      });
+  }
+
+  async release(userId: string, key: string): Promise<void> {
+    await this.db('idempotency_keys')
+      .where({ user_id: userId, key, status: 'IN_PROGRESS' })
+      .delete();
+  }
+
+  async purgeOlderThan(hours: number): Promise<number> {
+    return this.db('idempotency_keys')
+      .where('created_at', '<', this.db.raw(`now() - make_interval(hours => ?)`, [hours]))
+      .delete();
+  }
+}

@@ -1,0 +1,136 @@
+import { createHash } from 'node:crypto';
+import { wallet as contracts } from '@ticketing/contracts';
+import { buildMessage, enqueue } from '@ticketing/messaging';
+import { AppError, isAppError, problemBody, type Knex } from '@ticketing/platform';
+import {
+  IdempotencyKeys,
+  WalletRepository,
+  type LedgerEntry,
+  type StoredResponse,
+} from '../data-access/wallet-repository';
+import { chargeAmountProblem, type WalletLimits } from './amounts';
+
+export interface ChargeResult {
+  userId: string;
+  balance: number;
+  transactionId: string;
+}
+
+// A first request that has not finished after this long is taken to have died.
+const STALE_CLAIM_SECONDS = 60;
+
+const requestHash = (body: unknown) =>
+  createHash('sha256').update(JSON.stringify(body)).digest('hex');
+
+/** The wallet's public use cases: charge, balance, history. */
+export class Wallets {
+  constructor(
+    private readonly db: Knex,
+    private readonly limits: WalletLimits,
+  ) {}
+
+  /** Adds money: one conditional statement, one ledger row, one wallet.charged, one transaction. */
+  async charge(userId: string, amount: number): Promise<ChargeResult> {
+    const problem = chargeAmountProblem(amount, this.limits);
+    if (problem) throw AppError.validation(`body.amount: ${problem}`);
+    return this.db.transaction(async (trx) => {
+      const repo = new WalletRepository(trx);
+      const balance = await repo.credit(userId, amount, this.limits.maxBalance);
+      if (balance === null) {
+        throw AppError.conflict(
+          'BALANCE_LIMIT_EXCEEDED',
+          `the balance may not exceed ${this.limits.maxBalance} KRW`,
+          {
+            maxBalance: this.limits.maxBalance,
+          },
+        );
+      }
+      const transactionId = await repo.record(userId, {
+        type: 'CHARGE',
+        amount,
+        balanceAfter: balance,
+      });
+      await enqueue(
+        trx,
+        buildMessage(
+          contracts.walletCharged,
+          { userId, transactionId, amount, balance },
+          { source: 'wallet' },
+        ),
+      );
+      return { userId, balance, transactionId };
+    });
+  }
+
+  /**
+   * A charge under an Idempotency-Key: the first request's response (success or refusal) is
+   * stored and replayed; the same key with another body is refused; a key whose first request
+   * is still running answers 409.
+   */
+  async chargeOnce(userId: string, key: string, body: { amount: number }): Promise<StoredResponse> {
+    const keys = new IdempotencyKeys(this.db);
+    const hash = requestHash(body);
+    if (!(await keys.claim(userId, key, hash))) {
+      const existing = await keys.find(userId, key);
+      if (!existing) return this.chargeOnce(userId, key, body); // purged meanwhile: claim again
+      if (existing.request_hash !== hash) {
+        throw new AppError({
+          code: 'IDEMPOTENCY_KEY_REUSED',
+          status: 422,
+          detail: 'this Idempotency-Key was used with a different request',
+        });
+      }
+      if (existing.status === 'DONE')
+        return { status: existing.response_status!, body: existing.response_body };
+      if (!(await keys.takeOverStale(userId, key, STALE_CLAIM_SECONDS))) {
+        throw AppError.conflict(
+          'IDEMPOTENCY_KEY_IN_USE',
+          'a request with this Idempotency-Key is still being processed; retry shortly',
+        );
+      }
+    }
+    let response: StoredResponse;
+    try {
+      response = { status: 200, body: await this.charge(userId, body.amount) };
+    } catch (err) {
+      if (!isAppError(err) || err.status >= 500) {
+        await keys.release(userId, key); // not an answer: let the client try again
+        throw err;
+      }
+      response = { status: err.status, body: problemBody(err) }; // replayed exactly as first answered
+      await keys.complete(userId, key, response);
+      throw err;
+    }
+    await keys.complete(userId, key, response);
+    return response;
+  }
+
+  balance(userId: string): Promise<number> {
+    return new WalletRepository(this.db).balance(userId);
+  }
+
+  /** A page of the ledger, newest first, and the cursor of the next page. */
+  async history(
+    userId: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<{ items: LedgerEntry[]; nextCursor: string | null }> {
+    const before = cursor === undefined ? undefined : decodeCursor(cursor);
+    const rows = await new WalletRepository(this.db).entries(userId, limit + 1, before);
+    const items = rows.slice(0, limit);
+    const more = rows.length > limit;
+    return { items, nextCursor: more ? encodeCursor(items[items.length - 1]!.seq) : null };
+  }
+
+  purgeIdempotencyKeys(olderThanHours: number): Promise<number> {
+    return new IdempotencyKeys(this.db).purgeOlderThan(olderThanHours);
+  }
+}
+
+const encodeCursor = (seq: number) => Buffer.from(`s:${seq}`).toString('base64url');
+
+function decodeCursor(cursor: string): number {
+  const match = /^s:(\d{1,18})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) throw AppError.validation('query.cursor: not a cursor this service issued');
+  return Number(match[1]);
+}
