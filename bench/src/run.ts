@@ -7,6 +7,7 @@ import { benchServer, startProcess, type Proc } from './processes';
 import { markdown, writeResults, type Row } from './report';
 import { holdStormScenario } from './scenarios/hold-storm';
 import { queueScenario } from './scenarios/queue';
+import { walletScenario } from './scenarios/wallet';
 
 export interface BenchContext {
   smoke: boolean;
@@ -24,6 +25,7 @@ export interface BenchContext {
 const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<Row[]>> = {
   queue: queueScenario,
   'hold-storm': holdStormScenario,
+  wallet: walletScenario,
 };
 
 async function main(): Promise<void> {

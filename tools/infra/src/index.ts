@@ -5,6 +5,7 @@ import { settingsFromEnv, say, type InfraSettings } from './settings';
 import { readState, writeState } from './state';
 
 export * from './settings';
+export { which } from './proc';
 export { kafkaReachable, kafkaUp, kafkaKill } from './kafka';
 export { readState, writeState } from './state';
 
