@@ -10,3 +10,4 @@ export * from './http/openapi';
 export * from './http/problem';
 export * from './http/routes';
 export * from './http/server';
+export * from './periodic';

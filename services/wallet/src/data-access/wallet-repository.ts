@@ -93,16 +93,14 @@ export class WalletRepository {
   }
 
   async findDebit(paymentId: string, lock = false): Promise<Debit | undefined> {
-    const q = this.db('debits')
-      .where({ payment_id: paymentId })
-      .first({
-        paymentId: 'payment_id',
-        userId: 'user_id',
-        amount: 'amount',
-        status: 'status',
-        transactionId: 'transaction_id',
-        refundTransactionId: 'refund_transaction_id',
-      });
+    const q = this.db('debits').where({ payment_id: paymentId }).first({
+      paymentId: 'payment_id',
+      userId: 'user_id',
+      amount: 'amount',
+      status: 'status',
+      transactionId: 'transaction_id',
+      refundTransactionId: 'refund_transaction_id',
+    });
     return (lock ? q.forUpdate() : q) as Promise<Debit | undefined>;
   }
 
@@ -118,13 +116,11 @@ export class WalletRepository {
   }
 
   async markRefunded(paymentId: string, refundTransactionId: string): Promise<void> {
-    await this.db('debits')
-      .where({ payment_id: paymentId })
-      .update({
-        status: 'REFUNDED',
-        refund_transaction_id: refundTransactionId,
-        updated_at: this.db.fn.now(),
-      });
+    await this.db('debits').where({ payment_id: paymentId }).update({
+      status: 'REFUNDED',
+      refund_transaction_id: refundTransactionId,
+      updated_at: this.db.fn.now(),
+    });
   }
 }
 

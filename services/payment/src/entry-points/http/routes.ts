@@ -1,9 +1,115 @@
-import { Router, type Express } from 'express';
-import { TypedRoutes } from '@ticketing/platform';
+import { AppError, TypedRoutes } from '@ticketing/platform';
+import { queueTokenOf } from '@ticketing/queue-auth';
+import { Router, type Express, type RequestHandler } from 'express';
+import type { Payment } from '../../data-access/payment-repository';
+import type { Payments } from '../../domain/payments';
+import type { PaymentWaiters } from '../../domain/waiters';
+import { PaymentBody, PaymentParams, PaymentView, SagaView } from './schemas';
 
-/** The payment service's public HTTP routes (API.md). */
-export function httpRoutes(app: Express): TypedRoutes {
+const view = (p: Payment) => ({
+  paymentId: p.paymentId,
+  reservationId: p.reservationId,
+  userId: p.userId,
+  amount: p.amount,
+  status: p.status,
+  ...(p.failureCode && { failureCode: p.failureCode }),
+  createdAt: p.createdAt.toISOString(),
+  ...(p.completedAt && { completedAt: p.completedAt.toISOString() }),
+});
+
+const PREFER_WAIT = /(?:^|[,;\s])wait=(\d+)/i;
+const IDEMPOTENCY_KEY = /^[\w.:-]{1,128}$/;
+
+/** The payment service's public HTTP routes (API.md, Payments). */
+export function httpRoutes(
+  app: Express,
+  deps: { payments: Payments; waiters: PaymentWaiters; activeToken: RequestHandler },
+): TypedRoutes {
+  const { payments, waiters, activeToken } = deps;
   const router = Router();
   app.use(router);
-  return new TypedRoutes(router);
+  return new TypedRoutes(router)
+    .add(
+      {
+        method: 'post',
+        path: '/payments',
+        summary:
+          'Pay for a held seat from the balance (a saga); Prefer: wait=N (≤ 30 s) waits for the outcome',
+        auth: 'bearer',
+        before: [activeToken],
+        body: PaymentBody,
+        headers: {
+          'Idempotency-Key': { description: 'the same key returns the same payment' },
+          Prefer: {
+            description:
+              'wait=N: answer 200 as soon as the payment ends, else 202 after N seconds (N ≤ 30)',
+          },
+        },
+        responses: {
+          202: { description: 'accepted, PENDING; follow Location', schema: PaymentView },
+          200: {
+            description: 'ended (with Prefer: wait): COMPLETED or FAILED',
+            schema: PaymentView,
+          },
+        },
+      },
+      async ({ body }, req, res) => {
+        const key = req.header('idempotency-key');
+        if (key !== undefined && !IDEMPOTENCY_KEY.test(key))
+          throw AppError.validation('header Idempotency-Key: 1..128 characters of [A-Za-z0-9_.:-]');
+        const prefer = PREFER_WAIT.exec(req.header('prefer') ?? '');
+        const waitSeconds = prefer ? Number(prefer[1]) : 0;
+        if (waitSeconds > 30)
+          throw AppError.validation('header Prefer: wait must be at most 30 seconds');
+        const { payment } = await payments.request(queueTokenOf(res), body.reservationId, key);
+        let current = payment;
+        if (waitSeconds > 0) {
+          res.setHeader('Preference-Applied', `wait=${waitSeconds}`);
+          await waiters.wait(payment.paymentId, waitSeconds * 1000, async () => {
+            current = await payments.get(payment.userId, payment.paymentId);
+            return current.status !== 'PENDING';
+          });
+        }
+        res.location(`/payments/${payment.paymentId}`);
+        res
+          .status(current.status === 'PENDING' ? 202 : waitSeconds > 0 ? 200 : 202)
+          .json(view(current));
+      },
+    )
+    .add(
+      {
+        method: 'get',
+        path: '/payments/:paymentId',
+        summary: 'Your payment',
+        auth: 'bearer',
+        before: [activeToken],
+        params: PaymentParams,
+        responses: { 200: { description: 'the payment', schema: PaymentView } },
+      },
+      async ({ params }, _req, res) => {
+        res.json(view(await payments.get(queueTokenOf(res).userId, params.paymentId)));
+      },
+    )
+    .add(
+      {
+        method: 'get',
+        path: '/payments/:paymentId/saga',
+        summary: "The saga's timeline: state and every step with its message id",
+        auth: 'bearer',
+        before: [activeToken],
+        params: PaymentParams,
+        responses: { 200: { description: 'the timeline', schema: SagaView } },
+      },
+      async ({ params }, _req, res) => {
+        const { payment, steps } = await payments.timeline(
+          queueTokenOf(res).userId,
+          params.paymentId,
+        );
+        res.json({
+          paymentId: payment.paymentId,
+          state: payment.state,
+          steps: steps.map((s) => ({ ...s, at: s.at.toISOString() })),
+        });
+      },
+    );
 }

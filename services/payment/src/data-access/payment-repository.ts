@@ -1,0 +1,131 @@
+import type { Knex } from '@ticketing/platform';
+import type { FailureCode, PaymentStatus, Saga, SagaState } from '../domain/saga';
+
+export interface Payment extends Saga {
+  createdAt: Date;
+  completedAt: Date | null;
+  idempotencyKey: string | null;
+  requestHash: string | null;
+}
+
+export interface SagaStep {
+  step: string;
+  status: 'SENT' | 'RECEIVED' | 'IGNORED' | 'TIMEOUT';
+  messageId: string | null;
+  note: string | null;
+  at: Date;
+}
+
+const COLUMNS = {
+  paymentId: 'id',
+  reservationId: 'reservation_id',
+  userId: 'user_id',
+  tokenId: 'token_id',
+  concertId: 'concert_id',
+  amount: 'amount',
+  status: 'status',
+  failureCode: 'failure_code',
+  state: 'saga_state',
+  pendingFailure: 'pending_failure',
+  deadlineAt: 'deadline_at',
+  idempotencyKey: 'idempotency_key',
+  requestHash: 'request_hash',
+  createdAt: 'created_at',
+  completedAt: 'completed_at',
+};
+
+/** Which unique rule a failed insert broke. */
+export function paymentConflictOf(err: unknown): 'RESERVATION' | 'IDEMPOTENCY_KEY' | undefined {
+  const e = err as { code?: string; constraint?: string };
+  if (e.code !== '23505') return undefined;
+  if (e.constraint === 'payments_one_per_reservation') return 'RESERVATION';
+  if (e.constraint === 'payments_idempotency') return 'IDEMPOTENCY_KEY';
+  return undefined;
+}
+
+export class PaymentRepository {
+  constructor(private readonly db: Knex | Knex.Transaction) {}
+
+  async insert(
+    saga: Saga,
+    extra: { idempotencyKey: string | null; requestHash: string | null },
+  ): Promise<void> {
+    await this.db('payments').insert({
+      id: saga.paymentId,
+      reservation_id: saga.reservationId,
+      user_id: saga.userId,
+      token_id: saga.tokenId,
+      concert_id: saga.concertId,
+      amount: saga.amount,
+      status: saga.status,
+      failure_code: saga.failureCode,
+      saga_state: saga.state,
+      pending_failure: saga.pendingFailure,
+      deadline_at: saga.deadlineAt,
+      idempotency_key: extra.idempotencyKey,
+      request_hash: extra.requestHash,
+    });
+  }
+
+  async find(paymentId: string, lock = false): Promise<Payment | undefined> {
+    const q = this.db('payments').where({ id: paymentId }).first(COLUMNS);
+    return (lock ? q.forUpdate() : q) as Promise<Payment | undefined>;
+  }
+
+  findByIdempotencyKey(userId: string, key: string): Promise<Payment | undefined> {
+    return this.db('payments')
+      .where({ user_id: userId, idempotency_key: key })
+      .first(COLUMNS) as Promise<Payment | undefined>;
+  }
+
+  findLiveForReservation(reservationId: string): Promise<Payment | undefined> {
+    return this.db('payments')
+      .where({ reservation_id: reservationId })
+      .whereIn('status', ['PENDING', 'COMPLETED'])
+      .first(COLUMNS) as Promise<Payment | undefined>;
+  }
+
+  async save(saga: Saga): Promise<void> {
+    await this.db('payments')
+      .where({ id: saga.paymentId })
+      .update({
+        amount: saga.amount,
+        status: saga.status satisfies PaymentStatus,
+        failure_code: saga.failureCode satisfies FailureCode | null,
+        saga_state: saga.state satisfies SagaState,
+        pending_failure: saga.pendingFailure,
+        deadline_at: saga.deadlineAt,
+        completed_at:
+          saga.status === 'PENDING' ? null : this.db.raw('coalesce(completed_at, now())'),
+        updated_at: this.db.fn.now(),
+      });
+  }
+
+  /** Sagas past their deadline, locked so that several sweepers never take the same one. */
+  async lockDue(limit: number): Promise<Payment[]> {
+    return this.db('payments')
+      .where('deadline_at', '<=', this.db.fn.now())
+      .orderBy('deadline_at')
+      .limit(limit)
+      .forUpdate()
+      .skipLocked()
+      .select(COLUMNS) as Promise<Payment[]>;
+  }
+
+  async addStep(paymentId: string, step: Omit<SagaStep, 'at'>): Promise<void> {
+    await this.db('saga_steps').insert({
+      payment_id: paymentId,
+      step: step.step,
+      status: step.status,
+      message_id: step.messageId,
+      note: step.note,
+    });
+  }
+
+  steps(paymentId: string): Promise<SagaStep[]> {
+    return this.db('saga_steps')
+      .where({ payment_id: paymentId })
+      .orderBy('id')
+      .select({ step: 'step', status: 'status', messageId: 'message_id', note: 'note', at: 'at' });
+  }
+}

@@ -1,0 +1,172 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { enqueue } from '@ticketing/messaging';
+import { AppError, type Knex } from '@ticketing/platform';
+import {
+  PaymentRepository,
+  paymentConflictOf,
+  type Payment,
+} from '../data-access/payment-repository';
+import { messageFor } from './commands';
+import { begin, decide, type Decision, type SagaEvent } from './saga';
+
+export interface Fan {
+  userId: string;
+  tokenId: string;
+  concertId: number;
+}
+
+const hashOf = (body: unknown) => createHash('sha256').update(JSON.stringify(body)).digest('hex');
+
+/** The payment use cases: request, follow, and drive the saga. */
+export class Payments {
+  constructor(
+    private readonly db: Knex,
+    private readonly stepTimeoutMs: number,
+  ) {}
+
+  /**
+   * A fan pays for a held seat: the payment row (PENDING) and the saga's first command commit
+   * together. With an Idempotency-Key the same payment comes back; a second live payment for the
+   * reservation is refused.
+   */
+  async request(
+    fan: Fan,
+    reservationId: string,
+    idempotencyKey?: string,
+  ): Promise<{ payment: Payment; created: boolean }> {
+    const requestHash = idempotencyKey ? hashOf({ reservationId }) : null;
+    if (idempotencyKey) {
+      const existing = await this.sameKey(fan.userId, idempotencyKey, requestHash!);
+      if (existing) return { payment: existing, created: false };
+    }
+    try {
+      const payment = await this.db.transaction(async (trx) => {
+        const repo = new PaymentRepository(trx);
+        const start = begin(
+          { paymentId: randomUUID(), reservationId, ...fan },
+          await dbNow(trx),
+          this.stepTimeoutMs,
+        );
+        await repo.insert(start.saga, { idempotencyKey: idempotencyKey ?? null, requestHash });
+        await repo.addStep(start.saga.paymentId, {
+          step: 'payment.requested',
+          status: 'RECEIVED',
+          messageId: null,
+          note: start.note,
+        });
+        await this.send(trx, start);
+        return (await repo.find(start.saga.paymentId))!;
+      });
+      return { payment, created: true };
+    } catch (err) {
+      const conflict = paymentConflictOf(err);
+      if (conflict === 'IDEMPOTENCY_KEY')
+        return {
+          payment: (await this.sameKey(fan.userId, idempotencyKey!, requestHash!))!,
+          created: false,
+        };
+      if (conflict === 'RESERVATION') {
+        const live = await new PaymentRepository(this.db).findLiveForReservation(reservationId);
+        if (live?.status === 'COMPLETED')
+          throw AppError.conflict('RESERVATION_ALREADY_PAID', 'this reservation is already paid', {
+            paymentId: live.paymentId,
+          });
+        throw AppError.conflict(
+          'PAYMENT_IN_PROGRESS',
+          'a payment for this reservation is in progress',
+          { paymentId: live?.paymentId },
+        );
+      }
+      throw err;
+    }
+  }
+
+  private async sameKey(
+    userId: string,
+    key: string,
+    requestHash: string,
+  ): Promise<Payment | undefined> {
+    const existing = await new PaymentRepository(this.db).findByIdempotencyKey(userId, key);
+    if (existing && existing.requestHash !== requestHash) {
+      throw new AppError({
+        code: 'IDEMPOTENCY_KEY_REUSED',
+        status: 422,
+        detail: 'this Idempotency-Key was used with a different request',
+      });
+    }
+    return existing;
+  }
+
+  /** A reply for a saga, inside the consumer's transaction (with its inbox record). */
+  async onReply(
+    trx: Knex.Transaction,
+    paymentId: string,
+    event: SagaEvent,
+    messageId: string,
+  ): Promise<void> {
+    const repo = new PaymentRepository(trx);
+    const payment = await repo.find(paymentId, true);
+    if (!payment) return; // not a payment of ours
+    const decision = decide(payment, event, await dbNow(trx), this.stepTimeoutMs);
+    await repo.addStep(paymentId, {
+      step: event.type,
+      status: decision.applied ? 'RECEIVED' : 'IGNORED',
+      messageId,
+      note: decision.note,
+    });
+    if (!decision.applied) return;
+    await repo.save(decision.saga);
+    await this.send(trx, decision);
+  }
+
+  /** Sagas past their deadline move on (compensate or retry). Safe with every instance sweeping. */
+  async sweepDue(limit = 100): Promise<number> {
+    return this.db.transaction(async (trx) => {
+      const repo = new PaymentRepository(trx);
+      const due = await repo.lockDue(limit);
+      const now = await dbNow(trx);
+      for (const payment of due) {
+        const decision = decide(payment, { type: 'deadline-passed' }, now, this.stepTimeoutMs);
+        await repo.addStep(payment.paymentId, {
+          step: `deadline (${payment.state})`,
+          status: 'TIMEOUT',
+          messageId: null,
+          note: decision.note,
+        });
+        await repo.save(decision.saga);
+        await this.send(trx, decision);
+      }
+      return due.length;
+    });
+  }
+
+  async get(userId: string, paymentId: string): Promise<Payment> {
+    const payment = await new PaymentRepository(this.db).find(paymentId);
+    if (!payment) throw AppError.notFound(`payment ${paymentId} not found`);
+    if (payment.userId !== userId) throw AppError.forbidden('this payment belongs to another user');
+    return payment;
+  }
+
+  async timeline(userId: string, paymentId: string) {
+    const payment = await this.get(userId, paymentId);
+    return { payment, steps: await new PaymentRepository(this.db).steps(paymentId) };
+  }
+
+  private async send(trx: Knex.Transaction, decision: Decision): Promise<void> {
+    const repo = new PaymentRepository(trx);
+    const messages = decision.commands.map((c) => messageFor(c, decision.saga));
+    for (const m of messages)
+      await repo.addStep(decision.saga.paymentId, {
+        step: m.envelope.type,
+        status: 'SENT',
+        messageId: m.envelope.id,
+        note: null,
+      });
+    await enqueue(trx, messages);
+  }
+}
+
+async function dbNow(trx: Knex | Knex.Transaction): Promise<Date> {
+  const { rows } = await trx.raw<{ rows: { now: Date }[] }>('select now() as now');
+  return rows[0]!.now;
+}

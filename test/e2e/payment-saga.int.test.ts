@@ -1,0 +1,280 @@
+import { createDb } from '@ticketing/platform';
+import { eventually } from '@ticketing/testing';
+import { expectSagaInvariants } from '../invariants';
+import { System } from '../system';
+
+async function fanWithHold(system: System, balance: number, seatNo = 1) {
+  const schedule = await system.bookableSchedule(50_000);
+  const fan = await system.activeFan(schedule.concertId);
+  if (balance > 0)
+    expect(
+      (
+        await system.call('POST', 'wallet', `/wallets/${fan.userId}/charges`, undefined, {
+          amount: balance,
+        })
+      ).status,
+    ).toBe(200);
+  const hold = await system.call('POST', 'reservation', '/reservations', fan.token, {
+    scheduleId: schedule.scheduleId,
+    seatNo,
+  });
+  expect(hold.status).toBe(201);
+  return { ...fan, ...schedule, reservationId: hold.body.reservationId as string };
+}
+
+const pay = (
+  system: System,
+  fan: { token: string; reservationId: string },
+  wait = 20,
+  headers: Record<string, string> = {},
+) =>
+  system.call(
+    'POST',
+    'payment',
+    '/payments',
+    fan.token,
+    { reservationId: fan.reservationId },
+    { ...(wait && { prefer: `wait=${wait}` }), ...headers },
+  );
+
+describe('payment saga, end to end', () => {
+  let system: System;
+  beforeAll(async () => {
+    system = await System.start();
+  });
+  afterAll(async () => {
+    try {
+      await expectSagaInvariants(system); // over every payment this describe made
+    } finally {
+      await system.stop();
+    }
+  });
+
+  it('when a fan pays with enough balance, then COMPLETED: money taken, seat CONFIRMED and RESERVED, token expired, history recorded', async () => {
+    const fan = await fanWithHold(system, 80_000);
+    const res = await pay(system, fan);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      reservationId: fan.reservationId,
+      userId: fan.userId,
+      amount: 50_000,
+      status: 'COMPLETED',
+    });
+    expect(res.headers.get('location')).toBe(`/payments/${res.body.paymentId}`);
+    expect((await system.call('GET', 'wallet', `/wallets/${fan.userId}`)).body.balance).toBe(
+      30_000,
+    );
+    const history = await system.call('GET', 'wallet', `/wallets/${fan.userId}/transactions`);
+    expect((history.body.items as { type: string; paymentId?: string }[])[0]).toMatchObject({
+      type: 'DEBIT',
+      paymentId: res.body.paymentId,
+    });
+    // The token is expired by the saga: protected calls answer 401 from then on.
+    await eventually(
+      async () =>
+        expect(
+          (await system.call('GET', 'reservation', `/reservations/${fan.reservationId}`, fan.token))
+            .status,
+        ).toBe(401),
+      { timeoutMs: 30_000 },
+    );
+    const reservationDb = createDb({
+      url: system.databaseUrl('reservation'),
+      applicationName: 't',
+    });
+    expect(
+      await reservationDb('reservations').where({ id: fan.reservationId }).first(),
+    ).toMatchObject({ status: 'CONFIRMED', payment_id: res.body.paymentId });
+    await reservationDb.destroy();
+    // The concert view shows the seat RESERVED (to another active fan).
+    const viewer = await system.activeFan(fan.concertId);
+    await eventually(
+      async () => {
+        const seats = await system.call(
+          'GET',
+          'concert',
+          `/concerts/${fan.concertId}/schedules/${fan.scheduleId}/seats`,
+          viewer.token,
+        );
+        expect((seats.body.items as { seatNo: number; status: string }[])[0]).toMatchObject({
+          seatNo: 1,
+          status: 'RESERVED',
+        });
+      },
+      { timeoutMs: 30_000 },
+    );
+    // The saga's timeline, step by step, with message ids.
+    const saga = await system.call(
+      'GET',
+      'payment',
+      `/payments/${res.body.paymentId}/saga`,
+      viewer.token,
+    );
+    expect(saga.status).toBe(403); // someone else's payment
+    await eventually(
+      async () => {
+        const paymentDb = createDb({ url: system.databaseUrl('payment'), applicationName: 't' });
+        const steps = (await paymentDb('saga_steps')
+          .where({ payment_id: res.body.paymentId })
+          .orderBy('id')) as { step: string; status: string }[];
+        await paymentDb.destroy();
+        expect(steps.map((s) => `${s.step}:${s.status}`)).toEqual([
+          'payment.requested:RECEIVED',
+          'reservation.confirm:SENT',
+          'reservation.confirmed:RECEIVED',
+          'wallet.debit:SENT',
+          'wallet.debited:RECEIVED',
+          'payment.completed:SENT',
+          'queue.expire-token:SENT',
+          'queue.token-expired:RECEIVED',
+        ]);
+      },
+      { timeoutMs: 30_000 },
+    );
+  });
+
+  it('when the balance is short, then FAILED INSUFFICIENT_BALANCE, balance unchanged, seat HELD again; after topping up, a retry completes', async () => {
+    const fan = await fanWithHold(system, 10_000, 2);
+    const failed = await pay(system, fan);
+    expect(failed.body).toMatchObject({ status: 'FAILED', failureCode: 'INSUFFICIENT_BALANCE' });
+    expect((await system.call('GET', 'wallet', `/wallets/${fan.userId}`)).body.balance).toBe(
+      10_000,
+    );
+    expect(
+      (await system.call('GET', 'reservation', `/reservations/${fan.reservationId}`, fan.token))
+        .body.status,
+    ).toBe('HELD');
+    await system.call('POST', 'wallet', `/wallets/${fan.userId}/charges`, undefined, {
+      amount: 40_000,
+    });
+    const retry = await pay(system, fan);
+    expect(retry.body).toMatchObject({ status: 'COMPLETED', amount: 50_000 });
+    expect(retry.body.paymentId).not.toBe(failed.body.paymentId);
+    expect((await system.call('GET', 'wallet', `/wallets/${fan.userId}`)).body.balance).toBe(0);
+  });
+
+  it('when the same Idempotency-Key is sent again, then the same payment; a second live payment is refused; a paid one too', async () => {
+    const fan = await fanWithHold(system, 100_000, 3);
+    const key = { 'idempotency-key': `pay-${fan.reservationId}` };
+    const first = await pay(system, fan, 0, key);
+    expect(first.status).toBe(202);
+    expect(first.body).toMatchObject({ status: 'PENDING', amount: null });
+    const again = await pay(system, fan, 0, key);
+    expect(again.body.paymentId).toBe(first.body.paymentId);
+    const second = await pay(system, fan, 0);
+    expect([409]).toContain(second.status);
+    expect(['PAYMENT_IN_PROGRESS', 'RESERVATION_ALREADY_PAID']).toContain(second.body.code);
+    await eventually(async () =>
+      expect(
+        (await system.call('GET', 'payment', `/payments/${first.body.paymentId}`, fan.token)).body
+          .status,
+      ).not.toBe('PENDING'),
+    );
+    // (the token is expired after completion, so the owner now reads it with a fresh one)
+    const paid = await pay(
+      system,
+      { ...fan, token: (await system.activeFan(fan.concertId)).token },
+      0,
+    );
+    expect(paid.status).toBe(409);
+  });
+
+  it('when a malformed request comes, then 400 and no payment', async () => {
+    const schedule = await system.bookableSchedule();
+    const fan = await system.activeFan(schedule.concertId);
+    expect(
+      (await system.call('POST', 'payment', '/payments', fan.token, { reservationId: 'nope' }))
+        .status,
+    ).toBe(400);
+    expect((await system.call('POST', 'payment', '/payments', fan.token, {})).status).toBe(400);
+    expect(
+      (await system.call('POST', 'payment', '/payments', undefined, { reservationId: fan.tokenId }))
+        .status,
+    ).toBe(401);
+  });
+});
+
+describe('payment saga with short holds', () => {
+  let system: System;
+  beforeAll(async () => {
+    system = await System.start({
+      overrides: { reservation: { HOLD_TTL_SECONDS: '1', HOLD_SWEEP_INTERVAL_MS: '3600000' } },
+    });
+  });
+  afterAll(() => system.stop());
+
+  it('when the hold has expired, then FAILED RESERVATION_EXPIRED and nothing is debited', async () => {
+    const fan = await fanWithHold(system, 80_000);
+    await new Promise((r) => setTimeout(r, 1500)); // the hold's time passing is what is under test
+    const res = await pay(system, fan);
+    expect(res.body).toMatchObject({ status: 'FAILED', failureCode: 'RESERVATION_EXPIRED' });
+    expect((await system.call('GET', 'wallet', `/wallets/${fan.userId}`)).body.balance).toBe(
+      80_000,
+    );
+    await expectSagaInvariants(system);
+  });
+});
+
+describe('payment saga when the wallet service is down', () => {
+  let system: System;
+  beforeAll(async () => {
+    system = await System.start({
+      overrides: { payment: { SAGA_STEP_TIMEOUT_SECONDS: '3', SAGA_SWEEP_INTERVAL_MS: '200' } },
+    });
+  });
+  afterAll(() => system.stop());
+
+  it('when the wallet stops mid-saga and comes back in time, then the saga completes and debits once', async () => {
+    const fan = await fanWithHold(system, 80_000);
+    await system.stopInstances('wallet');
+    const res = await pay(system, fan, 1);
+    expect(res.body.status).toBe('PENDING');
+    await system.startInstance('wallet');
+    // Once COMPLETED the fan's token is expired (401), so the outcome is read where it is kept.
+    const paymentDb = createDb({ url: system.databaseUrl('payment'), applicationName: 't' });
+    await eventually(
+      async () =>
+        expect((await paymentDb('payments').where({ id: res.body.paymentId }).first()).status).toBe(
+          'COMPLETED',
+        ),
+      { timeoutMs: 30_000 },
+    );
+    await paymentDb.destroy();
+    expect((await system.call('GET', 'wallet', `/wallets/${fan.userId}`)).body.balance).toBe(
+      30_000,
+    );
+  });
+
+  it('when the wallet stays down past the deadline, then FAILED TIMEOUT; when it returns, no money is kept', async () => {
+    const fan = await fanWithHold(system, 80_000, 2);
+    await system.stopInstances('wallet');
+    const res = await pay(system, fan, 1);
+    const paymentId = res.body.paymentId as string;
+    // The debit deadline passes: cancel-debit is sent (and waits for the wallet to answer).
+    const paymentDb = createDb({ url: system.databaseUrl('payment'), applicationName: 't' });
+    await eventually(
+      async () =>
+        expect((await paymentDb('payments').where({ id: paymentId }).first()).saga_state).toBe(
+          'CANCELLING_DEBIT',
+        ),
+      { timeoutMs: 30_000 },
+    );
+    await paymentDb.destroy();
+    await system.startInstance('wallet');
+    await eventually(
+      async () =>
+        expect(
+          (await system.call('GET', 'payment', `/payments/${paymentId}`, fan.token)).body,
+        ).toMatchObject({ status: 'FAILED', failureCode: 'TIMEOUT' }),
+      { timeoutMs: 30_000 },
+    );
+    expect((await system.call('GET', 'wallet', `/wallets/${fan.userId}`)).body.balance).toBe(
+      80_000,
+    );
+    expect(
+      (await system.call('GET', 'reservation', `/reservations/${fan.reservationId}`, fan.token))
+        .body.status,
+    ).toBe('HELD');
+    await expectSagaInvariants(system);
+  });
+});
