@@ -1,0 +1,65 @@
+import { expectSagaInvariants } from '../invariants';
+import { System } from '../system';
+
+describe('200 concurrent payments, two instances of every service', () => {
+  let system: System;
+  beforeAll(async () => {
+    system = await System.start({ instances: 2 });
+  });
+  afterAll(() => system.stop());
+
+  it('when 200 fans pay for 200 holds at once, then every saga ends and the invariants hold for each', async () => {
+    const schedules = [];
+    for (let i = 0; i < 4; i++) schedules.push(await system.bookableSchedule(30_000));
+    const fans = [];
+    for (const [s, schedule] of schedules.entries()) {
+      const batch = await Promise.all(
+        Array.from({ length: 50 }, async (_, i) => {
+          const fan = await system.activeFan(schedule.concertId);
+          // Three in four can pay; every fourth is short of money.
+          const balance = (s * 50 + i) % 4 === 3 ? 10_000 : 50_000;
+          expect(
+            (
+              await system.call('POST', 'wallet', `/wallets/${fan.userId}/charges`, undefined, {
+                amount: balance,
+              })
+            ).status,
+          ).toBe(200);
+          const hold = await system.call('POST', 'reservation', '/reservations', fan.token, {
+            scheduleId: schedule.scheduleId,
+            seatNo: i + 1,
+          });
+          expect(hold.status).toBe(201);
+          return {
+            ...fan,
+            reservationId: hold.body.reservationId as string,
+            short: balance < 30_000,
+          };
+        }),
+      );
+      fans.push(...batch);
+    }
+    const results = await Promise.all(
+      fans.map((fan) =>
+        system.call(
+          'POST',
+          'payment',
+          '/payments',
+          fan.token,
+          { reservationId: fan.reservationId },
+          { prefer: 'wait=30' },
+        ),
+      ),
+    );
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    fans.forEach((fan, i) => {
+      expect(results[i]!.body).toMatchObject(
+        fan.short
+          ? { status: 'FAILED', failureCode: 'INSUFFICIENT_BALANCE' }
+          : { status: 'COMPLETED', amount: 30_000 },
+      );
+    });
+    const { completed, failed } = await expectSagaInvariants(system);
+    expect({ completed, failed }).toEqual({ completed: 150, failed: 50 });
+  });
+});
