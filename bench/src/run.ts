@@ -7,6 +7,7 @@ import { benchServer, startProcess, type Proc } from './processes';
 import { markdown, writeResults, type Row } from './report';
 import { holdStormScenario } from './scenarios/hold-storm';
 import { queueScenario } from './scenarios/queue';
+import { sagaScenario } from './scenarios/saga';
 import { walletScenario } from './scenarios/wallet';
 
 export interface BenchContext {
@@ -26,6 +27,7 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<Row[]>> = {
   queue: queueScenario,
   'hold-storm': holdStormScenario,
   wallet: walletScenario,
+  saga: sagaScenario,
 };
 
 async function main(): Promise<void> {

@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import { ALL_TOPICS } from '@ticketing/contracts';
+import { TopicNamespace, createKafka, ensureTopics } from '@ticketing/messaging';
+import {
+  createDb,
+  createLogger,
+  dropDatabase,
+  ensureDatabase,
+  migrate,
+  withDatabase,
+} from '@ticketing/platform';
+import { grantActiveToken } from '@ticketing/testing';
+import type autocannon from 'autocannon';
+import { migrations as concertMigrations } from '../../../services/concert/dist/migrations';
+import { Catalog } from '../../../services/concert/dist/src/domain/catalog';
+import { runLoad } from '../load';
+import { serviceMain, startProcess, type Proc } from '../processes';
+import type { Row } from '../report';
+import type { BenchContext } from '../run';
+
+const SERVICES = ['queue', 'concert', 'reservation', 'wallet', 'payment'] as const;
+
+/**
+ * Sustained payment sagas: POST /payments with Prefer: wait=30 answers when the saga ends, so
+ * autocannon's latency is request → COMPLETED. Open loop at fixed rates; every fan has an
+ * ACTIVE token, a charged wallet and a hold, prepared before the clock starts.
+ */
+export async function sagaScenario(ctx: BenchContext): Promise<Row[]> {
+  const rates = ctx.smoke ? [10] : [50, 100, 200];
+  const seconds = ctx.smoke ? 1 : Math.min(ctx.seconds, 10);
+  const stamp = Date.now();
+  const ns = new TopicNamespace(`bench${stamp}.`);
+  const logger = createLogger({ service: 'bench', level: 'warn' });
+  await ensureTopics(
+    createKafka({ brokers: ctx.infra.kafkaBrokers, clientId: 'bench', logger }),
+    ALL_TOPICS.map((t) => ns.name(t)),
+    { partitions: 6 },
+  );
+  const prefix = `bench-${stamp}:`;
+  const urls: Record<string, string> = {};
+  const procs: Proc[] = [];
+  const databases: string[] = [];
+  try {
+    for (const name of SERVICES) {
+      const databaseUrl = withDatabase(ctx.infra.databaseUrl, `bench_${name}_${stamp}`);
+      if (name !== 'queue') {
+        await ensureDatabase(databaseUrl);
+        databases.push(databaseUrl);
+      }
+      const proc = await startProcess(name, serviceMain(name), {
+        ...ctx.serviceEnv,
+        DATABASE_URL: databaseUrl,
+        REDIS_KEY_PREFIX: prefix,
+        KAFKA_TOPIC_PREFIX: ns.prefix,
+        KAFKA_CONSUMER_GROUP: `${name}-bench-${stamp}`,
+        QUEUE_ADMIT_PER_SECOND: '1000',
+        QUEUE_MAX_ACTIVE: '1000000',
+        DB_POOL_MAX: '20',
+      });
+      procs.push(proc);
+      urls[name] = proc.url;
+    }
+    // Enough dates for every saga: 50 seats each, published through the concert service's outbox.
+    const total = rates.reduce((sum, r) => sum + r * seconds, 0);
+    const concertDb = createDb({ url: databases[0]!, applicationName: 'bench' });
+    await migrate(concertDb, concertMigrations);
+    const [{ id: concertId }] = await concertDb('concerts')
+      .insert({ title: `Bench ${stamp}`, artist: 'Bench', venue: 'Bench' })
+      .returning('id');
+    const catalog = new Catalog(concertDb);
+    const schedules: { scheduleId: number; price: number }[] = [];
+    for (let i = 0; i < Math.ceil(total / 50); i++) {
+      const startsAt = new Date(Date.now() + (30 + i) * 86_400_000);
+      schedules.push(
+        (await catalog.addSchedule({
+          concertId,
+          startsAt,
+          bookingOpensAt: new Date(0),
+          bookingClosesAt: startsAt,
+          price: 10_000,
+        }))!,
+      );
+    }
+    await concertDb.destroy();
+    const resDb = createDb({ url: databases[1]!, applicationName: 'bench' });
+    for (let i = 0; i < 300; i++) {
+      const [{ n }] = await resDb('schedules').count({ n: '*' });
+      if (Number(n) === schedules.length) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await resDb.destroy();
+
+    const prepared: { token: string; reservationId: string }[] = [];
+    for (let i = 0; i < total; i += 50) {
+      const batch = await Promise.all(
+        Array.from({ length: Math.min(50, total - i) }, async (_, j) => {
+          const k = i + j;
+          const fan = await grantActiveToken({
+            redisUrl: ctx.infra.redisUrl,
+            keyPrefix: prefix,
+            secret: ctx.serviceEnv.QUEUE_TOKEN_SECRET!,
+            concertId,
+            userId: randomUUID(),
+          });
+          await post(`${urls.wallet}/wallets/${fan.userId}/charges`, { amount: 10_000 });
+          const hold = await post(
+            `${urls.reservation}/reservations`,
+            { scheduleId: schedules[Math.floor(k / 50)]!.scheduleId, seatNo: (k % 50) + 1 },
+            fan.token,
+          );
+          return { token: fan.token, reservationId: hold.reservationId as string };
+        }),
+      );
+      prepared.push(...batch);
+    }
+
+    const rows: Row[] = [];
+    let next = 0;
+    for (const rate of rates) {
+      const request: autocannon.Request = {
+        method: 'POST',
+        path: '/payments',
+        setupRequest: (req) => {
+          const p = prepared[next++]!;
+          return {
+            ...req,
+            headers: {
+              'content-type': 'application/json',
+              prefer: 'wait=30',
+              authorization: `Bearer ${p.token}`,
+            },
+            body: JSON.stringify({ reservationId: p.reservationId }),
+          };
+        },
+      };
+      const result = await runLoad({
+        label: `sagas @ ${rate}/s`,
+        url: urls.payment!,
+        connections: Math.max(rate, 10),
+        amount: rate * seconds,
+        overallRate: rate,
+        requests: [request],
+      });
+      rows.push({
+        scenario: `payment saga: ${rate}/s, request → COMPLETED`,
+        measured: result,
+        target: rate === 100 ? 'p99 ≤ 250 ms' : undefined,
+        met: rate === 100 ? result.p99Ms <= 250 && result.non2xx === 0 : undefined,
+        notes: `${result.total} sagas; non-200 ${result.non2xx}`,
+      });
+    }
+    return rows;
+  } finally {
+    await Promise.all(procs.map((p) => p.stop()));
+    if (!process.env.BENCH_KEEP_DATABASES)
+      for (const url of databases) await dropDatabase(url).catch(() => undefined);
+  }
+}
+
+async function post(url: string, body: unknown, token?: string): Promise<Record<string, unknown>> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(token && { authorization: `Bearer ${token}` }),
+    },
+    body: JSON.stringify(body),
+  });
+  if (res.status >= 300) throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
+  return (await res.json()) as Record<string, unknown>;
+}
