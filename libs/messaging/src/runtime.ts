@@ -4,21 +4,22 @@ import type { Registry } from 'prom-client';
 import { MessageConsumer, type HandlerEntry } from './consumer';
 import { inboxExecutor, type TxContext } from './executors';
 import { createKafka, createProducer } from './kafka';
-import type { TopicNamespace } from './namespace';
+import { TopicNamespace } from './namespace';
 import { OutboxRelay } from './outbox';
 
 export interface PostgresMessagingOptions {
   service: string;
   instanceId: string;
-  databaseUrl: string;
-  kafkaBrokers: string[];
-  /** Defaults to the service name. */
-  consumerGroup?: string;
-  topics?: TopicNamespace;
-  db: Knex;
   logger: Logger;
   metrics: Registry;
   stops: StopList;
+  db: Knex;
+  config: {
+    DATABASE_URL: string;
+    KAFKA_BROKERS: string[];
+    KAFKA_TOPIC_PREFIX: string;
+    KAFKA_CONSUMER_GROUP: string;
+  };
   /** The service's topic → handler table; none for a service that only publishes. */
   handlers?: HandlerEntry<TxContext>[];
 }
@@ -39,9 +40,10 @@ export interface PostgresMessaging {
 export async function startPostgresMessaging(
   options: PostgresMessagingOptions,
 ): Promise<PostgresMessaging> {
-  const { service, logger, metrics, stops } = options;
+  const { service, logger, metrics, stops, config } = options;
+  const topics = new TopicNamespace(config.KAFKA_TOPIC_PREFIX);
   const kafka = createKafka({
-    brokers: options.kafkaBrokers,
+    brokers: config.KAFKA_BROKERS,
     clientId: `${service}-${options.instanceId}`,
     logger,
   });
@@ -50,12 +52,12 @@ export async function startPostgresMessaging(
   stops.add('kafka producer', () => producer.disconnect());
 
   const relay = new OutboxRelay({
-    databaseUrl: options.databaseUrl,
+    databaseUrl: config.DATABASE_URL,
     producer,
     logger,
     metrics,
     lockName: `${service}-outbox`,
-    topics: options.topics,
+    topics,
   });
   relay.start();
   stops.add('outbox relay', () => relay.stop());
@@ -64,13 +66,13 @@ export async function startPostgresMessaging(
   if (options.handlers?.length) {
     consumer = new MessageConsumer<TxContext>({
       kafka,
-      groupId: options.consumerGroup ?? service,
+      groupId: config.KAFKA_CONSUMER_GROUP,
       logger,
       producer,
       executor: inboxExecutor(options.db, service, service),
       handlers: options.handlers,
       metrics,
-      topics: options.topics,
+      topics,
     });
     await consumer.start();
     stops.add('kafka consumer', () => consumer!.stop());

@@ -95,6 +95,22 @@ export const commonEnv = {
   INSTANCE_ID: env.string({ default: String(process.pid) }),
 };
 
+/** A Postgres service's database (its own database on the server). */
+export const postgresEnv = (database: string) => ({
+  DATABASE_URL: env.url({
+    default: `postgres://postgres@127.0.0.1:5432/${database}`,
+    protocols: ['postgres', 'postgresql'],
+  }),
+  DB_POOL_MAX: env.int({ default: 10, min: 1, max: 200 }),
+});
+
+/** Kafka: brokers, an optional topic prefix (environments sharing a cluster), the consumer group. */
+export const kafkaEnv = (service: string) => ({
+  KAFKA_BROKERS: env.hostList('127.0.0.1:9092'),
+  KAFKA_TOPIC_PREFIX: env.string({ default: '', minLength: 0 }),
+  KAFKA_CONSUMER_GROUP: env.string({ default: service }),
+});
+
 export function loadConfig<S extends z.ZodRawShape>(
   shape: S,
   source: Env = process.env,

@@ -11,3 +11,4 @@ export * from './http/problem';
 export * from './http/routes';
 export * from './http/server';
 export * from './periodic';
+export * from './service';

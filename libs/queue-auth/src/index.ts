@@ -1,3 +1,4 @@
 export * from './keys';
 export * from './token';
 export * from './middleware';
+export * from './open';

@@ -1,17 +1,6 @@
-import { TopicNamespace, startPostgresMessaging } from '@ticketing/messaging';
-import {
-  StopList,
-  createDb,
-  createHttpApp,
-  createLogger,
-  createMetricsRegistry,
-  listen,
-  migrate,
-  type Logger,
-  type ServiceHandle,
-} from '@ticketing/platform';
-import { TokenSigner, requireActiveToken } from '@ticketing/queue-auth';
-import Redis from 'ioredis';
+import { startPostgresMessaging } from '@ticketing/messaging';
+import { openDatabase, runService, type Logger, type ServiceHandle } from '@ticketing/platform';
+import { openTokenCheck } from '@ticketing/queue-auth';
 import { migrations } from '../migrations';
 import type { Config } from './config';
 import { Catalog } from './domain/catalog';
@@ -20,72 +9,42 @@ import { messageHandlers } from './entry-points/messaging/handlers';
 
 export const SERVICE = 'concert';
 
-export interface ConcertServiceHandle extends ServiceHandle {
-  catalog: Catalog;
-}
+export type ConcertServiceHandle = ServiceHandle & { catalog: Catalog };
 
 /** Wires the concert service and runs its entry points; the handle stops them in reverse order. */
-export async function start(
+export function start(
   config: Config,
   deps: { logger?: Logger } = {},
 ): Promise<ConcertServiceHandle> {
-  const logger =
-    deps.logger ??
-    createLogger({ service: SERVICE, instance: config.INSTANCE_ID, level: config.LOG_LEVEL });
-  const stops = new StopList(logger);
-  const metrics = createMetricsRegistry(SERVICE);
-  try {
-    const db = createDb({
+  const options = {
+    service: SERVICE,
+    instanceId: config.INSTANCE_ID,
+    logLevel: config.LOG_LEVEL,
+    port: config.PORT,
+    logger: deps.logger,
+  };
+  return runService(options, async (kit) => {
+    const db = await openDatabase(kit, {
       url: config.DATABASE_URL,
-      applicationName: `${SERVICE}#${config.INSTANCE_ID}`,
       poolMax: config.DB_POOL_MAX,
+      migrations,
     });
-    stops.add('database pool', () => db.destroy());
-    await migrate(db, migrations);
-    const redis = new Redis(config.REDIS_URL, {
-      keyPrefix: config.REDIS_KEY_PREFIX,
-      maxRetriesPerRequest: 2,
-      enableAutoPipelining: true,
+    // The token must be for the concert the path names.
+    const tokens = openTokenCheck(kit, config, (req) => {
+      const raw = String(req.params.concertId ?? '');
+      return /^\d+$/.test(raw) ? Number(raw) : undefined;
     });
-    redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
-    stops.add('redis', () => redis.quit());
-
     const messaging = await startPostgresMessaging({
-      service: SERVICE,
-      instanceId: config.INSTANCE_ID,
-      databaseUrl: config.DATABASE_URL,
-      kafkaBrokers: config.KAFKA_BROKERS,
-      consumerGroup: config.KAFKA_CONSUMER_GROUP,
-      topics: new TopicNamespace(config.KAFKA_TOPIC_PREFIX),
+      ...kit,
       db,
-      logger,
-      metrics,
-      stops,
+      config,
       handlers: messageHandlers(),
     });
-
     const catalog = new Catalog(db);
-    const activeToken = requireActiveToken({
-      redis,
-      signer: new TokenSigner(config.QUEUE_TOKEN_SECRET),
-      concertOf: (req) => {
-        const raw = String(req.params.concertId ?? '');
-        return /^\d+$/.test(raw) ? Number(raw) : undefined;
-      },
-    });
-    const { app, finish } = createHttpApp({
-      service: SERVICE,
-      logger,
-      metrics,
-      readiness: { ...messaging.readiness, redis: () => redis.ping() },
-    });
-    const routes = httpRoutes(app, { catalog, activeToken });
-    const server = await listen(finish(routes.operations), config.PORT);
-    stops.add('http', () => server.close());
-    logger.info({ port: server.port }, 'concert service listening');
-    return { url: server.url, port: server.port, logger, catalog, stop: () => stops.stopAll() };
-  } catch (err) {
-    await stops.stopAll();
-    throw err;
-  }
+    return {
+      routes: (app) => httpRoutes(app, { catalog, activeToken: tokens.activeToken }),
+      readiness: { ...messaging.readiness, ...tokens.readiness },
+      handle: { catalog },
+    };
+  });
 }

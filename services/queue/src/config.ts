@@ -1,17 +1,12 @@
-import { commonEnv, env, loadConfig } from '@ticketing/platform';
+import { commonEnv, env, kafkaEnv, loadConfig } from '@ticketing/platform';
+import { tokenCheckEnv } from '@ticketing/queue-auth';
 
 export const configShape = {
   ...commonEnv,
   PORT: env.port(3001),
-  REDIS_URL: env.url({ default: 'redis://127.0.0.1:6379', protocols: ['redis', 'rediss'] }),
-  /** Namespace for every queue key (several environments sharing one Redis). */
-  REDIS_KEY_PREFIX: env.string({ default: '', minLength: 0 }),
-  KAFKA_BROKERS: env.hostList('127.0.0.1:9092'),
-  /** Prefix of every topic name (environments sharing one Kafka cluster). */
-  KAFKA_TOPIC_PREFIX: env.string({ default: '', minLength: 0 }),
-  /** Consumer group; every instance of the service shares it. */
-  KAFKA_CONSUMER_GROUP: env.string({ default: 'queue' }),
-  QUEUE_TOKEN_SECRET: env.string({ minLength: 32 }),
+  /** Redis, its key prefix (environments sharing one Redis) and the token secret. */
+  ...tokenCheckEnv,
+  ...kafkaEnv('queue'),
   /** 0 pauses admission (maintenance, tests). */
   QUEUE_ADMIT_PER_SECOND: env.int({ default: 100, min: 0, max: 100_000 }),
   QUEUE_MAX_ACTIVE: env.int({ default: 1000, min: 0, max: 10_000_000 }),

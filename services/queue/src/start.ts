@@ -6,15 +6,7 @@ import {
   directExecutor,
   type DirectContext,
 } from '@ticketing/messaging';
-import {
-  StopList,
-  createHttpApp,
-  createLogger,
-  createMetricsRegistry,
-  listen,
-  type Logger,
-  type ServiceHandle,
-} from '@ticketing/platform';
+import { runService, type Logger, type ServiceHandle } from '@ticketing/platform';
 import { TokenSigner } from '@ticketing/queue-auth';
 import Redis from 'ioredis';
 import type { Config } from './config';
@@ -27,22 +19,18 @@ import { messageHandlers } from './entry-points/messaging/handlers';
 
 export const SERVICE = 'queue';
 
-export interface QueueServiceHandle extends ServiceHandle {
-  ticker: AdmissionTicker;
-  store: QueueStore;
-}
+export type QueueServiceHandle = ServiceHandle & { ticker: AdmissionTicker; store: QueueStore };
 
 /** Wires the queue service and runs its entry points; the handle stops them in reverse order. */
-export async function start(
-  config: Config,
-  deps: { logger?: Logger } = {},
-): Promise<QueueServiceHandle> {
-  const logger =
-    deps.logger ??
-    createLogger({ service: SERVICE, instance: config.INSTANCE_ID, level: config.LOG_LEVEL });
-  const stops = new StopList(logger);
-  const metrics = createMetricsRegistry(SERVICE);
-  try {
+export function start(config: Config, deps: { logger?: Logger } = {}): Promise<QueueServiceHandle> {
+  const options = {
+    service: SERVICE,
+    instanceId: config.INSTANCE_ID,
+    logLevel: config.LOG_LEVEL,
+    port: config.PORT,
+    logger: deps.logger,
+  };
+  return runService(options, async ({ logger, metrics, stops }) => {
     const redis = new Redis(config.REDIS_URL, {
       keyPrefix: config.REDIS_KEY_PREFIX,
       maxRetriesPerRequest: 2,
@@ -63,7 +51,8 @@ export async function start(
     const topics = new TopicNamespace(config.KAFKA_TOPIC_PREFIX);
     const producer = createProducer(kafka);
     await producer.connect();
-    stops.add('producer', () => producer.disconnect());
+    stops.add('kafka producer', () => producer.disconnect());
+    // Redis has no transactions with Kafka: the handlers are idempotent and reply directly.
     const consumer = new MessageConsumer<DirectContext>({
       kafka,
       groupId: config.KAFKA_CONSUMER_GROUP,
@@ -75,44 +64,22 @@ export async function start(
       topics,
     });
     await consumer.start();
-    stops.add('consumer', () => consumer.stop());
+    stops.add('kafka consumer', () => consumer.stop());
+    const admin = kafka.admin();
+    await admin.connect();
+    stops.add('kafka admin', () => admin.disconnect());
 
     const ticker = new AdmissionTicker(store, settings, logger, metrics);
     ticker.start(config.QUEUE_TICK_MS);
     stops.add('admission', () => ticker.stop());
     const streams = new QueueEventStreams(store, settings, logger);
     streams.start(config.QUEUE_SSE_INTERVAL_MS);
-    stops.add('sse', () => streams.stop());
-
-    const { app, finish } = createHttpApp({
-      service: SERVICE,
-      logger,
-      metrics,
-      readiness: {
-        redis: () => redis.ping(),
-        kafka: async () => {
-          const admin = kafka.admin();
-          await admin.connect();
-          await admin.describeCluster().finally(() => admin.disconnect());
-        },
-      },
-    });
-    const routes = httpRoutes(app, { queue, signer, streams });
-    const server = await listen(finish(routes.operations), config.PORT);
-    // SSE streams are ended first (registered after the server, so stopped before it).
-    stops.add('http', () => server.close());
-    stops.add('sse-before-http', () => streams.stop());
-    logger.info({ port: server.port }, 'queue service listening');
     return {
-      url: server.url,
-      port: server.port,
-      logger,
-      ticker,
-      store,
-      stop: () => stops.stopAll(),
+      routes: (app) => httpRoutes(app, { queue, signer, streams }),
+      readiness: { redis: () => redis.ping(), kafka: () => admin.describeCluster() },
+      // Open streams end first, so the server can close; clients reconnect elsewhere.
+      beforeHttpStop: [['sse streams', () => streams.stop()]],
+      handle: { ticker, store },
     };
-  } catch (err) {
-    await stops.stopAll();
-    throw err;
-  }
+  });
 }

@@ -1,22 +1,23 @@
-import { ConfigError, commonEnv, env, loadConfig } from '@ticketing/platform';
+import {
+  ConfigError,
+  commonEnv,
+  env,
+  kafkaEnv,
+  loadConfig,
+  postgresEnv,
+} from '@ticketing/platform';
 
 export const configShape = {
   ...commonEnv,
   PORT: env.port(3004),
-  DATABASE_URL: env.url({
-    default: 'postgres://postgres@127.0.0.1:5432/wallet',
-    protocols: ['postgres', 'postgresql'],
-  }),
-  KAFKA_BROKERS: env.hostList('127.0.0.1:9092'),
-  KAFKA_TOPIC_PREFIX: env.string({ default: '', minLength: 0 }),
-  KAFKA_CONSUMER_GROUP: env.string({ default: 'wallet' }),
+  ...postgresEnv('wallet'),
+  ...kafkaEnv('wallet'),
   /** Largest single charge, KRW. */
   WALLET_MAX_CHARGE: env.int({ default: 10_000_000, min: 1, max: 1_000_000_000 }),
   /** Largest balance a wallet may reach by charging, KRW. */
   WALLET_MAX_BALANCE: env.int({ default: 100_000_000, min: 1, max: 1_000_000_000_000 }),
   /** How long an Idempotency-Key is remembered (at least 24 h). */
   IDEMPOTENCY_KEY_TTL_HOURS: env.int({ default: 24, min: 24, max: 24 * 30 }),
-  DB_POOL_MAX: env.int({ default: 10, min: 1, max: 200 }),
 };
 
 export type Config = ReturnType<typeof loadServiceConfig>;

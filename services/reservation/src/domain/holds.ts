@@ -105,12 +105,17 @@ export class SeatHolds {
     });
   }
 
-  /** One sweep: releases due holds (safe with every instance sweeping). Returns how many. */
-  async releaseDueHolds(): Promise<number> {
-    return this.db.transaction(async (trx) => {
-      const released = await new ReservationRepository(trx).releaseOverdueHolds();
-      await enqueue(trx, released.map(releasedEvent));
-      return released.length;
-    });
+  /** One sweep: releases every due hold, in batches (safe with every instance sweeping). */
+  async releaseDueHolds(batch = 200): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const released = await this.db.transaction(async (trx) => {
+        const rows = await new ReservationRepository(trx).releaseOverdueHolds(undefined, batch);
+        await enqueue(trx, rows.map(releasedEvent));
+        return rows.length;
+      });
+      total += released;
+      if (released < batch) return total;
+    }
   }
 }

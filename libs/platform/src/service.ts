@@ -1,0 +1,77 @@
+import type { Express } from 'express';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { createDb, migrate, type Knex, type Migration } from './db';
+import { createHttpApp, createMetricsRegistry, type ReadinessCheck } from './http/app';
+import type { TypedRoutes } from './http/routes';
+import { listen } from './http/server';
+import { StopList, type ServiceHandle } from './lifecycle';
+import { createLogger } from './logger';
+
+/** What a service's wiring gets: its logger, metrics and the list its parts register to stop. */
+export interface ServiceKit {
+  service: string;
+  instanceId: string;
+  logger: Logger;
+  metrics: Registry;
+  stops: StopList;
+}
+
+export interface ServiceParts<H> {
+  routes: (app: Express) => TypedRoutes;
+  readiness?: Record<string, ReadinessCheck>;
+  /** Stopped before the HTTP server closes (long-lived requests: SSE, waits). */
+  beforeHttpStop?: [string, () => Promise<unknown>][];
+  /** Extra members for the handle (tests reach the domain through them). */
+  handle?: H;
+}
+
+/**
+ * The part every service's start() shares: logger, metrics and stop list, the service's own
+ * wiring, then the HTTP app on its port. A failed start stops what had started.
+ */
+export async function runService<H extends object = object>(
+  options: { service: string; instanceId: string; logLevel: string; port: number; logger?: Logger },
+  wire: (kit: ServiceKit) => Promise<ServiceParts<H>>,
+): Promise<ServiceHandle & H> {
+  const { service } = options;
+  const logger =
+    options.logger ??
+    createLogger({ service, instance: options.instanceId, level: options.logLevel });
+  const stops = new StopList(logger);
+  const metrics = createMetricsRegistry(service);
+  try {
+    const parts = await wire({ service, instanceId: options.instanceId, logger, metrics, stops });
+    const { app, finish } = createHttpApp({ service, logger, metrics, readiness: parts.readiness });
+    const routes = parts.routes(app);
+    const server = await listen(finish(routes.operations), options.port);
+    stops.add('http', () => server.close());
+    for (const [name, stop] of parts.beforeHttpStop ?? []) stops.add(name, stop);
+    logger.info({ port: server.port }, `${service} service listening`);
+    return {
+      url: server.url,
+      port: server.port,
+      logger,
+      stop: () => stops.stopAll(),
+      ...(parts.handle as H),
+    };
+  } catch (err) {
+    await stops.stopAll();
+    throw err;
+  }
+}
+
+/** The service's database pool, migrated, closed last. */
+export async function openDatabase(
+  kit: ServiceKit,
+  options: { url: string; poolMax: number; migrations: Record<string, Migration> },
+): Promise<Knex> {
+  const db = createDb({
+    url: options.url,
+    applicationName: `${kit.service}#${kit.instanceId}`,
+    poolMax: options.poolMax,
+  });
+  kit.stops.add('database pool', () => db.destroy());
+  await migrate(db, options.migrations);
+  return db;
+}
