@@ -103,7 +103,7 @@ export class MessageConsumer<Ctx> {
     });
     await this.consumer.run({
       autoCommitInterval: 500,
-      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 6,
       eachMessage: (payload) => this.handle(payload),
     });
   }
