@@ -26,3 +26,53 @@ export async function withMachineCpu<T>(
   );
   return { result, busyPercent };
 }
+
+/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat; 0 if it is gone. */
+export function processCpuSeconds(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** Pids whose command line contains `pattern` (e.g. every postgres backend, the Kafka JVM). */
+export function pidsMatching(pattern: string): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(pattern);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** CPU seconds used by named groups of processes while `work` ran. */
+export async function cpuBreakdown<T>(
+  groups: Record<string, () => number[]>,
+  work: () => Promise<T>,
+): Promise<{ result: T; seconds: Record<string, number> }> {
+  const sample = () =>
+    Object.fromEntries(
+      Object.entries(groups).map(([name, pids]) => [
+        name,
+        pids().reduce((s, p) => s + processCpuSeconds(p), 0),
+      ]),
+    );
+  const before = sample();
+  const self = process.cpuUsage();
+  const result = await work();
+  const after = sample();
+  const generator = process.cpuUsage(self);
+  const seconds = Object.fromEntries(
+    Object.keys(groups).map((k) => [k, Number((after[k]! - before[k]!).toFixed(2))]),
+  );
+  seconds.generator = Number(((generator.user + generator.system) / 1e6).toFixed(2));
+  return { result, seconds };
+}

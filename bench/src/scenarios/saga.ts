@@ -13,7 +13,7 @@ import { grantActiveToken } from '@ticketing/testing';
 import type autocannon from 'autocannon';
 import { migrations as concertMigrations } from '../../../services/concert/dist/migrations';
 import { Catalog } from '../../../services/concert/dist/src/domain/catalog';
-import { withMachineCpu } from '../cpu';
+import { cpuBreakdown, pidsMatching, withMachineCpu } from '../cpu';
 import { runLoad } from '../load';
 import { serviceMain, startProcess, type Proc } from '../processes';
 import type { Row } from '../report';
@@ -134,22 +134,32 @@ export async function sagaScenario(ctx: BenchContext): Promise<Row[]> {
           };
         },
       };
-      const { result, busyPercent } = await withMachineCpu(() =>
-        runLoad({
-          label: `sagas @ ${rate}/s`,
-          url: urls.payment!,
-          connections: Math.max(rate, 10),
-          amount: rate * seconds,
-          overallRate: rate,
-          requests: [request],
-        }),
+      const groups: Record<string, () => number[]> = {
+        ...Object.fromEntries(procs.map((p) => [p.name, () => [p.child.pid!]])),
+        kafka: () => pidsMatching('kafka.Kafka'),
+        postgres: () => pidsMatching('postgres'),
+      };
+      const { result: measured, seconds: cpuSeconds } = await cpuBreakdown(groups, () =>
+        withMachineCpu(() =>
+          runLoad({
+            label: `sagas @ ${rate}/s`,
+            url: urls.payment!,
+            connections: Math.max(rate, 10),
+            amount: rate * seconds,
+            overallRate: rate,
+            requests: [request],
+          }),
+        ),
       );
+      const { result, busyPercent } = measured;
+      const perSaga = (name: string) =>
+        `${name} ${((1000 * (cpuSeconds[name] ?? 0)) / Math.max(1, result.total)).toFixed(1)}`;
       rows.push({
         scenario: `payment saga: ${rate}/s, request → COMPLETED`,
         measured: result,
         target: rate === 100 ? 'p99 ≤ 250 ms' : undefined,
         met: rate === 100 ? result.p99Ms <= 250 && result.non2xx === 0 : undefined,
-        notes: `${result.total} sagas; non-200 ${result.non2xx}; machine CPU busy ${busyPercent}% (2 cores)`,
+        notes: `${result.total} sagas; non-200 ${result.non2xx}; machine CPU busy ${busyPercent}% (2 cores); CPU ms per saga: ${Object.keys(cpuSeconds).map(perSaga).join(', ')}`,
       });
     }
     return rows;
