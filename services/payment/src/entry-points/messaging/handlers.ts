@@ -1,45 +1,33 @@
 import { queue, reservation, wallet } from '@ticketing/contracts';
-import { on, type HandlerEntry, type TxContext } from '@ticketing/messaging';
+import {
+  on,
+  type DataOf,
+  type HandlerEntry,
+  type MessageContract,
+  type TxContext,
+} from '@ticketing/messaging';
 import type { Payments } from '../../domain/payments';
+import type { SagaEvent } from '../../domain/saga';
 
-/** Topic → handler table: the saga's replies, matched to their saga by correlation id. */
+/** Topic → handler table: each reply becomes a saga event for the saga its correlation id names. */
 export function messageHandlers(payments: Payments): HandlerEntry<TxContext>[] {
+  const reply = <C extends MessageContract>(contract: C, toEvent: (data: DataOf<C>) => SagaEvent) =>
+    on<C['schema'], TxContext>(contract, async (m, { trx }) =>
+      payments.onReply(trx, m.correlationId, toEvent(m.data as DataOf<C>), m.id),
+    );
   return [
-    on(reservation.reservationConfirmed, async (m, { trx }) =>
-      payments.onReply(
-        trx,
-        m.correlationId,
-        { type: 'reservation.confirmed', price: m.data.price },
-        m.id,
-      ),
-    ),
-    on(reservation.confirmRejected, async (m, { trx }) =>
-      payments.onReply(
-        trx,
-        m.correlationId,
-        { type: 'reservation.confirm-rejected', reason: m.data.reason },
-        m.id,
-      ),
-    ),
-    on(reservation.confirmationReverted, async (m, { trx }) =>
-      payments.onReply(trx, m.correlationId, { type: 'reservation.confirmation-reverted' }, m.id),
-    ),
-    on(wallet.walletDebited, async (m, { trx }) =>
-      payments.onReply(trx, m.correlationId, { type: 'wallet.debited' }, m.id),
-    ),
-    on(wallet.debitRejected, async (m, { trx }) =>
-      payments.onReply(
-        trx,
-        m.correlationId,
-        { type: 'wallet.debit-rejected', reason: m.data.reason },
-        m.id,
-      ),
-    ),
-    on(wallet.debitCancelled, async (m, { trx }) =>
-      payments.onReply(trx, m.correlationId, { type: 'wallet.debit-cancelled' }, m.id),
-    ),
-    on(queue.tokenExpired, async (m, { trx }) =>
-      payments.onReply(trx, m.correlationId, { type: 'queue.token-expired' }, m.id),
-    ),
+    reply(reservation.reservationConfirmed, (d) => ({
+      type: 'reservation.confirmed',
+      price: d.price,
+    })),
+    reply(reservation.confirmRejected, (d) => ({
+      type: 'reservation.confirm-rejected',
+      reason: d.reason,
+    })),
+    reply(reservation.confirmationReverted, () => ({ type: 'reservation.confirmation-reverted' })),
+    reply(wallet.walletDebited, () => ({ type: 'wallet.debited' })),
+    reply(wallet.debitRejected, (d) => ({ type: 'wallet.debit-rejected', reason: d.reason })),
+    reply(wallet.debitCancelled, () => ({ type: 'wallet.debit-cancelled' })),
+    reply(queue.tokenExpired, () => ({ type: 'queue.token-expired' })),
   ];
 }
