@@ -165,6 +165,17 @@ export async function sagaScenario(ctx: BenchContext): Promise<Row[]> {
     return rows;
   } finally {
     await Promise.all(procs.map((p) => p.stop()));
+    // The run's topics go too: idle partitions left behind cost the broker CPU in later runs.
+    const admin = createKafka({
+      brokers: ctx.infra.kafkaBrokers,
+      clientId: 'bench',
+      logger,
+    }).admin();
+    await admin.connect();
+    await admin
+      .deleteTopics({ topics: ALL_TOPICS.flatMap((t) => [ns.name(t), `${ns.name(t)}.dlt`]) })
+      .catch(() => undefined);
+    await admin.disconnect();
     if (!process.env.BENCH_KEEP_DATABASES)
       for (const url of databases) await dropDatabase(url).catch(() => undefined);
   }

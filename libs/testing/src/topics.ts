@@ -16,3 +16,19 @@ export async function createTopicNamespace(): Promise<TopicNamespace> {
   );
   return ns;
 }
+
+/** Topics that only tests create: `t<hex>.<topic>` namespaces and `test.*` topics. */
+export const TEST_TOPIC = /^(t[0-9a-f]{10}\.|test\.)/;
+
+export async function deleteTestTopics(): Promise<number> {
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((t) => TEST_TOPIC.test(t));
+    for (let i = 0; i < topics.length; i += 100)
+      await admin.deleteTopics({ topics: topics.slice(i, i + 100), timeout: 30_000 });
+    return topics.length;
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -112,14 +112,31 @@ export class PaymentRepository {
       .select(COLUMNS) as Promise<Payment[]>;
   }
 
-  async addStep(paymentId: string, step: Omit<SagaStep, 'at'>): Promise<void> {
-    await this.db('saga_steps').insert({
-      payment_id: paymentId,
-      step: step.step,
-      status: step.status,
-      message_id: step.messageId,
-      note: step.note,
-    });
+  /** The payment, locked, with the database's clock (one round trip for both). */
+  async lockWithClock(paymentId: string): Promise<{ payment: Payment; now: Date } | undefined> {
+    const row = (await this.db('payments')
+      .where({ id: paymentId })
+      .select(COLUMNS)
+      .select(this.db.raw('now() as "dbNow"'))
+      .forUpdate()
+      .first()) as (Payment & { dbNow: Date }) | undefined;
+    if (!row) return undefined;
+    const { dbNow, ...payment } = row;
+    return { payment, now: dbNow };
+  }
+
+  /** Appends steps to the saga's timeline in one statement, in the order given. */
+  async addSteps(paymentId: string, steps: Omit<SagaStep, 'at'>[]): Promise<void> {
+    if (steps.length === 0) return;
+    await this.db('saga_steps').insert(
+      steps.map((step) => ({
+        payment_id: paymentId,
+        step: step.step,
+        status: step.status,
+        message_id: step.messageId,
+        note: step.note,
+      })),
+    );
   }
 
   steps(paymentId: string): Promise<SagaStep[]> {

@@ -5,6 +5,7 @@ import {
   PaymentRepository,
   paymentConflictOf,
   type Payment,
+  type SagaStep,
 } from '../data-access/payment-repository';
 import { messageFor } from './commands';
 import { begin, decide, type Decision, type SagaEvent } from './saga';
@@ -48,13 +49,12 @@ export class Payments {
           this.stepTimeoutMs,
         );
         await repo.insert(start.saga, { idempotencyKey: idempotencyKey ?? null, requestHash });
-        await repo.addStep(start.saga.paymentId, {
+        await this.send(trx, start, {
           step: 'payment.requested',
           status: 'RECEIVED',
           messageId: null,
           note: start.note,
         });
-        await this.send(trx, start);
         return (await repo.find(start.saga.paymentId))!;
       });
       return { payment, created: true };
@@ -105,18 +105,18 @@ export class Payments {
     messageId: string,
   ): Promise<void> {
     const repo = new PaymentRepository(trx);
-    const payment = await repo.find(paymentId, true);
-    if (!payment) return; // not a payment of ours
-    const decision = decide(payment, event, await dbNow(trx), this.stepTimeoutMs);
-    await repo.addStep(paymentId, {
+    const locked = await repo.lockWithClock(paymentId);
+    if (!locked) return; // not a payment of ours
+    const decision = decide(locked.payment, event, locked.now, this.stepTimeoutMs);
+    const received = {
       step: event.type,
-      status: decision.applied ? 'RECEIVED' : 'IGNORED',
+      status: decision.applied ? ('RECEIVED' as const) : ('IGNORED' as const),
       messageId,
       note: decision.note,
-    });
-    if (!decision.applied) return;
+    };
+    if (!decision.applied) return repo.addSteps(paymentId, [received]);
     await repo.save(decision.saga);
-    await this.send(trx, decision);
+    await this.send(trx, decision, received);
   }
 
   /** Sagas past their deadline move on (compensate or retry). Safe with every instance sweeping. */
@@ -127,14 +127,13 @@ export class Payments {
       const now = await dbNow(trx);
       for (const payment of due) {
         const decision = decide(payment, { type: 'deadline-passed' }, now, this.stepTimeoutMs);
-        await repo.addStep(payment.paymentId, {
+        await repo.save(decision.saga);
+        await this.send(trx, decision, {
           step: `deadline (${payment.state})`,
           status: 'TIMEOUT',
           messageId: null,
           note: decision.note,
         });
-        await repo.save(decision.saga);
-        await this.send(trx, decision);
       }
       return due.length;
     });
@@ -152,16 +151,20 @@ export class Payments {
     return { payment, steps: await new PaymentRepository(this.db).steps(paymentId) };
   }
 
-  private async send(trx: Knex.Transaction, decision: Decision): Promise<void> {
-    const repo = new PaymentRepository(trx);
+  /** Records what happened and what is sent (one insert), and enqueues the commands. */
+  private async send(
+    trx: Knex.Transaction,
+    decision: Decision,
+    cause: Omit<SagaStep, 'at'>,
+  ): Promise<void> {
     const messages = decision.commands.map((c) => messageFor(c, decision.saga));
-    for (const m of messages)
-      await repo.addStep(decision.saga.paymentId, {
-        step: m.envelope.type,
-        status: 'SENT',
-        messageId: m.envelope.id,
-        note: null,
-      });
+    const sent = messages.map((m) => ({
+      step: m.envelope.type,
+      status: 'SENT' as const,
+      messageId: m.envelope.id,
+      note: null,
+    }));
+    await new PaymentRepository(trx).addSteps(decision.saga.paymentId, [cause, ...sent]);
     await enqueue(trx, messages);
   }
 }
