@@ -40,10 +40,29 @@ export interface Migration {
 
 /**
  * Runs a service's migrations, listed in code (name → module) so they work the same from
- * TypeScript sources in tests and from compiled JavaScript in production. Knex's migration
- * lock makes concurrent runs from several instances safe.
+ * TypeScript sources in tests and from compiled JavaScript in production.
+ *
+ * Instances starting together (replicas of a Deployment) take turns: knex's own lock only
+ * covers the migrations, not the creation of its bookkeeping tables, which two fresh starts
+ * race. A session advisory lock on a connection of its own (outside the pool, so a pool of
+ * one still has a connection to migrate with) serialises the whole run.
  */
 export async function migrate(db: Knex, migrations: Record<string, Migration>): Promise<string[]> {
+  const { connectionString } = db.client.config.connection as { connectionString: string };
+  const lock = new pg.Client({ connectionString, application_name: 'migration-lock' });
+  await lock.connect();
+  try {
+    await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    return await migrateLatest(db, migrations);
+  } finally {
+    await lock.end(); // ends the session, and with it the lock
+  }
+}
+
+// An arbitrary constant of this project's; the outbox relay's leadership uses another.
+const MIGRATION_LOCK = 727_001;
+
+async function migrateLatest(db: Knex, migrations: Record<string, Migration>): Promise<string[]> {
   const source: Knex.MigrationSource<string> = {
     getMigrations: async () => Object.keys(migrations).sort(),
     getMigrationName: (name) => name,

@@ -5,7 +5,8 @@ import { createDb, migrate, type Knex, type Migration } from './db';
 import { createHttpApp, createMetricsRegistry, type ReadinessCheck } from './http/app';
 import type { TypedRoutes } from './http/routes';
 import { listen } from './http/server';
-import { StopList, type ServiceHandle } from './lifecycle';
+import { ConfigError, loadConfig, postgresEnv } from './config';
+import { EXIT_CONFIG, StopList, type ServiceHandle } from './lifecycle';
 import { createLogger } from './logger';
 
 /** What a service's wiring gets: its logger, metrics and the list its parts register to stop. */
@@ -61,6 +62,21 @@ export async function runService<H extends object = object>(
   }
 }
 
+/** runService's options, from the variables every service reads (commonEnv and PORT). */
+export function serviceOptions(
+  service: string,
+  config: { INSTANCE_ID: string; LOG_LEVEL: string; PORT: number },
+  logger?: Logger,
+) {
+  return {
+    service,
+    instanceId: config.INSTANCE_ID,
+    logLevel: config.LOG_LEVEL,
+    port: config.PORT,
+    logger,
+  };
+}
+
 /** The service's database pool, migrated, closed last. */
 export async function openDatabase(
   kit: ServiceKit,
@@ -74,4 +90,33 @@ export async function openDatabase(
   kit.stops.add('database pool', () => db.destroy());
   await migrate(db, options.migrations);
   return db;
+}
+
+/**
+ * The entry point of a migration step (a Kubernetes init container or Job): migrates the
+ * service's database and exits 0, or exits 78 naming a bad variable. Services migrate at start
+ * as well (serialised by an advisory lock); running it first keeps schema changes out of the
+ * rollout's critical path.
+ */
+export function runMigrationsMain(service: string, migrations: Record<string, Migration>): void {
+  (async () => {
+    const config = loadConfig(postgresEnv(service));
+    const db = createDb({ url: config.DATABASE_URL, applicationName: `${service}-migrate` });
+    try {
+      const applied = await migrate(db, migrations);
+      process.stdout.write(
+        `${service}: ${applied.length ? `applied ${applied.join(', ')}` : 'schema up to date'}\n`,
+      );
+    } finally {
+      await db.destroy();
+    }
+  })().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.stderr.write(
+        `${service} migration failed: ${err instanceof Error ? err.message : String(err)}\n`,
+      );
+      process.exit(err instanceof ConfigError ? EXIT_CONFIG : 1);
+    },
+  );
 }

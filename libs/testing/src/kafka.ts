@@ -5,10 +5,10 @@ import { testInfra } from './env';
 import { eventually } from './eventually';
 import { randomSuffix } from './ids';
 
-export function testKafka(): Kafka {
+export function testKafka(brokers: string[] = testInfra().kafkaBrokers): Kafka {
   return new Kafka({
     clientId: `test-${randomSuffix()}`,
-    brokers: testInfra().kafkaBrokers,
+    brokers,
     logLevel: logLevel.NOTHING,
   });
 }

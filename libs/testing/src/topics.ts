@@ -7,10 +7,10 @@ import { randomSuffix } from './ids';
  * Every topic of the system (and its DLT) under a prefix of this test file's own, so the
  * deployments that other test files run at the same time never see its messages.
  */
-export async function createTopicNamespace(): Promise<TopicNamespace> {
+export async function createTopicNamespace(brokers?: string[]): Promise<TopicNamespace> {
   const ns = new TopicNamespace(`t${randomSuffix()}.`);
   await ensureTopics(
-    testKafka(),
+    testKafka(brokers),
     ALL_TOPICS.map((t) => ns.name(t)),
     { partitions: 3 },
   );

@@ -1,5 +1,11 @@
 import { startPostgresMessaging } from '@ticketing/messaging';
-import { openDatabase, runService, type Logger, type ServiceHandle } from '@ticketing/platform';
+import {
+  openDatabase,
+  runService,
+  serviceOptions,
+  type Logger,
+  type ServiceHandle,
+} from '@ticketing/platform';
 import { openTokenCheck } from '@ticketing/queue-auth';
 import { migrations } from '../migrations';
 import type { Config } from './config';
@@ -16,14 +22,7 @@ export function start(
   config: Config,
   deps: { logger?: Logger } = {},
 ): Promise<ConcertServiceHandle> {
-  const options = {
-    service: SERVICE,
-    instanceId: config.INSTANCE_ID,
-    logLevel: config.LOG_LEVEL,
-    port: config.PORT,
-    logger: deps.logger,
-  };
-  return runService(options, async (kit) => {
+  return runService(serviceOptions(SERVICE, config, deps.logger), async (kit) => {
     const db = await openDatabase(kit, {
       url: config.DATABASE_URL,
       poolMax: config.DB_POOL_MAX,

@@ -3,6 +3,7 @@ import {
   PeriodicTask,
   openDatabase,
   runService,
+  serviceOptions,
   type Logger,
   type ServiceHandle,
 } from '@ticketing/platform';
@@ -10,6 +11,7 @@ import { openTokenCheck } from '@ticketing/queue-auth';
 import { migrations } from '../migrations';
 import type { Config } from './config';
 import { Payments } from './domain/payments';
+import { paymentOutcomeMetrics } from './entry-points/metrics';
 import { PaymentWaiters } from './domain/waiters';
 import { httpRoutes } from './entry-points/http/routes';
 import { messageHandlers } from './entry-points/messaging/handlers';
@@ -23,21 +25,18 @@ export function start(
   config: Config,
   deps: { logger?: Logger } = {},
 ): Promise<PaymentServiceHandle> {
-  const options = {
-    service: SERVICE,
-    instanceId: config.INSTANCE_ID,
-    logLevel: config.LOG_LEVEL,
-    port: config.PORT,
-    logger: deps.logger,
-  };
-  return runService(options, async (kit) => {
+  return runService(serviceOptions(SERVICE, config, deps.logger), async (kit) => {
     const db = await openDatabase(kit, {
       url: config.DATABASE_URL,
       poolMax: config.DB_POOL_MAX,
       migrations,
     });
     const tokens = openTokenCheck(kit, config);
-    const payments = new Payments(db, config.SAGA_STEP_TIMEOUT_SECONDS * 1000);
+    const payments = new Payments(
+      db,
+      config.SAGA_STEP_TIMEOUT_SECONDS * 1000,
+      paymentOutcomeMetrics(kit.metrics),
+    );
     const messaging = await startPostgresMessaging({
       ...kit,
       db,

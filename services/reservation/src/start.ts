@@ -3,6 +3,7 @@ import {
   PeriodicTask,
   openDatabase,
   runService,
+  serviceOptions,
   type Logger,
   type ServiceHandle,
 } from '@ticketing/platform';
@@ -22,14 +23,7 @@ export function start(
   config: Config,
   deps: { logger?: Logger } = {},
 ): Promise<ReservationServiceHandle> {
-  const options = {
-    service: SERVICE,
-    instanceId: config.INSTANCE_ID,
-    logLevel: config.LOG_LEVEL,
-    port: config.PORT,
-    logger: deps.logger,
-  };
-  return runService(options, async (kit) => {
+  return runService(serviceOptions(SERVICE, config, deps.logger), async (kit) => {
     const db = await openDatabase(kit, {
       url: config.DATABASE_URL,
       poolMax: config.DB_POOL_MAX,

@@ -6,7 +6,8 @@ import { readState, writeState } from './state';
 
 export * from './settings';
 export { which } from './proc';
-export { kafkaReachable, kafkaUp, kafkaKill } from './kafka';
+export { kafkaReachable, kafkaUp, kafkaKill, launchKafka } from './kafka';
+export { stopPid, isAlive } from './proc';
 export { readState, writeState } from './state';
 
 /** Idempotent: what answers is used as it is; only what is missing is started. */

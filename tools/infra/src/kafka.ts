@@ -101,6 +101,55 @@ const LOG4J = [
   '',
 ].join('\n');
 
+/**
+ * Starts a single-node KRaft broker on 127.0.0.1:`port` (its controller on `port`+1) with its
+ * configuration, data and log under `home`, and waits until it serves. The jars are shared.
+ */
+export async function launchKafka(home: string, port: number): Promise<number> {
+  if (!which('java'))
+    throw new Error('Java 17+ is needed to run Kafka: apt-get install openjdk-17-jre-headless');
+  const libs = path.join(INFRA_DIR, 'kafka', 'libs');
+  const dataDir = path.join(home, 'data');
+  fs.mkdirSync(home, { recursive: true });
+  ensureJars(libs);
+  const props = path.join(home, 'server.properties');
+  fs.writeFileSync(props, serverProperties(port, dataDir));
+  fs.writeFileSync(path.join(home, 'log4j.properties'), LOG4J);
+  const classpath = `${libs}/*`;
+  if (!fs.existsSync(path.join(dataDir, 'meta.properties'))) {
+    const clusterId = randomBytes(16).toString('base64url');
+    say(`formatting KRaft storage (cluster ${clusterId})`);
+    run('java', [
+      '-cp',
+      classpath,
+      'kafka.tools.StorageTool',
+      'format',
+      '-t',
+      clusterId,
+      '-c',
+      props,
+    ]);
+  }
+  say(`starting a private Kafka ${KAFKA_VERSION} (KRaft) on 127.0.0.1:${port}`);
+  const pid = spawnDetached(
+    'java',
+    [
+      '-Xms256m',
+      '-Xmx768m',
+      '-XX:+UseG1GC',
+      '-Djava.awt.headless=true',
+      `-Dlog4j.configuration=file:${path.join(home, 'log4j.properties')}`,
+      '-cp',
+      classpath,
+      'kafka.Kafka',
+      props,
+    ],
+    path.join(home, 'kafka.log'),
+  );
+  await waitFor('Kafka', () => kafkaReachable([`127.0.0.1:${port}`]), 90_000);
+  return pid;
+}
+
 export async function kafkaUp(brokers: string[], state: InfraState): Promise<void> {
   if (await kafkaReachable(brokers)) {
     say(`Kafka reachable at ${brokers.join(',')}`);
@@ -117,47 +166,8 @@ export async function kafkaUp(brokers: string[], state: InfraState): Promise<voi
       );
     }
     const port = Number(portText);
-    const home = path.join(INFRA_DIR, 'kafka');
-    const libs = path.join(home, 'libs');
-    const dataDir = path.join(home, 'data');
-    fs.mkdirSync(home, { recursive: true });
-    ensureJars(libs);
-    const props = path.join(home, 'server.properties');
-    fs.writeFileSync(props, serverProperties(port, dataDir));
-    fs.writeFileSync(path.join(home, 'log4j.properties'), LOG4J);
-    const classpath = `${libs}/*`;
-    if (!fs.existsSync(path.join(dataDir, 'meta.properties'))) {
-      const clusterId = randomBytes(16).toString('base64url');
-      say(`formatting KRaft storage (cluster ${clusterId})`);
-      run('java', [
-        '-cp',
-        classpath,
-        'kafka.tools.StorageTool',
-        'format',
-        '-t',
-        clusterId,
-        '-c',
-        props,
-      ]);
-    }
-    say(`starting a private Kafka ${KAFKA_VERSION} (KRaft) on 127.0.0.1:${port}`);
-    const pid = spawnDetached(
-      'java',
-      [
-        '-Xms256m',
-        '-Xmx768m',
-        '-XX:+UseG1GC',
-        '-Djava.awt.headless=true',
-        `-Dlog4j.configuration=file:${path.join(home, 'log4j.properties')}`,
-        '-cp',
-        classpath,
-        'kafka.Kafka',
-        props,
-      ],
-      path.join(home, 'kafka.log'),
-    );
+    const pid = await launchKafka(path.join(INFRA_DIR, 'kafka'), port);
     state.kafka = { pid, port };
-    await waitFor('Kafka', () => kafkaReachable(brokers), 90_000);
   }
   const created = await ensureTopics(
     new Kafka({ clientId: 'infra', brokers, logLevel: logLevel.NOTHING }),

@@ -1,6 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Express } from 'express';
 
 export interface RunningServer {
   server: Server;
@@ -10,7 +9,11 @@ export interface RunningServer {
   close(deadlineMs?: number): Promise<void>;
 }
 
-export async function listen(app: Express, port: number, host = '0.0.0.0'): Promise<RunningServer> {
+export async function listen(
+  app: RequestListener,
+  port: number,
+  host = '0.0.0.0',
+): Promise<RunningServer> {
   const server = createServer(app);
   // Longer than any load balancer's idle timeout, so it never reuses a socket we just closed.
   server.keepAliveTimeout = 65_000;

@@ -18,11 +18,17 @@ export interface Fan {
 
 const hashOf = (body: unknown) => createHash('sha256').update(JSON.stringify(body)).digest('hex');
 
+/** Told of every payment that ends, once its transaction has committed (metrics). */
+export interface PaymentOutcomes {
+  ended(payment: Pick<Payment, 'status' | 'failureCode' | 'createdAt'>): void;
+}
+
 /** The payment use cases: request, follow, and drive the saga. */
 export class Payments {
   constructor(
     private readonly db: Knex,
     private readonly stepTimeoutMs: number,
+    private readonly outcomes: PaymentOutcomes = { ended: () => undefined },
   ) {}
 
   /**
@@ -117,6 +123,7 @@ export class Payments {
     if (!decision.applied) return repo.addSteps(paymentId, [received]);
     await repo.save(decision.saga);
     await this.send(trx, decision, received);
+    this.reportIfEnded(trx, locked.payment, decision);
   }
 
   /** Sagas past their deadline move on (compensate or retry). Safe with every instance sweeping. */
@@ -134,6 +141,7 @@ export class Payments {
           messageId: null,
           note: decision.note,
         });
+        this.reportIfEnded(trx, payment, decision);
       }
       return due.length;
     });
@@ -149,6 +157,16 @@ export class Payments {
   async timeline(userId: string, paymentId: string) {
     const payment = await this.get(userId, paymentId);
     return { payment, steps: await new PaymentRepository(this.db).steps(paymentId) };
+  }
+
+  private reportIfEnded(trx: Knex.Transaction, before: Payment, decision: Decision): void {
+    if (before.status !== 'PENDING' || decision.saga.status === 'PENDING') return;
+    const ended = { ...decision.saga, createdAt: before.createdAt };
+    // After the commit: a rolled-back transaction (retried by the consumer) ended nothing.
+    trx.executionPromise.then(
+      () => this.outcomes.ended(ended),
+      () => undefined,
+    );
   }
 
   /** Records what happened and what is sent (one insert), and enqueues the commands. */

@@ -1,0 +1,28 @@
+import { Counter, Histogram, type Registry } from 'prom-client';
+import type { PaymentOutcomes } from '../domain/payments';
+
+/** payments_ended_total{status,failure_code} and the saga's request→end duration. */
+export function paymentOutcomeMetrics(registry: Registry): PaymentOutcomes {
+  const ended = new Counter({
+    name: 'payments_ended_total',
+    help: 'Payments that ended, by status and failure code',
+    labelNames: ['status', 'failure_code'],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'payment_saga_duration_seconds',
+    help: 'From the payment request to its end (COMPLETED or FAILED)',
+    labelNames: ['status'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    registers: [registry],
+  });
+  return {
+    ended(payment) {
+      ended.inc({ status: payment.status, failure_code: payment.failureCode ?? '' });
+      duration.observe(
+        { status: payment.status },
+        (Date.now() - payment.createdAt.getTime()) / 1000,
+      );
+    },
+  };
+}

@@ -1,0 +1,4 @@
+import { runMigrationsMain } from '@ticketing/platform';
+import { migrations } from '../migrations';
+
+runMigrationsMain('payment', migrations);
