@@ -3,12 +3,14 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import readline from 'node:readline';
 import { ROOT } from '@ticketing/infra';
+
+const EXIT_CONFIG = 78;
 import { SERVICES, instancePort } from './services';
 
 const instances = Number(process.env.INSTANCES ?? '1');
 if (!Number.isInteger(instances) || instances < 1 || instances > 8) {
   console.error(`INSTANCES: must be an integer 1..8, got "${process.env.INSTANCES}"`);
-  process.exit(78);
+  process.exit(EXIT_CONFIG);
 }
 // Every instance must share one signing secret; a local run gets a fresh one per start.
 if (!process.env.QUEUE_TOKEN_SECRET) {
@@ -29,37 +31,50 @@ if (seed.status !== 0) {
 }
 let stopping = false;
 
+const upstreams: Record<string, string> = {};
 for (const service of SERVICES) {
+  const urls: string[] = [];
   for (let i = 0; i < instances; i++) {
     const port = instancePort(service.port, i);
-    const child = spawn('node', [path.join(ROOT, 'services', service.name, 'dist/src/main.js')], {
-      env: {
-        ...process.env,
-        PORT: String(port),
-        INSTANCE_ID: String(i + 1),
-        LOG_FORMAT: pretty ? 'pretty' : 'json',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    urls.push(`http://127.0.0.1:${port}`);
+    run(`${service.name}#${i + 1}`, `services/${service.name}/dist/src/main.js`, {
+      PORT: String(port),
+      INSTANCE_ID: String(i + 1),
     });
-    const label = `${service.name}#${i + 1}`;
-    // One line per event; JSON lines pass through untouched for log shippers.
-    for (const stream of [child.stdout, child.stderr]) {
-      readline.createInterface({ input: stream! }).on('line', (line) => {
-        process.stdout.write(pretty || line.startsWith('{') ? `${line}\n` : `[${label}] ${line}\n`);
-      });
-    }
-    child.on('exit', (code, signal) => {
-      if (!stopping) {
-        console.error(`[runner] ${label} exited (${signal ?? code}); stopping everything`);
-        stop(1);
-      }
-    });
-    children.push(child);
   }
+  upstreams[`${service.name.toUpperCase()}_URLS`] = urls.join(',');
 }
+// The one front door: routes the public paths round robin over the instances, serves /docs.
+run('gateway#1', 'gateway/dist/src/main.js', { ...upstreams, INSTANCE_ID: '1' });
+const gatewayPort = process.env.GATEWAY_PORT || '8080';
 console.log(
-  `[runner] started ${SERVICES.length} services × ${instances} instance(s); Ctrl-C stops them`,
+  `[runner] started ${SERVICES.length} services × ${instances} instance(s) behind http://localhost:${gatewayPort} (docs: /docs); Ctrl-C stops them`,
 );
+
+function run(label: string, script: string, env: Record<string, string>): void {
+  const child = spawn('node', [path.join(ROOT, script)], {
+    env: { ...process.env, ...env, LOG_FORMAT: pretty ? 'pretty' : 'json' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // One line per event; JSON lines pass through untouched for log shippers.
+  for (const stream of [child.stdout, child.stderr]) {
+    readline.createInterface({ input: stream! }).on('line', (line) => {
+      process.stdout.write(pretty || line.startsWith('{') ? `${line}\n` : `[${label}] ${line}\n`);
+    });
+  }
+  children.push(child);
+  child.on('exit', (code, signal) => {
+    if (stopping) return;
+    children.splice(children.indexOf(child), 1);
+    // Bad configuration will not fix itself; a crash is what a supervisor restarts.
+    if (code === EXIT_CONFIG) {
+      console.error(`[runner] ${label} rejected its configuration; stopping everything`);
+      return stop(1);
+    }
+    console.error(`[runner] ${label} exited (${signal ?? code}); restarting it in 1 s`);
+    setTimeout(() => stopping || run(label, script, env), 1000);
+  });
+}
 
 function stop(code: number): void {
   if (stopping) return;

@@ -1,0 +1,55 @@
+import { commonEnv, env, loadConfig } from '@ticketing/platform';
+import { z } from 'zod';
+import { SERVICE_NAMES, type ServiceName } from './routes';
+
+/** Comma-separated base URLs of a service's instances, e.g. `http://10.0.0.5:3003,http://…`. */
+const urlList = (fallback: string) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z
+      .string()
+      .default(fallback)
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim().replace(/\/+$/, ''))
+          .filter(Boolean),
+      )
+      .refine(
+        (urls) => urls.length > 0 && urls.every((u) => /^https?:\/\/[^/\s]+$/.test(u)),
+        'must be a comma-separated list of http://host:port',
+      ),
+  );
+
+const DEFAULT_PORTS: Record<ServiceName, number> = {
+  queue: 3001,
+  concert: 3002,
+  reservation: 3003,
+  wallet: 3004,
+  payment: 3005,
+};
+
+export const upstreamVariable = (service: ServiceName) => `${service.toUpperCase()}_URLS`;
+
+export const gatewayConfigShape = {
+  ...commonEnv,
+  GATEWAY_PORT: env.port(8080),
+  // Longer than the longest legitimate answer: `Prefer: wait=30` on POST /payments.
+  GATEWAY_UPSTREAM_TIMEOUT_MS: env.int({ default: 40_000, min: 1000, max: 600_000 }),
+  GATEWAY_MAX_BODY_BYTES: env.int({ default: 65_536, min: 1024, max: 10_485_760 }),
+  QUEUE_URLS: urlList(`http://127.0.0.1:${DEFAULT_PORTS.queue}`),
+  CONCERT_URLS: urlList(`http://127.0.0.1:${DEFAULT_PORTS.concert}`),
+  RESERVATION_URLS: urlList(`http://127.0.0.1:${DEFAULT_PORTS.reservation}`),
+  WALLET_URLS: urlList(`http://127.0.0.1:${DEFAULT_PORTS.wallet}`),
+  PAYMENT_URLS: urlList(`http://127.0.0.1:${DEFAULT_PORTS.payment}`),
+};
+
+export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;
+
+export function loadGatewayConfig(source: Record<string, string | undefined> = process.env) {
+  const raw = loadConfig(gatewayConfigShape, source);
+  const upstreams = Object.fromEntries(
+    SERVICE_NAMES.map((s) => [s, raw[upstreamVariable(s) as keyof typeof raw] as string[]]),
+  ) as Record<ServiceName, string[]>;
+  return { ...raw, upstreams };
+}

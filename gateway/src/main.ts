@@ -1,0 +1,5 @@
+import { runMain } from '@ticketing/platform';
+import { loadGatewayConfig } from './config';
+import { start } from './start';
+
+runMain('gateway', async () => start(loadGatewayConfig()));

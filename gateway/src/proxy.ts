@@ -1,0 +1,195 @@
+import http, {
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
+import type { Logger } from '@ticketing/platform';
+import { isEventStream, type ServiceName } from './routes';
+import { sendProblem } from './problem';
+import type { UpstreamPool } from './upstream-pool';
+
+// Headers that describe one connection, not the message (RFC 9110 §7.6.1), plus the ones the
+// proxy sets itself.
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+]);
+// Retrying these after an ambiguous failure (the connection broke after the request may have
+// been read) cannot do anything twice: they are idempotent by the HTTP contract or by key.
+const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE', 'PUT']);
+// The request never reached a process: any method may go to the next instance.
+const NOT_CONNECTED = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+type Attempt = 'answered' | 'not-connected' | 'broken' | 'timed-out' | 'client-gone';
+
+export interface ProxyOptions {
+  timeoutMs: number;
+  maxBodyBytes: number;
+  logger: Logger;
+}
+
+export class BodyTooLarge extends Error {}
+
+/**
+ * Forwards a request to one instance of the service that owns its path. The body is read
+ * first (it is small: the services accept 16 kB) so the request can go to another instance
+ * when the first one refuses the connection; the response is streamed back unbuffered, which
+ * keeps server-sent events live.
+ */
+export class ReverseProxy {
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
+
+  constructor(
+    private readonly pools: Record<ServiceName, UpstreamPool>,
+    private readonly options: ProxyOptions,
+  ) {}
+
+  async forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    service: ServiceName,
+    requestId: string,
+  ): Promise<void> {
+    let body: Buffer;
+    try {
+      body = await readBody(req, this.options.maxBodyBytes);
+    } catch (err) {
+      if (err instanceof BodyTooLarge) {
+        sendProblem(
+          res,
+          413,
+          'PAYLOAD_TOO_LARGE',
+          `body: larger than ${this.options.maxBodyBytes} bytes`,
+        );
+      }
+      return; // otherwise the client went away while sending
+    }
+    const pool = this.pools[service];
+    const replayable =
+      IDEMPOTENT_METHODS.has(req.method ?? 'GET') || req.headers['idempotency-key'] !== undefined;
+    for (const url of pool.order()) {
+      const outcome = await this.attempt(url, req, res, body, requestId);
+      if (outcome === 'answered') return pool.markUp(url);
+      if (outcome === 'client-gone') return;
+      if (outcome === 'timed-out') {
+        sendProblem(res, 504, 'UPSTREAM_TIMEOUT', `the ${service} service did not answer in time`);
+        return;
+      }
+      if (outcome === 'not-connected') pool.markDown(url);
+      this.options.logger.warn(
+        { target: service, upstream: url, outcome },
+        'upstream instance failed',
+      );
+      if (outcome === 'broken' && !replayable) break;
+    }
+    sendProblem(res, 502, 'UPSTREAM_UNAVAILABLE', `no instance of the ${service} service answered`);
+  }
+
+  private attempt(
+    base: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer,
+    requestId: string,
+  ): Promise<Attempt> {
+    return new Promise((resolve) => {
+      const target = new URL(base);
+      const upstream = http.request(
+        {
+          agent: this.agent,
+          protocol: target.protocol,
+          hostname: target.hostname,
+          port: target.port,
+          method: req.method,
+          path: req.url,
+          headers: forwardedHeaders(req, body.length, requestId),
+        },
+        (answer) => {
+          clearTimeout(timer);
+          res.writeHead(answer.statusCode ?? 502, responseHeaders(answer.headers));
+          // Event streams must reach the client per event, not per buffer.
+          if (isEventStream(req.url ?? '')) res.flushHeaders();
+          answer.pipe(res);
+          answer.on('error', () => res.destroy());
+          resolve('answered');
+        },
+      );
+      const timer = isEventStream(req.url ?? '')
+        ? undefined
+        : setTimeout(() => upstream.destroy(new UpstreamTimeout()), this.options.timeoutMs);
+      upstream.on('error', (err: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        if (res.headersSent) return res.destroy(); // broke mid-answer: the client sees a cut
+        if (res.destroyed) return resolve('client-gone');
+        if (err instanceof UpstreamTimeout) return resolve('timed-out');
+        resolve(NOT_CONNECTED.has(err.code ?? '') ? 'not-connected' : 'broken');
+      });
+      // A client that leaves (closing an event stream, giving up) releases the upstream too.
+      res.on('close', () => {
+        if (!res.writableFinished) upstream.destroy();
+      });
+      upstream.end(body);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+class UpstreamTimeout extends Error {}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) throw new BodyTooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new BodyTooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function forwardedHeaders(req: IncomingMessage, length: number, requestId: string) {
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
+  }
+  const client = req.socket.remoteAddress ?? '';
+  const prior = req.headers['x-forwarded-for'];
+  headers['x-forwarded-for'] = prior ? `${String(prior)}, ${client}` : client;
+  headers['x-forwarded-proto'] ??= 'http';
+  if (req.headers.host) headers['x-forwarded-host'] ??= req.headers.host;
+  headers['x-request-id'] = requestId;
+  if (length > 0 || !['GET', 'HEAD'].includes(req.method ?? 'GET')) {
+    headers['content-length'] = String(length);
+  }
+  return headers;
+}
+
+function responseHeaders(headers: IncomingHttpHeaders) {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined && (!HOP_BY_HOP.has(name) || name === 'content-length')) {
+      out[name] = value;
+    }
+  }
+  return out;
+}

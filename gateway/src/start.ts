@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  StopList,
+  createLogger,
+  createMetricsRegistry,
+  listen,
+  type Logger,
+  type ServiceHandle,
+} from '@ticketing/platform';
+import { Counter, Histogram } from 'prom-client';
+import type { GatewayConfig } from './config';
+import { DOCS_PAGE, sendAsset } from './docs';
+import { checkHealth } from './health';
+import { sendProblem } from './problem';
+import { ReverseProxy } from './proxy';
+import { SERVICE_NAMES, serviceFor, type ServiceName } from './routes';
+import { UpstreamPool } from './upstream-pool';
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+export type GatewayHandle = ServiceHandle & { pools: Record<ServiceName, UpstreamPool> };
+
+/** Runs the gateway on GATEWAY_PORT; the handle stops it (HTTP first, then upstream sockets). */
+export async function start(
+  config: GatewayConfig,
+  deps: { logger?: Logger } = {},
+): Promise<GatewayHandle> {
+  const logger =
+    deps.logger ??
+    createLogger({ service: 'gateway', instance: config.INSTANCE_ID, level: config.LOG_LEVEL });
+  const stops = new StopList(logger);
+  const pools = Object.fromEntries(
+    SERVICE_NAMES.map((s) => [s, new UpstreamPool(config.upstreams[s])]),
+  ) as Record<ServiceName, UpstreamPool>;
+  const proxy = new ReverseProxy(pools, {
+    timeoutMs: config.GATEWAY_UPSTREAM_TIMEOUT_MS,
+    maxBodyBytes: config.GATEWAY_MAX_BODY_BYTES,
+    logger,
+  });
+  stops.add('upstream connections', async () => proxy.close());
+  const metrics = createMetricsRegistry('gateway');
+  const requests = new Counter({
+    name: 'gateway_requests_total',
+    help: 'Requests through the gateway by service and status',
+    labelNames: ['service', 'status'],
+    registers: [metrics],
+  });
+  const duration = new Histogram({
+    name: 'gateway_request_duration_seconds',
+    help: 'Time to the response headers, by service',
+    labelNames: ['service'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [metrics],
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const incoming = req.headers['x-request-id'];
+    const requestId =
+      typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    res.setHeader('x-request-id', requestId);
+    const url = req.url ?? '/';
+    const path = url.split('?', 1)[0]!;
+    const service = serviceFor(url);
+    if (service) {
+      const end = duration.startTimer({ service });
+      res.once('close', () => requests.inc({ service, status: String(res.statusCode) }));
+      await proxy.forward(req, res, service, requestId);
+      end();
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      return sendProblem(res, 404, 'NOT_FOUND', `no route for ${req.method} ${path}`);
+    }
+    if (path === '/health' || path === '/health/ready') {
+      const health = await checkHealth(pools);
+      return sendJson(res, health.status === 'down' ? 503 : 200, health);
+    }
+    if (path === '/health/live') return sendJson(res, 200, { status: 'ok' });
+    if (path === '/metrics') {
+      const text = await metrics.metrics();
+      res.writeHead(200, { 'content-type': metrics.contentType });
+      return void res.end(text);
+    }
+    if (path === '/docs' || path === '/docs/') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      return void res.end(DOCS_PAGE);
+    }
+    const doc = /^\/docs\/openapi\/([a-z]+)\.json$/.exec(path);
+    if (doc && (SERVICE_NAMES as readonly string[]).includes(doc[1]!)) {
+      req.url = '/openapi.json';
+      return proxy.forward(req, res, doc[1] as ServiceName, requestId);
+    }
+    if (path.startsWith('/docs/') && (await sendAsset(res, path.slice('/docs/'.length)))) return;
+    sendProblem(res, 404, 'NOT_FOUND', `no route for GET ${path}`);
+  }
+
+  const server = await listen((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      logger.error({ err }, 'gateway request failed');
+      sendProblem(res, 500, 'INTERNAL', 'the gateway failed to handle the request');
+    });
+  }, config.GATEWAY_PORT);
+  stops.add('http', () => server.close());
+  logger.info(
+    { port: server.port, upstreams: config.upstreams },
+    `gateway listening on http://localhost:${server.port} (docs at /docs)`,
+  );
+  return { url: server.url, port: server.port, logger, pools, stop: () => stops.stopAll() };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}

@@ -1,0 +1,233 @@
+import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ConfigError } from '@ticketing/platform';
+import { captureLogs, eventually } from '@ticketing/testing';
+import { loadGatewayConfig } from '../src/config';
+import { start, type GatewayHandle } from '../src/start';
+
+type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
+
+/** A stand-in service instance: records what reached it and answers as told. */
+class Upstream {
+  readonly seen: {
+    method: string;
+    url: string;
+    headers: http.IncomingHttpHeaders;
+    body: string;
+  }[] = [];
+  private server!: Server;
+  url = '';
+
+  constructor(
+    readonly name: string,
+    public handler: Handler = (_req, res) => json(res, 200, { from: name }),
+  ) {}
+
+  async start(): Promise<this> {
+    this.server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        this.seen.push({ method: req.method!, url: req.url!, headers: req.headers, body });
+        this.handler(req, res, body);
+      });
+    });
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((r) => this.server.close(r));
+  }
+}
+
+const json = (res: ServerResponse, status: number, body: unknown, headers = {}) => {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+};
+
+describe('gateway', () => {
+  let a: Upstream;
+  let b: Upstream;
+  let others: Upstream;
+  let gateway: GatewayHandle;
+  const logs = captureLogs('gateway');
+
+  beforeEach(async () => {
+    a = await new Upstream('a').start();
+    b = await new Upstream('b').start();
+    others = await new Upstream('others').start();
+    gateway = await start(
+      loadGatewayConfig({
+        GATEWAY_PORT: '0',
+        GATEWAY_UPSTREAM_TIMEOUT_MS: '1000',
+        GATEWAY_MAX_BODY_BYTES: '2048',
+        RESERVATION_URLS: `${a.url},${b.url}`,
+        QUEUE_URLS: others.url,
+        CONCERT_URLS: others.url,
+        WALLET_URLS: others.url,
+        PAYMENT_URLS: others.url,
+      }),
+      { logger: logs.logger },
+    );
+  });
+  afterEach(async () => {
+    await gateway.stop();
+    await Promise.all([a.stop(), b.stop(), others.stop()]);
+  });
+
+  const call = (path: string, init: RequestInit = {}) => fetch(`${gateway.url}${path}`, init);
+
+  it('when requests arrive, then they go round robin over the instances with path, query, body and headers intact', async () => {
+    const froms = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await call('/reservations?x=1', {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: 'Bearer t',
+          'x-request-id': `r-${i}`,
+        },
+        body: JSON.stringify({ seatNo: i }),
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-request-id')).toBe(`r-${i}`);
+      froms.push(((await res.json()) as { from: string }).from);
+    }
+    expect(froms.sort()).toEqual(['a', 'a', 'b', 'b']);
+    const first = [...a.seen, ...b.seen].find((s) => s.headers['x-request-id'] === 'r-0')!;
+    expect(first).toMatchObject({ method: 'POST', url: '/reservations?x=1', body: '{"seatNo":0}' });
+    expect(first.headers).toMatchObject({ authorization: 'Bearer t', 'x-forwarded-proto': 'http' });
+    expect(first.headers['x-forwarded-for']).toBeDefined();
+  });
+
+  it('when an instance is down, then every request (POST too) is answered by the other', async () => {
+    await a.stop();
+    for (let i = 0; i < 6; i++) {
+      const res = await call('/reservations', { method: 'POST', body: '{}' });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ from: 'b' });
+    }
+    expect(b.seen).toHaveLength(6);
+    expect(logs.lines().some((l) => l.msg === 'upstream instance failed')).toBe(true);
+  });
+
+  it('when an instance breaks the connection after reading a POST, then it is not replayed elsewhere', async () => {
+    a.handler = b.handler = (req) => req.socket.destroy();
+    const res = await call('/reservations', { method: 'POST', body: '{"seatNo":1}' });
+    expect(res.status).toBe(502);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect(await res.json()).toMatchObject({ status: 502, code: 'UPSTREAM_UNAVAILABLE' });
+    expect(a.seen.length + b.seen.length).toBe(1);
+  });
+
+  it('when the broken request was a GET or carried an Idempotency-Key, then the next instance gets it', async () => {
+    let broken = 0;
+    const flaky: Handler = (req, res) =>
+      broken++ === 0 ? req.socket.destroy() : json(res, 201, { ok: true });
+    a.handler = b.handler = flaky;
+    const get = await call('/reservations/1');
+    expect(get.status).toBe(201);
+    broken = 0;
+    const keyed = await call('/reservations', {
+      method: 'POST',
+      headers: { 'idempotency-key': 'k1' },
+      body: '{}',
+    });
+    expect(keyed.status).toBe(201);
+  });
+
+  it('when no instance of the service answers, then 502 problem+json names the service', async () => {
+    await Promise.all([a.stop(), b.stop()]);
+    const res = await call('/reservations/x');
+    expect(res.status).toBe(502);
+    expect(await res.json()).toMatchObject({
+      code: 'UPSTREAM_UNAVAILABLE',
+      detail: 'no instance of the reservation service answered',
+    });
+  });
+
+  it('when an instance is slower than the deadline, then 504 UPSTREAM_TIMEOUT', async () => {
+    a.handler = b.handler = () => undefined; // never answers
+    const res = await call('/reservations/slow');
+    expect(res.status).toBe(504);
+    expect(await res.json()).toMatchObject({ code: 'UPSTREAM_TIMEOUT' });
+  });
+
+  it('when the body is over the limit, then 413 before any instance sees it', async () => {
+    const res = await call('/reservations', { method: 'POST', body: 'x'.repeat(5000) });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    expect(a.seen.length + b.seen.length).toBe(0);
+  });
+
+  it('when the path is nobody’s, then 404 problem+json', async () => {
+    const res = await call('/tickets');
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('when a service streams events, then each reaches the client as it is sent, and leaving closes the upstream', async () => {
+    let upstreamClosed = false;
+    others.handler = (req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('event: position\ndata: 1\n\n');
+      req.socket.on('close', () => (upstreamClosed = true));
+    };
+    const controller = new AbortController();
+    const res = await call('/queue/tokens/me/events', { signal: controller.signal });
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    const reader = res.body!.getReader();
+    const first = await reader.read(); // arrives although the upstream never ends the response
+    expect(Buffer.from(first.value!).toString()).toContain('event: position');
+    controller.abort();
+    await eventually(async () => expect(upstreamClosed).toBe(true));
+  });
+
+  it('when asked for /health, then it reports every instance: ok, degraded, down', async () => {
+    const ready: Handler = (_req, res) => json(res, 200, { status: 'ok' });
+    a.handler = b.handler = others.handler = ready;
+    expect(await (await call('/health')).json()).toMatchObject({ status: 'ok' });
+    b.handler = (_req, res) => json(res, 503, { status: 'down' });
+    const degraded = await call('/health');
+    expect(degraded.status).toBe(200);
+    expect(await degraded.json()).toMatchObject({
+      status: 'degraded',
+      services: {
+        reservation: [
+          { url: a.url, ready: true },
+          { url: b.url, ready: false },
+        ],
+      },
+    });
+    a.handler = b.handler;
+    const down = await call('/health');
+    expect(down.status).toBe(503);
+    expect(await down.json()).toMatchObject({ status: 'down' });
+  });
+
+  it('when /docs is opened, then Swagger UI lists the five documents, each fetched through the gateway', async () => {
+    others.handler = (req, res) => json(res, 200, { openapi: '3.1.0', path: req.url });
+    const page = await call('/docs');
+    expect(page.headers.get('content-type')).toContain('text/html');
+    const html = await page.text();
+    for (const s of ['queue', 'concert', 'reservation', 'wallet', 'payment']) {
+      expect(html).toContain(`/docs/openapi/${s}.json`);
+    }
+    expect((await call('/docs/swagger-ui-bundle.js')).status).toBe(200);
+    expect(await (await call('/docs/openapi/queue.json')).json()).toEqual({
+      openapi: '3.1.0',
+      path: '/openapi.json',
+    });
+    expect((await call('/docs/../package.json')).status).toBe(404);
+    expect((await call('/docs/openapi/nobody.json')).status).toBe(404);
+  });
+
+  it('when an upstream list is malformed, then the configuration names the variable', () => {
+    expect(() => loadGatewayConfig({ WALLET_URLS: 'localhost:3004' })).toThrow(ConfigError);
+    expect(() => loadGatewayConfig({ WALLET_URLS: 'localhost:3004' })).toThrow(/WALLET_URLS/);
+    expect(() => loadGatewayConfig({ GATEWAY_PORT: 'x' })).toThrow(/GATEWAY_PORT/);
+  });
+});
