@@ -1,0 +1,59 @@
+# One image for the five services, the gateway and the migration steps; a container picks its
+# program by command (docker-compose.yml, deploy/k8s), e.g. `node services/queue/dist/src/main.js`.
+ARG NODE_IMAGE=node:20.19.5-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.base.json tsconfig.json ./
+COPY libs libs
+COPY services services
+COPY gateway gateway
+COPY tools tools
+COPY bench bench
+# `npm ci` refuses this lock file: npm 10/11 leave @swc/core's other-platform optional
+# packages out of it (npm/cli#4828); `npm install` installs the locked versions all the same.
+RUN npm install --no-audit --no-fund && npx tsc -b libs/platform libs/messaging libs/contracts libs/queue-auth services/queue services/concert services/reservation services/wallet services/payment gateway
+
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+# Production dependencies only, from the same lock file.
+COPY package.json package-lock.json ./
+COPY --from=build /app/libs/platform/package.json libs/platform/
+COPY --from=build /app/libs/messaging/package.json libs/messaging/
+COPY --from=build /app/libs/contracts/package.json libs/contracts/
+COPY --from=build /app/libs/queue-auth/package.json libs/queue-auth/
+COPY --from=build /app/libs/testing/package.json libs/testing/
+COPY --from=build /app/services/queue/package.json services/queue/
+COPY --from=build /app/services/concert/package.json services/concert/
+COPY --from=build /app/services/reservation/package.json services/reservation/
+COPY --from=build /app/services/wallet/package.json services/wallet/
+COPY --from=build /app/services/payment/package.json services/payment/
+COPY --from=build /app/gateway/package.json gateway/
+COPY --from=build /app/tools/infra/package.json tools/infra/
+COPY --from=build /app/tools/runner/package.json tools/runner/
+COPY --from=build /app/bench/package.json bench/
+RUN npm install --omit=dev --no-audit --no-fund \
+  --workspace libs/platform --workspace libs/messaging --workspace libs/contracts \
+  --workspace libs/queue-auth --workspace services/queue --workspace services/concert \
+  --workspace services/reservation --workspace services/wallet --workspace services/payment \
+  --workspace gateway \
+  && npm cache clean --force
+COPY --from=build /app/libs/platform/dist libs/platform/dist
+COPY --from=build /app/libs/messaging/dist libs/messaging/dist
+COPY --from=build /app/libs/contracts/dist libs/contracts/dist
+COPY --from=build /app/libs/queue-auth/dist libs/queue-auth/dist
+COPY --from=build /app/services/queue/dist services/queue/dist
+COPY --from=build /app/services/concert/dist services/concert/dist
+COPY --from=build /app/services/reservation/dist services/reservation/dist
+COPY --from=build /app/services/wallet/dist services/wallet/dist
+COPY --from=build /app/services/payment/dist services/payment/dist
+COPY --from=build /app/gateway/dist gateway/dist
+# Non-root, and nothing under /app writable: the root filesystem can be mounted read-only.
+USER node
+ENV PORT=3000 LOG_FORMAT=json
+EXPOSE 3000
+# The services answer /health/live on PORT, the gateway on GATEWAY_PORT.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.GATEWAY_PORT||process.env.PORT}/health/live`).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+CMD ["node", "services/queue/dist/src/main.js"]

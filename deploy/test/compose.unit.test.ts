@@ -1,0 +1,121 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ALL_TOPICS } from '@ticketing/contracts';
+import YAML from 'yaml';
+import { PROCESS_WIDE, PROGRAMS, SERVICE_NAMES, requiredVariables } from './service-configs';
+
+const ROOT = path.resolve(__dirname, '../..');
+type ComposeService = {
+  image?: string;
+  build?: unknown;
+  command?: string[];
+  environment?: Record<string, string | number>;
+  ports?: string[];
+  depends_on?: Record<string, { condition: string }>;
+};
+const compose = YAML.parse(fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'), {
+  merge: true,
+}) as { services: Record<string, ComposeService> };
+const services = compose.services;
+const DEFAULT_PORTS = {
+  queue: 3001,
+  concert: 3002,
+  reservation: 3003,
+  wallet: 3004,
+  payment: 3005,
+};
+// Compose interpolates `${VAR:-default}`; what a container sees is the default here.
+const interpolated = (v: string | number) =>
+  String(v).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, (_m, fallback: string) => fallback);
+
+describe('docker-compose.yml', () => {
+  it('when parsed, then every service has an image pinned by version or a build', () => {
+    for (const [name, s] of Object.entries(services)) {
+      expect({ name, runnable: Boolean(s.image || s.build) }).toEqual({ name, runnable: true });
+      if (s.image && !s.build) expect(s.image).toMatch(/:[\w.-]*\d[\w.-]*$/);
+    }
+    for (const infra of ['postgres', 'redis', 'kafka', 'kafka-init', 'kafka-ui', 'gateway'])
+      expect(services[infra]).toBeDefined();
+    expect(services.kafka!.image).toMatch(/^apache\/kafka:/);
+    expect(services['kafka-ui']!.image).toMatch(/kafbat\/kafka-ui:/);
+    expect(services['kafka-ui']!.environment).toMatchObject({
+      KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS: 'kafka:9092',
+      KAFKA_CLUSTERS_0_DEFAULTVALUESERDE: 'String',
+    });
+  });
+
+  it.each(SERVICE_NAMES)(
+    'when %s starts, then its environment is complete, read by it, and on its port',
+    (name) => {
+      const s = services[name]!;
+      expect(s.command).toEqual(['node', `services/${name}/dist/src/main.js`]);
+      const env = Object.fromEntries(
+        Object.entries(s.environment ?? {}).map(([k, v]) => [k, interpolated(v)]),
+      );
+      const program = PROGRAMS[name];
+      const unread = Object.keys(env).filter(
+        (v) => !program.variables.includes(v) && !PROCESS_WIDE.includes(v),
+      );
+      expect(unread).toEqual([]);
+      expect(requiredVariables(program.load).filter((v) => !(v in env))).toEqual([]);
+      expect(() => program.load(env)).not.toThrow();
+      expect(Number(env.PORT)).toBe(DEFAULT_PORTS[name]);
+      expect(s.ports).toEqual([`${DEFAULT_PORTS[name]}:${DEFAULT_PORTS[name]}`]);
+      expect(s.depends_on?.['kafka-init']?.condition).toBe('service_completed_successfully');
+    },
+  );
+
+  it('when the gateway starts, then it routes to every service by its compose name and port', () => {
+    const env = services.gateway!.environment!;
+    for (const name of SERVICE_NAMES) {
+      expect(env[`${name.toUpperCase()}_URLS`]).toBe(`http://${name}:${DEFAULT_PORTS[name]}`);
+    }
+    expect(() => PROGRAMS.gateway.load(env as Record<string, string>)).not.toThrow();
+    expect(services.gateway!.ports).toEqual(['8080:8080']);
+  });
+
+  it('when topics are created, then every topic and its dead-letter topic is in the script', () => {
+    const script = fs.readFileSync(path.join(ROOT, 'deploy/docker/create-topics.sh'), 'utf8');
+    for (const topic of ALL_TOPICS) expect(script).toContain(topic);
+    expect(script).toContain('"$topic.dlt"');
+  });
+});
+
+describe('Grafana dashboard', () => {
+  const dashboard = JSON.parse(
+    fs.readFileSync(path.join(ROOT, 'deploy/grafana/ticketing-dashboard.json'), 'utf8'),
+  ) as { panels: { title: string; targets: { expr: string }[] }[] };
+  const sources = ['libs', 'services', 'gateway']
+    .flatMap((dir) => walk(path.join(ROOT, dir)))
+    .map((f) => fs.readFileSync(f, 'utf8'))
+    .join('\n');
+
+  it('when loaded, then every panel queries a metric the code exports (or the Kafka exporter)', () => {
+    const wanted = ['queue', 'admission', 'hold', 'payment', 'saga', 'outbox', 'consumer lag'];
+    const titles = dashboard.panels.map((p) => p.title.toLowerCase()).join(' | ');
+    for (const w of wanted) expect(titles).toContain(w);
+    for (const panel of dashboard.panels) {
+      expect(panel.targets.length).toBeGreaterThan(0);
+      for (const { expr } of panel.targets) {
+        const metrics = [...expr.matchAll(/\b([a-z_]+?)(?:_bucket|_count|_sum)?(?=[{[)\s])/g)]
+          .map((m) => m[1]!)
+          .filter((m) => m.includes('_') && !['histogram_quantile', 'by'].includes(m));
+        for (const metric of metrics) {
+          if (metric.startsWith('kafka_consumergroup')) continue; // Strimzi's Kafka Exporter
+          expect({ metric, exported: sources.includes(`'${metric}'`) }).toEqual({
+            metric,
+            exported: true,
+          });
+        }
+      }
+    }
+  });
+});
+
+function walk(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) return ['node_modules', 'dist', 'test'].includes(e.name) ? [] : walk(full);
+    return e.name.endsWith('.ts') ? [full] : [];
+  });
+}
