@@ -1,5 +1,5 @@
 import { createDb } from '@ticketing/platform';
-import type { System } from './system';
+import type { RunningSystem } from './system-setup';
 
 /**
  * After sagas end, for every payment: money taken ⇔ seat CONFIRMED for that user by that
@@ -7,7 +7,7 @@ import type { System } from './system';
  * balance equals its ledger and is ≥ 0, and no seat is live twice.
  */
 export async function expectSagaInvariants(
-  system: System,
+  system: Pick<RunningSystem, 'databaseUrl'>,
 ): Promise<{ completed: number; failed: number }> {
   const payments = createDb({ url: system.databaseUrl('payment'), applicationName: 'invariants' });
   const reservations = createDb({

@@ -1,0 +1,216 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import readline from 'node:readline';
+import { createTopicNamespace, eventually, randomSuffix, testInfra } from '@ticketing/testing';
+import {
+  activeFan,
+  addBookableSchedule,
+  createSystemDatabases,
+  httpCall,
+  type DatabaseService,
+  type Databases,
+  type Reply,
+  type RunningSystem,
+  type ServiceName,
+} from './system-setup';
+
+const ROOT = path.resolve(__dirname, '..');
+const SERVICES: ServiceName[] = ['queue', 'concert', 'reservation', 'wallet', 'payment'];
+const SECRET = 'cluster-test-secret-0123456789abcdef-xyz';
+// A test that dies mid-way must not leave services running (they would keep jest alive).
+const LIVE = new Set<ChildProcess>();
+process.once('exit', () => LIVE.forEach((child) => child.kill('SIGKILL')));
+
+interface Instance {
+  label: string;
+  script: string;
+  env: Record<string, string>;
+  url: string;
+  child?: ChildProcess;
+  /** The last lines it wrote, for the failure message of a test. */
+  tail: string[];
+}
+
+/**
+ * The system as it is deployed: every service instance and the gateway are separate Node
+ * processes (the built `dist/`), so a test can `kill -9` one and start it again on the same
+ * port. Everything is reached through the gateway, like a client would.
+ */
+export class Cluster implements RunningSystem {
+  readonly instances = {} as Record<ServiceName, Instance[]>;
+  gateway!: Instance;
+  private databases = {} as Databases;
+
+  private constructor(private readonly common: Record<string, string>) {}
+
+  get topicPrefix(): string {
+    return this.common.KAFKA_TOPIC_PREFIX!;
+  }
+
+  get kafkaBrokers(): string[] {
+    return this.common.KAFKA_BROKERS!.split(',');
+  }
+
+  /** The consumer group of each service (shared by its instances). */
+  consumerGroups(): string[] {
+    return SERVICES.map((name) => `${name}-${this.topicPrefix}`);
+  }
+
+  static async start(
+    options: { instances?: number; env?: Record<string, string>; kafkaBrokers?: string[] } = {},
+  ): Promise<Cluster> {
+    const infra = testInfra();
+    const brokers = options.kafkaBrokers ?? infra.kafkaBrokers;
+    const ns = await createTopicNamespace(brokers);
+    const cluster = new Cluster({
+      REDIS_URL: infra.redisUrl,
+      REDIS_KEY_PREFIX: `cluster-${randomSuffix()}:`,
+      KAFKA_BROKERS: brokers.join(','),
+      KAFKA_TOPIC_PREFIX: ns.prefix,
+      QUEUE_TOKEN_SECRET: SECRET,
+      QUEUE_ADMIT_PER_SECOND: '2000',
+      QUEUE_MAX_ACTIVE: '100000',
+      QUEUE_TICK_MS: '50',
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+      LOG_FORMAT: 'json',
+      ...options.env,
+    });
+    cluster.databases = await createSystemDatabases();
+    const upstreams: Record<string, string> = {};
+    for (const name of SERVICES) {
+      cluster.instances[name] = [];
+      for (let i = 0; i < (options.instances ?? 2); i++) {
+        const port = await freePort();
+        cluster.instances[name].push({
+          label: `${name}#${i + 1}`,
+          script: `services/${name}/dist/src/main.js`,
+          url: `http://127.0.0.1:${port}`,
+          env: {
+            ...cluster.common,
+            PORT: String(port),
+            INSTANCE_ID: String(i + 1),
+            KAFKA_CONSUMER_GROUP: `${name}-${ns.prefix}`,
+            ...(name !== 'queue' && { DATABASE_URL: cluster.databases[name].url }),
+          },
+          tail: [],
+        });
+      }
+      upstreams[`${name.toUpperCase()}_URLS`] = cluster.instances[name].map((i) => i.url).join(',');
+    }
+    const gatewayPort = await freePort();
+    cluster.gateway = {
+      label: 'gateway',
+      script: 'gateway/dist/src/main.js',
+      url: `http://127.0.0.1:${gatewayPort}`,
+      env: { ...cluster.common, ...upstreams, GATEWAY_PORT: String(gatewayPort) },
+      tail: [],
+    };
+    const all = [...SERVICES.flatMap((s) => cluster.instances[s]), cluster.gateway];
+    all.forEach((instance) => cluster.spawn(instance));
+    try {
+      await Promise.all(all.map((instance) => cluster.waitReady(instance)));
+    } catch (err) {
+      await cluster.stop();
+      throw err;
+    }
+    return cluster;
+  }
+
+  get url(): string {
+    return this.gateway.url;
+  }
+
+  databaseUrl = (name: DatabaseService) => this.databases[name].url;
+
+  /** Every call goes through the gateway; `service` only says whose path it is. */
+  call = (
+    method: string,
+    _service: ServiceName,
+    path: string,
+    token?: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Reply> => httpCall(this.gateway.url, method, path, token, body, headers);
+
+  bookableSchedule = (price?: number) => addBookableSchedule(this, price);
+
+  activeFan = (concertId: number) => activeFan(this, concertId);
+
+  /** `kill -9`: no shutdown hooks, no flushing, sockets cut. */
+  async kill(instance: Instance): Promise<void> {
+    const child = instance.child!;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  /** Starts a stopped instance again on its port and waits until it is ready. */
+  async restart(instance: Instance): Promise<void> {
+    this.spawn(instance);
+    await this.waitReady(instance);
+  }
+
+  async stop(): Promise<void> {
+    const all = [this.gateway, ...SERVICES.flatMap((s) => this.instances[s] ?? [])];
+    await Promise.all(
+      all.map(async (instance) => {
+        const child = instance.child;
+        if (!child || child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(timer);
+      }),
+    );
+    await Promise.all(Object.values(this.databases).map((d) => d.drop()));
+  }
+
+  /** The last lines every process wrote (for diagnosing a failed test). */
+  tails(): string {
+    const all = [this.gateway, ...SERVICES.flatMap((s) => this.instances[s])];
+    return all.map((i) => `--- ${i.label}\n${i.tail.join('\n')}`).join('\n');
+  }
+
+  private spawn(instance: Instance): void {
+    const child = spawn(process.execPath, [path.join(ROOT, instance.script)], {
+      env: { PATH: process.env.PATH ?? '', ...instance.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    for (const stream of [child.stdout, child.stderr]) {
+      readline.createInterface({ input: stream }).on('line', (line) => {
+        instance.tail.push(line);
+        if (instance.tail.length > 200) instance.tail.shift();
+      });
+    }
+    instance.child = child;
+    LIVE.add(child);
+    child.once('exit', () => LIVE.delete(child));
+  }
+
+  private async waitReady(instance: Instance): Promise<void> {
+    const path = instance === this.gateway ? '/health/live' : '/health/ready';
+    const child = instance.child!;
+    await eventually(
+      async () => {
+        if (child.exitCode !== null) return; // no use waiting: reported below
+        const res = await fetch(`${instance.url}${path}`, { signal: AbortSignal.timeout(2000) });
+        expect(res.status).toBe(200);
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    if (child.exitCode !== null) {
+      throw new Error(`${instance.label} exited ${child.exitCode}:\n${instance.tail.join('\n')}`);
+    }
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((r) => server.close(r));
+  return port;
+}

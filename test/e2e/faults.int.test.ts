@@ -1,0 +1,290 @@
+import { randomUUID } from 'node:crypto';
+import { ALL_TOPICS } from '@ticketing/contracts';
+import { createDb } from '@ticketing/platform';
+import { eventually, testKafka, uuid } from '@ticketing/testing';
+import type { IHeaders, Message } from 'kafkajs';
+import { Cluster } from '../cluster';
+import { expectSagaInvariants } from '../invariants';
+import { PrivateKafka } from '../private-kafka';
+import type { Reply, ServiceName } from '../system-setup';
+
+const FANS = 16;
+const SERVICES: ServiceName[] = ['queue', 'concert', 'reservation', 'wallet', 'payment'];
+
+/**
+ * Faults while payments are in flight, each ending with the invariants checked: no seat sold
+ * twice, every balance equals its ledger and is ≥ 0, every payment ended, money taken ⇔ seat
+ * confirmed. The system runs as processes (two instances of everything behind the gateway) on
+ * a Kafka broker of this file's own, which the broker test stops and starts again.
+ */
+const suite = PrivateKafka.available() ? describe : describe.skip;
+suite('faults under load', () => {
+  let kafka: PrivateKafka;
+  let cluster: Cluster;
+  beforeAll(async () => {
+    kafka = await PrivateKafka.start();
+    cluster = await Cluster.start({ instances: 2, kafkaBrokers: kafka.brokers });
+  }, 180_000);
+  afterAll(async () => {
+    await cluster?.stop();
+    await kafka?.destroy();
+  }, 120_000);
+
+  it.each(SERVICES)(
+    'when one %s instance is killed with SIGKILL mid-payments and restarted, then every payment ends and the invariants hold',
+    async (service) => {
+      const round = await paymentsInFlight();
+      const victim = cluster.instances[service][0]!;
+      await cluster.kill(victim);
+      await round.paying;
+      await cluster.restart(victim);
+      await expectEveryPaymentEnded(round.reservationIds);
+      const { completed } = await expectSagaInvariants(cluster);
+      expect(completed).toBeGreaterThan(0);
+    },
+    180_000,
+  );
+
+  it('when the Kafka broker is stopped for 10 s mid-payments and restarted, then every payment ends and the invariants hold', async () => {
+    const round = await paymentsInFlight();
+    await kafka.stop();
+    await faultLasts(10_000);
+    await kafka.startAgain();
+    await round.paying;
+    await expectEveryPaymentEnded(round.reservationIds);
+    await expectSagaInvariants(cluster);
+  }, 240_000);
+
+  it('when every database connection of the services is terminated mid-payments, then every payment ends and the invariants hold', async () => {
+    const round = await paymentsInFlight();
+    const admin = createDb({ url: cluster.databaseUrl('payment'), applicationName: 'test-admin' });
+    const databases = (['concert', 'reservation', 'wallet', 'payment'] as const).map((name) =>
+      new URL(cluster.databaseUrl(name)).pathname.slice(1),
+    );
+    let terminated = 0;
+    for (let cut = 0; cut < 3; cut++) {
+      const { rows } = await admin.raw(
+        `select pg_terminate_backend(pid) as done from pg_stat_activity
+          where datname = any(?) and pid <> pg_backend_pid() and application_name <> 'test-admin'`,
+        [databases],
+      );
+      terminated += rows.length;
+      await faultLasts(300);
+    }
+    await admin.destroy();
+    expect(terminated).toBeGreaterThan(20);
+    await round.paying;
+    await expectEveryPaymentEnded(round.reservationIds);
+    await expectSagaInvariants(cluster);
+  }, 180_000);
+
+  it('when every saga message is delivered again (the same, and as late copies in reverse order), then nothing changes and the invariants hold', async () => {
+    const round = await paymentsInFlight();
+    await round.paying;
+    await expectEveryPaymentEnded(round.reservationIds);
+    await consumersCaughtUp();
+    const before = await snapshot();
+    const history = await readAllMessages();
+    const commands = history.filter((m) => m.topic.endsWith('.commands'));
+    const events = history.filter((m) => !m.topic.endsWith('.commands'));
+    const producer = testKafka(cluster.kafkaBrokers).producer();
+    await producer.connect();
+    // Redelivery: the same records (same message ids), newest first.
+    for (const m of [...history].reverse()) {
+      await producer.send({ topic: m.topic, messages: [m.message] });
+    }
+    // Late answers that look new (fresh message ids): replies to sagas that have ended.
+    for (const m of [...events].reverse()) {
+      await producer.send({ topic: m.topic, messages: [withFreshId(m.message)] });
+    }
+    await producer.disconnect();
+    expect(commands.length).toBeGreaterThan(FANS * 2);
+    await consumersCaughtUp();
+    expect(await snapshot()).toEqual(before);
+    await expectSagaInvariants(cluster);
+  }, 180_000);
+
+  /** FANS fans with a hold each (one in four short of money), then all their payments at once. */
+  async function paymentsInFlight() {
+    const { concertId, scheduleId } = await cluster.bookableSchedule(20_000);
+    const fans = await Promise.all(
+      Array.from({ length: FANS }, async (_, i) => {
+        const fan = await cluster.activeFan(concertId);
+        await retrying(() =>
+          cluster.call(
+            'POST',
+            'wallet',
+            `/wallets/${fan.userId}/charges`,
+            undefined,
+            { amount: i % 4 === 3 ? 5_000 : 30_000 },
+            { 'idempotency-key': uuid() },
+          ),
+        );
+        const hold = await retrying(() =>
+          cluster.call('POST', 'reservation', '/reservations', fan.token, {
+            scheduleId,
+            seatNo: i + 1,
+          }),
+        );
+        return { ...fan, reservationId: hold.body.reservationId as string };
+      }),
+    );
+    // Like a real client: on a 5xx or a cut connection, the same request again with its key.
+    const paying = Promise.all(
+      fans.map((fan) => {
+        const key = uuid();
+        return retrying(() =>
+          cluster.call(
+            'POST',
+            'payment',
+            '/payments',
+            fan.token,
+            { reservationId: fan.reservationId },
+            { 'idempotency-key': key },
+          ),
+        );
+      }),
+    );
+    return { paying, reservationIds: fans.map((f) => f.reservationId) };
+  }
+
+  async function expectEveryPaymentEnded(reservationIds: string[]) {
+    const db = createDb({ url: cluster.databaseUrl('payment'), applicationName: 'test' });
+    try {
+      await eventually(
+        async () => {
+          const rows = await db('payments')
+            .whereIn('reservation_id', reservationIds)
+            .select('status');
+          expect(rows).toHaveLength(reservationIds.length);
+          expect(rows.filter((r: { status: string }) => r.status === 'PENDING')).toEqual([]);
+        },
+        { timeoutMs: 120_000, intervalMs: 250 },
+      );
+    } finally {
+      await db.destroy();
+    }
+  }
+
+  /** What the sagas decided: payments, seats, money, the concert's seat map. */
+  async function snapshot() {
+    const read = async (name: 'payment' | 'reservation' | 'wallet' | 'concert', sql: string) => {
+      const db = createDb({ url: cluster.databaseUrl(name), applicationName: 'test' });
+      try {
+        return (await db.raw(sql)).rows as unknown[];
+      } finally {
+        await db.destroy();
+      }
+    };
+    return {
+      payments: await read(
+        'payment',
+        'select id, status, failure_code, amount from payments order by id',
+      ),
+      reservations: await read(
+        'reservation',
+        'select id, status, payment_id from reservations order by id',
+      ),
+      wallets: await read('wallet', 'select user_id, balance from wallets order by user_id'),
+      ledger: await read('wallet', 'select count(*)::int as entries from ledger'),
+      debits: await read('wallet', 'select payment_id, status from debits order by payment_id'),
+      seats: await read(
+        'concert',
+        'select schedule_id, seat_no, status from seats order by schedule_id, seat_no',
+      ),
+    };
+  }
+
+  /** Every message on the system's topics so far (not the dead-letter topics). */
+  async function readAllMessages(): Promise<{ topic: string; message: Message }[]> {
+    const topics = ALL_TOPICS.map((t) => `${cluster.topicPrefix}${t}`);
+    const kafkaClient = testKafka(cluster.kafkaBrokers);
+    const admin = kafkaClient.admin();
+    await admin.connect();
+    const ends = new Map<string, string>();
+    for (const topic of topics) {
+      for (const p of await admin.fetchTopicOffsets(topic))
+        ends.set(`${topic}/${p.partition}`, p.high);
+    }
+    await admin.disconnect();
+    const total = [...ends.values()].reduce((sum, high) => sum + Number(high), 0);
+    const seen: { topic: string; message: Message }[] = [];
+    const consumer = kafkaClient.consumer({
+      groupId: `replay-${randomUUID()}`,
+      maxWaitTimeInMs: 50,
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ topic, message }) => {
+        seen.push({
+          topic,
+          message: { key: message.key, value: message.value, headers: message.headers },
+        });
+      },
+    });
+    await eventually(() => expect(seen.length).toBe(total), { timeoutMs: 60_000 });
+    await consumer.disconnect();
+    return seen;
+  }
+
+  function withFreshId(message: Message): Message {
+    const id = randomUUID();
+    const envelope = JSON.parse(String(message.value)) as { id: string };
+    envelope.id = id;
+    return {
+      key: message.key,
+      value: JSON.stringify(envelope),
+      headers: { ...(message.headers as IHeaders), 'message-id': id },
+    };
+  }
+
+  /** Every service's consumer group has committed up to the end of every partition it reads. */
+  async function consumersCaughtUp() {
+    const admin = testKafka(cluster.kafkaBrokers).admin();
+    await admin.connect();
+    try {
+      const topics = ALL_TOPICS.map((t) => `${cluster.topicPrefix}${t}`);
+      await eventually(
+        async () => {
+          const behind: string[] = [];
+          for (const topic of topics) {
+            const ends = await admin.fetchTopicOffsets(topic);
+            for (const groupId of cluster.consumerGroups()) {
+              const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+              for (const p of committed!.partitions) {
+                if (p.offset === '-1') continue; // a topic this group does not read
+                const end = ends.find((e) => e.partition === p.partition)!.high;
+                if (p.offset !== end) behind.push(`${groupId} ${topic}/${p.partition}`);
+              }
+            }
+          }
+          expect(behind).toEqual([]);
+        },
+        { timeoutMs: 60_000, intervalMs: 500 },
+      );
+    } finally {
+      await admin.disconnect();
+    }
+  }
+});
+
+/** The request again until it is answered below 500 (cut connections count as 5xx). */
+async function retrying(call: () => Promise<Reply>): Promise<Reply> {
+  return eventually(
+    async () => {
+      const reply = await call().catch((err: Error) => ({
+        status: 599,
+        body: { err: err.message },
+      }));
+      expect(reply.status).toBeLessThan(500);
+      expect(reply.status).toBeGreaterThanOrEqual(200);
+      expect(reply.status).toBeLessThan(300);
+      return reply as Reply;
+    },
+    { timeoutMs: 90_000, intervalMs: 200 },
+  );
+}
+
+/** How long an injected fault lasts (not a wait for an outcome: those are polled). */
+const faultLasts = (ms: number) => new Promise((r) => setTimeout(r, ms));

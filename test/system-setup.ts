@@ -1,0 +1,129 @@
+import { createDb, migrate } from '@ticketing/platform';
+import { createTestDatabase, eventually, randomIntId, uuid } from '@ticketing/testing';
+import { migrations as concertMigrations } from '../services/concert/migrations';
+import { Catalog } from '../services/concert/src/domain/catalog';
+
+export type ServiceName = 'queue' | 'concert' | 'reservation' | 'wallet' | 'payment';
+export type DatabaseService = Exclude<ServiceName, 'queue'>;
+export type Databases = Record<DatabaseService, { url: string; drop: () => Promise<void> }>;
+
+/** What the journeys and invariants need from a running system, in-process or as processes. */
+export interface RunningSystem {
+  databaseUrl(name: DatabaseService): string;
+  call(
+    method: string,
+    service: ServiceName,
+    path: string,
+    token?: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<Reply>;
+}
+
+export interface Reply {
+  status: number;
+  headers: Headers;
+  body: Record<string, unknown>;
+}
+
+/** One database per service for one system, with concert ids that no other test file uses. */
+export async function createSystemDatabases(): Promise<Databases> {
+  const databases = {} as Databases;
+  for (const name of ['concert', 'reservation', 'wallet', 'payment'] as const) {
+    databases[name] = await createTestDatabase(`sys_${name}`);
+  }
+  // Schedule ids must not collide with other test files' on the shared broker.
+  const concertDb = createDb({ url: databases.concert.url, applicationName: 'test-setup' });
+  await migrate(concertDb, concertMigrations);
+  await concertDb.raw(`alter sequence schedules_id_seq restart with ${randomIntId()}`);
+  await concertDb.raw(`alter sequence concerts_id_seq restart with ${randomIntId()}`);
+  await concertDb.destroy();
+  return databases;
+}
+
+/**
+ * A concert with one bookable date, added the way the concert service adds one (the row and
+ * its `schedule-published` event in one transaction; the running service's relay sends it),
+ * returned once the reservation service's replica has it.
+ */
+export async function addBookableSchedule(
+  system: Pick<RunningSystem, 'databaseUrl'>,
+  price = 50_000,
+): Promise<{ concertId: number; scheduleId: number; price: number }> {
+  const db = createDb({ url: system.databaseUrl('concert'), applicationName: 'test' });
+  const resDb = createDb({ url: system.databaseUrl('reservation'), applicationName: 'test' });
+  try {
+    const [{ id: concertId }] = await db('concerts')
+      .insert({ title: `Show ${uuid()}`, artist: 'Test', venue: 'Hall' })
+      .returning('id');
+    const startsAt = new Date(Date.now() + 20 * 86_400_000);
+    const schedule = (await new Catalog(db).addSchedule({
+      concertId,
+      startsAt,
+      bookingOpensAt: new Date(Date.now() - 86_400_000),
+      bookingClosesAt: new Date(startsAt.getTime() - 3_600_000),
+      price,
+    }))!;
+    await eventually(
+      async () =>
+        expect(await resDb('schedules').where({ id: schedule.scheduleId }).first()).toBeDefined(),
+      { timeoutMs: 30_000 },
+    );
+    return { concertId, scheduleId: schedule.scheduleId, price };
+  } finally {
+    await Promise.all([db.destroy(), resDb.destroy()]);
+  }
+}
+
+/** A fan who went through the real queue and is now ACTIVE. */
+export async function activeFan(
+  system: Pick<RunningSystem, 'call'>,
+  concertId: number,
+): Promise<{ userId: string; token: string; tokenId: string }> {
+  const userId = uuid();
+  const joined = await eventually(
+    async () => {
+      const res = await system.call('POST', 'queue', '/queue/tokens', undefined, {
+        userId,
+        concertId,
+      });
+      expect([200, 201]).toContain(res.status);
+      return res.body as { token: string; tokenId: string };
+    },
+    { timeoutMs: 30_000 },
+  );
+  await eventually(
+    async () =>
+      expect(
+        (await system.call('GET', 'queue', '/queue/tokens/me', joined.token)).body.status,
+      ).toBe('ACTIVE'),
+    { timeoutMs: 30_000 },
+  );
+  return { userId, token: joined.token, tokenId: joined.tokenId };
+}
+
+/** One JSON request; the reply's body parsed (empty object when there is none). */
+export async function httpCall(
+  baseUrl: string,
+  method: string,
+  path: string,
+  token?: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Reply> {
+  const res = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: {
+      ...(token && { authorization: `Bearer ${token}` }),
+      ...(body !== undefined && { 'content-type': 'application/json' }),
+      ...headers,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: (text ? JSON.parse(text) : {}) as Record<string, unknown>,
+  };
+}
