@@ -169,9 +169,9 @@ export class Cluster implements RunningSystem {
   }
 
   /** The last lines every process wrote (for diagnosing a failed test). */
-  tails(): string {
+  tails(lines = 200): string {
     const all = [this.gateway, ...SERVICES.flatMap((s) => this.instances[s])];
-    return all.map((i) => `--- ${i.label}\n${i.tail.join('\n')}`).join('\n');
+    return all.map((i) => `--- ${i.label}\n${i.tail.slice(-lines).join('\n')}`).join('\n');
   }
 
   private spawn(instance: Instance): void {

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { ALL_TOPICS } from '@ticketing/contracts';
 import { createDb } from '@ticketing/platform';
-import { eventually, testKafka, uuid } from '@ticketing/testing';
+import { eventually, PrivateKafka, testKafka, uuid } from '@ticketing/testing';
 import type { IHeaders, Message } from 'kafkajs';
 import { Cluster } from '../cluster';
 import { expectSagaInvariants } from '../invariants';
-import { PrivateKafka } from '../private-kafka';
+
 import type { Reply, ServiceName } from '../system-setup';
 
 const FANS = 16;
@@ -32,77 +32,109 @@ suite('faults under load', () => {
 
   it.each(SERVICES)(
     'when one %s instance is killed with SIGKILL mid-payments and restarted, then every payment ends and the invariants hold',
-    async (service) => {
-      const round = await paymentsInFlight();
-      const victim = cluster.instances[service][0]!;
-      await cluster.kill(victim);
-      await round.paying;
-      await cluster.restart(victim);
-      await expectEveryPaymentEnded(round.reservationIds);
-      const { completed } = await expectSagaInvariants(cluster);
-      expect(completed).toBeGreaterThan(0);
-    },
+    (service) =>
+      explained(async () => {
+        const round = await paymentsInFlight();
+        const victim = cluster.instances[service][0]!;
+        await cluster.kill(victim);
+        await round.paying;
+        await cluster.restart(victim);
+        await expectEveryPaymentEnded(round.reservationIds);
+        const { completed } = await expectSagaInvariants(cluster);
+        expect(completed).toBeGreaterThan(0);
+      }),
     180_000,
   );
 
-  it('when the Kafka broker is stopped for 10 s mid-payments and restarted, then every payment ends and the invariants hold', async () => {
-    const round = await paymentsInFlight();
-    await kafka.stop();
-    await faultLasts(10_000);
-    await kafka.startAgain();
-    await round.paying;
-    await expectEveryPaymentEnded(round.reservationIds);
-    await expectSagaInvariants(cluster);
-  }, 240_000);
+  it(
+    'when the Kafka broker is stopped for 10 s mid-payments and restarted, then every payment ends and the invariants hold',
+    () =>
+      explained(async () => {
+        const round = await paymentsInFlight();
+        await kafka.stop();
+        await faultLasts(10_000);
+        await kafka.startAgain();
+        await round.paying;
+        await expectEveryPaymentEnded(round.reservationIds);
+        await expectSagaInvariants(cluster);
+        // Every consumer is back: none stuck on a reply or crashed for good by the outage.
+        await consumersCaughtUp();
+      }),
+    240_000,
+  );
 
-  it('when every database connection of the services is terminated mid-payments, then every payment ends and the invariants hold', async () => {
-    const round = await paymentsInFlight();
-    const admin = createDb({ url: cluster.databaseUrl('payment'), applicationName: 'test-admin' });
-    const databases = (['concert', 'reservation', 'wallet', 'payment'] as const).map((name) =>
-      new URL(cluster.databaseUrl(name)).pathname.slice(1),
-    );
-    let terminated = 0;
-    for (let cut = 0; cut < 3; cut++) {
-      const { rows } = await admin.raw(
-        `select pg_terminate_backend(pid) as done from pg_stat_activity
+  it(
+    'when every database connection of the services is terminated mid-payments, then every payment ends and the invariants hold',
+    () =>
+      explained(async () => {
+        const round = await paymentsInFlight();
+        const admin = createDb({
+          url: cluster.databaseUrl('payment'),
+          applicationName: 'test-admin',
+        });
+        const databases = (['concert', 'reservation', 'wallet', 'payment'] as const).map((name) =>
+          new URL(cluster.databaseUrl(name)).pathname.slice(1),
+        );
+        let terminated = 0;
+        for (let cut = 0; cut < 3; cut++) {
+          const { rows } = await admin.raw(
+            `select pg_terminate_backend(pid) as done from pg_stat_activity
           where datname = any(?) and pid <> pg_backend_pid() and application_name <> 'test-admin'`,
-        [databases],
-      );
-      terminated += rows.length;
-      await faultLasts(300);
-    }
-    await admin.destroy();
-    expect(terminated).toBeGreaterThan(20);
-    await round.paying;
-    await expectEveryPaymentEnded(round.reservationIds);
-    await expectSagaInvariants(cluster);
-  }, 180_000);
+            [databases],
+          );
+          terminated += rows.length;
+          await faultLasts(300);
+        }
+        await admin.destroy();
+        expect(terminated).toBeGreaterThan(20);
+        await round.paying;
+        await expectEveryPaymentEnded(round.reservationIds);
+        await expectSagaInvariants(cluster);
+      }),
+    180_000,
+  );
 
-  it('when every saga message is delivered again (the same, and as late copies in reverse order), then nothing changes and the invariants hold', async () => {
-    const round = await paymentsInFlight();
-    await round.paying;
-    await expectEveryPaymentEnded(round.reservationIds);
-    await consumersCaughtUp();
-    const before = await snapshot();
-    const history = await readAllMessages();
-    const commands = history.filter((m) => m.topic.endsWith('.commands'));
-    const events = history.filter((m) => !m.topic.endsWith('.commands'));
-    const producer = testKafka(cluster.kafkaBrokers).producer();
-    await producer.connect();
-    // Redelivery: the same records (same message ids), newest first.
-    for (const m of [...history].reverse()) {
-      await producer.send({ topic: m.topic, messages: [m.message] });
+  it(
+    'when every saga message is delivered again (the same, and as late copies in reverse order), then nothing changes and the invariants hold',
+    () =>
+      explained(async () => {
+        const round = await paymentsInFlight();
+        await round.paying;
+        await expectEveryPaymentEnded(round.reservationIds);
+        await consumersCaughtUp();
+        const before = await snapshot();
+        const history = await readAllMessages();
+        const commands = history.filter((m) => m.topic.endsWith('.commands'));
+        const events = history.filter((m) => !m.topic.endsWith('.commands'));
+        const producer = testKafka(cluster.kafkaBrokers).producer();
+        await producer.connect();
+        // Redelivery: the same records (same message ids), newest first.
+        for (const m of [...history].reverse()) {
+          await producer.send({ topic: m.topic, messages: [m.message] });
+        }
+        // Late answers that look new (fresh message ids): replies to sagas that have ended.
+        for (const m of [...events].reverse()) {
+          await producer.send({ topic: m.topic, messages: [withFreshId(m.message)] });
+        }
+        await producer.disconnect();
+        expect(commands.length).toBeGreaterThan(FANS * 2);
+        await consumersCaughtUp();
+        expect(await snapshot()).toEqual(before);
+        await expectSagaInvariants(cluster);
+      }),
+    180_000,
+  );
+
+  /** A failing test says what every process logged last (warnings and errors). */
+  async function explained(test: () => Promise<void>): Promise<void> {
+    try {
+      await test();
+    } catch (err) {
+      if (err instanceof Error)
+        err.message += `\n\nLast lines of every process:\n${cluster.tails(30)}`;
+      throw err;
     }
-    // Late answers that look new (fresh message ids): replies to sagas that have ended.
-    for (const m of [...events].reverse()) {
-      await producer.send({ topic: m.topic, messages: [withFreshId(m.message)] });
-    }
-    await producer.disconnect();
-    expect(commands.length).toBeGreaterThan(FANS * 2);
-    await consumersCaughtUp();
-    expect(await snapshot()).toEqual(before);
-    await expectSagaInvariants(cluster);
-  }, 180_000);
+  }
 
   /** FANS fans with a hold each (one in four short of money), then all their payments at once. */
   async function paymentsInFlight() {

@@ -62,23 +62,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * infrastructure outages, and sends what can never succeed to `<topic>.dlt`.
  */
 export class MessageConsumer<Ctx> {
-  private readonly consumer: Consumer;
+  private consumer: Consumer;
   private readonly byType = new Map<string, HandlerEntry<Ctx>>();
   private stopping = false;
   private readonly outcomes?: Counter;
+  /** Set while the consumer is down after a crash that kafkajs does not restart from. */
+  private downSince?: number;
+  private restartTimer?: NodeJS.Timeout;
 
   constructor(private readonly options: ConsumerOptions<Ctx>) {
-    this.consumer = options.kafka.consumer({
-      groupId: options.groupId,
-      // Short fetch waits: the broker answers at once when data is there, and an idle consumer
-      // notices a rebalance or a new message without kafkajs' 5-second default.
-      maxWaitTimeInMs: 100,
-      sessionTimeout: 10_000,
-      heartbeatInterval: 1000,
-      rebalanceTimeout: 10_000,
-      allowAutoTopicCreation: false,
-      retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: Number.MAX_SAFE_INTEGER },
-    });
+    this.consumer = this.createConsumer();
     for (const entry of options.handlers) this.byType.set(entry.contract.type, entry);
     if (options.metrics) {
       this.outcomes = new Counter({
@@ -90,12 +83,79 @@ export class MessageConsumer<Ctx> {
     }
   }
 
+  private createConsumer(): Consumer {
+    const consumer = this.options.kafka.consumer({
+      groupId: this.options.groupId,
+      // Short fetch waits: the broker answers at once when data is there, and an idle consumer
+      // notices a rebalance or a new message without kafkajs' 5-second default.
+      maxWaitTimeInMs: 100,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1000,
+      rebalanceTimeout: 10_000,
+      allowAutoTopicCreation: false,
+      retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: Number.MAX_SAFE_INTEGER },
+    });
+    // kafkajs restarts itself only when the crash's root cause is retriable; after any other
+    // crash it stays down for good while the service keeps answering HTTP as if all were well.
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart || this.stopping) return;
+      this.downSince ??= Date.now();
+      this.options.logger.error(
+        { err: payload.error.message, groupId: this.options.groupId },
+        'kafka consumer crashed and kafkajs will not restart it; restarting it here',
+      );
+      this.scheduleRestart(1);
+    });
+    return consumer;
+  }
+
+  /** A fresh kafkajs consumer after a crash, with backoff until one runs. */
+  private scheduleRestart(attempt: number): void {
+    if (this.stopping || this.restartTimer) return;
+    const delay = Math.min(250 * 2 ** (attempt - 1), 10_000);
+    this.restartTimer = setTimeout(() => {
+      void (async () => {
+        try {
+          await this.consumer.disconnect().catch(() => undefined);
+          if (this.stopping) return;
+          this.consumer = this.createConsumer();
+          await this.run();
+          this.restartTimer = undefined;
+          this.downSince = undefined;
+          this.options.logger.info({ groupId: this.options.groupId }, 'kafka consumer restarted');
+        } catch (err) {
+          this.restartTimer = undefined;
+          this.options.logger.warn(
+            { err: describe(err), attempt },
+            'kafka consumer restart failed; trying again',
+          );
+          this.scheduleRestart(attempt + 1);
+        }
+      })();
+    }, delay);
+  }
+
+  /** False while the consumer is down after a crash (readiness reports it). */
+  healthy(): boolean {
+    return this.downSince === undefined;
+  }
+
+  /** For readiness checks: throws while the consumer is down. */
+  readinessCheck = async (): Promise<void> => {
+    if (this.downSince !== undefined)
+      throw new Error(`kafka consumer down for ${Date.now() - this.downSince} ms, restarting`);
+  };
+
   topics(): string[] {
     const ns = this.options.topics ?? TopicNamespace.none;
     return [...new Set(this.options.handlers.map((h) => ns.name(h.contract.topic)))];
   }
 
   async start(): Promise<void> {
+    await this.run();
+  }
+
+  private async run(): Promise<void> {
     await this.consumer.connect();
     await this.consumer.subscribe({
       topics: this.topics(),
@@ -126,6 +186,7 @@ export class MessageConsumer<Ctx> {
   /** Leaves the group after the message in flight is done; its offset is committed. */
   async stop(): Promise<void> {
     this.stopping = true;
+    clearTimeout(this.restartTimer);
     await this.consumer.disconnect();
   }
 

@@ -89,6 +89,7 @@ export async function startPostgresMessaging(
     readiness: {
       database: () => options.db.raw('select 1'),
       kafka: () => admin.describeCluster(),
+      ...(consumer && { 'kafka consumer': consumer.readinessCheck }),
     },
   };
 }

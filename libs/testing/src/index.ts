@@ -6,3 +6,4 @@ export * from './kafka';
 export * from './logs';
 export * from './queue-token';
 export * from './topics';
+export * from './private-kafka';

@@ -71,7 +71,11 @@ export function start(config: Config, deps: { logger?: Logger } = {}): Promise<Q
       streams.start(config.QUEUE_SSE_INTERVAL_MS);
       return {
         routes: (app) => httpRoutes(app, { queue, signer, streams }),
-        readiness: { redis: () => redis.ping(), kafka: () => admin.describeCluster() },
+        readiness: {
+          redis: () => redis.ping(),
+          kafka: () => admin.describeCluster(),
+          'kafka consumer': consumer.readinessCheck,
+        },
         // Open streams end first, so the server can close; clients reconnect elsewhere.
         beforeHttpStop: [['sse streams', () => streams.stop()]],
         handle: { ticker, store },

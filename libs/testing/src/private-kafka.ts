@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { INFRA_DIR, isAlive, launchKafka, stopPid, which } from '@ticketing/infra';
-import { randomSuffix } from '@ticketing/testing';
+import { randomSuffix } from './ids';
 
 /**
  * A Kafka broker of one test file's own (same jars as `infra:up`, its own port and data), so

@@ -1,0 +1,94 @@
+import { captureLogs, eventually, randomSuffix, testKafka, uuid } from '@ticketing/testing';
+import { ConfigResourceTypes, type Admin, type Producer } from 'kafkajs';
+import { MessageConsumer, on } from '../src/consumer';
+import { buildMessage } from '../src/envelope';
+import { directExecutor, publishNow, type DirectContext } from '../src/executors';
+import { createProducer } from '../src/kafka';
+import { dltOf } from '../src/topics';
+import { sequenceContract } from './fixtures';
+
+/**
+ * kafkajs restarts a crashed consumer only when the root cause is retriable; after any other
+ * crash it stays down while the service looks healthy. Here the dead-letter topic refuses the
+ * message (MESSAGE_TOO_LARGE, not retriable), so the consumer crashes for good as far as
+ * kafkajs is concerned; it must report itself unhealthy, keep restarting, and carry on once
+ * the dead-letter topic accepts the message again.
+ */
+describe('consumer after a crash kafkajs does not restart from', () => {
+  const topic = `test.crash.${randomSuffix()}`;
+  const { logger, lines } = captureLogs('crash-test');
+  let admin: Admin;
+  let producer: Producer;
+  let consumer: MessageConsumer<DirectContext>;
+  const handled: string[] = [];
+
+  const dltMaxBytes = (bytes: number) =>
+    admin.alterConfigs({
+      validateOnly: false,
+      resources: [
+        {
+          type: ConfigResourceTypes.TOPIC,
+          name: dltOf(topic),
+          configEntries: [{ name: 'max.message.bytes', value: String(bytes) }],
+        },
+      ],
+    });
+
+  beforeAll(async () => {
+    admin = testKafka().admin();
+    await admin.connect();
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        { topic, numPartitions: 1, replicationFactor: -1 },
+        { topic: dltOf(topic), numPartitions: 1, replicationFactor: -1 },
+      ],
+    });
+    await dltMaxBytes(200); // smaller than any dead letter
+    producer = createProducer(testKafka());
+    await producer.connect();
+    consumer = new MessageConsumer<DirectContext>({
+      kafka: testKafka(),
+      groupId: `crash-${uuid()}`,
+      logger,
+      producer,
+      executor: directExecutor(producer, 'test'),
+      handlers: [
+        on(sequenceContract(topic), async ({ data }) => {
+          handled.push(data.key);
+        }),
+      ],
+    });
+    const assigned = consumer.waitForAssignment();
+    await consumer.start();
+    await assigned;
+  });
+
+  afterAll(async () => {
+    await consumer.stop();
+    await producer.disconnect();
+    await admin.disconnect();
+  });
+
+  it('when the dead-letter send fails for good, then the consumer is reported down, restarts itself and carries on once it can', async () => {
+    await producer.send({ topic, messages: [{ key: 'x', value: 'not an envelope '.repeat(40) }] });
+    await eventually(() => expect(consumer.healthy()).toBe(false), { timeoutMs: 30_000 });
+    await expect(consumer.readinessCheck()).rejects.toThrow(/kafka consumer down/);
+    await eventually(
+      () =>
+        expect(
+          lines().filter((l) => String(l.msg).startsWith('kafka consumer crashed')).length,
+        ).toBeGreaterThanOrEqual(2), // it keeps trying, the same message each time
+      { timeoutMs: 30_000 },
+    );
+
+    await dltMaxBytes(1_000_000);
+    const key = uuid();
+    await publishNow(producer, [
+      buildMessage(sequenceContract(topic), { key, seq: 1 }, { source: 't' }),
+    ]);
+    await eventually(() => expect(handled).toContain(key), { timeoutMs: 30_000 });
+    expect(consumer.healthy()).toBe(true);
+    await expect(consumer.readinessCheck()).resolves.toBeUndefined();
+  }, 90_000);
+});
