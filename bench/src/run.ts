@@ -6,8 +6,11 @@ import { runLoad, type LoadResult } from './load';
 import { benchServer, startProcess, type Proc } from './processes';
 import { markdown, writeResults, type Row } from './report';
 import { holdStormScenario } from './scenarios/hold-storm';
+import { kafkaLoopScenario } from './scenarios/kafka-loop';
 import { queueScenario } from './scenarios/queue';
+import { redisLuaScenario } from './scenarios/redis-lua';
 import { sagaScenario } from './scenarios/saga';
+import { seatMapScenario } from './scenarios/seat-map';
 import { walletScenario } from './scenarios/wallet';
 
 export interface BenchContext {
@@ -25,8 +28,11 @@ export interface BenchContext {
 
 const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<Row[]>> = {
   queue: queueScenario,
+  'redis-lua': redisLuaScenario,
+  'seat-map': seatMapScenario,
   'hold-storm': holdStormScenario,
   wallet: walletScenario,
+  kafka: kafkaLoopScenario,
   saga: sagaScenario,
 };
 

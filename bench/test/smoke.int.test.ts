@@ -23,7 +23,12 @@ describe('npm run bench -- --smoke', () => {
     };
     const scenarios = report.rows.map((r) => r.scenario);
     expect(scenarios).toEqual(
-      expect.arrayContaining(['queue: token issuance, max', 'queue: status polling, max']),
+      expect.arrayContaining([
+        'queue: token issuance, max',
+        'queue: status polling, max',
+        'concert: seat map (50 seats), max',
+        'ceiling: kafkajs produce → consume, open loop 50/s',
+      ]),
     );
     for (const row of report.rows) expect(row.measured.total).toBeGreaterThan(0);
   }, 300_000);

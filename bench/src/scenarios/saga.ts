@@ -1,14 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ALL_TOPICS } from '@ticketing/contracts';
-import { TopicNamespace, createKafka, ensureTopics } from '@ticketing/messaging';
-import {
-  createDb,
-  createLogger,
-  dropDatabase,
-  ensureDatabase,
-  migrate,
-  withDatabase,
-} from '@ticketing/platform';
+import { createDb, dropDatabase, ensureDatabase, migrate, withDatabase } from '@ticketing/platform';
 import { grantActiveToken } from '@ticketing/testing';
 import type autocannon from 'autocannon';
 import { migrations as concertMigrations } from '../../../services/concert/dist/migrations';
@@ -18,6 +9,7 @@ import { runLoad } from '../load';
 import { serviceMain, startProcess, type Proc } from '../processes';
 import type { Row } from '../report';
 import type { BenchContext } from '../run';
+import { benchTopics } from '../topics';
 
 const SERVICES = ['queue', 'concert', 'reservation', 'wallet', 'payment'] as const;
 
@@ -30,13 +22,8 @@ export async function sagaScenario(ctx: BenchContext): Promise<Row[]> {
   const rates = ctx.smoke ? [10] : [50, 100, 200];
   const seconds = ctx.smoke ? 1 : Math.min(ctx.seconds, 10);
   const stamp = Date.now();
-  const ns = new TopicNamespace(`bench${stamp}.`);
-  const logger = createLogger({ service: 'bench', level: 'warn' });
-  await ensureTopics(
-    createKafka({ brokers: ctx.infra.kafkaBrokers, clientId: 'bench', logger }),
-    ALL_TOPICS.map((t) => ns.name(t)),
-    { partitions: 6 },
-  );
+  const topics = await benchTopics(ctx.infra.kafkaBrokers, stamp);
+  const { ns } = topics;
   const prefix = `bench-${stamp}:`;
   const urls: Record<string, string> = {};
   const procs: Proc[] = [];
@@ -166,16 +153,7 @@ export async function sagaScenario(ctx: BenchContext): Promise<Row[]> {
   } finally {
     await Promise.all(procs.map((p) => p.stop()));
     // The run's topics go too: idle partitions left behind cost the broker CPU in later runs.
-    const admin = createKafka({
-      brokers: ctx.infra.kafkaBrokers,
-      clientId: 'bench',
-      logger,
-    }).admin();
-    await admin.connect();
-    await admin
-      .deleteTopics({ topics: ALL_TOPICS.flatMap((t) => [ns.name(t), `${ns.name(t)}.dlt`]) })
-      .catch(() => undefined);
-    await admin.disconnect();
+    await topics.remove();
     if (!process.env.BENCH_KEEP_DATABASES)
       for (const url of databases) await dropDatabase(url).catch(() => undefined);
   }

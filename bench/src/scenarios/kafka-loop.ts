@@ -1,0 +1,92 @@
+import { createKafka, createProducer, ensureTopics } from '@ticketing/messaging';
+import { createLogger } from '@ticketing/platform';
+import type { LoadResult } from '../load';
+import type { Row } from '../report';
+import type { BenchContext } from '../run';
+
+/**
+ * The floor under every saga step: one message produced (idempotent, acks=all, as the outbox
+ * relay does) and consumed by a consumer group with the services' fetch settings, open loop at
+ * fixed rates. A saga is six such hops in sequence (confirm, confirmed, debit, debited, …).
+ */
+export async function kafkaLoopScenario(ctx: BenchContext): Promise<Row[]> {
+  const rates = ctx.smoke ? [50] : [200, 1000];
+  const stamp = Date.now();
+  const topic = `bench${stamp}.loop`;
+  const logger = createLogger({ service: 'bench', level: 'warn' });
+  const kafka = createKafka({ brokers: ctx.infra.kafkaBrokers, clientId: 'bench-loop', logger });
+  await ensureTopics(kafka, [topic], { partitions: 6, withDlt: false });
+  const producer = createProducer(kafka);
+  await producer.connect();
+  const consumer = kafka.consumer({
+    groupId: `bench-loop-${stamp}`,
+    maxWaitTimeInMs: 100,
+    allowAutoTopicCreation: false,
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  const latencies = new Map<number, number[]>(); // rate → ms per message
+  let current: number[] = [];
+  await consumer.run({
+    partitionsConsumedConcurrently: 6,
+    eachMessage: async ({ message }) => {
+      current.push(Date.now() - Number(message.value!.toString()));
+    },
+  });
+  try {
+    const rows: Row[] = [];
+    for (const rate of rates) {
+      current = [];
+      latencies.set(rate, current);
+      const total = rate * ctx.seconds;
+      const cpuBefore = process.cpuUsage();
+      const started = Date.now();
+      const sends: Promise<unknown>[] = [];
+      for (let i = 0; i < total; i++) {
+        // Open loop: message i leaves at i / rate seconds, whatever happened before.
+        const due = started + (i * 1000) / rate;
+        const wait = due - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        sends.push(
+          producer.send({
+            topic,
+            acks: -1,
+            messages: [{ key: String(i), value: String(Date.now()) }],
+          }),
+        );
+      }
+      await Promise.all(sends);
+      const deadline = Date.now() + 30_000;
+      while (current.length < total && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      const elapsed = (Date.now() - started) / 1000;
+      const cpu = process.cpuUsage(cpuBefore);
+      const sorted = [...current].sort((a, b) => a - b);
+      const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+      const measured: LoadResult = {
+        label: `kafka loop ${rate}/s`,
+        requestsPerSecond: Math.round(current.length / elapsed),
+        p50Ms: at(0.5) ?? 0,
+        p99Ms: at(0.99) ?? 0,
+        non2xx: 0,
+        errors: total - current.length,
+        total,
+        generatorCpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(2)),
+        durationSeconds: elapsed,
+      };
+      rows.push({
+        scenario: `ceiling: kafkajs produce → consume, open loop ${rate}/s`,
+        measured,
+        notes: `one hop; ${current.length}/${total} received; the saga makes 6 hops in sequence`,
+      });
+    }
+    return rows;
+  } finally {
+    await consumer.disconnect();
+    await producer.disconnect();
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
+  }
+}

@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import { createDb, dropDatabase, ensureDatabase, migrate, withDatabase } from '@ticketing/platform';
+import { grantActiveToken } from '@ticketing/testing';
+import type autocannon from 'autocannon';
+import { migrations as concertMigrations } from '../../../services/concert/dist/migrations';
+import { Catalog } from '../../../services/concert/dist/src/domain/catalog';
+import { runLoad } from '../load';
+import { serviceMain, startProcess } from '../processes';
+import type { Row } from '../report';
+import type { BenchContext } from '../run';
+import { benchTopics } from '../topics';
+
+/**
+ * The hottest read: GET /concerts/{c}/schedules/{s}/seats (token check in Redis, 50 seats from
+ * Postgres) by 100 fans with ACTIVE tokens, next to the express GET ceiling of the same run.
+ */
+export async function seatMapScenario(ctx: BenchContext): Promise<Row[]> {
+  const stamp = Date.now();
+  const prefix = `bench-${stamp}:`;
+  const databaseUrl = withDatabase(ctx.infra.databaseUrl, `bench_concert_${stamp}`);
+  await ensureDatabase(databaseUrl);
+  const db = createDb({ url: databaseUrl, applicationName: 'bench' });
+  const topics = await benchTopics(ctx.infra.kafkaBrokers, stamp);
+  const service = await startProcess('concert', serviceMain('concert'), {
+    ...ctx.serviceEnv,
+    DATABASE_URL: databaseUrl,
+    REDIS_KEY_PREFIX: prefix,
+    KAFKA_TOPIC_PREFIX: topics.ns.prefix,
+    KAFKA_CONSUMER_GROUP: `concert-bench-${stamp}`,
+    DB_POOL_MAX: '20',
+  });
+  try {
+    await migrate(db, concertMigrations);
+    const [{ id: concertId }] = await db('concerts')
+      .insert({ title: `Bench ${stamp}`, artist: 'Bench', venue: 'Bench' })
+      .returning('id');
+    const startsAt = new Date(Date.now() + 30 * 86_400_000);
+    const { scheduleId } = (await new Catalog(db).addSchedule({
+      concertId,
+      startsAt,
+      bookingOpensAt: new Date(0),
+      bookingClosesAt: startsAt,
+      price: 99_000,
+    }))!;
+    const fans = await Promise.all(
+      Array.from({ length: 100 }, () =>
+        grantActiveToken({
+          redisUrl: ctx.infra.redisUrl,
+          keyPrefix: prefix,
+          secret: ctx.serviceEnv.QUEUE_TOKEN_SECRET!,
+          concertId,
+          userId: randomUUID(),
+        }),
+      ),
+    );
+    let next = 0;
+    const request: autocannon.Request = {
+      method: 'GET',
+      path: `/concerts/${concertId}/schedules/${scheduleId}/seats`,
+      setupRequest: (req) => ({
+        ...req,
+        headers: { authorization: `Bearer ${fans[next++ % fans.length]!.token}` },
+      }),
+    };
+    const measured = await runLoad({
+      label: 'GET seats',
+      url: service.url,
+      connections: 100,
+      durationSeconds: ctx.seconds,
+      requests: [request],
+    });
+    return [
+      {
+        scenario: 'concert: seat map (50 seats), max',
+        measured,
+        ceiling: await ctx.ceilings.expressGet(),
+        notes: 'token check (JWT + one Redis round trip) and one indexed query per request',
+      },
+    ];
+  } finally {
+    await service.stop();
+    await db.destroy();
+    await topics.remove();
+    await dropDatabase(databaseUrl).catch(() => undefined);
+  }
+}
