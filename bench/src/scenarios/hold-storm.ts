@@ -1,8 +1,8 @@
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { dropDatabase, ensureDatabase, withDatabase } from '@ticketing/platform';
-import { grantActiveToken } from '@ticketing/testing';
 import type autocannon from 'autocannon';
 import pg from 'pg';
+import { activeFans } from '../fans';
 import { runLoad } from '../load';
 import { serviceMain, startProcess } from '../processes';
 import type { Row } from '../report';
@@ -13,7 +13,7 @@ import type { BenchContext } from '../run';
  * seats of one schedule. Invariant: exactly 50 winners, one per seat.
  */
 export async function holdStormScenario(ctx: BenchContext): Promise<Row[]> {
-  const fans = ctx.smoke ? 200 : 2000;
+  const clients = ctx.smoke ? 200 : 2000;
   const requests = ctx.smoke ? 1000 : 10_000;
   const prefix = `bench-${Date.now()}:`;
   const databaseUrl = withDatabase(ctx.infra.databaseUrl, `bench_reservation_${Date.now()}`);
@@ -35,18 +35,7 @@ export async function holdStormScenario(ctx: BenchContext): Promise<Row[]> {
       `insert into schedules values ($1, $2, now() + interval '30 days', now() - interval '1 day', now() + interval '29 days', 99000, 50, 'OPEN', 1)`,
       [scheduleId, concertId],
     );
-    const tokens = await Promise.all(
-      Array.from({ length: fans }, () =>
-        grantActiveToken({
-          redisUrl: ctx.infra.redisUrl,
-          keyPrefix: prefix,
-          secret: ctx.serviceEnv.QUEUE_TOKEN_SECRET!,
-          concertId,
-          userId: randomUUID(),
-        }),
-      ),
-    );
-    let next = 0;
+    const fans = await activeFans(ctx, { keyPrefix: prefix, concertId, count: clients });
     const request: autocannon.Request = {
       method: 'POST',
       path: '/reservations',
@@ -54,7 +43,7 @@ export async function holdStormScenario(ctx: BenchContext): Promise<Row[]> {
         ...req,
         headers: {
           'content-type': 'application/json',
-          authorization: `Bearer ${tokens[next++ % fans]!.token}`,
+          authorization: fans.nextAuthorization(),
         },
         body: JSON.stringify({ scheduleId, seatNo: randomInt(1, 51) }),
       }),
@@ -63,7 +52,7 @@ export async function holdStormScenario(ctx: BenchContext): Promise<Row[]> {
     const storm = await runLoad({
       label: 'POST /reservations storm',
       url: service.url,
-      connections: fans,
+      connections: clients,
       amount: requests,
       requests: [request],
     });
@@ -76,7 +65,7 @@ export async function holdStormScenario(ctx: BenchContext): Promise<Row[]> {
     const invariant = winners === 50 && Number(rows[0]!.seats) === 50;
     return [
       {
-        scenario: `reservation: hold storm (${requests} requests, ${fans} clients, 50 seats)`,
+        scenario: `reservation: hold storm (${requests} requests, ${clients} clients, 50 seats)`,
         measured: storm,
         target: 'wall ≤ 3 s, exactly 50 winners',
         met: wallSeconds <= 3 && invariant,

@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { createDb, dropDatabase, ensureDatabase, migrate, withDatabase } from '@ticketing/platform';
-import { grantActiveToken } from '@ticketing/testing';
 import type autocannon from 'autocannon';
 import { migrations as concertMigrations } from '../../../services/concert/dist/migrations';
 import { Catalog } from '../../../services/concert/dist/src/domain/catalog';
+import { activeFans } from '../fans';
 import { runLoad } from '../load';
 import { serviceMain, startProcess } from '../processes';
 import type { Row } from '../report';
@@ -42,24 +41,13 @@ export async function seatMapScenario(ctx: BenchContext): Promise<Row[]> {
       bookingClosesAt: startsAt,
       price: 99_000,
     }))!;
-    const fans = await Promise.all(
-      Array.from({ length: 100 }, () =>
-        grantActiveToken({
-          redisUrl: ctx.infra.redisUrl,
-          keyPrefix: prefix,
-          secret: ctx.serviceEnv.QUEUE_TOKEN_SECRET!,
-          concertId,
-          userId: randomUUID(),
-        }),
-      ),
-    );
-    let next = 0;
+    const fans = await activeFans(ctx, { keyPrefix: prefix, concertId, count: 100 });
     const request: autocannon.Request = {
       method: 'GET',
       path: `/concerts/${concertId}/schedules/${scheduleId}/seats`,
       setupRequest: (req) => ({
         ...req,
-        headers: { authorization: `Bearer ${fans[next++ % fans.length]!.token}` },
+        headers: { authorization: fans.nextAuthorization() },
       }),
     };
     const measured = await runLoad({
