@@ -25,8 +25,7 @@ export async function kafkaLoopScenario(ctx: BenchContext): Promise<Row[]> {
   });
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
-  const latencies = new Map<number, number[]>(); // rate → ms per message
-  let current: number[] = [];
+  let current: number[] = []; // ms per message received in this rate's run
   await consumer.run({
     partitionsConsumedConcurrently: 6,
     eachMessage: async ({ message }) => {
@@ -37,7 +36,6 @@ export async function kafkaLoopScenario(ctx: BenchContext): Promise<Row[]> {
     const rows: Row[] = [];
     for (const rate of rates) {
       current = [];
-      latencies.set(rate, current);
       const total = rate * ctx.seconds;
       const cpuBefore = process.cpuUsage();
       const started = Date.now();

@@ -119,7 +119,7 @@ export class MessageConsumer<Ctx> {
           await this.consumer.disconnect().catch(() => undefined);
           if (this.stopping) return;
           this.consumer = this.createConsumer();
-          await this.run();
+          await this.start();
           this.restartTimer = undefined;
           this.downSince = undefined;
           this.options.logger.info({ groupId: this.options.groupId }, 'kafka consumer restarted');
@@ -152,10 +152,6 @@ export class MessageConsumer<Ctx> {
   }
 
   async start(): Promise<void> {
-    await this.run();
-  }
-
-  private async run(): Promise<void> {
     await this.consumer.connect();
     await this.consumer.subscribe({
       topics: this.topics(),

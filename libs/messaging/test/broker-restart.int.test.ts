@@ -8,28 +8,11 @@ import {
 } from '@ticketing/testing';
 import type { Producer } from 'kafkajs';
 import { MessageConsumer, on } from '../src/consumer';
-import { buildMessage, defineMessage } from '../src/envelope';
+import { buildMessage } from '../src/envelope';
 import { directExecutor, type DirectContext } from '../src/executors';
 import { createKafka, createProducer } from '../src/kafka';
 import { ensureTopics } from '../src/topics';
-import { z } from 'zod';
-
-const ping = (topic: string) =>
-  defineMessage({
-    type: 'test.ping',
-    version: 1,
-    topic,
-    key: (d) => d.key,
-    schema: z.object({ key: z.string() }),
-  });
-const pong = (topic: string) =>
-  defineMessage({
-    type: 'test.pong',
-    version: 1,
-    topic,
-    key: (d) => d.key,
-    schema: z.object({ key: z.string() }),
-  });
+import { sequenceContract } from './fixtures';
 
 /**
  * A consumer must outlive its broker: after a broker restart it consumes again, and a handler
@@ -50,7 +33,7 @@ suite('consumer across broker restarts', () => {
   beforeAll(async () => {
     kafka = await PrivateKafka.start();
     const client = createKafka({ brokers: kafka.brokers, clientId: 'restart-test', logger });
-    await ensureTopics(client, [pings, `${pings}.dlt`, pongs], { partitions: 3 });
+    await ensureTopics(client, [pings, pongs], { partitions: 3 });
     producer = createProducer(client);
     await producer.connect();
     consumer = new MessageConsumer<DirectContext>({
@@ -60,11 +43,11 @@ suite('consumer across broker restarts', () => {
       producer,
       executor: directExecutor(producer, 'test'),
       handlers: [
-        on(ping(pings), async ({ data }, ctx) => {
+        on(sequenceContract(pings), async ({ data }, ctx) => {
           handled.add(data.key);
           // Slow enough that replies are still being produced when the broker goes away.
           await new Promise((r) => setTimeout(r, 200));
-          ctx.send(pong(pongs), { key: data.key });
+          ctx.send(sequenceContract(pongs), { key: data.key, seq: data.seq });
         }),
       ],
     });
@@ -84,7 +67,7 @@ suite('consumer across broker restarts', () => {
     const client = testKafka(kafka.brokers).producer();
     await client.connect();
     try {
-      const m = buildMessage(ping(pings), { key }, { source: 't' });
+      const m = buildMessage(sequenceContract(pings), { key, seq: 0 }, { source: 't' });
       await client.send({
         topic: pings,
         messages: [{ key: m.key, value: JSON.stringify(m.envelope), headers: m.headers }],

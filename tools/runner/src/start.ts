@@ -3,8 +3,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import readline from 'node:readline';
 import { ROOT } from '@ticketing/infra';
-
-const EXIT_CONFIG = 78;
+import { EXIT_CONFIG } from '@ticketing/platform';
 import { SERVICES, instancePort } from './services';
 
 const instances = Number(process.env.INSTANCES ?? '1');
