@@ -15,7 +15,8 @@ export interface LoadResult {
 
 export interface LoadSpec {
   label: string;
-  url: string;
+  /** Several URLs (one per instance): autocannon spreads the connections over them. */
+  url: string | string[];
   connections: number;
   /** Either a duration, or a fixed number of requests. */
   durationSeconds?: number;
@@ -29,7 +30,8 @@ export interface LoadSpec {
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const cpuBefore = process.cpuUsage();
   const result = await autocannon({
-    url: spec.url,
+    // autocannon 8 takes an array of URLs (README, `url`); its type definitions lag behind.
+    url: spec.url as string,
     connections: spec.connections,
     ...(spec.amount !== undefined ? { amount: spec.amount } : { duration: spec.durationSeconds }),
     overallRate: spec.overallRate,

@@ -64,6 +64,39 @@ export async function startProcess(
   };
 }
 
+/** `count` processes of one program: what `INSTANCES=n` runs; load is spread over `urls`. */
+export interface Instances {
+  name: string;
+  procs: Proc[];
+  urls: string[];
+  stop(): Promise<void>;
+}
+
+export async function startInstances(
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  count: number,
+  readyPath?: string,
+): Promise<Instances> {
+  const procs: Proc[] = [];
+  try {
+    for (let i = 0; i < count; i++)
+      procs.push(await startProcess(count > 1 ? `${name}-${i + 1}` : name, script, env, readyPath));
+  } catch (err) {
+    await Promise.all(procs.map((p) => p.stop()));
+    throw err;
+  }
+  return {
+    name,
+    procs,
+    urls: procs.map((p) => p.url),
+    stop: async () => {
+      await Promise.all(procs.map((p) => p.stop()));
+    },
+  };
+}
+
 export const serviceMain = (service: string) =>
   path.join(ROOT, 'services', service, 'dist/src/main.js');
 export const benchServer = (name: string) => path.join(__dirname, 'servers', `${name}.js`);

@@ -1,9 +1,10 @@
 import { cpus } from 'node:os';
 import path from 'node:path';
 import { infraUp, settingsFromEnv, ROOT } from '@ticketing/infra';
+import { EXIT_CONFIG } from '@ticketing/platform';
 import type autocannon from 'autocannon';
 import { runLoad, type LoadResult } from './load';
-import { benchServer, startProcess, type Proc } from './processes';
+import { benchServer, startInstances } from './processes';
 import { markdown, writeResults, type Row } from './report';
 import { holdStormScenario } from './scenarios/hold-storm';
 import { kafkaLoopScenario } from './scenarios/kafka-loop';
@@ -15,6 +16,8 @@ import { walletScenario } from './scenarios/wallet';
 
 export interface BenchContext {
   smoke: boolean;
+  /** INSTANCES: how many processes of each service (and of each ceiling server) a scenario runs. */
+  instances: number;
   /** Duration of one measured run. */
   seconds: number;
   infra: ReturnType<typeof settingsFromEnv>;
@@ -23,6 +26,8 @@ export interface BenchContext {
     expressGet(): Promise<LoadResult>;
     expressPost(): Promise<LoadResult>;
     bareGet(): Promise<LoadResult>;
+    /** express answering a fixed number of POSTs over many connections, like a storm. */
+    expressStorm(connections: number, amount: number): Promise<LoadResult>;
   };
 }
 
@@ -47,13 +52,27 @@ async function main(): Promise<void> {
   const infra = settingsFromEnv();
   await infraUp(infra);
 
-  const express = await startProcess('express-hello', benchServer('express-hello'), {}, '/');
-  const bare = await startProcess('bare-http', benchServer('bare-http'), {}, '/');
-  const started: Proc[] = [express, bare];
-  const ceiling = (label: string, url: string, request: autocannon.Request) => () =>
+  const instances = instancesFromEnv();
+  const express = await startInstances(
+    'express-hello',
+    benchServer('express-hello'),
+    {},
+    instances,
+    '/',
+  );
+  const bare = await startInstances('bare-http', benchServer('bare-http'), {}, instances, '/');
+  const started = [express, bare];
+  const ceiling = (label: string, url: string[], request: autocannon.Request) => () =>
     runLoad({ label, url, connections: 100, durationSeconds: seconds, requests: [request] });
+  const jsonPost: autocannon.Request = {
+    method: 'POST',
+    path: '/',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ userId: '6f1c1c4e-8a7e-4d0b-9a55-1c1f1b7b0c11', concertId: 1 }),
+  };
   const ctx: BenchContext = {
     smoke,
+    instances,
     seconds,
     infra,
     serviceEnv: {
@@ -62,14 +81,17 @@ async function main(): Promise<void> {
       QUEUE_TOKEN_SECRET: 'bench-secret-0123456789abcdef0123456789',
     },
     ceilings: {
-      expressGet: ceiling('express GET', express.url, { method: 'GET', path: '/' }),
-      expressPost: ceiling('express POST', express.url, {
-        method: 'POST',
-        path: '/',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ userId: '6f1c1c4e-8a7e-4d0b-9a55-1c1f1b7b0c11', concertId: 1 }),
-      }),
-      bareGet: ceiling('node:http GET', bare.url, { method: 'GET', path: '/' }),
+      expressGet: ceiling('express GET', express.urls, { method: 'GET', path: '/' }),
+      expressPost: ceiling('express POST', express.urls, jsonPost),
+      bareGet: ceiling('node:http GET', bare.urls, { method: 'GET', path: '/' }),
+      expressStorm: (connections, amount) =>
+        runLoad({
+          label: `express POST storm`,
+          url: express.urls,
+          connections,
+          amount,
+          requests: [jsonPost],
+        }),
     },
   };
 
@@ -84,16 +106,27 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all(started.map((p) => p.stop()));
   }
-  const header = `Benchmarks ${new Date().toISOString()} — ${smoke ? 'SMOKE (1 s runs, figures meaningless)' : `${seconds} s runs`}; load generator, services, Postgres, Redis and Kafka share this machine's ${cpus().length} cores`;
+  const header = `Benchmarks ${new Date().toISOString()} — ${smoke ? 'SMOKE (1 s runs, figures meaningless)' : `${seconds} s runs`}; INSTANCES=${instances} (of each service and each ceiling server); load generator, services, Postgres, Redis and Kafka share this machine's ${cpus().length} cores`;
   const table = markdown(rows, header);
   process.stdout.write(`\n${table}\n`);
   const file = writeResults(
     process.env.BENCH_RESULTS_DIR ?? path.join(ROOT, 'bench/results'),
     rows,
-    { smoke, seconds, node: process.version },
+    { smoke, seconds, instances, node: process.version },
     table,
   );
   process.stdout.write(`\n[bench] written ${path.relative(ROOT, file)}\n`);
+}
+
+/** INSTANCES (default 1), as `npm start` reads it. */
+function instancesFromEnv(): number {
+  const raw = process.env.INSTANCES ?? '1';
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 8) {
+    process.stderr.write(`[bench] INSTANCES must be an integer from 1 to 8, got "${raw}"\n`);
+    process.exit(EXIT_CONFIG);
+  }
+  return n;
 }
 
 main().catch((err: unknown) => {

@@ -4,9 +4,13 @@ import type autocannon from 'autocannon';
 import pg from 'pg';
 import { activeFans } from '../fans';
 import { runLoad } from '../load';
-import { serviceMain, startProcess } from '../processes';
+import { pgbench } from '../pgbench';
+import { serviceMain, startInstances } from '../processes';
 import type { Row } from '../report';
 import type { BenchContext } from '../run';
+import { holdPrecheckScript, holdTransactionScript } from '../sql-scripts';
+
+const POOL = 20;
 
 /**
  * Seat-hold storm: 10,000 POST /reservations from 2,000 fans (2,000 connections) over the 50
@@ -18,18 +22,23 @@ export async function holdStormScenario(ctx: BenchContext): Promise<Row[]> {
   const prefix = `bench-${Date.now()}:`;
   const databaseUrl = withDatabase(ctx.infra.databaseUrl, `bench_reservation_${Date.now()}`);
   await ensureDatabase(databaseUrl);
-  const service = await startProcess('reservation', serviceMain('reservation'), {
-    ...ctx.serviceEnv,
-    DATABASE_URL: databaseUrl,
-    REDIS_KEY_PREFIX: prefix,
-    KAFKA_CONSUMER_GROUP: `bench-reservation-${Date.now()}`,
-    DB_POOL_MAX: '20',
-  });
+  const service = await startInstances(
+    'reservation',
+    serviceMain('reservation'),
+    {
+      ...ctx.serviceEnv,
+      DATABASE_URL: databaseUrl,
+      REDIS_KEY_PREFIX: prefix,
+      KAFKA_CONSUMER_GROUP: `bench-reservation-${Date.now()}`,
+      DB_POOL_MAX: String(POOL),
+    },
+    ctx.instances,
+  );
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
   try {
     // Setup shortcut: the schedule goes straight into the replica instead of through concert.events.
-    const scheduleId = randomInt(1, 2 ** 31);
+    const scheduleId = randomInt(1, 2 ** 30); // room above it for the pgbench schedules
     const concertId = randomInt(1, 2 ** 31);
     await db.query(
       `insert into schedules values ($1, $2, now() + interval '30 days', now() - interval '1 day', now() + interval '29 days', 99000, 50, 'OPEN', 1)`,
@@ -51,26 +60,70 @@ export async function holdStormScenario(ctx: BenchContext): Promise<Row[]> {
     const started = Date.now();
     const storm = await runLoad({
       label: 'POST /reservations storm',
-      url: service.url,
+      url: service.urls,
       connections: clients,
       amount: requests,
       requests: [request],
     });
     const wallSeconds = (Date.now() - started) / 1000;
+    // The same storm (tool, connections, request count, instances) on express answering at once.
+    const ceilingStarted = Date.now();
+    const ceiling = await ctx.ceilings.expressStorm(clients, requests);
+    const ceilingWallSeconds = (Date.now() - ceilingStarted) / 1000;
     const { rows } = await db.query<{ n: string; seats: string }>(
       `select count(*) as n, count(distinct seat_no) as seats from reservations where schedule_id = $1 and status in ('HELD','CONFIRMED')`,
       [scheduleId],
     );
     const winners = Number(rows[0]!.n);
     const invariant = winners === 50 && Number(rows[0]!.seats) === 50;
+
+    // The database alone, same SQL (sql-scripts.ts), as many connections as the pools: the read
+    // that answers a loser (on the storm's schedule, every seat now taken), and a winner's
+    // transaction (each pgbench client on a schedule of its own).
+    const connections = POOL * ctx.instances;
+    const precheck = pgbench(
+      `pgbench hold precheck SQL, ${connections} conns`,
+      databaseUrl,
+      holdPrecheckScript(scheduleId),
+      connections,
+      ctx.seconds,
+    );
+    const firstBenchSchedule = scheduleId + 1;
+    await db.query(
+      `insert into schedules select $1::int + g, $2, now() + interval '30 days', now() - interval '1 day', now() + interval '29 days', 99000, 50, 'OPEN', 1 from generate_series(0, $3::int) g`,
+      [firstBenchSchedule, concertId, connections],
+    );
+    const holdTx = pgbench(
+      `pgbench hold transaction SQL, ${connections} conns`,
+      databaseUrl,
+      holdTransactionScript(firstBenchSchedule),
+      connections,
+      ctx.seconds,
+    );
+    const sqlRows: Row[] = [precheck, holdTx].flatMap((measured) =>
+      measured
+        ? [
+            {
+              scenario: `reservation: ${measured.label.replace(/^pgbench /, '').replace(/,.*/, '')}, database alone`,
+              measured,
+              notes:
+                measured === precheck
+                  ? 'what a loser cost before the taken-seat cache (ADR 0006): the storm without it is bound by this'
+                  : 'a winner: release what blocks the seat, insert, read back, enqueue, commit',
+            },
+          ]
+        : [],
+    );
     return [
       {
         scenario: `reservation: hold storm (${requests} requests, ${clients} clients, 50 seats)`,
         measured: storm,
+        ceiling,
         target: 'wall ≤ 3 s, exactly 50 winners',
         met: wallSeconds <= 3 && invariant,
-        notes: `wall ${wallSeconds.toFixed(2)} s; winners ${winners} (${invariant ? 'invariant holds' : 'INVARIANT BROKEN'}); 2xx ${storm.total - storm.non2xx}, 409 ${storm.non2xx}`,
+        notes: `wall ${wallSeconds.toFixed(2)} s (express storm ${ceilingWallSeconds.toFixed(2)} s: ${(100 * (ceilingWallSeconds / wallSeconds)).toFixed(0)}% of its speed); winners ${winners} (${invariant ? 'invariant holds' : 'INVARIANT BROKEN'}); 2xx ${storm.total - storm.non2xx}, 409 ${storm.non2xx}`,
       },
+      ...sqlRows,
     ];
   } finally {
     await db.end();

@@ -2,7 +2,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import type autocannon from 'autocannon';
 import Redis from 'ioredis';
 import { runLoad } from '../load';
-import { serviceMain, startProcess } from '../processes';
+import { serviceMain, startInstances } from '../processes';
 import type { Row } from '../report';
 import type { BenchContext } from '../run';
 
@@ -12,12 +12,17 @@ import type { BenchContext } from '../run';
  */
 export async function queueScenario(ctx: BenchContext): Promise<Row[]> {
   const prefix = `bench-${Date.now()}:`;
-  const queue = await startProcess('queue', serviceMain('queue'), {
-    ...ctx.serviceEnv,
-    REDIS_KEY_PREFIX: prefix,
-    QUEUE_ADMIT_PER_SECOND: '100',
-    QUEUE_MAX_ACTIVE: '1000',
-  });
+  const queue = await startInstances(
+    'queue',
+    serviceMain('queue'),
+    {
+      ...ctx.serviceEnv,
+      REDIS_KEY_PREFIX: prefix,
+      QUEUE_ADMIT_PER_SECOND: '100',
+      QUEUE_MAX_ACTIVE: '1000',
+    },
+    ctx.instances,
+  );
   const redis = new Redis(ctx.infra.redisUrl, { keyPrefix: prefix });
   try {
     const concertId = randomInt(1, 2 ** 31);
@@ -25,7 +30,7 @@ export async function queueScenario(ctx: BenchContext): Promise<Row[]> {
 
     const issue = await runLoad({
       label: 'POST /queue/tokens',
-      url: queue.url,
+      url: queue.urls,
       connections: 100,
       durationSeconds: ctx.seconds,
       requests: [
@@ -47,7 +52,7 @@ export async function queueScenario(ctx: BenchContext): Promise<Row[]> {
     for (let i = 0; i < (ctx.smoke ? 50 : 2000); i += 50) {
       const batch = await Promise.all(
         Array.from({ length: 50 }, async () => {
-          const res = await fetch(`${queue.url}/queue/tokens`, {
+          const res = await fetch(`${queue.urls[0]}/queue/tokens`, {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
             body: JSON.stringify({ userId: randomUUID(), concertId }),
@@ -68,7 +73,7 @@ export async function queueScenario(ctx: BenchContext): Promise<Row[]> {
     };
     const poll = await runLoad({
       label: 'GET /queue/tokens/me',
-      url: queue.url,
+      url: queue.urls,
       connections: 100,
       durationSeconds: ctx.seconds,
       requests: [pollRequest],
@@ -77,7 +82,7 @@ export async function queueScenario(ctx: BenchContext): Promise<Row[]> {
     const fixedRate = ctx.smoke ? 200 : 2000;
     const pollOpen = await runLoad({
       label: `GET /queue/tokens/me @ ${fixedRate}/s`,
-      url: queue.url,
+      url: queue.urls,
       connections: 100,
       durationSeconds: ctx.seconds,
       overallRate: fixedRate,
@@ -85,7 +90,7 @@ export async function queueScenario(ctx: BenchContext): Promise<Row[]> {
     });
     const issueOpen = await runLoad({
       label: `POST /queue/tokens @ ${fixedRate / 2}/s`,
-      url: queue.url,
+      url: queue.urls,
       connections: 100,
       durationSeconds: ctx.seconds,
       overallRate: fixedRate / 2,

@@ -6,7 +6,7 @@ import { migrations as concertMigrations } from '../../../services/concert/dist/
 import { Catalog } from '../../../services/concert/dist/src/domain/catalog';
 import { cpuBreakdown, pidsMatching, withMachineCpu } from '../cpu';
 import { runLoad } from '../load';
-import { serviceMain, startProcess, type Proc } from '../processes';
+import { serviceMain, startInstances, type Instances } from '../processes';
 import type { Row } from '../report';
 import type { BenchContext } from '../run';
 import { benchTopics } from '../topics';
@@ -26,7 +26,7 @@ export async function sagaScenario(ctx: BenchContext): Promise<Row[]> {
   const { ns } = topics;
   const prefix = `bench-${stamp}:`;
   const urls: Record<string, string> = {};
-  const procs: Proc[] = [];
+  const services: Instances[] = [];
   const databases: string[] = [];
   try {
     for (const name of SERVICES) {
@@ -35,18 +35,23 @@ export async function sagaScenario(ctx: BenchContext): Promise<Row[]> {
         await ensureDatabase(databaseUrl);
         databases.push(databaseUrl);
       }
-      const proc = await startProcess(name, serviceMain(name), {
-        ...ctx.serviceEnv,
-        DATABASE_URL: databaseUrl,
-        REDIS_KEY_PREFIX: prefix,
-        KAFKA_TOPIC_PREFIX: ns.prefix,
-        KAFKA_CONSUMER_GROUP: `${name}-bench-${stamp}`,
-        QUEUE_ADMIT_PER_SECOND: '1000',
-        QUEUE_MAX_ACTIVE: '1000000',
-        DB_POOL_MAX: '20',
-      });
-      procs.push(proc);
-      urls[name] = proc.url;
+      const instances = await startInstances(
+        name,
+        serviceMain(name),
+        {
+          ...ctx.serviceEnv,
+          DATABASE_URL: databaseUrl,
+          REDIS_KEY_PREFIX: prefix,
+          KAFKA_TOPIC_PREFIX: ns.prefix,
+          KAFKA_CONSUMER_GROUP: `${name}-bench-${stamp}`,
+          QUEUE_ADMIT_PER_SECOND: '1000',
+          QUEUE_MAX_ACTIVE: '1000000',
+          DB_POOL_MAX: '20',
+        },
+        ctx.instances,
+      );
+      services.push(instances);
+      urls[name] = instances.urls[0]!; // setup requests; the measured load goes to every instance
     }
     // Enough dates for every saga: 50 seats each, published through the concert service's outbox.
     const total = rates.reduce((sum, r) => sum + r * seconds, 0);
@@ -122,7 +127,9 @@ export async function sagaScenario(ctx: BenchContext): Promise<Row[]> {
         },
       };
       const groups: Record<string, () => number[]> = {
-        ...Object.fromEntries(procs.map((p) => [p.name, () => [p.child.pid!]])),
+        ...Object.fromEntries(
+          services.map((s) => [s.name, () => s.procs.map((p) => p.child.pid!)]),
+        ),
         kafka: () => pidsMatching('kafka.Kafka'),
         postgres: () => pidsMatching('postgres'),
       };
@@ -130,7 +137,7 @@ export async function sagaScenario(ctx: BenchContext): Promise<Row[]> {
         withMachineCpu(() =>
           runLoad({
             label: `sagas @ ${rate}/s`,
-            url: urls.payment!,
+            url: services.find((s) => s.name === 'payment')!.urls,
             connections: Math.max(rate, 10),
             amount: rate * seconds,
             overallRate: rate,
@@ -151,7 +158,7 @@ export async function sagaScenario(ctx: BenchContext): Promise<Row[]> {
     }
     return rows;
   } finally {
-    await Promise.all(procs.map((p) => p.stop()));
+    await Promise.all(services.map((s) => s.stop()));
     // The run's topics go too: idle partitions left behind cost the broker CPU in later runs.
     await topics.remove();
     if (!process.env.BENCH_KEEP_DATABASES)

@@ -4,7 +4,7 @@ import { migrations as concertMigrations } from '../../../services/concert/dist/
 import { Catalog } from '../../../services/concert/dist/src/domain/catalog';
 import { activeFans } from '../fans';
 import { runLoad } from '../load';
-import { serviceMain, startProcess } from '../processes';
+import { serviceMain, startInstances } from '../processes';
 import type { Row } from '../report';
 import type { BenchContext } from '../run';
 import { benchTopics } from '../topics';
@@ -20,14 +20,19 @@ export async function seatMapScenario(ctx: BenchContext): Promise<Row[]> {
   await ensureDatabase(databaseUrl);
   const db = createDb({ url: databaseUrl, applicationName: 'bench' });
   const topics = await benchTopics(ctx.infra.kafkaBrokers, stamp);
-  const service = await startProcess('concert', serviceMain('concert'), {
-    ...ctx.serviceEnv,
-    DATABASE_URL: databaseUrl,
-    REDIS_KEY_PREFIX: prefix,
-    KAFKA_TOPIC_PREFIX: topics.ns.prefix,
-    KAFKA_CONSUMER_GROUP: `concert-bench-${stamp}`,
-    DB_POOL_MAX: '20',
-  });
+  const service = await startInstances(
+    'concert',
+    serviceMain('concert'),
+    {
+      ...ctx.serviceEnv,
+      DATABASE_URL: databaseUrl,
+      REDIS_KEY_PREFIX: prefix,
+      KAFKA_TOPIC_PREFIX: topics.ns.prefix,
+      KAFKA_CONSUMER_GROUP: `concert-bench-${stamp}`,
+      DB_POOL_MAX: '20',
+    },
+    ctx.instances,
+  );
   try {
     await migrate(db, concertMigrations);
     const [{ id: concertId }] = await db('concerts')
@@ -52,7 +57,7 @@ export async function seatMapScenario(ctx: BenchContext): Promise<Row[]> {
     };
     const measured = await runLoad({
       label: 'GET seats',
-      url: service.url,
+      url: service.urls,
       connections: 100,
       durationSeconds: ctx.seconds,
       requests: [request],

@@ -4,7 +4,8 @@ import type autocannon from 'autocannon';
 import pg from 'pg';
 import { runLoad } from '../load';
 import { pgbench } from '../pgbench';
-import { serviceMain, startProcess } from '../processes';
+import { chargeScript, debitScript } from '../sql-scripts';
+import { serviceMain, startInstances } from '../processes';
 import type { Row } from '../report';
 import type { BenchContext } from '../run';
 
@@ -14,12 +15,17 @@ const POOL = 20;
 export async function walletScenario(ctx: BenchContext): Promise<Row[]> {
   const databaseUrl = withDatabase(ctx.infra.databaseUrl, `bench_wallet_${Date.now()}`);
   await ensureDatabase(databaseUrl);
-  const service = await startProcess('wallet', serviceMain('wallet'), {
-    ...ctx.serviceEnv,
-    DATABASE_URL: databaseUrl,
-    KAFKA_CONSUMER_GROUP: `bench-wallet-${Date.now()}`,
-    DB_POOL_MAX: String(POOL),
-  });
+  const service = await startInstances(
+    'wallet',
+    serviceMain('wallet'),
+    {
+      ...ctx.serviceEnv,
+      DATABASE_URL: databaseUrl,
+      KAFKA_CONSUMER_GROUP: `bench-wallet-${Date.now()}`,
+      DB_POOL_MAX: String(POOL),
+    },
+    ctx.instances,
+  );
   try {
     const hot = randomUUID();
     const spread = Array.from({ length: 1000 }, () => randomUUID());
@@ -35,46 +41,45 @@ export async function walletScenario(ctx: BenchContext): Promise<Row[]> {
     });
     const hotRun = await runLoad({
       label: 'charges, one wallet',
-      url: service.url,
+      url: service.urls,
       connections: 100,
       durationSeconds: ctx.seconds,
       requests: [chargeTo(() => hot)],
     });
     const spreadRun = await runLoad({
       label: 'charges, 1,000 wallets',
-      url: service.url,
+      url: service.urls,
       connections: 100,
       durationSeconds: ctx.seconds,
       requests: [chargeTo(() => spread[randomInt(spread.length)]!)],
     });
 
-    // The database's own ceiling for a single-row update, hot and spread, with the pool's connection count.
     const db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();
-    await db.query('create table bench_rows (id int primary key, balance bigint not null)');
-    await db.query('insert into bench_rows select g, 0 from generate_series(1, 1000) g');
-    await db.end();
-    const pgHot = pgbench(
-      `pgbench update, 1 row, ${POOL} conns`,
-      databaseUrl,
-      'update bench_rows set balance = balance + 1 where id = 1;\n',
-      POOL,
-      ctx.seconds,
-    );
-    const pgSpread = pgbench(
-      `pgbench update, 1,000 rows, ${POOL} conns`,
-      databaseUrl,
-      '\\set id random(1, 1000)\nupdate bench_rows set balance = balance + 1 where id = :id;\n',
-      POOL,
-      ctx.seconds,
-    );
-    const check = new pg.Client({ connectionString: databaseUrl });
-    await check.connect();
-    const { rows } = await check.query<{ bad: string }>(
+    const { rows } = await db.query<{ bad: string }>(
       `select count(*) as bad from wallets w where w.balance <> (select coalesce(sum(case when type = 'DEBIT' then -amount else amount end), 0) from ledger l where l.user_id = w.user_id)`,
     );
-    await check.end();
     const invariant = `balance = ledger sum for every wallet: ${Number(rows[0]!.bad) === 0 ? 'holds' : `BROKEN for ${rows[0]!.bad}`}`;
+    // pgbench's wallets (ids 1..1,000 as uuids), so its debits always find theirs.
+    await db.query(
+      `insert into wallets (user_id, balance) select lpad(to_hex(g), 32, '0')::uuid, 0 from generate_series(1, 1000) g`,
+    );
+    await db.end();
+
+    // The database's own ceiling for the same SQL (sql-scripts.ts), with as many connections as the pools.
+    const connections = POOL * ctx.instances;
+    const sql = (label: string, script: string) =>
+      pgbench(
+        `pgbench ${label}, ${connections} conns`,
+        databaseUrl,
+        script,
+        connections,
+        ctx.seconds,
+      );
+    const pgHot = sql('charge SQL, 1 wallet', chargeScript(1));
+    const pgSpread = sql('charge SQL, 1,000 wallets', chargeScript(1000));
+    // After the charges: every one of the 1,000 wallets exists and holds plenty.
+    const pgDebit = sql('debit SQL (saga step), 1,000 wallets', debitScript(1000));
     return [
       {
         scenario: 'wallet: charges on one hot wallet',
@@ -88,6 +93,16 @@ export async function walletScenario(ctx: BenchContext): Promise<Row[]> {
         ceiling: pgSpread,
         notes: invariant,
       },
+      ...(pgDebit
+        ? [
+            {
+              scenario: "wallet: the saga's debit transaction, database alone",
+              measured: pgDebit,
+              notes:
+                'pgbench of the wallet.debit handler SQL (inbox, debit, ledger, outbox); the most a wallet database could debit per second',
+            },
+          ]
+        : []),
     ];
   } finally {
     await service.stop();

@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
 
 export interface QueueTokenClaims {
@@ -7,14 +8,13 @@ export interface QueueTokenClaims {
 }
 
 const ISSUER = 'ticketing-queue';
-const encoder = new TextEncoder();
-
 export class TokenSigner {
-  private readonly key: Uint8Array;
+  /** A KeyObject made once: given raw bytes, jose builds one on every sign and verify. */
+  private readonly key: KeyObject;
 
   constructor(secret: string) {
     if (secret.length < 32) throw new Error('QUEUE_TOKEN_SECRET must be at least 32 characters');
-    this.key = encoder.encode(secret);
+    this.key = createSecretKey(Buffer.from(secret, 'utf8'));
   }
 
   /** HS256 JWT: sub = user, jti = token id, cid = concert. Status lives in Redis, not here. */

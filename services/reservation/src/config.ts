@@ -10,6 +10,11 @@ export const configShape = {
   HOLD_TTL_SECONDS: env.int({ default: 300, min: 1, max: 86_400 }),
   /** How often each instance releases holds whose time is over. */
   HOLD_SWEEP_INTERVAL_MS: env.int({ default: 1000, min: 50, max: 3_600_000 }),
+  /**
+   * How long an instance may keep turning fans away from a seat it saw taken without asking the
+   * database (ADR 0006): the longest a seat given back early stays refused there. 0: off.
+   */
+  SEAT_TAKEN_CACHE_MS: env.int({ default: 1000, min: 0, max: 60_000 }),
 };
 
 export type Config = ReturnType<typeof loadServiceConfig>;

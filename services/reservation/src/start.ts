@@ -11,6 +11,7 @@ import { openTokenCheck } from '@ticketing/queue-auth';
 import { migrations } from '../migrations';
 import type { Config } from './config';
 import { SeatHolds } from './domain/holds';
+import { TakenSeats } from './domain/taken-seats';
 import { httpRoutes } from './entry-points/http/routes';
 import { messageHandlers } from './entry-points/messaging/handlers';
 
@@ -36,7 +37,11 @@ export function start(
       config,
       handlers: messageHandlers(),
     });
-    const holds = new SeatHolds(db, config.HOLD_TTL_SECONDS);
+    const holds = new SeatHolds(
+      db,
+      config.HOLD_TTL_SECONDS,
+      new TakenSeats(config.SEAT_TAKEN_CACHE_MS),
+    );
     // Every instance sweeps; SKIP LOCKED keeps them from releasing the same hold twice.
     const sweeper = new PeriodicTask('hold sweep', () => holds.releaseDueHolds(), kit.logger).start(
       config.HOLD_SWEEP_INTERVAL_MS,

@@ -87,8 +87,9 @@ export class ReservationRepository {
 
   /**
    * One read, no locks: the schedule, and whether the seat or the fan already has a live
-   * reservation. Lets the many losers of a seat race answer at once; the unique indexes still
-   * decide every race that passes it.
+   * reservation (and until when the seat's hold lasts; null when it is paid). Lets the many
+   * losers of a seat race answer at once; the unique indexes still decide every race that
+   * passes it.
    */
   async holdPrecheck(scheduleId: number, seatNo: number, userId: string) {
     const { rows } = await this.db.raw<{
@@ -96,16 +97,22 @@ export class ReservationRepository {
         price: number;
         now: Date;
         seatTaken: boolean;
+        seatHeldUntil: Date | null;
         userHasHold: boolean;
       })[];
     }>(
       `select s.id as "scheduleId", s.concert_id as "concertId", s.starts_at as "startsAt",
          s.booking_opens_at as "bookingOpensAt", s.booking_closes_at as "bookingClosesAt", s.status, s.price,
          now() as now,
-         exists(select 1 from reservations r where r.schedule_id = s.id and r.seat_no = :seatNo
-                and (r.status = 'CONFIRMED' or (r.status = 'HELD' and r.held_until > now()))) as "seatTaken",
+         taken.status is not null as "seatTaken",
+         case when taken.status = 'HELD' then taken.held_until end as "seatHeldUntil",
          exists(select 1 from reservations r where r.user_id = :userId and r.status = 'HELD' and r.held_until > now()) as "userHasHold"
-       from schedules s where s.id = :scheduleId`,
+       from schedules s
+       left join lateral (
+         select r.status, r.held_until from reservations r where r.schedule_id = s.id and r.seat_no = :seatNo
+           and (r.status = 'CONFIRMED' or (r.status = 'HELD' and r.held_until > now()))
+         limit 1) taken on true
+       where s.id = :scheduleId`,
       { scheduleId, seatNo, userId },
     );
     return rows[0];

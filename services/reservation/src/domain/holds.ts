@@ -8,11 +8,17 @@ import {
 } from '../data-access/reservation-repository';
 import { heldEvent, releasedEvent } from './events';
 import { holdRefusal, isHoldOver } from './rules';
+import { OneAttemptPerSeat } from './one-attempt-per-seat';
+import type { TakenSeats } from './taken-seats';
 
 const seatUnavailable = (scheduleId: number, seatNo: number) =>
   AppError.conflict(
     'SEAT_UNAVAILABLE',
     `seat ${seatNo} of schedule ${scheduleId} is held or reserved`,
+  );
+const otherConcert = (tokenConcertId: number, scheduleId: number, concertId: number) =>
+  AppError.forbidden(
+    `the queue token is for concert ${tokenConcertId}, schedule ${scheduleId} is of concert ${concertId}`,
   );
 const holdLimitReached = () =>
   AppError.conflict(
@@ -22,17 +28,41 @@ const holdLimitReached = () =>
 
 /** The seat-hold use cases. */
 export class SeatHolds {
+  private readonly attempts = new OneAttemptPerSeat();
+
   constructor(
     private readonly db: Knex,
     private readonly ttlSeconds: number,
+    private readonly takenSeats: TakenSeats,
   ) {}
 
   /**
-   * A fan holds a seat for HOLD_TTL_SECONDS. A lock-free read turns away the obvious losers;
-   * then, in one transaction, stale holds on the seat or of the fan are released and the
-   * database's unique rules decide, whatever races.
+   * A fan holds a seat for HOLD_TTL_SECONDS. Seats this instance has just seen taken, then a
+   * lock-free read, turn away the obvious losers, and fans asking for the same seat on this
+   * instance take turns (ADR 0006); then, in one transaction, stale holds on the seat or of the
+   * fan are released and the database's unique rules decide, whatever races across instances.
    */
   async hold(
+    fan: { userId: string; concertId: number },
+    scheduleId: number,
+    seatNo: number,
+  ): Promise<Reservation> {
+    return this.attempts.run(
+      { scheduleId, seatNo },
+      () => this.refuseKnownTaken(fan, scheduleId, seatNo),
+      () => this.attemptHold(fan, scheduleId, seatNo),
+    );
+  }
+
+  private refuseKnownTaken(fan: { concertId: number }, scheduleId: number, seatNo: number): void {
+    const known = this.takenSeats.lookup(scheduleId, seatNo);
+    if (!known) return;
+    if (known.concertId !== fan.concertId)
+      throw otherConcert(fan.concertId, scheduleId, known.concertId);
+    throw seatUnavailable(scheduleId, seatNo);
+  }
+
+  private async attemptHold(
     fan: { userId: string; concertId: number },
     scheduleId: number,
     seatNo: number,
@@ -43,11 +73,8 @@ export class SeatHolds {
       fan.userId,
     );
     if (!check) throw AppError.notFound(`schedule ${scheduleId} not found`);
-    if (check.concertId !== fan.concertId) {
-      throw AppError.forbidden(
-        `the queue token is for concert ${fan.concertId}, schedule ${scheduleId} is of concert ${check.concertId}`,
-      );
-    }
+    if (check.concertId !== fan.concertId)
+      throw otherConcert(fan.concertId, scheduleId, check.concertId);
     const refusal = holdRefusal(check, check.now);
     if (refusal) {
       throw AppError.conflict(
@@ -56,10 +83,14 @@ export class SeatHolds {
         { reason: refusal },
       );
     }
-    if (check.seatTaken) throw seatUnavailable(scheduleId, seatNo);
+    const seat = { scheduleId, seatNo, concertId: check.concertId };
+    if (check.seatTaken) {
+      this.takenSeats.remember(seat, check.seatHeldUntil, check.now);
+      throw seatUnavailable(scheduleId, seatNo);
+    }
     if (check.userHasHold) throw holdLimitReached();
     try {
-      return await this.db.transaction(async (trx) => {
+      const { held, released } = await this.db.transaction(async (trx) => {
         const repo = new ReservationRepository(trx);
         const released = await repo.releaseOverdueHolds({ scheduleId, seatNo, userId: fan.userId });
         const held = await repo.insertHold({
@@ -71,11 +102,17 @@ export class SeatHolds {
           ttlSeconds: this.ttlSeconds,
         });
         await enqueue(trx, [...released.map(releasedEvent), heldEvent(held)]);
-        return held;
+        return { held, released };
       });
+      this.forgetSeats(released);
+      this.takenSeats.remember(seat, held.heldUntil, check.now);
+      return held;
     } catch (err) {
       const conflict = holdConflictOf(err);
-      if (conflict === 'SEAT_TAKEN') throw seatUnavailable(scheduleId, seatNo);
+      if (conflict === 'SEAT_TAKEN') {
+        this.takenSeats.remember(seat, null, check.now);
+        throw seatUnavailable(scheduleId, seatNo);
+      }
       if (conflict === 'USER_HAS_HOLD') throw holdLimitReached();
       throw err;
     }
@@ -91,7 +128,7 @@ export class SeatHolds {
 
   /** The fan gives a held seat back before its time is over. Releasing twice is fine. */
   async release(userId: string, reservationId: string): Promise<void> {
-    await this.db.transaction(async (trx) => {
+    const released = await this.db.transaction(async (trx) => {
       const repo = new ReservationRepository(trx);
       const r = await repo.find(reservationId, true);
       if (!r) throw AppError.notFound(`reservation ${reservationId} not found`);
@@ -102,7 +139,9 @@ export class SeatHolds {
       const reason = isHoldOver(r.heldUntil, await repo.now()) ? 'EXPIRED' : 'CANCELLED';
       const released = await repo.transition(r, { status: 'RELEASED', releaseReason: reason });
       await enqueue(trx, releasedEvent(released));
+      return released;
     });
+    if (released) this.forgetSeats([released]);
   }
 
   /** One sweep: releases every due hold, in batches (safe with every instance sweeping). */
@@ -112,10 +151,16 @@ export class SeatHolds {
       const released = await this.db.transaction(async (trx) => {
         const rows = await new ReservationRepository(trx).releaseOverdueHolds(undefined, batch);
         await enqueue(trx, rows.map(releasedEvent));
-        return rows.length;
+        return rows;
       });
-      total += released;
-      if (released < batch) return total;
+      this.forgetSeats(released);
+      total += released.length;
+      if (released.length < batch) return total;
     }
+  }
+
+  /** Seats this instance released are offered again at once (by this instance). */
+  private forgetSeats(released: Reservation[]): void {
+    for (const r of released) this.takenSeats.forget(r.scheduleId, r.seatNo);
   }
 }
