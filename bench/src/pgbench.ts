@@ -37,3 +37,8 @@ export function pgbench(
     durationSeconds: seconds,
   };
 }
+
+/** pgbench runs of several scripts against one database, with one connection count and duration. */
+export const pgbenchOn =
+  (databaseUrl: string, connections: number, seconds: number) => (label: string, script: string) =>
+    pgbench(`pgbench ${label}, ${connections} conns`, databaseUrl, script, connections, seconds);

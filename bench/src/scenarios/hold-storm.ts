@@ -4,7 +4,7 @@ import type autocannon from 'autocannon';
 import pg from 'pg';
 import { activeFans } from '../fans';
 import { runLoad } from '../load';
-import { pgbench } from '../pgbench';
+import { pgbenchOn } from '../pgbench';
 import { serviceMain, startInstances } from '../processes';
 import type { Row } from '../report';
 import type { BenchContext } from '../run';
@@ -81,25 +81,14 @@ export async function holdStormScenario(ctx: BenchContext): Promise<Row[]> {
     // that answers a loser (on the storm's schedule, every seat now taken), and a winner's
     // transaction (each pgbench client on a schedule of its own).
     const connections = POOL * ctx.instances;
-    const precheck = pgbench(
-      `pgbench hold precheck SQL, ${connections} conns`,
-      databaseUrl,
-      holdPrecheckScript(scheduleId),
-      connections,
-      ctx.seconds,
-    );
+    const sql = pgbenchOn(databaseUrl, connections, ctx.seconds);
+    const precheck = sql('hold precheck SQL', holdPrecheckScript(scheduleId));
     const firstBenchSchedule = scheduleId + 1;
     await db.query(
       `insert into schedules select $1::int + g, $2, now() + interval '30 days', now() - interval '1 day', now() + interval '29 days', 99000, 50, 'OPEN', 1 from generate_series(0, $3::int) g`,
       [firstBenchSchedule, concertId, connections],
     );
-    const holdTx = pgbench(
-      `pgbench hold transaction SQL, ${connections} conns`,
-      databaseUrl,
-      holdTransactionScript(firstBenchSchedule),
-      connections,
-      ctx.seconds,
-    );
+    const holdTx = sql('hold transaction SQL', holdTransactionScript(firstBenchSchedule));
     const sqlRows: Row[] = [precheck, holdTx].flatMap((measured) =>
       measured
         ? [

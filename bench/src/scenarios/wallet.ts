@@ -3,7 +3,7 @@ import { dropDatabase, ensureDatabase, withDatabase } from '@ticketing/platform'
 import type autocannon from 'autocannon';
 import pg from 'pg';
 import { runLoad } from '../load';
-import { pgbench } from '../pgbench';
+import { pgbenchOn } from '../pgbench';
 import { chargeScript, debitScript } from '../sql-scripts';
 import { serviceMain, startInstances } from '../processes';
 import type { Row } from '../report';
@@ -68,14 +68,7 @@ export async function walletScenario(ctx: BenchContext): Promise<Row[]> {
 
     // The database's own ceiling for the same SQL (sql-scripts.ts), with as many connections as the pools.
     const connections = POOL * ctx.instances;
-    const sql = (label: string, script: string) =>
-      pgbench(
-        `pgbench ${label}, ${connections} conns`,
-        databaseUrl,
-        script,
-        connections,
-        ctx.seconds,
-      );
+    const sql = pgbenchOn(databaseUrl, connections, ctx.seconds);
     const pgHot = sql('charge SQL, 1 wallet', chargeScript(1));
     const pgSpread = sql('charge SQL, 1,000 wallets', chargeScript(1000));
     // After the charges: every one of the 1,000 wallets exists and holds plenty.
