@@ -1,7 +1,6 @@
 import { cpus } from 'node:os';
 import path from 'node:path';
-import { infraUp, settingsFromEnv, ROOT } from '@ticketing/infra';
-import { EXIT_CONFIG } from '@ticketing/platform';
+import { infraUp, instancesFromEnv, settingsFromEnv, ROOT } from '@ticketing/infra';
 import type autocannon from 'autocannon';
 import { runLoad, type LoadResult } from './load';
 import { benchServer, startInstances } from './processes';
@@ -43,6 +42,7 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<Row[]>> = {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  const instances = instancesFromEnv(); // validated before anything starts
   const smoke = args.includes('--smoke');
   const only = args
     .find((a) => a.startsWith('--only='))
@@ -52,7 +52,6 @@ async function main(): Promise<void> {
   const infra = settingsFromEnv();
   await infraUp(infra);
 
-  const instances = instancesFromEnv();
   const express = await startInstances(
     'express-hello',
     benchServer('express-hello'),
@@ -116,17 +115,6 @@ async function main(): Promise<void> {
     table,
   );
   process.stdout.write(`\n[bench] written ${path.relative(ROOT, file)}\n`);
-}
-
-/** INSTANCES (default 1), as `npm start` reads it. */
-function instancesFromEnv(): number {
-  const raw = process.env.INSTANCES ?? '1';
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 8) {
-    process.stderr.write(`[bench] INSTANCES must be an integer from 1 to 8, got "${raw}"\n`);
-    process.exit(EXIT_CONFIG);
-  }
-  return n;
 }
 
 main().catch((err: unknown) => {

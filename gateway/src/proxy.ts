@@ -107,6 +107,8 @@ export class ReverseProxy {
     body: Buffer,
     requestId: string,
   ): Promise<Attempt> {
+    // Event streams stay open as long as the client listens, and reach it per event.
+    const eventStream = isEventStream(req.url ?? '');
     return new Promise((resolve) => {
       const target = new URL(base);
       const upstream = http.request(
@@ -122,14 +124,13 @@ export class ReverseProxy {
         (answer) => {
           clearTimeout(timer);
           res.writeHead(answer.statusCode ?? 502, responseHeaders(answer.headers));
-          // Event streams must reach the client per event, not per buffer.
-          if (isEventStream(req.url ?? '')) res.flushHeaders();
+          if (eventStream) res.flushHeaders();
           answer.pipe(res);
           answer.on('error', () => res.destroy());
           resolve('answered');
         },
       );
-      const timer = isEventStream(req.url ?? '')
+      const timer = eventStream
         ? undefined
         : setTimeout(() => upstream.destroy(new UpstreamTimeout()), this.options.timeoutMs);
       upstream.on('error', (err: NodeJS.ErrnoException) => {

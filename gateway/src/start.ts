@@ -59,9 +59,8 @@ export async function start(
     const requestId =
       typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.setHeader('x-request-id', requestId);
-    const url = req.url ?? '/';
-    const path = url.split('?', 1)[0]!;
-    const service = serviceFor(url);
+    const path = (req.url ?? '/').split('?', 1)[0]!;
+    const service = serviceFor(path);
     if (service) {
       const end = duration.startTimer({ service });
       res.once('close', () => requests.inc({ service, status: String(res.statusCode) }));

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { EXIT_CONFIG } from '@ticketing/platform';
 
 /** Where the project keeps what it starts itself (git-ignored). */
 export const ROOT = path.resolve(__dirname, '../../..');
@@ -19,6 +20,17 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): InfraSett
     redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
     kafkaBrokers: (env.KAFKA_BROKERS || '127.0.0.1:9092').split(',').map((s) => s.trim()),
   };
+}
+
+/**
+ * INSTANCES: how many processes of each service `npm start` and `npm run bench` run (1 to 8).
+ * Anything else ends the process with EXIT_CONFIG, naming the variable.
+ */
+export function instancesFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const n = Number(env.INSTANCES ?? '1');
+  if (Number.isInteger(n) && n >= 1 && n <= 8) return n;
+  process.stderr.write(`INSTANCES: must be an integer 1..8, got "${env.INSTANCES}"\n`);
+  process.exit(EXIT_CONFIG);
 }
 
 export function say(line: string): void {

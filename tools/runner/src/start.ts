@@ -2,15 +2,11 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import readline from 'node:readline';
-import { ROOT } from '@ticketing/infra';
+import { ROOT, instancesFromEnv } from '@ticketing/infra';
 import { EXIT_CONFIG } from '@ticketing/platform';
 import { SERVICES, instancePort } from './services';
 
-const instances = Number(process.env.INSTANCES ?? '1');
-if (!Number.isInteger(instances) || instances < 1 || instances > 8) {
-  console.error(`INSTANCES: must be an integer 1..8, got "${process.env.INSTANCES}"`);
-  process.exit(EXIT_CONFIG);
-}
+const instances = instancesFromEnv();
 // Every instance must share one signing secret; a local run gets a fresh one per start.
 if (!process.env.QUEUE_TOKEN_SECRET) {
   process.env.QUEUE_TOKEN_SECRET = randomBytes(32).toString('hex');
