@@ -44,7 +44,8 @@ function keys(shape: z.ZodRawShape): string[] {
 export function apiPaths(markdown: string): { method: string; path: string }[] {
   const found = [...markdown.matchAll(/`(GET|POST|DELETE|PUT|PATCH) (\/[^`\s]*)/g)];
   return found
-    .map((m) => ({ method: m[1]!, path: m[2]! }))
+    // A query string (`/reservations?status=CONFIRMED`) is not part of what routes a request.
+    .map((m) => ({ method: m[1]!, path: m[2]!.split('?', 1)[0]! }))
     .filter(
       (p) => !p.path.startsWith('/health') && p.path !== '/metrics' && p.path !== '/openapi.json',
     );
