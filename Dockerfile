@@ -12,7 +12,7 @@ COPY tools tools
 COPY bench bench
 # `npm ci` refuses this lock file: npm 10/11 leave @swc/core's other-platform optional
 # packages out of it (npm/cli#4828); `npm install` installs the locked versions all the same.
-RUN npm install --no-audit --no-fund && npx tsc -b libs/platform libs/messaging libs/contracts libs/queue-auth services/queue services/concert services/reservation services/wallet services/payment gateway
+RUN npm install --no-audit --no-fund && npx tsc -b libs/platform libs/messaging libs/contracts libs/auth services/queue services/concert services/reservation services/wallet services/payment gateway
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
@@ -22,7 +22,7 @@ COPY package.json package-lock.json ./
 COPY --from=build /app/libs/platform/package.json libs/platform/
 COPY --from=build /app/libs/messaging/package.json libs/messaging/
 COPY --from=build /app/libs/contracts/package.json libs/contracts/
-COPY --from=build /app/libs/queue-auth/package.json libs/queue-auth/
+COPY --from=build /app/libs/auth/package.json libs/auth/
 COPY --from=build /app/libs/testing/package.json libs/testing/
 COPY --from=build /app/services/queue/package.json services/queue/
 COPY --from=build /app/services/concert/package.json services/concert/
@@ -35,14 +35,14 @@ COPY --from=build /app/tools/runner/package.json tools/runner/
 COPY --from=build /app/bench/package.json bench/
 RUN npm install --omit=dev --no-audit --no-fund \
   --workspace libs/platform --workspace libs/messaging --workspace libs/contracts \
-  --workspace libs/queue-auth --workspace services/queue --workspace services/concert \
+  --workspace libs/auth --workspace services/queue --workspace services/concert \
   --workspace services/reservation --workspace services/wallet --workspace services/payment \
   --workspace gateway \
   && npm cache clean --force
 COPY --from=build /app/libs/platform/dist libs/platform/dist
 COPY --from=build /app/libs/messaging/dist libs/messaging/dist
 COPY --from=build /app/libs/contracts/dist libs/contracts/dist
-COPY --from=build /app/libs/queue-auth/dist libs/queue-auth/dist
+COPY --from=build /app/libs/auth/dist libs/auth/dist
 COPY --from=build /app/services/queue/dist services/queue/dist
 COPY --from=build /app/services/concert/dist services/concert/dist
 COPY --from=build /app/services/reservation/dist services/reservation/dist

@@ -9,6 +9,7 @@ import {
   createSystemDatabases,
   httpCall,
   type DatabaseService,
+  type Fan,
   type Databases,
   type Reply,
   type RunningSystem,
@@ -135,7 +136,7 @@ export class Cluster implements RunningSystem {
 
   bookableSchedule = (price?: number) => addBookableSchedule(this, price);
 
-  activeFan = (concertId: number) => activeFan(this, concertId);
+  activeFan = (concertId: number, fan?: Fan) => activeFan(this, concertId, fan);
 
   /** `kill -9`: no shutdown hooks, no flushing, sockets cut. */
   async kill(instance: Instance): Promise<void> {

@@ -1,5 +1,11 @@
 import { createDb, migrate } from '@ticketing/platform';
-import { createTestDatabase, eventually, randomIntId, uuid } from '@ticketing/testing';
+import {
+  createTestDatabase,
+  eventually,
+  identityToken,
+  randomIntId,
+  uuid,
+} from '@ticketing/testing';
 import { migrations as concertMigrations } from '../services/concert/migrations';
 import { Catalog } from '../services/concert/src/domain/catalog';
 
@@ -75,18 +81,28 @@ export async function addBookableSchedule(
   }
 }
 
-/** A fan who went through the real queue and is now ACTIVE. */
+/** A fan: a user id and its identity token from the real development OpenID provider. */
+export interface Fan {
+  userId: string;
+  /** The identity token (wallet, "my tickets", reads after the queue pass is spent). */
+  identity: string;
+}
+
+export async function newFan(): Promise<Fan> {
+  const userId = uuid();
+  return { userId, identity: await identityToken(userId) };
+}
+
+/** A fan who went through the real queue and is now ACTIVE (`token` is the queue pass). */
 export async function activeFan(
   system: Pick<RunningSystem, 'call'>,
   concertId: number,
-): Promise<{ userId: string; token: string; tokenId: string }> {
-  const userId = uuid();
+  fan?: Fan,
+): Promise<Fan & { token: string; tokenId: string }> {
+  const { userId, identity } = fan ?? (await newFan());
   const joined = await eventually(
     async () => {
-      const res = await system.call('POST', 'queue', '/queue/tokens', undefined, {
-        userId,
-        concertId,
-      });
+      const res = await system.call('POST', 'queue', '/queue/tokens', identity, { concertId });
       expect([200, 201]).toContain(res.status);
       return res.body as { token: string; tokenId: string };
     },
@@ -99,7 +115,7 @@ export async function activeFan(
       ).toBe('ACTIVE'),
     { timeoutMs: 30_000 },
   );
-  return { userId, token: joined.token, tokenId: joined.tokenId };
+  return { userId, identity, token: joined.token, tokenId: joined.tokenId };
 }
 
 /** One JSON request; the reply's body parsed (empty object when there is none). */

@@ -12,6 +12,7 @@ import {
   createSystemDatabases,
   httpCall,
   type DatabaseService,
+  type Fan,
   type Databases,
   type Reply,
   type RunningSystem,
@@ -123,7 +124,7 @@ export class System implements RunningSystem {
 
   bookableSchedule = (price?: number) => addBookableSchedule(this, price);
 
-  activeFan = (concertId: number) => activeFan(this, concertId);
+  activeFan = (concertId: number, fan?: Fan) => activeFan(this, concertId, fan);
 
   call = (
     method: string,

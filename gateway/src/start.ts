@@ -11,6 +11,7 @@ import {
 import { Counter, Histogram } from 'prom-client';
 import type { GatewayConfig } from './config';
 import { DOCS_PAGE, sendAsset } from './docs';
+import { DOCS_TOKEN_PATH, DocsTokenProxy, withDocsTokenUrl } from './docs-auth';
 import { checkHealth } from './health';
 import { sendProblem } from './problem';
 import { ReverseProxy } from './proxy';
@@ -39,6 +40,7 @@ export async function start(
     logger,
   });
   stops.add('upstream connections', async () => proxy.close());
+  const docsTokens = new DocsTokenProxy(config.OIDC_ISSUER_URL.replace(/\/+$/, ''));
   const metrics = createMetricsRegistry('gateway');
   const requests = new Counter({
     name: 'gateway_requests_total',
@@ -68,6 +70,7 @@ export async function start(
       end();
       return;
     }
+    if (path === DOCS_TOKEN_PATH) return docsTokens.handle(req, res);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return sendProblem(res, 404, 'NOT_FOUND', `no route for ${req.method} ${path}`);
     }
@@ -87,8 +90,10 @@ export async function start(
     }
     const doc = /^\/docs\/openapi\/([a-z]+)\.json$/.exec(path);
     if (doc && (SERVICE_NAMES as readonly string[]).includes(doc[1]!)) {
-      req.url = '/openapi.json';
-      return proxy.forward(req, res, doc[1] as ServiceName, requestId);
+      const document = await serviceDocument(pools[doc[1] as ServiceName]);
+      if (!document)
+        return sendProblem(res, 502, 'UPSTREAM_UNAVAILABLE', `no ${doc[1]} instance answered`);
+      return sendJson(res, 200, withDocsTokenUrl(document));
     }
     if (path.startsWith('/docs/') && (await sendAsset(res, path.slice('/docs/'.length)))) return;
     sendProblem(res, 404, 'NOT_FOUND', `no route for GET ${path}`);
@@ -106,6 +111,19 @@ export async function start(
     `gateway listening on http://localhost:${server.port} (docs at /docs)`,
   );
   return { url: server.url, port: server.port, logger, pools, stop: () => stops.stopAll() };
+}
+
+/** A service's OpenAPI document, from the first instance that answers. */
+async function serviceDocument(pool: UpstreamPool): Promise<unknown> {
+  for (const url of pool.order()) {
+    try {
+      const res = await fetch(`${url}/openapi.json`, { signal: AbortSignal.timeout(5000) });
+      if (res.ok) return await res.json();
+    } catch {
+      pool.markDown(url);
+    }
+  }
+  return undefined;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown) {

@@ -147,7 +147,7 @@ suite('faults under load', () => {
             'POST',
             'wallet',
             `/wallets/${fan.userId}/charges`,
-            undefined,
+            fan.identity,
             { amount: i % 4 === 3 ? 5_000 : 30_000 },
             { 'idempotency-key': uuid() },
           ),

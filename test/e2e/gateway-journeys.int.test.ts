@@ -1,6 +1,7 @@
 import { createDb } from '@ticketing/platform';
 import { eventually, uuid } from '@ticketing/testing';
 import { Cluster } from '../cluster';
+import { newFan } from '../system-setup';
 import { expectSagaInvariants } from '../invariants';
 
 /**
@@ -16,11 +17,8 @@ describe('through the gateway, two instances of every service', () => {
 
   it('when a fan follows the walkthrough (token, wait, dates, seats, hold, charge, pay), then the seat is theirs, the money is taken and the token is spent', async () => {
     const { concertId, scheduleId, price } = await cluster.bookableSchedule(70_000);
-    const userId = uuid();
-    const joined = await cluster.call('POST', 'queue', '/queue/tokens', undefined, {
-      userId,
-      concertId,
-    });
+    const { userId, identity } = await newFan();
+    const joined = await cluster.call('POST', 'queue', '/queue/tokens', identity, { concertId });
     expect(joined.status).toBe(201);
     const token = joined.body.token as string;
     // The event stream answers through the gateway with the token's state.
@@ -71,7 +69,7 @@ describe('through the gateway, two instances of every service', () => {
       'POST',
       'wallet',
       `/wallets/${userId}/charges`,
-      undefined,
+      identity,
       { amount: 100_000 },
       { 'idempotency-key': uuid() },
     );
@@ -89,11 +87,16 @@ describe('through the gateway, two instances of every service', () => {
     expect(paid.body).toMatchObject({ status: 'COMPLETED', amount: price });
     const paymentId = paid.body.paymentId as string;
 
-    expect((await cluster.call('GET', 'wallet', `/wallets/${userId}`)).body).toEqual({
+    expect((await cluster.call('GET', 'wallet', `/wallets/${userId}`, identity)).body).toEqual({
       userId,
       balance: 30_000,
     });
-    const history = await cluster.call('GET', 'wallet', `/wallets/${userId}/transactions`);
+    const history = await cluster.call(
+      'GET',
+      'wallet',
+      `/wallets/${userId}/transactions`,
+      identity,
+    );
     expect(history.body.items).toEqual([
       expect.objectContaining({ type: 'DEBIT', amount: price, balanceAfter: 30_000, paymentId }),
       expect.objectContaining({ type: 'CHARGE', amount: 100_000 }),
@@ -146,17 +149,19 @@ describe('through the gateway, two instances of every service', () => {
   });
 
   it('when 50 charges of one wallet arrive at once, then the balance is their sum and equals the ledger', async () => {
-    const userId = uuid();
+    const { userId, identity } = await newFan();
     const replies = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        cluster.call('POST', 'wallet', `/wallets/${userId}/charges`, undefined, {
+        cluster.call('POST', 'wallet', `/wallets/${userId}/charges`, identity, {
           amount: 1000 + i,
         }),
       ),
     );
     expect(replies.every((r) => r.status === 200)).toBe(true);
     const expected = Array.from({ length: 50 }, (_, i) => 1000 + i).reduce((a, b) => a + b, 0);
-    expect((await cluster.call('GET', 'wallet', `/wallets/${userId}`)).body.balance).toBe(expected);
+    expect((await cluster.call('GET', 'wallet', `/wallets/${userId}`, identity)).body.balance).toBe(
+      expected,
+    );
     const db = createDb({ url: cluster.databaseUrl('wallet'), applicationName: 'test' });
     const [{ sum, count }] = await db('ledger')
       .where({ user_id: userId })
@@ -168,7 +173,7 @@ describe('through the gateway, two instances of every service', () => {
   it('when a fan cannot afford the seat, then the payment fails, nothing is taken, and after a top-up a retry completes', async () => {
     const { concertId, scheduleId } = await cluster.bookableSchedule(60_000);
     const fan = await cluster.activeFan(concertId);
-    await cluster.call('POST', 'wallet', `/wallets/${fan.userId}/charges`, undefined, {
+    await cluster.call('POST', 'wallet', `/wallets/${fan.userId}/charges`, fan.identity, {
       amount: 10_000,
     });
     const hold = await cluster.call('POST', 'reservation', '/reservations', fan.token, {
@@ -186,9 +191,9 @@ describe('through the gateway, two instances of every service', () => {
       );
     const failed = await pay();
     expect(failed.body).toMatchObject({ status: 'FAILED', failureCode: 'INSUFFICIENT_BALANCE' });
-    expect((await cluster.call('GET', 'wallet', `/wallets/${fan.userId}`)).body.balance).toBe(
-      10_000,
-    );
+    expect(
+      (await cluster.call('GET', 'wallet', `/wallets/${fan.userId}`, fan.identity)).body.balance,
+    ).toBe(10_000);
     const reservation = await cluster.call(
       'GET',
       'reservation',
@@ -196,7 +201,7 @@ describe('through the gateway, two instances of every service', () => {
       fan.token,
     );
     expect(reservation.body.status).toBe('HELD');
-    await cluster.call('POST', 'wallet', `/wallets/${fan.userId}/charges`, undefined, {
+    await cluster.call('POST', 'wallet', `/wallets/${fan.userId}/charges`, fan.identity, {
       amount: 50_000,
     });
     expect((await pay()).body).toMatchObject({ status: 'COMPLETED', amount: 60_000 });

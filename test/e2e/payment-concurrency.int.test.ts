@@ -20,7 +20,7 @@ describe('200 concurrent payments, two instances of every service', () => {
           const balance = (s * 50 + i) % 4 === 3 ? 10_000 : 50_000;
           expect(
             (
-              await system.call('POST', 'wallet', `/wallets/${fan.userId}/charges`, undefined, {
+              await system.call('POST', 'wallet', `/wallets/${fan.userId}/charges`, fan.identity, {
                 amount: balance,
               })
             ).status,

@@ -9,7 +9,7 @@ async function fanWithHold(system: System, balance: number, seatNo = 1) {
   if (balance > 0)
     expect(
       (
-        await system.call('POST', 'wallet', `/wallets/${fan.userId}/charges`, undefined, {
+        await system.call('POST', 'wallet', `/wallets/${fan.userId}/charges`, fan.identity, {
           amount: balance,
         })
       ).status,
@@ -61,10 +61,15 @@ describe('payment saga, end to end', () => {
       status: 'COMPLETED',
     });
     expect(res.headers.get('location')).toBe(`/payments/${res.body.paymentId}`);
-    expect((await system.call('GET', 'wallet', `/wallets/${fan.userId}`)).body.balance).toBe(
-      30_000,
+    expect(
+      (await system.call('GET', 'wallet', `/wallets/${fan.userId}`, fan.identity)).body.balance,
+    ).toBe(30_000);
+    const history = await system.call(
+      'GET',
+      'wallet',
+      `/wallets/${fan.userId}/transactions`,
+      fan.identity,
     );
-    const history = await system.call('GET', 'wallet', `/wallets/${fan.userId}/transactions`);
     expect((history.body.items as { type: string; paymentId?: string }[])[0]).toMatchObject({
       type: 'DEBIT',
       paymentId: res.body.paymentId,
@@ -137,20 +142,22 @@ describe('payment saga, end to end', () => {
     const fan = await fanWithHold(system, 10_000, 2);
     const failed = await pay(system, fan);
     expect(failed.body).toMatchObject({ status: 'FAILED', failureCode: 'INSUFFICIENT_BALANCE' });
-    expect((await system.call('GET', 'wallet', `/wallets/${fan.userId}`)).body.balance).toBe(
-      10_000,
-    );
+    expect(
+      (await system.call('GET', 'wallet', `/wallets/${fan.userId}`, fan.identity)).body.balance,
+    ).toBe(10_000);
     expect(
       (await system.call('GET', 'reservation', `/reservations/${fan.reservationId}`, fan.token))
         .body.status,
     ).toBe('HELD');
-    await system.call('POST', 'wallet', `/wallets/${fan.userId}/charges`, undefined, {
+    await system.call('POST', 'wallet', `/wallets/${fan.userId}/charges`, fan.identity, {
       amount: 40_000,
     });
     const retry = await pay(system, fan);
     expect(retry.body).toMatchObject({ status: 'COMPLETED', amount: 50_000 });
     expect(retry.body.paymentId).not.toBe(failed.body.paymentId);
-    expect((await system.call('GET', 'wallet', `/wallets/${fan.userId}`)).body.balance).toBe(0);
+    expect(
+      (await system.call('GET', 'wallet', `/wallets/${fan.userId}`, fan.identity)).body.balance,
+    ).toBe(0);
   });
 
   it('when the same Idempotency-Key is sent again, then the same payment; a second live payment is refused; a paid one too', async () => {
@@ -208,9 +215,9 @@ describe('payment saga with short holds', () => {
     await new Promise((r) => setTimeout(r, 1500)); // the hold's time passing is what is under test
     const res = await pay(system, fan);
     expect(res.body).toMatchObject({ status: 'FAILED', failureCode: 'RESERVATION_EXPIRED' });
-    expect((await system.call('GET', 'wallet', `/wallets/${fan.userId}`)).body.balance).toBe(
-      80_000,
-    );
+    expect(
+      (await system.call('GET', 'wallet', `/wallets/${fan.userId}`, fan.identity)).body.balance,
+    ).toBe(80_000);
     await expectSagaInvariants(system);
   });
 });
@@ -240,9 +247,9 @@ describe('payment saga when the wallet service is down', () => {
       { timeoutMs: 30_000 },
     );
     await paymentDb.destroy();
-    expect((await system.call('GET', 'wallet', `/wallets/${fan.userId}`)).body.balance).toBe(
-      30_000,
-    );
+    expect(
+      (await system.call('GET', 'wallet', `/wallets/${fan.userId}`, fan.identity)).body.balance,
+    ).toBe(30_000);
   });
 
   it('when the wallet stays down past the deadline, then FAILED TIMEOUT; when it returns, no money is kept', async () => {
@@ -268,9 +275,9 @@ describe('payment saga when the wallet service is down', () => {
         ).toMatchObject({ status: 'FAILED', failureCode: 'TIMEOUT' }),
       { timeoutMs: 30_000 },
     );
-    expect((await system.call('GET', 'wallet', `/wallets/${fan.userId}`)).body.balance).toBe(
-      80_000,
-    );
+    expect(
+      (await system.call('GET', 'wallet', `/wallets/${fan.userId}`, fan.identity)).body.balance,
+    ).toBe(80_000);
     expect(
       (await system.call('GET', 'reservation', `/reservations/${fan.reservationId}`, fan.token))
         .body.status,

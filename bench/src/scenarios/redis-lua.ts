@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { queueKeys } from '@ticketing/queue-auth';
+import { queueKeys } from '@ticketing/auth';
 import { grantActiveToken } from '@ticketing/testing';
 import Redis from 'ioredis';
 import { TOUCH } from '../../../services/queue/dist/src/data-access/scripts';

@@ -1,6 +1,6 @@
 import { defineMessage } from '@ticketing/messaging';
 import { z } from 'zod';
-import { Krw, Uuid } from './common';
+import { Krw, Uuid, UserId } from './common';
 import { TOPICS } from './topics';
 
 const byPayment = (d: { paymentId: string }) => d.paymentId;
@@ -18,7 +18,7 @@ export const paymentCompleted = defineMessage({
   version: 1,
   topic: TOPICS.paymentEvents,
   key: byPayment,
-  schema: z.object({ paymentId: Uuid, reservationId: Uuid, userId: Uuid, amount: Krw }),
+  schema: z.object({ paymentId: Uuid, reservationId: Uuid, userId: UserId, amount: Krw }),
 });
 
 export const paymentFailed = defineMessage({
@@ -29,7 +29,7 @@ export const paymentFailed = defineMessage({
   schema: z.object({
     paymentId: Uuid,
     reservationId: Uuid,
-    userId: Uuid,
+    userId: UserId,
     failureCode: z.enum(FAILURE_CODES),
   }),
 });

@@ -1,6 +1,6 @@
 import { defineMessage } from '@ticketing/messaging';
 import { z } from 'zod';
-import { PositiveId, Uuid } from './common';
+import { PositiveId, Uuid, UserId } from './common';
 import { TOPICS } from './topics';
 
 const byToken = (d: { tokenId: string }) => d.tokenId;
@@ -10,7 +10,7 @@ export const expireToken = defineMessage({
   version: 1,
   topic: TOPICS.queueCommands,
   key: byToken,
-  schema: z.object({ tokenId: Uuid, userId: Uuid, concertId: PositiveId, paymentId: Uuid }),
+  schema: z.object({ tokenId: Uuid, userId: UserId, concertId: PositiveId, paymentId: Uuid }),
 });
 
 export const tokenExpired = defineMessage({
@@ -20,7 +20,7 @@ export const tokenExpired = defineMessage({
   key: byToken,
   schema: z.object({
     tokenId: Uuid,
-    userId: Uuid,
+    userId: UserId,
     concertId: PositiveId,
     paymentId: Uuid.nullable(),
     /** False when the token was already gone (expired, left): acknowledged all the same. */

@@ -1,6 +1,6 @@
 import { defineMessage } from '@ticketing/messaging';
 import { z } from 'zod';
-import { IsoTime, Krw, PositiveId, SeatNo, Uuid } from './common';
+import { IsoTime, Krw, PositiveId, SeatNo, Uuid, UserId } from './common';
 import { TOPICS } from './topics';
 
 const byReservation = (d: { reservationId: string }) => d.reservationId;
@@ -15,7 +15,13 @@ export const confirmReservation = defineMessage({
   version: 1,
   topic: TOPICS.reservationCommands,
   key: byReservation,
-  schema: z.object({ reservationId: Uuid, userId: Uuid, paymentId: Uuid }),
+  schema: z.object({
+    reservationId: Uuid,
+    userId: UserId,
+    paymentId: Uuid,
+    /** The concert of the payer's queue pass: a seat of another concert is refused (FORBIDDEN). */
+    concertId: PositiveId.optional(),
+  }),
 });
 
 export const revertConfirmation = defineMessage({
@@ -32,7 +38,13 @@ export const reservationHeld = defineMessage({
   version: 1,
   topic: TOPICS.reservationEvents,
   key: byReservation,
-  schema: z.object({ reservationId: Uuid, userId: Uuid, ...Seat, price: Krw, heldUntil: IsoTime }),
+  schema: z.object({
+    reservationId: Uuid,
+    userId: UserId,
+    ...Seat,
+    price: Krw,
+    heldUntil: IsoTime,
+  }),
 });
 
 export const reservationReleased = defineMessage({
@@ -42,7 +54,7 @@ export const reservationReleased = defineMessage({
   key: byReservation,
   schema: z.object({
     reservationId: Uuid,
-    userId: Uuid,
+    userId: UserId,
     ...Seat,
     reason: z.enum(['EXPIRED', 'CANCELLED']),
   }),
@@ -53,7 +65,7 @@ export const reservationConfirmed = defineMessage({
   version: 1,
   topic: TOPICS.reservationEvents,
   key: byReservation,
-  schema: z.object({ reservationId: Uuid, userId: Uuid, paymentId: Uuid, ...Seat, price: Krw }),
+  schema: z.object({ reservationId: Uuid, userId: UserId, paymentId: Uuid, ...Seat, price: Krw }),
 });
 
 export const confirmRejected = defineMessage({
@@ -75,7 +87,7 @@ export const confirmationReverted = defineMessage({
   key: byReservation,
   schema: z.object({
     reservationId: Uuid,
-    userId: Uuid,
+    userId: UserId,
     paymentId: Uuid,
     ...Seat,
     /** HELD again, or RELEASED when the hold time was over. */

@@ -1,6 +1,6 @@
 import { defineMessage } from '@ticketing/messaging';
 import { z } from 'zod';
-import { Krw, Uuid } from './common';
+import { Krw, Uuid, UserId } from './common';
 import { TOPICS } from './topics';
 
 // Keyed by user: one wallet's commands and events stay in order.
@@ -12,7 +12,7 @@ export const debitWallet = defineMessage({
   version: 1,
   topic: TOPICS.walletCommands,
   key: byUser,
-  schema: z.object({ paymentId: Uuid, userId: Uuid, amount: Amount }),
+  schema: z.object({ paymentId: Uuid, userId: UserId, amount: Amount }),
 });
 
 export const cancelDebit = defineMessage({
@@ -20,7 +20,7 @@ export const cancelDebit = defineMessage({
   version: 1,
   topic: TOPICS.walletCommands,
   key: byUser,
-  schema: z.object({ paymentId: Uuid, userId: Uuid }),
+  schema: z.object({ paymentId: Uuid, userId: UserId }),
 });
 
 export const walletCharged = defineMessage({
@@ -28,7 +28,7 @@ export const walletCharged = defineMessage({
   version: 1,
   topic: TOPICS.walletEvents,
   key: byUser,
-  schema: z.object({ userId: Uuid, transactionId: Uuid, amount: Amount, balance: Krw }),
+  schema: z.object({ userId: UserId, transactionId: Uuid, amount: Amount, balance: Krw }),
 });
 
 export const walletDebited = defineMessage({
@@ -38,7 +38,7 @@ export const walletDebited = defineMessage({
   key: byUser,
   schema: z.object({
     paymentId: Uuid,
-    userId: Uuid,
+    userId: UserId,
     transactionId: Uuid,
     amount: Amount,
     balance: Krw,
@@ -52,7 +52,7 @@ export const debitRejected = defineMessage({
   key: byUser,
   schema: z.object({
     paymentId: Uuid,
-    userId: Uuid,
+    userId: UserId,
     amount: Amount,
     reason: z.enum(['INSUFFICIENT_BALANCE', 'CANCELLED']),
   }),
@@ -66,7 +66,7 @@ export const walletRefunded = defineMessage({
   key: byUser,
   schema: z.object({
     paymentId: Uuid,
-    userId: Uuid,
+    userId: UserId,
     transactionId: Uuid,
     amount: Amount,
     balance: Krw,
@@ -81,7 +81,7 @@ export const debitCancelled = defineMessage({
   key: byUser,
   schema: z.object({
     paymentId: Uuid,
-    userId: Uuid,
+    userId: UserId,
     refundedAmount: Krw,
     transactionId: Uuid.nullable(),
   }),

@@ -21,6 +21,8 @@ export interface ServiceKit {
 export interface ServiceParts<H> {
   routes: (app: Express) => TypedRoutes;
   readiness?: Record<string, ReadinessCheck>;
+  /** OpenAPI security schemes of the routes' authenticators. */
+  securitySchemes?: () => Record<string, unknown>;
   /** Stopped before the HTTP server closes (long-lived requests: SSE, waits). */
   beforeHttpStop?: [string, () => Promise<unknown>][];
   /** Extra members for the handle (tests reach the domain through them). */
@@ -43,7 +45,13 @@ export async function runService<H extends object = object>(
   const metrics = createMetricsRegistry(service);
   try {
     const parts = await wire({ service, instanceId: options.instanceId, logger, metrics, stops });
-    const { app, finish } = createHttpApp({ service, logger, metrics, readiness: parts.readiness });
+    const { app, finish } = createHttpApp({
+      service,
+      logger,
+      metrics,
+      readiness: parts.readiness,
+      securitySchemes: parts.securitySchemes,
+    });
     const routes = parts.routes(app);
     const server = await listen(finish(routes.operations), options.port);
     stops.add('http', () => server.close());

@@ -7,3 +7,5 @@ export * from './logs';
 export * from './queue-token';
 export * from './topics';
 export * from './private-kafka';
+export * from './identity';
+export * from './private-oidc';

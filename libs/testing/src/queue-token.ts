@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { TokenSigner, queueKeys } from '@ticketing/queue-auth';
+import { TokenSigner, queueKeys } from '@ticketing/auth';
 import Redis from 'ioredis';
 
 /**

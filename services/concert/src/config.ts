@@ -1,5 +1,5 @@
 import { commonEnv, env, kafkaEnv, loadConfig, postgresEnv } from '@ticketing/platform';
-import { tokenCheckEnv } from '@ticketing/queue-auth';
+import { tokenCheckEnv } from '@ticketing/auth';
 
 export const configShape = {
   ...commonEnv,

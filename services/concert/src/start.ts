@@ -6,7 +6,7 @@ import {
   type Logger,
   type ServiceHandle,
 } from '@ticketing/platform';
-import { openTokenCheck } from '@ticketing/queue-auth';
+import { openAuth } from '@ticketing/auth';
 import { migrations } from '../migrations';
 import type { Config } from './config';
 import { Catalog } from './domain/catalog';
@@ -28,11 +28,7 @@ export function start(
       poolMax: config.DB_POOL_MAX,
       migrations,
     });
-    // The token must be for the concert the path names.
-    const tokens = openTokenCheck(kit, config, (req) => {
-      const raw = String(req.params.concertId ?? '');
-      return /^\d+$/.test(raw) ? Number(raw) : undefined;
-    });
+    const auth = openAuth(kit, { queuePass: config });
     const messaging = await startPostgresMessaging({
       ...kit,
       db,
@@ -41,8 +37,9 @@ export function start(
     });
     const catalog = new Catalog(db);
     return {
-      routes: (app) => httpRoutes(app, { catalog, activeToken: tokens.activeToken }),
-      readiness: { ...messaging.readiness, ...tokens.readiness },
+      routes: (app) => httpRoutes(app, { catalog, credentials: auth.credentials }),
+      readiness: { ...messaging.readiness, ...auth.readiness },
+      securitySchemes: auth.securitySchemes,
       handle: { catalog },
     };
   });

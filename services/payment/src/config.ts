@@ -1,5 +1,5 @@
 import { commonEnv, env, kafkaEnv, loadConfig, postgresEnv } from '@ticketing/platform';
-import { tokenCheckEnv } from '@ticketing/queue-auth';
+import { identityEnv, tokenCheckEnv } from '@ticketing/auth';
 
 export const configShape = {
   ...commonEnv,
@@ -7,6 +7,8 @@ export const configShape = {
   ...postgresEnv('payment'),
   ...kafkaEnv('payment'),
   ...tokenCheckEnv,
+  /** Reads after the queue pass is spent take the payer's identity. */
+  ...identityEnv,
   /** Each waiting saga step's deadline. */
   SAGA_STEP_TIMEOUT_SECONDS: env.int({ default: 30, min: 1, max: 3600 }),
   /** How often each instance looks for sagas past their deadline. */

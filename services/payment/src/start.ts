@@ -7,7 +7,7 @@ import {
   type Logger,
   type ServiceHandle,
 } from '@ticketing/platform';
-import { openTokenCheck } from '@ticketing/queue-auth';
+import { openAuth } from '@ticketing/auth';
 import { migrations } from '../migrations';
 import type { Config } from './config';
 import { Payments } from './domain/payments';
@@ -31,7 +31,7 @@ export function start(
       poolMax: config.DB_POOL_MAX,
       migrations,
     });
-    const tokens = openTokenCheck(kit, config);
+    const auth = openAuth(kit, { identity: config, queuePass: config });
     const payments = new Payments(
       db,
       config.SAGA_STEP_TIMEOUT_SECONDS * 1000,
@@ -53,8 +53,9 @@ export function start(
     const waiters = new PaymentWaiters(config.DATABASE_URL, kit.logger);
     await waiters.start();
     return {
-      routes: (app) => httpRoutes(app, { payments, waiters, activeToken: tokens.activeToken }),
-      readiness: { ...messaging.readiness, ...tokens.readiness },
+      routes: (app) => httpRoutes(app, { payments, waiters, credentials: auth.credentials }),
+      readiness: { ...messaging.readiness, ...auth.readiness },
+      securitySchemes: auth.securitySchemes,
       // Requests waiting on Prefer: wait answer at once when the service stops.
       beforeHttpStop: [['payment waiters', () => waiters.stop()]],
       handle: { payments },

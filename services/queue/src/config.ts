@@ -1,11 +1,13 @@
 import { commonEnv, env, kafkaEnv, loadConfig } from '@ticketing/platform';
-import { tokenCheckEnv } from '@ticketing/queue-auth';
+import { identityEnv, tokenCheckEnv } from '@ticketing/auth';
 
 export const configShape = {
   ...commonEnv,
   PORT: env.port(3001),
   /** Redis, its key prefix (environments sharing one Redis) and the token secret. */
   ...tokenCheckEnv,
+  /** Joining the queue takes a verified identity (API.md, Identity). */
+  ...identityEnv,
   ...kafkaEnv('queue'),
   /** 0 pauses admission (maintenance, tests). */
   QUEUE_ADMIT_PER_SECOND: env.int({ default: 100, min: 0, max: 100_000 }),

@@ -1,4 +1,4 @@
-import { queueKeys } from '@ticketing/queue-auth';
+import { queueKeys } from '@ticketing/auth';
 import { eventually, testInfra, uuid } from '@ticketing/testing';
 import Redis from 'ioredis';
 import type { QueueServiceHandle } from '../src/start';

@@ -2,6 +2,7 @@ import type { TopicNamespace } from '@ticketing/messaging';
 import {
   captureLogs,
   createTopicNamespace,
+  identityToken,
   randomIntId,
   randomSuffix,
   testInfra,
@@ -59,13 +60,21 @@ export interface TokenBody {
   expiresAt: string;
 }
 
+/** Joins as `userId`, with that user's identity token from the real development provider. */
 export async function join(baseUrl: string, userId: string, concertId: number) {
+  return joinWith(baseUrl, await identityToken(userId), { concertId });
+}
+
+export async function joinWith(baseUrl: string, identity: string | undefined, body: unknown) {
   const res = await fetch(`${baseUrl}/queue/tokens`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ userId, concertId }),
+    headers: {
+      'content-type': 'application/json',
+      ...(identity && { authorization: `Bearer ${identity}` }),
+    },
+    body: JSON.stringify(body),
   });
-  return { status: res.status, body: (await res.json()) as TokenBody };
+  return { status: res.status, body: (await res.json()) as TokenBody & { code?: string } };
 }
 
 export async function poll(baseUrl: string, token: string) {

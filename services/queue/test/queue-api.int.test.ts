@@ -1,10 +1,17 @@
 import { TOPICS, concert, queue as queueContracts } from '@ticketing/contracts';
 import { buildMessage, createProducer, publishNow } from '@ticketing/messaging';
-import { eventually, randomIntId, testKafka, TopicCapture, uuid } from '@ticketing/testing';
+import {
+  eventually,
+  identityToken,
+  randomIntId,
+  testKafka,
+  TopicCapture,
+  uuid,
+} from '@ticketing/testing';
 import type { Producer } from 'kafkajs';
 import type { QueueServiceHandle } from '../src/start';
 import type { TopicNamespace } from '@ticketing/messaging';
-import { join, knownConcert, poll, startQueue, topicNamespace } from './harness';
+import { join, joinWith, knownConcert, poll, startQueue, topicNamespace } from './harness';
 
 describe('queue API (admission paused)', () => {
   let queue: QueueServiceHandle;
@@ -59,24 +66,43 @@ describe('queue API (admission paused)', () => {
   });
 
   it.each([
-    ['a missing userId', { concertId: 1 }, 'body.userId'],
-    ['a userId that is not a UUID', { userId: 'bob', concertId: 1 }, 'body.userId'],
-    ['a concertId that is a string', { userId: uuid(), concertId: '1' }, 'body.concertId'],
-    ['a negative concertId', { userId: uuid(), concertId: -3 }, 'body.concertId'],
+    ['a missing concertId', {}, 'body.concertId'],
+    [
+      'a userId with characters no user id has',
+      { userId: 'bob smith', concertId: 1 },
+      'body.userId',
+    ],
+    ['a concertId that is a string', { concertId: '1' }, 'body.concertId'],
+    ['a negative concertId', { concertId: -3 }, 'body.concertId'],
   ])(
     'when the body has %s, then 400 VALIDATION_FAILED naming the field',
     async (_what, body, field) => {
-      const res = await fetch(`${queue.url}/queue/tokens`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
+      const res = await joinWith(queue.url, await identityToken(), body);
       expect(res.status).toBe(400);
-      const problem = (await res.json()) as { code: string; detail: string };
-      expect(problem.code).toBe('VALIDATION_FAILED');
-      expect(problem.detail).toContain(field);
+      expect(res.body.code).toBe('VALIDATION_FAILED');
+      expect((res.body as unknown as { detail: string }).detail).toContain(field);
     },
   );
+
+  it('when the body names another user than the identity, then 403 FORBIDDEN and nothing is queued', async () => {
+    const concertId = await knownConcert(queue);
+    const me = uuid();
+    const res = await joinWith(queue.url, await identityToken(me), { userId: uuid(), concertId });
+    expect(res).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
+    // The same user asking for themself is the first in line: nobody was queued before.
+    const own = await joinWith(queue.url, await identityToken(me), { userId: me, concertId });
+    expect(own).toMatchObject({ status: 201, body: { userId: me, position: 1 } });
+  });
+
+  it('when joining without an identity, or with a queue pass instead, then 401', async () => {
+    const concertId = await knownConcert(queue);
+    expect((await joinWith(queue.url, undefined, { concertId })).body.code).toBe('TOKEN_MISSING');
+    const pass = (await join(queue.url, uuid(), concertId)).body.token;
+    expect(await joinWith(queue.url, pass, { concertId })).toMatchObject({
+      status: 401,
+      body: { code: 'TOKEN_INVALID' },
+    });
+  });
 
   it('when the concert is unknown, then 404 NOT_FOUND and nothing is queued', async () => {
     const res = await join(queue.url, uuid(), randomIntId());
@@ -104,6 +130,27 @@ describe('queue API (admission paused)', () => {
     expect(res.status).toBe(204);
     expect((await poll(queue.url, a.body.token)).status).toBe(401);
     expect((await poll(queue.url, b.body.token)).body.position).toBe(1);
+    const again = await fetch(`${queue.url}/queue/tokens/me`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${a.body.token}` },
+    });
+    expect(again.status).toBe(401);
+  });
+
+  it('when a user id contains the characters other providers use (auth0|…), then the token works and leaving frees it', async () => {
+    const concertId = await knownConcert(queue);
+    const userId = `auth0|${uuid()}@example.org`;
+    const joined = await join(queue.url, userId, concertId);
+    expect(joined).toMatchObject({ status: 201, body: { userId } });
+    const left = await fetch(`${queue.url}/queue/tokens/me`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${joined.body.token}` },
+    });
+    expect(left.status).toBe(204);
+    // Leaving forgot the user too: joining again gives a new token, not the old one.
+    const again = await join(queue.url, userId, concertId);
+    expect(again).toMatchObject({ status: 201 });
+    expect(again.body.tokenId).not.toBe(joined.body.tokenId);
   });
 
   it.each([

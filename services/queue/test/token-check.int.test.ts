@@ -1,21 +1,24 @@
 import {
   AppError,
+  TypedRoutes,
   createHttpApp,
   createMetricsRegistry,
   listen,
   type RunningServer,
 } from '@ticketing/platform';
-import { TokenSigner, queueTokenOf, requireActiveToken } from '@ticketing/queue-auth';
-import { captureLogs, eventually, testInfra, uuid } from '@ticketing/testing';
+import { Credentials, RedisAdmissionSource, TokenSigner, requireAdmitted } from '@ticketing/auth';
+import { captureLogs, eventually, identityToken, testInfra, uuid } from '@ticketing/testing';
+import { Router } from 'express';
 import Redis from 'ioredis';
+import { z } from 'zod';
 import type { QueueServiceHandle } from '../src/start';
 import { KEY_PREFIX, TEST_SECRET, join, knownConcert, poll, startQueue } from './harness';
 
 /**
- * The token check of libs/queue-auth, as another service mounts it, against tokens the real
+ * The queue-pass check of libs/auth, as another service mounts it, against passes the real
  * queue service issued and admitted.
  */
-describe('protected routes behind requireActiveToken', () => {
+describe('queue-gated routes (Credentials.queuePass + requireAdmitted)', () => {
   let queue: QueueServiceHandle;
   let paused: QueueServiceHandle;
   let protectedApi: RunningServer;
@@ -37,18 +40,55 @@ describe('protected routes behind requireActiveToken', () => {
       metrics: createMetricsRegistry('protected'),
     });
     const signer = new TokenSigner(TEST_SECRET);
-    const guard = requireActiveToken({
-      redis,
+    const credentials = new Credentials({ signer, admissions: new RedisAdmissionSource(redis) });
+    const pausedCredentials = new Credentials({
       signer,
-      concertOf: (req) => (req.params.concertId ? Number(req.params.concertId) : undefined),
+      admissions: new RedisAdmissionSource(pausedRedis),
     });
-    const pausedGuard = requireActiveToken({ redis: pausedRedis, signer });
-    app.get('/concerts/:concertId/things', guard, (_req, res) => void res.json(queueTokenOf(res)));
-    app.get('/anything', guard, (_req, res) => void res.json(queueTokenOf(res)));
-    app.get('/paused', pausedGuard, () => {
-      throw AppError.validation('unreachable');
-    });
-    protectedApi = await listen(finish([]), 0);
+    const router = Router();
+    app.use(router);
+    const routes = new TypedRoutes(router)
+      .add(
+        {
+          method: 'get',
+          path: '/concerts/:concertId/things',
+          summary: 'a thing of a concert',
+          auth: credentials.queuePass,
+          params: z.object({ concertId: z.coerce.number().int().positive() }),
+          responses: {},
+        },
+        ({ params, caller }, _req, res) => {
+          requireAdmitted(caller, params.concertId);
+          res.json({ userId: caller.userId, tokenId: caller.tokenId, concertId: caller.concertId });
+        },
+      )
+      .add(
+        {
+          method: 'get',
+          path: '/anything',
+          summary: 'anything',
+          auth: credentials.queuePass,
+          responses: {},
+        },
+        ({ caller }, _req, res) => {
+          requireAdmitted(caller);
+          res.json({ userId: caller.userId });
+        },
+      )
+      .add(
+        {
+          method: 'get',
+          path: '/paused',
+          summary: 'paused',
+          auth: pausedCredentials.queuePass,
+          responses: {},
+        },
+        ({ caller }) => {
+          requireAdmitted(caller);
+          throw AppError.validation('unreachable');
+        },
+      );
+    protectedApi = await listen(finish(routes.operations), 0);
   });
   afterAll(async () => {
     await protectedApi.close();
@@ -80,6 +120,13 @@ describe('protected routes behind requireActiveToken', () => {
     expect(res).toEqual({
       status: 200,
       body: { userId: token.userId, tokenId: token.tokenId, concertId },
+    });
+  });
+
+  it('when an identity token is presented where a queue pass is needed, then 401 TOKEN_INVALID', async () => {
+    expect(await call('/anything', await identityToken())).toMatchObject({
+      status: 401,
+      body: { code: 'TOKEN_INVALID' },
     });
   });
 

@@ -1,5 +1,5 @@
 import { commonEnv, env, kafkaEnv, loadConfig, postgresEnv } from '@ticketing/platform';
-import { tokenCheckEnv } from '@ticketing/queue-auth';
+import { identityEnv, tokenCheckEnv } from '@ticketing/auth';
 
 export const configShape = {
   ...commonEnv,
@@ -7,6 +7,8 @@ export const configShape = {
   ...postgresEnv('reservation'),
   ...kafkaEnv('reservation'),
   ...tokenCheckEnv,
+  /** "My tickets" and reads after the queue pass is spent take the owner's identity. */
+  ...identityEnv,
   HOLD_TTL_SECONDS: env.int({ default: 300, min: 1, max: 86_400 }),
   /** How often each instance releases holds whose time is over. */
   HOLD_SWEEP_INTERVAL_MS: env.int({ default: 1000, min: 50, max: 3_600_000 }),

@@ -7,7 +7,7 @@ import {
   type Logger,
   type ServiceHandle,
 } from '@ticketing/platform';
-import { openTokenCheck } from '@ticketing/queue-auth';
+import { openAuth } from '@ticketing/auth';
 import { migrations } from '../migrations';
 import type { Config } from './config';
 import { SeatHolds } from './domain/holds';
@@ -30,7 +30,7 @@ export function start(
       poolMax: config.DB_POOL_MAX,
       migrations,
     });
-    const tokens = openTokenCheck(kit, config);
+    const auth = openAuth(kit, { identity: config, queuePass: config });
     const messaging = await startPostgresMessaging({
       ...kit,
       db,
@@ -48,8 +48,9 @@ export function start(
     );
     kit.stops.add('hold sweeper', () => sweeper.stop());
     return {
-      routes: (app) => httpRoutes(app, { holds, activeToken: tokens.activeToken }),
-      readiness: { ...messaging.readiness, ...tokens.readiness },
+      routes: (app) => httpRoutes(app, { holds, credentials: auth.credentials }),
+      readiness: { ...messaging.readiness, ...auth.readiness },
+      securitySchemes: auth.securitySchemes,
       handle: { holds },
     };
   });

@@ -6,12 +6,15 @@ import {
   loadConfig,
   postgresEnv,
 } from '@ticketing/platform';
+import { identityEnv } from '@ticketing/auth';
 
 export const configShape = {
   ...commonEnv,
   PORT: env.port(3004),
   ...postgresEnv('wallet'),
   ...kafkaEnv('wallet'),
+  /** Only a wallet's owner may charge or read it (API.md, Wallet). */
+  ...identityEnv,
   /** Largest single charge, KRW. */
   WALLET_MAX_CHARGE: env.int({ default: 10_000_000, min: 1, max: 1_000_000_000 }),
   /** Largest balance a wallet may reach by charging, KRW. */

@@ -7,6 +7,7 @@ import {
   type Logger,
   type ServiceHandle,
 } from '@ticketing/platform';
+import { openAuth } from '@ticketing/auth';
 import { migrations } from '../migrations';
 import type { Config } from './config';
 import { Wallets } from './domain/charges';
@@ -28,6 +29,7 @@ export function start(
       poolMax: config.DB_POOL_MAX,
       migrations,
     });
+    const auth = openAuth(kit, { identity: config });
     const messaging = await startPostgresMessaging({
       ...kit,
       db,
@@ -46,8 +48,9 @@ export function start(
     ).start(3_600_000);
     kit.stops.add('key purge', () => purge.stop());
     return {
-      routes: (app) => httpRoutes(app, { wallets }),
-      readiness: messaging.readiness,
+      routes: (app) => httpRoutes(app, { wallets, credentials: auth.credentials }),
+      readiness: { ...messaging.readiness, ...auth.readiness },
+      securitySchemes: auth.securitySchemes,
       handle: { wallets },
     };
   });

@@ -10,6 +10,7 @@ import {
   captureLogs,
   createTestDatabase,
   createTopicNamespace,
+  identityToken,
   randomSuffix,
   testInfra,
   testKafka,
@@ -114,10 +115,21 @@ export class WalletDeployment {
   }
 }
 
-export async function charge(baseUrl: string, userId: string, amount: unknown, key?: string) {
-  const res = await fetch(`${baseUrl}/wallets/${userId}/charges`, {
+/** A charge of `userId`'s wallet with that user's identity token (the wallet's owner). */
+export async function charge(
+  baseUrl: string,
+  userId: string,
+  amount: unknown,
+  key?: string,
+  identity?: string,
+) {
+  const res = await fetch(`${baseUrl}/wallets/${encodeURIComponent(userId)}/charges`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(key && { 'idempotency-key': key }) },
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${identity ?? (await identityToken(userId))}`,
+      ...(key && { 'idempotency-key': key }),
+    },
     body: JSON.stringify({ amount }),
   });
   return {
@@ -125,4 +137,9 @@ export async function charge(baseUrl: string, userId: string, amount: unknown, k
     contentType: res.headers.get('content-type'),
     body: (await res.json()) as Record<string, unknown>,
   };
+}
+
+/** A GET with `userId`'s identity token. */
+export async function getAs(url: string, userId: string): Promise<Response> {
+  return fetch(url, { headers: { authorization: `Bearer ${await identityToken(userId)}` } });
 }

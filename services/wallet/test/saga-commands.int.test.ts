@@ -1,7 +1,7 @@
 import { TOPICS } from '@ticketing/contracts';
 import { TopicCapture, eventually, uuid } from '@ticketing/testing';
 import type { WalletServiceHandle } from '../src/start';
-import { WalletDeployment, charge, topicNamespace } from './harness';
+import { WalletDeployment, charge, getAs, topicNamespace } from './harness';
 
 describe('wallet saga commands', () => {
   let deployment: WalletDeployment;
@@ -103,7 +103,9 @@ describe('wallet saga commands', () => {
     expect(await deployment.db('ledger').where({ user_id: userId, type: 'REFUND' })).toHaveLength(
       1,
     );
-    const history = (await (await fetch(`${svc.url}/wallets/${userId}/transactions`)).json()) as {
+    const history = (await (
+      await getAs(`${svc.url}/wallets/${userId}/transactions`, userId)
+    ).json()) as {
       items: { type: string; paymentId?: string }[];
     };
     expect(history.items.map((t) => t.type)).toEqual(['REFUND', 'DEBIT', 'CHARGE']);

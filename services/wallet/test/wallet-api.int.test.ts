@@ -1,7 +1,8 @@
 import { TOPICS } from '@ticketing/contracts';
-import { TopicCapture, eventually, uuid } from '@ticketing/testing';
+import { TokenSigner } from '@ticketing/auth';
+import { TopicCapture, eventually, identityToken, uuid } from '@ticketing/testing';
 import type { WalletServiceHandle } from '../src/start';
-import { WalletDeployment, charge, topicNamespace } from './harness';
+import { WalletDeployment, charge, getAs, topicNamespace } from './harness';
 
 describe('wallet API', () => {
   let deployment: WalletDeployment;
@@ -25,7 +26,7 @@ describe('wallet API', () => {
     const res = await charge(a.url, userId, 50_000);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ userId, balance: 50_000, transactionId: expect.any(String) });
-    expect(await (await fetch(`${b.url}/wallets/${userId}`)).json()).toEqual({
+    expect(await (await getAs(`${b.url}/wallets/${userId}`, userId)).json()).toEqual({
       userId,
       balance: 50_000,
     });
@@ -39,13 +40,12 @@ describe('wallet API', () => {
 
   it('when a user never charged, then the balance is 0 and the history empty', async () => {
     const userId = uuid();
-    expect(await (await fetch(`${a.url}/wallets/${userId}`)).json()).toEqual({
+    expect(await (await getAs(`${a.url}/wallets/${userId}`, userId)).json()).toEqual({
       userId,
       balance: 0,
     });
-    expect(await (await fetch(`${a.url}/wallets/${userId}/transactions`)).json()).toEqual({
+    expect(await (await getAs(`${a.url}/wallets/${userId}/transactions`, userId)).json()).toEqual({
       items: [],
-      nextCursor: null,
     });
   });
 
@@ -70,10 +70,47 @@ describe('wallet API', () => {
     },
   );
 
-  it('when the user id is not a UUID, then 400 naming it', async () => {
-    const res = await charge(a.url, 'alice', 1000);
+  it('when the user id has characters no user id has, then 400 naming it (before the owner check)', async () => {
+    const res = await charge(a.url, 'bob smith', 1000, undefined, await identityToken());
     expect(res).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED' } });
     expect(res.body.detail).toContain('path.userId');
+  });
+
+  it("when user A's identity is used on user B's wallet, then 403 FORBIDDEN and nothing changes", async () => {
+    const owner = uuid();
+    await charge(a.url, owner, 5000);
+    const intruder = await identityToken(uuid());
+    const stolen = await charge(a.url, owner, 1000, undefined, intruder);
+    expect(stolen).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
+    for (const path of ['', '/transactions']) {
+      const res = await fetch(`${a.url}/wallets/${owner}${path}`, {
+        headers: { authorization: `Bearer ${intruder}` },
+      });
+      expect(res.status).toBe(403);
+    }
+    expect(await deployment.expectBalanceIsLedgerSum(owner)).toBe(5000);
+    expect(await deployment.db('ledger').where({ user_id: owner })).toHaveLength(1);
+  });
+
+  it('when a wallet is asked without an identity, or with a queue pass, then 401', async () => {
+    const userId = uuid();
+    expect((await fetch(`${a.url}/wallets/${userId}`)).status).toBe(401);
+    const pass = await new TokenSigner('x'.repeat(32)).sign(
+      { userId, tokenId: uuid(), concertId: 1 },
+      60,
+    );
+    const res = await fetch(`${a.url}/wallets/${userId}`, {
+      headers: { authorization: `Bearer ${pass}` },
+    });
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { code: string }).code).toBe('TOKEN_INVALID');
+  });
+
+  it('when the user id is not a UUID but a provider subject (auth0|…), then it is a wallet like any other', async () => {
+    const userId = `auth0|${uuid()}`;
+    expect((await charge(a.url, userId, 1200)).body).toMatchObject({ userId, balance: 1200 });
+    const res = await getAs(`${a.url}/wallets/${encodeURIComponent(userId)}`, userId);
+    expect(await res.json()).toEqual({ userId, balance: 1200 });
   });
 
   it('when a charge would pass the maximum balance, then 409 BALANCE_LIMIT_EXCEEDED and the balance is unchanged', async () => {
@@ -103,18 +140,23 @@ describe('wallet API', () => {
     const seen: number[] = [];
     let cursor: string | null = null;
     do {
-      const res = await fetch(
+      const res = await getAs(
         `${a.url}/wallets/${userId}/transactions?limit=3${cursor ? `&cursor=${cursor}` : ''}`,
+        userId,
       );
       const page = (await res.json()) as {
         items: { amount: number; type: string; balanceAfter: number }[];
-        nextCursor: string | null;
+        nextCursor?: string;
       };
       seen.push(...page.items.map((t) => t.amount));
-      cursor = page.nextCursor;
+      cursor = page.nextCursor ?? null;
+      // API.md: nextCursor is absent on the last page.
+      if (!cursor) expect(Object.keys(page)).toEqual(['items']);
     } while (cursor);
     expect(seen).toEqual([700, 600, 500, 400, 300, 200, 100]);
-    expect((await fetch(`${a.url}/wallets/${userId}/transactions?cursor=bogus`)).status).toBe(400);
+    expect(
+      (await getAs(`${a.url}/wallets/${userId}/transactions?cursor=bogus`, userId)).status,
+    ).toBe(400);
   });
 });
 

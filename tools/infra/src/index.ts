@@ -1,4 +1,5 @@
 import { kafkaDown, kafkaReachable, kafkaUp } from './kafka';
+import { oidcDown, oidcReachable, oidcUp } from './oidc';
 import { postgresDown, postgresReachable, postgresUp } from './postgres';
 import { redisDown, redisReachable, redisUp } from './redis';
 import { settingsFromEnv, say, type InfraSettings } from './settings';
@@ -7,6 +8,7 @@ import { readState, writeState } from './state';
 export * from './settings';
 export { which } from './proc';
 export { kafkaReachable, kafkaUp, kafkaKill, launchKafka } from './kafka';
+export { launchOidcProvider, oidcKeysFile, oidcReachable, rotateOidcKeys } from './oidc';
 export { stopPid, isAlive } from './proc';
 export { readState, writeState } from './state';
 
@@ -17,6 +19,7 @@ export async function infraUp(settings: InfraSettings = settingsFromEnv()): Prom
     await postgresUp(settings.databaseUrl, state);
     await redisUp(settings.redisUrl, state);
     await kafkaUp(settings.kafkaBrokers, state);
+    await oidcUp(settings.oidcIssuer, state);
   } finally {
     writeState(state);
   }
@@ -25,6 +28,7 @@ export async function infraUp(settings: InfraSettings = settingsFromEnv()): Prom
 /** Stops only what infra:up started itself. */
 export async function infraDown(): Promise<void> {
   const state = readState();
+  await oidcDown(state);
   await kafkaDown(state);
   await redisDown(state);
   postgresDown(state);
@@ -46,6 +50,10 @@ export async function infraStatus(settings: InfraSettings = settingsFromEnv()) {
     kafka: {
       reachable: await kafkaReachable(settings.kafkaBrokers),
       startedByUs: Boolean(state.kafka),
+    },
+    oidc: {
+      reachable: await oidcReachable(settings.oidcIssuer),
+      startedByUs: Boolean(state.oidc),
     },
   };
 }

@@ -26,9 +26,20 @@ export function run(cmd: string, args: string[], options: SpawnSyncOptions = {})
 }
 
 /** Starts a long-running process that outlives this one, logging to `logFile`. */
-export function spawnDetached(cmd: string, args: string[], logFile: string, cwd?: string): number {
+export function spawnDetached(
+  cmd: string,
+  args: string[],
+  logFile: string,
+  cwd?: string,
+  env: Record<string, string> = {},
+): number {
   const out = fs.openSync(logFile, 'a');
-  const child = spawn(cmd, args, { detached: true, stdio: ['ignore', out, out], cwd });
+  const child = spawn(cmd, args, {
+    detached: true,
+    stdio: ['ignore', out, out],
+    cwd,
+    env: { ...process.env, ...env },
+  });
   child.unref();
   fs.closeSync(out);
   if (child.pid === undefined) throw new Error(`could not start ${cmd}`);

@@ -7,11 +7,16 @@ export const INFRA_DIR = process.env.INFRA_DIR ?? path.join(ROOT, '.infra');
 
 export const SERVICE_DATABASES = ['concert', 'reservation', 'wallet', 'payment'] as const;
 
+/** API.md's default OIDC_ISSUER_URL: the development provider of npm start. */
+export const DEFAULT_OIDC_ISSUER = 'http://localhost:8090/default';
+
 export interface InfraSettings {
   /** Server-level URL; each service uses its own database on it. */
   databaseUrl: string;
   redisUrl: string;
   kafkaBrokers: string[];
+  /** The OpenID provider the services trust (API.md: OIDC_ISSUER_URL). */
+  oidcIssuer: string;
 }
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): InfraSettings {
@@ -19,6 +24,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): InfraSett
     databaseUrl: env.POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
     redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
     kafkaBrokers: (env.KAFKA_BROKERS || '127.0.0.1:9092').split(',').map((s) => s.trim()),
+    oidcIssuer: env.OIDC_ISSUER_URL || DEFAULT_OIDC_ISSUER,
   };
 }
 

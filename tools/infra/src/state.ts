@@ -7,6 +7,7 @@ export interface InfraState {
   postgres?: { dataDir: string; port: number };
   redis?: { pid: number; port: number };
   kafka?: { pid: number; port: number };
+  oidc?: { pid: number; issuer: string };
 }
 
 const file = () => path.join(INFRA_DIR, 'state.json');

@@ -16,6 +16,9 @@ export interface HttpAppOptions {
   /** Named checks for /health/ready: database, Redis, Kafka... */
   readiness?: Record<string, ReadinessCheck>;
   bodyLimit?: string;
+  /** The OpenAPI security schemes, asked each time the document is served (they may be
+   * discovered after start, like an identity provider's token endpoint). */
+  securitySchemes?: () => Record<string, unknown>;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -107,9 +110,14 @@ export function createHttpApp(options: HttpAppOptions): {
   });
 
   const finish = (operations: OpenApiOperation[]) => {
-    const doc = buildOpenApi({ title: `${options.service} service`, version: '1.0.0' }, operations);
     app.get('/openapi.json', (_req, res) => {
-      res.json(doc);
+      res.json(
+        buildOpenApi(
+          { title: `${options.service} service`, version: '1.0.0' },
+          operations,
+          options.securitySchemes?.() ?? {},
+        ),
+      );
     });
     app.use(notFoundHandler);
     app.use(problemHandler(options.logger));

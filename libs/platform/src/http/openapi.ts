@@ -5,7 +5,8 @@ export interface OpenApiOperation {
   /** express-style path, e.g. /reservations/:reservationId */
   path: string;
   summary: string;
-  auth?: 'bearer';
+  /** Security schemes of which any one is accepted (names in `components.securitySchemes`). */
+  security?: string[];
   params?: z.ZodType;
   query?: z.ZodType;
   body?: z.ZodType;
@@ -57,6 +58,7 @@ function parameters(op: OpenApiOperation) {
 export function buildOpenApi(
   info: { title: string; version: string },
   operations: OpenApiOperation[],
+  securitySchemes: Record<string, unknown> = {},
 ) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of operations) {
@@ -75,7 +77,7 @@ export function buildOpenApi(
     responses['4XX'] = problem;
     (paths[path] ??= {})[op.method] = {
       summary: op.summary,
-      ...(op.auth && { security: [{ queueToken: [] }] }),
+      ...(op.security && { security: op.security.map((name) => ({ [name]: [] })) }),
       parameters: parameters(op),
       ...(op.body && {
         requestBody: {
@@ -91,7 +93,7 @@ export function buildOpenApi(
     info,
     paths,
     components: {
-      securitySchemes: { queueToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      securitySchemes,
       schemas: {
         Problem: {
           type: 'object',

@@ -7,12 +7,16 @@ const TITLES: Record<number, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  405: 'Method Not Allowed',
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
+  502: 'Bad Gateway',
   503: 'Service Unavailable',
+  504: 'Gateway Timeout',
 };
 
 export function problemBody(error: AppError) {
@@ -26,8 +30,12 @@ export function problemBody(error: AppError) {
   };
 }
 
-/** Translate body-parser's errors (malformed JSON, too large) into the contract's codes. */
+/**
+ * Translate the framework's own refusals into the contract's codes: body-parser's (malformed
+ * JSON, too large) and the router's (a path segment that is not valid percent-encoding).
+ */
 function fromParserError(err: unknown): AppError | undefined {
+  if (err instanceof URIError) return AppError.validation('path: malformed percent-encoding');
   const type = (err as { type?: unknown })?.type;
   if (type === 'entity.parse.failed') return AppError.validation('body: malformed JSON');
   if (type === 'entity.too.large') {

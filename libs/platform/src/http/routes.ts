@@ -1,20 +1,31 @@
-import type { Request, RequestHandler, Response, Router } from 'express';
+import type { Request, Response, Router } from 'express';
 import type { z } from 'zod';
 import { AppError } from '../errors';
 import type { OpenApiOperation } from './openapi';
 
 type Infer<T> = T extends z.ZodType ? z.output<T> : undefined;
 
-export interface RouteSpec<P, Q, B> extends Omit<OpenApiOperation, 'params' | 'query' | 'body'> {
+/**
+ * Who may call a route: `authenticate` answers 401 for a missing or bad credential and returns
+ * the caller; `schemes` names the OpenAPI security schemes it accepts (any one of them).
+ */
+export interface Authenticator<C> {
+  schemes: string[];
+  authenticate(req: Request): Promise<C>;
+}
+
+export interface RouteSpec<P, Q, B, C> extends Omit<
+  OpenApiOperation,
+  'params' | 'query' | 'body' | 'security'
+> {
   params?: P;
   query?: Q;
   body?: B;
-  /** Middleware run before validation (e.g. the queue-token check). */
-  before?: RequestHandler[];
+  auth?: Authenticator<C>;
 }
 
-export type RouteHandler<P, Q, B> = (
-  input: { params: Infer<P>; query: Infer<Q>; body: Infer<B> },
+export type RouteHandler<P, Q, B, C> = (
+  input: { params: Infer<P>; query: Infer<Q>; body: Infer<B>; caller: C },
   req: Request,
   res: Response,
 ) => Promise<unknown> | unknown;
@@ -41,7 +52,9 @@ function parse<T extends z.ZodType | undefined>(
 
 /**
  * Declares routes whose inputs are validated by zod (400 VALIDATION_FAILED naming the field)
- * and whose specs feed /openapi.json, so the docs cannot drift from the validation.
+ * and whose specs feed /openapi.json, so the docs cannot drift from the validation. The checks
+ * run in API.md's order: the credential (401), then the input's shape (400), then the handler,
+ * which decides ownership and admission (403), existence (404) and state (409).
  */
 export class TypedRoutes {
   readonly operations: OpenApiOperation[] = [];
@@ -52,15 +65,18 @@ export class TypedRoutes {
     P extends z.ZodType | undefined,
     Q extends z.ZodType | undefined,
     B extends z.ZodType | undefined,
-  >(spec: RouteSpec<P, Q, B>, handler: RouteHandler<P, Q, B>): this {
-    const { before = [], ...operation } = spec;
-    this.operations.push(operation as OpenApiOperation);
-    this.router[spec.method](spec.path, ...before, async (req: Request, res: Response) => {
+    C = undefined,
+  >(spec: RouteSpec<P, Q, B, C>, handler: RouteHandler<P, Q, B, C>): this {
+    const { auth, ...operation } = spec;
+    this.operations.push({ ...operation, security: auth?.schemes } as OpenApiOperation);
+    this.router[spec.method](spec.path, async (req: Request, res: Response) => {
+      const caller = (auth ? await auth.authenticate(req) : undefined) as C;
       const input = {
         params: parse('path', spec.params, req.params),
         query: parse('query', spec.query, req.query),
         body: parse('body', spec.body, req.body),
-      } as { params: Infer<P>; query: Infer<Q>; body: Infer<B> };
+        caller,
+      } as { params: Infer<P>; query: Infer<Q>; body: Infer<B>; caller: C };
       await handler(input, req, res);
     });
     return this;

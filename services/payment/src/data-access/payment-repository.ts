@@ -78,6 +78,17 @@ export class PaymentRepository {
       .first(COLUMNS) as Promise<Payment | undefined>;
   }
 
+  ofReservation(userId: string, reservationId: string): Promise<Payment[]> {
+    return this.db('payments')
+      .where({ reservation_id: reservationId, user_id: userId })
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(100)
+      .select(COLUMNS) as Promise<Payment[]>;
+  }
+
   findLiveForReservation(reservationId: string): Promise<Payment | undefined> {
     return this.db('payments')
       .where({ reservation_id: reservationId })

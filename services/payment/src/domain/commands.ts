@@ -12,7 +12,7 @@ export function messageFor(command: SagaCommand, saga: Saga): OutgoingMessage {
     case 'reservation.confirm':
       return buildMessage(
         reservation.confirmReservation,
-        { reservationId, userId, paymentId },
+        { reservationId, userId, paymentId, concertId: saga.concertId },
         meta,
       );
     case 'reservation.revert-confirmation':

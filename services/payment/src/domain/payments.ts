@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { requireOwner, type Caller } from '@ticketing/auth';
 import { enqueue } from '@ticketing/messaging';
 import { AppError, type Knex } from '@ticketing/platform';
 import {
@@ -50,7 +51,13 @@ export class Payments {
       const payment = await this.db.transaction(async (trx) => {
         const repo = new PaymentRepository(trx);
         const start = begin(
-          { paymentId: randomUUID(), reservationId, ...fan },
+          {
+            paymentId: randomUUID(),
+            reservationId,
+            userId: fan.userId,
+            tokenId: fan.tokenId,
+            concertId: fan.concertId,
+          },
           await dbNow(trx),
           this.stepTimeoutMs,
         );
@@ -147,15 +154,39 @@ export class Payments {
     });
   }
 
-  async get(userId: string, paymentId: string): Promise<Payment> {
-    const payment = await new PaymentRepository(this.db).find(paymentId);
-    if (!payment) throw AppError.notFound(`payment ${paymentId} not found`);
-    if (payment.userId !== userId) throw AppError.forbidden('this payment belongs to another user');
+  /** The payer's payment: their identity, or their ACTIVE queue pass of its concert. */
+  async get(caller: Caller, paymentId: string): Promise<Payment> {
+    const payment = await this.find(paymentId);
+    requireOwner(caller, {
+      ownerId: payment.userId,
+      concertId: payment.concertId,
+      what: 'payment',
+    });
     return payment;
   }
 
-  async timeline(userId: string, paymentId: string) {
-    const payment = await this.get(userId, paymentId);
+  /** As it is now, whoever asks (the request that created it, waiting for its end). */
+  async find(paymentId: string): Promise<Payment> {
+    const payment = await new PaymentRepository(this.db).find(paymentId);
+    if (!payment) throw AppError.notFound(`payment ${paymentId} not found`);
+    return payment;
+  }
+
+  /**
+   * The caller's payments of a reservation, newest first: how a fan whose POST /payments answer
+   * was lost learns the outcome after the saga spent their queue pass. Someone else's
+   * reservation simply has none of the caller's payments.
+   */
+  ofReservation(userId: string, reservationId: string): Promise<Payment[]> {
+    return new PaymentRepository(this.db).ofReservation(userId, reservationId);
+  }
+
+  /** The saga's timeline: for its payer, or an operator (`ticketing:admin`). */
+  async timeline(caller: Caller, paymentId: string) {
+    const payment =
+      caller.kind === 'identity' && caller.admin
+        ? await this.find(paymentId)
+        : await this.get(caller, paymentId);
     return { payment, steps: await new PaymentRepository(this.db).steps(paymentId) };
   }
 

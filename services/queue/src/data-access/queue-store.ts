@@ -1,4 +1,4 @@
-import { KNOWN_CONCERTS_KEY, QUEUED_CONCERTS_KEY, queueKeys } from '@ticketing/queue-auth';
+import { KNOWN_CONCERTS_KEY, QUEUED_CONCERTS_KEY, queueKeys } from '@ticketing/auth';
 import type { Redis, Result } from 'ioredis';
 import type { TokenState } from '../domain/token-status';
 import { ADMIT, ISSUE, REMOVE, TOUCH } from './scripts';

@@ -13,7 +13,8 @@ end
 local function forget(id)
   local v = redis.call('HGET', KEYS[4], id)
   if v then
-    local user = string.match(v, '^([^|]*)')
+    -- "<userId>|<jwt>": a user id may contain '|' (auth0|…), a JWT never does.
+    local user = string.match(v, '^(.*)|')
     if redis.call('HGET', KEYS[5], user) == id then redis.call('HDEL', KEYS[5], user) end
     redis.call('HDEL', KEYS[4], id)
   end

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '@ticketing/platform';
-import type { QueueTokenClaims, TokenSigner } from '@ticketing/queue-auth';
+import type { QueueTokenClaims, TokenSigner } from '@ticketing/auth';
 import type { QueueStore } from '../data-access/queue-store';
 import type { Config } from '../config';
 import { viewOf, type TokenView } from './token-status';
@@ -60,9 +60,10 @@ export class WaitingQueue {
     return viewOf({ token, ...claims }, state, this.settings.admitPerSecond);
   }
 
-  /** The fan leaves the queue; the token answers 401 from then on. */
+  /** The fan leaves the queue; the token answers 401 from then on (leaving again too). */
   async leave(claims: QueueTokenClaims): Promise<void> {
-    await this.store.remove(claims.concertId, claims.tokenId);
+    if (!(await this.store.remove(claims.concertId, claims.tokenId)))
+      throw AppError.unauthorized('TOKEN_INVALID', 'queue token expired or revoked');
   }
 
   /** The payment saga ends a token's access. Idempotent: true if it was still live. */

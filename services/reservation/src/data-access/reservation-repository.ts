@@ -1,4 +1,4 @@
-import type { Knex } from '@ticketing/platform';
+import { AppError, type Knex } from '@ticketing/platform';
 import {
   IllegalTransitionError,
   canTransition,
@@ -24,6 +24,15 @@ export interface Reservation {
 const COLUMNS = `r.id as "reservationId", r.user_id as "userId", r.schedule_id as "scheduleId",
   s.concert_id as "concertId", r.seat_no as "seatNo", r.price, r.status, r.release_reason as "releaseReason",
   r.held_until as "heldUntil", r.payment_id as "paymentId", r.seat_version as "seatVersion"`;
+
+const encodeCursor = (createdAtUs: string, id: string) =>
+  Buffer.from(`r:${createdAtUs}:${id}`).toString('base64url');
+
+function decodeCursor(cursor: string): { createdAtUs: string; id: string } {
+  const match = /^r:(\d{1,20}):([0-9a-f-]{36})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!match) throw AppError.validation('query.cursor: not a cursor this service issued');
+  return { createdAtUs: match[1]!, id: match[2]! };
+}
 
 /** Which unique rule a failed insert broke. */
 export type HoldConflict = 'SEAT_TAKEN' | 'USER_HAS_HOLD';
@@ -116,6 +125,41 @@ export class ReservationRepository {
       { scheduleId, seatNo, userId },
     );
     return rows[0];
+  }
+
+  /**
+   * A user's reservations, newest first. The cursor is the (created_at, id) of the last row of
+   * the previous page, the time in microseconds so that no row is skipped or repeated.
+   */
+  async ownedBy(
+    userId: string,
+    page: { status?: ReservationStatus; limit: number; cursor?: string },
+  ): Promise<{ items: Reservation[]; nextCursor: string | null }> {
+    const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
+    const { rows } = await this.db.raw<{ rows: (Reservation & { createdAtUs: string })[] }>(
+      `select ${COLUMNS}, (extract(epoch from r.created_at) * 1000000)::bigint::text as "createdAtUs"
+       from reservations r join schedules s on s.id = r.schedule_id
+       where r.user_id = :userId
+         ${page.status ? 'and r.status = :status' : ''}
+         ${after ? `and (r.created_at, r.id) < (timestamptz 'epoch' + :afterUs * interval '1 microsecond', :afterId)` : ''}
+       order by r.created_at desc, r.id desc
+       limit :limit`,
+      {
+        userId,
+        limit: page.limit + 1,
+        ...(page.status && { status: page.status }),
+        ...(after && { afterUs: after.createdAtUs, afterId: after.id }),
+      },
+    );
+    const items = rows.slice(0, page.limit);
+    const last = items[items.length - 1];
+    return {
+      items: items.map(({ createdAtUs: _, ...r }) => r),
+      nextCursor:
+        rows.length > page.limit && last
+          ? encodeCursor(last.createdAtUs, last.reservationId)
+          : null,
+    };
   }
 
   async find(reservationId: string, lock = false): Promise<Reservation | undefined> {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { requireOwner, type Caller, type QueuePass } from '@ticketing/auth';
 import { enqueue } from '@ticketing/messaging';
 import { AppError, type Knex } from '@ticketing/platform';
 import {
@@ -7,7 +8,7 @@ import {
   type Reservation,
 } from '../data-access/reservation-repository';
 import { heldEvent, releasedEvent } from './events';
-import { holdRefusal, isHoldOver } from './rules';
+import { holdRefusal, isHoldOver, type ReservationStatus } from './rules';
 import { OneAttemptPerSeat } from './one-attempt-per-seat';
 import type { TakenSeats } from './taken-seats';
 
@@ -118,21 +119,32 @@ export class SeatHolds {
     }
   }
 
-  /** The fan's own reservation (another fan's: 403). */
-  async get(userId: string, reservationId: string): Promise<Reservation> {
+  /**
+   * The caller's own reservation: with the owner's identity, or the owner's ACTIVE queue pass for
+   * the reservation's concert (403 otherwise).
+   */
+  async get(caller: Caller, reservationId: string): Promise<Reservation> {
     const r = await new ReservationRepository(this.db).find(reservationId);
     if (!r) throw AppError.notFound(`reservation ${reservationId} not found`);
-    if (r.userId !== userId) throw AppError.forbidden('this reservation belongs to another user');
+    requireOwner(caller, { ownerId: r.userId, concertId: r.concertId, what: 'reservation' });
     return r;
   }
 
+  /** A fan's own reservations, newest first, a page at a time ("my tickets"). */
+  mine(
+    userId: string,
+    filter: { status?: ReservationStatus; limit: number; cursor?: string },
+  ): Promise<{ items: Reservation[]; nextCursor: string | null }> {
+    return new ReservationRepository(this.db).ownedBy(userId, filter);
+  }
+
   /** The fan gives a held seat back before its time is over. Releasing twice is fine. */
-  async release(userId: string, reservationId: string): Promise<void> {
+  async release(fan: QueuePass, reservationId: string): Promise<void> {
     const released = await this.db.transaction(async (trx) => {
       const repo = new ReservationRepository(trx);
       const r = await repo.find(reservationId, true);
       if (!r) throw AppError.notFound(`reservation ${reservationId} not found`);
-      if (r.userId !== userId) throw AppError.forbidden('this reservation belongs to another user');
+      requireOwner(fan, { ownerId: r.userId, concertId: r.concertId, what: 'reservation' });
       if (r.status === 'RELEASED') return;
       if (r.status === 'CONFIRMED')
         throw AppError.conflict('RESERVATION_NOT_HELD', 'a paid reservation cannot be released');

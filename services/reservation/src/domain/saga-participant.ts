@@ -25,6 +25,8 @@ export async function confirmReservation(
   const r = await repo.find(cmd.reservationId, true);
   if (!r) return reject('NOT_FOUND');
   if (r.userId !== cmd.userId) return reject('FORBIDDEN');
+  // A queue pass admits its holder to one concert: it cannot pay for a seat of another.
+  if (cmd.concertId !== undefined && cmd.concertId !== r.concertId) return reject('FORBIDDEN');
   if (r.status === 'CONFIRMED' && r.paymentId === cmd.paymentId) {
     return enqueue(ctx.trx, confirmedEvent(r, cmd.paymentId)); // the same answer again
   }

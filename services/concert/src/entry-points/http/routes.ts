@@ -1,5 +1,6 @@
+import { requireAdmitted, type Credentials } from '@ticketing/auth';
 import { TypedRoutes } from '@ticketing/platform';
-import { Router, type Express, type RequestHandler } from 'express';
+import { Router, type Express } from 'express';
 import type { Catalog } from '../../domain/catalog';
 import {
   AvailableQuery,
@@ -13,9 +14,9 @@ import {
 /** The concert service's public HTTP routes (API.md, Concerts). */
 export function httpRoutes(
   app: Express,
-  deps: { catalog: Catalog; activeToken: RequestHandler },
+  deps: { catalog: Catalog; credentials: Credentials },
 ): TypedRoutes {
-  const { catalog, activeToken } = deps;
+  const { catalog, credentials } = deps;
   const router = Router();
   app.use(router);
   return new TypedRoutes(router)
@@ -35,13 +36,13 @@ export function httpRoutes(
         method: 'get',
         path: '/concerts/:concertId/schedules',
         summary: 'Dates of a concert; ?available=true keeps those that can still be booked',
-        auth: 'bearer',
-        before: [activeToken],
+        auth: credentials.queuePass,
         params: ConcertParams,
         query: AvailableQuery,
         responses: { 200: { description: 'schedules', schema: ScheduleList } },
       },
-      async ({ params, query }, _req, res) => {
+      async ({ params, query, caller }, _req, res) => {
+        requireAdmitted(caller, params.concertId);
         const schedules = await catalog.schedules(params.concertId, query.available);
         res.json({
           concertId: params.concertId,
@@ -60,13 +61,13 @@ export function httpRoutes(
         method: 'get',
         path: '/concerts/:concertId/schedules/:scheduleId/seats',
         summary: 'Seats 1..50 of a date with their status; ?available=true keeps AVAILABLE ones',
-        auth: 'bearer',
-        before: [activeToken],
+        auth: credentials.queuePass,
         params: SeatsParams,
         query: AvailableQuery,
         responses: { 200: { description: 'seat map', schema: SeatMap } },
       },
-      async ({ params, query }, _req, res) => {
+      async ({ params, query, caller }, _req, res) => {
+        requireAdmitted(caller, params.concertId);
         const { schedule, seats } = await catalog.seats(
           params.concertId,
           params.scheduleId,

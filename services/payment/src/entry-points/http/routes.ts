@@ -1,10 +1,17 @@
+import { requireAdmitted, type Credentials } from '@ticketing/auth';
 import { AppError, TypedRoutes } from '@ticketing/platform';
-import { queueTokenOf } from '@ticketing/queue-auth';
-import { Router, type Express, type RequestHandler } from 'express';
+import { Router, type Express } from 'express';
 import type { Payment } from '../../data-access/payment-repository';
 import type { Payments } from '../../domain/payments';
 import type { PaymentWaiters } from '../../domain/waiters';
-import { PaymentBody, PaymentParams, PaymentView, SagaView } from './schemas';
+import {
+  PaymentBody,
+  PaymentList,
+  PaymentParams,
+  PaymentView,
+  PaymentsQuery,
+  SagaView,
+} from './schemas';
 
 const view = (p: Payment) => ({
   paymentId: p.paymentId,
@@ -23,9 +30,9 @@ const IDEMPOTENCY_KEY = /^[\w.:-]{1,128}$/;
 /** The payment service's public HTTP routes (API.md, Payments). */
 export function httpRoutes(
   app: Express,
-  deps: { payments: Payments; waiters: PaymentWaiters; activeToken: RequestHandler },
+  deps: { payments: Payments; waiters: PaymentWaiters; credentials: Credentials },
 ): TypedRoutes {
-  const { payments, waiters, activeToken } = deps;
+  const { payments, waiters, credentials } = deps;
   const router = Router();
   app.use(router);
   return new TypedRoutes(router)
@@ -35,8 +42,7 @@ export function httpRoutes(
         path: '/payments',
         summary:
           'Pay for a held seat from the balance (a saga); Prefer: wait=N (≤ 30 s) waits for the outcome',
-        auth: 'bearer',
-        before: [activeToken],
+        auth: credentials.queuePass,
         body: PaymentBody,
         headers: {
           'Idempotency-Key': { description: 'the same key returns the same payment' },
@@ -53,7 +59,7 @@ export function httpRoutes(
           },
         },
       },
-      async ({ body }, req, res) => {
+      async ({ body, caller }, req, res) => {
         const key = req.header('idempotency-key');
         if (key !== undefined && !IDEMPOTENCY_KEY.test(key))
           throw AppError.validation('header Idempotency-Key: 1..128 characters of [A-Za-z0-9_.:-]');
@@ -61,12 +67,13 @@ export function httpRoutes(
         const waitSeconds = prefer ? Number(prefer[1]) : 0;
         if (waitSeconds > 30)
           throw AppError.validation('header Prefer: wait must be at most 30 seconds');
-        const { payment } = await payments.request(queueTokenOf(res), body.reservationId, key);
+        requireAdmitted(caller);
+        const { payment } = await payments.request(caller, body.reservationId, key);
         let current = payment;
         if (waitSeconds > 0) {
           res.setHeader('Preference-Applied', `wait=${waitSeconds}`);
           await waiters.wait(payment.paymentId, waitSeconds * 1000, async () => {
-            current = await payments.get(payment.userId, payment.paymentId);
+            current = await payments.find(payment.paymentId);
             return current.status !== 'PENDING';
           });
         }
@@ -79,32 +86,43 @@ export function httpRoutes(
     .add(
       {
         method: 'get',
+        path: '/payments',
+        summary:
+          "Your payments of a reservation, newest first: a lost POST /payments answer's outcome",
+        auth: credentials.identity,
+        query: PaymentsQuery,
+        responses: { 200: { description: 'your payments', schema: PaymentList } },
+      },
+      async ({ query, caller }, _req, res) => {
+        const list = await payments.ofReservation(caller.userId, query.reservationId);
+        res.json({ items: list.map(view) });
+      },
+    )
+    .add(
+      {
+        method: 'get',
         path: '/payments/:paymentId',
-        summary: 'Your payment',
-        auth: 'bearer',
-        before: [activeToken],
+        summary: 'Your payment (your ACTIVE queue pass, or your identity)',
+        auth: credentials.either,
         params: PaymentParams,
         responses: { 200: { description: 'the payment', schema: PaymentView } },
       },
-      async ({ params }, _req, res) => {
-        res.json(view(await payments.get(queueTokenOf(res).userId, params.paymentId)));
+      async ({ params, caller }, _req, res) => {
+        res.json(view(await payments.get(caller, params.paymentId)));
       },
     )
     .add(
       {
         method: 'get',
         path: '/payments/:paymentId/saga',
-        summary: "The saga's timeline: state and every step with its message id",
-        auth: 'bearer',
-        before: [activeToken],
+        summary:
+          "The saga's timeline: state and every step with its message id (payer or ticketing:admin)",
+        auth: credentials.either,
         params: PaymentParams,
         responses: { 200: { description: 'the timeline', schema: SagaView } },
       },
-      async ({ params }, _req, res) => {
-        const { payment, steps } = await payments.timeline(
-          queueTokenOf(res).userId,
-          params.paymentId,
-        );
+      async ({ params, caller }, _req, res) => {
+        const { payment, steps } = await payments.timeline(caller, params.paymentId);
         res.json({
           paymentId: payment.paymentId,
           state: payment.state,

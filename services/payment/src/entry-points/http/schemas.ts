@@ -1,12 +1,14 @@
+import { UserId } from '@ticketing/contracts';
 import { z } from 'zod';
 
 export const PaymentBody = z.object({ reservationId: z.uuid() });
 export const PaymentParams = z.object({ paymentId: z.uuid() });
+export const PaymentsQuery = z.object({ reservationId: z.uuid() });
 
 export const PaymentView = z.object({
   paymentId: z.uuid(),
   reservationId: z.uuid(),
-  userId: z.uuid(),
+  userId: UserId,
   amount: z.number().int().nullable(),
   status: z.enum(['PENDING', 'COMPLETED', 'FAILED']),
   failureCode: z
@@ -21,6 +23,8 @@ export const PaymentView = z.object({
   createdAt: z.iso.datetime(),
   completedAt: z.iso.datetime().optional(),
 });
+
+export const PaymentList = z.object({ items: z.array(PaymentView) });
 
 export const SagaView = z.object({
   paymentId: z.uuid(),

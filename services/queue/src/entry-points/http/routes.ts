@@ -1,5 +1,5 @@
-import { TypedRoutes } from '@ticketing/platform';
-import { bearerToken, verifiedClaims, type TokenSigner } from '@ticketing/queue-auth';
+import { AppError, TypedRoutes } from '@ticketing/platform';
+import type { Credentials } from '@ticketing/auth';
 import { Router, type Express } from 'express';
 import { retryAfterSeconds } from '../../domain/estimates';
 import type { WaitingQueue } from '../../domain/queue';
@@ -9,9 +9,9 @@ import type { QueueEventStreams } from './sse';
 /** The queue's public HTTP routes (API.md, Queue). */
 export function httpRoutes(
   app: Express,
-  deps: { queue: WaitingQueue; signer: TokenSigner; streams: QueueEventStreams },
+  deps: { queue: WaitingQueue; credentials: Credentials; streams: QueueEventStreams },
 ): TypedRoutes {
-  const { queue, signer, streams } = deps;
+  const { queue, credentials, streams } = deps;
   const router = Router();
   app.use(router);
   return new TypedRoutes(router)
@@ -20,14 +20,17 @@ export function httpRoutes(
         method: 'post',
         path: '/queue/tokens',
         summary: 'Join the waiting queue of a concert (or get the live token you already have)',
+        auth: credentials.identity,
         body: JoinQueueBody,
         responses: {
           201: { description: 'a new token', schema: TokenResponse },
           200: { description: "the user's live token for that concert", schema: TokenResponse },
         },
       },
-      async ({ body }, _req, res) => {
-        const { view, created } = await queue.join(body.userId, body.concertId);
+      async ({ body, caller }, _req, res) => {
+        if (body.userId !== undefined && body.userId !== caller.userId)
+          throw AppError.forbidden('body.userId: a fan can only join the queue as themself');
+        const { view, created } = await queue.join(caller.userId, body.concertId);
         res.status(created ? 201 : 200).json(view);
       },
     )
@@ -36,12 +39,11 @@ export function httpRoutes(
         method: 'get',
         path: '/queue/tokens/me',
         summary: 'Poll the status of your token; Retry-After suggests the next poll',
-        auth: 'bearer',
+        auth: credentials.queuePassClaims,
         responses: { 200: { description: 'fresh status', schema: TokenResponse } },
       },
-      async (_input, req, res) => {
-        const claims = await verifiedClaims(req, signer);
-        const view = await queue.status(bearerToken(req), claims);
+      async ({ caller }, _req, res) => {
+        const view = await queue.status(caller.token, caller);
         res.setHeader(
           'Retry-After',
           String(retryAfterSeconds(view.position, queue.settings.admitPerSecond)),
@@ -54,25 +56,24 @@ export function httpRoutes(
         method: 'get',
         path: '/queue/tokens/me/events',
         summary: 'Server-Sent Events: `position` on every change, `active` when admitted',
-        auth: 'bearer',
+        auth: credentials.queuePassClaims,
         responses: { 200: { description: 'an event stream', contentType: 'text/event-stream' } },
       },
-      async (_input, req, res) => {
-        const claims = await verifiedClaims(req, signer);
-        await queue.status(bearerToken(req), claims); // 401 now if the token is already gone
-        streams.subscribe(bearerToken(req), claims, res);
+      async ({ caller }, _req, res) => {
+        await queue.status(caller.token, caller); // 401 now if the token is already gone
+        streams.subscribe(caller.token, caller, res);
       },
     )
     .add(
       {
         method: 'delete',
         path: '/queue/tokens/me',
-        summary: 'Leave the queue; the token answers 401 afterwards',
-        auth: 'bearer',
+        summary: 'Leave the queue; the token answers 401 afterwards (a repeated DELETE too)',
+        auth: credentials.queuePassClaims,
         responses: { 204: { description: 'left' } },
       },
-      async (_input, req, res) => {
-        await queue.leave(await verifiedClaims(req, signer));
+      async ({ caller }, _req, res) => {
+        await queue.leave(caller);
         res.status(204).end();
       },
     );

@@ -1,14 +1,16 @@
+import { UserId } from '@ticketing/contracts';
 import { z } from 'zod';
 
 export const JoinQueueBody = z.object({
-  userId: z.uuid(),
-  concertId: z.number().int().positive(),
+  concertId: z.number().int().positive().max(2_147_483_647),
+  /** Optional; when sent it must be the caller's own id (the identity's `sub`). */
+  userId: UserId.optional(),
 });
 
 export const TokenResponse = z.object({
   token: z.string(),
   tokenId: z.uuid(),
-  userId: z.uuid(),
+  userId: UserId,
   concertId: z.number().int(),
   status: z.enum(['WAITING', 'ACTIVE']),
   position: z.number().int().nonnegative(),

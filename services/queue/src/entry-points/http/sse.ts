@@ -1,5 +1,5 @@
 import type { Logger } from '@ticketing/platform';
-import type { QueueTokenClaims } from '@ticketing/queue-auth';
+import type { QueueTokenClaims } from '@ticketing/auth';
 import type { Response } from 'express';
 import type { QueueStore } from '../../data-access/queue-store';
 import { viewOf } from '../../domain/token-status';

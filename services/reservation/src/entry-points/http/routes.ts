@@ -1,13 +1,20 @@
+import { requireAdmitted, type Credentials } from '@ticketing/auth';
 import { TypedRoutes } from '@ticketing/platform';
-import { queueTokenOf } from '@ticketing/queue-auth';
-import { Router, type Express, type RequestHandler } from 'express';
+import { Router, type Express } from 'express';
 import type { Reservation } from '../../data-access/reservation-repository';
 import type { SeatHolds } from '../../domain/holds';
-import { HoldBody, ReservationParams, ReservationView } from './schemas';
+import {
+  HoldBody,
+  MyReservationsQuery,
+  ReservationList,
+  ReservationParams,
+  ReservationView,
+} from './schemas';
 
 const view = (r: Reservation) => ({
   reservationId: r.reservationId,
   userId: r.userId,
+  concertId: r.concertId,
   scheduleId: r.scheduleId,
   seatNo: r.seatNo,
   price: r.price,
@@ -19,9 +26,9 @@ const view = (r: Reservation) => ({
 /** The reservation service's public HTTP routes (API.md, Reservations). */
 export function httpRoutes(
   app: Express,
-  deps: { holds: SeatHolds; activeToken: RequestHandler },
+  deps: { holds: SeatHolds; credentials: Credentials },
 ): TypedRoutes {
-  const { holds, activeToken } = deps;
+  const { holds, credentials } = deps;
   const router = Router();
   app.use(router);
   return new TypedRoutes(router)
@@ -30,42 +37,57 @@ export function httpRoutes(
         method: 'post',
         path: '/reservations',
         summary: 'Hold a seat for HOLD_TTL_SECONDS',
-        auth: 'bearer',
-        before: [activeToken],
+        auth: credentials.queuePass,
         body: HoldBody,
         responses: { 201: { description: 'the seat is held for you', schema: ReservationView } },
       },
-      async ({ body }, _req, res) => {
-        const held = await holds.hold(queueTokenOf(res), body.scheduleId, body.seatNo);
+      async ({ body, caller }, _req, res) => {
+        requireAdmitted(caller);
+        const held = await holds.hold(caller, body.scheduleId, body.seatNo);
         res.status(201).location(`/reservations/${held.reservationId}`).json(view(held));
       },
     )
     .add(
       {
         method: 'get',
+        path: '/reservations',
+        summary: 'My tickets: your own reservations, newest first (?status=CONFIRMED), paginated',
+        auth: credentials.identity,
+        query: MyReservationsQuery,
+        responses: { 200: { description: 'a page of reservations', schema: ReservationList } },
+      },
+      async ({ query, caller }, _req, res) => {
+        const page = await holds.mine(caller.userId, query);
+        res.json({
+          items: page.items.map(view),
+          ...(page.nextCursor && { nextCursor: page.nextCursor }),
+        });
+      },
+    )
+    .add(
+      {
+        method: 'get',
         path: '/reservations/:reservationId',
-        summary: 'Your reservation',
-        auth: 'bearer',
-        before: [activeToken],
+        summary: 'Your reservation (your ACTIVE queue pass for its concert, or your identity)',
+        auth: credentials.either,
         params: ReservationParams,
         responses: { 200: { description: 'the reservation', schema: ReservationView } },
       },
-      async ({ params }, _req, res) => {
-        res.json(view(await holds.get(queueTokenOf(res).userId, params.reservationId)));
+      async ({ params, caller }, _req, res) => {
+        res.json(view(await holds.get(caller, params.reservationId)));
       },
     )
     .add(
       {
         method: 'delete',
         path: '/reservations/:reservationId',
-        summary: 'Release a held seat early',
-        auth: 'bearer',
-        before: [activeToken],
+        summary: 'Release a held seat early (your ACTIVE queue pass for its concert)',
+        auth: credentials.queuePass,
         params: ReservationParams,
         responses: { 204: { description: 'released' } },
       },
-      async ({ params }, _req, res) => {
-        await holds.release(queueTokenOf(res).userId, params.reservationId);
+      async ({ params, caller }, _req, res) => {
+        await holds.release(caller, params.reservationId);
         res.status(204).end();
       },
     );

@@ -1,3 +1,4 @@
+import { UserId } from '@ticketing/contracts';
 import { z } from 'zod';
 
 export const HoldBody = z.object({
@@ -11,13 +12,28 @@ export const HoldBody = z.object({
 
 export const ReservationParams = z.object({ reservationId: z.uuid() });
 
+const Status = z.enum(['HELD', 'CONFIRMED', 'RELEASED']);
+
+/** API.md: lists take `?limit=` (1–100, default 20) and `?cursor=`. */
+export const MyReservationsQuery = z.object({
+  status: Status.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(200).optional(),
+});
+
 export const ReservationView = z.object({
   reservationId: z.uuid(),
-  userId: z.uuid(),
+  userId: UserId,
+  concertId: z.number().int(),
   scheduleId: z.number().int(),
   seatNo: z.number().int(),
   price: z.number().int(),
-  status: z.enum(['HELD', 'CONFIRMED', 'RELEASED']),
+  status: Status,
   releaseReason: z.enum(['EXPIRED', 'CANCELLED']).optional(),
   heldUntil: z.iso.datetime(),
+});
+
+export const ReservationList = z.object({
+  items: z.array(ReservationView),
+  nextCursor: z.string().optional(),
 });

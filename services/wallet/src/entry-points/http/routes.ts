@@ -1,3 +1,4 @@
+import { requireOwner, type Credentials } from '@ticketing/auth';
 import { AppError, TypedRoutes } from '@ticketing/platform';
 import { Router, type Express } from 'express';
 import type { Wallets } from '../../domain/charges';
@@ -13,8 +14,13 @@ import {
 const IDEMPOTENCY_KEY = /^[\w.:-]{1,128}$/;
 
 /** The wallet service's public HTTP routes (API.md, Wallet). */
-export function httpRoutes(app: Express, deps: { wallets: Wallets }): TypedRoutes {
-  const { wallets } = deps;
+export function httpRoutes(
+  app: Express,
+  deps: { wallets: Wallets; credentials: Credentials },
+): TypedRoutes {
+  const { wallets, credentials } = deps;
+  const ownWallet = (caller: Parameters<typeof requireOwner>[0], userId: string) =>
+    requireOwner(caller, { ownerId: userId, what: 'wallet' });
   const router = Router();
   app.use(router);
   return new TypedRoutes(router)
@@ -24,6 +30,7 @@ export function httpRoutes(app: Express, deps: { wallets: Wallets }): TypedRoute
         path: '/wallets/:userId/charges',
         summary:
           'Charge the balance; with Idempotency-Key a replay returns the first response and charges once',
+        auth: credentials.identity,
         params: WalletParams,
         body: ChargeBody,
         headers: {
@@ -33,7 +40,8 @@ export function httpRoutes(app: Express, deps: { wallets: Wallets }): TypedRoute
         },
         responses: { 200: { description: 'the new balance', schema: ChargeResponse } },
       },
-      async ({ params, body }, req, res) => {
+      async ({ params, body, caller }, req, res) => {
+        ownWallet(caller, params.userId);
         const key = req.header('idempotency-key');
         if (key === undefined)
           return void res.json(await wallets.charge(params.userId, body.amount));
@@ -51,10 +59,12 @@ export function httpRoutes(app: Express, deps: { wallets: Wallets }): TypedRoute
         method: 'get',
         path: '/wallets/:userId',
         summary: 'The balance (0 for a user who never charged)',
+        auth: credentials.identity,
         params: WalletParams,
         responses: { 200: { description: 'balance', schema: BalanceResponse } },
       },
-      async ({ params }, _req, res) => {
+      async ({ params, caller }, _req, res) => {
+        ownWallet(caller, params.userId);
         res.json({ userId: params.userId, balance: await wallets.balance(params.userId) });
       },
     )
@@ -63,11 +73,13 @@ export function httpRoutes(app: Express, deps: { wallets: Wallets }): TypedRoute
         method: 'get',
         path: '/wallets/:userId/transactions',
         summary: 'The ledger, newest first; pass nextCursor as cursor for the next page',
+        auth: credentials.identity,
         params: WalletParams,
         query: HistoryQuery,
         responses: { 200: { description: 'a page of transactions', schema: HistoryResponse } },
       },
-      async ({ params, query }, _req, res) => {
+      async ({ params, query, caller }, _req, res) => {
+        ownWallet(caller, params.userId);
         const page = await wallets.history(params.userId, query.limit, query.cursor);
         res.json({
           items: page.items.map((e) => ({
@@ -78,7 +90,7 @@ export function httpRoutes(app: Express, deps: { wallets: Wallets }): TypedRoute
             ...(e.paymentId && { paymentId: e.paymentId }),
             createdAt: e.createdAt.toISOString(),
           })),
-          nextCursor: page.nextCursor,
+          ...(page.nextCursor && { nextCursor: page.nextCursor }),
         });
       },
     );

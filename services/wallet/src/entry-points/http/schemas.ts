@@ -1,6 +1,7 @@
+import { UserId } from '@ticketing/contracts';
 import { z } from 'zod';
 
-export const WalletParams = z.object({ userId: z.uuid() });
+export const WalletParams = z.object({ userId: UserId });
 // Range and integrality are checked by the domain (chargeAmountProblem) so the limit is configurable.
 export const ChargeBody = z.object({ amount: z.number({ message: 'must be a number' }) });
 export const HistoryQuery = z.object({
@@ -9,11 +10,11 @@ export const HistoryQuery = z.object({
 });
 
 export const ChargeResponse = z.object({
-  userId: z.uuid(),
+  userId: UserId,
   balance: z.number().int(),
   transactionId: z.uuid(),
 });
-export const BalanceResponse = z.object({ userId: z.uuid(), balance: z.number().int() });
+export const BalanceResponse = z.object({ userId: UserId, balance: z.number().int() });
 export const HistoryResponse = z.object({
   items: z.array(
     z.object({
@@ -25,5 +26,5 @@ export const HistoryResponse = z.object({
       createdAt: z.iso.datetime(),
     }),
   ),
-  nextCursor: z.string().nullable(),
+  nextCursor: z.string().optional(),
 });

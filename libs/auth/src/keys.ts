@@ -13,7 +13,7 @@ export function queueKeys(concertId: number) {
     active: `${tag}:active`,
     /** ZSET tokenId → last poll (ms) of waiting tokens; idle ones lose their place. */
     seen: `${tag}:seen`,
-    /** HASH tokenId → JSON {userId, jwt}. */
+    /** HASH tokenId → "<userId>|<jwt>". */
     tokens: `${tag}:tokens`,
     /** HASH userId → tokenId: one live token per user per concert. */
     users: `${tag}:users`,

@@ -7,7 +7,10 @@ export interface QueueTokenClaims {
   concertId: number;
 }
 
-const ISSUER = 'ticketing-queue';
+/** The `iss` of every queue pass: how a bearer token is told apart from an identity token. */
+export const QUEUE_TOKEN_ISSUER = 'ticketing-queue';
+const ISSUER = QUEUE_TOKEN_ISSUER;
+
 export class TokenSigner {
   /** A KeyObject made once: given raw bytes, jose builds one on every sign and verify. */
   private readonly key: KeyObject;

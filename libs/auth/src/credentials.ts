@@ -1,0 +1,137 @@
+import { AppError, type Authenticator } from '@ticketing/platform';
+import type { Request } from 'express';
+import { decodeJwt } from 'jose';
+import type { Identity, IdentityVerifier } from './identity';
+import { requireAdmitted, type AdmissionSource, type QueuePass } from './queue-pass';
+import {
+  InvalidTokenError,
+  QUEUE_TOKEN_ISSUER,
+  type QueueTokenClaims,
+  type TokenSigner,
+} from './token';
+
+/** Whoever calls: a verified identity, or a queue pass (which carries its holder's `sub`). */
+export type Caller = Identity | QueuePass;
+
+/** The OpenAPI security scheme names of the two credentials. */
+export const SCHEMES = { identity: 'identity', queuePass: 'queuePass' } as const;
+
+const BEARER = /^Bearer ([A-Za-z0-9_\-.]+)$/;
+
+export function bearerToken(req: Request): string {
+  const header = req.header('authorization');
+  if (!header)
+    throw AppError.unauthorized('TOKEN_MISSING', 'Authorization: Bearer <token> is required');
+  const match = BEARER.exec(header.trim());
+  if (!match)
+    throw AppError.unauthorized('TOKEN_INVALID', 'Authorization must be "Bearer <token>"');
+  return match[1]!;
+}
+
+/** Which credential a token claims to be (unverified: verification follows). */
+function kindOf(token: string): 'queue-pass' | 'identity' {
+  try {
+    return decodeJwt(token).iss === QUEUE_TOKEN_ISSUER ? 'queue-pass' : 'identity';
+  } catch {
+    throw AppError.unauthorized('TOKEN_INVALID', 'the bearer token is not a JWT');
+  }
+}
+
+const wrongKind = (needed: string) =>
+  AppError.unauthorized('TOKEN_INVALID', `this call needs ${needed}`);
+
+/**
+ * The authenticators a service's routes declare. Each answers 401 for a missing, malformed,
+ * forged, expired or spent credential, and for a credential of the wrong kind (API.md: an
+ * identity token on a queue-gated path, a queue pass on an identity path).
+ */
+export class Credentials {
+  constructor(
+    private readonly parts: {
+      identity?: IdentityVerifier;
+      signer?: TokenSigner;
+      admissions?: AdmissionSource;
+    },
+  ) {}
+
+  /** The caller's OpenID Connect identity. */
+  readonly identity: Authenticator<Identity> = {
+    schemes: [SCHEMES.identity],
+    authenticate: async (req) => {
+      const token = bearerToken(req);
+      if (kindOf(token) !== 'identity') throw wrongKind('an identity token, not a queue pass');
+      return this.verifyIdentity(token);
+    },
+  };
+
+  /** A live queue pass (ACTIVE or WAITING; admission is the handler's to require). */
+  readonly queuePass: Authenticator<QueuePass> = {
+    schemes: [SCHEMES.queuePass],
+    authenticate: async (req) => {
+      const token = bearerToken(req);
+      if (kindOf(token) !== 'queue-pass') throw wrongKind('a queue pass, not an identity token');
+      return this.verifyPass(token);
+    },
+  };
+
+  /**
+   * A validly signed, unexpired queue pass whatever its state: the queue service, which owns
+   * the state, looks it up itself.
+   */
+  readonly queuePassClaims: Authenticator<QueueTokenClaims & { token: string }> = {
+    schemes: [SCHEMES.queuePass],
+    authenticate: async (req) => {
+      const token = bearerToken(req);
+      if (kindOf(token) !== 'queue-pass') throw wrongKind('a queue pass, not an identity token');
+      return { ...(await this.verifyPassSignature(token)), token };
+    },
+  };
+
+  /** Queue-gated reads that also take the owner's identity. */
+  readonly either: Authenticator<Caller> = {
+    schemes: [SCHEMES.queuePass, SCHEMES.identity],
+    authenticate: async (req) => {
+      const token = bearerToken(req);
+      return kindOf(token) === 'queue-pass' ? this.verifyPass(token) : this.verifyIdentity(token);
+    },
+  };
+
+  private verifyIdentity(token: string): Promise<Identity> {
+    if (!this.parts.identity) throw wrongKind('a queue pass');
+    return this.parts.identity.verify(token);
+  }
+
+  private async verifyPassSignature(token: string): Promise<QueueTokenClaims> {
+    if (!this.parts.signer) throw wrongKind('an identity token');
+    try {
+      return await this.parts.signer.verify(token);
+    } catch (e) {
+      if (e instanceof InvalidTokenError)
+        throw AppError.unauthorized('TOKEN_INVALID', `queue pass ${e.reason}`);
+      throw e;
+    }
+  }
+
+  private async verifyPass(token: string): Promise<QueuePass> {
+    const { admissions } = this.parts;
+    if (!admissions) throw wrongKind('an identity token');
+    const claims = await this.verifyPassSignature(token);
+    const admission = await admissions.admissionOf(claims);
+    if (admission === 'GONE')
+      throw AppError.unauthorized('TOKEN_INVALID', 'queue pass expired or revoked');
+    return { kind: 'queue-pass', ...claims, admission };
+  }
+}
+
+/**
+ * A resource of `ownerId` (and, for a queue pass, of `concertId`): an identity must be its
+ * owner; a queue pass must be its owner's, ACTIVE, and for its concert. 403 otherwise.
+ */
+export function requireOwner(
+  caller: Caller,
+  resource: { ownerId: string; concertId?: number; what: string },
+): void {
+  if (caller.kind === 'queue-pass') requireAdmitted(caller, resource.concertId);
+  if (caller.userId !== resource.ownerId)
+    throw AppError.forbidden(`this ${resource.what} belongs to another user`);
+}

@@ -1,0 +1,244 @@
+import { USER_ID_PATTERN } from '@ticketing/contracts';
+import { AppError, env, type Logger } from '@ticketing/platform';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  errors,
+  jwksCache,
+  jwtVerify,
+  type JWKSCacheInput,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from 'jose';
+import { Counter, type Registry } from 'prom-client';
+
+/** What a service that serves users reads to verify their identity (API.md, Identity). */
+export const identityEnv = {
+  OIDC_ISSUER_URL: env.url({
+    default: 'http://localhost:8090/default',
+    protocols: ['http', 'https'],
+  }),
+  OIDC_AUDIENCE: env.string({ default: 'ticketing' }),
+  /** The shortest time between two JWKS fetches caused by tokens of unknown keys. */
+  OIDC_JWKS_COOLDOWN_SECONDS: env.int({ default: 30, min: 0, max: 3600 }),
+};
+
+export interface IdentityConfig {
+  OIDC_ISSUER_URL: string;
+  OIDC_AUDIENCE: string;
+  OIDC_JWKS_COOLDOWN_SECONDS: number;
+}
+
+/** A verified caller: the token's `sub`, and whether it carries the operator scope. */
+export interface Identity {
+  kind: 'identity';
+  userId: string;
+  admin: boolean;
+}
+
+export const ADMIN_SCOPE = 'ticketing:admin';
+
+// API.md: asymmetric algorithms only; HS* and `none` are refused whatever the token says.
+const ALGORITHMS = ['RS256', 'ES256', 'EdDSA'];
+const CLOCK_SKEW_SECONDS = 30;
+
+interface Discovery {
+  jwksUri: URL;
+  tokenEndpoint?: string;
+}
+
+/**
+ * Verifies OpenID Connect access tokens against the provider's published keys: the JWKS URL
+ * comes from the issuer's discovery document, jose caches the keys and fetches them again for a
+ * token of an unknown `kid` (at most once per cooldown). The provider may be down at start: the
+ * service keeps trying to discover it, reports "not ready" meanwhile, and answers 503 to calls
+ * that need an identity. Once the keys are known, a provider outage costs nothing: the last keys
+ * it published keep verifying.
+ */
+export class IdentityVerifier {
+  private discovery?: Discovery;
+  private jwks?: JWTVerifyGetKey;
+  private readonly cache: JWKSCacheInput = {} as JWKSCacheInput;
+  private lastFetchAt?: number;
+  private lastError = 'not discovered yet';
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+  private readonly issuer: string;
+  private readonly fetches?: Counter;
+  private readonly refused?: Counter;
+
+  constructor(
+    private readonly config: IdentityConfig,
+    private readonly logger: Logger,
+    metrics?: Registry,
+  ) {
+    this.issuer = config.OIDC_ISSUER_URL.replace(/\/+$/, '');
+    if (metrics) {
+      this.fetches = new Counter({
+        name: 'identity_jwks_fetches_total',
+        help: "Fetches of the identity provider's signing keys (JWKS)",
+        registers: [metrics],
+      });
+      this.refused = new Counter({
+        name: 'identity_tokens_refused_total',
+        help: 'Identity tokens refused, by reason',
+        labelNames: ['reason'],
+        registers: [metrics],
+      });
+    }
+  }
+
+  /** Starts discovering the provider in the background, retrying until it answers. */
+  start(): this {
+    void this.discoverUntilFound(1);
+    return this;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  /** For /health/ready: throws until the provider has been discovered. */
+  readinessCheck = async (): Promise<void> => {
+    if (!this.jwks) throw new Error(`identity provider ${this.issuer}: ${this.lastError}`);
+  };
+
+  /** The provider's token endpoint (for the OpenAPI document), once discovered. */
+  get tokenEndpoint(): string | undefined {
+    return this.discovery?.tokenEndpoint;
+  }
+
+  /** A verified identity, or 401 TOKEN_INVALID; 503 while the provider was never reached. */
+  async verify(token: string): Promise<Identity> {
+    if (!this.jwks) {
+      throw AppError.unavailable(
+        `the identity provider has not been reached yet (${this.lastError})`,
+      );
+    }
+    let payload: JWTPayload;
+    try {
+      payload = await this.verifyWithFallback(token);
+    } catch (err) {
+      const reason = reasonOf(err);
+      this.refused?.inc({ reason });
+      if (reason === 'provider unreachable')
+        throw AppError.unavailable('the identity provider cannot be reached', err);
+      throw AppError.unauthorized('TOKEN_INVALID', `identity token ${reason}`);
+    } finally {
+      this.countFetch();
+    }
+    const sub = payload.sub!;
+    if (!USER_ID_PATTERN.test(sub)) {
+      this.refused?.inc({ reason: 'malformed subject' });
+      throw AppError.unauthorized('TOKEN_INVALID', 'identity token has a malformed subject');
+    }
+    return { kind: 'identity', userId: sub, admin: scopesOf(payload).includes(ADMIN_SCOPE) };
+  }
+
+  private async verifyWithFallback(token: string): Promise<JWTPayload> {
+    const options = {
+      issuer: this.issuer,
+      audience: this.config.OIDC_AUDIENCE,
+      algorithms: ALGORITHMS,
+      clockTolerance: CLOCK_SKEW_SECONDS,
+      requiredClaims: ['sub', 'exp'],
+    };
+    try {
+      return (await jwtVerify(token, this.jwks!, options)).payload;
+    } catch (err) {
+      // The provider is down while its keys are due for a refresh: the keys it published last
+      // are still the best knowledge there is (a removed key is dropped at the next fetch).
+      if (!isFetchFailure(err) || !this.cache.jwks) throw err;
+      return (await jwtVerify(token, createLocalJWKSet(this.cache.jwks), options)).payload;
+    }
+  }
+
+  /** jose refreshes the cache in place; a new `uat` means it fetched the keys. */
+  private countFetch(): void {
+    if (this.cache.uat !== undefined && this.cache.uat !== this.lastFetchAt) {
+      this.lastFetchAt = this.cache.uat;
+      this.fetches?.inc();
+    }
+  }
+
+  private async discoverUntilFound(attempt: number): Promise<void> {
+    if (this.stopped) return;
+    try {
+      this.discovery = await discover(this.issuer);
+      this.jwks = createRemoteJWKSet(this.discovery.jwksUri, {
+        cooldownDuration: this.config.OIDC_JWKS_COOLDOWN_SECONDS * 1000,
+        cacheMaxAge: 10 * 60_000,
+        timeoutDuration: 5000,
+        [jwksCache]: this.cache,
+      });
+      this.logger.info(
+        { issuer: this.issuer, jwksUri: this.discovery.jwksUri.href },
+        'identity provider discovered',
+      );
+    } catch (err) {
+      this.lastError = (err as Error).message;
+      if (attempt === 1 || attempt % 10 === 0)
+        this.logger.warn(
+          { issuer: this.issuer, attempt, err: this.lastError },
+          'identity provider not reachable; identity calls answer 503 until it is (retrying)',
+        );
+      const delay = Math.min(500 * 2 ** (attempt - 1), 10_000);
+      this.timer = setTimeout(() => void this.discoverUntilFound(attempt + 1), delay);
+    }
+  }
+}
+
+/** OpenID Connect Discovery 1.0: the document must name the issuer it was fetched for. */
+async function discover(issuer: string): Promise<Discovery> {
+  const res = await fetch(`${issuer}/.well-known/openid-configuration`, {
+    signal: AbortSignal.timeout(5000),
+  });
+  if (!res.ok) throw new Error(`discovery answered ${res.status}`);
+  const doc = (await res.json()) as {
+    issuer?: unknown;
+    jwks_uri?: unknown;
+    token_endpoint?: unknown;
+  };
+  if (doc.issuer !== issuer) throw new Error(`discovery names issuer ${String(doc.issuer)}`);
+  if (typeof doc.jwks_uri !== 'string') throw new Error('discovery names no jwks_uri');
+  return {
+    jwksUri: new URL(doc.jwks_uri),
+    tokenEndpoint: typeof doc.token_endpoint === 'string' ? doc.token_endpoint : undefined,
+  };
+}
+
+/** `scope` (space-separated, RFC 9068) or `scp` (a list, some providers). */
+function scopesOf(payload: JWTPayload): string[] {
+  if (typeof payload.scope === 'string') return payload.scope.split(' ');
+  if (Array.isArray(payload.scp))
+    return payload.scp.filter((s): s is string => typeof s === 'string');
+  return [];
+}
+
+function isFetchFailure(err: unknown): boolean {
+  return (
+    err instanceof errors.JWKSTimeout ||
+    (err instanceof errors.JOSEError && err.code === 'ERR_JOSE_GENERIC') ||
+    !(err instanceof errors.JOSEError)
+  );
+}
+
+/** Why a token was refused, in words a client can act on (never the token itself). */
+function reasonOf(err: unknown): string {
+  if (err instanceof errors.JWTExpired) return 'expired';
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    if (err.claim === 'iss') return 'of another issuer';
+    if (err.claim === 'aud') return 'for another audience';
+    if (err.claim === 'nbf' || err.claim === 'iat') return 'not yet valid';
+    return `without a valid ${err.claim}`;
+  }
+  if (err instanceof errors.JOSEAlgNotAllowed)
+    return 'signed with an algorithm that is not allowed';
+  if (err instanceof errors.JWKSNoMatchingKey) return 'signed with an unknown key';
+  if (err instanceof errors.JWSSignatureVerificationFailed) return 'with a bad signature';
+  if (err instanceof errors.JWKSMultipleMatchingKeys) return 'signed with an ambiguous key';
+  if (err instanceof errors.JWSInvalid || err instanceof errors.JWTInvalid) return 'malformed';
+  if (isFetchFailure(err)) return 'provider unreachable';
+  return 'invalid';
+}

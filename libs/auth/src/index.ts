@@ -1,0 +1,6 @@
+export * from './keys';
+export * from './token';
+export * from './identity';
+export * from './queue-pass';
+export * from './credentials';
+export * from './open';

@@ -1,0 +1,102 @@
+import { env, type Logger, type ReadinessCheck, type StopList } from '@ticketing/platform';
+import Redis from 'ioredis';
+import type { Registry } from 'prom-client';
+import { Credentials, SCHEMES } from './credentials';
+import { IdentityVerifier, ADMIN_SCOPE, type IdentityConfig } from './identity';
+import { RedisAdmissionSource } from './queue-pass';
+import { TokenSigner } from './token';
+
+/** What a queue-gated service reads to check queue passes (the queue service reads the same). */
+export const tokenCheckEnv = {
+  REDIS_URL: env.url({ default: 'redis://127.0.0.1:6379', protocols: ['redis', 'rediss'] }),
+  /** Must match the queue service's prefix: the pass check reads its keys. */
+  REDIS_KEY_PREFIX: env.string({ default: '', minLength: 0 }),
+  QUEUE_TOKEN_SECRET: env.string({ minLength: 32 }),
+};
+
+export interface QueuePassConfig {
+  REDIS_URL: string;
+  REDIS_KEY_PREFIX: string;
+  QUEUE_TOKEN_SECRET: string;
+}
+
+export interface Auth {
+  credentials: Credentials;
+  readiness: Record<string, ReadinessCheck>;
+  /** The OpenAPI security schemes of the credentials this service takes. */
+  securitySchemes: () => Record<string, unknown>;
+  identity?: IdentityVerifier;
+  redis?: Redis;
+}
+
+/**
+ * A service's credentials: the identity verifier when it serves users by identity, the queue
+ * pass check (a Redis client on the queue's keys) when it has queue-gated paths. Registers what
+ * it opens to stop.
+ */
+export function openAuth(
+  kit: { logger: Logger; stops: StopList; metrics?: Registry },
+  config: {
+    identity?: IdentityConfig;
+    queuePass?: QueuePassConfig;
+    /** The queue service: it signs passes and owns their state, so it needs no Redis here. */
+    passSigner?: TokenSigner;
+  },
+): Auth {
+  const readiness: Record<string, ReadinessCheck> = {};
+  let identity: IdentityVerifier | undefined;
+  if (config.identity) {
+    identity = new IdentityVerifier(config.identity, kit.logger, kit.metrics).start();
+    kit.stops.add('identity verifier', async () => identity!.stop());
+    readiness['identity provider'] = identity.readinessCheck;
+  }
+  let redis: Redis | undefined;
+  let signer = config.passSigner;
+  if (config.queuePass) {
+    redis = new Redis(config.queuePass.REDIS_URL, {
+      keyPrefix: config.queuePass.REDIS_KEY_PREFIX,
+      maxRetriesPerRequest: 2,
+      enableAutoPipelining: true,
+    });
+    redis.on('error', (err) => kit.logger.warn({ err: err.message }, 'redis connection error'));
+    kit.stops.add('redis', () => redis!.quit());
+    signer = new TokenSigner(config.queuePass.QUEUE_TOKEN_SECRET);
+    readiness.redis = () => redis!.ping();
+  }
+  const credentials = new Credentials({
+    identity,
+    signer,
+    admissions: redis && new RedisAdmissionSource(redis),
+  });
+  return {
+    credentials,
+    readiness,
+    identity,
+    redis,
+    securitySchemes: () => ({
+      ...(signer && {
+        [SCHEMES.queuePass]: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'The queue pass of POST /queue/tokens',
+        },
+      }),
+      ...(identity && {
+        [SCHEMES.identity]: {
+          type: 'oauth2',
+          description:
+            'An access token of the OpenID provider. Development provider: client_id = your user id, client_secret = dev',
+          flows: {
+            clientCredentials: {
+              tokenUrl:
+                identity.tokenEndpoint ??
+                `${config.identity!.OIDC_ISSUER_URL.replace(/\/+$/, '')}/token`,
+              scopes: { [ADMIN_SCOPE]: 'operator' },
+            },
+          },
+        },
+      }),
+    }),
+  };
+}

@@ -1,4 +1,0 @@
-export * from './keys';
-export * from './token';
-export * from './middleware';
-export * from './open';

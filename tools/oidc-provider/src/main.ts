@@ -1,0 +1,62 @@
+import http from 'node:http';
+import { loadOrCreateKeys } from './keys.js';
+import { createDevProvider } from './provider.js';
+
+/**
+ * The development OpenID provider: `OIDC_DEV_ISSUER` (http://localhost:8090/default) served on
+ * the loopback interfaces at the issuer's port and path, keys from `OIDC_DEV_KEYS_FILE`.
+ */
+const issuer = new URL(process.env.OIDC_DEV_ISSUER ?? 'http://localhost:8090/default');
+const keysFile = process.env.OIDC_DEV_KEYS_FILE ?? '.infra/oidc/keys.json';
+const audience = process.env.OIDC_DEV_AUDIENCE ?? 'ticketing';
+const tokenTtlSeconds = Number(process.env.OIDC_DEV_TOKEN_TTL_SECONDS ?? 3600);
+// Inside a container the provider must answer on every interface; locally, loopback only.
+const hosts = (process.env.OIDC_DEV_LISTEN ?? '127.0.0.1,::1').split(',');
+
+const mount = issuer.pathname.replace(/\/+$/, '');
+const provider = createDevProvider({
+  issuer: issuer.toString().replace(/\/+$/, ''),
+  audience,
+  keys: await loadOrCreateKeys(keysFile),
+  tokenTtlSeconds,
+});
+provider.proxy = process.env.OIDC_DEV_TRUST_PROXY === 'true';
+const callback = provider.callback();
+
+const handler: http.RequestListener = (req, res) => {
+  const url = req.url ?? '/';
+  if (url === mount || url.startsWith(`${mount}/`) || url.startsWith(`${mount}?`)) {
+    // oidc-provider builds its endpoint URLs from originalUrl and routes on url.
+    (req as http.IncomingMessage & { originalUrl?: string }).originalUrl = url;
+    req.url = url.slice(mount.length) || '/';
+    return void callback(req, res);
+  }
+  res.writeHead(url === '/health' ? 200 : 404, { 'content-type': 'text/plain' });
+  res.end(url === '/health' ? 'ok' : 'not found');
+};
+
+const servers = await Promise.all(
+  hosts.map(
+    (host) =>
+      new Promise<http.Server | undefined>((resolve) => {
+        const server = http.createServer(handler);
+        server.once('error', (err: NodeJS.ErrnoException) => {
+          // No IPv6 on this host: IPv4 alone is enough.
+          if (host === '::1' && err.code === 'EADDRNOTAVAIL') return resolve(undefined);
+          process.stderr.write(
+            `oidc-provider: cannot listen on ${host}:${issuer.port}: ${err.message}\n`,
+          );
+          process.exit(1);
+        });
+        server.listen(Number(issuer.port || 80), host, () => resolve(server));
+      }),
+  ),
+);
+process.stdout.write(`oidc-provider: issuer ${issuer.toString()} (keys ${keysFile})\n`);
+
+const stop = () => {
+  for (const server of servers) server?.close();
+  process.exit(0);
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
