@@ -87,9 +87,7 @@ export async function tokenSignedByProvider(
   const jwk = keys[0]!;
   const key = await importJWK(jwk, 'RS256');
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ ...claims })
+  return new SignJWT({ iat: now, exp: now + 600, ...claims })
     .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: jwk.kid })
-    .setIssuedAt(now)
-    .setExpirationTime(now + 600)
     .sign(key);
 }

@@ -127,13 +127,14 @@ export class ReservationDeployment {
   }
 }
 
-export const tokenFor = (concertId: number, userId?: string) =>
+export const tokenFor = (concertId: number, userId?: string, status?: 'ACTIVE' | 'WAITING') =>
   grantActiveToken({
     redisUrl: testInfra().redisUrl,
     keyPrefix: KEY_PREFIX,
     secret: SECRET,
     concertId,
     userId,
+    status,
   });
 
 export async function call(method: string, url: string, token?: string, body?: unknown) {

@@ -1,5 +1,5 @@
 import { TOPICS } from '@ticketing/contracts';
-import { TopicCapture, eventually } from '@ticketing/testing';
+import { TopicCapture, eventually, identityToken } from '@ticketing/testing';
 import type { ReservationServiceHandle } from '../src/start';
 import { ReservationDeployment, call, tokenFor, topicNamespace, uuid } from './harness';
 
@@ -154,6 +154,96 @@ describe('reservation API', () => {
     expect((await call('GET', `${svc.url}/reservations/${uuid()}`, owner.token)).status).toBe(404);
     expect((await call('GET', `${svc.url}/reservations/not-a-uuid`, owner.token)).status).toBe(400);
     expect((await call('GET', `${svc.url}/reservations/${id}`)).status).toBe(401);
+  });
+
+  it("when the owner reads with their identity (the pass spent or not), then 200; another user's identity gets 403", async () => {
+    const schedule = await deployment.publishSchedule();
+    const owner = await tokenFor(schedule.concertId);
+    const held = await call('POST', `${svc.url}/reservations`, owner.token, {
+      scheduleId: schedule.scheduleId,
+      seatNo: 21,
+    });
+    const id = held.body.reservationId as string;
+    expect(held.body).toMatchObject({ concertId: schedule.concertId });
+    const mine = await call(
+      'GET',
+      `${svc.url}/reservations/${id}`,
+      await identityToken(owner.userId),
+    );
+    expect(mine).toEqual({ status: 200, body: held.body });
+    const theirs = await call('GET', `${svc.url}/reservations/${id}`, await identityToken());
+    expect(theirs).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
+    // Releasing takes the queue pass: an identity is the wrong kind of credential there.
+    const release = await call(
+      'DELETE',
+      `${svc.url}/reservations/${id}`,
+      await identityToken(owner.userId),
+    );
+    expect(release).toMatchObject({ status: 401, body: { code: 'TOKEN_INVALID' } });
+  });
+
+  it('when a fan lists their reservations, then only their own come, newest first, a page at a time, filtered by status', async () => {
+    const fan = uuid();
+    const identity = await identityToken(fan);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const schedule = await deployment.publishSchedule();
+      const pass = await tokenFor(schedule.concertId, fan);
+      const held = await call('POST', `${svc.url}/reservations`, pass.token, {
+        scheduleId: schedule.scheduleId,
+        seatNo: 3,
+      });
+      expect(held.status).toBe(201);
+      ids.push(held.body.reservationId as string);
+      // One live hold per fan: give it back before the next one.
+      if (i < 4) await call('DELETE', `${svc.url}/reservations/${ids[i]}`, pass.token);
+    }
+    const other = await deployment.publishSchedule();
+    await call('POST', `${svc.url}/reservations`, (await tokenFor(other.concertId)).token, {
+      scheduleId: other.scheduleId,
+      seatNo: 3,
+    });
+
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await call(
+        'GET',
+        `${svc.url}/reservations?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        identity,
+      );
+      expect(page.status).toBe(200);
+      const items = page.body.items as { reservationId: string; userId: string }[];
+      expect(items.length).toBeLessThanOrEqual(2);
+      expect(items.every((r) => r.userId === fan)).toBe(true);
+      seen.push(...items.map((r) => r.reservationId));
+      cursor = page.body.nextCursor as string | undefined;
+    } while (cursor);
+    expect(seen).toEqual([...ids].reverse());
+
+    const held = await call('GET', `${svc.url}/reservations?status=HELD`, identity);
+    expect((held.body.items as { reservationId: string }[]).map((r) => r.reservationId)).toEqual([
+      ids[4],
+    ]);
+    expect(await call('GET', `${svc.url}/reservations?status=CONFIRMED`, identity)).toEqual({
+      status: 200,
+      body: { items: [] },
+    });
+    for (const bad of ['status=PAID', 'limit=0', 'limit=101', 'cursor=bogus'])
+      expect((await call('GET', `${svc.url}/reservations?${bad}`, identity)).status).toBe(400);
+    expect((await call('GET', `${svc.url}/reservations`)).status).toBe(401);
+  });
+
+  it('when a WAITING pass sends a malformed body, then 400 before 403 (API.md: credential, shape, admission)', async () => {
+    const schedule = await deployment.publishSchedule();
+    const waiting = await tokenFor(schedule.concertId, undefined, 'WAITING');
+    const res = await call('POST', `${svc.url}/reservations`, waiting.token, { seatNo: 'x' });
+    expect(res).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED' } });
+    const valid = await call('POST', `${svc.url}/reservations`, waiting.token, {
+      scheduleId: schedule.scheduleId,
+      seatNo: 1,
+    });
+    expect(valid).toMatchObject({ status: 403, body: { code: 'TOKEN_NOT_ACTIVE', position: 1 } });
   });
 
   it('when the owner releases a held seat, then 204, RELEASED (CANCELLED), announced, and the seat is free for others', async () => {

@@ -28,6 +28,12 @@ export const topicNamespace = () => (namespace ??= createTopicNamespace());
 export class WalletDeployment {
   readonly instances: WalletServiceHandle[] = [];
   private producer?: Producer;
+  private readonly captured: (() => Record<string, unknown>[])[] = [];
+
+  /** Every log line of every instance so far. */
+  logs(): Record<string, unknown>[] {
+    return this.captured.flatMap((lines) => lines());
+  }
 
   private constructor(
     readonly databaseUrl: string,
@@ -47,6 +53,8 @@ export class WalletDeployment {
 
   async startInstance(overrides: Record<string, string> = {}): Promise<WalletServiceHandle> {
     const infra = testInfra();
+    const capture = captureLogs('wallet');
+    this.captured.push(capture.lines);
     const instance = await start(
       loadServiceConfig({
         PORT: '0',
@@ -58,7 +66,7 @@ export class WalletDeployment {
         DB_POOL_MAX: '20',
         ...overrides,
       }),
-      { logger: captureLogs('wallet').logger },
+      { logger: capture.logger },
     );
     this.instances.push(instance);
     return instance;
