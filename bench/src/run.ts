@@ -6,6 +6,7 @@ import { runLoad, type LoadResult } from './load';
 import { benchServer, startInstances } from './processes';
 import { markdown, writeResults, type Row } from './report';
 import { holdStormScenario } from './scenarios/hold-storm';
+import { identityScenario } from './scenarios/identity';
 import { kafkaLoopScenario } from './scenarios/kafka-loop';
 import { queueScenario } from './scenarios/queue';
 import { redisLuaScenario } from './scenarios/redis-lua';
@@ -31,6 +32,7 @@ export interface BenchContext {
 }
 
 const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<Row[]>> = {
+  identity: identityScenario,
   queue: queueScenario,
   'redis-lua': redisLuaScenario,
   'seat-map': seatMapScenario,
@@ -67,7 +69,7 @@ async function main(): Promise<void> {
     method: 'POST',
     path: '/',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ userId: '6f1c1c4e-8a7e-4d0b-9a55-1c1f1b7b0c11', concertId: 1 }),
+    body: JSON.stringify({ concertId: 1 }),
   };
   const ctx: BenchContext = {
     smoke,

@@ -12,6 +12,8 @@
  * is volatile, so Postgres would evaluate it per row and scan the table instead of its index.
  */
 const uuidOf = (n: string) => `lpad(to_hex(${n}), 32, '0')::uuid`;
+/** A user id (the identity's `sub`, text) from a pgbench integer variable. */
+const userIdOf = (n: string) => `lpad(to_hex(${n}), 32, '0')`;
 /** A pgbench variable `:name` holding a random integer that stands for a fresh uuid. */
 const randomId = (name: string) => `\\set ${name} random(1, 2000000000)`;
 
@@ -40,7 +42,7 @@ export const holdPrecheckScript = (scheduleId: number) => `\\set seat random(1, 
 ${randomId('user')}
 select s.id, s.concert_id, s.starts_at, s.booking_opens_at, s.booking_closes_at, s.status, s.price, now(),
   taken.status is not null, case when taken.status = 'HELD' then taken.held_until end,
-  exists(select 1 from reservations r where r.user_id = ${uuidOf(':user')} and r.status = 'HELD' and r.held_until > now())
+  exists(select 1 from reservations r where r.user_id = ${userIdOf(':user')} and r.status = 'HELD' and r.held_until > now())
 from schedules s
 left join lateral (
   select r.status, r.held_until from reservations r where r.schedule_id = s.id and r.seat_no = :seat
@@ -59,14 +61,14 @@ export const holdTransactionScript = (firstScheduleId: number) => `\\set seat ra
 ${randomId('user')}
 begin;
 with due as (select id from reservations where status = 'HELD' and held_until <= now()
-    and ((schedule_id = :schedule and seat_no = :seat) or user_id = ${uuidOf(':user')})
+    and ((schedule_id = :schedule and seat_no = :seat) or user_id = ${userIdOf(':user')})
     order by held_until limit 200 for update skip locked)
   update reservations r set status = 'RELEASED', release_reason = 'EXPIRED', updated_at = now(),
     seat_version = nextval('seat_version_seq')
   from due where r.id = due.id and r.status = 'HELD' returning r.id;
 with held as (
   insert into reservations (id, user_id, schedule_id, seat_no, price, status, held_until, seat_version)
-  values (gen_random_uuid(), ${uuidOf(':user')}, :schedule, :seat, 99000, 'HELD', now() - interval '1 millisecond', nextval('seat_version_seq'))
+  values (gen_random_uuid(), ${userIdOf(':user')}, :schedule, :seat, 99000, 'HELD', now() - interval '1 millisecond', nextval('seat_version_seq'))
   returning *)
 select held.*, s.concert_id from held join schedules s on s.id = held.schedule_id;
 ${enqueue('reservation.events', 'reservation.held', ':schedule::text')}
@@ -77,12 +79,12 @@ commit;
 export const chargeScript = (wallets: number) => `\\set u random(1, ${wallets})
 \\set amount random(1, 1000)
 begin;
-insert into wallets as w (user_id, balance) values (${uuidOf(':u')}, :amount)
+insert into wallets as w (user_id, balance) values (${userIdOf(':u')}, :amount)
   on conflict (user_id) do update set balance = w.balance + excluded.balance, updated_at = now()
   where null::bigint is null or w.balance + excluded.balance <= null::bigint
   returning balance;
 insert into ledger (id, user_id, type, amount, balance_after, payment_id)
-  values (gen_random_uuid(), ${uuidOf(':u')}, 'CHARGE', :amount, 1, null);
+  values (gen_random_uuid(), ${userIdOf(':u')}, 'CHARGE', :amount, 1, null);
 ${enqueue('wallet.events', 'wallet.charged', ':u::text')}
 commit;
 `;
@@ -99,12 +101,12 @@ insert into inbox (consumer, message_id, type) values ('wallet', gen_random_uuid
   on conflict (consumer, message_id) do nothing returning message_id;
 select payment_id from debits where payment_id = ${uuidOf(':payment')} for update;
 update wallets set balance = balance - 1, updated_at = now()
-  where user_id = ${uuidOf(':u')} and balance >= 1 returning balance;
+  where user_id = ${userIdOf(':u')} and balance >= 1 returning balance;
 insert into ledger (id, user_id, type, amount, balance_after, payment_id)
-  values (gen_random_uuid(), ${uuidOf(':u')}, 'DEBIT', 1, 0, ${uuidOf(':payment')});
+  values (gen_random_uuid(), ${userIdOf(':u')}, 'DEBIT', 1, 0, ${uuidOf(':payment')});
 insert into debits (payment_id, user_id, amount, status, transaction_id, refund_transaction_id)
-  values (${uuidOf(':payment')}, ${uuidOf(':u')}, 1, 'APPLIED', gen_random_uuid(), null);
-select balance from wallets where user_id = ${uuidOf(':u')};
+  values (${uuidOf(':payment')}, ${userIdOf(':u')}, 1, 'APPLIED', gen_random_uuid(), null);
+select balance from wallets where user_id = ${userIdOf(':u')};
 ${enqueue('wallet.events', 'wallet.debited', ':u::text')}
 commit;
 `;

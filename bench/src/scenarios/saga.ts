@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createDb, dropDatabase, ensureDatabase, migrate, withDatabase } from '@ticketing/platform';
-import { grantActiveToken } from '@ticketing/testing';
+import { grantActiveToken, providerTokens } from '@ticketing/testing';
 import type autocannon from 'autocannon';
 import { migrations as concertMigrations } from '../../../services/concert/dist/migrations';
 import { Catalog } from '../../../services/concert/dist/src/domain/catalog';
@@ -95,7 +95,8 @@ export async function sagaScenario(ctx: BenchContext): Promise<Row[]> {
             concertId,
             userId: randomUUID(),
           });
-          await post(`${urls.wallet}/wallets/${fan.userId}/charges`, { amount: 10_000 });
+          const [identity] = await providerTokens([fan.userId]);
+          await post(`${urls.wallet}/wallets/${fan.userId}/charges`, { amount: 10_000 }, identity);
           const hold = await post(
             `${urls.reservation}/reservations`,
             { scheduleId: schedules[Math.floor(k / 50)]!.scheduleId, seatNo: (k % 50) + 1 },

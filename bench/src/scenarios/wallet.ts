@@ -1,6 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { dropDatabase, ensureDatabase, withDatabase } from '@ticketing/platform';
 import type autocannon from 'autocannon';
+import { providerTokens } from '@ticketing/testing';
 import pg from 'pg';
 import { runLoad } from '../load';
 import { pgbenchOn } from '../pgbench';
@@ -27,24 +28,36 @@ export async function walletScenario(ctx: BenchContext): Promise<Row[]> {
     ctx.instances,
   );
   try {
-    const hot = randomUUID();
-    const spread = Array.from({ length: 1000 }, () => randomUUID());
-    const chargeTo = (pick: () => string): autocannon.Request => ({
+    // Each wallet is charged by its owner, with the owner's access token.
+    const owners = async (n: number) => {
+      const ids = Array.from({ length: n }, () => randomUUID());
+      const tokens = await providerTokens(ids);
+      return ids.map((userId, i) => ({ userId, identity: tokens[i]! }));
+    };
+    const [hot] = await owners(1);
+    const spread = await owners(1000);
+    const chargeTo = (pick: () => { userId: string; identity: string }): autocannon.Request => ({
       method: 'POST',
       path: '/wallets',
-      setupRequest: (req) => ({
-        ...req,
-        path: `/wallets/${pick()}/charges`,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ amount: 1 + randomInt(1000) }),
-      }),
+      setupRequest: (req) => {
+        const owner = pick();
+        return {
+          ...req,
+          path: `/wallets/${owner.userId}/charges`,
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${owner.identity}`,
+          },
+          body: JSON.stringify({ amount: 1 + randomInt(1000) }),
+        };
+      },
     });
     const hotRun = await runLoad({
       label: 'charges, one wallet',
       url: service.urls,
       connections: 100,
       durationSeconds: ctx.seconds,
-      requests: [chargeTo(() => hot)],
+      requests: [chargeTo(() => hot!)],
     });
     const spreadRun = await runLoad({
       label: 'charges, 1,000 wallets',
@@ -62,7 +75,7 @@ export async function walletScenario(ctx: BenchContext): Promise<Row[]> {
     const invariant = `balance = ledger sum for every wallet: ${Number(rows[0]!.bad) === 0 ? 'holds' : `BROKEN for ${rows[0]!.bad}`}`;
     // pgbench's wallets (ids 1..1,000 as uuids), so its debits always find theirs.
     await db.query(
-      `insert into wallets (user_id, balance) select lpad(to_hex(g), 32, '0')::uuid, 0 from generate_series(1, 1000) g`,
+      `insert into wallets (user_id, balance) select lpad(to_hex(g), 32, '0'), 0 from generate_series(1, 1000) g`,
     );
     await db.end();
 

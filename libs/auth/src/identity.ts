@@ -41,6 +41,8 @@ export const ADMIN_SCOPE = 'ticketing:admin';
 // API.md: asymmetric algorithms only; HS* and `none` are refused whatever the token says.
 const ALGORITHMS = ['RS256', 'ES256', 'EdDSA'];
 const CLOCK_SKEW_SECONDS = 30;
+// Tokens whose verification is remembered (about 1 kB each): the active users of one instance.
+const VERIFIED_CACHE_MAX = 20_000;
 
 interface Discovery {
   jwksUri: URL;
@@ -65,6 +67,7 @@ export class IdentityVerifier {
   private stopped = false;
   private readonly issuer: string;
   private readonly fetches?: Counter;
+  private readonly verified = new Map<string, { identity: Identity; untilMs: number }>();
   private readonly refused?: Counter;
 
   constructor(
@@ -111,6 +114,27 @@ export class IdentityVerifier {
 
   /** A verified identity, or 401 TOKEN_INVALID; 503 while the provider was never reached. */
   async verify(token: string): Promise<Identity> {
+    const known = this.verified.get(token);
+    if (known && known.untilMs > Date.now()) return known.identity;
+    const identity = await this.verifyNow(token);
+    this.remember(token, identity);
+    return identity;
+  }
+
+  /**
+   * A client sends the same access token with every call until it expires: its signature is
+   * checked once, and the identity is kept until the token's own `exp` (never longer).
+   */
+  private remember(token: string, identity: Identity & { expMs: number }): void {
+    if (this.verified.size >= VERIFIED_CACHE_MAX) {
+      const oldest = this.verified.keys().next().value;
+      if (oldest !== undefined) this.verified.delete(oldest);
+    }
+    const { expMs, ...plain } = identity;
+    this.verified.set(token, { identity: plain, untilMs: expMs });
+  }
+
+  private async verifyNow(token: string): Promise<Identity & { expMs: number }> {
     if (!this.jwks) {
       throw AppError.unavailable(
         `the identity provider has not been reached yet (${this.lastError})`,
@@ -133,7 +157,12 @@ export class IdentityVerifier {
       this.refused?.inc({ reason: 'malformed subject' });
       throw AppError.unauthorized('TOKEN_INVALID', 'identity token has a malformed subject');
     }
-    return { kind: 'identity', userId: sub, admin: scopesOf(payload).includes(ADMIN_SCOPE) };
+    return {
+      kind: 'identity',
+      userId: sub,
+      admin: scopesOf(payload).includes(ADMIN_SCOPE),
+      expMs: payload.exp! * 1000,
+    };
   }
 
   private async verifyWithFallback(token: string): Promise<JWTPayload> {

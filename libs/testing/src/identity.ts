@@ -79,15 +79,36 @@ export async function identifiedUser(
  */
 export async function tokenSignedByProvider(
   claims: JWTPayload,
-  keysFile = oidcKeysFile(path.join(INFRA_DIR, 'oidc')),
+  keysFile = DEV_PROVIDER_KEYS,
 ): Promise<string> {
+  return (await providerSigner(keysFile))(claims);
+}
+
+const DEV_PROVIDER_KEYS = oidcKeysFile(path.join(INFRA_DIR, 'oidc'));
+
+/**
+ * Signs claims with the development provider's current key, imported once: for a load test that
+ * needs thousands of distinct users' access tokens (each exactly what the provider issues).
+ */
+export async function providerSigner(
+  keysFile = DEV_PROVIDER_KEYS,
+): Promise<(claims: JWTPayload) => Promise<string>> {
   const { keys } = JSON.parse(fs.readFileSync(keysFile, 'utf8')) as {
     keys: (JWK & { kid: string })[];
   };
   const jwk = keys[0]!;
   const key = await importJWK(jwk, 'RS256');
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ iat: now, exp: now + 600, ...claims })
-    .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: jwk.kid })
-    .sign(key);
+  return (claims) => {
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT({ iat: now, exp: now + 3600, ...claims })
+      .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: jwk.kid })
+      .sign(key);
+  };
+}
+
+/** Access tokens of `userIds` as the development provider issues them (its key, its claims). */
+export async function providerTokens(userIds: string[], audience = 'ticketing'): Promise<string[]> {
+  const sign = await providerSigner();
+  const iss = testInfra().oidcIssuer;
+  return Promise.all(userIds.map((sub) => sign({ sub, iss, aud: audience, client_id: sub })));
 }
