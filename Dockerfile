@@ -12,7 +12,7 @@ COPY tools tools
 COPY bench bench
 # `npm ci` refuses this lock file: npm 10/11 leave @swc/core's other-platform optional
 # packages out of it (npm/cli#4828); `npm install` installs the locked versions all the same.
-RUN npm install --no-audit --no-fund && npx tsc -b libs/platform libs/messaging libs/contracts libs/auth services/queue services/concert services/reservation services/wallet services/payment gateway
+RUN npm install --no-audit --no-fund && npx tsc -b libs/platform libs/messaging libs/contracts libs/auth services/queue services/concert services/reservation services/wallet services/payment gateway tools/oidc-provider
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
@@ -32,12 +32,13 @@ COPY --from=build /app/services/payment/package.json services/payment/
 COPY --from=build /app/gateway/package.json gateway/
 COPY --from=build /app/tools/infra/package.json tools/infra/
 COPY --from=build /app/tools/runner/package.json tools/runner/
+COPY --from=build /app/tools/oidc-provider/package.json tools/oidc-provider/
 COPY --from=build /app/bench/package.json bench/
 RUN npm install --omit=dev --no-audit --no-fund \
   --workspace libs/platform --workspace libs/messaging --workspace libs/contracts \
   --workspace libs/auth --workspace services/queue --workspace services/concert \
   --workspace services/reservation --workspace services/wallet --workspace services/payment \
-  --workspace gateway \
+  --workspace gateway --workspace tools/oidc-provider \
   && npm cache clean --force
 COPY --from=build /app/libs/platform/dist libs/platform/dist
 COPY --from=build /app/libs/messaging/dist libs/messaging/dist
@@ -49,6 +50,8 @@ COPY --from=build /app/services/reservation/dist services/reservation/dist
 COPY --from=build /app/services/wallet/dist services/wallet/dist
 COPY --from=build /app/services/payment/dist services/payment/dist
 COPY --from=build /app/gateway/dist gateway/dist
+# The development OpenID provider (compose, the dev overlay); production uses the platform's.
+COPY --from=build /app/tools/oidc-provider/dist tools/oidc-provider/dist
 # Non-root, and nothing under /app writable: the root filesystem can be mounted read-only.
 USER node
 ENV PORT=3000 LOG_FORMAT=json

@@ -66,12 +66,32 @@ describe('docker-compose.yml', () => {
   );
 
   it('when the gateway starts, then it routes to every service by its compose name and port', () => {
-    const env = services.gateway!.environment!;
+    const env = Object.fromEntries(
+      Object.entries(services.gateway!.environment!).map(([k, v]) => [k, interpolated(v)]),
+    );
     for (const name of SERVICE_NAMES) {
       expect(env[`${name.toUpperCase()}_URLS`]).toBe(`http://${name}:${DEFAULT_PORTS[name]}`);
     }
-    expect(() => PROGRAMS.gateway.load(env as Record<string, string>)).not.toThrow();
+    expect(() => PROGRAMS.gateway.load(env)).not.toThrow();
     expect(services.gateway!.ports).toEqual(['8080:8080']);
+  });
+
+  it('when services verify identities, then they trust the issuer the compose OpenID provider names in its tokens', () => {
+    const oidc = services.oidc!;
+    expect(oidc.command).toEqual(['node', 'tools/oidc-provider/dist/main.js']);
+    const issuer = String(oidc.environment!.OIDC_DEV_ISSUER);
+    expect(oidc.ports).toEqual([`${new URL(issuer).port}:${new URL(issuer).port}`]);
+    for (const name of [...SERVICE_NAMES, 'gateway'] as const) {
+      const variables = PROGRAMS[name].variables;
+      if (!variables.includes('OIDC_ISSUER_URL')) continue;
+      expect({
+        name,
+        issuer: interpolated(services[name]!.environment!.OIDC_ISSUER_URL ?? ''),
+      }).toEqual({
+        name,
+        issuer,
+      });
+    }
   });
 
   it('when topics are created, then every topic and its dead-letter topic is in the script', () => {

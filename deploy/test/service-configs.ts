@@ -43,12 +43,14 @@ function keys(shape: z.ZodRawShape): string[] {
 /** The public paths of API.md (a copy in docs/; a test keeps it equal to the design's). */
 export function apiPaths(markdown: string): { method: string; path: string }[] {
   const found = [...markdown.matchAll(/`(GET|POST|DELETE|PUT|PATCH) (\/[^`\s]*)/g)];
-  return found
-    // A query string (`/reservations?status=CONFIRMED`) is not part of what routes a request.
-    .map((m) => ({ method: m[1]!, path: m[2]!.split('?', 1)[0]! }))
-    .filter(
-      (p) => !p.path.startsWith('/health') && p.path !== '/metrics' && p.path !== '/openapi.json',
-    );
+  return (
+    found
+      // A query string (`/reservations?status=CONFIRMED`) is not part of what routes a request.
+      .map((m) => ({ method: m[1]!, path: m[2]!.split('?', 1)[0]! }))
+      .filter(
+        (p) => !p.path.startsWith('/health') && p.path !== '/metrics' && p.path !== '/openapi.json',
+      )
+  );
 }
 
 /** A concrete request path for a templated one: `/payments/{paymentId}` → `/payments/x1`. */

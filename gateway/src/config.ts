@@ -1,3 +1,4 @@
+import { identityEnv } from '@ticketing/auth';
 import { commonEnv, env, loadConfig } from '@ticketing/platform';
 import { z } from 'zod';
 import { SERVICE_NAMES, type ServiceName } from './routes';
@@ -37,11 +38,8 @@ export const gatewayConfigShape = {
   // Longer than the longest legitimate answer: `Prefer: wait=30` on POST /payments.
   GATEWAY_UPSTREAM_TIMEOUT_MS: env.int({ default: 40_000, min: 1000, max: 600_000 }),
   GATEWAY_MAX_BODY_BYTES: env.int({ default: 65_536, min: 1024, max: 10_485_760 }),
-  /** The identity provider /docs asks for access tokens (API.md, Identity). */
-  OIDC_ISSUER_URL: env.url({
-    default: 'http://localhost:8090/default',
-    protocols: ['http', 'https'],
-  }),
+  /** The identity provider (API.md, Identity): /docs asks it for access tokens. */
+  ...identityEnv,
   QUEUE_URLS: urlList(`http://127.0.0.1:${DEFAULT_PORTS.queue}`),
   CONCERT_URLS: urlList(`http://127.0.0.1:${DEFAULT_PORTS.concert}`),
   RESERVATION_URLS: urlList(`http://127.0.0.1:${DEFAULT_PORTS.reservation}`),

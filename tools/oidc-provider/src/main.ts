@@ -31,8 +31,9 @@ const handler: http.RequestListener = (req, res) => {
     req.url = url.slice(mount.length) || '/';
     return void callback(req, res);
   }
-  res.writeHead(url === '/health' ? 200 : 404, { 'content-type': 'text/plain' });
-  res.end(url === '/health' ? 'ok' : 'not found');
+  const health = url === '/health' || url === '/health/live';
+  res.writeHead(health ? 200 : 404, { 'content-type': 'text/plain' });
+  res.end(health ? 'ok' : 'not found');
 };
 
 const servers = await Promise.all(
