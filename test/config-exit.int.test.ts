@@ -75,3 +75,23 @@ describe('queue secret', () => {
     }
   });
 });
+
+describe.each(['queue', 'reservation', 'wallet', 'payment'])('%s identity settings', (svc) => {
+  it.each([
+    ['OIDC_ISSUER_URL', 'not a url'],
+    ['OIDC_ISSUER_URL', 'ftp://sso.example.com/realms/x'],
+    ['OIDC_JWKS_COOLDOWN_SECONDS', '-1'],
+  ])('when %s is %j, then the process exits 78 naming it', (variable, value) => {
+    const res = spawnSync('node', [main(svc)], {
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        QUEUE_TOKEN_SECRET: 'config-test-secret-0123456789abcdef',
+        [variable]: value,
+      },
+      timeout: 20_000,
+    });
+    expect(res.status).toBe(78);
+    expect(res.stderr).toContain(variable);
+  });
+});
