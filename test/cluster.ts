@@ -2,7 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
-import { createTopicNamespace, eventually, randomSuffix, testInfra } from '@ticketing/testing';
+import {
+  createTopicNamespace,
+  eventually,
+  randomSuffix,
+  testInfra,
+  infraEnv,
+} from '@ticketing/testing';
 import {
   activeFan,
   addBookableSchedule,
@@ -65,7 +71,7 @@ export class Cluster implements RunningSystem {
     const brokers = options.kafkaBrokers ?? infra.kafkaBrokers;
     const ns = await createTopicNamespace(brokers);
     const cluster = new Cluster({
-      REDIS_URL: infra.redisUrl,
+      ...infraEnv(),
       REDIS_KEY_PREFIX: `cluster-${randomSuffix()}:`,
       KAFKA_BROKERS: brokers.join(','),
       KAFKA_TOPIC_PREFIX: ns.prefix,

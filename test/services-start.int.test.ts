@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
 import type { Logger, ServiceHandle } from '@ticketing/platform';
-import { captureLogs, testInfra } from '@ticketing/testing';
+import { captureLogs, infraEnv } from '@ticketing/testing';
 import * as concertConfig from '../services/concert/src/config';
 import * as concert from '../services/concert/src/start';
 import * as paymentConfig from '../services/payment/src/config';
@@ -18,8 +18,7 @@ export const env = (): Record<string, string> => ({
   PORT: '0',
   LOG_LEVEL: 'info',
   INSTANCE_ID: 't',
-  REDIS_URL: testInfra().redisUrl,
-  KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
+  ...infraEnv(),
   QUEUE_TOKEN_SECRET: 'services-start-test-secret-0123456789',
 });
 

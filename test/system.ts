@@ -3,8 +3,8 @@ import {
   captureLogs,
   createTopicNamespace,
   randomSuffix,
-  testInfra,
   uuid,
+  infraEnv,
 } from '@ticketing/testing';
 import {
   activeFan,
@@ -68,14 +68,12 @@ export class System implements RunningSystem {
       overrides?: Partial<Record<ServiceName, Record<string, string>>>;
     } = {},
   ): Promise<System> {
-    const infra = testInfra();
     const ns = await createTopicNamespace();
     const system = new System(
       {
         PORT: '0',
-        REDIS_URL: infra.redisUrl,
+        ...infraEnv(),
         REDIS_KEY_PREFIX: `sys-${randomSuffix()}:`,
-        KAFKA_BROKERS: infra.kafkaBrokers.join(','),
         KAFKA_TOPIC_PREFIX: ns.prefix,
         QUEUE_TOKEN_SECRET: SECRET,
         QUEUE_ADMIT_PER_SECOND: '2000',

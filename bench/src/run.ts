@@ -1,6 +1,12 @@
 import { cpus } from 'node:os';
 import path from 'node:path';
-import { infraUp, instancesFromEnv, settingsFromEnv, ROOT } from '@ticketing/infra';
+import {
+  infraUp,
+  instancesFromEnv,
+  settingsFromEnv,
+  startOwnOidcProvider,
+  ROOT,
+} from '@ticketing/infra';
 import type autocannon from 'autocannon';
 import { runLoad, type LoadResult } from './load';
 import { benchServer, startInstances } from './processes';
@@ -21,6 +27,8 @@ export interface BenchContext {
   /** Duration of one measured run. */
   seconds: number;
   infra: ReturnType<typeof settingsFromEnv>;
+  /** The run's own OpenID provider: the services trust it, the bench signs fans' tokens with its key. */
+  identityProvider: { issuer: string; keysFile: string };
   serviceEnv: Record<string, string>;
   ceilings: {
     expressGet(): Promise<LoadResult>;
@@ -52,7 +60,8 @@ async function main(): Promise<void> {
     .split(',');
   const seconds = smoke ? 1 : Number(process.env.BENCH_SECONDS ?? 10);
   const infra = settingsFromEnv();
-  await infraUp(infra);
+  await infraUp(infra, { oidc: false });
+  const identityProvider = await startOwnOidcProvider('bench');
 
   const express = await startInstances(
     'express-hello',
@@ -62,7 +71,7 @@ async function main(): Promise<void> {
     '/',
   );
   const bare = await startInstances('bare-http', benchServer('bare-http'), {}, instances, '/');
-  const started = [express, bare];
+  const started = [express, bare, identityProvider];
   const ceiling = (label: string, url: string[], request: autocannon.Request) => () =>
     runLoad({ label, url, connections: 100, durationSeconds: seconds, requests: [request] });
   const jsonPost: autocannon.Request = {
@@ -76,9 +85,11 @@ async function main(): Promise<void> {
     instances,
     seconds,
     infra,
+    identityProvider,
     serviceEnv: {
       REDIS_URL: infra.redisUrl,
       KAFKA_BROKERS: infra.kafkaBrokers.join(','),
+      OIDC_ISSUER_URL: identityProvider.issuer,
       QUEUE_TOKEN_SECRET: 'bench-secret-0123456789abcdef0123456789',
     },
     ceilings: {

@@ -14,7 +14,7 @@ import type { BenchContext } from '../run';
 export async function identityScenario(ctx: BenchContext): Promise<Row[]> {
   const verifier = new IdentityVerifier(
     {
-      OIDC_ISSUER_URL: ctx.infra.oidcIssuer,
+      OIDC_ISSUER_URL: ctx.identityProvider.issuer,
       OIDC_AUDIENCE: 'ticketing',
       OIDC_JWKS_COOLDOWN_SECONDS: 30,
     },
@@ -32,7 +32,10 @@ export async function identityScenario(ctx: BenchContext): Promise<Row[]> {
     )
       await new Promise((r) => setTimeout(r, 100));
     const n = ctx.smoke ? 200 : 5000;
-    const tokens = await providerTokens(Array.from({ length: n }, () => randomUUID()));
+    const tokens = await providerTokens(
+      Array.from({ length: n }, () => randomUUID()),
+      ctx.identityProvider,
+    );
     const fresh = await timed(`verify ${n} new tokens`, tokens, (t) => verifier.verify(t));
     const known = await timed(`verify ${n} known tokens`, tokens, (t) => verifier.verify(t));
     return [

@@ -34,6 +34,7 @@ export async function queueScenario(ctx: BenchContext): Promise<Row[]> {
     // with its key beforehand: signing is the provider's cost, not the queue's).
     const identities = await providerTokens(
       Array.from({ length: ctx.smoke ? 300 : 25_000 }, () => randomUUID()),
+      ctx.identityProvider,
     );
     let nextFan = 0;
     const joinRequest: autocannon.Request = {

@@ -95,7 +95,7 @@ export async function sagaScenario(ctx: BenchContext): Promise<Row[]> {
             concertId,
             userId: randomUUID(),
           });
-          const [identity] = await providerTokens([fan.userId]);
+          const [identity] = await providerTokens([fan.userId], ctx.identityProvider);
           await post(`${urls.wallet}/wallets/${fan.userId}/charges`, { amount: 10_000 }, identity);
           const hold = await post(
             `${urls.reservation}/reservations`,

@@ -31,7 +31,7 @@ export async function walletScenario(ctx: BenchContext): Promise<Row[]> {
     // Each wallet is charged by its owner, with the owner's access token.
     const owners = async (n: number) => {
       const ids = Array.from({ length: n }, () => randomUUID());
-      const tokens = await providerTokens(ids);
+      const tokens = await providerTokens(ids, ctx.identityProvider);
       return ids.map((userId, i) => ({ userId, identity: tokens[i]! }));
     };
     const [hot] = await owners(1);

@@ -1,15 +1,22 @@
+import { infraUp, settingsFromEnv, startOwnOidcProvider } from '@ticketing/infra';
 import { startContainers } from './containers';
-import { infraUp } from '@ticketing/infra';
 
 /**
  * Before the integration tests: the real infrastructure. By default the machine's Postgres and
  * Redis and the project's Kafka (what `npm run infra:up` gives, started here if missing).
- * With TEST_INFRA=containers on a Docker host, throwaway containers instead.
+ * With TEST_INFRA=containers on a Docker host, throwaway containers instead. The run gets an
+ * OpenID provider of its own (tests sign forged claims with its key), which the workers find in
+ * OIDC_ISSUER_URL and OIDC_KEYS_FILE.
  */
 export default async function globalSetup(): Promise<void> {
   if (process.env.TEST_INFRA === 'containers') {
     const env = await startContainers();
     Object.assign(process.env, env);
   }
-  await infraUp();
+  await infraUp(settingsFromEnv(), { oidc: false });
+  const provider = await startOwnOidcProvider('tests');
+  process.env.OIDC_ISSUER_URL = provider.issuer;
+  process.env.OIDC_KEYS_FILE = provider.keysFile;
+  (globalThis as { stopTestOidcProvider?: () => Promise<void> }).stopTestOidcProvider =
+    provider.stop;
 }

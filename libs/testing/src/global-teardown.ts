@@ -2,10 +2,11 @@ import { stopContainers } from './containers';
 import { deleteTestTopics } from './topics';
 
 /**
- * After the run: the test topic namespaces go (a broker that keeps thousands of idle test
+ * After the run: the run's OpenID provider stops, the test topic namespaces go (a broker that keeps thousands of idle test
  * partitions spends CPU on them and slows every later run), then any containers.
  */
 export default async function globalTeardown(): Promise<void> {
+  await (globalThis as { stopTestOidcProvider?: () => Promise<void> }).stopTestOidcProvider?.();
   await deleteTestTopics().catch((err: unknown) =>
     process.stderr.write(`could not delete test topics: ${String(err)}\n`),
   );

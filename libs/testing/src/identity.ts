@@ -1,7 +1,5 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { INFRA_DIR, oidcKeysFile } from '@ticketing/infra';
 import { SignJWT, importJWK, type JWK, type JWTPayload } from 'jose';
 import { testInfra } from './env';
 
@@ -79,19 +77,17 @@ export async function identifiedUser(
  */
 export async function tokenSignedByProvider(
   claims: JWTPayload,
-  keysFile = DEV_PROVIDER_KEYS,
+  keysFile = testInfra().oidcKeysFile,
 ): Promise<string> {
   return (await providerSigner(keysFile))(claims);
 }
-
-const DEV_PROVIDER_KEYS = oidcKeysFile(path.join(INFRA_DIR, 'oidc'));
 
 /**
  * Signs claims with the development provider's current key, imported once: for a load test that
  * needs thousands of distinct users' access tokens (each exactly what the provider issues).
  */
 export async function providerSigner(
-  keysFile = DEV_PROVIDER_KEYS,
+  keysFile = testInfra().oidcKeysFile,
 ): Promise<(claims: JWTPayload) => Promise<string>> {
   const { keys } = JSON.parse(fs.readFileSync(keysFile, 'utf8')) as {
     keys: (JWK & { kid: string })[];
@@ -107,8 +103,15 @@ export async function providerSigner(
 }
 
 /** Access tokens of `userIds` as the development provider issues them (its key, its claims). */
-export async function providerTokens(userIds: string[], audience = 'ticketing'): Promise<string[]> {
-  const sign = await providerSigner();
-  const iss = testInfra().oidcIssuer;
+export async function providerTokens(
+  userIds: string[],
+  provider: { issuer: string; keysFile: string } = {
+    issuer: testInfra().oidcIssuer,
+    keysFile: testInfra().oidcKeysFile,
+  },
+  audience = 'ticketing',
+): Promise<string[]> {
+  const sign = await providerSigner(provider.keysFile);
+  const iss = provider.issuer;
   return Promise.all(userIds.map((sub) => sign({ sub, iss, aud: audience, client_id: sub })));
 }

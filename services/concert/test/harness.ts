@@ -9,6 +9,7 @@ import {
   randomSuffix,
   testInfra,
   uuid,
+  infraEnv,
 } from '@ticketing/testing';
 import { migrations } from '../migrations';
 import { loadServiceConfig } from '../src/config';
@@ -44,14 +45,12 @@ export const topicNamespace = () => (namespace ??= createTopicNamespace());
 /** The real concert service on its own database, consumer group, topics and key namespace. */
 export async function startConcert(): Promise<ConcertFixture> {
   const database = await concertDatabase();
-  const infra = testInfra();
   const service = await start(
     loadServiceConfig({
       PORT: '0',
       DATABASE_URL: database.url,
-      REDIS_URL: infra.redisUrl,
+      ...infraEnv(),
       REDIS_KEY_PREFIX: KEY_PREFIX,
-      KAFKA_BROKERS: infra.kafkaBrokers.join(','),
       KAFKA_CONSUMER_GROUP: `concert-test-${randomSuffix()}`,
       KAFKA_TOPIC_PREFIX: (await topicNamespace()).prefix,
       QUEUE_TOKEN_SECRET: SECRET,

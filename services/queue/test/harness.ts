@@ -5,8 +5,8 @@ import {
   identityToken,
   randomIntId,
   randomSuffix,
-  testInfra,
   uuid,
+  infraEnv,
 } from '@ticketing/testing';
 import { loadServiceConfig } from '../src/config';
 import { start, type QueueServiceHandle } from '../src/start';
@@ -24,11 +24,9 @@ export const topicNamespace = () => (namespace ??= createTopicNamespace());
 export async function startQueue(
   overrides: Record<string, string> = {},
 ): Promise<QueueServiceHandle> {
-  const infra = testInfra();
   const config = loadServiceConfig({
     PORT: '0',
-    REDIS_URL: infra.redisUrl,
-    KAFKA_BROKERS: infra.kafkaBrokers.join(','),
+    ...infraEnv(),
     QUEUE_TOKEN_SECRET: TEST_SECRET,
     REDIS_KEY_PREFIX: KEY_PREFIX,
     KAFKA_CONSUMER_GROUP: `queue-test-${randomSuffix()}`,

@@ -18,6 +18,7 @@ import {
   testInfra,
   testKafka,
   uuid,
+  infraEnv,
 } from '@ticketing/testing';
 import type { Producer } from 'kafkajs';
 import { loadServiceConfig } from '../src/config';
@@ -54,14 +55,12 @@ export class ReservationDeployment {
   }
 
   async startInstance(overrides: Record<string, string> = {}): Promise<ReservationServiceHandle> {
-    const infra = testInfra();
     const instance = await start(
       loadServiceConfig({
         PORT: '0',
         DATABASE_URL: this.databaseUrl,
-        REDIS_URL: infra.redisUrl,
+        ...infraEnv(),
         REDIS_KEY_PREFIX: KEY_PREFIX,
-        KAFKA_BROKERS: infra.kafkaBrokers.join(','),
         KAFKA_CONSUMER_GROUP: this.group,
         KAFKA_TOPIC_PREFIX: (await topicNamespace()).prefix,
         QUEUE_TOKEN_SECRET: SECRET,

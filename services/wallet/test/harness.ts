@@ -11,8 +11,8 @@ import {
   createTestDatabase,
   createTopicNamespace,
   identityToken,
+  infraEnv,
   randomSuffix,
-  testInfra,
   testKafka,
   uuid,
 } from '@ticketing/testing';
@@ -52,14 +52,13 @@ export class WalletDeployment {
   }
 
   async startInstance(overrides: Record<string, string> = {}): Promise<WalletServiceHandle> {
-    const infra = testInfra();
     const capture = captureLogs('wallet');
     this.captured.push(capture.lines);
     const instance = await start(
       loadServiceConfig({
         PORT: '0',
+        ...infraEnv(),
         DATABASE_URL: this.databaseUrl,
-        KAFKA_BROKERS: infra.kafkaBrokers.join(','),
         KAFKA_CONSUMER_GROUP: this.group,
         KAFKA_TOPIC_PREFIX: (await topicNamespace()).prefix,
         INSTANCE_ID: uuid().slice(0, 8),

@@ -8,18 +8,31 @@ import { readState, writeState } from './state';
 export * from './settings';
 export { which } from './proc';
 export { kafkaReachable, kafkaUp, kafkaKill, launchKafka } from './kafka';
-export { launchOidcProvider, oidcKeysFile, oidcReachable, rotateOidcKeys } from './oidc';
-export { stopPid, isAlive } from './proc';
+export {
+  launchOidcProvider,
+  oidcKeysFile,
+  oidcReachable,
+  rotateOidcKeys,
+  startOwnOidcProvider,
+} from './oidc';
+export { stopPid, isAlive, freePort } from './proc';
 export { readState, writeState } from './state';
 
-/** Idempotent: what answers is used as it is; only what is missing is started. */
-export async function infraUp(settings: InfraSettings = settingsFromEnv()): Promise<void> {
+/**
+ * Idempotent: what answers is used as it is; only what is missing is started. `oidc: false` for
+ * a test run or a benchmark, which start an OpenID provider of their own (they sign tokens with
+ * its key, which a provider started by another checkout would not give them).
+ */
+export async function infraUp(
+  settings: InfraSettings = settingsFromEnv(),
+  options: { oidc?: boolean } = {},
+): Promise<void> {
   const state = readState();
   try {
     await postgresUp(settings.databaseUrl, state);
     await redisUp(settings.redisUrl, state);
     await kafkaUp(settings.kafkaBrokers, state);
-    await oidcUp(settings.oidcIssuer, state);
+    if (options.oidc !== false) await oidcUp(settings.oidcIssuer, state);
   } finally {
     writeState(state);
   }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { isAlive, run, spawnDetached, stopPid, waitFor } from './proc';
+import { freePort, isAlive, run, spawnDetached, stopPid, waitFor } from './proc';
 import { INFRA_DIR, ROOT, say } from './settings';
 import type { InfraState } from './state';
 
@@ -77,4 +77,23 @@ export async function oidcDown(state: InfraState): Promise<void> {
   if (isAlive(state.oidc.pid)) await stopPid(state.oidc.pid);
   say('development OpenID provider stopped');
   delete state.oidc;
+}
+
+/** A development provider of a test run's or a benchmark's own, on a free loopback port. */
+export async function startOwnOidcProvider(name: string): Promise<{
+  issuer: string;
+  keysFile: string;
+  stop(): Promise<void>;
+}> {
+  const home = path.join(INFRA_DIR, `oidc-${name}-${process.pid}`);
+  const issuer = `http://127.0.0.1:${await freePort()}/default`;
+  const pid = await launchOidcProvider(home, issuer);
+  return {
+    issuer,
+    keysFile: oidcKeysFile(home),
+    stop: async () => {
+      await stopPid(pid, 10_000);
+      fs.rmSync(home, { recursive: true, force: true });
+    },
+  };
 }

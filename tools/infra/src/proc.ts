@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 
 export function which(cmd: string, extraDirs: string[] = []): string | undefined {
   for (const dir of [...extraDirs, ...(process.env.PATH ?? '').split(':')]) {
@@ -74,4 +75,13 @@ export async function stopPid(pid: number, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
   if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+}
+
+/** A TCP port free on loopback right now. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((r) => server.close(r));
+  return port;
 }
