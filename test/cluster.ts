@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { SERVICE_NAMES } from '@ticketing/contracts';
 import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -23,7 +24,7 @@ import {
 } from './system-setup';
 
 const ROOT = path.resolve(__dirname, '..');
-const SERVICES: ServiceName[] = ['queue', 'concert', 'reservation', 'wallet', 'payment'];
+const SERVICES = SERVICE_NAMES;
 const SECRET = 'cluster-test-secret-0123456789abcdef-xyz';
 // A test that dies mid-way must not leave services running (they would keep jest alive).
 const LIVE = new Set<ChildProcess>();

@@ -1,8 +1,9 @@
+import { SERVICE_NAMES } from '@ticketing/contracts';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const SERVICES = ['queue', 'concert', 'reservation', 'wallet', 'payment'];
+const SERVICES = SERVICE_NAMES;
 const main = (svc: string) => path.resolve(__dirname, `../services/${svc}/dist/src/main.js`);
 
 describe.each(SERVICES)('%s start-up configuration', (svc) => {

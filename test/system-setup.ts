@@ -1,3 +1,4 @@
+import { DATABASE_SERVICES, type ServiceName } from '@ticketing/contracts';
 import { createDb, migrate } from '@ticketing/platform';
 import {
   createTestDatabase,
@@ -9,8 +10,8 @@ import {
 import { migrations as concertMigrations } from '../services/concert/migrations';
 import { Catalog } from '../services/concert/src/domain/catalog';
 
-export type ServiceName = 'queue' | 'concert' | 'reservation' | 'wallet' | 'payment';
-export type DatabaseService = Exclude<ServiceName, 'queue'>;
+export type { ServiceName };
+export type DatabaseService = (typeof DATABASE_SERVICES)[number];
 export type Databases = Record<DatabaseService, { url: string; drop: () => Promise<void> }>;
 
 /** What the journeys and invariants need from a running system, in-process or as processes. */
@@ -35,7 +36,7 @@ export interface Reply {
 /** One database per service for one system, with concert ids that no other test file uses. */
 export async function createSystemDatabases(): Promise<Databases> {
   const databases = {} as Databases;
-  for (const name of ['concert', 'reservation', 'wallet', 'payment'] as const) {
+  for (const name of DATABASE_SERVICES) {
     databases[name] = await createTestDatabase(`sys_${name}`);
   }
   // Schedule ids must not collide with other test files' on the shared broker.

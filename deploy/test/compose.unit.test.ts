@@ -1,8 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ALL_TOPICS } from '@ticketing/contracts';
+import { ALL_TOPICS, DATABASE_SERVICES, GATEWAY_PORT } from '@ticketing/contracts';
 import YAML from 'yaml';
-import { PROCESS_WIDE, PROGRAMS, SERVICE_NAMES, requiredVariables } from './service-configs';
+import {
+  PROCESS_WIDE,
+  PROGRAMS,
+  SERVICES,
+  SERVICE_NAMES,
+  requiredVariables,
+} from './service-configs';
 
 const ROOT = path.resolve(__dirname, '../..');
 type ComposeService = {
@@ -17,13 +23,7 @@ const compose = YAML.parse(fs.readFileSync(path.join(ROOT, 'docker-compose.yml')
   merge: true,
 }) as { services: Record<string, ComposeService> };
 const services = compose.services;
-const DEFAULT_PORTS = {
-  queue: 3001,
-  concert: 3002,
-  reservation: 3003,
-  wallet: 3004,
-  payment: 3005,
-};
+const DEFAULT_PORTS = Object.fromEntries(SERVICE_NAMES.map((s) => [s, SERVICES[s].port]));
 // Compose interpolates `${VAR:-default}`; what a container sees is the default here.
 const interpolated = (v: string | number) =>
   String(v).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, (_m, fallback: string) => fallback);
@@ -73,7 +73,7 @@ describe('docker-compose.yml', () => {
       expect(env[`${name.toUpperCase()}_URLS`]).toBe(`http://${name}:${DEFAULT_PORTS[name]}`);
     }
     expect(() => PROGRAMS.gateway.load(env)).not.toThrow();
-    expect(services.gateway!.ports).toEqual(['8080:8080']);
+    expect(services.gateway!.ports).toEqual([`${GATEWAY_PORT}:${GATEWAY_PORT}`]);
   });
 
   it('when services verify identities, then they trust the issuer the compose OpenID provider names in its tokens', () => {
@@ -92,6 +92,12 @@ describe('docker-compose.yml', () => {
         issuer,
       });
     }
+  });
+
+  it('when Postgres starts, then it creates the database of every service that has one', () => {
+    const init = fs.readFileSync(path.join(ROOT, 'deploy/docker/postgres-init.sql'), 'utf8');
+    const created = [...init.matchAll(/CREATE DATABASE (\w+)/gi)].map((m) => m[1]);
+    expect(created.sort()).toEqual(DATABASE_SERVICES.map((s) => SERVICES[s].database).sort());
   });
 
   it('when topics are created, then every topic and its dead-letter topic is in the script', () => {

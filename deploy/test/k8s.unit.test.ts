@@ -7,6 +7,7 @@ import { kustomizeBuild, type Manifest } from './kustomize';
 import {
   PROCESS_WIDE,
   PROGRAMS,
+  SERVICES,
   SERVICE_NAMES,
   apiPaths,
   concrete,
@@ -142,6 +143,33 @@ describe.each(TARGETS)('kustomize %s', (target) => {
           expect(() => program.load(env)).not.toThrow();
         }
       }
+    }
+  });
+
+  it('when rendered, then every service listens, is scraped and is reached on its port of the system table', () => {
+    for (const name of SERVICE_NAMES) {
+      const port = SERVICES[name].port;
+      const deployment = ours(docs, 'Deployment').find((d) => d.metadata.name === name)!;
+      const main = podOf(deployment).containers[0]! as Container & {
+        ports?: { containerPort: number }[];
+      };
+      const service = docs.find((d) => d.kind === 'Service' && d.metadata.name === name)!;
+      const annotations = (
+        deployment.spec as { template: { metadata: { annotations?: Record<string, string> } } }
+      ).template.metadata.annotations;
+      expect({
+        name,
+        container: main.ports?.[0]?.containerPort,
+        env: main.env?.find((e) => e.name === 'PORT')?.value,
+        scraped: annotations?.['prometheus.io/port'],
+        service: (service.spec as { ports: { port: number }[] }).ports[0]!.port,
+      }).toEqual({
+        name,
+        container: port,
+        env: String(port),
+        scraped: String(port),
+        service: port,
+      });
     }
   });
 

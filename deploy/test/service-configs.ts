@@ -7,8 +7,8 @@ import * as queue from '../../services/queue/src/config';
 import * as reservation from '../../services/reservation/src/config';
 import * as wallet from '../../services/wallet/src/config';
 
-export const SERVICE_NAMES = ['queue', 'concert', 'reservation', 'wallet', 'payment'] as const;
-export type ServiceName = (typeof SERVICE_NAMES)[number];
+export { SERVICE_NAMES, SERVICES, type ServiceName } from '@ticketing/contracts';
+import type { ServiceName } from '@ticketing/contracts';
 
 type Loader = (env: Record<string, string | undefined>) => unknown;
 

@@ -1,4 +1,5 @@
 import { identityEnv } from '@ticketing/auth';
+import { GATEWAY_PORT, SERVICES } from '@ticketing/contracts';
 import { commonEnv, env, loadConfig } from '@ticketing/platform';
 import { z } from 'zod';
 import { SERVICE_NAMES, type ServiceName } from './routes';
@@ -22,29 +23,24 @@ const urlList = (fallback: string) =>
       ),
   );
 
-const DEFAULT_PORTS: Record<ServiceName, number> = {
-  queue: 3001,
-  concert: 3002,
-  reservation: 3003,
-  wallet: 3004,
-  payment: 3005,
-};
-
-export const upstreamVariable = (service: ServiceName) => `${service.toUpperCase()}_URLS`;
+export const upstreamVariable = (service: ServiceName) =>
+  `${service.toUpperCase() as Uppercase<ServiceName>}_URLS` as const;
 
 export const gatewayConfigShape = {
   ...commonEnv,
-  GATEWAY_PORT: env.port(8080),
+  GATEWAY_PORT: env.port(GATEWAY_PORT),
   // Longer than the longest legitimate answer: `Prefer: wait=30` on POST /payments.
   GATEWAY_UPSTREAM_TIMEOUT_MS: env.int({ default: 40_000, min: 1000, max: 600_000 }),
   GATEWAY_MAX_BODY_BYTES: env.int({ default: 65_536, min: 1024, max: 10_485_760 }),
   /** The identity provider (API.md, Identity): /docs asks it for access tokens. */
   ...identityEnv,
-  QUEUE_URLS: urlList(`http://127.0.0.1:${DEFAULT_PORTS.queue}`),
-  CONCERT_URLS: urlList(`http://127.0.0.1:${DEFAULT_PORTS.concert}`),
-  RESERVATION_URLS: urlList(`http://127.0.0.1:${DEFAULT_PORTS.reservation}`),
-  WALLET_URLS: urlList(`http://127.0.0.1:${DEFAULT_PORTS.wallet}`),
-  PAYMENT_URLS: urlList(`http://127.0.0.1:${DEFAULT_PORTS.payment}`),
+  // <SERVICE>_URLS for each service: its instances (npm start: the local ports of the table).
+  ...(Object.fromEntries(
+    SERVICE_NAMES.map((s) => [
+      upstreamVariable(s),
+      urlList(`http://127.0.0.1:${SERVICES[s].port}`),
+    ]),
+  ) as Record<`${Uppercase<ServiceName>}_URLS`, ReturnType<typeof urlList>>),
 };
 
 export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;

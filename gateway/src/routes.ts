@@ -1,17 +1,14 @@
-export const SERVICE_NAMES = ['queue', 'concert', 'reservation', 'wallet', 'payment'] as const;
-export type ServiceName = (typeof SERVICE_NAMES)[number];
+import { SERVICES, SERVICE_NAMES, type ServiceName } from '@ticketing/contracts';
+
+export { SERVICE_NAMES, type ServiceName };
 
 /**
- * The public paths of API.md and the service that owns each. A path belongs to a service when
- * it is the prefix itself or continues with `/` (so `/walletsX` is nobody's).
+ * The public paths of API.md and the service that owns each (the system table). A path belongs
+ * to a service when it is the prefix itself or continues with `/` (so `/walletsX` is nobody's).
  */
-export const ROUTES: readonly { prefix: string; service: ServiceName }[] = [
-  { prefix: '/queue', service: 'queue' },
-  { prefix: '/concerts', service: 'concert' },
-  { prefix: '/reservations', service: 'reservation' },
-  { prefix: '/wallets', service: 'wallet' },
-  { prefix: '/payments', service: 'payment' },
-];
+export const ROUTES: readonly { prefix: string; service: ServiceName }[] = SERVICE_NAMES.flatMap(
+  (service) => SERVICES[service].paths.map((prefix) => ({ prefix, service })),
+);
 
 export function serviceFor(url: string): ServiceName | undefined {
   const path = url.split('?', 1)[0]!;

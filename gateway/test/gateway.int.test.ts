@@ -1,3 +1,4 @@
+import { SERVICE_NAMES } from '@ticketing/contracts';
 import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError } from '@ticketing/platform';
@@ -213,7 +214,7 @@ describe('gateway', () => {
     const page = await call('/docs');
     expect(page.headers.get('content-type')).toContain('text/html');
     const html = await page.text();
-    for (const s of ['queue', 'concert', 'reservation', 'wallet', 'payment']) {
+    for (const s of SERVICE_NAMES) {
       expect(html).toContain(`/docs/openapi/${s}.json`);
     }
     expect((await call('/docs/swagger-ui-bundle.js')).status).toBe(200);

@@ -1,6 +1,7 @@
+import { SERVICE_NAMES } from '@ticketing/contracts';
 import { Cluster } from '../cluster';
 
-const SERVICES = ['queue', 'concert', 'reservation', 'wallet', 'payment'] as const;
+const SERVICES = SERVICE_NAMES;
 
 /** Path segments no id has: broken percent-encoding, overlong, wrong type, traversal. */
 const BAD_SEGMENTS = [

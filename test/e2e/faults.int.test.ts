@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { ALL_TOPICS } from '@ticketing/contracts';
+import { ALL_TOPICS, SERVICE_NAMES } from '@ticketing/contracts';
 import { createDb } from '@ticketing/platform';
 import { eventually, PrivateKafka, testKafka, uuid } from '@ticketing/testing';
 import type { IHeaders, Message } from 'kafkajs';
 import { Cluster } from '../cluster';
 import { expectSagaInvariants } from '../invariants';
 
-import type { Reply, ServiceName } from '../system-setup';
+import type { Reply } from '../system-setup';
 
 const FANS = 16;
-const SERVICES: ServiceName[] = ['queue', 'concert', 'reservation', 'wallet', 'payment'];
+const SERVICES = SERVICE_NAMES;
 
 /**
  * Faults while payments are in flight, each ending with the invariants checked: no seat sold

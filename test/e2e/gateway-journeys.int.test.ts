@@ -1,3 +1,4 @@
+import { SERVICE_NAMES } from '@ticketing/contracts';
 import { createDb } from '@ticketing/platform';
 import { eventually, uuid } from '@ticketing/testing';
 import { Cluster } from '../cluster';
@@ -213,7 +214,7 @@ describe('through the gateway, two instances of every service', () => {
     const body = (await health.json()) as { status: string; services: Record<string, unknown[]> };
     expect(body.status).toBe('ok');
     expect(Object.values(body.services).map((list) => list.length)).toEqual([2, 2, 2, 2, 2]);
-    for (const service of ['queue', 'concert', 'reservation', 'wallet', 'payment']) {
+    for (const service of SERVICE_NAMES) {
       const doc = (await (await fetch(`${cluster.url}/docs/openapi/${service}.json`)).json()) as {
         info: { title: string };
         paths: Record<string, unknown>;

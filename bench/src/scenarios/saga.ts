@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { SERVICE_NAMES } from '@ticketing/contracts';
 import { createDb, dropDatabase, ensureDatabase, migrate, withDatabase } from '@ticketing/platform';
 import { grantActiveToken, providerTokens } from '@ticketing/testing';
 import type autocannon from 'autocannon';
@@ -11,7 +12,7 @@ import type { Row } from '../report';
 import type { BenchContext } from '../run';
 import { benchTopics } from '../topics';
 
-const SERVICES = ['queue', 'concert', 'reservation', 'wallet', 'payment'] as const;
+const SERVICES = SERVICE_NAMES;
 
 /**
  * Sustained payment sagas: POST /payments with Prefer: wait=30 answers when the saga ends, so

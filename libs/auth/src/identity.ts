@@ -1,4 +1,4 @@
-import { USER_ID_PATTERN } from '@ticketing/contracts';
+import { LOCAL_DEFAULTS, USER_ID_PATTERN } from '@ticketing/contracts';
 import { AppError, env, type Logger } from '@ticketing/platform';
 import {
   createLocalJWKSet,
@@ -14,11 +14,8 @@ import { Counter, type Registry } from 'prom-client';
 
 /** What a service that serves users reads to verify their identity (API.md, Identity). */
 export const identityEnv = {
-  OIDC_ISSUER_URL: env.url({
-    default: 'http://localhost:8090/default',
-    protocols: ['http', 'https'],
-  }),
-  OIDC_AUDIENCE: env.string({ default: 'ticketing' }),
+  OIDC_ISSUER_URL: env.url({ default: LOCAL_DEFAULTS.oidcIssuer, protocols: ['http', 'https'] }),
+  OIDC_AUDIENCE: env.string({ default: LOCAL_DEFAULTS.oidcAudience }),
   /** The shortest time between two JWKS fetches caused by tokens of unknown keys. */
   OIDC_JWKS_COOLDOWN_SECONDS: env.int({ default: 30, min: 0, max: 3600 }),
 };

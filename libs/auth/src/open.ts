@@ -1,3 +1,4 @@
+import { LOCAL_DEFAULTS } from '@ticketing/contracts';
 import { env, type Logger, type ReadinessCheck, type StopList } from '@ticketing/platform';
 import Redis from 'ioredis';
 import type { Registry } from 'prom-client';
@@ -8,7 +9,7 @@ import { TokenSigner } from './token';
 
 /** What a queue-gated service reads to check queue passes (the queue service reads the same). */
 export const tokenCheckEnv = {
-  REDIS_URL: env.url({ default: 'redis://127.0.0.1:6379', protocols: ['redis', 'rediss'] }),
+  REDIS_URL: env.url({ default: LOCAL_DEFAULTS.redisUrl, protocols: ['redis', 'rediss'] }),
   /** Must match the queue service's prefix: the pass check reads its keys. */
   REDIS_KEY_PREFIX: env.string({ default: '', minLength: 0 }),
   QUEUE_TOKEN_SECRET: env.string({ minLength: 32 }),

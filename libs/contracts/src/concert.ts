@@ -1,4 +1,4 @@
-import { defineMessage } from '@ticketing/messaging';
+import { defineMessage } from './message';
 import { z } from 'zod';
 import { IsoTime, Krw, PositiveId } from './common';
 import { TOPICS } from './topics';
@@ -22,5 +22,3 @@ export const schedulePublished = defineMessage({
     revision: z.number().int().nonnegative(),
   }),
 });
-
-export const concertContracts = [schedulePublished];

@@ -1,4 +1,4 @@
-import { defineMessage } from '@ticketing/messaging';
+import { defineMessage } from './message';
 import { z } from 'zod';
 import { Krw, Uuid, UserId } from './common';
 import { TOPICS } from './topics';
@@ -33,5 +33,3 @@ export const paymentFailed = defineMessage({
     failureCode: z.enum(FAILURE_CODES),
   }),
 });
-
-export const paymentContracts = [paymentCompleted, paymentFailed];

@@ -1,4 +1,4 @@
-import { defineMessage } from '@ticketing/messaging';
+import { defineMessage } from './message';
 import { z } from 'zod';
 import { PositiveId, Uuid, UserId } from './common';
 import { TOPICS } from './topics';
@@ -27,5 +27,3 @@ export const tokenExpired = defineMessage({
     removed: z.boolean(),
   }),
 });
-
-export const queueContracts = [expireToken, tokenExpired];

@@ -1,4 +1,4 @@
-import { defineMessage } from '@ticketing/messaging';
+import { defineMessage } from './message';
 import { z } from 'zod';
 import { IsoTime, Krw, PositiveId, SeatNo, Uuid, UserId } from './common';
 import { TOPICS } from './topics';
@@ -96,13 +96,3 @@ export const confirmationReverted = defineMessage({
     reverted: z.boolean(),
   }),
 });
-
-export const reservationContracts = [
-  confirmReservation,
-  revertConfirmation,
-  reservationHeld,
-  reservationReleased,
-  reservationConfirmed,
-  confirmRejected,
-  confirmationReverted,
-];

@@ -1,4 +1,4 @@
-import { defineMessage } from '@ticketing/messaging';
+import { defineMessage } from './message';
 import { z } from 'zod';
 import { Krw, Uuid, UserId } from './common';
 import { TOPICS } from './topics';
@@ -86,12 +86,3 @@ export const debitCancelled = defineMessage({
     transactionId: Uuid.nullable(),
   }),
 });
-
-export const walletContracts = [
-  debitWallet,
-  cancelDebit,
-  walletCharged,
-  walletDebited,
-  debitRejected,
-  debitCancelled,
-];

@@ -10,7 +10,8 @@ import type { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
 import { Counter, type Registry } from 'prom-client';
 import type { z } from 'zod';
 import { sendToDlt, type DltReason } from './dlt';
-import { EnvelopeSchema, HEADER, type Envelope, type MessageContract } from './envelope';
+import type { MessageContract } from '@ticketing/contracts';
+import { EnvelopeSchema, HEADER, type Envelope } from './envelope';
 import { TopicNamespace } from './namespace';
 
 export type Handler<T, Ctx> = (message: Envelope<T>, ctx: Ctx) => Promise<void>;

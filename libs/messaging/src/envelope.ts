@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { MessageContract } from '@ticketing/contracts';
 import { childTraceparent, currentContext } from '@ticketing/platform';
 import { z } from 'zod';
 
@@ -15,23 +16,6 @@ export const EnvelopeSchema = z.object({
 });
 
 export type Envelope<T = unknown> = Omit<z.output<typeof EnvelopeSchema>, 'data'> & { data: T };
-
-export interface MessageContract<S extends z.ZodType = z.ZodType> {
-  type: string;
-  version: number;
-  topic: string;
-  schema: S;
-  /** Partition key: the aggregate id, so order per aggregate holds. */
-  key: (data: z.output<S>) => string;
-}
-
-export function defineMessage<S extends z.ZodType>(
-  contract: MessageContract<S>,
-): MessageContract<S> {
-  return contract;
-}
-
-export type DataOf<C> = C extends MessageContract<infer S> ? z.output<S> : never;
 
 export interface OutgoingMessage {
   topic: string;
@@ -91,24 +75,4 @@ export function buildMessage<S extends z.ZodType>(
       [HEADER.messageId]: id,
     },
   };
-}
-
-/** Looks contracts up by message type, for consumers checking what they receive. */
-export class ContractRegistry {
-  private readonly byType = new Map<string, MessageContract>();
-
-  constructor(contracts: Iterable<MessageContract>) {
-    for (const c of contracts) {
-      if (this.byType.has(c.type)) throw new Error(`duplicate message type ${c.type}`);
-      this.byType.set(c.type, c);
-    }
-  }
-
-  get(type: string): MessageContract | undefined {
-    return this.byType.get(type);
-  }
-
-  topics(): string[] {
-    return [...new Set([...this.byType.values()].map((c) => c.topic))];
-  }
 }

@@ -1,12 +1,8 @@
 import type { Knex } from '@ticketing/platform';
 import type { Producer } from 'kafkajs';
 import type { z } from 'zod';
-import {
-  buildMessage,
-  type Envelope,
-  type MessageContract,
-  type OutgoingMessage,
-} from './envelope';
+import type { MessageContract } from '@ticketing/contracts';
+import { buildMessage, type Envelope, type OutgoingMessage } from './envelope';
 import type { Executor } from './consumer';
 import { claimMessage } from './inbox';
 import { TopicNamespace } from './namespace';

@@ -1,7 +1,7 @@
 import { createDb, migrate, type Knex } from '@ticketing/platform';
 import { createTestDatabase } from '@ticketing/testing';
 import { z } from 'zod';
-import { defineMessage } from '../src/envelope';
+import { defineMessage } from '@ticketing/contracts';
 import { createInboxTable } from '../src/inbox';
 import { createOutboxTable } from '../src/outbox';
 

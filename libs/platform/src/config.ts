@@ -1,3 +1,4 @@
+import { LOCAL_DEFAULTS } from '@ticketing/contracts';
 import { z } from 'zod';
 
 /**
@@ -95,10 +96,16 @@ export const commonEnv = {
   INSTANCE_ID: env.string({ default: String(process.pid) }),
 };
 
+const withDatabaseName = (serverUrl: string, database: string) => {
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+};
+
 /** A Postgres service's database (its own database on the server). */
 export const postgresEnv = (database: string) => ({
   DATABASE_URL: env.url({
-    default: `postgres://postgres@127.0.0.1:5432/${database}`,
+    default: withDatabaseName(LOCAL_DEFAULTS.postgresUrl, database),
     protocols: ['postgres', 'postgresql'],
   }),
   DB_POOL_MAX: env.int({ default: 10, min: 1, max: 200 }),
@@ -106,7 +113,7 @@ export const postgresEnv = (database: string) => ({
 
 /** Kafka: brokers, an optional topic prefix (environments sharing a cluster), the consumer group. */
 export const kafkaEnv = (service: string) => ({
-  KAFKA_BROKERS: env.hostList('127.0.0.1:9092'),
+  KAFKA_BROKERS: env.hostList(LOCAL_DEFAULTS.kafkaBrokers),
   KAFKA_TOPIC_PREFIX: env.string({ default: '', minLength: 0 }),
   KAFKA_CONSUMER_GROUP: env.string({ default: service }),
 });

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { DEFAULT_OIDC_ISSUER, INFRA_DIR, oidcKeysFile } from '@ticketing/infra';
+import { LOCAL_DEFAULTS } from '@ticketing/contracts';
+import { INFRA_DIR, oidcKeysFile } from '@ticketing/infra';
 
 /**
  * Where the tests' real infrastructure is: set by the global setup (which starts the run's own
@@ -7,10 +8,10 @@ import { DEFAULT_OIDC_ISSUER, INFRA_DIR, oidcKeysFile } from '@ticketing/infra';
  */
 export function testInfra() {
   return {
-    postgresUrl: process.env.POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
-    redisUrl: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
-    kafkaBrokers: (process.env.KAFKA_BROKERS || '127.0.0.1:9092').split(','),
-    oidcIssuer: (process.env.OIDC_ISSUER_URL || DEFAULT_OIDC_ISSUER).replace(/\/+$/, ''),
+    postgresUrl: process.env.POSTGRES_URL || LOCAL_DEFAULTS.postgresUrl,
+    redisUrl: process.env.REDIS_URL || LOCAL_DEFAULTS.redisUrl,
+    kafkaBrokers: (process.env.KAFKA_BROKERS || LOCAL_DEFAULTS.kafkaBrokers).split(','),
+    oidcIssuer: (process.env.OIDC_ISSUER_URL || LOCAL_DEFAULTS.oidcIssuer).replace(/\/+$/, ''),
     /** The signing keys of that provider (tests forge claims only it could sign). */
     oidcKeysFile: process.env.OIDC_KEYS_FILE || oidcKeysFile(path.join(INFRA_DIR, 'oidc')),
   };

@@ -1,9 +1,10 @@
+import { SERVICES } from '@ticketing/contracts';
 import { commonEnv, env, kafkaEnv, loadConfig, postgresEnv } from '@ticketing/platform';
 import { tokenCheckEnv } from '@ticketing/auth';
 
 export const configShape = {
   ...commonEnv,
-  PORT: env.port(3002),
+  PORT: env.port(SERVICES.concert.port),
   ...postgresEnv('concert'),
   ...kafkaEnv('concert'),
   ...tokenCheckEnv,

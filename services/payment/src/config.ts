@@ -1,9 +1,10 @@
+import { SERVICES } from '@ticketing/contracts';
 import { commonEnv, env, kafkaEnv, loadConfig, postgresEnv } from '@ticketing/platform';
 import { identityEnv, tokenCheckEnv } from '@ticketing/auth';
 
 export const configShape = {
   ...commonEnv,
-  PORT: env.port(3005),
+  PORT: env.port(SERVICES.payment.port),
   ...postgresEnv('payment'),
   ...kafkaEnv('payment'),
   ...tokenCheckEnv,

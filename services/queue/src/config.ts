@@ -1,9 +1,10 @@
+import { SERVICES } from '@ticketing/contracts';
 import { commonEnv, env, kafkaEnv, loadConfig } from '@ticketing/platform';
 import { identityEnv, tokenCheckEnv } from '@ticketing/auth';
 
 export const configShape = {
   ...commonEnv,
-  PORT: env.port(3001),
+  PORT: env.port(SERVICES.queue.port),
   /** Redis, its key prefix (environments sharing one Redis) and the token secret. */
   ...tokenCheckEnv,
   /** Joining the queue takes a verified identity (API.md, Identity). */

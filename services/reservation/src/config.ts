@@ -1,9 +1,10 @@
+import { SERVICES } from '@ticketing/contracts';
 import { commonEnv, env, kafkaEnv, loadConfig, postgresEnv } from '@ticketing/platform';
 import { identityEnv, tokenCheckEnv } from '@ticketing/auth';
 
 export const configShape = {
   ...commonEnv,
-  PORT: env.port(3003),
+  PORT: env.port(SERVICES.reservation.port),
   ...postgresEnv('reservation'),
   ...kafkaEnv('reservation'),
   ...tokenCheckEnv,

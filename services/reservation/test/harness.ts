@@ -1,9 +1,8 @@
-import { concert, reservation as contracts } from '@ticketing/contracts';
+import { concert, reservation as contracts, type DataOf } from '@ticketing/contracts';
 import {
   buildMessage,
   createProducer,
   publishNow,
-  type DataOf,
   type TopicNamespace,
 } from '@ticketing/messaging';
 import { createDb, type Knex } from '@ticketing/platform';

@@ -1,3 +1,4 @@
+import { SERVICES } from '@ticketing/contracts';
 import {
   ConfigError,
   commonEnv,
@@ -10,7 +11,7 @@ import { identityEnv } from '@ticketing/auth';
 
 export const configShape = {
   ...commonEnv,
-  PORT: env.port(3004),
+  PORT: env.port(SERVICES.wallet.port),
   ...postgresEnv('wallet'),
   ...kafkaEnv('wallet'),
   /** Only a wallet's owner may charge or read it (API.md, Wallet). */

@@ -1,14 +1,13 @@
 import path from 'node:path';
+import { DATABASE_SERVICES, LOCAL_DEFAULTS, SERVICES } from '@ticketing/contracts';
 import { EXIT_CONFIG } from '@ticketing/platform';
 
 /** Where the project keeps what it starts itself (git-ignored). */
 export const ROOT = path.resolve(__dirname, '../../..');
 export const INFRA_DIR = process.env.INFRA_DIR ?? path.join(ROOT, '.infra');
 
-export const SERVICE_DATABASES = ['concert', 'reservation', 'wallet', 'payment'] as const;
-
-/** API.md's default OIDC_ISSUER_URL: the development provider of npm start. */
-export const DEFAULT_OIDC_ISSUER = 'http://localhost:8090/default';
+/** The databases infra:up creates: one per service that has one. */
+export const SERVICE_DATABASES = DATABASE_SERVICES.map((name) => SERVICES[name].database!);
 
 export interface InfraSettings {
   /** Server-level URL; each service uses its own database on it. */
@@ -21,10 +20,12 @@ export interface InfraSettings {
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): InfraSettings {
   return {
-    databaseUrl: env.POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
-    redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
-    kafkaBrokers: (env.KAFKA_BROKERS || '127.0.0.1:9092').split(',').map((s) => s.trim()),
-    oidcIssuer: env.OIDC_ISSUER_URL || DEFAULT_OIDC_ISSUER,
+    databaseUrl: env.POSTGRES_URL || LOCAL_DEFAULTS.postgresUrl,
+    redisUrl: env.REDIS_URL || LOCAL_DEFAULTS.redisUrl,
+    kafkaBrokers: (env.KAFKA_BROKERS || LOCAL_DEFAULTS.kafkaBrokers)
+      .split(',')
+      .map((s) => s.trim()),
+    oidcIssuer: env.OIDC_ISSUER_URL || LOCAL_DEFAULTS.oidcIssuer,
   };
 }
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { ROOT, instancesFromEnv } from '@ticketing/infra';
 import { EXIT_CONFIG } from '@ticketing/platform';
-import { SERVICES, instancePort } from './services';
+import { GATEWAY_PORT, SERVICE_NAMES, instancePort } from '@ticketing/contracts';
 
 const instances = instancesFromEnv();
 // Every instance must share one signing secret; a local run gets a fresh one per start.
@@ -27,23 +27,23 @@ if (seed.status !== 0) {
 let stopping = false;
 
 const upstreams: Record<string, string> = {};
-for (const service of SERVICES) {
+for (const service of SERVICE_NAMES) {
   const urls: string[] = [];
   for (let i = 0; i < instances; i++) {
-    const port = instancePort(service.port, i);
+    const port = instancePort(service, i);
     urls.push(`http://127.0.0.1:${port}`);
-    run(`${service.name}#${i + 1}`, `services/${service.name}/dist/src/main.js`, {
+    run(`${service}#${i + 1}`, `services/${service}/dist/src/main.js`, {
       PORT: String(port),
       INSTANCE_ID: String(i + 1),
     });
   }
-  upstreams[`${service.name.toUpperCase()}_URLS`] = urls.join(',');
+  upstreams[`${service.toUpperCase()}_URLS`] = urls.join(',');
 }
 // The one front door: routes the public paths round robin over the instances, serves /docs.
 run('gateway#1', 'gateway/dist/src/main.js', { ...upstreams, INSTANCE_ID: '1' });
-const gatewayPort = process.env.GATEWAY_PORT || '8080';
+const gatewayPort = process.env.GATEWAY_PORT || String(GATEWAY_PORT);
 console.log(
-  `[runner] started ${SERVICES.length} services × ${instances} instance(s) behind http://localhost:${gatewayPort} (docs: /docs); Ctrl-C stops them`,
+  `[runner] started ${SERVICE_NAMES.length} services × ${instances} instance(s) behind http://localhost:${gatewayPort} (docs: /docs); Ctrl-C stops them`,
 );
 
 function run(label: string, script: string, env: Record<string, string>): void {

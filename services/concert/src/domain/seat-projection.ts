@@ -1,5 +1,4 @@
-import type { reservation } from '@ticketing/contracts';
-import type { DataOf } from '@ticketing/messaging';
+import type { DataOf, reservation } from '@ticketing/contracts';
 import type { Knex } from '@ticketing/platform';
 import { CatalogWriter } from '../data-access/catalog-repository';
 import { seatStatusAfter } from './rules';

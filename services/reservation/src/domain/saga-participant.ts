@@ -1,5 +1,5 @@
-import { reservation as contracts } from '@ticketing/contracts';
-import { enqueue, type DataOf, type TxContext } from '@ticketing/messaging';
+import { reservation as contracts, type DataOf } from '@ticketing/contracts';
+import { enqueue, type TxContext } from '@ticketing/messaging';
 import { AppError } from '@ticketing/platform';
 import { ReservationRepository } from '../data-access/reservation-repository';
 import { confirmedEvent, releasedEvent } from './events';

@@ -1,5 +1,5 @@
-import { wallet as contracts } from '@ticketing/contracts';
-import type { DataOf, TxContext } from '@ticketing/messaging';
+import { wallet as contracts, type DataOf } from '@ticketing/contracts';
+import type { TxContext } from '@ticketing/messaging';
 import { WalletRepository, type Debit } from '../data-access/wallet-repository';
 
 type DebitCommand = DataOf<typeof contracts.debitWallet>;

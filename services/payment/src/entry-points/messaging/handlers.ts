@@ -1,11 +1,11 @@
-import { queue, reservation, wallet } from '@ticketing/contracts';
 import {
-  on,
+  queue,
+  reservation,
+  wallet,
   type DataOf,
-  type HandlerEntry,
   type MessageContract,
-  type TxContext,
-} from '@ticketing/messaging';
+} from '@ticketing/contracts';
+import { on, type HandlerEntry, type TxContext } from '@ticketing/messaging';
 import type { Payments } from '../../domain/payments';
 import type { SagaEvent } from '../../domain/saga';
 

@@ -1,0 +1,37 @@
+/**
+ * The system's shape, in one place: its services (the port of their first instance, their
+ * database, the public paths they own), the gateway's port, and the defaults every process
+ * falls back to on a developer's machine. The runner, the gateway, the infrastructure tool, the
+ * benchmarks and the tests read it; tests check docker-compose.yml and deploy/k8s against it.
+ */
+export const SERVICES = {
+  queue: { port: 3001, database: null, paths: ['/queue'] },
+  concert: { port: 3002, database: 'concert', paths: ['/concerts'] },
+  reservation: { port: 3003, database: 'reservation', paths: ['/reservations'] },
+  wallet: { port: 3004, database: 'wallet', paths: ['/wallets'] },
+  payment: { port: 3005, database: 'payment', paths: ['/payments'] },
+} as const satisfies Record<string, { port: number; database: string | null; paths: string[] }>;
+
+export type ServiceName = keyof typeof SERVICES;
+export const SERVICE_NAMES = Object.keys(SERVICES) as ServiceName[];
+
+/** The services that own a Postgres database of their own. */
+export const DATABASE_SERVICES = SERVICE_NAMES.filter(
+  (name): name is Exclude<ServiceName, 'queue'> => SERVICES[name].database !== null,
+);
+
+export const GATEWAY_PORT = 8080;
+
+/** Where a process looks when nothing is configured: a developer's machine (npm start). */
+export const LOCAL_DEFAULTS = {
+  /** The server; each service has its own database on it. */
+  postgresUrl: 'postgres://postgres@127.0.0.1:5432/postgres',
+  redisUrl: 'redis://127.0.0.1:6379',
+  kafkaBrokers: '127.0.0.1:9092',
+  oidcIssuer: 'http://localhost:8090/default',
+  oidcAudience: 'ticketing',
+} as const;
+
+/** Instance i (0-based) of a service listens on its port + 100·i (npm start, INSTANCES=n). */
+export const instancePort = (service: ServiceName, index: number) =>
+  SERVICES[service].port + 100 * index;
