@@ -26,14 +26,25 @@ export interface LoadSpec {
   requests: autocannon.Request[];
 }
 
+let smokeAmount: number | undefined;
+
+/**
+ * Smoke mode (`--smoke`, part of npm test) checks the code, not the numbers: a run sends a fixed
+ * number of requests instead of lasting a fixed time, so a slow machine still completes some.
+ */
+export function smokeMode(requestsPerRun: number): void {
+  smokeAmount = requestsPerRun;
+}
+
 /** One autocannon run; latencies come from its HDR histogram. */
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const cpuBefore = process.cpuUsage();
+  const amount = spec.amount ?? smokeAmount;
   const result = await autocannon({
     // autocannon 8 takes an array of URLs (README, `url`); its type definitions lag behind.
     url: spec.url as string,
     connections: spec.connections,
-    ...(spec.amount !== undefined ? { amount: spec.amount } : { duration: spec.durationSeconds }),
+    ...(amount !== undefined ? { amount } : { duration: spec.durationSeconds }),
     overallRate: spec.overallRate,
     requests: spec.requests,
   });

@@ -8,7 +8,7 @@ import {
   ROOT,
 } from '@ticketing/infra';
 import type autocannon from 'autocannon';
-import { runLoad, type LoadResult } from './load';
+import { runLoad, smokeMode, type LoadResult } from './load';
 import { benchServer, startInstances } from './processes';
 import { markdown, writeResults, type Row } from './report';
 import { holdStormScenario } from './scenarios/hold-storm';
@@ -59,6 +59,7 @@ async function main(): Promise<void> {
     ?.slice('--only='.length)
     .split(',');
   const seconds = smoke ? 1 : Number(process.env.BENCH_SECONDS ?? 10);
+  if (smoke) smokeMode(200);
   const infra = settingsFromEnv();
   await infraUp(infra, { oidc: false });
   const identityProvider = await startOwnOidcProvider('bench');
