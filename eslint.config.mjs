@@ -1,6 +1,111 @@
 // @ts-check
 import js from '@eslint/js';
+import boundaries from 'eslint-plugin-boundaries';
 import tseslint from 'typescript-eslint';
+
+/**
+ * A service's parts (ADR 0008). Folders are elements (the deepest match names a file's element);
+ * the files directly in `src/` belong to the service itself and are told apart by category.
+ */
+const SERVICE_LAYERS = [
+  { type: 'entry-points', pattern: 'services/*/src/entry-points', capture: ['service'] },
+  { type: 'domain', pattern: 'services/*/src/domain', capture: ['service'] },
+  { type: 'data-access', pattern: 'services/*/src/data-access', capture: ['service'] },
+  { type: 'migrations', pattern: 'services/*/migrations', capture: ['service'] },
+];
+const ELEMENTS = [
+  ...SERVICE_LAYERS,
+  { type: 'service', pattern: 'services/*', capture: ['service'] },
+  { type: 'contracts', pattern: 'libs/contracts' },
+  { type: 'lib', pattern: 'libs/*', capture: ['lib'] },
+  { type: 'tool', pattern: 'tools/*', capture: ['tool'] },
+  { type: 'gateway', pattern: 'gateway' },
+  { type: 'bench', pattern: 'bench' },
+].map((element) => ({ ...element, partialMatch: false }));
+const FILES = [
+  { category: 'config', pattern: 'services/*/src/config.ts' },
+  { category: 'wiring', pattern: 'services/*/src/*.ts' },
+];
+const SERVICE_PARTS = [...SERVICE_LAYERS.map((e) => e.type), 'service'];
+
+const DRIVERS = ['knex', 'pg', 'kafkajs', 'ioredis', 'express'];
+/** Packages of this repository that are programs, not libraries. */
+const PROGRAMS = [
+  '@ticketing/queue',
+  '@ticketing/concert',
+  '@ticketing/reservation',
+  '@ticketing/wallet',
+  '@ticketing/payment',
+  '@ticketing/gateway',
+  '@ticketing/bench',
+  '@ticketing/infra',
+  '@ticketing/runner',
+  '@ticketing/oidc-provider',
+];
+
+const part = (type) => ({ element: { type } });
+const parts = (types) => ({ element: { types: { anyOf: types } } });
+const serviceFile = (category) => ({
+  element: { type: 'service' },
+  file: { categories: category },
+});
+const packages = (names) => ({ module: { origin: 'external', source: names } });
+
+/** What may not depend on what; anything else may (ADR 0008). */
+const POLICIES = [
+  {
+    from: part('data-access'),
+    disallow: { to: [parts(['domain', 'entry-points']), part('service')] },
+    message: 'data-access knows nothing above it: records and SQL only (ADR 0008)',
+  },
+  {
+    from: part('domain'),
+    disallow: { to: [part('entry-points'), part('service')] },
+    message: 'the domain is called by entry points, it does not call them (ADR 0008)',
+  },
+  {
+    from: part('domain'),
+    disallow: { to: packages(DRIVERS) },
+    message: 'no driver in the domain: data-access talks to Postgres, Redis and Kafka (ADR 0008)',
+  },
+  {
+    from: part('entry-points'),
+    disallow: { to: [part('data-access'), part('service')] },
+    message: 'entry points reach data through the domain (ADR 0008)',
+  },
+  {
+    from: [serviceFile('config'), part('migrations')],
+    disallow: { to: [parts(['entry-points', 'domain', 'data-access']), serviceFile('wiring')] },
+    message: 'configuration and migrations stand on the libraries alone (ADR 0008)',
+  },
+  {
+    from: parts(SERVICE_PARTS),
+    disallow: {
+      to: {
+        element: {
+          types: { anyOf: SERVICE_PARTS },
+          captured: { service: '!{{ from.element.captured.service }}' },
+        },
+      },
+    },
+    message: 'a service never imports another service: they talk over HTTP and Kafka',
+  },
+  {
+    from: parts([...SERVICE_PARTS, 'lib', 'contracts']),
+    disallow: { to: [parts(['tool', 'gateway', 'bench']), packages(PROGRAMS)] },
+    message: 'services and libraries import libraries only: no program, tool, gateway or bench',
+  },
+  {
+    from: parts(['lib', 'contracts']),
+    disallow: { to: parts(SERVICE_PARTS) },
+    message: 'libraries hold plumbing and contracts, never a service',
+  },
+  {
+    from: part('contracts'),
+    disallow: { to: [part('lib'), { module: { origin: 'external', source: '!zod' } }] },
+    message: 'libs/contracts is a leaf: schemas and types, zod only',
+  },
+];
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '.infra/**', 'coverage/**'] },
@@ -16,6 +121,50 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-console': 'error',
       eqeqeq: ['error', 'smart'],
+    },
+  },
+  {
+    files: ['**/*.ts'],
+    ignores: ['**/test/**'],
+    plugins: { boundaries },
+    settings: {
+      'boundaries/elements': ELEMENTS,
+      'boundaries/elementsSingleMatch': true,
+      'boundaries/files': FILES,
+      'boundaries/filesSingleMatch': true,
+      // Our packages are judged by name, built or not (their dist/ is not always there).
+      'boundaries/flag-as-external': { customSourcePatterns: ['@ticketing/*'] },
+      // Tests, deploy checks and build output stand outside the layers.
+      'boundaries/ignore': ['**/test/**', '**/dist/**', 'deploy/**', '*.mjs', '*.js'],
+      'import/resolver': { node: { extensions: ['.ts', '.js', '.mjs'] } },
+    },
+    rules: {
+      'boundaries/dependencies': [
+        'error',
+        { default: 'allow', checkAllOrigins: true, policies: POLICIES },
+      ],
+    },
+  },
+  {
+    // Transactions travel through the domain as opaque handles; only data-access opens them.
+    files: ['services/*/src/domain/**/*.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { property: 'knex', message: 'the knex handle is for data-access (ADR 0008)' },
+      ],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@ticketing/platform',
+              importNames: ['Knex', 'createDb'],
+              message: 'the domain holds a Database or Transaction, never knex (ADR 0008)',
+            },
+          ],
+        },
+      ],
     },
   },
   {

@@ -2,7 +2,7 @@
  * end-to-end tests use the real Postgres, Redis and Kafka that `npm run infra:up` provides. */
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
 const moduleNameMapper = {
-  '^@ticketing/infra$': '<rootDir>/tools/infra/src',
+  '^@ticketing/(infra|testing)$': '<rootDir>/tools/$1/src',
   '^@ticketing/([^/]+)$': '<rootDir>/libs/$1/src',
 };
 const common = { rootDir: __dirname, testEnvironment: 'node', transform, moduleNameMapper };
@@ -14,8 +14,8 @@ module.exports = {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/**/test/**/*.int.test.ts'],
-      globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
-      globalTeardown: '<rootDir>/libs/testing/src/global-teardown.ts',
+      globalSetup: '<rootDir>/tools/testing/src/global-setup.ts',
+      globalTeardown: '<rootDir>/tools/testing/src/global-teardown.ts',
     },
   ],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],

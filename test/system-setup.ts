@@ -1,5 +1,5 @@
 import { DATABASE_SERVICES, type ServiceName } from '@ticketing/contracts';
-import { createDb, migrate } from '@ticketing/platform';
+import { Database, createDb, migrate } from '@ticketing/platform';
 import {
   createTestDatabase,
   eventually,
@@ -64,7 +64,7 @@ export async function addBookableSchedule(
       .insert({ title: `Show ${uuid()}`, artist: 'Test', venue: 'Hall' })
       .returning('id');
     const startsAt = new Date(Date.now() + 20 * 86_400_000);
-    const schedule = (await new Catalog(db).addSchedule({
+    const schedule = (await new Catalog(new Database(db)).addSchedule({
       concertId,
       startsAt,
       bookingOpensAt: new Date(Date.now() - 86_400_000),

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { grantActiveToken } from '@ticketing/testing';
-import type { BenchContext } from './run';
+import type { BenchContext } from './context';
 
 /**
  * `count` fans with ACTIVE queue tokens for a concert, written where the queue keeps them

@@ -8,7 +8,8 @@ import {
   ROOT,
 } from '@ticketing/infra';
 import type autocannon from 'autocannon';
-import { runLoad, smokeMode, type LoadResult } from './load';
+import type { BenchContext } from './context';
+import { runLoad, smokeMode } from './load';
 import { benchServer, startInstances } from './processes';
 import { markdown, writeResults, type Row } from './report';
 import { holdStormScenario } from './scenarios/hold-storm';
@@ -19,25 +20,6 @@ import { redisLuaScenario } from './scenarios/redis-lua';
 import { sagaScenario } from './scenarios/saga';
 import { seatMapScenario } from './scenarios/seat-map';
 import { walletScenario } from './scenarios/wallet';
-
-export interface BenchContext {
-  smoke: boolean;
-  /** INSTANCES: how many processes of each service (and of each ceiling server) a scenario runs. */
-  instances: number;
-  /** Duration of one measured run. */
-  seconds: number;
-  infra: ReturnType<typeof settingsFromEnv>;
-  /** The run's own OpenID provider: the services trust it, the bench signs fans' tokens with its key. */
-  identityProvider: { issuer: string; keysFile: string };
-  serviceEnv: Record<string, string>;
-  ceilings: {
-    expressGet(): Promise<LoadResult>;
-    expressPost(): Promise<LoadResult>;
-    bareGet(): Promise<LoadResult>;
-    /** express answering a fixed number of POSTs over many connections, like a storm. */
-    expressStorm(connections: number, amount: number): Promise<LoadResult>;
-  };
-}
 
 const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<Row[]>> = {
   identity: identityScenario,

@@ -7,7 +7,7 @@ import { runLoad } from '../load';
 import { pgbenchOn } from '../pgbench';
 import { serviceMain, startInstances } from '../processes';
 import type { Row } from '../report';
-import type { BenchContext } from '../run';
+import type { BenchContext } from '../context';
 import { holdPrecheckScript, holdTransactionScript } from '../sql-scripts';
 
 const POOL = 20;

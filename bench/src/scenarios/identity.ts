@@ -4,7 +4,7 @@ import { createLogger } from '@ticketing/platform';
 import { providerTokens } from '@ticketing/testing';
 import type { LoadResult } from '../load';
 import type { Row } from '../report';
-import type { BenchContext } from '../run';
+import type { BenchContext } from '../context';
 
 /**
  * What the identity check costs one instance: libs/auth's verifier against the development

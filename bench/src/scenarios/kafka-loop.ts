@@ -2,7 +2,7 @@ import { createKafka, createProducer, ensureTopics } from '@ticketing/messaging'
 import { createLogger } from '@ticketing/platform';
 import type { LoadResult } from '../load';
 import type { Row } from '../report';
-import type { BenchContext } from '../run';
+import type { BenchContext } from '../context';
 
 /**
  * The floor under every saga step: one message produced (idempotent, acks=all, as the outbox

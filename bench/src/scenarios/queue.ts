@@ -6,7 +6,7 @@ import { jwksFetches } from '../identities';
 import { runLoad } from '../load';
 import { serviceMain, startInstances } from '../processes';
 import type { Row } from '../report';
-import type { BenchContext } from '../run';
+import type { BenchContext } from '../context';
 
 /**
  * Token issuance (POST /queue/tokens, each by a fan with an identity token of their own) and

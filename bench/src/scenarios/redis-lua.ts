@@ -6,7 +6,7 @@ import Redis from 'ioredis';
 import { TOUCH } from '../../../services/queue/dist/src/data-access/scripts';
 import type { LoadResult } from '../load';
 import type { Row } from '../report';
-import type { BenchContext } from '../run';
+import type { BenchContext } from '../context';
 
 /**
  * The ceiling under a status poll: redis-benchmark (100 connections, like the HTTP runs)

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { SERVICE_NAMES } from '@ticketing/contracts';
-import { createDb, dropDatabase, ensureDatabase, migrate, withDatabase } from '@ticketing/platform';
+import {
+  Database,
+  createDb,
+  dropDatabase,
+  ensureDatabase,
+  migrate,
+  withDatabase,
+} from '@ticketing/platform';
 import { grantActiveToken, providerTokens } from '@ticketing/testing';
 import type autocannon from 'autocannon';
 import { migrations as concertMigrations } from '../../../services/concert/dist/migrations';
@@ -9,7 +16,7 @@ import { cpuBreakdown, pidsMatching, withMachineCpu } from '../cpu';
 import { runLoad } from '../load';
 import { serviceMain, startInstances, type Instances } from '../processes';
 import type { Row } from '../report';
-import type { BenchContext } from '../run';
+import type { BenchContext } from '../context';
 import { benchTopics } from '../topics';
 
 const SERVICES = SERVICE_NAMES;
@@ -61,7 +68,7 @@ export async function sagaScenario(ctx: BenchContext): Promise<Row[]> {
     const [{ id: concertId }] = await concertDb('concerts')
       .insert({ title: `Bench ${stamp}`, artist: 'Bench', venue: 'Bench' })
       .returning('id');
-    const catalog = new Catalog(concertDb);
+    const catalog = new Catalog(new Database(concertDb));
     const schedules: { scheduleId: number; price: number }[] = [];
     for (let i = 0; i < Math.ceil(total / 50); i++) {
       const startsAt = new Date(Date.now() + (30 + i) * 86_400_000);

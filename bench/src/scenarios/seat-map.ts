@@ -1,4 +1,11 @@
-import { createDb, dropDatabase, ensureDatabase, migrate, withDatabase } from '@ticketing/platform';
+import {
+  Database,
+  createDb,
+  dropDatabase,
+  ensureDatabase,
+  migrate,
+  withDatabase,
+} from '@ticketing/platform';
 import type autocannon from 'autocannon';
 import { migrations as concertMigrations } from '../../../services/concert/dist/migrations';
 import { Catalog } from '../../../services/concert/dist/src/domain/catalog';
@@ -6,7 +13,7 @@ import { activeFans } from '../fans';
 import { runLoad } from '../load';
 import { serviceMain, startInstances } from '../processes';
 import type { Row } from '../report';
-import type { BenchContext } from '../run';
+import type { BenchContext } from '../context';
 import { benchTopics } from '../topics';
 
 /**
@@ -39,7 +46,7 @@ export async function seatMapScenario(ctx: BenchContext): Promise<Row[]> {
       .insert({ title: `Bench ${stamp}`, artist: 'Bench', venue: 'Bench' })
       .returning('id');
     const startsAt = new Date(Date.now() + 30 * 86_400_000);
-    const { scheduleId } = (await new Catalog(db).addSchedule({
+    const { scheduleId } = (await new Catalog(new Database(db)).addSchedule({
       concertId,
       startsAt,
       bookingOpensAt: new Date(0),

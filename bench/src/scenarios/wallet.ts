@@ -8,7 +8,7 @@ import { pgbenchOn } from '../pgbench';
 import { chargeScript, debitScript } from '../sql-scripts';
 import { serviceMain, startInstances } from '../processes';
 import type { Row } from '../report';
-import type { BenchContext } from '../run';
+import type { BenchContext } from '../context';
 
 const POOL = 20;
 

@@ -1,4 +1,4 @@
-import type { Knex } from '@ticketing/platform';
+import type { Database, Transaction } from '@ticketing/platform';
 import type { Producer } from 'kafkajs';
 import type { z } from 'zod';
 import type { MessageContract } from '@ticketing/contracts';
@@ -10,7 +10,7 @@ import { enqueue } from './outbox';
 
 /** What a handler of a Postgres service gets: its transaction and a way to send replies. */
 export interface TxContext {
-  trx: Knex.Transaction;
+  tx: Transaction;
   /** Enqueue a message in the outbox, in this transaction; correlation follows the input. */
   send<S extends z.ZodType>(contract: MessageContract<S>, data: z.input<S>): Promise<void>;
 }
@@ -19,15 +19,15 @@ export interface TxContext {
  * The handler's effect, the inbox record of the message id and the outgoing messages commit in
  * one transaction: a redelivered message is skipped and changes nothing.
  */
-export function inboxExecutor(db: Knex, consumer: string, source: string): Executor<TxContext> {
+export function inboxExecutor(db: Database, consumer: string, source: string): Executor<TxContext> {
   return {
     execute: (message: Envelope, run) =>
-      db.transaction(async (trx) => {
-        if (!(await claimMessage(trx, consumer, message.id, message.type)))
+      db.transaction(async (tx) => {
+        if (!(await claimMessage(tx, consumer, message.id, message.type)))
           return 'duplicate' as const;
         await run({
-          trx,
-          send: (contract, data) => enqueue(trx, buildMessage(contract, data, { source })),
+          tx,
+          send: (contract, data) => enqueue(tx, buildMessage(contract, data, { source })),
         });
         return 'applied' as const;
       }),

@@ -1,4 +1,4 @@
-import type { Knex } from '@ticketing/platform';
+import type { Knex, Transaction } from '@ticketing/platform';
 
 export const INBOX_TABLE = 'inbox';
 
@@ -19,12 +19,13 @@ export async function createInboxTable(knex: Knex): Promise<void> {
  * the primary key until the first commits, then sees the conflict.
  */
 export async function claimMessage(
-  trx: Knex.Transaction,
+  tx: Transaction,
   consumer: string,
   messageId: string,
   type: string,
 ): Promise<boolean> {
-  const rows = await trx(INBOX_TABLE)
+  const rows = await tx
+    .knex(INBOX_TABLE)
     .insert({ consumer, message_id: messageId, type })
     .onConflict(['consumer', 'message_id'])
     .ignore()

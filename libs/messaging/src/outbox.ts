@@ -1,4 +1,4 @@
-import type { Knex, Logger } from '@ticketing/platform';
+import type { Knex, Logger, Transaction } from '@ticketing/platform';
 import type { Producer } from 'kafkajs';
 import pg from 'pg';
 import { Histogram, Counter, type Registry } from 'prom-client';
@@ -38,12 +38,12 @@ export async function createOutboxTable(knex: Knex): Promise<void> {
  * if the state change they describe commits.
  */
 export async function enqueue(
-  trx: Knex.Transaction,
+  tx: Transaction,
   messages: OutgoingMessage | OutgoingMessage[],
 ): Promise<void> {
   const list = Array.isArray(messages) ? messages : [messages];
   if (list.length === 0) return;
-  await trx(OUTBOX_TABLE).insert(
+  await tx.knex(OUTBOX_TABLE).insert(
     list.map((m) => ({
       message_id: m.envelope.id,
       topic: m.topic,

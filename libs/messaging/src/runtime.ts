@@ -1,8 +1,8 @@
-import type { Knex, Logger, ReadinessCheck, StopList } from '@ticketing/platform';
+import type { Database, Logger, ReadinessCheck, StopList } from '@ticketing/platform';
 import type { Kafka, Producer } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { MessageConsumer, type HandlerEntry } from './consumer';
-import { inboxExecutor, type TxContext } from './executors';
+import { directExecutor, inboxExecutor, type DirectContext, type TxContext } from './executors';
 import { createKafka, createProducer } from './kafka';
 import { TopicNamespace } from './namespace';
 import { OutboxRelay } from './outbox';
@@ -13,7 +13,7 @@ export interface PostgresMessagingOptions {
   logger: Logger;
   metrics: Registry;
   stops: StopList;
-  db: Knex;
+  db: Database;
   config: {
     DATABASE_URL: string;
     KAFKA_BROKERS: string[];
@@ -87,9 +87,72 @@ export async function startPostgresMessaging(
     relay,
     consumer,
     readiness: {
-      database: () => options.db.raw('select 1'),
+      database: () => options.db.ping(),
       kafka: () => admin.describeCluster(),
       ...(consumer && { 'kafka consumer': consumer.readinessCheck }),
+    },
+  };
+}
+
+export interface DirectMessagingOptions {
+  service: string;
+  instanceId: string;
+  logger: Logger;
+  metrics: Registry;
+  stops: StopList;
+  config: { KAFKA_BROKERS: string[]; KAFKA_TOPIC_PREFIX: string; KAFKA_CONSUMER_GROUP: string };
+  /** The service's topic → handler table; each handler must be idempotent by construction. */
+  handlers: HandlerEntry<DirectContext>[];
+}
+
+export interface DirectMessaging {
+  kafka: Kafka;
+  producer: Producer;
+  consumer: MessageConsumer<DirectContext>;
+  readiness: Record<string, ReadinessCheck>;
+}
+
+/**
+ * The messaging side of a service without a relational store (the queue, on Redis): there is
+ * no transaction to share with Kafka, so handlers are idempotent and their replies are produced
+ * right after them, before the offset is committed (at-least-once). Same producer, consumer and
+ * readiness as the Postgres services; stops in reverse order.
+ */
+export async function startDirectMessaging(
+  options: DirectMessagingOptions,
+): Promise<DirectMessaging> {
+  const { service, logger, metrics, stops, config } = options;
+  const topics = new TopicNamespace(config.KAFKA_TOPIC_PREFIX);
+  const kafka = createKafka({
+    brokers: config.KAFKA_BROKERS,
+    clientId: `${service}-${options.instanceId}`,
+    logger,
+  });
+  const producer = createProducer(kafka);
+  await producer.connect();
+  stops.add('kafka producer', () => producer.disconnect());
+  const consumer = new MessageConsumer<DirectContext>({
+    kafka,
+    groupId: config.KAFKA_CONSUMER_GROUP,
+    logger,
+    producer,
+    executor: directExecutor(producer, service, topics),
+    handlers: options.handlers,
+    metrics,
+    topics,
+  });
+  await consumer.start();
+  stops.add('kafka consumer', () => consumer.stop());
+  const admin = kafka.admin();
+  await admin.connect();
+  stops.add('kafka admin', () => admin.disconnect());
+  return {
+    kafka,
+    producer,
+    consumer,
+    readiness: {
+      kafka: () => admin.describeCluster(),
+      'kafka consumer': consumer.readinessCheck,
     },
   };
 }

@@ -1,4 +1,4 @@
-import { AppError } from '@ticketing/platform';
+import { Database, AppError } from '@ticketing/platform';
 import {
   captureLogs,
   createTestTopics,
@@ -37,11 +37,12 @@ describe('consumer runner with inbox and dead-letter topic', () => {
       groupId: `test-${uuid()}`,
       logger,
       producer,
-      executor: inboxExecutor(fixture.db, 'counter', 'test'),
+      executor: inboxExecutor(new Database(fixture.db), 'counter', 'test'),
       maxAttempts: 3,
       retryBaseMs: 10,
       handlers: [
-        on(contract, async (message, { trx }) => {
+        on(contract, async (message, { tx }) => {
+          const trx = tx.knex;
           const { key } = message.data;
           const tries = (attempts.get(key) ?? 0) + 1;
           attempts.set(key, tries);

@@ -6,7 +6,7 @@ import {
   TopicCapture,
   type CapturedMessage,
 } from '@ticketing/testing';
-import type { Knex } from '@ticketing/platform';
+import { Database, type Knex } from '@ticketing/platform';
 import type { Producer } from 'kafkajs';
 import { buildMessage } from '../src/envelope';
 import { createProducer } from '../src/kafka';
@@ -21,9 +21,9 @@ async function enqueueSequences(db: Knex, topic: string, perKey: number, from = 
   const all: { key: string; seq: number }[] = [];
   for (let seq = from; seq < from + perKey; seq++) for (const key of KEYS) all.push({ key, seq });
   for (let i = 0; i < all.length; i += 50) {
-    await db.transaction((trx) =>
+    await new Database(db).transaction((tx) =>
       enqueue(
-        trx,
+        tx,
         all.slice(i, i + 50).map((d) => buildMessage(contract, d, { source: 'test' })),
       ),
     );
@@ -156,17 +156,17 @@ describe('outbox relay', () => {
   it('when a transaction rolls back, then its messages are never published', async () => {
     relay();
     const contract = sequenceContract(topic);
-    await fixture.db
-      .transaction(async (trx) => {
+    await new Database(fixture.db)
+      .transaction(async (tx) => {
         await enqueue(
-          trx,
+          tx,
           buildMessage(contract, { key: 'rolled-back', seq: 1 }, { source: 'test' }),
         );
         throw new Error('business rule failed');
       })
       .catch(() => undefined);
-    await fixture.db.transaction((trx) =>
-      enqueue(trx, buildMessage(contract, { key: 'committed', seq: 2 }, { source: 'test' })),
+    await new Database(fixture.db).transaction((tx) =>
+      enqueue(tx, buildMessage(contract, { key: 'committed', seq: 2 }, { source: 'test' })),
     );
     await eventually(() => expect(capture.messages.map((m) => m.key)).toContain('committed'));
     expect(capture.messages.map((m) => m.key)).not.toContain('rolled-back');

@@ -4,6 +4,7 @@ export * from './trace';
 export * from './logger';
 export * from './errors';
 export * from './db';
+export * from './database';
 export * from './lifecycle';
 export * from './http/app';
 export * from './http/openapi';

@@ -1,7 +1,8 @@
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { createDb, migrate, type Knex, type Migration } from './db';
+import { Database } from './database';
+import { createDb, migrate, type Migration } from './db';
 import { createHttpApp, createMetricsRegistry, type ReadinessCheck } from './http/app';
 import type { TypedRoutes } from './http/routes';
 import { listen } from './http/server';
@@ -89,15 +90,15 @@ export function serviceOptions(
 export async function openDatabase(
   kit: ServiceKit,
   options: { url: string; poolMax: number; migrations: Record<string, Migration> },
-): Promise<Knex> {
-  const db = createDb({
+): Promise<Database> {
+  const knex = createDb({
     url: options.url,
     applicationName: `${kit.service}#${kit.instanceId}`,
     poolMax: options.poolMax,
   });
-  kit.stops.add('database pool', () => db.destroy());
-  await migrate(db, options.migrations);
-  return db;
+  kit.stops.add('database pool', () => knex.destroy());
+  await migrate(knex, options.migrations);
+  return new Database(knex);
 }
 
 /**

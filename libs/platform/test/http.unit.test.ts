@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { captureLogs } from '../../testing/src/logs';
+import { captureLogs } from '@ticketing/testing';
 import { AppError } from '../src/errors';
 import { createHttpApp, createMetricsRegistry } from '../src/http/app';
 import { TypedRoutes } from '../src/http/routes';

@@ -1,4 +1,4 @@
-import { createDb, createLogger, migrate, runMain } from '@ticketing/platform';
+import { Database, createDb, createLogger, migrate, runMain } from '@ticketing/platform';
 import { migrations } from '../migrations';
 import { loadServiceConfig } from './config';
 import { seedDemoCatalog } from './domain/demo-catalog';
@@ -9,7 +9,7 @@ runMain('concert-seed', async () => {
   const logger = createLogger({ service: 'concert-seed', level: config.LOG_LEVEL });
   const db = createDb({ url: config.DATABASE_URL, applicationName: 'concert-seed' });
   await migrate(db, migrations);
-  const created = await seedDemoCatalog(db);
+  const created = await seedDemoCatalog(new Database(db));
   logger.info(created, created.schedules ? 'demo catalog seeded' : 'demo catalog already present');
   await db.destroy();
   process.exit(0);

@@ -1,6 +1,6 @@
 import { TOPICS } from '@ticketing/contracts';
 import { OutboxRelay, createProducer } from '@ticketing/messaging';
-import { createDb, type Knex } from '@ticketing/platform';
+import { Database, createDb, type Knex } from '@ticketing/platform';
 import { captureLogs, eventually, testKafka, TopicCapture } from '@ticketing/testing';
 import type { Producer } from 'kafkajs';
 import { Catalog } from '../src/domain/catalog';
@@ -41,7 +41,7 @@ describe('concert.schedule-published through the outbox', () => {
       .insert({ title: `T${Math.random()}`, artist: 'A', venue: 'V' })
       .returning('id');
     const startsAt = new Date(Date.now() + 10 * 86_400_000);
-    return (await new Catalog(db).addSchedule({
+    return (await new Catalog(new Database(db)).addSchedule({
       concertId,
       startsAt,
       bookingOpensAt: new Date(),
@@ -112,9 +112,9 @@ describe('concert.schedule-published through the outbox', () => {
   });
 
   it('when the demo catalog is seeded twice, then the second run creates and publishes nothing', async () => {
-    const first = await seedDemoCatalog(db);
+    const first = await seedDemoCatalog(new Database(db));
     expect(first).toEqual({ concerts: 3, schedules: 15 });
-    const second = await seedDemoCatalog(db);
+    const second = await seedDemoCatalog(new Database(db));
     expect(second).toEqual({ concerts: 0, schedules: 0 });
     expect(
       await db('outbox').where({ type: 'concert.schedule-published' }).count({ n: '*' }),

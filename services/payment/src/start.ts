@@ -12,7 +12,7 @@ import { migrations } from '../migrations';
 import type { Config } from './config';
 import { Payments } from './domain/payments';
 import { paymentOutcomeMetrics } from './entry-points/metrics';
-import { PaymentWaiters } from './domain/waiters';
+import { PaymentEndings } from './data-access/payment-endings';
 import { httpRoutes } from './entry-points/http/routes';
 import { messageHandlers } from './entry-points/messaging/handlers';
 
@@ -32,10 +32,13 @@ export function start(
       migrations,
     });
     const auth = openAuth(kit, { identity: config, queuePass: config });
+    const endings = new PaymentEndings(config.DATABASE_URL, kit.logger);
+    await endings.start();
     const payments = new Payments(
       db,
       config.SAGA_STEP_TIMEOUT_SECONDS * 1000,
       paymentOutcomeMetrics(kit.metrics),
+      endings,
     );
     const messaging = await startPostgresMessaging({
       ...kit,
@@ -50,14 +53,12 @@ export function start(
       kit.logger,
     ).start(config.SAGA_SWEEP_INTERVAL_MS);
     kit.stops.add('saga sweeper', () => sweeper.stop());
-    const waiters = new PaymentWaiters(config.DATABASE_URL, kit.logger);
-    await waiters.start();
     return {
-      routes: (app) => httpRoutes(app, { payments, waiters, credentials: auth.credentials }),
+      routes: (app) => httpRoutes(app, { payments, credentials: auth.credentials }),
       readiness: { ...messaging.readiness, ...auth.readiness },
       securitySchemes: auth.securitySchemes,
       // Requests waiting on Prefer: wait answer at once when the service stops.
-      beforeHttpStop: [['payment waiters', () => waiters.stop()]],
+      beforeHttpStop: [['payment endings', () => endings.stop()]],
       handle: { payments },
     };
   });

@@ -1,5 +1,7 @@
-import type { Knex } from '@ticketing/platform';
-import type { ScheduleStatus, SeatStatus } from '../domain/rules';
+import type { Executor, Knex, Transaction } from '@ticketing/platform';
+
+export type ScheduleStatus = 'OPEN' | 'CLOSED' | 'CANCELLED';
+export type SeatStatus = 'AVAILABLE' | 'HELD' | 'RESERVED';
 
 export interface Concert {
   concertId: number;
@@ -33,7 +35,11 @@ const SCHEDULE_COLUMNS = `s.id as "scheduleId", s.concert_id as "concertId", s.s
 
 /** Reads of the catalog: each one indexed query. */
 export class CatalogRepository {
-  constructor(private readonly db: Knex) {}
+  private readonly db: Knex | Knex.Transaction;
+
+  constructor(executor: Executor) {
+    this.db = executor.knex;
+  }
 
   listConcerts(): Promise<Concert[]> {
     return this.db('concerts')
@@ -53,15 +59,17 @@ export class CatalogRepository {
     return rows;
   }
 
-  async schedule(
-    scheduleId: number,
-    trx: Knex | Knex.Transaction = this.db,
-  ): Promise<Schedule | undefined> {
-    const { rows } = await trx.raw<{ rows: Schedule[] }>(
+  async schedule(scheduleId: number): Promise<Schedule | undefined> {
+    const { rows } = await this.db.raw<{ rows: Schedule[] }>(
       `select ${SCHEDULE_COLUMNS} from schedules s where s.id = ?`,
       [scheduleId],
     );
     return rows[0];
+  }
+
+  /** The ids of the concerts with these titles. */
+  concertIdsByTitle(titles: string[]): Promise<{ id: number; title: string }[]> {
+    return this.db('concerts').whereIn('title', titles).select('id', 'title');
   }
 
   seatsOf(scheduleId: number): Promise<Seat[]> {
@@ -74,7 +82,16 @@ export class CatalogRepository {
 
 /** Writes of the catalog, inside the caller's transaction. */
 export class CatalogWriter {
-  constructor(private readonly trx: Knex.Transaction) {}
+  private readonly trx: Knex.Transaction;
+
+  constructor(tx: Transaction) {
+    this.trx = tx.knex;
+  }
+
+  /** One seeder at a time, whichever instance runs it (held until the transaction ends). */
+  async lockSeeding(): Promise<void> {
+    await this.trx.raw(`select pg_advisory_xact_lock(hashtext('concert-seed'))`);
+  }
 
   async insertConcertIfAbsent(
     c: Omit<Concert, 'concertId'>,

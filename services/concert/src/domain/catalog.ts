@@ -1,8 +1,8 @@
 import { concert as contracts } from '@ticketing/contracts';
 import { buildMessage, enqueue } from '@ticketing/messaging';
-import { AppError, type Knex } from '@ticketing/platform';
+import { AppError, type Database } from '@ticketing/platform';
 import { CatalogRepository, CatalogWriter, type Schedule } from '../data-access/catalog-repository';
-import { isBookable, type ScheduleStatus } from './rules';
+import { SEATS_PER_SCHEDULE, isBookable, type ScheduleStatus } from './rules';
 
 const SOURCE = 'concert';
 
@@ -28,7 +28,7 @@ export function schedulePublishedMessage(s: Schedule) {
 export class Catalog {
   private readonly reads: CatalogRepository;
 
-  constructor(private readonly db: Knex) {
+  constructor(private readonly db: Database) {
     this.reads = new CatalogRepository(db);
   }
 
@@ -72,26 +72,26 @@ export class Catalog {
     bookingClosesAt: Date;
     price: number;
   }): Promise<Schedule | null> {
-    return this.db.transaction(async (trx) => {
-      const scheduleId = await new CatalogWriter(trx).insertScheduleIfAbsent({
+    return this.db.transaction(async (tx) => {
+      const scheduleId = await new CatalogWriter(tx).insertScheduleIfAbsent({
         ...input,
-        totalSeats: 50,
+        totalSeats: SEATS_PER_SCHEDULE,
       });
       if (scheduleId === null) return null;
-      const schedule = (await this.reads.schedule(scheduleId, trx))!;
-      await enqueue(trx, schedulePublishedMessage(schedule));
+      const schedule = (await new CatalogRepository(tx).schedule(scheduleId))!;
+      await enqueue(tx, schedulePublishedMessage(schedule));
       return schedule;
     });
   }
 
   /** Opens, closes or cancels a date; the change is announced like a creation. */
   async changeScheduleStatus(scheduleId: number, status: ScheduleStatus): Promise<Schedule> {
-    return this.db.transaction(async (trx) => {
-      if (!(await new CatalogWriter(trx).setScheduleStatus(scheduleId, status))) {
+    return this.db.transaction(async (tx) => {
+      if (!(await new CatalogWriter(tx).setScheduleStatus(scheduleId, status))) {
         throw AppError.notFound(`schedule ${scheduleId} not found`);
       }
-      const schedule = (await this.reads.schedule(scheduleId, trx))!;
-      await enqueue(trx, schedulePublishedMessage(schedule));
+      const schedule = (await new CatalogRepository(tx).schedule(scheduleId))!;
+      await enqueue(tx, schedulePublishedMessage(schedule));
       return schedule;
     });
   }

@@ -1,5 +1,5 @@
-import type { Knex } from '@ticketing/platform';
-import { CatalogWriter } from '../data-access/catalog-repository';
+import type { Database } from '@ticketing/platform';
+import { CatalogRepository, CatalogWriter } from '../data-access/catalog-repository';
 import { Catalog } from './catalog';
 
 const DAY = 86_400_000;
@@ -25,17 +25,18 @@ const DEMO = [
  * Idempotent: concerts and dates are unique by natural key, so a second run creates nothing.
  */
 export async function seedDemoCatalog(
-  db: Knex,
+  db: Database,
   now = new Date(),
 ): Promise<{ concerts: number; schedules: number }> {
   const catalog = new Catalog(db);
   let concerts = 0;
   let schedules = 0;
   // One seeder at a time even with several instances starting together.
-  await db.transaction(async (trx) => {
-    await trx.raw(`select pg_advisory_xact_lock(hashtext('concert-seed'))`);
+  await db.transaction(async (tx) => {
+    const writer = new CatalogWriter(tx);
+    await writer.lockSeeding();
     for (const demo of DEMO) {
-      const { created } = await new CatalogWriter(trx).insertConcertIfAbsent({
+      const { created } = await writer.insertConcertIfAbsent({
         title: demo.title,
         artist: demo.artist,
         venue: demo.venue,
@@ -43,12 +44,7 @@ export async function seedDemoCatalog(
       if (created) concerts += 1;
     }
   });
-  const rows = (await db('concerts')
-    .whereIn(
-      'title',
-      DEMO.map((d) => d.title),
-    )
-    .select('id', 'title')) as { id: number; title: string }[];
+  const rows = await new CatalogRepository(db).concertIdsByTitle(DEMO.map((d) => d.title));
   const base = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) + 30 * DAY;
   for (const [i, demo] of DEMO.entries()) {
     const concertId = rows.find((r) => r.title === demo.title)!.id;

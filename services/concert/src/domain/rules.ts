@@ -1,9 +1,9 @@
 /** Pure rules of the catalog. */
+import type { ScheduleStatus, SeatStatus } from '../data-access/catalog-repository';
+
+export type { ScheduleStatus, SeatStatus };
 
 export const SEATS_PER_SCHEDULE = 50;
-
-export type ScheduleStatus = 'OPEN' | 'CLOSED' | 'CANCELLED';
-export type SeatStatus = 'AVAILABLE' | 'HELD' | 'RESERVED';
 
 export interface ScheduleFacts {
   status: ScheduleStatus;

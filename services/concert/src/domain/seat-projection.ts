@@ -1,5 +1,5 @@
 import type { DataOf, reservation } from '@ticketing/contracts';
-import type { Knex } from '@ticketing/platform';
+import type { Transaction } from '@ticketing/platform';
 import { CatalogWriter } from '../data-access/catalog-repository';
 import { seatStatusAfter } from './rules';
 
@@ -18,13 +18,13 @@ type SeatEvent =
  * (events of different reservations of one seat travel on different partitions) end in the
  * same map as the ordered stream.
  */
-export async function projectSeatEvent(trx: Knex.Transaction, event: SeatEvent): Promise<boolean> {
+export async function projectSeatEvent(tx: Transaction, event: SeatEvent): Promise<boolean> {
   const { data } = event;
   const status = seatStatusAfter(
     event.type,
     event.type === 'reservation.confirmation-reverted' ? event.data.status : undefined,
   );
-  return new CatalogWriter(trx).applySeatChange({
+  return new CatalogWriter(tx).applySeatChange({
     scheduleId: data.scheduleId,
     seatNo: data.seatNo,
     status,

@@ -1,5 +1,33 @@
-import type { Knex } from '@ticketing/platform';
-import type { FailureCode, PaymentStatus, Saga, SagaState } from '../domain/saga';
+import type { payment } from '@ticketing/contracts';
+import type { Executor, Knex } from '@ticketing/platform';
+
+/** Where a payment's saga is (services/payment/src/domain/saga.ts moves it along). */
+export type SagaState =
+  | 'CONFIRMING'
+  | 'DEBITING'
+  | 'CANCELLING_DEBIT'
+  | 'REVERTING'
+  | 'EXPIRING_TOKEN'
+  | 'DONE'
+  | 'ENDED';
+export type PaymentStatus = 'PENDING' | 'COMPLETED' | 'FAILED';
+export type FailureCode = (typeof payment.FAILURE_CODES)[number];
+
+/** A payment's saga as stored: one row, updated in place. */
+export interface Saga {
+  paymentId: string;
+  reservationId: string;
+  userId: string;
+  tokenId: string;
+  concertId: number;
+  amount: number | null;
+  status: PaymentStatus;
+  failureCode: FailureCode | null;
+  state: SagaState;
+  /** The failure to declare once the compensation in progress is acknowledged. */
+  pendingFailure: FailureCode | null;
+  deadlineAt: Date | null;
+}
 
 export interface Payment extends Saga {
   createdAt: Date;
@@ -44,7 +72,11 @@ export function paymentConflictOf(err: unknown): 'RESERVATION' | 'IDEMPOTENCY_KE
 }
 
 export class PaymentRepository {
-  constructor(private readonly db: Knex | Knex.Transaction) {}
+  private readonly db: Knex | Knex.Transaction;
+
+  constructor(executor: Executor) {
+    this.db = executor.knex;
+  }
 
   async insert(
     saga: Saga,
@@ -134,6 +166,12 @@ export class PaymentRepository {
     if (!row) return undefined;
     const { dbNow, ...payment } = row;
     return { payment, now: dbNow };
+  }
+
+  /** The database's clock: every saga deadline is measured on it, whichever instance decides. */
+  async now(): Promise<Date> {
+    const { rows } = await this.db.raw<{ rows: { now: Date }[] }>('select now() as now');
+    return rows[0]!.now;
   }
 
   /** Appends steps to the saga's timeline in one statement, in the order given. */

@@ -1,13 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { requireOwner, type Caller } from '@ticketing/auth';
 import { enqueue } from '@ticketing/messaging';
-import { AppError, type Knex } from '@ticketing/platform';
+import { AppError, type Database, type Transaction } from '@ticketing/platform';
+import type { PaymentEndings } from '../data-access/payment-endings';
 import {
   PaymentRepository,
   paymentConflictOf,
   type Payment,
   type SagaStep,
 } from '../data-access/payment-repository';
+
+export type { Payment };
 import { messageFor } from './commands';
 import { begin, decide, type Decision, type SagaEvent } from './saga';
 
@@ -27,9 +30,10 @@ export interface PaymentOutcomes {
 /** The payment use cases: request, follow, and drive the saga. */
 export class Payments {
   constructor(
-    private readonly db: Knex,
+    private readonly db: Database,
     private readonly stepTimeoutMs: number,
     private readonly outcomes: PaymentOutcomes = { ended: () => undefined },
+    private readonly endings?: PaymentEndings,
   ) {}
 
   /**
@@ -48,8 +52,8 @@ export class Payments {
       if (existing) return { payment: existing, created: false };
     }
     try {
-      const payment = await this.db.transaction(async (trx) => {
-        const repo = new PaymentRepository(trx);
+      const payment = await this.db.transaction(async (tx) => {
+        const repo = new PaymentRepository(tx);
         const start = begin(
           {
             paymentId: randomUUID(),
@@ -58,11 +62,11 @@ export class Payments {
             tokenId: fan.tokenId,
             concertId: fan.concertId,
           },
-          await dbNow(trx),
+          await repo.now(),
           this.stepTimeoutMs,
         );
         await repo.insert(start.saga, { idempotencyKey: idempotencyKey ?? null, requestHash });
-        await this.send(trx, start, {
+        await this.send(tx, start, {
           step: 'payment.requested',
           status: 'RECEIVED',
           messageId: null,
@@ -112,12 +116,12 @@ export class Payments {
 
   /** A reply for a saga, inside the consumer's transaction (with its inbox record). */
   async onReply(
-    trx: Knex.Transaction,
+    tx: Transaction,
     paymentId: string,
     event: SagaEvent,
     messageId: string,
   ): Promise<void> {
-    const repo = new PaymentRepository(trx);
+    const repo = new PaymentRepository(tx);
     const locked = await repo.lockWithClock(paymentId);
     if (!locked) return; // not a payment of ours
     const decision = decide(locked.payment, event, locked.now, this.stepTimeoutMs);
@@ -129,26 +133,26 @@ export class Payments {
     };
     if (!decision.applied) return repo.addSteps(paymentId, [received]);
     await repo.save(decision.saga);
-    await this.send(trx, decision, received);
-    this.reportIfEnded(trx, locked.payment, decision);
+    await this.send(tx, decision, received);
+    this.reportIfEnded(tx, locked.payment, decision);
   }
 
   /** Sagas past their deadline move on (compensate or retry). Safe with every instance sweeping. */
   async sweepDue(limit = 100): Promise<number> {
-    return this.db.transaction(async (trx) => {
-      const repo = new PaymentRepository(trx);
+    return this.db.transaction(async (tx) => {
+      const repo = new PaymentRepository(tx);
       const due = await repo.lockDue(limit);
-      const now = await dbNow(trx);
+      const now = await repo.now();
       for (const payment of due) {
         const decision = decide(payment, { type: 'deadline-passed' }, now, this.stepTimeoutMs);
         await repo.save(decision.saga);
-        await this.send(trx, decision, {
+        await this.send(tx, decision, {
           step: `deadline (${payment.state})`,
           status: 'TIMEOUT',
           messageId: null,
           note: decision.note,
         });
-        this.reportIfEnded(trx, payment, decision);
+        this.reportIfEnded(tx, payment, decision);
       }
       return due.length;
     });
@@ -163,6 +167,20 @@ export class Payments {
       what: 'payment',
     });
     return payment;
+  }
+
+  /**
+   * The payment once it has ended (COMPLETED or FAILED), or as it stands after `ms` (Prefer:
+   * wait=N): woken by the ending transaction's notification, whichever instance ran the saga.
+   */
+  async awaitEnd(paymentId: string, ms: number): Promise<Payment> {
+    let current = await this.find(paymentId);
+    if (!this.endings) return current;
+    await this.endings.wait(paymentId, ms, async () => {
+      current = await this.find(paymentId);
+      return current.status !== 'PENDING';
+    });
+    return current;
   }
 
   /** As it is now, whoever asks (the request that created it, waiting for its end). */
@@ -190,19 +208,16 @@ export class Payments {
     return { payment, steps: await new PaymentRepository(this.db).steps(paymentId) };
   }
 
-  private reportIfEnded(trx: Knex.Transaction, before: Payment, decision: Decision): void {
+  private reportIfEnded(tx: Transaction, before: Payment, decision: Decision): void {
     if (before.status !== 'PENDING' || decision.saga.status === 'PENDING') return;
     const ended = { ...decision.saga, createdAt: before.createdAt };
     // After the commit: a rolled-back transaction (retried by the consumer) ended nothing.
-    trx.executionPromise.then(
-      () => this.outcomes.ended(ended),
-      () => undefined,
-    );
+    tx.afterCommit(() => this.outcomes.ended(ended));
   }
 
   /** Records what happened and what is sent (one insert), and enqueues the commands. */
   private async send(
-    trx: Knex.Transaction,
+    tx: Transaction,
     decision: Decision,
     cause: Omit<SagaStep, 'at'>,
   ): Promise<void> {
@@ -213,12 +228,7 @@ export class Payments {
       messageId: m.envelope.id,
       note: null,
     }));
-    await new PaymentRepository(trx).addSteps(decision.saga.paymentId, [cause, ...sent]);
-    await enqueue(trx, messages);
+    await new PaymentRepository(tx).addSteps(decision.saga.paymentId, [cause, ...sent]);
+    await enqueue(tx, messages);
   }
-}
-
-async function dbNow(trx: Knex | Knex.Transaction): Promise<Date> {
-  const { rows } = await trx.raw<{ rows: { now: Date }[] }>('select now() as now');
-  return rows[0]!.now;
 }

@@ -10,32 +10,14 @@
  * sent again (they cannot fail for good). Late or duplicated replies are recorded and ignored.
  */
 
-export type SagaState =
-  | 'CONFIRMING'
-  | 'DEBITING'
-  | 'CANCELLING_DEBIT'
-  | 'REVERTING'
-  | 'EXPIRING_TOKEN'
-  | 'DONE'
-  | 'ENDED';
-export type PaymentStatus = 'PENDING' | 'COMPLETED' | 'FAILED';
-export type FailureCode =
-  'INSUFFICIENT_BALANCE' | 'RESERVATION_EXPIRED' | 'RESERVATION_NOT_HELD' | 'FORBIDDEN' | 'TIMEOUT';
+import type {
+  FailureCode,
+  PaymentStatus,
+  Saga,
+  SagaState,
+} from '../data-access/payment-repository';
 
-export interface Saga {
-  paymentId: string;
-  reservationId: string;
-  userId: string;
-  tokenId: string;
-  concertId: number;
-  amount: number | null;
-  status: PaymentStatus;
-  failureCode: FailureCode | null;
-  state: SagaState;
-  /** The failure to declare once the compensation in progress is acknowledged. */
-  pendingFailure: FailureCode | null;
-  deadlineAt: Date | null;
-}
+export type { FailureCode, PaymentStatus, Saga, SagaState };
 
 export type SagaEvent =
   | { type: 'reservation.confirmed'; price: number }

@@ -1,6 +1,6 @@
 import { KNOWN_CONCERTS_KEY, QUEUED_CONCERTS_KEY, queueKeys } from '@ticketing/auth';
-import type { Redis, Result } from 'ioredis';
-import type { TokenState } from '../domain/token-status';
+import type { Logger, StopList } from '@ticketing/platform';
+import Redis, { type Result } from 'ioredis';
 import { ADMIT, ISSUE, REMOVE, TOUCH } from './scripts';
 
 declare module 'ioredis' {
@@ -15,6 +15,12 @@ declare module 'ioredis' {
     ): Result<[number, number, number, number, number], Context>;
   }
 }
+
+/** Where a token stands in its concert's queue, as Redis says. */
+export type TokenState =
+  | { status: 'WAITING'; position: number; expiresAtMs: number }
+  | { status: 'ACTIVE'; expiresAtMs: number }
+  | { status: 'GONE' };
 
 export interface IssuedToken {
   tokenId: string;
@@ -145,4 +151,19 @@ export class QueueStore {
     if (known) this.knownConcerts.add(concertId);
     return known;
   }
+}
+
+/** The queue's Redis connection (its keys under REDIS_KEY_PREFIX), closed at stop. */
+export function openQueueRedis(
+  kit: { logger: Logger; stops: StopList },
+  config: { REDIS_URL: string; REDIS_KEY_PREFIX: string },
+): Redis {
+  const redis = new Redis(config.REDIS_URL, {
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    maxRetriesPerRequest: 2,
+    enableAutoPipelining: true,
+  });
+  redis.on('error', (err) => kit.logger.warn({ err: err.message }, 'redis connection error'));
+  kit.stops.add('redis', () => redis.quit());
+  return redis;
 }

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError } from '@ticketing/platform';
 import type { QueueTokenClaims, TokenSigner } from '@ticketing/auth';
 import type { QueueStore } from '../data-access/queue-store';
-import type { Config } from '../config';
-import { viewOf, type TokenView } from './token-status';
+import { viewOf, type TokenState, type TokenView } from './token-status';
 
 export interface QueueSettings {
   admitPerSecond: number;
@@ -12,14 +11,6 @@ export interface QueueSettings {
   idleMs: number;
   tokenMaxAgeSeconds: number;
 }
-
-export const settingsFrom = (c: Config): QueueSettings => ({
-  admitPerSecond: c.QUEUE_ADMIT_PER_SECOND,
-  maxActive: c.QUEUE_MAX_ACTIVE,
-  activeTtlMs: c.QUEUE_ACTIVE_TTL_SECONDS * 1000,
-  idleMs: c.QUEUE_IDLE_TIMEOUT_SECONDS * 1000,
-  tokenMaxAgeSeconds: c.QUEUE_TOKEN_MAX_AGE_SECONDS,
-});
 
 /** The waiting-queue use cases. */
 export class WaitingQueue {
@@ -64,6 +55,19 @@ export class WaitingQueue {
   async leave(claims: QueueTokenClaims): Promise<void> {
     if (!(await this.store.remove(claims.concertId, claims.tokenId)))
       throw AppError.unauthorized('TOKEN_INVALID', 'queue token expired or revoked');
+  }
+
+  /**
+   * Connected event streams count as polling: one round trip refreshes them all and keeps
+   * their places.
+   */
+  refresh(tokens: QueueTokenClaims[]): Promise<TokenState[]> {
+    return this.store.touchMany(tokens, this.settings.idleMs);
+  }
+
+  /** A concert announced on concert.events: fans may join its queue (unknown → 404). */
+  learnConcert(concertId: number): Promise<void> {
+    return this.store.rememberConcert(concertId);
   }
 
   /** The payment saga ends a token's access. Idempotent: true if it was still live. */

@@ -1,9 +1,7 @@
+import type { TokenState } from '../data-access/queue-store';
 import { estimatedWaitSeconds } from './estimates';
 
-export type TokenState =
-  | { status: 'WAITING'; position: number; expiresAtMs: number }
-  | { status: 'ACTIVE'; expiresAtMs: number }
-  | { status: 'GONE' };
+export type { TokenState };
 
 export interface TokenView {
   token: string;

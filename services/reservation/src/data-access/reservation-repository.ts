@@ -1,11 +1,17 @@
-import { AppError, type Knex } from '@ticketing/platform';
-import {
-  IllegalTransitionError,
-  canTransition,
-  type ReleaseReason,
-  type ReplicaSchedule,
-  type ReservationStatus,
-} from '../domain/rules';
+import { AppError, type Executor, type Knex } from '@ticketing/platform';
+
+export type ReservationStatus = 'HELD' | 'CONFIRMED' | 'RELEASED';
+export type ReleaseReason = 'EXPIRED' | 'CANCELLED';
+
+/** The replica of a concert service's schedule, as far as holds need it. */
+export interface ReplicaSchedule {
+  scheduleId: number;
+  concertId: number;
+  startsAt: Date;
+  bookingOpensAt: Date;
+  bookingClosesAt: Date;
+  status: string;
+}
 
 export interface Reservation {
   reservationId: string;
@@ -47,7 +53,11 @@ export function holdConflictOf(err: unknown): HoldConflict | undefined {
 
 /** Reservations and the schedule replica; plain objects in, plain objects out. */
 export class ReservationRepository {
-  constructor(private readonly db: Knex | Knex.Transaction) {}
+  private readonly db: Knex | Knex.Transaction;
+
+  constructor(executor: Executor) {
+    this.db = executor.knex;
+  }
 
   async schedule(scheduleId: number): Promise<(ReplicaSchedule & { price: number }) | undefined> {
     return this.db('schedules').where({ id: scheduleId }).first({
@@ -209,7 +219,7 @@ export class ReservationRepository {
     return Promise.all(rows.map(async (r) => (await this.find(r.id))!));
   }
 
-  /** Moves a reservation (locked by the caller) along an allowed transition; a new seat version. */
+  /** Moves a reservation (locked by the caller) to a new status; the seat gets a new version. */
   async transition(
     current: Reservation,
     change: {
@@ -218,8 +228,6 @@ export class ReservationRepository {
       paymentId?: string | null;
     },
   ): Promise<Reservation> {
-    if (!canTransition(current.status, change.status))
-      throw new IllegalTransitionError(current.status, change.status);
     const reservationId = current.reservationId;
     await this.db.raw(
       `update reservations set status = :status, release_reason = :releaseReason, payment_id = :paymentId,

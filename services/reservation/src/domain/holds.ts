@@ -1,14 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { requireOwner, type Caller, type QueuePass } from '@ticketing/auth';
 import { enqueue } from '@ticketing/messaging';
-import { AppError, type Knex } from '@ticketing/platform';
+import { AppError, type Database } from '@ticketing/platform';
 import {
   ReservationRepository,
   holdConflictOf,
   type Reservation,
+  type ReservationStatus,
 } from '../data-access/reservation-repository';
+
+export type { Reservation };
 import { heldEvent, releasedEvent } from './events';
-import { holdRefusal, isHoldOver, type ReservationStatus } from './rules';
+import { holdRefusal, isHoldOver } from './rules';
+import { moveReservation } from './transitions';
 import { OneAttemptPerSeat } from './one-attempt-per-seat';
 import type { TakenSeats } from './taken-seats';
 
@@ -32,7 +36,7 @@ export class SeatHolds {
   private readonly attempts = new OneAttemptPerSeat();
 
   constructor(
-    private readonly db: Knex,
+    private readonly db: Database,
     private readonly ttlSeconds: number,
     private readonly takenSeats: TakenSeats,
   ) {}
@@ -91,8 +95,8 @@ export class SeatHolds {
     }
     if (check.userHasHold) throw holdLimitReached();
     try {
-      const { held, released } = await this.db.transaction(async (trx) => {
-        const repo = new ReservationRepository(trx);
+      const { held, released } = await this.db.transaction(async (tx) => {
+        const repo = new ReservationRepository(tx);
         const released = await repo.releaseOverdueHolds({ scheduleId, seatNo, userId: fan.userId });
         const held = await repo.insertHold({
           reservationId: randomUUID(),
@@ -102,7 +106,7 @@ export class SeatHolds {
           price: check.price,
           ttlSeconds: this.ttlSeconds,
         });
-        await enqueue(trx, [...released.map(releasedEvent), heldEvent(held)]);
+        await enqueue(tx, [...released.map(releasedEvent), heldEvent(held)]);
         return { held, released };
       });
       this.forgetSeats(released);
@@ -140,8 +144,8 @@ export class SeatHolds {
 
   /** The fan gives a held seat back before its time is over. Releasing twice is fine. */
   async release(fan: QueuePass, reservationId: string): Promise<void> {
-    const released = await this.db.transaction(async (trx) => {
-      const repo = new ReservationRepository(trx);
+    const released = await this.db.transaction(async (tx) => {
+      const repo = new ReservationRepository(tx);
       const r = await repo.find(reservationId, true);
       if (!r) throw AppError.notFound(`reservation ${reservationId} not found`);
       requireOwner(fan, { ownerId: r.userId, concertId: r.concertId, what: 'reservation' });
@@ -149,8 +153,11 @@ export class SeatHolds {
       if (r.status === 'CONFIRMED')
         throw AppError.conflict('RESERVATION_NOT_HELD', 'a paid reservation cannot be released');
       const reason = isHoldOver(r.heldUntil, await repo.now()) ? 'EXPIRED' : 'CANCELLED';
-      const released = await repo.transition(r, { status: 'RELEASED', releaseReason: reason });
-      await enqueue(trx, releasedEvent(released));
+      const released = await moveReservation(repo, r, {
+        status: 'RELEASED',
+        releaseReason: reason,
+      });
+      await enqueue(tx, releasedEvent(released));
       return released;
     });
     if (released) this.forgetSeats([released]);
@@ -160,9 +167,9 @@ export class SeatHolds {
   async releaseDueHolds(batch = 200): Promise<number> {
     let total = 0;
     for (;;) {
-      const released = await this.db.transaction(async (trx) => {
-        const rows = await new ReservationRepository(trx).releaseOverdueHolds(undefined, batch);
-        await enqueue(trx, rows.map(releasedEvent));
+      const released = await this.db.transaction(async (tx) => {
+        const rows = await new ReservationRepository(tx).releaseOverdueHolds(undefined, batch);
+        await enqueue(tx, rows.map(releasedEvent));
         return rows;
       });
       this.forgetSeats(released);

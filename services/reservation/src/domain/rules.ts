@@ -1,10 +1,5 @@
 /** Pure rules of seat holds. */
-
-export type ReservationStatus = 'HELD' | 'CONFIRMED' | 'RELEASED';
-export type ReleaseReason = 'EXPIRED' | 'CANCELLED';
-
-export const holdUntil = (now: Date, ttlSeconds: number): Date =>
-  new Date(now.getTime() + ttlSeconds * 1000);
+import type { ReplicaSchedule, ReservationStatus } from '../data-access/reservation-repository';
 
 /** A hold is over at `heldUntil` exactly: from then on it blocks nobody. */
 export const isHoldOver = (heldUntil: Date, now: Date): boolean =>
@@ -28,18 +23,14 @@ export class IllegalTransitionError extends Error {
   }
 }
 
+/** Throws unless a reservation may go from `from` to `to`. */
+export function assertTransition(from: ReservationStatus, to: ReservationStatus): void {
+  if (!canTransition(from, to)) throw new IllegalTransitionError(from, to);
+}
+
 /** Where a reverted confirmation goes: the hold again if its time is not over. */
 export const statusAfterRevert = (heldUntil: Date, now: Date): 'HELD' | 'RELEASED' =>
   isHoldOver(heldUntil, now) ? 'RELEASED' : 'HELD';
-
-export interface ReplicaSchedule {
-  scheduleId: number;
-  concertId: number;
-  startsAt: Date;
-  bookingOpensAt: Date;
-  bookingClosesAt: Date;
-  status: string;
-}
 
 /** Why holds on this schedule are refused now, or null when they are allowed. */
 export function holdRefusal(

@@ -4,6 +4,7 @@ import { AppError } from '@ticketing/platform';
 import { ReservationRepository } from '../data-access/reservation-repository';
 import { confirmedEvent, releasedEvent } from './events';
 import { isHoldOver, statusAfterRevert } from './rules';
+import { moveReservation } from './transitions';
 
 /**
  * reservation.confirm: a HELD seat of that user, within its time, becomes CONFIRMED for the
@@ -14,7 +15,7 @@ export async function confirmReservation(
   cmd: DataOf<typeof contracts.confirmReservation>,
   ctx: TxContext,
 ): Promise<void> {
-  const repo = new ReservationRepository(ctx.trx);
+  const repo = new ReservationRepository(ctx.tx);
   const reject = (reason: 'EXPIRED' | 'NOT_HELD' | 'FORBIDDEN' | 'NOT_FOUND') =>
     ctx.send(contracts.confirmRejected, {
       reservationId: cmd.reservationId,
@@ -28,19 +29,25 @@ export async function confirmReservation(
   // A queue pass admits its holder to one concert: it cannot pay for a seat of another.
   if (cmd.concertId !== undefined && cmd.concertId !== r.concertId) return reject('FORBIDDEN');
   if (r.status === 'CONFIRMED' && r.paymentId === cmd.paymentId) {
-    return enqueue(ctx.trx, confirmedEvent(r, cmd.paymentId)); // the same answer again
+    return enqueue(ctx.tx, confirmedEvent(r, cmd.paymentId)); // the same answer again
   }
   if (r.status !== 'HELD')
     return reject(
       r.status === 'RELEASED' && r.releaseReason === 'EXPIRED' ? 'EXPIRED' : 'NOT_HELD',
     );
   if (isHoldOver(r.heldUntil, await repo.now())) {
-    const released = await repo.transition(r, { status: 'RELEASED', releaseReason: 'EXPIRED' });
-    await enqueue(ctx.trx, releasedEvent(released));
+    const released = await moveReservation(repo, r, {
+      status: 'RELEASED',
+      releaseReason: 'EXPIRED',
+    });
+    await enqueue(ctx.tx, releasedEvent(released));
     return reject('EXPIRED');
   }
-  const confirmed = await repo.transition(r, { status: 'CONFIRMED', paymentId: cmd.paymentId });
-  await enqueue(ctx.trx, confirmedEvent(confirmed, cmd.paymentId));
+  const confirmed = await moveReservation(repo, r, {
+    status: 'CONFIRMED',
+    paymentId: cmd.paymentId,
+  });
+  await enqueue(ctx.tx, confirmedEvent(confirmed, cmd.paymentId));
 }
 
 /**
@@ -51,14 +58,14 @@ export async function revertConfirmation(
   cmd: DataOf<typeof contracts.revertConfirmation>,
   ctx: TxContext,
 ): Promise<void> {
-  const repo = new ReservationRepository(ctx.trx);
+  const repo = new ReservationRepository(ctx.tx);
   const r = await repo.find(cmd.reservationId, true);
   if (!r) throw AppError.validation(`reservation ${cmd.reservationId} not found`); // never ours: DLT
   let current = r;
   const reverted = r.status === 'CONFIRMED' && r.paymentId === cmd.paymentId;
   if (reverted) {
     const to = statusAfterRevert(r.heldUntil, await repo.now());
-    current = await repo.transition(r, {
+    current = await moveReservation(repo, r, {
       status: to,
       releaseReason: to === 'RELEASED' ? 'EXPIRED' : null,
     });

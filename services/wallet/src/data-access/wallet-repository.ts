@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Knex } from '@ticketing/platform';
+import type { Executor, Knex } from '@ticketing/platform';
 
 export type EntryType = 'CHARGE' | 'DEBIT' | 'REFUND';
 
@@ -27,7 +27,11 @@ export interface Debit {
  * the row lock orders concurrent changes, and the check constraint keeps balances ≥ 0.
  */
 export class WalletRepository {
-  constructor(private readonly db: Knex | Knex.Transaction) {}
+  private readonly db: Knex | Knex.Transaction;
+
+  constructor(executor: Executor) {
+    this.db = executor.knex;
+  }
 
   /** Adds to a wallet (creating it) unless the balance would pass `maxBalance`; null then. */
   async credit(userId: string, amount: number, maxBalance: number | null): Promise<number | null> {
@@ -131,7 +135,11 @@ export interface StoredResponse {
 
 /** Idempotency keys of charges: claimed first, completed with the response, kept ≥ 24 h. */
 export class IdempotencyKeys {
-  constructor(private readonly db: Knex | Knex.Transaction) {}
+  private readonly db: Knex | Knex.Transaction;
+
+  constructor(executor: Executor) {
+    this.db = executor.knex;
+  }
 
   /** True if this request now owns the key. */
   async claim(userId: string, key: string, requestHash: string): Promise<boolean> {

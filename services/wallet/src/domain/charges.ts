@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { wallet as contracts } from '@ticketing/contracts';
 import { buildMessage, enqueue } from '@ticketing/messaging';
-import { AppError, isAppError, problemBody, type Knex } from '@ticketing/platform';
+import { AppError, isAppError, problemBody, type Database } from '@ticketing/platform';
 import {
   IdempotencyKeys,
   WalletRepository,
@@ -25,7 +25,7 @@ const requestHash = (body: unknown) =>
 /** The wallet's public use cases: charge, balance, history. */
 export class Wallets {
   constructor(
-    private readonly db: Knex,
+    private readonly db: Database,
     private readonly limits: WalletLimits,
   ) {}
 
@@ -33,8 +33,8 @@ export class Wallets {
   async charge(userId: string, amount: number): Promise<ChargeResult> {
     const problem = chargeAmountProblem(amount, this.limits);
     if (problem) throw AppError.validation(`body.amount: ${problem}`);
-    return this.db.transaction(async (trx) => {
-      const repo = new WalletRepository(trx);
+    return this.db.transaction(async (tx) => {
+      const repo = new WalletRepository(tx);
       const balance = await repo.credit(userId, amount, this.limits.maxBalance);
       if (balance === null) {
         throw AppError.conflict(
@@ -51,7 +51,7 @@ export class Wallets {
         balanceAfter: balance,
       });
       await enqueue(
-        trx,
+        tx,
         buildMessage(
           contracts.walletCharged,
           { userId, transactionId, amount, balance },

@@ -34,7 +34,7 @@ async function answer(
  * refuses without changing anything. A payment cancelled before its debit arrived is refused.
  */
 export async function debitForPayment(cmd: DebitCommand, ctx: TxContext): Promise<void> {
-  const repo = new WalletRepository(ctx.trx);
+  const repo = new WalletRepository(ctx.tx);
   const existing = await repo.findDebit(cmd.paymentId, true);
   if (existing) return answer(existing, cmd, ctx, repo);
   const balance = await repo.debit(cmd.userId, cmd.amount);
@@ -73,7 +73,7 @@ export async function cancelDebitForPayment(
   cmd: DataOf<typeof contracts.cancelDebit>,
   ctx: TxContext,
 ): Promise<void> {
-  const repo = new WalletRepository(ctx.trx);
+  const repo = new WalletRepository(ctx.tx);
   let debit = await repo.findDebit(cmd.paymentId, true);
   if (!debit) {
     debit = {

@@ -1,9 +1,7 @@
 import { requireAdmitted, type Credentials } from '@ticketing/auth';
 import { AppError, TypedRoutes } from '@ticketing/platform';
 import { Router, type Express } from 'express';
-import type { Payment } from '../../data-access/payment-repository';
-import type { Payments } from '../../domain/payments';
-import type { PaymentWaiters } from '../../domain/waiters';
+import type { Payment, Payments } from '../../domain/payments';
 import {
   PaymentBody,
   PaymentList,
@@ -30,9 +28,9 @@ const IDEMPOTENCY_KEY = /^[\w.:-]{1,128}$/;
 /** The payment service's public HTTP routes (API.md, Payments). */
 export function httpRoutes(
   app: Express,
-  deps: { payments: Payments; waiters: PaymentWaiters; credentials: Credentials },
+  deps: { payments: Payments; credentials: Credentials },
 ): TypedRoutes {
-  const { payments, waiters, credentials } = deps;
+  const { payments, credentials } = deps;
   const router = Router();
   app.use(router);
   return new TypedRoutes(router)
@@ -69,14 +67,11 @@ export function httpRoutes(
           throw AppError.validation('header Prefer: wait must be at most 30 seconds');
         requireAdmitted(caller);
         const { payment } = await payments.request(caller, body.reservationId, key);
-        let current = payment;
-        if (waitSeconds > 0) {
-          res.setHeader('Preference-Applied', `wait=${waitSeconds}`);
-          await waiters.wait(payment.paymentId, waitSeconds * 1000, async () => {
-            current = await payments.find(payment.paymentId);
-            return current.status !== 'PENDING';
-          });
-        }
+        if (waitSeconds > 0) res.setHeader('Preference-Applied', `wait=${waitSeconds}`);
+        const current =
+          waitSeconds > 0
+            ? await payments.awaitEnd(payment.paymentId, waitSeconds * 1000)
+            : payment;
         res.location(`/payments/${payment.paymentId}`);
         res
           .status(current.status === 'PENDING' ? 202 : waitSeconds > 0 ? 200 : 202)

@@ -1,9 +1,8 @@
 import type { Logger } from '@ticketing/platform';
 import type { QueueTokenClaims } from '@ticketing/auth';
 import type { Response } from 'express';
-import type { QueueStore } from '../../data-access/queue-store';
-import { viewOf } from '../../domain/token-status';
-import type { QueueSettings } from '../../domain/queue';
+import { viewOf, type TokenState } from '../../domain/token-status';
+import type { WaitingQueue } from '../../domain/queue';
 
 interface Subscriber {
   token: string;
@@ -25,8 +24,7 @@ export class QueueEventStreams {
   private heartbeatAt = Date.now();
 
   constructor(
-    private readonly store: QueueStore,
-    private readonly settings: QueueSettings,
+    private readonly queue: WaitingQueue,
     private readonly logger: Logger,
   ) {}
 
@@ -57,10 +55,7 @@ export class QueueEventStreams {
     this.refreshing = true;
     try {
       const subs = [...this.subscribers];
-      const states = await this.store.touchMany(
-        subs.map((s) => s.claims),
-        this.settings.idleMs,
-      );
+      const states = await this.queue.refresh(subs.map((s) => s.claims));
       subs.forEach((sub, i) => this.deliver(sub, states[i]!));
       if (Date.now() - this.heartbeatAt > 15_000) {
         this.heartbeatAt = Date.now();
@@ -73,12 +68,16 @@ export class QueueEventStreams {
     }
   }
 
-  private deliver(sub: Subscriber, state: Awaited<ReturnType<QueueStore['touch']>>): void {
+  private deliver(sub: Subscriber, state: TokenState): void {
     if (state.status === 'GONE') {
       this.send(sub, 'expired', { tokenId: sub.claims.tokenId, status: 'EXPIRED' });
       return this.close(sub);
     }
-    const view = viewOf({ token: sub.token, ...sub.claims }, state, this.settings.admitPerSecond);
+    const view = viewOf(
+      { token: sub.token, ...sub.claims },
+      state,
+      this.queue.settings.admitPerSecond,
+    );
     const { token: _token, ...payload } = view;
     const fingerprint = `${view.status}:${view.position}`;
     if (fingerprint === sub.last) return;

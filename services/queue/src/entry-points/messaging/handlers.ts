@@ -1,13 +1,9 @@
 import { concert, queue as queueContracts } from '@ticketing/contracts';
 import { on, type DirectContext, type HandlerEntry } from '@ticketing/messaging';
-import type { QueueStore } from '../../data-access/queue-store';
 import type { WaitingQueue } from '../../domain/queue';
 
 /** Topic → handler table of the queue service. Every handler is idempotent by construction. */
-export function messageHandlers(deps: {
-  queue: WaitingQueue;
-  store: QueueStore;
-}): HandlerEntry<DirectContext>[] {
+export function messageHandlers(deps: { queue: WaitingQueue }): HandlerEntry<DirectContext>[] {
   return [
     // The payment saga ends the token's access; acknowledged every time it is asked.
     on(queueContracts.expireToken, async ({ data }, ctx) => {
@@ -22,7 +18,7 @@ export function messageHandlers(deps: {
     }),
     // Which concerts exist (unknown concert → 404 on join).
     on(concert.schedulePublished, async ({ data }) => {
-      await deps.store.rememberConcert(data.concertId);
+      await deps.queue.learnConcert(data.concertId);
     }),
   ];
 }

@@ -1,7 +1,7 @@
 import { requireAdmitted, type Credentials } from '@ticketing/auth';
 import { TypedRoutes } from '@ticketing/platform';
 import { Router, type Express } from 'express';
-import type { Reservation } from '../../data-access/reservation-repository';
+import type { Reservation } from '../../domain/holds';
 import type { SeatHolds } from '../../domain/holds';
 import {
   HoldBody,

@@ -6,7 +6,7 @@ import pg from 'pg';
  * the ending transaction NOTIFYs `payment_ended`, every instance LISTENs. A slow poll covers a
  * notification missed during a reconnect.
  */
-export class PaymentWaiters {
+export class PaymentEndings {
   private client?: pg.Client;
   private readonly waiting = new Map<string, Set<() => void>>();
   private stopped = false;

@@ -1,0 +1,22 @@
+import type { settingsFromEnv } from '@ticketing/infra';
+import type { LoadResult } from './load';
+
+/** What every scenario gets from the run: its settings, its infrastructure and the ceilings. */
+export interface BenchContext {
+  smoke: boolean;
+  /** INSTANCES: how many processes of each service (and of each ceiling server) a scenario runs. */
+  instances: number;
+  /** Duration of one measured run. */
+  seconds: number;
+  infra: ReturnType<typeof settingsFromEnv>;
+  /** The run's own OpenID provider: the services trust it, the bench signs fans' tokens with its key. */
+  identityProvider: { issuer: string; keysFile: string };
+  serviceEnv: Record<string, string>;
+  ceilings: {
+    expressGet(): Promise<LoadResult>;
+    expressPost(): Promise<LoadResult>;
+    bareGet(): Promise<LoadResult>;
+    /** express answering a fixed number of POSTs over many connections, like a storm. */
+    expressStorm(connections: number, amount: number): Promise<LoadResult>;
+  };
+}

@@ -1,0 +1,15 @@
+import type { Reservation, ReservationRepository } from '../data-access/reservation-repository';
+import { assertTransition } from './rules';
+
+/**
+ * A reservation (locked by the caller's transaction) moves along an allowed transition only;
+ * the repository stores it with a new seat version.
+ */
+export function moveReservation(
+  repo: ReservationRepository,
+  current: Reservation,
+  change: Parameters<ReservationRepository['transition']>[1],
+): Promise<Reservation> {
+  assertTransition(current.status, change.status);
+  return repo.transition(current, change);
+}

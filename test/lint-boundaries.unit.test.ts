@@ -1,0 +1,155 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..');
+
+// ESLint loads eslint.config.mjs with a dynamic import, which jest's module sandbox cannot do:
+// the scratch files are linted by the real ESLint in a child process, all in one run.
+const LINT = `
+const { ESLint } = require('eslint');
+(async () => {
+  const cases = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
+  const eslint = new ESLint({ cwd: process.cwd() });
+  const out = [];
+  for (const c of cases) {
+    const [result] = await eslint.lintText(c.code, { filePath: c.file });
+    out.push(result.messages.map((m) => m.message));
+  }
+  process.stdout.write(JSON.stringify(out));
+})();
+`;
+
+function lintAll(cases: { file: string; code: string }[]): string[][] {
+  const run = spawnSync(process.execPath, ['-e', LINT], {
+    cwd: ROOT,
+    input: JSON.stringify(cases.map((c) => ({ ...c, file: path.join(ROOT, c.file) }))),
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  if (run.status !== 0) throw new Error(`eslint failed: ${run.stderr}`);
+  return JSON.parse(run.stdout) as string[][];
+}
+
+/**
+ * The import rules of ADR 0008, proven on scratch files linted with the project's own
+ * configuration (`npm run lint`): each wrong import is refused with its reason, and the
+ * imports the layering allows pass.
+ */
+const REFUSED: [string, string, string, string][] = [
+  [
+    'data-access importing the domain',
+    'services/wallet/src/data-access/scratch.ts',
+    "import { chargeAmountProblem } from '../domain/amounts';\nexport const x = chargeAmountProblem;",
+    'data-access knows nothing above it',
+  ],
+  [
+    'data-access importing the wiring',
+    'services/wallet/src/data-access/scratch.ts',
+    "import { start } from '../start';\nexport const x = start;",
+    'data-access knows nothing above it',
+  ],
+  [
+    'the domain importing an entry point',
+    'services/wallet/src/domain/scratch.ts',
+    "import { httpRoutes } from '../entry-points/http/routes';\nexport const x = httpRoutes;",
+    'the domain is called by entry points',
+  ],
+  [
+    'the domain importing a driver',
+    'services/wallet/src/domain/scratch.ts',
+    "import knex from 'knex';\nexport const x = knex;",
+    'no driver in the domain',
+  ],
+  [
+    "the domain reaching a transaction's knex handle",
+    'services/wallet/src/domain/scratch.ts',
+    'export const x = (tx: { knex: unknown }) => tx.knex;',
+    'the knex handle is for data-access',
+  ],
+  [
+    'an entry point importing data-access',
+    'services/wallet/src/entry-points/scratch.ts',
+    "import { WalletRepository } from '../data-access/wallet-repository';\nexport const x = WalletRepository;",
+    'entry points reach data through the domain',
+  ],
+  [
+    'a service importing another service by path',
+    'services/wallet/src/domain/scratch.ts',
+    "import { SeatHolds } from '../../../reservation/src/domain/holds';\nexport const x = SeatHolds;",
+    'a service never imports another service',
+  ],
+  [
+    'a service importing another service by package',
+    'services/wallet/src/domain/scratch.ts',
+    "import { start } from '@ticketing/concert';\nexport const x = start;",
+    'import libraries only',
+  ],
+  [
+    'a library importing a tool',
+    'libs/platform/src/scratch.ts',
+    "import { ROOT } from '@ticketing/infra';\nexport const x = ROOT;",
+    'import libraries only',
+  ],
+  [
+    'a library importing a service',
+    'libs/messaging/src/scratch.ts',
+    "import { start } from '../../../services/wallet/src/start';\nexport const x = start;",
+    'libraries hold plumbing and contracts, never a service',
+  ],
+  [
+    'the contracts importing another library',
+    'libs/contracts/src/scratch.ts',
+    "import { AppError } from '@ticketing/platform';\nexport const x = AppError;",
+    'libs/contracts is a leaf',
+  ],
+  [
+    'the contracts importing a driver',
+    'libs/contracts/src/scratch.ts',
+    "import { Kafka } from 'kafkajs';\nexport const x = Kafka;",
+    'libs/contracts is a leaf',
+  ],
+];
+
+const ACCEPTED: [string, string, string][] = [
+  [
+    'the domain using data-access and libraries',
+    'services/wallet/src/domain/scratch.ts',
+    "import { WalletRepository } from '../data-access/wallet-repository';\nimport { AppError } from '@ticketing/platform';\nexport const x = [WalletRepository, AppError];",
+  ],
+  [
+    'an entry point using the domain',
+    'services/wallet/src/entry-points/scratch.ts',
+    "import { Wallets } from '../domain/charges';\nexport const x = Wallets;",
+  ],
+  [
+    'the wiring using every layer',
+    'services/wallet/src/scratch.ts',
+    "import { WalletRepository } from './data-access/wallet-repository';\nimport { Wallets } from './domain/charges';\nimport { httpRoutes } from './entry-points/http/routes';\nexport const x = [WalletRepository, Wallets, httpRoutes];",
+  ],
+  [
+    'the contracts using zod',
+    'libs/contracts/src/scratch.ts',
+    "import { z } from 'zod';\nexport const x = z.string();",
+  ],
+];
+
+describe('lint: one direction between layers, services apart, libraries without tools', () => {
+  let results: string[][];
+  beforeAll(() => {
+    results = lintAll([...REFUSED, ...ACCEPTED].map(([, file, code]) => ({ file, code })));
+  });
+
+  it.each(REFUSED.map((c, i) => [...c, i] as const))(
+    'when %s, then lint refuses it',
+    (_what, _file, _code, reason, i) => {
+      expect(results[i]).toEqual([expect.stringContaining(reason)]);
+    },
+  );
+
+  it.each(ACCEPTED.map((c, i) => [...c, REFUSED.length + i] as const))(
+    'when %s, then lint accepts it',
+    (_what, _file, _code, i) => {
+      expect(results[i]).toEqual([]);
+    },
+  );
+});
