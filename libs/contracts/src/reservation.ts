@@ -80,19 +80,29 @@ export const confirmRejected = defineMessage({
   }),
 });
 
+/** The answer to a revert-confirmation: whatever the reservation's state, it is always given. */
 export const confirmationReverted = defineMessage({
   type: 'reservation.confirmation-reverted',
   version: 1,
   topic: TOPICS.reservationEvents,
   key: byReservation,
-  schema: z.object({
-    reservationId: Uuid,
-    userId: UserId,
-    paymentId: Uuid,
-    ...Seat,
-    /** HELD again, or RELEASED when the hold time was over. */
-    status: z.enum(['HELD', 'RELEASED']),
-    /** False when there was nothing to revert (never confirmed by this payment). */
-    reverted: z.boolean(),
-  }),
+  schema: z.union([
+    z.object({
+      reservationId: Uuid,
+      userId: UserId,
+      paymentId: Uuid,
+      ...Seat,
+      /** HELD again, or RELEASED when the hold time was over. */
+      status: z.enum(['HELD', 'RELEASED']),
+      /** False when there was nothing to revert (never confirmed by this payment). */
+      reverted: z.boolean(),
+    }),
+    // No such reservation here: nothing was confirmed, so nothing is reverted (and no seat moves).
+    z.object({
+      reservationId: Uuid,
+      paymentId: Uuid,
+      status: z.literal('NOT_FOUND'),
+      reverted: z.literal(false),
+    }),
+  ]),
 });

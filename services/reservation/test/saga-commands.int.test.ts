@@ -1,5 +1,5 @@
 import { TOPICS } from '@ticketing/contracts';
-import { buildMessage } from '@ticketing/messaging';
+import { buildMessage, dltOf } from '@ticketing/messaging';
 import { reservation as contracts } from '@ticketing/contracts';
 import { TopicCapture, eventually } from '@ticketing/testing';
 import type { ReservationServiceHandle } from '../src/start';
@@ -131,5 +131,34 @@ describe('saga commands', () => {
       status: 'HELD',
       reverted: false,
     });
+  });
+
+  it('when a revert names a reservation this service never had, then it is acknowledged as nothing to revert, not dead-lettered', async () => {
+    const paymentId = uuid();
+    const reservationId = uuid();
+    const dlt = await TopicCapture.start([
+      dltOf((await topicNamespace()).name(TOPICS.reservationCommands)),
+    ]);
+    try {
+      await deployment.publish([
+        buildMessage(
+          contracts.revertConfirmation,
+          { reservationId, paymentId },
+          { source: 'test', correlationId: paymentId },
+        ),
+      ]);
+      // The saga waiting in REVERTING gets its answer and can end; the wallet does the same
+      // for a debit it never saw.
+      await eventually(() => expect(repliesFor(paymentId)).toHaveLength(1), {
+        timeoutMs: 30_000,
+      });
+      expect(repliesFor(paymentId)[0]!.envelope).toMatchObject({
+        type: 'reservation.confirmation-reverted',
+        data: { reservationId, paymentId, status: 'NOT_FOUND', reverted: false },
+      });
+      expect(dlt.messages).toEqual([]);
+    } finally {
+      await dlt.stop();
+    }
   });
 });

@@ -20,10 +20,9 @@ type SeatEvent =
  */
 export async function projectSeatEvent(tx: Transaction, event: SeatEvent): Promise<boolean> {
   const { data } = event;
-  const status = seatStatusAfter(
-    event.type,
-    event.type === 'reservation.confirmation-reverted' ? event.data.status : undefined,
-  );
+  // A revert of a reservation the reservation service never had moved no seat.
+  if (!('scheduleId' in data)) return false;
+  const status = seatStatusAfter(event.type, 'status' in data ? data.status : undefined);
   return new CatalogWriter(tx).applySeatChange({
     scheduleId: data.scheduleId,
     seatNo: data.seatNo,

@@ -1,6 +1,5 @@
 import { reservation as contracts, type DataOf } from '@ticketing/contracts';
 import { enqueue, type TxContext } from '@ticketing/messaging';
-import { AppError } from '@ticketing/platform';
 import { ReservationRepository } from '../data-access/reservation-repository';
 import { confirmedEvent, releasedEvent } from './events';
 import { isHoldOver, statusAfterRevert } from './rules';
@@ -60,7 +59,15 @@ export async function revertConfirmation(
 ): Promise<void> {
   const repo = new ReservationRepository(ctx.tx);
   const r = await repo.find(cmd.reservationId, true);
-  if (!r) throw AppError.validation(`reservation ${cmd.reservationId} not found`); // never ours: DLT
+  if (!r) {
+    // Never confirmed here, so there is nothing to give back: say so, and the saga can end.
+    return ctx.send(contracts.confirmationReverted, {
+      reservationId: cmd.reservationId,
+      paymentId: cmd.paymentId,
+      status: 'NOT_FOUND',
+      reverted: false,
+    });
+  }
   let current = r;
   const reverted = r.status === 'CONFIRMED' && r.paymentId === cmd.paymentId;
   if (reverted) {
