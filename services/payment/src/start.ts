@@ -34,12 +34,12 @@ export function start(
     const auth = openAuth(kit, { identity: config, queuePass: config });
     const endings = new PaymentEndings(config.DATABASE_URL, kit.logger);
     await endings.start();
-    const payments = new Payments(
-      db,
-      config.SAGA_STEP_TIMEOUT_SECONDS * 1000,
-      paymentOutcomeMetrics(kit.metrics),
+    const payments = new Payments(db, {
+      stepTimeoutMs: config.SAGA_STEP_TIMEOUT_SECONDS * 1000,
+      outcomes: paymentOutcomeMetrics(kit.metrics),
       endings,
-    );
+      logger: kit.logger,
+    });
     const messaging = await startPostgresMessaging({
       ...kit,
       db,

@@ -144,15 +144,39 @@ export class PaymentRepository {
       });
   }
 
-  /** Sagas past their deadline, locked so that several sweepers never take the same one. */
-  async lockDue(limit: number): Promise<Payment[]> {
-    return this.db('payments')
+  /** Sagas past their deadline, oldest first (not locked: each is then taken on its own). */
+  async dueIds(limit: number): Promise<string[]> {
+    const rows = (await this.db('payments')
       .where('deadline_at', '<=', this.db.fn.now())
       .orderBy('deadline_at')
       .limit(limit)
+      .select('id')) as { id: string }[];
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * The payment, locked, with the database's clock, if it is still past its deadline and no other
+   * sweeper holds it (SKIP LOCKED: several instances sweep without taking the same saga).
+   */
+  async lockIfDue(paymentId: string): Promise<{ payment: Payment; now: Date } | undefined> {
+    const row = (await this.db('payments')
+      .where({ id: paymentId })
+      .andWhere('deadline_at', '<=', this.db.fn.now())
+      .select(COLUMNS)
+      .select(this.db.raw('now() as "dbNow"'))
       .forUpdate()
       .skipLocked()
-      .select(COLUMNS) as Promise<Payment[]>;
+      .first()) as (Payment & { dbNow: Date }) | undefined;
+    if (!row) return undefined;
+    const { dbNow, ...payment } = row;
+    return { payment, now: dbNow };
+  }
+
+  /** A saga whose step could not be taken is tried again after `ms`, not at every sweep. */
+  async postponeDeadline(paymentId: string, ms: number): Promise<void> {
+    await this.db('payments')
+      .where({ id: paymentId })
+      .update({ deadline_at: this.db.raw(`now() + make_interval(secs => ?)`, [ms / 1000]) });
   }
 
   /** The payment, locked, with the database's clock (one round trip for both). */

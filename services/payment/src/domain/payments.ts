@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { requireOwner, type Caller } from '@ticketing/auth';
 import { enqueue } from '@ticketing/messaging';
-import { AppError, type Database, type Transaction } from '@ticketing/platform';
+import { AppError, type Database, type Logger, type Transaction } from '@ticketing/platform';
 import type { PaymentEndings } from '../data-access/payment-endings';
 import {
   PaymentRepository,
@@ -31,9 +31,14 @@ export interface PaymentOutcomes {
 export class Payments {
   constructor(
     private readonly db: Database,
-    private readonly stepTimeoutMs: number,
-    private readonly outcomes: PaymentOutcomes = { ended: () => undefined },
-    private readonly endings?: PaymentEndings,
+    private readonly options: {
+      stepTimeoutMs: number;
+      /** Told of every payment that ends (metrics). */
+      outcomes?: PaymentOutcomes;
+      /** Notifications of ended payments (Prefer: wait). */
+      endings?: PaymentEndings;
+      logger?: Logger;
+    },
   ) {}
 
   /**
@@ -63,7 +68,7 @@ export class Payments {
             concertId: fan.concertId,
           },
           await repo.now(),
-          this.stepTimeoutMs,
+          this.options.stepTimeoutMs,
         );
         await repo.insert(start.saga, { idempotencyKey: idempotencyKey ?? null, requestHash });
         await this.send(tx, start, {
@@ -124,7 +129,7 @@ export class Payments {
     const repo = new PaymentRepository(tx);
     const locked = await repo.lockWithClock(paymentId);
     if (!locked) return; // not a payment of ours
-    const decision = decide(locked.payment, event, locked.now, this.stepTimeoutMs);
+    const decision = decide(locked.payment, event, locked.now, this.options.stepTimeoutMs);
     const received = {
       step: event.type,
       status: decision.applied ? ('RECEIVED' as const) : ('IGNORED' as const),
@@ -137,24 +142,51 @@ export class Payments {
     this.reportIfEnded(tx, locked.payment, decision);
   }
 
-  /** Sagas past their deadline move on (compensate or retry). Safe with every instance sweeping. */
+  /**
+   * Sagas past their deadline move on (compensate or retry), each in a transaction of its own:
+   * one that cannot (a bug, a row an old version wrote) is logged and tried again a step timeout
+   * later, and never holds up the others. Safe with every instance sweeping.
+   */
   async sweepDue(limit = 100): Promise<number> {
+    let moved = 0;
+    for (const paymentId of await new PaymentRepository(this.db).dueIds(limit)) {
+      try {
+        if (await this.passDeadline(paymentId)) moved += 1;
+      } catch (err) {
+        this.options.logger?.warn(
+          { err, paymentId },
+          'saga past its deadline could not move on; trying it again later',
+        );
+        await new PaymentRepository(this.db)
+          .postponeDeadline(paymentId, this.options.stepTimeoutMs)
+          .catch(() => undefined);
+      }
+    }
+    return moved;
+  }
+
+  /** One saga's deadline: false when a reply or another sweeper got there first. */
+  private passDeadline(paymentId: string): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       const repo = new PaymentRepository(tx);
-      const due = await repo.lockDue(limit);
-      const now = await repo.now();
-      for (const payment of due) {
-        const decision = decide(payment, { type: 'deadline-passed' }, now, this.stepTimeoutMs);
-        await repo.save(decision.saga);
-        await this.send(tx, decision, {
-          step: `deadline (${payment.state})`,
-          status: 'TIMEOUT',
-          messageId: null,
-          note: decision.note,
-        });
-        this.reportIfEnded(tx, payment, decision);
-      }
-      return due.length;
+      const locked = await repo.lockIfDue(paymentId);
+      if (!locked) return false;
+      const { payment, now } = locked;
+      const decision = decide(
+        payment,
+        { type: 'deadline-passed' },
+        now,
+        this.options.stepTimeoutMs,
+      );
+      await repo.save(decision.saga);
+      await this.send(tx, decision, {
+        step: `deadline (${payment.state})`,
+        status: 'TIMEOUT',
+        messageId: null,
+        note: decision.note,
+      });
+      this.reportIfEnded(tx, payment, decision);
+      return true;
     });
   }
 
@@ -175,8 +207,8 @@ export class Payments {
    */
   async awaitEnd(paymentId: string, ms: number): Promise<Payment> {
     let current = await this.find(paymentId);
-    if (!this.endings) return current;
-    await this.endings.wait(paymentId, ms, async () => {
+    if (!this.options.endings) return current;
+    await this.options.endings.wait(paymentId, ms, async () => {
       current = await this.find(paymentId);
       return current.status !== 'PENDING';
     });
@@ -212,7 +244,7 @@ export class Payments {
     if (before.status !== 'PENDING' || decision.saga.status === 'PENDING') return;
     const ended = { ...decision.saga, createdAt: before.createdAt };
     // After the commit: a rolled-back transaction (retried by the consumer) ended nothing.
-    tx.afterCommit(() => this.outcomes.ended(ended));
+    tx.afterCommit(() => this.options.outcomes?.ended(ended));
   }
 
   /** Records what happened and what is sent (one insert), and enqueues the commands. */
