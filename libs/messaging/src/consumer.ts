@@ -70,6 +70,8 @@ export class MessageConsumer<Ctx> {
   /** Set while the consumer is down after a crash that kafkajs does not restart from. */
   private downSince?: number;
   private restartTimer?: NodeJS.Timeout;
+  /** The restart in progress: stop() waits for it, so nothing starts after a stop. */
+  private restarting?: Promise<void>;
 
   constructor(private readonly options: ConsumerOptions<Ctx>) {
     this.consumer = this.createConsumer();
@@ -115,24 +117,26 @@ export class MessageConsumer<Ctx> {
     if (this.stopping || this.restartTimer) return;
     const delay = Math.min(250 * 2 ** (attempt - 1), 10_000);
     this.restartTimer = setTimeout(() => {
-      void (async () => {
+      this.restarting = (async () => {
         try {
           await this.consumer.disconnect().catch(() => undefined);
           if (this.stopping) return;
           this.consumer = this.createConsumer();
           await this.start();
           this.restartTimer = undefined;
+          if (this.stopping) return; // stop() disconnects it once this is done
           this.downSince = undefined;
           this.options.logger.info({ groupId: this.options.groupId }, 'kafka consumer restarted');
         } catch (err) {
           this.restartTimer = undefined;
+          if (this.stopping) return;
           this.options.logger.warn(
             { err: describe(err), attempt },
             'kafka consumer restart failed; trying again',
           );
           this.scheduleRestart(attempt + 1);
         }
-      })();
+      })().finally(() => (this.restarting = undefined));
     }, delay);
   }
 
@@ -180,10 +184,14 @@ export class MessageConsumer<Ctx> {
     });
   }
 
-  /** Leaves the group after the message in flight is done; its offset is committed. */
+  /**
+   * Leaves the group after the message in flight is done; its offset is committed. A restart in
+   * progress is waited for first, and its consumer stopped too: nothing runs after this returns.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.restartTimer);
+    await this.restarting;
     await this.consumer.disconnect();
   }
 

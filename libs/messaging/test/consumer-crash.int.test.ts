@@ -92,3 +92,100 @@ describe('consumer after a crash kafkajs does not restart from', () => {
     await expect(consumer.readinessCheck()).resolves.toBeUndefined();
   }, 90_000);
 });
+
+/**
+ * A stop that arrives while the consumer is restarting itself after such a crash: the restart
+ * in flight must finish (or give up) before stop() returns, and nothing may run afterwards.
+ */
+describe('stopping a consumer while it restarts itself', () => {
+  const topic = `test.crash-stop.${randomSuffix()}`;
+  const { logger } = captureLogs('crash-stop-test');
+  let admin: Admin;
+  let producer: Producer;
+
+  beforeAll(async () => {
+    admin = testKafka().admin();
+    await admin.connect();
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        { topic, numPartitions: 1, replicationFactor: -1 },
+        { topic: dltOf(topic), numPartitions: 1, replicationFactor: -1 },
+      ],
+    });
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [
+        {
+          type: ConfigResourceTypes.TOPIC,
+          name: dltOf(topic),
+          configEntries: [{ name: 'max.message.bytes', value: '200' }],
+        },
+      ],
+    });
+    producer = createProducer(testKafka());
+    await producer.connect();
+  });
+  afterAll(async () => {
+    await producer.disconnect();
+    await admin.disconnect();
+  });
+
+  it('when stop() is called while the restarted consumer is connecting, then it returns only once that consumer is stopped, and nothing runs after it', async () => {
+    // A real kafkajs client; the consumers it makes after the first record what is done to
+    // them, and their connect() waits at a gate the test opens.
+    const kafka = testKafka();
+    const events: string[] = [];
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    let connecting!: () => void;
+    const restartConnecting = new Promise<void>((resolve) => (connecting = resolve));
+    let made = 0;
+    const makeConsumer = kafka.consumer.bind(kafka);
+    kafka.consumer = (config) => {
+      const real = makeConsumer(config);
+      if (++made === 1) return real;
+      const { connect, run, disconnect } = real;
+      real.connect = async () => {
+        events.push('connect');
+        connecting();
+        await gate;
+        await connect.call(real);
+        events.push('connected');
+      };
+      real.run = async (options) => {
+        events.push('run');
+        return run.call(real, options);
+      };
+      real.disconnect = async () => {
+        events.push('disconnect');
+        return disconnect.call(real);
+      };
+      return real;
+    };
+    const consumer = new MessageConsumer<DirectContext>({
+      kafka,
+      groupId: `crash-stop-${uuid()}`,
+      logger,
+      producer,
+      executor: directExecutor(producer, 'test'),
+      handlers: [on(sequenceContract(topic), async () => undefined)],
+    });
+    const assigned = consumer.waitForAssignment();
+    await consumer.start();
+    await assigned;
+
+    await producer.send({ topic, messages: [{ key: 'x', value: 'not an envelope '.repeat(40) }] });
+    await restartConnecting; // crashed for good; the restart is connecting its new consumer
+    const stopped = consumer.stop();
+    openGate();
+    await stopped;
+
+    // stop() returned only once the restart in flight was done with its consumer…
+    expect(events).toContain('connected');
+    // …and the last thing done to that consumer is a disconnect: nothing runs after stop().
+    expect(events.lastIndexOf('disconnect')).toBeGreaterThan(
+      Math.max(events.lastIndexOf('connected'), events.lastIndexOf('run')),
+    );
+  }, 60_000);
+});
