@@ -1,5 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { TOPICS } from '@ticketing/contracts';
+import { Database, createDb } from '@ticketing/platform';
 import { TopicCapture, eventually } from '@ticketing/testing';
+import { SeatHolds } from '../src/domain/holds';
+import { TakenSeats } from '../src/domain/taken-seats';
 import type { ReservationServiceHandle } from '../src/start';
 import { ReservationDeployment, call, tokenFor, topicNamespace } from './harness';
 
@@ -120,5 +124,49 @@ describe('hold expiry', () => {
       });
       await eventually(() => expect(released(id)).toHaveLength(1));
     });
+  });
+});
+
+describe('the sweep of due holds', () => {
+  let deployment: ReservationDeployment;
+
+  beforeAll(async () => {
+    deployment = await ReservationDeployment.create();
+    // The service migrates the database and keeps the schedule replica; its own sweeper idles.
+    await deployment.startInstance({ HOLD_SWEEP_INTERVAL_MS: '3600000' });
+  });
+  afterAll(() => deployment.stop());
+
+  it('when 50 holds are due, then one sweep releases them all with a constant number of statements (no query per hold)', async () => {
+    const schedule = await deployment.publishSchedule();
+    await deployment.db('reservations').insert(
+      Array.from({ length: 50 }, (_, i) => ({
+        id: randomUUID(),
+        user_id: randomUUID(),
+        schedule_id: schedule.scheduleId,
+        seat_no: i + 1,
+        price: 1000,
+        status: 'HELD',
+        held_until: deployment.db.raw(`now() - interval '1 second'`),
+        seat_version: deployment.db.raw(`nextval('seat_version_seq')`),
+      })),
+    );
+    // The use case as the service runs it, on a connection pool whose statements are counted.
+    const knex = createDb({ url: deployment.databaseUrl, applicationName: 'test-sweep' });
+    const statements: string[] = [];
+    knex.on('query', (q: { sql: string }) => statements.push(q.sql));
+    try {
+      const holds = new SeatHolds(new Database(knex), 300, new TakenSeats(0));
+      expect(await holds.releaseDueHolds()).toBe(50);
+    } finally {
+      await knex.destroy();
+    }
+    const released = await deployment
+      .db('reservations')
+      .where({ schedule_id: schedule.scheduleId, status: 'RELEASED', release_reason: 'EXPIRED' });
+    expect(released).toHaveLength(50);
+    // One batch: begin, release-and-return, outbox insert, commit (a transaction's own BEGIN
+    // and COMMIT are not query events).
+    expect(statements.length).toBeLessThanOrEqual(4);
   });
 });

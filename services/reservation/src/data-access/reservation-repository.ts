@@ -209,14 +209,18 @@ export class ReservationRepository {
     const where = filter
       ? `status = 'HELD' and held_until <= now() and ((schedule_id = :scheduleId and seat_no = :seatNo) or user_id = :userId)`
       : `status = 'HELD' and held_until <= now()`;
-    const { rows } = await this.db.raw<{ rows: { id: string }[] }>(
-      `with due as (select id from reservations where ${where} order by held_until limit :limit for update skip locked)
-       update reservations r set status = 'RELEASED', release_reason = 'EXPIRED', updated_at = now(),
-         seat_version = nextval('seat_version_seq')
-       from due where r.id = due.id and r.status = 'HELD' returning r.id`,
+    // One statement: lock the due rows, release them, and return them whole (with the
+    // schedule's concert), however many there are.
+    const { rows } = await this.db.raw<{ rows: Reservation[] }>(
+      `with due as (select id from reservations where ${where} order by held_until limit :limit for update skip locked),
+       released as (
+         update reservations r set status = 'RELEASED', release_reason = 'EXPIRED', updated_at = now(),
+           seat_version = nextval('seat_version_seq')
+         from due where r.id = due.id and r.status = 'HELD' returning r.*)
+       select ${COLUMNS} from released r join schedules s on s.id = r.schedule_id`,
       { ...(filter ?? {}), limit },
     );
-    return Promise.all(rows.map(async (r) => (await this.find(r.id))!));
+    return rows;
   }
 
   /** Moves a reservation (locked by the caller) to a new status; the seat gets a new version. */
