@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
 import type { Logger, ServiceHandle } from '@ticketing/platform';
-import { captureLogs, infraEnv } from '@ticketing/testing';
+import { captureLogs, createTestDatabase, infraEnv } from '@ticketing/testing';
 import * as concertConfig from '../services/concert/src/config';
 import * as concert from '../services/concert/src/start';
 import * as paymentConfig from '../services/payment/src/config';
@@ -32,9 +32,19 @@ const services: Record<string, Starter> = {
 };
 
 describe.each(Object.entries(services))('%s service', (name, startService) => {
+  // A database of this test's own (never the developer's `concert`, `wallet`… databases).
+  let database: { url: string; drop: () => Promise<void> } | undefined;
+  beforeAll(async () => {
+    if (name !== 'queue') database = await createTestDatabase(`start_${name}`);
+  });
+  afterAll(() => database?.drop());
+
   it('when started on port 0, then it answers /health/live and /health/ready, and when stopped, then the port is free', async () => {
     const { logger } = captureLogs(name);
-    const handle = await startService(env(), logger);
+    const handle = await startService(
+      { ...env(), ...(database && { DATABASE_URL: database.url }) },
+      logger,
+    );
     const res = await fetch(`${handle.url}/health/live`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: 'ok' });

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ALL_TOPICS } from '@ticketing/contracts';
+import { describeNeeding } from '@ticketing/testing';
 import { serviceFor } from '../../gateway/src/routes';
 import { kustomizeBuild, type Manifest } from './kustomize';
 import {
@@ -243,14 +244,15 @@ describe('schema validation', () => {
   });
 });
 
-describe('API contract copy', () => {
-  const design = path.resolve(ROOT, '../shared/design/API.md');
-  (fs.existsSync(design) ? it : it.skip)(
-    'when the design folder is present, then docs/API.md is the same contract',
-    () => {
-      expect(fs.readFileSync(path.join(ROOT, 'docs/API.md'), 'utf8')).toBe(
-        fs.readFileSync(design, 'utf8'),
-      );
-    },
-  );
+const design = path.resolve(ROOT, '../shared/design/API.md');
+describeNeeding(
+  'design-contract',
+  fs.existsSync(design),
+  `the design contract ${design} is missing: docs/API.md cannot be checked against it`,
+)('API contract copy', () => {
+  it('when the design folder is present, then docs/API.md is the same contract', () => {
+    expect(fs.readFileSync(path.join(ROOT, 'docs/API.md'), 'utf8')).toBe(
+      fs.readFileSync(design, 'utf8'),
+    );
+  });
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ALL_TOPICS, SERVICE_NAMES } from '@ticketing/contracts';
 import { createDb } from '@ticketing/platform';
-import { eventually, PrivateKafka, testKafka, uuid } from '@ticketing/testing';
+import { eventually, PrivateKafka, testKafka, uuid, describeNeeding } from '@ticketing/testing';
 import type { IHeaders, Message } from 'kafkajs';
 import { Cluster } from '../cluster';
 import { expectSagaInvariants } from '../invariants';
@@ -17,7 +17,11 @@ const SERVICES = SERVICE_NAMES;
  * confirmed. The system runs as processes (two instances of everything behind the gateway) on
  * a Kafka broker of this file's own, which the broker test stops and starts again.
  */
-const suite = PrivateKafka.available() ? describe : describe.skip;
+const suite = describeNeeding(
+  'java',
+  PrivateKafka.available(),
+  "Java 17+ is needed to run a Kafka broker of this suite's own (apt-get install openjdk-17-jre-headless)",
+);
 suite('faults under load', () => {
   let kafka: PrivateKafka;
   let cluster: Cluster;

@@ -5,6 +5,7 @@ import {
   randomSuffix,
   testKafka,
   uuid,
+  describeNeeding,
 } from '@ticketing/testing';
 import type { Producer } from 'kafkajs';
 import { MessageConsumer, on } from '../src/consumer';
@@ -20,7 +21,11 @@ import { sequenceContract } from './fixtures';
  * alone gives up for good on some crashes (restart: false) and the service would stay "ready"
  * while consuming nothing.
  */
-const suite = PrivateKafka.available() ? describe : describe.skip;
+const suite = describeNeeding(
+  'java',
+  PrivateKafka.available(),
+  "Java 17+ is needed to run a Kafka broker of this suite's own (apt-get install openjdk-17-jre-headless)",
+);
 suite('consumer across broker restarts', () => {
   let kafka: PrivateKafka;
   let producer: Producer;

@@ -1,9 +1,10 @@
-import { infraDown, infraStatus, infraUp } from './index';
+import { infraDown, infraStatus, infraUp, settingsFromEnv } from './index';
 
-async function main(command: string | undefined): Promise<number> {
+async function main(command: string | undefined, flags: string[]): Promise<number> {
   switch (command) {
     case 'up':
-      await infraUp();
+      // `--no-oidc`: npm test runs an OpenID provider of its own (tools/testing global setup).
+      await infraUp(settingsFromEnv(), { oidc: !flags.includes('--no-oidc') });
       return 0;
     case 'down':
       await infraDown();
@@ -18,12 +19,12 @@ async function main(command: string | undefined): Promise<number> {
       return Object.values(status).every((s) => s.reachable) ? 0 : 1;
     }
     default:
-      console.error('usage: infra up|down|status');
+      console.error('usage: infra up [--no-oidc] | down | status');
       return 2;
   }
 }
 
-main(process.argv[2]).then(
+main(process.argv[2], process.argv.slice(3)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     console.error(`[infra] ${err instanceof Error ? err.message : String(err)}`);

@@ -9,3 +9,4 @@ export * from './topics';
 export * from './private-kafka';
 export * from './identity';
 export * from './private-oidc';
+export * from './prerequisites';

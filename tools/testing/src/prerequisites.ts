@@ -1,0 +1,29 @@
+/**
+ * A test never skips silently: a missing prerequisite is a failure that says what is missing.
+ * The only way around one is an opt-out variable naming it (`TEST_OPT_OUT=design-contract,java`),
+ * which CI does not set.
+ */
+export function optedOut(prerequisite: 'design-contract' | 'java'): boolean {
+  return (process.env.TEST_OPT_OUT ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .includes(prerequisite);
+}
+
+/** `describe`, or `describe.skip` only when the prerequisite was opted out of by name. */
+export function describeNeeding(
+  prerequisite: 'design-contract' | 'java',
+  present: boolean,
+  why: string,
+): jest.Describe {
+  if (present) return describe;
+  if (optedOut(prerequisite)) return describe.skip;
+  return ((name: string) =>
+    describe(name, () => {
+      it(`needs ${prerequisite}`, () => {
+        throw new Error(
+          `${why} (TEST_OPT_OUT=${prerequisite} skips this suite where that is expected)`,
+        );
+      });
+    })) as unknown as jest.Describe;
+}
