@@ -174,6 +174,15 @@ describe.each(TARGETS)('kustomize %s', (target) => {
     }
   });
 
+  it('when rendered, then the gateway reaches each service by its Service name and table port', () => {
+    const config = docs.find(
+      (d) => d.kind === 'ConfigMap' && d.metadata.name === 'gateway-config',
+    )!;
+    const data = (config as { data: Record<string, string> }).data;
+    for (const name of SERVICE_NAMES)
+      expect(data[`${name.toUpperCase()}_URLS`]).toBe(`http://${name}:${SERVICES[name].port}`);
+  });
+
   it('when rendered, then every topic the code uses, and its dead-letter topic, is a KafkaTopic', () => {
     const declared = docs
       .filter((d) => d.kind === 'KafkaTopic')
