@@ -178,7 +178,7 @@ describe.each(TARGETS)('kustomize %s', (target) => {
     const config = docs.find(
       (d) => d.kind === 'ConfigMap' && d.metadata.name === 'gateway-config',
     )!;
-    const data = (config as { data: Record<string, string> }).data;
+    const data = (config as unknown as { data: Record<string, string> }).data;
     for (const name of SERVICE_NAMES)
       expect(data[`${name.toUpperCase()}_URLS`]).toBe(`http://${name}:${SERVICES[name].port}`);
   });
