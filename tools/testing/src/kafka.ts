@@ -48,8 +48,13 @@ export class TopicCapture {
     const kafka = testKafka();
     const admin = kafka.admin();
     await admin.connect();
-    const ends = await Promise.all(
-      topics.map(async (t) => ({ topic: t, offsets: await admin.fetchTopicOffsets(t) })),
+    // A topic created a moment ago may not have its leader yet ("not the leader"): retriable.
+    const ends = await eventually(
+      () =>
+        Promise.all(
+          topics.map(async (t) => ({ topic: t, offsets: await admin.fetchTopicOffsets(t) })),
+        ),
+      { timeoutMs: 30_000, intervalMs: 200 },
     );
     await admin.disconnect();
     this.consumer = kafka.consumer({
