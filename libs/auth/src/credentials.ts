@@ -45,7 +45,16 @@ const wrongKind = (needed: string) =>
  * forged, expired or spent credential, and for a credential of the wrong kind (API.md: an
  * identity token on a queue-gated path, a queue pass on an identity path).
  */
+// A pass's signature is checked once and remembered until its own `exp` (a fan sends the same
+// pass with every call); its admission is looked up every time, from memory or Redis.
+const VERIFIED_PASSES_MAX = 100_000;
+
 export class Credentials {
+  private readonly verifiedPasses = new Map<
+    string,
+    { claims: QueueTokenClaims; untilMs: number }
+  >();
+
   constructor(
     private readonly parts: {
       identity?: IdentityVerifier;
@@ -103,8 +112,13 @@ export class Credentials {
 
   private async verifyPassSignature(token: string): Promise<QueueTokenClaims> {
     if (!this.parts.signer) throw wrongKind('an identity token');
+    const known = this.verifiedPasses.get(token);
+    if (known && known.untilMs > Date.now()) return known.claims;
     try {
-      return await this.parts.signer.verify(token);
+      const { claims, expiresAtMs } = await this.parts.signer.verifyWithExpiry(token);
+      if (this.verifiedPasses.size >= VERIFIED_PASSES_MAX) this.verifiedPasses.clear();
+      this.verifiedPasses.set(token, { claims, untilMs: expiresAtMs });
+      return claims;
     } catch (e) {
       if (e instanceof InvalidTokenError)
         throw AppError.unauthorized('TOKEN_INVALID', `queue pass ${e.reason}`);

@@ -2,5 +2,6 @@ export * from './keys';
 export * from './token';
 export * from './identity';
 export * from './queue-pass';
+export * from './pass-cache';
 export * from './credentials';
 export * from './open';

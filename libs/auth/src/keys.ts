@@ -24,6 +24,13 @@ export function queueKeys(concertId: number) {
 
 export type QueueKeys = ReturnType<typeof queueKeys>;
 
+/**
+ * The pub/sub channel on which the queue announces passes that ended early (left, or spent by a
+ * payment): services that remember ACTIVE passes forget them at once. Channels are not under
+ * ioredis' key prefix, so the environment's prefix is part of the name.
+ */
+export const revokedPassesChannel = (keyPrefix: string) => `${keyPrefix}queue:passes-revoked`;
+
 /** SET of concert ids that have a queue (the admission tick walks it). */
 export const QUEUED_CONCERTS_KEY = 'queue:concerts';
 /** SET of concert ids known from concert.events (unknown concert → 404). */

@@ -4,7 +4,9 @@ import Redis from 'ioredis';
 import type { Registry } from 'prom-client';
 import { Credentials, SCHEMES } from './credentials';
 import { IdentityVerifier, ADMIN_SCOPE, type IdentityConfig } from './identity';
-import { RedisAdmissionSource } from './queue-pass';
+import { revokedPassesChannel } from './keys';
+import { CachedAdmissionSource } from './pass-cache';
+import { RedisAdmissionSource, type AdmissionSource } from './queue-pass';
 import { TokenSigner } from './token';
 
 /** What a queue-gated service reads to check queue passes (the queue service reads the same). */
@@ -13,12 +15,19 @@ export const tokenCheckEnv = {
   /** Must match the queue service's prefix: the pass check reads its keys. */
   REDIS_KEY_PREFIX: env.string({ default: '', minLength: 0 }),
   QUEUE_TOKEN_SECRET: env.string({ minLength: 32 }),
+  /**
+   * How long an instance answers "ACTIVE" for a pass from memory before asking Redis again;
+   * revocations arrive at once by pub/sub, this bounds what a lost announcement costs. 0: ask
+   * Redis on every request.
+   */
+  QUEUE_PASS_CACHE_MS: env.int({ default: 5000, min: 0, max: 60_000 }),
 };
 
 export interface QueuePassConfig {
   REDIS_URL: string;
   REDIS_KEY_PREFIX: string;
   QUEUE_TOKEN_SECRET: string;
+  QUEUE_PASS_CACHE_MS: number;
 }
 
 export interface Auth {
@@ -35,7 +44,7 @@ export interface Auth {
  * pass check (a Redis client on the queue's keys) when it has queue-gated paths. Registers what
  * it opens to stop.
  */
-export function openAuth(
+export async function openAuth(
   kit: { logger: Logger; stops: StopList; metrics?: Registry },
   config: {
     identity?: IdentityConfig;
@@ -43,7 +52,7 @@ export function openAuth(
     /** The queue service: it signs passes and owns their state, so it needs no Redis here. */
     passSigner?: TokenSigner;
   },
-): Auth {
+): Promise<Auth> {
   const readiness: Record<string, ReadinessCheck> = {};
   let identity: IdentityVerifier | undefined;
   if (config.identity) {
@@ -64,11 +73,24 @@ export function openAuth(
     signer = new TokenSigner(config.queuePass.QUEUE_TOKEN_SECRET);
     readiness.redis = () => redis!.ping();
   }
-  const credentials = new Credentials({
-    identity,
-    signer,
-    admissions: redis && new RedisAdmissionSource(redis),
-  });
+  let admissions: AdmissionSource | undefined;
+  if (redis && config.queuePass) {
+    const lookups = new RedisAdmissionSource(redis);
+    admissions = lookups;
+    if (config.queuePass.QUEUE_PASS_CACHE_MS > 0) {
+      const cached = new CachedAdmissionSource(lookups, {
+        subscriber: redis.duplicate(),
+        channel: revokedPassesChannel(config.queuePass.REDIS_KEY_PREFIX),
+        maxAgeMs: config.queuePass.QUEUE_PASS_CACHE_MS,
+        logger: kit.logger,
+        metrics: kit.metrics,
+      });
+      await cached.start();
+      kit.stops.add('queue pass revocations', () => cached.stop());
+      admissions = cached;
+    }
+  }
+  const credentials = new Credentials({ identity, signer, admissions });
   return {
     credentials,
     readiness,

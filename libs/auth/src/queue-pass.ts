@@ -22,6 +22,14 @@ export class RedisAdmissionSource implements AdmissionSource {
   constructor(private readonly redis: Redis) {}
 
   async admissionOf(claims: QueueTokenClaims): Promise<Admission | 'GONE'> {
+    const found = await this.lookup(claims);
+    return found === 'GONE' || found.status === 'WAITING' ? found : { status: 'ACTIVE' };
+  }
+
+  /** The admission, and for an ACTIVE pass until when (ms since epoch). */
+  async lookup(
+    claims: QueueTokenClaims,
+  ): Promise<{ status: 'ACTIVE'; untilMs: number } | Admission | 'GONE'> {
     const keys = queueKeys(claims.concertId);
     const replies = await this.redis
       .pipeline()
@@ -30,7 +38,8 @@ export class RedisAdmissionSource implements AdmissionSource {
       .exec();
     const activeUntil = replies?.[0]?.[1] as string | null;
     const rank = replies?.[1]?.[1] as number | null;
-    if (activeUntil !== null && Number(activeUntil) > Date.now()) return { status: 'ACTIVE' };
+    if (activeUntil !== null && Number(activeUntil) > Date.now())
+      return { status: 'ACTIVE', untilMs: Number(activeUntil) };
     if (rank !== null && rank !== undefined) return { status: 'WAITING', position: rank + 1 };
     return 'GONE';
   }

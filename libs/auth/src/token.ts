@@ -35,6 +35,14 @@ export class TokenSigner {
 
   /** Signature, algorithm, issuer, expiry and claim shapes; throws InvalidTokenError. */
   async verify(token: string, now = Date.now()): Promise<QueueTokenClaims> {
+    return (await this.verifyWithExpiry(token, now)).claims;
+  }
+
+  /** As `verify`, with the token's expiry (ms since epoch). */
+  async verifyWithExpiry(
+    token: string,
+    now = Date.now(),
+  ): Promise<{ claims: QueueTokenClaims; expiresAtMs: number }> {
     try {
       const { payload } = await jwtVerify(token, this.key, {
         algorithms: ['HS256'],
@@ -46,7 +54,10 @@ export class TokenSigner {
       if (typeof concertId !== 'number' || !Number.isInteger(concertId) || concertId <= 0) {
         throw new InvalidTokenError('malformed claims');
       }
-      return { userId: payload.sub!, tokenId: payload.jti!, concertId };
+      return {
+        claims: { userId: payload.sub!, tokenId: payload.jti!, concertId },
+        expiresAtMs: payload.exp! * 1000,
+      };
     } catch (e) {
       if (e instanceof InvalidTokenError) throw e;
       if (e instanceof errors.JWTExpired) throw new InvalidTokenError('expired');

@@ -13,3 +13,4 @@ export * from './http/routes';
 export * from './http/server';
 export * from './periodic';
 export * from './service';
+export * from './notifications';

@@ -8,6 +8,12 @@ export const configShape = {
   ...postgresEnv('concert'),
   ...kafkaEnv('concert'),
   ...tokenCheckEnv,
+  /**
+   * The longest an instance serves a seat map from memory without reading it again; every
+   * change announced by the projection is seen at once, this bounds a lost announcement.
+   * 0: read the database on every request.
+   */
+  SEAT_MAP_CACHE_MS: env.int({ default: 1000, min: 0, max: 60_000 }),
 };
 
 export type Config = ReturnType<typeof loadServiceConfig>;

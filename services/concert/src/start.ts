@@ -1,5 +1,6 @@
 import { startPostgresMessaging } from '@ticketing/messaging';
 import {
+  PgNotifications,
   openDatabase,
   runService,
   serviceOptions,
@@ -9,13 +10,15 @@ import {
 import { openAuth } from '@ticketing/auth';
 import { migrations } from '../migrations';
 import type { Config } from './config';
+import { SeatMapChanges } from './data-access/catalog-repository';
 import { Catalog } from './domain/catalog';
+import { SeatMaps } from './domain/seat-maps';
 import { httpRoutes } from './entry-points/http/routes';
 import { messageHandlers } from './entry-points/messaging/handlers';
 
 export const SERVICE = 'concert';
 
-export type ConcertServiceHandle = ServiceHandle & { catalog: Catalog };
+export type ConcertServiceHandle = ServiceHandle & { catalog: Catalog; seatMaps: SeatMaps };
 
 /** Wires the concert service and runs its entry points; the handle stops them in reverse order. */
 export function start(
@@ -28,7 +31,7 @@ export function start(
       poolMax: config.DB_POOL_MAX,
       migrations,
     });
-    const auth = openAuth(kit, { queuePass: config });
+    const auth = await openAuth(kit, { queuePass: config });
     const messaging = await startPostgresMessaging({
       ...kit,
       db,
@@ -36,11 +39,22 @@ export function start(
       handlers: messageHandlers(),
     });
     const catalog = new Catalog(db);
+    const notifications = new PgNotifications({
+      databaseUrl: config.DATABASE_URL,
+      logger: kit.logger,
+      applicationName: `concert-notifications#${kit.instanceId}`,
+    });
+    const seatMaps = new SeatMaps(db, {
+      maxAgeMs: config.SEAT_MAP_CACHE_MS,
+      changes: new SeatMapChanges(notifications),
+    });
+    await notifications.start();
+    kit.stops.add('database notifications', () => notifications.stop());
     return {
-      routes: (app) => httpRoutes(app, { catalog, credentials: auth.credentials }),
+      routes: (app) => httpRoutes(app, { catalog, seatMaps, credentials: auth.credentials }),
       readiness: { ...messaging.readiness, ...auth.readiness },
       securitySchemes: auth.securitySchemes,
-      handle: { catalog },
+      handle: { catalog, seatMaps },
     };
   });
 }

@@ -1,6 +1,7 @@
 import { startPostgresMessaging } from '@ticketing/messaging';
 import {
   PeriodicTask,
+  PgNotifications,
   openDatabase,
   runService,
   serviceOptions,
@@ -31,9 +32,15 @@ export function start(
       poolMax: config.DB_POOL_MAX,
       migrations,
     });
-    const auth = openAuth(kit, { identity: config, queuePass: config });
-    const endings = new PaymentEndings(config.DATABASE_URL, kit.logger);
-    await endings.start();
+    const auth = await openAuth(kit, { identity: config, queuePass: config });
+    const notifications = new PgNotifications({
+      databaseUrl: config.DATABASE_URL,
+      logger: kit.logger,
+      applicationName: `payment-notifications#${kit.instanceId}`,
+    });
+    await notifications.start();
+    kit.stops.add('database notifications', () => notifications.stop());
+    const endings = new PaymentEndings(notifications);
     const payments = new Payments(db, {
       stepTimeoutMs: config.SAGA_STEP_TIMEOUT_SECONDS * 1000,
       outcomes: paymentOutcomeMetrics(kit.metrics),
@@ -58,7 +65,7 @@ export function start(
       readiness: { ...messaging.readiness, ...auth.readiness },
       securitySchemes: auth.securitySchemes,
       // Requests waiting on Prefer: wait answer at once when the service stops.
-      beforeHttpStop: [['payment endings', () => endings.stop()]],
+      beforeHttpStop: [['payment endings', async () => endings.stop()]],
       handle: { payments },
     };
   });

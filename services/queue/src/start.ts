@@ -29,7 +29,7 @@ export function start(config: Config, deps: { logger?: Logger } = {}): Promise<Q
     const settings = settingsFrom(config);
     const signer = new TokenSigner(config.QUEUE_TOKEN_SECRET);
     const queue = new WaitingQueue(store, signer, settings);
-    const auth = openAuth(kit, { identity: config, passSigner: signer });
+    const auth = await openAuth(kit, { identity: config, passSigner: signer });
     // Redis has no transactions with Kafka: the handlers are idempotent and reply directly.
     const messaging = await startDirectMessaging({
       ...kit,

@@ -30,7 +30,7 @@ export function start(
       poolMax: config.DB_POOL_MAX,
       migrations,
     });
-    const auth = openAuth(kit, { identity: config, queuePass: config });
+    const auth = await openAuth(kit, { identity: config, queuePass: config });
     const messaging = await startPostgresMessaging({
       ...kit,
       db,

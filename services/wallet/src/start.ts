@@ -29,7 +29,7 @@ export function start(
       poolMax: config.DB_POOL_MAX,
       migrations,
     });
-    const auth = openAuth(kit, { identity: config });
+    const auth = await openAuth(kit, { identity: config });
     const messaging = await startPostgresMessaging({
       ...kit,
       db,

@@ -1,4 +1,4 @@
-import type { Executor, Knex, Transaction } from '@ticketing/platform';
+import type { Executor, Knex, PgNotifications, Transaction } from '@ticketing/platform';
 
 export type ScheduleStatus = 'OPEN' | 'CLOSED' | 'CANCELLED';
 export type SeatStatus = 'AVAILABLE' | 'HELD' | 'RESERVED';
@@ -142,6 +142,7 @@ export class CatalogWriter {
     const n = await this.trx('schedules')
       .where({ id: scheduleId })
       .update({ status, revision: this.trx.raw('revision + 1') });
+    if (n === 1) await this.announceSeatMapChange(scheduleId);
     return n === 1;
   }
 
@@ -164,6 +165,26 @@ export class CatalogWriter {
         version: change.version,
         reservation_id: change.reservationId,
       });
+    if (n === 1) await this.announceSeatMapChange(change.scheduleId);
     return n === 1;
+  }
+
+  /** Every instance's seat-map cache hears it when this transaction commits (NOTIFY). */
+  private async announceSeatMapChange(scheduleId: number): Promise<void> {
+    await this.trx.raw('select pg_notify(?, ?)', [SEAT_MAP_CHANNEL, String(scheduleId)]);
+  }
+}
+
+/** Notified with a schedule id whenever its seat map (or the schedule) changed. */
+export const SEAT_MAP_CHANNEL = 'seat_map_changed';
+
+/** Changes of seat maps, as the database announces them to this instance. */
+export class SeatMapChanges {
+  constructor(private readonly notifications: PgNotifications) {}
+
+  /** `changed` runs for each changed schedule; `gap` when announcements may have been lost. */
+  follow(changed: (scheduleId: number) => void, gap: () => void): void {
+    this.notifications.on(SEAT_MAP_CHANNEL, (payload) => changed(Number(payload)));
+    this.notifications.onGap(gap);
   }
 }

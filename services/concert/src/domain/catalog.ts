@@ -49,18 +49,6 @@ export class Catalog {
     return onlyAvailable ? schedules.filter((s) => isBookable(s, now)) : schedules;
   }
 
-  async seats(concertId: number, scheduleId: number, onlyAvailable: boolean) {
-    const schedule = await this.reads.schedule(scheduleId);
-    if (!schedule || schedule.concertId !== concertId) {
-      throw AppError.notFound(`schedule ${scheduleId} of concert ${concertId} not found`);
-    }
-    const seats = await this.reads.seatsOf(scheduleId);
-    return {
-      schedule,
-      seats: onlyAvailable ? seats.filter((s) => s.status === 'AVAILABLE') : seats,
-    };
-  }
-
   /**
    * A new date for a concert, with its 50 seats, announced on concert.events in the same
    * transaction. Returns null when the concert already has a date at that time.

@@ -1,4 +1,9 @@
-import { KNOWN_CONCERTS_KEY, QUEUED_CONCERTS_KEY, queueKeys } from '@ticketing/auth';
+import {
+  KNOWN_CONCERTS_KEY,
+  QUEUED_CONCERTS_KEY,
+  queueKeys,
+  revokedPassesChannel,
+} from '@ticketing/auth';
 import type { Logger, StopList } from '@ticketing/platform';
 import Redis, { type Result } from 'ioredis';
 import { ADMIT, ISSUE, REMOVE, TOUCH } from './scripts';
@@ -110,7 +115,8 @@ export class QueueStore {
   }
 
   async remove(concertId: number, tokenId: string): Promise<boolean> {
-    return (await this.redis.queueRemove(...this.base(concertId), tokenId)) === 1;
+    const channel = revokedPassesChannel(this.redis.options.keyPrefix ?? '');
+    return (await this.redis.queueRemove(...this.base(concertId), tokenId, channel)) === 1;
   }
 
   async admit(

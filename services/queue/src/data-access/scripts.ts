@@ -85,11 +85,19 @@ end
 return s
 `;
 
-/** KEYS: waiting, active, seen, tokens, users. ARGV: tokenId. Returns 1 if it was live. */
+/**
+ * A token leaves for good (the fan left, or the saga spent it). The services that remember
+ * ACTIVE passes are told on the revocation channel in the same atomic step.
+ * KEYS: waiting, active, seen, tokens, users. ARGV: tokenId, revocation channel.
+ * Returns 1 if it was live.
+ */
 export const REMOVE = `${PRELUDE}
 local was = redis.call('ZSCORE', KEYS[1], ARGV[1]) or redis.call('ZSCORE', KEYS[2], ARGV[1])
 forget(ARGV[1])
-if was then return 1 end
+if was then
+  redis.call('PUBLISH', ARGV[2], ARGV[1])
+  return 1
+end
 return 0
 `;
 

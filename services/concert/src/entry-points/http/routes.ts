@@ -2,6 +2,7 @@ import { requireAdmitted, type Credentials } from '@ticketing/auth';
 import { TypedRoutes } from '@ticketing/platform';
 import { Router, type Express } from 'express';
 import type { Catalog } from '../../domain/catalog';
+import type { SeatMaps } from '../../domain/seat-maps';
 import {
   AvailableQuery,
   ConcertList,
@@ -14,9 +15,9 @@ import {
 /** The concert service's public HTTP routes (API.md, Concerts). */
 export function httpRoutes(
   app: Express,
-  deps: { catalog: Catalog; credentials: Credentials },
+  deps: { catalog: Catalog; seatMaps: SeatMaps; credentials: Credentials },
 ): TypedRoutes {
-  const { catalog, credentials } = deps;
+  const { catalog, seatMaps, credentials } = deps;
   const router = Router();
   app.use(router);
   return new TypedRoutes(router)
@@ -64,19 +65,22 @@ export function httpRoutes(
         auth: credentials.queuePass,
         params: SeatsParams,
         query: AvailableQuery,
-        responses: { 200: { description: 'seat map', schema: SeatMap } },
+        headers: {
+          'If-None-Match': { description: 'the ETag of the map you have: 304 when unchanged' },
+        },
+        responses: {
+          200: { description: 'seat map (with ETag)', schema: SeatMap },
+          304: { description: 'unchanged since the ETag you sent' },
+        },
       },
-      async ({ params, query, caller }, _req, res) => {
+      async ({ params, query, caller }, req, res) => {
         requireAdmitted(caller, params.concertId);
-        const { schedule, seats } = await catalog.seats(
-          params.concertId,
-          params.scheduleId,
-          query.available,
-        );
-        res.json({
-          scheduleId: schedule.scheduleId,
-          items: seats.map((s) => ({ ...s, price: schedule.price })),
-        });
+        const map = await seatMaps.of(params.concertId, params.scheduleId, query.available);
+        // Per fan (a pass is needed), but the same for all: revalidated on every poll.
+        res.setHeader('Cache-Control', 'private, no-cache');
+        res.setHeader('ETag', map.etag);
+        if (req.header('if-none-match') === map.etag) return void res.status(304).end();
+        res.type('application/json').send(map.body);
       },
     );
 }
