@@ -20,6 +20,8 @@ export async function startProcess(
   script: string,
   env: Record<string, string> = {},
   readyPath = '/health/live',
+  /** The variable the program reads its port from. */
+  portVariable = 'PORT',
 ): Promise<Proc> {
   const port = nextPort++;
   // e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the processes under test.
@@ -30,7 +32,7 @@ export async function startProcess(
       LOG_LEVEL: 'warn',
       LOG_FORMAT: 'json',
       ...env,
-      PORT: String(port),
+      [portVariable]: String(port),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -78,11 +80,20 @@ export async function startInstances(
   env: Record<string, string>,
   count: number,
   readyPath?: string,
+  portVariable?: string,
 ): Promise<Instances> {
   const procs: Proc[] = [];
   try {
     for (let i = 0; i < count; i++)
-      procs.push(await startProcess(count > 1 ? `${name}-${i + 1}` : name, script, env, readyPath));
+      procs.push(
+        await startProcess(
+          count > 1 ? `${name}-${i + 1}` : name,
+          script,
+          env,
+          readyPath,
+          portVariable,
+        ),
+      );
   } catch (err) {
     await Promise.all(procs.map((p) => p.stop()));
     throw err;

@@ -4,7 +4,9 @@ import type { LoadResult } from './load';
 
 export interface Row {
   scenario: string;
-  measured: LoadResult;
+  /** A load run's figures; a row without one reports a single figure in `value`. */
+  measured?: LoadResult;
+  value?: string;
   ceiling?: LoadResult;
   /** What the issue asked for, in words (e.g. "≥ 50% of express"). */
   target?: string;
@@ -14,7 +16,7 @@ export interface Row {
 }
 
 const ratio = (row: Row) =>
-  row.ceiling && row.ceiling.requestsPerSecond > 0
+  row.measured && row.ceiling && row.ceiling.requestsPerSecond > 0
     ? `${((100 * row.measured.requestsPerSecond) / row.ceiling.requestsPerSecond).toFixed(0)}%`
     : '';
 
@@ -27,8 +29,11 @@ export function markdown(rows: Row[], header: string): string {
   ];
   for (const r of rows) {
     const m = r.measured;
+    const load = m
+      ? `${m.requestsPerSecond} | ${m.p50Ms} | ${m.p99Ms} | ${m.errors}/${m.non2xx}`
+      : `${r.value ?? ''} | | |`;
     lines.push(
-      `| ${r.scenario} | ${m.requestsPerSecond} | ${m.p50Ms} | ${m.p99Ms} | ${m.errors}/${m.non2xx} | ${r.ceiling?.label ?? ''} | ${r.ceiling?.requestsPerSecond ?? ''} | ${r.ceiling?.p99Ms ?? ''} | ${ratio(r)} | ${r.target ?? ''}${r.met === undefined ? '' : r.met ? ' ✔' : ' ✘'} | ${m.generatorCpuSeconds} |${r.notes ? ` ${r.notes} |` : ''}`,
+      `| ${r.scenario} | ${load} | ${r.ceiling?.label ?? ''} | ${r.ceiling?.requestsPerSecond ?? ''} | ${r.ceiling?.p99Ms ?? ''} | ${ratio(r)} | ${r.target ?? ''}${r.met === undefined ? '' : r.met ? ' ✔' : ' ✘'} | ${m?.generatorCpuSeconds ?? ''} |${r.notes ? ` ${r.notes} |` : ''}`,
     );
   }
   return lines.join('\n');

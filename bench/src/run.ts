@@ -14,10 +14,12 @@ import { benchServer, startInstances } from './processes';
 import { markdown, writeResults, type Row } from './report';
 import { holdStormScenario } from './scenarios/hold-storm';
 import { identityScenario } from './scenarios/identity';
+import { idleScenario } from './scenarios/idle';
 import { kafkaLoopScenario } from './scenarios/kafka-loop';
 import { queueScenario } from './scenarios/queue';
 import { redisLuaScenario } from './scenarios/redis-lua';
 import { sagaScenario } from './scenarios/saga';
+import { stalenessScenario } from './scenarios/staleness';
 import { seatMapScenario } from './scenarios/seat-map';
 import { walletScenario } from './scenarios/wallet';
 
@@ -30,6 +32,8 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<Row[]>> = {
   wallet: walletScenario,
   kafka: kafkaLoopScenario,
   saga: sagaScenario,
+  staleness: stalenessScenario,
+  idle: idleScenario,
 };
 
 async function main(): Promise<void> {

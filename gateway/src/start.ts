@@ -4,7 +4,7 @@ import {
   StopList,
   createLogger,
   createMetricsRegistry,
-  listen,
+  listenRaw,
   type Logger,
   type ServiceHandle,
 } from '@ticketing/platform';
@@ -99,7 +99,7 @@ export async function start(
     sendProblem(res, 404, 'NOT_FOUND', `no route for GET ${path}`);
   }
 
-  const server = await listen((req, res) => {
+  const server = await listenRaw((req, res) => {
     handle(req, res).catch((err: unknown) => {
       logger.error({ err }, 'gateway request failed');
       sendProblem(res, 500, 'INTERNAL', 'the gateway failed to handle the request');

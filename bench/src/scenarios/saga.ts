@@ -1,25 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { SERVICE_NAMES } from '@ticketing/contracts';
-import {
-  Database,
-  createDb,
-  dropDatabase,
-  ensureDatabase,
-  migrate,
-  withDatabase,
-} from '@ticketing/platform';
 import { grantActiveToken, providerTokens } from '@ticketing/testing';
 import type autocannon from 'autocannon';
-import { migrations as concertMigrations } from '../../../services/concert/dist/migrations';
-import { Catalog } from '../../../services/concert/dist/src/domain/catalog';
 import { cpuBreakdown, pidsMatching, withMachineCpu } from '../cpu';
 import { runLoad } from '../load';
-import { serviceMain, startInstances, type Instances } from '../processes';
 import type { Row } from '../report';
 import type { BenchContext } from '../context';
-import { benchTopics } from '../topics';
-
-const SERVICES = SERVICE_NAMES;
+import { benchSchedules, startSystem } from '../system';
 
 /**
  * Sustained payment sagas: POST /payments with Prefer: wait=30 answers when the saga ends, so
@@ -29,67 +15,15 @@ const SERVICES = SERVICE_NAMES;
 export async function sagaScenario(ctx: BenchContext): Promise<Row[]> {
   const rates = ctx.smoke ? [10] : [50, 100, 200];
   const seconds = ctx.smoke ? 1 : Math.min(ctx.seconds, 10);
-  const stamp = Date.now();
-  const topics = await benchTopics(ctx.infra.kafkaBrokers, stamp);
-  const { ns } = topics;
-  const prefix = `bench-${stamp}:`;
-  const urls: Record<string, string> = {};
-  const services: Instances[] = [];
-  const databases: string[] = [];
+  const system = await startSystem(ctx);
+  const { services } = system;
+  const urls = Object.fromEntries(
+    Object.entries(services).map(([name, s]) => [name, s.urls[0]!]), // setup requests
+  );
   try {
-    for (const name of SERVICES) {
-      const databaseUrl = withDatabase(ctx.infra.databaseUrl, `bench_${name}_${stamp}`);
-      if (name !== 'queue') {
-        await ensureDatabase(databaseUrl);
-        databases.push(databaseUrl);
-      }
-      const instances = await startInstances(
-        name,
-        serviceMain(name),
-        {
-          ...ctx.serviceEnv,
-          DATABASE_URL: databaseUrl,
-          REDIS_KEY_PREFIX: prefix,
-          KAFKA_TOPIC_PREFIX: ns.prefix,
-          KAFKA_CONSUMER_GROUP: `${name}-bench-${stamp}`,
-          QUEUE_ADMIT_PER_SECOND: '1000',
-          QUEUE_MAX_ACTIVE: '1000000',
-          DB_POOL_MAX: '20',
-        },
-        ctx.instances,
-      );
-      services.push(instances);
-      urls[name] = instances.urls[0]!; // setup requests; the measured load goes to every instance
-    }
     // Enough dates for every saga: 50 seats each, published through the concert service's outbox.
     const total = rates.reduce((sum, r) => sum + r * seconds, 0);
-    const concertDb = createDb({ url: databases[0]!, applicationName: 'bench' });
-    await migrate(concertDb, concertMigrations);
-    const [{ id: concertId }] = await concertDb('concerts')
-      .insert({ title: `Bench ${stamp}`, artist: 'Bench', venue: 'Bench' })
-      .returning('id');
-    const catalog = new Catalog(new Database(concertDb));
-    const schedules: { scheduleId: number; price: number }[] = [];
-    for (let i = 0; i < Math.ceil(total / 50); i++) {
-      const startsAt = new Date(Date.now() + (30 + i) * 86_400_000);
-      schedules.push(
-        (await catalog.addSchedule({
-          concertId,
-          startsAt,
-          bookingOpensAt: new Date(0),
-          bookingClosesAt: startsAt,
-          price: 10_000,
-        }))!,
-      );
-    }
-    await concertDb.destroy();
-    const resDb = createDb({ url: databases[1]!, applicationName: 'bench' });
-    for (let i = 0; i < 300; i++) {
-      const [{ n }] = await resDb('schedules').count({ n: '*' });
-      if (Number(n) === schedules.length) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    await resDb.destroy();
+    const { concertId, schedules } = await benchSchedules(system, Math.ceil(total / 50));
 
     const prepared: { token: string; reservationId: string }[] = [];
     for (let i = 0; i < total; i += 50) {
@@ -98,7 +32,7 @@ export async function sagaScenario(ctx: BenchContext): Promise<Row[]> {
           const k = i + j;
           const fan = await grantActiveToken({
             redisUrl: ctx.infra.redisUrl,
-            keyPrefix: prefix,
+            keyPrefix: system.keyPrefix,
             secret: ctx.serviceEnv.QUEUE_TOKEN_SECRET!,
             concertId,
             userId: randomUUID(),
@@ -137,7 +71,7 @@ export async function sagaScenario(ctx: BenchContext): Promise<Row[]> {
       };
       const groups: Record<string, () => number[]> = {
         ...Object.fromEntries(
-          services.map((s) => [s.name, () => s.procs.map((p) => p.child.pid!)]),
+          Object.values(services).map((s) => [s.name, () => s.procs.map((p) => p.child.pid!)]),
         ),
         kafka: () => pidsMatching('kafka.Kafka'),
         postgres: () => pidsMatching('postgres'),
@@ -146,7 +80,7 @@ export async function sagaScenario(ctx: BenchContext): Promise<Row[]> {
         withMachineCpu(() =>
           runLoad({
             label: `sagas @ ${rate}/s`,
-            url: services.find((s) => s.name === 'payment')!.urls,
+            url: services.payment.urls,
             connections: Math.max(rate, 10),
             amount: rate * seconds,
             overallRate: rate,
@@ -167,11 +101,7 @@ export async function sagaScenario(ctx: BenchContext): Promise<Row[]> {
     }
     return rows;
   } finally {
-    await Promise.all(services.map((s) => s.stop()));
-    // The run's topics go too: idle partitions left behind cost the broker CPU in later runs.
-    await topics.remove();
-    if (!process.env.BENCH_KEEP_DATABASES)
-      for (const url of databases) await dropDatabase(url).catch(() => undefined);
+    await system.stop();
   }
 }
 

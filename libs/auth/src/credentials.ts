@@ -1,5 +1,5 @@
 import { AppError, type Authenticator } from '@ticketing/platform';
-import type { Request } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
 import { decodeJwt } from 'jose';
 import type { Identity, IdentityVerifier } from './identity';
 import { requireAdmitted, type AdmissionSource, type QueuePass } from './queue-pass';
@@ -18,8 +18,8 @@ export const SCHEMES = { identity: 'identity', queuePass: 'queuePass' } as const
 
 const BEARER = /^Bearer ([A-Za-z0-9_\-.]+)$/;
 
-export function bearerToken(req: Request): string {
-  const header = req.header('authorization');
+export function bearerToken(headers: IncomingHttpHeaders): string {
+  const header = headers.authorization;
   if (!header)
     throw AppError.unauthorized('TOKEN_MISSING', 'Authorization: Bearer <token> is required');
   const match = BEARER.exec(header.trim());
@@ -29,7 +29,7 @@ export function bearerToken(req: Request): string {
 }
 
 /** Which credential a token claims to be (unverified: verification follows). */
-function kindOf(token: string): 'queue-pass' | 'identity' {
+function claimedKindOf(token: string): 'queue-pass' | 'identity' {
   try {
     return decodeJwt(token).iss === QUEUE_TOKEN_ISSUER ? 'queue-pass' : 'identity';
   } catch {
@@ -66,9 +66,9 @@ export class Credentials {
   /** The caller's OpenID Connect identity. */
   readonly identity: Authenticator<Identity> = {
     schemes: [SCHEMES.identity],
-    authenticate: async (req) => {
-      const token = bearerToken(req);
-      if (kindOf(token) !== 'identity') throw wrongKind('an identity token, not a queue pass');
+    authenticate: async (headers) => {
+      const token = bearerToken(headers);
+      if (this.kindOf(token) !== 'identity') throw wrongKind('an identity token, not a queue pass');
       return this.verifyIdentity(token);
     },
   };
@@ -76,9 +76,10 @@ export class Credentials {
   /** A live queue pass (ACTIVE or WAITING; admission is the handler's to require). */
   readonly queuePass: Authenticator<QueuePass> = {
     schemes: [SCHEMES.queuePass],
-    authenticate: async (req) => {
-      const token = bearerToken(req);
-      if (kindOf(token) !== 'queue-pass') throw wrongKind('a queue pass, not an identity token');
+    authenticate: async (headers) => {
+      const token = bearerToken(headers);
+      if (this.kindOf(token) !== 'queue-pass')
+        throw wrongKind('a queue pass, not an identity token');
       return this.verifyPass(token);
     },
   };
@@ -89,9 +90,10 @@ export class Credentials {
    */
   readonly queuePassClaims: Authenticator<QueueTokenClaims & { token: string }> = {
     schemes: [SCHEMES.queuePass],
-    authenticate: async (req) => {
-      const token = bearerToken(req);
-      if (kindOf(token) !== 'queue-pass') throw wrongKind('a queue pass, not an identity token');
+    authenticate: async (headers) => {
+      const token = bearerToken(headers);
+      if (this.kindOf(token) !== 'queue-pass')
+        throw wrongKind('a queue pass, not an identity token');
       return { ...(await this.verifyPassSignature(token)), token };
     },
   };
@@ -99,11 +101,18 @@ export class Credentials {
   /** Queue-gated reads that also take the owner's identity. */
   readonly either: Authenticator<Caller> = {
     schemes: [SCHEMES.queuePass, SCHEMES.identity],
-    authenticate: async (req) => {
-      const token = bearerToken(req);
-      return kindOf(token) === 'queue-pass' ? this.verifyPass(token) : this.verifyIdentity(token);
+    authenticate: async (headers) => {
+      const token = bearerToken(headers);
+      return this.kindOf(token) === 'queue-pass'
+        ? this.verifyPass(token)
+        : this.verifyIdentity(token);
     },
   };
+
+  /** A pass verified before needs no decoding: a fan sends the same one with every call. */
+  private kindOf(token: string): 'queue-pass' | 'identity' {
+    return this.verifiedPasses.has(token) ? 'queue-pass' : claimedKindOf(token);
+  }
 
   private verifyIdentity(token: string): Promise<Identity> {
     if (!this.parts.identity) throw wrongKind('a queue pass');

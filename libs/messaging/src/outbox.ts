@@ -7,6 +7,9 @@ import { TopicNamespace } from './namespace';
 
 export const OUTBOX_TABLE = 'outbox';
 const NOTIFY_CHANNEL = 'outbox_enqueued';
+const POLL_INTERVAL_MS = 10_000;
+const STANDBY_RETRY_MS = 5000;
+const LOCK_NOT_AVAILABLE = '55P03';
 
 /** Migration step for a service that publishes through the outbox. */
 export async function createOutboxTable(knex: Knex): Promise<void> {
@@ -72,9 +75,12 @@ export interface RelayOptions {
   /** Leadership lock: one active relay per database, so several instances never reorder a key. */
   lockName?: string;
   batchSize?: number;
-  /** Fallback when a NOTIFY is missed (e.g. during a reconnect). */
+  /** Fallback when a NOTIFY is missed (a reconnect drains anyway, so this is rarely needed). */
   pollIntervalMs?: number;
-  /** How often a standby instance asks for leadership. */
+  /**
+   * A standby waits for leadership in the database (the lock is granted the moment the leader's
+   * session ends); it renews that wait this often, and waits this long after a lost connection.
+   */
   standbyRetryMs?: number;
   /** Published rows are kept this long for inspection, then deleted. */
   retentionMs?: number;
@@ -130,6 +136,8 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     this.running = false;
     this.signal();
+    // A standby is blocked waiting for the lock: closing its connection ends the wait now.
+    if (!this.leader) await this.client?.end().catch(() => undefined);
     await this.loop;
   }
 
@@ -145,7 +153,7 @@ export class OutboxRelay {
         await this.client?.end().catch(() => undefined);
         this.client = undefined;
       }
-      if (this.running) await this.sleep(this.options.standbyRetryMs ?? 1000);
+      if (this.running) await this.sleep(this.options.standbyRetryMs ?? STANDBY_RETRY_MS);
     }
   }
 
@@ -164,14 +172,18 @@ export class OutboxRelay {
     client.on('notification', () => this.signal());
     await client.connect();
     const lock = this.options.lockName ?? 'outbox-relay';
+    // Waiting on the lock costs nothing while idle; lock_timeout only renews the wait, so a
+    // stopping standby (its connection closed) leaves the queue within one period at the latest.
+    await client.query(`set lock_timeout = ${this.options.standbyRetryMs ?? STANDBY_RETRY_MS}`);
     while (this.running && !broken) {
-      const res = await client.query<{ ok: boolean }>(
-        'select pg_try_advisory_lock(hashtext($1)) as ok',
-        [lock],
-      );
-      if (res.rows[0]?.ok) break;
-      await this.sleep(this.options.standbyRetryMs ?? 1000);
+      try {
+        await client.query('select pg_advisory_lock(hashtext($1))', [lock]);
+        break;
+      } catch (err) {
+        if ((err as { code?: string }).code !== LOCK_NOT_AVAILABLE) throw err;
+      }
     }
+    if (this.running && !broken) await client.query('set lock_timeout = 0');
     if (!this.running || broken) return;
     this.leader = true;
     this.options.logger.info('outbox relay is the leader');
@@ -179,7 +191,7 @@ export class OutboxRelay {
     while (this.running && !broken) {
       await this.drain(client);
       await this.cleanup(client);
-      await this.sleep(this.options.pollIntervalMs ?? 1000);
+      await this.sleep(this.options.pollIntervalMs ?? POLL_INTERVAL_MS);
     }
     if (broken) throw broken;
     await this.drain(client); // what was committed before stop() goes out now

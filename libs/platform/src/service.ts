@@ -1,9 +1,13 @@
-import type { Express } from 'express';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { Database } from './database';
 import { createDb, migrate, type Migration } from './db';
-import { createHttpApp, createMetricsRegistry, type ReadinessCheck } from './http/app';
+import {
+  createHttpApp,
+  createMetricsRegistry,
+  type HttpApp,
+  type ReadinessCheck,
+} from './http/app';
 import type { TypedRoutes } from './http/routes';
 import { listen } from './http/server';
 import { ConfigError, loadConfig, postgresEnv } from './config';
@@ -20,7 +24,7 @@ export interface ServiceKit {
 }
 
 export interface ServiceParts<H> {
-  routes: (app: Express) => TypedRoutes;
+  routes: (app: HttpApp) => TypedRoutes;
   readiness?: Record<string, ReadinessCheck>;
   /** OpenAPI security schemes of the routes' authenticators. */
   securitySchemes?: () => Record<string, unknown>;

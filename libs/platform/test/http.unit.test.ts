@@ -1,4 +1,3 @@
-import { Router } from 'express';
 import { z } from 'zod';
 import { captureLogs } from '@ticketing/testing';
 import { AppError } from '../src/errors';
@@ -17,9 +16,7 @@ describe('http app factory', () => {
       metrics: createMetricsRegistry('demo'),
       readiness: { database: async () => undefined },
     });
-    const router = Router();
-    app.use(router);
-    const routes = new TypedRoutes(router)
+    const routes = new TypedRoutes(app)
       .add(
         {
           method: 'post',
@@ -34,8 +31,8 @@ describe('http app factory', () => {
             },
           },
         },
-        ({ params, body }, _req, res) => {
-          res.status(201).json({ thingId: params.thingId, seatNo: body.seatNo });
+        ({ params, body }, _req, reply) => {
+          reply.code(201).send({ thingId: params.thingId, seatNo: body.seatNo });
         },
       )
       .add({ method: 'get', path: '/boom', summary: 'fails', responses: {} }, () => {
@@ -87,6 +84,31 @@ describe('http app factory', () => {
     const res = await post('/things/1', JSON.stringify({ seatNo: 1, pad: 'x'.repeat(20_000) }));
     expect(res.status).toBe(413);
     expect(((await res.json()) as { code: string }).code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it.each([
+    ['broken percent-encoding', '/things/%ff', 'application/json', '{"seatNo":1}'],
+    ['a segment longer than any id', `/things/${'9'.repeat(300)}`, 'application/json', '{}'],
+    ['a body nobody reads', '/things/1', 'text/csv', 'a,b'],
+  ])(
+    'when a request has %s, then a 4xx problem+json, never a 5xx',
+    async (_w, path, type, body) => {
+      const res = await fetch(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': type },
+        body,
+      });
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(((await res.json()) as { code: string }).code).toMatch(/^[A-Z_]+$/);
+    },
+  );
+
+  it('when a JSON content type comes with an empty body, then it is no body (400 names it)', async () => {
+    const res = await post('/things/1', '');
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { detail: string }).detail).toMatch(/^body/);
   });
 
   it('when a handler throws an AppError, then its status and code are answered', async () => {

@@ -43,21 +43,10 @@ let namespace: Promise<TopicNamespace> | undefined;
 export const topicNamespace = () => (namespace ??= createTopicNamespace());
 
 /** The real concert service on its own database, consumer group, topics and key namespace. */
-export async function startConcert(): Promise<ConcertFixture> {
+export async function startConcert(env: Record<string, string> = {}): Promise<ConcertFixture> {
   const database = await concertDatabase();
-  const service = await start(
-    loadServiceConfig({
-      PORT: '0',
-      DATABASE_URL: database.url,
-      ...infraEnv(),
-      REDIS_KEY_PREFIX: KEY_PREFIX,
-      KAFKA_CONSUMER_GROUP: `concert-test-${randomSuffix()}`,
-      KAFKA_TOPIC_PREFIX: (await topicNamespace()).prefix,
-      QUEUE_TOKEN_SECRET: SECRET,
-      INSTANCE_ID: uuid().slice(0, 8),
-    }),
-    { logger: captureLogs('concert').logger },
-  );
+  const group = `concert-test-${randomSuffix()}`;
+  const service = await startConcertInstance(database.url, group, env);
   return {
     service,
     databaseUrl: database.url,
@@ -66,6 +55,28 @@ export async function startConcert(): Promise<ConcertFixture> {
       await database.drop();
     },
   };
+}
+
+/** One more instance of a deployment: the same database and consumer group. */
+export async function startConcertInstance(
+  databaseUrl: string,
+  consumerGroup: string,
+  env: Record<string, string> = {},
+): Promise<ConcertServiceHandle> {
+  return start(
+    loadServiceConfig({
+      PORT: '0',
+      DATABASE_URL: databaseUrl,
+      ...infraEnv(),
+      REDIS_KEY_PREFIX: KEY_PREFIX,
+      KAFKA_CONSUMER_GROUP: consumerGroup,
+      KAFKA_TOPIC_PREFIX: (await topicNamespace()).prefix,
+      QUEUE_TOKEN_SECRET: SECRET,
+      INSTANCE_ID: uuid().slice(0, 8),
+      ...env,
+    }),
+    { logger: captureLogs('concert').logger },
+  );
 }
 
 export const tokenFor = (concertId: number, userId?: string) =>

@@ -12,8 +12,9 @@ export const configShape = {
   ...identityEnv,
   /** Each waiting saga step's deadline. */
   SAGA_STEP_TIMEOUT_SECONDS: env.int({ default: 30, min: 1, max: 3600 }),
-  /** How often each instance looks for sagas past their deadline. */
-  SAGA_SWEEP_INTERVAL_MS: env.int({ default: 1000, min: 50, max: 60_000 }),
+  /** How often each instance looks for sagas past their deadline (a step moves on within this of
+   * its deadline; an idle instance pays one query per period). */
+  SAGA_SWEEP_INTERVAL_MS: env.int({ default: 5000, min: 50, max: 60_000 }),
 };
 
 export type Config = ReturnType<typeof loadServiceConfig>;

@@ -8,7 +8,6 @@ import {
 } from '@ticketing/platform';
 import { Credentials, RedisAdmissionSource, TokenSigner, requireAdmitted } from '@ticketing/auth';
 import { captureLogs, eventually, identityToken, testInfra, uuid } from '@ticketing/testing';
-import { Router } from 'express';
 import Redis from 'ioredis';
 import { z } from 'zod';
 import type { QueueServiceHandle } from '../src/start';
@@ -45,9 +44,7 @@ describe('queue-gated routes (Credentials.queuePass + requireAdmitted)', () => {
       signer,
       admissions: new RedisAdmissionSource(pausedRedis),
     });
-    const router = Router();
-    app.use(router);
-    const routes = new TypedRoutes(router)
+    const routes = new TypedRoutes(app)
       .add(
         {
           method: 'get',
@@ -57,9 +54,13 @@ describe('queue-gated routes (Credentials.queuePass + requireAdmitted)', () => {
           params: z.object({ concertId: z.coerce.number().int().positive() }),
           responses: {},
         },
-        ({ params, caller }, _req, res) => {
+        ({ params, caller }, _req, reply) => {
           requireAdmitted(caller, params.concertId);
-          res.json({ userId: caller.userId, tokenId: caller.tokenId, concertId: caller.concertId });
+          reply.send({
+            userId: caller.userId,
+            tokenId: caller.tokenId,
+            concertId: caller.concertId,
+          });
         },
       )
       .add(
@@ -70,9 +71,9 @@ describe('queue-gated routes (Credentials.queuePass + requireAdmitted)', () => {
           auth: credentials.queuePass,
           responses: {},
         },
-        ({ caller }, _req, res) => {
+        ({ caller }, _req, reply) => {
           requireAdmitted(caller);
-          res.json({ userId: caller.userId });
+          reply.send({ userId: caller.userId });
         },
       )
       .add(

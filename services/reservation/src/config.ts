@@ -11,8 +11,9 @@ export const configShape = {
   /** "My tickets" and reads after the queue pass is spent take the owner's identity. */
   ...identityEnv,
   HOLD_TTL_SECONDS: env.int({ default: 300, min: 1, max: 86_400 }),
-  /** How often each instance releases holds whose time is over. */
-  HOLD_SWEEP_INTERVAL_MS: env.int({ default: 1000, min: 50, max: 3_600_000 }),
+  /** How often each instance releases holds whose time is over (a seat comes back within this
+   * of its hold's end; an idle instance pays one query per period). */
+  HOLD_SWEEP_INTERVAL_MS: env.int({ default: 5000, min: 50, max: 3_600_000 }),
   /**
    * How long an instance may keep turning fans away from a seat it saw taken without asking the
    * database (ADR 0006): the longest a seat given back early stays refused there. 0: off.

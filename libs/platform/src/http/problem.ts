@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { AppError, isAppError, isTransientInfraError } from '../errors';
 
@@ -31,52 +31,63 @@ export function problemBody(error: AppError) {
 }
 
 /**
- * Translate the framework's own refusals into the contract's codes: body-parser's (malformed
- * JSON, too large) and the router's (a path segment that is not valid percent-encoding).
+ * Translate the framework's own refusals into the contract's codes: a body that is not JSON,
+ * too large or of a type nobody reads, and a path that is not valid percent-encoding.
  */
-function fromParserError(err: unknown): AppError | undefined {
-  if (err instanceof URIError) return AppError.validation('path: malformed percent-encoding');
-  const type = (err as { type?: unknown })?.type;
-  if (type === 'entity.parse.failed') return AppError.validation('body: malformed JSON');
-  if (type === 'entity.too.large') {
-    return new AppError({ code: 'PAYLOAD_TOO_LARGE', status: 413, detail: 'body: too large' });
+function fromFrameworkError(err: unknown): AppError | undefined {
+  const { code, statusCode } = (err ?? {}) as { code?: string; statusCode?: number };
+  switch (code) {
+    case 'FST_ERR_BAD_URL':
+      return AppError.validation('path: malformed percent-encoding');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return AppError.validation('path: a segment is too long');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError({ code: 'PAYLOAD_TOO_LARGE', status: 413, detail: 'body: too large' });
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new AppError({
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+        status: 415,
+        detail: 'body: send application/json',
+      });
   }
-  if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
-    return new AppError({
-      code: 'UNSUPPORTED_MEDIA_TYPE',
-      status: 415,
-      detail: 'body: unsupported encoding',
-    });
-  }
+  // Fastify's JSON parser: malformed JSON, or a key that could poison a prototype.
+  if (err instanceof SyntaxError || (statusCode === 400 && code?.startsWith('FST_ERR_CTP')))
+    return AppError.validation('body: malformed JSON');
+  // Any other refusal of the framework is the request's fault, never a 5xx.
+  if (code?.startsWith('FST_ERR') && statusCode && statusCode >= 400 && statusCode < 500)
+    return AppError.validation('the request is malformed');
   return undefined;
 }
 
-/** RFC 9457 problem details for every error; never a stack trace on the wire. */
-export function problemHandler(logger: Logger): ErrorRequestHandler {
-  return (err, req, res, _next) => {
-    const known = isAppError(err) ? err : fromParserError(err);
-    const error =
-      known ??
-      (isTransientUnavailable(err)
-        ? AppError.unavailable('a dependency is unavailable, try again')
-        : new AppError({ code: 'INTERNAL', status: 500, detail: 'unexpected error' }));
-    if (error.status >= 500) logger.error({ err, path: req.path }, 'request failed');
-    if (res.headersSent) {
-      res.end();
-      return;
-    }
-    if (error.status === 503) res.setHeader('Retry-After', '1');
-    res
-      .status(error.status)
-      .type('application/problem+json')
-      .send(JSON.stringify(problemBody(error)));
-  };
+/** The problem an error becomes: the contract's own, the framework's refusals, 503 or 500. */
+export function problemOf(err: unknown): AppError {
+  return (
+    (isAppError(err) ? err : fromFrameworkError(err)) ??
+    (isTransientInfraError(err)
+      ? AppError.unavailable('a dependency is unavailable, try again')
+      : new AppError({ code: 'INTERNAL', status: 500, detail: 'unexpected error' }))
+  );
 }
 
-function isTransientUnavailable(err: unknown): boolean {
-  return isTransientInfraError(err);
+export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply {
+  if (error.status === 503) void reply.header('Retry-After', '1');
+  return reply
+    .code(error.status)
+    .type('application/problem+json')
+    .send(JSON.stringify(problemBody(error)));
 }
 
-export const notFoundHandler: RequestHandler = (req, _res, next) => {
-  next(AppError.notFound(`no route for ${req.method} ${req.path}`));
-};
+/** RFC 9457 problem details for every error and unknown path; never a stack trace on the wire. */
+export function installProblemHandlers(app: FastifyInstance, logger: Logger): void {
+  app.setErrorHandler((err, req, reply) => {
+    const error = problemOf(err);
+    if (error.status >= 500)
+      logger.error({ err, requestId: req.context?.requestId, path: req.url }, 'request failed');
+    if (reply.raw.headersSent) return void reply.raw.end();
+    return sendProblem(reply, error);
+  });
+  app.setNotFoundHandler((req, reply) =>
+    sendProblem(reply, AppError.notFound(`no route for ${req.method} ${req.url.split('?', 1)[0]}`)),
+  );
+}

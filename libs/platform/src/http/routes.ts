@@ -1,5 +1,7 @@
-import type { Request, Response, Router } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
+import { runWithContext } from '../context';
 import { AppError } from '../errors';
 import type { OpenApiOperation } from './openapi';
 
@@ -11,7 +13,7 @@ type Infer<T> = T extends z.ZodType ? z.output<T> : undefined;
  */
 export interface Authenticator<C> {
   schemes: string[];
-  authenticate(req: Request): Promise<C>;
+  authenticate(headers: IncomingHttpHeaders): Promise<C>;
 }
 
 export interface RouteSpec<P, Q, B, C> extends Omit<
@@ -26,8 +28,8 @@ export interface RouteSpec<P, Q, B, C> extends Omit<
 
 export type RouteHandler<P, Q, B, C> = (
   input: { params: Infer<P>; query: Infer<Q>; body: Infer<B>; caller: C },
-  req: Request,
-  res: Response,
+  req: FastifyRequest,
+  reply: FastifyReply,
 ) => Promise<unknown> | unknown;
 
 function describeIssues(where: string, error: z.ZodError): AppError {
@@ -59,7 +61,7 @@ function parse<T extends z.ZodType | undefined>(
 export class TypedRoutes {
   readonly operations: OpenApiOperation[] = [];
 
-  constructor(private readonly router: Router) {}
+  constructor(private readonly app: FastifyInstance) {}
 
   add<
     P extends z.ZodType | undefined,
@@ -69,16 +71,29 @@ export class TypedRoutes {
   >(spec: RouteSpec<P, Q, B, C>, handler: RouteHandler<P, Q, B, C>): this {
     const { auth, ...operation } = spec;
     this.operations.push({ ...operation, security: auth?.schemes } as OpenApiOperation);
-    this.router[spec.method](spec.path, async (req: Request, res: Response) => {
-      const caller = (auth ? await auth.authenticate(req) : undefined) as C;
+    this.app.route({
+      method: spec.method.toUpperCase() as 'GET',
+      url: spec.path,
+      // Log lines and outgoing messages of the handler carry the request's context.
+      handler: (req, reply) => runWithContext(req.context, () => run(req, reply)),
+    });
+    const run = async (req: FastifyRequest, reply: FastifyReply) => {
+      const caller = (auth ? await auth.authenticate(req.headers) : undefined) as C;
       const input = {
         params: parse('path', spec.params, req.params),
         query: parse('query', spec.query, req.query),
         body: parse('body', spec.body, req.body),
         caller,
       } as { params: Infer<P>; query: Infer<Q>; body: Infer<B>; caller: C };
-      await handler(input, req, res);
-    });
+      await handler(input, req, reply);
+      return reply;
+    };
     return this;
   }
+}
+
+/** A request header's value (the first, if it came several times). */
+export function headerOf(req: FastifyRequest, name: string): string | undefined {
+  const value = req.headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
 }

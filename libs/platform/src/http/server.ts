@@ -1,32 +1,56 @@
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 
 export interface RunningServer {
-  server: Server;
   port: number;
   url: string;
   /** Stop accepting, let in-flight requests finish, then cut what is left at the deadline. */
   close(deadlineMs?: number): Promise<void>;
 }
 
+// A crowd connecting at once (a sale opening) must not overflow the accept queue: Node's
+// default backlog of 511 turns the overflow into SYN retries of 1 s, 3 s, 7 s.
+const BACKLOG = 4096;
+
+/** A service's app on its port. */
 export async function listen(
-  app: RequestListener,
+  app: FastifyInstance,
   port: number,
   host = '0.0.0.0',
 ): Promise<RunningServer> {
-  const server = createServer(app);
+  await app.listen({ port, host, backlog: BACKLOG });
+  const actual = (app.server.address() as AddressInfo).port;
+  return {
+    port: actual,
+    url: `http://127.0.0.1:${actual}`,
+    close: async (deadlineMs = 5000) => {
+      const timer = setTimeout(() => app.server.closeAllConnections(), deadlineMs);
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+/** A plain node:http handler on a port (the gateway, which only forwards). */
+export async function listenRaw(
+  handler: RequestListener,
+  port: number,
+  host = '0.0.0.0',
+): Promise<RunningServer> {
+  const server = createServer(handler);
   // Longer than any load balancer's idle timeout, so it never reuses a socket we just closed.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    // A crowd connecting at once (a sale opening) must not overflow the accept queue: Node's
-    // default backlog of 511 turns the overflow into SYN retries of 1 s, 3 s, 7 s.
-    server.listen({ port, host, backlog: 4096 }, () => resolve());
+    server.listen({ port, host, backlog: BACKLOG }, () => resolve());
   });
   const actual = (server.address() as AddressInfo).port;
   return {
-    server,
     port: actual,
     url: `http://127.0.0.1:${actual}`,
     close: (deadlineMs = 5000) =>

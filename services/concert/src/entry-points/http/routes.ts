@@ -1,6 +1,5 @@
 import { requireAdmitted, type Credentials } from '@ticketing/auth';
-import { TypedRoutes } from '@ticketing/platform';
-import { Router, type Express } from 'express';
+import { TypedRoutes, headerOf, type HttpApp } from '@ticketing/platform';
 import type { Catalog } from '../../domain/catalog';
 import type { SeatMaps } from '../../domain/seat-maps';
 import {
@@ -14,13 +13,11 @@ import {
 
 /** The concert service's public HTTP routes (API.md, Concerts). */
 export function httpRoutes(
-  app: Express,
+  app: HttpApp,
   deps: { catalog: Catalog; seatMaps: SeatMaps; credentials: Credentials },
 ): TypedRoutes {
   const { catalog, seatMaps, credentials } = deps;
-  const router = Router();
-  app.use(router);
-  return new TypedRoutes(router)
+  return new TypedRoutes(app)
     .add(
       {
         method: 'get',
@@ -28,8 +25,8 @@ export function httpRoutes(
         summary: 'The catalog (no token needed)',
         responses: { 200: { description: 'concerts', schema: ConcertList } },
       },
-      async (_input, _req, res) => {
-        res.json({ items: await catalog.listConcerts() });
+      async (_input, _req, reply) => {
+        reply.send({ items: await catalog.listConcerts() });
       },
     )
     .add(
@@ -42,10 +39,10 @@ export function httpRoutes(
         query: AvailableQuery,
         responses: { 200: { description: 'schedules', schema: ScheduleList } },
       },
-      async ({ params, query, caller }, _req, res) => {
+      async ({ params, query, caller }, _req, reply) => {
         requireAdmitted(caller, params.concertId);
         const schedules = await catalog.schedules(params.concertId, query.available);
-        res.json({
+        reply.send({
           concertId: params.concertId,
           items: schedules.map((s) => ({
             scheduleId: s.scheduleId,
@@ -73,14 +70,14 @@ export function httpRoutes(
           304: { description: 'unchanged since the ETag you sent' },
         },
       },
-      async ({ params, query, caller }, req, res) => {
+      async ({ params, query, caller }, req, reply) => {
         requireAdmitted(caller, params.concertId);
         const map = await seatMaps.of(params.concertId, params.scheduleId, query.available);
         // Per fan (a pass is needed), but the same for all: revalidated on every poll.
-        res.setHeader('Cache-Control', 'private, no-cache');
-        res.setHeader('ETag', map.etag);
-        if (req.header('if-none-match') === map.etag) return void res.status(304).end();
-        res.type('application/json').send(map.body);
+        reply.header('Cache-Control', 'private, no-cache');
+        reply.header('ETag', map.etag);
+        if (headerOf(req, 'if-none-match') === map.etag) return void reply.code(304).send();
+        reply.type('application/json').send(map.body);
       },
     );
 }

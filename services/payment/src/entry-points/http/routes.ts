@@ -1,6 +1,5 @@
 import { requireAdmitted, type Credentials } from '@ticketing/auth';
-import { AppError, TypedRoutes } from '@ticketing/platform';
-import { Router, type Express } from 'express';
+import { AppError, TypedRoutes, headerOf, type HttpApp } from '@ticketing/platform';
 import type { Payment, Payments } from '../../domain/payments';
 import {
   PaymentBody,
@@ -27,13 +26,11 @@ const IDEMPOTENCY_KEY = /^[\w.:-]{1,128}$/;
 
 /** The payment service's public HTTP routes (API.md, Payments). */
 export function httpRoutes(
-  app: Express,
+  app: HttpApp,
   deps: { payments: Payments; credentials: Credentials },
 ): TypedRoutes {
   const { payments, credentials } = deps;
-  const router = Router();
-  app.use(router);
-  return new TypedRoutes(router)
+  return new TypedRoutes(app)
     .add(
       {
         method: 'post',
@@ -57,25 +54,25 @@ export function httpRoutes(
           },
         },
       },
-      async ({ body, caller }, req, res) => {
-        const key = req.header('idempotency-key');
+      async ({ body, caller }, req, reply) => {
+        const key = headerOf(req, 'idempotency-key');
         if (key !== undefined && !IDEMPOTENCY_KEY.test(key))
           throw AppError.validation('header Idempotency-Key: 1..128 characters of [A-Za-z0-9_.:-]');
-        const prefer = PREFER_WAIT.exec(req.header('prefer') ?? '');
+        const prefer = PREFER_WAIT.exec(headerOf(req, 'prefer') ?? '');
         const waitSeconds = prefer ? Number(prefer[1]) : 0;
         if (waitSeconds > 30)
           throw AppError.validation('header Prefer: wait must be at most 30 seconds');
         requireAdmitted(caller);
         const { payment } = await payments.request(caller, body.reservationId, key);
-        if (waitSeconds > 0) res.setHeader('Preference-Applied', `wait=${waitSeconds}`);
+        if (waitSeconds > 0) reply.header('Preference-Applied', `wait=${waitSeconds}`);
         const current =
           waitSeconds > 0
             ? await payments.awaitEnd(payment.paymentId, waitSeconds * 1000)
             : payment;
-        res.location(`/payments/${payment.paymentId}`);
-        res
-          .status(current.status === 'PENDING' ? 202 : waitSeconds > 0 ? 200 : 202)
-          .json(view(current));
+        reply.header('Location', `/payments/${payment.paymentId}`);
+        reply
+          .code(current.status === 'PENDING' ? 202 : waitSeconds > 0 ? 200 : 202)
+          .send(view(current));
       },
     )
     .add(
@@ -88,9 +85,9 @@ export function httpRoutes(
         query: PaymentsQuery,
         responses: { 200: { description: 'your payments', schema: PaymentList } },
       },
-      async ({ query, caller }, _req, res) => {
+      async ({ query, caller }, _req, reply) => {
         const list = await payments.ofReservation(caller.userId, query.reservationId);
-        res.json({ items: list.map(view) });
+        reply.send({ items: list.map(view) });
       },
     )
     .add(
@@ -102,8 +99,8 @@ export function httpRoutes(
         params: PaymentParams,
         responses: { 200: { description: 'the payment', schema: PaymentView } },
       },
-      async ({ params, caller }, _req, res) => {
-        res.json(view(await payments.get(caller, params.paymentId)));
+      async ({ params, caller }, _req, reply) => {
+        reply.send(view(await payments.get(caller, params.paymentId)));
       },
     )
     .add(
@@ -116,9 +113,9 @@ export function httpRoutes(
         params: PaymentParams,
         responses: { 200: { description: 'the timeline', schema: SagaView } },
       },
-      async ({ params, caller }, _req, res) => {
+      async ({ params, caller }, _req, reply) => {
         const { payment, steps } = await payments.timeline(caller, params.paymentId);
-        res.json({
+        reply.send({
           paymentId: payment.paymentId,
           state: payment.state,
           steps: steps.map((s) => ({ ...s, at: s.at.toISOString() })),

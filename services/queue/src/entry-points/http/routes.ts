@@ -1,6 +1,5 @@
-import { AppError, TypedRoutes } from '@ticketing/platform';
+import { AppError, TypedRoutes, type HttpApp } from '@ticketing/platform';
 import type { Credentials } from '@ticketing/auth';
-import { Router, type Express } from 'express';
 import { retryAfterSeconds } from '../../domain/estimates';
 import type { WaitingQueue } from '../../domain/queue';
 import { JoinQueueBody, TokenResponse } from './schemas';
@@ -8,13 +7,11 @@ import type { QueueEventStreams } from './sse';
 
 /** The queue's public HTTP routes (API.md, Queue). */
 export function httpRoutes(
-  app: Express,
+  app: HttpApp,
   deps: { queue: WaitingQueue; credentials: Credentials; streams: QueueEventStreams },
 ): TypedRoutes {
   const { queue, credentials, streams } = deps;
-  const router = Router();
-  app.use(router);
-  return new TypedRoutes(router)
+  return new TypedRoutes(app)
     .add(
       {
         method: 'post',
@@ -27,11 +24,11 @@ export function httpRoutes(
           200: { description: "the user's live token for that concert", schema: TokenResponse },
         },
       },
-      async ({ body, caller }, _req, res) => {
+      async ({ body, caller }, _req, reply) => {
         if (body.userId !== undefined && body.userId !== caller.userId)
           throw AppError.forbidden('body.userId: a fan can only join the queue as themself');
         const { view, created } = await queue.join(caller.userId, body.concertId);
-        res.status(created ? 201 : 200).json(view);
+        reply.code(created ? 201 : 200).send(view);
       },
     )
     .add(
@@ -42,13 +39,13 @@ export function httpRoutes(
         auth: credentials.queuePassClaims,
         responses: { 200: { description: 'fresh status', schema: TokenResponse } },
       },
-      async ({ caller }, _req, res) => {
+      async ({ caller }, _req, reply) => {
         const view = await queue.status(caller.token, caller);
-        res.setHeader(
+        reply.header(
           'Retry-After',
           String(retryAfterSeconds(view.position, queue.settings.admitPerSecond)),
         );
-        res.json(view);
+        reply.send(view);
       },
     )
     .add(
@@ -59,9 +56,9 @@ export function httpRoutes(
         auth: credentials.queuePassClaims,
         responses: { 200: { description: 'an event stream', contentType: 'text/event-stream' } },
       },
-      async ({ caller }, _req, res) => {
+      async ({ caller }, _req, reply) => {
         await queue.status(caller.token, caller); // 401 now if the token is already gone
-        streams.subscribe(caller.token, caller, res);
+        streams.subscribe(caller.token, caller, reply);
       },
     )
     .add(
@@ -72,9 +69,9 @@ export function httpRoutes(
         auth: credentials.queuePassClaims,
         responses: { 204: { description: 'left' } },
       },
-      async ({ caller }, _req, res) => {
+      async ({ caller }, _req, reply) => {
         await queue.leave(caller);
-        res.status(204).end();
+        reply.code(204).send();
       },
     );
 }

@@ -1,13 +1,13 @@
-import type { Logger } from '@ticketing/platform';
+import type { ServerResponse } from 'node:http';
+import type { HttpReply, Logger } from '@ticketing/platform';
 import type { QueueTokenClaims } from '@ticketing/auth';
-import type { Response } from 'express';
 import { viewOf, type TokenState } from '../../domain/token-status';
 import type { WaitingQueue } from '../../domain/queue';
 
 interface Subscriber {
   token: string;
   claims: QueueTokenClaims;
-  res: Response;
+  res: ServerResponse;
   last?: string;
 }
 
@@ -32,12 +32,17 @@ export class QueueEventStreams {
     this.timer = setInterval(() => void this.refresh(), intervalMs);
   }
 
-  subscribe(token: string, claims: QueueTokenClaims, res: Response): void {
-    res.status(200);
-    res.setHeader('Content-Type', 'text/event-stream');
-    res.setHeader('Cache-Control', 'no-cache, no-transform');
-    res.setHeader('Connection', 'keep-alive');
-    res.setHeader('X-Accel-Buffering', 'no'); // proxies must not buffer the stream
+  /** Takes the response over from the framework: it stays open until the stream ends. */
+  subscribe(token: string, claims: QueueTokenClaims, reply: HttpReply): void {
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      ...(reply.getHeaders() as Record<string, string>), // the request id
+      'Content-Type': 'text/event-stream',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no', // proxies must not buffer the stream
+    });
     res.flushHeaders();
     res.write('retry: 2000\n\n');
     const sub: Subscriber = { token, claims, res };

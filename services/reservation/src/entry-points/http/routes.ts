@@ -1,6 +1,5 @@
 import { requireAdmitted, type Credentials } from '@ticketing/auth';
-import { TypedRoutes } from '@ticketing/platform';
-import { Router, type Express } from 'express';
+import { TypedRoutes, type HttpApp } from '@ticketing/platform';
 import type { Reservation } from '../../domain/holds';
 import type { SeatHolds } from '../../domain/holds';
 import {
@@ -25,13 +24,11 @@ const view = (r: Reservation) => ({
 
 /** The reservation service's public HTTP routes (API.md, Reservations). */
 export function httpRoutes(
-  app: Express,
+  app: HttpApp,
   deps: { holds: SeatHolds; credentials: Credentials },
 ): TypedRoutes {
   const { holds, credentials } = deps;
-  const router = Router();
-  app.use(router);
-  return new TypedRoutes(router)
+  return new TypedRoutes(app)
     .add(
       {
         method: 'post',
@@ -41,10 +38,10 @@ export function httpRoutes(
         body: HoldBody,
         responses: { 201: { description: 'the seat is held for you', schema: ReservationView } },
       },
-      async ({ body, caller }, _req, res) => {
+      async ({ body, caller }, _req, reply) => {
         requireAdmitted(caller);
         const held = await holds.hold(caller, body.scheduleId, body.seatNo);
-        res.status(201).location(`/reservations/${held.reservationId}`).json(view(held));
+        reply.code(201).header('Location', `/reservations/${held.reservationId}`).send(view(held));
       },
     )
     .add(
@@ -56,9 +53,9 @@ export function httpRoutes(
         query: MyReservationsQuery,
         responses: { 200: { description: 'a page of reservations', schema: ReservationList } },
       },
-      async ({ query, caller }, _req, res) => {
+      async ({ query, caller }, _req, reply) => {
         const page = await holds.mine(caller.userId, query);
-        res.json({
+        reply.send({
           items: page.items.map(view),
           ...(page.nextCursor && { nextCursor: page.nextCursor }),
         });
@@ -73,8 +70,8 @@ export function httpRoutes(
         params: ReservationParams,
         responses: { 200: { description: 'the reservation', schema: ReservationView } },
       },
-      async ({ params, caller }, _req, res) => {
-        res.json(view(await holds.get(caller, params.reservationId)));
+      async ({ params, caller }, _req, reply) => {
+        reply.send(view(await holds.get(caller, params.reservationId)));
       },
     )
     .add(
@@ -86,9 +83,9 @@ export function httpRoutes(
         params: ReservationParams,
         responses: { 204: { description: 'released' } },
       },
-      async ({ params, caller }, _req, res) => {
+      async ({ params, caller }, _req, reply) => {
         await holds.release(caller, params.reservationId);
-        res.status(204).end();
+        reply.code(204).send();
       },
     );
 }

@@ -1,6 +1,5 @@
 import { requireOwner, type Credentials } from '@ticketing/auth';
-import { AppError, TypedRoutes } from '@ticketing/platform';
-import { Router, type Express } from 'express';
+import { AppError, TypedRoutes, headerOf, type HttpApp } from '@ticketing/platform';
 import type { Wallets } from '../../domain/charges';
 import {
   BalanceResponse,
@@ -15,15 +14,13 @@ const IDEMPOTENCY_KEY = /^[\w.:-]{1,128}$/;
 
 /** The wallet service's public HTTP routes (API.md, Wallet). */
 export function httpRoutes(
-  app: Express,
+  app: HttpApp,
   deps: { wallets: Wallets; credentials: Credentials },
 ): TypedRoutes {
   const { wallets, credentials } = deps;
   const ownWallet = (caller: Parameters<typeof requireOwner>[0], userId: string) =>
     requireOwner(caller, { ownerId: userId, what: 'wallet' });
-  const router = Router();
-  app.use(router);
-  return new TypedRoutes(router)
+  return new TypedRoutes(app)
     .add(
       {
         method: 'post',
@@ -40,18 +37,18 @@ export function httpRoutes(
         },
         responses: { 200: { description: 'the new balance', schema: ChargeResponse } },
       },
-      async ({ params, body, caller }, req, res) => {
+      async ({ params, body, caller }, req, reply) => {
         ownWallet(caller, params.userId);
-        const key = req.header('idempotency-key');
+        const key = headerOf(req, 'idempotency-key');
         if (key === undefined)
-          return void res.json(await wallets.charge(params.userId, body.amount));
+          return void reply.send(await wallets.charge(params.userId, body.amount));
         if (!IDEMPOTENCY_KEY.test(key))
           throw AppError.validation('header Idempotency-Key: 1..128 characters of [A-Za-z0-9_.:-]');
         const stored = await wallets.chargeOnce(params.userId, key, body);
-        res
-          .status(stored.status)
+        reply
+          .code(stored.status)
           .type(stored.status >= 400 ? 'application/problem+json' : 'application/json');
-        res.send(JSON.stringify(stored.body));
+        reply.send(JSON.stringify(stored.body));
       },
     )
     .add(
@@ -63,9 +60,9 @@ export function httpRoutes(
         params: WalletParams,
         responses: { 200: { description: 'balance', schema: BalanceResponse } },
       },
-      async ({ params, caller }, _req, res) => {
+      async ({ params, caller }, _req, reply) => {
         ownWallet(caller, params.userId);
-        res.json({ userId: params.userId, balance: await wallets.balance(params.userId) });
+        reply.send({ userId: params.userId, balance: await wallets.balance(params.userId) });
       },
     )
     .add(
@@ -78,10 +75,10 @@ export function httpRoutes(
         query: HistoryQuery,
         responses: { 200: { description: 'a page of transactions', schema: HistoryResponse } },
       },
-      async ({ params, query, caller }, _req, res) => {
+      async ({ params, query, caller }, _req, reply) => {
         ownWallet(caller, params.userId);
         const page = await wallets.history(params.userId, query.limit, query.cursor);
-        res.json({
+        reply.send({
           items: page.items.map((e) => ({
             transactionId: e.transactionId,
             type: e.type,

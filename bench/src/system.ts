@@ -1,0 +1,167 @@
+import { SERVICE_NAMES, type ServiceName } from '@ticketing/contracts';
+import {
+  Database,
+  createDb,
+  dropDatabase,
+  ensureDatabase,
+  migrate,
+  withDatabase,
+} from '@ticketing/platform';
+import { migrations as concertMigrations } from '../../services/concert/dist/migrations';
+import { Catalog } from '../../services/concert/dist/src/domain/catalog';
+import path from 'node:path';
+import { ROOT } from '@ticketing/infra';
+import type { BenchContext } from './context';
+import { pidsMatching } from './cpu';
+import { serviceMain, startInstances, type Instances } from './processes';
+import { benchTopics } from './topics';
+
+/** The whole system of one scenario: every service (INSTANCES of each), optionally the gateway. */
+export interface BenchSystem {
+  stamp: number;
+  /** The run's Redis key prefix (the queue's keys). */
+  keyPrefix: string;
+  services: Record<ServiceName, Instances>;
+  gateway?: Instances;
+  /** Each service's database URL (the queue has none). */
+  databases: Partial<Record<ServiceName, string>>;
+  /** Process groups for CPU accounting: every service, the gateway, Kafka, Postgres, Redis. */
+  cpuGroups(): Record<string, () => number[]>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts every service as its own processes on databases, topics and a Redis prefix of this
+ * run's own (removed by `stop()`), with `extraEnv` on top of the run's service settings.
+ */
+export async function startSystem(
+  ctx: BenchContext,
+  options: { gateway?: boolean; extraEnv?: Record<string, string>; instances?: number } = {},
+): Promise<BenchSystem> {
+  const stamp = Date.now();
+  const topics = await benchTopics(ctx.infra.kafkaBrokers, stamp);
+  const keyPrefix = `bench-${stamp}:`;
+  const services: Partial<Record<ServiceName, Instances>> = {};
+  const databases: Partial<Record<ServiceName, string>> = {};
+  let gateway: Instances | undefined;
+  const stop = async () => {
+    await gateway?.stop();
+    await Promise.all(Object.values(services).map((s) => s.stop()));
+    // The run's topics go too: idle partitions left behind cost the broker CPU in later runs.
+    await topics.remove();
+    if (!process.env.BENCH_KEEP_DATABASES)
+      for (const url of Object.values(databases)) await dropDatabase(url).catch(() => undefined);
+  };
+  try {
+    for (const name of SERVICE_NAMES) {
+      const databaseUrl = withDatabase(ctx.infra.databaseUrl, `bench_${name}_${stamp}`);
+      if (name !== 'queue') {
+        await ensureDatabase(databaseUrl);
+        databases[name] = databaseUrl;
+      }
+      services[name] = await startInstances(
+        name,
+        serviceMain(name),
+        {
+          ...ctx.serviceEnv,
+          DATABASE_URL: databaseUrl,
+          REDIS_KEY_PREFIX: keyPrefix,
+          KAFKA_TOPIC_PREFIX: topics.ns.prefix,
+          KAFKA_CONSUMER_GROUP: `${name}-bench-${stamp}`,
+          QUEUE_ADMIT_PER_SECOND: '1000',
+          QUEUE_MAX_ACTIVE: '1000000',
+          DB_POOL_MAX: '20',
+          ...options.extraEnv,
+        },
+        options.instances ?? ctx.instances,
+      );
+    }
+    if (options.gateway) {
+      const upstreams = Object.fromEntries(
+        SERVICE_NAMES.map((s) => [`${s.toUpperCase()}_URLS`, services[s]!.urls.join(',')]),
+      );
+      gateway = await startInstances(
+        'gateway',
+        path.join(ROOT, 'gateway/dist/src/main.js'),
+        { ...ctx.serviceEnv, ...upstreams },
+        1,
+        '/health/live',
+        'GATEWAY_PORT',
+      );
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const all = services as Record<ServiceName, Instances>;
+  return {
+    stamp,
+    keyPrefix,
+    services: all,
+    gateway,
+    databases,
+    stop,
+    cpuGroups: () => ({
+      ...Object.fromEntries(
+        Object.values(all).flatMap((s) =>
+          s.procs.map((p) => [p.name, () => [p.child.pid!]] as const),
+        ),
+      ),
+      ...(gateway && { gateway: () => [gateway.procs[0]!.child.pid!] }),
+      kafka: () => pidsMatching('kafka.Kafka'),
+      postgres: () => pidsMatching('postgres'),
+      redis: () => pidsMatching('redis-server'),
+    }),
+  };
+}
+
+/**
+ * A concert with `count` bookable dates (50 seats each), created through the concert service's
+ * own domain code (its outbox announces them), and known to the reservation service's replica
+ * before this returns.
+ */
+export async function benchSchedules(
+  system: BenchSystem,
+  count: number,
+  price = 10_000,
+): Promise<{ concertId: number; schedules: { scheduleId: number; price: number }[] }> {
+  const concertDb = createDb({ url: system.databases.concert!, applicationName: 'bench' });
+  const schedules: { scheduleId: number; price: number }[] = [];
+  let concertId: number;
+  try {
+    await migrate(concertDb, concertMigrations);
+    [{ id: concertId }] = await concertDb('concerts')
+      .insert({ title: `Bench ${system.stamp}`, artist: 'Bench', venue: 'Bench' })
+      .returning('id');
+    const catalog = new Catalog(new Database(concertDb));
+    for (let i = 0; i < count; i++) {
+      const startsAt = new Date(Date.now() + (30 + i) * 86_400_000);
+      schedules.push(
+        (await catalog.addSchedule({
+          concertId,
+          startsAt,
+          bookingOpensAt: new Date(0),
+          bookingClosesAt: startsAt,
+          price,
+        }))!,
+      );
+    }
+  } finally {
+    await concertDb.destroy();
+  }
+  const reservationDb = createDb({
+    url: system.databases.reservation!,
+    applicationName: 'bench',
+  });
+  try {
+    for (let i = 0; ; i++) {
+      const [{ n }] = await reservationDb('schedules').count({ n: '*' });
+      if (Number(n) === schedules.length) break;
+      if (i > 600) throw new Error('the reservation service did not learn the schedules in 60 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await reservationDb.destroy();
+  }
+  return { concertId, schedules };
+}

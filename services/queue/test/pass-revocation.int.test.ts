@@ -1,0 +1,128 @@
+import { openAuth, requireAdmitted } from '@ticketing/auth';
+import {
+  StopList,
+  TypedRoutes,
+  createHttpApp,
+  createMetricsRegistry,
+  listen,
+  type RunningServer,
+} from '@ticketing/platform';
+import { captureLogs, eventually, testInfra, uuid } from '@ticketing/testing';
+import type { QueueServiceHandle } from '../src/start';
+import { KEY_PREFIX, TEST_SECRET, join, knownConcert, poll, startQueue } from './harness';
+
+/**
+ * The queue-pass check of the queue-gated services answers ACTIVE from each instance's memory;
+ * a pass that ends early (the fan leaves, or a payment spends it) is announced by the queue and
+ * refused by every instance at once, long before the memory would have aged out.
+ */
+describe('queue passes remembered per instance, revoked across instances', () => {
+  let queue: QueueServiceHandle;
+  const instances: { server: RunningServer; stops: StopList; checks: () => Promise<string> }[] = [];
+
+  // A queue-gated service as the others wire it (openAuth), remembering passes for 60 s.
+  async function gatedInstance() {
+    const { logger } = captureLogs('gated');
+    const stops = new StopList(logger);
+    const metrics = createMetricsRegistry('gated');
+    const auth = await openAuth(
+      { logger, stops, metrics },
+      {
+        queuePass: {
+          REDIS_URL: testInfra().redisUrl,
+          REDIS_KEY_PREFIX: KEY_PREFIX,
+          QUEUE_TOKEN_SECRET: TEST_SECRET,
+          QUEUE_PASS_CACHE_MS: 60_000,
+        },
+      },
+    );
+    const { app, finish } = createHttpApp({ service: 'gated', logger, metrics });
+    const routes = new TypedRoutes(app).add(
+      {
+        method: 'get',
+        path: '/gated',
+        summary: 'gated',
+        auth: auth.credentials.queuePass,
+        responses: {},
+      },
+      ({ caller }, _req, reply) => {
+        requireAdmitted(caller);
+        reply.send({ userId: caller.userId });
+      },
+    );
+    const server = await listen(finish(routes.operations), 0);
+    stops.add('http', () => server.close());
+    return {
+      server,
+      stops,
+      checks: () => metrics.getSingleMetricAsString('queue_pass_checks_total'),
+    };
+  }
+
+  beforeAll(async () => {
+    queue = await startQueue({ QUEUE_ADMIT_PER_SECOND: '1000', QUEUE_MAX_ACTIVE: '100000' });
+    instances.push(await gatedInstance(), await gatedInstance());
+  });
+  afterAll(async () => {
+    await Promise.all(instances.map((i) => i.stops.stopAll()));
+    await queue.stop();
+  });
+
+  const call = (server: RunningServer, token: string) =>
+    fetch(`${server.url}/gated`, { headers: { authorization: `Bearer ${token}` } }).then(
+      async (res) => ({ status: res.status, body: (await res.json()) as { code?: string } }),
+    );
+
+  async function activePass() {
+    const concertId = await knownConcert(queue);
+    const { body } = await join(queue.url, uuid(), concertId);
+    await eventually(async () =>
+      expect((await poll(queue.url, body.token)).body.status).toBe('ACTIVE'),
+    );
+    return body.token;
+  }
+
+  it('when a pass was seen ACTIVE, then the next calls are answered from memory', async () => {
+    const pass = await activePass();
+    for (let i = 0; i < 5; i++) expect((await call(instances[0]!.server, pass)).status).toBe(200);
+    expect(await instances[0]!.checks()).toMatch(/answered="memory"[^\n]* [4-9]\d*/);
+  });
+
+  it('when the fan leaves the queue, then every instance that remembered the pass refuses it', async () => {
+    const pass = await activePass();
+    for (const { server } of instances) expect((await call(server, pass)).status).toBe(200);
+    const left = await fetch(`${queue.url}/queue/tokens/me`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${pass}` },
+    });
+    expect(left.status).toBe(204);
+    // Memory would keep the pass for 60 s: only the revocation can make this pass in time.
+    await eventually(
+      async () => {
+        for (const { server } of instances)
+          expect(await call(server, pass)).toMatchObject({
+            status: 401,
+            body: { code: 'TOKEN_INVALID' },
+          });
+      },
+      { timeoutMs: 5000 },
+    );
+  });
+
+  it('when a payment spends the pass (the saga expires it), then every instance refuses it', async () => {
+    const pass = await activePass();
+    for (const { server } of instances) expect((await call(server, pass)).status).toBe(200);
+    const claims = JSON.parse(Buffer.from(pass.split('.')[1]!, 'base64url').toString()) as {
+      cid: number;
+      jti: string;
+    };
+    // What queue.expire-token does when the saga completes.
+    expect(await queue.store.remove(claims.cid, claims.jti)).toBe(true);
+    await eventually(
+      async () => {
+        for (const { server } of instances) expect((await call(server, pass)).status).toBe(401);
+      },
+      { timeoutMs: 5000 },
+    );
+  });
+});
