@@ -28,7 +28,7 @@ const FILES = [
 ];
 const SERVICE_PARTS = [...SERVICE_LAYERS.map((e) => e.type), 'service'];
 
-const DRIVERS = ['knex', 'pg', 'kafkajs', 'ioredis', 'express'];
+const DRIVERS = ['knex', 'pg', 'kafkajs', 'ioredis', 'fastify'];
 /** Packages of this repository that are programs, not libraries. */
 const PROGRAMS = [
   '@ticketing/queue',

@@ -16,6 +16,9 @@ export interface BenchContext {
     expressGet(): Promise<LoadResult>;
     expressPost(): Promise<LoadResult>;
     bareGet(): Promise<LoadResult>;
+    /** The services' own framework answering the same requests (ADR 0009). */
+    fastifyGet(): Promise<LoadResult>;
+    fastifyPost(): Promise<LoadResult>;
     /** express answering a fixed number of POSTs over many connections, like a storm. */
     expressStorm(connections: number, amount: number): Promise<LoadResult>;
   };

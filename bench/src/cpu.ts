@@ -58,11 +58,12 @@ export async function cpuBreakdown<T>(
   groups: Record<string, () => number[]>,
   work: () => Promise<T>,
 ): Promise<{ result: T; seconds: Record<string, number> }> {
+  // Per pid: a process that started during the run counts from 0, one that ended is lost.
   const sample = () =>
     Object.fromEntries(
       Object.entries(groups).map(([name, pids]) => [
         name,
-        pids().reduce((s, p) => s + processCpuSeconds(p), 0),
+        new Map(pids().map((p) => [p, processCpuSeconds(p)] as const)),
       ]),
     );
   const before = sample();
@@ -71,7 +72,11 @@ export async function cpuBreakdown<T>(
   const after = sample();
   const generator = process.cpuUsage(self);
   const seconds = Object.fromEntries(
-    Object.keys(groups).map((k) => [k, Number((after[k]! - before[k]!).toFixed(2))]),
+    Object.keys(groups).map((k) => {
+      let used = 0;
+      for (const [pid, cpu] of after[k]!) used += Math.max(0, cpu - (before[k]!.get(pid) ?? 0));
+      return [k, Number(used.toFixed(2))];
+    }),
   );
   seconds.generator = Number(((generator.user + generator.system) / 1e6).toFixed(2));
   return { result, seconds };

@@ -58,7 +58,14 @@ async function main(): Promise<void> {
     '/',
   );
   const bare = await startInstances('bare-http', benchServer('bare-http'), {}, instances, '/');
-  const started = [express, bare, identityProvider];
+  const fastify = await startInstances(
+    'fastify-hello',
+    benchServer('fastify-hello'),
+    {},
+    instances,
+    '/',
+  );
+  const started = [express, bare, fastify, identityProvider];
   const ceiling = (label: string, url: string[], request: autocannon.Request) => () =>
     runLoad({ label, url, connections: 100, durationSeconds: seconds, requests: [request] });
   const jsonPost: autocannon.Request = {
@@ -83,6 +90,8 @@ async function main(): Promise<void> {
       expressGet: ceiling('express GET', express.urls, { method: 'GET', path: '/' }),
       expressPost: ceiling('express POST', express.urls, jsonPost),
       bareGet: ceiling('node:http GET', bare.urls, { method: 'GET', path: '/' }),
+      fastifyGet: ceiling('fastify GET', fastify.urls, { method: 'GET', path: '/' }),
+      fastifyPost: ceiling('fastify POST', fastify.urls, jsonPost),
       expressStorm: (connections, amount) =>
         runLoad({
           label: `express POST storm`,
@@ -97,6 +106,11 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   try {
     rows.push({ scenario: 'ceiling: node:http hello', measured: await ctx.ceilings.bareGet() });
+    if (!only || only.some((o) => ['queue', 'seat-map'].includes(o)))
+      rows.push({
+        scenario: 'ceiling: fastify hello (the services’ framework)',
+        measured: await ctx.ceilings.fastifyGet(),
+      });
     for (const [name, scenario] of Object.entries(SCENARIOS)) {
       if (only && !only.includes(name)) continue;
       process.stdout.write(`[bench] ${name}…\n`);

@@ -18,7 +18,12 @@ export class AppError extends Error {
     extras?: Record<string, unknown>;
     cause?: unknown;
   }) {
+    // A 4xx is an expected answer (a seat already taken, a bad id), never logged with a stack:
+    // capturing one cost more than the rest of a refused hold (a storm's losers, measured).
+    const limit = Error.stackTraceLimit;
+    if (opts.status < 500) Error.stackTraceLimit = 0;
     super(opts.detail, opts.cause === undefined ? undefined : { cause: opts.cause });
+    Error.stackTraceLimit = limit;
     this.name = 'AppError';
     this.code = opts.code;
     this.status = opts.status;

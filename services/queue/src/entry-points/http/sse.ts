@@ -28,8 +28,22 @@ export class QueueEventStreams {
     private readonly logger: Logger,
   ) {}
 
+  private intervalMs = 500;
+
+  /** The refresher runs while streams are open: an instance without any costs nothing. */
   start(intervalMs: number): void {
-    this.timer = setInterval(() => void this.refresh(), intervalMs);
+    this.intervalMs = intervalMs;
+  }
+
+  private keepRefreshing(): void {
+    this.timer ??= setInterval(() => {
+      if (this.subscribers.size === 0) {
+        clearInterval(this.timer);
+        this.timer = undefined;
+        return;
+      }
+      void this.refresh();
+    }, this.intervalMs);
   }
 
   /** Takes the response over from the framework: it stays open until the stream ends. */
@@ -47,6 +61,7 @@ export class QueueEventStreams {
     res.write('retry: 2000\n\n');
     const sub: Subscriber = { token, claims, res };
     this.subscribers.add(sub);
+    this.keepRefreshing();
     res.on('close', () => this.subscribers.delete(sub));
     void this.refresh(); // the first event at once, not after an interval
   }
@@ -106,6 +121,7 @@ export class QueueEventStreams {
   /** Ends every stream (shutdown): clients reconnect to another instance. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    this.timer = undefined;
     for (const sub of this.subscribers) sub.res.end();
     this.subscribers.clear();
   }
