@@ -6,7 +6,14 @@ import {
   runWithContext,
   type Logger,
 } from '@ticketing/platform';
-import type { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
+import type {
+  Consumer,
+  EachBatchPayload,
+  EachMessagePayload,
+  Kafka,
+  KafkaMessage,
+  Producer,
+} from 'kafkajs';
 import { Counter, type Registry } from 'prom-client';
 import type { z } from 'zod';
 import { sendToDlt, type DltReason } from './dlt';
@@ -36,6 +43,14 @@ export function on<S extends z.ZodType, Ctx>(
  */
 export interface Executor<Ctx> {
   execute(message: Envelope, run: (ctx: Ctx) => Promise<void>): Promise<'applied' | 'duplicate'>;
+  /**
+   * Optional: a batch of one partition's messages in one unit of work (one transaction, one
+   * inbox insert), in order. All or nothing: if it throws, nothing of it happened and the
+   * consumer takes the messages one by one.
+   */
+  executeBatch?(
+    items: { message: Envelope; run: (ctx: Ctx) => Promise<void> }[],
+  ): Promise<('applied' | 'duplicate')[]>;
 }
 
 export interface ConsumerOptions<Ctx> {
@@ -167,7 +182,8 @@ export class MessageConsumer<Ctx> {
     await this.consumer.run({
       autoCommitInterval: 500,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 6,
-      eachMessage: (payload) => this.handle(payload),
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.handleBatch(payload),
     });
   }
 
@@ -195,6 +211,92 @@ export class MessageConsumer<Ctx> {
     clearTimeout(this.restartTimer);
     await this.restarting;
     await this.consumer.disconnect();
+  }
+
+  /**
+   * A fetched batch of one partition: with an executor that can, all of it in one unit of work
+   * (the common case: one transaction and one inbox insert for many messages); if that fails, or
+   * for a message that is malformed, one by one with the usual retries and dead-lettering.
+   */
+  private async handleBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    const one = (message: KafkaMessage) =>
+      this.handle({
+        topic: batch.topic,
+        partition: batch.partition,
+        message,
+        heartbeat,
+        pause: payload.pause,
+      });
+    const batchable = this.options.executor.executeBatch && batch.messages.length > 1;
+    if (batchable) {
+      const decoded = batch.messages.map((message) => this.decode(message));
+      if (decoded.every((d) => d.status !== 'invalid')) {
+        const items = decoded.filter((d) => d.status === 'ok');
+        try {
+          const outcomes = await this.options.executor.executeBatch!(
+            items.map(({ typed, entry, context }) => ({
+              message: typed!,
+              run: (ctx: Ctx) => runWithContext(context!, () => entry!.handle(typed!, ctx)),
+            })),
+          );
+          items.forEach((item, i) =>
+            this.outcomes?.inc({ type: item.typed!.type, outcome: outcomes[i]! }),
+          );
+          for (const d of decoded)
+            if (d.status === 'ignored')
+              this.outcomes?.inc({ type: d.typed!.type, outcome: 'ignored' });
+          resolveOffset(batch.lastOffset());
+          await heartbeat();
+          return;
+        } catch (err) {
+          this.options.logger.debug(
+            { err, topic: batch.topic, messages: items.length },
+            'batch failed as a whole; taking its messages one by one',
+          );
+        }
+      }
+    }
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale()) return;
+      await one(message);
+      resolveOffset(message.offset);
+      await heartbeat();
+    }
+  }
+
+  /**
+   * A message's envelope, checked against its contract, with its handler; `ignored` for another
+   * consumer's type on a shared topic, `invalid` for what only the one-by-one path can refuse.
+   */
+  private decode(message: KafkaMessage): {
+    status: 'ok' | 'ignored' | 'invalid';
+    typed?: Envelope;
+    entry?: HandlerEntry<Ctx>;
+    context?: Parameters<typeof runWithContext>[0];
+  } {
+    try {
+      const envelope = EnvelopeSchema.parse(
+        JSON.parse(message.value?.toString('utf8') ?? ''),
+      ) as Envelope;
+      const entry = this.byType.get(envelope.type);
+      if (!entry) return { status: 'ignored', typed: envelope };
+      const parsed = entry.contract.schema.safeParse(envelope.data);
+      if (!parsed.success) return { status: 'invalid' };
+      const headerTrace = message.headers?.[HEADER.traceparent];
+      return {
+        status: 'ok',
+        typed: { ...envelope, data: parsed.data },
+        entry,
+        context: {
+          correlationId: envelope.correlationId,
+          causationId: envelope.id,
+          traceparent: childTraceparent(headerTrace ? headerTrace.toString() : undefined),
+        },
+      };
+    } catch {
+      return { status: 'invalid' };
+    }
   }
 
   private async handle({

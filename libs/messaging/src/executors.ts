@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import type { MessageContract } from '@ticketing/contracts';
 import { buildMessage, type Envelope, type OutgoingMessage } from './envelope';
 import type { Executor } from './consumer';
-import { claimMessage } from './inbox';
+import { claimMessage, claimMessages } from './inbox';
 import { TopicNamespace } from './namespace';
 import { enqueue } from './outbox';
 
@@ -20,17 +20,44 @@ export interface TxContext {
  * one transaction: a redelivered message is skipped and changes nothing.
  */
 export function inboxExecutor(db: Database, consumer: string, source: string): Executor<TxContext> {
+  // What handlers send is built at once (their context is the message's) and enqueued in one
+  // statement just before the transaction commits.
+  const collecting = (tx: Transaction, outbox: OutgoingMessage[]): TxContext => ({
+    tx,
+    send: async (contract, data) => void outbox.push(buildMessage(contract, data, { source })),
+  });
   return {
     execute: (message: Envelope, run) =>
       db.transaction(async (tx) => {
         if (!(await claimMessage(tx, consumer, message.id, message.type)))
           return 'duplicate' as const;
-        await run({
-          tx,
-          send: (contract, data) => enqueue(tx, buildMessage(contract, data, { source })),
-        });
+        const outbox: OutgoingMessage[] = [];
+        await run(collecting(tx, outbox));
+        await enqueue(tx, outbox);
         return 'applied' as const;
       }),
+    executeBatch: async (items) => {
+      if (items.length === 0) return [];
+      return db.transaction(async (tx) => {
+        const fresh = await claimMessages(
+          tx,
+          consumer,
+          items.map((i) => ({ id: i.message.id, type: i.message.type })),
+        );
+        const outbox: OutgoingMessage[] = [];
+        const outcomes: ('applied' | 'duplicate')[] = [];
+        for (const item of items) {
+          if (!fresh.delete(item.message.id)) {
+            outcomes.push('duplicate');
+            continue;
+          }
+          await item.run(collecting(tx, outbox));
+          outcomes.push('applied');
+        }
+        await enqueue(tx, outbox);
+        return outcomes;
+      });
+    },
   };
 }
 

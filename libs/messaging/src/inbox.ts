@@ -32,3 +32,22 @@ export async function claimMessage(
     .returning('message_id');
   return rows.length === 1;
 }
+
+/**
+ * Claims a batch of messages in one statement, inside the batch's transaction; returns the ids
+ * that were new (the others were handled before, or appear twice in the batch: claimed once).
+ */
+export async function claimMessages(
+  tx: Transaction,
+  consumer: string,
+  messages: { id: string; type: string }[],
+): Promise<Set<string>> {
+  if (messages.length === 0) return new Set();
+  const { rows } = await tx.knex.raw<{ rows: { message_id: string }[] }>(
+    `insert into ${INBOX_TABLE} (consumer, message_id, type)
+     select ?, unnest(?::uuid[]), unnest(?::text[])
+     on conflict (consumer, message_id) do nothing returning message_id`,
+    [consumer, messages.map((m) => m.id), messages.map((m) => m.type)],
+  );
+  return new Set(rows.map((r) => r.message_id));
+}

@@ -23,6 +23,8 @@ describe('consumer runner with inbox and dead-letter topic', () => {
   let consumer: MessageConsumer<TxContext>;
   let dlt: TopicCapture;
   const attempts = new Map<string, number>();
+  /** The transaction each `batch-` message was applied in. */
+  const transactions = new Map<number, string>();
   const { logger } = captureLogs('consumer-test');
 
   beforeAll(async () => {
@@ -46,7 +48,14 @@ describe('consumer runner with inbox and dead-letter topic', () => {
           const { key } = message.data;
           const tries = (attempts.get(key) ?? 0) + 1;
           attempts.set(key, tries);
-          if (key.startsWith('reject-')) throw AppError.validation('this can never be applied');
+          if (key.startsWith('reject-') || message.data.seq === 999)
+            throw AppError.validation('this can never be applied');
+          if (key.startsWith('batch-')) {
+            const { rows } = await trx.raw<{ rows: { id: string }[] }>(
+              'select txid_current() as id',
+            );
+            transactions.set(message.data.seq, rows[0]!.id);
+          }
           if (key.startsWith('always-fails-')) throw new Error('bug in handler');
           if (key.startsWith('flaky-') && tries < 3) throw new Error('flaky dependency');
           await trx('counters')
@@ -83,6 +92,48 @@ describe('consumer runner with inbox and dead-letter topic', () => {
     await eventually(async () => expect(await counter(key)).toBe(2));
     expect(attempts.get(key)).toBe(2); // the handler never ran for the duplicate
     expect(await fixture.db('inbox').where({ message_id: message.envelope.id })).toHaveLength(1);
+  });
+
+  it('when messages arrive together, then a batch is applied in one transaction, a duplicate in it once', async () => {
+    const key = `batch-${uuid()}`;
+    const contract = sequenceContract(topic);
+    const messages = Array.from({ length: 20 }, (_, i) =>
+      buildMessage(contract, { key, seq: i + 1 }, { source: 'test' }),
+    );
+    // One produce request, one key: one partition, fetched together.
+    await producer.send({
+      topic,
+      messages: [...messages, messages[4]!].map((m) => ({
+        key: m.key,
+        value: JSON.stringify(m.envelope),
+        headers: m.headers,
+      })),
+    });
+    await eventually(async () => expect(await counter(key)).toBe(20));
+    // One transaction per message would be 20; a fetch may split the batch, rarely many times.
+    expect(new Set(transactions.values()).size).toBeLessThan(5);
+    expect(
+      await fixture.db('inbox').whereIn(
+        'message_id',
+        messages.map((m) => m.envelope.id),
+      ),
+    ).toHaveLength(20);
+  });
+
+  it('when one message of a batch can never be applied, then the others are, and it goes to the DLT', async () => {
+    const key = `mixed-${uuid()}`;
+    const contract = sequenceContract(topic);
+    const seqs = [1, 2, 3, 999, 4, 5];
+    await producer.send({
+      topic,
+      messages: seqs.map((seq) => {
+        const m = buildMessage(contract, { key, seq }, { source: 'test' });
+        return { key: m.key, value: JSON.stringify(m.envelope), headers: m.headers };
+      }),
+    });
+    await eventually(async () => expect(await counter(key)).toBe(5));
+    await eventually(() => expect(dlt.where((m) => m.key === key)).toHaveLength(1));
+    expect(dlt.where((m) => m.key === key)[0]!.headers[DLT_HEADER.reason]).toBe('HANDLER_REJECTED');
   });
 
   it('when a poison message arrives, then it lands in the DLT with the reason and the consumer keeps going', async () => {

@@ -17,10 +17,13 @@ export class PaymentEndings {
     notifications.on(CHANNEL, (paymentId) => this.wake(paymentId));
   }
 
-  /** Resolves when the payment ends or `ms` pass; `isEnded` is asked first and on every poll. */
+  /**
+   * Resolves when the payment ends or `ms` pass; `isEnded` is asked after each wake-up (a
+   * notification, or the once-a-second poll). The caller knows it had not ended when it called.
+   */
   async wait(paymentId: string, ms: number, isEnded: () => Promise<boolean>): Promise<void> {
     const deadline = Date.now() + ms;
-    while (!this.stopped && !(await isEnded()) && Date.now() < deadline) {
+    while (!this.stopped && Date.now() < deadline) {
       await new Promise<void>((resolve) => {
         const done = () => {
           clearTimeout(timer);
@@ -33,6 +36,7 @@ export class PaymentEndings {
         );
       });
       if (this.waiting.get(paymentId)?.size === 0) this.waiting.delete(paymentId);
+      if (await isEnded()) return;
     }
   }
 

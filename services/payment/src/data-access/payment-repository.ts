@@ -78,25 +78,34 @@ export class PaymentRepository {
     this.db = executor.knex;
   }
 
+  /**
+   * A new payment and the first lines of its timeline, in one statement; its deadline is the
+   * database's clock plus `stepTimeoutMs` (every deadline is measured on that clock).
+   */
   async insert(
     saga: Saga,
-    extra: { idempotencyKey: string | null; requestHash: string | null },
-  ): Promise<void> {
-    await this.db('payments').insert({
-      id: saga.paymentId,
-      reservation_id: saga.reservationId,
-      user_id: saga.userId,
-      token_id: saga.tokenId,
-      concert_id: saga.concertId,
-      amount: saga.amount,
-      status: saga.status,
-      failure_code: saga.failureCode,
-      saga_state: saga.state,
-      pending_failure: saga.pendingFailure,
-      deadline_at: saga.deadlineAt,
-      idempotency_key: extra.idempotencyKey,
-      request_hash: extra.requestHash,
-    });
+    extra: { idempotencyKey: string | null; requestHash: string | null; stepTimeoutMs: number },
+    steps: Omit<SagaStep, 'at'>[],
+  ): Promise<Payment> {
+    const [row] = (await this.db('payments')
+      .with('steps', this.db('saga_steps').insert(stepRows(saga.paymentId, steps)))
+      .insert({
+        id: saga.paymentId,
+        reservation_id: saga.reservationId,
+        user_id: saga.userId,
+        token_id: saga.tokenId,
+        concert_id: saga.concertId,
+        amount: saga.amount,
+        status: saga.status,
+        failure_code: saga.failureCode,
+        saga_state: saga.state,
+        pending_failure: saga.pendingFailure,
+        deadline_at: this.db.raw('now() + make_interval(secs => ?)', [extra.stepTimeoutMs / 1000]),
+        idempotency_key: extra.idempotencyKey,
+        request_hash: extra.requestHash,
+      })
+      .returning(COLUMNS as never)) as Payment[];
+    return row!;
   }
 
   async find(paymentId: string, lock = false): Promise<Payment | undefined> {
@@ -128,20 +137,21 @@ export class PaymentRepository {
       .first(COLUMNS) as Promise<Payment | undefined>;
   }
 
-  async save(saga: Saga): Promise<void> {
-    await this.db('payments')
-      .where({ id: saga.paymentId })
-      .update({
-        amount: saga.amount,
-        status: saga.status satisfies PaymentStatus,
-        failure_code: saga.failureCode satisfies FailureCode | null,
-        saga_state: saga.state satisfies SagaState,
-        pending_failure: saga.pendingFailure,
-        deadline_at: saga.deadlineAt,
-        completed_at:
-          saga.status === 'PENDING' ? null : this.db.raw('coalesce(completed_at, now())'),
-        updated_at: this.db.fn.now(),
-      });
+  /** The saga's new state and the lines it adds to its timeline, in one statement. */
+  async save(saga: Saga, steps: Omit<SagaStep, 'at'>[]): Promise<void> {
+    const update = this.db('payments');
+    if (steps.length > 0)
+      update.with('steps', this.db('saga_steps').insert(stepRows(saga.paymentId, steps)));
+    await update.where({ id: saga.paymentId }).update({
+      amount: saga.amount,
+      status: saga.status satisfies PaymentStatus,
+      failure_code: saga.failureCode satisfies FailureCode | null,
+      saga_state: saga.state satisfies SagaState,
+      pending_failure: saga.pendingFailure,
+      deadline_at: saga.deadlineAt,
+      completed_at: saga.status === 'PENDING' ? null : this.db.raw('coalesce(completed_at, now())'),
+      updated_at: this.db.fn.now(),
+    });
   }
 
   /** Sagas past their deadline, oldest first (not locked: each is then taken on its own). */
@@ -192,24 +202,10 @@ export class PaymentRepository {
     return { payment, now: dbNow };
   }
 
-  /** The database's clock: every saga deadline is measured on it, whichever instance decides. */
-  async now(): Promise<Date> {
-    const { rows } = await this.db.raw<{ rows: { now: Date }[] }>('select now() as now');
-    return rows[0]!.now;
-  }
-
   /** Appends steps to the saga's timeline in one statement, in the order given. */
   async addSteps(paymentId: string, steps: Omit<SagaStep, 'at'>[]): Promise<void> {
     if (steps.length === 0) return;
-    await this.db('saga_steps').insert(
-      steps.map((step) => ({
-        payment_id: paymentId,
-        step: step.step,
-        status: step.status,
-        message_id: step.messageId,
-        note: step.note,
-      })),
-    );
+    await this.db('saga_steps').insert(stepRows(paymentId, steps));
   }
 
   steps(paymentId: string): Promise<SagaStep[]> {
@@ -219,3 +215,12 @@ export class PaymentRepository {
       .select({ step: 'step', status: 'status', messageId: 'message_id', note: 'note', at: 'at' });
   }
 }
+
+const stepRows = (paymentId: string, steps: Omit<SagaStep, 'at'>[]) =>
+  steps.map((step) => ({
+    payment_id: paymentId,
+    step: step.step,
+    status: step.status,
+    message_id: step.messageId,
+    note: step.note,
+  }));

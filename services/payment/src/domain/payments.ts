@@ -58,7 +58,7 @@ export class Payments {
     }
     try {
       const payment = await this.db.transaction(async (tx) => {
-        const repo = new PaymentRepository(tx);
+        // The deadline `begin` computes is taken on the database's clock by the insert.
         const start = begin(
           {
             paymentId: randomUUID(),
@@ -67,17 +67,26 @@ export class Payments {
             tokenId: fan.tokenId,
             concertId: fan.concertId,
           },
-          await repo.now(),
+          new Date(),
           this.options.stepTimeoutMs,
         );
-        await repo.insert(start.saga, { idempotencyKey: idempotencyKey ?? null, requestHash });
-        await this.send(tx, start, {
+        const { messages, steps } = this.outgoing(start, {
           step: 'payment.requested',
           status: 'RECEIVED',
           messageId: null,
           note: start.note,
         });
-        return (await repo.find(start.saga.paymentId))!;
+        const inserted = await new PaymentRepository(tx).insert(
+          start.saga,
+          {
+            idempotencyKey: idempotencyKey ?? null,
+            requestHash,
+            stepTimeoutMs: this.options.stepTimeoutMs,
+          },
+          steps,
+        );
+        await enqueue(tx, messages);
+        return inserted;
       });
       return { payment, created: true };
     } catch (err) {
@@ -137,8 +146,7 @@ export class Payments {
       note: decision.note,
     };
     if (!decision.applied) return repo.addSteps(paymentId, [received]);
-    await repo.save(decision.saga);
-    await this.send(tx, decision, received);
+    await this.apply(tx, decision, received);
     this.reportIfEnded(tx, locked.payment, decision);
   }
 
@@ -178,8 +186,7 @@ export class Payments {
         now,
         this.options.stepTimeoutMs,
       );
-      await repo.save(decision.saga);
-      await this.send(tx, decision, {
+      await this.apply(tx, decision, {
         step: `deadline (${payment.state})`,
         status: 'TIMEOUT',
         messageId: null,
@@ -207,7 +214,7 @@ export class Payments {
    */
   async awaitEnd(paymentId: string, ms: number): Promise<Payment> {
     let current = await this.find(paymentId);
-    if (!this.options.endings) return current;
+    if (!this.options.endings || current.status !== 'PENDING') return current;
     await this.options.endings.wait(paymentId, ms, async () => {
       current = await this.find(paymentId);
       return current.status !== 'PENDING';
@@ -247,20 +254,29 @@ export class Payments {
     tx.afterCommit(() => this.options.outcomes?.ended(ended));
   }
 
-  /** Records what happened and what is sent (one insert), and enqueues the commands. */
-  private async send(
+  /** The saga's new state with what happened and what is sent (one statement), then the commands. */
+  private async apply(
     tx: Transaction,
     decision: Decision,
     cause: Omit<SagaStep, 'at'>,
   ): Promise<void> {
-    const messages = decision.commands.map((c) => messageFor(c, decision.saga));
-    const sent = messages.map((m) => ({
-      step: m.envelope.type,
-      status: 'SENT' as const,
-      messageId: m.envelope.id,
-      note: null,
-    }));
-    await new PaymentRepository(tx).addSteps(decision.saga.paymentId, [cause, ...sent]);
+    const { messages, steps } = this.outgoing(decision, cause);
+    await new PaymentRepository(tx).save(decision.saga, steps);
     await enqueue(tx, messages);
+  }
+
+  /** The decision's commands as messages, and the timeline lines: the cause, then each sent. */
+  private outgoing(decision: Decision, cause: Omit<SagaStep, 'at'>) {
+    const messages = decision.commands.map((c) => messageFor(c, decision.saga));
+    const steps = [
+      cause,
+      ...messages.map((m) => ({
+        step: m.envelope.type,
+        status: 'SENT' as const,
+        messageId: m.envelope.id,
+        note: null,
+      })),
+    ];
+    return { messages, steps };
   }
 }
