@@ -13,7 +13,9 @@ import { benchSchedules, startSystem } from '../system';
  * ACTIVE token, a charged wallet and a hold, prepared before the clock starts.
  */
 export async function sagaScenario(ctx: BenchContext): Promise<Row[]> {
-  const rates = ctx.smoke ? [10] : (process.env.BENCH_SAGA_RATES ?? "50,100,200").split(",").map(Number);
+  const rates = ctx.smoke
+    ? [10]
+    : (process.env.BENCH_SAGA_RATES ?? '50,100,200').split(',').map(Number);
   const seconds = ctx.smoke ? 1 : Math.min(ctx.seconds, 10);
   const system = await startSystem(ctx);
   const { services } = system;

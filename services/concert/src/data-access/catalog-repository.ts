@@ -142,7 +142,6 @@ export class CatalogWriter {
     const n = await this.trx('schedules')
       .where({ id: scheduleId })
       .update({ status, revision: this.trx.raw('revision + 1') });
-    if (n === 1) await this.announceSeatMapChange(scheduleId);
     return n === 1;
   }
 
@@ -165,17 +164,11 @@ export class CatalogWriter {
         version: change.version,
         reservation_id: change.reservationId,
       });
-    if (n === 1) await this.announceSeatMapChange(change.scheduleId);
     return n === 1;
-  }
-
-  /** Every instance's seat-map cache hears it when this transaction commits (NOTIFY). */
-  private async announceSeatMapChange(scheduleId: number): Promise<void> {
-    await this.trx.raw('select pg_notify(?, ?)', [SEAT_MAP_CHANNEL, String(scheduleId)]);
   }
 }
 
-/** Notified with a schedule id whenever its seat map (or the schedule) changed. */
+/** Notified with a schedule id whenever its seat map (or the schedule) changed (migration 0002). */
 export const SEAT_MAP_CHANNEL = 'seat_map_changed';
 
 /** Changes of seat maps, as the database announces them to this instance. */

@@ -180,6 +180,20 @@ export class ReservationRepository {
     return rows[0];
   }
 
+  /** The reservation, locked, with the database's clock (one round trip for both). */
+  async lockWithClock(
+    reservationId: string,
+  ): Promise<{ reservation: Reservation; now: Date } | undefined> {
+    const { rows } = await this.db.raw<{ rows: (Reservation & { dbNow: Date })[] }>(
+      `select ${COLUMNS}, now() as "dbNow" from reservations r join schedules s on s.id = r.schedule_id
+       where r.id = ? for update of r`,
+      [reservationId],
+    );
+    if (!rows[0]) return undefined;
+    const { dbNow, ...reservation } = rows[0];
+    return { reservation, now: dbNow };
+  }
+
   /** Inserts a new hold; the partial unique indexes reject a taken seat or a second hold. */
   async insertHold(h: {
     reservationId: string;
@@ -232,19 +246,19 @@ export class ReservationRepository {
       paymentId?: string | null;
     },
   ): Promise<Reservation> {
-    const reservationId = current.reservationId;
-    await this.db.raw(
-      `update reservations set status = :status, release_reason = :releaseReason, payment_id = :paymentId,
-         seat_version = nextval('seat_version_seq'), updated_at = now()
-       where id = :reservationId`,
+    const { rows } = await this.db.raw<{ rows: Reservation[] }>(
+      `update reservations r set status = :status, release_reason = :releaseReason,
+         payment_id = :paymentId, seat_version = nextval('seat_version_seq'), updated_at = now()
+       from schedules s where r.id = :reservationId and s.id = r.schedule_id
+       returning ${COLUMNS}`,
       {
-        reservationId,
+        reservationId: current.reservationId,
         status: change.status,
         releaseReason: change.releaseReason ?? null,
         paymentId: change.paymentId ?? null,
       },
     );
-    return (await this.find(reservationId))!;
+    return rows[0]!;
   }
 
   async now(): Promise<Date> {

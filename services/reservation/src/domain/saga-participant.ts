@@ -22,8 +22,9 @@ export async function confirmReservation(
       reason,
     });
 
-  const r = await repo.find(cmd.reservationId, true);
-  if (!r) return reject('NOT_FOUND');
+  const locked = await repo.lockWithClock(cmd.reservationId);
+  if (!locked) return reject('NOT_FOUND');
+  const { reservation: r, now } = locked;
   if (r.userId !== cmd.userId) return reject('FORBIDDEN');
   // A queue pass admits its holder to one concert: it cannot pay for a seat of another.
   if (cmd.concertId !== undefined && cmd.concertId !== r.concertId) return reject('FORBIDDEN');
@@ -34,7 +35,7 @@ export async function confirmReservation(
     return reject(
       r.status === 'RELEASED' && r.releaseReason === 'EXPIRED' ? 'EXPIRED' : 'NOT_HELD',
     );
-  if (isHoldOver(r.heldUntil, await repo.now())) {
+  if (isHoldOver(r.heldUntil, now)) {
     const released = await moveReservation(repo, r, {
       status: 'RELEASED',
       releaseReason: 'EXPIRED',
@@ -58,8 +59,8 @@ export async function revertConfirmation(
   ctx: TxContext,
 ): Promise<void> {
   const repo = new ReservationRepository(ctx.tx);
-  const r = await repo.find(cmd.reservationId, true);
-  if (!r) {
+  const locked = await repo.lockWithClock(cmd.reservationId);
+  if (!locked) {
     // Never confirmed here, so there is nothing to give back: say so, and the saga can end.
     return ctx.send(contracts.confirmationReverted, {
       reservationId: cmd.reservationId,
@@ -68,10 +69,11 @@ export async function revertConfirmation(
       reverted: false,
     });
   }
+  const { reservation: r, now } = locked;
   let current = r;
   const reverted = r.status === 'CONFIRMED' && r.paymentId === cmd.paymentId;
   if (reverted) {
-    const to = statusAfterRevert(r.heldUntil, await repo.now());
+    const to = statusAfterRevert(r.heldUntil, now);
     current = await moveReservation(repo, r, {
       status: to,
       releaseReason: to === 'RELEASED' ? 'EXPIRED' : null,

@@ -45,14 +45,46 @@ export class WalletRepository {
     return rows[0]?.balance ?? null;
   }
 
-  /** Takes from a wallet if it holds enough; null when it does not. */
-  async debit(userId: string, amount: number): Promise<number | null> {
-    const { rows } = await this.db.raw<{ rows: { balance: number }[] }>(
-      `update wallets set balance = balance - :amount, updated_at = now()
-       where user_id = :userId and balance >= :amount returning balance`,
-      { userId, amount },
+  /**
+   * A payment's debit, in one statement: takes the amount if the wallet holds enough (with its
+   * ledger entry) and records the debit as APPLIED, or records it as REJECTED and changes
+   * nothing else. Returns the debit and the balance after it (null when rejected).
+   */
+  async debitForPayment(
+    paymentId: string,
+    userId: string,
+    amount: number,
+  ): Promise<{ debit: Debit; balance: number | null }> {
+    const transactionId = randomUUID();
+    const { rows } = await this.db.raw<{
+      rows: { balance: string | number | null; applied: boolean }[];
+    }>(
+      `with taken as (
+         update wallets set balance = balance - :amount, updated_at = now()
+         where user_id = :userId and balance >= :amount returning balance),
+       entry as (
+         insert into ledger (id, user_id, type, amount, balance_after, payment_id)
+         select :transactionId, :userId, 'DEBIT', :amount, balance, :paymentId from taken),
+       debit as (
+         insert into debits (payment_id, user_id, amount, status, transaction_id)
+         select :paymentId, :userId, :amount,
+           case when exists (select 1 from taken) then 'APPLIED' else 'REJECTED' end,
+           case when exists (select 1 from taken) then :transactionId::uuid end)
+       select (select balance from taken) as balance, exists (select 1 from taken) as applied`,
+      { paymentId, userId, amount, transactionId },
     );
-    return rows[0]?.balance ?? null;
+    const { balance, applied } = rows[0]!;
+    return {
+      debit: {
+        paymentId,
+        userId,
+        amount,
+        status: applied ? 'APPLIED' : 'REJECTED',
+        transactionId: applied ? transactionId : null,
+        refundTransactionId: null,
+      },
+      balance: balance === null ? null : Number(balance),
+    };
   }
 
   async record(

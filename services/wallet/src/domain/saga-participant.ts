@@ -4,12 +4,13 @@ import { WalletRepository, type Debit } from '../data-access/wallet-repository';
 
 type DebitCommand = DataOf<typeof contracts.debitWallet>;
 
-/** The answer a debit has, whenever it is asked again. */
+/** The answer a debit has, whenever it is asked again (`balance`: known, or read). */
 async function answer(
   debit: Debit,
   cmd: DebitCommand,
   ctx: TxContext,
   repo: WalletRepository,
+  balance?: number,
 ): Promise<void> {
   if (debit.status === 'APPLIED') {
     return ctx.send(contracts.walletDebited, {
@@ -17,7 +18,7 @@ async function answer(
       userId: debit.userId,
       transactionId: debit.transactionId!,
       amount: debit.amount,
-      balance: await repo.balance(debit.userId),
+      balance: balance ?? (await repo.balance(debit.userId)),
     });
   }
   const reason = debit.status === 'REJECTED' ? 'INSUFFICIENT_BALANCE' : 'CANCELLED';
@@ -37,32 +38,8 @@ export async function debitForPayment(cmd: DebitCommand, ctx: TxContext): Promis
   const repo = new WalletRepository(ctx.tx);
   const existing = await repo.findDebit(cmd.paymentId, true);
   if (existing) return answer(existing, cmd, ctx, repo);
-  const balance = await repo.debit(cmd.userId, cmd.amount);
-  const debit: Debit =
-    balance === null
-      ? {
-          paymentId: cmd.paymentId,
-          userId: cmd.userId,
-          amount: cmd.amount,
-          status: 'REJECTED',
-          transactionId: null,
-          refundTransactionId: null,
-        }
-      : {
-          paymentId: cmd.paymentId,
-          userId: cmd.userId,
-          amount: cmd.amount,
-          status: 'APPLIED',
-          transactionId: await repo.record(cmd.userId, {
-            type: 'DEBIT',
-            amount: cmd.amount,
-            balanceAfter: balance,
-            paymentId: cmd.paymentId,
-          }),
-          refundTransactionId: null,
-        };
-  await repo.insertDebit(debit);
-  await answer(debit, cmd, ctx, repo);
+  const { debit, balance } = await repo.debitForPayment(cmd.paymentId, cmd.userId, cmd.amount);
+  await answer(debit, cmd, ctx, repo, balance ?? undefined);
 }
 
 /**
