@@ -35,6 +35,12 @@ export interface Identity {
 
 export const ADMIN_SCOPE = 'ticketing:admin';
 
+/** Operators only: an identity with the `ticketing:admin` scope, else 403 FORBIDDEN. */
+export function requireAdmin(caller: Identity): void {
+  if (!caller.admin)
+    throw AppError.forbidden(`this needs an operator's identity (scope ${ADMIN_SCOPE})`);
+}
+
 // API.md: asymmetric algorithms only; HS* and `none` are refused whatever the token says.
 const ALGORITHMS = ['RS256', 'ES256', 'EdDSA'];
 const CLOCK_SKEW_SECONDS = 30;

@@ -19,6 +19,13 @@ export function queueKeys(concertId: number) {
     users: `${tag}:users`,
     /** HASH {at, allowance}: the admission token bucket shared by every instance. */
     bucket: `${tag}:bucket`,
+    /**
+     * HASH scheduleId → "schedRev|status|opensAtMs|totalSeats|seatsRev|available|held": what
+     * the queue knows of each date of the concert (concert.events).
+     */
+    schedules: `${tag}:schedules`,
+    /** HASH {soldOut: 0|1, opensAt: ms}: derived from `schedules` on every change. */
+    sales: `${tag}:sales`,
   };
 }
 

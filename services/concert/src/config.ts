@@ -1,6 +1,6 @@
 import { SERVICES } from '@ticketing/contracts';
 import { commonEnv, env, kafkaEnv, loadConfig, postgresEnv } from '@ticketing/platform';
-import { tokenCheckEnv } from '@ticketing/auth';
+import { identityEnv, tokenCheckEnv } from '@ticketing/auth';
 
 export const configShape = {
   ...commonEnv,
@@ -8,6 +8,8 @@ export const configShape = {
   ...postgresEnv('concert'),
   ...kafkaEnv('concert'),
   ...tokenCheckEnv,
+  /** Operators publish concerts and dates with an identity token (scope ticketing:admin). */
+  ...identityEnv,
   /**
    * The longest an instance serves a seat map from memory without reading it again; every
    * change announced by the projection is seen at once, this bounds a lost announcement.

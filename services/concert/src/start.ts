@@ -31,7 +31,7 @@ export function start(
       poolMax: config.DB_POOL_MAX,
       migrations,
     });
-    const auth = await openAuth(kit, { queuePass: config });
+    const auth = await openAuth(kit, { identity: config, queuePass: config });
     const messaging = await startPostgresMessaging({
       ...kit,
       db,

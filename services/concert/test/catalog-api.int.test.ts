@@ -78,6 +78,8 @@ describe('concert API', () => {
       price: 99_000,
       totalSeats: 50,
       availableSeats: 47,
+      salesOpenAt: bookable.bookingOpensAt.toISOString(),
+      status: 'OPEN',
     });
   });
 

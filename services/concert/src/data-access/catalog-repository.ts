@@ -137,6 +137,79 @@ export class CatalogWriter {
     return scheduleId;
   }
 
+  /** The schedule, locked for a change by an operator; undefined when it does not exist. */
+  async lockSchedule(scheduleId: number): Promise<Schedule | undefined> {
+    const { rows } = await this.trx.raw<{ rows: Schedule[] }>(
+      `select ${SCHEDULE_COLUMNS} from schedules s where s.id = ? for update of s`,
+      [scheduleId],
+    );
+    return rows[0];
+  }
+
+  /** A new concert; null when one of that title at that venue exists. */
+  async insertConcert(c: Omit<Concert, 'concertId'>): Promise<Concert | null> {
+    const inserted = (await this.trx('concerts')
+      .insert(c)
+      .onConflict(['title', 'venue'])
+      .ignore()
+      .returning(['id', 'title', 'artist', 'venue'])) as (Omit<Concert, 'concertId'> & {
+      id: number;
+    })[];
+    const row = inserted[0];
+    return row
+      ? { concertId: row.id, title: row.title, artist: row.artist, venue: row.venue }
+      : null;
+  }
+
+  /** New price and sales window of a schedule, with the next revision. */
+  async updateSchedule(
+    scheduleId: number,
+    change: { price: number; bookingOpensAt: Date },
+  ): Promise<void> {
+    await this.trx('schedules')
+      .where({ id: scheduleId })
+      .update({
+        price: change.price,
+        booking_opens_at: change.bookingOpensAt,
+        revision: this.trx.raw('revision + 1'),
+      });
+  }
+
+  /** How many of a schedule's seats are in `status`. */
+  async countSeats(scheduleId: number, status: SeatStatus): Promise<number> {
+    const [{ n }] = (await this.trx('seats')
+      .where({ schedule_id: scheduleId, status })
+      .count({ n: '*' })) as { n: string }[];
+    return Number(n);
+  }
+
+  /**
+   * After a seat moved: the schedule's next seats revision, with what is left (one statement,
+   * which sees the seat change made before it in this transaction).
+   */
+  async nextSeatsRevision(scheduleId: number): Promise<{
+    concertId: number;
+    seatsRevision: number;
+    availableSeats: number;
+    heldSeats: number;
+  }> {
+    const { rows } = await this.trx.raw<{
+      rows: {
+        concertId: number;
+        seatsRevision: number;
+        availableSeats: number;
+        heldSeats: number;
+      }[];
+    }>(
+      `update schedules s set seats_revision = seats_revision + 1 where s.id = :id
+       returning s.concert_id as "concertId", s.seats_revision as "seatsRevision",
+         (select count(*)::int from seats a where a.schedule_id = :id and a.status = 'AVAILABLE') as "availableSeats",
+         (select count(*)::int from seats a where a.schedule_id = :id and a.status = 'HELD') as "heldSeats"`,
+      { id: scheduleId },
+    );
+    return rows[0]!;
+  }
+
   /** Changes a schedule's status and bumps its revision (replicas keep the highest). */
   async setScheduleStatus(scheduleId: number, status: ScheduleStatus): Promise<boolean> {
     const n = await this.trx('schedules')

@@ -1,8 +1,19 @@
 import { concert as contracts } from '@ticketing/contracts';
 import { buildMessage, enqueue } from '@ticketing/messaging';
 import { AppError, type Database } from '@ticketing/platform';
-import { CatalogRepository, CatalogWriter, type Schedule } from '../data-access/catalog-repository';
-import { SEATS_PER_SCHEDULE, isBookable, type ScheduleStatus } from './rules';
+import {
+  CatalogRepository,
+  CatalogWriter,
+  type Concert,
+  type Schedule,
+} from '../data-access/catalog-repository';
+import {
+  SEATS_PER_SCHEDULE,
+  editRefusal,
+  isBookable,
+  scheduleWindowProblem,
+  type ScheduleStatus,
+} from './rules';
 
 const SOURCE = 'concert';
 
@@ -59,11 +70,12 @@ export class Catalog {
     bookingOpensAt: Date;
     bookingClosesAt: Date;
     price: number;
+    totalSeats?: number;
   }): Promise<Schedule | null> {
     return this.db.transaction(async (tx) => {
       const scheduleId = await new CatalogWriter(tx).insertScheduleIfAbsent({
         ...input,
-        totalSeats: SEATS_PER_SCHEDULE,
+        totalSeats: input.totalSeats ?? SEATS_PER_SCHEDULE,
       });
       if (scheduleId === null) return null;
       const schedule = (await new CatalogRepository(tx).schedule(scheduleId))!;
@@ -83,4 +95,113 @@ export class Catalog {
       return schedule;
     });
   }
+
+  /** An operator puts a concert in the catalog (its dates follow). */
+  async createConcert(input: Omit<Concert, 'concertId'>): Promise<Concert> {
+    const created = await this.db.transaction((tx) => new CatalogWriter(tx).insertConcert(input));
+    if (!created)
+      throw AppError.conflict(
+        'CONCERT_EXISTS',
+        `"${input.title}" at ${input.venue} is in the catalog already`,
+      );
+    return created;
+  }
+
+  /**
+   * An operator adds a date: on sale from `salesOpenAt` (now when absent) until it starts,
+   * with `seats` seats, announced on concert.events like every change.
+   */
+  async publishSchedule(
+    concertId: number,
+    input: { startsAt: Date; price: number; seats: number; salesOpenAt?: Date },
+    now = new Date(),
+  ): Promise<Schedule> {
+    const salesOpenAt = input.salesOpenAt ?? now;
+    refuseBadWindow(
+      { startsAt: input.startsAt, salesOpenAt },
+      now,
+      input.salesOpenAt !== undefined,
+    );
+    if (!(await this.reads.concertExists(concertId)))
+      throw AppError.notFound(`concert ${concertId} not found`);
+    const schedule = await this.addSchedule({
+      concertId,
+      startsAt: input.startsAt,
+      bookingOpensAt: salesOpenAt,
+      bookingClosesAt: input.startsAt,
+      price: input.price,
+      totalSeats: input.seats,
+    });
+    if (!schedule)
+      throw AppError.conflict(
+        'SCHEDULE_EXISTS',
+        `concert ${concertId} already has a date at ${input.startsAt.toISOString()}`,
+      );
+    return schedule;
+  }
+
+  /** An operator changes the price or the sales window, only before sales open. */
+  async changeSchedule(
+    concertId: number,
+    scheduleId: number,
+    change: { price?: number; salesOpenAt?: Date },
+    now = new Date(),
+  ): Promise<Schedule> {
+    return this.db.transaction(async (tx) => {
+      const writer = new CatalogWriter(tx);
+      const s = await this.lockedScheduleOf(writer, concertId, scheduleId);
+      const refusal = editRefusal(s, now);
+      if (refusal === 'CANCELLED')
+        throw AppError.conflict('SCHEDULE_CANCELLED', `schedule ${scheduleId} is cancelled`);
+      if (refusal === 'SALES_OPEN')
+        throw AppError.conflict(
+          'SALES_ALREADY_OPEN',
+          `schedule ${scheduleId} has been on sale since ${s.bookingOpensAt.toISOString()}: its price and sales window stay`,
+        );
+      const salesOpenAt = change.salesOpenAt ?? s.bookingOpensAt;
+      if (change.salesOpenAt) refuseBadWindow({ startsAt: s.startsAt, salesOpenAt }, now, true);
+      await writer.updateSchedule(scheduleId, {
+        price: change.price ?? s.price,
+        bookingOpensAt: salesOpenAt,
+      });
+      const changed = (await new CatalogRepository(tx).schedule(scheduleId))!;
+      await enqueue(tx, schedulePublishedMessage(changed));
+      return changed;
+    });
+  }
+
+  /** An operator cancels a date nobody has bought a seat of; its holds are released. */
+  async cancelSchedule(concertId: number, scheduleId: number): Promise<Schedule> {
+    return this.db.transaction(async (tx) => {
+      const writer = new CatalogWriter(tx);
+      const s = await this.lockedScheduleOf(writer, concertId, scheduleId);
+      if (s.status === 'CANCELLED') return s;
+      const sold = await writer.countSeats(scheduleId, 'RESERVED');
+      if (sold > 0)
+        throw AppError.conflict(
+          'SCHEDULE_HAS_SOLD_SEATS',
+          `schedule ${scheduleId} has ${sold} sold seat(s): it cannot be cancelled`,
+        );
+      await writer.setScheduleStatus(scheduleId, 'CANCELLED');
+      const cancelled = (await new CatalogRepository(tx).schedule(scheduleId))!;
+      await enqueue(tx, schedulePublishedMessage(cancelled));
+      return cancelled;
+    });
+  }
+
+  private async lockedScheduleOf(writer: CatalogWriter, concertId: number, scheduleId: number) {
+    const s = await writer.lockSchedule(scheduleId);
+    if (!s || s.concertId !== concertId)
+      throw AppError.notFound(`schedule ${scheduleId} of concert ${concertId} not found`);
+    return s;
+  }
+}
+
+function refuseBadWindow(
+  window: { startsAt: Date; salesOpenAt: Date },
+  now: Date,
+  salesOpenAtGiven: boolean,
+): void {
+  const problem = scheduleWindowProblem(window, now, salesOpenAtGiven);
+  if (problem) throw AppError.validation(problem);
 }

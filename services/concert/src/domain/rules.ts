@@ -28,6 +28,30 @@ export function unbookableReason(
 
 export const isBookable = (s: ScheduleFacts, now: Date) => unbookableReason(s, now) === null;
 
+/** What is wrong with a new sales window, or null: the date in the future, sales before it. */
+export function scheduleWindowProblem(
+  w: { startsAt: Date; salesOpenAt: Date },
+  now: Date,
+  salesOpenAtGiven: boolean,
+): string | null {
+  if (w.startsAt.getTime() <= now.getTime()) return 'body.startsAt: must be in the future';
+  if (salesOpenAtGiven && w.salesOpenAt.getTime() <= now.getTime())
+    return 'body.salesOpenAt: must be in the future (leave it out to open sales now)';
+  if (w.salesOpenAt.getTime() >= w.startsAt.getTime())
+    return 'body.salesOpenAt: must be before the date starts';
+  return null;
+}
+
+/** Why an operator may not change a date's price or sales window now, or null. */
+export function editRefusal(
+  s: { status: ScheduleStatus; bookingOpensAt: Date },
+  now: Date,
+): 'CANCELLED' | 'SALES_OPEN' | null {
+  if (s.status === 'CANCELLED') return 'CANCELLED';
+  if (now.getTime() >= s.bookingOpensAt.getTime()) return 'SALES_OPEN';
+  return null;
+}
+
 export const isSeatNo = (n: number) => Number.isInteger(n) && n >= 1 && n <= SEATS_PER_SCHEDULE;
 
 /** The seat status a reservation event leads to. */

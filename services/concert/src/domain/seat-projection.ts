@@ -1,5 +1,5 @@
-import type { DataOf, reservation } from '@ticketing/contracts';
-import type { Transaction } from '@ticketing/platform';
+import { concert, type DataOf, type reservation } from '@ticketing/contracts';
+import type { TxContext } from '@ticketing/messaging';
 import { CatalogWriter } from '../data-access/catalog-repository';
 import { seatStatusAfter } from './rules';
 
@@ -18,16 +18,24 @@ type SeatEvent =
  * (events of different reservations of one seat travel on different partitions) end in the
  * same map as the ordered stream.
  */
-export async function projectSeatEvent(tx: Transaction, event: SeatEvent): Promise<boolean> {
+export async function projectSeatEvent(ctx: TxContext, event: SeatEvent): Promise<boolean> {
   const { data } = event;
   // A revert of a reservation the reservation service never had moved no seat.
   if (!('scheduleId' in data)) return false;
   const status = seatStatusAfter(event.type, 'status' in data ? data.status : undefined);
-  return new CatalogWriter(tx).applySeatChange({
+  const writer = new CatalogWriter(ctx.tx);
+  const moved = await writer.applySeatChange({
     scheduleId: data.scheduleId,
     seatNo: data.seatNo,
     status,
     version: data.seatVersion,
     reservationId: status === 'AVAILABLE' ? null : data.reservationId,
   });
+  // What is left of the schedule, for whoever follows it (the queue's sold-out state).
+  if (moved)
+    await ctx.send(concert.availabilityChanged, {
+      scheduleId: data.scheduleId,
+      ...(await writer.nextSeatsRevision(data.scheduleId)),
+    });
+  return moved;
 }

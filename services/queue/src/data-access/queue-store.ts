@@ -6,7 +6,7 @@ import {
 } from '@ticketing/auth';
 import type { Logger, StopList } from '@ticketing/platform';
 import Redis, { type Result } from 'ioredis';
-import { ADMIT, ISSUE, REMOVE, TOUCH } from './scripts';
+import { ADMIT, APPLY_SCHEDULE, ISSUE, REMOVE, TOUCH } from './scripts';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -18,12 +18,13 @@ declare module 'ioredis' {
     queueAdmit(
       ...args: (string | number)[]
     ): Result<[number, number, number, number, number], Context>;
+    queueApplySchedule(...args: (string | number)[]): Result<number, Context>;
   }
 }
 
 /** Where a token stands in its concert's queue, as Redis says. */
 export type TokenState =
-  | { status: 'WAITING'; position: number; expiresAtMs: number }
+  | { status: 'WAITING' | 'SOLD_OUT'; position: number; expiresAtMs: number }
   | { status: 'ACTIVE'; expiresAtMs: number }
   | { status: 'GONE' };
 
@@ -45,8 +46,8 @@ export interface AdmitResult {
 const toState = (status: string, position: number, expiresAtMs: number): TokenState =>
   status === 'ACTIVE'
     ? { status: 'ACTIVE', expiresAtMs }
-    : status === 'WAITING'
-      ? { status: 'WAITING', position, expiresAtMs }
+    : status === 'WAITING' || status === 'SOLD_OUT'
+      ? { status, position, expiresAtMs }
       : { status: 'GONE' };
 
 /** The queue's Redis data, through atomic scripts only. */
@@ -55,10 +56,11 @@ export class QueueStore {
   private readonly registered = new Set<number>();
 
   constructor(private readonly redis: Redis) {
-    redis.defineCommand('queueIssue', { numberOfKeys: 6, lua: ISSUE });
-    redis.defineCommand('queueTouch', { numberOfKeys: 5, lua: TOUCH });
+    redis.defineCommand('queueIssue', { numberOfKeys: 7, lua: ISSUE });
+    redis.defineCommand('queueTouch', { numberOfKeys: 6, lua: TOUCH });
     redis.defineCommand('queueRemove', { numberOfKeys: 5, lua: REMOVE });
-    redis.defineCommand('queueAdmit', { numberOfKeys: 6, lua: ADMIT });
+    redis.defineCommand('queueAdmit', { numberOfKeys: 7, lua: ADMIT });
+    redis.defineCommand('queueApplySchedule', { numberOfKeys: 2, lua: APPLY_SCHEDULE });
   }
 
   private base(concertId: number): string[] {
@@ -77,6 +79,7 @@ export class QueueStore {
     const [id, storedJwt, status, position, expiresAtMs, created] = await this.redis.queueIssue(
       ...this.base(concertId),
       queueKeys(concertId).seq,
+      queueKeys(concertId).sales,
       userId,
       tokenId,
       jwt,
@@ -93,6 +96,7 @@ export class QueueStore {
   async touch(concertId: number, tokenId: string, idleMs: number): Promise<TokenState> {
     const [status, position, expiresAtMs] = await this.redis.queueTouch(
       ...this.base(concertId),
+      queueKeys(concertId).sales,
       tokenId,
       idleMs,
     );
@@ -105,7 +109,13 @@ export class QueueStore {
     idleMs: number,
   ): Promise<TokenState[]> {
     const pipeline = this.redis.pipeline();
-    for (const t of tokens) pipeline.queueTouch(...this.base(t.concertId), t.tokenId, idleMs);
+    for (const t of tokens)
+      pipeline.queueTouch(
+        ...this.base(t.concertId),
+        queueKeys(t.concertId).sales,
+        t.tokenId,
+        idleMs,
+      );
     const replies = (await pipeline.exec()) ?? [];
     return replies.map(([err, reply]) => {
       if (err) throw err;
@@ -126,6 +136,7 @@ export class QueueStore {
     const [admitted, expired, idled, active, waiting] = await this.redis.queueAdmit(
       ...this.base(concertId),
       queueKeys(concertId).bucket,
+      queueKeys(concertId).sales,
       settings.admitPerSecond,
       settings.maxActive,
       settings.activeTtlMs,
@@ -133,6 +144,48 @@ export class QueueStore {
       1000,
     );
     return { admitted, expired, idled, active, waiting };
+  }
+
+  /** A date of the concert as concert.events describe it (kept if newer). */
+  async applySchedule(s: {
+    concertId: number;
+    scheduleId: number;
+    revision: number;
+    status: string;
+    opensAtMs: number;
+    totalSeats: number;
+  }): Promise<void> {
+    const keys = queueKeys(s.concertId);
+    await this.redis.queueApplySchedule(
+      keys.schedules,
+      keys.sales,
+      'schedule',
+      s.scheduleId,
+      s.revision,
+      s.status,
+      s.opensAtMs,
+      s.totalSeats,
+    );
+  }
+
+  /** What is left of a date's seats (kept if newer). */
+  async applySeats(s: {
+    concertId: number;
+    scheduleId: number;
+    seatsRevision: number;
+    availableSeats: number;
+    heldSeats: number;
+  }): Promise<void> {
+    const keys = queueKeys(s.concertId);
+    await this.redis.queueApplySchedule(
+      keys.schedules,
+      keys.sales,
+      'seats',
+      s.scheduleId,
+      s.seatsRevision,
+      s.availableSeats,
+      s.heldSeats,
+    );
   }
 
   queuedConcerts(): Promise<number[]> {

@@ -65,9 +65,31 @@ export class WaitingQueue {
     return this.store.touchMany(tokens, this.settings.idleMs);
   }
 
-  /** A concert announced on concert.events: fans may join its queue (unknown → 404). */
-  learnConcert(concertId: number): Promise<void> {
-    return this.store.rememberConcert(concertId);
+  /**
+   * A date of a concert, published or changed (concert.events): fans may join its queue, and
+   * the queue knows when its sales open and whether it is cancelled.
+   */
+  async learnSchedule(s: {
+    concertId: number;
+    scheduleId: number;
+    revision: number;
+    status: string;
+    bookingOpensAt: string;
+    totalSeats: number;
+  }): Promise<void> {
+    await this.store.rememberConcert(s.concertId);
+    await this.store.applySchedule({ ...s, opensAtMs: Date.parse(s.bookingOpensAt) });
+  }
+
+  /** What is left of a date's seats: the queue stops admitting when nothing is (sold out). */
+  learnAvailability(a: {
+    concertId: number;
+    scheduleId: number;
+    seatsRevision: number;
+    availableSeats: number;
+    heldSeats: number;
+  }): Promise<void> {
+    return this.store.applySeats(a);
   }
 
   /** The payment saga ends a token's access. Idempotent: true if it was still live. */

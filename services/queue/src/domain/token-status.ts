@@ -8,7 +8,8 @@ export interface TokenView {
   tokenId: string;
   userId: string;
   concertId: number;
-  status: 'WAITING' | 'ACTIVE';
+  /** SOLD_OUT: waiting, but nothing is left to sell (the place is kept; additive to API.md). */
+  status: 'WAITING' | 'SOLD_OUT' | 'ACTIVE';
   position: number;
   estimatedWaitSeconds: number | null;
   expiresAt: string;
@@ -20,7 +21,7 @@ export function viewOf(
   state: Exclude<TokenState, { status: 'GONE' }>,
   admitPerSecond: number,
 ): TokenView {
-  const position = state.status === 'WAITING' ? state.position : 0;
+  const position = state.status === 'ACTIVE' ? 0 : state.position;
   return {
     ...claims,
     status: state.status,

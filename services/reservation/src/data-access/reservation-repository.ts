@@ -11,6 +11,7 @@ export interface ReplicaSchedule {
   bookingOpensAt: Date;
   bookingClosesAt: Date;
   status: string;
+  totalSeats: number;
 }
 
 export interface Reservation {
@@ -72,6 +73,23 @@ export class ReservationRepository {
   }
 
   /** Keeps the replica at the newest revision the concert service published. */
+  /**
+   * A cancelled date's live holds are released (reason CANCELLED), in one statement, returned
+   * whole for their events. Confirmed seats stay: the concert service cancels only dates
+   * without one.
+   */
+  async releaseHoldsOf(scheduleId: number): Promise<Reservation[]> {
+    const { rows } = await this.db.raw<{ rows: Reservation[] }>(
+      `with released as (
+         update reservations r set status = 'RELEASED', release_reason = 'CANCELLED', updated_at = now(),
+           seat_version = nextval('seat_version_seq')
+         where r.schedule_id = :scheduleId and r.status = 'HELD' returning r.*)
+       select ${COLUMNS} from released r join schedules s on s.id = r.schedule_id`,
+      { scheduleId },
+    );
+    return rows;
+  }
+
   async upsertSchedule(s: {
     scheduleId: number;
     concertId: number;
@@ -122,7 +140,7 @@ export class ReservationRepository {
     }>(
       `select s.id as "scheduleId", s.concert_id as "concertId", s.starts_at as "startsAt",
          s.booking_opens_at as "bookingOpensAt", s.booking_closes_at as "bookingClosesAt", s.status, s.price,
-         now() as now,
+         s.total_seats as "totalSeats", now() as now,
          taken.status is not null as "seatTaken",
          case when taken.status = 'HELD' then taken.held_until end as "seatHeldUntil",
          exists(select 1 from reservations r where r.user_id = :userId and r.status = 'HELD' and r.held_until > now()) as "userHasHold"
@@ -180,18 +198,21 @@ export class ReservationRepository {
     return rows[0];
   }
 
-  /** The reservation, locked, with the database's clock (one round trip for both). */
+  /** The reservation, locked, with its date's status and the database's clock (one round trip). */
   async lockWithClock(
     reservationId: string,
-  ): Promise<{ reservation: Reservation; now: Date } | undefined> {
-    const { rows } = await this.db.raw<{ rows: (Reservation & { dbNow: Date })[] }>(
-      `select ${COLUMNS}, now() as "dbNow" from reservations r join schedules s on s.id = r.schedule_id
+  ): Promise<{ reservation: Reservation; scheduleStatus: string; now: Date } | undefined> {
+    const { rows } = await this.db.raw<{
+      rows: (Reservation & { dbNow: Date; scheduleStatus: string })[];
+    }>(
+      `select ${COLUMNS}, s.status as "scheduleStatus", now() as "dbNow"
+       from reservations r join schedules s on s.id = r.schedule_id
        where r.id = ? for update of r`,
       [reservationId],
     );
     if (!rows[0]) return undefined;
-    const { dbNow, ...reservation } = rows[0];
-    return { reservation, now: dbNow };
+    const { dbNow, scheduleStatus, ...reservation } = rows[0];
+    return { reservation, scheduleStatus, now: dbNow };
   }
 
   /** Inserts a new hold; the partial unique indexes reject a taken seat or a second hold. */

@@ -80,7 +80,15 @@ export class SeatHolds {
     if (!check) throw AppError.notFound(`schedule ${scheduleId} not found`);
     if (check.concertId !== fan.concertId)
       throw otherConcert(fan.concertId, scheduleId, check.concertId);
+    if (seatNo > check.totalSeats)
+      throw AppError.notFound(`schedule ${scheduleId} has seats 1..${check.totalSeats}`);
     const refusal = holdRefusal(check, check.now);
+    if (refusal === 'NOT_YET_OPEN')
+      throw AppError.conflict(
+        'SALES_NOT_OPEN',
+        `schedule ${scheduleId} goes on sale at ${check.bookingOpensAt.toISOString()}`,
+        { salesOpenAt: check.bookingOpensAt.toISOString() },
+      );
     if (refusal) {
       throw AppError.conflict(
         'SCHEDULE_NOT_BOOKABLE',

@@ -24,13 +24,15 @@ export async function confirmReservation(
 
   const locked = await repo.lockWithClock(cmd.reservationId);
   if (!locked) return reject('NOT_FOUND');
-  const { reservation: r, now } = locked;
+  const { reservation: r, scheduleStatus, now } = locked;
   if (r.userId !== cmd.userId) return reject('FORBIDDEN');
   // A queue pass admits its holder to one concert: it cannot pay for a seat of another.
   if (cmd.concertId !== undefined && cmd.concertId !== r.concertId) return reject('FORBIDDEN');
   if (r.status === 'CONFIRMED' && r.paymentId === cmd.paymentId) {
     return enqueue(ctx.tx, confirmedEvent(r, cmd.paymentId)); // the same answer again
   }
+  // A date cancelled by an operator sells nothing more (its holds are being released).
+  if (scheduleStatus === 'CANCELLED') return reject('NOT_HELD');
   if (r.status !== 'HELD')
     return reject(
       r.status === 'RELEASED' && r.releaseReason === 'EXPIRED' ? 'EXPIRED' : 'NOT_HELD',

@@ -1,15 +1,31 @@
-import { requireAdmitted, type Credentials } from '@ticketing/auth';
+import { requireAdmin, requireAdmitted, type Credentials } from '@ticketing/auth';
 import { TypedRoutes, headerOf, type HttpApp } from '@ticketing/platform';
 import type { Catalog } from '../../domain/catalog';
 import type { SeatMaps } from '../../domain/seat-maps';
+import type { Schedule } from '../../data-access/catalog-repository';
 import {
   AvailableQuery,
   ConcertList,
   ConcertParams,
+  ConcertView,
+  NewConcert,
+  NewSchedule,
+  ScheduleChange,
   ScheduleList,
+  ScheduleView,
   SeatMap,
   SeatsParams,
 } from './schemas';
+
+const scheduleItem = (s: Schedule) => ({
+  scheduleId: s.scheduleId,
+  startsAt: s.startsAt.toISOString(),
+  price: s.price,
+  totalSeats: s.totalSeats,
+  availableSeats: s.availableSeats,
+  salesOpenAt: s.bookingOpensAt.toISOString(),
+  status: s.status,
+});
 
 /** The concert service's public HTTP routes (API.md, Concerts). */
 export function httpRoutes(
@@ -17,67 +33,126 @@ export function httpRoutes(
   deps: { catalog: Catalog; seatMaps: SeatMaps; credentials: Credentials },
 ): TypedRoutes {
   const { catalog, seatMaps, credentials } = deps;
-  return new TypedRoutes(app)
-    .add(
-      {
-        method: 'get',
-        path: '/concerts',
-        summary: 'The catalog (no token needed)',
-        responses: { 200: { description: 'concerts', schema: ConcertList } },
-      },
-      async (_input, _req, reply) => {
-        reply.send({ items: await catalog.listConcerts() });
-      },
-    )
-    .add(
-      {
-        method: 'get',
-        path: '/concerts/:concertId/schedules',
-        summary: 'Dates of a concert; ?available=true keeps those that can still be booked',
-        auth: credentials.queuePass,
-        params: ConcertParams,
-        query: AvailableQuery,
-        responses: { 200: { description: 'schedules', schema: ScheduleList } },
-      },
-      async ({ params, query, caller }, _req, reply) => {
-        requireAdmitted(caller, params.concertId);
-        const schedules = await catalog.schedules(params.concertId, query.available);
-        reply.send({
-          concertId: params.concertId,
-          items: schedules.map((s) => ({
-            scheduleId: s.scheduleId,
-            startsAt: s.startsAt.toISOString(),
-            price: s.price,
-            totalSeats: s.totalSeats,
-            availableSeats: s.availableSeats,
-          })),
-        });
-      },
-    )
-    .add(
-      {
-        method: 'get',
-        path: '/concerts/:concertId/schedules/:scheduleId/seats',
-        summary: 'Seats 1..50 of a date with their status; ?available=true keeps AVAILABLE ones',
-        auth: credentials.queuePass,
-        params: SeatsParams,
-        query: AvailableQuery,
-        headers: {
-          'If-None-Match': { description: 'the ETag of the map you have: 304 when unchanged' },
+  return (
+    new TypedRoutes(app)
+      .add(
+        {
+          method: 'get',
+          path: '/concerts',
+          summary: 'The catalog (no token needed)',
+          responses: { 200: { description: 'concerts', schema: ConcertList } },
         },
-        responses: {
-          200: { description: 'seat map (with ETag)', schema: SeatMap },
-          304: { description: 'unchanged since the ETag you sent' },
+        async (_input, _req, reply) => {
+          reply.send({ items: await catalog.listConcerts() });
         },
-      },
-      async ({ params, query, caller }, req, reply) => {
-        requireAdmitted(caller, params.concertId);
-        const map = await seatMaps.of(params.concertId, params.scheduleId, query.available);
-        // Per fan (a pass is needed), but the same for all: revalidated on every poll.
-        reply.header('Cache-Control', 'private, no-cache');
-        reply.header('ETag', map.etag);
-        if (headerOf(req, 'if-none-match') === map.etag) return void reply.code(304).send();
-        reply.type('application/json').send(map.body);
-      },
-    );
+      )
+      .add(
+        {
+          method: 'get',
+          path: '/concerts/:concertId/schedules',
+          summary: 'Dates of a concert; ?available=true keeps those that can still be booked',
+          auth: credentials.queuePass,
+          params: ConcertParams,
+          query: AvailableQuery,
+          responses: { 200: { description: 'schedules', schema: ScheduleList } },
+        },
+        async ({ params, query, caller }, _req, reply) => {
+          requireAdmitted(caller, params.concertId);
+          const schedules = await catalog.schedules(params.concertId, query.available);
+          reply.send({ concertId: params.concertId, items: schedules.map(scheduleItem) });
+        },
+      )
+      .add(
+        {
+          method: 'get',
+          path: '/concerts/:concertId/schedules/:scheduleId/seats',
+          summary: 'Seats 1..50 of a date with their status; ?available=true keeps AVAILABLE ones',
+          auth: credentials.queuePass,
+          params: SeatsParams,
+          query: AvailableQuery,
+          headers: {
+            'If-None-Match': { description: 'the ETag of the map you have: 304 when unchanged' },
+          },
+          responses: {
+            200: { description: 'seat map (with ETag)', schema: SeatMap },
+            304: { description: 'unchanged since the ETag you sent' },
+          },
+        },
+        async ({ params, query, caller }, req, reply) => {
+          requireAdmitted(caller, params.concertId);
+          const map = await seatMaps.of(params.concertId, params.scheduleId, query.available);
+          // Per fan (a pass is needed), but the same for all: revalidated on every poll.
+          reply.header('Cache-Control', 'private, no-cache');
+          reply.header('ETag', map.etag);
+          if (headerOf(req, 'if-none-match') === map.etag) return void reply.code(304).send();
+          reply.type('application/json').send(map.body);
+        },
+      )
+      // Catalog administration: operators only (an identity with scope ticketing:admin).
+      .add(
+        {
+          method: 'post',
+          path: '/concerts',
+          summary: 'Operators: put a concert in the catalog',
+          auth: credentials.identity,
+          body: NewConcert,
+          responses: { 201: { description: 'the new concert', schema: ConcertView } },
+        },
+        async ({ body, caller }, _req, reply) => {
+          requireAdmin(caller);
+          const created = await catalog.createConcert(body);
+          reply.code(201).header('Location', `/concerts/${created.concertId}`).send(created);
+        },
+      )
+      .add(
+        {
+          method: 'post',
+          path: '/concerts/:concertId/schedules',
+          summary: 'Operators: add a date (startsAt, price, seats 1..50, salesOpenAt)',
+          auth: credentials.identity,
+          params: ConcertParams,
+          body: NewSchedule,
+          responses: { 201: { description: 'the new date', schema: ScheduleView } },
+        },
+        async ({ params, body, caller }, _req, reply) => {
+          requireAdmin(caller);
+          const s = await catalog.publishSchedule(params.concertId, body);
+          reply
+            .code(201)
+            .header('Location', `/concerts/${s.concertId}/schedules/${s.scheduleId}`)
+            .send({ concertId: s.concertId, ...scheduleItem(s) });
+        },
+      )
+      .add(
+        {
+          method: 'patch',
+          path: '/concerts/:concertId/schedules/:scheduleId',
+          summary: 'Operators: change the price or the sales window, before sales open',
+          auth: credentials.identity,
+          params: SeatsParams,
+          body: ScheduleChange,
+          responses: { 200: { description: 'the date as changed', schema: ScheduleView } },
+        },
+        async ({ params, body, caller }, _req, reply) => {
+          requireAdmin(caller);
+          const s = await catalog.changeSchedule(params.concertId, params.scheduleId, body);
+          reply.send({ concertId: s.concertId, ...scheduleItem(s) });
+        },
+      )
+      .add(
+        {
+          method: 'delete',
+          path: '/concerts/:concertId/schedules/:scheduleId',
+          summary: 'Operators: cancel a date that has no sold seat (its holds are released)',
+          auth: credentials.identity,
+          params: SeatsParams,
+          responses: { 200: { description: 'the cancelled date', schema: ScheduleView } },
+        },
+        async ({ params, caller }, _req, reply) => {
+          requireAdmin(caller);
+          const s = await catalog.cancelSchedule(params.concertId, params.scheduleId);
+          reply.send({ concertId: s.concertId, ...scheduleItem(s) });
+        },
+      )
+  );
 }

@@ -5,17 +5,17 @@ import { projectSeatEvent } from '../../domain/seat-projection';
 /** Topic → handler table: the seat map is a projection of reservation.events. */
 export function messageHandlers(): HandlerEntry<TxContext>[] {
   return [
-    on(reservation.reservationHeld, async ({ data }, { tx }) => {
-      await projectSeatEvent(tx, { type: 'reservation.held', data });
+    on(reservation.reservationHeld, async ({ data }, ctx) => {
+      await projectSeatEvent(ctx, { type: 'reservation.held', data });
     }),
-    on(reservation.reservationReleased, async ({ data }, { tx }) => {
-      await projectSeatEvent(tx, { type: 'reservation.released', data });
+    on(reservation.reservationReleased, async ({ data }, ctx) => {
+      await projectSeatEvent(ctx, { type: 'reservation.released', data });
     }),
-    on(reservation.reservationConfirmed, async ({ data }, { tx }) => {
-      await projectSeatEvent(tx, { type: 'reservation.confirmed', data });
+    on(reservation.reservationConfirmed, async ({ data }, ctx) => {
+      await projectSeatEvent(ctx, { type: 'reservation.confirmed', data });
     }),
-    on(reservation.confirmationReverted, async ({ data }, { tx }) => {
-      await projectSeatEvent(tx, { type: 'reservation.confirmation-reverted', data });
+    on(reservation.confirmationReverted, async ({ data }, ctx) => {
+      await projectSeatEvent(ctx, { type: 'reservation.confirmation-reverted', data });
     }),
   ];
 }

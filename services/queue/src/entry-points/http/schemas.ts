@@ -12,7 +12,7 @@ export const TokenResponse = z.object({
   tokenId: z.uuid(),
   userId: UserId,
   concertId: z.number().int(),
-  status: z.enum(['WAITING', 'ACTIVE']),
+  status: z.enum(['WAITING', 'SOLD_OUT', 'ACTIVE']),
   position: z.number().int().nonnegative(),
   estimatedWaitSeconds: z.number().int().nonnegative().nullable(),
   expiresAt: z.iso.datetime(),

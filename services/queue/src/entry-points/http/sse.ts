@@ -15,7 +15,8 @@ interface Subscriber {
  * Server-Sent Events for waiting fans. One refresher per instance touches every connected
  * token in a single Redis round trip (which also keeps their places: a connected stream counts
  * as polling) and writes an event only when something changed: `position` while waiting,
- * `active` once admitted (then the stream ends), `expired` if the token is gone.
+ * `sold-out` while nothing is left to sell, `active` once admitted (then the stream ends),
+ * `expired` if the token is gone.
  */
 export class QueueEventStreams {
   private readonly subscribers = new Set<Subscriber>();
@@ -106,7 +107,8 @@ export class QueueEventStreams {
       this.send(sub, 'active', payload);
       return this.close(sub);
     }
-    this.send(sub, 'position', payload);
+    // Sold out: the stream stays open, seats may come back (a hold that ends unpaid).
+    this.send(sub, view.status === 'SOLD_OUT' ? 'sold-out' : 'position', payload);
   }
 
   private send(sub: Subscriber, event: string, data: unknown): void {

@@ -16,9 +16,13 @@ export function messageHandlers(deps: { queue: WaitingQueue }): HandlerEntry<Dir
         removed,
       });
     }),
-    // Which concerts exist (unknown concert → 404 on join).
+    // Which concerts exist (unknown concert → 404 on join), when their sales open.
     on(concert.schedulePublished, async ({ data }) => {
-      await deps.queue.learnConcert(data.concertId);
+      await deps.queue.learnSchedule(data);
+    }),
+    // What is left to sell (sold out: admission stops, waiting fans are told).
+    on(concert.availabilityChanged, async ({ data }) => {
+      await deps.queue.learnAvailability(data);
     }),
   ];
 }
