@@ -15,6 +15,8 @@ import {
   type ScheduleStatus,
 } from './rules';
 
+export type { Concert, Schedule };
+
 const SOURCE = 'concert';
 
 /** What reservation's replica needs of a schedule: its full state, every time it changes. */

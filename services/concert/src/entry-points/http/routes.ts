@@ -2,7 +2,7 @@ import { requireAdmin, requireAdmitted, type Credentials } from '@ticketing/auth
 import { TypedRoutes, headerOf, type HttpApp } from '@ticketing/platform';
 import type { Catalog } from '../../domain/catalog';
 import type { SeatMaps } from '../../domain/seat-maps';
-import type { Schedule } from '../../data-access/catalog-repository';
+import type { Schedule } from '../../domain/catalog';
 import {
   AvailableQuery,
   ConcertList,
