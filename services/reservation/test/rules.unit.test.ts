@@ -48,6 +48,7 @@ describe('when holds are refused', () => {
     bookingOpensAt: hours(-1),
     bookingClosesAt: hours(47),
     status: 'OPEN',
+    totalSeats: 50,
   };
   it('when the schedule is open, then holds are allowed', () =>
     expect(holdRefusal(open, now)).toBeNull());
