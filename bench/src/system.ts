@@ -1,14 +1,7 @@
 import { SERVICE_NAMES, type ServiceName } from '@ticketing/contracts';
-import {
-  Database,
-  createDb,
-  dropDatabase,
-  ensureDatabase,
-  migrate,
-  withDatabase,
-} from '@ticketing/platform';
-import { migrations as concertMigrations } from '../../services/concert/dist/migrations';
-import { Catalog } from '../../services/concert/dist/src/domain/catalog';
+import { randomUUID } from 'node:crypto';
+import { createDb, dropDatabase, ensureDatabase, withDatabase } from '@ticketing/platform';
+import { identityToken } from '@ticketing/testing';
 import path from 'node:path';
 import { ROOT } from '@ticketing/infra';
 import type { BenchContext } from './context';
@@ -116,39 +109,60 @@ export async function startSystem(
 }
 
 /**
- * A concert with `count` bookable dates (50 seats each), created through the concert service's
- * own domain code (its outbox announces them), and known to the reservation service's replica
- * before this returns.
+ * A concert of this run's own with `count` dates on sale now (`seats` seats each), published
+ * through the concert service's admin API with an operator's identity from the run's OpenID
+ * provider, as an operator would.
+ */
+export async function publishConcert(
+  ctx: BenchContext,
+  concertUrl: string,
+  options: { dates: number; seats?: number; price?: number },
+): Promise<{ concertId: number; schedules: { scheduleId: number; price: number }[] }> {
+  const admin = await identityToken(randomUUID(), {
+    admin: true,
+    issuer: ctx.identityProvider.issuer,
+  });
+  const post = async (path: string, body: unknown) => {
+    const res = await fetch(`${concertUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+      body: JSON.stringify(body),
+    });
+    if (res.status !== 201) throw new Error(`${path} answered ${res.status}: ${await res.text()}`);
+    return (await res.json()) as Record<string, unknown>;
+  };
+  const concert = await post('/concerts', {
+    title: `Bench ${randomUUID()}`,
+    artist: 'Bench',
+    venue: 'Bench',
+  });
+  const concertId = concert.concertId as number;
+  const schedules: { scheduleId: number; price: number }[] = [];
+  for (let i = 0; i < options.dates; i++) {
+    const date = await post(`/concerts/${concertId}/schedules`, {
+      startsAt: new Date(Date.now() + (30 + i) * 86_400_000).toISOString(),
+      price: options.price ?? 10_000,
+      seats: options.seats ?? 50,
+    });
+    schedules.push({ scheduleId: date.scheduleId as number, price: date.price as number });
+  }
+  return { concertId, schedules };
+}
+
+/**
+ * A concert with `count` bookable dates (50 seats each) published through the admin API, and
+ * known to the reservation service's replica (from concert.events) before this returns.
  */
 export async function benchSchedules(
+  ctx: BenchContext,
   system: BenchSystem,
   count: number,
   price = 10_000,
 ): Promise<{ concertId: number; schedules: { scheduleId: number; price: number }[] }> {
-  const concertDb = createDb({ url: system.databases.concert!, applicationName: 'bench' });
-  const schedules: { scheduleId: number; price: number }[] = [];
-  let concertId: number;
-  try {
-    await migrate(concertDb, concertMigrations);
-    [{ id: concertId }] = await concertDb('concerts')
-      .insert({ title: `Bench ${system.stamp}`, artist: 'Bench', venue: 'Bench' })
-      .returning('id');
-    const catalog = new Catalog(new Database(concertDb));
-    for (let i = 0; i < count; i++) {
-      const startsAt = new Date(Date.now() + (30 + i) * 86_400_000);
-      schedules.push(
-        (await catalog.addSchedule({
-          concertId,
-          startsAt,
-          bookingOpensAt: new Date(0),
-          bookingClosesAt: startsAt,
-          price,
-        }))!,
-      );
-    }
-  } finally {
-    await concertDb.destroy();
-  }
+  const published = await publishConcert(ctx, system.services.concert.urls[0]!, {
+    dates: count,
+    price,
+  });
   const reservationDb = createDb({
     url: system.databases.reservation!,
     applicationName: 'bench',
@@ -156,12 +170,12 @@ export async function benchSchedules(
   try {
     for (let i = 0; ; i++) {
       const [{ n }] = await reservationDb('schedules').count({ n: '*' });
-      if (Number(n) === schedules.length) break;
+      if (Number(n) === published.schedules.length) break;
       if (i > 600) throw new Error('the reservation service did not learn the schedules in 60 s');
       await new Promise((r) => setTimeout(r, 100));
     }
   } finally {
     await reservationDb.destroy();
   }
-  return { concertId, schedules };
+  return published;
 }

@@ -27,7 +27,9 @@ export async function redisLuaScenario(ctx: BenchContext): Promise<Row[]> {
   try {
     const sha = (await redis.script('LOAD', TOUCH)) as string;
     const k = queueKeys(concertId);
-    const keys = [k.waiting, k.active, k.seen, k.tokens, k.users].map((key) => prefix + key);
+    const keys = [k.waiting, k.active, k.seen, k.tokens, k.users, k.sales].map(
+      (key) => prefix + key,
+    );
     const requests = ctx.smoke ? 2_000 : 200_000;
     const cpuBefore = process.cpuUsage();
     const started = Date.now();
@@ -37,7 +39,7 @@ export async function redisLuaScenario(ctx: BenchContext): Promise<Row[]> {
         '--csv',
         'EVALSHA',
         sha,
-        '5',
+        String(keys.length),
         ...keys,
         tokenId,
         '60000',

@@ -25,7 +25,7 @@ export async function sagaScenario(ctx: BenchContext): Promise<Row[]> {
   try {
     // Enough dates for every saga: 50 seats each, published through the concert service's outbox.
     const total = rates.reduce((sum, r) => sum + r * seconds, 0);
-    const { concertId, schedules } = await benchSchedules(system, Math.ceil(total / 50));
+    const { concertId, schedules } = await benchSchedules(ctx, system, Math.ceil(total / 50));
 
     const prepared: { token: string; reservationId: string }[] = [];
     for (let i = 0; i < total; i += 50) {

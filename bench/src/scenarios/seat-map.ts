@@ -1,31 +1,22 @@
-import {
-  Database,
-  createDb,
-  dropDatabase,
-  ensureDatabase,
-  migrate,
-  withDatabase,
-} from '@ticketing/platform';
+import { dropDatabase, ensureDatabase, withDatabase } from '@ticketing/platform';
 import type autocannon from 'autocannon';
-import { migrations as concertMigrations } from '../../../services/concert/dist/migrations';
-import { Catalog } from '../../../services/concert/dist/src/domain/catalog';
 import { activeFans } from '../fans';
 import { runLoad, type LoadResult } from '../load';
 import { serviceMain, startInstances } from '../processes';
 import type { Row } from '../report';
 import type { BenchContext } from '../context';
+import { publishConcert } from '../system';
 import { benchTopics } from '../topics';
 
 /**
- * The hottest read: GET /concerts/{c}/schedules/{s}/seats (token check in Redis, 50 seats from
- * Postgres) by 100 fans with ACTIVE tokens, next to the express GET ceiling of the same run.
+ * The hottest read: GET /concerts/{c}/schedules/{s}/seats (a date published through the admin
+ * API) by 100 fans with ACTIVE tokens, next to the express GET ceiling of the same run.
  */
 export async function seatMapScenario(ctx: BenchContext): Promise<Row[]> {
   const stamp = Date.now();
   const prefix = `bench-${stamp}:`;
   const databaseUrl = withDatabase(ctx.infra.databaseUrl, `bench_concert_${stamp}`);
   await ensureDatabase(databaseUrl);
-  const db = createDb({ url: databaseUrl, applicationName: 'bench' });
   const topics = await benchTopics(ctx.infra.kafkaBrokers, stamp);
   const service = await startInstances(
     'concert',
@@ -41,18 +32,11 @@ export async function seatMapScenario(ctx: BenchContext): Promise<Row[]> {
     ctx.instances,
   );
   try {
-    await migrate(db, concertMigrations);
-    const [{ id: concertId }] = await db('concerts')
-      .insert({ title: `Bench ${stamp}`, artist: 'Bench', venue: 'Bench' })
-      .returning('id');
-    const startsAt = new Date(Date.now() + 30 * 86_400_000);
-    const { scheduleId } = (await new Catalog(new Database(db)).addSchedule({
-      concertId,
-      startsAt,
-      bookingOpensAt: new Date(0),
-      bookingClosesAt: startsAt,
+    const { concertId, schedules } = await publishConcert(ctx, service.urls[0]!, {
+      dates: 1,
       price: 99_000,
-    }))!;
+    });
+    const scheduleId = schedules[0]!.scheduleId;
     const fans = await activeFans(ctx, { keyPrefix: prefix, concertId, count: 100 });
     const request: autocannon.Request = {
       method: 'GET',
@@ -114,7 +98,6 @@ export async function seatMapScenario(ctx: BenchContext): Promise<Row[]> {
     ];
   } finally {
     await service.stop();
-    await db.destroy();
     await topics.remove();
     await dropDatabase(databaseUrl).catch(() => undefined);
   }

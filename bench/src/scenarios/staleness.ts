@@ -1,21 +1,25 @@
-import { grantActiveToken } from '@ticketing/testing';
+import { queueKeys } from '@ticketing/auth';
+import { grantActiveToken, providerTokens } from '@ticketing/testing';
+import Redis from 'ioredis';
 import type { Row } from '../report';
 import type { BenchContext } from '../context';
-import { benchSchedules, startSystem } from '../system';
+import { benchSchedules, publishConcert, startSystem } from '../system';
 
 /**
  * How stale the per-instance memories can be, measured end to end with two instances of each
  * service (whatever INSTANCES says):
  * - a queue pass the fan gave up (DELETE at the queue) until every concert instance answers 401;
  * - a seat held at the reservation service until every concert instance's seat map shows it
- *   HELD (outbox → Kafka → projection → NOTIFY → the map is read again).
+ *   HELD (outbox → Kafka → projection → NOTIFY → the map is read again);
+ * - the last seat of a date paid for until the queue knows the concert is sold out (the saga's
+ *   confirmation → projection → concert.availability-changed → the queue's Redis state).
  * Each sample polls every instance back to back, so the figure includes one poll's latency.
  */
 export async function stalenessScenario(ctx: BenchContext): Promise<Row[]> {
   const samples = ctx.smoke ? 3 : 50;
   const system = await startSystem(ctx, { instances: 2 });
   try {
-    const { concertId, schedules } = await benchSchedules(system, 1);
+    const { concertId, schedules } = await benchSchedules(ctx, system, 1);
     const scheduleId = schedules[0]!.scheduleId;
     const concerts = system.services.concert.urls;
     const seatsPath = `/concerts/${concertId}/schedules/${scheduleId}/seats`;
@@ -69,12 +73,80 @@ export async function stalenessScenario(ctx: BenchContext): Promise<Row[]> {
         ),
       );
     }
+    // The queue's sold-out state: a date of one seat is paid for; from the payment request
+    // (the seat is confirmed by the saga's first step) until the queue's Redis says sold out,
+    // which is what every poll and the admission tick read.
+    const redis = new Redis(ctx.infra.redisUrl, { keyPrefix: system.keyPrefix });
+    const soldOut: number[] = [];
+    try {
+      for (let i = 0; i < (ctx.smoke ? 1 : 10); i++) {
+        const single = await publishConcert(ctx, concerts[0]!, { dates: 1, seats: 1 });
+        const holder = await grantActiveToken({
+          redisUrl: ctx.infra.redisUrl,
+          keyPrefix: system.keyPrefix,
+          secret: ctx.serviceEnv.QUEUE_TOKEN_SECRET!,
+          concertId: single.concertId,
+        });
+        const [identity] = await providerTokens([holder.userId], ctx.identityProvider);
+        await post(
+          `${system.services.wallet.urls[0]}/wallets/${holder.userId}/charges`,
+          identity!,
+          {
+            amount: 10_000,
+          },
+        );
+        const reservationId = await until1(async () => {
+          // The reservation service learns the new date a moment after it is published.
+          const res = await post(
+            `${system.services.reservation.urls[0]}/reservations`,
+            holder.token,
+            {
+              scheduleId: single.schedules[0]!.scheduleId,
+              seatNo: 1,
+            },
+          );
+          return res.status === 201
+            ? ((await res.json()) as { reservationId: string }).reservationId
+            : undefined;
+        });
+        const paid = await post(`${system.services.payment.urls[0]}/payments`, holder.token, {
+          reservationId,
+        });
+        if (paid.status !== 202) throw new Error(`payment answered ${paid.status}`);
+        const t0 = performance.now();
+        const sales = queueKeys(single.concertId).sales;
+        soldOut.push(
+          await until(['redis'], async () => (await redis.hget(sales, 'soldOut')) === '1', t0),
+        );
+      }
+    } finally {
+      redis.disconnect();
+    }
     return [
       row('queue pass given up → 401 on every instance', revocations, 100),
       row('seat held → HELD in every instance’s seat map', holds, 1000),
+      row('last seat paid for → the queue says SOLD_OUT', soldOut, 1000),
     ];
   } finally {
     await system.stop();
+  }
+}
+
+const post = (url: string, token: string, body: unknown) =>
+  fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  });
+
+/** The first defined answer of `attempt`, asked again until there is one (30 s at most). */
+async function until1<T>(attempt: () => Promise<T | undefined>): Promise<T> {
+  const deadline = performance.now() + 30_000;
+  for (;;) {
+    const value = await attempt();
+    if (value !== undefined) return value;
+    if (performance.now() > deadline) throw new Error('no answer within 30 s');
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
