@@ -80,6 +80,11 @@ export class Cluster implements RunningSystem {
       QUEUE_ADMIT_PER_SECOND: '2000',
       QUEUE_MAX_ACTIVE: '100000',
       QUEUE_TICK_MS: '50',
+      // Tests drive many calls per user (50 charges at once): budgets far above them.
+      GATEWAY_POLL_PER_SECOND: '100000',
+      GATEWAY_POLL_BURST: '100000',
+      GATEWAY_WRITE_PER_SECOND: '100000',
+      GATEWAY_WRITE_BURST: '100000',
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
       LOG_FORMAT: 'json',
       ...options.env,

@@ -1,5 +1,5 @@
 import { identityEnv } from '@ticketing/auth';
-import { GATEWAY_PORT, SERVICES } from '@ticketing/contracts';
+import { GATEWAY_PORT, LOCAL_DEFAULTS, SERVICES } from '@ticketing/contracts';
 import { commonEnv, env, loadConfig } from '@ticketing/platform';
 import { z } from 'zod';
 import { SERVICE_NAMES, type ServiceName } from './routes';
@@ -32,6 +32,19 @@ export const gatewayConfigShape = {
   // Longer than the longest legitimate answer: `Prefer: wait=30` on POST /payments.
   GATEWAY_UPSTREAM_TIMEOUT_MS: env.int({ default: 40_000, min: 1000, max: 600_000 }),
   GATEWAY_MAX_BODY_BYTES: env.int({ default: 65_536, min: 1024, max: 10_485_760 }),
+  /**
+   * Budgets per client (identity `sub`, else address), shared by every gateway instance in
+   * Redis: polling the queue, and writes (joins, holds, charges, payments). 429 beyond them.
+   */
+  GATEWAY_RATE_LIMIT: env.bool(true),
+  GATEWAY_POLL_PER_SECOND: env.int({ default: 2, min: 1, max: 100_000 }),
+  GATEWAY_POLL_BURST: env.int({ default: 10, min: 1, max: 1_000_000 }),
+  GATEWAY_WRITE_PER_SECOND: env.int({ default: 2, min: 1, max: 100_000 }),
+  GATEWAY_WRITE_BURST: env.int({ default: 20, min: 1, max: 1_000_000 }),
+  /** Behind a load balancer that sets X-Forwarded-For: its first hop is the client's address. */
+  GATEWAY_TRUST_FORWARDED_FOR: env.bool(false),
+  REDIS_URL: env.url({ default: LOCAL_DEFAULTS.redisUrl, protocols: ['redis', 'rediss'] }),
+  REDIS_KEY_PREFIX: env.string({ default: '', minLength: 0 }),
   /** The identity provider (API.md, Identity): /docs asks it for access tokens. */
   ...identityEnv,
   // <SERVICE>_URLS for each service: its instances (npm start: the local ports of the table).

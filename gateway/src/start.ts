@@ -8,6 +8,7 @@ import {
   type Logger,
   type ServiceHandle,
 } from '@ticketing/platform';
+import Redis from 'ioredis';
 import { Counter, Histogram } from 'prom-client';
 import type { GatewayConfig } from './config';
 import { DOCS_PAGE, sendAsset } from './docs';
@@ -15,6 +16,7 @@ import { DOCS_TOKEN_PATH, DocsTokenProxy, withDocsTokenUrl } from './docs-auth';
 import { checkHealth } from './health';
 import { sendProblem } from './problem';
 import { ReverseProxy } from './proxy';
+import { RateLimiter } from './rate-limit';
 import { SERVICE_NAMES, serviceFor, type ServiceName } from './routes';
 import { UpstreamPool } from './upstream-pool';
 
@@ -42,6 +44,24 @@ export async function start(
   stops.add('upstream connections', async () => proxy.close());
   const docsTokens = new DocsTokenProxy(config.OIDC_ISSUER_URL.replace(/\/+$/, ''));
   const metrics = createMetricsRegistry('gateway');
+  let limiter: RateLimiter | undefined;
+  if (config.GATEWAY_RATE_LIMIT) {
+    const redis = new Redis(config.REDIS_URL, {
+      keyPrefix: config.REDIS_KEY_PREFIX,
+      maxRetriesPerRequest: 1,
+      enableAutoPipelining: true,
+    });
+    redis.on('error', (err) => logger.debug({ err: err.message }, 'redis connection error'));
+    stops.add('redis', () => redis.quit());
+    limiter = new RateLimiter(
+      redis,
+      {
+        poll: { perSecond: config.GATEWAY_POLL_PER_SECOND, burst: config.GATEWAY_POLL_BURST },
+        write: { perSecond: config.GATEWAY_WRITE_PER_SECOND, burst: config.GATEWAY_WRITE_BURST },
+      },
+      { trustForwardedFor: config.GATEWAY_TRUST_FORWARDED_FOR, logger, metrics },
+    );
+  }
   const requests = new Counter({
     name: 'gateway_requests_total',
     help: 'Requests through the gateway by service and status',
@@ -64,6 +84,17 @@ export async function start(
     const path = (req.url ?? '/').split('?', 1)[0]!;
     const service = serviceFor(path);
     if (service) {
+      const wait = await limiter?.check(req, path);
+      if (wait !== undefined) {
+        requests.inc({ service, status: '429' });
+        return sendProblem(
+          res,
+          429,
+          'RATE_LIMITED',
+          `too many requests from this client; try again in ${wait} s`,
+          { 'retry-after': String(wait) },
+        );
+      }
       const end = duration.startTimer({ service });
       res.once('close', () => requests.inc({ service, status: String(res.statusCode) }));
       await proxy.forward(req, res, service, requestId);

@@ -1,53 +1,9 @@
 import { SERVICE_NAMES } from '@ticketing/contracts';
-import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ConfigError } from '@ticketing/platform';
 import { captureLogs, eventually } from '@ticketing/testing';
 import { loadGatewayConfig } from '../src/config';
 import { start, type GatewayHandle } from '../src/start';
-
-type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
-
-/** A stand-in service instance: records what reached it and answers as told. */
-class Upstream {
-  readonly seen: {
-    method: string;
-    url: string;
-    headers: http.IncomingHttpHeaders;
-    body: string;
-  }[] = [];
-  private server!: Server;
-  url = '';
-
-  constructor(
-    readonly name: string,
-    public handler: Handler = (_req, res) => json(res, 200, { from: name }),
-  ) {}
-
-  async start(): Promise<this> {
-    this.server = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        this.seen.push({ method: req.method!, url: req.url!, headers: req.headers, body });
-        this.handler(req, res, body);
-      });
-    });
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise((r) => this.server.close(r));
-  }
-}
-
-const json = (res: ServerResponse, status: number, body: unknown, headers = {}) => {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify(body));
-};
+import { Upstream, json, type Handler } from './upstream';
 
 describe('gateway', () => {
   let a: Upstream;
@@ -65,6 +21,7 @@ describe('gateway', () => {
         GATEWAY_PORT: '0',
         GATEWAY_UPSTREAM_TIMEOUT_MS: '1000',
         GATEWAY_MAX_BODY_BYTES: '2048',
+        GATEWAY_RATE_LIMIT: 'false', // rate-limit.int has the budgets
         RESERVATION_URLS: `${a.url},${b.url}`,
         QUEUE_URLS: others.url,
         CONCERT_URLS: others.url,

@@ -171,9 +171,11 @@ describe('catalog administration and the sold-out aware queue, through the gatew
   it(`when ${SEATS} seats are sold to a line of ${FANS}, then the rest see SOLD_OUT and wait; a seat back admits the head of the line`, async () => {
     const { concertId, scheduleIds } = await publish([{ seats: SEATS }]);
     const scheduleId = scheduleIds[0]!;
+    // Identities first (the provider's round trips), then the joins one after another: the
+    // line's order is the order of the joins.
+    const fans = await Promise.all(Array.from({ length: FANS }, () => newFan()));
     const line: InLine[] = [];
-    for (let i = 0; i < FANS; i += 20)
-      line.push(...(await Promise.all(Array.from({ length: 20 }, () => join(concertId)))));
+    for (const fan of fans) line.push(await join(concertId, fan));
     // The first fifty in line are admitted (QUEUE_MAX_ACTIVE), in order.
     const admitted = line.slice(0, SEATS);
     const waiting = line.slice(SEATS);

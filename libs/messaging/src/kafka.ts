@@ -1,5 +1,5 @@
 import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
-import type { Logger } from '@ticketing/platform';
+import type { KafkaSecurity, Logger } from '@ticketing/platform';
 import './kafkajs-idle-fix';
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -13,11 +13,15 @@ export function createKafka(options: {
   brokers: string[];
   clientId: string;
   logger: Logger;
+  /** TLS and SCRAM for a secured cluster (`kafkaSecurityFrom`); plaintext when absent. */
+  security?: KafkaSecurity;
 }): Kafka {
   const log = options.logger.child({ component: 'kafkajs' });
   return new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
+    ...(options.security?.ssl && { ssl: options.security.ssl }),
+    ...(options.security?.sasl && { sasl: options.security.sasl }),
     connectionTimeout: 3000,
     requestTimeout: 10_000,
     // Keep trying through a broker restart instead of crashing the service.

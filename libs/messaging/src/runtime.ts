@@ -1,4 +1,10 @@
-import type { Database, Logger, ReadinessCheck, StopList } from '@ticketing/platform';
+import {
+  kafkaSecurityFrom,
+  type Database,
+  type Logger,
+  type ReadinessCheck,
+  type StopList,
+} from '@ticketing/platform';
 import type { Kafka, Producer } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { MessageConsumer, type HandlerEntry } from './consumer';
@@ -19,7 +25,7 @@ export interface PostgresMessagingOptions {
     KAFKA_BROKERS: string[];
     KAFKA_TOPIC_PREFIX: string;
     KAFKA_CONSUMER_GROUP: string;
-  };
+  } & Parameters<typeof kafkaSecurityFrom>[0];
   /** The service's topic → handler table; none for a service that only publishes. */
   handlers?: HandlerEntry<TxContext>[];
 }
@@ -46,6 +52,7 @@ export async function startPostgresMessaging(
     brokers: config.KAFKA_BROKERS,
     clientId: `${service}-${options.instanceId}`,
     logger,
+    security: kafkaSecurityFrom(config),
   });
   const producer = createProducer(kafka);
   await producer.connect();
@@ -100,7 +107,11 @@ export interface DirectMessagingOptions {
   logger: Logger;
   metrics: Registry;
   stops: StopList;
-  config: { KAFKA_BROKERS: string[]; KAFKA_TOPIC_PREFIX: string; KAFKA_CONSUMER_GROUP: string };
+  config: {
+    KAFKA_BROKERS: string[];
+    KAFKA_TOPIC_PREFIX: string;
+    KAFKA_CONSUMER_GROUP: string;
+  } & Parameters<typeof kafkaSecurityFrom>[0];
   /** The service's topic → handler table; each handler must be idempotent by construction. */
   handlers: HandlerEntry<DirectContext>[];
 }
@@ -127,6 +138,7 @@ export async function startDirectMessaging(
     brokers: config.KAFKA_BROKERS,
     clientId: `${service}-${options.instanceId}`,
     logger,
+    security: kafkaSecurityFrom(config),
   });
   const producer = createProducer(kafka);
   await producer.connect();

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { LOCAL_DEFAULTS } from '@ticketing/contracts';
 import { z } from 'zod';
 
@@ -80,6 +81,7 @@ export const env = {
     ),
   oneOf: <const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) =>
     z.preprocess(unsetIfEmpty, z.enum(values).default(fallback)),
+  optionalString: () => z.preprocess(unsetIfEmpty, z.string().optional()),
   bool: (fallback: boolean) =>
     z.preprocess(
       unsetIfEmpty,
@@ -116,7 +118,78 @@ export const kafkaEnv = (service: string) => ({
   KAFKA_BROKERS: env.hostList(LOCAL_DEFAULTS.kafkaBrokers),
   KAFKA_TOPIC_PREFIX: env.string({ default: '', minLength: 0 }),
   KAFKA_CONSUMER_GROUP: env.string({ default: service }),
+  ...kafkaSecurityEnv,
 });
+
+/**
+ * How a client reaches a secured cluster (a Strimzi `tls` listener with SCRAM users): TLS with
+ * the cluster's CA, and SCRAM credentials, the password given or read from a mounted file (the
+ * Secret Strimzi generates for a KafkaUser has it under `password`).
+ */
+export const kafkaSecurityEnv = {
+  KAFKA_SECURITY_PROTOCOL: env.oneOf(
+    ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'],
+    'PLAINTEXT',
+  ),
+  KAFKA_SASL_MECHANISM: env.oneOf(['SCRAM-SHA-512', 'SCRAM-SHA-256'], 'SCRAM-SHA-512'),
+  KAFKA_SASL_USERNAME: env.optionalString(),
+  KAFKA_SASL_PASSWORD: env.optionalString(),
+  KAFKA_SASL_PASSWORD_FILE: env.optionalString(),
+  /** PEM of the CA that signed the brokers' certificates (Strimzi: `<cluster>-cluster-ca-cert`). */
+  KAFKA_SSL_CA_FILE: env.optionalString(),
+};
+
+export interface KafkaSecurity {
+  ssl?: { ca?: string[] };
+  sasl?:
+    | { mechanism: 'scram-sha-512'; username: string; password: string }
+    | { mechanism: 'scram-sha-256'; username: string; password: string };
+}
+
+/**
+ * The client's TLS and SASL settings from the variables above: a SASL protocol without a user or
+ * password, or a file that cannot be read, is a configuration error naming the variable.
+ */
+export function kafkaSecurityFrom(config: {
+  KAFKA_SECURITY_PROTOCOL: 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
+  KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512' | 'SCRAM-SHA-256';
+  KAFKA_SASL_USERNAME?: string;
+  KAFKA_SASL_PASSWORD?: string;
+  KAFKA_SASL_PASSWORD_FILE?: string;
+  KAFKA_SSL_CA_FILE?: string;
+}): KafkaSecurity {
+  const protocol = config.KAFKA_SECURITY_PROTOCOL;
+  const read = (variable: string, file: string) => {
+    try {
+      return fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError([
+        { variable, message: `cannot read ${file}: ${(err as Error).message}` },
+      ]);
+    }
+  };
+  const security: KafkaSecurity = {};
+  if (protocol === 'SSL' || protocol === 'SASL_SSL')
+    security.ssl = config.KAFKA_SSL_CA_FILE
+      ? { ca: [read('KAFKA_SSL_CA_FILE', config.KAFKA_SSL_CA_FILE)] }
+      : {};
+  if (protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL') {
+    const missing = (variable: string) =>
+      new ConfigError([
+        { variable, message: `is required with KAFKA_SECURITY_PROTOCOL=${protocol}` },
+      ]);
+    if (!config.KAFKA_SASL_USERNAME) throw missing('KAFKA_SASL_USERNAME');
+    const password =
+      config.KAFKA_SASL_PASSWORD ??
+      (config.KAFKA_SASL_PASSWORD_FILE &&
+        read('KAFKA_SASL_PASSWORD_FILE', config.KAFKA_SASL_PASSWORD_FILE).trim());
+    if (!password) throw missing('KAFKA_SASL_PASSWORD');
+    const mechanism =
+      config.KAFKA_SASL_MECHANISM === 'SCRAM-SHA-256' ? 'scram-sha-256' : 'scram-sha-512';
+    security.sasl = { mechanism, username: config.KAFKA_SASL_USERNAME, password };
+  }
+  return security;
+}
 
 export function loadConfig<S extends z.ZodRawShape>(
   shape: S,

@@ -62,16 +62,19 @@ describe('catalog administration', () => {
   it.each([
     ['a fan without the operator scope', () => fan, 403, 'FORBIDDEN'],
     ['no credential', () => undefined, 401, 'TOKEN_MISSING'],
-  ])('when %s publishes, then it is refused and nothing is created', async (_who, token, status, code) => {
-    const title = `Show ${uuid()}`;
-    expect(
-      await call('POST', '/concerts', token(), { title, artist: 'A', venue: 'V' }),
-    ).toMatchObject({
-      status,
-      body: { code },
-    });
-    expect(await db('concerts').where({ title })).toHaveLength(0);
-  });
+  ])(
+    'when %s publishes, then it is refused and nothing is created',
+    async (_who, token, status, code) => {
+      const title = `Show ${uuid()}`;
+      expect(
+        await call('POST', '/concerts', token(), { title, artist: 'A', venue: 'V' }),
+      ).toMatchObject({
+        status,
+        body: { code },
+      });
+      expect(await db('concerts').where({ title })).toHaveLength(0);
+    },
+  );
 
   it('when an operator adds a date, then it has its seats and sales window, and is announced', async () => {
     const concertId = await newConcert();

@@ -8,7 +8,8 @@ import { isAlive, run, spawnDetached, stopPid, waitFor, which } from './proc';
 import { INFRA_DIR, say } from './settings';
 import type { InfraState } from './state';
 
-export const KAFKA_VERSION = '3.9.1';
+/** The same Kafka 4 version as deploy/k8s (Strimzi 1.2 runs 4.2.0–4.3.1) and docker-compose. */
+export const KAFKA_VERSION = '4.2.0';
 const POM = path.resolve(__dirname, '../kafka-pom.xml');
 
 function quietKafka(brokers: string[]): Kafka {
@@ -37,7 +38,8 @@ export async function kafkaReachable(brokers: string[]): Promise<boolean> {
 
 /** Resolves the broker's jars from Maven Central once; later runs reuse the cache. */
 function ensureJars(dir: string): void {
-  const marker = path.join(dir, `.resolved-${KAFKA_VERSION}`);
+  // The marker names what was resolved: a change of the broker or its logging resolves again.
+  const marker = path.join(dir, `.resolved-${KAFKA_VERSION}-log4j2`);
   if (fs.existsSync(marker)) return;
   if (!which('mvn'))
     throw new Error(
@@ -92,12 +94,16 @@ function serverProperties(port: number, dataDir: string): string {
   ].join('\n');
 }
 
-const LOG4J = [
-  'log4j.rootLogger=WARN, stdout',
-  'log4j.appender.stdout=org.apache.log4j.ConsoleAppender',
-  'log4j.appender.stdout.layout=org.apache.log4j.PatternLayout',
-  'log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n',
-  'log4j.logger.kafka.controller=INFO',
+// Log4j 2 (Kafka 4): warnings and the controller's lines to the broker's own log file.
+const LOG4J2 = [
+  'appender.stdout.type=Console',
+  'appender.stdout.name=STDOUT',
+  'appender.stdout.layout.type=PatternLayout',
+  'appender.stdout.layout.pattern=[%d] %p %m (%c)%n',
+  'rootLogger.level=WARN',
+  'rootLogger.appenderRef.stdout.ref=STDOUT',
+  'logger.controller.name=kafka.controller',
+  'logger.controller.level=INFO',
   '',
 ].join('\n');
 
@@ -114,8 +120,16 @@ export async function launchKafka(home: string, port: number): Promise<number> {
   ensureJars(libs);
   const props = path.join(home, 'server.properties');
   fs.writeFileSync(props, serverProperties(port, dataDir));
-  fs.writeFileSync(path.join(home, 'log4j.properties'), LOG4J);
+  fs.writeFileSync(path.join(home, 'log4j2.properties'), LOG4J2);
   const classpath = `${libs}/*`;
+  // Storage formatted by another Kafka version (an earlier checkout's broker) is started afresh:
+  // local data is disposable, a mismatched metadata version is not.
+  const formattedBy = path.join(home, 'formatted-by');
+  const formatted = fs.existsSync(formattedBy) ? fs.readFileSync(formattedBy, 'utf8').trim() : '';
+  if (fs.existsSync(dataDir) && formatted !== KAFKA_VERSION) {
+    say(`discarding local Kafka data of another version`);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
   if (!fs.existsSync(path.join(dataDir, 'meta.properties'))) {
     const clusterId = randomBytes(16).toString('base64url');
     say(`formatting KRaft storage (cluster ${clusterId})`);
@@ -129,6 +143,7 @@ export async function launchKafka(home: string, port: number): Promise<number> {
       '-c',
       props,
     ]);
+    fs.writeFileSync(formattedBy, KAFKA_VERSION);
   }
   say(`starting a private Kafka ${KAFKA_VERSION} (KRaft) on 127.0.0.1:${port}`);
   const pid = spawnDetached(
@@ -138,7 +153,7 @@ export async function launchKafka(home: string, port: number): Promise<number> {
       '-Xmx768m',
       '-XX:+UseG1GC',
       '-Djava.awt.headless=true',
-      `-Dlog4j.configuration=file:${path.join(home, 'log4j.properties')}`,
+      `-Dlog4j2.configurationFile=${path.join(home, 'log4j2.properties')}`,
       '-cp',
       classpath,
       'kafka.Kafka',
