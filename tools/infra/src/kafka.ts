@@ -65,17 +65,45 @@ function ensureJars(dir: string): void {
   fs.writeFileSync(marker, new Date().toISOString());
 }
 
-function serverProperties(port: number, dataDir: string): string {
+/**
+ * A listener like a Strimzi `tls` listener with SCRAM users: SASL_SSL on port + 2, its own
+ * users (made at format time), and ACLs enforced (StandardAuthorizer) for them; the plaintext
+ * listener stays for the broker itself and the test's setup (an anonymous super user).
+ */
+export interface SecureListener {
+  /** PEM file with the broker's PKCS#8 key and certificate chain. */
+  keystorePem: string;
+  users: { name: string; password: string }[];
+}
+
+function serverProperties(port: number, dataDir: string, secure?: SecureListener): string {
   const controller = port + 1;
+  const sasl = port + 2;
+  const listeners = secure
+    ? [
+        `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controller},SASL_SSL://127.0.0.1:${sasl}`,
+        `advertised.listeners=PLAINTEXT://127.0.0.1:${port},SASL_SSL://127.0.0.1:${sasl}`,
+        'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL',
+        'sasl.enabled.mechanisms=SCRAM-SHA-512',
+        'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
+        'ssl.keystore.type=PEM',
+        `ssl.keystore.location=${secure.keystorePem}`,
+        'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+        'allow.everyone.if.no.acl.found=false',
+        'super.users=User:ANONYMOUS',
+      ]
+    : [
+        `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controller}`,
+        `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+        'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+      ];
   return [
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${controller}`,
-    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controller}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    ...listeners,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
     `log.dirs=${dataDir}`,
     'num.partitions=6',
     'default.replication.factor=1',
@@ -111,7 +139,11 @@ const LOG4J2 = [
  * Starts a single-node KRaft broker on 127.0.0.1:`port` (its controller on `port`+1) with its
  * configuration, data and log under `home`, and waits until it serves. The jars are shared.
  */
-export async function launchKafka(home: string, port: number): Promise<number> {
+export async function launchKafka(
+  home: string,
+  port: number,
+  secure?: SecureListener,
+): Promise<number> {
   if (!which('java'))
     throw new Error('Java 17+ is needed to run Kafka: apt-get install openjdk-17-jre-headless');
   const libs = path.join(INFRA_DIR, 'kafka', 'libs');
@@ -119,7 +151,7 @@ export async function launchKafka(home: string, port: number): Promise<number> {
   fs.mkdirSync(home, { recursive: true });
   ensureJars(libs);
   const props = path.join(home, 'server.properties');
-  fs.writeFileSync(props, serverProperties(port, dataDir));
+  fs.writeFileSync(props, serverProperties(port, dataDir, secure));
   fs.writeFileSync(path.join(home, 'log4j2.properties'), LOG4J2);
   const classpath = `${libs}/*`;
   // Storage formatted by another Kafka version (an earlier checkout's broker) is started afresh:
@@ -142,6 +174,10 @@ export async function launchKafka(home: string, port: number): Promise<number> {
       clusterId,
       '-c',
       props,
+      ...(secure?.users ?? []).flatMap((u) => [
+        '--add-scram',
+        `SCRAM-SHA-512=[name=${u.name},password=${u.password}]`,
+      ]),
     ]);
     fs.writeFileSync(formattedBy, KAFKA_VERSION);
   }

@@ -10,3 +10,4 @@ export * from './private-kafka';
 export * from './identity';
 export * from './private-oidc';
 export * from './prerequisites';
+export * from './test-ca';

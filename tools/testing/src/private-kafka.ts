@@ -1,7 +1,14 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { INFRA_DIR, isAlive, launchKafka, stopPid, which } from '@ticketing/infra';
+import {
+  INFRA_DIR,
+  isAlive,
+  launchKafka,
+  stopPid,
+  which,
+  type SecureListener,
+} from '@ticketing/infra';
 import { randomSuffix } from './ids';
 
 /**
@@ -14,21 +21,30 @@ export class PrivateKafka {
   private constructor(
     private readonly home: string,
     readonly port: number,
+    private readonly secure?: SecureListener,
   ) {}
 
   static available = () => which('java') !== undefined;
 
-  static async start(): Promise<PrivateKafka> {
+  /** With `secure`, a SASL_SSL listener with SCRAM users and ACLs too (`secureBrokers`). */
+  static async start(secure?: SecureListener): Promise<PrivateKafka> {
     const kafka = new PrivateKafka(
       path.join(INFRA_DIR, `kafka-test-${randomSuffix()}`),
-      await freePortPair(),
+      await freePorts(secure ? 3 : 2),
+      secure,
     );
     await kafka.startAgain();
     return kafka;
   }
 
+  /** The plaintext listener (an anonymous super user: the test's own setup). */
   get brokers(): string[] {
     return [`127.0.0.1:${this.port}`];
+  }
+
+  /** The SASL_SSL listener, where the ACLs apply. */
+  get secureBrokers(): string[] {
+    return [`127.0.0.1:${this.port + 2}`];
   }
 
   /** A clean broker shutdown (SIGTERM): what an operator's restart does. */
@@ -37,7 +53,7 @@ export class PrivateKafka {
   }
 
   async startAgain(): Promise<void> {
-    this.pid = await launchKafka(this.home, this.port);
+    this.pid = await launchKafka(this.home, this.port, this.secure);
   }
 
   async destroy(): Promise<void> {
@@ -46,11 +62,13 @@ export class PrivateKafka {
   }
 }
 
-/** A free port whose successor (the controller's) is free too. */
-async function freePortPair(): Promise<number> {
+/** A free port whose `count - 1` successors (the controller's, the secure listener's) are free too. */
+async function freePorts(count: number): Promise<number> {
   for (;;) {
     const port = 20_000 + Math.floor(Math.random() * 20_000);
-    if ((await isFree(port)) && (await isFree(port + 1))) return port;
+    let free = true;
+    for (let i = 0; i < count && free; i++) free = await isFree(port + i);
+    if (free) return port;
   }
 }
 
