@@ -77,20 +77,48 @@ describe('queue secret', () => {
   });
 });
 
-describe.each(['queue', 'reservation', 'wallet', 'payment'])('%s identity settings', (svc) => {
+describe.each(['queue', 'concert', 'reservation', 'wallet', 'payment'])(
+  '%s identity settings',
+  (svc) => {
+    it.each([
+      ['OIDC_ISSUER_URL', 'not a url'],
+      ['OIDC_ISSUER_URL', 'ftp://sso.example.com/realms/x'],
+      ['OIDC_JWKS_COOLDOWN_SECONDS', '-1'],
+    ])('when %s is %j, then the process exits 78 naming it', (variable, value) => {
+      const res = spawnSync('node', [main(svc)], {
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          QUEUE_TOKEN_SECRET: 'config-test-secret-0123456789abcdef',
+          [variable]: value,
+        },
+        timeout: 20_000,
+      });
+      expect(res.status).toBe(78);
+      expect(res.stderr).toContain(variable);
+    });
+  },
+);
+
+describe.each(SERVICES)('%s Kafka security settings', (svc) => {
   it.each([
-    ['OIDC_ISSUER_URL', 'not a url'],
-    ['OIDC_ISSUER_URL', 'ftp://sso.example.com/realms/x'],
-    ['OIDC_JWKS_COOLDOWN_SECONDS', '-1'],
-  ])('when %s is %j, then the process exits 78 naming it', (variable, value) => {
+    ['KAFKA_SASL_USERNAME', { KAFKA_SECURITY_PROTOCOL: 'SASL_SSL' }],
+    ['KAFKA_SASL_PASSWORD', { KAFKA_SECURITY_PROTOCOL: 'SASL_SSL', KAFKA_SASL_USERNAME: svc }],
+    [
+      'KAFKA_SSL_CA_FILE',
+      { KAFKA_SECURITY_PROTOCOL: 'SSL', KAFKA_SSL_CA_FILE: '/nonexistent/ca.crt' },
+    ],
+    ['KAFKA_SECURITY_PROTOCOL', { KAFKA_SECURITY_PROTOCOL: 'TLS' }],
+  ])('when %s is missing or wrong, then the process exits 78 naming it', (variable, settings) => {
     const res = spawnSync('node', [main(svc)], {
       encoding: 'utf8',
       env: {
         ...process.env,
         QUEUE_TOKEN_SECRET: 'config-test-secret-0123456789abcdef',
-        [variable]: value,
+        LOG_LEVEL: 'silent',
+        ...settings,
       },
-      timeout: 20_000,
+      timeout: 30_000,
     });
     expect(res.status).toBe(78);
     expect(res.stderr).toContain(variable);
