@@ -111,6 +111,12 @@ export const postgresEnv = (database: string) => ({
     protocols: ['postgres', 'postgresql'],
   }),
   DB_POOL_MAX: env.int({ default: 10, min: 1, max: 200 }),
+  /**
+   * Migrate at start (serialised by an advisory lock). false where a migration step of its own
+   * runs first with a login allowed to change the schema (deploy/k8s: the init container), so
+   * the service's own login needs no DDL.
+   */
+  MIGRATE_ON_START: env.bool(true),
 });
 
 /** Kafka: brokers, an optional topic prefix (environments sharing a cluster), the consumer group. */

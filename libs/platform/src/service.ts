@@ -93,7 +93,13 @@ export function serviceOptions(
 /** The service's database pool, migrated, closed last. */
 export async function openDatabase(
   kit: ServiceKit,
-  options: { url: string; poolMax: number; migrations: Record<string, Migration> },
+  options: {
+    url: string;
+    poolMax: number;
+    migrations: Record<string, Migration>;
+    /** false: the schema is the migration step's business (it has run before the service). */
+    migrateOnStart?: boolean;
+  },
 ): Promise<Database> {
   const knex = createDb({
     url: options.url,
@@ -101,7 +107,7 @@ export async function openDatabase(
     poolMax: options.poolMax,
   });
   kit.stops.add('database pool', () => knex.destroy());
-  await migrate(knex, options.migrations);
+  if (options.migrateOnStart ?? true) await migrate(knex, options.migrations);
   return new Database(knex);
 }
 

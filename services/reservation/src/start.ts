@@ -29,6 +29,7 @@ export function start(
       url: config.DATABASE_URL,
       poolMax: config.DB_POOL_MAX,
       migrations,
+      migrateOnStart: config.MIGRATE_ON_START,
     });
     const auth = await openAuth(kit, { identity: config, queuePass: config });
     const messaging = await startPostgresMessaging({
