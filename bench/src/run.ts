@@ -12,6 +12,7 @@ import type { BenchContext } from './context';
 import { runLoad, smokeMode } from './load';
 import { benchServer, startInstances } from './processes';
 import { markdown, writeResults, type Row } from './report';
+import { gatewayScenario } from './scenarios/gateway';
 import { holdStormScenario } from './scenarios/hold-storm';
 import { identityScenario } from './scenarios/identity';
 import { idleScenario } from './scenarios/idle';
@@ -34,6 +35,7 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<Row[]>> = {
   saga: sagaScenario,
   staleness: stalenessScenario,
   idle: idleScenario,
+  gateway: gatewayScenario,
 };
 
 async function main(): Promise<void> {

@@ -1,6 +1,6 @@
 import { identityEnv } from '@ticketing/auth';
 import { GATEWAY_PORT, LOCAL_DEFAULTS, SERVICES } from '@ticketing/contracts';
-import { commonEnv, env, loadConfig } from '@ticketing/platform';
+import { ConfigError, commonEnv, env, loadConfig } from '@ticketing/platform';
 import { z } from 'zod';
 import { SERVICE_NAMES, type ServiceName } from './routes';
 
@@ -41,11 +41,16 @@ export const gatewayConfigShape = {
   GATEWAY_POLL_BURST: env.int({ default: 10, min: 1, max: 1_000_000 }),
   GATEWAY_WRITE_PER_SECOND: env.int({ default: 2, min: 1, max: 100_000 }),
   GATEWAY_WRITE_BURST: env.int({ default: 20, min: 1, max: 1_000_000 }),
+  /**
+   * The services' pass secret: with budgets on, a queue pass is verified before its `sub` is
+   * trusted as the client (required then).
+   */
+  QUEUE_TOKEN_SECRET: env.optionalString(),
   /** Behind a load balancer that sets X-Forwarded-For: its first hop is the client's address. */
   GATEWAY_TRUST_FORWARDED_FOR: env.bool(false),
   REDIS_URL: env.url({ default: LOCAL_DEFAULTS.redisUrl, protocols: ['redis', 'rediss'] }),
   REDIS_KEY_PREFIX: env.string({ default: '', minLength: 0 }),
-  /** The identity provider (API.md, Identity): /docs asks it for access tokens. */
+  /** The identity provider (API.md, Identity): /docs asks it for access tokens; budgets follow verified identities. */
   ...identityEnv,
   // <SERVICE>_URLS for each service: its instances (npm start: the local ports of the table).
   ...(Object.fromEntries(
@@ -60,8 +65,16 @@ export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;
 
 export function loadGatewayConfig(source: Record<string, string | undefined> = process.env) {
   const raw = loadConfig(gatewayConfigShape, source);
+  const secret = raw.QUEUE_TOKEN_SECRET;
+  if (raw.GATEWAY_RATE_LIMIT && (secret === undefined || secret.length < 32))
+    throw new ConfigError([
+      {
+        variable: 'QUEUE_TOKEN_SECRET',
+        message: `is required while GATEWAY_RATE_LIMIT is on (at least 32 characters)${secret === undefined ? '' : `, got ${secret.length}`}`,
+      },
+    ]);
   const upstreams = Object.fromEntries(
     SERVICE_NAMES.map((s) => [s, raw[upstreamVariable(s) as keyof typeof raw] as string[]]),
   ) as Record<ServiceName, string[]>;
-  return { ...raw, upstreams };
+  return { ...raw, QUEUE_TOKEN_SECRET: secret ?? '', upstreams };
 }

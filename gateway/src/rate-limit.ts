@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '@ticketing/platform';
+import type { ClientIdentifier } from './clients';
 import type Redis from 'ioredis';
 import type { Result } from 'ioredis';
 import { Counter, type Registry } from 'prom-client';
@@ -51,30 +52,6 @@ export function budgetOf(method: string, path: string): BudgetName | undefined {
 }
 
 /**
- * Who is calling, for the budget: the bearer token's `sub` (identity token or queue pass; not
- * verified here: a forged token spends a budget of its own and is refused by the service), else
- * the client's address (the first X-Forwarded-For hop when the gateway sits behind a trusted
- * load balancer).
- */
-export function clientOf(req: IncomingMessage, trustForwardedFor: boolean): string {
-  const auth = req.headers.authorization;
-  const payload = auth?.startsWith('Bearer ') ? auth.slice(7).split('.')[1] : undefined;
-  if (payload) {
-    try {
-      const sub = (
-        JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { sub?: unknown }
-      ).sub;
-      if (typeof sub === 'string' && sub.length > 0 && sub.length <= 255) return `sub:${sub}`;
-    } catch {
-      // not a JWT: the address decides
-    }
-  }
-  const forwarded = req.headers['x-forwarded-for'];
-  const first = typeof forwarded === 'string' ? forwarded.split(',', 1)[0]!.trim() : undefined;
-  return `ip:${trustForwardedFor && first ? first : (req.socket.remoteAddress ?? 'unknown')}`;
-}
-
-/**
  * Limits how fast one client may poll the queue and write (holds, joins, charges, payments), so
  * a bot cannot hammer them during a rush. Budgets are shared by every gateway instance (Redis).
  * If Redis cannot be reached the request goes through: the limiter protects the services, it
@@ -87,7 +64,8 @@ export class RateLimiter {
   constructor(
     private readonly redis: Redis,
     private readonly budgets: Record<BudgetName, Budget>,
-    private readonly options: { trustForwardedFor: boolean; logger: Logger; metrics: Registry },
+    private readonly clients: ClientIdentifier,
+    private readonly options: { logger: Logger; metrics: Registry },
   ) {
     redis.defineCommand('gatewayTake', { numberOfKeys: 1, lua: TAKE });
     this.limited = new Counter({
@@ -108,7 +86,7 @@ export class RateLimiter {
     const budget = budgetOf(req.method ?? 'GET', path);
     if (!budget) return undefined;
     const { perSecond, burst } = this.budgets[budget];
-    const key = `gateway:rate:${budget}:${clientOf(req, this.options.trustForwardedFor)}`;
+    const key = `gateway:rate:${budget}:${await this.clients.clientOf(req)}`;
     try {
       const [allowed, waitMs] = await this.redis.gatewayTake(key, perSecond, burst);
       if (allowed === 1) return undefined;

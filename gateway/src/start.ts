@@ -8,11 +8,13 @@ import {
   type Logger,
   type ServiceHandle,
 } from '@ticketing/platform';
+import { IdentityVerifier, TokenSigner } from '@ticketing/auth';
 import Redis from 'ioredis';
 import { Counter, Histogram } from 'prom-client';
 import type { GatewayConfig } from './config';
 import { DOCS_PAGE, sendAsset } from './docs';
 import { DOCS_TOKEN_PATH, DocsTokenProxy, withDocsTokenUrl } from './docs-auth';
+import { ClientIdentifier } from './clients';
 import { checkHealth } from './health';
 import { sendProblem } from './problem';
 import { ReverseProxy } from './proxy';
@@ -53,13 +55,21 @@ export async function start(
     });
     redis.on('error', (err) => logger.debug({ err: err.message }, 'redis connection error'));
     stops.add('redis', () => redis.quit());
+    // Budgets follow verified identities only: the gateway checks the tokens' signatures.
+    const identity = new IdentityVerifier(config, logger, metrics).start();
+    stops.add('identity verifier', async () => identity.stop());
+    const clients = new ClientIdentifier(
+      { identity, passes: new TokenSigner(config.QUEUE_TOKEN_SECRET) },
+      config.GATEWAY_TRUST_FORWARDED_FOR,
+    );
     limiter = new RateLimiter(
       redis,
       {
         poll: { perSecond: config.GATEWAY_POLL_PER_SECOND, burst: config.GATEWAY_POLL_BURST },
         write: { perSecond: config.GATEWAY_WRITE_PER_SECOND, burst: config.GATEWAY_WRITE_BURST },
       },
-      { trustForwardedFor: config.GATEWAY_TRUST_FORWARDED_FOR, logger, metrics },
+      clients,
+      { logger, metrics },
     );
   }
   const requests = new Counter({

@@ -1,12 +1,30 @@
-import { captureLogs, randomSuffix, testInfra, uuid } from '@ticketing/testing';
+import { IdentityVerifier, TokenSigner } from '@ticketing/auth';
+import { ConfigError } from '@ticketing/platform';
+import {
+  captureLogs,
+  eventually,
+  identityToken,
+  randomSuffix,
+  testInfra,
+  uuid,
+} from '@ticketing/testing';
+import { ClientIdentifier } from '../src/clients';
 import { loadGatewayConfig } from '../src/config';
-import { budgetOf, clientOf } from '../src/rate-limit';
+import { budgetOf } from '../src/rate-limit';
 import { start, type GatewayHandle } from '../src/start';
 import { Upstream } from './upstream';
 
-/** A JWT-shaped bearer whose payload names `sub` (the gateway reads, the services verify). */
-const bearer = (sub: string) =>
-  `Bearer x.${Buffer.from(JSON.stringify({ sub })).toString('base64url')}.y`;
+const SECRET = `gateway-test-secret-${'x'.repeat(32)}`;
+const passes = new TokenSigner(SECRET);
+
+/** A fan's real identity token (the test's OpenID provider), as the bearer. */
+const bearer = async (sub: string) => `Bearer ${await identityToken(sub)}`;
+/** A queue pass of that fan, signed with the services' secret. */
+const passOf = async (sub: string) =>
+  `Bearer ${await passes.sign({ userId: sub, tokenId: uuid(), concertId: 1 }, 600)}`;
+/** A JWT-shaped token naming `sub` with no valid signature: what a bot can make up. */
+const forged = (sub: string) =>
+  `Bearer ${Buffer.from('{"alg":"RS256"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub, iss: 'x' })).toString('base64url')}.c2ln`;
 
 describe('rate limits per client, shared by every gateway instance', () => {
   let upstream: Upstream;
@@ -24,6 +42,8 @@ describe('rate limits per client, shared by every gateway instance', () => {
         GATEWAY_POLL_BURST: '4',
         GATEWAY_WRITE_PER_SECOND: '1',
         GATEWAY_WRITE_BURST: '2',
+        QUEUE_TOKEN_SECRET: SECRET,
+        OIDC_ISSUER_URL: testInfra().oidcIssuer,
         QUEUE_URLS: upstream.url,
         CONCERT_URLS: upstream.url,
         RESERVATION_URLS: upstream.url,
@@ -40,10 +60,10 @@ describe('rate limits per client, shared by every gateway instance', () => {
 
   // Alternating instances: the budget is one, wherever the requests land.
   let turn = 0;
-  const call = (path: string, sub: string, method = 'GET') =>
+  const call = async (path: string, sub: string, method = 'GET', authorization?: string) =>
     fetch(`${gateways[turn++ % 2]!.url}${path}`, {
       method,
-      headers: { authorization: bearer(sub) },
+      headers: { authorization: authorization ?? (await bearer(sub)) },
     });
 
   it('when a client polls beyond its budget, then 429 problem+json with Retry-After, and the service never sees it', async () => {
@@ -82,6 +102,27 @@ describe('rate limits per client, shared by every gateway instance', () => {
     expect(statuses.slice(0, 2)).toEqual([200, 200]);
     expect(statuses.at(-1)).toBe(429);
   });
+
+  it('when a bot makes up a new sub for every request, then they all spend the budget of its address', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++)
+      statuses.push((await call('/reservations', '', 'POST', forged(uuid()))).status);
+    // Loopback is the bot's address here; the write burst is 2 (one more may refill).
+    expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(3);
+    expect(statuses.at(-1)).toBe(429);
+  });
+
+  it("when a fan polls with a queue pass, then the pass's verified sub is the client", async () => {
+    const fan = uuid();
+    const pass = await passOf(fan);
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++)
+      statuses.push((await call('/queue/tokens/me', fan, 'GET', pass)).status);
+    expect(statuses.at(-1)).toBe(429);
+    // The same fan's identity shares the budget; another fan's pass does not.
+    expect((await call('/queue/tokens/me', fan)).status).toBe(429);
+    expect((await call('/queue/tokens/me', '', 'GET', await passOf(uuid()))).status).toBe(200);
+  });
 });
 
 describe('what a request spends', () => {
@@ -97,13 +138,52 @@ describe('what a request spends', () => {
     expect(budgetOf(method, path)).toBe(budget);
   });
 
-  it('when a request carries no token, then its address is the client; with one, its sub', () => {
+  it('when a request carries no verified token, then its address is the client; with one, its sub', async () => {
     const req = (headers: Record<string, string>) =>
       ({ headers, socket: { remoteAddress: '10.0.0.9' } }) as never;
-    expect(clientOf(req({}), false)).toBe('ip:10.0.0.9');
-    expect(clientOf(req({ 'x-forwarded-for': '1.2.3.4, 10.0.0.1' }), false)).toBe('ip:10.0.0.9');
-    expect(clientOf(req({ 'x-forwarded-for': '1.2.3.4, 10.0.0.1' }), true)).toBe('ip:1.2.3.4');
-    expect(clientOf(req({ authorization: bearer('alice') }), false)).toBe('sub:alice');
-    expect(clientOf(req({ authorization: 'Bearer garbage' }), false)).toBe('ip:10.0.0.9');
+    const { logger } = captureLogs('gateway');
+    const identity = new IdentityVerifier(
+      {
+        OIDC_ISSUER_URL: testInfra().oidcIssuer,
+        OIDC_AUDIENCE: 'ticketing',
+        OIDC_JWKS_COOLDOWN_SECONDS: 30,
+      },
+      logger,
+    ).start();
+    try {
+      const clients = new ClientIdentifier({ identity, passes }, false);
+      const trusting = new ClientIdentifier({ identity, passes }, true);
+      const alice = uuid();
+      expect(await clients.clientOf(req({}))).toBe('ip:10.0.0.9');
+      const forwarded = { 'x-forwarded-for': '1.2.3.4, 10.0.0.1' };
+      expect(await clients.clientOf(req(forwarded))).toBe('ip:10.0.0.9');
+      expect(await trusting.clientOf(req(forwarded))).toBe('ip:1.2.3.4');
+      await eventually(async () =>
+        expect(await clients.clientOf(req({ authorization: await bearer(alice) }))).toBe(
+          `sub:${alice}`,
+        ),
+      );
+      expect(await clients.clientOf(req({ authorization: await passOf(alice) }))).toBe(
+        `sub:${alice}`,
+      );
+      expect(await clients.clientOf(req({ authorization: forged(alice) }))).toBe('ip:10.0.0.9');
+      expect(
+        await clients.clientOf(
+          req({
+            authorization: `Bearer ${await new TokenSigner('y'.repeat(40)).sign({ userId: alice, tokenId: uuid(), concertId: 1 }, 60)}`,
+          }),
+        ),
+      ).toBe('ip:10.0.0.9');
+      expect(await clients.clientOf(req({ authorization: 'Bearer garbage' }))).toBe('ip:10.0.0.9');
+    } finally {
+      identity.stop();
+    }
+  });
+
+  it('when budgets are on and the pass secret is missing or short, then the configuration names QUEUE_TOKEN_SECRET', () => {
+    expect(() => loadGatewayConfig({})).toThrow(ConfigError);
+    expect(() => loadGatewayConfig({})).toThrow(/QUEUE_TOKEN_SECRET/);
+    expect(() => loadGatewayConfig({ QUEUE_TOKEN_SECRET: 'short' })).toThrow(/QUEUE_TOKEN_SECRET/);
+    expect(() => loadGatewayConfig({ GATEWAY_RATE_LIMIT: 'false' })).not.toThrow();
   });
 });

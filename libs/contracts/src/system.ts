@@ -1,16 +1,64 @@
+import { TOPICS } from './topics';
+
 /**
  * The system's shape, in one place: its services (the port of their first instance, their
- * database, the public paths they own), the gateway's port, and the defaults every process
+ * database, the public paths they own, the topics they read and write), the gateway's port, and the defaults every process
  * falls back to on a developer's machine. The runner, the gateway, the infrastructure tool, the
  * benchmarks and the tests read it; tests check docker-compose.yml and deploy/k8s against it.
  */
 export const SERVICES = {
-  queue: { port: 3001, database: null, paths: ['/queue'] },
-  concert: { port: 3002, database: 'concert', paths: ['/concerts'] },
-  reservation: { port: 3003, database: 'reservation', paths: ['/reservations'] },
-  wallet: { port: 3004, database: 'wallet', paths: ['/wallets'] },
-  payment: { port: 3005, database: 'payment', paths: ['/payments'] },
-} as const satisfies Record<string, { port: number; database: string | null; paths: string[] }>;
+  queue: {
+    port: 3001,
+    database: null,
+    paths: ['/queue'],
+    consumes: [TOPICS.queueCommands, TOPICS.concertEvents],
+    produces: [TOPICS.queueEvents],
+  },
+  concert: {
+    port: 3002,
+    database: 'concert',
+    paths: ['/concerts'],
+    consumes: [TOPICS.reservationEvents],
+    produces: [TOPICS.concertEvents],
+  },
+  reservation: {
+    port: 3003,
+    database: 'reservation',
+    paths: ['/reservations'],
+    consumes: [TOPICS.reservationCommands, TOPICS.concertEvents],
+    produces: [TOPICS.reservationEvents],
+  },
+  wallet: {
+    port: 3004,
+    database: 'wallet',
+    paths: ['/wallets'],
+    consumes: [TOPICS.walletCommands],
+    produces: [TOPICS.walletEvents],
+  },
+  payment: {
+    port: 3005,
+    database: 'payment',
+    paths: ['/payments'],
+    consumes: [TOPICS.reservationEvents, TOPICS.walletEvents, TOPICS.queueEvents],
+    produces: [
+      TOPICS.reservationCommands,
+      TOPICS.walletCommands,
+      TOPICS.queueCommands,
+      TOPICS.paymentEvents,
+    ],
+  },
+} as const satisfies Record<
+  string,
+  {
+    port: number;
+    database: string | null;
+    paths: string[];
+    /** Topics it reads (and whose dead-letter topics it writes): its Kafka user's ACLs. */
+    consumes: string[];
+    /** Topics it writes. */
+    produces: string[];
+  }
+>;
 
 export type ServiceName = keyof typeof SERVICES;
 export const SERVICE_NAMES = Object.keys(SERVICES) as ServiceName[];

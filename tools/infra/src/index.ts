@@ -7,7 +7,14 @@ import { readState, writeState } from './state';
 
 export * from './settings';
 export { which } from './proc';
-export { kafkaReachable, kafkaUp, kafkaKill, launchKafka, type SecureListener } from './kafka';
+export {
+  KAFKA_VERSION,
+  kafkaReachable,
+  kafkaUp,
+  kafkaKill,
+  launchKafka,
+  type SecureListener,
+} from './kafka';
 export {
   launchOidcProvider,
   oidcKeysFile,

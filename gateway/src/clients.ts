@@ -1,0 +1,61 @@
+import type { IncomingMessage } from 'node:http';
+import { QUEUE_TOKEN_ISSUER, type IdentityVerifier, type TokenSigner } from '@ticketing/auth';
+
+// Passes verified here, remembered until their own expiry (a fan sends the same one every call).
+const VERIFIED_PASSES_MAX = 100_000;
+
+/**
+ * Who is calling, for the budgets: the `sub` of a bearer token whose signature verifies (an
+ * identity token against the provider's keys, a queue pass against the queue's secret), else
+ * the client's address (the first X-Forwarded-For hop behind a trusted load balancer). A token
+ * that does not verify names nobody: a bot inventing a new `sub` per request spends the budget
+ * of its address, not a fresh one each time.
+ */
+export class ClientIdentifier {
+  private readonly passes = new Map<string, { sub: string; untilMs: number }>();
+
+  constructor(
+    private readonly verifiers: { identity: IdentityVerifier; passes: TokenSigner },
+    private readonly trustForwardedFor: boolean,
+  ) {}
+
+  async clientOf(req: IncomingMessage): Promise<string> {
+    const sub = await this.verifiedSub(req.headers.authorization);
+    return sub ? `sub:${sub}` : addressOf(req, this.trustForwardedFor);
+  }
+
+  private async verifiedSub(header: string | undefined): Promise<string | undefined> {
+    const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+    if (!token) return undefined;
+    try {
+      return issuerOf(token) === QUEUE_TOKEN_ISSUER
+        ? await this.passSub(token)
+        : (await this.verifiers.identity.verify(token)).userId;
+    } catch {
+      return undefined; // forged, expired, malformed, or the provider not reached yet
+    }
+  }
+
+  private async passSub(token: string): Promise<string> {
+    const known = this.passes.get(token);
+    if (known && known.untilMs > Date.now()) return known.sub;
+    const { claims, expiresAtMs } = await this.verifiers.passes.verifyWithExpiry(token);
+    if (this.passes.size >= VERIFIED_PASSES_MAX) this.passes.clear();
+    this.passes.set(token, { sub: claims.userId, untilMs: expiresAtMs });
+    return claims.userId;
+  }
+}
+
+/** The `iss` a JWT claims (unverified: it only picks the verifier). */
+function issuerOf(token: string): unknown {
+  const payload = token.split('.')[1];
+  if (!payload) return undefined;
+  return (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { iss?: unknown }).iss;
+}
+
+/** The client's address: the socket's, or the first X-Forwarded-For hop when trusted. */
+export function addressOf(req: IncomingMessage, trustForwardedFor: boolean): string {
+  const forwarded = req.headers['x-forwarded-for'];
+  const first = typeof forwarded === 'string' ? forwarded.split(',', 1)[0]!.trim() : undefined;
+  return `ip:${trustForwardedFor && first ? first : (req.socket.remoteAddress ?? 'unknown')}`;
+}
