@@ -1,16 +1,8 @@
 import { LOCAL_DEFAULTS, USER_ID_PATTERN } from '@ticketing/contracts';
 import { AppError, env, type Logger } from '@ticketing/platform';
-import {
-  createLocalJWKSet,
-  createRemoteJWKSet,
-  errors,
-  jwksCache,
-  jwtVerify,
-  type JWKSCacheInput,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-} from 'jose';
+import { createRemoteJWKSet, errors, jwksCache, type JWKSCacheInput, type JWTPayload } from 'jose';
 import { Counter, type Registry } from 'prom-client';
+import { SignatureThread, type CheckOutcome } from './signature-thread';
 
 /** What a service that serves users reads to verify their identity (API.md, Identity). */
 export const identityEnv = {
@@ -55,16 +47,20 @@ interface Discovery {
 /**
  * Verifies OpenID Connect access tokens against the provider's published keys: the JWKS URL
  * comes from the issuer's discovery document, jose caches the keys and fetches them again for a
- * token of an unknown `kid` (at most once per cooldown). The provider may be down at start: the
+ * token of an unknown `kid` (at most once per cooldown), and jose checks each token on a thread
+ * of its own (SignatureThread), off the event loop. The provider may be down at start: the
  * service keeps trying to discover it, reports "not ready" meanwhile, and answers 503 to calls
  * that need an identity. Once the keys are known, a provider outage costs nothing: the last keys
  * it published keep verifying.
  */
 export class IdentityVerifier {
   private discovery?: Discovery;
-  private jwks?: JWTVerifyGetKey;
+  private jwks?: ReturnType<typeof createRemoteJWKSet>;
   private readonly cache: JWKSCacheInput = {} as JWKSCacheInput;
   private lastFetchAt?: number;
+  /** The `uat` of the keys the checking thread has. */
+  private sharedAt?: number;
+  private readonly thread: SignatureThread;
   private lastError = 'not discovered yet';
   private timer?: NodeJS.Timeout;
   private stopped = false;
@@ -79,6 +75,13 @@ export class IdentityVerifier {
     metrics?: Registry,
   ) {
     this.issuer = config.OIDC_ISSUER_URL.replace(/\/+$/, '');
+    this.thread = new SignatureThread({
+      issuer: this.issuer,
+      audience: config.OIDC_AUDIENCE,
+      algorithms: ALGORITHMS,
+      clockTolerance: CLOCK_SKEW_SECONDS,
+      requiredClaims: ['sub', 'exp'],
+    });
     if (metrics) {
       this.fetches = new Counter({
         name: 'identity_jwks_fetches_total',
@@ -103,6 +106,7 @@ export class IdentityVerifier {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
+    void this.thread.stop();
   }
 
   /** For /health/ready: throws until the provider has been discovered. */
@@ -143,18 +147,24 @@ export class IdentityVerifier {
         `the identity provider has not been reached yet (${this.lastError})`,
       );
     }
-    let payload: JWTPayload;
+    let outcome: CheckOutcome;
     try {
-      payload = await this.verifyWithFallback(token);
+      outcome = await this.check(token);
     } catch (err) {
-      const reason = reasonOf(err);
-      this.refused?.inc({ reason });
-      if (reason === 'provider unreachable')
-        throw AppError.unavailable('the identity provider cannot be reached', err);
-      throw AppError.unauthorized('TOKEN_INVALID', `identity token ${reason}`);
+      // Keys were due for a fetch, the provider did not answer, and none were ever fetched.
+      this.refused?.inc({ reason: 'provider unreachable' });
+      throw AppError.unavailable('the identity provider cannot be reached', err);
     } finally {
       this.countFetch();
     }
+    if (!outcome.ok) {
+      const reason = reasonOf(outcome);
+      this.refused?.inc({ reason });
+      if (reason === 'not checked')
+        throw AppError.unavailable(`the identity token could not be checked (${outcome.message})`);
+      throw AppError.unauthorized('TOKEN_INVALID', `identity token ${reason}`);
+    }
+    const payload = outcome.payload;
     const sub = payload.sub!;
     if (!USER_ID_PATTERN.test(sub)) {
       this.refused?.inc({ reason: 'malformed subject' });
@@ -168,21 +178,38 @@ export class IdentityVerifier {
     };
   }
 
-  private async verifyWithFallback(token: string): Promise<JWTPayload> {
-    const options = {
-      issuer: this.issuer,
-      audience: this.config.OIDC_AUDIENCE,
-      algorithms: ALGORITHMS,
-      clockTolerance: CLOCK_SKEW_SECONDS,
-      requiredClaims: ['sub', 'exp'],
-    };
-    try {
-      return (await jwtVerify(token, this.jwks!, options)).payload;
-    } catch (err) {
-      // The provider is down while its keys are due for a refresh: the keys it published last
-      // are still the best knowledge there is (a removed key is dropped at the next fetch).
-      if (!isFetchFailure(err) || !this.cache.jwks) throw err;
-      return (await jwtVerify(token, createLocalJWKSet(this.cache.jwks), options)).payload;
+  /**
+   * The token checked against the provider's current keys; a token of a key not among them
+   * fetches the keys again (unless they were fetched within the cooldown) and is checked once
+   * more, as jose's remote key set does.
+   */
+  private async check(token: string): Promise<CheckOutcome> {
+    await this.currentKeys();
+    const outcome = await this.thread.check(token);
+    if (outcome.ok || outcome.code !== errors.JWKSNoMatchingKey.code || this.jwks!.coolingDown)
+      return outcome;
+    await this.currentKeys(true);
+    return this.thread.check(token);
+  }
+
+  /**
+   * Keys fetched at most `cacheMaxAge` ago (or now, when `refetch`), handed to the checking
+   * thread when they changed. The provider is down while its keys are due for a refresh: the
+   * keys it published last are still the best knowledge there is (a removed key is dropped at
+   * the next fetch), so a failed fetch only fails when there are none.
+   */
+  private async currentKeys(refetch = false): Promise<void> {
+    const jwks = this.jwks!;
+    if (refetch || !jwks.fresh) {
+      try {
+        await jwks.reload();
+      } catch (err) {
+        if (!isFetchFailure(err) || !this.cache.jwks) throw err;
+      }
+    }
+    if (this.cache.jwks && this.cache.uat !== this.sharedAt) {
+      this.sharedAt = this.cache.uat;
+      this.thread.setKeys(this.cache.jwks);
     }
   }
 
@@ -257,20 +284,30 @@ function isFetchFailure(err: unknown): boolean {
 }
 
 /** Why a token was refused, in words a client can act on (never the token itself). */
-function reasonOf(err: unknown): string {
-  if (err instanceof errors.JWTExpired) return 'expired';
-  if (err instanceof errors.JWTClaimValidationFailed) {
-    if (err.claim === 'iss') return 'of another issuer';
-    if (err.claim === 'aud') return 'for another audience';
-    if (err.claim === 'nbf' || err.claim === 'iat') return 'not yet valid';
-    return `without a valid ${err.claim}`;
+function reasonOf(refusal: { code: string; claim?: string }): string {
+  switch (refusal.code) {
+    case errors.JWTExpired.code:
+      return 'expired';
+    case errors.JWTClaimValidationFailed.code:
+      if (refusal.claim === 'iss') return 'of another issuer';
+      if (refusal.claim === 'aud') return 'for another audience';
+      if (refusal.claim === 'nbf' || refusal.claim === 'iat') return 'not yet valid';
+      return `without a valid ${refusal.claim}`;
+    case errors.JOSEAlgNotAllowed.code:
+      return 'signed with an algorithm that is not allowed';
+    case errors.JWKSNoMatchingKey.code:
+      return 'signed with an unknown key';
+    case errors.JWSSignatureVerificationFailed.code:
+      return 'with a bad signature';
+    case errors.JWKSMultipleMatchingKeys.code:
+      return 'signed with an ambiguous key';
+    case errors.JWSInvalid.code:
+    case errors.JWTInvalid.code:
+      return 'malformed';
+    case 'ERR_THREAD_LOST':
+    case 'ERR_STOPPED':
+      return 'not checked';
+    default:
+      return 'invalid';
   }
-  if (err instanceof errors.JOSEAlgNotAllowed)
-    return 'signed with an algorithm that is not allowed';
-  if (err instanceof errors.JWKSNoMatchingKey) return 'signed with an unknown key';
-  if (err instanceof errors.JWSSignatureVerificationFailed) return 'with a bad signature';
-  if (err instanceof errors.JWKSMultipleMatchingKeys) return 'signed with an ambiguous key';
-  if (err instanceof errors.JWSInvalid || err instanceof errors.JWTInvalid) return 'malformed';
-  if (isFetchFailure(err)) return 'provider unreachable';
-  return 'invalid';
 }
