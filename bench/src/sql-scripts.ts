@@ -35,7 +35,7 @@ const ENVELOPE = JSON.stringify({
 
 const enqueue = (topic: string, type: string, key: string) =>
   `insert into outbox (message_id, topic, key, type, envelope, headers)
-   values (gen_random_uuid(), '${topic}', ${key}, '${type}', '${ENVELOPE}'::jsonb, '{}'::jsonb);`;
+   values (gen_random_uuid(), '${topic}', ${key}, '${type}', '${ENVELOPE}', '{}');`;
 
 /** The storm's common case: the lock-free read that finds the seat taken (one per request). */
 export const holdPrecheckScript = (scheduleId: number) => `\\set seat random(1, 50)

@@ -24,12 +24,11 @@ export async function claimMessage(
   messageId: string,
   type: string,
 ): Promise<boolean> {
-  const rows = await tx
-    .knex(INBOX_TABLE)
-    .insert({ consumer, message_id: messageId, type })
-    .onConflict(['consumer', 'message_id'])
-    .ignore()
-    .returning('message_id');
+  const rows = await tx.query(
+    `insert into ${INBOX_TABLE} (consumer, message_id, type) values ($1, $2, $3)
+     on conflict (consumer, message_id) do nothing returning message_id`,
+    [consumer, messageId, type],
+  );
   return rows.length === 1;
 }
 
@@ -43,9 +42,9 @@ export async function claimMessages(
   messages: { id: string; type: string }[],
 ): Promise<Set<string>> {
   if (messages.length === 0) return new Set();
-  const { rows } = await tx.knex.raw<{ rows: { message_id: string }[] }>(
+  const rows = await tx.query<{ message_id: string }>(
     `insert into ${INBOX_TABLE} (consumer, message_id, type)
-     select ?, unnest(?::uuid[]), unnest(?::text[])
+     select $1, unnest($2::uuid[]), unnest($3::text[])
      on conflict (consumer, message_id) do nothing returning message_id`,
     [consumer, messages.map((m) => m.id), messages.map((m) => m.type)],
   );

@@ -38,6 +38,22 @@ export async function createOutboxTable(knex: Knex): Promise<void> {
 }
 
 /**
+ * Migration step (after `createOutboxTable`): the outbox as the relay reads it. The envelope and
+ * headers are kept as the writer serialized them (text: Postgres no longer parses them into
+ * jsonb on insert and prints them back on every read), and the primary key is its only index
+ * (rows are deleted once published; message ids are random and never looked up here).
+ */
+export async function slimOutboxTable(knex: Knex): Promise<void> {
+  await knex.raw(`
+    drop index if exists outbox_unpublished;
+    alter table ${OUTBOX_TABLE} drop constraint if exists outbox_message_id_unique;
+    alter table ${OUTBOX_TABLE} drop column if exists published_at;
+    alter table ${OUTBOX_TABLE} alter column envelope type text using envelope::text;
+    alter table ${OUTBOX_TABLE} alter column headers type text using headers::text;
+  `);
+}
+
+/**
  * Adds messages to the outbox inside the caller's transaction: they are published if and only
  * if the state change they describe commits.
  */
@@ -47,15 +63,22 @@ export async function enqueue(
 ): Promise<void> {
   const list = Array.isArray(messages) ? messages : [messages];
   if (list.length === 0) return;
-  await tx.knex(OUTBOX_TABLE).insert(
-    list.map((m) => ({
-      message_id: m.envelope.id,
-      topic: m.topic,
-      key: m.key,
-      type: m.envelope.type,
-      envelope: JSON.stringify(m.envelope),
-      headers: JSON.stringify(m.headers),
-    })),
+  // One statement text for any number of messages (arrays), so it is prepared once; the ids
+  // follow the order given (the relay publishes in id order).
+  await tx.query(
+    `insert into ${OUTBOX_TABLE} (message_id, topic, key, type, envelope, headers)
+     select m.id, m.topic, m.key, m.type, m.envelope, m.headers
+     from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+       with ordinality as m (id, topic, key, type, envelope, headers, n)
+     order by m.n`,
+    [
+      list.map((m) => m.envelope.id),
+      list.map((m) => m.topic),
+      list.map((m) => m.key),
+      list.map((m) => m.envelope.type),
+      list.map((m) => JSON.stringify(m.envelope)),
+      list.map((m) => JSON.stringify(m.headers)),
+    ],
   );
 }
 
@@ -64,7 +87,8 @@ interface OutboxRow {
   topic: string;
   key: string;
   value: string;
-  headers: Record<string, string>;
+  /** JSON of the message's headers, as the writer serialized them. */
+  headers: string;
   created_at: Date;
 }
 
@@ -171,6 +195,10 @@ export class OutboxRelay {
     });
     client.on('notification', () => this.signal());
     await client.connect();
+    // The relay's only writes delete rows it has published. Losing one in a crash means that
+    // message is published again, which consumers' inboxes absorb: its commits need not wait
+    // for the WAL to reach the disk (every state change it publishes did).
+    await client.query('set synchronous_commit = off');
     const lock = this.options.lockName ?? 'outbox-relay';
     // Waiting on the lock costs nothing while idle; lock_timeout only renews the wait, so a
     // stopping standby (its connection closed) leaves the queue within one period at the latest.
@@ -216,7 +244,7 @@ export class OutboxRelay {
       const { rows } = await client.query<OutboxRow>({
         name: 'outbox-drain',
         text: `with published as (delete from ${OUTBOX_TABLE} where id = any($1::bigint[]))
-               select id, topic, key, envelope::text as value, headers, created_at
+               select id, topic, key, envelope as value, headers, created_at
                from ${OUTBOX_TABLE} where id <> all($1::bigint[]) order by id limit $2`,
         values: [this.published, batchSize],
       });
@@ -241,7 +269,11 @@ export class OutboxRelay {
       topicMessages: [...byTopic].map(([topic, list]) => ({
         topic: (this.options.topics ?? TopicNamespace.none).name(topic),
         // The envelope as the database keeps it: serialized once, by the writer.
-        messages: list.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
+        messages: list.map((r) => ({
+          key: r.key,
+          value: r.value,
+          headers: JSON.parse(r.headers) as Record<string, string>,
+        })),
       })),
     });
   }

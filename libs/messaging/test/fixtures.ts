@@ -3,7 +3,7 @@ import { createTestDatabase } from '@ticketing/testing';
 import { z } from 'zod';
 import { defineMessage } from '@ticketing/contracts';
 import { createInboxTable } from '../src/inbox';
-import { createOutboxTable } from '../src/outbox';
+import { createOutboxTable, slimOutboxTable } from '../src/outbox';
 
 export function sequenceContract(topic: string) {
   return defineMessage({
@@ -26,6 +26,7 @@ export async function messagingDatabase(): Promise<{
   await migrate(db, {
     '0001_outbox': { up: createOutboxTable },
     '0002_inbox': { up: createInboxTable },
+    '0002b_slim_outbox': { up: slimOutboxTable },
     '0003_counters': {
       up: (k) =>
         k.schema.createTable('counters', (t) => {

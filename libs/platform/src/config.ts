@@ -117,6 +117,11 @@ export const postgresEnv = (database: string) => ({
    * the service's own login needs no DDL.
    */
   MIGRATE_ON_START: env.bool(true),
+  /**
+   * Statements as named prepared statements (parsed and planned once per connection). false
+   * behind a pooler that cannot keep them (PgBouncer in transaction mode before 1.21).
+   */
+  DB_PREPARED_STATEMENTS: env.bool(true),
 });
 
 /** Kafka: brokers, an optional topic prefix (environments sharing a cluster), the consumer group. */

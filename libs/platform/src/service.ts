@@ -90,25 +90,27 @@ export function serviceOptions(
   };
 }
 
-/** The service's database pool, migrated, closed last. */
+/** The service's database pool (its `postgresEnv` settings), migrated, closed last. */
 export async function openDatabase(
   kit: ServiceKit,
-  options: {
-    url: string;
-    poolMax: number;
-    migrations: Record<string, Migration>;
+  config: {
+    DATABASE_URL: string;
+    DB_POOL_MAX: number;
+    DB_PREPARED_STATEMENTS: boolean;
     /** false: the schema is the migration step's business (it has run before the service). */
-    migrateOnStart?: boolean;
+    MIGRATE_ON_START: boolean;
   },
+  migrations: Record<string, Migration>,
 ): Promise<Database> {
   const knex = createDb({
-    url: options.url,
+    url: config.DATABASE_URL,
     applicationName: `${kit.service}#${kit.instanceId}`,
-    poolMax: options.poolMax,
+    poolMax: config.DB_POOL_MAX,
+    preparedStatements: config.DB_PREPARED_STATEMENTS,
   });
   kit.stops.add('database pool', () => knex.destroy());
-  if (options.migrateOnStart ?? true) await migrate(knex, options.migrations);
-  return new Database(knex);
+  if (config.MIGRATE_ON_START) await migrate(knex, migrations);
+  return new Database(knex, config.DB_PREPARED_STATEMENTS);
 }
 
 /**

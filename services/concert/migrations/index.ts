@@ -2,10 +2,14 @@ import type { Migration } from '@ticketing/platform';
 import * as catalog from './0001_catalog';
 import * as seatMapNotifications from './0002_seat_map_notifications';
 import * as seatsRevision from './0003_seats_revision';
+import * as slimOutbox from './0004_slim_outbox';
+import * as availabilityDue from './0005_availability_due';
 
 /** The concert service's migrations, applied in name order. */
 export const migrations: Record<string, Migration> = {
   '0001_catalog': catalog,
   '0002_seat_map_notifications': seatMapNotifications,
   '0003_seats_revision': seatsRevision,
+  '0004_slim_outbox': slimOutbox,
+  '0005_availability_due': availabilityDue,
 };

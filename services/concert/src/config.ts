@@ -16,6 +16,11 @@ export const configShape = {
    * 0: read the database on every request.
    */
   SEAT_MAP_CACHE_MS: env.int({ default: 1000, min: 0, max: 60_000 }),
+  /**
+   * How long after a seat moves its date's availability is announced (concert.availability-
+   * changed): the seats that move meanwhile go in the same announcement.
+   */
+  AVAILABILITY_ANNOUNCE_MS: env.int({ default: 100, min: 0, max: 10_000 }),
 };
 
 export type Config = ReturnType<typeof loadServiceConfig>;

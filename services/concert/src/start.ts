@@ -1,5 +1,6 @@
 import { startPostgresMessaging } from '@ticketing/messaging';
 import {
+  PeriodicTask,
   PgNotifications,
   openDatabase,
   runService,
@@ -11,12 +12,14 @@ import { openAuth } from '@ticketing/auth';
 import { migrations } from '../migrations';
 import type { Config } from './config';
 import { SeatMapChanges } from './data-access/catalog-repository';
+import { AvailabilityAnnouncer } from './domain/availability';
 import { Catalog } from './domain/catalog';
 import { SeatMaps } from './domain/seat-maps';
 import { httpRoutes } from './entry-points/http/routes';
 import { messageHandlers } from './entry-points/messaging/handlers';
 
 export const SERVICE = 'concert';
+const AVAILABILITY_FALLBACK_MS = 10_000;
 
 export type ConcertServiceHandle = ServiceHandle & { catalog: Catalog; seatMaps: SeatMaps };
 
@@ -26,19 +29,28 @@ export function start(
   deps: { logger?: Logger } = {},
 ): Promise<ConcertServiceHandle> {
   return runService(serviceOptions(SERVICE, config, deps.logger), async (kit) => {
-    const db = await openDatabase(kit, {
-      url: config.DATABASE_URL,
-      poolMax: config.DB_POOL_MAX,
-      migrations,
-      migrateOnStart: config.MIGRATE_ON_START,
-    });
+    const db = await openDatabase(kit, config, migrations);
     const auth = await openAuth(kit, { identity: config, queuePass: config });
+    const announcer = new AvailabilityAnnouncer(db, {
+      delayMs: config.AVAILABILITY_ANNOUNCE_MS,
+      logger: kit.logger,
+    });
+    // Registered before the consumer: stopped after it, once the last projection is in.
+    kit.stops.add('availability announcer', () => announcer.stop());
     const messaging = await startPostgresMessaging({
       ...kit,
       db,
       config,
-      handlers: messageHandlers(),
+      handlers: messageHandlers(announcer),
     });
+    // Dates an instance left due when it stopped, and at most every 10 s what a lost trigger left.
+    const leftovers = new PeriodicTask(
+      'availability announcement',
+      () => announcer.announceDue(),
+      kit.logger,
+    ).start(AVAILABILITY_FALLBACK_MS);
+    void leftovers.runOnce();
+    kit.stops.add('availability fallback', () => leftovers.stop());
     const catalog = new Catalog(db);
     const notifications = new PgNotifications({
       databaseUrl: config.DATABASE_URL,

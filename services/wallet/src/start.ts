@@ -24,12 +24,7 @@ export function start(
   deps: { logger?: Logger } = {},
 ): Promise<WalletServiceHandle> {
   return runService(serviceOptions(SERVICE, config, deps.logger), async (kit) => {
-    const db = await openDatabase(kit, {
-      url: config.DATABASE_URL,
-      poolMax: config.DB_POOL_MAX,
-      migrations,
-      migrateOnStart: config.MIGRATE_ON_START,
-    });
+    const db = await openDatabase(kit, config, migrations);
     const auth = await openAuth(kit, { identity: config });
     const messaging = await startPostgresMessaging({
       ...kit,

@@ -28,6 +28,10 @@ export interface Seat {
   status: SeatStatus;
 }
 
+// Announcers of different instances take turns with this transaction lock (an arbitrary
+// constant of this project's, like the migrations' own).
+const AVAILABILITY_LOCK = 727_002;
+
 const SCHEDULE_COLUMNS = `s.id as "scheduleId", s.concert_id as "concertId", s.starts_at as "startsAt",
   s.booking_opens_at as "bookingOpensAt", s.booking_closes_at as "bookingClosesAt", s.price,
   s.total_seats as "totalSeats", s.status, s.revision,
@@ -84,7 +88,7 @@ export class CatalogRepository {
 export class CatalogWriter {
   private readonly trx: Knex.Transaction;
 
-  constructor(tx: Transaction) {
+  constructor(private readonly tx: Transaction) {
     this.trx = tx.knex;
   }
 
@@ -184,30 +188,40 @@ export class CatalogWriter {
   }
 
   /**
-   * After a seat moved: the schedule's next seats revision, with what is left (one statement,
-   * which sees the seat change made before it in this transaction).
+   * Every date whose seats moved since it was last announced, each with its next seats revision
+   * and what is left, and forgets them (one statement). Announcers take turns (a transaction
+   * lock), so a later revision never carries older counts.
    */
-  async nextSeatsRevision(scheduleId: number): Promise<{
-    concertId: number;
-    seatsRevision: number;
-    availableSeats: number;
-    heldSeats: number;
-  }> {
+  async takeDueAvailability(): Promise<
+    {
+      scheduleId: number;
+      concertId: number;
+      seatsRevision: number;
+      availableSeats: number;
+      heldSeats: number;
+    }[]
+  > {
+    await this.trx.raw('select pg_advisory_xact_lock(?)', [AVAILABILITY_LOCK]);
     const { rows } = await this.trx.raw<{
       rows: {
+        scheduleId: number;
         concertId: number;
         seatsRevision: number;
         availableSeats: number;
         heldSeats: number;
       }[];
     }>(
-      `update schedules s set seats_revision = seats_revision + 1 where s.id = :id
-       returning s.concert_id as "concertId", s.seats_revision as "seatsRevision",
-         (select count(*)::int from seats a where a.schedule_id = :id and a.status = 'AVAILABLE') as "availableSeats",
-         (select count(*)::int from seats a where a.schedule_id = :id and a.status = 'HELD') as "heldSeats"`,
-      { id: scheduleId },
+      `with due as (delete from availability_due returning schedule_id),
+       bumped as (
+         update schedules s set seats_revision = seats_revision + 1
+         where s.id in (select schedule_id from due)
+         returning s.id, s.concert_id, s.seats_revision)
+       select b.id as "scheduleId", b.concert_id as "concertId", b.seats_revision as "seatsRevision",
+         (select count(*)::int from seats a where a.schedule_id = b.id and a.status = 'AVAILABLE') as "availableSeats",
+         (select count(*)::int from seats a where a.schedule_id = b.id and a.status = 'HELD') as "heldSeats"
+       from bumped b`,
     );
-    return rows[0]!;
+    return rows;
   }
 
   /** Changes a schedule's status and bumps its revision (replicas keep the highest). */
@@ -229,15 +243,16 @@ export class CatalogWriter {
     version: number;
     reservationId: string | null;
   }): Promise<boolean> {
-    const n = await this.trx('seats')
-      .where({ schedule_id: change.scheduleId, seat_no: change.seatNo })
-      .andWhere('version', '<', change.version)
-      .update({
-        status: change.status,
-        version: change.version,
-        reservation_id: change.reservationId,
-      });
-    return n === 1;
+    // One statement: the seat, and its date marked due for an availability announcement.
+    const [row] = await this.tx.query<{ moved: number }>(
+      `with moved as (
+         update seats set status = $3, version = $4, reservation_id = $5
+         where schedule_id = $1 and seat_no = $2 and version < $4 returning schedule_id),
+       due as (insert into availability_due (schedule_id) select schedule_id from moved)
+       select count(*)::int as moved from moved`,
+      [change.scheduleId, change.seatNo, change.status, change.version, change.reservationId],
+    );
+    return row!.moved === 1;
   }
 }
 

@@ -1,6 +1,7 @@
-import { concert, type DataOf, type reservation } from '@ticketing/contracts';
+import type { DataOf, reservation } from '@ticketing/contracts';
 import type { TxContext } from '@ticketing/messaging';
 import { CatalogWriter } from '../data-access/catalog-repository';
+import type { AvailabilityAnnouncer } from './availability';
 import { seatStatusAfter } from './rules';
 
 type SeatEvent =
@@ -18,7 +19,11 @@ type SeatEvent =
  * (events of different reservations of one seat travel on different partitions) end in the
  * same map as the ordered stream.
  */
-export async function projectSeatEvent(ctx: TxContext, event: SeatEvent): Promise<boolean> {
+export async function projectSeatEvent(
+  ctx: TxContext,
+  event: SeatEvent,
+  announcer?: AvailabilityAnnouncer,
+): Promise<boolean> {
   const { data } = event;
   // A revert of a reservation the reservation service never had moved no seat.
   if (!('scheduleId' in data)) return false;
@@ -31,11 +36,8 @@ export async function projectSeatEvent(ctx: TxContext, event: SeatEvent): Promis
     version: data.seatVersion,
     reservationId: status === 'AVAILABLE' ? null : data.reservationId,
   });
-  // What is left of the schedule, for whoever follows it (the queue's sold-out state).
-  if (moved)
-    await ctx.send(concert.availabilityChanged, {
-      scheduleId: data.scheduleId,
-      ...(await writer.nextSeatsRevision(data.scheduleId)),
-    });
+  // The move marked its date due: what is left is announced soon after (the queue's sold-out
+  // state), once this transaction has committed.
+  if (moved && announcer) ctx.tx.afterCommit(() => announcer.soon());
   return moved;
 }

@@ -62,6 +62,25 @@ const COLUMNS = {
   completedAt: 'completed_at',
 };
 
+/** The same columns for the statements written as SQL (the hot paths). */
+const SELECT_COLUMNS = Object.entries(COLUMNS)
+  .map(([field, column]) => `${column} as "${field}"`)
+  .join(', ');
+
+/** The timeline lines of a saga, appended in the order given, as one statement text. */
+const STEPS_INSERT = `insert into saga_steps (payment_id, step, status, message_id, note)
+  select $1, s.step, s.status, s.message_id, s.note
+  from unnest($2::text[], $3::text[], $4::uuid[], $5::text[])
+    with ordinality as s (step, status, message_id, note, n)
+  order by s.n`;
+
+const stepArrays = (steps: Omit<SagaStep, 'at'>[]) => [
+  steps.map((s) => s.step),
+  steps.map((s) => s.status),
+  steps.map((s) => s.messageId),
+  steps.map((s) => s.note),
+];
+
 /** Which unique rule a failed insert broke. */
 export function paymentConflictOf(err: unknown): 'RESERVATION' | 'IDEMPOTENCY_KEY' | undefined {
   const e = err as { code?: string; constraint?: string };
@@ -74,7 +93,7 @@ export function paymentConflictOf(err: unknown): 'RESERVATION' | 'IDEMPOTENCY_KE
 export class PaymentRepository {
   private readonly db: Knex | Knex.Transaction;
 
-  constructor(executor: Executor) {
+  constructor(private readonly executor: Executor) {
     this.db = executor.knex;
   }
 
@@ -87,30 +106,39 @@ export class PaymentRepository {
     extra: { idempotencyKey: string | null; requestHash: string | null; stepTimeoutMs: number },
     steps: Omit<SagaStep, 'at'>[],
   ): Promise<Payment> {
-    const [row] = (await this.db('payments')
-      .with('steps', this.db('saga_steps').insert(stepRows(saga.paymentId, steps)))
-      .insert({
-        id: saga.paymentId,
-        reservation_id: saga.reservationId,
-        user_id: saga.userId,
-        token_id: saga.tokenId,
-        concert_id: saga.concertId,
-        amount: saga.amount,
-        status: saga.status,
-        failure_code: saga.failureCode,
-        saga_state: saga.state,
-        pending_failure: saga.pendingFailure,
-        deadline_at: this.db.raw('now() + make_interval(secs => ?)', [extra.stepTimeoutMs / 1000]),
-        idempotency_key: extra.idempotencyKey,
-        request_hash: extra.requestHash,
-      })
-      .returning(COLUMNS as never)) as Payment[];
+    const [row] = await this.executor.query<Payment>(
+      `with steps as (${STEPS_INSERT})
+       insert into payments (id, reservation_id, user_id, token_id, concert_id, amount, status,
+         failure_code, saga_state, pending_failure, deadline_at, idempotency_key, request_hash)
+       values ($1, $6, $7, $8, $9, $10, $11, $12, $13, $14, now() + make_interval(secs => $15),
+         $16, $17)
+       returning ${SELECT_COLUMNS}`,
+      [
+        saga.paymentId,
+        ...stepArrays(steps),
+        saga.reservationId,
+        saga.userId,
+        saga.tokenId,
+        saga.concertId,
+        saga.amount,
+        saga.status,
+        saga.failureCode,
+        saga.state,
+        saga.pendingFailure,
+        extra.stepTimeoutMs / 1000,
+        extra.idempotencyKey,
+        extra.requestHash,
+      ],
+    );
     return row!;
   }
 
-  async find(paymentId: string, lock = false): Promise<Payment | undefined> {
-    const q = this.db('payments').where({ id: paymentId }).first(COLUMNS);
-    return (lock ? q.forUpdate() : q) as Promise<Payment | undefined>;
+  async find(paymentId: string): Promise<Payment | undefined> {
+    const [row] = await this.executor.query<Payment>(
+      `select ${SELECT_COLUMNS} from payments where id = $1`,
+      [paymentId],
+    );
+    return row;
   }
 
   findByIdempotencyKey(userId: string, key: string): Promise<Payment | undefined> {
@@ -139,19 +167,24 @@ export class PaymentRepository {
 
   /** The saga's new state and the lines it adds to its timeline, in one statement. */
   async save(saga: Saga, steps: Omit<SagaStep, 'at'>[]): Promise<void> {
-    const update = this.db('payments');
-    if (steps.length > 0)
-      update.with('steps', this.db('saga_steps').insert(stepRows(saga.paymentId, steps)));
-    await update.where({ id: saga.paymentId }).update({
-      amount: saga.amount,
-      status: saga.status satisfies PaymentStatus,
-      failure_code: saga.failureCode satisfies FailureCode | null,
-      saga_state: saga.state satisfies SagaState,
-      pending_failure: saga.pendingFailure,
-      deadline_at: saga.deadlineAt,
-      completed_at: saga.status === 'PENDING' ? null : this.db.raw('coalesce(completed_at, now())'),
-      updated_at: this.db.fn.now(),
-    });
+    await this.executor.query(
+      `with steps as (${STEPS_INSERT})
+       update payments set amount = $6, status = $7, failure_code = $8, saga_state = $9,
+         pending_failure = $10, deadline_at = $11,
+         completed_at = case when $7 = 'PENDING' then null else coalesce(completed_at, now()) end,
+         updated_at = now()
+       where id = $1`,
+      [
+        saga.paymentId,
+        ...stepArrays(steps),
+        saga.amount,
+        saga.status satisfies PaymentStatus,
+        saga.failureCode satisfies FailureCode | null,
+        saga.state satisfies SagaState,
+        saga.pendingFailure,
+        saga.deadlineAt,
+      ],
+    );
   }
 
   /** Sagas past their deadline, oldest first (not locked: each is then taken on its own). */
@@ -191,12 +224,10 @@ export class PaymentRepository {
 
   /** The payment, locked, with the database's clock (one round trip for both). */
   async lockWithClock(paymentId: string): Promise<{ payment: Payment; now: Date } | undefined> {
-    const row = (await this.db('payments')
-      .where({ id: paymentId })
-      .select(COLUMNS)
-      .select(this.db.raw('now() as "dbNow"'))
-      .forUpdate()
-      .first()) as (Payment & { dbNow: Date }) | undefined;
+    const [row] = await this.executor.query<Payment & { dbNow: Date }>(
+      `select ${SELECT_COLUMNS}, now() as "dbNow" from payments where id = $1 for update`,
+      [paymentId],
+    );
     if (!row) return undefined;
     const { dbNow, ...payment } = row;
     return { payment, now: dbNow };
@@ -205,7 +236,7 @@ export class PaymentRepository {
   /** Appends steps to the saga's timeline in one statement, in the order given. */
   async addSteps(paymentId: string, steps: Omit<SagaStep, 'at'>[]): Promise<void> {
     if (steps.length === 0) return;
-    await this.db('saga_steps').insert(stepRows(paymentId, steps));
+    await this.executor.query(STEPS_INSERT, [paymentId, ...stepArrays(steps)]);
   }
 
   steps(paymentId: string): Promise<SagaStep[]> {
@@ -215,12 +246,3 @@ export class PaymentRepository {
       .select({ step: 'step', status: 'status', messageId: 'message_id', note: 'note', at: 'at' });
   }
 }
-
-const stepRows = (paymentId: string, steps: Omit<SagaStep, 'at'>[]) =>
-  steps.map((step) => ({
-    payment_id: paymentId,
-    step: step.step,
-    status: step.status,
-    message_id: step.messageId,
-    note: step.note,
-  }));

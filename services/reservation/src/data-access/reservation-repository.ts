@@ -56,7 +56,7 @@ export function holdConflictOf(err: unknown): HoldConflict | undefined {
 export class ReservationRepository {
   private readonly db: Knex | Knex.Transaction;
 
-  constructor(executor: Executor) {
+  constructor(private readonly executor: Executor) {
     this.db = executor.knex;
   }
 
@@ -202,16 +202,14 @@ export class ReservationRepository {
   async lockWithClock(
     reservationId: string,
   ): Promise<{ reservation: Reservation; scheduleStatus: string; now: Date } | undefined> {
-    const { rows } = await this.db.raw<{
-      rows: (Reservation & { dbNow: Date; scheduleStatus: string })[];
-    }>(
+    const [row] = await this.executor.query<Reservation & { dbNow: Date; scheduleStatus: string }>(
       `select ${COLUMNS}, s.status as "scheduleStatus", now() as "dbNow"
        from reservations r join schedules s on s.id = r.schedule_id
-       where r.id = ? for update of r`,
+       where r.id = $1 for update of r`,
       [reservationId],
     );
-    if (!rows[0]) return undefined;
-    const { dbNow, scheduleStatus, ...reservation } = rows[0];
+    if (!row) return undefined;
+    const { dbNow, scheduleStatus, ...reservation } = row;
     return { reservation, scheduleStatus, now: dbNow };
   }
 
@@ -267,19 +265,19 @@ export class ReservationRepository {
       paymentId?: string | null;
     },
   ): Promise<Reservation> {
-    const { rows } = await this.db.raw<{ rows: Reservation[] }>(
-      `update reservations r set status = :status, release_reason = :releaseReason,
-         payment_id = :paymentId, seat_version = nextval('seat_version_seq'), updated_at = now()
-       from schedules s where r.id = :reservationId and s.id = r.schedule_id
+    const [row] = await this.executor.query<Reservation>(
+      `update reservations r set status = $2, release_reason = $3,
+         payment_id = $4, seat_version = nextval('seat_version_seq'), updated_at = now()
+       from schedules s where r.id = $1 and s.id = r.schedule_id
        returning ${COLUMNS}`,
-      {
-        reservationId: current.reservationId,
-        status: change.status,
-        releaseReason: change.releaseReason ?? null,
-        paymentId: change.paymentId ?? null,
-      },
+      [
+        current.reservationId,
+        change.status,
+        change.releaseReason ?? null,
+        change.paymentId ?? null,
+      ],
     );
-    return rows[0]!;
+    return row!;
   }
 
   async now(): Promise<Date> {

@@ -29,7 +29,7 @@ export interface Debit {
 export class WalletRepository {
   private readonly db: Knex | Knex.Transaction;
 
-  constructor(executor: Executor) {
+  constructor(private readonly executor: Executor) {
     this.db = executor.knex;
   }
 
@@ -56,24 +56,22 @@ export class WalletRepository {
     amount: number,
   ): Promise<{ debit: Debit; balance: number | null }> {
     const transactionId = randomUUID();
-    const { rows } = await this.db.raw<{
-      rows: { balance: string | number | null; applied: boolean }[];
-    }>(
+    const [row] = await this.executor.query<{ balance: string | number | null; applied: boolean }>(
       `with taken as (
-         update wallets set balance = balance - :amount, updated_at = now()
-         where user_id = :userId and balance >= :amount returning balance),
+         update wallets set balance = balance - $3, updated_at = now()
+         where user_id = $2 and balance >= $3 returning balance),
        entry as (
          insert into ledger (id, user_id, type, amount, balance_after, payment_id)
-         select :transactionId, :userId, 'DEBIT', :amount, balance, :paymentId from taken),
+         select $4, $2, 'DEBIT', $3, balance, $1 from taken),
        debit as (
          insert into debits (payment_id, user_id, amount, status, transaction_id)
-         select :paymentId, :userId, :amount,
+         select $1, $2, $3,
            case when exists (select 1 from taken) then 'APPLIED' else 'REJECTED' end,
-           case when exists (select 1 from taken) then :transactionId::uuid end)
+           case when exists (select 1 from taken) then $4::uuid end)
        select (select balance from taken) as balance, exists (select 1 from taken) as applied`,
-      { paymentId, userId, amount, transactionId },
+      [paymentId, userId, amount, transactionId],
     );
-    const { balance, applied } = rows[0]!;
+    const { balance, applied } = row!;
     return {
       debit: {
         paymentId,
@@ -129,15 +127,13 @@ export class WalletRepository {
   }
 
   async findDebit(paymentId: string, lock = false): Promise<Debit | undefined> {
-    const q = this.db('debits').where({ payment_id: paymentId }).first({
-      paymentId: 'payment_id',
-      userId: 'user_id',
-      amount: 'amount',
-      status: 'status',
-      transactionId: 'transaction_id',
-      refundTransactionId: 'refund_transaction_id',
-    });
-    return (lock ? q.forUpdate() : q) as Promise<Debit | undefined>;
+    const [row] = await this.executor.query<Debit>(
+      `select payment_id as "paymentId", user_id as "userId", amount, status,
+         transaction_id as "transactionId", refund_transaction_id as "refundTransactionId"
+       from debits where payment_id = $1 ${lock ? 'for update' : ''}`,
+      [paymentId],
+    );
+    return row;
   }
 
   async insertDebit(d: Debit): Promise<void> {

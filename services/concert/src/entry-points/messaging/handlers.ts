@@ -1,21 +1,22 @@
 import { reservation } from '@ticketing/contracts';
 import { on, type HandlerEntry, type TxContext } from '@ticketing/messaging';
+import type { AvailabilityAnnouncer } from '../../domain/availability';
 import { projectSeatEvent } from '../../domain/seat-projection';
 
 /** Topic → handler table: the seat map is a projection of reservation.events. */
-export function messageHandlers(): HandlerEntry<TxContext>[] {
+export function messageHandlers(announcer?: AvailabilityAnnouncer): HandlerEntry<TxContext>[] {
   return [
     on(reservation.reservationHeld, async ({ data }, ctx) => {
-      await projectSeatEvent(ctx, { type: 'reservation.held', data });
+      await projectSeatEvent(ctx, { type: 'reservation.held', data }, announcer);
     }),
     on(reservation.reservationReleased, async ({ data }, ctx) => {
-      await projectSeatEvent(ctx, { type: 'reservation.released', data });
+      await projectSeatEvent(ctx, { type: 'reservation.released', data }, announcer);
     }),
     on(reservation.reservationConfirmed, async ({ data }, ctx) => {
-      await projectSeatEvent(ctx, { type: 'reservation.confirmed', data });
+      await projectSeatEvent(ctx, { type: 'reservation.confirmed', data }, announcer);
     }),
     on(reservation.confirmationReverted, async ({ data }, ctx) => {
-      await projectSeatEvent(ctx, { type: 'reservation.confirmation-reverted', data });
+      await projectSeatEvent(ctx, { type: 'reservation.confirmation-reverted', data }, announcer);
     }),
   ];
 }
