@@ -19,7 +19,12 @@ describe('npm run bench -- --smoke', () => {
     expect(json).toBeDefined();
     expect(files.some((f) => f.endsWith('.md'))).toBe(true);
     const report = JSON.parse(fs.readFileSync(path.join(dir, json!), 'utf8')) as {
-      rows: { scenario: string; measured?: { total: number; errors: number }; value?: string }[];
+      rows: {
+        scenario: string;
+        measured?: { total: number; errors: number };
+        value?: string;
+        met?: boolean;
+      }[];
     };
     const scenarios = report.rows.map((r) => r.scenario);
     expect(scenarios).toEqual(
@@ -30,8 +35,13 @@ describe('npm run bench -- --smoke', () => {
         'ceiling: kafkajs produce → consume, open loop 50/s',
         'idle 2 s: gateway',
         'staleness: queue pass given up → 401 on every instance',
+        'payment saga: invariants over every payment of the run',
+        'gateway: the same, budgets on (verified pass, bucket in Redis)',
       ]),
     );
+    // The sagas of the run ended, with money ⇔ seat ⇔ COMPLETED.
+    const invariants = report.rows.find((r) => r.scenario.startsWith('payment saga: invariants'));
+    expect(invariants).toMatchObject({ met: true });
     // A load run sent requests; a single-figure row (idle CPU, staleness) has its figure.
     for (const row of report.rows)
       if (row.measured) expect(row.measured.total).toBeGreaterThan(0);

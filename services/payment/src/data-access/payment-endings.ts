@@ -2,12 +2,14 @@ import type { PgNotifications } from '@ticketing/platform';
 
 /** The channel the transaction that ends a payment notifies (migration 0001's trigger). */
 const CHANNEL = 'payment_ended';
+const LOOK_AGAIN_MS = 5000;
 
 /**
  * Lets a request wait for a payment to end (Prefer: wait=N), whichever instance runs its saga:
  * the ending transaction NOTIFYs `payment_ended`, every instance listens (the process's one
- * notification connection, which reconnects by itself). Waiters also poll once a second, which
- * covers a notification missed while that connection was down.
+ * notification connection, which reconnects by itself). When that connection was down,
+ * notifications sent meanwhile are lost: every waiter then looks again. A waiter also looks every
+ * few seconds, whatever happens (a safety net, not the way it learns).
  */
 export class PaymentEndings {
   private readonly waiting = new Map<string, Set<() => void>>();
@@ -15,11 +17,15 @@ export class PaymentEndings {
 
   constructor(notifications: PgNotifications) {
     notifications.on(CHANNEL, (paymentId) => this.wake(paymentId));
+    notifications.onGap(() => {
+      for (const id of [...this.waiting.keys()]) this.wake(id);
+    });
   }
 
   /**
    * Resolves when the payment ends or `ms` pass; `isEnded` is asked after each wake-up (a
-   * notification, or the once-a-second poll). The caller knows it had not ended when it called.
+   * notification, a reconnection, or the safety net). The caller knows it had not ended when it
+   * called.
    */
   async wait(paymentId: string, ms: number, isEnded: () => Promise<boolean>): Promise<void> {
     const deadline = Date.now() + ms;
@@ -30,7 +36,7 @@ export class PaymentEndings {
           this.waiting.get(paymentId)?.delete(done);
           resolve();
         };
-        const timer = setTimeout(done, Math.min(1000, Math.max(0, deadline - Date.now())));
+        const timer = setTimeout(done, Math.min(LOOK_AGAIN_MS, Math.max(0, deadline - Date.now())));
         (this.waiting.get(paymentId) ?? this.waiting.set(paymentId, new Set()).get(paymentId)!).add(
           done,
         );

@@ -211,9 +211,11 @@ export class Payments {
   /**
    * The payment once it has ended (COMPLETED or FAILED), or as it stands after `ms` (Prefer:
    * wait=N): woken by the ending transaction's notification, whichever instance ran the saga.
+   * `payment` is how the caller last saw it (a request that just created it need not read it).
    */
-  async awaitEnd(paymentId: string, ms: number): Promise<Payment> {
-    let current = await this.find(paymentId);
+  async awaitEnd(payment: Payment, ms: number): Promise<Payment> {
+    const paymentId = payment.paymentId;
+    let current = payment;
     if (!this.options.endings || current.status !== 'PENDING') return current;
     await this.options.endings.wait(paymentId, ms, async () => {
       current = await this.find(paymentId);

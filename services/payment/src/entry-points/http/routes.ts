@@ -67,7 +67,7 @@ export function httpRoutes(
         if (waitSeconds > 0) reply.header('Preference-Applied', `wait=${waitSeconds}`);
         const current =
           waitSeconds > 0
-            ? await payments.awaitEnd(payment.paymentId, waitSeconds * 1000)
+            ? await payments.awaitEnd(payment, waitSeconds * 1000)
             : payment;
         reply.header('Location', `/payments/${payment.paymentId}`);
         reply
