@@ -66,9 +66,7 @@ export function httpRoutes(
         const { payment } = await payments.request(caller, body.reservationId, key);
         if (waitSeconds > 0) reply.header('Preference-Applied', `wait=${waitSeconds}`);
         const current =
-          waitSeconds > 0
-            ? await payments.awaitEnd(payment, waitSeconds * 1000)
-            : payment;
+          waitSeconds > 0 ? await payments.awaitEnd(payment, waitSeconds * 1000) : payment;
         reply.header('Location', `/payments/${payment.paymentId}`);
         reply
           .code(current.status === 'PENDING' ? 202 : waitSeconds > 0 ? 200 : 202)
