@@ -1,5 +1,6 @@
+import { telemetry } from './telemetry'; // first: it instruments what the rest loads
 import { runMain } from '@ticketing/platform';
 import { loadGatewayConfig } from './config';
 import { start } from './start';
 
-runMain('gateway', async () => start(loadGatewayConfig()));
+runMain('gateway', async () => start(loadGatewayConfig()), telemetry);

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { AppError, problemBody } from '@ticketing/platform';
+import { AppError, activeTraceId, problemBody } from '@ticketing/platform';
 
 /** The same problem+json the services answer with, for the gateway's own errors. */
 export function sendProblem(
@@ -10,7 +10,7 @@ export function sendProblem(
   headers: Record<string, string> = {},
 ) {
   if (res.headersSent) return void res.destroy();
-  const body = JSON.stringify(problemBody(new AppError({ code, status, detail })));
+  const body = JSON.stringify(problemBody(new AppError({ code, status, detail }), activeTraceId()));
   res.writeHead(status, {
     ...headers,
     'content-type': 'application/problem+json',

@@ -5,6 +5,7 @@ import {
   createLogger,
   createMetricsRegistry,
   listenRaw,
+  nameActiveSpan,
   type Logger,
   type ServiceHandle,
 } from '@ticketing/platform';
@@ -94,6 +95,7 @@ export async function start(
     const path = (req.url ?? '/').split('?', 1)[0]!;
     const service = serviceFor(path);
     if (service) {
+      nameActiveSpan(`${req.method} ${service}`, { 'ticketing.service': service });
       const wait = await limiter?.check(req, path);
       if (wait !== undefined) {
         requests.inc({ service, status: '429' });

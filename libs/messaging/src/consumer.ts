@@ -1,7 +1,9 @@
 import {
   AppError,
-  childTraceparent,
+  SpanKind,
+  inSpan,
   isAppError,
+  markActiveSpanFailed,
   isTransientInfraError,
   runWithContext,
   type Logger,
@@ -231,13 +233,18 @@ export class MessageConsumer<Ctx> {
     const batchable = this.options.executor.executeBatch && batch.messages.length > 1;
     if (batchable) {
       const decoded = batch.messages.map((message) => this.decode(message));
+      const byId = new Map(decoded.map((d, i) => [d.typed?.id, batch.messages[i]!]));
+      const message = (envelope: Envelope) => byId.get(envelope.id)!;
       if (decoded.every((d) => d.status !== 'invalid')) {
         const items = decoded.filter((d) => d.status === 'ok');
         try {
           const outcomes = await this.options.executor.executeBatch!(
             items.map(({ typed, entry, context }) => ({
               message: typed!,
-              run: (ctx: Ctx) => runWithContext(context!, () => entry!.handle(typed!, ctx)),
+              run: (ctx: Ctx) =>
+                this.traced(batch.topic, batch.partition, message(typed!), typed!, (traceparent) =>
+                  runWithContext({ ...context, traceparent }, () => entry!.handle(typed!, ctx)),
+                ),
             })),
           );
           items.forEach((item, i) =>
@@ -283,16 +290,11 @@ export class MessageConsumer<Ctx> {
       if (!entry) return { status: 'ignored', typed: envelope };
       const parsed = entry.contract.schema.safeParse(envelope.data);
       if (!parsed.success) return { status: 'invalid' };
-      const headerTrace = message.headers?.[HEADER.traceparent];
       return {
         status: 'ok',
         typed: { ...envelope, data: parsed.data },
         entry,
-        context: {
-          correlationId: envelope.correlationId,
-          causationId: envelope.id,
-          traceparent: childTraceparent(headerTrace ? headerTrace.toString() : undefined),
-        },
+        context: { correlationId: envelope.correlationId, causationId: envelope.id },
       };
     } catch {
       return { status: 'invalid' };
@@ -307,6 +309,7 @@ export class MessageConsumer<Ctx> {
   }: EachMessagePayload): Promise<void> {
     const { logger, groupId, producer } = this.options;
     const dlt = async (reason: DltReason, error: string, type = 'unknown') => {
+      markActiveSpanFailed(new Error(`${reason}: ${error}`));
       logger.warn(
         { topic, partition, offset: message.offset, reason, error },
         'message sent to DLT',
@@ -334,12 +337,58 @@ export class MessageConsumer<Ctx> {
       return dlt('SCHEMA_VIOLATION', why, envelope.type);
     }
     const typed: Envelope = { ...envelope, data: parsed.data };
-    const headerTrace = message.headers?.[HEADER.traceparent];
-    const context = {
-      correlationId: envelope.correlationId,
-      causationId: envelope.id,
-      traceparent: childTraceparent(headerTrace ? headerTrace.toString() : undefined),
-    };
+    return this.traced(topic, partition, message, typed, (traceparent) =>
+      this.apply(typed, entry, dlt, heartbeat, {
+        correlationId: envelope.correlationId,
+        causationId: envelope.id,
+        traceparent,
+      }),
+    );
+  }
+
+  /**
+   * A consumed message's span (ADR 0012): a child of the span that committed the message (its
+   * `traceparent` header), active while the handler runs, so its database and Redis calls and
+   * the messages it writes belong to the same trace.
+   */
+  private traced<T>(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    envelope: Envelope,
+    work: (traceparent: string) => Promise<T>,
+  ): Promise<T> {
+    const parent = message.headers?.[HEADER.traceparent];
+    return inSpan(
+      `process ${envelope.type}`,
+      {
+        kind: SpanKind.CONSUMER,
+        parent: parent ? parent.toString() : undefined,
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.operation.type': 'process',
+          'messaging.destination.name': topic,
+          'messaging.destination.partition.id': String(partition),
+          'messaging.consumer.group.name': this.options.groupId,
+          'messaging.kafka.offset': Number(message.offset),
+          'messaging.message.id': envelope.id,
+          'messaging.message.conversation_id': envelope.correlationId,
+          'ticketing.message.type': envelope.type,
+        },
+      },
+      work,
+    );
+  }
+
+  private async apply(
+    typed: Envelope,
+    entry: HandlerEntry<Ctx>,
+    dlt: (reason: DltReason, error: string, type?: string) => Promise<void>,
+    heartbeat: () => Promise<void>,
+    context: { correlationId: string; causationId: string; traceparent: string },
+  ): Promise<void> {
+    const { logger } = this.options;
+    const envelope = typed;
 
     const maxAttempts = this.options.maxAttempts ?? 5;
     const base = this.options.retryBaseMs ?? 100;

@@ -71,7 +71,9 @@ export function buildMessage<S extends z.ZodType>(
     headers: {
       [HEADER.eventType]: contract.type,
       [HEADER.correlationId]: envelope.correlationId,
-      [HEADER.traceparent]: childTraceparent(ctx.traceparent),
+      // The span that commits this message (the request's or the consumed message's): it is the
+      // parent of the relay's publish span and of the consumer's span on the other side.
+      [HEADER.traceparent]: ctx.traceparent ?? childTraceparent(),
       [HEADER.messageId]: id,
     },
   };

@@ -1,8 +1,16 @@
-import type { Knex, Logger, Transaction } from '@ticketing/platform';
+import {
+  SpanKind,
+  failSpan,
+  startSpan,
+  type Knex,
+  type Logger,
+  type Span,
+  type Transaction,
+} from '@ticketing/platform';
 import type { Producer } from 'kafkajs';
 import pg from 'pg';
 import { Histogram, Counter, type Registry } from 'prom-client';
-import type { OutgoingMessage } from './envelope';
+import { HEADER, type OutgoingMessage } from './envelope';
 import { TopicNamespace } from './namespace';
 
 export const OUTBOX_TABLE = 'outbox';
@@ -264,18 +272,25 @@ export class OutboxRelay {
     // key are all in one group, so per-key order is kept.
     const byTopic = new Map<string, OutboxRow[]>();
     for (const r of rows) (byTopic.get(r.topic) ?? byTopic.set(r.topic, []).get(r.topic)!).push(r);
-    await this.options.producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, list]) => ({
-        topic: (this.options.topics ?? TopicNamespace.none).name(topic),
-        // The envelope as the database keeps it: serialized once, by the writer.
-        messages: list.map((r) => ({
-          key: r.key,
-          value: r.value,
-          headers: JSON.parse(r.headers) as Record<string, string>,
-        })),
-      })),
-    });
+    const topics = this.options.topics ?? TopicNamespace.none;
+    const spans: (Span | undefined)[] = [];
+    const topicMessages = [...byTopic].map(([topic, list]) => ({
+      topic: topics.name(topic),
+      // The envelope as the database keeps it: serialized once, by the writer.
+      messages: list.map((r) => {
+        const headers = JSON.parse(r.headers) as Record<string, string>;
+        spans.push(publishSpan(topics.name(topic), r, headers));
+        return { key: r.key, value: r.value, headers };
+      }),
+    }));
+    try {
+      await this.options.producer.sendBatch({ acks: -1, topicMessages });
+    } catch (err) {
+      for (const span of spans) failSpan(span, err);
+      throw err;
+    } finally {
+      for (const span of spans) span?.end();
+    }
   }
 
   private signal(): void {
@@ -294,4 +309,27 @@ export class OutboxRelay {
       this.wake = done;
     });
   }
+}
+
+/**
+ * The span of a row's publication (ADR 0012): a child of the span that committed the row, whose
+ * context the row's `traceparent` header keeps, so the consumer's span is its sibling.
+ */
+function publishSpan(
+  topic: string,
+  row: OutboxRow,
+  headers: Record<string, string>,
+): Span | undefined {
+  return startSpan(`publish ${headers[HEADER.eventType] ?? topic}`, {
+    kind: SpanKind.PRODUCER,
+    parent: headers[HEADER.traceparent],
+    attributes: {
+      'messaging.system': 'kafka',
+      'messaging.operation.type': 'send',
+      'messaging.destination.name': topic,
+      'messaging.message.id': headers[HEADER.messageId] ?? '',
+      'messaging.kafka.message.key': row.key,
+      'ticketing.outbox.wait_ms': Date.now() - row.created_at.getTime(),
+    },
+  });
 }

@@ -47,7 +47,11 @@ export const EXIT_CONFIG = 78; // EX_CONFIG from sysexits.h
  * The entry point of a service process: validates configuration (a bad variable exits 78
  * naming it), starts, and stops gracefully on SIGTERM/SIGINT.
  */
-export function runMain(name: string, start: () => Promise<ServiceHandle>): void {
+export function runMain(
+  name: string,
+  start: () => Promise<ServiceHandle>,
+  telemetry?: { shutdown(): Promise<void> },
+): void {
   const fail = (err: unknown) => {
     if (err instanceof ConfigError) {
       process.stderr.write(`${name}: ${err.message}\n`);
@@ -66,6 +70,8 @@ export function runMain(name: string, start: () => Promise<ServiceHandle>): void
       handle.logger?.info({ signal }, `${name} stopping`);
       try {
         await handle.stop();
+        // The last spans (this shutdown's own among them) leave before the process does.
+        await telemetry?.shutdown().catch(() => undefined);
         handle.logger?.info(`${name} stopped`);
         handle.logger?.flush();
         process.exit(0);

@@ -1,6 +1,6 @@
 import pino, { type Logger, type LoggerOptions } from 'pino';
 import { currentContext } from './context';
-import { traceIdOf } from './trace';
+import { spanIdOf, traceIdOf } from './trace';
 
 export type { Logger } from 'pino';
 
@@ -29,7 +29,11 @@ export function createLogger(settings: LoggerSettings): Logger {
       return {
         ...(ctx.requestId && { requestId: ctx.requestId }),
         ...(ctx.correlationId && { correlationId: ctx.correlationId }),
-        ...(ctx.traceparent && { traceId: traceIdOf(ctx.traceparent) }),
+        // The OpenTelemetry names, so a log backend links a line to its trace.
+        ...(ctx.traceparent && {
+          trace_id: traceIdOf(ctx.traceparent),
+          span_id: spanIdOf(ctx.traceparent),
+        }),
       };
     },
     redact: { paths: ['req.headers.authorization', '*.token', 'token'], censor: '[redacted]' },

@@ -1,4 +1,18 @@
 import { randomFillSync } from 'node:crypto';
+import { currentContext } from './context';
+import {
+  ProxyTracerProvider,
+  ROOT_CONTEXT,
+  SpanStatusCode,
+  TraceFlags,
+  context,
+  isSpanContextValid,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+  type SpanKind,
+} from '@opentelemetry/api';
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
@@ -27,3 +41,130 @@ export function childTraceparent(parent?: string): string {
 export function traceIdOf(traceparent?: string): string | undefined {
   return traceparent ? TRACEPARENT.exec(traceparent)?.[1] : undefined;
 }
+
+/** The trace id of the work in progress (a request, a consumed message). */
+export function currentTraceId(): string | undefined {
+  return traceIdOf(currentContext().traceparent);
+}
+
+/** The span id of a traceparent, for log lines. */
+export function spanIdOf(traceparent?: string): string | undefined {
+  return traceparent ? TRACEPARENT.exec(traceparent)?.[2] : undefined;
+}
+
+// --- OpenTelemetry (ADR 0012) -------------------------------------------------------------------
+// The process starts the SDK (libs/telemetry) only when an OTLP endpoint is configured; until then
+// the API's global provider is its no-op one, and the helpers below fall back to the hand-made
+// ids above so log lines and messages still carry a trace id per request.
+
+const NOOP_PROVIDER = new ProxyTracerProvider().getDelegate();
+const tracer = trace.getTracer('@ticketing/platform');
+
+/** Whether a tracer provider was registered (the SDK started). */
+export function tracingEnabled(): boolean {
+  return (trace.getTracerProvider() as ProxyTracerProvider).getDelegate?.() !== NOOP_PROVIDER;
+}
+
+function traceparentOf(span: Span): string | undefined {
+  const sc = span.spanContext();
+  if (!isSpanContextValid(sc)) return undefined;
+  return `00-${sc.traceId}-${sc.spanId}-${sc.traceFlags === TraceFlags.SAMPLED ? '01' : '00'}`;
+}
+
+function contextOf(traceparent: string | undefined): Context {
+  const match = traceparent ? TRACEPARENT.exec(traceparent) : null;
+  if (!match) return ROOT_CONTEXT;
+  return trace.setSpanContext(ROOT_CONTEXT, {
+    traceId: match[1]!,
+    spanId: match[2]!,
+    traceFlags: parseInt(match[3]!, 16) & TraceFlags.SAMPLED,
+    isRemote: true,
+  });
+}
+
+/**
+ * The traceparent of the work in progress: the active span's when tracing is on (an HTTP server
+ * span, say), else a hand-made child of `parent`.
+ */
+export function activeTraceparent(parent?: string): string {
+  if (tracingEnabled()) {
+    const span = trace.getActiveSpan();
+    const own = span && traceparentOf(span);
+    if (own) return own;
+  }
+  return childTraceparent(parent);
+}
+
+/** Names the active span after the route that serves it (the HTTP span is named by method only). */
+export function nameActiveSpan(name: string, attributes: Attributes): void {
+  if (!tracingEnabled()) return;
+  const span = trace.getActiveSpan();
+  span?.updateName(name);
+  span?.setAttributes(attributes);
+}
+
+export interface SpanSettings {
+  kind: SpanKind;
+  attributes?: Attributes;
+  /** The remote parent (a message's `traceparent` header); without it, a new trace. */
+  parent?: string;
+}
+
+/**
+ * Runs `work` in a span of its own (a consumed message, a published one), given its traceparent
+ * for the request context. The span ends when `work` settles, with an error status if it threw.
+ * Without tracing, `work` runs with a hand-made child id of `parent`.
+ */
+export async function inSpan<T>(
+  name: string,
+  settings: SpanSettings,
+  work: (traceparent: string, span?: Span) => Promise<T>,
+): Promise<T> {
+  if (!tracingEnabled()) return work(childTraceparent(settings.parent));
+  const parent = contextOf(settings.parent);
+  const span = tracer.startSpan(
+    name,
+    { kind: settings.kind, ...(settings.attributes && { attributes: settings.attributes }) },
+    parent,
+  );
+  try {
+    return await context.with(trace.setSpan(parent, span), () =>
+      work(traceparentOf(span) ?? childTraceparent(settings.parent), span),
+    );
+  } catch (err) {
+    failSpan(span, err);
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
+/** Starts a span without making it active (ended by the caller): one per message of a batch. */
+export function startSpan(name: string, settings: SpanSettings): Span | undefined {
+  if (!tracingEnabled()) return undefined;
+  return tracer.startSpan(
+    name,
+    { kind: settings.kind, ...(settings.attributes && { attributes: settings.attributes }) },
+    contextOf(settings.parent),
+  );
+}
+
+export function failSpan(span: Span | undefined, err: unknown): void {
+  if (!span) return;
+  span.recordException(err instanceof Error ? err : String(err));
+  span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error)?.message ?? String(err) });
+}
+
+/** The trace id of the active span, when tracing is on. */
+export function activeTraceId(): string | undefined {
+  if (!tracingEnabled()) return undefined;
+  const sc = trace.getActiveSpan()?.spanContext();
+  return sc && isSpanContextValid(sc) ? sc.traceId : undefined;
+}
+
+/** Records an unexpected error on the active span (a request that ends in a 5xx). */
+export function markActiveSpanFailed(err: unknown): void {
+  if (tracingEnabled()) failSpan(trace.getActiveSpan(), err);
+}
+
+export { SpanKind, type Span } from '@opentelemetry/api';

@@ -117,13 +117,24 @@ describe('http app factory', () => {
     expect(await res.json()).toMatchObject({ code: 'SEAT_UNAVAILABLE', detail: 'seat 7 is taken' });
   });
 
-  it('when a handler throws something unexpected, then 500 without internals, and the error is logged', async () => {
-    const res = await fetch(`${server.url}/boom`);
+  it('when a handler throws something unexpected, then 500 without internals naming the trace, and the error is logged in it', async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const res = await fetch(`${server.url}/boom`, {
+      headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+    });
     expect(res.status).toBe(500);
     const text = await res.text();
     expect(text).not.toContain('secret internals');
     expect(text).not.toContain('at ');
-    expect(lines().some((l) => l.msg === 'request failed' && l.level === 'error')).toBe(true);
+    expect(JSON.parse(text)).toMatchObject({ code: 'INTERNAL', traceId });
+    expect(lines()).toContainEqual(
+      expect.objectContaining({ msg: 'request failed', level: 'error', trace_id: traceId }),
+    );
+  });
+
+  it('when a request is refused (4xx), then its problem names no trace', async () => {
+    const res = await fetch(`${server.url}/conflict`);
+    expect(await res.json()).not.toHaveProperty('traceId');
   });
 
   it('when a path is unknown, then 404 NOT_FOUND', async () => {

@@ -1,5 +1,6 @@
+import { telemetry } from './telemetry'; // first: it instruments what the rest loads
 import { runMain } from '@ticketing/platform';
 import { loadServiceConfig } from './config';
 import { start } from './start';
 
-runMain('concert', async () => start(loadServiceConfig()));
+runMain('concert', async () => start(loadServiceConfig()), telemetry);

@@ -1,5 +1,6 @@
+import { telemetry } from './telemetry'; // first: it instruments what the rest loads
 import { runMain } from '@ticketing/platform';
 import { loadServiceConfig } from './config';
 import { start } from './start';
 
-runMain('queue', async () => start(loadServiceConfig()));
+runMain('queue', async () => start(loadServiceConfig()), telemetry);

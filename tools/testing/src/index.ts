@@ -11,3 +11,4 @@ export * from './identity';
 export * from './private-oidc';
 export * from './prerequisites';
 export * from './test-ca';
+export * from './otlp-receiver';

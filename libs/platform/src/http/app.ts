@@ -8,7 +8,7 @@ import Fastify, {
 import type { Logger } from 'pino';
 import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RequestContext } from '../context';
-import { childTraceparent } from '../trace';
+import { activeTraceparent, nameActiveSpan } from '../trace';
 import { buildOpenApi, type OpenApiOperation } from './openapi';
 import { installProblemHandlers, problemOf, sendProblem } from './problem';
 
@@ -98,11 +98,15 @@ export function createHttpApp(options: HttpAppOptions): {
       typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     reply.header('X-Request-Id', requestId);
     const parent = req.headers.traceparent;
+    const route = req.routeOptions.url;
+    // With tracing on, the HTTP instrumentation's server span is active here: it is the span
+    // this request's log lines and outgoing messages name.
+    if (route) nameActiveSpan(`${req.method} ${route}`, { 'http.route': route });
     req.context = {
       requestId,
       correlationId: requestId,
       causationId: requestId,
-      traceparent: childTraceparent(typeof parent === 'string' ? parent : undefined),
+      traceparent: activeTraceparent(typeof parent === 'string' ? parent : undefined),
     };
     done();
   });

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { AppError, isAppError, isTransientInfraError } from '../errors';
+import { markActiveSpanFailed, spanIdOf, traceIdOf } from '../trace';
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -19,7 +20,8 @@ const TITLES: Record<number, string> = {
   504: 'Gateway Timeout',
 };
 
-export function problemBody(error: AppError) {
+/** `traceId`: on a 5xx, the trace to look up (the failure is ours; the caller quotes it). */
+export function problemBody(error: AppError, traceId?: string) {
   return {
     type: `https://ticketing.example/problems/${error.code.toLowerCase().replace(/_/g, '-')}`,
     title: TITLES[error.status] ?? 'Error',
@@ -27,6 +29,7 @@ export function problemBody(error: AppError) {
     code: error.code,
     detail: error.message,
     ...error.extras,
+    ...(traceId && error.status >= 500 && { traceId }),
   };
 }
 
@@ -72,18 +75,32 @@ export function problemOf(err: unknown): AppError {
 
 export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply {
   if (error.status === 503) void reply.header('Retry-After', '1');
+  const traceId = traceIdOf(reply.request.context?.traceparent);
   return reply
     .code(error.status)
     .type('application/problem+json')
-    .send(JSON.stringify(problemBody(error)));
+    .send(JSON.stringify(problemBody(error, traceId)));
 }
 
 /** RFC 9457 problem details for every error and unknown path; never a stack trace on the wire. */
 export function installProblemHandlers(app: FastifyInstance, logger: Logger): void {
   app.setErrorHandler((err, req, reply) => {
     const error = problemOf(err);
-    if (error.status >= 500)
-      logger.error({ err, requestId: req.context?.requestId, path: req.url }, 'request failed');
+    if (error.status >= 500) {
+      // Outside the request's async context here: name its trace and span explicitly.
+      const traceparent = req.context?.traceparent;
+      logger.error(
+        {
+          err,
+          requestId: req.context?.requestId,
+          path: req.url,
+          trace_id: traceIdOf(traceparent),
+          span_id: spanIdOf(traceparent),
+        },
+        'request failed',
+      );
+      markActiveSpanFailed(err);
+    }
     if (reply.raw.headersSent) return void reply.raw.end();
     return sendProblem(reply, error);
   });

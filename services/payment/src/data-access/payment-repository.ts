@@ -34,6 +34,8 @@ export interface Payment extends Saga {
   completedAt: Date | null;
   idempotencyKey: string | null;
   requestHash: string | null;
+  /** The trace the payment began in (null when the request carried none). */
+  traceId: string | null;
 }
 
 export interface SagaStep {
@@ -60,6 +62,7 @@ const COLUMNS = {
   requestHash: 'request_hash',
   createdAt: 'created_at',
   completedAt: 'completed_at',
+  traceId: 'trace_id',
 };
 
 /** The same columns for the statements written as SQL (the hot paths). */
@@ -103,15 +106,21 @@ export class PaymentRepository {
    */
   async insert(
     saga: Saga,
-    extra: { idempotencyKey: string | null; requestHash: string | null; stepTimeoutMs: number },
+    extra: {
+      idempotencyKey: string | null;
+      requestHash: string | null;
+      stepTimeoutMs: number;
+      traceId: string | null;
+    },
     steps: Omit<SagaStep, 'at'>[],
   ): Promise<Payment> {
     const [row] = await this.executor.query<Payment>(
       `with steps as (${STEPS_INSERT})
        insert into payments (id, reservation_id, user_id, token_id, concert_id, amount, status,
-         failure_code, saga_state, pending_failure, deadline_at, idempotency_key, request_hash)
+         failure_code, saga_state, pending_failure, deadline_at, idempotency_key, request_hash,
+         trace_id)
        values ($1, $6, $7, $8, $9, $10, $11, $12, $13, $14, now() + make_interval(secs => $15),
-         $16, $17)
+         $16, $17, $18)
        returning ${SELECT_COLUMNS}`,
       [
         saga.paymentId,
@@ -128,6 +137,7 @@ export class PaymentRepository {
         extra.stepTimeoutMs / 1000,
         extra.idempotencyKey,
         extra.requestHash,
+        extra.traceId,
       ],
     );
     return row!;

@@ -1,7 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { requireOwner, type Caller } from '@ticketing/auth';
 import { enqueue } from '@ticketing/messaging';
-import { AppError, type Database, type Logger, type Transaction } from '@ticketing/platform';
+import {
+  AppError,
+  currentTraceId,
+  type Database,
+  type Logger,
+  type Transaction,
+} from '@ticketing/platform';
 import type { PaymentEndings } from '../data-access/payment-endings';
 import {
   PaymentRepository,
@@ -82,6 +88,7 @@ export class Payments {
             idempotencyKey: idempotencyKey ?? null,
             requestHash,
             stepTimeoutMs: this.options.stepTimeoutMs,
+            traceId: currentTraceId() ?? null,
           },
           steps,
         );

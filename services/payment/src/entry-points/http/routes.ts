@@ -116,6 +116,7 @@ export function httpRoutes(
         reply.send({
           paymentId: payment.paymentId,
           state: payment.state,
+          traceId: payment.traceId,
           steps: steps.map((s) => ({ ...s, at: s.at.toISOString() })),
         });
       },

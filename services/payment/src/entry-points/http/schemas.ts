@@ -29,6 +29,10 @@ export const PaymentList = z.object({ items: z.array(PaymentView) });
 export const SagaView = z.object({
   paymentId: z.uuid(),
   state: z.string(),
+  traceId: z
+    .string()
+    .nullable()
+    .describe('the trace the payment began in: open it in the tracing backend (Jaeger, Tempo …)'),
   steps: z.array(
     z.object({
       step: z.string(),
