@@ -19,6 +19,16 @@ describe.each(SERVICES)('%s start-up configuration', (svc) => {
     expect(res.stderr).toContain('not-a-port');
   });
 
+  it('when OTEL_EXPORTER_OTLP_ENDPOINT is not a URL, then the process exits 78 naming it', () => {
+    const res = spawnSync('node', [main(svc)], {
+      encoding: 'utf8',
+      env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' },
+      timeout: 20_000,
+    });
+    expect(res.status).toBe(78);
+    expect(res.stderr).toContain('OTEL_EXPORTER_OTLP_ENDPOINT');
+  });
+
   it('when LOG_LEVEL is unknown, then the process exits 78 naming LOG_LEVEL', () => {
     const res = spawnSync('node', [main(svc)], {
       encoding: 'utf8',

@@ -21,6 +21,7 @@ import { queueScenario } from './scenarios/queue';
 import { redisLuaScenario } from './scenarios/redis-lua';
 import { sagaScenario } from './scenarios/saga';
 import { stalenessScenario } from './scenarios/staleness';
+import { tracingScenario } from './scenarios/tracing';
 import { seatMapScenario } from './scenarios/seat-map';
 import { walletScenario } from './scenarios/wallet';
 
@@ -36,6 +37,7 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<Row[]>> = {
   staleness: stalenessScenario,
   idle: idleScenario,
   gateway: gatewayScenario,
+  tracing: tracingScenario,
 };
 
 async function main(): Promise<void> {

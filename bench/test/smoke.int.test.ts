@@ -10,7 +10,7 @@ describe('npm run bench -- --smoke', () => {
     const res = spawnSync('node', [path.resolve(__dirname, '../dist/run.js'), '--smoke'], {
       encoding: 'utf8',
       env: { ...process.env, BENCH_RESULTS_DIR: dir },
-      timeout: 240_000,
+      timeout: 420_000,
     });
     expect(res.stderr).not.toContain('[bench] failed');
     expect(res.status).toBe(0);
@@ -37,6 +37,8 @@ describe('npm run bench -- --smoke', () => {
         'staleness: queue pass given up → 401 on every instance',
         'payment saga: invariants over every payment of the run',
         'gateway: the same, budgets on (verified pass, bucket in Redis)',
+        'tracing: cost per saga (every span exported)',
+        'tracing: cost per hold in the storm (every span exported)',
       ]),
     );
     // The sagas of the run ended, with money ⇔ seat ⇔ COMPLETED.
@@ -46,5 +48,5 @@ describe('npm run bench -- --smoke', () => {
     for (const row of report.rows)
       if (row.measured) expect(row.measured.total).toBeGreaterThan(0);
       else expect(row.value).toMatch(/\d/);
-  }, 300_000);
+  }, 480_000);
 });

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ALL_TOPICS, SERVICES as SYSTEM } from '@ticketing/contracts';
 import { KAFKA_VERSION } from '@ticketing/infra';
+import { endpointProblem, tracingRequested } from '@ticketing/telemetry';
 import { describeNeeding } from '@ticketing/testing';
 import { serviceFor } from '../../gateway/src/routes';
 import { kustomizeBuild, type Manifest } from './kustomize';
@@ -425,6 +426,26 @@ describe.each(['overlays/dev', 'overlays/prod'] as const)('kustomize %s namespac
 describe('the production overlay', () => {
   it('when rendered, then it carries no Secret: the platform provides them (secrets.example.yaml)', () => {
     expect(rendered['overlays/prod'].filter((d) => d.kind === 'Secret')).toEqual([]);
+  });
+});
+
+describe.each([
+  ['base', undefined],
+  ['overlays/dev', 'http://jaeger:4318'],
+  ['overlays/prod', 'http://otel-collector.observability.svc:4318'],
+] as const)('tracing in %s', (target, endpoint) => {
+  it(`when rendered, then every program sends its traces to ${endpoint ?? 'nobody'} over OTLP/HTTP`, () => {
+    const docs = rendered[target];
+    const telemetry = docs.find(
+      (d) => d.kind === 'ConfigMap' && d.metadata.name.startsWith('ticketing-telemetry'),
+    ) as Manifest & { data: Record<string, string> };
+    expect(telemetry.data.OTEL_EXPORTER_OTLP_ENDPOINT || undefined).toBe(endpoint);
+    expect(endpointProblem(telemetry.data)).toBeUndefined();
+    expect(tracingRequested(telemetry.data)).toBe(endpoint !== undefined);
+    for (const d of ours(docs, 'Deployment'))
+      expect(podOf(d).containers[0]!.envFrom).toContainEqual({
+        configMapRef: { name: telemetry.metadata.name },
+      });
   });
 });
 

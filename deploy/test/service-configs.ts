@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ConfigError } from '@ticketing/platform';
+import { TELEMETRY_VARIABLES } from '@ticketing/telemetry';
 import { gatewayConfigShape, loadGatewayConfig } from '../../gateway/src/config';
 import * as concert from '../../services/concert/src/config';
 import * as payment from '../../services/payment/src/config';
@@ -22,8 +23,8 @@ export const PROGRAMS: Record<ServiceName | 'gateway', { variables: string[]; lo
   gateway: { variables: keys(gatewayConfigShape), load: loadGatewayConfig },
 };
 
-/** Read by every process outside its config shape: the logger's output format. */
-export const PROCESS_WIDE = ['LOG_FORMAT'];
+/** Read by every process outside its config shape: the logger's output format, tracing. */
+export const PROCESS_WIDE = ['LOG_FORMAT', ...TELEMETRY_VARIABLES];
 
 /** The variables a program cannot start without (no default). */
 export function requiredVariables(load: Loader): string[] {

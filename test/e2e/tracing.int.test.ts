@@ -15,7 +15,7 @@ function ancestry(trace: ReceivedSpan[], span: ReceivedSpan): ReceivedSpan[] {
 }
 
 /**
- * OpenTelemetry across the deployed processes (ADR 0012): every service instance and the gateway
+ * OpenTelemetry across the deployed processes (ADR 0011): every service instance and the gateway
  * export over OTLP/HTTP to a receiver this test runs, and the W3C context crosses Kafka in the
  * message headers, through each service's outbox.
  */
@@ -100,10 +100,6 @@ describe('tracing, two instances of every service behind the gateway', () => {
       { timeoutMs: 20_000 },
     );
 
-    if (process.env.PRINT_TRACE) {
-      const tree = (s: ReceivedSpan, d: number): string[] => [`${'  '.repeat(d)}${s.service}#${s.instance.split('#')[1]} ${s.kind} ${s.name}`, ...trace.filter((c) => c.parentSpanId === s.spanId).flatMap((c) => tree(c, d + 1))];
-      console.log(tree(spans.gateway, 0).join('\n'));
-    }
     // The fan's request is the root; the gateway passed its context to the payment service.
     expect(spans.gateway.parentSpanId).toBeUndefined();
     expect(ancestry(trace, spans.payment)).toContain(spans.gateway);

@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import { dropDatabase, ensureDatabase, withDatabase } from '@ticketing/platform';
 import type autocannon from 'autocannon';
 import pg from 'pg';
+import { cpuBreakdown } from '../cpu';
 import { activeFans } from '../fans';
 import { runLoad } from '../load';
 import { pgbenchOn } from '../pgbench';
@@ -17,6 +18,19 @@ const POOL = 20;
  * seats of one schedule. Invariant: exactly 50 winners, one per seat.
  */
 export async function holdStormScenario(ctx: BenchContext): Promise<Row[]> {
+  return (await runHoldStorm(ctx)).rows;
+}
+
+/**
+ * The storm with its knobs: a label for the rows, and whether to measure the baselines (the
+ * express storm, the SQL alone) too; the tracing scenario compares two storms without them.
+ */
+export async function runHoldStorm(
+  ctx: BenchContext,
+  options: { label?: string; baselines?: boolean } = {},
+): Promise<{ rows: Row[]; wallSeconds: number; cpuSeconds: number; invariant: boolean }> {
+  const baselines = options.baselines ?? true;
+  const label = options.label ? ` (${options.label})` : '';
   const clients = ctx.smoke ? 200 : 2000;
   const requests = ctx.smoke ? 1000 : 10_000;
   const prefix = `bench-${Date.now()}:`;
@@ -58,24 +72,48 @@ export async function holdStormScenario(ctx: BenchContext): Promise<Row[]> {
       }),
     };
     const started = Date.now();
-    const storm = await runLoad({
-      label: 'POST /reservations storm',
-      url: service.urls,
-      connections: clients,
-      amount: requests,
-      requests: [request],
-    });
+    const { result: storm, seconds: cpu } = await cpuBreakdown(
+      { reservation: () => service.procs.map((p) => p.child.pid!) },
+      () =>
+        runLoad({
+          label: 'POST /reservations storm',
+          url: service.urls,
+          connections: clients,
+          amount: requests,
+          requests: [request],
+        }),
+    );
     const wallSeconds = (Date.now() - started) / 1000;
+    const cpuSeconds = cpu.reservation ?? 0;
+    const winnersOf = async () => {
+      const { rows } = await db.query<{ n: string; seats: string }>(
+        `select count(*) as n, count(distinct seat_no) as seats from reservations where schedule_id = $1 and status in ('HELD','CONFIRMED')`,
+        [scheduleId],
+      );
+      return { winners: Number(rows[0]!.n), seats: Number(rows[0]!.seats) };
+    };
+    if (!baselines) {
+      const { winners, seats } = await winnersOf();
+      const invariant = winners === 50 && seats === 50;
+      return {
+        wallSeconds,
+        cpuSeconds,
+        invariant,
+        rows: [
+          {
+            scenario: `reservation: hold storm${label} (${requests} requests, ${clients} clients, 50 seats)`,
+            measured: storm,
+            notes: `wall ${wallSeconds.toFixed(2)} s; reservation CPU ${((1e6 * cpuSeconds) / requests).toFixed(0)} µs per request; winners ${winners} (${invariant ? 'invariant holds' : 'INVARIANT BROKEN'})`,
+          },
+        ],
+      };
+    }
     // The same storm (tool, connections, request count, instances) on express answering at once.
     const ceilingStarted = Date.now();
     const ceiling = await ctx.ceilings.expressStorm(clients, requests);
     const ceilingWallSeconds = (Date.now() - ceilingStarted) / 1000;
-    const { rows } = await db.query<{ n: string; seats: string }>(
-      `select count(*) as n, count(distinct seat_no) as seats from reservations where schedule_id = $1 and status in ('HELD','CONFIRMED')`,
-      [scheduleId],
-    );
-    const winners = Number(rows[0]!.n);
-    const invariant = winners === 50 && Number(rows[0]!.seats) === 50;
+    const { winners, seats } = await winnersOf();
+    const invariant = winners === 50 && seats === 50;
 
     // The database alone, same SQL (sql-scripts.ts), as many connections as the pools: the read
     // that answers a loser (on the storm's schedule, every seat now taken), and a winner's
@@ -103,9 +141,9 @@ export async function holdStormScenario(ctx: BenchContext): Promise<Row[]> {
           ]
         : [],
     );
-    return [
+    const rows: Row[] = [
       {
-        scenario: `reservation: hold storm (${requests} requests, ${clients} clients, 50 seats)`,
+        scenario: `reservation: hold storm${label} (${requests} requests, ${clients} clients, 50 seats)`,
         measured: storm,
         ceiling,
         target: '≥ 85% of the express storm’s speed, exactly 50 winners',
@@ -114,6 +152,7 @@ export async function holdStormScenario(ctx: BenchContext): Promise<Row[]> {
       },
       ...sqlRows,
     ];
+    return { rows, wallSeconds, cpuSeconds, invariant };
   } finally {
     await db.end();
     await service.stop();

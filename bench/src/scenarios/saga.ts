@@ -21,11 +21,29 @@ const CPU_TARGET_MS = 12;
  * the last rate the saga's invariants over every payment of the run.
  */
 export async function sagaScenario(ctx: BenchContext): Promise<Row[]> {
+  return (await runSagas(ctx)).rows;
+}
+
+export interface SagaRun {
+  rows: Row[];
+  measured: { rate: number; result: LoadResult; cpuPerSaga: number }[];
+}
+
+/**
+ * The saga scenario with its knobs: the offered rates, the warm-up, a label for the rows (the
+ * tracing scenario runs it with tracing on and off).
+ */
+export async function runSagas(
+  ctx: BenchContext,
+  options: { rates?: number[]; warmUp?: number; label?: string; summary?: boolean } = {},
+): Promise<SagaRun> {
   const rates = ctx.smoke
     ? [10]
-    : (process.env.BENCH_SAGA_RATES ?? '40,60,80,100,120').split(',').map(Number);
+    : (options.rates ??
+      (process.env.BENCH_SAGA_RATES ?? '40,60,80,100,120').split(',').map(Number));
   const seconds = ctx.smoke ? 1 : Math.min(ctx.seconds, 10);
-  const warmUp = ctx.smoke ? 0 : Number(process.env.BENCH_SAGA_WARMUP ?? 1000);
+  const warmUp = ctx.smoke ? 0 : (options.warmUp ?? Number(process.env.BENCH_SAGA_WARMUP ?? 1000));
+  const label = options.label ? ` (${options.label})` : '';
   const system = await startSystem(ctx);
   const { services } = system;
   const urls = Object.fromEntries(
@@ -116,13 +134,14 @@ export async function sagaScenario(ctx: BenchContext): Promise<Row[]> {
       );
       measured.push({ rate, result, cpuPerSaga });
       rows.push({
-        scenario: `payment saga: ${rate}/s offered, request → COMPLETED`,
+        scenario: `payment saga${label}: ${rate}/s offered, request → COMPLETED`,
         measured: result,
         target: `p99 ≤ ${P99_TARGET_MS} ms; ≤ ${CPU_TARGET_MS} ms CPU per saga`,
         met: result.p99Ms <= P99_TARGET_MS && result.non2xx === 0 && cpuPerSaga <= CPU_TARGET_MS,
         notes: `${result.total} sagas (${(result.total / result.durationSeconds).toFixed(0)} completed/s); non-200 ${result.non2xx}; machine ${busyPercent}% busy; CPU ms per saga ${cpuPerSaga.toFixed(1)}: ${perProcess} (generator ${((1000 * (generator ?? 0)) / sagas).toFixed(1)}, not counted)${perSagaStatements ? `; statements per saga ${perSagaStatements}` : ''}`,
       });
     }
+    if (options.summary === false) return { rows, measured };
     const within = measured.filter(
       (m) => m.result.p99Ms <= P99_TARGET_MS && m.result.non2xx === 0 && m.result.errors === 0,
     );
@@ -148,7 +167,7 @@ export async function sagaScenario(ctx: BenchContext): Promise<Row[]> {
       met: sagaInvariantsHold(outcome),
       notes: `${outcome.payments} payments: ${outcome.completed} COMPLETED, ${outcome.failed} FAILED, ${outcome.unended} not ended; money without seat ${outcome.moneyWithoutSeat}, seat without money ${outcome.seatWithoutMoney}, wallets off their ledger ${outcome.walletsOff}`,
     });
-    return rows;
+    return { rows, measured };
   } finally {
     await system.stop();
   }

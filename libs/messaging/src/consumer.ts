@@ -347,7 +347,7 @@ export class MessageConsumer<Ctx> {
   }
 
   /**
-   * A consumed message's span (ADR 0012): a child of the span that committed the message (its
+   * A consumed message's span (ADR 0011): a child of the span that committed the message (its
    * `traceparent` header), active while the handler runs, so its database and Redis calls and
    * the messages it writes belong to the same trace.
    */

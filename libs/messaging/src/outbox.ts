@@ -312,7 +312,7 @@ export class OutboxRelay {
 }
 
 /**
- * The span of a row's publication (ADR 0012): a child of the span that committed the row, whose
+ * The span of a row's publication (ADR 0011): a child of the span that committed the row, whose
  * context the row's `traceparent` header keeps, so the consumer's span is its sibling.
  */
 function publishSpan(

@@ -52,7 +52,7 @@ export function spanIdOf(traceparent?: string): string | undefined {
   return traceparent ? TRACEPARENT.exec(traceparent)?.[2] : undefined;
 }
 
-// --- OpenTelemetry (ADR 0012) -------------------------------------------------------------------
+// --- OpenTelemetry (ADR 0011) -------------------------------------------------------------------
 // The process starts the SDK (libs/telemetry) only when an OTLP endpoint is configured; until then
 // the API's global provider is its no-op one, and the helpers below fall back to the hand-made
 // ids above so log lines and messages still carry a trace id per request.

@@ -1,5 +1,5 @@
 import { statementSummary } from '../src/sdk';
-import { tracingRequested } from '../src';
+import { endpointProblem, tracingRequested } from '../src';
 
 describe('database span names', () => {
   it.each([
@@ -30,5 +30,18 @@ describe('when tracing is on', () => {
     [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_TRACES_EXPORTER: 'none' }, false],
   ])('when the environment is %j, then tracing on is %s', (env, on) => {
     expect(tracingRequested(env)).toBe(on);
+  });
+});
+
+describe('the OTLP endpoint', () => {
+  it.each([
+    ['http://collector:4318', undefined],
+    ['https://otlp.example:443', undefined],
+    ['collector:4318', 'OTEL_EXPORTER_OTLP_ENDPOINT'],
+    ['not a url', 'OTEL_EXPORTER_OTLP_ENDPOINT'],
+  ])('when it is %s, then the problem names %s', (value, named) => {
+    const problem = endpointProblem({ OTEL_EXPORTER_OTLP_ENDPOINT: value });
+    if (named) expect(problem).toContain(named);
+    else expect(problem).toBeUndefined();
   });
 });
