@@ -1,7 +1,7 @@
 import { randomFillSync } from 'node:crypto';
-import { currentContext } from './context';
+import { currentContext, tracingEnabled } from './context';
+
 import {
-  ProxyTracerProvider,
   ROOT_CONTEXT,
   SpanStatusCode,
   TraceFlags,
@@ -9,9 +9,9 @@ import {
   isSpanContextValid,
   trace,
   type Attributes,
+  SpanKind,
   type Context,
   type Span,
-  type SpanKind,
 } from '@opentelemetry/api';
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
@@ -57,13 +57,7 @@ export function spanIdOf(traceparent?: string): string | undefined {
 // the API's global provider is its no-op one, and the helpers below fall back to the hand-made
 // ids above so log lines and messages still carry a trace id per request.
 
-const NOOP_PROVIDER = new ProxyTracerProvider().getDelegate();
 const tracer = trace.getTracer('@ticketing/platform');
-
-/** Whether a tracer provider was registered (the SDK started). */
-export function tracingEnabled(): boolean {
-  return (trace.getTracerProvider() as ProxyTracerProvider).getDelegate?.() !== NOOP_PROVIDER;
-}
 
 function traceparentOf(span: Span): string | undefined {
   const sc = span.spanContext();
@@ -80,19 +74,6 @@ function contextOf(traceparent: string | undefined): Context {
     traceFlags: parseInt(match[3]!, 16) & TraceFlags.SAMPLED,
     isRemote: true,
   });
-}
-
-/**
- * The traceparent of the work in progress: the active span's when tracing is on (an HTTP server
- * span, say), else a hand-made child of `parent`.
- */
-export function activeTraceparent(parent?: string): string {
-  if (tracingEnabled()) {
-    const span = trace.getActiveSpan();
-    const own = span && traceparentOf(span);
-    if (own) return own;
-  }
-  return childTraceparent(parent);
 }
 
 /** Names the active span after the route that serves it (the HTTP span is named by method only). */
@@ -165,6 +146,52 @@ export function activeTraceId(): string | undefined {
 /** Records an unexpected error on the active span (a request that ends in a 5xx). */
 export function markActiveSpanFailed(err: unknown): void {
   if (tracingEnabled()) failSpan(trace.getActiveSpan(), err);
+}
+
+/**
+ * A request's server span, made by the HTTP framework (libs/platform's Fastify app) rather than
+ * the HTTP instrumentation, whose per-request work (attributes from every header, rebinding the
+ * request's and response's event emitters) cost more than the request it traced, sampled or not
+ * (docs/benchmarks.md). Here a request that is not sampled costs one no-op span.
+ */
+export interface ServerSpan {
+  span: Span;
+  context: Context;
+  traceparent: string;
+}
+
+export function startServerSpan(
+  method: string,
+  route: string,
+  parent: string | undefined,
+): ServerSpan | undefined {
+  if (!tracingEnabled()) return undefined;
+  const parentContext = contextOf(parent);
+  const span = tracer.startSpan(
+    `${method} ${route}`,
+    {
+      kind: SpanKind.SERVER,
+      attributes: { 'http.request.method': method, 'http.route': route },
+    },
+    parentContext,
+  );
+  return {
+    span,
+    context: trace.setSpan(parentContext, span),
+    traceparent: traceparentOf(span) ?? childTraceparent(parent),
+  };
+}
+
+/** Runs `work` with the request's span active (its SQL, Redis calls and messages are children). */
+export function withServerSpan<T>(server: ServerSpan | undefined, work: () => T): T {
+  return server ? context.with(server.context, work) : work();
+}
+
+export function endServerSpan(server: ServerSpan | undefined, status: number): void {
+  if (!server) return;
+  server.span.setAttribute('http.response.status_code', status);
+  if (status >= 500) server.span.setStatus({ code: SpanStatusCode.ERROR });
+  server.span.end();
 }
 
 export { SpanKind, type Span } from '@opentelemetry/api';

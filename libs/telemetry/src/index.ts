@@ -14,6 +14,11 @@ import type * as Sdk from './sdk';
 export interface TelemetrySettings {
   /** `service.name`, unless `OTEL_SERVICE_NAME` says otherwise. */
   service: string;
+  /**
+   * The program's HTTP framework makes its server spans (libs/platform's Fastify app: cheaper,
+   * named by route); the HTTP instrumentation then traces outgoing calls only.
+   */
+  frameworkServerSpans?: boolean;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -81,5 +86,5 @@ export function startTelemetry(settings: TelemetrySettings): Telemetry {
   // Loaded only when tracing is on: the SDK and its exporters cost start-up time and memory.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const sdk = require('./sdk') as SdkModule;
-  return sdk.startSdk(settings.service, env);
+  return sdk.startSdk(settings, env);
 }

@@ -5,14 +5,14 @@ import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import type { Telemetry } from './index';
+import type { Telemetry, TelemetrySettings } from './index';
 
 /** Probes and scrapes: thousands of spans a day that say nothing about a fan's request. */
 const UNTRACED_PATHS = /^\/(health|metrics)(\/|\?|$)/;
 
-export function startSdk(service: string, env: NodeJS.ProcessEnv): Telemetry {
+export function startSdk(settings: TelemetrySettings, env: NodeJS.ProcessEnv): Telemetry {
   const sdk = new NodeSDK({
-    serviceName: env.OTEL_SERVICE_NAME || service,
+    serviceName: env.OTEL_SERVICE_NAME || settings.service,
     // Instances of one service differ by host (a pod) and by INSTANCE_ID (npm start runs several
     // on one host); OTEL_RESOURCE_ATTRIBUTES can still say otherwise.
     resource: resourceFromAttributes({
@@ -23,6 +23,7 @@ export function startSdk(service: string, env: NodeJS.ProcessEnv): Telemetry {
     logRecordProcessors: [],
     instrumentations: [
       new HttpInstrumentation({
+        disableIncomingRequestInstrumentation: settings.frameworkServerSpans === true,
         ignoreIncomingRequestHook: (req: IncomingMessage) => UNTRACED_PATHS.test(req.url ?? ''),
         // Outgoing calls made outside any request (key set refreshes, readiness probes of the
         // gateway) would each start a trace of their own.

@@ -8,7 +8,7 @@ import Fastify, {
 import type { Logger } from 'pino';
 import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RequestContext } from '../context';
-import { activeTraceparent, nameActiveSpan } from '../trace';
+import { childTraceparent, endServerSpan, startServerSpan, type ServerSpan } from '../trace';
 import { buildOpenApi, type OpenApiOperation } from './openapi';
 import { installProblemHandlers, problemOf, sendProblem } from './problem';
 
@@ -23,6 +23,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Request id, correlation and trace context of this request (logs, outgoing messages). */
     context: RequestContext;
+    /** Its span, when tracing is on (ADR 0011). */
+    serverSpan?: ServerSpan;
   }
 }
 
@@ -84,6 +86,7 @@ export function createHttpApp(options: HttpAppOptions): {
   installProblemHandlers(app, options.logger);
   acceptEmptyJsonBodies(app);
   app.decorateRequest('context', undefined as unknown as RequestContext);
+  app.decorateRequest('serverSpan', undefined);
 
   const duration = new Histogram({
     name: 'http_request_duration_seconds',
@@ -97,16 +100,17 @@ export function createHttpApp(options: HttpAppOptions): {
     const requestId =
       typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     reply.header('X-Request-Id', requestId);
-    const parent = req.headers.traceparent;
+    const header = req.headers.traceparent;
+    const parent = typeof header === 'string' ? header : undefined;
     const route = req.routeOptions.url;
-    // With tracing on, the HTTP instrumentation's server span is active here: it is the span
-    // this request's log lines and outgoing messages name.
-    if (route) nameActiveSpan(`${req.method} ${route}`, { 'http.route': route });
+    // Probes and scrapes are not traced; with tracing off there is no span, only ids for logs.
+    req.serverSpan =
+      route && !QUIET_PATHS.has(route) ? startServerSpan(req.method, route, parent) : undefined;
     req.context = {
       requestId,
       correlationId: requestId,
       causationId: requestId,
-      traceparent: activeTraceparent(typeof parent === 'string' ? parent : undefined),
+      traceparent: req.serverSpan?.traceparent ?? childTraceparent(parent),
     };
     done();
   });
@@ -117,6 +121,7 @@ export function createHttpApp(options: HttpAppOptions): {
     // The route pattern, not the raw path, keeps the metric's cardinality bounded.
     const route = req.routeOptions.url ?? 'unmatched';
     duration.observe({ method: req.method, route, status: String(status) }, seconds);
+    endServerSpan(req.serverSpan, status);
     const level = QUIET_PATHS.has(route) ? 'debug' : status >= 500 ? 'error' : 'info';
     if (logger.isLevelEnabled(level))
       logger[level](

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { AppError, isAppError, isTransientInfraError } from '../errors';
-import { markActiveSpanFailed, spanIdOf, traceIdOf } from '../trace';
+import { failSpan, spanIdOf, traceIdOf } from '../trace';
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -99,7 +99,7 @@ export function installProblemHandlers(app: FastifyInstance, logger: Logger): vo
         },
         'request failed',
       );
-      markActiveSpanFailed(err);
+      failSpan(req.serverSpan?.span, err);
     }
     if (reply.raw.headersSent) return void reply.raw.end();
     return sendProblem(reply, error);

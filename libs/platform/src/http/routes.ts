@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { runWithContext } from '../context';
+import { withServerSpan } from '../trace';
 import { AppError } from '../errors';
 import type { OpenApiOperation } from './openapi';
 
@@ -75,7 +76,8 @@ export class TypedRoutes {
       method: spec.method.toUpperCase() as 'GET',
       url: spec.path,
       // Log lines and outgoing messages of the handler carry the request's context.
-      handler: (req, reply) => runWithContext(req.context, () => run(req, reply)),
+      handler: (req, reply) =>
+        withServerSpan(req.serverSpan, () => runWithContext(req.context, () => run(req, reply))),
     });
     const run = async (req: FastifyRequest, reply: FastifyReply) => {
       const caller = (auth ? await auth.authenticate(req.headers) : undefined) as C;
