@@ -38,6 +38,8 @@ interface Instance {
   child?: ChildProcess;
   /** The last lines it wrote, for the failure message of a test. */
   tail: string[];
+  /** Every line it logged at level error or above, since it was first started. */
+  errors: string[];
 }
 
 /**
@@ -107,6 +109,7 @@ export class Cluster implements RunningSystem {
             ...(name !== 'queue' && { DATABASE_URL: cluster.databases[name].url }),
           },
           tail: [],
+          errors: [],
         });
       }
       upstreams[`${name.toUpperCase()}_URLS`] = cluster.instances[name].map((i) => i.url).join(',');
@@ -118,6 +121,7 @@ export class Cluster implements RunningSystem {
       url: `http://127.0.0.1:${gatewayPort}`,
       env: { ...cluster.common, ...upstreams, GATEWAY_PORT: String(gatewayPort) },
       tail: [],
+      errors: [],
     };
     const all = [...SERVICES.flatMap((s) => cluster.instances[s]), cluster.gateway];
     all.forEach((instance) => cluster.spawn(instance));
@@ -196,6 +200,7 @@ export class Cluster implements RunningSystem {
       readline.createInterface({ input: stream }).on('line', (line) => {
         instance.tail.push(line);
         if (instance.tail.length > 200) instance.tail.shift();
+        if (/"level":"(error|fatal)"/.test(line)) instance.errors.push(line);
       });
     }
     instance.child = child;

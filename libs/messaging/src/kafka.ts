@@ -1,13 +1,7 @@
 import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
 import type { KafkaSecurity, Logger } from '@ticketing/platform';
 import './kafkajs-idle-fix';
-
-const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
-  [logLevel.ERROR]: 'error',
-  [logLevel.WARN]: 'warn',
-  [logLevel.INFO]: 'info',
-  [logLevel.DEBUG]: 'debug',
-};
+import { kafkajsLevel } from './kafkajs-log-levels';
 
 export function createKafka(options: {
   brokers: string[];
@@ -31,7 +25,7 @@ export function createKafka(options: {
       () =>
       ({ level, log: entry }) => {
         const { message, ...rest } = entry;
-        log[LEVELS[level] ?? 'info'](rest, message);
+        log[kafkajsLevel(level, entry)](rest, message);
       },
   });
 }
