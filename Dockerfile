@@ -1,6 +1,7 @@
 # One image for the five services, the gateway and the migration steps; a container picks its
 # program by command (docker-compose.yml, deploy/k8s), e.g. `node services/queue/dist/src/main.js`.
-ARG NODE_IMAGE=node:20.19.5-bookworm-slim
+# Node 24, the active LTS (supported until April 2028); the code also runs on 20.19+ and 22.
+ARG NODE_IMAGE=node:24.11.1-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
@@ -12,7 +13,7 @@ COPY tools tools
 COPY bench bench
 # `npm ci` refuses this lock file: npm 10/11 leave @swc/core's other-platform optional
 # packages out of it (npm/cli#4828); `npm install` installs the locked versions all the same.
-RUN npm install --no-audit --no-fund && npx tsc -b libs/platform libs/messaging libs/contracts libs/auth services/queue services/concert services/reservation services/wallet services/payment gateway tools/oidc-provider
+RUN npm install --no-audit --no-fund && npx tsc -b libs/platform libs/messaging libs/contracts libs/auth libs/telemetry services/queue services/concert services/reservation services/wallet services/payment gateway tools/oidc-provider
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
@@ -23,6 +24,7 @@ COPY --from=build /app/libs/platform/package.json libs/platform/
 COPY --from=build /app/libs/messaging/package.json libs/messaging/
 COPY --from=build /app/libs/contracts/package.json libs/contracts/
 COPY --from=build /app/libs/auth/package.json libs/auth/
+COPY --from=build /app/libs/telemetry/package.json libs/telemetry/
 COPY --from=build /app/tools/testing/package.json tools/testing/
 COPY --from=build /app/services/queue/package.json services/queue/
 COPY --from=build /app/services/concert/package.json services/concert/
@@ -36,7 +38,7 @@ COPY --from=build /app/tools/oidc-provider/package.json tools/oidc-provider/
 COPY --from=build /app/bench/package.json bench/
 RUN npm install --omit=dev --no-audit --no-fund \
   --workspace libs/platform --workspace libs/messaging --workspace libs/contracts \
-  --workspace libs/auth --workspace services/queue --workspace services/concert \
+  --workspace libs/auth --workspace libs/telemetry --workspace services/queue --workspace services/concert \
   --workspace services/reservation --workspace services/wallet --workspace services/payment \
   --workspace gateway --workspace tools/oidc-provider \
   && npm cache clean --force
@@ -44,6 +46,7 @@ COPY --from=build /app/libs/platform/dist libs/platform/dist
 COPY --from=build /app/libs/messaging/dist libs/messaging/dist
 COPY --from=build /app/libs/contracts/dist libs/contracts/dist
 COPY --from=build /app/libs/auth/dist libs/auth/dist
+COPY --from=build /app/libs/telemetry/dist libs/telemetry/dist
 COPY --from=build /app/services/queue/dist services/queue/dist
 COPY --from=build /app/services/concert/dist services/concert/dist
 COPY --from=build /app/services/reservation/dist services/reservation/dist

@@ -1,0 +1,50 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { SERVICE_NAMES } from '@ticketing/contracts';
+
+const ROOT = path.resolve(__dirname, '../..');
+const dockerfile = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+const pkg = (dir: string) =>
+  JSON.parse(fs.readFileSync(path.join(ROOT, dir, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+    engines?: { node?: string };
+  };
+
+/** The workspaces a program needs at run time: its own and every @ticketing library below it. */
+function runtimeWorkspaces(dir: string, seen = new Set<string>()): Set<string> {
+  seen.add(dir);
+  for (const dep of Object.keys(pkg(dir).dependencies ?? {}))
+    if (dep.startsWith('@ticketing/')) {
+      const lib = `libs/${dep.slice('@ticketing/'.length)}`;
+      if (fs.existsSync(path.join(ROOT, lib)) && !seen.has(lib)) runtimeWorkspaces(lib, seen);
+    }
+  return seen;
+}
+
+describe('the image', () => {
+  it('when built, then it runs on a supported Node LTS (22 or 24)', () => {
+    const image = /ARG NODE_IMAGE=node:(\d+)\.\d+\.\d+-/.exec(dockerfile);
+    expect(image).not.toBeNull();
+    expect([22, 24]).toContain(Number(image![1]));
+  });
+
+  it.each([...SERVICE_NAMES.map((s) => `services/${s}`), 'gateway'])(
+    'when %s runs from it, then every library it needs is built, installed and copied',
+    (program) => {
+      for (const dir of runtimeWorkspaces(program)) {
+        expect({ dir, installed: dockerfile.includes(`--workspace ${dir}`) }).toEqual({
+          dir,
+          installed: true,
+        });
+        expect({ dir, copied: dockerfile.includes(`COPY --from=build /app/${dir}/dist`) }).toEqual({
+          dir,
+          copied: true,
+        });
+      }
+    },
+  );
+
+  it('when installed locally, then Node 20.19 and the LTS lines are both allowed', () => {
+    expect(pkg('.').engines?.node).toBe('^20.19.0 || >=22.12.0');
+  });
+});
