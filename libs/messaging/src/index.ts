@@ -8,3 +8,4 @@ export * from './dlt';
 export * from './consumer';
 export * from './executors';
 export * from './runtime';
+export * from './retention';

@@ -1,5 +1,7 @@
 import {
+  PeriodicTask,
   kafkaSecurityFrom,
+  retentionDeletions,
   type Database,
   type Logger,
   type ReadinessCheck,
@@ -12,6 +14,7 @@ import { directExecutor, inboxExecutor, type DirectContext, type TxContext } fro
 import { createKafka, createProducer } from './kafka';
 import { TopicNamespace } from './namespace';
 import { OutboxRelay } from './outbox';
+import { purgeInbox } from './retention';
 
 export interface PostgresMessagingOptions {
   service: string;
@@ -25,6 +28,9 @@ export interface PostgresMessagingOptions {
     KAFKA_BROKERS: string[];
     KAFKA_TOPIC_PREFIX: string;
     KAFKA_CONSUMER_GROUP: string;
+    /** The inbox's retention window (libs/platform postgresEnv; default 7 days). */
+    INBOX_RETENTION_MINUTES?: number;
+    RETENTION_INTERVAL_MS?: number;
   } & Parameters<typeof kafkaSecurityFrom>[0];
   /** The service's topic → handler table; none for a service that only publishes. */
   handlers?: HandlerEntry<TxContext>[];
@@ -83,6 +89,16 @@ export async function startPostgresMessaging(
     });
     await consumer.start();
     stops.add('kafka consumer', () => consumer!.stop());
+
+    // Any instance may purge: the deletes of two instances only take turns.
+    const deleted = retentionDeletions(metrics).labels('inbox');
+    const retention = new PeriodicTask(
+      'inbox retention',
+      async () =>
+        deleted.inc(await purgeInbox(options.db, config.INBOX_RETENTION_MINUTES ?? 7 * 24 * 60)),
+      logger,
+    ).start(config.RETENTION_INTERVAL_MS ?? 60_000);
+    stops.add('inbox retention', () => retention.stop());
   }
 
   const admin = kafka.admin();

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { defineMessage } from '@ticketing/contracts';
 import { createInboxTable } from '../src/inbox';
 import { createOutboxTable, slimOutboxTable } from '../src/outbox';
+import { indexInboxByAge } from '../src/retention';
 
 export function sequenceContract(topic: string) {
   return defineMessage({
@@ -27,6 +28,7 @@ export async function messagingDatabase(): Promise<{
     '0001_outbox': { up: createOutboxTable },
     '0002_inbox': { up: createInboxTable },
     '0002b_slim_outbox': { up: slimOutboxTable },
+    '0002c_inbox_by_age': { up: indexInboxByAge },
     '0003_counters': {
       up: (k) =>
         k.schema.createTable('counters', (t) => {

@@ -122,6 +122,14 @@ export const postgresEnv = (database: string) => ({
    * behind a pooler that cannot keep them (PgBouncer in transaction mode before 1.21).
    */
   DB_PREPARED_STATEMENTS: env.bool(true),
+  /**
+   * How long the inbox remembers a consumed message (a redelivery within it is recognised and
+   * skipped). Redeliveries come from a consumer restarting at its last committed offset: minutes.
+   * Default 7 days, Kafka's own default retention.
+   */
+  INBOX_RETENTION_MINUTES: env.int({ default: 7 * 24 * 60, min: 1 }),
+  /** How often each instance deletes what its retention windows let go (bounded batches). */
+  RETENTION_INTERVAL_MS: env.int({ default: 60_000, min: 100 }),
 });
 
 /** Kafka: brokers, an optional topic prefix (environments sharing a cluster), the consumer group. */

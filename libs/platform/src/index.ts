@@ -14,3 +14,4 @@ export * from './http/server';
 export * from './periodic';
 export * from './service';
 export * from './notifications';
+export * from './retention';

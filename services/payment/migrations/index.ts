@@ -3,6 +3,7 @@ import * as payments from './0001_payments';
 import * as payers from './0002_payers_and_lookups';
 import * as slimOutbox from './0003_slim_outbox';
 import * as traceId from './0004_trace_id';
+import * as retention from './0005_retention';
 
 /** The payment service's migrations, applied in name order. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '0002_payers_and_lookups': payers,
   '0003_slim_outbox': slimOutbox,
   '0004_trace_id': traceId,
+  '0005_retention': retention,
 };

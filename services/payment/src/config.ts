@@ -15,6 +15,8 @@ export const configShape = {
   /** How often each instance looks for sagas past their deadline (a step moves on within this of
    * its deadline; an idle instance pays one query per period). */
   SAGA_SWEEP_INTERVAL_MS: env.int({ default: 5000, min: 50, max: 60_000 }),
+  /** How long an ended saga's timeline is kept (the payment itself is kept for good). */
+  SAGA_TIMELINE_RETENTION_MINUTES: env.int({ default: 30 * 24 * 60, min: 1 }),
 };
 
 export type Config = ReturnType<typeof loadServiceConfig>;

@@ -1,6 +1,7 @@
 import { startPostgresMessaging } from '@ticketing/messaging';
 import {
   PeriodicTask,
+  retentionDeletions,
   PgNotifications,
   openDatabase,
   runService,
@@ -56,6 +57,14 @@ export function start(
       kit.logger,
     ).start(config.SAGA_SWEEP_INTERVAL_MS);
     kit.stops.add('saga sweeper', () => sweeper.stop());
+    const forgotten = retentionDeletions(kit.metrics).labels('saga_steps');
+    const timelines = new PeriodicTask(
+      'saga timeline retention',
+      async () =>
+        forgotten.inc(await payments.forgetEndedTimelines(config.SAGA_TIMELINE_RETENTION_MINUTES)),
+      kit.logger,
+    ).start(config.RETENTION_INTERVAL_MS);
+    kit.stops.add('saga timeline retention', () => timelines.stop());
     return {
       routes: (app) => httpRoutes(app, { payments, credentials: auth.credentials }),
       readiness: { ...messaging.readiness, ...auth.readiness },

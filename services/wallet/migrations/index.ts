@@ -2,10 +2,12 @@ import type { Migration } from '@ticketing/platform';
 import * as wallet from './0001_wallet';
 import * as userIds from './0002_user_ids_are_subjects';
 import * as slimOutbox from './0003_slim_outbox';
+import * as retention from './0004_retention';
 
 /** The wallet service's migrations, applied in name order. */
 export const migrations: Record<string, Migration> = {
   '0001_wallet': wallet,
   '0002_user_ids_are_subjects': userIds,
   '0003_slim_outbox': slimOutbox,
+  '0004_retention': retention,
 };

@@ -1,6 +1,7 @@
 import { startPostgresMessaging } from '@ticketing/messaging';
 import {
   PeriodicTask,
+  retentionDeletions,
   openDatabase,
   runService,
   serviceOptions,
@@ -37,11 +38,13 @@ export function start(
       maxBalance: config.WALLET_MAX_BALANCE,
     });
     // Keys are kept IDEMPOTENCY_KEY_TTL_HOURS, then forgotten (any instance may purge).
+    const forgotten = retentionDeletions(kit.metrics).labels('idempotency_keys');
     const purge = new PeriodicTask(
       'idempotency key purge',
-      () => wallets.purgeIdempotencyKeys(config.IDEMPOTENCY_KEY_TTL_HOURS),
+      async () =>
+        forgotten.inc(await wallets.purgeIdempotencyKeys(config.IDEMPOTENCY_KEY_TTL_HOURS)),
       kit.logger,
-    ).start(3_600_000);
+    ).start(config.RETENTION_INTERVAL_MS);
     kit.stops.add('key purge', () => purge.stop());
     return {
       routes: (app) => httpRoutes(app, { wallets, credentials: auth.credentials }),

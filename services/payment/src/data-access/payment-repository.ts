@@ -1,5 +1,5 @@
 import type { payment } from '@ticketing/contracts';
-import type { Executor, Knex } from '@ticketing/platform';
+import { deleteInBatches, type Executor, type Knex } from '@ticketing/platform';
 
 /** Where a payment's saga is (services/payment/src/domain/saga.ts moves it along). */
 export type SagaState =
@@ -194,6 +194,17 @@ export class PaymentRepository {
         saga.pendingFailure,
         saga.deadlineAt,
       ],
+    );
+  }
+
+  /** Deletes the timeline lines of ended sagas older than the window, in bounded batches. */
+  purgeEndedTimelines(olderThanMinutes: number): Promise<number> {
+    return deleteInBatches(
+      this.executor,
+      'saga_steps',
+      `select s.ctid from saga_steps s join payments p on p.id = s.payment_id
+       where s.at < now() - make_interval(mins => $1::int) and p.status <> 'PENDING' limit $2`,
+      [olderThanMinutes],
     );
   }
 

@@ -247,6 +247,14 @@ export class Payments {
     return new PaymentRepository(this.db).ofReservation(userId, reservationId);
   }
 
+  /**
+   * Forgets the timelines of sagas that ended more than the window ago (retention): the payment
+   * stays, its view then shows no steps.
+   */
+  forgetEndedTimelines(olderThanMinutes: number): Promise<number> {
+    return new PaymentRepository(this.db).purgeEndedTimelines(olderThanMinutes);
+  }
+
   /** The saga's timeline: for its payer, or an operator (`ticketing:admin`). */
   async timeline(caller: Caller, paymentId: string) {
     const payment =

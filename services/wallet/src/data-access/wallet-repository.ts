@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Executor, Knex } from '@ticketing/platform';
+import { deleteInBatches, type Executor, type Knex } from '@ticketing/platform';
 
 export type EntryType = 'CHARGE' | 'DEBIT' | 'REFUND';
 
@@ -165,7 +165,7 @@ export interface StoredResponse {
 export class IdempotencyKeys {
   private readonly db: Knex | Knex.Transaction;
 
-  constructor(executor: Executor) {
+  constructor(private readonly executor: Executor) {
     this.db = executor.knex;
   }
 
@@ -220,9 +220,14 @@ export class IdempotencyKeys {
       .delete();
   }
 
-  async purgeOlderThan(hours: number): Promise<number> {
-    return this.db('idempotency_keys')
-      .where('created_at', '<', this.db.raw(`now() - make_interval(hours => ?)`, [hours]))
-      .delete();
+  /** Forgets keys older than `hours`, in bounded batches. */
+  purgeOlderThan(hours: number): Promise<number> {
+    return deleteInBatches(
+      this.executor,
+      'idempotency_keys',
+      `select ctid from idempotency_keys
+       where created_at < now() - make_interval(hours => $1::int) limit $2`,
+      [hours],
+    );
   }
 }
