@@ -449,6 +449,50 @@ describe.each([
   });
 });
 
+describe('alerts (prod overlay)', () => {
+  const rule = rendered['overlays/prod'].find((d) => d.kind === 'PrometheusRule') as
+    (Manifest & { spec: { groups: { rules: { alert: string; expr: string }[] }[] } }) | undefined;
+  const rules = rule?.spec.groups.flatMap((g) => g.rules) ?? [];
+  const sources = ['libs', 'services', 'gateway']
+    .flatMap((dir) => sourceFiles(path.join(ROOT, dir)))
+    .map((f) => fs.readFileSync(f, 'utf8'))
+    .join('\n');
+
+  it('when rendered, then it pages for lag growing, a stalled or absent consumer, dead letters and stuck sagas', () => {
+    expect(rules.map((r) => r.alert).sort()).toEqual([
+      'TicketingConsumerDown',
+      'TicketingConsumerLagGrowing',
+      'TicketingConsumerStalled',
+      'TicketingDeadLetters',
+      'TicketingSagaPastDeadline',
+    ]);
+  });
+
+  it.each(rules.map((r) => [r.alert, r.expr]))(
+    'when %s is evaluated, then every metric it reads is one the services export',
+    (_alert, expr) => {
+      const metrics = [...expr.matchAll(/\b([a-z][a-z0-9_]*)(?=[{[)\s])/g)]
+        .map((m) => m[1]!)
+        .filter((m) => m.includes('_'));
+      expect(metrics.length).toBeGreaterThan(0);
+      for (const metric of metrics)
+        expect({ metric, exported: sources.includes(`'${metric}'`) }).toEqual({
+          metric,
+          exported: true,
+        });
+    },
+  );
+});
+
+function sourceFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory())
+      return ['node_modules', 'dist', 'test'].includes(e.name) ? [] : sourceFiles(full);
+    return e.name.endsWith('.ts') ? [full] : [];
+  });
+}
+
 describe('apiVersions', () => {
   it('when deploy/ is searched, then no removed Strimzi API (kafka.strimzi.io/v1 beta 2) is left', () => {
     // Spelled in two parts so that this file is not a hit itself.

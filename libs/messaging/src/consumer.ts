@@ -22,6 +22,7 @@ import { sendToDlt, type DltReason } from './dlt';
 import type { MessageContract } from '@ticketing/contracts';
 import { EnvelopeSchema, HEADER, type Envelope } from './envelope';
 import { TopicNamespace } from './namespace';
+import { ConsumerProgress } from './progress';
 
 export type Handler<T, Ctx> = (message: Envelope<T>, ctx: Ctx) => Promise<void>;
 
@@ -84,6 +85,7 @@ export class MessageConsumer<Ctx> {
   private readonly byType = new Map<string, HandlerEntry<Ctx>>();
   private stopping = false;
   private readonly outcomes?: Counter;
+  private readonly progress?: ConsumerProgress;
   /** Set while the consumer is down after a crash that kafkajs does not restart from. */
   private downSince?: number;
   private restartTimer?: NodeJS.Timeout;
@@ -99,6 +101,12 @@ export class MessageConsumer<Ctx> {
         help: 'Consumed messages by type and outcome',
         labelNames: ['type', 'outcome'],
         registers: [options.metrics],
+      });
+      this.progress = new ConsumerProgress({
+        kafka: options.kafka,
+        groupId: options.groupId,
+        topics: () => this.topics(),
+        metrics: options.metrics,
       });
     }
   }
@@ -117,9 +125,14 @@ export class MessageConsumer<Ctx> {
       allowAutoTopicCreation: false,
       retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: Number.MAX_SAFE_INTEGER },
     });
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) =>
+      this.progress?.joined(payload.memberAssignment),
+    );
+    consumer.on(consumer.events.STOP, () => this.progress?.left());
     // kafkajs restarts itself only when the crash's root cause is retriable; after any other
     // crash it stays down for good while the service keeps answering HTTP as if all were well.
     consumer.on(consumer.events.CRASH, ({ payload }) => {
+      this.progress?.left();
       if (payload.restart || this.stopping) return;
       this.downSince ??= Date.now();
       this.options.logger.error(
@@ -213,6 +226,7 @@ export class MessageConsumer<Ctx> {
     clearTimeout(this.restartTimer);
     await this.restarting;
     await this.consumer.disconnect();
+    await this.progress?.stop();
   }
 
   /**
@@ -254,6 +268,7 @@ export class MessageConsumer<Ctx> {
             if (d.status === 'ignored')
               this.outcomes?.inc({ type: d.typed!.type, outcome: 'ignored' });
           resolveOffset(batch.lastOffset());
+          this.progress?.advanced(batch.topic, batch.partition);
           await heartbeat();
           return;
         } catch (err) {
@@ -268,6 +283,7 @@ export class MessageConsumer<Ctx> {
       if (!isRunning() || isStale()) return;
       await one(message);
       resolveOffset(message.offset);
+      this.progress?.advanced(batch.topic, batch.partition);
       await heartbeat();
     }
   }

@@ -13,7 +13,7 @@ import { openAuth } from '@ticketing/auth';
 import { migrations } from '../migrations';
 import type { Config } from './config';
 import { Payments } from './domain/payments';
-import { paymentOutcomeMetrics } from './entry-points/metrics';
+import { overdueSagasMetric, paymentOutcomeMetrics } from './entry-points/metrics';
 import { PaymentEndings } from './data-access/payment-endings';
 import { httpRoutes } from './entry-points/http/routes';
 import { messageHandlers } from './entry-points/messaging/handlers';
@@ -44,6 +44,7 @@ export function start(
       endings,
       logger: kit.logger,
     });
+    overdueSagasMetric(kit.metrics, payments);
     const messaging = await startPostgresMessaging({
       ...kit,
       db,

@@ -40,4 +40,15 @@ describe('saga deadlines', () => {
     const row = await deployment.db('payments').where({ id: broken }).first();
     expect((row as { deadline_at: Date }).deadline_at.getTime()).toBeGreaterThan(Date.now());
   });
+
+  it('when a saga stays past its deadline, then payment_sagas_overdue counts it for the alert', async () => {
+    const before = await overdue();
+    await deployment.insertSaga({ state: 'CONFIRMING', overdueSeconds: 600 });
+    expect(await overdue()).toBe(before + 1);
+  });
+
+  async function overdue(): Promise<number> {
+    const text = await (await fetch(`${payment.url}/metrics`)).text();
+    return Number(/^payment_sagas_overdue (\d+)$/m.exec(text)?.[1]);
+  }
 });

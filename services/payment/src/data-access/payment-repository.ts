@@ -197,6 +197,15 @@ export class PaymentRepository {
     );
   }
 
+  async countOverdue(graceSeconds: number): Promise<number> {
+    const [row] = await this.executor.query<{ n: number }>(
+      `select count(*)::int as n from payments
+       where deadline_at < now() - make_interval(secs => $1::int)`,
+      [graceSeconds],
+    );
+    return row!.n;
+  }
+
   /** Deletes the timeline lines of ended sagas older than the window, in bounded batches. */
   purgeEndedTimelines(olderThanMinutes: number): Promise<number> {
     return deleteInBatches(

@@ -247,6 +247,11 @@ export class Payments {
     return new PaymentRepository(this.db).ofReservation(userId, reservationId);
   }
 
+  /** How many sagas are still past their deadline `graceSeconds` after it (stuck ones). */
+  overdueSagas(graceSeconds: number): Promise<number> {
+    return new PaymentRepository(this.db).countOverdue(graceSeconds);
+  }
+
   /**
    * Forgets the timelines of sagas that ended more than the window ago (retention): the payment
    * stays, its view then shows no steps.

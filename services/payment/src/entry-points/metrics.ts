@@ -1,5 +1,5 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
-import type { PaymentOutcomes } from '../domain/payments';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { PaymentOutcomes, Payments } from '../domain/payments';
 
 /** payments_ended_total{status,failure_code} and the saga's request→end duration. */
 export function paymentOutcomeMetrics(registry: Registry): PaymentOutcomes {
@@ -25,4 +25,24 @@ export function paymentOutcomeMetrics(registry: Registry): PaymentOutcomes {
       );
     },
   };
+}
+
+/**
+ * `payment_sagas_overdue`: sagas still past their deadline a minute after it (the sweep moves a
+ * due saga on within SAGA_SWEEP_INTERVAL_MS; one that stays is stuck). Counted at scrape time;
+ * alert TicketingSagaPastDeadline (deploy/k8s).
+ */
+export function overdueSagasMetric(registry: Registry, payments: Payments): void {
+  new Gauge({
+    name: 'payment_sagas_overdue',
+    help: 'Sagas more than a minute past their deadline (stuck: the sweep moves due ones on)',
+    registers: [registry],
+    async collect() {
+      try {
+        this.set(await payments.overdueSagas(60));
+      } catch {
+        // The database unreachable: readiness says so; the last figure stays.
+      }
+    },
+  });
 }
