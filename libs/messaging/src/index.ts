@@ -9,3 +9,4 @@ export * from './consumer';
 export * from './executors';
 export * from './runtime';
 export * from './retention';
+export * from './self-healing-producer';

@@ -2,6 +2,7 @@ import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
 import type { KafkaSecurity, Logger } from '@ticketing/platform';
 import './kafkajs-idle-fix';
 import { kafkajsLevel } from './kafkajs-log-levels';
+import { SelfHealingProducer } from './self-healing-producer';
 
 export function createKafka(options: {
   brokers: string[];
@@ -30,12 +31,21 @@ export function createKafka(options: {
   });
 }
 
-/** An idempotent producer (acks=all, no reordering on retry) for the relay and direct sends. */
-export function createProducer(kafka: Kafka): Producer {
-  return kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
+/**
+ * An idempotent producer (acks=all, no reordering on retry) for the relay and direct sends, that
+ * replaces itself when it becomes unusable (SelfHealingProducer).
+ */
+export function createProducer(kafka: Kafka, logger?: Logger): Producer {
+  const healing = new SelfHealingProducer(
+    () =>
+      kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      }),
+    logger,
+  );
+  // What the services use of a producer: connect, send, sendBatch, disconnect.
+  return healing as unknown as Producer;
 }

@@ -60,7 +60,7 @@ export async function startPostgresMessaging(
     logger,
     security: kafkaSecurityFrom(config),
   });
-  const producer = createProducer(kafka);
+  const producer = createProducer(kafka, logger);
   await producer.connect();
   stops.add('kafka producer', () => producer.disconnect());
 
@@ -156,7 +156,7 @@ export async function startDirectMessaging(
     logger,
     security: kafkaSecurityFrom(config),
   });
-  const producer = createProducer(kafka);
+  const producer = createProducer(kafka, logger);
   await producer.connect();
   stops.add('kafka producer', () => producer.disconnect());
   const consumer = new MessageConsumer<DirectContext>({
