@@ -163,6 +163,15 @@ export class Cluster implements RunningSystem {
     await exited;
   }
 
+  /** SIGTERM, as an orchestrator stops a pod: waits until it has exited; returns its exit code. */
+  async terminate(instance: Instance): Promise<number | null> {
+    const child = instance.child!;
+    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    return exited;
+  }
+
   /** Starts a stopped instance again on its port and waits until it is ready. */
   async restart(instance: Instance): Promise<void> {
     this.spawn(instance);

@@ -60,9 +60,11 @@ export const SERVER_OPTIONS: FastifyServerOptions = {
   keepAliveTimeout: 65_000,
   // Our own access log (below) replaces Fastify's per-request logger.
   logger: false,
-  // A request arriving on a kept-alive connection while the server closes gets 503 and
-  // `Connection: close`: the client (or the gateway) retries it on another instance.
-  return503OnClosing: true,
+  // A request arriving on a kept-alive connection while the server closes is served, with
+  // `Connection: close` (the client opens its next connection elsewhere): HTTP stops first, so
+  // the database and Kafka are still there for it. A 503 instead would fail a write the client
+  // cannot safely repeat (measured by test/e2e/rolling-restart.int.test.ts).
+  return503OnClosing: false,
   forceCloseConnections: 'idle',
   // Express-compatible paths: `/queue/tokens/` is `/queue/tokens`.
   routerOptions: { ignoreTrailingSlash: true },

@@ -1,0 +1,135 @@
+import { SERVICE_NAMES } from '@ticketing/contracts';
+import { createDb } from '@ticketing/platform';
+import { eventually, uuid } from '@ticketing/testing';
+import { Cluster } from '../cluster';
+import { expectSagaInvariants } from '../invariants';
+import type { Reply } from '../system-setup';
+
+/**
+ * A rolling deploy under traffic (issue: "nothing shows that a rolling restart loses no
+ * request"): fans keep polling their queue position, holding seats and paying, through the
+ * gateway, while every instance of every service is stopped with SIGTERM and replaced, one after
+ * another. A request fails when the client sees a 5xx or a cut connection; the target is none,
+ * and every saga ends.
+ */
+describe('rolling restart under traffic', () => {
+  let cluster: Cluster;
+  beforeAll(async () => {
+    cluster = await Cluster.start({ instances: 2 });
+  }, 120_000);
+  afterAll(() => cluster?.stop());
+
+  it('when every instance of every service is replaced one after another under a steady mix of polls, holds and payments, then no request fails and every saga ends', async () => {
+    const { concertId, scheduleId } = await cluster.bookableSchedule(1_000);
+    const seats = Array.from({ length: 50 }, (_, i) => ({ scheduleId, seatNo: i + 1 }));
+    const pollers = await Promise.all(
+      Array.from({ length: 4 }, () => cluster.activeFan(concertId)),
+    );
+    const buyers = await Promise.all(seats.map(() => cluster.activeFan(concertId)));
+    for (const buyer of buyers)
+      expect(
+        (
+          await cluster.call(
+            'POST',
+            'wallet',
+            `/wallets/${buyer.userId}/charges`,
+            buyer.identity,
+            { amount: 1_000 },
+            { 'idempotency-key': uuid() },
+          )
+        ).status,
+      ).toBe(200);
+
+    const counts = { requests: 0, failed: 0, paid: 0 };
+    const failures: string[] = [];
+    const record = async (what: string, call: () => Promise<Reply>): Promise<Reply | undefined> => {
+      counts.requests += 1;
+      try {
+        const reply = await call();
+        if (reply.status >= 500) {
+          counts.failed += 1;
+          failures.push(`${what}: ${reply.status} ${JSON.stringify(reply.body)}`);
+        }
+        return reply;
+      } catch (err) {
+        counts.failed += 1;
+        failures.push(`${what}: ${(err as Error).message}`);
+        return undefined;
+      }
+    };
+    let running = true;
+    const polling = pollers.map(async (fan) => {
+      while (running) {
+        await record('poll', () => cluster.call('GET', 'queue', '/queue/tokens/me', fan.token));
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    });
+    // One buyer at a steady pace, so purchases span the whole rollout (50 seats, ~0.8 s each).
+    let next = 0;
+    const paidAt: number[] = [];
+    const buying = Array.from({ length: 1 }, async () => {
+      while (running && next < buyers.length) {
+        await new Promise((r) => setTimeout(r, 500));
+        const i = next++;
+        const fan = buyers[i]!;
+        const hold = await record('hold', () =>
+          cluster.call('POST', 'reservation', '/reservations', fan.token, seats[i]),
+        );
+        if (hold?.status !== 201) continue;
+        const paid = await record('pay', () =>
+          cluster.call(
+            'POST',
+            'payment',
+            '/payments',
+            fan.token,
+            { reservationId: hold.body.reservationId },
+            { prefer: 'wait=5' },
+          ),
+        );
+        if (paid && paid.status < 300) {
+          counts.paid += 1;
+          paidAt.push(Date.now());
+        }
+      }
+    });
+
+    // The rollout: each instance stopped as Kubernetes stops a pod, replaced, and the next.
+    const exits: string[] = [];
+    const restartedAt: Partial<Record<string, number>> = {};
+    for (const service of SERVICE_NAMES)
+      for (const instance of cluster.instances[service]) {
+        restartedAt[service] ??= Date.now();
+        const code = await cluster.terminate(instance);
+        if (code !== 0) exits.push(`${instance.label} exited ${code}`);
+        await cluster.restart(instance);
+        await new Promise((r) => setTimeout(r, 300)); // traffic on the new instance first
+      }
+    running = false;
+    await Promise.all([...polling, ...buying]);
+
+    expect(exits).toEqual([]);
+    expect({ ...counts, failures }).toMatchObject({ failed: 0, failures: [] });
+    expect(counts.requests).toBeGreaterThan(100);
+    // Payments went on while the wallet and the payment services themselves were replaced.
+    expect(paidAt.filter((t) => t > restartedAt.wallet!).length).toBeGreaterThan(0);
+    // Every saga ended (none left PENDING by a stopped instance), with money ⇔ seat.
+    const payments = createDb({ url: cluster.databaseUrl('payment'), applicationName: 'test' });
+    try {
+      await eventually(
+        async () => {
+          const [{ n }] = (await payments('payments')
+            .where({ status: 'PENDING' })
+            .count('* as n')) as { n: string | number }[];
+          expect(Number(n)).toBe(0);
+        },
+        { timeoutMs: 60_000, intervalMs: 500 },
+      );
+    } finally {
+      await payments.destroy();
+    }
+    await expectSagaInvariants(cluster);
+    process.stdout.write(
+      `[rolling restart] ${counts.requests} requests, ${counts.failed} failed, ${counts.paid} payments answered\n`,
+    );
+  }, 300_000);
+});
