@@ -20,6 +20,7 @@ import { kafkaLoopScenario } from './scenarios/kafka-loop';
 import { queueScenario } from './scenarios/queue';
 import { redisLuaScenario } from './scenarios/redis-lua';
 import { sagaScenario } from './scenarios/saga';
+import { retentionScenario } from './scenarios/retention';
 import { stalenessScenario } from './scenarios/staleness';
 import { tracingScenario } from './scenarios/tracing';
 import { seatMapScenario } from './scenarios/seat-map';
@@ -38,6 +39,7 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<Row[]>> = {
   idle: idleScenario,
   gateway: gatewayScenario,
   tracing: tracingScenario,
+  retention: retentionScenario,
 };
 
 async function main(): Promise<void> {

@@ -39,6 +39,7 @@ describe('npm run bench -- --smoke', () => {
         'gateway: the same, budgets on (verified pass, bucket in Redis)',
         'tracing: cost per saga (every span exported)',
         'tracing: cost per hold in the storm (every span exported)',
+        'retention: payment.inbox rows kept after the run',
       ]),
     );
     // The sagas of the run ended, with money ⇔ seat ⇔ COMPLETED.

@@ -138,11 +138,7 @@ export class ReverseProxy {
         if (res.headersSent) return res.destroy(); // broke mid-answer: the client sees a cut
         if (res.destroyed) return resolve('client-gone');
         if (err instanceof UpstreamTimeout) return resolve('timed-out');
-        // A kept-alive socket the instance closed as we reused it (it is stopping): the request
-        // never reached it, so another instance may take it, whatever the method (Node's
-        // documented case: `reusedSocket` and ECONNRESET before any answer).
-        const neverArrived = upstream.reusedSocket && err.code === 'ECONNRESET';
-        resolve(NOT_CONNECTED.has(err.code ?? '') || neverArrived ? 'not-connected' : 'broken');
+        resolve(NOT_CONNECTED.has(err.code ?? '') ? 'not-connected' : 'broken');
       });
       // A client that leaves (closing an event stream, giving up) releases the upstream too.
       res.on('close', () => {

@@ -6,7 +6,7 @@ import { runLoad, type LoadResult } from '../load';
 import type { Row } from '../report';
 import type { BenchContext } from '../context';
 import { StatementCounts, sagaInvariantsHold, sagaOutcome } from '../saga-checks';
-import { benchSchedules, startSystem } from '../system';
+import { benchSchedules, startSystem, type BenchSystem } from '../system';
 
 const P99_TARGET_MS = 300;
 const CPU_TARGET_MS = 12;
@@ -35,16 +35,27 @@ export interface SagaRun {
  */
 export async function runSagas(
   ctx: BenchContext,
-  options: { rates?: number[]; warmUp?: number; label?: string; summary?: boolean } = {},
+  options: {
+    rates?: number[];
+    warmUp?: number;
+    label?: string;
+    summary?: boolean;
+    /** Seconds per offered rate (default: the run's, at most 10). */
+    seconds?: number;
+    /** On top of the services' settings (the retention scenario's short windows). */
+    extraEnv?: Record<string, string>;
+    /** Looks at the system after the load, before it is stopped and its databases dropped. */
+    inspect?: (system: BenchSystem) => Promise<Row[]>;
+  } = {},
 ): Promise<SagaRun> {
   const rates = ctx.smoke
     ? [10]
     : (options.rates ??
       (process.env.BENCH_SAGA_RATES ?? '40,60,80,100,120').split(',').map(Number));
-  const seconds = ctx.smoke ? 1 : Math.min(ctx.seconds, 10);
+  const seconds = ctx.smoke ? 1 : (options.seconds ?? Math.min(ctx.seconds, 10));
   const warmUp = ctx.smoke ? 0 : (options.warmUp ?? Number(process.env.BENCH_SAGA_WARMUP ?? 1000));
   const label = options.label ? ` (${options.label})` : '';
-  const system = await startSystem(ctx);
+  const system = await startSystem(ctx, { extraEnv: options.extraEnv ?? {} });
   const { services } = system;
   const urls = Object.fromEntries(
     Object.entries(services).map(([name, s]) => [name, s.urls[0]!]), // setup requests
@@ -141,6 +152,7 @@ export async function runSagas(
         notes: `${result.total} sagas (${(result.total / result.durationSeconds).toFixed(0)} completed/s); non-200 ${result.non2xx}; machine ${busyPercent}% busy; CPU ms per saga ${cpuPerSaga.toFixed(1)}: ${perProcess} (generator ${((1000 * (generator ?? 0)) / sagas).toFixed(1)}, not counted)${perSagaStatements ? `; statements per saga ${perSagaStatements}` : ''}`,
       });
     }
+    if (options.inspect) rows.push(...(await options.inspect(system)));
     if (options.summary === false) return { rows, measured };
     const within = measured.filter(
       (m) => m.result.p99Ms <= P99_TARGET_MS && m.result.non2xx === 0 && m.result.errors === 0,
