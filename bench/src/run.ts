@@ -21,6 +21,7 @@ import { queueScenario } from './scenarios/queue';
 import { redisLuaScenario } from './scenarios/redis-lua';
 import { sagaScenario } from './scenarios/saga';
 import { retentionScenario } from './scenarios/retention';
+import { sagaHopsScenario } from './scenarios/saga-hops';
 import { stalenessScenario } from './scenarios/staleness';
 import { tracingScenario } from './scenarios/tracing';
 import { seatMapScenario } from './scenarios/seat-map';
@@ -40,7 +41,11 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<Row[]>> = {
   gateway: gatewayScenario,
   tracing: tracingScenario,
   retention: retentionScenario,
+  'saga-hops': sagaHopsScenario,
 };
+
+/** Scenarios too long for every run. */
+const ON_REQUEST = new Set(['retention', 'saga-hops']);
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -119,6 +124,8 @@ async function main(): Promise<void> {
       });
     for (const [name, scenario] of Object.entries(SCENARIOS)) {
       if (only && !only.includes(name)) continue;
+      // Long or diagnostic: run when named (`--only=retention`), and in smoke mode.
+      if (!only && !smoke && ON_REQUEST.has(name)) continue;
       process.stdout.write(`[bench] ${name}…\n`);
       rows.push(...(await scenario(ctx)));
     }

@@ -12,6 +12,9 @@ export interface ReceivedSpan {
   kind: 'INTERNAL' | 'SERVER' | 'CLIENT' | 'PRODUCER' | 'CONSUMER' | 'UNSPECIFIED';
   attributes: Record<string, string | number | boolean>;
   status: 'UNSET' | 'OK' | 'ERROR';
+  /** Start and end, milliseconds since the epoch. */
+  startMs: number;
+  endMs: number;
 }
 
 const KINDS = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'] as const;
@@ -39,6 +42,8 @@ interface ExportRequest {
         kind?: number;
         attributes?: KeyValue[];
         status?: { code?: number };
+        startTimeUnixNano?: string | number;
+        endTimeUnixNano?: string | number;
       }[];
     }[];
   }[];
@@ -92,6 +97,8 @@ export class OtlpReceiver {
                   kind: KINDS[s.kind ?? 0] ?? 'UNSPECIFIED',
                   attributes: attributesOf(s.attributes),
                   status: STATUS[s.status?.code ?? 0] ?? 'UNSET',
+                  startMs: Number(BigInt(s.startTimeUnixNano ?? 0) / 1000n) / 1000,
+                  endMs: Number(BigInt(s.endTimeUnixNano ?? 0) / 1000n) / 1000,
                 });
           }
           res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
