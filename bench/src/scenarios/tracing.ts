@@ -1,5 +1,4 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { OtlpReceiver } from '@ticketing/testing';
 import type { BenchContext } from '../context';
 import type { Row } from '../report';
 import { runHoldStorm } from './hold-storm';
@@ -12,7 +11,7 @@ import { runSagas } from './saga';
  * services'. The figures are the services' extra CPU per saga and per hold, and the latency.
  */
 export async function tracingScenario(ctx: BenchContext): Promise<Row[]> {
-  const sink = await startOtlpSink();
+  const sink = await OtlpReceiver.start();
   const on: BenchContext = {
     ...ctx,
     serviceEnv: {
@@ -82,23 +81,4 @@ const signed = (x: number, digits: number) => `${x >= 0 ? '+' : ''}${x.toFixed(d
 
 function pct(now: number, before: number): string {
   return `${signed((100 * (now - before)) / Math.max(before, 1e-9), 0)} %`;
-}
-
-/** Accepts OTLP/HTTP exports and counts them; decodes nothing. */
-async function startOtlpSink() {
-  const received = { requests: 0, bytes: 0 };
-  const server = http.createServer((req, res) => {
-    req.on('data', (chunk: Buffer) => (received.bytes += chunk.length));
-    req.on('end', () => {
-      received.requests += 1;
-      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    received,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
 }

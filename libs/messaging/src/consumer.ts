@@ -246,17 +246,15 @@ export class MessageConsumer<Ctx> {
       });
     const batchable = this.options.executor.executeBatch && batch.messages.length > 1;
     if (batchable) {
-      const decoded = batch.messages.map((message) => this.decode(message));
-      const byId = new Map(decoded.map((d, i) => [d.typed?.id, batch.messages[i]!]));
-      const message = (envelope: Envelope) => byId.get(envelope.id)!;
+      const decoded = batch.messages.map((message) => ({ ...this.decode(message), message }));
       if (decoded.every((d) => d.status !== 'invalid')) {
         const items = decoded.filter((d) => d.status === 'ok');
         try {
           const outcomes = await this.options.executor.executeBatch!(
-            items.map(({ typed, entry, context }) => ({
+            items.map(({ typed, entry, context, message }) => ({
               message: typed!,
               run: (ctx: Ctx) =>
-                this.traced(batch.topic, batch.partition, message(typed!), typed!, (traceparent) =>
+                this.traced(batch.topic, batch.partition, message, typed!, (traceparent) =>
                   runWithContext({ ...context, traceparent }, () => entry!.handle(typed!, ctx)),
                 ),
             })),
@@ -397,21 +395,20 @@ export class MessageConsumer<Ctx> {
   }
 
   private async apply(
-    typed: Envelope,
+    envelope: Envelope,
     entry: HandlerEntry<Ctx>,
     dlt: (reason: DltReason, error: string, type?: string) => Promise<void>,
     heartbeat: () => Promise<void>,
     context: { correlationId: string; causationId: string; traceparent: string },
   ): Promise<void> {
     const { logger } = this.options;
-    const envelope = typed;
 
     const maxAttempts = this.options.maxAttempts ?? 5;
     const base = this.options.retryBaseMs ?? 100;
     for (let attempt = 1; ; attempt++) {
       try {
         const outcome = await runWithContext(context, () =>
-          this.options.executor.execute(typed, (ctx) => entry.handle(typed, ctx)),
+          this.options.executor.execute(envelope, (ctx) => entry.handle(envelope, ctx)),
         );
         this.outcomes?.inc({ type: envelope.type, outcome });
         if (outcome === 'duplicate')

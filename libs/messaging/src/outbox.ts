@@ -274,15 +274,18 @@ export class OutboxRelay {
     for (const r of rows) (byTopic.get(r.topic) ?? byTopic.set(r.topic, []).get(r.topic)!).push(r);
     const topics = this.options.topics ?? TopicNamespace.none;
     const spans: (Span | undefined)[] = [];
-    const topicMessages = [...byTopic].map(([topic, list]) => ({
-      topic: topics.name(topic),
-      // The envelope as the database keeps it: serialized once, by the writer.
-      messages: list.map((r) => {
-        const headers = JSON.parse(r.headers) as Record<string, string>;
-        spans.push(publishSpan(topics.name(topic), r, headers));
-        return { key: r.key, value: r.value, headers };
-      }),
-    }));
+    const topicMessages = [...byTopic].map(([name, list]) => {
+      const topic = topics.name(name);
+      return {
+        topic,
+        // The envelope as the database keeps it: serialized once, by the writer.
+        messages: list.map((r) => {
+          const headers = JSON.parse(r.headers) as Record<string, string>;
+          spans.push(publishSpan(topic, r, headers));
+          return { key: r.key, value: r.value, headers };
+        }),
+      };
+    });
     try {
       await this.options.producer.sendBatch({ acks: -1, topicMessages });
     } catch (err) {

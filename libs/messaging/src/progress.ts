@@ -1,4 +1,5 @@
 import type { Admin, Kafka } from 'kafkajs';
+import { metricOnce } from '@ticketing/platform';
 import { Gauge, type Registry } from 'prom-client';
 
 /**
@@ -38,8 +39,18 @@ export class ConsumerProgress {
       labelNames: L[],
       collect?: () => Promise<void>,
     ) =>
-      (metrics.getSingleMetric(name) as Gauge<L> | undefined) ??
-      new Gauge<L>({ name, help, labelNames, registers: [metrics], ...(collect && { collect }) });
+      metricOnce(
+        metrics,
+        name,
+        () =>
+          new Gauge<L>({
+            name,
+            help,
+            labelNames,
+            registers: [metrics],
+            ...(collect && { collect }),
+          }),
+      );
     this.lag = gauge(
       'kafka_consumer_lag',
       "Messages the group has not yet consumed, per partition (end offset minus the group's committed offset)",

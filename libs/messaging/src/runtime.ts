@@ -28,9 +28,9 @@ export interface PostgresMessagingOptions {
     KAFKA_BROKERS: string[];
     KAFKA_TOPIC_PREFIX: string;
     KAFKA_CONSUMER_GROUP: string;
-    /** The inbox's retention window (libs/platform postgresEnv; default 7 days). */
-    INBOX_RETENTION_MINUTES?: number;
-    RETENTION_INTERVAL_MS?: number;
+    /** The inbox's retention window and round period (libs/platform `postgresEnv`). */
+    INBOX_RETENTION_MINUTES: number;
+    RETENTION_INTERVAL_MS: number;
   } & Parameters<typeof kafkaSecurityFrom>[0];
   /** The service's topic → handler table; none for a service that only publishes. */
   handlers?: HandlerEntry<TxContext>[];
@@ -94,10 +94,9 @@ export async function startPostgresMessaging(
     const deleted = retentionDeletions(metrics).labels('inbox');
     const retention = new PeriodicTask(
       'inbox retention',
-      async () =>
-        deleted.inc(await purgeInbox(options.db, config.INBOX_RETENTION_MINUTES ?? 7 * 24 * 60)),
+      async () => deleted.inc(await purgeInbox(options.db, config.INBOX_RETENTION_MINUTES)),
       logger,
-    ).start(config.RETENTION_INTERVAL_MS ?? 60_000);
+    ).start(config.RETENTION_INTERVAL_MS);
     stops.add('inbox retention', () => retention.stop());
   }
 

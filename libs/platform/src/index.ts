@@ -15,3 +15,4 @@ export * from './periodic';
 export * from './service';
 export * from './notifications';
 export * from './retention';
+export * from './metrics';

@@ -1,6 +1,6 @@
 import pino, { type Logger, type LoggerOptions } from 'pino';
 import { currentContext } from './context';
-import { spanIdOf, traceIdOf } from './trace';
+import { traceLogFields } from './trace';
 
 export type { Logger } from 'pino';
 
@@ -30,10 +30,7 @@ export function createLogger(settings: LoggerSettings): Logger {
         ...(ctx.requestId && { requestId: ctx.requestId }),
         ...(ctx.correlationId && { correlationId: ctx.correlationId }),
         // The OpenTelemetry names, so a log backend links a line to its trace.
-        ...(ctx.traceparent && {
-          trace_id: traceIdOf(ctx.traceparent),
-          span_id: spanIdOf(ctx.traceparent),
-        }),
+        ...traceLogFields(ctx.traceparent),
       };
     },
     redact: { paths: ['req.headers.authorization', '*.token', 'token'], censor: '[redacted]' },

@@ -1,5 +1,6 @@
 import { Counter, type Registry } from 'prom-client';
 import type { Executor } from './database';
+import { metricOnce } from './metrics';
 
 /** How much one round may delete: `size` rows per statement, at most `batches` statements. */
 export interface RetentionBatches {
@@ -36,13 +37,15 @@ export async function deleteInBatches(
 /** `retention_deleted_rows_total{table}`: what the retention tasks deleted (one per registry). */
 export function retentionDeletions(metrics: Registry): Counter<'table'> {
   const name = 'retention_deleted_rows_total';
-  return (
-    (metrics.getSingleMetric(name) as Counter<'table'> | undefined) ??
-    new Counter({
-      name,
-      help: 'Rows deleted by the retention tasks, by table',
-      labelNames: ['table'],
-      registers: [metrics],
-    })
+  return metricOnce(
+    metrics,
+    name,
+    () =>
+      new Counter({
+        name,
+        help: 'Rows deleted by the retention tasks, by table',
+        labelNames: ['table'],
+        registers: [metrics],
+      }),
   );
 }

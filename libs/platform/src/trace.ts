@@ -1,18 +1,17 @@
 import { randomFillSync } from 'node:crypto';
-import { currentContext, tracingEnabled } from './context';
-
 import {
   ROOT_CONTEXT,
+  SpanKind,
   SpanStatusCode,
   TraceFlags,
   context,
   isSpanContextValid,
   trace,
   type Attributes,
-  SpanKind,
   type Context,
   type Span,
 } from '@opentelemetry/api';
+import { currentContext, tracingEnabled } from './context';
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
@@ -47,9 +46,10 @@ export function currentTraceId(): string | undefined {
   return traceIdOf(currentContext().traceparent);
 }
 
-/** The span id of a traceparent, for log lines. */
-export function spanIdOf(traceparent?: string): string | undefined {
-  return traceparent ? TRACEPARENT.exec(traceparent)?.[2] : undefined;
+/** A log line's `trace_id` and `span_id` (OpenTelemetry's names), from one traceparent. */
+export function traceLogFields(traceparent?: string): { trace_id?: string; span_id?: string } {
+  const match = traceparent ? TRACEPARENT.exec(traceparent) : null;
+  return match ? { trace_id: match[1]!, span_id: match[2]! } : {};
 }
 
 // --- OpenTelemetry (ADR 0011) -------------------------------------------------------------------
@@ -91,43 +91,54 @@ export interface SpanSettings {
   parent?: string;
 }
 
-/**
- * Runs `work` in a span of its own (a consumed message, a published one), given its traceparent
- * for the request context. The span ends when `work` settles, with an error status if it threw.
- * Without tracing, `work` runs with a hand-made child id of `parent`.
- */
-export async function inSpan<T>(
-  name: string,
-  settings: SpanSettings,
-  work: (traceparent: string, span?: Span) => Promise<T>,
-): Promise<T> {
-  if (!tracingEnabled()) return work(childTraceparent(settings.parent));
+/** A span, the context it is active in, and its traceparent for the request context. */
+export interface OpenSpan {
+  span: Span;
+  context: Context;
+  traceparent: string;
+}
+
+/** Starts a span under `settings.parent` (undefined while tracing is off). */
+function openSpan(name: string, settings: SpanSettings): OpenSpan | undefined {
+  if (!tracingEnabled()) return undefined;
   const parent = contextOf(settings.parent);
   const span = tracer.startSpan(
     name,
     { kind: settings.kind, ...(settings.attributes && { attributes: settings.attributes }) },
     parent,
   );
+  return {
+    span,
+    context: trace.setSpan(parent, span),
+    traceparent: traceparentOf(span) ?? childTraceparent(settings.parent),
+  };
+}
+
+/**
+ * Runs `work` in a span of its own (a consumed message), given its traceparent for the request
+ * context. The span ends when `work` settles, with an error status if it threw. Without tracing,
+ * `work` runs with a hand-made child id of `parent`.
+ */
+export async function inSpan<T>(
+  name: string,
+  settings: SpanSettings,
+  work: (traceparent: string) => Promise<T>,
+): Promise<T> {
+  const open = openSpan(name, settings);
+  if (!open) return work(childTraceparent(settings.parent));
   try {
-    return await context.with(trace.setSpan(parent, span), () =>
-      work(traceparentOf(span) ?? childTraceparent(settings.parent), span),
-    );
+    return await context.with(open.context, () => work(open.traceparent));
   } catch (err) {
-    failSpan(span, err);
+    failSpan(open.span, err);
     throw err;
   } finally {
-    span.end();
+    open.span.end();
   }
 }
 
-/** Starts a span without making it active (ended by the caller): one per message of a batch. */
+/** Starts a span without making it active (ended by the caller): one per published message. */
 export function startSpan(name: string, settings: SpanSettings): Span | undefined {
-  if (!tracingEnabled()) return undefined;
-  return tracer.startSpan(
-    name,
-    { kind: settings.kind, ...(settings.attributes && { attributes: settings.attributes }) },
-    contextOf(settings.parent),
-  );
+  return openSpan(name, settings)?.span;
 }
 
 export function failSpan(span: Span | undefined, err: unknown): void {
@@ -154,32 +165,18 @@ export function markActiveSpanFailed(err: unknown): void {
  * request's and response's event emitters) cost more than the request it traced, sampled or not
  * (docs/benchmarks.md). Here a request that is not sampled costs one no-op span.
  */
-export interface ServerSpan {
-  span: Span;
-  context: Context;
-  traceparent: string;
-}
+export type ServerSpan = OpenSpan;
 
 export function startServerSpan(
   method: string,
   route: string,
   parent: string | undefined,
 ): ServerSpan | undefined {
-  if (!tracingEnabled()) return undefined;
-  const parentContext = contextOf(parent);
-  const span = tracer.startSpan(
-    `${method} ${route}`,
-    {
-      kind: SpanKind.SERVER,
-      attributes: { 'http.request.method': method, 'http.route': route },
-    },
-    parentContext,
-  );
-  return {
-    span,
-    context: trace.setSpan(parentContext, span),
-    traceparent: traceparentOf(span) ?? childTraceparent(parent),
-  };
+  return openSpan(`${method} ${route}`, {
+    kind: SpanKind.SERVER,
+    attributes: { 'http.request.method': method, 'http.route': route },
+    parent,
+  });
 }
 
 /** Runs `work` with the request's span active (its SQL, Redis calls and messages are children). */

@@ -59,26 +59,36 @@ function attributesOf(list: KeyValue[] = []): Record<string, string | number | b
 }
 
 /**
- * A tracing backend for tests: receives OTLP/HTTP exports in JSON (`OTEL_EXPORTER_OTLP_PROTOCOL=
- * http/json`) on `POST /v1/traces` and keeps every span. A real HTTP endpoint the services'
- * real exporters talk to; nothing of the SDK is replaced.
+ * A tracing backend for tests and the bench: receives OTLP/HTTP exports on `POST /v1/traces`,
+ * counts every request and byte, and keeps every span of a JSON export
+ * (`OTEL_EXPORTER_OTLP_PROTOCOL=http/json`); a protobuf export is only counted. A real HTTP
+ * endpoint the services' real exporters talk to; nothing of the SDK is replaced.
  */
 export class OtlpReceiver {
   private constructor(
     private readonly server: http.Server,
     readonly url: string,
-    /** Every span received so far, in arrival order. */
+    /** Every span received so far, in arrival order (JSON exports). */
     readonly spans: ReceivedSpan[],
+    /** Every export received so far, JSON or protobuf. */
+    readonly received: { requests: number; bytes: number },
   ) {}
 
   static async start(): Promise<OtlpReceiver> {
     const spans: ReceivedSpan[] = [];
+    const received = { requests: 0, bytes: 0 };
     const server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         if (req.method !== 'POST' || req.url !== '/v1/traces') {
           res.writeHead(404).end();
+          return;
+        }
+        received.requests += 1;
+        received.bytes += chunks.reduce((n, c) => n + c.length, 0);
+        if (!(req.headers['content-type'] ?? '').includes('json')) {
+          res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
           return;
         }
         try {
@@ -109,7 +119,7 @@ export class OtlpReceiver {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    return new OtlpReceiver(server, `http://127.0.0.1:${port}`, spans);
+    return new OtlpReceiver(server, `http://127.0.0.1:${port}`, spans, received);
   }
 
   trace(traceId: string): ReceivedSpan[] {

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { AppError, isAppError, isTransientInfraError } from '../errors';
-import { failSpan, spanIdOf, traceIdOf } from '../trace';
+import { failSpan, traceIdOf, traceLogFields } from '../trace';
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -88,14 +88,12 @@ export function installProblemHandlers(app: FastifyInstance, logger: Logger): vo
     const error = problemOf(err);
     if (error.status >= 500) {
       // Outside the request's async context here: name its trace and span explicitly.
-      const traceparent = req.context?.traceparent;
       logger.error(
         {
           err,
           requestId: req.context?.requestId,
           path: req.url,
-          trace_id: traceIdOf(traceparent),
-          span_id: spanIdOf(traceparent),
+          ...traceLogFields(req.context?.traceparent),
         },
         'request failed',
       );
