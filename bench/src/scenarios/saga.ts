@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { grantActiveToken, providerTokens } from '@ticketing/testing';
-import type autocannon from 'autocannon';
 import { cpuBreakdown, pidsMatching, withMachineCpu } from '../cpu';
-import { runLoad, type LoadResult } from '../load';
+import type { LoadResult } from '../load';
+import { runOpenLoop } from '../open-loop';
 import type { Row } from '../report';
 import type { BenchContext } from '../context';
 import { StatementCounts, sagaInvariantsHold, sagaOutcome } from '../saga-checks';
@@ -13,10 +13,10 @@ const CPU_TARGET_MS = 12;
 
 /**
  * Sustained payment sagas: POST /payments with Prefer: wait=30 answers when the saga ends, so
- * autocannon's latency is request → COMPLETED. Every fan has an ACTIVE pass, a charged wallet
+ * the latency is request → COMPLETED. Every fan has an ACTIVE pass, a charged wallet
  * and a hold, prepared before the clock starts. A warm-up of sagas runs first, unmeasured (the
  * services' code is compiled by then, as in any process that has been up for a minute); then
- * each offered rate in turn (open loop), with the CPU every process used per completed saga,
+ * each offered rate in turn (open loop, evenly spaced arrivals: runOpenLoop), with the CPU every process used per completed saga,
  * the statements each database ran per saga (when the server has pg_stat_statements), and after
  * the last rate the saga's invariants over every payment of the run.
  */
@@ -90,30 +90,25 @@ export async function runSagas(
     }
 
     let next = 0;
-    const request: autocannon.Request = {
-      method: 'POST',
-      path: '/payments',
-      setupRequest: (req) => {
-        const p = prepared[next++]!;
-        return {
-          ...req,
-          headers: {
-            'content-type': 'application/json',
-            prefer: 'wait=30',
-            authorization: `Bearer ${p.token}`,
-          },
-          body: JSON.stringify({ reservationId: p.reservationId }),
-        };
-      },
-    };
     const offer = (rate: number, amount: number, label: string) =>
-      runLoad({
+      runOpenLoop({
         label,
-        url: services.payment.urls,
-        connections: Math.max(rate, 10),
+        urls: services.payment.urls,
+        rate,
         amount,
-        overallRate: rate,
-        requests: [request],
+        request: () => {
+          const p = prepared[next++]!;
+          return {
+            method: 'POST',
+            path: '/payments',
+            headers: {
+              'content-type': 'application/json',
+              prefer: 'wait=30',
+              authorization: `Bearer ${p.token}`,
+            },
+            body: JSON.stringify({ reservationId: p.reservationId }),
+          };
+        },
       });
     if (warmUp > 0) await offer(rates[0]!, warmUp, 'warm-up');
 

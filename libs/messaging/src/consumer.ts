@@ -75,6 +75,11 @@ export interface ConsumerOptions<Ctx> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** How often handled offsets are committed (and at a stop, a rebalance, a crash). */
+const COMMIT_INTERVAL_MS = 500;
+
+type CommitOffsets = EachBatchPayload['commitOffsetsIfNecessary'];
+
 /**
  * Runs a Kafka consumer over a handler table: checks every message's envelope and schema,
  * applies it through the executor, retries retriable failures with backoff, waits out
@@ -91,6 +96,17 @@ export class MessageConsumer<Ctx> {
   private restartTimer?: NodeJS.Timeout;
   /** The restart in progress: stop() waits for it, so nothing starts after a stop. */
   private restarting?: Promise<void>;
+  /** Per `topic|partition`: the next offset to consume, once the ones before it are handled. */
+  private readonly handled = new Map<
+    string,
+    { topic: string; partition: number; offset: string }
+  >();
+  /** What was last committed per `topic|partition`. */
+  private readonly committed = new Map<string, string>();
+  /** The running consumer group's commit (kafkajs hands it to each batch). */
+  private commitVia?: CommitOffsets;
+  private commitTimer?: NodeJS.Timeout;
+  private committing?: Promise<void>;
 
   constructor(private readonly options: ConsumerOptions<Ctx>) {
     this.consumer = this.createConsumer();
@@ -125,14 +141,19 @@ export class MessageConsumer<Ctx> {
       allowAutoTopicCreation: false,
       retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: Number.MAX_SAFE_INTEGER },
     });
-    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) =>
-      this.progress?.joined(payload.memberAssignment),
-    );
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.progress?.joined(payload.memberAssignment);
+      this.forgetUnassigned(payload.memberAssignment);
+    });
     consumer.on(consumer.events.STOP, () => this.progress?.left());
+    // The generation that handled these offsets can still commit them while the group prepares
+    // the next one: the partitions' next owners then start after them.
+    consumer.on(consumer.events.REBALANCING, () => void this.commitHandled());
     // kafkajs restarts itself only when the crash's root cause is retriable; after any other
     // crash it stays down for good while the service keeps answering HTTP as if all were well.
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       this.progress?.left();
+      this.commitVia = undefined; // that group is gone; a restart starts from what was committed
       if (payload.restart || this.stopping) return;
       this.downSince ??= Date.now();
       this.options.logger.error(
@@ -195,11 +216,61 @@ export class MessageConsumer<Ctx> {
       fromBeginning: this.options.fromBeginning ?? true,
     });
     await this.consumer.run({
-      autoCommitInterval: 500,
+      // kafkajs commits after every batch when it commits by itself: an OffsetCommit round trip
+      // (and a write to __consumer_offsets) per partition per fetch, before the next fetch. The
+      // consumer commits what it handled every COMMIT_INTERVAL_MS instead; a crash in between
+      // redelivers at most that much, which the inbox absorbs (ADR 0013).
+      autoCommit: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 6,
       eachBatchAutoResolve: false,
       eachBatch: (payload) => this.handleBatch(payload),
     });
+    this.commitTimer ??= setInterval(() => void this.commitHandled(), COMMIT_INTERVAL_MS);
+    this.commitTimer.unref();
+  }
+
+  /** Records that everything up to `offset` of a partition is handled (committed soon). */
+  private markHandled(topic: string, partition: number, offset: string): void {
+    const next = (BigInt(offset) + 1n).toString();
+    this.handled.set(`${topic}|${partition}`, { topic, partition, offset: next });
+  }
+
+  /**
+   * Commits the handled offsets not committed yet. One commit at a time: a later one waits for
+   * the one in flight, so the group's offsets only move forward.
+   */
+  private commitHandled(): Promise<void> {
+    const run = async () => {
+      const commit = this.commitVia;
+      const due = [...this.handled].filter(([key, h]) => this.committed.get(key) !== h.offset);
+      if (!commit || due.length === 0) return;
+      const topics = new Map<string, { partition: number; offset: string }[]>();
+      for (const [, h] of due)
+        (topics.get(h.topic) ?? topics.set(h.topic, []).get(h.topic)!).push({
+          partition: h.partition,
+          offset: h.offset,
+        });
+      try {
+        await commit({
+          topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
+        });
+        for (const [key, h] of due) this.committed.set(key, h.offset);
+      } catch (err) {
+        // A rebalance or an outage: the next round (or the partition's next owner) catches up.
+        this.options.logger.debug({ err: describe(err) }, 'offset commit failed; will retry');
+      }
+    };
+    this.committing = (this.committing ?? Promise.resolve()).then(run);
+    return this.committing;
+  }
+
+  /** After a rebalance, offsets of partitions now someone else's are not ours to commit. */
+  private forgetUnassigned(assignment: Record<string, number[]>): void {
+    for (const [key, h] of this.handled)
+      if (!assignment[h.topic]?.includes(h.partition)) {
+        this.handled.delete(key);
+        this.committed.delete(key);
+      }
   }
 
   /** Waits until this consumer has partitions assigned (tests and start-up ordering). */
@@ -224,7 +295,11 @@ export class MessageConsumer<Ctx> {
   async stop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.restartTimer);
+    clearInterval(this.commitTimer);
     await this.restarting;
+    // What is handled by now is committed now; a batch still in flight commits its own offsets
+    // when it is done (handleBatch), before kafkajs leaves the group.
+    await this.commitHandled();
     await this.consumer.disconnect();
     await this.progress?.stop();
   }
@@ -235,7 +310,24 @@ export class MessageConsumer<Ctx> {
    * for a message that is malformed, one by one with the usual retries and dead-lettering.
    */
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    const { batch } = payload;
+    this.commitVia = payload.commitOffsetsIfNecessary;
+    const resolveOffset = (offset: string) => {
+      payload.resolveOffset(offset);
+      this.markHandled(batch.topic, batch.partition, offset);
+    };
+    try {
+      await this.handleMessages(payload, resolveOffset);
+    } finally {
+      if (this.stopping) await this.commitHandled();
+    }
+  }
+
+  private async handleMessages(
+    payload: EachBatchPayload,
+    resolveOffset: (offset: string) => void,
+  ): Promise<void> {
+    const { batch, heartbeat, isRunning, isStale } = payload;
     const one = (message: KafkaMessage) =>
       this.handle({
         topic: batch.topic,

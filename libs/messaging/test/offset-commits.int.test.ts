@@ -1,0 +1,136 @@
+import { captureLogs, createTestTopics, eventually, testKafka, uuid } from '@ticketing/testing';
+import type { Kafka, Producer } from 'kafkajs';
+import { MessageConsumer, on, type Executor } from '../src/consumer';
+import { buildMessage } from '../src/envelope';
+import { publishNow } from '../src/executors';
+import { createProducer } from '../src/kafka';
+import { sequenceContract } from './fixtures';
+
+/**
+ * Offsets are committed by the consumer every half second and at a stop (ADR 0013), not by kafkajs
+ * after every batch. Every delivery is recorded here (no inbox in between), so a redelivery shows.
+ */
+describe('consumer offset commits', () => {
+  let producer: Producer;
+  let topic: string;
+  const { logger } = captureLogs('offset-commits-test');
+
+  beforeAll(async () => {
+    [topic] = await createTestTopics('commits');
+    producer = createProducer(testKafka());
+    await producer.connect();
+  });
+
+  afterAll(async () => {
+    await producer.disconnect();
+  });
+
+  /** A Kafka client that counts its consumers' offset commits and handled batches. */
+  function countingKafka(): { kafka: Kafka; commits: () => number; batches: () => number } {
+    const kafka = testKafka();
+    let commits = 0;
+    let batches = 0;
+    const create = kafka.consumer.bind(kafka);
+    kafka.consumer = (config) => {
+      const consumer = create(config);
+      consumer.on(consumer.events.COMMIT_OFFSETS, () => commits++);
+      consumer.on(consumer.events.END_BATCH_PROCESS, () => batches++);
+      return consumer;
+    };
+    return { kafka, commits: () => commits, batches: () => batches };
+  }
+
+  function recordingConsumer(kafka: Kafka, groupId: string, delivered: string[]) {
+    const executor: Executor<object> = {
+      execute: async (message, run) => {
+        delivered.push(message.id);
+        await run({});
+        return 'applied';
+      },
+    };
+    return new MessageConsumer<object>({
+      kafka,
+      groupId,
+      logger,
+      producer,
+      executor,
+      handlers: [on(sequenceContract(topic), async () => undefined)],
+    });
+  }
+
+  const send = async (key: string, seq: number) => {
+    const message = buildMessage(sequenceContract(topic), { key, seq }, { source: 'test' });
+    await publishNow(producer, [message]);
+    return message.envelope.id;
+  };
+
+  async function committedEqualsEnd(groupId: string): Promise<void> {
+    const admin = testKafka().admin();
+    await admin.connect();
+    try {
+      const ends = await admin.fetchTopicOffsets(topic);
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      for (const end of ends) {
+        const mine = committed!.partitions.find((p) => p.partition === end.partition);
+        expect(mine?.offset).toBe(end.offset === '0' ? '-1' : end.offset);
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  it('when a running consumer handles message after message, then their offsets are committed within a second, not one commit per batch', async () => {
+    const { kafka, commits, batches } = countingKafka();
+    const groupId = `commits-${uuid()}`;
+    const delivered: string[] = [];
+    const consumer = recordingConsumer(kafka, groupId, delivered);
+    const assigned = consumer.waitForAssignment();
+    await consumer.start();
+    await assigned;
+    try {
+      const key = `steady-${uuid()}`;
+      const ids: string[] = [];
+      // One at a time: each arrives alone, so nearly every message is a batch of its own.
+      for (let seq = 0; seq < 30; seq++) {
+        ids.push(await send(key, seq));
+        await eventually(() => expect(delivered).toContain(ids.at(-1)), { intervalMs: 2 });
+      }
+      await eventually(() => committedEqualsEnd(groupId), { timeoutMs: 5000 });
+      expect(batches()).toBeGreaterThanOrEqual(20);
+      expect(commits()).toBeLessThan(batches() / 2);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
+  it('when a consumer stops, then everything it handled is committed and the next member of its group starts after it', async () => {
+    const groupId = `commits-${uuid()}`;
+    const first: string[] = [];
+    const a = recordingConsumer(testKafka(), groupId, first);
+    const assignedA = a.waitForAssignment();
+    await a.start();
+    await assignedA;
+    const key = `handover-${uuid()}`;
+    const before: string[] = [];
+    for (let seq = 0; seq < 10; seq++) before.push(await send(key, seq));
+    await eventually(() => expect(first).toEqual(expect.arrayContaining(before)), {
+      intervalMs: 5,
+    });
+    // At once, well inside the commit period: the stop itself must commit.
+    await a.stop();
+    await committedEqualsEnd(groupId);
+
+    const second: string[] = [];
+    const b = recordingConsumer(testKafka(), groupId, second);
+    const assignedB = b.waitForAssignment();
+    await b.start();
+    await assignedB;
+    try {
+      const after = await send(key, 10);
+      await eventually(() => expect(second).toContain(after));
+      expect(second).toEqual([after]);
+    } finally {
+      await b.stop();
+    }
+  });
+});
