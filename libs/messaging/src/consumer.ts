@@ -75,7 +75,7 @@ export interface ConsumerOptions<Ctx> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** How often handled offsets are committed (and at a stop, a rebalance, a crash). */
+/** How often handled offsets are committed (and at a stop and a rebalance). */
 const COMMIT_INTERVAL_MS = 500;
 
 type CommitOffsets = EachBatchPayload['commitOffsetsIfNecessary'];
@@ -96,13 +96,14 @@ export class MessageConsumer<Ctx> {
   private restartTimer?: NodeJS.Timeout;
   /** The restart in progress: stop() waits for it, so nothing starts after a stop. */
   private restarting?: Promise<void>;
-  /** Per `topic|partition`: the next offset to consume, once the ones before it are handled. */
+  /**
+   * Per `topic|partition`: the next offset to consume, once the ones before it are handled, and
+   * the one last committed.
+   */
   private readonly handled = new Map<
     string,
-    { topic: string; partition: number; offset: string }
+    { topic: string; partition: number; offset: string; committed?: string }
   >();
-  /** What was last committed per `topic|partition`. */
-  private readonly committed = new Map<string, string>();
   /** The running consumer group's commit (kafkajs hands it to each batch). */
   private commitVia?: CommitOffsets;
   private commitTimer?: NodeJS.Timeout;
@@ -231,8 +232,11 @@ export class MessageConsumer<Ctx> {
 
   /** Records that everything up to `offset` of a partition is handled (committed soon). */
   private markHandled(topic: string, partition: number, offset: string): void {
+    const key = `${topic}|${partition}`;
     const next = (BigInt(offset) + 1n).toString();
-    this.handled.set(`${topic}|${partition}`, { topic, partition, offset: next });
+    const entry = this.handled.get(key);
+    if (entry) entry.offset = next;
+    else this.handled.set(key, { topic, partition, offset: next });
   }
 
   /**
@@ -242,19 +246,21 @@ export class MessageConsumer<Ctx> {
   private commitHandled(): Promise<void> {
     const run = async () => {
       const commit = this.commitVia;
-      const due = [...this.handled].filter(([key, h]) => this.committed.get(key) !== h.offset);
+      const due = [...this.handled.values()]
+        .filter((h) => h.committed !== h.offset)
+        .map((h) => ({ entry: h, offset: h.offset }));
       if (!commit || due.length === 0) return;
       const topics = new Map<string, { partition: number; offset: string }[]>();
-      for (const [, h] of due)
-        (topics.get(h.topic) ?? topics.set(h.topic, []).get(h.topic)!).push({
-          partition: h.partition,
-          offset: h.offset,
+      for (const { entry, offset } of due)
+        (topics.get(entry.topic) ?? topics.set(entry.topic, []).get(entry.topic)!).push({
+          partition: entry.partition,
+          offset,
         });
       try {
         await commit({
           topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
         });
-        for (const [key, h] of due) this.committed.set(key, h.offset);
+        for (const { entry, offset } of due) entry.committed = offset;
       } catch (err) {
         // A rebalance or an outage: the next round (or the partition's next owner) catches up.
         this.options.logger.debug({ err: describe(err) }, 'offset commit failed; will retry');
@@ -267,10 +273,7 @@ export class MessageConsumer<Ctx> {
   /** After a rebalance, offsets of partitions now someone else's are not ours to commit. */
   private forgetUnassigned(assignment: Record<string, number[]>): void {
     for (const [key, h] of this.handled)
-      if (!assignment[h.topic]?.includes(h.partition)) {
-        this.handled.delete(key);
-        this.committed.delete(key);
-      }
+      if (!assignment[h.topic]?.includes(h.partition)) this.handled.delete(key);
   }
 
   /** Waits until this consumer has partitions assigned (tests and start-up ordering). */
