@@ -23,6 +23,7 @@ import type { MessageContract } from '@ticketing/contracts';
 import { EnvelopeSchema, HEADER, type Envelope } from './envelope';
 import { TopicNamespace } from './namespace';
 import { ConsumerProgress } from './progress';
+import { Together } from './together';
 
 export type Handler<T, Ctx> = (message: Envelope<T>, ctx: Ctx) => Promise<void>;
 
@@ -51,9 +52,13 @@ export interface Executor<Ctx> {
    * inbox insert), in order. All or nothing: if it throws, nothing of it happened and the
    * consumer takes the messages one by one.
    */
-  executeBatch?(
-    items: { message: Envelope; run: (ctx: Ctx) => Promise<void> }[],
-  ): Promise<('applied' | 'duplicate')[]>;
+  executeBatch?(items: BatchItem<Ctx>[]): Promise<('applied' | 'duplicate')[]>;
+}
+
+/** One message of a batch, ready for the executor. */
+export interface BatchItem<Ctx> {
+  message: Envelope;
+  run: (ctx: Ctx) => Promise<void>;
 }
 
 export interface ConsumerOptions<Ctx> {
@@ -68,6 +73,12 @@ export interface ConsumerOptions<Ctx> {
   maxAttempts?: number;
   retryBaseMs?: number;
   partitionsConsumedConcurrently?: number;
+  /**
+   * The consumer fetches at most once per window (ms): what arrives within it is handled
+   * together, one unit of work for the whole fetch. The first message after a quiet spell is
+   * handled at once (the fetch is a long poll). 0: fetch again as soon as a fetch is handled.
+   */
+  batchWindowMs?: number;
   fromBeginning?: boolean;
   metrics?: Registry;
   topics?: TopicNamespace;
@@ -108,10 +119,17 @@ export class MessageConsumer<Ctx> {
   private commitVia?: CommitOffsets;
   private commitTimer?: NodeJS.Timeout;
   private committing?: Promise<void>;
+  /** The partitions' batches of one fetch, in one unit of work. */
+  private readonly together?: Together<BatchItem<Ctx>, 'applied' | 'duplicate'>;
+  /** Batches of the current fetch being handled, and when the first of them began. */
+  private inFlight = 0;
+  private fetchStartedAt = 0;
 
   constructor(private readonly options: ConsumerOptions<Ctx>) {
     this.consumer = this.createConsumer();
     for (const entry of options.handlers) this.byType.set(entry.contract.type, entry);
+    const executeBatch = options.executor.executeBatch?.bind(options.executor);
+    if (executeBatch) this.together = new Together(executeBatch);
     if (options.metrics) {
       this.outcomes = new Counter({
         name: 'messages_consumed_total',
@@ -222,7 +240,7 @@ export class MessageConsumer<Ctx> {
       // consumer commits what it handled every COMMIT_INTERVAL_MS instead; a crash in between
       // redelivers at most that much, which the inbox absorbs (ADR 0013).
       autoCommit: false,
-      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 6,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 32,
       eachBatchAutoResolve: false,
       eachBatch: (payload) => this.handleBatch(payload),
     });
@@ -309,8 +327,9 @@ export class MessageConsumer<Ctx> {
 
   /**
    * A fetched batch of one partition: with an executor that can, all of it in one unit of work
-   * (the common case: one transaction and one inbox insert for many messages); if that fails, or
-   * for a message that is malformed, one by one with the usual retries and dead-lettering.
+   * together with the fetch's other partitions (the common case: one transaction and one inbox
+   * insert for many messages); if that fails, or for a message that is malformed, one by one
+   * with the usual retries and dead-lettering.
    */
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
@@ -319,9 +338,15 @@ export class MessageConsumer<Ctx> {
       payload.resolveOffset(offset);
       this.markHandled(batch.topic, batch.partition, offset);
     };
+    if (this.inFlight++ === 0) this.fetchStartedAt = Date.now();
     try {
       await this.handleMessages(payload, resolveOffset);
+      // kafkajs fetches again once every batch of this fetch is handled: waiting out the window
+      // here lets the next fetch bring what arrived meanwhile in one go.
+      const rest = this.fetchStartedAt + (this.options.batchWindowMs ?? 0) - Date.now();
+      if (rest > 0 && !this.stopping) await sleep(rest);
     } finally {
+      this.inFlight--;
       if (this.stopping) await this.commitHandled();
     }
   }
@@ -339,13 +364,13 @@ export class MessageConsumer<Ctx> {
         heartbeat,
         pause: payload.pause,
       });
-    const batchable = this.options.executor.executeBatch && batch.messages.length > 1;
+    const batchable = this.together !== undefined;
     if (batchable) {
       const decoded = batch.messages.map((message) => ({ ...this.decode(message), message }));
       if (decoded.every((d) => d.status !== 'invalid')) {
         const items = decoded.filter((d) => d.status === 'ok');
         try {
-          const outcomes = await this.options.executor.executeBatch!(
+          const outcomes = await this.together!.add(
             items.map(({ typed, entry, context, message }) => ({
               message: typed!,
               run: (ctx: Ctx) =>

@@ -28,6 +28,7 @@ export interface PostgresMessagingOptions {
     KAFKA_BROKERS: string[];
     KAFKA_TOPIC_PREFIX: string;
     KAFKA_CONSUMER_GROUP: string;
+    KAFKA_CONSUMER_BATCH_WINDOW_MS: number;
     /** The inbox's retention window and round period (libs/platform `postgresEnv`). */
     INBOX_RETENTION_MINUTES: number;
     RETENTION_INTERVAL_MS: number;
@@ -80,6 +81,7 @@ export async function startPostgresMessaging(
     consumer = new MessageConsumer<TxContext>({
       kafka,
       groupId: config.KAFKA_CONSUMER_GROUP,
+      batchWindowMs: config.KAFKA_CONSUMER_BATCH_WINDOW_MS,
       logger,
       producer,
       executor: inboxExecutor(options.db, service, service),
@@ -126,6 +128,7 @@ export interface DirectMessagingOptions {
     KAFKA_BROKERS: string[];
     KAFKA_TOPIC_PREFIX: string;
     KAFKA_CONSUMER_GROUP: string;
+    KAFKA_CONSUMER_BATCH_WINDOW_MS: number;
   } & Parameters<typeof kafkaSecurityFrom>[0];
   /** The service's topic → handler table; each handler must be idempotent by construction. */
   handlers: HandlerEntry<DirectContext>[];
@@ -161,6 +164,7 @@ export async function startDirectMessaging(
   const consumer = new MessageConsumer<DirectContext>({
     kafka,
     groupId: config.KAFKA_CONSUMER_GROUP,
+    batchWindowMs: config.KAFKA_CONSUMER_BATCH_WINDOW_MS,
     logger,
     producer,
     executor: directExecutor(producer, service, topics),
