@@ -124,12 +124,19 @@ export class MessageConsumer<Ctx> {
   /** Batches of the current fetch being handled, and when the first of them began. */
   private inFlight = 0;
   private fetchStartedAt = 0;
+  /** Batches waiting out the window: a stop ends their wait. */
+  private readonly windowWaits = new Set<() => void>();
 
   constructor(private readonly options: ConsumerOptions<Ctx>) {
     this.consumer = this.createConsumer();
     for (const entry of options.handlers) this.byType.set(entry.contract.type, entry);
     const executeBatch = options.executor.executeBatch?.bind(options.executor);
-    if (executeBatch) this.together = new Together(executeBatch);
+    // A message alone takes the one-by-one path, whose retries and dead-lettering count each
+    // attempt: a unit of work that fails is taken apart and its messages run again alone.
+    if (executeBatch)
+      this.together = new Together((items) =>
+        items.length > 1 ? executeBatch(items) : Promise.resolve(undefined),
+      );
     if (options.metrics) {
       this.outcomes = new Counter({
         name: 'messages_consumed_total',
@@ -248,6 +255,18 @@ export class MessageConsumer<Ctx> {
     this.commitTimer.unref();
   }
 
+  private windowEnd(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const end = () => {
+        clearTimeout(timer);
+        this.windowWaits.delete(end);
+        resolve();
+      };
+      const timer = setTimeout(end, ms);
+      this.windowWaits.add(end);
+    });
+  }
+
   /** Records that everything up to `offset` of a partition is handled (committed soon). */
   private markHandled(topic: string, partition: number, offset: string): void {
     const key = `${topic}|${partition}`;
@@ -315,6 +334,7 @@ export class MessageConsumer<Ctx> {
    */
   async stop(): Promise<void> {
     this.stopping = true;
+    for (const end of [...this.windowWaits]) end();
     clearTimeout(this.restartTimer);
     clearInterval(this.commitTimer);
     await this.restarting;
@@ -344,7 +364,7 @@ export class MessageConsumer<Ctx> {
       // kafkajs fetches again once every batch of this fetch is handled: waiting out the window
       // here lets the next fetch bring what arrived meanwhile in one go.
       const rest = this.fetchStartedAt + (this.options.batchWindowMs ?? 0) - Date.now();
-      if (rest > 0 && !this.stopping) await sleep(rest);
+      if (rest > 0 && !this.stopping) await this.windowEnd(rest);
     } finally {
       this.inFlight--;
       if (this.stopping) await this.commitHandled();
@@ -379,16 +399,18 @@ export class MessageConsumer<Ctx> {
                 ),
             })),
           );
-          items.forEach((item, i) =>
-            this.outcomes?.inc({ type: item.typed!.type, outcome: outcomes[i]! }),
-          );
-          for (const d of decoded)
-            if (d.status === 'ignored')
-              this.outcomes?.inc({ type: d.typed!.type, outcome: 'ignored' });
-          resolveOffset(batch.lastOffset());
-          this.progress?.advanced(batch.topic, batch.partition);
-          await heartbeat();
-          return;
+          if (outcomes) {
+            items.forEach((item, i) =>
+              this.outcomes?.inc({ type: item.typed!.type, outcome: outcomes[i]! }),
+            );
+            for (const d of decoded)
+              if (d.status === 'ignored')
+                this.outcomes?.inc({ type: d.typed!.type, outcome: 'ignored' });
+            resolveOffset(batch.lastOffset());
+            this.progress?.advanced(batch.topic, batch.partition);
+            await heartbeat();
+            return;
+          }
         } catch (err) {
           this.options.logger.debug(
             { err, topic: batch.topic, messages: items.length },

@@ -1,20 +1,25 @@
 interface Group<I, O> {
   items: I[];
-  callers: { from: number; to: number; done: (o: O[]) => void; fail: (e: unknown) => void }[];
+  callers: {
+    from: number;
+    to: number;
+    done: (o: O[] | undefined) => void;
+    fail: (e: unknown) => void;
+  }[];
 }
 
 /**
  * Runs the work handed in during one turn of the event loop as one call: kafkajs hands a fetch's
  * batches over one per partition, side by side, and each would otherwise be a transaction of its
  * own. Every caller gets its own part of the result, in the order it handed its items in; if the
- * call fails, every caller gets the error.
+ * call fails, every caller gets the error; if it declines (undefined), every caller gets that.
  */
 export class Together<I, O> {
   private pending?: Group<I, O>;
 
-  constructor(private readonly run: (items: I[]) => Promise<O[]>) {}
+  constructor(private readonly run: (items: I[]) => Promise<O[] | undefined>) {}
 
-  add(items: I[]): Promise<O[]> {
+  add(items: I[]): Promise<O[] | undefined> {
     const group = this.pending ?? this.open();
     const from = group.items.length;
     group.items.push(...items);
@@ -30,7 +35,7 @@ export class Together<I, O> {
       Promise.resolve(group.items)
         .then((items) => this.run(items))
         .then(
-          (outcomes) => group.callers.forEach((c) => c.done(outcomes.slice(c.from, c.to))),
+          (outcomes) => group.callers.forEach((c) => c.done(outcomes?.slice(c.from, c.to))),
           (err: unknown) => group.callers.forEach((c) => c.fail(err)),
         );
     });

@@ -142,7 +142,7 @@ export const kafkaEnv = (service: string) => ({
    * (one transaction per fetch): fewer, larger units of work for a little latency per hop (ADR
    * 0014). The first message after a quiet spell is handled at once. 0: no window.
    */
-  KAFKA_CONSUMER_BATCH_WINDOW_MS: env.int({ default: 20, min: 0, max: 1000 }),
+  KAFKA_CONSUMER_BATCH_WINDOW_MS: env.int({ default: 40, min: 0, max: 1000 }),
   ...kafkaSecurityEnv,
 });
 
