@@ -67,21 +67,30 @@ export interface DirectContext {
 
 /**
  * For services without a relational store: the handler's effect must be idempotent; its
- * messages are produced after it succeeds, before the offset is committed (at-least-once).
+ * messages are produced after it succeeds, before the offset is committed (at-least-once). A
+ * batch's handlers run in order and what they send goes out in one produce request; if any
+ * fails, the consumer runs them again one by one, which their idempotence allows.
  */
 export function directExecutor(
   producer: Producer,
   source: string,
   topics = TopicNamespace.none,
 ): Executor<DirectContext> {
+  const collecting = (out: OutgoingMessage[]): DirectContext => ({
+    send: (contract, data) => void out.push(buildMessage(contract, data, { source })),
+  });
   return {
     async execute(_message, run) {
       const out: OutgoingMessage[] = [];
-      await run({
-        send: (contract, data) => void out.push(buildMessage(contract, data, { source })),
-      });
+      await run(collecting(out));
       if (out.length > 0) await publishNow(producer, out, topics);
       return 'applied';
+    },
+    async executeBatch(items) {
+      const out: OutgoingMessage[] = [];
+      for (const item of items) await item.run(collecting(out));
+      if (out.length > 0) await publishNow(producer, out, topics);
+      return items.map(() => 'applied' as const);
     },
   };
 }

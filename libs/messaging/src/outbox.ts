@@ -71,23 +71,40 @@ export async function enqueue(
 ): Promise<void> {
   const list = Array.isArray(messages) ? messages : [messages];
   if (list.length === 0) return;
-  // One statement text for any number of messages (arrays), so it is prepared once; the ids
-  // follow the order given (the relay publishes in id order).
-  await tx.query(
-    `insert into ${OUTBOX_TABLE} (message_id, topic, key, type, envelope, headers)
+  const { sql, params } = outboxInsert(list, 1);
+  await tx.query(sql, params);
+}
+
+/**
+ * The statement that adds messages to the outbox, its parameters numbered from `first`: for
+ * `enqueue`, or as a data-modifying CTE of a writer's own statement, so that the state change
+ * and its messages are one statement (atomic without a transaction around it). One text for
+ * any number of messages (arrays), so it is prepared once; the ids follow the order given (the
+ * relay publishes in id order).
+ */
+export function outboxInsert(
+  messages: OutgoingMessage[],
+  first: number,
+): { sql: string; params: unknown[] } {
+  const [ids, topics, keys, types, envelopes, headers] = [0, 1, 2, 3, 4, 5].map(
+    (i) => `$${first + i}`,
+  );
+  return {
+    sql: `insert into ${OUTBOX_TABLE} (message_id, topic, key, type, envelope, headers)
      select m.id, m.topic, m.key, m.type, m.envelope, m.headers
-     from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+     from unnest(${ids}::uuid[], ${topics}::text[], ${keys}::text[], ${types}::text[],
+       ${envelopes}::text[], ${headers}::text[])
        with ordinality as m (id, topic, key, type, envelope, headers, n)
      order by m.n`,
-    [
-      list.map((m) => m.envelope.id),
-      list.map((m) => m.topic),
-      list.map((m) => m.key),
-      list.map((m) => m.envelope.type),
-      list.map((m) => JSON.stringify(m.envelope)),
-      list.map((m) => JSON.stringify(m.headers)),
+    params: [
+      messages.map((m) => m.envelope.id),
+      messages.map((m) => m.topic),
+      messages.map((m) => m.key),
+      messages.map((m) => m.envelope.type),
+      messages.map((m) => JSON.stringify(m.envelope)),
+      messages.map((m) => JSON.stringify(m.headers)),
     ],
-  );
+  };
 }
 
 interface OutboxRow {

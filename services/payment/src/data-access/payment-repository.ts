@@ -1,5 +1,6 @@
 import type { payment } from '@ticketing/contracts';
 import { deleteInBatches, type Executor, type Knex } from '@ticketing/platform';
+import { outboxInsert, type OutgoingMessage } from '@ticketing/messaging';
 
 /** Where a payment's saga is (services/payment/src/domain/saga.ts moves it along). */
 export type SagaState =
@@ -113,9 +114,13 @@ export class PaymentRepository {
       traceId: string | null;
     },
     steps: Omit<SagaStep, 'at'>[],
+    messages: OutgoingMessage[],
   ): Promise<Payment> {
+    // The payment, its first timeline lines and its first command are one statement: atomic by
+    // itself, so a request needs no transaction (one round trip instead of four).
+    const outbox = outboxInsert(messages, 19);
     const [row] = await this.executor.query<Payment>(
-      `with steps as (${STEPS_INSERT})
+      `with steps as (${STEPS_INSERT}), outbox as (${outbox.sql})
        insert into payments (id, reservation_id, user_id, token_id, concert_id, amount, status,
          failure_code, saga_state, pending_failure, deadline_at, idempotency_key, request_hash,
          trace_id)
@@ -138,6 +143,7 @@ export class PaymentRepository {
         extra.idempotencyKey,
         extra.requestHash,
         extra.traceId,
+        ...outbox.params,
       ],
     );
     return row!;

@@ -63,38 +63,36 @@ export class Payments {
       if (existing) return { payment: existing, created: false };
     }
     try {
-      const payment = await this.db.transaction(async (tx) => {
-        // The deadline `begin` computes is taken on the database's clock by the insert.
-        const start = begin(
-          {
-            paymentId: randomUUID(),
-            reservationId,
-            userId: fan.userId,
-            tokenId: fan.tokenId,
-            concertId: fan.concertId,
-          },
-          new Date(),
-          this.options.stepTimeoutMs,
-        );
-        const { messages, steps } = this.outgoing(start, {
-          step: 'payment.requested',
-          status: 'RECEIVED',
-          messageId: null,
-          note: start.note,
-        });
-        const inserted = await new PaymentRepository(tx).insert(
-          start.saga,
-          {
-            idempotencyKey: idempotencyKey ?? null,
-            requestHash,
-            stepTimeoutMs: this.options.stepTimeoutMs,
-            traceId: currentTraceId() ?? null,
-          },
-          steps,
-        );
-        await enqueue(tx, messages);
-        return inserted;
+      // The deadline `begin` computes is taken on the database's clock by the insert.
+      const start = begin(
+        {
+          paymentId: randomUUID(),
+          reservationId,
+          userId: fan.userId,
+          tokenId: fan.tokenId,
+          concertId: fan.concertId,
+        },
+        new Date(),
+        this.options.stepTimeoutMs,
+      );
+      const { messages, steps } = this.outgoing(start, {
+        step: 'payment.requested',
+        status: 'RECEIVED',
+        messageId: null,
+        note: start.note,
       });
+      // The payment row (PENDING), its timeline and its first command: one statement.
+      const payment = await new PaymentRepository(this.db).insert(
+        start.saga,
+        {
+          idempotencyKey: idempotencyKey ?? null,
+          requestHash,
+          stepTimeoutMs: this.options.stepTimeoutMs,
+          traceId: currentTraceId() ?? null,
+        },
+        steps,
+        messages,
+      );
       return { payment, created: true };
     } catch (err) {
       const conflict = paymentConflictOf(err);
