@@ -182,9 +182,16 @@ export class PaymentRepository {
   }
 
   /** The saga's new state and the lines it adds to its timeline, in one statement. */
-  async save(saga: Saga, steps: Omit<SagaStep, 'at'>[]): Promise<void> {
+  /** The saga's new state, its timeline lines and the commands it sends: one statement. */
+  async save(
+    saga: Saga,
+    steps: Omit<SagaStep, 'at'>[],
+    messages: OutgoingMessage[] = [],
+  ): Promise<void> {
+    // No outbox CTE when nothing is sent: its insert trigger would wake the relay for nothing.
+    const outbox = messages.length > 0 ? outboxInsert(messages, 12) : undefined;
     await this.executor.query(
-      `with steps as (${STEPS_INSERT})
+      `with steps as (${STEPS_INSERT})${outbox ? `, outbox as (${outbox.sql})` : ''}
        update payments set amount = $6, status = $7, failure_code = $8, saga_state = $9,
          pending_failure = $10, deadline_at = $11,
          completed_at = case when $7 = 'PENDING' then null else coalesce(completed_at, now()) end,
@@ -199,6 +206,7 @@ export class PaymentRepository {
         saga.state satisfies SagaState,
         saga.pendingFailure,
         saga.deadlineAt,
+        ...(outbox?.params ?? []),
       ],
     );
   }

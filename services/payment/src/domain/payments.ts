@@ -1,6 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { requireOwner, type Caller } from '@ticketing/auth';
-import { enqueue } from '@ticketing/messaging';
 import {
   AppError,
   currentTraceId,
@@ -274,15 +273,14 @@ export class Payments {
     tx.afterCommit(() => this.options.outcomes?.ended(ended));
   }
 
-  /** The saga's new state with what happened and what is sent (one statement), then the commands. */
+  /** The saga's new state, what happened and the commands it sends: one statement. */
   private async apply(
     tx: Transaction,
     decision: Decision,
     cause: Omit<SagaStep, 'at'>,
   ): Promise<void> {
     const { messages, steps } = this.outgoing(decision, cause);
-    await new PaymentRepository(tx).save(decision.saga, steps);
-    await enqueue(tx, messages);
+    await new PaymentRepository(tx).save(decision.saga, steps, messages);
   }
 
   /** The decision's commands as messages, and the timeline lines: the cause, then each sent. */
