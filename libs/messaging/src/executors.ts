@@ -11,11 +11,6 @@ import { enqueue } from './outbox';
 /** What a handler of a Postgres service gets: its transaction and a way to send replies. */
 export interface TxContext {
   tx: Transaction;
-  /**
-   * Every message this transaction handles, this one included, in order: a handler may read or
-   * lock what the others need in the same statement as its own.
-   */
-  batch: readonly Envelope[];
   /** Enqueue a message in the outbox, in this transaction; correlation follows the input. */
   send<S extends z.ZodType>(contract: MessageContract<S>, data: z.input<S>): Promise<void>;
 }
@@ -27,13 +22,8 @@ export interface TxContext {
 export function inboxExecutor(db: Database, consumer: string, source: string): Executor<TxContext> {
   // What handlers send is built at once (their context is the message's) and enqueued in one
   // statement just before the transaction commits.
-  const collecting = (
-    tx: Transaction,
-    outbox: OutgoingMessage[],
-    batch: readonly Envelope[],
-  ): TxContext => ({
+  const collecting = (tx: Transaction, outbox: OutgoingMessage[]): TxContext => ({
     tx,
-    batch,
     send: async (contract, data) => void outbox.push(buildMessage(contract, data, { source })),
   });
   return {
@@ -42,7 +32,7 @@ export function inboxExecutor(db: Database, consumer: string, source: string): E
         if (!(await claimMessage(tx, consumer, message.id, message.type)))
           return 'duplicate' as const;
         const outbox: OutgoingMessage[] = [];
-        await run(collecting(tx, outbox, [message]));
+        await run(collecting(tx, outbox));
         await enqueue(tx, outbox);
         return 'applied' as const;
       }),
@@ -56,13 +46,12 @@ export function inboxExecutor(db: Database, consumer: string, source: string): E
         );
         const outbox: OutgoingMessage[] = [];
         const outcomes: ('applied' | 'duplicate')[] = [];
-        const batch = items.filter((i) => fresh.has(i.message.id)).map((i) => i.message);
         for (const item of items) {
           if (!fresh.delete(item.message.id)) {
             outcomes.push('duplicate');
             continue;
           }
-          await item.run(collecting(tx, outbox, batch));
+          await item.run(collecting(tx, outbox));
           outcomes.push('applied');
         }
         await enqueue(tx, outbox);

@@ -94,12 +94,6 @@ export function paymentConflictOf(err: unknown): 'RESERVATION' | 'IDEMPOTENCY_KE
   return undefined;
 }
 
-/** Per transaction: payments locked and read ahead of their use (`lockWithClock`'s alongside). */
-const lockedAhead = new WeakMap<
-  Executor,
-  Map<string, { payment: Payment; now: Date } | undefined>
->();
-
 export class PaymentRepository {
   private readonly db: Knex | Knex.Transaction;
 
@@ -272,36 +266,15 @@ export class PaymentRepository {
       .update({ deadline_at: this.db.raw(`now() + make_interval(secs => ?)`, [ms / 1000]) });
   }
 
-  /**
-   * The payment, locked, with the database's clock (one round trip for both). `alongside`: the
-   * other payments this transaction is about to take, locked and read in the same statement
-   * (in id order) the first time; each is then handed out once, as read, and a payment asked
-   * for again (after its first use changed it) is read again.
-   */
-  async lockWithClock(
-    paymentId: string,
-    alongside: readonly string[] = [],
-  ): Promise<{ payment: Payment; now: Date } | undefined> {
-    const prelocked = lockedAhead.get(this.executor);
-    if (prelocked?.has(paymentId)) {
-      const found = prelocked.get(paymentId);
-      prelocked.delete(paymentId);
-      return found;
-    }
-    const ids = prelocked ? [paymentId] : [...new Set([paymentId, ...alongside])];
-    const rows = await this.executor.query<Payment & { dbNow: Date }>(
-      `select ${SELECT_COLUMNS}, now() as "dbNow" from payments where id = any($1::uuid[])
-       order by id for update`,
-      [ids],
+  /** The payment, locked, with the database's clock (one round trip for both). */
+  async lockWithClock(paymentId: string): Promise<{ payment: Payment; now: Date } | undefined> {
+    const [row] = await this.executor.query<Payment & { dbNow: Date }>(
+      `select ${SELECT_COLUMNS}, now() as "dbNow" from payments where id = $1 for update`,
+      [paymentId],
     );
-    const byId = new Map<string, { payment: Payment; now: Date } | undefined>(
-      ids.map((id) => [id, undefined]),
-    );
-    for (const { dbNow, ...payment } of rows) byId.set(payment.paymentId, { payment, now: dbNow });
-    const found = byId.get(paymentId);
-    byId.delete(paymentId);
-    if (!prelocked) lockedAhead.set(this.executor, byId);
-    return found;
+    if (!row) return undefined;
+    const { dbNow, ...payment } = row;
+    return { payment, now: dbNow };
   }
 
   /** Appends steps to the saga's timeline in one statement, in the order given. */

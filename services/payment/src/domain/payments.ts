@@ -138,11 +138,9 @@ export class Payments {
     paymentId: string,
     event: SagaEvent,
     messageId: string,
-    /** The sagas of the other replies this transaction handles (locked with this one). */
-    { alongside = [] }: { alongside?: readonly string[] } = {},
   ): Promise<void> {
     const repo = new PaymentRepository(tx);
-    const locked = await repo.lockWithClock(paymentId, alongside);
+    const locked = await repo.lockWithClock(paymentId);
     if (!locked) return; // not a payment of ours
     const decision = decide(locked.payment, event, locked.now, this.options.stepTimeoutMs);
     const received = {

@@ -12,11 +12,8 @@ import type { SagaEvent } from '../../domain/saga';
 /** Topic → handler table: each reply becomes a saga event for the saga its correlation id names. */
 export function messageHandlers(payments: Payments): HandlerEntry<TxContext>[] {
   const reply = <C extends MessageContract>(contract: C, toEvent: (data: DataOf<C>) => SagaEvent) =>
-    on<C['schema'], TxContext>(contract, async (m, { tx, batch }) =>
-      payments.onReply(tx, m.correlationId, toEvent(m.data as DataOf<C>), m.id, {
-        // Every reply of the batch names its saga: they are locked and read in one statement.
-        alongside: batch.map((b) => b.correlationId),
-      }),
+    on<C['schema'], TxContext>(contract, async (m, { tx }) =>
+      payments.onReply(tx, m.correlationId, toEvent(m.data as DataOf<C>), m.id),
     );
   return [
     reply(reservation.reservationConfirmed, (d) => ({
