@@ -110,6 +110,17 @@ describe('tracing, two instances of every service behind the gateway', () => {
         expect({ expiryWithRedisCall: spans.expiry !== undefined }).toEqual({
           expiryWithRedisCall: true,
         });
+        // The relay's publish span of each consumed message comes from the payment service's
+        // exporter, which may send it after the consumer's exporter sent the consumer span.
+        for (const consumed of [spans.confirm!, spans.debit!, spans.expiry!]) {
+          const messageId = consumed.attributes['messaging.message.id'];
+          expect({
+            messageId,
+            published: trace.some(
+              (s) => s.kind === 'PRODUCER' && s.attributes['messaging.message.id'] === messageId,
+            ),
+          }).toEqual({ messageId, published: true });
+        }
         return { trace, spans: spans as Record<keyof typeof spans, ReceivedSpan> };
       },
       { timeoutMs: 20_000 },
