@@ -237,10 +237,7 @@ export class MessageConsumer<Ctx> {
 
   async start(): Promise<void> {
     await this.consumer.connect();
-    await this.consumer.subscribe({
-      topics: this.topics(),
-      fromBeginning: this.options.fromBeginning ?? true,
-    });
+    await this.subscribe();
     await this.consumer.run({
       // kafkajs commits after every batch when it commits by itself: an OffsetCommit round trip
       // (and a write to __consumer_offsets) per partition per fetch, before the next fetch. The
@@ -265,6 +262,27 @@ export class MessageConsumer<Ctx> {
       const timer = setTimeout(end, ms);
       this.windowWaits.add(end);
     });
+  }
+
+  /**
+   * Subscribes to the handlers' topics. A topic created moments ago may not be in every broker's
+   * metadata yet (`UNKNOWN_TOPIC_OR_PARTITION`, retriable): asked again for up to ten seconds.
+   */
+  private async subscribe(): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      try {
+        await this.consumer.subscribe({
+          topics: this.topics(),
+          fromBeginning: this.options.fromBeginning ?? true,
+        });
+        return;
+      } catch (err) {
+        const retriable = (err as { retriable?: boolean }).retriable === true;
+        if (!retriable || this.stopping || Date.now() > deadline) throw err;
+        await sleep(200);
+      }
+    }
   }
 
   /** Records that everything up to `offset` of a partition is handled (committed soon). */
