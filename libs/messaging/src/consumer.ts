@@ -402,13 +402,13 @@ export class MessageConsumer<Ctx> {
         heartbeat,
         pause: payload.pause,
       });
-    const batchable = this.together !== undefined;
-    if (batchable) {
+    const together = this.together;
+    if (together) {
       const decoded = batch.messages.map((message) => ({ ...this.decode(message), message }));
       if (decoded.every((d) => d.status !== 'invalid')) {
         const items = decoded.filter((d) => d.status === 'ok');
         try {
-          const outcomes = await this.together!.add(
+          const outcomes = await together.add(
             items.map(({ typed, entry, context, message }) => ({
               message: typed!,
               run: (ctx: Ctx) =>

@@ -118,7 +118,25 @@ export class PaymentRepository {
   ): Promise<Payment> {
     // The payment, its first timeline lines and its first command are one statement: atomic by
     // itself, so a request needs no transaction (one round trip instead of four).
-    const outbox = outboxInsert(messages, 19);
+    const params = [
+      saga.paymentId,
+      ...stepArrays(steps),
+      saga.reservationId,
+      saga.userId,
+      saga.tokenId,
+      saga.concertId,
+      saga.amount,
+      saga.status,
+      saga.failureCode,
+      saga.state,
+      saga.pendingFailure,
+      extra.stepTimeoutMs / 1000,
+      extra.idempotencyKey,
+      extra.requestHash,
+      extra.traceId,
+    ];
+    // The outbox's parameters follow the payment's, numbered from where those end.
+    const outbox = outboxInsert(messages, params.length + 1);
     const [row] = await this.executor.query<Payment>(
       `with steps as (${STEPS_INSERT}), outbox as (${outbox.sql})
        insert into payments (id, reservation_id, user_id, token_id, concert_id, amount, status,
@@ -127,24 +145,7 @@ export class PaymentRepository {
        values ($1, $6, $7, $8, $9, $10, $11, $12, $13, $14, now() + make_interval(secs => $15),
          $16, $17, $18)
        returning ${SELECT_COLUMNS}`,
-      [
-        saga.paymentId,
-        ...stepArrays(steps),
-        saga.reservationId,
-        saga.userId,
-        saga.tokenId,
-        saga.concertId,
-        saga.amount,
-        saga.status,
-        saga.failureCode,
-        saga.state,
-        saga.pendingFailure,
-        extra.stepTimeoutMs / 1000,
-        extra.idempotencyKey,
-        extra.requestHash,
-        extra.traceId,
-        ...outbox.params,
-      ],
+      [...params, ...outbox.params],
     );
     return row!;
   }
@@ -181,15 +182,24 @@ export class PaymentRepository {
       .first(COLUMNS) as Promise<Payment | undefined>;
   }
 
-  /** The saga's new state and the lines it adds to its timeline, in one statement. */
   /** The saga's new state, its timeline lines and the commands it sends: one statement. */
   async save(
     saga: Saga,
     steps: Omit<SagaStep, 'at'>[],
     messages: OutgoingMessage[] = [],
   ): Promise<void> {
+    const params = [
+      saga.paymentId,
+      ...stepArrays(steps),
+      saga.amount,
+      saga.status satisfies PaymentStatus,
+      saga.failureCode satisfies FailureCode | null,
+      saga.state satisfies SagaState,
+      saga.pendingFailure,
+      saga.deadlineAt,
+    ];
     // No outbox CTE when nothing is sent: its insert trigger would wake the relay for nothing.
-    const outbox = messages.length > 0 ? outboxInsert(messages, 12) : undefined;
+    const outbox = messages.length > 0 ? outboxInsert(messages, params.length + 1) : undefined;
     await this.executor.query(
       `with steps as (${STEPS_INSERT})${outbox ? `, outbox as (${outbox.sql})` : ''}
        update payments set amount = $6, status = $7, failure_code = $8, saga_state = $9,
@@ -197,17 +207,7 @@ export class PaymentRepository {
          completed_at = case when $7 = 'PENDING' then null else coalesce(completed_at, now()) end,
          updated_at = now()
        where id = $1`,
-      [
-        saga.paymentId,
-        ...stepArrays(steps),
-        saga.amount,
-        saga.status satisfies PaymentStatus,
-        saga.failureCode satisfies FailureCode | null,
-        saga.state satisfies SagaState,
-        saga.pendingFailure,
-        saga.deadlineAt,
-        ...(outbox?.params ?? []),
-      ],
+      [...params, ...(outbox?.params ?? [])],
     );
   }
 
