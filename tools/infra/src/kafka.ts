@@ -163,7 +163,7 @@ export async function launchKafka(
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
   if (!fs.existsSync(path.join(dataDir, 'meta.properties'))) {
-    const clusterId = randomBytes(16).toString('base64url');
+    const clusterId = newClusterId();
     say(`formatting KRaft storage (cluster ${clusterId})`);
     run('java', [
       '-cp',
@@ -238,4 +238,15 @@ export async function kafkaDown(state: InfraState): Promise<void> {
 /** Stops the private broker without forgetting it (fault tests restart it with kafkaUp). */
 export async function kafkaKill(state: InfraState): Promise<void> {
   if (state.kafka && isAlive(state.kafka.pid)) await stopPid(state.kafka.pid, 30_000);
+}
+
+/**
+ * A KRaft cluster id: 16 random bytes, base64url, never starting with '-' (the storage tool
+ * would read such an id as an option and refuse it; Kafka's own Uuid.randomUuid skips those too).
+ */
+export function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
