@@ -18,7 +18,6 @@ import { identityScenario } from './scenarios/identity';
 import { idleScenario } from './scenarios/idle';
 import { kafkaLoopScenario } from './scenarios/kafka-loop';
 import { queueScenario } from './scenarios/queue';
-import { redisLuaScenario } from './scenarios/redis-lua';
 import { sagaScenario } from './scenarios/saga';
 import { retentionScenario } from './scenarios/retention';
 import { sagaHopsScenario } from './scenarios/saga-hops';
@@ -30,7 +29,6 @@ import { walletScenario } from './scenarios/wallet';
 const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<Row[]>> = {
   identity: identityScenario,
   queue: queueScenario,
-  'redis-lua': redisLuaScenario,
   'seat-map': seatMapScenario,
   'hold-storm': holdStormScenario,
   wallet: walletScenario,

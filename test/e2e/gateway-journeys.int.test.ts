@@ -34,7 +34,7 @@ describe('through the gateway, two instances of every service', () => {
       if (chunk.done) break;
       received += Buffer.from(chunk.value).toString();
     }
-    expect(received).toMatch(/event: (position|active)\ndata: \{.*"tokenId"/);
+    expect(received).toMatch(/event: (position|active)\nid: \S+\ndata: \{.*"tokenId"/);
     await reader.cancel();
     const fan = await cluster.activeFan(concertId); // a second fan, waited for by polling
     expect(fan.token).toBeDefined();

@@ -1,4 +1,5 @@
 export * from './keys';
+export * from './place';
 export * from './token';
 export * from './identity';
 export * from './queue-pass';

@@ -1,6 +1,6 @@
 import { AppError } from '@ticketing/platform';
-import type { Redis } from 'ioredis';
-import { queueKeys } from './keys';
+import { placeOf } from './keys';
+import { readPlace, stateOfPlace, type QueueRedis } from './place';
 import type { QueueTokenClaims } from './token';
 
 /** Where a queue pass stands in its concert's queue. */
@@ -17,31 +17,33 @@ export interface AdmissionSource {
   admissionOf(claims: QueueTokenClaims): Promise<Admission | 'GONE'>;
 }
 
-/** One Redis round trip on the queue's keys (read only: the queue service owns them). */
+/**
+ * One Redis round trip on the queue's keys (read only: the queue service owns them): the store
+ * must name the pass's user as the holder of its number (a pass for another user's number is
+ * refused), and the number must be admitted and still active, or still in line.
+ */
 export class RedisAdmissionSource implements AdmissionSource {
-  constructor(private readonly redis: Redis) {}
+  constructor(private readonly redis: QueueRedis) {}
 
   async admissionOf(claims: QueueTokenClaims): Promise<Admission | 'GONE'> {
     const found = await this.lookup(claims);
     return found === 'GONE' || found.status === 'WAITING' ? found : { status: 'ACTIVE' };
   }
 
-  /** The admission, and for an ACTIVE pass until when (ms since epoch). */
+  /**
+   * The admission, and for an ACTIVE pass until when (ms since epoch). A waiting pass's
+   * position is the count of numbers ahead of it: an upper bound (the queue itself, which
+   * knows who left, tells the exact one).
+   */
   async lookup(
     claims: QueueTokenClaims,
   ): Promise<{ status: 'ACTIVE'; untilMs: number } | Admission | 'GONE'> {
-    const keys = queueKeys(claims.concertId);
-    const replies = await this.redis
-      .pipeline()
-      .zscore(keys.active, claims.tokenId)
-      .zrank(keys.waiting, claims.tokenId)
-      .exec();
-    const activeUntil = replies?.[0]?.[1] as string | null;
-    const rank = replies?.[1]?.[1] as number | null;
-    if (activeUntil !== null && Number(activeUntil) > Date.now())
-      return { status: 'ACTIVE', untilMs: Number(activeUntil) };
-    if (rank !== null && rank !== undefined) return { status: 'WAITING', position: rank + 1 };
-    return 'GONE';
+    const place = placeOf(claims.tokenId);
+    if (!place) return 'GONE';
+    const state = stateOfPlace(await readPlace(this.redis, claims), place.number, Date.now());
+    if (state.status === 'GONE') return 'GONE';
+    if (state.status === 'ACTIVE') return state;
+    return { status: 'WAITING', position: state.numbersAhead + 1 };
   }
 }
 

@@ -17,8 +17,13 @@ export const configShape = {
   QUEUE_IDLE_TIMEOUT_SECONDS: env.int({ default: 60, min: 1 }),
   /** How often each instance runs the admission tick. */
   QUEUE_TICK_MS: env.int({ default: 1000, min: 10, max: 60_000 }),
-  /** Upper bound of a token's life (JWT exp); its status in Redis usually ends it sooner. */
-  QUEUE_TOKEN_MAX_AGE_SECONDS: env.int({ default: 21_600, min: 60 }),
+  /**
+   * Upper bound of a pass's life (JWT exp): longer than any day of sale, so a fan far back never
+   * sees their pass expire before their turn; the place in Redis ends it sooner (ADR 0015).
+   */
+  QUEUE_TOKEN_MAX_AGE_SECONDS: env.int({ default: 604_800, min: 60 }),
+  /** How old a concert's snapshot may get before an instance reads it again (polls, streams). */
+  QUEUE_SNAPSHOT_MS: env.int({ default: 500, min: 10, max: 10_000 }),
   /** How often SSE streams are refreshed. */
   QUEUE_SSE_INTERVAL_MS: env.int({ default: 500, min: 50, max: 10_000 }),
 };

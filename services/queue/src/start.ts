@@ -2,16 +2,24 @@ import { TokenSigner, openAuth } from '@ticketing/auth';
 import { startDirectMessaging } from '@ticketing/messaging';
 import { runService, serviceOptions, type Logger, type ServiceHandle } from '@ticketing/platform';
 import type { Config } from './config';
-import { QueueStore, openQueueRedis } from './data-access/queue-store';
+import { QueueStore } from './data-access/queue-store';
+import { openQueueRedis } from './data-access/redis';
 import { AdmissionTicker } from './domain/admission';
+import { Liveness, SeenMarks } from './domain/liveness';
 import { WaitingQueue, type QueueSettings } from './domain/queue';
+import { Snapshots } from './domain/snapshots';
 import { httpRoutes } from './entry-points/http/routes';
 import { QueueEventStreams } from './entry-points/http/sse';
 import { messageHandlers } from './entry-points/messaging/handlers';
 
 export const SERVICE = 'queue';
 
-export type QueueServiceHandle = ServiceHandle & { ticker: AdmissionTicker; store: QueueStore };
+export type QueueServiceHandle = ServiceHandle & {
+  ticker: AdmissionTicker;
+  store: QueueStore;
+  queue: WaitingQueue;
+  streams: QueueEventStreams;
+};
 
 const settingsFrom = (c: Config): QueueSettings => ({
   admitPerSecond: c.QUEUE_ADMIT_PER_SECOND,
@@ -25,10 +33,13 @@ const settingsFrom = (c: Config): QueueSettings => ({
 export function start(config: Config, deps: { logger?: Logger } = {}): Promise<QueueServiceHandle> {
   return runService(serviceOptions(SERVICE, config, deps.logger), async (kit) => {
     const redis = openQueueRedis(kit, config);
-    const store = new QueueStore(redis);
+    const store = new QueueStore(redis, config.REDIS_KEY_PREFIX);
     const settings = settingsFrom(config);
     const signer = new TokenSigner(config.QUEUE_TOKEN_SECRET);
-    const queue = new WaitingQueue(store, signer, settings);
+    const liveness = new Liveness(settings.idleMs);
+    const snapshots = new Snapshots(store, config.QUEUE_SNAPSHOT_MS);
+    const seen = new SeenMarks(store, liveness);
+    const queue = new WaitingQueue(store, signer, settings, snapshots, liveness, seen);
     const auth = await openAuth(kit, { identity: config, passSigner: signer });
     // Redis has no transactions with Kafka: the handlers are idempotent and reply directly.
     const messaging = await startDirectMessaging({
@@ -36,9 +47,24 @@ export function start(config: Config, deps: { logger?: Logger } = {}): Promise<Q
       config,
       handlers: messageHandlers({ queue }),
     });
-    const ticker = new AdmissionTicker(store, settings, kit.logger, kit.metrics);
+    const ticker = new AdmissionTicker(
+      store,
+      settings,
+      liveness,
+      snapshots,
+      kit.logger,
+      kit.metrics,
+    );
     ticker.start(config.QUEUE_TICK_MS);
     kit.stops.add('admission', () => ticker.stop());
+    // The fans seen since the last flush: one batch of writes per interval, not one per poll.
+    const flusher = setInterval(() => {
+      seen.flush().catch((err: unknown) => kit.logger.warn({ err }, 'seen marks not written'));
+    }, config.QUEUE_SNAPSHOT_MS);
+    kit.stops.add('seen marks', () => {
+      clearInterval(flusher);
+      return seen.flush();
+    });
     const streams = new QueueEventStreams(queue, kit.logger);
     streams.start(config.QUEUE_SSE_INTERVAL_MS);
     return {
@@ -47,7 +73,7 @@ export function start(config: Config, deps: { logger?: Logger } = {}): Promise<Q
       readiness: { ...auth.readiness, redis: () => redis.ping(), ...messaging.readiness },
       // Open streams end first, so the server can close; clients reconnect elsewhere.
       beforeHttpStop: [['sse streams', () => streams.stop()]],
-      handle: { ticker, store },
+      handle: { ticker, store, queue, streams },
     };
   });
 }

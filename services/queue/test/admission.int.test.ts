@@ -1,4 +1,4 @@
-import { queueKeys } from '@ticketing/auth';
+import { placeOf, queueKeys } from '@ticketing/auth';
 import { eventually, testInfra, uuid } from '@ticketing/testing';
 import Redis from 'ioredis';
 import type { QueueServiceHandle } from '../src/start';
@@ -28,48 +28,58 @@ describe('admission with two instances ticking at once', () => {
 
   it('when 10,000 users wait, then the active count never exceeds QUEUE_MAX_ACTIVE and admission follows arrival order exactly', async () => {
     const concertId = await knownConcert(filler);
-    const keys = queueKeys(concertId);
+    const fans: { userId: string; tokenId: string; concertId: number }[] = [];
     for (let i = 0; i < 10_000; i += 500) {
-      await Promise.all(
-        Array.from({ length: 500 }, () =>
-          filler.store.issue(concertId, uuid(), uuid(), 'jwt', 600_000),
-        ),
+      const joined = await Promise.all(
+        Array.from({ length: 500 }, async () => {
+          const userId = uuid();
+          const { view } = await filler.queue.join(userId, concertId);
+          return { userId, tokenId: view.tokenId, concertId };
+        }),
       );
+      fans.push(...joined);
     }
-    // Arrival order is the counter's order, as the waiting set holds it.
-    const arrival = await redis.zrange(keys.waiting, 0, -1);
-    expect(arrival).toHaveLength(10_000);
-    const rankOf = new Map(arrival.map((id, i) => [id, i]));
+    // Arrival order is the counter's order: every fan has a number of their own, 1..10,000.
+    const numbers = fans.map((f) => placeOf(f.tokenId)!.number);
+    expect(new Set(numbers).size).toBe(10_000);
+    expect(Math.max(...numbers)).toBe(10_000);
 
+    const meta = queueKeys(concertId).meta;
     a = await startQueue({ ...settings, REDIS_KEY_PREFIX: `${KEY_PREFIX}2:` });
     b = await startQueue({ ...settings, REDIS_KEY_PREFIX: `${KEY_PREFIX}2:` });
     let maxSeen = 0;
     let samples = 0;
     await eventually(
       async () => {
-        const [[, active], [, head]] = (await redis
-          .multi()
-          .zrange(keys.active, 0, -1)
-          .zrange(keys.waiting, 0, 0)
-          .exec()) as [[null, string[]], [null, string[]]];
+        const [active, head] = (await redis.hmget(meta, 'active', 'head')).map(Number);
         samples += 1;
-        maxSeen = Math.max(maxSeen, active.length);
-        expect(active.length).toBeLessThanOrEqual(MAX_ACTIVE);
-        // Zero inversions: everyone admitted arrived before everyone still waiting.
-        const lastAdmitted = Math.max(-1, ...active.map((id) => rankOf.get(id)!));
-        if (head.length) expect(lastAdmitted).toBeLessThan(rankOf.get(head[0]!)!);
-        expect(active.length).toBe(MAX_ACTIVE); // keep sampling until admission has filled up
+        maxSeen = Math.max(maxSeen, active!);
+        expect(active).toBeLessThanOrEqual(MAX_ACTIVE);
+        // Nobody behind the head is admitted before anybody ahead of it: the head is the line.
+        expect(head).toBeLessThanOrEqual(MAX_ACTIVE);
+        expect(active).toBe(MAX_ACTIVE); // keep sampling until admission has filled up
       },
       { timeoutMs: 30_000, intervalMs: 10 },
     );
     expect(samples).toBeGreaterThan(3);
     expect(maxSeen).toBe(MAX_ACTIVE);
-    // The admitted are exactly the first 3,000 arrivals.
-    const active = new Set(await redis.zrange(keys.active, 0, -1));
-    expect(arrival.slice(0, MAX_ACTIVE).every((id) => active.has(id))).toBe(true);
+    // The admitted are exactly the first 3,000 arrivals; the others wait in arrival order.
+    const byNumber = [...fans].sort(
+      (x, y) => placeOf(x.tokenId)!.number - placeOf(y.tokenId)!.number,
+    );
+    await eventually(async () => {
+      for (const i of [0, 1, 1500, 2999])
+        expect((await a!.queue.stateOf(byNumber[i]!)).status).toBe('ACTIVE');
+      for (const i of [3000, 3001, 7000, 9999])
+        expect(await a!.queue.stateOf(byNumber[i]!)).toMatchObject({
+          status: 'WAITING',
+          position: i - 2999,
+        });
+    });
     // More ticks admit nobody beyond the cap.
     await Promise.all([a.ticker.tick(), b.ticker.tick(), a.ticker.tick()]);
-    expect(await redis.zcard(keys.active)).toBe(MAX_ACTIVE);
+    expect(Number(await redis.hget(meta, 'active'))).toBe(MAX_ACTIVE);
+    expect(Number(await redis.hget(meta, 'head'))).toBe(MAX_ACTIVE);
   });
 });
 

@@ -85,3 +85,31 @@ export async function poll(baseUrl: string, token: string) {
     body: (await res.json()) as TokenBody & { code?: string },
   };
 }
+
+export interface SseEvent {
+  event: string;
+  id?: string;
+  data: Record<string, unknown>;
+}
+
+/** Reads a text/event-stream into parsed events until it ends. */
+export async function readEvents(res: Response, into: SseEvent[]): Promise<void> {
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+    if (done) return;
+    buffer += decoder.decode(value, { stream: true });
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const event = /^event: (.*)$/m.exec(block)?.[1];
+      const id = /^id: (.*)$/m.exec(block)?.[1];
+      const data = /^data: (.*)$/m.exec(block)?.[1];
+      if (event && data)
+        into.push({ event, ...(id && { id }), data: JSON.parse(data) as Record<string, unknown> });
+    }
+  }
+}

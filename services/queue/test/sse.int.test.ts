@@ -2,32 +2,15 @@ import { concert } from '@ticketing/contracts';
 import { buildMessage, createProducer, publishNow } from '@ticketing/messaging';
 import { eventually, randomIntId, testKafka, uuid } from '@ticketing/testing';
 import type { QueueServiceHandle } from '../src/start';
-import { join, knownConcert, poll, startQueue, topicNamespace } from './harness';
-
-interface SseEvent {
-  event: string;
-  data: Record<string, unknown>;
-}
-
-/** Reads a text/event-stream into parsed events until it ends. */
-async function readEvents(res: Response, into: SseEvent[]): Promise<void> {
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buffer += decoder.decode(value, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const event = /^event: (.*)$/m.exec(block)?.[1];
-      const data = /^data: (.*)$/m.exec(block)?.[1];
-      if (event && data) into.push({ event, data: JSON.parse(data) as Record<string, unknown> });
-    }
-  }
-}
+import {
+  join,
+  knownConcert,
+  poll,
+  readEvents,
+  startQueue,
+  topicNamespace,
+  type SseEvent,
+} from './harness';
 
 describe('queue events (SSE)', () => {
   let queue: QueueServiceHandle;

@@ -1,150 +1,334 @@
 import {
   KNOWN_CONCERTS_KEY,
   QUEUED_CONCERTS_KEY,
+  newEpoch,
+  offsetOf,
+  parseCohort,
   queueKeys,
+  readPlace,
   revokedPassesChannel,
+  segmentKeys,
+  segmentOf,
+  userEntry,
+  type Cohort,
+  type PlaceRecord,
+  type QueueRedis,
 } from '@ticketing/auth';
-import type { Logger, StopList } from '@ticketing/platform';
-import Redis, { type Result } from 'ioredis';
-import { ADMIT, APPLY_SCHEDULE, ISSUE, REMOVE, TOUCH } from './scripts';
+import type { Result } from 'ioredis';
+import {
+  ADVANCE,
+  APPLY_SCHEDULE,
+  CLAIM,
+  CLAIM_SWEEP,
+  FREE_SLOT,
+  NEXT_NUMBER,
+  PREPARE_TICK,
+  RECLAIM,
+  RELEASE,
+} from './scripts';
 
+type Arg = string | number | Buffer;
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    queueIssue(
-      ...args: (string | number)[]
-    ): Result<[string, string, string, number, number, number], Context>;
-    queueTouch(...args: (string | number)[]): Result<[string, number, number], Context>;
-    queueRemove(...args: (string | number)[]): Result<number, Context>;
-    queueAdmit(
-      ...args: (string | number)[]
-    ): Result<[number, number, number, number, number], Context>;
-    queueApplySchedule(...args: (string | number)[]): Result<number, Context>;
+    queueClaim(...args: Arg[]): Result<[string, number], Context>;
+    queueReclaim(...args: Arg[]): Result<number, Context>;
+    queueRelease(...args: Arg[]): Result<number, Context>;
+    queueNextNumber(...args: Arg[]): Result<[number, number], Context>;
+    queuePrepareTick(...args: Arg[]): Result<number[], Context>;
+    queueAdvance(...args: Arg[]): Result<[number, number], Context>;
+    queueFreeSlot(...args: Arg[]): Result<number, Context>;
+    queueClaimSweep(...args: Arg[]): Result<number, Context>;
+    queueApplySchedule(...args: Arg[]): Result<number, Context>;
   }
 }
 
-/** Where a token stands in its concert's queue, as Redis says. */
-export type TokenState =
-  | { status: 'WAITING' | 'SOLD_OUT'; position: number; expiresAtMs: number }
-  | { status: 'ACTIVE'; expiresAtMs: number }
-  | { status: 'GONE' };
-
-export interface IssuedToken {
-  tokenId: string;
-  jwt: string;
-  state: Exclude<TokenState, { status: 'GONE' }>;
-  created: boolean;
+/** What a concert's queue looked like at one moment, as one instance read it from Redis. */
+export interface SnapshotData {
+  concertId: number;
+  epoch: number;
+  /** Every number ≤ head has had its turn. */
+  head: number;
+  /** The last number handed out. */
+  seq: number;
+  soldOut: boolean;
+  /** Admitted ranges still active, by `to`. */
+  cohorts: Cohort[];
+  /** The `alive` bitmap of each segment read (from the oldest active range to `seq`). */
+  segments: Map<number, Uint8Array>;
+  takenAtMs: number;
 }
 
-export interface AdmitResult {
-  admitted: number;
-  expired: number;
-  idled: number;
+/** What a user's entry in the index says when they ask for a place. */
+export type Claim = { kind: 'held'; number: number } | { kind: 'pending' } | { kind: 'claimed' };
+
+/** The first half of a tick (see PREPARE_TICK). */
+export interface TickPlan {
+  head: number;
+  limit: number;
+  allowance: number;
   active: number;
-  waiting: number;
+  seq: number;
+  nowMs: number;
+  freedSlots: number;
 }
 
-const toState = (status: string, position: number, expiresAtMs: number): TokenState =>
-  status === 'ACTIVE'
-    ? { status: 'ACTIVE', expiresAtMs }
-    : status === 'WAITING' || status === 'SOLD_OUT'
-      ? { status, position, expiresAtMs }
-      : { status: 'GONE' };
+/** A segment's bitmaps as the tick and the sweep need them. */
+export interface SegmentBits {
+  segment: number;
+  alive: Uint8Array;
+  seen: Uint8Array[];
+}
 
-/** The queue's Redis data, through atomic scripts only. */
+// A place whose number is being taken is held by a pending mark at most this long.
+const PENDING_TIMEOUT_MS = 5000;
+// Segments before the head read into a snapshot (admitted fans still active).
+const MAX_SEGMENTS_BEHIND_HEAD = 64;
+
+const bytes = (b: Buffer | null): Uint8Array => (b ? new Uint8Array(b) : new Uint8Array(0));
+
+/** The queue's Redis data (ADR 0015): atomic scripts on one hash tag each, bits per fan. */
 export class QueueStore {
   private readonly knownConcerts = new Set<number>();
   private readonly registered = new Set<number>();
 
-  constructor(private readonly redis: Redis) {
-    redis.defineCommand('queueIssue', { numberOfKeys: 7, lua: ISSUE });
-    redis.defineCommand('queueTouch', { numberOfKeys: 6, lua: TOUCH });
-    redis.defineCommand('queueRemove', { numberOfKeys: 5, lua: REMOVE });
-    redis.defineCommand('queueAdmit', { numberOfKeys: 7, lua: ADMIT });
+  constructor(
+    readonly redis: QueueRedis,
+    private readonly keyPrefix: string,
+  ) {
+    redis.defineCommand('queueClaim', { numberOfKeys: 1, lua: CLAIM });
+    redis.defineCommand('queueReclaim', { numberOfKeys: 1, lua: RECLAIM });
+    redis.defineCommand('queueRelease', { numberOfKeys: 1, lua: RELEASE });
+    redis.defineCommand('queueNextNumber', { numberOfKeys: 1, lua: NEXT_NUMBER });
+    redis.defineCommand('queuePrepareTick', { numberOfKeys: 4, lua: PREPARE_TICK });
+    redis.defineCommand('queueAdvance', { numberOfKeys: 4, lua: ADVANCE });
+    redis.defineCommand('queueFreeSlot', { numberOfKeys: 3, lua: FREE_SLOT });
+    redis.defineCommand('queueClaimSweep', { numberOfKeys: 1, lua: CLAIM_SWEEP });
     redis.defineCommand('queueApplySchedule', { numberOfKeys: 2, lua: APPLY_SCHEDULE });
   }
 
-  private base(concertId: number): string[] {
-    const k = queueKeys(concertId);
-    return [k.waiting, k.active, k.seen, k.tokens, k.users];
+  // --- the user index -------------------------------------------------------------------------
+
+  async claim(concertId: number, userId: string): Promise<Claim> {
+    const { key, field } = userEntry(concertId, userId);
+    const [kind, number] = await this.redis.queueClaim(key, field, Date.now(), PENDING_TIMEOUT_MS);
+    return kind === 'held' ? { kind, number: Number(number) } : { kind: kind as 'pending' };
   }
 
-  async issue(
-    concertId: number,
-    userId: string,
-    tokenId: string,
-    jwt: string,
-    idleMs: number,
-  ): Promise<IssuedToken> {
+  async reclaim(concertId: number, userId: string, old: number): Promise<boolean> {
+    const { key, field } = userEntry(concertId, userId);
+    return (await this.redis.queueReclaim(key, field, old, Date.now())) === 1;
+  }
+
+  async settle(concertId: number, userId: string, number: number): Promise<void> {
+    const { key, field } = userEntry(concertId, userId);
+    await this.redis.hset(key, field, number);
+  }
+
+  async release(concertId: number, userId: string, number: number): Promise<void> {
+    const { key, field } = userEntry(concertId, userId);
+    await this.redis.queueRelease(key, field, number);
+  }
+
+  // --- numbers and their bits -----------------------------------------------------------------
+
+  async nextNumber(concertId: number): Promise<{ number: number; epoch: number }> {
     await this.register(concertId);
-    const [id, storedJwt, status, position, expiresAtMs, created] = await this.redis.queueIssue(
-      ...this.base(concertId),
-      queueKeys(concertId).seq,
-      queueKeys(concertId).sales,
-      userId,
-      tokenId,
-      jwt,
-      idleMs,
+    const [number, epoch] = await this.redis.queueNextNumber(queueKeys(concertId).meta, newEpoch());
+    return { number: Number(number), epoch: Number(epoch) };
+  }
+
+  /** A new fan is seen, then alive (in that order: an alive bit always has its seen bit). */
+  async markJoined(
+    concertId: number,
+    number: number,
+    window: number,
+    seenTtlMs: number,
+  ): Promise<void> {
+    const keys = segmentKeys(concertId, segmentOf(number));
+    await Promise.all([
+      this.redis.setbit(keys.seen(window), offsetOf(number), 1),
+      this.redis.pexpire(keys.seen(window), seenTtlMs),
+      this.redis.setbit(keys.alive, offsetOf(number), 1),
+    ]);
+  }
+
+  /** Clears a number's alive bit; true if it was set. */
+  async clearAlive(concertId: number, number: number): Promise<boolean> {
+    const keys = segmentKeys(concertId, segmentOf(number));
+    return (await this.redis.setbit(keys.alive, offsetOf(number), 0)) === 1;
+  }
+
+  /** Clears the alive bits of many numbers (idle fans dropped), one command per segment. */
+  async clearMany(concertId: number, numbers: number[]): Promise<void> {
+    await Promise.all(
+      [...groupBySegment(numbers)].map(([segment, offsets]) =>
+        this.redis.call(
+          'BITFIELD',
+          segmentKeys(concertId, segment).alive,
+          ...offsets.flatMap((o) => ['SET', 'u1', o, 0]),
+        ),
+      ),
     );
+  }
+
+  /** Fans seen during a window (polls and streams of one instance), one command per segment. */
+  async markSeen(
+    concertId: number,
+    window: number,
+    numbers: number[],
+    seenTtlMs: number,
+  ): Promise<void> {
+    await Promise.all(
+      [...groupBySegment(numbers)].flatMap(([segment, offsets]) => {
+        const key = segmentKeys(concertId, segment).seen(window);
+        return [
+          this.redis.call('BITFIELD', key, ...offsets.flatMap((o) => ['SET', 'u1', o, 1])),
+          this.redis.pexpire(key, seenTtlMs),
+        ];
+      }),
+    );
+  }
+
+  /** Alive and seen bitmaps of segments (seen: one per window asked). */
+  async readSegments(
+    concertId: number,
+    segments: number[],
+    windows: number[],
+  ): Promise<SegmentBits[]> {
+    return Promise.all(
+      segments.map(async (segment) => {
+        const keys = segmentKeys(concertId, segment);
+        const [alive, ...seen] = await Promise.all([
+          this.redis.getBuffer(keys.alive),
+          ...windows.map((w) => this.redis.getBuffer(keys.seen(w))),
+        ]);
+        return { segment, alive: bytes(alive), seen: seen.map(bytes) };
+      }),
+    );
+  }
+
+  // --- places, read fresh ---------------------------------------------------------------------
+
+  readPlace(claims: { userId: string; tokenId: string; concertId: number }) {
+    return readPlace(this.redis, claims);
+  }
+
+  /** A number's record without the user check (the index named it for this user already). */
+  async readNumber(concertId: number, number: number): Promise<PlaceRecord> {
+    const keys = queueKeys(concertId);
+    const [alive, meta, cohorts] = await Promise.all([
+      this.redis.getbit(segmentKeys(concertId, segmentOf(number)).alive, offsetOf(number)),
+      this.redis.hmget(keys.meta, 'head', 'epoch'),
+      this.redis.zrangebyscore(keys.cohorts, number, '+inf', 'LIMIT', 0, 1),
+    ]);
+    const cohort = cohorts[0] ? parseCohort(cohorts[0]) : undefined;
     return {
-      tokenId: id,
-      jwt: storedJwt,
-      state: toState(status, Number(position), Number(expiresAtMs)) as IssuedToken['state'],
-      created: Number(created) === 1,
+      heldByUser: true,
+      alive: alive === 1,
+      head: Number(meta[0] ?? 0),
+      epoch: Number(meta[1] ?? 0),
+      cohort: cohort && cohort.from <= number ? cohort : undefined,
     };
   }
 
-  async touch(concertId: number, tokenId: string, idleMs: number): Promise<TokenState> {
-    const [status, position, expiresAtMs] = await this.redis.queueTouch(
-      ...this.base(concertId),
-      queueKeys(concertId).sales,
-      tokenId,
-      idleMs,
+  /** An admitted fan left early: their slot goes to the next in line. */
+  async freeSlot(concertId: number, number: number): Promise<void> {
+    const keys = queueKeys(concertId);
+    await this.redis.queueFreeSlot(keys.meta, keys.cohorts, keys.cohortLeft, number);
+  }
+
+  /** Services that remember ACTIVE passes forget this one at once. */
+  async announceRevoked(tokenId: string): Promise<void> {
+    await this.redis.publish(revokedPassesChannel(this.keyPrefix), tokenId);
+  }
+
+  // --- the concert as a whole -----------------------------------------------------------------
+
+  /** The concert's queue as of now: two round trips, whatever the crowd. */
+  async snapshot(concertId: number): Promise<SnapshotData> {
+    const keys = queueKeys(concertId);
+    const [meta, soldOut, members] = await Promise.all([
+      this.redis.hmget(keys.meta, 'head', 'seq', 'epoch'),
+      this.redis.hget(keys.sales, 'soldOut'),
+      this.redis.zrange(keys.cohorts, 0, -1),
+    ]);
+    const head = Number(meta[0] ?? 0);
+    const seq = Number(meta[1] ?? 0);
+    const cohorts = members.map(parseCohort);
+    const oldest = Math.min(head + 1, ...cohorts.map((c) => c.from));
+    const first = Math.max(segmentOf(oldest), segmentOf(head) - MAX_SEGMENTS_BEHIND_HEAD);
+    const segments = new Map<number, Uint8Array>();
+    const wanted: number[] = [];
+    for (let s = first; s <= segmentOf(seq); s++) wanted.push(s);
+    const bitmaps = await Promise.all(
+      wanted.map((s) => this.redis.getBuffer(segmentKeys(concertId, s).alive)),
     );
-    return toState(status, Number(position), Number(expiresAtMs));
+    wanted.forEach((s, i) => segments.set(s, bytes(bitmaps[i]!)));
+    return {
+      concertId,
+      epoch: Number(meta[2] ?? 0),
+      head,
+      seq,
+      soldOut: soldOut === '1',
+      cohorts,
+      segments,
+      takenAtMs: Date.now(),
+    };
   }
 
-  /** Touches many tokens in one round trip (SSE refresh). */
-  async touchMany(
-    tokens: { concertId: number; tokenId: string }[],
-    idleMs: number,
-  ): Promise<TokenState[]> {
-    const pipeline = this.redis.pipeline();
-    for (const t of tokens)
-      pipeline.queueTouch(
-        ...this.base(t.concertId),
-        queueKeys(t.concertId).sales,
-        t.tokenId,
-        idleMs,
-      );
-    const replies = (await pipeline.exec()) ?? [];
-    return replies.map(([err, reply]) => {
-      if (err) throw err;
-      const [status, position, expiresAtMs] = reply as [string, number, number];
-      return toState(status, Number(position), Number(expiresAtMs));
-    });
-  }
-
-  async remove(concertId: number, tokenId: string): Promise<boolean> {
-    const channel = revokedPassesChannel(this.redis.options.keyPrefix ?? '');
-    return (await this.redis.queueRemove(...this.base(concertId), tokenId, channel)) === 1;
-  }
-
-  async admit(
+  async prepareTick(
     concertId: number,
-    settings: { admitPerSecond: number; maxActive: number; activeTtlMs: number; idleMs: number },
-  ): Promise<AdmitResult> {
-    const [admitted, expired, idled, active, waiting] = await this.redis.queueAdmit(
-      ...this.base(concertId),
-      queueKeys(concertId).bucket,
-      queueKeys(concertId).sales,
-      settings.admitPerSecond,
-      settings.maxActive,
-      settings.activeTtlMs,
-      settings.idleMs,
-      1000,
-    );
-    return { admitted, expired, idled, active, waiting };
+    settings: { admitPerSecond: number; maxActive: number; settleMs: number },
+  ): Promise<TickPlan> {
+    const keys = queueKeys(concertId);
+    const r = (
+      await this.redis.queuePrepareTick(
+        keys.meta,
+        keys.cohorts,
+        keys.cohortLeft,
+        keys.sales,
+        settings.admitPerSecond,
+        settings.maxActive,
+        settings.settleMs,
+      )
+    ).map(Number);
+    const [head, limit, allowance, active, seq, nowMs, freedSlots] = r as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    return { head, limit, allowance, active, seq, nowMs, freedSlots };
   }
+
+  /** Moves the head if nobody else did; returns until when the admitted are active, or 0. */
+  async advance(
+    concertId: number,
+    move: { from: number; to: number; admitted: number; ttlMs: number; record: string },
+  ): Promise<number> {
+    const keys = queueKeys(concertId);
+    const [moved, untilMs] = await this.redis.queueAdvance(
+      keys.meta,
+      keys.cohorts,
+      keys.cohortLeft,
+      keys.audit,
+      move.from,
+      move.to,
+      move.admitted,
+      move.ttlMs,
+      move.record,
+    );
+    return Number(moved) === 1 ? Number(untilMs) : 0;
+  }
+
+  async claimSweep(concertId: number, window: number): Promise<boolean> {
+    return (await this.redis.queueClaimSweep(queueKeys(concertId).meta, window)) === 1;
+  }
+
+  // --- what the queue learns of concerts ------------------------------------------------------
 
   /** A date of the concert as concert.events describe it (kept if newer). */
   async applySchedule(s: {
@@ -212,17 +396,13 @@ export class QueueStore {
   }
 }
 
-/** The queue's Redis connection (its keys under REDIS_KEY_PREFIX), closed at stop. */
-export function openQueueRedis(
-  kit: { logger: Logger; stops: StopList },
-  config: { REDIS_URL: string; REDIS_KEY_PREFIX: string },
-): Redis {
-  const redis = new Redis(config.REDIS_URL, {
-    keyPrefix: config.REDIS_KEY_PREFIX,
-    maxRetriesPerRequest: 2,
-    enableAutoPipelining: true,
-  });
-  redis.on('error', (err) => kit.logger.warn({ err: err.message }, 'redis connection error'));
-  kit.stops.add('redis', () => redis.quit());
-  return redis;
+function groupBySegment(numbers: number[]): Map<number, number[]> {
+  const bySegment = new Map<number, number[]>();
+  for (const n of numbers) {
+    const s = segmentOf(n);
+    let offsets = bySegment.get(s);
+    if (!offsets) bySegment.set(s, (offsets = []));
+    offsets.push(offsetOf(n));
+  }
+  return bySegment;
 }

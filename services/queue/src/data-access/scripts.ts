@@ -1,158 +1,155 @@
 /**
- * Lua scripts over one concert's keys (all share a hash tag). Each runs atomically, so any
- * number of instances can call them concurrently. Time comes from Redis (`TIME`), one clock
- * for every instance; order comes from the INCR counter, never from clocks.
+ * Lua scripts of the queue (ADR 0015). Each touches the keys of one hash tag only, so each runs
+ * atomically on a single Redis and on a Redis Cluster alike: the user index (one bucket), the
+ * concert's counters (`{q:<concert>}`). Per-fan bits in segments are plain SETBIT/BITFIELD
+ * commands. Order comes from the counter, never from clocks; time comes from Redis (`TIME`)
+ * where instances must agree on it.
  */
 
-const PRELUDE = `
+const NOW = `
 local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
--- KEYS: waiting, active, seen, tokens, users (always the first five)
-local function forget(id)
-  local v = redis.call('HGET', KEYS[4], id)
-  if v then
-    -- "<userId>|<jwt>": a user id may contain '|' (auth0|…), a JWT never does.
-    local user = string.match(v, '^(.*)|')
-    if redis.call('HGET', KEYS[5], user) == id then redis.call('HDEL', KEYS[5], user) end
-    redis.call('HDEL', KEYS[4], id)
-  end
-  redis.call('ZREM', KEYS[1], id)
-  redis.call('ZREM', KEYS[2], id)
-  redis.call('ZREM', KEYS[3], id)
-end
--- Returns {status, position, expiresAtMs, jwt} of a live token, or nil (and forgets it if stale).
-local function state_of(id, now, idle)
-  local exp = redis.call('ZSCORE', KEYS[2], id)
-  if exp and tonumber(exp) > now then
-    return {'ACTIVE', 0, tonumber(exp)}
-  end
-  local rank = redis.call('ZRANK', KEYS[1], id)
-  if rank then
-    local seen = tonumber(redis.call('ZSCORE', KEYS[3], id) or '0')
-    if now - seen <= idle then
-      return {'WAITING', rank + 1, seen + idle}
-    end
-  end
-  if exp or rank then forget(id) end
-  return nil
-end
--- A waiting fan of a concert with nothing left to sell is told so (the place is kept).
-local function sold_out(sales_key)
-  return redis.call('HGET', sales_key, 'soldOut') == '1'
-end
 `;
 
 /**
- * KEYS: waiting, active, seen, tokens, users, seq, sales. ARGV: userId, newTokenId, newJwt, idleMs.
- * Returns {tokenId, jwt, status, position, expiresAtMs, created(0|1)}; status SOLD_OUT for a
- * waiting token of a concert with nothing left to sell.
+ * A user asks for a place. KEYS: the user's bucket. ARGV: field, nowMs, pendingTimeoutMs.
+ * Returns {'held', number} (the number the index names), {'pending', 0} (another request of the
+ * same user is taking a number right now), or {'claimed', 0}: this request takes the next number
+ * (a pending mark holds the user's entry meanwhile; one older than the timeout is taken over).
  */
-export const ISSUE = `${PRELUDE}
-local now = now_ms()
-local idle = tonumber(ARGV[4])
-local existing = redis.call('HGET', KEYS[5], ARGV[1])
-if existing then
-  local s = state_of(existing, now, idle)
-  if s then
-    if s[1] == 'WAITING' then
-      redis.call('ZADD', KEYS[3], now, existing)
-      s[3] = now + idle
-      if sold_out(KEYS[7]) then s[1] = 'SOLD_OUT' end
-    end
-    local v = redis.call('HGET', KEYS[4], existing)
-    return {existing, string.sub(v, string.len(ARGV[1]) + 2), s[1], s[2], s[3], 0}
-  end
+export const CLAIM = `
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if v then
+  if string.sub(v, 1, 1) ~= 'p' then return {'held', tonumber(v)} end
+  if tonumber(ARGV[2]) - tonumber(string.sub(v, 2)) < tonumber(ARGV[3]) then return {'pending', 0} end
 end
-local seq = redis.call('INCR', KEYS[6])
-redis.call('ZADD', KEYS[1], seq, ARGV[2])
-redis.call('ZADD', KEYS[3], now, ARGV[2])
-redis.call('HSET', KEYS[4], ARGV[2], ARGV[1] .. '|' .. ARGV[3])
-redis.call('HSET', KEYS[5], ARGV[1], ARGV[2])
-local rank = redis.call('ZRANK', KEYS[1], ARGV[2])
-return {ARGV[2], ARGV[3], sold_out(KEYS[7]) and 'SOLD_OUT' or 'WAITING', rank + 1, now + idle, 1}
+redis.call('HSET', KEYS[1], ARGV[1], 'p' .. ARGV[2])
+return {'claimed', 0}
 `;
 
 /**
- * A poll (or an SSE refresh): reports the token's state and keeps a waiting token's place.
- * KEYS: waiting, active, seen, tokens, users, sales. ARGV: tokenId, idleMs.
- * Returns {status, position, expiresAtMs} or {'GONE'}; SOLD_OUT as in ISSUE.
+ * The user's number is no longer live (left, dropped, expired): take it over for a new number,
+ * if nobody else did. KEYS: the bucket. ARGV: field, old number, nowMs. Returns 1 if taken over.
  */
-export const TOUCH = `${PRELUDE}
-local now = now_ms()
-local idle = tonumber(ARGV[2])
-local s = state_of(ARGV[1], now, idle)
-if not s then return {'GONE', 0, 0} end
-if s[1] == 'WAITING' then
-  redis.call('ZADD', KEYS[3], now, ARGV[1])
-  s[3] = now + idle
-  if sold_out(KEYS[6]) then s[1] = 'SOLD_OUT' end
-end
-return s
+export const RECLAIM = `
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], 'p' .. ARGV[3])
+return 1
+`;
+
+/** The user leaves their number: KEYS the bucket, ARGV field, number. Returns 1 if removed. */
+export const RELEASE = `
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+return 1
 `;
 
 /**
- * A token leaves for good (the fan left, or the saga spent it). The services that remember
- * ACTIVE passes are told on the revocation channel in the same atomic step.
- * KEYS: waiting, active, seen, tokens, users. ARGV: tokenId, revocation channel.
- * Returns 1 if it was live.
+ * The next number of a concert's counter (its epoch set on first use).
+ * KEYS: meta. ARGV: a fresh epoch. Returns {number, epoch}.
  */
-export const REMOVE = `${PRELUDE}
-local was = redis.call('ZSCORE', KEYS[1], ARGV[1]) or redis.call('ZSCORE', KEYS[2], ARGV[1])
-forget(ARGV[1])
-if was then
-  redis.call('PUBLISH', ARGV[2], ARGV[1])
-  return 1
-end
-return 0
+export const NEXT_NUMBER = `
+redis.call('HSETNX', KEYS[1], 'epoch', ARGV[1])
+local n = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+return {n, tonumber(redis.call('HGET', KEYS[1], 'epoch'))}
 `;
 
 /**
- * The admission tick. Frees expired active slots, drops idle waiting tokens, then moves up to
- * the bucket's allowance from the head of the waiting set to ACTIVE while under maxActive.
- * The token bucket lives in Redis, so N instances ticking together admit at the configured
- * rate, not N times it.
- * Nobody is admitted while the concert has nothing left to sell, or before its first date
- * with seats goes on sale (`sales`, kept by APPLY_SCHEDULE).
- * KEYS: waiting, active, seen, tokens, users, bucket, sales.
- * ARGV: admitPerSecond, maxActive, activeTtlMs, idleMs, sweepLimit.
- * Returns {admitted, expired, idled, activeCount, waitingCount}.
+ * The first half of an admission tick: admitted ranges whose activation ended free their slots,
+ * the token bucket refills (shared by every instance, so N instances admit at the configured
+ * rate, not N times it), and the tick learns how far it may go:
+ * - `limit`: the counter as it was at least `settleMs` ago: a number handed out just now may not
+ *   have its bit set yet, and must not be skipped as gone;
+ * - `allowance`: how many may be admitted now (bucket, QUEUE_MAX_ACTIVE, sales open, not sold out).
+ * KEYS: meta, cohorts, cohortLeft, sales. ARGV: admitPerSecond, maxActive, settleMs.
+ * Returns {head, limit, allowance, active, seq, nowMs, expiredSlots}.
  */
-export const ADMIT = `${PRELUDE}
+export const PREPARE_TICK = `${NOW}
 local now = now_ms()
 local rate = tonumber(ARGV[1])
 local max_active = tonumber(ARGV[2])
-local ttl = tonumber(ARGV[3])
-local idle = tonumber(ARGV[4])
-local limit = tonumber(ARGV[5])
-
-local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, limit)
-for _, id in ipairs(expired) do forget(id) end
-local idled = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now - idle - 1, 'LIMIT', 0, limit)
-for _, id in ipairs(idled) do forget(id) end
-
-local at = tonumber(redis.call('HGET', KEYS[6], 'at') or '0')
-local allowance = tonumber(redis.call('HGET', KEYS[6], 'allowance') or '0')
+local settle = tonumber(ARGV[3])
+local freed = 0
+for _, m in ipairs(redis.call('ZRANGE', KEYS[2], 0, 99)) do
+  local until_ms = tonumber(string.match(m, ':(%d+)$'))
+  if until_ms > now then break end
+  freed = freed + tonumber(redis.call('HGET', KEYS[3], m) or '0')
+  redis.call('ZREM', KEYS[2], m)
+  redis.call('HDEL', KEYS[3], m)
+end
+local f = redis.call('HMGET', KEYS[1], 'head', 'seq', 'active', 'at', 'allowance', 's1', 't1', 's2', 't2')
+local head = tonumber(f[1] or '0')
+local seq = tonumber(f[2] or '0')
+local active = math.max(0, tonumber(f[3] or '0') - freed)
+local at = tonumber(f[4] or '0')
+local allowance = tonumber(f[5] or '0')
 if at == 0 then allowance = rate
 else allowance = math.min(rate, allowance + rate * math.max(0, now - at) / 1000) end
-
-local active = redis.call('ZCARD', KEYS[2])
-local n = math.min(math.floor(allowance), max_active - active)
-local opens_at = tonumber(redis.call('HGET', KEYS[7], 'opensAt') or '0')
-if sold_out(KEYS[7]) or opens_at > now then n = 0 end
-local admitted = 0
-if n > 0 then
-  local heads = redis.call('ZRANGE', KEYS[1], 0, n - 1)
-  for _, id in ipairs(heads) do
-    redis.call('ZREM', KEYS[1], id)
-    redis.call('ZREM', KEYS[3], id)
-    redis.call('ZADD', KEYS[2], now + ttl, id)
-  end
-  admitted = #heads
+local s1, t1, s2, t2 = tonumber(f[6] or '0'), tonumber(f[7] or '0'), tonumber(f[8] or '0'), tonumber(f[9] or '0')
+local limit = s1
+if now - t2 >= settle then
+  limit = s2
+  redis.call('HSET', KEYS[1], 's1', s2, 't1', t2, 's2', seq, 't2', now)
 end
-redis.call('HSET', KEYS[6], 'at', now, 'allowance', allowance - admitted)
-return {admitted, #expired, #idled, active + admitted, redis.call('ZCARD', KEYS[1])}
+redis.call('HSET', KEYS[1], 'active', active, 'at', now, 'allowance', allowance)
+local n = math.min(math.floor(allowance), max_active - active)
+local opens_at = tonumber(redis.call('HGET', KEYS[4], 'opensAt') or '0')
+if redis.call('HGET', KEYS[4], 'soldOut') == '1' or opens_at > now then n = 0 end
+return {head, limit, math.max(0, n), active, seq, now, freed}
+`;
+
+/**
+ * The second half: the head moves from `expected` to `newHead` (unless another instance moved it
+ * first: then nothing happens), the live fans passed become an admitted range active until now +
+ * ttl, and the tick's record goes to the audit outbox in the same step.
+ * KEYS: meta, cohorts, cohortLeft, audit. ARGV: expected, newHead, admitted, ttlMs, record.
+ * Returns {1, untilMs} if moved, {0, 0} if not.
+ */
+export const ADVANCE = `${NOW}
+local head = tonumber(redis.call('HGET', KEYS[1], 'head') or '0')
+if head ~= tonumber(ARGV[1]) then return {0, 0} end
+local now = now_ms()
+local to = tonumber(ARGV[2])
+local admitted = tonumber(ARGV[3])
+local until_ms = now + tonumber(ARGV[4])
+redis.call('HSET', KEYS[1], 'head', to)
+if admitted > 0 then
+  local member = (head + 1) .. ':' .. to .. ':' .. until_ms
+  redis.call('ZADD', KEYS[2], to, member)
+  redis.call('HSET', KEYS[3], member, admitted)
+  redis.call('HINCRBY', KEYS[1], 'active', admitted)
+  redis.call('HINCRBYFLOAT', KEYS[1], 'allowance', -admitted)
+end
+if ARGV[5] ~= '' then
+  local record = string.gsub(ARGV[5], '@at', now)
+  redis.call('RPUSH', KEYS[4], record)
+end
+return {1, until_ms}
+`;
+
+/**
+ * An admitted fan leaves (or the saga spends the pass): their slot is free for the next.
+ * KEYS: meta, cohorts, cohortLeft. ARGV: number. Returns 1 if a slot was freed.
+ */
+export const FREE_SLOT = `
+local n = tonumber(ARGV[1])
+local m = redis.call('ZRANGEBYSCORE', KEYS[2], n, '+inf', 'LIMIT', 0, 1)[1]
+if not m then return 0 end
+if tonumber(string.match(m, '^(%d+):')) > n then return 0 end
+local left = tonumber(redis.call('HGET', KEYS[3], m) or '0')
+if left <= 0 then return 0 end
+redis.call('HINCRBY', KEYS[3], m, -1)
+redis.call('HINCRBY', KEYS[1], 'active', -1)
+return 1
+`;
+
+/** One instance sweeps a window's idle fans: KEYS meta, ARGV window. Returns 1 to the first. */
+export const CLAIM_SWEEP = `
+if tonumber(redis.call('HGET', KEYS[1], 'swept') or '-1') >= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'swept', ARGV[1])
+return 1
 `;
 
 /**
@@ -165,7 +162,6 @@ return {admitted, #expired, #idled, active + admitted, redis.call('ZCARD', KEYS[
  * Returns 1 if it changed what the queue knew, else 0.
  */
 export const APPLY_SCHEDULE = `
-local fields = {}
 local cur = redis.call('HGET', KEYS[1], ARGV[2])
 local f = {0, 'OPEN', 0, 0, 0, 0, 0}
 if cur then

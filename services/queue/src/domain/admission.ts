@@ -1,42 +1,68 @@
+import { SEGMENT_SIZE, offsetOf, segmentOf } from '@ticketing/auth';
 import type { Logger } from '@ticketing/platform';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { QueueStore } from '../data-access/queue-store';
+import type { QueueStore, SegmentBits, TickPlan } from '../data-access/queue-store';
+import { bitAt, orAll } from './bitmaps';
+import type { Liveness } from './liveness';
 import type { QueueSettings } from './queue';
+import type { Snapshots } from './snapshots';
+
+// A number handed out less than this long ago is not passed yet: its bit may still be on its way.
+const SETTLE_MS = 100;
+// Segments read per round trip while walking from the head.
+const SEGMENTS_PER_READ = 8;
+const BITMAP_BYTES = SEGMENT_SIZE / 8;
 
 /**
- * Every instance ticks; the atomic script and the shared token bucket in Redis make the
- * instances together admit at the configured rate and never above QUEUE_MAX_ACTIVE.
+ * Admission in O(1) Redis work per tick (ADR 0015): every instance ticks; the first half of a
+ * tick (one script) frees the slots of ranges whose activation ended and says how many may be
+ * admitted; the instance walks the bitmaps after the head in memory, skipping fans gone and
+ * dropping fans idle; the second half (one script) moves the head over the fans admitted, if no
+ * other instance moved it meanwhile. Once per window one instance also sweeps every idle fan
+ * behind the head out of line.
  */
 export class AdmissionTicker {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
+  private readonly lastSwept = new Map<number, number>();
   private readonly admitted: Counter;
+  private readonly dropped: Counter;
   private readonly waiting: Gauge;
   private readonly active: Gauge;
 
   constructor(
     private readonly store: QueueStore,
     private readonly settings: QueueSettings,
+    private readonly liveness: Liveness,
+    private readonly snapshots: Snapshots,
     private readonly logger: Logger,
     metrics: Registry,
   ) {
+    const labelNames = ['concert'];
+    const registers = [metrics];
     this.admitted = new Counter({
       name: 'queue_admitted_total',
-      help: 'Tokens admitted',
-      labelNames: ['concert'],
-      registers: [metrics],
+      help: 'Fans admitted',
+      labelNames,
+      registers,
+    });
+    this.dropped = new Counter({
+      name: 'queue_idle_dropped_total',
+      help: 'Waiting fans who lost their place by going silent',
+      labelNames,
+      registers,
     });
     this.waiting = new Gauge({
       name: 'queue_waiting',
-      help: 'Waiting tokens',
-      labelNames: ['concert'],
-      registers: [metrics],
+      help: 'Fans in line (as of this instance’s snapshot)',
+      labelNames,
+      registers,
     });
     this.active = new Gauge({
       name: 'queue_active',
-      help: 'Active tokens',
-      labelNames: ['concert'],
-      registers: [metrics],
+      help: 'Fans admitted and active',
+      labelNames,
+      registers,
     });
   }
 
@@ -54,14 +80,101 @@ export class AdmissionTicker {
   }
 
   async tick(): Promise<void> {
-    for (const concertId of await this.store.queuedConcerts()) {
-      const r = await this.store.admit(concertId, this.settings);
-      const concert = String(concertId);
-      if (r.admitted) this.admitted.inc({ concert }, r.admitted);
-      this.waiting.set({ concert }, r.waiting);
-      this.active.set({ concert }, r.active);
-      if (r.admitted || r.expired || r.idled)
-        this.logger.debug({ concertId, ...r }, 'admission tick');
+    for (const concertId of await this.store.queuedConcerts()) await this.tickConcert(concertId);
+  }
+
+  async tickConcert(concertId: number): Promise<void> {
+    const plan = await this.store.prepareTick(concertId, {
+      admitPerSecond: this.settings.admitPerSecond,
+      maxActive: this.settings.maxActive,
+      settleMs: SETTLE_MS,
+    });
+    const windows = this.liveness.keepingWindows(plan.nowMs);
+    await this.sweepIfDue(concertId, plan, windows);
+    if (plan.allowance > 0 && plan.limit > plan.head) await this.admit(concertId, plan, windows);
+    const concert = String(concertId);
+    this.active.set({ concert }, plan.active);
+    const snapshot = this.snapshots.peek(concertId);
+    if (snapshot) this.waiting.set({ concert }, snapshot.position(snapshot.data.seq + 1) - 1);
+  }
+
+  /** Walks from the head over at most `allowance` live fans, then moves the head past them. */
+  private async admit(concertId: number, plan: TickPlan, windows: number[]): Promise<void> {
+    let admitted = 0;
+    let to = plan.head;
+    const idle: number[] = [];
+    const last = segmentOf(plan.limit);
+    walk: for (let segment = segmentOf(plan.head + 1); segment <= last;) {
+      const batch: number[] = [];
+      while (batch.length < SEGMENTS_PER_READ && segment <= last) batch.push(segment++);
+      for (const bits of await this.store.readSegments(concertId, batch, windows)) {
+        const seen = orAll(bits.seen, BITMAP_BYTES);
+        const end = Math.min((bits.segment + 1) * SEGMENT_SIZE - 1, plan.limit);
+        for (let n = Math.max(bits.segment * SEGMENT_SIZE, plan.head + 1); n <= end; n++) {
+          to = n;
+          if (!bitAt(bits.alive, offsetOf(n))) continue; // gone: skipped
+          if (!bitAt(seen, offsetOf(n))) {
+            idle.push(n); // silent for the idle timeout: skipped and dropped
+            continue;
+          }
+          if (++admitted === plan.allowance) break walk;
+        }
+      }
+    }
+    if (to === plan.head) return;
+    // Dropped before the head moves over them: a range's alive bits are its admitted fans.
+    if (idle.length > 0) await this.store.clearMany(concertId, idle);
+    const untilMs = await this.store.advance(concertId, {
+      from: plan.head,
+      to,
+      admitted,
+      ttlMs: this.settings.activeTtlMs,
+      record: '',
+    });
+    const concert = String(concertId);
+    if (idle.length > 0) this.dropped.inc({ concert }, idle.length);
+    if (untilMs === 0) return; // another instance moved the head first
+    if (admitted > 0) this.admitted.inc({ concert }, admitted);
+    this.logger.debug(
+      { concertId, from: plan.head + 1, to, admitted, idle: idle.length },
+      'admitted',
+    );
+    this.snapshots.read(concertId).catch(() => undefined);
+  }
+
+  /** Once per window, one instance drops every idle fan behind the head. */
+  private async sweepIfDue(concertId: number, plan: TickPlan, windows: number[]): Promise<void> {
+    const window = this.liveness.windowAt(plan.nowMs);
+    if ((this.lastSwept.get(concertId) ?? -1) >= window) return;
+    this.lastSwept.set(concertId, window);
+    if (plan.seq <= plan.head || !(await this.store.claimSweep(concertId, window))) return;
+    const idle: number[] = [];
+    const last = segmentOf(plan.seq);
+    for (let segment = segmentOf(plan.head + 1); segment <= last;) {
+      const batch: number[] = [];
+      while (batch.length < 4 * SEGMENTS_PER_READ && segment <= last) batch.push(segment++);
+      for (const bits of await this.store.readSegments(concertId, batch, windows))
+        idle.push(...idleIn(bits, plan.head));
+    }
+    if (idle.length === 0) return;
+    await this.store.clearMany(concertId, idle);
+    this.dropped.inc({ concert: String(concertId) }, idle.length);
+    this.logger.debug({ concertId, idle: idle.length }, 'idle fans dropped');
+  }
+}
+
+/** Numbers after `head` in a segment whose fans are alive but were not seen in any window. */
+function idleIn(bits: SegmentBits, head: number): number[] {
+  const seen = orAll(bits.seen, BITMAP_BYTES);
+  const found: number[] = [];
+  for (let i = 0; i < bits.alive.length; i++) {
+    const silent = bits.alive[i]! & ~seen[i]!;
+    if (silent === 0) continue;
+    for (let b = 0; b < 8; b++) {
+      if (!(silent & (0x80 >> b))) continue;
+      const n = bits.segment * SEGMENT_SIZE + i * 8 + b;
+      if (n > head) found.push(n);
     }
   }
+  return found;
 }

@@ -1,8 +1,18 @@
-import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '@ticketing/platform';
-import type { QueueTokenClaims, TokenSigner } from '@ticketing/auth';
+import {
+  placeOf,
+  stateOfPlace,
+  tokenIdOf,
+  type Place,
+  type PlaceState,
+  type QueueTokenClaims,
+  type TokenSigner,
+} from '@ticketing/auth';
 import type { QueueStore } from '../data-access/queue-store';
-import { viewOf, type TokenState, type TokenView } from './token-status';
+import type { Liveness, SeenMarks } from './liveness';
+import type { Snapshots } from './snapshots';
+import { viewOf, type LiveState, type TokenState, type TokenView } from './token-status';
 
 export interface QueueSettings {
   admitPerSecond: number;
@@ -12,57 +22,109 @@ export interface QueueSettings {
   tokenMaxAgeSeconds: number;
 }
 
-/** The waiting-queue use cases. */
+// Another request of the same user is taking a number: it takes microseconds, this is a bound.
+const PENDING_WAIT_MS = 3000;
+
+const gone = () => AppError.unauthorized('TOKEN_INVALID', 'queue token expired or revoked');
+
+/** The waiting-queue use cases (ADR 0015). */
 export class WaitingQueue {
   constructor(
     private readonly store: QueueStore,
     private readonly signer: TokenSigner,
     readonly settings: QueueSettings,
+    private readonly snapshots: Snapshots,
+    private readonly liveness: Liveness,
+    private readonly seen: SeenMarks,
   ) {}
 
   /**
-   * A fan asks for a place in a concert's queue: a new token at the back, or (asked again,
-   * however many times at once) the live token they already have.
+   * A fan asks for a place in a concert's queue: the next number of its counter, or (asked again,
+   * however many times at once) the place they already hold while it is live. A place that
+   * ended (left, dropped as idle, expired, spent) is replaced by a new one at the back.
    */
   async join(userId: string, concertId: number): Promise<{ view: TokenView; created: boolean }> {
     if (!(await this.store.isKnownConcert(concertId)))
       throw AppError.notFound(`concert ${concertId} not found`);
-    const tokenId = randomUUID();
-    const jwt = await this.signer.sign(
-      { userId, tokenId, concertId },
-      this.settings.tokenMaxAgeSeconds,
-    );
-    const issued = await this.store.issue(concertId, userId, tokenId, jwt, this.settings.idleMs);
-    return {
-      created: issued.created,
-      view: viewOf(
-        { token: issued.jwt, tokenId: issued.tokenId, userId, concertId },
-        issued.state,
-        this.settings.admitPerSecond,
-      ),
-    };
+    const deadline = Date.now() + PENDING_WAIT_MS;
+    for (;;) {
+      const claim = await this.store.claim(concertId, userId);
+      if (claim.kind === 'pending') {
+        if (Date.now() > deadline)
+          throw new AppError({ code: 'UNAVAILABLE', status: 503, detail: 'try again' });
+        await sleep(2);
+        continue;
+      }
+      if (claim.kind === 'held') {
+        const record = await this.store.readNumber(concertId, claim.number);
+        const place = { concertId, epoch: record.epoch, number: claim.number };
+        const state = stateOfPlace(record, claim.number, Date.now());
+        if (state.status !== 'GONE')
+          return { created: false, view: await this.view(userId, place, state) };
+        if (!(await this.store.reclaim(concertId, userId, claim.number))) continue;
+      }
+      const { number, epoch } = await this.store.nextNumber(concertId);
+      await this.store.markJoined(
+        concertId,
+        number,
+        this.liveness.windowAt(Date.now()),
+        this.liveness.seenTtlMs,
+      );
+      await this.store.settle(concertId, userId, number);
+      const snapshot = await this.snapshots.get(concertId);
+      snapshot.markJoined(number);
+      const place = { concertId, epoch, number };
+      return {
+        created: true,
+        view: await this.view(userId, place, { status: 'WAITING', numbersAhead: 0 }),
+      };
+    }
   }
 
-  /** A poll: the token's fresh status; polling keeps a waiting token's place. */
+  /** A poll: the token's status from this instance's snapshot; polling keeps a fan's place. */
   async status(token: string, claims: QueueTokenClaims): Promise<TokenView> {
-    const state = await this.store.touch(claims.concertId, claims.tokenId, this.settings.idleMs);
-    if (state.status === 'GONE')
-      throw AppError.unauthorized('TOKEN_INVALID', 'queue token expired or revoked');
+    const state = await this.stateOf(claims);
+    if (state.status === 'GONE') throw gone();
     return viewOf({ token, ...claims }, state, this.settings.admitPerSecond);
+  }
+
+  /**
+   * Where a pass stands, from the snapshot; a waiting fan is marked seen. An ACTIVE answer is
+   * confirmed against the store (the user index must name this user: a pass is checked once more
+   * before it opens the booking services).
+   */
+  async stateOf(claims: QueueTokenClaims, nowMs = Date.now()): Promise<TokenState> {
+    const place = placeOf(claims.tokenId);
+    if (!place || place.concertId !== claims.concertId) return { status: 'GONE' };
+    let snapshot = await this.snapshots.get(claims.concertId);
+    if (snapshot.data.epoch !== place.epoch) snapshot = await this.snapshots.read(claims.concertId);
+    if (snapshot.data.epoch !== place.epoch) return { status: 'GONE' };
+    const s = snapshot.stateOf(place.number, nowMs);
+    if (s.status === 'GONE') return s;
+    // Near the front the next tick may admit the fan, maybe on another instance: the store is
+    // asked (as for any ACTIVE answer), so no instance tells an admitted fan to wait. Fans near
+    // the front are as many as a second of admissions, whatever the crowd.
+    const nearFront =
+      s.status === 'WAITING' && s.position <= Math.max(1, this.settings.admitPerSecond);
+    if (s.status === 'ACTIVE' || nearFront) {
+      const fresh = stateOfPlace(await this.store.readPlace(claims), place.number, nowMs);
+      if (fresh.status === 'ACTIVE') return { status: 'ACTIVE', expiresAtMs: fresh.untilMs };
+      if (fresh.status === 'GONE') return fresh;
+    }
+    this.seen.mark(claims.concertId, place.number, nowMs);
+    if (s.status === 'ACTIVE')
+      return { status: 'WAITING', position: 1, expiresAtMs: nowMs + this.settings.idleMs };
+    return { ...s, expiresAtMs: nowMs + this.settings.idleMs };
   }
 
   /** The fan leaves the queue; the token answers 401 from then on (leaving again too). */
   async leave(claims: QueueTokenClaims): Promise<void> {
-    if (!(await this.store.remove(claims.concertId, claims.tokenId)))
-      throw AppError.unauthorized('TOKEN_INVALID', 'queue token expired or revoked');
+    if (!(await this.end(claims))) throw gone();
   }
 
-  /**
-   * Connected event streams count as polling: one round trip refreshes them all and keeps
-   * their places.
-   */
-  refresh(tokens: QueueTokenClaims[]): Promise<TokenState[]> {
-    return this.store.touchMany(tokens, this.settings.idleMs);
+  /** The payment saga ends a token's access. Idempotent: true if it was still live. */
+  expire(claims: QueueTokenClaims): Promise<boolean> {
+    return this.end(claims);
   }
 
   /**
@@ -92,8 +154,37 @@ export class WaitingQueue {
     return this.store.applySeats(a);
   }
 
-  /** The payment saga ends a token's access. Idempotent: true if it was still live. */
-  expire(concertId: number, tokenId: string): Promise<boolean> {
-    return this.store.remove(concertId, tokenId);
+  /** Ends a live place: its bit cleared, its slot freed if admitted, services told at once. */
+  private async end(claims: QueueTokenClaims): Promise<boolean> {
+    const place = placeOf(claims.tokenId);
+    if (!place || place.concertId !== claims.concertId) return false;
+    const state = stateOfPlace(await this.store.readPlace(claims), place.number, Date.now());
+    if (state.status === 'GONE') return false;
+    const wasAlive = await this.store.clearAlive(place.concertId, place.number);
+    this.snapshots.peek(place.concertId)?.markGone(place.number);
+    if (!wasAlive) return false; // another request ended it first
+    if (state.status === 'ACTIVE') await this.store.freeSlot(place.concertId, place.number);
+    await this.store.release(place.concertId, claims.userId, place.number);
+    await this.store.announceRevoked(claims.tokenId);
+    return true;
+  }
+
+  /** The API's view of a place: a pass minted now (passes are never stored). */
+  private async view(userId: string, place: Place, state: PlaceState): Promise<TokenView> {
+    const tokenId = tokenIdOf(place);
+    const claims = { userId, tokenId, concertId: place.concertId };
+    const token = await this.signer.sign(claims, this.settings.tokenMaxAgeSeconds);
+    let live: LiveState;
+    if (state.status === 'ACTIVE') live = { status: 'ACTIVE', expiresAtMs: state.untilMs };
+    else {
+      const snapshot = await this.snapshots.get(place.concertId);
+      const s = snapshot.stateOf(place.number, Date.now());
+      live = {
+        status: s.status === 'SOLD_OUT' ? 'SOLD_OUT' : 'WAITING',
+        position: 'position' in s ? s.position : snapshot.position(place.number),
+        expiresAtMs: Date.now() + this.settings.idleMs,
+      };
+    }
+    return viewOf({ token, ...claims }, live, this.settings.admitPerSecond);
   }
 }

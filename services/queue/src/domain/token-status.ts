@@ -1,7 +1,12 @@
-import type { TokenState } from '../data-access/queue-store';
 import { estimatedWaitSeconds } from './estimates';
 
-export type { TokenState };
+/** Where a token stands in its concert's queue. */
+export type TokenState =
+  | { status: 'WAITING' | 'SOLD_OUT'; position: number; expiresAtMs: number }
+  | { status: 'ACTIVE'; expiresAtMs: number }
+  | { status: 'GONE' };
+
+export type LiveState = Exclude<TokenState, { status: 'GONE' }>;
 
 export interface TokenView {
   token: string;
@@ -18,7 +23,7 @@ export interface TokenView {
 /** The API's view of a live token (API.md: `position` is 0 when ACTIVE). */
 export function viewOf(
   claims: { token: string; tokenId: string; userId: string; concertId: number },
-  state: Exclude<TokenState, { status: 'GONE' }>,
+  state: LiveState,
   admitPerSecond: number,
 ): TokenView {
   const position = state.status === 'ACTIVE' ? 0 : state.position;

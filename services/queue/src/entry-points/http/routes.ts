@@ -56,9 +56,10 @@ export function httpRoutes(
         auth: credentials.queuePassClaims,
         responses: { 200: { description: 'an event stream', contentType: 'text/event-stream' } },
       },
-      async ({ caller }, _req, reply) => {
+      async ({ caller }, req, reply) => {
         await queue.status(caller.token, caller); // 401 now if the token is already gone
-        streams.subscribe(caller.token, caller, reply);
+        const lastEventId = req.headers['last-event-id'];
+        streams.subscribe(caller, reply, typeof lastEventId === 'string' ? lastEventId : undefined);
       },
     )
     .add(

@@ -5,31 +5,37 @@ import { viewOf, type TokenState } from '../../domain/token-status';
 import type { WaitingQueue } from '../../domain/queue';
 
 interface Subscriber {
-  token: string;
   claims: QueueTokenClaims;
   res: ServerResponse;
+  /** The last event's id ("<status>:<position>"), and when it was written. */
   last?: string;
+  lastAtMs: number;
 }
 
+// Far back, a position changes with every admission tick; an event every few seconds is plenty.
+const FAR_BACK_EVERY_MS = 5000;
+const HEARTBEAT_MS = 15_000;
+
 /**
- * Server-Sent Events for waiting fans. One refresher per instance touches every connected
- * token in a single Redis round trip (which also keeps their places: a connected stream counts
- * as polling) and writes an event only when something changed: `position` while waiting,
- * `sold-out` while nothing is left to sell, `active` once admitted (then the stream ends),
- * `expired` if the token is gone.
+ * Server-Sent Events for waiting fans, pushed from this instance's snapshots (ADR 0015): once per
+ * interval every open stream's state is computed in memory (no Redis command per stream; an open
+ * stream counts as polling, batched with the instance's other marks), and an event is written
+ * only where what the fan is shown changed: `position` while waiting (near the front on every
+ * change, far back at most every few seconds), `sold-out` while nothing is left to sell, `active`
+ * once admitted (then the stream ends), `expired` if the place is gone. Each event has an id, so
+ * a client that reconnects elsewhere (`Last-Event-ID`) is not told the same thing twice.
  */
 export class QueueEventStreams {
   private readonly subscribers = new Set<Subscriber>();
   private timer?: NodeJS.Timeout;
   private refreshing = false;
   private heartbeatAt = Date.now();
+  private intervalMs = 500;
 
   constructor(
     private readonly queue: WaitingQueue,
     private readonly logger: Logger,
   ) {}
-
-  private intervalMs = 500;
 
   /** The refresher runs while streams are open: an instance without any costs nothing. */
   start(intervalMs: number): void {
@@ -48,7 +54,7 @@ export class QueueEventStreams {
   }
 
   /** Takes the response over from the framework: it stays open until the stream ends. */
-  subscribe(token: string, claims: QueueTokenClaims, reply: HttpReply): void {
+  subscribe(claims: QueueTokenClaims, reply: HttpReply, lastEventId?: string): void {
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -58,13 +64,14 @@ export class QueueEventStreams {
       Connection: 'keep-alive',
       'X-Accel-Buffering': 'no', // proxies must not buffer the stream
     });
-    res.flushHeaders();
     res.write('retry: 2000\n\n');
-    const sub: Subscriber = { token, claims, res };
+    const { userId, tokenId, concertId } = claims; // not the request's objects: a stream is long
+    const sub: Subscriber = { claims: { userId, tokenId, concertId }, res, lastAtMs: 0 };
+    if (lastEventId && /^[A-Z_]+:\d+$/.test(lastEventId)) sub.last = lastEventId;
     this.subscribers.add(sub);
     this.keepRefreshing();
     res.on('close', () => this.subscribers.delete(sub));
-    void this.refresh(); // the first event at once, not after an interval
+    void this.refreshOne(sub, Date.now()); // the first event at once, not after an interval
   }
 
   get size(): number {
@@ -75,11 +82,10 @@ export class QueueEventStreams {
     if (this.refreshing || this.subscribers.size === 0) return;
     this.refreshing = true;
     try {
-      const subs = [...this.subscribers];
-      const states = await this.queue.refresh(subs.map((s) => s.claims));
-      subs.forEach((sub, i) => this.deliver(sub, states[i]!));
-      if (Date.now() - this.heartbeatAt > 15_000) {
-        this.heartbeatAt = Date.now();
+      const now = Date.now();
+      await Promise.all([...this.subscribers].map((sub) => this.refreshOne(sub, now)));
+      if (now - this.heartbeatAt > HEARTBEAT_MS) {
+        this.heartbeatAt = now;
         for (const sub of this.subscribers) sub.res.write(': keep-alive\n\n');
       }
     } catch (err) {
@@ -89,30 +95,39 @@ export class QueueEventStreams {
     }
   }
 
-  private deliver(sub: Subscriber, state: TokenState): void {
+  private async refreshOne(sub: Subscriber, now: number): Promise<void> {
+    try {
+      this.deliver(sub, await this.queue.stateOf(sub.claims, now), now);
+    } catch (err) {
+      this.logger.debug({ err }, 'SSE state not read; next interval');
+    }
+  }
+
+  private deliver(sub: Subscriber, state: TokenState, now: number): void {
+    if (!this.subscribers.has(sub)) return;
     if (state.status === 'GONE') {
-      this.send(sub, 'expired', { tokenId: sub.claims.tokenId, status: 'EXPIRED' });
+      this.send(sub, 'expired', 'EXPIRED:0', { tokenId: sub.claims.tokenId, status: 'EXPIRED' });
       return this.close(sub);
     }
-    const view = viewOf(
-      { token: sub.token, ...sub.claims },
-      state,
-      this.queue.settings.admitPerSecond,
-    );
+    const view = viewOf({ token: '', ...sub.claims }, state, this.queue.settings.admitPerSecond);
     const { token: _token, ...payload } = view;
-    const fingerprint = `${view.status}:${view.position}`;
-    if (fingerprint === sub.last) return;
-    sub.last = fingerprint;
+    const id = `${view.status}:${view.position}`;
+    if (id === sub.last) return;
+    const sameStatus = sub.last?.startsWith(`${view.status}:`);
+    const near = view.position <= Math.max(100, this.queue.settings.admitPerSecond * 10);
+    if (sameStatus && !near && now - sub.lastAtMs < FAR_BACK_EVERY_MS) return;
     if (view.status === 'ACTIVE') {
-      this.send(sub, 'active', payload);
+      this.send(sub, 'active', id, payload);
       return this.close(sub);
     }
     // Sold out: the stream stays open, seats may come back (a hold that ends unpaid).
-    this.send(sub, view.status === 'SOLD_OUT' ? 'sold-out' : 'position', payload);
+    this.send(sub, view.status === 'SOLD_OUT' ? 'sold-out' : 'position', id, payload);
+    sub.lastAtMs = now;
   }
 
-  private send(sub: Subscriber, event: string, data: unknown): void {
-    sub.res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  private send(sub: Subscriber, event: string, id: string, data: unknown): void {
+    sub.last = id;
+    sub.res.write(`event: ${event}\nid: ${id}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 
   private close(sub: Subscriber): void {
@@ -120,7 +135,7 @@ export class QueueEventStreams {
     sub.res.end();
   }
 
-  /** Ends every stream (shutdown): clients reconnect to another instance. */
+  /** Ends every stream (shutdown): clients reconnect to another instance and keep their place. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;

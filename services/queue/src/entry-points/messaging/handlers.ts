@@ -7,7 +7,7 @@ export function messageHandlers(deps: { queue: WaitingQueue }): HandlerEntry<Dir
   return [
     // The payment saga ends the token's access; acknowledged every time it is asked.
     on(queueContracts.expireToken, async ({ data }, ctx) => {
-      const removed = await deps.queue.expire(data.concertId, data.tokenId);
+      const removed = await deps.queue.expire(data);
       ctx.send(queueContracts.tokenExpired, {
         tokenId: data.tokenId,
         userId: data.userId,

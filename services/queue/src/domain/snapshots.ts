@@ -1,0 +1,53 @@
+import type { QueueStore } from '../data-access/queue-store';
+import { QueueSnapshot } from './snapshot';
+
+/**
+ * Each instance's snapshots of the concerts it serves (ADR 0015): a poll is answered from one,
+ * and a snapshot older than `refreshMs` is read again in the background (two Redis round trips
+ * per concert per interval, whatever the number of polls). A request waits for a read only when
+ * the snapshot is older than twice that (the first request for a concert, or one after a quiet
+ * spell): no answer comes from a snapshot older than 2 × `refreshMs`.
+ */
+export class Snapshots {
+  private readonly current = new Map<number, QueueSnapshot>();
+  private readonly reading = new Map<number, Promise<QueueSnapshot>>();
+
+  constructor(
+    private readonly store: QueueStore,
+    private readonly refreshMs: number,
+  ) {}
+
+  async get(concertId: number): Promise<QueueSnapshot> {
+    const known = this.current.get(concertId);
+    const age = known ? Date.now() - known.data.takenAtMs : Infinity;
+    if (age >= 2 * this.refreshMs) return this.read(concertId);
+    if (age >= this.refreshMs) this.read(concertId).catch(() => undefined); // served meanwhile
+    return known!;
+  }
+
+  /** A fresh read now (after a change this instance made, or a place of an unknown epoch). */
+  read(concertId: number): Promise<QueueSnapshot> {
+    let pending = this.reading.get(concertId);
+    if (!pending) {
+      pending = this.store
+        .snapshot(concertId)
+        .then((data) => {
+          const snapshot = new QueueSnapshot(data);
+          this.current.set(concertId, snapshot);
+          return snapshot;
+        })
+        .finally(() => this.reading.delete(concertId));
+      this.reading.set(concertId, pending);
+    }
+    return pending;
+  }
+
+  /** The snapshot in memory, if any (no read). */
+  peek(concertId: number): QueueSnapshot | undefined {
+    return this.current.get(concertId);
+  }
+
+  concerts(): number[] {
+    return [...this.current.keys()];
+  }
+}

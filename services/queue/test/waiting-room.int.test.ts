@@ -1,0 +1,216 @@
+import {
+  Credentials,
+  RedisAdmissionSource,
+  TokenSigner,
+  placeOf,
+  queueKeys,
+} from '@ticketing/auth';
+import { eventually, testInfra, uuid } from '@ticketing/testing';
+import Redis from 'ioredis';
+import type { QueueServiceHandle } from '../src/start';
+import {
+  KEY_PREFIX,
+  TEST_SECRET,
+  join,
+  knownConcert,
+  poll,
+  readEvents,
+  startQueue,
+  type SseEvent,
+} from './harness';
+
+const numberOf = (tokenId: string) => placeOf(tokenId)!.number;
+
+describe('exact FIFO across three instances', () => {
+  const prefix = `${KEY_PREFIX}fifo:`;
+  let instances: QueueServiceHandle[] = [];
+
+  beforeAll(async () => {
+    // Admission opens once everybody has joined: the first instance ticks with a zero rate.
+    instances = await Promise.all(
+      [0, 1, 2].map(() =>
+        startQueue({
+          REDIS_KEY_PREFIX: prefix,
+          QUEUE_ADMIT_PER_SECOND: '50',
+          QUEUE_MAX_ACTIVE: '120',
+          QUEUE_TICK_MS: '20',
+        }),
+      ),
+    );
+  });
+  afterAll(() => Promise.all(instances.map((i) => i.stop())));
+
+  it('when 300 fans join three instances at once, then numbers are 1..300 and exactly the first 120 are admitted, in number order', async () => {
+    const concertId = await knownConcert(instances[0]!);
+    for (const i of instances) await i.store.rememberConcert(concertId);
+    const fans = await Promise.all(
+      Array.from({ length: 300 }, (_, k) => join(instances[k % 3]!.url, uuid(), concertId)),
+    );
+    expect(fans.every((f) => f.status === 201)).toBe(true);
+    const numbers = fans.map((f) => numberOf(f.body.tokenId)).sort((a, b) => a - b);
+    expect(numbers).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+
+    // Everybody keeps polling (nobody goes idle) until admission has filled the 120 slots.
+    const redis = new Redis(testInfra().redisUrl, { keyPrefix: prefix });
+    try {
+      await eventually(
+        async () => {
+          await Promise.all(fans.map((f, k) => poll(instances[k % 3]!.url, f.body.token)));
+          expect(Number(await redis.hget(queueKeys(concertId).meta, 'active'))).toBe(120);
+        },
+        { timeoutMs: 20_000, intervalMs: 200 },
+      );
+    } finally {
+      redis.disconnect();
+    }
+    // Each instance tells every fan the same: ACTIVE up to number 120, then positions in order.
+    for (const instance of instances)
+      await eventually(async () => {
+        for (const f of fans) {
+          const n = numberOf(f.body.tokenId);
+          const { body } = await poll(instance.url, f.body.token);
+          if (n <= 120) expect(body).toMatchObject({ status: 'ACTIVE', position: 0 });
+          else expect(body).toMatchObject({ status: 'WAITING', position: n - 120 });
+        }
+      });
+  });
+});
+
+describe('idle fans at the head', () => {
+  it('when the fans first in line went silent, then they are skipped, not admitted, and the next live fan is', async () => {
+    const queue = await startQueue({
+      REDIS_KEY_PREFIX: `${KEY_PREFIX}idle:`,
+      QUEUE_ADMIT_PER_SECOND: '0',
+      QUEUE_IDLE_TIMEOUT_SECONDS: '1',
+    });
+    const concertId = await knownConcert(queue);
+    const silent = [
+      await join(queue.url, uuid(), concertId),
+      await join(queue.url, uuid(), concertId),
+    ];
+    const live = await join(queue.url, uuid(), concertId);
+    expect(live.body.position).toBe(3);
+    // The live fan polls through more than the idle timeout (1 s); the first two never do.
+    const quietUntil = Date.now() + 1600;
+    while (Date.now() < quietUntil) {
+      await poll(queue.url, live.body.token);
+      await new Promise((r) => setTimeout(r, 200)); // the passage of time is what is under test
+    }
+    // Admission opens (instances share one token bucket: the paused one stops first) for one fan.
+    await queue.stop();
+    const admitting = await startQueue({
+      REDIS_KEY_PREFIX: `${KEY_PREFIX}idle:`,
+      QUEUE_ADMIT_PER_SECOND: '1',
+      QUEUE_IDLE_TIMEOUT_SECONDS: '1',
+    });
+    try {
+      await eventually(async () =>
+        expect((await poll(admitting.url, live.body.token)).body.status).toBe('ACTIVE'),
+      );
+      for (const s of silent) expect((await poll(admitting.url, s.body.token)).status).toBe(401);
+      const redis = new Redis(testInfra().redisUrl, { keyPrefix: `${KEY_PREFIX}idle:` });
+      try {
+        expect(await redis.hmget(queueKeys(concertId).meta, 'head', 'active')).toEqual(['3', '1']);
+      } finally {
+        redis.disconnect();
+      }
+    } finally {
+      await admitting.stop();
+    }
+  });
+});
+
+describe('a pass for another user’s number', () => {
+  let queue: QueueServiceHandle;
+  let redis: Redis;
+
+  beforeAll(async () => {
+    queue = await startQueue({ QUEUE_ADMIT_PER_SECOND: '100', QUEUE_MAX_ACTIVE: '1000' });
+    redis = new Redis(testInfra().redisUrl, { keyPrefix: KEY_PREFIX });
+  });
+  afterAll(async () => {
+    redis.disconnect();
+    await queue.stop();
+  });
+
+  it('when a pass names one user but another user’s number (re-signed), then the store refuses it everywhere', async () => {
+    const concertId = await knownConcert(queue);
+    const victim = await join(queue.url, uuid(), concertId);
+    await eventually(async () =>
+      expect((await poll(queue.url, victim.body.token)).body.status).toBe('ACTIVE'),
+    );
+    // Whoever holds the signing key signs the victim's token id with their own `sub`.
+    const attacker = uuid();
+    const forged = await new TokenSigner(TEST_SECRET).sign(
+      { userId: attacker, tokenId: victim.body.tokenId, concertId },
+      600,
+    );
+    // The booking services' check, the queue's ACTIVE confirmation and leaving all refuse it.
+    const admissions = new RedisAdmissionSource(redis);
+    expect(
+      await admissions.admissionOf({ userId: attacker, tokenId: victim.body.tokenId, concertId }),
+    ).toBe('GONE');
+    expect(await admissions.admissionOf({ ...victim.body })).toEqual({ status: 'ACTIVE' });
+    const credentials = new Credentials({ signer: new TokenSigner(TEST_SECRET), admissions });
+    await expect(
+      credentials.queuePass.authenticate({ authorization: `Bearer ${forged}` }),
+    ).rejects.toMatchObject({ status: 401, code: 'TOKEN_INVALID' });
+    expect((await poll(queue.url, forged)).status).toBe(401);
+    const leave = await fetch(`${queue.url}/queue/tokens/me`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${forged}` },
+    });
+    expect(leave.status).toBe(401);
+    // The victim keeps their place.
+    expect((await poll(queue.url, victim.body.token)).body.status).toBe('ACTIVE');
+  });
+});
+
+describe('a stream across an instance restart', () => {
+  const prefix = `${KEY_PREFIX}restart:`;
+
+  it('when the instance serving a stream stops, then the client reconnects elsewhere with Last-Event-ID, keeps its place, and hears when it is admitted', async () => {
+    const settings = { REDIS_KEY_PREFIX: prefix, QUEUE_IDLE_TIMEOUT_SECONDS: '5' };
+    const first = await startQueue({ ...settings, QUEUE_ADMIT_PER_SECOND: '0' });
+    const concertId = await knownConcert(first);
+    const ahead = await join(first.url, uuid(), concertId);
+    const fan = await join(first.url, uuid(), concertId);
+    const events: SseEvent[] = [];
+    const open = (url: string, lastEventId?: string) =>
+      fetch(`${url}/queue/tokens/me/events`, {
+        headers: {
+          authorization: `Bearer ${fan.body.token}`,
+          ...(lastEventId && { 'last-event-id': lastEventId }),
+        },
+      });
+    const ended = readEvents(await open(first.url), events);
+    await eventually(() => expect(events).toHaveLength(1));
+    expect(events[0]).toMatchObject({ event: 'position', id: 'WAITING:2', data: { position: 2 } });
+    await first.stop();
+    await ended; // the stream ends with the instance
+
+    // The next instance admits one fan at a time: the one ahead first.
+    const second = await startQueue({
+      ...settings,
+      QUEUE_ADMIT_PER_SECOND: '10',
+      QUEUE_MAX_ACTIVE: '1',
+    });
+    try {
+      const resumed = readEvents(await open(second.url, events[0]!.id), events);
+      await eventually(() =>
+        expect(events.at(-1)).toMatchObject({ id: 'WAITING:1', data: { position: 1 } }),
+      );
+      // The one ahead leaves; the fan is admitted, and the stream says so and ends.
+      await fetch(`${second.url}/queue/tokens/me`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${ahead.body.token}` },
+      });
+      await resumed;
+      // Resumed with Last-Event-ID: the last event before the restart is not told again.
+      expect(events.map((e) => e.id)).toEqual(['WAITING:2', 'WAITING:1', 'ACTIVE:0']);
+      expect(events.at(-1)).toMatchObject({ event: 'active', data: { status: 'ACTIVE' } });
+    } finally {
+      await second.stop();
+    }
+  });
+});
