@@ -18,6 +18,7 @@ import { identityScenario } from './scenarios/identity';
 import { idleScenario } from './scenarios/idle';
 import { kafkaLoopScenario } from './scenarios/kafka-loop';
 import { queueScenario } from './scenarios/queue';
+import { queueScaleScenario } from './scenarios/queue-scale';
 import { sagaScenario } from './scenarios/saga';
 import { retentionScenario } from './scenarios/retention';
 import { sagaHopsScenario } from './scenarios/saga-hops';
@@ -29,6 +30,7 @@ import { walletScenario } from './scenarios/wallet';
 const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<Row[]>> = {
   identity: identityScenario,
   queue: queueScenario,
+  'queue-scale': queueScaleScenario,
   'seat-map': seatMapScenario,
   'hold-storm': holdStormScenario,
   wallet: walletScenario,

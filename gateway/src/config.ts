@@ -1,5 +1,5 @@
-import { identityEnv } from '@ticketing/auth';
-import { GATEWAY_PORT, LOCAL_DEFAULTS, SERVICES } from '@ticketing/contracts';
+import { identityEnv, redisUrlEnv } from '@ticketing/auth';
+import { GATEWAY_PORT, SERVICES } from '@ticketing/contracts';
 import { ConfigError, commonEnv, env, loadConfig } from '@ticketing/platform';
 import { z } from 'zod';
 import { SERVICE_NAMES, type ServiceName } from './routes';
@@ -48,7 +48,7 @@ export const gatewayConfigShape = {
   QUEUE_TOKEN_SECRET: env.optionalString(),
   /** Behind a load balancer that sets X-Forwarded-For: its first hop is the client's address. */
   GATEWAY_TRUST_FORWARDED_FOR: env.bool(false),
-  REDIS_URL: env.url({ default: LOCAL_DEFAULTS.redisUrl, protocols: ['redis', 'rediss'] }),
+  REDIS_URL: redisUrlEnv(),
   REDIS_KEY_PREFIX: env.string({ default: '', minLength: 0 }),
   /** The identity provider (API.md, Identity): /docs asks it for access tokens; budgets follow verified identities. */
   ...identityEnv,

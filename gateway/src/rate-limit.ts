@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
+import type { QueueRedis } from '@ticketing/auth';
 import type { Logger } from '@ticketing/platform';
 import type { ClientIdentifier } from './clients';
-import type Redis from 'ioredis';
 import type { Result } from 'ioredis';
 import { Counter, type Registry } from 'prom-client';
 
@@ -62,7 +62,7 @@ export class RateLimiter {
   private readonly unavailable: Counter;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: QueueRedis,
     private readonly budgets: Record<BudgetName, Budget>,
     private readonly clients: ClientIdentifier,
     private readonly options: { logger: Logger; metrics: Registry },

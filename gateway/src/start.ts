@@ -9,8 +9,7 @@ import {
   type Logger,
   type ServiceHandle,
 } from '@ticketing/platform';
-import { IdentityVerifier, TokenSigner } from '@ticketing/auth';
-import Redis from 'ioredis';
+import { IdentityVerifier, TokenSigner, connectRedis } from '@ticketing/auth';
 import { Counter, Histogram } from 'prom-client';
 import type { GatewayConfig } from './config';
 import { DOCS_PAGE, sendAsset } from './docs';
@@ -49,10 +48,9 @@ export async function start(
   const metrics = createMetricsRegistry('gateway');
   let limiter: RateLimiter | undefined;
   if (config.GATEWAY_RATE_LIMIT) {
-    const redis = new Redis(config.REDIS_URL, {
+    const redis = connectRedis(config.REDIS_URL, {
       keyPrefix: config.REDIS_KEY_PREFIX,
       maxRetriesPerRequest: 1,
-      enableAutoPipelining: true,
     });
     redis.on('error', (err) => logger.debug({ err: err.message }, 'redis connection error'));
     stops.add('redis', () => redis.quit());

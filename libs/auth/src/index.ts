@@ -1,5 +1,6 @@
 export * from './keys';
 export * from './place';
+export * from './redis';
 export * from './token';
 export * from './identity';
 export * from './queue-pass';

@@ -1,17 +1,17 @@
-import { LOCAL_DEFAULTS } from '@ticketing/contracts';
 import { env, type Logger, type ReadinessCheck, type StopList } from '@ticketing/platform';
-import Redis from 'ioredis';
 import type { Registry } from 'prom-client';
 import { Credentials, SCHEMES } from './credentials';
 import { IdentityVerifier, ADMIN_SCOPE, type IdentityConfig } from './identity';
 import { revokedPassesChannel } from './keys';
+import type { QueueRedis } from './place';
+import { connectRedis, redisUrlEnv } from './redis';
 import { CachedAdmissionSource } from './pass-cache';
 import { RedisAdmissionSource, type AdmissionSource } from './queue-pass';
 import { TokenSigner } from './token';
 
 /** What a queue-gated service reads to check queue passes (the queue service reads the same). */
 export const tokenCheckEnv = {
-  REDIS_URL: env.url({ default: LOCAL_DEFAULTS.redisUrl, protocols: ['redis', 'rediss'] }),
+  REDIS_URL: redisUrlEnv(),
   /** Must match the queue service's prefix: the pass check reads its keys. */
   REDIS_KEY_PREFIX: env.string({ default: '', minLength: 0 }),
   QUEUE_TOKEN_SECRET: env.string({ minLength: 32 }),
@@ -36,7 +36,7 @@ export interface Auth {
   /** The OpenAPI security schemes of the credentials this service takes. */
   securitySchemes: () => Record<string, unknown>;
   identity?: IdentityVerifier;
-  redis?: Redis;
+  redis?: QueueRedis;
 }
 
 /**
@@ -60,13 +60,11 @@ export async function openAuth(
     kit.stops.add('identity verifier', async () => identity!.stop());
     readiness['identity provider'] = identity.readinessCheck;
   }
-  let redis: Redis | undefined;
+  let redis: QueueRedis | undefined;
   let signer = config.passSigner;
   if (config.queuePass) {
-    redis = new Redis(config.queuePass.REDIS_URL, {
+    redis = connectRedis(config.queuePass.REDIS_URL, {
       keyPrefix: config.queuePass.REDIS_KEY_PREFIX,
-      maxRetriesPerRequest: 2,
-      enableAutoPipelining: true,
     });
     redis.on('error', (err) => kit.logger.warn({ err: err.message }, 'redis connection error'));
     kit.stops.add('redis', () => redis!.quit());

@@ -1,5 +1,5 @@
 import type { Logger } from '@ticketing/platform';
-import type { Redis } from 'ioredis';
+import type { QueueRedis } from './place';
 import { Counter, type Registry } from 'prom-client';
 import type { Admission, AdmissionSource, RedisAdmissionSource } from './queue-pass';
 import type { QueueTokenClaims } from './token';
@@ -26,7 +26,7 @@ export class CachedAdmissionSource implements AdmissionSource {
   constructor(
     private readonly source: RedisAdmissionSource,
     private readonly options: {
-      subscriber: Redis;
+      subscriber: QueueRedis;
       channel: string;
       maxAgeMs: number;
       logger: Logger;

@@ -77,3 +77,4 @@ export async function infraStatus(settings: InfraSettings = settingsFromEnv()) {
     },
   };
 }
+export { startRedisCluster, type LocalRedisCluster } from './redis-cluster';

@@ -1,0 +1,272 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { TokenSigner, queueKeys, tokenIdOf } from '@ticketing/auth';
+import { ROOT } from '@ticketing/infra';
+import { createLogger, createMetricsRegistry } from '@ticketing/platform';
+import { providerTokens } from '@ticketing/testing';
+import Redis from 'ioredis';
+import { QueueStore } from '../../../services/queue/dist/src/data-access/queue-store';
+import { AdmissionTicker } from '../../../services/queue/dist/src/domain/admission';
+import { Liveness } from '../../../services/queue/dist/src/domain/liveness';
+import { Snapshots } from '../../../services/queue/dist/src/domain/snapshots';
+import type { BenchContext } from '../context';
+import { cpuBreakdown, pidsMatching } from '../cpu';
+import { runOpenLoop } from '../open-loop';
+import { serviceMain, startInstances } from '../processes';
+import type { Row } from '../report';
+
+const IDLE_FOREVER = '86400'; // the fill never polls: it must not go idle during the run
+const FILL_CONCURRENCY = 2000;
+
+/** The fan of number n in this scenario's crowd (deterministic: nothing kept per fan here). */
+const fanOf = (n: number) => `fan-${n}`;
+
+/**
+ * The waiting room at scale (ADR 0015): one concert filled with 1,000, 100,000 and 1,000,000
+ * waiting fans (through the queue's own store code: the join's Redis steps, without HTTP), and
+ * at each size joins and polls through the gateway (budgets on) measured: Redis bytes per fan,
+ * latency, CPU per join across the queue, the gateway and Redis, Redis commands per 1,000 polls
+ * (every process's, from Redis' own count). Then the admission tick's Redis time at 100, 10,000
+ * and 100,000 admissions per tick, and one sweep of idle fans over the whole crowd.
+ */
+export async function queueScaleScenario(ctx: BenchContext): Promise<Row[]> {
+  const sizes = ctx.smoke ? [1000, 3000] : [1000, 100_000, 1_000_000];
+  const prefix = `bench-qs-${Date.now()}:`;
+  const env = {
+    ...ctx.serviceEnv,
+    REDIS_KEY_PREFIX: prefix,
+    QUEUE_ADMIT_PER_SECOND: '0',
+    QUEUE_IDLE_TIMEOUT_SECONDS: IDLE_FOREVER,
+  };
+  const queue = await startInstances('queue', serviceMain('queue'), env, 1);
+  const gateway = await startInstances(
+    'gateway',
+    path.join(ROOT, 'gateway/dist/src/main.js'),
+    { ...env, QUEUE_URLS: queue.urls[0]! },
+    1,
+    '/health/live',
+    'GATEWAY_PORT',
+  );
+  const redis = new Redis(ctx.infra.redisUrl, { keyPrefix: prefix, enableAutoPipelining: true });
+  const monitor = new Redis(ctx.infra.redisUrl);
+  const store = new QueueStore(redis, prefix);
+  const signer = new TokenSigner(ctx.serviceEnv.QUEUE_TOKEN_SECRET!);
+  const rows: Row[] = [];
+  try {
+    const concertId = randomInt(1, 2 ** 31);
+    await store.rememberConcert(concertId);
+    const usedBefore = await usedMemory(monitor);
+    const groups = {
+      queue: () => [queue.procs[0]!.child.pid!],
+      gateway: () => [gateway.procs[0]!.child.pid!],
+      redis: () => pidsMatching('redis-server'),
+    };
+    let filled = 0;
+    for (const size of sizes) {
+      const fillStarted = Date.now();
+      await fill(store, concertId, filled, size);
+      filled = size;
+      const fillSeconds = (Date.now() - fillStarted) / 1000;
+      const bytesPerFan = ((await usedMemory(monitor)) - usedBefore) / size;
+      const epoch = Number(await redis.hget(queueKeys(concertId).meta, 'epoch'));
+
+      // Joins: new fans with identities of their own, through the gateway, at a steady rate.
+      const joins = ctx.smoke ? 100 : 2000;
+      const identities = await providerTokens(
+        Array.from({ length: joins }, () => randomUUID()),
+        ctx.identityProvider,
+      );
+      const join = await cpuBreakdown(groups, () =>
+        runOpenLoop({
+          label: `POST /queue/tokens at ${size.toLocaleString('en')} waiting`,
+          urls: gateway.urls,
+          rate: ctx.smoke ? 100 : 400,
+          amount: joins,
+          request: (i) => ({
+            method: 'POST',
+            path: '/queue/tokens',
+            headers: {
+              'content-type': 'application/json',
+              authorization: `Bearer ${identities[i]!}`,
+            },
+            body: JSON.stringify({ concertId }),
+          }),
+        }),
+      );
+      filled += joins;
+      const joinCpuMs = perOp(join.seconds, join.result.total);
+      rows.push({
+        scenario: `queue-scale: join at ${size.toLocaleString('en')} waiting`,
+        measured: join.result,
+        notes: `through the gateway; CPU per join ${joinCpuMs.total.toFixed(3)} ms (queue ${joinCpuMs.queue!.toFixed(3)}, gateway ${joinCpuMs.gateway!.toFixed(3)}, Redis ${joinCpuMs.redis!.toFixed(3)}); Redis ${bytesPerFan.toFixed(1)} bytes per fan (INFO used_memory delta ÷ fans); fill ${Math.round(size / fillSeconds).toLocaleString('en')} fans/s`,
+      });
+
+      // Polls: fans all along the line, each with their pass, through the gateway.
+      const polls = ctx.smoke ? 300 : 10_000;
+      const passes = await Promise.all(
+        Array.from({ length: Math.min(polls, 5000) }, async () => {
+          const n = randomInt(1, size + 1);
+          const tokenId = tokenIdOf({ concertId, epoch, number: n });
+          return signer.sign({ userId: fanOf(n), tokenId, concertId }, 3600);
+        }),
+      );
+      const commandsBefore = await commandsProcessed(monitor);
+      const poll = await cpuBreakdown(groups, () =>
+        runOpenLoop({
+          label: `GET /queue/tokens/me at ${size.toLocaleString('en')} waiting`,
+          urls: gateway.urls,
+          rate: ctx.smoke ? 200 : 2000,
+          amount: polls,
+          request: (i) => ({
+            method: 'GET',
+            path: '/queue/tokens/me',
+            headers: { authorization: `Bearer ${passes[i % passes.length]!}` },
+          }),
+        }),
+      );
+      // Less the two INFO calls of this measurement itself.
+      const commands = (await commandsProcessed(monitor)) - commandsBefore - 2;
+      const pollCpuMs = perOp(poll.seconds, poll.result.total);
+      rows.push({
+        scenario: `queue-scale: poll at ${size.toLocaleString('en')} waiting`,
+        measured: poll.result,
+        target: '≤ 10 Redis round trips per 1,000 polls',
+        met: (1000 * commands) / poll.result.total <= 10,
+        notes: `${((1000 * commands) / poll.result.total).toFixed(1)} Redis commands per 1,000 polls (every process's: Redis' own count, each command counted, a pipeline's too); through the gateway; CPU per poll ${pollCpuMs.total.toFixed(3)} ms (queue ${pollCpuMs.queue!.toFixed(3)}, gateway ${pollCpuMs.gateway!.toFixed(3)}, Redis ${pollCpuMs.redis!.toFixed(3)})`,
+      });
+    }
+    // The tick alone: nothing else talks to Redis meanwhile.
+    await gateway.stop();
+    await queue.stop();
+    rows.push(...(await tickRows(ctx, store, monitor, concertId, filled)));
+    return rows;
+  } finally {
+    await gateway.stop();
+    await queue.stop();
+    await removeKeys(monitor, prefix);
+    redis.disconnect();
+    monitor.disconnect();
+  }
+}
+
+/** Numbers from..to taken by fans, through the join's own Redis steps (no pass minted). */
+async function fill(store: QueueStore, concertId: number, from: number, to: number) {
+  const liveness = new Liveness(Number(IDLE_FOREVER) * 1000); // the service's own windows
+  const window = liveness.windowAt(Date.now());
+  let next = from;
+  const worker = async () => {
+    while (next < to) {
+      next++;
+      const userId = fanOf(next);
+      await store.claim(concertId, userId);
+      const { number } = await store.nextNumber(concertId);
+      await store.markJoined(concertId, number, window, liveness.seenTtlMs);
+      await store.settle(concertId, userId, number);
+    }
+  };
+  await Promise.all(Array.from({ length: FILL_CONCURRENCY }, worker));
+}
+
+/** The admission tick's Redis time (Redis' own per-command time) at three rates, and a sweep. */
+async function tickRows(
+  ctx: BenchContext,
+  store: QueueStore,
+  monitor: Redis,
+  concertId: number,
+  waiting: number,
+): Promise<Row[]> {
+  const logger = createLogger({ service: 'bench', level: 'silent' });
+  const rows: Row[] = [];
+  const rates = (ctx.smoke ? [100, 1000] : [100, 10_000, 100_000]).filter((r) => r < waiting);
+  const meta = queueKeys(concertId).meta;
+  const liveness = new Liveness(Number(IDLE_FOREVER) * 1000);
+  for (const rate of rates) {
+    const settings = {
+      admitPerSecond: rate,
+      maxActive: 10_000_000,
+      activeTtlMs: 600_000,
+      idleMs: Number(IDLE_FOREVER) * 1000,
+      tokenMaxAgeSeconds: 3600,
+    };
+    const ticker = new AdmissionTicker(
+      store,
+      settings,
+      liveness,
+      new Snapshots(store, 500),
+      logger,
+      createMetricsRegistry('bench'),
+    );
+    // A full bucket, the counter settled, no sweep due: this tick is admission alone.
+    await store.redis.hset(meta, 'at', 0, 's2', waiting, 't2', 0, 'swept', 2 ** 40);
+    const before = await redisBusyUs(monitor);
+    const started = performance.now();
+    await ticker.tickConcert(concertId);
+    const wallMs = performance.now() - started;
+    const busyMs = ((await redisBusyUs(monitor)) - before) / 1000;
+    rows.push({
+      scenario: `queue-scale: admission tick, ${rate.toLocaleString('en')} admitted`,
+      value: `${busyMs.toFixed(2)} ms Redis busy`,
+      target: '≤ 1 ms Redis busy per tick at 100,000 admissions',
+      met: busyMs <= 1,
+      notes: `Redis' own time (INFO commandstats usec, every command of the tick); the tick took ${wallMs.toFixed(1)} ms of wall time (walking the bitmaps in the instance)`,
+    });
+  }
+  // One sweep of idle fans over the whole crowd (once per window, by one instance).
+  await store.redis.hset(meta, 'swept', -1);
+  const sweeper = new AdmissionTicker(
+    store,
+    { admitPerSecond: 0, maxActive: 0, activeTtlMs: 1, idleMs: 1000, tokenMaxAgeSeconds: 60 },
+    new Liveness(1000),
+    new Snapshots(store, 500),
+    logger,
+    createMetricsRegistry('bench'),
+  );
+  const before = await redisBusyUs(monitor);
+  await sweeper.tickConcert(concertId);
+  const busyMs = ((await redisBusyUs(monitor)) - before) / 1000;
+  rows.push({
+    scenario: `queue-scale: idle sweep over ${waiting.toLocaleString('en')} numbers`,
+    value: `${busyMs.toFixed(1)} ms Redis busy`,
+    notes:
+      'once per window (half the idle timeout) per concert, by one instance; here every fan is idle and dropped',
+  });
+  return rows;
+}
+
+function perOp(seconds: Record<string, number>, ops: number) {
+  const ms = (k: string) => (1000 * (seconds[k] ?? 0)) / Math.max(1, ops);
+  return {
+    queue: ms('queue'),
+    gateway: ms('gateway'),
+    redis: ms('redis'),
+    total: ms('queue') + ms('gateway') + ms('redis'),
+  };
+}
+
+async function usedMemory(redis: Redis): Promise<number> {
+  const info = await redis.info('memory');
+  return Number(/^used_memory:(\d+)/m.exec(info)![1]);
+}
+
+async function commandsProcessed(redis: Redis): Promise<number> {
+  const info = await redis.info('stats');
+  return Number(/^total_commands_processed:(\d+)/m.exec(info)![1]);
+}
+
+/** Microseconds Redis spent executing commands since it started (all commands). */
+async function redisBusyUs(redis: Redis): Promise<number> {
+  const info = await redis.info('commandstats');
+  let total = 0;
+  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=\d+,usec=(\d+),/gm))
+    if (m[1] !== 'info') total += Number(m[2]); // not this measurement's own INFO
+  return total;
+}
+
+async function removeKeys(redis: Redis, prefix: string) {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5000);
+    cursor = next;
+    if (keys.length) await redis.unlink(...keys);
+  } while (cursor !== '0');
+}

@@ -1,0 +1,63 @@
+import { LOCAL_DEFAULTS } from '@ticketing/contracts';
+import Redis, { Cluster } from 'ioredis';
+import { z } from 'zod';
+import type { QueueRedis } from './place';
+
+const unsetIfEmpty = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+const isRedisUrl = (v: string) => {
+  try {
+    return ['redis:', 'rediss:'].includes(new URL(v).protocol);
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * REDIS_URL: one server (`redis://host:port`, `rediss://` for TLS), or the nodes of a Redis
+ * Cluster as a comma-separated list (`redis://10.0.0.1:6379,redis://10.0.0.2:6379`): a list
+ * means cluster mode, and the client learns the rest of the cluster from any node it reaches.
+ */
+export const redisUrlEnv = () =>
+  z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .default(LOCAL_DEFAULTS.redisUrl)
+      .refine(
+        (v) => v.split(',').every((u) => isRedisUrl(u.trim())),
+        'must be a redis:// or rediss:// URL, or a comma-separated list of them (a Redis Cluster)',
+      ),
+  );
+
+/** A client for REDIS_URL: a single Redis, or a Redis Cluster when it lists several nodes. */
+export function connectRedis(
+  url: string,
+  options: { keyPrefix?: string; maxRetriesPerRequest?: number; lazyConnect?: boolean } = {},
+): QueueRedis {
+  const urls = url.split(',').map((u) => u.trim());
+  const common = { enableAutoPipelining: true, lazyConnect: options.lazyConnect };
+  if (urls.length === 1)
+    return new Redis(urls[0]!, {
+      ...common,
+      keyPrefix: options.keyPrefix,
+      maxRetriesPerRequest: options.maxRetriesPerRequest ?? 2,
+    });
+  const first = new URL(urls[0]!);
+  return new Cluster(
+    urls.map((u) => {
+      const node = new URL(u);
+      return { host: node.hostname, port: Number(node.port || 6379) };
+    }),
+    {
+      ...common,
+      keyPrefix: options.keyPrefix,
+      redisOptions: {
+        maxRetriesPerRequest: options.maxRetriesPerRequest ?? 2,
+        ...(first.username && { username: decodeURIComponent(first.username) }),
+        ...(first.password && { password: decodeURIComponent(first.password) }),
+        ...(first.protocol === 'rediss:' && { tls: {} }),
+      },
+    },
+  );
+}
