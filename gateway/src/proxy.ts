@@ -53,6 +53,9 @@ export class BodyTooLarge extends Error {}
  */
 export class ReverseProxy {
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
+  // An event stream holds its upstream socket as long as the fan listens: streams are not drawn
+  // from the pooled sockets (they would take every one), and as many as descriptors allow.
+  private readonly streams = new http.Agent({ keepAlive: false, maxSockets: Infinity });
 
   constructor(
     private readonly pools: Record<ServiceName, UpstreamPool>,
@@ -113,7 +116,7 @@ export class ReverseProxy {
       const target = new URL(base);
       const upstream = http.request(
         {
-          agent: this.agent,
+          agent: eventStream ? this.streams : this.agent,
           protocol: target.protocol,
           hostname: target.hostname,
           port: target.port,
@@ -150,6 +153,7 @@ export class ReverseProxy {
 
   close(): void {
     this.agent.destroy();
+    this.streams.destroy();
   }
 }
 

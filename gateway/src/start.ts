@@ -70,6 +70,9 @@ export async function start(
       clients,
       { logger, metrics },
     );
+    await limiter.start();
+    const started = limiter;
+    stops.add('rate limiter', async () => started.stop());
   }
   const requests = new Counter({
     name: 'gateway_requests_total',

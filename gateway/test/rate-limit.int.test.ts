@@ -8,6 +8,7 @@ import {
   testInfra,
   uuid,
 } from '@ticketing/testing';
+import Redis from 'ioredis';
 import { ClientIdentifier } from '../src/clients';
 import { loadGatewayConfig } from '../src/config';
 import { budgetOf } from '../src/rate-limit';
@@ -52,6 +53,13 @@ describe('rate limits per client, shared by every gateway instance', () => {
       });
     const { logger } = captureLogs('gateway');
     gateways = [await start(config(), { logger }), await start(config(), { logger })];
+    // Each polls from its share of a budget: both must know they are two (heartbeats, 1 s).
+    await eventually(async () => {
+      for (const g of gateways)
+        expect(await (await fetch(`${g.url}/metrics`)).text()).toMatch(
+          /^gateway_instances({[^}]*})? 2$/m,
+        );
+    });
   });
   afterAll(async () => {
     await Promise.all((gateways ?? []).map((g) => g.stop()));
@@ -76,7 +84,8 @@ describe('rate limits per client, shared by every gateway instance', () => {
       statuses.push(res.status);
       if (res.status === 429) refused = res;
     }
-    // The burst of 4 (maybe one more refilled meanwhile), over two instances.
+    // The burst of 4 (maybe one more refilled meanwhile), over two instances: each polls from
+    // its half of it, then from the shared bucket charged with what it spent.
     expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(4);
     expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(5);
     expect(statuses.at(-1)).toBe(429);
@@ -84,6 +93,22 @@ describe('rate limits per client, shared by every gateway instance', () => {
     expect(Number(refused!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(await refused!.json()).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
     expect(upstream.seen.length - before).toBe(statuses.filter((s) => s === 200).length);
+  });
+
+  it('when fans poll within their share, then the budgets cost Redis nothing per poll', async () => {
+    const redis = new Redis(testInfra().redisUrl);
+    try {
+      const scripts = async () =>
+        Number(/^cmdstat_evalsha:calls=(\d+)/m.exec(await redis.info('commandstats'))?.[1] ?? 0);
+      const fans = await Promise.all(Array.from({ length: 40 }, async () => passOf(uuid())));
+      const before = await scripts();
+      for (const pass of fans)
+        expect((await call('/queue/tokens/me', '', 'GET', pass)).status).toBe(200);
+      // Only the instances' heartbeats (one a second each) ran meanwhile.
+      expect((await scripts()) - before).toBeLessThanOrEqual(6);
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('when one client is over its budget, then other clients, its writes and its reads are unaffected', async () => {

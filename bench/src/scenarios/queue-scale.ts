@@ -111,6 +111,7 @@ export async function queueScaleScenario(ctx: BenchContext): Promise<Row[]> {
         }),
       );
       const commandsBefore = await commandsProcessed(monitor);
+      const statsBefore = await commandCalls(monitor);
       const poll = await cpuBreakdown(groups, () =>
         runOpenLoop({
           label: `GET /queue/tokens/me at ${size.toLocaleString('en')} waiting`,
@@ -126,13 +127,14 @@ export async function queueScaleScenario(ctx: BenchContext): Promise<Row[]> {
       );
       // Less the two INFO calls of this measurement itself.
       const commands = (await commandsProcessed(monitor)) - commandsBefore - 2;
+      const byCommand = diffCalls(statsBefore, await commandCalls(monitor));
       const pollCpuMs = perOp(poll.seconds, poll.result.total);
       rows.push({
         scenario: `queue-scale: poll at ${size.toLocaleString('en')} waiting`,
         measured: poll.result,
         target: '≤ 10 Redis round trips per 1,000 polls',
         met: (1000 * commands) / poll.result.total <= 10,
-        notes: `${((1000 * commands) / poll.result.total).toFixed(1)} Redis commands per 1,000 polls (every process's: Redis' own count, each command counted, a pipeline's too); through the gateway; CPU per poll ${pollCpuMs.total.toFixed(3)} ms (queue ${pollCpuMs.queue!.toFixed(3)}, gateway ${pollCpuMs.gateway!.toFixed(3)}, Redis ${pollCpuMs.redis!.toFixed(3)})`,
+        notes: `${((1000 * commands) / poll.result.total).toFixed(1)} Redis commands per 1,000 polls (every process's: Redis' own count, each command counted, a pipeline's too: ${byCommand}); through the gateway; CPU per poll ${pollCpuMs.total.toFixed(3)} ms (queue ${pollCpuMs.queue!.toFixed(3)}, gateway ${pollCpuMs.gateway!.toFixed(3)}, Redis ${pollCpuMs.redis!.toFixed(3)})`,
       });
     }
     // The tick alone: nothing else talks to Redis meanwhile.
@@ -246,6 +248,23 @@ function perOp(seconds: Record<string, number>, ops: number) {
 async function usedMemory(redis: Redis): Promise<number> {
   const info = await redis.info('memory');
   return Number(/^used_memory:(\d+)/m.exec(info)![1]);
+}
+
+/** Calls per command (scripts' own calls included, as Redis counts them). */
+async function commandCalls(redis: Redis): Promise<Map<string, number>> {
+  const info = await redis.info('commandstats');
+  return new Map(
+    [...info.matchAll(/^cmdstat_([^:]+):calls=(\d+),/gm)].map((m) => [m[1]!, Number(m[2])]),
+  );
+}
+
+function diffCalls(before: Map<string, number>, after: Map<string, number>): string {
+  return [...after]
+    .map(([name, calls]) => [name, calls - (before.get(name) ?? 0)] as const)
+    .filter(([name, calls]) => calls > 0 && name !== 'info')
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, calls]) => `${name} ${calls}`)
+    .join(', ');
 }
 
 async function commandsProcessed(redis: Redis): Promise<number> {

@@ -48,7 +48,12 @@ export class WaitingQueue {
       throw AppError.notFound(`concert ${concertId} not found`);
     const deadline = Date.now() + PENDING_WAIT_MS;
     for (;;) {
-      const claim = await this.store.claim(concertId, userId);
+      // The next number is taken alongside the claim (one round trip, not two): a fan who
+      // already holds a place leaves that number unused, a hole the line skips as gone.
+      const [claim, next] = await Promise.all([
+        this.store.claim(concertId, userId),
+        this.store.nextNumber(concertId),
+      ]);
       if (claim.kind === 'pending') {
         if (Date.now() > deadline)
           throw new AppError({ code: 'UNAVAILABLE', status: 503, detail: 'try again' });
@@ -63,7 +68,7 @@ export class WaitingQueue {
           return { created: false, view: await this.view(userId, place, state) };
         if (!(await this.store.reclaim(concertId, userId, claim.number))) continue;
       }
-      const { number, epoch } = await this.store.nextNumber(concertId);
+      const { number, epoch } = next;
       await this.store.markJoined(
         concertId,
         number,
