@@ -25,7 +25,6 @@ import {
 
 const ROOT = path.resolve(__dirname, '..');
 const SERVICES = SERVICE_NAMES;
-const SECRET = 'cluster-test-secret-0123456789abcdef-xyz';
 // A test that dies mid-way must not leave services running (they would keep jest alive).
 const LIVE = new Set<ChildProcess>();
 process.once('exit', () => LIVE.forEach((child) => child.kill('SIGKILL')));
@@ -78,7 +77,6 @@ export class Cluster implements RunningSystem {
       REDIS_KEY_PREFIX: `cluster-${randomSuffix()}:`,
       KAFKA_BROKERS: brokers.join(','),
       KAFKA_TOPIC_PREFIX: ns.prefix,
-      QUEUE_TOKEN_SECRET: SECRET,
       QUEUE_ADMIT_PER_SECOND: '2000',
       QUEUE_MAX_ACTIVE: '100000',
       QUEUE_TICK_MS: '50',

@@ -1,10 +1,16 @@
 import { SERVICE_NAMES } from '@ticketing/contracts';
+import { testPassKeys } from '@ticketing/testing';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
 const SERVICES = SERVICE_NAMES;
 const main = (svc: string) => path.resolve(__dirname, `../services/${svc}/dist/src/main.js`);
+/** The pass keys every service needs (the queue its private key, the others the public ones). */
+const PASS_KEYS = {
+  QUEUE_PASS_SIGNING_KEY: testPassKeys().signingKey,
+  QUEUE_PASS_PUBLIC_KEYS: testPassKeys().publicKeys,
+};
 
 describe.each(SERVICES)('%s start-up configuration', (svc) => {
   it('when PORT is malformed, then the process exits 78 naming PORT, before doing anything', () => {
@@ -49,7 +55,7 @@ describe.each(SERVICES)('%s process lifecycle', (svc) => {
         PORT: '0',
         LOG_FORMAT: 'json',
         LOG_LEVEL: 'info',
-        QUEUE_TOKEN_SECRET: 'lifecycle-test-secret-0123456789abcdef',
+        ...PASS_KEYS,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -74,17 +80,25 @@ describe.each(SERVICES)('%s process lifecycle', (svc) => {
   });
 });
 
-describe('queue secret', () => {
-  it('when QUEUE_TOKEN_SECRET is missing or too short, then the queue exits 78 naming it', () => {
-    for (const secret of [undefined, 'short']) {
-      const env: NodeJS.ProcessEnv = { ...process.env };
-      delete env.QUEUE_TOKEN_SECRET;
-      if (secret) env.QUEUE_TOKEN_SECRET = secret;
-      const res = spawnSync('node', [main('queue')], { encoding: 'utf8', env, timeout: 20_000 });
-      expect(res.status).toBe(78);
-      expect(res.stderr).toContain('QUEUE_TOKEN_SECRET');
-    }
-  });
+describe('queue pass keys', () => {
+  it.each([
+    ['queue', 'QUEUE_PASS_SIGNING_KEY'],
+    ['concert', 'QUEUE_PASS_PUBLIC_KEYS'],
+    ['reservation', 'QUEUE_PASS_PUBLIC_KEYS'],
+    ['payment', 'QUEUE_PASS_PUBLIC_KEYS'],
+  ])(
+    'when the %s service has no %s, or a shared secret in it, then it exits 78 naming it',
+    (svc, variable) => {
+      for (const value of [undefined, 'change-me-in-production-0123456789abcdef']) {
+        const env: NodeJS.ProcessEnv = { ...process.env, ...PASS_KEYS };
+        delete env[variable];
+        if (value) env[variable] = value;
+        const res = spawnSync('node', [main(svc)], { encoding: 'utf8', env, timeout: 20_000 });
+        expect(res.status).toBe(78);
+        expect(res.stderr).toContain(variable);
+      }
+    },
+  );
 });
 
 describe.each(['queue', 'concert', 'reservation', 'wallet', 'payment'])(
@@ -99,7 +113,7 @@ describe.each(['queue', 'concert', 'reservation', 'wallet', 'payment'])(
         encoding: 'utf8',
         env: {
           ...process.env,
-          QUEUE_TOKEN_SECRET: 'config-test-secret-0123456789abcdef',
+          ...PASS_KEYS,
           [variable]: value,
         },
         timeout: 20_000,
@@ -124,7 +138,7 @@ describe.each(SERVICES)('%s Kafka security settings', (svc) => {
       encoding: 'utf8',
       env: {
         ...process.env,
-        QUEUE_TOKEN_SECRET: 'config-test-secret-0123456789abcdef',
+        ...PASS_KEYS,
         LOG_LEVEL: 'silent',
         ...settings,
       },

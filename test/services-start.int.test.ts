@@ -19,7 +19,6 @@ export const env = (): Record<string, string> => ({
   LOG_LEVEL: 'info',
   INSTANCE_ID: 't',
   ...infraEnv(),
-  QUEUE_TOKEN_SECRET: 'services-start-test-secret-0123456789',
 });
 
 type Starter = (source: Record<string, string>, logger: Logger) => Promise<ServiceHandle>;

@@ -29,8 +29,6 @@ import * as reservation from '../services/reservation/src/start';
 import * as walletConfig from '../services/wallet/src/config';
 import * as wallet from '../services/wallet/src/start';
 
-const SECRET = 'system-test-secret-0123456789abcdef-xyz';
-
 type Starter = (env: Record<string, string>, logger: Logger) => Promise<ServiceHandle>;
 const STARTERS: Record<ServiceName, Starter> = {
   queue: (e, logger) => queue.start(queueConfig.loadServiceConfig(e), { logger }),
@@ -75,7 +73,6 @@ export class System implements RunningSystem {
         ...infraEnv(),
         REDIS_KEY_PREFIX: `sys-${randomSuffix()}:`,
         KAFKA_TOPIC_PREFIX: ns.prefix,
-        QUEUE_TOKEN_SECRET: SECRET,
         QUEUE_ADMIT_PER_SECOND: '2000',
         QUEUE_MAX_ACTIVE: '100000',
         QUEUE_TICK_MS: '50',

@@ -16,7 +16,7 @@ export async function activeFans(
       grantActiveToken({
         redisUrl: ctx.infra.redisUrl,
         keyPrefix: options.keyPrefix,
-        secret: ctx.serviceEnv.QUEUE_TOKEN_SECRET!,
+        signingKey: ctx.serviceEnv.QUEUE_PASS_SIGNING_KEY!,
         concertId: options.concertId,
         userId: randomUUID(),
       }),

@@ -1,4 +1,5 @@
 import { cpus } from 'node:os';
+import { generatePassKeys } from '@ticketing/auth';
 import path from 'node:path';
 import {
   infraUp,
@@ -60,6 +61,7 @@ async function main(): Promise<void> {
   const infra = settingsFromEnv();
   await infraUp(infra, { oidc: false });
   const identityProvider = await startOwnOidcProvider('bench');
+  const passKeys = generatePassKeys();
 
   const express = await startInstances(
     'express-hello',
@@ -95,7 +97,9 @@ async function main(): Promise<void> {
       REDIS_URL: infra.redisUrl,
       KAFKA_BROKERS: infra.kafkaBrokers.join(','),
       OIDC_ISSUER_URL: identityProvider.issuer,
-      QUEUE_TOKEN_SECRET: 'bench-secret-0123456789abcdef0123456789',
+      // The run's own pass keys: the queue signs with the private one, the rest verify.
+      QUEUE_PASS_SIGNING_KEY: passKeys.signingKey,
+      QUEUE_PASS_PUBLIC_KEYS: passKeys.publicKeys,
     },
     ceilings: {
       expressGet: ceiling('express GET', express.urls, { method: 'GET', path: '/' }),

@@ -1,3 +1,4 @@
+import { generatePassKeys } from '@ticketing/auth';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ALL_TOPICS, DATABASE_SERVICES, GATEWAY_PORT } from '@ticketing/contracts';
@@ -25,8 +26,18 @@ const compose = YAML.parse(fs.readFileSync(path.join(ROOT, 'docker-compose.yml')
 const services = compose.services;
 const DEFAULT_PORTS = Object.fromEntries(SERVICE_NAMES.map((s) => [s, SERVICES[s].port]));
 // Compose interpolates `${VAR:-default}`; what a container sees is the default here.
+/** What `npm run secrets` writes to .env: compose requires these (`${NAME:?…}`). */
+const SECRETS: Record<string, string> = (() => {
+  const keys = generatePassKeys();
+  return { QUEUE_PASS_SIGNING_KEY: keys.signingKey, QUEUE_PASS_PUBLIC_KEYS: keys.publicKeys };
+})();
 const interpolated = (v: string | number) =>
-  String(v).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, (_m, fallback: string) => fallback);
+  String(v)
+    .replace(/\$\{[A-Z_]+:-([^}]*)\}/g, (_m, fallback: string) => fallback)
+    .replace(/\$\{([A-Z_]+):\?[^}]*\}/g, (_m, name: string) => {
+      if (!(name in SECRETS)) throw new Error(`compose requires ${name}, which no step makes`);
+      return SECRETS[name]!;
+    });
 
 describe('docker-compose.yml', () => {
   it('when parsed, then every service has an image pinned by version or a build', () => {

@@ -1,3 +1,4 @@
+import { generatePassKeys } from '@ticketing/auth';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,6 +17,14 @@ import {
   concrete,
   requiredVariables,
 } from './service-configs';
+
+/** Stand-ins of the values only the cluster holds (Secrets, references), shaped as each must be. */
+const PASS_KEYS = generatePassKeys();
+const STAND_INS: Record<string, string> = {
+  DATABASE_URL: 'postgres://u@db:5432/x',
+  QUEUE_PASS_SIGNING_KEY: PASS_KEYS.signingKey,
+  QUEUE_PASS_PUBLIC_KEYS: PASS_KEYS.publicKeys,
+};
 
 const K8S = path.resolve(__dirname, '../k8s');
 const ROOT = path.resolve(__dirname, '../..');
@@ -128,8 +137,7 @@ describe.each(TARGETS)('kustomize %s', (target) => {
         }
         for (const e of c.env ?? []) {
           // Secrets and field references hold values only the cluster knows: stand-ins here.
-          env[e.name] =
-            e.value ?? (e.name === 'DATABASE_URL' ? 'postgres://u@db:5432/x' : 'x'.repeat(40));
+          env[e.name] = e.value ?? STAND_INS[e.name] ?? 'x'.repeat(40);
         }
         const unread = Object.keys(env).filter(
           (v) => !program.variables.includes(v) && !PROCESS_WIDE.includes(v),

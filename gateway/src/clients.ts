@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { QUEUE_TOKEN_ISSUER, type IdentityVerifier, type TokenSigner } from '@ticketing/auth';
+import { QUEUE_TOKEN_ISSUER, type IdentityVerifier, type PassVerifier } from '@ticketing/auth';
 
 // Passes verified here, remembered until their own expiry (a fan sends the same one every call).
 const VERIFIED_PASSES_MAX = 100_000;
@@ -15,7 +15,7 @@ export class ClientIdentifier {
   private readonly passes = new Map<string, { sub: string; untilMs: number }>();
 
   constructor(
-    private readonly verifiers: { identity: IdentityVerifier; passes: TokenSigner },
+    private readonly verifiers: { identity: IdentityVerifier; passes: PassVerifier },
     private readonly trustForwardedFor: boolean,
   ) {}
 

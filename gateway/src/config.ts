@@ -1,4 +1,4 @@
-import { identityEnv, redisUrlEnv } from '@ticketing/auth';
+import { identityEnv, publicKeysEnv, redisUrlEnv } from '@ticketing/auth';
 import { GATEWAY_PORT, SERVICES } from '@ticketing/contracts';
 import { ConfigError, commonEnv, env, loadConfig } from '@ticketing/platform';
 import { z } from 'zod';
@@ -42,10 +42,10 @@ export const gatewayConfigShape = {
   GATEWAY_WRITE_PER_SECOND: env.int({ default: 2, min: 1, max: 100_000 }),
   GATEWAY_WRITE_BURST: env.int({ default: 20, min: 1, max: 1_000_000 }),
   /**
-   * The services' pass secret: with budgets on, a queue pass is verified before its `sub` is
-   * trusted as the client (required then).
+   * The queue's public keys (JWKS): with budgets on, a queue pass is verified before its `sub`
+   * is trusted as the client (required then).
    */
-  QUEUE_TOKEN_SECRET: env.optionalString(),
+  QUEUE_PASS_PUBLIC_KEYS: publicKeysEnv().optional(),
   /** Behind a load balancer that sets X-Forwarded-For: its first hop is the client's address. */
   GATEWAY_TRUST_FORWARDED_FOR: env.bool(false),
   REDIS_URL: redisUrlEnv(),
@@ -65,16 +65,15 @@ export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;
 
 export function loadGatewayConfig(source: Record<string, string | undefined> = process.env) {
   const raw = loadConfig(gatewayConfigShape, source);
-  const secret = raw.QUEUE_TOKEN_SECRET;
-  if (raw.GATEWAY_RATE_LIMIT && (secret === undefined || secret.length < 32))
+  if (raw.GATEWAY_RATE_LIMIT && !raw.QUEUE_PASS_PUBLIC_KEYS)
     throw new ConfigError([
       {
-        variable: 'QUEUE_TOKEN_SECRET',
-        message: `is required while GATEWAY_RATE_LIMIT is on (at least 32 characters)${secret === undefined ? '' : `, got ${secret.length}`}`,
+        variable: 'QUEUE_PASS_PUBLIC_KEYS',
+        message: 'is required while GATEWAY_RATE_LIMIT is on (the queue pass public keys, a JWKS)',
       },
     ]);
   const upstreams = Object.fromEntries(
     SERVICE_NAMES.map((s) => [s, raw[upstreamVariable(s) as keyof typeof raw] as string[]]),
   ) as Record<ServiceName, string[]>;
-  return { ...raw, QUEUE_TOKEN_SECRET: secret ?? '', upstreams };
+  return { ...raw, QUEUE_PASS_PUBLIC_KEYS: raw.QUEUE_PASS_PUBLIC_KEYS ?? { keys: [] }, upstreams };
 }

@@ -9,7 +9,7 @@ import {
   type Logger,
   type ServiceHandle,
 } from '@ticketing/platform';
-import { IdentityVerifier, TokenSigner, connectRedis } from '@ticketing/auth';
+import { IdentityVerifier, PassVerifier, connectRedis } from '@ticketing/auth';
 import { Counter, Histogram } from 'prom-client';
 import type { GatewayConfig } from './config';
 import { DOCS_PAGE, sendAsset } from './docs';
@@ -58,7 +58,7 @@ export async function start(
     const identity = new IdentityVerifier(config, logger, metrics).start();
     stops.add('identity verifier', async () => identity.stop());
     const clients = new ClientIdentifier(
-      { identity, passes: new TokenSigner(config.QUEUE_TOKEN_SECRET) },
+      { identity, passes: new PassVerifier(config.QUEUE_PASS_PUBLIC_KEYS) },
       config.GATEWAY_TRUST_FORWARDED_FOR,
     );
     limiter = new RateLimiter(

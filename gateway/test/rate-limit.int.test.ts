@@ -1,4 +1,4 @@
-import { IdentityVerifier, TokenSigner } from '@ticketing/auth';
+import { IdentityVerifier, PassVerifier, TokenSigner, generatePassKeys } from '@ticketing/auth';
 import { ConfigError } from '@ticketing/platform';
 import {
   captureLogs,
@@ -15,14 +15,15 @@ import { budgetOf } from '../src/rate-limit';
 import { start, type GatewayHandle } from '../src/start';
 import { Upstream } from './upstream';
 
-const SECRET = `gateway-test-secret-${'x'.repeat(32)}`;
-const passes = new TokenSigner(SECRET);
+const keys = generatePassKeys();
+const signer = new TokenSigner(keys.signingKey);
+const passes = new PassVerifier(JSON.parse(keys.publicKeys));
 
 /** A fan's real identity token (the test's OpenID provider), as the bearer. */
 const bearer = async (sub: string) => `Bearer ${await identityToken(sub)}`;
-/** A queue pass of that fan, signed with the services' secret. */
+/** A queue pass of that fan, signed with the queue's key. */
 const passOf = async (sub: string) =>
-  `Bearer ${await passes.sign({ userId: sub, tokenId: uuid(), concertId: 1 }, 600)}`;
+  `Bearer ${await signer.sign({ userId: sub, tokenId: uuid(), concertId: 1 }, 600)}`;
 /** A JWT-shaped token naming `sub` with no valid signature: what a bot can make up. */
 const forged = (sub: string) =>
   `Bearer ${Buffer.from('{"alg":"RS256"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub, iss: 'x' })).toString('base64url')}.c2ln`;
@@ -43,7 +44,7 @@ describe('rate limits per client, shared by every gateway instance', () => {
         GATEWAY_POLL_BURST: '4',
         GATEWAY_WRITE_PER_SECOND: '1',
         GATEWAY_WRITE_BURST: '2',
-        QUEUE_TOKEN_SECRET: SECRET,
+        QUEUE_PASS_PUBLIC_KEYS: keys.publicKeys,
         OIDC_ISSUER_URL: testInfra().oidcIssuer,
         QUEUE_URLS: upstream.url,
         CONCERT_URLS: upstream.url,
@@ -195,7 +196,7 @@ describe('what a request spends', () => {
       expect(
         await clients.clientOf(
           req({
-            authorization: `Bearer ${await new TokenSigner('y'.repeat(40)).sign({ userId: alice, tokenId: uuid(), concertId: 1 }, 60)}`,
+            authorization: `Bearer ${await new TokenSigner(generatePassKeys().signingKey).sign({ userId: alice, tokenId: uuid(), concertId: 1 }, 60)}`,
           }),
         ),
       ).toBe('ip:10.0.0.9');
@@ -205,10 +206,12 @@ describe('what a request spends', () => {
     }
   });
 
-  it('when budgets are on and the pass secret is missing or short, then the configuration names QUEUE_TOKEN_SECRET', () => {
+  it('when budgets are on and the pass keys are missing or a shared secret, then the configuration names QUEUE_PASS_PUBLIC_KEYS', () => {
     expect(() => loadGatewayConfig({})).toThrow(ConfigError);
-    expect(() => loadGatewayConfig({})).toThrow(/QUEUE_TOKEN_SECRET/);
-    expect(() => loadGatewayConfig({ QUEUE_TOKEN_SECRET: 'short' })).toThrow(/QUEUE_TOKEN_SECRET/);
+    expect(() => loadGatewayConfig({})).toThrow(/QUEUE_PASS_PUBLIC_KEYS/);
+    expect(() =>
+      loadGatewayConfig({ QUEUE_PASS_PUBLIC_KEYS: 'change-me-0123456789abcdef' }),
+    ).toThrow(/QUEUE_PASS_PUBLIC_KEYS/);
     expect(() => loadGatewayConfig({ GATEWAY_RATE_LIMIT: 'false' })).not.toThrow();
   });
 });

@@ -50,7 +50,7 @@ export async function queueScaleScenario(ctx: BenchContext): Promise<Row[]> {
   const redis = new Redis(ctx.infra.redisUrl, { keyPrefix: prefix, enableAutoPipelining: true });
   const monitor = new Redis(ctx.infra.redisUrl);
   const store = new QueueStore(redis, prefix);
-  const signer = new TokenSigner(ctx.serviceEnv.QUEUE_TOKEN_SECRET!);
+  const signer = new TokenSigner(ctx.serviceEnv.QUEUE_PASS_SIGNING_KEY!);
   const rows: Row[] = [];
   try {
     const concertId = randomInt(1, 2 ** 31);

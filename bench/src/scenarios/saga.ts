@@ -72,7 +72,7 @@ export async function runSagas(
           const fan = await grantActiveToken({
             redisUrl: ctx.infra.redisUrl,
             keyPrefix: system.keyPrefix,
-            secret: ctx.serviceEnv.QUEUE_TOKEN_SECRET!,
+            signingKey: ctx.serviceEnv.QUEUE_PASS_SIGNING_KEY!,
             concertId,
             userId: randomUUID(),
           });

@@ -27,7 +27,7 @@ export async function stalenessScenario(ctx: BenchContext): Promise<Row[]> {
       grantActiveToken({
         redisUrl: ctx.infra.redisUrl,
         keyPrefix: system.keyPrefix,
-        secret: ctx.serviceEnv.QUEUE_TOKEN_SECRET!,
+        signingKey: ctx.serviceEnv.QUEUE_PASS_SIGNING_KEY!,
         concertId,
       });
     const get = (url: string, token: string) =>
@@ -84,7 +84,7 @@ export async function stalenessScenario(ctx: BenchContext): Promise<Row[]> {
         const holder = await grantActiveToken({
           redisUrl: ctx.infra.redisUrl,
           keyPrefix: system.keyPrefix,
-          secret: ctx.serviceEnv.QUEUE_TOKEN_SECRET!,
+          signingKey: ctx.serviceEnv.QUEUE_PASS_SIGNING_KEY!,
           concertId: single.concertId,
         });
         const [identity] = await providerTokens([holder.userId], ctx.identityProvider);

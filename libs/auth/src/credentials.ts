@@ -6,8 +6,8 @@ import { requireAdmitted, type AdmissionSource, type QueuePass } from './queue-p
 import {
   InvalidTokenError,
   QUEUE_TOKEN_ISSUER,
+  type PassVerifier,
   type QueueTokenClaims,
-  type TokenSigner,
 } from './token';
 
 /** Whoever calls: a verified identity, or a queue pass (which carries its holder's `sub`). */
@@ -58,7 +58,7 @@ export class Credentials {
   constructor(
     private readonly parts: {
       identity?: IdentityVerifier;
-      signer?: TokenSigner;
+      passes?: PassVerifier;
       admissions?: AdmissionSource;
     },
   ) {}
@@ -120,11 +120,11 @@ export class Credentials {
   }
 
   private async verifyPassSignature(token: string): Promise<QueueTokenClaims> {
-    if (!this.parts.signer) throw wrongKind('an identity token');
+    if (!this.parts.passes) throw wrongKind('an identity token');
     const known = this.verifiedPasses.get(token);
     if (known && known.untilMs > Date.now()) return known.claims;
     try {
-      const { claims, expiresAtMs } = await this.parts.signer.verifyWithExpiry(token);
+      const { claims, expiresAtMs } = await this.parts.passes.verifyWithExpiry(token);
       if (this.verifiedPasses.size >= VERIFIED_PASSES_MAX) this.verifiedPasses.clear();
       this.verifiedPasses.set(token, { claims, untilMs: expiresAtMs });
       return claims;

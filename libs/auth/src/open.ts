@@ -7,14 +7,16 @@ import type { QueueRedis } from './place';
 import { connectRedis, redisUrlEnv } from './redis';
 import { CachedAdmissionSource } from './pass-cache';
 import { RedisAdmissionSource, type AdmissionSource } from './queue-pass';
-import { TokenSigner } from './token';
+import { PassVerifier, publicKeysEnv } from './token';
+import type { JSONWebKeySet } from 'jose';
 
 /** What a queue-gated service reads to check queue passes (the queue service reads the same). */
 export const tokenCheckEnv = {
   REDIS_URL: redisUrlEnv(),
   /** Must match the queue service's prefix: the pass check reads its keys. */
   REDIS_KEY_PREFIX: env.string({ default: '', minLength: 0 }),
-  QUEUE_TOKEN_SECRET: env.string({ minLength: 32 }),
+  /** The queue's public keys (JWKS): passes are verified, never signed, outside the queue. */
+  QUEUE_PASS_PUBLIC_KEYS: publicKeysEnv(),
   /**
    * How long an instance answers "ACTIVE" for a pass from memory before asking Redis again;
    * revocations arrive at once by pub/sub, this bounds what a lost announcement costs. 0: ask
@@ -26,7 +28,7 @@ export const tokenCheckEnv = {
 export interface QueuePassConfig {
   REDIS_URL: string;
   REDIS_KEY_PREFIX: string;
-  QUEUE_TOKEN_SECRET: string;
+  QUEUE_PASS_PUBLIC_KEYS: JSONWebKeySet;
   QUEUE_PASS_CACHE_MS: number;
 }
 
@@ -50,7 +52,7 @@ export async function openAuth(
     identity?: IdentityConfig;
     queuePass?: QueuePassConfig;
     /** The queue service: it signs passes and owns their state, so it needs no Redis here. */
-    passSigner?: TokenSigner;
+    passVerifier?: PassVerifier;
   },
 ): Promise<Auth> {
   const readiness: Record<string, ReadinessCheck> = {};
@@ -61,14 +63,14 @@ export async function openAuth(
     readiness['identity provider'] = identity.readinessCheck;
   }
   let redis: QueueRedis | undefined;
-  let signer = config.passSigner;
+  let passes = config.passVerifier;
   if (config.queuePass) {
     redis = connectRedis(config.queuePass.REDIS_URL, {
       keyPrefix: config.queuePass.REDIS_KEY_PREFIX,
     });
     redis.on('error', (err) => kit.logger.warn({ err: err.message }, 'redis connection error'));
     kit.stops.add('redis', () => redis!.quit());
-    signer = new TokenSigner(config.queuePass.QUEUE_TOKEN_SECRET);
+    passes = new PassVerifier(config.queuePass.QUEUE_PASS_PUBLIC_KEYS);
     readiness.redis = () => redis!.ping();
   }
   let admissions: AdmissionSource | undefined;
@@ -88,14 +90,14 @@ export async function openAuth(
       admissions = cached;
     }
   }
-  const credentials = new Credentials({ identity, signer, admissions });
+  const credentials = new Credentials({ identity, passes, admissions });
   return {
     credentials,
     readiness,
     identity,
     redis,
     securitySchemes: () => ({
-      ...(signer && {
+      ...(passes && {
         [SCHEMES.queuePass]: {
           type: 'http',
           scheme: 'bearer',

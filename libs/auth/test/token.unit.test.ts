@@ -1,33 +1,58 @@
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { SignJWT, UnsecuredJWT } from 'jose';
-import { InvalidTokenError, TokenSigner } from '../src/token';
+import { ConfigError, loadConfig } from '@ticketing/platform';
+import {
+  InvalidTokenError,
+  PassVerifier,
+  TokenSigner,
+  generatePassKeys,
+  publicKeysEnv,
+  signingKeyEnv,
+} from '../src/token';
 
-const SECRET = 'a-test-secret-that-is-long-enough-1234';
+const keys = generatePassKeys();
 const claims = {
   userId: '6f1c1c4e-8a7e-4d0b-9a55-1c1f1b7b0c11',
   tokenId: '0b0e7b1e-6f6c-4f55-9a3e-0f3f2b6e9a21',
   concertId: 7,
 };
 
-describe('queue token signing', () => {
-  const signer = new TokenSigner(SECRET);
+describe('queue passes: signed by the queue alone, verified by anyone with its public key', () => {
+  const signer = new TokenSigner(keys.signingKey);
+  const verifier = new PassVerifier(JSON.parse(keys.publicKeys));
 
-  it('when a token is signed and verified, then the claims come back', async () => {
+  it('when a pass is signed and verified, then the claims come back, with EdDSA and a kid', async () => {
     const token = await signer.sign(claims, 60);
-    await expect(signer.verify(token)).resolves.toEqual(claims);
+    await expect(verifier.verify(token)).resolves.toEqual(claims);
+    const header = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString());
+    expect(header).toMatchObject({ alg: 'EdDSA', kid: signer.kid });
   });
 
-  it('when the secret is too short, then the signer refuses to exist', () => {
-    expect(() => new TokenSigner('short')).toThrow(/at least 32/);
+  it('when the key is a P-256 key, then passes are ES256 and verify the same', async () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const p256 = new TokenSigner(JSON.stringify(privateKey.export({ format: 'jwk' })));
+    const token = await p256.sign(claims, 60);
+    await expect(new PassVerifier(p256.publicKeys).verify(token)).resolves.toEqual(claims);
   });
 
-  it('when the token is expired, then it is rejected as expired', async () => {
+  it('when the pass is expired, then it is rejected as expired', async () => {
     const token = await signer.sign(claims, 60, Date.now() - 120_000);
-    await expect(signer.verify(token)).rejects.toThrow(new InvalidTokenError('expired'));
+    await expect(verifier.verify(token)).rejects.toThrow(new InvalidTokenError('expired'));
   });
 
-  it('when the token was signed with another secret (forged), then it is rejected', async () => {
-    const forged = await new TokenSigner(`${SECRET}-other`).sign(claims, 60);
-    await expect(signer.verify(forged)).rejects.toThrow(InvalidTokenError);
+  it('when the pass was signed with another key (forged), then it is rejected', async () => {
+    const forged = await new TokenSigner(generatePassKeys().signingKey).sign(claims, 60);
+    await expect(verifier.verify(forged)).rejects.toThrow(InvalidTokenError);
+  });
+
+  it('when a rotation publishes the old key beside the new, then passes of both verify', async () => {
+    const next = generatePassKeys();
+    const both = new PassVerifier({
+      keys: [...JSON.parse(keys.publicKeys).keys, ...JSON.parse(next.publicKeys).keys],
+    });
+    await expect(both.verify(await signer.sign(claims, 60))).resolves.toEqual(claims);
+    const newer = await new TokenSigner(next.signingKey).sign(claims, 60);
+    await expect(both.verify(newer)).resolves.toEqual(claims);
   });
 
   it('when the payload was altered, then the signature no longer matches', async () => {
@@ -41,46 +66,108 @@ describe('queue token signing', () => {
         exp: 9e9,
       }),
     ).toString('base64url');
-    await expect(signer.verify(`${header}.${payload}.${signature}`)).rejects.toThrow(
+    await expect(verifier.verify(`${header}.${payload}.${signature}`)).rejects.toThrow(
       InvalidTokenError,
     );
   });
 
-  it('when the token is unsigned (alg none), then it is rejected', async () => {
+  it('when the pass is unsigned (alg none) or HMAC-signed with the public key, then it is rejected', async () => {
     const unsecured = new UnsecuredJWT({ cid: 7 })
       .setSubject(claims.userId)
       .setJti(claims.tokenId)
       .setIssuer('ticketing-queue')
       .setExpirationTime('1h')
       .encode();
-    await expect(signer.verify(unsecured)).rejects.toThrow(InvalidTokenError);
-  });
-
-  it('when a claim is missing or malformed, then it is rejected', async () => {
-    const key = new TextEncoder().encode(SECRET);
-    const noConcert = await new SignJWT({})
+    await expect(verifier.verify(unsecured)).rejects.toThrow(InvalidTokenError);
+    const hmac = await new SignJWT({ cid: 7 })
       .setProtectedHeader({ alg: 'HS256' })
       .setIssuer('ticketing-queue')
       .setSubject(claims.userId)
       .setJti(claims.tokenId)
       .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(keys.publicKeys));
+    await expect(verifier.verify(hmac)).rejects.toThrow(InvalidTokenError);
+  });
+
+  it('when a claim is missing or malformed, then it is rejected', async () => {
+    const key = createPrivateKey({ key: JSON.parse(keys.signingKey), format: 'jwk' });
+    const kid = signer.kid;
+    const noConcert = await new SignJWT({})
+      .setProtectedHeader({ alg: 'EdDSA', kid })
+      .setIssuer('ticketing-queue')
+      .setSubject(claims.userId)
+      .setJti(claims.tokenId)
+      .setExpirationTime('1h')
       .sign(key);
-    await expect(signer.verify(noConcert)).rejects.toThrow(
+    await expect(verifier.verify(noConcert)).rejects.toThrow(
       new InvalidTokenError('malformed claims'),
     );
     const noJti = await new SignJWT({ cid: 7 })
-      .setProtectedHeader({ alg: 'HS256' })
+      .setProtectedHeader({ alg: 'EdDSA', kid })
       .setIssuer('ticketing-queue')
       .setSubject(claims.userId)
       .setExpirationTime('1h')
       .sign(key);
-    await expect(signer.verify(noJti)).rejects.toThrow(InvalidTokenError);
+    await expect(verifier.verify(noJti)).rejects.toThrow(InvalidTokenError);
   });
 
   it.each(['', 'garbage', 'a.b.c', 'eyJhbGciOiJIUzI1NiJ9.e30'])(
-    'when the token is "%s", then it is rejected as malformed',
+    'when the pass is "%s", then it is rejected as malformed',
     async (token) => {
-      await expect(signer.verify(token)).rejects.toThrow(InvalidTokenError);
+      await expect(verifier.verify(token)).rejects.toThrow(InvalidTokenError);
+    },
+  );
+});
+
+describe('pass keys in the configuration', () => {
+  const shape = {
+    QUEUE_PASS_SIGNING_KEY: signingKeyEnv(),
+    QUEUE_PASS_PUBLIC_KEYS: publicKeysEnv(),
+  };
+
+  it('when the keys are a private JWK and a JWKS of public keys, then they load', () => {
+    const config = loadConfig(shape, {
+      QUEUE_PASS_SIGNING_KEY: keys.signingKey,
+      QUEUE_PASS_PUBLIC_KEYS: keys.publicKeys,
+    });
+    expect(config.QUEUE_PASS_PUBLIC_KEYS.keys[0]).toMatchObject({ kty: 'OKP', alg: 'EdDSA' });
+  });
+
+  it.each([
+    [
+      'a shared secret',
+      'change-me-in-production-0123456789abcdef',
+      keys.publicKeys,
+      'QUEUE_PASS_SIGNING_KEY',
+    ],
+    [
+      'a public key where the private one goes',
+      JSON.parse(keys.publicKeys).keys[0],
+      keys.publicKeys,
+      'QUEUE_PASS_SIGNING_KEY',
+    ],
+    [
+      'a private key among the public ones',
+      keys.signingKey,
+      JSON.stringify({ keys: [JSON.parse(keys.signingKey)] }),
+      'QUEUE_PASS_PUBLIC_KEYS',
+    ],
+    [
+      'a symmetric key',
+      keys.signingKey,
+      JSON.stringify({ keys: [{ kty: 'oct', k: 'c2VjcmV0' }] }),
+      'QUEUE_PASS_PUBLIC_KEYS',
+    ],
+  ])(
+    'when given %s, then the configuration names the variable',
+    (_what, signing, pub, variable) => {
+      const load = () =>
+        loadConfig(shape, {
+          QUEUE_PASS_SIGNING_KEY: typeof signing === 'string' ? signing : JSON.stringify(signing),
+          QUEUE_PASS_PUBLIC_KEYS: pub,
+        });
+      expect(load).toThrow(ConfigError);
+      expect(load).toThrow(new RegExp(variable));
     },
   );
 });

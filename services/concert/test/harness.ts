@@ -15,7 +15,6 @@ import { migrations } from '../migrations';
 import { loadServiceConfig } from '../src/config';
 import { start, type ConcertServiceHandle } from '../src/start';
 
-export const SECRET = 'concert-test-secret-0123456789abcdef';
 export const KEY_PREFIX = `test-${randomSuffix()}:`;
 
 export interface ConcertFixture {
@@ -71,7 +70,6 @@ export async function startConcertInstance(
       REDIS_KEY_PREFIX: KEY_PREFIX,
       KAFKA_CONSUMER_GROUP: consumerGroup,
       KAFKA_TOPIC_PREFIX: (await topicNamespace()).prefix,
-      QUEUE_TOKEN_SECRET: SECRET,
       INSTANCE_ID: uuid().slice(0, 8),
       ...env,
     }),
@@ -83,7 +81,6 @@ export const tokenFor = (concertId: number, userId?: string) =>
   grantActiveToken({
     redisUrl: testInfra().redisUrl,
     keyPrefix: KEY_PREFIX,
-    secret: SECRET,
     concertId,
     userId,
   });

@@ -45,7 +45,6 @@ export class PaymentDeployment {
         DATABASE_URL: this.databaseUrl,
         KAFKA_CONSUMER_GROUP: this.group,
         KAFKA_TOPIC_PREFIX: (await topicNamespace()).prefix,
-        QUEUE_TOKEN_SECRET: 'payment-test-secret-0123456789abcdef',
         INSTANCE_ID: uuid().slice(0, 8),
         ...overrides,
       }),

@@ -1,12 +1,16 @@
 import { SERVICES } from '@ticketing/contracts';
 import { commonEnv, env, kafkaEnv, loadConfig } from '@ticketing/platform';
-import { identityEnv, tokenCheckEnv } from '@ticketing/auth';
+import { identityEnv, publicKeysEnv, signingKeyEnv, tokenCheckEnv } from '@ticketing/auth';
 
 export const configShape = {
   ...commonEnv,
   PORT: env.port(SERVICES.queue.port),
-  /** Redis, its key prefix (environments sharing one Redis) and the token secret. */
+  /** Redis and its key prefix (environments sharing one Redis). */
   ...tokenCheckEnv,
+  /** The private key passes are signed with (ADR 0015): only the queue holds it. */
+  QUEUE_PASS_SIGNING_KEY: signingKeyEnv(),
+  /** Keys of earlier passes still accepted (a rotation); the signing key's own is always. */
+  QUEUE_PASS_PUBLIC_KEYS: publicKeysEnv().optional(),
   /** Joining the queue takes a verified identity (API.md, Identity). */
   ...identityEnv,
   ...kafkaEnv('queue'),

@@ -1,4 +1,4 @@
-import { TokenSigner, openAuth } from '@ticketing/auth';
+import { PassVerifier, TokenSigner, openAuth } from '@ticketing/auth';
 import { startDirectMessaging } from '@ticketing/messaging';
 import { runService, serviceOptions, type Logger, type ServiceHandle } from '@ticketing/platform';
 import type { Config } from './config';
@@ -35,12 +35,15 @@ export function start(config: Config, deps: { logger?: Logger } = {}): Promise<Q
     const redis = openQueueRedis(kit, config);
     const store = new QueueStore(redis, config.REDIS_KEY_PREFIX);
     const settings = settingsFrom(config);
-    const signer = new TokenSigner(config.QUEUE_TOKEN_SECRET);
+    const signer = new TokenSigner(config.QUEUE_PASS_SIGNING_KEY);
+    const passVerifier = new PassVerifier({
+      keys: [...signer.publicKeys.keys, ...(config.QUEUE_PASS_PUBLIC_KEYS?.keys ?? [])],
+    });
     const liveness = new Liveness(settings.idleMs);
     const snapshots = new Snapshots(store, config.QUEUE_SNAPSHOT_MS);
     const seen = new SeenMarks(store, liveness);
     const queue = new WaitingQueue(store, signer, settings, snapshots, liveness, seen);
-    const auth = await openAuth(kit, { identity: config, passSigner: signer });
+    const auth = await openAuth(kit, { identity: config, passVerifier });
     // Redis has no transactions with Kafka: the handlers are idempotent and reply directly.
     const messaging = await startDirectMessaging({
       ...kit,

@@ -7,11 +7,15 @@ import {
   randomSuffix,
   uuid,
   infraEnv,
+  testPassKeys,
 } from '@ticketing/testing';
+import { PassVerifier, TokenSigner } from '@ticketing/auth';
 import { loadServiceConfig } from '../src/config';
 import { start, type QueueServiceHandle } from '../src/start';
 
-export const TEST_SECRET = 'queue-test-secret-0123456789abcdef-xyz';
+/** The queue's pass keys in this test process: its signer, and a verifier of its public key. */
+export const passSigner = () => new TokenSigner(testPassKeys().signingKey);
+export const passVerifier = () => new PassVerifier(JSON.parse(testPassKeys().publicKeys));
 
 /** Each test file gets its own key namespace: no other file's instances tick its queues. */
 export const KEY_PREFIX = `test-${randomSuffix()}:`;
@@ -27,7 +31,6 @@ export async function startQueue(
   const config = loadServiceConfig({
     PORT: '0',
     ...infraEnv(),
-    QUEUE_TOKEN_SECRET: TEST_SECRET,
     REDIS_KEY_PREFIX: KEY_PREFIX,
     KAFKA_CONSUMER_GROUP: `queue-test-${randomSuffix()}`,
     KAFKA_TOPIC_PREFIX: (await topicNamespace()).prefix,

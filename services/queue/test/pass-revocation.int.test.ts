@@ -7,9 +7,9 @@ import {
   listen,
   type RunningServer,
 } from '@ticketing/platform';
-import { captureLogs, eventually, testInfra, uuid } from '@ticketing/testing';
+import { captureLogs, eventually, testInfra, testPassKeys, uuid } from '@ticketing/testing';
 import type { QueueServiceHandle } from '../src/start';
-import { KEY_PREFIX, TEST_SECRET, join, knownConcert, poll, startQueue } from './harness';
+import { KEY_PREFIX, join, knownConcert, poll, startQueue } from './harness';
 
 /**
  * The queue-pass check of the queue-gated services answers ACTIVE from each instance's memory;
@@ -31,7 +31,7 @@ describe('queue passes remembered per instance, revoked across instances', () =>
         queuePass: {
           REDIS_URL: testInfra().redisUrl,
           REDIS_KEY_PREFIX: KEY_PREFIX,
-          QUEUE_TOKEN_SECRET: TEST_SECRET,
+          QUEUE_PASS_PUBLIC_KEYS: JSON.parse(testPassKeys().publicKeys),
           QUEUE_PASS_CACHE_MS: 60_000,
         },
       },

@@ -6,12 +6,26 @@ import {
   listen,
   type RunningServer,
 } from '@ticketing/platform';
-import { Credentials, RedisAdmissionSource, TokenSigner, requireAdmitted } from '@ticketing/auth';
+import {
+  Credentials,
+  RedisAdmissionSource,
+  TokenSigner,
+  generatePassKeys,
+  requireAdmitted,
+} from '@ticketing/auth';
 import { captureLogs, eventually, identityToken, testInfra, uuid } from '@ticketing/testing';
 import Redis from 'ioredis';
 import { z } from 'zod';
 import type { QueueServiceHandle } from '../src/start';
-import { KEY_PREFIX, TEST_SECRET, join, knownConcert, poll, startQueue } from './harness';
+import {
+  KEY_PREFIX,
+  join,
+  knownConcert,
+  passSigner,
+  passVerifier,
+  poll,
+  startQueue,
+} from './harness';
 
 /**
  * The queue-pass check of libs/auth, as another service mounts it, against passes the real
@@ -38,10 +52,10 @@ describe('queue-gated routes (Credentials.queuePass + requireAdmitted)', () => {
       logger,
       metrics: createMetricsRegistry('protected'),
     });
-    const signer = new TokenSigner(TEST_SECRET);
-    const credentials = new Credentials({ signer, admissions: new RedisAdmissionSource(redis) });
+    const passes = passVerifier();
+    const credentials = new Credentials({ passes, admissions: new RedisAdmissionSource(redis) });
     const pausedCredentials = new Credentials({
-      signer,
+      passes,
       admissions: new RedisAdmissionSource(pausedRedis),
     });
     const routes = new TypedRoutes(app)
@@ -135,8 +149,8 @@ describe('queue-gated routes (Credentials.queuePass + requireAdmitted)', () => {
     expect(await call('/anything')).toMatchObject({ status: 401, body: { code: 'TOKEN_MISSING' } });
   });
 
-  it('when the token is forged (signed with another secret), then 401 TOKEN_INVALID', async () => {
-    const forged = await new TokenSigner(`${TEST_SECRET}-attacker`).sign(
+  it('when the token is forged (signed with another key), then 401 TOKEN_INVALID', async () => {
+    const forged = await new TokenSigner(generatePassKeys().signingKey).sign(
       { userId: uuid(), tokenId: uuid(), concertId: 1 },
       60,
     );
@@ -147,10 +161,7 @@ describe('queue-gated routes (Credentials.queuePass + requireAdmitted)', () => {
   });
 
   it('when a validly signed token was never issued, then 401 TOKEN_INVALID', async () => {
-    const unknown = await new TokenSigner(TEST_SECRET).sign(
-      { userId: uuid(), tokenId: uuid(), concertId: 1 },
-      60,
-    );
+    const unknown = await passSigner().sign({ userId: uuid(), tokenId: uuid(), concertId: 1 }, 60);
     expect(await call('/anything', unknown)).toMatchObject({
       status: 401,
       body: { code: 'TOKEN_INVALID' },

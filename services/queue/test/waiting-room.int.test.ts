@@ -1,18 +1,13 @@
-import {
-  Credentials,
-  RedisAdmissionSource,
-  TokenSigner,
-  placeOf,
-  queueKeys,
-} from '@ticketing/auth';
+import { Credentials, RedisAdmissionSource, placeOf, queueKeys } from '@ticketing/auth';
 import { eventually, testInfra, uuid } from '@ticketing/testing';
 import Redis from 'ioredis';
 import type { QueueServiceHandle } from '../src/start';
 import {
   KEY_PREFIX,
-  TEST_SECRET,
   join,
   knownConcert,
+  passSigner,
+  passVerifier,
   poll,
   readEvents,
   startQueue,
@@ -141,7 +136,7 @@ describe('a pass for another user’s number', () => {
     );
     // Whoever holds the signing key signs the victim's token id with their own `sub`.
     const attacker = uuid();
-    const forged = await new TokenSigner(TEST_SECRET).sign(
+    const forged = await passSigner().sign(
       { userId: attacker, tokenId: victim.body.tokenId, concertId },
       600,
     );
@@ -151,7 +146,7 @@ describe('a pass for another user’s number', () => {
       await admissions.admissionOf({ userId: attacker, tokenId: victim.body.tokenId, concertId }),
     ).toBe('GONE');
     expect(await admissions.admissionOf({ ...victim.body })).toEqual({ status: 'ACTIVE' });
-    const credentials = new Credentials({ signer: new TokenSigner(TEST_SECRET), admissions });
+    const credentials = new Credentials({ passes: passVerifier(), admissions });
     await expect(
       credentials.queuePass.authenticate({ authorization: `Bearer ${forged}` }),
     ).rejects.toMatchObject({ status: 401, code: 'TOKEN_INVALID' });

@@ -23,7 +23,6 @@ import type { Producer } from 'kafkajs';
 import { loadServiceConfig } from '../src/config';
 import { start, type ReservationServiceHandle } from '../src/start';
 
-export const SECRET = 'reservation-test-secret-0123456789abcdef';
 export const KEY_PREFIX = `test-${randomSuffix()}:`;
 let namespace: Promise<TopicNamespace> | undefined;
 export const topicNamespace = () => (namespace ??= createTopicNamespace());
@@ -62,7 +61,6 @@ export class ReservationDeployment {
         REDIS_KEY_PREFIX: KEY_PREFIX,
         KAFKA_CONSUMER_GROUP: this.group,
         KAFKA_TOPIC_PREFIX: (await topicNamespace()).prefix,
-        QUEUE_TOKEN_SECRET: SECRET,
         INSTANCE_ID: uuid().slice(0, 8),
         ...overrides,
       }),
@@ -129,7 +127,6 @@ export const tokenFor = (concertId: number, userId?: string, status?: 'ACTIVE' |
   grantActiveToken({
     redisUrl: testInfra().redisUrl,
     keyPrefix: KEY_PREFIX,
-    secret: SECRET,
     concertId,
     userId,
     status,

@@ -1,16 +1,19 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import readline from 'node:readline';
+import { generatePassKeys } from '@ticketing/auth';
 import { ROOT, instancesFromEnv } from '@ticketing/infra';
 import { EXIT_CONFIG } from '@ticketing/platform';
 import { GATEWAY_PORT, SERVICE_NAMES, instancePort } from '@ticketing/contracts';
 
 const instances = instancesFromEnv();
-// Every instance must share one signing secret; a local run gets a fresh one per start.
-if (!process.env.QUEUE_TOKEN_SECRET) {
-  process.env.QUEUE_TOKEN_SECRET = randomBytes(32).toString('hex');
-  console.log('[runner] QUEUE_TOKEN_SECRET not set: using a random one for this run');
+// The queue signs passes with a private key; every other process verifies with its public half.
+// A local run gets a fresh pair per start (passes of an earlier run are refused).
+if (!process.env.QUEUE_PASS_SIGNING_KEY) {
+  const keys = generatePassKeys();
+  process.env.QUEUE_PASS_SIGNING_KEY = keys.signingKey;
+  process.env.QUEUE_PASS_PUBLIC_KEYS = keys.publicKeys;
+  console.log('[runner] QUEUE_PASS_SIGNING_KEY not set: a new Ed25519 key pair for this run');
 }
 const pretty = process.stdout.isTTY === true && process.env.LOG_FORMAT !== 'json';
 const children: ChildProcess[] = [];

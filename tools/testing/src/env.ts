@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { LOCAL_DEFAULTS } from '@ticketing/contracts';
+import { generatePassKeys } from '@ticketing/auth';
 import { INFRA_DIR, oidcKeysFile } from '@ticketing/infra';
 
 /**
@@ -17,6 +18,16 @@ export function testInfra() {
   };
 }
 
+let passKeys: { signingKey: string; publicKeys: string } | undefined;
+
+/**
+ * This test process's queue pass keys (ADR 0015): a fresh Ed25519 pair, made once per process;
+ * services a test starts get them through `infraEnv`.
+ */
+export function testPassKeys(): { signingKey: string; publicKeys: string } {
+  return (passKeys ??= generatePassKeys());
+}
+
 /** The variables a service started by a test needs to reach the test infrastructure. */
 export function infraEnv(): Record<string, string> {
   const infra = testInfra();
@@ -24,5 +35,7 @@ export function infraEnv(): Record<string, string> {
     REDIS_URL: infra.redisUrl,
     KAFKA_BROKERS: infra.kafkaBrokers.join(','),
     OIDC_ISSUER_URL: infra.oidcIssuer,
+    QUEUE_PASS_SIGNING_KEY: testPassKeys().signingKey,
+    QUEUE_PASS_PUBLIC_KEYS: testPassKeys().publicKeys,
   };
 }

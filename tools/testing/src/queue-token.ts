@@ -11,6 +11,7 @@ import {
   userEntry,
 } from '@ticketing/auth';
 import Redis from 'ioredis';
+import { testPassKeys } from './env';
 
 /**
  * An ACTIVE (or WAITING) queue pass for a test of a queue-gated service, written where the queue
@@ -22,7 +23,8 @@ import Redis from 'ioredis';
 export async function grantActiveToken(options: {
   redisUrl: string;
   keyPrefix: string;
-  secret: string;
+  /** The queue's private key (JWK JSON); this process's test keys when not given. */
+  signingKey?: string;
   concertId: number;
   userId?: string;
   ttlMs?: number;
@@ -48,6 +50,7 @@ export async function grantActiveToken(options: {
   } finally {
     redis.disconnect();
   }
-  const token = await new TokenSigner(options.secret).sign({ userId, tokenId, concertId }, 3600);
+  const signer = new TokenSigner(options.signingKey ?? testPassKeys().signingKey);
+  const token = await signer.sign({ userId, tokenId, concertId }, 3600);
   return { token, tokenId, userId, concertId };
 }
