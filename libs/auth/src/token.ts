@@ -137,7 +137,11 @@ export class PassVerifier {
   private readonly keys: ReturnType<typeof createLocalJWKSet>;
 
   constructor(publicKeys: JSONWebKeySet) {
-    this.keys = createLocalJWKSet(publicKeys);
+    // One key per kid: the same key named twice (the queue's own, and in the published set)
+    // would make jose refuse every pass as ambiguous.
+    const byKid = new Map<string, JWK>();
+    for (const key of publicKeys.keys) byKid.set(key.kid ?? thumbprint(key), key);
+    this.keys = createLocalJWKSet({ keys: [...byKid.values()] });
   }
 
   /** Signature, algorithm, issuer, expiry and claim shapes; throws InvalidTokenError. */

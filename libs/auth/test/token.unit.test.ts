@@ -171,3 +171,13 @@ describe('pass keys in the configuration', () => {
     },
   );
 });
+
+describe('a verifier given the same key twice', () => {
+  it('when the published set repeats the signing key, then passes still verify (one key per kid)', async () => {
+    const signer = new TokenSigner(keys.signingKey);
+    const twice = new PassVerifier({
+      keys: [...signer.publicKeys.keys, ...JSON.parse(keys.publicKeys).keys],
+    });
+    await expect(twice.verify(await signer.sign(claims, 60))).resolves.toEqual(claims);
+  });
+});

@@ -24,6 +24,7 @@ import {
   NEXT_NUMBER,
   PREPARE_TICK,
   RECLAIM,
+  RECORD_SWEEP,
   RELEASE,
 } from './scripts';
 
@@ -38,6 +39,7 @@ declare module 'ioredis' {
     queueAdvance(...args: Arg[]): Result<[number, number], Context>;
     queueFreeSlot(...args: Arg[]): Result<number, Context>;
     queueClaimSweep(...args: Arg[]): Result<number, Context>;
+    queueRecordSweep(...args: Arg[]): Result<number, Context>;
     queueApplySchedule(...args: Arg[]): Result<number, Context>;
   }
 }
@@ -103,6 +105,7 @@ export class QueueStore {
     redis.defineCommand('queueAdvance', { numberOfKeys: 4, lua: ADVANCE });
     redis.defineCommand('queueFreeSlot', { numberOfKeys: 3, lua: FREE_SLOT });
     redis.defineCommand('queueClaimSweep', { numberOfKeys: 1, lua: CLAIM_SWEEP });
+    redis.defineCommand('queueRecordSweep', { numberOfKeys: 1, lua: RECORD_SWEEP });
     redis.defineCommand('queueApplySchedule', { numberOfKeys: 2, lua: APPLY_SCHEDULE });
   }
 
@@ -307,7 +310,14 @@ export class QueueStore {
   /** Moves the head if nobody else did; returns until when the admitted are active, or 0. */
   async advance(
     concertId: number,
-    move: { from: number; to: number; admitted: number; ttlMs: number; record: string },
+    move: {
+      from: number;
+      to: number;
+      admitted: number;
+      ttlMs: number;
+      idle: number[];
+      gone: number;
+    },
   ): Promise<number> {
     const keys = queueKeys(concertId);
     const [moved, untilMs] = await this.redis.queueAdvance(
@@ -319,13 +329,34 @@ export class QueueStore {
       move.to,
       move.admitted,
       move.ttlMs,
-      move.record,
+      asRanges(move.idle),
+      move.gone,
     );
     return Number(moved) === 1 ? Number(untilMs) : 0;
   }
 
   async claimSweep(concertId: number, window: number): Promise<boolean> {
     return (await this.redis.queueClaimSweep(queueKeys(concertId).meta, window)) === 1;
+  }
+
+  async recordSweep(concertId: number, window: number, head: number, idle: number[]) {
+    await this.redis.queueRecordSweep(queueKeys(concertId).audit, window, head, asRanges(idle));
+  }
+
+  /** The concert's audit stream, oldest first: one record per head move and per sweep. */
+  async auditRecords(concertId: number): Promise<AuditRecord[]> {
+    const records: AuditRecord[] = [];
+    let start = '-';
+    for (;;) {
+      const batch = await this.redis.xrange(queueKeys(concertId).audit, start, '+', 'COUNT', 5000);
+      for (const [id, fields] of batch) {
+        const f: Record<string, string> = {};
+        for (let i = 0; i < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+        records.push({ id, ...f } as AuditRecord);
+      }
+      if (batch.length < 5000) return records;
+      start = `(${batch.at(-1)![0]}`;
+    }
   }
 
   // --- what the queue learns of concerts ------------------------------------------------------
@@ -394,6 +425,32 @@ export class QueueStore {
     if (known) this.knownConcerts.add(concertId);
     return known;
   }
+}
+
+/** One record of a concert's audit stream, as stored (numbers as "a-b,c" ranges). */
+export type AuditRecord =
+  | {
+      id: string;
+      kind: 'admit';
+      from: string;
+      to: string;
+      at: string;
+      admitted: string;
+      idle: string;
+      gone: string;
+    }
+  | { id: string; kind: 'sweep'; at: string; window: string; head: string; idle: string };
+
+/** Sorted numbers as "1-5,7,9-12": a sweep of a million idle fans is a few runs, not a list. */
+export function asRanges(numbers: number[]): string {
+  const runs: string[] = [];
+  for (let i = 0; i < numbers.length;) {
+    let j = i;
+    while (j + 1 < numbers.length && numbers[j + 1] === numbers[j]! + 1) j++;
+    runs.push(i === j ? String(numbers[i]) : `${numbers[i]}-${numbers[j]}`);
+    i = j + 1;
+  }
+  return runs.join(',');
 }
 
 function groupBySegment(numbers: number[]): Map<number, number[]> {

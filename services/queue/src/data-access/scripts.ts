@@ -103,8 +103,10 @@ return {head, limit, math.max(0, n), active, seq, now, freed}
 /**
  * The second half: the head moves from `expected` to `newHead` (unless another instance moved it
  * first: then nothing happens), the live fans passed become an admitted range active until now +
- * ttl, and the tick's record goes to the audit outbox in the same step.
- * KEYS: meta, cohorts, cohortLeft, audit. ARGV: expected, newHead, admitted, ttlMs, record.
+ * ttl, and the tick's record is appended to the concert's audit stream in the same step: the
+ * range, when, how many were admitted, which were skipped as idle (dropped at the head) and how
+ * many were gone (left, dropped before, or never taken).
+ * KEYS: meta, cohorts, cohortLeft, audit. ARGV: expected, newHead, admitted, ttlMs, idle, gone.
  * Returns {1, untilMs} if moved, {0, 0} if not.
  */
 export const ADVANCE = `${NOW}
@@ -122,11 +124,19 @@ if admitted > 0 then
   redis.call('HINCRBY', KEYS[1], 'active', admitted)
   redis.call('HINCRBYFLOAT', KEYS[1], 'allowance', -admitted)
 end
-if ARGV[5] ~= '' then
-  local record = string.gsub(ARGV[5], '@at', now)
-  redis.call('RPUSH', KEYS[4], record)
-end
+redis.call('XADD', KEYS[4], '*', 'kind', 'admit', 'from', head + 1, 'to', to, 'at', now,
+  'admitted', admitted, 'idle', ARGV[5], 'gone', ARGV[6])
 return {1, until_ms}
+`;
+
+/**
+ * The idle sweep's record: the fans behind the head it dropped (numbers as ranges).
+ * KEYS: audit. ARGV: window, head, idle.
+ */
+export const RECORD_SWEEP = `${NOW}
+redis.call('XADD', KEYS[1], '*', 'kind', 'sweep', 'at', now_ms(), 'window', ARGV[1],
+  'head', ARGV[2], 'idle', ARGV[3])
+return 1
 `;
 
 /**

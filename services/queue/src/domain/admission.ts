@@ -101,6 +101,7 @@ export class AdmissionTicker {
   /** Walks from the head over at most `allowance` live fans, then moves the head past them. */
   private async admit(concertId: number, plan: TickPlan, windows: number[]): Promise<void> {
     let admitted = 0;
+    let gone = 0;
     let to = plan.head;
     const idle: number[] = [];
     const last = segmentOf(plan.limit);
@@ -112,7 +113,10 @@ export class AdmissionTicker {
         const end = Math.min((bits.segment + 1) * SEGMENT_SIZE - 1, plan.limit);
         for (let n = Math.max(bits.segment * SEGMENT_SIZE, plan.head + 1); n <= end; n++) {
           to = n;
-          if (!bitAt(bits.alive, offsetOf(n))) continue; // gone: skipped
+          if (!bitAt(bits.alive, offsetOf(n))) {
+            gone++; // left, dropped before, or a number nobody took: skipped
+            continue;
+          }
           if (!bitAt(seen, offsetOf(n))) {
             idle.push(n); // silent for the idle timeout: skipped and dropped
             continue;
@@ -129,7 +133,8 @@ export class AdmissionTicker {
       to,
       admitted,
       ttlMs: this.settings.activeTtlMs,
-      record: '',
+      idle,
+      gone,
     });
     const concert = String(concertId);
     if (idle.length > 0) this.dropped.inc({ concert }, idle.length);
@@ -158,6 +163,7 @@ export class AdmissionTicker {
     }
     if (idle.length === 0) return;
     await this.store.clearMany(concertId, idle);
+    await this.store.recordSweep(concertId, window, plan.head, idle);
     this.dropped.inc({ concert: String(concertId) }, idle.length);
     this.logger.debug({ concertId, idle: idle.length }, 'idle fans dropped');
   }

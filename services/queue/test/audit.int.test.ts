@@ -1,0 +1,89 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { queueKeys } from '@ticketing/auth';
+import { eventually, testInfra, uuid } from '@ticketing/testing';
+import Redis from 'ioredis';
+import type { QueueServiceHandle } from '../src/start';
+import { KEY_PREFIX, join, knownConcert, poll, startQueue } from './harness';
+
+const prefix = `${KEY_PREFIX}audit:`;
+
+/** `npm run audit -- --concert N` as an operator runs it (the built command, a process). */
+const audit = (concertId: number, ...args: string[]) =>
+  spawnSync(
+    'node',
+    [path.resolve(__dirname, '../dist/src/audit.js'), '--concert', String(concertId), ...args],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, REDIS_URL: testInfra().redisUrl, REDIS_KEY_PREFIX: prefix },
+      timeout: 30_000,
+    },
+  );
+
+describe('npm run audit: admissions followed the numbers', () => {
+  let queue: QueueServiceHandle;
+  let redis: Redis;
+
+  beforeAll(async () => {
+    queue = await startQueue({
+      REDIS_KEY_PREFIX: prefix,
+      QUEUE_ADMIT_PER_SECOND: '20',
+      QUEUE_MAX_ACTIVE: '1000',
+    });
+    redis = new Redis(testInfra().redisUrl, { keyPrefix: prefix });
+  });
+  afterAll(async () => {
+    redis.disconnect();
+    await queue.stop();
+  });
+
+  it('when fans were admitted, then the audit proves number order; when a record admitting out of order is planted, then it names it and fails', async () => {
+    const concertId = await knownConcert(queue);
+    const fans = await Promise.all(
+      Array.from({ length: 30 }, () => join(queue.url, uuid(), concertId)),
+    );
+    expect(fans.map((f) => (f.status === 201 ? 201 : f.body))).toEqual(fans.map(() => 201));
+    const leaver = fans[3]!;
+    await fetch(`${queue.url}/queue/tokens/me`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${leaver.body.token}` },
+    });
+    await eventually(
+      async () => {
+        for (const f of fans.filter((f) => f !== leaver))
+          expect((await poll(queue.url, f.body.token)).body.status).toBe('ACTIVE');
+      },
+      { timeoutMs: 20_000, intervalMs: 250 },
+    );
+    const fair = audit(concertId, '--user', fans[0]!.body.userId);
+    expect(fair.status).toBe(0);
+    expect(fair.stdout).toMatch(/29 admitted in number order/);
+    expect(fair.stdout).toMatch(/1 gone when their turn came/);
+    expect(fair.stdout).toMatch(
+      new RegExp(`user ${fans[0]!.body.userId}: number \\d+; its turn came`),
+    );
+
+    // Someone writes a record admitting numbers 5..8 again, after the fact.
+    await redis.xadd(
+      queueKeys(concertId).audit,
+      '*',
+      'kind',
+      'admit',
+      'from',
+      5,
+      'to',
+      8,
+      'at',
+      Date.now(),
+      'admitted',
+      4,
+      'idle',
+      '',
+      'gone',
+      0,
+    );
+    const planted = audit(concertId);
+    expect(planted.status).toBe(1);
+    expect(planted.stdout).toMatch(/NOT FAIR: .*numbers 5\.\.8 had their turn already/);
+  });
+});
