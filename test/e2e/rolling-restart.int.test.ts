@@ -100,7 +100,9 @@ describe('rolling restart under traffic', () => {
       for (const instance of cluster.instances[service]) {
         restartedAt[service] ??= Date.now();
         const code = await cluster.terminate(instance);
-        if (code !== 0) exits.push(`${instance.label} exited ${code}`);
+        // Its last words say why (a stop step that failed), in the failure's message.
+        if (code !== 0)
+          exits.push(`${instance.label} exited ${code}: ${instance.tail.slice(-8).join(' | ')}`);
         await cluster.restart(instance);
         await new Promise((r) => setTimeout(r, 300)); // traffic on the new instance first
       }

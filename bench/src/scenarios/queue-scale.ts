@@ -13,6 +13,7 @@ import type { BenchContext } from '../context';
 import { cpuBreakdown, pidsMatching } from '../cpu';
 import { runOpenLoop } from '../open-loop';
 import { serviceMain, startInstances } from '../processes';
+import { streamRows } from './queue-streams';
 import type { Row } from '../report';
 
 const IDLE_FOREVER = '86400'; // the fill never polls: it must not go idle during the run
@@ -141,6 +142,8 @@ export async function queueScaleScenario(ctx: BenchContext): Promise<Row[]> {
     await gateway.stop();
     await queue.stop();
     rows.push(...(await tickRows(ctx, store, monitor, concertId, filled)));
+    await removeKeys(monitor, prefix);
+    rows.push(...(await streamRows(ctx, redis, prefix, fill, fanOf)));
     return rows;
   } finally {
     await gateway.stop();

@@ -1,5 +1,5 @@
 import { TOPICS } from '@ticketing/contracts';
-import { TokenSigner } from '@ticketing/auth';
+import { TokenSigner, generatePassKeys } from '@ticketing/auth';
 import { TopicCapture, eventually, identityToken, uuid } from '@ticketing/testing';
 import type { WalletServiceHandle } from '../src/start';
 import { WalletDeployment, charge, getAs, topicNamespace } from './harness';
@@ -95,7 +95,7 @@ describe('wallet API', () => {
   it('when a wallet is asked without an identity, or with a queue pass, then 401', async () => {
     const userId = uuid();
     expect((await fetch(`${a.url}/wallets/${userId}`)).status).toBe(401);
-    const pass = await new TokenSigner('x'.repeat(32)).sign(
+    const pass = await new TokenSigner(generatePassKeys().signingKey).sign(
       { userId, tokenId: uuid(), concertId: 1 },
       60,
     );

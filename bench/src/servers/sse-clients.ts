@@ -1,0 +1,64 @@
+import fs from 'node:fs';
+import http from 'node:http';
+
+/**
+ * A load generator of event streams, one process of several (each process stays under the
+ * machine's 20,000 descriptors): opens one `GET /queue/tokens/me/events` per pass in the file it
+ * is given, from the local address it is given (each address has its own ephemeral ports), and
+ * counts the events. Writes `{"open": n}` once every stream answered, and on SIGTERM
+ * `{"open", "events", "failed"}` before it exits.
+ *
+ * argv: url, passes file (JSON array of pass tokens), local address.
+ */
+const [url, passesFile, localAddress] = process.argv.slice(2) as [string, string, string];
+const passes = JSON.parse(fs.readFileSync(passesFile, 'utf8')) as string[];
+const target = new URL(url);
+let open = 0;
+let events = 0;
+let failed = 0;
+let answered = 0;
+
+const report = (extra: Record<string, number> = {}) =>
+  process.stdout.write(`${JSON.stringify({ open, events, failed, ...extra })}\n`);
+
+function connect(pass: string): void {
+  const req = http.request(
+    {
+      host: target.hostname,
+      port: target.port,
+      path: '/queue/tokens/me/events',
+      headers: { authorization: `Bearer ${pass}` },
+      localAddress,
+      agent: false,
+    },
+    (res) => {
+      answered++;
+      if (res.statusCode !== 200) failed++;
+      else open++;
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        for (let i = chunk.indexOf('event:'); i >= 0; i = chunk.indexOf('event:', i + 1)) events++;
+      });
+      res.on('close', () => (open = Math.max(0, open - 1)));
+      if (answered === passes.length) report({ ready: 1 });
+    },
+  );
+  req.on('error', () => {
+    answered++;
+    failed++;
+    if (answered === passes.length) report({ ready: 1 });
+  });
+  req.end();
+}
+
+// Opened in waves, so the listen backlog of the server is not the limit being measured.
+let next = 0;
+const wave = () => {
+  for (let i = 0; i < 500 && next < passes.length; i++) connect(passes[next++]!);
+  if (next < passes.length) setTimeout(wave, 20);
+};
+wave();
+process.on('SIGTERM', () => {
+  report();
+  process.exit(0);
+});
