@@ -57,11 +57,15 @@ export function segmentKeys(concertId: number, segment: number) {
   };
 }
 
+/** One bucket of a concert's user index. */
+export const userBucketKey = (concertId: number, bucket: number) =>
+  `{q:${concertId}:u${bucket}}:users`;
+
 /** A user's entry in the user index: its bucket key and its 8-byte field. */
 export function userEntry(concertId: number, userId: string): { key: string; field: Buffer } {
   const digest = createHash('sha256').update(userId, 'utf8').digest();
   const bucket = digest.readUInt16BE(8) % USER_BUCKETS;
-  return { key: `{q:${concertId}:u${bucket}}:users`, field: digest.subarray(0, 8) };
+  return { key: userBucketKey(concertId, bucket), field: digest.subarray(0, 8) };
 }
 
 /** Where a pass's place is: concert, the life of the queue's state (epoch), number. */

@@ -87,3 +87,53 @@ describe('npm run audit: admissions followed the numbers', () => {
     expect(planted.stdout).toMatch(/NOT FAIR: .*numbers 5\.\.8 had their turn already/);
   });
 });
+
+describe('a concert whose sales ended', () => {
+  const retiring = `${KEY_PREFIX}retire:`;
+
+  it('when its last date stops selling and the last activation ends, then its queue state is removed and the audit stream kept', async () => {
+    const queue = await startQueue({
+      REDIS_KEY_PREFIX: retiring,
+      QUEUE_ADMIT_PER_SECOND: '100',
+      QUEUE_ACTIVE_TTL_SECONDS: '1',
+    });
+    const redis = new Redis(testInfra().redisUrl, { keyPrefix: retiring });
+    try {
+      const concertId = await knownConcert(queue);
+      const closesAt = Date.now() + 1500;
+      await queue.queue.learnSchedule({
+        concertId,
+        scheduleId: 1,
+        revision: 1,
+        status: 'OPEN',
+        bookingOpensAt: new Date(Date.now() - 60_000).toISOString(),
+        bookingClosesAt: new Date(closesAt).toISOString(),
+        totalSeats: 50,
+      });
+      const fans = await Promise.all(
+        Array.from({ length: 5 }, () => join(queue.url, uuid(), concertId)),
+      );
+      await eventually(async () =>
+        expect((await poll(queue.url, fans[0]!.body.token)).body.status).toBe('ACTIVE'),
+      );
+      const keys = queueKeys(concertId);
+      expect(await redis.exists(keys.meta)).toBe(1);
+      // Sales close 1.5 s in; a second later (the activation's end) the state goes.
+      await eventually(async () => expect(await redis.exists(keys.meta)).toBe(0), {
+        timeoutMs: 15_000,
+        intervalMs: 200,
+      });
+      // KEYS takes a whole pattern: ioredis puts no prefix on it.
+      const left = await redis.keys(`${retiring}{q:${concertId}:*`);
+      expect(left.length).toBeGreaterThan(0); // the seen bits, which expire on their own
+      expect(left.filter((k) => !k.includes(':seen:'))).toEqual([]); // seen bits expire alone
+      expect(await redis.sismember('queue:concerts', concertId)).toBe(0);
+      expect(await redis.pttl(keys.audit)).toBeGreaterThan(86_400_000); // kept for audits
+      expect((await poll(queue.url, fans[0]!.body.token)).status).toBe(401);
+      expect(Date.now()).toBeGreaterThanOrEqual(closesAt);
+    } finally {
+      redis.disconnect();
+      await queue.stop();
+    }
+  });
+});

@@ -1,6 +1,8 @@
 import {
   KNOWN_CONCERTS_KEY,
   QUEUED_CONCERTS_KEY,
+  USER_BUCKETS,
+  userBucketKey,
   newEpoch,
   offsetOf,
   parseCohort,
@@ -25,6 +27,7 @@ import {
   PREPARE_TICK,
   RECLAIM,
   RECORD_SWEEP,
+  RETIRE,
   RELEASE,
 } from './scripts';
 
@@ -40,6 +43,7 @@ declare module 'ioredis' {
     queueFreeSlot(...args: Arg[]): Result<number, Context>;
     queueClaimSweep(...args: Arg[]): Result<number, Context>;
     queueRecordSweep(...args: Arg[]): Result<number, Context>;
+    queueRetire(...args: Arg[]): Result<number, Context>;
     queueApplySchedule(...args: Arg[]): Result<number, Context>;
   }
 }
@@ -72,6 +76,8 @@ export interface TickPlan {
   seq: number;
   nowMs: number;
   freedSlots: number;
+  /** When the concert's sales ended (0: still selling, or never started). */
+  endedAtMs: number;
 }
 
 /** A segment's bitmaps as the tick and the sweep need them. */
@@ -106,6 +112,7 @@ export class QueueStore {
     redis.defineCommand('queueFreeSlot', { numberOfKeys: 3, lua: FREE_SLOT });
     redis.defineCommand('queueClaimSweep', { numberOfKeys: 1, lua: CLAIM_SWEEP });
     redis.defineCommand('queueRecordSweep', { numberOfKeys: 1, lua: RECORD_SWEEP });
+    redis.defineCommand('queueRetire', { numberOfKeys: 5, lua: RETIRE });
     redis.defineCommand('queueApplySchedule', { numberOfKeys: 2, lua: APPLY_SCHEDULE });
   }
 
@@ -295,7 +302,8 @@ export class QueueStore {
         settings.settleMs,
       )
     ).map(Number);
-    const [head, limit, allowance, active, seq, nowMs, freedSlots] = r as [
+    const [head, limit, allowance, active, seq, nowMs, freedSlots, endedAtMs] = r as number[] as [
+      number,
       number,
       number,
       number,
@@ -304,7 +312,7 @@ export class QueueStore {
       number,
       number,
     ];
-    return { head, limit, allowance, active, seq, nowMs, freedSlots };
+    return { head, limit, allowance, active, seq, nowMs, freedSlots, endedAtMs };
   }
 
   /** Moves the head if nobody else did; returns until when the admitted are active, or 0. */
@@ -333,6 +341,33 @@ export class QueueStore {
       move.gone,
     );
     return Number(moved) === 1 ? Number(untilMs) : 0;
+  }
+
+  /**
+   * Removes a concert's queue state after its sales ended (ADR 0015): counters, ranges, the alive
+   * bits of every segment, the user index; the audit stream expires after `auditTtlMs`. Returns
+   * false when another instance did it already.
+   */
+  async retire(concertId: number, auditTtlMs: number): Promise<boolean> {
+    const keys = queueKeys(concertId);
+    const seq = Number(
+      await this.redis.queueRetire(
+        keys.meta,
+        keys.cohorts,
+        keys.cohortLeft,
+        keys.sweepLock,
+        keys.audit,
+        auditTtlMs,
+      ),
+    );
+    await this.redis.srem(QUEUED_CONCERTS_KEY, concertId);
+    this.registered.delete(concertId);
+    if (seq < 0) return false;
+    const doomed: string[] = [];
+    for (let s = 0; s <= segmentOf(seq); s++) doomed.push(segmentKeys(concertId, s).alive);
+    for (let b = 0; b < USER_BUCKETS; b++) doomed.push(userBucketKey(concertId, b));
+    await Promise.all(doomed.map((key) => this.redis.unlink(key)));
+    return true;
   }
 
   async claimSweep(concertId: number, window: number): Promise<boolean> {
@@ -369,6 +404,7 @@ export class QueueStore {
     status: string;
     opensAtMs: number;
     totalSeats: number;
+    closesAtMs: number;
   }): Promise<void> {
     const keys = queueKeys(s.concertId);
     await this.redis.queueApplySchedule(
@@ -380,6 +416,7 @@ export class QueueStore {
       s.status,
       s.opensAtMs,
       s.totalSeats,
+      s.closesAtMs,
     );
   }
 

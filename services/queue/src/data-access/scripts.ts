@@ -57,6 +57,21 @@ return {n, tonumber(redis.call('HGET', KEYS[1], 'epoch'))}
 `;
 
 /**
+ * A concert whose sales ended: its queue's state goes (counters, ranges, bits, user index), once,
+ * by whichever instance gets here first; the audit stream stays for `auditTtlMs`. What the queue
+ * knows of its dates stays (joining again starts a new life of the queue: a new epoch).
+ * KEYS: meta, cohorts, cohortLeft, sweepLock, audit. ARGV: auditTtlMs.
+ * Returns the counter (the segments to remove), or -1 when there is nothing (left) to retire.
+ */
+export const RETIRE = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local seq = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
+redis.call('UNLINK', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+redis.call('PEXPIRE', KEYS[5], ARGV[1])
+return seq
+`;
+
+/**
  * The first half of an admission tick: admitted ranges whose activation ended free their slots,
  * the token bucket refills (shared by every instance, so N instances admit at the configured
  * rate, not N times it), and the tick learns how far it may go:
@@ -64,7 +79,7 @@ return {n, tonumber(redis.call('HGET', KEYS[1], 'epoch'))}
  *   have its bit set yet, and must not be skipped as gone;
  * - `allowance`: how many may be admitted now (bucket, QUEUE_MAX_ACTIVE, sales open, not sold out).
  * KEYS: meta, cohorts, cohortLeft, sales. ARGV: admitPerSecond, maxActive, settleMs.
- * Returns {head, limit, allowance, active, seq, nowMs, expiredSlots}.
+ * Returns {head, limit, allowance, active, seq, nowMs, freedSlots, endedAt (0: selling)}.
  */
 export const PREPARE_TICK = `${NOW}
 local now = now_ms()
@@ -95,9 +110,12 @@ if now - t2 >= settle then
 end
 redis.call('HSET', KEYS[1], 'active', active, 'at', now, 'allowance', allowance)
 local n = math.min(math.floor(allowance), max_active - active)
-local opens_at = tonumber(redis.call('HGET', KEYS[4], 'opensAt') or '0')
-if redis.call('HGET', KEYS[4], 'soldOut') == '1' or opens_at > now then n = 0 end
-return {head, limit, math.max(0, n), active, seq, now, freed}
+local sales = redis.call('HMGET', KEYS[4], 'opensAt', 'soldOut', 'closesAt')
+local opens_at = tonumber(sales[1] or '0')
+local closes_at = tonumber(sales[3] or '0')
+local ended = closes_at > 0 and closes_at <= now
+if sales[2] == '1' or opens_at > now or ended then n = 0 end
+return {head, limit, math.max(0, n), active, seq, now, freed, ended and closes_at or 0}
 `;
 
 /**
@@ -165,15 +183,16 @@ return 1
 /**
  * What the queue learns of one date of a concert (concert.events), kept if newer than what it
  * knew, then the concert's sales state derived from all its dates: sold out when no open date
- * has a seat left or held (a hold may still come back), and sales open at the earliest open
- * date that has. A concert whose dates the queue never heard of is neither.
+ * has a seat left or held (a hold may still come back), sales open at the earliest open date
+ * that has, and end (`closesAt`) when the last open date stops selling (1: no date is open).
+ * A concert whose dates the queue never heard of is none of these.
  * KEYS: schedules, sales. ARGV: kind ('schedule' | 'seats'), scheduleId, revision, then
- * for 'schedule': status, opensAtMs, totalSeats; for 'seats': available, held.
+ * for 'schedule': status, opensAtMs, totalSeats, closesAtMs; for 'seats': available, held.
  * Returns 1 if it changed what the queue knew, else 0.
  */
 export const APPLY_SCHEDULE = `
 local cur = redis.call('HGET', KEYS[1], ARGV[2])
-local f = {0, 'OPEN', 0, 0, 0, 0, 0}
+local f = {0, 'OPEN', 0, 0, 0, 0, 0, 0}
 if cur then
   local i = 1
   for v in string.gmatch(cur, '([^|]+)') do f[i] = v; i = i + 1 end
@@ -182,7 +201,7 @@ local rev = tonumber(ARGV[3])
 local changed = 0
 if ARGV[1] == 'schedule' then
   if rev > tonumber(f[1]) then
-    f[1] = rev; f[2] = ARGV[4]; f[3] = ARGV[5]; f[4] = ARGV[6]
+    f[1] = rev; f[2] = ARGV[4]; f[3] = ARGV[5]; f[4] = ARGV[6]; f[8] = ARGV[7]
     if tonumber(f[5]) == 0 then f[6] = ARGV[6] end
     changed = 1
   end
@@ -193,7 +212,7 @@ end
 if changed == 1 then
   redis.call('HSET', KEYS[1], ARGV[2], table.concat(f, '|'))
 end
-local sellable, opens_at = 0, 0
+local sellable, opens_at, closes_at = 0, 0, 1
 local all = redis.call('HVALS', KEYS[1])
 for _, v in ipairs(all) do
   local g = {}
@@ -202,6 +221,7 @@ for _, v in ipairs(all) do
   -- A date the queue knows only from its seats (its schedule event not seen yet) counts as open.
   local open = g[2] == 'OPEN'
   local left = tonumber(g[6]) + tonumber(g[7])
+  if open then closes_at = math.max(closes_at, tonumber(g[8] or '0')) end
   if open and left > 0 then
     sellable = sellable + 1
     local o = tonumber(g[3])
@@ -209,6 +229,13 @@ for _, v in ipairs(all) do
   end
 end
 local sold = (#all > 0 and sellable == 0) and 1 or 0
-redis.call('HSET', KEYS[2], 'soldOut', sold, 'opensAt', opens_at)
+-- A date known only from its seats has no closing time yet: sales have not ended.
+for _, v in ipairs(all) do
+  local g = {}
+  local i = 1
+  for x in string.gmatch(v, '([^|]+)') do g[i] = x; i = i + 1 end
+  if g[2] == 'OPEN' and tonumber(g[8] or '0') == 0 then closes_at = 0 end
+end
+redis.call('HSET', KEYS[2], 'soldOut', sold, 'opensAt', opens_at, 'closesAt', closes_at)
 return changed
 `;

@@ -9,6 +9,8 @@ import type { Snapshots } from './snapshots';
 
 // A number handed out less than this long ago is not passed yet: its bit may still be on its way.
 const SETTLE_MS = 100;
+// How long a concert's audit stream is kept after its queue's state is removed.
+const AUDIT_KEPT_MS = 30 * 86_400_000;
 // Segments read per round trip while walking from the head.
 const SEGMENTS_PER_READ = 8;
 const BITMAP_BYTES = SEGMENT_SIZE / 8;
@@ -89,6 +91,12 @@ export class AdmissionTicker {
       maxActive: this.settings.maxActive,
       settleMs: SETTLE_MS,
     });
+    // Sales over, and the last admitted fans' activation too: the queue's state goes.
+    if (plan.endedAtMs > 0 && plan.nowMs >= plan.endedAtMs + this.settings.activeTtlMs) {
+      if (await this.store.retire(concertId, AUDIT_KEPT_MS))
+        this.logger.info({ concertId }, 'sales ended: the concert queue state removed');
+      return;
+    }
     const windows = this.liveness.keepingWindows(plan.nowMs);
     await this.sweepIfDue(concertId, plan, windows);
     if (plan.allowance > 0 && plan.limit > plan.head) await this.admit(concertId, plan, windows);

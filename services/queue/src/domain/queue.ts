@@ -142,10 +142,15 @@ export class WaitingQueue {
     revision: number;
     status: string;
     bookingOpensAt: string;
+    bookingClosesAt: string;
     totalSeats: number;
   }): Promise<void> {
     await this.store.rememberConcert(s.concertId);
-    await this.store.applySchedule({ ...s, opensAtMs: Date.parse(s.bookingOpensAt) });
+    await this.store.applySchedule({
+      ...s,
+      opensAtMs: Date.parse(s.bookingOpensAt),
+      closesAtMs: Date.parse(s.bookingClosesAt),
+    });
   }
 
   /** What is left of a date's seats: the queue stops admitting when nothing is (sold out). */
