@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { LRUCache } from 'lru-cache';
 import { QUEUE_TOKEN_ISSUER, type IdentityVerifier, type PassVerifier } from '@ticketing/auth';
 
 // Passes verified here, remembered until their own expiry (a fan sends the same one every call).
@@ -12,7 +13,8 @@ const VERIFIED_PASSES_MAX = 100_000;
  * of its address, not a fresh one each time.
  */
 export class ClientIdentifier {
-  private readonly passes = new Map<string, { sub: string; untilMs: number }>();
+  /** Least recently used first out when full; each pass until its own `exp`. */
+  private readonly passes = new LRUCache<string, string>({ max: VERIFIED_PASSES_MAX });
 
   constructor(
     private readonly verifiers: { identity: IdentityVerifier; passes: PassVerifier },
@@ -38,10 +40,10 @@ export class ClientIdentifier {
 
   private async passSub(token: string): Promise<string> {
     const known = this.passes.get(token);
-    if (known && known.untilMs > Date.now()) return known.sub;
+    if (known) return known;
     const { claims, expiresAtMs } = await this.verifiers.passes.verifyWithExpiry(token);
-    if (this.passes.size >= VERIFIED_PASSES_MAX) this.passes.clear();
-    this.passes.set(token, { sub: claims.userId, untilMs: expiresAtMs });
+    const ttl = expiresAtMs - Date.now();
+    if (ttl > 0) this.passes.set(token, claims.userId, { ttl });
     return claims.userId;
   }
 }

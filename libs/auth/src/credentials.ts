@@ -1,6 +1,7 @@
 import { AppError, type Authenticator } from '@ticketing/platform';
 import type { IncomingHttpHeaders } from 'node:http';
 import { decodeJwt } from 'jose';
+import { LRUCache } from 'lru-cache';
 import type { Identity, IdentityVerifier } from './identity';
 import { requireAdmitted, type AdmissionSource, type QueuePass } from './queue-pass';
 import {
@@ -50,10 +51,10 @@ const wrongKind = (needed: string) =>
 const VERIFIED_PASSES_MAX = 100_000;
 
 export class Credentials {
-  private readonly verifiedPasses = new Map<
-    string,
-    { claims: QueueTokenClaims; untilMs: number }
-  >();
+  /** Least recently used passes go first when it is full, each at its own `exp` at the latest. */
+  private readonly verifiedPasses = new LRUCache<string, QueueTokenClaims>({
+    max: VERIFIED_PASSES_MAX,
+  });
 
   constructor(
     private readonly parts: {
@@ -122,11 +123,11 @@ export class Credentials {
   private async verifyPassSignature(token: string): Promise<QueueTokenClaims> {
     if (!this.parts.passes) throw wrongKind('an identity token');
     const known = this.verifiedPasses.get(token);
-    if (known && known.untilMs > Date.now()) return known.claims;
+    if (known) return known;
     try {
       const { claims, expiresAtMs } = await this.parts.passes.verifyWithExpiry(token);
-      if (this.verifiedPasses.size >= VERIFIED_PASSES_MAX) this.verifiedPasses.clear();
-      this.verifiedPasses.set(token, { claims, untilMs: expiresAtMs });
+      const ttl = expiresAtMs - Date.now();
+      if (ttl > 0) this.verifiedPasses.set(token, claims, { ttl });
       return claims;
     } catch (e) {
       if (e instanceof InvalidTokenError)

@@ -1,6 +1,7 @@
 import { LOCAL_DEFAULTS, USER_ID_PATTERN } from '@ticketing/contracts';
 import { AppError, env, type Logger } from '@ticketing/platform';
 import { createRemoteJWKSet, errors, jwksCache, type JWKSCacheInput, type JWTPayload } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { Counter, type Registry } from 'prom-client';
 import { SignatureThread, type CheckOutcome } from './signature-thread';
 
@@ -66,7 +67,8 @@ export class IdentityVerifier {
   private stopped = false;
   private readonly issuer: string;
   private readonly fetches?: Counter;
-  private readonly verified = new Map<string, { identity: Identity; untilMs: number }>();
+  /** Least recently used first out when full; each entry until its token's `exp`. */
+  private readonly verified = new LRUCache<string, Identity>({ max: VERIFIED_CACHE_MAX });
   private readonly refused?: Counter;
 
   constructor(
@@ -122,7 +124,7 @@ export class IdentityVerifier {
   /** A verified identity, or 401 TOKEN_INVALID; 503 while the provider was never reached. */
   async verify(token: string): Promise<Identity> {
     const known = this.verified.get(token);
-    if (known && known.untilMs > Date.now()) return known.identity;
+    if (known) return known;
     const identity = await this.verifyNow(token);
     this.remember(token, identity);
     return identity;
@@ -133,12 +135,9 @@ export class IdentityVerifier {
    * checked once, and the identity is kept until the token's own `exp` (never longer).
    */
   private remember(token: string, identity: Identity & { expMs: number }): void {
-    if (this.verified.size >= VERIFIED_CACHE_MAX) {
-      const oldest = this.verified.keys().next().value;
-      if (oldest !== undefined) this.verified.delete(oldest);
-    }
     const { expMs, ...plain } = identity;
-    this.verified.set(token, { identity: plain, untilMs: expMs });
+    const ttl = expMs - Date.now();
+    if (ttl > 0) this.verified.set(token, plain, { ttl });
   }
 
   private async verifyNow(token: string): Promise<Identity & { expMs: number }> {

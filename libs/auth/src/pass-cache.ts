@@ -1,5 +1,6 @@
 import type { Logger } from '@ticketing/platform';
 import type { QueueRedis } from './place';
+import { LRUCache } from 'lru-cache';
 import { Counter, type Registry } from 'prom-client';
 import type { Admission, AdmissionSource, RedisAdmissionSource } from './queue-pass';
 import type { QueueTokenClaims } from './token';
@@ -18,7 +19,10 @@ const REVOCATION_MEMORY_MS = 60_000;
  * of the gap are lost). WAITING and unknown passes are always looked up.
  */
 export class CachedAdmissionSource implements AdmissionSource {
-  private readonly active = new Map<string, { untilMs: number; checkedAtMs: number }>();
+  /** Least recently used first out when full (never a wholesale clear). */
+  private readonly active = new LRUCache<string, { untilMs: number; checkedAtMs: number }>({
+    max: MAX_ENTRIES,
+  });
   private readonly revoked = new Map<string, number>();
   private readonly lookups?: Counter;
   private subscribed = false;
@@ -78,10 +82,6 @@ export class CachedAdmissionSource implements AdmissionSource {
   }
 
   private remember(tokenId: string, untilMs: number, now: number): void {
-    if (this.active.size >= MAX_ENTRIES) {
-      for (const [id, entry] of this.active) if (entry.untilMs <= now) this.active.delete(id);
-      if (this.active.size >= MAX_ENTRIES) this.active.clear();
-    }
     this.active.set(tokenId, { untilMs, checkedAtMs: now });
     for (const [id, at] of this.revoked) {
       if (now - at < REVOCATION_MEMORY_MS) break; // insertion order: the rest are newer
