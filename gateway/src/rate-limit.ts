@@ -155,16 +155,16 @@ export class RateLimiter {
     if (!budget) return undefined;
     const { perSecond, burst } = this.budgets[budget];
     const key = `gateway:rate:${budget}:${await this.clients.clientOf(req)}`;
-    const bucket = budget === 'poll' ? this.takeLocal(key, perSecond, burst) : undefined;
+    const bucket = this.takeLocal(key, perSecond, burst);
     if (bucket === 'allowed') return undefined;
     try {
       const [allowed, waitMs] = await this.redis.gatewayTake(
         key,
         perSecond,
         burst,
-        bucket?.unreported ?? 0,
+        bucket.unreported,
       );
-      if (bucket) bucket.unreported = 0;
+      bucket.unreported = 0;
       if (allowed === 1) return undefined;
       this.limited.inc({ budget });
       return Math.max(1, Math.ceil(waitMs / 1000));

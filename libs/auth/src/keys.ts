@@ -31,6 +31,11 @@ export function queueKeys(concertId: number) {
     sales: `${tag}:sales`,
     /** STRING: the instance sweeping idle fans of a window holds it (SET NX PX). */
     sweepLock: `${tag}:sweep-lock`,
+    /**
+     * HASH segment → departures so far (leaves, idle drops): a snapshot reads again only the
+     * segments whose count moved since its last read.
+     */
+    changes: `${tag}:changes`,
     /** LIST: admission records not yet appended to the audit topic (the tick's outbox). */
     audit: `${tag}:audit`,
   };

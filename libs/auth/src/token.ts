@@ -5,8 +5,9 @@ import {
   generateKeyPairSync,
   type KeyObject,
 } from 'node:crypto';
-import { createLocalJWKSet, errors, jwtVerify, SignJWT, type JSONWebKeySet, type JWK } from 'jose';
+import { errors, jwtVerify, SignJWT, type JSONWebKeySet, type JWK } from 'jose';
 import { z } from 'zod';
+import { keyResolver, type KeyFor } from './signature-thread';
 
 export interface QueueTokenClaims {
   userId: string;
@@ -134,14 +135,14 @@ export class TokenSigner {
 
 /** Verifies queue passes against the queue's public keys (several during a rotation). */
 export class PassVerifier {
-  private readonly keys: ReturnType<typeof createLocalJWKSet>;
+  private readonly keys: KeyFor;
 
   constructor(publicKeys: JSONWebKeySet) {
     // One key per kid: the same key named twice (the queue's own, and in the published set)
     // would make jose refuse every pass as ambiguous.
     const byKid = new Map<string, JWK>();
     for (const key of publicKeys.keys) byKid.set(key.kid ?? thumbprint(key), key);
-    this.keys = createLocalJWKSet({ keys: [...byKid.values()] });
+    this.keys = keyResolver({ keys: [...byKid.values()] });
   }
 
   /** Signature, algorithm, issuer, expiry and claim shapes; throws InvalidTokenError. */

@@ -63,7 +63,7 @@ export function start(config: Config, deps: { logger?: Logger } = {}): Promise<Q
     // The fans seen since the last flush: one batch of writes per interval, not one per poll.
     const flusher = setInterval(() => {
       seen.flush().catch((err: unknown) => kit.logger.warn({ err }, 'seen marks not written'));
-    }, config.QUEUE_SNAPSHOT_MS);
+    }, liveness.flushEveryMs(config.QUEUE_SNAPSHOT_MS));
     kit.stops.add('seen marks', () => {
       clearInterval(flusher);
       return seen.flush();

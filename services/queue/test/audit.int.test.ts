@@ -100,7 +100,8 @@ describe('a concert whose sales ended', () => {
     const redis = new Redis(testInfra().redisUrl, { keyPrefix: retiring });
     try {
       const concertId = await knownConcert(queue);
-      const closesAt = Date.now() + 1500;
+      // Late enough that the first fan is admitted before, even on a busy machine.
+      const closesAt = Date.now() + 4000;
       await queue.queue.learnSchedule({
         concertId,
         scheduleId: 1,
@@ -118,7 +119,7 @@ describe('a concert whose sales ended', () => {
       );
       const keys = queueKeys(concertId);
       expect(await redis.exists(keys.meta)).toBe(1);
-      // Sales close 1.5 s in; a second later (the activation's end) the state goes.
+      // Sales close 4 s in; a second later (the activation's end) the state goes.
       await eventually(async () => expect(await redis.exists(keys.meta)).toBe(0), {
         timeoutMs: 15_000,
         intervalMs: 200,

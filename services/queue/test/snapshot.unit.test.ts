@@ -23,6 +23,9 @@ function snapshotOf(options: {
     soldOut: options.soldOut ?? false,
     cohorts: options.cohorts ?? [],
     segments,
+    versions: new Map(),
+    counters: [],
+    fullAtMs: 0,
     takenAtMs: 0,
   });
 }

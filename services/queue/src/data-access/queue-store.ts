@@ -61,6 +61,12 @@ export interface SnapshotData {
   cohorts: Cohort[];
   /** The `alive` bitmap of each segment read (from the oldest active range to `seq`). */
   segments: Map<number, Uint8Array>;
+  /** Each segment's departures count as of its read (`changes`). */
+  versions: Map<number, string>;
+  /** (time, seq) of the reads of the last SETTLE_MS: numbers older than these are settled. */
+  counters: [number, number][];
+  /** When every segment was last read in full. */
+  fullAtMs: number;
   takenAtMs: number;
 }
 
@@ -89,8 +95,16 @@ export interface SegmentBits {
 
 // A place whose number is being taken is held by a pending mark at most this long.
 const PENDING_TIMEOUT_MS = 5000;
+// Seen bitmaps whose expiry is remembered (a concert's segments of one or two windows).
+const EXPIRING_KEYS_MAX = 100_000;
 // Segments before the head read into a snapshot (admitted fans still active).
 const MAX_SEGMENTS_BEHIND_HEAD = 64;
+// A number handed out this long ago has its alive bit set (a join's steps take milliseconds; a
+// join waits at most PENDING_WAIT_MS): segments of numbers younger than that are read each time.
+const SETTLE_MS = 10_000;
+// Departures are counted per segment after the bit is cleared; a count lost to a crash between
+// the two is healed by reading every segment again at this period.
+const FULL_READ_MS = 30_000;
 
 const bytes = (b: Buffer | null): Uint8Array => (b ? new Uint8Array(b) : new Uint8Array(0));
 
@@ -98,6 +112,8 @@ const bytes = (b: Buffer | null): Uint8Array => (b ? new Uint8Array(b) : new Uin
 export class QueueStore {
   private readonly knownConcerts = new Set<number>();
   private readonly registered = new Set<number>();
+  /** Seen bitmaps whose expiry this instance set, and for which window. */
+  private readonly expiring = new Map<string, number>();
 
   constructor(
     readonly redis: QueueRedis,
@@ -155,23 +171,51 @@ export class QueueStore {
     seenTtlMs: number,
   ): Promise<void> {
     const keys = segmentKeys(concertId, segmentOf(number));
+    const seen = keys.seen(window);
     await Promise.all([
-      this.redis.setbit(keys.seen(window), offsetOf(number), 1),
-      this.redis.pexpire(keys.seen(window), seenTtlMs),
+      this.redis.setbit(seen, offsetOf(number), 1),
+      this.expireOnce(seen, window, seenTtlMs),
       this.redis.setbit(keys.alive, offsetOf(number), 1),
     ]);
+  }
+
+  /**
+   * A window's seen bitmap outlives its window by a fixed time: the first write of this instance
+   * sets that, later writes to the same key need not (one PEXPIRE per key and instance, not one
+   * per join or per batch).
+   */
+  private async expireOnce(key: string, window: number, ttlMs: number): Promise<void> {
+    if (this.expiring.get(key) === window) return;
+    if (this.expiring.size >= EXPIRING_KEYS_MAX) {
+      for (const [k, w] of this.expiring) if (w < window) this.expiring.delete(k);
+      if (this.expiring.size >= EXPIRING_KEYS_MAX) this.expiring.clear();
+    }
+    this.expiring.set(key, window);
+    await this.redis.pexpire(key, ttlMs);
   }
 
   /** Clears a number's alive bit; true if it was set. */
   async clearAlive(concertId: number, number: number): Promise<boolean> {
     const keys = segmentKeys(concertId, segmentOf(number));
-    return (await this.redis.setbit(keys.alive, offsetOf(number), 0)) === 1;
+    const wasAlive = (await this.redis.setbit(keys.alive, offsetOf(number), 0)) === 1;
+    if (wasAlive) await this.countDepartures(concertId, [segmentOf(number)]);
+    return wasAlive;
+  }
+
+  /**
+   * Snapshots read these segments again (after the bits were cleared, never before: a snapshot
+   * that sees the count also sees the bits).
+   */
+  private async countDepartures(concertId: number, segments: number[]): Promise<void> {
+    const changes = queueKeys(concertId).changes;
+    await Promise.all(segments.map((s) => this.redis.hincrby(changes, String(s), 1)));
   }
 
   /** Clears the alive bits of many numbers (idle fans dropped), one command per segment. */
   async clearMany(concertId: number, numbers: number[]): Promise<void> {
+    const bySegment = groupBySegment(numbers);
     await Promise.all(
-      [...groupBySegment(numbers)].map(([segment, offsets]) =>
+      [...bySegment].map(([segment, offsets]) =>
         this.redis.call(
           'BITFIELD',
           segmentKeys(concertId, segment).alive,
@@ -179,6 +223,7 @@ export class QueueStore {
         ),
       ),
     );
+    await this.countDepartures(concertId, [...bySegment.keys()]);
   }
 
   /** Fans seen during a window (polls and streams of one instance), one command per segment. */
@@ -193,7 +238,7 @@ export class QueueStore {
         const key = segmentKeys(concertId, segment).seen(window);
         return [
           this.redis.call('BITFIELD', key, ...offsets.flatMap((o) => ['SET', 'u1', o, 1])),
-          this.redis.pexpire(key, seenTtlMs),
+          this.expireOnce(key, window, seenTtlMs),
         ];
       }),
     );
@@ -254,35 +299,59 @@ export class QueueStore {
 
   // --- the concert as a whole -----------------------------------------------------------------
 
-  /** The concert's queue as of now: two round trips, whatever the crowd. */
-  async snapshot(concertId: number): Promise<SnapshotData> {
+  /**
+   * The concert's queue as of now: two round trips. The first reads the counters, the admitted
+   * ranges and each segment's departures count; the second reads the alive bitmaps of the
+   * segments that changed since `previous` (a departure counted, or numbers not yet settled),
+   * all of them every FULL_READ_MS. A crowd's poll interval costs a few bitmaps, not all.
+   */
+  async snapshot(concertId: number, previous?: SnapshotData): Promise<SnapshotData> {
     const keys = queueKeys(concertId);
-    const [meta, soldOut, members] = await Promise.all([
+    const now = Date.now();
+    const [meta, soldOut, members, changes] = await Promise.all([
       this.redis.hmget(keys.meta, 'head', 'seq', 'epoch'),
       this.redis.hget(keys.sales, 'soldOut'),
       this.redis.zrange(keys.cohorts, 0, -1),
+      this.redis.hgetall(keys.changes),
     ]);
     const head = Number(meta[0] ?? 0);
     const seq = Number(meta[1] ?? 0);
+    const epoch = Number(meta[2] ?? 0);
     const cohorts = members.map(parseCohort);
     const oldest = Math.min(head + 1, ...cohorts.map((c) => c.from));
     const first = Math.max(segmentOf(oldest), segmentOf(head) - MAX_SEGMENTS_BEHIND_HEAD);
+    const incremental =
+      previous !== undefined && previous.epoch === epoch && now - previous.fullAtMs < FULL_READ_MS;
+    const counters = [...(incremental ? previous.counters : []), [now, seq] as [number, number]];
+    while (counters.length > 1 && counters[1]![0] <= now - SETTLE_MS) counters.shift();
+    const settled = counters[0]![0] <= now - SETTLE_MS ? counters[0]![1] : 0;
     const segments = new Map<number, Uint8Array>();
+    const versions = new Map<number, string>();
     const wanted: number[] = [];
-    for (let s = first; s <= segmentOf(seq); s++) wanted.push(s);
+    for (let s = first; s <= segmentOf(seq); s++) {
+      const version = changes[String(s)] ?? '0';
+      versions.set(s, version);
+      const known = incremental ? previous.segments.get(s) : undefined;
+      if (known && s < segmentOf(settled) && previous!.versions.get(s) === version)
+        segments.set(s, known);
+      else wanted.push(s);
+    }
     const bitmaps = await Promise.all(
       wanted.map((s) => this.redis.getBuffer(segmentKeys(concertId, s).alive)),
     );
     wanted.forEach((s, i) => segments.set(s, bytes(bitmaps[i]!)));
     return {
       concertId,
-      epoch: Number(meta[2] ?? 0),
+      epoch,
       head,
       seq,
       soldOut: soldOut === '1',
       cohorts,
       segments,
-      takenAtMs: Date.now(),
+      versions,
+      counters,
+      fullAtMs: incremental ? previous.fullAtMs : now,
+      takenAtMs: now,
     };
   }
 
@@ -363,7 +432,7 @@ export class QueueStore {
     await this.redis.srem(QUEUED_CONCERTS_KEY, concertId);
     this.registered.delete(concertId);
     if (seq < 0) return false;
-    const doomed: string[] = [];
+    const doomed = [keys.changes];
     for (let s = 0; s <= segmentOf(seq); s++) doomed.push(segmentKeys(concertId, s).alive);
     for (let b = 0; b < USER_BUCKETS; b++) doomed.push(userBucketKey(concertId, b));
     await Promise.all(doomed.map((key) => this.redis.unlink(key)));

@@ -26,6 +26,15 @@ export class Liveness {
     return [w - 2, w - 1, w, w + 1];
   }
 
+  /**
+   * How often an instance writes its seen marks: a tenth of a window (a fan's marks of the last
+   * windows keep it meanwhile; the sweep judges whole windows), at most every 5 s, at least as
+   * often as snapshots are read. Fewer flushes, more fans per segment write.
+   */
+  flushEveryMs(snapshotMs: number): number {
+    return Math.max(snapshotMs, Math.min(5000, Math.floor(this.windowMs / 10)));
+  }
+
   /** Seen bitmaps outlive every window that may still keep a fan. */
   get seenTtlMs(): number {
     return this.windowMs * 5 + 1000;

@@ -69,13 +69,16 @@ export class WaitingQueue {
         if (!(await this.store.reclaim(concertId, userId, claim.number))) continue;
       }
       const { number, epoch } = next;
-      await this.store.markJoined(
-        concertId,
-        number,
-        this.liveness.windowAt(Date.now()),
-        this.liveness.seenTtlMs,
-      );
-      await this.store.settle(concertId, userId, number);
+      // Both at once: until both landed, a second join of this user waits (the claim is pending).
+      await Promise.all([
+        this.store.markJoined(
+          concertId,
+          number,
+          this.liveness.windowAt(Date.now()),
+          this.liveness.seenTtlMs,
+        ),
+        this.store.settle(concertId, userId, number),
+      ]);
       const snapshot = await this.snapshots.get(concertId);
       snapshot.markJoined(number);
       const place = { concertId, epoch, number };
@@ -104,8 +107,24 @@ export class WaitingQueue {
     let snapshot = await this.snapshots.get(claims.concertId);
     if (snapshot.data.epoch !== place.epoch) snapshot = await this.snapshots.read(claims.concertId);
     if (snapshot.data.epoch !== place.epoch) return { status: 'GONE' };
-    const s = snapshot.stateOf(place.number, nowMs);
-    if (s.status === 'GONE') return s;
+    let s = snapshot.stateOf(place.number, nowMs);
+    if (s.status === 'GONE') {
+      // The snapshot may predate this number's bit (its join was in flight when it was read):
+      // a fan is told their place is gone only by the store (one read; polls of gone passes are
+      // few, and the gateway's budgets bound them).
+      const fresh = stateOfPlace(await this.store.readPlace(claims), place.number, nowMs);
+      if (fresh.status === 'GONE') return fresh;
+      snapshot.markJoined(place.number);
+      s = snapshot.stateOf(place.number, nowMs);
+      if (s.status === 'GONE')
+        return fresh.status === 'ACTIVE'
+          ? { status: 'ACTIVE', expiresAtMs: fresh.untilMs }
+          : {
+              status: 'WAITING',
+              position: fresh.numbersAhead + 1,
+              expiresAtMs: nowMs + this.settings.idleMs,
+            };
+    }
     // Near the front the next tick may admit the fan, maybe on another instance: the store is
     // asked (as for any ACTIVE answer), so no instance tells an admitted fan to wait. Fans near
     // the front are as many as a second of admissions, whatever the crowd.

@@ -4,7 +4,7 @@ import { QueueSnapshot } from './snapshot';
 /**
  * Each instance's snapshots of the concerts it serves (ADR 0015): a poll is answered from one,
  * and a snapshot older than `refreshMs` is read again in the background (two Redis round trips
- * per concert per interval, whatever the number of polls). A request waits for a read only when
+ * per concert per interval, whatever the number of polls; only changed segments' bitmaps). A request waits for a read only when
  * the snapshot is older than twice that (the first request for a concert, or one after a quiet
  * spell): no answer comes from a snapshot older than 2 × `refreshMs`.
  */
@@ -30,7 +30,7 @@ export class Snapshots {
     let pending = this.reading.get(concertId);
     if (!pending) {
       pending = this.store
-        .snapshot(concertId)
+        .snapshot(concertId, this.current.get(concertId)?.data)
         .then((data) => {
           const snapshot = new QueueSnapshot(data);
           this.current.set(concertId, snapshot);
