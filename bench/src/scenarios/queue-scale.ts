@@ -36,7 +36,7 @@ const fanOf = (n: number) => `fan-${n}`;
 export async function queueScaleScenario(ctx: BenchContext): Promise<Row[]> {
   // BENCH_QUEUE_SIZES=1000,100000 narrows a run while working on one figure.
   const sizes = process.env.BENCH_QUEUE_SIZES
-    ? process.env.BENCH_QUEUE_SIZES.split(',').map(Number)
+    ? process.env.BENCH_QUEUE_SIZES.split(',').filter(Number).map(Number) // 'none': streams only
     : ctx.smoke
       ? [1000, 3000]
       : [1000, 100_000, 1_000_000];

@@ -101,7 +101,12 @@ export class WaitingQueue {
    * confirmed against the store (the user index must name this user: a pass is checked once more
    * before it opens the booking services).
    */
-  async stateOf(claims: QueueTokenClaims, nowMs = Date.now()): Promise<TokenState> {
+  async stateOf(
+    claims: QueueTokenClaims,
+    nowMs = Date.now(),
+    /** An open stream: it hears `active` at the next interval, no need to ask near the front. */
+    options: { stream?: boolean } = {},
+  ): Promise<TokenState> {
     const place = placeOf(claims.tokenId);
     if (!place || place.concertId !== claims.concertId) return { status: 'GONE' };
     let snapshot = await this.snapshots.get(claims.concertId);
@@ -129,7 +134,9 @@ export class WaitingQueue {
     // asked (as for any ACTIVE answer), so no instance tells an admitted fan to wait. Fans near
     // the front are as many as a second of admissions, whatever the crowd.
     const nearFront =
-      s.status === 'WAITING' && s.position <= Math.max(1, this.settings.admitPerSecond);
+      !options.stream &&
+      s.status === 'WAITING' &&
+      s.position <= Math.max(1, this.settings.admitPerSecond);
     if (s.status === 'ACTIVE' || nearFront) {
       const fresh = stateOfPlace(await this.store.readPlace(claims), place.number, nowMs);
       if (fresh.status === 'ACTIVE') return { status: 'ACTIVE', expiresAtMs: fresh.untilMs };
@@ -139,6 +146,11 @@ export class WaitingQueue {
     if (s.status === 'ACTIVE')
       return { status: 'WAITING', position: 1, expiresAtMs: nowMs + this.settings.idleMs };
     return { ...s, expiresAtMs: nowMs + this.settings.idleMs };
+  }
+
+  /** Whether this instance's snapshot of the concert says sold out (undefined: none read). */
+  soldOutNow(concertId: number): boolean | undefined {
+    return this.snapshots.peek(concertId)?.data.soldOut;
   }
 
   /** The fan leaves the queue; the token answers 401 from then on (leaving again too). */

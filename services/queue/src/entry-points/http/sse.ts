@@ -10,6 +10,10 @@ interface Subscriber {
   /** The last event's id ("<status>:<position>"), and when it was written. */
   last?: string;
   lastAtMs: number;
+  /** Far back: not looked at again before this (its figure moves slowly)… */
+  nextAtMs: number;
+  /** …unless the concert sells out or seats come back. */
+  shownSoldOut?: boolean;
 }
 
 // Far back, a position changes with every admission tick; an event every few seconds is plenty.
@@ -66,7 +70,12 @@ export class QueueEventStreams {
     });
     res.write('retry: 2000\n\n');
     const { userId, tokenId, concertId } = claims; // not the request's objects: a stream is long
-    const sub: Subscriber = { claims: { userId, tokenId, concertId }, res, lastAtMs: 0 };
+    const sub: Subscriber = {
+      claims: { userId, tokenId, concertId },
+      res,
+      lastAtMs: 0,
+      nextAtMs: 0,
+    };
     if (lastEventId && /^[A-Z_]+:\d+$/.test(lastEventId)) sub.last = lastEventId;
     this.subscribers.add(sub);
     this.keepRefreshing();
@@ -83,7 +92,10 @@ export class QueueEventStreams {
     this.refreshing = true;
     try {
       const now = Date.now();
-      await Promise.all([...this.subscribers].map((sub) => this.refreshOne(sub, now)));
+      const due: Promise<void>[] = [];
+      for (const sub of this.subscribers)
+        if (sub.nextAtMs <= now) due.push(this.refreshOne(sub, now));
+      await Promise.all(due);
       if (now - this.heartbeatAt > HEARTBEAT_MS) {
         this.heartbeatAt = now;
         for (const sub of this.subscribers) sub.res.write(': keep-alive\n\n');
@@ -97,7 +109,7 @@ export class QueueEventStreams {
 
   private async refreshOne(sub: Subscriber, now: number): Promise<void> {
     try {
-      this.deliver(sub, await this.queue.stateOf(sub.claims, now), now);
+      this.deliver(sub, await this.queue.stateOf(sub.claims, now, { stream: true }), now);
     } catch (err) {
       this.logger.debug({ err }, 'SSE state not read; next interval');
     }
@@ -112,10 +124,12 @@ export class QueueEventStreams {
     const view = viewOf({ token: '', ...sub.claims }, state, this.queue.settings.admitPerSecond);
     const { token: _token, ...payload } = view;
     const id = `${view.status}:${view.position}`;
-    if (id === sub.last) return;
-    const sameStatus = sub.last?.startsWith(`${view.status}:`);
     const near = view.position <= Math.max(100, this.queue.settings.admitPerSecond * 10);
-    if (sameStatus && !near && now - sub.lastAtMs < FAR_BACK_EVERY_MS) return;
+    // Far back, the stream is looked at again in a few seconds (often enough to keep the fan
+    // seen within every liveness window); near the front, every interval.
+    if (!near) sub.nextAtMs = now + Math.min(FAR_BACK_EVERY_MS, this.queue.settings.idleMs / 4);
+    sub.shownSoldOut = view.status === 'SOLD_OUT';
+    if (id === sub.last) return;
     if (view.status === 'ACTIVE') {
       this.send(sub, 'active', id, payload);
       return this.close(sub);
