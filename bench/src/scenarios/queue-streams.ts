@@ -46,14 +46,14 @@ export async function streamRows(
         one.held >= (ctx.smoke ? 1 : 15_000) &&
         one.queueHeapPerStream <= 16_384 &&
         one.cpuPer1000 <= 2,
-      notes: `${(one.queueHeapPerStream / 1024).toFixed(1)} KB of queue heap per stream (heap used, before the streams and after ${one.seconds} s); ${one.cpuPer1000.toFixed(2)} % of a core per 1,000 streams while admission moved every position at 200/s; ${one.events.toLocaleString('en')} events received, ${one.failed} streams refused; ${one.generators} generator processes on as many loopback addresses`,
+      notes: `${(one.queueHeapPerStream / 1024).toFixed(1)} KB of queue heap per stream (heap used, the least of five samples a second apart, before the streams and after ${one.seconds} s); ${one.cpuPer1000.toFixed(2)} % of a core per 1,000 streams while admission moved every position at 200/s; ${one.events.toLocaleString('en')} events received, ${one.failed} streams refused; ${one.generators} generator processes on as many loopback addresses`,
     },
     {
       scenario: `queue-scale: event streams through the whole path`,
       value: `${path.held.toLocaleString('en')} streams`,
       target: '50,000 streams through gateways and queues',
       met: path.held >= (ctx.smoke ? 1 : 50_000),
-      notes: `${path.gateways} gateway and ${path.queues} queue processes, ${path.generators} generator processes on as many loopback addresses; ${(path.queueHeapPerStream / 1024).toFixed(1)} KB of queue heap and ${(path.gatewayHeapPerStream / 1024).toFixed(1)} KB of gateway heap per stream; ${path.cpuPer1000.toFixed(2)} % of a core per 1,000 streams (every gateway and queue process) while admission moved every position at 200/s; ${path.events.toLocaleString('en')} events received, ${path.failed} streams refused`,
+      notes: `${path.gateways} gateway and ${path.queues} queue processes, ${path.generators} generator processes on as many loopback addresses; ${(path.queueHeapPerStream / 1024).toFixed(1)} KB of queue heap and ${(path.gatewayHeapPerStream / 1024).toFixed(1)} KB of gateway heap per stream; ${path.cpuPer1000.toFixed(2)} % of a core per 1,000 streams (every gateway and queue process) while admission moved every position at 200/s; ${path.events.toLocaleString('en')} events received, ${path.failed} streams refused ${JSON.stringify(path.reasons)}, ${path.reconnects} reconnections (as EventSource does, after \`retry\`) while ${path.generators} processes opened them at once`,
     },
   ];
 }
@@ -116,12 +116,30 @@ async function holdStreams(
         );
       }),
     );
-    const heapOf = async (procs: { url: string }[]) =>
-      (await Promise.all(procs.map((p) => heapUsed(p.url)))).reduce((a, b) => a + b, 0);
+    // Heap used includes garbage not yet collected: the least of a few samples a second apart is
+    // the closest to what is live (a collection happens between them under load).
+    const heapOf = async (procs: { url: string }[]) => {
+      let least = Infinity;
+      for (let i = 0; i < 5; i++) {
+        const sum = (await Promise.all(procs.map((p) => heapUsed(p.url)))).reduce(
+          (a, b) => a + b,
+          0,
+        );
+        least = Math.min(least, sum);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      return least;
+    };
     const queueHeapBefore = await heapOf(queue.procs);
     const gatewayHeapBefore = gateway ? await heapOf(gateway.procs) : 0;
     const ready: Promise<void>[] = [];
-    const finals: Promise<{ open: number; events: number; failed: number }>[] = [];
+    const finals: Promise<{
+      open: number;
+      events: number;
+      failed: number;
+      reasons?: Record<string, number>;
+      reconnects?: number;
+    }>[] = [];
     for (let g = 0; g * perGenerator < streams; g++) {
       const file = path.join(dir, `passes-${g}.json`);
       fs.writeFileSync(
@@ -152,7 +170,7 @@ async function holdStreams(
     const cpuBefore = cpu();
     await new Promise((r) => setTimeout(r, seconds * 1000)); // the measured window
     const cpuSeconds = cpu() - cpuBefore;
-    const queueHeapAfter = await heapOf(queue.procs);
+    const queueHeapAfter = await heapOf(queue.procs); // the streams are still open meanwhile
     const gatewayHeapAfter = gateway ? await heapOf(gateway.procs) : 0;
     for (const child of generators) child.kill('SIGTERM');
     const counts = await Promise.all(finals);
@@ -165,6 +183,10 @@ async function holdStreams(
       generators: generators.length,
       events: counts.reduce((a, c) => a + c.events, 0),
       failed: counts.reduce((a, c) => a + c.failed, 0),
+      reconnects: counts.reduce((a, c) => a + (c.reconnects ?? 0), 0),
+      reasons: counts
+        .flatMap((c) => Object.entries(c.reasons ?? {}))
+        .reduce<Record<string, number>>((a, [k, n]) => ({ ...a, [k]: (a[k] ?? 0) + n }), {}),
       queueHeapPerStream: (queueHeapAfter - queueHeapBefore) / Math.max(1, held),
       gatewayHeapPerStream: (gatewayHeapAfter - gatewayHeapBefore) / Math.max(1, held),
       cpuPer1000: (100 * cpuSeconds) / seconds / Math.max(0.001, held / 1000),

@@ -17,11 +17,36 @@ let open = 0;
 let events = 0;
 let failed = 0;
 let answered = 0;
+/** Why streams were refused: status codes and error codes, with counts. */
+const reasons: Record<string, number> = {};
+const refused = (reason: string) => {
+  failed++;
+  reasons[reason] = (reasons[reason] ?? 0) + 1;
+};
 
-const report = (extra: Record<string, number> = {}) =>
-  process.stdout.write(`${JSON.stringify({ open, events, failed, ...extra })}\n`);
+const report = (extra: Record<string, number>) =>
+  process.stdout.write(`${JSON.stringify({ open, events, failed, reasons, ...extra })}\n`);
 
-function connect(pass: string): void {
+// As a browser's EventSource does: a connection that failed, or a 5xx, is tried again after the
+// stream's `retry` (2 s); a few times, then the stream counts as refused.
+const RETRY_MS = 2000;
+const ATTEMPTS = 3;
+let reconnects = 0;
+
+function connect(pass: string, attempt = 1): void {
+  const settle = (reason?: string) => {
+    if (reason !== undefined) {
+      if (attempt < ATTEMPTS) {
+        reconnects++;
+        setTimeout(() => connect(pass, attempt + 1), RETRY_MS);
+        return;
+      }
+      refused(reason);
+    }
+    answered++;
+    if (answered === passes.length) report({ ready: 1, reconnects });
+  };
+  let answeredHere = false;
   const req = http.request(
     {
       host: target.hostname,
@@ -32,21 +57,25 @@ function connect(pass: string): void {
       agent: false,
     },
     (res) => {
-      answered++;
-      if (res.statusCode !== 200) failed++;
-      else open++;
+      answeredHere = true;
+      if (res.statusCode !== 200) {
+        res.resume();
+        const status = res.statusCode ?? 0;
+        if (status >= 500) return settle(String(status));
+        refused(String(status)); // a 4xx is an answer: not tried again
+        return settle();
+      }
+      open++;
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
         for (let i = chunk.indexOf('event:'); i >= 0; i = chunk.indexOf('event:', i + 1)) events++;
       });
       res.on('close', () => (open = Math.max(0, open - 1)));
-      if (answered === passes.length) report({ ready: 1 });
+      settle();
     },
   );
-  req.on('error', () => {
-    answered++;
-    failed++;
-    if (answered === passes.length) report({ ready: 1 });
+  req.on('error', (err: NodeJS.ErrnoException) => {
+    if (!answeredHere) settle(err.code ?? err.message); // not after the stream was open
   });
   req.end();
 }
@@ -59,6 +88,6 @@ const wave = () => {
 };
 wave();
 process.on('SIGTERM', () => {
-  report();
+  report({ reconnects });
   process.exit(0);
 });
