@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { LRUCache } from 'lru-cache';
 import { QUEUE_TOKEN_ISSUER, type IdentityVerifier, type PassVerifier } from '@ticketing/auth';
+import type { TrustedProxies } from './trusted-proxies';
 
 // Passes verified here, remembered until their own expiry (a fan sends the same one every call).
 const VERIFIED_PASSES_MAX = 100_000;
@@ -8,7 +9,8 @@ const VERIFIED_PASSES_MAX = 100_000;
 /**
  * Who is calling, for the budgets: the `sub` of a bearer token whose signature verifies (an
  * identity token against the provider's keys, a queue pass against the queue's secret), else
- * the client's address (the first X-Forwarded-For hop behind a trusted load balancer). A token
+ * the client's address (behind trusted proxies, the right-most X-Forwarded-For hop they did not
+ * write themselves). A token
  * that does not verify names nobody: a bot inventing a new `sub` per request spends the budget
  * of its address, not a fresh one each time.
  */
@@ -18,12 +20,12 @@ export class ClientIdentifier {
 
   constructor(
     private readonly verifiers: { identity: IdentityVerifier; passes: PassVerifier },
-    private readonly trustForwardedFor: boolean,
+    private readonly proxies: TrustedProxies,
   ) {}
 
   async clientOf(req: IncomingMessage): Promise<string> {
     const sub = await this.verifiedSub(req.headers.authorization);
-    return sub ? `sub:${sub}` : addressOf(req, this.trustForwardedFor);
+    return sub ? `sub:${sub}` : `ip:${this.proxies.clientAddress(req)}`;
   }
 
   private async verifiedSub(header: string | undefined): Promise<string | undefined> {
@@ -53,11 +55,4 @@ function issuerOf(token: string): unknown {
   const payload = token.split('.')[1];
   if (!payload) return undefined;
   return (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { iss?: unknown }).iss;
-}
-
-/** The client's address: the socket's, or the first X-Forwarded-For hop when trusted. */
-export function addressOf(req: IncomingMessage, trustForwardedFor: boolean): string {
-  const forwarded = req.headers['x-forwarded-for'];
-  const first = typeof forwarded === 'string' ? forwarded.split(',', 1)[0]!.trim() : undefined;
-  return `ip:${trustForwardedFor && first ? first : (req.socket.remoteAddress ?? 'unknown')}`;
 }

@@ -2,6 +2,7 @@ import { identityEnv, publicKeysEnv, redisUrlEnv } from '@ticketing/auth';
 import { GATEWAY_PORT, SERVICES } from '@ticketing/contracts';
 import { ConfigError, commonEnv, env, loadConfig } from '@ticketing/platform';
 import { z } from 'zod';
+import { trustedProxiesEnv } from './trusted-proxies';
 import { SERVICE_NAMES, type ServiceName } from './routes';
 
 /** Comma-separated base URLs of a service's instances, e.g. `http://10.0.0.5:3003,http://…`. */
@@ -46,8 +47,12 @@ export const gatewayConfigShape = {
    * is trusted as the client (required then).
    */
   QUEUE_PASS_PUBLIC_KEYS: publicKeysEnv().optional(),
-  /** Behind a load balancer that sets X-Forwarded-For: its first hop is the client's address. */
-  GATEWAY_TRUST_FORWARDED_FOR: env.bool(false),
+  /**
+   * The proxies in front of the gateway (addresses, CIDR ranges): their X-Forwarded-For is
+   * believed, and the client is the right-most hop that is not one of them. Empty: the socket's
+   * address is the client's.
+   */
+  GATEWAY_TRUSTED_PROXIES: trustedProxiesEnv(),
   REDIS_URL: redisUrlEnv(),
   REDIS_KEY_PREFIX: env.string({ default: '', minLength: 0 }),
   /** The identity provider (API.md, Identity): /docs asks it for access tokens; budgets follow verified identities. */

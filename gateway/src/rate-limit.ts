@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { QueueRedis } from '@ticketing/auth';
 import type { Logger } from '@ticketing/platform';
 import type { ClientIdentifier } from './clients';
+import { canonicalPath } from './routes';
 import type { Result } from 'ioredis';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
@@ -151,7 +152,7 @@ export class RateLimiter {
 
   /** Undefined when the request may go on; else how many seconds to wait. */
   async check(req: IncomingMessage, path: string): Promise<number | undefined> {
-    const budget = budgetOf(req.method ?? 'GET', path);
+    const budget = budgetOf(req.method ?? 'GET', canonicalPath(path));
     if (!budget) return undefined;
     const { perSecond, burst } = this.budgets[budget];
     const key = `gateway:rate:${budget}:${await this.clients.clientOf(req)}`;

@@ -20,3 +20,19 @@ export function serviceFor(url: string): ServiceName | undefined {
 
 /** Server-sent event streams stay open as long as the client listens: no response deadline. */
 export const isEventStream = (url: string) => url.split('?', 1)[0]!.endsWith('/events');
+
+/**
+ * The route a path means, however it is spelled: percent-encodings decoded, case folded,
+ * repeated and trailing slashes dropped. `/queue/tokens/me/`, `/queue/tokens/%6De` and
+ * `/Queue/Tokens/ME` are one route, and spend one budget (a service may answer every spelling).
+ */
+export function canonicalPath(path: string): string {
+  let decoded = path;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    // A malformed escape: the path as sent (no service routes it anyway).
+  }
+  const folded = decoded.toLowerCase().replace(/\/{2,}/g, '/');
+  return folded.length > 1 ? folded.replace(/\/+$/, '') || '/' : folded;
+}

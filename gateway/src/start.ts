@@ -15,6 +15,7 @@ import type { GatewayConfig } from './config';
 import { DOCS_PAGE, sendAsset } from './docs';
 import { DOCS_TOKEN_PATH, DocsTokenProxy, withDocsTokenUrl } from './docs-auth';
 import { ClientIdentifier } from './clients';
+import { TrustedProxies } from './trusted-proxies';
 import { checkHealth } from './health';
 import { sendProblem } from './problem';
 import { ReverseProxy } from './proxy';
@@ -59,7 +60,7 @@ export async function start(
     stops.add('identity verifier', async () => identity.stop());
     const clients = new ClientIdentifier(
       { identity, passes: new PassVerifier(config.QUEUE_PASS_PUBLIC_KEYS) },
-      config.GATEWAY_TRUST_FORWARDED_FOR,
+      new TrustedProxies(config.GATEWAY_TRUSTED_PROXIES),
     );
     limiter = new RateLimiter(
       redis,
@@ -100,13 +101,7 @@ export async function start(
       const wait = await limiter?.check(req, path);
       if (wait !== undefined) {
         requests.inc({ service, status: '429' });
-        return sendProblem(
-          res,
-          429,
-          'RATE_LIMITED',
-          `too many requests from this client; try again in ${wait} s`,
-          { 'retry-after': String(wait) },
-        );
+        return rateLimited(res, wait);
       }
       const end = duration.startTimer({ service });
       res.once('close', () => requests.inc({ service, status: String(res.statusCode) }));
@@ -114,7 +109,12 @@ export async function start(
       end();
       return;
     }
-    if (path === DOCS_TOKEN_PATH) return docsTokens.handle(req, res);
+    if (path === DOCS_TOKEN_PATH) {
+      // The provider behind it is spared a flood too: a token request is a write.
+      const wait = await limiter?.check(req, path);
+      if (wait !== undefined) return rateLimited(res, wait);
+      return docsTokens.handle(req, res);
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return sendProblem(res, 404, 'NOT_FOUND', `no route for ${req.method} ${path}`);
     }
@@ -155,6 +155,16 @@ export async function start(
     `gateway listening on http://localhost:${server.port} (docs at /docs)`,
   );
   return { url: server.url, port: server.port, logger, pools, stop: () => stops.stopAll() };
+}
+
+function rateLimited(res: ServerResponse, waitSeconds: number): void {
+  sendProblem(
+    res,
+    429,
+    'RATE_LIMITED',
+    `too many requests from this client; try again in ${waitSeconds} s`,
+    { 'retry-after': String(waitSeconds) },
+  );
 }
 
 /** A service's OpenAPI document, from the first instance that answers. */

@@ -12,6 +12,8 @@ import Redis from 'ioredis';
 import { ClientIdentifier } from '../src/clients';
 import { loadGatewayConfig } from '../src/config';
 import { budgetOf } from '../src/rate-limit';
+import { canonicalPath } from '../src/routes';
+import { TrustedProxies, trustedProxiesEnv } from '../src/trusted-proxies';
 import { start, type GatewayHandle } from '../src/start';
 import { Upstream } from './upstream';
 
@@ -96,6 +98,35 @@ describe('rate limits per client, shared by every gateway instance', () => {
     expect(upstream.seen.length - before).toBe(statuses.filter((s) => s === 200).length);
   });
 
+  it('when a client spells the polled path another way (trailing slash, percent-encoded, other case), then every spelling spends the one budget', async () => {
+    const fan = uuid();
+    for (let i = 0; i < 6; i++) await call('/queue/tokens/me', fan);
+    for (const spelling of [
+      '/queue/tokens/me/',
+      '/queue/tokens/%6De',
+      '/queue/tokens/%6d%65',
+      '/queue/tokens/m%65',
+      '/queue//tokens/me',
+    ])
+      expect([spelling, (await call(spelling, fan)).status]).toEqual([spelling, 429]);
+    // Another case reaches no service at all (routes are case-sensitive): never a free poll.
+    expect((await call('/Queue/Tokens/ME', fan)).status).toBe(404);
+  });
+
+  it('when a client asks the docs token proxy again and again, then it is limited like any write and the provider is spared', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const res = await fetch(`${gateways[i % 2]!.url}/docs/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials',
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses.filter((s) => s !== 429).length).toBeLessThanOrEqual(3); // burst 2 (+1 refill)
+    expect(statuses.at(-1)).toBe(429);
+  });
+
   it('when fans poll within their share, then the budgets cost Redis nothing per poll', async () => {
     const redis = new Redis(testInfra().redisUrl);
     try {
@@ -177,11 +208,15 @@ describe('what a request spends', () => {
       logger,
     ).start();
     try {
-      const clients = new ClientIdentifier({ identity, passes }, false);
-      const trusting = new ClientIdentifier({ identity, passes }, true);
+      const clients = new ClientIdentifier({ identity, passes }, new TrustedProxies([]));
+      const trusting = new ClientIdentifier(
+        { identity, passes },
+        new TrustedProxies(trustedProxiesEnv().parse('10.0.0.0/8')),
+      );
       const alice = uuid();
       expect(await clients.clientOf(req({}))).toBe('ip:10.0.0.9');
-      const forwarded = { 'x-forwarded-for': '1.2.3.4, 10.0.0.1' };
+      // The client wrote 6.6.6.6 itself; the trusted proxy (10.0.0.1) appended 1.2.3.4.
+      const forwarded = { 'x-forwarded-for': '6.6.6.6, 1.2.3.4, 10.0.0.1' };
       expect(await clients.clientOf(req(forwarded))).toBe('ip:10.0.0.9');
       expect(await trusting.clientOf(req(forwarded))).toBe('ip:1.2.3.4');
       await eventually(async () =>
@@ -204,6 +239,35 @@ describe('what a request spends', () => {
     } finally {
       identity.stop();
     }
+  });
+
+  it.each([
+    ['/queue/tokens/me/', '/queue/tokens/me'],
+    ['/queue/tokens/%6De', '/queue/tokens/me'],
+    ['/QUEUE//tokens/me', '/queue/tokens/me'],
+    ['/', '/'],
+    ['/bad%zz', '/bad%zz'],
+  ])('when the path is %s, then the route is %s', (path, route) => {
+    expect(canonicalPath(path)).toBe(route);
+  });
+
+  it('when the client is behind trusted proxies, then it is the right-most hop they did not write; from elsewhere, the socket', () => {
+    const proxies = new TrustedProxies(
+      trustedProxiesEnv().parse('10.1.0.0/16, 192.168.0.7, fd00::/8'),
+    );
+    const from = (socket: string, xff?: string) =>
+      proxies.clientAddress({
+        headers: xff === undefined ? {} : { 'x-forwarded-for': xff },
+        socket: { remoteAddress: socket },
+      } as never);
+    expect(from('10.1.2.3', '9.9.9.9, 8.8.8.8, 192.168.0.7')).toBe('8.8.8.8');
+    expect(from('::ffff:10.1.2.3', '8.8.8.8')).toBe('8.8.8.8');
+    expect(from('fd00::1', '2001:db8::5')).toBe('2001:db8::5');
+    expect(from('8.8.4.4', '1.1.1.1')).toBe('8.8.4.4'); // not a trusted proxy: its header is not believed
+    expect(from('10.1.2.3', '10.1.9.9')).toBe('10.1.9.9'); // all trusted: the farthest
+    expect(from('10.1.2.3')).toBe('10.1.2.3');
+    expect(() => trustedProxiesEnv().parse('10.0.0.0/33')).toThrow(/prefix/);
+    expect(() => trustedProxiesEnv().parse('ingress')).toThrow(/not an address/);
   });
 
   it('when budgets are on and the pass keys are missing or a shared secret, then the configuration names QUEUE_PASS_PUBLIC_KEYS', () => {
