@@ -42,6 +42,8 @@ export const gatewayConfigShape = {
   GATEWAY_POLL_BURST: env.int({ default: 10, min: 1, max: 1_000_000 }),
   GATEWAY_WRITE_PER_SECOND: env.int({ default: 2, min: 1, max: 100_000 }),
   GATEWAY_WRITE_BURST: env.int({ default: 20, min: 1, max: 1_000_000 }),
+  /** Event streams one client may hold open on one gateway instance; 429 beyond. */
+  GATEWAY_STREAMS_PER_CLIENT: env.int({ default: 3, min: 1, max: 1000 }),
   /**
    * The queue's public keys (JWKS): with budgets on, a queue pass is verified before its `sub`
    * is trusted as the client (required then).

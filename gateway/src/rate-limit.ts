@@ -95,6 +95,8 @@ export class RateLimiter {
   private readonly unavailable: Counter;
   private readonly alive: Gauge;
   private readonly local = new Map<string, LocalBucket>();
+  /** Event streams open on this instance, per client. */
+  private readonly streams = new Map<string, number>();
   private instances = 1;
   private heartbeat?: NodeJS.Timeout;
   private readonly instanceId = randomUUID();
@@ -103,7 +105,7 @@ export class RateLimiter {
     private readonly redis: QueueRedis,
     private readonly budgets: Record<BudgetName, Budget>,
     private readonly clients: ClientIdentifier,
-    private readonly options: { logger: Logger; metrics: Registry },
+    private readonly options: { logger: Logger; metrics: Registry; streamsPerClient: number },
   ) {
     redis.defineCommand('gatewayTake', { numberOfKeys: 1, lua: TAKE });
     redis.defineCommand('gatewayHeartbeat', { numberOfKeys: 1, lua: HEARTBEAT });
@@ -177,6 +179,29 @@ export class RateLimiter {
       );
       return undefined;
     }
+  }
+
+  /**
+   * A place for one more open event stream of this request's client on this instance (a stream
+   * holds two sockets here for as long as the fan listens): the function that gives it back when
+   * the stream ends, or undefined when the client already holds `streamsPerClient`.
+   */
+  async streamSlot(req: IncomingMessage): Promise<(() => void) | undefined> {
+    const key = await this.clients.clientOf(req);
+    const open = this.streams.get(key) ?? 0;
+    if (open >= this.options.streamsPerClient) {
+      this.limited.inc({ budget: 'streams' });
+      return undefined;
+    }
+    this.streams.set(key, open + 1);
+    let given = false;
+    return () => {
+      if (given) return;
+      given = true;
+      const left = (this.streams.get(key) ?? 1) - 1;
+      if (left > 0) this.streams.set(key, left);
+      else this.streams.delete(key);
+    };
   }
 
   /** This instance's share of a client's budget: 'allowed', or the bucket that ran out. */

@@ -19,7 +19,8 @@ export function serviceFor(url: string): ServiceName | undefined {
 }
 
 /** Server-sent event streams stay open as long as the client listens: no response deadline. */
-export const isEventStream = (url: string) => url.split('?', 1)[0]!.endsWith('/events');
+export const isEventStream = (url: string) =>
+  canonicalPath(url.split('?', 1)[0]!).endsWith('/events');
 
 /**
  * The route a path means, however it is spelled: percent-encodings decoded, case folded,

@@ -20,10 +20,12 @@ import { checkHealth } from './health';
 import { sendProblem } from './problem';
 import { ReverseProxy } from './proxy';
 import { RateLimiter } from './rate-limit';
-import { SERVICE_NAMES, serviceFor, type ServiceName } from './routes';
+import { SERVICE_NAMES, isEventStream, serviceFor, type ServiceName } from './routes';
 import { UpstreamPool } from './upstream-pool';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
+// A client at its cap of open streams tries again after this (or polls meanwhile).
+const STREAM_RETRY_SECONDS = 5;
 
 export type GatewayHandle = ServiceHandle & { pools: Record<ServiceName, UpstreamPool> };
 
@@ -69,7 +71,7 @@ export async function start(
         write: { perSecond: config.GATEWAY_WRITE_PER_SECOND, burst: config.GATEWAY_WRITE_BURST },
       },
       clients,
-      { logger, metrics },
+      { logger, metrics, streamsPerClient: config.GATEWAY_STREAMS_PER_CLIENT },
     );
     await limiter.start();
     const started = limiter;
@@ -102,6 +104,20 @@ export async function start(
       if (wait !== undefined) {
         requests.inc({ service, status: '429' });
         return rateLimited(res, wait);
+      }
+      if (limiter && isEventStream(path)) {
+        const slot = await limiter.streamSlot(req);
+        if (!slot) {
+          requests.inc({ service, status: '429' });
+          return sendProblem(
+            res,
+            429,
+            'RATE_LIMITED',
+            `this client already holds ${config.GATEWAY_STREAMS_PER_CLIENT} open event streams; close one or poll`,
+            { 'retry-after': String(STREAM_RETRY_SECONDS) },
+          );
+        }
+        res.once('close', slot);
       }
       const end = duration.startTimer({ service });
       res.once('close', () => requests.inc({ service, status: String(res.statusCode) }));

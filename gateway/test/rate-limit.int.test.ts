@@ -46,6 +46,7 @@ describe('rate limits per client, shared by every gateway instance', () => {
         GATEWAY_POLL_BURST: '4',
         GATEWAY_WRITE_PER_SECOND: '1',
         GATEWAY_WRITE_BURST: '2',
+        GATEWAY_STREAMS_PER_CLIENT: '2',
         QUEUE_PASS_PUBLIC_KEYS: keys.publicKeys,
         OIDC_ISSUER_URL: testInfra().oidcIssuer,
         QUEUE_URLS: upstream.url,
@@ -125,6 +126,44 @@ describe('rate limits per client, shared by every gateway instance', () => {
     }
     expect(statuses.filter((s) => s !== 429).length).toBeLessThanOrEqual(3); // burst 2 (+1 refill)
     expect(statuses.at(-1)).toBe(429);
+  });
+
+  it('when a client holds as many event streams as allowed, then another is refused (however spelled) until one closes', async () => {
+    const previous = upstream.handler;
+    upstream.handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(': open\n\n'); // and stays open until the gateway lets go
+      res.socket?.on('close', () => res.destroy());
+    };
+    const pass = await passOf(uuid());
+    const gateway = gateways[0]!.url;
+    const open = (path = '/queue/tokens/me/events') => {
+      const controller = new AbortController();
+      const response = fetch(`${gateway}${path}`, {
+        headers: { authorization: pass },
+        signal: controller.signal,
+      });
+      return { response, close: () => controller.abort() };
+    };
+    try {
+      const first = open();
+      const second = open();
+      expect((await first.response).status).toBe(200);
+      expect((await second.response).status).toBe(200);
+      const refused = await open('/queue/tokens/me/events/').response;
+      expect(refused.status).toBe(429);
+      expect(await refused.json()).toMatchObject({ code: 'RATE_LIMITED' });
+      first.close();
+      await eventually(async () => {
+        const again = open();
+        const res = await again.response;
+        again.close();
+        expect(res.status).toBe(200);
+      });
+      second.close();
+    } finally {
+      upstream.handler = previous;
+    }
   });
 
   it('when fans poll within their share, then the budgets cost Redis nothing per poll', async () => {
