@@ -71,10 +71,22 @@ describe('docker-compose.yml', () => {
       expect(requiredVariables(program.load).filter((v) => !(v in env))).toEqual([]);
       expect(() => program.load(env)).not.toThrow();
       expect(Number(env.PORT)).toBe(DEFAULT_PORTS[name]);
-      expect(s.ports).toEqual([`${DEFAULT_PORTS[name]}:${DEFAULT_PORTS[name]}`]);
+      expect(s.ports).toBeUndefined(); // reached through the gateway only
       expect(s.depends_on?.['kafka-init']?.condition).toBe('service_completed_successfully');
     },
   );
+
+  it('when compose runs, then only the gateway and the UIs a developer opens are published, on this machine only', () => {
+    const published = Object.entries(services)
+      .filter(([, s]) => s.ports?.length)
+      .map(([name, s]) => [name, s.ports!.every((p) => p.startsWith('127.0.0.1:'))]);
+    expect(Object.fromEntries(published)).toEqual({
+      gateway: true,
+      oidc: true,
+      'kafka-ui': true,
+      jaeger: true,
+    });
+  });
 
   it('when the gateway starts, then it routes to every service by its compose name and port', () => {
     const env = Object.fromEntries(
@@ -84,14 +96,14 @@ describe('docker-compose.yml', () => {
       expect(env[`${name.toUpperCase()}_URLS`]).toBe(`http://${name}:${DEFAULT_PORTS[name]}`);
     }
     expect(() => PROGRAMS.gateway.load(env)).not.toThrow();
-    expect(services.gateway!.ports).toEqual([`${GATEWAY_PORT}:${GATEWAY_PORT}`]);
+    expect(services.gateway!.ports).toEqual([`127.0.0.1:${GATEWAY_PORT}:${GATEWAY_PORT}`]);
   });
 
   it('when services verify identities, then they trust the issuer the compose OpenID provider names in its tokens', () => {
     const oidc = services.oidc!;
     expect(oidc.command).toEqual(['node', 'tools/oidc-provider/dist/main.js']);
     const issuer = String(oidc.environment!.OIDC_DEV_ISSUER);
-    expect(oidc.ports).toEqual([`${new URL(issuer).port}:${new URL(issuer).port}`]);
+    expect(oidc.ports).toEqual([`127.0.0.1:${new URL(issuer).port}:${new URL(issuer).port}`]);
     for (const name of [...SERVICE_NAMES, 'gateway'] as const) {
       const variables = PROGRAMS[name].variables;
       if (!variables.includes('OIDC_ISSUER_URL')) continue;
