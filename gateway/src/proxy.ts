@@ -6,6 +6,7 @@ import http, {
 import type { Logger } from '@ticketing/platform';
 import { isEventStream, type ServiceName } from './routes';
 import { sendProblem } from './problem';
+import type { TrustedProxies } from './trusted-proxies';
 import type { UpstreamPool } from './upstream-pool';
 
 // Headers that describe one connection, not the message (RFC 9110 §7.6.1), plus the ones the
@@ -22,6 +23,22 @@ const HOP_BY_HOP = new Set([
   'upgrade',
   'host',
   'content-length',
+]);
+// What a client writes about where a request came from is not believed: the gateway drops these
+// and writes X-Forwarded-For/-Proto/-Host itself, from the socket and what trusted proxies vouch.
+const FORWARDING = new Set([
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-forwarded-port',
+  'x-forwarded-prefix',
+  'x-forwarded-server',
+  'x-real-ip',
+  'x-client-ip',
+  'true-client-ip',
+  'cf-connecting-ip',
+  'x-original-forwarded-for',
 ]);
 // Retrying these after an ambiguous failure (the connection broke after the request may have
 // been read) cannot do anything twice: they are idempotent by the HTTP contract or by key.
@@ -41,6 +58,8 @@ export interface ProxyOptions {
   timeoutMs: number;
   maxBodyBytes: number;
   logger: Logger;
+  /** Whose X-Forwarded-For and X-Forwarded-Proto are believed (the ingress controller's). */
+  trustedProxies: TrustedProxies;
 }
 
 export class BodyTooLarge extends Error {}
@@ -122,7 +141,7 @@ export class ReverseProxy {
           port: target.port,
           method: req.method,
           path: req.url,
-          headers: forwardedHeaders(req, body.length, requestId),
+          headers: forwardedHeaders(req, body.length, requestId, this.options.trustedProxies),
         },
         (answer) => {
           clearTimeout(timer);
@@ -172,16 +191,21 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function forwardedHeaders(req: IncomingMessage, length: number, requestId: string) {
+function forwardedHeaders(
+  req: IncomingMessage,
+  length: number,
+  requestId: string,
+  trustedProxies: TrustedProxies,
+) {
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
+    if (value !== undefined && !HOP_BY_HOP.has(name) && !FORWARDING.has(name))
+      headers[name] = value;
   }
-  const client = req.socket.remoteAddress ?? '';
-  const prior = req.headers['x-forwarded-for'];
-  headers['x-forwarded-for'] = prior ? `${String(prior)}, ${client}` : client;
-  headers['x-forwarded-proto'] ??= 'http';
-  if (req.headers.host) headers['x-forwarded-host'] ??= req.headers.host;
+  headers['x-forwarded-for'] = trustedProxies.clientAddress(req);
+  const proto = trustedProxies.vouchedFor(req) ? req.headers['x-forwarded-proto'] : undefined;
+  headers['x-forwarded-proto'] = proto === 'https' ? 'https' : 'http';
+  if (req.headers.host) headers['x-forwarded-host'] = req.headers.host;
   headers['x-request-id'] = requestId;
   if (length > 0 || !['GET', 'HEAD'].includes(req.method ?? 'GET')) {
     headers['content-length'] = String(length);

@@ -41,10 +41,12 @@ export async function start(
   const pools = Object.fromEntries(
     SERVICE_NAMES.map((s) => [s, new UpstreamPool(config.upstreams[s])]),
   ) as Record<ServiceName, UpstreamPool>;
+  const trustedProxies = new TrustedProxies(config.GATEWAY_TRUSTED_PROXIES);
   const proxy = new ReverseProxy(pools, {
     timeoutMs: config.GATEWAY_UPSTREAM_TIMEOUT_MS,
     maxBodyBytes: config.GATEWAY_MAX_BODY_BYTES,
     logger,
+    trustedProxies,
   });
   stops.add('upstream connections', async () => proxy.close());
   const docsTokens = new DocsTokenProxy(config.OIDC_ISSUER_URL.replace(/\/+$/, ''));
@@ -62,7 +64,7 @@ export async function start(
     stops.add('identity verifier', async () => identity.stop());
     const clients = new ClientIdentifier(
       { identity, passes: new PassVerifier(config.QUEUE_PASS_PUBLIC_KEYS) },
-      new TrustedProxies(config.GATEWAY_TRUSTED_PROXIES),
+      trustedProxies,
     );
     limiter = new RateLimiter(
       redis,

@@ -61,10 +61,15 @@ export class TrustedProxies {
     return this.list.check(address, version === 4 ? 'ipv4' : 'ipv6');
   }
 
+  /** Whether the request came straight from a trusted proxy (its forwarding headers count). */
+  vouchedFor(req: IncomingMessage): boolean {
+    return this.any && this.trusted(req.socket.remoteAddress ?? '');
+  }
+
   /** The client's address, as far as the trusted proxies vouch for it. */
   clientAddress(req: IncomingMessage): string {
     const socket = req.socket.remoteAddress ?? 'unknown';
-    if (!this.any || !this.trusted(socket)) return socket;
+    if (!this.vouchedFor(req)) return socket;
     const header = req.headers['x-forwarded-for'];
     const hops = (Array.isArray(header) ? header.join(',') : (header ?? ''))
       .split(',')

@@ -61,6 +61,25 @@ describe('gateway', () => {
     expect(first.headers['x-forwarded-for']).toBeDefined();
   });
 
+  it('when a client writes forwarding headers, then the instance sees the gateway\'s own instead', async () => {
+    const res = await call('/reservations', {
+      headers: {
+        'x-forwarded-for': '203.0.113.9',
+        'x-forwarded-proto': 'https',
+        'x-forwarded-host': 'evil.example',
+        forwarded: 'for=203.0.113.9;proto=https',
+        'x-real-ip': '203.0.113.9',
+      },
+    });
+    expect(res.status).toBe(200);
+    const seen = [...a.seen, ...b.seen].at(-1)!;
+    expect(seen.headers['x-forwarded-for']).toBe('127.0.0.1');
+    expect(seen.headers['x-forwarded-proto']).toBe('http');
+    expect(seen.headers['x-forwarded-host']).toBe(new URL(gateway.url).host);
+    expect(seen.headers.forwarded).toBeUndefined();
+    expect(seen.headers['x-real-ip']).toBeUndefined();
+  });
+
   it('when an instance is down, then every request (POST too) is answered by the other', async () => {
     await a.stop();
     for (let i = 0; i < 6; i++) {
