@@ -103,6 +103,15 @@ describe('identity, through the gateway', () => {
         },
       ],
       [
+        'the type of another token (typ: logout+jwt, signed by the provider)',
+        (fan) =>
+          tokenSignedByProvider(
+            { ...claims(fan), exp: now() + 600 },
+            testInfra().oidcKeysFile,
+            'logout+jwt',
+          ),
+      ],
+      [
         'a subject no user id can be (signed by the provider)',
         (fan) => tokenSignedByProvider({ ...claims(fan), sub: 'bob smith' }),
       ],

@@ -1,6 +1,13 @@
 import { LOCAL_DEFAULTS, USER_ID_PATTERN } from '@ticketing/contracts';
 import { AppError, env, type Logger } from '@ticketing/platform';
-import { createRemoteJWKSet, errors, jwksCache, type JWKSCacheInput, type JWTPayload } from 'jose';
+import {
+  createRemoteJWKSet,
+  decodeProtectedHeader,
+  errors,
+  jwksCache,
+  type JWKSCacheInput,
+  type JWTPayload,
+} from 'jose';
 import { LRUCache } from 'lru-cache';
 import { Counter, type Registry } from 'prom-client';
 import { SignatureThread, type CheckOutcome } from './signature-thread';
@@ -146,6 +153,10 @@ export class IdentityVerifier {
         `the identity provider has not been reached yet (${this.lastError})`,
       );
     }
+    if (!isAccessTokenType(token)) {
+      this.refused?.inc({ reason: 'of another type' });
+      throw AppError.unauthorized('TOKEN_INVALID', 'identity token of another type (typ)');
+    }
     let outcome: CheckOutcome;
     try {
       outcome = await this.check(token);
@@ -279,6 +290,24 @@ function isFetchFailure(err: unknown): boolean {
     err instanceof errors.JWKSTimeout ||
     (err instanceof errors.JOSEError && err.code === 'ERR_JOSE_GENERIC') ||
     !(err instanceof errors.JOSEError)
+  );
+}
+
+// RFC 9068 access tokens say `typ: at+jwt`; Keycloak's say `JWT`, and many providers say nothing.
+// A token that names another type (an ID token, a logout token, a DPoP proof) is not an access
+// token, whoever signed it.
+const ACCESS_TOKEN_TYPES = new Set(['at+jwt', 'application/at+jwt', 'jwt', 'application/jwt']);
+
+/** Whether the token's header names no type or an access token's (signature checked after). */
+function isAccessTokenType(token: string): boolean {
+  let typ: unknown;
+  try {
+    typ = decodeProtectedHeader(token).typ;
+  } catch {
+    return true; // malformed: the signature check says so, with its own reason
+  }
+  return (
+    typ === undefined || (typeof typ === 'string' && ACCESS_TOKEN_TYPES.has(typ.toLowerCase()))
   );
 }
 

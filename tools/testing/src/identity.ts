@@ -78,8 +78,9 @@ export async function identifiedUser(
 export async function tokenSignedByProvider(
   claims: JWTPayload,
   keysFile = testInfra().oidcKeysFile,
+  typ = 'at+jwt',
 ): Promise<string> {
-  return (await providerSigner(keysFile))(claims);
+  return (await providerSigner(keysFile, typ))(claims);
 }
 
 /**
@@ -88,6 +89,7 @@ export async function tokenSignedByProvider(
  */
 export async function providerSigner(
   keysFile = testInfra().oidcKeysFile,
+  typ = 'at+jwt',
 ): Promise<(claims: JWTPayload) => Promise<string>> {
   const { keys } = JSON.parse(fs.readFileSync(keysFile, 'utf8')) as {
     keys: (JWK & { kid: string })[];
@@ -97,7 +99,7 @@ export async function providerSigner(
   return (claims) => {
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT({ iat: now, exp: now + 3600, ...claims })
-      .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: jwk.kid })
+      .setProtectedHeader({ alg: 'RS256', typ, kid: jwk.kid })
       .sign(key);
   };
 }
