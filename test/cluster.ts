@@ -148,7 +148,8 @@ export class Cluster implements RunningSystem {
     headers: Record<string, string> = {},
   ): Promise<Reply> => httpCall(this.gateway.url, method, path, token, body, headers);
 
-  bookableSchedule = (price?: number) => addBookableSchedule(this, price);
+  bookableSchedule = (price?: number, bookingOpensAt?: Date) =>
+    addBookableSchedule(this, price, bookingOpensAt);
 
   activeFan = (concertId: number, fan?: Fan) => activeFan(this, concertId, fan);
 

@@ -56,6 +56,8 @@ export async function createSystemDatabases(): Promise<Databases> {
 export async function addBookableSchedule(
   system: Pick<RunningSystem, 'databaseUrl'>,
   price = 50_000,
+  /** When booking opens (default: a day ago); the queue admits nobody before. */
+  bookingOpensAt = new Date(Date.now() - 86_400_000),
 ): Promise<{ concertId: number; scheduleId: number; price: number }> {
   const db = createDb({ url: system.databaseUrl('concert'), applicationName: 'test' });
   const resDb = createDb({ url: system.databaseUrl('reservation'), applicationName: 'test' });
@@ -67,7 +69,7 @@ export async function addBookableSchedule(
     const schedule = (await new Catalog(new Database(db)).addSchedule({
       concertId,
       startsAt,
-      bookingOpensAt: new Date(Date.now() - 86_400_000),
+      bookingOpensAt,
       bookingClosesAt: new Date(startsAt.getTime() - 3_600_000),
       price,
     }))!;

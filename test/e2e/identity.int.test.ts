@@ -190,6 +190,54 @@ describe('identity, through the gateway', () => {
     expect(saga).toMatchObject({ status: 200, body: { paymentId, state: 'DONE' } });
   });
 
+  it("when a caller tries another user's paid reservation, or ids with a waiting pass, then 403 before state or existence (API.md's order)", async () => {
+    const b = await fanWithHold();
+    const paid = await cluster.call(
+      'POST',
+      'payment',
+      '/payments',
+      b.token,
+      { reservationId: b.reservationId },
+      { prefer: 'wait=20' },
+    );
+    expect(paid.body.status).toBe('COMPLETED');
+    // Another fan, admitted to the same concert, tries to pay B's reservation.
+    const a = await cluster.activeFan(b.concertId);
+    const paying = await cluster.call('POST', 'payment', '/payments', a.token, {
+      reservationId: b.reservationId,
+    });
+    expect(paying).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
+
+    // A fan still waiting (booking opens tomorrow) reads ids, existing or not.
+    const later = await cluster.bookableSchedule(40_000, new Date(Date.now() + 86_400_000));
+    const waiting = await newFan();
+    const joined = await eventually(
+      async () => {
+        const res = await cluster.call('POST', 'queue', '/queue/tokens', waiting.identity, {
+          concertId: later.concertId,
+        });
+        expect(res.status).toBe(201);
+        return res.body as { token: string };
+      },
+      { timeoutMs: 30_000 },
+    );
+    for (const [method, service, path] of [
+      ['GET', 'reservation', `/reservations/${randomUUID()}`],
+      ['GET', 'reservation', `/reservations/${b.reservationId}`],
+      ['DELETE', 'reservation', `/reservations/${randomUUID()}`],
+      ['GET', 'payment', `/payments/${randomUUID()}`],
+      ['GET', 'payment', `/payments/${paid.body.paymentId as string}`],
+    ] as const) {
+      const res = await cluster.call(method, service, path, joined.token);
+      expect({ method, path, status: res.status, code: res.body.code }).toEqual({
+        method,
+        path,
+        status: 403,
+        code: 'TOKEN_NOT_ACTIVE',
+      });
+    }
+  });
+
   it("when a fan's POST /payments answer is lost, then their identity alone finds the COMPLETED payment and the CONFIRMED reservation", async () => {
     const fan = await fanWithHold();
     // The request is sent; its answer never reaches the client.

@@ -148,6 +148,14 @@ export class Credentials {
 }
 
 /**
+ * API.md's order: admission before existence. A waiting pass is told so (403 TOKEN_NOT_ACTIVE)
+ * before anything is looked up, so it cannot learn which ids exist.
+ */
+export function requireActiveCaller(caller: Caller): void {
+  if (caller.kind === 'queue-pass') requireAdmitted(caller);
+}
+
+/**
  * A resource of `ownerId` (and, for a queue pass, of `concertId`): an identity must be its
  * owner; a queue pass must be its owner's, ACTIVE, and for its concert. 403 otherwise.
  */

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { requireOwner, type Caller } from '@ticketing/auth';
+import { requireActiveCaller, requireOwner, type Caller } from '@ticketing/auth';
 import {
   AppError,
   currentTraceId,
@@ -102,6 +102,10 @@ export class Payments {
         };
       if (conflict === 'RESERVATION') {
         const live = await new PaymentRepository(this.db).findLiveForReservation(reservationId);
+        // A completed payment proves who owns the reservation: anyone else is told 403, not
+        // what state another user's reservation is in (API.md: ownership before state).
+        if (live?.status === 'COMPLETED' && live.userId !== fan.userId)
+          throw AppError.forbidden('this reservation belongs to another user');
         if (live?.status === 'COMPLETED')
           throw AppError.conflict('RESERVATION_ALREADY_PAID', 'this reservation is already paid', {
             paymentId: live.paymentId,
@@ -203,6 +207,7 @@ export class Payments {
 
   /** The payer's payment: their identity, or their ACTIVE queue pass of its concert. */
   async get(caller: Caller, paymentId: string): Promise<Payment> {
+    requireActiveCaller(caller);
     const payment = await this.find(paymentId);
     requireOwner(caller, {
       ownerId: payment.userId,

@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { requireOwner, type Caller, type QueuePass } from '@ticketing/auth';
+import {
+  requireActiveCaller,
+  requireOwner,
+  type Caller,
+  type QueuePass,
+} from '@ticketing/auth';
 import { enqueue } from '@ticketing/messaging';
 import { AppError, type Database } from '@ticketing/platform';
 import {
@@ -136,6 +141,7 @@ export class SeatHolds {
    * the reservation's concert (403 otherwise).
    */
   async get(caller: Caller, reservationId: string): Promise<Reservation> {
+    requireActiveCaller(caller);
     const r = await new ReservationRepository(this.db).find(reservationId);
     if (!r) throw AppError.notFound(`reservation ${reservationId} not found`);
     requireOwner(caller, { ownerId: r.userId, concertId: r.concertId, what: 'reservation' });
@@ -152,6 +158,7 @@ export class SeatHolds {
 
   /** The fan gives a held seat back before its time is over. Releasing twice is fine. */
   async release(fan: QueuePass, reservationId: string): Promise<void> {
+    requireActiveCaller(fan);
     const released = await this.db.transaction(async (tx) => {
       const repo = new ReservationRepository(tx);
       const r = await repo.find(reservationId, true);
