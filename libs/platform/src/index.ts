@@ -16,3 +16,4 @@ export * from './service';
 export * from './notifications';
 export * from './retention';
 export * from './metrics';
+export * from './cursors';

@@ -1,5 +1,5 @@
 import { TOPICS } from '@ticketing/contracts';
-import { TopicCapture, eventually, identityToken } from '@ticketing/testing';
+import { TopicCapture, eventually, identityToken, tamperedCursors } from '@ticketing/testing';
 import type { ReservationServiceHandle } from '../src/start';
 import { ReservationDeployment, call, tokenFor, topicNamespace, uuid } from './harness';
 
@@ -206,6 +206,7 @@ describe('reservation API', () => {
 
     const seen: string[] = [];
     let cursor: string | undefined;
+    let firstCursor: string | undefined;
     do {
       const page = await call(
         'GET',
@@ -218,8 +219,17 @@ describe('reservation API', () => {
       expect(items.every((r) => r.userId === fan)).toBe(true);
       seen.push(...items.map((r) => r.reservationId));
       cursor = page.body.nextCursor as string | undefined;
+      firstCursor ??= cursor;
     } while (cursor);
     expect(seen).toEqual([...ids].reverse());
+    for (const [how, tampered] of Object.entries(tamperedCursors(firstCursor!))) {
+      const res = await call('GET', `${svc.url}/reservations?cursor=${tampered}`, identity);
+      expect({ how, status: res.status, code: res.body.code }).toEqual({
+        how,
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      });
+    }
 
     const held = await call('GET', `${svc.url}/reservations?status=HELD`, identity);
     expect((held.body.items as { reservationId: string }[]).map((r) => r.reservationId)).toEqual([

@@ -1,6 +1,6 @@
 import { TOPICS } from '@ticketing/contracts';
 import { TokenSigner, generatePassKeys } from '@ticketing/auth';
-import { TopicCapture, eventually, identityToken, uuid } from '@ticketing/testing';
+import { TopicCapture, eventually, identityToken, tamperedCursors, uuid } from '@ticketing/testing';
 import type { WalletServiceHandle } from '../src/start';
 import { WalletDeployment, charge, getAs, topicNamespace } from './harness';
 
@@ -139,6 +139,7 @@ describe('wallet API', () => {
     for (let i = 1; i <= 7; i++) await charge(a.url, userId, i * 100);
     const seen: number[] = [];
     let cursor: string | null = null;
+    let firstCursor: string | null = null;
     do {
       const res = await getAs(
         `${a.url}/wallets/${userId}/transactions?limit=3${cursor ? `&cursor=${cursor}` : ''}`,
@@ -150,10 +151,20 @@ describe('wallet API', () => {
       };
       seen.push(...page.items.map((t) => t.amount));
       cursor = page.nextCursor ?? null;
+      firstCursor ??= cursor;
       // API.md: nextCursor is absent on the last page.
       if (!cursor) expect(Object.keys(page)).toEqual(['items']);
     } while (cursor);
     expect(seen).toEqual([700, 600, 500, 400, 300, 200, 100]);
+    for (const [how, tampered] of Object.entries(tamperedCursors(firstCursor!))) {
+      const res = await getAs(`${a.url}/wallets/${userId}/transactions?cursor=${tampered}`, userId);
+      const body = (await res.json()) as { code: string };
+      expect({ how, status: res.status, code: body.code }).toEqual({
+        how,
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      });
+    }
     expect(
       (await getAs(`${a.url}/wallets/${userId}/transactions?cursor=bogus`, userId)).status,
     ).toBe(400);

@@ -12,3 +12,4 @@ export * from './private-oidc';
 export * from './prerequisites';
 export * from './test-ca';
 export * from './otlp-receiver';
+export * from './cursors';

@@ -1,4 +1,4 @@
-import { AppError, type Executor, type Knex } from '@ticketing/platform';
+import type { Executor, Knex } from '@ticketing/platform';
 
 export type ReservationStatus = 'HELD' | 'CONFIRMED' | 'RELEASED';
 export type ReleaseReason = 'EXPIRED' | 'CANCELLED';
@@ -32,13 +32,10 @@ const COLUMNS = `r.id as "reservationId", r.user_id as "userId", r.schedule_id a
   s.concert_id as "concertId", r.seat_no as "seatNo", r.price, r.status, r.release_reason as "releaseReason",
   r.held_until as "heldUntil", r.payment_id as "paymentId", r.seat_version as "seatVersion"`;
 
-const encodeCursor = (createdAtUs: string, id: string) =>
-  Buffer.from(`r:${createdAtUs}:${id}`).toString('base64url');
-
-function decodeCursor(cursor: string): { createdAtUs: string; id: string } {
-  const match = /^r:(\d{1,20}):([0-9a-f-]{36})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!match) throw AppError.validation('query.cursor: not a cursor this service issued');
-  return { createdAtUs: match[1]!, id: match[2]! };
+/** Where a page of "my tickets" ends: the (created_at in µs, id) of its last row. */
+export interface ListPosition {
+  createdAtUs: string;
+  id: string;
 }
 
 /** Which unique rule a failed insert broke. */
@@ -156,14 +153,14 @@ export class ReservationRepository {
   }
 
   /**
-   * A user's reservations, newest first. The cursor is the (created_at, id) of the last row of
-   * the previous page, the time in microseconds so that no row is skipped or repeated.
+   * A user's reservations, newest first, after the (created_at, id) of the last row of the
+   * previous page, the time in microseconds so that no row is skipped or repeated.
    */
   async ownedBy(
     userId: string,
-    page: { status?: ReservationStatus; limit: number; cursor?: string },
-  ): Promise<{ items: Reservation[]; nextCursor: string | null }> {
-    const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
+    page: { status?: ReservationStatus; limit: number; after?: ListPosition },
+  ): Promise<{ items: Reservation[]; next: ListPosition | null }> {
+    const after = page.after;
     const { rows } = await this.db.raw<{ rows: (Reservation & { createdAtUs: string })[] }>(
       `select ${COLUMNS}, (extract(epoch from r.created_at) * 1000000)::bigint::text as "createdAtUs"
        from reservations r join schedules s on s.id = r.schedule_id
@@ -183,9 +180,9 @@ export class ReservationRepository {
     const last = items[items.length - 1];
     return {
       items: items.map(({ createdAtUs: _, ...r }) => r),
-      nextCursor:
+      next:
         rows.length > page.limit && last
-          ? encodeCursor(last.createdAtUs, last.reservationId)
+          ? { createdAtUs: last.createdAtUs, id: last.reservationId }
           : null,
     };
   }

@@ -1,16 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import {
-  requireActiveCaller,
-  requireOwner,
-  type Caller,
-  type QueuePass,
-} from '@ticketing/auth';
+import { requireActiveCaller, requireOwner, type Caller, type QueuePass } from '@ticketing/auth';
 import { enqueue } from '@ticketing/messaging';
-import { AppError, type Database } from '@ticketing/platform';
+import { AppError, loadCursorSeal, type CursorSeal, type Database } from '@ticketing/platform';
 import {
   ReservationRepository,
   holdConflictOf,
   type Reservation,
+  type ListPosition,
   type ReservationStatus,
 } from '../data-access/reservation-repository';
 
@@ -38,6 +34,8 @@ const holdLimitReached = () =>
 
 /** The seat-hold use cases. */
 export class SeatHolds {
+  private cursors?: Promise<CursorSeal>;
+
   private readonly attempts = new OneAttemptPerSeat();
 
   constructor(
@@ -149,11 +147,15 @@ export class SeatHolds {
   }
 
   /** A fan's own reservations, newest first, a page at a time ("my tickets"). */
-  mine(
+  async mine(
     userId: string,
     filter: { status?: ReservationStatus; limit: number; cursor?: string },
   ): Promise<{ items: Reservation[]; nextCursor: string | null }> {
-    return new ReservationRepository(this.db).ownedBy(userId, filter);
+    const seal = await (this.cursors ??= loadCursorSeal(this.db.knex));
+    const after = filter.cursor === undefined ? undefined : positionOf(seal.open(filter.cursor));
+    const page = await new ReservationRepository(this.db).ownedBy(userId, { ...filter, after });
+    const next = page.next && seal.seal(`r:${page.next.createdAtUs}:${page.next.id}`);
+    return { items: page.items, nextCursor: next };
   }
 
   /** The fan gives a held seat back before its time is over. Releasing twice is fine. */
@@ -197,4 +199,12 @@ export class SeatHolds {
   private forgetSeats(released: Reservation[]): void {
     for (const r of released) this.takenSeats.forget(r.scheduleId, r.seatNo);
   }
+}
+
+/** The position a sealed cursor names (a sealed one is always this shape). */
+function positionOf(position: string): ListPosition {
+  const match =
+    /^r:(\d{1,18}):([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/.exec(position);
+  if (!match) throw AppError.validation('query.cursor: not a cursor this service issued');
+  return { createdAtUs: match[1]!, id: match[2]! };
 }

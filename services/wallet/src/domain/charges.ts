@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { wallet as contracts } from '@ticketing/contracts';
 import { buildMessage, enqueue } from '@ticketing/messaging';
-import { AppError, isAppError, problemBody, type Database } from '@ticketing/platform';
+import {
+  AppError,
+  isAppError,
+  loadCursorSeal,
+  problemBody,
+  type CursorSeal,
+  type Database,
+} from '@ticketing/platform';
 import {
   IdempotencyKeys,
   WalletRepository,
@@ -24,6 +31,8 @@ const requestHash = (body: unknown) =>
 
 /** The wallet's public use cases: charge, balance, history. */
 export class Wallets {
+  private cursors?: Promise<CursorSeal>;
+
   constructor(
     private readonly db: Database,
     private readonly limits: WalletLimits,
@@ -115,11 +124,12 @@ export class Wallets {
     limit: number,
     cursor?: string,
   ): Promise<{ items: LedgerEntry[]; nextCursor: string | null }> {
-    const before = cursor === undefined ? undefined : decodeCursor(cursor);
+    const seal = await (this.cursors ??= loadCursorSeal(this.db.knex));
+    const before = cursor === undefined ? undefined : seqOf(seal.open(cursor));
     const rows = await new WalletRepository(this.db).entries(userId, limit + 1, before);
     const items = rows.slice(0, limit);
     const more = rows.length > limit;
-    return { items, nextCursor: more ? encodeCursor(items[items.length - 1]!.seq) : null };
+    return { items, nextCursor: more ? seal.seal(`s:${items[items.length - 1]!.seq}`) : null };
   }
 
   purgeIdempotencyKeys(olderThanHours: number): Promise<number> {
@@ -127,10 +137,9 @@ export class Wallets {
   }
 }
 
-const encodeCursor = (seq: number) => Buffer.from(`s:${seq}`).toString('base64url');
-
-function decodeCursor(cursor: string): number {
-  const match = /^s:(\d{1,18})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+/** The ledger position a sealed cursor names (a sealed one is always this shape). */
+function seqOf(position: string): number {
+  const match = /^s:(\d{1,15})$/.exec(position);
   if (!match) throw AppError.validation('query.cursor: not a cursor this service issued');
   return Number(match[1]);
 }
