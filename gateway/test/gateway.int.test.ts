@@ -61,7 +61,7 @@ describe('gateway', () => {
     expect(first.headers['x-forwarded-for']).toBeDefined();
   });
 
-  it('when a client writes forwarding headers, then the instance sees the gateway\'s own instead', async () => {
+  it("when a client writes forwarding headers, then the instance sees the gateway's own instead", async () => {
     const res = await call('/reservations', {
       headers: {
         'x-forwarded-for': '203.0.113.9',

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Knex } from 'knex';
+import type { Database } from './database';
 import { AppError } from './errors';
 
 const TABLE = 'cursor_key';
@@ -39,8 +40,8 @@ export class CursorSeal {
  * default secret) and shared by every instance through it. `rotateCursorKey` replaces it: the
  * cursors out then are refused once (a client starts its list again).
  */
-export async function loadCursorSeal(db: Knex): Promise<CursorSeal> {
-  const row = (await db(TABLE).first('key')) as { key: Buffer } | undefined;
+export async function loadCursorSeal(db: Database): Promise<CursorSeal> {
+  const [row] = await db.query<{ key: Buffer }>(`select key from ${TABLE}`);
   if (!row) throw new Error(`${TABLE} is empty: the migrations have not run`);
   return new CursorSeal(row.key);
 }

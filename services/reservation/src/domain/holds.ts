@@ -151,7 +151,7 @@ export class SeatHolds {
     userId: string,
     filter: { status?: ReservationStatus; limit: number; cursor?: string },
   ): Promise<{ items: Reservation[]; nextCursor: string | null }> {
-    const seal = await (this.cursors ??= loadCursorSeal(this.db.knex));
+    const seal = await (this.cursors ??= loadCursorSeal(this.db));
     const after = filter.cursor === undefined ? undefined : positionOf(seal.open(filter.cursor));
     const page = await new ReservationRepository(this.db).ownedBy(userId, { ...filter, after });
     const next = page.next && seal.seal(`r:${page.next.createdAtUs}:${page.next.id}`);

@@ -124,7 +124,7 @@ export class Wallets {
     limit: number,
     cursor?: string,
   ): Promise<{ items: LedgerEntry[]; nextCursor: string | null }> {
-    const seal = await (this.cursors ??= loadCursorSeal(this.db.knex));
+    const seal = await (this.cursors ??= loadCursorSeal(this.db));
     const before = cursor === undefined ? undefined : seqOf(seal.open(cursor));
     const rows = await new WalletRepository(this.db).entries(userId, limit + 1, before);
     const items = rows.slice(0, limit);
