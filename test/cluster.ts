@@ -4,11 +4,13 @@ import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
 import {
+  createRedisUsers,
   createTopicNamespace,
   eventually,
   randomSuffix,
   testInfra,
   infraEnv,
+  type RedisUsers,
 } from '@ticketing/testing';
 import {
   activeFan,
@@ -51,7 +53,11 @@ export class Cluster implements RunningSystem {
   gateway!: Instance;
   private databases = {} as Databases;
 
-  private constructor(private readonly common: Record<string, string>) {}
+  private constructor(
+    private readonly common: Record<string, string>,
+    /** Each service logs in to Redis as its own ACL user, as deployed. */
+    private readonly redisUsers: RedisUsers,
+  ) {}
 
   get topicPrefix(): string {
     return this.common.KAFKA_TOPIC_PREFIX!;
@@ -72,23 +78,28 @@ export class Cluster implements RunningSystem {
     const infra = testInfra();
     const brokers = options.kafkaBrokers ?? infra.kafkaBrokers;
     const ns = await createTopicNamespace(brokers);
-    const cluster = new Cluster({
-      ...infraEnv(),
-      REDIS_KEY_PREFIX: `cluster-${randomSuffix()}:`,
-      KAFKA_BROKERS: brokers.join(','),
-      KAFKA_TOPIC_PREFIX: ns.prefix,
-      QUEUE_ADMIT_PER_SECOND: '2000',
-      QUEUE_MAX_ACTIVE: '100000',
-      QUEUE_TICK_MS: '50',
-      // Tests drive many calls per user (50 charges at once): budgets far above them.
-      GATEWAY_POLL_PER_SECOND: '100000',
-      GATEWAY_POLL_BURST: '100000',
-      GATEWAY_WRITE_PER_SECOND: '100000',
-      GATEWAY_WRITE_BURST: '100000',
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
-      LOG_FORMAT: 'json',
-      ...options.env,
-    });
+    const keyPrefix = `cluster-${randomSuffix()}:`;
+    const redisUsers = await createRedisUsers(infra.redisUrl, keyPrefix);
+    const cluster = new Cluster(
+      {
+        ...infraEnv(),
+        REDIS_KEY_PREFIX: keyPrefix,
+        KAFKA_BROKERS: brokers.join(','),
+        KAFKA_TOPIC_PREFIX: ns.prefix,
+        QUEUE_ADMIT_PER_SECOND: '2000',
+        QUEUE_MAX_ACTIVE: '100000',
+        QUEUE_TICK_MS: '50',
+        // Tests drive many calls per user (50 charges at once): budgets far above them.
+        GATEWAY_POLL_PER_SECOND: '100000',
+        GATEWAY_POLL_BURST: '100000',
+        GATEWAY_WRITE_PER_SECOND: '100000',
+        GATEWAY_WRITE_BURST: '100000',
+        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+        LOG_FORMAT: 'json',
+        ...options.env,
+      },
+      redisUsers,
+    );
     cluster.databases = await createSystemDatabases();
     const upstreams: Record<string, string> = {};
     for (const name of SERVICES) {
@@ -104,6 +115,7 @@ export class Cluster implements RunningSystem {
             PORT: String(port),
             INSTANCE_ID: String(i + 1),
             KAFKA_CONSUMER_GROUP: `${name}-${ns.prefix}`,
+            ...(name !== 'wallet' && redisUsers.login(name)),
             ...(name !== 'queue' && { DATABASE_URL: cluster.databases[name].url }),
           },
           tail: [],
@@ -117,7 +129,12 @@ export class Cluster implements RunningSystem {
       label: 'gateway',
       script: 'gateway/dist/src/main.js',
       url: `http://127.0.0.1:${gatewayPort}`,
-      env: { ...cluster.common, ...upstreams, GATEWAY_PORT: String(gatewayPort) },
+      env: {
+        ...cluster.common,
+        ...upstreams,
+        ...redisUsers.login('gateway'),
+        GATEWAY_PORT: String(gatewayPort),
+      },
       tail: [],
       errors: [],
     };
@@ -191,6 +208,7 @@ export class Cluster implements RunningSystem {
       }),
     );
     await Promise.all(Object.values(this.databases).map((d) => d.drop()));
+    await this.redisUsers.drop();
   }
 
   /** The last lines every process wrote (for diagnosing a failed test). */

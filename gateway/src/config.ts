@@ -1,4 +1,4 @@
-import { identityEnv, publicKeysEnv, redisUrlEnv } from '@ticketing/auth';
+import { identityEnv, publicKeysEnv, redisEnv } from '@ticketing/auth';
 import { GATEWAY_PORT, SERVICES } from '@ticketing/contracts';
 import { ConfigError, commonEnv, env, loadConfig } from '@ticketing/platform';
 import { z } from 'zod';
@@ -55,7 +55,8 @@ export const gatewayConfigShape = {
    * address is the client's.
    */
   GATEWAY_TRUSTED_PROXIES: trustedProxiesEnv(),
-  REDIS_URL: redisUrlEnv(),
+  /** The budgets' Redis and the gateway's own ACL user there. */
+  ...redisEnv(),
   REDIS_KEY_PREFIX: env.string({ default: '', minLength: 0 }),
   /** The identity provider (API.md, Identity): /docs asks it for access tokens; budgets follow verified identities. */
   ...identityEnv,

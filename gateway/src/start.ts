@@ -56,6 +56,7 @@ export async function start(
     const redis = connectRedis(config.REDIS_URL, {
       keyPrefix: config.REDIS_KEY_PREFIX,
       maxRetriesPerRequest: 1,
+      login: config,
     });
     redis.on('error', (err) => logger.debug({ err: err.message }, 'redis connection error'));
     stops.add('redis', () => redis.quit());

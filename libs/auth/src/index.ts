@@ -7,3 +7,4 @@ export * from './queue-pass';
 export * from './pass-cache';
 export * from './credentials';
 export * from './open';
+export * from './redis-acl';

@@ -4,7 +4,7 @@ import { Credentials, SCHEMES } from './credentials';
 import { IdentityVerifier, ADMIN_SCOPE, type IdentityConfig } from './identity';
 import { revokedPassesChannel } from './keys';
 import type { QueueRedis } from './place';
-import { connectRedis, redisUrlEnv } from './redis';
+import { connectRedis, redisEnv, type RedisLogin } from './redis';
 import { CachedAdmissionSource } from './pass-cache';
 import { RedisAdmissionSource, type AdmissionSource } from './queue-pass';
 import { PassVerifier, publicKeysEnv } from './token';
@@ -12,7 +12,7 @@ import type { JSONWebKeySet } from 'jose';
 
 /** What a queue-gated service reads to check queue passes (the queue service reads the same). */
 export const tokenCheckEnv = {
-  REDIS_URL: redisUrlEnv(),
+  ...redisEnv(),
   /** Must match the queue service's prefix: the pass check reads its keys. */
   REDIS_KEY_PREFIX: env.string({ default: '', minLength: 0 }),
   /** The queue's public keys (JWKS): passes are verified, never signed, outside the queue. */
@@ -25,7 +25,7 @@ export const tokenCheckEnv = {
   QUEUE_PASS_CACHE_MS: env.int({ default: 5000, min: 0, max: 60_000 }),
 };
 
-export interface QueuePassConfig {
+export interface QueuePassConfig extends RedisLogin {
   REDIS_URL: string;
   REDIS_KEY_PREFIX: string;
   QUEUE_PASS_PUBLIC_KEYS: JSONWebKeySet;
@@ -67,6 +67,7 @@ export async function openAuth(
   if (config.queuePass) {
     redis = connectRedis(config.queuePass.REDIS_URL, {
       keyPrefix: config.queuePass.REDIS_KEY_PREFIX,
+      login: config.queuePass,
     });
     redis.on('error', (err) => kit.logger.warn({ err: err.message }, 'redis connection error'));
     kit.stops.add('redis', () => redis!.quit());

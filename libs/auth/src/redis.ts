@@ -1,4 +1,5 @@
 import { LOCAL_DEFAULTS } from '@ticketing/contracts';
+import { env, secret } from '@ticketing/platform';
 import Redis, { Cluster } from 'ioredis';
 import { z } from 'zod';
 import type { QueueRedis } from './place';
@@ -30,16 +31,43 @@ export const redisUrlEnv = () =>
       ),
   );
 
+/**
+ * Redis and the ACL user this process logs in as (docs/operations.md, "Redis"): each service has
+ * its own, allowed only its commands and keys. The password is a secret (from a Secret, never in
+ * REDIS_URL in a manifest); production mode refuses to start without one.
+ */
+export const redisEnv = () => ({
+  REDIS_URL: redisUrlEnv(),
+  REDIS_USERNAME: env.optionalString(),
+  REDIS_PASSWORD: secret(env.optionalString()),
+});
+
+/** The login a process gives Redis (none: the URL's, or the default user). */
+export interface RedisLogin {
+  REDIS_USERNAME?: string;
+  REDIS_PASSWORD?: string;
+}
+
 /** A client for REDIS_URL: a single Redis, or a Redis Cluster when it lists several nodes. */
 export function connectRedis(
   url: string,
-  options: { keyPrefix?: string; maxRetriesPerRequest?: number; lazyConnect?: boolean } = {},
+  options: {
+    keyPrefix?: string;
+    maxRetriesPerRequest?: number;
+    lazyConnect?: boolean;
+    login?: RedisLogin;
+  } = {},
 ): QueueRedis {
   const urls = url.split(',').map((u) => u.trim());
+  const login = {
+    ...(options.login?.REDIS_USERNAME && { username: options.login.REDIS_USERNAME }),
+    ...(options.login?.REDIS_PASSWORD && { password: options.login.REDIS_PASSWORD }),
+  };
   const common = { enableAutoPipelining: true, lazyConnect: options.lazyConnect };
   if (urls.length === 1)
     return new Redis(urls[0]!, {
       ...common,
+      ...login,
       keyPrefix: options.keyPrefix,
       maxRetriesPerRequest: options.maxRetriesPerRequest ?? 2,
     });
@@ -57,6 +85,7 @@ export function connectRedis(
         ...(first.username && { username: decodeURIComponent(first.username) }),
         ...(first.password && { password: decodeURIComponent(first.password) }),
         ...(first.protocol === 'rediss:' && { tls: {} }),
+        ...login,
       },
     },
   );

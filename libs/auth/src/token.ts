@@ -7,6 +7,7 @@ import {
 } from 'node:crypto';
 import { errors, jwtVerify, SignJWT, type JSONWebKeySet, type JWK } from 'jose';
 import { z } from 'zod';
+import { secret } from '@ticketing/platform';
 import { keyResolver, type KeyFor } from './signature-thread';
 
 export interface QueueTokenClaims {
@@ -58,15 +59,19 @@ function parseJson(v: string): unknown {
  * (ES256) key. `npm run secrets` (or `generatePassKeys`) makes one.
  */
 export const signingKeyEnv = () =>
-  z.preprocess(
-    unsetIfEmpty,
-    z
-      .string()
-      .refine((v) => {
-        const jwk = parseJson(v) as JWK | undefined;
-        return Boolean(jwk && typeof jwk.d === 'string' && algorithmOf(jwk));
-      }, 'must be a private JWK (JSON) of an Ed25519 or P-256 key')
-      .transform((v) => JSON.parse(v) as JWK),
+  secret(
+    z.preprocess(
+      unsetIfEmpty,
+      z
+        .string()
+        .refine((v) => {
+          const jwk = parseJson(v) as JWK | undefined;
+          return Boolean(jwk && typeof jwk.d === 'string' && algorithmOf(jwk));
+        }, 'must be a private JWK (JSON) of an Ed25519 or P-256 key')
+        .transform((v) => JSON.parse(v) as JWK),
+    ),
+    // Its private part is the secret (an example one is refused in production).
+    (raw) => (parseJson(raw) as JWK | undefined)?.d,
   );
 
 /** QUEUE_PASS_PUBLIC_KEYS: the public keys passes are verified with, a JWKS (JSON). */

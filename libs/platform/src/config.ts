@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { LOCAL_DEFAULTS } from '@ticketing/contracts';
 import { z } from 'zod';
+import { passwordOfUrl, productionSecretProblems, secret } from './secrets';
 
 /**
  * Typed configuration from environment variables. A service declares the variables it reads
@@ -106,10 +107,14 @@ const withDatabaseName = (serverUrl: string, database: string) => {
 
 /** A Postgres service's database (its own database on the server). */
 export const postgresEnv = (database: string) => ({
-  DATABASE_URL: env.url({
-    default: withDatabaseName(LOCAL_DEFAULTS.postgresUrl, database),
-    protocols: ['postgres', 'postgresql'],
-  }),
+  /** Its password is a secret: production mode refuses a URL without one, or an example. */
+  DATABASE_URL: secret(
+    env.url({
+      default: withDatabaseName(LOCAL_DEFAULTS.postgresUrl, database),
+      protocols: ['postgres', 'postgresql'],
+    }),
+    passwordOfUrl,
+  ),
   DB_POOL_MAX: env.int({ default: 10, min: 1, max: 200 }),
   /**
    * Migrate at start (serialised by an advisory lock). false where a migration step of its own
@@ -221,7 +226,13 @@ export function loadConfig<S extends z.ZodRawShape>(
   source: Env = process.env,
 ): z.output<z.ZodObject<S>> {
   const result = z.object(shape).safeParse(source);
-  if (result.success) return result.data;
+  if (result.success) {
+    if (source.NODE_ENV === 'production') {
+      const problems = productionSecretProblems(shape, source);
+      if (problems.length > 0) throw new ConfigError(problems);
+    }
+    return result.data;
+  }
   throw new ConfigError(
     result.error.issues.map((issue) => {
       const variable = String(issue.path[0] ?? '?');

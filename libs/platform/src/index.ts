@@ -17,3 +17,4 @@ export * from './notifications';
 export * from './retention';
 export * from './metrics';
 export * from './cursors';
+export * from './secrets';

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { connectRedis, redisUrlEnv, userEntry } from '@ticketing/auth';
+import { connectRedis, redisEnv, userEntry } from '@ticketing/auth';
 import { env, loadConfig, ConfigError, EXIT_CONFIG } from '@ticketing/platform';
 import { QueueStore } from './data-access/queue-store';
 import { checkFairness, parseRanges, type HeadMove } from './domain/fairness';
@@ -23,10 +23,13 @@ async function main(): Promise<number> {
     return EXIT_CONFIG;
   }
   const config = loadConfig(
-    { REDIS_URL: redisUrlEnv(), REDIS_KEY_PREFIX: env.string({ default: '', minLength: 0 }) },
+    { ...redisEnv(), REDIS_KEY_PREFIX: env.string({ default: '', minLength: 0 }) },
     process.env,
   );
-  const redis = connectRedis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX });
+  const redis = connectRedis(config.REDIS_URL, {
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    login: config,
+  });
   try {
     const store = new QueueStore(redis, config.REDIS_KEY_PREFIX);
     const records = await store.auditRecords(concertId);

@@ -1,13 +1,16 @@
 import type { TopicNamespace } from '@ticketing/messaging';
 import {
   captureLogs,
+  createRedisUsers,
   createTopicNamespace,
   identityToken,
   randomIntId,
   randomSuffix,
   uuid,
   infraEnv,
+  testInfra,
   testPassKeys,
+  type RedisUsers,
 } from '@ticketing/testing';
 import { PassVerifier, TokenSigner } from '@ticketing/auth';
 import { loadServiceConfig } from '../src/config';
@@ -24,13 +27,31 @@ let namespace: Promise<TopicNamespace> | undefined;
 /** This test file's own topics: other files' queue deployments never answer its commands. */
 export const topicNamespace = () => (namespace ??= createTopicNamespace());
 
-/** Starts the real queue service in-process on port 0 with the given overrides. */
+const redisUsers = new Map<string, Promise<RedisUsers>>();
+/** Redis ACL users with the deployment's rules for a key prefix of this file, made once. */
+export function testRedisUsers(keyPrefix = KEY_PREFIX): Promise<RedisUsers> {
+  let users = redisUsers.get(keyPrefix);
+  if (!users)
+    redisUsers.set(keyPrefix, (users = createRedisUsers(testInfra().redisUrl, keyPrefix)));
+  return users;
+}
+afterAll(async () => {
+  for (const users of redisUsers.values()) await (await users).drop();
+});
+
+/**
+ * Starts the real queue service in-process on port 0 with the given overrides. It logs in to
+ * Redis as the queue's ACL user, so every queue test also proves those rules are enough.
+ */
 export async function startQueue(
   overrides: Record<string, string> = {},
 ): Promise<QueueServiceHandle> {
   const config = loadServiceConfig({
     PORT: '0',
     ...infraEnv(),
+    // Another Redis (a cluster) has no such users: the default login there.
+    ...(!overrides.REDIS_URL &&
+      (await testRedisUsers(overrides.REDIS_KEY_PREFIX ?? KEY_PREFIX)).login('queue')),
     REDIS_KEY_PREFIX: KEY_PREFIX,
     KAFKA_CONSUMER_GROUP: `queue-test-${randomSuffix()}`,
     KAFKA_TOPIC_PREFIX: (await topicNamespace()).prefix,

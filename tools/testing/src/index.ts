@@ -13,3 +13,4 @@ export * from './prerequisites';
 export * from './test-ca';
 export * from './otlp-receiver';
 export * from './cursors';
+export * from './redis-users';

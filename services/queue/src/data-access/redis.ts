@@ -1,13 +1,16 @@
-import { connectRedis, type QueueRedis } from '@ticketing/auth';
+import { connectRedis, type QueueRedis, type RedisLogin } from '@ticketing/auth';
 import type { Logger, StopList } from '@ticketing/platform';
 
 /** The queue's Redis connection (its keys under REDIS_KEY_PREFIX), closed at stop. */
 export function openQueueRedis(
   kit: { logger: Logger; stops: StopList },
-  config: { REDIS_URL: string; REDIS_KEY_PREFIX: string },
+  config: RedisLogin & { REDIS_URL: string; REDIS_KEY_PREFIX: string },
 ): QueueRedis {
   // One server, or a Redis Cluster when REDIS_URL lists its nodes (ADR 0015).
-  const redis = connectRedis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX });
+  const redis = connectRedis(config.REDIS_URL, {
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    login: config,
+  });
   redis.on('error', (err) => kit.logger.warn({ err: err.message }, 'redis connection error'));
   kit.stops.add('redis', () => redis.quit());
   return redis;

@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto';
+import {
+  REDIS_PRINCIPALS,
+  redisAclSetUser,
+  type RedisLogin,
+  type RedisPrincipal,
+} from '@ticketing/auth';
+import Redis from 'ioredis';
+import { randomSuffix } from './ids';
+
+export interface RedisUsers {
+  /** A principal's login: REDIS_USERNAME and REDIS_PASSWORD. */
+  login(principal: RedisPrincipal): Required<RedisLogin>;
+  /** Removes the users (a test's end). */
+  drop(): Promise<void>;
+}
+
+/**
+ * One ACL user per principal, with the rules the deployment gives them (redisAclRules) for this
+ * test's key prefix, and a random name and password: services a test starts log in as these, so
+ * every test proves the rules are enough, and a test can show another principal's are not.
+ */
+export async function createRedisUsers(redisUrl: string, keyPrefix: string): Promise<RedisUsers> {
+  const suffix = randomSuffix();
+  const logins = Object.fromEntries(
+    REDIS_PRINCIPALS.map((p) => [
+      p,
+      { REDIS_USERNAME: `${p}-${suffix}`, REDIS_PASSWORD: randomBytes(24).toString('base64url') },
+    ]),
+  ) as Record<RedisPrincipal, Required<RedisLogin>>;
+  const admin = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    for (const p of REDIS_PRINCIPALS) {
+      const { REDIS_USERNAME: username, REDIS_PASSWORD: password } = logins[p];
+      await admin.call('ACL', 'SETUSER', ...redisAclSetUser(p, { username, password, keyPrefix }));
+    }
+  } finally {
+    admin.disconnect();
+  }
+  return {
+    login: (p) => logins[p],
+    drop: async () => {
+      const client = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+      try {
+        await client.call('ACL', 'DELUSER', ...Object.values(logins).map((l) => l.REDIS_USERNAME));
+      } finally {
+        client.disconnect();
+      }
+    },
+  };
+}
