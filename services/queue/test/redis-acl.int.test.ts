@@ -1,4 +1,5 @@
-import { REDIS_PRINCIPALS, queueKeys, segmentKeys } from '@ticketing/auth';
+import type { REDIS_PRINCIPALS } from '@ticketing/auth';
+import { queueKeys, segmentKeys } from '@ticketing/auth';
 import { eventually, testInfra, uuid } from '@ticketing/testing';
 import Redis from 'ioredis';
 import { KEY_PREFIX, join, knownConcert, poll, startQueue, testRedisUsers } from './harness';
