@@ -1,5 +1,7 @@
-import { generatePassKeys } from '@ticketing/auth';
+import { REDIS_PRINCIPALS, redisAclFileLine } from '@ticketing/auth';
+import { REDIS_ACL_FILE, redisPasswordVariable, writeSecrets } from '@ticketing/infra';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { ALL_TOPICS, DATABASE_SERVICES, GATEWAY_PORT } from '@ticketing/contracts';
 import YAML from 'yaml';
@@ -26,11 +28,21 @@ const compose = YAML.parse(fs.readFileSync(path.join(ROOT, 'docker-compose.yml')
 const services = compose.services;
 const DEFAULT_PORTS = Object.fromEntries(SERVICE_NAMES.map((s) => [s, SERVICES[s].port]));
 // Compose interpolates `${VAR:-default}`; what a container sees is the default here.
-/** What `npm run secrets` writes to .env: compose requires these (`${NAME:?…}`). */
-const SECRETS: Record<string, string> = (() => {
-  const keys = generatePassKeys();
-  return { QUEUE_PASS_SIGNING_KEY: keys.signingKey, QUEUE_PASS_PUBLIC_KEYS: keys.publicKeys };
-})();
+/** What `npm run secrets` writes (in a scratch folder): compose requires these (`${NAME:?…}`). */
+const SECRETS_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'secrets-'));
+writeSecrets(SECRETS_DIR);
+const SECRETS: Record<string, string> = Object.fromEntries(
+  fs
+    .readFileSync(path.join(SECRETS_DIR, '.env'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [name, ...value] = line.split('=');
+      return [name!, value.join('=').replace(/^'|'$/g, '')];
+    }),
+);
+// The image runs with NODE_ENV=production: compose's configuration must pass its secret checks.
+const PRODUCTION = { NODE_ENV: 'production' };
 const interpolated = (v: string | number) =>
   String(v)
     .replace(/\$\{[A-Z_]+:-([^}]*)\}/g, (_m, fallback: string) => fallback)
@@ -69,7 +81,7 @@ describe('docker-compose.yml', () => {
       );
       expect(unread).toEqual([]);
       expect(requiredVariables(program.load).filter((v) => !(v in env))).toEqual([]);
-      expect(() => program.load(env)).not.toThrow();
+      expect(() => program.load({ ...env, ...PRODUCTION })).not.toThrow();
       expect(Number(env.PORT)).toBe(DEFAULT_PORTS[name]);
       expect(s.ports).toBeUndefined(); // reached through the gateway only
       expect(s.depends_on?.['kafka-init']?.condition).toBe('service_completed_successfully');
@@ -88,6 +100,43 @@ describe('docker-compose.yml', () => {
     });
   });
 
+  it('when compose is read, then it holds no secret: each comes from .env, which `npm run secrets` makes', () => {
+    const text = fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8');
+    // Every password-like value is an interpolation that fails without .env.
+    for (const [name, s] of Object.entries(services)) {
+      for (const [variable, value] of Object.entries(s.environment ?? {})) {
+        const v = String(value);
+        if (/PASSWORD|SECRET|SIGNING_KEY/.test(variable))
+          expect({ name, variable, v }).toEqual({
+            name,
+            variable,
+            v: expect.stringMatching(/^\$\{[A-Z_]+:\?/),
+          });
+        if (/^postgres(ql)?:/.test(v))
+          expect({ name, variable, v }).toEqual({
+            name,
+            variable,
+            v: expect.stringMatching(/^postgres:\/\/\w+:\$\{POSTGRES_PASSWORD:\?/),
+          });
+      }
+    }
+    expect(text).not.toMatch(/change-me|:ticketing@/);
+    // Redis: the default user off, each service its own user, as the code states the rules.
+    expect(services.redis!.command).toEqual(['redis-server', '--aclfile', '/etc/redis/users.acl']);
+    const acl = fs.readFileSync(path.join(SECRETS_DIR, REDIS_ACL_FILE), 'utf8').split('\n');
+    expect(acl).toContain('user default off');
+    for (const p of REDIS_PRINCIPALS) {
+      const password = SECRETS[redisPasswordVariable(p)]!;
+      expect(password.length).toBeGreaterThanOrEqual(24);
+      expect(acl).toContain(redisAclFileLine(p, { username: p, password }));
+      if (p !== 'gateway' || services[p]) {
+        expect(services[p]!.environment).toMatchObject({ REDIS_USERNAME: p });
+        expect(interpolated(services[p]!.environment!.REDIS_PASSWORD!)).toBe(password);
+      }
+    }
+    expect(acl.join('\n')).not.toContain(SECRETS.REDIS_PASSWORD_QUEUE);
+  });
+
   it('when the gateway starts, then it routes to every service by its compose name and port', () => {
     const env = Object.fromEntries(
       Object.entries(services.gateway!.environment!).map(([k, v]) => [k, interpolated(v)]),
@@ -95,7 +144,7 @@ describe('docker-compose.yml', () => {
     for (const name of SERVICE_NAMES) {
       expect(env[`${name.toUpperCase()}_URLS`]).toBe(`http://${name}:${DEFAULT_PORTS[name]}`);
     }
-    expect(() => PROGRAMS.gateway.load(env)).not.toThrow();
+    expect(() => PROGRAMS.gateway.load({ ...env, ...PRODUCTION })).not.toThrow();
     expect(services.gateway!.ports).toEqual([`127.0.0.1:${GATEWAY_PORT}:${GATEWAY_PORT}`]);
   });
 

@@ -78,3 +78,4 @@ export async function infraStatus(settings: InfraSettings = settingsFromEnv()) {
   };
 }
 export { startRedisCluster, type LocalRedisCluster } from './redis-cluster';
+export * from './secrets-file';
