@@ -148,3 +148,44 @@ describe.each(SERVICES)('%s Kafka security settings', (svc) => {
     expect(res.stderr).toContain(variable);
   });
 });
+
+describe('production mode (NODE_ENV=production, as the image runs)', () => {
+  const program = (name: string) =>
+    name === 'gateway' ? path.resolve(__dirname, '../gateway/dist/src/main.js') : main(name);
+  const good = 'g'.repeat(12) + 'ood-secret-of-mine';
+  const db = (password: string, name: string) =>
+    `postgres://app:${password}@127.0.0.1:5432/${name}`;
+  // The dev overlay's throwaway pass key, as committed.
+  const devSigningKey = fs
+    .readFileSync(path.resolve(__dirname, '../deploy/k8s/overlays/dev/kustomization.yaml'), 'utf8')
+    .match(/'signing-key=(\{.*\})'/)![1]!;
+
+  it.each<[string, string, Record<string, string | undefined>]>([
+    ['wallet', 'DATABASE_URL', { DATABASE_URL: db('ticketing', 'wallet') }],
+    ['concert', 'DATABASE_URL', { DATABASE_URL: 'postgres://app@127.0.0.1:5432/concert' }],
+    ['reservation', 'REDIS_PASSWORD', { REDIS_PASSWORD: 'change-me-in-production' }],
+    ['payment', 'REDIS_PASSWORD', { REDIS_PASSWORD: undefined }],
+    ['gateway', 'REDIS_PASSWORD', { REDIS_PASSWORD: 'short' }],
+    ['queue', 'QUEUE_PASS_SIGNING_KEY', { QUEUE_PASS_SIGNING_KEY: devSigningKey }],
+  ])(
+    'when %s starts with an example, missing or short %s, then it exits 78 naming it',
+    (name, variable, change) => {
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        ...PASS_KEYS,
+        NODE_ENV: 'production',
+        REDIS_USERNAME: name,
+        REDIS_PASSWORD: good,
+        DATABASE_URL: db(good, name),
+        ...change,
+      };
+      for (const [k, v] of Object.entries(change)) if (v === undefined) delete env[k];
+      const res = spawnSync('node', [program(name)], { encoding: 'utf8', env, timeout: 20_000 });
+      expect({ name, status: res.status }).toEqual({ name, status: 78 });
+      expect(res.stderr).toContain(variable);
+      // Only the variable at fault is named: the good secrets pass.
+      for (const other of ['DATABASE_URL', 'REDIS_PASSWORD', 'QUEUE_PASS_SIGNING_KEY'])
+        if (other !== variable) expect(res.stderr).not.toContain(`${other}:`);
+    },
+  );
+});

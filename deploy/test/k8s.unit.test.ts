@@ -1,4 +1,5 @@
-import { generatePassKeys } from '@ticketing/auth';
+import { REDIS_PRINCIPALS, generatePassKeys, redisAclFileLine } from '@ticketing/auth';
+import { EXAMPLE_SECRETS } from '@ticketing/platform';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,7 +22,7 @@ import {
 /** Stand-ins of the values only the cluster holds (Secrets, references), shaped as each must be. */
 const PASS_KEYS = generatePassKeys();
 const STAND_INS: Record<string, string> = {
-  DATABASE_URL: 'postgres://u@db:5432/x',
+  DATABASE_URL: `postgres://u:${'p'.repeat(32)}@db:5432/x`,
   QUEUE_PASS_SIGNING_KEY: PASS_KEYS.signingKey,
   QUEUE_PASS_PUBLIC_KEYS: PASS_KEYS.publicKeys,
 };
@@ -152,7 +153,8 @@ describe.each(TARGETS)('kustomize %s', (target) => {
             container: d.metadata.name,
             missing: [],
           });
-          expect(() => program.load(env)).not.toThrow();
+          // The image runs in production mode (Dockerfile) unless the overlay says otherwise.
+          expect(() => program.load({ NODE_ENV: 'production', ...env })).not.toThrow();
         }
       }
     }
@@ -428,6 +430,68 @@ describe.each(['overlays/dev', 'overlays/prod'] as const)('kustomize %s namespac
     const namespace = docs.find((d) => d.kind === 'Namespace')!.metadata.name;
     for (const d of docs.filter((x) => x.kind !== 'Namespace'))
       expect(d.metadata.namespace).toBe(namespace);
+  });
+});
+
+describe('Redis logins', () => {
+  it.each(TARGETS)(
+    'when %s is rendered, then each program that uses Redis logs in as its own ACL user, its password from the Secret ticketing-redis',
+    (target) => {
+      const docs = rendered[target];
+      const configMaps = new Map(
+        docs
+          .filter((d) => d.kind === 'ConfigMap')
+          .map((d) => [d.metadata.name, (d as { data?: Record<string, string> }).data ?? {}]),
+      );
+      for (const d of ours(docs, 'Deployment')) {
+        const c = podOf(d).containers[0]!;
+        const config = Object.assign(
+          {},
+          ...(c.envFrom ?? []).map((f) => configMaps.get(f.configMapRef!.name) ?? {}),
+        ) as Record<string, string>;
+        const name = d.metadata.name;
+        if (!config.REDIS_URL) {
+          expect(name).toBe('wallet');
+          continue;
+        }
+        expect({ name, user: config.REDIS_USERNAME }).toEqual({ name, user: name });
+        const password = c.env?.find((e) => e.name === 'REDIS_PASSWORD')?.valueFrom;
+        expect({ name, password }).toEqual({
+          name,
+          password: { secretKeyRef: { name: 'ticketing-redis', key: name } },
+        });
+      }
+    },
+  );
+
+  it("when the dev overlay's Redis starts, then its users are the code's rules with the overlay's passwords, and the programs run in development mode", () => {
+    const docs = rendered['overlays/dev'];
+    const secret = (prefix: string) =>
+      docs.find((d) => d.kind === 'Secret' && d.metadata.name.startsWith(prefix)) as unknown as {
+        data: Record<string, string>;
+      };
+    const decode = (v: string) => Buffer.from(v, 'base64').toString('utf8');
+    const passwords = secret('ticketing-redis').data;
+    const acl = decode(secret('redis-users').data['users.acl']!).trim().split('\n');
+    expect(acl).toEqual([
+      'user default off',
+      ...REDIS_PRINCIPALS.map((p) =>
+        redisAclFileLine(p, { username: p, password: decode(passwords[p]!) }),
+      ),
+    ]);
+    // Every throwaway secret of the overlay is one production mode refuses.
+    for (const p of REDIS_PRINCIPALS) expect(EXAMPLE_SECRETS.has(decode(passwords[p]!))).toBe(true);
+    for (const url of Object.values(secret('ticketing-databases').data))
+      expect(EXAMPLE_SECRETS.has(new URL(decode(url)).password)).toBe(true);
+    const key = JSON.parse(decode(secret('queue-pass-signing-key').data['signing-key']!)) as {
+      d: string;
+    };
+    expect(EXAMPLE_SECRETS.has(key.d)).toBe(true);
+    for (const d of ours(docs, 'Deployment'))
+      expect({ name: d.metadata.name, env: podOf(d).containers[0]!.env }).toEqual({
+        name: d.metadata.name,
+        env: expect.arrayContaining([{ name: 'NODE_ENV', value: 'development' }]),
+      });
   });
 });
 

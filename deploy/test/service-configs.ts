@@ -24,7 +24,8 @@ export const PROGRAMS: Record<ServiceName | 'gateway', { variables: string[]; lo
 };
 
 /** Read by every process outside its config shape: the logger's output format, tracing. */
-export const PROCESS_WIDE = ['LOG_FORMAT', ...TELEMETRY_VARIABLES];
+// NODE_ENV: production mode (the image's default) refuses example secrets (libs/platform/src/secrets.ts).
+export const PROCESS_WIDE = ['LOG_FORMAT', 'NODE_ENV', ...TELEMETRY_VARIABLES];
 
 /** The variables a program cannot start without (no default). */
 export function requiredVariables(load: Loader): string[] {

@@ -57,8 +57,8 @@ export function writeSecrets(dir: string, options: { rotate?: boolean } = {}): s
   kept.push(...Object.entries(made).map(([name, value]) => `${name}='${value}'`));
   fs.writeFileSync(file, `${kept.join('\n')}\n`, { mode: 0o600 });
 
+  // Redis' ACL files have no comments: every line is a user.
   const acl = [
-    '# Made by `npm run secrets` from .env: each service its own user (libs/auth/src/redis-acl.ts).',
     'user default off',
     ...REDIS_PRINCIPALS.map((p) =>
       redisAclFileLine(p, { username: p, password: made[redisPasswordVariable(p)]! }),
