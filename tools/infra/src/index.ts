@@ -79,3 +79,4 @@ export async function infraStatus(settings: InfraSettings = settingsFromEnv()) {
 }
 export { startRedisCluster, type LocalRedisCluster } from './redis-cluster';
 export * from './secrets-file';
+export * from './redis-users';

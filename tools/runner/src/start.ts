@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import { generatePassKeys } from '@ticketing/auth';
-import { ROOT, instancesFromEnv } from '@ticketing/infra';
+import { ROOT, instancesFromEnv, provisionRedisUsers, settingsFromEnv } from '@ticketing/infra';
 import { EXIT_CONFIG } from '@ticketing/platform';
 import { GATEWAY_PORT, SERVICE_NAMES, instancePort } from '@ticketing/contracts';
 
@@ -29,25 +29,40 @@ if (seed.status !== 0) {
 }
 let stopping = false;
 
-const upstreams: Record<string, string> = {};
-for (const service of SERVICE_NAMES) {
-  const urls: string[] = [];
-  for (let i = 0; i < instances; i++) {
-    const port = instancePort(service, i);
-    urls.push(`http://127.0.0.1:${port}`);
-    run(`${service}#${i + 1}`, `services/${service}/dist/src/main.js`, {
-      PORT: String(port),
-      INSTANCE_ID: String(i + 1),
-    });
+void startAll();
+
+async function startAll(): Promise<void> {
+  // Each service logs in to Redis as its own ACL user, as deployed (a password per run).
+  const logins = await provisionRedisUsers(
+    settingsFromEnv().redisUrl,
+    process.env.REDIS_KEY_PREFIX ?? '',
+  );
+  if (!logins) console.log("[runner] cannot make Redis users here: REDIS_URL's login for all");
+  const upstreams: Record<string, string> = {};
+  for (const service of SERVICE_NAMES) {
+    const urls: string[] = [];
+    for (let i = 0; i < instances; i++) {
+      const port = instancePort(service, i);
+      urls.push(`http://127.0.0.1:${port}`);
+      run(`${service}#${i + 1}`, `services/${service}/dist/src/main.js`, {
+        PORT: String(port),
+        INSTANCE_ID: String(i + 1),
+        ...(logins && service !== 'wallet' && logins[service]),
+      });
+    }
+    upstreams[`${service.toUpperCase()}_URLS`] = urls.join(',');
   }
-  upstreams[`${service.toUpperCase()}_URLS`] = urls.join(',');
+  // The one front door: routes the public paths round robin over the instances, serves /docs.
+  run('gateway#1', 'gateway/dist/src/main.js', {
+    ...upstreams,
+    INSTANCE_ID: '1',
+    ...(logins && logins.gateway),
+  });
+  const gatewayPort = process.env.GATEWAY_PORT || String(GATEWAY_PORT);
+  console.log(
+    `[runner] started ${SERVICE_NAMES.length} services × ${instances} instance(s) behind http://localhost:${gatewayPort} (docs: /docs); Ctrl-C stops them`,
+  );
 }
-// The one front door: routes the public paths round robin over the instances, serves /docs.
-run('gateway#1', 'gateway/dist/src/main.js', { ...upstreams, INSTANCE_ID: '1' });
-const gatewayPort = process.env.GATEWAY_PORT || String(GATEWAY_PORT);
-console.log(
-  `[runner] started ${SERVICE_NAMES.length} services × ${instances} instance(s) behind http://localhost:${gatewayPort} (docs: /docs); Ctrl-C stops them`,
-);
 
 function run(label: string, script: string, env: Record<string, string>): void {
   const child = spawn('node', [path.join(ROOT, script)], {
