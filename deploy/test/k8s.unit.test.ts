@@ -1,5 +1,9 @@
 import { REDIS_PRINCIPALS, generatePassKeys, redisAclFileLine } from '@ticketing/auth';
-import { EXAMPLE_SECRETS } from '@ticketing/platform';
+import {
+  DB_POOL_MAX_DEFAULT,
+  EXAMPLE_SECRETS,
+  SESSION_CONNECTIONS_PER_PROCESS,
+} from '@ticketing/platform';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -430,6 +434,85 @@ describe.each(['overlays/dev', 'overlays/prod'] as const)('kustomize %s namespac
     const namespace = docs.find((d) => d.kind === 'Namespace')!.metadata.name;
     for (const d of docs.filter((x) => x.kind !== 'Namespace'))
       expect(d.metadata.namespace).toBe(namespace);
+  });
+});
+
+const BUDGET_ANNOTATION = 'ticketing.example.com/database-connections';
+
+/**
+ * The most connections the rendered programs may hold at once: every Deployment with a database,
+ * its HPA's maxReplicas × (DB_POOL_MAX + the sessions outside the pool). Per pod the migration
+ * step runs before the service, so it never adds to it.
+ */
+function connectionDemand(docs: Manifest[]): { total: number; each: Record<string, number> } {
+  const configMaps = new Map(
+    docs
+      .filter((d) => d.kind === 'ConfigMap')
+      .map((d) => [d.metadata.name, (d as { data?: Record<string, string> }).data ?? {}]),
+  );
+  const each: Record<string, number> = {};
+  for (const d of ours(docs, 'Deployment')) {
+    const c = podOf(d).containers[0]!;
+    if (!c.env?.some((e) => e.name === 'DATABASE_URL')) continue;
+    const config = Object.assign(
+      {},
+      ...(c.envFrom ?? []).map((f) => configMaps.get(f.configMapRef!.name) ?? {}),
+    ) as Record<string, string>;
+    const pool = Number(config.DB_POOL_MAX ?? DB_POOL_MAX_DEFAULT);
+    const hpa = docs.find(
+      (h) =>
+        h.kind === 'HorizontalPodAutoscaler' &&
+        (h.spec as { scaleTargetRef: { name: string } }).scaleTargetRef.name === d.metadata.name,
+    )!;
+    const replicas = (hpa.spec as { maxReplicas: number }).maxReplicas;
+    each[d.metadata.name] = replicas * (pool + SESSION_CONNECTIONS_PER_PROCESS);
+  }
+  return { total: Object.values(each).reduce((a, b) => a + b, 0), each };
+}
+
+const budgetOf = (docs: Manifest[]) =>
+  Number(docs.find((d) => d.kind === 'Namespace')?.metadata.annotations?.[BUDGET_ANNOTATION]);
+
+describe('connection budget', () => {
+  it.each(['overlays/dev', 'overlays/prod'] as const)(
+    'when %s is rendered, then every HPA maxReplicas × (DB_POOL_MAX + sessions) fits the budget its Namespace states',
+    (target) => {
+      const docs = rendered[target];
+      const budget = budgetOf(docs);
+      expect(budget).toBeGreaterThan(0);
+      const demand = connectionDemand(docs);
+      expect(Object.keys(demand.each).sort()).toEqual([
+        'concert',
+        'payment',
+        'reservation',
+        'wallet',
+      ]);
+      expect({ target, ...demand, fits: demand.total <= budget }).toEqual({
+        target,
+        ...demand,
+        fits: true,
+      });
+    },
+  );
+
+  it("when the dev overlay's Postgres starts, then its max_connections holds the budget, its reserved sessions and operators'", () => {
+    const docs = rendered['overlays/dev'];
+    const cluster = docs.find((d) => d.kind === 'Cluster')!;
+    const max = Number(
+      (cluster.spec as { postgresql: { parameters: Record<string, string> } }).postgresql.parameters
+        .max_connections,
+    );
+    const superuserReserved = 3; // Postgres' default superuser_reserved_connections
+    expect(budgetOf(docs) + superuserReserved).toBeLessThanOrEqual(max - 10);
+  });
+
+  it('when a manifest scales a service beyond it, then the check fails', () => {
+    const docs = structuredClone(rendered['overlays/prod']);
+    const hpa = docs.find(
+      (h) => h.kind === 'HorizontalPodAutoscaler' && h.metadata.name === 'payment',
+    )!;
+    (hpa.spec as { maxReplicas: number }).maxReplicas = 60;
+    expect(connectionDemand(docs).total).toBeGreaterThan(budgetOf(docs));
   });
 });
 

@@ -105,6 +105,14 @@ const withDatabaseName = (serverUrl: string, database: string) => {
   return url.toString();
 };
 
+/** Connections in a service's pool unless DB_POOL_MAX says otherwise. */
+export const DB_POOL_MAX_DEFAULT = 10;
+/**
+ * Connections a process holds outside its pool: the outbox relay's session (leadership, LISTEN)
+ * and the notifications' LISTEN session. docs/operations.md's connection budget counts them.
+ */
+export const SESSION_CONNECTIONS_PER_PROCESS = 2;
+
 /** A Postgres service's database (its own database on the server). */
 export const postgresEnv = (database: string) => ({
   /** Its password is a secret: production mode refuses a URL without one, or an example. */
@@ -115,7 +123,7 @@ export const postgresEnv = (database: string) => ({
     }),
     passwordOfUrl,
   ),
-  DB_POOL_MAX: env.int({ default: 10, min: 1, max: 200 }),
+  DB_POOL_MAX: env.int({ default: DB_POOL_MAX_DEFAULT, min: 1, max: 200 }),
   /**
    * Migrate at start (serialised by an advisory lock). false where a migration step of its own
    * runs first with a login allowed to change the schema (deploy/k8s: the init container), so
