@@ -51,6 +51,73 @@ suite('faults under load', () => {
   );
 
   it(
+    'when an instance of each service is killed under a load of requests safe to repeat (reads, keyed writes), then no client sees a 5xx',
+    () =>
+      explained(async () => {
+        const { concertId } = await cluster.bookableSchedule(20_000);
+        const fans = await Promise.all(
+          Array.from({ length: 8 }, () => cluster.activeFan(concertId)),
+        );
+        const statuses: { call: string; status: number }[] = [];
+        let loading = true;
+        const load = Promise.all(
+          fans.map(async (fan) => {
+            while (loading) {
+              for (const [call, send] of [
+                [
+                  'GET wallet',
+                  () => cluster.call('GET', 'wallet', `/wallets/${fan.userId}`, fan.identity),
+                ],
+                [
+                  'POST charge (keyed)',
+                  () =>
+                    cluster.call(
+                      'POST',
+                      'wallet',
+                      `/wallets/${fan.userId}/charges`,
+                      fan.identity,
+                      { amount: 100 },
+                      { 'idempotency-key': uuid() },
+                    ),
+                ],
+                [
+                  'GET my tickets',
+                  () => cluster.call('GET', 'reservation', '/reservations', fan.identity),
+                ],
+                ['GET pass', () => cluster.call('GET', 'queue', '/queue/tokens/me', fan.token)],
+                ['GET concerts', () => cluster.call('GET', 'concert', '/concerts', fan.identity)],
+                [
+                  'GET payments',
+                  () =>
+                    cluster.call(
+                      'GET',
+                      'payment',
+                      `/payments?reservationId=${randomUUID()}`,
+                      fan.identity,
+                    ),
+                ],
+              ] as const) {
+                statuses.push({ call, status: (await send()).status });
+              }
+            }
+          }),
+        );
+        const victims = SERVICES.map((service) => cluster.instances[service][0]!);
+        for (const victim of victims) {
+          await faultLasts(300);
+          await cluster.kill(victim);
+        }
+        await faultLasts(1500);
+        loading = false;
+        await load;
+        await Promise.all(victims.map((victim) => cluster.restart(victim)));
+        expect(statuses.length).toBeGreaterThan(100);
+        expect(statuses.filter((s) => s.status >= 500)).toEqual([]);
+      }),
+    180_000,
+  );
+
+  it(
     'when the Kafka broker is stopped for 10 s mid-payments and restarted, then every payment ends and the invariants hold',
     () =>
       explained(async () => {
