@@ -222,6 +222,13 @@ export function kafkaSecurityFrom(config: {
       (config.KAFKA_SASL_PASSWORD_FILE &&
         read('KAFKA_SASL_PASSWORD_FILE', config.KAFKA_SASL_PASSWORD_FILE).trim());
     if (!password) throw missing('KAFKA_SASL_PASSWORD');
+    if (process.env.NODE_ENV === 'production') {
+      const problems = productionSecretProblems(
+        { KAFKA_SASL_PASSWORD: secret(env.optionalString()) },
+        { KAFKA_SASL_PASSWORD: password },
+      );
+      if (problems.length > 0) throw new ConfigError(problems);
+    }
     const mechanism =
       config.KAFKA_SASL_MECHANISM === 'SCRAM-SHA-256' ? 'scram-sha-256' : 'scram-sha-512';
     security.sasl = { mechanism, username: config.KAFKA_SASL_USERNAME, password };

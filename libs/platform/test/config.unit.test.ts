@@ -1,4 +1,5 @@
-import { ConfigError, env, loadConfig } from '../src/config';
+import { ConfigError, env, kafkaSecurityFrom, loadConfig, postgresEnv } from '../src/config';
+import { secret } from '../src/secrets';
 
 const shape = {
   PORT: env.port(3000),
@@ -53,5 +54,52 @@ describe('loadConfig', () => {
 
   it('when a variable is empty, then its default applies', () => {
     expect(loadConfig(shape, { PORT: '', DATABASE_URL: 'postgres://h/db' }).PORT).toBe(3000);
+  });
+});
+
+describe('production mode (NODE_ENV=production)', () => {
+  const shape = {
+    DATABASE_URL: postgresEnv('x').DATABASE_URL,
+    TOKEN: secret(env.optionalString()),
+  };
+  const good = 'a-secret-nobody-has-seen-0123';
+
+  it.each<[string, Record<string, string>, string]>([
+    ['a missing secret', { DATABASE_URL: `postgres://u:${good}@h/x` }, 'TOKEN'],
+    ['a short one', { DATABASE_URL: `postgres://u:${good}@h/x`, TOKEN: 'short' }, 'TOKEN'],
+    ['an example one', { DATABASE_URL: 'postgres://u:ticketing@h/x', TOKEN: good }, 'DATABASE_URL'],
+    [
+      'a URL without its password',
+      { DATABASE_URL: 'postgres://u@h/x', TOKEN: good },
+      'DATABASE_URL',
+    ],
+  ])(
+    'when a process starts with %s, then the error names the variable',
+    (_what, source, variable) => {
+      expect(() => loadConfig(shape, { ...source, NODE_ENV: 'production' })).toThrow(
+        expect.objectContaining({
+          problems: [expect.objectContaining({ variable })],
+        }) as Error,
+      );
+      // Outside production the same values load (a developer's machine, the tests).
+      expect(() => loadConfig(shape, source)).not.toThrow();
+    },
+  );
+
+  it('when Kafka SASL is on in production with an example password, then the error names KAFKA_SASL_PASSWORD', () => {
+    const before = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      expect(() =>
+        kafkaSecurityFrom({
+          KAFKA_SECURITY_PROTOCOL: 'SASL_SSL',
+          KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
+          KAFKA_SASL_USERNAME: 'queue',
+          KAFKA_SASL_PASSWORD: 'change-me',
+        }),
+      ).toThrow(/KAFKA_SASL_PASSWORD/);
+    } finally {
+      process.env.NODE_ENV = before;
+    }
   });
 });
