@@ -177,13 +177,20 @@ describe('payment saga, end to end', () => {
           .status,
       ).not.toBe('PENDING'),
     );
-    // (the token is expired after completion, so the owner now reads it with a fresh one)
+    // (the pass is spent by the payment, so the owner joins again for a fresh one)
     const paid = await pay(
+      system,
+      { ...fan, token: (await system.activeFan(fan.concertId, fan)).token },
+      0,
+    );
+    expect(paid).toMatchObject({ status: 409, body: { code: 'RESERVATION_ALREADY_PAID' } });
+    // Anyone else is told only that it is not theirs (API.md: ownership before state).
+    const stranger = await pay(
       system,
       { ...fan, token: (await system.activeFan(fan.concertId)).token },
       0,
     );
-    expect(paid.status).toBe(409);
+    expect(stranger).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
   });
 
   it('when a malformed request comes, then 400 and no payment', async () => {
