@@ -71,7 +71,13 @@ export class BodyTooLarge extends Error {}
  * keeps server-sent events live.
  */
 export class ReverseProxy {
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
+  // As many idle sockets kept as may be open: Node keeps 256 by default and closes the rest, so a
+  // burst above 256 in flight reconnected on every request after it (a connect and a close each).
+  private readonly agent = new http.Agent({
+    keepAlive: true,
+    maxSockets: 1024,
+    maxFreeSockets: 1024,
+  });
   // An event stream holds its upstream socket as long as the fan listens: streams are not drawn
   // from the pooled sockets (they would take every one), and as many as descriptors allow.
   private readonly streams = new http.Agent({ keepAlive: false, maxSockets: Infinity });

@@ -12,7 +12,7 @@ import { Snapshots } from '../../../services/queue/dist/src/domain/snapshots';
 import type { BenchContext } from '../context';
 import { cpuBreakdown, pidsMatching } from '../cpu';
 import { runOpenLoop } from '../open-loop';
-import { serviceMain, startInstances } from '../processes';
+import { benchServer, serviceMain, startInstances } from '../processes';
 import { streamRows } from './queue-streams';
 import type { Row } from '../report';
 
@@ -62,14 +62,30 @@ export async function queueScaleScenario(ctx: BenchContext): Promise<Row[]> {
   const signer = new TokenSigner(ctx.serviceEnv.QUEUE_PASS_SIGNING_KEY!);
   const rows: Row[] = [];
   try {
-    const concertId = randomInt(1, 2 ** 31);
+    const concertId = randomInt(1, 2 ** 31 - 1);
     await store.rememberConcert(concertId);
+    // One second of joins first, unmeasured, to a concert of their own (the measured one's
+    // numbers stay the fill's): the processes' JIT warms up on the path that is measured.
+    if (!ctx.smoke) {
+      const warmUpConcert = concertId + 1;
+      await store.rememberConcert(warmUpConcert);
+      await joinCrowd(ctx, gateway.urls, warmUpConcert, JOIN_RATE, JOIN_RATE, 0);
+    }
     const usedBefore = await usedMemory(monitor);
     const groups = {
       queue: () => [queue.procs[0]!.child.pid!],
       gateway: () => [gateway.procs[0]!.child.pid!],
       redis: () => pidsMatching('redis-server'),
     };
+    // The floor a join is compared with: the same requests at the same rate through two bare
+    // Node HTTP hops (a proxy and a server, nothing else), measured in this run.
+    const floorMs = ctx.smoke ? undefined : await twoHopFloor(JOIN_RATE, concertId);
+    if (floorMs !== undefined)
+      rows.push({
+        scenario: 'queue-scale: floor, two bare Node HTTP hops',
+        value: `${floorMs.toFixed(3)} ms CPU per request`,
+        notes: `CPU per request ${floorMs.toFixed(3)} ms across the proxy and the server at ${JOIN_RATE.toLocaleString('en')}/s: the least a join through a Node gateway to a Node service costs here, before identity checks, budgets, Redis, signing or a framework`,
+      });
     let filled = 0;
     for (const size of sizes) {
       const fillStarted = Date.now();
@@ -81,33 +97,15 @@ export async function queueScaleScenario(ctx: BenchContext): Promise<Row[]> {
 
       // Joins: new fans with identities of their own, through the gateway, at a steady rate.
       const joins = ctx.smoke ? 100 : JOIN_RATE * 5;
-      const identities = await providerTokens(
-        Array.from({ length: joins }, () => randomUUID()),
-        ctx.identityProvider,
-      );
       const join = await cpuBreakdown(groups, () =>
-        runOpenLoop({
-          label: `POST /queue/tokens at ${size.toLocaleString('en')} waiting`,
-          urls: gateway.urls,
-          rate: ctx.smoke ? 100 : JOIN_RATE,
-          amount: joins,
-          request: (i) => ({
-            method: 'POST',
-            path: '/queue/tokens',
-            headers: {
-              'content-type': 'application/json',
-              authorization: `Bearer ${identities[i]!}`,
-            },
-            body: JSON.stringify({ concertId }),
-          }),
-        }),
+        joinCrowd(ctx, gateway.urls, concertId, joins, ctx.smoke ? 100 : JOIN_RATE, size),
       );
       filled += joins;
       const joinCpuMs = perOp(join.seconds, join.result.total);
       rows.push({
         scenario: `queue-scale: join at ${size.toLocaleString('en')} waiting`,
         measured: join.result,
-        notes: `through the gateway; CPU per join ${joinCpuMs.total.toFixed(3)} ms (queue ${joinCpuMs.queue!.toFixed(3)}, gateway ${joinCpuMs.gateway!.toFixed(3)}, Redis ${joinCpuMs.redis!.toFixed(3)}); Redis ${bytesPerFan.toFixed(1)} bytes per fan (INFO used_memory delta ÷ fans); fill ${Math.round(size / fillSeconds).toLocaleString('en')} fans/s`,
+        notes: `through the gateway; CPU per join ${joinCpuMs.total.toFixed(3)} ms${floorMs ? ` (${(joinCpuMs.total / floorMs).toFixed(2)}× the two-hop floor)` : ''} (queue ${joinCpuMs.queue!.toFixed(3)}, gateway ${joinCpuMs.gateway!.toFixed(3)}, Redis ${joinCpuMs.redis!.toFixed(3)}); Redis ${bytesPerFan.toFixed(1)} bytes per fan (INFO used_memory delta ÷ fans); fill ${Math.round(size / fillSeconds).toLocaleString('en')} fans/s`,
       });
 
       // Polls: fans all along the line, each with their pass, through the gateway.
@@ -164,6 +162,71 @@ export async function queueScaleScenario(ctx: BenchContext): Promise<Row[]> {
     await removeKeys(monitor, prefix);
     redis.disconnect();
     monitor.disconnect();
+  }
+}
+
+/** `amount` new fans join at `rate`, each with an identity of their own, through the gateway. */
+async function joinCrowd(
+  ctx: BenchContext,
+  urls: string[],
+  concertId: number,
+  amount: number,
+  rate: number,
+  waiting: number,
+) {
+  const identities = await providerTokens(
+    Array.from({ length: amount }, () => randomUUID()),
+    ctx.identityProvider,
+  );
+  return runOpenLoop({
+    label: `POST /queue/tokens at ${waiting.toLocaleString('en')} waiting`,
+    urls,
+    rate,
+    amount,
+    request: (i) => ({
+      method: 'POST',
+      path: '/queue/tokens',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${identities[i]!}` },
+      body: JSON.stringify({ concertId }),
+    }),
+  });
+}
+
+/** CPU per request (ms) across a bare proxy and a bare server, at `rate`, warmed up first. */
+async function twoHopFloor(rate: number, concertId: number): Promise<number> {
+  const server = await startInstances('floor-server', benchServer('bare-http'), {}, 1);
+  const proxy = await startInstances(
+    'floor-proxy',
+    benchServer('bare-proxy'),
+    { UPSTREAM_URL: server.urls[0]! },
+    1,
+  );
+  try {
+    const groups = { floor: () => [server.procs[0]!.child.pid!, proxy.procs[0]!.child.pid!] };
+    const run = () =>
+      cpuBreakdown(groups, () =>
+        runOpenLoop({
+          label: 'POST through two bare hops',
+          urls: proxy.urls,
+          rate,
+          amount: rate * 5,
+          request: () => ({
+            method: 'POST',
+            path: '/queue/tokens',
+            headers: {
+              'content-type': 'application/json',
+              authorization: `Bearer ${'x'.repeat(900)}`,
+            },
+            body: JSON.stringify({ concertId }),
+          }),
+        }),
+      );
+    await run(); // warm-up: the JIT, and the sockets opened once
+    const measured = await run();
+    return (1000 * measured.seconds.floor!) / Math.max(1, measured.result.total);
+  } finally {
+    await proxy.stop();
+    await server.stop();
   }
 }
 
