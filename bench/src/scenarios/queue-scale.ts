@@ -20,7 +20,7 @@ const IDLE_FOREVER = '86400'; // the fill never polls: it must not go idle durin
 const FILL_CONCURRENCY = 2000;
 // Joins arrive as a crowd does: fast (a million fans in a minute would be 16,000/s), and the CPU
 // per join is measured at that pace, where the processes wake for many joins at once.
-const JOIN_RATE = Number(process.env.BENCH_JOIN_RATE ?? 1500);
+const JOIN_RATE = Number(process.env.BENCH_JOIN_RATE ?? 1000);
 
 /** The fan of number n in this scenario's crowd (deterministic: nothing kept per fan here). */
 const fanOf = (n: number) => `fan-${n}`;
@@ -64,12 +64,12 @@ export async function queueScaleScenario(ctx: BenchContext): Promise<Row[]> {
   try {
     const concertId = randomInt(1, 2 ** 31 - 1);
     await store.rememberConcert(concertId);
-    // One second of joins first, unmeasured, to a concert of their own (the measured one's
+    // Two seconds of joins first, unmeasured, to a concert of their own (the measured one's
     // numbers stay the fill's): the processes' JIT warms up on the path that is measured.
     if (!ctx.smoke) {
       const warmUpConcert = concertId + 1;
       await store.rememberConcert(warmUpConcert);
-      await joinCrowd(ctx, gateway.urls, warmUpConcert, JOIN_RATE, JOIN_RATE, 0);
+      await joinCrowd(ctx, gateway.urls, warmUpConcert, 2 * JOIN_RATE, JOIN_RATE, 0);
     }
     const usedBefore = await usedMemory(monitor);
     const groups = {
