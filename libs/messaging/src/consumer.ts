@@ -18,6 +18,7 @@ import type {
 } from 'kafkajs';
 import { Counter, type Registry } from 'prom-client';
 import type { z } from 'zod';
+import { REDRIVE_HEADER } from './dead-letters';
 import { sendToDlt, type DltReason } from './dlt';
 import type { MessageContract } from '@ticketing/contracts';
 import { EnvelopeSchema, HEADER, type Envelope } from './envelope';
@@ -101,6 +102,7 @@ export class MessageConsumer<Ctx> {
   private readonly byType = new Map<string, HandlerEntry<Ctx>>();
   private stopping = false;
   private readonly outcomes?: Counter;
+  private readonly redriven?: Counter;
   private readonly progress?: ConsumerProgress;
   /** Set while the consumer is down after a crash that kafkajs does not restart from. */
   private downSince?: number;
@@ -142,6 +144,12 @@ export class MessageConsumer<Ctx> {
         name: 'messages_consumed_total',
         help: 'Consumed messages by type and outcome',
         labelNames: ['type', 'outcome'],
+        registers: [options.metrics],
+      });
+      this.redriven = new Counter({
+        name: 'messages_redriven_total',
+        help: 'Messages received again from a dead-letter topic (npm run dlt -- redrive), by topic',
+        labelNames: ['topic'],
         registers: [options.metrics],
       });
       this.progress = new ConsumerProgress({
@@ -377,6 +385,7 @@ export class MessageConsumer<Ctx> {
       this.markHandled(batch.topic, batch.partition, offset);
     };
     if (this.inFlight++ === 0) this.fetchStartedAt = Date.now();
+    this.noteRedriven(batch.topic, batch.messages);
     try {
       await this.handleMessages(payload, resolveOffset);
       // kafkajs fetches again once every batch of this fetch is handled: waiting out the window
@@ -386,6 +395,19 @@ export class MessageConsumer<Ctx> {
     } finally {
       this.inFlight--;
       if (this.stopping) await this.commitHandled();
+    }
+  }
+
+  /** Messages an operator sent back from a `.dlt` topic (`npm run dlt -- redrive`): logged, counted. */
+  private noteRedriven(topic: string, messages: KafkaMessage[]): void {
+    for (const message of messages) {
+      const from = message.headers?.[REDRIVE_HEADER.from];
+      if (from === undefined) continue;
+      this.redriven?.inc({ topic });
+      this.options.logger.info(
+        { topic, offset: message.offset, redrivenFrom: String(from) },
+        'redriven message received',
+      );
     }
   }
 

@@ -10,3 +10,4 @@ export * from './executors';
 export * from './runtime';
 export * from './retention';
 export * from './self-healing-producer';
+export * from './dead-letters';
