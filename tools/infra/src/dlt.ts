@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import pino from 'pino';
 import { ALL_TOPICS, LOCAL_DEFAULTS } from '@ticketing/contracts';
 import {
   TopicNamespace,
@@ -69,7 +70,12 @@ async function main(): Promise<number> {
     process.env,
   );
   const namespace = new TopicNamespace(config.KAFKA_TOPIC_PREFIX);
-  const logger = createLogger({ service: 'dlt', level: config.LOG_LEVEL });
+  // Logs go to stderr (synchronously: the process exits right after): stdout is the answer.
+  const logger = createLogger({
+    service: 'dlt',
+    level: config.LOG_LEVEL,
+    destination: pino.destination({ dest: 2, sync: true }),
+  });
   const since = sinceOf(values.since);
   const kafka = createKafka({
     brokers: config.KAFKA_BROKERS,
