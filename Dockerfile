@@ -53,6 +53,8 @@ COPY --from=build /app/services/reservation/dist services/reservation/dist
 COPY --from=build /app/services/wallet/dist services/wallet/dist
 COPY --from=build /app/services/payment/dist services/payment/dist
 COPY --from=build /app/gateway/dist gateway/dist
+# The dead-letter command (docs/operations.md, Dead letters): what it imports is installed above.
+COPY --from=build /app/tools/infra/dist/dlt.js /app/tools/infra/dist/dlt-args.js tools/infra/dist/
 # The development OpenID provider (compose, the dev overlay); production uses the platform's.
 COPY --from=build /app/tools/oidc-provider/dist tools/oidc-provider/dist
 # Non-root, and nothing under /app writable: the root filesystem can be mounted read-only.
