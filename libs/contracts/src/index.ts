@@ -7,3 +7,4 @@ export * as reservation from './reservation';
 export * as wallet from './wallet';
 export * as queue from './queue';
 export * as payment from './payment';
+export * from './catalogue';

@@ -18,7 +18,7 @@ const newPassword = () => randomBytes(24).toString('base64url');
 
 /**
  * The secrets `docker compose up` reads, made on this machine and never committed: `.env` (the
- * queue pass key pair, the Postgres password, a Redis password per service) and the Redis ACL
+ * queue pass key pair, the Postgres password, a Redis password per service, Kafka UI's OpenID client secret) and the Redis ACL
  * file made from it. Keeps what `.env` holds; `rotate` makes new ones, keeping the old public pass
  * key beside the new one so passes already out still verify.
  */
@@ -51,6 +51,8 @@ export function writeSecrets(dir: string, options: { rotate?: boolean } = {}): s
   // The Postgres volume keeps the password it was created with: never rotated here.
   made.POSTGRES_PASSWORD = current('POSTGRES_PASSWORD') ?? newPassword();
   for (const p of REDIS_PRINCIPALS) keep(redisPasswordVariable(p), newPassword);
+  // Kafka UI's OpenID client secret, shared by the dev provider and Kafka UI.
+  keep('KAFKA_UI_OAUTH_CLIENT_SECRET', newPassword);
 
   const ours = new Set(Object.keys(made));
   const kept = lines.filter((l) => l && !ours.has(l.split('=', 1)[0]!));

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { loadOrCreateKeys } from './keys.js';
-import { createDevProvider } from './provider.js';
+import { DEV_CLIENT_SECRET, createDevProvider } from './provider.js';
 
 /**
  * The development OpenID provider: `OIDC_DEV_ISSUER` (http://localhost:8090/default) served on
@@ -12,6 +12,11 @@ const audience = process.env.OIDC_DEV_AUDIENCE ?? 'ticketing';
 const tokenTtlSeconds = Number(process.env.OIDC_DEV_TOKEN_TTL_SECONDS ?? 3600);
 // Inside a container the provider must answer on every interface; locally, loopback only.
 const hosts = (process.env.OIDC_DEV_LISTEN ?? '127.0.0.1,::1').split(',');
+// Kafka UI's login callback, as the browser reaches it (compose and port-forward: 8081).
+const kafkaUiRedirectUris = (
+  process.env.OIDC_DEV_KAFKA_UI_REDIRECT_URIS ??
+  'http://localhost:8081/login/oauth2/code/ticketing,http://127.0.0.1:8081/login/oauth2/code/ticketing'
+).split(',');
 
 const mount = issuer.pathname.replace(/\/+$/, '');
 const provider = createDevProvider({
@@ -19,8 +24,16 @@ const provider = createDevProvider({
   audience,
   keys: await loadOrCreateKeys(keysFile),
   tokenTtlSeconds,
+  kafkaUiRedirectUris,
+  kafkaUiClientSecret: process.env.OIDC_DEV_KAFKA_UI_CLIENT_SECRET ?? DEV_CLIENT_SECRET,
 });
 provider.proxy = process.env.OIDC_DEV_TRUST_PROXY === 'true';
+// Why a request was refused, for whoever reads this provider's log (the answer says little).
+const refused = (event: string) => (_ctx: unknown, err: Error & { error_detail?: string }) =>
+  process.stderr.write(`oidc-provider: ${event}: ${err.message} ${err.error_detail ?? ''}\n`);
+provider.on('grant.error', refused('grant.error'));
+provider.on('authorization.error', refused('authorization.error'));
+provider.on('server_error', refused('server_error'));
 const callback = provider.callback();
 
 const handler: http.RequestListener = (req, res) => {
