@@ -49,11 +49,13 @@ const environment: Record<string, string> = Object.fromEntries(
   container.env.map((e) => {
     if (e.value !== undefined) return [e.name, e.value];
     const ref = e.valueFrom!.secretKeyRef ?? e.valueFrom!.configMapKeyRef!;
-    if (e.valueFrom!.configMapKeyRef)
+    if (e.valueFrom!.configMapKeyRef) {
+      const source = docs.find((d) => d.kind === 'ConfigMap' && d.metadata.name === ref.name);
       return [
         e.name,
-        find('ConfigMap', ref.name.replace(/-[a-z0-9]{10}$/, '')) && identity.data[ref.key]!,
+        (source as { data: Record<string, string> } | undefined)?.data[ref.key] ?? '',
       ];
+    }
     return [e.name, `<secret ${ref.name}/${ref.key}>`];
   }),
 );
