@@ -45,6 +45,8 @@ RUN npm install --omit=dev --no-audit --no-fund \
 COPY --from=build /app/libs/platform/dist libs/platform/dist
 COPY --from=build /app/libs/messaging/dist libs/messaging/dist
 COPY --from=build /app/libs/contracts/dist libs/contracts/dist
+# The events' AsyncAPI document, which the gateway serves at /docs/events.
+COPY --from=build /app/libs/contracts/asyncapi.json libs/contracts/
 COPY --from=build /app/libs/auth/dist libs/auth/dist
 COPY --from=build /app/libs/telemetry/dist libs/telemetry/dist
 COPY --from=build /app/services/queue/dist services/queue/dist

@@ -13,6 +13,7 @@ import { IdentityVerifier, PassVerifier, connectRedis } from '@ticketing/auth';
 import { Counter, Histogram } from 'prom-client';
 import type { GatewayConfig } from './config';
 import { DOCS_PAGE, sendAsset } from './docs';
+import { EVENTS_DOCS_PATH, EVENTS_PAGE, sendEventsFile } from './events-docs';
 import { DOCS_TOKEN_PATH, DocsTokenProxy, withDocsTokenUrl } from './docs-auth';
 import { ClientIdentifier } from './clients';
 import { TrustedProxies } from './trusted-proxies';
@@ -151,6 +152,15 @@ export async function start(
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       return void res.end(DOCS_PAGE);
     }
+    if (path === EVENTS_DOCS_PATH || path === `${EVENTS_DOCS_PATH}/`) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      return void res.end(EVENTS_PAGE);
+    }
+    if (
+      path.startsWith(`${EVENTS_DOCS_PATH}/`) &&
+      (await sendEventsFile(res, path.slice(EVENTS_DOCS_PATH.length + 1)))
+    )
+      return;
     const doc = /^\/docs\/openapi\/([a-z]+)\.json$/.exec(path);
     if (doc && (SERVICE_NAMES as readonly string[]).includes(doc[1]!)) {
       const document = await serviceDocument(pools[doc[1] as ServiceName]);

@@ -1,4 +1,4 @@
-import { SERVICE_NAMES } from '@ticketing/contracts';
+import { MESSAGES, SERVICE_NAMES } from '@ticketing/contracts';
 import { ConfigError } from '@ticketing/platform';
 import { captureLogs, eventually } from '@ticketing/testing';
 import { loadGatewayConfig } from '../src/config';
@@ -200,6 +200,28 @@ describe('gateway', () => {
     });
     expect((await call('/docs/../package.json')).status).toBe(404);
     expect((await call('/docs/openapi/nobody.json')).status).toBe(404);
+  });
+
+  it('when /docs/events is opened, then the AsyncAPI page renders the events document, which lists every topic with its messages', async () => {
+    const page = await call('/docs/events');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    const html = await page.text();
+    expect(html).toContain('/docs/events/asyncapi-ui.js');
+    expect(html).toContain('/docs/events/asyncapi.json');
+    const script = await call('/docs/events/asyncapi-ui.js');
+    expect(script.status).toBe(200);
+    expect(await script.text()).toContain('AsyncApiStandalone');
+    expect((await call('/docs/events/asyncapi-ui.css')).status).toBe(200);
+    const doc = (await (await call('/docs/events/asyncapi.json')).json()) as {
+      asyncapi: string;
+      channels: Record<string, { messages: Record<string, unknown> }>;
+    };
+    expect(doc.asyncapi).toBe('3.0.0');
+    for (const m of MESSAGES)
+      expect(Object.keys(doc.channels[m.topic]!.messages)).toContain(m.type);
+    expect((await call('/docs/events/../../package.json')).status).toBe(404);
+    expect((await call('/docs/events/index.js')).status).toBe(404);
   });
 
   it('when an upstream list is malformed, then the configuration names the variable', () => {

@@ -11,3 +11,4 @@ export * from './runtime';
 export * from './retention';
 export * from './self-healing-producer';
 export * from './dead-letters';
+export * from './asyncapi';
