@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT } from '@ticketing/infra';
+import { benchProcessEnv } from './isolation';
 
 export interface Proc {
   name: string;
@@ -83,13 +84,14 @@ export async function startInstances(
   portVariable?: string,
 ): Promise<Instances> {
   const procs: Proc[] = [];
+  const processEnv = benchProcessEnv(name, script, env);
   try {
     for (let i = 0; i < count; i++)
       procs.push(
         await startProcess(
           count > 1 ? `${name}-${i + 1}` : name,
           script,
-          env,
+          processEnv,
           readyPath,
           portVariable,
         ),

@@ -26,6 +26,7 @@ import { sagaHopsScenario } from './scenarios/saga-hops';
 import { stalenessScenario } from './scenarios/staleness';
 import { tracingScenario } from './scenarios/tracing';
 import { seatMapScenario } from './scenarios/seat-map';
+import { benchTopics } from './topics';
 import { walletScenario } from './scenarios/wallet';
 
 const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<Row[]>> = {
@@ -62,6 +63,8 @@ async function main(): Promise<void> {
   await infraUp(infra, { oidc: false });
   const identityProvider = await startOwnOidcProvider('bench');
   const passKeys = generatePassKeys();
+  // Every topic under this run's own prefix: no scenario writes to a running system's topics.
+  const topics = await benchTopics(infra.kafkaBrokers, Date.now());
 
   const express = await startInstances(
     'express-hello',
@@ -96,6 +99,7 @@ async function main(): Promise<void> {
     serviceEnv: {
       REDIS_URL: infra.redisUrl,
       KAFKA_BROKERS: infra.kafkaBrokers.join(','),
+      KAFKA_TOPIC_PREFIX: topics.ns.prefix,
       OIDC_ISSUER_URL: identityProvider.issuer,
       // The run's own pass keys: the queue signs with the private one, the rest verify.
       QUEUE_PASS_SIGNING_KEY: passKeys.signingKey,
@@ -135,6 +139,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await Promise.all(started.map((p) => p.stop()));
+    await topics.remove();
   }
   const header = `Benchmarks ${new Date().toISOString()} — ${smoke ? 'SMOKE (1 s runs, figures meaningless)' : `${seconds} s runs`}; INSTANCES=${instances} (of each service and each ceiling server); load generator, services, Postgres, Redis and Kafka share this machine's ${cpus().length} cores`;
   const table = markdown(rows, header);
