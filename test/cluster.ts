@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { SERVICE_NAMES } from '@ticketing/contracts';
-import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
 import {
@@ -12,6 +11,7 @@ import {
   infraEnv,
   type RedisUsers,
 } from '@ticketing/testing';
+import { freePort } from '@ticketing/infra';
 import {
   activeFan,
   addBookableSchedule,
@@ -35,6 +35,8 @@ interface Instance {
   label: string;
   script: string;
   env: Record<string, string>;
+  /** The variable its port is given in (PORT, GATEWAY_PORT). */
+  portVariable: string;
   url: string;
   child?: ChildProcess;
   /** The last lines it wrote, for the failure message of a test. */
@@ -109,6 +111,7 @@ export class Cluster implements RunningSystem {
         cluster.instances[name].push({
           label: `${name}#${i + 1}`,
           script: `services/${name}/dist/src/main.js`,
+          portVariable: 'PORT',
           url: `http://127.0.0.1:${port}`,
           env: {
             ...cluster.common,
@@ -122,31 +125,58 @@ export class Cluster implements RunningSystem {
           errors: [],
         });
       }
-      upstreams[`${name.toUpperCase()}_URLS`] = cluster.instances[name].map((i) => i.url).join(',');
     }
-    const gatewayPort = await freePort();
-    cluster.gateway = {
-      label: 'gateway',
-      script: 'gateway/dist/src/main.js',
-      url: `http://127.0.0.1:${gatewayPort}`,
-      env: {
-        ...cluster.common,
-        ...upstreams,
-        ...redisUsers.login('gateway'),
-        GATEWAY_PORT: String(gatewayPort),
-      },
-      tail: [],
-      errors: [],
-    };
-    const all = [...SERVICES.flatMap((s) => cluster.instances[s]), cluster.gateway];
-    all.forEach((instance) => cluster.spawn(instance));
     try {
-      await Promise.all(all.map((instance) => cluster.waitReady(instance)));
+      // The services first: the gateway is given the ports they really listen on.
+      await Promise.all(
+        SERVICES.flatMap((s) => cluster.instances[s]).map((i) => cluster.launch(i)),
+      );
+      for (const name of SERVICES)
+        upstreams[`${name.toUpperCase()}_URLS`] = cluster.instances[name]
+          .map((i) => i.url)
+          .join(',');
+      const gatewayPort = await freePort();
+      cluster.gateway = {
+        label: 'gateway',
+        script: 'gateway/dist/src/main.js',
+        portVariable: 'GATEWAY_PORT',
+        url: `http://127.0.0.1:${gatewayPort}`,
+        env: {
+          ...cluster.common,
+          ...upstreams,
+          ...redisUsers.login('gateway'),
+          GATEWAY_PORT: String(gatewayPort),
+        },
+        tail: [],
+        errors: [],
+      };
+      await cluster.launch(cluster.gateway);
     } catch (err) {
       await cluster.stop();
       throw err;
     }
     return cluster;
+  }
+
+  /**
+   * Starts an instance and waits until it is ready. A port taken between its choice and the
+   * program's bind (EADDRINUSE) is not a failure of the system: it starts again on another.
+   */
+  private async launch(instance: Instance, attempts = 3): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      this.spawn(instance);
+      try {
+        await this.waitReady(instance);
+        return;
+      } catch (err) {
+        if (attempt >= attempts || !instance.tail.some((l) => l.includes('EADDRINUSE'))) throw err;
+        const port = await freePort();
+        instance.url = `http://127.0.0.1:${port}`;
+        instance.env[instance.portVariable] = String(port);
+        instance.tail.length = 0;
+        instance.errors.length = 0;
+      }
+    }
   }
 
   get url(): string {
@@ -195,7 +225,9 @@ export class Cluster implements RunningSystem {
   }
 
   async stop(): Promise<void> {
-    const all = [this.gateway, ...SERVICES.flatMap((s) => this.instances[s] ?? [])];
+    const all = [this.gateway, ...SERVICES.flatMap((s) => this.instances[s] ?? [])].filter(
+      (i): i is Instance => i !== undefined,
+    );
     await Promise.all(
       all.map(async (instance) => {
         const child = instance.child;
@@ -213,7 +245,9 @@ export class Cluster implements RunningSystem {
 
   /** The last lines every process wrote (for diagnosing a failed test). */
   tails(lines = 200): string {
-    const all = [this.gateway, ...SERVICES.flatMap((s) => this.instances[s])];
+    const all = [this.gateway, ...SERVICES.flatMap((s) => this.instances[s] ?? [])].filter(
+      (i): i is Instance => i !== undefined,
+    );
     return all.map((i) => `--- ${i.label}\n${i.tail.slice(-lines).join('\n')}`).join('\n');
   }
 
@@ -249,12 +283,4 @@ export class Cluster implements RunningSystem {
       throw new Error(`${instance.label} exited ${child.exitCode}:\n${instance.tail.join('\n')}`);
     }
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((r) => server.close(r));
-  return port;
 }

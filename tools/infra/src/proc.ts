@@ -77,8 +77,48 @@ export async function stopPid(pid: number, timeoutMs = 20_000): Promise<void> {
   if (isAlive(pid)) process.kill(pid, 'SIGKILL');
 }
 
-/** A TCP port free on loopback right now. */
-export async function freePort(): Promise<number> {
+/**
+ * A TCP port free on loopback right now (and its `count - 1` successors), below the kernel's
+ * range for outgoing connections (`ip_local_port_range`). A port from `listen(0)` lies in that
+ * range, where any process's client socket may take it between our close and the program's own
+ * bind (EADDRINUSE in a loaded test run); below it, only another caller choosing the same way
+ * can, at random among thousands, and a program that starts on it retries on EADDRINUSE.
+ */
+export async function freePort(count = 1): Promise<number> {
+  const low = ephemeralLow();
+  const from = 10_000;
+  const to = low - count;
+  if (to - from < 1_000) return kernelPort(); // an unusual range: nothing below it to choose from
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = from + Math.floor(Math.random() * (to - from));
+    let free = true;
+    for (let i = 0; i < count && free; i++) free = await isFree(port + i);
+    if (free) return port;
+  }
+  throw new Error(`no ${count} free port(s) between ${from} and ${to}`);
+}
+
+function ephemeralLow(): number {
+  try {
+    const [low] = fs
+      .readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/);
+    return Number(low) || 32_768;
+  } catch {
+    return 32_768; // Linux's default; other systems pick theirs higher
+  }
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+async function kernelPort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as net.AddressInfo).port;

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import {
   INFRA_DIR,
+  freePort,
   isAlive,
   launchKafka,
   stopPid,
@@ -30,7 +30,7 @@ export class PrivateKafka {
   static async start(secure?: SecureListener): Promise<PrivateKafka> {
     const kafka = new PrivateKafka(
       path.join(INFRA_DIR, `kafka-test-${randomSuffix()}`),
-      await freePorts(secure ? 3 : 2),
+      await freePort(secure ? 3 : 2),
       secure,
     );
     await kafka.startAgain();
@@ -60,22 +60,4 @@ export class PrivateKafka {
     if (this.pid && isAlive(this.pid)) await stopPid(this.pid, 30_000);
     fs.rmSync(this.home, { recursive: true, force: true });
   }
-}
-
-/** A free port whose `count - 1` successors (the controller's, the secure listener's) are free too. */
-async function freePorts(count: number): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
-    let free = true;
-    for (let i = 0; i < count && free; i++) free = await isFree(port + i);
-    if (free) return port;
-  }
-}
-
-function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
 }

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import {
   INFRA_DIR,
+  freePort,
   isAlive,
   launchOidcProvider,
   oidcKeysFile,
@@ -53,12 +53,4 @@ export class PrivateOidcProvider {
     if (this.pid && isAlive(this.pid)) await stopPid(this.pid, 10_000);
     fs.rmSync(this.home, { recursive: true, force: true });
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((r) => server.close(r));
-  return port;
 }
