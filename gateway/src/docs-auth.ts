@@ -17,7 +17,7 @@ export class DocsTokenProxy {
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'POST')
-      return sendProblem(res, 405, 'METHOD_NOT_ALLOWED', `${DOCS_TOKEN_PATH} takes POST`);
+      return sendProblem(res, 'METHOD_NOT_ALLOWED', `${DOCS_TOKEN_PATH} takes POST`);
     const form = new URLSearchParams(await readText(req, 8192));
     const basic = /^Basic ([A-Za-z0-9+/=]+)$/.exec(req.headers.authorization ?? '');
     if (basic) {
@@ -36,7 +36,7 @@ export class DocsTokenProxy {
       });
     } catch {
       this.tokenEndpoint = undefined; // discover again next time
-      return sendProblem(res, 502, 'UPSTREAM_UNAVAILABLE', 'the identity provider did not answer');
+      return sendProblem(res, 'UPSTREAM_UNAVAILABLE', 'the identity provider did not answer');
     }
     const body = Buffer.from(await answer.arrayBuffer());
     res.writeHead(answer.status, {

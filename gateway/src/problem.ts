@@ -1,17 +1,18 @@
 import type { ServerResponse } from 'node:http';
+import type { ProblemCode } from '@ticketing/contracts';
 import { AppError, activeTraceId, problemBody } from '@ticketing/platform';
 
 /** The same problem+json the services answer with, for the gateway's own errors. */
 export function sendProblem(
   res: ServerResponse,
-  status: number,
-  code: string,
+  code: ProblemCode,
   detail: string,
   headers: Record<string, string> = {},
 ) {
   if (res.headersSent) return void res.destroy();
-  const body = JSON.stringify(problemBody(new AppError({ code, status, detail }), activeTraceId()));
-  res.writeHead(status, {
+  const problem = new AppError({ code, detail });
+  const body = JSON.stringify(problemBody(problem, activeTraceId()));
+  res.writeHead(problem.status, {
     ...headers,
     'content-type': 'application/problem+json',
     'content-length': Buffer.byteLength(body),

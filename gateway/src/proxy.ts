@@ -100,7 +100,6 @@ export class ReverseProxy {
       if (err instanceof BodyTooLarge) {
         sendProblem(
           res,
-          413,
           'PAYLOAD_TOO_LARGE',
           `body: larger than ${this.options.maxBodyBytes} bytes`,
         );
@@ -115,7 +114,7 @@ export class ReverseProxy {
       if (outcome === 'answered') return pool.markUp(url);
       if (outcome === 'client-gone') return;
       if (outcome === 'timed-out') {
-        sendProblem(res, 504, 'UPSTREAM_TIMEOUT', `the ${service} service did not answer in time`);
+        sendProblem(res, 'UPSTREAM_TIMEOUT', `the ${service} service did not answer in time`);
         return;
       }
       if (outcome === 'not-connected') pool.markDown(url);
@@ -125,7 +124,7 @@ export class ReverseProxy {
       );
       if (outcome === 'broken' && !replayable) break;
     }
-    sendProblem(res, 502, 'UPSTREAM_UNAVAILABLE', `no instance of the ${service} service answered`);
+    sendProblem(res, 'UPSTREAM_UNAVAILABLE', `no instance of the ${service} service answered`);
   }
 
   private attempt(

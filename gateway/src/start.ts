@@ -115,7 +115,6 @@ export async function start(
           requests.inc({ service, status: '429' });
           return sendProblem(
             res,
-            429,
             'RATE_LIMITED',
             `this client already holds ${config.GATEWAY_STREAMS_PER_CLIENT} open event streams; close one or poll`,
             { 'retry-after': String(STREAM_RETRY_SECONDS) },
@@ -136,7 +135,7 @@ export async function start(
       return docsTokens.handle(req, res);
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      return sendProblem(res, 404, 'NOT_FOUND', `no route for ${req.method} ${path}`);
+      return sendProblem(res, 'NOT_FOUND', `no route for ${req.method} ${path}`);
     }
     if (path === '/health' || path === '/health/ready') {
       const health = await checkHealth(pools);
@@ -165,17 +164,17 @@ export async function start(
     if (doc && (SERVICE_NAMES as readonly string[]).includes(doc[1]!)) {
       const document = await serviceDocument(pools[doc[1] as ServiceName]);
       if (!document)
-        return sendProblem(res, 502, 'UPSTREAM_UNAVAILABLE', `no ${doc[1]} instance answered`);
+        return sendProblem(res, 'UPSTREAM_UNAVAILABLE', `no ${doc[1]} instance answered`);
       return sendJson(res, 200, withDocsTokenUrl(document));
     }
     if (path.startsWith('/docs/') && (await sendAsset(res, path.slice('/docs/'.length)))) return;
-    sendProblem(res, 404, 'NOT_FOUND', `no route for GET ${path}`);
+    sendProblem(res, 'NOT_FOUND', `no route for GET ${path}`);
   }
 
   const server = await listenRaw((req, res) => {
     handle(req, res).catch((err: unknown) => {
       logger.error({ err }, 'gateway request failed');
-      sendProblem(res, 500, 'INTERNAL', 'the gateway failed to handle the request');
+      sendProblem(res, 'INTERNAL', 'the gateway failed to handle the request');
     });
   }, config.GATEWAY_PORT);
   stops.add('http', () => server.close());
@@ -189,7 +188,6 @@ export async function start(
 function rateLimited(res: ServerResponse, waitSeconds: number): void {
   sendProblem(
     res,
-    429,
     'RATE_LIMITED',
     `too many requests from this client; try again in ${waitSeconds} s`,
     { 'retry-after': String(waitSeconds) },

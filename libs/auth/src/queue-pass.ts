@@ -58,7 +58,6 @@ export function requireAdmitted(pass: QueuePass, concertId?: number): void {
   if (pass.admission.status === 'WAITING') {
     throw new AppError({
       code: 'TOKEN_NOT_ACTIVE',
-      status: 403,
       detail: 'the queue pass is still waiting',
       extras: { position: pass.admission.position },
     });

@@ -8,3 +8,4 @@ export * as wallet from './wallet';
 export * as queue from './queue';
 export * as payment from './payment';
 export * from './catalogue';
+export * from './problems';

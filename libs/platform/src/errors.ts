@@ -1,18 +1,24 @@
+import { PROBLEMS, type ProblemCode } from '@ticketing/contracts';
+
+/** The codes answered with 409 Conflict. */
+export type ConflictCode = {
+  [K in ProblemCode]: (typeof PROBLEMS)[K] extends 409 ? K : never;
+}[ProblemCode];
+
 /**
- * The one error type of the project. `code` is the stable machine code of API.md,
- * `status` the HTTP status it maps to, and `retriable` tells a message consumer whether
+ * The one error type of the project. `code` is the stable machine code of API.md, from the
+ * catalogue (libs/contracts/src/problems.ts), `status` the HTTP status the catalogue gives it, and `retriable` tells a message consumer whether
  * trying the same message again may succeed (retry) or never will (dead-letter topic).
  */
 export class AppError extends Error {
-  readonly code: string;
+  readonly code: ProblemCode;
   readonly status: number;
   readonly retriable: boolean;
   /** Extra members for the problem+json body (e.g. `position` on TOKEN_NOT_ACTIVE). */
   readonly extras: Record<string, unknown>;
 
   constructor(opts: {
-    code: string;
-    status: number;
+    code: ProblemCode;
     detail: string;
     retriable?: boolean;
     extras?: Record<string, unknown>;
@@ -21,41 +27,41 @@ export class AppError extends Error {
     // A 4xx is an expected answer (a seat already taken, a bad id), never logged with a stack:
     // capturing one cost more than the rest of a refused hold (a storm's losers, measured).
     const limit = Error.stackTraceLimit;
-    if (opts.status < 500) Error.stackTraceLimit = 0;
+    const status = PROBLEMS[opts.code];
+    if (status < 500) Error.stackTraceLimit = 0;
     super(opts.detail, opts.cause === undefined ? undefined : { cause: opts.cause });
     Error.stackTraceLimit = limit;
     this.name = 'AppError';
     this.code = opts.code;
-    this.status = opts.status;
+    this.status = status;
     this.retriable = opts.retriable ?? false;
     this.extras = opts.extras ?? {};
   }
 
   static validation(detail: string, extras?: Record<string, unknown>): AppError {
-    return new AppError({ code: 'VALIDATION_FAILED', status: 400, detail, extras });
+    return new AppError({ code: 'VALIDATION_FAILED', detail, extras });
   }
 
   static notFound(detail: string): AppError {
-    return new AppError({ code: 'NOT_FOUND', status: 404, detail });
+    return new AppError({ code: 'NOT_FOUND', detail });
   }
 
-  static conflict(code: string, detail: string, extras?: Record<string, unknown>): AppError {
-    return new AppError({ code, status: 409, detail, extras });
+  static conflict(code: ConflictCode, detail: string, extras?: Record<string, unknown>): AppError {
+    return new AppError({ code, detail, extras });
   }
 
-  static forbidden(detail: string, code = 'FORBIDDEN'): AppError {
-    return new AppError({ code, status: 403, detail });
+  static forbidden(detail: string): AppError {
+    return new AppError({ code: 'FORBIDDEN', detail });
   }
 
   static unauthorized(code: 'TOKEN_MISSING' | 'TOKEN_INVALID', detail: string): AppError {
-    return new AppError({ code, status: 401, detail });
+    return new AppError({ code, detail });
   }
 
   /** A dependency is down or busy: the caller (or consumer) may try again. */
   static unavailable(detail: string, cause?: unknown): AppError {
     return new AppError({
       code: 'SERVICE_UNAVAILABLE',
-      status: 503,
       detail,
       retriable: true,
       cause,

@@ -45,12 +45,11 @@ function fromFrameworkError(err: unknown): AppError | undefined {
     case 'FST_ERR_MAX_PARAM_LENGTH':
       return AppError.validation('path: a segment is too long');
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new AppError({ code: 'PAYLOAD_TOO_LARGE', status: 413, detail: 'body: too large' });
+      return new AppError({ code: 'PAYLOAD_TOO_LARGE', detail: 'body: too large' });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new AppError({
         code: 'UNSUPPORTED_MEDIA_TYPE',
-        status: 415,
         detail: 'body: send application/json',
       });
   }
@@ -69,7 +68,7 @@ export function problemOf(err: unknown): AppError {
     (isAppError(err) ? err : fromFrameworkError(err)) ??
     (isTransientInfraError(err)
       ? AppError.unavailable('a dependency is unavailable, try again')
-      : new AppError({ code: 'INTERNAL', status: 500, detail: 'unexpected error' }))
+      : new AppError({ code: 'INTERNAL', detail: 'unexpected error' }))
   );
 }
 

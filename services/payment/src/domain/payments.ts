@@ -129,7 +129,6 @@ export class Payments {
     if (existing && existing.requestHash !== requestHash) {
       throw new AppError({
         code: 'IDEMPOTENCY_KEY_REUSED',
-        status: 422,
         detail: 'this Idempotency-Key was used with a different request',
       });
     }

@@ -55,8 +55,7 @@ export class WaitingQueue {
         this.store.nextNumber(concertId),
       ]);
       if (claim.kind === 'pending') {
-        if (Date.now() > deadline)
-          throw new AppError({ code: 'UNAVAILABLE', status: 503, detail: 'try again' });
+        if (Date.now() > deadline) throw AppError.unavailable('try again');
         await sleep(2);
         continue;
       }

@@ -85,7 +85,6 @@ export class Wallets {
       if (existing.request_hash !== hash) {
         throw new AppError({
           code: 'IDEMPOTENCY_KEY_REUSED',
-          status: 422,
           detail: 'this Idempotency-Key was used with a different request',
         });
       }
