@@ -225,9 +225,7 @@ export class Cluster implements RunningSystem {
   }
 
   async stop(): Promise<void> {
-    const all = [this.gateway, ...SERVICES.flatMap((s) => this.instances[s] ?? [])].filter(
-      (i): i is Instance => i !== undefined,
-    );
+    const all = this.started();
     await Promise.all(
       all.map(async (instance) => {
         const child = instance.child;
@@ -243,12 +241,17 @@ export class Cluster implements RunningSystem {
     await this.redisUsers.drop();
   }
 
+  /** Every instance created so far (the gateway only once the services were ready). */
+  private started(): Instance[] {
+    const services = SERVICES.flatMap((s) => this.instances[s] ?? []);
+    return this.gateway ? [this.gateway, ...services] : services;
+  }
+
   /** The last lines every process wrote (for diagnosing a failed test). */
   tails(lines = 200): string {
-    const all = [this.gateway, ...SERVICES.flatMap((s) => this.instances[s] ?? [])].filter(
-      (i): i is Instance => i !== undefined,
-    );
-    return all.map((i) => `--- ${i.label}\n${i.tail.slice(-lines).join('\n')}`).join('\n');
+    return this.started()
+      .map((i) => `--- ${i.label}\n${i.tail.slice(-lines).join('\n')}`)
+      .join('\n');
   }
 
   private spawn(instance: Instance): void {

@@ -40,12 +40,22 @@ export const DOCS_PAGE = `<!doctype html>
 export async function sendAsset(res: ServerResponse, name: string): Promise<boolean> {
   const type = ASSETS[name];
   if (!type) return false;
-  const content = await readFile(path.join(assetDir, name));
+  await sendFile(res, path.join(assetDir, name), type, 3600);
+  return true;
+}
+
+/** A file of ours, whole, with its type and how long a browser may keep it. */
+export async function sendFile(
+  res: ServerResponse,
+  file: string,
+  type: string,
+  maxAgeSeconds: number,
+): Promise<void> {
+  const content = await readFile(file);
   res.writeHead(200, {
     'content-type': type,
     'content-length': content.length,
-    'cache-control': 'public, max-age=3600',
+    'cache-control': `public, max-age=${maxAgeSeconds}`,
   });
   res.end(content);
-  return true;
 }

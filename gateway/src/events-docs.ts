@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import path from 'node:path';
+import { sendFile } from './docs';
 
 /** Where the page of the events lives (beside Swagger UI at /docs). */
 export const EVENTS_DOCS_PATH = '/docs/events';
@@ -51,12 +51,6 @@ export const EVENTS_PAGE = `<!doctype html>
 export async function sendEventsFile(res: ServerResponse, name: string): Promise<boolean> {
   const entry = FILES[name];
   if (!entry) return false;
-  const content = await readFile(entry.file);
-  res.writeHead(200, {
-    'content-type': entry.type,
-    'content-length': content.length,
-    'cache-control': 'public, max-age=300',
-  });
-  res.end(content);
+  await sendFile(res, entry.file, entry.type, 300);
   return true;
 }

@@ -1,4 +1,5 @@
 import {
+  LOCAL_DEFAULTS,
   MESSAGES,
   SERVICES,
   keyTemplate,
@@ -7,7 +8,7 @@ import {
   type ServiceName,
 } from '@ticketing/contracts';
 import { z } from 'zod';
-import { DLT_HEADER, type DltReason } from './dlt';
+import { DLT_HEADER, DLT_REASONS } from './dlt';
 import { EnvelopeSchema, HEADER } from './envelope';
 import { REDRIVE_HEADER } from './dead-letters';
 import { dltOf } from './topics';
@@ -17,12 +18,6 @@ export type HandledTypes = Record<ServiceName, string[]>;
 
 type Json = Record<string, unknown>;
 const KAFKA_BINDING = '0.5.0';
-const DLT_REASONS: DltReason[] = [
-  'MALFORMED_ENVELOPE',
-  'SCHEMA_VIOLATION',
-  'HANDLER_REJECTED',
-  'RETRIES_EXHAUSTED',
-];
 /** What reads the dead-letter topics: operators, with `npm run dlt` (docs/operations.md). */
 const DLT_READER = 'dlt';
 
@@ -255,7 +250,7 @@ export function asyncApiDocument(handled: HandledTypes, version: string): Json {
         security: [ref('components/securitySchemes/scram')],
       },
       local: {
-        host: '127.0.0.1:9092',
+        host: LOCAL_DEFAULTS.kafkaBrokers,
         protocol: 'kafka',
         description: 'npm start and docker compose: no TLS, no login.',
       },

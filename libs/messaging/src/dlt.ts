@@ -11,8 +11,14 @@ export const DLT_HEADER = {
   failedAt: 'dlt-failed-at',
 } as const;
 
-export type DltReason =
-  'MALFORMED_ENVELOPE' | 'SCHEMA_VIOLATION' | 'HANDLER_REJECTED' | 'RETRIES_EXHAUSTED';
+/** Why a message was parked (its `dlt-reason` header). */
+export const DLT_REASONS = [
+  'MALFORMED_ENVELOPE',
+  'SCHEMA_VIOLATION',
+  'HANDLER_REJECTED',
+  'RETRIES_EXHAUSTED',
+] as const;
+export type DltReason = (typeof DLT_REASONS)[number];
 
 /** Parks a message that cannot be handled on `<topic>.dlt`, with why, so the partition moves on. */
 export async function sendToDlt(

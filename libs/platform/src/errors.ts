@@ -7,8 +7,9 @@ export type ConflictCode = {
 
 /**
  * The one error type of the project. `code` is the stable machine code of API.md, from the
- * catalogue (libs/contracts/src/problems.ts), `status` the HTTP status the catalogue gives it, and `retriable` tells a message consumer whether
- * trying the same message again may succeed (retry) or never will (dead-letter topic).
+ * catalogue (libs/contracts/src/problems.ts), `status` the HTTP status the catalogue gives it,
+ * and `retriable` tells a message consumer whether trying the same message again may succeed
+ * (retry) or never will (dead-letter topic).
  */
 export class AppError extends Error {
   readonly code: ProblemCode;

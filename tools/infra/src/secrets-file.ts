@@ -18,8 +18,8 @@ const newPassword = () => randomBytes(24).toString('base64url');
 
 /**
  * The secrets `docker compose up` reads, made on this machine and never committed: `.env` (the
- * queue pass key pair, the Postgres password, a Redis password per service, Kafka UI's OpenID client secret) and the Redis ACL
- * file made from it. Keeps what `.env` holds; `rotate` makes new ones, keeping the old public pass
+ * queue pass key pair, the Postgres password, a Redis password per service, Kafka UI's OpenID
+ * client secret) and the Redis ACL file made from it. Keeps what `.env` holds; `rotate` makes new ones, keeping the old public pass
  * key beside the new one so passes already out still verify.
  */
 export function writeSecrets(dir: string, options: { rotate?: boolean } = {}): string[] {
