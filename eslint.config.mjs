@@ -146,6 +146,24 @@ export default tseslint.config(
     },
   },
   {
+    // One folder knows the Kafka client (ADR 0018): a move to another touches only it.
+    files: ['libs/*/src/**/*.ts', 'services/*/src/**/*.ts', 'gateway/src/**/*.ts'],
+    ignores: ['libs/messaging/src/kafkajs/**', 'libs/contracts/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^kafkajs(/.*)?$',
+              message: 'kafkajs is known only to libs/messaging/src/kafkajs (ADR 0018)',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Transactions travel through the domain as opaque handles; only data-access opens them.
     files: ['services/*/src/domain/**/*.ts'],
     rules: {

@@ -108,6 +108,12 @@ const REFUSED: [string, string, string, string][] = [
     "import { Kafka } from 'kafkajs';\nexport const x = Kafka;",
     'libs/contracts is a leaf',
   ],
+  [
+    'the messaging library importing kafkajs outside its adapter',
+    'libs/messaging/src/scratch.ts',
+    "import { Kafka } from 'kafkajs';\nexport const x = Kafka;",
+    'kafkajs is known only to libs/messaging/src/kafkajs',
+  ],
 ];
 
 const ACCEPTED: [string, string, string][] = [
@@ -125,6 +131,11 @@ const ACCEPTED: [string, string, string][] = [
     'the wiring using every layer',
     'services/wallet/src/scratch.ts',
     "import { WalletRepository } from './data-access/wallet-repository';\nimport { Wallets } from './domain/charges';\nimport { httpRoutes } from './entry-points/http/routes';\nexport const x = [WalletRepository, Wallets, httpRoutes];",
+  ],
+  [
+    'the kafkajs adapter importing kafkajs',
+    'libs/messaging/src/kafkajs/scratch.ts',
+    "import { Kafka } from 'kafkajs';\nexport const x = Kafka;",
   ],
   [
     'the contracts using zod',

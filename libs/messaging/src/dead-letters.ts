@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { IHeaders, Kafka, KafkaMessage, Producer } from './broker';
 import { DLT_HEADER } from './dlt';
 import { HEADER } from './envelope';
 

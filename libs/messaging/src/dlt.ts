@@ -1,4 +1,4 @@
-import type { KafkaMessage, Producer } from 'kafkajs';
+import type { KafkaMessage, Producer } from './broker';
 import { dltOf } from './topics';
 
 export const DLT_HEADER = {

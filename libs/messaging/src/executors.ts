@@ -1,5 +1,5 @@
 import type { Database, Transaction } from '@ticketing/platform';
-import type { Producer } from 'kafkajs';
+import type { Producer } from './broker';
 import type { z } from 'zod';
 import type { MessageContract } from '@ticketing/contracts';
 import { buildMessage, type Envelope, type OutgoingMessage } from './envelope';

@@ -1,6 +1,7 @@
 export * from './envelope';
 export * from './namespace';
-export * from './kafka';
+export * from './kafkajs';
+export * from './broker';
 export * from './topics';
 export * from './outbox';
 export * from './inbox';
@@ -9,6 +10,5 @@ export * from './consumer';
 export * from './executors';
 export * from './runtime';
 export * from './retention';
-export * from './self-healing-producer';
 export * from './dead-letters';
 export * from './asyncapi';

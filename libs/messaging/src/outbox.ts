@@ -7,7 +7,7 @@ import {
   type Span,
   type Transaction,
 } from '@ticketing/platform';
-import type { Producer } from 'kafkajs';
+import type { Producer } from './broker';
 import pg from 'pg';
 import { Histogram, Counter, type Registry } from 'prom-client';
 import { HEADER, type OutgoingMessage } from './envelope';

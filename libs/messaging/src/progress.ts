@@ -1,4 +1,4 @@
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin, Kafka } from './broker';
 import { metricOnce } from '@ticketing/platform';
 import { Gauge, type Registry } from 'prom-client';
 

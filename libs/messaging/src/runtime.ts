@@ -7,11 +7,11 @@ import {
   type ReadinessCheck,
   type StopList,
 } from '@ticketing/platform';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka, Producer } from './broker';
 import type { Registry } from 'prom-client';
 import { MessageConsumer, type HandlerEntry } from './consumer';
 import { directExecutor, inboxExecutor, type DirectContext, type TxContext } from './executors';
-import { createKafka, createProducer } from './kafka';
+import { createKafka, createProducer } from './kafkajs';
 import { TopicNamespace } from './namespace';
 import { OutboxRelay } from './outbox';
 import { purgeInbox } from './retention';

@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Kafka } from './broker';
 
 export const dltOf = (topic: string) => `${topic}.dlt`;
 

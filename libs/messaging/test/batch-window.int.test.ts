@@ -3,7 +3,7 @@ import type { Producer } from 'kafkajs';
 import { MessageConsumer, on, type Executor } from '../src/consumer';
 import { buildMessage } from '../src/envelope';
 import { publishNow } from '../src/executors';
-import { createProducer } from '../src/kafka';
+import { createProducer } from '../src/kafkajs';
 import { sequenceContract } from './fixtures';
 
 /**

@@ -11,7 +11,7 @@ import type { Producer } from 'kafkajs';
 import { MessageConsumer, on } from '../src/consumer';
 import { buildMessage } from '../src/envelope';
 import { directExecutor, type DirectContext } from '../src/executors';
-import { createKafka, createProducer } from '../src/kafka';
+import { createKafka, createProducer } from '../src/kafkajs';
 import { ensureTopics } from '../src/topics';
 import { sequenceContract } from './fixtures';
 

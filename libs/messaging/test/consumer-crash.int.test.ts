@@ -3,7 +3,7 @@ import { ConfigResourceTypes, type Admin, type Producer } from 'kafkajs';
 import { MessageConsumer, on } from '../src/consumer';
 import { buildMessage } from '../src/envelope';
 import { directExecutor, publishNow, type DirectContext } from '../src/executors';
-import { createProducer } from '../src/kafka';
+import { createProducer } from '../src/kafkajs';
 import { dltOf } from '../src/topics';
 import { sequenceContract } from './fixtures';
 

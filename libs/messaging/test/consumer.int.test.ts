@@ -12,7 +12,7 @@ import { MessageConsumer, on } from '../src/consumer';
 import { DLT_HEADER } from '../src/dlt';
 import { buildMessage } from '../src/envelope';
 import { inboxExecutor, publishNow, type TxContext } from '../src/executors';
-import { createProducer } from '../src/kafka';
+import { createProducer } from '../src/kafkajs';
 import { dltOf } from '../src/topics';
 import { messagingDatabase, sequenceContract } from './fixtures';
 

@@ -1,4 +1,4 @@
-import { kafkajsIdleFixApplied } from '../src/kafkajs-idle-fix';
+import { kafkajsIdleFixApplied } from '../src/kafkajs/idle-fix';
 
 // kafkajs's own request queue, as a broker connection uses it (after the fix is applied at load).
 // eslint-disable-next-line @typescript-eslint/no-require-imports

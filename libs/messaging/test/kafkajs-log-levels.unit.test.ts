@@ -1,5 +1,5 @@
 import { logLevel } from 'kafkajs';
-import { kafkajsLevel, type KafkajsLogEntry } from '../src/kafkajs-log-levels';
+import { kafkajsLevel, type KafkajsLogEntry } from '../src/kafkajs/log-levels';
 
 describe('kafkajs log levels', () => {
   it.each(

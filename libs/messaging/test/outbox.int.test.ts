@@ -9,7 +9,7 @@ import {
 import { Database, type Knex } from '@ticketing/platform';
 import type { Producer } from 'kafkajs';
 import { buildMessage } from '../src/envelope';
-import { createProducer } from '../src/kafka';
+import { createProducer } from '../src/kafkajs';
 import { enqueue, OutboxRelay } from '../src/outbox';
 import { messagingDatabase, sequenceContract } from './fixtures';
 

@@ -4,7 +4,7 @@ import { Registry } from 'prom-client';
 import { MessageConsumer, on } from '../src/consumer';
 import { buildMessage } from '../src/envelope';
 import { directExecutor, type DirectContext } from '../src/executors';
-import { createProducer } from '../src/kafka';
+import { createProducer } from '../src/kafkajs';
 import { sequenceContract } from './fixtures';
 
 /**

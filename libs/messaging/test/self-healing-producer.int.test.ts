@@ -5,9 +5,9 @@ import {
   testKafka,
   TopicCapture,
 } from '@ticketing/testing';
-import { createProducer } from '../src/kafka';
-import type { SelfHealingProducer } from '../src/self-healing-producer';
-import { producerUnusable } from '../src/self-healing-producer';
+import { createProducer } from '../src/kafkajs';
+import type { SelfHealingProducer } from '../src/kafkajs/self-healing-producer';
+import { producerUnusable } from '../src/kafkajs/self-healing-producer';
 
 /** A producer that can no longer be used is replaced, and the send goes through on the new one. */
 describe('a producer that breaks', () => {

@@ -1,7 +1,7 @@
 import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
 import type { KafkaSecurity, Logger } from '@ticketing/platform';
-import './kafkajs-idle-fix';
-import { kafkajsLevel } from './kafkajs-log-levels';
+import './idle-fix';
+import { kafkajsLevel } from './log-levels';
 import { SelfHealingProducer } from './self-healing-producer';
 
 export function createKafka(options: {

@@ -14,7 +14,7 @@ interface Group<I, O> {
  * own. Every caller gets its own part of the result, in the order it handed its items in; if the
  * call fails, every caller gets the error; if it declines (undefined), every caller gets that.
  */
-export class Together<I, O> {
+export class MicroBatcher<I, O> {
   private pending?: Group<I, O>;
 
   constructor(private readonly run: (items: I[]) => Promise<O[] | undefined>) {}

@@ -1,0 +1,283 @@
+import { runWithContext, type Logger } from '@ticketing/platform';
+import type { Registry } from 'prom-client';
+import type {
+  ConsumerGroupMember,
+  CreateGroupMember,
+  FetchedBatch,
+  GroupEvents,
+  Kafka,
+  KafkaMessage,
+  Producer,
+} from '../broker';
+import { kafkajsGroupMember } from '../kafkajs';
+import { TopicNamespace } from '../namespace';
+import { ConsumerProgress } from '../progress';
+import { BatchWindow } from './batch-window';
+import { ConsumerMetrics } from './consumer-metrics';
+import { decode, type Decoded } from './decode';
+import { DeliveryPolicy, describe } from './delivery-policy';
+import type { BatchItem, Executor, HandlerEntry, Outcome } from './handlers';
+import { MicroBatcher } from './micro-batcher';
+import { OffsetTracker } from './offset-tracker';
+import { OneByOne, contextOf } from './one-by-one';
+import { inProcessSpan, type Place } from './process-span';
+import { RestartSupervisor } from './restart-supervisor';
+
+export interface ConsumerOptions<Ctx> {
+  kafka: Kafka;
+  groupId: string;
+  logger: Logger;
+  handlers: HandlerEntry<Ctx>[];
+  executor: Executor<Ctx>;
+  /** Producer for dead-letter messages. */
+  producer: Producer;
+  /** Attempts for a failing handler before the message goes to the DLT. */
+  maxAttempts?: number;
+  retryBaseMs?: number;
+  partitionsConsumedConcurrently?: number;
+  /**
+   * The consumer fetches at most once per window (ms): what arrives within it is handled
+   * together, one unit of work for the whole fetch. The first message after a quiet spell is
+   * handled at once (the fetch is a long poll). 0: fetch again as soon as a fetch is handled.
+   */
+  batchWindowMs?: number;
+  fromBeginning?: boolean;
+  metrics?: Registry;
+  topics?: TopicNamespace;
+  /** The client's consumer group member (default: kafkajs). */
+  member?: CreateGroupMember;
+}
+
+/** How often handled offsets are committed (and at a stop and a rebalance). */
+const COMMIT_INTERVAL_MS = 500;
+
+/**
+ * Runs a Kafka consumer over a handler table. It coordinates; each job is its own part: the
+ * client's group member (`../kafkajs`), `decode` (envelope and contract), the executor (inbox
+ * and outbox), the `DeliveryPolicy` (retries, dead letters), the `OffsetTracker` (commits), the
+ * `RestartSupervisor` (crashes), the `BatchWindow` and the `MicroBatcher` (one unit of work per
+ * fetch), spans and metrics.
+ */
+export class MessageConsumer<Ctx> {
+  private member: ConsumerGroupMember;
+  private readonly handlers = new Map<string, HandlerEntry<Ctx>>();
+  private readonly policy: DeliveryPolicy;
+  private readonly offsets: OffsetTracker;
+  private readonly restarts: RestartSupervisor;
+  private readonly window: BatchWindow;
+  private readonly metrics: ConsumerMetrics;
+  private readonly progress?: ConsumerProgress;
+  /** The partitions' batches of one fetch, in one unit of work. */
+  private readonly batcher?: MicroBatcher<BatchItem<Ctx>, Outcome>;
+  private readonly oneByOne: OneByOne<Ctx>;
+  private readonly assignmentWaits = new Set<() => void>();
+  private commitTimer?: NodeJS.Timeout;
+  private stopping = false;
+
+  constructor(private readonly options: ConsumerOptions<Ctx>) {
+    const { logger, groupId } = options;
+    for (const entry of options.handlers) this.handlers.set(entry.contract.type, entry);
+    this.policy = new DeliveryPolicy(options);
+    this.offsets = new OffsetTracker((err) =>
+      // A rebalance or an outage: the next round (or the partition's next owner) catches up.
+      logger.debug({ err: describe(err) }, 'offset commit failed; will retry'),
+    );
+    this.restarts = new RestartSupervisor({
+      logger,
+      subject: { groupId },
+      restart: () => this.restart(),
+    });
+    this.window = new BatchWindow(options.batchWindowMs ?? 0);
+    this.metrics = new ConsumerMetrics(logger, options.metrics);
+    if (options.metrics)
+      this.progress = new ConsumerProgress({
+        kafka: options.kafka,
+        groupId,
+        topics: () => this.topics(),
+        metrics: options.metrics,
+      });
+    const executeBatch = options.executor.executeBatch?.bind(options.executor);
+    // A message alone takes the one-by-one path, whose retries and dead-lettering count each
+    // attempt: a unit of work that fails is taken apart and its messages run again alone.
+    if (executeBatch)
+      this.batcher = new MicroBatcher((items) =>
+        items.length > 1 ? executeBatch(items) : Promise.resolve(undefined),
+      );
+    this.oneByOne = new OneByOne({
+      ...options,
+      policy: this.policy,
+      metrics: this.metrics,
+      stopping: () => this.stopping,
+    });
+    this.member = this.createMember();
+  }
+
+  private createMember(): ConsumerGroupMember {
+    const create =
+      this.options.member ??
+      ((groupId: string, events: GroupEvents) =>
+        kafkajsGroupMember(this.options.kafka, groupId, events));
+    return create(this.options.groupId, {
+      assigned: (assignment) => {
+        this.progress?.joined(assignment);
+        this.offsets.keepOnly(assignment);
+        for (const done of [...this.assignmentWaits]) done();
+      },
+      left: () => this.progress?.left(),
+      // The generation that handled these offsets can still commit them while the group
+      // prepares the next one: the partitions' next owners then start after them.
+      rebalancing: () => void this.offsets.commit(),
+      crashed: (error, willRestart) => {
+        this.offsets.commitThrough(undefined); // a restart starts from what was committed
+        if (!willRestart && !this.stopping) this.restarts.crashed(error);
+      },
+    });
+  }
+
+  /** A fresh member after a crash: the old one torn down first. */
+  private async restart(): Promise<void> {
+    await this.member.stop().catch(() => undefined);
+    if (this.stopping) return;
+    this.member = this.createMember();
+    await this.run();
+  }
+
+  /** False while the consumer is down after a crash (readiness reports it). */
+  healthy(): boolean {
+    return this.restarts.downForMs() === undefined;
+  }
+
+  /** For readiness checks: throws while the consumer is down. */
+  readinessCheck = async (): Promise<void> => {
+    const down = this.restarts.downForMs();
+    if (down !== undefined) throw new Error(`kafka consumer down for ${down} ms, restarting`);
+  };
+
+  topics(): string[] {
+    const ns = this.options.topics ?? TopicNamespace.none;
+    return [...new Set(this.options.handlers.map((h) => ns.name(h.contract.topic)))];
+  }
+
+  async start(): Promise<void> {
+    await this.run();
+    this.commitTimer ??= setInterval(() => void this.offsets.commit(), COMMIT_INTERVAL_MS);
+    this.commitTimer.unref();
+  }
+
+  private run(): Promise<void> {
+    return this.member.run({
+      topics: this.topics(),
+      fromBeginning: this.options.fromBeginning ?? true,
+      concurrency: this.options.partitionsConsumedConcurrently ?? 32,
+      eachBatch: (batch) => this.handleBatch(batch),
+    });
+  }
+
+  /** Waits until this consumer has partitions assigned (tests and start-up ordering). */
+  waitForAssignment(timeoutMs = 30_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.assignmentWaits.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.assignmentWaits.delete(done);
+        reject(new Error('no partitions assigned in time'));
+      }, timeoutMs);
+      this.assignmentWaits.add(done);
+    });
+  }
+
+  /**
+   * Leaves the group after the message in flight is done; its offset is committed. A restart in
+   * progress is waited for first, and its member stopped too: nothing runs after this returns.
+   */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.window.close();
+    clearInterval(this.commitTimer);
+    await this.restarts.stop();
+    // What is handled by now is committed now; a batch still in flight commits its own offsets
+    // when it is done (handleBatch), before the member leaves the group.
+    await this.offsets.commit();
+    await this.member.stop();
+    await this.progress?.stop();
+  }
+
+  /**
+   * A fetched batch of one partition: with an executor that can, all of it in one unit of work
+   * together with the fetch's other partitions (the common case: one transaction and one inbox
+   * insert for many messages); if that fails, or a message is invalid, one by one with the
+   * usual retries and dead-lettering.
+   */
+  private async handleBatch(batch: FetchedBatch): Promise<void> {
+    this.offsets.commitThrough(batch.commit);
+    this.window.enter();
+    this.metrics.noteRedriven(batch.topic, batch.messages);
+    try {
+      const place = {
+        groupId: this.options.groupId,
+        topic: batch.topic,
+        partition: batch.partition,
+      };
+      const decoded = batch.messages.map((message) => ({
+        message,
+        decoded: decode(message.value, this.handlers),
+      }));
+      if (!(await this.handleTogether(place, batch, decoded)))
+        for (const { message, decoded: d } of decoded) {
+          if (!batch.stillOurs()) return;
+          await this.oneByOne.deliver(place, message, d, batch.heartbeat);
+          this.handled(batch, message.offset);
+          await batch.heartbeat();
+        }
+      await this.window.waitOut();
+    } finally {
+      this.window.exit();
+      if (this.stopping) await this.offsets.commit();
+    }
+  }
+
+  private handled(batch: FetchedBatch, offset: string): void {
+    batch.resolveOffset(offset);
+    this.offsets.handledUpTo(batch.topic, batch.partition, offset);
+    this.progress?.advanced(batch.topic, batch.partition);
+  }
+
+  /** The whole batch in the fetch's unit of work; false when it has to go one by one. */
+  private async handleTogether(
+    place: Place,
+    batch: FetchedBatch,
+    decoded: { message: KafkaMessage; decoded: Decoded<Ctx> }[],
+  ): Promise<boolean> {
+    if (!this.batcher || decoded.some(({ decoded: d }) => d.status === 'invalid')) return false;
+    const items = decoded.flatMap(({ message, decoded: d }) =>
+      d.status === 'ok' ? [{ message, envelope: d.envelope, entry: d.entry }] : [],
+    );
+    try {
+      const outcomes = await this.batcher.add(
+        items.map(({ message, envelope, entry }) => ({
+          message: envelope,
+          run: (ctx: Ctx) =>
+            inProcessSpan(place, message, envelope, (traceparent) =>
+              runWithContext(contextOf(envelope, traceparent), () => entry.handle(envelope, ctx)),
+            ),
+        })),
+      );
+      if (!outcomes) return false;
+      items.forEach(({ envelope }, i) => this.metrics.outcome(envelope.type, outcomes[i]!));
+      for (const { decoded: d } of decoded)
+        if (d.status === 'ignored') this.metrics.outcome(d.envelope.type, 'ignored');
+      this.handled(batch, batch.lastOffset());
+      await batch.heartbeat();
+      return true;
+    } catch (err) {
+      this.options.logger.debug(
+        { err, topic: batch.topic, messages: items.length },
+        'batch failed as a whole; taking its messages one by one',
+      );
+      return false;
+    }
+  }
+}

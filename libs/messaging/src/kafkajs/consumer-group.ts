@@ -1,0 +1,94 @@
+import type { Kafka } from 'kafkajs';
+import type { ConsumerGroupMember, ConsumerGroupRun, GroupEvents } from '../broker';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** How long a subscription waits for a topic created moments ago to reach every broker. */
+const SUBSCRIBE_PATIENCE_MS = 10_000;
+
+/**
+ * A consumer group member on kafkajs, with the project's settings: manual commits (the consumer
+ * commits what it handled on its own schedule, ADR 0013), batches resolved by the caller, and a
+ * crash reported only when kafkajs will not restart the member itself.
+ */
+export function kafkajsGroupMember(
+  kafka: Kafka,
+  groupId: string,
+  events: GroupEvents,
+): ConsumerGroupMember {
+  const consumer = kafka.consumer({
+    groupId,
+    // A fetch is a long poll: the broker answers as soon as a message arrives, so the wait
+    // costs no latency. It bounds how often an idle consumer asks, and also how long a stop
+    // and a rebalance wait for the fetch in flight (kafkajs heartbeats between fetches): 2 s
+    // keeps an idle instance near 0.5 % of a core and a restart quick.
+    maxWaitTimeInMs: 2000,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 2000,
+    rebalanceTimeout: 10_000,
+    allowAutoTopicCreation: false,
+    retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: Number.MAX_SAFE_INTEGER },
+  });
+  let stopping = false;
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) =>
+    events.assigned(payload.memberAssignment),
+  );
+  consumer.on(consumer.events.STOP, () => events.left());
+  consumer.on(consumer.events.REBALANCING, () => events.rebalancing());
+  // kafkajs restarts itself only when the crash's root cause is retriable; after any other
+  // crash it stays down for good.
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    events.left();
+    if (!stopping) events.crashed(payload.error, payload.restart);
+  });
+
+  /** A topic created moments ago may not be in every broker's metadata yet (retriable). */
+  async function subscribe(topics: string[], fromBeginning: boolean): Promise<void> {
+    const deadline = Date.now() + SUBSCRIBE_PATIENCE_MS;
+    for (;;) {
+      try {
+        return await consumer.subscribe({ topics, fromBeginning });
+      } catch (err) {
+        const retriable = (err as { retriable?: boolean }).retriable === true;
+        if (!retriable || stopping || Date.now() > deadline) throw err;
+        await sleep(200);
+      }
+    }
+  }
+
+  return {
+    async run({ topics, fromBeginning, concurrency, eachBatch }: ConsumerGroupRun) {
+      await consumer.connect();
+      await subscribe(topics, fromBeginning);
+      await consumer.run({
+        // kafkajs commits after every batch when it commits by itself: an OffsetCommit round
+        // trip per partition per fetch, before the next fetch (ADR 0013).
+        autoCommit: false,
+        partitionsConsumedConcurrently: concurrency,
+        eachBatchAutoResolve: false,
+        eachBatch: ({
+          batch,
+          resolveOffset,
+          heartbeat,
+          isRunning,
+          isStale,
+          commitOffsetsIfNecessary,
+        }) =>
+          eachBatch({
+            topic: batch.topic,
+            partition: batch.partition,
+            messages: batch.messages,
+            lastOffset: () => batch.lastOffset(),
+            resolveOffset,
+            heartbeat,
+            stillOurs: () => isRunning() && !isStale(),
+            commit: (offsets) => commitOffsetsIfNecessary({ topics: offsets }),
+          }),
+      });
+    },
+    async stop() {
+      stopping = true;
+      await consumer.disconnect();
+    },
+  };
+}

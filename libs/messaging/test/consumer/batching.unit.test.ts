@@ -1,0 +1,56 @@
+import { BatchWindow } from '../../src/consumer/batch-window';
+import { MicroBatcher } from '../../src/consumer/micro-batcher';
+
+describe('MicroBatcher', () => {
+  it('when items are handed in during one turn, then they run as one call and each caller gets its part', async () => {
+    const calls: number[][] = [];
+    const batcher = new MicroBatcher<number, string>(async (items) => {
+      calls.push(items);
+      return items.map((i) => `r${i}`);
+    });
+    const [a, b] = await Promise.all([batcher.add([1, 2]), batcher.add([3])]);
+    expect(calls).toEqual([[1, 2, 3]]);
+    expect(a).toEqual(['r1', 'r2']);
+    expect(b).toEqual(['r3']);
+    await batcher.add([4]);
+    expect(calls).toEqual([[1, 2, 3], [4]]);
+  });
+
+  it('when the call fails or declines, then every caller gets that', async () => {
+    const failing = new MicroBatcher<number, string>(async () => {
+      throw new Error('rolled back');
+    });
+    const both = [failing.add([1]), failing.add([2])];
+    await expect(both[0]).rejects.toThrow('rolled back');
+    await expect(both[1]).rejects.toThrow('rolled back');
+    const declining = new MicroBatcher<number, string>(async () => undefined);
+    await expect(declining.add([1])).resolves.toBeUndefined();
+  });
+});
+
+describe('BatchWindow', () => {
+  it('when a batch is handled early in the window, then it waits out the rest; once closed, it does not wait', async () => {
+    const window = new BatchWindow(60);
+    window.enter();
+    const began = Date.now();
+    await window.waitOut();
+    expect(Date.now() - began).toBeGreaterThanOrEqual(55);
+    window.exit();
+
+    window.enter();
+    const waiting = window.waitOut();
+    window.close();
+    const closedAt = Date.now();
+    await waiting;
+    expect(Date.now() - closedAt).toBeLessThan(50);
+    window.exit();
+  });
+
+  it('when a window is 0, then nothing waits', async () => {
+    const window = new BatchWindow(0);
+    window.enter();
+    const began = Date.now();
+    await window.waitOut();
+    expect(Date.now() - began).toBeLessThan(20);
+  });
+});
