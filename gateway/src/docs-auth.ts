@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sendProblem } from './problem';
+import { writeProblem } from '@ticketing/platform';
 
 /** Where Swagger UI on /docs asks for an access token: this gateway, same origin. */
 export const DOCS_TOKEN_PATH = '/docs/oauth/token';
@@ -17,7 +17,7 @@ export class DocsTokenProxy {
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'POST')
-      return sendProblem(res, 'METHOD_NOT_ALLOWED', `${DOCS_TOKEN_PATH} takes POST`);
+      return writeProblem(res, 'METHOD_NOT_ALLOWED', `${DOCS_TOKEN_PATH} takes POST`);
     const form = new URLSearchParams(await readText(req, 8192));
     const basic = /^Basic ([A-Za-z0-9+/=]+)$/.exec(req.headers.authorization ?? '');
     if (basic) {
@@ -36,7 +36,7 @@ export class DocsTokenProxy {
       });
     } catch {
       this.tokenEndpoint = undefined; // discover again next time
-      return sendProblem(res, 'UPSTREAM_UNAVAILABLE', 'the identity provider did not answer');
+      return writeProblem(res, 'UPSTREAM_UNAVAILABLE', 'the identity provider did not answer');
     }
     const body = Buffer.from(await answer.arrayBuffer());
     res.writeHead(answer.status, {

@@ -3,9 +3,8 @@ import http, {
   type IncomingMessage,
   type ServerResponse,
 } from 'node:http';
-import type { Logger } from '@ticketing/platform';
+import { writeProblem, type Logger } from '@ticketing/platform';
 import { isEventStream, type ServiceName } from './routes';
-import { sendProblem } from './problem';
 import type { TrustedProxies } from './trusted-proxies';
 import type { UpstreamPool } from './upstream-pool';
 
@@ -98,7 +97,7 @@ export class ReverseProxy {
       body = await readBody(req, this.options.maxBodyBytes);
     } catch (err) {
       if (err instanceof BodyTooLarge) {
-        sendProblem(
+        writeProblem(
           res,
           'PAYLOAD_TOO_LARGE',
           `body: larger than ${this.options.maxBodyBytes} bytes`,
@@ -114,7 +113,7 @@ export class ReverseProxy {
       if (outcome === 'answered') return pool.markUp(url);
       if (outcome === 'client-gone') return;
       if (outcome === 'timed-out') {
-        sendProblem(res, 'UPSTREAM_TIMEOUT', `the ${service} service did not answer in time`);
+        writeProblem(res, 'UPSTREAM_TIMEOUT', `the ${service} service did not answer in time`);
         return;
       }
       if (outcome === 'not-connected') pool.markDown(url);
@@ -124,7 +123,7 @@ export class ReverseProxy {
       );
       if (outcome === 'broken' && !replayable) break;
     }
-    sendProblem(res, 'UPSTREAM_UNAVAILABLE', `no instance of the ${service} service answered`);
+    writeProblem(res, 'UPSTREAM_UNAVAILABLE', `no instance of the ${service} service answered`);
   }
 
   private attempt(

@@ -6,6 +6,7 @@ import {
   createMetricsRegistry,
   listenRaw,
   nameActiveSpan,
+  writeProblem,
   type Logger,
   type ServiceHandle,
 } from '@ticketing/platform';
@@ -18,7 +19,6 @@ import { DOCS_TOKEN_PATH, DocsTokenProxy, withDocsTokenUrl } from './docs-auth';
 import { ClientIdentifier } from './clients';
 import { TrustedProxies } from './trusted-proxies';
 import { checkHealth } from './health';
-import { sendProblem } from './problem';
 import { ReverseProxy } from './proxy';
 import { RateLimiter } from './rate-limit';
 import { SERVICE_NAMES, isEventStream, serviceFor, type ServiceName } from './routes';
@@ -113,7 +113,7 @@ export async function start(
         const slot = await limiter.streamSlot(req);
         if (!slot) {
           requests.inc({ service, status: '429' });
-          return sendProblem(
+          return writeProblem(
             res,
             'RATE_LIMITED',
             `this client already holds ${config.GATEWAY_STREAMS_PER_CLIENT} open event streams; close one or poll`,
@@ -135,7 +135,7 @@ export async function start(
       return docsTokens.handle(req, res);
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      return sendProblem(res, 'NOT_FOUND', `no route for ${req.method} ${path}`);
+      return writeProblem(res, 'NOT_FOUND', `no route for ${req.method} ${path}`);
     }
     if (path === '/health' || path === '/health/ready') {
       const health = await checkHealth(pools);
@@ -164,17 +164,17 @@ export async function start(
     if (doc && (SERVICE_NAMES as readonly string[]).includes(doc[1]!)) {
       const document = await serviceDocument(pools[doc[1] as ServiceName]);
       if (!document)
-        return sendProblem(res, 'UPSTREAM_UNAVAILABLE', `no ${doc[1]} instance answered`);
+        return writeProblem(res, 'UPSTREAM_UNAVAILABLE', `no ${doc[1]} instance answered`);
       return sendJson(res, 200, withDocsTokenUrl(document));
     }
     if (path.startsWith('/docs/') && (await sendAsset(res, path.slice('/docs/'.length)))) return;
-    sendProblem(res, 'NOT_FOUND', `no route for GET ${path}`);
+    writeProblem(res, 'NOT_FOUND', `no route for GET ${path}`);
   }
 
   const server = await listenRaw((req, res) => {
     handle(req, res).catch((err: unknown) => {
       logger.error({ err }, 'gateway request failed');
-      sendProblem(res, 'INTERNAL', 'the gateway failed to handle the request');
+      writeProblem(res, 'INTERNAL', 'the gateway failed to handle the request');
     });
   }, config.GATEWAY_PORT);
   stops.add('http', () => server.close());
@@ -186,7 +186,7 @@ export async function start(
 }
 
 function rateLimited(res: ServerResponse, waitSeconds: number): void {
-  sendProblem(
+  writeProblem(
     res,
     'RATE_LIMITED',
     `too many requests from this client; try again in ${waitSeconds} s`,

@@ -60,6 +60,16 @@ class PreparingClient extends KnexPgClient {
   }
 }
 
+/**
+ * pg fails the queries of a connection that died under them ("Connection terminated
+ * unexpectedly") with an error without a code, the same object it then emits as the client's
+ * `error` event, before those queries see it. Giving it SQLSTATE 08006 (connection_failure)
+ * there lets `isTransientInfraError` judge it by code, as it judges the server's own errors.
+ */
+function markConnectionFailure(err: Error & { code?: string }): void {
+  err.code ??= '08006';
+}
+
 export function createDb(options: DbOptions): Knex {
   return knexFactory({
     client: options.preparedStatements === false ? 'pg' : (PreparingClient as never),
@@ -73,7 +83,7 @@ export function createDb(options: DbOptions): Knex {
       // A connection killed by the server (pg_terminate_backend, failover) is dropped from
       // the pool instead of failing the next query with it.
       afterCreate: (conn: pg.Client, done: (err: Error | null, conn: pg.Client) => void) => {
-        conn.on('error', () => undefined);
+        conn.on('error', markConnectionFailure);
         done(null, conn);
       },
     },

@@ -95,15 +95,23 @@ const TRANSIENT_CODES = new Set([
   '08004',
 ]);
 
-/** True for infrastructure failures (connection lost, database restarting, deadlock). */
+/** Errors the clients raise, by class name, when the server did not answer in time or at all. */
+const TRANSIENT_NAMES = new Set([
+  'KnexTimeoutError', // no pooled connection within acquireConnectionTimeout
+  'MaxRetriesPerRequestError', // ioredis: the server stayed away for the command's retries
+  'ClusterAllFailedError', // ioredis: no node of the cluster answered
+]);
+
+/**
+ * True for infrastructure failures (connection lost, database restarting, deadlock): judged on
+ * codes (network errors, Postgres SQLSTATEs; a connection pg saw die carries 08006, see
+ * `createDb`), client error classes and kafkajs's own `retriable`, never on message text.
+ */
 export function isTransientInfraError(e: unknown): boolean {
   if (isAppError(e)) return e.retriable;
   if (!(e instanceof Error)) return false;
   const code = (e as { code?: unknown }).code;
   if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return true;
-  if (e.name === 'KnexTimeoutError') return true;
-  if ((e as { retriable?: unknown }).retriable === true) return true; // kafkajs
-  return /Connection terminated|connection.*(closed|ended)|Client has encountered a connection error/i.test(
-    e.message,
-  );
+  if (TRANSIENT_NAMES.has(e.name)) return true;
+  return (e as { retriable?: unknown }).retriable === true; // kafkajs
 }

@@ -1,7 +1,9 @@
+import type { ServerResponse } from 'node:http';
+import type { ProblemCode } from '@ticketing/contracts';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { AppError, isAppError, isTransientInfraError } from '../errors';
-import { failSpan, traceIdOf, traceLogFields } from '../trace';
+import { activeTraceId, failSpan, traceIdOf, traceLogFields } from '../trace';
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -79,6 +81,27 @@ export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply 
     .code(error.status)
     .type('application/problem+json')
     .send(JSON.stringify(problemBody(error, traceId)));
+}
+
+/**
+ * The same problem+json on a bare Node response, for what answers without Fastify (the
+ * gateway's own refusals). After the headers went out, only closing the connection is left.
+ */
+export function writeProblem(
+  res: ServerResponse,
+  code: ProblemCode,
+  detail: string,
+  headers: Record<string, string> = {},
+): void {
+  if (res.headersSent) return void res.destroy();
+  const problem = new AppError({ code, detail });
+  const body = JSON.stringify(problemBody(problem, activeTraceId()));
+  res.writeHead(problem.status, {
+    ...headers,
+    'content-type': 'application/problem+json',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
 }
 
 /** RFC 9457 problem details for every error and unknown path; never a stack trace on the wire. */
