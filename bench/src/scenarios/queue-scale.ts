@@ -63,12 +63,12 @@ export async function queueScaleScenario(ctx: BenchContext): Promise<Row[]> {
   const rows: Row[] = [];
   try {
     const concertId = randomInt(1, 2 ** 31 - 1);
-    await store.rememberConcert(concertId);
+    await store.concerts.rememberConcert(concertId);
     // Two seconds of joins first, unmeasured, to a concert of their own (the measured one's
     // numbers stay the fill's): the processes' JIT warms up on the path that is measured.
     if (!ctx.smoke) {
       const warmUpConcert = concertId + 1;
-      await store.rememberConcert(warmUpConcert);
+      await store.concerts.rememberConcert(warmUpConcert);
       await joinCrowd(ctx, gateway.urls, warmUpConcert, 2 * JOIN_RATE, JOIN_RATE, 0);
     }
     const usedBefore = await usedMemory(monitor);

@@ -103,7 +103,7 @@ async function holdStreams(
   try {
     const store = new QueueStore(redis, prefix);
     const concertId = randomInt(1, 2 ** 31);
-    await store.rememberConcert(concertId);
+    await store.concerts.rememberConcert(concertId);
     await fill(store, concertId, 0, ahead + streams);
     const epoch = Number(await redis.hget(queueKeys(concertId).meta, 'epoch'));
     const signer = new TokenSigner(ctx.serviceEnv.QUEUE_PASS_SIGNING_KEY!);

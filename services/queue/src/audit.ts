@@ -32,7 +32,7 @@ async function main(): Promise<number> {
   });
   try {
     const store = new QueueStore(redis, config.REDIS_KEY_PREFIX);
-    const records = await store.auditRecords(concertId);
+    const records = await store.line.auditRecords(concertId);
     const moves: HeadMove[] = [];
     let sweptIdle = 0;
     for (const r of records) {

@@ -1,4 +1,4 @@
-import { asRanges } from '../src/data-access/queue-store';
+import { asRanges } from '../src/data-access/queue-records';
 import { checkFairness, parseRanges, type HeadMove } from '../src/domain/fairness';
 
 const move = (m: Partial<HeadMove> & { from: number; to: number }): HeadMove => ({

@@ -67,7 +67,7 @@ export async function startQueue(
 /** A concert id of this test alone, known to the queue. */
 export async function knownConcert(queue: QueueServiceHandle): Promise<number> {
   const concertId = randomIntId();
-  await queue.store.rememberConcert(concertId);
+  await queue.store.concerts.rememberConcert(concertId);
   return concertId;
 }
 

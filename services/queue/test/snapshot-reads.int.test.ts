@@ -2,7 +2,8 @@ import { SEGMENT_SIZE, queueKeys, segmentKeys } from '@ticketing/auth';
 import { testInfra } from '@ticketing/testing';
 import { randomInt } from 'node:crypto';
 import Redis from 'ioredis';
-import { QueueStore, type SnapshotData } from '../src/data-access/queue-store';
+import type { SnapshotData } from '../src/data-access/queue-records';
+import { QueueStore } from '../src/data-access/queue-store';
 import { QueueSnapshot } from '../src/domain/snapshot';
 import { KEY_PREFIX } from './harness';
 
@@ -48,11 +49,11 @@ describe('snapshot reads of a crowd', () => {
 
   it('when a fan far back leaves through another instance, then the next read counts them gone and reads only their segment again', async () => {
     const concertId = await crowd();
-    const first = await here.snapshot(concertId);
+    const first = await here.line.snapshot(concertId);
     expect(new QueueSnapshot(first).position(LAST)).toBe(LAST);
 
     expect(await elsewhere.clearAlive(concertId, SEGMENT_SIZE + 5)).toBe(true);
-    const next = await here.snapshot(concertId, settled(first));
+    const next = await here.line.snapshot(concertId, settled(first));
 
     expect(new QueueSnapshot(next).position(LAST)).toBe(LAST - 1);
     expect(new QueueSnapshot(next).stateOf(SEGMENT_SIZE + 5, Date.now())).toEqual({
@@ -65,9 +66,9 @@ describe('snapshot reads of a crowd', () => {
 
   it('when idle fans are dropped in two segments, then both are read again and every position is exact', async () => {
     const concertId = await crowd();
-    const first = await here.snapshot(concertId);
+    const first = await here.line.snapshot(concertId);
     await elsewhere.clearMany(concertId, [3, 4, SEGMENT_SIZE * 2 + 1]);
-    const next = new QueueSnapshot(await here.snapshot(concertId, settled(first)));
+    const next = new QueueSnapshot(await here.line.snapshot(concertId, settled(first)));
     expect(next.position(10)).toBe(10 - 2);
     expect(next.position(LAST)).toBe(LAST - 3);
   });
@@ -76,23 +77,23 @@ describe('snapshot reads of a crowd', () => {
     const concertId = await crowd();
     const tail = segmentKeys(concertId, SEGMENTS - 1).alive;
     await redis.setbit(tail, SEGMENT_SIZE - 1, 0); // LAST is taken, its join not done yet
-    const first = await here.snapshot(concertId);
+    const first = await here.line.snapshot(concertId);
     expect(new QueueSnapshot(first).alive(LAST)).toBe(false);
 
     await redis.setbit(tail, SEGMENT_SIZE - 1, 1);
-    const next = await here.snapshot(concertId, first); // read moments later: nothing settled
+    const next = await here.line.snapshot(concertId, first); // read moments later: nothing settled
     expect(new QueueSnapshot(next).alive(LAST)).toBe(true);
   });
 
   it('when bits changed without a departure counted (a crash between the two), then the periodic full read heals the snapshot', async () => {
     const concertId = await crowd();
-    const first = await here.snapshot(concertId);
+    const first = await here.line.snapshot(concertId);
     await redis.setbit(segmentKeys(concertId, 0).alive, 9, 0); // no count: as after a crash
 
-    const stale = await here.snapshot(concertId, settled(first));
+    const stale = await here.line.snapshot(concertId, settled(first));
     expect(new QueueSnapshot(stale).alive(9)).toBe(true); // not read again: nothing counted
 
-    const healed = await here.snapshot(concertId, { ...settled(stale), fullAtMs: 0 });
+    const healed = await here.line.snapshot(concertId, { ...settled(stale), fullAtMs: 0 });
     expect(new QueueSnapshot(healed).alive(9)).toBe(false);
     expect(healed.fullAtMs).toBeGreaterThan(0);
   });

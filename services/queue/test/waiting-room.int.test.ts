@@ -37,7 +37,7 @@ describe('exact FIFO across three instances', () => {
 
   it('when 300 fans join three instances at once, then numbers are 1..300 and exactly the first 120 are admitted, in number order', async () => {
     const concertId = await knownConcert(instances[0]!);
-    for (const i of instances) await i.store.rememberConcert(concertId);
+    for (const i of instances) await i.store.concerts.rememberConcert(concertId);
     const fans = await Promise.all(
       Array.from({ length: 300 }, (_, k) => join(instances[k % 3]!.url, uuid(), concertId)),
     );

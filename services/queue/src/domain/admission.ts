@@ -1,7 +1,8 @@
 import { SEGMENT_SIZE, offsetOf, segmentOf } from '@ticketing/auth';
 import type { Logger } from '@ticketing/platform';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { QueueStore, SegmentBits, TickPlan } from '../data-access/queue-store';
+import type { QueueStore } from '../data-access/queue-store';
+import type { SegmentBits, TickPlan } from '../data-access/queue-records';
 import { bitAt, orAll } from './bitmaps';
 import type { Liveness } from './liveness';
 import type { QueueSettings } from './queue';
@@ -82,18 +83,19 @@ export class AdmissionTicker {
   }
 
   async tick(): Promise<void> {
-    for (const concertId of await this.store.queuedConcerts()) await this.tickConcert(concertId);
+    for (const concertId of await this.store.concerts.queuedConcerts())
+      await this.tickConcert(concertId);
   }
 
   async tickConcert(concertId: number): Promise<void> {
-    const plan = await this.store.prepareTick(concertId, {
+    const plan = await this.store.line.prepareTick(concertId, {
       admitPerSecond: this.settings.admitPerSecond,
       maxActive: this.settings.maxActive,
       settleMs: SETTLE_MS,
     });
     // Sales over, and the last admitted fans' activation too: the queue's state goes.
     if (plan.endedAtMs > 0 && plan.nowMs >= plan.endedAtMs + this.settings.activeTtlMs) {
-      if (await this.store.retire(concertId, AUDIT_KEPT_MS))
+      if (await this.store.line.retire(concertId, AUDIT_KEPT_MS))
         this.logger.info({ concertId }, 'sales ended: the concert queue state removed');
       return;
     }
@@ -136,7 +138,7 @@ export class AdmissionTicker {
     if (to === plan.head) return;
     // Dropped before the head moves over them: a range's alive bits are its admitted fans.
     if (idle.length > 0) await this.store.clearMany(concertId, idle);
-    const untilMs = await this.store.advance(concertId, {
+    const untilMs = await this.store.line.advance(concertId, {
       from: plan.head,
       to,
       admitted,
@@ -160,7 +162,7 @@ export class AdmissionTicker {
     const window = this.liveness.windowAt(plan.nowMs);
     if ((this.lastSwept.get(concertId) ?? -1) >= window) return;
     this.lastSwept.set(concertId, window);
-    if (plan.seq <= plan.head || !(await this.store.claimSweep(concertId, window))) return;
+    if (plan.seq <= plan.head || !(await this.store.line.claimSweep(concertId, window))) return;
     const idle: number[] = [];
     const last = segmentOf(plan.seq);
     for (let segment = segmentOf(plan.head + 1); segment <= last;) {
@@ -171,7 +173,7 @@ export class AdmissionTicker {
     }
     if (idle.length === 0) return;
     await this.store.clearMany(concertId, idle);
-    await this.store.recordSweep(concertId, window, plan.head, idle);
+    await this.store.line.recordSweep(concertId, window, plan.head, idle);
     this.dropped.inc({ concert: String(concertId) }, idle.length);
     this.logger.debug({ concertId, idle: idle.length }, 'idle fans dropped');
   }

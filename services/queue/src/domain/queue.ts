@@ -44,7 +44,7 @@ export class WaitingQueue {
    * ended (left, dropped as idle, expired, spent) is replaced by a new one at the back.
    */
   async join(userId: string, concertId: number): Promise<{ view: TokenView; created: boolean }> {
-    if (!(await this.store.isKnownConcert(concertId)))
+    if (!(await this.store.concerts.isKnownConcert(concertId)))
       throw AppError.notFound(`concert ${concertId} not found`);
     const deadline = Date.now() + PENDING_WAIT_MS;
     for (;;) {
@@ -175,8 +175,8 @@ export class WaitingQueue {
     bookingClosesAt: string;
     totalSeats: number;
   }): Promise<void> {
-    await this.store.rememberConcert(s.concertId);
-    await this.store.applySchedule({
+    await this.store.concerts.rememberConcert(s.concertId);
+    await this.store.concerts.applySchedule({
       ...s,
       opensAtMs: Date.parse(s.bookingOpensAt),
       closesAtMs: Date.parse(s.bookingClosesAt),
@@ -191,7 +191,7 @@ export class WaitingQueue {
     availableSeats: number;
     heldSeats: number;
   }): Promise<void> {
-    return this.store.applySeats(a);
+    return this.store.concerts.applySeats(a);
   }
 
   /** Ends a live place: its bit cleared, its slot freed if admitted, services told at once. */

@@ -1,5 +1,5 @@
 import { SEGMENT_SIZE, offsetOf, segmentOf } from '@ticketing/auth';
-import type { SnapshotData } from '../data-access/queue-store';
+import type { SnapshotData } from '../data-access/queue-records';
 import { bitAt, countBits, setBit } from './bitmaps';
 
 export type { SnapshotData };

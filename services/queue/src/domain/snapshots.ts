@@ -29,7 +29,7 @@ export class Snapshots {
   read(concertId: number): Promise<QueueSnapshot> {
     let pending = this.reading.get(concertId);
     if (!pending) {
-      pending = this.store
+      pending = this.store.line
         .snapshot(concertId, this.current.get(concertId)?.data)
         .then((data) => {
           const snapshot = new QueueSnapshot(data);

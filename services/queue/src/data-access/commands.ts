@@ -1,0 +1,47 @@
+import type { QueueRedis } from '@ticketing/auth';
+import type { Result } from 'ioredis';
+import {
+  ADVANCE,
+  APPLY_SCHEDULE,
+  CLAIM,
+  CLAIM_SWEEP,
+  FREE_SLOT,
+  NEXT_NUMBER,
+  PREPARE_TICK,
+  RECLAIM,
+  RECORD_SWEEP,
+  RETIRE,
+  RELEASE,
+} from './scripts';
+
+type Arg = string | number | Buffer;
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    queueClaim(...args: Arg[]): Result<[string, number], Context>;
+    queueReclaim(...args: Arg[]): Result<number, Context>;
+    queueRelease(...args: Arg[]): Result<number, Context>;
+    queueNextNumber(...args: Arg[]): Result<[number, number], Context>;
+    queuePrepareTick(...args: Arg[]): Result<number[], Context>;
+    queueAdvance(...args: Arg[]): Result<[number, number], Context>;
+    queueFreeSlot(...args: Arg[]): Result<number, Context>;
+    queueClaimSweep(...args: Arg[]): Result<number, Context>;
+    queueRecordSweep(...args: Arg[]): Result<number, Context>;
+    queueRetire(...args: Arg[]): Result<number, Context>;
+    queueApplySchedule(...args: Arg[]): Result<number, Context>;
+  }
+}
+
+/** The queue's Lua scripts as commands of the client (each on one hash tag, ADR 0015). */
+export function defineQueueCommands(redis: QueueRedis): void {
+  redis.defineCommand('queueClaim', { numberOfKeys: 1, lua: CLAIM });
+  redis.defineCommand('queueReclaim', { numberOfKeys: 1, lua: RECLAIM });
+  redis.defineCommand('queueRelease', { numberOfKeys: 1, lua: RELEASE });
+  redis.defineCommand('queueNextNumber', { numberOfKeys: 1, lua: NEXT_NUMBER });
+  redis.defineCommand('queuePrepareTick', { numberOfKeys: 4, lua: PREPARE_TICK });
+  redis.defineCommand('queueAdvance', { numberOfKeys: 4, lua: ADVANCE });
+  redis.defineCommand('queueFreeSlot', { numberOfKeys: 3, lua: FREE_SLOT });
+  redis.defineCommand('queueClaimSweep', { numberOfKeys: 1, lua: CLAIM_SWEEP });
+  redis.defineCommand('queueRecordSweep', { numberOfKeys: 1, lua: RECORD_SWEEP });
+  redis.defineCommand('queueRetire', { numberOfKeys: 5, lua: RETIRE });
+  redis.defineCommand('queueApplySchedule', { numberOfKeys: 2, lua: APPLY_SCHEDULE });
+}

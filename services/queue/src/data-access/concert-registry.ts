@@ -1,0 +1,88 @@
+import {
+  KNOWN_CONCERTS_KEY,
+  QUEUED_CONCERTS_KEY,
+  queueKeys,
+  type QueueRedis,
+} from '@ticketing/auth';
+import './commands';
+
+/** What the queue knows of concerts: their dates and seats, which exist, which have a line. */
+export class ConcertRegistry {
+  private readonly knownConcerts = new Set<number>();
+  private readonly registered = new Set<number>();
+
+  constructor(private readonly redis: QueueRedis) {}
+
+  /** A date of the concert as concert.events describe it (kept if newer). */
+  async applySchedule(s: {
+    concertId: number;
+    scheduleId: number;
+    revision: number;
+    status: string;
+    opensAtMs: number;
+    totalSeats: number;
+    closesAtMs: number;
+  }): Promise<void> {
+    const keys = queueKeys(s.concertId);
+    await this.redis.queueApplySchedule(
+      keys.schedules,
+      keys.sales,
+      'schedule',
+      s.scheduleId,
+      s.revision,
+      s.status,
+      s.opensAtMs,
+      s.totalSeats,
+      s.closesAtMs,
+    );
+  }
+
+  /** What is left of a date's seats (kept if newer). */
+  async applySeats(s: {
+    concertId: number;
+    scheduleId: number;
+    seatsRevision: number;
+    availableSeats: number;
+    heldSeats: number;
+  }): Promise<void> {
+    const keys = queueKeys(s.concertId);
+    await this.redis.queueApplySchedule(
+      keys.schedules,
+      keys.sales,
+      'seats',
+      s.scheduleId,
+      s.seatsRevision,
+      s.availableSeats,
+      s.heldSeats,
+    );
+  }
+
+  queuedConcerts(): Promise<number[]> {
+    return this.redis.smembers(QUEUED_CONCERTS_KEY).then((ids) => ids.map(Number));
+  }
+
+  /** The concert has a line: the admission loop ticks it. */
+  async registerQueued(concertId: number): Promise<void> {
+    if (this.registered.has(concertId)) return;
+    await this.redis.sadd(QUEUED_CONCERTS_KEY, concertId);
+    this.registered.add(concertId);
+  }
+
+  async forgetQueued(concertId: number): Promise<void> {
+    await this.redis.srem(QUEUED_CONCERTS_KEY, concertId);
+    this.registered.delete(concertId);
+  }
+
+  async rememberConcert(concertId: number): Promise<void> {
+    await this.redis.sadd(KNOWN_CONCERTS_KEY, concertId);
+    this.knownConcerts.add(concertId);
+  }
+
+  /** Concerts never disappear, so a positive answer is cached for good. */
+  async isKnownConcert(concertId: number): Promise<boolean> {
+    if (this.knownConcerts.has(concertId)) return true;
+    const known = (await this.redis.sismember(KNOWN_CONCERTS_KEY, concertId)) === 1;
+    if (known) this.knownConcerts.add(concertId);
+    return known;
+  }
+}

@@ -1,0 +1,194 @@
+import {
+  USER_BUCKETS,
+  parseCohort,
+  queueKeys,
+  segmentKeys,
+  segmentOf,
+  userBucketKey,
+  type QueueRedis,
+} from '@ticketing/auth';
+import './commands';
+import type { ConcertRegistry } from './concert-registry';
+import { asRanges, type AuditRecord, type SnapshotData, type TickPlan } from './queue-records';
+
+// Segments before the head read into a snapshot (admitted fans still active).
+const MAX_SEGMENTS_BEHIND_HEAD = 64;
+// A number handed out this long ago has its alive bit set (a join's steps take milliseconds; a
+// join waits at most PENDING_WAIT_MS): segments of numbers younger than that are read each time.
+const SETTLE_MS = 10_000;
+// Departures are counted per segment after the bit is cleared; a count lost to a crash between
+// the two is healed by reading every segment again at this period.
+const FULL_READ_MS = 30_000;
+
+const bytes = (b: Buffer | null): Uint8Array => (b ? new Uint8Array(b) : new Uint8Array(0));
+
+/** The concert's line as a whole: snapshots, the admission tick, sweeps, retirement, audit. */
+export class LineStore {
+  constructor(
+    private readonly redis: QueueRedis,
+    private readonly concerts: ConcertRegistry,
+  ) {}
+
+  /**
+   * The concert's queue as of now: two round trips. The first reads the counters, the admitted
+   * ranges and each segment's departures count; the second reads the alive bitmaps of the
+   * segments that changed since `previous` (a departure counted, or numbers not yet settled),
+   * all of them every FULL_READ_MS. A crowd's poll interval costs a few bitmaps, not all.
+   */
+  async snapshot(concertId: number, previous?: SnapshotData): Promise<SnapshotData> {
+    const keys = queueKeys(concertId);
+    const now = Date.now();
+    const [meta, soldOut, members, changes] = await Promise.all([
+      this.redis.hmget(keys.meta, 'head', 'seq', 'epoch'),
+      this.redis.hget(keys.sales, 'soldOut'),
+      this.redis.zrange(keys.cohorts, 0, -1),
+      this.redis.hgetall(keys.changes),
+    ]);
+    const head = Number(meta[0] ?? 0);
+    const seq = Number(meta[1] ?? 0);
+    const epoch = Number(meta[2] ?? 0);
+    const cohorts = members.map(parseCohort);
+    const oldest = Math.min(head + 1, ...cohorts.map((c) => c.from));
+    const first = Math.max(segmentOf(oldest), segmentOf(head) - MAX_SEGMENTS_BEHIND_HEAD);
+    const incremental =
+      previous !== undefined && previous.epoch === epoch && now - previous.fullAtMs < FULL_READ_MS;
+    const counters = [...(incremental ? previous.counters : []), [now, seq] as [number, number]];
+    while (counters.length > 1 && counters[1]![0] <= now - SETTLE_MS) counters.shift();
+    const settled = counters[0]![0] <= now - SETTLE_MS ? counters[0]![1] : 0;
+    const segments = new Map<number, Uint8Array>();
+    const versions = new Map<number, string>();
+    const wanted: number[] = [];
+    for (let s = first; s <= segmentOf(seq); s++) {
+      const version = changes[String(s)] ?? '0';
+      versions.set(s, version);
+      const known = incremental ? previous.segments.get(s) : undefined;
+      if (known && s < segmentOf(settled) && previous!.versions.get(s) === version)
+        segments.set(s, known);
+      else wanted.push(s);
+    }
+    const bitmaps = await Promise.all(
+      wanted.map((s) => this.redis.getBuffer(segmentKeys(concertId, s).alive)),
+    );
+    wanted.forEach((s, i) => segments.set(s, bytes(bitmaps[i]!)));
+    return {
+      concertId,
+      epoch,
+      head,
+      seq,
+      soldOut: soldOut === '1',
+      cohorts,
+      segments,
+      versions,
+      counters,
+      fullAtMs: incremental ? previous.fullAtMs : now,
+      takenAtMs: now,
+    };
+  }
+
+  async prepareTick(
+    concertId: number,
+    settings: { admitPerSecond: number; maxActive: number; settleMs: number },
+  ): Promise<TickPlan> {
+    const keys = queueKeys(concertId);
+    const r = (
+      await this.redis.queuePrepareTick(
+        keys.meta,
+        keys.cohorts,
+        keys.cohortLeft,
+        keys.sales,
+        settings.admitPerSecond,
+        settings.maxActive,
+        settings.settleMs,
+      )
+    ).map(Number);
+    const [head, limit, allowance, active, seq, nowMs, freedSlots, endedAtMs] = r as number[] as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    return { head, limit, allowance, active, seq, nowMs, freedSlots, endedAtMs };
+  }
+
+  /** Moves the head if nobody else did; returns until when the admitted are active, or 0. */
+  async advance(
+    concertId: number,
+    move: {
+      from: number;
+      to: number;
+      admitted: number;
+      ttlMs: number;
+      idle: number[];
+      gone: number;
+    },
+  ): Promise<number> {
+    const keys = queueKeys(concertId);
+    const [moved, untilMs] = await this.redis.queueAdvance(
+      keys.meta,
+      keys.cohorts,
+      keys.cohortLeft,
+      keys.audit,
+      move.from,
+      move.to,
+      move.admitted,
+      move.ttlMs,
+      asRanges(move.idle),
+      move.gone,
+    );
+    return Number(moved) === 1 ? Number(untilMs) : 0;
+  }
+
+  /**
+   * Removes a concert's queue state after its sales ended (ADR 0015): counters, ranges, the alive
+   * bits of every segment, the user index; the audit stream expires after `auditTtlMs`. Returns
+   * false when another instance did it already.
+   */
+  async retire(concertId: number, auditTtlMs: number): Promise<boolean> {
+    const keys = queueKeys(concertId);
+    const seq = Number(
+      await this.redis.queueRetire(
+        keys.meta,
+        keys.cohorts,
+        keys.cohortLeft,
+        keys.sweepLock,
+        keys.audit,
+        auditTtlMs,
+      ),
+    );
+    await this.concerts.forgetQueued(concertId);
+    if (seq < 0) return false;
+    const doomed = [keys.changes];
+    for (let s = 0; s <= segmentOf(seq); s++) doomed.push(segmentKeys(concertId, s).alive);
+    for (let b = 0; b < USER_BUCKETS; b++) doomed.push(userBucketKey(concertId, b));
+    await Promise.all(doomed.map((key) => this.redis.unlink(key)));
+    return true;
+  }
+
+  async claimSweep(concertId: number, window: number): Promise<boolean> {
+    return (await this.redis.queueClaimSweep(queueKeys(concertId).meta, window)) === 1;
+  }
+
+  async recordSweep(concertId: number, window: number, head: number, idle: number[]) {
+    await this.redis.queueRecordSweep(queueKeys(concertId).audit, window, head, asRanges(idle));
+  }
+
+  /** The concert's audit stream, oldest first: one record per head move and per sweep. */
+  async auditRecords(concertId: number): Promise<AuditRecord[]> {
+    const records: AuditRecord[] = [];
+    let start = '-';
+    for (;;) {
+      const batch = await this.redis.xrange(queueKeys(concertId).audit, start, '+', 'COUNT', 5000);
+      for (const [id, fields] of batch) {
+        const f: Record<string, string> = {};
+        for (let i = 0; i < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+        records.push({ id, ...f } as AuditRecord);
+      }
+      if (batch.length < 5000) return records;
+      start = `(${batch.at(-1)![0]}`;
+    }
+  }
+}

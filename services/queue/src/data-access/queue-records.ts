@@ -1,0 +1,84 @@
+import { offsetOf, segmentOf, type Cohort } from '@ticketing/auth';
+
+/** What a concert's queue looked like at one moment, as one instance read it from Redis. */
+export interface SnapshotData {
+  concertId: number;
+  epoch: number;
+  /** Every number ≤ head has had its turn. */
+  head: number;
+  /** The last number handed out. */
+  seq: number;
+  soldOut: boolean;
+  /** Admitted ranges still active, by `to`. */
+  cohorts: Cohort[];
+  /** The `alive` bitmap of each segment read (from the oldest active range to `seq`). */
+  segments: Map<number, Uint8Array>;
+  /** Each segment's departures count as of its read (`changes`). */
+  versions: Map<number, string>;
+  /** (time, seq) of the reads of the last SETTLE_MS: numbers older than these are settled. */
+  counters: [number, number][];
+  /** When every segment was last read in full. */
+  fullAtMs: number;
+  takenAtMs: number;
+}
+
+/** What a user's entry in the index says when they ask for a place. */
+export type Claim = { kind: 'held'; number: number } | { kind: 'pending' } | { kind: 'claimed' };
+
+/** The first half of a tick (see PREPARE_TICK). */
+export interface TickPlan {
+  head: number;
+  limit: number;
+  allowance: number;
+  active: number;
+  seq: number;
+  nowMs: number;
+  freedSlots: number;
+  /** When the concert's sales ended (0: still selling, or never started). */
+  endedAtMs: number;
+}
+
+/** A segment's bitmaps as the tick and the sweep need them. */
+export interface SegmentBits {
+  segment: number;
+  alive: Uint8Array;
+  seen: Uint8Array[];
+}
+
+/** One record of a concert's audit stream, as stored (numbers as "a-b,c" ranges). */
+export type AuditRecord =
+  | {
+      id: string;
+      kind: 'admit';
+      from: string;
+      to: string;
+      at: string;
+      admitted: string;
+      idle: string;
+      gone: string;
+    }
+  | { id: string; kind: 'sweep'; at: string; window: string; head: string; idle: string };
+
+/** Sorted numbers as "1-5,7,9-12": a sweep of a million idle fans is a few runs, not a list. */
+export function asRanges(numbers: number[]): string {
+  const runs: string[] = [];
+  for (let i = 0; i < numbers.length;) {
+    let j = i;
+    while (j + 1 < numbers.length && numbers[j + 1] === numbers[j]! + 1) j++;
+    runs.push(i === j ? String(numbers[i]) : `${numbers[i]}-${numbers[j]}`);
+    i = j + 1;
+  }
+  return runs.join(',');
+}
+
+/** Numbers by segment, as offsets in it. */
+export function groupBySegment(numbers: number[]): Map<number, number[]> {
+  const bySegment = new Map<number, number[]>();
+  for (const n of numbers) {
+    const s = segmentOf(n);
+    let offsets = bySegment.get(s);
+    if (!offsets) bySegment.set(s, (offsets = []));
+    offsets.push(offsetOf(n));
+  }
+  return bySegment;
+}
