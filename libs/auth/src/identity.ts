@@ -1,16 +1,11 @@
 import { LOCAL_DEFAULTS, USER_ID_PATTERN } from '@ticketing/contracts';
 import { AppError, env, type Logger } from '@ticketing/platform';
-import {
-  createRemoteJWKSet,
-  decodeProtectedHeader,
-  errors,
-  jwksCache,
-  type JWKSCacheInput,
-  type JWTPayload,
-} from 'jose';
+import { createRemoteJWKSet, errors, jwksCache, type JWKSCacheInput } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { Counter, type Registry } from 'prom-client';
+import { discover, type Discovery } from './oidc-discovery';
 import { SignatureThread, type CheckOutcome } from './signature-thread';
+import { isAccessTokenType, isFetchFailure, reasonOf, scopesOf } from './token-checks';
 
 /** What a service that serves users reads to verify their identity (API.md, Identity). */
 export const identityEnv = {
@@ -46,11 +41,6 @@ const ALGORITHMS = ['RS256', 'ES256', 'EdDSA'];
 const CLOCK_SKEW_SECONDS = 30;
 // Tokens whose verification is remembered (about 1 kB each): the active users of one instance.
 const VERIFIED_CACHE_MAX = 20_000;
-
-interface Discovery {
-  jwksUri: URL;
-  tokenEndpoint?: string;
-}
 
 /**
  * Verifies OpenID Connect access tokens against the provider's published keys: the JWKS URL
@@ -255,87 +245,5 @@ export class IdentityVerifier {
       const delay = Math.min(500 * 2 ** (attempt - 1), 10_000);
       this.timer = setTimeout(() => void this.discoverUntilFound(attempt + 1), delay);
     }
-  }
-}
-
-/** OpenID Connect Discovery 1.0: the document must name the issuer it was fetched for. */
-async function discover(issuer: string): Promise<Discovery> {
-  const res = await fetch(`${issuer}/.well-known/openid-configuration`, {
-    signal: AbortSignal.timeout(5000),
-  });
-  if (!res.ok) throw new Error(`discovery answered ${res.status}`);
-  const doc = (await res.json()) as {
-    issuer?: unknown;
-    jwks_uri?: unknown;
-    token_endpoint?: unknown;
-  };
-  if (doc.issuer !== issuer) throw new Error(`discovery names issuer ${String(doc.issuer)}`);
-  if (typeof doc.jwks_uri !== 'string') throw new Error('discovery names no jwks_uri');
-  return {
-    jwksUri: new URL(doc.jwks_uri),
-    tokenEndpoint: typeof doc.token_endpoint === 'string' ? doc.token_endpoint : undefined,
-  };
-}
-
-/** `scope` (space-separated, RFC 9068) or `scp` (a list, some providers). */
-function scopesOf(payload: JWTPayload): string[] {
-  if (typeof payload.scope === 'string') return payload.scope.split(' ');
-  if (Array.isArray(payload.scp))
-    return payload.scp.filter((s): s is string => typeof s === 'string');
-  return [];
-}
-
-function isFetchFailure(err: unknown): boolean {
-  return (
-    err instanceof errors.JWKSTimeout ||
-    (err instanceof errors.JOSEError && err.code === 'ERR_JOSE_GENERIC') ||
-    !(err instanceof errors.JOSEError)
-  );
-}
-
-// RFC 9068 access tokens say `typ: at+jwt`; Keycloak's say `JWT`, and many providers say nothing.
-// A token that names another type (an ID token, a logout token, a DPoP proof) is not an access
-// token, whoever signed it.
-const ACCESS_TOKEN_TYPES = new Set(['at+jwt', 'application/at+jwt', 'jwt', 'application/jwt']);
-
-/** Whether the token's header names no type or an access token's (signature checked after). */
-function isAccessTokenType(token: string): boolean {
-  let typ: unknown;
-  try {
-    typ = decodeProtectedHeader(token).typ;
-  } catch {
-    return true; // malformed: the signature check says so, with its own reason
-  }
-  return (
-    typ === undefined || (typeof typ === 'string' && ACCESS_TOKEN_TYPES.has(typ.toLowerCase()))
-  );
-}
-
-/** Why a token was refused, in words a client can act on (never the token itself). */
-function reasonOf(refusal: { code: string; claim?: string }): string {
-  switch (refusal.code) {
-    case errors.JWTExpired.code:
-      return 'expired';
-    case errors.JWTClaimValidationFailed.code:
-      if (refusal.claim === 'iss') return 'of another issuer';
-      if (refusal.claim === 'aud') return 'for another audience';
-      if (refusal.claim === 'nbf' || refusal.claim === 'iat') return 'not yet valid';
-      return `without a valid ${refusal.claim}`;
-    case errors.JOSEAlgNotAllowed.code:
-      return 'signed with an algorithm that is not allowed';
-    case errors.JWKSNoMatchingKey.code:
-      return 'signed with an unknown key';
-    case errors.JWSSignatureVerificationFailed.code:
-      return 'with a bad signature';
-    case errors.JWKSMultipleMatchingKeys.code:
-      return 'signed with an ambiguous key';
-    case errors.JWSInvalid.code:
-    case errors.JWTInvalid.code:
-      return 'malformed';
-    case 'ERR_THREAD_LOST':
-    case 'ERR_STOPPED':
-      return 'not checked';
-    default:
-      return 'invalid';
   }
 }

@@ -12,7 +12,11 @@ import {
 import { openAuth } from '@ticketing/auth';
 import { migrations } from '../migrations';
 import type { Config } from './config';
-import { Payments } from './domain/payments';
+import { PaymentRepository } from './data-access/payment-repository';
+import { PaymentQueries } from './domain/payment-queries';
+import { PaymentRequests } from './domain/payment-requests';
+import type { PaymentsIn } from './domain/repositories';
+import { SagaDriver } from './domain/saga-driver';
 import { overdueSagasMetric, paymentOutcomeMetrics } from './entry-points/metrics';
 import { PaymentEndings } from './data-access/payment-endings';
 import { httpRoutes } from './entry-points/http/routes';
@@ -20,7 +24,7 @@ import { messageHandlers } from './entry-points/messaging/handlers';
 
 export const SERVICE = 'payment';
 
-export type PaymentServiceHandle = ServiceHandle & { payments: Payments };
+export type PaymentServiceHandle = ServiceHandle & { saga: SagaDriver; queries: PaymentQueries };
 
 /** Wires the payment service (saga orchestrator) and runs its entry points. */
 export function start(
@@ -38,23 +42,26 @@ export function start(
     await notifications.start();
     kit.stops.add('database notifications', () => notifications.stop());
     const endings = new PaymentEndings(notifications);
-    const payments = new Payments(db, {
-      stepTimeoutMs: config.SAGA_STEP_TIMEOUT_SECONDS * 1000,
+    const paymentsIn: PaymentsIn = (executor) => new PaymentRepository(executor);
+    const stepTimeoutMs = config.SAGA_STEP_TIMEOUT_SECONDS * 1000;
+    const requests = new PaymentRequests(db, paymentsIn, { stepTimeoutMs });
+    const queries = new PaymentQueries(db, paymentsIn, endings);
+    const saga = new SagaDriver(db, paymentsIn, {
+      stepTimeoutMs,
       outcomes: paymentOutcomeMetrics(kit.metrics),
-      endings,
       logger: kit.logger,
     });
-    overdueSagasMetric(kit.metrics, payments);
+    overdueSagasMetric(kit.metrics, queries);
     const messaging = await startPostgresMessaging({
       ...kit,
       db,
       config,
-      handlers: messageHandlers(payments),
+      handlers: messageHandlers(saga),
     });
     // Every instance sweeps deadlines; SKIP LOCKED keeps them from taking the same saga.
     const sweeper = new PeriodicTask(
       'saga deadline sweep',
-      () => payments.sweepDue(),
+      () => saga.sweepDue(),
       kit.logger,
     ).start(config.SAGA_SWEEP_INTERVAL_MS);
     kit.stops.add('saga sweeper', () => sweeper.stop());
@@ -62,17 +69,17 @@ export function start(
     const timelines = new PeriodicTask(
       'saga timeline retention',
       async () =>
-        forgotten.inc(await payments.forgetEndedTimelines(config.SAGA_TIMELINE_RETENTION_MINUTES)),
+        forgotten.inc(await queries.forgetEndedTimelines(config.SAGA_TIMELINE_RETENTION_MINUTES)),
       kit.logger,
     ).start(config.RETENTION_INTERVAL_MS);
     kit.stops.add('saga timeline retention', () => timelines.stop());
     return {
-      routes: (app) => httpRoutes(app, { payments, credentials: auth.credentials }),
+      routes: (app) => httpRoutes(app, { requests, queries, credentials: auth.credentials }),
       readiness: { ...messaging.readiness, ...auth.readiness },
       securitySchemes: auth.securitySchemes,
       // Requests waiting on Prefer: wait answer at once when the service stops.
       beforeHttpStop: [['payment endings', async () => endings.stop()]],
-      handle: { payments },
+      handle: { saga, queries },
     };
   });
 }

@@ -28,7 +28,7 @@ describe('saga deadlines', () => {
       [1, 2, 3].map(() => deployment.insertSaga({ state: 'DEBITING' })),
     );
 
-    await payment.payments.sweepDue();
+    await payment.saga.sweepDue();
 
     // Past its deadline, a debit is cancelled (the wallet refunds it if it happened).
     for (const id of healthy) expect(await stateOf(id)).toBe('CANCELLING_DEBIT');

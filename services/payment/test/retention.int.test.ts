@@ -54,7 +54,7 @@ describe('saga timeline retention', () => {
     const recent = await withSteps('COMPLETED', 10);
     const running = await withSteps('PENDING', 120);
 
-    expect(await payment.payments.forgetEndedTimelines(60)).toBe(3);
+    expect(await payment.queries.forgetEndedTimelines(60)).toBe(3);
 
     expect(await steps(old)).toBe(0);
     expect(await deployment.db('payments').where({ id: old }).first()).toMatchObject({
@@ -62,6 +62,6 @@ describe('saga timeline retention', () => {
     });
     expect(await steps(recent)).toBe(3);
     expect(await steps(running)).toBe(3);
-    expect(await payment.payments.forgetEndedTimelines(60)).toBe(0);
+    expect(await payment.queries.forgetEndedTimelines(60)).toBe(0);
   });
 });

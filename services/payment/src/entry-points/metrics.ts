@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { PaymentOutcomes, Payments } from '../domain/payments';
+import type { PaymentQueries } from '../domain/payment-queries';
+import type { PaymentOutcomes } from '../domain/repositories';
 
 /** payments_ended_total{status,failure_code} and the saga's request→end duration. */
 export function paymentOutcomeMetrics(registry: Registry): PaymentOutcomes {
@@ -32,7 +33,7 @@ export function paymentOutcomeMetrics(registry: Registry): PaymentOutcomes {
  * due saga on within SAGA_SWEEP_INTERVAL_MS; one that stays is stuck). Counted at scrape time;
  * alert TicketingSagaPastDeadline (deploy/k8s).
  */
-export function overdueSagasMetric(registry: Registry, payments: Payments): void {
+export function overdueSagasMetric(registry: Registry, payments: PaymentQueries): void {
   new Gauge({
     name: 'payment_sagas_overdue',
     help: 'Sagas more than a minute past their deadline (stuck: the sweep moves due ones on)',

@@ -1,6 +1,8 @@
 import { requireAdmitted, type Credentials } from '@ticketing/auth';
 import { AppError, TypedRoutes, headerOf, type HttpApp } from '@ticketing/platform';
-import type { Payment, Payments } from '../../domain/payments';
+import type { Payment } from '../../domain/payment-queries';
+import type { PaymentQueries } from '../../domain/payment-queries';
+import type { PaymentRequests } from '../../domain/payment-requests';
 import {
   PaymentBody,
   PaymentList,
@@ -27,9 +29,9 @@ const IDEMPOTENCY_KEY = /^[\w.:-]{1,128}$/;
 /** The payment service's public HTTP routes (API.md, Payments). */
 export function httpRoutes(
   app: HttpApp,
-  deps: { payments: Payments; credentials: Credentials },
+  deps: { requests: PaymentRequests; queries: PaymentQueries; credentials: Credentials },
 ): TypedRoutes {
-  const { payments, credentials } = deps;
+  const { requests, queries, credentials } = deps;
   return new TypedRoutes(app)
     .add(
       {
@@ -63,10 +65,10 @@ export function httpRoutes(
         if (waitSeconds > 30)
           throw AppError.validation('header Prefer: wait must be at most 30 seconds');
         requireAdmitted(caller);
-        const { payment } = await payments.request(caller, body.reservationId, key);
+        const { payment } = await requests.request(caller, body.reservationId, key);
         if (waitSeconds > 0) reply.header('Preference-Applied', `wait=${waitSeconds}`);
         const current =
-          waitSeconds > 0 ? await payments.awaitEnd(payment, waitSeconds * 1000) : payment;
+          waitSeconds > 0 ? await queries.awaitEnd(payment, waitSeconds * 1000) : payment;
         reply.header('Location', `/payments/${payment.paymentId}`);
         reply
           .code(current.status === 'PENDING' ? 202 : waitSeconds > 0 ? 200 : 202)
@@ -84,7 +86,7 @@ export function httpRoutes(
         responses: { 200: { description: 'your payments', schema: PaymentList } },
       },
       async ({ query, caller }, _req, reply) => {
-        const list = await payments.ofReservation(caller.userId, query.reservationId);
+        const list = await queries.ofReservation(caller.userId, query.reservationId);
         reply.send({ items: list.map(view) });
       },
     )
@@ -98,7 +100,7 @@ export function httpRoutes(
         responses: { 200: { description: 'the payment', schema: PaymentView } },
       },
       async ({ params, caller }, _req, reply) => {
-        reply.send(view(await payments.get(caller, params.paymentId)));
+        reply.send(view(await queries.get(caller, params.paymentId)));
       },
     )
     .add(
@@ -112,7 +114,7 @@ export function httpRoutes(
         responses: { 200: { description: 'the timeline', schema: SagaView } },
       },
       async ({ params, caller }, _req, reply) => {
-        const { payment, steps } = await payments.timeline(caller, params.paymentId);
+        const { payment, steps } = await queries.timeline(caller, params.paymentId);
         reply.send({
           paymentId: payment.paymentId,
           state: payment.state,

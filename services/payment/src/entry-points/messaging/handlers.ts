@@ -6,14 +6,14 @@ import {
   type MessageContract,
 } from '@ticketing/contracts';
 import { on, type HandlerEntry, type TxContext } from '@ticketing/messaging';
-import type { Payments } from '../../domain/payments';
+import type { SagaDriver } from '../../domain/saga-driver';
 import type { SagaEvent } from '../../domain/saga';
 
 /** Topic → handler table: each reply becomes a saga event for the saga its correlation id names. */
-export function messageHandlers(payments: Payments): HandlerEntry<TxContext>[] {
+export function messageHandlers(saga: SagaDriver): HandlerEntry<TxContext>[] {
   const reply = <C extends MessageContract>(contract: C, toEvent: (data: DataOf<C>) => SagaEvent) =>
     on<C['schema'], TxContext>(contract, async (m, { tx }) =>
-      payments.onReply(tx, m.correlationId, toEvent(m.data as DataOf<C>), m.id),
+      saga.onReply(tx, m.correlationId, toEvent(m.data as DataOf<C>), m.id),
     );
   return [
     reply(reservation.reservationConfirmed, (d) => ({

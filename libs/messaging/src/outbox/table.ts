@@ -1,0 +1,93 @@
+import type { Knex, Transaction } from '@ticketing/platform';
+import type { OutgoingMessage } from '../envelope';
+
+export const OUTBOX_TABLE = 'outbox';
+/** Where a writer's trigger tells the relay there is something to publish. */
+export const NOTIFY_CHANNEL = 'outbox_enqueued';
+
+/** Migration step for a service that publishes through the outbox. */
+export async function createOutboxTable(knex: Knex): Promise<void> {
+  await knex.schema.createTable(OUTBOX_TABLE, (t) => {
+    t.bigIncrements('id').primary();
+    t.uuid('message_id').notNullable().unique();
+    t.text('topic').notNullable();
+    t.text('key').notNullable();
+    t.text('type').notNullable();
+    t.jsonb('envelope').notNullable();
+    t.jsonb('headers').notNullable();
+    t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    t.timestamp('published_at', { useTz: true });
+  });
+  await knex.raw(
+    `create index outbox_unpublished on ${OUTBOX_TABLE} (id) where published_at is null`,
+  );
+  // One NOTIFY per transaction that enqueued (Postgres folds duplicates), sent at commit.
+  await knex.raw(`
+    create function outbox_notify() returns trigger language plpgsql as $$
+    begin perform pg_notify('${NOTIFY_CHANNEL}', ''); return null; end $$;
+    create trigger outbox_notify after insert on ${OUTBOX_TABLE}
+      for each statement execute function outbox_notify();
+  `);
+}
+
+/**
+ * Migration step (after `createOutboxTable`): the outbox as the relay reads it. The envelope and
+ * headers are kept as the writer serialized them (text: Postgres no longer parses them into
+ * jsonb on insert and prints them back on every read), and the primary key is its only index
+ * (rows are deleted once published; message ids are random and never looked up here).
+ */
+export async function slimOutboxTable(knex: Knex): Promise<void> {
+  await knex.raw(`
+    drop index if exists outbox_unpublished;
+    alter table ${OUTBOX_TABLE} drop constraint if exists outbox_message_id_unique;
+    alter table ${OUTBOX_TABLE} drop column if exists published_at;
+    alter table ${OUTBOX_TABLE} alter column envelope type text using envelope::text;
+    alter table ${OUTBOX_TABLE} alter column headers type text using headers::text;
+  `);
+}
+
+/**
+ * Adds messages to the outbox inside the caller's transaction: they are published if and only
+ * if the state change they describe commits.
+ */
+export async function enqueue(
+  tx: Transaction,
+  messages: OutgoingMessage | OutgoingMessage[],
+): Promise<void> {
+  const list = Array.isArray(messages) ? messages : [messages];
+  if (list.length === 0) return;
+  const { sql, params } = outboxInsert(list, 1);
+  await tx.query(sql, params);
+}
+
+/**
+ * The statement that adds messages to the outbox, its parameters numbered from `first`: for
+ * `enqueue`, or as a data-modifying CTE of a writer's own statement, so that the state change
+ * and its messages are one statement (atomic without a transaction around it). One text for
+ * any number of messages (arrays), so it is prepared once; the ids follow the order given (the
+ * relay publishes in id order).
+ */
+export function outboxInsert(
+  messages: OutgoingMessage[],
+  first: number,
+): { sql: string; params: unknown[] } {
+  const [ids, topics, keys, types, envelopes, headers] = [0, 1, 2, 3, 4, 5].map(
+    (i) => `$${first + i}`,
+  );
+  return {
+    sql: `insert into ${OUTBOX_TABLE} (message_id, topic, key, type, envelope, headers)
+     select m.id, m.topic, m.key, m.type, m.envelope, m.headers
+     from unnest(${ids}::uuid[], ${topics}::text[], ${keys}::text[], ${types}::text[],
+       ${envelopes}::text[], ${headers}::text[])
+       with ordinality as m (id, topic, key, type, envelope, headers, n)
+     order by m.n`,
+    params: [
+      messages.map((m) => m.envelope.id),
+      messages.map((m) => m.topic),
+      messages.map((m) => m.key),
+      messages.map((m) => m.envelope.type),
+      messages.map((m) => JSON.stringify(m.envelope)),
+      messages.map((m) => JSON.stringify(m.headers)),
+    ],
+  };
+}

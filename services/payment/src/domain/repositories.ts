@@ -1,0 +1,13 @@
+import type { Executor } from '@ticketing/platform';
+import type { Payment, PaymentRepository } from '../data-access/payment-repository';
+
+/**
+ * The payment repository over the pool or a transaction: the use cases are handed this factory
+ * (wired in start.ts) rather than constructing repositories, so a test can hand them its own.
+ */
+export type PaymentsIn = (executor: Executor) => PaymentRepository;
+
+/** Told of every payment that ends, once its transaction has committed (metrics). */
+export interface PaymentOutcomes {
+  ended(payment: Pick<Payment, 'status' | 'failureCode' | 'createdAt'>): void;
+}
