@@ -180,6 +180,31 @@ export default tseslint.config(
               importNames: ['Knex', 'createDb'],
               message: 'the domain holds a Database or Transaction, never knex (ADR 0008)',
             },
+            {
+              name: '@ticketing/platform',
+              importNames: [
+                'runService',
+                'runMain',
+                'openDatabase',
+                'migrate',
+                'listen',
+                'listenRaw',
+                'createLogger',
+                'PgNotifications',
+                'PeriodicTask',
+                'StopList',
+              ],
+              message:
+                'a runtime entry point: start.ts wires it, the domain is handed what it needs (ADR 0008)',
+            },
+            {
+              // What the domain may use of messaging: write messages into its transaction. The
+              // runtime (clients, consumers, relays, topics) is wired in start.ts.
+              name: '@ticketing/messaging',
+              allowImportNames: ['buildMessage', 'enqueue', 'OutgoingMessage', 'TxContext'],
+              message:
+                'the domain writes messages (buildMessage, enqueue); the messaging runtime is wired in start.ts (ADR 0008)',
+            },
           ],
         },
       ],

@@ -109,6 +109,24 @@ const REFUSED: [string, string, string, string][] = [
     'libs/contracts is a leaf',
   ],
   [
+    'the domain importing a messaging runtime entry point',
+    'services/wallet/src/domain/scratch.ts',
+    "import { createKafka } from '@ticketing/messaging';\nexport const x = createKafka;",
+    'the messaging runtime is wired in start.ts',
+  ],
+  [
+    'the domain opening its own pool',
+    'services/wallet/src/domain/scratch.ts',
+    "import { createDb } from '@ticketing/platform';\nexport const x = createDb;",
+    'never knex',
+  ],
+  [
+    'the domain importing a platform runtime entry point',
+    'services/wallet/src/domain/scratch.ts',
+    "import { runService } from '@ticketing/platform';\nexport const x = runService;",
+    'a runtime entry point: start.ts wires it',
+  ],
+  [
     'the messaging library importing kafkajs outside its adapter',
     'libs/messaging/src/scratch.ts',
     "import { Kafka } from 'kafkajs';\nexport const x = Kafka;",
@@ -121,6 +139,11 @@ const ACCEPTED: [string, string, string][] = [
     'the domain using data-access and libraries',
     'services/wallet/src/domain/scratch.ts',
     "import { WalletRepository } from '../data-access/wallet-repository';\nimport { AppError } from '@ticketing/platform';\nexport const x = [WalletRepository, AppError];",
+  ],
+  [
+    'the domain writing a message into its transaction',
+    'services/wallet/src/domain/scratch.ts',
+    "import { buildMessage, enqueue, type TxContext } from '@ticketing/messaging';\nexport const x = [buildMessage, enqueue] as unknown as TxContext;",
   ],
   [
     'an entry point using the domain',
