@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { markActiveSpanFailed, runWithContext, type Logger } from '@ticketing/platform';
 import type { KafkaMessage, Producer } from '../broker';
 import { sendToDlt, type DltReason } from '../dlt';
@@ -7,8 +8,6 @@ import type { Decoded } from './decode';
 import type { DeliveryPolicy } from './delivery-policy';
 import type { Executor, HandlerEntry } from './handlers';
 import { inProcessSpan, type Place } from './process-span';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface OneByOneParts<Ctx> {
   executor: Executor<Ctx>;

@@ -1,7 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kafka } from 'kafkajs';
 import type { ConsumerGroupMember, ConsumerGroupRun, GroupEvents } from '../broker';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** How long a subscription waits for a topic created moments ago to reach every broker. */
 const SUBSCRIBE_PATIENCE_MS = 10_000;

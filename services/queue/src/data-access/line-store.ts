@@ -9,7 +9,13 @@ import {
 } from '@ticketing/auth';
 import './commands';
 import type { ConcertRegistry } from './concert-registry';
-import { asRanges, type AuditRecord, type SnapshotData, type TickPlan } from './queue-records';
+import {
+  asRanges,
+  bitsOf,
+  type AuditRecord,
+  type SnapshotData,
+  type TickPlan,
+} from './queue-records';
 
 // Segments before the head read into a snapshot (admitted fans still active).
 const MAX_SEGMENTS_BEHIND_HEAD = 64;
@@ -19,8 +25,6 @@ const SETTLE_MS = 10_000;
 // Departures are counted per segment after the bit is cleared; a count lost to a crash between
 // the two is healed by reading every segment again at this period.
 const FULL_READ_MS = 30_000;
-
-const bytes = (b: Buffer | null): Uint8Array => (b ? new Uint8Array(b) : new Uint8Array(0));
 
 /** The concert's line as a whole: snapshots, the admission tick, sweeps, retirement, audit. */
 export class LineStore {
@@ -69,7 +73,7 @@ export class LineStore {
     const bitmaps = await Promise.all(
       wanted.map((s) => this.redis.getBuffer(segmentKeys(concertId, s).alive)),
     );
-    wanted.forEach((s, i) => segments.set(s, bytes(bitmaps[i]!)));
+    wanted.forEach((s, i) => segments.set(s, bitsOf(bitmaps[i]!)));
     return {
       concertId,
       epoch,

@@ -82,3 +82,6 @@ export function groupBySegment(numbers: number[]): Map<number, number[]> {
   }
   return bySegment;
 }
+
+/** A bitmap as Redis returned it (a missing key: no bits). */
+export const bitsOf = (b: Buffer | null): Uint8Array => (b ? new Uint8Array(b) : new Uint8Array(0));

@@ -14,14 +14,12 @@ import {
 import { defineQueueCommands } from './commands';
 import { ConcertRegistry } from './concert-registry';
 import { LineStore } from './line-store';
-import { groupBySegment, type Claim, type SegmentBits } from './queue-records';
+import { bitsOf, groupBySegment, type Claim, type SegmentBits } from './queue-records';
 
 // A place whose number is being taken is held by a pending mark at most this long.
 const PENDING_TIMEOUT_MS = 5000;
 // Seen bitmaps whose expiry is remembered (a concert's segments of one or two windows).
 const EXPIRING_KEYS_MAX = 100_000;
-
-const bytes = (b: Buffer | null): Uint8Array => (b ? new Uint8Array(b) : new Uint8Array(0));
 
 /**
  * The queue's Redis data about fans (ADR 0015): the user index, numbers, alive and seen bits,
@@ -169,7 +167,7 @@ export class QueueStore {
           this.redis.getBuffer(keys.alive),
           ...windows.map((w) => this.redis.getBuffer(keys.seen(w))),
         ]);
-        return { segment, alive: bytes(alive), seen: seen.map(bytes) };
+        return { segment, alive: bitsOf(alive), seen: seen.map(bitsOf) };
       }),
     );
   }
