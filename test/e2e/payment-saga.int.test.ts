@@ -177,7 +177,11 @@ describe('payment saga, end to end', () => {
           .status,
       ).not.toBe('PENDING'),
     );
-    // (the pass is spent by the payment, so the owner joins again for a fresh one)
+    // The pass is spent by the payment, so the owner joins again for a fresh one: once the queue
+    // has spent it (a join before that gets the same pass back, which is then spent).
+    await eventually(async () =>
+      expect((await system.call('GET', 'queue', '/queue/tokens/me', fan.token)).status).toBe(401),
+    );
     const paid = await pay(
       system,
       { ...fan, token: (await system.activeFan(fan.concertId, fan)).token },
