@@ -1,21 +1,51 @@
 import { createDb, migrate } from '@ticketing/platform';
-import type { TopicNamespace } from '@ticketing/messaging';
 import {
-  captureLogs,
+  Deployment,
+  FILE_KEY_PREFIX,
   createTestDatabase,
-  createTopicNamespace,
+  fileTopics,
   grantActiveToken,
   randomIntId,
-  randomSuffix,
+  serviceUnderTest,
   testInfra,
-  uuid,
-  infraEnv,
 } from '@ticketing/testing';
 import { migrations } from '../migrations';
 import { loadServiceConfig } from '../src/config';
 import { start, type ConcertServiceHandle } from '../src/start';
 
-export const KEY_PREFIX = `test-${randomSuffix()}:`;
+export const KEY_PREFIX = FILE_KEY_PREFIX;
+/** This test file's own topics. */
+export const topicNamespace = fileTopics;
+
+/**
+ * Ids start at a random offset: test databases share the Kafka topics, so a schedule id must
+ * not mean the same schedule in two of them.
+ */
+async function seedSequences(url: string): Promise<void> {
+  const db = createDb({ url, applicationName: 'test-setup' });
+  await migrate(db, migrations);
+  await db.raw(`alter sequence schedules_id_seq restart with ${randomIntId()}`);
+  await db.raw(`alter sequence concerts_id_seq restart with ${randomIntId()}`);
+  await db.destroy();
+}
+
+const concert = serviceUnderTest('concert', loadServiceConfig, start, {
+  prepareDatabase: seedSequences,
+});
+
+/** A migrated database of its own, ids at a random offset, for a test that starts no service. */
+export async function concertDatabase() {
+  const database = await createTestDatabase('concert');
+  await seedSequences(database.url);
+  return database;
+}
+
+/** The real concert service on its own database, consumer group, topics and key namespace. */
+export class ConcertDeployment extends Deployment<ConcertServiceHandle> {
+  static async create(): Promise<ConcertDeployment> {
+    return new ConcertDeployment(concert, await Deployment.databaseFor(concert));
+  }
+}
 
 export interface ConcertFixture {
   service: ConcertServiceHandle;
@@ -23,58 +53,11 @@ export interface ConcertFixture {
   stop(): Promise<void>;
 }
 
-/**
- * A migrated database whose ids start at a random offset: test databases share the Kafka
- * topics, so a schedule id must not mean the same schedule in two of them.
- */
-export async function concertDatabase() {
-  const database = await createTestDatabase('concert');
-  const db = createDb({ url: database.url, applicationName: 'test-setup' });
-  await migrate(db, migrations);
-  await db.raw(`alter sequence schedules_id_seq restart with ${randomIntId()}`);
-  await db.raw(`alter sequence concerts_id_seq restart with ${randomIntId()}`);
-  await db.destroy();
-  return database;
-}
-
-let namespace: Promise<TopicNamespace> | undefined;
-/** This test file's own topics. */
-export const topicNamespace = () => (namespace ??= createTopicNamespace());
-
-/** The real concert service on its own database, consumer group, topics and key namespace. */
+/** One instance of a fresh deployment. */
 export async function startConcert(env: Record<string, string> = {}): Promise<ConcertFixture> {
-  const database = await concertDatabase();
-  const group = `concert-test-${randomSuffix()}`;
-  const service = await startConcertInstance(database.url, group, env);
-  return {
-    service,
-    databaseUrl: database.url,
-    stop: async () => {
-      await service.stop();
-      await database.drop();
-    },
-  };
-}
-
-/** One more instance of a deployment: the same database and consumer group. */
-export async function startConcertInstance(
-  databaseUrl: string,
-  consumerGroup: string,
-  env: Record<string, string> = {},
-): Promise<ConcertServiceHandle> {
-  return start(
-    loadServiceConfig({
-      PORT: '0',
-      DATABASE_URL: databaseUrl,
-      ...infraEnv(),
-      REDIS_KEY_PREFIX: KEY_PREFIX,
-      KAFKA_CONSUMER_GROUP: consumerGroup,
-      KAFKA_TOPIC_PREFIX: (await topicNamespace()).prefix,
-      INSTANCE_ID: uuid().slice(0, 8),
-      ...env,
-    }),
-    { logger: captureLogs('concert').logger },
-  );
+  const deployment = await ConcertDeployment.create();
+  const service = await deployment.startInstance(env);
+  return { service, databaseUrl: deployment.databaseUrl, stop: () => deployment.stop() };
 }
 
 export const tokenFor = (concertId: number, userId?: string) =>

@@ -1,10 +1,8 @@
 import { reservation } from '@ticketing/contracts';
-import { buildMessage, createProducer, publishNow } from '@ticketing/messaging';
-import { createDb, type Knex } from '@ticketing/platform';
-import { eventually, randomSuffix, testKafka, uuid } from '@ticketing/testing';
-import type { Producer } from 'kafkajs';
+import { buildMessage } from '@ticketing/messaging';
+import { eventually, uuid } from '@ticketing/testing';
 import type { ConcertServiceHandle } from '../src/start';
-import { concertDatabase, startConcertInstance, tokenFor, topicNamespace } from './harness';
+import { ConcertDeployment, tokenFor } from './harness';
 
 const DAY = 86_400_000;
 // Far longer than any wait below: only the projection's announcement can refresh a map.
@@ -15,33 +13,25 @@ const CACHE_MS = '60000';
  * speed); a change made by the projection on any instance reaches all of them at once.
  */
 describe('seat maps served from memory, refreshed by the projection', () => {
-  let database: Awaited<ReturnType<typeof concertDatabase>>;
+  let deployment: ConcertDeployment;
   let instances: ConcertServiceHandle[];
-  let db: Knex;
-  let producer: Producer;
   let concertId: number;
   let pass: string;
 
   beforeAll(async () => {
-    database = await concertDatabase();
-    const group = `concert-test-${randomSuffix()}`;
+    deployment = await ConcertDeployment.create();
     instances = [
-      await startConcertInstance(database.url, group, { SEAT_MAP_CACHE_MS: CACHE_MS }),
-      await startConcertInstance(database.url, group, { SEAT_MAP_CACHE_MS: CACHE_MS }),
+      await deployment.startInstance({ SEAT_MAP_CACHE_MS: CACHE_MS }),
+      await deployment.startInstance({ SEAT_MAP_CACHE_MS: CACHE_MS }),
     ];
-    db = createDb({ url: database.url, applicationName: 'test' });
-    [{ id: concertId }] = await db('concerts')
+    [{ id: concertId }] = await deployment
+      .db('concerts')
       .insert({ title: 'Cache', artist: 'C', venue: 'V' })
       .returning('id');
     pass = (await tokenFor(concertId)).token;
-    producer = createProducer(testKafka());
-    await producer.connect();
   }, 60_000);
   afterAll(async () => {
-    await producer?.disconnect();
-    await db?.destroy();
-    await Promise.all((instances ?? []).map((i) => i.stop()));
-    await database?.drop();
+    await deployment?.stop();
   });
 
   const newSchedule = async () =>
@@ -71,24 +61,20 @@ describe('seat maps served from memory, refreshed by the projection', () => {
 
   /** The event the reservation service publishes when a fan holds a seat. */
   const holdSeat = async (scheduleId: number, seatNo: number) =>
-    publishNow(
-      producer,
-      [
-        buildMessage(
-          reservation.reservationHeld,
-          {
-            reservationId: uuid(),
-            userId: uuid(),
-            scheduleId,
-            seatNo,
-            seatVersion: 1,
-            price: 1000,
-            heldUntil: new Date(Date.now() + 300_000).toISOString(),
-          },
-          { source: 'test' },
-        ),
-      ],
-      await topicNamespace(),
+    deployment.send(
+      buildMessage(
+        reservation.reservationHeld,
+        {
+          reservationId: uuid(),
+          userId: uuid(),
+          scheduleId,
+          seatNo,
+          seatVersion: 1,
+          price: 1000,
+          heldUntil: new Date(Date.now() + 300_000).toISOString(),
+        },
+        { source: 'test' },
+      ),
     );
 
   it('when a seat is held, then every instance stops offering it although each had the map in memory', async () => {

@@ -1,13 +1,12 @@
-import type { TopicNamespace } from '@ticketing/messaging';
 import {
-  captureLogs,
+  Deployment,
+  FILE_KEY_PREFIX,
   createRedisUsers,
-  createTopicNamespace,
+  fileTopics,
   identityToken,
   randomIntId,
   randomSuffix,
-  uuid,
-  infraEnv,
+  serviceUnderTest,
   testInfra,
   testPassKeys,
   type RedisUsers,
@@ -21,11 +20,9 @@ export const passSigner = () => new TokenSigner(testPassKeys().signingKey);
 export const passVerifier = () => new PassVerifier(JSON.parse(testPassKeys().publicKeys));
 
 /** Each test file gets its own key namespace: no other file's instances tick its queues. */
-export const KEY_PREFIX = `test-${randomSuffix()}:`;
-
-let namespace: Promise<TopicNamespace> | undefined;
+export const KEY_PREFIX = FILE_KEY_PREFIX;
 /** This test file's own topics: other files' queue deployments never answer its commands. */
-export const topicNamespace = () => (namespace ??= createTopicNamespace());
+export const topicNamespace = fileTopics;
 
 const redisUsers = new Map<string, Promise<RedisUsers>>();
 /** Redis ACL users with the deployment's rules for a key prefix of this file, made once. */
@@ -39,6 +36,20 @@ afterAll(async () => {
   for (const users of redisUsers.values()) await (await users).drop();
 });
 
+const queue = serviceUnderTest('queue', loadServiceConfig, start, {
+  database: false,
+  environment: async (overrides) => ({
+    // Another Redis (a cluster) has no such users: the default login there.
+    ...(!overrides.REDIS_URL &&
+      (await testRedisUsers(overrides.REDIS_KEY_PREFIX ?? KEY_PREFIX)).login('queue')),
+    KAFKA_CONSUMER_GROUP: `queue-test-${randomSuffix()}`,
+    QUEUE_TICK_MS: '50',
+    QUEUE_SSE_INTERVAL_MS: '100',
+    LOG_LEVEL: 'warn',
+  }),
+});
+let deployment: Promise<Deployment<QueueServiceHandle>> | undefined;
+
 /**
  * Starts the real queue service in-process on port 0 with the given overrides. It logs in to
  * Redis as the queue's ACL user, so every queue test also proves those rules are enough.
@@ -46,22 +57,7 @@ afterAll(async () => {
 export async function startQueue(
   overrides: Record<string, string> = {},
 ): Promise<QueueServiceHandle> {
-  const config = loadServiceConfig({
-    PORT: '0',
-    ...infraEnv(),
-    // Another Redis (a cluster) has no such users: the default login there.
-    ...(!overrides.REDIS_URL &&
-      (await testRedisUsers(overrides.REDIS_KEY_PREFIX ?? KEY_PREFIX)).login('queue')),
-    REDIS_KEY_PREFIX: KEY_PREFIX,
-    KAFKA_CONSUMER_GROUP: `queue-test-${randomSuffix()}`,
-    KAFKA_TOPIC_PREFIX: (await topicNamespace()).prefix,
-    QUEUE_TICK_MS: '50',
-    QUEUE_SSE_INTERVAL_MS: '100',
-    LOG_LEVEL: 'warn',
-    INSTANCE_ID: uuid().slice(0, 8),
-    ...overrides,
-  });
-  return start(config, { logger: captureLogs('queue').logger });
+  return (await (deployment ??= Deployment.of(queue))).startInstance(overrides);
 }
 
 /** A concert id of this test alone, known to the queue. */

@@ -1,73 +1,31 @@
 import { concert, reservation as contracts, type DataOf } from '@ticketing/contracts';
+import { buildMessage } from '@ticketing/messaging';
 import {
-  buildMessage,
-  createProducer,
-  publishNow,
-  type TopicNamespace,
-} from '@ticketing/messaging';
-import { createDb, type Knex } from '@ticketing/platform';
-import {
-  captureLogs,
-  createTestDatabase,
-  createTopicNamespace,
+  Deployment,
+  serviceUnderTest,
+  FILE_KEY_PREFIX,
   eventually,
+  fileTopics,
   grantActiveToken,
   randomIntId,
-  randomSuffix,
   testInfra,
-  testKafka,
   uuid,
-  infraEnv,
 } from '@ticketing/testing';
-import type { Producer } from 'kafkajs';
 import { loadServiceConfig } from '../src/config';
 import { start, type ReservationServiceHandle } from '../src/start';
 
-export const KEY_PREFIX = `test-${randomSuffix()}:`;
-let namespace: Promise<TopicNamespace> | undefined;
-export const topicNamespace = () => (namespace ??= createTopicNamespace());
+export const KEY_PREFIX = FILE_KEY_PREFIX;
+export const topicNamespace = fileTopics;
+
+const reservation = serviceUnderTest('reservation', loadServiceConfig, start);
 
 /**
  * One deployment of the reservation service for a test file: a database, and any number of
  * instances on it (same consumer group, same topics), like production with INSTANCES=n.
  */
-export class ReservationDeployment {
-  readonly instances: ReservationServiceHandle[] = [];
-  private producer?: Producer;
-
-  private constructor(
-    readonly databaseUrl: string,
-    readonly db: Knex,
-    private readonly drop: () => Promise<void>,
-    private readonly group: string,
-  ) {}
-
+export class ReservationDeployment extends Deployment<ReservationServiceHandle> {
   static async create(): Promise<ReservationDeployment> {
-    const database = await createTestDatabase('reservation');
-    return new ReservationDeployment(
-      database.url,
-      createDb({ url: database.url, applicationName: 'test' }),
-      database.drop,
-      `reservation-test-${randomSuffix()}`,
-    );
-  }
-
-  async startInstance(overrides: Record<string, string> = {}): Promise<ReservationServiceHandle> {
-    const instance = await start(
-      loadServiceConfig({
-        PORT: '0',
-        DATABASE_URL: this.databaseUrl,
-        ...infraEnv(),
-        REDIS_KEY_PREFIX: KEY_PREFIX,
-        KAFKA_CONSUMER_GROUP: this.group,
-        KAFKA_TOPIC_PREFIX: (await topicNamespace()).prefix,
-        INSTANCE_ID: uuid().slice(0, 8),
-        ...overrides,
-      }),
-      { logger: captureLogs('reservation').logger },
-    );
-    this.instances.push(instance);
-    return instance;
+    return new ReservationDeployment(reservation, await Deployment.databaseFor(reservation));
   }
 
   /** Publishes a bookable schedule on concert.events and waits until the replica has it. */
@@ -87,7 +45,7 @@ export class ReservationDeployment {
       revision: 1,
       ...change,
     };
-    await this.publish([buildMessage(concert.schedulePublished, data, { source: 'test' })]);
+    await this.send(buildMessage(concert.schedulePublished, data, { source: 'test' }));
     await eventually(
       async () =>
         expect(
@@ -100,26 +58,11 @@ export class ReservationDeployment {
     return data;
   }
 
-  async publish(messages: ReturnType<typeof buildMessage>[]): Promise<void> {
-    if (!this.producer) {
-      this.producer = createProducer(testKafka());
-      await this.producer.connect();
-    }
-    await publishNow(this.producer, messages, await topicNamespace());
-  }
-
   confirm(data: DataOf<typeof contracts.confirmReservation>) {
     return buildMessage(contracts.confirmReservation, data, {
       source: 'test',
       correlationId: data.paymentId,
     });
-  }
-
-  async stop(): Promise<void> {
-    await Promise.all(this.instances.splice(0).map((i) => i.stop()));
-    await this.producer?.disconnect();
-    await this.db.destroy();
-    await this.drop();
   }
 }
 

@@ -40,10 +40,10 @@ describe('saga commands', () => {
     const { fan, reservationId } = await hold(1);
     const paymentId = uuid();
     const command = deployment.confirm({ reservationId, userId: fan.userId, paymentId });
-    await deployment.publish([command, command]); // a redelivery (same message id)
-    await deployment.publish([
-      deployment.confirm({ reservationId, userId: fan.userId, paymentId }),
-    ]); // a retry (new id)
+    await deployment.send(...[command, command]); // a redelivery (same message id)
+    await deployment.send(
+      ...[deployment.confirm({ reservationId, userId: fan.userId, paymentId })],
+    ); // a retry (new id)
     await eventually(() => expect(repliesFor(paymentId)).toHaveLength(2), { timeoutMs: 30_000 });
     const [first, second] = repliesFor(paymentId).map((m) => m.envelope!);
     expect(first!.type).toBe('reservation.confirmed');
@@ -69,9 +69,9 @@ describe('saga commands', () => {
       { timeoutMs: 10_000, intervalMs: 200 },
     );
     const paymentId = uuid();
-    await deployment.publish([
-      deployment.confirm({ reservationId, userId: fan.userId, paymentId }),
-    ]);
+    await deployment.send(
+      ...[deployment.confirm({ reservationId, userId: fan.userId, paymentId })],
+    );
     // The confirmation found the hold over: it released the seat, then rejected, both caused by it.
     await eventually(() => expect(repliesFor(paymentId)).toHaveLength(2), { timeoutMs: 30_000 });
     expect(repliesFor(paymentId).map((m) => m.envelope!.type)).toEqual([
@@ -89,10 +89,12 @@ describe('saga commands', () => {
     const { reservationId } = await hold(3);
     const paymentId = uuid();
     const missing = uuid();
-    await deployment.publish([
-      deployment.confirm({ reservationId, userId: uuid(), paymentId }),
-      deployment.confirm({ reservationId: uuid(), userId: uuid(), paymentId: missing }),
-    ]);
+    await deployment.send(
+      ...[
+        deployment.confirm({ reservationId, userId: uuid(), paymentId }),
+        deployment.confirm({ reservationId: uuid(), userId: uuid(), paymentId: missing }),
+      ],
+    );
     await eventually(() => expect(repliesFor(paymentId)).toHaveLength(1), { timeoutMs: 30_000 });
     expect(repliesFor(paymentId)[0]!.envelope!.data).toMatchObject({ reason: 'FORBIDDEN' });
     await eventually(() => expect(repliesFor(missing)).toHaveLength(1), { timeoutMs: 30_000 });
@@ -105,9 +107,9 @@ describe('saga commands', () => {
   it('when a confirmation is reverted while the hold lasts, then the seat is HELD again; a second revert changes nothing', async () => {
     const { fan, reservationId } = await hold(4);
     const paymentId = uuid();
-    await deployment.publish([
-      deployment.confirm({ reservationId, userId: fan.userId, paymentId }),
-    ]);
+    await deployment.send(
+      ...[deployment.confirm({ reservationId, userId: fan.userId, paymentId })],
+    );
     await eventually(() => expect(repliesFor(paymentId)).toHaveLength(1), { timeoutMs: 30_000 });
     const revert = () =>
       buildMessage(
@@ -115,7 +117,7 @@ describe('saga commands', () => {
         { reservationId, paymentId },
         { source: 'test', correlationId: paymentId },
       );
-    await deployment.publish([revert()]);
+    await deployment.send(...[revert()]);
     await eventually(() => expect(repliesFor(paymentId)).toHaveLength(2), { timeoutMs: 30_000 });
     expect(repliesFor(paymentId)[1]!.envelope).toMatchObject({
       type: 'reservation.confirmation-reverted',
@@ -125,7 +127,7 @@ describe('saga commands', () => {
       status: 'HELD',
       payment_id: null,
     });
-    await deployment.publish([revert()]);
+    await deployment.send(...[revert()]);
     await eventually(() => expect(repliesFor(paymentId)).toHaveLength(3), { timeoutMs: 30_000 });
     expect(repliesFor(paymentId)[2]!.envelope!.data).toMatchObject({
       status: 'HELD',
@@ -140,13 +142,15 @@ describe('saga commands', () => {
       dltOf((await topicNamespace()).name(TOPICS.reservationCommands)),
     ]);
     try {
-      await deployment.publish([
-        buildMessage(
-          contracts.revertConfirmation,
-          { reservationId, paymentId },
-          { source: 'test', correlationId: paymentId },
-        ),
-      ]);
+      await deployment.send(
+        ...[
+          buildMessage(
+            contracts.revertConfirmation,
+            { reservationId, paymentId },
+            { source: 'test', correlationId: paymentId },
+          ),
+        ],
+      );
       // The saga waiting in REVERTING gets its answer and can end; the wallet does the same
       // for a debit it never saw.
       await eventually(() => expect(repliesFor(paymentId)).toHaveLength(1), {

@@ -1,4 +1,13 @@
-import { dropDatabase, ensureDatabase, withDatabase } from '@ticketing/platform';
+import {
+  Database,
+  createDb,
+  dropDatabase,
+  ensureDatabase,
+  migrate,
+  withDatabase,
+  type Knex,
+  type Migration,
+} from '@ticketing/platform';
 import { testInfra } from './env';
 import { randomSuffix } from './ids';
 
@@ -9,4 +18,25 @@ export async function createTestDatabase(
   const url = withDatabase(testInfra().postgresUrl, `test_${prefix}_${randomSuffix()}`);
   await ensureDatabase(url);
   return { url, drop: () => dropDatabase(url) };
+}
+
+/**
+ * A migrated database of a service's own, opened as its use cases and handlers use it, with no
+ * service started: for tests that call the domain or deliver messages without a broker.
+ */
+export async function migratedTestDatabase(
+  prefix: string,
+  migrations: Record<string, Migration>,
+): Promise<{ db: Database; knex: Knex; drop: () => Promise<void> }> {
+  const database = await createTestDatabase(prefix);
+  const knex = createDb({ url: database.url, applicationName: 'test' });
+  await migrate(knex, migrations);
+  return {
+    db: new Database(knex),
+    knex,
+    drop: async () => {
+      await knex.destroy();
+      await database.drop();
+    },
+  };
 }

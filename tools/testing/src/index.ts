@@ -14,3 +14,6 @@ export * from './test-ca';
 export * from './otlp-receiver';
 export * from './cursors';
 export * from './redis-users';
+export * from './deployment';
+export * from './sent-messages';
+export * from './handler-table';

@@ -97,6 +97,6 @@ export class OneByOne<Ctx> {
 }
 
 /** The context a handler runs in: the message's conversation, caused by the message. */
-export function contextOf(envelope: Envelope, traceparent: string) {
+export function contextOf(envelope: Envelope, traceparent?: string) {
   return { correlationId: envelope.correlationId, causationId: envelope.id, traceparent };
 }

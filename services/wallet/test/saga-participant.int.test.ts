@@ -1,0 +1,115 @@
+import { wallet as contracts } from '@ticketing/contracts';
+import { buildMessage } from '@ticketing/messaging';
+import { HandlerTable, migratedTestDatabase, uuid } from '@ticketing/testing';
+import { migrations } from '../migrations';
+import { Wallets } from '../src/domain/charges';
+import { messageHandlers } from '../src/entry-points/messaging/handlers';
+import { expectBalanceIsLedgerSum } from './harness';
+
+/**
+ * The wallet's saga commands delivered to its handler table on a real database, with the real
+ * inbox and outbox and no broker: what each command changes and what it answers, on which topic.
+ * (`saga-commands.int` keeps one test of the same through Kafka.)
+ */
+describe('wallet saga participant, without a broker', () => {
+  let database: Awaited<ReturnType<typeof migratedTestDatabase>>;
+  let table: HandlerTable;
+  let wallets: Wallets;
+
+  beforeAll(async () => {
+    database = await migratedTestDatabase('wallet', migrations);
+    table = new HandlerTable('wallet', database.db, messageHandlers());
+    wallets = new Wallets(database.db, { maxCharge: 10_000_000, maxBalance: 100_000_000 });
+  });
+  afterAll(() => database.drop());
+
+  const meta = (paymentId: string) => ({ source: 'payment', correlationId: paymentId });
+  const debit = (paymentId: string, userId: string, amount: number) =>
+    buildMessage(contracts.debitWallet, { paymentId, userId, amount }, meta(paymentId));
+  const cancel = (paymentId: string, userId: string) =>
+    buildMessage(contracts.cancelDebit, { paymentId, userId }, meta(paymentId));
+  const expectLedger = (userId: string) => expectBalanceIsLedgerSum(database.knex, userId);
+
+  it('when 100 debits of 1,000 meet a balance of 50,000 at once, then exactly 50 are taken, each answered once on wallet.events, and the balance ends at 0 without going negative', async () => {
+    const userId = uuid();
+    await wallets.charge(userId, 50_000);
+    const payments = Array.from({ length: 100 }, () => uuid());
+    await Promise.all(payments.map((p) => table.deliver(debit(p, userId, 1000))));
+    const answers = await Promise.all(payments.map((p) => table.sent(p)));
+    for (const sent of answers) expect(sent).toHaveLength(1);
+    const outcomes = answers.map(([a]) => a!);
+    expect(outcomes.every((a) => a.topic === 'wallet.events')).toBe(true);
+    expect(outcomes.filter((a) => a.type === 'wallet.debited')).toHaveLength(50);
+    const rejected = outcomes.filter((a) => a.type === 'wallet.debit-rejected');
+    expect(rejected).toHaveLength(50);
+    for (const a of rejected) expect(a.data).toMatchObject({ reason: 'INSUFFICIENT_BALANCE' });
+    expect(await expectLedger(userId)).toBe(0);
+    expect(await database.knex('ledger').where({ user_id: userId, type: 'DEBIT' })).toHaveLength(
+      50,
+    );
+  });
+
+  it('when the same debit is delivered twice, then the second is skipped by the inbox; asked again (a new message), it is answered the same without a second debit', async () => {
+    const userId = uuid();
+    await wallets.charge(userId, 10_000);
+    const paymentId = uuid();
+    const command = debit(paymentId, userId, 3000);
+    expect(await table.deliver(command)).toBe('applied');
+    expect(await table.deliver(command)).toBe('duplicate');
+    expect(await table.deliver(debit(paymentId, userId, 3000))).toBe('applied');
+    const [first, second, ...more] = await table.sent(paymentId);
+    expect(more).toEqual([]);
+    expect(first).toMatchObject({ topic: 'wallet.events', type: 'wallet.debited' });
+    expect(first!.data).toMatchObject({ paymentId, userId, amount: 3000, balance: 7000 });
+    expect(first!.envelope.causationId).toBe(command.envelope.id);
+    expect(second!.data).toEqual(first!.data);
+    expect(await expectLedger(userId)).toBe(7000);
+  });
+
+  it('when the cancel arrives before the debit, then the late debit is refused CANCELLED and nothing is taken', async () => {
+    const userId = uuid();
+    await wallets.charge(userId, 10_000);
+    const paymentId = uuid();
+    await table.deliver(cancel(paymentId, userId));
+    await table.deliver(debit(paymentId, userId, 3000));
+    const sent = await table.sent(paymentId);
+    expect(sent.map((s) => s.type)).toEqual(['wallet.debit-cancelled', 'wallet.debit-rejected']);
+    expect(sent[0]!.data).toMatchObject({ refundedAmount: 0, transactionId: null });
+    expect(sent[1]!.data).toMatchObject({ reason: 'CANCELLED', amount: 3000 });
+    expect(await expectLedger(userId)).toBe(10_000);
+  });
+
+  it('when the cancel arrives after the debit, then it is refunded exactly once, however often cancelled', async () => {
+    const userId = uuid();
+    await wallets.charge(userId, 10_000);
+    const paymentId = uuid();
+    await table.deliver(debit(paymentId, userId, 4000));
+    await table.deliver(cancel(paymentId, userId));
+    await table.deliver(cancel(paymentId, userId));
+    const sent = await table.sent(paymentId);
+    expect(sent.map((s) => s.type)).toEqual([
+      'wallet.debited',
+      'wallet.refunded',
+      'wallet.debit-cancelled',
+      'wallet.debit-cancelled',
+    ]);
+    expect(sent[2]!.data).toEqual(sent[3]!.data);
+    expect(sent[2]!.data).toMatchObject({ refundedAmount: 4000 });
+    expect(await expectLedger(userId)).toBe(10_000);
+    const history = await wallets.history(userId, 10);
+    expect(history.items.map((t) => [t.type, t.paymentId])).toEqual([
+      ['REFUND', paymentId],
+      ['DEBIT', paymentId],
+      ['CHARGE', null],
+    ]);
+  });
+
+  it('when a debit breaks its contract, then it is refused before any handler runs and nothing is stored', async () => {
+    const paymentId = uuid();
+    const bad = debit(paymentId, uuid(), 1000);
+    (bad.envelope.data as { amount: number }).amount = -5;
+    await expect(table.deliver(bad)).rejects.toThrow(/SCHEMA_VIOLATION/);
+    expect(await table.sent(paymentId)).toEqual([]);
+    expect(await database.knex('inbox').where({ message_id: bad.envelope.id })).toHaveLength(0);
+  });
+});

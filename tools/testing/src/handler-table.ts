@@ -1,0 +1,64 @@
+import type { ServiceName } from '@ticketing/contracts';
+import {
+  contextOf,
+  decode,
+  inboxExecutor,
+  type Envelope,
+  type HandlerEntry,
+  type OutgoingMessage,
+  type Outcome,
+  type TxContext,
+} from '@ticketing/messaging';
+import { runWithContext, type Database } from '@ticketing/platform';
+import { checkedSent, type Sent } from './sent-messages';
+
+/**
+ * A service's topic → handler table on its real database, with the real inbox and outbox and
+ * no broker (FTGO's saga participant tests): a message is delivered as the consumer delivers it
+ * (decoded and checked against its contract, run in one transaction with its inbox record and
+ * the outbox), and what the handler sent is read back from the outbox, contract-checked.
+ */
+export class HandlerTable {
+  private readonly byType: Map<string, HandlerEntry<TxContext>>;
+
+  constructor(
+    private readonly service: ServiceName,
+    private readonly db: Database,
+    handlers: HandlerEntry<TxContext>[],
+  ) {
+    this.byType = new Map(handlers.map((h) => [h.contract.type, h]));
+  }
+
+  /** One delivery of the message (deliver it twice for a redelivery). */
+  async deliver(message: OutgoingMessage): Promise<Outcome> {
+    const decoded = decode(Buffer.from(JSON.stringify(message.envelope)), this.byType);
+    if (decoded.status === 'ignored')
+      throw new Error(`${this.service} has no handler for ${message.envelope.type}`);
+    if (decoded.status === 'invalid') throw new Error(`${decoded.reason}: ${decoded.error}`);
+    const { envelope, entry } = decoded;
+    // In the message's conversation, as the consumer runs it: replies carry its correlation id.
+    return runWithContext(contextOf(envelope), () =>
+      inboxExecutor(this.db, this.service, this.service).execute(envelope, (ctx) =>
+        entry.handle(envelope, ctx),
+      ),
+    );
+  }
+
+  /** Every message the handlers sent in the conversation `correlationId`, oldest first. */
+  async sent(correlationId: string): Promise<Sent[]> {
+    const rows = await this.db.query<{ topic: string; key: string; envelope: string }>(
+      `select topic, key, envelope from outbox where envelope::jsonb->>'correlationId' = $1
+       order by id`,
+      [correlationId],
+    );
+    return checkedSent(
+      this.service,
+      rows.map((r) => ({
+        topic: r.topic,
+        key: r.key,
+        envelope: JSON.parse(r.envelope) as Envelope,
+        headers: {},
+      })),
+    );
+  }
+}
