@@ -1,0 +1,157 @@
+import { concert, reservation as contracts, type DataOf } from '@ticketing/contracts';
+import { buildMessage } from '@ticketing/messaging';
+import { HandlerTable, migratedTestDatabase, randomIntId, uuid } from '@ticketing/testing';
+import { migrations } from '../migrations';
+import { SeatHolds } from '../src/domain/holds';
+import { TakenSeats } from '../src/domain/taken-seats';
+import { messageHandlers } from '../src/entry-points/messaging/handlers';
+
+const DAY = 86_400_000;
+
+/**
+ * The reservation's saga commands delivered to its handler table on a real database, with the
+ * real inbox and outbox and no broker: what each command does to the seat and what it answers,
+ * on which topic. (`saga-commands.int` keeps one test of the same through Kafka.)
+ */
+describe('reservation saga participant, without a broker', () => {
+  let database: Awaited<ReturnType<typeof migratedTestDatabase>>;
+  let table: HandlerTable;
+  let holds: SeatHolds;
+  const concertId = randomIntId();
+  const scheduleId = randomIntId();
+
+  beforeAll(async () => {
+    database = await migratedTestDatabase('reservation', migrations);
+    table = new HandlerTable('reservation', database.db, messageHandlers());
+    holds = new SeatHolds(database.db, 300, new TakenSeats(0));
+    // The schedule reaches the replica as it does in production: concert.events, same table.
+    const published = {
+      scheduleId,
+      concertId,
+      startsAt: new Date(Date.now() + 10 * DAY).toISOString(),
+      bookingOpensAt: new Date(Date.now() - DAY).toISOString(),
+      bookingClosesAt: new Date(Date.now() + 9 * DAY).toISOString(),
+      price: 77_000,
+      totalSeats: 50,
+      status: 'OPEN' as const,
+      revision: 1,
+    };
+    await table.deliver(buildMessage(concert.schedulePublished, published, { source: 'concert' }));
+  });
+  afterAll(() => database.drop());
+
+  let nextSeat = 1;
+  const hold = async () => {
+    const userId = uuid();
+    const held = await holds.hold({ userId, concertId }, scheduleId, nextSeat++);
+    return { userId, reservationId: held.reservationId };
+  };
+  const command = <
+    C extends typeof contracts.confirmReservation | typeof contracts.revertConfirmation,
+  >(
+    contract: C,
+    data: DataOf<C>,
+  ) => buildMessage(contract, data, { source: 'payment', correlationId: data.paymentId });
+  const confirm = (data: DataOf<typeof contracts.confirmReservation>) =>
+    command(contracts.confirmReservation, data);
+  const revert = (reservationId: string, paymentId: string) =>
+    command(contracts.revertConfirmation, { reservationId, paymentId });
+  const row = (id: string) => database.knex('reservations').where({ id }).first();
+
+  it('when a held seat is confirmed, redelivered and asked again by the same payment, then it is confirmed once and answered twice identically', async () => {
+    const { userId, reservationId } = await hold();
+    const paymentId = uuid();
+    const message = confirm({ reservationId, userId, paymentId, concertId });
+    expect(await table.deliver(message)).toBe('applied');
+    expect(await table.deliver(message)).toBe('duplicate');
+    await table.deliver(confirm({ reservationId, userId, paymentId }));
+    const [first, second, ...more] = await table.sent(paymentId);
+    expect(more).toEqual([]);
+    expect(first).toMatchObject({ topic: 'reservation.events', type: 'reservation.confirmed' });
+    expect(first!.data).toMatchObject({ reservationId, paymentId, price: 77_000 });
+    expect(first!.envelope.causationId).toBe(message.envelope.id);
+    expect(second!.data).toEqual(first!.data);
+    const stored = await row(reservationId);
+    expect(stored).toMatchObject({ status: 'CONFIRMED', payment_id: paymentId });
+    expect(Number(stored.seat_version)).toBe((first!.data as { seatVersion: number }).seatVersion);
+  });
+
+  it('when the hold has run out, then the seat is released and the confirmation rejected EXPIRED, both caused by it', async () => {
+    const { userId, reservationId } = await hold();
+    await database
+      .knex('reservations')
+      .where({ id: reservationId })
+      .update({ held_until: database.knex.raw(`now() - interval '1 second'`) });
+    const paymentId = uuid();
+    const message = confirm({ reservationId, userId, paymentId });
+    await table.deliver(message);
+    const sent = await table.sent(paymentId);
+    expect(sent.map((s) => s.type)).toEqual([
+      'reservation.released',
+      'reservation.confirm-rejected',
+    ]);
+    expect(sent.every((s) => s.envelope.causationId === message.envelope.id)).toBe(true);
+    expect(sent[1]!.data).toMatchObject({ reason: 'EXPIRED' });
+    expect(await row(reservationId)).toMatchObject({
+      status: 'RELEASED',
+      release_reason: 'EXPIRED',
+    });
+  });
+
+  it.each([
+    [
+      'another user',
+      'FORBIDDEN',
+      (r: { userId: string; reservationId: string }) => ({ ...r, userId: uuid() }),
+    ],
+    [
+      'another concert',
+      'FORBIDDEN',
+      (r: { userId: string; reservationId: string }) => ({ ...r, concertId: concertId + 1 }),
+    ],
+    [
+      'an unknown reservation',
+      'NOT_FOUND',
+      (r: { userId: string; reservationId: string }) => ({ ...r, reservationId: uuid() }),
+    ],
+  ] as const)(
+    'when a payment of %s confirms the seat, then it is rejected %s and the seat stays HELD',
+    async (_who, reason, change) => {
+      const held = await hold();
+      const paymentId = uuid();
+      await table.deliver(confirm({ ...change(held), paymentId }));
+      const [answer, ...more] = await table.sent(paymentId);
+      expect(more).toEqual([]);
+      expect(answer).toMatchObject({ type: 'reservation.confirm-rejected', data: { reason } });
+      expect(await row(held.reservationId)).toMatchObject({ status: 'HELD', payment_id: null });
+    },
+  );
+
+  it('when a confirmation is reverted while the hold lasts, then the seat is HELD again; a second revert changes nothing', async () => {
+    const { userId, reservationId } = await hold();
+    const paymentId = uuid();
+    await table.deliver(confirm({ reservationId, userId, paymentId }));
+    await table.deliver(revert(reservationId, paymentId));
+    expect(await row(reservationId)).toMatchObject({ status: 'HELD', payment_id: null });
+    await table.deliver(revert(reservationId, paymentId));
+    const sent = await table.sent(paymentId);
+    expect(sent.map((s) => [s.type, s.data.status, s.data.reverted])).toEqual([
+      ['reservation.confirmed', undefined, undefined],
+      ['reservation.confirmation-reverted', 'HELD', true],
+      ['reservation.confirmation-reverted', 'HELD', false],
+    ]);
+  });
+
+  it('when a revert names a reservation this service never had, then it is acknowledged as nothing to revert', async () => {
+    const paymentId = uuid();
+    const reservationId = uuid();
+    await table.deliver(revert(reservationId, paymentId));
+    expect(await table.sent(paymentId)).toMatchObject([
+      {
+        topic: 'reservation.events',
+        type: 'reservation.confirmation-reverted',
+        data: { reservationId, paymentId, status: 'NOT_FOUND', reverted: false },
+      },
+    ]);
+  });
+});
