@@ -136,6 +136,11 @@ const REFUSED: [string, string, string, string][] = [
 
 const ACCEPTED: [string, string, string][] = [
   [
+    "data-access naming the domain's record types",
+    'services/payment/src/data-access/scratch.ts',
+    "import type { Saga } from '../domain/saga';\nexport type X = Saga;",
+  ],
+  [
     'the domain using data-access and libraries',
     'services/wallet/src/domain/scratch.ts',
     "import { WalletRepository } from '../data-access/wallet-repository';\nimport { AppError } from '@ticketing/platform';\nexport const x = [WalletRepository, AppError];",

@@ -1,5 +1,5 @@
 import { createDb, type Knex } from '@ticketing/platform';
-import type { Schedule } from '../src/data-access/catalog-repository';
+import type { Schedule } from '../src/domain/catalog-records';
 import { get, startConcert, tokenFor, type ConcertFixture } from './harness';
 
 const DAY = 86_400_000;

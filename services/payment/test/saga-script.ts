@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { checkedSent, type Sent } from '@ticketing/testing';
-import { decide, type Saga, type SagaEvent, type SagaState } from '../src/domain/saga';
+import type { Saga, SagaState } from '../src/domain/payment';
+import { decide, type SagaEvent } from '../src/domain/saga';
 import { outgoing } from '../src/domain/saga-driver';
 
 export const STEP_TIMEOUT_MS = 30_000;

@@ -1,4 +1,5 @@
-import { begin, decide, isWaiting, type Saga, type SagaEvent } from '../src/domain/saga';
+import type { Saga } from '../src/domain/payment';
+import { begin, decide, isWaiting, type SagaEvent } from '../src/domain/saga';
 
 const T = 30_000;
 const now = new Date('2026-11-22T12:00:00Z');

@@ -1,4 +1,4 @@
-import type { ReservationStatus } from '../src/data-access/reservation-repository';
+import type { ReservationStatus } from '../src/domain/reservation';
 import {
   assertTransition,
   canTransition,

@@ -1,32 +1,11 @@
 import type { Executor, Knex, PgNotifications, Transaction } from '@ticketing/platform';
-
-export type ScheduleStatus = 'OPEN' | 'CLOSED' | 'CANCELLED';
-export type SeatStatus = 'AVAILABLE' | 'HELD' | 'RESERVED';
-
-export interface Concert {
-  concertId: number;
-  title: string;
-  artist: string;
-  venue: string;
-}
-
-export interface Schedule {
-  scheduleId: number;
-  concertId: number;
-  startsAt: Date;
-  bookingOpensAt: Date;
-  bookingClosesAt: Date;
-  price: number;
-  totalSeats: number;
-  status: ScheduleStatus;
-  revision: number;
-  availableSeats: number;
-}
-
-export interface Seat {
-  seatNo: number;
-  status: SeatStatus;
-}
+import type {
+  Concert,
+  Schedule,
+  ScheduleStatus,
+  Seat,
+  SeatStatus,
+} from '../domain/catalog-records';
 
 // Announcers of different instances take turns with this transaction lock (an arbitrary
 // constant of this project's, like the migrations' own).

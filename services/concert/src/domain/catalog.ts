@@ -1,12 +1,8 @@
 import { concert as contracts } from '@ticketing/contracts';
 import { buildMessage, enqueue } from '@ticketing/messaging';
 import { AppError, type Database } from '@ticketing/platform';
-import {
-  CatalogRepository,
-  CatalogWriter,
-  type Concert,
-  type Schedule,
-} from '../data-access/catalog-repository';
+import { CatalogRepository, CatalogWriter } from '../data-access/catalog-repository';
+import type { Concert, Schedule } from './catalog-records';
 import {
   SEATS_PER_SCHEDULE,
   editRefusal,

@@ -1,5 +1,5 @@
 /** Pure rules of the catalog. */
-import type { ScheduleStatus, SeatStatus } from '../data-access/catalog-repository';
+import type { ScheduleStatus, SeatStatus } from './catalog-records';
 
 export type { ScheduleStatus, SeatStatus };
 

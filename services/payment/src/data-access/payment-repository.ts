@@ -1,51 +1,13 @@
-import type { payment } from '@ticketing/contracts';
 import { deleteInBatches, type Executor, type Knex } from '@ticketing/platform';
 import { outboxInsert, type OutgoingMessage } from '@ticketing/messaging';
-
-/** Where a payment's saga is (services/payment/src/domain/saga.ts moves it along). */
-export type SagaState =
-  | 'CONFIRMING'
-  | 'DEBITING'
-  | 'CANCELLING_DEBIT'
-  | 'REVERTING'
-  | 'EXPIRING_TOKEN'
-  | 'DONE'
-  | 'ENDED';
-export type PaymentStatus = 'PENDING' | 'COMPLETED' | 'FAILED';
-export type FailureCode = (typeof payment.FAILURE_CODES)[number];
-
-/** A payment's saga as stored: one row, updated in place. */
-export interface Saga {
-  paymentId: string;
-  reservationId: string;
-  userId: string;
-  tokenId: string;
-  concertId: number;
-  amount: number | null;
-  status: PaymentStatus;
-  failureCode: FailureCode | null;
-  state: SagaState;
-  /** The failure to declare once the compensation in progress is acknowledged. */
-  pendingFailure: FailureCode | null;
-  deadlineAt: Date | null;
-}
-
-export interface Payment extends Saga {
-  createdAt: Date;
-  completedAt: Date | null;
-  idempotencyKey: string | null;
-  requestHash: string | null;
-  /** The trace the payment began in (null when the request carried none). */
-  traceId: string | null;
-}
-
-export interface SagaStep {
-  step: string;
-  status: 'SENT' | 'RECEIVED' | 'IGNORED' | 'TIMEOUT';
-  messageId: string | null;
-  note: string | null;
-  at: Date;
-}
+import type {
+  FailureCode,
+  Payment,
+  PaymentStatus,
+  Saga,
+  SagaState,
+  SagaStep,
+} from '../domain/payment';
 
 const COLUMNS = {
   paymentId: 'id',

@@ -1,6 +1,7 @@
 import { payment, queue, reservation, wallet } from '@ticketing/contracts';
 import { buildMessage, type OutgoingMessage } from '@ticketing/messaging';
-import type { Saga, SagaCommand } from './saga';
+import type { Saga } from './payment';
+import type { SagaCommand } from './saga';
 
 const SOURCE = 'payment';
 

@@ -1,10 +1,8 @@
 import { requireActiveCaller, requireOwner, type Caller } from '@ticketing/auth';
 import { AppError, type Database } from '@ticketing/platform';
 import type { PaymentEndings } from '../data-access/payment-endings';
-import type { Payment } from '../data-access/payment-repository';
+import type { Payment } from './payment';
 import type { PaymentsIn } from './repositories';
-
-export type { Payment };
 
 /** What can be asked about payments: by their payer, by an operator, by the service itself. */
 export class PaymentQueries {

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { AppError, currentTraceId, type Database } from '@ticketing/platform';
-import { paymentConflictOf, type Payment } from '../data-access/payment-repository';
+import { paymentConflictOf } from '../data-access/payment-repository';
+import type { Payment } from './payment';
 import type { PaymentsIn } from './repositories';
 import { begin } from './saga';
 import { outgoing } from './saga-driver';

@@ -1,5 +1,6 @@
 import type { Executor } from '@ticketing/platform';
-import type { Payment, PaymentRepository } from '../data-access/payment-repository';
+import type { PaymentRepository } from '../data-access/payment-repository';
+import type { Payment } from './payment';
 
 /**
  * The payment repository over the pool or a transaction: the use cases are handed this factory

@@ -1,5 +1,5 @@
 import type { Database, Logger, Transaction } from '@ticketing/platform';
-import type { Payment, SagaStep } from '../data-access/payment-repository';
+import type { Payment, SagaStep } from './payment';
 import { messageFor } from './commands';
 import type { PaymentOutcomes, PaymentsIn } from './repositories';
 import { decide, type Decision, type SagaEvent } from './saga';

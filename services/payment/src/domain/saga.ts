@@ -10,14 +10,7 @@
  * sent again (they cannot fail for good). Late or duplicated replies are recorded and ignored.
  */
 
-import type {
-  FailureCode,
-  PaymentStatus,
-  Saga,
-  SagaState,
-} from '../data-access/payment-repository';
-
-export type { FailureCode, PaymentStatus, Saga, SagaState };
+import type { FailureCode, Saga, SagaState } from './payment';
 
 export type SagaEvent =
   | { type: 'reservation.confirmed'; price: number }

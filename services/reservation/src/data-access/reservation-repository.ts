@@ -1,32 +1,10 @@
 import type { Executor, Knex } from '@ticketing/platform';
-
-export type ReservationStatus = 'HELD' | 'CONFIRMED' | 'RELEASED';
-export type ReleaseReason = 'EXPIRED' | 'CANCELLED';
-
-/** The replica of a concert service's schedule, as far as holds need it. */
-export interface ReplicaSchedule {
-  scheduleId: number;
-  concertId: number;
-  startsAt: Date;
-  bookingOpensAt: Date;
-  bookingClosesAt: Date;
-  status: string;
-  totalSeats: number;
-}
-
-export interface Reservation {
-  reservationId: string;
-  userId: string;
-  scheduleId: number;
-  concertId: number;
-  seatNo: number;
-  price: number;
-  status: ReservationStatus;
-  releaseReason: ReleaseReason | null;
-  heldUntil: Date;
-  paymentId: string | null;
-  seatVersion: number;
-}
+import type {
+  ReleaseReason,
+  ReplicaSchedule,
+  Reservation,
+  ReservationStatus,
+} from '../domain/reservation';
 
 const COLUMNS = `r.id as "reservationId", r.user_id as "userId", r.schedule_id as "scheduleId",
   s.concert_id as "concertId", r.seat_no as "seatNo", r.price, r.status, r.release_reason as "releaseReason",

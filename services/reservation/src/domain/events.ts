@@ -1,6 +1,6 @@
 import { reservation as contracts } from '@ticketing/contracts';
 import { buildMessage } from '@ticketing/messaging';
-import type { Reservation } from '../data-access/reservation-repository';
+import type { Reservation } from './reservation';
 
 const SOURCE = 'reservation';
 const seat = (r: Reservation) => ({

@@ -5,12 +5,9 @@ import { AppError, loadCursorSeal, type CursorSeal, type Database } from '@ticke
 import {
   ReservationRepository,
   holdConflictOf,
-  type Reservation,
   type ListPosition,
-  type ReservationStatus,
 } from '../data-access/reservation-repository';
-
-export type { Reservation };
+import type { Reservation, ReservationStatus } from './reservation';
 import { heldEvent, releasedEvent } from './events';
 import { holdRefusal, isHoldOver } from './rules';
 import { moveReservation } from './transitions';

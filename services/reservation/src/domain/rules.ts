@@ -1,5 +1,5 @@
 /** Pure rules of seat holds. */
-import type { ReplicaSchedule, ReservationStatus } from '../data-access/reservation-repository';
+import type { ReplicaSchedule, ReservationStatus } from './reservation';
 
 /** A hold is over at `heldUntil` exactly: from then on it blocks nobody. */
 export const isHoldOver = (heldUntil: Date, now: Date): boolean =>

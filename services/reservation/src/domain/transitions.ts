@@ -1,4 +1,5 @@
-import type { Reservation, ReservationRepository } from '../data-access/reservation-repository';
+import type { ReservationRepository } from '../data-access/reservation-repository';
+import type { Reservation } from './reservation';
 import { assertTransition } from './rules';
 
 /**

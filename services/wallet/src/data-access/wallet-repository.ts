@@ -1,26 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { deleteInBatches, type Executor, type Knex } from '@ticketing/platform';
-
-export type EntryType = 'CHARGE' | 'DEBIT' | 'REFUND';
-
-export interface LedgerEntry {
-  transactionId: string;
-  type: EntryType;
-  amount: number;
-  balanceAfter: number;
-  paymentId: string | null;
-  createdAt: Date;
-  seq: number;
-}
-
-export interface Debit {
-  paymentId: string;
-  userId: string;
-  amount: number;
-  status: 'APPLIED' | 'REFUNDED' | 'REJECTED' | 'BLOCKED';
-  transactionId: string | null;
-  refundTransactionId: string | null;
-}
+import type { Debit, EntryType, LedgerEntry } from '../domain/ledger';
 
 /**
  * Balances move only through single conditional statements (no read-modify-write in code):

@@ -12,9 +12,9 @@ import {
 import {
   IdempotencyKeys,
   WalletRepository,
-  type LedgerEntry,
   type StoredResponse,
 } from '../data-access/wallet-repository';
+import type { LedgerEntry } from './ledger';
 import { chargeAmountProblem, type WalletLimits } from './amounts';
 
 export interface ChargeResult {

@@ -1,6 +1,7 @@
 import { wallet as contracts, type DataOf } from '@ticketing/contracts';
 import type { TxContext } from '@ticketing/messaging';
-import { WalletRepository, type Debit } from '../data-access/wallet-repository';
+import { WalletRepository } from '../data-access/wallet-repository';
+import type { Debit } from './ledger';
 
 type DebitCommand = DataOf<typeof contracts.debitWallet>;
 

@@ -1,6 +1,6 @@
 import { requireAdmitted, type Credentials } from '@ticketing/auth';
 import { AppError, TypedRoutes, headerOf, type HttpApp } from '@ticketing/platform';
-import type { Payment } from '../../domain/payment-queries';
+import type { Payment } from '../../domain/payment';
 import type { PaymentQueries } from '../../domain/payment-queries';
 import type { PaymentRequests } from '../../domain/payment-requests';
 import {

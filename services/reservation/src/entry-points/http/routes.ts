@@ -1,6 +1,6 @@
 import { requireAdmitted, type Credentials } from '@ticketing/auth';
 import { TypedRoutes, type HttpApp } from '@ticketing/platform';
-import type { Reservation } from '../../domain/holds';
+import type { Reservation } from '../../domain/reservation';
 import type { SeatHolds } from '../../domain/holds';
 import {
   HoldBody,
