@@ -21,4 +21,7 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   // A global option (not per project): integration tests wait on real brokers and databases.
   testTimeout: 60_000,
+  // Integration tests mostly wait (on Kafka, Postgres, timers): two files at a time on any
+  // machine, where jest's default on two cores is one.
+  maxWorkers: 2,
 };
