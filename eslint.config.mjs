@@ -218,6 +218,29 @@ export default tseslint.config(
     },
   },
   {
+    // Type-aware rules on the code that ships: a promise nobody awaits or catches, a promise
+    // where the caller ignores what a callback returns, a switch that forgets a case.
+    files: [
+      'libs/*/src/**/*.ts',
+      'services/*/src/**/*.ts',
+      'services/*/migrations/**/*.ts',
+      'gateway/src/**/*.ts',
+      'tools/*/src/**/*.ts',
+      'bench/src/**/*.ts',
+    ],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': [
+        'error',
+        { considerDefaultExhaustiveForUnions: true },
+      ],
+    },
+  },
+  {
     files: ['**/*.mjs', '**/*.cjs', 'tools/**/*.ts', 'bench/**/*.ts'],
     rules: { 'no-console': 'off' },
   },

@@ -76,8 +76,8 @@ export class System implements RunningSystem {
         QUEUE_ADMIT_PER_SECOND: '2000',
         QUEUE_MAX_ACTIVE: '100000',
         QUEUE_TICK_MS: '50',
-        // Jest runs two test files at a time: two systems of two instances each must fit in
-        // Postgres's default 100 connections beside the other tests' pools.
+        // Jest runs three test files at a time: their systems of two instances each must fit
+        // in Postgres's default 100 connections beside the other tests' pools.
         DB_POOL_MAX: '5',
         LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
         ...options.env,

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type pg from 'pg';
-import { statementName } from './db';
+import { statementName } from './postgres';
 
 /**
  * A statement straight on a pg connection: prepared under a name (parsed and planned once per
@@ -84,4 +84,4 @@ export class Transaction {
 }
 
 /** What a repository reads and writes through: the pool, or a transaction. */
-export type Executor = Database | Transaction;
+export type Queryable = Database | Transaction;

@@ -3,7 +3,7 @@ export * from './context';
 export * from './trace';
 export * from './logger';
 export * from './errors';
-export * from './db';
+export * from './postgres';
 export * from './database';
 export * from './lifecycle';
 export * from './http/app';

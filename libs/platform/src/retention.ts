@@ -1,5 +1,5 @@
 import { Counter, type Registry } from 'prom-client';
-import type { Executor } from './database';
+import type { Queryable } from './database';
 import { metricOnce } from './metrics';
 
 /** How much one round may delete: `size` rows per statement, at most `batches` statements. */
@@ -16,7 +16,7 @@ export const DEFAULT_BATCHES: RetentionBatches = { size: 5000, batches: 50 };
  * statements ran: a round never holds locks on more than one batch, and never runs unbounded.
  */
 export async function deleteInBatches(
-  db: Executor,
+  db: Queryable,
   table: string,
   candidates: string,
   params: unknown[],

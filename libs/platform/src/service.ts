@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { Database } from './database';
-import { createDb, migrate, type Migration } from './db';
+import { createDb, migrate, type Migration } from './postgres';
 import {
   createHttpApp,
   createMetricsRegistry,

@@ -1,5 +1,5 @@
 import { createTestDatabase } from '@ticketing/testing';
-import { createDb, migrate, type Knex } from '../src/db';
+import { createDb, migrate, type Knex } from '../src/postgres';
 
 describe('migrate', () => {
   it('when several instances migrate a fresh database at the same moment, then every one succeeds and each migration runs once', async () => {

@@ -1,6 +1,6 @@
 import { createTestDatabase } from '@ticketing/testing';
 import type pg from 'pg';
-import { createDb } from '../src/db';
+import { createDb } from '../src/postgres';
 import { isTransientInfraError } from '../src/errors';
 
 describe('a Postgres connection lost under a query', () => {

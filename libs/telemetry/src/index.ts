@@ -10,23 +10,9 @@
  * even loaded: the process pays nothing but a few no-op calls of `@opentelemetry/api`.
  */
 import type * as Sdk from './sdk';
+import type { Telemetry, TelemetrySettings } from './settings';
 
-export interface TelemetrySettings {
-  /** `service.name`, unless `OTEL_SERVICE_NAME` says otherwise. */
-  service: string;
-  /**
-   * The program's HTTP framework makes its server spans (libs/platform's Fastify app: cheaper,
-   * named by route); the HTTP instrumentation then traces outgoing calls only.
-   */
-  frameworkServerSpans?: boolean;
-  env?: NodeJS.ProcessEnv;
-}
-
-export interface Telemetry {
-  readonly enabled: boolean;
-  /** Exports the spans still buffered; call it last, after the service stopped. */
-  shutdown(): Promise<void>;
-}
+export type { Telemetry, TelemetrySettings };
 
 /** The standard variables a deployment sets for tracing (docs/operations.md); the SDK reads them. */
 export const TELEMETRY_VARIABLES = [

@@ -5,7 +5,7 @@ import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import type { Telemetry, TelemetrySettings } from './index';
+import type { Telemetry, TelemetrySettings } from './settings';
 
 /** Probes and scrapes: thousands of spans a day that say nothing about a fan's request. */
 const UNTRACED_PATHS = /^\/(health|metrics)(\/|\?|$)/;

@@ -96,7 +96,8 @@ function stop(code: number): void {
   const deadline = setTimeout(() => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   }, 15_000);
-  Promise.all(
+  // Waiting for exits cannot fail; the deadline above kills what does not exit.
+  void Promise.all(
     children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.on('exit', r)))),
   ).then(() => {
     clearTimeout(deadline);

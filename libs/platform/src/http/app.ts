@@ -69,7 +69,8 @@ export const SERVER_OPTIONS: FastifyServerOptions = {
   // Express-compatible paths: `/queue/tokens/` is `/queue/tokens`.
   routerOptions: { ignoreTrailingSlash: true },
   // Refusals before any route runs (a path that is not valid percent-encoding): problem+json.
-  frameworkErrors: (err, _req, reply) => sendProblem(reply, problemOf(err)),
+  // (A Fastify reply is thenable: sending it is the whole effect, nothing to await.)
+  frameworkErrors: (err, _req, reply) => void sendProblem(reply, problemOf(err)),
 };
 
 /**
@@ -183,7 +184,7 @@ function acceptEmptyJsonBodies(app: HttpApp): void {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     if (body === '') return done(null, undefined);
-    json(req, body as string, done);
+    void json(req, body as string, done); // answers through `done`
   });
 }
 

@@ -41,7 +41,7 @@ export function problemBody(error: AppError, traceId?: string) {
  */
 function fromFrameworkError(err: unknown): AppError | undefined {
   const { code, statusCode } = (err ?? {}) as { code?: string; statusCode?: number };
-  switch (code) {
+  switch (code ?? '') {
     case 'FST_ERR_BAD_URL':
       return AppError.validation('path: malformed percent-encoding');
     case 'FST_ERR_MAX_PARAM_LENGTH':

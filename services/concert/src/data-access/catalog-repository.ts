@@ -1,4 +1,4 @@
-import type { Executor, Knex, PgNotifications, Transaction } from '@ticketing/platform';
+import type { Queryable, Knex, PgNotifications, Transaction } from '@ticketing/platform';
 import type {
   Concert,
   Schedule,
@@ -20,7 +20,7 @@ const SCHEDULE_COLUMNS = `s.id as "scheduleId", s.concert_id as "concertId", s.s
 export class CatalogRepository {
   private readonly db: Knex | Knex.Transaction;
 
-  constructor(executor: Executor) {
+  constructor(executor: Queryable) {
     this.db = executor.knex;
   }
 

@@ -1,4 +1,4 @@
-import { deleteInBatches, type Executor, type Knex } from '@ticketing/platform';
+import { deleteInBatches, type Queryable, type Knex } from '@ticketing/platform';
 import { outboxInsert, type OutgoingMessage } from '@ticketing/messaging';
 import type {
   FailureCode,
@@ -59,7 +59,7 @@ export function paymentConflictOf(err: unknown): 'RESERVATION' | 'IDEMPOTENCY_KE
 export class PaymentRepository {
   private readonly db: Knex | Knex.Transaction;
 
-  constructor(private readonly executor: Executor) {
+  constructor(private readonly executor: Queryable) {
     this.db = executor.knex;
   }
 

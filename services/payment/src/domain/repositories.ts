@@ -1,4 +1,4 @@
-import type { Executor } from '@ticketing/platform';
+import type { Queryable } from '@ticketing/platform';
 import type { PaymentRepository } from '../data-access/payment-repository';
 import type { Payment } from './payment';
 
@@ -6,7 +6,7 @@ import type { Payment } from './payment';
  * The payment repository over the pool or a transaction: the use cases are handed this factory
  * (wired in start.ts) rather than constructing repositories, so a test can hand them its own.
  */
-export type PaymentsIn = (executor: Executor) => PaymentRepository;
+export type PaymentsIn = (executor: Queryable) => PaymentRepository;
 
 /** Told of every payment that ends, once its transaction has committed (metrics). */
 export interface PaymentOutcomes {

@@ -1,4 +1,4 @@
-import type { Executor, Knex } from '@ticketing/platform';
+import type { Queryable, Knex } from '@ticketing/platform';
 import type {
   ReleaseReason,
   ReplicaSchedule,
@@ -31,7 +31,7 @@ export function holdConflictOf(err: unknown): HoldConflict | undefined {
 export class ReservationRepository {
   private readonly db: Knex | Knex.Transaction;
 
-  constructor(private readonly executor: Executor) {
+  constructor(private readonly executor: Queryable) {
     this.db = executor.knex;
   }
 

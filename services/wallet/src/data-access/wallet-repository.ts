@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { deleteInBatches, type Executor, type Knex } from '@ticketing/platform';
+import { deleteInBatches, type Queryable, type Knex } from '@ticketing/platform';
 import type { Debit, EntryType, LedgerEntry } from '../domain/ledger';
 
 /**
@@ -9,7 +9,7 @@ import type { Debit, EntryType, LedgerEntry } from '../domain/ledger';
 export class WalletRepository {
   private readonly db: Knex | Knex.Transaction;
 
-  constructor(private readonly executor: Executor) {
+  constructor(private readonly executor: Queryable) {
     this.db = executor.knex;
   }
 
@@ -145,7 +145,7 @@ export interface StoredResponse {
 export class IdempotencyKeys {
   private readonly db: Knex | Knex.Transaction;
 
-  constructor(private readonly executor: Executor) {
+  constructor(private readonly executor: Queryable) {
     this.db = executor.knex;
   }
 

@@ -1,3 +1,8 @@
+/**
+ * Postgres through its drivers: the knex pool a service opens (prepared statements, dropped
+ * connections), its migrations, and the databases on the server. What a use case holds is in
+ * `database.ts` (a `Database` and its `Transaction`s).
+ */
 import { createHash } from 'node:crypto';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
