@@ -24,5 +24,7 @@ module.exports = {
   // Integration tests mostly wait (on Kafka, Postgres, timers): three files at a time on any
   // machine (jest's default on two cores is one). On 2 cores the files' summed durations stay
   // the same at one, two and three workers (870, 908, 907 s): the run is waiting, not computing.
+  // What bounds it is Postgres's 100 connections: whole systems run with small pools
+  // (SYSTEM_DB_POOL_MAX).
   maxWorkers: 3,
 };

@@ -10,6 +10,7 @@ import {
   testInfra,
   infraEnv,
   type RedisUsers,
+  SYSTEM_DB_POOL_MAX,
 } from '@ticketing/testing';
 import { freePort } from '@ticketing/infra';
 import {
@@ -91,6 +92,7 @@ export class Cluster implements RunningSystem {
         QUEUE_ADMIT_PER_SECOND: '2000',
         QUEUE_MAX_ACTIVE: '100000',
         QUEUE_TICK_MS: '50',
+        DB_POOL_MAX: SYSTEM_DB_POOL_MAX,
         // Tests drive many calls per user (50 charges at once): budgets far above them.
         GATEWAY_POLL_PER_SECOND: '100000',
         GATEWAY_POLL_BURST: '100000',

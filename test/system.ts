@@ -5,6 +5,7 @@ import {
   randomSuffix,
   uuid,
   infraEnv,
+  SYSTEM_DB_POOL_MAX,
 } from '@ticketing/testing';
 import {
   activeFan,
@@ -76,9 +77,7 @@ export class System implements RunningSystem {
         QUEUE_ADMIT_PER_SECOND: '2000',
         QUEUE_MAX_ACTIVE: '100000',
         QUEUE_TICK_MS: '50',
-        // Jest runs three test files at a time: their systems of two instances each must fit
-        // in Postgres's default 100 connections beside the other tests' pools.
-        DB_POOL_MAX: '5',
+        DB_POOL_MAX: SYSTEM_DB_POOL_MAX,
         LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
         ...options.env,
       },

@@ -1,5 +1,5 @@
 import { LOCAL_DEFAULTS } from '@ticketing/contracts';
-import { env, secret } from '@ticketing/platform';
+import { env, secret, tracingEnabled } from '@ticketing/platform';
 import Redis, { Cluster } from 'ioredis';
 import { z } from 'zod';
 import type { QueueRedis } from './place';
@@ -63,7 +63,12 @@ export function connectRedis(
     ...(options.login?.REDIS_USERNAME && { username: options.login.REDIS_USERNAME }),
     ...(options.login?.REDIS_PASSWORD && { password: options.login.REDIS_PASSWORD }),
   };
-  const common = { enableAutoPipelining: true, lazyConnect: options.lazyConnect };
+  // An auto-pipeline sends the commands of one event-loop turn together, from a callback of the
+  // caller that opened it: with tracing on, every command in it would be reported under that
+  // caller's span, or not at all when it had none (an admission tick). A token expiry's Redis
+  // calls went missing from its trace under load that way. Traced, each command goes out in its
+  // own caller's context; untraced, they share round trips.
+  const common = { enableAutoPipelining: !tracingEnabled(), lazyConnect: options.lazyConnect };
   if (urls.length === 1)
     return new Redis(urls[0]!, {
       ...common,

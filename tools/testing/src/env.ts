@@ -39,3 +39,10 @@ export function infraEnv(): Record<string, string> {
     QUEUE_PASS_PUBLIC_KEYS: testPassKeys().publicKeys,
   };
 }
+
+/**
+ * The pool of each service instance in a test's whole system (in-process or as processes): jest
+ * runs three test files at a time, and their systems (two instances of four Postgres services,
+ * each with its relay and listeners) must fit in Postgres's default 100 connections.
+ */
+export const SYSTEM_DB_POOL_MAX = '5';
