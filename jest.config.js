@@ -3,6 +3,7 @@
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
 const moduleNameMapper = {
   '^@ticketing/(infra|testing)$': '<rootDir>/tools/$1/src',
+  '^@ticketing/([^/]+)/wiring$': '<rootDir>/libs/$1/src/wiring',
   '^@ticketing/([^/]+)$': '<rootDir>/libs/$1/src',
 };
 const common = { rootDir: __dirname, testEnvironment: 'node', transform, moduleNameMapper };

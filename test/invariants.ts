@@ -1,4 +1,4 @@
-import { createDb } from '@ticketing/platform';
+import { createDb } from '@ticketing/platform/wiring';
 import type { RunningSystem } from './system-setup';
 
 /**

@@ -1,5 +1,6 @@
 import { DATABASE_SERVICES, type ServiceName } from '@ticketing/contracts';
-import { Database, createDb, migrate } from '@ticketing/platform';
+import { Database } from '@ticketing/platform';
+import { createDb, migrate } from '@ticketing/platform/wiring';
 import {
   createTestDatabase,
   eventually,

@@ -4,6 +4,11 @@ import type { LoadResult } from './load';
 /** What every scenario gets from the run: its settings, its infrastructure and the ceilings. */
 export interface BenchContext {
   smoke: boolean;
+  /**
+   * Connections in each service's pool, and pgbench's clients against it: 20, or 4 in smoke
+   * mode, which runs inside `npm test` beside other test files within Postgres's 100.
+   */
+  poolSize: number;
   /** INSTANCES: how many processes of each service (and of each ceiling server) a scenario runs. */
   instances: number;
   /** Duration of one measured run. */

@@ -1,6 +1,6 @@
 import { SERVICE_NAMES, type ServiceName } from '@ticketing/contracts';
 import { randomUUID } from 'node:crypto';
-import { createDb, dropDatabase, ensureDatabase, withDatabase } from '@ticketing/platform';
+import { createDb, dropDatabase, ensureDatabase, withDatabase } from '@ticketing/platform/wiring';
 import { identityToken } from '@ticketing/testing';
 import path from 'node:path';
 import { ROOT } from '@ticketing/infra';
@@ -63,7 +63,7 @@ export async function startSystem(
           KAFKA_CONSUMER_GROUP: `${name}-bench-${stamp}`,
           QUEUE_ADMIT_PER_SECOND: '1000',
           QUEUE_MAX_ACTIVE: '1000000',
-          DB_POOL_MAX: '20',
+          DB_POOL_MAX: String(ctx.poolSize),
           ...options.extraEnv,
         },
         options.instances ?? ctx.instances,

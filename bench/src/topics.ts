@@ -1,6 +1,7 @@
 import { ALL_TOPICS } from '@ticketing/contracts';
-import { TopicNamespace, createKafka, ensureTopics } from '@ticketing/messaging';
-import { createLogger } from '@ticketing/platform';
+import { TopicNamespace } from '@ticketing/messaging';
+import { createKafka, ensureTopics } from '@ticketing/messaging/wiring';
+import { createLogger } from '@ticketing/platform/wiring';
 
 /**
  * Every topic of the system under a namespace of one benchmark run's own, so its services

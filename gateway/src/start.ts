@@ -1,12 +1,10 @@
+import { writeProblem, type Logger, type ServiceHandle } from '@ticketing/platform';
 import {
   StopList,
   createLogger,
   createMetricsRegistry,
   listenRaw,
-  writeProblem,
-  type Logger,
-  type ServiceHandle,
-} from '@ticketing/platform';
+} from '@ticketing/platform/wiring';
 import { IdentityVerifier, PassVerifier, connectRedis } from '@ticketing/auth';
 import type { Registry } from 'prom-client';
 import type { GatewayConfig } from './config';

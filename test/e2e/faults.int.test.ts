@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ALL_TOPICS, SERVICE_NAMES } from '@ticketing/contracts';
-import { createDb } from '@ticketing/platform';
+import { createDb } from '@ticketing/platform/wiring';
 import { eventually, PrivateKafka, testKafka, uuid, describeNeeding } from '@ticketing/testing';
 import type { IHeaders, Message } from 'kafkajs';
 import { Cluster } from '../cluster';

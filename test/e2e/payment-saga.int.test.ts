@@ -1,4 +1,4 @@
-import { createDb } from '@ticketing/platform';
+import { createDb } from '@ticketing/platform/wiring';
 import { eventually } from '@ticketing/testing';
 import { expectSagaInvariants } from '../invariants';
 import { System } from '../system';

@@ -1,5 +1,5 @@
 import { SERVICE_NAMES } from '@ticketing/contracts';
-import { createDb } from '@ticketing/platform';
+import { createDb } from '@ticketing/platform/wiring';
 import { eventually, uuid } from '@ticketing/testing';
 import { Cluster } from '../cluster';
 import { expectSagaInvariants } from '../invariants';

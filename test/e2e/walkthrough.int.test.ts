@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Database, createDb } from '@ticketing/platform';
+import { Database } from '@ticketing/platform';
+import { createDb } from '@ticketing/platform/wiring';
 import { eventually, testInfra } from '@ticketing/testing';
 import { seedDemoCatalog } from '../../services/concert/src/domain/demo-catalog';
 import { Cluster } from '../cluster';

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { dropDatabase, ensureDatabase, withDatabase } from '@ticketing/platform';
+import { dropDatabase, ensureDatabase, withDatabase } from '@ticketing/platform/wiring';
 import type autocannon from 'autocannon';
 import pg from 'pg';
 import { cpuBreakdown } from '../cpu';
@@ -10,8 +10,6 @@ import { serviceMain, startInstances } from '../processes';
 import type { Row } from '../report';
 import type { BenchContext } from '../context';
 import { holdPrecheckScript, holdTransactionScript } from '../sql-scripts';
-
-const POOL = 20;
 
 /**
  * Seat-hold storm: 10,000 POST /reservations from 2,000 fans (2,000 connections) over the 50
@@ -44,7 +42,7 @@ export async function runHoldStorm(
       DATABASE_URL: databaseUrl,
       REDIS_KEY_PREFIX: prefix,
       KAFKA_CONSUMER_GROUP: `bench-reservation-${Date.now()}`,
-      DB_POOL_MAX: String(POOL),
+      DB_POOL_MAX: String(ctx.poolSize),
     },
     ctx.instances,
   );
@@ -118,7 +116,7 @@ export async function runHoldStorm(
     // The database alone, same SQL (sql-scripts.ts), as many connections as the pools: the read
     // that answers a loser (on the storm's schedule, every seat now taken), and a winner's
     // transaction (each pgbench client on a schedule of its own).
-    const connections = POOL * ctx.instances;
+    const connections = ctx.poolSize * ctx.instances;
     const sql = pgbenchOn(databaseUrl, connections, ctx.seconds);
     const precheck = sql('hold precheck SQL', holdPrecheckScript(scheduleId));
     const firstBenchSchedule = scheduleId + 1;

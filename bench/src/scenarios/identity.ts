@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { IdentityVerifier } from '@ticketing/auth';
-import { createLogger } from '@ticketing/platform';
+import { createLogger } from '@ticketing/platform/wiring';
 import { providerTokens } from '@ticketing/testing';
 import type { LoadResult } from '../load';
 import type { Row } from '../report';

@@ -1,5 +1,5 @@
-import { createKafka, createProducer, ensureTopics } from '@ticketing/messaging';
-import { createLogger } from '@ticketing/platform';
+import { createKafka, createProducer, ensureTopics } from '@ticketing/messaging/wiring';
+import { createLogger } from '@ticketing/platform/wiring';
 import type { LoadResult } from '../load';
 import type { Row } from '../report';
 import type { BenchContext } from '../context';

@@ -2,7 +2,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { TokenSigner, queueKeys, tokenIdOf } from '@ticketing/auth';
 import { ROOT } from '@ticketing/infra';
-import { createLogger, createMetricsRegistry } from '@ticketing/platform';
+import { createLogger, createMetricsRegistry } from '@ticketing/platform/wiring';
 import { providerTokens } from '@ticketing/testing';
 import Redis from 'ioredis';
 import { QueueStore } from '../../../services/queue/dist/src/data-access/queue-store';

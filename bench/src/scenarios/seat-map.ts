@@ -1,4 +1,4 @@
-import { dropDatabase, ensureDatabase, withDatabase } from '@ticketing/platform';
+import { dropDatabase, ensureDatabase, withDatabase } from '@ticketing/platform/wiring';
 import type autocannon from 'autocannon';
 import { activeFans } from '../fans';
 import { runLoad, type LoadResult } from '../load';
@@ -27,7 +27,7 @@ export async function seatMapScenario(ctx: BenchContext): Promise<Row[]> {
       REDIS_KEY_PREFIX: prefix,
       KAFKA_TOPIC_PREFIX: topics.ns.prefix,
       KAFKA_CONSUMER_GROUP: `concert-bench-${stamp}`,
-      DB_POOL_MAX: '20',
+      DB_POOL_MAX: String(ctx.poolSize),
     },
     ctx.instances,
   );

@@ -1,5 +1,5 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import { dropDatabase, ensureDatabase, withDatabase } from '@ticketing/platform';
+import { dropDatabase, ensureDatabase, withDatabase } from '@ticketing/platform/wiring';
 import type autocannon from 'autocannon';
 import { providerTokens } from '@ticketing/testing';
 import pg from 'pg';
@@ -9,8 +9,6 @@ import { chargeScript, debitScript } from '../sql-scripts';
 import { serviceMain, startInstances } from '../processes';
 import type { Row } from '../report';
 import type { BenchContext } from '../context';
-
-const POOL = 20;
 
 /** Charges on one hot wallet and spread over 1,000 wallets, next to pgbench's single-row update. */
 export async function walletScenario(ctx: BenchContext): Promise<Row[]> {
@@ -23,7 +21,7 @@ export async function walletScenario(ctx: BenchContext): Promise<Row[]> {
       ...ctx.serviceEnv,
       DATABASE_URL: databaseUrl,
       KAFKA_CONSUMER_GROUP: `bench-wallet-${Date.now()}`,
-      DB_POOL_MAX: String(POOL),
+      DB_POOL_MAX: String(ctx.poolSize),
     },
     ctx.instances,
   );
@@ -80,7 +78,7 @@ export async function walletScenario(ctx: BenchContext): Promise<Row[]> {
     await db.end();
 
     // The database's own ceiling for the same SQL (sql-scripts.ts), with as many connections as the pools.
-    const connections = POOL * ctx.instances;
+    const connections = ctx.poolSize * ctx.instances;
     const sql = pgbenchOn(databaseUrl, connections, ctx.seconds);
     const pgHot = sql('charge SQL, 1 wallet', chargeScript(1));
     const pgSpread = sql('charge SQL, 1,000 wallets', chargeScript(1000));

@@ -1,4 +1,5 @@
-import { env, type Logger, type ReadinessCheck, type StopList } from '@ticketing/platform';
+import { env, type Logger, type ReadinessCheck } from '@ticketing/platform';
+import { type StopList } from '@ticketing/platform/wiring';
 import type { Registry } from 'prom-client';
 import { Credentials, SCHEMES } from './credentials';
 import { IdentityVerifier, ADMIN_SCOPE, type IdentityConfig } from './identity';

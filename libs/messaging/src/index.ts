@@ -1,14 +1,31 @@
-export * from './envelope';
-export * from './namespace';
-export * from './kafkajs';
-export * from './broker';
-export * from './topics';
-export * from './outbox';
-export * from './inbox';
-export * from './dlt';
-export * from './consumer';
-export * from './executors';
-export * from './runtime';
-export * from './retention';
-export * from './dead-letters';
-export * from './asyncapi';
+/**
+ * What any part of a service may use of messaging: envelopes and `buildMessage`, the outbox
+ * (`enqueue`) and inbox tables, handler tables (`on`) and the contexts handlers run in, the DLT
+ * vocabulary and the AsyncAPI document. The runtime that `start.ts` wires — Kafka clients, the
+ * consumer, the relay, topic admin, dead-letter tools — is `@ticketing/messaging/wiring`; a
+ * domain file never imports it (lint, ADR 0008).
+ */
+export {
+  EnvelopeSchema,
+  type Envelope,
+  type OutgoingMessage,
+  HEADER,
+  SchemaError,
+  buildMessage,
+} from './envelope';
+export { TopicNamespace } from './namespace';
+export { dltOf } from './topics';
+export { OUTBOX_TABLE, createOutboxTable, enqueue, outboxInsert, slimOutboxTable } from './outbox';
+export { INBOX_TABLE, createInboxTable, claimMessage, claimMessages } from './inbox';
+export { DLT_HEADER, DLT_REASONS, type DltReason } from './dlt';
+export {
+  on,
+  type BatchItem,
+  type Executor,
+  type Handler,
+  type HandlerEntry,
+  type Outcome,
+} from './consumer';
+export { type TxContext, type DirectContext } from './executors';
+export { indexInboxByAge } from './retention';
+export { type HandledTypes, asyncApiDocument } from './asyncapi';

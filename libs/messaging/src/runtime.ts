@@ -1,12 +1,11 @@
 import {
-  PeriodicTask,
   kafkaSecurityFrom,
   retentionDeletions,
   type Database,
   type Logger,
   type ReadinessCheck,
-  type StopList,
 } from '@ticketing/platform';
+import { PeriodicTask, type StopList } from '@ticketing/platform/wiring';
 import type { Kafka, Producer } from './broker';
 import type { Registry } from 'prom-client';
 import { MessageConsumer, type HandlerEntry } from './consumer';

@@ -1,4 +1,5 @@
-import { createDb, migrate, type Knex } from '@ticketing/platform';
+import { type Knex } from '@ticketing/platform';
+import { createDb, migrate } from '@ticketing/platform/wiring';
 import { createTestDatabase } from '@ticketing/testing';
 import { z } from 'zod';
 import { defineMessage } from '@ticketing/contracts';

@@ -1,20 +1,77 @@
-export * from './config';
-export * from './context';
-export * from './trace';
-export * from './logger';
-export * from './errors';
-export * from './postgres';
-export * from './database';
-export * from './lifecycle';
-export * from './http/app';
-export * from './http/openapi';
-export * from './http/problem';
-export * from './http/routes';
-export * from './http/server';
-export * from './periodic';
-export * from './service';
-export * from './notifications';
-export * from './retention';
-export * from './metrics';
-export * from './cursors';
-export * from './secrets';
+/**
+ * What any part of a service may use: configuration, errors, the request context and spans, the
+ * database handles a use case holds (`Database`, `Transaction`), route and problem types,
+ * retention and cursors. The runtime that `start.ts` wires — loggers, pools, migrations, servers,
+ * loops — is the other entry point, `@ticketing/platform/wiring`; a domain file never imports it
+ * (lint, ADR 0008). Every name is listed: nothing reaches a service by accident.
+ */
+export {
+  ConfigError,
+  env,
+  commonEnv,
+  DB_POOL_MAX_DEFAULT,
+  SESSION_CONNECTIONS_PER_PROCESS,
+  postgresEnv,
+  kafkaEnv,
+  kafkaSecurityEnv,
+  type KafkaSecurity,
+  kafkaSecurityFrom,
+  loadConfig,
+} from './config';
+export { type RequestContext, tracingEnabled, runWithContext, currentContext } from './context';
+export {
+  childTraceparent,
+  traceIdOf,
+  currentTraceId,
+  traceLogFields,
+  nameActiveSpan,
+  type SpanSettings,
+  type OpenSpan,
+  inSpan,
+  startSpan,
+  failSpan,
+  activeTraceId,
+  markActiveSpanFailed,
+  type ServerSpan,
+  startServerSpan,
+  withServerSpan,
+  endServerSpan,
+  SpanKind,
+  type Span,
+} from './trace';
+export { type Logger } from './logger';
+export { type ConflictCode, AppError, isAppError, isTransientInfraError } from './errors';
+export { type Migration, type Knex } from './postgres';
+export { Database, Transaction, type Queryable } from './database';
+export { type ServiceHandle, EXIT_CONFIG } from './lifecycle';
+export { type ReadinessCheck, type HttpApp, type HttpRequest, type HttpReply } from './http/app';
+export { problemBody, problemOf, sendProblem, writeProblem } from './http/problem';
+export {
+  type Authenticator,
+  type RouteSpec,
+  type RouteHandler,
+  TypedRoutes,
+  headerOf,
+} from './http/routes';
+export {
+  type RetentionBatches,
+  DEFAULT_BATCHES,
+  deleteInBatches,
+  retentionDeletions,
+} from './retention';
+export { metricOnce } from './metrics';
+export {
+  CursorSeal,
+  loadCursorSeal,
+  createCursorKey,
+  dropCursorKey,
+  rotateCursorKey,
+} from './cursors';
+export {
+  EXAMPLE_SECRETS,
+  MIN_SECRET_LENGTH,
+  type SecretPart,
+  secret,
+  productionSecretProblems,
+  passwordOfUrl,
+} from './secrets';

@@ -1,5 +1,6 @@
 import { generatePassKeys } from '@ticketing/auth';
-import { Database, createDb, createLogger, migrate, runMain } from '@ticketing/platform';
+import { Database } from '@ticketing/platform';
+import { createDb, createLogger, migrate, runMain } from '@ticketing/platform/wiring';
 import { migrations } from '../migrations';
 import { loadServiceConfig } from './config';
 import { seedDemoCatalog } from './domain/demo-catalog';

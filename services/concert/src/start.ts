@@ -1,13 +1,12 @@
-import { startPostgresMessaging } from '@ticketing/messaging';
+import { startPostgresMessaging } from '@ticketing/messaging/wiring';
+import { type Logger, type ServiceHandle } from '@ticketing/platform';
 import {
   PeriodicTask,
   PgNotifications,
   openDatabase,
   runService,
   serviceOptions,
-  type Logger,
-  type ServiceHandle,
-} from '@ticketing/platform';
+} from '@ticketing/platform/wiring';
 import { openAuth } from '@ticketing/auth';
 import { migrations } from '../migrations';
 import type { Config } from './config';

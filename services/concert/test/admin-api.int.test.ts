@@ -1,4 +1,5 @@
-import { createDb, type Knex } from '@ticketing/platform';
+import { type Knex } from '@ticketing/platform';
+import { createDb } from '@ticketing/platform/wiring';
 import { TopicCapture, eventually, identifiedUser, uuid } from '@ticketing/testing';
 import { startConcert, tokenFor, topicNamespace, type ConcertFixture } from './harness';
 

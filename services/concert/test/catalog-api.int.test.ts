@@ -1,4 +1,5 @@
-import { createDb, type Knex } from '@ticketing/platform';
+import { type Knex } from '@ticketing/platform';
+import { createDb } from '@ticketing/platform/wiring';
 import type { Schedule } from '../src/domain/catalog-records';
 import { get, startConcert, tokenFor, type ConcertFixture } from './harness';
 

@@ -1,4 +1,4 @@
-import { createDb, migrate } from '@ticketing/platform';
+import { createDb, migrate } from '@ticketing/platform/wiring';
 import {
   Deployment,
   FILE_KEY_PREFIX,

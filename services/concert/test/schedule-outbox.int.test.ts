@@ -1,6 +1,7 @@
 import { TOPICS } from '@ticketing/contracts';
-import { OutboxRelay, createProducer } from '@ticketing/messaging';
-import { Database, createDb, type Knex } from '@ticketing/platform';
+import { OutboxRelay, createProducer } from '@ticketing/messaging/wiring';
+import { Database, type Knex } from '@ticketing/platform';
+import { createDb } from '@ticketing/platform/wiring';
 import { captureLogs, eventually, testKafka, TopicCapture } from '@ticketing/testing';
 import type { Producer } from 'kafkajs';
 import { Catalog } from '../src/domain/catalog';

@@ -1,11 +1,8 @@
 import { reservation } from '@ticketing/contracts';
-import {
-  buildMessage,
-  createProducer,
-  publishNow,
-  type OutgoingMessage,
-} from '@ticketing/messaging';
-import { createDb, type Knex } from '@ticketing/platform';
+import { buildMessage, type OutgoingMessage } from '@ticketing/messaging';
+import { createProducer, publishNow } from '@ticketing/messaging/wiring';
+import { type Knex } from '@ticketing/platform';
+import { createDb } from '@ticketing/platform/wiring';
 import { eventually, testKafka, uuid } from '@ticketing/testing';
 import type { Producer } from 'kafkajs';
 import { startConcert, topicNamespace, type ConcertFixture } from './harness';

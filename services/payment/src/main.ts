@@ -1,5 +1,5 @@
 import { telemetry } from './telemetry'; // first: it instruments what the rest loads
-import { runMain } from '@ticketing/platform';
+import { runMain } from '@ticketing/platform/wiring';
 import { loadServiceConfig } from './config';
 import { start } from './start';
 

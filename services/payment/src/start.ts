@@ -1,14 +1,12 @@
-import { startPostgresMessaging } from '@ticketing/messaging';
+import { startPostgresMessaging } from '@ticketing/messaging/wiring';
+import { retentionDeletions, type Logger, type ServiceHandle } from '@ticketing/platform';
 import {
   PeriodicTask,
-  retentionDeletions,
   PgNotifications,
   openDatabase,
   runService,
   serviceOptions,
-  type Logger,
-  type ServiceHandle,
-} from '@ticketing/platform';
+} from '@ticketing/platform/wiring';
 import { openAuth } from '@ticketing/auth';
 import { migrations } from '../migrations';
 import type { Config } from './config';

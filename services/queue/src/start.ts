@@ -1,6 +1,7 @@
 import { PassVerifier, TokenSigner, openAuth } from '@ticketing/auth';
-import { startDirectMessaging } from '@ticketing/messaging';
-import { runService, serviceOptions, type Logger, type ServiceHandle } from '@ticketing/platform';
+import { startDirectMessaging } from '@ticketing/messaging/wiring';
+import { type Logger, type ServiceHandle } from '@ticketing/platform';
+import { runService, serviceOptions } from '@ticketing/platform/wiring';
 import type { Config } from './config';
 import { QueueStore } from './data-access/queue-store';
 import { openQueueRedis } from './data-access/redis';

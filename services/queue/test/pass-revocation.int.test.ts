@@ -1,12 +1,12 @@
 import { openAuth, requireAdmitted } from '@ticketing/auth';
+import { TypedRoutes } from '@ticketing/platform';
 import {
   StopList,
-  TypedRoutes,
   createHttpApp,
   createMetricsRegistry,
   listen,
   type RunningServer,
-} from '@ticketing/platform';
+} from '@ticketing/platform/wiring';
 import { captureLogs, eventually, testInfra, testPassKeys, uuid } from '@ticketing/testing';
 import type { QueueServiceHandle } from '../src/start';
 import { KEY_PREFIX, join, knownConcert, poll, startQueue } from './harness';

@@ -1,5 +1,6 @@
 import { TOPICS, concert, queue as queueContracts } from '@ticketing/contracts';
-import { buildMessage, createProducer, publishNow } from '@ticketing/messaging';
+import { buildMessage } from '@ticketing/messaging';
+import { createProducer, publishNow } from '@ticketing/messaging/wiring';
 import {
   eventually,
   identityToken,

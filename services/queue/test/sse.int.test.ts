@@ -1,5 +1,6 @@
 import { concert } from '@ticketing/contracts';
-import { buildMessage, createProducer, publishNow } from '@ticketing/messaging';
+import { buildMessage } from '@ticketing/messaging';
+import { createProducer, publishNow } from '@ticketing/messaging/wiring';
 import { eventually, randomIntId, testKafka, uuid } from '@ticketing/testing';
 import type { QueueServiceHandle } from '../src/start';
 import {

@@ -1,11 +1,10 @@
+import { AppError, TypedRoutes } from '@ticketing/platform';
 import {
-  AppError,
-  TypedRoutes,
   createHttpApp,
   createMetricsRegistry,
   listen,
   type RunningServer,
-} from '@ticketing/platform';
+} from '@ticketing/platform/wiring';
 import {
   Credentials,
   RedisAdmissionSource,

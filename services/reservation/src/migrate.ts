@@ -1,4 +1,4 @@
-import { runMigrationsMain } from '@ticketing/platform';
+import { runMigrationsMain } from '@ticketing/platform/wiring';
 import { migrations } from '../migrations';
 
 runMigrationsMain('reservation', migrations);

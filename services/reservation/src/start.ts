@@ -1,12 +1,6 @@
-import { startPostgresMessaging } from '@ticketing/messaging';
-import {
-  PeriodicTask,
-  openDatabase,
-  runService,
-  serviceOptions,
-  type Logger,
-  type ServiceHandle,
-} from '@ticketing/platform';
+import { startPostgresMessaging } from '@ticketing/messaging/wiring';
+import { type Logger, type ServiceHandle } from '@ticketing/platform';
+import { PeriodicTask, openDatabase, runService, serviceOptions } from '@ticketing/platform/wiring';
 import { openAuth } from '@ticketing/auth';
 import { migrations } from '../migrations';
 import type { Config } from './config';

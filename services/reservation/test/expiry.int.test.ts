@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TOPICS } from '@ticketing/contracts';
-import { Database, createDb } from '@ticketing/platform';
+import { Database } from '@ticketing/platform';
+import { createDb } from '@ticketing/platform/wiring';
 import { TopicCapture, eventually } from '@ticketing/testing';
 import { SeatHolds } from '../src/domain/holds';
 import { TakenSeats } from '../src/domain/taken-seats';

@@ -1,13 +1,6 @@
-import { startPostgresMessaging } from '@ticketing/messaging';
-import {
-  PeriodicTask,
-  retentionDeletions,
-  openDatabase,
-  runService,
-  serviceOptions,
-  type Logger,
-  type ServiceHandle,
-} from '@ticketing/platform';
+import { startPostgresMessaging } from '@ticketing/messaging/wiring';
+import { retentionDeletions, type Logger, type ServiceHandle } from '@ticketing/platform';
+import { PeriodicTask, openDatabase, runService, serviceOptions } from '@ticketing/platform/wiring';
 import { openAuth } from '@ticketing/auth';
 import { migrations } from '../migrations';
 import type { Config } from './config';

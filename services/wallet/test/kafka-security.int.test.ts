@@ -1,14 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { wallet as contracts } from '@ticketing/contracts';
-import {
-  TopicNamespace,
-  buildMessage,
-  createKafka,
-  createProducer,
-  ensureTopics,
-  publishNow,
-} from '@ticketing/messaging';
+import { TopicNamespace, buildMessage } from '@ticketing/messaging';
+import { createKafka, createProducer, ensureTopics, publishNow } from '@ticketing/messaging/wiring';
 import { kafkaSecurityFrom } from '@ticketing/platform';
 import {
   PrivateKafka,

@@ -1,25 +1,24 @@
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { ALL_TOPICS, LOCAL_DEFAULTS } from '@ticketing/contracts';
+import { TopicNamespace, dltOf } from '@ticketing/messaging';
 import {
-  TopicNamespace,
   countByTopicAndReason,
   createKafka,
-  dltOf,
   readDeadLetters,
   redriveDeadLetters,
   where,
   type DeadLetter,
-} from '@ticketing/messaging';
+} from '@ticketing/messaging/wiring';
 import {
   ConfigError,
   EXIT_CONFIG,
-  createLogger,
   env,
   kafkaSecurityEnv,
   kafkaSecurityFrom,
   loadConfig,
 } from '@ticketing/platform';
+import { createLogger } from '@ticketing/platform/wiring';
 import { UsageError, dltTopicOf, sinceOf } from './dlt-args';
 
 /**

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ALL_TOPICS } from '@ticketing/contracts';
-import { ensureTopics } from '@ticketing/messaging';
+import { ensureTopics } from '@ticketing/messaging/wiring';
 import { Kafka, logLevel } from 'kafkajs';
 import { isAlive, run, spawnDetached, stopPid, waitFor, which } from './proc';
 import { INFRA_DIR, say } from './settings';

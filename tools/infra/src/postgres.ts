@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ensureDatabase, withDatabase } from '@ticketing/platform';
+import { ensureDatabase, withDatabase } from '@ticketing/platform/wiring';
 import pg from 'pg';
 import { run, which } from './proc';
 import { INFRA_DIR, SERVICE_DATABASES, say } from './settings';

@@ -4,18 +4,15 @@ import { promisify } from 'node:util';
 import { Registry } from 'prom-client';
 import { z } from 'zod';
 import { defineMessage } from '@ticketing/contracts';
+import { buildMessage, createInboxTable, dltOf, on, type TxContext } from '@ticketing/messaging';
 import {
   MessageConsumer,
-  buildMessage,
-  createInboxTable,
   createProducer,
-  dltOf,
   inboxExecutor,
-  on,
   publishNow,
-  type TxContext,
-} from '@ticketing/messaging';
-import { AppError, Database, createDb, migrate, type Knex } from '@ticketing/platform';
+} from '@ticketing/messaging/wiring';
+import { AppError, Database, type Knex } from '@ticketing/platform';
+import { createDb, migrate } from '@ticketing/platform/wiring';
 import {
   captureLogs,
   createTestDatabase,

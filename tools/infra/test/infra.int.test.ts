@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { testKafka, eventually, uuid } from '@ticketing/testing';
-import { ensureTopics } from '@ticketing/messaging';
+import { ensureTopics } from '@ticketing/messaging/wiring';
 import { readState } from '../src/state';
 
 const CLI = path.resolve(__dirname, '../dist/cli.js');

@@ -1,13 +1,11 @@
+import { Database, type Knex, type Migration } from '@ticketing/platform';
 import {
-  Database,
   createDb,
   dropDatabase,
   ensureDatabase,
   migrate,
   withDatabase,
-  type Knex,
-  type Migration,
-} from '@ticketing/platform';
+} from '@ticketing/platform/wiring';
 import { testInfra } from './env';
 import { randomSuffix } from './ids';
 

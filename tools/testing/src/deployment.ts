@@ -1,11 +1,7 @@
-import {
-  createProducer,
-  publishNow,
-  type OutgoingMessage,
-  type Producer,
-  type TopicNamespace,
-} from '@ticketing/messaging';
-import { createDb, type Knex, type Logger } from '@ticketing/platform';
+import { type OutgoingMessage, type TopicNamespace } from '@ticketing/messaging';
+import { createProducer, publishNow, type Producer } from '@ticketing/messaging/wiring';
+import { type Knex, type Logger } from '@ticketing/platform';
+import { createDb } from '@ticketing/platform/wiring';
 import { createTestDatabase } from './database';
 import { infraEnv } from './env';
 import { randomSuffix, uuid } from './ids';

@@ -1,14 +1,12 @@
 import type { ServiceName } from '@ticketing/contracts';
 import {
-  contextOf,
-  decode,
-  inboxExecutor,
   type Envelope,
   type HandlerEntry,
   type OutgoingMessage,
   type Outcome,
   type TxContext,
 } from '@ticketing/messaging';
+import { contextOf, decode, inboxExecutor } from '@ticketing/messaging/wiring';
 import { runWithContext, type Database } from '@ticketing/platform';
 import { checkedSent, type Sent } from './sent-messages';
 

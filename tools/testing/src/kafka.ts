@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { ensureTopics, type Envelope } from '@ticketing/messaging';
+import { type Envelope } from '@ticketing/messaging';
+import { ensureTopics } from '@ticketing/messaging/wiring';
 import { Kafka, logLevel, type Consumer, type IHeaders } from 'kafkajs';
 import { testInfra } from './env';
 import { eventually } from './eventually';

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
-import { createLogger, type Logger } from '@ticketing/platform';
+import { type Logger } from '@ticketing/platform';
+import { createLogger } from '@ticketing/platform/wiring';
 
 /** A real logger whose JSON lines the test can read back. */
 export function captureLogs(service = 'test'): {

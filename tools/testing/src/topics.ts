@@ -1,5 +1,6 @@
 import { ALL_TOPICS } from '@ticketing/contracts';
-import { TopicNamespace, ensureTopics } from '@ticketing/messaging';
+import { TopicNamespace } from '@ticketing/messaging';
+import { ensureTopics } from '@ticketing/messaging/wiring';
 import { testKafka } from './kafka';
 import { randomSuffix } from './ids';
 

@@ -1,4 +1,5 @@
-import type { Queryable, Knex, PgNotifications, Transaction } from '@ticketing/platform';
+import type { Queryable, Knex, Transaction } from '@ticketing/platform';
+import type { PgNotifications } from '@ticketing/platform/wiring';
 import type {
   Concert,
   Schedule,

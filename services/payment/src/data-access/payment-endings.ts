@@ -1,4 +1,4 @@
-import type { PgNotifications } from '@ticketing/platform';
+import type { PgNotifications } from '@ticketing/platform/wiring';
 
 /** The channel the transaction that ends a payment notifies (migration 0001's trigger). */
 const CHANNEL = 'payment_ended';

@@ -1,5 +1,6 @@
 import { connectRedis, type QueueRedis, type RedisLogin } from '@ticketing/auth';
-import type { Logger, StopList } from '@ticketing/platform';
+import type { Logger } from '@ticketing/platform';
+import type { StopList } from '@ticketing/platform/wiring';
 
 /** The queue's Redis connection (its keys under REDIS_KEY_PREFIX), closed at stop. */
 export function openQueueRedis(

@@ -1,0 +1,51 @@
+/**
+ * `@ticketing/messaging/wiring`: what a service's `start.ts` (and tools, tests, the bench) put
+ * together — the kafkajs adapter (ADR 0018), the consumer and relay, the messaging runtimes,
+ * topic admin and the dead-letter tools. A domain file never imports this entry point (lint,
+ * ADR 0008).
+ */
+export {
+  createKafka,
+  createProducer,
+  kafkajsGroupMember,
+  SelfHealingProducer,
+  producerUnusable,
+  kafkajsIdleFixApplied,
+  kafkajsLevel,
+} from './kafkajs';
+export {
+  type OffsetsToCommit,
+  type CommitOffsets,
+  type FetchedBatch,
+  type GroupEvents,
+  type ConsumerGroupRun,
+  type ConsumerGroupMember,
+  type CreateGroupMember,
+  type Admin,
+  type IHeaders,
+  type Kafka,
+  type KafkaMessage,
+  type Producer,
+} from './broker';
+export { ensureTopics } from './topics';
+export { OutboxRelay, type RelayOptions } from './outbox';
+export { sendToDlt } from './dlt';
+export { decode, type Decoded, contextOf, MessageConsumer, type ConsumerOptions } from './consumer';
+export { inboxExecutor, directExecutor, publishNow } from './executors';
+export {
+  type PostgresMessagingOptions,
+  type PostgresMessaging,
+  startPostgresMessaging,
+  type DirectMessagingOptions,
+  type DirectMessaging,
+  startDirectMessaging,
+} from './runtime';
+export { purgeInbox } from './retention';
+export {
+  REDRIVE_HEADER,
+  type DeadLetter,
+  readDeadLetters,
+  countByTopicAndReason,
+  redriveDeadLetters,
+  where,
+} from './dead-letters';
