@@ -29,7 +29,7 @@ const HANDLED: HandledTypes = Object.fromEntries(
       ['queue', queueHandlers({ queue: none })],
       ['concert', concertHandlers()],
       ['reservation', reservationHandlers()],
-      ['wallet', walletHandlers()],
+      ['wallet', walletHandlers(none)],
       ['payment', paymentHandlers(none)],
     ] as const
   ).map(([service, table]) => [service, table.map((entry) => entry.contract.type)]),

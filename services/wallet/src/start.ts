@@ -4,13 +4,21 @@ import { PeriodicTask, openDatabase, runService, serviceOptions } from '@ticketi
 import { openAuth } from '@ticketing/auth';
 import { migrations } from '../migrations';
 import type { Config } from './config';
+import { IdempotencyKeys, WalletRepository } from './data-access/wallet-repository';
 import { Wallets } from './domain/charges';
+import type { WalletRepositories } from './domain/repositories';
 import { httpRoutes } from './entry-points/http/routes';
 import { messageHandlers } from './entry-points/messaging/handlers';
 
 export const SERVICE = 'wallet';
 
 export type WalletServiceHandle = ServiceHandle & { wallets: Wallets };
+
+/** The repositories the use cases are handed (ADR 0008). */
+export const walletRepositories = (): WalletRepositories => ({
+  wallets: (on) => new WalletRepository(on),
+  keys: (on) => new IdempotencyKeys(on),
+});
 
 /** Wires the wallet service and runs its entry points; the handle stops them in reverse order. */
 export function start(
@@ -19,14 +27,15 @@ export function start(
 ): Promise<WalletServiceHandle> {
   return runService(serviceOptions(SERVICE, config, deps.logger), async (kit) => {
     const db = await openDatabase(kit, config, migrations);
+    const repositories = walletRepositories();
     const auth = await openAuth(kit, { identity: config });
     const messaging = await startPostgresMessaging({
       ...kit,
       db,
       config,
-      handlers: messageHandlers(),
+      handlers: messageHandlers(repositories),
     });
-    const wallets = new Wallets(db, {
+    const wallets = new Wallets(db, repositories, {
       maxCharge: config.WALLET_MAX_CHARGE,
       maxBalance: config.WALLET_MAX_BALANCE,
     });

@@ -4,6 +4,7 @@ import { HandlerTable, migratedTestDatabase, uuid } from '@ticketing/testing';
 import { migrations } from '../migrations';
 import { Wallets } from '../src/domain/charges';
 import { messageHandlers } from '../src/entry-points/messaging/handlers';
+import { walletRepositories } from '../src/start';
 import { expectBalanceIsLedgerSum } from './harness';
 
 /**
@@ -18,8 +19,12 @@ describe('wallet saga participant, without a broker', () => {
 
   beforeAll(async () => {
     database = await migratedTestDatabase('wallet', migrations);
-    table = new HandlerTable('wallet', database.db, messageHandlers());
-    wallets = new Wallets(database.db, { maxCharge: 10_000_000, maxBalance: 100_000_000 });
+    const repositories = walletRepositories();
+    table = new HandlerTable('wallet', database.db, messageHandlers(repositories));
+    wallets = new Wallets(database.db, repositories, {
+      maxCharge: 10_000_000,
+      maxBalance: 100_000_000,
+    });
   });
   afterAll(() => database.drop());
 

@@ -9,13 +9,10 @@ import {
   type CursorSeal,
   type Database,
 } from '@ticketing/platform';
-import {
-  IdempotencyKeys,
-  WalletRepository,
-  type StoredResponse,
-} from '../data-access/wallet-repository';
+import type { StoredResponse } from '../data-access/wallet-repository';
 import type { LedgerEntry } from './ledger';
 import { chargeAmountProblem, type WalletLimits } from './amounts';
+import type { WalletRepositories } from './repositories';
 
 export interface ChargeResult {
   userId: string;
@@ -35,6 +32,7 @@ export class Wallets {
 
   constructor(
     private readonly db: Database,
+    private readonly repositories: WalletRepositories,
     private readonly limits: WalletLimits,
   ) {}
 
@@ -43,7 +41,7 @@ export class Wallets {
     const problem = chargeAmountProblem(amount, this.limits);
     if (problem) throw AppError.validation(`body.amount: ${problem}`);
     return this.db.transaction(async (tx) => {
-      const repo = new WalletRepository(tx);
+      const repo = this.repositories.wallets(tx);
       const balance = await repo.credit(userId, amount, this.limits.maxBalance);
       if (balance === null) {
         throw AppError.conflict(
@@ -77,7 +75,7 @@ export class Wallets {
    * is still running answers 409.
    */
   async chargeOnce(userId: string, key: string, body: { amount: number }): Promise<StoredResponse> {
-    const keys = new IdempotencyKeys(this.db);
+    const keys = this.repositories.keys(this.db);
     const hash = requestHash(body);
     if (!(await keys.claim(userId, key, hash))) {
       const existing = await keys.find(userId, key);
@@ -114,7 +112,7 @@ export class Wallets {
   }
 
   balance(userId: string): Promise<number> {
-    return new WalletRepository(this.db).balance(userId);
+    return this.repositories.wallets(this.db).balance(userId);
   }
 
   /** A page of the ledger, newest first, and the cursor of the next page. */
@@ -125,14 +123,14 @@ export class Wallets {
   ): Promise<{ items: LedgerEntry[]; nextCursor: string | null }> {
     const seal = await (this.cursors ??= loadCursorSeal(this.db));
     const before = cursor === undefined ? undefined : seqOf(seal.open(cursor));
-    const rows = await new WalletRepository(this.db).entries(userId, limit + 1, before);
+    const rows = await this.repositories.wallets(this.db).entries(userId, limit + 1, before);
     const items = rows.slice(0, limit);
     const more = rows.length > limit;
     return { items, nextCursor: more ? seal.seal(`s:${items[items.length - 1]!.seq}`) : null };
   }
 
   purgeIdempotencyKeys(olderThanHours: number): Promise<number> {
-    return new IdempotencyKeys(this.db).purgeOlderThan(olderThanHours);
+    return this.repositories.keys(this.db).purgeOlderThan(olderThanHours);
   }
 }
 

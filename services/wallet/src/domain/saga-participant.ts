@@ -1,57 +1,77 @@
 import { wallet as contracts, type DataOf } from '@ticketing/contracts';
-import type { TxContext } from '@ticketing/messaging';
-import { WalletRepository } from '../data-access/wallet-repository';
+import { buildMessage, type OutgoingMessage } from '@ticketing/messaging';
+import type { Transaction } from '@ticketing/platform';
+import type { WalletRepository } from '../data-access/wallet-repository';
 import type { Debit } from './ledger';
+import type { WalletRepositories } from './repositories';
 
 type DebitCommand = DataOf<typeof contracts.debitWallet>;
+
+// Replies belong to the command's conversation: buildMessage takes its correlation id from the
+// context the consumer runs the handler in.
+const FROM_WALLET = { source: 'wallet' };
 
 /** The answer a debit has, whenever it is asked again (`balance`: known, or read). */
 async function answer(
   debit: Debit,
   cmd: DebitCommand,
-  ctx: TxContext,
   repo: WalletRepository,
   balance?: number,
-): Promise<void> {
+): Promise<OutgoingMessage> {
   if (debit.status === 'APPLIED') {
-    return ctx.send(contracts.walletDebited, {
-      paymentId: debit.paymentId,
-      userId: debit.userId,
-      transactionId: debit.transactionId!,
-      amount: debit.amount,
-      balance: balance ?? (await repo.balance(debit.userId)),
-    });
+    return buildMessage(
+      contracts.walletDebited,
+      {
+        paymentId: debit.paymentId,
+        userId: debit.userId,
+        transactionId: debit.transactionId!,
+        amount: debit.amount,
+        balance: balance ?? (await repo.balance(debit.userId)),
+      },
+      FROM_WALLET,
+    );
   }
-  const reason = debit.status === 'REJECTED' ? 'INSUFFICIENT_BALANCE' : 'CANCELLED';
-  return ctx.send(contracts.debitRejected, {
-    paymentId: cmd.paymentId,
-    userId: cmd.userId,
-    amount: cmd.amount,
-    reason,
-  });
+  return buildMessage(
+    contracts.debitRejected,
+    {
+      paymentId: cmd.paymentId,
+      userId: cmd.userId,
+      amount: cmd.amount,
+      reason: debit.status === 'REJECTED' ? 'INSUFFICIENT_BALANCE' : 'CANCELLED',
+    },
+    FROM_WALLET,
+  );
 }
 
 /**
  * wallet.debit: takes the price once per payment (the debits table is keyed by payment), or
  * refuses without changing anything. A payment cancelled before its debit arrived is refused.
+ * Returns the reply; the entry point writes it to the outbox in the same transaction.
  */
-export async function debitForPayment(cmd: DebitCommand, ctx: TxContext): Promise<void> {
-  const repo = new WalletRepository(ctx.tx);
+export async function debitForPayment(
+  cmd: DebitCommand,
+  tx: Transaction,
+  repositories: WalletRepositories,
+): Promise<OutgoingMessage[]> {
+  const repo = repositories.wallets(tx);
   const existing = await repo.findDebit(cmd.paymentId, true);
-  if (existing) return answer(existing, cmd, ctx, repo);
+  if (existing) return [await answer(existing, cmd, repo)];
   const { debit, balance } = await repo.debitForPayment(cmd.paymentId, cmd.userId, cmd.amount);
-  await answer(debit, cmd, ctx, repo, balance ?? undefined);
+  return [await answer(debit, cmd, repo, balance ?? undefined)];
 }
 
 /**
  * wallet.cancel-debit (compensation): refunds the payment's debit if it was applied, and blocks
- * a debit that has not arrived yet. Always acknowledged with wallet.debit-cancelled.
+ * a debit that has not arrived yet. Always acknowledged with wallet.debit-cancelled, after
+ * wallet.refunded when money went back.
  */
 export async function cancelDebitForPayment(
   cmd: DataOf<typeof contracts.cancelDebit>,
-  ctx: TxContext,
-): Promise<void> {
-  const repo = new WalletRepository(ctx.tx);
+  tx: Transaction,
+  repositories: WalletRepositories,
+): Promise<OutgoingMessage[]> {
+  const repo = repositories.wallets(tx);
+  const messages: OutgoingMessage[] = [];
   let debit = await repo.findDebit(cmd.paymentId, true);
   if (!debit) {
     debit = {
@@ -73,18 +93,31 @@ export async function cancelDebitForPayment(
     });
     await repo.markRefunded(debit.paymentId, refundId);
     debit = { ...debit, status: 'REFUNDED', refundTransactionId: refundId };
-    await ctx.send(contracts.walletRefunded, {
-      paymentId: debit.paymentId,
-      userId: debit.userId,
-      transactionId: refundId,
-      amount: debit.amount,
-      balance,
-    });
+    messages.push(
+      buildMessage(
+        contracts.walletRefunded,
+        {
+          paymentId: debit.paymentId,
+          userId: debit.userId,
+          transactionId: refundId,
+          amount: debit.amount,
+          balance,
+        },
+        FROM_WALLET,
+      ),
+    );
   }
-  await ctx.send(contracts.debitCancelled, {
-    paymentId: cmd.paymentId,
-    userId: cmd.userId,
-    refundedAmount: debit.status === 'REFUNDED' ? debit.amount : 0,
-    transactionId: debit.refundTransactionId,
-  });
+  messages.push(
+    buildMessage(
+      contracts.debitCancelled,
+      {
+        paymentId: cmd.paymentId,
+        userId: cmd.userId,
+        refundedAmount: debit.status === 'REFUNDED' ? debit.amount : 0,
+        transactionId: debit.refundTransactionId,
+      },
+      FROM_WALLET,
+    ),
+  );
+  return messages;
 }

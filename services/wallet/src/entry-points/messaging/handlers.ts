@@ -1,11 +1,19 @@
 import { wallet } from '@ticketing/contracts';
-import { on, type HandlerEntry, type TxContext } from '@ticketing/messaging';
+import { enqueue, on, type HandlerEntry, type TxContext } from '@ticketing/messaging';
 import { cancelDebitForPayment, debitForPayment } from '../../domain/saga-participant';
+import type { WalletRepositories } from '../../domain/repositories';
 
-/** Topic → handler table of the wallet service. */
-export function messageHandlers(): HandlerEntry<TxContext>[] {
+/**
+ * Topic → handler table of the wallet service. The domain returns what it answers; the handler
+ * writes it to the outbox in the consumer's transaction (with the inbox record and the effect).
+ */
+export function messageHandlers(repositories: WalletRepositories): HandlerEntry<TxContext>[] {
   return [
-    on(wallet.debitWallet, async ({ data }, ctx) => debitForPayment(data, ctx)),
-    on(wallet.cancelDebit, async ({ data }, ctx) => cancelDebitForPayment(data, ctx)),
+    on(wallet.debitWallet, async ({ data }, { tx }) =>
+      enqueue(tx, await debitForPayment(data, tx, repositories)),
+    ),
+    on(wallet.cancelDebit, async ({ data }, { tx }) =>
+      enqueue(tx, await cancelDebitForPayment(data, tx, repositories)),
+    ),
   ];
 }
