@@ -28,7 +28,7 @@ const HANDLED: HandledTypes = Object.fromEntries(
     [
       ['queue', queueHandlers({ queue: none })],
       ['concert', concertHandlers()],
-      ['reservation', reservationHandlers()],
+      ['reservation', reservationHandlers(none)],
       ['wallet', walletHandlers(none)],
       ['payment', paymentHandlers(none)],
     ] as const

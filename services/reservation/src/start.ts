@@ -4,12 +4,17 @@ import { PeriodicTask, openDatabase, runService, serviceOptions } from '@ticketi
 import { openAuth } from '@ticketing/auth';
 import { migrations } from '../migrations';
 import type { Config } from './config';
+import { ReservationRepository } from './data-access/reservation-repository';
 import { SeatHolds } from './domain/holds';
+import type { ReservationsIn } from './domain/repositories';
 import { TakenSeats } from './domain/taken-seats';
 import { httpRoutes } from './entry-points/http/routes';
 import { messageHandlers } from './entry-points/messaging/handlers';
 
 export const SERVICE = 'reservation';
+
+/** The repository the use cases are handed (ADR 0008). */
+export const reservationsIn: ReservationsIn = (on) => new ReservationRepository(on);
 
 export type ReservationServiceHandle = ServiceHandle & { holds: SeatHolds };
 
@@ -25,10 +30,11 @@ export function start(
       ...kit,
       db,
       config,
-      handlers: messageHandlers(),
+      handlers: messageHandlers(reservationsIn),
     });
     const holds = new SeatHolds(
       db,
+      reservationsIn,
       config.HOLD_TTL_SECONDS,
       new TakenSeats(config.SEAT_TAKEN_CACHE_MS),
     );

@@ -5,7 +5,7 @@ import { createDb } from '@ticketing/platform/wiring';
 import { TopicCapture, eventually } from '@ticketing/testing';
 import { SeatHolds } from '../src/domain/holds';
 import { TakenSeats } from '../src/domain/taken-seats';
-import type { ReservationServiceHandle } from '../src/start';
+import { reservationsIn, type ReservationServiceHandle } from '../src/start';
 import { ReservationDeployment, call, tokenFor, topicNamespace } from './harness';
 
 describe('hold expiry', () => {
@@ -155,7 +155,7 @@ describe('the sweep of due holds', () => {
     const statements: string[] = [];
     knex.on('query', (q: { sql: string }) => statements.push(q.sql));
     try {
-      const holds = new SeatHolds(new Database(knex), 300, new TakenSeats(0));
+      const holds = new SeatHolds(new Database(knex), reservationsIn, 300, new TakenSeats(0));
       expect(await holds.releaseDueHolds()).toBe(50);
     } finally {
       await knex.destroy();

@@ -5,6 +5,7 @@ import { migrations } from '../migrations';
 import { SeatHolds } from '../src/domain/holds';
 import { TakenSeats } from '../src/domain/taken-seats';
 import { messageHandlers } from '../src/entry-points/messaging/handlers';
+import { reservationsIn } from '../src/start';
 
 const DAY = 86_400_000;
 
@@ -22,8 +23,8 @@ describe('reservation saga participant, without a broker', () => {
 
   beforeAll(async () => {
     database = await migratedTestDatabase('reservation', migrations);
-    table = new HandlerTable('reservation', database.db, messageHandlers());
-    holds = new SeatHolds(database.db, 300, new TakenSeats(0));
+    table = new HandlerTable('reservation', database.db, messageHandlers(reservationsIn));
+    holds = new SeatHolds(database.db, reservationsIn, 300, new TakenSeats(0));
     // The schedule reaches the replica as it does in production: concert.events, same table.
     const published = {
       scheduleId,

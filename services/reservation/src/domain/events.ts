@@ -31,3 +31,44 @@ export const confirmedEvent = (r: Reservation, paymentId: string) =>
     { ...seat(r), paymentId, price: r.price },
     { source: SOURCE },
   );
+
+/** The answer to a confirmation that cannot be given (the saga fails or compensates). */
+export const confirmRejectedReply = (
+  cmd: { reservationId: string; paymentId: string },
+  reason: 'EXPIRED' | 'NOT_HELD' | 'FORBIDDEN' | 'NOT_FOUND',
+) =>
+  buildMessage(
+    contracts.confirmRejected,
+    { reservationId: cmd.reservationId, paymentId: cmd.paymentId, reason },
+    { source: SOURCE },
+  );
+
+/** The answer to a revert: where the seat is now, and whether this revert moved it. */
+export const revertedReply = (r: Reservation, paymentId: string, reverted: boolean) =>
+  buildMessage(
+    contracts.confirmationReverted,
+    {
+      reservationId: r.reservationId,
+      userId: r.userId,
+      paymentId,
+      scheduleId: r.scheduleId,
+      seatNo: r.seatNo,
+      seatVersion: r.seatVersion,
+      status: r.status === 'HELD' ? 'HELD' : 'RELEASED',
+      reverted,
+    },
+    { source: SOURCE },
+  );
+
+/** A revert of a reservation this service never had: nothing to give back, the saga may end. */
+export const nothingToRevertReply = (cmd: { reservationId: string; paymentId: string }) =>
+  buildMessage(
+    contracts.confirmationReverted,
+    {
+      reservationId: cmd.reservationId,
+      paymentId: cmd.paymentId,
+      status: 'NOT_FOUND',
+      reverted: false,
+    },
+    { source: SOURCE },
+  );

@@ -2,11 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { requireActiveCaller, requireOwner, type Caller, type QueuePass } from '@ticketing/auth';
 import { enqueue } from '@ticketing/messaging';
 import { AppError, loadCursorSeal, type CursorSeal, type Database } from '@ticketing/platform';
-import {
-  ReservationRepository,
-  holdConflictOf,
-  type ListPosition,
-} from '../data-access/reservation-repository';
+import { holdConflictOf, type ListPosition } from '../data-access/reservation-repository';
+import type { ReservationsIn } from './repositories';
 import type { Reservation, ReservationStatus } from './reservation';
 import { heldEvent, releasedEvent } from './events';
 import { holdRefusal, isHoldOver } from './rules';
@@ -37,6 +34,7 @@ export class SeatHolds {
 
   constructor(
     private readonly db: Database,
+    private readonly reservationsIn: ReservationsIn,
     private readonly ttlSeconds: number,
     private readonly takenSeats: TakenSeats,
   ) {}
@@ -72,11 +70,7 @@ export class SeatHolds {
     scheduleId: number,
     seatNo: number,
   ): Promise<Reservation> {
-    const check = await new ReservationRepository(this.db).holdPrecheck(
-      scheduleId,
-      seatNo,
-      fan.userId,
-    );
+    const check = await this.reservationsIn(this.db).holdPrecheck(scheduleId, seatNo, fan.userId);
     if (!check) throw AppError.notFound(`schedule ${scheduleId} not found`);
     if (check.concertId !== fan.concertId)
       throw otherConcert(fan.concertId, scheduleId, check.concertId);
@@ -104,7 +98,7 @@ export class SeatHolds {
     if (check.userHasHold) throw holdLimitReached();
     try {
       const { held, released } = await this.db.transaction(async (tx) => {
-        const repo = new ReservationRepository(tx);
+        const repo = this.reservationsIn(tx);
         const released = await repo.releaseOverdueHolds({ scheduleId, seatNo, userId: fan.userId });
         const held = await repo.insertHold({
           reservationId: randomUUID(),
@@ -137,7 +131,7 @@ export class SeatHolds {
    */
   async get(caller: Caller, reservationId: string): Promise<Reservation> {
     requireActiveCaller(caller);
-    const r = await new ReservationRepository(this.db).find(reservationId);
+    const r = await this.reservationsIn(this.db).find(reservationId);
     if (!r) throw AppError.notFound(`reservation ${reservationId} not found`);
     requireOwner(caller, { ownerId: r.userId, concertId: r.concertId, what: 'reservation' });
     return r;
@@ -150,7 +144,7 @@ export class SeatHolds {
   ): Promise<{ items: Reservation[]; nextCursor: string | null }> {
     const seal = await (this.cursors ??= loadCursorSeal(this.db));
     const after = filter.cursor === undefined ? undefined : positionOf(seal.open(filter.cursor));
-    const page = await new ReservationRepository(this.db).ownedBy(userId, { ...filter, after });
+    const page = await this.reservationsIn(this.db).ownedBy(userId, { ...filter, after });
     const next = page.next && seal.seal(`r:${page.next.createdAtUs}:${page.next.id}`);
     return { items: page.items, nextCursor: next };
   }
@@ -159,7 +153,7 @@ export class SeatHolds {
   async release(fan: QueuePass, reservationId: string): Promise<void> {
     requireActiveCaller(fan);
     const released = await this.db.transaction(async (tx) => {
-      const repo = new ReservationRepository(tx);
+      const repo = this.reservationsIn(tx);
       const r = await repo.find(reservationId, true);
       if (!r) throw AppError.notFound(`reservation ${reservationId} not found`);
       requireOwner(fan, { ownerId: r.userId, concertId: r.concertId, what: 'reservation' });
@@ -182,7 +176,7 @@ export class SeatHolds {
     let total = 0;
     for (;;) {
       const released = await this.db.transaction(async (tx) => {
-        const rows = await new ReservationRepository(tx).releaseOverdueHolds(undefined, batch);
+        const rows = await this.reservationsIn(tx).releaseOverdueHolds(undefined, batch);
         await enqueue(tx, rows.map(releasedEvent));
         return rows;
       });

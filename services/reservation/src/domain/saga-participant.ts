@@ -1,26 +1,32 @@
-import { reservation as contracts, type DataOf } from '@ticketing/contracts';
-import { enqueue, type TxContext } from '@ticketing/messaging';
-import { ReservationRepository } from '../data-access/reservation-repository';
-import { confirmedEvent, releasedEvent } from './events';
+import type { reservation as contracts, DataOf } from '@ticketing/contracts';
+import type { OutgoingMessage } from '@ticketing/messaging';
+import type { Transaction } from '@ticketing/platform';
+import {
+  confirmRejectedReply,
+  confirmedEvent,
+  nothingToRevertReply,
+  releasedEvent,
+  revertedReply,
+} from './events';
+import type { ReservationsIn } from './repositories';
 import { isHoldOver, statusAfterRevert } from './rules';
 import { moveReservation } from './transitions';
 
 /**
  * reservation.confirm: a HELD seat of that user, within its time, becomes CONFIRMED for the
  * payment; anything else is rejected with the reason. Asked again by the same payment (a saga
- * retry), it answers the same again without changing anything.
+ * retry), it answers the same again without changing anything. Returns what it announces and
+ * answers; the entry point writes them to the outbox in the same transaction.
  */
 export async function confirmReservation(
   cmd: DataOf<typeof contracts.confirmReservation>,
-  ctx: TxContext,
-): Promise<void> {
-  const repo = new ReservationRepository(ctx.tx);
-  const reject = (reason: 'EXPIRED' | 'NOT_HELD' | 'FORBIDDEN' | 'NOT_FOUND') =>
-    ctx.send(contracts.confirmRejected, {
-      reservationId: cmd.reservationId,
-      paymentId: cmd.paymentId,
-      reason,
-    });
+  tx: Transaction,
+  reservationsIn: ReservationsIn,
+): Promise<OutgoingMessage[]> {
+  const repo = reservationsIn(tx);
+  const reject = (reason: Parameters<typeof confirmRejectedReply>[1]) => [
+    confirmRejectedReply(cmd, reason),
+  ];
 
   const locked = await repo.lockWithClock(cmd.reservationId);
   if (!locked) return reject('NOT_FOUND');
@@ -28,9 +34,8 @@ export async function confirmReservation(
   if (r.userId !== cmd.userId) return reject('FORBIDDEN');
   // A queue pass admits its holder to one concert: it cannot pay for a seat of another.
   if (cmd.concertId !== undefined && cmd.concertId !== r.concertId) return reject('FORBIDDEN');
-  if (r.status === 'CONFIRMED' && r.paymentId === cmd.paymentId) {
-    return enqueue(ctx.tx, confirmedEvent(r, cmd.paymentId)); // the same answer again
-  }
+  if (r.status === 'CONFIRMED' && r.paymentId === cmd.paymentId)
+    return [confirmedEvent(r, cmd.paymentId)]; // the same answer again
   // A date cancelled by an operator sells nothing more (its holds are being released).
   if (scheduleStatus === 'CANCELLED') return reject('NOT_HELD');
   if (r.status !== 'HELD')
@@ -42,14 +47,13 @@ export async function confirmReservation(
       status: 'RELEASED',
       releaseReason: 'EXPIRED',
     });
-    await enqueue(ctx.tx, releasedEvent(released));
-    return reject('EXPIRED');
+    return [releasedEvent(released), ...reject('EXPIRED')];
   }
   const confirmed = await moveReservation(repo, r, {
     status: 'CONFIRMED',
     paymentId: cmd.paymentId,
   });
-  await enqueue(ctx.tx, confirmedEvent(confirmed, cmd.paymentId));
+  return [confirmedEvent(confirmed, cmd.paymentId)];
 }
 
 /**
@@ -58,37 +62,20 @@ export async function confirmReservation(
  */
 export async function revertConfirmation(
   cmd: DataOf<typeof contracts.revertConfirmation>,
-  ctx: TxContext,
-): Promise<void> {
-  const repo = new ReservationRepository(ctx.tx);
+  tx: Transaction,
+  reservationsIn: ReservationsIn,
+): Promise<OutgoingMessage[]> {
+  const repo = reservationsIn(tx);
   const locked = await repo.lockWithClock(cmd.reservationId);
-  if (!locked) {
-    // Never confirmed here, so there is nothing to give back: say so, and the saga can end.
-    return ctx.send(contracts.confirmationReverted, {
-      reservationId: cmd.reservationId,
-      paymentId: cmd.paymentId,
-      status: 'NOT_FOUND',
-      reverted: false,
-    });
-  }
+  // Never confirmed here, so there is nothing to give back: say so, and the saga can end.
+  if (!locked) return [nothingToRevertReply(cmd)];
   const { reservation: r, now } = locked;
-  let current = r;
   const reverted = r.status === 'CONFIRMED' && r.paymentId === cmd.paymentId;
-  if (reverted) {
-    const to = statusAfterRevert(r.heldUntil, now);
-    current = await moveReservation(repo, r, {
-      status: to,
-      releaseReason: to === 'RELEASED' ? 'EXPIRED' : null,
-    });
-  }
-  await ctx.send(contracts.confirmationReverted, {
-    reservationId: current.reservationId,
-    userId: current.userId,
-    paymentId: cmd.paymentId,
-    scheduleId: current.scheduleId,
-    seatNo: current.seatNo,
-    seatVersion: current.seatVersion,
-    status: current.status === 'HELD' ? 'HELD' : 'RELEASED',
-    reverted,
+  if (!reverted) return [revertedReply(r, cmd.paymentId, false)];
+  const to = statusAfterRevert(r.heldUntil, now);
+  const moved = await moveReservation(repo, r, {
+    status: to,
+    releaseReason: to === 'RELEASED' ? 'EXPIRED' : null,
   });
+  return [revertedReply(moved, cmd.paymentId, true)];
 }

@@ -1,21 +1,22 @@
 import type { DataOf, concert } from '@ticketing/contracts';
-import { enqueue } from '@ticketing/messaging';
+import type { OutgoingMessage } from '@ticketing/messaging';
 import type { Transaction } from '@ticketing/platform';
-import { ReservationRepository } from '../data-access/reservation-repository';
 import { releasedEvent } from './events';
+import type { ReservationsIn } from './repositories';
 
 /**
  * The concert service announced a schedule (new or changed): the replica keeps its newest
  * revision, so holds are checked against dates and windows without asking the concert service.
  * A date an operator cancelled releases its holds (reason CANCELLED): the seats come back and
- * each fan's hold ends.
+ * each fan's hold ends. Returns the events of the holds it released.
  */
 export async function replicateSchedule(
-  tx: Transaction,
   schedule: DataOf<typeof concert.schedulePublished>,
-): Promise<void> {
-  const repo = new ReservationRepository(tx);
+  tx: Transaction,
+  reservationsIn: ReservationsIn,
+): Promise<OutgoingMessage[]> {
+  const repo = reservationsIn(tx);
   await repo.upsertSchedule(schedule);
-  if (schedule.status === 'CANCELLED')
-    await enqueue(tx, (await repo.releaseHoldsOf(schedule.scheduleId)).map(releasedEvent));
+  if (schedule.status !== 'CANCELLED') return [];
+  return (await repo.releaseHoldsOf(schedule.scheduleId)).map(releasedEvent);
 }

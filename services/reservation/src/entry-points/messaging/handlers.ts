@@ -1,13 +1,24 @@
 import { concert, reservation } from '@ticketing/contracts';
-import { on, type HandlerEntry, type TxContext } from '@ticketing/messaging';
+import { enqueue, on, type HandlerEntry, type TxContext } from '@ticketing/messaging';
+import type { ReservationsIn } from '../../domain/repositories';
 import { confirmReservation, revertConfirmation } from '../../domain/saga-participant';
 import { replicateSchedule } from '../../domain/schedule-replica';
 
-/** Topic → handler table of the reservation service. */
-export function messageHandlers(): HandlerEntry<TxContext>[] {
+/**
+ * Topic → handler table of the reservation service. The domain returns what it announces and
+ * answers; the handler writes it to the outbox in the consumer's transaction (with the inbox
+ * record and the effect).
+ */
+export function messageHandlers(reservationsIn: ReservationsIn): HandlerEntry<TxContext>[] {
   return [
-    on(concert.schedulePublished, async ({ data }, { tx }) => replicateSchedule(tx, data)),
-    on(reservation.confirmReservation, async ({ data }, ctx) => confirmReservation(data, ctx)),
-    on(reservation.revertConfirmation, async ({ data }, ctx) => revertConfirmation(data, ctx)),
+    on(concert.schedulePublished, async ({ data }, { tx }) =>
+      enqueue(tx, await replicateSchedule(data, tx, reservationsIn)),
+    ),
+    on(reservation.confirmReservation, async ({ data }, { tx }) =>
+      enqueue(tx, await confirmReservation(data, tx, reservationsIn)),
+    ),
+    on(reservation.revertConfirmation, async ({ data }, { tx }) =>
+      enqueue(tx, await revertConfirmation(data, tx, reservationsIn)),
+    ),
   ];
 }
