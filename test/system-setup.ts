@@ -10,6 +10,7 @@ import {
 } from '@ticketing/testing';
 import { migrations as concertMigrations } from '../services/concert/migrations';
 import { Catalog } from '../services/concert/src/domain/catalog';
+import { catalogIn } from '../services/concert/src/start';
 
 export type { ServiceName };
 export type DatabaseService = (typeof DATABASE_SERVICES)[number];
@@ -67,7 +68,7 @@ export async function addBookableSchedule(
       .insert({ title: `Show ${uuid()}`, artist: 'Test', venue: 'Hall' })
       .returning('id');
     const startsAt = new Date(Date.now() + 20 * 86_400_000);
-    const schedule = (await new Catalog(new Database(db)).addSchedule({
+    const schedule = (await new Catalog(new Database(db), catalogIn).addSchedule({
       concertId,
       startsAt,
       bookingOpensAt,

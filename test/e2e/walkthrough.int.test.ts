@@ -5,6 +5,7 @@ import { Database } from '@ticketing/platform';
 import { createDb } from '@ticketing/platform/wiring';
 import { eventually, testInfra } from '@ticketing/testing';
 import { seedDemoCatalog } from '../../services/concert/src/domain/demo-catalog';
+import { catalogIn } from '../../services/concert/src/start';
 import { Cluster } from '../cluster';
 import { expectSagaInvariants } from '../invariants';
 
@@ -28,7 +29,7 @@ describe("the README's walkthrough", () => {
     cluster = await Cluster.start({ instances: 1 });
     // The demo catalog, as npm start seeds it; its dates reach the reservation service's replica.
     const knex = createDb({ url: cluster.databaseUrl('concert'), applicationName: 'test' });
-    await seedDemoCatalog(new Database(knex));
+    await seedDemoCatalog(new Database(knex), catalogIn);
     await knex.destroy();
     const replica = createDb({ url: cluster.databaseUrl('reservation'), applicationName: 'test' });
     await eventually(

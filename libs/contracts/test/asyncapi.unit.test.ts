@@ -27,7 +27,7 @@ const HANDLED: HandledTypes = Object.fromEntries(
   (
     [
       ['queue', queueHandlers({ queue: none })],
-      ['concert', concertHandlers()],
+      ['concert', concertHandlers(none)],
       ['reservation', reservationHandlers(none)],
       ['wallet', walletHandlers(none)],
       ['payment', paymentHandlers(none)],

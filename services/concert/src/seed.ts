@@ -4,6 +4,7 @@ import { createDb, createLogger, migrate, runMain } from '@ticketing/platform/wi
 import { migrations } from '../migrations';
 import { loadServiceConfig } from './config';
 import { seedDemoCatalog } from './domain/demo-catalog';
+import { catalogIn } from './start';
 
 /** `npm run seed -w services/concert`: the demo catalog, published through the outbox. */
 runMain('concert-seed', async () => {
@@ -15,7 +16,7 @@ runMain('concert-seed', async () => {
   const logger = createLogger({ service: 'concert-seed', level: config.LOG_LEVEL });
   const db = createDb({ url: config.DATABASE_URL, applicationName: 'concert-seed' });
   await migrate(db, migrations);
-  const created = await seedDemoCatalog(new Database(db));
+  const created = await seedDemoCatalog(new Database(db), catalogIn);
   logger.info(created, created.schedules ? 'demo catalog seeded' : 'demo catalog already present');
   await db.destroy();
   process.exit(0);

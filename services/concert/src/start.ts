@@ -10,9 +10,10 @@ import {
 import { openAuth } from '@ticketing/auth';
 import { migrations } from '../migrations';
 import type { Config } from './config';
-import { SeatMapChanges } from './data-access/catalog-repository';
+import { CatalogRepository, CatalogWriter, SeatMapChanges } from './data-access/catalog-repository';
 import { AvailabilityAnnouncer } from './domain/availability';
 import { Catalog } from './domain/catalog';
+import type { CatalogIn } from './domain/repositories';
 import { SeatMaps } from './domain/seat-maps';
 import { httpRoutes } from './entry-points/http/routes';
 import { messageHandlers } from './entry-points/messaging/handlers';
@@ -22,6 +23,12 @@ const AVAILABILITY_FALLBACK_MS = 10_000;
 
 export type ConcertServiceHandle = ServiceHandle & { catalog: Catalog; seatMaps: SeatMaps };
 
+/** The repositories the use cases are handed (ADR 0008). */
+export const catalogIn: CatalogIn = {
+  reads: (on) => new CatalogRepository(on),
+  writer: (tx) => new CatalogWriter(tx),
+};
+
 /** Wires the concert service and runs its entry points; the handle stops them in reverse order. */
 export function start(
   config: Config,
@@ -30,7 +37,7 @@ export function start(
   return runService(serviceOptions(SERVICE, config, deps.logger), async (kit) => {
     const db = await openDatabase(kit, config, migrations);
     const auth = await openAuth(kit, { identity: config, queuePass: config });
-    const announcer = new AvailabilityAnnouncer(db, {
+    const announcer = new AvailabilityAnnouncer(db, catalogIn, {
       delayMs: config.AVAILABILITY_ANNOUNCE_MS,
       logger: kit.logger,
     });
@@ -40,7 +47,7 @@ export function start(
       ...kit,
       db,
       config,
-      handlers: messageHandlers(announcer),
+      handlers: messageHandlers(catalogIn, announcer),
     });
     // Dates an instance left due when it stopped, and at most every 10 s what a lost trigger left.
     const leftovers = new PeriodicTask(
@@ -50,13 +57,13 @@ export function start(
     ).start(AVAILABILITY_FALLBACK_MS);
     void leftovers.runOnce();
     kit.stops.add('availability fallback', () => leftovers.stop());
-    const catalog = new Catalog(db);
+    const catalog = new Catalog(db, catalogIn);
     const notifications = new PgNotifications({
       databaseUrl: config.DATABASE_URL,
       logger: kit.logger,
       applicationName: `concert-notifications#${kit.instanceId}`,
     });
-    const seatMaps = new SeatMaps(db, {
+    const seatMaps = new SeatMaps(db, catalogIn, {
       maxAgeMs: config.SEAT_MAP_CACHE_MS,
       changes: new SeatMapChanges(notifications),
     });

@@ -6,6 +6,7 @@ import { captureLogs, eventually, testKafka, TopicCapture } from '@ticketing/tes
 import type { Producer } from 'kafkajs';
 import { Catalog } from '../src/domain/catalog';
 import { seedDemoCatalog } from '../src/domain/demo-catalog';
+import { catalogIn } from '../src/start';
 import { concertDatabase, topicNamespace } from './harness';
 
 describe('concert.schedule-published through the outbox', () => {
@@ -42,7 +43,7 @@ describe('concert.schedule-published through the outbox', () => {
       .insert({ title: `T${Math.random()}`, artist: 'A', venue: 'V' })
       .returning('id');
     const startsAt = new Date(Date.now() + 10 * 86_400_000);
-    return (await new Catalog(new Database(db)).addSchedule({
+    return (await new Catalog(new Database(db), catalogIn).addSchedule({
       concertId,
       startsAt,
       bookingOpensAt: new Date(),
@@ -111,9 +112,9 @@ describe('concert.schedule-published through the outbox', () => {
   });
 
   it('when the demo catalog is seeded twice, then the second run creates and publishes nothing', async () => {
-    const first = await seedDemoCatalog(new Database(db));
+    const first = await seedDemoCatalog(new Database(db), catalogIn);
     expect(first).toEqual({ concerts: 3, schedules: 15 });
-    const second = await seedDemoCatalog(new Database(db));
+    const second = await seedDemoCatalog(new Database(db), catalogIn);
     expect(second).toEqual({ concerts: 0, schedules: 0 });
     expect(
       await db('outbox').where({ type: 'concert.schedule-published' }).count({ n: '*' }),

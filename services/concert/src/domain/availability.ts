@@ -1,7 +1,7 @@
 import { concert } from '@ticketing/contracts';
 import { buildMessage, enqueue } from '@ticketing/messaging';
 import type { Database, Logger } from '@ticketing/platform';
-import { CatalogWriter } from '../data-access/catalog-repository';
+import type { CatalogIn } from './repositories';
 
 /**
  * Tells whoever follows a concert's dates (the queue's sold-out state) what is left of them.
@@ -19,6 +19,7 @@ export class AvailabilityAnnouncer {
 
   constructor(
     private readonly db: Database,
+    private readonly catalogIn: CatalogIn,
     private readonly options: { delayMs: number; logger: Logger },
   ) {}
 
@@ -35,7 +36,7 @@ export class AvailabilityAnnouncer {
   /** One round now: every due date, announced in one transaction. Returns how many. */
   async announceDue(): Promise<number> {
     return this.db.transaction(async (tx) => {
-      const due = await new CatalogWriter(tx).takeDueAvailability();
+      const due = await this.catalogIn.writer(tx).takeDueAvailability();
       await enqueue(
         tx,
         due.map(({ scheduleId, concertId, seatsRevision, availableSeats, heldSeats }) =>

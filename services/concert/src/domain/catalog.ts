@@ -1,7 +1,8 @@
 import { concert as contracts } from '@ticketing/contracts';
 import { buildMessage, enqueue } from '@ticketing/messaging';
 import { AppError, type Database } from '@ticketing/platform';
-import { CatalogRepository, CatalogWriter } from '../data-access/catalog-repository';
+import type { CatalogRepository, CatalogWriter } from '../data-access/catalog-repository';
+import type { CatalogIn } from './repositories';
 import type { Concert, Schedule } from './catalog-records';
 import {
   SEATS_PER_SCHEDULE,
@@ -37,8 +38,11 @@ export function schedulePublishedMessage(s: Schedule) {
 export class Catalog {
   private readonly reads: CatalogRepository;
 
-  constructor(private readonly db: Database) {
-    this.reads = new CatalogRepository(db);
+  constructor(
+    private readonly db: Database,
+    private readonly catalogIn: CatalogIn,
+  ) {
+    this.reads = catalogIn.reads(db);
   }
 
   listConcerts() {
@@ -71,12 +75,12 @@ export class Catalog {
     totalSeats?: number;
   }): Promise<Schedule | null> {
     return this.db.transaction(async (tx) => {
-      const scheduleId = await new CatalogWriter(tx).insertScheduleIfAbsent({
+      const scheduleId = await this.catalogIn.writer(tx).insertScheduleIfAbsent({
         ...input,
         totalSeats: input.totalSeats ?? SEATS_PER_SCHEDULE,
       });
       if (scheduleId === null) return null;
-      const schedule = (await new CatalogRepository(tx).schedule(scheduleId))!;
+      const schedule = (await this.catalogIn.reads(tx).schedule(scheduleId))!;
       await enqueue(tx, schedulePublishedMessage(schedule));
       return schedule;
     });
@@ -85,10 +89,10 @@ export class Catalog {
   /** Opens, closes or cancels a date; the change is announced like a creation. */
   async changeScheduleStatus(scheduleId: number, status: ScheduleStatus): Promise<Schedule> {
     return this.db.transaction(async (tx) => {
-      if (!(await new CatalogWriter(tx).setScheduleStatus(scheduleId, status))) {
+      if (!(await this.catalogIn.writer(tx).setScheduleStatus(scheduleId, status))) {
         throw AppError.notFound(`schedule ${scheduleId} not found`);
       }
-      const schedule = (await new CatalogRepository(tx).schedule(scheduleId))!;
+      const schedule = (await this.catalogIn.reads(tx).schedule(scheduleId))!;
       await enqueue(tx, schedulePublishedMessage(schedule));
       return schedule;
     });
@@ -96,7 +100,9 @@ export class Catalog {
 
   /** An operator puts a concert in the catalog (its dates follow). */
   async createConcert(input: Omit<Concert, 'concertId'>): Promise<Concert> {
-    const created = await this.db.transaction((tx) => new CatalogWriter(tx).insertConcert(input));
+    const created = await this.db.transaction((tx) =>
+      this.catalogIn.writer(tx).insertConcert(input),
+    );
     if (!created)
       throw AppError.conflict(
         'CONCERT_EXISTS',
@@ -146,7 +152,7 @@ export class Catalog {
     now = new Date(),
   ): Promise<Schedule> {
     return this.db.transaction(async (tx) => {
-      const writer = new CatalogWriter(tx);
+      const writer = this.catalogIn.writer(tx);
       const s = await this.lockedScheduleOf(writer, concertId, scheduleId);
       const refusal = editRefusal(s, now);
       if (refusal === 'CANCELLED')
@@ -162,7 +168,7 @@ export class Catalog {
         price: change.price ?? s.price,
         bookingOpensAt: salesOpenAt,
       });
-      const changed = (await new CatalogRepository(tx).schedule(scheduleId))!;
+      const changed = (await this.catalogIn.reads(tx).schedule(scheduleId))!;
       await enqueue(tx, schedulePublishedMessage(changed));
       return changed;
     });
@@ -171,7 +177,7 @@ export class Catalog {
   /** An operator cancels a date nobody has bought a seat of; its holds are released. */
   async cancelSchedule(concertId: number, scheduleId: number): Promise<Schedule> {
     return this.db.transaction(async (tx) => {
-      const writer = new CatalogWriter(tx);
+      const writer = this.catalogIn.writer(tx);
       const s = await this.lockedScheduleOf(writer, concertId, scheduleId);
       if (s.status === 'CANCELLED') return s;
       const sold = await writer.countSeats(scheduleId, 'RESERVED');
@@ -181,7 +187,7 @@ export class Catalog {
           `schedule ${scheduleId} has ${sold} sold seat(s): it cannot be cancelled`,
         );
       await writer.setScheduleStatus(scheduleId, 'CANCELLED');
-      const cancelled = (await new CatalogRepository(tx).schedule(scheduleId))!;
+      const cancelled = (await this.catalogIn.reads(tx).schedule(scheduleId))!;
       await enqueue(tx, schedulePublishedMessage(cancelled));
       return cancelled;
     });

@@ -1,5 +1,5 @@
 import type { Database } from '@ticketing/platform';
-import { CatalogRepository, CatalogWriter } from '../data-access/catalog-repository';
+import type { CatalogIn } from './repositories';
 import { Catalog } from './catalog';
 
 const DAY = 86_400_000;
@@ -26,14 +26,15 @@ const DEMO = [
  */
 export async function seedDemoCatalog(
   db: Database,
+  catalogIn: CatalogIn,
   now = new Date(),
 ): Promise<{ concerts: number; schedules: number }> {
-  const catalog = new Catalog(db);
+  const catalog = new Catalog(db, catalogIn);
   let concerts = 0;
   let schedules = 0;
   // One seeder at a time even with several instances starting together.
   await db.transaction(async (tx) => {
-    const writer = new CatalogWriter(tx);
+    const writer = catalogIn.writer(tx);
     await writer.lockSeeding();
     for (const demo of DEMO) {
       const { created } = await writer.insertConcertIfAbsent({
@@ -44,7 +45,7 @@ export async function seedDemoCatalog(
       if (created) concerts += 1;
     }
   });
-  const rows = await new CatalogRepository(db).concertIdsByTitle(DEMO.map((d) => d.title));
+  const rows = await catalogIn.reads(db).concertIdsByTitle(DEMO.map((d) => d.title));
   const base = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) + 30 * DAY;
   for (const [i, demo] of DEMO.entries()) {
     const concertId = rows.find((r) => r.title === demo.title)!.id;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '@ticketing/platform';
-import { CatalogRepository, type SeatMapChanges } from '../data-access/catalog-repository';
+import type { SeatMapChanges } from '../data-access/catalog-repository';
+import type { CatalogIn } from './repositories';
 import type { Database } from '@ticketing/platform';
 
 /** A seat map as it is sent: the JSON text once per version, and its entity tag. */
@@ -33,6 +34,7 @@ export class SeatMaps {
 
   constructor(
     private readonly db: Database,
+    private readonly catalogIn: CatalogIn,
     private readonly options: { maxAgeMs: number; changes?: SeatMapChanges },
   ) {
     options.changes?.follow(
@@ -61,7 +63,7 @@ export class SeatMaps {
 
   private async load(scheduleId: number): Promise<Entry | undefined> {
     const seenChanges = this.changes.get(scheduleId) ?? 0;
-    const reads = new CatalogRepository(this.db);
+    const reads = this.catalogIn.reads(this.db);
     const schedule = await reads.schedule(scheduleId);
     if (!schedule) return undefined;
     const seats = (await reads.seatsOf(scheduleId)).map((s) => ({ ...s, price: schedule.price }));

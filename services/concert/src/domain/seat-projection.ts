@@ -1,7 +1,7 @@
 import type { DataOf, reservation } from '@ticketing/contracts';
 import type { TxContext } from '@ticketing/messaging';
-import { CatalogWriter } from '../data-access/catalog-repository';
 import type { AvailabilityAnnouncer } from './availability';
+import type { CatalogIn } from './repositories';
 import { seatStatusAfter } from './rules';
 
 type SeatEvent =
@@ -22,13 +22,14 @@ type SeatEvent =
 export async function projectSeatEvent(
   ctx: TxContext,
   event: SeatEvent,
+  catalogIn: CatalogIn,
   announcer?: AvailabilityAnnouncer,
 ): Promise<boolean> {
   const { data } = event;
   // A revert of a reservation the reservation service never had moved no seat.
   if (!('scheduleId' in data)) return false;
   const status = seatStatusAfter(event.type, 'status' in data ? data.status : undefined);
-  const writer = new CatalogWriter(ctx.tx);
+  const writer = catalogIn.writer(ctx.tx);
   const moved = await writer.applySeatChange({
     scheduleId: data.scheduleId,
     seatNo: data.seatNo,
