@@ -2,17 +2,23 @@ import { randomInt, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { TokenSigner, queueKeys, tokenIdOf } from '@ticketing/auth';
 import { ROOT } from '@ticketing/infra';
-import { createLogger, createMetricsRegistry } from '@ticketing/platform/wiring';
 import { providerTokens } from '@ticketing/testing';
 import Redis from 'ioredis';
 import { QueueStore } from '../../../services/queue/dist/src/data-access/queue-store';
-import { AdmissionTicker } from '../../../services/queue/dist/src/domain/admission';
 import { Liveness } from '../../../services/queue/dist/src/domain/liveness';
-import { Snapshots } from '../../../services/queue/dist/src/domain/snapshots';
 import type { BenchContext } from '../context';
 import { cpuBreakdown, pidsMatching } from '../cpu';
 import { runOpenLoop } from '../open-loop';
 import { benchServer, serviceMain, startInstances } from '../processes';
+import {
+  commandCalls,
+  commandsProcessed,
+  diffCalls,
+  readsProcessed,
+  removeKeys,
+  usedMemory,
+} from '../redis-info';
+import { tickRows } from './queue-scale-tick';
 import { streamRows } from './queue-streams';
 import type { Row } from '../report';
 
@@ -151,7 +157,9 @@ export async function queueScaleScenario(ctx: BenchContext): Promise<Row[]> {
     // The tick alone: nothing else talks to Redis meanwhile.
     await gateway.stop();
     await queue.stop();
-    rows.push(...(await tickRows(ctx, store, monitor, concertId, filled)));
+    rows.push(
+      ...(await tickRows(ctx, store, monitor, concertId, filled, Number(IDLE_FOREVER) * 1000)),
+    );
     await removeKeys(monitor, prefix);
     if (process.env.BENCH_QUEUE_STREAMS !== 'off')
       rows.push(...(await streamRows(ctx, redis, prefix, fill, fanOf)));
@@ -248,72 +256,6 @@ async function fill(store: QueueStore, concertId: number, from: number, to: numb
   await Promise.all(Array.from({ length: FILL_CONCURRENCY }, worker));
 }
 
-/** The admission tick's Redis time (Redis' own per-command time) at three rates, and a sweep. */
-async function tickRows(
-  ctx: BenchContext,
-  store: QueueStore,
-  monitor: Redis,
-  concertId: number,
-  waiting: number,
-): Promise<Row[]> {
-  const logger = createLogger({ service: 'bench', level: 'silent' });
-  const rows: Row[] = [];
-  const rates = (ctx.smoke ? [100, 1000] : [100, 10_000, 100_000]).filter((r) => r < waiting);
-  const meta = queueKeys(concertId).meta;
-  const liveness = new Liveness(Number(IDLE_FOREVER) * 1000);
-  for (const rate of rates) {
-    const settings = {
-      admitPerSecond: rate,
-      maxActive: 10_000_000,
-      activeTtlMs: 600_000,
-      idleMs: Number(IDLE_FOREVER) * 1000,
-      tokenMaxAgeSeconds: 3600,
-    };
-    const ticker = new AdmissionTicker(
-      store,
-      settings,
-      liveness,
-      new Snapshots(store, 500),
-      logger,
-      createMetricsRegistry('bench'),
-    );
-    // A full bucket, the counter settled, no sweep due: this tick is admission alone.
-    await store.redis.hset(meta, 'at', 0, 's2', waiting, 't2', 0, 'swept', 2 ** 40);
-    const before = await redisBusyUs(monitor);
-    const started = performance.now();
-    await ticker.tickConcert(concertId);
-    const wallMs = performance.now() - started;
-    const busyMs = ((await redisBusyUs(monitor)) - before) / 1000;
-    rows.push({
-      scenario: `queue-scale: admission tick, ${rate.toLocaleString('en')} admitted`,
-      value: `${busyMs.toFixed(2)} ms Redis busy`,
-      target: '≤ 1 ms Redis busy per tick at 100,000 admissions',
-      met: busyMs <= 1,
-      notes: `Redis' own time (INFO commandstats usec, every command of the tick); the tick took ${wallMs.toFixed(1)} ms of wall time (walking the bitmaps in the instance)`,
-    });
-  }
-  // One sweep of idle fans over the whole crowd (once per window, by one instance).
-  await store.redis.hset(meta, 'swept', -1);
-  const sweeper = new AdmissionTicker(
-    store,
-    { admitPerSecond: 0, maxActive: 0, activeTtlMs: 1, idleMs: 1000, tokenMaxAgeSeconds: 60 },
-    new Liveness(1000),
-    new Snapshots(store, 500),
-    logger,
-    createMetricsRegistry('bench'),
-  );
-  const before = await redisBusyUs(monitor);
-  await sweeper.tickConcert(concertId);
-  const busyMs = ((await redisBusyUs(monitor)) - before) / 1000;
-  rows.push({
-    scenario: `queue-scale: idle sweep over ${waiting.toLocaleString('en')} numbers`,
-    value: `${busyMs.toFixed(1)} ms Redis busy`,
-    notes:
-      'once per window (half the idle timeout) per concert, by one instance; here every fan is idle and dropped',
-  });
-  return rows;
-}
-
 function perOp(seconds: Record<string, number>, ops: number) {
   const ms = (k: string) => (1000 * (seconds[k] ?? 0)) / Math.max(1, ops);
   return {
@@ -322,55 +264,4 @@ function perOp(seconds: Record<string, number>, ops: number) {
     redis: ms('redis'),
     total: ms('queue') + ms('gateway') + ms('redis'),
   };
-}
-
-async function usedMemory(redis: Redis): Promise<number> {
-  const info = await redis.info('memory');
-  return Number(/^used_memory:(\d+)/m.exec(info)![1]);
-}
-
-/** Calls per command (scripts' own calls included, as Redis counts them). */
-async function commandCalls(redis: Redis): Promise<Map<string, number>> {
-  const info = await redis.info('commandstats');
-  return new Map(
-    [...info.matchAll(/^cmdstat_([^:]+):calls=(\d+),/gm)].map((m) => [m[1]!, Number(m[2])]),
-  );
-}
-
-function diffCalls(before: Map<string, number>, after: Map<string, number>): string {
-  return [...after]
-    .map(([name, calls]) => [name, calls - (before.get(name) ?? 0)] as const)
-    .filter(([name, calls]) => calls > 0 && name !== 'info')
-    .sort((a, b) => b[1] - a[1])
-    .map(([name, calls]) => `${name} ${calls}`)
-    .join(', ');
-}
-
-/** Requests Redis read from its clients: a pipeline (or a lone command) is one round trip. */
-async function readsProcessed(redis: Redis): Promise<number> {
-  const info = await redis.info('stats');
-  return Number(/^total_reads_processed:(\d+)/m.exec(info)![1]);
-}
-
-async function commandsProcessed(redis: Redis): Promise<number> {
-  const info = await redis.info('stats');
-  return Number(/^total_commands_processed:(\d+)/m.exec(info)![1]);
-}
-
-/** Microseconds Redis spent executing commands since it started (all commands). */
-async function redisBusyUs(redis: Redis): Promise<number> {
-  const info = await redis.info('commandstats');
-  let total = 0;
-  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=\d+,usec=(\d+),/gm))
-    if (m[1] !== 'info') total += Number(m[2]); // not this measurement's own INFO
-  return total;
-}
-
-async function removeKeys(redis: Redis, prefix: string) {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5000);
-    cursor = next;
-    if (keys.length) await redis.unlink(...keys);
-  } while (cursor !== '0');
 }
