@@ -213,7 +213,7 @@ export class MessageConsumer<Ctx> {
    */
   private async handleBatch(batch: FetchedBatch): Promise<void> {
     this.offsets.commitThrough(batch.commit);
-    this.window.enter();
+    this.window.enter(batch.messages.length);
     this.metrics.noteRedriven(batch.topic, batch.messages);
     try {
       const place = {

@@ -29,15 +29,17 @@ describe('MicroBatcher', () => {
 });
 
 describe('BatchWindow', () => {
-  it('when a batch is handled early in the window, then it waits out the rest; once closed, it does not wait', async () => {
+  it('when a fetch brought more than one message, then its batch waits out the rest of the window; once closed, nothing waits', async () => {
     const window = new BatchWindow(60);
-    window.enter();
+    window.enter(1);
+    window.enter(1); // a second partition's batch of the same fetch
     const began = Date.now();
     await window.waitOut();
     expect(Date.now() - began).toBeGreaterThanOrEqual(55);
     window.exit();
+    window.exit();
 
-    window.enter();
+    window.enter(5);
     const waiting = window.waitOut();
     window.close();
     const closedAt = Date.now();
@@ -46,9 +48,24 @@ describe('BatchWindow', () => {
     window.exit();
   });
 
+  it('when a fetch brought one message (nothing else was waiting), then it does not wait: the next is handled as it lands', async () => {
+    const window = new BatchWindow(60_000);
+    window.enter(1);
+    const began = Date.now();
+    await window.waitOut();
+    expect(Date.now() - began).toBeLessThan(20);
+    window.exit();
+    // The next fetch counts afresh.
+    window.enter(3);
+    const busy = window.waitOut();
+    window.close();
+    await busy;
+    window.exit();
+  });
+
   it('when a window is 0, then nothing waits', async () => {
     const window = new BatchWindow(0);
-    window.enter();
+    window.enter(10);
     const began = Date.now();
     await window.waitOut();
     expect(Date.now() - began).toBeLessThan(20);
