@@ -5,7 +5,7 @@ import type { LoadResult } from './load';
 export interface BenchContext {
   smoke: boolean;
   /**
-   * Connections in each service's pool, and pgbench's clients against it: 20, or 4 in smoke
+   * Connections in each service's pool, and pgbench's clients against it: 20, or 3 in smoke
    * mode, which runs inside `npm test` beside other test files within Postgres's 100.
    */
   poolSize: number;

@@ -92,7 +92,7 @@ async function main(): Promise<void> {
   };
   const ctx: BenchContext = {
     smoke,
-    poolSize: smoke ? 4 : 20,
+    poolSize: smoke ? 3 : 20,
     instances,
     seconds,
     infra,

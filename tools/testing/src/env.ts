@@ -45,4 +45,4 @@ export function infraEnv(): Record<string, string> {
  * runs three test files at a time, and their systems (two instances of four Postgres services,
  * each with its relay and listeners) must fit in Postgres's default 100 connections.
  */
-export const SYSTEM_DB_POOL_MAX = '4';
+export const SYSTEM_DB_POOL_MAX = '3';
