@@ -18,20 +18,6 @@ export class WalletDeployment extends Deployment<WalletServiceHandle> {
     return new WalletDeployment(wallet, await Deployment.databaseFor(wallet));
   }
 
-  debit = (paymentId: string, userId: string, amount: number) =>
-    buildMessage(
-      contracts.debitWallet,
-      { paymentId, userId, amount },
-      { source: 'test', correlationId: paymentId },
-    );
-
-  cancel = (paymentId: string, userId: string) =>
-    buildMessage(
-      contracts.cancelDebit,
-      { paymentId, userId },
-      { source: 'test', correlationId: paymentId },
-    );
-
   /** The invariant: the stored balance is the ledger's sum, and neither is ever negative. */
   expectBalanceIsLedgerSum = (userId: string) => expectBalanceIsLedgerSum(this.db, userId);
 }
@@ -85,3 +71,18 @@ export async function expectBalanceIsLedgerSum(db: Knex, userId: string): Promis
   }
   return balance;
 }
+
+/** The payment saga's commands to the wallet, as the payment service sends them. */
+export const debitCommand = (paymentId: string, userId: string, amount: number) =>
+  buildMessage(
+    contracts.debitWallet,
+    { paymentId, userId, amount },
+    { source: 'payment', correlationId: paymentId },
+  );
+
+export const cancelCommand = (paymentId: string, userId: string) =>
+  buildMessage(
+    contracts.cancelDebit,
+    { paymentId, userId },
+    { source: 'payment', correlationId: paymentId },
+  );

@@ -1,7 +1,7 @@
 import { TOPICS } from '@ticketing/contracts';
 import { TopicCapture, eventually, uuid } from '@ticketing/testing';
 import type { WalletServiceHandle } from '../src/start';
-import { WalletDeployment, charge, topicNamespace } from './harness';
+import { WalletDeployment, charge, debitCommand, topicNamespace } from './harness';
 
 /**
  * The wallet's saga commands through Kafka, two instances sharing the command topic: the path
@@ -31,9 +31,9 @@ describe('wallet saga commands through Kafka', () => {
     const userId = uuid();
     await charge(svc.url, userId, 10_000);
     const paymentId = uuid();
-    await deployment.send(deployment.debit(paymentId, userId, 3000));
+    await deployment.send(debitCommand(paymentId, userId, 3000));
     await eventually(() => expect(replies(paymentId)).toHaveLength(1), { timeoutMs: 30_000 });
-    await deployment.send(deployment.debit(paymentId, userId, 3000));
+    await deployment.send(debitCommand(paymentId, userId, 3000));
     await eventually(() => expect(replies(paymentId)).toHaveLength(2), { timeoutMs: 30_000 });
     const [first, second] = replies(paymentId);
     expect(first!.type).toBe('wallet.debited');

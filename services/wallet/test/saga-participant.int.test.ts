@@ -1,11 +1,9 @@
-import { wallet as contracts } from '@ticketing/contracts';
-import { buildMessage } from '@ticketing/messaging';
 import { HandlerTable, migratedTestDatabase, uuid } from '@ticketing/testing';
 import { migrations } from '../migrations';
 import { Wallets } from '../src/domain/charges';
 import { messageHandlers } from '../src/entry-points/messaging/handlers';
 import { walletRepositories } from '../src/start';
-import { expectBalanceIsLedgerSum } from './harness';
+import { cancelCommand, debitCommand, expectBalanceIsLedgerSum } from './harness';
 
 /**
  * The wallet's saga commands delivered to its handler table on a real database, with the real
@@ -28,11 +26,8 @@ describe('wallet saga participant, without a broker', () => {
   });
   afterAll(() => database.drop());
 
-  const meta = (paymentId: string) => ({ source: 'payment', correlationId: paymentId });
-  const debit = (paymentId: string, userId: string, amount: number) =>
-    buildMessage(contracts.debitWallet, { paymentId, userId, amount }, meta(paymentId));
-  const cancel = (paymentId: string, userId: string) =>
-    buildMessage(contracts.cancelDebit, { paymentId, userId }, meta(paymentId));
+  const debit = debitCommand;
+  const cancel = cancelCommand;
   const expectLedger = (userId: string) => expectBalanceIsLedgerSum(database.knex, userId);
 
   it('when 100 debits of 1,000 meet a balance of 50,000 at once, then exactly 50 are taken, each answered once on wallet.events, and the balance ends at 0 without going negative', async () => {

@@ -1,6 +1,7 @@
 import type { ServiceName } from '@ticketing/contracts';
 import {
   type Envelope,
+  type Executor,
   type HandlerEntry,
   type OutgoingMessage,
   type Outcome,
@@ -18,6 +19,7 @@ import { checkedSent, type Sent } from './sent-messages';
  */
 export class HandlerTable {
   private readonly byType: Map<string, HandlerEntry<TxContext>>;
+  private readonly executor: Executor<TxContext>;
 
   constructor(
     private readonly service: ServiceName,
@@ -25,6 +27,7 @@ export class HandlerTable {
     handlers: HandlerEntry<TxContext>[],
   ) {
     this.byType = new Map(handlers.map((h) => [h.contract.type, h]));
+    this.executor = inboxExecutor(db, service, service);
   }
 
   /** One delivery of the message (deliver it twice for a redelivery). */
@@ -36,9 +39,7 @@ export class HandlerTable {
     const { envelope, entry } = decoded;
     // In the message's conversation, as the consumer runs it: replies carry its correlation id.
     return runWithContext(contextOf(envelope), () =>
-      inboxExecutor(this.db, this.service, this.service).execute(envelope, (ctx) =>
-        entry.handle(envelope, ctx),
-      ),
+      this.executor.execute(envelope, (ctx) => entry.handle(envelope, ctx)),
     );
   }
 
