@@ -17,6 +17,7 @@ import { gatewayScenario } from './scenarios/gateway';
 import { holdStormScenario } from './scenarios/hold-storm';
 import { identityScenario } from './scenarios/identity';
 import { idleScenario } from './scenarios/idle';
+import { journeyScenario } from './scenarios/journey';
 import { kafkaLoopScenario } from './scenarios/kafka-loop';
 import { queueScenario } from './scenarios/queue';
 import { queueScaleScenario } from './scenarios/queue-scale';
@@ -38,6 +39,7 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<Row[]>> = {
   wallet: walletScenario,
   kafka: kafkaLoopScenario,
   saga: sagaScenario,
+  journey: journeyScenario,
   staleness: stalenessScenario,
   idle: idleScenario,
   gateway: gatewayScenario,

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import pg from 'pg';
 
 /** What a saga run must leave behind, counted over every payment of the run. */
@@ -125,6 +126,30 @@ export class StatementCounts {
        join pg_database d on d.oid = s.dbid
        where s.toplevel group by d.datname`,
     );
+    // BENCH_STATEMENTS_FILE=path: every statement with its calls and execution time per saga.
+    const file = process.env.BENCH_STATEMENTS_FILE;
+    if (file) {
+      const detail = await rows<{ datname: string; calls: number; ms: number; query: string }>(
+        this.adminUrl,
+        `select d.datname, s.calls::int as calls, s.total_exec_time as ms, s.query
+         from pg_stat_statements s join pg_database d on d.oid = s.dbid
+         where s.toplevel order by d.datname, s.calls desc`,
+      );
+      const line = (c: (typeof detail)[number]) =>
+        [
+          byName.get(c.datname),
+          (c.calls / sagas).toFixed(2),
+          `${(c.ms / sagas).toFixed(3)} ms`,
+          c.query.replace(/\s+/g, ' ').slice(0, 200),
+        ].join('\t');
+      fs.writeFileSync(
+        file,
+        detail
+          .filter((c) => byName.has(c.datname))
+          .map(line)
+          .join('\n'),
+      );
+    }
     const parts = counts
       .filter((c) => byName.has(c.datname))
       .map((c) => `${byName.get(c.datname)} ${(c.calls / sagas).toFixed(1)}`);

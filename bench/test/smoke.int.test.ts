@@ -36,6 +36,7 @@ describe('npm run bench -- --smoke', () => {
         'idle 2 s: gateway',
         'staleness: queue pass given up → 401 on every instance',
         'payment saga: invariants over every payment of the run',
+        'journey: invariants over every payment of the run',
         'gateway: the same, budgets on (verified pass, bucket in Redis)',
         'tracing: cost per saga (every span exported)',
         'tracing: cost per hold in the storm (every span exported)',
@@ -45,6 +46,8 @@ describe('npm run bench -- --smoke', () => {
     // The sagas of the run ended, with money ⇔ seat ⇔ COMPLETED.
     const invariants = report.rows.find((r) => r.scenario.startsWith('payment saga: invariants'));
     expect(invariants).toMatchObject({ met: true });
+    const journeys = report.rows.find((r) => r.scenario.startsWith('journey: invariants'));
+    expect(journeys).toMatchObject({ met: true });
     // A load run sent requests; a single-figure row (idle CPU, staleness) has its figure.
     for (const row of report.rows)
       if (row.measured) expect(row.measured.total).toBeGreaterThan(0);
