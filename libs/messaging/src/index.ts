@@ -15,7 +15,15 @@ export {
 } from './envelope';
 export { TopicNamespace } from './namespace';
 export { dltOf } from './topics';
-export { OUTBOX_TABLE, createOutboxTable, enqueue, outboxInsert, slimOutboxTable } from './outbox';
+export {
+  OUTBOX_TABLE,
+  createOutboxTable,
+  enqueue,
+  outboxInsert,
+  outboxWriter,
+  quietOutboxNotify,
+  slimOutboxTable,
+} from './outbox';
 export { INBOX_TABLE, createInboxTable, claimMessage, claimMessages } from './inbox';
 export { DLT_HEADER, DLT_REASONS, type DltReason } from './dlt';
 export {

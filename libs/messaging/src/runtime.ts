@@ -12,7 +12,7 @@ import { MessageConsumer, type HandlerEntry } from './consumer';
 import { directExecutor, inboxExecutor, type DirectContext, type TxContext } from './executors';
 import { createKafka, createProducer } from './kafkajs';
 import { TopicNamespace } from './namespace';
-import { OutboxRelay } from './outbox';
+import { OUTBOX_TABLE, OutboxRelay } from './outbox';
 import { purgeInbox } from './retention';
 
 export interface PostgresMessagingOptions {
@@ -74,6 +74,7 @@ export async function startPostgresMessaging(
   });
   relay.start();
   stops.add('outbox relay', () => relay.stop());
+  options.db.watchCommits(OUTBOX_TABLE, relay);
 
   let consumer: MessageConsumer<TxContext> | undefined;
   if (options.handlers?.length) {

@@ -8,9 +8,10 @@ import {
 } from '@ticketing/testing';
 import { Database, type Knex } from '@ticketing/platform';
 import type { Producer } from 'kafkajs';
+import pg from 'pg';
 import { buildMessage } from '../src/envelope';
 import { createProducer } from '../src/kafkajs';
-import { enqueue, OutboxRelay } from '../src/outbox';
+import { enqueue, OUTBOX_TABLE, OutboxRelay } from '../src/outbox';
 import { messagingDatabase, sequenceContract } from './fixtures';
 
 const KEYS = Array.from({ length: 10 }, (_, i) => `key-${i}`);
@@ -168,5 +169,37 @@ describe('outbox relay', () => {
     );
     await eventually(() => expect(capture.messages.map((m) => m.key)).toContain('committed'));
     expect(capture.messages.map((m) => m.key)).not.toContain('rolled-back');
+  });
+
+  it("when the process's own relay leads, then it is told of a commit in process and the server sends no NOTIFY; a writer without it still NOTIFYs", async () => {
+    const listener = new pg.Client({ connectionString: fixture.url });
+    await listener.connect();
+    let notifications = 0;
+    listener.on('notification', () => (notifications += 1));
+    await listener.query('listen outbox_enqueued');
+    try {
+      // No poll within the test: only a wake-up can make the relay publish.
+      const leader = relay(producer, { pollIntervalMs: 600_000 });
+      await eventually(() => expect(leader.isLeader).toBe(true));
+      const contract = sequenceContract(topic);
+      const sameProcess = new Database(fixture.db);
+      sameProcess.watchCommits(OUTBOX_TABLE, leader);
+      await sameProcess.transaction((tx) =>
+        enqueue(tx, buildMessage(contract, { key: 'in-process', seq: 1 }, { source: 'test' })),
+      );
+      await eventually(() => expect(capture.messages.map((m) => m.key)).toContain('in-process'));
+      await listener.query('select 1'); // a notification sent by now arrives before this answer
+      expect(notifications).toBe(0);
+
+      const elsewhere = new Database(fixture.db); // a writer whose process has no relay leading
+      await elsewhere.transaction((tx) =>
+        enqueue(tx, buildMessage(contract, { key: 'notified', seq: 2 }, { source: 'test' })),
+      );
+      await eventually(() => expect(capture.messages.map((m) => m.key)).toContain('notified'));
+      await listener.query('select 1');
+      expect(notifications).toBe(1);
+    } finally {
+      await listener.end();
+    }
   });
 });

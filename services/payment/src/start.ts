@@ -13,7 +13,7 @@ import type { Config } from './config';
 import { PaymentRepository } from './data-access/payment-repository';
 import { PaymentQueries } from './domain/payment-queries';
 import { PaymentRequests } from './domain/payment-requests';
-import type { PaymentsIn } from './domain/repositories';
+import type { PaymentOutcomes, PaymentsIn } from './domain/repositories';
 import { SagaDriver } from './domain/saga-driver';
 import { overdueSagasMetric, paymentOutcomeMetrics } from './entry-points/metrics';
 import { PaymentEndings } from './data-access/payment-endings';
@@ -46,7 +46,7 @@ export function start(
     const queries = new PaymentQueries(db, paymentsIn, endings);
     const saga = new SagaDriver(db, paymentsIn, {
       stepTimeoutMs,
-      outcomes: paymentOutcomeMetrics(kit.metrics),
+      outcomes: endingsTold(paymentOutcomeMetrics(kit.metrics), endings),
       logger: kit.logger,
     });
     overdueSagasMetric(kit.metrics, queries);
@@ -80,4 +80,14 @@ export function start(
       handle: { saga, queries },
     };
   });
+}
+
+/** Every ended payment counted, and handed to the requests of this process waiting for it. */
+function endingsTold(metrics: PaymentOutcomes, endings: PaymentEndings): PaymentOutcomes {
+  return {
+    ended(payment) {
+      metrics.ended(payment);
+      endings.ended(payment);
+    },
+  };
 }

@@ -1,2 +1,10 @@
-export { OUTBOX_TABLE, createOutboxTable, enqueue, outboxInsert, slimOutboxTable } from './table';
+export {
+  OUTBOX_TABLE,
+  createOutboxTable,
+  enqueue,
+  outboxInsert,
+  outboxWriter,
+  quietOutboxNotify,
+  slimOutboxTable,
+} from './table';
 export { OutboxRelay, type RelayOptions } from './relay';

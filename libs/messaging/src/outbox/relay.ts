@@ -79,6 +79,19 @@ export class OutboxRelay {
     return this.leader;
   }
 
+  /**
+   * As a `CommitWatcher` of the outbox table (`db.watchCommits`): while this relay leads, writers
+   * of its process tell it in process that rows committed, instead of a NOTIFY through the server
+   * (which the relay's connection would then have to wake up for).
+   */
+  get watching(): boolean {
+    return this.leader && this.running;
+  }
+
+  committed(): void {
+    this.signal();
+  }
+
   start(): void {
     if (this.running) return;
     this.running = true;

@@ -1,5 +1,5 @@
 import { deleteInBatches, type Queryable, type Knex } from '@ticketing/platform';
-import { outboxInsert, type OutgoingMessage } from '@ticketing/messaging';
+import { outboxInsert, outboxWriter, type OutgoingMessage } from '@ticketing/messaging';
 import type {
   FailureCode,
   Payment,
@@ -98,7 +98,8 @@ export class PaymentRepository {
       extra.traceId,
     ];
     // The outbox's parameters follow the payment's, numbered from where those end.
-    const outbox = outboxInsert(messages, params.length + 1);
+    const writer = outboxWriter(this.executor);
+    const outbox = outboxInsert(messages, params.length + 1, writer.notify);
     const [row] = await this.executor.query<Payment>(
       `with steps as (${STEPS_INSERT}), outbox as (${outbox.sql})
        insert into payments (id, reservation_id, user_id, token_id, concert_id, amount, status,
@@ -109,6 +110,7 @@ export class PaymentRepository {
        returning ${SELECT_COLUMNS}`,
       [...params, ...outbox.params],
     );
+    writer.written();
     return row!;
   }
 
@@ -144,12 +146,15 @@ export class PaymentRepository {
       .first(COLUMNS) as Promise<Payment | undefined>;
   }
 
-  /** The saga's new state, its timeline lines and the commands it sends: one statement. */
+  /**
+   * The saga's new state, its timeline lines and the commands it sends: one statement. The
+   * payment as it now stands comes back.
+   */
   async save(
     saga: Saga,
     steps: Omit<SagaStep, 'at'>[],
     messages: OutgoingMessage[] = [],
-  ): Promise<void> {
+  ): Promise<Payment> {
     const params = [
       saga.paymentId,
       ...stepArrays(steps),
@@ -161,16 +166,20 @@ export class PaymentRepository {
       saga.deadlineAt,
     ];
     // No outbox CTE when nothing is sent: its insert trigger would wake the relay for nothing.
-    const outbox = messages.length > 0 ? outboxInsert(messages, params.length + 1) : undefined;
-    await this.executor.query(
+    const writer = messages.length > 0 ? outboxWriter(this.executor) : undefined;
+    const outbox = writer && outboxInsert(messages, params.length + 1, writer.notify);
+    const [row] = await this.executor.query<Payment>(
       `with steps as (${STEPS_INSERT})${outbox ? `, outbox as (${outbox.sql})` : ''}
        update payments set amount = $6, status = $7, failure_code = $8, saga_state = $9,
          pending_failure = $10, deadline_at = $11,
          completed_at = case when $7 = 'PENDING' then null else coalesce(completed_at, now()) end,
          updated_at = now()
-       where id = $1`,
+       where id = $1
+       returning ${SELECT_COLUMNS}`,
       [...params, ...(outbox?.params ?? [])],
     );
+    writer?.written();
+    return row!;
   }
 
   async countOverdue(graceSeconds: number): Promise<number> {

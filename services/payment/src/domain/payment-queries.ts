@@ -34,8 +34,8 @@ export class PaymentQueries {
     const paymentId = payment.paymentId;
     let current = payment;
     if (!this.endings || current.status !== 'PENDING') return current;
-    await this.endings.wait(paymentId, ms, async () => {
-      current = await this.find(paymentId);
+    await this.endings.wait(paymentId, ms, async (ended) => {
+      current = ended ?? (await this.find(paymentId));
       return current.status !== 'PENDING';
     });
     return current;

@@ -8,7 +8,10 @@ import type { Payment } from './payment';
  */
 export type PaymentsIn = (executor: Queryable) => PaymentRepository;
 
-/** Told of every payment that ends, once its transaction has committed (metrics). */
+/**
+ * Told of every payment that ends, as stored, once its transaction has committed (metrics, and
+ * the requests of this process waiting for it: Prefer: wait).
+ */
 export interface PaymentOutcomes {
-  ended(payment: Pick<Payment, 'status' | 'failureCode' | 'createdAt'>): void;
+  ended(payment: Payment): void;
 }

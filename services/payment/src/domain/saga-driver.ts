@@ -37,8 +37,8 @@ export class SagaDriver {
       note: decision.note,
     };
     if (!decision.applied) return repo.addSteps(paymentId, [received]);
-    await this.apply(tx, decision, received);
-    this.reportIfEnded(tx, locked.payment, decision);
+    const saved = await this.apply(tx, decision, received);
+    this.reportIfEnded(tx, locked.payment, saved);
   }
 
   /**
@@ -76,32 +76,31 @@ export class SagaDriver {
         now,
         this.options.stepTimeoutMs,
       );
-      await this.apply(tx, decision, {
+      const saved = await this.apply(tx, decision, {
         step: `deadline (${payment.state})`,
         status: 'TIMEOUT',
         messageId: null,
         note: decision.note,
       });
-      this.reportIfEnded(tx, payment, decision);
+      this.reportIfEnded(tx, payment, saved);
       return true;
     });
   }
 
-  private reportIfEnded(tx: Transaction, before: Payment, decision: Decision): void {
-    if (before.status !== 'PENDING' || decision.saga.status === 'PENDING') return;
-    const ended = { ...decision.saga, createdAt: before.createdAt };
+  private reportIfEnded(tx: Transaction, before: Payment, after: Payment): void {
+    if (before.status !== 'PENDING' || after.status === 'PENDING') return;
     // After the commit: a rolled-back transaction (retried by the consumer) ended nothing.
-    tx.afterCommit(() => this.options.outcomes?.ended(ended));
+    tx.afterCommit(() => this.options.outcomes?.ended(after));
   }
 
   /** The saga's new state, what happened and the commands it sends: one statement. */
-  private async apply(
+  private apply(
     tx: Transaction,
     decision: Decision,
     cause: Omit<SagaStep, 'at'>,
-  ): Promise<void> {
+  ): Promise<Payment> {
     const { messages, steps } = outgoing(decision, cause);
-    await this.paymentsIn(tx).save(decision.saga, steps, messages);
+    return this.paymentsIn(tx).save(decision.saga, steps, messages);
   }
 }
 
