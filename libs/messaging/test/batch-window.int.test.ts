@@ -94,7 +94,7 @@ describe('consumer batch window', () => {
     const calls = newCalls();
     const consumer = await started(windowedConsumer(1000, calls));
     try {
-      // The first message after a quiet spell opens a window…
+      // The first message after a quiet spell is handled on its own…
       const first = buildMessage(
         sequenceContract(topic),
         { key: 'opener', seq: 0 },
@@ -102,7 +102,7 @@ describe('consumer batch window', () => {
       );
       await publishNow(producer, [first]);
       await eventually(() => expect(calls.handled.has(first.envelope.id)).toBe(true));
-      // …and what arrives within it waits for the window's end, then comes in one fetch.
+      // …and what arrives together comes in one fetch, to the executor in one call.
       const { ids, partitions } = await sendMany(12);
       // Twelve random keys all hashing to one of three partitions: about once in 180,000 runs.
       expect(partitions).toBeGreaterThan(1);

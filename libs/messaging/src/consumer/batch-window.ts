@@ -1,15 +1,22 @@
+/** How much the latest fetch counts in the running estimates (exponentially weighted). */
+const WEIGHT = 0.2;
+
 /**
- * The consumer fetches at most once per window while work is waiting, and at once while it is
- * not (a group commit's rule): kafkajs fetches again once every batch of a fetch is handled, so
- * when a fetch brought more than one message — others are arriving meanwhile — its batches wait
- * out what is left of the window after the first of them began, and the next fetch brings what
- * arrived in one go. A fetch of one message (a quiet consumer) waits for nothing: the next
- * message is handled as soon as it lands. A stop ends every wait.
+ * The consumer fetches at most once per window while it is busy, and at once while it is not (a
+ * group commit's rule, ADR 0014): kafkajs fetches again once every batch of a fetch is handled.
+ * Busy means messages arrive faster than one fetch is handled (arrival rate × handling time ≥ 1:
+ * a backlog builds while it works); then the batches of a fetch that brought more than one
+ * message wait out what is left of the window after the first of them began, and the next fetch
+ * brings what arrived in one go. A consumer that keeps up handles each message as it lands: at
+ * ordinary load nothing waits. A stop ends every wait.
  */
 export class BatchWindow {
   private inFlight = 0;
   private fetchStartedAt = 0;
   private fetched = 0;
+  /** Messages per millisecond, and milliseconds to handle a fetch: running estimates. */
+  private arrivals = 0;
+  private handlingMs = 0;
   private readonly waits = new Set<() => void>();
   private closed = false;
 
@@ -18,16 +25,26 @@ export class BatchWindow {
   /** A batch of `messages` of the current fetch begins. */
   enter(messages: number): void {
     if (this.inFlight++ === 0) {
-      this.fetchStartedAt = Date.now();
+      const now = Date.now();
+      if (this.fetchStartedAt > 0)
+        this.arrivals = mix(this.arrivals, this.fetched / Math.max(1, now - this.fetchStartedAt));
+      this.fetchStartedAt = now;
       this.fetched = 0;
     }
     this.fetched += messages;
   }
 
-  /** The batch is handled: waits out what is left of the window if work was waiting. */
+  /** Whether messages arrive faster than the consumer handles a fetch (a backlog builds). */
+  get busy(): boolean {
+    return this.arrivals * this.handlingMs >= 1;
+  }
+
+  /** The batch is handled: waits out what is left of the window if the consumer is busy. */
   async waitOut(): Promise<void> {
-    if (this.fetched <= 1 || this.closed) return;
-    const rest = this.fetchStartedAt + this.windowMs - Date.now();
+    const handled = Date.now() - this.fetchStartedAt;
+    this.handlingMs = mix(this.handlingMs, handled);
+    if (this.fetched <= 1 || this.closed || !this.busy) return;
+    const rest = this.windowMs - handled;
     if (rest > 0) await this.wait(rest);
   }
 
@@ -54,3 +71,5 @@ export class BatchWindow {
     });
   }
 }
+
+const mix = (estimate: number, latest: number) => estimate + WEIGHT * (latest - estimate);

@@ -29,45 +29,60 @@ describe('MicroBatcher', () => {
 });
 
 describe('BatchWindow', () => {
-  it('when a fetch brought more than one message, then its batch waits out the rest of the window; once closed, nothing waits', async () => {
-    const window = new BatchWindow(60);
-    window.enter(1);
-    window.enter(1); // a second partition's batch of the same fetch
-    const began = Date.now();
-    await window.waitOut();
-    expect(Date.now() - began).toBeGreaterThanOrEqual(55);
-    window.exit();
-    window.exit();
+  beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
+  afterEach(() => jest.useRealTimers());
 
-    window.enter(5);
-    const waiting = window.waitOut();
-    window.close();
-    const closedAt = Date.now();
-    await waiting;
-    expect(Date.now() - closedAt).toBeLessThan(50);
+  /** One fetch of `messages`, handled in `handlingMs`: how long its batch then waits. */
+  async function fetch(window: BatchWindow, messages: number, handlingMs: number) {
+    window.enter(messages);
+    jest.advanceTimersByTime(handlingMs);
+    const handledAt = Date.now();
+    let waitedMs = -1;
+    const done = window.waitOut().then(() => (waitedMs = Date.now() - handledAt));
+    // The clock moves only as far as the wait lasts: the next fetch follows at once.
+    for (let ms = 0; waitedMs < 0 && ms < 60_000; ms++) await jest.advanceTimersByTimeAsync(1);
+    await done;
     window.exit();
+    return waitedMs;
+  }
+
+  it('when messages arrive faster than a fetch is handled, then a fetch of several waits out the rest of the window', async () => {
+    const window = new BatchWindow(40);
+    // Fetches of 5 messages each handled in 10 ms, back to back: a backlog builds.
+    const waits: number[] = [];
+    for (let i = 0; i < 10; i++) waits.push(await fetch(window, 5, 10));
+    expect(window.busy).toBe(true);
+    expect(waits.at(-1)).toBe(30); // 10 ms handling + 30 ms waiting = the window
+    // A fetch of one message never waits: nothing else was there.
+    expect(await fetch(window, 1, 10)).toBe(0);
   });
 
-  it('when a fetch brought one message (nothing else was waiting), then it does not wait: the next is handled as it lands', async () => {
+  it('when the consumer keeps up (a message now and then), then nothing waits: each is handled as it lands', async () => {
     const window = new BatchWindow(60_000);
-    window.enter(1);
-    const began = Date.now();
-    await window.waitOut();
-    expect(Date.now() - began).toBeLessThan(20);
-    window.exit();
-    // The next fetch counts afresh.
-    window.enter(3);
-    const busy = window.waitOut();
-    window.close();
-    await busy;
-    window.exit();
+    for (let i = 0; i < 10; i++) {
+      expect(await fetch(window, i % 3 === 0 ? 2 : 1, 3)).toBe(0);
+      jest.advanceTimersByTime(25); // the next message comes 25 ms later
+    }
+    expect(window.busy).toBe(false);
   });
 
-  it('when a window is 0, then nothing waits', async () => {
+  it('when the consumer stops, then a wait in progress ends at once and none begins', async () => {
+    const window = new BatchWindow(40);
+    for (let i = 0; i < 10; i++) await fetch(window, 5, 10);
+    window.enter(5);
+    jest.advanceTimersByTime(10);
+    let ended = false;
+    const waiting = window.waitOut().then(() => (ended = true));
+    await jest.advanceTimersByTimeAsync(10);
+    expect(ended).toBe(false); // 20 ms of the window are left
+    window.close();
+    await waiting;
+    window.exit();
+    expect(await fetch(window, 5, 10)).toBe(0);
+  });
+
+  it('when a window is 0, then nothing waits, however busy', async () => {
     const window = new BatchWindow(0);
-    window.enter(10);
-    const began = Date.now();
-    await window.waitOut();
-    expect(Date.now() - began).toBeLessThan(20);
+    for (let i = 0; i < 10; i++) expect(await fetch(window, 10, 10)).toBe(0);
   });
 });
