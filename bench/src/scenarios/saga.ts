@@ -8,8 +8,29 @@ import type { BenchContext } from '../context';
 import { StatementCounts, sagaInvariantsHold, sagaOutcome } from '../saga-checks';
 import { benchSchedules, startSystem, type BenchSystem } from '../system';
 
+/** Issue 37's targets: p99 up to 150/s offered; CPU per saga by rate; p50 at ordinary load. */
 const P99_TARGET_MS = 300;
-const CPU_TARGET_MS = 12;
+const P99_UP_TO_RATE = 150;
+const cpuTargetMs = (rate: number) => (rate >= 100 ? 8 : 12);
+const P50_TARGET_MS = 40;
+const P50_AT_RATE = 40;
+
+function sagaTarget(rate: number): string {
+  const parts = [`≤ ${cpuTargetMs(rate)} ms CPU per saga`];
+  if (rate <= P99_UP_TO_RATE) parts.unshift(`p99 ≤ ${P99_TARGET_MS} ms`);
+  if (rate <= P50_AT_RATE) parts.unshift(`p50 ≤ ${P50_TARGET_MS} ms`);
+  return parts.join('; ');
+}
+
+function sagaTargetMet(rate: number, result: LoadResult, cpuPerSaga: number): boolean {
+  return (
+    result.non2xx === 0 &&
+    result.errors === 0 &&
+    cpuPerSaga <= cpuTargetMs(rate) &&
+    (rate > P99_UP_TO_RATE || result.p99Ms <= P99_TARGET_MS) &&
+    (rate > P50_AT_RATE || result.p50Ms <= P50_TARGET_MS)
+  );
+}
 
 /**
  * Sustained payment sagas: POST /payments with Prefer: wait=30 answers when the saga ends, so
@@ -51,7 +72,7 @@ export async function runSagas(
   const rates = ctx.smoke
     ? [10]
     : (options.rates ??
-      (process.env.BENCH_SAGA_RATES ?? '40,60,80,100,120').split(',').map(Number));
+      (process.env.BENCH_SAGA_RATES ?? '40,60,80,100,120,150').split(',').map(Number));
   const seconds = ctx.smoke ? 1 : (options.seconds ?? Math.min(ctx.seconds, 10));
   const warmUp = ctx.smoke ? 0 : (options.warmUp ?? Number(process.env.BENCH_SAGA_WARMUP ?? 1000));
   const label = options.label ? ` (${options.label})` : '';
@@ -142,8 +163,8 @@ export async function runSagas(
       rows.push({
         scenario: `payment saga${label}: ${rate}/s offered, request → COMPLETED`,
         measured: result,
-        target: `p99 ≤ ${P99_TARGET_MS} ms; ≤ ${CPU_TARGET_MS} ms CPU per saga`,
-        met: result.p99Ms <= P99_TARGET_MS && result.non2xx === 0 && cpuPerSaga <= CPU_TARGET_MS,
+        target: sagaTarget(rate),
+        met: sagaTargetMet(rate, result, cpuPerSaga),
         notes: `${result.total} sagas (${(result.total / result.durationSeconds).toFixed(0)} completed/s); non-200 ${result.non2xx}; machine ${busyPercent}% busy; CPU ms per saga ${cpuPerSaga.toFixed(1)}: ${perProcess} (generator ${((1000 * (generator ?? 0)) / sagas).toFixed(1)}, not counted)${perSagaStatements ? `; statements per saga ${perSagaStatements}` : ''}`,
       });
     }
@@ -156,8 +177,8 @@ export async function runSagas(
     rows.push({
       scenario: 'payment saga: highest offered rate with p99 ≤ 300 ms',
       value: best ? `${best.rate}/s` : `none of ${rates.join(', ')}/s`,
-      target: '≥ 100 sagas/s',
-      met: (best?.rate ?? 0) >= 100,
+      target: `≥ ${P99_UP_TO_RATE} sagas/s`,
+      met: (best?.rate ?? 0) >= P99_UP_TO_RATE,
       notes: best
         ? `p99 ${best.result.p99Ms} ms; CPU per saga there ${best.cpuPerSaga.toFixed(1)} ms; lowest of the run ${Math.min(...measured.map((m) => m.cpuPerSaga)).toFixed(1)} ms`
         : `lowest p99 ${Math.min(...measured.map((m) => m.result.p99Ms))} ms`,
