@@ -48,9 +48,9 @@ describe('BatchWindow', () => {
 
   it('when messages arrive faster than a fetch is handled, then a fetch of several waits out the rest of the window', async () => {
     const window = new BatchWindow(40);
-    // Fetches of 5 messages each handled in 10 ms, back to back: a backlog builds.
+    // Fetches of 10 messages each handled in 10 ms, back to back: a backlog builds.
     const waits: number[] = [];
-    for (let i = 0; i < 10; i++) waits.push(await fetch(window, 5, 10));
+    for (let i = 0; i < 10; i++) waits.push(await fetch(window, 10, 10));
     expect(window.busy).toBe(true);
     expect(waits.at(-1)).toBe(30); // 10 ms handling + 30 ms waiting = the window
     // A fetch of one message never waits: nothing else was there.
@@ -68,8 +68,8 @@ describe('BatchWindow', () => {
 
   it('when the consumer stops, then a wait in progress ends at once and none begins', async () => {
     const window = new BatchWindow(40);
-    for (let i = 0; i < 10; i++) await fetch(window, 5, 10);
-    window.enter(5);
+    for (let i = 0; i < 10; i++) await fetch(window, 10, 10);
+    window.enter(10);
     jest.advanceTimersByTime(10);
     let ended = false;
     const waiting = window.waitOut().then(() => (ended = true));
@@ -78,7 +78,7 @@ describe('BatchWindow', () => {
     window.close();
     await waiting;
     window.exit();
-    expect(await fetch(window, 5, 10)).toBe(0);
+    expect(await fetch(window, 10, 10)).toBe(0);
   });
 
   it('when a window is 0, then nothing waits, however busy', async () => {
