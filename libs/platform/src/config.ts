@@ -151,9 +151,10 @@ export const kafkaEnv = (service: string) => ({
   KAFKA_TOPIC_PREFIX: env.string({ default: '', minLength: 0 }),
   KAFKA_CONSUMER_GROUP: env.string({ default: service }),
   /**
-   * A consumer fetches at most once per this many ms; what arrives meanwhile is handled together
-   * (one transaction per fetch): fewer, larger units of work for a little latency per hop (ADR
-   * 0014). The first message after a quiet spell is handled at once. 0: no window.
+   * While a consumer is busy (messages arrive at least twice as fast as it handles a fetch), it
+   * fetches at most once per this many ms; what arrives meanwhile is handled together (one
+   * transaction per fetch): fewer, larger units of work for a little latency per hop (ADR 0014).
+   * A consumer that keeps up handles each message as it lands. 0: no window.
    */
   KAFKA_CONSUMER_BATCH_WINDOW_MS: env.int({ default: 40, min: 0, max: 1000 }),
   ...kafkaSecurityEnv,
