@@ -34,7 +34,7 @@ export class Database {
 
   /**
    * Who, in this process, wants to know at once that a transaction which wrote to a table has
-   * committed (the outbox relay: ADR 0014), by table.
+   * committed (the outbox relay: ADR 0002), by table.
    */
   private readonly committedWatchers = new Map<string, CommitWatcher>();
 

@@ -42,7 +42,7 @@ export {
 export { type Logger } from './logger';
 export { type ConflictCode, AppError, isAppError, isTransientInfraError } from './errors';
 export { type Migration, type Knex } from './postgres';
-export { Database, Transaction, type Queryable } from './database';
+export { Database, Transaction, type CommitWatcher, type Queryable } from './database';
 export { type ServiceHandle, EXIT_CONFIG } from './lifecycle';
 export { type ReadinessCheck, type HttpApp, type HttpRequest, type HttpReply } from './http/app';
 export { problemBody, problemOf, sendProblem, writeProblem } from './http/problem';

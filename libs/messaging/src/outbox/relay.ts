@@ -1,4 +1,11 @@
-import { SpanKind, failSpan, startSpan, type Logger, type Span } from '@ticketing/platform';
+import {
+  SpanKind,
+  failSpan,
+  startSpan,
+  type CommitWatcher,
+  type Logger,
+  type Span,
+} from '@ticketing/platform';
 import pg from 'pg';
 import { Histogram, Counter, type Registry } from 'prom-client';
 import type { Producer } from '../broker';
@@ -46,7 +53,7 @@ export interface RelayOptions {
  * acknowledged them. At-least-once: a crash between send and mark republishes, and consumers'
  * inboxes absorb the duplicate.
  */
-export class OutboxRelay {
+export class OutboxRelay implements CommitWatcher {
   private client?: pg.Client;
   private running = false;
   private leader = false;
