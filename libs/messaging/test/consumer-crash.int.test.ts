@@ -1,4 +1,4 @@
-import { captureLogs, eventually, randomSuffix, testKafka, uuid } from '@ticketing/testing';
+import { captureLogs, eventually, testKafka, topicSuffix, uuid } from '@ticketing/testing';
 import { ConfigResourceTypes, type Admin, type Producer } from 'kafkajs';
 import { MessageConsumer, on } from '../src/consumer';
 import { buildMessage } from '../src/envelope';
@@ -15,7 +15,7 @@ import { sequenceContract } from './fixtures';
  * the dead-letter topic accepts the message again.
  */
 describe('consumer after a crash kafkajs does not restart from', () => {
-  const topic = `test.crash.${randomSuffix()}`;
+  const topic = `test.crash.${topicSuffix()}`;
   const { logger, lines } = captureLogs('crash-test');
   let admin: Admin;
   let producer: Producer;
@@ -98,7 +98,7 @@ describe('consumer after a crash kafkajs does not restart from', () => {
  * in flight must finish (or give up) before stop() returns, and nothing may run afterwards.
  */
 describe('stopping a consumer while it restarts itself', () => {
-  const topic = `test.crash-stop.${randomSuffix()}`;
+  const topic = `test.crash-stop.${topicSuffix()}`;
   const { logger } = captureLogs('crash-stop-test');
   let admin: Admin;
   let producer: Producer;

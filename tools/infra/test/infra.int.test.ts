@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { testKafka, eventually, uuid } from '@ticketing/testing';
+import { eventually, testKafka, topicSuffix, uuid } from '@ticketing/testing';
 import { ensureTopics } from '@ticketing/messaging/wiring';
 import { readState } from '../src/state';
 
@@ -23,7 +23,7 @@ describe('infra:up', () => {
 
   it('when a message is produced, then a consumer receives it (real broker round trip)', async () => {
     const kafka = testKafka();
-    const topic = `test.roundtrip.${uuid()}`;
+    const topic = `test.roundtrip.${topicSuffix()}`;
     await ensureTopics(kafka, [topic], { partitions: 1, withDlt: false });
     const producer = kafka.producer();
     await producer.connect();

@@ -4,7 +4,7 @@ import { ensureTopics } from '@ticketing/messaging/wiring';
 import { Kafka, logLevel, type Consumer, type IHeaders } from 'kafkajs';
 import { testInfra } from './env';
 import { eventually } from './eventually';
-import { randomSuffix } from './ids';
+import { randomSuffix, topicSuffix } from './ids';
 
 export function testKafka(brokers: string[] = testInfra().kafkaBrokers): Kafka {
   return new Kafka({
@@ -16,7 +16,7 @@ export function testKafka(brokers: string[] = testInfra().kafkaBrokers): Kafka {
 
 /** Creates fresh topics (with DLTs) for one test and returns their names. */
 export async function createTestTopics(...names: string[]): Promise<string[]> {
-  const topics = names.map((n) => `test.${n}.${randomSuffix()}`);
+  const topics = names.map((n) => `test.${n}.${topicSuffix()}`);
   await ensureTopics(testKafka(), topics, { partitions: 3 });
   return topics;
 }
