@@ -38,6 +38,12 @@ export function queueKeys(concertId: number) {
     changes: `${tag}:changes`,
     /** LIST: admission records not yet appended to the audit topic (the tick's outbox). */
     audit: `${tag}:audit`,
+    /**
+     * HASH {seq}: while a retirement is under way, the counter up to which the segments' bits are
+     * still to be removed (they live on other hash slots, so not in the retiring script): an
+     * instance stopped half-way leaves it, and the next retirement resumes from it.
+     */
+    retiring: `${tag}:retiring`,
   };
 }
 

@@ -42,6 +42,6 @@ export function defineQueueCommands(redis: QueueRedis): void {
   redis.defineCommand('queueFreeSlot', { numberOfKeys: 3, lua: FREE_SLOT });
   redis.defineCommand('queueClaimSweep', { numberOfKeys: 1, lua: CLAIM_SWEEP });
   redis.defineCommand('queueRecordSweep', { numberOfKeys: 1, lua: RECORD_SWEEP });
-  redis.defineCommand('queueRetire', { numberOfKeys: 5, lua: RETIRE });
+  redis.defineCommand('queueRetire', { numberOfKeys: 6, lua: RETIRE });
   redis.defineCommand('queueApplySchedule', { numberOfKeys: 2, lua: APPLY_SCHEDULE });
 }

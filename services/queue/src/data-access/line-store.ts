@@ -149,7 +149,8 @@ export class LineStore {
   /**
    * Removes a concert's queue state after its sales ended (ADR 0015): counters, ranges, the alive
    * bits of every segment, the user index; the audit stream expires after `auditTtlMs`. Returns
-   * false when another instance did it already.
+   * false when another instance did it already. Stopped half-way (the counters gone, the bits
+   * not), the next call finishes it: the concert stays queued, so the next tick calls again.
    */
   async retire(concertId: number, auditTtlMs: number): Promise<boolean> {
     const keys = queueKeys(concertId);
@@ -160,15 +161,20 @@ export class LineStore {
         keys.cohortLeft,
         keys.sweepLock,
         keys.audit,
+        keys.retiring,
         auditTtlMs,
       ),
     );
-    await this.concerts.forgetQueued(concertId);
-    if (seq < 0) return false;
+    if (seq < 0) {
+      await this.concerts.forgetQueued(concertId);
+      return false;
+    }
     const doomed = [keys.changes];
     for (let s = 0; s <= segmentOf(seq); s++) doomed.push(segmentKeys(concertId, s).alive);
     for (let b = 0; b < USER_BUCKETS; b++) doomed.push(userBucketKey(concertId, b));
     await Promise.all(doomed.map((key) => this.redis.unlink(key)));
+    await this.redis.unlink(keys.retiring);
+    await this.concerts.forgetQueued(concertId);
     return true;
   }
 

@@ -60,12 +60,16 @@ return {n, tonumber(redis.call('HGET', KEYS[1], 'epoch'))}
  * A concert whose sales ended: its queue's state goes (counters, ranges, bits, user index), once,
  * by whichever instance gets here first; the audit stream stays for `auditTtlMs`. What the queue
  * knows of its dates stays (joining again starts a new life of the queue: a new epoch).
- * KEYS: meta, cohorts, cohortLeft, sweepLock, audit. ARGV: auditTtlMs.
+ * The counter is kept in `retiring` until the caller removed the segments (a retirement that
+ * stopped half-way resumes; a tick in between may have written the counters' hash afresh).
+ * KEYS: meta, cohorts, cohortLeft, sweepLock, audit, retiring. ARGV: auditTtlMs.
  * Returns the counter (the segments to remove), or -1 when there is nothing (left) to retire.
  */
 export const RETIRE = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-local seq = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
+local pending = tonumber(redis.call('HGET', KEYS[6], 'seq') or '-1')
+if redis.call('EXISTS', KEYS[1]) == 0 then return pending end
+local seq = math.max(tonumber(redis.call('HGET', KEYS[1], 'seq') or '0'), pending)
+redis.call('HSET', KEYS[6], 'seq', seq)
 redis.call('UNLINK', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
 redis.call('PEXPIRE', KEYS[5], ARGV[1])
 return seq
