@@ -138,7 +138,9 @@ async function main(): Promise<void> {
       // Long or diagnostic: run when named (`--only=retention`), and in smoke mode.
       if (!only && !smoke && ON_REQUEST.has(name)) continue;
       process.stdout.write(`[bench] ${name}…\n`);
+      const began = Date.now();
       rows.push(...(await scenario(ctx)));
+      process.stdout.write(`[bench] ${name} took ${((Date.now() - began) / 1000).toFixed(1)} s\n`);
     }
   } finally {
     await Promise.all(started.map((p) => p.stop()));

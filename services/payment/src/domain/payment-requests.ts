@@ -86,10 +86,12 @@ export class PaymentRequests {
           throw AppError.conflict('RESERVATION_ALREADY_PAID', 'this reservation is already paid', {
             paymentId: live.paymentId,
           });
+        // Who owns the reservation is not known until it is confirmed: another user is told
+        // that a payment is in progress, not which one (its id stays with its payer).
         throw AppError.conflict(
           'PAYMENT_IN_PROGRESS',
           'a payment for this reservation is in progress',
-          { paymentId: live?.paymentId },
+          live?.userId === fan.userId ? { paymentId: live.paymentId } : undefined,
         );
       }
       throw err;
