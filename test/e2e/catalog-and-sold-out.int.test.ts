@@ -151,8 +151,9 @@ describe('catalog administration and the sold-out aware queue, through the gatew
 
   it('when a concert’s only date goes on sale later, then its queue admits nobody until then', async () => {
     const salesInMs = 4000;
-    const { concertId } = await publish([{ seats: 5, salesInMs }]);
+    // Before publishing: the date opens `salesInMs` after publish reads the clock, so not before.
     const opensAt = Date.now() + salesInMs;
+    const { concertId } = await publish([{ seats: 5, salesInMs }]);
     const fan = await join(concertId);
     const seen: { status: Status; at: number }[] = [];
     await eventually(
