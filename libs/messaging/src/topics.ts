@@ -1,4 +1,5 @@
-import type { Kafka } from './broker';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Admin, Kafka } from './broker';
 
 export const dltOf = (topic: string) => `${topic}.dlt`;
 
@@ -20,16 +21,41 @@ export async function ensureTopics(
     const missing = [...new Set(wanted)].filter((t) => !existing.has(t));
     if (missing.length > 0) {
       await admin.createTopics({
-        waitForLeaders: true,
+        waitForLeaders: false, // its wait gives up when the broker has not heard of a topic yet
         topics: missing.map((topic) => ({
           topic,
           numPartitions: topic.endsWith('.dlt') ? 1 : (options.partitions ?? 6),
           replicationFactor: -1, // the broker's default: 1 on a single node, 3 in a cluster
         })),
       });
+      await leadersKnown(admin, missing);
     }
     return missing;
   } finally {
     await admin.disconnect();
+  }
+}
+
+// A busy KRaft broker answers UNKNOWN_TOPIC_OR_PARTITION for a topic the controller has created
+// until its own metadata catches up (seen in CI beside a benchmark): kafkajs' own wait retries
+// only LEADER_NOT_AVAILABLE, so the wait is here.
+const NOT_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+const LEADERS_WAIT_MS = 30_000;
+
+async function leadersKnown(admin: Admin, topics: string[]): Promise<void> {
+  const deadline = Date.now() + LEADERS_WAIT_MS;
+  for (;;) {
+    try {
+      const { topics: known } = await admin.fetchTopicMetadata({ topics });
+      const led = known.filter(
+        (t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0),
+      );
+      if (led.length === topics.length) return;
+    } catch (err) {
+      if (!NOT_YET.has((err as { type?: string }).type ?? '')) throw err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`topics without a leader after ${LEADERS_WAIT_MS} ms: ${topics.join(', ')}`);
+    await sleep(100);
   }
 }
