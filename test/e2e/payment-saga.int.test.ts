@@ -236,8 +236,10 @@ describe('payment saga with short holds', () => {
 describe('payment saga when the wallet service is down', () => {
   let system: System;
   beforeAll(async () => {
+    // A step deadline short enough to pass within a test, long enough for a wallet instance to
+    // start and join its group on a busy machine (3 s was missed once beside other work).
     system = await System.start({
-      overrides: { payment: { SAGA_STEP_TIMEOUT_SECONDS: '3', SAGA_SWEEP_INTERVAL_MS: '200' } },
+      overrides: { payment: { SAGA_STEP_TIMEOUT_SECONDS: '8', SAGA_SWEEP_INTERVAL_MS: '200' } },
     });
   });
   afterAll(() => system.stop());
