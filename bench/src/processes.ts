@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT } from '@ticketing/infra';
+import { ROOT, freePort } from '@ticketing/infra';
 import { benchProcessEnv } from './isolation';
 
 export interface Proc {
@@ -13,7 +13,28 @@ export interface Proc {
   stop(): Promise<void>;
 }
 
-let nextPort = 18_000 + Math.floor(Math.random() * 1000);
+/** Every process started and not yet stopped: they go with the bench, however it ends. */
+const LIVE = new Set<ChildProcess>();
+const stopAll = () => {
+  for (const child of LIVE) child.kill('SIGKILL');
+};
+process.once('exit', stopAll);
+for (const signal of ['SIGTERM', 'SIGINT'] as const)
+  process.once(signal, () => {
+    stopAll();
+    process.exit(1);
+  });
+
+/**
+ * A child of the bench (started with stderr piped): killed when the bench ends, its errors shown
+ * on the bench's stderr.
+ */
+export function owned(child: ChildProcess): ChildProcess {
+  LIVE.add(child);
+  child.once('exit', () => LIVE.delete(child));
+  child.stderr?.pipe(process.stderr);
+  return child;
+}
 
 /** Starts a Node script as its own process (its own core time, not the load generator's). */
 export async function startProcess(
@@ -24,7 +45,9 @@ export async function startProcess(
   /** The variable the program reads its port from. */
   portVariable = 'PORT',
 ): Promise<Proc> {
-  const port = nextPort++;
+  // A port free now: a process left by another run on a port chosen blindly answered the
+  // readiness check in place of the one just started.
+  const port = await freePort();
   // e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the processes under test.
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn('node', [...nodeArgs, script], {
@@ -35,8 +58,11 @@ export async function startProcess(
       ...env,
       [portVariable]: String(port),
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    // stderr through the bench, not inherited: a process the bench leaves behind must not hold
+    // the caller's pipe open (the smoke test waits for it to close).
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  owned(child);
   const url = `http://127.0.0.1:${port}`;
   child.stdout!.resume();
   const deadline = Date.now() + 30_000;

@@ -8,7 +8,7 @@ import { TokenSigner, queueKeys, tokenIdOf, type QueueRedis } from '@ticketing/a
 import { QueueStore } from '../../../services/queue/dist/src/data-access/queue-store';
 import type { BenchContext } from '../context';
 import { ROOT } from '@ticketing/infra';
-import { benchServer, serviceMain, startInstances } from '../processes';
+import { benchServer, owned, serviceMain, startInstances } from '../processes';
 import type { Row } from '../report';
 
 const IDLE_FOREVER_S = 86_400;
@@ -148,10 +148,12 @@ async function holdStreams(
         file,
         JSON.stringify(passes.slice(g * perGenerator, (g + 1) * perGenerator)),
       );
-      const child = spawn(
-        'node',
-        [benchServer('sse-clients'), targets[g % targets.length]!, file, `127.0.0.${2 + g}`],
-        { stdio: ['ignore', 'pipe', 'inherit'] },
+      const child = owned(
+        spawn(
+          'node',
+          [benchServer('sse-clients'), targets[g % targets.length]!, file, `127.0.0.${2 + g}`],
+          { stdio: ['ignore', 'pipe', 'pipe'] },
+        ),
       );
       generators.push(child);
       const lines = readline.createInterface({ input: child.stdout! });
