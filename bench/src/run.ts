@@ -1,5 +1,5 @@
 import { cpus } from 'node:os';
-import { generatePassKeys } from '@ticketing/auth';
+import { generateIdentityProofKey, generatePassKeys } from '@ticketing/auth';
 import path from 'node:path';
 import {
   infraUp,
@@ -107,6 +107,8 @@ async function main(): Promise<void> {
       // The run's own pass keys: the queue signs with the private one, the rest verify.
       QUEUE_PASS_SIGNING_KEY: passKeys.signingKey,
       QUEUE_PASS_PUBLIC_KEYS: passKeys.publicKeys,
+      // The gateway's seal on the identities it verified (ADR 0017), opened by the services.
+      IDENTITY_PROOF_KEY: generateIdentityProofKey(),
     },
     ceilings: {
       expressGet: ceiling('express GET', express.urls, { method: 'GET', path: '/' }),

@@ -1,4 +1,9 @@
-import { REDIS_PRINCIPALS, generatePassKeys, redisAclFileLine } from '@ticketing/auth';
+import {
+  REDIS_PRINCIPALS,
+  generateIdentityProofKey,
+  generatePassKeys,
+  redisAclFileLine,
+} from '@ticketing/auth';
 import {
   DB_POOL_MAX_DEFAULT,
   EXAMPLE_SECRETS,
@@ -29,6 +34,7 @@ const STAND_INS: Record<string, string> = {
   DATABASE_URL: `postgres://u:${'p'.repeat(32)}@db:5432/x`,
   QUEUE_PASS_SIGNING_KEY: PASS_KEYS.signingKey,
   QUEUE_PASS_PUBLIC_KEYS: PASS_KEYS.publicKeys,
+  IDENTITY_PROOF_KEY: generateIdentityProofKey(),
 };
 
 const K8S = path.resolve(__dirname, '../k8s');
@@ -570,6 +576,7 @@ describe('Redis logins', () => {
       d: string;
     };
     expect(EXAMPLE_SECRETS.has(key.d)).toBe(true);
+    expect(EXAMPLE_SECRETS.has(decode(secret('identity-proof-key').data.key!))).toBe(true);
     for (const d of ours(docs, 'Deployment'))
       expect({ name: d.metadata.name, env: podOf(d).containers[0]!.env }).toEqual({
         name: d.metadata.name,

@@ -17,6 +17,8 @@ const VERIFIED_PASSES_MAX = 100_000;
 export class ClientIdentifier {
   /** Least recently used first out when full; each pass until its own `exp`. */
   private readonly passes = new LRUCache<string, string>({ max: VERIFIED_PASSES_MAX });
+  /** The seal on the identity verified for a request, for the service it goes to (ADR 0017). */
+  private readonly proofs = new WeakMap<IncomingMessage, string>();
 
   constructor(
     private readonly verifiers: { identity: IdentityVerifier; passes: PassVerifier },
@@ -24,17 +26,28 @@ export class ClientIdentifier {
   ) {}
 
   async clientOf(req: IncomingMessage): Promise<string> {
-    const sub = await this.verifiedSub(req.headers.authorization);
+    const sub = await this.verifiedSub(req);
     return sub ? `sub:${sub}` : `ip:${this.proxies.clientAddress(req)}`;
   }
 
-  private async verifiedSub(header: string | undefined): Promise<string | undefined> {
+  /**
+   * The seal for IDENTITY_PROOF_HEADER when this request's identity token was verified here
+   * (and IDENTITY_PROOF_KEY is set): the service takes it instead of checking the token again.
+   */
+  proofOf(req: IncomingMessage): string | undefined {
+    return this.proofs.get(req);
+  }
+
+  private async verifiedSub(req: IncomingMessage): Promise<string | undefined> {
+    const header = req.headers.authorization;
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
     if (!token) return undefined;
     try {
-      return issuerOf(token) === QUEUE_TOKEN_ISSUER
-        ? await this.passSub(token)
-        : (await this.verifiers.identity.verify(token)).userId;
+      if (issuerOf(token) === QUEUE_TOKEN_ISSUER) return await this.passSub(token);
+      const { identity, expMs } = await this.verifiers.identity.verifyWithExpiry(token);
+      const seals = this.verifiers.identity.proofs;
+      if (seals) this.proofs.set(req, seals.seal(identity, expMs, token));
+      return identity.userId;
     } catch {
       return undefined; // forged, expired, malformed, or the provider not reached yet
     }

@@ -3,6 +3,7 @@ import http, {
   type IncomingMessage,
   type ServerResponse,
 } from 'node:http';
+import { IDENTITY_PROOF_HEADER } from '@ticketing/auth';
 import { writeProblem, type Logger } from '@ticketing/platform';
 import { isEventStream, type ServiceName } from './routes';
 import type { TrustedProxies } from './trusted-proxies';
@@ -38,6 +39,8 @@ const FORWARDING = new Set([
   'true-client-ip',
   'cf-connecting-ip',
   'x-original-forwarded-for',
+  // Only the gateway vouches for an identity it verified (ADR 0017), never a client.
+  IDENTITY_PROOF_HEADER,
 ]);
 // Retrying these after an ambiguous failure (the connection broke after the request may have
 // been read) cannot do anything twice: they are idempotent by the HTTP contract or by key.
@@ -86,11 +89,13 @@ export class ReverseProxy {
     private readonly options: ProxyOptions,
   ) {}
 
+  /** `identityProof`: the seal on the identity the gateway verified for this request, if any. */
   async forward(
     req: IncomingMessage,
     res: ServerResponse,
     service: ServiceName,
     requestId: string,
+    identityProof?: string,
   ): Promise<void> {
     let body: Buffer;
     try {
@@ -109,7 +114,7 @@ export class ReverseProxy {
     const replayable =
       IDEMPOTENT_METHODS.has(req.method ?? 'GET') || req.headers['idempotency-key'] !== undefined;
     for (const url of pool.order()) {
-      const outcome = await this.attempt(url, req, res, body, requestId);
+      const outcome = await this.attempt(url, req, res, body, requestId, identityProof);
       if (outcome === 'answered') return pool.markUp(url);
       if (outcome === 'client-gone') return;
       if (outcome === 'timed-out') {
@@ -132,6 +137,7 @@ export class ReverseProxy {
     res: ServerResponse,
     body: Buffer,
     requestId: string,
+    identityProof: string | undefined,
   ): Promise<Attempt> {
     // Event streams stay open as long as the client listens, and reach it per event.
     const eventStream = isEventStream(req.url ?? '');
@@ -145,7 +151,13 @@ export class ReverseProxy {
           port: target.port,
           method: req.method,
           path: req.url,
-          headers: forwardedHeaders(req, body.length, requestId, this.options.trustedProxies),
+          headers: forwardedHeaders(
+            req,
+            body.length,
+            requestId,
+            this.options.trustedProxies,
+            identityProof,
+          ),
         },
         (answer) => {
           clearTimeout(timer);
@@ -200,6 +212,7 @@ function forwardedHeaders(
   length: number,
   requestId: string,
   trustedProxies: TrustedProxies,
+  identityProof: string | undefined,
 ) {
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(req.headers)) {
@@ -211,6 +224,7 @@ function forwardedHeaders(
   headers['x-forwarded-proto'] = proto === 'https' ? 'https' : 'http';
   if (req.headers.host) headers['x-forwarded-host'] = req.headers.host;
   headers['x-request-id'] = requestId;
+  if (identityProof !== undefined) headers[IDENTITY_PROOF_HEADER] = identityProof;
   if (length > 0 || !['GET', 'HEAD'].includes(req.method ?? 'GET')) {
     headers['content-length'] = String(length);
   }

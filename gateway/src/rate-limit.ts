@@ -152,6 +152,11 @@ export class RateLimiter {
     }
   }
 
+  /** The seal on the identity `check` verified for this request (ADR 0017), if any. */
+  identityProofOf(req: IncomingMessage): string | undefined {
+    return this.clients.proofOf(req);
+  }
+
   /** Undefined when the request may go on; else how many seconds to wait. */
   async check(req: IncomingMessage, path: string): Promise<number | undefined> {
     const budget = budgetOf(req.method ?? 'GET', canonicalPath(path));

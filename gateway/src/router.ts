@@ -109,7 +109,7 @@ export class GatewayRouter {
     }
     const end = metrics.duration.startTimer({ service });
     res.once('close', () => metrics.requests.inc({ service, status: String(res.statusCode) }));
-    await this.parts.proxy.forward(req, res, service, requestId);
+    await this.parts.proxy.forward(req, res, service, requestId, limiter?.identityProofOf(req));
     end();
   }
 

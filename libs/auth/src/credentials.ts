@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { decodeJwt } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { Identity, IdentityVerifier } from './identity';
+import { IDENTITY_PROOF_HEADER } from './identity-proof';
 import { requireAdmitted, type AdmissionSource, type QueuePass } from './queue-pass';
 import {
   InvalidTokenError,
@@ -70,7 +71,7 @@ export class Credentials {
     authenticate: async (headers) => {
       const token = bearerToken(headers);
       if (this.kindOf(token) !== 'identity') throw wrongKind('an identity token, not a queue pass');
-      return this.verifyIdentity(token);
+      return this.verifyIdentity(token, headers);
     },
   };
 
@@ -106,7 +107,7 @@ export class Credentials {
       const token = bearerToken(headers);
       return this.kindOf(token) === 'queue-pass'
         ? this.verifyPass(token)
-        : this.verifyIdentity(token);
+        : this.verifyIdentity(token, headers);
     },
   };
 
@@ -115,9 +116,11 @@ export class Credentials {
     return this.verifiedPasses.has(token) ? 'queue-pass' : claimedKindOf(token);
   }
 
-  private verifyIdentity(token: string): Promise<Identity> {
+  /** With the gateway's seal on it when the gateway verified it already (ADR 0017). */
+  private verifyIdentity(token: string, headers: IncomingHttpHeaders): Promise<Identity> {
     if (!this.parts.identity) throw wrongKind('a queue pass');
-    return this.parts.identity.verify(token);
+    const proof = headers[IDENTITY_PROOF_HEADER];
+    return this.parts.identity.verify(token, typeof proof === 'string' ? proof : undefined);
   }
 
   private async verifyPassSignature(token: string): Promise<QueueTokenClaims> {

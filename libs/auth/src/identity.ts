@@ -3,6 +3,7 @@ import { AppError, env, type Logger } from '@ticketing/platform';
 import { createRemoteJWKSet, errors, jwksCache, type JWKSCacheInput } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { Counter, type Registry } from 'prom-client';
+import { IdentityProofs, identityProofKeyEnv } from './identity-proof';
 import { discover, type Discovery } from './oidc-discovery';
 import { SignatureThread, type CheckOutcome } from './signature-thread';
 import { isAccessTokenType, isFetchFailure, reasonOf, scopesOf } from './token-checks';
@@ -13,12 +14,15 @@ export const identityEnv = {
   OIDC_AUDIENCE: env.string({ default: LOCAL_DEFAULTS.oidcAudience }),
   /** The shortest time between two JWKS fetches caused by tokens of unknown keys. */
   OIDC_JWKS_COOLDOWN_SECONDS: env.int({ default: 30, min: 0, max: 3600 }),
+  /** The gateway's seal on identities it verified (ADR 0017); unset: each token checked here. */
+  IDENTITY_PROOF_KEY: identityProofKeyEnv(),
 };
 
 export interface IdentityConfig {
   OIDC_ISSUER_URL: string;
   OIDC_AUDIENCE: string;
   OIDC_JWKS_COOLDOWN_SECONDS: number;
+  IDENTITY_PROOF_KEY?: string;
 }
 
 /** A verified caller: the token's `sub`, and whether it carries the operator scope. */
@@ -26,6 +30,12 @@ export interface Identity {
   kind: 'identity';
   userId: string;
   admin: boolean;
+}
+
+/** An identity and when its token expires (`exp`, in ms). */
+export interface VerifiedIdentity {
+  identity: Identity;
+  expMs: number;
 }
 
 export const ADMIN_SCOPE = 'ticketing:admin';
@@ -65,8 +75,11 @@ export class IdentityVerifier {
   private readonly issuer: string;
   private readonly fetches?: Counter;
   /** Least recently used first out when full; each entry until its token's `exp`. */
-  private readonly verified = new LRUCache<string, Identity>({ max: VERIFIED_CACHE_MAX });
+  private readonly verified = new LRUCache<string, VerifiedIdentity>({ max: VERIFIED_CACHE_MAX });
   private readonly refused?: Counter;
+  private readonly proofOutcomes?: Counter;
+  /** The gateway's seals, when IDENTITY_PROOF_KEY is set (the gateway seals with them too). */
+  readonly proofs?: IdentityProofs;
 
   constructor(
     private readonly config: IdentityConfig,
@@ -74,6 +87,7 @@ export class IdentityVerifier {
     metrics?: Registry,
   ) {
     this.issuer = config.OIDC_ISSUER_URL.replace(/\/+$/, '');
+    if (config.IDENTITY_PROOF_KEY) this.proofs = new IdentityProofs(config.IDENTITY_PROOF_KEY);
     this.thread = new SignatureThread({
       issuer: this.issuer,
       audience: config.OIDC_AUDIENCE,
@@ -91,6 +105,12 @@ export class IdentityVerifier {
         name: 'identity_tokens_refused_total',
         help: 'Identity tokens refused, by reason',
         labelNames: ['reason'],
+        registers: [metrics],
+      });
+      this.proofOutcomes = new Counter({
+        name: 'identity_proofs_total',
+        help: 'Identities the gateway vouched for: accepted (no signature check here), or refused (checked here)',
+        labelNames: ['outcome'],
         registers: [metrics],
       });
     }
@@ -118,26 +138,34 @@ export class IdentityVerifier {
     return this.discovery?.tokenEndpoint;
   }
 
-  /** A verified identity, or 401 TOKEN_INVALID; 503 while the provider was never reached. */
-  async verify(token: string): Promise<Identity> {
-    const known = this.verified.get(token);
-    if (known) return known;
-    const identity = await this.verifyNow(token);
-    this.remember(token, identity);
-    return identity;
+  /**
+   * A verified identity, or 401 TOKEN_INVALID; 503 while the provider was never reached. `proof`:
+   * the gateway's seal on this token (IDENTITY_PROOF_HEADER), taken instead of a signature check
+   * when it opens with this service's key; one that does not open proves nothing.
+   */
+  async verify(token: string, proof?: string): Promise<Identity> {
+    if (proof !== undefined && this.proofs) {
+      const vouched = this.proofs.open(proof, token, Date.now(), CLOCK_SKEW_SECONDS);
+      this.proofOutcomes?.inc({ outcome: vouched ? 'accepted' : 'refused' });
+      if (vouched) return vouched;
+    }
+    return (await this.verifyWithExpiry(token)).identity;
   }
 
   /**
    * A client sends the same access token with every call until it expires: its signature is
    * checked once, and the identity is kept until the token's own `exp` (never longer).
    */
-  private remember(token: string, identity: Identity & { expMs: number }): void {
-    const { expMs, ...plain } = identity;
-    const ttl = expMs - Date.now();
-    if (ttl > 0) this.verified.set(token, plain, { ttl });
+  async verifyWithExpiry(token: string): Promise<VerifiedIdentity> {
+    const known = this.verified.get(token);
+    if (known) return known;
+    const verified = await this.verifyNow(token);
+    const ttl = verified.expMs - Date.now();
+    if (ttl > 0) this.verified.set(token, verified, { ttl });
+    return verified;
   }
 
-  private async verifyNow(token: string): Promise<Identity & { expMs: number }> {
+  private async verifyNow(token: string): Promise<VerifiedIdentity> {
     if (!this.jwks) {
       throw AppError.unavailable(
         `the identity provider has not been reached yet (${this.lastError})`,
@@ -171,9 +199,7 @@ export class IdentityVerifier {
       throw AppError.unauthorized('TOKEN_INVALID', 'identity token has a malformed subject');
     }
     return {
-      kind: 'identity',
-      userId: sub,
-      admin: scopesOf(payload).includes(ADMIN_SCOPE),
+      identity: { kind: 'identity', userId: sub, admin: scopesOf(payload).includes(ADMIN_SCOPE) },
       expMs: payload.exp! * 1000,
     };
   }

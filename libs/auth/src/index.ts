@@ -46,10 +46,17 @@ export {
   identityEnv,
   type IdentityConfig,
   type Identity,
+  type VerifiedIdentity,
   ADMIN_SCOPE,
   requireAdmin,
   IdentityVerifier,
 } from './identity';
+export {
+  IDENTITY_PROOF_HEADER,
+  IdentityProofs,
+  identityProofKeyEnv,
+  generateIdentityProofKey,
+} from './identity-proof';
 export {
   type Admission,
   type QueuePass,

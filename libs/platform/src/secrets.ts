@@ -20,6 +20,8 @@ export const EXAMPLE_SECRETS: ReadonlySet<string> = new Set([
   'dev-redis-concert-0123456789',
   'dev-redis-reservation-0123456789',
   'dev-redis-payment-0123456789',
+  // The dev overlay's identity proof key (ADR 0017).
+  'dev-identity-proof-key-0123456789abcdefghijklmnopqrstuvwxyz',
   // The dev overlay's pass signing key (its private part `d`).
   'e_5TQSFtoKxUGNAzm6-7jJNvn8HXSubkdUMbctYnlSU',
 ]);
@@ -30,14 +32,19 @@ export const MIN_SECRET_LENGTH = 16;
 /** How to find the secret in a variable's raw value (a URL's password, a JWK's `d`). */
 export type SecretPart = (raw: string) => string | undefined;
 
-const secretParts = new WeakMap<z.ZodTypeAny, SecretPart>();
+const secretParts = new WeakMap<z.ZodTypeAny, { part: SecretPart; optional: boolean }>();
 
 /**
  * Marks a variable as holding a secret: with NODE_ENV=production a process refuses to start when
- * it is missing, shorter than MIN_SECRET_LENGTH or one of EXAMPLE_SECRETS, naming it.
+ * it is missing (unless `optional`: a feature that stays off without it), shorter than
+ * MIN_SECRET_LENGTH or one of EXAMPLE_SECRETS, naming it.
  */
-export function secret<T extends z.ZodTypeAny>(schema: T, part: SecretPart = (raw) => raw): T {
-  secretParts.set(schema, part);
+export function secret<T extends z.ZodTypeAny>(
+  schema: T,
+  part: SecretPart = (raw) => raw,
+  options: { optional?: boolean } = {},
+): T {
+  secretParts.set(schema, { part, optional: options.optional ?? false });
   return schema;
 }
 
@@ -48,9 +55,11 @@ export function productionSecretProblems(
 ): { variable: string; message: string }[] {
   const problems: { variable: string; message: string }[] = [];
   for (const [variable, schema] of Object.entries(shape)) {
-    const part = secretParts.get(schema as z.ZodTypeAny);
-    if (!part) continue;
+    const marked = secretParts.get(schema as z.ZodTypeAny);
+    if (!marked) continue;
+    const { part, optional } = marked;
     const raw = source[variable]?.trim();
+    if (!raw && optional) continue;
     let value: string | undefined;
     try {
       value = raw ? part(raw) : undefined;

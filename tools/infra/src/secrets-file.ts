@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   REDIS_PRINCIPALS,
+  generateIdentityProofKey,
   generatePassKeys,
   redisAclFileLine,
   type RedisPrincipal,
@@ -18,8 +19,8 @@ const newPassword = () => randomBytes(24).toString('base64url');
 
 /**
  * The secrets `docker compose up` reads, made on this machine and never committed: `.env` (the
- * queue pass key pair, the Postgres password, a Redis password per service, Kafka UI's OpenID
- * client secret) and the Redis ACL file made from it. Keeps what `.env` holds; `rotate` makes new ones, keeping the old public pass
+ * queue pass key pair, the Postgres password, a Redis password per service, the gateway's
+ * identity proof key, Kafka UI's OpenID client secret) and the Redis ACL file made from it. Keeps what `.env` holds; `rotate` makes new ones, keeping the old public pass
  * key beside the new one so passes already out still verify.
  */
 export function writeSecrets(dir: string, options: { rotate?: boolean } = {}): string[] {
@@ -51,6 +52,8 @@ export function writeSecrets(dir: string, options: { rotate?: boolean } = {}): s
   // The Postgres volume keeps the password it was created with: never rotated here.
   made.POSTGRES_PASSWORD = current('POSTGRES_PASSWORD') ?? newPassword();
   for (const p of REDIS_PRINCIPALS) keep(redisPasswordVariable(p), newPassword);
+  // The gateway's seal on identities it verified, opened by the services (ADR 0017).
+  keep('IDENTITY_PROOF_KEY', generateIdentityProofKey);
   // Kafka UI's OpenID client secret, shared by the dev provider and Kafka UI.
   keep('KAFKA_UI_OAUTH_CLIENT_SECRET', newPassword);
 

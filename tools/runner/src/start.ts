@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
-import { generatePassKeys } from '@ticketing/auth';
+import { generateIdentityProofKey, generatePassKeys } from '@ticketing/auth';
 import { ROOT, instancesFromEnv, provisionRedisUsers, settingsFromEnv } from '@ticketing/infra';
 import { EXIT_CONFIG } from '@ticketing/platform';
 import { GATEWAY_PORT, SERVICE_NAMES, instancePort } from '@ticketing/contracts';
@@ -15,6 +15,8 @@ if (!process.env.QUEUE_PASS_SIGNING_KEY) {
   process.env.QUEUE_PASS_PUBLIC_KEYS = keys.publicKeys;
   console.log('[runner] QUEUE_PASS_SIGNING_KEY not set: a new Ed25519 key pair for this run');
 }
+// The gateway's seal on identities it verified, opened by the services (ADR 0017).
+process.env.IDENTITY_PROOF_KEY ||= generateIdentityProofKey();
 const pretty = process.stdout.isTTY === true && process.env.LOG_FORMAT !== 'json';
 const children: ChildProcess[] = [];
 

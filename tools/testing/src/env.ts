@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { LOCAL_DEFAULTS } from '@ticketing/contracts';
-import { generatePassKeys } from '@ticketing/auth';
+import { generateIdentityProofKey, generatePassKeys } from '@ticketing/auth';
 import { INFRA_DIR, oidcKeysFile } from '@ticketing/infra';
 
 /**
@@ -28,6 +28,13 @@ export function testPassKeys(): { signingKey: string; publicKeys: string } {
   return (passKeys ??= generatePassKeys());
 }
 
+let identityProofKey: string | undefined;
+
+/** This test process's IDENTITY_PROOF_KEY (ADR 0017): the gateway and the services share it. */
+export function testIdentityProofKey(): string {
+  return (identityProofKey ??= generateIdentityProofKey());
+}
+
 /** The variables a service started by a test needs to reach the test infrastructure. */
 export function infraEnv(): Record<string, string> {
   const infra = testInfra();
@@ -37,6 +44,7 @@ export function infraEnv(): Record<string, string> {
     OIDC_ISSUER_URL: infra.oidcIssuer,
     QUEUE_PASS_SIGNING_KEY: testPassKeys().signingKey,
     QUEUE_PASS_PUBLIC_KEYS: testPassKeys().publicKeys,
+    IDENTITY_PROOF_KEY: testIdentityProofKey(),
   };
 }
 
