@@ -107,8 +107,11 @@ async function main(): Promise<void> {
       // The run's own pass keys: the queue signs with the private one, the rest verify.
       QUEUE_PASS_SIGNING_KEY: passKeys.signingKey,
       QUEUE_PASS_PUBLIC_KEYS: passKeys.publicKeys,
-      // The gateway's seal on the identities it verified (ADR 0017), opened by the services.
-      IDENTITY_PROOF_KEY: generateIdentityProofKey(),
+      // The gateway's seal on the identities it verified (ADR 0019), opened by the services;
+      // BENCH_IDENTITY_PROOF=off measures without it (each service checks signatures itself).
+      ...(process.env.BENCH_IDENTITY_PROOF !== 'off' && {
+        IDENTITY_PROOF_KEY: generateIdentityProofKey(),
+      }),
     },
     ceilings: {
       expressGet: ceiling('express GET', express.urls, { method: 'GET', path: '/' }),

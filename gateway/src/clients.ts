@@ -17,7 +17,7 @@ const VERIFIED_PASSES_MAX = 100_000;
 export class ClientIdentifier {
   /** Least recently used first out when full; each pass until its own `exp`. */
   private readonly passes = new LRUCache<string, string>({ max: VERIFIED_PASSES_MAX });
-  /** The seal on the identity verified for a request, for the service it goes to (ADR 0017). */
+  /** The seal on the identity verified for a request, for the service it goes to (ADR 0019). */
   private readonly proofs = new WeakMap<IncomingMessage, string>();
 
   constructor(

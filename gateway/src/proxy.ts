@@ -39,7 +39,7 @@ const FORWARDING = new Set([
   'true-client-ip',
   'cf-connecting-ip',
   'x-original-forwarded-for',
-  // Only the gateway vouches for an identity it verified (ADR 0017), never a client.
+  // Only the gateway vouches for an identity it verified (ADR 0019), never a client.
   IDENTITY_PROOF_HEADER,
 ]);
 // Retrying these after an ambiguous failure (the connection broke after the request may have

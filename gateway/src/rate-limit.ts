@@ -152,7 +152,7 @@ export class RateLimiter {
     }
   }
 
-  /** The seal on the identity `check` verified for this request (ADR 0017), if any. */
+  /** The seal on the identity `check` verified for this request (ADR 0019), if any. */
   identityProofOf(req: IncomingMessage): string | undefined {
     return this.clients.proofOf(req);
   }

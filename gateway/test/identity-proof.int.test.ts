@@ -9,7 +9,7 @@ import { loadGatewayConfig } from '../src/config';
 import { start, type GatewayHandle } from '../src/start';
 import { Upstream } from './upstream';
 
-/** ADR 0017: the gateway verifies an identity once and vouches for it to the service. */
+/** ADR 0019: the gateway verifies an identity once and vouches for it to the service. */
 describe('identity verified once per request path', () => {
   const key = generateIdentityProofKey();
   const proofs = new IdentityProofs(key);

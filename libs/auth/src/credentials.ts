@@ -116,7 +116,7 @@ export class Credentials {
     return this.verifiedPasses.has(token) ? 'queue-pass' : claimedKindOf(token);
   }
 
-  /** With the gateway's seal on it when the gateway verified it already (ADR 0017). */
+  /** With the gateway's seal on it when the gateway verified it already (ADR 0019). */
   private verifyIdentity(token: string, headers: IncomingHttpHeaders): Promise<Identity> {
     if (!this.parts.identity) throw wrongKind('a queue pass');
     const proof = headers[IDENTITY_PROOF_HEADER];

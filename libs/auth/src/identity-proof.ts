@@ -5,7 +5,7 @@ import type { Identity } from './identity';
 
 /**
  * The header over which the gateway tells a service whose identity token it verified on this
- * very request (ADR 0017). The gateway drops it from what clients send and writes its own.
+ * very request (ADR 0019). The gateway drops it from what clients send and writes its own.
  */
 export const IDENTITY_PROOF_HEADER = 'x-verified-identity';
 

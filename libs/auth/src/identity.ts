@@ -14,7 +14,7 @@ export const identityEnv = {
   OIDC_AUDIENCE: env.string({ default: LOCAL_DEFAULTS.oidcAudience }),
   /** The shortest time between two JWKS fetches caused by tokens of unknown keys. */
   OIDC_JWKS_COOLDOWN_SECONDS: env.int({ default: 30, min: 0, max: 3600 }),
-  /** The gateway's seal on identities it verified (ADR 0017); unset: each token checked here. */
+  /** The gateway's seal on identities it verified (ADR 0019); unset: each token checked here. */
   IDENTITY_PROOF_KEY: identityProofKeyEnv(),
 };
 

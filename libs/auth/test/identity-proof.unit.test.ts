@@ -7,7 +7,7 @@ const alice = { kind: 'identity' as const, userId: 'alice.smith@example', admin:
 const now = Date.parse('2026-11-25T12:00:00Z');
 const inAnHour = now + 3_600_000;
 
-describe('identity proofs (the gateway seals an identity it verified; ADR 0017)', () => {
+describe('identity proofs (the gateway seals an identity it verified; ADR 0019)', () => {
   it('when a seal is opened with the key, for the token it was made for, then it gives the identity back', () => {
     const seal = proofs.seal(alice, inAnHour, 'token-a');
     expect(proofs.open(seal, 'token-a', now, 30)).toEqual(alice);

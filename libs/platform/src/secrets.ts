@@ -20,7 +20,7 @@ export const EXAMPLE_SECRETS: ReadonlySet<string> = new Set([
   'dev-redis-concert-0123456789',
   'dev-redis-reservation-0123456789',
   'dev-redis-payment-0123456789',
-  // The dev overlay's identity proof key (ADR 0017).
+  // The dev overlay's identity proof key (ADR 0019).
   'dev-identity-proof-key-0123456789abcdefghijklmnopqrstuvwxyz',
   // The dev overlay's pass signing key (its private part `d`).
   'e_5TQSFtoKxUGNAzm6-7jJNvn8HXSubkdUMbctYnlSU',

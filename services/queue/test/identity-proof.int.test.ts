@@ -4,7 +4,7 @@ import type { QueueServiceHandle } from '../src/start';
 import { knownConcert, startQueue, type TokenBody } from './harness';
 
 /**
- * ADR 0017, the service's side: a join the gateway vouches for is served without checking the
+ * ADR 0019, the service's side: a join the gateway vouches for is served without checking the
  * token's signature. The identity provider of this instance answers nobody, so any join that
  * had to be verified here answers 503: a 201 proves the seal was taken instead.
  */

@@ -52,7 +52,7 @@ export function writeSecrets(dir: string, options: { rotate?: boolean } = {}): s
   // The Postgres volume keeps the password it was created with: never rotated here.
   made.POSTGRES_PASSWORD = current('POSTGRES_PASSWORD') ?? newPassword();
   for (const p of REDIS_PRINCIPALS) keep(redisPasswordVariable(p), newPassword);
-  // The gateway's seal on identities it verified, opened by the services (ADR 0017).
+  // The gateway's seal on identities it verified, opened by the services (ADR 0019).
   keep('IDENTITY_PROOF_KEY', generateIdentityProofKey);
   // Kafka UI's OpenID client secret, shared by the dev provider and Kafka UI.
   keep('KAFKA_UI_OAUTH_CLIENT_SECRET', newPassword);

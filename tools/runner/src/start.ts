@@ -15,7 +15,7 @@ if (!process.env.QUEUE_PASS_SIGNING_KEY) {
   process.env.QUEUE_PASS_PUBLIC_KEYS = keys.publicKeys;
   console.log('[runner] QUEUE_PASS_SIGNING_KEY not set: a new Ed25519 key pair for this run');
 }
-// The gateway's seal on identities it verified, opened by the services (ADR 0017).
+// The gateway's seal on identities it verified, opened by the services (ADR 0019).
 process.env.IDENTITY_PROOF_KEY ||= generateIdentityProofKey();
 const pretty = process.stdout.isTTY === true && process.env.LOG_FORMAT !== 'json';
 const children: ChildProcess[] = [];

@@ -30,7 +30,7 @@ export function testPassKeys(): { signingKey: string; publicKeys: string } {
 
 let identityProofKey: string | undefined;
 
-/** This test process's IDENTITY_PROOF_KEY (ADR 0017): the gateway and the services share it. */
+/** This test process's IDENTITY_PROOF_KEY (ADR 0019): the gateway and the services share it. */
 export function testIdentityProofKey(): string {
   return (identityProofKey ??= generateIdentityProofKey());
 }
