@@ -108,6 +108,7 @@ describe.each(['queue', 'concert', 'reservation', 'wallet', 'payment'])(
       ['OIDC_ISSUER_URL', 'not a url'],
       ['OIDC_ISSUER_URL', 'ftp://sso.example.com/realms/x'],
       ['OIDC_JWKS_COOLDOWN_SECONDS', '-1'],
+      ['IDENTITY_PROOF_KEY', 'c2hvcnQta2V5'],
     ])('when %s is %j, then the process exits 78 naming it', (variable, value) => {
       const res = spawnSync('node', [main(svc)], {
         encoding: 'utf8',
@@ -159,6 +160,9 @@ describe('production mode (NODE_ENV=production, as the image runs)', () => {
   const devSigningKey = fs
     .readFileSync(path.resolve(__dirname, '../deploy/k8s/overlays/dev/kustomization.yaml'), 'utf8')
     .match(/'signing-key=(\{.*\})'/)![1]!;
+  const devIdentityProofKey = fs
+    .readFileSync(path.resolve(__dirname, '../deploy/k8s/overlays/dev/kustomization.yaml'), 'utf8')
+    .match(/- key=(\S+)/)![1]!;
 
   it.each<[string, string, Record<string, string | undefined>]>([
     ['wallet', 'DATABASE_URL', { DATABASE_URL: db('ticketing', 'wallet') }],
@@ -167,6 +171,7 @@ describe('production mode (NODE_ENV=production, as the image runs)', () => {
     ['payment', 'REDIS_PASSWORD', { REDIS_PASSWORD: undefined }],
     ['gateway', 'REDIS_PASSWORD', { REDIS_PASSWORD: 'short' }],
     ['queue', 'QUEUE_PASS_SIGNING_KEY', { QUEUE_PASS_SIGNING_KEY: devSigningKey }],
+    ['gateway', 'IDENTITY_PROOF_KEY', { IDENTITY_PROOF_KEY: devIdentityProofKey }],
   ])(
     'when %s starts with an example, missing or short %s, then it exits 78 naming it',
     (name, variable, change) => {

@@ -124,6 +124,26 @@ describe('through the gateway, two instances of every service', () => {
       }
       expect(completed).toBe(1);
     });
+    // Identities were verified once on the way: the gateway's seal was taken for the join and
+    // the charge (ADR 0019), and no seal the gateway wrote was ever refused.
+    for (const service of ['queue', 'wallet'] as const) {
+      const outcomes = { accepted: 0, refused: 0 };
+      for (const instance of cluster.instances[service]) {
+        const text = await (await fetch(`${instance.url}/metrics`)).text();
+        for (const outcome of ['accepted', 'refused'] as const)
+          outcomes[outcome] += Number(
+            new RegExp(
+              `^identity_proofs_total\\{[^}]*outcome="${outcome}"[^}]*\\} (\\d+)$`,
+              'm',
+            ).exec(text)?.[1] ?? 0,
+          );
+      }
+      expect({ service, seals: outcomes.accepted > 0, refused: outcomes.refused }).toEqual({
+        service,
+        seals: true,
+        refused: 0,
+      });
+    }
     await expectSagaInvariants(cluster);
   });
 
