@@ -32,7 +32,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const)
 export function owned(child: ChildProcess): ChildProcess {
   LIVE.add(child);
   child.once('exit', () => LIVE.delete(child));
-  child.stderr?.pipe(process.stderr);
+  // Written on, not piped: a pipe adds listeners to the bench's stderr per child (dozens here).
+  child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
   return child;
 }
 

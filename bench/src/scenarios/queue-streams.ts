@@ -8,7 +8,7 @@ import { TokenSigner, queueKeys, tokenIdOf, type QueueRedis } from '@ticketing/a
 import { QueueStore } from '../../../services/queue/dist/src/data-access/queue-store';
 import type { BenchContext } from '../context';
 import { ROOT } from '@ticketing/infra';
-import { benchServer, owned, serviceMain, startInstances } from '../processes';
+import { benchServer, owned, serviceMain, startInstances, type Proc } from '../processes';
 import type { Row } from '../report';
 
 const IDLE_FOREVER_S = 86_400;
@@ -46,7 +46,7 @@ export async function streamRows(
         one.held >= (ctx.smoke ? 1 : 15_000) &&
         one.queueHeapPerStream <= 16_384 &&
         one.cpuPer1000 <= 2,
-      notes: `${(one.queueHeapPerStream / 1024).toFixed(1)} KB of queue heap per stream (heap used, the least of five samples a second apart, before the streams and after ${one.seconds} s); ${one.cpuPer1000.toFixed(2)} % of a core per 1,000 streams while admission moved every position at 200/s; ${one.events.toLocaleString('en')} events received, ${one.failed} streams refused; ${one.generators} generator processes on as many loopback addresses`,
+      notes: `${(one.queueHeapPerStream / 1024).toFixed(1)} KB of queue heap per stream (heap used after a full collection, which a heap snapshot forces, before the streams and after ${one.seconds} s); ${one.cpuPer1000.toFixed(2)} % of a core per 1,000 streams while admission moved every position at 200/s; ${one.events.toLocaleString('en')} events received, ${one.failed} streams refused; ${one.generators} generator processes on as many loopback addresses`,
     },
     {
       scenario: `queue-scale: event streams through the whole path`,
@@ -78,12 +78,15 @@ async function holdStreams(
   const seconds = ctx.smoke ? 2 : 20;
   // Admitted during the run (200/s) before any listener: opening 50,000 streams takes a while.
   const ahead = ctx.smoke ? 500 : 3 * streams;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-streams-'));
   const env = {
     ...ctx.serviceEnv,
     REDIS_KEY_PREFIX: prefix,
     QUEUE_ADMIT_PER_SECOND: '200',
     QUEUE_MAX_ACTIVE: '10000000',
     QUEUE_IDLE_TIMEOUT_SECONDS: String(IDLE_FOREVER_S),
+    // A heap snapshot on SIGUSR2: V8 collects all garbage before it writes one (heap sampling).
+    NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${dir}`,
   };
   const queue = await startInstances('queue', serviceMain('queue'), env, shape.queues);
   const gateway =
@@ -98,7 +101,6 @@ async function holdStreams(
         )
       : undefined;
   const targets = gateway?.urls ?? queue.urls;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-streams-'));
   const generators: ReturnType<typeof spawn>[] = [];
   try {
     const store = new QueueStore(redis, prefix);
@@ -116,21 +118,16 @@ async function holdStreams(
         );
       }),
     );
-    // Heap used includes garbage not yet collected: the least of a few samples a second apart is
-    // the closest to what is live (a collection happens between them under load).
-    // (Smoke mode checks the code path: one sample.)
-    const samples = ctx.smoke ? 1 : 5;
-    const heapOf = async (procs: { url: string }[]) => {
-      let least = Infinity;
-      for (let i = 0; i < samples; i++) {
-        if (i > 0) await new Promise((r) => setTimeout(r, 1000));
-        const sum = (await Promise.all(procs.map((p) => heapUsed(p.url)))).reduce(
-          (a, b) => a + b,
-          0,
-        );
-        least = Math.min(least, sum);
+    // Heap used includes garbage not yet collected: each process writes a heap snapshot first
+    // (V8 collects everything it can before writing one), then reports its heap used. Smoke mode
+    // checks the code path without the snapshots.
+    const heapOf = async (procs: Proc[]) => {
+      let sum = 0;
+      for (const p of procs) {
+        if (!ctx.smoke) await collectGarbage(p, dir);
+        sum += await heapUsed(p.url);
       }
-      return least;
+      return sum;
     };
     const queueHeapBefore = await heapOf(queue.procs);
     const gatewayHeapBefore = gateway ? await heapOf(gateway.procs) : 0;
@@ -201,6 +198,40 @@ async function holdStreams(
     await queue.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Has `proc` (started with --heapsnapshot-signal=SIGUSR2 --diagnostic-dir=dir) write a heap
+ * snapshot, which collects all garbage first, and waits until it is written; then removes it.
+ */
+async function collectGarbage(proc: Proc, dir: string): Promise<void> {
+  const pid = proc.child.pid!;
+  const mine = () =>
+    fs.readdirSync(dir).filter((f) => f.includes(`.${pid}.`) && f.endsWith('.heapsnapshot'));
+  const before = new Set(mine());
+  proc.child.kill('SIGUSR2');
+  const deadline = Date.now() + 120_000;
+  let file: string | undefined;
+  let size = -1;
+  for (;;) {
+    if (Date.now() > deadline) throw new Error(`${proc.name}: no heap snapshot within 120 s`);
+    await new Promise((r) => setTimeout(r, 500));
+    file ??= mine().find((f) => !before.has(f));
+    if (!file) continue;
+    // Written (on the process's own thread) once it answers again and the size holds still.
+    const now = fs.statSync(path.join(dir, file)).size;
+    if (
+      now === size &&
+      now > 0 &&
+      (await heapUsed(proc.url).then(
+        () => true,
+        () => false,
+      ))
+    )
+      break;
+    size = now;
+  }
+  fs.rmSync(path.join(dir, file), { force: true });
 }
 
 async function heapUsed(url: string): Promise<number> {
