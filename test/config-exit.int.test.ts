@@ -156,13 +156,13 @@ describe('production mode (NODE_ENV=production, as the image runs)', () => {
   const good = 'g'.repeat(12) + 'ood-secret-of-mine';
   const db = (password: string, name: string) =>
     `postgres://app:${password}@127.0.0.1:5432/${name}`;
-  // The dev overlay's throwaway pass key, as committed.
-  const devSigningKey = fs
-    .readFileSync(path.resolve(__dirname, '../deploy/k8s/overlays/dev/kustomization.yaml'), 'utf8')
-    .match(/'signing-key=(\{.*\})'/)![1]!;
-  const devIdentityProofKey = fs
-    .readFileSync(path.resolve(__dirname, '../deploy/k8s/overlays/dev/kustomization.yaml'), 'utf8')
-    .match(/- key=(\S+)/)![1]!;
+  // The dev overlay's throwaway keys, as committed.
+  const devOverlay = fs.readFileSync(
+    path.resolve(__dirname, '../deploy/k8s/overlays/dev/kustomization.yaml'),
+    'utf8',
+  );
+  const devSigningKey = devOverlay.match(/'signing-key=(\{.*\})'/)![1]!;
+  const devIdentityProofKey = devOverlay.match(/- key=(\S+)/)![1]!;
 
   it.each<[string, string, Record<string, string | undefined>]>([
     ['wallet', 'DATABASE_URL', { DATABASE_URL: db('ticketing', 'wallet') }],

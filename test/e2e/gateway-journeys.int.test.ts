@@ -1,6 +1,6 @@
 import { SERVICE_NAMES } from '@ticketing/contracts';
 import { createDb } from '@ticketing/platform/wiring';
-import { eventually, uuid } from '@ticketing/testing';
+import { eventually, metricValue, uuid } from '@ticketing/testing';
 import { Cluster } from '../cluster';
 import { newFan } from '../system-setup';
 import { expectSagaInvariants } from '../invariants';
@@ -117,27 +117,21 @@ describe('through the gateway, two instances of every service', () => {
     // The outcome is counted once, by the instance that ended the saga.
     await eventually(async () => {
       let completed = 0;
-      for (const instance of cluster.instances.payment) {
-        const text = await (await fetch(`${instance.url}/metrics`)).text();
-        const line = /^payments_ended_total\{[^}]*status="COMPLETED"[^}]*\} (\d+)$/m.exec(text);
-        completed += Number(line?.[1] ?? 0);
-      }
+      for (const instance of cluster.instances.payment)
+        completed += await metricValue(instance.url, 'payments_ended_total', {
+          status: 'COMPLETED',
+        });
       expect(completed).toBe(1);
     });
     // Identities were verified once on the way: the gateway's seal was taken for the join and
     // the charge (ADR 0019), and no seal the gateway wrote was ever refused.
     for (const service of ['queue', 'wallet'] as const) {
       const outcomes = { accepted: 0, refused: 0 };
-      for (const instance of cluster.instances[service]) {
-        const text = await (await fetch(`${instance.url}/metrics`)).text();
+      for (const instance of cluster.instances[service])
         for (const outcome of ['accepted', 'refused'] as const)
-          outcomes[outcome] += Number(
-            new RegExp(
-              `^identity_proofs_total\\{[^}]*outcome="${outcome}"[^}]*\\} (\\d+)$`,
-              'm',
-            ).exec(text)?.[1] ?? 0,
-          );
-      }
+          outcomes[outcome] += await metricValue(instance.url, 'identity_proofs_total', {
+            outcome,
+          });
       expect({ service, seals: outcomes.accepted > 0, refused: outcomes.refused }).toEqual({
         service,
         seals: true,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   eventually,
   identityToken,
+  metricValue,
   testInfra,
   tokenSignedByProvider,
   uuid,
@@ -388,8 +389,10 @@ describe('identity, through the gateway', () => {
 
   it('when the identity check has run under all of this, then the services fetched the JWKS about once each', async () => {
     for (const name of ['wallet', 'payment', 'reservation', 'queue'] as const) {
-      const text = await (await fetch(`${cluster.instances[name][0]!.url}/metrics`)).text();
-      const fetches = Number(/^identity_jwks_fetches_total\S* (\d+)$/m.exec(text)?.[1] ?? 0);
+      const fetches = await metricValue(
+        cluster.instances[name][0]!.url,
+        'identity_jwks_fetches_total',
+      );
       // The first fetch, and at most one more per unknown kid after the cooldown.
       expect({ name, fetches: fetches <= 3 }).toEqual({ name, fetches: true });
     }

@@ -1,5 +1,5 @@
 import { IDENTITY_PROOF_HEADER, IdentityProofs, generateIdentityProofKey } from '@ticketing/auth';
-import { identityToken, testIdentityProofKey, uuid } from '@ticketing/testing';
+import { identityToken, metricValue, testIdentityProofKey, uuid } from '@ticketing/testing';
 import type { QueueServiceHandle } from '../src/start';
 import { knownConcert, startQueue, type TokenBody } from './harness';
 
@@ -31,16 +31,10 @@ describe('a service takes the identity the gateway verified', () => {
   };
   const sealFor = (userId: string, token: string, key = proofs) =>
     key.seal({ kind: 'identity', userId, admin: false }, Date.now() + 60_000, token);
-  const proofCounts = async () => {
-    const text = await (await fetch(`${queue.url}/metrics`)).text();
-    const count = (outcome: string) =>
-      Number(
-        new RegExp(`^identity_proofs_total{[^}]*outcome="${outcome}"[^}]*} (\\d+)`, 'm').exec(
-          text,
-        )?.[1] ?? 0,
-      );
-    return { accepted: count('accepted'), refused: count('refused') };
-  };
+  const proofCounts = async () => ({
+    accepted: await metricValue(queue.url, 'identity_proofs_total', { outcome: 'accepted' }),
+    refused: await metricValue(queue.url, 'identity_proofs_total', { outcome: 'refused' }),
+  });
 
   it('when a join carries the seal of its token, then it is served as the sealed user, with no signature check', async () => {
     const fan = uuid();

@@ -1,4 +1,10 @@
-import { PrivateOidcProvider, eventually, identityToken, uuid } from '@ticketing/testing';
+import {
+  PrivateOidcProvider,
+  eventually,
+  identityToken,
+  metricValue,
+  uuid,
+} from '@ticketing/testing';
 import { decodeProtectedHeader } from 'jose';
 import type { WalletServiceHandle } from '../src/start';
 import { WalletDeployment } from './harness';
@@ -28,10 +34,7 @@ describe('a service and its identity provider', () => {
     const res = await fetch(`${wallet.url}/health/ready`);
     return { status: res.status, body: (await res.json()) as { checks: Record<string, string> } };
   };
-  const jwksFetches = async () => {
-    const text = await (await fetch(`${wallet.url}/metrics`)).text();
-    return Number(/^identity_jwks_fetches_total\S* (\d+)$/m.exec(text)?.[1] ?? 0);
-  };
+  const jwksFetches = () => metricValue(wallet.url, 'identity_jwks_fetches_total');
 
   it('when the provider is down at start, then the service starts, says so, is not ready and answers 503; once the provider is up, it is ready without a restart', async () => {
     wallet = await deployment.startInstance({

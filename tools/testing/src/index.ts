@@ -17,3 +17,4 @@ export * from './redis-users';
 export * from './deployment';
 export * from './sent-messages';
 export * from './handler-table';
+export * from './metrics';
