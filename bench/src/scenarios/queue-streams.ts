@@ -63,7 +63,10 @@ type Fill = (store: QueueStore, concertId: number, from: number, to: number) => 
 /**
  * Opens `streams` event streams on fans far enough back to wait through the measurement: to the
  * queue processes directly (no gateway), or through the gateways (each to every queue), from
- * generator processes of 4,000 streams each on their own loopback addresses.
+ * generator processes of at most 4,500 streams each on their own loopback addresses, the same
+ * number of generators (so of streams) on every target: a gateway holds two descriptors per
+ * stream, and three generators on one of six gateways once took it to the 20,000 a process may
+ * have while others had room.
  */
 async function holdStreams(
   ctx: BenchContext,
@@ -74,7 +77,9 @@ async function holdStreams(
   shape: { streams: number; queues: number; gateways: number },
 ) {
   const { streams } = shape;
-  const perGenerator = ctx.smoke ? 300 : 4000;
+  const targetCount = Math.max(1, shape.gateways || shape.queues);
+  const generatorCount = targetCount * Math.ceil(streams / (ctx.smoke ? 300 : 4500) / targetCount);
+  const perGenerator = Math.ceil(streams / generatorCount);
   const seconds = ctx.smoke ? 2 : 20;
   // Admitted during the run (200/s) before any listener: opening 50,000 streams takes a while.
   const ahead = ctx.smoke ? 500 : 3 * streams;
