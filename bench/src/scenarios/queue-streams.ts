@@ -5,6 +5,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { randomInt } from 'node:crypto';
 import { TokenSigner, queueKeys, tokenIdOf, type QueueRedis } from '@ticketing/auth';
+import { metricValue } from '@ticketing/testing';
 import { QueueStore } from '../../../services/queue/dist/src/data-access/queue-store';
 import type { BenchContext } from '../context';
 import { ROOT } from '@ticketing/infra';
@@ -32,22 +33,16 @@ export async function streamRows(
     queues: 1,
     gateways: 0,
   });
+  const rows = [oneProcessRow(ctx, one)];
+  // BENCH_QUEUE_STREAMS=one: the one-process figure alone (minutes, not the whole path's ~20).
+  if (process.env.BENCH_QUEUE_STREAMS === 'one') return rows;
   const path = await holdStreams(ctx, redis, prefix, fill, fanOf, {
     streams: ctx.smoke ? 600 : 50_000,
     queues: ctx.smoke ? 2 : 4,
     gateways: ctx.smoke ? 2 : 6,
   });
   return [
-    {
-      scenario: `queue-scale: event streams held by one queue process`,
-      value: `${one.held.toLocaleString('en')} streams`,
-      target: '≥ 15,000 streams; ≤ 16 KB heap per stream; ≤ 2 % of a core per 1,000 streams',
-      met:
-        one.held >= (ctx.smoke ? 1 : 15_000) &&
-        one.queueHeapPerStream <= 16_384 &&
-        one.cpuPer1000 <= 2,
-      notes: `${(one.queueHeapPerStream / 1024).toFixed(1)} KB of queue heap per stream (heap used after a full collection, which a heap snapshot forces, before the streams and after ${one.seconds} s); ${one.cpuPer1000.toFixed(2)} % of a core per 1,000 streams while admission moved every position at 200/s; ${one.events.toLocaleString('en')} events received, ${one.failed} streams refused; ${one.generators} generator processes on as many loopback addresses`,
-    },
+    ...rows,
     {
       scenario: `queue-scale: event streams through the whole path`,
       value: `${path.held.toLocaleString('en')} streams`,
@@ -56,6 +51,21 @@ export async function streamRows(
       notes: `${path.gateways} gateway and ${path.queues} queue processes, ${path.generators} generator processes on as many loopback addresses; ${(path.queueHeapPerStream / 1024).toFixed(1)} KB of queue heap and ${(path.gatewayHeapPerStream / 1024).toFixed(1)} KB of gateway heap per stream; ${path.cpuPer1000.toFixed(2)} % of a core per 1,000 streams (every gateway and queue process) while admission moved every position at 200/s; ${path.events.toLocaleString('en')} events received, ${path.failed} streams refused ${JSON.stringify(path.reasons)}, ${path.reconnects} reconnections (as EventSource does, after \`retry\`) while ${path.generators} processes opened them at once`,
     },
   ];
+}
+
+type Held = Awaited<ReturnType<typeof holdStreams>>;
+
+function oneProcessRow(ctx: BenchContext, one: Held): Row {
+  return {
+    scenario: `queue-scale: event streams held by one queue process`,
+    value: `${one.held.toLocaleString('en')} streams`,
+    target: '≥ 15,000 streams; ≤ 16 KB heap per stream; ≤ 2 % of a core per 1,000 streams',
+    met:
+      one.held >= (ctx.smoke ? 1 : 15_000) &&
+      one.queueHeapPerStream <= 16_384 &&
+      one.cpuPer1000 <= 2,
+    notes: `${(one.queueHeapPerStream / 1024).toFixed(1)} KB of queue heap per stream (heap used after a full collection, which a heap snapshot forces, before the streams and after ${one.seconds} s); ${one.cpuPer1000.toFixed(2)} % of a core per 1,000 streams while admission moved every position at 200/s; ${one.events.toLocaleString('en')} events received, ${one.failed} streams refused; ${one.generators} generator processes on as many loopback addresses`,
+  };
 }
 
 type Fill = (store: QueueStore, concertId: number, from: number, to: number) => Promise<void>;
@@ -239,7 +249,6 @@ async function collectGarbage(proc: Proc, dir: string): Promise<void> {
   fs.rmSync(path.join(dir, file), { force: true });
 }
 
-async function heapUsed(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  return Number(/^nodejs_heap_size_used_bytes(?:\{[^}]*\})? (\d+(?:\.\d+)?)/m.exec(text)?.[1] ?? 0);
+function heapUsed(url: string): Promise<number> {
+  return metricValue(url, 'nodejs_heap_size_used_bytes');
 }
