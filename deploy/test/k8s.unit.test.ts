@@ -1,23 +1,20 @@
-import {
-  REDIS_PRINCIPALS,
-  generateIdentityProofKey,
-  generatePassKeys,
-  redisAclFileLine,
-} from '@ticketing/auth';
-import {
-  DB_POOL_MAX_DEFAULT,
-  EXAMPLE_SECRETS,
-  SESSION_CONNECTIONS_PER_PROCESS,
-} from '@ticketing/platform';
+import { generateIdentityProofKey, generatePassKeys } from '@ticketing/auth';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ALL_TOPICS, SERVICES as SYSTEM } from '@ticketing/contracts';
 import { KAFKA_VERSION } from '@ticketing/infra';
-import { endpointProblem, tracingRequested } from '@ticketing/telemetry';
-import { describeNeeding } from '@ticketing/testing';
 import { serviceFor } from '../../gateway/src/routes';
-import { kustomizeBuild, type Manifest } from './kustomize';
+import {
+  ROOT,
+  TARGETS,
+  ours,
+  podOf,
+  rendered,
+  schemaFailures,
+  type Container,
+  type Manifest,
+} from './manifests';
 import {
   PROCESS_WIDE,
   PROGRAMS,
@@ -37,49 +34,8 @@ const STAND_INS: Record<string, string> = {
   IDENTITY_PROOF_KEY: generateIdentityProofKey(),
 };
 
-const K8S = path.resolve(__dirname, '../k8s');
-const ROOT = path.resolve(__dirname, '../..');
-const TARGETS = ['base', 'overlays/dev', 'overlays/prod'] as const;
-const rendered = Object.fromEntries(
-  TARGETS.map((t) => [t, kustomizeBuild(path.join(K8S, t))]),
-) as Record<(typeof TARGETS)[number], Manifest[]>;
-
-type Container = {
-  name: string;
-  image?: string;
-  env?: { name: string; value?: string; valueFrom?: unknown }[];
-  envFrom?: { configMapRef?: { name: string } }[];
-  readinessProbe?: { httpGet?: { path: string } };
-  livenessProbe?: { httpGet?: { path: string } };
-  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
-  securityContext?: Record<string, unknown>;
-  command?: string[];
-};
-type PodSpec = {
-  containers: Container[];
-  initContainers?: Container[];
-  securityContext?: Record<string, unknown>;
-  terminationGracePeriodSeconds?: number;
-};
-const podOf = (d: Manifest) => (d.spec as { template: { spec: PodSpec } }).template.spec;
-const ours = (docs: Manifest[], kind: string) =>
-  docs.filter(
-    (d) => d.kind === kind && d.metadata.labels?.['app.kubernetes.io/part-of'] === 'ticketing',
-  );
-
-/** Schema failures of the manifests (kubernetes-models, Strimzi's, the Prometheus operator's). */
-function schemaFailures(docs: Manifest[]): { manifest: string; error: string }[] {
-  const run = spawnSync(process.execPath, [path.join(__dirname, 'validate-manifests.mjs')], {
-    input: JSON.stringify(docs),
-    encoding: 'utf8',
-    cwd: ROOT,
-  });
-  if (run.status !== 0) throw new Error(run.stderr);
-  return JSON.parse(run.stdout) as { manifest: string; error: string }[];
-}
-
 describe.each(TARGETS)('kustomize %s', (target) => {
-  const docs = rendered[target];
+  const docs = rendered(target);
 
   it('when rendered, then every manifest validates against its Kubernetes schema', () => {
     expect(docs.length).toBeGreaterThan(20);
@@ -436,224 +392,18 @@ describe.each(TARGETS)('kustomize %s', (target) => {
 
 describe.each(['overlays/dev', 'overlays/prod'] as const)('kustomize %s namespace', (target) => {
   it("when rendered, then everything is in the overlay's own Namespace, which it declares", () => {
-    const docs = rendered[target];
+    const docs = rendered(target);
     const namespace = docs.find((d) => d.kind === 'Namespace')!.metadata.name;
     for (const d of docs.filter((x) => x.kind !== 'Namespace'))
       expect(d.metadata.namespace).toBe(namespace);
   });
 });
 
-const BUDGET_ANNOTATION = 'ticketing.example.com/database-connections';
-
-/**
- * The most connections the rendered programs may hold at once: every Deployment with a database,
- * its HPA's maxReplicas × (DB_POOL_MAX + the sessions outside the pool). Per pod the migration
- * step runs before the service, so it never adds to it.
- */
-function connectionDemand(docs: Manifest[]): { total: number; each: Record<string, number> } {
-  const configMaps = new Map(
-    docs
-      .filter((d) => d.kind === 'ConfigMap')
-      .map((d) => [d.metadata.name, (d as { data?: Record<string, string> }).data ?? {}]),
-  );
-  const each: Record<string, number> = {};
-  for (const d of ours(docs, 'Deployment')) {
-    const c = podOf(d).containers[0]!;
-    if (!c.env?.some((e) => e.name === 'DATABASE_URL')) continue;
-    const config = Object.assign(
-      {},
-      ...(c.envFrom ?? []).map((f) => configMaps.get(f.configMapRef!.name) ?? {}),
-    ) as Record<string, string>;
-    const pool = Number(config.DB_POOL_MAX ?? DB_POOL_MAX_DEFAULT);
-    const hpa = docs.find(
-      (h) =>
-        h.kind === 'HorizontalPodAutoscaler' &&
-        (h.spec as { scaleTargetRef: { name: string } }).scaleTargetRef.name === d.metadata.name,
-    )!;
-    const replicas = (hpa.spec as { maxReplicas: number }).maxReplicas;
-    each[d.metadata.name] = replicas * (pool + SESSION_CONNECTIONS_PER_PROCESS);
-  }
-  return { total: Object.values(each).reduce((a, b) => a + b, 0), each };
-}
-
-const budgetOf = (docs: Manifest[]) =>
-  Number(docs.find((d) => d.kind === 'Namespace')?.metadata.annotations?.[BUDGET_ANNOTATION]);
-
-describe('connection budget', () => {
-  it.each(['overlays/dev', 'overlays/prod'] as const)(
-    'when %s is rendered, then every HPA maxReplicas × (DB_POOL_MAX + sessions) fits the budget its Namespace states',
-    (target) => {
-      const docs = rendered[target];
-      const budget = budgetOf(docs);
-      expect(budget).toBeGreaterThan(0);
-      const demand = connectionDemand(docs);
-      expect(Object.keys(demand.each).sort()).toEqual([
-        'concert',
-        'payment',
-        'reservation',
-        'wallet',
-      ]);
-      expect({ target, ...demand, fits: demand.total <= budget }).toEqual({
-        target,
-        ...demand,
-        fits: true,
-      });
-    },
-  );
-
-  it("when the dev overlay's Postgres starts, then its max_connections holds the budget, its reserved sessions and operators'", () => {
-    const docs = rendered['overlays/dev'];
-    const cluster = docs.find((d) => d.kind === 'Cluster')!;
-    const max = Number(
-      (cluster.spec as { postgresql: { parameters: Record<string, string> } }).postgresql.parameters
-        .max_connections,
-    );
-    const superuserReserved = 3; // Postgres' default superuser_reserved_connections
-    expect(budgetOf(docs) + superuserReserved).toBeLessThanOrEqual(max - 10);
-  });
-
-  it('when a manifest scales a service beyond it, then the check fails', () => {
-    const docs = structuredClone(rendered['overlays/prod']);
-    const hpa = docs.find(
-      (h) => h.kind === 'HorizontalPodAutoscaler' && h.metadata.name === 'payment',
-    )!;
-    (hpa.spec as { maxReplicas: number }).maxReplicas = 60;
-    expect(connectionDemand(docs).total).toBeGreaterThan(budgetOf(docs));
-  });
-});
-
-describe('Redis logins', () => {
-  it.each(TARGETS)(
-    'when %s is rendered, then each program that uses Redis logs in as its own ACL user, its password from the Secret ticketing-redis',
-    (target) => {
-      const docs = rendered[target];
-      const configMaps = new Map(
-        docs
-          .filter((d) => d.kind === 'ConfigMap')
-          .map((d) => [d.metadata.name, (d as { data?: Record<string, string> }).data ?? {}]),
-      );
-      for (const d of ours(docs, 'Deployment')) {
-        const c = podOf(d).containers[0]!;
-        const config = Object.assign(
-          {},
-          ...(c.envFrom ?? []).map((f) => configMaps.get(f.configMapRef!.name) ?? {}),
-        ) as Record<string, string>;
-        const name = d.metadata.name;
-        if (!config.REDIS_URL) {
-          expect(name).toBe('wallet');
-          continue;
-        }
-        expect({ name, user: config.REDIS_USERNAME }).toEqual({ name, user: name });
-        const password = c.env?.find((e) => e.name === 'REDIS_PASSWORD')?.valueFrom;
-        expect({ name, password }).toEqual({
-          name,
-          password: { secretKeyRef: { name: 'ticketing-redis', key: name } },
-        });
-      }
-    },
-  );
-
-  it("when the dev overlay's Redis starts, then its users are the code's rules with the overlay's passwords, and the programs run in development mode", () => {
-    const docs = rendered['overlays/dev'];
-    const secret = (prefix: string) =>
-      docs.find((d) => d.kind === 'Secret' && d.metadata.name.startsWith(prefix)) as unknown as {
-        data: Record<string, string>;
-      };
-    const decode = (v: string) => Buffer.from(v, 'base64').toString('utf8');
-    const passwords = secret('ticketing-redis').data;
-    const acl = decode(secret('redis-users').data['users.acl']!).trim().split('\n');
-    expect(acl).toEqual([
-      'user default off',
-      ...REDIS_PRINCIPALS.map((p) =>
-        redisAclFileLine(p, { username: p, password: decode(passwords[p]!) }),
-      ),
-    ]);
-    // Every throwaway secret of the overlay is one production mode refuses.
-    for (const p of REDIS_PRINCIPALS) expect(EXAMPLE_SECRETS.has(decode(passwords[p]!))).toBe(true);
-    for (const url of Object.values(secret('ticketing-databases').data))
-      expect(EXAMPLE_SECRETS.has(new URL(decode(url)).password)).toBe(true);
-    const key = JSON.parse(decode(secret('queue-pass-signing-key').data['signing-key']!)) as {
-      d: string;
-    };
-    expect(EXAMPLE_SECRETS.has(key.d)).toBe(true);
-    expect(EXAMPLE_SECRETS.has(decode(secret('identity-proof-key').data.key!))).toBe(true);
-    for (const d of ours(docs, 'Deployment'))
-      expect({ name: d.metadata.name, env: podOf(d).containers[0]!.env }).toEqual({
-        name: d.metadata.name,
-        env: expect.arrayContaining([{ name: 'NODE_ENV', value: 'development' }]),
-      });
-  });
-});
-
 describe('the production overlay', () => {
   it('when rendered, then it carries no Secret: the platform provides them (secrets.example.yaml)', () => {
-    expect(rendered['overlays/prod'].filter((d) => d.kind === 'Secret')).toEqual([]);
+    expect(rendered('overlays/prod').filter((d) => d.kind === 'Secret')).toEqual([]);
   });
 });
-
-describe.each([
-  ['base', undefined],
-  ['overlays/dev', 'http://jaeger:4318'],
-  ['overlays/prod', 'http://otel-collector.observability.svc:4318'],
-] as const)('tracing in %s', (target, endpoint) => {
-  it(`when rendered, then every program sends its traces to ${endpoint ?? 'nobody'} over OTLP/HTTP`, () => {
-    const docs = rendered[target];
-    const telemetry = docs.find(
-      (d) => d.kind === 'ConfigMap' && d.metadata.name.startsWith('ticketing-telemetry'),
-    ) as Manifest & { data: Record<string, string> };
-    expect(telemetry.data.OTEL_EXPORTER_OTLP_ENDPOINT || undefined).toBe(endpoint);
-    expect(endpointProblem(telemetry.data)).toBeUndefined();
-    expect(tracingRequested(telemetry.data)).toBe(endpoint !== undefined);
-    for (const d of ours(docs, 'Deployment'))
-      expect(podOf(d).containers[0]!.envFrom).toContainEqual({
-        configMapRef: { name: telemetry.metadata.name },
-      });
-  });
-});
-
-describe('alerts (prod overlay)', () => {
-  const rule = rendered['overlays/prod'].find((d) => d.kind === 'PrometheusRule') as
-    (Manifest & { spec: { groups: { rules: { alert: string; expr: string }[] }[] } }) | undefined;
-  const rules = rule?.spec.groups.flatMap((g) => g.rules) ?? [];
-  const sources = ['libs', 'services', 'gateway']
-    .flatMap((dir) => sourceFiles(path.join(ROOT, dir)))
-    .map((f) => fs.readFileSync(f, 'utf8'))
-    .join('\n');
-
-  it('when rendered, then it pages for lag growing, a stalled or absent consumer, dead letters and stuck sagas', () => {
-    expect(rules.map((r) => r.alert).sort()).toEqual([
-      'TicketingConsumerDown',
-      'TicketingConsumerLagGrowing',
-      'TicketingConsumerStalled',
-      'TicketingDeadLetters',
-      'TicketingSagaPastDeadline',
-    ]);
-  });
-
-  it.each(rules.map((r) => [r.alert, r.expr]))(
-    'when %s is evaluated, then every metric it reads is one the services export',
-    (_alert, expr) => {
-      const metrics = [...expr.matchAll(/\b([a-z][a-z0-9_]*)(?=[{[)\s])/g)]
-        .map((m) => m[1]!)
-        .filter((m) => m.includes('_'));
-      expect(metrics.length).toBeGreaterThan(0);
-      for (const metric of metrics)
-        expect({ metric, exported: sources.includes(`'${metric}'`) }).toEqual({
-          metric,
-          exported: true,
-        });
-    },
-  );
-});
-
-function sourceFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const full = path.join(dir, e.name);
-    if (e.isDirectory())
-      return ['node_modules', 'dist', 'test'].includes(e.name) ? [] : sourceFiles(full);
-    return e.name.endsWith('.ts') ? [full] : [];
-  });
-}
 
 describe('apiVersions', () => {
   it('when deploy/ is searched, then no removed Strimzi API (kafka.strimzi.io/v1 beta 2) is left', () => {
@@ -675,23 +425,10 @@ describe('apiVersions', () => {
 
 describe('schema validation', () => {
   it('when a manifest is malformed, then it is reported', () => {
-    const deployment = rendered.base.find((d) => d.kind === 'Deployment')!;
+    const deployment = rendered('base').find((d) => d.kind === 'Deployment')!;
     const broken = { ...deployment, spec: { ...(deployment.spec as object), replicas: 'two' } };
     expect(schemaFailures([broken as Manifest])).toEqual([
       expect.objectContaining({ manifest: `Deployment/${deployment.metadata.name}` }),
     ]);
-  });
-});
-
-const design = path.resolve(ROOT, '../shared/design/API.md');
-describeNeeding(
-  'design-contract',
-  fs.existsSync(design),
-  `the design contract ${design} is missing: docs/API.md cannot be checked against it`,
-)('API contract copy', () => {
-  it('when the design folder is present, then docs/API.md is the same contract', () => {
-    expect(fs.readFileSync(path.join(ROOT, 'docs/API.md'), 'utf8')).toBe(
-      fs.readFileSync(design, 'utf8'),
-    );
   });
 });
