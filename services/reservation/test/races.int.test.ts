@@ -1,5 +1,5 @@
 import type { ReservationServiceHandle } from '../src/start';
-import { eventually } from '@ticketing/testing';
+import { RACE_DB_POOL_MAX, eventually } from '@ticketing/testing';
 import { ReservationDeployment, call, tokenFor } from './harness';
 
 describe('races across two instances', () => {
@@ -9,8 +9,8 @@ describe('races across two instances', () => {
 
   beforeAll(async () => {
     deployment = await ReservationDeployment.create();
-    a = await deployment.startInstance({ DB_POOL_MAX: '20' });
-    b = await deployment.startInstance({ DB_POOL_MAX: '20' });
+    a = await deployment.startInstance({ DB_POOL_MAX: RACE_DB_POOL_MAX });
+    b = await deployment.startInstance({ DB_POOL_MAX: RACE_DB_POOL_MAX });
   });
   afterAll(() => deployment.stop());
 

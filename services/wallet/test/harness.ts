@@ -1,7 +1,13 @@
 import { wallet as contracts } from '@ticketing/contracts';
 import { buildMessage } from '@ticketing/messaging';
 import type { Knex } from '@ticketing/platform';
-import { Deployment, serviceUnderTest, fileTopics, identityToken } from '@ticketing/testing';
+import {
+  Deployment,
+  RACE_DB_POOL_MAX,
+  serviceUnderTest,
+  fileTopics,
+  identityToken,
+} from '@ticketing/testing';
 import { loadServiceConfig } from '../src/config';
 import { ledgerBalance } from '../src/domain/amounts';
 import { start, type WalletServiceHandle } from '../src/start';
@@ -9,7 +15,7 @@ import { start, type WalletServiceHandle } from '../src/start';
 export const topicNamespace = fileTopics;
 
 const wallet = serviceUnderTest('wallet', loadServiceConfig, start, {
-  environment: async () => ({ DB_POOL_MAX: '20' }),
+  environment: async () => ({ DB_POOL_MAX: RACE_DB_POOL_MAX }),
 });
 
 /** One wallet deployment: its database and any number of instances, like INSTANCES=n. */

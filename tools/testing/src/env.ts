@@ -54,3 +54,11 @@ export function infraEnv(): Record<string, string> {
  * each with its relay and listeners) must fit in Postgres's default 100 connections.
  */
 export const SYSTEM_DB_POOL_MAX = '3';
+
+/**
+ * The pool of each of the two instances a race test runs (200 requests at once on one wallet or
+ * seat): enough transactions in flight at once for the row locks to contend, and small enough
+ * that the race fits beside two other files' systems in those 100 connections (at 20 each, a
+ * wallet race beside a whole system and the bench smoke met "too many clients" in CI).
+ */
+export const RACE_DB_POOL_MAX = '8';
