@@ -14,6 +14,9 @@ import { sequenceContract } from './fixtures';
  * kafkajs is concerned; it must report itself unhealthy, keep restarting, and carry on once
  * the dead-letter topic accepts the message again.
  */
+/** A dead-letter topic that refuses every dead letter (each is larger than 200 bytes). */
+const SMALL = [{ name: 'max.message.bytes', value: '200' }];
+
 describe('consumer after a crash kafkajs does not restart from', () => {
   const topic = `test.crash.${topicSuffix()}`;
   const { logger, lines } = captureLogs('crash-test');
@@ -41,10 +44,11 @@ describe('consumer after a crash kafkajs does not restart from', () => {
       waitForLeaders: true,
       topics: [
         { topic, numPartitions: 1, replicationFactor: -1 },
-        { topic: dltOf(topic), numPartitions: 1, replicationFactor: -1 },
+        // Created with it, not altered after: a topic config change reaches the broker's log a
+        // moment later, and a dead letter sent meanwhile would be accepted.
+        { topic: dltOf(topic), numPartitions: 1, replicationFactor: -1, configEntries: SMALL },
       ],
     });
-    await dltMaxBytes(200); // smaller than any dead letter
     producer = createProducer(testKafka());
     await producer.connect();
     consumer = new MessageConsumer<DirectContext>({
@@ -110,17 +114,7 @@ describe('stopping a consumer while it restarts itself', () => {
       waitForLeaders: true,
       topics: [
         { topic, numPartitions: 1, replicationFactor: -1 },
-        { topic: dltOf(topic), numPartitions: 1, replicationFactor: -1 },
-      ],
-    });
-    await admin.alterConfigs({
-      validateOnly: false,
-      resources: [
-        {
-          type: ConfigResourceTypes.TOPIC,
-          name: dltOf(topic),
-          configEntries: [{ name: 'max.message.bytes', value: '200' }],
-        },
+        { topic: dltOf(topic), numPartitions: 1, replicationFactor: -1, configEntries: SMALL },
       ],
     });
     producer = createProducer(testKafka());
@@ -138,8 +132,6 @@ describe('stopping a consumer while it restarts itself', () => {
     const events: string[] = [];
     let openGate!: () => void;
     const gate = new Promise<void>((resolve) => (openGate = resolve));
-    let connecting!: () => void;
-    const restartConnecting = new Promise<void>((resolve) => (connecting = resolve));
     let made = 0;
     const makeConsumer = kafka.consumer.bind(kafka);
     kafka.consumer = (config) => {
@@ -148,7 +140,6 @@ describe('stopping a consumer while it restarts itself', () => {
       const { connect, run, disconnect } = real;
       real.connect = async () => {
         events.push('connect');
-        connecting();
         await gate;
         await connect.call(real);
         events.push('connected');
@@ -176,7 +167,8 @@ describe('stopping a consumer while it restarts itself', () => {
     await assigned;
 
     await producer.send({ topic, messages: [{ key: 'x', value: 'not an envelope '.repeat(40) }] });
-    await restartConnecting; // crashed for good; the restart is connecting its new consumer
+    // Crashed for good; the restart is connecting its new consumer.
+    await eventually(() => expect(events).toContain('connect'), { timeoutMs: 30_000 });
     const stopped = consumer.stop();
     openGate();
     await stopped;
