@@ -54,7 +54,8 @@ const NOT_CONNECTED = new Set([
   'EAI_AGAIN',
 ]);
 
-type Attempt = 'answered' | 'not-connected' | 'broken' | 'timed-out' | 'client-gone';
+type Attempt =
+  'answered' | 'not-connected' | 'reset-unread' | 'broken' | 'timed-out' | 'client-gone';
 
 export interface ProxyOptions {
   timeoutMs: number;
@@ -176,7 +177,8 @@ export class ReverseProxy {
         if (res.headersSent) return res.destroy(); // broke mid-answer: the client sees a cut
         if (res.destroyed) return resolve('client-gone');
         if (err instanceof UpstreamTimeout) return resolve('timed-out');
-        resolve(NOT_CONNECTED.has(err.code ?? '') ? 'not-connected' : 'broken');
+        if (NOT_CONNECTED.has(err.code ?? '')) return resolve('not-connected');
+        resolve(upstream.reusedSocket && resetUnread(err) ? 'reset-unread' : 'broken');
       });
       // A client that leaves (closing an event stream, giving up) releases the upstream too.
       res.on('close', () => {
@@ -193,6 +195,18 @@ export class ReverseProxy {
 }
 
 class UpstreamTimeout extends Error {}
+
+/**
+ * The instance reset a kept-alive connection (a RST, seen by a read or a write) before any answer:
+ * a socket is reset when its process closes it with bytes unread or bytes arrive after it closed
+ * — here the request itself, so no handler ran it and any method may go to the next instance.
+ * That is the race of an instance closing its idle connections as it stops while the gateway
+ * sends on one. A plain close without an answer ("socket hang up", no syscall) stays ambiguous:
+ * the request may have been read and run before the process went away.
+ */
+function resetUnread(err: NodeJS.ErrnoException): boolean {
+  return (err.code === 'ECONNRESET' || err.code === 'EPIPE') && err.syscall !== undefined;
+}
 
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);

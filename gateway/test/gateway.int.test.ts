@@ -100,6 +100,25 @@ describe('gateway', () => {
     expect(a.seen.length + b.seen.length).toBe(1);
   });
 
+  it('when an instance resets a kept-alive connection instead of reading the next POST, then the next instance gets it', async () => {
+    // As an instance that stops closes its idle connections while the gateway sends on one.
+    let resets = 0;
+    a.handler = (req, res) =>
+      a.seen.length === 1
+        ? json(res, 200, { from: 'a' })
+        : (resets++, req.socket.resetAndDestroy());
+    const first = await call('/reservations', { method: 'POST', body: '{}' }); // a, kept alive
+    const second = await call('/reservations', { method: 'POST', body: '{}' }); // b
+    const third = await call('/reservations', { method: 'POST', body: '{"seatNo":3}' }); // a, reset
+    expect([first.status, second.status, third.status]).toEqual([200, 200, 200]);
+    expect(await third.json()).toEqual({ from: 'b' });
+    expect(resets).toBe(1);
+    expect(b.seen.map((r) => r.body)).toEqual(['{}', '{"seatNo":3}']);
+    expect(logs.lines()).toContainEqual(
+      expect.objectContaining({ msg: 'upstream instance failed', outcome: 'reset-unread' }),
+    );
+  });
+
   it('when the broken request was a GET or carried an Idempotency-Key, then the next instance gets it', async () => {
     let broken = 0;
     const flaky: Handler = (req, res) =>
