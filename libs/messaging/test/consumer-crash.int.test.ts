@@ -7,6 +7,9 @@ import { createProducer } from '../src/kafkajs';
 import { dltOf } from '../src/topics';
 import { sequenceContract } from './fixtures';
 
+/** A dead-letter topic that refuses every dead letter (each is larger than 200 bytes). */
+const SMALL = [{ name: 'max.message.bytes', value: '200' }];
+
 /**
  * kafkajs restarts a crashed consumer only when the root cause is retriable; after any other
  * crash it stays down while the service looks healthy. Here the dead-letter topic refuses the
@@ -14,9 +17,6 @@ import { sequenceContract } from './fixtures';
  * kafkajs is concerned; it must report itself unhealthy, keep restarting, and carry on once
  * the dead-letter topic accepts the message again.
  */
-/** A dead-letter topic that refuses every dead letter (each is larger than 200 bytes). */
-const SMALL = [{ name: 'max.message.bytes', value: '200' }];
-
 describe('consumer after a crash kafkajs does not restart from', () => {
   const topic = `test.crash.${topicSuffix()}`;
   const { logger, lines } = captureLogs('crash-test');
