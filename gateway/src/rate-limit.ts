@@ -84,9 +84,9 @@ interface LocalBucket {
  * - Each budget (polls, writes) is a bucket in Redis shared by every gateway instance.
  * - A request spends first a local share of it (budget ÷ the gateway instances alive, learnt
  *   from one heartbeat per second): a fan polling at its Retry-After pace, or writing within its
- *   budget, never costs a Redis command. A client that empties its local share is charged to the shared bucket, with what it
- *   spent locally before: together the instances never allow more than the budget, however a
- *   client spreads its requests.
+ *   budget, never costs a Redis command. A client that empties its local share is charged to
+ *   the shared bucket, with what it spent locally before: together the instances never allow
+ *   more than the budget, however a client spreads its requests.
  * If Redis cannot be reached the request goes through: the limiter protects the services, it
  * must not take them down with it.
  */
