@@ -91,11 +91,21 @@ export async function freePort(count = 1): Promise<number> {
   if (to - from < 1_000) return kernelPort(); // an unusual range: nothing below it to choose from
   for (let attempt = 0; attempt < 200; attempt++) {
     const port = from + Math.floor(Math.random() * (to - from));
+    if (!fetchAllows(port, count)) continue;
     let free = true;
     for (let i = 0; i < count && free; i++) free = await isFree(port + i);
     if (free) return port;
   }
   throw new Error(`no ${count} free port(s) between ${from} and ${to}`);
+}
+
+// fetch refuses the Fetch standard's "bad ports" (undici: "bad port"); at 10,000 and above that
+// is 10080 alone. A test harness once drew it for a service, and its readiness check failed.
+const FETCH_BAD_PORTS_ABOVE_10000 = [10_080];
+
+/** Whether `count` ports from `port` can all be reached with fetch. */
+export function fetchAllows(port: number, count = 1): boolean {
+  return !FETCH_BAD_PORTS_ABOVE_10000.some((bad) => bad >= port && bad < port + count);
 }
 
 function ephemeralLow(): number {
