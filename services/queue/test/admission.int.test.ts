@@ -148,3 +148,45 @@ describe('idle waiting tokens', () => {
     expect((await poll(queue.url, idle.body.token)).status).toBe(401);
   });
 });
+
+describe('a join slower than the tick', () => {
+  let queue: QueueServiceHandle;
+  let redis: Redis;
+
+  beforeAll(async () => {
+    queue = await startQueue({ QUEUE_ADMIT_PER_SECOND: '1000', QUEUE_TICK_MS: '20' });
+    redis = new Redis(testInfra().redisUrl, { keyPrefix: KEY_PREFIX });
+  });
+  afterAll(async () => {
+    redis.disconnect();
+    await queue.stop();
+  });
+
+  it('when a join’s writes land after the tick passed its number, then the fan still gets a live place', async () => {
+    const concertId = await knownConcert(queue);
+    const meta = queueKeys(concertId).meta;
+    // As on a loaded host: the number is taken, then its bit lands only once the head has moved
+    // past it (the tick saw no bit there and counted the number as gone). Once; later joins as is.
+    const store = queue.store;
+    const markJoined = store.markJoined.bind(store);
+    let slowed = 0;
+    store.markJoined = async (c, number, ...rest) => {
+      if (c === concertId && slowed++ === 0)
+        await eventually(async () =>
+          expect(Number(await redis.hget(meta, 'head'))).toBeGreaterThanOrEqual(number),
+        );
+      return markJoined(c, number, ...rest);
+    };
+    try {
+      const fan = await join(queue.url, uuid(), concertId);
+      expect(fan.status).toBe(201);
+      expect(slowed).toBe(2); // the passed-over number, then the one taken instead
+      expect(placeOf(fan.body.tokenId)!.number).toBe(2);
+      await eventually(async () =>
+        expect((await poll(queue.url, fan.body.token)).body.status).toBe('ACTIVE'),
+      );
+    } finally {
+      store.markJoined = markJoined;
+    }
+  });
+});

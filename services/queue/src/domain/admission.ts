@@ -8,8 +8,8 @@ import type { Liveness } from './liveness';
 import type { QueueSettings } from './queue';
 import type { Snapshots } from './snapshots';
 
-// A number handed out less than this long ago is not passed yet: its bit may still be on its way.
-const SETTLE_MS = 100;
+/** A number handed out less than this long ago is not passed yet: its bit may be on its way. */
+export const SETTLE_MS = 100;
 // How long a concert's audit stream is kept after its queue's state is removed.
 const AUDIT_KEPT_MS = 30 * 86_400_000;
 // Segments read per round trip while walking from the head.

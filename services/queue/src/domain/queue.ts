@@ -10,7 +10,9 @@ import {
   type TokenSigner,
 } from '@ticketing/auth';
 import type { QueueStore } from '../data-access/queue-store';
+import { SETTLE_MS } from './admission';
 import type { Liveness, SeenMarks } from './liveness';
+import type { QueueSnapshot } from './snapshot';
 import type { Snapshots } from './snapshots';
 import { viewOf, type LiveState, type TokenState, type TokenView } from './token-status';
 
@@ -48,6 +50,7 @@ export class WaitingQueue {
       throw AppError.notFound(`concert ${concertId} not found`);
     const deadline = Date.now() + PENDING_WAIT_MS;
     for (;;) {
+      const askedAtMs = Date.now();
       // The next number is taken alongside the claim (one round trip, not two): a fan who
       // already holds a place leaves that number unused, a hole the line skips as gone.
       const [claim, next] = await Promise.all([
@@ -78,13 +81,21 @@ export class WaitingQueue {
         ),
         this.store.settle(concertId, userId, number),
       ]);
+      // A tick passes a number SETTLE_MS after it was handed out, its bit set by then. A join
+      // slower than that (a loaded host, a long pause) may have been passed over as gone: the
+      // store says so, and the fan takes the next number instead of a pass that is dead at once.
+      let state: PlaceState = { status: 'WAITING', numbersAhead: 0 };
+      if (Date.now() - askedAtMs >= SETTLE_MS) {
+        state = stateOfPlace(await this.store.readNumber(concertId, number), number, Date.now());
+        if (state.status === 'GONE') {
+          if (Date.now() > deadline) throw AppError.unavailable('try again');
+          continue; // the user index names a gone number: replaced on the next turn
+        }
+      }
       const snapshot = await this.snapshots.get(concertId);
       snapshot.markJoined(number);
       const place = { concertId, epoch, number };
-      return {
-        created: true,
-        view: await this.view(userId, place, { status: 'WAITING', numbersAhead: 0 }),
-      };
+      return { created: true, view: await this.view(userId, place, state) };
     }
   }
 
@@ -144,7 +155,26 @@ export class WaitingQueue {
     this.seen.mark(claims.concertId, place.number, nowMs);
     if (s.status === 'ACTIVE')
       return { status: 'WAITING', position: 1, expiresAtMs: nowMs + this.settings.idleMs };
-    return { ...s, expiresAtMs: nowMs + this.settings.idleMs };
+    return { status: s.status, position: s.position, expiresAtMs: nowMs + this.settings.idleMs };
+  }
+
+  /** A concert's snapshot as polls see it (read now only when too old). */
+  snapshotOf(concertId: number): Promise<QueueSnapshot> {
+    return this.snapshots.get(concertId);
+  }
+
+  /**
+   * An open stream's fan, from a snapshot in hand: waiting (or sold out) and marked seen, with no
+   * promise and no Redis command, for every stream of an interval. Undefined when only
+   * `stateOf` can tell: a place of another epoch, or one the snapshot says is gone or admitted
+   * (the store confirms those).
+   */
+  waitingIn(snapshot: QueueSnapshot, place: Place, nowMs: number): LiveState | undefined {
+    if (snapshot.data.epoch !== place.epoch) return undefined;
+    const s = snapshot.stateOf(place.number, nowMs);
+    if (s.status !== 'WAITING' && s.status !== 'SOLD_OUT') return undefined;
+    this.seen.mark(place.concertId, place.number, nowMs);
+    return { status: s.status, position: s.position, expiresAtMs: nowMs + this.settings.idleMs };
   }
 
   /** Whether this instance's snapshot of the concert says sold out (undefined: none read). */

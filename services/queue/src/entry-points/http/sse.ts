@@ -1,15 +1,16 @@
 import type { ServerResponse } from 'node:http';
 import type { HttpReply, Logger } from '@ticketing/platform';
-import type { QueueTokenClaims } from '@ticketing/auth';
-import { viewOf, type TokenState } from '../../domain/token-status';
+import { placeOf, type Place, type QueueTokenClaims } from '@ticketing/auth';
+import { placeViewOf, shownPosition, type TokenState } from '../../domain/token-status';
 import type { WaitingQueue } from '../../domain/queue';
 
 interface Subscriber {
   claims: QueueTokenClaims;
+  /** The place the pass names, read from its id once. */
+  place: Place;
   res: ServerResponse;
-  /** The last event's id ("<status>:<position>"), and when it was written. */
+  /** The last event's id ("<status>:<position>"). */
   last?: string;
-  lastAtMs: number;
   /** Far back: not looked at again before this (its figure moves slowly)… */
   nextAtMs: number;
   /** …unless the concert sells out or seats come back. */
@@ -22,15 +23,17 @@ const HEARTBEAT_MS = 15_000;
 
 /**
  * Server-Sent Events for waiting fans, pushed from this instance's snapshots (ADR 0015): once per
- * interval every open stream's state is computed in memory (no Redis command per stream; an open
- * stream counts as polling, batched with the instance's other marks), and an event is written
- * only where what the fan is shown changed: `position` while waiting (near the front on every
- * change, far back at most every few seconds), `sold-out` while nothing is left to sell, `active`
- * once admitted (then the stream ends), `expired` if the place is gone. Each event has an id, so
- * a client that reconnects elsewhere (`Last-Event-ID`) is not told the same thing twice.
+ * interval each concert's snapshot is taken once and every open stream's state computed from it
+ * in memory (no Redis command and no promise per stream; an open stream counts as polling,
+ * batched with the instance's other marks), and an event is written only where what the fan is
+ * shown changed: `position` while waiting (near the front on every change, far back at most
+ * every few seconds), `sold-out` while nothing is left to sell (far back too, at once),
+ * `active` once admitted (then the stream ends), `expired` if the place is gone. Each event has
+ * an id, so a client that reconnects elsewhere (`Last-Event-ID`) is not told the same thing twice.
  */
 export class QueueEventStreams {
-  private readonly subscribers = new Set<Subscriber>();
+  /** Open streams by concert; a concert without any has no entry. */
+  private readonly concerts = new Map<number, Set<Subscriber>>();
   private timer?: NodeJS.Timeout;
   private refreshing = false;
   private heartbeatAt = Date.now();
@@ -48,7 +51,7 @@ export class QueueEventStreams {
 
   private keepRefreshing(): void {
     this.timer ??= setInterval(() => {
-      if (this.subscribers.size === 0) {
+      if (this.concerts.size === 0) {
         clearInterval(this.timer);
         this.timer = undefined;
         return;
@@ -57,8 +60,13 @@ export class QueueEventStreams {
     }, this.intervalMs);
   }
 
-  /** Takes the response over from the framework: it stays open until the stream ends. */
+  /**
+   * Takes the response over from the framework: it stays open until the stream ends. The
+   * caller has checked the pass (a live place).
+   */
   subscribe(claims: QueueTokenClaims, reply: HttpReply, lastEventId?: string): void {
+    const place = placeOf(claims.tokenId);
+    if (!place) throw new Error('a checked pass names a place');
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -70,35 +78,46 @@ export class QueueEventStreams {
     });
     res.write('retry: 2000\n\n');
     const { userId, tokenId, concertId } = claims; // not the request's objects: a stream is long
-    const sub: Subscriber = {
-      claims: { userId, tokenId, concertId },
-      res,
-      lastAtMs: 0,
-      nextAtMs: 0,
-    };
+    const sub: Subscriber = { claims: { userId, tokenId, concertId }, place, res, nextAtMs: 0 };
     if (lastEventId && /^[A-Z_]+:\d+$/.test(lastEventId)) sub.last = lastEventId;
-    this.subscribers.add(sub);
+    let streams = this.concerts.get(concertId);
+    if (!streams) this.concerts.set(concertId, (streams = new Set()));
+    streams.add(sub);
     this.keepRefreshing();
-    res.on('close', () => this.subscribers.delete(sub));
+    res.on('close', () => this.forget(sub));
     void this.refreshOne(sub, Date.now()); // the first event at once, not after an interval
   }
 
   get size(): number {
-    return this.subscribers.size;
+    let open = 0;
+    for (const streams of this.concerts.values()) open += streams.size;
+    return open;
   }
 
   async refresh(): Promise<void> {
-    if (this.refreshing || this.subscribers.size === 0) return;
+    if (this.refreshing || this.concerts.size === 0) return;
     this.refreshing = true;
     try {
       const now = Date.now();
-      const due: Promise<void>[] = [];
-      for (const sub of this.subscribers)
-        if (sub.nextAtMs <= now) due.push(this.refreshOne(sub, now));
-      await Promise.all(due);
+      const asked: Promise<void>[] = [];
+      for (const [concertId, streams] of this.concerts) {
+        const snapshot = await this.queue.snapshotOf(concertId).catch((err: unknown) => {
+          this.logger.warn({ err, concertId }, 'SSE: snapshot not read; next interval');
+        });
+        if (!snapshot) continue;
+        const soldOut = snapshot.data.soldOut;
+        for (const sub of streams) {
+          if (sub.nextAtMs > now && sub.shownSoldOut === soldOut) continue;
+          const state = this.queue.waitingIn(snapshot, sub.place, now);
+          if (state) this.deliver(sub, state, now);
+          else asked.push(this.refreshOne(sub, now)); // admitted, gone, another epoch: the store
+        }
+      }
+      await Promise.all(asked);
       if (now - this.heartbeatAt > HEARTBEAT_MS) {
         this.heartbeatAt = now;
-        for (const sub of this.subscribers) sub.res.write(': keep-alive\n\n');
+        for (const streams of this.concerts.values())
+          for (const sub of streams) writeEvent(sub.res, ': keep-alive\n\n');
       }
     } catch (err) {
       this.logger.warn({ err }, 'SSE refresh failed');
@@ -116,44 +135,64 @@ export class QueueEventStreams {
   }
 
   private deliver(sub: Subscriber, state: TokenState, now: number): void {
-    if (!this.subscribers.has(sub)) return;
+    if (!this.concerts.get(sub.place.concertId)?.has(sub)) return;
     if (state.status === 'GONE') {
       this.send(sub, 'expired', 'EXPIRED:0', { tokenId: sub.claims.tokenId, status: 'EXPIRED' });
       return this.close(sub);
     }
-    const view = viewOf({ token: '', ...sub.claims }, state, this.queue.settings.admitPerSecond);
-    const { token: _token, ...payload } = view;
-    const id = `${view.status}:${view.position}`;
-    const near = view.position <= Math.max(100, this.queue.settings.admitPerSecond * 10);
+    const position = shownPosition(state);
+    const { admitPerSecond, idleMs } = this.queue.settings;
     // Far back, the stream is looked at again in a few seconds (often enough to keep the fan
     // seen within every liveness window); near the front, every interval.
-    if (!near) sub.nextAtMs = now + Math.min(FAR_BACK_EVERY_MS, this.queue.settings.idleMs / 4);
-    sub.shownSoldOut = view.status === 'SOLD_OUT';
+    if (position > Math.max(100, admitPerSecond * 10))
+      sub.nextAtMs = now + Math.min(FAR_BACK_EVERY_MS, idleMs / 4);
+    sub.shownSoldOut = state.status === 'SOLD_OUT';
+    const id = `${state.status}:${position}`;
     if (id === sub.last) return;
-    if (view.status === 'ACTIVE') {
-      this.send(sub, 'active', id, payload);
+    const view = placeViewOf(sub.claims, state, admitPerSecond);
+    if (state.status === 'ACTIVE') {
+      this.send(sub, 'active', id, view);
       return this.close(sub);
     }
     // Sold out: the stream stays open, seats may come back (a hold that ends unpaid).
-    this.send(sub, view.status === 'SOLD_OUT' ? 'sold-out' : 'position', id, payload);
-    sub.lastAtMs = now;
+    this.send(sub, state.status === 'SOLD_OUT' ? 'sold-out' : 'position', id, view);
   }
 
   private send(sub: Subscriber, event: string, id: string, data: unknown): void {
     sub.last = id;
-    sub.res.write(`event: ${event}\nid: ${id}\ndata: ${JSON.stringify(data)}\n\n`);
+    writeEvent(sub.res, `event: ${event}\nid: ${id}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 
   private close(sub: Subscriber): void {
-    this.subscribers.delete(sub);
+    this.forget(sub);
     sub.res.end();
+  }
+
+  private forget(sub: Subscriber): void {
+    const streams = this.concerts.get(sub.place.concertId);
+    if (streams?.delete(sub) && streams.size === 0) this.concerts.delete(sub.place.concertId);
   }
 
   /** Ends every stream (shutdown): clients reconnect to another instance and keep their place. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
-    for (const sub of this.subscribers) sub.res.end();
-    this.subscribers.clear();
+    for (const streams of this.concerts.values()) for (const sub of streams) sub.res.end();
+    this.concerts.clear();
   }
+}
+
+/**
+ * One event, framed as a chunk of the response and written to its socket at once. `res.write`
+ * corks the socket until the next tick: an interval's events for thousands of streams were then
+ * all held in memory together, long enough to outlive young-generation collections (promoted,
+ * then collected by full ones: most of the process's collector time).
+ */
+function writeEvent(res: ServerResponse, text: string): void {
+  const socket = res.socket;
+  if (res.writableEnded || socket?.destroyed) return;
+  // No socket yet: queued behind a pipelined response, which `res` writes out first. HTTP/1.0:
+  // the body ends with the connection, no chunks.
+  if (!socket || !res.chunkedEncoding) res.write(text);
+  else socket.write(`${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`);
 }
