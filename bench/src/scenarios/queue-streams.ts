@@ -48,7 +48,7 @@ export async function streamRows(
       value: `${path.held.toLocaleString('en')} streams`,
       target: '50,000 streams through gateways and queues',
       met: path.held >= (ctx.smoke ? 1 : 50_000),
-      notes: `${path.gateways} gateway and ${path.queues} queue processes, ${path.generators} generator processes on as many loopback addresses; ${(path.queueHeapPerStream / 1024).toFixed(1)} KB of queue heap and ${(path.gatewayHeapPerStream / 1024).toFixed(1)} KB of gateway heap per stream; ${path.cpuPer1000.toFixed(2)} % of a core per 1,000 streams (every gateway and queue process) while admission moved every position at 200/s; ${path.events.toLocaleString('en')} events received, ${path.failed} streams refused ${JSON.stringify(path.reasons)}, ${path.reconnects} reconnections (as EventSource does, after \`retry\`) while ${path.generators} processes opened them at once`,
+      notes: `${path.gateways} gateway and ${path.queues} queue processes, ${path.generators} generator processes on as many loopback addresses; ${(path.queueHeapPerStream / 1024).toFixed(1)} KB of queue heap and ${(path.gatewayHeapPerStream / 1024).toFixed(1)} KB of gateway heap per stream; ${path.cpuPer1000.toFixed(2)} % of a core per 1,000 streams (every gateway and queue process) while admission moved every position at 200/s; ${path.events.toLocaleString('en')} events received, ${path.failed} streams refused ${JSON.stringify(path.reasons)}, ${sumOf(path.endings)} ended while listened to ${JSON.stringify(path.endings)} (by their last event), ${path.reconnects} reconnections (as EventSource does, after \`retry\`) while ${path.generators} processes opened them at once`,
     },
   ];
 }
@@ -64,7 +64,7 @@ function oneProcessRow(ctx: BenchContext, one: Held): Row {
       one.held >= (ctx.smoke ? 1 : 15_000) &&
       one.queueHeapPerStream <= 16_384 &&
       one.cpuPer1000 <= 2,
-    notes: `${(one.queueHeapPerStream / 1024).toFixed(1)} KB of queue heap per stream (heap used after a full collection, which a heap snapshot forces, before the streams and after ${one.seconds} s); ${one.cpuPer1000.toFixed(2)} % of a core per 1,000 streams while admission moved every position at 200/s; ${one.events.toLocaleString('en')} events received, ${one.failed} streams refused; ${one.generators} generator processes on as many loopback addresses`,
+    notes: `${(one.queueHeapPerStream / 1024).toFixed(1)} KB of queue heap per stream (heap used after a full collection, which a heap snapshot forces, before the streams and after ${one.seconds} s); ${one.cpuPer1000.toFixed(2)} % of a core per 1,000 streams while admission moved every position at 200/s; ${one.events.toLocaleString('en')} events received, ${one.failed} streams refused, ${sumOf(one.endings)} ended while listened to ${JSON.stringify(one.endings)}; ${one.generators} generator processes on as many loopback addresses`,
   };
 }
 
@@ -91,8 +91,10 @@ async function holdStreams(
   const generatorCount = targetCount * Math.ceil(streams / (ctx.smoke ? 300 : 4500) / targetCount);
   const perGenerator = Math.ceil(streams / generatorCount);
   const seconds = ctx.smoke ? 2 : 20;
-  // Admitted during the run (200/s) before any listener: opening 50,000 streams takes a while.
-  const ahead = ctx.smoke ? 500 : 3 * streams;
+  // Admitted during the run (200/s) before any listener: the whole path's phase (fill, 50,000
+  // openings, two rounds of heap snapshots) took 15+ minutes, and 3 × 50,000 ahead (12.5 minutes
+  // of admissions) let the head reach the first listeners (3,647 streams ended `active`).
+  const ahead = ctx.smoke ? 500 : 7 * streams;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-streams-'));
   const env = {
     ...ctx.serviceEnv,
@@ -152,6 +154,7 @@ async function holdStreams(
       events: number;
       failed: number;
       reasons?: Record<string, number>;
+      endings?: Record<string, number>;
       reconnects?: number;
     }>[] = [];
     for (let g = 0; g * perGenerator < streams; g++) {
@@ -200,9 +203,8 @@ async function holdStreams(
       events: counts.reduce((a, c) => a + c.events, 0),
       failed: counts.reduce((a, c) => a + c.failed, 0),
       reconnects: counts.reduce((a, c) => a + (c.reconnects ?? 0), 0),
-      reasons: counts
-        .flatMap((c) => Object.entries(c.reasons ?? {}))
-        .reduce<Record<string, number>>((a, [k, n]) => ({ ...a, [k]: (a[k] ?? 0) + n }), {}),
+      reasons: sumCounts(counts.map((c) => c.reasons)),
+      endings: sumCounts(counts.map((c) => c.endings)),
       queueHeapPerStream: (queueHeapAfter - queueHeapBefore) / Math.max(1, held),
       gatewayHeapPerStream: (gatewayHeapAfter - gatewayHeapBefore) / Math.max(1, held),
       cpuPer1000: (100 * cpuSeconds) / seconds / Math.max(0.001, held / 1000),
@@ -252,3 +254,13 @@ async function collectGarbage(proc: Proc, dir: string): Promise<void> {
 function heapUsed(url: string): Promise<number> {
   return metricValue(url, 'nodejs_heap_size_used_bytes');
 }
+
+/** Counts by name from every generator, added up. */
+function sumCounts(all: (Record<string, number> | undefined)[]): Record<string, number> {
+  const sum: Record<string, number> = {};
+  for (const counts of all)
+    for (const [name, n] of Object.entries(counts ?? {})) sum[name] = (sum[name] ?? 0) + n;
+  return sum;
+}
+
+const sumOf = (counts: Record<string, number>) => Object.values(counts).reduce((a, n) => a + n, 0);

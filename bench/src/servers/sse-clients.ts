@@ -25,13 +25,15 @@ const refused = (reason: string) => {
 };
 
 const report = (extra: Record<string, number>) =>
-  process.stdout.write(`${JSON.stringify({ open, events, failed, reasons, ...extra })}\n`);
+  process.stdout.write(`${JSON.stringify({ open, events, failed, reasons, endings, ...extra })}\n`);
 
 // As a browser's EventSource does: a connection that failed, or a 5xx, is tried again after the
 // stream's `retry` (2 s); a few times, then the stream counts as refused.
 const RETRY_MS = 2000;
 const ATTEMPTS = 3;
 let reconnects = 0;
+/** Streams that ended while listened to, by their last event (`active`: the fan was admitted). */
+const endings: Record<string, number> = {};
 
 function connect(pass: string, attempt: number, done: () => void): void {
   const settle = (reason?: string) => {
@@ -68,10 +70,18 @@ function connect(pass: string, attempt: number, done: () => void): void {
       }
       open++;
       res.setEncoding('utf8');
+      let last = 'none';
       res.on('data', (chunk: string) => {
-        for (let i = chunk.indexOf('event:'); i >= 0; i = chunk.indexOf('event:', i + 1)) events++;
+        for (let i = chunk.indexOf('event: '); i >= 0; i = chunk.indexOf('event: ', i + 1)) {
+          events++;
+          const end = chunk.indexOf('\n', i);
+          if (end > 0) last = chunk.slice(i + 7, end);
+        }
       });
-      res.on('close', () => (open = Math.max(0, open - 1)));
+      res.on('close', () => {
+        open = Math.max(0, open - 1);
+        endings[last] = (endings[last] ?? 0) + 1;
+      });
       settle();
     },
   );
