@@ -2,7 +2,7 @@
  * pgbench scripts of the services' hot SQL: the statements the code runs for a request, in the
  * same order and transactions, against the services' own (migrated) schema. They mirror
  * ReservationRepository (holdPrecheck, releaseOverdueHolds, insertHold), WalletRepository
- * (credit, debit, record) and the inbox/outbox of @ticketing/messaging; where a statement
+ * (charge, credit, debit, record) and the inbox/outbox of @ticketing/messaging; where a statement
  * depends on a value read before (an id, a balance) the script uses a stand-in, so each figure is
  * the database's best case for the work one request does.
  */
@@ -75,18 +75,25 @@ ${enqueue('reservation.events', 'reservation.held', ':schedule::text')}
 commit;
 `;
 
-/** POST /wallets/{userId}/charges: credit (creating the wallet), ledger row, wallet.charged. */
+/**
+ * POST /wallets/{userId}/charges: one statement (no transaction around it) that credits the
+ * wallet (creating it), writes the ledger row and enqueues wallet.charged with the balance after.
+ */
 export const chargeScript = (wallets: number) => `\\set u random(1, ${wallets})
 \\set amount random(1, 1000)
-begin;
-insert into wallets as w (user_id, balance) values (${userIdOf(':u')}, :amount)
+with credited as (
+  insert into wallets as w (user_id, balance) values (${userIdOf(':u')}, :amount)
   on conflict (user_id) do update set balance = w.balance + excluded.balance, updated_at = now()
   where null::bigint is null or w.balance + excluded.balance <= null::bigint
-  returning balance;
-insert into ledger (id, user_id, type, amount, balance_after, payment_id)
-  values (gen_random_uuid(), ${userIdOf(':u')}, 'CHARGE', :amount, 1, null);
-${enqueue('wallet.events', 'wallet.charged', ':u::text')}
-commit;
+  returning balance),
+entry as (
+  insert into ledger (id, user_id, type, amount, balance_after)
+  select gen_random_uuid(), ${userIdOf(':u')}, 'CHARGE', :amount, balance from credited),
+outbox as (
+  insert into outbox (message_id, topic, key, type, envelope, headers)
+  select gen_random_uuid(), 'wallet.events', :u::text, 'wallet.charged',
+    jsonb_set('${ENVELOPE}'::jsonb, '{data,balance}', to_jsonb(balance))::text, '{}' from credited)
+select balance from credited;
 `;
 
 /**

@@ -21,21 +21,29 @@ describe('wallet API', () => {
     await deployment.stop();
   });
 
-  it('when a user charges, then the balance, a ledger row and wallet.charged follow', async () => {
+  it('when a user charges twice, then the balance, a ledger row and a wallet.charged with the balance after each follow', async () => {
     const userId = uuid();
     const res = await charge(a.url, userId, 50_000);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ userId, balance: 50_000, transactionId: expect.any(String) });
+    const again = await charge(b.url, userId, 20_000);
+    expect(again.body).toMatchObject({ userId, balance: 70_000 });
     expect(await (await getAs(`${b.url}/wallets/${userId}`, userId)).json()).toEqual({
       userId,
-      balance: 50_000,
+      balance: 70_000,
     });
     await deployment.expectBalanceIsLedgerSum(userId);
-    await eventually(() => expect(events.where((m) => m.key === userId)).toHaveLength(1));
-    expect(events.where((m) => m.key === userId)[0]!.envelope).toMatchObject({
-      type: 'wallet.charged',
-      data: { amount: 50_000, balance: 50_000 },
-    });
+    await eventually(() => expect(events.where((m) => m.key === userId)).toHaveLength(2));
+    expect(events.where((m) => m.key === userId).map((m) => m.envelope)).toEqual([
+      expect.objectContaining({
+        type: 'wallet.charged',
+        data: { userId, transactionId: res.body.transactionId, amount: 50_000, balance: 50_000 },
+      }),
+      expect.objectContaining({
+        type: 'wallet.charged',
+        data: { userId, transactionId: again.body.transactionId, amount: 20_000, balance: 70_000 },
+      }),
+    ]);
   });
 
   it('when a user never charged, then the balance is 0 and the history empty', async () => {
@@ -119,6 +127,7 @@ describe('wallet API', () => {
     const res = await charge(a.url, userId, 1);
     expect(res).toMatchObject({ status: 409, body: { code: 'BALANCE_LIMIT_EXCEEDED' } });
     expect(await deployment.expectBalanceIsLedgerSum(userId)).toBe(100_000_000);
+    expect(await deployment.db('ledger').where({ user_id: userId })).toHaveLength(10);
   });
 
   it('when 200 charges race on one wallet through two instances, then balance = sum and 200 ledger rows', async () => {

@@ -90,6 +90,8 @@ export async function quietOutboxNotify(knex: Knex): Promise<void> {
   `);
 }
 
+const SQL_NAME = /^[a-z_][a-z0-9_]*$/i;
+
 /**
  * The statement that adds messages to the outbox, its parameters numbered from `first`: for
  * `enqueue`, or as a data-modifying CTE of a writer's own statement, so that the state change
@@ -97,22 +99,39 @@ export async function quietOutboxNotify(knex: Knex): Promise<void> {
  * any number of messages (arrays), so it is prepared once; the ids follow the order given (the
  * relay publishes in id order). `notify` false: the trigger sends no NOTIFY, the writer's own
  * relay is told in process (`outboxWriter`).
+ *
+ * `completedBy`: the messages announce a figure only the writer's statement knows (a balance
+ * after a credit). They are inserted once per row of the CTE named `from` (none: nothing
+ * changed, nothing announced), with each `data` field of `fields` set to that row's column.
  */
 export function outboxInsert(
   messages: OutgoingMessage[],
   first: number,
   notify = true,
+  completedBy?: { from: string; fields: Record<string, string> },
 ): { sql: string; params: unknown[] } {
   const [ids, topics, keys, types, envelopes, headers, notifySetting] = [0, 1, 2, 3, 4, 5, 6].map(
     (i) => `$${first + i}`,
   );
+  let envelope = 'm.envelope';
+  if (completedBy) {
+    envelope = 'm.envelope::jsonb';
+    for (const [field, column] of Object.entries(completedBy.fields)) {
+      // Names written into the statement: the writer's own constants, never a caller's input.
+      if (![completedBy.from, field, column].every((name) => SQL_NAME.test(name)))
+        throw new Error(`outboxInsert: not a plain SQL name in ${JSON.stringify(completedBy)}`);
+      envelope = `jsonb_set(${envelope}, '{data,${field}}', to_jsonb(${completedBy.from}.${column}))`;
+    }
+    envelope = `${envelope}::text`;
+  }
   return {
     sql: `insert into ${OUTBOX_TABLE} (message_id, topic, key, type, envelope, headers)
-     select m.id, m.topic, m.key, m.type, m.envelope, m.headers
+     select m.id, m.topic, m.key, m.type, ${envelope}, m.headers
      from unnest(${ids}::uuid[], ${topics}::text[], ${keys}::text[], ${types}::text[],
        ${envelopes}::text[], ${headers}::text[])
        with ordinality as m (id, topic, key, type, envelope, headers, n)
      cross join (select set_config('outbox.notify', ${notifySetting}::text, true)) as wake
+     ${completedBy ? `cross join ${completedBy.from}` : ''}
      order by m.n`,
     params: [
       messages.map((m) => m.envelope.id),

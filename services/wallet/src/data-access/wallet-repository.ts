@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { outboxInsert, outboxWriter, type OutgoingMessage } from '@ticketing/messaging';
 import { deleteInBatches, type Queryable, type Knex } from '@ticketing/platform';
 import type { Debit, EntryType, LedgerEntry } from '../domain/ledger';
 
@@ -11,6 +12,42 @@ export class WalletRepository {
 
   constructor(private readonly executor: Queryable) {
     this.db = executor.knex;
+  }
+
+  /**
+   * A charge, in one statement (atomic by itself: no transaction, so the wallet's row is locked
+   * only while Postgres runs it, never across round trips to this process): adds to the wallet
+   * (creating it) unless the balance would pass `maxBalance`, with its ledger entry and the
+   * messages that announce it, their `balance` set to the balance after it. The balance, or
+   * null when refused: nothing is written then.
+   */
+  async charge(
+    charge: { userId: string; amount: number; transactionId: string },
+    maxBalance: number | null,
+    announce: OutgoingMessage[],
+  ): Promise<number | null> {
+    const { userId, amount, transactionId } = charge;
+    const params = [userId, amount, maxBalance, transactionId];
+    const writer = outboxWriter(this.executor);
+    const outbox = outboxInsert(announce, params.length + 1, writer.notify, {
+      from: 'credited',
+      fields: { balance: 'balance' },
+    });
+    const [row] = await this.executor.query<{ balance: string | number }>(
+      `with credited as (
+         insert into wallets as w (user_id, balance) values ($1, $2)
+         on conflict (user_id) do update set balance = w.balance + excluded.balance, updated_at = now()
+           where $3::bigint is null or w.balance + excluded.balance <= $3::bigint
+         returning balance),
+       entry as (
+         insert into ledger (id, user_id, type, amount, balance_after)
+         select $4, $1, 'CHARGE', $2, balance from credited),
+       outbox as (${outbox.sql})
+       select balance from credited`,
+      [...params, ...outbox.params],
+    );
+    writer.written();
+    return row ? Number(row.balance) : null;
   }
 
   /** Adds to a wallet (creating it) unless the balance would pass `maxBalance`; null then. */

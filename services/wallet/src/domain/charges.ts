@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { wallet as contracts } from '@ticketing/contracts';
-import { buildMessage, enqueue } from '@ticketing/messaging';
+import { buildMessage } from '@ticketing/messaging';
 import {
   AppError,
   isAppError,
@@ -36,37 +36,28 @@ export class Wallets {
     private readonly limits: WalletLimits,
   ) {}
 
-  /** Adds money: one conditional statement, one ledger row, one wallet.charged, one transaction. */
+  /** Adds money: the balance, its ledger row and its wallet.charged, in one statement. */
   async charge(userId: string, amount: number): Promise<ChargeResult> {
     const problem = chargeAmountProblem(amount, this.limits);
     if (problem) throw AppError.validation(`body.amount: ${problem}`);
-    return this.db.transaction(async (tx) => {
-      const repo = this.repositories.wallets(tx);
-      const balance = await repo.credit(userId, amount, this.limits.maxBalance);
-      if (balance === null) {
-        throw AppError.conflict(
-          'BALANCE_LIMIT_EXCEEDED',
-          `the balance may not exceed ${this.limits.maxBalance} KRW`,
-          {
-            maxBalance: this.limits.maxBalance,
-          },
-        );
-      }
-      const transactionId = await repo.record(userId, {
-        type: 'CHARGE',
-        amount,
-        balanceAfter: balance,
-      });
-      await enqueue(
-        tx,
-        buildMessage(
-          contracts.walletCharged,
-          { userId, transactionId, amount, balance },
-          { source: 'wallet' },
-        ),
+    const transactionId = randomUUID();
+    // The balance after the charge is the statement's to know: 0 here, set as it commits.
+    const charged = buildMessage(
+      contracts.walletCharged,
+      { userId, transactionId, amount, balance: 0 },
+      { source: 'wallet' },
+    );
+    const balance = await this.repositories
+      .wallets(this.db)
+      .charge({ userId, amount, transactionId }, this.limits.maxBalance, [charged]);
+    if (balance === null) {
+      throw AppError.conflict(
+        'BALANCE_LIMIT_EXCEEDED',
+        `the balance may not exceed ${this.limits.maxBalance} KRW`,
+        { maxBalance: this.limits.maxBalance },
       );
-      return { userId, balance, transactionId };
-    });
+    }
+    return { userId, balance, transactionId };
   }
 
   /**
