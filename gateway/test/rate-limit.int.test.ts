@@ -5,11 +5,11 @@ import {
   eventually,
   identityToken,
   metricValue,
+  monitorRedis,
   randomSuffix,
   testInfra,
   uuid,
 } from '@ticketing/testing';
-import Redis from 'ioredis';
 import { ClientIdentifier } from '../src/clients';
 import { loadGatewayConfig } from '../src/config';
 import { budgetOf } from '../src/rate-limit';
@@ -168,9 +168,8 @@ describe('rate limits per client, shared by every gateway instance', () => {
   it('when fans poll within their share, then the budgets cost Redis nothing per poll', async () => {
     // Redis' own record of every command, narrowed to these gateways' keys: other test files
     // run scripts on the same Redis at the same time.
-    const monitor = await new Redis(testInfra().redisUrl).monitor();
     let scripts = 0;
-    monitor.on('monitor', (_time: string, args: string[]) => {
+    const monitor = await monitorRedis(testInfra().redisUrl, (args) => {
       if (/^eval/i.test(args[0] ?? '') && args.some((a) => a.startsWith(prefix))) scripts += 1;
     });
     try {
@@ -185,7 +184,7 @@ describe('rate limits per client, shared by every gateway instance', () => {
       expect((await call('/reservations', uuid(), 'POST')).status).toBe(200);
       await eventually(() => expect(scripts).toBeGreaterThan(afterPolls));
     } finally {
-      monitor.disconnect();
+      monitor.stop();
     }
   });
 

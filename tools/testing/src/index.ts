@@ -18,3 +18,4 @@ export * from './deployment';
 export * from './sent-messages';
 export * from './handler-table';
 export * from './metrics';
+export * from './redis-monitor';
