@@ -33,7 +33,10 @@ export function monitorRedis(
         const line = buffered.slice(0, end);
         buffered = buffered.slice(end + 2);
         if (repliesBeforeMonitoring > 0) {
-          if (line !== '+OK') return socket.destroy(new Error(`MONITOR refused: ${line}`));
+          if (line !== '+OK') {
+            socket.destroy(new Error(`MONITOR refused: ${line}`));
+            return;
+          }
           if (--repliesBeforeMonitoring === 0) resolve({ stop: () => socket.destroy() });
           continue;
         }
