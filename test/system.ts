@@ -2,6 +2,7 @@ import type { Logger, ServiceHandle } from '@ticketing/platform';
 import {
   captureLogs,
   createTopicNamespace,
+  eventually,
   randomSuffix,
   uuid,
   infraEnv,
@@ -102,6 +103,17 @@ export class System implements RunningSystem {
     };
     const handle = await STARTERS[name](env, captureLogs(name).logger);
     this.instances[name].push(handle);
+    // Served only once ready, as a deployment routes to it: a service starts before it has
+    // discovered the identity provider, and answers identity calls 503 until then.
+    await eventually(
+      async () => {
+        const res = await fetch(`${handle.url}/health/ready`);
+        expect({ instance: env.INSTANCE_ID, status: res.status, body: await res.text() }).toEqual(
+          expect.objectContaining({ status: 200 }),
+        );
+      },
+      { timeoutMs: 30_000, intervalMs: 50 },
+    );
     return handle;
   }
 
