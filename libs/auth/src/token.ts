@@ -1,14 +1,9 @@
-import {
-  createHash,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  type KeyObject,
-} from 'node:crypto';
-import { errors, jwtVerify, SignJWT, type JSONWebKeySet, type JWK } from 'jose';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { createSigner } from 'fast-jwt';
+import type { JSONWebKeySet, JWK } from 'jose';
 import { z } from 'zod';
 import { secret } from '@ticketing/platform';
-import { keyResolver, type KeyFor } from './signature-thread';
+import { KeySetChecks } from './token-checks';
 
 export interface QueueTokenClaims {
   userId: string;
@@ -92,21 +87,25 @@ export const publicKeysEnv = () =>
       .transform((v) => ({ keys: (JSON.parse(v) as JSONWebKeySet).keys.map(publicJwk) })),
   );
 
-/** A fresh Ed25519 key pair for passes: the private JWK and the JWKS of its public key. */
+/**
+ * A fresh key pair for passes: the private JWK and the JWKS of its public key. P-256 (ES256): on
+ * OpenSSL's optimised curve it signs in half the time of Ed25519 and verifies in two thirds
+ * (25 / 78 µs against 50 / 131 µs here), and a pass is signed per join and verified per new
+ * pass seen by each process. Ed25519 keys are accepted as well.
+ */
 export function generatePassKeys(): { signingKey: string; publicKeys: string } {
-  const { privateKey } = generateKeyPairSync('ed25519');
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const jwk = privateKey.export({ format: 'jwk' }) as JWK;
   const kid = thumbprint(jwk);
   return {
-    signingKey: JSON.stringify({ ...jwk, kid, alg: 'EdDSA' }),
+    signingKey: JSON.stringify({ ...jwk, kid, alg: 'ES256' }),
     publicKeys: JSON.stringify({ keys: [publicJwk({ ...jwk, kid })] }),
   };
 }
 
 /** Signs queue passes with the queue's private key (the queue service alone holds it). */
 export class TokenSigner {
-  private readonly key: KeyObject;
-  private readonly alg: Algorithm;
+  private readonly signer: (payload: Record<string, unknown>) => string;
   readonly kid: string;
   /** The public half, as QUEUE_PASS_PUBLIC_KEYS publishes it. */
   readonly publicKeys: JSONWebKeySet;
@@ -116,77 +115,89 @@ export class TokenSigner {
     const alg = algorithmOf(jwk);
     if (!alg || typeof jwk.d !== 'string')
       throw new Error('QUEUE_PASS_SIGNING_KEY must be a private Ed25519 or P-256 JWK');
-    this.alg = alg;
-    this.key = createPrivateKey({ key: jwk as never, format: 'jwk' });
+    const key = createPrivateKey({ key: jwk as never, format: 'jwk' });
     const pub = publicJwk(jwk);
     this.kid = pub.kid!;
     createPublicKey({ key: pub as never, format: 'jwk' }); // the public half must import too
     this.publicKeys = { keys: [pub] };
+    // Synchronous (fast-jwt over node:crypto): a signature per join, ADR 0020.
+    this.signer = createSigner({
+      key: key.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      algorithm: alg,
+      kid: this.kid,
+    });
   }
 
   /** sub = user, jti = token id (the place), cid = concert. Status lives in Redis, not here. */
   sign(claims: QueueTokenClaims, maxAgeSeconds: number, now = Date.now()): Promise<string> {
     const iat = Math.floor(now / 1000);
-    return new SignJWT({ cid: claims.concertId })
-      .setProtectedHeader({ alg: this.alg, kid: this.kid, typ: 'JWT' })
-      .setIssuer(ISSUER)
-      .setSubject(claims.userId)
-      .setJti(claims.tokenId)
-      .setIssuedAt(iat)
-      .setExpirationTime(iat + maxAgeSeconds)
-      .sign(this.key);
+    return Promise.resolve(
+      this.signer({
+        cid: claims.concertId,
+        iss: ISSUER,
+        sub: claims.userId,
+        jti: claims.tokenId,
+        iat,
+        exp: iat + maxAgeSeconds,
+      }),
+    );
   }
 }
 
 /** Verifies queue passes against the queue's public keys (several during a rotation). */
 export class PassVerifier {
-  private readonly keys: KeyFor;
+  private readonly checks: KeySetChecks;
 
   constructor(publicKeys: JSONWebKeySet) {
     // One key per kid: the same key named twice (the queue's own, and in the published set)
-    // would make jose refuse every pass as ambiguous.
+    // would make every pass ambiguous.
     const byKid = new Map<string, JWK>();
     for (const key of publicKeys.keys) byKid.set(key.kid ?? thumbprint(key), key);
-    this.keys = keyResolver({ keys: [...byKid.values()] });
+    this.checks = new KeySetChecks(
+      { keys: [...byKid.values()] },
+      {
+        algorithms: Object.values(ALGORITHMS),
+        issuer: ISSUER,
+        requiredClaims: ['sub', 'jti', 'exp'],
+      },
+    );
   }
 
   /** Signature, algorithm, issuer, expiry and claim shapes; throws InvalidTokenError. */
-  async verify(token: string, now = Date.now()): Promise<QueueTokenClaims> {
-    return (await this.verifyWithExpiry(token, now)).claims;
+  async verify(token: string): Promise<QueueTokenClaims> {
+    return (await this.verifyWithExpiry(token)).claims;
   }
 
   /** As `verify`, with the token's expiry (ms since epoch). */
-  async verifyWithExpiry(
-    token: string,
-    now = Date.now(),
-  ): Promise<{ claims: QueueTokenClaims; expiresAtMs: number }> {
-    try {
-      const { payload } = await jwtVerify(token, this.keys, {
-        algorithms: Object.values(ALGORITHMS),
-        issuer: ISSUER,
-        currentDate: new Date(now),
-        requiredClaims: ['sub', 'jti', 'exp'],
-      });
-      const concertId = payload.cid;
-      if (typeof concertId !== 'number' || !Number.isInteger(concertId) || concertId <= 0) {
-        throw new InvalidTokenError('malformed claims');
-      }
-      return {
-        claims: { userId: payload.sub!, tokenId: payload.jti!, concertId },
-        expiresAtMs: payload.exp! * 1000,
-      };
-    } catch (e) {
-      if (e instanceof InvalidTokenError) throw e;
-      if (e instanceof errors.JWTExpired) throw new InvalidTokenError('expired');
-      if (e instanceof errors.JOSEError)
-        throw new InvalidTokenError(
-          e.code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' ||
-            e.code === 'ERR_JWKS_NO_MATCHING_KEY'
-            ? 'bad signature'
-            : 'malformed',
-        );
-      throw new InvalidTokenError('malformed');
+  verifyWithExpiry(token: string): Promise<{ claims: QueueTokenClaims; expiresAtMs: number }> {
+    const outcome = this.checks.check(token);
+    if (!outcome.ok) {
+      const reason = outcome.reason;
+      return Promise.reject(
+        new InvalidTokenError(
+          reason === 'expired'
+            ? 'expired'
+            : reason === 'with a bad signature' || reason === 'signed with an unknown key'
+              ? 'bad signature'
+              : 'malformed',
+        ),
+      );
     }
+    const { payload } = outcome;
+    const concertId = payload.cid;
+    if (
+      typeof concertId !== 'number' ||
+      !Number.isInteger(concertId) ||
+      concertId <= 0 ||
+      typeof payload.sub !== 'string' ||
+      typeof payload.jti !== 'string' ||
+      typeof payload.exp !== 'number'
+    )
+      return Promise.reject(new InvalidTokenError('malformed claims'));
+    return Promise.resolve({
+      claims: { userId: payload.sub, tokenId: payload.jti, concertId },
+      expiresAtMs: payload.exp * 1000,
+    });
   }
 }
 

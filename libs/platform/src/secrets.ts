@@ -22,7 +22,9 @@ export const EXAMPLE_SECRETS: ReadonlySet<string> = new Set([
   'dev-redis-payment-0123456789',
   // The dev overlay's identity proof key (ADR 0019).
   'dev-identity-proof-key-0123456789abcdefghijklmnopqrstuvwxyz',
-  // The dev overlay's pass signing key (its private part `d`).
+  // The dev overlay's pass signing keys (their private part `d`): today's P-256 one and the
+  // Ed25519 one it replaced (published, so never a secret again).
+  'TqFmT5WRgXkSScNNzKnz4g7_d1BYAatCl6jFXbvyXsg',
   'e_5TQSFtoKxUGNAzm6-7jJNvn8HXSubkdUMbctYnlSU',
 ]);
 

@@ -13,7 +13,7 @@ if (!process.env.QUEUE_PASS_SIGNING_KEY) {
   const keys = generatePassKeys();
   process.env.QUEUE_PASS_SIGNING_KEY = keys.signingKey;
   process.env.QUEUE_PASS_PUBLIC_KEYS = keys.publicKeys;
-  console.log('[runner] QUEUE_PASS_SIGNING_KEY not set: a new Ed25519 key pair for this run');
+  console.log('[runner] QUEUE_PASS_SIGNING_KEY not set: a new P-256 key pair for this run');
 }
 // The gateway's seal on identities it verified, opened by the services (ADR 0019).
 process.env.IDENTITY_PROOF_KEY ||= generateIdentityProofKey();

@@ -21,7 +21,7 @@ export function testInfra() {
 let passKeys: { signingKey: string; publicKeys: string } | undefined;
 
 /**
- * This test process's queue pass keys (ADR 0015): a fresh Ed25519 pair, made once per process;
+ * This test process's queue pass keys (ADR 0015): a fresh P-256 pair, made once per process;
  * services a test starts get them through `infraEnv`.
  */
 export function testPassKeys(): { signingKey: string; publicKeys: string } {
