@@ -18,6 +18,7 @@ import { holdStormScenario } from './scenarios/hold-storm';
 import { identityScenario } from './scenarios/identity';
 import { idleScenario } from './scenarios/idle';
 import { journeyScenario } from './scenarios/journey';
+import { joinBaselineScenario } from './scenarios/join-baseline';
 import { kafkaLoopScenario } from './scenarios/kafka-loop';
 import { queueScenario } from './scenarios/queue';
 import { queueScaleScenario } from './scenarios/queue-scale';
@@ -46,10 +47,11 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<Row[]>> = {
   tracing: tracingScenario,
   retention: retentionScenario,
   'saga-hops': sagaHopsScenario,
+  'join-baseline': joinBaselineScenario,
 };
 
 /** Scenarios too long for every run. */
-const ON_REQUEST = new Set(['retention', 'saga-hops']);
+const ON_REQUEST = new Set(['retention', 'saga-hops', 'join-baseline']);
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

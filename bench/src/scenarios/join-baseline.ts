@@ -1,0 +1,113 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { ROOT } from '@ticketing/infra';
+import { providerTokens } from '@ticketing/testing';
+import Redis from 'ioredis';
+import type { BenchContext } from '../context';
+import { cpuBreakdown, pidsMatching } from '../cpu';
+import { runOpenLoop } from '../open-loop';
+import { startInstances } from '../processes';
+import { removeKeys } from '../redis-info';
+import type { Row } from '../report';
+
+// The pre-issue-33 code needed a shared pass secret; today's code ignores the variable.
+const LEGACY_PASS_SECRET = 'bench-legacy-pass-secret-0123456789abcdef';
+
+/**
+ * CPU per join of this checkout against another commit's, in one run (`--only=join-baseline`,
+ * on request): `BENCH_BASELINE_DIR` is a built checkout of that commit (`git worktree add
+ * ../before <commit> && cd ../before && npm install && npm run build`). Each round starts that
+ * checkout's queue and gateway, then this one's, and sends both the same crowd (new identities,
+ * `BENCH_JOIN_RATE`, default 2,000/s: where the issue's 0.74 ms was measured) through their own
+ * gateway; CPU across queue, gateway and Redis, alternating twice so that a drift of the machine
+ * shows as a spread, not as a difference.
+ */
+export async function joinBaselineScenario(ctx: BenchContext): Promise<Row[]> {
+  // The smoke run (inside npm test) compares this checkout with itself: the path runs, no figure.
+  const baseline = process.env.BENCH_BASELINE_DIR ?? (ctx.smoke ? ROOT : undefined);
+  if (!baseline) throw new Error('join-baseline: set BENCH_BASELINE_DIR to a built checkout');
+  const rate = Number(process.env.BENCH_JOIN_RATE ?? 2000);
+  const amount = ctx.smoke ? 200 : rate * 5;
+  const rows: Row[] = [];
+  for (const round of [1, 2])
+    for (const [label, root] of [
+      [`baseline (${path.basename(path.resolve(baseline))})`, path.resolve(baseline)],
+      ['this checkout', ROOT],
+    ] as const) {
+      const joins = await measureJoins(ctx, root, rate, amount);
+      rows.push({
+        scenario: `join-baseline: ${label}, round ${round}`,
+        measured: joins.result,
+        notes: `CPU per join ${joins.total.toFixed(3)} ms (queue ${joins.queue.toFixed(3)}, gateway ${joins.gateway.toFixed(3)}, Redis ${joins.redis.toFixed(3)}) at ${rate.toLocaleString('en')}/s through its own gateway`,
+      });
+    }
+  return rows;
+}
+
+async function measureJoins(ctx: BenchContext, root: string, rate: number, amount: number) {
+  const prefix = `bench-jb-${Date.now()}:`;
+  const env = {
+    ...ctx.serviceEnv,
+    QUEUE_TOKEN_SECRET: LEGACY_PASS_SECRET,
+    REDIS_KEY_PREFIX: prefix,
+    QUEUE_ADMIT_PER_SECOND: '0',
+    QUEUE_IDLE_TIMEOUT_SECONDS: '86400',
+  };
+  const queue = await startInstances('queue', `${root}/services/queue/dist/src/main.js`, env, 1);
+  const gateway = await startInstances(
+    'gateway',
+    `${root}/gateway/dist/src/main.js`,
+    { ...env, QUEUE_URLS: queue.urls[0]! },
+    1,
+    '/health/live',
+    'GATEWAY_PORT',
+  );
+  const redis = new Redis(ctx.infra.redisUrl);
+  try {
+    const concertId = randomInt(1, 2 ** 31 - 2);
+    // Both codes know a concert from this set (KNOWN_CONCERTS_KEY then and now).
+    await redis.sadd(`${prefix}queue:known-concerts`, concertId, concertId + 1);
+    const crowd = async (concert: number, n: number) => {
+      const identities = await providerTokens(
+        Array.from({ length: n }, () => randomUUID()),
+        ctx.identityProvider,
+      );
+      return runOpenLoop({
+        label: `POST /queue/tokens at ${rate}/s (${path.basename(root)})`,
+        urls: gateway.urls,
+        rate,
+        amount: n,
+        request: (i) => ({
+          method: 'POST',
+          path: '/queue/tokens',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${identities[i]!}`,
+          },
+          body: JSON.stringify({ concertId: concert }),
+        }),
+      });
+    };
+    await crowd(concertId + 1, Math.min(amount, 2 * rate)); // the JIT warms up first
+    const groups = {
+      queue: () => [queue.procs[0]!.child.pid!],
+      gateway: () => [gateway.procs[0]!.child.pid!],
+      redis: () => pidsMatching('redis-server'),
+    };
+    const measured = await cpuBreakdown(groups, () => crowd(concertId, amount));
+    const per = (k: string) =>
+      (1000 * (measured.seconds[k] ?? 0)) / Math.max(1, measured.result.total);
+    return {
+      result: measured.result,
+      queue: per('queue'),
+      gateway: per('gateway'),
+      redis: per('redis'),
+      total: per('queue') + per('gateway') + per('redis'),
+    };
+  } finally {
+    await gateway.stop();
+    await queue.stop();
+    await removeKeys(redis, prefix);
+    redis.disconnect();
+  }
+}
