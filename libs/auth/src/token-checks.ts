@@ -78,8 +78,14 @@ export class KeySetChecks {
     );
     if (candidates.length === 0) return refused('signed with an unknown key');
     if (candidates.length > 1) return refused('signed with an ambiguous key');
+    let verify: (token: string) => JWTPayload;
     try {
-      return { ok: true, payload: this.verifierFor(candidates[0]!, header.alg)(token) };
+      verify = this.verifierFor(candidates[0]!, header.alg);
+    } catch {
+      return refused('signed with an unknown key'); // a published key node:crypto cannot use
+    }
+    try {
+      return { ok: true, payload: verify(token) };
     } catch (err) {
       return refused(this.reasonOf(err, payload));
     }
@@ -118,13 +124,13 @@ export class KeySetChecks {
       case codes.invalidAlgorithm:
         return 'signed with an algorithm that is not allowed';
       case codes.missingRequiredClaim:
-        return `without a valid ${/The (\w+) claim/.exec((err as Error).message)?.[1] ?? 'claim'}`;
+        return `without a valid ${claimNamedIn(err)}`;
       case codes.invalidClaimType:
-      case codes.invalidClaimValue:
+      case codes.invalidClaimValue: {
         if (payload.iss !== this.options.issuer) return 'of another issuer';
-        if (this.options.audience !== undefined && /\baud\b/.test((err as Error).message))
-          return 'for another audience';
-        return `without a valid ${/The (\w+) claim/.exec((err as Error).message)?.[1] ?? 'claim'}`;
+        const claim = claimNamedIn(err);
+        return claim === 'aud' ? 'for another audience' : `without a valid ${claim}`;
+      }
       default:
         return 'malformed';
     }
@@ -132,6 +138,10 @@ export class KeySetChecks {
 }
 
 const refused = (reason: Refusal): CheckOutcome => ({ ok: false, reason });
+
+/** The claim a fast-jwt claim error names ("The aud claim value is not allowed."). */
+const claimNamedIn = (err: unknown) =>
+  /\b(\w+) claim/.exec(err instanceof Error ? err.message : '')?.[1] ?? 'claim';
 
 /** `scope` (space-separated, RFC 9068) or `scp` (a list, some providers). */
 export function scopesOf(payload: JWTPayload): string[] {

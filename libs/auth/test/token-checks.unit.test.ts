@@ -114,6 +114,22 @@ describe('checking tokens against a key set, synchronously', () => {
     expect(checks.check(await token())).toEqual({ ok: false, reason });
   });
 
+  it('when a token names several audiences, then one of them must be ours', async () => {
+    const sign = (audience: string[]) =>
+      new SignJWT({})
+        .setProtectedHeader({ alg: 'RS256', kid: 'a' })
+        .setIssuer(ISSUER)
+        .setAudience(audience)
+        .setSubject(randomUUID())
+        .setExpirationTime('5m')
+        .sign(a.privateKey);
+    expect(checks.check(await sign(['account', 'ticketing'])).ok).toBe(true);
+    expect(checks.check(await sign(['account', 'billing']))).toEqual({
+      ok: false,
+      reason: 'for another audience',
+    });
+  });
+
   it('when a token expired within the clock tolerance, then it passes', async () => {
     const token = await tokenOf(a.privateKey, {
       kid: 'a',
