@@ -1,3 +1,4 @@
+import { offsetOf, placeOf, queueKeys, segmentKeys, segmentOf } from '@ticketing/auth';
 import { TOPICS, concert, queue as queueContracts } from '@ticketing/contracts';
 import { buildMessage } from '@ticketing/messaging';
 import { createProducer, publishNow } from '@ticketing/messaging/wiring';
@@ -5,14 +6,24 @@ import {
   eventually,
   identityToken,
   randomIntId,
+  testInfra,
   testKafka,
   TopicCapture,
   uuid,
 } from '@ticketing/testing';
+import Redis from 'ioredis';
 import type { Producer } from 'kafkajs';
 import type { QueueServiceHandle } from '../src/start';
 import type { TopicNamespace } from '@ticketing/messaging';
-import { join, joinWith, knownConcert, poll, startQueue, topicNamespace } from './harness';
+import {
+  KEY_PREFIX,
+  join,
+  joinWith,
+  knownConcert,
+  poll,
+  startQueue,
+  topicNamespace,
+} from './harness';
 
 describe('queue API (admission paused)', () => {
   let queue: QueueServiceHandle;
@@ -69,6 +80,18 @@ describe('queue API (admission paused)', () => {
     expect(new Set(results.map((r) => r.body.tokenId)).size).toBe(1);
     expect(results.filter((r) => r.status === 201)).toHaveLength(1);
     expect(results.filter((r) => r.status === 200)).toHaveLength(49);
+    // On one Redis a join is one script: the 49 repeats took no number (no holes), and the one
+    // number came with its alive bit.
+    const number = placeOf(results[0]!.body.tokenId)!.number;
+    const redis = new Redis(testInfra().redisUrl, { keyPrefix: KEY_PREFIX });
+    try {
+      expect(Number(await redis.hget(queueKeys(concertId).meta, 'seq'))).toBe(number);
+      expect(
+        await redis.getbit(segmentKeys(concertId, segmentOf(number)).alive, offsetOf(number)),
+      ).toBe(1);
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it.each([

@@ -6,6 +6,7 @@ import {
   CLAIM,
   CLAIM_SWEEP,
   FREE_SLOT,
+  JOIN_AT_ONCE,
   NEXT_NUMBER,
   PREPARE_TICK,
   RECLAIM,
@@ -18,6 +19,7 @@ type Arg = string | number | Buffer;
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     queueClaim(...args: Arg[]): Result<[string, number], Context>;
+    queueJoinAtOnce(...args: Arg[]): Result<[string, number, number], Context>;
     queueReclaim(...args: Arg[]): Result<number, Context>;
     queueRelease(...args: Arg[]): Result<number, Context>;
     queueNextNumber(...args: Arg[]): Result<[number, number], Context>;
@@ -34,6 +36,7 @@ declare module 'ioredis' {
 /** The queue's Lua scripts as commands of the client (each on one hash tag, ADR 0015). */
 export function defineQueueCommands(redis: QueueRedis): void {
   redis.defineCommand('queueClaim', { numberOfKeys: 1, lua: CLAIM });
+  redis.defineCommand('queueJoinAtOnce', { numberOfKeys: 2, lua: JOIN_AT_ONCE });
   redis.defineCommand('queueReclaim', { numberOfKeys: 1, lua: RECLAIM });
   redis.defineCommand('queueRelease', { numberOfKeys: 1, lua: RELEASE });
   redis.defineCommand('queueNextNumber', { numberOfKeys: 1, lua: NEXT_NUMBER });

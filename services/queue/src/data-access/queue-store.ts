@@ -1,4 +1,5 @@
 import {
+  SEGMENT_SIZE,
   newEpoch,
   offsetOf,
   parseCohort,
@@ -11,6 +12,7 @@ import {
   type PlaceRecord,
   type QueueRedis,
 } from '@ticketing/auth';
+import { Cluster } from 'ioredis';
 import { defineQueueCommands } from './commands';
 import { ConcertRegistry } from './concert-registry';
 import { LineStore } from './line-store';
@@ -48,6 +50,35 @@ export class QueueStore {
     const { key, field } = userEntry(concertId, userId);
     const [kind, number] = await this.redis.queueClaim(key, field, Date.now(), PENDING_TIMEOUT_MS);
     return kind === 'held' ? { kind, number: Number(number) } : { kind: kind as 'pending' };
+  }
+
+  /**
+   * On a single Redis: the claim, the next number, its bits and the user's entry in one script
+   * (JOIN_AT_ONCE). Undefined on a Redis Cluster (the bits live on other shards).
+   */
+  async joinAtOnce(
+    concertId: number,
+    userId: string,
+    window: number,
+    seenTtlMs: number,
+  ): Promise<{ kind: 'joined'; number: number; epoch: number } | Claim | undefined> {
+    if (this.redis instanceof Cluster) return undefined;
+    await this.concerts.registerQueued(concertId);
+    const { key, field } = userEntry(concertId, userId);
+    const [kind, number, epoch] = await this.redis.queueJoinAtOnce(
+      key,
+      queueKeys(concertId).meta,
+      field,
+      Date.now(),
+      PENDING_TIMEOUT_MS,
+      newEpoch(),
+      `${this.keyPrefix}{q:${concertId}:`,
+      SEGMENT_SIZE,
+      window,
+      seenTtlMs,
+    );
+    if (kind === 'joined') return { kind, number: Number(number), epoch: Number(epoch) };
+    return kind === 'held' ? { kind, number: Number(number) } : { kind: 'pending' };
   }
 
   async reclaim(concertId: number, userId: string, old: number): Promise<boolean> {

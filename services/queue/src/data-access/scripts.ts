@@ -243,3 +243,33 @@ end
 redis.call('HSET', KEYS[2], 'soldOut', sold, 'opensAt', opens_at, 'closesAt', closes_at)
 return changed
 `;
+
+/**
+ * A join on a single Redis, in one step: the user's place if they hold one (or another request
+ * of theirs is taking one), else the next number, its seen and alive bits and the user's entry
+ * at once, so a number is never handed out without its bits; the window's seen bitmap expires a
+ * fixed time after its first write (NX). On a Redis Cluster the bits live on other shards (their
+ * own hash tags) and a join takes two steps (CLAIM and NEXT_NUMBER, then the bits and the entry).
+ * The segment keys are made here, from the number: a single Redis lets a script reach keys it
+ * was not given (a cluster would not, and never runs this).
+ * KEYS: the user's bucket, meta. ARGV: field, nowMs, pendingTimeoutMs, a fresh epoch, the
+ * segments' key prefix (prefix + "{q:<concert>:"), segment size, window, seenTtlMs.
+ * Returns {'held', number, 0} / {'pending', 0, 0} as CLAIM does, or {'joined', number, epoch}.
+ */
+export const JOIN_AT_ONCE = `
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if v then
+  if string.sub(v, 1, 1) ~= 'p' then return {'held', tonumber(v), 0} end
+  if tonumber(ARGV[2]) - tonumber(string.sub(v, 2)) < tonumber(ARGV[3]) then return {'pending', 0, 0} end
+end
+redis.call('HSETNX', KEYS[2], 'epoch', ARGV[4])
+local n = redis.call('HINCRBY', KEYS[2], 'seq', 1)
+local size = tonumber(ARGV[6])
+local tag = ARGV[5] .. math.floor(n / size) .. '}'
+local seen = tag .. ':seen:' .. ARGV[7]
+redis.call('SETBIT', seen, n % size, 1)
+redis.call('PEXPIRE', seen, ARGV[8], 'NX')
+redis.call('SETBIT', tag .. ':alive', n % size, 1)
+redis.call('HSET', KEYS[1], ARGV[1], n)
+return {'joined', n, tonumber(redis.call('HGET', KEYS[2], 'epoch'))}
+`;

@@ -51,12 +51,24 @@ export class WaitingQueue {
     const deadline = Date.now() + PENDING_WAIT_MS;
     for (;;) {
       const askedAtMs = Date.now();
-      // The next number is taken alongside the claim (one round trip, not two): a fan who
-      // already holds a place leaves that number unused, a hole the line skips as gone.
-      const [claim, next] = await Promise.all([
-        this.store.claim(concertId, userId),
-        this.store.nextNumber(concertId),
-      ]);
+      const window = this.liveness.windowAt(askedAtMs);
+      // On a single Redis the whole join is one script: the number comes with its bits.
+      const atOnce = await this.store.joinAtOnce(
+        concertId,
+        userId,
+        window,
+        this.liveness.seenTtlMs,
+      );
+      if (atOnce?.kind === 'joined') return this.joined(userId, concertId, atOnce);
+      // On a cluster the next number is taken alongside the claim (one round trip, not two): a
+      // fan who already holds a place leaves that number unused, a hole the line skips as gone.
+      const [claim, taken] = atOnce
+        ? [atOnce, undefined]
+        : await Promise.all([
+            this.store.claim(concertId, userId),
+            this.store.nextNumber(concertId),
+          ]);
+      let next = taken;
       if (claim.kind === 'pending') {
         if (Date.now() > deadline) throw AppError.unavailable('try again');
         await sleep(2);
@@ -69,34 +81,43 @@ export class WaitingQueue {
         if (state.status !== 'GONE')
           return { created: false, view: await this.view(userId, place, state) };
         if (!(await this.store.reclaim(concertId, userId, claim.number))) continue;
+        next ??= await this.store.nextNumber(concertId); // the place is ours (pending) now
       }
-      const { number, epoch } = next;
+      const { number, epoch } = next!;
       // Both at once: until both landed, a second join of this user waits (the claim is pending).
       await Promise.all([
-        this.store.markJoined(
-          concertId,
-          number,
-          this.liveness.windowAt(Date.now()),
-          this.liveness.seenTtlMs,
-        ),
+        this.store.markJoined(concertId, number, window, this.liveness.seenTtlMs),
         this.store.settle(concertId, userId, number),
       ]);
       // A tick passes a number SETTLE_MS after it was handed out, its bit set by then. A join
       // slower than that (a loaded host, a long pause) may have been passed over as gone: the
       // store says so, and the fan takes the next number instead of a pass that is dead at once.
-      let state: PlaceState = { status: 'WAITING', numbersAhead: 0 };
       if (Date.now() - askedAtMs >= SETTLE_MS) {
-        state = stateOfPlace(await this.store.readNumber(concertId, number), number, Date.now());
+        const state = stateOfPlace(
+          await this.store.readNumber(concertId, number),
+          number,
+          Date.now(),
+        );
         if (state.status === 'GONE') {
           if (Date.now() > deadline) throw AppError.unavailable('try again');
           continue; // the user index names a gone number: replaced on the next turn
         }
+        return this.joined(userId, concertId, { number, epoch }, state);
       }
-      const snapshot = await this.snapshots.get(concertId);
-      snapshot.markJoined(number);
-      const place = { concertId, epoch, number };
-      return { created: true, view: await this.view(userId, place, state) };
+      return this.joined(userId, concertId, { number, epoch });
     }
+  }
+
+  /** A new place: this instance's snapshot counts it at once, and the fan gets its pass. */
+  private async joined(
+    userId: string,
+    concertId: number,
+    { number, epoch }: { number: number; epoch: number },
+    state: PlaceState = { status: 'WAITING', numbersAhead: 0 },
+  ): Promise<{ view: TokenView; created: boolean }> {
+    const snapshot = await this.snapshots.get(concertId);
+    snapshot.markJoined(number);
+    return { created: true, view: await this.view(userId, { concertId, epoch, number }, state) };
   }
 
   /** A poll: the token's status from this instance's snapshot; polling keeps a fan's place. */
