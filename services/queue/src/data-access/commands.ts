@@ -19,7 +19,7 @@ type Arg = string | number | Buffer;
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     queueClaim(...args: Arg[]): Result<[string, number], Context>;
-    queueJoinAtOnce(...args: Arg[]): Result<[string, number, number], Context>;
+    queueJoinAtOnce(...args: Arg[]): Result<[string, number, number?], Context>;
     queueReclaim(...args: Arg[]): Result<number, Context>;
     queueRelease(...args: Arg[]): Result<number, Context>;
     queueNextNumber(...args: Arg[]): Result<[number, number], Context>;

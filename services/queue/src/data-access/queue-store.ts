@@ -49,7 +49,7 @@ export class QueueStore {
   async claim(concertId: number, userId: string): Promise<Claim> {
     const { key, field } = userEntry(concertId, userId);
     const [kind, number] = await this.redis.queueClaim(key, field, Date.now(), PENDING_TIMEOUT_MS);
-    return kind === 'held' ? { kind, number: Number(number) } : { kind: kind as 'pending' };
+    return claimOf(kind, number);
   }
 
   /**
@@ -78,7 +78,7 @@ export class QueueStore {
       seenTtlMs,
     );
     if (kind === 'joined') return { kind, number: Number(number), epoch: Number(epoch) };
-    return kind === 'held' ? { kind, number: Number(number) } : { kind: 'pending' };
+    return claimOf(kind, number);
   }
 
   async reclaim(concertId: number, userId: string, old: number): Promise<boolean> {
@@ -237,4 +237,10 @@ export class QueueStore {
   async announceRevoked(tokenId: string): Promise<void> {
     await this.redis.publish(revokedPassesChannel(this.keyPrefix), tokenId);
   }
+}
+
+/** A claim's answer as a script returns it ({kind, number}). */
+function claimOf(kind: string, number: number): Claim {
+  if (kind === 'held') return { kind, number: Number(number) };
+  return { kind: kind as 'pending' | 'claimed' };
 }

@@ -14,17 +14,33 @@ end
 `;
 
 /**
- * A user asks for a place. KEYS: the user's bucket. ARGV: field, nowMs, pendingTimeoutMs.
- * Returns {'held', number} (the number the index names), {'pending', 0} (another request of the
- * same user is taking a number right now), or {'claimed', 0}: this request takes the next number
- * (a pending mark holds the user's entry meanwhile; one older than the timeout is taken over).
+ * The user's entry, if it settles the request: returns {'held', number} (the number the index
+ * names) or {'pending', 0} (another request of the same user is taking a number right now; a
+ * pending mark older than the timeout is taken over). KEYS[1]: the bucket; ARGV[1..3]: field,
+ * nowMs, pendingTimeoutMs.
  */
-export const CLAIM = `
+const HELD_OR_PENDING = `
 local v = redis.call('HGET', KEYS[1], ARGV[1])
 if v then
   if string.sub(v, 1, 1) ~= 'p' then return {'held', tonumber(v)} end
   if tonumber(ARGV[2]) - tonumber(string.sub(v, 2)) < tonumber(ARGV[3]) then return {'pending', 0} end
 end
+`;
+
+/** The next number of a concert's counter, and the epoch (set on first use). */
+const TAKE_NUMBER = `
+local function take_number(meta, fresh_epoch)
+  redis.call('HSETNX', meta, 'epoch', fresh_epoch)
+  return redis.call('HINCRBY', meta, 'seq', 1), tonumber(redis.call('HGET', meta, 'epoch'))
+end
+`;
+
+/**
+ * A user asks for a place. KEYS: the user's bucket. ARGV: field, nowMs, pendingTimeoutMs.
+ * Returns {'held', number}, {'pending', 0} (HELD_OR_PENDING), or {'claimed', 0}: this request
+ * takes the next number (a pending mark holds the user's entry meanwhile).
+ */
+export const CLAIM = `${HELD_OR_PENDING}
 redis.call('HSET', KEYS[1], ARGV[1], 'p' .. ARGV[2])
 return {'claimed', 0}
 `;
@@ -50,10 +66,9 @@ return 1
  * The next number of a concert's counter (its epoch set on first use).
  * KEYS: meta. ARGV: a fresh epoch. Returns {number, epoch}.
  */
-export const NEXT_NUMBER = `
-redis.call('HSETNX', KEYS[1], 'epoch', ARGV[1])
-local n = redis.call('HINCRBY', KEYS[1], 'seq', 1)
-return {n, tonumber(redis.call('HGET', KEYS[1], 'epoch'))}
+export const NEXT_NUMBER = `${TAKE_NUMBER}
+local n, epoch = take_number(KEYS[1], ARGV[1])
+return {n, epoch}
 `;
 
 /**
@@ -254,16 +269,10 @@ return changed
  * was not given (a cluster would not, and never runs this).
  * KEYS: the user's bucket, meta. ARGV: field, nowMs, pendingTimeoutMs, a fresh epoch, the
  * segments' key prefix (prefix + "{q:<concert>:"), segment size, window, seenTtlMs.
- * Returns {'held', number, 0} / {'pending', 0, 0} as CLAIM does, or {'joined', number, epoch}.
+ * Returns {'held', number} or {'pending', 0} as CLAIM does, or {'joined', number, epoch}.
  */
-export const JOIN_AT_ONCE = `
-local v = redis.call('HGET', KEYS[1], ARGV[1])
-if v then
-  if string.sub(v, 1, 1) ~= 'p' then return {'held', tonumber(v), 0} end
-  if tonumber(ARGV[2]) - tonumber(string.sub(v, 2)) < tonumber(ARGV[3]) then return {'pending', 0, 0} end
-end
-redis.call('HSETNX', KEYS[2], 'epoch', ARGV[4])
-local n = redis.call('HINCRBY', KEYS[2], 'seq', 1)
+export const JOIN_AT_ONCE = `${HELD_OR_PENDING}${TAKE_NUMBER}
+local n, epoch = take_number(KEYS[2], ARGV[4])
 local size = tonumber(ARGV[6])
 local tag = ARGV[5] .. math.floor(n / size) .. '}'
 local seen = tag .. ':seen:' .. ARGV[7]
@@ -271,5 +280,5 @@ redis.call('SETBIT', seen, n % size, 1)
 redis.call('PEXPIRE', seen, ARGV[8], 'NX')
 redis.call('SETBIT', tag .. ':alive', n % size, 1)
 redis.call('HSET', KEYS[1], ARGV[1], n)
-return {'joined', n, tonumber(redis.call('HGET', KEYS[2], 'epoch'))}
+return {'joined', n, epoch}
 `;
