@@ -4,6 +4,15 @@ import { deleteInBatches, type Queryable, type Knex } from '@ticketing/platform'
 import type { Debit, EntryType, LedgerEntry } from '../domain/ledger';
 
 /**
+ * Adds $2 to the wallet of user $1 (creating it) unless the balance would pass $3 (null: no
+ * limit); the balance after, or no row.
+ */
+const CREDIT = `insert into wallets as w (user_id, balance) values ($1, $2)
+  on conflict (user_id) do update set balance = w.balance + excluded.balance, updated_at = now()
+    where $3::bigint is null or w.balance + excluded.balance <= $3::bigint
+  returning balance`;
+
+/**
  * Balances move only through single conditional statements (no read-modify-write in code):
  * the row lock orders concurrent changes, and the check constraint keeps balances ≥ 0.
  */
@@ -34,11 +43,7 @@ export class WalletRepository {
       fields: { balance: 'balance' },
     });
     const [row] = await this.executor.query<{ balance: string | number }>(
-      `with credited as (
-         insert into wallets as w (user_id, balance) values ($1, $2)
-         on conflict (user_id) do update set balance = w.balance + excluded.balance, updated_at = now()
-           where $3::bigint is null or w.balance + excluded.balance <= $3::bigint
-         returning balance),
+      `with credited as (${CREDIT}),
        entry as (
          insert into ledger (id, user_id, type, amount, balance_after)
          select $4, $1, 'CHARGE', $2, balance from credited),
@@ -52,14 +57,12 @@ export class WalletRepository {
 
   /** Adds to a wallet (creating it) unless the balance would pass `maxBalance`; null then. */
   async credit(userId: string, amount: number, maxBalance: number | null): Promise<number | null> {
-    const { rows } = await this.db.raw<{ rows: { balance: number }[] }>(
-      `insert into wallets as w (user_id, balance) values (:userId, :amount)
-       on conflict (user_id) do update set balance = w.balance + excluded.balance, updated_at = now()
-         where :maxBalance::bigint is null or w.balance + excluded.balance <= :maxBalance::bigint
-       returning balance`,
-      { userId, amount, maxBalance },
-    );
-    return rows[0]?.balance ?? null;
+    const [row] = await this.executor.query<{ balance: string | number }>(CREDIT, [
+      userId,
+      amount,
+      maxBalance,
+    ]);
+    return row ? Number(row.balance) : null;
   }
 
   /**
