@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { grantActiveToken } from '@ticketing/testing';
+import { grantActiveToken, providerTokens } from '@ticketing/testing';
 import type { BenchContext } from './context';
+import { runOpenLoop } from './open-loop';
 
 /**
  * `count` fans with ACTIVE queue tokens for a concert, written where the queue keeps them
@@ -24,4 +25,31 @@ export async function activeFans(
   );
   let next = 0;
   return { nextAuthorization: () => `Bearer ${fans[next++ % fans.length]!.token}` };
+}
+
+/** `amount` new fans join at `rate`, each with an identity of their own, through `urls`. */
+export async function joinCrowd(
+  ctx: BenchContext,
+  urls: string[],
+  concertId: number,
+  amount: number,
+  rate: number,
+  waiting: number,
+) {
+  const identities = await providerTokens(
+    Array.from({ length: amount }, () => randomUUID()),
+    ctx.identityProvider,
+  );
+  return runOpenLoop({
+    label: `POST /queue/tokens at ${waiting.toLocaleString('en')} waiting`,
+    urls,
+    rate,
+    amount,
+    request: (i) => ({
+      method: 'POST',
+      path: '/queue/tokens',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${identities[i]!}` },
+      body: JSON.stringify({ concertId }),
+    }),
+  });
 }

@@ -1,11 +1,10 @@
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import path from 'node:path';
 import { ROOT } from '@ticketing/infra';
-import { providerTokens } from '@ticketing/testing';
 import Redis from 'ioredis';
 import type { BenchContext } from '../context';
 import { cpuBreakdown, pidsMatching } from '../cpu';
-import { runOpenLoop } from '../open-loop';
+import { joinCrowd } from '../fans';
 import { startInstances } from '../processes';
 import { removeKeys } from '../redis-info';
 import type { Row } from '../report';
@@ -67,27 +66,7 @@ async function measureJoins(ctx: BenchContext, root: string, rate: number, amoun
     const concertId = randomInt(1, 2 ** 31 - 2);
     // Both codes know a concert from this set (KNOWN_CONCERTS_KEY then and now).
     await redis.sadd(`${prefix}queue:known-concerts`, concertId, concertId + 1);
-    const crowd = async (concert: number, n: number) => {
-      const identities = await providerTokens(
-        Array.from({ length: n }, () => randomUUID()),
-        ctx.identityProvider,
-      );
-      return runOpenLoop({
-        label: `POST /queue/tokens at ${rate}/s (${path.basename(root)})`,
-        urls: gateway.urls,
-        rate,
-        amount: n,
-        request: (i) => ({
-          method: 'POST',
-          path: '/queue/tokens',
-          headers: {
-            'content-type': 'application/json',
-            authorization: `Bearer ${identities[i]!}`,
-          },
-          body: JSON.stringify({ concertId: concert }),
-        }),
-      });
-    };
+    const crowd = (concert: number, n: number) => joinCrowd(ctx, gateway.urls, concert, n, rate, 0);
     await crowd(concertId + 1, Math.min(amount, 2 * rate)); // the JIT warms up first
     const groups = {
       queue: () => [queue.procs[0]!.child.pid!],

@@ -1,13 +1,13 @@
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import path from 'node:path';
 import { TokenSigner, queueKeys, tokenIdOf } from '@ticketing/auth';
 import { ROOT } from '@ticketing/infra';
-import { providerTokens } from '@ticketing/testing';
 import Redis from 'ioredis';
 import { QueueStore } from '../../../services/queue/dist/src/data-access/queue-store';
 import { Liveness } from '../../../services/queue/dist/src/domain/liveness';
 import type { BenchContext } from '../context';
 import { cpuBreakdown, pidsMatching } from '../cpu';
+import { joinCrowd } from '../fans';
 import { runOpenLoop } from '../open-loop';
 import { benchServer, serviceMain, startInstances } from '../processes';
 import {
@@ -171,33 +171,6 @@ export async function queueScaleScenario(ctx: BenchContext): Promise<Row[]> {
     redis.disconnect();
     monitor.disconnect();
   }
-}
-
-/** `amount` new fans join at `rate`, each with an identity of their own, through the gateway. */
-async function joinCrowd(
-  ctx: BenchContext,
-  urls: string[],
-  concertId: number,
-  amount: number,
-  rate: number,
-  waiting: number,
-) {
-  const identities = await providerTokens(
-    Array.from({ length: amount }, () => randomUUID()),
-    ctx.identityProvider,
-  );
-  return runOpenLoop({
-    label: `POST /queue/tokens at ${waiting.toLocaleString('en')} waiting`,
-    urls,
-    rate,
-    amount,
-    request: (i) => ({
-      method: 'POST',
-      path: '/queue/tokens',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${identities[i]!}` },
-      body: JSON.stringify({ concertId }),
-    }),
-  });
 }
 
 /** CPU per request (ms) across a bare proxy and a bare server, at `rate`, warmed up first. */
