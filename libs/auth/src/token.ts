@@ -3,7 +3,7 @@ import { createSigner } from 'fast-jwt';
 import type { JSONWebKeySet, JWK } from 'jose';
 import { z } from 'zod';
 import { secret } from '@ticketing/platform';
-import { KeySetChecks } from './token-checks';
+import { KeySetChecks, type Refusal } from './token-checks';
 
 export interface QueueTokenClaims {
   userId: string;
@@ -169,20 +169,11 @@ export class PassVerifier {
   }
 
   /** As `verify`, with the token's expiry (ms since epoch). */
-  verifyWithExpiry(token: string): Promise<{ claims: QueueTokenClaims; expiresAtMs: number }> {
+  async verifyWithExpiry(
+    token: string,
+  ): Promise<{ claims: QueueTokenClaims; expiresAtMs: number }> {
     const outcome = this.checks.check(token);
-    if (!outcome.ok) {
-      const reason = outcome.reason;
-      return Promise.reject(
-        new InvalidTokenError(
-          reason === 'expired'
-            ? 'expired'
-            : reason === 'with a bad signature' || reason === 'signed with an unknown key'
-              ? 'bad signature'
-              : 'malformed',
-        ),
-      );
-    }
+    if (!outcome.ok) throw new InvalidTokenError(PASS_REFUSALS[outcome.reason] ?? 'malformed');
     const { payload } = outcome;
     const concertId = payload.cid;
     if (
@@ -193,13 +184,20 @@ export class PassVerifier {
       typeof payload.jti !== 'string' ||
       typeof payload.exp !== 'number'
     )
-      return Promise.reject(new InvalidTokenError('malformed claims'));
-    return Promise.resolve({
+      throw new InvalidTokenError('malformed claims');
+    return {
       claims: { userId: payload.sub, tokenId: payload.jti, concertId },
       expiresAtMs: payload.exp * 1000,
-    });
+    };
   }
 }
+
+/** What a pass's refusal is called (any other: malformed). */
+const PASS_REFUSALS: Partial<Record<Refusal, string>> = {
+  expired: 'expired',
+  'with a bad signature': 'bad signature',
+  'signed with an unknown key': 'bad signature',
+};
 
 export class InvalidTokenError extends Error {
   constructor(readonly reason: string) {
