@@ -27,19 +27,32 @@ export async function joinBaselineScenario(ctx: BenchContext): Promise<Row[]> {
   if (!baseline) throw new Error('join-baseline: set BENCH_BASELINE_DIR to a built checkout');
   const rate = Number(process.env.BENCH_JOIN_RATE ?? 2000);
   const amount = ctx.smoke ? 200 : rate * 5;
+  // BENCH_JOIN_ROUNDS: more rounds narrow the spread of the ratio (the machine drifts ±5 %).
+  const rounds = ctx.smoke ? 1 : Number(process.env.BENCH_JOIN_ROUNDS ?? 2);
   const rows: Row[] = [];
-  for (const round of [1, 2])
+  const ratios: number[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    const costs: number[] = [];
     for (const [label, root] of [
       [`baseline (${path.basename(path.resolve(baseline))})`, path.resolve(baseline)],
       ['this checkout', ROOT],
     ] as const) {
       const joins = await measureJoins(ctx, root, rate, amount);
+      costs.push(joins.total);
       rows.push({
         scenario: `join-baseline: ${label}, round ${round}`,
         measured: joins.result,
         notes: `CPU per join ${joins.total.toFixed(3)} ms (queue ${joins.queue.toFixed(3)}, gateway ${joins.gateway.toFixed(3)}, Redis ${joins.redis.toFixed(3)}) at ${rate.toLocaleString('en')}/s through its own gateway`,
       });
     }
+    ratios.push(costs[1]! / costs[0]!);
+  }
+  const mean = ratios.reduce((a, b) => a + b, 0) / ratios.length;
+  rows.push({
+    scenario: 'join-baseline: this checkout ÷ baseline',
+    value: `${mean.toFixed(3)} (mean of ${ratios.length} rounds)`,
+    notes: `CPU per join of this checkout as a share of the baseline's, round by round: ${ratios.map((r) => r.toFixed(3)).join(', ')}`,
+  });
   return rows;
 }
 

@@ -54,6 +54,8 @@ export function requireAdmin(caller: Identity): void {
 // API.md: asymmetric algorithms only; HS* and `none` are refused whatever the token says.
 const ALGORITHMS = ['RS256', 'ES256', 'EdDSA'];
 const CLOCK_SKEW_SECONDS = 30;
+const ACCEPTED = { outcome: 'accepted' };
+const REFUSED = { outcome: 'refused' };
 // Tokens whose verification is remembered (about 1 kB each): the active users of one instance.
 const VERIFIED_CACHE_MAX = 20_000;
 
@@ -140,12 +142,15 @@ export class IdentityVerifier {
    * when it opens with this service's key; one that does not open proves nothing.
    */
   async verify(token: string, proof?: string): Promise<Identity> {
-    if (proof !== undefined && this.proofs) {
-      const vouched = this.proofs.open(proof, token, Date.now(), CLOCK_SKEW_SECONDS);
-      this.proofOutcomes?.inc({ outcome: vouched ? 'accepted' : 'refused' });
-      if (vouched) return vouched;
-    }
-    return (await this.verifyWithExpiry(token)).identity;
+    return this.vouchedFor(token, proof) ?? (await this.verifyWithExpiry(token)).identity;
+  }
+
+  /** The identity the gateway's seal vouches for with this token, if it opens here. */
+  vouchedFor(token: string, proof: string | undefined): Identity | undefined {
+    if (proof === undefined || !this.proofs) return undefined;
+    const vouched = this.proofs.open(proof, token, Date.now(), CLOCK_SKEW_SECONDS);
+    this.proofOutcomes?.inc(vouched ? ACCEPTED : REFUSED);
+    return vouched;
   }
 
   /**

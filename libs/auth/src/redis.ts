@@ -56,6 +56,8 @@ export function connectRedis(
     maxRetriesPerRequest?: number;
     lazyConnect?: boolean;
     login?: RedisLogin;
+    /** Commands sent at once, never auto-pipelined (see `common` below). */
+    unpipelined?: string[];
   } = {},
 ): QueueRedis {
   const urls = url.split(',').map((u) => u.trim());
@@ -68,7 +70,14 @@ export function connectRedis(
   // caller's span, or not at all when it had none (an admission tick). A token expiry's Redis
   // calls went missing from its trace under load that way. Traced, each command goes out in its
   // own caller's context; untraced, they share round trips.
-  const common = { enableAutoPipelining: !tracingEnabled(), lazyConnect: options.lazyConnect };
+  // A command that is alone in its turn (a join: one script per request) pays for an auto-pipeline
+  // (a pipeline object, its promises, a write deferred to the next tick) and shares nothing: its
+  // caller names it in `unpipelined`.
+  const common = {
+    enableAutoPipelining: !tracingEnabled(),
+    autoPipeliningIgnoredCommands: options.unpipelined ?? [],
+    lazyConnect: options.lazyConnect,
+  };
   if (urls.length === 1)
     return new Redis(urls[0]!, {
       ...common,

@@ -55,13 +55,9 @@ export class KeySetChecks {
   }
 
   check(token: string): CheckOutcome {
-    let header: { alg?: unknown; kid?: unknown; typ?: unknown };
-    let payload: JWTPayload;
-    try {
-      ({ header, payload } = decode(token) as { header: typeof header; payload: JWTPayload });
-    } catch {
-      return refused('malformed');
-    }
+    // The header picks the key; the payload is decoded once, by the verifier.
+    const header = headerOf(token);
+    if (!header) return refused('malformed');
     const { types } = this.options;
     if (types && header.typ !== undefined) {
       if (typeof header.typ !== 'string' || !types.has(header.typ.toLowerCase()))
@@ -87,7 +83,7 @@ export class KeySetChecks {
     try {
       return { ok: true, payload: verify(token) };
     } catch (err) {
-      return refused(this.reasonOf(err, payload));
+      return refused(this.reasonOf(err, token));
     }
   }
 
@@ -111,7 +107,7 @@ export class KeySetChecks {
     return verifier;
   }
 
-  private reasonOf(err: unknown, payload: JWTPayload): Refusal {
+  private reasonOf(err: unknown, token: string): Refusal {
     const codes = TokenError.codes;
     switch (err instanceof TokenError ? err.code : undefined) {
       case codes.expired:
@@ -127,7 +123,7 @@ export class KeySetChecks {
         return `without a valid ${claimNamedIn(err)}`;
       case codes.invalidClaimType:
       case codes.invalidClaimValue: {
-        if (payload.iss !== this.options.issuer) return 'of another issuer';
+        if (payloadOf(token)?.iss !== this.options.issuer) return 'of another issuer';
         const claim = claimNamedIn(err);
         return claim === 'aud' ? 'for another audience' : `without a valid ${claim}`;
       }
@@ -138,6 +134,33 @@ export class KeySetChecks {
 }
 
 const refused = (reason: Refusal): CheckOutcome => ({ ok: false, reason });
+
+interface JoseHeader {
+  alg?: unknown;
+  kid?: unknown;
+  typ?: unknown;
+}
+
+/** A compact JWS's protected header, or undefined when it is not one. */
+function headerOf(token: string): JoseHeader | undefined {
+  const dot = token.indexOf('.');
+  if (dot <= 0 || token.indexOf('.', dot + 1) < 0) return undefined;
+  try {
+    const header = JSON.parse(Buffer.from(token.slice(0, dot), 'base64url').toString()) as unknown;
+    return header !== null && typeof header === 'object' ? header : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The claims of a token the verifier refused (for the reason's words only). */
+function payloadOf(token: string): JWTPayload | undefined {
+  try {
+    return decode(token).payload as JWTPayload;
+  } catch {
+    return undefined;
+  }
+}
 
 /** The claim a fast-jwt claim error names ("The aud claim value is not allowed."). */
 const claimNamedIn = (err: unknown) =>

@@ -1,4 +1,4 @@
-import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { SignJWT, UnsecuredJWT, jwtVerify } from 'jose';
 import { ConfigError, loadConfig } from '@ticketing/platform';
 import {
@@ -35,6 +35,11 @@ describe('queue passes: signed by the queue alone, verified by anyone with its p
       iat: expect.any(Number),
       exp: payload.iat + 60,
     });
+    // The signature is JOSE's raw r‖s (RFC 7518 §3.4), not DER: another library agrees.
+    const publicKey = createPublicKey({ key: JSON.parse(keys.publicKeys).keys[0], format: 'jwk' });
+    await expect(jwtVerify(token, publicKey, { issuer: 'ticketing-queue' })).resolves.toMatchObject(
+      { protectedHeader: { alg: 'ES256', kid: signer.kid }, payload: { sub: claims.userId } },
+    );
   });
 
   it('when the key is an Ed25519 key, then passes are EdDSA and verify the same (jose agrees)', async () => {

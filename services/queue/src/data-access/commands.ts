@@ -33,6 +33,12 @@ declare module 'ioredis' {
   }
 }
 
+/**
+ * A join's commands: one per request, alone in its event-loop turn, so sent at once rather than
+ * auto-pipelined (measured: 0.17–0.18 instead of 0.20–0.21 ms of the queue's CPU per join).
+ */
+export const JOIN_COMMANDS = ['queueJoinAtOnce', 'queueClaim', 'queueNextNumber'];
+
 /** The queue's Lua scripts as commands of the client (each on one hash tag, ADR 0015). */
 export function defineQueueCommands(redis: QueueRedis): void {
   redis.defineCommand('queueClaim', { numberOfKeys: 1, lua: CLAIM });

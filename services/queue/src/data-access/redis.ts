@@ -1,6 +1,7 @@
 import { connectRedis, type QueueRedis, type RedisLogin } from '@ticketing/auth';
 import type { Logger } from '@ticketing/platform';
 import type { StopList } from '@ticketing/platform/wiring';
+import { JOIN_COMMANDS } from './commands';
 
 /** The queue's Redis connection (its keys under REDIS_KEY_PREFIX), closed at stop. */
 export function openQueueRedis(
@@ -11,6 +12,7 @@ export function openQueueRedis(
   const redis = connectRedis(config.REDIS_URL, {
     keyPrefix: config.REDIS_KEY_PREFIX,
     login: config,
+    unpipelined: JOIN_COMMANDS,
   });
   redis.on('error', (err) => kit.logger.warn({ err: err.message }, 'redis connection error'));
   kit.stops.add('redis', () => redis.quit());
