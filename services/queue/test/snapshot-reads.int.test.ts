@@ -97,4 +97,16 @@ describe('snapshot reads of a crowd', () => {
     expect(new QueueSnapshot(healed).alive(9)).toBe(false);
     expect(healed.fullAtMs).toBeGreaterThan(0);
   });
+
+  it('when the periodic full read has just happened, then the next read takes only the young tail again, not every segment', async () => {
+    const concertId = await crowd();
+    const first = settled(await here.line.snapshot(concertId));
+    const full = await here.line.snapshot(concertId, { ...first, fullAtMs: 0 });
+    expect(full.segments.get(0)).not.toBe(first.segments.get(0)); // the full read: all again
+
+    const next = await here.line.snapshot(concertId, full);
+    expect(next.segments.get(0)).toBe(full.segments.get(0)); // settled before the full read
+    expect(next.segments.get(1)).toBe(full.segments.get(1));
+    expect(next.segments.get(2)).not.toBe(full.segments.get(2)); // the tail: numbers settling
+  });
 });

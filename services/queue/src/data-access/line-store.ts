@@ -54,9 +54,11 @@ export class LineStore {
     const cohorts = members.map(parseCohort);
     const oldest = Math.min(head + 1, ...cohorts.map((c) => c.from));
     const first = Math.max(segmentOf(oldest), segmentOf(head) - MAX_SEGMENTS_BEHIND_HEAD);
-    const incremental =
-      previous !== undefined && previous.epoch === epoch && now - previous.fullAtMs < FULL_READ_MS;
-    const counters = [...(incremental ? previous.counters : []), [now, seq] as [number, number]];
+    const sameLine = previous !== undefined && previous.epoch === epoch;
+    const incremental = sameLine && now - previous.fullAtMs < FULL_READ_MS;
+    // The counter's history outlives a full read: what settled before it is still settled, and
+    // the reads after it take only the young numbers' bitmaps again (not every one for 10 s).
+    const counters = [...(sameLine ? previous.counters : []), [now, seq] as [number, number]];
     while (counters.length > 1 && counters[1]![0] <= now - SETTLE_MS) counters.shift();
     const settled = counters[0]![0] <= now - SETTLE_MS ? counters[0]![1] : 0;
     const segments = new Map<number, Uint8Array>();
