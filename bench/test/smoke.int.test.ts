@@ -47,7 +47,8 @@ describe('npm run bench -- --smoke', () => {
         'tracing: cost per saga (every span exported)',
         'tracing: cost per hold in the storm (every span exported)',
         'retention: payment.inbox rows kept after the run',
-        'join-baseline: this checkout, round 2',
+        'join-baseline: this checkout, round 1',
+        'join-baseline: this checkout ÷ baseline',
       ]),
     );
     // The sagas of the run ended, with money ⇔ seat ⇔ COMPLETED.
