@@ -128,4 +128,22 @@ describe('queue passes remembered per instance, revoked across instances', () =>
       { timeoutMs: 5000 },
     );
   });
+
+  it('when the only pass an instance remembers is revoked, then it is refused there, and a new one is remembered', async () => {
+    const alone = await gatedInstance(); // remembers nothing yet
+    instances.push(alone);
+    const pass = await activePass();
+    expect((await call(alone.server, pass)).status).toBe(200);
+    const left = await fetch(`${queue.url}/queue/tokens/me`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${pass}` },
+    });
+    expect(left.status).toBe(204);
+    await eventually(async () => expect((await call(alone.server, pass)).status).toBe(401), {
+      timeoutMs: 5000,
+    });
+    const next = await activePass();
+    for (let i = 0; i < 3; i++) expect((await call(alone.server, next)).status).toBe(200);
+    expect(await alone.checks()).toMatch(/answered="memory"[^\n]* [2-9]\d*/);
+  });
 });
