@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ALL_TOPICS } from '@ticketing/contracts';
 import { ensureTopics } from '@ticketing/messaging/wiring';
 import { Kafka, logLevel } from 'kafkajs';
+import { onceAcrossProcesses } from './once';
 import { isAlive, run, spawnDetached, stopPid, waitFor, which } from './proc';
 import { INFRA_DIR, say } from './settings';
 import type { InfraState } from './state';
@@ -36,7 +37,10 @@ export async function kafkaReachable(brokers: string[]): Promise<boolean> {
   }
 }
 
-/** Resolves the broker's jars from Maven Central once; later runs reuse the cache. */
+/**
+ * Resolves the broker's jars from Maven Central once; later runs reuse the cache, and processes
+ * that ask at the same time (test files starting brokers of their own) wait for the first.
+ */
 function ensureJars(dir: string): void {
   // The marker names what was resolved: a change of the broker or its logging resolves again.
   const marker = path.join(dir, `.resolved-${KAFKA_VERSION}-log4j2`);
@@ -45,24 +49,27 @@ function ensureJars(dir: string): void {
     throw new Error(
       'Apache Maven (mvn) is needed to fetch Kafka from Maven Central: apt-get install maven',
     );
-  say(`resolving Apache Kafka ${KAFKA_VERSION} from Maven Central into ${dir}`);
-  fs.rmSync(dir, { recursive: true, force: true });
-  run(
-    'mvn',
-    [
-      '-q',
-      '-B',
-      '-f',
-      POM,
-      'dependency:copy-dependencies',
-      `-DoutputDirectory=${dir}`,
-      '-DincludeScope=runtime',
-    ],
-    {
-      stdio: ['ignore', 'inherit', 'inherit'],
-    },
-  );
-  fs.writeFileSync(marker, new Date().toISOString());
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  onceAcrossProcesses(marker, `${dir}.lock`, () => {
+    say(`resolving Apache Kafka ${KAFKA_VERSION} from Maven Central into ${dir}`);
+    fs.rmSync(dir, { recursive: true, force: true });
+    run(
+      'mvn',
+      [
+        '-q',
+        '-B',
+        '-f',
+        POM,
+        'dependency:copy-dependencies',
+        `-DoutputDirectory=${dir}`,
+        '-DincludeScope=runtime',
+      ],
+      {
+        stdio: ['ignore', 'inherit', 'inherit'],
+      },
+    );
+    fs.writeFileSync(marker, new Date().toISOString());
+  });
 }
 
 /**
