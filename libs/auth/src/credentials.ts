@@ -74,7 +74,7 @@ export class Credentials {
       const vouched = this.vouchedFor(token, headers);
       if (vouched) return vouched;
       if (this.kindOf(token) !== 'identity') throw wrongKind('an identity token, not a queue pass');
-      return this.verifyIdentity(token); // a seal that did not open proves nothing
+      return this.verifyIdentity(token);
     },
   };
 
@@ -108,9 +108,11 @@ export class Credentials {
     schemes: [SCHEMES.queuePass, SCHEMES.identity],
     authenticate: async (headers) => {
       const token = bearerToken(headers);
+      const vouched = this.vouchedFor(token, headers);
+      if (vouched) return vouched;
       return this.kindOf(token) === 'queue-pass'
         ? this.verifyPass(token)
-        : this.verifyIdentity(token, headers);
+        : this.verifyIdentity(token);
     },
   };
 
@@ -119,16 +121,18 @@ export class Credentials {
     return this.verifiedPasses.has(token) ? 'queue-pass' : claimedKindOf(token);
   }
 
+  /**
+   * The identity the gateway verified on this request and sealed (ADR 0019), when the seal opens
+   * here; one that does not open proves nothing, and the token is checked as if it had none.
+   */
   private vouchedFor(token: string, headers: IncomingHttpHeaders): Identity | undefined {
     const proof = headers[IDENTITY_PROOF_HEADER];
     return typeof proof === 'string' ? this.parts.identity?.vouchedFor(token, proof) : undefined;
   }
 
-  /** With the gateway's seal on it when the gateway verified it already (ADR 0019). */
-  private verifyIdentity(token: string, headers?: IncomingHttpHeaders): Promise<Identity> {
+  private verifyIdentity(token: string): Promise<Identity> {
     if (!this.parts.identity) throw wrongKind('a queue pass');
-    const proof = headers?.[IDENTITY_PROOF_HEADER];
-    return this.parts.identity.verify(token, typeof proof === 'string' ? proof : undefined);
+    return this.parts.identity.verify(token);
   }
 
   private async verifyPassSignature(token: string): Promise<QueueTokenClaims> {

@@ -136,18 +136,17 @@ export class IdentityVerifier {
     return this.discovery?.tokenEndpoint;
   }
 
-  /**
-   * A verified identity, or 401 TOKEN_INVALID; 503 while the provider was never reached. `proof`:
-   * the gateway's seal on this token (IDENTITY_PROOF_HEADER), taken instead of a signature check
-   * when it opens with this service's key; one that does not open proves nothing.
-   */
-  async verify(token: string, proof?: string): Promise<Identity> {
-    return this.vouchedFor(token, proof) ?? (await this.verifyWithExpiry(token)).identity;
+  /** A verified identity, or 401 TOKEN_INVALID; 503 while the provider was never reached. */
+  async verify(token: string): Promise<Identity> {
+    return (await this.verifyWithExpiry(token)).identity;
   }
 
-  /** The identity the gateway's seal vouches for with this token, if it opens here. */
-  vouchedFor(token: string, proof: string | undefined): Identity | undefined {
-    if (proof === undefined || !this.proofs) return undefined;
+  /**
+   * The identity the gateway's seal (IDENTITY_PROOF_HEADER) vouches for with this token, if it
+   * opens with this service's key: taken instead of a signature check.
+   */
+  vouchedFor(token: string, proof: string): Identity | undefined {
+    if (!this.proofs) return undefined;
     const vouched = this.proofs.open(proof, token, Date.now(), CLOCK_SKEW_SECONDS);
     this.proofOutcomes?.inc(vouched ? ACCEPTED : REFUSED);
     return vouched;
