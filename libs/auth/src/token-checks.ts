@@ -1,6 +1,13 @@
 import { createPublicKey } from 'node:crypto';
 import { createDecoder, createVerifier, TokenError } from 'fast-jwt';
-import { errors, type JSONWebKeySet, type JWK, type JWTPayload } from 'jose';
+import {
+  decodeProtectedHeader,
+  errors,
+  type JSONWebKeySet,
+  type JWK,
+  type JWTPayload,
+  type ProtectedHeaderParameters,
+} from 'jose';
 
 /** What checking one token gave: its claims, or why it was refused (words a client can act on). */
 export type CheckOutcome = { ok: true; payload: JWTPayload } | { ok: false; reason: Refusal };
@@ -135,19 +142,10 @@ export class KeySetChecks {
 
 const refused = (reason: Refusal): CheckOutcome => ({ ok: false, reason });
 
-interface JoseHeader {
-  alg?: unknown;
-  kid?: unknown;
-  typ?: unknown;
-}
-
-/** A compact JWS's protected header, or undefined when it is not one. */
-function headerOf(token: string): JoseHeader | undefined {
-  const dot = token.indexOf('.');
-  if (dot <= 0 || token.indexOf('.', dot + 1) < 0) return undefined;
+/** A compact JWS's protected header, or undefined when the token is not one. */
+function headerOf(token: string): ProtectedHeaderParameters | undefined {
   try {
-    const header = JSON.parse(Buffer.from(token.slice(0, dot), 'base64url').toString()) as unknown;
-    return header !== null && typeof header === 'object' ? header : undefined;
+    return decodeProtectedHeader(token);
   } catch {
     return undefined;
   }
