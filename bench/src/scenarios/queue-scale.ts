@@ -103,15 +103,19 @@ export async function queueScaleScenario(ctx: BenchContext): Promise<Row[]> {
       const fillSeconds = (Date.now() - fillStarted) / 1000;
       const bytesPerFan = ((await usedMemory(monitor)) - usedBefore) / size;
       const epoch = Number(await redis.hget(queueKeys(concertId).meta, 'epoch'));
+      /** The pass of the fan who holds number `n` of the fill. */
+      const passOf = (n: number) =>
+        signer.sign(
+          { userId: fanOf(n), tokenId: tokenIdOf({ concertId, epoch, number: n }), concertId },
+          3600,
+        );
       // A bulk load is not a crowd: numbers written by the hundred thousand in seconds, before the
       // queue has looked, are all younger than a snapshot's settle time for it, so its refreshes
       // read their bitmaps again until they settle. The queue looks once (a fan's poll), and the
       // measured requests start once the numbers settled, as in a line filled over minutes.
       if (!ctx.smoke) {
-        const tokenId = tokenIdOf({ concertId, epoch, number: 1 });
-        const pass = await signer.sign({ userId: fanOf(1), tokenId, concertId }, 3600);
         const look = await fetch(`${gateway.urls[0]}/queue/tokens/me`, {
-          headers: { authorization: `Bearer ${pass}` },
+          headers: { authorization: `Bearer ${await passOf(1)}` },
         });
         if (!look.ok) throw new Error(`queue-scale: a fan's poll answered ${look.status}`);
         await sleep(FILL_SETTLE_MS);
@@ -135,11 +139,7 @@ export async function queueScaleScenario(ctx: BenchContext): Promise<Row[]> {
       const pollRate = ctx.smoke ? 200 : Math.min(2000, size);
       const polls = ctx.smoke ? 300 : pollRate * 5;
       const passes = await Promise.all(
-        Array.from({ length: Math.min(polls, 5000) }, async () => {
-          const n = randomInt(1, size + 1);
-          const tokenId = tokenIdOf({ concertId, epoch, number: n });
-          return signer.sign({ userId: fanOf(n), tokenId, concertId }, 3600);
-        }),
+        Array.from({ length: Math.min(polls, 5000) }, () => passOf(randomInt(1, size + 1))),
       );
       const commandsBefore = await commandsProcessed(monitor);
       const readsBefore = await readsProcessed(monitor);
