@@ -8,9 +8,10 @@ import { QueueStore } from '../../../services/queue/dist/src/data-access/queue-s
 import { Liveness } from '../../../services/queue/dist/src/domain/liveness';
 import type { BenchContext } from '../context';
 import { cpuBreakdown, pidsMatching } from '../cpu';
+import { twoHopFloor } from '../floor';
 import { joinCrowd } from '../fans';
 import { runOpenLoop } from '../open-loop';
-import { benchServer, serviceMain, startInstances } from '../processes';
+import { serviceMain, startInstances } from '../processes';
 import {
   commandCalls,
   commandsProcessed,
@@ -88,7 +89,17 @@ export async function queueScaleScenario(ctx: BenchContext): Promise<Row[]> {
     };
     // The floor a join is compared with: the same requests at the same rate through two bare
     // Node HTTP hops (a proxy and a server, nothing else), measured in this run.
-    const floorMs = ctx.smoke ? undefined : await twoHopFloor(JOIN_RATE, concertId);
+    const floorMs = ctx.smoke
+      ? undefined
+      : await twoHopFloor(JOIN_RATE, () => ({
+          method: 'POST',
+          path: '/queue/tokens',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${'x'.repeat(900)}`,
+          },
+          body: JSON.stringify({ concertId }),
+        }));
     if (floorMs !== undefined)
       rows.push({
         scenario: 'queue-scale: floor, two bare Node HTTP hops',
@@ -186,44 +197,6 @@ export async function queueScaleScenario(ctx: BenchContext): Promise<Row[]> {
     await removeKeys(monitor, prefix);
     redis.disconnect();
     monitor.disconnect();
-  }
-}
-
-/** CPU per request (ms) across a bare proxy and a bare server, at `rate`, warmed up first. */
-async function twoHopFloor(rate: number, concertId: number): Promise<number> {
-  const server = await startInstances('floor-server', benchServer('bare-http'), {}, 1);
-  const proxy = await startInstances(
-    'floor-proxy',
-    benchServer('bare-proxy'),
-    { UPSTREAM_URL: server.urls[0]! },
-    1,
-  );
-  try {
-    const groups = { floor: () => [server.procs[0]!.child.pid!, proxy.procs[0]!.child.pid!] };
-    const run = () =>
-      cpuBreakdown(groups, () =>
-        runOpenLoop({
-          label: 'POST through two bare hops',
-          urls: proxy.urls,
-          rate,
-          amount: rate * 5,
-          request: () => ({
-            method: 'POST',
-            path: '/queue/tokens',
-            headers: {
-              'content-type': 'application/json',
-              authorization: `Bearer ${'x'.repeat(900)}`,
-            },
-            body: JSON.stringify({ concertId }),
-          }),
-        }),
-      );
-    await run(); // warm-up: the JIT, and the sockets opened once
-    const measured = await run();
-    return (1000 * measured.seconds.floor!) / Math.max(1, measured.result.total);
-  } finally {
-    await proxy.stop();
-    await server.stop();
   }
 }
 

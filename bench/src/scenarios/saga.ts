@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { grantActiveToken, providerTokens } from '@ticketing/testing';
 import { cpuBreakdown, pidsMatching, withMachineCpu } from '../cpu';
+import { twoHopFloor } from '../floor';
 import type { LoadResult } from '../load';
 import { runOpenLoop } from '../open-loop';
 import type { Row } from '../report';
@@ -44,6 +45,14 @@ function sagaTargetMet(rate: number, result: LoadResult, cpuPerSaga: number): bo
 export async function sagaScenario(ctx: BenchContext): Promise<Row[]> {
   return (await runSagas(ctx)).rows;
 }
+
+/** A request the size of a payment request, for the floor. */
+const floorRequest = () => ({
+  method: 'POST',
+  path: '/payments',
+  headers: { 'content-type': 'application/json', authorization: `Bearer ${'x'.repeat(400)}` },
+  body: JSON.stringify({ reservationId: randomUUID() }),
+});
 
 export interface SagaRun {
   rows: Row[];
@@ -159,13 +168,19 @@ export async function runSagas(
         system.databases as Record<string, string>,
         result.total,
       );
+      // The same machine's floor at the same rate, measured with the system idle (ratio: the
+      // figure that carries over to another machine, where a wake-up costs something else).
+      const floorMs = ctx.smoke ? undefined : await twoHopFloor(rate, floorRequest);
+      const floorNote = floorMs
+        ? `; ${(cpuPerSaga / floorMs).toFixed(0)}× the two-hop floor at ${rate}/s (${floorMs.toFixed(3)} ms CPU per request through a bare Node proxy and server)`
+        : '';
       measured.push({ rate, result, cpuPerSaga });
       rows.push({
         scenario: `payment saga${label}: ${rate}/s offered, request → COMPLETED`,
         measured: result,
         target: sagaTarget(rate),
         met: sagaTargetMet(rate, result, cpuPerSaga),
-        notes: `${result.total} sagas (${(result.total / result.durationSeconds).toFixed(0)} completed/s); non-200 ${result.non2xx}; machine ${busyPercent}% busy; CPU ms per saga ${cpuPerSaga.toFixed(1)}: ${perProcess} (generator ${((1000 * (generator ?? 0)) / sagas).toFixed(1)}, not counted)${perSagaStatements ? `; statements per saga ${perSagaStatements}` : ''}`,
+        notes: `${result.total} sagas (${(result.total / result.durationSeconds).toFixed(0)} completed/s); non-200 ${result.non2xx}; machine ${busyPercent}% busy; CPU ms per saga ${cpuPerSaga.toFixed(1)}: ${perProcess} (generator ${((1000 * (generator ?? 0)) / sagas).toFixed(1)}, not counted)${perSagaStatements ? `; statements per saga ${perSagaStatements}` : ''}${floorNote}`,
       });
     }
     if (options.inspect) rows.push(...(await options.inspect(system)));
