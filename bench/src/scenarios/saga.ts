@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { grantActiveToken, providerTokens } from '@ticketing/testing';
 import { cpuBreakdown, pidsMatching, withMachineCpu } from '../cpu';
-import { twoHopFloor } from '../floor';
+import { TwoHopFloor } from '../floor';
 import type { LoadResult } from '../load';
 import { runOpenLoop } from '../open-loop';
 import type { Row } from '../report';
@@ -86,6 +86,7 @@ export async function runSagas(
   const warmUp = ctx.smoke ? 0 : (options.warmUp ?? Number(process.env.BENCH_SAGA_WARMUP ?? 1000));
   const label = options.label ? ` (${options.label})` : '';
   const system = await startSystem(ctx, { extraEnv: options.extraEnv ?? {} });
+  let floor: TwoHopFloor | undefined;
   const { services } = system;
   const urls = Object.fromEntries(
     Object.entries(services).map(([name, s]) => [name, s.urls[0]!]), // setup requests
@@ -152,6 +153,9 @@ export async function runSagas(
     };
     const rows: Row[] = [];
     const measured: { rate: number; result: LoadResult; cpuPerSaga: number }[] = [];
+    // The same machine's floor at each rate, measured with the system idle (ratio: the figure
+    // that carries over to another machine, where a wake-up costs something else).
+    floor = ctx.smoke ? undefined : await TwoHopFloor.open(floorRequest);
     for (const rate of rates) {
       await statements.reset();
       const { result: timed, seconds: cpuSeconds } = await cpuBreakdown(groups, () =>
@@ -168,9 +172,7 @@ export async function runSagas(
         system.databases as Record<string, string>,
         result.total,
       );
-      // The same machine's floor at the same rate, measured with the system idle (ratio: the
-      // figure that carries over to another machine, where a wake-up costs something else).
-      const floorMs = ctx.smoke ? undefined : await twoHopFloor(rate, floorRequest);
+      const floorMs = await floor?.at(rate);
       const floorNote = floorMs
         ? `; ${(cpuPerSaga / floorMs).toFixed(0)}× the two-hop floor at ${rate}/s (${floorMs.toFixed(3)} ms CPU per request through a bare Node proxy and server)`
         : '';
@@ -212,6 +214,7 @@ export async function runSagas(
     });
     return { rows, measured };
   } finally {
+    await floor?.stop();
     await system.stop();
   }
 }
