@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { grantActiveToken, providerTokens } from '@ticketing/testing';
 import { cpuBreakdown, pidsMatching, withMachineCpu } from '../cpu';
 import { TwoHopFloor } from '../floor';
+import { SAGA_DELIVERIES, SagaSkeleton, type SkeletonMeasure } from '../skeleton';
 import type { LoadResult } from '../load';
 import { runOpenLoop } from '../open-loop';
 import type { Row } from '../report';
@@ -43,7 +44,7 @@ function sagaTargetMet(rate: number, result: LoadResult, cpuPerSaga: number): bo
  * the last rate the saga's invariants over every payment of the run.
  */
 export async function sagaScenario(ctx: BenchContext): Promise<Row[]> {
-  return (await runSagas(ctx)).rows;
+  return (await runSagas(ctx, { skeleton: true })).rows;
 }
 
 /** A request the size of a payment request, for the floor. */
@@ -76,6 +77,8 @@ export async function runSagas(
     extraEnv?: Record<string, string>;
     /** Looks at the system after the load, before it is stopped and its databases dropped. */
     inspect?: (system: BenchSystem) => Promise<Row[]>;
+    /** Measures the saga's skeleton at each rate too (`SagaSkeleton`), after the sagas. */
+    skeleton?: boolean;
   } = {},
 ): Promise<SagaRun> {
   const rates = ctx.smoke
@@ -87,6 +90,7 @@ export async function runSagas(
   const label = options.label ? ` (${options.label})` : '';
   const system = await startSystem(ctx, { extraEnv: options.extraEnv ?? {} });
   let floor: TwoHopFloor | undefined;
+  let skeleton: SagaSkeleton | undefined;
   const { services } = system;
   const urls = Object.fromEntries(
     Object.entries(services).map(([name, s]) => [name, s.urls[0]!]), // setup requests
@@ -156,6 +160,9 @@ export async function runSagas(
     // The same machine's floor at each rate, measured with the system idle (ratio: the figure
     // that carries over to another machine, where a wake-up costs something else).
     floor = ctx.smoke ? undefined : await TwoHopFloor.open(floorRequest);
+    // The floor of the saga's design on this machine (a message through Kafka and made durable
+    // at each of its steps, nothing more), measured after each rate's sagas.
+    if (options.skeleton) skeleton = await SagaSkeleton.open(ctx);
     for (const rate of rates) {
       await statements.reset();
       const { result: timed, seconds: cpuSeconds } = await cpuBreakdown(groups, () =>
@@ -173,9 +180,14 @@ export async function runSagas(
         result.total,
       );
       const floorMs = await floor?.at(rate);
-      const floorNote = floorMs
-        ? `; ${(cpuPerSaga / floorMs).toFixed(0)}× the two-hop floor at ${rate}/s (${floorMs.toFixed(3)} ms CPU per request through a bare Node proxy and server)`
-        : '';
+      const skeletonAt = await skeleton?.at(rate, ...(ctx.smoke ? [10, 10] : []));
+      const floorNote =
+        (floorMs
+          ? `; ${(cpuPerSaga / floorMs).toFixed(0)}× the two-hop floor at ${rate}/s (${floorMs.toFixed(3)} ms CPU per request through a bare Node proxy and server)`
+          : '') +
+        (skeletonAt
+          ? `; ${(cpuPerSaga / skeletonAt.cpuMs.total).toFixed(2)}× the saga's skeleton at ${rate}/s (${skeletonAt.cpuMs.total.toFixed(1)} ms per chain)`
+          : '');
       measured.push({ rate, result, cpuPerSaga });
       rows.push({
         scenario: `payment saga${label}: ${rate}/s offered, request → COMPLETED`,
@@ -184,6 +196,7 @@ export async function runSagas(
         met: sagaTargetMet(rate, result, cpuPerSaga),
         notes: `${result.total} sagas (${(result.total / result.durationSeconds).toFixed(0)} completed/s); non-200 ${result.non2xx}; machine ${busyPercent}% busy; CPU ms per saga ${cpuPerSaga.toFixed(1)}: ${perProcess} (generator ${((1000 * (generator ?? 0)) / sagas).toFixed(1)}, not counted)${perSagaStatements ? `; statements per saga ${perSagaStatements}` : ''}${floorNote}`,
       });
+      if (skeletonAt) rows.push(skeletonRow(skeletonAt, cpuTargetMs(rate)));
     }
     if (options.inspect) rows.push(...(await options.inspect(system)));
     if (options.summary === false) return { rows, measured };
@@ -214,9 +227,20 @@ export async function runSagas(
     });
     return { rows, measured };
   } finally {
+    await skeleton?.stop();
     await floor?.stop();
     await system.stop();
   }
+}
+
+/** The skeleton at one rate, beside the saga's CPU target at that rate. */
+function skeletonRow(at: SkeletonMeasure, targetMs: number): Row {
+  const { hops, kafka, postgres, total } = at.cpuMs;
+  return {
+    scenario: `ceiling: the saga's skeleton, ${at.rate}/s (${SAGA_DELIVERIES} Kafka hops, one durable statement each)`,
+    value: `${total.toFixed(1)} ms CPU per chain`,
+    notes: `${at.chains} chains, p50 ${at.p50Ms} ms; hop processes ${hops.toFixed(1)}, kafka ${kafka.toFixed(1)}, postgres ${postgres.toFixed(1)}; the saga's CPU target at this rate (${targetMs} ms) is ${(targetMs / total).toFixed(2)}× it`,
+  };
 }
 
 async function post(url: string, body: unknown, token?: string): Promise<Record<string, unknown>> {
