@@ -25,6 +25,7 @@ import { queueScaleScenario } from './scenarios/queue-scale';
 import { sagaScenario } from './scenarios/saga';
 import { retentionScenario } from './scenarios/retention';
 import { sagaHopsScenario } from './scenarios/saga-hops';
+import { skeletonClientsScenario } from './scenarios/skeleton-clients';
 import { stalenessScenario } from './scenarios/staleness';
 import { tracingScenario } from './scenarios/tracing';
 import { seatMapScenario } from './scenarios/seat-map';
@@ -48,10 +49,11 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<Row[]>> = {
   retention: retentionScenario,
   'saga-hops': sagaHopsScenario,
   'join-baseline': joinBaselineScenario,
+  'skeleton-clients': skeletonClientsScenario,
 };
 
 /** Scenarios too long for every run. */
-const ON_REQUEST = new Set(['retention', 'saga-hops', 'join-baseline']);
+const ON_REQUEST = new Set(['retention', 'saga-hops', 'join-baseline', 'skeleton-clients']);
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

@@ -17,6 +17,9 @@ import { benchServer, startProcess, type Proc } from './processes';
  */
 export const SAGA_DELIVERIES = 7;
 
+/** The skeleton's hop on kafkajs (the services' adapter), or on @platformatic/kafka. */
+export type SkeletonHop = 'saga-skeleton-hop' | 'saga-skeleton-hop-platformatic';
+
 export interface SkeletonMeasure {
   rate: number;
   chains: number;
@@ -49,7 +52,11 @@ export class SagaSkeleton {
     private readonly kafka: ReturnType<typeof createKafka>,
   ) {}
 
-  static async open(ctx: BenchContext): Promise<SagaSkeleton> {
+  /** `hop`: the hop's program in `bench/src/servers` (the services' Kafka adapter by default). */
+  static async open(
+    ctx: BenchContext,
+    hop: SkeletonHop = 'saga-skeleton-hop',
+  ): Promise<SagaSkeleton> {
     const stamp = Date.now();
     const logger = createLogger({ service: 'bench', level: 'warn' });
     const kafka = createKafka({
@@ -76,7 +83,7 @@ export class SagaSkeleton {
     await producer.connect();
     const hops = await Promise.all(
       Array.from({ length: SAGA_DELIVERIES }, (_, i) =>
-        startProcess(`skeleton-hop-${i}`, benchServer('saga-skeleton-hop'), {
+        startProcess(`skeleton-hop-${i}`, benchServer(hop), {
           HOP_FROM: topics[i]!,
           HOP_TO: topics[i + 1]!,
           HOP_GROUP: `bench-skeleton-${stamp}-${i}`,

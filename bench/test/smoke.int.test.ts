@@ -43,6 +43,7 @@ describe('npm run bench -- --smoke', () => {
         'staleness: queue pass given up → 401 on every instance',
         'payment saga: invariants over every payment of the run',
         "ceiling: the saga's skeleton, 10/s (7 Kafka hops, one durable statement each)",
+        'skeleton on @platformatic/kafka, 10/s, round 1',
         'journey: invariants over every payment of the run',
         'gateway: the same, budgets on (verified pass, bucket in Redis)',
         'tracing: cost per saga (every span exported)',
