@@ -81,7 +81,7 @@ export class SagaSkeleton {
     await consumer.subscribe({ topics: [topics.at(-1)!], fromBeginning: true });
     const producer = createProducer(kafka, logger);
     await producer.connect();
-    const hops = await Promise.all(
+    const started = await Promise.allSettled(
       Array.from({ length: SAGA_DELIVERIES }, (_, i) =>
         startProcess(`skeleton-hop-${i}`, benchServer(hop), {
           HOP_FROM: topics[i]!,
@@ -92,10 +92,18 @@ export class SagaSkeleton {
         }),
       ),
     );
+    const hops = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     const skeleton = new SagaSkeleton(hops, topics, producer, consumer, databaseUrl, kafka);
-    await consumer.run({
-      eachMessage: async ({ message }) => skeleton.arrived(message.key!.toString()),
-    });
+    try {
+      const failed = started.find((s) => s.status === 'rejected');
+      if (failed) throw failed.reason;
+      await consumer.run({
+        eachMessage: async ({ message }) => skeleton.arrived(message.key!.toString()),
+      });
+    } catch (err) {
+      await skeleton.stop(); // what did start goes, and so do the topics and the database
+      throw err;
+    }
     return skeleton;
   }
 
