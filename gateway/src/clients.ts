@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { LRUCache } from 'lru-cache';
-import { QUEUE_TOKEN_ISSUER, type IdentityVerifier, type PassVerifier } from '@ticketing/auth';
+import { claimedCredential, type IdentityVerifier, type PassVerifier } from '@ticketing/auth';
 import type { TrustedProxies } from './trusted-proxies';
 
 // Passes verified here, remembered until their own expiry (a fan sends the same one every call).
@@ -43,7 +43,7 @@ export class ClientIdentifier {
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
     if (!token) return undefined;
     try {
-      if (issuerOf(token) === QUEUE_TOKEN_ISSUER) return await this.passSub(token);
+      if (claimedCredential(token) === 'queue-pass') return await this.passSub(token);
       const { identity, expMs } = await this.verifiers.identity.verifyWithExpiry(token);
       const seals = this.verifiers.identity.proofs;
       if (seals) this.proofs.set(req, seals.seal(identity, expMs, token));
@@ -61,11 +61,4 @@ export class ClientIdentifier {
     if (ttl > 0) this.passes.set(token, claims.userId, { ttl });
     return claims.userId;
   }
-}
-
-/** The `iss` a JWT claims (unverified: it only picks the verifier). */
-function issuerOf(token: string): unknown {
-  const payload = token.split('.')[1];
-  if (!payload) return undefined;
-  return (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { iss?: unknown }).iss;
 }

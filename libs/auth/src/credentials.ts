@@ -1,13 +1,12 @@
 import { AppError, type Authenticator } from '@ticketing/platform';
 import type { IncomingHttpHeaders } from 'node:http';
-import { decodeJwt } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { Identity, IdentityVerifier } from './identity';
 import { IDENTITY_PROOF_HEADER } from './identity-proof';
 import { requireAdmitted, type AdmissionSource, type QueuePass } from './queue-pass';
 import {
   InvalidTokenError,
-  QUEUE_TOKEN_ISSUER,
+  claimedCredential,
   type PassVerifier,
   type QueueTokenClaims,
 } from './token';
@@ -32,11 +31,9 @@ export function bearerToken(headers: IncomingHttpHeaders): string {
 
 /** Which credential a token claims to be (unverified: verification follows). */
 function claimedKindOf(token: string): 'queue-pass' | 'identity' {
-  try {
-    return decodeJwt(token).iss === QUEUE_TOKEN_ISSUER ? 'queue-pass' : 'identity';
-  } catch {
-    throw AppError.unauthorized('TOKEN_INVALID', 'the bearer token is not a JWT');
-  }
+  const kind = claimedCredential(token);
+  if (!kind) throw AppError.unauthorized('TOKEN_INVALID', 'the bearer token is not a JWT');
+  return kind;
 }
 
 const wrongKind = (needed: string) =>

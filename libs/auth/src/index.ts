@@ -35,6 +35,7 @@ export { redisUrlEnv, redisEnv, type RedisLogin, connectRedis } from './redis';
 export {
   type QueueTokenClaims,
   QUEUE_TOKEN_ISSUER,
+  claimedCredential,
   signingKeyEnv,
   publicKeysEnv,
   generatePassKeys,

@@ -6,7 +6,7 @@ import {
   sign,
   type KeyObject,
 } from 'node:crypto';
-import type { JSONWebKeySet, JWK } from 'jose';
+import { decodeJwt, type JSONWebKeySet, type JWK } from 'jose';
 import { z } from 'zod';
 import { secret } from '@ticketing/platform';
 import { KeySetChecks, type Refusal } from './token-checks';
@@ -20,6 +20,18 @@ export interface QueueTokenClaims {
 /** The `iss` of every queue pass: how a bearer token is told apart from an identity token. */
 export const QUEUE_TOKEN_ISSUER = 'ticketing-queue';
 const ISSUER = QUEUE_TOKEN_ISSUER;
+
+/**
+ * Which credential a bearer token claims to be, by its `iss`; undefined when it is not a JWT.
+ * Unverified: it only picks the verifier, which then checks the signature.
+ */
+export function claimedCredential(token: string): 'queue-pass' | 'identity' | undefined {
+  try {
+    return decodeJwt(token).iss === QUEUE_TOKEN_ISSUER ? 'queue-pass' : 'identity';
+  } catch {
+    return undefined;
+  }
+}
 
 /** Asymmetric only (ADR 0015): the queue signs, every other process can only verify. */
 const ALGORITHMS = { Ed25519: 'EdDSA', 'P-256': 'ES256' } as const;

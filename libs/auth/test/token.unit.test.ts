@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from '@ticketing/platform';
 import {
   InvalidTokenError,
   PassVerifier,
+  claimedCredential,
   TokenSigner,
   generatePassKeys,
   publicKeysEnv,
@@ -196,5 +197,30 @@ describe('a verifier given the same key twice', () => {
       keys: [...signer.publicKeys.keys, ...JSON.parse(keys.publicKeys).keys],
     });
     await expect(twice.verify(await signer.sign(claims, 60))).resolves.toEqual(claims);
+  });
+});
+
+describe('which credential a bearer token claims to be (the gateway and the services pick a verifier by it)', () => {
+  it('when the token is a queue pass, then it claims to be a queue pass', async () => {
+    const token = await new TokenSigner(keys.signingKey).sign(claims, 60);
+    expect(claimedCredential(token)).toBe('queue-pass');
+  });
+
+  it('when the token is a JWT of another issuer, or of none, then it claims to be an identity', () => {
+    const other = new UnsecuredJWT({ sub: claims.userId })
+      .setIssuer('https://idp.example')
+      .encode();
+    expect(claimedCredential(other)).toBe('identity');
+    expect(claimedCredential(new UnsecuredJWT({}).encode())).toBe('identity');
+  });
+
+  it('when the token is not a JWT, then it claims nothing', () => {
+    for (const token of [
+      '',
+      'abc',
+      'a.b.c',
+      `x.${Buffer.from('not json').toString('base64url')}.y`,
+    ])
+      expect(claimedCredential(token)).toBeUndefined();
   });
 });
