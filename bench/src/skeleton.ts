@@ -8,8 +8,9 @@ import {
 } from '@ticketing/platform/wiring';
 import pg from 'pg';
 import type { BenchContext } from './context';
-import { pidsMatching, processCpuSeconds } from './cpu';
+import { cpuBreakdown, pidsMatching } from './cpu';
 import { benchServer, startProcess, type Proc } from './processes';
+import { SKELETON_INBOX } from './servers/skeleton-step';
 
 /**
  * Kafka deliveries of one saga: confirm, confirmed (to payment and to the concert's seat map),
@@ -44,6 +45,7 @@ export class SagaSkeleton {
   private latencies: number[] = [];
 
   private constructor(
+    private readonly smoke: boolean,
     private readonly hops: Proc[],
     private readonly topics: string[],
     private readonly producer: ReturnType<typeof createProducer>,
@@ -73,7 +75,7 @@ export class SagaSkeleton {
     await ensureDatabase(databaseUrl);
     const db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();
-    await db.query('create table if not exists skeleton_inbox (message_id uuid primary key)');
+    await db.query(`create table if not exists ${SKELETON_INBOX} (message_id uuid primary key)`);
     await db.end();
     // The chain's end: the bench reads the last topic to time each chain.
     const consumer = kafka.consumer({ groupId: `bench-skeleton-${stamp}`, maxWaitTimeInMs: 2000 });
@@ -93,7 +95,15 @@ export class SagaSkeleton {
       ),
     );
     const hops = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-    const skeleton = new SagaSkeleton(hops, topics, producer, consumer, databaseUrl, kafka);
+    const skeleton = new SagaSkeleton(
+      ctx.smoke,
+      hops,
+      topics,
+      producer,
+      consumer,
+      databaseUrl,
+      kafka,
+    );
     try {
       const failed = started.find((s) => s.status === 'rejected');
       if (failed) throw failed.reason;
@@ -108,38 +118,34 @@ export class SagaSkeleton {
   }
 
   /**
-   * CPU per chain and p50 at `rate` (open loop), after a warm-up of `warmUp` chains on first use
-   * (the JIT). At least 200 chains by default: at 40/s, some hundred 10 ms ticks of CPU.
+   * CPU per chain and p50 at `rate` (open loop), after a warm-up of 500 chains on first use (the
+   * JIT). At least 200 chains: at 40/s, some hundred 10 ms ticks of CPU. A smoke run sends 10 of
+   * each, as its figures only show the code runs.
    */
-  async at(rate: number, chains = Math.max(200, rate * 5), warmUp = 500): Promise<SkeletonMeasure> {
+  async at(rate: number): Promise<SkeletonMeasure> {
+    const [chains, warmUp] = this.smoke ? [10, 10] : [Math.max(200, rate * 5), 500];
     if (!this.warm) await this.offer(Math.max(rate, 100), warmUp);
     this.warm = true;
-    const groups = {
-      hops: () => this.hops.map((h) => h.child.pid!),
-      kafka: () => pidsMatching('kafka.Kafka'),
-      postgres: () => pidsMatching('postgres'),
-    };
-    const sample = () =>
-      Object.fromEntries(
-        Object.entries(groups).map(([name, pids]) => [
-          name,
-          new Map(pids().map((p) => [p, processCpuSeconds(p)] as const)),
-        ]),
-      );
-    const before = sample();
-    const arrived = await this.offer(rate, chains);
-    const after = sample();
-    const ms = (name: string) => {
-      let used = 0;
-      for (const [pid, cpu] of after[name]!)
-        used += Math.max(0, cpu - (before[name]!.get(pid) ?? 0));
-      return (1000 * used) / Math.max(1, arrived.length);
-    };
-    const cpuMs = { hops: ms('hops'), kafka: ms('kafka'), postgres: ms('postgres'), total: 0 };
-    cpuMs.total = cpuMs.hops + cpuMs.kafka + cpuMs.postgres;
+    const { result: arrived, seconds } = await cpuBreakdown(
+      {
+        hops: () => this.hops.map((h) => h.child.pid!),
+        kafka: () => pidsMatching('kafka.Kafka'),
+        postgres: () => pidsMatching('postgres'),
+      },
+      () => this.offer(rate, chains),
+    );
+    const perChain = (cpuSeconds: number) => (1000 * cpuSeconds) / Math.max(1, arrived.length);
+    const hops = perChain(seconds.hops!);
+    const kafka = perChain(seconds.kafka!);
+    const postgres = perChain(seconds.postgres!);
     const sorted = [...arrived].sort((a, b) => a - b);
     const p50Ms = sorted.length ? Math.round(sorted[Math.ceil(sorted.length / 2) - 1]!) : 0;
-    return { rate, chains: arrived.length, p50Ms, cpuMs };
+    return {
+      rate,
+      chains: arrived.length,
+      p50Ms,
+      cpuMs: { hops, kafka, postgres, total: hops + kafka + postgres },
+    };
   }
 
   async stop(): Promise<void> {

@@ -180,7 +180,7 @@ export async function runSagas(
         result.total,
       );
       const floorMs = await floor?.at(rate);
-      const skeletonAt = await skeleton?.at(rate, ...(ctx.smoke ? [10, 10] : []));
+      const skeletonAt = await skeleton?.at(rate);
       const floorNote =
         (floorMs
           ? `; ${(cpuPerSaga / floorMs).toFixed(0)}× the two-hop floor at ${rate}/s (${floorMs.toFixed(3)} ms CPU per request through a bare Node proxy and server)`

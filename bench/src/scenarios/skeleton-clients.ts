@@ -24,7 +24,7 @@ export async function skeletonClientsScenario(ctx: BenchContext): Promise<Row[]>
       const skeleton = await SagaSkeleton.open(ctx, client.hop);
       try {
         for (const rate of rates) {
-          const at = await skeleton.at(rate, ...(ctx.smoke ? [10, 10] : []));
+          const at = await skeleton.at(rate);
           const { hops, kafka, postgres, total } = at.cpuMs;
           rows.push({
             scenario: `skeleton on ${client.name}, ${rate}/s, round ${round}`,

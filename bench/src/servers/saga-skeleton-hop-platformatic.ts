@@ -4,12 +4,7 @@
 // Bench only (`--only=skeleton-clients`); the services use kafkajs (ADR 0018).
 import { createServer } from 'node:http';
 import pg from 'pg';
-
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is required`);
-  return value;
-}
+import { CLAIM_STATEMENT, required } from './skeleton-step';
 
 const from = required('HOP_FROM');
 const to = required('HOP_TO');
@@ -57,11 +52,7 @@ async function main(): Promise<void> {
   });
   for await (const message of stream) {
     if (stopping) break;
-    await db.query({
-      name: 'claim',
-      text: 'insert into skeleton_inbox (message_id) values ($1) on conflict do nothing',
-      values: [message.key],
-    });
+    await db.query({ ...CLAIM_STATEMENT, values: [message.key] });
     await producer.send({ messages: [{ topic: to, key: message.key, value: message.value }] });
   }
 }

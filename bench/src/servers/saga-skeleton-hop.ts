@@ -4,6 +4,7 @@
 // nothing else: no transaction, no outbox, no validation, no logging, no HTTP.
 import { createServer } from 'node:http';
 import pg from 'pg';
+import { CLAIM_STATEMENT, required } from './skeleton-step';
 import {
   createKafka,
   createProducer,
@@ -11,12 +12,6 @@ import {
   type CommitOffsets,
 } from '@ticketing/messaging/wiring';
 import { createLogger } from '@ticketing/platform/wiring';
-
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is required`);
-  return value;
-}
 
 /** The consumer commits what it handled every 500 ms, as the services do (ADR 0013). */
 const COMMIT_EVERY_MS = 500;
@@ -62,11 +57,7 @@ async function main(): Promise<void> {
     concurrency: 1,
     eachBatch: async (batch) => {
       for (const message of batch.messages) {
-        await db.query({
-          name: 'claim',
-          text: 'insert into skeleton_inbox (message_id) values ($1) on conflict do nothing',
-          values: [message.key!.toString()],
-        });
+        await db.query({ ...CLAIM_STATEMENT, values: [message.key!.toString()] });
         await producer.send({
           topic: to,
           acks: -1,
