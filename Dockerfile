@@ -1,7 +1,8 @@
 # One image for the five services, the gateway and the migration steps; a container picks its
 # program by command (docker-compose.yml, deploy/k8s), e.g. `node services/queue/dist/src/main.js`.
-# Node 24, the active LTS (supported until April 2028); the code also runs on 20.19+ and 22.
-ARG NODE_IMAGE=node:24.11.1-bookworm-slim
+# Node 24, the active LTS (supported until April 2028): the same release as the `node` dev
+# dependency that npm start, npm test and CI run on (deploy/test/dockerfile.unit.test.ts).
+ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
@@ -36,6 +37,8 @@ COPY --from=build /app/tools/infra/package.json tools/infra/
 COPY --from=build /app/tools/runner/package.json tools/runner/
 COPY --from=build /app/tools/oidc-provider/package.json tools/oidc-provider/
 COPY --from=build /app/bench/package.json bench/
+# The root's postinstall (native add-ons compiled for this image's Node), should npm run it here.
+COPY --from=build /app/tools/infra/native-addons.mjs tools/infra/
 RUN npm install --omit=dev --no-audit --no-fund \
   --workspace libs/platform --workspace libs/messaging --workspace libs/contracts \
   --workspace libs/auth --workspace libs/telemetry --workspace services/queue --workspace services/concert \

@@ -7,8 +7,10 @@ const dockerfile = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
 const pkg = (dir: string) =>
   JSON.parse(fs.readFileSync(path.join(ROOT, dir, 'package.json'), 'utf8')) as {
     dependencies?: Record<string, string>;
+    devDependencies?: Record<string, string>;
     engines?: { node?: string };
   };
+const rootPackage = pkg('.');
 
 /** The workspaces a program needs at run time: its own and every @ticketing library below it. */
 function runtimeWorkspaces(dir: string, seen = new Set<string>()): Set<string> {
@@ -22,10 +24,11 @@ function runtimeWorkspaces(dir: string, seen = new Set<string>()): Set<string> {
 }
 
 describe('the image', () => {
-  it('when built, then it runs on a supported Node LTS (22 or 24)', () => {
-    const image = /ARG NODE_IMAGE=node:(\d+)\.\d+\.\d+-/.exec(dockerfile);
+  it('when built, then it runs the very Node that npm start and npm test run (the node dev dependency)', () => {
+    const image = /ARG NODE_IMAGE=node:(\d+\.\d+\.\d+)-/.exec(dockerfile);
     expect(image).not.toBeNull();
-    expect([22, 24]).toContain(Number(image![1]));
+    expect(image![1]).toBe(rootPackage.devDependencies?.node);
+    expect(Number(image![1]!.split('.')[0])).toBe(24);
   });
 
   it.each([...SERVICE_NAMES.map((s) => `services/${s}`), 'gateway'])(
@@ -44,7 +47,8 @@ describe('the image', () => {
     },
   );
 
-  it('when installed locally, then Node 20.19 and the LTS lines are both allowed', () => {
-    expect(pkg('.').engines?.node).toBe('^20.19.0 || >=22.12.0');
+  it('when installed locally, then engines asks for Node 24 and the tests run on it', () => {
+    expect(rootPackage.engines?.node).toBe('>=24.11.0 <25');
+    expect(process.versions.node.split('.')[0]).toBe('24');
   });
 });
