@@ -32,6 +32,13 @@ export const gatewayConfigShape = {
   GATEWAY_PORT: env.port(GATEWAY_PORT),
   // Longer than the longest legitimate answer: `Prefer: wait=30` on POST /payments.
   GATEWAY_UPSTREAM_TIMEOUT_MS: env.int({ default: 40_000, min: 1000, max: 600_000 }),
+  /**
+   * How long a request waits while no instance of its service can take it (all refusing
+   * connections — a crash, a restart — or answering 503 to a request safe to repeat — a database
+   * failover) before the gateway answers 503 with Retry-After. Above a Postgres failover and a
+   * restart of every instance; 0 answers at once.
+   */
+  GATEWAY_UPSTREAM_HOLD_MS: env.int({ default: 15_000, min: 0, max: 120_000 }),
   GATEWAY_MAX_BODY_BYTES: env.int({ default: 65_536, min: 1024, max: 10_485_760 }),
   /**
    * Budgets per client (identity `sub`, else address), shared by every gateway instance in

@@ -55,10 +55,23 @@ const NOT_CONNECTED = new Set([
 ]);
 
 type Attempt =
-  'answered' | 'not-connected' | 'reset-unread' | 'broken' | 'timed-out' | 'client-gone';
+  | 'answered'
+  | 'not-connected'
+  | 'reset-unread'
+  | 'broken'
+  | 'timed-out'
+  | 'client-gone'
+  /** The instance answered 503 to a request safe to repeat; its answer was dropped. */
+  | 'unavailable';
 
 export interface ProxyOptions {
   timeoutMs: number;
+  /**
+   * How long a request waits for an instance while none can take it (every instance refusing
+   * connections, or answering 503 to a request safe to repeat): a restart, a failover. Then 503
+   * with Retry-After.
+   */
+  holdMs: number;
   maxBodyBytes: number;
   logger: Logger;
   /** Whose X-Forwarded-For and X-Forwarded-Proto are believed (the ingress controller's). */
@@ -115,22 +128,46 @@ export class ReverseProxy {
     const pool = this.pools[service];
     const replayable =
       IDEMPOTENT_METHODS.has(req.method ?? 'GET') || req.headers['idempotency-key'] !== undefined;
-    for (const url of pool.order()) {
-      const outcome = await this.attempt(url, req, res, body, requestId, identityProof);
-      if (outcome === 'answered') return pool.markUp(url);
-      if (outcome === 'client-gone') return;
-      if (outcome === 'timed-out') {
-        writeProblem(res, 'UPSTREAM_TIMEOUT', `the ${service} service did not answer in time`);
-        return;
+    const holdUntil = Date.now() + this.options.holdMs;
+    let reported = false;
+    let clientGone = false;
+    res.once('close', () => (clientGone = true));
+    for (let round = 0; ; round++) {
+      for (const url of pool.order()) {
+        // Past the hold, an instance's 503 is the answer the client gets.
+        const retryUnavailable = replayable && Date.now() < holdUntil;
+        const outcome = await this.attempt(url, req, res, body, requestId, identityProof, {
+          retryUnavailable,
+        });
+        if (outcome === 'answered') return pool.markUp(url);
+        if (outcome === 'client-gone') return;
+        if (outcome === 'timed-out') {
+          writeProblem(res, 'UPSTREAM_TIMEOUT', `the ${service} service did not answer in time`);
+          return;
+        }
+        if (outcome === 'not-connected') pool.markDown(url);
+        // One line per request, not one per attempt of a hold.
+        if (!reported)
+          this.options.logger.warn(
+            { target: service, upstream: url, outcome },
+            'upstream instance failed',
+          );
+        reported = true;
+        if (outcome === 'broken' && !replayable) {
+          // It may have been processed: repeating it could do it twice (ADR 0005).
+          writeProblem(res, 'UPSTREAM_UNAVAILABLE', `the ${service} service did not answer`);
+          return;
+        }
       }
-      if (outcome === 'not-connected') pool.markDown(url);
-      this.options.logger.warn(
-        { target: service, upstream: url, outcome },
-        'upstream instance failed',
-      );
-      if (outcome === 'broken' && !replayable) break;
+      const wait = Math.min(HOLD_STEP_MS * 2 ** round, HOLD_STEP_MAX_MS, holdUntil - Date.now());
+      if (wait <= 0) break;
+      await new Promise((r) => setTimeout(r, wait));
+      if (clientGone) return; // the client gave up while held
     }
-    writeProblem(res, 'UPSTREAM_UNAVAILABLE', `no instance of the ${service} service answered`);
+    // Nothing reached an instance that could take it: not done, safe for the client to repeat.
+    writeProblem(res, 'SERVICE_UNAVAILABLE', `no instance of the ${service} service is available`, {
+      'retry-after': String(RETRY_AFTER_SECONDS),
+    });
   }
 
   private attempt(
@@ -140,6 +177,7 @@ export class ReverseProxy {
     body: Buffer,
     requestId: string,
     identityProof: string | undefined,
+    options: { retryUnavailable: boolean },
   ): Promise<Attempt> {
     // Event streams stay open as long as the client listens, and reach it per event.
     const eventStream = isEventStream(req.url ?? '');
@@ -163,6 +201,10 @@ export class ReverseProxy {
         },
         (answer) => {
           clearTimeout(timer);
+          if (answer.statusCode === 503 && options.retryUnavailable && !eventStream) {
+            answer.resume(); // drained, so the kept-alive socket serves the next request
+            return resolve('unavailable');
+          }
           res.writeHead(answer.statusCode ?? 502, responseHeaders(answer.headers));
           if (eventStream) res.flushHeaders();
           answer.pipe(res);
@@ -203,6 +245,11 @@ export class ReverseProxy {
 }
 
 class UpstreamTimeout extends Error {}
+
+/** A held request tries the instances again after 100 ms, then 200, 400 … at most every second. */
+const HOLD_STEP_MS = 100;
+const HOLD_STEP_MAX_MS = 1000;
+const RETRY_AFTER_SECONDS = 1;
 
 /**
  * The instance reset a kept-alive connection (a RST, seen by a read or a write) before any answer:

@@ -35,6 +35,7 @@ export async function start(
   const trustedProxies = new TrustedProxies(config.GATEWAY_TRUSTED_PROXIES);
   const proxy = new ReverseProxy(pools, {
     timeoutMs: config.GATEWAY_UPSTREAM_TIMEOUT_MS,
+    holdMs: config.GATEWAY_UPSTREAM_HOLD_MS,
     maxBodyBytes: config.GATEWAY_MAX_BODY_BYTES,
     logger,
     trustedProxies,

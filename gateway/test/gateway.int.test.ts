@@ -5,6 +5,8 @@ import { loadGatewayConfig } from '../src/config';
 import { start, type GatewayHandle } from '../src/start';
 import { Upstream, json, type Handler } from './upstream';
 
+const HOLD_MS = 1500;
+
 describe('gateway', () => {
   let a: Upstream;
   let b: Upstream;
@@ -20,6 +22,7 @@ describe('gateway', () => {
       loadGatewayConfig({
         GATEWAY_PORT: '0',
         GATEWAY_UPSTREAM_TIMEOUT_MS: '1000',
+        GATEWAY_UPSTREAM_HOLD_MS: String(HOLD_MS),
         GATEWAY_MAX_BODY_BYTES: '2048',
         GATEWAY_RATE_LIMIT: 'false', // rate-limit.int has the budgets
         RESERVATION_URLS: `${a.url},${b.url}`,
@@ -96,7 +99,11 @@ describe('gateway', () => {
     const res = await call('/reservations', { method: 'POST', body: '{"seatNo":1}' });
     expect(res.status).toBe(502);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
-    expect(await res.json()).toMatchObject({ status: 502, code: 'UPSTREAM_UNAVAILABLE' });
+    expect(await res.json()).toMatchObject({
+      status: 502,
+      code: 'UPSTREAM_UNAVAILABLE',
+      detail: 'the reservation service did not answer',
+    });
     expect(a.seen.length + b.seen.length).toBe(1);
   });
 
@@ -135,14 +142,77 @@ describe('gateway', () => {
     expect(keyed.status).toBe(201);
   });
 
-  it('when no instance of the service answers, then 502 problem+json names the service', async () => {
+  it('when no instance of the service comes back within the hold, then 503 with Retry-After for any method: nothing reached an instance', async () => {
     await Promise.all([a.stop(), b.stop()]);
-    const res = await call('/reservations/x');
-    expect(res.status).toBe(502);
-    expect(await res.json()).toMatchObject({
-      code: 'UPSTREAM_UNAVAILABLE',
-      detail: 'no instance of the reservation service answered',
+    const logged = logs.lines().length;
+    for (const init of [{}, { method: 'POST', body: '{}' }]) {
+      const sentAt = Date.now();
+      const res = await call('/reservations/x', init);
+      expect(Date.now() - sentAt).toBeGreaterThanOrEqual(HOLD_MS - 100);
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('1');
+      expect(await res.json()).toMatchObject({
+        code: 'SERVICE_UNAVAILABLE',
+        detail: 'no instance of the reservation service is available',
+      });
+    }
+    // One line per held request, not one per attempt.
+    const failures = logs
+      .lines()
+      .slice(logged)
+      .filter((l) => l.msg === 'upstream instance failed');
+    expect(failures).toHaveLength(2);
+  });
+
+  it('when every instance is down and one comes back within the hold, then the held requests (a POST without a key too) are answered by it', async () => {
+    const port = Number(new URL(b.url).port);
+    await Promise.all([a.stop(), b.stop()]);
+    const held = [
+      call('/reservations/1'),
+      call('/reservations', { method: 'POST', body: '{"seatNo":7}' }),
+    ];
+    await eventually(() =>
+      expect(logs.lines().some((l) => l.msg === 'upstream instance failed')).toBe(true),
+    );
+    b = await new Upstream('b').start(port);
+    const answers = await Promise.all(held);
+    expect(answers.map((r) => r.status)).toEqual([200, 200]);
+    expect(b.seen.map((r) => r.body)).toEqual(expect.arrayContaining(['', '{"seatNo":7}']));
+  });
+
+  it('when an instance answers 503 to a GET or a keyed POST, then the request waits for an instance that can take it; a POST without a key gets the 503', async () => {
+    let refusals = 4;
+    const recovering: Handler = (_req, res) =>
+      refusals-- > 0
+        ? json(res, 503, { code: 'SERVICE_UNAVAILABLE' }, { 'retry-after': '1' })
+        : json(res, 200, { ok: true });
+    a.handler = b.handler = recovering;
+    expect((await call('/reservations/1')).status).toBe(200);
+    refusals = 4;
+    const keyed = await call('/reservations', {
+      method: 'POST',
+      headers: { 'idempotency-key': 'k-503' },
+      body: '{}',
     });
+    expect(keyed.status).toBe(200);
+    refusals = 4;
+    const unkeyed = await call('/reservations', { method: 'POST', body: '{}' });
+    expect(unkeyed.status).toBe(503);
+    expect(unkeyed.headers.get('retry-after')).toBe('1');
+  });
+
+  it('when instances answer 503 past the hold, then the client gets their 503 as it is', async () => {
+    a.handler = b.handler = (_req, res) =>
+      json(
+        res,
+        503,
+        { code: 'SERVICE_UNAVAILABLE', detail: 'database down' },
+        { 'retry-after': '2' },
+      );
+    const res = await call('/reservations/1');
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('2');
+    expect(await res.json()).toEqual({ code: 'SERVICE_UNAVAILABLE', detail: 'database down' });
   });
 
   it('when an instance is slower than the deadline, then 504 UPSTREAM_TIMEOUT', async () => {

@@ -18,7 +18,8 @@ export class Upstream {
     public handler: Handler = (_req, res) => json(res, 200, { from: name }),
   ) {}
 
-  async start(): Promise<this> {
+  /** Listens on `port` (an earlier instance's, to stand for its restart), or a new one. */
+  async start(port = 0): Promise<this> {
     this.server = http.createServer((req, res) => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
@@ -27,7 +28,7 @@ export class Upstream {
         this.handler(req, res, body);
       });
     });
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    await new Promise<void>((r) => this.server.listen(port, '127.0.0.1', r));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
   }

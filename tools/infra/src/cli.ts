@@ -1,13 +1,18 @@
-import { infraDown, infraStatus, infraUp, settingsFromEnv } from './index';
+import { infraDown, infraStatus, infraUp, productionShapeDown, settingsFromEnv } from './index';
 
 async function main(command: string | undefined, flags: string[]): Promise<number> {
+  // `--shape=production`: the same as INFRA_SHAPE=production (ADR 0022).
+  const shape = flags.find((f) => f.startsWith('--shape='));
+  if (shape) process.env.INFRA_SHAPE = shape.slice('--shape='.length);
   switch (command) {
     case 'up':
       // `--no-oidc`: npm test runs an OpenID provider of its own (tools/testing global setup).
       await infraUp(settingsFromEnv(), { oidc: !flags.includes('--no-oidc') });
       return 0;
     case 'down':
-      await infraDown();
+      // With `--shape=production`, only the production shape; otherwise all infra:up started.
+      if (shape) await productionShapeDown();
+      else await infraDown();
       return 0;
     case 'status': {
       const status = await infraStatus();
@@ -19,7 +24,7 @@ async function main(command: string | undefined, flags: string[]): Promise<numbe
       return Object.values(status).every((s) => s.reachable) ? 0 : 1;
     }
     default:
-      console.error('usage: infra up [--no-oidc] | down | status');
+      console.error('usage: infra up [--no-oidc] [--shape=local|production] | down | status');
       return 2;
   }
 }

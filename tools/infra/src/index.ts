@@ -2,7 +2,8 @@ import { kafkaDown, kafkaReachable, kafkaUp } from './kafka';
 import { oidcDown, oidcReachable, oidcUp } from './oidc';
 import { postgresDown, postgresReachable, postgresUp } from './postgres';
 import { redisDown, redisReachable, redisUp } from './redis';
-import { settingsFromEnv, say, type InfraSettings } from './settings';
+import { productionDown, productionUp } from './production/up';
+import { settingsFromEnv, say, shapeFromEnv, type InfraSettings } from './settings';
 import { readState, writeState } from './state';
 
 export * from './settings';
@@ -24,6 +25,11 @@ export {
 } from './oidc';
 export { stopPid, isAlive, freePort } from './proc';
 export { readState, writeState } from './state';
+export { ensureDebianPackage } from './debian';
+export { ProductionShape, type ShapeState } from './production/shape';
+export { PRODUCTION_SHAPE_PORTS, shapeBrokers, type ShapePorts } from './production/ports';
+export { PRODUCTION_BROKER_SETTINGS } from './production/broker-settings';
+export type { PostgresInstance } from './production/postgres-pair';
 
 /**
  * Idempotent: what answers is used as it is; only what is missing is started. `oidc: false` for
@@ -32,10 +38,11 @@ export { readState, writeState } from './state';
  */
 export async function infraUp(
   settings: InfraSettings = settingsFromEnv(),
-  options: { oidc?: boolean } = {},
+  options: { oidc?: boolean; shape?: 'local' | 'production' } = {},
 ): Promise<void> {
   const state = readState();
   try {
+    if ((options.shape ?? shapeFromEnv()) === 'production') await productionUp(state);
     await postgresUp(settings.databaseUrl, state);
     await redisUp(settings.redisUrl, state);
     await kafkaUp(settings.kafkaBrokers, state);
@@ -50,10 +57,18 @@ export async function infraDown(): Promise<void> {
   const state = readState();
   await oidcDown(state);
   await kafkaDown(state);
+  await productionDown(state);
   await redisDown(state);
   postgresDown(state);
   writeState(state);
   say('down');
+}
+
+/** Stops the production shape alone (the local infrastructure keeps running). */
+export async function productionShapeDown(): Promise<void> {
+  const state = readState();
+  await productionDown(state);
+  writeState(state);
 }
 
 export async function infraStatus(settings: InfraSettings = settingsFromEnv()) {
@@ -61,7 +76,7 @@ export async function infraStatus(settings: InfraSettings = settingsFromEnv()) {
   return {
     postgres: {
       reachable: await postgresReachable(settings.databaseUrl),
-      startedByUs: Boolean(state.postgres),
+      startedByUs: Boolean(state.postgres || state.production),
     },
     redis: {
       reachable: await redisReachable(settings.redisUrl),
@@ -69,7 +84,7 @@ export async function infraStatus(settings: InfraSettings = settingsFromEnv()) {
     },
     kafka: {
       reachable: await kafkaReachable(settings.kafkaBrokers),
-      startedByUs: Boolean(state.kafka),
+      startedByUs: Boolean(state.kafka || state.production),
     },
     oidc: {
       reachable: await oidcReachable(settings.oidcIssuer),

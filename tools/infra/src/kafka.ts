@@ -43,7 +43,7 @@ export async function kafkaReachable(brokers: string[]): Promise<boolean> {
  */
 function ensureJars(dir: string): void {
   // The marker names what was resolved: a change of the broker or its logging resolves again.
-  const marker = path.join(dir, `.resolved-${KAFKA_VERSION}-log4j2`);
+  const marker = path.join(dir, `.resolved-${KAFKA_VERSION}-log4j2-tools`);
   if (fs.existsSync(marker)) return;
   if (!which('mvn'))
     throw new Error(
@@ -83,8 +83,32 @@ export interface SecureListener {
   users: { name: string; password: string }[];
 }
 
-function serverProperties(port: number, dataDir: string, secure?: SecureListener): string {
-  const controller = port + 1;
+/** One KRaft node: a broker and a controller in one process, as Strimzi's dual-role node pools. */
+export interface KafkaNodeLayout {
+  nodeId: number;
+  /** The PLAINTEXT listener (clients and replication); the controller listens on `controllerPort`. */
+  port: number;
+  controllerPort: number;
+  /** Every voter of the quorum: `id@host:controllerPort`, comma-separated. */
+  voters: string;
+  /** Replication and topic defaults (single-node or the production shape's). */
+  brokerSettings: Record<string, string>;
+  secure?: SecureListener;
+}
+
+/** What one broker alone can give: nothing is replicated. */
+export const SINGLE_NODE_SETTINGS: Record<string, string> = {
+  'default.replication.factor': '1',
+  'offsets.topic.replication.factor': '1',
+  'offsets.topic.num.partitions': '1',
+  'transaction.state.log.replication.factor': '1',
+  'transaction.state.log.min.isr': '1',
+  'min.insync.replicas': '1',
+  'auto.create.topics.enable': 'false',
+};
+
+function serverProperties(node: KafkaNodeLayout, dataDir: string): string {
+  const { port, controllerPort: controller, secure } = node;
   const sasl = port + 2;
   const listeners = secure
     ? [
@@ -106,20 +130,14 @@ function serverProperties(port: number, dataDir: string, secure?: SecureListener
       ];
   return [
     'process.roles=broker,controller',
-    'node.id=1',
-    `controller.quorum.voters=1@127.0.0.1:${controller}`,
+    `node.id=${node.nodeId}`,
+    `controller.quorum.voters=${node.voters}`,
     ...listeners,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
     `log.dirs=${dataDir}`,
     'num.partitions=6',
-    'default.replication.factor=1',
-    'offsets.topic.replication.factor=1',
-    'offsets.topic.num.partitions=1',
-    'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1',
-    'min.insync.replicas=1',
-    'auto.create.topics.enable=false',
+    ...Object.entries(node.brokerSettings).map(([key, value]) => `${key}=${value}`),
     // Fast test consumers: join at once, allow short sessions.
     'group.initial.rebalance.delay.ms=0',
     'group.min.session.timeout.ms=1000',
@@ -151,16 +169,40 @@ export async function launchKafka(
   port: number,
   secure?: SecureListener,
 ): Promise<number> {
+  const node: KafkaNodeLayout = {
+    nodeId: 1,
+    port,
+    controllerPort: port + 1,
+    voters: `1@127.0.0.1:${port + 1}`,
+    brokerSettings: SINGLE_NODE_SETTINGS,
+    secure,
+  };
+  prepareKafkaNode(home, node, newClusterId());
+  const pid = spawnKafkaNode(home);
+  await waitFor('Kafka', () => kafkaReachable([`127.0.0.1:${port}`]), 90_000);
+  return pid;
+}
+
+/** The jars every broker of this checkout runs (resolved from Maven Central once). */
+export function kafkaLibs(): string {
+  const libs = path.join(INFRA_DIR, 'kafka', 'libs');
   if (!which('java'))
     throw new Error('Java 17+ is needed to run Kafka: apt-get install openjdk-17-jre-headless');
-  const libs = path.join(INFRA_DIR, 'kafka', 'libs');
+  ensureJars(libs);
+  return libs;
+}
+
+/**
+ * Writes a node's configuration under `home` and formats its storage for `clusterId` unless it
+ * holds a cluster's data already (every node of one cluster is formatted with the same id).
+ */
+export function prepareKafkaNode(home: string, node: KafkaNodeLayout, clusterId: string): void {
+  const libs = kafkaLibs();
   const dataDir = path.join(home, 'data');
   fs.mkdirSync(home, { recursive: true });
-  ensureJars(libs);
   const props = path.join(home, 'server.properties');
-  fs.writeFileSync(props, serverProperties(port, dataDir, secure));
+  fs.writeFileSync(props, serverProperties(node, dataDir));
   fs.writeFileSync(path.join(home, 'log4j2.properties'), LOG4J2);
-  const classpath = `${libs}/*`;
   // Storage formatted by another Kafka version (an earlier checkout's broker) is started afresh:
   // local data is disposable, a mismatched metadata version is not.
   const formattedBy = path.join(home, 'formatted-by');
@@ -170,26 +212,30 @@ export async function launchKafka(
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
   if (!fs.existsSync(path.join(dataDir, 'meta.properties'))) {
-    const clusterId = newClusterId();
-    say(`formatting KRaft storage (cluster ${clusterId})`);
+    say(`formatting KRaft storage of node ${node.nodeId} (cluster ${clusterId})`);
     run('java', [
       '-cp',
-      classpath,
+      `${libs}/*`,
       'kafka.tools.StorageTool',
       'format',
       '-t',
       clusterId,
       '-c',
       props,
-      ...(secure?.users ?? []).flatMap((u) => [
+      ...(node.secure?.users ?? []).flatMap((u) => [
         '--add-scram',
         `SCRAM-SHA-512=[name=${u.name},password=${u.password}]`,
       ]),
     ]);
     fs.writeFileSync(formattedBy, KAFKA_VERSION);
   }
-  say(`starting a private Kafka ${KAFKA_VERSION} (KRaft) on 127.0.0.1:${port}`);
-  const pid = spawnDetached(
+}
+
+/** Starts the node prepared under `home` (it outlives this process); returns its pid. */
+export function spawnKafkaNode(home: string): number {
+  const libs = kafkaLibs();
+  say(`starting a private Kafka ${KAFKA_VERSION} (KRaft) from ${home}`);
+  return spawnDetached(
     'java',
     [
       '-Xms256m',
@@ -198,14 +244,12 @@ export async function launchKafka(
       '-Djava.awt.headless=true',
       `-Dlog4j2.configurationFile=${path.join(home, 'log4j2.properties')}`,
       '-cp',
-      classpath,
+      `${libs}/*`,
       'kafka.Kafka',
-      props,
+      path.join(home, 'server.properties'),
     ],
     path.join(home, 'kafka.log'),
   );
-  await waitFor('Kafka', () => kafkaReachable([`127.0.0.1:${port}`]), 90_000);
-  return pid;
 }
 
 export async function kafkaUp(brokers: string[], state: InfraState): Promise<void> {

@@ -20,9 +20,10 @@ export async function postgresReachable(url: string): Promise<boolean> {
   }
 }
 
-function postgresBinDir(): string | undefined {
+export function postgresBinDir(): string | undefined {
+  // The real directory: a pg_ctl linked onto the PATH has the other tools beside its target.
   const onPath = which('pg_ctl');
-  if (onPath) return path.dirname(onPath);
+  if (onPath) return path.dirname(fs.realpathSync(onPath));
   const base = '/usr/lib/postgresql';
   if (!fs.existsSync(base)) return undefined;
   const versions = fs.readdirSync(base).sort((a, b) => Number(b) - Number(a));
@@ -32,7 +33,7 @@ function postgresBinDir(): string | undefined {
 }
 
 /** Postgres refuses to run as root: run its tools as the `postgres` user when we are root. */
-function asPostgresUser(cmd: string, args: string[]): [string, string[]] {
+export function asPostgresUser(cmd: string, args: string[]): [string, string[]] {
   if (os.userInfo().uid !== 0) return [cmd, args];
   return ['runuser', ['-u', 'postgres', '--', cmd, ...args]];
 }

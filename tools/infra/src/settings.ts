@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { DATABASE_SERVICES, LOCAL_DEFAULTS, SERVICES } from '@ticketing/contracts';
 import { EXIT_CONFIG } from '@ticketing/platform';
+import { PRODUCTION_SHAPE_PORTS, shapeBrokers } from './production/ports';
 
 /** Where the project keeps what it starts itself (git-ignored). */
 export const ROOT = path.resolve(__dirname, '../../..');
@@ -18,11 +19,34 @@ export interface InfraSettings {
   oidcIssuer: string;
 }
 
+/**
+ * Which infrastructure `infra:up` and `npm start` use (INFRA_SHAPE): `local`, one of each (the
+ * default), or `production`, three Kafka brokers and a Postgres that fails over (ADR 0022).
+ */
+export type InfraShape = 'local' | 'production';
+
+export function shapeFromEnv(env: NodeJS.ProcessEnv = process.env): InfraShape {
+  const shape = env.INFRA_SHAPE || 'local';
+  if (shape === 'local' || shape === 'production') return shape;
+  process.stderr.write(`INFRA_SHAPE: must be "local" or "production", got "${shape}"\n`);
+  process.exit(EXIT_CONFIG);
+}
+
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): InfraSettings {
+  const production = shapeFromEnv(env) === 'production';
   return {
-    databaseUrl: env.POSTGRES_URL || LOCAL_DEFAULTS.postgresUrl,
+    databaseUrl:
+      env.POSTGRES_URL ||
+      (production
+        ? `postgres://postgres@127.0.0.1:${PRODUCTION_SHAPE_PORTS.postgresRw}/postgres`
+        : LOCAL_DEFAULTS.postgresUrl),
     redisUrl: env.REDIS_URL || LOCAL_DEFAULTS.redisUrl,
-    kafkaBrokers: (env.KAFKA_BROKERS || LOCAL_DEFAULTS.kafkaBrokers)
+    kafkaBrokers: (
+      env.KAFKA_BROKERS ||
+      (production
+        ? shapeBrokers(PRODUCTION_SHAPE_PORTS.kafka).join(',')
+        : LOCAL_DEFAULTS.kafkaBrokers)
+    )
       .split(',')
       .map((s) => s.trim()),
     oidcIssuer: env.OIDC_ISSUER_URL || LOCAL_DEFAULTS.oidcIssuer,

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { ShapeState } from './production/shape';
 import { INFRA_DIR } from './settings';
 
 /** What infra:up started itself (so infra:down stops only that). */
@@ -8,6 +9,8 @@ export interface InfraState {
   redis?: { pid: number; port: number };
   kafka?: { pid: number; port: number };
   oidc?: { pid: number; issuer: string };
+  /** The production shape (`infra up --shape=production`). */
+  production?: ShapeState;
 }
 
 const file = () => path.join(INFRA_DIR, 'state.json');

@@ -1,0 +1,107 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { isAlive, stopPid } from '../proc';
+import { KafkaCluster, type KafkaClusterState } from './kafka-cluster';
+import { PostgresOperator } from './postgres-operator';
+import { PostgresPair, type PostgresInstance } from './postgres-pair';
+import type { ShapePorts } from './ports';
+import { RwService } from './rw-service';
+
+export interface ShapeState {
+  home: string;
+  ports: ShapePorts;
+  kafka: KafkaClusterState;
+  postgres: PostgresInstance[];
+  rwServicePid: number;
+  /** The operator's own process, when the shape runs detached (infra:up). */
+  operatorPid?: number;
+}
+
+/**
+ * The system's infrastructure in its production shape, on this machine: three Kafka brokers
+ * with the manifests' replication settings, a PostgreSQL primary with a synchronous streaming
+ * standby, the one `-rw` address that follows the primary, and the operator that fails over
+ * and switches over (ADR 0022, ADR 0023). Redis stays the machine's.
+ */
+export class ProductionShape {
+  private constructor(
+    readonly state: ShapeState,
+    readonly kafka: KafkaCluster,
+    readonly postgres: PostgresPair,
+    readonly rw: RwService,
+    /** Present when this process is the operator (tests, or the detached operator process). */
+    readonly operator?: PostgresOperator,
+  ) {}
+
+  /**
+   * Starts the whole shape under `home`. `operator: 'here'` runs the Postgres operator in this
+   * process (a test drives and watches it); otherwise the caller starts one elsewhere.
+   */
+  static async start(
+    home: string,
+    ports: ShapePorts,
+    options: { operator?: 'here'; say?: (line: string) => void } = {},
+  ): Promise<ProductionShape> {
+    fs.mkdirSync(home, { recursive: true });
+    const [kafka, postgres] = await Promise.all([
+      KafkaCluster.start(path.join(home, 'kafka'), ports.kafka),
+      PostgresPair.create(path.join(home, 'postgres'), ports.postgres),
+    ]);
+    const rw = await RwService.start(
+      path.join(home, 'rw-service'),
+      ports.postgresRw,
+      postgres.instances,
+    );
+    const operator =
+      options.operator === 'here' ? new PostgresOperator(postgres, options.say).start() : undefined;
+    const state: ShapeState = {
+      home,
+      ports,
+      kafka: kafka.state,
+      postgres: postgres.instances,
+      rwServicePid: rw.processId,
+    };
+    return new ProductionShape(state, kafka, postgres, rw, operator);
+  }
+
+  /** The shape a persisted state describes (started by another process). */
+  static attach(state: ShapeState): ProductionShape {
+    const postgres = new PostgresPair(state.postgres as [PostgresInstance, PostgresInstance]);
+    return new ProductionShape(
+      state,
+      KafkaCluster.attach(state.kafka),
+      postgres,
+      RwService.attach(state.ports.postgresRw, state.rwServicePid),
+    );
+  }
+
+  /** The server URL every service's database lives on (through the rw address). */
+  get databaseUrl(): string {
+    return this.rw.url();
+  }
+
+  get kafkaBrokers(): string[] {
+    return this.kafka.brokers;
+  }
+
+  async stop(): Promise<void> {
+    await this.operator?.stop();
+    if (this.state.operatorPid && isAlive(this.state.operatorPid))
+      await stopPid(this.state.operatorPid);
+    await this.rw.stop();
+    await Promise.all(this.kafka.nodeIds().map((n) => this.kafka.stop(n)));
+    for (const instance of this.postgres.instances) {
+      try {
+        this.postgres.stopFast(instance);
+      } catch {
+        this.postgres.kill(instance);
+      }
+    }
+  }
+
+  /** Stops everything and removes its data. */
+  async destroy(): Promise<void> {
+    await this.stop();
+    fs.rmSync(this.state.home, { recursive: true, force: true });
+  }
+}
