@@ -76,7 +76,13 @@ export class Cluster implements RunningSystem {
   }
 
   static async start(
-    options: { instances?: number; env?: Record<string, string>; kafkaBrokers?: string[] } = {},
+    options: {
+      instances?: number;
+      env?: Record<string, string>;
+      kafkaBrokers?: string[];
+      /** The Postgres server the services' databases are made on (default: the test run's). */
+      postgresUrl?: string;
+    } = {},
   ): Promise<Cluster> {
     const infra = testInfra();
     const brokers = options.kafkaBrokers ?? infra.kafkaBrokers;
@@ -104,7 +110,7 @@ export class Cluster implements RunningSystem {
       },
       redisUsers,
     );
-    cluster.databases = await createSystemDatabases();
+    cluster.databases = await createSystemDatabases(options.postgresUrl);
     const upstreams: Record<string, string> = {};
     for (const name of SERVICES) {
       cluster.instances[name] = [];

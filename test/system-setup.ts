@@ -35,11 +35,14 @@ export interface Reply {
   body: Record<string, unknown>;
 }
 
-/** One database per service for one system, with concert ids that no other test file uses. */
-export async function createSystemDatabases(): Promise<Databases> {
+/**
+ * One database per service for one system, with concert ids that no other test file uses; on
+ * the test run's Postgres, or on `serverUrl`.
+ */
+export async function createSystemDatabases(serverUrl?: string): Promise<Databases> {
   const databases = {} as Databases;
   for (const name of DATABASE_SERVICES) {
-    databases[name] = await createTestDatabase(`sys_${name}`);
+    databases[name] = await createTestDatabase(`sys_${name}`, serverUrl);
   }
   // Schedule ids must not collide with other test files' on the shared broker.
   const concertDb = createDb({ url: databases.concert.url, applicationName: 'test-setup' });

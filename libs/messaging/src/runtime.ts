@@ -89,7 +89,8 @@ export async function startPostgresMessaging(
       metrics,
       topics,
     });
-    await consumer.start();
+    // HTTP does not wait for the group: a restart after a crash would wait out the dead members.
+    await consumer.start({ joined: false });
     stops.add('kafka consumer', () => consumer!.stop());
 
     // Any instance may purge: the deletes of two instances only take turns.
@@ -172,7 +173,7 @@ export async function startDirectMessaging(
     metrics,
     topics,
   });
-  await consumer.start();
+  await consumer.start({ joined: false });
   stops.add('kafka consumer', () => consumer.stop());
   const admin = kafka.admin();
   await admin.connect();

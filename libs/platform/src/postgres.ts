@@ -54,10 +54,27 @@ export function statementName(sql: string): string {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const KnexPgClient = require('knex/lib/dialects/postgres') as new (config: Knex.Config) => {
   _query(connection: unknown, obj: CompiledQuery): Promise<unknown>;
+  acquireRawConnection(): Promise<unknown>;
 };
 
+/**
+ * knex's Postgres client, whose failures to connect carry SQLSTATE 08001
+ * (sqlclient_unable_to_establish_sqlconnection): pg rejects a connection that a proxy accepted
+ * and then closed (no server behind it, as during a failover) with an error without a code.
+ */
+class ConnectingClient extends KnexPgClient {
+  override async acquireRawConnection(): Promise<unknown> {
+    try {
+      return await super.acquireRawConnection();
+    } catch (err) {
+      if (err instanceof Error) markConnectionFailure(err, '08001');
+      throw err;
+    }
+  }
+}
+
 /** knex's Postgres client, preparing every statement that has parameters under a name. */
-class PreparingClient extends KnexPgClient {
+class PreparingClient extends ConnectingClient {
   override _query(connection: unknown, obj: CompiledQuery): Promise<unknown> {
     if (obj.bindings?.length && !obj.options?.name && PREPARABLE.test(obj.sql))
       obj.options = { ...obj.options, name: statementName(obj.sql) };
@@ -71,13 +88,13 @@ class PreparingClient extends KnexPgClient {
  * `error` event, before those queries see it. Giving it SQLSTATE 08006 (connection_failure)
  * there lets `isTransientInfraError` judge it by code, as it judges the server's own errors.
  */
-function markConnectionFailure(err: Error & { code?: string }): void {
-  err.code ??= '08006';
+function markConnectionFailure(err: Error & { code?: string }, code = '08006'): void {
+  err.code ??= code;
 }
 
 export function createDb(options: DbOptions): Knex {
   return knexFactory({
-    client: options.preparedStatements === false ? 'pg' : (PreparingClient as never),
+    client: (options.preparedStatements === false ? ConnectingClient : PreparingClient) as never,
     connection: { connectionString: options.url, application_name: options.applicationName },
     pool: {
       min: 0,
@@ -88,7 +105,7 @@ export function createDb(options: DbOptions): Knex {
       // A connection killed by the server (pg_terminate_backend, failover) is dropped from
       // the pool instead of failing the next query with it.
       afterCreate: (conn: pg.Client, done: (err: Error | null, conn: pg.Client) => void) => {
-        conn.on('error', markConnectionFailure);
+        conn.on('error', (err: Error) => markConnectionFailure(err));
         done(null, conn);
       },
     },

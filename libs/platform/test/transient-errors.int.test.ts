@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { createTestDatabase } from '@ticketing/testing';
 import type pg from 'pg';
 import { createDb } from '../src/postgres';
@@ -33,4 +34,33 @@ describe('a Postgres connection lost under a query', () => {
       await database.drop();
     }
   });
+});
+
+describe('a Postgres address with nothing behind it', () => {
+  it.each([true, false])(
+    'when a proxy accepts the connection and closes it (no server behind it, as in a failover; prepared statements %s), then the query fails with SQLSTATE 08001, transient',
+    async (preparedStatements) => {
+      // What HAProxy does while no instance is the primary: accept, then close.
+      const proxy = net.createServer((socket) => socket.destroy());
+      await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+      const { port } = proxy.address() as net.AddressInfo;
+      const db = createDb({
+        url: `postgres://postgres@127.0.0.1:${port}/none`,
+        applicationName: 'transient-test',
+        preparedStatements,
+      });
+      try {
+        const err = (await db.raw('select 1').then(
+          () => undefined,
+          (e: unknown) => e,
+        )) as Error & { code?: string };
+        expect(err).toBeInstanceOf(Error);
+        expect(err.code).toBe('08001');
+        expect(isTransientInfraError(err)).toBe(true);
+      } finally {
+        await db.destroy();
+        await new Promise((r) => proxy.close(r));
+      }
+    },
+  );
 });

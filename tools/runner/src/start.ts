@@ -4,9 +4,12 @@ import readline from 'node:readline';
 import { generateIdentityProofKey, generatePassKeys } from '@ticketing/auth';
 import { ROOT, instancesFromEnv, provisionRedisUsers, settingsFromEnv } from '@ticketing/infra';
 import { EXIT_CONFIG } from '@ticketing/platform';
-import { GATEWAY_PORT, SERVICE_NAMES, instancePort } from '@ticketing/contracts';
+import { GATEWAY_PORT, SERVICES, SERVICE_NAMES, instancePort } from '@ticketing/contracts';
+import { withDatabase } from '@ticketing/platform/wiring';
 
 const instances = instancesFromEnv();
+// Where infra:up put the infrastructure (INFRA_SHAPE=production: three brokers, the -rw address).
+const infra = settingsFromEnv();
 // The queue signs passes with a private key; every other process verifies with its public half.
 // A local run gets a fresh pair per start (passes of an earlier run are refused).
 if (!process.env.QUEUE_PASS_SIGNING_KEY) {
@@ -22,7 +25,12 @@ const children: ChildProcess[] = [];
 
 // The demo catalog, when it is empty (idempotent; migrates the concert database first).
 const seed = spawnSync('node', [path.join(ROOT, 'services/concert/dist/src/seed.js')], {
-  env: { ...process.env, LOG_FORMAT: pretty ? 'pretty' : 'json' },
+  env: {
+    ...process.env,
+    DATABASE_URL: withDatabase(infra.databaseUrl, SERVICES.concert.database),
+    KAFKA_BROKERS: infra.kafkaBrokers.join(','),
+    LOG_FORMAT: pretty ? 'pretty' : 'json',
+  },
   stdio: 'inherit',
 });
 if (seed.status !== 0) {
@@ -36,7 +44,7 @@ void startAll();
 async function startAll(): Promise<void> {
   // Each service logs in to Redis as its own ACL user, as deployed (a password per run).
   const logins = await provisionRedisUsers(
-    settingsFromEnv().redisUrl,
+    infra.redisUrl,
     process.env.REDIS_KEY_PREFIX ?? '',
   );
   if (!logins) console.log("[runner] cannot make Redis users here: REDIS_URL's login for all");
@@ -46,9 +54,12 @@ async function startAll(): Promise<void> {
     for (let i = 0; i < instances; i++) {
       const port = instancePort(service, i);
       urls.push(`http://127.0.0.1:${port}`);
+      const database = SERVICES[service].database;
       run(`${service}#${i + 1}`, `services/${service}/dist/src/main.js`, {
         PORT: String(port),
         INSTANCE_ID: String(i + 1),
+        KAFKA_BROKERS: infra.kafkaBrokers.join(','),
+        ...(database && { DATABASE_URL: withDatabase(infra.databaseUrl, database) }),
         ...(logins && service !== 'wallet' && logins[service]),
       });
     }

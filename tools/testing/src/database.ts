@@ -9,11 +9,15 @@ import {
 import { testInfra } from './env';
 import { randomSuffix } from './ids';
 
-/** A database of its own for one test file: tables, outbox and relay leadership unshared. */
+/**
+ * A database of its own for one test file: tables, outbox and relay leadership unshared. On the
+ * test run's server, or on `serverUrl` (a production shape's rw address).
+ */
 export async function createTestDatabase(
   prefix: string,
+  serverUrl = testInfra().postgresUrl,
 ): Promise<{ url: string; drop: () => Promise<void> }> {
-  const url = withDatabase(testInfra().postgresUrl, `test_${prefix}_${randomSuffix()}`);
+  const url = withDatabase(serverUrl, `test_${prefix}_${randomSuffix()}`);
   await ensureDatabase(url);
   return { url, drop: () => dropDatabase(url) };
 }

@@ -158,10 +158,21 @@ export class MessageConsumer<Ctx> {
     return [...new Set(this.options.handlers.map((h) => ns.name(h.contract.topic)))];
   }
 
-  async start(): Promise<void> {
-    await this.run();
+  /**
+   * Joins the group and consumes. `joined: false` returns at once and joins meanwhile: a
+   * service's HTTP does not wait for a rebalance (after a crash the group waits out the dead
+   * members' sessions before it lets a new member in); a failure to start is then a crash the
+   * supervisor restarts from, reported by readiness like any other.
+   */
+  async start(options: { joined?: boolean } = {}): Promise<void> {
     this.commitTimer ??= setInterval(() => void this.offsets.commit(), COMMIT_INTERVAL_MS);
     this.commitTimer.unref();
+    const running = this.run();
+    if (options.joined !== false) return running;
+    running.catch((err: unknown) => {
+      if (!this.stopping)
+        this.restarts.crashed(err instanceof Error ? err : new Error(String(err)));
+    });
   }
 
   private run(): Promise<void> {

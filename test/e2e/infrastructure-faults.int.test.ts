@@ -1,0 +1,235 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ALL_TOPICS } from '@ticketing/contracts';
+import { INFRA_DIR, ProductionShape, freePort } from '@ticketing/infra';
+import { describeNeeding, PrivateKafka, randomSuffix } from '@ticketing/testing';
+import { Cluster } from '../cluster';
+import { expectSagaInvariants } from '../invariants';
+import { LagSampler } from '../lag';
+import { expectMessagesReconcile } from '../reconcile';
+import { Sale } from '../sale';
+
+/** Fans arriving per second while a fault runs: a steady sale, light enough for two cores. */
+const FANS_PER_SECOND = 3;
+/** The sale runs this long before each fault (steady state) and after its end (recovery). */
+const BEFORE_MS = 5_000;
+const AFTER_MS = 8_000;
+const SAGA_STEP_TIMEOUT_SECONDS = 20;
+
+interface RecoveryRow {
+  fault: string;
+  calls: number;
+  seen: string;
+  longestPaymentMs: number;
+  medianPaymentMs: number;
+  caughtUpMs: number | undefined;
+}
+
+/**
+ * The infrastructure's bad days, each in the middle of a sale (ADR 0022): the system as it is
+ * deployed (two instances of every service and the gateway as processes) on the production
+ * shape (three Kafka brokers with replication factor 3 and `min.insync.replicas=2`, a Postgres
+ * primary with a synchronous standby behind one rw address, an operator that fails it over).
+ * After every fault: every payment ended within the saga's deadline, money ⇔ seat ⇔ COMPLETED,
+ * balances = ledgers, nothing lost or applied twice, and no request safe to repeat saw a 5xx.
+ * The suite prints what each fault cost (the recovery table of docs/operations.md).
+ */
+const suite = describeNeeding(
+  'java',
+  PrivateKafka.available(),
+  'Java 17+ is needed to run the three Kafka brokers of the production shape (apt-get install openjdk-17-jre-headless)',
+);
+suite('the infrastructure fails in the middle of a sale (production shape)', () => {
+  let shape: ProductionShape;
+  let cluster: Cluster;
+  const table: RecoveryRow[] = [];
+
+  beforeAll(async () => {
+    const kafkaPorts = await freePort(6);
+    shape = await ProductionShape.start(
+      path.join(INFRA_DIR, `shape-test-${randomSuffix()}`),
+      {
+        kafka: kafkaPorts,
+        postgresRw: await freePort(),
+        postgres: [await freePort(), await freePort()],
+      },
+      { operator: 'here' },
+    );
+    cluster = await Cluster.start({
+      instances: 2,
+      kafkaBrokers: shape.kafkaBrokers,
+      postgresUrl: shape.databaseUrl,
+      env: { SAGA_STEP_TIMEOUT_SECONDS: String(SAGA_STEP_TIMEOUT_SECONDS) },
+    });
+  }, 300_000);
+
+  afterAll(async () => {
+    if (table.length > 0) report(table);
+    await cluster?.stop();
+    await shape?.destroy();
+  }, 180_000);
+
+  it(
+    'a. when the broker that leads most saga partitions is killed (SIGKILL) and is back 20 s later, then the sale goes on and everything reconciles',
+    () =>
+      duringSale('leader broker SIGKILL, back after 20 s', 3, async () => {
+        const sagaTopics = ALL_TOPICS.map((t) => `${cluster.topicPrefix}${t}`);
+        const led = await shape.kafka.leadership(sagaTopics);
+        const victim = [...led.entries()].sort((a, b) => b[1] - a[1])[0]![0];
+        await shape.kafka.kill(victim);
+        await faultLasts(20_000);
+        await shape.kafka.startAgain(victim);
+      }),
+    300_000,
+  );
+
+  it(
+    'a. when the active KRaft controller is killed (SIGKILL) and is back 20 s later, then the sale goes on and everything reconciles',
+    () =>
+      duringSale('active controller SIGKILL, back after 20 s', 3, async () => {
+        const victim = shape.kafka.activeController();
+        await shape.kafka.kill(victim);
+        await faultLasts(20_000);
+        await shape.kafka.startAgain(victim);
+      }),
+    300_000,
+  );
+
+  it(
+    'b. when the three brokers are restarted one at a time, each after every partition is back in sync, then no request fails at all',
+    () =>
+      duringSale(
+        'rolling restart of the three brokers',
+        8,
+        async () => {
+          // As Strimzi rolls: the active controller last.
+          const controller = shape.kafka.activeController();
+          const order = [...shape.kafka.nodeIds().filter((n) => n !== controller), controller];
+          for (const node of order) {
+            await shape.kafka.waitInSync();
+            await shape.kafka.stop(node);
+            await shape.kafka.startAgain(node);
+          }
+          await shape.kafka.waitInSync();
+        },
+        { noFailedRequest: true },
+      ),
+    420_000,
+  );
+
+  it(
+    'c. when the Postgres primary is killed (SIGKILL), then the standby is promoted, the rw address follows it, and everything reconciles',
+    () =>
+      duringSale('Postgres primary SIGKILL, standby promoted', 3, async () => {
+        const primary = (await shape.postgres.primary())!;
+        shape.postgres.kill(primary);
+        await shape.operator!.settled(); // may not have begun: wait for the promotion itself
+        while ((await shape.postgres.primary())?.name !== shape.postgres.other(primary).name)
+          await faultLasts(200);
+        await shape.operator!.settled(); // the lost instance is a standby again
+      }),
+    300_000,
+  );
+
+  it(
+    'd. when the primary is switched over as CloudNativePG does (fast shutdown, standby promoted), then everything reconciles',
+    () =>
+      duringSale('Postgres switchover', 3, async () => {
+        await shape.operator!.switchover();
+      }),
+    300_000,
+  );
+
+  it(
+    'e. when every instance of the payment service is killed at once and back a few seconds later, then no request safe to repeat sees a 5xx (the gateway holds them)',
+    () =>
+      duringSale('every payment instance SIGKILL, back after 4 s', 3, async () => {
+        const victims = cluster.instances.payment;
+        await Promise.all(victims.map((v) => cluster.kill(v)));
+        await faultLasts(4_000);
+        await Promise.all(victims.map((v) => cluster.restart(v)));
+      }),
+    300_000,
+  );
+
+  /**
+   * A sale of `dates` dates runs; the fault is injected after BEFORE_MS and the sale goes on
+   * AFTER_MS past its end; then every fan finishes and the invariants are checked.
+   */
+  async function duringSale(
+    fault: string,
+    dates: number,
+    inject: () => Promise<void>,
+    options: { noFailedRequest?: boolean } = {},
+  ): Promise<void> {
+    const sale = await Sale.open(cluster, dates);
+    const lag = await new LagSampler(cluster).start();
+    try {
+      sale.start(FANS_PER_SECOND);
+      await faultLasts(BEFORE_MS);
+      const faultAt = Date.now();
+      await inject();
+      const over = Date.now();
+      await faultLasts(AFTER_MS);
+      await sale.stop();
+      const caughtUpAt = lag.caughtUpAt(faultAt, over);
+
+      // Every payment ended, within the saga's deadline (a step's, twice: a compensation).
+      const durations = sale.payments.map((p) => p.endedAt! - p.startedAt).sort((a, b) => a - b);
+      expect(sale.payments.filter((p) => p.endedAt === undefined)).toEqual([]);
+      expect(durations.at(-1)!).toBeLessThan(2 * SAGA_STEP_TIMEOUT_SECONDS * 1000 + 10_000);
+      const failed = options.noFailedRequest
+        ? sale.calls.filter((c) => c.status >= 500)
+        : sale.calls.filter((c) => c.safe && c.status >= 500);
+      expect(failed).toEqual([]);
+      await expectSagaInvariants(cluster);
+      await expectMessagesReconcile(cluster);
+      table.push({
+        fault,
+        calls: sale.calls.length,
+        seen: seenByClients(sale),
+        longestPaymentMs: durations.at(-1)!,
+        medianPaymentMs: durations[Math.floor(durations.length / 2)]!,
+        caughtUpMs: caughtUpAt && caughtUpAt - faultAt,
+      });
+    } catch (err) {
+      if (err instanceof Error)
+        err.message += `\n\nLast lines of every process:\n${cluster.tails(30)}\n\nOperator: ${JSON.stringify(shape.operator?.events)}`;
+      throw err;
+    } finally {
+      await lag.stop();
+    }
+  }
+});
+
+/** What fans' apps were answered: the 5xx by status, the rest as "ok". */
+function seenByClients(sale: Sale): string {
+  const errors = new Map<string, number>();
+  for (const c of sale.calls)
+    if (c.status >= 500) {
+      const key = `${c.status === 599 ? 'no answer' : c.status} (${c.call}${c.safe ? '' : ', not keyed'})`;
+      errors.set(key, (errors.get(key) ?? 0) + 1);
+    }
+  return errors.size === 0
+    ? 'no error'
+    : [...errors.entries()].map(([what, n]) => `${n} × ${what}`).join('; ');
+}
+
+function report(rows: RecoveryRow[]): void {
+  const lines = [
+    '| fault | calls | what clients saw | longest payment | median payment | consumers caught up |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows.map(
+      (r) =>
+        `| ${r.fault} | ${r.calls} | ${r.seen} | ${(r.longestPaymentMs / 1000).toFixed(1)} s | ${(r.medianPaymentMs / 1000).toFixed(2)} s | ${r.caughtUpMs === undefined ? 'not within the run' : `${(r.caughtUpMs / 1000).toFixed(1)} s after the fault`} |`,
+    ),
+  ];
+  const table = lines.join('\n');
+  const file = path.join(INFRA_DIR, 'reports', 'infrastructure-faults.md');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `${table}\n`);
+  console.log(`Recovery per fault (also in ${file}):\n${table}`);
+}
+
+/** How long an injected fault lasts (not a wait for an outcome: those are polled). */
+const faultLasts = (ms: number) => new Promise((r) => setTimeout(r, ms));
