@@ -228,7 +228,7 @@ function report(rows: RecoveryRow[]): void {
   const file = path.join(INFRA_DIR, 'reports', 'infrastructure-faults.md');
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, `${table}\n`);
-  console.log(`Recovery per fault (also in ${file}):\n${table}`);
+  process.stdout.write(`\nRecovery per fault (also in ${file}):\n${table}\n`);
 }
 
 /** How long an injected fault lasts (not a wait for an outcome: those are polled). */

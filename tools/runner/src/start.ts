@@ -43,10 +43,7 @@ void startAll();
 
 async function startAll(): Promise<void> {
   // Each service logs in to Redis as its own ACL user, as deployed (a password per run).
-  const logins = await provisionRedisUsers(
-    infra.redisUrl,
-    process.env.REDIS_KEY_PREFIX ?? '',
-  );
+  const logins = await provisionRedisUsers(infra.redisUrl, process.env.REDIS_KEY_PREFIX ?? '');
   if (!logins) console.log("[runner] cannot make Redis users here: REDIS_URL's login for all");
   const upstreams: Record<string, string> = {};
   for (const service of SERVICE_NAMES) {
