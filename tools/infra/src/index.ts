@@ -23,6 +23,7 @@ export {
   startOwnOidcProvider,
 } from './oidc';
 export { stopPid, isAlive, freePort } from './proc';
+export { CHROMIUM_PATH, chromiumUp, chromiumVersion } from './chromium';
 export { readState, writeState } from './state';
 
 /**
