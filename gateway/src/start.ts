@@ -8,7 +8,9 @@ import {
 import { IdentityVerifier, PassVerifier, connectRedis } from '@ticketing/auth';
 import type { Registry } from 'prom-client';
 import type { GatewayConfig } from './config';
+import { CorsPolicy } from './cors';
 import { DocsTokenProxy } from './docs-auth';
+import { FanApp } from './fan-app';
 import { ClientIdentifier } from './clients';
 import { gatewayMetrics } from './metrics';
 import { TrustedProxies } from './trusted-proxies';
@@ -52,6 +54,8 @@ export async function start(
     registry,
     limiter,
     streamsPerClient: config.GATEWAY_STREAMS_PER_CLIENT,
+    cors: new CorsPolicy(config.GATEWAY_CORS_ORIGINS, config.GATEWAY_CORS_MAX_AGE_SECONDS),
+    fanApp: config.fanAppDir ? new FanApp(config.fanAppDir, config.fanApp) : undefined,
   });
 
   const server = await listenRaw((req, res) => {
@@ -62,7 +66,12 @@ export async function start(
   }, config.GATEWAY_PORT);
   stops.add('http', () => server.close());
   logger.info(
-    { port: server.port, upstreams: config.upstreams },
+    {
+      port: server.port,
+      upstreams: config.upstreams,
+      corsOrigins: config.GATEWAY_CORS_ORIGINS,
+      fanApp: config.fanAppDir ?? 'not built',
+    },
     `gateway listening on http://localhost:${server.port} (docs at /docs)`,
   );
   return { url: server.url, port: server.port, logger, pools, stop: () => stops.stopAll() };
