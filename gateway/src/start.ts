@@ -5,7 +5,12 @@ import {
   createMetricsRegistry,
   listenRaw,
 } from '@ticketing/platform/wiring';
-import { IdentityVerifier, PassVerifier, connectRedis } from '@ticketing/auth';
+import {
+  IdentityVerifier,
+  PassVerifier,
+  STREAM_TICKET_ISSUER,
+  connectRedis,
+} from '@ticketing/auth';
 import type { Registry } from 'prom-client';
 import type { GatewayConfig } from './config';
 import { CorsPolicy } from './cors';
@@ -93,7 +98,11 @@ async function startRateLimiter(
   const identity = new IdentityVerifier(config, logger, registry).start();
   stops.add('identity verifier', async () => identity.stop());
   const clients = new ClientIdentifier(
-    { identity, passes: new PassVerifier(config.QUEUE_PASS_PUBLIC_KEYS) },
+    {
+      identity,
+      passes: new PassVerifier(config.QUEUE_PASS_PUBLIC_KEYS),
+      streamTickets: new PassVerifier(config.QUEUE_PASS_PUBLIC_KEYS, STREAM_TICKET_ISSUER),
+    },
     parts.trustedProxies,
   );
   const limiter = new RateLimiter(
