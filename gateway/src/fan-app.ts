@@ -19,6 +19,8 @@ const TYPES: Record<string, string> = {
 
 /** What the app reads at `/config.json`: where the API and the OpenID provider are. */
 export interface FanAppSettings {
+  /** The API's origin; '' (the default) when the gateway serves the app itself. */
+  apiUrl?: string;
   /** The OpenID provider's issuer as the browser reaches it. */
   issuer: string;
   /** The app's public client at that provider (authorization code with PKCE, no secret). */
@@ -61,11 +63,12 @@ export class FanApp {
         this.files.set(`/${name.split(path.sep).join('/')}`, file);
     }
     if (!this.files.has('/index.html')) throw new Error(`${dir} holds no index.html`);
-    this.config = JSON.stringify({ apiUrl: '', ...settings });
+    const apiUrl = settings.apiUrl ?? '';
+    this.config = JSON.stringify({ ...settings, apiUrl });
     // The page talks to this origin and to the provider (discovery, token); nothing inline runs.
     this.policy = [
       "default-src 'self'",
-      `connect-src 'self' ${new URL(settings.issuer).origin}`,
+      `connect-src 'self' ${apiUrl && `${new URL(apiUrl).origin} `}${new URL(settings.issuer).origin}`,
       "img-src 'self' data:",
       "object-src 'none'",
       "base-uri 'none'",

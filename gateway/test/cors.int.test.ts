@@ -148,7 +148,7 @@ describe('the gateway in a browser: CORS for the listed origins, the fan app at 
     expect(csp).toContain("frame-ancestors 'none'");
     const asset = await fetch(`${gateway.url}/assets/index-abc123.js`);
     expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
-    expect(await (await fetch(`${gateway.url}/config.json`)).json()).toEqual({
+    expect(await (await fetch(`${gateway.url}/config.json`)).json()).toStrictEqual({
       apiUrl: '',
       issuer: 'https://login.example.com/realms/fans',
       clientId: 'fan-app',
