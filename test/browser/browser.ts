@@ -1,5 +1,3 @@
-/// <reference lib="dom" />
-// Functions passed to page.evaluate run in the browser.
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -42,6 +40,22 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
+/**
+ * The browser's globals as these tests use them, inside functions that page.evaluate runs there
+ * (the tests compile without the DOM library; the cast is erased, `globalThis` is the window).
+ */
+export interface InBrowser {
+  document: {
+    activeElement: {
+      id: string;
+      textContent: string | null;
+      getAttribute(name: string): string | null;
+    } | null;
+  };
+  axe: typeof axe;
+  fetch: typeof fetch;
+}
+
 /** An HTTP server of the test's own on loopback; `host` names its origin. */
 async function serve(
   handler: http.RequestListener,
@@ -63,9 +77,10 @@ async function serve(
  * The built fan app served from an origin of its own, as a CDN would (the gateway's own serving
  * code, content policy included), talking to the API at `settings.apiUrl` across origins.
  */
-export async function serveFanApp(settings: FanAppSettings) {
-  const app = new FanApp(APP_DIR, settings);
+export async function serveFanApp(settings: () => FanAppSettings) {
+  let app: FanApp | undefined;
   return serve((req, res) => {
+    app ??= new FanApp(APP_DIR, settings()); // at the first request: the API's URL is known then
     const urlPath = (req.url ?? '/').split('?', 1)[0]!;
     app.send(res, urlPath).then(
       (sent) => sent || res.writeHead(404).end(),
@@ -91,7 +106,7 @@ export async function tabTo(page: Page, name: RegExp, max = 80): Promise<void> {
   for (let i = 0; i < max; i++) {
     await page.keyboard.press('Tab');
     const focused = await page.evaluate(() => {
-      const el = document.activeElement as HTMLElement | null;
+      const el = (globalThis as unknown as InBrowser).document.activeElement;
       return (el?.getAttribute('aria-label') ?? el?.textContent ?? '').trim();
     });
     if (name.test(focused)) return;
@@ -113,8 +128,8 @@ export async function seriousViolations(page: Page): Promise<string[]> {
   // Evaluated by the browser's debugger protocol: the page's content policy does not apply.
   await page.evaluate(axe.source);
   const found = await page.evaluate(async () => {
-    const run = (window as unknown as { axe: typeof axe }).axe.run;
-    const result = await run(document, { resultTypes: ['violations'] });
+    const { axe: engine } = globalThis as unknown as InBrowser;
+    const result = await engine.run({ exclude: [] }, { resultTypes: ['violations'] });
     return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
   });
   return found

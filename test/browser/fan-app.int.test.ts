@@ -1,9 +1,8 @@
-/// <reference lib="dom" />
-// Functions passed to page.evaluate run in the browser.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { eventually, identityToken, testInfra, uuid } from '@ticketing/testing';
 import { Cluster } from '../cluster';
 import {
+  type InBrowser,
   describeInBrowser,
   launchChromium,
   screenshot,
@@ -26,15 +25,12 @@ describeInBrowser('the fan app in Chromium, against the whole system', () => {
 
   beforeAll(async () => {
     // The app's origin must be known to the gateway: its server starts first, on its own port.
-    let apiUrl = '';
-    app = await serveFanApp({
-      get apiUrl() {
-        return apiUrl;
-      },
+    app = await serveFanApp(() => ({
+      apiUrl: cluster.url,
       issuer: testInfra().oidcIssuer,
       clientId: 'fan-app',
       authorizationParams: {},
-    });
+    }));
     [cluster, browser] = await Promise.all([
       Cluster.start({
         instances: 1,
@@ -47,7 +43,6 @@ describeInBrowser('the fan app in Chromium, against the whole system', () => {
       }),
       launchChromium(),
     ]);
-    apiUrl = cluster.url;
   }, 180_000);
   afterAll(async () => {
     await Promise.all(contexts.map((c) => c.close()));
@@ -100,9 +95,11 @@ describeInBrowser('the fan app in Chromium, against the whole system', () => {
   async function arrowToSeat(page: Page, n: number): Promise<void> {
     for (let i = 1; i < n; i++) await page.keyboard.press('ArrowRight');
     await eventually(async () =>
-      expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toMatch(
-        new RegExp(`^Seat ${n}, available`),
-      ),
+      expect(
+        await page.evaluate(() =>
+          (globalThis as unknown as InBrowser).document.activeElement?.getAttribute('aria-label'),
+        ),
+      ).toMatch(new RegExp(`^Seat ${n}, available`)),
     );
   }
 
@@ -139,7 +136,9 @@ describeInBrowser('the fan app in Chromium, against the whole system', () => {
     );
     await screenshot(page, 'payment-refused');
     // The focus went to the top-up amount: type it and press Enter.
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('amount');
+    expect(
+      await page.evaluate(() => (globalThis as unknown as InBrowser).document.activeElement?.id),
+    ).toBe('amount');
     await page.keyboard.press('Control+A');
     await page.keyboard.type('100000');
     await page.keyboard.press('Enter');
@@ -303,7 +302,10 @@ describeInBrowser('the fan app in Chromium, against the whole system', () => {
           .evaluate(async (api) => {
             const attempt = async (init?: RequestInit) => {
               try {
-                const res = await fetch(`${api}/concerts`, init);
+                const res = await (globalThis as unknown as InBrowser).fetch(
+                  `${api}/concerts`,
+                  init,
+                );
                 return `read ${res.status}`;
               } catch {
                 return 'blocked';
