@@ -371,7 +371,7 @@ async function holding(held: Reservation): Promise<void> {
     id: 'amount',
     type: 'number',
     min: 1,
-    step: 1000,
+    step: 1,
     value: held.price,
     inputmode: 'numeric',
   }) as HTMLInputElement;
@@ -464,6 +464,7 @@ async function pay(held: Reservation, money: HTMLElement): Promise<void> {
     payment = await api<Payment>('GET', `/payments/${payment.paymentId}`, session.accessToken);
   }
   if (payment.status === 'COMPLETED') return done(held);
+  announce('The payment did not go through.');
   const left = await balance();
   money.textContent = won(left);
   if (payment.failureCode === 'INSUFFICIENT_BALANCE') {
