@@ -12,9 +12,11 @@ COPY services services
 COPY gateway gateway
 COPY tools tools
 COPY bench bench
+COPY apps apps
 # `npm ci` refuses this lock file: npm 10/11 leave @swc/core's other-platform optional
 # packages out of it (npm/cli#4828); `npm install` installs the locked versions all the same.
-RUN npm install --no-audit --no-fund && npx tsc -b libs/platform libs/messaging libs/contracts libs/auth libs/telemetry services/queue services/concert services/reservation services/wallet services/payment gateway tools/oidc-provider
+RUN npm install --no-audit --no-fund && npx tsc -b libs/platform libs/messaging libs/contracts libs/auth libs/telemetry services/queue services/concert services/reservation services/wallet services/payment gateway tools/oidc-provider \
+  && npm run -s build --workspace apps/fan
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
@@ -37,6 +39,7 @@ COPY --from=build /app/tools/infra/package.json tools/infra/
 COPY --from=build /app/tools/runner/package.json tools/runner/
 COPY --from=build /app/tools/oidc-provider/package.json tools/oidc-provider/
 COPY --from=build /app/bench/package.json bench/
+COPY --from=build /app/apps/fan/package.json apps/fan/
 # The root's postinstall (native add-ons compiled for this image's Node), should npm run it here.
 COPY --from=build /app/tools/infra/native-addons.mjs tools/infra/
 RUN npm install --omit=dev --no-audit --no-fund \
@@ -58,6 +61,8 @@ COPY --from=build /app/services/reservation/dist services/reservation/dist
 COPY --from=build /app/services/wallet/dist services/wallet/dist
 COPY --from=build /app/services/payment/dist services/payment/dist
 COPY --from=build /app/gateway/dist gateway/dist
+# The reference fan app (apps/fan), static files the gateway serves at / (ADR 0026).
+COPY --from=build /app/apps/fan/dist apps/fan/dist
 # The dead-letter command (docs/operations.md, Dead letters): what it imports is installed above.
 COPY --from=build /app/tools/infra/dist/dlt.js /app/tools/infra/dist/dlt-args.js tools/infra/dist/
 # The development OpenID provider (compose, the dev overlay); production uses the platform's.

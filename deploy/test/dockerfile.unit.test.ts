@@ -47,6 +47,15 @@ describe('the image', () => {
     },
   );
 
+  it('when the gateway runs from it, then the fan app is built and where the gateway looks for it', () => {
+    expect(dockerfile).toContain('npm run -s build --workspace apps/fan');
+    expect(dockerfile).toContain('COPY --from=build /app/apps/fan/dist apps/fan/dist');
+    // gateway/dist/src/fan-app.js looks in ../../../apps/fan/dist: /app/apps/fan/dist.
+    expect(path.posix.resolve('/app/gateway/dist/src', '../../../apps/fan/dist')).toBe(
+      '/app/apps/fan/dist',
+    );
+  });
+
   it('when installed locally, then engines asks for Node 24 and the tests run on it', () => {
     expect(rootPackage.engines?.node).toBe('>=24.11.0 <25');
     expect(process.versions.node.split('.')[0]).toBe('24');

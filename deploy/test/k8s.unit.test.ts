@@ -376,6 +376,14 @@ describe.each(TARGETS)('kustomize %s', (target) => {
         owner: 'none',
       });
     }
+    // The fan app the gateway serves (apps/fan): its page, configuration and hashed files.
+    for (const file of ['/', '/config.json', '/assets/index-abc.js'])
+      expect({
+        file,
+        backends: prefixes.find(
+          (p) => file === p.prefix || (p.prefix !== '/' && file.startsWith(`${p.prefix}/`)),
+        )?.backends,
+      }).toEqual({ file, backends: [{ name: 'gateway', port: gatewayPort }] });
     for (const inside of ['/health', '/health/ready', '/metrics'])
       expect(
         prefixes.find((p) => inside === p.prefix || inside.startsWith(`${p.prefix}/`)),

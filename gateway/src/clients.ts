@@ -1,6 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import { LRUCache } from 'lru-cache';
-import { claimedCredential, type IdentityVerifier, type PassVerifier } from '@ticketing/auth';
+import {
+  STREAM_TICKET_PARAM,
+  claimedCredential,
+  type IdentityVerifier,
+  type PassVerifier,
+} from '@ticketing/auth';
 import type { TrustedProxies } from './trusted-proxies';
 
 // Passes verified here, remembered until their own expiry (a fan sends the same one every call).
@@ -21,7 +26,12 @@ export class ClientIdentifier {
   private readonly proofs = new WeakMap<IncomingMessage, string>();
 
   constructor(
-    private readonly verifiers: { identity: IdentityVerifier; passes: PassVerifier },
+    private readonly verifiers: {
+      identity: IdentityVerifier;
+      passes: PassVerifier;
+      /** Stream tickets (ADR 0026): an EventSource's stream is its fan's, like the pass's. */
+      streamTickets: PassVerifier;
+    },
     private readonly proxies: TrustedProxies,
   ) {}
 
@@ -41,7 +51,7 @@ export class ClientIdentifier {
   private async verifiedSub(req: IncomingMessage): Promise<string | undefined> {
     const header = req.headers.authorization;
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
-    if (!token) return undefined;
+    if (!token) return this.ticketSub(req);
     try {
       if (claimedCredential(token) === 'queue-pass') return await this.passSub(token);
       const { identity, expMs } = await this.verifiers.identity.verifyWithExpiry(token);
@@ -50,6 +60,20 @@ export class ClientIdentifier {
       return identity.userId;
     } catch {
       return undefined; // forged, expired, malformed, or the provider not reached yet
+    }
+  }
+
+  /** The `sub` of a verified stream ticket in the query string, if there is one. */
+  private async ticketSub(req: IncomingMessage): Promise<string | undefined> {
+    const url = req.url ?? '';
+    const at = url.indexOf('?');
+    if (at < 0) return undefined;
+    const ticket = new URLSearchParams(url.slice(at + 1)).get(STREAM_TICKET_PARAM);
+    if (!ticket) return undefined;
+    try {
+      return (await this.verifiers.streamTickets.verify(ticket)).userId;
+    } catch {
+      return undefined;
     }
   }
 

@@ -2,6 +2,9 @@ import { identityEnv, publicKeysEnv, redisEnv } from '@ticketing/auth';
 import { GATEWAY_PORT, SERVICES } from '@ticketing/contracts';
 import { ConfigError, commonEnv, env, loadConfig } from '@ticketing/platform';
 import { z } from 'zod';
+import fs from 'node:fs';
+import { corsOriginsEnv } from './cors';
+import { DEFAULT_FAN_APP_DIR, authorizationParamsEnv } from './fan-app';
 import { trustedProxiesEnv } from './trusted-proxies';
 import { SERVICE_NAMES, type ServiceName } from './routes';
 
@@ -62,6 +65,23 @@ export const gatewayConfigShape = {
    * address is the client's.
    */
   GATEWAY_TRUSTED_PROXIES: trustedProxiesEnv(),
+  /**
+   * The web origins whose pages may call the API (CORS, ADR 0026); empty: same-origin pages only.
+   * Their preflights are answered here and cached by the browser for GATEWAY_CORS_MAX_AGE_SECONDS.
+   */
+  GATEWAY_CORS_ORIGINS: corsOriginsEnv(),
+  GATEWAY_CORS_MAX_AGE_SECONDS: env.int({ default: 600, min: 0, max: 86_400 }),
+  /**
+   * The reference fan app's built files (apps/fan), served at `/`; unset: the repository's
+   * apps/fan/dist when it was built, else no app. `off`: none.
+   */
+  GATEWAY_FAN_APP_DIR: env.optionalString(),
+  /** The fan app's OpenID provider as a browser reaches it (default OIDC_ISSUER_URL). */
+  FAN_APP_ISSUER_URL: env.optionalString(),
+  /** Its public client there (authorization code + PKCE, no secret). */
+  FAN_APP_CLIENT_ID: env.string({ default: 'fan-app' }),
+  /** Extra authorization parameters the provider needs for an API access token (`audience`, `resource`). */
+  FAN_APP_AUTHORIZATION_PARAMS: authorizationParamsEnv(),
   /** The budgets' Redis and the gateway's own ACL user there. */
   ...redisEnv(),
   REDIS_KEY_PREFIX: env.string({ default: '', minLength: 0 }),
@@ -87,8 +107,34 @@ export function loadGatewayConfig(source: Record<string, string | undefined> = p
         message: 'is required while GATEWAY_RATE_LIMIT is on (the queue pass public keys, a JWKS)',
       },
     ]);
+  const fanAppDir = fanAppDirOf(raw.GATEWAY_FAN_APP_DIR);
   const upstreams = Object.fromEntries(
     SERVICE_NAMES.map((s) => [s, raw[upstreamVariable(s) as keyof typeof raw] as string[]]),
   ) as Record<ServiceName, string[]>;
-  return { ...raw, QUEUE_PASS_PUBLIC_KEYS: raw.QUEUE_PASS_PUBLIC_KEYS ?? { keys: [] }, upstreams };
+  return {
+    ...raw,
+    QUEUE_PASS_PUBLIC_KEYS: raw.QUEUE_PASS_PUBLIC_KEYS ?? { keys: [] },
+    upstreams,
+    fanAppDir,
+    fanApp: {
+      issuer: (raw.FAN_APP_ISSUER_URL ?? raw.OIDC_ISSUER_URL).replace(/\/+$/, ''),
+      clientId: raw.FAN_APP_CLIENT_ID,
+      authorizationParams: raw.FAN_APP_AUTHORIZATION_PARAMS,
+    },
+  };
+}
+
+/** The fan app's folder: one named must hold a built app; the default only when it was built. */
+function fanAppDirOf(setting: string | undefined): string | undefined {
+  if (setting === 'off') return undefined;
+  if (!setting)
+    return fs.existsSync(`${DEFAULT_FAN_APP_DIR}/index.html`) ? DEFAULT_FAN_APP_DIR : undefined;
+  if (!fs.existsSync(`${setting}/index.html`))
+    throw new ConfigError([
+      {
+        variable: 'GATEWAY_FAN_APP_DIR',
+        message: `${setting} holds no index.html (npm run build)`,
+      },
+    ]);
+  return setting;
 }

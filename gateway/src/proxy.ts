@@ -205,7 +205,7 @@ export class ReverseProxy {
             answer.resume(); // drained, so the kept-alive socket serves the next request
             return resolve('unavailable');
           }
-          res.writeHead(answer.statusCode ?? 502, responseHeaders(answer.headers));
+          res.writeHead(answer.statusCode ?? 502, responseHeaders(answer.headers, res));
           if (eventStream) res.flushHeaders();
           answer.pipe(res);
           answer.on('error', () => res.destroy());
@@ -319,12 +319,18 @@ function forwardedHeaders(
   return headers;
 }
 
-function responseHeaders(headers: IncomingHttpHeaders) {
+/**
+ * The service's headers, less the hop-by-hop ones. The gateway alone sets the CORS policy (a
+ * service's Access-Control-* is dropped), and its own Vary (Origin) is kept beside the service's.
+ */
+function responseHeaders(headers: IncomingHttpHeaders, res: ServerResponse) {
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined && (!HOP_BY_HOP.has(name) || name === 'content-length')) {
-      out[name] = value;
-    }
+    if (value === undefined || name.startsWith('access-control-')) continue;
+    if (!HOP_BY_HOP.has(name) || name === 'content-length') out[name] = value;
   }
+  const vary = res.getHeader('vary');
+  if (vary !== undefined && out.vary !== undefined)
+    out.vary = `${String(vary)}, ${String(out.vary)}`;
   return out;
 }

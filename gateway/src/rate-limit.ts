@@ -9,7 +9,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    gatewayTake(...args: (string | number)[]): Result<[number, number], Context>;
+    gatewayTake(...args: (string | number)[]): Result<[number, number, number], Context>;
     gatewayHeartbeat(...args: (string | number)[]): Result<number, Context>;
   }
 }
@@ -17,7 +17,8 @@ declare module 'ioredis' {
 /**
  * A token bucket per client and budget, in Redis so that every gateway instance spends the same
  * budget. KEYS: the bucket. ARGV: tokens per second, burst, tokens spent before (by this
- * instance, from its local share, not yet charged here). Returns {allowed 0|1, retry after ms}.
+ * instance, from its local share, not yet charged here). Returns {allowed 0|1, retry after ms,
+ * whole tokens left}.
  * Time comes from Redis: one clock for every instance.
  */
 const TAKE = `
@@ -39,7 +40,7 @@ else
 end
 redis.call('HSET', KEYS[1], 'tokens', tokens, 'at', now)
 redis.call('PEXPIRE', KEYS[1], math.ceil(2 * burst / rate) + 1000)
-return {allowed, wait}
+return {allowed, wait, math.max(0, math.floor(tokens))}
 `;
 
 /** Gateway instances alive: each beats every interval; a beat older than three has left. */
@@ -58,6 +59,32 @@ export interface Budget {
 }
 
 export type BudgetName = 'poll' | 'write';
+
+/**
+ * What a request that spends a budget was told: how many more the client may send now
+ * (`remaining`), in how many seconds its bucket is full again (`resetSeconds`), and, when it was
+ * refused, when to try again (`waitSeconds`, then also `resetSeconds`).
+ */
+export interface Verdict {
+  budget: BudgetName;
+  remaining: number;
+  resetSeconds: number;
+  waitSeconds?: number;
+}
+
+/**
+ * The budgets announced as the IETF draft's header fields (draft-ietf-httpapi-ratelimit-headers):
+ * `RateLimit-Policy: "<budget>";q=<burst>;w=<seconds to refill it>` and
+ * `RateLimit: "<budget>";r=<remaining>;t=<seconds>`. A token bucket is announced as its burst
+ * over the time it takes to refill: a client that keeps to q per w is never refused.
+ */
+export function rateLimitHeaders(verdict: Verdict, budget: Budget): Record<string, string> {
+  const window = Math.max(1, Math.ceil(budget.burst / budget.perSecond));
+  return {
+    'ratelimit-policy': `"${verdict.budget}";q=${budget.burst};w=${window}`,
+    ratelimit: `"${verdict.budget}";r=${verdict.remaining};t=${verdict.resetSeconds}`,
+  };
+}
 
 /** Which budget a request spends: polling the queue, or changing something; reads are free. */
 export function budgetOf(method: string, path: string): BudgetName | undefined {
@@ -157,32 +184,43 @@ export class RateLimiter {
     return this.clients.proofOf(req);
   }
 
-  /** Undefined when the request may go on; else how many seconds to wait. */
-  async check(req: IncomingMessage, path: string): Promise<number | undefined> {
+  /** The budget's settings (what RateLimit-Policy announces). */
+  budget(name: BudgetName): Budget {
+    return this.budgets[name];
+  }
+
+  /**
+   * Undefined when the request spends no budget; else the verdict, refused when it carries
+   * `waitSeconds`. Within this instance's local share, `remaining` is what is left of that share
+   * (a lower bound of the client's budget); beyond it, what the shared bucket holds.
+   */
+  async check(req: IncomingMessage, path: string): Promise<Verdict | undefined> {
     const budget = budgetOf(req.method ?? 'GET', canonicalPath(path));
     if (!budget) return undefined;
     const { perSecond, burst } = this.budgets[budget];
     const key = `gateway:rate:${budget}:${await this.clients.clientOf(req)}`;
-    const bucket = this.takeLocal(key, perSecond, burst);
-    if (bucket === 'allowed') return undefined;
+    const { bucket, allowed: locally, share } = this.takeLocal(key, perSecond, burst);
+    if (locally) return { budget, ...refillOf(bucket.tokens, share) };
     try {
-      const [allowed, waitMs] = await this.redis.gatewayTake(
+      const [allowed, waitMs, left] = await this.redis.gatewayTake(
         key,
         perSecond,
         burst,
         bucket.unreported,
       );
       bucket.unreported = 0;
-      if (allowed === 1) return undefined;
+      const shared = refillOf(left, { rate: perSecond, burst });
+      if (allowed === 1) return { budget, ...shared };
       this.limited.inc({ budget });
-      return Math.max(1, Math.ceil(waitMs / 1000));
+      const waitSeconds = Math.max(1, Math.ceil(waitMs / 1000));
+      return { budget, remaining: 0, resetSeconds: waitSeconds, waitSeconds };
     } catch (err) {
       this.unavailable.inc();
       this.options.logger.warn(
         { err: (err as Error).message },
         'rate limit unavailable; let through',
       );
-      return undefined;
+      return { budget, ...refillOf(0, { rate: perSecond, burst }) };
     }
   }
 
@@ -209,8 +247,12 @@ export class RateLimiter {
     };
   }
 
-  /** This instance's share of a client's budget: 'allowed', or the bucket that ran out. */
-  private takeLocal(key: string, perSecond: number, burst: number): 'allowed' | LocalBucket {
+  /** This instance's share of a client's budget, and whether it allowed one more request. */
+  private takeLocal(
+    key: string,
+    perSecond: number,
+    burst: number,
+  ): { bucket: LocalBucket; allowed: boolean; share: Share } {
     const now = Date.now();
     const share = { rate: perSecond / this.instances, burst: Math.max(1, burst / this.instances) };
     let bucket = this.local.get(key);
@@ -226,9 +268,23 @@ export class RateLimiter {
     bucket.tokens = Math.min(share.burst, bucket.tokens + refill);
     bucket.unreported = Math.max(0, bucket.unreported - refill);
     bucket.at = now;
-    if (bucket.tokens < 1) return bucket;
+    if (bucket.tokens < 1) return { bucket, allowed: false, share };
     bucket.tokens -= 1;
     bucket.unreported += 1;
-    return 'allowed';
+    return { bucket, allowed: true, share };
   }
+}
+
+interface Share {
+  rate: number;
+  burst: number;
+}
+
+/** Whole requests left in a bucket, and the seconds until it is full again. */
+function refillOf(tokens: number, bucket: Share): { remaining: number; resetSeconds: number } {
+  const left = Math.max(0, tokens);
+  return {
+    remaining: Math.floor(left),
+    resetSeconds: Math.max(0, Math.ceil((bucket.burst - left) / bucket.rate)),
+  };
 }

@@ -5,10 +5,12 @@ import type { Registry } from 'prom-client';
 import { DOCS_PAGE, sendAsset } from './docs';
 import { DOCS_TOKEN_PATH, type DocsTokenProxy, withDocsTokenUrl } from './docs-auth';
 import { EVENTS_DOCS_PATH, EVENTS_PAGE, sendEventsFile } from './events-docs';
+import type { CorsPolicy } from './cors';
+import type { FanApp } from './fan-app';
 import { checkHealth } from './health';
 import type { GatewayMetrics } from './metrics';
 import type { ReverseProxy } from './proxy';
-import type { RateLimiter } from './rate-limit';
+import { rateLimitHeaders, type RateLimiter, type Verdict } from './rate-limit';
 import { SERVICE_NAMES, isEventStream, serviceFor, type ServiceName } from './routes';
 import type { UpstreamPool } from './upstream-pool';
 
@@ -25,6 +27,10 @@ export interface RouterParts {
   /** Per-client budgets; none when GATEWAY_RATE_LIMIT is off. */
   limiter?: RateLimiter;
   streamsPerClient: number;
+  /** Which web origins may read the answers (none: same-origin pages only). */
+  cors: CorsPolicy;
+  /** The reference fan app at `/`, when built. */
+  fanApp?: FanApp;
 }
 
 type Page = (res: ServerResponse) => Promise<void> | void;
@@ -63,19 +69,20 @@ export class GatewayRouter {
     const requestId =
       typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.setHeader('x-request-id', requestId);
+    if (this.parts.cors.handle(req, res)) return; // a preflight, answered here
     const path = (req.url ?? '/').split('?', 1)[0]!;
     const service = serviceFor(path);
     if (service) return this.toService(req, res, service, path, requestId);
     if (path === DOCS_TOKEN_PATH) {
       // The provider behind it is spared a flood too: a token request is a write.
-      const wait = await this.parts.limiter?.check(req, path);
-      if (wait !== undefined) return rateLimited(res, wait);
+      if (this.spent(res, await this.parts.limiter?.check(req, path))) return;
       return this.parts.docsTokens.handle(req, res);
     }
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return writeProblem(res, 'NOT_FOUND', `no route for ${req.method} ${path}`);
     const page = this.pages.get(path);
     if (page) return page(res);
+    if (this.parts.fanApp && (await this.parts.fanApp.send(res, path))) return;
     if (await this.sendDocsFile(res, path)) return;
     writeProblem(res, 'NOT_FOUND', `no route for GET ${path}`);
   }
@@ -89,10 +96,9 @@ export class GatewayRouter {
   ): Promise<void> {
     const { limiter, metrics } = this.parts;
     nameActiveSpan(`${req.method} ${service}`, { 'ticketing.service': service });
-    const wait = await limiter?.check(req, path);
-    if (wait !== undefined) {
+    if (this.spent(res, await limiter?.check(req, path))) {
       metrics.requests.inc({ service, status: '429' });
-      return rateLimited(res, wait);
+      return;
     }
     if (limiter && isEventStream(path)) {
       const slot = await limiter.streamSlot(req);
@@ -111,6 +117,19 @@ export class GatewayRouter {
     res.once('close', () => metrics.requests.inc({ service, status: String(res.statusCode) }));
     await this.parts.proxy.forward(req, res, service, requestId, limiter?.identityProofOf(req));
     end();
+  }
+
+  /**
+   * Announces the budget the request spent (RateLimit, RateLimit-Policy) on whatever answers it;
+   * true when it was refused, answered here with 429.
+   */
+  private spent(res: ServerResponse, verdict: Verdict | undefined): boolean {
+    if (!verdict) return false;
+    const headers = rateLimitHeaders(verdict, this.parts.limiter!.budget(verdict.budget));
+    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+    if (verdict.waitSeconds === undefined) return false;
+    rateLimited(res, verdict.waitSeconds);
+    return true;
   }
 
   /** The events' files, a service's OpenAPI document, the docs' assets: true when sent. */

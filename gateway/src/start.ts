@@ -5,10 +5,17 @@ import {
   createMetricsRegistry,
   listenRaw,
 } from '@ticketing/platform/wiring';
-import { IdentityVerifier, PassVerifier, connectRedis } from '@ticketing/auth';
+import {
+  IdentityVerifier,
+  PassVerifier,
+  STREAM_TICKET_ISSUER,
+  connectRedis,
+} from '@ticketing/auth';
 import type { Registry } from 'prom-client';
 import type { GatewayConfig } from './config';
+import { CorsPolicy } from './cors';
 import { DocsTokenProxy } from './docs-auth';
+import { FanApp } from './fan-app';
 import { ClientIdentifier } from './clients';
 import { gatewayMetrics } from './metrics';
 import { TrustedProxies } from './trusted-proxies';
@@ -53,6 +60,8 @@ export async function start(
     registry,
     limiter,
     streamsPerClient: config.GATEWAY_STREAMS_PER_CLIENT,
+    cors: new CorsPolicy(config.GATEWAY_CORS_ORIGINS, config.GATEWAY_CORS_MAX_AGE_SECONDS),
+    fanApp: config.fanAppDir ? new FanApp(config.fanAppDir, config.fanApp) : undefined,
   });
 
   const server = await listenRaw((req, res) => {
@@ -63,7 +72,12 @@ export async function start(
   }, config.GATEWAY_PORT);
   stops.add('http', () => server.close());
   logger.info(
-    { port: server.port, upstreams: config.upstreams },
+    {
+      port: server.port,
+      upstreams: config.upstreams,
+      corsOrigins: config.GATEWAY_CORS_ORIGINS,
+      fanApp: config.fanAppDir ?? 'not built',
+    },
     `gateway listening on http://localhost:${server.port} (docs at /docs)`,
   );
   return { url: server.url, port: server.port, logger, pools, stop: () => stops.stopAll() };
@@ -85,7 +99,11 @@ async function startRateLimiter(
   const identity = new IdentityVerifier(config, logger, registry).start();
   stops.add('identity verifier', async () => identity.stop());
   const clients = new ClientIdentifier(
-    { identity, passes: new PassVerifier(config.QUEUE_PASS_PUBLIC_KEYS) },
+    {
+      identity,
+      passes: new PassVerifier(config.QUEUE_PASS_PUBLIC_KEYS),
+      streamTickets: new PassVerifier(config.QUEUE_PASS_PUBLIC_KEYS, STREAM_TICKET_ISSUER),
+    },
     parts.trustedProxies,
   );
   const limiter = new RateLimiter(

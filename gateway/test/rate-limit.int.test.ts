@@ -1,4 +1,10 @@
-import { IdentityVerifier, PassVerifier, TokenSigner, generatePassKeys } from '@ticketing/auth';
+import {
+  IdentityVerifier,
+  PassVerifier,
+  STREAM_TICKET_ISSUER,
+  TokenSigner,
+  generatePassKeys,
+} from '@ticketing/auth';
 import { ConfigError } from '@ticketing/platform';
 import {
   captureLogs,
@@ -21,6 +27,7 @@ import { Upstream } from './upstream';
 const keys = generatePassKeys();
 const signer = new TokenSigner(keys.signingKey);
 const passes = new PassVerifier(JSON.parse(keys.publicKeys));
+const streamTickets = new PassVerifier(JSON.parse(keys.publicKeys), STREAM_TICKET_ISSUER);
 
 /** A fan's real identity token (the test's OpenID provider), as the bearer. */
 const bearer = async (sub: string) => `Bearer ${await identityToken(sub)}`;
@@ -96,6 +103,35 @@ describe('rate limits per client, shared by every gateway instance', () => {
     expect(Number(refused!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(await refused!.json()).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
     expect(upstream.seen.length - before).toBe(statuses.filter((s) => s === 200).length);
+  });
+
+  it('when a client spends a budget, then RateLimit-Policy announces it and RateLimit counts down to the 429, whose t is its Retry-After (IETF draft fields)', async () => {
+    const fan = uuid();
+    const policy = [] as (string | null)[];
+    const left: { r: number; t: number }[] = [];
+    let refused: Response | undefined;
+    for (let i = 0; i < 6 && !refused; i++) {
+      const res = await call('/queue/tokens/me', fan);
+      policy.push(res.headers.get('ratelimit-policy'));
+      const [, r, t] = /^"poll";r=(\d+);t=(\d+)$/.exec(res.headers.get('ratelimit') ?? '') ?? [];
+      expect({ ratelimit: res.headers.get('ratelimit'), parsed: r !== undefined }).toEqual({
+        ratelimit: expect.any(String),
+        parsed: true,
+      });
+      left.push({ r: Number(r), t: Number(t) });
+      if (res.status === 429) refused = res;
+    }
+    // Burst 4 at 1 per second: 4 requests per 4 s window.
+    expect(new Set(policy)).toEqual(new Set(['"poll";q=4;w=4']));
+    expect(left[0]!.r).toBeLessThan(4);
+    expect(left[0]!.t).toBeGreaterThanOrEqual(1);
+    expect(refused).toBeDefined();
+    expect(left.at(-1)).toEqual({ r: 0, t: Number(refused!.headers.get('retry-after')) });
+    // Reads spend nothing and announce nothing.
+    const read = await call('/concerts', fan);
+    expect(read.headers.get('ratelimit')).toBeNull();
+    const write = await call('/reservations', fan, 'POST');
+    expect(write.headers.get('ratelimit-policy')).toBe('"write";q=2;w=2');
   });
 
   it('when a client spells the polled path another way (trailing slash, percent-encoded, other case), then every spelling spends the one budget', async () => {
@@ -241,8 +277,8 @@ describe('what a request spends', () => {
   });
 
   it('when a request carries no verified token, then its address is the client; with one, its sub', async () => {
-    const req = (headers: Record<string, string>) =>
-      ({ headers, socket: { remoteAddress: '10.0.0.9' } }) as never;
+    const req = (headers: Record<string, string>, url = '/queue/tokens/me') =>
+      ({ headers, url, socket: { remoteAddress: '10.0.0.9' } }) as never;
     const { logger } = captureLogs('gateway');
     const identity = new IdentityVerifier(
       {
@@ -253,9 +289,12 @@ describe('what a request spends', () => {
       logger,
     ).start();
     try {
-      const clients = new ClientIdentifier({ identity, passes }, new TrustedProxies([]));
+      const clients = new ClientIdentifier(
+        { identity, passes, streamTickets },
+        new TrustedProxies([]),
+      );
       const trusting = new ClientIdentifier(
-        { identity, passes },
+        { identity, passes, streamTickets },
         new TrustedProxies(trustedProxiesEnv().parse('10.0.0.0/8')),
       );
       const alice = uuid();
@@ -281,6 +320,13 @@ describe('what a request spends', () => {
         ),
       ).toBe('ip:10.0.0.9');
       expect(await clients.clientOf(req({ authorization: 'Bearer garbage' }))).toBe('ip:10.0.0.9');
+      // An EventSource's stream ticket names its fan; a pass where a ticket goes names nobody.
+      const claims = { userId: alice, tokenId: uuid(), concertId: 1 };
+      const ticket = signer.signStreamTicket(claims, 60);
+      const events = (t: string) => `/queue/tokens/me/events?ticket=${t}`;
+      expect(await clients.clientOf(req({}, events(ticket)))).toBe(`sub:${alice}`);
+      const pass = await signer.sign(claims, 60);
+      expect(await clients.clientOf(req({}, events(pass)))).toBe('ip:10.0.0.9');
     } finally {
       identity.stop();
     }

@@ -30,6 +30,7 @@ export async function tickRows(
       activeTtlMs: 600_000,
       idleMs: idleMs,
       tokenMaxAgeSeconds: 3600,
+      streamTicketTtlSeconds: 120,
     };
     const ticker = new AdmissionTicker(
       store,
@@ -58,7 +59,14 @@ export async function tickRows(
   await store.redis.hset(meta, 'swept', -1);
   const sweeper = new AdmissionTicker(
     store,
-    { admitPerSecond: 0, maxActive: 0, activeTtlMs: 1, idleMs: 1000, tokenMaxAgeSeconds: 60 },
+    {
+      admitPerSecond: 0,
+      maxActive: 0,
+      activeTtlMs: 1,
+      idleMs: 1000,
+      tokenMaxAgeSeconds: 60,
+      streamTicketTtlSeconds: 60,
+    },
     new Liveness(1000),
     new Snapshots(store, 500),
     logger,

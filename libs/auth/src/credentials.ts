@@ -6,6 +6,7 @@ import { IDENTITY_PROOF_HEADER } from './identity-proof';
 import { requireAdmitted, type AdmissionSource, type QueuePass } from './queue-pass';
 import {
   InvalidTokenError,
+  STREAM_TICKET_PARAM,
   claimedCredential,
   type PassVerifier,
   type QueueTokenClaims,
@@ -15,7 +16,11 @@ import {
 export type Caller = Identity | QueuePass;
 
 /** The OpenAPI security scheme names of the two credentials. */
-export const SCHEMES = { identity: 'identity', queuePass: 'queuePass' } as const;
+export const SCHEMES = {
+  identity: 'identity',
+  queuePass: 'queuePass',
+  streamTicket: 'streamTicket',
+} as const;
 
 const BEARER = /^Bearer ([A-Za-z0-9_\-.]+)$/;
 
@@ -59,6 +64,8 @@ export class Credentials {
       identity?: IdentityVerifier;
       passes?: PassVerifier;
       admissions?: AdmissionSource;
+      /** The queue service's: stream tickets (PassVerifier with STREAM_TICKET_ISSUER). */
+      streamTickets?: PassVerifier;
     },
   ) {}
 
@@ -97,6 +104,29 @@ export class Credentials {
       if (this.kindOf(token) !== 'queue-pass')
         throw wrongKind('a queue pass, not an identity token');
       return { ...(await this.verifyPassSignature(token)), token };
+    },
+  };
+
+  /**
+   * The event stream's credential (ADR 0026): the queue pass as a bearer token, or, for a browser's
+   * EventSource (which sends no header), a stream ticket in `?ticket=`. A ticket is a signature of
+   * its own issuer that no other authenticator takes; `token` is then the ticket.
+   */
+  readonly queuePassOrStreamTicket: Authenticator<QueueTokenClaims & { token: string }> = {
+    schemes: [SCHEMES.queuePass, SCHEMES.streamTicket],
+    authenticate: async (headers, query) => {
+      const ticket = (query as Record<string, unknown> | undefined)?.[STREAM_TICKET_PARAM];
+      if (headers.authorization !== undefined || ticket === undefined)
+        return this.queuePassClaims.authenticate(headers);
+      if (typeof ticket !== 'string' || !this.parts.streamTickets)
+        throw AppError.unauthorized('TOKEN_INVALID', 'ticket: one stream ticket is expected');
+      try {
+        return { ...(await this.parts.streamTickets.verify(ticket)), token: ticket };
+      } catch (e) {
+        if (e instanceof InvalidTokenError)
+          throw AppError.unauthorized('TOKEN_INVALID', `stream ticket ${e.reason}`);
+        throw e;
+      }
     },
   };
 

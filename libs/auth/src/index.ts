@@ -35,6 +35,8 @@ export { redisUrlEnv, redisEnv, type RedisLogin, connectRedis } from './redis';
 export {
   type QueueTokenClaims,
   QUEUE_TOKEN_ISSUER,
+  STREAM_TICKET_ISSUER,
+  STREAM_TICKET_PARAM,
   claimedCredential,
   signingKeyEnv,
   publicKeysEnv,

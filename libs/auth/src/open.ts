@@ -8,7 +8,7 @@ import type { QueueRedis } from './place';
 import { connectRedis, redisEnv, type RedisLogin } from './redis';
 import { CachedAdmissionSource } from './pass-cache';
 import { RedisAdmissionSource, type AdmissionSource } from './queue-pass';
-import { PassVerifier, publicKeysEnv } from './token';
+import { PassVerifier, STREAM_TICKET_PARAM, publicKeysEnv } from './token';
 import type { JSONWebKeySet } from 'jose';
 
 /** What a queue-gated service reads to check queue passes (the queue service reads the same). */
@@ -54,6 +54,8 @@ export async function openAuth(
     queuePass?: QueuePassConfig;
     /** The queue service: it signs passes and owns their state, so it needs no Redis here. */
     passVerifier?: PassVerifier;
+    /** The queue service: it signs stream tickets too, and takes them on its event stream. */
+    streamTickets?: PassVerifier;
   },
 ): Promise<Auth> {
   const readiness: Record<string, ReadinessCheck> = {};
@@ -92,7 +94,8 @@ export async function openAuth(
       admissions = cached;
     }
   }
-  const credentials = new Credentials({ identity, passes, admissions });
+  const { streamTickets } = config;
+  const credentials = new Credentials({ identity, passes, admissions, streamTickets });
   return {
     credentials,
     readiness,
@@ -105,6 +108,15 @@ export async function openAuth(
           scheme: 'bearer',
           bearerFormat: 'JWT',
           description: 'The queue pass of POST /queue/tokens',
+        },
+      }),
+      ...(streamTickets && {
+        [SCHEMES.streamTicket]: {
+          type: 'apiKey',
+          in: 'query',
+          name: STREAM_TICKET_PARAM,
+          description:
+            'A stream ticket of POST /queue/tokens/me/stream-ticket: opens this event stream only (EventSource sends no header)',
         },
       }),
       ...(identity && {

@@ -8,6 +8,7 @@ import {
 } from 'node:crypto';
 import { decodeJwt, type JSONWebKeySet, type JWK } from 'jose';
 import { z } from 'zod';
+import { CREDENTIAL_QUERY_PARAMS } from '@ticketing/contracts';
 import { secret } from '@ticketing/platform';
 import { KeySetChecks, type Refusal } from './token-checks';
 
@@ -20,6 +21,16 @@ export interface QueueTokenClaims {
 /** The `iss` of every queue pass: how a bearer token is told apart from an identity token. */
 export const QUEUE_TOKEN_ISSUER = 'ticketing-queue';
 const ISSUER = QUEUE_TOKEN_ISSUER;
+
+/**
+ * The `iss` of a stream ticket (ADR 0026): the queue's signature over a pass's claims that opens
+ * its event stream and nothing else. Every other verifier demands another issuer (a pass's, the
+ * identity provider's), so a ticket authorizes no other call.
+ */
+export const STREAM_TICKET_ISSUER = 'ticketing-queue-events';
+
+/** The query parameter that carries a stream ticket (EventSource cannot send a header). */
+export const STREAM_TICKET_PARAM = CREDENTIAL_QUERY_PARAMS[0];
 
 /**
  * Which credential a bearer token claims to be, by its `iss`; undefined when it is not a JWT.
@@ -154,10 +165,24 @@ export class TokenSigner {
 
   /** sub = user, jti = token id (the place), cid = concert. Status lives in Redis, not here. */
   sign(claims: QueueTokenClaims, maxAgeSeconds: number, now = Date.now()): Promise<string> {
+    return Promise.resolve(this.signAs(ISSUER, claims, maxAgeSeconds, now));
+  }
+
+  /** A stream ticket for the pass of `claims`: the same claims, the events' own issuer. */
+  signStreamTicket(claims: QueueTokenClaims, ttlSeconds: number, now = Date.now()): string {
+    return this.signAs(STREAM_TICKET_ISSUER, claims, ttlSeconds, now);
+  }
+
+  private signAs(
+    issuer: string,
+    claims: QueueTokenClaims,
+    maxAgeSeconds: number,
+    now: number,
+  ): string {
     const iat = Math.floor(now / 1000);
     const payload = JSON.stringify({
       cid: claims.concertId,
-      iss: ISSUER,
+      iss: issuer,
       sub: claims.userId,
       jti: claims.tokenId,
       iat,
@@ -168,15 +193,21 @@ export class TokenSigner {
       this.alg === 'ES256'
         ? sign('sha256', Buffer.from(input), { key: this.key, dsaEncoding: 'ieee-p1363' })
         : sign(null, Buffer.from(input), this.key);
-    return Promise.resolve(`${input}.${signature.toString('base64url')}`);
+    return `${input}.${signature.toString('base64url')}`;
   }
 }
 
-/** Verifies queue passes against the queue's public keys (several during a rotation). */
+/**
+ * Verifies queue passes against the queue's public keys (several during a rotation); with
+ * STREAM_TICKET_ISSUER, stream tickets instead (and then never a pass).
+ */
 export class PassVerifier {
   private readonly checks: KeySetChecks;
 
-  constructor(publicKeys: JSONWebKeySet) {
+  constructor(
+    publicKeys: JSONWebKeySet,
+    issuer: typeof ISSUER | typeof STREAM_TICKET_ISSUER = ISSUER,
+  ) {
     // One key per kid: the same key named twice (the queue's own, and in the published set)
     // would make every pass ambiguous.
     const byKid = new Map<string, JWK>();
@@ -185,7 +216,7 @@ export class PassVerifier {
       { keys: [...byKid.values()] },
       {
         algorithms: Object.values(ALGORITHMS),
-        issuer: ISSUER,
+        issuer,
         requiredClaims: ['sub', 'jti', 'exp'],
       },
     );

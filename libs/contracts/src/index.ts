@@ -10,6 +10,8 @@ export {
   GATEWAY_PORT,
   LOCAL_DEFAULTS,
   instancePort,
+  CREDENTIAL_QUERY_PARAMS,
+  redactedUrl,
 } from './system';
 export * as concert from './concert';
 export * as reservation from './reservation';

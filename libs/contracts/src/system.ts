@@ -83,3 +83,26 @@ export const LOCAL_DEFAULTS = {
 /** Instance i (0-based) of a service listens on its port + 100·i (npm start, INSTANCES=n). */
 export const instancePort = (service: ServiceName, index: number) =>
   SERVICES[service].port + 100 * index;
+
+/**
+ * Query parameters that carry a credential (the queue's stream ticket: a browser's EventSource
+ * cannot send a header, ADR 0026). Logs and traces write `REDACTED` in their place.
+ */
+export const CREDENTIAL_QUERY_PARAMS = ['ticket'] as const;
+
+/** A request URL as logs and traces may keep it: every credential parameter's value replaced. */
+export function redactedUrl(url: string): string {
+  const at = url.indexOf('?');
+  if (at < 0) return url;
+  const query = url
+    .slice(at + 1)
+    .split('&')
+    .map((pair) => {
+      const name = pair.split('=', 1)[0]!;
+      return (CREDENTIAL_QUERY_PARAMS as readonly string[]).includes(name)
+        ? `${name}=REDACTED`
+        : pair;
+    })
+    .join('&');
+  return `${url.slice(0, at)}?${query}`;
+}

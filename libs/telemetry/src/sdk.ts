@@ -5,9 +5,20 @@ import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
+import { CREDENTIAL_QUERY_PARAMS } from '@ticketing/contracts';
 import type { Telemetry, TelemetrySettings } from './settings';
 
 /** Probes and scrapes: thousands of spans a day that say nothing about a fan's request. */
+// The instrumentation's own list (replaced, not extended, when one is given).
+const OTEL_REDACTED_DEFAULTS = [
+  'sig',
+  'Signature',
+  'AWSAccessKeyId',
+  'X-Goog-Signature',
+  'X-Amz-Signature',
+  'X-Amz-Credential',
+  'X-Amz-Security-Token',
+];
 const UNTRACED_PATHS = /^\/(health|metrics)(\/|\?|$)/;
 
 export function startSdk(settings: TelemetrySettings, env: NodeJS.ProcessEnv): Telemetry {
@@ -28,6 +39,9 @@ export function startSdk(settings: TelemetrySettings, env: NodeJS.ProcessEnv): T
         // Outgoing calls made outside any request (key set refreshes, readiness probes of the
         // gateway) would each start a trace of their own.
         requireParentforOutgoingSpans: true,
+        // A stream ticket in a URL is a credential (ADR 0026): spans keep REDACTED instead.
+        redactedQueryParamsServer: [...CREDENTIAL_QUERY_PARAMS, ...OTEL_REDACTED_DEFAULTS],
+        redactedQueryParams: [...CREDENTIAL_QUERY_PARAMS, ...OTEL_REDACTED_DEFAULTS],
         ignoreOutgoingRequestHook: (req: RequestOptions) => UNTRACED_PATHS.test(req.path ?? ''),
       }),
       // Background work (relay polling, sweepers, the seat projection's listener) runs outside

@@ -28,6 +28,11 @@ export const configShape = {
   QUEUE_TOKEN_MAX_AGE_SECONDS: env.int({ default: 604_800, min: 60 }),
   /** How old a concert's snapshot may get before an instance reads it again (polls, streams). */
   QUEUE_SNAPSHOT_MS: env.int({ default: 500, min: 10, max: 10_000 }),
+  /**
+   * How long a stream ticket opens the event stream (ADR 0026): a browser's EventSource
+   * reconnects with it until then, then asks its pass for a new one.
+   */
+  QUEUE_STREAM_TICKET_TTL_SECONDS: env.int({ default: 120, min: 5, max: 3600 }),
   /** How often SSE streams are refreshed. */
   QUEUE_SSE_INTERVAL_MS: env.int({ default: 500, min: 50, max: 10_000 }),
 };

@@ -1,4 +1,4 @@
-import { PassVerifier, TokenSigner, openAuth } from '@ticketing/auth';
+import { PassVerifier, STREAM_TICKET_ISSUER, TokenSigner, openAuth } from '@ticketing/auth';
 import { startDirectMessaging } from '@ticketing/messaging/wiring';
 import { type Logger, type ServiceHandle } from '@ticketing/platform';
 import { runService, serviceOptions } from '@ticketing/platform/wiring';
@@ -28,6 +28,7 @@ const settingsFrom = (c: Config): QueueSettings => ({
   activeTtlMs: c.QUEUE_ACTIVE_TTL_SECONDS * 1000,
   idleMs: c.QUEUE_IDLE_TIMEOUT_SECONDS * 1000,
   tokenMaxAgeSeconds: c.QUEUE_TOKEN_MAX_AGE_SECONDS,
+  streamTicketTtlSeconds: c.QUEUE_STREAM_TICKET_TTL_SECONDS,
 });
 
 /** Wires the queue service and runs its entry points; the handle stops them in reverse order. */
@@ -37,14 +38,16 @@ export function start(config: Config, deps: { logger?: Logger } = {}): Promise<Q
     const store = new QueueStore(redis, config.REDIS_KEY_PREFIX);
     const settings = settingsFrom(config);
     const signer = new TokenSigner(config.QUEUE_PASS_SIGNING_KEY);
-    const passVerifier = new PassVerifier({
+    const publicKeys = {
       keys: [...signer.publicKeys.keys, ...(config.QUEUE_PASS_PUBLIC_KEYS?.keys ?? [])],
-    });
+    };
+    const passVerifier = new PassVerifier(publicKeys);
+    const streamTickets = new PassVerifier(publicKeys, STREAM_TICKET_ISSUER);
     const liveness = new Liveness(settings.idleMs);
     const snapshots = new Snapshots(store, config.QUEUE_SNAPSHOT_MS);
     const seen = new SeenMarks(store, liveness);
     const queue = new WaitingQueue(store, signer, settings, snapshots, liveness, seen);
-    const auth = await openAuth(kit, { identity: config, passVerifier });
+    const auth = await openAuth(kit, { identity: config, passVerifier, streamTickets });
     // Redis has no transactions with Kafka: the handlers are idempotent and reply directly.
     const messaging = await startDirectMessaging({
       ...kit,

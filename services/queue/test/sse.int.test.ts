@@ -7,6 +7,7 @@ import {
   join,
   knownConcert,
   poll,
+  passSigner,
   readEvents,
   startQueue,
   topicNamespace,
@@ -105,6 +106,64 @@ describe('queue events (SSE)', () => {
     } finally {
       await sales.stop();
     }
+  });
+
+  it("when a browser presents a stream ticket in the URL (EventSource sends no header), then it opens that pass's stream, and nothing else", async () => {
+    const concertId = await knownConcert(queue);
+    const fan = await join(queue.url, uuid(), concertId);
+    const made = await fetch(`${queue.url}/queue/tokens/me/stream-ticket`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${fan.body.token}` },
+    });
+    expect(made.status).toBe(201);
+    expect(made.headers.get('cache-control')).toBe('no-store');
+    const { ticket, url, expiresAt } = (await made.json()) as Record<string, string>;
+    expect(url).toBe(`/queue/tokens/me/events?ticket=${ticket}`);
+    expect(Date.parse(expiresAt!) - Date.now()).toBeGreaterThan(60_000);
+
+    const controller = new AbortController();
+    const res = await fetch(`${queue.url}${url}`, { signal: controller.signal });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store, no-transform');
+    const events: SseEvent[] = [];
+    void readEvents(res, events);
+    await eventually(() =>
+      expect(events[0]).toMatchObject({ data: { tokenId: fan.body.tokenId } }),
+    );
+    expect(JSON.stringify(events)).not.toContain(fan.body.token); // the pass never travels back
+    controller.abort();
+
+    // Anywhere else the ticket opens nothing: not as a bearer token, not in a query string.
+    const asBearer = { authorization: `Bearer ${ticket}` };
+    for (const [method, path, headers] of [
+      ['GET', '/queue/tokens/me', asBearer],
+      ['DELETE', '/queue/tokens/me', asBearer],
+      ['POST', '/queue/tokens/me/stream-ticket', asBearer],
+      ['GET', '/queue/tokens/me/events', asBearer],
+      ['GET', `/queue/tokens/me?ticket=${ticket}`, {}],
+      ['POST', '/queue/tokens', { ...asBearer, 'content-type': 'application/json' }],
+    ] as const) {
+      const refused = await fetch(`${queue.url}${path}`, {
+        method,
+        headers,
+        ...(method === 'POST' &&
+          path === '/queue/tokens' && { body: JSON.stringify({ concertId }) }),
+      });
+      expect({ method, path, status: refused.status }).toEqual({ method, path, status: 401 });
+    }
+    // …and a pass is no ticket: the stream's query takes tickets only.
+    const passInQuery = await fetch(`${queue.url}/queue/tokens/me/events?ticket=${fan.body.token}`);
+    expect(passInQuery.status).toBe(401);
+    // An expired ticket, or one whose pass has left the queue, opens nothing.
+    const signer = passSigner();
+    const claims = { userId: fan.body.userId, tokenId: fan.body.tokenId, concertId };
+    const old = signer.signStreamTicket(claims, 5, Date.now() - 60_000);
+    expect((await fetch(`${queue.url}/queue/tokens/me/events?ticket=${old}`)).status).toBe(401);
+    await fetch(`${queue.url}/queue/tokens/me`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${fan.body.token}` },
+    });
+    expect((await fetch(`${queue.url}${url}`)).status).toBe(401);
   });
 
   it('when the token is already gone, then the stream is refused with 401', async () => {

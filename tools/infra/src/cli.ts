@@ -1,3 +1,4 @@
+import { chromiumUp } from './chromium';
 import { infraDown, infraStatus, infraUp, productionShapeDown, settingsFromEnv } from './index';
 
 async function main(command: string | undefined, flags: string[]): Promise<number> {
@@ -23,8 +24,14 @@ async function main(command: string | undefined, flags: string[]): Promise<numbe
       }
       return Object.values(status).every((s) => s.reachable) ? 0 : 1;
     }
+    case 'browser':
+      // The browser tests' Chromium (Debian's package), installed when missing.
+      chromiumUp();
+      return 0;
     default:
-      console.error('usage: infra up [--no-oidc] [--shape=local|production] | down | status');
+      console.error(
+        'usage: infra up [--no-oidc] [--shape=local|production] | down [--shape=production] | status | browser',
+      );
       return 2;
   }
 }

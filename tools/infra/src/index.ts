@@ -24,6 +24,7 @@ export {
   startOwnOidcProvider,
 } from './oidc';
 export { stopPid, isAlive, freePort } from './proc';
+export { CHROMIUM_PATH, chromiumUp, chromiumVersion } from './chromium';
 export { readState, writeState } from './state';
 export { ensureDebianPackage } from './debian';
 export { ProductionShape, type ShapeState } from './production/shape';

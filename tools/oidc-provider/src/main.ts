@@ -18,6 +18,11 @@ const kafkaUiRedirectUris = (
   'http://localhost:8081/login/oauth2/code/ticketing,http://127.0.0.1:8081/login/oauth2/code/ticketing'
 ).split(',');
 
+// The fan app's login callback (apps/fan): the gateway's `/` locally (any port on loopback).
+const fanAppRedirectUris = (
+  process.env.OIDC_DEV_FAN_APP_REDIRECT_URIS ?? 'http://localhost:8080/,http://127.0.0.1:8080/'
+).split(',');
+
 const mount = issuer.pathname.replace(/\/+$/, '');
 const provider = createDevProvider({
   issuer: issuer.toString().replace(/\/+$/, ''),
@@ -26,6 +31,7 @@ const provider = createDevProvider({
   tokenTtlSeconds,
   kafkaUiRedirectUris,
   kafkaUiClientSecret: process.env.OIDC_DEV_KAFKA_UI_CLIENT_SECRET ?? DEV_CLIENT_SECRET,
+  fanAppRedirectUris,
 });
 provider.proxy = process.env.OIDC_DEV_TRUST_PROXY === 'true';
 // Why a request was refused, for whoever reads this provider's log (the answer says little).

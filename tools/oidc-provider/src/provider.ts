@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import Provider, { type Adapter, type AdapterPayload, type ClientMetadata } from 'oidc-provider';
+import Provider, {
+  interactionPolicy,
+  type Adapter,
+  type AdapterPayload,
+  type ClientMetadata,
+} from 'oidc-provider';
 import type { SigningKey } from './keys.js';
 
 export interface DevProviderSettings {
@@ -13,6 +18,11 @@ export interface DevProviderSettings {
   kafkaUiRedirectUris: string[];
   /** Its client secret (`dev` unless set). */
   kafkaUiClientSecret: string;
+  /**
+   * Where the fan app's login comes back to (its public client `fan-app`: authorization code
+   * with PKCE, no secret). All on loopback: any port of those hosts (RFC 8252 §7.3).
+   */
+  fanAppRedirectUris: string[];
 }
 
 /** The scope that marks an operator (API.md, Identity). */
@@ -21,6 +31,10 @@ export const ADMIN_SCOPE = 'ticketing:admin';
 export const DEV_CLIENT_SECRET = 'dev';
 /** Kafka UI's OpenID client (deploy/k8s/components/kafka-ui/config.yml): people log in with it. */
 export const KAFKA_UI_CLIENT = 'kafka-ui';
+/** The reference fan app's OpenID client (apps/fan): a browser app, so public, with PKCE. */
+export const FAN_APP_CLIENT = 'fan-app';
+/** The API the fan app's access tokens are for (the default resource). */
+export const API_RESOURCE = 'urn:ticketing:api';
 /** The roles Kafka UI grants by (its config.yml's RBAC), carried in the ID token's `roles`. */
 export const KAFKA_UI_ROLES = { engineer: 'ticketing:engineer', admin: ADMIN_SCOPE } as const;
 
@@ -39,7 +53,7 @@ export function rolesOf(login: string): string[] {
  * development secret gets an access token whose `sub` is that user id. Anything else the
  * provider stores (the issued tokens' records) lives in memory.
  */
-function devAdapter(kafkaUi: KafkaUiClient): new (name: string) => Adapter {
+function devAdapter(kafkaUi: KafkaUiClient, fanApp: FanAppClient): new (name: string) => Adapter {
   const store = new Map<string, AdapterPayload>();
   // A login's session by its uid: codes issued in a session live only as long as it does.
   const sessionsByUid = new Map<string, string>();
@@ -56,7 +70,7 @@ function devAdapter(kafkaUi: KafkaUiClient): new (name: string) => Adapter {
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
-      if (this.name === 'Client') return clientFor(id, kafkaUi);
+      if (this.name === 'Client') return clientFor(id, kafkaUi, fanApp);
       return store.get(this.key(id));
     }
 
@@ -88,11 +102,32 @@ function devAdapter(kafkaUi: KafkaUiClient): new (name: string) => Adapter {
 const USER_ID = /^[A-Za-z0-9._:|@-]{1,255}$/;
 
 type KafkaUiClient = { redirectUris: string[]; secret: string };
+type FanAppClient = { redirectUris: string[] };
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+const onLoopback = (uri: string) => {
+  const url = URL.parse(uri);
+  return url?.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
+};
 
 function clientFor(
   clientId: string,
   kafkaUi: KafkaUiClient,
+  fanApp: FanAppClient,
 ): (AdapterPayload & ClientMetadata) | undefined {
+  if (clientId === FAN_APP_CLIENT)
+    return {
+      client_id: clientId,
+      // A page cannot keep a secret: a public client, whose code only its PKCE verifier redeems.
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      redirect_uris: fanApp.redirectUris,
+      // On loopback, any port (a test's or a developer's server): oidc-provider allows that for
+      // a native client's loopback redirects only (RFC 8252 §7.3), so it is one here.
+      application_type: fanApp.redirectUris.every(onLoopback) ? 'native' : 'web',
+      scope: 'openid',
+    };
   if (clientId === KAFKA_UI_CLIENT)
     return {
       client_id: clientId,
@@ -125,11 +160,32 @@ function clientFor(
  * token names them and carries their `roles`; Kafka UI is a first-party client, no consent page.
  */
 export function createDevProvider(settings: DevProviderSettings): Provider {
+  // The fan app is a loopback ("native") client only so that any local port may be its redirect;
+  // it is first party like Kafka UI, so no consent page is shown to it either.
+  const policy = interactionPolicy.base();
+  policy.get('consent')!.checks.remove('native_client_prompt');
   return new Provider(settings.issuer, {
-    adapter: devAdapter({
-      redirectUris: settings.kafkaUiRedirectUris,
-      secret: settings.kafkaUiClientSecret,
-    }),
+    interactions: { policy },
+    adapter: devAdapter(
+      { redirectUris: settings.kafkaUiRedirectUris, secret: settings.kafkaUiClientSecret },
+      { redirectUris: settings.fanAppRedirectUris },
+    ),
+    // A public client's page calls the token endpoint from its own origin: the origins of its
+    // redirect URIs (on loopback, any port of theirs, as its redirects).
+    clientBasedCORS: (_ctx, origin, client) => {
+      if (client.clientAuthMethod !== 'none' || origin === 'null') return false;
+      return (client.redirectUris ?? []).some((uri) => {
+        const registered = URL.parse(uri);
+        const asked = URL.parse(origin);
+        if (!registered || !asked) return false;
+        if (registered.origin === asked.origin) return true;
+        return (
+          client.applicationType === 'native' &&
+          onLoopback(origin) &&
+          registered.hostname === asked.hostname
+        );
+      });
+    },
     jwks: { keys: settings.keys },
     scopes: [ADMIN_SCOPE, 'openid', 'roles'],
     claims: { openid: ['sub'], roles: ['roles'] },
@@ -139,16 +195,19 @@ export function createDevProvider(settings: DevProviderSettings): Provider {
       accountId: sub,
       claims: () => ({ sub, roles: rolesOf(sub) }),
     }),
+    // First-party clients (Kafka UI, the fan app): no consent page; the fan app's grant names
+    // no scope of the API (an operator's scope is for client-credentials tokens only).
     loadExistingGrant: async (ctx) => {
       const { client, session, result } = ctx.oidc;
       const grantId = result?.consent?.grantId ?? session?.grantIdFor(client!.clientId);
       if (grantId) return ctx.oidc.provider.Grant.find(grantId);
-      if (client?.clientId !== KAFKA_UI_CLIENT || !session?.accountId) return undefined;
+      const firstParty = [KAFKA_UI_CLIENT, FAN_APP_CLIENT];
+      if (!client || !firstParty.includes(client.clientId) || !session?.accountId) return undefined;
       const grant = new ctx.oidc.provider.Grant({
         clientId: client.clientId,
         accountId: session.accountId,
       });
-      grant.addOIDCScope('openid roles');
+      grant.addOIDCScope(client.clientId === KAFKA_UI_CLIENT ? 'openid roles' : 'openid');
       await grant.save();
       return grant;
     },

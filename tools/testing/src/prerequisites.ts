@@ -4,8 +4,10 @@
  * (`TEST_OPT_OUT=design-contract,java`). Under CI (`CI` set, as `.ci/run` does) the opt-out is
  * ignored: a missing prerequisite there always fails with its reason.
  */
+export type Prerequisite = 'design-contract' | 'java' | 'chromium';
+
 export function optedOut(
-  prerequisite: 'design-contract' | 'java',
+  prerequisite: Prerequisite,
   env: NodeJS.ProcessEnv = process.env,
 ): boolean {
   if (env.CI && env.CI !== 'false') return false;
@@ -17,7 +19,7 @@ export function optedOut(
 
 /** `describe`, or `describe.skip` only when the prerequisite was opted out of by name. */
 export function describeNeeding(
-  prerequisite: 'design-contract' | 'java',
+  prerequisite: Prerequisite,
   present: boolean,
   why: string,
 ): jest.Describe {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { redactedUrl } from '@ticketing/contracts';
 import Fastify, {
   type FastifyInstance,
   type FastifyReply,
@@ -131,7 +132,7 @@ export function createHttpApp(options: HttpAppOptions): {
         {
           requestId: req.context?.requestId,
           method: req.method,
-          path: req.url,
+          path: redactedUrl(req.url),
           status,
           ms: Math.round(seconds * 1000),
         },

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { ProblemCode } from '@ticketing/contracts';
+import { redactedUrl, type ProblemCode } from '@ticketing/contracts';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { AppError, isAppError, isTransientInfraError } from '../errors';
@@ -114,7 +114,7 @@ export function installProblemHandlers(app: FastifyInstance, logger: Logger): vo
         {
           err,
           requestId: req.context?.requestId,
-          path: req.url,
+          path: redactedUrl(req.url),
           ...traceLogFields(req.context?.traceparent),
         },
         'request failed',

@@ -14,7 +14,8 @@ type Infer<T> = T extends z.ZodType ? z.output<T> : undefined;
  */
 export interface Authenticator<C> {
   schemes: string[];
-  authenticate(headers: IncomingHttpHeaders): Promise<C>;
+  /** `query`: the request's query string, parsed (a credential a browser can only put there). */
+  authenticate(headers: IncomingHttpHeaders, query?: unknown): Promise<C>;
 }
 
 export interface RouteSpec<P, Q, B, C> extends Omit<
@@ -80,7 +81,7 @@ export class TypedRoutes {
         withServerSpan(req.serverSpan, () => runWithContext(req.context, () => run(req, reply))),
     });
     const run = async (req: FastifyRequest, reply: FastifyReply) => {
-      const caller = (auth ? await auth.authenticate(req.headers) : undefined) as C;
+      const caller = (auth ? await auth.authenticate(req.headers, req.query) : undefined) as C;
       const input = {
         params: parse('path', spec.params, req.params),
         query: parse('query', spec.query, req.query),

@@ -22,6 +22,8 @@ export interface QueueSettings {
   activeTtlMs: number;
   idleMs: number;
   tokenMaxAgeSeconds: number;
+  /** A stream ticket's life (ADR 0026). */
+  streamTicketTtlSeconds: number;
 }
 
 // Another request of the same user is taking a number: it takes microseconds, this is a bound.
@@ -125,6 +127,21 @@ export class WaitingQueue {
     const state = await this.stateOf(claims);
     if (state.status === 'GONE') throw gone();
     return viewOf({ token, ...claims }, state, this.settings.admitPerSecond);
+  }
+
+  /**
+   * A stream ticket for a live pass (ADR 0026): it opens this pass's event stream for a short
+   * while, and nothing else, so a browser may put it in a URL where it cannot put a header.
+   */
+  async streamTicket(claims: QueueTokenClaims): Promise<{ ticket: string; expiresAt: string }> {
+    const state = await this.stateOf(claims);
+    if (state.status === 'GONE') throw gone();
+    const now = Date.now();
+    const ttl = this.settings.streamTicketTtlSeconds;
+    return {
+      ticket: this.signer.signStreamTicket(claims, ttl, now),
+      expiresAt: new Date(Math.floor(now / 1000) * 1000 + ttl * 1000).toISOString(),
+    };
   }
 
   /**

@@ -2,7 +2,8 @@ import { AppError, TypedRoutes, type HttpApp } from '@ticketing/platform';
 import type { Credentials } from '@ticketing/auth';
 import { retryAfterSeconds } from '../../domain/estimates';
 import type { WaitingQueue } from '../../domain/queue';
-import { JoinQueueBody, TokenResponse } from './schemas';
+import { STREAM_TICKET_PARAM } from '@ticketing/auth';
+import { JoinQueueBody, StreamTicketResponse, TokenResponse } from './schemas';
 import type { QueueEventStreams } from './sse';
 
 /** The queue's public HTTP routes (API.md, Queue). */
@@ -52,14 +53,35 @@ export function httpRoutes(
       {
         method: 'get',
         path: '/queue/tokens/me/events',
-        summary: 'Server-Sent Events: `position` on every change, `active` when admitted',
-        auth: credentials.queuePassClaims,
+        summary:
+          'Server-Sent Events: `position` on every change, `active` when admitted. A browser (EventSource) presents a stream ticket in `?ticket=` instead of the pass',
+        auth: credentials.queuePassOrStreamTicket,
         responses: { 200: { description: 'an event stream', contentType: 'text/event-stream' } },
       },
       async ({ caller }, req, reply) => {
         await queue.status(caller.token, caller); // 401 now if the token is already gone
         const lastEventId = req.headers['last-event-id'];
         streams.subscribe(caller, reply, typeof lastEventId === 'string' ? lastEventId : undefined);
+      },
+    )
+    .add(
+      {
+        method: 'post',
+        path: '/queue/tokens/me/stream-ticket',
+        summary:
+          "A stream ticket: opens this pass's event stream (`url`) for a short while, and nothing else",
+        auth: credentials.queuePassClaims,
+        responses: { 201: { description: 'a new ticket', schema: StreamTicketResponse } },
+      },
+      async ({ caller }, _req, reply) => {
+        const { ticket, expiresAt } = await queue.streamTicket(caller);
+        // A credential: no cache keeps it.
+        reply.header('Cache-Control', 'no-store');
+        reply.code(201).send({
+          ticket,
+          expiresAt,
+          url: `/queue/tokens/me/events?${STREAM_TICKET_PARAM}=${ticket}`,
+        });
       },
     )
     .add(

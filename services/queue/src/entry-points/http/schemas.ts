@@ -17,3 +17,10 @@ export const TokenResponse = z.object({
   estimatedWaitSeconds: z.number().int().nonnegative().nullable(),
   expiresAt: z.iso.datetime(),
 });
+
+export const StreamTicketResponse = z.object({
+  ticket: z.string(),
+  expiresAt: z.iso.datetime(),
+  /** The event stream's path with the ticket, for `new EventSource(apiUrl + url)`. */
+  url: z.string(),
+});

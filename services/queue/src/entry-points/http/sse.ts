@@ -72,7 +72,8 @@ export class QueueEventStreams {
     res.writeHead(200, {
       ...(reply.getHeaders() as Record<string, string>), // the request id
       'Content-Type': 'text/event-stream',
-      'Cache-Control': 'no-cache, no-transform',
+      // Nobody keeps it: a fan's own state, and its URL may carry a stream ticket.
+      'Cache-Control': 'no-store, no-transform',
       Connection: 'keep-alive',
       'X-Accel-Buffering': 'no', // proxies must not buffer the stream
     });
