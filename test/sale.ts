@@ -14,6 +14,9 @@ export interface CallSeen {
 /** A fan's payment from the first POST to the answer that said how it ended. */
 export interface PaymentSeen {
   reservationId: string;
+  paymentId?: string;
+  /** The fan's identity token (reads their payment and its saga after the pass is spent). */
+  identity: string;
   startedAt: number;
   endedAt?: number;
   status?: string;
@@ -116,6 +119,7 @@ export class Sale {
     });
     const payment: PaymentSeen = {
       reservationId: hold.body.reservationId as string,
+      identity,
       startedAt: Date.now(),
     };
     this.payments.push(payment);
@@ -141,6 +145,7 @@ export class Sale {
     }
     payment.endedAt = Date.now();
     payment.status = answer.body.status as string;
+    payment.paymentId = answer.body.paymentId as string;
   }
 
   private async paymentOf(identity: string, reservationId: string, refused: Reply): Promise<Reply> {
@@ -166,6 +171,23 @@ export class Sale {
       mine.body.items as { reservationId: string; scheduleId: number; seatNo: number }[] | undefined
     )?.find((r) => r.scheduleId === seat.scheduleId && r.seatNo === seat.seatNo);
     return held ? { ...mine, status: 201, body: { reservationId: held.reservationId } } : refused;
+  }
+
+  /** The saga of a payment, step by step with the time of each (where a slow one waited). */
+  async sagaOf(payment: PaymentSeen): Promise<string> {
+    const saga = await this.cluster.call(
+      'GET',
+      'payment',
+      `/payments/${payment.paymentId}/saga`,
+      payment.identity,
+    );
+    const steps = (saga.body.steps as { step: string; status: string; at: string }[]) ?? [];
+    return steps
+      .map(
+        (s) =>
+          `${((Date.parse(s.at) - payment.startedAt) / 1000).toFixed(1)}s ${s.step} ${s.status}`,
+      )
+      .join(' → ');
   }
 
   /**

@@ -181,7 +181,16 @@ export class ReverseProxy {
   ): Promise<Attempt> {
     // Event streams stay open as long as the client listens, and reach it per event.
     const eventStream = isEventStream(req.url ?? '');
-    return new Promise((resolve) => {
+    return new Promise((done) => {
+      // A client that leaves (closing an event stream, giving up) releases the upstream too;
+      // the listener goes with an attempt that did not answer (a held request makes many).
+      const onClientGone = () => {
+        if (!res.writableFinished) upstream.destroy();
+      };
+      const resolve = (outcome: Attempt) => {
+        if (outcome !== 'answered') res.off('close', onClientGone);
+        done(outcome);
+      };
       const target = this.targetOf(base);
       const upstream = http.request(
         {
@@ -223,10 +232,7 @@ export class ReverseProxy {
         if (NOT_CONNECTED.has(err.code ?? '')) return resolve('not-connected');
         resolve(upstream.reusedSocket && resetUnread(err) ? 'reset-unread' : 'broken');
       });
-      // A client that leaves (closing an event stream, giving up) releases the upstream too.
-      res.on('close', () => {
-        if (!res.writableFinished) upstream.destroy();
-      });
+      res.on('close', onClientGone);
       upstream.end(body);
     });
   }

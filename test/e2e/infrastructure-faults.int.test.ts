@@ -23,6 +23,8 @@ interface RecoveryRow {
   longestPaymentMs: number;
   medianPaymentMs: number;
   caughtUpMs: number | undefined;
+  /** Where the slowest payment waited (the saga's steps, in seconds from its request). */
+  slowestSaga: string;
 }
 
 /**
@@ -162,6 +164,9 @@ suite('the infrastructure fails in the middle of a sale (production shape)', () 
     inject: () => Promise<void>,
     options: { noFailedRequest?: boolean } = {},
   ): Promise<void> {
+    // Each fault starts from a whole cluster: every replica in sync, a primary with its standby.
+    await shape.kafka.waitInSync();
+    await shape.operator!.settled();
     const sale = await Sale.open(cluster, dates);
     const lag = await new LagSampler(cluster).start();
     try {
@@ -184,8 +189,12 @@ suite('the infrastructure fails in the middle of a sale (production shape)', () 
       expect(failed).toEqual([]);
       await expectSagaInvariants(cluster);
       await expectMessagesReconcile(cluster);
+      const slowest = sale.payments.reduce((a, b) =>
+        b.endedAt! - b.startedAt > a.endedAt! - a.startedAt ? b : a,
+      );
       table.push({
         fault,
+        slowestSaga: `started ${((slowest.startedAt - faultAt) / 1000).toFixed(1)} s after the fault: ${await sale.sagaOf(slowest)}`,
         calls: sale.calls.length,
         seen: seenByClients(sale),
         longestPaymentMs: durations.at(-1)!,
@@ -224,7 +233,12 @@ function report(rows: RecoveryRow[]): void {
         `| ${r.fault} | ${r.calls} | ${r.seen} | ${(r.longestPaymentMs / 1000).toFixed(1)} s | ${(r.medianPaymentMs / 1000).toFixed(2)} s | ${r.caughtUpMs === undefined ? 'not within the run' : `${(r.caughtUpMs / 1000).toFixed(1)} s after the fault`} |`,
     ),
   ];
-  const table = lines.join('\n');
+  const table = [
+    ...lines,
+    '',
+    'The slowest payment of each fault:',
+    ...rows.map((r) => `- ${r.fault}: ${r.slowestSaga}`),
+  ].join('\n');
   const file = path.join(INFRA_DIR, 'reports', 'infrastructure-faults.md');
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, `${table}\n`);

@@ -36,4 +36,5 @@ export {
 } from './consumer';
 export { type TxContext, type DirectContext } from './executors';
 export { indexInboxByAge } from './retention';
+export { KAFKA_CLIENT_SETTINGS, retryBudgetMs } from './client-settings';
 export { type HandledTypes, asyncApiDocument } from './asyncapi';

@@ -41,7 +41,7 @@ export {
 } from './trace';
 export { type Logger } from './logger';
 export { type ConflictCode, AppError, isAppError, isTransientInfraError } from './errors';
-export { type Migration, type Knex } from './postgres';
+export { DB_ACQUIRE_TIMEOUT_MS, type Migration, type Knex } from './postgres';
 export { Database, Transaction, type CommitWatcher, type Queryable } from './database';
 export { type ServiceHandle, EXIT_CONFIG } from './lifecycle';
 export { type ReadinessCheck, type HttpApp, type HttpRequest, type HttpReply } from './http/app';

@@ -14,6 +14,13 @@ export type { Knex } from 'knex';
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
 pg.types.setTypeParser(1700, (v) => Number(v));
 
+/**
+ * How long a query waits for a pooled connection before it fails (503 over HTTP, a retry for a
+ * consumer): below the gateway's hold, so a request that met a failover is answered and then
+ * sent again within it.
+ */
+export const DB_ACQUIRE_TIMEOUT_MS = 10_000;
+
 export interface DbOptions {
   url: string;
   /** Shows in pg_stat_activity: which service and instance holds a connection. */
@@ -109,7 +116,7 @@ export function createDb(options: DbOptions): Knex {
         done(null, conn);
       },
     },
-    acquireConnectionTimeout: 10_000,
+    acquireConnectionTimeout: DB_ACQUIRE_TIMEOUT_MS,
   });
 }
 

@@ -1,5 +1,12 @@
 import { chromiumUp } from './chromium';
-import { infraDown, infraStatus, infraUp, productionShapeDown, settingsFromEnv } from './index';
+import {
+  infraDown,
+  infraStatus,
+  infraUp,
+  productionShapeDown,
+  productionShapeSwitchover,
+  settingsFromEnv,
+} from './index';
 
 async function main(command: string | undefined, flags: string[]): Promise<number> {
   // `--shape=production`: the same as INFRA_SHAPE=production (ADR 0022).
@@ -24,13 +31,17 @@ async function main(command: string | undefined, flags: string[]): Promise<numbe
       }
       return Object.values(status).every((s) => s.reachable) ? 0 : 1;
     }
+    case 'switchover':
+      // The production shape's Postgres: primary shut down, standby promoted (ADR 0023).
+      await productionShapeSwitchover();
+      return 0;
     case 'browser':
       // The browser tests' Chromium (Debian's package), installed when missing.
       chromiumUp();
       return 0;
     default:
       console.error(
-        'usage: infra up [--no-oidc] [--shape=local|production] | down [--shape=production] | status | browser',
+        'usage: infra up [--no-oidc] [--shape=local|production] | down [--shape=production] | status | switchover | browser',
       );
       return 2;
   }

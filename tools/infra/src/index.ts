@@ -2,7 +2,7 @@ import { kafkaDown, kafkaReachable, kafkaUp } from './kafka';
 import { oidcDown, oidcReachable, oidcUp } from './oidc';
 import { postgresDown, postgresReachable, postgresUp } from './postgres';
 import { redisDown, redisReachable, redisUp } from './redis';
-import { productionDown, productionUp } from './production/up';
+import { productionDown, productionSwitchover, productionUp } from './production/up';
 import { settingsFromEnv, say, shapeFromEnv, type InfraSettings } from './settings';
 import { readState, writeState } from './state';
 
@@ -30,7 +30,7 @@ export { ensureDebianPackage } from './debian';
 export { ProductionShape, type ShapeState } from './production/shape';
 export { PRODUCTION_SHAPE_PORTS, shapeBrokers, type ShapePorts } from './production/ports';
 export { PRODUCTION_BROKER_SETTINGS } from './production/broker-settings';
-export type { PostgresInstance } from './production/postgres-pair';
+export { PRODUCTION_SYNCHRONOUS_STANDBYS, type PostgresInstance } from './production/postgres-pair';
 
 /**
  * Idempotent: what answers is used as it is; only what is missing is started. `oidc: false` for
@@ -70,6 +70,11 @@ export async function productionShapeDown(): Promise<void> {
   const state = readState();
   await productionDown(state);
   writeState(state);
+}
+
+/** A planned switchover of the production shape's Postgres (its operator does it). */
+export async function productionShapeSwitchover(): Promise<void> {
+  await productionSwitchover(readState());
 }
 
 export async function infraStatus(settings: InfraSettings = settingsFromEnv()) {

@@ -1,5 +1,6 @@
 import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
 import type { KafkaSecurity, Logger } from '@ticketing/platform';
+import { KAFKA_CLIENT_SETTINGS } from '../client-settings';
 import './idle-fix';
 import { kafkajsLevel } from './log-levels';
 import { SelfHealingProducer } from './self-healing-producer';
@@ -17,10 +18,14 @@ export function createKafka(options: {
     brokers: options.brokers,
     ...(options.security?.ssl && { ssl: options.security.ssl }),
     ...(options.security?.sasl && { sasl: options.security.sasl }),
-    connectionTimeout: 3000,
-    requestTimeout: 10_000,
+    connectionTimeout: KAFKA_CLIENT_SETTINGS.connectionTimeoutMs,
+    requestTimeout: KAFKA_CLIENT_SETTINGS.requestTimeoutMs,
     // Keep trying through a broker restart instead of crashing the service.
-    retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: 10 },
+    retry: {
+      initialRetryTime: KAFKA_CLIENT_SETTINGS.retry.initialRetryTimeMs,
+      maxRetryTime: KAFKA_CLIENT_SETTINGS.retry.maxRetryTimeMs,
+      retries: KAFKA_CLIENT_SETTINGS.retry.retries,
+    },
     logLevel: logLevel.WARN,
     logCreator:
       () =>
@@ -39,8 +44,9 @@ export function createProducer(kafka: Kafka, logger?: Logger): Producer {
   const healing = new SelfHealingProducer(
     () =>
       kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
+        // kafkajs's idempotent producer always writes with acks=all.
+        idempotent: KAFKA_CLIENT_SETTINGS.producer.idempotent,
+        maxInFlightRequests: KAFKA_CLIENT_SETTINGS.producer.maxInFlightRequests,
         allowAutoTopicCreation: false,
         createPartitioner: Partitioners.DefaultPartitioner,
       }),

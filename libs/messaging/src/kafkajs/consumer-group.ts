@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kafka } from 'kafkajs';
 import type { ConsumerGroupMember, ConsumerGroupRun, GroupEvents } from '../broker';
+import { KAFKA_CLIENT_SETTINGS } from '../client-settings';
 
 /** How long a subscription waits for a topic created moments ago to reach every broker. */
 const SUBSCRIBE_PATIENCE_MS = 10_000;
@@ -22,9 +23,10 @@ export function kafkajsGroupMember(
     // and a rebalance wait for the fetch in flight (kafkajs heartbeats between fetches): 2 s
     // keeps an idle instance near 0.5 % of a core and a restart quick.
     maxWaitTimeInMs: 2000,
-    sessionTimeout: 10_000,
-    heartbeatInterval: 2000,
-    rebalanceTimeout: 10_000,
+    sessionTimeout: KAFKA_CLIENT_SETTINGS.consumer.sessionTimeoutMs,
+    heartbeatInterval: KAFKA_CLIENT_SETTINGS.consumer.heartbeatIntervalMs,
+    rebalanceTimeout: KAFKA_CLIENT_SETTINGS.consumer.rebalanceTimeoutMs,
+    metadataMaxAge: KAFKA_CLIENT_SETTINGS.consumer.metadataMaxAgeMs,
     allowAutoTopicCreation: false,
     retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: Number.MAX_SAFE_INTEGER },
   });

@@ -18,5 +18,7 @@ const pair = new PostgresPair(shape.postgres as [PostgresInstance, PostgresInsta
 const operator = new PostgresOperator(pair, (line) =>
   console.log(`${new Date().toISOString()} [operator] ${line}`),
 ).start();
+// `infra switchover` asks for a planned switchover (what `kubectl cnpg promote` does).
+process.on('SIGUSR2', () => void operator.switchover().catch(() => undefined));
 for (const signal of ['SIGTERM', 'SIGINT'] as const)
   process.once(signal, () => void operator.stop().then(() => process.exit(0)));

@@ -18,7 +18,7 @@ export type Role = 'primary' | 'standby' | 'down';
  * `synchronous: {method: any, number: 1}`). A standby promoted after its primary died then holds
  * every commit a client saw, and with it every outbox row the relay may have sent.
  */
-const SYNCHRONOUS_STANDBYS = 'ANY 1 (*)';
+export const PRODUCTION_SYNCHRONOUS_STANDBYS = 'ANY 1 (*)';
 
 const SETTINGS = [
   "listen_addresses = '127.0.0.1'",
@@ -167,7 +167,7 @@ export class PostgresPair {
     await client.connect();
     try {
       await client.query(
-        `alter system set synchronous_standby_names = '${on ? SYNCHRONOUS_STANDBYS : ''}'`,
+        `alter system set synchronous_standby_names = '${on ? PRODUCTION_SYNCHRONOUS_STANDBYS : ''}'`,
       );
       await client.query('select pg_reload_conf()');
     } finally {
@@ -183,7 +183,8 @@ export class PostgresPair {
       '-l',
       path.join(instance.dataDir, 'server.log'),
       '-o',
-      `-p ${instance.port} -k ${instance.dataDir}`,
+      // TCP only: a socket's lock file in the data directory would travel with a base backup.
+      `-p ${instance.port} -k ""`,
       '-w',
       'start',
     ]);

@@ -43,3 +43,28 @@ function running(shape: ShapeState): boolean {
     (shape.operatorPid === undefined || isAlive(shape.operatorPid))
   );
 }
+
+/**
+ * A planned switchover of the production shape's Postgres, done by its operator process; resolves
+ * once the operator says the old primary streams from the new one (or that it failed).
+ */
+export async function productionSwitchover(state: InfraState): Promise<void> {
+  const pid = state.production?.operatorPid;
+  if (!state.production || pid === undefined || !isAlive(pid))
+    throw new Error('the production shape is not running: npm run infra:up -- --shape=production');
+  const log = path.join(state.production.home, 'operator.log');
+  const from = fs.existsSync(log) ? fs.statSync(log).size : 0;
+  process.kill(pid, 'SIGUSR2');
+  const deadline = Date.now() + 120_000;
+  let told = 0;
+  while (Date.now() < deadline) {
+    const lines = fs.readFileSync(log, 'utf8').slice(from).split('\n').filter(Boolean);
+    for (const line of lines.slice(told)) say(line.replace(/^\S+ \[operator\] /, 'operator: '));
+    told = lines.length;
+    if (lines.some((l) => l.includes('failed:')))
+      throw new Error('the switchover failed (operator.log)');
+    if (lines.some((l) => l.includes('commits wait for it again'))) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('no switchover within 120 s (operator.log)');
+}

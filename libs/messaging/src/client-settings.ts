@@ -1,0 +1,36 @@
+/**
+ * How the services' Kafka clients ride out a broker that dies, restarts or hands over its
+ * partitions, whichever client carries them (ADR 0022). A test holds these against the
+ * manifests' broker settings (deploy/test/failure-settings.unit.test.ts).
+ */
+export const KAFKA_CLIENT_SETTINGS = {
+  connectionTimeoutMs: 3000,
+  /**
+   * Longer than a broker's fencing (`broker.session.timeout.ms`): an acks=all write waits for a
+   * dead follower to leave the in-sync replicas, and must not give up before it does.
+   */
+  requestTimeoutMs: 10_000,
+  /** Retries with backoff (100 ms doubling to 2 s): together longer than a leader's election. */
+  retry: { initialRetryTimeMs: 100, maxRetryTimeMs: 2000, retries: 10 },
+  /** Every write acknowledged by the in-sync replicas, retried without duplicates or reordering. */
+  producer: { acks: 'all', idempotent: true, maxInFlightRequests: 1 },
+  consumer: {
+    sessionTimeoutMs: 10_000,
+    heartbeatIntervalMs: 2000,
+    rebalanceTimeoutMs: 10_000,
+    /**
+     * How old the cluster's metadata may grow before a fetch asks again: a leader that died
+     * without a word is still named there, and a consumer fetches from it (refused) until it
+     * learns of the new one. (A producer asks again on any refused connection.)
+     */
+    metadataMaxAgeMs: 3000,
+  },
+} as const;
+
+/** The longest a client keeps retrying one request before it reports a failure. */
+export function retryBudgetMs(retry = KAFKA_CLIENT_SETTINGS.retry): number {
+  let total = 0;
+  for (let attempt = 0; attempt < retry.retries; attempt++)
+    total += Math.min(retry.initialRetryTimeMs * 2 ** attempt, retry.maxRetryTimeMs);
+  return total;
+}
