@@ -39,11 +39,16 @@ export class LineStore {
    * segments that changed since `previous` (a departure counted, or numbers not yet settled),
    * all of them every FULL_READ_MS. A crowd's poll interval costs a few bitmaps, not all.
    */
-  async snapshot(concertId: number, previous?: SnapshotData): Promise<SnapshotData> {
+  async snapshot(
+    concertId: number,
+    previous: SnapshotData | undefined,
+    /** How long a join may take between its number and its bit (the admission's settle time). */
+    joinSettleMs: number,
+  ): Promise<SnapshotData> {
     const keys = queueKeys(concertId);
     const now = Date.now();
     const [meta, soldOut, members, changes] = await Promise.all([
-      this.redis.hmget(keys.meta, 'head', 'seq', 'epoch'),
+      this.redis.hmget(keys.meta, 'head', 'seq', 'epoch', 's1', 't1', 's2', 't2'),
       this.redis.hget(keys.sales, 'soldOut'),
       this.redis.zrange(keys.cohorts, 0, -1),
       this.redis.hgetall(keys.changes),
@@ -61,6 +66,17 @@ export class LineStore {
     const counters = [...(sameLine ? previous.counters : []), [now, seq] as [number, number]];
     while (counters.length > 1 && counters[1]![0] <= now - SETTLE_MS) counters.shift();
     const settled = counters[0]![0] <= now - SETTLE_MS ? counters[0]![1] : 0;
+    // The counter as it was a join's settle time before this read: from this instance's earlier
+    // reads, or from the samples the admission tick keeps in the counters' hash (Redis time).
+    let settledSeq = 0;
+    for (const [at, n] of counters)
+      if (at <= now - joinSettleMs) settledSeq = Math.max(settledSeq, n);
+    for (const [s, t] of [
+      [meta[3], meta[4]],
+      [meta[5], meta[6]],
+    ])
+      if (t && Number(t) > 0 && Number(t) <= now - joinSettleMs)
+        settledSeq = Math.max(settledSeq, Number(s ?? 0));
     const segments = new Map<number, Uint8Array>();
     const versions = new Map<number, string>();
     const wanted: number[] = [];
@@ -81,6 +97,7 @@ export class LineStore {
       epoch,
       head,
       seq,
+      settledSeq: Math.min(settledSeq, seq),
       soldOut: soldOut === '1',
       cohorts,
       segments,

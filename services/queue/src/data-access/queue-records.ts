@@ -8,6 +8,12 @@ export interface SnapshotData {
   head: number;
   /** The last number handed out. */
   seq: number;
+  /**
+   * Numbers up to this one were handed out long enough before the read that their joins'
+   * bits are in it (the counter as it was the join's settle time before); a number after it
+   * with no bit may be a join still in flight.
+   */
+  settledSeq: number;
   soldOut: boolean;
   /** Admitted ranges still active, by `to`. */
   cohorts: Cohort[];
