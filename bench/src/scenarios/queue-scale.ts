@@ -134,8 +134,11 @@ export async function queueScaleScenario(ctx: BenchContext): Promise<Row[]> {
 
       // Joins: new fans with identities of their own, through the gateway, at a steady rate.
       const joins = ctx.smoke ? 100 : JOIN_RATE * 5;
+      const positions: number[] = [];
       const join = await cpuBreakdown(groups, () =>
-        joinCrowd(ctx, gateway.urls, concertId, joins, ctx.smoke ? 100 : JOIN_RATE, size),
+        joinCrowd(ctx, gateway.urls, concertId, joins, ctx.smoke ? 100 : JOIN_RATE, size, (p) =>
+          positions.push(p),
+        ),
       );
       filled += joins;
       const joinCpuMs = perOp(join.seconds, join.result.total);
@@ -143,6 +146,14 @@ export async function queueScaleScenario(ctx: BenchContext): Promise<Row[]> {
         scenario: `queue-scale: join at ${size.toLocaleString('en')} waiting`,
         measured: join.result,
         notes: `through the gateway; CPU per join ${joinCpuMs.total.toFixed(3)} ms${floorMs ? ` (${(joinCpuMs.total / floorMs).toFixed(2)}× the two-hop floor)` : ''} (queue ${joinCpuMs.queue!.toFixed(3)}, gateway ${joinCpuMs.gateway!.toFixed(3)}, Redis ${joinCpuMs.redis!.toFixed(3)}); Redis ${bytesPerFan.toFixed(1)} bytes per fan (INFO used_memory delta ÷ fans); fill ${Math.round(size / fillSeconds).toLocaleString('en')} fans/s`,
+      });
+      const repeated = repeatedPositions(positions);
+      rows.push({
+        scenario: `queue-scale: repeated positions at ${size.toLocaleString('en')} waiting`,
+        value: `${repeated} repeated positions in ${positions.length.toLocaleString('en')} join answers`,
+        target: '0 (no two fans told the same position)',
+        met: repeated === 0 && positions.length > 0,
+        notes: `the join answers of the row above: admission is paused and nobody leaves, so every fan who joins is told a position of their own, one more than the fan who joined before (ADR 0024); a repeat is an answer whose position an earlier answer carried`,
       });
 
       // Polls: fans all along the line, each with their pass, through the gateway.
@@ -216,6 +227,11 @@ async function fill(store: QueueStore, concertId: number, from: number, to: numb
     }
   };
   await Promise.all(Array.from({ length: FILL_CONCURRENCY }, worker));
+}
+
+/** Answers that carry a position an earlier answer carried already. */
+export function repeatedPositions(positions: number[]): number {
+  return positions.length - new Set(positions).size;
 }
 
 function perOp(seconds: Record<string, number>, ops: number) {
