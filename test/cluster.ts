@@ -121,13 +121,16 @@ export class Cluster implements RunningSystem {
             INSTANCE_ID: String(i + 1),
             KAFKA_CONSUMER_GROUP: `${name}-${ns.prefix}`,
             ...(name !== 'wallet' && redisUsers.login(name)),
-            ...(name !== 'queue' && { DATABASE_URL: cluster.databases[name].url }),
+            DATABASE_URL: cluster.databases[name].url,
           },
           tail: [],
           errors: [],
         });
       }
     }
+    // The queue asks the catalog for a concert its copy misses (ADR 0024).
+    for (const queue of cluster.instances.queue)
+      queue.env.CONCERT_URLS = cluster.instances.concert.map((i) => i.url).join(',');
     try {
       // The services first: the gateway is given the ports they really listen on.
       await Promise.all(

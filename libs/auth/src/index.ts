@@ -28,6 +28,9 @@ export {
   cohortMember,
   type PlaceRecord,
   type PlaceState,
+  type Holder,
+  holderOf,
+  REBUILDING,
   readPlace,
   stateOfPlace,
 } from './place';

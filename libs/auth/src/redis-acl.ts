@@ -16,7 +16,9 @@ const SCRIPTS = ['evalsha', 'eval', 'script|load', 'script|exists'];
 const COMMANDS: Record<'queue' | 'gateway' | 'passes', string[]> = {
   queue: [
     ...SCRIPTS,
-    ...['time', 'exists', 'unlink', 'get', 'pexpire', 'getbit', 'setbit', 'bitfield'],
+    // wait: writes a failover must keep are answered once a replica has them (ADR 0024).
+    ...['time', 'exists', 'unlink', 'get', 'set', 'pexpire', 'getbit', 'setbit', 'bitfield'],
+    ...['bitop', 'wait'],
     ...['hget', 'hmget', 'hgetall', 'hvals', 'hset', 'hsetnx', 'hdel', 'hincrby', 'hincrbyfloat'],
     ...['sadd', 'srem', 'sismember', 'smembers'],
     ...['zadd', 'zrem', 'zrange', 'zrangebyscore'],

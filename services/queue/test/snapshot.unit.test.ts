@@ -20,6 +20,7 @@ function snapshotOf(options: {
   return new QueueSnapshot({
     concertId: 1,
     epoch: 1,
+    gen: 0,
     head: options.head,
     seq: options.seq,
     settledSeq: options.settledSeq ?? options.seq,

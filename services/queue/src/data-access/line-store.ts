@@ -16,6 +16,7 @@ import {
   type SnapshotData,
   type TickPlan,
 } from './queue-records';
+import type { ReplicaAcks } from './replica-acks';
 
 // Segments before the head read into a snapshot (admitted fans still active).
 const MAX_SEGMENTS_BEHIND_HEAD = 64;
@@ -31,6 +32,7 @@ export class LineStore {
   constructor(
     private readonly redis: QueueRedis,
     private readonly concerts: ConcertRegistry,
+    private readonly acks: ReplicaAcks,
   ) {}
 
   /**
@@ -48,18 +50,21 @@ export class LineStore {
     const keys = queueKeys(concertId);
     const now = Date.now();
     const [meta, soldOut, members, changes] = await Promise.all([
-      this.redis.hmget(keys.meta, 'head', 'seq', 'epoch', 's1', 't1', 's2', 't2'),
+      this.redis.hmget(keys.meta, 'head', 'seq', 'epoch', 's1', 't1', 's2', 't2', 'gen', 'retired'),
       this.redis.hget(keys.sales, 'soldOut'),
       this.redis.zrange(keys.cohorts, 0, -1),
       this.redis.hgetall(keys.changes),
     ]);
     const head = Number(meta[0] ?? 0);
     const seq = Number(meta[1] ?? 0);
-    const epoch = Number(meta[2] ?? 0);
+    // A line that ended, or that the store lost, has no epoch a pass could name.
+    const epoch = meta[8] === null ? Number(meta[2] ?? 0) : 0;
+    const gen = Number(meta[7] ?? 0);
     const cohorts = members.map(parseCohort);
     const oldest = Math.min(head + 1, ...cohorts.map((c) => c.from));
     const first = Math.max(segmentOf(oldest), segmentOf(head) - MAX_SEGMENTS_BEHIND_HEAD);
-    const sameLine = previous !== undefined && previous.epoch === epoch;
+    // A line rebuilt after a loss (a new `gen`) is read afresh: what was read before is not it.
+    const sameLine = previous !== undefined && previous.epoch === epoch && previous.gen === gen;
     const incremental = sameLine && now - previous.fullAtMs < FULL_READ_MS;
     // The counter's history outlives a full read: what settled before it is still settled, and
     // the reads after it take only the young numbers' bitmaps again (not every one for 10 s).
@@ -95,6 +100,7 @@ export class LineStore {
     return {
       concertId,
       epoch,
+      gen,
       head,
       seq,
       settledSeq: Math.min(settledSeq, seq),
@@ -108,10 +114,11 @@ export class LineStore {
     };
   }
 
+  /** The first half of a tick; undefined when the line is not open (see PREPARE_TICK). */
   async prepareTick(
     concertId: number,
     settings: { admitPerSecond: number; maxActive: number; settleMs: number },
-  ): Promise<TickPlan> {
+  ): Promise<TickPlan | undefined> {
     const keys = queueKeys(concertId);
     const r = (
       await this.redis.queuePrepareTick(
@@ -124,7 +131,9 @@ export class LineStore {
         settings.settleMs,
       )
     ).map(Number);
-    const [head, limit, allowance, active, seq, nowMs, freedSlots, endedAtMs] = r as number[] as [
+    if (r[0] === -1) return undefined;
+    const [head, limit, allowance, active, seq, nowMs, freedSlots, endedAtMs, epoch] = r as [
+      number,
       number,
       number,
       number,
@@ -134,7 +143,7 @@ export class LineStore {
       number,
       number,
     ];
-    return { head, limit, allowance, active, seq, nowMs, freedSlots, endedAtMs };
+    return { head, limit, allowance, active, seq, nowMs, freedSlots, endedAtMs, epoch };
   }
 
   /** Moves the head if nobody else did; returns until when the admitted are active, or 0. */
@@ -150,7 +159,7 @@ export class LineStore {
     },
   ): Promise<number> {
     const keys = queueKeys(concertId);
-    const [moved, untilMs] = await this.redis.queueAdvance(
+    const args = [
       keys.meta,
       keys.cohorts,
       keys.cohortLeft,
@@ -161,8 +170,87 @@ export class LineStore {
       move.ttlMs,
       asRanges(move.idle),
       move.gone,
-    );
+    ];
+    // With a replica, the move is acknowledged by it before anyone is told (ADR 0024).
+    const [moved, untilMs] = this.acks.waiting
+      ? ((await this.acks.run((p) => p.queueAdvance(...args)))[0] as [number, number])
+      : await this.redis.queueAdvance(...args);
     return Number(moved) === 1 ? Number(untilMs) : 0;
+  }
+
+  // --- a line opened, or rebuilt after a loss (ADR 0024) ----------------------------------------
+
+  /** Whether the line is open in Redis (it has an epoch, and has not retired). */
+  async isOpen(concertId: number): Promise<boolean> {
+    const [epoch, retired] = await this.redis.hmget(queueKeys(concertId).meta, 'epoch', 'retired');
+    return epoch !== null && retired === null;
+  }
+
+  /** One instance at a time opens or rebuilds a concert's line: true if this one may. */
+  async lockOpening(concertId: number, owner: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(queueKeys(concertId).opening, owner, 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  async unlockOpening(concertId: number): Promise<void> {
+    await this.redis.unlink(queueKeys(concertId).opening);
+  }
+
+  /** Whether the queue's copy of the catalog has the concert's sales (schedules). */
+  async salesKnown(concertId: number): Promise<boolean> {
+    return (await this.redis.exists(queueKeys(concertId).sales)) === 1;
+  }
+
+  /**
+   * A segment of a rebuilt line: `alive` bits come back, seen in `window`, unless the segment
+   * survived the loss. Returns true if written.
+   */
+  async restoreSegment(
+    concertId: number,
+    segment: number,
+    alive: Uint8Array,
+    window: number,
+    seenTtlMs: number,
+  ): Promise<boolean> {
+    const keys = segmentKeys(concertId, segment);
+    const written = await this.redis.queueRestoreSegment(
+      keys.alive,
+      keys.seen(window),
+      `${keys.alive}:restoring`,
+      Buffer.from(alive),
+      seenTtlMs,
+    );
+    return written === 1;
+  }
+
+  /**
+   * The line opens in Redis from Postgres' record (OPEN_LINE), once; `ranges`: the admitted
+   * ranges still active, as members with their fans still active. True if this call opened it.
+   */
+  async openLine(
+    concertId: number,
+    line: {
+      epoch: number;
+      reserved: number;
+      issued: number;
+      head: number;
+      rebuilt: boolean;
+      ranges: { member: string; left: number }[];
+    },
+  ): Promise<boolean> {
+    const keys = queueKeys(concertId);
+    const opened = await this.redis.queueOpenLine(
+      keys.meta,
+      keys.cohorts,
+      keys.cohortLeft,
+      keys.audit,
+      line.epoch,
+      line.reserved,
+      line.issued,
+      line.head,
+      line.rebuilt ? 1 : 0,
+      ...line.ranges.flatMap((r) => [r.member, r.left]),
+    );
+    return opened === 1;
   }
 
   /**

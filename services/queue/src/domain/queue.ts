@@ -1,16 +1,20 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '@ticketing/platform';
 import {
+  REBUILDING,
   placeOf,
   stateOfPlace,
   tokenIdOf,
   type Place,
+  type PlaceRecord,
   type PlaceState,
   type QueueTokenClaims,
   type TokenSigner,
 } from '@ticketing/auth';
 import type { QueueStore } from '../data-access/queue-store';
 import { SETTLE_MS } from './admission';
+import type { KnownConcerts } from './known-concerts';
+import type { Lines } from './lines';
 import type { Liveness, SeenMarks } from './liveness';
 import type { QueueSnapshot } from './snapshot';
 import type { Snapshots } from './snapshots';
@@ -38,6 +42,8 @@ export class WaitingQueue {
     private readonly snapshots: Snapshots,
     private readonly liveness: Liveness,
     private readonly seen: SeenMarks,
+    private readonly lines: Lines,
+    private readonly concerts: KnownConcerts,
   ) {}
 
   /**
@@ -46,7 +52,8 @@ export class WaitingQueue {
    * ended (left, dropped as idle, expired, spent) is replaced by a new one at the back.
    */
   async join(userId: string, concertId: number): Promise<{ view: TokenView; created: boolean }> {
-    if (!(await this.store.concerts.isKnownConcert(concertId)))
+    // The catalog where it is durable answers for a concert the queue's copy misses (ADR 0024).
+    if (!(await this.concerts.isKnown(concertId)))
       throw AppError.notFound(`concert ${concertId} not found`);
     const deadline = Date.now() + PENDING_WAIT_MS;
     for (;;) {
@@ -60,6 +67,12 @@ export class WaitingQueue {
         this.liveness.seenTtlMs,
       );
       if (atOnce?.kind === 'joined') return this.joined(userId, concertId, atOnce);
+      // The line must open (or be rebuilt after a loss), or numbers be reserved, first.
+      if (atOnce?.kind === 'closed' || atOnce?.kind === 'reserve') {
+        if (Date.now() > deadline) throw AppError.unavailable('try again');
+        await this.lines.prepare(concertId, atOnce);
+        continue;
+      }
       // On a cluster the next number is taken alongside the claim (one round trip, not two): a
       // fan who already holds a place leaves that number unused, a hole the line skips as gone.
       const [claim, taken] = atOnce
@@ -68,7 +81,7 @@ export class WaitingQueue {
             this.store.claim(concertId, userId),
             this.store.nextNumber(concertId),
           ]);
-      let next = taken;
+      const next = taken?.kind === 'number' ? taken : undefined;
       if (claim.kind === 'pending') {
         if (Date.now() > deadline) throw AppError.unavailable('try again');
         await sleep(2);
@@ -81,9 +94,9 @@ export class WaitingQueue {
         if (state.status !== 'GONE')
           return { created: false, view: await this.view(userId, place, state) };
         if (!(await this.store.reclaim(concertId, userId, claim.number))) continue;
-        next ??= await this.store.nextNumber(concertId); // the place is ours (pending) now
       }
-      const { number, epoch } = next!;
+      // The place is ours (pending) now; its number, once the line is open and has numbers.
+      const { number, epoch } = next ?? (await this.lines.takeNumber(concertId));
       // Both at once: until both landed, a second join of this user waits (the claim is pending).
       await Promise.all([
         this.store.markJoined(concertId, number, window, this.liveness.seenTtlMs),
@@ -142,13 +155,16 @@ export class WaitingQueue {
     if (!place || place.concertId !== claims.concertId) return { status: 'GONE' };
     let snapshot = await this.snapshots.get(claims.concertId);
     if (snapshot.data.epoch !== place.epoch) snapshot = await this.snapshots.read(claims.concertId);
+    // No open line in Redis: it ended, or Redis lost it and Postgres has it (ADR 0024).
+    if (snapshot.data.epoch === 0 && (await this.lines.rebuild(claims.concertId)))
+      snapshot = await this.snapshots.read(claims.concertId);
     if (snapshot.data.epoch !== place.epoch) return { status: 'GONE' };
     let s = snapshot.stateOf(place.number, nowMs);
     if (s.status === 'GONE') {
       // The snapshot may predate this number's bit (its join was in flight when it was read):
       // a fan is told their place is gone only by the store (one read; polls of gone passes are
       // few, and the gateway's budgets bound them).
-      const fresh = stateOfPlace(await this.store.readPlace(claims), place.number, nowMs);
+      const fresh = await this.freshState(claims, place.number, nowMs);
       if (fresh.status === 'GONE') return fresh;
       snapshot.markJoined(place.number);
       s = snapshot.stateOf(place.number, nowMs);
@@ -169,7 +185,7 @@ export class WaitingQueue {
       s.status === 'WAITING' &&
       s.position <= Math.max(1, this.settings.admitPerSecond);
     if (s.status === 'ACTIVE' || nearFront) {
-      const fresh = stateOfPlace(await this.store.readPlace(claims), place.number, nowMs);
+      const fresh = await this.freshState(claims, place.number, nowMs);
       if (fresh.status === 'ACTIVE') return { status: 'ACTIVE', expiresAtMs: fresh.untilMs };
       if (fresh.status === 'GONE') return fresh;
     }
@@ -177,6 +193,45 @@ export class WaitingQueue {
     if (s.status === 'ACTIVE')
       return { status: 'WAITING', position: 1, expiresAtMs: nowMs + this.settings.idleMs };
     return { status: s.status, position: s.position, expiresAtMs: nowMs + this.settings.idleMs };
+  }
+
+  /**
+   * Where a place stands as the store has it now. A place the store lost (a rebuilt line's fan
+   * not back yet, or a join a failover lost) is restored from the pass, which is signed: in line
+   * again at its own number, if the line has not passed it (ADR 0024).
+   */
+  private async freshState(
+    claims: QueueTokenClaims,
+    number: number,
+    nowMs: number,
+  ): Promise<PlaceState> {
+    const record = await this.store.readPlace(claims);
+    if (record === REBUILDING) throw AppError.unavailable('the waiting room is rebuilding: retry');
+    const state = stateOfPlace(record, number, nowMs);
+    if (state.status !== 'GONE' || !record || !this.restorable(record, number, nowMs)) {
+      if (state.status !== 'GONE' && record?.holder === 'none')
+        await this.store.restoreEntry(claims.concertId, claims.userId, number);
+      return state;
+    }
+    if (!(await this.store.restoreEntry(claims.concertId, claims.userId, number))) return state;
+    const window = this.liveness.windowAt(nowMs);
+    await this.store.markJoined(claims.concertId, number, window, this.liveness.seenTtlMs);
+    this.snapshots.peek(claims.concertId)?.markJoined(number);
+    return { status: 'WAITING', numbersAhead: number - record.head - 1 };
+  }
+
+  /**
+   * A number with no bit and no entry behind the head was lost by the store, not ended (an end
+   * leaves the entry saying so): one handed out after the last rebuild (a join a failover lost),
+   * or one of the last block before it, within the idle timeout of the rebuild (after that, a
+   * fan who did not come back is idle). Numbers presumed in line at the rebuild got their bits
+   * then: without one now, they were dropped or left.
+   */
+  private restorable(record: PlaceRecord, number: number, nowMs: number): boolean {
+    if (record.holder !== 'none' || record.alive || number <= record.head || number > record.seq)
+      return false;
+    if (number > record.recovered) return true;
+    return number > record.presumed && nowMs < record.repairedAtMs + this.settings.idleMs;
   }
 
   /** A concert's snapshot as polls see it (read now only when too old). */
@@ -249,7 +304,14 @@ export class WaitingQueue {
   private async end(claims: QueueTokenClaims): Promise<boolean> {
     const place = placeOf(claims.tokenId);
     if (!place || place.concertId !== claims.concertId) return false;
-    const state = stateOfPlace(await this.store.readPlace(claims), place.number, Date.now());
+    const record = await this.store.readPlace(claims);
+    if (record === REBUILDING && (await this.lines.rebuild(claims.concertId)))
+      return this.end(claims);
+    const state = stateOfPlace(
+      record === REBUILDING ? undefined : record,
+      place.number,
+      Date.now(),
+    );
     if (state.status === 'GONE') return false;
     const wasAlive = await this.store.clearAlive(place.concertId, place.number);
     this.snapshots.peek(place.concertId)?.markGone(place.number);
