@@ -20,16 +20,18 @@ export const cohortMember = (c: Cohort) => `${c.from}:${c.to}:${c.untilMs}`;
 
 /**
  * What the user index says of a number: it names it (`this`), names nothing for the user
- * (`none`: a store that lost the entry; a pass, signed, then stands for it, ADR 0024), or
- * names something else (another number, a place the user ended, a join in progress).
+ * (`none`: never held, or an entry a store lost; ADR 0024), or names something else (another
+ * number, a place the user ended, a join in progress).
  */
 export type Holder = 'this' | 'none' | 'other';
 
 /** What the store says of one place, read fresh (four reads, one round trip when pipelined). */
 export interface PlaceRecord {
   /**
-   * The pass's user holds the number: the user index names it, or names nothing for them (an
-   * entry the store lost: numbers are never handed out twice, so the signed pass is the proof).
+   * The pass's user holds the number: the user index names it, or, for a number of a line's life
+   * before a loss of the store (≤ `recovered`), names nothing for them (an entry the store lost:
+   * numbers are never handed out twice, so the signed pass is the proof). A number handed out
+   * since must be named: a pass re-signed for another user's number is refused.
    */
   heldByUser: boolean;
   holder: Holder;
@@ -102,15 +104,16 @@ export async function readPlace(
   if (epoch !== place.epoch || meta[2] !== null) return undefined;
   const cohort = cohorts[0] ? parseCohort(cohorts[0]) : undefined;
   const holder = holderOf(entry, place.number);
+  const recovered = Number(meta[4] ?? 0);
   return {
-    heldByUser: holder !== 'other',
+    heldByUser: holder === 'this' || (holder === 'none' && place.number <= recovered),
     holder,
     alive: alive === 1,
     head: Number(meta[0] ?? 0),
     epoch,
     cohort: cohort && cohort.from <= place.number ? cohort : undefined,
     seq: Number(meta[3] ?? 0),
-    recovered: Number(meta[4] ?? 0),
+    recovered,
     presumed: Number(meta[5] ?? 0),
     repairedAtMs: Number(meta[6] ?? 0),
   };

@@ -77,6 +77,11 @@ export async function startCatalog() {
   return { ...catalog, url: catalog.service.url };
 }
 
+/** The queue deployment's database (its lines' durable half, ADR 0024). */
+export async function queueDatabaseUrl(): Promise<string> {
+  return (await (deployment ??= Deployment.of(queue))).databaseUrl;
+}
+
 /** A concert id of this test alone, known to the queue. */
 export async function knownConcert(queue: QueueServiceHandle): Promise<number> {
   const concertId = randomIntId();

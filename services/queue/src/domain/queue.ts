@@ -221,17 +221,17 @@ export class WaitingQueue {
   }
 
   /**
-   * A number with no bit and no entry behind the head was lost by the store, not ended (an end
-   * leaves the entry saying so): one handed out after the last rebuild (a join a failover lost),
-   * or one of the last block before it, within the idle timeout of the rebuild (after that, a
-   * fan who did not come back is idle). Numbers presumed in line at the rebuild got their bits
-   * then: without one now, they were dropped or left.
+   * A number of the last block handed out before a rebuild (after the numbers presumed in line,
+   * up to the counter's reservation), with no bit and no entry, behind the head, within the idle
+   * timeout of the rebuild, was lost with the store, not ended (an end leaves the entry saying
+   * so; a fan who did not come back by then is idle). Numbers presumed in line got their bits at
+   * the rebuild: without one now, they were dropped or left. Numbers handed out since are kept
+   * by a replica before their fan hears of them (ADR 0024).
    */
   private restorable(record: PlaceRecord, number: number, nowMs: number): boolean {
-    if (record.holder !== 'none' || record.alive || number <= record.head || number > record.seq)
-      return false;
-    if (number > record.recovered) return true;
-    return number > record.presumed && nowMs < record.repairedAtMs + this.settings.idleMs;
+    if (record.holder !== 'none' || record.alive || number <= record.head) return false;
+    if (number <= record.presumed || number > record.recovered) return false;
+    return nowMs < record.repairedAtMs + this.settings.idleMs;
   }
 
   /** A concert's snapshot as polls see it (read now only when too old). */
