@@ -72,8 +72,8 @@ export async function startQueue(
  * The real concert service (its own database, topics and keys), for a queue that asks the
  * catalog for a concert it misses: give its `url` as CONCERT_URLS.
  */
-export async function startCatalog() {
-  const catalog = await startConcert();
+export async function startCatalog(env: Record<string, string> = {}) {
+  const catalog = await startConcert(env);
   return { ...catalog, url: catalog.service.url };
 }
 
