@@ -39,6 +39,11 @@ export async function queueLines(ctx: BenchContext, idleMs: number) {
         );
       return lines;
     },
+    /** What the admission ticker keeps and asks beyond Redis, for a store. */
+    durable(store: QueueStore) {
+      const lines = this.of(store);
+      return { journal, lines, concerts: new KnownConcerts(store, new CatalogClient([])) };
+    },
     close: () => knex.destroy(),
   };
 }

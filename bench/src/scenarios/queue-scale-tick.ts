@@ -40,7 +40,7 @@ export async function tickRows(
       new Snapshots(store, 500),
       logger,
       createMetricsRegistry('bench'),
-      { journal: lines.journal, lines: lines.of(store) },
+      lines.durable(store),
     );
     // A full bucket, the counter settled, no sweep due: this tick is admission alone.
     await store.redis.hset(meta, 'at', 0, 's2', waiting, 't2', 0, 'swept', 2 ** 40);
@@ -66,7 +66,7 @@ export async function tickRows(
     new Snapshots(store, 500),
     logger,
     createMetricsRegistry('bench'),
-    { journal: lines.journal, lines: lines.of(store) },
+    lines.durable(store),
   );
   const before = await redisBusyUs(monitor);
   await sweeper.tickConcert(concertId);

@@ -93,7 +93,7 @@ export function start(config: Config, deps: { logger?: Logger } = {}): Promise<Q
       snapshots,
       kit.logger,
       kit.metrics,
-      { journal, lines },
+      { journal, lines, concerts },
     );
     ticker.start(config.QUEUE_TICK_MS);
     kit.stops.add('admission', () => ticker.stop());

@@ -132,18 +132,20 @@ export class LineStore {
       )
     ).map(Number);
     if (r[0] === -1) return undefined;
-    const [head, limit, allowance, active, seq, nowMs, freedSlots, endedAtMs, epoch] = r as [
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-    ];
-    return { head, limit, allowance, active, seq, nowMs, freedSlots, endedAtMs, epoch };
+    const [head, limit, allowance, active, seq, nowMs, freedSlots, endedAtMs, epoch, unknown] =
+      r as [number, number, number, number, number, number, number, number, number, number];
+    return {
+      head,
+      limit,
+      allowance,
+      active,
+      seq,
+      nowMs,
+      freedSlots,
+      endedAtMs,
+      epoch,
+      salesUnknown: unknown === 1,
+    };
   }
 
   /** Moves the head if nobody else did; returns until when the admitted are active, or 0. */
@@ -197,7 +199,20 @@ export class LineStore {
 
   /** Whether the queue's copy of the catalog has the concert's sales (schedules). */
   async salesKnown(concertId: number): Promise<boolean> {
-    return (await this.redis.exists(queueKeys(concertId).sales)) === 1;
+    const [soldOut, unknown] = await this.redis.hmget(
+      queueKeys(concertId).sales,
+      'soldOut',
+      'unknown',
+    );
+    return soldOut !== null && unknown === null;
+  }
+
+  /**
+   * The concert's sales are not known (Redis lost them, the catalog did not answer): nobody is
+   * admitted until they are (PREPARE_TICK); the catalog's answer or concert.events clear it.
+   */
+  async markSalesUnknown(concertId: number): Promise<void> {
+    await this.redis.hset(queueKeys(concertId).sales, 'unknown', 1);
   }
 
   /**

@@ -55,6 +55,8 @@ export interface TickPlan {
   /** When the concert's sales ended (0: still selling, or never started). */
   endedAtMs: number;
   epoch: number;
+  /** The line was rebuilt while the catalog could not be asked: nobody is admitted yet. */
+  salesUnknown: boolean;
 }
 
 /** A segment's bitmaps as the tick and the sweep need them. */

@@ -191,8 +191,11 @@ return seq
  *   have its bit set yet, and must not be skipped as gone;
  * - `allowance`: how many may be admitted now (bucket, QUEUE_MAX_ACTIVE, sales open, not sold out).
  * KEYS: meta, cohorts, cohortLeft, sales. ARGV: admitPerSecond, maxActive, settleMs.
- * Returns {head, limit, allowance, active, seq, nowMs, freedSlots, endedAt (0: selling), epoch},
- * or {-1} when the line is not open (never opened, retired, or lost with the store).
+ * - nobody is admitted while the sales are `unknown` (a line rebuilt while the catalog could not
+ *   be asked: ADR 0024).
+ * Returns {head, limit, allowance, active, seq, nowMs, freedSlots, endedAt (0: selling), epoch,
+ * salesUnknown (1|0)}, or {-1} when the line is not open (never opened, retired, or lost with the
+ * store).
  */
 export const PREPARE_TICK = `${NOW}
 local open = redis.call('HMGET', KEYS[1], 'epoch', 'retired')
@@ -225,12 +228,13 @@ if now - t2 >= settle then
 end
 redis.call('HSET', KEYS[1], 'active', active, 'at', now, 'allowance', allowance)
 local n = math.min(math.floor(allowance), max_active - active)
-local sales = redis.call('HMGET', KEYS[4], 'opensAt', 'soldOut', 'closesAt')
+local sales = redis.call('HMGET', KEYS[4], 'opensAt', 'soldOut', 'closesAt', 'unknown')
 local opens_at = tonumber(sales[1] or '0')
 local closes_at = tonumber(sales[3] or '0')
 local ended = closes_at > 0 and closes_at <= now
-if sales[2] == '1' or opens_at > now or ended then n = 0 end
-return {head, limit, math.max(0, n), active, seq, now, freed, ended and closes_at or 0, tonumber(open[1])}
+if sales[2] == '1' or opens_at > now or ended or sales[4] then n = 0 end
+return {head, limit, math.max(0, n), active, seq, now, freed, ended and closes_at or 0,
+  tonumber(open[1]), sales[4] and 1 or 0}
 `;
 
 /**
@@ -355,6 +359,7 @@ for _, v in ipairs(all) do
   if g[2] == 'OPEN' and tonumber(g[8] or '0') == 0 then closes_at = 0 end
 end
 redis.call('HSET', KEYS[2], 'soldOut', sold, 'opensAt', opens_at, 'closesAt', closes_at)
+redis.call('HDEL', KEYS[2], 'unknown')
 return changed
 `;
 

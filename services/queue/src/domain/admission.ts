@@ -5,6 +5,7 @@ import type { AdmissionRecord, LineJournal } from '../data-access/line-journal';
 import type { QueueStore } from '../data-access/queue-store';
 import { asRanges, type SegmentBits, type TickPlan } from '../data-access/queue-records';
 import { bitAt, orAll } from './bitmaps';
+import type { KnownConcerts } from './known-concerts';
 import type { Lines } from './lines';
 import type { Liveness } from './liveness';
 import type { QueueSettings } from './queue';
@@ -20,6 +21,8 @@ const AUDIT_KEPT_MS = 30 * 86_400_000;
 const SEGMENTS_PER_READ = 8;
 // How often the ticker asks Postgres which lines are open (those Redis may have forgotten).
 const OPEN_LINES_EVERY_MS = 5000;
+// How often a rebuilt line whose sales are not known asks the catalog again.
+const CATALOG_RETRY_MS = 1000;
 const BITMAP_BYTES = SEGMENT_SIZE / 8;
 
 /**
@@ -37,6 +40,7 @@ export class AdmissionTicker {
   /** Head moves made in Redis and not yet recorded in Postgres (it was unreachable): in order. */
   private readonly unrecorded: { concertId: number; epoch: number; move: Recorded }[] = [];
   private openLines: { at: number; concerts: number[] } = { at: 0, concerts: [] };
+  private readonly catalogAskedAt = new Map<number, number>();
   private readonly admitted: Counter;
   private readonly dropped: Counter;
   private readonly waiting: Gauge;
@@ -49,7 +53,7 @@ export class AdmissionTicker {
     private readonly snapshots: Snapshots,
     private readonly logger: Logger,
     metrics: Registry,
-    private readonly durable: { journal: LineJournal; lines: Lines },
+    private readonly durable: { journal: LineJournal; lines: Lines; concerts: KnownConcerts },
   ) {
     const labelNames = ['concert'];
     const registers = [metrics];
@@ -126,6 +130,7 @@ export class AdmissionTicker {
         await this.store.concerts.forgetQueued(concertId);
       return;
     }
+    if (plan.salesUnknown) await this.askCatalog(concertId);
     // Sales over, and the last admitted fans' activation too: the queue's state goes.
     if (plan.endedAtMs > 0 && plan.nowMs >= plan.endedAtMs + this.settings.activeTtlMs) {
       // Postgres first: a line it no longer has is never rebuilt.
@@ -207,6 +212,21 @@ export class AdmissionTicker {
       'admitted',
     );
     this.snapshots.read(concertId).catch(() => undefined);
+  }
+
+  /**
+   * A rebuilt line whose sales the catalog could not tell: asked again, at most once a second
+   * per concert; admission starts once it answers.
+   */
+  private async askCatalog(concertId: number): Promise<void> {
+    const now = Date.now();
+    if (now - (this.catalogAskedAt.get(concertId) ?? 0) < CATALOG_RETRY_MS) return;
+    this.catalogAskedAt.set(concertId, now);
+    await this.durable.concerts
+      .learn(concertId)
+      .catch((err: unknown) =>
+        this.logger.warn({ err, concertId }, 'the catalog did not answer: admission waits for it'),
+      );
   }
 
   /**

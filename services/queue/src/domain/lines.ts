@@ -117,8 +117,14 @@ export class Lines {
       return true;
     }
     const startedAt = Date.now();
-    // When sales open and whether anything is left came with Redis' data: the catalog has it.
-    if (!(await this.store.line.salesKnown(concertId))) await this.concerts.learn(concertId);
+    // When sales open and whether anything is left went with Redis' data: the catalog has it.
+    // Not answering, the line is rebuilt anyway (fans keep their places, joins go on) and
+    // admits nobody until it answers (the admission tick asks again).
+    if (!(await this.store.line.salesKnown(concertId)))
+      await this.concerts.learn(concertId).catch(async (err: unknown) => {
+        this.logger.warn({ err, concertId }, 'the catalog did not answer: admission waits for it');
+        await this.store.line.markSalesUnknown(concertId);
+      });
     const live = await this.journal.liveAdmissions(concertId, line.epoch, Date.now());
     const segments = await this.restoreBits(concertId, line, live);
     await this.store.line.openLine(concertId, {
