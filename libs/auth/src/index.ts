@@ -30,6 +30,7 @@ export {
   type PlaceState,
   type Holder,
   holderOf,
+  holds,
   REBUILDING,
   readPlace,
   stateOfPlace,

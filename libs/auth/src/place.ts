@@ -55,6 +55,14 @@ export interface PlaceRecord {
 export const holderOf = (entry: string | null, number: number): Holder =>
   entry === null ? 'none' : Number(entry) === number ? 'this' : 'other';
 
+/**
+ * Whether a pass's user holds its number: the index names it; or it names nothing for them and
+ * the number is of the line's life before its store was lost (≤ `recovered`, ADR 0024), where
+ * entries went with the store and the signed pass stands in for them.
+ */
+export const holds = (holder: Holder, number: number, recovered: number): boolean =>
+  holder === 'this' || (holder === 'none' && number <= recovered);
+
 /** Where a place stands, from its record. */
 export type PlaceState =
   | { status: 'ACTIVE'; untilMs: number }
@@ -106,7 +114,7 @@ export async function readPlace(
   const holder = holderOf(entry, place.number);
   const recovered = Number(meta[4] ?? 0);
   return {
-    heldByUser: holder === 'this' || (holder === 'none' && place.number <= recovered),
+    heldByUser: holds(holder, place.number, recovered),
     holder,
     alive: alive === 1,
     head: Number(meta[0] ?? 0),
