@@ -76,16 +76,24 @@ export class Cluster implements RunningSystem {
   }
 
   static async start(
-    options: { instances?: number; env?: Record<string, string>; kafkaBrokers?: string[] } = {},
+    options: {
+      instances?: number;
+      env?: Record<string, string>;
+      kafkaBrokers?: string[];
+      /** A Redis of the test's own (one it empties), instead of the machine's. */
+      redisUrl?: string;
+    } = {},
   ): Promise<Cluster> {
     const infra = testInfra();
     const brokers = options.kafkaBrokers ?? infra.kafkaBrokers;
     const ns = await createTopicNamespace(brokers);
     const keyPrefix = `cluster-${randomSuffix()}:`;
-    const redisUsers = await createRedisUsers(infra.redisUrl, keyPrefix);
+    const redisUrl = options.redisUrl ?? infra.redisUrl;
+    const redisUsers = await createRedisUsers(redisUrl, keyPrefix);
     const cluster = new Cluster(
       {
         ...infraEnv(),
+        REDIS_URL: redisUrl,
         REDIS_KEY_PREFIX: keyPrefix,
         KAFKA_BROKERS: brokers.join(','),
         KAFKA_TOPIC_PREFIX: ns.prefix,

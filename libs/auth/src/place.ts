@@ -56,12 +56,20 @@ export const holderOf = (entry: string | null, number: number): Holder =>
   entry === null ? 'none' : Number(entry) === number ? 'this' : 'other';
 
 /**
- * Whether a pass's user holds its number: the index names it; or it names nothing for them and
- * the number is of the line's life before its store was lost (≤ `recovered`, ADR 0024), where
- * entries went with the store and the signed pass stands in for them.
+ * Whether a pass's user holds its number (`entry`: what the user index says for them). The index
+ * names it; or the number is of the line's life before its store was lost (≤ `recovered`, ADR
+ * 0024), where entries went with the store and the signed pass stands in for them: while the
+ * index names nothing for the user, or only a place they took since (a join again after the loss
+ * leaves the earlier place standing until it ends). A place the user ended (`x<number>`) or a
+ * number handed out since that the index does not name is not held: a pass re-signed for
+ * another user's number is refused.
  */
-export const holds = (holder: Holder, number: number, recovered: number): boolean =>
-  holder === 'this' || (holder === 'none' && number <= recovered);
+export function holds(entry: string | null, number: number, recovered: number): boolean {
+  if (entry === String(number)) return true;
+  if (number > recovered || entry === `x${number}`) return false;
+  if (entry === null || entry.startsWith('p')) return true;
+  return Number(entry.replace(/^x/, '')) > recovered;
+}
 
 /** Where a place stands, from its record. */
 export type PlaceState =
@@ -114,7 +122,7 @@ export async function readPlace(
   const holder = holderOf(entry, place.number);
   const recovered = Number(meta[4] ?? 0);
   return {
-    heldByUser: holds(holder, place.number, recovered),
+    heldByUser: holds(entry, place.number, recovered),
     holder,
     alive: alive === 1,
     head: Number(meta[0] ?? 0),

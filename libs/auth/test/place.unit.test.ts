@@ -23,11 +23,19 @@ describe('who holds a place, and where it stands (ADR 0024)', () => {
   });
 
   it('when the index names nothing, then the pass stands in only for a number of the life before a loss', () => {
-    expect(holds('this', 42, 0)).toBe(true);
-    expect(holds('none', 42, 50)).toBe(true); // an entry the store lost with the line
-    expect(holds('none', 51, 50)).toBe(false); // handed out since: it must be named
-    expect(holds('none', 42, 0)).toBe(false); // never lost: a pass re-signed for it is refused
-    expect(holds('other', 42, 50)).toBe(false);
+    expect(holds('42', 42, 0)).toBe(true);
+    expect(holds(null, 42, 50)).toBe(true); // an entry the store lost with the line
+    expect(holds(null, 51, 50)).toBe(false); // handed out since: it must be named
+    expect(holds(null, 42, 0)).toBe(false); // never lost: a pass re-signed for it is refused
+    expect(holds('43', 42, 0)).toBe(false);
+    expect(holds('x42', 42, 50)).toBe(false); // the user ended it after the rebuild
+  });
+
+  it('when a fan of the life before a loss joins again after it, then the earlier place stands too until it ends', () => {
+    expect(holds('61', 42, 50)).toBe(true); // a place taken since the rebuild
+    expect(holds('x61', 42, 50)).toBe(true); // taken since and ended: the earlier one stands
+    expect(holds('p1700000000000', 42, 50)).toBe(true); // taking one now
+    expect(holds('43', 42, 50)).toBe(false); // another place of the life before: not this one
   });
 
   it('when a number is alive behind the head, in a range still active, or beyond the counter, then WAITING, ACTIVE, or GONE', () => {
