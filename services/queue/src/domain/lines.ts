@@ -112,6 +112,8 @@ export class Lines {
       : await this.journal.line(concertId);
     if (!line) return false;
     const rebuilt = line.reserved > 0 || line.head > 0;
+    // Every instance's admission tick walks the line from now on.
+    await this.store.concerts.requeue(concertId);
     if (!rebuilt) {
       await this.store.line.openLine(concertId, { ...line, rebuilt, ranges: [] });
       return true;

@@ -196,9 +196,10 @@ export class WaitingQueue {
   }
 
   /**
-   * Where a place stands as the store has it now. A place the store lost (a rebuilt line's fan
-   * not back yet, or a join a failover lost) is restored from the pass, which is signed: in line
-   * again at its own number, if the line has not passed it (ADR 0024).
+   * Where a place stands as the store has it now. A place a rebuilt line could not presume (one
+   * of the last numbers before the loss) is restored from the pass, which is signed: in line again
+   * at its own number, if the line has not passed it; a rebuilt line's fan gets their entry in
+   * the user index back (ADR 0024).
    */
   private async freshState(
     claims: QueueTokenClaims,
