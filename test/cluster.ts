@@ -66,6 +66,11 @@ export class Cluster implements RunningSystem {
     return this.common.KAFKA_TOPIC_PREFIX!;
   }
 
+  /** The system's Redis key prefix (the queue's keys are under it). */
+  get keyPrefix(): string {
+    return this.common.REDIS_KEY_PREFIX!;
+  }
+
   get kafkaBrokers(): string[] {
     return this.common.KAFKA_BROKERS!.split(',');
   }
