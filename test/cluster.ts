@@ -66,6 +66,11 @@ export class Cluster implements RunningSystem {
     return this.common.KAFKA_TOPIC_PREFIX!;
   }
 
+  /** The system's Redis key prefix (the queue's keys are under it). */
+  get keyPrefix(): string {
+    return this.common.REDIS_KEY_PREFIX!;
+  }
+
   get kafkaBrokers(): string[] {
     return this.common.KAFKA_BROKERS!.split(',');
   }
@@ -82,16 +87,20 @@ export class Cluster implements RunningSystem {
       kafkaBrokers?: string[];
       /** The Postgres server the services' databases are made on (default: the test run's). */
       postgresUrl?: string;
+      /** A Redis of the test's own (one it empties), instead of the machine's. */
+      redisUrl?: string;
     } = {},
   ): Promise<Cluster> {
     const infra = testInfra();
     const brokers = options.kafkaBrokers ?? infra.kafkaBrokers;
     const ns = await createTopicNamespace(brokers);
     const keyPrefix = `cluster-${randomSuffix()}:`;
-    const redisUsers = await createRedisUsers(infra.redisUrl, keyPrefix);
+    const redisUrl = options.redisUrl ?? infra.redisUrl;
+    const redisUsers = await createRedisUsers(redisUrl, keyPrefix);
     const cluster = new Cluster(
       {
         ...infraEnv(),
+        REDIS_URL: redisUrl,
         REDIS_KEY_PREFIX: keyPrefix,
         KAFKA_BROKERS: brokers.join(','),
         KAFKA_TOPIC_PREFIX: ns.prefix,
@@ -127,13 +136,16 @@ export class Cluster implements RunningSystem {
             INSTANCE_ID: String(i + 1),
             KAFKA_CONSUMER_GROUP: `${name}-${ns.prefix}`,
             ...(name !== 'wallet' && redisUsers.login(name)),
-            ...(name !== 'queue' && { DATABASE_URL: cluster.databases[name].url }),
+            DATABASE_URL: cluster.databases[name].url,
           },
           tail: [],
           errors: [],
         });
       }
     }
+    // The queue asks the catalog for a concert its copy misses (ADR 0024).
+    for (const queue of cluster.instances.queue)
+      queue.env.CONCERT_URLS = cluster.instances.concert.map((i) => i.url).join(',');
     try {
       // The services first: the gateway is given the ports they really listen on.
       await Promise.all(

@@ -17,6 +17,11 @@ export interface BenchContext {
   /** The run's own OpenID provider: the services trust it, the bench signs fans' tokens with its key. */
   identityProvider: { issuer: string; keysFile: string };
   serviceEnv: Record<string, string>;
+  /**
+   * What every queue process of the run adds to `serviceEnv`: the run's own queue database (its
+   * lines' durable half, ADR 0024), dropped when the run ends.
+   */
+  queueEnv: Record<string, string>;
   ceilings: {
     expressGet(): Promise<LoadResult>;
     expressPost(): Promise<LoadResult>;

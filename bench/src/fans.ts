@@ -35,6 +35,8 @@ export async function joinCrowd(
   amount: number,
   rate: number,
   waiting: number,
+  /** Each answer's position and when it was given (ms), for a check of what fans were told. */
+  told?: (position: number, atMs: number) => void,
 ) {
   const identities = await providerTokens(
     Array.from({ length: amount }, () => randomUUID()),
@@ -50,6 +52,10 @@ export async function joinCrowd(
       path: '/queue/tokens',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${identities[i]!}` },
       body: JSON.stringify({ concertId }),
+    }),
+    ...(told && {
+      onAnswer: (body: Buffer, atMs: number) =>
+        told((JSON.parse(body.toString('utf8')) as { position: number }).position, atMs),
     }),
   });
 }

@@ -18,6 +18,11 @@ export interface OpenLoopSpec {
   amount: number;
   /** The i-th request of the run. */
   request: (i: number) => OpenLoopRequest;
+  /**
+   * Given each 2xx answer's body and when its last byte came (ms, `performance.now()`), for a
+   * scenario that checks what was answered; without it bodies are not kept.
+   */
+  onAnswer?: (body: Buffer, atMs: number) => void;
 }
 
 /**
@@ -59,10 +64,15 @@ export async function runOpenLoop(spec: OpenLoopSpec): Promise<LoadResult> {
           agent: agents[k],
         },
         (res) => {
-          res.resume();
+          const ok = (res.statusCode ?? 0) < 300;
+          const chunks: Buffer[] = [];
+          if (spec.onAnswer && ok) res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          else res.resume();
           res.on('end', () => {
-            latencies.push(performance.now() - due);
-            if ((res.statusCode ?? 0) >= 300) non2xx++;
+            const at = performance.now();
+            latencies.push(at - due);
+            if (!ok) non2xx++;
+            else spec.onAnswer?.(Buffer.concat(chunks), at);
             resolve();
           });
         },

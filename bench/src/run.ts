@@ -8,6 +8,7 @@ import {
   startOwnOidcProvider,
   ROOT,
 } from '@ticketing/infra';
+import { dropDatabase, ensureDatabase, withDatabase } from '@ticketing/platform/wiring';
 import type autocannon from 'autocannon';
 import type { BenchContext } from './context';
 import { runLoad, smokeMode } from './load';
@@ -71,6 +72,8 @@ async function main(): Promise<void> {
   const passKeys = generatePassKeys();
   // Every topic under this run's own prefix: no scenario writes to a running system's topics.
   const topics = await benchTopics(infra.kafkaBrokers, Date.now());
+  const queueDatabase = withDatabase(infra.databaseUrl, `bench_queue_${Date.now()}`);
+  await ensureDatabase(queueDatabase);
 
   const express = await startInstances(
     'express-hello',
@@ -117,6 +120,7 @@ async function main(): Promise<void> {
         IDENTITY_PROOF_KEY: generateIdentityProofKey(),
       }),
     },
+    queueEnv: { DATABASE_URL: queueDatabase, DB_POOL_MAX: smoke ? '3' : '20' },
     ceilings: {
       expressGet: ceiling('express GET', express.urls, { method: 'GET', path: '/' }),
       expressPost: ceiling('express POST', express.urls, jsonPost),
@@ -154,6 +158,7 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all(started.map((p) => p.stop()));
     await topics.remove();
+    await dropDatabase(queueDatabase).catch(() => undefined);
   }
   const header = `Benchmarks ${new Date().toISOString()} — ${smoke ? 'SMOKE (1 s runs, figures meaningless)' : `${seconds} s runs`}; INSTANCES=${instances} (of each service and each ceiling server); load generator, services, Postgres, Redis and Kafka share this machine's ${cpus().length} cores`;
   const table = markdown(rows, header);

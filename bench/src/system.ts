@@ -16,7 +16,7 @@ export interface BenchSystem {
   keyPrefix: string;
   services: Record<ServiceName, Instances>;
   gateway?: Instances;
-  /** Each service's database URL (the queue has none). */
+  /** Each service's database URL. */
   databases: Partial<Record<ServiceName, string>>;
   /** Process groups for CPU accounting: every service, the gateway, Kafka, Postgres, Redis. */
   cpuGroups(): Record<string, () => number[]>;
@@ -48,10 +48,8 @@ export async function startSystem(
   try {
     for (const name of SERVICE_NAMES) {
       const databaseUrl = withDatabase(ctx.infra.databaseUrl, `bench_${name}_${stamp}`);
-      if (name !== 'queue') {
-        await ensureDatabase(databaseUrl);
-        databases[name] = databaseUrl;
-      }
+      await ensureDatabase(databaseUrl);
+      databases[name] = databaseUrl;
       services[name] = await startInstances(
         name,
         serviceMain(name),

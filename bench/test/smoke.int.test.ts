@@ -58,6 +58,12 @@ describe('npm run bench -- --smoke', () => {
     expect(invariants).toMatchObject({ met: true });
     const journeys = report.rows.find((r) => r.scenario.startsWith('journey: invariants'));
     expect(journeys).toMatchObject({ met: true });
+    // Every fan who joined was told a position of their own (ADR 0024).
+    const repeats = report.rows.filter((r) =>
+      r.scenario.startsWith('queue-scale: repeated positions'),
+    );
+    expect(repeats.length).toBeGreaterThan(0);
+    for (const row of repeats) expect(row).toMatchObject({ met: true, value: /^0 repeated/ });
     // A load run sent requests; a single-figure row (idle CPU, staleness) has its figure.
     for (const row of report.rows)
       if (row.measured) expect(row.measured.total).toBeGreaterThan(0);

@@ -47,6 +47,7 @@ describe('connection budget', () => {
       expect(Object.keys(demand.each).sort()).toEqual([
         'concert',
         'payment',
+        'queue',
         'reservation',
         'wallet',
       ]);

@@ -22,7 +22,7 @@ export async function gatewayScenario(ctx: BenchContext): Promise<Row[]> {
   const queue = await startInstances(
     'queue',
     serviceMain('queue'),
-    { ...ctx.serviceEnv, REDIS_KEY_PREFIX: prefix },
+    { ...ctx.serviceEnv, ...ctx.queueEnv, REDIS_KEY_PREFIX: prefix },
     ctx.instances,
   );
   const redis = new Redis(ctx.infra.redisUrl, { keyPrefix: prefix });

@@ -60,6 +60,7 @@ async function measureJoins(ctx: BenchContext, root: string, rate: number, amoun
   const prefix = `bench-jb-${Date.now()}:`;
   const env = {
     ...ctx.serviceEnv,
+    ...ctx.queueEnv,
     QUEUE_TOKEN_SECRET: LEGACY_PASS_SECRET,
     REDIS_KEY_PREFIX: prefix,
     QUEUE_ADMIT_PER_SECOND: '0',

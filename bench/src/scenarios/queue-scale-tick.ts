@@ -6,6 +6,7 @@ import { AdmissionTicker } from '../../../services/queue/dist/src/domain/admissi
 import { Liveness } from '../../../services/queue/dist/src/domain/liveness';
 import { Snapshots } from '../../../services/queue/dist/src/domain/snapshots';
 import type { BenchContext } from '../context';
+import type { QueueLines } from '../queue-lines';
 import { redisBusyUs } from '../redis-info';
 import type { Row } from '../report';
 
@@ -13,6 +14,7 @@ import type { Row } from '../report';
 export async function tickRows(
   ctx: BenchContext,
   store: QueueStore,
+  lines: QueueLines,
   monitor: Redis,
   concertId: number,
   waiting: number,
@@ -39,6 +41,7 @@ export async function tickRows(
       new Snapshots(store, 500),
       logger,
       createMetricsRegistry('bench'),
+      lines.durable(store),
     );
     // A full bucket, the counter settled, no sweep due: this tick is admission alone.
     await store.redis.hset(meta, 'at', 0, 's2', waiting, 't2', 0, 'swept', 2 ** 40);
@@ -71,6 +74,7 @@ export async function tickRows(
     new Snapshots(store, 500),
     logger,
     createMetricsRegistry('bench'),
+    lines.durable(store),
   );
   const before = await redisBusyUs(monitor);
   await sweeper.tickConcert(concertId);

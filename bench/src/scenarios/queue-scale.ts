@@ -10,6 +10,7 @@ import type { BenchContext } from '../context';
 import { cpuBreakdown, pidsMatching } from '../cpu';
 import { twoHopFloor } from '../floor';
 import { joinCrowd } from '../fans';
+import { queueLines, type QueueLines } from '../queue-lines';
 import { runOpenLoop } from '../open-loop';
 import { serviceMain, startInstances } from '../processes';
 import {
@@ -53,6 +54,7 @@ export async function queueScaleScenario(ctx: BenchContext): Promise<Row[]> {
   const prefix = `bench-qs-${Date.now()}:`;
   const env = {
     ...ctx.serviceEnv,
+    ...ctx.queueEnv,
     REDIS_KEY_PREFIX: prefix,
     QUEUE_ADMIT_PER_SECOND: '0',
     QUEUE_IDLE_TIMEOUT_SECONDS: IDLE_FOREVER,
@@ -69,6 +71,8 @@ export async function queueScaleScenario(ctx: BenchContext): Promise<Row[]> {
   const redis = new Redis(ctx.infra.redisUrl, { keyPrefix: prefix, enableAutoPipelining: true });
   const monitor = new Redis(ctx.infra.redisUrl);
   const store = new QueueStore(redis, prefix);
+  const lines = await queueLines(ctx, Number(IDLE_FOREVER) * 1000);
+  const fill = crowdFill(lines);
   const signer = new TokenSigner(ctx.serviceEnv.QUEUE_PASS_SIGNING_KEY!);
   const rows: Row[] = [];
   try {
@@ -134,8 +138,11 @@ export async function queueScaleScenario(ctx: BenchContext): Promise<Row[]> {
 
       // Joins: new fans with identities of their own, through the gateway, at a steady rate.
       const joins = ctx.smoke ? 100 : JOIN_RATE * 5;
+      const positions: number[] = [];
       const join = await cpuBreakdown(groups, () =>
-        joinCrowd(ctx, gateway.urls, concertId, joins, ctx.smoke ? 100 : JOIN_RATE, size),
+        joinCrowd(ctx, gateway.urls, concertId, joins, ctx.smoke ? 100 : JOIN_RATE, size, (p) =>
+          positions.push(p),
+        ),
       );
       filled += joins;
       const joinCpuMs = perOp(join.seconds, join.result.total);
@@ -143,6 +150,14 @@ export async function queueScaleScenario(ctx: BenchContext): Promise<Row[]> {
         scenario: `queue-scale: join at ${size.toLocaleString('en')} waiting`,
         measured: join.result,
         notes: `through the gateway; CPU per join ${joinCpuMs.total.toFixed(3)} ms${floorMs ? ` (${(joinCpuMs.total / floorMs).toFixed(2)}× the two-hop floor)` : ''} (queue ${joinCpuMs.queue!.toFixed(3)}, gateway ${joinCpuMs.gateway!.toFixed(3)}, Redis ${joinCpuMs.redis!.toFixed(3)}); Redis ${bytesPerFan.toFixed(1)} bytes per fan (INFO used_memory delta ÷ fans); fill ${Math.round(size / fillSeconds).toLocaleString('en')} fans/s`,
+      });
+      const repeated = repeatedPositions(positions);
+      rows.push({
+        scenario: `queue-scale: repeated positions at ${size.toLocaleString('en')} waiting`,
+        value: `${repeated} repeated positions in ${positions.length.toLocaleString('en')} join answers`,
+        target: '0 (no two fans told the same position)',
+        met: repeated === 0 && positions.length > 0,
+        notes: `the join answers of the row above: admission is paused and nobody leaves, so every fan who joins is told a position of their own, one more than the fan who joined before (ADR 0024); a repeat is an answer whose position an earlier answer carried`,
       });
 
       // Polls: fans all along the line, each with their pass, through the gateway.
@@ -185,7 +200,15 @@ export async function queueScaleScenario(ctx: BenchContext): Promise<Row[]> {
     await gateway.stop();
     await queue.stop();
     rows.push(
-      ...(await tickRows(ctx, store, monitor, concertId, filled, Number(IDLE_FOREVER) * 1000)),
+      ...(await tickRows(
+        ctx,
+        store,
+        lines,
+        monitor,
+        concertId,
+        filled,
+        Number(IDLE_FOREVER) * 1000,
+      )),
     );
     await removeKeys(monitor, prefix);
     if (process.env.BENCH_QUEUE_STREAMS !== 'off')
@@ -197,25 +220,36 @@ export async function queueScaleScenario(ctx: BenchContext): Promise<Row[]> {
     await removeKeys(monitor, prefix);
     redis.disconnect();
     monitor.disconnect();
+    await lines.close();
   }
 }
 
-/** Numbers from..to taken by fans, through the join's own Redis steps (no pass minted). */
-async function fill(store: QueueStore, concertId: number, from: number, to: number) {
-  const liveness = new Liveness(Number(IDLE_FOREVER) * 1000); // the service's own windows
-  const window = liveness.windowAt(Date.now());
-  let next = from;
-  const worker = async () => {
-    while (next < to) {
-      next++;
-      const userId = fanOf(next);
-      await store.claim(concertId, userId);
-      const { number } = await store.nextNumber(concertId);
-      await store.markJoined(concertId, number, window, liveness.seenTtlMs);
-      await store.settle(concertId, userId, number);
-    }
+/**
+ * Numbers from..to taken by fans, through the join's own Redis steps (no pass minted); numbers
+ * come a block at a time from the run's queue database, as a join's do.
+ */
+function crowdFill(lines: QueueLines) {
+  return async (store: QueueStore, concertId: number, from: number, to: number) => {
+    const liveness = new Liveness(Number(IDLE_FOREVER) * 1000); // the service's own windows
+    const window = liveness.windowAt(Date.now());
+    let next = from;
+    const worker = async () => {
+      while (next < to) {
+        next++;
+        const userId = fanOf(next);
+        await store.claim(concertId, userId);
+        const { number } = await lines.of(store).takeNumber(concertId);
+        await store.markJoined(concertId, number, window, liveness.seenTtlMs);
+        await store.settle(concertId, userId, number);
+      }
+    };
+    await Promise.all(Array.from({ length: FILL_CONCURRENCY }, worker));
   };
-  await Promise.all(Array.from({ length: FILL_CONCURRENCY }, worker));
+}
+
+/** Answers that carry a position an earlier answer carried already. */
+export function repeatedPositions(positions: number[]): number {
+  return positions.length - new Set(positions).size;
 }
 
 function perOp(seconds: Record<string, number>, ops: number) {

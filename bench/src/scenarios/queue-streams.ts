@@ -98,6 +98,7 @@ async function holdStreams(
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-streams-'));
   const env = {
     ...ctx.serviceEnv,
+    ...ctx.queueEnv,
     REDIS_KEY_PREFIX: prefix,
     QUEUE_ADMIT_PER_SECOND: '200',
     QUEUE_MAX_ACTIVE: '10000000',

@@ -20,6 +20,7 @@ export async function queueScenario(ctx: BenchContext): Promise<Row[]> {
     serviceMain('queue'),
     {
       ...ctx.serviceEnv,
+      ...ctx.queueEnv,
       REDIS_KEY_PREFIX: prefix,
       QUEUE_ADMIT_PER_SECOND: '100',
       QUEUE_MAX_ACTIVE: '1000',

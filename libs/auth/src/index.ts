@@ -28,6 +28,10 @@ export {
   cohortMember,
   type PlaceRecord,
   type PlaceState,
+  type Holder,
+  holderOf,
+  holds,
+  REBUILDING,
   readPlace,
   stateOfPlace,
 } from './place';

@@ -13,11 +13,16 @@ export function queueKeys(concertId: number) {
   const tag = `{q:${concertId}}`;
   return {
     /**
-     * HASH: seq (last number handed out), head (every number ≤ head has had its turn), active
-     * (admitted and not yet expired or gone), epoch (random, per life of the queue's state), the
-     * admission token bucket (at, allowance), and the settle samples of the counter.
+     * HASH: seq (last number handed out), reserved (numbers Postgres reserved: none above it is
+     * handed out), head (every number ≤ head has had its turn), active (admitted and not yet
+     * expired or gone), epoch (random, per life of the queue's state; the line is open while it
+     * is there and `retired` is not), the admission token bucket (at, allowance), the settle
+     * samples of the counter, and after a rebuild (ADR 0024) gen, recovered, presumed,
+     * repairedAt.
      */
     meta: `${tag}:meta`,
+    /** STRING: the instance opening or rebuilding the line holds it (SET NX PX). */
+    opening: `${tag}:opening`,
     /** ZSET of admitted ranges: member "from:to:activeUntilMs", score = to. */
     cohorts: `${tag}:cohorts`,
     /** HASH cohort member → fans of it still active (their departures free a slot). */

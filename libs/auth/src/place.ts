@@ -18,10 +18,23 @@ export const parseCohort = (member: string): Cohort => {
 
 export const cohortMember = (c: Cohort) => `${c.from}:${c.to}:${c.untilMs}`;
 
+/**
+ * What the user index says of a number: it names it (`this`), names nothing for the user
+ * (`none`: never held, or an entry a store lost; ADR 0024), or names something else (another
+ * number, a place the user ended, a join in progress).
+ */
+export type Holder = 'this' | 'none' | 'other';
+
 /** What the store says of one place, read fresh (four reads, one round trip when pipelined). */
 export interface PlaceRecord {
-  /** The user index names this user as the holder of this number. */
+  /**
+   * The pass's user holds the number: the user index names it, or, for a number of a line's life
+   * before a loss of the store (≤ `recovered`), names nothing for them (an entry the store lost:
+   * numbers are never handed out twice, so the signed pass is the proof). A number handed out
+   * since must be named: a pass re-signed for another user's number is refused.
+   */
   heldByUser: boolean;
+  holder: Holder;
   /** The number's bit in its segment: in line, or admitted and not gone. */
   alive: boolean;
   head: number;
@@ -29,6 +42,33 @@ export interface PlaceRecord {
   epoch: number;
   /** The admitted range that holds the number, if any. */
   cohort?: Cohort;
+  /** The last number handed out. */
+  seq: number;
+  /** The line's last rebuild after a loss (ADR 0024): numbers up to `recovered` were of the
+   * life before it, those up to `presumed` presumed in line again; 0 when never rebuilt. */
+  recovered: number;
+  presumed: number;
+  repairedAtMs: number;
+}
+
+/** The user index's entry read as a holder of `number`. */
+export const holderOf = (entry: string | null, number: number): Holder =>
+  entry === null ? 'none' : Number(entry) === number ? 'this' : 'other';
+
+/**
+ * Whether a pass's user holds its number (`entry`: what the user index says for them). The index
+ * names it; or the number is of the line's life before its store was lost (≤ `recovered`, ADR
+ * 0024), where entries went with the store and the signed pass stands in for them: while the
+ * index names nothing for the user, or only a place they took since (a join again after the loss
+ * leaves the earlier place standing until it ends). A place the user ended (`x<number>`) or a
+ * number handed out since that the index does not name is not held: a pass re-signed for
+ * another user's number is refused.
+ */
+export function holds(entry: string | null, number: number, recovered: number): boolean {
+  if (entry === String(number)) return true;
+  if (number > recovered || entry === `x${number}`) return false;
+  if (entry === null || entry.startsWith('p')) return true;
+  return Number(entry.replace(/^x/, '')) > recovered;
 }
 
 /** Where a place stands, from its record. */
@@ -38,6 +78,13 @@ export type PlaceState =
   | { status: 'GONE' };
 
 /**
+ * The store has no line for the concert at all, not even one that ended: it lost its data, and
+ * the queue is rebuilding the line (ADR 0024). A pass is then neither refused nor admitted: ask
+ * again in a moment.
+ */
+export const REBUILDING = 'REBUILDING';
+
+/**
  * Reads a pass's place as the store has it: who holds the number (the user index), whether it
  * is still alive, the head, and the admitted range holding it. The claims' token id names the
  * place; a token id of another concert or another life of the queue reads as no place.
@@ -45,29 +92,46 @@ export type PlaceState =
 export async function readPlace(
   redis: QueueRedis,
   claims: { userId: string; tokenId: string; concertId: number },
-): Promise<PlaceRecord | undefined> {
+): Promise<PlaceRecord | undefined | typeof REBUILDING> {
   const place = placeOf(claims.tokenId);
   if (!place || place.concertId !== claims.concertId) return undefined;
   const keys = queueKeys(place.concertId);
   const user = userEntry(place.concertId, claims.userId);
-  const [holder, alive, meta, cohorts] = await Promise.all([
+  const [entry, alive, meta, cohorts] = await Promise.all([
     redis.hget(user.key, user.field as unknown as string),
     redis.getbit(
       segmentKeys(place.concertId, segmentOf(place.number)).alive,
       offsetOf(place.number),
     ),
-    redis.hmget(keys.meta, 'head', 'epoch'),
+    redis.hmget(
+      keys.meta,
+      'head',
+      'epoch',
+      'retired',
+      'seq',
+      'recovered',
+      'presumed',
+      'repairedAt',
+    ),
     redis.zrangebyscore(keys.cohorts, place.number, '+inf', 'LIMIT', 0, 1),
   ]);
-  const epoch = Number(meta[1] ?? 0);
-  if (epoch !== place.epoch) return undefined;
+  if (meta[1] === null) return REBUILDING;
+  const epoch = Number(meta[1]);
+  if (epoch !== place.epoch || meta[2] !== null) return undefined;
   const cohort = cohorts[0] ? parseCohort(cohorts[0]) : undefined;
+  const holder = holderOf(entry, place.number);
+  const recovered = Number(meta[4] ?? 0);
   return {
-    heldByUser: holder !== null && Number(holder) === place.number,
+    heldByUser: holds(entry, place.number, recovered),
+    holder,
     alive: alive === 1,
     head: Number(meta[0] ?? 0),
     epoch,
     cohort: cohort && cohort.from <= place.number ? cohort : undefined,
+    seq: Number(meta[3] ?? 0),
+    recovered,
+    presumed: Number(meta[5] ?? 0),
+    repairedAtMs: Number(meta[6] ?? 0),
   };
 }
 
@@ -82,6 +146,7 @@ export function stateOfPlace(
   nowMs: number,
 ): PlaceState {
   if (!record || !record.heldByUser || !record.alive) return { status: 'GONE' };
+  if (number > record.seq) return { status: 'GONE' }; // a number this life never handed out
   if (record.cohort)
     return record.cohort.untilMs > nowMs
       ? { status: 'ACTIVE', untilMs: record.cohort.untilMs }

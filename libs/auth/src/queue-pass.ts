@@ -1,6 +1,6 @@
 import { AppError } from '@ticketing/platform';
 import { placeOf } from './keys';
-import { readPlace, stateOfPlace, type QueueRedis } from './place';
+import { REBUILDING, readPlace, stateOfPlace, type QueueRedis } from './place';
 import type { QueueTokenClaims } from './token';
 
 /** Where a queue pass stands in its concert's queue. */
@@ -19,8 +19,9 @@ export interface AdmissionSource {
 
 /**
  * One Redis round trip on the queue's keys (read only: the queue service owns them): the store
- * must name the pass's user as the holder of its number (a pass for another user's number is
- * refused), and the number must be admitted and still active, or still in line.
+ * must not name another holder of the pass's number (a pass for another user's number is
+ * refused; an entry the store lost is not: the pass is signed, ADR 0024), and the number must
+ * be admitted and still active, or still in line. 503 while the queue rebuilds a lost line.
  */
 export class RedisAdmissionSource implements AdmissionSource {
   constructor(private readonly redis: QueueRedis) {}
@@ -40,7 +41,11 @@ export class RedisAdmissionSource implements AdmissionSource {
   ): Promise<{ status: 'ACTIVE'; untilMs: number } | Admission | 'GONE'> {
     const place = placeOf(claims.tokenId);
     if (!place) return 'GONE';
-    const state = stateOfPlace(await readPlace(this.redis, claims), place.number, Date.now());
+    const record = await readPlace(this.redis, claims);
+    // The store lost the line and the queue is rebuilding it (ADR 0024): neither 401 nor 403.
+    if (record === REBUILDING)
+      throw AppError.unavailable('the waiting room is rebuilding its line: try again in a moment');
+    const state = stateOfPlace(record, place.number, Date.now());
     if (state.status === 'GONE') return 'GONE';
     if (state.status === 'ACTIVE') return state;
     return { status: 'WAITING', position: state.numbersAhead + 1 };

@@ -4,8 +4,9 @@ import { createHash } from 'node:crypto';
 export const REDIS_PRINCIPALS = ['queue', 'gateway', 'concert', 'reservation', 'payment'] as const;
 export type RedisPrincipal = (typeof REDIS_PRINCIPALS)[number];
 
-// Every client: the connection's own commands (ioredis' ready check is INFO), and a cluster's map.
-const CONNECTION = ['ping', 'info', 'quit', 'cluster|slots'];
+// Every client: the connection's own commands (ioredis' ready check is INFO; a cluster client's,
+// CLUSTER INFO), and a cluster's map.
+const CONNECTION = ['ping', 'info', 'quit', 'cluster|slots', 'cluster|info'];
 // Scripts run through EVALSHA; a pipeline (auto-pipelining) checks and loads them first.
 const SCRIPTS = ['evalsha', 'eval', 'script|load', 'script|exists'];
 
@@ -16,7 +17,9 @@ const SCRIPTS = ['evalsha', 'eval', 'script|load', 'script|exists'];
 const COMMANDS: Record<'queue' | 'gateway' | 'passes', string[]> = {
   queue: [
     ...SCRIPTS,
-    ...['time', 'exists', 'unlink', 'get', 'pexpire', 'getbit', 'setbit', 'bitfield'],
+    // wait: writes a failover must keep are answered once a replica has them (ADR 0024).
+    ...['time', 'exists', 'unlink', 'get', 'set', 'pexpire', 'getbit', 'setbit', 'bitfield'],
+    ...['bitop', 'wait'],
     ...['hget', 'hmget', 'hgetall', 'hvals', 'hset', 'hsetnx', 'hdel', 'hincrby', 'hincrbyfloat'],
     ...['sadd', 'srem', 'sismember', 'smembers'],
     ...['zadd', 'zrem', 'zrange', 'zrangebyscore'],

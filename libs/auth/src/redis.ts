@@ -94,6 +94,10 @@ export function connectRedis(
     {
       ...common,
       keyPrefix: options.keyPrefix,
+      // A command whose primary went away is tried again on the slots' new map every 200 ms,
+      // up to 16 times: long enough for a replica to take over (seconds), so a failover makes
+      // requests wait rather than fail (ADR 0024).
+      retryDelayOnFailover: 200,
       redisOptions: {
         maxRetriesPerRequest: options.maxRetriesPerRequest ?? 2,
         ...(first.username && { username: decodeURIComponent(first.username) }),

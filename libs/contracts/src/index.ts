@@ -19,4 +19,5 @@ export * as wallet from './wallet';
 export * as queue from './queue';
 export * as payment from './payment';
 export { MESSAGES, keyTemplate, userIdFields } from './catalogue';
+export { ConcertSales, concertSalesPath } from './catalog-reads';
 export { PROBLEMS, type ProblemCode, API_PROBLEM_CODES, isProblemCode } from './problems';

@@ -9,7 +9,8 @@ import { TOPICS } from './topics';
 export const SERVICES = {
   queue: {
     port: 3001,
-    database: null,
+    // What must survive its Redis: each line's epoch, reserved numbers, head and admissions.
+    database: 'queue',
     paths: ['/queue'],
     consumes: [TOPICS.queueCommands, TOPICS.concertEvents],
     produces: [TOPICS.queueEvents],
@@ -63,9 +64,9 @@ export const SERVICES = {
 export type ServiceName = keyof typeof SERVICES;
 export const SERVICE_NAMES = Object.keys(SERVICES) as ServiceName[];
 
-/** The services that own a Postgres database of their own. */
+/** The services that own a Postgres database of their own (each of them, ADR 0024). */
 export const DATABASE_SERVICES = SERVICE_NAMES.filter(
-  (name): name is Exclude<ServiceName, 'queue'> => SERVICES[name].database !== null,
+  (name) => (SERVICES[name].database as string | null) !== null,
 );
 
 export const GATEWAY_PORT = 8080;

@@ -80,6 +80,24 @@ export const env = {
           'must be a comma-separated list of host:port',
         ),
     ),
+  /** Comma-separated base URLs, e.g. `http://10.0.0.5:3002,http://10.0.0.6:3002`. */
+  urlList: (fallback: string) =>
+    z.preprocess(
+      unsetIfEmpty,
+      z
+        .string()
+        .default(fallback)
+        .transform((v) =>
+          v
+            .split(',')
+            .map((s) => s.trim().replace(/\/+$/, ''))
+            .filter(Boolean),
+        )
+        .refine(
+          (urls) => urls.length > 0 && urls.every((u) => /^https?:\/\/[^/\s]+$/.test(u)),
+          'must be a comma-separated list of http://host:port',
+        ),
+    ),
   oneOf: <const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) =>
     z.preprocess(unsetIfEmpty, z.enum(values).default(fallback)),
   optionalString: () => z.preprocess(unsetIfEmpty, z.string().optional()),

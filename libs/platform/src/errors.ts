@@ -103,9 +103,34 @@ const TRANSIENT_NAMES = new Set([
 ]);
 
 /**
+ * Redis' error replies while a Redis Cluster moves a slot or fails over, or a server loads its
+ * data or is busy: the reply's first word is its kind (the protocol's error code).
+ */
+const TRANSIENT_REDIS_REPLIES = new Set([
+  'CLUSTERDOWN',
+  'TRYAGAIN',
+  'MOVED',
+  'ASK',
+  'LOADING',
+  'MASTERDOWN',
+  'READONLY',
+  'BUSY',
+  'NOREPLICAS',
+]);
+
+/**
+ * ioredis fails a command whose connection closed under it (a Redis killed, a primary failing
+ * over) with a plain Error carrying its own constant message and no code; a cluster client that
+ * kept redirecting it gives up with one that starts with its own constant text.
+ */
+const IOREDIS_CONNECTION_CLOSED = 'Connection is closed.';
+const IOREDIS_REDIRECTIONS = 'Too many Cluster redirections.';
+
+/**
  * True for infrastructure failures (connection lost, database restarting, deadlock): judged on
  * codes (network errors, Postgres SQLSTATEs; a connection pg saw die carries 08006, see
- * `createDb`), client error classes and kafkajs's own `retriable`, never on message text.
+ * `createDb`; Redis reply kinds), client error classes and kafkajs's own `retriable`, never on
+ * free message text (only ioredis' two constants above, which it gives no code).
  */
 export function isTransientInfraError(e: unknown): boolean {
   if (isAppError(e)) return e.retriable;
@@ -113,5 +138,9 @@ export function isTransientInfraError(e: unknown): boolean {
   const code = (e as { code?: unknown }).code;
   if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return true;
   if (TRANSIENT_NAMES.has(e.name)) return true;
+  if (e.name === 'ReplyError' && TRANSIENT_REDIS_REPLIES.has(e.message.split(' ', 1)[0]!))
+    return true;
+  if (e.message === IOREDIS_CONNECTION_CLOSED || e.message.startsWith(IOREDIS_REDIRECTIONS))
+    return true;
   return (e as { retriable?: unknown }).retriable === true; // kafkajs
 }

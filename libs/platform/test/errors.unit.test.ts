@@ -1,7 +1,7 @@
 import { AppError, isTransientInfraError } from '../src/errors';
 
 const withCode = (code: string) => Object.assign(new Error('x'), { code });
-const named = (name: string) => Object.assign(new Error('x'), { name });
+const named = (name: string, message = 'x') => Object.assign(new Error(message), { name });
 
 describe('isTransientInfraError', () => {
   it('when a network or Postgres code says the server is away or busy, then it is transient', () => {
@@ -19,6 +19,23 @@ describe('isTransientInfraError', () => {
       expect(isTransientInfraError(named(name))).toBe(true);
     expect(isTransientInfraError(Object.assign(new Error('x'), { retriable: true }))).toBe(true);
     expect(isTransientInfraError(Object.assign(new Error('x'), { retriable: false }))).toBe(false);
+  });
+
+  it('when Redis replies that a cluster is failing over or a server is loading, or ioredis lost the connection under a command, then it is transient', () => {
+    const reply = (message: string) => named('ReplyError', message);
+    for (const kind of [
+      'CLUSTERDOWN The cluster is down',
+      'MOVED 15445 127.0.0.1:31410',
+      'LOADING',
+    ])
+      expect(isTransientInfraError(reply(kind))).toBe(true);
+    expect(isTransientInfraError(reply('WRONGTYPE Operation against a key'))).toBe(false);
+    expect(isTransientInfraError(new Error('Connection is closed.'))).toBe(true);
+    expect(
+      isTransientInfraError(
+        new Error('Too many Cluster redirections. Last error: Error: Connection is closed.'),
+      ),
+    ).toBe(true);
   });
 
   it('when only the message speaks of a connection, then it is not judged by it', () => {

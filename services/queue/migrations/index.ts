@@ -1,4 +1,7 @@
 import type { Migration } from '@ticketing/platform';
+import * as lines from './0001_lines';
 
 /** The queue service's migrations, applied in name order. */
-export const migrations: Record<string, Migration> = {};
+export const migrations: Record<string, Migration> = {
+  '0001_lines': lines,
+};

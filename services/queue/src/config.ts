@@ -1,10 +1,18 @@
 import { SERVICES } from '@ticketing/contracts';
-import { commonEnv, env, kafkaEnv, loadConfig } from '@ticketing/platform';
+import { commonEnv, env, kafkaEnv, loadConfig, postgresEnv } from '@ticketing/platform';
 import { identityEnv, publicKeysEnv, signingKeyEnv, tokenCheckEnv } from '@ticketing/auth';
 
 export const configShape = {
   ...commonEnv,
   PORT: env.port(SERVICES.queue.port),
+  /** What of each line must survive Redis: epoch, reserved numbers, head, admissions (ADR 0024). */
+  ...postgresEnv(SERVICES.queue.database),
+  /**
+   * The concert service's instances: asked for a concert the queue's copy of the catalog (in
+   * Redis, fed by concert.events) does not have, so a join never answers 404 for a concert the
+   * catalog lists (ADR 0024).
+   */
+  CONCERT_URLS: env.urlList(`http://127.0.0.1:${SERVICES.concert.port}`),
   /** Redis and its key prefix (environments sharing one Redis). */
   ...tokenCheckEnv,
   /** The private key passes are signed with (ADR 0015): only the queue holds it. */

@@ -1,11 +1,16 @@
 import { PassVerifier, STREAM_TICKET_ISSUER, TokenSigner, openAuth } from '@ticketing/auth';
 import { startDirectMessaging } from '@ticketing/messaging/wiring';
 import { type Logger, type ServiceHandle } from '@ticketing/platform';
-import { runService, serviceOptions } from '@ticketing/platform/wiring';
+import { openDatabase, runService, serviceOptions } from '@ticketing/platform/wiring';
+import { migrations } from '../migrations';
 import type { Config } from './config';
+import { CatalogClient } from './data-access/catalog-client';
+import { LineJournal } from './data-access/line-journal';
 import { QueueStore } from './data-access/queue-store';
 import { openQueueRedis } from './data-access/redis';
 import { AdmissionTicker } from './domain/admission';
+import { KnownConcerts } from './domain/known-concerts';
+import { Lines } from './domain/lines';
 import { Liveness, SeenMarks } from './domain/liveness';
 import { WaitingQueue, type QueueSettings } from './domain/queue';
 import { Snapshots } from './domain/snapshots';
@@ -20,7 +25,11 @@ export type QueueServiceHandle = ServiceHandle & {
   store: QueueStore;
   queue: WaitingQueue;
   streams: QueueEventStreams;
+  journal: LineJournal;
 };
+
+// How often each instance asks Redis whether its primaries have replicas to wait for.
+const REPLICAS_EVERY_MS = 10_000;
 
 const settingsFrom = (c: Config): QueueSettings => ({
   admitPerSecond: c.QUEUE_ADMIT_PER_SECOND,
@@ -34,8 +43,23 @@ const settingsFrom = (c: Config): QueueSettings => ({
 /** Wires the queue service and runs its entry points; the handle stops them in reverse order. */
 export function start(config: Config, deps: { logger?: Logger } = {}): Promise<QueueServiceHandle> {
   return runService(serviceOptions(SERVICE, config, deps.logger), async (kit) => {
+    const db = await openDatabase(kit, config, migrations);
+    const journal = new LineJournal(db);
     const redis = openQueueRedis(kit, config);
-    const store = new QueueStore(redis, config.REDIS_KEY_PREFIX);
+    const store = new QueueStore(redis, config.REDIS_KEY_PREFIX, (missing) =>
+      kit.logger.warn(
+        missing,
+        'a write was answered before a Redis replica had it: waiting for replicas paused',
+      ),
+    );
+    // Writes wait for a replica where there is one (ADR 0024): asked now and every few seconds.
+    const discoverReplicas = () =>
+      store.acks
+        .discover()
+        .catch((err: unknown) => kit.logger.warn({ err }, 'redis replicas not found out'));
+    await discoverReplicas();
+    const replicaTimer = setInterval(() => void discoverReplicas(), REPLICAS_EVERY_MS);
+    kit.stops.add('replica discovery', async () => clearInterval(replicaTimer));
     const settings = settingsFrom(config);
     const signer = new TokenSigner(config.QUEUE_PASS_SIGNING_KEY);
     const publicKeys = {
@@ -46,7 +70,18 @@ export function start(config: Config, deps: { logger?: Logger } = {}): Promise<Q
     const liveness = new Liveness(settings.idleMs);
     const snapshots = new Snapshots(store, config.QUEUE_SNAPSHOT_MS);
     const seen = new SeenMarks(store, liveness);
-    const queue = new WaitingQueue(store, signer, settings, snapshots, liveness, seen);
+    const concerts = new KnownConcerts(store, new CatalogClient(config.CONCERT_URLS));
+    const lines = new Lines(store, journal, concerts, liveness, kit.logger, kit.metrics);
+    const queue = new WaitingQueue(
+      store,
+      signer,
+      settings,
+      snapshots,
+      liveness,
+      seen,
+      lines,
+      concerts,
+    );
     const auth = await openAuth(kit, { identity: config, passVerifier, streamTickets });
     // Redis has no transactions with Kafka: the handlers are idempotent and reply directly.
     const messaging = await startDirectMessaging({
@@ -61,6 +96,7 @@ export function start(config: Config, deps: { logger?: Logger } = {}): Promise<Q
       snapshots,
       kit.logger,
       kit.metrics,
+      { journal, lines, concerts },
     );
     ticker.start(config.QUEUE_TICK_MS);
     kit.stops.add('admission', () => ticker.stop());
@@ -80,7 +116,7 @@ export function start(config: Config, deps: { logger?: Logger } = {}): Promise<Q
       readiness: { ...auth.readiness, redis: () => redis.ping(), ...messaging.readiness },
       // Open streams end first, so the server can close; clients reconnect elsewhere.
       beforeHttpStop: [['sse streams', () => streams.stop()]],
-      handle: { ticker, store, queue, streams },
+      handle: { ticker, store, queue, streams, journal },
     };
   });
 }

@@ -4,18 +4,23 @@ import { queueKeys } from '@ticketing/auth';
 import { eventually, testInfra, uuid } from '@ticketing/testing';
 import Redis from 'ioredis';
 import type { QueueServiceHandle } from '../src/start';
-import { KEY_PREFIX, join, knownConcert, poll, startQueue } from './harness';
+import { KEY_PREFIX, join, knownConcert, poll, queueDatabaseUrl, startQueue } from './harness';
 
 const prefix = `${KEY_PREFIX}audit:`;
 
 /** `npm run audit -- --concert N` as an operator runs it (the built command, a process). */
-const audit = (concertId: number, ...args: string[]) =>
+const audit = async (concertId: number, ...args: string[]) =>
   spawnSync(
     'node',
     [path.resolve(__dirname, '../dist/src/audit.js'), '--concert', String(concertId), ...args],
     {
       encoding: 'utf8',
-      env: { ...process.env, REDIS_URL: testInfra().redisUrl, REDIS_KEY_PREFIX: prefix },
+      env: {
+        ...process.env,
+        REDIS_URL: testInfra().redisUrl,
+        REDIS_KEY_PREFIX: prefix,
+        DATABASE_URL: await queueDatabaseUrl(),
+      },
       timeout: 30_000,
     },
   );
@@ -59,9 +64,11 @@ describe('npm run audit: admissions followed the numbers', () => {
       },
       { timeoutMs: 20_000, intervalMs: 250 },
     );
-    const fair = audit(concertId, '--user', fans[0]!.body.userId);
+    const fair = await audit(concertId, '--user', fans[0]!.body.userId);
     expect(fair.status).toBe(0);
     expect(fair.stdout).toMatch(/29 admitted in number order/);
+    // The same moves, as Postgres recorded them (they survive Redis: ADR 0024).
+    expect(fair.stdout).toMatch(/as Postgres recorded it: .* 29 admitted in number order/);
     expect(fair.stdout).toMatch(/1 gone when their turn came/);
     expect(fair.stdout).toMatch(
       new RegExp(`user ${fans[0]!.body.userId}: number \\d+; its turn came`),
@@ -86,7 +93,7 @@ describe('npm run audit: admissions followed the numbers', () => {
       'gone',
       0,
     );
-    const planted = audit(concertId);
+    const planted = await audit(concertId);
     expect(planted.status).toBe(1);
     expect(planted.stdout).toMatch(/NOT FAIR: .*numbers 5\.\.8 had their turn already/);
   });
@@ -122,12 +129,16 @@ describe('a concert whose sales ended', () => {
         expect((await poll(queue.url, fans[0]!.body.token)).body.status).toBe('ACTIVE'),
       );
       const keys = queueKeys(concertId);
-      expect(await redis.exists(keys.meta)).toBe(1);
-      // Sales close 4 s in; a second later (the activation's end) the state goes.
-      await eventually(async () => expect(await redis.exists(keys.meta)).toBe(0), {
+      expect(await redis.hget(keys.meta, 'retired')).toBeNull();
+      // Sales close 4 s in; a second later (the activation's end) the state goes, but for a
+      // tombstone saying that life of the line ended (a pass of it is refused, not rebuilt).
+      await eventually(async () => expect(await redis.hget(keys.meta, 'retired')).toBe('1'), {
         timeoutMs: 15_000,
         intervalMs: 200,
       });
+      expect(await redis.hkeys(keys.meta)).toEqual(['epoch', 'retired']);
+      expect(await redis.pttl(keys.meta)).toBeGreaterThan(86_400_000);
+      expect(await queue.journal.line(concertId)).toBeUndefined(); // Postgres closed it first
       // The counters go in one script, then the segments' bits and the 4,096 user buckets are
       // unlinked: the keys are polled until that last step is done, not read once after the first.
       // KEYS takes a whole pattern: ioredis puts no prefix on it.

@@ -1,5 +1,5 @@
 import { asRanges } from '../src/data-access/queue-records';
-import { checkFairness, parseRanges, type HeadMove } from '../src/domain/fairness';
+import { checkFairness, parseRanges, type HeadMove, type Recovery } from '../src/domain/fairness';
 
 const move = (m: Partial<HeadMove> & { from: number; to: number }): HeadMove => ({
   id: `${m.from}-0`,
@@ -10,7 +10,27 @@ const move = (m: Partial<HeadMove> & { from: number; to: number }): HeadMove => 
   ...m,
 });
 
+const recovery = (head: number): Recovery => ({
+  kind: 'recover',
+  id: `r${head}`,
+  head,
+  atMs: 5000,
+});
+
 describe('the fairness check over recorded head moves', () => {
+  it('when a line rebuilt after a loss resumes at the head Postgres recorded, then the moves after it are checked from there', () => {
+    const fair = checkFairness([recovery(500), move({ from: 501, to: 600 })]);
+    expect(fair).toMatchObject({ problems: [], recoveries: 1, moves: 1, head: 600 });
+
+    const gap = checkFairness([recovery(500), move({ from: 520, to: 600 })]);
+    expect(gap.problems).toEqual([expect.stringContaining('501..519 were passed over')]);
+  });
+
+  it('when a rebuilt line resumes behind numbers that had their turn, then they would have it twice', () => {
+    const report = checkFairness([move({ from: 1, to: 100 }), recovery(80)]);
+    expect(report.problems).toEqual([expect.stringContaining('they would have it twice')]);
+  });
+
   it('when ranges follow one another and account for every number, then it is fair', () => {
     const report = checkFairness([
       move({ from: 1, to: 100 }),

@@ -12,6 +12,7 @@ import {
   type RedisUsers,
 } from '@ticketing/testing';
 import { PassVerifier, TokenSigner } from '@ticketing/auth';
+import { startConcert } from '../../concert/test/harness';
 import { loadServiceConfig } from '../src/config';
 import { start, type QueueServiceHandle } from '../src/start';
 
@@ -36,9 +37,16 @@ afterAll(async () => {
   for (const users of redisUsers.values()) await (await users).drop();
 });
 
+/**
+ * Where the queue asks for a concert its copy of the catalog misses: nothing answers there (a
+ * refused connection: 503), unless a test starts the real concert service (`startCatalog`).
+ */
+export const NO_CATALOG = 'http://127.0.0.1:1';
+
 const queue = serviceUnderTest('queue', loadServiceConfig, start, {
-  database: false,
   environment: async (overrides) => ({
+    CONCERT_URLS: NO_CATALOG,
+    DB_POOL_MAX: '2',
     // Another Redis (a cluster) has no such users: the default login there.
     ...(!overrides.REDIS_URL &&
       (await testRedisUsers(overrides.REDIS_KEY_PREFIX ?? KEY_PREFIX)).login('queue')),
@@ -58,6 +66,20 @@ export async function startQueue(
   overrides: Record<string, string> = {},
 ): Promise<QueueServiceHandle> {
   return (await (deployment ??= Deployment.of(queue))).startInstance(overrides);
+}
+
+/**
+ * The real concert service (its own database, topics and keys), for a queue that asks the
+ * catalog for a concert it misses: give its `url` as CONCERT_URLS.
+ */
+export async function startCatalog(env: Record<string, string> = {}) {
+  const catalog = await startConcert(env);
+  return { ...catalog, url: catalog.service.url };
+}
+
+/** The queue deployment's database (its lines' durable half, ADR 0024). */
+export async function queueDatabaseUrl(): Promise<string> {
+  return (await (deployment ??= Deployment.of(queue))).databaseUrl;
 }
 
 /** A concert id of this test alone, known to the queue. */

@@ -133,10 +133,20 @@ describe('queue API (admission paused)', () => {
     });
   });
 
-  it('when the concert is unknown, then 404 NOT_FOUND and nothing is queued', async () => {
-    const res = await join(queue.url, uuid(), randomIntId());
-    expect(res.status).toBe(404);
-    expect((res.body as unknown as { code: string }).code).toBe('NOT_FOUND');
+  it('when the concert is not in the queue’s copy of the catalog and the catalog cannot be reached, then 503 with Retry-After, never 404, and nothing is queued', async () => {
+    const concertId = randomIntId();
+    const res = await fetch(`${queue.url}/queue/tokens`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${await identityToken(uuid())}`,
+      },
+      body: JSON.stringify({ concertId }),
+    });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('1');
+    expect(((await res.json()) as { code: string }).code).toBe('SERVICE_UNAVAILABLE');
+    expect(await queue.store.redis.exists(queueKeys(concertId).meta)).toBe(0);
   });
 
   it('when polling, then the status is fresh and Retry-After suggests the next poll', async () => {
@@ -214,9 +224,10 @@ describe('queue messaging', () => {
     await queue.stop();
   });
 
-  it('when concert.events announces a concert, then users can join its queue', async () => {
+  it('when concert.events announces a concert, then users can join its queue without asking the catalog', async () => {
     const concertId = randomIntId();
-    expect((await join(queue.url, uuid(), concertId)).status).toBe(404);
+    // Not known yet, and the catalog cannot be asked here (harness: NO_CATALOG).
+    expect((await join(queue.url, uuid(), concertId)).status).toBe(503);
     const at = new Date(Date.now() + 86_400_000).toISOString();
     await publishNow(
       producer,

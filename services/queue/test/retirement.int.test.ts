@@ -43,14 +43,18 @@ describe('retiring a concert queue that stopped half-way', () => {
         AUDIT_TTL_MS,
       ),
     ).toBe(seq);
-    // The concert is still queued, so a tick runs: it writes the counters' hash afresh (no seq).
-    await store.line.prepareTick(concertId, { admitPerSecond: 0, maxActive: 10, settleMs: 0 });
+    // The concert is still queued, so a tick runs: the line is not open (its tombstone says it
+    // ended), and the tick writes nothing.
+    expect(
+      await store.line.prepareTick(concertId, { admitPerSecond: 0, maxActive: 10, settleMs: 0 }),
+    ).toBeUndefined();
     expect(await redis.hexists(keys.meta, 'seq')).toBe(0);
 
     expect(await store.line.retire(concertId, AUDIT_TTL_MS)).toBe(true);
 
     expect(await redis.exists(...segments)).toBe(0);
-    expect(await redis.exists(userBucketKey(concertId, 17), keys.meta, keys.retiring)).toBe(0);
+    expect(await redis.exists(userBucketKey(concertId, 17), keys.retiring)).toBe(0);
+    expect(await redis.hgetall(keys.meta)).toEqual({ epoch: '7', retired: '1' }); // the tombstone
     expect(await redis.sismember(QUEUED_CONCERTS_KEY, concertId)).toBe(0);
     // Done: a further call has nothing left to do.
     expect(await store.line.retire(concertId, AUDIT_TTL_MS)).toBe(false);

@@ -4,6 +4,7 @@ import { randomInt } from 'node:crypto';
 import Redis from 'ioredis';
 import type { SnapshotData } from '../src/data-access/queue-records';
 import { QueueStore } from '../src/data-access/queue-store';
+import { SETTLE_MS } from '../src/domain/admission';
 import { QueueSnapshot } from '../src/domain/snapshot';
 import { KEY_PREFIX } from './harness';
 
@@ -41,6 +42,9 @@ describe('snapshot reads of a crowd', () => {
     return concertId;
   }
 
+  const read = (concertId: number, previous?: SnapshotData) =>
+    here.line.snapshot(concertId, previous, SETTLE_MS);
+
   /** As if read long enough ago that every number was settled. */
   const settled = (data: SnapshotData): SnapshotData => ({
     ...data,
@@ -49,11 +53,11 @@ describe('snapshot reads of a crowd', () => {
 
   it('when a fan far back leaves through another instance, then the next read counts them gone and reads only their segment again', async () => {
     const concertId = await crowd();
-    const first = await here.line.snapshot(concertId);
+    const first = await read(concertId);
     expect(new QueueSnapshot(first).position(LAST)).toBe(LAST);
 
     expect(await elsewhere.clearAlive(concertId, SEGMENT_SIZE + 5)).toBe(true);
-    const next = await here.line.snapshot(concertId, settled(first));
+    const next = await read(concertId, settled(first));
 
     expect(new QueueSnapshot(next).position(LAST)).toBe(LAST - 1);
     expect(new QueueSnapshot(next).stateOf(SEGMENT_SIZE + 5, Date.now())).toEqual({
@@ -66,9 +70,9 @@ describe('snapshot reads of a crowd', () => {
 
   it('when idle fans are dropped in two segments, then both are read again and every position is exact', async () => {
     const concertId = await crowd();
-    const first = await here.line.snapshot(concertId);
+    const first = await read(concertId);
     await elsewhere.clearMany(concertId, [3, 4, SEGMENT_SIZE * 2 + 1]);
-    const next = new QueueSnapshot(await here.line.snapshot(concertId, settled(first)));
+    const next = new QueueSnapshot(await read(concertId, settled(first)));
     expect(next.position(10)).toBe(10 - 2);
     expect(next.position(LAST)).toBe(LAST - 3);
   });
@@ -77,34 +81,34 @@ describe('snapshot reads of a crowd', () => {
     const concertId = await crowd();
     const tail = segmentKeys(concertId, SEGMENTS - 1).alive;
     await redis.setbit(tail, SEGMENT_SIZE - 1, 0); // LAST is taken, its join not done yet
-    const first = await here.line.snapshot(concertId);
+    const first = await read(concertId);
     expect(new QueueSnapshot(first).alive(LAST)).toBe(false);
 
     await redis.setbit(tail, SEGMENT_SIZE - 1, 1);
-    const next = await here.line.snapshot(concertId, first); // read moments later: nothing settled
+    const next = await read(concertId, first); // read moments later: nothing settled
     expect(new QueueSnapshot(next).alive(LAST)).toBe(true);
   });
 
   it('when bits changed without a departure counted (a crash between the two), then the periodic full read heals the snapshot', async () => {
     const concertId = await crowd();
-    const first = await here.line.snapshot(concertId);
+    const first = await read(concertId);
     await redis.setbit(segmentKeys(concertId, 0).alive, 9, 0); // no count: as after a crash
 
-    const stale = await here.line.snapshot(concertId, settled(first));
+    const stale = await read(concertId, settled(first));
     expect(new QueueSnapshot(stale).alive(9)).toBe(true); // not read again: nothing counted
 
-    const healed = await here.line.snapshot(concertId, { ...settled(stale), fullAtMs: 0 });
+    const healed = await read(concertId, { ...settled(stale), fullAtMs: 0 });
     expect(new QueueSnapshot(healed).alive(9)).toBe(false);
     expect(healed.fullAtMs).toBeGreaterThan(0);
   });
 
   it('when the periodic full read has just happened, then the next read takes only the young tail again, not every segment', async () => {
     const concertId = await crowd();
-    const first = settled(await here.line.snapshot(concertId));
-    const full = await here.line.snapshot(concertId, { ...first, fullAtMs: 0 });
+    const first = settled(await read(concertId));
+    const full = await read(concertId, { ...first, fullAtMs: 0 });
     expect(full.segments.get(0)).not.toBe(first.segments.get(0)); // the full read: all again
 
-    const next = await here.line.snapshot(concertId, full);
+    const next = await read(concertId, full);
     expect(next.segments.get(0)).toBe(full.segments.get(0)); // settled before the full read
     expect(next.segments.get(1)).toBe(full.segments.get(1));
     expect(next.segments.get(2)).not.toBe(full.segments.get(2)); // the tail: numbers settling

@@ -9,6 +9,8 @@ function snapshotOf(options: {
   alive: number[];
   cohorts?: SnapshotData['cohorts'];
   soldOut?: boolean;
+  /** Numbers after it may have joins in flight (default: every number settled). */
+  settledSeq?: number;
 }): QueueSnapshot {
   const segments = new Map<number, Uint8Array>();
   for (let s = 0; s <= Math.floor(options.seq / SEGMENT_SIZE); s++)
@@ -18,8 +20,10 @@ function snapshotOf(options: {
   return new QueueSnapshot({
     concertId: 1,
     epoch: 1,
+    gen: 0,
     head: options.head,
     seq: options.seq,
+    settledSeq: options.settledSeq ?? options.seq,
     soldOut: options.soldOut ?? false,
     cohorts: options.cohorts ?? [],
     segments,
@@ -52,6 +56,39 @@ describe('positions from numbers (the snapshot)', () => {
     const s = snapshotOf({ head: 0, seq: 10, alive: [2, 4, 6] });
     expect(s.position(15)).toBe(1 + 3 + 4); // 2, 4, 6, then 11..14
     expect(s.stateOf(15, 0)).toMatchObject({ status: 'WAITING' });
+  });
+
+  it('when numbers were handed out after the settled counter, then those with no bit yet count as ahead (joins in flight), not as gone', () => {
+    // 1..100 settled, 51..60 left; 101..110 handed out since, only 105 and 110 with their bits.
+    const alive = [...Array.from({ length: 50 }, (_, i) => i + 1), 61, 62, 63, 105, 110];
+    const s = snapshotOf({ head: 0, seq: 110, settledSeq: 100, alive: [...alive] });
+    expect(s.position(63)).toBe(1 + 50 + 2);
+    expect(s.position(105)).toBe(1 + 53 + 4); // 101..104 ahead, in flight
+    expect(s.position(110)).toBe(1 + 53 + 9);
+    expect(s.position(112)).toBe(1 + 53 + 11); // after the snapshot: 111 ahead too
+    expect(s.stateOf(103, 0)).toEqual({ status: 'GONE' }); // the store is asked about its own
+  });
+
+  it('when every fan joins while snapshots are taken, then no two fans are told the same position', () => {
+    // Fans 1..400: each snapshot sees the bits of a random part of the young numbers.
+    const told = new Map<number, number>();
+    for (let seq = 100; seq <= 400; seq += 50) {
+      const landed = Array.from({ length: seq }, (_, i) => i + 1).filter(
+        (n) => n <= seq - 50 || n % 7 !== 0,
+      );
+      const s = snapshotOf({ head: 0, seq, settledSeq: seq - 50, alive: landed });
+      for (const n of landed.filter((m) => m > seq - 50)) told.set(n, s.position(n));
+    }
+    const positions = [...told.values()];
+    expect(new Set(positions).size).toBe(positions.length);
+    expect(positions).toEqual([...told.keys()]); // no one left: a position is the number
+  });
+
+  it('when a fan with a number in flight leaves on this instance, then they are no longer counted', () => {
+    const s = snapshotOf({ head: 0, seq: 20, settledSeq: 10, alive: [1, 2, 3, 12] });
+    expect(s.position(20)).toBe(1 + 3 + 9);
+    s.markGone(15);
+    expect(s.position(20)).toBe(1 + 3 + 8);
   });
 
   it('when a fan is admitted, then ACTIVE until its range ends, and GONE after', () => {

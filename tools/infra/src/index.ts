@@ -99,5 +99,13 @@ export async function infraStatus(settings: InfraSettings = settingsFromEnv()) {
   };
 }
 export { startRedisCluster, type LocalRedisCluster } from './redis-cluster';
+export {
+  RedisHa,
+  startRedisHa,
+  slotOf,
+  type RedisHaNode,
+  type RedisHaOptions,
+  type RedisHaRole,
+} from './redis-ha';
 export * from './secrets-file';
 export * from './redis-users';

@@ -46,18 +46,20 @@ async function startAll(): Promise<void> {
   const logins = await provisionRedisUsers(infra.redisUrl, process.env.REDIS_KEY_PREFIX ?? '');
   if (!logins) console.log("[runner] cannot make Redis users here: REDIS_URL's login for all");
   const upstreams: Record<string, string> = {};
+  const urlsOf = (service: (typeof SERVICE_NAMES)[number]) =>
+    Array.from({ length: instances }, (_, i) => `http://127.0.0.1:${instancePort(service, i)}`);
   for (const service of SERVICE_NAMES) {
-    const urls: string[] = [];
+    const urls = urlsOf(service);
     for (let i = 0; i < instances; i++) {
-      const port = instancePort(service, i);
-      urls.push(`http://127.0.0.1:${port}`);
       const database = SERVICES[service].database;
       run(`${service}#${i + 1}`, `services/${service}/dist/src/main.js`, {
-        PORT: String(port),
+        PORT: String(instancePort(service, i)),
         INSTANCE_ID: String(i + 1),
         KAFKA_BROKERS: infra.kafkaBrokers.join(','),
         ...(database && { DATABASE_URL: withDatabase(infra.databaseUrl, database) }),
         ...(logins && service !== 'wallet' && logins[service]),
+        // The queue asks the catalog for a concert its copy misses (ADR 0024).
+        ...(service === 'queue' && { CONCERT_URLS: urlsOf('concert').join(',') }),
       });
     }
     upstreams[`${service.toUpperCase()}_URLS`] = urls.join(',');

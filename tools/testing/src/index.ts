@@ -7,6 +7,7 @@ export * from './logs';
 export * from './queue-token';
 export * from './topics';
 export * from './private-kafka';
+export * from './private-redis';
 export * from './identity';
 export * from './private-oidc';
 export * from './prerequisites';

@@ -18,7 +18,9 @@ export interface RedisUsers {
 /**
  * One ACL user per principal, with the rules the deployment gives them (redisAclRules) for this
  * test's key prefix, and a random name and password: services a test starts log in as these, so
- * every test proves the rules are enough, and a test can show another principal's are not.
+ * every test proves the rules are enough, and a test can show another principal's are not. On a
+ * Redis Cluster (REDIS_URL lists its nodes) every node gets them: ACL users are not replicated,
+ * and a replica that takes over must know them.
  */
 export async function createRedisUsers(redisUrl: string, keyPrefix: string): Promise<RedisUsers> {
   const suffix = randomSuffix();
@@ -28,23 +30,38 @@ export async function createRedisUsers(redisUrl: string, keyPrefix: string): Pro
       { REDIS_USERNAME: `${p}-${suffix}`, REDIS_PASSWORD: randomBytes(24).toString('base64url') },
     ]),
   ) as Record<RedisPrincipal, Required<RedisLogin>>;
-  const admin = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    for (const p of REDIS_PRINCIPALS) {
-      const { REDIS_USERNAME: username, REDIS_PASSWORD: password } = logins[p];
-      await admin.call('ACL', 'SETUSER', ...redisAclSetUser(p, { username, password, keyPrefix }));
+  const nodes = redisUrl.split(',').map((u) => u.trim());
+  for (const node of nodes) {
+    const admin = new Redis(node, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      for (const p of REDIS_PRINCIPALS) {
+        const { REDIS_USERNAME: username, REDIS_PASSWORD: password } = logins[p];
+        await admin.call(
+          'ACL',
+          'SETUSER',
+          ...redisAclSetUser(p, { username, password, keyPrefix }),
+        );
+      }
+    } finally {
+      admin.disconnect();
     }
-  } finally {
-    admin.disconnect();
   }
   return {
     login: (p) => logins[p],
     drop: async () => {
-      const client = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-      try {
-        await client.call('ACL', 'DELUSER', ...Object.values(logins).map((l) => l.REDIS_USERNAME));
-      } finally {
-        client.disconnect();
+      for (const node of nodes) {
+        const client = new Redis(node, { lazyConnect: true, maxRetriesPerRequest: 1 });
+        client.on('error', () => undefined);
+        try {
+          await client
+            .call('ACL', 'DELUSER', ...Object.values(logins).map((l) => l.REDIS_USERNAME))
+            .catch((err: unknown) => {
+              // A cluster's node a test killed keeps nothing to remove; one Redis must answer.
+              if (nodes.length === 1) throw err;
+            });
+        } finally {
+          client.disconnect();
+        }
       }
     },
   };

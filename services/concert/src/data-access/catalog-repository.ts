@@ -3,6 +3,7 @@ import type { PgNotifications } from '@ticketing/platform/wiring';
 import type {
   Concert,
   Schedule,
+  ScheduleSales,
   ScheduleStatus,
   Seat,
   SeatStatus,
@@ -38,6 +39,20 @@ export class CatalogRepository {
   async schedulesOf(concertId: number): Promise<Schedule[]> {
     const { rows } = await this.db.raw<{ rows: Schedule[] }>(
       `select ${SCHEDULE_COLUMNS} from schedules s where s.concert_id = ? order by s.starts_at, s.id`,
+      [concertId],
+    );
+    return rows;
+  }
+
+  /** Every date of a concert with its revisions and what is left of its seats (ADR 0024). */
+  async salesOf(concertId: number): Promise<ScheduleSales[]> {
+    const { rows } = await this.db.raw<{ rows: ScheduleSales[] }>(
+      `select s.id as "scheduleId", s.status, s.booking_opens_at as "bookingOpensAt",
+         s.booking_closes_at as "bookingClosesAt", s.total_seats as "totalSeats", s.revision,
+         s.seats_revision as "seatsRevision",
+         (select count(*)::int from seats a where a.schedule_id = s.id and a.status = 'AVAILABLE') as "availableSeats",
+         (select count(*)::int from seats a where a.schedule_id = s.id and a.status = 'HELD') as "heldSeats"
+       from schedules s where s.concert_id = ? order by s.id`,
       [concertId],
     );
     return rows;

@@ -27,6 +27,19 @@ export interface Schedule {
   availableSeats: number;
 }
 
+/** A date as the queue follows it: its window, its revisions, what is left of its seats. */
+export interface ScheduleSales {
+  scheduleId: number;
+  status: ScheduleStatus;
+  bookingOpensAt: Date;
+  bookingClosesAt: Date;
+  totalSeats: number;
+  revision: number;
+  availableSeats: number;
+  heldSeats: number;
+  seatsRevision: number;
+}
+
 export interface Seat {
   seatNo: number;
   status: SeatStatus;

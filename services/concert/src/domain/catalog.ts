@@ -3,7 +3,7 @@ import { buildMessage, enqueue } from '@ticketing/messaging';
 import { AppError, type Database } from '@ticketing/platform';
 import type { CatalogRepository, CatalogWriter } from '../data-access/catalog-repository';
 import type { CatalogIn } from './repositories';
-import type { Concert, Schedule } from './catalog-records';
+import type { Concert, Schedule, ScheduleSales } from './catalog-records';
 import {
   SEATS_PER_SCHEDULE,
   editRefusal,
@@ -47,6 +47,17 @@ export class Catalog {
 
   listConcerts() {
     return this.reads.listConcerts();
+  }
+
+  /**
+   * What the queue follows of a concert's dates (its window, revisions, seats left), for a queue
+   * whose own copy missed it (ADR 0024). 404 for a concert that is not in the catalog.
+   */
+  async salesOf(concertId: number): Promise<ScheduleSales[]> {
+    const dates = await this.reads.salesOf(concertId);
+    if (dates.length === 0 && !(await this.reads.concertExists(concertId)))
+      throw AppError.notFound(`concert ${concertId} not found`);
+    return dates;
   }
 
   /** A concert's dates; with `onlyAvailable`, those that can still be booked now. */

@@ -8,9 +8,13 @@ import {
   FREE_SLOT,
   JOIN_AT_ONCE,
   NEXT_NUMBER,
+  OPEN_LINE,
   PREPARE_TICK,
+  RAISE_RESERVED,
   RECLAIM,
   RECORD_SWEEP,
+  RESTORE_ENTRY,
+  RESTORE_SEGMENT,
   RETIRE,
   RELEASE,
 } from './scripts';
@@ -22,7 +26,11 @@ declare module 'ioredis' {
     queueJoinAtOnce(...args: Arg[]): Result<[string, number, number?], Context>;
     queueReclaim(...args: Arg[]): Result<number, Context>;
     queueRelease(...args: Arg[]): Result<number, Context>;
-    queueNextNumber(...args: Arg[]): Result<[number, number], Context>;
+    queueNextNumber(...args: Arg[]): Result<[string, number, number], Context>;
+    queueRestoreEntry(...args: Arg[]): Result<number, Context>;
+    queueRaiseReserved(...args: Arg[]): Result<number, Context>;
+    queueOpenLine(...args: Arg[]): Result<number, Context>;
+    queueRestoreSegment(...args: Arg[]): Result<number, Context>;
     queuePrepareTick(...args: Arg[]): Result<number[], Context>;
     queueAdvance(...args: Arg[]): Result<[number, number], Context>;
     queueFreeSlot(...args: Arg[]): Result<number, Context>;
@@ -46,6 +54,10 @@ export function defineQueueCommands(redis: QueueRedis): void {
   redis.defineCommand('queueReclaim', { numberOfKeys: 1, lua: RECLAIM });
   redis.defineCommand('queueRelease', { numberOfKeys: 1, lua: RELEASE });
   redis.defineCommand('queueNextNumber', { numberOfKeys: 1, lua: NEXT_NUMBER });
+  redis.defineCommand('queueRestoreEntry', { numberOfKeys: 1, lua: RESTORE_ENTRY });
+  redis.defineCommand('queueRaiseReserved', { numberOfKeys: 1, lua: RAISE_RESERVED });
+  redis.defineCommand('queueOpenLine', { numberOfKeys: 4, lua: OPEN_LINE });
+  redis.defineCommand('queueRestoreSegment', { numberOfKeys: 3, lua: RESTORE_SEGMENT });
   redis.defineCommand('queuePrepareTick', { numberOfKeys: 4, lua: PREPARE_TICK });
   redis.defineCommand('queueAdvance', { numberOfKeys: 4, lua: ADVANCE });
   redis.defineCommand('queueFreeSlot', { numberOfKeys: 3, lua: FREE_SLOT });

@@ -68,6 +68,12 @@ export class ConcertRegistry {
     this.registered.add(concertId);
   }
 
+  /** The concert has a line again (rebuilt after Redis lost the set with the rest). */
+  async requeue(concertId: number): Promise<void> {
+    await this.redis.sadd(QUEUED_CONCERTS_KEY, concertId);
+    this.registered.add(concertId);
+  }
+
   async forgetQueued(concertId: number): Promise<void> {
     await this.redis.srem(QUEUED_CONCERTS_KEY, concertId);
     this.registered.delete(concertId);

@@ -16,6 +16,7 @@ import {
   type SnapshotData,
   type TickPlan,
 } from './queue-records';
+import type { ReplicaAcks } from './replica-acks';
 
 // Segments before the head read into a snapshot (admitted fans still active).
 const MAX_SEGMENTS_BEHIND_HEAD = 64;
@@ -31,6 +32,7 @@ export class LineStore {
   constructor(
     private readonly redis: QueueRedis,
     private readonly concerts: ConcertRegistry,
+    private readonly acks: ReplicaAcks,
   ) {}
 
   /**
@@ -39,28 +41,47 @@ export class LineStore {
    * segments that changed since `previous` (a departure counted, or numbers not yet settled),
    * all of them every FULL_READ_MS. A crowd's poll interval costs a few bitmaps, not all.
    */
-  async snapshot(concertId: number, previous?: SnapshotData): Promise<SnapshotData> {
+  async snapshot(
+    concertId: number,
+    previous: SnapshotData | undefined,
+    /** How long a join may take between its number and its bit (the admission's settle time). */
+    joinSettleMs: number,
+  ): Promise<SnapshotData> {
     const keys = queueKeys(concertId);
     const now = Date.now();
     const [meta, soldOut, members, changes] = await Promise.all([
-      this.redis.hmget(keys.meta, 'head', 'seq', 'epoch'),
+      this.redis.hmget(keys.meta, 'head', 'seq', 'epoch', 's1', 't1', 's2', 't2', 'gen', 'retired'),
       this.redis.hget(keys.sales, 'soldOut'),
       this.redis.zrange(keys.cohorts, 0, -1),
       this.redis.hgetall(keys.changes),
     ]);
     const head = Number(meta[0] ?? 0);
     const seq = Number(meta[1] ?? 0);
-    const epoch = Number(meta[2] ?? 0);
+    // A line that ended, or that the store lost, has no epoch a pass could name.
+    const epoch = meta[8] === null ? Number(meta[2] ?? 0) : 0;
+    const gen = Number(meta[7] ?? 0);
     const cohorts = members.map(parseCohort);
     const oldest = Math.min(head + 1, ...cohorts.map((c) => c.from));
     const first = Math.max(segmentOf(oldest), segmentOf(head) - MAX_SEGMENTS_BEHIND_HEAD);
-    const sameLine = previous !== undefined && previous.epoch === epoch;
+    // A line rebuilt after a loss (a new `gen`) is read afresh: what was read before is not it.
+    const sameLine = previous !== undefined && previous.epoch === epoch && previous.gen === gen;
     const incremental = sameLine && now - previous.fullAtMs < FULL_READ_MS;
     // The counter's history outlives a full read: what settled before it is still settled, and
     // the reads after it take only the young numbers' bitmaps again (not every one for 10 s).
     const counters = [...(sameLine ? previous.counters : []), [now, seq] as [number, number]];
     while (counters.length > 1 && counters[1]![0] <= now - SETTLE_MS) counters.shift();
     const settled = counters[0]![0] <= now - SETTLE_MS ? counters[0]![1] : 0;
+    // The counter as it was a join's settle time before this read: from this instance's earlier
+    // reads, or from the samples the admission tick keeps in the counters' hash (Redis time).
+    let settledSeq = 0;
+    for (const [at, n] of counters)
+      if (at <= now - joinSettleMs) settledSeq = Math.max(settledSeq, n);
+    for (const [s, t] of [
+      [meta[3], meta[4]],
+      [meta[5], meta[6]],
+    ])
+      if (t && Number(t) > 0 && Number(t) <= now - joinSettleMs)
+        settledSeq = Math.max(settledSeq, Number(s ?? 0));
     const segments = new Map<number, Uint8Array>();
     const versions = new Map<number, string>();
     const wanted: number[] = [];
@@ -79,8 +100,10 @@ export class LineStore {
     return {
       concertId,
       epoch,
+      gen,
       head,
       seq,
+      settledSeq: Math.min(settledSeq, seq),
       soldOut: soldOut === '1',
       cohorts,
       segments,
@@ -91,10 +114,11 @@ export class LineStore {
     };
   }
 
+  /** The first half of a tick; undefined when the line is not open (see PREPARE_TICK). */
   async prepareTick(
     concertId: number,
     settings: { admitPerSecond: number; maxActive: number; settleMs: number },
-  ): Promise<TickPlan> {
+  ): Promise<TickPlan | undefined> {
     const keys = queueKeys(concertId);
     const r = (
       await this.redis.queuePrepareTick(
@@ -107,17 +131,21 @@ export class LineStore {
         settings.settleMs,
       )
     ).map(Number);
-    const [head, limit, allowance, active, seq, nowMs, freedSlots, endedAtMs] = r as number[] as [
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-    ];
-    return { head, limit, allowance, active, seq, nowMs, freedSlots, endedAtMs };
+    if (r[0] === -1) return undefined;
+    const [head, limit, allowance, active, seq, nowMs, freedSlots, endedAtMs, epoch, unknown] =
+      r as [number, number, number, number, number, number, number, number, number, number];
+    return {
+      head,
+      limit,
+      allowance,
+      active,
+      seq,
+      nowMs,
+      freedSlots,
+      endedAtMs,
+      epoch,
+      salesUnknown: unknown === 1,
+    };
   }
 
   /** Moves the head if nobody else did; returns until when the admitted are active, or 0. */
@@ -133,7 +161,7 @@ export class LineStore {
     },
   ): Promise<number> {
     const keys = queueKeys(concertId);
-    const [moved, untilMs] = await this.redis.queueAdvance(
+    const args = [
       keys.meta,
       keys.cohorts,
       keys.cohortLeft,
@@ -144,8 +172,100 @@ export class LineStore {
       move.ttlMs,
       asRanges(move.idle),
       move.gone,
-    );
+    ];
+    // With a replica, the move is acknowledged by it before anyone is told (ADR 0024).
+    const [moved, untilMs] = this.acks.waiting
+      ? ((await this.acks.run((p) => p.queueAdvance(...args)))[0] as [number, number])
+      : await this.redis.queueAdvance(...args);
     return Number(moved) === 1 ? Number(untilMs) : 0;
+  }
+
+  // --- a line opened, or rebuilt after a loss (ADR 0024) ----------------------------------------
+
+  /** Whether the line is open in Redis (it has an epoch, and has not retired). */
+  async isOpen(concertId: number): Promise<boolean> {
+    const [epoch, retired] = await this.redis.hmget(queueKeys(concertId).meta, 'epoch', 'retired');
+    return epoch !== null && retired === null;
+  }
+
+  /** One instance at a time opens or rebuilds a concert's line: true if this one may. */
+  async lockOpening(concertId: number, owner: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(queueKeys(concertId).opening, owner, 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  async unlockOpening(concertId: number): Promise<void> {
+    await this.redis.unlink(queueKeys(concertId).opening);
+  }
+
+  /** Whether the queue's copy of the catalog has the concert's sales (schedules). */
+  async salesKnown(concertId: number): Promise<boolean> {
+    const [soldOut, unknown] = await this.redis.hmget(
+      queueKeys(concertId).sales,
+      'soldOut',
+      'unknown',
+    );
+    return soldOut !== null && unknown === null;
+  }
+
+  /**
+   * The concert's sales are not known (Redis lost them, the catalog did not answer): nobody is
+   * admitted until they are (PREPARE_TICK); the catalog's answer or concert.events clear it.
+   */
+  async markSalesUnknown(concertId: number): Promise<void> {
+    await this.redis.hset(queueKeys(concertId).sales, 'unknown', 1);
+  }
+
+  /**
+   * A segment of a rebuilt line: `alive` bits come back, seen in `window`, unless the segment
+   * survived the loss. Returns true if written.
+   */
+  async restoreSegment(
+    concertId: number,
+    segment: number,
+    alive: Uint8Array,
+    window: number,
+    seenTtlMs: number,
+  ): Promise<boolean> {
+    const keys = segmentKeys(concertId, segment);
+    const written = await this.redis.queueRestoreSegment(
+      keys.alive,
+      keys.seen(window),
+      `${keys.alive}:restoring`,
+      Buffer.from(alive),
+      seenTtlMs,
+    );
+    return written === 1;
+  }
+
+  /**
+   * The line opens in Redis from Postgres' record (OPEN_LINE), once; `ranges`: the admitted
+   * ranges still active, as members with their fans still active. True if this call opened it.
+   */
+  async openLine(
+    concertId: number,
+    line: {
+      epoch: number;
+      reserved: number;
+      issued: number;
+      head: number;
+      rebuilt: boolean;
+      ranges: { member: string; left: number }[];
+    },
+  ): Promise<boolean> {
+    const keys = queueKeys(concertId);
+    const opened = await this.redis.queueOpenLine(
+      keys.meta,
+      keys.cohorts,
+      keys.cohortLeft,
+      keys.audit,
+      line.epoch,
+      line.reserved,
+      line.issued,
+      line.head,
+      line.rebuilt ? 1 : 0,
+      ...line.ranges.flatMap((r) => [r.member, r.left]),
+    );
+    return opened === 1;
   }
 
   /**

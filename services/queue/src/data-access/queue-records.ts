@@ -4,10 +4,18 @@ import { offsetOf, segmentOf, type Cohort } from '@ticketing/auth';
 export interface SnapshotData {
   concertId: number;
   epoch: number;
+  /** Changes when the line is rebuilt after a loss (ADR 0024). */
+  gen: number;
   /** Every number ≤ head has had its turn. */
   head: number;
   /** The last number handed out. */
   seq: number;
+  /**
+   * Numbers up to this one were handed out long enough before the read that their joins'
+   * bits are in it (the counter as it was the join's settle time before); a number after it
+   * with no bit may be a join still in flight.
+   */
+  settledSeq: number;
   soldOut: boolean;
   /** Admitted ranges still active, by `to`. */
   cohorts: Cohort[];
@@ -25,6 +33,16 @@ export interface SnapshotData {
 /** What a user's entry in the index says when they ask for a place. */
 export type Claim = { kind: 'held'; number: number } | { kind: 'pending' } | { kind: 'claimed' };
 
+/**
+ * The counter's answer: a number of the line's epoch, or what must happen first (ADR 0024): the
+ * line opened or rebuilt from Postgres (`closed`), or a block of numbers reserved there
+ * (`reserve`: every number up to `seq` was handed out).
+ */
+export type NumberTaken =
+  | { kind: 'number'; number: number; epoch: number }
+  | { kind: 'closed' }
+  | { kind: 'reserve'; seq: number; epoch: number };
+
 /** The first half of a tick (see PREPARE_TICK). */
 export interface TickPlan {
   head: number;
@@ -36,6 +54,9 @@ export interface TickPlan {
   freedSlots: number;
   /** When the concert's sales ended (0: still selling, or never started). */
   endedAtMs: number;
+  epoch: number;
+  /** The line was rebuilt while the catalog could not be asked: nobody is admitted yet. */
+  salesUnknown: boolean;
 }
 
 /** A segment's bitmaps as the tick and the sweep need them. */
@@ -47,6 +68,16 @@ export interface SegmentBits {
 
 /** One record of a concert's audit stream, as stored (numbers as "a-b,c" ranges). */
 export type AuditRecord =
+  | {
+      id: string;
+      kind: 'recover';
+      at: string;
+      head: string;
+      issued: string;
+      reserved: string;
+      ranges: string;
+      active: string;
+    }
   | {
       id: string;
       kind: 'admit';

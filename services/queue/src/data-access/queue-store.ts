@@ -1,6 +1,5 @@
 import {
   SEGMENT_SIZE,
-  newEpoch,
   offsetOf,
   parseCohort,
   queueKeys,
@@ -16,7 +15,14 @@ import { Cluster } from 'ioredis';
 import { defineQueueCommands } from './commands';
 import { ConcertRegistry } from './concert-registry';
 import { LineStore } from './line-store';
-import { bitsOf, groupBySegment, type Claim, type SegmentBits } from './queue-records';
+import {
+  bitsOf,
+  groupBySegment,
+  type Claim,
+  type NumberTaken,
+  type SegmentBits,
+} from './queue-records';
+import { ReplicaAcks } from './replica-acks';
 
 // A place whose number is being taken is held by a pending mark at most this long.
 const PENDING_TIMEOUT_MS = 5000;
@@ -32,16 +38,20 @@ export class QueueStore {
   readonly concerts: ConcertRegistry;
   /** The concerts' lines as a whole. */
   readonly line: LineStore;
+  /** Writes a failover must keep wait for a replica's acknowledgement (ADR 0024). */
+  readonly acks: ReplicaAcks;
   /** Seen bitmaps whose expiry this instance set, and for which window. */
   private readonly expiring = new Map<string, number>();
 
   constructor(
     readonly redis: QueueRedis,
     private readonly keyPrefix: string,
+    onShortfall?: (missing: { acked: number; wanted: number }) => void,
   ) {
     defineQueueCommands(redis);
+    this.acks = new ReplicaAcks(redis, onShortfall);
     this.concerts = new ConcertRegistry(redis);
-    this.line = new LineStore(redis, this.concerts);
+    this.line = new LineStore(redis, this.concerts, this.acks);
   }
 
   // --- the user index -------------------------------------------------------------------------
@@ -61,23 +71,27 @@ export class QueueStore {
     userId: string,
     window: number,
     seenTtlMs: number,
-  ): Promise<{ kind: 'joined'; number: number; epoch: number } | Claim | undefined> {
+  ): Promise<Exclude<NumberTaken, { kind: 'number' }> | JoinedAtOnce | Claim | undefined> {
     if (this.redis instanceof Cluster) return undefined;
     await this.concerts.registerQueued(concertId);
     const { key, field } = userEntry(concertId, userId);
-    const [kind, number, epoch] = await this.redis.queueJoinAtOnce(
+    const args = [
       key,
       queueKeys(concertId).meta,
       field,
       Date.now(),
       PENDING_TIMEOUT_MS,
-      newEpoch(),
       `${this.keyPrefix}{q:${concertId}:`,
       SEGMENT_SIZE,
       window,
       seenTtlMs,
-    );
+    ];
+    // With a replica, the number and its bits are answered once it has them.
+    const [kind, number, epoch] = this.acks.waiting
+      ? ((await this.acks.run((p) => p.queueJoinAtOnce(...args)))[0] as [string, number, number])
+      : await this.redis.queueJoinAtOnce(...args);
     if (kind === 'joined') return { kind, number: Number(number), epoch: Number(epoch) };
+    if (kind === 'closed' || kind === 'reserve') return takenOf(kind, number, epoch!);
     return claimOf(kind, number);
   }
 
@@ -88,20 +102,41 @@ export class QueueStore {
 
   async settle(concertId: number, userId: string, number: number): Promise<void> {
     const { key, field } = userEntry(concertId, userId);
-    await this.redis.hset(key, field, number);
+    if (this.acks.waiting) await this.acks.run((p) => p.hset(key, field, number));
+    else await this.redis.hset(key, field, number);
   }
 
+  /** The user's place ended: their entry says so (not taken for a loss later, ADR 0024). */
   async release(concertId: number, userId: string, number: number): Promise<void> {
     const { key, field } = userEntry(concertId, userId);
     await this.redis.queueRelease(key, field, number);
   }
 
+  /** A pass whose entry the store lost names its holder again; false if the entry says anything. */
+  async restoreEntry(concertId: number, userId: string, number: number): Promise<boolean> {
+    const { key, field } = userEntry(concertId, userId);
+    return (await this.redis.queueRestoreEntry(key, field, number)) === 1;
+  }
+
   // --- numbers and their bits -----------------------------------------------------------------
 
-  async nextNumber(concertId: number): Promise<{ number: number; epoch: number }> {
+  /**
+   * The next number of the concert's counter, or what must happen first: the line opened or
+   * rebuilt (`closed`), a block of numbers reserved in Postgres (`reserve`).
+   */
+  async nextNumber(concertId: number): Promise<NumberTaken> {
     await this.concerts.registerQueued(concertId);
-    const [number, epoch] = await this.redis.queueNextNumber(queueKeys(concertId).meta, newEpoch());
-    return { number: Number(number), epoch: Number(epoch) };
+    const meta = queueKeys(concertId).meta;
+    const [kind, number, epoch] = this.acks.waiting
+      ? ((await this.acks.run((p) => p.queueNextNumber(meta)))[0] as [string, number, number])
+      : await this.redis.queueNextNumber(meta);
+    if (kind === 'number') return { kind, number: Number(number), epoch: Number(epoch) };
+    return takenOf(kind, number, epoch);
+  }
+
+  /** Postgres reserved numbers up to `reserved` for this life of the line (false: not open). */
+  async raiseReserved(concertId: number, epoch: number, reserved: number): Promise<boolean> {
+    return (await this.redis.queueRaiseReserved(queueKeys(concertId).meta, epoch, reserved)) === 1;
   }
 
   /** A new fan is seen, then alive (in that order: an alive bit always has its seen bit). */
@@ -113,6 +148,16 @@ export class QueueStore {
   ): Promise<void> {
     const keys = segmentKeys(concertId, segmentOf(number));
     const seen = keys.seen(window);
+    if (this.acks.waiting) {
+      this.expiring.set(seen, window);
+      await this.acks.run((p) =>
+        p
+          .setbit(seen, offsetOf(number), 1)
+          .pexpire(seen, seenTtlMs)
+          .setbit(keys.alive, offsetOf(number), 1),
+      );
+      return;
+    }
     await Promise.all([
       this.redis.setbit(seen, offsetOf(number), 1),
       this.expireOnce(seen, window, seenTtlMs),
@@ -214,16 +259,22 @@ export class QueueStore {
     const keys = queueKeys(concertId);
     const [alive, meta, cohorts] = await Promise.all([
       this.redis.getbit(segmentKeys(concertId, segmentOf(number)).alive, offsetOf(number)),
-      this.redis.hmget(keys.meta, 'head', 'epoch'),
+      this.redis.hmget(keys.meta, 'head', 'epoch', 'retired', 'seq'),
       this.redis.zrangebyscore(keys.cohorts, number, '+inf', 'LIMIT', 0, 1),
     ]);
     const cohort = cohorts[0] ? parseCohort(cohorts[0]) : undefined;
     return {
       heldByUser: true,
+      holder: 'this',
       alive: alive === 1,
       head: Number(meta[0] ?? 0),
-      epoch: Number(meta[1] ?? 0),
+      // A line that ended or that the store lost holds no place of any epoch.
+      epoch: meta[2] === null ? Number(meta[1] ?? 0) : 0,
       cohort: cohort && cohort.from <= number ? cohort : undefined,
+      seq: Number(meta[3] ?? 0),
+      recovered: 0,
+      presumed: 0,
+      repairedAtMs: 0,
     };
   }
 
@@ -239,8 +290,26 @@ export class QueueStore {
   }
 }
 
+/** A number taken on a single Redis, with its bits and the user's entry, in one step. */
+export interface JoinedAtOnce {
+  kind: 'joined';
+  number: number;
+  epoch: number;
+}
+
 /** A claim's answer as a script returns it ({kind, number}). */
 function claimOf(kind: string, number: number): Claim {
   if (kind === 'held') return { kind, number: Number(number) };
   return { kind: kind as 'pending' | 'claimed' };
+}
+
+/** TAKE_NUMBER's answer when no number was taken. */
+function takenOf(
+  kind: string,
+  seq: number,
+  epoch: number,
+): Exclude<NumberTaken, { kind: 'number' }> {
+  return kind === 'closed'
+    ? { kind: 'closed' }
+    : { kind: 'reserve', seq: Number(seq), epoch: Number(epoch) };
 }

@@ -1,12 +1,17 @@
 import { SEGMENT_SIZE, offsetOf, segmentOf } from '@ticketing/auth';
 import type { Logger } from '@ticketing/platform';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import type { AdmissionRecord, LineJournal } from '../data-access/line-journal';
 import type { QueueStore } from '../data-access/queue-store';
-import type { SegmentBits, TickPlan } from '../data-access/queue-records';
+import { asRanges, type SegmentBits, type TickPlan } from '../data-access/queue-records';
 import { bitAt, orAll } from './bitmaps';
+import type { KnownConcerts } from './known-concerts';
+import type { Lines } from './lines';
 import type { Liveness } from './liveness';
 import type { QueueSettings } from './queue';
 import type { Snapshots } from './snapshots';
+
+type Recorded = AdmissionRecord & { issued: number };
 
 /** A number handed out less than this long ago is not passed yet: its bit may be on its way. */
 export const SETTLE_MS = 100;
@@ -14,6 +19,10 @@ export const SETTLE_MS = 100;
 const AUDIT_KEPT_MS = 30 * 86_400_000;
 // Segments read per round trip while walking from the head.
 const SEGMENTS_PER_READ = 8;
+// How often the ticker asks Postgres which lines are open (those Redis may have forgotten).
+const OPEN_LINES_EVERY_MS = 5000;
+// How often a rebuilt line whose sales are not known asks the catalog again.
+const CATALOG_RETRY_MS = 1000;
 const BITMAP_BYTES = SEGMENT_SIZE / 8;
 
 /**
@@ -28,6 +37,10 @@ export class AdmissionTicker {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private readonly lastSwept = new Map<number, number>();
+  /** Head moves made in Redis and not yet recorded in Postgres (it was unreachable): in order. */
+  private readonly unrecorded: { concertId: number; epoch: number; move: Recorded }[] = [];
+  private openLines: { at: number; concerts: number[] } = { at: 0, concerts: [] };
+  private readonly catalogAskedAt = new Map<number, number>();
   private readonly admitted: Counter;
   private readonly dropped: Counter;
   private readonly waiting: Gauge;
@@ -40,6 +53,7 @@ export class AdmissionTicker {
     private readonly snapshots: Snapshots,
     private readonly logger: Logger,
     metrics: Registry,
+    private readonly durable: { journal: LineJournal; lines: Lines; concerts: KnownConcerts },
   ) {
     const labelNames = ['concert'];
     const registers = [metrics];
@@ -83,8 +97,25 @@ export class AdmissionTicker {
   }
 
   async tick(): Promise<void> {
-    for (const concertId of await this.store.concerts.queuedConcerts())
-      await this.tickConcert(concertId);
+    await this.recordUnrecorded();
+    const queued = new Set(await this.store.concerts.queuedConcerts());
+    for (const concertId of await this.linesInPostgres()) queued.add(concertId);
+    for (const concertId of queued) await this.tickConcert(concertId);
+  }
+
+  /**
+   * The lines Postgres has open, asked every few seconds: Redis' list of queued concerts goes
+   * with Redis' data, and a line it forgot is rebuilt by the next tick (ADR 0024).
+   */
+  private async linesInPostgres(): Promise<number[]> {
+    if (Date.now() - this.openLines.at >= OPEN_LINES_EVERY_MS) {
+      try {
+        this.openLines = { at: Date.now(), concerts: await this.durable.journal.openLines() };
+      } catch (err) {
+        this.logger.warn({ err }, 'the open lines could not be read from Postgres');
+      }
+    }
+    return this.openLines.concerts;
   }
 
   async tickConcert(concertId: number): Promise<void> {
@@ -93,8 +124,18 @@ export class AdmissionTicker {
       maxActive: this.settings.maxActive,
       settleMs: SETTLE_MS,
     });
+    if (!plan) {
+      // Not open in Redis: rebuilt if Postgres has the line (Redis lost it), else forgotten.
+      if (!(await this.durable.lines.rebuild(concertId)))
+        await this.store.concerts.forgetQueued(concertId);
+      return;
+    }
+    if (plan.salesUnknown) await this.askCatalog(concertId);
     // Sales over, and the last admitted fans' activation too: the queue's state goes.
     if (plan.endedAtMs > 0 && plan.nowMs >= plan.endedAtMs + this.settings.activeTtlMs) {
+      // Postgres first: a line it no longer has is never rebuilt.
+      await this.durable.journal.close(concertId, plan.epoch, AUDIT_KEPT_MS);
+      this.openLines.concerts = this.openLines.concerts.filter((c) => c !== concertId);
       if (await this.store.line.retire(concertId, AUDIT_KEPT_MS))
         this.logger.info({ concertId }, 'sales ended: the concert queue state removed');
       return;
@@ -111,9 +152,9 @@ export class AdmissionTicker {
   /** Walks from the head over at most `allowance` live fans, then moves the head past them. */
   private async admit(concertId: number, plan: TickPlan, windows: number[]): Promise<void> {
     let admitted = 0;
-    let gone = 0;
     let to = plan.head;
     const idle: number[] = [];
+    const gone: number[] = [];
     const last = segmentOf(plan.limit);
     walk: for (let segment = segmentOf(plan.head + 1); segment <= last;) {
       const batch: number[] = [];
@@ -124,7 +165,7 @@ export class AdmissionTicker {
         for (let n = Math.max(bits.segment * SEGMENT_SIZE, plan.head + 1); n <= end; n++) {
           to = n;
           if (!bitAt(bits.alive, offsetOf(n))) {
-            gone++; // left, dropped before, or a number nobody took: skipped
+            gone.push(n); // left, dropped before, or a number nobody took: skipped
             continue;
           }
           if (!bitAt(seen, offsetOf(n))) {
@@ -144,17 +185,65 @@ export class AdmissionTicker {
       admitted,
       ttlMs: this.settings.activeTtlMs,
       idle,
-      gone,
+      gone: gone.length,
     });
     const concert = String(concertId);
     if (idle.length > 0) this.dropped.inc({ concert }, idle.length);
     if (untilMs === 0) return; // another instance moved the head first
+    // What a line rebuilt after a loss starts from: the head, and who is admitted until when.
+    this.unrecorded.push({
+      concertId,
+      epoch: plan.epoch,
+      move: {
+        from: plan.head + 1,
+        to,
+        admitted,
+        idle: asRanges(idle),
+        gone: asRanges(gone),
+        untilMs,
+        atMs: untilMs - this.settings.activeTtlMs,
+        issued: plan.limit,
+      },
+    });
+    await this.recordUnrecorded();
     if (admitted > 0) this.admitted.inc({ concert }, admitted);
     this.logger.debug(
       { concertId, from: plan.head + 1, to, admitted, idle: idle.length },
       'admitted',
     );
     this.snapshots.read(concertId).catch(() => undefined);
+  }
+
+  /**
+   * A rebuilt line whose sales the catalog could not tell: asked again, at most once a second
+   * per concert; admission starts once it answers.
+   */
+  private async askCatalog(concertId: number): Promise<void> {
+    const now = Date.now();
+    if (now - (this.catalogAskedAt.get(concertId) ?? 0) < CATALOG_RETRY_MS) return;
+    this.catalogAskedAt.set(concertId, now);
+    await this.durable.concerts
+      .learn(concertId)
+      .catch((err: unknown) =>
+        this.logger.warn({ err, concertId }, 'the catalog did not answer: admission waits for it'),
+      );
+  }
+
+  /**
+   * Head moves are recorded in Postgres in the order they were made; one it could not take
+   * (unreachable) waits for the next tick, and those after it with it.
+   */
+  private async recordUnrecorded(): Promise<void> {
+    while (this.unrecorded.length > 0) {
+      const { concertId, epoch, move } = this.unrecorded[0]!;
+      try {
+        await this.durable.journal.recordAdmission(concertId, epoch, move);
+      } catch (err) {
+        this.logger.warn({ err, concertId }, 'a head move could not be recorded in Postgres yet');
+        return;
+      }
+      this.unrecorded.shift();
+    }
   }
 
   /** Once per window, one instance drops every idle fan behind the head. */

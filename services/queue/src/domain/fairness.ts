@@ -3,7 +3,9 @@
  * step as the move itself, with the range of numbers it passed, when, how many it admitted, the
  * idle fans it skipped and how many numbers were gone. Checking the records proves that fans
  * had their turn in the order of their numbers: each range starts right after the last, time
- * never runs back, and every number of a range is accounted for (admitted, idle, or gone).
+ * never runs back, and every number of a range is accounted for (admitted, idle, or gone). A
+ * line rebuilt after its store lost it (ADR 0024) resumes at the head Postgres recorded: the
+ * moves after the rebuild start right after it.
  */
 
 /** A head move as recorded (numbers parsed). */
@@ -17,8 +19,21 @@ export interface HeadMove {
   gone: number;
 }
 
+/**
+ * The line rebuilt after its store lost it (ADR 0024): it resumed at `head`, the head Postgres
+ * had recorded, the numbers up to it having had their turn in moves the lost store recorded.
+ */
+export interface Recovery {
+  kind: 'recover';
+  id: string;
+  head: number;
+  atMs: number;
+}
+
 export interface FairnessReport {
   moves: number;
+  /** Rebuilds of the line after a loss of its store. */
+  recoveries: number;
   admitted: number;
   skippedIdle: number;
   gone: number;
@@ -37,9 +52,11 @@ export function parseRanges(text: string): number[] {
   });
 }
 
-export function checkFairness(moves: HeadMove[]): FairnessReport {
+export function checkFairness(records: (HeadMove | Recovery)[]): FairnessReport {
+  const moves = records.filter((r): r is HeadMove => !('kind' in r));
   const report: FairnessReport = {
     moves: moves.length,
+    recoveries: records.length - moves.length,
     admitted: 0,
     skippedIdle: 0,
     gone: 0,
@@ -47,7 +64,16 @@ export function checkFairness(moves: HeadMove[]): FairnessReport {
     problems: [],
   };
   let lastAt = 0;
-  for (const m of moves) {
+  for (const m of records) {
+    if ('kind' in m) {
+      // The moves before a rebuild are in the record the lost store kept, or in Postgres'.
+      if (m.head < report.head)
+        report.problems.push(
+          `rebuild ${m.id}: the line resumed at ${m.head}, behind numbers up to ${report.head} that had their turn: they would have it twice`,
+        );
+      report.head = m.head;
+      continue;
+    }
     const where = `record ${m.id} (numbers ${m.from}..${m.to})`;
     if (m.from <= report.head)
       report.problems.push(

@@ -1,16 +1,20 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '@ticketing/platform';
 import {
+  REBUILDING,
   placeOf,
   stateOfPlace,
   tokenIdOf,
   type Place,
+  type PlaceRecord,
   type PlaceState,
   type QueueTokenClaims,
   type TokenSigner,
 } from '@ticketing/auth';
 import type { QueueStore } from '../data-access/queue-store';
 import { SETTLE_MS } from './admission';
+import type { KnownConcerts } from './known-concerts';
+import type { Lines } from './lines';
 import type { Liveness, SeenMarks } from './liveness';
 import type { QueueSnapshot } from './snapshot';
 import type { Snapshots } from './snapshots';
@@ -40,6 +44,8 @@ export class WaitingQueue {
     private readonly snapshots: Snapshots,
     private readonly liveness: Liveness,
     private readonly seen: SeenMarks,
+    private readonly lines: Lines,
+    private readonly concerts: KnownConcerts,
   ) {}
 
   /**
@@ -48,7 +54,8 @@ export class WaitingQueue {
    * ended (left, dropped as idle, expired, spent) is replaced by a new one at the back.
    */
   async join(userId: string, concertId: number): Promise<{ view: TokenView; created: boolean }> {
-    if (!(await this.store.concerts.isKnownConcert(concertId)))
+    // The catalog where it is durable answers for a concert the queue's copy misses (ADR 0024).
+    if (!(await this.concerts.isKnown(concertId)))
       throw AppError.notFound(`concert ${concertId} not found`);
     const deadline = Date.now() + PENDING_WAIT_MS;
     for (;;) {
@@ -62,6 +69,12 @@ export class WaitingQueue {
         this.liveness.seenTtlMs,
       );
       if (atOnce?.kind === 'joined') return this.joined(userId, concertId, atOnce);
+      // The line must open (or be rebuilt after a loss), or numbers be reserved, first.
+      if (atOnce?.kind === 'closed' || atOnce?.kind === 'reserve') {
+        if (Date.now() > deadline) throw AppError.unavailable('try again');
+        await this.lines.prepare(concertId, atOnce);
+        continue;
+      }
       // On a cluster the next number is taken alongside the claim (one round trip, not two): a
       // fan who already holds a place leaves that number unused, a hole the line skips as gone.
       const [claim, taken] = atOnce
@@ -70,7 +83,7 @@ export class WaitingQueue {
             this.store.claim(concertId, userId),
             this.store.nextNumber(concertId),
           ]);
-      let next = taken;
+      const next = taken?.kind === 'number' ? taken : undefined;
       if (claim.kind === 'pending') {
         if (Date.now() > deadline) throw AppError.unavailable('try again');
         await sleep(2);
@@ -83,9 +96,9 @@ export class WaitingQueue {
         if (state.status !== 'GONE')
           return { created: false, view: await this.view(userId, place, state) };
         if (!(await this.store.reclaim(concertId, userId, claim.number))) continue;
-        next ??= await this.store.nextNumber(concertId); // the place is ours (pending) now
       }
-      const { number, epoch } = next!;
+      // The place is ours (pending) now; its number, once the line is open and has numbers.
+      const { number, epoch } = next ?? (await this.lines.takeNumber(concertId));
       // Both at once: until both landed, a second join of this user waits (the claim is pending).
       await Promise.all([
         this.store.markJoined(concertId, number, window, this.liveness.seenTtlMs),
@@ -159,13 +172,16 @@ export class WaitingQueue {
     if (!place || place.concertId !== claims.concertId) return { status: 'GONE' };
     let snapshot = await this.snapshots.get(claims.concertId);
     if (snapshot.data.epoch !== place.epoch) snapshot = await this.snapshots.read(claims.concertId);
+    // No open line in Redis: it ended, or Redis lost it and Postgres has it (ADR 0024).
+    if (snapshot.data.epoch === 0 && (await this.lines.rebuild(claims.concertId)))
+      snapshot = await this.snapshots.read(claims.concertId);
     if (snapshot.data.epoch !== place.epoch) return { status: 'GONE' };
     let s = snapshot.stateOf(place.number, nowMs);
     if (s.status === 'GONE') {
       // The snapshot may predate this number's bit (its join was in flight when it was read):
       // a fan is told their place is gone only by the store (one read; polls of gone passes are
       // few, and the gateway's budgets bound them).
-      const fresh = stateOfPlace(await this.store.readPlace(claims), place.number, nowMs);
+      const fresh = await this.freshState(claims, place.number, nowMs);
       if (fresh.status === 'GONE') return fresh;
       snapshot.markJoined(place.number);
       s = snapshot.stateOf(place.number, nowMs);
@@ -186,7 +202,7 @@ export class WaitingQueue {
       s.status === 'WAITING' &&
       s.position <= Math.max(1, this.settings.admitPerSecond);
     if (s.status === 'ACTIVE' || nearFront) {
-      const fresh = stateOfPlace(await this.store.readPlace(claims), place.number, nowMs);
+      const fresh = await this.freshState(claims, place.number, nowMs);
       if (fresh.status === 'ACTIVE') return { status: 'ACTIVE', expiresAtMs: fresh.untilMs };
       if (fresh.status === 'GONE') return fresh;
     }
@@ -194,6 +210,46 @@ export class WaitingQueue {
     if (s.status === 'ACTIVE')
       return { status: 'WAITING', position: 1, expiresAtMs: nowMs + this.settings.idleMs };
     return { status: s.status, position: s.position, expiresAtMs: nowMs + this.settings.idleMs };
+  }
+
+  /**
+   * Where a place stands as the store has it now. A place a rebuilt line could not presume (one
+   * of the last numbers before the loss) is restored from the pass, which is signed: in line again
+   * at its own number, if the line has not passed it; a rebuilt line's fan gets their entry in
+   * the user index back (ADR 0024).
+   */
+  private async freshState(
+    claims: QueueTokenClaims,
+    number: number,
+    nowMs: number,
+  ): Promise<PlaceState> {
+    const record = await this.store.readPlace(claims);
+    if (record === REBUILDING) throw AppError.unavailable('the waiting room is rebuilding: retry');
+    const state = stateOfPlace(record, number, nowMs);
+    if (state.status !== 'GONE' || !record || !this.restorable(record, number, nowMs)) {
+      if (state.status !== 'GONE' && record?.holder === 'none')
+        await this.store.restoreEntry(claims.concertId, claims.userId, number);
+      return state;
+    }
+    if (!(await this.store.restoreEntry(claims.concertId, claims.userId, number))) return state;
+    const window = this.liveness.windowAt(nowMs);
+    await this.store.markJoined(claims.concertId, number, window, this.liveness.seenTtlMs);
+    this.snapshots.peek(claims.concertId)?.markJoined(number);
+    return { status: 'WAITING', numbersAhead: number - record.head - 1 };
+  }
+
+  /**
+   * A number of the last block handed out before a rebuild (after the numbers presumed in line,
+   * up to the counter's reservation), with no bit and no entry, behind the head, within the idle
+   * timeout of the rebuild, was lost with the store, not ended (an end leaves the entry saying
+   * so; a fan who did not come back by then is idle). Numbers presumed in line got their bits at
+   * the rebuild: without one now, they were dropped or left. Numbers handed out since are kept
+   * by a replica before their fan hears of them (ADR 0024).
+   */
+  private restorable(record: PlaceRecord, number: number, nowMs: number): boolean {
+    if (record.holder !== 'none' || record.alive || number <= record.head) return false;
+    if (number <= record.presumed || number > record.recovered) return false;
+    return nowMs < record.repairedAtMs + this.settings.idleMs;
   }
 
   /** A concert's snapshot as polls see it (read now only when too old). */
@@ -266,7 +322,14 @@ export class WaitingQueue {
   private async end(claims: QueueTokenClaims): Promise<boolean> {
     const place = placeOf(claims.tokenId);
     if (!place || place.concertId !== claims.concertId) return false;
-    const state = stateOfPlace(await this.store.readPlace(claims), place.number, Date.now());
+    const record = await this.store.readPlace(claims);
+    if (record === REBUILDING && (await this.lines.rebuild(claims.concertId)))
+      return this.end(claims);
+    const state = stateOfPlace(
+      record === REBUILDING ? undefined : record,
+      place.number,
+      Date.now(),
+    );
     if (state.status === 'GONE') return false;
     const wasAlive = await this.store.clearAlive(place.concertId, place.number);
     this.snapshots.peek(place.concertId)?.markGone(place.number);

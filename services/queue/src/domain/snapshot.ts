@@ -12,13 +12,18 @@ export type SnapshotState =
 
 /**
  * A concert's queue in memory: polls and event streams are answered from it, exact as of the
- * moment it was read (ADR 0015). A position is 1 + the fans still alive between the head and the
- * number: a sum of per-segment counts, then the bits of one segment, whatever the crowd.
- * Numbers handed out after the snapshot was taken count as alive.
+ * moment it was read (ADR 0015). A position is 1 + the fans ahead: those still alive between the
+ * head and the number (a sum of per-segment counts, then the bits of one segment, whatever the
+ * crowd), and every number whose join may still be in flight: a number handed out after
+ * `settledSeq` (its bit may land after the read) or after the snapshot was taken counts as
+ * ahead, not as gone (ADR 0024), unless this instance saw it leave. Two fans are never told the
+ * same position from one snapshot.
  */
 export class QueueSnapshot {
   /** Alive fans behind the head in the segments before each segment, from the first. */
   private prefix?: Map<number, number>;
+  /** Numbers after `settledSeq` that this instance saw leave (no longer counted as ahead). */
+  private readonly goneYoung = new Set<number>();
 
   constructor(readonly data: SnapshotData) {}
 
@@ -44,22 +49,35 @@ export class QueueSnapshot {
     return bits === undefined ? number > this.data.head : bitAt(bits, offsetOf(number));
   }
 
-  /** 1 + the alive fans after the head and before `number`. */
+  /**
+   * 1 + the fans ahead of `number`: alive by their bits up to the settled counter, then every
+   * number handed out since (in flight or alive) but those this instance saw leave.
+   */
   position(number: number): number {
     const d = this.data;
-    const upTo = Math.min(number, d.seq + 1); // fans in (head, upTo) are counted by their bits
-    const segment = segmentOf(upTo);
-    let ahead = this.prefixAt(segment);
-    const bits = d.segments.get(segment);
-    const start = segment === segmentOf(d.head) ? offsetOf(d.head) + 1 : 0;
-    if (bits) ahead += countBits(bits, start, offsetOf(upTo));
-    return 1 + ahead + Math.max(0, number - upTo);
+    const settled = this.settledUpTo;
+    const upTo = Math.min(number, settled + 1); // fans in (head, upTo) are counted by their bits
+    let ahead = 0;
+    if (upTo > d.head + 1) {
+      const segment = segmentOf(upTo);
+      ahead = this.prefixAt(segment);
+      const bits = d.segments.get(segment);
+      const start = segment === segmentOf(d.head) ? offsetOf(d.head) + 1 : 0;
+      if (bits) ahead += countBits(bits, start, offsetOf(upTo));
+    }
+    const youngEnd = Math.min(number, d.seq + 1);
+    if (youngEnd > settled + 1) {
+      ahead += youngEnd - (settled + 1);
+      for (const n of this.goneYoung) if (n > settled && n < youngEnd) ahead--;
+    }
+    return 1 + ahead + Math.max(0, number - Math.max(youngEnd, settled + 1));
   }
 
   /** A fan this instance saw leave: gone at once here, before the next read. */
   markGone(number: number): void {
     const bits = this.data.segments.get(segmentOf(number));
     if (bits) setBit(bits, offsetOf(number), false);
+    if (number > this.settledUpTo && number <= this.data.seq) this.goneYoung.add(number);
     this.prefix = undefined;
   }
 
@@ -72,12 +90,17 @@ export class QueueSnapshot {
     }
   }
 
+  /** Numbers up to this one have their bits in the snapshot (the head at least). */
+  private get settledUpTo(): number {
+    return Math.max(this.data.head, Math.min(this.data.settledSeq, this.data.seq));
+  }
+
   private prefixAt(segment: number): number {
     if (!this.prefix) {
       this.prefix = new Map();
       const first = segmentOf(this.data.head);
       let sum = 0;
-      for (let s = first; s <= segmentOf(this.data.seq) + 1; s++) {
+      for (let s = first; s <= segmentOf(this.settledUpTo) + 1; s++) {
         this.prefix.set(s, sum);
         const bits = this.data.segments.get(s);
         const start = s === first ? offsetOf(this.data.head) + 1 : 0;

@@ -1,4 +1,5 @@
 import { requireAdmin, requireAdmitted, type Credentials } from '@ticketing/auth';
+import { ConcertSales } from '@ticketing/contracts';
 import { TypedRoutes, headerOf, type HttpApp } from '@ticketing/platform';
 import type { Catalog } from '../../domain/catalog';
 import type { SeatMaps } from '../../domain/seat-maps';
@@ -44,6 +45,27 @@ export function httpRoutes(
         },
         async (_input, _req, reply) => {
           reply.send({ items: await catalog.listConcerts() });
+        },
+      )
+      .add(
+        {
+          method: 'get',
+          path: '/internal/concerts/:concertId/sales',
+          summary:
+            'Inside the deployment (the gateway does not route it): the dates of a concert as the queue follows them, for a queue that missed it (ADR 0024)',
+          params: ConcertParams,
+          responses: { 200: { description: 'the dates', schema: ConcertSales } },
+        },
+        async ({ params }, _req, reply) => {
+          const dates = await catalog.salesOf(params.concertId);
+          reply.send({
+            concertId: params.concertId,
+            dates: dates.map((d) => ({
+              ...d,
+              bookingOpensAt: d.bookingOpensAt.toISOString(),
+              bookingClosesAt: d.bookingClosesAt.toISOString(),
+            })),
+          });
         },
       )
       .add(

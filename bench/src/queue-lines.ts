@@ -1,0 +1,51 @@
+import { Database } from '@ticketing/platform';
+import { createDb, createLogger, migrate } from '@ticketing/platform/wiring';
+import { migrations } from '../../services/queue/dist/migrations';
+import { CatalogClient } from '../../services/queue/dist/src/data-access/catalog-client';
+import { LineJournal } from '../../services/queue/dist/src/data-access/line-journal';
+import type { QueueStore } from '../../services/queue/dist/src/data-access/queue-store';
+import { KnownConcerts } from '../../services/queue/dist/src/domain/known-concerts';
+import { Lines } from '../../services/queue/dist/src/domain/lines';
+import { Liveness } from '../../services/queue/dist/src/domain/liveness';
+import type { BenchContext } from './context';
+
+/**
+ * The queue's lines as a scenario that writes to the queue's store directly needs them (a fill
+ * through the join's own Redis steps, the admission tick alone): the run's queue database
+ * (ADR 0024), where numbers are reserved a block at a time and head moves recorded.
+ */
+export async function queueLines(ctx: BenchContext, idleMs: number) {
+  const knex = createDb({ url: ctx.queueEnv.DATABASE_URL!, applicationName: 'bench-queue' });
+  await migrate(knex, migrations);
+  const journal = new LineJournal(new Database(knex));
+  const logger = createLogger({ service: 'bench', level: 'silent' });
+  const liveness = new Liveness(idleMs);
+  const of = new Map<QueueStore, Lines>();
+  return {
+    journal,
+    /** The lines of a store (each store its own key prefix); no catalog is asked. */
+    of(store: QueueStore): Lines {
+      let lines = of.get(store);
+      if (!lines)
+        of.set(
+          store,
+          (lines = new Lines(
+            store,
+            journal,
+            new KnownConcerts(store, new CatalogClient([])),
+            liveness,
+            logger,
+          )),
+        );
+      return lines;
+    },
+    /** What the admission ticker keeps and asks beyond Redis, for a store. */
+    durable(store: QueueStore) {
+      const lines = this.of(store);
+      return { journal, lines, concerts: new KnownConcerts(store, new CatalogClient([])) };
+    },
+    close: () => knex.destroy(),
+  };
+}
+
+export type QueueLines = Awaited<ReturnType<typeof queueLines>>;

@@ -1,0 +1,193 @@
+import type { Database } from '@ticketing/platform';
+
+/** A concert's line as Postgres keeps it (ADR 0024). */
+export interface LineRecord {
+  concertId: number;
+  epoch: number;
+  /** No number above it was handed out. */
+  reserved: number;
+  /** Every number up to it was handed out. */
+  issued: number;
+  /** Every number up to it has had its turn (as of the last admission recorded). */
+  head: number;
+}
+
+/** One head move, as the audit stream records it, and until when its fans are active. */
+export interface AdmissionRecord {
+  from: number;
+  to: number;
+  admitted: number;
+  /** Numbers skipped as idle, and numbers that were gone, as ranges ("1-5,7"). */
+  idle: string;
+  gone: string;
+  untilMs: number;
+  atMs: number;
+}
+
+interface LineRow {
+  concert_id: number;
+  epoch: number;
+  reserved: string;
+  issued: string;
+  head: string;
+}
+
+interface AdmissionRow {
+  from_number: string;
+  to_number: string;
+  admitted: number;
+  idle: string;
+  gone: string;
+  active_until_ms: string;
+  at_ms: string;
+}
+
+const lineOf = (r: LineRow): LineRecord => ({
+  concertId: r.concert_id,
+  epoch: r.epoch,
+  reserved: Number(r.reserved),
+  issued: Number(r.issued),
+  head: Number(r.head),
+});
+
+const admissionOf = (r: AdmissionRow): AdmissionRecord => ({
+  from: Number(r.from_number),
+  to: Number(r.to_number),
+  admitted: r.admitted,
+  idle: r.idle,
+  gone: r.gone,
+  untilMs: Number(r.active_until_ms),
+  atMs: Number(r.at_ms),
+});
+
+const LINE = 'concert_id, epoch, reserved, issued, head';
+
+/**
+ * The durable half of the queue (ADR 0024): per concert whose line is open, its epoch, how far
+ * its numbers may have gone (`reserved`, raised a block at a time before the numbers are handed
+ * out), how far they surely went (`issued`) and its head; and every head move with its admitted
+ * range. A handful of statements a second, never one per fan: what Redis loses, a line is
+ * rebuilt from (with the fans' own signed passes).
+ */
+export class LineJournal {
+  constructor(private readonly db: Database) {}
+
+  /** The concert's open line, opened now with `freshEpoch` if it had none. */
+  async open(concertId: number, freshEpoch: number): Promise<LineRecord> {
+    const [opened] = await this.db.query<LineRow>(
+      `insert into lines (concert_id, epoch) values ($1, $2)
+       on conflict (concert_id) do nothing returning ${LINE}`,
+      [concertId, freshEpoch],
+    );
+    if (opened) return lineOf(opened);
+    return (await this.line(concertId))!;
+  }
+
+  async line(concertId: number): Promise<LineRecord | undefined> {
+    const [row] = await this.db.query<LineRow>(`select ${LINE} from lines where concert_id = $1`, [
+      concertId,
+    ]);
+    return row && lineOf(row);
+  }
+
+  /**
+   * A line Redis has and Postgres does not (opened before Postgres kept lines): kept from now
+   * on, with every number up to `handedOut` handed out. Does nothing if Postgres has a line.
+   */
+  async adopt(concertId: number, epoch: number, handedOut: number): Promise<void> {
+    await this.db.query(
+      `insert into lines (concert_id, epoch, reserved, issued) values ($1, $2, $3, $3)
+       on conflict (concert_id) do nothing`,
+      [concertId, epoch, handedOut],
+    );
+  }
+
+  /**
+   * `block` more numbers may be handed out, and every number up to `issued` was: the new
+   * reservation (undefined when this life of the line is over: retired, or another epoch).
+   */
+  async reserve(
+    concertId: number,
+    epoch: number,
+    block: number,
+    issued: number,
+  ): Promise<number | undefined> {
+    const [row] = await this.db.query<{ reserved: string }>(
+      `update lines set reserved = greatest(reserved, $4) + $3, issued = greatest(issued, $4)
+       where concert_id = $1 and epoch = $2 returning reserved`,
+      [concertId, epoch, block, issued],
+    );
+    return row && Number(row.reserved);
+  }
+
+  /**
+   * A head move the tick made (after Redis took it): the line's head and the numbers surely
+   * handed out (the tick's settled counter) move with it. Recording it twice changes nothing.
+   */
+  async recordAdmission(
+    concertId: number,
+    epoch: number,
+    move: AdmissionRecord & { issued: number },
+  ): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `insert into admissions (concert_id, epoch, from_number, to_number, admitted, idle, gone,
+           active_until_ms, at_ms) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         on conflict do nothing`,
+        [
+          concertId,
+          epoch,
+          move.from,
+          move.to,
+          move.admitted,
+          move.idle,
+          move.gone,
+          move.untilMs,
+          move.atMs,
+        ],
+      );
+      await tx.query(
+        `update lines set head = greatest(head, $3), issued = greatest(issued, $4)
+         where concert_id = $1 and epoch = $2`,
+        [concertId, epoch, move.to, move.issued],
+      );
+    });
+  }
+
+  /** The head moves whose fans are still active at `nowMs` (Redis' clock), oldest first. */
+  async liveAdmissions(concertId: number, epoch: number, nowMs: number) {
+    const rows = await this.db.query<AdmissionRow>(
+      `select * from admissions where concert_id = $1 and epoch = $2 and active_until_ms > $3
+       and admitted > 0 order by from_number`,
+      [concertId, epoch, nowMs],
+    );
+    return rows.map(admissionOf);
+  }
+
+  /** Every head move of a line, oldest first (the durable audit). */
+  async admissions(concertId: number, epoch: number): Promise<AdmissionRecord[]> {
+    const rows = await this.db.query<AdmissionRow>(
+      `select * from admissions where concert_id = $1 and epoch = $2 order by from_number`,
+      [concertId, epoch],
+    );
+    return rows.map(admissionOf);
+  }
+
+  /** The concerts whose lines are open. */
+  async openLines(): Promise<number[]> {
+    const rows = await this.db.query<{ concert_id: number }>('select concert_id from lines');
+    return rows.map((r) => r.concert_id);
+  }
+
+  /**
+   * The line's sales ended: it closes (a join after this opens a new life, a new epoch); its
+   * head moves stay for the audit until `keptMs` after they were made (every line's).
+   */
+  async close(concertId: number, epoch: number, keptMs: number): Promise<void> {
+    await this.db.query('delete from lines where concert_id = $1 and epoch = $2', [
+      concertId,
+      epoch,
+    ]);
+    await this.db.query('delete from admissions where at_ms < $1', [Date.now() - keptMs]);
+  }
+}

@@ -1,0 +1,69 @@
+import type { QueueRedis } from '@ticketing/auth';
+import type { ChainableCommander } from 'ioredis';
+import { Cluster } from 'ioredis';
+
+// How long a write waits for a replica's acknowledgement before it is answered anyway.
+const WAIT_MS = 200;
+// A replica that did not acknowledge in time is not waited for again before this (it is down or
+// far behind: a failover to it could not keep these writes anyway), so joins do not pay WAIT_MS.
+const PAUSE_MS = 5000;
+
+/**
+ * Writes a failover must not lose are answered only once a replica has them (ADR 0024): Redis
+ * replicates asynchronously, so a primary killed right after a write may leave its replica
+ * without it. A number handed out, a join's bits and entry, a head move: their commands go in
+ * one pipeline with `WAIT 1` on the node that took them, when every primary has a replica
+ * (found at start and every few seconds: a single Redis without one, as on a laptop, is never
+ * waited for).
+ */
+export class ReplicaAcks {
+  private replicas = 0;
+  private pausedUntil = 0;
+
+  constructor(
+    private readonly redis: QueueRedis,
+    private readonly onShortfall?: (missing: { acked: number; wanted: number }) => void,
+  ) {}
+
+  /** Whether writes wait for a replica now. */
+  get waiting(): boolean {
+    return this.replicas > 0 && Date.now() >= this.pausedUntil;
+  }
+
+  /** How many replicas every primary has (the fewest), asked of Redis now. */
+  async discover(): Promise<number> {
+    if (this.redis instanceof Cluster) {
+      const slots = (await this.redis.cluster('SLOTS')) as unknown[][];
+      this.replicas = slots.length === 0 ? 0 : Math.min(...slots.map((s) => s.length - 3));
+    } else {
+      const info = await this.redis.info('replication');
+      this.replicas = Number(/connected_slaves:(\d+)/.exec(info)?.[1] ?? 0);
+    }
+    return this.replicas;
+  }
+
+  /**
+   * Runs `build`'s commands in one pipeline, followed by `WAIT 1` while replicas are waited for
+   * (on a cluster the pipeline goes to the node of its keys, and so does the WAIT). Returns the
+   * commands' results, or throws the first command's error.
+   */
+  async run(build: (p: ChainableCommander) => ChainableCommander): Promise<unknown[]> {
+    const waiting = this.waiting;
+    const pipeline = build(this.redis.pipeline());
+    if (waiting) pipeline.wait(1, WAIT_MS);
+    const replies = (await pipeline.exec()) ?? [];
+    const results: unknown[] = [];
+    for (const [err, value] of replies) {
+      if (err) throw err;
+      results.push(value);
+    }
+    if (waiting) {
+      const acked = Number(results.pop());
+      if (acked < 1) {
+        this.pausedUntil = Date.now() + PAUSE_MS;
+        this.onShortfall?.({ acked, wanted: 1 });
+      }
+    }
+    return results;
+  }
+}

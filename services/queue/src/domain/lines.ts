@@ -1,0 +1,210 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SEGMENT_SIZE, cohortMember, newEpoch, offsetOf, segmentOf } from '@ticketing/auth';
+import { AppError, type Logger } from '@ticketing/platform';
+import { Counter, type Registry } from 'prom-client';
+import type { AdmissionRecord, LineJournal, LineRecord } from '../data-access/line-journal';
+import type { NumberTaken } from '../data-access/queue-records';
+import type { QueueStore } from '../data-access/queue-store';
+import { setBit } from './bitmaps';
+import { parseRanges } from './fairness';
+import type { KnownConcerts } from './known-concerts';
+import type { Liveness } from './liveness';
+
+/** Numbers Postgres reserves for a line at a time: a statement per block, not per join. */
+export const NUMBER_BLOCK = 1000;
+// One instance opens or rebuilds a line; the others wait for it this long at most.
+const OPENING_LOCK_MS = 15_000;
+const OPENING_WAIT_MS = 5_000;
+const OPENING_POLL_MS = 25;
+// A join that finds the line closed or its numbers used up prepares and tries again this often.
+const NUMBER_ATTEMPTS = 5;
+
+const rebuilding = () =>
+  AppError.unavailable('the waiting room is rebuilding its line: try again in a moment');
+
+/**
+ * A concert's line as a whole, kept where it survives Redis (ADR 0024). Postgres holds each
+ * line's epoch, how far its numbers may have gone, how far they surely went, its head and its
+ * admitted ranges; Redis holds the rest. A line opens in Redis from Postgres (the first join, or
+ * a request after Redis lost it: then it is rebuilt, once, by one instance); a join takes numbers
+ * only within a block Postgres reserved first, so a line rebuilt after any loss hands out numbers
+ * after every number handed out before.
+ */
+export class Lines {
+  private readonly owner = randomUUID();
+  private readonly opening = new Map<number, Promise<boolean>>();
+  private readonly reserving = new Map<number, Promise<void>>();
+  private readonly rebuilds?: Counter;
+
+  constructor(
+    private readonly store: QueueStore,
+    private readonly journal: LineJournal,
+    private readonly concerts: KnownConcerts,
+    private readonly liveness: Liveness,
+    private readonly logger: Logger,
+    metrics?: Registry,
+  ) {
+    if (metrics)
+      this.rebuilds = new Counter({
+        name: 'queue_line_rebuilds_total',
+        help: 'Lines rebuilt from Postgres after Redis lost them',
+        registers: [metrics],
+      });
+  }
+
+  /** A join's line: opened if it never was (or ended), rebuilt if Redis lost it. */
+  async open(concertId: number): Promise<void> {
+    await this.ensure(concertId, true);
+  }
+
+  /** A poll's or a tick's line: rebuilt if Redis lost it; false when Postgres has none. */
+  rebuild(concertId: number): Promise<boolean> {
+    return this.ensure(concertId, false);
+  }
+
+  /** What a join must do before a number can be taken: open the line, or reserve numbers. */
+  async prepare(concertId: number, taken: Exclude<NumberTaken, { kind: 'number' }>) {
+    if (taken.kind === 'closed') await this.open(concertId);
+    else await this.reserve(concertId, taken.epoch, taken.seq);
+  }
+
+  /** The next number of the concert's line, opening it or reserving numbers as needed. */
+  async takeNumber(concertId: number): Promise<{ number: number; epoch: number }> {
+    for (let attempt = 0; attempt < NUMBER_ATTEMPTS; attempt++) {
+      const taken = await this.store.nextNumber(concertId);
+      if (taken.kind === 'number') return taken;
+      await this.prepare(concertId, taken);
+    }
+    throw rebuilding();
+  }
+
+  /** The line is open in Redis when this resolves, or `create` was false and Postgres has none. */
+  private ensure(concertId: number, create: boolean): Promise<boolean> {
+    let pending = this.opening.get(concertId);
+    if (!pending) {
+      pending = this.waitOpen(concertId, create).finally(() => this.opening.delete(concertId));
+      this.opening.set(concertId, pending);
+    }
+    return pending;
+  }
+
+  private async waitOpen(concertId: number, create: boolean): Promise<boolean> {
+    const deadline = Date.now() + OPENING_WAIT_MS;
+    for (;;) {
+      if (await this.store.line.isOpen(concertId)) return true;
+      if (await this.store.line.lockOpening(concertId, this.owner, OPENING_LOCK_MS)) {
+        try {
+          return await this.openFromJournal(concertId, create);
+        } finally {
+          await this.store.line.unlockOpening(concertId);
+        }
+      }
+      if (Date.now() > deadline) throw rebuilding();
+      await sleep(OPENING_POLL_MS);
+    }
+  }
+
+  private async openFromJournal(concertId: number, create: boolean): Promise<boolean> {
+    if (await this.store.line.isOpen(concertId)) return true;
+    const line = create
+      ? await this.journal.open(concertId, newEpoch())
+      : await this.journal.line(concertId);
+    if (!line) return false;
+    const rebuilt = line.reserved > 0 || line.head > 0;
+    // Every instance's admission tick walks the line from now on.
+    await this.store.concerts.requeue(concertId);
+    if (!rebuilt) {
+      await this.store.line.openLine(concertId, { ...line, rebuilt, ranges: [] });
+      return true;
+    }
+    const startedAt = Date.now();
+    // When sales open and whether anything is left went with Redis' data: the catalog has it.
+    // Not answering, the line is rebuilt anyway (fans keep their places, joins go on) and
+    // admits nobody until it answers (the admission tick asks again).
+    if (!(await this.store.line.salesKnown(concertId)))
+      await this.concerts.learn(concertId).catch(async (err: unknown) => {
+        this.logger.warn({ err, concertId }, 'the catalog did not answer: admission waits for it');
+        await this.store.line.markSalesUnknown(concertId);
+      });
+    const live = await this.journal.liveAdmissions(concertId, line.epoch, Date.now());
+    const segments = await this.restoreBits(concertId, line, live);
+    await this.store.line.openLine(concertId, {
+      ...line,
+      rebuilt,
+      ranges: live.map((a) => ({
+        member: cohortMember({ from: a.from, to: a.to, untilMs: a.untilMs }),
+        left: a.admitted,
+      })),
+    });
+    this.rebuilds?.inc();
+    this.logger.warn(
+      {
+        concertId,
+        head: line.head,
+        presumedUpTo: line.issued,
+        numbersFrom: line.reserved + 1,
+        activeRanges: live.length,
+        segments,
+        ms: Date.now() - startedAt,
+      },
+      'the line was rebuilt from Postgres: Redis had lost it',
+    );
+    return true;
+  }
+
+  /**
+   * The bits of a rebuilt line: admitted fans of ranges still active, and every number after
+   * the head that was surely handed out (presumed in line, and seen now: the idle timeout runs
+   * from the rebuild). Segments that survived the loss keep their own bits. Returns how many
+   * segments were written.
+   */
+  private async restoreBits(
+    concertId: number,
+    line: LineRecord,
+    live: AdmissionRecord[],
+  ): Promise<number> {
+    const segments = new Map<number, Uint8Array>();
+    const mark = (n: number) => {
+      let bits = segments.get(segmentOf(n));
+      if (!bits) segments.set(segmentOf(n), (bits = new Uint8Array(SEGMENT_SIZE / 8)));
+      setBit(bits, offsetOf(n), true);
+    };
+    for (const a of live) {
+      const passed = new Set([...parseRanges(a.idle), ...parseRanges(a.gone)]);
+      for (let n = a.from; n <= a.to; n++) if (!passed.has(n)) mark(n);
+    }
+    for (let n = line.head + 1; n <= line.issued; n++) mark(n);
+    const window = this.liveness.windowAt(Date.now());
+    const written = await Promise.all(
+      [...segments].map(([segment, bits]) =>
+        this.store.line.restoreSegment(concertId, segment, bits, window, this.liveness.seenTtlMs),
+      ),
+    );
+    return written.filter(Boolean).length;
+  }
+
+  /** A block of numbers reserved in Postgres, then in Redis (one at a time per concert). */
+  private reserve(concertId: number, epoch: number, seq: number): Promise<void> {
+    let pending = this.reserving.get(concertId);
+    if (!pending) {
+      pending = this.reserveBlock(concertId, epoch, seq).finally(() =>
+        this.reserving.delete(concertId),
+      );
+      this.reserving.set(concertId, pending);
+    }
+    return pending;
+  }
+
+  private async reserveBlock(concertId: number, epoch: number, seq: number): Promise<void> {
+    let reserved = await this.journal.reserve(concertId, epoch, NUMBER_BLOCK, seq);
+    if (reserved === undefined) {
+      // Redis has a line Postgres does not: one opened before Postgres kept lines. Kept now.
+      await this.journal.adopt(concertId, epoch, seq);
+      reserved = await this.journal.reserve(concertId, epoch, NUMBER_BLOCK, seq);
+    }
+    // Postgres has another life of the line than Redis: Redis' is the stale one.
+    if (reserved === undefined) throw rebuilding();
+    await this.store.raiseReserved(concertId, epoch, reserved);
+  }
+}

@@ -1,0 +1,97 @@
+import { queueKeys } from '@ticketing/auth';
+import {
+  createTopicNamespace,
+  eventually,
+  identityToken,
+  randomIntId,
+  uuid,
+} from '@ticketing/testing';
+import type { QueueServiceHandle } from '../src/start';
+import { join, poll, startCatalog, startQueue } from './harness';
+
+/**
+ * The queue's copy of the catalog (Redis, fed by concert.events) misses a concert: it asks the
+ * catalog where it is durable, the real concert service (ADR 0024). Here the concert service
+ * publishes on topics the queue does not read, so the queue hears of no concert but by asking.
+ */
+describe('a join for a concert the queue has not heard of', () => {
+  let catalog: Awaited<ReturnType<typeof startCatalog>>;
+  let queue: QueueServiceHandle;
+
+  beforeAll(async () => {
+    catalog = await startCatalog({ KAFKA_TOPIC_PREFIX: (await createTopicNamespace()).prefix });
+    queue = await startQueue({
+      CONCERT_URLS: catalog.url,
+      QUEUE_ADMIT_PER_SECOND: '100',
+      QUEUE_TICK_MS: '50',
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await queue?.stop();
+    await catalog?.stop();
+  });
+
+  /** A concert put in the catalog now, with one date on sale now or from `salesOpenAt`. */
+  async function published(salesOpenAt?: Date): Promise<number> {
+    const { concertId } = await catalog.service.catalog.createConcert({
+      title: `Show ${uuid()}`,
+      artist: 'Test',
+      venue: 'Hall',
+    });
+    await catalog.service.catalog.publishSchedule(concertId, {
+      startsAt: new Date(Date.now() + 20 * 86_400_000),
+      price: 1000,
+      seats: 50,
+      salesOpenAt,
+    });
+    return concertId;
+  }
+
+  it('when the catalog lists it, then the join succeeds at once, and the queue keeps its dates: admission starts when its sales open, not before', async () => {
+    const onSale = await published();
+    const opensAt = new Date(Date.now() + 3_600_000);
+    const later = await published(opensAt);
+    const early = await join(queue.url, uuid(), later);
+    const fan = await join(queue.url, uuid(), onSale);
+    expect(early).toMatchObject({ status: 201, body: { status: 'WAITING', position: 1 } });
+    expect(fan).toMatchObject({ status: 201, body: { status: 'WAITING', position: 1 } });
+    expect(await queue.store.redis.hget(queueKeys(later).sales, 'opensAt')).toBe(
+      String(opensAt.getTime()),
+    );
+    // Ticks run: the fan of the concert on sale is admitted; the early one is not.
+    await eventually(async () =>
+      expect((await poll(queue.url, fan.body.token)).body.status).toBe('ACTIVE'),
+    );
+    expect((await poll(queue.url, early.body.token)).body).toMatchObject({
+      status: 'WAITING',
+      position: 1,
+    });
+  });
+
+  it('when the catalog has no such concert, then 404 NOT_FOUND and nothing is queued', async () => {
+    const concertId = randomIntId();
+    const res = await join(queue.url, uuid(), concertId);
+    expect(res).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
+    expect(await queue.store.redis.exists(queueKeys(concertId).meta)).toBe(0);
+  });
+
+  it('when the catalog does not answer, then 503 with Retry-After, never 404', async () => {
+    const concertId = await published();
+    const other = await startQueue({ CONCERT_URLS: `${catalog.url},http://127.0.0.1:1` });
+    try {
+      await catalog.service.stop();
+      const res = await fetch(`${other.url}/queue/tokens`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${await identityToken(uuid())}`,
+        },
+        body: JSON.stringify({ concertId }),
+      });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('1');
+    } finally {
+      await other.stop();
+    }
+  });
+});
