@@ -54,6 +54,7 @@ suite('the infrastructure fails in the middle of a sale (production shape)', () 
         kafka: kafkaPorts,
         postgresRw: await freePort(),
         postgres: [await freePort(), await freePort()],
+        redis: await freePort(6),
       },
       { operator: 'here' },
     );
@@ -61,6 +62,7 @@ suite('the infrastructure fails in the middle of a sale (production shape)', () 
       instances: 2,
       kafkaBrokers: shape.kafkaBrokers,
       postgresUrl: shape.databaseUrl,
+      redisUrl: shape.redisUrl,
       env: { SAGA_STEP_TIMEOUT_SECONDS: String(SAGA_STEP_TIMEOUT_SECONDS) },
     });
   }, 300_000);

@@ -35,6 +35,8 @@ export interface RedisHaOptions {
    * test sees a failover quickly.
    */
   nodeTimeoutMs?: number;
+  /** The nodes' ports (one per node); free ports when absent. Bus ports are 10,000 above. */
+  ports?: number[];
 }
 
 const READY_MS = 30_000;
@@ -75,6 +77,7 @@ export class RedisHa {
       primaries: 3,
       replicasPerPrimary: 1,
       nodeTimeoutMs: 1000,
+      ports: [],
       ...options,
     };
     const count = settings.primaries * (1 + settings.replicasPerPrimary);
@@ -82,10 +85,10 @@ export class RedisHa {
     const ha = new RedisHa(settings, server, nodes);
     try {
       for (let i = 0; i < count; i++) {
-        const port = await freePort();
+        const port = settings.ports[i] ?? (await freePort());
         const node = {
           port,
-          busPort: await freePort(),
+          busPort: settings.ports[i] !== undefined ? port + 10_000 : await freePort(),
           home: path.join(settings.dir, String(port)),
           pid: 0,
         };
@@ -112,6 +115,17 @@ export class RedisHa {
       `Redis Cluster of ${settings.primaries} primaries with ${settings.replicasPerPrimary} replica(s) each on ports ${ha.ports.join(', ')}`,
     );
     return ha;
+  }
+
+  /** A cluster started by another process, from what `state` said of it. */
+  static attach(state: { options: Required<RedisHaOptions>; nodes: RedisHaNode[] }): RedisHa {
+    const server = which('redis-server') ?? 'redis-server';
+    return new RedisHa(state.options, server, state.nodes);
+  }
+
+  /** What another process needs to stop it (`attach`). */
+  get state(): { options: Required<RedisHaOptions>; nodes: RedisHaNode[] } {
+    return { options: this.options, nodes: this.nodes };
   }
 
   /** REDIS_URL for it: every node, comma-separated (a list means cluster mode). */

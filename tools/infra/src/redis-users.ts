@@ -24,17 +24,24 @@ export async function provisionRedisUsers(
       { REDIS_USERNAME: `ticketing-${p}`, REDIS_PASSWORD: randomBytes(24).toString('base64url') },
     ]),
   ) as RedisLogins;
-  const admin = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  admin.on('error', () => undefined);
-  try {
-    for (const p of REDIS_PRINCIPALS) {
-      const { REDIS_USERNAME: username, REDIS_PASSWORD: password } = logins[p];
-      await admin.call('ACL', 'SETUSER', ...redisAclSetUser(p, { username, password, keyPrefix }));
+  // A Redis Cluster's nodes (REDIS_URL lists them) each keep their own users: every node gets them.
+  for (const node of url.split(',').map((u) => u.trim())) {
+    const admin = new Redis(node, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    admin.on('error', () => undefined);
+    try {
+      for (const p of REDIS_PRINCIPALS) {
+        const { REDIS_USERNAME: username, REDIS_PASSWORD: password } = logins[p];
+        await admin.call(
+          'ACL',
+          'SETUSER',
+          ...redisAclSetUser(p, { username, password, keyPrefix }),
+        );
+      }
+    } catch {
+      return undefined;
+    } finally {
+      admin.disconnect();
     }
-    return logins;
-  } catch {
-    return undefined;
-  } finally {
-    admin.disconnect();
   }
+  return logins;
 }

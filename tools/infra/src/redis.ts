@@ -6,7 +6,8 @@ import { INFRA_DIR, say } from './settings';
 import type { InfraState } from './state';
 
 export async function redisReachable(url: string): Promise<boolean> {
-  const client = new Redis(url, {
+  // A cluster's node list: the first node stands for it here (redisUp checks every node).
+  const client = new Redis(url.split(',')[0]!.trim(), {
     lazyConnect: true,
     connectTimeout: 2000,
     maxRetriesPerRequest: 0,
@@ -24,6 +25,14 @@ export async function redisReachable(url: string): Promise<boolean> {
 }
 
 export async function redisUp(url: string, state: InfraState): Promise<void> {
+  const nodes = url.split(',').map((u) => u.trim());
+  if (nodes.length > 1) {
+    // A Redis Cluster (the production shape's, or an existing one): used as it is, never started here.
+    const down = [];
+    for (const node of nodes) if (!(await redisReachable(node))) down.push(node);
+    if (down.length > 0) throw new Error(`Redis Cluster nodes do not answer: ${down.join(', ')}`);
+    return say(`Redis Cluster reachable at ${nodes.map((n) => new URL(n).host).join(',')}`);
+  }
   if (await redisReachable(url)) {
     say(`Redis reachable at ${new URL(url).host}`);
     return;

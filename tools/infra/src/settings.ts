@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { DATABASE_SERVICES, LOCAL_DEFAULTS, SERVICES } from '@ticketing/contracts';
 import { EXIT_CONFIG } from '@ticketing/platform';
-import { PRODUCTION_SHAPE_PORTS, shapeBrokers } from './production/ports';
+import { PRODUCTION_SHAPE_PORTS, shapeBrokers, shapeRedisPorts } from './production/ports';
 
 /** Where the project keeps what it starts itself (git-ignored). */
 export const ROOT = path.resolve(__dirname, '../../..');
@@ -40,7 +40,13 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): InfraSett
       (production
         ? `postgres://postgres@127.0.0.1:${PRODUCTION_SHAPE_PORTS.postgresRw}/postgres`
         : LOCAL_DEFAULTS.postgresUrl),
-    redisUrl: env.REDIS_URL || LOCAL_DEFAULTS.redisUrl,
+    redisUrl:
+      env.REDIS_URL ||
+      (production
+        ? shapeRedisPorts(PRODUCTION_SHAPE_PORTS.redis)
+            .map((p) => `redis://127.0.0.1:${p}`)
+            .join(',')
+        : LOCAL_DEFAULTS.redisUrl),
     kafkaBrokers: (
       env.KAFKA_BROKERS ||
       (production

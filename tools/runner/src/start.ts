@@ -56,6 +56,7 @@ async function startAll(): Promise<void> {
         PORT: String(instancePort(service, i)),
         INSTANCE_ID: String(i + 1),
         KAFKA_BROKERS: infra.kafkaBrokers.join(','),
+        REDIS_URL: infra.redisUrl,
         ...(database && { DATABASE_URL: withDatabase(infra.databaseUrl, database) }),
         ...(logins && service !== 'wallet' && logins[service]),
         // The queue asks the catalog for a concert its copy misses (ADR 0024).
@@ -67,6 +68,7 @@ async function startAll(): Promise<void> {
   // The one front door: routes the public paths round robin over the instances, serves /docs.
   run('gateway#1', 'gateway/dist/src/main.js', {
     ...upstreams,
+    REDIS_URL: infra.redisUrl,
     INSTANCE_ID: '1',
     ...(logins && logins.gateway),
   });

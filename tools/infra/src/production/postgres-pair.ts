@@ -75,11 +75,11 @@ export class PostgresPair {
     return this.instances[0] === instance ? this.instances[1] : this.instances[0];
   }
 
-  /** What the instance says it is now; `down` when it does not answer within a second. */
+  /** What the instance says it is now; `down` when it does not answer within two seconds. */
   async roleOf(instance: PostgresInstance): Promise<Role> {
     const client = new pg.Client({
       connectionString: this.url(instance),
-      connectionTimeoutMillis: 1000,
+      connectionTimeoutMillis: 2000,
     });
     client.on('error', () => undefined);
     try {
@@ -160,18 +160,35 @@ export class PostgresPair {
    * and the new standby — CloudNativePG's `dataDurability: preferred`).
    */
   async synchronous(primary: PostgresInstance, on: boolean): Promise<void> {
+    const names = on ? PRODUCTION_SYNCHRONOUS_STANDBYS : '';
+    await waitFor(
+      `${primary.name} told to ${on ? 'wait' : 'stop waiting'} for a standby`,
+      async () => {
+        await this.session(primary, async (client) => {
+          await client.query(`alter system set synchronous_standby_names = '${names}'`);
+          await client.query('select pg_reload_conf()');
+        });
+        return true;
+      },
+      30_000,
+    );
+  }
+
+  /** A session of its own on `instance` (a busy machine may take a few seconds to answer). */
+  private async session<T>(
+    instance: PostgresInstance,
+    use: (client: pg.Client) => Promise<T>,
+  ): Promise<T> {
     const client = new pg.Client({
-      connectionString: this.url(primary),
-      connectionTimeoutMillis: 2000,
+      connectionString: this.url(instance),
+      connectionTimeoutMillis: 5000,
     });
+    client.on('error', () => undefined);
     await client.connect();
     try {
-      await client.query(
-        `alter system set synchronous_standby_names = '${on ? PRODUCTION_SYNCHRONOUS_STANDBYS : ''}'`,
-      );
-      await client.query('select pg_reload_conf()');
+      return await use(client);
     } finally {
-      await client.end();
+      await client.end().catch(() => undefined);
     }
   }
 
@@ -203,19 +220,10 @@ export class PostgresPair {
   }
 
   private async streaming(primary: PostgresInstance): Promise<boolean> {
-    const client = new pg.Client({
-      connectionString: this.url(primary),
-      connectionTimeoutMillis: 1000,
-    });
-    await client.connect();
-    try {
-      const { rows } = await client.query(
-        `select 1 from pg_stat_replication where state = 'streaming'`,
-      );
-      return rows.length > 0;
-    } finally {
-      await client.end();
-    }
+    const { rows } = await this.session(primary, (client) =>
+      client.query(`select 1 from pg_stat_replication where state = 'streaming'`),
+    );
+    return rows.length > 0;
   }
 
   /** The running postmaster of an instance, from its data directory's lock file. */

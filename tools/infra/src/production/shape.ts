@@ -4,7 +4,8 @@ import { isAlive, stopPid } from '../proc';
 import { KafkaCluster, type KafkaClusterState } from './kafka-cluster';
 import { PostgresOperator } from './postgres-operator';
 import { PostgresPair, type PostgresInstance } from './postgres-pair';
-import type { ShapePorts } from './ports';
+import { RedisHa, type RedisHaNode, type RedisHaOptions } from '../redis-ha';
+import { shapeRedisPorts, type ShapePorts } from './ports';
 import { RwService } from './rw-service';
 
 export interface ShapeState {
@@ -13,6 +14,7 @@ export interface ShapeState {
   kafka: KafkaClusterState;
   postgres: PostgresInstance[];
   rwServicePid: number;
+  redis: { options: Required<RedisHaOptions>; nodes: RedisHaNode[] };
   /** The operator's own process, when the shape runs detached (infra:up). */
   operatorPid?: number;
 }
@@ -20,8 +22,9 @@ export interface ShapeState {
 /**
  * The system's infrastructure in its production shape, on this machine: three Kafka brokers
  * with the manifests' replication settings, a PostgreSQL primary with a synchronous streaming
- * standby, the one `-rw` address that follows the primary, and the operator that fails over
- * and switches over (ADR 0022, ADR 0023). Redis stays the machine's.
+ * standby, the one `-rw` address that follows the primary, the operator that fails over and
+ * switches over (ADR 0022, ADR 0023), and a Redis Cluster of three primaries with a replica each
+ * (ADR 0024).
  */
 export class ProductionShape {
   private constructor(
@@ -29,6 +32,7 @@ export class ProductionShape {
     readonly kafka: KafkaCluster,
     readonly postgres: PostgresPair,
     readonly rw: RwService,
+    readonly redis: RedisHa,
     /** Present when this process is the operator (tests, or the detached operator process). */
     readonly operator?: PostgresOperator,
   ) {}
@@ -43,10 +47,30 @@ export class ProductionShape {
     options: { operator?: 'here'; say?: (line: string) => void } = {},
   ): Promise<ProductionShape> {
     fs.mkdirSync(home, { recursive: true });
-    const [kafka, postgres] = await Promise.all([
+    // Redis keeps nothing across a restart (as the managed one's memory): made afresh each time.
+    fs.rmSync(path.join(home, 'redis'), { recursive: true, force: true });
+    const parts = await Promise.allSettled([
       KafkaCluster.start(path.join(home, 'kafka'), ports.kafka),
       PostgresPair.create(path.join(home, 'postgres'), ports.postgres),
+      RedisHa.start({
+        dir: path.join(home, 'redis'),
+        ports: shapeRedisPorts(ports.redis),
+        // A managed Redis's failure detection: seconds, not the waiting room tests' one.
+        nodeTimeoutMs: 5000,
+      }),
     ]);
+    const failed = parts.find((p) => p.status === 'rejected');
+    if (failed) {
+      // What did start goes too: a second `up` must not meet it on its ports.
+      const [k, p, r] = parts.map((p) => (p.status === 'fulfilled' ? p.value : undefined));
+      await (k as KafkaCluster | undefined)?.destroy();
+      (p as PostgresPair | undefined)?.destroy(path.join(home, 'postgres'));
+      await (r as RedisHa | undefined)?.destroy();
+      throw failed.reason;
+    }
+    const [kafka, postgres, redis] = parts.map(
+      (p) => (p as PromiseFulfilledResult<unknown>).value,
+    ) as [KafkaCluster, PostgresPair, RedisHa];
     const rw = await RwService.start(
       path.join(home, 'rw-service'),
       ports.postgresRw,
@@ -60,8 +84,9 @@ export class ProductionShape {
       kafka: kafka.state,
       postgres: postgres.instances,
       rwServicePid: rw.processId,
+      redis: redis.state,
     };
-    return new ProductionShape(state, kafka, postgres, rw, operator);
+    return new ProductionShape(state, kafka, postgres, rw, redis, operator);
   }
 
   /** The shape a persisted state describes (started by another process). */
@@ -72,6 +97,7 @@ export class ProductionShape {
       KafkaCluster.attach(state.kafka),
       postgres,
       RwService.attach(state.ports.postgresRw, state.rwServicePid),
+      RedisHa.attach(state.redis),
     );
   }
 
@@ -84,11 +110,17 @@ export class ProductionShape {
     return this.kafka.brokers;
   }
 
+  /** REDIS_URL: every node of the cluster. */
+  get redisUrl(): string {
+    return this.redis.url;
+  }
+
   async stop(): Promise<void> {
     await this.operator?.stop();
     if (this.state.operatorPid && isAlive(this.state.operatorPid))
       await stopPid(this.state.operatorPid);
     await this.rw.stop();
+    await this.redis.stop();
     await Promise.all(this.kafka.nodeIds().map((n) => this.kafka.stop(n)));
     for (const instance of this.postgres.instances) {
       try {

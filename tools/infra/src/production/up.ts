@@ -25,7 +25,7 @@ export async function productionUp(state: InfraState): Promise<void> {
     path.join(home, 'operator.log'),
   );
   say(
-    `production shape up: Kafka ${shape.kafkaBrokers.join(',')}, Postgres ${shape.databaseUrl} (operator log: ${path.join(home, 'operator.log')})`,
+    `production shape up: Kafka ${shape.kafkaBrokers.join(',')}, Postgres ${shape.databaseUrl}, Redis ${shape.redisUrl} (operator log: ${path.join(home, 'operator.log')})`,
   );
 }
 
@@ -40,6 +40,7 @@ function running(shape: ShapeState): boolean {
   return (
     Object.values(shape.kafka.pids).every(isAlive) &&
     isAlive(shape.rwServicePid) &&
+    shape.redis.nodes.every((n) => isAlive(n.pid)) &&
     (shape.operatorPid === undefined || isAlive(shape.operatorPid))
   );
 }
