@@ -40,6 +40,7 @@ const PROGRAMS = [
   '@ticketing/bench',
   '@ticketing/infra',
   '@ticketing/runner',
+  '@ticketing/launcher',
   '@ticketing/oidc-provider',
 ];
 

@@ -2,7 +2,7 @@
  * end-to-end tests use the real Postgres, Redis and Kafka that `npm run infra:up` provides. */
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
 const moduleNameMapper = {
-  '^@ticketing/(infra|testing)$': '<rootDir>/tools/$1/src',
+  '^@ticketing/(infra|testing|launcher)$': '<rootDir>/tools/$1/src',
   '^@ticketing/([^/]+)/wiring$': '<rootDir>/libs/$1/src/wiring',
   '^@ticketing/([^/]+)$': '<rootDir>/libs/$1/src',
 };

@@ -1,7 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { ROOT, freePort } from '@ticketing/infra';
+import { NodeProgram, serviceScript, type LineSink } from '@ticketing/launcher';
 import { benchProcessEnv } from './isolation';
 
 export interface Proc {
@@ -37,6 +36,25 @@ export function owned(child: ChildProcess): ChildProcess {
   return child;
 }
 
+/** Node's own flags for what a benchmark runs: BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
+export const benchNodeArgs = () => (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
+/** A process's errors reach the bench's stderr (its JSON logs stay out of the report). */
+export const toBenchStderr: LineSink = (_label, line, stream) => {
+  if (stream === 'stderr') process.stderr.write(`${line}\n`);
+};
+
+/** A program the launcher started, as the bench measures it. */
+export function procOf(program: NodeProgram, name = program.label): Proc {
+  return {
+    name,
+    url: program.url,
+    child: program.child!,
+    cpuSeconds: () => program.cpuSeconds(),
+    stop: () => program.stop(),
+  };
+}
+
 /** Starts a Node script as its own process (its own core time, not the load generator's). */
 export async function startProcess(
   name: string,
@@ -46,52 +64,19 @@ export async function startProcess(
   /** The variable the program reads its port from. */
   portVariable = 'PORT',
 ): Promise<Proc> {
-  // A port free now: a process left by another run on a port chosen blindly answered the
-  // readiness check in place of the one just started.
-  const port = await freePort();
-  // e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the processes under test.
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn('node', [...nodeArgs, script], {
-    env: {
-      ...process.env,
-      LOG_LEVEL: 'warn',
-      LOG_FORMAT: 'json',
-      ...env,
-      [portVariable]: String(port),
-    },
-    // stderr through the bench, not inherited: a process the bench leaves behind must not hold
-    // the caller's pipe open (the smoke test waits for it to close).
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const program = new NodeProgram({
+    label: name,
+    script,
+    env: { LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...env },
+    portVariable,
+    readyPath,
+    anyAnswer: true,
+    inheritEnv: true,
+    nodeArgs: benchNodeArgs(),
+    sink: toBenchStderr,
   });
-  owned(child);
-  const url = `http://127.0.0.1:${port}`;
-  child.stdout!.resume();
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited ${child.exitCode}`);
-    const ok = await fetch(`${url}${readyPath}`).then(
-      (r) => r.status < 500,
-      () => false,
-    );
-    if (ok) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`${name} did not become ready`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    name,
-    url,
-    child,
-    cpuSeconds: () => procCpuSeconds(child.pid!),
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.on('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+  await program.launch(30_000);
+  return procOf(program, name);
 }
 
 /** `count` processes of one program: what `INSTANCES=n` runs; load is spread over `urls`. */
@@ -137,16 +122,5 @@ export async function startInstances(
   };
 }
 
-export const serviceMain = (service: string) =>
-  path.join(ROOT, 'services', service, 'dist/src/main.js');
+export const serviceMain = serviceScript;
 export const benchServer = (name: string) => path.join(__dirname, 'servers', `${name}.js`);
-
-function procCpuSeconds(pid: number): number {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks
-  } catch {
-    return Number.NaN;
-  }
-}

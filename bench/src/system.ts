@@ -2,11 +2,10 @@ import { SERVICE_NAMES, type ServiceName } from '@ticketing/contracts';
 import { randomUUID } from 'node:crypto';
 import { createDb, dropDatabase, ensureDatabase, withDatabase } from '@ticketing/platform/wiring';
 import { identityToken } from '@ticketing/testing';
-import path from 'node:path';
-import { ROOT } from '@ticketing/infra';
 import type { BenchContext } from './context';
 import { pidsMatching } from './cpu';
-import { serviceMain, startInstances, type Instances } from './processes';
+import { benchNodeArgs, procOf, toBenchStderr, type Instances } from './processes';
+import { launchSystem, type LaunchedSystem } from '@ticketing/launcher';
 import { benchTopics } from './topics';
 
 /** The whole system of one scenario: every service (INSTANCES of each), optionally the gateway. */
@@ -37,9 +36,9 @@ export async function startSystem(
   const services: Partial<Record<ServiceName, Instances>> = {};
   const databases: Partial<Record<ServiceName, string>> = {};
   let gateway: Instances | undefined;
+  let launched: LaunchedSystem | undefined;
   const stop = async () => {
-    await gateway?.stop();
-    await Promise.all(Object.values(services).map((s) => s.stop()));
+    await launched?.stop();
     // The run's topics go too: idle partitions left behind cost the broker CPU in later runs.
     await topics.remove();
     if (!process.env.BENCH_KEEP_DATABASES)
@@ -50,35 +49,45 @@ export async function startSystem(
       const databaseUrl = withDatabase(ctx.infra.databaseUrl, `bench_${name}_${stamp}`);
       await ensureDatabase(databaseUrl);
       databases[name] = databaseUrl;
-      services[name] = await startInstances(
-        name,
-        serviceMain(name),
-        {
-          ...ctx.serviceEnv,
-          DATABASE_URL: databaseUrl,
-          REDIS_KEY_PREFIX: keyPrefix,
-          KAFKA_TOPIC_PREFIX: topics.ns.prefix,
-          KAFKA_CONSUMER_GROUP: `${name}-bench-${stamp}`,
-          QUEUE_ADMIT_PER_SECOND: '1000',
-          QUEUE_MAX_ACTIVE: '1000000',
-          DB_POOL_MAX: String(ctx.poolSize),
-          ...options.extraEnv,
-        },
-        options.instances ?? ctx.instances,
-      );
     }
-    if (options.gateway) {
-      const upstreams = Object.fromEntries(
-        SERVICE_NAMES.map((s) => [`${s.toUpperCase()}_URLS`, services[s]!.urls.join(',')]),
+    launched = await launchSystem({
+      instances: options.instances ?? ctx.instances,
+      ports: 'free',
+      inheritEnv: true,
+      nodeArgs: benchNodeArgs(),
+      sink: toBenchStderr,
+      env: {
+        LOG_LEVEL: 'warn',
+        LOG_FORMAT: 'json',
+        ...ctx.serviceEnv,
+        REDIS_KEY_PREFIX: keyPrefix,
+        KAFKA_TOPIC_PREFIX: topics.ns.prefix,
+        QUEUE_ADMIT_PER_SECOND: '1000',
+        QUEUE_MAX_ACTIVE: '1000000',
+        DB_POOL_MAX: String(ctx.poolSize),
+        ...options.extraEnv,
+      },
+      instanceEnv: (name) => ({
+        DATABASE_URL: databases[name]!,
+        KAFKA_CONSUMER_GROUP: `${name}-bench-${stamp}`,
+        ...options.extraEnv,
+      }),
+      gateway: options.gateway ? {} : false,
+    });
+    for (const name of SERVICE_NAMES) {
+      const procs = launched.instances[name].map((p, i, all) =>
+        procOf(p, all.length > 1 ? `${name}-${i + 1}` : name),
       );
-      gateway = await startInstances(
-        'gateway',
-        path.join(ROOT, 'gateway/dist/src/main.js'),
-        { ...ctx.serviceEnv, ...upstreams },
-        1,
-        '/health/live',
-        'GATEWAY_PORT',
-      );
+      services[name] = {
+        name,
+        procs,
+        urls: procs.map((p) => p.url),
+        stop: async () => undefined, // the launcher stops the whole system
+      };
+    }
+    if (launched.gateway) {
+      const proc = procOf(launched.gateway, 'gateway');
+      gateway = { name: 'gateway', procs: [proc], urls: [proc.url], stop: async () => undefined };
     }
   } catch (err) {
     await stop();
