@@ -1,6 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kafka } from 'kafkajs';
-import type { ConsumerGroupMember, ConsumerGroupRun, GroupEvents } from '../broker';
+import type {
+  ConsumerGroupMember,
+  ConsumerGroupRun,
+  GroupEvents,
+  GroupMemberOptions,
+} from '../broker';
 
 /** How long a subscription waits for a topic created moments ago to reach every broker. */
 const SUBSCRIBE_PATIENCE_MS = 10_000;
@@ -14,6 +19,7 @@ export function kafkajsGroupMember(
   kafka: Kafka,
   groupId: string,
   events: GroupEvents,
+  options: GroupMemberOptions = {},
 ): ConsumerGroupMember {
   const consumer = kafka.consumer({
     groupId,
@@ -21,7 +27,7 @@ export function kafkajsGroupMember(
     // costs no latency. It bounds how often an idle consumer asks, and also how long a stop
     // and a rebalance wait for the fetch in flight (kafkajs heartbeats between fetches): 2 s
     // keeps an idle instance near 0.5 % of a core and a restart quick.
-    maxWaitTimeInMs: 2000,
+    maxWaitTimeInMs: options.maxWaitMs ?? 2000,
     sessionTimeout: 10_000,
     heartbeatInterval: 2000,
     rebalanceTimeout: 10_000,

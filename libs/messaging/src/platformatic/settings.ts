@@ -1,0 +1,44 @@
+import type { KafkaClientOptions } from '../broker';
+
+/** The backoff between attempts, as kafkajs's (`../kafkajs/client.ts`): 100 ms doubling to 2 s. */
+const retryDelay = (_client: unknown, _operation: string, attempt: number) =>
+  Math.min(100 * 2 ** (attempt - 1), 2000);
+
+/**
+ * What every @platformatic/kafka client of a process shares: where, as whom, and the project's
+ * timeouts and retries, the same as the kafkajs adapter's where the two clients have them.
+ */
+export function clientSettings(options: KafkaClientOptions, retries = CLIENT_RETRIES) {
+  const { ssl, sasl } = options.security ?? {};
+  return {
+    clientId: options.clientId,
+    bootstrapBrokers: options.brokers,
+    connectTimeout: 3000,
+    // A JoinGroup waits for the rebalance (up to its 10 s timeout) before it is answered.
+    requestTimeout: 15_000,
+    // What a broker may take for a produce (acks=all) or an admin request.
+    timeout: 10_000,
+    retries,
+    retryDelay,
+    // kafkajs's default: metadata is asked again when an answer says it is stale, not every 5 s.
+    metadataMaxAge: 300_000,
+    autocreateTopics: false,
+    ...(ssl && { tls: ssl.ca ? { ca: ssl.ca } : {} }),
+    ...(sasl && {
+      sasl: {
+        mechanism:
+          sasl.mechanism === 'scram-sha-256' ? ('SCRAM-SHA-256' as const) : ('SCRAM-SHA-512' as const),
+        username: sasl.username,
+        password: sasl.password,
+      },
+    }),
+  };
+}
+
+export type ClientSettings = ReturnType<typeof clientSettings>;
+
+/**
+ * kafkajs's client retries (10), for every client: a consumer whose fetches fail for longer than
+ * they last crashes, and its owner starts a new one (`RestartSupervisor`).
+ */
+export const CLIENT_RETRIES = 10;
