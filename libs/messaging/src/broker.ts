@@ -19,6 +19,11 @@ export interface KafkaClientOptions {
   logger: Logger;
   /** TLS and SCRAM for a secured cluster (`kafkaSecurityFrom`); plaintext when absent. */
   security?: KafkaSecurity;
+  /**
+   * How many times a failed request is tried again (backoff 100 ms doubling to 2 s): 10 by
+   * default, through a broker restart; 0 for a probe that only asks whether Kafka answers.
+   */
+  retries?: number;
 }
 
 /** A header's value as fetched; a header sent twice under one name comes as a list. */
@@ -88,8 +93,8 @@ export interface TopicToCreate {
 
 export interface TopicMetadata {
   topic: string;
-  /** `leader` is -1 while a partition has none. */
-  partitions: { partition: number; leader: number }[];
+  /** `leader` is -1 while a partition has none; `isr`: the replicas in sync with it. */
+  partitions: { partition: number; leader: number; replicas: number[]; isr: number[] }[];
 }
 
 /** A permission for a principal (`User:wallet`) on a topic or a consumer group. */

@@ -1,9 +1,8 @@
 import { captureLogs, createTestTopics, eventually, testKafka, uuid } from '@ticketing/testing';
-import type { Producer } from 'kafkajs';
 import { MessageConsumer, on, type Executor } from '../src/consumer';
 import { buildMessage } from '../src/envelope';
 import { publishNow } from '../src/executors';
-import { createProducer } from '../src/kafkajs';
+import type { Publisher } from '../src/broker';
 import { sequenceContract } from './fixtures';
 
 /**
@@ -12,12 +11,12 @@ import { sequenceContract } from './fixtures';
  * is recorded here with the partitions its messages came from.
  */
 describe('consumer batch window', () => {
-  let producer: Producer;
+  let producer: Publisher;
   let topic: string;
   const { logger } = captureLogs('batch-window-test');
 
   beforeAll(async () => {
-    producer = createProducer(testKafka());
+    producer = testKafka().publisher();
     await producer.connect();
   });
 
@@ -77,7 +76,6 @@ describe('consumer batch window', () => {
     );
     const written = await producer.send({
       topic,
-      acks: -1,
       messages: messages.map((m) => ({ key: m.key, value: JSON.stringify(m.envelope) })),
     });
     return { ids: messages.map((m) => m.envelope.id), partitions: written.length };

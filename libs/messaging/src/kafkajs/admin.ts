@@ -46,7 +46,12 @@ export function kafkajsAdmin(kafka: Kafka): Admin {
       const { topics: known } = await admin.fetchTopicMetadata({ topics });
       return known.map((t) => ({
         topic: t.name,
-        partitions: t.partitions.map((p) => ({ partition: p.partitionId, leader: p.leader })),
+        partitions: t.partitions.map((p) => ({
+          partition: p.partitionId,
+          leader: p.leader,
+          replicas: p.replicas,
+          isr: p.isr,
+        })),
       }));
     },
     async topicOffsets(topic) {

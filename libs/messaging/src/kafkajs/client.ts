@@ -19,7 +19,7 @@ export function createKafkajsClient(options: KafkaClientOptions): KafkaClient {
     connectionTimeout: 3000,
     requestTimeout: 10_000,
     // Keep trying through a broker restart instead of crashing the service.
-    retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: 10 },
+    retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: options.retries ?? 10 },
     logLevel: logLevel.WARN,
     logCreator:
       () =>

@@ -84,7 +84,17 @@ export function platformaticAdmin(settings: ClientSettings): Admin {
       return topics.flatMap((topic) => {
         const t = known.topics.get(topic);
         return t
-          ? [{ topic, partitions: t.partitions.map((p, partition) => ({ partition, leader: p.leader })) }]
+          ? [
+              {
+                topic,
+                partitions: t.partitions.map((p, partition) => ({
+                  partition,
+                  leader: p.leader,
+                  replicas: p.replicas,
+                  isr: p.isr,
+                })),
+              },
+            ]
           : [];
       });
     },

@@ -8,7 +8,7 @@ import { CLIENT_RETRIES, clientSettings } from './settings';
 
 /** The project's client on @platformatic/kafka 2.x, with the project's settings. */
 export function createPlatformaticClient(options: KafkaClientOptions): KafkaClient {
-  const settings = clientSettings(options, CLIENT_RETRIES);
+  const settings = clientSettings(options, options.retries ?? CLIENT_RETRIES);
   return {
     name: 'platformatic',
     publisher: () =>
