@@ -6,7 +6,11 @@ const swc = ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs
  * them as they are, jest's module loader only with --experimental-vm-modules, so jest gets them
  * compiled to CommonJS.
  */
-const ESM_ONLY = ['@platformatic/kafka', '@platformatic/dynamic-buffer', '@platformatic/wasm-utils'];
+const ESM_ONLY = [
+  '@platformatic/kafka',
+  '@platformatic/dynamic-buffer',
+  '@platformatic/wasm-utils',
+];
 const transform = { '^.+\\.ts$': swc, [`/node_modules/(${ESM_ONLY.join('|')})/.+\\.js$`]: swc };
 const transformIgnorePatterns = [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`];
 const moduleNameMapper = {

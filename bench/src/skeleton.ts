@@ -108,15 +108,7 @@ export class SagaSkeleton {
       ),
     );
     const hops = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-    const skeleton = new SagaSkeleton(
-      ctx.smoke,
-      hops,
-      topics,
-      producer,
-      end,
-      databaseUrl,
-      kafka,
-    );
+    const skeleton = new SagaSkeleton(ctx.smoke, hops, topics, producer, end, databaseUrl, kafka);
     try {
       const failed = started.find((s) => s.status === 'rejected');
       if (failed) throw failed.reason;

@@ -16,7 +16,12 @@ export async function kafkaLoopScenario(ctx: BenchContext): Promise<Row[]> {
   const topic = `bench${stamp}.loop`;
   const logger = createLogger({ service: 'bench', level: 'warn' });
   const client = kafkaClientFrom(process.env);
-  const kafka = createKafka({ client, brokers: ctx.infra.kafkaBrokers, clientId: 'bench-loop', logger });
+  const kafka = createKafka({
+    client,
+    brokers: ctx.infra.kafkaBrokers,
+    clientId: 'bench-loop',
+    logger,
+  });
   await ensureTopics(kafka, [topic], { partitions: 6, withDlt: false });
   const producer = kafka.publisher();
   await producer.connect();

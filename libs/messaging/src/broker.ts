@@ -118,7 +118,9 @@ export interface Admin {
   topicOffsets(topic: string): Promise<PartitionOffsets[]>;
   groupOffsets(groupId: string, topics: string[]): Promise<GroupTopicOffsets[]>;
   /** Each group's state (`Stable`, `PreparingRebalance`, `Empty`, …) and member count. */
-  describeGroups(groupIds: string[]): Promise<{ groupId: string; state: string; members: number }[]>;
+  describeGroups(
+    groupIds: string[],
+  ): Promise<{ groupId: string; state: string; members: number }[]>;
   deleteGroups(groupIds: string[]): Promise<void>;
   alterTopicConfig(topic: string, config: Record<string, string>): Promise<void>;
   createAcls(grants: AclGrant[]): Promise<void>;
@@ -197,5 +199,9 @@ export interface KafkaClient {
   /** An idempotent publisher that replaces its producer when the client says it is broken. */
   publisher(): Publisher;
   admin(): Admin;
-  groupMember(groupId: string, events: GroupEvents, options?: GroupMemberOptions): ConsumerGroupMember;
+  groupMember(
+    groupId: string,
+    events: GroupEvents,
+    options?: GroupMemberOptions,
+  ): ConsumerGroupMember;
 }

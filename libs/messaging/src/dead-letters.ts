@@ -97,7 +97,12 @@ export async function readDeadLetters(
     const done = new Promise<void>((resolve) => (readToEnd = resolve));
     const reader = kafka.groupMember(
       groupId,
-      { assigned: () => undefined, left: () => undefined, rebalancing: () => undefined, crashed: () => undefined },
+      {
+        assigned: () => undefined,
+        left: () => undefined,
+        rebalancing: () => undefined,
+        crashed: () => undefined,
+      },
       { maxWaitMs: 100 },
     );
     try {

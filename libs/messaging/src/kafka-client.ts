@@ -11,6 +11,8 @@ const ADAPTERS: Record<KafkaClientName, (options: KafkaClientOptions) => KafkaCl
  * The project's Kafka client on the library `client` names (`KAFKA_CLIENT`, validated with the
  * rest of a process's configuration: `kafkaEnv`, `kafkaClientFrom`).
  */
-export function createKafka(options: KafkaClientOptions & { client: KafkaClientName }): KafkaClient {
+export function createKafka(
+  options: KafkaClientOptions & { client: KafkaClientName },
+): KafkaClient {
   return ADAPTERS[options.client](options);
 }

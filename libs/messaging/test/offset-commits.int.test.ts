@@ -7,7 +7,8 @@ import { sequenceContract } from './fixtures';
 
 /**
  * Offsets are committed by the consumer every half second and at a stop (ADR 0013), not by the
- * client after every batch. Every delivery is recorded here (no inbox in between), so a redelivery shows.
+ * client after every batch. Every delivery is recorded here (no inbox in between), so a
+ * redelivery shows.
  */
 describe('consumer offset commits', () => {
   let producer: Publisher;
@@ -25,7 +26,11 @@ describe('consumer offset commits', () => {
   });
 
   /** The client's group members, counting the offset commits asked of them and their batches. */
-  function countingMember(): { member: CreateGroupMember; commits: () => number; batches: () => number } {
+  function countingMember(): {
+    member: CreateGroupMember;
+    commits: () => number;
+    batches: () => number;
+  } {
     const kafka = testKafka();
     let commits = 0;
     let batches = 0;

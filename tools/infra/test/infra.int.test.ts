@@ -29,7 +29,12 @@ describe('infra:up', () => {
     await producer.connect();
     const consumer = kafka.groupMember(
       `rt-${uuid()}`,
-      { assigned: () => undefined, left: () => undefined, rebalancing: () => undefined, crashed: () => undefined },
+      {
+        assigned: () => undefined,
+        left: () => undefined,
+        rebalancing: () => undefined,
+        crashed: () => undefined,
+      },
       { maxWaitMs: 50 },
     );
     const received: string[] = [];

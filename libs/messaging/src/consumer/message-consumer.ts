@@ -52,10 +52,10 @@ const COMMIT_INTERVAL_MS = 500;
 
 /**
  * Runs a Kafka consumer over a handler table. It coordinates; each job is its own part: the
- * client's group member (`KafkaClient.groupMember`), `decode` (envelope and contract), the executor (inbox
- * and outbox), the `DeliveryPolicy` (retries, dead letters), the `OffsetTracker` (commits), the
- * `RestartSupervisor` (crashes), the `BatchWindow` and the `MicroBatcher` (one unit of work per
- * fetch), spans and metrics.
+ * client's group member (`KafkaClient.groupMember`), `decode` (envelope and contract), the
+ * executor (inbox and outbox), the `DeliveryPolicy` (retries, dead letters), the `OffsetTracker`
+ * (commits), the `RestartSupervisor` (crashes), the `BatchWindow` and the `MicroBatcher` (one
+ * unit of work per fetch), spans and metrics.
  */
 export class MessageConsumer<Ctx> {
   private member: ConsumerGroupMember;
@@ -114,8 +114,7 @@ export class MessageConsumer<Ctx> {
   private createMember(): ConsumerGroupMember {
     const create =
       this.options.member ??
-      ((groupId: string, events: GroupEvents) =>
-        this.options.kafka.groupMember(groupId, events));
+      ((groupId: string, events: GroupEvents) => this.options.kafka.groupMember(groupId, events));
     return create(this.options.groupId, {
       assigned: (assignment) => {
         this.progress?.joined(assignment);

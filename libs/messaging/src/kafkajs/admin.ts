@@ -75,7 +75,9 @@ export function kafkajsAdmin(kafka: Kafka): Admin {
     async alterTopicConfig(topic, config) {
       await admin.alterConfigs({
         validateOnly: false,
-        resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: entries(config) }],
+        resources: [
+          { type: ConfigResourceTypes.TOPIC, name: topic, configEntries: entries(config) },
+        ],
       });
     },
     async createAcls(grants: AclGrant[]) {

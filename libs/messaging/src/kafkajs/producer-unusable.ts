@@ -13,7 +13,7 @@ const PRODUCER_STATE_LOST = new Set([
 
 /** Whether a failed kafkajs send says the producer itself, not the broker, is broken. */
 export function producerUnusable(err: unknown): boolean {
-  for (let e = err as { message?: string; type?: string; cause?: unknown } | undefined; e; ) {
+  for (let e = err as { message?: string; type?: string; cause?: unknown } | undefined; e;) {
     if (e.type && PRODUCER_STATE_LOST.has(e.type)) return true;
     if (/^The producer is disconnect(ed|ing)/.test(e.message ?? '')) return true;
     e = e.cause as typeof e;

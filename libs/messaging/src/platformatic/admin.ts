@@ -33,16 +33,20 @@ const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 /** The @platformatic/kafka admin client as the project's admin. */
 export function platformaticAdmin(settings: ClientSettings): Admin {
   const admin = new PlatformaticAdmin(settings);
-  const metadata = (topics: string[]) =>
-    call(() => admin.metadata({ topics, forceUpdate: true }));
+  const metadata = (topics: string[]) => call(() => admin.metadata({ topics, forceUpdate: true }));
   const partitionsOf = async (topics: string[]) => {
     const known = await metadata(topics);
-    return topics.map((topic) => ({ topic, partitions: range(known.topics.get(topic)!.partitionsCount) }));
+    return topics.map((topic) => ({
+      topic,
+      partitions: range(known.topics.get(topic)!.partitionsCount),
+    }));
   };
   const offsetsAt = async (topic: string, partitions: number[], timestamp: bigint) => {
     const [listed] = await call(() =>
       admin.listOffsets({
-        topics: [{ name: topic, partitions: partitions.map((p) => ({ partitionIndex: p, timestamp })) }],
+        topics: [
+          { name: topic, partitions: partitions.map((p) => ({ partitionIndex: p, timestamp })) },
+        ],
       }),
     );
     return new Map((listed?.partitions ?? []).map((p) => [p.partitionIndex, String(p.offset)]));
@@ -128,7 +132,10 @@ export function platformaticAdmin(settings: ClientSettings): Admin {
           topic,
           partitions: partitions.map((partition) => {
             const offset = committed.find((p) => p.partitionIndex === partition)?.committedOffset;
-            return { partition, offset: offset === undefined || offset < 0n ? '-1' : String(offset) };
+            return {
+              partition,
+              offset: offset === undefined || offset < 0n ? '-1' : String(offset),
+            };
           }),
         };
       });

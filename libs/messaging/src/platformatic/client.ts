@@ -12,11 +12,7 @@ export function createPlatformaticClient(options: KafkaClientOptions): KafkaClie
   return {
     name: 'platformatic',
     publisher: () =>
-      new SelfHealingPublisher(
-        () => platformaticPublisher(settings),
-        clientClosed,
-        options.logger,
-      ),
+      new SelfHealingPublisher(() => platformaticPublisher(settings), clientClosed, options.logger),
     admin: () => platformaticAdmin(settings),
     groupMember: (groupId, events, memberOptions) =>
       platformaticGroupMember(settings, groupId, events, memberOptions),

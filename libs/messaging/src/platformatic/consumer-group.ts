@@ -36,7 +36,9 @@ function kafkaMessage(m: Fetched): KafkaMessage {
 }
 
 /** The messages of one round, one batch per partition, in the order they were fetched. */
-function byPartition(messages: Fetched[]): { topic: string; partition: number; messages: Fetched[] }[] {
+function byPartition(
+  messages: Fetched[],
+): { topic: string; partition: number; messages: Fetched[] }[] {
   const batches = new Map<string, { topic: string; partition: number; messages: Fetched[] }>();
   for (const m of messages) {
     const key = `${m.topic}\u0000${m.partition}`;
@@ -52,7 +54,9 @@ async function eachAtMost<T>(items: T[], concurrency: number, work: (item: T) =>
   const worker = async () => {
     while (next < items.length) await work(items[next++]!);
   };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, concurrency), items.length) }, worker));
+  await Promise.all(
+    Array.from({ length: Math.min(Math.max(1, concurrency), items.length) }, worker),
+  );
 }
 
 /**
@@ -211,8 +215,7 @@ export function platformaticGroupMember(
     source.on('error', (err: Error) => crash(err));
     source.on('close', signal);
     for (;;) {
-      if (!pending && !stopping && !crashed)
-        await new Promise<void>((resolve) => (wake = resolve));
+      if (!pending && !stopping && !crashed) await new Promise<void>((resolve) => (wake = resolve));
       wake = undefined;
       pending = false;
       if (stopping || crashed) return;

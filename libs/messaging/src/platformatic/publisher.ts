@@ -5,7 +5,11 @@ import type { ClientSettings } from './settings';
 
 type Bytes = Buffer | string | null | undefined;
 const bytes = (data?: Bytes): Buffer | undefined =>
-  data === null || data === undefined ? undefined : Buffer.isBuffer(data) ? data : Buffer.from(data);
+  data === null || data === undefined
+    ? undefined
+    : Buffer.isBuffer(data)
+      ? data
+      : Buffer.from(data);
 
 const written = (result: ProduceResult): WrittenPartition[] =>
   (result.offsets ?? []).map(({ topic, partition, offset }) => ({

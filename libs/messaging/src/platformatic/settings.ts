@@ -27,7 +27,9 @@ export function clientSettings(options: KafkaClientOptions, retries = CLIENT_RET
     ...(sasl && {
       sasl: {
         mechanism:
-          sasl.mechanism === 'scram-sha-256' ? ('SCRAM-SHA-256' as const) : ('SCRAM-SHA-512' as const),
+          sasl.mechanism === 'scram-sha-256'
+            ? ('SCRAM-SHA-256' as const)
+            : ('SCRAM-SHA-512' as const),
         username: sasl.username,
         password: sasl.password,
       },
