@@ -141,7 +141,11 @@ export interface FetchedBatch {
   partition: number;
   messages: KafkaMessage[];
   lastOffset(): string;
-  /** Everything up to `offset` is handled: a rebalance does not hand it out again. */
+  /**
+   * Everything up to `offset` is handled (for a batch left half done when the member stops or
+   * loses the partition). A batch handed back while still ours is done as a whole: the member
+   * does not fetch it again (what is committed is another matter: `commit`).
+   */
   resolveOffset(offset: string): void;
   /** Tells the group this member is alive (a long batch must call it between messages). */
   heartbeat(): Promise<void>;

@@ -71,24 +71,29 @@ export function kafkajsGroupMember(
         autoCommit: false,
         partitionsConsumedConcurrently: concurrency,
         eachBatchAutoResolve: false,
-        eachBatch: ({
+        eachBatch: async ({
           batch,
           resolveOffset,
           heartbeat,
           isRunning,
           isStale,
           commitOffsetsIfNecessary,
-        }) =>
-          eachBatch({
+        }) => {
+          const stillOurs = () => isRunning() && !isStale();
+          await eachBatch({
             topic: batch.topic,
             partition: batch.partition,
             messages: batch.messages,
             lastOffset: () => batch.lastOffset(),
             resolveOffset,
             heartbeat,
-            stillOurs: () => isRunning() && !isStale(),
+            stillOurs,
             commit: (offsets) => commitOffsetsIfNecessary({ topics: offsets }),
-          }),
+          });
+          // A batch handed back while still ours is done (the port's rule): kafkajs would fetch
+          // what is not resolved again, and again.
+          if (stillOurs()) resolveOffset(batch.lastOffset());
+        },
       });
     },
     async stop() {
