@@ -109,6 +109,9 @@ export function platformaticGroupMember(
       sessionTimeout: 10_000,
       heartbeatInterval: 2000,
       rebalanceTimeout: 10_000,
+      // kafkajs's name of the same round-robin assignment: members of both clients can share a
+      // group (a service moving from one client to the other instance by instance).
+      protocols: [{ name: 'RoundRobinAssigner', version: 0 }],
       // A fetch is a long poll: the broker answers as soon as a message arrives. It bounds how
       // often an idle member asks, and how long a stop waits for the fetch in flight.
       maxWaitTime: options.maxWaitMs ?? 2000,
