@@ -10,7 +10,8 @@ import {
 } from '@platformatic/kafka';
 import type { Admin, TopicToCreate } from '../broker';
 import { call, onlyAlreadyExists } from './errors';
-import type { ClientSettings } from './settings';
+import { logBrokerFailures } from './logging';
+import { connection, type ClientSettings } from './settings';
 
 const RESOURCE = { topic: ResourceTypes.TOPIC, group: ResourceTypes.GROUP };
 const OPERATION = {
@@ -32,7 +33,8 @@ const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 /** The @platformatic/kafka admin client as the project's admin. */
 export function platformaticAdmin(settings: ClientSettings): Admin {
-  const admin = new PlatformaticAdmin(settings);
+  const admin = new PlatformaticAdmin(connection(settings));
+  logBrokerFailures(admin, settings.logger);
   const metadata = (topics: string[]) => call(() => admin.metadata({ topics, forceUpdate: true }));
   const partitionsOf = async (topics: string[]) => {
     const known = await metadata(topics);

@@ -11,7 +11,8 @@ import type {
   OffsetsToCommit,
 } from '../broker';
 import { call, portError } from './errors';
-import type { ClientSettings } from './settings';
+import { logBrokerFailures } from './logging';
+import { connection, type ClientSettings } from './settings';
 
 type Fetched = Message<Buffer, Buffer, string, Buffer>;
 
@@ -104,7 +105,7 @@ export function platformaticGroupMember(
 
   function newConsumer(): Consumer<Buffer, Buffer, string, Buffer> {
     const created = new Consumer<Buffer, Buffer, string, Buffer>({
-      ...settings,
+      ...connection(settings),
       groupId,
       sessionTimeout: 10_000,
       heartbeatInterval: 2000,
@@ -122,6 +123,7 @@ export function platformaticGroupMember(
       events.assigned(Object.fromEntries((assignments ?? []).map((a) => [a.topic, a.partitions]))),
     );
     created.on('consumer:group:leave', () => events.left());
+    logBrokerFailures(created, settings.logger);
     // A rejoin that failed for good: the member is out of its group and stays out.
     created.on('error', (err: Error) => crash(err));
     return created;

@@ -1,7 +1,8 @@
 import { Producer, compatibilityPartitioner, type ProduceResult } from '@platformatic/kafka';
 import type { Publisher, RecordToSend, TopicRecords, WrittenPartition } from '../broker';
 import { call } from './errors';
-import type { ClientSettings } from './settings';
+import { logBrokerFailures } from './logging';
+import { connection, type ClientSettings } from './settings';
 
 type Bytes = Buffer | string | null | undefined;
 const bytes = (data?: Bytes): Buffer | undefined =>
@@ -30,13 +31,14 @@ const records = ({ topic, messages }: TopicRecords) =>
  */
 export function platformaticPublisher(settings: ClientSettings): Publisher {
   const producer = new Producer<Bytes, Bytes, Bytes, Bytes>({
-    ...settings,
+    ...connection(settings),
     idempotent: true,
     acks: -1,
     autocreateTopics: false,
     partitioner: (message, key) => compatibilityPartitioner(message, key),
     serializers: { key: bytes, value: bytes, headerKey: bytes, headerValue: bytes },
   });
+  logBrokerFailures(producer, settings.logger);
   return {
     // The producer id is asked for at once, as kafkajs's connect does: a broker that refuses
     // this client (credentials, permissions) says so at start, not at the first send.

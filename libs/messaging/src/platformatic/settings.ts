@@ -11,6 +11,7 @@ const retryDelay = (_client: unknown, _operation: string, attempt: number) =>
 export function clientSettings(options: KafkaClientOptions, retries = CLIENT_RETRIES) {
   const { ssl, sasl } = options.security ?? {};
   return {
+    logger: options.logger,
     clientId: options.clientId,
     bootstrapBrokers: options.brokers,
     connectTimeout: 3000,
@@ -38,6 +39,9 @@ export function clientSettings(options: KafkaClientOptions, retries = CLIENT_RET
 }
 
 export type ClientSettings = ReturnType<typeof clientSettings>;
+
+/** What the client's constructors take of the settings. */
+export const connection = ({ logger: _logger, ...settings }: ClientSettings) => settings;
 
 /**
  * kafkajs's client retries (10), for every client: a consumer whose fetches fail for longer than
