@@ -116,6 +116,9 @@ export function platformaticGroupMember(
       // A fetch is a long poll: the broker answers as soon as a message arrives. It bounds how
       // often an idle member asks, and how long a stop waits for the fetch in flight.
       maxWaitTime: options.maxWaitMs ?? 2000,
+      // kafkajs's limits of one fetch: 10 MB, 1 MB per partition.
+      maxBytes: 10 * 1024 * 1024,
+      maxBytesPerPartition: 1024 * 1024,
       autocommit: false,
       deserializers: { headerKey: (data?: Buffer) => data?.toString('utf8') },
     });
@@ -133,6 +136,7 @@ export function platformaticGroupMember(
   async function join(run: ConsumerGroupRun): Promise<void> {
     const deadline = Date.now() + SUBSCRIBE_PATIENCE_MS;
     for (;;) {
+      if (stopping) throw new Error('the member was stopped before it joined its group');
       consumer = newConsumer();
       try {
         stream = await consumer.consume({
@@ -240,7 +244,12 @@ export function platformaticGroupMember(
   return {
     async run(run: ConsumerGroupRun) {
       await join(run);
-      if (stopping) return;
+      // Stopped while it joined: what the join opened is closed here, stop() is done with it.
+      if (stopping) {
+        await stream?.close().catch(() => undefined);
+        await consumer?.close(true).catch(() => undefined);
+        return;
+      }
       rounds = consumeRounds(run).catch((err: unknown) => crash(err));
     },
     async stop() {
