@@ -9,6 +9,8 @@ import type {
 
 /** How long a subscription waits for a topic created moments ago to reach every broker. */
 const SUBSCRIBE_PATIENCE_MS = 10_000;
+/** How long a stop waits for a join in progress: the group's rebalance timeout. */
+const STOP_WAITS_FOR_JOIN_MS = 10_000;
 
 /**
  * A consumer group member on kafkajs, with the project's settings: manual commits (the consumer
@@ -61,43 +63,60 @@ export function kafkajsGroupMember(
     }
   }
 
-  return {
-    async run({ topics, fromBeginning, concurrency, eachBatch }: ConsumerGroupRun) {
-      await consumer.connect();
-      await subscribe(topics, fromBeginning);
-      await consumer.run({
-        // kafkajs commits after every batch when it commits by itself: an OffsetCommit round
-        // trip per partition per fetch, before the next fetch (ADR 0013).
-        autoCommit: false,
-        partitionsConsumedConcurrently: concurrency,
-        eachBatchAutoResolve: false,
-        eachBatch: async ({
-          batch,
+  /**
+   * A run in progress: a stop waits for it (a join kafkajs had begun would carry on after the
+   * disconnect), but not for ever: a broker away makes kafkajs try to connect for as long.
+   */
+  let starting: Promise<void> | undefined;
+
+  async function start({ topics, fromBeginning, concurrency, eachBatch }: ConsumerGroupRun) {
+    await consumer.connect();
+    await subscribe(topics, fromBeginning);
+    // Stopped while it connected: kafkajs would start a consumer that nothing stops any more.
+    if (stopping) return;
+    await consumer.run({
+      // kafkajs commits after every batch when it commits by itself: an OffsetCommit round
+      // trip per partition per fetch, before the next fetch (ADR 0013).
+      autoCommit: false,
+      partitionsConsumedConcurrently: concurrency,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({
+        batch,
+        resolveOffset,
+        heartbeat,
+        isRunning,
+        isStale,
+        commitOffsetsIfNecessary,
+      }) => {
+        const stillOurs = () => isRunning() && !isStale();
+        await eachBatch({
+          topic: batch.topic,
+          partition: batch.partition,
+          messages: batch.messages,
+          lastOffset: () => batch.lastOffset(),
           resolveOffset,
           heartbeat,
-          isRunning,
-          isStale,
-          commitOffsetsIfNecessary,
-        }) => {
-          const stillOurs = () => isRunning() && !isStale();
-          await eachBatch({
-            topic: batch.topic,
-            partition: batch.partition,
-            messages: batch.messages,
-            lastOffset: () => batch.lastOffset(),
-            resolveOffset,
-            heartbeat,
-            stillOurs,
-            commit: (offsets) => commitOffsetsIfNecessary({ topics: offsets }),
-          });
-          // A batch handed back while still ours is done (the port's rule): kafkajs would fetch
-          // what is not resolved again, and again.
-          if (stillOurs()) resolveOffset(batch.lastOffset());
-        },
-      });
+          stillOurs,
+          commit: (offsets) => commitOffsetsIfNecessary({ topics: offsets }),
+        });
+        // A batch handed back while still ours is done (the port's rule): kafkajs would fetch
+        // what is not resolved again, and again.
+        if (stillOurs()) resolveOffset(batch.lastOffset());
+      },
+    });
+  }
+
+  return {
+    run(options: ConsumerGroupRun) {
+      starting = start(options);
+      return starting;
     },
     async stop() {
       stopping = true;
+      await Promise.race([
+        starting?.catch(() => undefined),
+        sleep(STOP_WAITS_FOR_JOIN_MS, undefined, { ref: false }),
+      ]);
       await consumer.disconnect();
     },
   };
