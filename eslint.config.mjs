@@ -28,7 +28,31 @@ const FILES = [
 ];
 const SERVICE_PARTS = [...SERVICE_LAYERS.map((e) => e.type), 'service'];
 
-const DRIVERS = ['knex', 'pg', 'kafkajs', 'ioredis', 'fastify'];
+const DRIVERS = ['knex', 'pg', 'kafkajs', '@platformatic/kafka', 'ioredis', 'fastify'];
+
+/** Each Kafka client is known to its one adapter folder only (ADR 0018). */
+const KAFKA_ADAPTERS = {
+  kafkajs: { regex: '^kafkajs(/.*)?$', folder: 'libs/messaging/src/kafkajs' },
+  '@platformatic/kafka': {
+    regex: '^@platformatic/kafka(/.*)?$',
+    folder: 'libs/messaging/src/platformatic',
+  },
+};
+/** The imports refused to code outside `except`'s folder: every other Kafka client. */
+const kafkaClientsOutside = (except) =>
+  Object.entries(KAFKA_ADAPTERS)
+    .filter(([name]) => name !== except)
+    .map(([name, { regex, folder }]) => ({
+      regex,
+      message: `${name} is known only to ${folder} (ADR 0018); use the port in libs/messaging/src/broker.ts`,
+    }));
+const CODE = [
+  'libs/*/src/**/*.ts',
+  'services/*/src/**/*.ts',
+  'gateway/src/**/*.ts',
+  'tools/*/src/**/*.ts',
+  'bench/src/**/*.ts',
+];
 /** Packages of this repository that are programs, not libraries. */
 const PROGRAMS = [
   '@ticketing/queue',
@@ -154,23 +178,17 @@ export default tseslint.config(
     },
   },
   {
-    // One folder knows the Kafka client (ADR 0018): a move to another touches only it.
-    files: ['libs/*/src/**/*.ts', 'services/*/src/**/*.ts', 'gateway/src/**/*.ts'],
-    ignores: ['libs/messaging/src/kafkajs/**', 'libs/contracts/**'],
+    // One folder knows each Kafka client (ADR 0018): the rest of the code sees the project's port.
+    files: CODE,
+    ignores: [...Object.values(KAFKA_ADAPTERS).map((a) => `${a.folder}/**`), 'libs/contracts/**'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              regex: '^kafkajs(/.*)?$',
-              message: 'kafkajs is known only to libs/messaging/src/kafkajs (ADR 0018)',
-            },
-          ],
-        },
-      ],
+      'no-restricted-imports': ['error', { patterns: kafkaClientsOutside(undefined) }],
     },
   },
+  ...Object.entries(KAFKA_ADAPTERS).map(([name, { folder }]) => ({
+    files: [`${folder}/**/*.ts`],
+    rules: { 'no-restricted-imports': ['error', { patterns: kafkaClientsOutside(name) }] },
+  })),
   {
     // Transactions travel through the domain as opaque handles; only data-access opens them.
     files: ['services/*/src/domain/**/*.ts'],
@@ -190,6 +208,7 @@ export default tseslint.config(
             },
           ],
           patterns: [
+            ...kafkaClientsOutside(undefined),
             {
               // Every library's runtime is its own entry point (`@ticketing/platform/wiring`,
               // `@ticketing/messaging/wiring`): clients, pools, servers, consumers, relays and

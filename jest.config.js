@@ -1,12 +1,30 @@
 /** One jest run over every workspace. Unit tests need nothing running; integration and
  * end-to-end tests use the real Postgres, Redis and Kafka that `npm run infra:up` provides. */
-const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
+const swc = ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }];
+/**
+ * ECMAScript-only packages the code require()s (@platformatic/kafka, ADR 0018): Node 24 loads
+ * them as they are, jest's module loader only with --experimental-vm-modules, so jest gets them
+ * compiled to CommonJS.
+ */
+const ESM_ONLY = [
+  '@platformatic/kafka',
+  '@platformatic/dynamic-buffer',
+  '@platformatic/wasm-utils',
+];
+const transform = { '^.+\\.ts$': swc, [`/node_modules/(${ESM_ONLY.join('|')})/.+\\.js$`]: swc };
+const transformIgnorePatterns = [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`];
 const moduleNameMapper = {
   '^@ticketing/(infra|testing|launcher)$': '<rootDir>/tools/$1/src',
   '^@ticketing/([^/]+)/wiring$': '<rootDir>/libs/$1/src/wiring',
   '^@ticketing/([^/]+)$': '<rootDir>/libs/$1/src',
 };
-const common = { rootDir: __dirname, testEnvironment: 'node', transform, moduleNameMapper };
+const common = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  transform,
+  transformIgnorePatterns,
+  moduleNameMapper,
+};
 
 module.exports = {
   projects: [

@@ -1,4 +1,5 @@
 import { ALL_TOPICS } from '@ticketing/contracts';
+import type { Admin } from '@ticketing/messaging/wiring';
 import { testKafka } from '@ticketing/testing';
 import type { Cluster } from './cluster';
 
@@ -12,7 +13,7 @@ export class LagSampler {
   readonly samples: { at: number; lag: number }[] = [];
   private timer?: NodeJS.Timeout;
   private running = true;
-  private admin?: ReturnType<ReturnType<typeof testKafka>['admin']>;
+  private admin?: Admin;
 
   constructor(private readonly cluster: Cluster) {}
 
@@ -51,10 +52,10 @@ export class LagSampler {
     const topics = ALL_TOPICS.map((t) => `${this.cluster.topicPrefix}${t}`);
     const ends = new Map<string, number>();
     for (const topic of topics)
-      for (const p of await admin.fetchTopicOffsets(topic))
+      for (const p of await admin.topicOffsets(topic))
         ends.set(`${topic}/${p.partition}`, Number(p.high));
     for (const groupId of this.cluster.consumerGroups()) {
-      for (const { topic, partitions } of await admin.fetchOffsets({ groupId, topics })) {
+      for (const { topic, partitions } of await admin.groupOffsets(groupId, topics)) {
         for (const p of partitions) {
           if (p.offset === '-1') continue; // a topic this group does not read
           behind += ends.get(`${topic}/${p.partition}`)! - Number(p.offset);

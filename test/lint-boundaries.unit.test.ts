@@ -145,6 +145,30 @@ const REFUSED: [string, string, string, string][] = [
     "import { Kafka } from 'kafkajs';\nexport const x = Kafka;",
     'kafkajs is known only to libs/messaging/src/kafkajs',
   ],
+  [
+    'the messaging library importing @platformatic/kafka outside its adapter',
+    'libs/messaging/src/scratch.ts',
+    "import { Producer } from '@platformatic/kafka';\nexport const x = Producer;",
+    '@platformatic/kafka is known only to libs/messaging/src/platformatic',
+  ],
+  [
+    "one client's adapter importing the other client",
+    'libs/messaging/src/platformatic/scratch.ts',
+    "import { Kafka } from 'kafkajs';\nexport const x = Kafka;",
+    'kafkajs is known only to libs/messaging/src/kafkajs',
+  ],
+  [
+    'a tool importing a Kafka client',
+    'tools/infra/src/scratch.ts',
+    "import { Admin } from '@platformatic/kafka';\nexport const x = Admin;",
+    '@platformatic/kafka is known only to libs/messaging/src/platformatic',
+  ],
+  [
+    'the bench importing a Kafka client',
+    'bench/src/scratch.ts',
+    "import { Kafka } from 'kafkajs';\nexport const x = Kafka;",
+    'kafkajs is known only to libs/messaging/src/kafkajs',
+  ],
 ];
 
 const ACCEPTED: [string, string, string][] = [
@@ -182,6 +206,16 @@ const ACCEPTED: [string, string, string][] = [
     'the kafkajs adapter importing kafkajs',
     'libs/messaging/src/kafkajs/scratch.ts',
     "import { Kafka } from 'kafkajs';\nexport const x = Kafka;",
+  ],
+  [
+    'the @platformatic/kafka adapter importing @platformatic/kafka',
+    'libs/messaging/src/platformatic/scratch.ts',
+    "import { Producer } from '@platformatic/kafka';\nexport const x = Producer;",
+  ],
+  [
+    'a tool using the Kafka port',
+    'tools/infra/src/scratch.ts',
+    "import { createKafka } from '@ticketing/messaging/wiring';\nexport const x = createKafka;",
   ],
   [
     'the contracts using zod',

@@ -1,10 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { ALL_TOPICS, DATABASE_SERVICES } from '@ticketing/contracts';
 import { createDb } from '@ticketing/platform/wiring';
-import { eventually, testKafka } from '@ticketing/testing';
-import type { Message } from 'kafkajs';
+import { eventually, readTopics, testKafka, type StoredMessage } from '@ticketing/testing';
 import type { Cluster } from './cluster';
 
 /** Which service handles which message type on which topic: the events' AsyncAPI document. */
@@ -27,32 +25,13 @@ function receivers(): Map<string, string[]> {
 }
 
 /** Every message on the system's topics so far (not the dead-letter topics). */
-export async function readAllMessages(
+export function readAllMessages(
   cluster: Pick<Cluster, 'topicPrefix' | 'kafkaBrokers'>,
-): Promise<{ topic: string; message: Message }[]> {
-  const topics = ALL_TOPICS.map((t) => `${cluster.topicPrefix}${t}`);
-  const kafkaClient = testKafka(cluster.kafkaBrokers);
-  const admin = kafkaClient.admin();
-  await admin.connect();
-  let total = 0;
-  for (const topic of topics)
-    for (const p of await admin.fetchTopicOffsets(topic)) total += Number(p.high);
-  await admin.disconnect();
-  const seen: { topic: string; message: Message }[] = [];
-  const consumer = kafkaClient.consumer({ groupId: `replay-${randomUUID()}`, maxWaitTimeInMs: 50 });
-  await consumer.connect();
-  await consumer.subscribe({ topics, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ topic, message }) => {
-      seen.push({
-        topic,
-        message: { key: message.key, value: message.value, headers: message.headers },
-      });
-    },
-  });
-  await eventually(() => expect(seen.length).toBe(total), { timeoutMs: 60_000 });
-  await consumer.disconnect();
-  return seen;
+): Promise<StoredMessage[]> {
+  return readTopics(
+    ALL_TOPICS.map((t) => `${cluster.topicPrefix}${t}`),
+    cluster.kafkaBrokers,
+  );
 }
 
 /**
@@ -84,7 +63,7 @@ export async function expectMessagesReconcile(cluster: Cluster): Promise<{ messa
   await admin.connect();
   try {
     for (const topic of ALL_TOPICS) {
-      const dead = (await admin.fetchTopicOffsets(`${cluster.topicPrefix}${topic}.dlt`)).reduce(
+      const dead = (await admin.topicOffsets(`${cluster.topicPrefix}${topic}.dlt`)).reduce(
         (sum, p) => sum + Number(p.high),
         0,
       );

@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { createKafka, createProducer, ensureTopics } from '@ticketing/messaging/wiring';
+import {
+  createKafka,
+  ensureTopics,
+  type ConsumerGroupMember,
+  type KafkaClient,
+  type KafkaClientName,
+  type Publisher,
+} from '@ticketing/messaging/wiring';
+import { kafkaClientFrom } from '@ticketing/platform';
 import {
   createLogger,
   dropDatabase,
@@ -18,9 +26,6 @@ import { SKELETON_INBOX } from './servers/skeleton-step';
  */
 export const SAGA_DELIVERIES = 7;
 
-/** The skeleton's hop on kafkajs (the services' adapter), or on @platformatic/kafka. */
-export type SkeletonHop = 'saga-skeleton-hop' | 'saga-skeleton-hop-platformatic';
-
 export interface SkeletonMeasure {
   rate: number;
   chains: number;
@@ -33,7 +38,7 @@ export interface SkeletonMeasure {
  * The floor under the saga, measured in the same run: its skeleton. A chain of SAGA_DELIVERIES
  * processes, each taking a message from Kafka, making it durable with one statement (an inbox
  * claim, synchronous commit) and sending it on (idempotent producer, acks=all), through the
- * services' own Kafka adapter and consumer settings (`saga-skeleton-hop.ts`). A saga does at
+ * project's Kafka port with the services' settings (`saga-skeleton-hop.ts`). A saga does at
  * least this: a message crosses Kafka and is made durable at every step; what it does on top
  * (transactions, outbox, replies, HTTP) is what the services add. The chains are offered open loop
  * at the saga's rates, so the skeleton's CPU per chain is the same kind of figure as the saga's
@@ -48,20 +53,24 @@ export class SagaSkeleton {
     private readonly smoke: boolean,
     private readonly hops: Proc[],
     private readonly topics: string[],
-    private readonly producer: ReturnType<typeof createProducer>,
-    private readonly consumer: ReturnType<ReturnType<typeof createKafka>['consumer']>,
+    private readonly producer: Publisher,
+    private readonly end: ConsumerGroupMember,
     private readonly databaseUrl: string,
-    private readonly kafka: ReturnType<typeof createKafka>,
+    private readonly kafka: KafkaClient,
   ) {}
 
-  /** `hop`: the hop's program in `bench/src/servers` (the services' Kafka adapter by default). */
+  /**
+   * `client`: the Kafka client of the hops and of the bench's own ends, behind the project's port
+   * (`KAFKA_CLIENT`, as the services, by default).
+   */
   static async open(
     ctx: BenchContext,
-    hop: SkeletonHop = 'saga-skeleton-hop',
+    client: KafkaClientName = kafkaClientFrom(process.env),
   ): Promise<SagaSkeleton> {
     const stamp = Date.now();
     const logger = createLogger({ service: 'bench', level: 'warn' });
     const kafka = createKafka({
+      client,
       brokers: ctx.infra.kafkaBrokers,
       clientId: 'bench-skeleton',
       logger,
@@ -78,14 +87,18 @@ export class SagaSkeleton {
     await db.query(`create table if not exists ${SKELETON_INBOX} (message_id uuid primary key)`);
     await db.end();
     // The chain's end: the bench reads the last topic to time each chain.
-    const consumer = kafka.consumer({ groupId: `bench-skeleton-${stamp}`, maxWaitTimeInMs: 2000 });
-    await consumer.connect();
-    await consumer.subscribe({ topics: [topics.at(-1)!], fromBeginning: true });
-    const producer = createProducer(kafka, logger);
+    const end = kafka.groupMember(`bench-skeleton-${stamp}`, {
+      assigned: () => undefined,
+      left: () => undefined,
+      rebalancing: () => undefined,
+      crashed: (err) => logger.error({ err }, "the skeleton's end crashed"),
+    });
+    const producer = kafka.publisher();
     await producer.connect();
     const started = await Promise.allSettled(
       Array.from({ length: SAGA_DELIVERIES }, (_, i) =>
-        startProcess(`skeleton-hop-${i}`, benchServer(hop), {
+        startProcess(`skeleton-hop-${i}`, benchServer('saga-skeleton-hop'), {
+          KAFKA_CLIENT: client,
           HOP_FROM: topics[i]!,
           HOP_TO: topics[i + 1]!,
           HOP_GROUP: `bench-skeleton-${stamp}-${i}`,
@@ -95,20 +108,17 @@ export class SagaSkeleton {
       ),
     );
     const hops = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-    const skeleton = new SagaSkeleton(
-      ctx.smoke,
-      hops,
-      topics,
-      producer,
-      consumer,
-      databaseUrl,
-      kafka,
-    );
+    const skeleton = new SagaSkeleton(ctx.smoke, hops, topics, producer, end, databaseUrl, kafka);
     try {
       const failed = started.find((s) => s.status === 'rejected');
       if (failed) throw failed.reason;
-      await consumer.run({
-        eachMessage: async ({ message }) => skeleton.arrived(message.key!.toString()),
+      await end.run({
+        topics: [topics.at(-1)!],
+        fromBeginning: true,
+        concurrency: 6,
+        eachBatch: async ({ messages }) => {
+          for (const message of messages) skeleton.arrived(message.key!.toString());
+        },
       });
     } catch (err) {
       await skeleton.stop(); // what did start goes, and so do the topics and the database
@@ -150,11 +160,11 @@ export class SagaSkeleton {
 
   async stop(): Promise<void> {
     await Promise.all(this.hops.map((h) => h.stop()));
-    await this.consumer.disconnect().catch(() => undefined);
+    await this.end.stop().catch(() => undefined);
     await this.producer.disconnect().catch(() => undefined);
     const admin = this.kafka.admin();
     await admin.connect();
-    await admin.deleteTopics({ topics: this.topics }).catch(() => undefined);
+    await admin.deleteTopics(this.topics).catch(() => undefined);
     await admin.disconnect();
     await dropDatabase(this.databaseUrl).catch(() => undefined);
   }
@@ -177,7 +187,7 @@ export class SagaSkeleton {
       const id = randomUUID();
       this.sentAt.set(id, due); // from its due time: a late send shows in the latency
       void this.producer
-        .send({ topic: this.topics[0]!, acks: -1, messages: [{ key: id, value: id }] })
+        .send({ topic: this.topics[0]!, messages: [{ key: id, value: id }] })
         .catch(() => this.sentAt.delete(id));
     }
     const deadline = performance.now() + 30_000;

@@ -1,6 +1,7 @@
 import { ALL_TOPICS } from '@ticketing/contracts';
 import { TopicNamespace } from '@ticketing/messaging';
 import { createKafka, ensureTopics } from '@ticketing/messaging/wiring';
+import { kafkaClientFrom } from '@ticketing/platform';
 import { createLogger } from '@ticketing/platform/wiring';
 
 /**
@@ -14,6 +15,7 @@ export async function benchTopics(
 ): Promise<{ ns: TopicNamespace; remove(): Promise<void> }> {
   const ns = new TopicNamespace(`bench${stamp}.`);
   const kafka = createKafka({
+    client: kafkaClientFrom(process.env),
     brokers,
     clientId: 'bench',
     logger: createLogger({ service: 'bench', level: 'warn' }),
@@ -29,7 +31,7 @@ export async function benchTopics(
       const admin = kafka.admin();
       await admin.connect();
       await admin
-        .deleteTopics({ topics: ALL_TOPICS.flatMap((t) => [ns.name(t), `${ns.name(t)}.dlt`]) })
+        .deleteTopics(ALL_TOPICS.flatMap((t) => [ns.name(t), `${ns.name(t)}.dlt`]))
         .catch(() => undefined);
       await admin.disconnect();
     },

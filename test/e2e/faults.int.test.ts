@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { ALL_TOPICS, SERVICE_NAMES } from '@ticketing/contracts';
 import { createDb } from '@ticketing/platform/wiring';
-import { eventually, PrivateKafka, testKafka, uuid, describeNeeding } from '@ticketing/testing';
-import type { IHeaders, Message } from 'kafkajs';
+import {
+  eventually,
+  PrivateKafka,
+  readTopics,
+  testKafka,
+  uuid,
+  describeNeeding,
+  type StoredMessage,
+} from '@ticketing/testing';
 import { Cluster } from '../cluster';
 import { expectSagaInvariants } from '../invariants';
 
@@ -184,7 +191,7 @@ suite('faults under load', () => {
         const history = await readAllMessages();
         const commands = history.filter((m) => m.topic.endsWith('.commands'));
         const events = history.filter((m) => !m.topic.endsWith('.commands'));
-        const producer = testKafka(cluster.kafkaBrokers).producer();
+        const producer = testKafka(cluster.kafkaBrokers).publisher();
         await producer.connect();
         // Redelivery: the same records (same message ids), newest first.
         for (const m of [...history].reverse()) {
@@ -306,46 +313,20 @@ suite('faults under load', () => {
   }
 
   /** Every message on the system's topics so far (not the dead-letter topics). */
-  async function readAllMessages(): Promise<{ topic: string; message: Message }[]> {
-    const topics = ALL_TOPICS.map((t) => `${cluster.topicPrefix}${t}`);
-    const kafkaClient = testKafka(cluster.kafkaBrokers);
-    const admin = kafkaClient.admin();
-    await admin.connect();
-    const ends = new Map<string, string>();
-    for (const topic of topics) {
-      for (const p of await admin.fetchTopicOffsets(topic))
-        ends.set(`${topic}/${p.partition}`, p.high);
-    }
-    await admin.disconnect();
-    const total = [...ends.values()].reduce((sum, high) => sum + Number(high), 0);
-    const seen: { topic: string; message: Message }[] = [];
-    const consumer = kafkaClient.consumer({
-      groupId: `replay-${randomUUID()}`,
-      maxWaitTimeInMs: 50,
-    });
-    await consumer.connect();
-    await consumer.subscribe({ topics, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ topic, message }) => {
-        seen.push({
-          topic,
-          message: { key: message.key, value: message.value, headers: message.headers },
-        });
-      },
-    });
-    await eventually(() => expect(seen.length).toBe(total), { timeoutMs: 60_000 });
-    await consumer.disconnect();
-    return seen;
-  }
+  const readAllMessages = () =>
+    readTopics(
+      ALL_TOPICS.map((t) => `${cluster.topicPrefix}${t}`),
+      cluster.kafkaBrokers,
+    );
 
-  function withFreshId(message: Message): Message {
+  function withFreshId(message: StoredMessage['message']): StoredMessage['message'] {
     const id = randomUUID();
     const envelope = JSON.parse(String(message.value)) as { id: string };
     envelope.id = id;
     return {
       key: message.key,
-      value: JSON.stringify(envelope),
-      headers: { ...(message.headers as IHeaders), 'message-id': id },
+      value: Buffer.from(JSON.stringify(envelope)),
+      headers: { ...message.headers, 'message-id': id },
     };
   }
 
@@ -359,9 +340,9 @@ suite('faults under load', () => {
         async () => {
           const behind: string[] = [];
           for (const topic of topics) {
-            const ends = await admin.fetchTopicOffsets(topic);
+            const ends = await admin.topicOffsets(topic);
             for (const groupId of cluster.consumerGroups()) {
-              const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+              const [committed] = await admin.groupOffsets(groupId, [topic]);
               for (const p of committed!.partitions) {
                 if (p.offset === '-1') continue; // a topic this group does not read
                 const end = ends.find((e) => e.partition === p.partition)!.high;

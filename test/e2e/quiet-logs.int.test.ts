@@ -17,8 +17,8 @@ describe('a clean start, a journey and a stop', () => {
       try {
         await eventually(
           async () => {
-            const { groups } = await admin.describeGroups(cluster.consumerGroups());
-            expect(groups.map((g) => [g.groupId, g.state, g.members.length])).toEqual(
+            const groups = await admin.describeGroups(cluster.consumerGroups());
+            expect(groups.map((g) => [g.groupId, g.state, g.members])).toEqual(
               cluster.consumerGroups().map((g) => [g, 'Stable', 2]),
             );
           },

@@ -1,4 +1,5 @@
-import { createKafka, createProducer, ensureTopics } from '@ticketing/messaging/wiring';
+import { createKafka, ensureTopics } from '@ticketing/messaging/wiring';
+import { kafkaClientFrom } from '@ticketing/platform';
 import { createLogger } from '@ticketing/platform/wiring';
 import type { LoadResult } from '../load';
 import type { Row } from '../report';
@@ -14,22 +15,33 @@ export async function kafkaLoopScenario(ctx: BenchContext): Promise<Row[]> {
   const stamp = Date.now();
   const topic = `bench${stamp}.loop`;
   const logger = createLogger({ service: 'bench', level: 'warn' });
-  const kafka = createKafka({ brokers: ctx.infra.kafkaBrokers, clientId: 'bench-loop', logger });
-  await ensureTopics(kafka, [topic], { partitions: 6, withDlt: false });
-  const producer = createProducer(kafka);
-  await producer.connect();
-  const consumer = kafka.consumer({
-    groupId: `bench-loop-${stamp}`,
-    maxWaitTimeInMs: 100,
-    allowAutoTopicCreation: false,
+  const client = kafkaClientFrom(process.env);
+  const kafka = createKafka({
+    client,
+    brokers: ctx.infra.kafkaBrokers,
+    clientId: 'bench-loop',
+    logger,
   });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  await ensureTopics(kafka, [topic], { partitions: 6, withDlt: false });
+  const producer = kafka.publisher();
+  await producer.connect();
+  const consumer = kafka.groupMember(
+    `bench-loop-${stamp}`,
+    {
+      assigned: () => undefined,
+      left: () => undefined,
+      rebalancing: () => undefined,
+      crashed: (err) => logger.error({ err }, 'the loop consumer crashed'),
+    },
+    { maxWaitMs: 100 },
+  );
   let current: number[] = []; // ms per message received in this rate's run
   await consumer.run({
-    partitionsConsumedConcurrently: 6,
-    eachMessage: async ({ message }) => {
-      current.push(Date.now() - Number(message.value!.toString()));
+    topics: [topic],
+    fromBeginning: true,
+    concurrency: 6,
+    eachBatch: async ({ messages }) => {
+      for (const message of messages) current.push(Date.now() - Number(message.value!.toString()));
     },
   });
   try {
@@ -48,7 +60,6 @@ export async function kafkaLoopScenario(ctx: BenchContext): Promise<Row[]> {
         sends.push(
           producer.send({
             topic,
-            acks: -1,
             messages: [{ key: String(i), value: String(Date.now()) }],
           }),
         );
@@ -73,18 +84,18 @@ export async function kafkaLoopScenario(ctx: BenchContext): Promise<Row[]> {
         durationSeconds: elapsed,
       };
       rows.push({
-        scenario: `ceiling: kafkajs produce → consume, open loop ${rate}/s`,
+        scenario: `ceiling: ${client} produce → consume, open loop ${rate}/s`,
         measured,
         notes: `one hop; ${current.length}/${total} received; the saga makes 6 hops in sequence`,
       });
     }
     return rows;
   } finally {
-    await consumer.disconnect();
+    await consumer.stop();
     await producer.disconnect();
     const admin = kafka.admin();
     await admin.connect();
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.deleteTopics([topic]).catch(() => undefined);
     await admin.disconnect();
   }
 }

@@ -1,16 +1,13 @@
 // One step of the saga's skeleton (bench/src/skeleton.ts): take a message from HOP_FROM, make it
 // durable with one statement (an inbox claim, synchronous commit), send it on to HOP_TO. The
-// least any step of the saga does, through the services' own Kafka adapter and settings, and
-// nothing else: no transaction, no outbox, no validation, no logging, no HTTP.
+// least any step of the saga does, through the project's Kafka port on the client KAFKA_CLIENT
+// names, with the services' settings, and nothing else: no transaction, no outbox, no
+// validation, no logging, no HTTP.
 import { createServer } from 'node:http';
 import pg from 'pg';
 import { CLAIM_STATEMENT, required } from './skeleton-step';
-import {
-  createKafka,
-  createProducer,
-  kafkajsGroupMember,
-  type CommitOffsets,
-} from '@ticketing/messaging/wiring';
+import { createKafka, type CommitOffsets } from '@ticketing/messaging/wiring';
+import { kafkaClientFrom } from '@ticketing/platform';
 import { createLogger } from '@ticketing/platform/wiring';
 
 /** The consumer commits what it handled every 500 ms, as the services do (ADR 0013). */
@@ -21,11 +18,12 @@ const to = required('HOP_TO');
 const groupId = required('HOP_GROUP');
 const logger = createLogger({ service: 'saga-skeleton-hop', level: 'warn' });
 const kafka = createKafka({
+  client: kafkaClientFrom(process.env),
   brokers: required('KAFKA_BROKERS').split(','),
   clientId: groupId,
   logger,
 });
-const producer = createProducer(kafka, logger);
+const producer = kafka.publisher();
 const db = new pg.Client({ connectionString: required('DATABASE_URL') });
 
 let assigned = false;
@@ -38,7 +36,7 @@ const committer = setInterval(() => {
   commit([{ topic: from, partitions }]).catch(() => undefined); // the next round commits later ones
 }, COMMIT_EVERY_MS);
 
-const member = kafkajsGroupMember(kafka, groupId, {
+const member = kafka.groupMember(groupId, {
   assigned: () => void (assigned = true),
   left: () => undefined,
   rebalancing: () => undefined,
@@ -60,7 +58,6 @@ async function main(): Promise<void> {
         await db.query({ ...CLAIM_STATEMENT, values: [message.key!.toString()] });
         await producer.send({
           topic: to,
-          acks: -1,
           messages: [{ key: message.key, value: message.value }],
         });
         batch.resolveOffset(message.offset);

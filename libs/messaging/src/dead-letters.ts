@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IHeaders, Kafka, KafkaMessage, Producer } from './broker';
+import type { KafkaClient, KafkaMessage, MessageHeaders, Publisher } from './broker';
 import { DLT_HEADER } from './dlt';
 import { HEADER } from './envelope';
 
@@ -26,7 +26,7 @@ export interface DeadLetter {
   message: { key: Buffer | null; value: Buffer | null; headers: Record<string, Buffer> };
 }
 
-const text = (headers: IHeaders | undefined, name: string): string => {
+const text = (headers: MessageHeaders | undefined, name: string): string => {
   const v = headers?.[name];
   if (v === undefined) return '';
   return Array.isArray(v) ? String(v[0] ?? '') : String(v);
@@ -69,11 +69,11 @@ function deadLetterOf(topic: string, partition: number, m: KafkaMessage): DeadLe
 
 /**
  * Every message on the `.dlt` topics named, from the first kept to the last written when the
- * read began (a consumer of its own throwaway group, deleted afterwards: no offsets are left
- * behind and no service's group is touched). Optionally only those parked since a moment.
+ * read began (a member of its own throwaway group, deleted afterwards: no offsets are committed
+ * and no service's group is touched). Optionally only those parked since a moment.
  */
 export async function readDeadLetters(
-  kafka: Kafka,
+  kafka: KafkaClient,
   topics: string[],
   options: { since?: Date; timeoutMs?: number } = {},
 ): Promise<DeadLetter[]> {
@@ -87,28 +87,32 @@ export async function readDeadLetters(
     // What is there now: partition → the offset of the next message to be written.
     const ends = new Map<string, bigint>();
     for (const topic of topics) {
-      for (const p of await admin.fetchTopicOffsets(topic)) {
+      for (const p of await admin.topicOffsets(topic)) {
         if (BigInt(p.high) > BigInt(p.low)) ends.set(`${topic}/${p.partition}`, BigInt(p.high));
       }
     }
     if (ends.size === 0) return [];
     const letters: DeadLetter[] = [];
-    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100, sessionTimeout: 10_000 });
-    await consumer.connect();
+    let readToEnd!: () => void;
+    const done = new Promise<void>((resolve) => (readToEnd = resolve));
+    const reader = kafka.groupMember(
+      groupId,
+      {
+        assigned: () => undefined,
+        left: () => undefined,
+        rebalancing: () => undefined,
+        crashed: () => undefined,
+      },
+      { maxWaitMs: 100 },
+    );
     try {
-      await consumer.subscribe({
+      await reader.run({
         topics: topics.filter((t) => hasEnd(ends, t)),
         fromBeginning: true,
-      });
-      const done = new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error('the dead-letter topics were not read to their end in time')),
-          options.timeoutMs ?? 60_000,
-        );
-        void consumer.run({
-          autoCommit: false,
-          eachMessage: async ({ topic, partition, message }) => {
-            const slot = `${topic}/${partition}`;
+        concurrency: 1,
+        eachBatch: async ({ topic, partition, messages }) => {
+          const slot = `${topic}/${partition}`;
+          for (const message of messages) {
             const end = ends.get(slot);
             if (end === undefined) return;
             if (BigInt(message.offset) < end) {
@@ -117,16 +121,22 @@ export async function readDeadLetters(
               if (!options.since || !(failedAt < options.since.getTime())) letters.push(letter);
             }
             if (BigInt(message.offset) + 1n >= end) ends.delete(slot);
-            if (ends.size === 0) {
-              clearTimeout(timer);
-              resolve();
-            }
-          },
-        });
+          }
+          if (ends.size === 0) readToEnd();
+        },
       });
-      await done;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        done,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error('the dead-letter topics were not read to their end in time')),
+            options.timeoutMs ?? 60_000,
+          );
+        }),
+      ]).finally(() => clearTimeout(timer));
     } finally {
-      await consumer.disconnect();
+      await reader.stop();
     }
     return letters.sort(
       (a, b) =>
@@ -164,7 +174,7 @@ export function countByTopicAndReason(
  * or one that another consumer group already applied, changes nothing more.
  */
 export async function redriveDeadLetters(
-  producer: Producer,
+  producer: Publisher,
   letters: DeadLetter[],
   now = new Date(),
 ): Promise<void> {
@@ -176,7 +186,6 @@ export async function redriveDeadLetters(
   for (const [topic, group] of byTopic) {
     await producer.send({
       topic,
-      acks: -1,
       messages: group.map((l) => {
         const headers: Record<string, Buffer | string> = {};
         for (const [name, value] of Object.entries(l.message.headers))

@@ -1,4 +1,4 @@
-import type { KafkaMessage, Producer } from './broker';
+import type { KafkaMessage, Publisher } from './broker';
 import { dltOf } from './topics';
 
 export const DLT_HEADER = {
@@ -22,7 +22,7 @@ export type DltReason = (typeof DLT_REASONS)[number];
 
 /** Parks a message that cannot be handled on `<topic>.dlt`, with why, so the partition moves on. */
 export async function sendToDlt(
-  producer: Producer,
+  producer: Publisher,
   source: { topic: string; partition: number; message: KafkaMessage; groupId: string },
   reason: DltReason,
   error: string,
@@ -42,7 +42,6 @@ export async function sendToDlt(
   });
   await producer.send({
     topic: dltOf(source.topic),
-    acks: -1,
     messages: [{ key: source.message.key, value: source.message.value, headers }],
   });
 }

@@ -1,5 +1,5 @@
 import type { Database, Transaction } from '@ticketing/platform';
-import type { Producer } from './broker';
+import type { Publisher } from './broker';
 import type { z } from 'zod';
 import type { MessageContract } from '@ticketing/contracts';
 import { buildMessage, type Envelope, type OutgoingMessage } from './envelope';
@@ -72,7 +72,7 @@ export interface DirectContext {
  * fails, the consumer runs them again one by one, which their idempotence allows.
  */
 export function directExecutor(
-  producer: Producer,
+  producer: Publisher,
   source: string,
   topics = TopicNamespace.none,
 ): Executor<DirectContext> {
@@ -97,12 +97,11 @@ export function directExecutor(
 
 /** Produce messages right away (no outbox), acks=all. */
 export async function publishNow(
-  producer: Producer,
+  producer: Publisher,
   messages: OutgoingMessage[],
   topics = TopicNamespace.none,
 ): Promise<void> {
   await producer.sendBatch({
-    acks: -1,
     topicMessages: messages.map((m) => ({
       topic: topics.name(m.topic),
       messages: [{ key: m.key, value: JSON.stringify(m.envelope), headers: m.headers }],

@@ -1,4 +1,4 @@
-import type { Admin, Kafka } from './broker';
+import type { Admin, KafkaClient } from './broker';
 import { metricOnce } from '@ticketing/platform';
 import { Gauge, type Registry } from 'prom-client';
 
@@ -24,7 +24,7 @@ export class ConsumerProgress {
 
   constructor(
     private readonly options: {
-      kafka: Kafka;
+      kafka: KafkaClient;
       groupId: string;
       topics: () => string[];
       metrics: Registry;
@@ -98,8 +98,8 @@ export class ConsumerProgress {
       const topics = this.options.topics();
       const work = (async () => {
         const [committed, ends] = await Promise.all([
-          admin.fetchOffsets({ groupId: this.options.groupId, topics }),
-          Promise.all(topics.map((topic) => admin.fetchTopicOffsets(topic))),
+          admin.groupOffsets(this.options.groupId, topics),
+          Promise.all(topics.map((topic) => admin.topicOffsets(topic))),
         ]);
         topics.forEach((topic, i) => {
           const group = committed.find((c) => c.topic === topic);
@@ -119,7 +119,7 @@ export class ConsumerProgress {
         new Promise((resolve) => setTimeout(resolve, this.options.timeoutMs ?? 2000).unref()),
       ]);
     } catch {
-      // The broker unreachable: the last figures stay; readiness and kafkajs report the outage.
+      // The broker unreachable: the last figures stay; readiness and the client report it.
     }
   }
 

@@ -1,16 +1,17 @@
 import {
   kafkaSecurityFrom,
   retentionDeletions,
+  type KafkaClientName,
   type Database,
   type Logger,
   type ReadinessCheck,
 } from '@ticketing/platform';
 import { PeriodicTask, type StopList } from '@ticketing/platform/wiring';
-import type { Kafka, Producer } from './broker';
+import type { KafkaClient, Publisher } from './broker';
 import type { Registry } from 'prom-client';
 import { MessageConsumer, type HandlerEntry } from './consumer';
 import { directExecutor, inboxExecutor, type DirectContext, type TxContext } from './executors';
-import { createKafka, createProducer } from './kafkajs';
+import { createKafka } from './kafka-client';
 import { TopicNamespace } from './namespace';
 import { OUTBOX_TABLE, OutboxRelay } from './outbox';
 import { purgeInbox } from './retention';
@@ -24,6 +25,7 @@ export interface PostgresMessagingOptions {
   db: Database;
   config: {
     DATABASE_URL: string;
+    KAFKA_CLIENT: KafkaClientName;
     KAFKA_BROKERS: string[];
     KAFKA_TOPIC_PREFIX: string;
     KAFKA_CONSUMER_GROUP: string;
@@ -37,8 +39,8 @@ export interface PostgresMessagingOptions {
 }
 
 export interface PostgresMessaging {
-  kafka: Kafka;
-  producer: Producer;
+  kafka: KafkaClient;
+  producer: Publisher;
   relay: OutboxRelay;
   consumer?: MessageConsumer<TxContext>;
   readiness: Record<string, ReadinessCheck>;
@@ -55,12 +57,13 @@ export async function startPostgresMessaging(
   const { service, logger, metrics, stops, config } = options;
   const topics = new TopicNamespace(config.KAFKA_TOPIC_PREFIX);
   const kafka = createKafka({
+    client: config.KAFKA_CLIENT,
     brokers: config.KAFKA_BROKERS,
     clientId: `${service}-${options.instanceId}`,
     logger,
     security: kafkaSecurityFrom(config),
   });
-  const producer = createProducer(kafka, logger);
+  const producer = kafka.publisher();
   await producer.connect();
   stops.add('kafka producer', () => producer.disconnect());
 
@@ -126,6 +129,7 @@ export interface DirectMessagingOptions {
   metrics: Registry;
   stops: StopList;
   config: {
+    KAFKA_CLIENT: KafkaClientName;
     KAFKA_BROKERS: string[];
     KAFKA_TOPIC_PREFIX: string;
     KAFKA_CONSUMER_GROUP: string;
@@ -136,8 +140,8 @@ export interface DirectMessagingOptions {
 }
 
 export interface DirectMessaging {
-  kafka: Kafka;
-  producer: Producer;
+  kafka: KafkaClient;
+  producer: Publisher;
   consumer: MessageConsumer<DirectContext>;
   readiness: Record<string, ReadinessCheck>;
 }
@@ -154,12 +158,13 @@ export async function startDirectMessaging(
   const { service, logger, metrics, stops, config } = options;
   const topics = new TopicNamespace(config.KAFKA_TOPIC_PREFIX);
   const kafka = createKafka({
+    client: config.KAFKA_CLIENT,
     brokers: config.KAFKA_BROKERS,
     clientId: `${service}-${options.instanceId}`,
     logger,
     security: kafkaSecurityFrom(config),
   });
-  const producer = createProducer(kafka, logger);
+  const producer = kafka.publisher();
   await producer.connect();
   stops.add('kafka producer', () => producer.disconnect());
   const consumer = new MessageConsumer<DirectContext>({

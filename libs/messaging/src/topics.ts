@@ -1,17 +1,21 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Admin, Kafka } from './broker';
+import type { Admin, KafkaClient } from './broker';
 
 export const dltOf = (topic: string) => `${topic}.dlt`;
 
 /**
  * Creates topics (and their dead-letter topics) that do not exist yet and waits for their
- * leaders. kafkajs fails the first produce to a missing topic under KRaft, so nothing may rely
- * on auto-creation.
+ * leaders. A client's first produce to a missing topic fails under KRaft, so nothing may rely on
+ * auto-creation. `config`: settings of some of them by name (`max.message.bytes`, …).
  */
 export async function ensureTopics(
-  kafka: Kafka,
+  kafka: KafkaClient,
   topics: string[],
-  options: { partitions?: number; withDlt?: boolean } = {},
+  options: {
+    partitions?: number;
+    withDlt?: boolean;
+    config?: Record<string, Record<string, string>>;
+  } = {},
 ): Promise<string[]> {
   const admin = kafka.admin();
   await admin.connect();
@@ -20,14 +24,13 @@ export async function ensureTopics(
     const wanted = topics.flatMap((t) => (options.withDlt === false ? [t] : [t, dltOf(t)]));
     const missing = [...new Set(wanted)].filter((t) => !existing.has(t));
     if (missing.length > 0) {
-      await admin.createTopics({
-        waitForLeaders: false, // its wait gives up when the broker has not heard of a topic yet
-        topics: missing.map((topic) => ({
+      await admin.createTopics(
+        missing.map((topic) => ({
           topic,
-          numPartitions: topic.endsWith('.dlt') ? 1 : (options.partitions ?? 6),
-          replicationFactor: -1, // the broker's default: 1 on a single node, 3 in a cluster
+          partitions: topic.endsWith('.dlt') ? 1 : (options.partitions ?? 6),
+          config: options.config?.[topic],
         })),
-      });
+      );
       await leadersKnown(admin, missing);
     }
     return missing;
@@ -37,8 +40,7 @@ export async function ensureTopics(
 }
 
 // A busy KRaft broker answers UNKNOWN_TOPIC_OR_PARTITION for a topic the controller has created
-// until its own metadata catches up (seen in CI beside a benchmark): kafkajs' own wait retries
-// only LEADER_NOT_AVAILABLE, so the wait is here.
+// until its own metadata catches up (seen in CI beside a benchmark), so the wait is here.
 const NOT_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
 const LEADERS_WAIT_MS = 30_000;
 
@@ -46,7 +48,7 @@ async function leadersKnown(admin: Admin, topics: string[]): Promise<void> {
   const deadline = Date.now() + LEADERS_WAIT_MS;
   for (;;) {
     try {
-      const { topics: known } = await admin.fetchTopicMetadata({ topics });
+      const known = await admin.topicMetadata(topics);
       const led = known.filter(
         (t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0),
       );

@@ -1,19 +1,24 @@
 /**
  * `@ticketing/messaging/wiring`: what a service's `start.ts` (and tools, tests, the bench) put
- * together — the kafkajs adapter (ADR 0018), the consumer and relay, the messaging runtimes,
- * topic admin and the dead-letter tools. A domain file never imports this entry point (lint,
- * ADR 0008).
+ * together — the Kafka client behind the project's port (`createKafka`, ADR 0018), the consumer
+ * and relay, the messaging runtimes, topic admin and the dead-letter tools. A domain file never
+ * imports this entry point (lint, ADR 0008).
  */
+export { createKafka } from './kafka-client';
 export {
-  createKafka,
-  createProducer,
-  kafkajsGroupMember,
-  SelfHealingProducer,
-  producerUnusable,
-  kafkajsIdleFixApplied,
-  kafkajsLevel,
-} from './kafkajs';
-export {
+  type KafkaClient,
+  type KafkaClientName,
+  type KafkaClientOptions,
+  type Publisher,
+  type RecordToSend,
+  type TopicRecords,
+  type WrittenPartition,
+  type Admin,
+  type AclGrant,
+  type PartitionOffsets,
+  type GroupTopicOffsets,
+  type TopicMetadata,
+  type TopicToCreate,
   type OffsetsToCommit,
   type CommitOffsets,
   type FetchedBatch,
@@ -21,12 +26,12 @@ export {
   type ConsumerGroupRun,
   type ConsumerGroupMember,
   type CreateGroupMember,
-  type Admin,
-  type IHeaders,
-  type Kafka,
+  type GroupMemberOptions,
+  type HeaderValue,
+  type MessageHeaders,
   type KafkaMessage,
-  type Producer,
 } from './broker';
+export { SelfHealingPublisher } from './self-healing-publisher';
 export { ensureTopics } from './topics';
 export { OutboxRelay, type RelayOptions } from './outbox';
 export { sendToDlt } from './dlt';

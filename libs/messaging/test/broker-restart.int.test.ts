@@ -7,19 +7,20 @@ import {
   uuid,
   describeNeeding,
 } from '@ticketing/testing';
-import type { Producer } from 'kafkajs';
 import { MessageConsumer, on } from '../src/consumer';
 import { buildMessage } from '../src/envelope';
 import { directExecutor, type DirectContext } from '../src/executors';
-import { createKafka, createProducer } from '../src/kafkajs';
+import { kafkaClientFrom } from '@ticketing/platform';
+import type { Publisher } from '../src/broker';
+import { createKafka } from '../src/kafka-client';
 import { ensureTopics } from '../src/topics';
 import { sequenceContract } from './fixtures';
 
 /**
  * A consumer must outlive its broker: after a broker restart it consumes again, and a handler
  * that replies through the producer (the queue service's shape) gets its replies out. kafkajs
- * alone gives up for good on some crashes (restart: false) and the service would stay "ready"
- * while consuming nothing.
+ * alone gives up for good on some crashes (restart: false), @platformatic/kafka on every one,
+ * and the service would stay "ready" while consuming nothing.
  */
 const suite = describeNeeding(
   'java',
@@ -28,7 +29,7 @@ const suite = describeNeeding(
 );
 suite('consumer across broker restarts', () => {
   let kafka: PrivateKafka;
-  let producer: Producer;
+  let producer: Publisher;
   let consumer: MessageConsumer<DirectContext>;
   const handled = new Set<string>();
   const { logger } = captureLogs('broker-restart');
@@ -37,9 +38,14 @@ suite('consumer across broker restarts', () => {
 
   beforeAll(async () => {
     kafka = await PrivateKafka.start();
-    const client = createKafka({ brokers: kafka.brokers, clientId: 'restart-test', logger });
+    const client = createKafka({
+      client: kafkaClientFrom(process.env),
+      brokers: kafka.brokers,
+      clientId: 'restart-test',
+      logger,
+    });
     await ensureTopics(client, [pings, pongs], { partitions: 3 });
-    producer = createProducer(client);
+    producer = client.publisher();
     await producer.connect();
     consumer = new MessageConsumer<DirectContext>({
       kafka: client,
@@ -69,7 +75,7 @@ suite('consumer across broker restarts', () => {
 
   /** Sent by a client of the test's own, so the consumer's producer only carries replies. */
   const send = async (key: string) => {
-    const client = testKafka(kafka.brokers).producer();
+    const client = testKafka(kafka.brokers).publisher();
     await client.connect();
     try {
       const m = buildMessage(sequenceContract(pings), { key, seq: 0 }, { source: 't' });

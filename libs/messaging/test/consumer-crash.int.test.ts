@@ -1,55 +1,46 @@
 import { captureLogs, eventually, testKafka, topicSuffix, uuid } from '@ticketing/testing';
-import { ConfigResourceTypes, type Admin, type Producer } from 'kafkajs';
 import { MessageConsumer, on } from '../src/consumer';
 import { buildMessage } from '../src/envelope';
 import { directExecutor, publishNow, type DirectContext } from '../src/executors';
-import { createProducer } from '../src/kafkajs';
-import { dltOf } from '../src/topics';
+import type { Admin, CreateGroupMember, Publisher } from '../src/broker';
+import { dltOf, ensureTopics } from '../src/topics';
 import { sequenceContract } from './fixtures';
 
 /** A dead-letter topic that refuses every dead letter (each is larger than 200 bytes). */
-const SMALL = [{ name: 'max.message.bytes', value: '200' }];
+const SMALL = { 'max.message.bytes': '200' };
 
 /**
- * kafkajs restarts a crashed consumer only when the root cause is retriable; after any other
- * crash it stays down while the service looks healthy. Here the dead-letter topic refuses the
- * message (MESSAGE_TOO_LARGE, not retriable), so the consumer crashes for good as far as
- * kafkajs is concerned; it must report itself unhealthy, keep restarting, and carry on once
- * the dead-letter topic accepts the message again.
+ * A topic and its dead-letter topic, the latter created refusing dead letters: created so, not
+ * altered after (a topic config change reaches the broker's log a moment later, and a dead
+ * letter sent meanwhile would be accepted).
  */
-describe('consumer after a crash kafkajs does not restart from', () => {
+const createRefusingDlt = (topic: string) =>
+  ensureTopics(testKafka(), [topic], { partitions: 1, config: { [dltOf(topic)]: SMALL } });
+
+/**
+ * kafkajs restarts a crashed consumer only when the root cause is retriable, and
+ * @platformatic/kafka never does; after such a crash the consumer stays down while the service
+ * looks healthy. Here the dead-letter topic refuses the message (MESSAGE_TOO_LARGE, not
+ * retriable), so the consumer crashes for good as far as the client is concerned; it must report
+ * itself unhealthy, keep restarting, and carry on once the dead-letter topic accepts the message
+ * again.
+ */
+describe('consumer after a crash its client does not restart from', () => {
   const topic = `test.crash.${topicSuffix()}`;
   const { logger, lines } = captureLogs('crash-test');
   let admin: Admin;
-  let producer: Producer;
+  let producer: Publisher;
   let consumer: MessageConsumer<DirectContext>;
   const handled: string[] = [];
 
   const dltMaxBytes = (bytes: number) =>
-    admin.alterConfigs({
-      validateOnly: false,
-      resources: [
-        {
-          type: ConfigResourceTypes.TOPIC,
-          name: dltOf(topic),
-          configEntries: [{ name: 'max.message.bytes', value: String(bytes) }],
-        },
-      ],
-    });
+    admin.alterTopicConfig(dltOf(topic), { 'max.message.bytes': String(bytes) });
 
   beforeAll(async () => {
     admin = testKafka().admin();
     await admin.connect();
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [
-        { topic, numPartitions: 1, replicationFactor: -1 },
-        // Created with it, not altered after: a topic config change reaches the broker's log a
-        // moment later, and a dead letter sent meanwhile would be accepted.
-        { topic: dltOf(topic), numPartitions: 1, replicationFactor: -1, configEntries: SMALL },
-      ],
-    });
-    producer = createProducer(testKafka());
+    await createRefusingDlt(topic);
+    producer = testKafka().publisher();
     await producer.connect();
     consumer = new MessageConsumer<DirectContext>({
       kafka: testKafka(),
@@ -105,19 +96,13 @@ describe('stopping a consumer while it restarts itself', () => {
   const topic = `test.crash-stop.${topicSuffix()}`;
   const { logger } = captureLogs('crash-stop-test');
   let admin: Admin;
-  let producer: Producer;
+  let producer: Publisher;
 
   beforeAll(async () => {
     admin = testKafka().admin();
     await admin.connect();
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [
-        { topic, numPartitions: 1, replicationFactor: -1 },
-        { topic: dltOf(topic), numPartitions: 1, replicationFactor: -1, configEntries: SMALL },
-      ],
-    });
-    producer = createProducer(testKafka());
+    await createRefusingDlt(topic);
+    producer = testKafka().publisher();
     await producer.connect();
   });
   afterAll(async () => {
@@ -126,36 +111,33 @@ describe('stopping a consumer while it restarts itself', () => {
   });
 
   it('when stop() is called while the restarted consumer is connecting, then it returns only once that consumer is stopped, and nothing runs after it', async () => {
-    // A real kafkajs client; the consumers it makes after the first record what is done to
-    // them, and their connect() waits at a gate the test opens.
+    // The client's real group members; those made after the first record what is done to them,
+    // and their run() waits at a gate the test opens before it joins.
     const kafka = testKafka();
     const events: string[] = [];
     let openGate!: () => void;
     const gate = new Promise<void>((resolve) => (openGate = resolve));
     let made = 0;
-    const makeConsumer = kafka.consumer.bind(kafka);
-    kafka.consumer = (config) => {
-      const real = makeConsumer(config);
+    const member: CreateGroupMember = (groupId, groupEvents) => {
+      const real = kafka.groupMember(groupId, groupEvents);
       if (++made === 1) return real;
-      const { connect, run, disconnect } = real;
-      real.connect = async () => {
-        events.push('connect');
-        await gate;
-        await connect.call(real);
-        events.push('connected');
+      return {
+        run: async (options) => {
+          events.push('connect');
+          await gate;
+          events.push('connected');
+          await real.run(options);
+          events.push('run');
+        },
+        stop: async () => {
+          events.push('disconnect');
+          await real.stop();
+        },
       };
-      real.run = async (options) => {
-        events.push('run');
-        return run.call(real, options);
-      };
-      real.disconnect = async () => {
-        events.push('disconnect');
-        return disconnect.call(real);
-      };
-      return real;
     };
     const consumer = new MessageConsumer<DirectContext>({
       kafka,
+      member,
       groupId: `crash-stop-${uuid()}`,
       logger,
       producer,

@@ -7,18 +7,17 @@ import {
   TopicCapture,
   uuid,
 } from '@ticketing/testing';
-import type { Producer } from 'kafkajs';
 import { MessageConsumer, on } from '../src/consumer';
 import { DLT_HEADER } from '../src/dlt';
 import { buildMessage } from '../src/envelope';
 import { inboxExecutor, publishNow, type TxContext } from '../src/executors';
-import { createProducer } from '../src/kafkajs';
+import type { Publisher } from '../src/broker';
 import { dltOf } from '../src/topics';
 import { messagingDatabase, sequenceContract } from './fixtures';
 
 describe('consumer runner with inbox and dead-letter topic', () => {
   let fixture: Awaited<ReturnType<typeof messagingDatabase>>;
-  let producer: Producer;
+  let producer: Publisher;
   let topic: string;
   let consumer: MessageConsumer<TxContext>;
   let dlt: TopicCapture;
@@ -30,7 +29,7 @@ describe('consumer runner with inbox and dead-letter topic', () => {
   beforeAll(async () => {
     fixture = await messagingDatabase();
     [topic] = await createTestTopics('consumer');
-    producer = createProducer(testKafka());
+    producer = testKafka().publisher();
     await producer.connect();
     dlt = await TopicCapture.start([dltOf(topic!)]);
     const contract = sequenceContract(topic!);

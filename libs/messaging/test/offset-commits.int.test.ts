@@ -1,23 +1,23 @@
 import { captureLogs, createTestTopics, eventually, testKafka, uuid } from '@ticketing/testing';
-import type { Kafka, Producer } from 'kafkajs';
 import { MessageConsumer, on, type Executor } from '../src/consumer';
 import { buildMessage } from '../src/envelope';
 import { publishNow } from '../src/executors';
-import { createProducer } from '../src/kafkajs';
+import type { CreateGroupMember, KafkaClient, Publisher } from '../src/broker';
 import { sequenceContract } from './fixtures';
 
 /**
- * Offsets are committed by the consumer every half second and at a stop (ADR 0013), not by kafkajs
- * after every batch. Every delivery is recorded here (no inbox in between), so a redelivery shows.
+ * Offsets are committed by the consumer every half second and at a stop (ADR 0013), not by the
+ * client after every batch. Every delivery is recorded here (no inbox in between), so a
+ * redelivery shows.
  */
 describe('consumer offset commits', () => {
-  let producer: Producer;
+  let producer: Publisher;
   let topic: string;
   const { logger } = captureLogs('offset-commits-test');
 
   beforeAll(async () => {
     [topic] = await createTestTopics('commits');
-    producer = createProducer(testKafka());
+    producer = testKafka().publisher();
     await producer.connect();
   });
 
@@ -25,22 +25,44 @@ describe('consumer offset commits', () => {
     await producer.disconnect();
   });
 
-  /** A Kafka client that counts its consumers' offset commits and handled batches. */
-  function countingKafka(): { kafka: Kafka; commits: () => number; batches: () => number } {
+  /** The client's group members, counting the offset commits asked of them and their batches. */
+  function countingMember(): {
+    member: CreateGroupMember;
+    commits: () => number;
+    batches: () => number;
+  } {
     const kafka = testKafka();
     let commits = 0;
     let batches = 0;
-    const create = kafka.consumer.bind(kafka);
-    kafka.consumer = (config) => {
-      const consumer = create(config);
-      consumer.on(consumer.events.COMMIT_OFFSETS, () => commits++);
-      consumer.on(consumer.events.END_BATCH_PROCESS, () => batches++);
-      return consumer;
+    const member: CreateGroupMember = (groupId, events) => {
+      const real = kafka.groupMember(groupId, events);
+      return {
+        run: (run) =>
+          real.run({
+            ...run,
+            eachBatch: async (batch) => {
+              batches++;
+              await run.eachBatch({
+                ...batch,
+                commit: (offsets) => {
+                  commits++;
+                  return batch.commit(offsets);
+                },
+              });
+            },
+          }),
+        stop: () => real.stop(),
+      };
     };
-    return { kafka, commits: () => commits, batches: () => batches };
+    return { member, commits: () => commits, batches: () => batches };
   }
 
-  function recordingConsumer(kafka: Kafka, groupId: string, delivered: string[]) {
+  function recordingConsumer(
+    kafka: KafkaClient,
+    groupId: string,
+    delivered: string[],
+    member?: CreateGroupMember,
+  ) {
     const executor: Executor<object> = {
       execute: async (message, run) => {
         delivered.push(message.id);
@@ -55,6 +77,7 @@ describe('consumer offset commits', () => {
       producer,
       executor,
       handlers: [on(sequenceContract(topic), async () => undefined)],
+      member,
     });
   }
 
@@ -68,11 +91,11 @@ describe('consumer offset commits', () => {
     const admin = testKafka().admin();
     await admin.connect();
     try {
-      const ends = await admin.fetchTopicOffsets(topic);
-      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const ends = await admin.topicOffsets(topic);
+      const [committed] = await admin.groupOffsets(groupId, [topic]);
       for (const end of ends) {
         const mine = committed!.partitions.find((p) => p.partition === end.partition);
-        expect(mine?.offset).toBe(end.offset === '0' ? '-1' : end.offset);
+        expect(mine?.offset).toBe(end.high === '0' ? '-1' : end.high);
       }
     } finally {
       await admin.disconnect();
@@ -80,10 +103,10 @@ describe('consumer offset commits', () => {
   }
 
   it('when a running consumer handles message after message, then their offsets are committed within a second, not one commit per batch', async () => {
-    const { kafka, commits, batches } = countingKafka();
+    const { member, commits, batches } = countingMember();
     const groupId = `commits-${uuid()}`;
     const delivered: string[] = [];
-    const consumer = recordingConsumer(kafka, groupId, delivered);
+    const consumer = recordingConsumer(testKafka(), groupId, delivered, member);
     const assigned = consumer.waitForAssignment();
     await consumer.start();
     await assigned;

@@ -7,10 +7,9 @@ import {
   type CapturedMessage,
 } from '@ticketing/testing';
 import { Database, type Knex } from '@ticketing/platform';
-import type { Producer } from 'kafkajs';
 import pg from 'pg';
 import { buildMessage } from '../src/envelope';
-import { createProducer } from '../src/kafkajs';
+import type { Publisher } from '../src/broker';
 import { enqueue, OUTBOX_TABLE, OutboxRelay } from '../src/outbox';
 import { messagingDatabase, sequenceContract } from './fixtures';
 
@@ -55,7 +54,7 @@ const allArrived = (messages: CapturedMessage[], n: number) => {
 
 describe('outbox relay', () => {
   let fixture: Awaited<ReturnType<typeof messagingDatabase>>;
-  let producer: Producer;
+  let producer: Publisher;
   let topic: string;
   let capture: TopicCapture;
   const relays: OutboxRelay[] = [];
@@ -64,7 +63,7 @@ describe('outbox relay', () => {
   beforeEach(async () => {
     fixture = await messagingDatabase();
     [topic] = await createTestTopics('outbox');
-    producer = createProducer(testKafka());
+    producer = testKafka().publisher();
     await producer.connect();
     capture = await TopicCapture.start([topic!]);
   });
@@ -77,7 +76,7 @@ describe('outbox relay', () => {
   });
 
   const relay = (
-    p: Producer = producer,
+    p: Publisher = producer,
     extra: Partial<ConstructorParameters<typeof OutboxRelay>[0]> = {},
   ) => {
     const r = new OutboxRelay({
@@ -113,7 +112,7 @@ describe('outbox relay', () => {
   it('when the relay dies between sending and marking, then nothing is lost and order per key holds (duplicates allowed)', async () => {
     // A producer that acknowledges the send and then "crashes" the relay before it can mark.
     let crashes = 0;
-    const crashing = Object.create(producer) as Producer;
+    const crashing = Object.create(producer) as Publisher;
     crashing.sendBatch = async (batch) => {
       const result = await producer.sendBatch(batch);
       if (crashes < 3) {

@@ -1,10 +1,9 @@
 import { captureLogs, createTestTopics, eventually, testKafka, uuid } from '@ticketing/testing';
-import type { Producer } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { MessageConsumer, on } from '../src/consumer';
 import { buildMessage } from '../src/envelope';
 import { directExecutor, type DirectContext } from '../src/executors';
-import { createProducer } from '../src/kafkajs';
+import type { Publisher } from '../src/broker';
 import { sequenceContract } from './fixtures';
 
 /**
@@ -13,7 +12,7 @@ import { sequenceContract } from './fixtures';
  * stays ready; when the handler goes on, the lag drains.
  */
 describe('consumer lag and progress', () => {
-  let producer: Producer;
+  let producer: Publisher;
   let topic: string;
   let consumer: MessageConsumer<DirectContext>;
   const metrics = new Registry();
@@ -23,7 +22,7 @@ describe('consumer lag and progress', () => {
 
   beforeAll(async () => {
     [topic] = await createTestTopics('progress');
-    producer = createProducer(testKafka());
+    producer = testKafka().publisher();
     await producer.connect();
     consumer = new MessageConsumer<DirectContext>({
       kafka: testKafka(),

@@ -5,9 +5,8 @@ import {
   testKafka,
   TopicCapture,
 } from '@ticketing/testing';
-import { createProducer } from '../src/kafkajs';
-import type { SelfHealingProducer } from '../src/kafkajs/self-healing-producer';
-import { producerUnusable } from '../src/kafkajs/self-healing-producer';
+import { producerUnusable } from '../src/kafkajs';
+import { SelfHealingPublisher } from '../src/self-healing-publisher';
 
 /** A producer that can no longer be used is replaced, and the send goes through on the new one. */
 describe('a producer that breaks', () => {
@@ -15,15 +14,17 @@ describe('a producer that breaks', () => {
     const [topic] = await createTestTopics('healing');
     const capture = await TopicCapture.start([topic!]);
     const { logger, lines } = captureLogs('producer-test');
-    const producer = createProducer(testKafka(), logger);
-    const healing = producer as unknown as SelfHealingProducer;
+    const producer = testKafka(undefined, logger).publisher();
+    expect(producer).toBeInstanceOf(SelfHealingPublisher);
+    const healing = producer as SelfHealingPublisher;
     await producer.connect();
     try {
       await producer.send({ topic: topic!, messages: [{ key: 'k', value: 'before' }] });
       const broken = healing.current;
-      await broken.disconnect(); // every send of it now fails: "The producer is disconnected"
+      // Every send of it now fails: "The producer is disconnected" (kafkajs), "Client is closed."
+      await broken.disconnect();
       await expect(broken.send({ topic: topic!, messages: [{ value: 'x' }] })).rejects.toThrow(
-        /disconnected/,
+        /disconnected|closed/,
       );
 
       await producer.send({ topic: topic!, messages: [{ key: 'k', value: 'after' }] });
@@ -48,7 +49,7 @@ describe('a producer that breaks', () => {
     [{ message: 'x', type: 'INVALID_PRODUCER_EPOCH' }, true],
     [{ message: 'Connection error: connect ECONNREFUSED 127.0.0.1:9092' }, false],
     [{ message: 'x', type: 'NOT_LEADER_FOR_PARTITION' }, false],
-  ])('when a send fails with %j, then the producer is unusable: %s', (err, unusable) => {
+  ])('when a kafkajs send fails with %j, then the producer is unusable: %s', (err, unusable) => {
     expect(producerUnusable(err)).toBe(unusable);
   });
 });

@@ -163,8 +163,26 @@ export const postgresEnv = (database: string) => ({
   RETENTION_INTERVAL_MS: env.int({ default: 60_000, min: 100 }),
 });
 
+/** The Kafka clients the project has an adapter for (libs/messaging, ADR 0018). */
+export const KAFKA_CLIENTS = ['kafkajs', 'platformatic'] as const;
+export type KafkaClientName = (typeof KAFKA_CLIENTS)[number];
+
+/** Which Kafka client a process runs on: kafkajs until a measurement says otherwise. */
+export const kafkaClientEnv = {
+  KAFKA_CLIENT: env.oneOf(KAFKA_CLIENTS, 'kafkajs'),
+};
+
+/**
+ * `KAFKA_CLIENT` of a process without a configuration of its own (tools, tests, the bench): a
+ * value that names no client is a configuration error naming the variable.
+ */
+export function kafkaClientFrom(source: Env = process.env): KafkaClientName {
+  return loadConfig(kafkaClientEnv, { KAFKA_CLIENT: source.KAFKA_CLIENT }).KAFKA_CLIENT;
+}
+
 /** Kafka: brokers, an optional topic prefix (environments sharing a cluster), the consumer group. */
 export const kafkaEnv = (service: string) => ({
+  ...kafkaClientEnv,
   KAFKA_BROKERS: env.hostList(LOCAL_DEFAULTS.kafkaBrokers),
   KAFKA_TOPIC_PREFIX: env.string({ default: '', minLength: 0 }),
   KAFKA_CONSUMER_GROUP: env.string({ default: service }),

@@ -1,9 +1,8 @@
 import { TOPICS } from '@ticketing/contracts';
-import { OutboxRelay, createProducer } from '@ticketing/messaging/wiring';
+import { OutboxRelay, type Publisher } from '@ticketing/messaging/wiring';
 import { Database, type Knex } from '@ticketing/platform';
 import { createDb } from '@ticketing/platform/wiring';
 import { captureLogs, eventually, testKafka, TopicCapture } from '@ticketing/testing';
-import type { Producer } from 'kafkajs';
 import { Catalog } from '../src/domain/catalog';
 import { seedDemoCatalog } from '../src/domain/demo-catalog';
 import { catalogIn } from '../src/start';
@@ -12,14 +11,14 @@ import { concertDatabase, topicNamespace } from './harness';
 describe('concert.schedule-published through the outbox', () => {
   let database: Awaited<ReturnType<typeof concertDatabase>>;
   let db: Knex;
-  let producer: Producer;
+  let producer: Publisher;
   let capture: TopicCapture;
   let relay: OutboxRelay | undefined;
 
   beforeEach(async () => {
     database = await concertDatabase();
     db = createDb({ url: database.url, applicationName: 'test' });
-    producer = createProducer(testKafka());
+    producer = testKafka().publisher();
     await producer.connect();
     capture = await TopicCapture.start([(await topicNamespace()).name(TOPICS.concertEvents)]);
   });
@@ -86,7 +85,7 @@ describe('concert.schedule-published through the outbox', () => {
   it('when the relay crashes between sending and marking, then the one event may repeat but is still one event (one id)', async () => {
     const schedule = await newSchedule();
     let crashed = false;
-    const crashing = Object.create(producer) as Producer;
+    const crashing = Object.create(producer) as Publisher;
     crashing.sendBatch = async (batch) => {
       const result = await producer.sendBatch(batch);
       if (!crashed) {

@@ -1,10 +1,9 @@
 import { reservation } from '@ticketing/contracts';
 import { buildMessage, type OutgoingMessage } from '@ticketing/messaging';
-import { createProducer, publishNow } from '@ticketing/messaging/wiring';
+import { publishNow, type Publisher } from '@ticketing/messaging/wiring';
 import { type Knex } from '@ticketing/platform';
 import { createDb } from '@ticketing/platform/wiring';
 import { eventually, testKafka, uuid } from '@ticketing/testing';
-import type { Producer } from 'kafkajs';
 import { startConcert, topicNamespace, type ConcertFixture } from './harness';
 
 const DAY = 86_400_000;
@@ -96,7 +95,7 @@ function shuffled<T>(items: T[]): T[] {
 describe('seat-status projection of reservation.events', () => {
   let fx: ConcertFixture;
   let db: Knex;
-  let producer: Producer;
+  let producer: Publisher;
   let concertId: number;
 
   beforeAll(async () => {
@@ -105,7 +104,7 @@ describe('seat-status projection of reservation.events', () => {
     [{ id: concertId }] = await db('concerts')
       .insert({ title: 'Projection', artist: 'P', venue: 'V' })
       .returning('id');
-    producer = createProducer(testKafka());
+    producer = testKafka().publisher();
     await producer.connect();
   });
   afterAll(async () => {

@@ -1,7 +1,7 @@
 import { offsetOf, placeOf, queueKeys, segmentKeys, segmentOf } from '@ticketing/auth';
 import { TOPICS, concert, queue as queueContracts } from '@ticketing/contracts';
 import { buildMessage } from '@ticketing/messaging';
-import { createProducer, publishNow } from '@ticketing/messaging/wiring';
+import { publishNow, type Publisher } from '@ticketing/messaging/wiring';
 import {
   eventually,
   identityToken,
@@ -12,7 +12,6 @@ import {
   uuid,
 } from '@ticketing/testing';
 import Redis from 'ioredis';
-import type { Producer } from 'kafkajs';
 import type { QueueServiceHandle } from '../src/start';
 import type { TopicNamespace } from '@ticketing/messaging';
 import {
@@ -207,13 +206,13 @@ describe('queue API (admission paused)', () => {
 
 describe('queue messaging', () => {
   let queue: QueueServiceHandle;
-  let producer: Producer;
+  let producer: Publisher;
   let events: TopicCapture;
   let ns: TopicNamespace;
 
   beforeAll(async () => {
     queue = await startQueue({ QUEUE_ADMIT_PER_SECOND: '1000', QUEUE_MAX_ACTIVE: '100000' });
-    producer = createProducer(testKafka());
+    producer = testKafka().publisher();
     await producer.connect();
     ns = await topicNamespace();
     events = await TopicCapture.start([ns.name(TOPICS.queueEvents)]);

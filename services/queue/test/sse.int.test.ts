@@ -1,6 +1,6 @@
 import { concert } from '@ticketing/contracts';
 import { buildMessage } from '@ticketing/messaging';
-import { createProducer, publishNow } from '@ticketing/messaging/wiring';
+import { publishNow } from '@ticketing/messaging/wiring';
 import { eventually, randomIntId, testKafka, uuid } from '@ticketing/testing';
 import type { QueueServiceHandle } from '../src/start';
 import {
@@ -239,7 +239,7 @@ describe('queue events (SSE) far back in the line', () => {
 /** A date of one seat on sale for `concertId`, and what is left of it, as the concert service announces them. */
 async function onSale(concertId: number) {
   const scheduleId = randomIntId();
-  const producer = createProducer(testKafka());
+  const producer = testKafka().publisher();
   await producer.connect();
   const announce = (message: ReturnType<typeof buildMessage>) =>
     topicNamespace().then((ns) => publishNow(producer, [message], ns));

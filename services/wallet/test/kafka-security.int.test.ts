@@ -2,8 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { wallet as contracts } from '@ticketing/contracts';
 import { TopicNamespace, buildMessage } from '@ticketing/messaging';
-import { createKafka, createProducer, ensureTopics, publishNow } from '@ticketing/messaging/wiring';
-import { kafkaSecurityFrom } from '@ticketing/platform';
+import {
+  createKafka,
+  ensureTopics,
+  publishNow,
+  type AclGrant,
+  type KafkaClient,
+} from '@ticketing/messaging/wiring';
+import { kafkaClientFrom, kafkaSecurityFrom } from '@ticketing/platform';
 import {
   PrivateKafka,
   captureLogs,
@@ -13,13 +19,6 @@ import {
   randomSuffix,
   uuid,
 } from '@ticketing/testing';
-import {
-  AclOperationTypes,
-  AclPermissionTypes,
-  AclResourceTypes,
-  ResourcePatternTypes,
-  type Kafka,
-} from 'kafkajs';
 import { WalletDeployment, charge } from './harness';
 
 const USERS = [
@@ -41,7 +40,7 @@ describeNeeding(
   let broker: PrivateKafka;
   let ca: ReturnType<typeof makeTestCa>;
   let deployment: WalletDeployment;
-  let superUser: Kafka;
+  let superUser: KafkaClient;
   const ns = new TopicNamespace(`sec${randomSuffix()}.`);
   const group = `wallet-${randomSuffix()}`;
   const commands = ns.name('wallet.commands');
@@ -49,6 +48,7 @@ describeNeeding(
 
   const secured = (user: { name: string; password: string }) =>
     createKafka({
+      client: kafkaClientFrom(process.env),
       brokers: broker.secureBrokers,
       clientId: `test-${user.name}`,
       logger,
@@ -64,34 +64,29 @@ describeNeeding(
   beforeAll(async () => {
     ca = makeTestCa();
     broker = await PrivateKafka.start({ keystorePem: ca.serverPem, users: USERS });
-    superUser = createKafka({ brokers: broker.brokers, clientId: 'setup', logger });
+    superUser = createKafka({
+      client: kafkaClientFrom(process.env),
+      brokers: broker.brokers,
+      clientId: 'setup',
+      logger,
+    });
     await ensureTopics(superUser, [commands, events, ns.name('queue.commands')], { partitions: 1 });
     const admin = superUser.admin();
     await admin.connect();
     const allow = (
-      resourceType: AclResourceTypes,
-      resourceName: string,
-      operation: AclOperationTypes,
-    ) => ({
-      resourceType,
-      resourceName,
-      resourcePatternType: ResourcePatternTypes.LITERAL,
-      principal: 'User:wallet',
-      host: '*',
-      operation,
-      permissionType: AclPermissionTypes.ALLOW,
-    });
+      type: AclGrant['resource']['type'],
+      name: string,
+      operation: AclGrant['operation'],
+    ): AclGrant => ({ principal: 'User:wallet', resource: { type, name }, operation });
     // What the wallet's KafkaUser allows in deploy/k8s: its commands, its events, its group.
-    await admin.createAcls({
-      acl: [
-        allow(AclResourceTypes.TOPIC, commands, AclOperationTypes.READ),
-        allow(AclResourceTypes.TOPIC, commands, AclOperationTypes.DESCRIBE),
-        allow(AclResourceTypes.TOPIC, events, AclOperationTypes.WRITE),
-        allow(AclResourceTypes.TOPIC, events, AclOperationTypes.DESCRIBE),
-        allow(AclResourceTypes.TOPIC, `${commands}.dlt`, AclOperationTypes.WRITE),
-        allow(AclResourceTypes.GROUP, group, AclOperationTypes.READ),
-      ],
-    });
+    await admin.createAcls([
+      allow('topic', commands, 'read'),
+      allow('topic', commands, 'describe'),
+      allow('topic', events, 'write'),
+      allow('topic', events, 'describe'),
+      allow('topic', `${commands}.dlt`, 'write'),
+      allow('group', group, 'read'),
+    ]);
     await admin.disconnect();
     const passwordFile = path.join(ca.dir, 'wallet-password');
     fs.writeFileSync(passwordFile, `${USERS[0]!.password}\n`); // as Strimzi's Secret is mounted
@@ -116,13 +111,21 @@ describeNeeding(
     const userId = uuid();
     await charge(deployment.instances[0]!.url, userId, 10_000);
     const replies: string[] = [];
-    const consumer = superUser.consumer({ groupId: `watch-${randomSuffix()}` });
-    await consumer.connect();
-    await consumer.subscribe({ topic: events, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ message }) => void replies.push(message.value!.toString()),
+    const consumer = superUser.groupMember(`watch-${randomSuffix()}`, {
+      assigned: () => undefined,
+      left: () => undefined,
+      rebalancing: () => undefined,
+      crashed: () => undefined,
     });
-    const producer = createProducer(superUser);
+    await consumer.run({
+      topics: [events],
+      fromBeginning: true,
+      concurrency: 1,
+      eachBatch: async ({ messages }) => {
+        for (const message of messages) replies.push(message.value!.toString());
+      },
+    });
+    const producer = superUser.publisher();
     await producer.connect();
     const paymentId = uuid();
     await publishNow(
@@ -151,7 +154,7 @@ describeNeeding(
       );
     } finally {
       await producer.disconnect();
-      await consumer.disconnect();
+      await consumer.stop();
     }
   });
 
@@ -166,7 +169,7 @@ describeNeeding(
     await admin.connect(); // the queue's user is who it says it is...
     try {
       // ...but may not see the wallet's topic.
-      await expect(admin.fetchTopicOffsets(commands)).rejects.toThrow(/authoriz/i);
+      await expect(admin.topicOffsets(commands)).rejects.toThrow(/authoriz/i);
     } finally {
       await admin.disconnect();
     }

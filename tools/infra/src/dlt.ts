@@ -14,6 +14,7 @@ import {
   ConfigError,
   EXIT_CONFIG,
   env,
+  kafkaClientEnv,
   kafkaSecurityEnv,
   kafkaSecurityFrom,
   loadConfig,
@@ -64,6 +65,7 @@ async function main(): Promise<number> {
       KAFKA_BROKERS: env.hostList(LOCAL_DEFAULTS.kafkaBrokers),
       KAFKA_TOPIC_PREFIX: env.string({ default: '', minLength: 0 }),
       LOG_LEVEL: env.oneOf(['debug', 'info', 'warn', 'error', 'silent'], 'info'),
+      ...kafkaClientEnv,
       ...kafkaSecurityEnv,
     },
     process.env,
@@ -77,6 +79,7 @@ async function main(): Promise<number> {
   });
   const since = sinceOf(values.since);
   const kafka = createKafka({
+    client: config.KAFKA_CLIENT,
     brokers: config.KAFKA_BROKERS,
     clientId: 'dlt-cli',
     logger,
@@ -114,7 +117,7 @@ async function main(): Promise<number> {
   const found = new Set(chosen.flatMap((l) => [l.id, where(l)]));
   const unknown = [...wanted].filter((id) => !found.has(id));
   if (unknown.length > 0) throw new UsageError(`not on ${topic}: ${unknown.join(', ')}`);
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = kafka.publisher();
   await producer.connect();
   try {
     await redriveDeadLetters(producer, chosen);

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ALL_TOPICS } from '@ticketing/contracts';
-import { ensureTopics } from '@ticketing/messaging/wiring';
-import { Kafka, logLevel } from 'kafkajs';
+import { createKafka, ensureTopics, type KafkaClient } from '@ticketing/messaging/wiring';
+import { kafkaClientFrom } from '@ticketing/platform';
+import { createLogger } from '@ticketing/platform/wiring';
 import { onceAcrossProcesses } from './once';
 import { isAlive, run, spawnDetached, stopPid, waitFor, which } from './proc';
 import { INFRA_DIR, say } from './settings';
@@ -13,19 +14,19 @@ import type { InfraState } from './state';
 export const KAFKA_VERSION = '4.2.0';
 const POM = path.resolve(__dirname, '../kafka-pom.xml');
 
-function quietKafka(brokers: string[]): Kafka {
-  return new Kafka({
-    clientId: 'infra',
+/** A client of the tools, on the client `KAFKA_CLIENT` names; `retries: 0` for a probe. */
+export function infraKafka(brokers: string[], retries?: number): KafkaClient {
+  return createKafka({
+    client: kafkaClientFrom(process.env),
     brokers,
-    connectionTimeout: 2000,
-    requestTimeout: 5000,
-    retry: { retries: 0 },
-    logLevel: logLevel.NOTHING,
+    clientId: 'infra',
+    logger: createLogger({ service: 'infra', level: 'silent' }),
+    retries,
   });
 }
 
 export async function kafkaReachable(brokers: string[]): Promise<boolean> {
-  const admin = quietKafka(brokers).admin();
+  const admin = infraKafka(brokers, 0).admin();
   try {
     await admin.connect();
     const cluster = await admin.describeCluster();
@@ -272,7 +273,7 @@ export async function kafkaUp(brokers: string[], state: InfraState): Promise<voi
     state.kafka = { pid, port };
   }
   const created = await ensureTopics(
-    new Kafka({ clientId: 'infra', brokers, logLevel: logLevel.NOTHING }),
+    infraKafka(brokers),
     ALL_TOPICS.map((t) => `${process.env.KAFKA_TOPIC_PREFIX ?? ''}${t}`),
     { partitions: 6 },
   );

@@ -7,9 +7,9 @@ import { defineMessage } from '@ticketing/contracts';
 import { buildMessage, createInboxTable, dltOf, on, type TxContext } from '@ticketing/messaging';
 import {
   MessageConsumer,
-  createProducer,
   inboxExecutor,
   publishNow,
+  type Publisher,
 } from '@ticketing/messaging/wiring';
 import { AppError, Database, type Knex } from '@ticketing/platform';
 import { createDb, migrate } from '@ticketing/platform/wiring';
@@ -22,7 +22,6 @@ import {
   testKafka,
   uuid,
 } from '@ticketing/testing';
-import type { Producer } from 'kafkajs';
 
 const CLI = path.resolve(__dirname, '../dist/dlt.js');
 const run = promisify(execFile);
@@ -57,7 +56,7 @@ describe('npm run dlt: dead letters listed by reason and sent back once their ca
   let topic: string;
   let db: Knex;
   let dropDb: () => Promise<void>;
-  let producer: Producer;
+  let producer: Publisher;
   let consumer: MessageConsumer<TxContext>;
   const metrics = new Registry();
   /** The handler's toggle: until the cause is fixed, `poison-` keys can never be applied. */
@@ -87,7 +86,7 @@ describe('npm run dlt: dead letters listed by reason and sent back once their ca
           }),
       },
     });
-    producer = createProducer(testKafka());
+    producer = testKafka().publisher();
     await producer.connect();
     consumer = new MessageConsumer<TxContext>({
       kafka: testKafka(),

@@ -25,19 +25,31 @@ describe('infra:up', () => {
     const kafka = testKafka();
     const topic = `test.roundtrip.${topicSuffix()}`;
     await ensureTopics(kafka, [topic], { partitions: 1, withDlt: false });
-    const producer = kafka.producer();
+    const producer = kafka.publisher();
     await producer.connect();
-    const consumer = kafka.consumer({ groupId: `rt-${uuid()}`, maxWaitTimeInMs: 50 });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
+    const consumer = kafka.groupMember(
+      `rt-${uuid()}`,
+      {
+        assigned: () => undefined,
+        left: () => undefined,
+        rebalancing: () => undefined,
+        crashed: () => undefined,
+      },
+      { maxWaitMs: 50 },
+    );
     const received: string[] = [];
     await consumer.run({
-      eachMessage: async ({ message }) => void received.push(message.value!.toString()),
+      topics: [topic],
+      fromBeginning: true,
+      concurrency: 1,
+      eachBatch: async ({ messages }) => {
+        for (const message of messages) received.push(message.value!.toString());
+      },
     });
     const body = `hello-${uuid()}`;
     await producer.send({ topic, messages: [{ value: body }] });
     await eventually(() => expect(received).toEqual([body]), { timeoutMs: 30_000 });
-    await consumer.disconnect();
+    await consumer.stop();
     await producer.disconnect();
   });
 });

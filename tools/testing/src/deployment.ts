@@ -1,5 +1,5 @@
 import { type OutgoingMessage, type TopicNamespace } from '@ticketing/messaging';
-import { createProducer, publishNow, type Producer } from '@ticketing/messaging/wiring';
+import { publishNow, type Publisher } from '@ticketing/messaging/wiring';
 import { type Knex, type Logger } from '@ticketing/platform';
 import { createDb } from '@ticketing/platform/wiring';
 import { createTestDatabase } from './database';
@@ -57,7 +57,7 @@ interface Stoppable {
 export class Deployment<Handle extends Stoppable> {
   readonly instances: Handle[] = [];
   readonly consumerGroup: string;
-  private producer?: Producer;
+  private producer?: Publisher;
   private readonly captured: (() => Record<string, unknown>[])[] = [];
 
   /** A service's deployment class extends this one and opens its database with `databaseFor`. */
@@ -121,7 +121,7 @@ export class Deployment<Handle extends Stoppable> {
   /** Publishes messages on the file's topics, as another service would. */
   async send(...messages: OutgoingMessage[]): Promise<void> {
     if (!this.producer) {
-      this.producer = createProducer(testKafka());
+      this.producer = testKafka().publisher();
       await this.producer.connect();
     }
     await publishNow(this.producer, messages, await fileTopics());

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { LOCAL_DEFAULTS } from '@ticketing/contracts';
 import { generateIdentityProofKey, generatePassKeys } from '@ticketing/auth';
 import { INFRA_DIR, oidcKeysFile } from '@ticketing/infra';
+import { kafkaClientFrom } from '@ticketing/platform';
 
 /**
  * Where the tests' real infrastructure is: set by the global setup (which starts the run's own
@@ -41,6 +42,8 @@ export function infraEnv(): Record<string, string> {
   return {
     REDIS_URL: infra.redisUrl,
     KAFKA_BROKERS: infra.kafkaBrokers.join(','),
+    // The services a test starts run on the client the test does (`testKafka`).
+    KAFKA_CLIENT: kafkaClientFrom(process.env),
     OIDC_ISSUER_URL: infra.oidcIssuer,
     QUEUE_PASS_SIGNING_KEY: testPassKeys().signingKey,
     QUEUE_PASS_PUBLIC_KEYS: testPassKeys().publicKeys,

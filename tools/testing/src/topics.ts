@@ -32,8 +32,7 @@ export async function deleteRunTopics(runId = testRunId()): Promise<number> {
   try {
     const ours = runTopics(runId);
     const topics = (await admin.listTopics()).filter((t) => ours.test(t));
-    for (let i = 0; i < topics.length; i += 100)
-      await admin.deleteTopics({ topics: topics.slice(i, i + 100), timeout: 30_000 });
+    for (let i = 0; i < topics.length; i += 100) await admin.deleteTopics(topics.slice(i, i + 100));
     return topics.length;
   } finally {
     await admin.disconnect();

@@ -5,11 +5,10 @@ import type {
   CreateGroupMember,
   FetchedBatch,
   GroupEvents,
-  Kafka,
+  KafkaClient,
   KafkaMessage,
-  Producer,
+  Publisher,
 } from '../broker';
-import { kafkajsGroupMember } from '../kafkajs';
 import { TopicNamespace } from '../namespace';
 import { ConsumerProgress } from '../progress';
 import { BatchWindow } from './batch-window';
@@ -24,13 +23,13 @@ import { inProcessSpan, type Place } from './process-span';
 import { RestartSupervisor } from './restart-supervisor';
 
 export interface ConsumerOptions<Ctx> {
-  kafka: Kafka;
+  kafka: KafkaClient;
   groupId: string;
   logger: Logger;
   handlers: HandlerEntry<Ctx>[];
   executor: Executor<Ctx>;
   /** Producer for dead-letter messages. */
-  producer: Producer;
+  producer: Publisher;
   /** Attempts for a failing handler before the message goes to the DLT. */
   maxAttempts?: number;
   retryBaseMs?: number;
@@ -44,7 +43,7 @@ export interface ConsumerOptions<Ctx> {
   fromBeginning?: boolean;
   metrics?: Registry;
   topics?: TopicNamespace;
-  /** The client's consumer group member (default: kafkajs). */
+  /** The group member to run (default: the client's, `kafka.groupMember`). */
   member?: CreateGroupMember;
 }
 
@@ -53,10 +52,10 @@ const COMMIT_INTERVAL_MS = 500;
 
 /**
  * Runs a Kafka consumer over a handler table. It coordinates; each job is its own part: the
- * client's group member (`../kafkajs`), `decode` (envelope and contract), the executor (inbox
- * and outbox), the `DeliveryPolicy` (retries, dead letters), the `OffsetTracker` (commits), the
- * `RestartSupervisor` (crashes), the `BatchWindow` and the `MicroBatcher` (one unit of work per
- * fetch), spans and metrics.
+ * client's group member (`KafkaClient.groupMember`), `decode` (envelope and contract), the
+ * executor (inbox and outbox), the `DeliveryPolicy` (retries, dead letters), the `OffsetTracker`
+ * (commits), the `RestartSupervisor` (crashes), the `BatchWindow` and the `MicroBatcher` (one
+ * unit of work per fetch), spans and metrics.
  */
 export class MessageConsumer<Ctx> {
   private member: ConsumerGroupMember;
@@ -115,8 +114,7 @@ export class MessageConsumer<Ctx> {
   private createMember(): ConsumerGroupMember {
     const create =
       this.options.member ??
-      ((groupId: string, events: GroupEvents) =>
-        kafkajsGroupMember(this.options.kafka, groupId, events));
+      ((groupId: string, events: GroupEvents) => this.options.kafka.groupMember(groupId, events));
     return create(this.options.groupId, {
       assigned: (assignment) => {
         this.progress?.joined(assignment);

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { markActiveSpanFailed, runWithContext, type Logger } from '@ticketing/platform';
-import type { KafkaMessage, Producer } from '../broker';
+import type { KafkaMessage, Publisher } from '../broker';
 import { sendToDlt, type DltReason } from '../dlt';
 import type { Envelope } from '../envelope';
 import type { ConsumerMetrics } from './consumer-metrics';
@@ -15,7 +15,7 @@ export interface OneByOneParts<Ctx> {
   metrics: ConsumerMetrics;
   logger: Logger;
   /** Producer for dead letters. */
-  producer: Producer;
+  producer: Publisher;
   stopping(): boolean;
 }
 

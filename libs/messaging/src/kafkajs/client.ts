@@ -1,19 +1,18 @@
-import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
-import type { KafkaSecurity, Logger } from '@ticketing/platform';
+import { Kafka, logLevel } from 'kafkajs';
+import type { KafkaClient, KafkaClientOptions } from '../broker';
 import { KAFKA_CLIENT_SETTINGS } from '../client-settings';
+import { SelfHealingPublisher } from '../self-healing-publisher';
+import { kafkajsAdmin } from './admin';
+import { kafkajsGroupMember } from './consumer-group';
 import './idle-fix';
 import { kafkajsLevel } from './log-levels';
-import { SelfHealingProducer } from './self-healing-producer';
+import { producerUnusable } from './producer-unusable';
+import { kafkajsPublisher } from './publisher';
 
-export function createKafka(options: {
-  brokers: string[];
-  clientId: string;
-  logger: Logger;
-  /** TLS and SCRAM for a secured cluster (`kafkaSecurityFrom`); plaintext when absent. */
-  security?: KafkaSecurity;
-}): Kafka {
+/** The project's client on kafkajs 2.2.4, with the project's settings. */
+export function createKafkajsClient(options: KafkaClientOptions): KafkaClient {
   const log = options.logger.child({ component: 'kafkajs' });
-  return new Kafka({
+  const kafka = new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
     ...(options.security?.ssl && { ssl: options.security.ssl }),
@@ -24,7 +23,7 @@ export function createKafka(options: {
     retry: {
       initialRetryTime: KAFKA_CLIENT_SETTINGS.retry.initialRetryTimeMs,
       maxRetryTime: KAFKA_CLIENT_SETTINGS.retry.maxRetryTimeMs,
-      retries: KAFKA_CLIENT_SETTINGS.retry.retries,
+      retries: options.retries ?? KAFKA_CLIENT_SETTINGS.retry.retries,
     },
     logLevel: logLevel.WARN,
     logCreator:
@@ -34,24 +33,12 @@ export function createKafka(options: {
         log[kafkajsLevel(level, entry)](rest, message);
       },
   });
-}
-
-/**
- * An idempotent producer (acks=all, no reordering on retry) for the relay and direct sends, that
- * replaces itself when it becomes unusable (SelfHealingProducer).
- */
-export function createProducer(kafka: Kafka, logger?: Logger): Producer {
-  const healing = new SelfHealingProducer(
-    () =>
-      kafka.producer({
-        // kafkajs's idempotent producer always writes with acks=all.
-        idempotent: KAFKA_CLIENT_SETTINGS.producer.idempotent,
-        maxInFlightRequests: KAFKA_CLIENT_SETTINGS.producer.maxInFlightRequests,
-        allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
-      }),
-    logger,
-  );
-  // What the services use of a producer: connect, send, sendBatch, disconnect.
-  return healing as unknown as Producer;
+  return {
+    name: 'kafkajs',
+    publisher: () =>
+      new SelfHealingPublisher(() => kafkajsPublisher(kafka), producerUnusable, options.logger),
+    admin: () => kafkajsAdmin(kafka),
+    groupMember: (groupId, events, memberOptions) =>
+      kafkajsGroupMember(kafka, groupId, events, memberOptions),
+  };
 }

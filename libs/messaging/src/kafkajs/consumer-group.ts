@@ -1,10 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kafka } from 'kafkajs';
-import type { ConsumerGroupMember, ConsumerGroupRun, GroupEvents } from '../broker';
 import { KAFKA_CLIENT_SETTINGS } from '../client-settings';
+import type {
+  ConsumerGroupMember,
+  ConsumerGroupRun,
+  GroupEvents,
+  GroupMemberOptions,
+} from '../broker';
 
 /** How long a subscription waits for a topic created moments ago to reach every broker. */
 const SUBSCRIBE_PATIENCE_MS = 10_000;
+/** How long a stop waits for a join in progress: the group's rebalance timeout. */
+const STOP_WAITS_FOR_JOIN_MS = 10_000;
 
 /**
  * A consumer group member on kafkajs, with the project's settings: manual commits (the consumer
@@ -15,6 +22,7 @@ export function kafkajsGroupMember(
   kafka: Kafka,
   groupId: string,
   events: GroupEvents,
+  options: GroupMemberOptions = {},
 ): ConsumerGroupMember {
   const consumer = kafka.consumer({
     groupId,
@@ -22,7 +30,7 @@ export function kafkajsGroupMember(
     // costs no latency. It bounds how often an idle consumer asks, and also how long a stop
     // and a rebalance wait for the fetch in flight (kafkajs heartbeats between fetches): 2 s
     // keeps an idle instance near 0.5 % of a core and a restart quick.
-    maxWaitTimeInMs: 2000,
+    maxWaitTimeInMs: options.maxWaitMs ?? 2000,
     sessionTimeout: KAFKA_CLIENT_SETTINGS.consumer.sessionTimeoutMs,
     heartbeatInterval: KAFKA_CLIENT_SETTINGS.consumer.heartbeatIntervalMs,
     rebalanceTimeout: KAFKA_CLIENT_SETTINGS.consumer.rebalanceTimeoutMs,
@@ -57,38 +65,60 @@ export function kafkajsGroupMember(
     }
   }
 
-  return {
-    async run({ topics, fromBeginning, concurrency, eachBatch }: ConsumerGroupRun) {
-      await consumer.connect();
-      await subscribe(topics, fromBeginning);
-      await consumer.run({
-        // kafkajs commits after every batch when it commits by itself: an OffsetCommit round
-        // trip per partition per fetch, before the next fetch (ADR 0013).
-        autoCommit: false,
-        partitionsConsumedConcurrently: concurrency,
-        eachBatchAutoResolve: false,
-        eachBatch: ({
-          batch,
+  /**
+   * A run in progress: a stop waits for it (a join kafkajs had begun would carry on after the
+   * disconnect), but not for ever: a broker away makes kafkajs try to connect for as long.
+   */
+  let starting: Promise<void> | undefined;
+
+  async function start({ topics, fromBeginning, concurrency, eachBatch }: ConsumerGroupRun) {
+    await consumer.connect();
+    await subscribe(topics, fromBeginning);
+    // Stopped while it connected: kafkajs would start a consumer that nothing stops any more.
+    if (stopping) return;
+    await consumer.run({
+      // kafkajs commits after every batch when it commits by itself: an OffsetCommit round
+      // trip per partition per fetch, before the next fetch (ADR 0013).
+      autoCommit: false,
+      partitionsConsumedConcurrently: concurrency,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({
+        batch,
+        resolveOffset,
+        heartbeat,
+        isRunning,
+        isStale,
+        commitOffsetsIfNecessary,
+      }) => {
+        const stillOurs = () => isRunning() && !isStale();
+        await eachBatch({
+          topic: batch.topic,
+          partition: batch.partition,
+          messages: batch.messages,
+          lastOffset: () => batch.lastOffset(),
           resolveOffset,
           heartbeat,
-          isRunning,
-          isStale,
-          commitOffsetsIfNecessary,
-        }) =>
-          eachBatch({
-            topic: batch.topic,
-            partition: batch.partition,
-            messages: batch.messages,
-            lastOffset: () => batch.lastOffset(),
-            resolveOffset,
-            heartbeat,
-            stillOurs: () => isRunning() && !isStale(),
-            commit: (offsets) => commitOffsetsIfNecessary({ topics: offsets }),
-          }),
-      });
+          stillOurs,
+          commit: (offsets) => commitOffsetsIfNecessary({ topics: offsets }),
+        });
+        // A batch handed back while still ours is done (the port's rule): kafkajs would fetch
+        // what is not resolved again, and again.
+        if (stillOurs()) resolveOffset(batch.lastOffset());
+      },
+    });
+  }
+
+  return {
+    run(options: ConsumerGroupRun) {
+      starting = start(options);
+      return starting;
     },
     async stop() {
       stopping = true;
+      await Promise.race([
+        starting?.catch(() => undefined),
+        sleep(STOP_WAITS_FOR_JOIN_MS, undefined, { ref: false }),
+      ]);
       await consumer.disconnect();
     },
   };

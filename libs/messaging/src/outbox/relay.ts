@@ -8,7 +8,7 @@ import {
 } from '@ticketing/platform';
 import pg from 'pg';
 import { Histogram, Counter, type Registry } from 'prom-client';
-import type { Producer } from '../broker';
+import type { Publisher } from '../broker';
 import { HEADER } from '../envelope';
 import { TopicNamespace } from '../namespace';
 import { NOTIFY_CHANNEL, OUTBOX_TABLE } from './table';
@@ -31,7 +31,7 @@ interface OutboxRow {
 export interface RelayOptions {
   /** Connection string of the service's database (the relay holds one dedicated connection). */
   databaseUrl: string;
-  producer: Producer;
+  producer: Publisher;
   logger: Logger;
   /** Leadership lock: one active relay per database, so several instances never reorder a key. */
   lockName?: string;
@@ -228,7 +228,7 @@ export class OutboxRelay implements CommitWatcher {
       };
     });
     try {
-      await this.options.producer.sendBatch({ acks: -1, topicMessages });
+      await this.options.producer.sendBatch({ topicMessages });
     } catch (err) {
       for (const span of spans) failSpan(span, err);
       throw err;

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import type { Admin } from '@ticketing/messaging/wiring';
 import {
+  infraKafka,
   kafkaLibs,
   kafkaReachable,
   newClusterId,
@@ -118,8 +119,7 @@ export class KafkaCluster {
   async leadership(topics: string[]): Promise<Map<number, number>> {
     return this.withAdmin(async (admin) => {
       const led = new Map<number, number>();
-      const { topics: described } = await admin.fetchTopicMetadata({ topics });
-      for (const topic of described)
+      for (const topic of await admin.topicMetadata(topics))
         for (const p of topic.partitions) led.set(p.leader, (led.get(p.leader) ?? 0) + 1);
       return led;
     });
@@ -129,11 +129,10 @@ export class KafkaCluster {
   async underReplicated(): Promise<string[]> {
     return this.withAdmin(async (admin) => {
       const names = await admin.listTopics();
-      const { topics } = await admin.fetchTopicMetadata({ topics: names });
-      return topics.flatMap((t) =>
+      return (await admin.topicMetadata(names)).flatMap((t) =>
         t.partitions
           .filter((p) => p.isr.length < p.replicas.length || p.leader < 0)
-          .map((p) => `${t.name}/${p.partitionId}`),
+          .map((p) => `${t.topic}/${p.partition}`),
       );
     });
   }
@@ -159,17 +158,13 @@ export class KafkaCluster {
     );
   }
 
-  private async withAdmin<T>(use: (admin: ReturnType<Kafka['admin']>) => Promise<T>): Promise<T> {
-    const admin = new Kafka({
-      clientId: 'infra-shape',
-      brokers: this.nodeIds()
+  private async withAdmin<T>(use: (admin: Admin) => Promise<T>): Promise<T> {
+    const admin = infraKafka(
+      this.nodeIds()
         .filter((n) => this.isRunning(n))
         .map((n) => `127.0.0.1:${this.portOf(n)}`),
-      connectionTimeout: 2000,
-      requestTimeout: 5000,
-      retry: { retries: 2 },
-      logLevel: logLevel.NOTHING,
-    }).admin();
+      2,
+    ).admin();
     await admin.connect();
     try {
       return await use(admin);

@@ -1,0 +1,97 @@
+import {
+  AclOperationTypes,
+  AclPermissionTypes,
+  AclResourceTypes,
+  ConfigResourceTypes,
+  ResourcePatternTypes,
+  type Kafka,
+} from 'kafkajs';
+import type { AclGrant, Admin } from '../broker';
+
+const RESOURCE = { topic: AclResourceTypes.TOPIC, group: AclResourceTypes.GROUP };
+const OPERATION = {
+  read: AclOperationTypes.READ,
+  write: AclOperationTypes.WRITE,
+  describe: AclOperationTypes.DESCRIBE,
+};
+
+const entries = (config: Record<string, string> = {}) =>
+  Object.entries(config).map(([name, value]) => ({ name, value }));
+
+/** The kafkajs admin client as the project's admin. */
+export function kafkajsAdmin(kafka: Kafka): Admin {
+  const admin = kafka.admin();
+  return {
+    connect: () => admin.connect(),
+    disconnect: () => admin.disconnect(),
+    async describeCluster() {
+      const { brokers, controller } = await admin.describeCluster();
+      return { brokers: brokers.map((b) => ({ nodeId: b.nodeId })), controller };
+    },
+    listTopics: () => admin.listTopics(),
+    async createTopics(topics) {
+      // kafkajs resolves false, without an error, for topics that exist already.
+      await admin.createTopics({
+        waitForLeaders: false, // its wait gives up when the broker has not heard of a topic yet
+        topics: topics.map((t) => ({
+          topic: t.topic,
+          numPartitions: t.partitions,
+          replicationFactor: -1,
+          configEntries: entries(t.config),
+        })),
+      });
+    },
+    deleteTopics: (topics) => admin.deleteTopics({ topics, timeout: 30_000 }),
+    async topicMetadata(topics) {
+      const { topics: known } = await admin.fetchTopicMetadata({ topics });
+      return known.map((t) => ({
+        topic: t.name,
+        partitions: t.partitions.map((p) => ({
+          partition: p.partitionId,
+          leader: p.leader,
+          replicas: p.replicas,
+          isr: p.isr,
+        })),
+      }));
+    },
+    async topicOffsets(topic) {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      return offsets.map(({ partition, low, high }) => ({ partition, low, high }));
+    },
+    async groupOffsets(groupId, topics) {
+      const offsets = await admin.fetchOffsets({ groupId, topics });
+      return offsets.map(({ topic, partitions }) => ({
+        topic,
+        partitions: partitions.map(({ partition, offset }) => ({ partition, offset })),
+      }));
+    },
+    async describeGroups(groupIds) {
+      const { groups } = await admin.describeGroups(groupIds);
+      return groups.map((g) => ({ groupId: g.groupId, state: g.state, members: g.members.length }));
+    },
+    async deleteGroups(groupIds) {
+      await admin.deleteGroups(groupIds);
+    },
+    async alterTopicConfig(topic, config) {
+      await admin.alterConfigs({
+        validateOnly: false,
+        resources: [
+          { type: ConfigResourceTypes.TOPIC, name: topic, configEntries: entries(config) },
+        ],
+      });
+    },
+    async createAcls(grants: AclGrant[]) {
+      await admin.createAcls({
+        acl: grants.map((g) => ({
+          resourceType: RESOURCE[g.resource.type],
+          resourceName: g.resource.name,
+          resourcePatternType: ResourcePatternTypes.LITERAL,
+          principal: g.principal,
+          host: '*',
+          operation: OPERATION[g.operation],
+          permissionType: AclPermissionTypes.ALLOW,
+        })),
+      });
+    },
+  };
+}

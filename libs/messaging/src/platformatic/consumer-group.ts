@@ -1,0 +1,265 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
+import type {
+  ConsumerGroupMember,
+  ConsumerGroupRun,
+  FetchedBatch,
+  GroupEvents,
+  GroupMemberOptions,
+  KafkaMessage,
+  MessageHeaders,
+  OffsetsToCommit,
+} from '../broker';
+import { call, portError } from './errors';
+import { logBrokerFailures } from './logging';
+import { connection, type ClientSettings } from './settings';
+import { KAFKA_CLIENT_SETTINGS } from '../client-settings';
+
+type Fetched = Message<Buffer, Buffer, string, Buffer>;
+
+/** How long a join waits for a topic created moments ago to reach every broker's metadata. */
+const SUBSCRIBE_PATIENCE_MS = 10_000;
+
+function kafkaMessage(m: Fetched): KafkaMessage {
+  const headers: MessageHeaders = {};
+  for (const [name, value] of m.headerEntries) {
+    if (value === undefined) continue;
+    const before = headers[name];
+    headers[name] =
+      before === undefined ? value : [...(Array.isArray(before) ? before : [before]), value];
+  }
+  return {
+    key: m.key ?? null,
+    value: m.value ?? null,
+    headers,
+    offset: String(m.offset),
+    timestamp: String(m.timestamp),
+  };
+}
+
+/** The messages of one round, one batch per partition, in the order they were fetched. */
+function byPartition(
+  messages: Fetched[],
+): { topic: string; partition: number; messages: Fetched[] }[] {
+  const batches = new Map<string, { topic: string; partition: number; messages: Fetched[] }>();
+  for (const m of messages) {
+    const key = `${m.topic}\u0000${m.partition}`;
+    const batch = batches.get(key) ?? { topic: m.topic, partition: m.partition, messages: [] };
+    batch.messages.push(m);
+    batches.set(key, batch);
+  }
+  return [...batches.values()];
+}
+
+async function eachAtMost<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(
+    Array.from({ length: Math.min(Math.max(1, concurrency), items.length) }, worker),
+  );
+}
+
+/**
+ * A consumer group member on @platformatic/kafka, with the project's settings: a 10 s session,
+ * 2 s heartbeats (sent by the client on its own timer, so a long batch need not) and a 10 s
+ * rebalance; manual commits only (the consumer commits what it handled on its own schedule, ADR
+ * 0013), through the generation that fetched the batch.
+ *
+ * The client hands over messages one by one from a stream it fills by fetching; the member
+ * turns that into the consumer's rounds (ADR 0014): it takes what one fetch brought, pauses the
+ * stream (no fetch while a round is handled, as kafkajs does), hands the batches over one per
+ * partition, side by side, and fetches again once they are done.
+ *
+ * The client brings nothing back by itself: a member whose stream failed (an outage longer than
+ * its retries, a batch that threw) reports a crash and its owner starts a new one.
+ */
+export function platformaticGroupMember(
+  settings: ClientSettings,
+  groupId: string,
+  events: GroupEvents,
+  options: GroupMemberOptions = {},
+): ConsumerGroupMember {
+  let consumer: Consumer<Buffer, Buffer, string, Buffer> | undefined;
+  let stream: MessagesStream<Buffer, Buffer, string, Buffer> | undefined;
+  let rounds: Promise<void> | undefined;
+  let stopping = false;
+  let crashed = false;
+  /** A round is waiting to be taken (the stream said it has data, or ended). */
+  let pending = false;
+  let wake: (() => void) | undefined;
+
+  function signal(): void {
+    pending = true;
+    wake?.();
+  }
+
+  function crash(error: unknown): void {
+    if (crashed || stopping) return;
+    crashed = true;
+    events.left();
+    const err = portError(error);
+    events.crashed(err instanceof Error ? err : new Error(String(err)), false);
+    signal();
+  }
+
+  function newConsumer(): Consumer<Buffer, Buffer, string, Buffer> {
+    const created = new Consumer<Buffer, Buffer, string, Buffer>({
+      ...connection(settings),
+      groupId,
+      sessionTimeout: KAFKA_CLIENT_SETTINGS.consumer.sessionTimeoutMs,
+      heartbeatInterval: KAFKA_CLIENT_SETTINGS.consumer.heartbeatIntervalMs,
+      rebalanceTimeout: KAFKA_CLIENT_SETTINGS.consumer.rebalanceTimeoutMs,
+      // kafkajs's name of the same round-robin assignment: members of both clients can share a
+      // group (a service moving from one client to the other instance by instance).
+      protocols: [{ name: 'RoundRobinAssigner', version: 0 }],
+      // A fetch is a long poll: the broker answers as soon as a message arrives. It bounds how
+      // often an idle member asks, and how long a stop waits for the fetch in flight.
+      maxWaitTime: options.maxWaitMs ?? 2000,
+      // kafkajs's limits of one fetch: 10 MB, 1 MB per partition.
+      maxBytes: 10 * 1024 * 1024,
+      maxBytesPerPartition: 1024 * 1024,
+      autocommit: false,
+      deserializers: { headerKey: (data?: Buffer) => data?.toString('utf8') },
+    });
+    created.on('consumer:group:join', ({ assignments }) =>
+      events.assigned(Object.fromEntries((assignments ?? []).map((a) => [a.topic, a.partitions]))),
+    );
+    created.on('consumer:group:leave', () => events.left());
+    logBrokerFailures(created, settings.logger);
+    // A rejoin that failed for good: the member is out of its group and stays out.
+    created.on('error', (err: Error) => crash(err));
+    return created;
+  }
+
+  /** Joins the group; a topic created moments ago may not be known to every broker yet. */
+  async function join(run: ConsumerGroupRun): Promise<void> {
+    const deadline = Date.now() + SUBSCRIBE_PATIENCE_MS;
+    for (;;) {
+      if (stopping) throw new Error('the member was stopped before it joined its group');
+      consumer = newConsumer();
+      try {
+        stream = await consumer.consume({
+          topics: run.topics,
+          mode: 'committed',
+          fallbackMode: run.fromBeginning ? 'earliest' : 'latest',
+          autocommit: false,
+        });
+        return;
+      } catch (err) {
+        await consumer.close(true).catch(() => undefined);
+        const failure = portError(err);
+        const retriable = (failure as { retriable?: boolean }).retriable === true;
+        if (!retriable || stopping || Date.now() > deadline) throw failure;
+        await sleep(200);
+      }
+    }
+  }
+
+  function owns(topic: string, partition: number): boolean {
+    return (
+      consumer?.assignments?.some((a) => a.topic === topic && a.partitions.includes(partition)) ??
+      false
+    );
+  }
+
+  async function commit(generation: number, offsets: OffsetsToCommit): Promise<void> {
+    const current = consumer;
+    // A commit of a generation that is gone would make the client rejoin the group, and the
+    // whole group rebalance again: what it handled is committed by the partitions' next owners.
+    if (crashed || !current || current.generationId !== generation || !current.isActive())
+      throw Object.assign(new Error('the group generation that fetched these offsets is gone'), {
+        retriable: true,
+      });
+    await call(() =>
+      current.commit({
+        offsets: offsets.flatMap(({ topic, partitions }) =>
+          partitions.map(({ partition, offset }) => ({
+            topic,
+            partition,
+            offset: BigInt(offset),
+            leaderEpoch: -1,
+          })),
+        ),
+      }),
+    );
+  }
+
+  function batchOf(
+    generation: number,
+    fetched: { topic: string; partition: number; messages: Fetched[] },
+  ): FetchedBatch {
+    const messages = fetched.messages.map(kafkaMessage);
+    return {
+      topic: fetched.topic,
+      partition: fetched.partition,
+      messages,
+      lastOffset: () => messages.at(-1)!.offset,
+      // The stream fetches on from where it is; a new generation starts from what was committed.
+      resolveOffset: () => undefined,
+      heartbeat: () => Promise.resolve(),
+      stillOurs: () =>
+        !stopping &&
+        !crashed &&
+        consumer?.generationId === generation &&
+        owns(fetched.topic, fetched.partition),
+      commit: (offsets) => commit(generation, offsets),
+    };
+  }
+
+  async function round(messages: Fetched[], run: ConsumerGroupRun): Promise<void> {
+    const generation = consumer!.generationId;
+    // What was fetched for partitions this member no longer has is the next owner's.
+    const batches = byPartition(messages).filter((b) => owns(b.topic, b.partition));
+    await eachAtMost(batches, run.concurrency, (b) => run.eachBatch(batchOf(generation, b)));
+  }
+
+  async function consumeRounds(run: ConsumerGroupRun): Promise<void> {
+    const source = stream!;
+    // Paused as soon as a fetch brought something: nothing is fetched while a round runs.
+    source.on('readable', () => {
+      source.pause();
+      signal();
+    });
+    source.on('error', (err: Error) => crash(err));
+    source.on('close', signal);
+    for (;;) {
+      if (!pending && !stopping && !crashed) await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+      pending = false;
+      if (stopping || crashed) return;
+      const messages: Fetched[] = [];
+      for (let m = source.read() as Fetched | null; m !== null; m = source.read() as Fetched | null)
+        messages.push(m);
+      if (messages.length > 0) await round(messages, run);
+      if (source.destroyed || source.readableEnded) {
+        if (!stopping) crash(new Error('the consumer stream ended'));
+        return;
+      }
+      if (source.readableLength > 0) pending = true;
+      source.resume();
+    }
+  }
+
+  return {
+    async run(run: ConsumerGroupRun) {
+      await join(run);
+      // Stopped while it joined: what the join opened is closed here, stop() is done with it.
+      if (stopping) {
+        await stream?.close().catch(() => undefined);
+        await consumer?.close(true).catch(() => undefined);
+        return;
+      }
+      rounds = consumeRounds(run).catch((err: unknown) => crash(err));
+    },
+    async stop() {
+      stopping = true;
+      signal();
+      // The round in flight finishes first: its batches commit what they handled on a stop.
+      await rounds;
+      await stream?.close().catch(() => undefined);
+      await consumer?.close(true).catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import { KAFKA_CLIENTS } from '@ticketing/platform';
+import { captureLogs, createTestTopics, eventually, testInfra, uuid } from '@ticketing/testing';
+import { createKafka } from '../src/kafka-client';
+
+/**
+ * A service moves from one Kafka client to the other instance by instance (KAFKA_CLIENT): for a
+ * while its group has members of both, and both publish. Both clients must then send a key to
+ * the same partition (or its messages would lose their order), and agree on the group's
+ * assignment protocol (or the second client's members could not join).
+ */
+describe('the two Kafka clients side by side', () => {
+  const { logger } = captureLogs('mixed-clients');
+  const clients = KAFKA_CLIENTS.map((client) =>
+    createKafka({ client, brokers: testInfra().kafkaBrokers, clientId: `mixed-${client}`, logger }),
+  );
+
+  it('when both publish the same keys, then each key goes to the same partition on both', async () => {
+    const [topic] = await createTestTopics('mixed-keys');
+    const keys = Array.from({ length: 30 }, () => uuid());
+    const partitions = await Promise.all(
+      clients.map(async (kafka) => {
+        const publisher = kafka.publisher();
+        await publisher.connect();
+        try {
+          const placed: number[] = [];
+          for (const key of keys) {
+            const [written] = await publisher.send({
+              topic: topic!,
+              messages: [{ key, value: key }],
+            });
+            placed.push(written!.partition);
+          }
+          return placed;
+        } finally {
+          await publisher.disconnect();
+        }
+      }),
+    );
+    expect(new Set(partitions[0]).size).toBe(3); // thirty keys over every partition
+    expect(partitions[1]).toEqual(partitions[0]);
+  });
+
+  it('when a member of each client is in one group, then they share its partitions and every message is handled', async () => {
+    const [topic] = await createTestTopics('mixed-group');
+    const groupId = `mixed-${uuid()}`;
+    const handled = new Map<string, Set<string>>(KAFKA_CLIENTS.map((c) => [c, new Set()]));
+    const assigned = new Map<string, number[]>();
+    const members = clients.map((kafka) =>
+      kafka.groupMember(groupId, {
+        assigned: (assignment) => assigned.set(kafka.name, assignment[topic!] ?? []),
+        left: () => undefined,
+        rebalancing: () => undefined,
+        crashed: (err) => logger.error({ err, client: kafka.name }, 'member crashed'),
+      }),
+    );
+    const run = (i: number) =>
+      members[i]!.run({
+        topics: [topic!],
+        fromBeginning: true,
+        concurrency: 3,
+        eachBatch: async ({ messages }) => {
+          for (const m of messages) handled.get(clients[i]!.name)!.add(m.value!.toString());
+        },
+      });
+    try {
+      await run(0);
+      await run(1);
+      await eventually(
+        () => {
+          const shared = [
+            ...(assigned.get('kafkajs') ?? []),
+            ...(assigned.get('platformatic') ?? []),
+          ];
+          expect(shared.sort()).toEqual([0, 1, 2]);
+          expect(assigned.get('kafkajs')?.length).toBeGreaterThan(0);
+          expect(assigned.get('platformatic')?.length).toBeGreaterThan(0);
+        },
+        { timeoutMs: 30_000 },
+      );
+      const publisher = clients[0]!.publisher();
+      await publisher.connect();
+      const values = Array.from({ length: 30 }, () => uuid());
+      await publisher.send({ topic: topic!, messages: values.map((v) => ({ key: v, value: v })) });
+      await publisher.disconnect();
+      await eventually(
+        () => {
+          const all = new Set([...handled.get('kafkajs')!, ...handled.get('platformatic')!]);
+          expect(values.filter((v) => !all.has(v))).toEqual([]);
+        },
+        { timeoutMs: 30_000 },
+      );
+      expect(handled.get('kafkajs')!.size).toBeGreaterThan(0);
+      expect(handled.get('platformatic')!.size).toBeGreaterThan(0);
+    } finally {
+      await Promise.all(members.map((m) => m.stop()));
+    }
+  }, 90_000);
+});
