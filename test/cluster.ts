@@ -78,6 +78,8 @@ export class Cluster implements RunningSystem {
       postgresUrl?: string;
       /** A Redis of the test's own (one it empties), instead of the machine's. */
       redisUrl?: string;
+      /** One service's own settings (a short hold, a short saga deadline). */
+      overrides?: Partial<Record<ServiceName, Record<string, string>>>;
     } = {},
   ): Promise<Cluster> {
     const infra = testInfra();
@@ -115,6 +117,7 @@ export class Cluster implements RunningSystem {
           KAFKA_CONSUMER_GROUP: `${name}-${ns.prefix}`,
           ...(name !== 'wallet' && redisUsers.login(name)),
           DATABASE_URL: databases[name].url,
+          ...options.overrides?.[name],
         }),
         gateway: redisUsers.login('gateway'),
       });
@@ -155,6 +158,16 @@ export class Cluster implements RunningSystem {
 
   /** Starts a stopped instance again on its port and waits until it is ready. */
   restart = (instance: Instance) => instance.restart();
+
+  /** Every instance of a service stopped (SIGTERM), as a scale to zero. */
+  async stopInstances(name: ServiceName): Promise<void> {
+    await Promise.all(this.instances[name].map((i) => i.terminate()));
+  }
+
+  /** Every instance of a service started again, each once ready. */
+  async startInstances(name: ServiceName): Promise<void> {
+    await Promise.all(this.instances[name].map((i) => i.restart()));
+  }
 
   async stop(): Promise<void> {
     await this.system.stop();

@@ -1,10 +1,10 @@
 import { expectSagaInvariants } from '../invariants';
-import { System } from '../system';
+import { Cluster } from '../cluster';
 
 describe('200 concurrent payments, two instances of every service', () => {
-  let system: System;
+  let system: Cluster;
   beforeAll(async () => {
-    system = await System.start({ instances: 2 });
+    system = await Cluster.start({ instances: 2 });
   });
   afterAll(() => system.stop());
 

@@ -1,9 +1,9 @@
 import { createDb } from '@ticketing/platform/wiring';
 import { eventually } from '@ticketing/testing';
 import { expectSagaInvariants } from '../invariants';
-import { System } from '../system';
+import { Cluster } from '../cluster';
 
-async function fanWithHold(system: System, balance: number, seatNo = 1) {
+async function fanWithHold(system: Cluster, balance: number, seatNo = 1) {
   const schedule = await system.bookableSchedule(50_000);
   const fan = await system.activeFan(schedule.concertId);
   if (balance > 0)
@@ -23,7 +23,7 @@ async function fanWithHold(system: System, balance: number, seatNo = 1) {
 }
 
 const pay = (
-  system: System,
+  system: Cluster,
   fan: { token: string; reservationId: string },
   wait = 20,
   headers: Record<string, string> = {},
@@ -38,9 +38,9 @@ const pay = (
   );
 
 describe('payment saga, end to end', () => {
-  let system: System;
+  let system: Cluster;
   beforeAll(async () => {
-    system = await System.start();
+    system = await Cluster.start({ instances: 1 });
   });
   afterAll(async () => {
     try {
@@ -207,9 +207,10 @@ describe('payment saga, end to end', () => {
 });
 
 describe('payment saga with short holds', () => {
-  let system: System;
+  let system: Cluster;
   beforeAll(async () => {
-    system = await System.start({
+    system = await Cluster.start({
+      instances: 1,
       overrides: { reservation: { HOLD_TTL_SECONDS: '1', HOLD_SWEEP_INTERVAL_MS: '3600000' } },
     });
   });
@@ -226,11 +227,12 @@ describe('payment saga with short holds', () => {
 });
 
 describe('payment saga when the wallet service is down', () => {
-  let system: System;
+  let system: Cluster;
   beforeAll(async () => {
     // A step deadline short enough to pass within a test, long enough for a wallet instance to
     // start and join its group on a busy machine (3 s was missed once beside other work).
-    system = await System.start({
+    system = await Cluster.start({
+      instances: 1,
       overrides: { payment: { SAGA_STEP_TIMEOUT_SECONDS: '8', SAGA_SWEEP_INTERVAL_MS: '200' } },
     });
   });
@@ -241,7 +243,7 @@ describe('payment saga when the wallet service is down', () => {
     await system.stopInstances('wallet');
     const res = await pay(system, fan, 1);
     expect(res.body.status).toBe('PENDING');
-    await system.startInstance('wallet');
+    await system.startInstances('wallet');
     // Once COMPLETED the fan's token is expired (401), so the outcome is read where it is kept.
     const paymentDb = createDb({ url: system.databaseUrl('payment'), applicationName: 't' });
     await eventually(
@@ -270,7 +272,7 @@ describe('payment saga when the wallet service is down', () => {
       { timeoutMs: 30_000 },
     );
     await paymentDb.destroy();
-    await system.startInstance('wallet');
+    await system.startInstances('wallet');
     await eventually(
       async () =>
         expect(
@@ -289,7 +291,7 @@ describe('payment saga when the wallet service is down', () => {
 
 /** The fan's balance, read as the fan; a reply that is not a balance fails with the reply shown. */
 async function balanceOf(
-  system: System,
+  system: Cluster,
   fan: { userId: string; identity: string },
 ): Promise<number> {
   const reply = await system.call('GET', 'wallet', `/wallets/${fan.userId}`, fan.identity);
