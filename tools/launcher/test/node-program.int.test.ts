@@ -2,7 +2,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { NodeProgram } from '../src/node-program';
 
-const SCRIPT = path.join(__dirname, 'echo-server.js');
+const SCRIPT = path.join(__dirname, 'echo-server.mjs');
 const program = (env: Record<string, string> = {}, port?: number) =>
   new NodeProgram({ label: 'echo#1', script: SCRIPT, env, port });
 

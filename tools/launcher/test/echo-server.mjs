@@ -1,8 +1,9 @@
 // A program for the launcher's tests: answers 200 on /health/ready once $READY_AFTER_MS passed,
-// logs one JSON line at start, exits 78 when told its configuration is bad.
-const http = require('node:http');
+// writes one JSON line at start, exits 78 when told its configuration is bad.
+import http from 'node:http';
+
 if (process.env.BAD_CONFIG) {
-  console.error('BAD_CONFIG: rejected');
+  process.stderr.write('BAD_CONFIG: rejected\n');
   process.exit(78);
 }
 const startedAt = Date.now();
@@ -13,6 +14,6 @@ http
     res.writeHead(req.url === '/health/ready' && !ready ? 503 : 200).end(String(process.pid));
   })
   .listen(Number(process.env.PORT), '127.0.0.1', () =>
-    console.log(JSON.stringify({ level: 'info', msg: 'listening', port: process.env.PORT })),
+    process.stdout.write(`${JSON.stringify({ level: 'info', msg: 'listening' })}\n`),
   );
 process.on('SIGTERM', () => process.exit(0));
