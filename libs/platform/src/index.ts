@@ -60,6 +60,7 @@ export {
   retentionDeletions,
 } from './retention';
 export { metricOnce } from './metrics';
+export { requestHashOf, requireSameRequest } from './idempotency';
 export {
   CursorSeal,
   loadCursorSeal,

@@ -1,25 +1,19 @@
 import type { Queryable, Knex } from '@ticketing/platform';
+import type { ReplicaSchedule, Reservation, ReservationStatus } from '../domain/reservation';
 import type {
-  ReleaseReason,
-  ReplicaSchedule,
-  Reservation,
-  ReservationStatus,
-} from '../domain/reservation';
+  HoldConflict,
+  HoldPrecheck,
+  ListPosition,
+  ReservationChange,
+  ReservationRepository as ReservationStore,
+} from '../domain/repositories';
 
 const COLUMNS = `r.id as "reservationId", r.user_id as "userId", r.schedule_id as "scheduleId",
   s.concert_id as "concertId", r.seat_no as "seatNo", r.price, r.status, r.release_reason as "releaseReason",
   r.held_until as "heldUntil", r.payment_id as "paymentId", r.seat_version as "seatVersion"`;
 
-/** Where a page of "my tickets" ends: the (created_at in µs, id) of its last row. */
-export interface ListPosition {
-  createdAtUs: string;
-  id: string;
-}
-
-/** Which unique rule a failed insert broke. */
-export type HoldConflict = 'SEAT_TAKEN' | 'USER_HAS_HOLD';
-
-export function holdConflictOf(err: unknown): HoldConflict | undefined {
+/** Which unique rule a failed insert broke (Postgres names the constraint). */
+function holdConflictOf(err: unknown): HoldConflict | undefined {
   const e = err as { code?: string; constraint?: string };
   if (e.code !== '23505') return undefined;
   if (e.constraint === 'reservations_live_seat') return 'SEAT_TAKEN';
@@ -28,7 +22,7 @@ export function holdConflictOf(err: unknown): HoldConflict | undefined {
 }
 
 /** Reservations and the schedule replica; plain objects in, plain objects out. */
-export class ReservationRepository {
+export class ReservationRepository implements ReservationStore {
   private readonly db: Knex | Knex.Transaction;
 
   constructor(private readonly executor: Queryable) {
@@ -103,16 +97,12 @@ export class ReservationRepository {
    * losers of a seat race answer at once; the unique indexes still decide every race that
    * passes it.
    */
-  async holdPrecheck(scheduleId: number, seatNo: number, userId: string) {
-    const { rows } = await this.db.raw<{
-      rows: (ReplicaSchedule & {
-        price: number;
-        now: Date;
-        seatTaken: boolean;
-        seatHeldUntil: Date | null;
-        userHasHold: boolean;
-      })[];
-    }>(
+  async holdPrecheck(
+    scheduleId: number,
+    seatNo: number,
+    userId: string,
+  ): Promise<HoldPrecheck | undefined> {
+    const { rows } = await this.db.raw<{ rows: HoldPrecheck[] }>(
       `select s.id as "scheduleId", s.concert_id as "concertId", s.starts_at as "startsAt",
          s.booking_opens_at as "bookingOpensAt", s.booking_closes_at as "bookingClosesAt", s.status, s.price,
          s.total_seats as "totalSeats", now() as now,
@@ -205,6 +195,10 @@ export class ReservationRepository {
     return (await this.find(h.reservationId))!;
   }
 
+  conflictOf(err: unknown): HoldConflict | undefined {
+    return holdConflictOf(err);
+  }
+
   /**
    * Releases holds whose time is over: those blocking this seat or this user (so a stale hold
    * never blocks a new one, even before the sweeper ran), or, with no filter, the oldest due ones
@@ -232,14 +226,7 @@ export class ReservationRepository {
   }
 
   /** Moves a reservation (locked by the caller) to a new status; the seat gets a new version. */
-  async transition(
-    current: Reservation,
-    change: {
-      status: ReservationStatus;
-      releaseReason?: ReleaseReason | null;
-      paymentId?: string | null;
-    },
-  ): Promise<Reservation> {
+  async transition(current: Reservation, change: ReservationChange): Promise<Reservation> {
     const [row] = await this.executor.query<Reservation>(
       `update reservations r set status = $2, release_reason = $3,
          payment_id = $4, seat_version = nextval('seat_version_seq'), updated_at = now()
