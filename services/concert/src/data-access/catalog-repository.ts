@@ -8,6 +8,12 @@ import type {
   Seat,
   SeatStatus,
 } from '../domain/catalog-records';
+import type {
+  CatalogRepository as CatalogReads,
+  CatalogWriter as CatalogWrites,
+  DueAvailability,
+  SeatMapChanges as SeatMapChangesPort,
+} from '../domain/repositories';
 
 // Announcers of different instances take turns with this transaction lock (an arbitrary
 // constant of this project's, like the migrations' own).
@@ -19,7 +25,7 @@ const SCHEDULE_COLUMNS = `s.id as "scheduleId", s.concert_id as "concertId", s.s
   (select count(*)::int from seats a where a.schedule_id = s.id and a.status = 'AVAILABLE') as "availableSeats"`;
 
 /** Reads of the catalog: each one indexed query. */
-export class CatalogRepository {
+export class CatalogRepository implements CatalogReads {
   private readonly db: Knex | Knex.Transaction;
 
   constructor(executor: Queryable) {
@@ -80,7 +86,7 @@ export class CatalogRepository {
 }
 
 /** Writes of the catalog, inside the caller's transaction. */
-export class CatalogWriter {
+export class CatalogWriter implements CatalogWrites {
   private readonly trx: Knex.Transaction;
 
   constructor(private readonly tx: Transaction) {
@@ -187,25 +193,9 @@ export class CatalogWriter {
    * and what is left, and forgets them (one statement). Announcers take turns (a transaction
    * lock), so a later revision never carries older counts.
    */
-  async takeDueAvailability(): Promise<
-    {
-      scheduleId: number;
-      concertId: number;
-      seatsRevision: number;
-      availableSeats: number;
-      heldSeats: number;
-    }[]
-  > {
+  async takeDueAvailability(): Promise<DueAvailability[]> {
     await this.trx.raw('select pg_advisory_xact_lock(?)', [AVAILABILITY_LOCK]);
-    const { rows } = await this.trx.raw<{
-      rows: {
-        scheduleId: number;
-        concertId: number;
-        seatsRevision: number;
-        availableSeats: number;
-        heldSeats: number;
-      }[];
-    }>(
+    const { rows } = await this.trx.raw<{ rows: DueAvailability[] }>(
       `with due as (delete from availability_due returning schedule_id),
        bumped as (
          update schedules s set seats_revision = seats_revision + 1
@@ -255,7 +245,7 @@ export class CatalogWriter {
 export const SEAT_MAP_CHANNEL = 'seat_map_changed';
 
 /** Changes of seat maps, as the database announces them to this instance. */
-export class SeatMapChanges {
+export class SeatMapChanges implements SeatMapChangesPort {
   constructor(private readonly notifications: PgNotifications) {}
 
   /** `changed` runs for each changed schedule; `gap` when announcements may have been lost. */
