@@ -5,6 +5,7 @@ import type { QueueStore } from '../../../services/queue/dist/src/data-access/qu
 import { AdmissionTicker } from '../../../services/queue/dist/src/domain/admission';
 import { Liveness } from '../../../services/queue/dist/src/domain/liveness';
 import { Snapshots } from '../../../services/queue/dist/src/domain/snapshots';
+import { queueMetrics } from '../../../services/queue/dist/src/entry-points/metrics';
 import type { BenchContext } from '../context';
 import type { QueueLines } from '../queue-lines';
 import { redisBusyUs } from '../redis-info';
@@ -40,7 +41,7 @@ export async function tickRows(
       liveness,
       new Snapshots(store, 500),
       logger,
-      createMetricsRegistry('bench'),
+      queueMetrics(createMetricsRegistry('bench')),
       lines.durable(store),
     );
     // A full bucket, the counter settled, no sweep due: this tick is admission alone.
@@ -73,7 +74,7 @@ export async function tickRows(
     new Liveness(1000),
     new Snapshots(store, 500),
     logger,
-    createMetricsRegistry('bench'),
+    queueMetrics(createMetricsRegistry('bench')),
     lines.durable(store),
   );
   const before = await redisBusyUs(monitor);

@@ -2,7 +2,7 @@ import { SEGMENT_SIZE, queueKeys, segmentKeys } from '@ticketing/auth';
 import { testInfra } from '@ticketing/testing';
 import { randomInt } from 'node:crypto';
 import Redis from 'ioredis';
-import type { SnapshotData } from '../src/data-access/queue-records';
+import type { SnapshotData } from '../src/domain/records';
 import { QueueStore } from '../src/data-access/queue-store';
 import { SETTLE_MS } from '../src/domain/admission';
 import { QueueSnapshot } from '../src/domain/snapshot';

@@ -4,10 +4,11 @@ import {
   queueKeys,
   type QueueRedis,
 } from '@ticketing/auth';
+import type { ConcertRegistry as Registry } from '../domain/stores';
 import './commands';
 
 /** What the queue knows of concerts: their dates and seats, which exist, which have a line. */
-export class ConcertRegistry {
+export class ConcertRegistry implements Registry {
   private readonly knownConcerts = new Set<number>();
   private readonly registered = new Set<number>();
 

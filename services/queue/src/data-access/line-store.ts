@@ -9,13 +9,9 @@ import {
 } from '@ticketing/auth';
 import './commands';
 import type { ConcertRegistry } from './concert-registry';
-import {
-  asRanges,
-  bitsOf,
-  type AuditRecord,
-  type SnapshotData,
-  type TickPlan,
-} from './queue-records';
+import type { AuditRecord, SnapshotData, TickPlan } from '../domain/records';
+import type { LineStore as Line } from '../domain/stores';
+import { bitsOf } from './segment-io';
 import type { ReplicaAcks } from './replica-acks';
 
 // Segments before the head read into a snapshot (admitted fans still active).
@@ -28,7 +24,7 @@ const SETTLE_MS = 10_000;
 const FULL_READ_MS = 30_000;
 
 /** The concert's line as a whole: snapshots, the admission tick, sweeps, retirement, audit. */
-export class LineStore {
+export class LineStore implements Line {
   constructor(
     private readonly redis: QueueRedis,
     private readonly concerts: ConcertRegistry,
@@ -156,7 +152,7 @@ export class LineStore {
       to: number;
       admitted: number;
       ttlMs: number;
-      idle: number[];
+      idle: string;
       gone: number;
     },
   ): Promise<number> {
@@ -170,7 +166,7 @@ export class LineStore {
       move.to,
       move.admitted,
       move.ttlMs,
-      asRanges(move.idle),
+      move.idle,
       move.gone,
     ];
     // With a replica, the move is acknowledged by it before anyone is told (ADR 0024).
@@ -304,8 +300,8 @@ export class LineStore {
     return (await this.redis.queueClaimSweep(queueKeys(concertId).meta, window)) === 1;
   }
 
-  async recordSweep(concertId: number, window: number, head: number, idle: number[]) {
-    await this.redis.queueRecordSweep(queueKeys(concertId).audit, window, head, asRanges(idle));
+  async recordSweep(concertId: number, window: number, head: number, idle: string) {
+    await this.redis.queueRecordSweep(queueKeys(concertId).audit, window, head, idle);
   }
 
   /** The concert's audit stream, oldest first: one record per head move and per sweep. */

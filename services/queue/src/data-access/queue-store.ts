@@ -15,13 +15,9 @@ import { Cluster } from 'ioredis';
 import { defineQueueCommands } from './commands';
 import { ConcertRegistry } from './concert-registry';
 import { LineStore } from './line-store';
-import {
-  bitsOf,
-  groupBySegment,
-  type Claim,
-  type NumberTaken,
-  type SegmentBits,
-} from './queue-records';
+import type { Claim, JoinedAtOnce, NumberTaken, SegmentBits } from '../domain/records';
+import type { QueueStore as FanStore } from '../domain/stores';
+import { bitsOf, groupBySegment } from './segment-io';
 import { ReplicaAcks } from './replica-acks';
 
 // A place whose number is being taken is held by a pending mark at most this long.
@@ -33,7 +29,7 @@ const EXPIRING_KEYS_MAX = 100_000;
  * The queue's Redis data about fans (ADR 0015): the user index, numbers, alive and seen bits,
  * places. Atomic scripts on one hash tag each; the line as a whole is `line`, concerts `concerts`.
  */
-export class QueueStore {
+export class QueueStore implements FanStore {
   /** What the queue knows of concerts. */
   readonly concerts: ConcertRegistry;
   /** The concerts' lines as a whole. */
@@ -288,13 +284,6 @@ export class QueueStore {
   async announceRevoked(tokenId: string): Promise<void> {
     await this.redis.publish(revokedPassesChannel(this.keyPrefix), tokenId);
   }
-}
-
-/** A number taken on a single Redis, with its bits and the user's entry, in one step. */
-export interface JoinedAtOnce {
-  kind: 'joined';
-  number: number;
-  epoch: number;
 }
 
 /** A claim's answer as a script returns it ({kind, number}). */

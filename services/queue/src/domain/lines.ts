@@ -2,14 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SEGMENT_SIZE, cohortMember, newEpoch, offsetOf, segmentOf } from '@ticketing/auth';
 import { AppError, type Logger } from '@ticketing/platform';
-import { Counter, type Registry } from 'prom-client';
-import type { AdmissionRecord, LineJournal, LineRecord } from '../data-access/line-journal';
-import type { NumberTaken } from '../data-access/queue-records';
-import type { QueueStore } from '../data-access/queue-store';
 import { setBit } from './bitmaps';
 import { parseRanges } from './fairness';
 import type { KnownConcerts } from './known-concerts';
 import type { Liveness } from './liveness';
+import type { QueueMetrics } from './queue-metrics';
+import type { AdmissionRecord, LineRecord, NumberTaken } from './records';
+import type { LineJournal, QueueStore } from './stores';
 
 /** Numbers Postgres reserves for a line at a time: a statement per block, not per join. */
 export const NUMBER_BLOCK = 1000;
@@ -35,7 +34,6 @@ export class Lines {
   private readonly owner = randomUUID();
   private readonly opening = new Map<number, Promise<boolean>>();
   private readonly reserving = new Map<number, Promise<void>>();
-  private readonly rebuilds?: Counter;
 
   constructor(
     private readonly store: QueueStore,
@@ -43,15 +41,8 @@ export class Lines {
     private readonly concerts: KnownConcerts,
     private readonly liveness: Liveness,
     private readonly logger: Logger,
-    metrics?: Registry,
-  ) {
-    if (metrics)
-      this.rebuilds = new Counter({
-        name: 'queue_line_rebuilds_total',
-        help: 'Lines rebuilt from Postgres after Redis lost them',
-        registers: [metrics],
-      });
-  }
+    private readonly metrics?: Pick<QueueMetrics, 'lineRebuilt'>,
+  ) {}
 
   /** A join's line: opened if it never was (or ended), rebuilt if Redis lost it. */
   async open(concertId: number): Promise<void> {
@@ -137,7 +128,7 @@ export class Lines {
         left: a.admitted,
       })),
     });
-    this.rebuilds?.inc();
+    this.metrics?.lineRebuilt();
     this.logger.warn(
       {
         concertId,

@@ -1,5 +1,5 @@
-import type { QueueStore } from '../data-access/queue-store';
-import { SETTLE_MS } from './admission';
+import type { QueueStore } from './stores';
+import { JOIN_SETTLE_MS } from './settings';
 import { QueueSnapshot } from './snapshot';
 
 /**
@@ -31,7 +31,7 @@ export class Snapshots {
     let pending = this.reading.get(concertId);
     if (!pending) {
       pending = this.store.line
-        .snapshot(concertId, this.current.get(concertId)?.data, SETTLE_MS)
+        .snapshot(concertId, this.current.get(concertId)?.data, JOIN_SETTLE_MS)
         .then((data) => {
           const snapshot = new QueueSnapshot(data);
           this.current.set(concertId, snapshot);
