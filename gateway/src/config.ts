@@ -1,6 +1,7 @@
-import { identityEnv, publicKeysEnv, redisEnv } from '@ticketing/auth';
+import { identityEnv } from '@ticketing/auth';
+import { publicKeysEnv } from '@ticketing/queue-pass';
+import { redisEnv, ConfigError, commonEnv, env, loadConfig } from '@ticketing/platform';
 import { GATEWAY_PORT, SERVICES } from '@ticketing/contracts';
-import { ConfigError, commonEnv, env, loadConfig } from '@ticketing/platform';
 import { z } from 'zod';
 import fs from 'node:fs';
 import { corsOriginsEnv } from './cors';

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { QueueRedis } from '@ticketing/auth';
-import type { Logger } from '@ticketing/platform';
+import type { RedisClient, Logger } from '@ticketing/platform';
 import type { ClientIdentifier } from './clients';
 import { canonicalPath } from './routes';
 import type { Result } from 'ioredis';
@@ -129,7 +128,7 @@ export class RateLimiter {
   private readonly instanceId = randomUUID();
 
   constructor(
-    private readonly redis: QueueRedis,
+    private readonly redis: RedisClient,
     private readonly budgets: Record<BudgetName, Budget>,
     private readonly clients: ClientIdentifier,
     private readonly options: { logger: Logger; metrics: Registry; streamsPerClient: number },

@@ -1,4 +1,4 @@
-import { queueKeys } from '@ticketing/auth';
+import { queueKeys } from '@ticketing/queue-pass';
 import { createLogger, createMetricsRegistry } from '@ticketing/platform/wiring';
 import type Redis from 'ioredis';
 import type { QueueStore } from '../../../services/queue/dist/src/data-access/queue-store';

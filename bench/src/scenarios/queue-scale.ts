@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TokenSigner, queueKeys, tokenIdOf } from '@ticketing/auth';
+import { TokenSigner, queueKeys, tokenIdOf } from '@ticketing/queue-pass';
 import { ROOT } from '@ticketing/infra';
 import Redis from 'ioredis';
 import { QueueStore } from '../../../services/queue/dist/src/data-access/queue-store';

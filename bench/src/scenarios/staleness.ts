@@ -1,4 +1,4 @@
-import { queueKeys } from '@ticketing/auth';
+import { queueKeys } from '@ticketing/queue-pass';
 import { grantActiveToken, providerTokens } from '@ticketing/testing';
 import Redis from 'ioredis';
 import type { Row } from '../report';

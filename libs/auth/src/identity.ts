@@ -1,17 +1,19 @@
 import { LOCAL_DEFAULTS, USER_ID_PATTERN } from '@ticketing/contracts';
-import { AppError, env, type Logger } from '@ticketing/platform';
-import { createRemoteJWKSet, jwksCache, type JWKSCacheInput } from 'jose';
-import { LRUCache } from 'lru-cache';
-import { Counter, type Registry } from 'prom-client';
-import { IdentityProofs, identityProofKeyEnv } from './identity-proof';
-import { discover, type Discovery } from './oidc-discovery';
 import {
+  AppError,
+  env,
+  type Logger,
   ACCESS_TOKEN_TYPES,
   KeySetChecks,
   isFetchFailure,
   scopesOf,
   type CheckOutcome,
-} from './token-checks';
+} from '@ticketing/platform';
+import { createRemoteJWKSet, jwksCache, type JWKSCacheInput } from 'jose';
+import { LRUCache } from 'lru-cache';
+import { Counter, type Registry } from 'prom-client';
+import { IdentityProofs, identityProofKeyEnv } from './identity-proof';
+import { discover, type Discovery } from './oidc-discovery';
 
 /** What a service that serves users reads to verify their identity (API.md, Identity). */
 export const identityEnv = {

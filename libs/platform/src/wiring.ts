@@ -24,6 +24,7 @@ export { type OpenApiOperation, buildOpenApi } from './http/openapi';
 export { installProblemHandlers } from './http/problem';
 export { type RunningServer, listen, listenRaw } from './http/server';
 export { PeriodicTask } from './periodic';
+export { connectRedis } from './redis';
 export {
   type ServiceKit,
   type ServiceParts,

@@ -1,4 +1,5 @@
-import { PassVerifier, STREAM_TICKET_ISSUER, TokenSigner, openAuth } from '@ticketing/auth';
+import { openAuth } from '@ticketing/auth';
+import { PassVerifier, STREAM_TICKET_ISSUER, TokenSigner } from '@ticketing/queue-pass';
 import { startDirectMessaging } from '@ticketing/messaging/wiring';
 import { type Logger, type ServiceHandle } from '@ticketing/platform';
 import { PeriodicTask, openDatabase, runService, serviceOptions } from '@ticketing/platform/wiring';

@@ -1,4 +1,4 @@
-import { SEGMENT_SIZE, queueKeys, segmentKeys } from '@ticketing/auth';
+import { SEGMENT_SIZE, queueKeys, segmentKeys } from '@ticketing/queue-pass';
 import { testInfra } from '@ticketing/testing';
 import { randomInt } from 'node:crypto';
 import Redis from 'ioredis';

@@ -1,4 +1,4 @@
-import { SEGMENT_SIZE, placeOf, tokenIdOf } from '@ticketing/auth';
+import { SEGMENT_SIZE, placeOf, tokenIdOf } from '@ticketing/queue-pass';
 import { countBits, setBit } from '../src/domain/bitmaps';
 import type { SnapshotData } from '../src/domain/records';
 import { QueueSnapshot } from '../src/domain/snapshot';

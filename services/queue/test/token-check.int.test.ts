@@ -5,13 +5,13 @@ import {
   listen,
   type RunningServer,
 } from '@ticketing/platform/wiring';
+import { Credentials } from '@ticketing/auth';
 import {
-  Credentials,
   RedisAdmissionSource,
   TokenSigner,
   generatePassKeys,
   requireAdmitted,
-} from '@ticketing/auth';
+} from '@ticketing/queue-pass';
 import { captureLogs, eventually, identityToken, testInfra, uuid } from '@ticketing/testing';
 import Redis from 'ioredis';
 import { z } from 'zod';

@@ -1,7 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
-import { generateIdentityProofKey, generatePassKeys } from '@ticketing/auth';
+import { generateIdentityProofKey } from '@ticketing/auth';
+import { generatePassKeys } from '@ticketing/queue-pass';
 import { ROOT, instancesFromEnv, provisionRedisUsers, settingsFromEnv } from '@ticketing/infra';
 import { EXIT_CONFIG } from '@ticketing/platform';
 import { GATEWAY_PORT, SERVICES, SERVICE_NAMES, instancePort } from '@ticketing/contracts';

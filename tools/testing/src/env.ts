@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { LOCAL_DEFAULTS } from '@ticketing/contracts';
-import { generateIdentityProofKey, generatePassKeys } from '@ticketing/auth';
+import { generateIdentityProofKey } from '@ticketing/auth';
+import { generatePassKeys } from '@ticketing/queue-pass';
 import { INFRA_DIR, oidcKeysFile } from '@ticketing/infra';
 
 /**

@@ -1,4 +1,4 @@
-import type { QueueRedis } from '@ticketing/auth';
+import type { RedisClient } from '@ticketing/platform';
 import type { Result } from 'ioredis';
 import {
   ADVANCE,
@@ -48,7 +48,7 @@ declare module 'ioredis' {
 export const JOIN_COMMANDS = ['queueJoinAtOnce', 'queueClaim', 'queueNextNumber'];
 
 /** The queue's Lua scripts as commands of the client (each on one hash tag, ADR 0015). */
-export function defineQueueCommands(redis: QueueRedis): void {
+export function defineQueueCommands(redis: RedisClient): void {
   redis.defineCommand('queueClaim', { numberOfKeys: 1, lua: CLAIM });
   redis.defineCommand('queueJoinAtOnce', { numberOfKeys: 2, lua: JOIN_AT_ONCE });
   redis.defineCommand('queueReclaim', { numberOfKeys: 1, lua: RECLAIM });

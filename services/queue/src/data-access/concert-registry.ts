@@ -1,9 +1,5 @@
-import {
-  KNOWN_CONCERTS_KEY,
-  QUEUED_CONCERTS_KEY,
-  queueKeys,
-  type QueueRedis,
-} from '@ticketing/auth';
+import { KNOWN_CONCERTS_KEY, QUEUED_CONCERTS_KEY, queueKeys } from '@ticketing/queue-pass';
+import type { RedisClient } from '@ticketing/platform';
 import type { ConcertRegistry as Registry } from '../domain/stores';
 import './commands';
 
@@ -12,7 +8,7 @@ export class ConcertRegistry implements Registry {
   private readonly knownConcerts = new Set<number>();
   private readonly registered = new Set<number>();
 
-  constructor(private readonly redis: QueueRedis) {}
+  constructor(private readonly redis: RedisClient) {}
 
   /** A date of the concert as concert.events describe it (kept if newer). */
   async applySchedule(s: {

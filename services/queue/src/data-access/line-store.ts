@@ -5,8 +5,8 @@ import {
   segmentKeys,
   segmentOf,
   userBucketKey,
-  type QueueRedis,
-} from '@ticketing/auth';
+} from '@ticketing/queue-pass';
+import type { RedisClient } from '@ticketing/platform';
 import './commands';
 import type { ConcertRegistry } from './concert-registry';
 import type { AuditRecord, SnapshotData, TickPlan } from '../domain/records';
@@ -26,7 +26,7 @@ const FULL_READ_MS = 30_000;
 /** The concert's line as a whole: snapshots, the admission tick, sweeps, retirement, audit. */
 export class LineStore implements Line {
   constructor(
-    private readonly redis: QueueRedis,
+    private readonly redis: RedisClient,
     private readonly concerts: ConcertRegistry,
     private readonly acks: ReplicaAcks,
   ) {}

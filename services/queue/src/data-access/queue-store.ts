@@ -9,8 +9,8 @@ import {
   segmentOf,
   userEntry,
   type PlaceRecord,
-  type QueueRedis,
-} from '@ticketing/auth';
+} from '@ticketing/queue-pass';
+import type { RedisClient } from '@ticketing/platform';
 import { Cluster } from 'ioredis';
 import { defineQueueCommands } from './commands';
 import { ConcertRegistry } from './concert-registry';
@@ -40,7 +40,7 @@ export class QueueStore implements FanStore {
   private readonly expiring = new Map<string, number>();
 
   constructor(
-    readonly redis: QueueRedis,
+    readonly redis: RedisClient,
     private readonly keyPrefix: string,
     onShortfall?: (missing: { acked: number; wanted: number }) => void,
   ) {

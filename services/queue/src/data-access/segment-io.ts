@@ -1,4 +1,4 @@
-import { offsetOf, segmentOf } from '@ticketing/auth';
+import { offsetOf, segmentOf } from '@ticketing/queue-pass';
 
 /** Numbers by segment, as offsets in it. */
 export function groupBySegment(numbers: number[]): Map<number, number[]> {

@@ -1,4 +1,4 @@
-import { SEGMENT_SIZE, offsetOf, segmentOf } from '@ticketing/auth';
+import { SEGMENT_SIZE, offsetOf, segmentOf } from '@ticketing/queue-pass';
 import type { Logger } from '@ticketing/platform';
 import { bitAt, orAll } from './bitmaps';
 import { asRanges } from './fairness';

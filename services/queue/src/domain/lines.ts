@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SEGMENT_SIZE, cohortMember, newEpoch, offsetOf, segmentOf } from '@ticketing/auth';
+import { SEGMENT_SIZE, cohortMember, newEpoch, offsetOf, segmentOf } from '@ticketing/queue-pass';
 import { AppError, type Logger } from '@ticketing/platform';
 import { setBit } from './bitmaps';
 import { parseRanges } from './fairness';

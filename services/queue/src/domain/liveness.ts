@@ -1,4 +1,4 @@
-import { SEGMENT_SIZE, offsetOf, segmentOf } from '@ticketing/auth';
+import { SEGMENT_SIZE, offsetOf, segmentOf } from '@ticketing/queue-pass';
 import type { QueueStore } from './stores';
 import { bitAt, setBit } from './bitmaps';
 

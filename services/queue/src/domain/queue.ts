@@ -10,7 +10,7 @@ import {
   type PlaceState,
   type QueueTokenClaims,
   type TokenSigner,
-} from '@ticketing/auth';
+} from '@ticketing/queue-pass';
 import type { QueueStore } from './stores';
 import type { KnownConcerts } from './known-concerts';
 import type { Lines } from './lines';

@@ -1,4 +1,4 @@
-import type { Cohort } from '@ticketing/auth';
+import type { Cohort } from '@ticketing/queue-pass';
 
 /**
  * The queue's records, owned by the domain: what its stores hand back and take (data-access maps

@@ -1,4 +1,4 @@
-import { SEGMENT_SIZE, offsetOf, segmentOf } from '@ticketing/auth';
+import { SEGMENT_SIZE, offsetOf, segmentOf } from '@ticketing/queue-pass';
 import { bitAt, countBits, setBit } from './bitmaps';
 import type { SnapshotData } from './records';
 

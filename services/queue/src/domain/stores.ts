@@ -1,5 +1,5 @@
 import type { ConcertSales } from '@ticketing/contracts';
-import type { PlaceRecord } from '@ticketing/auth';
+import type { PlaceRecord } from '@ticketing/queue-pass';
 import type {
   AdmissionRecord,
   AuditRecord,

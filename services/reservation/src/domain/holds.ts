@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { requireActiveCaller, requireOwner, type Caller, type QueuePass } from '@ticketing/auth';
+import { requireActiveCaller, requireOwner, type Caller } from '@ticketing/auth';
+import type { QueuePass } from '@ticketing/queue-pass';
 import { enqueue } from '@ticketing/messaging';
 import { AppError, loadCursorSeal, type CursorSeal, type Database } from '@ticketing/platform';
 import type { ListPosition, ReservationsIn } from './repositories';

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { HttpReply, Logger } from '@ticketing/platform';
 import { PeriodicTask } from '@ticketing/platform/wiring';
-import { placeOf, type Place, type QueueTokenClaims } from '@ticketing/auth';
+import { placeOf, type Place, type QueueTokenClaims } from '@ticketing/queue-pass';
 import { placeViewOf, shownPosition, type TokenState } from '../../domain/token-status';
 import type { WaitingQueue } from '../../domain/queue';
 

@@ -1,8 +1,12 @@
 import { LOCAL_DEFAULTS } from '@ticketing/contracts';
-import { env, secret, tracingEnabled } from '@ticketing/platform';
+import { env } from './config';
+import { tracingEnabled } from './context';
+import { secret } from './secrets';
 import Redis, { Cluster } from 'ioredis';
 import { z } from 'zod';
-import type { QueueRedis } from './place';
+
+/** A single Redis or a Redis Cluster client: every key of this project works on both. */
+export type RedisClient = Redis | Cluster;
 
 const unsetIfEmpty = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
@@ -59,7 +63,7 @@ export function connectRedis(
     /** Commands sent at once, never auto-pipelined (see `common` below). */
     unpipelined?: string[];
   } = {},
-): QueueRedis {
+): RedisClient {
   const urls = url.split(',').map((u) => u.trim());
   const login = {
     ...(options.login?.REDIS_USERNAME && { username: options.login.REDIS_USERNAME }),

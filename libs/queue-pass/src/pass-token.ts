@@ -9,8 +9,7 @@ import {
 import { decodeJwt, type JSONWebKeySet, type JWK } from 'jose';
 import { z } from 'zod';
 import { CREDENTIAL_QUERY_PARAMS } from '@ticketing/contracts';
-import { secret } from '@ticketing/platform';
-import { KeySetChecks, type Refusal } from './token-checks';
+import { KeySetChecks, secret, type Refusal } from '@ticketing/platform';
 
 export interface QueueTokenClaims {
   userId: string;
