@@ -16,7 +16,7 @@ COPY apps apps
 # `npm ci` refuses this lock file: npm 10/11 leave @swc/core's other-platform optional
 # packages out of it (npm/cli#4828); `npm install` installs the locked versions all the same.
 RUN npm install --no-audit --no-fund && npx tsc -b libs/platform libs/messaging libs/contracts libs/queue-pass libs/auth libs/telemetry services/queue services/concert services/reservation services/wallet services/payment gateway tools/oidc-provider \
-  && npm run -s build --workspace apps/fan
+  && node tools/infra/copy-lua.mjs && npm run -s build --workspace apps/fan
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production

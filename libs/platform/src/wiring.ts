@@ -25,6 +25,7 @@ export { installProblemHandlers } from './http/problem';
 export { type RunningServer, listen, listenRaw } from './http/server';
 export { PeriodicTask } from './periodic';
 export { connectRedis } from './redis';
+export { SHARED_LUA_DIR, loadLuaScript, loadLuaScripts } from './redis-scripts';
 export {
   type ServiceKit,
   type ServiceParts,

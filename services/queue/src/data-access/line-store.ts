@@ -110,7 +110,7 @@ export class LineStore implements Line {
     };
   }
 
-  /** The first half of a tick; undefined when the line is not open (see PREPARE_TICK). */
+  /** The first half of a tick; undefined when the line is not open (see prepare-tick.lua). */
   async prepareTick(
     concertId: number,
     settings: { admitPerSecond: number; maxActive: number; settleMs: number },
@@ -205,7 +205,7 @@ export class LineStore implements Line {
 
   /**
    * The concert's sales are not known (Redis lost them, the catalog did not answer): nobody is
-   * admitted until they are (PREPARE_TICK); the catalog's answer or concert.events clear it.
+   * admitted until they are (prepare-tick.lua); the catalog's answer or concert.events clear it.
    */
   async markSalesUnknown(concertId: number): Promise<void> {
     await this.redis.hset(queueKeys(concertId).sales, 'unknown', 1);
@@ -234,7 +234,7 @@ export class LineStore implements Line {
   }
 
   /**
-   * The line opens in Redis from Postgres' record (OPEN_LINE), once; `ranges`: the admitted
+   * The line opens in Redis from Postgres' record (open-line.lua), once; `ranges`: the admitted
    * ranges still active, as members with their fans still active. True if this call opened it.
    */
   async openLine(

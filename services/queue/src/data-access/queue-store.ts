@@ -60,7 +60,7 @@ export class QueueStore implements FanStore {
 
   /**
    * On a single Redis: the claim, the next number, its bits and the user's entry in one script
-   * (JOIN_AT_ONCE). Undefined on a Redis Cluster (the bits live on other shards).
+   * (join-at-once.lua). Undefined on a Redis Cluster (the bits live on other shards).
    */
   async joinAtOnce(
     concertId: number,
