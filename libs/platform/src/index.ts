@@ -61,6 +61,7 @@ export {
 } from './retention';
 export { metricOnce } from './metrics';
 export { requestHashOf, requireSameRequest } from './idempotency';
+export { retryUntil, becomesTrue, NotYet } from './retry-until';
 export {
   type CheckOutcome,
   type Refusal,

@@ -8,8 +8,6 @@ import { z } from 'zod';
 /** A single Redis or a Redis Cluster client: every key of this project works on both. */
 export type RedisClient = Redis | Cluster;
 
-const unsetIfEmpty = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
-
 const isRedisUrl = (v: string) => {
   try {
     return ['redis:', 'rediss:'].includes(new URL(v).protocol);
@@ -23,12 +21,11 @@ const isRedisUrl = (v: string) => {
  * Cluster as a comma-separated list (`redis://10.0.0.1:6379,redis://10.0.0.2:6379`): a list
  * means cluster mode, and the client learns the rest of the cluster from any node it reaches.
  */
-export const redisUrlEnv = () =>
-  z.preprocess(
-    unsetIfEmpty,
+export const redisUrlEnv = (fallback: string = LOCAL_DEFAULTS.redisUrl) =>
+  env.from(
     z
       .string()
-      .default(LOCAL_DEFAULTS.redisUrl)
+      .default(fallback)
       .refine(
         (v) => v.split(',').every((u) => isRedisUrl(u.trim())),
         'must be a redis:// or rediss:// URL, or a comma-separated list of them (a Redis Cluster)',

@@ -9,7 +9,7 @@ import {
 import { decodeJwt, type JSONWebKeySet, type JWK } from 'jose';
 import { z } from 'zod';
 import { CREDENTIAL_QUERY_PARAMS } from '@ticketing/contracts';
-import { KeySetChecks, secret, type Refusal } from '@ticketing/platform';
+import { KeySetChecks, env, secret, type Refusal } from '@ticketing/platform';
 
 export interface QueueTokenClaims {
   userId: string;
@@ -47,8 +47,6 @@ export function claimedCredential(token: string): 'queue-pass' | 'identity' | un
 const ALGORITHMS = { Ed25519: 'EdDSA', 'P-256': 'ES256' } as const;
 type Algorithm = (typeof ALGORITHMS)[keyof typeof ALGORITHMS];
 
-const unsetIfEmpty = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
-
 /** RFC 7638 thumbprint of a public JWK: its `kid` when it names none. */
 function thumbprint(jwk: JWK): string {
   const members =
@@ -83,8 +81,7 @@ function parseJson(v: string): unknown {
  */
 export const signingKeyEnv = () =>
   secret(
-    z.preprocess(
-      unsetIfEmpty,
+    env.from(
       z
         .string()
         .refine((v) => {
@@ -99,8 +96,7 @@ export const signingKeyEnv = () =>
 
 /** QUEUE_PASS_PUBLIC_KEYS: the public keys passes are verified with, a JWKS (JSON). */
 export const publicKeysEnv = () =>
-  z.preprocess(
-    unsetIfEmpty,
+  env.from(
     z
       .string()
       .refine((v) => {

@@ -1,19 +1,19 @@
 import path from 'node:path';
-import { LOCAL_DEFAULTS } from '@ticketing/contracts';
 import { generateIdentityProofKey } from '@ticketing/auth';
 import { generatePassKeys } from '@ticketing/queue-pass';
-import { INFRA_DIR, oidcKeysFile } from '@ticketing/infra';
+import { INFRA_DIR, oidcKeysFile, settingsFromEnv } from '@ticketing/infra';
 
 /**
  * Where the tests' real infrastructure is: set by the global setup (which starts the run's own
  * OpenID provider), or the defaults of infra:up.
  */
 export function testInfra() {
+  const infra = settingsFromEnv();
   return {
-    postgresUrl: process.env.POSTGRES_URL || LOCAL_DEFAULTS.postgresUrl,
-    redisUrl: process.env.REDIS_URL || LOCAL_DEFAULTS.redisUrl,
-    kafkaBrokers: (process.env.KAFKA_BROKERS || LOCAL_DEFAULTS.kafkaBrokers).split(','),
-    oidcIssuer: (process.env.OIDC_ISSUER_URL || LOCAL_DEFAULTS.oidcIssuer).replace(/\/+$/, ''),
+    postgresUrl: infra.databaseUrl,
+    redisUrl: infra.redisUrl,
+    kafkaBrokers: infra.kafkaBrokers,
+    oidcIssuer: infra.oidcIssuer.replace(/\/+$/, ''),
     /** The signing keys of that provider (tests forge claims only it could sign). */
     oidcKeysFile: process.env.OIDC_KEYS_FILE || oidcKeysFile(path.join(INFRA_DIR, 'oidc')),
   };

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { SEGMENT_SIZE, cohortMember, newEpoch, offsetOf, segmentOf } from '@ticketing/queue-pass';
-import { AppError, type Logger } from '@ticketing/platform';
+import { AppError, NotYet, retryUntil, type Logger } from '@ticketing/platform';
 import { setBit } from './bitmaps';
 import { parseRanges } from './fairness';
 import type { KnownConcerts } from './known-concerts';
@@ -81,19 +80,24 @@ export class Lines {
   }
 
   private async waitOpen(concertId: number, create: boolean): Promise<boolean> {
-    const deadline = Date.now() + OPENING_WAIT_MS;
-    for (;;) {
-      if (await this.store.line.isOpen(concertId)) return true;
-      if (await this.store.line.lockOpening(concertId, this.owner, OPENING_LOCK_MS)) {
+    return retryUntil(
+      async () => {
+        if (await this.store.line.isOpen(concertId)) return true;
+        if (!(await this.store.line.lockOpening(concertId, this.owner, OPENING_LOCK_MS)))
+          throw new NotYet('another instance is opening the line');
         try {
           return await this.openFromJournal(concertId, create);
         } finally {
           await this.store.line.unlockOpening(concertId);
         }
-      }
-      if (Date.now() > deadline) throw rebuilding();
-      await sleep(OPENING_POLL_MS);
-    }
+      },
+      {
+        timeoutMs: OPENING_WAIT_MS,
+        intervalMs: OPENING_POLL_MS,
+        retryOn: (err) => err instanceof NotYet,
+        onTimeout: rebuilding,
+      },
+    );
   }
 
   private async openFromJournal(concertId: number, create: boolean): Promise<boolean> {
