@@ -4,7 +4,7 @@ import type Redis from 'ioredis';
 import type { QueueStore } from '../../../services/queue/dist/src/data-access/queue-store';
 import { AdmissionTicker } from '../../../services/queue/dist/src/domain/admission';
 import { Liveness } from '../../../services/queue/dist/src/domain/liveness';
-import { Snapshots } from '../../../services/queue/dist/src/domain/snapshots';
+import { SnapshotCache } from '../../../services/queue/dist/src/domain/snapshot-cache';
 import { queueMetrics } from '../../../services/queue/dist/src/entry-points/metrics';
 import type { BenchContext } from '../context';
 import type { QueueLines } from '../queue-lines';
@@ -39,7 +39,7 @@ export async function tickRows(
       store,
       settings,
       liveness,
-      new Snapshots(store, 500),
+      new SnapshotCache(store, 500),
       logger,
       queueMetrics(createMetricsRegistry('bench')),
       lines.durable(store),
@@ -72,7 +72,7 @@ export async function tickRows(
       streamTicketTtlSeconds: 60,
     },
     new Liveness(1000),
-    new Snapshots(store, 500),
+    new SnapshotCache(store, 500),
     logger,
     queueMetrics(createMetricsRegistry('bench')),
     lines.durable(store),

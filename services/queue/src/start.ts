@@ -15,7 +15,7 @@ import { Lines } from './domain/lines';
 import { Liveness, SeenMarks } from './domain/liveness';
 import { WaitingQueue } from './domain/queue';
 import type { QueueSettings } from './domain/settings';
-import { Snapshots } from './domain/snapshots';
+import { SnapshotCache } from './domain/snapshot-cache';
 import { httpRoutes } from './entry-points/http/routes';
 import { QueueEventStreams } from './entry-points/http/sse';
 import { messageHandlers } from './entry-points/messaging/handlers';
@@ -73,7 +73,7 @@ export function start(config: Config, deps: { logger?: Logger } = {}): Promise<Q
     const passVerifier = new PassVerifier(publicKeys);
     const streamTickets = new PassVerifier(publicKeys, STREAM_TICKET_ISSUER);
     const liveness = new Liveness(settings.idleMs);
-    const snapshots = new Snapshots(store, config.QUEUE_SNAPSHOT_MS);
+    const snapshots = new SnapshotCache(store, config.QUEUE_SNAPSHOT_MS);
     const seen = new SeenMarks(store, liveness);
     const concerts = new KnownConcerts(store, new CatalogClient(config.CONCERT_URLS));
     const lines = new Lines(store, journal, concerts, liveness, kit.logger, metrics);

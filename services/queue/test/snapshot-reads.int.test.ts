@@ -5,7 +5,7 @@ import Redis from 'ioredis';
 import type { SnapshotData } from '../src/domain/records';
 import { QueueStore } from '../src/data-access/queue-store';
 import { JOIN_SETTLE_MS } from '../src/domain/settings';
-import { QueueSnapshot } from '../src/domain/snapshot';
+import { QueueSnapshot } from '../src/domain/queue-snapshot';
 import { KEY_PREFIX } from './harness';
 
 const SEGMENTS = 3;

@@ -16,9 +16,9 @@ import type { ReplicaAcks } from './replica-acks';
 
 // Segments before the head read into a snapshot (admitted fans still active).
 const MAX_SEGMENTS_BEHIND_HEAD = 64;
-// A number handed out this long ago has its alive bit set (a join's steps take milliseconds; a
-// join waits at most PENDING_WAIT_MS): segments of numbers younger than that are read each time.
-const SETTLE_MS = 10_000;
+// A number handed out this long ago surely has its alive bit set (a join gives up long before):
+// segments of numbers younger than that are read again by every snapshot.
+const BIT_SURELY_SET_MS = 10_000;
 // Departures are counted per segment after the bit is cleared; a count lost to a crash between
 // the two is healed by reading every segment again at this period.
 const FULL_READ_MS = 30_000;
@@ -63,10 +63,10 @@ export class LineStore implements Line {
     const sameLine = previous !== undefined && previous.epoch === epoch && previous.gen === gen;
     const incremental = sameLine && now - previous.fullAtMs < FULL_READ_MS;
     // The counter's history outlives a full read: what settled before it is still settled, and
-    // the reads after it take only the young numbers' bitmaps again (not every one for 10 s).
+    // the reads after it take only the young numbers' bitmaps again (not every one until BIT_SURELY_SET_MS).
     const counters = [...(sameLine ? previous.counters : []), [now, seq] as [number, number]];
-    while (counters.length > 1 && counters[1]![0] <= now - SETTLE_MS) counters.shift();
-    const settled = counters[0]![0] <= now - SETTLE_MS ? counters[0]![1] : 0;
+    while (counters.length > 1 && counters[1]![0] <= now - BIT_SURELY_SET_MS) counters.shift();
+    const settled = counters[0]![0] <= now - BIT_SURELY_SET_MS ? counters[0]![1] : 0;
     // The counter as it was a join's settle time before this read: from this instance's earlier
     // reads, or from the samples the admission tick keeps in the counters' hash (Redis time).
     let settledSeq = 0;

@@ -8,7 +8,7 @@ import type { Liveness } from './liveness';
 import type { QueueMetrics } from './queue-metrics';
 import type { AdmissionRecord, SegmentBits, TickPlan } from './records';
 import { JOIN_SETTLE_MS, type QueueSettings } from './settings';
-import type { Snapshots } from './snapshots';
+import type { SnapshotCache } from './snapshot-cache';
 import type { LineJournal, QueueStore } from './stores';
 
 type Recorded = AdmissionRecord & { issued: number };
@@ -42,7 +42,7 @@ export class AdmissionTicker {
     private readonly store: QueueStore,
     private readonly settings: QueueSettings,
     private readonly liveness: Liveness,
-    private readonly snapshots: Snapshots,
+    private readonly snapshots: SnapshotCache,
     private readonly logger: Logger,
     private readonly metrics: QueueMetrics,
     private readonly durable: { journal: LineJournal; lines: Lines; concerts: KnownConcerts },

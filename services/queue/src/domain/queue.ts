@@ -16,8 +16,8 @@ import type { KnownConcerts } from './known-concerts';
 import type { Lines } from './lines';
 import type { Liveness, SeenMarks } from './liveness';
 import { JOIN_SETTLE_MS, type QueueSettings } from './settings';
-import type { QueueSnapshot } from './snapshot';
-import type { Snapshots } from './snapshots';
+import type { QueueSnapshot } from './queue-snapshot';
+import type { SnapshotCache } from './snapshot-cache';
 import { viewOf, type LiveState, type TokenState, type TokenView } from './token-status';
 
 // Another request of the same user is taking a number: it takes microseconds, this is a bound.
@@ -31,7 +31,7 @@ export class WaitingQueue {
     private readonly store: QueueStore,
     private readonly signer: TokenSigner,
     readonly settings: QueueSettings,
-    private readonly snapshots: Snapshots,
+    private readonly snapshots: SnapshotCache,
     private readonly liveness: Liveness,
     private readonly seen: SeenMarks,
     private readonly lines: Lines,
