@@ -82,8 +82,8 @@ export class CachedAdmissionSource implements AdmissionSource {
   }
 
   /**
-   * No longer ACTIVE here. lru-cache empties every one of its arrays (O(max): ~0.2 ms at 200,000
-   * entries) when its last entry is deleted, which at a quiet hour is every revocation, once per
+   * No longer ACTIVE here. lru-cache empties every one of its arrays (O(max)) when its last entry is
+   * deleted, which at a quiet hour is every revocation, once per
    * saga: the last entry is overwritten as over instead, and looked up again if asked.
    */
   private forget(tokenId: string): void {
