@@ -12,6 +12,8 @@ import type {
   CatalogRepository as CatalogReads,
   CatalogWriter as CatalogWrites,
   DueAvailability,
+  NewSchedule,
+  SeatChange,
   SeatMapChanges as SeatMapChangesPort,
 } from '../domain/repositories';
 
@@ -114,14 +116,7 @@ export class CatalogWriter implements CatalogWrites {
   }
 
   /** A schedule and its 50 seats; null when the concert already has one at that time. */
-  async insertScheduleIfAbsent(s: {
-    concertId: number;
-    startsAt: Date;
-    bookingOpensAt: Date;
-    bookingClosesAt: Date;
-    price: number;
-    totalSeats: number;
-  }): Promise<number | null> {
+  async insertScheduleIfAbsent(s: NewSchedule): Promise<number | null> {
     const inserted = await this.trx('schedules')
       .insert({
         concert_id: s.concertId,
@@ -221,13 +216,7 @@ export class CatalogWriter implements CatalogWrites {
    * Applies a seat change if it is newer than what the projection holds. Returns false for an
    * older (reordered) event, which changes nothing.
    */
-  async applySeatChange(change: {
-    scheduleId: number;
-    seatNo: number;
-    status: SeatStatus;
-    version: number;
-    reservationId: string | null;
-  }): Promise<boolean> {
+  async applySeatChange(change: SeatChange): Promise<boolean> {
     // One statement: the seat, and its date marked due for an availability announcement.
     const [row] = await this.tx.query<{ moved: number }>(
       `with moved as (

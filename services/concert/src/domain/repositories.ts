@@ -20,6 +20,21 @@ export interface CatalogRepository {
   seatsOf(scheduleId: number): Promise<Seat[]>;
 }
 
+/** A new date of a concert: its seats are made with it. */
+export type NewSchedule = Pick<
+  Schedule,
+  'concertId' | 'startsAt' | 'bookingOpensAt' | 'bookingClosesAt' | 'price' | 'totalSeats'
+>;
+
+/** A seat's new status as a reservation event tells it, with the seat's version. */
+export interface SeatChange {
+  scheduleId: number;
+  seatNo: number;
+  status: SeatStatus;
+  version: number;
+  reservationId: string | null;
+}
+
 /** What is left of a date's seats, announced with its next seats revision. */
 export interface DueAvailability {
   scheduleId: number;
@@ -37,14 +52,7 @@ export interface CatalogWriter {
     c: Omit<Concert, 'concertId'>,
   ): Promise<{ concertId: number; created: boolean }>;
   /** A schedule and its seats; null when the concert already has one at that time. */
-  insertScheduleIfAbsent(s: {
-    concertId: number;
-    startsAt: Date;
-    bookingOpensAt: Date;
-    bookingClosesAt: Date;
-    price: number;
-    totalSeats: number;
-  }): Promise<number | null>;
+  insertScheduleIfAbsent(s: NewSchedule): Promise<number | null>;
   /** The schedule, locked for a change by an operator; undefined when it does not exist. */
   lockSchedule(scheduleId: number): Promise<Schedule | undefined>;
   /** A new concert; null when one of that title at that venue exists. */
@@ -63,13 +71,7 @@ export interface CatalogWriter {
   /** Changes a schedule's status and bumps its revision (replicas keep the highest). */
   setScheduleStatus(scheduleId: number, status: ScheduleStatus): Promise<boolean>;
   /** Applies a seat change if newer than what the projection holds; false for an older one. */
-  applySeatChange(change: {
-    scheduleId: number;
-    seatNo: number;
-    status: SeatStatus;
-    version: number;
-    reservationId: string | null;
-  }): Promise<boolean>;
+  applySeatChange(change: SeatChange): Promise<boolean>;
 }
 
 /** Changes of seat maps, as the store announces them to this instance. */

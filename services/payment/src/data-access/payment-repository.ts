@@ -11,6 +11,7 @@ import type {
 import type {
   NewSagaStep,
   PaymentConflict,
+  PaymentExtras,
   PaymentRepository as PaymentStore,
 } from '../domain/repositories';
 
@@ -74,12 +75,7 @@ export class PaymentRepository implements PaymentStore {
    */
   async insert(
     saga: Saga,
-    extra: {
-      idempotencyKey: string | null;
-      requestHash: string | null;
-      stepTimeoutMs: number;
-      traceId: string | null;
-    },
+    extra: PaymentExtras,
     steps: NewSagaStep[],
     messages: OutgoingMessage[],
   ): Promise<Payment> {

@@ -8,6 +8,14 @@ export type PaymentConflict = 'RESERVATION' | 'IDEMPOTENCY_KEY';
 /** A timeline line as the saga writes it (the store stamps its time). */
 export type NewSagaStep = Omit<SagaStep, 'at'>;
 
+/** What a new payment keeps beside its saga: its key, its request, its step timeout, its trace. */
+export interface PaymentExtras {
+  idempotencyKey: string | null;
+  requestHash: string | null;
+  stepTimeoutMs: number;
+  traceId: string | null;
+}
+
 /**
  * Where payments and their timelines are kept (data-access implements it over Postgres). Each
  * write that sends commands writes them with the payment, in one statement.
@@ -19,12 +27,7 @@ export interface PaymentRepository {
    */
   insert(
     saga: Saga,
-    extra: {
-      idempotencyKey: string | null;
-      requestHash: string | null;
-      stepTimeoutMs: number;
-      traceId: string | null;
-    },
+    extra: PaymentExtras,
     steps: NewSagaStep[],
     messages: OutgoingMessage[],
   ): Promise<Payment>;

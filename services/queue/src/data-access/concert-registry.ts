@@ -1,6 +1,6 @@
 import { KNOWN_CONCERTS_KEY, QUEUED_CONCERTS_KEY, queueKeys } from '@ticketing/queue-pass';
 import type { RedisClient } from '@ticketing/platform';
-import type { ConcertRegistry as Registry } from '../domain/stores';
+import type { ConcertRegistry as Registry, DateOfConcert, SeatsOfDate } from '../domain/stores';
 import './commands';
 
 /** What the queue knows of concerts: their dates and seats, which exist, which have a line. */
@@ -11,15 +11,7 @@ export class ConcertRegistry implements Registry {
   constructor(private readonly redis: RedisClient) {}
 
   /** A date of the concert as concert.events describe it (kept if newer). */
-  async applySchedule(s: {
-    concertId: number;
-    scheduleId: number;
-    revision: number;
-    status: string;
-    opensAtMs: number;
-    totalSeats: number;
-    closesAtMs: number;
-  }): Promise<void> {
+  async applySchedule(s: DateOfConcert): Promise<void> {
     const keys = queueKeys(s.concertId);
     await this.redis.queueApplySchedule(
       keys.schedules,
@@ -35,13 +27,7 @@ export class ConcertRegistry implements Registry {
   }
 
   /** What is left of a date's seats (kept if newer). */
-  async applySeats(s: {
-    concertId: number;
-    scheduleId: number;
-    seatsRevision: number;
-    availableSeats: number;
-    heldSeats: number;
-  }): Promise<void> {
+  async applySeats(s: SeatsOfDate): Promise<void> {
     const keys = queueKeys(s.concertId);
     await this.redis.queueApplySchedule(
       keys.schedules,

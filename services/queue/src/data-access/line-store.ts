@@ -10,7 +10,7 @@ import type { RedisClient } from '@ticketing/platform';
 import './commands';
 import type { ConcertRegistry } from './concert-registry';
 import type { AuditRecord, SnapshotData, TickPlan } from '../domain/records';
-import type { LineStore as Line } from '../domain/stores';
+import type { LineOpening, LineStore as Line } from '../domain/stores';
 import { bitsOf } from './segment-io';
 import type { ReplicaAcks } from './replica-acks';
 
@@ -237,17 +237,7 @@ export class LineStore implements Line {
    * The line opens in Redis from Postgres' record (open-line.lua), once; `ranges`: the admitted
    * ranges still active, as members with their fans still active. True if this call opened it.
    */
-  async openLine(
-    concertId: number,
-    line: {
-      epoch: number;
-      reserved: number;
-      issued: number;
-      head: number;
-      rebuilt: boolean;
-      ranges: { member: string; left: number }[];
-    },
-  ): Promise<boolean> {
+  async openLine(concertId: number, line: LineOpening): Promise<boolean> {
     const keys = queueKeys(concertId);
     const opened = await this.redis.queueOpenLine(
       keys.meta,

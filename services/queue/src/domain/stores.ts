@@ -18,26 +18,45 @@ import type {
  * them; start.ts wires them.
  */
 
+/** A date of a concert as concert.events (or the catalog) describe it. */
+export interface DateOfConcert {
+  concertId: number;
+  scheduleId: number;
+  revision: number;
+  status: string;
+  opensAtMs: number;
+  totalSeats: number;
+  closesAtMs: number;
+}
+
+/** What is left of a date's seats, with the revision of that count. */
+export interface SeatsOfDate {
+  concertId: number;
+  scheduleId: number;
+  seatsRevision: number;
+  availableSeats: number;
+  heldSeats: number;
+}
+
+/**
+ * A line as it opens in the store from Postgres' record: new, or rebuilt after a loss with its
+ * admitted ranges still active (`member`, and how many of its fans are still active).
+ */
+export interface LineOpening {
+  epoch: number;
+  reserved: number;
+  issued: number;
+  head: number;
+  rebuilt: boolean;
+  ranges: { member: string; left: number }[];
+}
+
 /** What the queue knows of concerts: their dates and seats, which exist, which have a line. */
 export interface ConcertRegistry {
   /** A date of the concert as concert.events describe it (kept if newer). */
-  applySchedule(s: {
-    concertId: number;
-    scheduleId: number;
-    revision: number;
-    status: string;
-    opensAtMs: number;
-    totalSeats: number;
-    closesAtMs: number;
-  }): Promise<void>;
+  applySchedule(s: DateOfConcert): Promise<void>;
   /** What is left of a date's seats (kept if newer). */
-  applySeats(s: {
-    concertId: number;
-    scheduleId: number;
-    seatsRevision: number;
-    availableSeats: number;
-    heldSeats: number;
-  }): Promise<void>;
+  applySeats(s: SeatsOfDate): Promise<void>;
   /** The concerts that have a line (the admission tick walks them). */
   queuedConcerts(): Promise<number[]>;
   /** The concert has a line again (rebuilt after the store lost the set with the rest). */
@@ -89,17 +108,7 @@ export interface LineStore {
     seenTtlMs: number,
   ): Promise<boolean>;
   /** The line opens from Postgres' record, once; true if this call opened it. */
-  openLine(
-    concertId: number,
-    line: {
-      epoch: number;
-      reserved: number;
-      issued: number;
-      head: number;
-      rebuilt: boolean;
-      ranges: { member: string; left: number }[];
-    },
-  ): Promise<boolean>;
+  openLine(concertId: number, line: LineOpening): Promise<boolean>;
   /** Removes a concert's line after its sales ended; false when another instance did. */
   retire(concertId: number, auditTtlMs: number): Promise<boolean>;
   claimSweep(concertId: number, window: number): Promise<boolean>;

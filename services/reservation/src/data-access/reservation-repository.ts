@@ -4,8 +4,10 @@ import type {
   HoldConflict,
   HoldPrecheck,
   ListPosition,
+  NewHold,
   ReservationChange,
   ReservationRepository as ReservationStore,
+  ScheduleOfEvents,
 } from '../domain/repositories';
 
 const COLUMNS = `r.id as "reservationId", r.user_id as "userId", r.schedule_id as "scheduleId",
@@ -59,17 +61,7 @@ export class ReservationRepository implements ReservationStore {
     return rows;
   }
 
-  async upsertSchedule(s: {
-    scheduleId: number;
-    concertId: number;
-    startsAt: string;
-    bookingOpensAt: string;
-    bookingClosesAt: string;
-    price: number;
-    totalSeats: number;
-    status: string;
-    revision: number;
-  }): Promise<void> {
+  async upsertSchedule(s: ScheduleOfEvents): Promise<void> {
     await this.db.raw(
       `insert into schedules (id, concert_id, starts_at, booking_opens_at, booking_closes_at, price, total_seats, status, revision)
        values (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -179,14 +171,7 @@ export class ReservationRepository implements ReservationStore {
   }
 
   /** Inserts a new hold; the partial unique indexes reject a taken seat or a second hold. */
-  async insertHold(h: {
-    reservationId: string;
-    userId: string;
-    scheduleId: number;
-    seatNo: number;
-    price: number;
-    ttlSeconds: number;
-  }): Promise<Reservation> {
+  async insertHold(h: NewHold): Promise<Reservation> {
     await this.db.raw(
       `insert into reservations (id, user_id, schedule_id, seat_no, price, status, held_until, seat_version)
        values (?, ?, ?, ?, ?, 'HELD', now() + make_interval(secs => ?), nextval('seat_version_seq'))`,

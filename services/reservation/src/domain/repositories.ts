@@ -27,23 +27,36 @@ export interface ReservationChange {
   paymentId?: string | null;
 }
 
+/** A schedule as concert.events describe it (the replica keeps the highest revision). */
+export interface ScheduleOfEvents {
+  scheduleId: number;
+  concertId: number;
+  startsAt: string;
+  bookingOpensAt: string;
+  bookingClosesAt: string;
+  price: number;
+  totalSeats: number;
+  status: string;
+  revision: number;
+}
+
+/** A hold to insert: it lasts `ttlSeconds` from the store's clock. */
+export interface NewHold {
+  reservationId: string;
+  userId: string;
+  scheduleId: number;
+  seatNo: number;
+  price: number;
+  ttlSeconds: number;
+}
+
 /** Reservations and the replica of the schedules (data-access implements it over Postgres). */
 export interface ReservationRepository {
   schedule(scheduleId: number): Promise<(ReplicaSchedule & { price: number }) | undefined>;
   /** Every live hold of a schedule released (a cancelled date); the reservations released. */
   releaseHoldsOf(scheduleId: number): Promise<Reservation[]>;
   /** A schedule of concert.events, kept if newer than the replica's. */
-  upsertSchedule(s: {
-    scheduleId: number;
-    concertId: number;
-    startsAt: string;
-    bookingOpensAt: string;
-    bookingClosesAt: string;
-    price: number;
-    totalSeats: number;
-    status: string;
-    revision: number;
-  }): Promise<void>;
+  upsertSchedule(s: ScheduleOfEvents): Promise<void>;
   holdPrecheck(
     scheduleId: number,
     seatNo: number,
@@ -60,14 +73,7 @@ export interface ReservationRepository {
     reservationId: string,
   ): Promise<{ reservation: Reservation; scheduleStatus: string; now: Date } | undefined>;
   /** A new hold; a taken seat or a second hold is refused (see `conflictOf`). */
-  insertHold(h: {
-    reservationId: string;
-    userId: string;
-    scheduleId: number;
-    seatNo: number;
-    price: number;
-    ttlSeconds: number;
-  }): Promise<Reservation>;
+  insertHold(h: NewHold): Promise<Reservation>;
   /** Which of the rules of a hold a failed write broke; undefined for any other failure. */
   conflictOf(err: unknown): HoldConflict | undefined;
   /** Holds whose time is over, released: those blocking this seat or fan, or the oldest due. */
