@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import type { RedisClient, Logger } from '@ticketing/platform';
-import { loadLuaScripts } from '@ticketing/platform/wiring';
+import { PeriodicTask, loadLuaScripts } from '@ticketing/platform/wiring';
 import type { ClientIdentifier } from './clients';
 import { canonicalPath } from './routes';
 import type { Result } from 'ioredis';
@@ -90,7 +90,7 @@ export class RateLimiter {
   /** Event streams open on this instance, per client. */
   private readonly streams = new Map<string, number>();
   private instances = 1;
-  private heartbeat?: NodeJS.Timeout;
+  private readonly heartbeat: PeriodicTask;
   private readonly instanceId = randomUUID();
 
   constructor(
@@ -101,6 +101,7 @@ export class RateLimiter {
   ) {
     redis.defineCommand('gatewayTake', { numberOfKeys: 1, lua: SCRIPTS.take });
     redis.defineCommand('gatewayHeartbeat', { numberOfKeys: 1, lua: SCRIPTS.heartbeat });
+    this.heartbeat = new PeriodicTask('gateway heartbeat', () => this.beat(), options.logger);
     this.limited = new Counter({
       name: 'gateway_rate_limited_total',
       help: 'Requests refused with 429, by budget',
@@ -122,12 +123,11 @@ export class RateLimiter {
   /** Joins the instances sharing the budgets (the first beat before the first request). */
   async start(): Promise<void> {
     await this.beat();
-    this.heartbeat = setInterval(() => void this.beat(), HEARTBEAT_MS);
-    this.heartbeat.unref();
+    this.heartbeat.start(HEARTBEAT_MS);
   }
 
-  stop(): void {
-    clearInterval(this.heartbeat);
+  stop(): Promise<void> {
+    return this.heartbeat.stop();
   }
 
   private async beat(): Promise<void> {

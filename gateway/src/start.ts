@@ -113,6 +113,6 @@ async function startRateLimiter(
     { logger, metrics: registry, streamsPerClient: config.GATEWAY_STREAMS_PER_CLIENT },
   );
   await limiter.start();
-  stops.add('rate limiter', async () => limiter.stop());
+  stops.add('rate limiter', () => limiter.stop());
   return limiter;
 }
