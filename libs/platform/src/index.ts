@@ -62,6 +62,7 @@ export {
 export { metricOnce } from './metrics';
 export { requestHashOf, requireSameRequest } from './idempotency';
 export { retryUntil, becomesTrue, NotYet } from './retry-until';
+export { backoffDelay } from './backoff';
 export {
   type CheckOutcome,
   type Refusal,
