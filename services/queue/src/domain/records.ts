@@ -1,9 +1,6 @@
+// The queue's records, owned by the domain: what its stores hand back and take (data-access maps
+// Redis' and Postgres' shapes to these).
 import type { Cohort } from '@ticketing/queue-pass';
-
-/**
- * The queue's records, owned by the domain: what its stores hand back and take (data-access maps
- * Redis' and Postgres' shapes to these).
- */
 
 /** What a concert's queue looked like at one moment, as one instance read it from Redis. */
 export interface SnapshotData {

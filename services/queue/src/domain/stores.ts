@@ -1,3 +1,6 @@
+// The ports of the queue's domain: what it needs from Redis (the line as fans live it), from
+// Postgres (the line's durable half, ADR 0024) and from the catalog. data-access implements
+// them; start.ts wires them.
 import type { ConcertSales } from '@ticketing/contracts';
 import type { PlaceRecord } from '@ticketing/queue-pass';
 import type {
@@ -11,12 +14,6 @@ import type {
   SnapshotData,
   TickPlan,
 } from './records';
-
-/**
- * The ports of the queue's domain: what it needs from Redis (the line as fans live it), from
- * Postgres (the line's durable half, ADR 0024) and from the catalog. data-access implements
- * them; start.ts wires them.
- */
 
 /** A date of a concert as concert.events (or the catalog) describe it. */
 export interface DateOfConcert {
