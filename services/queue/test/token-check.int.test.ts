@@ -27,8 +27,8 @@ import {
 } from './harness';
 
 /**
- * The queue-pass check of libs/auth, as another service mounts it, against passes the real
- * queue service issued and admitted.
+ * The queue-pass check (libs/queue-pass, through libs/auth's credentials), as another service
+ * mounts it, against passes the real queue service issued and admitted.
  */
 describe('queue-gated routes (Credentials.queuePass + requireAdmitted)', () => {
   let queue: QueueServiceHandle;
