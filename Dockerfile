@@ -15,8 +15,8 @@ COPY bench bench
 COPY apps apps
 # `npm ci` refuses this lock file: npm 10/11 leave @swc/core's other-platform optional
 # packages out of it (npm/cli#4828); `npm install` installs the locked versions all the same.
-RUN npm install --no-audit --no-fund && npx tsc -b libs/platform libs/messaging libs/contracts libs/auth libs/telemetry services/queue services/concert services/reservation services/wallet services/payment gateway tools/oidc-provider \
-  && npm run -s build --workspace apps/fan
+RUN npm install --no-audit --no-fund && npx tsc -b libs/platform libs/messaging libs/contracts libs/queue-pass libs/auth libs/telemetry services/queue services/concert services/reservation services/wallet services/payment gateway tools/oidc-provider \
+  && node tools/infra/copy-lua.mjs && npm run -s build --workspace apps/fan
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
@@ -26,6 +26,7 @@ COPY package.json package-lock.json ./
 COPY --from=build /app/libs/platform/package.json libs/platform/
 COPY --from=build /app/libs/messaging/package.json libs/messaging/
 COPY --from=build /app/libs/contracts/package.json libs/contracts/
+COPY --from=build /app/libs/queue-pass/package.json libs/queue-pass/
 COPY --from=build /app/libs/auth/package.json libs/auth/
 COPY --from=build /app/libs/telemetry/package.json libs/telemetry/
 COPY --from=build /app/tools/testing/package.json tools/testing/
@@ -44,7 +45,7 @@ COPY --from=build /app/apps/fan/package.json apps/fan/
 COPY --from=build /app/tools/infra/native-addons.mjs tools/infra/
 RUN npm install --omit=dev --no-audit --no-fund \
   --workspace libs/platform --workspace libs/messaging --workspace libs/contracts \
-  --workspace libs/auth --workspace libs/telemetry --workspace services/queue --workspace services/concert \
+  --workspace libs/queue-pass --workspace libs/auth --workspace libs/telemetry --workspace services/queue --workspace services/concert \
   --workspace services/reservation --workspace services/wallet --workspace services/payment \
   --workspace gateway --workspace tools/oidc-provider \
   && npm cache clean --force
@@ -53,6 +54,7 @@ COPY --from=build /app/libs/messaging/dist libs/messaging/dist
 COPY --from=build /app/libs/contracts/dist libs/contracts/dist
 # The events' AsyncAPI document, which the gateway serves at /docs/events.
 COPY --from=build /app/libs/contracts/asyncapi.json libs/contracts/
+COPY --from=build /app/libs/queue-pass/dist libs/queue-pass/dist
 COPY --from=build /app/libs/auth/dist libs/auth/dist
 COPY --from=build /app/libs/telemetry/dist libs/telemetry/dist
 COPY --from=build /app/services/queue/dist services/queue/dist

@@ -96,6 +96,14 @@ const POLICIES = [
     message: 'the domain is called by entry points, it does not call them (ADR 0008)',
   },
   {
+    // Not even a type: the domain declares the ports it needs (repositories, stores, clocks,
+    // publishers) in its own files, data-access implements them, start.ts wires them.
+    from: part('domain'),
+    disallow: { to: part('data-access') },
+    message:
+      'the domain declares its ports, data-access implements them: no import of data-access, not even a type (ADR 0008)',
+  },
+  {
     from: part('domain'),
     disallow: { to: packages(DRIVERS) },
     message: 'no driver in the domain: data-access talks to Postgres, Redis and Kafka (ADR 0008)',

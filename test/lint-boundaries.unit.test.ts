@@ -68,6 +68,18 @@ const REFUSED: [string, string, string, string][] = [
     'the domain is called by entry points',
   ],
   [
+    'the domain importing data-access',
+    'services/wallet/src/domain/scratch.ts',
+    "import { WalletRepository } from '../data-access/wallet-repository';\nexport const x = WalletRepository;",
+    'the domain declares its ports, data-access implements them',
+  ],
+  [
+    'the domain importing a type of data-access',
+    'services/queue/src/domain/scratch.ts',
+    "import type { QueueStore } from '../data-access/queue-store';\nexport type X = QueueStore;",
+    'the domain declares its ports, data-access implements them',
+  ],
+  [
     'the domain importing a driver',
     'services/wallet/src/domain/scratch.ts',
     "import knex from 'knex';\nexport const x = knex;",
@@ -178,9 +190,14 @@ const ACCEPTED: [string, string, string][] = [
     "import type { Saga } from '../domain/saga';\nexport type X = Saga;",
   ],
   [
-    'the domain using data-access and libraries',
+    'the domain using its own ports and libraries',
     'services/wallet/src/domain/scratch.ts',
-    "import { WalletRepository } from '../data-access/wallet-repository';\nimport { AppError } from '@ticketing/platform';\nexport const x = [WalletRepository, AppError];",
+    "import type { WalletRepositories } from './repositories';\nimport { AppError } from '@ticketing/platform';\nexport const x = (r: WalletRepositories) => [r, AppError];",
+  ],
+  [
+    'data-access implementing a port of the domain',
+    'services/queue/src/data-access/scratch.ts',
+    "import type { Catalog } from '../domain/stores';\nexport const x: Catalog = { salesOf: async () => null };",
   ],
   [
     'the domain writing a message into its transaction',

@@ -1,5 +1,6 @@
 import { cpus } from 'node:os';
-import { generateIdentityProofKey, generatePassKeys } from '@ticketing/auth';
+import { generateIdentityProofKey } from '@ticketing/auth';
+import { generatePassKeys } from '@ticketing/queue-pass';
 import path from 'node:path';
 import {
   infraUp,

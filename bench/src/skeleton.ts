@@ -19,6 +19,7 @@ import type { BenchContext } from './context';
 import { cpuBreakdown, pidsMatching } from './cpu';
 import { benchServer, startProcess, type Proc } from './processes';
 import { SKELETON_INBOX } from './servers/skeleton-step';
+import { becomesTrue } from '@ticketing/platform';
 
 /**
  * Kafka deliveries of one saga: confirm, confirmed (to payment and to the concert's seat map),
@@ -190,9 +191,10 @@ export class SagaSkeleton {
         .send({ topic: this.topics[0]!, messages: [{ key: id, value: id }] })
         .catch(() => this.sentAt.delete(id));
     }
-    const deadline = performance.now() + 30_000;
-    while (this.latencies.length < amount && performance.now() < deadline)
-      await new Promise((r) => setTimeout(r, 20));
+    await becomesTrue(() => this.latencies.length >= amount, {
+      timeoutMs: 30_000,
+      intervalMs: 20,
+    });
     this.sentAt.clear();
     return this.latencies;
   }

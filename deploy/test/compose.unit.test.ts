@@ -1,4 +1,4 @@
-import { REDIS_PRINCIPALS, redisAclFileLine } from '@ticketing/auth';
+import { REDIS_PRINCIPALS, redisAclFileLine } from '@ticketing/platform';
 import { REDIS_ACL_FILE, redisPasswordVariable, writeSecrets } from '@ticketing/infra';
 import fs from 'node:fs';
 import os from 'node:os';

@@ -56,6 +56,13 @@ describe('the image', () => {
     );
   });
 
+  it('when the image and npm start are built, then the Lua scripts are copied beside the compiled code', () => {
+    // tsc copies nothing it does not compile; the code reads its scripts from beside itself.
+    expect(dockerfile).toMatch(/npx tsc -b [^\n]*\\\n\s*&& node tools\/infra\/copy-lua\.mjs/);
+    const scripts = (rootPackage as { scripts?: Record<string, string> }).scripts ?? {};
+    expect(scripts.build).toMatch(/^tsc -b && node tools\/infra\/copy-lua\.mjs/);
+  });
+
   it('when installed locally, then engines asks for Node 24 and the tests run on it', () => {
     expect(rootPackage.engines?.node).toBe('>=24.11.0 <25');
     expect(process.versions.node.split('.')[0]).toBe('24');

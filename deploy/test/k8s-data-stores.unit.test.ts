@@ -1,5 +1,6 @@
-import { REDIS_PRINCIPALS, redisAclFileLine } from '@ticketing/auth';
 import {
+  REDIS_PRINCIPALS,
+  redisAclFileLine,
   DB_POOL_MAX_DEFAULT,
   EXAMPLE_SECRETS,
   SESSION_CONNECTIONS_PER_PROCESS,

@@ -1,4 +1,5 @@
-import { generateIdentityProofKey, generatePassKeys } from '@ticketing/auth';
+import { generateIdentityProofKey } from '@ticketing/auth';
+import { generatePassKeys } from '@ticketing/queue-pass';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';

@@ -1,11 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { LRUCache } from 'lru-cache';
-import {
-  STREAM_TICKET_PARAM,
-  claimedCredential,
-  type IdentityVerifier,
-  type PassVerifier,
-} from '@ticketing/auth';
+import type { IdentityVerifier } from '@ticketing/auth';
+import { STREAM_TICKET_PARAM, claimedCredential, type PassVerifier } from '@ticketing/queue-pass';
 import type { TrustedProxies } from './trusted-proxies';
 
 // Passes verified here, remembered until their own expiry (a fan sends the same one every call).

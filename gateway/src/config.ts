@@ -1,7 +1,7 @@
-import { identityEnv, publicKeysEnv, redisEnv } from '@ticketing/auth';
+import { identityEnv } from '@ticketing/auth';
+import { publicKeysEnv } from '@ticketing/queue-pass';
+import { redisEnv, ConfigError, commonEnv, env, loadConfig } from '@ticketing/platform';
 import { GATEWAY_PORT, SERVICES } from '@ticketing/contracts';
-import { ConfigError, commonEnv, env, loadConfig } from '@ticketing/platform';
-import { z } from 'zod';
 import fs from 'node:fs';
 import { corsOriginsEnv } from './cors';
 import { DEFAULT_FAN_APP_DIR, authorizationParamsEnv } from './fan-app';
@@ -9,24 +9,6 @@ import { trustedProxiesEnv } from './trusted-proxies';
 import { SERVICE_NAMES, type ServiceName } from './routes';
 
 /** Comma-separated base URLs of a service's instances, e.g. `http://10.0.0.5:3003,http://…`. */
-const urlList = (fallback: string) =>
-  z.preprocess(
-    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
-    z
-      .string()
-      .default(fallback)
-      .transform((v) =>
-        v
-          .split(',')
-          .map((s) => s.trim().replace(/\/+$/, ''))
-          .filter(Boolean),
-      )
-      .refine(
-        (urls) => urls.length > 0 && urls.every((u) => /^https?:\/\/[^/\s]+$/.test(u)),
-        'must be a comma-separated list of http://host:port',
-      ),
-  );
-
 export const upstreamVariable = (service: ServiceName) =>
   `${service.toUpperCase() as Uppercase<ServiceName>}_URLS` as const;
 
@@ -91,9 +73,9 @@ export const gatewayConfigShape = {
   ...(Object.fromEntries(
     SERVICE_NAMES.map((s) => [
       upstreamVariable(s),
-      urlList(`http://127.0.0.1:${SERVICES[s].port}`),
+      env.urlList(`http://127.0.0.1:${SERVICES[s].port}`),
     ]),
-  ) as Record<`${Uppercase<ServiceName>}_URLS`, ReturnType<typeof urlList>>),
+  ) as Record<`${Uppercase<ServiceName>}_URLS`, ReturnType<typeof env.urlList>>),
 };
 
 export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import type { IncomingMessage } from 'node:http';
-import type { QueueRedis } from '@ticketing/auth';
-import type { Logger } from '@ticketing/platform';
+import type { RedisClient, Logger } from '@ticketing/platform';
+import { PeriodicTask, loadLuaScripts } from '@ticketing/platform/wiring';
 import type { ClientIdentifier } from './clients';
 import { canonicalPath } from './routes';
 import type { Result } from 'ioredis';
@@ -14,44 +15,8 @@ declare module 'ioredis' {
   }
 }
 
-/**
- * A token bucket per client and budget, in Redis so that every gateway instance spends the same
- * budget. KEYS: the bucket. ARGV: tokens per second, burst, tokens spent before (by this
- * instance, from its local share, not yet charged here). Returns {allowed 0|1, retry after ms,
- * whole tokens left}.
- * Time comes from Redis: one clock for every instance.
- */
-const TAKE = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local rate = tonumber(ARGV[1]) / 1000
-local burst = tonumber(ARGV[2])
-local b = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-local tokens = tonumber(b[1]) or burst
-local at = tonumber(b[2]) or now
-tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
-tokens = math.max(-burst, tokens - tonumber(ARGV[3] or '0'))
-local allowed, wait = 0, 0
-if tokens >= 1 then
-  tokens = tokens - 1
-  allowed = 1
-else
-  wait = math.ceil((1 - tokens) / rate)
-end
-redis.call('HSET', KEYS[1], 'tokens', tokens, 'at', now)
-redis.call('PEXPIRE', KEYS[1], math.ceil(2 * burst / rate) + 1000)
-return {allowed, wait, math.max(0, math.floor(tokens))}
-`;
-
-/** Gateway instances alive: each beats every interval; a beat older than three has left. */
-const HEARTBEAT = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZADD', KEYS[1], now, ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - 3 * tonumber(ARGV[2]))
-redis.call('PEXPIRE', KEYS[1], 3 * tonumber(ARGV[2]))
-return redis.call('ZCARD', KEYS[1])
-`;
+/** The limiter's Lua scripts (`lua/` beside this file), loaded once when the process starts. */
+const SCRIPTS = loadLuaScripts(path.join(__dirname, 'lua'), ['take', 'heartbeat']);
 
 export interface Budget {
   perSecond: number;
@@ -125,17 +90,18 @@ export class RateLimiter {
   /** Event streams open on this instance, per client. */
   private readonly streams = new Map<string, number>();
   private instances = 1;
-  private heartbeat?: NodeJS.Timeout;
+  private readonly heartbeat: PeriodicTask;
   private readonly instanceId = randomUUID();
 
   constructor(
-    private readonly redis: QueueRedis,
+    private readonly redis: RedisClient,
     private readonly budgets: Record<BudgetName, Budget>,
     private readonly clients: ClientIdentifier,
     private readonly options: { logger: Logger; metrics: Registry; streamsPerClient: number },
   ) {
-    redis.defineCommand('gatewayTake', { numberOfKeys: 1, lua: TAKE });
-    redis.defineCommand('gatewayHeartbeat', { numberOfKeys: 1, lua: HEARTBEAT });
+    redis.defineCommand('gatewayTake', { numberOfKeys: 1, lua: SCRIPTS.take });
+    redis.defineCommand('gatewayHeartbeat', { numberOfKeys: 1, lua: SCRIPTS.heartbeat });
+    this.heartbeat = new PeriodicTask('gateway heartbeat', () => this.beat(), options.logger);
     this.limited = new Counter({
       name: 'gateway_rate_limited_total',
       help: 'Requests refused with 429, by budget',
@@ -157,12 +123,11 @@ export class RateLimiter {
   /** Joins the instances sharing the budgets (the first beat before the first request). */
   async start(): Promise<void> {
     await this.beat();
-    this.heartbeat = setInterval(() => void this.beat(), HEARTBEAT_MS);
-    this.heartbeat.unref();
+    this.heartbeat.start(HEARTBEAT_MS);
   }
 
-  stop(): void {
-    clearInterval(this.heartbeat);
+  stop(): Promise<void> {
+    return this.heartbeat.stop();
   }
 
   private async beat(): Promise<void> {

@@ -4,13 +4,10 @@ import {
   createLogger,
   createMetricsRegistry,
   listenRaw,
-} from '@ticketing/platform/wiring';
-import {
-  IdentityVerifier,
-  PassVerifier,
-  STREAM_TICKET_ISSUER,
   connectRedis,
-} from '@ticketing/auth';
+} from '@ticketing/platform/wiring';
+import { IdentityVerifier } from '@ticketing/auth';
+import { PassVerifier, STREAM_TICKET_ISSUER } from '@ticketing/queue-pass';
 import type { Registry } from 'prom-client';
 import type { GatewayConfig } from './config';
 import { CorsPolicy } from './cors';
@@ -116,6 +113,6 @@ async function startRateLimiter(
     { logger, metrics: registry, streamsPerClient: config.GATEWAY_STREAMS_PER_CLIENT },
   );
   await limiter.start();
-  stops.add('rate limiter', async () => limiter.stop());
+  stops.add('rate limiter', () => limiter.stop());
   return limiter;
 }

@@ -1,9 +1,5 @@
-import {
-  IDENTITY_PROOF_HEADER,
-  IdentityProofs,
-  generateIdentityProofKey,
-  generatePassKeys,
-} from '@ticketing/auth';
+import { IDENTITY_PROOF_HEADER, IdentityProofs, generateIdentityProofKey } from '@ticketing/auth';
+import { generatePassKeys } from '@ticketing/queue-pass';
 import { captureLogs, identityToken, randomSuffix, testInfra, uuid } from '@ticketing/testing';
 import { loadGatewayConfig } from '../src/config';
 import { start, type GatewayHandle } from '../src/start';

@@ -1,10 +1,10 @@
+import { IdentityVerifier } from '@ticketing/auth';
 import {
-  IdentityVerifier,
   PassVerifier,
   STREAM_TICKET_ISSUER,
   TokenSigner,
   generatePassKeys,
-} from '@ticketing/auth';
+} from '@ticketing/queue-pass';
 import { ConfigError } from '@ticketing/platform';
 import {
   captureLogs,

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { queueKeys } from '@ticketing/auth';
+import { queueKeys } from '@ticketing/queue-pass';
 import { INFRA_DIR, RedisHa } from '@ticketing/infra';
 import { eventually, randomSuffix } from '@ticketing/testing';
 import Redis from 'ioredis';

@@ -135,7 +135,8 @@ describe('tracing, two instances of every service behind the gateway', () => {
 
     // Database calls belong to the step that made them: the wallet's Postgres statements under
     // the debit, the queue's Redis commands under the token expiry (with tracing on the queue's
-    // client does not auto-pipeline, which sent them in another caller's context: libs/auth).
+    // client does not auto-pipeline, which sent them in another caller's context:
+    // libs/platform's connectRedis).
     const childrenOf = (span: ReceivedSpan) => trace.filter((s) => s.parentSpanId === span.spanId);
     const isDb = (system: string) => (s: ReceivedSpan) =>
       s.attributes['db.system.name'] === system || s.attributes['db.system'] === system;

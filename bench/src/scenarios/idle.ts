@@ -3,6 +3,7 @@ import { cpuBreakdown } from '../cpu';
 import type { Row } from '../report';
 import type { BenchContext } from '../context';
 import { startSystem } from '../system';
+import { becomesTrue } from '@ticketing/platform';
 
 const TARGET_PERCENT = 0.5;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -51,14 +52,12 @@ export async function idleScenario(ctx: BenchContext): Promise<Row[]> {
 async function untilReady(urls: string[]): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (const url of urls) {
-    for (;;) {
-      const ok = await fetch(`${url}/health/ready`).then(
+    const ready = () =>
+      fetch(`${url}/health/ready`).then(
         (r) => r.ok,
         () => false,
       );
-      if (ok) break;
-      if (Date.now() > deadline) throw new Error(`${url} not ready within 60 s`);
-      await sleep(200);
-    }
+    if (!(await becomesTrue(ready, { timeoutMs: deadline - Date.now(), intervalMs: 200 })))
+      throw new Error(`${url} not ready within 60 s`);
   }
 }

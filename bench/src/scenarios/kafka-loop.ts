@@ -4,6 +4,7 @@ import { createLogger } from '@ticketing/platform/wiring';
 import type { LoadResult } from '../load';
 import type { Row } from '../report';
 import type { BenchContext } from '../context';
+import { becomesTrue } from '@ticketing/platform';
 
 /**
  * The floor under every saga step: one message produced (idempotent, acks=all, as the outbox
@@ -65,9 +66,7 @@ export async function kafkaLoopScenario(ctx: BenchContext): Promise<Row[]> {
         );
       }
       await Promise.all(sends);
-      const deadline = Date.now() + 30_000;
-      while (current.length < total && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 50));
+      await becomesTrue(() => current.length >= total, { timeoutMs: 30_000, intervalMs: 50 });
       const elapsed = (Date.now() - started) / 1000;
       const cpu = process.cpuUsage(cpuBefore);
       const sorted = [...current].sort((a, b) => a - b);

@@ -1,10 +1,11 @@
-import { queueKeys } from '@ticketing/auth';
+import { queueKeys } from '@ticketing/queue-pass';
 import { createLogger, createMetricsRegistry } from '@ticketing/platform/wiring';
 import type Redis from 'ioredis';
 import type { QueueStore } from '../../../services/queue/dist/src/data-access/queue-store';
 import { AdmissionTicker } from '../../../services/queue/dist/src/domain/admission';
 import { Liveness } from '../../../services/queue/dist/src/domain/liveness';
-import { Snapshots } from '../../../services/queue/dist/src/domain/snapshots';
+import { SnapshotCache } from '../../../services/queue/dist/src/domain/snapshot-cache';
+import { queueMetrics } from '../../../services/queue/dist/src/entry-points/metrics';
 import type { BenchContext } from '../context';
 import type { QueueLines } from '../queue-lines';
 import { redisBusyUs } from '../redis-info';
@@ -38,9 +39,9 @@ export async function tickRows(
       store,
       settings,
       liveness,
-      new Snapshots(store, 500),
+      new SnapshotCache(store, 500),
       logger,
-      createMetricsRegistry('bench'),
+      queueMetrics(createMetricsRegistry('bench')),
       lines.durable(store),
     );
     // A full bucket, the counter settled, no sweep due: this tick is admission alone.
@@ -71,9 +72,9 @@ export async function tickRows(
       streamTicketTtlSeconds: 60,
     },
     new Liveness(1000),
-    new Snapshots(store, 500),
+    new SnapshotCache(store, 500),
     logger,
-    createMetricsRegistry('bench'),
+    queueMetrics(createMetricsRegistry('bench')),
     lines.durable(store),
   );
   const before = await redisBusyUs(monitor);

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TokenSigner, queueKeys, tokenIdOf } from '@ticketing/auth';
+import { TokenSigner, queueKeys, tokenIdOf } from '@ticketing/queue-pass';
 import { ROOT } from '@ticketing/infra';
 import Redis from 'ioredis';
 import { QueueStore } from '../../../services/queue/dist/src/data-access/queue-store';
@@ -30,7 +30,7 @@ const FILL_CONCURRENCY = 2000;
 // Joins arrive as a crowd does: fast (a million fans in a minute would be 16,000/s), and the CPU
 // per join is measured at that pace, where the processes wake for many joins at once.
 const JOIN_RATE = Number(process.env.BENCH_JOIN_RATE ?? 1000);
-// The snapshot's settle time (services/queue line-store SETTLE_MS), and a second.
+// The snapshot's settle time (services/queue line-store BIT_SURELY_SET_MS), and a second.
 const FILL_SETTLE_MS = 11_000;
 
 /** The fan of number n in this scenario's crowd (deterministic: nothing kept per fan here). */

@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { randomInt } from 'node:crypto';
-import { TokenSigner, queueKeys, tokenIdOf, type QueueRedis } from '@ticketing/auth';
+import { TokenSigner, queueKeys, tokenIdOf } from '@ticketing/queue-pass';
+import type { RedisClient } from '@ticketing/platform';
 import { metricValue } from '@ticketing/testing';
 import { QueueStore } from '../../../services/queue/dist/src/data-access/queue-store';
 import type { BenchContext } from '../context';
@@ -23,7 +24,7 @@ const IDLE_FOREVER_S = 86_400;
  */
 export async function streamRows(
   ctx: BenchContext,
-  redis: QueueRedis,
+  redis: RedisClient,
   prefix: string,
   fill: Fill,
   fanOf: (n: number) => string,
@@ -80,7 +81,7 @@ type Fill = (store: QueueStore, concertId: number, from: number, to: number) => 
  */
 async function holdStreams(
   ctx: BenchContext,
-  redis: QueueRedis,
+  redis: RedisClient,
   prefix: string,
   fill: Fill,
   fanOf: (n: number) => string,

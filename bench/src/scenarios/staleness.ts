@@ -1,9 +1,10 @@
-import { queueKeys } from '@ticketing/auth';
+import { queueKeys } from '@ticketing/queue-pass';
 import { grantActiveToken, providerTokens } from '@ticketing/testing';
 import Redis from 'ioredis';
 import type { Row } from '../report';
 import type { BenchContext } from '../context';
 import { benchSchedules, publishConcert, startSystem } from '../system';
+import { NotYet, retryUntil } from '@ticketing/platform';
 
 /**
  * How stale the per-instance memories can be, measured end to end with two instances of each
@@ -140,14 +141,15 @@ const post = (url: string, token: string, body: unknown) =>
   });
 
 /** The first defined answer of `attempt`, asked again until there is one (30 s at most). */
-async function until1<T>(attempt: () => Promise<T | undefined>): Promise<T> {
-  const deadline = performance.now() + 30_000;
-  for (;;) {
-    const value = await attempt();
-    if (value !== undefined) return value;
-    if (performance.now() > deadline) throw new Error('no answer within 30 s');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+function until1<T>(attempt: () => Promise<T | undefined>): Promise<T> {
+  return retryUntil(
+    async () => {
+      const value = await attempt();
+      if (value === undefined) throw new NotYet();
+      return value;
+    },
+    { timeoutMs: 30_000, intervalMs: 50, onTimeout: () => new Error('no answer within 30 s') },
+  );
 }
 
 /** Ms from `t0` until `done` holds for every url (each polled until it does). */

@@ -1,16 +1,18 @@
 import { AppError, type Authenticator } from '@ticketing/platform';
-import type { IncomingHttpHeaders } from 'node:http';
-import { LRUCache } from 'lru-cache';
-import type { Identity, IdentityVerifier } from './identity';
-import { IDENTITY_PROOF_HEADER } from './identity-proof';
-import { requireAdmitted, type AdmissionSource, type QueuePass } from './queue-pass';
 import {
   InvalidTokenError,
   STREAM_TICKET_PARAM,
   claimedCredential,
+  requireAdmitted,
+  type AdmissionSource,
   type PassVerifier,
+  type QueuePass,
   type QueueTokenClaims,
-} from './token';
+} from '@ticketing/queue-pass';
+import type { IncomingHttpHeaders } from 'node:http';
+import { LRUCache } from 'lru-cache';
+import type { Identity, IdentityVerifier } from './identity';
+import { IDENTITY_PROOF_HEADER } from './identity-proof';
 
 /** Whoever calls: a verified identity, or a queue pass (which carries its holder's `sub`). */
 export type Caller = Identity | QueuePass;

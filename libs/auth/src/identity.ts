@@ -1,17 +1,19 @@
 import { LOCAL_DEFAULTS, USER_ID_PATTERN } from '@ticketing/contracts';
-import { AppError, env, type Logger } from '@ticketing/platform';
-import { createRemoteJWKSet, jwksCache, type JWKSCacheInput } from 'jose';
-import { LRUCache } from 'lru-cache';
-import { Counter, type Registry } from 'prom-client';
-import { IdentityProofs, identityProofKeyEnv } from './identity-proof';
-import { discover, type Discovery } from './oidc-discovery';
 import {
+  AppError,
+  env,
+  type Logger,
   ACCESS_TOKEN_TYPES,
   KeySetChecks,
   isFetchFailure,
   scopesOf,
   type CheckOutcome,
-} from './token-checks';
+} from '@ticketing/platform';
+import { createRemoteJWKSet, jwksCache, type JWKSCacheInput } from 'jose';
+import { LRUCache } from 'lru-cache';
+import { Counter, type Registry } from 'prom-client';
+import { IdentityProofs, identityProofKeyEnv } from './identity-proof';
+import { discover, type Discovery } from './oidc-discovery';
 
 /** What a service that serves users reads to verify their identity (API.md, Identity). */
 export const identityEnv = {
@@ -63,8 +65,7 @@ const VERIFIED_CACHE_MAX = 20_000;
  * Verifies OpenID Connect access tokens against the provider's published keys: the JWKS URL
  * comes from the issuer's discovery document, jose caches the keys and fetches them again for a
  * token of an unknown `kid` (at most once per cooldown), and each token is checked on the event
- * loop, synchronously (KeySetChecks, ADR 0020: ~30 µs, less than handing it to another thread
- * costs). The provider may be down at start: the service keeps trying to discover it, reports
+ * loop, synchronously (KeySetChecks, ADR 0020: cheaper than handing it to another thread). The provider may be down at start: the service keeps trying to discover it, reports
  * "not ready" meanwhile, and answers 503 to calls that need an identity. Once the keys are
  * known, a provider outage costs nothing: the last keys it published keep verifying.
  */

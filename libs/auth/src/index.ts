@@ -1,54 +1,8 @@
 /**
- * Who is calling: the OIDC identity (discovery, JWKS, jose), the queue pass (its signature, its
- * Redis layout and admission state), the credentials a route checks, and `openAuth`, which
- * start.ts wires. Every name is listed: nothing reaches a service by accident.
+ * Who is calling: the OIDC identity (discovery, JWKS, jose), the gateway's proof of it, the
+ * credentials a route checks (an identity, or a queue pass of @ticketing/queue-pass), and
+ * `openAuth`, which start.ts wires. Every name is listed: nothing reaches a service by accident.
  */
-export {
-  queueKeys,
-  type QueueKeys,
-  SEGMENT_SIZE,
-  USER_BUCKETS,
-  segmentOf,
-  offsetOf,
-  segmentKeys,
-  userBucketKey,
-  userEntry,
-  type Place,
-  tokenIdOf,
-  placeOf,
-  newEpoch,
-  revokedPassesChannel,
-  QUEUED_CONCERTS_KEY,
-  KNOWN_CONCERTS_KEY,
-} from './keys';
-export {
-  type QueueRedis,
-  type Cohort,
-  parseCohort,
-  cohortMember,
-  type PlaceRecord,
-  type PlaceState,
-  type Holder,
-  holderOf,
-  holds,
-  REBUILDING,
-  readPlace,
-  stateOfPlace,
-} from './place';
-export { redisUrlEnv, redisEnv, type RedisLogin, connectRedis } from './redis';
-export {
-  type QueueTokenClaims,
-  QUEUE_TOKEN_ISSUER,
-  STREAM_TICKET_ISSUER,
-  STREAM_TICKET_PARAM,
-  claimedCredential,
-  signingKeyEnv,
-  publicKeysEnv,
-  generatePassKeys,
-  TokenSigner,
-  PassVerifier,
-  InvalidTokenError,
-} from './token';
 export {
   identityEnv,
   type IdentityConfig,
@@ -65,14 +19,6 @@ export {
   generateIdentityProofKey,
 } from './identity-proof';
 export {
-  type Admission,
-  type QueuePass,
-  type AdmissionSource,
-  RedisAdmissionSource,
-  requireAdmitted,
-} from './queue-pass';
-export { CachedAdmissionSource } from './pass-cache';
-export {
   type Caller,
   SCHEMES,
   bearerToken,
@@ -80,11 +26,4 @@ export {
   requireActiveCaller,
   requireOwner,
 } from './credentials';
-export { tokenCheckEnv, type QueuePassConfig, type Auth, openAuth } from './open';
-export {
-  REDIS_PRINCIPALS,
-  type RedisPrincipal,
-  redisAclRules,
-  redisAclSetUser,
-  redisAclFileLine,
-} from './redis-acl';
+export { tokenCheckEnv, type QueuePassConfig, type Auth, openAuth } from './service-credentials';

@@ -22,7 +22,14 @@ type Env = Record<string, string | undefined>;
 // An empty variable means "not set": `FOO= npm start` should fall back to the default.
 const unsetIfEmpty = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
+/**
+ * The one way this project reads a setting from the environment (services, the gateway, the
+ * tools): a zod schema per variable, an empty variable read as unset (its default applies), and
+ * `loadConfig` naming every variable that is missing or malformed.
+ */
 export const env = {
+  /** Any schema, an empty variable read as unset. */
+  from: <T extends z.ZodType>(schema: T) => z.preprocess(unsetIfEmpty, schema),
   string: (opts: { default?: string; minLength?: number } = {}) => {
     const base = z
       .string()

@@ -64,6 +64,26 @@ export {
   retentionDeletions,
 } from './retention';
 export { metricOnce } from './metrics';
+export { requestHashOf, requireSameRequest } from './idempotency';
+export { retryUntil, becomesTrue, NotYet } from './retry-until';
+export { backoffDelay } from './backoff';
+export {
+  type CheckOutcome,
+  type Refusal,
+  type CheckOptions,
+  KeySetChecks,
+  scopesOf,
+  ACCESS_TOKEN_TYPES,
+  isFetchFailure,
+} from './jwt-checks';
+export { type RedisClient, type RedisLogin, redisUrlEnv, redisEnv } from './redis';
+export {
+  REDIS_PRINCIPALS,
+  type RedisPrincipal,
+  redisAclRules,
+  redisAclSetUser,
+  redisAclFileLine,
+} from './redis-acl';
 export {
   CursorSeal,
   loadCursorSeal,

@@ -24,6 +24,8 @@ export { type OpenApiOperation, buildOpenApi } from './http/openapi';
 export { installProblemHandlers } from './http/problem';
 export { type RunningServer, listen, listenRaw } from './http/server';
 export { PeriodicTask } from './periodic';
+export { connectRedis } from './redis';
+export { SHARED_LUA_DIR, loadLuaScript, loadLuaScripts } from './redis-scripts';
 export {
   type ServiceKit,
   type ServiceParts,

@@ -1,4 +1,4 @@
-import { generatePassKeys } from '@ticketing/auth';
+import { generatePassKeys } from '@ticketing/queue-pass';
 import { Database } from '@ticketing/platform';
 import { createDb, createLogger, migrate, runMain } from '@ticketing/platform/wiring';
 import { migrations } from '../migrations';

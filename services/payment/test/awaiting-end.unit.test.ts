@@ -1,6 +1,6 @@
 import type { PgNotifications } from '@ticketing/platform/wiring';
 import { PaymentEndings } from '../src/data-access/payment-endings';
-import type { PaymentRepository } from '../src/data-access/payment-repository';
+import type { PaymentRepository } from '../src/domain/repositories';
 import type { Payment } from '../src/domain/payment';
 import { PaymentQueries } from '../src/domain/payment-queries';
 import type { Database } from '@ticketing/platform';

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { SERVICES } from '@ticketing/contracts';
-import { connectRedis, queueKeys, redisEnv, userEntry } from '@ticketing/auth';
+import { queueKeys, userEntry } from '@ticketing/queue-pass';
 import {
+  redisEnv,
   Database,
   env,
   loadConfig,
@@ -9,7 +10,7 @@ import {
   ConfigError,
   EXIT_CONFIG,
 } from '@ticketing/platform';
-import { createDb } from '@ticketing/platform/wiring';
+import { connectRedis, createDb } from '@ticketing/platform/wiring';
 import { LineJournal } from './data-access/line-journal';
 import { QueueStore } from './data-access/queue-store';
 import {

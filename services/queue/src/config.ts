@@ -1,6 +1,7 @@
 import { SERVICES } from '@ticketing/contracts';
 import { commonEnv, env, kafkaEnv, loadConfig, postgresEnv } from '@ticketing/platform';
-import { identityEnv, publicKeysEnv, signingKeyEnv, tokenCheckEnv } from '@ticketing/auth';
+import { identityEnv, tokenCheckEnv } from '@ticketing/auth';
+import { publicKeysEnv, signingKeyEnv } from '@ticketing/queue-pass';
 
 export const configShape = {
   ...commonEnv,

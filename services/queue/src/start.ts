@@ -1,7 +1,8 @@
-import { PassVerifier, STREAM_TICKET_ISSUER, TokenSigner, openAuth } from '@ticketing/auth';
+import { openAuth } from '@ticketing/auth';
+import { PassVerifier, STREAM_TICKET_ISSUER, TokenSigner } from '@ticketing/queue-pass';
 import { startDirectMessaging } from '@ticketing/messaging/wiring';
 import { type Logger, type ServiceHandle } from '@ticketing/platform';
-import { openDatabase, runService, serviceOptions } from '@ticketing/platform/wiring';
+import { PeriodicTask, openDatabase, runService, serviceOptions } from '@ticketing/platform/wiring';
 import { migrations } from '../migrations';
 import type { Config } from './config';
 import { CatalogClient } from './data-access/catalog-client';
@@ -12,11 +13,13 @@ import { AdmissionTicker } from './domain/admission';
 import { KnownConcerts } from './domain/known-concerts';
 import { Lines } from './domain/lines';
 import { Liveness, SeenMarks } from './domain/liveness';
-import { WaitingQueue, type QueueSettings } from './domain/queue';
-import { Snapshots } from './domain/snapshots';
+import { WaitingQueue } from './domain/queue';
+import type { QueueSettings } from './domain/settings';
+import { SnapshotCache } from './domain/snapshot-cache';
 import { httpRoutes } from './entry-points/http/routes';
 import { QueueEventStreams } from './entry-points/http/sse';
 import { messageHandlers } from './entry-points/messaging/handlers';
+import { queueMetrics } from './entry-points/metrics';
 
 export const SERVICE = 'queue';
 
@@ -53,13 +56,15 @@ export function start(config: Config, deps: { logger?: Logger } = {}): Promise<Q
       ),
     );
     // Writes wait for a replica where there is one (ADR 0024): asked now and every few seconds.
-    const discoverReplicas = () =>
-      store.acks
-        .discover()
-        .catch((err: unknown) => kit.logger.warn({ err }, 'redis replicas not found out'));
-    await discoverReplicas();
-    const replicaTimer = setInterval(() => void discoverReplicas(), REPLICAS_EVERY_MS);
-    kit.stops.add('replica discovery', async () => clearInterval(replicaTimer));
+    const replicas = new PeriodicTask(
+      'redis replica discovery',
+      () => store.acks.discover(),
+      kit.logger,
+    );
+    await replicas.runOnce();
+    replicas.start(REPLICAS_EVERY_MS);
+    kit.stops.add('replica discovery', () => replicas.stop());
+    const metrics = queueMetrics(kit.metrics);
     const settings = settingsFrom(config);
     const signer = new TokenSigner(config.QUEUE_PASS_SIGNING_KEY);
     const publicKeys = {
@@ -68,10 +73,10 @@ export function start(config: Config, deps: { logger?: Logger } = {}): Promise<Q
     const passVerifier = new PassVerifier(publicKeys);
     const streamTickets = new PassVerifier(publicKeys, STREAM_TICKET_ISSUER);
     const liveness = new Liveness(settings.idleMs);
-    const snapshots = new Snapshots(store, config.QUEUE_SNAPSHOT_MS);
+    const snapshots = new SnapshotCache(store, config.QUEUE_SNAPSHOT_MS);
     const seen = new SeenMarks(store, liveness);
     const concerts = new KnownConcerts(store, new CatalogClient(config.CONCERT_URLS));
-    const lines = new Lines(store, journal, concerts, liveness, kit.logger, kit.metrics);
+    const lines = new Lines(store, journal, concerts, liveness, kit.logger, metrics);
     const queue = new WaitingQueue(
       store,
       signer,
@@ -89,24 +94,22 @@ export function start(config: Config, deps: { logger?: Logger } = {}): Promise<Q
       config,
       handlers: messageHandlers({ queue }),
     });
-    const ticker = new AdmissionTicker(
-      store,
-      settings,
-      liveness,
-      snapshots,
-      kit.logger,
-      kit.metrics,
-      { journal, lines, concerts },
+    const ticker = new AdmissionTicker(store, settings, liveness, snapshots, kit.logger, metrics, {
+      journal,
+      lines,
+      concerts,
+    });
+    const admission = new PeriodicTask('admission tick', () => ticker.tick(), kit.logger).start(
+      config.QUEUE_TICK_MS,
     );
-    ticker.start(config.QUEUE_TICK_MS);
-    kit.stops.add('admission', () => ticker.stop());
+    kit.stops.add('admission', () => admission.stop());
     // The fans seen since the last flush: one batch of writes per interval, not one per poll.
-    const flusher = setInterval(() => {
-      seen.flush().catch((err: unknown) => kit.logger.warn({ err }, 'seen marks not written'));
-    }, liveness.flushEveryMs(config.QUEUE_SNAPSHOT_MS));
-    kit.stops.add('seen marks', () => {
-      clearInterval(flusher);
-      return seen.flush();
+    const flusher = new PeriodicTask('seen marks flush', () => seen.flush(), kit.logger).start(
+      liveness.flushEveryMs(config.QUEUE_SNAPSHOT_MS),
+    );
+    kit.stops.add('seen marks', async () => {
+      await flusher.stop();
+      await seen.flush();
     });
     const streams = new QueueEventStreams(queue, kit.logger);
     streams.start(config.QUEUE_SSE_INTERVAL_MS);

@@ -1,4 +1,4 @@
-import { placeOf, queueKeys } from '@ticketing/auth';
+import { placeOf, queueKeys } from '@ticketing/queue-pass';
 import { eventually, testInfra, uuid } from '@ticketing/testing';
 import Redis from 'ioredis';
 import type { QueueServiceHandle } from '../src/start';

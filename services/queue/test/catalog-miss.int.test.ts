@@ -1,4 +1,4 @@
-import { queueKeys } from '@ticketing/auth';
+import { queueKeys } from '@ticketing/queue-pass';
 import {
   createTopicNamespace,
   eventually,

@@ -1,13 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import {
-  Credentials,
-  RedisAdmissionSource,
-  connectRedis,
-  placeOf,
-  queueKeys,
-  type QueueRedis,
-} from '@ticketing/auth';
+import { Credentials } from '@ticketing/auth';
+import { RedisAdmissionSource, placeOf, queueKeys } from '@ticketing/queue-pass';
+import type { RedisClient } from '@ticketing/platform';
+import { connectRedis } from '@ticketing/platform/wiring';
 import { PrivateRedis, eventually, randomSuffix, uuid } from '@ticketing/testing';
 import type { QueueServiceHandle } from '../src/start';
 import {
@@ -127,7 +123,7 @@ describe('the waiting room when Redis restarts empty mid-sale', () => {
 
     // Admitted fans keep access: the booking services' pass check says ACTIVE (503 while the
     // line is rebuilt, never 401 or 403).
-    const client: QueueRedis = connectRedis(redis.url, { keyPrefix: prefix });
+    const client: RedisClient = connectRedis(redis.url, { keyPrefix: prefix });
     try {
       const credentials = new Credentials({
         passes: passVerifier(),

@@ -1,4 +1,4 @@
-import { asRanges } from '../src/data-access/queue-records';
+import { asRanges } from '../src/domain/fairness';
 import { checkFairness, parseRanges, type HeadMove, type Recovery } from '../src/domain/fairness';
 
 const move = (m: Partial<HeadMove> & { from: number; to: number }): HeadMove => ({

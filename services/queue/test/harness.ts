@@ -11,7 +11,7 @@ import {
   testPassKeys,
   type RedisUsers,
 } from '@ticketing/testing';
-import { PassVerifier, TokenSigner } from '@ticketing/auth';
+import { PassVerifier, TokenSigner } from '@ticketing/queue-pass';
 import { startConcert } from '../../concert/test/harness';
 import { loadServiceConfig } from '../src/config';
 import { start, type QueueServiceHandle } from '../src/start';

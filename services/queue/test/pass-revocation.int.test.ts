@@ -1,4 +1,5 @@
-import { openAuth, requireAdmitted } from '@ticketing/auth';
+import { openAuth } from '@ticketing/auth';
+import { requireAdmitted } from '@ticketing/queue-pass';
 import { TypedRoutes } from '@ticketing/platform';
 import {
   StopList,

@@ -1,4 +1,4 @@
-import { offsetOf, placeOf, queueKeys, segmentKeys, segmentOf } from '@ticketing/auth';
+import { offsetOf, placeOf, queueKeys, segmentKeys, segmentOf } from '@ticketing/queue-pass';
 import { TOPICS, concert, queue as queueContracts } from '@ticketing/contracts';
 import { buildMessage } from '@ticketing/messaging';
 import { publishNow, type Publisher } from '@ticketing/messaging/wiring';

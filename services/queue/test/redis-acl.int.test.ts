@@ -1,5 +1,5 @@
-import type { REDIS_PRINCIPALS } from '@ticketing/auth';
-import { queueKeys, segmentKeys } from '@ticketing/auth';
+import { queueKeys, segmentKeys } from '@ticketing/queue-pass';
+import type { REDIS_PRINCIPALS } from '@ticketing/platform';
 import { eventually, testInfra, uuid } from '@ticketing/testing';
 import Redis from 'ioredis';
 import { KEY_PREFIX, join, knownConcert, poll, startQueue, testRedisUsers } from './harness';

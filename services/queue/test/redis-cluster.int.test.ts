@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { RedisAdmissionSource, connectRedis, placeOf, queueKeys } from '@ticketing/auth';
+import { RedisAdmissionSource, placeOf, queueKeys } from '@ticketing/queue-pass';
+import { connectRedis } from '@ticketing/platform/wiring';
 import { INFRA_DIR, startRedisCluster, type LocalRedisCluster } from '@ticketing/infra';
 import { eventually, randomSuffix, uuid } from '@ticketing/testing';
 import Redis from 'ioredis';

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { RedisAdmissionSource, connectRedis, placeOf, queueKeys } from '@ticketing/auth';
+import { RedisAdmissionSource, placeOf, queueKeys } from '@ticketing/queue-pass';
+import { connectRedis } from '@ticketing/platform/wiring';
 import { INFRA_DIR, RedisHa } from '@ticketing/infra';
 import { eventually, randomSuffix, uuid } from '@ticketing/testing';
 import type { QueueServiceHandle } from '../src/start';

@@ -1,4 +1,4 @@
-import { QUEUED_CONCERTS_KEY, queueKeys, segmentKeys, userBucketKey } from '@ticketing/auth';
+import { QUEUED_CONCERTS_KEY, queueKeys, segmentKeys, userBucketKey } from '@ticketing/queue-pass';
 import { randomIntId, testInfra, uuid } from '@ticketing/testing';
 import Redis from 'ioredis';
 import { QueueStore } from '../src/data-access/queue-store';

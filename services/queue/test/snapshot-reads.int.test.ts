@@ -1,11 +1,11 @@
-import { SEGMENT_SIZE, queueKeys, segmentKeys } from '@ticketing/auth';
+import { SEGMENT_SIZE, queueKeys, segmentKeys } from '@ticketing/queue-pass';
 import { testInfra } from '@ticketing/testing';
 import { randomInt } from 'node:crypto';
 import Redis from 'ioredis';
-import type { SnapshotData } from '../src/data-access/queue-records';
+import type { SnapshotData } from '../src/domain/records';
 import { QueueStore } from '../src/data-access/queue-store';
-import { SETTLE_MS } from '../src/domain/admission';
-import { QueueSnapshot } from '../src/domain/snapshot';
+import { JOIN_SETTLE_MS } from '../src/domain/settings';
+import { QueueSnapshot } from '../src/domain/queue-snapshot';
 import { KEY_PREFIX } from './harness';
 
 const SEGMENTS = 3;
@@ -43,7 +43,7 @@ describe('snapshot reads of a crowd', () => {
   }
 
   const read = (concertId: number, previous?: SnapshotData) =>
-    here.line.snapshot(concertId, previous, SETTLE_MS);
+    here.line.snapshot(concertId, previous, JOIN_SETTLE_MS);
 
   /** As if read long enough ago that every number was settled. */
   const settled = (data: SnapshotData): SnapshotData => ({

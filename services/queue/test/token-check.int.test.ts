@@ -5,13 +5,13 @@ import {
   listen,
   type RunningServer,
 } from '@ticketing/platform/wiring';
+import { Credentials } from '@ticketing/auth';
 import {
-  Credentials,
   RedisAdmissionSource,
   TokenSigner,
   generatePassKeys,
   requireAdmitted,
-} from '@ticketing/auth';
+} from '@ticketing/queue-pass';
 import { captureLogs, eventually, identityToken, testInfra, uuid } from '@ticketing/testing';
 import Redis from 'ioredis';
 import { z } from 'zod';
@@ -27,8 +27,8 @@ import {
 } from './harness';
 
 /**
- * The queue-pass check of libs/auth, as another service mounts it, against passes the real
- * queue service issued and admitted.
+ * The queue-pass check (libs/queue-pass, through libs/auth's credentials), as another service
+ * mounts it, against passes the real queue service issued and admitted.
  */
 describe('queue-gated routes (Credentials.queuePass + requireAdmitted)', () => {
   let queue: QueueServiceHandle;

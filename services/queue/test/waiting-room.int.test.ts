@@ -1,4 +1,5 @@
-import { Credentials, RedisAdmissionSource, placeOf, queueKeys } from '@ticketing/auth';
+import { Credentials } from '@ticketing/auth';
+import { RedisAdmissionSource, placeOf, queueKeys } from '@ticketing/queue-pass';
 import { eventually, testInfra, uuid } from '@ticketing/testing';
 import Redis from 'ioredis';
 import type { QueueServiceHandle } from '../src/start';

@@ -1,5 +1,5 @@
 import { TOPICS } from '@ticketing/contracts';
-import { TokenSigner, generatePassKeys } from '@ticketing/auth';
+import { TokenSigner, generatePassKeys } from '@ticketing/queue-pass';
 import { TopicCapture, eventually, identityToken, tamperedCursors, uuid } from '@ticketing/testing';
 import type { WalletServiceHandle } from '../src/start';
 import { WalletDeployment, charge, getAs, topicNamespace } from './harness';

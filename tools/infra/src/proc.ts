@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import { becomesTrue } from '@ticketing/platform';
 
 export function which(cmd: string, extraDirs: string[] = []): string | undefined {
   for (const dir of [...extraDirs, ...(process.env.PATH ?? '').split(':')]) {
@@ -61,20 +62,18 @@ export async function waitFor(
   check: () => Promise<boolean>,
   timeoutMs: number,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${what} did not come up within ${timeoutMs / 1000}s`);
+  const up = await becomesTrue(() => check().catch(() => false), {
+    timeoutMs,
+    intervalMs: 250,
+  });
+  if (!up) throw new Error(`${what} did not come up within ${timeoutMs / 1000}s`);
 }
 
 export async function stopPid(pid: number, timeoutMs = 20_000): Promise<void> {
   if (!isAlive(pid)) return;
   process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + timeoutMs;
-  while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  if (!(await becomesTrue(() => !isAlive(pid), { timeoutMs, intervalMs: 200 })))
+    process.kill(pid, 'SIGKILL');
 }
 
 /**

@@ -1,5 +1,4 @@
-import { REDIS_PRINCIPALS, redisAclFileLine } from '@ticketing/auth';
-import { MIN_SECRET_LENGTH } from '@ticketing/platform';
+import { REDIS_PRINCIPALS, redisAclFileLine, MIN_SECRET_LENGTH } from '@ticketing/platform';
 import { redisPasswordVariable } from './secrets-file';
 
 /**

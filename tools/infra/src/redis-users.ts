@@ -4,7 +4,7 @@ import {
   redisAclSetUser,
   type RedisLogin,
   type RedisPrincipal,
-} from '@ticketing/auth';
+} from '@ticketing/platform';
 import Redis from 'ioredis';
 
 export type RedisLogins = Record<RedisPrincipal, Required<RedisLogin>>;

@@ -1,13 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  REDIS_PRINCIPALS,
-  generateIdentityProofKey,
-  generatePassKeys,
-  redisAclFileLine,
-  type RedisPrincipal,
-} from '@ticketing/auth';
+import { generateIdentityProofKey } from '@ticketing/auth';
+import { generatePassKeys } from '@ticketing/queue-pass';
+import { REDIS_PRINCIPALS, redisAclFileLine, type RedisPrincipal } from '@ticketing/platform';
 
 /** The variable of a principal's Redis password in `.env`. */
 export const redisPasswordVariable = (p: RedisPrincipal) => `REDIS_PASSWORD_${p.toUpperCase()}`;

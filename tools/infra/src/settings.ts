@@ -1,6 +1,13 @@
 import path from 'node:path';
 import { DATABASE_SERVICES, LOCAL_DEFAULTS, SERVICES } from '@ticketing/contracts';
-import { EXIT_CONFIG } from '@ticketing/platform';
+import {
+  ConfigError,
+  EXIT_CONFIG,
+  env as variable,
+  loadConfig,
+  redisUrlEnv,
+} from '@ticketing/platform';
+import type { z } from 'zod';
 import { PRODUCTION_SHAPE_PORTS, shapeBrokers, shapeRedisPorts } from './production/ports';
 
 /** Where the project keeps what it starts itself (git-ignored). */
@@ -25,37 +32,60 @@ export interface InfraSettings {
  */
 export type InfraShape = 'local' | 'production';
 
+/**
+ * The variables read with the platform's `env` (as a service reads its own); a malformed one
+ * ends the process with EXIT_CONFIG, naming it.
+ */
+function read<S extends z.ZodRawShape>(shape: S, source: NodeJS.ProcessEnv) {
+  try {
+    return loadConfig(shape, source);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    for (const p of err.problems) process.stderr.write(`${p.variable}: ${p.message}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+}
+
 export function shapeFromEnv(env: NodeJS.ProcessEnv = process.env): InfraShape {
-  const shape = env.INFRA_SHAPE || 'local';
-  if (shape === 'local' || shape === 'production') return shape;
-  process.stderr.write(`INFRA_SHAPE: must be "local" or "production", got "${shape}"\n`);
-  process.exit(EXIT_CONFIG);
+  return read({ INFRA_SHAPE: variable.oneOf(['local', 'production'], 'local') }, env).INFRA_SHAPE;
+}
+
+/** Where the infrastructure of the shape is, unless the variables say otherwise. */
+function defaultsOf(shape: InfraShape) {
+  if (shape === 'local') return LOCAL_DEFAULTS;
+  const ports = PRODUCTION_SHAPE_PORTS;
+  return {
+    ...LOCAL_DEFAULTS,
+    postgresUrl: `postgres://postgres@127.0.0.1:${ports.postgresRw}/postgres`,
+    redisUrl: shapeRedisPorts(ports.redis)
+      .map((p) => `redis://127.0.0.1:${p}`)
+      .join(','),
+    kafkaBrokers: shapeBrokers(ports.kafka).join(','),
+  };
 }
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): InfraSettings {
-  const production = shapeFromEnv(env) === 'production';
+  const defaults = defaultsOf(shapeFromEnv(env));
+  const settings = read(
+    {
+      POSTGRES_URL: variable.url({
+        default: defaults.postgresUrl,
+        protocols: ['postgres', 'postgresql'],
+      }),
+      REDIS_URL: redisUrlEnv(defaults.redisUrl),
+      KAFKA_BROKERS: variable.hostList(defaults.kafkaBrokers),
+      OIDC_ISSUER_URL: variable.url({
+        default: defaults.oidcIssuer,
+        protocols: ['http', 'https'],
+      }),
+    },
+    env,
+  );
   return {
-    databaseUrl:
-      env.POSTGRES_URL ||
-      (production
-        ? `postgres://postgres@127.0.0.1:${PRODUCTION_SHAPE_PORTS.postgresRw}/postgres`
-        : LOCAL_DEFAULTS.postgresUrl),
-    redisUrl:
-      env.REDIS_URL ||
-      (production
-        ? shapeRedisPorts(PRODUCTION_SHAPE_PORTS.redis)
-            .map((p) => `redis://127.0.0.1:${p}`)
-            .join(',')
-        : LOCAL_DEFAULTS.redisUrl),
-    kafkaBrokers: (
-      env.KAFKA_BROKERS ||
-      (production
-        ? shapeBrokers(PRODUCTION_SHAPE_PORTS.kafka).join(',')
-        : LOCAL_DEFAULTS.kafkaBrokers)
-    )
-      .split(',')
-      .map((s) => s.trim()),
-    oidcIssuer: env.OIDC_ISSUER_URL || LOCAL_DEFAULTS.oidcIssuer,
+    databaseUrl: settings.POSTGRES_URL,
+    redisUrl: settings.REDIS_URL,
+    kafkaBrokers: settings.KAFKA_BROKERS,
+    oidcIssuer: settings.OIDC_ISSUER_URL,
   };
 }
 
@@ -64,10 +94,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): InfraSett
  * Anything else ends the process with EXIT_CONFIG, naming the variable.
  */
 export function instancesFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const n = Number(env.INSTANCES ?? '1');
-  if (Number.isInteger(n) && n >= 1 && n <= 8) return n;
-  process.stderr.write(`INSTANCES: must be an integer 1..8, got "${env.INSTANCES}"\n`);
-  process.exit(EXIT_CONFIG);
+  return read({ INSTANCES: variable.int({ default: 1, min: 1, max: 8 }) }, env).INSTANCES;
 }
 
 export function say(line: string): void {

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { generateIdentityProofKey, generatePassKeys } from '@ticketing/auth';
+import { generateIdentityProofKey } from '@ticketing/auth';
 import { GATEWAY_PORT, SERVICES, SERVICE_NAMES } from '@ticketing/contracts';
+import { generatePassKeys } from '@ticketing/queue-pass';
 import { ROOT, instancesFromEnv, provisionRedisUsers, settingsFromEnv } from '@ticketing/infra';
 import { launchSystem, type LaunchedSystem } from '@ticketing/launcher';
 import { withDatabase } from '@ticketing/platform/wiring';

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { LOCAL_DEFAULTS } from '@ticketing/contracts';
-import { generateIdentityProofKey, generatePassKeys } from '@ticketing/auth';
-import { INFRA_DIR, oidcKeysFile } from '@ticketing/infra';
+import { generateIdentityProofKey } from '@ticketing/auth';
+import { generatePassKeys } from '@ticketing/queue-pass';
+import { INFRA_DIR, oidcKeysFile, settingsFromEnv } from '@ticketing/infra';
 import { kafkaClientFrom } from '@ticketing/platform';
 
 /**
@@ -9,11 +9,12 @@ import { kafkaClientFrom } from '@ticketing/platform';
  * OpenID provider), or the defaults of infra:up.
  */
 export function testInfra() {
+  const infra = settingsFromEnv();
   return {
-    postgresUrl: process.env.POSTGRES_URL || LOCAL_DEFAULTS.postgresUrl,
-    redisUrl: process.env.REDIS_URL || LOCAL_DEFAULTS.redisUrl,
-    kafkaBrokers: (process.env.KAFKA_BROKERS || LOCAL_DEFAULTS.kafkaBrokers).split(','),
-    oidcIssuer: (process.env.OIDC_ISSUER_URL || LOCAL_DEFAULTS.oidcIssuer).replace(/\/+$/, ''),
+    postgresUrl: infra.databaseUrl,
+    redisUrl: infra.redisUrl,
+    kafkaBrokers: infra.kafkaBrokers,
+    oidcIssuer: infra.oidcIssuer.replace(/\/+$/, ''),
     /** The signing keys of that provider (tests forge claims only it could sign). */
     oidcKeysFile: process.env.OIDC_KEYS_FILE || oidcKeysFile(path.join(INFRA_DIR, 'oidc')),
   };

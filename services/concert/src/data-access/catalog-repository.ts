@@ -8,6 +8,14 @@ import type {
   Seat,
   SeatStatus,
 } from '../domain/catalog-records';
+import type {
+  CatalogRepository as CatalogReads,
+  CatalogWriter as CatalogWrites,
+  DueAvailability,
+  NewSchedule,
+  SeatChange,
+  SeatMapChanges as SeatMapChangesPort,
+} from '../domain/repositories';
 
 // Announcers of different instances take turns with this transaction lock (an arbitrary
 // constant of this project's, like the migrations' own).
@@ -19,7 +27,7 @@ const SCHEDULE_COLUMNS = `s.id as "scheduleId", s.concert_id as "concertId", s.s
   (select count(*)::int from seats a where a.schedule_id = s.id and a.status = 'AVAILABLE') as "availableSeats"`;
 
 /** Reads of the catalog: each one indexed query. */
-export class CatalogRepository {
+export class CatalogRepository implements CatalogReads {
   private readonly db: Knex | Knex.Transaction;
 
   constructor(executor: Queryable) {
@@ -80,7 +88,7 @@ export class CatalogRepository {
 }
 
 /** Writes of the catalog, inside the caller's transaction. */
-export class CatalogWriter {
+export class CatalogWriter implements CatalogWrites {
   private readonly trx: Knex.Transaction;
 
   constructor(private readonly tx: Transaction) {
@@ -108,14 +116,7 @@ export class CatalogWriter {
   }
 
   /** A schedule and its 50 seats; null when the concert already has one at that time. */
-  async insertScheduleIfAbsent(s: {
-    concertId: number;
-    startsAt: Date;
-    bookingOpensAt: Date;
-    bookingClosesAt: Date;
-    price: number;
-    totalSeats: number;
-  }): Promise<number | null> {
+  async insertScheduleIfAbsent(s: NewSchedule): Promise<number | null> {
     const inserted = await this.trx('schedules')
       .insert({
         concert_id: s.concertId,
@@ -187,25 +188,9 @@ export class CatalogWriter {
    * and what is left, and forgets them (one statement). Announcers take turns (a transaction
    * lock), so a later revision never carries older counts.
    */
-  async takeDueAvailability(): Promise<
-    {
-      scheduleId: number;
-      concertId: number;
-      seatsRevision: number;
-      availableSeats: number;
-      heldSeats: number;
-    }[]
-  > {
+  async takeDueAvailability(): Promise<DueAvailability[]> {
     await this.trx.raw('select pg_advisory_xact_lock(?)', [AVAILABILITY_LOCK]);
-    const { rows } = await this.trx.raw<{
-      rows: {
-        scheduleId: number;
-        concertId: number;
-        seatsRevision: number;
-        availableSeats: number;
-        heldSeats: number;
-      }[];
-    }>(
+    const { rows } = await this.trx.raw<{ rows: DueAvailability[] }>(
       `with due as (delete from availability_due returning schedule_id),
        bumped as (
          update schedules s set seats_revision = seats_revision + 1
@@ -231,13 +216,7 @@ export class CatalogWriter {
    * Applies a seat change if it is newer than what the projection holds. Returns false for an
    * older (reordered) event, which changes nothing.
    */
-  async applySeatChange(change: {
-    scheduleId: number;
-    seatNo: number;
-    status: SeatStatus;
-    version: number;
-    reservationId: string | null;
-  }): Promise<boolean> {
+  async applySeatChange(change: SeatChange): Promise<boolean> {
     // One statement: the seat, and its date marked due for an availability announcement.
     const [row] = await this.tx.query<{ moved: number }>(
       `with moved as (
@@ -255,7 +234,7 @@ export class CatalogWriter {
 export const SEAT_MAP_CHANNEL = 'seat_map_changed';
 
 /** Changes of seat maps, as the database announces them to this instance. */
-export class SeatMapChanges {
+export class SeatMapChanges implements SeatMapChangesPort {
   constructor(private readonly notifications: PgNotifications) {}
 
   /** `changed` runs for each changed schedule; `gap` when announcements may have been lost. */

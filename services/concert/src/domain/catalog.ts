@@ -1,7 +1,7 @@
 import { concert as contracts } from '@ticketing/contracts';
 import { buildMessage, enqueue } from '@ticketing/messaging';
 import { AppError, type Database } from '@ticketing/platform';
-import type { CatalogRepository, CatalogWriter } from '../data-access/catalog-repository';
+import type { CatalogRepository, CatalogWriter } from './repositories';
 import type { CatalogIn } from './repositories';
 import type { Concert, Schedule, ScheduleSales } from './catalog-records';
 import {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '@ticketing/platform';
-import type { SeatMapChanges } from '../data-access/catalog-repository';
+import type { SeatMapChanges } from './repositories';
 import type { CatalogIn } from './repositories';
 import type { Database } from '@ticketing/platform';
 

@@ -1,5 +1,6 @@
 import type { PgNotifications } from '@ticketing/platform/wiring';
 import type { Payment } from '../domain/payment';
+import type { PaymentEndingWaits } from '../domain/repositories';
 
 /** The channel the transaction that ends a payment notifies (migration 0001's trigger). */
 const CHANNEL = 'payment_ended';
@@ -14,7 +15,7 @@ const LOOK_AGAIN_MS = 5000;
  * process hands its waiters the payment as stored (`ended`): nothing to read back, no wait for the
  * notification's round through the server.
  */
-export class PaymentEndings {
+export class PaymentEndings implements PaymentEndingWaits {
   private readonly waiting = new Map<string, Set<(ended?: Payment) => void>>();
   private stopped = false;
 

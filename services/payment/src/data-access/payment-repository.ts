@@ -8,6 +8,12 @@ import type {
   SagaState,
   SagaStep,
 } from '../domain/payment';
+import type {
+  NewSagaStep,
+  PaymentConflict,
+  PaymentExtras,
+  PaymentRepository as PaymentStore,
+} from '../domain/repositories';
 
 const COLUMNS = {
   paymentId: 'id',
@@ -40,15 +46,15 @@ const STEPS_INSERT = `insert into saga_steps (payment_id, step, status, message_
     with ordinality as s (step, status, message_id, note, n)
   order by s.n`;
 
-const stepArrays = (steps: Omit<SagaStep, 'at'>[]) => [
+const stepArrays = (steps: NewSagaStep[]) => [
   steps.map((s) => s.step),
   steps.map((s) => s.status),
   steps.map((s) => s.messageId),
   steps.map((s) => s.note),
 ];
 
-/** Which unique rule a failed insert broke. */
-export function paymentConflictOf(err: unknown): 'RESERVATION' | 'IDEMPOTENCY_KEY' | undefined {
+/** Which unique rule a failed insert broke (Postgres names the constraint). */
+function paymentConflictOf(err: unknown): PaymentConflict | undefined {
   const e = err as { code?: string; constraint?: string };
   if (e.code !== '23505') return undefined;
   if (e.constraint === 'payments_one_per_reservation') return 'RESERVATION';
@@ -56,7 +62,7 @@ export function paymentConflictOf(err: unknown): 'RESERVATION' | 'IDEMPOTENCY_KE
   return undefined;
 }
 
-export class PaymentRepository {
+export class PaymentRepository implements PaymentStore {
   private readonly db: Knex | Knex.Transaction;
 
   constructor(private readonly executor: Queryable) {
@@ -69,13 +75,8 @@ export class PaymentRepository {
    */
   async insert(
     saga: Saga,
-    extra: {
-      idempotencyKey: string | null;
-      requestHash: string | null;
-      stepTimeoutMs: number;
-      traceId: string | null;
-    },
-    steps: Omit<SagaStep, 'at'>[],
+    extra: PaymentExtras,
+    steps: NewSagaStep[],
     messages: OutgoingMessage[],
   ): Promise<Payment> {
     // The payment, its first timeline lines and its first command are one statement: atomic by
@@ -114,6 +115,10 @@ export class PaymentRepository {
     return row!;
   }
 
+  conflictOf(err: unknown): PaymentConflict | undefined {
+    return paymentConflictOf(err);
+  }
+
   async find(paymentId: string): Promise<Payment | undefined> {
     const [row] = await this.executor.query<Payment>(
       `select ${SELECT_COLUMNS} from payments where id = $1`,
@@ -150,11 +155,7 @@ export class PaymentRepository {
    * The saga's new state, its timeline lines and the commands it sends: one statement. The
    * payment as it now stands comes back.
    */
-  async save(
-    saga: Saga,
-    steps: Omit<SagaStep, 'at'>[],
-    messages: OutgoingMessage[] = [],
-  ): Promise<Payment> {
+  async save(saga: Saga, steps: NewSagaStep[], messages: OutgoingMessage[] = []): Promise<Payment> {
     const params = [
       saga.paymentId,
       ...stepArrays(steps),
@@ -249,7 +250,7 @@ export class PaymentRepository {
   }
 
   /** Appends steps to the saga's timeline in one statement, in the order given. */
-  async addSteps(paymentId: string, steps: Omit<SagaStep, 'at'>[]): Promise<void> {
+  async addSteps(paymentId: string, steps: NewSagaStep[]): Promise<void> {
     if (steps.length === 0) return;
     await this.executor.query(STEPS_INSERT, [paymentId, ...stepArrays(steps)]);
   }

@@ -1,8 +1,7 @@
 import { requireActiveCaller, requireOwner, type Caller } from '@ticketing/auth';
 import { AppError, type Database } from '@ticketing/platform';
-import type { PaymentEndings } from '../data-access/payment-endings';
 import type { Payment } from './payment';
-import type { PaymentsIn } from './repositories';
+import type { PaymentEndingWaits, PaymentsIn } from './repositories';
 
 /** What can be asked about payments: by their payer, by an operator, by the service itself. */
 export class PaymentQueries {
@@ -10,7 +9,7 @@ export class PaymentQueries {
     private readonly db: Database,
     private readonly paymentsIn: PaymentsIn,
     /** Notifications of ended payments (Prefer: wait). */
-    private readonly endings?: PaymentEndings,
+    private readonly endings?: PaymentEndingWaits,
   ) {}
 
   /** The payer's payment: their identity, or their ACTIVE queue pass of its concert. */

@@ -1,6 +1,11 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { AppError, currentTraceId, type Database } from '@ticketing/platform';
-import { paymentConflictOf } from '../data-access/payment-repository';
+import { randomUUID } from 'node:crypto';
+import {
+  AppError,
+  currentTraceId,
+  requestHashOf,
+  requireSameRequest,
+  type Database,
+} from '@ticketing/platform';
 import type { Payment } from './payment';
 import type { PaymentsIn } from './repositories';
 import { begin } from './saga';
@@ -11,8 +16,6 @@ export interface Fan {
   tokenId: string;
   concertId: number;
 }
-
-const hashOf = (body: unknown) => createHash('sha256').update(JSON.stringify(body)).digest('hex');
 
 /** A fan asks to pay for a held seat: the payment and its saga begin, once per request. */
 export class PaymentRequests {
@@ -32,7 +35,7 @@ export class PaymentRequests {
     reservationId: string,
     idempotencyKey?: string,
   ): Promise<{ payment: Payment; created: boolean }> {
-    const requestHash = idempotencyKey ? hashOf({ reservationId }) : null;
+    const requestHash = idempotencyKey ? requestHashOf({ reservationId }) : null;
     if (idempotencyKey) {
       const existing = await this.sameKey(fan.userId, idempotencyKey, requestHash!);
       if (existing) return { payment: existing, created: false };
@@ -70,7 +73,7 @@ export class PaymentRequests {
       );
       return { payment, created: true };
     } catch (err) {
-      const conflict = paymentConflictOf(err);
+      const conflict = this.paymentsIn(this.db).conflictOf(err);
       if (conflict === 'IDEMPOTENCY_KEY')
         return {
           payment: (await this.sameKey(fan.userId, idempotencyKey!, requestHash!))!,
@@ -104,12 +107,7 @@ export class PaymentRequests {
     requestHash: string,
   ): Promise<Payment | undefined> {
     const existing = await this.paymentsIn(this.db).findByIdempotencyKey(userId, key);
-    if (existing && existing.requestHash !== requestHash) {
-      throw new AppError({
-        code: 'IDEMPOTENCY_KEY_REUSED',
-        detail: 'this Idempotency-Key was used with a different request',
-      });
-    }
+    if (existing) requireSameRequest(existing.requestHash, requestHash);
     return existing;
   }
 }

@@ -1,5 +1,6 @@
 import { ConcertSales, concertSalesPath } from '@ticketing/contracts';
 import { AppError } from '@ticketing/platform';
+import type { Catalog } from '../domain/stores';
 
 // A miss is answered while a fan waits for their join: give up soon, the fan tries again.
 const ASK_TIMEOUT_MS = 2000;
@@ -9,7 +10,7 @@ const ASK_TIMEOUT_MS = 2000;
  * queue's own copy (Redis, fed by concert.events) has nothing (ADR 0024). Its instances are
  * asked in turn; one that does not answer passes the question to the next.
  */
-export class CatalogClient {
+export class CatalogClient implements Catalog {
   private next = 0;
 
   constructor(private readonly urls: string[]) {}

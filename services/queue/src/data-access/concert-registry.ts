@@ -1,28 +1,17 @@
-import {
-  KNOWN_CONCERTS_KEY,
-  QUEUED_CONCERTS_KEY,
-  queueKeys,
-  type QueueRedis,
-} from '@ticketing/auth';
+import { KNOWN_CONCERTS_KEY, QUEUED_CONCERTS_KEY, queueKeys } from '@ticketing/queue-pass';
+import type { RedisClient } from '@ticketing/platform';
+import type { ConcertRegistry as Registry, DateOfConcert, SeatsOfDate } from '../domain/stores';
 import './commands';
 
 /** What the queue knows of concerts: their dates and seats, which exist, which have a line. */
-export class ConcertRegistry {
+export class ConcertRegistry implements Registry {
   private readonly knownConcerts = new Set<number>();
   private readonly registered = new Set<number>();
 
-  constructor(private readonly redis: QueueRedis) {}
+  constructor(private readonly redis: RedisClient) {}
 
   /** A date of the concert as concert.events describe it (kept if newer). */
-  async applySchedule(s: {
-    concertId: number;
-    scheduleId: number;
-    revision: number;
-    status: string;
-    opensAtMs: number;
-    totalSeats: number;
-    closesAtMs: number;
-  }): Promise<void> {
+  async applySchedule(s: DateOfConcert): Promise<void> {
     const keys = queueKeys(s.concertId);
     await this.redis.queueApplySchedule(
       keys.schedules,
@@ -38,13 +27,7 @@ export class ConcertRegistry {
   }
 
   /** What is left of a date's seats (kept if newer). */
-  async applySeats(s: {
-    concertId: number;
-    scheduleId: number;
-    seatsRevision: number;
-    availableSeats: number;
-    heldSeats: number;
-  }): Promise<void> {
+  async applySeats(s: SeatsOfDate): Promise<void> {
     const keys = queueKeys(s.concertId);
     await this.redis.queueApplySchedule(
       keys.schedules,

@@ -1,28 +1,6 @@
 import type { Database } from '@ticketing/platform';
-
-/** A concert's line as Postgres keeps it (ADR 0024). */
-export interface LineRecord {
-  concertId: number;
-  epoch: number;
-  /** No number above it was handed out. */
-  reserved: number;
-  /** Every number up to it was handed out. */
-  issued: number;
-  /** Every number up to it has had its turn (as of the last admission recorded). */
-  head: number;
-}
-
-/** One head move, as the audit stream records it, and until when its fans are active. */
-export interface AdmissionRecord {
-  from: number;
-  to: number;
-  admitted: number;
-  /** Numbers skipped as idle, and numbers that were gone, as ranges ("1-5,7"). */
-  idle: string;
-  gone: string;
-  untilMs: number;
-  atMs: number;
-}
+import type { AdmissionRecord, LineRecord } from '../domain/records';
+import type { LineJournal as Journal } from '../domain/stores';
 
 interface LineRow {
   concert_id: number;
@@ -69,7 +47,7 @@ const LINE = 'concert_id, epoch, reserved, issued, head';
  * range. A handful of statements a second, never one per fan: what Redis loses, a line is
  * rebuilt from (with the fans' own signed passes).
  */
-export class LineJournal {
+export class LineJournal implements Journal {
   constructor(private readonly db: Database) {}
 
   /** The concert's open line, opened now with `freshEpoch` if it had none. */

@@ -5,32 +5,28 @@ import {
   segmentKeys,
   segmentOf,
   userBucketKey,
-  type QueueRedis,
-} from '@ticketing/auth';
+} from '@ticketing/queue-pass';
+import type { RedisClient } from '@ticketing/platform';
 import './commands';
 import type { ConcertRegistry } from './concert-registry';
-import {
-  asRanges,
-  bitsOf,
-  type AuditRecord,
-  type SnapshotData,
-  type TickPlan,
-} from './queue-records';
+import type { AuditRecord, SnapshotData, TickPlan } from '../domain/records';
+import type { LineOpening, LineStore as Line } from '../domain/stores';
+import { bitsOf } from './segment-io';
 import type { ReplicaAcks } from './replica-acks';
 
 // Segments before the head read into a snapshot (admitted fans still active).
 const MAX_SEGMENTS_BEHIND_HEAD = 64;
-// A number handed out this long ago has its alive bit set (a join's steps take milliseconds; a
-// join waits at most PENDING_WAIT_MS): segments of numbers younger than that are read each time.
-const SETTLE_MS = 10_000;
+// A number handed out this long ago surely has its alive bit set (a join gives up long before):
+// segments of numbers younger than that are read again by every snapshot.
+const BIT_SURELY_SET_MS = 10_000;
 // Departures are counted per segment after the bit is cleared; a count lost to a crash between
 // the two is healed by reading every segment again at this period.
 const FULL_READ_MS = 30_000;
 
 /** The concert's line as a whole: snapshots, the admission tick, sweeps, retirement, audit. */
-export class LineStore {
+export class LineStore implements Line {
   constructor(
-    private readonly redis: QueueRedis,
+    private readonly redis: RedisClient,
     private readonly concerts: ConcertRegistry,
     private readonly acks: ReplicaAcks,
   ) {}
@@ -67,10 +63,10 @@ export class LineStore {
     const sameLine = previous !== undefined && previous.epoch === epoch && previous.gen === gen;
     const incremental = sameLine && now - previous.fullAtMs < FULL_READ_MS;
     // The counter's history outlives a full read: what settled before it is still settled, and
-    // the reads after it take only the young numbers' bitmaps again (not every one for 10 s).
+    // the reads after it take only the young numbers' bitmaps again (not every one until BIT_SURELY_SET_MS).
     const counters = [...(sameLine ? previous.counters : []), [now, seq] as [number, number]];
-    while (counters.length > 1 && counters[1]![0] <= now - SETTLE_MS) counters.shift();
-    const settled = counters[0]![0] <= now - SETTLE_MS ? counters[0]![1] : 0;
+    while (counters.length > 1 && counters[1]![0] <= now - BIT_SURELY_SET_MS) counters.shift();
+    const settled = counters[0]![0] <= now - BIT_SURELY_SET_MS ? counters[0]![1] : 0;
     // The counter as it was a join's settle time before this read: from this instance's earlier
     // reads, or from the samples the admission tick keeps in the counters' hash (Redis time).
     let settledSeq = 0;
@@ -114,7 +110,7 @@ export class LineStore {
     };
   }
 
-  /** The first half of a tick; undefined when the line is not open (see PREPARE_TICK). */
+  /** The first half of a tick; undefined when the line is not open (see prepare-tick.lua). */
   async prepareTick(
     concertId: number,
     settings: { admitPerSecond: number; maxActive: number; settleMs: number },
@@ -156,7 +152,7 @@ export class LineStore {
       to: number;
       admitted: number;
       ttlMs: number;
-      idle: number[];
+      idle: string;
       gone: number;
     },
   ): Promise<number> {
@@ -170,7 +166,7 @@ export class LineStore {
       move.to,
       move.admitted,
       move.ttlMs,
-      asRanges(move.idle),
+      move.idle,
       move.gone,
     ];
     // With a replica, the move is acknowledged by it before anyone is told (ADR 0024).
@@ -209,7 +205,7 @@ export class LineStore {
 
   /**
    * The concert's sales are not known (Redis lost them, the catalog did not answer): nobody is
-   * admitted until they are (PREPARE_TICK); the catalog's answer or concert.events clear it.
+   * admitted until they are (prepare-tick.lua); the catalog's answer or concert.events clear it.
    */
   async markSalesUnknown(concertId: number): Promise<void> {
     await this.redis.hset(queueKeys(concertId).sales, 'unknown', 1);
@@ -238,20 +234,10 @@ export class LineStore {
   }
 
   /**
-   * The line opens in Redis from Postgres' record (OPEN_LINE), once; `ranges`: the admitted
+   * The line opens in Redis from Postgres' record (open-line.lua), once; `ranges`: the admitted
    * ranges still active, as members with their fans still active. True if this call opened it.
    */
-  async openLine(
-    concertId: number,
-    line: {
-      epoch: number;
-      reserved: number;
-      issued: number;
-      head: number;
-      rebuilt: boolean;
-      ranges: { member: string; left: number }[];
-    },
-  ): Promise<boolean> {
+  async openLine(concertId: number, line: LineOpening): Promise<boolean> {
     const keys = queueKeys(concertId);
     const opened = await this.redis.queueOpenLine(
       keys.meta,
@@ -304,8 +290,8 @@ export class LineStore {
     return (await this.redis.queueClaimSweep(queueKeys(concertId).meta, window)) === 1;
   }
 
-  async recordSweep(concertId: number, window: number, head: number, idle: number[]) {
-    await this.redis.queueRecordSweep(queueKeys(concertId).audit, window, head, asRanges(idle));
+  async recordSweep(concertId: number, window: number, head: number, idle: string) {
+    await this.redis.queueRecordSweep(queueKeys(concertId).audit, window, head, idle);
   }
 
   /** The concert's audit stream, oldest first: one record per head move and per sweep. */

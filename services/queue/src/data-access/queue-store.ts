@@ -9,19 +9,15 @@ import {
   segmentOf,
   userEntry,
   type PlaceRecord,
-  type QueueRedis,
-} from '@ticketing/auth';
+} from '@ticketing/queue-pass';
+import type { RedisClient } from '@ticketing/platform';
 import { Cluster } from 'ioredis';
 import { defineQueueCommands } from './commands';
 import { ConcertRegistry } from './concert-registry';
 import { LineStore } from './line-store';
-import {
-  bitsOf,
-  groupBySegment,
-  type Claim,
-  type NumberTaken,
-  type SegmentBits,
-} from './queue-records';
+import type { Claim, JoinedAtOnce, NumberTaken, SegmentBits } from '../domain/records';
+import type { QueueStore as FanStore } from '../domain/stores';
+import { bitsOf, groupBySegment } from './segment-io';
 import { ReplicaAcks } from './replica-acks';
 
 // A place whose number is being taken is held by a pending mark at most this long.
@@ -33,7 +29,7 @@ const EXPIRING_KEYS_MAX = 100_000;
  * The queue's Redis data about fans (ADR 0015): the user index, numbers, alive and seen bits,
  * places. Atomic scripts on one hash tag each; the line as a whole is `line`, concerts `concerts`.
  */
-export class QueueStore {
+export class QueueStore implements FanStore {
   /** What the queue knows of concerts. */
   readonly concerts: ConcertRegistry;
   /** The concerts' lines as a whole. */
@@ -44,7 +40,7 @@ export class QueueStore {
   private readonly expiring = new Map<string, number>();
 
   constructor(
-    readonly redis: QueueRedis,
+    readonly redis: RedisClient,
     private readonly keyPrefix: string,
     onShortfall?: (missing: { acked: number; wanted: number }) => void,
   ) {
@@ -64,7 +60,7 @@ export class QueueStore {
 
   /**
    * On a single Redis: the claim, the next number, its bits and the user's entry in one script
-   * (JOIN_AT_ONCE). Undefined on a Redis Cluster (the bits live on other shards).
+   * (join-at-once.lua). Undefined on a Redis Cluster (the bits live on other shards).
    */
   async joinAtOnce(
     concertId: number,
@@ -288,13 +284,6 @@ export class QueueStore {
   async announceRevoked(tokenId: string): Promise<void> {
     await this.redis.publish(revokedPassesChannel(this.keyPrefix), tokenId);
   }
-}
-
-/** A number taken on a single Redis, with its bits and the user's entry, in one step. */
-export interface JoinedAtOnce {
-  kind: 'joined';
-  number: number;
-  epoch: number;
 }
 
 /** A claim's answer as a script returns it ({kind, number}). */

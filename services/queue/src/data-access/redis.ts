@@ -1,13 +1,12 @@
-import { connectRedis, type QueueRedis, type RedisLogin } from '@ticketing/auth';
-import type { Logger } from '@ticketing/platform';
-import type { StopList } from '@ticketing/platform/wiring';
+import type { RedisClient, RedisLogin, Logger } from '@ticketing/platform';
+import { connectRedis, type StopList } from '@ticketing/platform/wiring';
 import { JOIN_COMMANDS } from './commands';
 
 /** The queue's Redis connection (its keys under REDIS_KEY_PREFIX), closed at stop. */
 export function openQueueRedis(
   kit: { logger: Logger; stops: StopList },
   config: RedisLogin & { REDIS_URL: string; REDIS_KEY_PREFIX: string },
-): QueueRedis {
+): RedisClient {
   // One server, or a Redis Cluster when REDIS_URL lists its nodes (ADR 0015).
   const redis = connectRedis(config.REDIS_URL, {
     keyPrefix: config.REDIS_KEY_PREFIX,

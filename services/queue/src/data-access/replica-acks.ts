@@ -1,4 +1,4 @@
-import type { QueueRedis } from '@ticketing/auth';
+import type { RedisClient } from '@ticketing/platform';
 import type { ChainableCommander } from 'ioredis';
 import { Cluster } from 'ioredis';
 
@@ -21,7 +21,7 @@ export class ReplicaAcks {
   private pausedUntil = 0;
 
   constructor(
-    private readonly redis: QueueRedis,
+    private readonly redis: RedisClient,
     private readonly onShortfall?: (missing: { acked: number; wanted: number }) => void,
   ) {}
 

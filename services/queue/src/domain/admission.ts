@@ -1,20 +1,18 @@
-import { SEGMENT_SIZE, offsetOf, segmentOf } from '@ticketing/auth';
+import { SEGMENT_SIZE, offsetOf, segmentOf } from '@ticketing/queue-pass';
 import type { Logger } from '@ticketing/platform';
-import { Counter, Gauge, type Registry } from 'prom-client';
-import type { AdmissionRecord, LineJournal } from '../data-access/line-journal';
-import type { QueueStore } from '../data-access/queue-store';
-import { asRanges, type SegmentBits, type TickPlan } from '../data-access/queue-records';
 import { bitAt, orAll } from './bitmaps';
+import { asRanges } from './fairness';
 import type { KnownConcerts } from './known-concerts';
 import type { Lines } from './lines';
 import type { Liveness } from './liveness';
-import type { QueueSettings } from './queue';
-import type { Snapshots } from './snapshots';
+import type { QueueMetrics } from './queue-metrics';
+import type { AdmissionRecord, SegmentBits, TickPlan } from './records';
+import { JOIN_SETTLE_MS, type QueueSettings } from './settings';
+import type { SnapshotCache } from './snapshot-cache';
+import type { LineJournal, QueueStore } from './stores';
 
 type Recorded = AdmissionRecord & { issued: number };
 
-/** A number handed out less than this long ago is not passed yet: its bit may be on its way. */
-export const SETTLE_MS = 100;
 // How long a concert's audit stream is kept after its queue's state is removed.
 const AUDIT_KEPT_MS = 30 * 86_400_000;
 // Segments read per round trip while walking from the head.
@@ -34,68 +32,23 @@ const BITMAP_BYTES = SEGMENT_SIZE / 8;
  * behind the head out of line.
  */
 export class AdmissionTicker {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
   private readonly lastSwept = new Map<number, number>();
   /** Head moves made in Redis and not yet recorded in Postgres (it was unreachable): in order. */
   private readonly unrecorded: { concertId: number; epoch: number; move: Recorded }[] = [];
   private openLines: { at: number; concerts: number[] } = { at: 0, concerts: [] };
   private readonly catalogAskedAt = new Map<number, number>();
-  private readonly admitted: Counter;
-  private readonly dropped: Counter;
-  private readonly waiting: Gauge;
-  private readonly active: Gauge;
 
   constructor(
     private readonly store: QueueStore,
     private readonly settings: QueueSettings,
     private readonly liveness: Liveness,
-    private readonly snapshots: Snapshots,
+    private readonly snapshots: SnapshotCache,
     private readonly logger: Logger,
-    metrics: Registry,
+    private readonly metrics: QueueMetrics,
     private readonly durable: { journal: LineJournal; lines: Lines; concerts: KnownConcerts },
-  ) {
-    const labelNames = ['concert'];
-    const registers = [metrics];
-    this.admitted = new Counter({
-      name: 'queue_admitted_total',
-      help: 'Fans admitted',
-      labelNames,
-      registers,
-    });
-    this.dropped = new Counter({
-      name: 'queue_idle_dropped_total',
-      help: 'Waiting fans who lost their place by going silent',
-      labelNames,
-      registers,
-    });
-    this.waiting = new Gauge({
-      name: 'queue_waiting',
-      help: 'Fans in line (as of this instance’s snapshot)',
-      labelNames,
-      registers,
-    });
-    this.active = new Gauge({
-      name: 'queue_active',
-      help: 'Fans admitted and active',
-      labelNames,
-      registers,
-    });
-  }
+  ) {}
 
-  start(intervalMs: number): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.tick()
-        .catch((err: unknown) => this.logger.warn({ err }, 'admission tick failed'))
-        .finally(() => (this.running = undefined));
-    }, intervalMs);
-  }
-
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
-  }
-
+  /** One round over every open line (start.ts runs it every QUEUE_TICK_MS). */
   async tick(): Promise<void> {
     await this.recordUnrecorded();
     const queued = new Set(await this.store.concerts.queuedConcerts());
@@ -122,7 +75,7 @@ export class AdmissionTicker {
     const plan = await this.store.line.prepareTick(concertId, {
       admitPerSecond: this.settings.admitPerSecond,
       maxActive: this.settings.maxActive,
-      settleMs: SETTLE_MS,
+      settleMs: JOIN_SETTLE_MS,
     });
     if (!plan) {
       // Not open in Redis: rebuilt if Postgres has the line (Redis lost it), else forgotten.
@@ -143,10 +96,9 @@ export class AdmissionTicker {
     const windows = this.liveness.keepingWindows(plan.nowMs);
     await this.sweepIfDue(concertId, plan, windows);
     if (plan.allowance > 0 && plan.limit > plan.head) await this.admit(concertId, plan, windows);
-    const concert = String(concertId);
-    this.active.set({ concert }, plan.active);
+    this.metrics.active(concertId, plan.active);
     const snapshot = this.snapshots.peek(concertId);
-    if (snapshot) this.waiting.set({ concert }, snapshot.position(snapshot.data.seq + 1) - 1);
+    if (snapshot) this.metrics.waiting(concertId, snapshot.position(snapshot.data.seq + 1) - 1);
   }
 
   /** Walks from the head over at most `allowance` live fans, then moves the head past them. */
@@ -184,11 +136,10 @@ export class AdmissionTicker {
       to,
       admitted,
       ttlMs: this.settings.activeTtlMs,
-      idle,
+      idle: asRanges(idle),
       gone: gone.length,
     });
-    const concert = String(concertId);
-    if (idle.length > 0) this.dropped.inc({ concert }, idle.length);
+    if (idle.length > 0) this.metrics.droppedIdle(concertId, idle.length);
     if (untilMs === 0) return; // another instance moved the head first
     // What a line rebuilt after a loss starts from: the head, and who is admitted until when.
     this.unrecorded.push({
@@ -206,7 +157,7 @@ export class AdmissionTicker {
       },
     });
     await this.recordUnrecorded();
-    if (admitted > 0) this.admitted.inc({ concert }, admitted);
+    if (admitted > 0) this.metrics.admitted(concertId, admitted);
     this.logger.debug(
       { concertId, from: plan.head + 1, to, admitted, idle: idle.length },
       'admitted',
@@ -262,8 +213,8 @@ export class AdmissionTicker {
     }
     if (idle.length === 0) return;
     await this.store.clearMany(concertId, idle);
-    await this.store.line.recordSweep(concertId, window, plan.head, idle);
-    this.dropped.inc({ concert: String(concertId) }, idle.length);
+    await this.store.line.recordSweep(concertId, window, plan.head, asRanges(idle));
+    this.metrics.droppedIdle(concertId, idle.length);
     this.logger.debug({ concertId, idle: idle.length }, 'idle fans dropped');
   }
 }

@@ -103,3 +103,15 @@ export function checkFairness(records: (HeadMove | Recovery)[]): FairnessReport 
   }
   return report;
 }
+
+/** Sorted numbers as "1-5,7,9-12": a sweep of a million idle fans is a few runs, not a list. */
+export function asRanges(numbers: number[]): string {
+  const runs: string[] = [];
+  for (let i = 0; i < numbers.length;) {
+    let j = i;
+    while (j + 1 < numbers.length && numbers[j + 1] === numbers[j]! + 1) j++;
+    runs.push(i === j ? String(numbers[i]) : `${numbers[i]}-${numbers[j]}`);
+    i = j + 1;
+  }
+  return runs.join(',');
+}

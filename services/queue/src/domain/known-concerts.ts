@@ -1,5 +1,4 @@
-import type { CatalogClient } from '../data-access/catalog-client';
-import type { QueueStore } from '../data-access/queue-store';
+import type { Catalog, QueueStore } from './stores';
 
 /**
  * Which concerts exist, and what the queue must know of their dates (when sales open, whether
@@ -13,7 +12,7 @@ export class KnownConcerts {
 
   constructor(
     private readonly store: QueueStore,
-    private readonly catalog: CatalogClient,
+    private readonly catalog: Catalog,
   ) {}
 
   async isKnown(concertId: number): Promise<boolean> {

@@ -1,15 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { SEGMENT_SIZE, cohortMember, newEpoch, offsetOf, segmentOf } from '@ticketing/auth';
-import { AppError, type Logger } from '@ticketing/platform';
-import { Counter, type Registry } from 'prom-client';
-import type { AdmissionRecord, LineJournal, LineRecord } from '../data-access/line-journal';
-import type { NumberTaken } from '../data-access/queue-records';
-import type { QueueStore } from '../data-access/queue-store';
+import { SEGMENT_SIZE, cohortMember, newEpoch, offsetOf, segmentOf } from '@ticketing/queue-pass';
+import { AppError, NotYet, retryUntil, type Logger } from '@ticketing/platform';
 import { setBit } from './bitmaps';
 import { parseRanges } from './fairness';
 import type { KnownConcerts } from './known-concerts';
 import type { Liveness } from './liveness';
+import type { QueueMetrics } from './queue-metrics';
+import type { AdmissionRecord, LineRecord, NumberTaken } from './records';
+import type { LineJournal, QueueStore } from './stores';
 
 /** Numbers Postgres reserves for a line at a time: a statement per block, not per join. */
 export const NUMBER_BLOCK = 1000;
@@ -35,7 +33,6 @@ export class Lines {
   private readonly owner = randomUUID();
   private readonly opening = new Map<number, Promise<boolean>>();
   private readonly reserving = new Map<number, Promise<void>>();
-  private readonly rebuilds?: Counter;
 
   constructor(
     private readonly store: QueueStore,
@@ -43,15 +40,8 @@ export class Lines {
     private readonly concerts: KnownConcerts,
     private readonly liveness: Liveness,
     private readonly logger: Logger,
-    metrics?: Registry,
-  ) {
-    if (metrics)
-      this.rebuilds = new Counter({
-        name: 'queue_line_rebuilds_total',
-        help: 'Lines rebuilt from Postgres after Redis lost them',
-        registers: [metrics],
-      });
-  }
+    private readonly metrics?: Pick<QueueMetrics, 'lineRebuilt'>,
+  ) {}
 
   /** A join's line: opened if it never was (or ended), rebuilt if Redis lost it. */
   async open(concertId: number): Promise<void> {
@@ -90,19 +80,24 @@ export class Lines {
   }
 
   private async waitOpen(concertId: number, create: boolean): Promise<boolean> {
-    const deadline = Date.now() + OPENING_WAIT_MS;
-    for (;;) {
-      if (await this.store.line.isOpen(concertId)) return true;
-      if (await this.store.line.lockOpening(concertId, this.owner, OPENING_LOCK_MS)) {
+    return retryUntil(
+      async () => {
+        if (await this.store.line.isOpen(concertId)) return true;
+        if (!(await this.store.line.lockOpening(concertId, this.owner, OPENING_LOCK_MS)))
+          throw new NotYet('another instance is opening the line');
         try {
           return await this.openFromJournal(concertId, create);
         } finally {
           await this.store.line.unlockOpening(concertId);
         }
-      }
-      if (Date.now() > deadline) throw rebuilding();
-      await sleep(OPENING_POLL_MS);
-    }
+      },
+      {
+        timeoutMs: OPENING_WAIT_MS,
+        intervalMs: OPENING_POLL_MS,
+        retryOn: (err) => err instanceof NotYet,
+        onTimeout: rebuilding,
+      },
+    );
   }
 
   private async openFromJournal(concertId: number, create: boolean): Promise<boolean> {
@@ -137,7 +132,7 @@ export class Lines {
         left: a.admitted,
       })),
     });
-    this.rebuilds?.inc();
+    this.metrics?.lineRebuilt();
     this.logger.warn(
       {
         concertId,

@@ -1,5 +1,5 @@
-import { SEGMENT_SIZE, offsetOf, segmentOf } from '@ticketing/auth';
-import type { QueueStore } from '../data-access/queue-store';
+import { SEGMENT_SIZE, offsetOf, segmentOf } from '@ticketing/queue-pass';
+import type { QueueStore } from './stores';
 import { bitAt, setBit } from './bitmaps';
 
 /**

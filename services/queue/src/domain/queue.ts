@@ -10,25 +10,15 @@ import {
   type PlaceState,
   type QueueTokenClaims,
   type TokenSigner,
-} from '@ticketing/auth';
-import type { QueueStore } from '../data-access/queue-store';
-import { SETTLE_MS } from './admission';
+} from '@ticketing/queue-pass';
+import type { QueueStore } from './stores';
 import type { KnownConcerts } from './known-concerts';
 import type { Lines } from './lines';
 import type { Liveness, SeenMarks } from './liveness';
-import type { QueueSnapshot } from './snapshot';
-import type { Snapshots } from './snapshots';
+import { JOIN_SETTLE_MS, type QueueSettings } from './settings';
+import type { QueueSnapshot } from './queue-snapshot';
+import type { SnapshotCache } from './snapshot-cache';
 import { viewOf, type LiveState, type TokenState, type TokenView } from './token-status';
-
-export interface QueueSettings {
-  admitPerSecond: number;
-  maxActive: number;
-  activeTtlMs: number;
-  idleMs: number;
-  tokenMaxAgeSeconds: number;
-  /** A stream ticket's life (ADR 0026). */
-  streamTicketTtlSeconds: number;
-}
 
 // Another request of the same user is taking a number: it takes microseconds, this is a bound.
 const PENDING_WAIT_MS = 3000;
@@ -41,7 +31,7 @@ export class WaitingQueue {
     private readonly store: QueueStore,
     private readonly signer: TokenSigner,
     readonly settings: QueueSettings,
-    private readonly snapshots: Snapshots,
+    private readonly snapshots: SnapshotCache,
     private readonly liveness: Liveness,
     private readonly seen: SeenMarks,
     private readonly lines: Lines,
@@ -104,10 +94,10 @@ export class WaitingQueue {
         this.store.markJoined(concertId, number, window, this.liveness.seenTtlMs),
         this.store.settle(concertId, userId, number),
       ]);
-      // A tick passes a number SETTLE_MS after it was handed out, its bit set by then. A join
+      // A tick passes a number JOIN_SETTLE_MS after it was handed out, its bit set by then. A join
       // slower than that (a loaded host, a long pause) may have been passed over as gone: the
       // store says so, and the fan takes the next number instead of a pass that is dead at once.
-      if (Date.now() - askedAtMs >= SETTLE_MS) {
+      if (Date.now() - askedAtMs >= JOIN_SETTLE_MS) {
         const state = stateOfPlace(
           await this.store.readNumber(concertId, number),
           number,

@@ -1,25 +1,21 @@
 import type { Queryable, Knex } from '@ticketing/platform';
+import type { ReplicaSchedule, Reservation, ReservationStatus } from '../domain/reservation';
 import type {
-  ReleaseReason,
-  ReplicaSchedule,
-  Reservation,
-  ReservationStatus,
-} from '../domain/reservation';
+  HoldConflict,
+  HoldPrecheck,
+  ListPosition,
+  NewHold,
+  ReservationChange,
+  ReservationRepository as ReservationStore,
+  ScheduleOfEvents,
+} from '../domain/repositories';
 
 const COLUMNS = `r.id as "reservationId", r.user_id as "userId", r.schedule_id as "scheduleId",
   s.concert_id as "concertId", r.seat_no as "seatNo", r.price, r.status, r.release_reason as "releaseReason",
   r.held_until as "heldUntil", r.payment_id as "paymentId", r.seat_version as "seatVersion"`;
 
-/** Where a page of "my tickets" ends: the (created_at in µs, id) of its last row. */
-export interface ListPosition {
-  createdAtUs: string;
-  id: string;
-}
-
-/** Which unique rule a failed insert broke. */
-export type HoldConflict = 'SEAT_TAKEN' | 'USER_HAS_HOLD';
-
-export function holdConflictOf(err: unknown): HoldConflict | undefined {
+/** Which unique rule a failed insert broke (Postgres names the constraint). */
+function holdConflictOf(err: unknown): HoldConflict | undefined {
   const e = err as { code?: string; constraint?: string };
   if (e.code !== '23505') return undefined;
   if (e.constraint === 'reservations_live_seat') return 'SEAT_TAKEN';
@@ -28,7 +24,7 @@ export function holdConflictOf(err: unknown): HoldConflict | undefined {
 }
 
 /** Reservations and the schedule replica; plain objects in, plain objects out. */
-export class ReservationRepository {
+export class ReservationRepository implements ReservationStore {
   private readonly db: Knex | Knex.Transaction;
 
   constructor(private readonly executor: Queryable) {
@@ -65,17 +61,7 @@ export class ReservationRepository {
     return rows;
   }
 
-  async upsertSchedule(s: {
-    scheduleId: number;
-    concertId: number;
-    startsAt: string;
-    bookingOpensAt: string;
-    bookingClosesAt: string;
-    price: number;
-    totalSeats: number;
-    status: string;
-    revision: number;
-  }): Promise<void> {
+  async upsertSchedule(s: ScheduleOfEvents): Promise<void> {
     await this.db.raw(
       `insert into schedules (id, concert_id, starts_at, booking_opens_at, booking_closes_at, price, total_seats, status, revision)
        values (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -103,16 +89,12 @@ export class ReservationRepository {
    * losers of a seat race answer at once; the unique indexes still decide every race that
    * passes it.
    */
-  async holdPrecheck(scheduleId: number, seatNo: number, userId: string) {
-    const { rows } = await this.db.raw<{
-      rows: (ReplicaSchedule & {
-        price: number;
-        now: Date;
-        seatTaken: boolean;
-        seatHeldUntil: Date | null;
-        userHasHold: boolean;
-      })[];
-    }>(
+  async holdPrecheck(
+    scheduleId: number,
+    seatNo: number,
+    userId: string,
+  ): Promise<HoldPrecheck | undefined> {
+    const { rows } = await this.db.raw<{ rows: HoldPrecheck[] }>(
       `select s.id as "scheduleId", s.concert_id as "concertId", s.starts_at as "startsAt",
          s.booking_opens_at as "bookingOpensAt", s.booking_closes_at as "bookingClosesAt", s.status, s.price,
          s.total_seats as "totalSeats", now() as now,
@@ -189,20 +171,17 @@ export class ReservationRepository {
   }
 
   /** Inserts a new hold; the partial unique indexes reject a taken seat or a second hold. */
-  async insertHold(h: {
-    reservationId: string;
-    userId: string;
-    scheduleId: number;
-    seatNo: number;
-    price: number;
-    ttlSeconds: number;
-  }): Promise<Reservation> {
+  async insertHold(h: NewHold): Promise<Reservation> {
     await this.db.raw(
       `insert into reservations (id, user_id, schedule_id, seat_no, price, status, held_until, seat_version)
        values (?, ?, ?, ?, ?, 'HELD', now() + make_interval(secs => ?), nextval('seat_version_seq'))`,
       [h.reservationId, h.userId, h.scheduleId, h.seatNo, h.price, h.ttlSeconds],
     );
     return (await this.find(h.reservationId))!;
+  }
+
+  conflictOf(err: unknown): HoldConflict | undefined {
+    return holdConflictOf(err);
   }
 
   /**
@@ -232,14 +211,7 @@ export class ReservationRepository {
   }
 
   /** Moves a reservation (locked by the caller) to a new status; the seat gets a new version. */
-  async transition(
-    current: Reservation,
-    change: {
-      status: ReservationStatus;
-      releaseReason?: ReleaseReason | null;
-      paymentId?: string | null;
-    },
-  ): Promise<Reservation> {
+  async transition(current: Reservation, change: ReservationChange): Promise<Reservation> {
     const [row] = await this.executor.query<Reservation>(
       `update reservations r set status = $2, release_reason = $3,
          payment_id = $4, seat_version = nextval('seat_version_seq'), updated_at = now()

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { requireActiveCaller, requireOwner, type Caller, type QueuePass } from '@ticketing/auth';
+import { requireActiveCaller, requireOwner, type Caller } from '@ticketing/auth';
+import type { QueuePass } from '@ticketing/queue-pass';
 import { enqueue } from '@ticketing/messaging';
 import { AppError, loadCursorSeal, type CursorSeal, type Database } from '@ticketing/platform';
-import { holdConflictOf, type ListPosition } from '../data-access/reservation-repository';
-import type { ReservationsIn } from './repositories';
+import type { ListPosition, ReservationsIn } from './repositories';
 import type { Reservation, ReservationStatus } from './reservation';
 import { heldEvent, releasedEvent } from './events';
 import { holdRefusal, isHoldOver } from './rules';
@@ -115,7 +115,7 @@ export class SeatHolds {
       this.takenSeats.remember(seat, held.heldUntil, check.now);
       return held;
     } catch (err) {
-      const conflict = holdConflictOf(err);
+      const conflict = this.reservationsIn(this.db).conflictOf(err);
       if (conflict === 'SEAT_TAKEN') {
         this.takenSeats.remember(seat, null, check.now);
         throw seatUnavailable(scheduleId, seatNo);

@@ -1,5 +1,90 @@
 import type { Queryable } from '@ticketing/platform';
-import type { ReservationRepository } from '../data-access/reservation-repository';
+import type { ReleaseReason, ReplicaSchedule, Reservation, ReservationStatus } from './reservation';
+
+/** Where a page of "my tickets" ends: the (created_at in µs, id) of its last row. */
+export interface ListPosition {
+  createdAtUs: string;
+  id: string;
+}
+
+/** Which unique rule a refused hold broke: one live reservation per seat, one hold per fan. */
+export type HoldConflict = 'SEAT_TAKEN' | 'USER_HAS_HOLD';
+
+/** A lock-free look before a hold: the schedule, and whether the seat or the fan is taken. */
+export type HoldPrecheck = ReplicaSchedule & {
+  price: number;
+  now: Date;
+  seatTaken: boolean;
+  /** Until when the seat's hold lasts; null when it is paid. */
+  seatHeldUntil: Date | null;
+  userHasHold: boolean;
+};
+
+/** A move of a reservation along its lifecycle. */
+export interface ReservationChange {
+  status: ReservationStatus;
+  releaseReason?: ReleaseReason | null;
+  paymentId?: string | null;
+}
+
+/** A schedule as concert.events describe it (the replica keeps the highest revision). */
+export interface ScheduleOfEvents {
+  scheduleId: number;
+  concertId: number;
+  startsAt: string;
+  bookingOpensAt: string;
+  bookingClosesAt: string;
+  price: number;
+  totalSeats: number;
+  status: string;
+  revision: number;
+}
+
+/** A hold to insert: it lasts `ttlSeconds` from the store's clock. */
+export interface NewHold {
+  reservationId: string;
+  userId: string;
+  scheduleId: number;
+  seatNo: number;
+  price: number;
+  ttlSeconds: number;
+}
+
+/** Reservations and the replica of the schedules (data-access implements it over Postgres). */
+export interface ReservationRepository {
+  schedule(scheduleId: number): Promise<(ReplicaSchedule & { price: number }) | undefined>;
+  /** Every live hold of a schedule released (a cancelled date); the reservations released. */
+  releaseHoldsOf(scheduleId: number): Promise<Reservation[]>;
+  /** A schedule of concert.events, kept if newer than the replica's. */
+  upsertSchedule(s: ScheduleOfEvents): Promise<void>;
+  holdPrecheck(
+    scheduleId: number,
+    seatNo: number,
+    userId: string,
+  ): Promise<HoldPrecheck | undefined>;
+  /** A user's reservations, newest first, a page at a time. */
+  ownedBy(
+    userId: string,
+    page: { status?: ReservationStatus; limit: number; after?: ListPosition },
+  ): Promise<{ items: Reservation[]; next: ListPosition | null }>;
+  find(reservationId: string, lock?: boolean): Promise<Reservation | undefined>;
+  /** The reservation, locked, with its schedule's status and the store's clock. */
+  lockWithClock(
+    reservationId: string,
+  ): Promise<{ reservation: Reservation; scheduleStatus: string; now: Date } | undefined>;
+  /** A new hold; a taken seat or a second hold is refused (see `conflictOf`). */
+  insertHold(h: NewHold): Promise<Reservation>;
+  /** Which of the rules of a hold a failed write broke; undefined for any other failure. */
+  conflictOf(err: unknown): HoldConflict | undefined;
+  /** Holds whose time is over, released: those blocking this seat or fan, or the oldest due. */
+  releaseOverdueHolds(
+    filter?: { scheduleId: number; seatNo: number; userId: string },
+    limit?: number,
+  ): Promise<Reservation[]>;
+  /** A reservation (locked by the caller) moved to a new status; the seat gets a new version. */
+  transition(current: Reservation, change: ReservationChange): Promise<Reservation>;
+  now(): Promise<Date>;
+}
 
 /**
  * The reservation repository over the pool or a transaction: the use cases are handed this

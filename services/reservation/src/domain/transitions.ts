@@ -1,4 +1,4 @@
-import type { ReservationRepository } from '../data-access/reservation-repository';
+import type { ReservationChange, ReservationRepository } from './repositories';
 import type { Reservation } from './reservation';
 import { assertTransition } from './rules';
 
@@ -9,7 +9,7 @@ import { assertTransition } from './rules';
 export function moveReservation(
   repo: ReservationRepository,
   current: Reservation,
-  change: Parameters<ReservationRepository['transition']>[1],
+  change: ReservationChange,
 ): Promise<Reservation> {
   assertTransition(current.status, change.status);
   return repo.transition(current, change);

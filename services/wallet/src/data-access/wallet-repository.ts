@@ -2,6 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { outboxInsert, outboxWriter, type OutgoingMessage } from '@ticketing/messaging';
 import { deleteInBatches, type Queryable, type Knex } from '@ticketing/platform';
 import type { Debit, EntryType, LedgerEntry } from '../domain/ledger';
+import type {
+  FirstAnswer,
+  IdempotencyKeys as KeyStore,
+  KeyRecord,
+  WalletRepository as WalletStore,
+} from '../domain/repositories';
 
 /**
  * Adds $2 to the wallet of user $1 (creating it) unless the balance would pass $3 (null: no
@@ -16,7 +22,7 @@ const CREDIT = `insert into wallets as w (user_id, balance) values ($1, $2)
  * Balances move only through single conditional statements (no read-modify-write in code):
  * the row lock orders concurrent changes, and the check constraint keeps balances ≥ 0.
  */
-export class WalletRepository {
+export class WalletRepository implements WalletStore {
   private readonly db: Knex | Knex.Transaction;
 
   constructor(private readonly executor: Queryable) {
@@ -176,13 +182,8 @@ export class WalletRepository {
   }
 }
 
-export interface StoredResponse {
-  status: number;
-  body: unknown;
-}
-
 /** Idempotency keys of charges: claimed first, completed with the response, kept ≥ 24 h. */
-export class IdempotencyKeys {
+export class IdempotencyKeys implements KeyStore {
   private readonly db: Knex | Knex.Transaction;
 
   constructor(private readonly executor: Queryable) {
@@ -199,16 +200,23 @@ export class IdempotencyKeys {
     return rows.length === 1;
   }
 
-  async find(userId: string, key: string) {
-    return (await this.db('idempotency_keys').where({ user_id: userId, key }).first()) as
+  async find(userId: string, key: string): Promise<KeyRecord | undefined> {
+    const row = (await this.db('idempotency_keys').where({ user_id: userId, key }).first()) as
       | {
           request_hash: string;
           status: 'IN_PROGRESS' | 'DONE';
           response_status: number | null;
           response_body: unknown;
-          created_at: Date;
         }
       | undefined;
+    if (!row) return undefined;
+    return {
+      requestHash: row.request_hash,
+      status: row.status,
+      ...(row.response_status !== null && {
+        answer: { status: row.response_status, body: row.response_body },
+      }),
+    };
   }
 
   /** Takes over a key whose first request died mid-way (IN_PROGRESS for too long). */
@@ -224,7 +232,7 @@ export class IdempotencyKeys {
     return n === 1;
   }
 
-  async complete(userId: string, key: string, response: StoredResponse): Promise<void> {
+  async complete(userId: string, key: string, response: FirstAnswer): Promise<void> {
     await this.db('idempotency_keys')
       .where({ user_id: userId, key })
       .update({

@@ -1,18 +1,18 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { wallet as contracts } from '@ticketing/contracts';
+import { randomUUID } from 'node:crypto';
+import { wallet as contracts, type ProblemCode } from '@ticketing/contracts';
 import { buildMessage } from '@ticketing/messaging';
 import {
   AppError,
   isAppError,
   loadCursorSeal,
-  problemBody,
+  requestHashOf,
+  requireSameRequest,
   type CursorSeal,
   type Database,
 } from '@ticketing/platform';
-import type { StoredResponse } from '../data-access/wallet-repository';
 import type { LedgerEntry } from './ledger';
 import { chargeAmountProblem, type WalletLimits } from './amounts';
-import type { WalletRepositories } from './repositories';
+import type { FirstAnswer, WalletRepositories } from './repositories';
 
 export interface ChargeResult {
   userId: string;
@@ -22,9 +22,6 @@ export interface ChargeResult {
 
 // A first request that has not finished after this long is taken to have died.
 const STALE_CLAIM_SECONDS = 60;
-
-const requestHash = (body: unknown) =>
-  createHash('sha256').update(JSON.stringify(body)).digest('hex');
 
 /** The wallet's public use cases: charge, balance, history. */
 export class Wallets {
@@ -61,24 +58,18 @@ export class Wallets {
   }
 
   /**
-   * A charge under an Idempotency-Key: the first request's response (success or refusal) is
-   * stored and replayed; the same key with another body is refused; a key whose first request
-   * is still running answers 409.
+   * A charge under an Idempotency-Key: the first request's answer (the charge, or its refusal)
+   * is kept and given again; the same key with another body is refused; a key whose first
+   * request is still running answers 409.
    */
-  async chargeOnce(userId: string, key: string, body: { amount: number }): Promise<StoredResponse> {
+  async chargeOnce(userId: string, key: string, body: { amount: number }): Promise<ChargeResult> {
     const keys = this.repositories.keys(this.db);
-    const hash = requestHash(body);
+    const hash = requestHashOf(body);
     if (!(await keys.claim(userId, key, hash))) {
       const existing = await keys.find(userId, key);
       if (!existing) return this.chargeOnce(userId, key, body); // purged meanwhile: claim again
-      if (existing.request_hash !== hash) {
-        throw new AppError({
-          code: 'IDEMPOTENCY_KEY_REUSED',
-          detail: 'this Idempotency-Key was used with a different request',
-        });
-      }
-      if (existing.status === 'DONE')
-        return { status: existing.response_status!, body: existing.response_body };
+      requireSameRequest(existing.requestHash, hash);
+      if (existing.status === 'DONE') return replay(existing.answer!);
       if (!(await keys.takeOverStale(userId, key, STALE_CLAIM_SECONDS))) {
         throw AppError.conflict(
           'IDEMPOTENCY_KEY_IN_USE',
@@ -86,20 +77,19 @@ export class Wallets {
         );
       }
     }
-    let response: StoredResponse;
+    let result: ChargeResult;
     try {
-      response = { status: 200, body: await this.charge(userId, body.amount) };
+      result = await this.charge(userId, body.amount);
     } catch (err) {
       if (!isAppError(err) || err.status >= 500) {
         await keys.release(userId, key); // not an answer: let the client try again
         throw err;
       }
-      response = { status: err.status, body: problemBody(err) }; // replayed exactly as first answered
-      await keys.complete(userId, key, response);
+      await keys.complete(userId, key, refusalAnswer(err)); // given again exactly as now
       throw err;
     }
-    await keys.complete(userId, key, response);
-    return response;
+    await keys.complete(userId, key, { status: 200, body: result });
+    return result;
   }
 
   balance(userId: string): Promise<number> {
@@ -130,4 +120,27 @@ function seqOf(position: string): number {
   const match = /^s:(\d{1,15})$/.exec(position);
   if (!match) throw AppError.validation('query.cursor: not a cursor this service issued');
   return Number(match[1]);
+}
+
+/** A refusal as kept for replays: its status, code, detail and extra members. */
+function refusalAnswer(err: AppError): FirstAnswer {
+  return { status: err.status, body: { code: err.code, detail: err.message, ...err.extras } };
+}
+
+/**
+ * The first answer again: the charge, or the very refusal (rethrown: answered as the first
+ * was). A refusal kept as a whole problem body (type, title, status: before answers were kept as
+ * refusals) reads the same.
+ */
+function replay(answer: FirstAnswer): ChargeResult {
+  if (answer.status < 400) return answer.body as ChargeResult;
+  const {
+    code,
+    detail,
+    type: _type,
+    title: _title,
+    status: _status,
+    ...extras
+  } = answer.body as { code: ProblemCode; detail: string } & Record<string, unknown>;
+  throw new AppError({ code, detail, extras });
 }

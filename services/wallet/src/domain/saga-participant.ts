@@ -1,9 +1,8 @@
 import { wallet as contracts, type DataOf } from '@ticketing/contracts';
 import { buildMessage, type OutgoingMessage } from '@ticketing/messaging';
 import type { Transaction } from '@ticketing/platform';
-import type { WalletRepository } from '../data-access/wallet-repository';
 import type { Debit } from './ledger';
-import type { WalletRepositories } from './repositories';
+import type { WalletRepositories, WalletRepository } from './repositories';
 
 type DebitCommand = DataOf<typeof contracts.debitWallet>;
 

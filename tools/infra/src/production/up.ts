@@ -5,6 +5,7 @@ import { INFRA_DIR, say } from '../settings';
 import type { InfraState } from '../state';
 import { PRODUCTION_SHAPE_PORTS } from './ports';
 import { ProductionShape, type ShapeState } from './shape';
+import { NotYet, retryUntil } from '@ticketing/platform';
 
 /** Starts the production shape unless it runs already; its operator runs as a process of its own. */
 export async function productionUp(state: InfraState): Promise<void> {
@@ -56,16 +57,21 @@ export async function productionSwitchover(state: InfraState): Promise<void> {
   const log = path.join(state.production.home, 'operator.log');
   const from = fs.existsSync(log) ? fs.statSync(log).size : 0;
   process.kill(pid, 'SIGUSR2');
-  const deadline = Date.now() + 120_000;
   let told = 0;
-  while (Date.now() < deadline) {
-    const lines = fs.readFileSync(log, 'utf8').slice(from).split('\n').filter(Boolean);
-    for (const line of lines.slice(told)) say(line.replace(/^\S+ \[operator\] /, 'operator: '));
-    told = lines.length;
-    if (lines.some((l) => l.includes('failed:')))
-      throw new Error('the switchover failed (operator.log)');
-    if (lines.some((l) => l.includes('commits wait for it again'))) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error('no switchover within 120 s (operator.log)');
+  const failed = new Error('the switchover failed (operator.log)');
+  await retryUntil(
+    () => {
+      const lines = fs.readFileSync(log, 'utf8').slice(from).split('\n').filter(Boolean);
+      for (const line of lines.slice(told)) say(line.replace(/^\S+ \[operator\] /, 'operator: '));
+      told = lines.length;
+      if (lines.some((l) => l.includes('failed:'))) throw failed;
+      if (!lines.some((l) => l.includes('commits wait for it again'))) throw new NotYet();
+    },
+    {
+      timeoutMs: 120_000,
+      intervalMs: 250,
+      retryOn: (err) => err !== failed,
+      onTimeout: () => new Error('no switchover within 120 s (operator.log)'),
+    },
+  );
 }

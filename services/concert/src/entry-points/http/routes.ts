@@ -1,4 +1,5 @@
-import { requireAdmin, requireAdmitted, type Credentials } from '@ticketing/auth';
+import { requireAdmin, type Credentials } from '@ticketing/auth';
+import { requireAdmitted } from '@ticketing/queue-pass';
 import { ConcertSales } from '@ticketing/contracts';
 import { TypedRoutes, headerOf, type HttpApp } from '@ticketing/platform';
 import type { Catalog } from '../../domain/catalog';

@@ -1,4 +1,5 @@
-import { requireAdmitted, type Credentials } from '@ticketing/auth';
+import type { Credentials } from '@ticketing/auth';
+import { requireAdmitted } from '@ticketing/queue-pass';
 import { AppError, TypedRoutes, headerOf, type HttpApp } from '@ticketing/platform';
 import type { Payment } from '../../domain/payment';
 import type { PaymentQueries } from '../../domain/payment-queries';

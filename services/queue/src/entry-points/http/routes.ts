@@ -1,8 +1,8 @@
 import { AppError, TypedRoutes, type HttpApp } from '@ticketing/platform';
 import type { Credentials } from '@ticketing/auth';
+import { STREAM_TICKET_PARAM } from '@ticketing/queue-pass';
 import { retryAfterSeconds } from '../../domain/estimates';
 import type { WaitingQueue } from '../../domain/queue';
-import { STREAM_TICKET_PARAM } from '@ticketing/auth';
 import { JoinQueueBody, StreamTicketResponse, TokenResponse } from './schemas';
 import type { QueueEventStreams } from './sse';
 

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { HttpReply, Logger } from '@ticketing/platform';
-import { placeOf, type Place, type QueueTokenClaims } from '@ticketing/auth';
+import { PeriodicTask } from '@ticketing/platform/wiring';
+import { placeOf, type Place, type QueueTokenClaims } from '@ticketing/queue-pass';
 import { placeViewOf, shownPosition, type TokenState } from '../../domain/token-status';
 import type { WaitingQueue } from '../../domain/queue';
 
@@ -34,15 +35,16 @@ const HEARTBEAT_MS = 15_000;
 export class QueueEventStreams {
   /** Open streams by concert; a concert without any has no entry. */
   private readonly concerts = new Map<number, Set<Subscriber>>();
-  private timer?: NodeJS.Timeout;
-  private refreshing = false;
+  private readonly refresher: PeriodicTask;
   private heartbeatAt = Date.now();
   private intervalMs = 500;
 
   constructor(
     private readonly queue: WaitingQueue,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.refresher = new PeriodicTask('SSE refresh', () => this.refresh(), logger);
+  }
 
   /** The refresher runs while streams are open: an instance without any costs nothing. */
   start(intervalMs: number): void {
@@ -50,14 +52,7 @@ export class QueueEventStreams {
   }
 
   private keepRefreshing(): void {
-    this.timer ??= setInterval(() => {
-      if (this.concerts.size === 0) {
-        clearInterval(this.timer);
-        this.timer = undefined;
-        return;
-      }
-      void this.refresh();
-    }, this.intervalMs);
+    this.refresher.start(this.intervalMs);
   }
 
   /**
@@ -95,35 +90,32 @@ export class QueueEventStreams {
     return open;
   }
 
+  /**
+   * One interval's round (the refresher's work, never two at once): every open stream shown what
+   * changed. With no stream open the refresher stops until the next one opens.
+   */
   async refresh(): Promise<void> {
-    if (this.refreshing || this.concerts.size === 0) return;
-    this.refreshing = true;
-    try {
-      const now = Date.now();
-      const asked: Promise<void>[] = [];
-      for (const [concertId, streams] of this.concerts) {
-        const snapshot = await this.queue.snapshotOf(concertId).catch((err: unknown) => {
-          this.logger.warn({ err, concertId }, 'SSE: snapshot not read; next interval');
-        });
-        if (!snapshot) continue;
-        const soldOut = snapshot.data.soldOut;
-        for (const sub of streams) {
-          if (sub.nextAtMs > now && sub.shownSoldOut === soldOut) continue;
-          const state = this.queue.waitingIn(snapshot, sub.place, now);
-          if (state) this.deliver(sub, state, now);
-          else asked.push(this.refreshOne(sub, now)); // admitted, gone, another epoch: the store
-        }
+    if (this.concerts.size === 0) return void this.refresher.stop();
+    const now = Date.now();
+    const asked: Promise<void>[] = [];
+    for (const [concertId, streams] of this.concerts) {
+      const snapshot = await this.queue.snapshotOf(concertId).catch((err: unknown) => {
+        this.logger.warn({ err, concertId }, 'SSE: snapshot not read; next interval');
+      });
+      if (!snapshot) continue;
+      const soldOut = snapshot.data.soldOut;
+      for (const sub of streams) {
+        if (sub.nextAtMs > now && sub.shownSoldOut === soldOut) continue;
+        const state = this.queue.waitingIn(snapshot, sub.place, now);
+        if (state) this.deliver(sub, state, now);
+        else asked.push(this.refreshOne(sub, now)); // admitted, gone, another epoch: the store
       }
-      await Promise.all(asked);
-      if (now - this.heartbeatAt > HEARTBEAT_MS) {
-        this.heartbeatAt = now;
-        for (const streams of this.concerts.values())
-          for (const sub of streams) writeEvent(sub.res, ': keep-alive\n\n');
-      }
-    } catch (err) {
-      this.logger.warn({ err }, 'SSE refresh failed');
-    } finally {
-      this.refreshing = false;
+    }
+    await Promise.all(asked);
+    if (now - this.heartbeatAt > HEARTBEAT_MS) {
+      this.heartbeatAt = now;
+      for (const streams of this.concerts.values())
+        for (const sub of streams) writeEvent(sub.res, ': keep-alive\n\n');
     }
   }
 
@@ -176,8 +168,7 @@ export class QueueEventStreams {
 
   /** Ends every stream (shutdown): clients reconnect to another instance and keep their place. */
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
+    await this.refresher.stop();
     for (const streams of this.concerts.values()) for (const sub of streams) sub.res.end();
     this.concerts.clear();
   }

@@ -1,4 +1,5 @@
-import { requireAdmitted, type Credentials } from '@ticketing/auth';
+import type { Credentials } from '@ticketing/auth';
+import { requireAdmitted } from '@ticketing/queue-pass';
 import { TypedRoutes, type HttpApp } from '@ticketing/platform';
 import type { Reservation } from '../../domain/reservation';
 import type { SeatHolds } from '../../domain/holds';

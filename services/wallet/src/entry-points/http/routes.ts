@@ -44,11 +44,7 @@ export function httpRoutes(
           return void reply.send(await wallets.charge(params.userId, body.amount));
         if (!IDEMPOTENCY_KEY.test(key))
           throw AppError.validation('header Idempotency-Key: 1..128 characters of [A-Za-z0-9_.:-]');
-        const stored = await wallets.chargeOnce(params.userId, key, body);
-        reply
-          .code(stored.status)
-          .type(stored.status >= 400 ? 'application/problem+json' : 'application/json');
-        reply.send(JSON.stringify(stored.body));
+        reply.send(await wallets.chargeOnce(params.userId, key, body));
       },
     )
     .add(

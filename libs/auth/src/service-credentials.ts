@@ -1,14 +1,24 @@
-import { env, type Logger, type ReadinessCheck } from '@ticketing/platform';
-import { type StopList } from '@ticketing/platform/wiring';
+import {
+  env,
+  redisEnv,
+  type Logger,
+  type ReadinessCheck,
+  type RedisClient,
+  type RedisLogin,
+} from '@ticketing/platform';
+import { connectRedis, type StopList } from '@ticketing/platform/wiring';
+import {
+  CachedAdmissionSource,
+  PassVerifier,
+  RedisAdmissionSource,
+  STREAM_TICKET_PARAM,
+  publicKeysEnv,
+  revokedPassesChannel,
+  type AdmissionSource,
+} from '@ticketing/queue-pass';
 import type { Registry } from 'prom-client';
 import { Credentials, SCHEMES } from './credentials';
 import { IdentityVerifier, ADMIN_SCOPE, type IdentityConfig } from './identity';
-import { revokedPassesChannel } from './keys';
-import type { QueueRedis } from './place';
-import { connectRedis, redisEnv, type RedisLogin } from './redis';
-import { CachedAdmissionSource } from './pass-cache';
-import { RedisAdmissionSource, type AdmissionSource } from './queue-pass';
-import { PassVerifier, STREAM_TICKET_PARAM, publicKeysEnv } from './token';
 import type { JSONWebKeySet } from 'jose';
 
 /** What a queue-gated service reads to check queue passes (the queue service reads the same). */
@@ -39,7 +49,7 @@ export interface Auth {
   /** The OpenAPI security schemes of the credentials this service takes. */
   securitySchemes: () => Record<string, unknown>;
   identity?: IdentityVerifier;
-  redis?: QueueRedis;
+  redis?: RedisClient;
 }
 
 /**
@@ -65,7 +75,7 @@ export async function openAuth(
     kit.stops.add('identity verifier', async () => identity!.stop());
     readiness['identity provider'] = identity.readinessCheck;
   }
-  let redis: QueueRedis | undefined;
+  let redis: RedisClient | undefined;
   let passes = config.passVerifier;
   if (config.queuePass) {
     redis = connectRedis(config.queuePass.REDIS_URL, {

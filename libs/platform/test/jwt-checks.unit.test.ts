@@ -1,6 +1,6 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { SignJWT, UnsecuredJWT, exportJWK, type JWK } from 'jose';
-import { ACCESS_TOKEN_TYPES, KeySetChecks } from '../src/token-checks';
+import { ACCESS_TOKEN_TYPES, KeySetChecks } from '../src/jwt-checks';
 
 const ISSUER = 'https://id.example.com';
 const OPTIONS = {

@@ -1,9 +1,8 @@
-import type { Logger } from '@ticketing/platform';
-import type { QueueRedis } from './place';
+import type { Logger, RedisClient } from '@ticketing/platform';
 import { LRUCache } from 'lru-cache';
 import { Counter, type Registry } from 'prom-client';
-import type { Admission, AdmissionSource, RedisAdmissionSource } from './queue-pass';
-import type { QueueTokenClaims } from './token';
+import type { Admission, AdmissionSource, RedisAdmissionSource } from './admission';
+import type { QueueTokenClaims } from './pass-token';
 
 const MAX_ENTRIES = 200_000;
 // A revoked pass is not remembered as ACTIVE again by a lookup that was in flight when the
@@ -31,7 +30,7 @@ export class CachedAdmissionSource implements AdmissionSource {
   constructor(
     private readonly source: RedisAdmissionSource,
     private readonly options: {
-      subscriber: QueueRedis;
+      subscriber: RedisClient;
       channel: string;
       maxAgeMs: number;
       logger: Logger;
@@ -83,8 +82,8 @@ export class CachedAdmissionSource implements AdmissionSource {
   }
 
   /**
-   * No longer ACTIVE here. lru-cache empties every one of its arrays (O(max): ~0.2 ms at 200,000
-   * entries) when its last entry is deleted, which at a quiet hour is every revocation, once per
+   * No longer ACTIVE here. lru-cache empties every one of its arrays (O(max)) when its last entry is
+   * deleted, which at a quiet hour is every revocation, once per
    * saga: the last entry is overwritten as over instead, and looked up again if asked.
    */
   private forget(tokenId: string): void {

@@ -1,4 +1,4 @@
-import { holderOf, holds, stateOfPlace, type PlaceRecord } from '../src/place';
+import { holderOf, holds, stateOfPlace, type PlaceRecord } from '../src/place-record';
 
 const record = (r: Partial<PlaceRecord>): PlaceRecord => ({
   heldByUser: true,

@@ -9,7 +9,7 @@ import {
   generatePassKeys,
   publicKeysEnv,
   signingKeyEnv,
-} from '../src/token';
+} from '../src/pass-token';
 
 const keys = generatePassKeys();
 const claims = {

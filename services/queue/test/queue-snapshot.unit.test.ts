@@ -1,6 +1,7 @@
-import { SEGMENT_SIZE, placeOf, tokenIdOf } from '@ticketing/auth';
+import { SEGMENT_SIZE, placeOf, tokenIdOf } from '@ticketing/queue-pass';
 import { countBits, setBit } from '../src/domain/bitmaps';
-import { QueueSnapshot, type SnapshotData } from '../src/domain/snapshot';
+import type { SnapshotData } from '../src/domain/records';
+import { QueueSnapshot } from '../src/domain/queue-snapshot';
 
 /** A snapshot whose alive numbers are `alive` (and every other number ≤ seq gone). */
 function snapshotOf(options: {

@@ -1,10 +1,12 @@
 import { LOCAL_DEFAULTS } from '@ticketing/contracts';
-import { env, secret, tracingEnabled } from '@ticketing/platform';
+import { env } from './config';
+import { tracingEnabled } from './context';
+import { secret } from './secrets';
 import Redis, { Cluster } from 'ioredis';
 import { z } from 'zod';
-import type { QueueRedis } from './place';
 
-const unsetIfEmpty = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+/** A single Redis or a Redis Cluster client: every key of this project works on both. */
+export type RedisClient = Redis | Cluster;
 
 const isRedisUrl = (v: string) => {
   try {
@@ -19,12 +21,11 @@ const isRedisUrl = (v: string) => {
  * Cluster as a comma-separated list (`redis://10.0.0.1:6379,redis://10.0.0.2:6379`): a list
  * means cluster mode, and the client learns the rest of the cluster from any node it reaches.
  */
-export const redisUrlEnv = () =>
-  z.preprocess(
-    unsetIfEmpty,
+export const redisUrlEnv = (fallback: string = LOCAL_DEFAULTS.redisUrl) =>
+  env.from(
     z
       .string()
-      .default(LOCAL_DEFAULTS.redisUrl)
+      .default(fallback)
       .refine(
         (v) => v.split(',').every((u) => isRedisUrl(u.trim())),
         'must be a redis:// or rediss:// URL, or a comma-separated list of them (a Redis Cluster)',
@@ -59,7 +60,7 @@ export function connectRedis(
     /** Commands sent at once, never auto-pipelined (see `common` below). */
     unpipelined?: string[];
   } = {},
-): QueueRedis {
+): RedisClient {
   const urls = url.split(',').map((u) => u.trim());
   const login = {
     ...(options.login?.REDIS_USERNAME && { username: options.login.REDIS_USERNAME }),

@@ -1,4 +1,6 @@
-import { offsetOf, segmentOf, type Cohort } from '@ticketing/auth';
+// The queue's records, owned by the domain: what its stores hand back and take (data-access maps
+// Redis' and Postgres' shapes to these).
+import type { Cohort } from '@ticketing/queue-pass';
 
 /** What a concert's queue looked like at one moment, as one instance read it from Redis. */
 export interface SnapshotData {
@@ -23,7 +25,7 @@ export interface SnapshotData {
   segments: Map<number, Uint8Array>;
   /** Each segment's departures count as of its read (`changes`). */
   versions: Map<number, string>;
-  /** (time, seq) of the reads of the last SETTLE_MS: numbers older than these are settled. */
+  /** (time, seq) of the recent reads: numbers handed out before the oldest are settled. */
   counters: [number, number][];
   /** When every segment was last read in full. */
   fullAtMs: number;
@@ -90,29 +92,33 @@ export type AuditRecord =
     }
   | { id: string; kind: 'sweep'; at: string; window: string; head: string; idle: string };
 
-/** Sorted numbers as "1-5,7,9-12": a sweep of a million idle fans is a few runs, not a list. */
-export function asRanges(numbers: number[]): string {
-  const runs: string[] = [];
-  for (let i = 0; i < numbers.length;) {
-    let j = i;
-    while (j + 1 < numbers.length && numbers[j + 1] === numbers[j]! + 1) j++;
-    runs.push(i === j ? String(numbers[i]) : `${numbers[i]}-${numbers[j]}`);
-    i = j + 1;
-  }
-  return runs.join(',');
+/** A number taken on a single Redis, with its bits and the user's entry, in one step. */
+export interface JoinedAtOnce {
+  kind: 'joined';
+  number: number;
+  epoch: number;
 }
 
-/** Numbers by segment, as offsets in it. */
-export function groupBySegment(numbers: number[]): Map<number, number[]> {
-  const bySegment = new Map<number, number[]>();
-  for (const n of numbers) {
-    const s = segmentOf(n);
-    let offsets = bySegment.get(s);
-    if (!offsets) bySegment.set(s, (offsets = []));
-    offsets.push(offsetOf(n));
-  }
-  return bySegment;
+/** A concert's line as Postgres keeps it (ADR 0024). */
+export interface LineRecord {
+  concertId: number;
+  epoch: number;
+  /** No number above it was handed out. */
+  reserved: number;
+  /** Every number up to it was handed out. */
+  issued: number;
+  /** Every number up to it has had its turn (as of the last admission recorded). */
+  head: number;
 }
 
-/** A bitmap as Redis returned it (a missing key: no bits). */
-export const bitsOf = (b: Buffer | null): Uint8Array => (b ? new Uint8Array(b) : new Uint8Array(0));
+/** One head move, as the audit stream records it, and until when its fans are active. */
+export interface AdmissionRecord {
+  from: number;
+  to: number;
+  admitted: number;
+  /** Numbers skipped as idle, and numbers that were gone, as ranges ("1-5,7"). */
+  idle: string;
+  gone: string;
+  untilMs: number;
+  atMs: number;
+}

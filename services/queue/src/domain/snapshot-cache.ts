@@ -1,15 +1,16 @@
-import type { QueueStore } from '../data-access/queue-store';
-import { SETTLE_MS } from './admission';
-import { QueueSnapshot } from './snapshot';
+import type { QueueStore } from './stores';
+import { JOIN_SETTLE_MS } from './settings';
+import { QueueSnapshot } from './queue-snapshot';
 
 /**
  * Each instance's snapshots of the concerts it serves (ADR 0015): a poll is answered from one,
  * and a snapshot older than `refreshMs` is read again in the background (two Redis round trips
- * per concert per interval, whatever the number of polls; only changed segments' bitmaps). A request waits for a read only when
- * the snapshot is older than twice that (the first request for a concert, or one after a quiet
- * spell): no answer comes from a snapshot older than 2 × `refreshMs`.
+ * per concert per interval, whatever the number of polls; only changed segments' bitmaps). A
+ * request waits for a read only when the snapshot is older than twice that (the first request
+ * for a concert, or one after a quiet spell): no answer comes from a snapshot older than
+ * 2 × `refreshMs`.
  */
-export class Snapshots {
+export class SnapshotCache {
   private readonly current = new Map<number, QueueSnapshot>();
   private readonly reading = new Map<number, Promise<QueueSnapshot>>();
 
@@ -31,7 +32,7 @@ export class Snapshots {
     let pending = this.reading.get(concertId);
     if (!pending) {
       pending = this.store.line
-        .snapshot(concertId, this.current.get(concertId)?.data, SETTLE_MS)
+        .snapshot(concertId, this.current.get(concertId)?.data, JOIN_SETTLE_MS)
         .then((data) => {
           const snapshot = new QueueSnapshot(data);
           this.current.set(concertId, snapshot);

@@ -45,8 +45,8 @@ const decode = createDecoder({ complete: true });
  * is the one the token's `kid` names among the set's keys of the algorithm's type (or the only
  * one of that type), as jose's key sets choose it; each key is imported once, with one verifier
  * per algorithm. jose, the library this replaced on these paths, hands every signature to
- * libuv's thread pool: two hand-offs between threads cost this machine ~80 µs where the
- * signature itself costs ~25 µs, once per join and per poll of a new pass.
+ * libuv's thread pool: the two hand-offs between threads cost more than the signature itself,
+ * once per join and per poll of a new pass.
  */
 export class KeySetChecks {
   private readonly usable: JWK[];

@@ -1,7 +1,7 @@
-import { AppError } from '@ticketing/platform';
-import { placeOf } from './keys';
-import { REBUILDING, readPlace, stateOfPlace, type QueueRedis } from './place';
-import type { QueueTokenClaims } from './token';
+import { AppError, type RedisClient } from '@ticketing/platform';
+import type { QueueTokenClaims } from './pass-token';
+import { REBUILDING, readPlace, stateOfPlace } from './place-record';
+import { placeOf } from './redis-layout';
 
 /** Where a queue pass stands in its concert's queue. */
 export type Admission = { status: 'ACTIVE' } | { status: 'WAITING'; position: number };
@@ -24,7 +24,7 @@ export interface AdmissionSource {
  * be admitted and still active, or still in line. 503 while the queue rebuilds a lost line.
  */
 export class RedisAdmissionSource implements AdmissionSource {
-  constructor(private readonly redis: QueueRedis) {}
+  constructor(private readonly redis: RedisClient) {}
 
   async admissionOf(claims: QueueTokenClaims): Promise<Admission | 'GONE'> {
     const found = await this.lookup(claims);

@@ -1,8 +1,6 @@
-import { SEGMENT_SIZE, offsetOf, segmentOf } from '@ticketing/auth';
-import type { SnapshotData } from '../data-access/queue-records';
+import { SEGMENT_SIZE, offsetOf, segmentOf } from '@ticketing/queue-pass';
 import { bitAt, countBits, setBit } from './bitmaps';
-
-export type { SnapshotData };
+import type { SnapshotData } from './records';
 
 /** Where a number stands, as a snapshot tells it. */
 export type SnapshotState =

@@ -1,8 +1,5 @@
-import type { Redis, Cluster } from 'ioredis';
-import { offsetOf, placeOf, queueKeys, segmentKeys, segmentOf, userEntry } from './keys';
-
-/** Either a single Redis or a Redis Cluster client: the queue's keys work on both. */
-export type QueueRedis = Redis | Cluster;
+import type { RedisClient } from '@ticketing/platform';
+import { offsetOf, placeOf, queueKeys, segmentKeys, segmentOf, userEntry } from './redis-layout';
 
 /** An admitted range of numbers and until when its fans are ACTIVE. */
 export interface Cohort {
@@ -90,7 +87,7 @@ export const REBUILDING = 'REBUILDING';
  * place; a token id of another concert or another life of the queue reads as no place.
  */
 export async function readPlace(
-  redis: QueueRedis,
+  redis: RedisClient,
   claims: { userId: string; tokenId: string; concertId: number },
 ): Promise<PlaceRecord | undefined | typeof REBUILDING> {
   const place = placeOf(claims.tokenId);

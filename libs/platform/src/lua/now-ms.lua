@@ -1,0 +1,5 @@
+-- Redis' clock in milliseconds: one clock for every instance of every service.
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
