@@ -1,10 +1,33 @@
 import { SERVICE_NAMES } from '@ticketing/contracts';
 import { testPassKeys } from '@ticketing/testing';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
 const SERVICES = SERVICE_NAMES;
+
+/**
+ * Runs a program until it exits (each test waits on a process of its own: the tests of a file run
+ * side by side, `it.concurrent`, instead of one Node start-up after another).
+ */
+function runToExit(
+  args: string[],
+  options: { env: NodeJS.ProcessEnv; timeout: number },
+): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, {
+      env: options.env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeout);
+    child.on('exit', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stderr });
+    });
+  });
+}
 const main = (svc: string) => path.resolve(__dirname, `../services/${svc}/dist/src/main.js`);
 /** The pass keys every service needs (the queue its private key, the others the public ones). */
 const PASS_KEYS = {
@@ -13,41 +36,47 @@ const PASS_KEYS = {
 };
 
 describe.each(SERVICES)('%s start-up configuration', (svc) => {
-  it('when PORT is malformed, then the process exits 78 naming PORT, before doing anything', () => {
-    expect(fs.existsSync(main(svc))).toBe(true); // built by `npm test`'s pretest
-    const res = spawnSync('node', [main(svc)], {
-      encoding: 'utf8',
-      env: { ...process.env, PORT: 'not-a-port', LOG_LEVEL: 'silent' },
-      timeout: 20_000,
-    });
-    expect(res.status).toBe(78);
-    expect(res.stderr).toContain('PORT');
-    expect(res.stderr).toContain('not-a-port');
-  });
+  it.concurrent(
+    'when PORT is malformed, then the process exits 78 naming PORT, before doing anything',
+    async () => {
+      expect(fs.existsSync(main(svc))).toBe(true); // built by `npm test`'s pretest
+      const res = await runToExit([main(svc)], {
+        env: { ...process.env, PORT: 'not-a-port', LOG_LEVEL: 'silent' },
+        timeout: 20_000,
+      });
+      expect(res.status).toBe(78);
+      expect(res.stderr).toContain('PORT');
+      expect(res.stderr).toContain('not-a-port');
+    },
+  );
 
-  it('when OTEL_EXPORTER_OTLP_ENDPOINT is not a URL, then the process exits 78 naming it', () => {
-    const res = spawnSync('node', [main(svc)], {
-      encoding: 'utf8',
-      env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' },
-      timeout: 20_000,
-    });
-    expect(res.status).toBe(78);
-    expect(res.stderr).toContain('OTEL_EXPORTER_OTLP_ENDPOINT');
-  });
+  it.concurrent(
+    'when OTEL_EXPORTER_OTLP_ENDPOINT is not a URL, then the process exits 78 naming it',
+    async () => {
+      const res = await runToExit([main(svc)], {
+        env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' },
+        timeout: 20_000,
+      });
+      expect(res.status).toBe(78);
+      expect(res.stderr).toContain('OTEL_EXPORTER_OTLP_ENDPOINT');
+    },
+  );
 
-  it('when LOG_LEVEL is unknown, then the process exits 78 naming LOG_LEVEL', () => {
-    const res = spawnSync('node', [main(svc)], {
-      encoding: 'utf8',
-      env: { ...process.env, LOG_LEVEL: 'loud' },
-      timeout: 20_000,
-    });
-    expect(res.status).toBe(78);
-    expect(res.stderr).toContain('LOG_LEVEL');
-  });
+  it.concurrent(
+    'when LOG_LEVEL is unknown, then the process exits 78 naming LOG_LEVEL',
+    async () => {
+      const res = await runToExit([main(svc)], {
+        env: { ...process.env, LOG_LEVEL: 'loud' },
+        timeout: 20_000,
+      });
+      expect(res.status).toBe(78);
+      expect(res.stderr).toContain('LOG_LEVEL');
+    },
+  );
 });
 
 describe.each(SERVICES)('%s process lifecycle', (svc) => {
-  it('when it receives SIGTERM, then it stops serving and exits 0', async () => {
+  it.concurrent('when it receives SIGTERM, then it stops serving and exits 0', async () => {
     const { spawn } = await import('node:child_process');
     const child = spawn('node', [main(svc)], {
       env: {
@@ -81,19 +110,19 @@ describe.each(SERVICES)('%s process lifecycle', (svc) => {
 });
 
 describe('queue pass keys', () => {
-  it.each([
+  it.concurrent.each([
     ['queue', 'QUEUE_PASS_SIGNING_KEY'],
     ['concert', 'QUEUE_PASS_PUBLIC_KEYS'],
     ['reservation', 'QUEUE_PASS_PUBLIC_KEYS'],
     ['payment', 'QUEUE_PASS_PUBLIC_KEYS'],
   ])(
     'when the %s service has no %s, or a shared secret in it, then it exits 78 naming it',
-    (svc, variable) => {
+    async (svc, variable) => {
       for (const value of [undefined, 'change-me-in-production-0123456789abcdef']) {
         const env: NodeJS.ProcessEnv = { ...process.env, ...PASS_KEYS };
         delete env[variable];
         if (value) env[variable] = value;
-        const res = spawnSync('node', [main(svc)], { encoding: 'utf8', env, timeout: 20_000 });
+        const res = await runToExit([main(svc)], { env, timeout: 20_000 });
         expect(res.status).toBe(78);
         expect(res.stderr).toContain(variable);
       }
@@ -104,14 +133,13 @@ describe('queue pass keys', () => {
 describe.each(['queue', 'concert', 'reservation', 'wallet', 'payment'])(
   '%s identity settings',
   (svc) => {
-    it.each([
+    it.concurrent.each([
       ['OIDC_ISSUER_URL', 'not a url'],
       ['OIDC_ISSUER_URL', 'ftp://sso.example.com/realms/x'],
       ['OIDC_JWKS_COOLDOWN_SECONDS', '-1'],
       ['IDENTITY_PROOF_KEY', 'c2hvcnQta2V5'],
-    ])('when %s is %j, then the process exits 78 naming it', (variable, value) => {
-      const res = spawnSync('node', [main(svc)], {
-        encoding: 'utf8',
+    ])('when %s is %j, then the process exits 78 naming it', async (variable, value) => {
+      const res = await runToExit([main(svc)], {
         env: {
           ...process.env,
           ...PASS_KEYS,
@@ -126,7 +154,7 @@ describe.each(['queue', 'concert', 'reservation', 'wallet', 'payment'])(
 );
 
 describe.each(SERVICES)('%s Kafka security settings', (svc) => {
-  it.each([
+  it.concurrent.each([
     ['KAFKA_SASL_USERNAME', { KAFKA_SECURITY_PROTOCOL: 'SASL_SSL' }],
     ['KAFKA_SASL_PASSWORD', { KAFKA_SECURITY_PROTOCOL: 'SASL_SSL', KAFKA_SASL_USERNAME: svc }],
     [
@@ -134,20 +162,22 @@ describe.each(SERVICES)('%s Kafka security settings', (svc) => {
       { KAFKA_SECURITY_PROTOCOL: 'SSL', KAFKA_SSL_CA_FILE: '/nonexistent/ca.crt' },
     ],
     ['KAFKA_SECURITY_PROTOCOL', { KAFKA_SECURITY_PROTOCOL: 'TLS' }],
-  ])('when %s is missing or wrong, then the process exits 78 naming it', (variable, settings) => {
-    const res = spawnSync('node', [main(svc)], {
-      encoding: 'utf8',
-      env: {
-        ...process.env,
-        ...PASS_KEYS,
-        LOG_LEVEL: 'silent',
-        ...settings,
-      },
-      timeout: 30_000,
-    });
-    expect(res.status).toBe(78);
-    expect(res.stderr).toContain(variable);
-  });
+  ])(
+    'when %s is missing or wrong, then the process exits 78 naming it',
+    async (variable, settings) => {
+      const res = await runToExit([main(svc)], {
+        env: {
+          ...process.env,
+          ...PASS_KEYS,
+          LOG_LEVEL: 'silent',
+          ...settings,
+        },
+        timeout: 30_000,
+      });
+      expect(res.status).toBe(78);
+      expect(res.stderr).toContain(variable);
+    },
+  );
 });
 
 describe('production mode (NODE_ENV=production, as the image runs)', () => {
@@ -164,7 +194,7 @@ describe('production mode (NODE_ENV=production, as the image runs)', () => {
   const devSigningKey = devOverlay.match(/'signing-key=(\{.*\})'/)![1]!;
   const devIdentityProofKey = devOverlay.match(/- key=(\S+)/)![1]!;
 
-  it.each<[string, string, Record<string, string | undefined>]>([
+  it.concurrent.each<[string, string, Record<string, string | undefined>]>([
     ['wallet', 'DATABASE_URL', { DATABASE_URL: db('ticketing', 'wallet') }],
     ['concert', 'DATABASE_URL', { DATABASE_URL: 'postgres://app@127.0.0.1:5432/concert' }],
     ['reservation', 'REDIS_PASSWORD', { REDIS_PASSWORD: 'change-me-in-production' }],
@@ -174,7 +204,7 @@ describe('production mode (NODE_ENV=production, as the image runs)', () => {
     ['gateway', 'IDENTITY_PROOF_KEY', { IDENTITY_PROOF_KEY: devIdentityProofKey }],
   ])(
     'when %s starts with an example, missing or short %s, then it exits 78 naming it',
-    (name, variable, change) => {
+    async (name, variable, change) => {
       const env: NodeJS.ProcessEnv = {
         ...process.env,
         ...PASS_KEYS,
@@ -185,7 +215,7 @@ describe('production mode (NODE_ENV=production, as the image runs)', () => {
         ...change,
       };
       for (const [k, v] of Object.entries(change)) if (v === undefined) delete env[k];
-      const res = spawnSync('node', [program(name)], { encoding: 'utf8', env, timeout: 20_000 });
+      const res = await runToExit([program(name)], { env, timeout: 20_000 });
       expect({ name, status: res.status }).toEqual({ name, status: 78 });
       expect(res.stderr).toContain(variable);
       // Only the variable at fault is named: the good secrets pass.

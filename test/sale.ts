@@ -32,6 +32,8 @@ const SEATS_PER_DATE = 50;
 /** One fan in this many tops up too little: their payment fails and the saga compensates. */
 const SHORT_OF_MONEY_EVERY = 5;
 const PRICE = 20_000;
+/** Far beyond the saga's own deadline (its steps' timeouts, a compensation included). */
+const PAYMENT_ENDS_WITHIN_MS = 120_000;
 
 /**
  * A sale in progress, as fans' apps drive it through the gateway: fans arrive at a steady rate
@@ -75,6 +77,11 @@ export class Sale {
       );
     }, 1000 / perSecond);
     return this;
+  }
+
+  /** No more arrivals (the fans on their way go on). */
+  abort(): void {
+    clearInterval(this.timer);
   }
 
   /** No more arrivals; resolves when every fan that arrived has seen their payment end. */
@@ -137,7 +144,11 @@ export class Sale {
       // answered too late finds the payment with the fan's identity instead.
       return res.status === 401 ? this.paymentOf(identity, payment.reservationId, res) : res;
     });
+    // Bounded: a payment that never ends fails the fan's journey, naming it.
+    const deadline = Date.now() + PAYMENT_ENDS_WITHIN_MS;
     while (answer.body.status === 'PENDING') {
+      if (Date.now() > deadline)
+        throw new Error(`payment ${String(answer.body.paymentId)} still PENDING after 120 s`);
       await pause(500);
       answer = await this.until('GET /payments/{id}', true, () =>
         this.cluster.call('GET', 'payment', `/payments/${answer.body.paymentId}`, identity),

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { NodeProgram, serviceScript, type LineSink } from '@ticketing/launcher';
+import { NodeProgram, adopt, serviceScript, type LineSink } from '@ticketing/launcher';
 import { benchProcessEnv } from './isolation';
 
 export interface Proc {
@@ -12,25 +12,12 @@ export interface Proc {
   stop(): Promise<void>;
 }
 
-/** Every process started and not yet stopped: they go with the bench, however it ends. */
-const LIVE = new Set<ChildProcess>();
-const stopAll = () => {
-  for (const child of LIVE) child.kill('SIGKILL');
-};
-process.once('exit', stopAll);
-for (const signal of ['SIGTERM', 'SIGINT'] as const)
-  process.once(signal, () => {
-    stopAll();
-    process.exit(1);
-  });
-
 /**
  * A child of the bench (started with stderr piped): killed when the bench ends, its errors shown
  * on the bench's stderr.
  */
 export function owned(child: ChildProcess): ChildProcess {
-  LIVE.add(child);
-  child.once('exit', () => LIVE.delete(child));
+  adopt(child); // killed with the bench, however it ends, as the launcher's programs are
   // Written on, not piped: a pipe adds listeners to the bench's stderr per child (dozens here).
   child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
   return child;

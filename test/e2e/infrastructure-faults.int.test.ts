@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ALL_TOPICS } from '@ticketing/contracts';
 import { INFRA_DIR, ProductionShape, freePort } from '@ticketing/infra';
-import { describeNeeding, PrivateKafka, randomSuffix } from '@ticketing/testing';
+import { describeNeeding, eventually, PrivateKafka, randomSuffix } from '@ticketing/testing';
 import { Cluster } from '../cluster';
 import { expectSagaInvariants } from '../invariants';
 import { LagSampler } from '../lag';
@@ -91,7 +91,7 @@ suite('the infrastructure fails in the middle of a sale (production shape)', () 
     'a. when the active KRaft controller is killed (SIGKILL) and is back 20 s later, then the sale goes on and everything reconciles',
     () =>
       duringSale('active controller SIGKILL, back after 20 s', 3, async () => {
-        const victim = shape.kafka.activeController();
+        const victim = await shape.kafka.activeController();
         await shape.kafka.kill(victim);
         await faultLasts(20_000);
         await shape.kafka.startAgain(victim);
@@ -107,7 +107,7 @@ suite('the infrastructure fails in the middle of a sale (production shape)', () 
         8,
         async () => {
           // As Strimzi rolls: the active controller last.
-          const controller = shape.kafka.activeController();
+          const controller = await shape.kafka.activeController();
           const order = [...shape.kafka.nodeIds().filter((n) => n !== controller), controller];
           for (const node of order) {
             await shape.kafka.waitInSync();
@@ -127,9 +127,11 @@ suite('the infrastructure fails in the middle of a sale (production shape)', () 
       duringSale('Postgres primary SIGKILL, standby promoted', 3, async () => {
         const primary = (await shape.postgres.primary())!;
         shape.postgres.kill(primary);
-        await shape.operator!.settled(); // may not have begun: wait for the promotion itself
-        while ((await shape.postgres.primary())?.name !== shape.postgres.other(primary).name)
-          await faultLasts(200);
+        const standby = shape.postgres.other(primary);
+        await eventually(
+          async () => expect((await shape.postgres.primary())?.name).toBe(standby.name),
+          { timeoutMs: 60_000, intervalMs: 200 },
+        );
         await shape.operator!.settled(); // the lost instance is a standby again
       }),
     300_000,
@@ -208,6 +210,7 @@ suite('the infrastructure fails in the middle of a sale (production shape)', () 
         err.message += `\n\nLast lines of every process:\n${cluster.tails(30)}\n\nOperator: ${JSON.stringify(shape.operator?.events)}`;
       throw err;
     } finally {
+      sale.abort(); // a failed fault starts no more fans into the next one
       await lag.stop();
     }
   }

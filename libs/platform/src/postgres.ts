@@ -74,11 +74,20 @@ class ConnectingClient extends KnexPgClient {
     try {
       return await super.acquireRawConnection();
     } catch (err) {
-      if (err instanceof Error) markConnectionFailure(err, '08001');
+      if (err instanceof Error && CUT_WHILE_CONNECTING.test(err.message))
+        markConnectionFailure(err, '08001');
       throw err;
     }
   }
 }
+
+/**
+ * What pg says, with no code, when the connection went away before the server answered (a
+ * proxy with no server behind it, a connect timeout). A configuration error (a malformed URL, an
+ * authentication pg cannot speak) stays unmarked: it is not transient, and should not be
+ * retried as if it were.
+ */
+const CUT_WHILE_CONNECTING = /^(Connection terminated|Connection ended|timeout expired)/;
 
 /** knex's Postgres client, preparing every statement that has parameters under a name. */
 class PreparingClient extends ConnectingClient {

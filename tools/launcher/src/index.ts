@@ -1,4 +1,4 @@
-export { NodeProgram, type LineSink, type ProgramSpec } from './node-program';
+export { NodeProgram, adopt, type LineSink, type ProgramSpec } from './node-program';
 export {
   GATEWAY_SCRIPT,
   LaunchedSystem,

@@ -32,7 +32,27 @@ const TAIL_LINES = 200;
 
 /** Every program started and not exited: they go with this process, however it ends. */
 const LIVE = new Set<ChildProcess>();
-process.once('exit', () => LIVE.forEach((child) => child.kill('SIGKILL')));
+const killAll = () => LIVE.forEach((child) => child.kill('SIGKILL'));
+process.once('exit', killAll);
+// Interrupted (Ctrl-C, a runner's SIGTERM) with nobody else listening: 'exit' would not run and
+// the children would stay. A process that handles the signal itself (npm start stops its
+// programs gracefully) is left to do so.
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    if (process.listenerCount(signal) > 0) return;
+    killAll();
+    process.exit(1);
+  });
+
+/**
+ * A process started elsewhere (a load generator's helper) that goes with this one as the
+ * launcher's programs do.
+ */
+export function adopt(child: ChildProcess): ChildProcess {
+  LIVE.add(child);
+  child.once('exit', () => LIVE.delete(child));
+  return child;
+}
 
 /**
  * One Node program run as a process of its own, on a port, until it is stopped: started and
@@ -81,6 +101,7 @@ export class NodeProgram {
         return this;
       } catch (err) {
         const taken = this.tail.some((l) => l.includes('EADDRINUSE'));
+        await this.kill(); // a program that did not get ready is not left behind
         if (attempt >= attempts || !taken || this.spec.port !== undefined) throw err;
         this.port = 0;
         this.tail.length = 0;
@@ -89,8 +110,9 @@ export class NodeProgram {
     }
   }
 
-  /** Starts the process (on its port so far) without waiting for it. */
+  /** Starts the process (on its port so far) without waiting for it; one at a time. */
   start(): ChildProcess {
+    if (this.running) throw new Error(`${this.label} is running already (pid ${this.child!.pid})`);
     const child = spawn(process.execPath, [...(this.spec.nodeArgs ?? []), this.spec.script], {
       env: {
         ...(this.spec.inheritEnv ? process.env : { PATH: process.env.PATH ?? '' }),
@@ -109,9 +131,7 @@ export class NodeProgram {
         this.spec.sink?.(this.label, line, name);
       });
     }
-    this.child = child;
-    LIVE.add(child);
-    child.once('exit', () => LIVE.delete(child));
+    this.child = adopt(child);
     return child;
   }
 

@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import type { Admin } from '@ticketing/messaging/wiring';
 import {
@@ -10,9 +12,11 @@ import {
   spawnKafkaNode,
   type KafkaNodeLayout,
 } from '../kafka';
-import { isAlive, run, stopPid, waitFor } from '../proc';
+import { isAlive, stopPid, waitFor } from '../proc';
 import { PRODUCTION_BROKER_SETTINGS, PRODUCTION_KAFKA_NODES } from './broker-settings';
 import { shapeBrokers } from './ports';
+
+const execFileAsync = promisify(execFile);
 
 export interface KafkaClusterState {
   home: string;
@@ -37,7 +41,13 @@ export class KafkaCluster {
       prepareKafkaNode(cluster.homeOf(node), cluster.layout(node), clusterId);
     for (const node of cluster.nodeIds())
       cluster.state.pids[node] = spawnKafkaNode(cluster.homeOf(node));
-    await cluster.waitServing();
+    try {
+      await cluster.waitServing();
+    } catch (err) {
+      // Nodes that never formed a cluster must not hold its ports for the next attempt.
+      await Promise.all(cluster.nodeIds().map((n) => cluster.stop(n)));
+      throw err;
+    }
     return cluster;
   }
 
@@ -96,12 +106,13 @@ export class KafkaCluster {
    * The node that leads the KRaft quorum now, as `kafka-metadata-quorum.sh describe --status`
    * tells an operator (a client's DescribeCluster names any broker as "controller" in KRaft).
    */
-  activeController(): number {
+  async activeController(): Promise<number> {
     const controllers = this.nodeIds()
       .filter((n) => this.isRunning(n))
       .map((n) => `127.0.0.1:${this.portOf(n) + 1}`)
       .join(',');
-    const out = run('java', [
+    // A JVM of its own, run without blocking this process (a test's sale goes on meanwhile).
+    const { stdout } = await execFileAsync('java', [
       '-cp',
       `${kafkaLibs()}/*`,
       'org.apache.kafka.tools.MetadataQuorumCommand',
@@ -110,8 +121,8 @@ export class KafkaCluster {
       'describe',
       '--status',
     ]);
-    const leader = /LeaderId:\s+(\d+)/.exec(out);
-    if (!leader) throw new Error(`no quorum leader in: ${out}`);
+    const leader = /LeaderId:\s+(\d+)/.exec(stdout);
+    if (!leader) throw new Error(`no quorum leader in: ${stdout}`);
     return Number(leader[1]);
   }
 

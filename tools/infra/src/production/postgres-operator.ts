@@ -23,6 +23,8 @@ export class PostgresOperator {
   readonly events: OperatorEvent[] = [];
   private timer?: NodeJS.Timeout;
   private missed = 0;
+  /** Checks in a row that found a primary and no standby behind it. */
+  private alone = 0;
   private busy: Promise<void> | undefined;
   private stopped = false;
 
@@ -56,7 +58,7 @@ export class PostgresOperator {
     await this.busy;
     await this.exclusively(async () => {
       const primary = await this.pair.primary();
-      if (!primary) throw new Error('no primary to switch over from');
+      if (!primary) throw new Error('switchover failed: no primary to switch over from');
       const standby = this.pair.other(primary);
       this.note(`switchover: fast shutdown of ${primary.name}`);
       this.pair.stopFast(primary);
@@ -73,8 +75,10 @@ export class PostgresOperator {
   private async watch(): Promise<void> {
     const [a, b] = this.pair.instances;
     const roles = await Promise.all([this.pair.roleOf(a), this.pair.roleOf(b)]);
-    if (roles.includes('primary')) {
+    const primary = this.pair.instances.find((_, i) => roles[i] === 'primary');
+    if (primary) {
       this.missed = 0;
+      this.watchStandby(primary, roles.includes('standby'));
       return;
     }
     this.missed += 1;
@@ -85,8 +89,26 @@ export class PostgresOperator {
     // Its end is noted (and awaited by `settled`); the watch goes on meanwhile.
     this.exclusively(async () => {
       this.note(`failover: ${lost.name} lost, promoting ${standby.name}`);
+      // Fenced first: whatever is left of it must never accept a write beside the new primary.
+      this.pair.kill(lost);
       await this.promote(standby);
       await this.rejoin(lost, standby);
+    }).catch(() => undefined);
+  }
+
+  /**
+   * A standby lost for three checks in a row: commits stop waiting for it (they would hang
+   * until it came back — `dataDurability: preferred`), and it is made again from the primary.
+   */
+  private watchStandby(primary: PostgresInstance, standbyAnswers: boolean): void {
+    this.alone = standbyAnswers ? 0 : this.alone + 1;
+    if (this.alone < FAILED_CHECKS_BEFORE_FAILOVER) return;
+    this.alone = 0;
+    const lost = this.pair.other(primary);
+    this.exclusively(async () => {
+      this.note(`standby ${lost.name} lost: commits on ${primary.name} no longer wait for it`);
+      await this.pair.synchronous(primary, false);
+      await this.rejoin(lost, primary);
     }).catch(() => undefined);
   }
 
@@ -108,7 +130,7 @@ export class PostgresOperator {
     const run = work();
     const tracked = run
       .catch((err: unknown) =>
-        this.note(`failed: ${err instanceof Error ? err.message : String(err)}`),
+        this.note(`move failed: ${err instanceof Error ? err.message : String(err)}`),
       )
       .finally(() => {
         if (this.busy === tracked) this.busy = undefined;

@@ -61,6 +61,15 @@ export class PostgresPair {
     await pair.start(first);
     if (fs.existsSync(path.join(second.dataDir, 'PG_VERSION'))) await pair.start(second);
     else await pair.cloneStandby(second, first);
+    // Two instances that both say "primary" (a failover whose rejoin never ran before a stop):
+    // the one on the later timeline stays, the other is made its standby again.
+    const roles = await Promise.all(pair.instances.map((i) => pair.roleOf(i)));
+    if (roles.every((r) => r === 'primary')) {
+      const [older, newer] = (await Promise.all(pair.instances.map((i) => pair.timelineOf(i))))
+        .map((timeline, i) => ({ timeline, instance: pair.instances[i]! }))
+        .sort((x, y) => x.timeline - y.timeline);
+      await pair.cloneStandby(older!.instance, newer!.instance);
+    }
     let primary: PostgresInstance | undefined;
     await waitFor('a primary', async () => Boolean((primary = await pair.primary())), 30_000);
     await pair.synchronous(primary!, true);
@@ -93,6 +102,16 @@ export class PostgresPair {
     } finally {
       await client.end().catch(() => undefined);
     }
+  }
+
+  /** The timeline the instance writes on (each promotion starts a new one). */
+  async timelineOf(instance: PostgresInstance): Promise<number> {
+    const { rows } = await this.session(instance, (client) =>
+      client.query<{ timeline: number }>(
+        'select timeline_id as timeline from pg_control_checkpoint()',
+      ),
+    );
+    return Number(rows[0]!.timeline);
   }
 
   async primary(): Promise<PostgresInstance | undefined> {

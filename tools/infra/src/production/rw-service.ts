@@ -79,6 +79,9 @@ function haproxyConfig(port: number, instances: PostgresInstance[]): string {
     '  timeout check 1s',
     'listen postgres-rw',
     `  bind 127.0.0.1:${port}`,
+    // One server at a time, the first that passes: never two "primaries" at once, even for the
+    // moment an old primary still answers its check.
+    '  balance first',
     '  option tcp-check',
     '  tcp-check connect',
     `  tcp-check send-binary ${STARTUP}`,

@@ -75,7 +75,12 @@ export class ProductionShape {
       path.join(home, 'rw-service'),
       ports.postgresRw,
       postgres.instances,
-    );
+    ).catch(async (err: unknown) => {
+      await kafka.destroy();
+      postgres.destroy(path.join(home, 'postgres'));
+      await redis.destroy();
+      throw err;
+    });
     const operator =
       options.operator === 'here' ? new PostgresOperator(postgres, options.say).start() : undefined;
     const state: ShapeState = {

@@ -64,7 +64,7 @@ export async function productionSwitchover(state: InfraState): Promise<void> {
       const lines = fs.readFileSync(log, 'utf8').slice(from).split('\n').filter(Boolean);
       for (const line of lines.slice(told)) say(line.replace(/^\S+ \[operator\] /, 'operator: '));
       told = lines.length;
-      if (lines.some((l) => l.includes('failed:'))) throw failed;
+      if (lines.some((l) => l.includes('move failed:'))) throw failed;
       if (!lines.some((l) => l.includes('commits wait for it again'))) throw new NotYet();
     },
     {
