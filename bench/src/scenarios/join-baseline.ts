@@ -17,7 +17,7 @@ const LEGACY_PASS_SECRET = 'bench-legacy-pass-secret-0123456789abcdef';
  * on request): `BENCH_BASELINE_DIR` is a built checkout of that commit (`git worktree add
  * ../before <commit> && cd ../before && npm install && npm run build`). Each round starts that
  * checkout's queue and gateway, then this one's, and sends both the same crowd (new identities,
- * `BENCH_JOIN_RATE`, default 2,000/s: where the issue's 0.74 ms was measured) through their own
+ * `BENCH_JOIN_RATE`, default 2,000/s: the rate the waiting room's goal is set at) through their own
  * gateway; CPU across queue, gateway and Redis, alternating twice so that a drift of the machine
  * shows as a spread, not as a difference.
  */

@@ -1,4 +1,6 @@
 import { chromiumUp } from './chromium';
+import { ensureDebianPackage } from './debian';
+import { say } from './settings';
 import {
   infraDown,
   infraStatus,
@@ -35,13 +37,17 @@ async function main(command: string | undefined, flags: string[]): Promise<numbe
       // The production shape's Postgres: primary shut down, standby promoted (ADR 0023).
       await productionShapeSwitchover();
       return 0;
+    case 'haproxy':
+      // The production shape's rw address (ADR 0023), installed when missing.
+      say(`HAProxy at ${ensureDebianPackage('haproxy', 'haproxy')}`);
+      return 0;
     case 'browser':
       // The browser tests' Chromium (Debian's package), installed when missing.
       chromiumUp();
       return 0;
     default:
       console.error(
-        'usage: infra up [--no-oidc] [--shape=local|production] | down [--shape=production] | status | switchover | browser',
+        'usage: infra up [--no-oidc] [--shape=local|production] | down [--shape=production] | status | switchover | haproxy | browser',
       );
       return 2;
   }

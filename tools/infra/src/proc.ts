@@ -119,7 +119,8 @@ function ephemeralLow(): number {
   }
 }
 
-function isFree(port: number): Promise<boolean> {
+/** Whether nothing listens on `port` of loopback right now. */
+export function isFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = net.createServer();
     server.once('error', () => resolve(false));

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Redis from 'ioredis';
-import { freePort, isAlive, run, spawnDetached, stopPid, waitFor, which } from './proc';
+import { freePort, isAlive, isFree, run, spawnDetached, stopPid, waitFor, which } from './proc';
 import { say } from './settings';
 
 /** One redis-server of the cluster: its ports, its directory, its process while it runs. */
@@ -88,7 +88,11 @@ export class RedisHa {
         const port = settings.ports[i] ?? (await freePort());
         const node = {
           port,
-          busPort: settings.ports[i] !== undefined ? port + 10_000 : await freePort(),
+          // Redis' own choice, port + 10,000, where it is free; another free port otherwise.
+          busPort:
+            settings.ports[i] !== undefined && port + 10_000 <= 65_535 && (await isFree(port + 10_000))
+              ? port + 10_000
+              : await freePort(),
           home: path.join(settings.dir, String(port)),
           pid: 0,
         };
