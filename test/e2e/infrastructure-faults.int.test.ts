@@ -12,8 +12,8 @@ import { Sale } from '../sale';
 /** Fans arriving per second while a fault runs: a steady sale, light enough for two cores. */
 const FANS_PER_SECOND = 3;
 /** The sale runs this long before each fault (steady state) and after its end (recovery). */
-const BEFORE_MS = 5_000;
-const AFTER_MS = 8_000;
+const BEFORE_MS = 3_000;
+const AFTER_MS = 5_000;
 const SAGA_STEP_TIMEOUT_SECONDS = 20;
 
 interface RecoveryRow {
