@@ -189,8 +189,12 @@ export class LineStore implements Line {
     return (await this.redis.set(queueKeys(concertId).opening, owner, 'PX', ttlMs, 'NX')) === 'OK';
   }
 
-  async unlockOpening(concertId: number): Promise<void> {
-    await this.redis.unlink(queueKeys(concertId).opening);
+  /**
+   * The opening lock goes if it is still `owner`'s (unlock-opening.lua): an opening slower than
+   * the lock's expiry leaves the lock another instance took since.
+   */
+  async unlockOpening(concertId: number, owner: string): Promise<boolean> {
+    return (await this.redis.queueUnlockOpening(queueKeys(concertId).opening, owner)) === 1;
   }
 
   /** Whether the queue's copy of the catalog has the concert's sales (schedules). */
