@@ -102,7 +102,11 @@ export function start(config: Config, deps: { logger?: Logger } = {}): Promise<Q
     const admission = new PeriodicTask('admission tick', () => ticker.tick(), kit.logger).start(
       config.QUEUE_TICK_MS,
     );
-    kit.stops.add('admission', () => admission.stop());
+    // Head moves Postgres did not take yet live only here: tried once more, or logged.
+    kit.stops.add('admission', async () => {
+      await admission.stop();
+      await ticker.flush();
+    });
     // The fans seen since the last flush: one batch of writes per interval, not one per poll.
     const flusher = new PeriodicTask('seen marks flush', () => seen.flush(), kit.logger).start(
       liveness.flushEveryMs(config.QUEUE_SNAPSHOT_MS),

@@ -82,6 +82,11 @@ export async function queueDatabaseUrl(): Promise<string> {
   return (await (deployment ??= Deployment.of(queue))).databaseUrl;
 }
 
+/** Every log line of this file's queue instances so far. */
+export async function queueLogs(): Promise<Record<string, unknown>[]> {
+  return (await (deployment ??= Deployment.of(queue))).logs();
+}
+
 /** A concert id of this test alone, known to the queue. */
 export async function knownConcert(queue: QueueServiceHandle): Promise<number> {
   const concertId = randomIntId();
