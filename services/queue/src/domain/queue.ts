@@ -134,17 +134,21 @@ export class WaitingQueue {
 
   /**
    * A stream ticket for a live pass (ADR 0026): it opens this pass's event stream for a short
-   * while, and nothing else, so a browser may put it in a URL where it cannot put a header.
+   * while, and nothing else, so a browser may put it in a URL where it cannot put a header. It
+   * ends with the pass (`passExpiresAtMs`) if that is sooner: a ticket never outlives its pass.
    */
-  async streamTicket(claims: QueueTokenClaims): Promise<{ ticket: string; expiresAt: string }> {
+  async streamTicket(
+    claims: QueueTokenClaims,
+    passExpiresAtMs: number,
+  ): Promise<{ ticket: string; expiresAt: string }> {
     const state = await this.stateOf(claims);
     if (state.status === 'GONE') throw gone();
-    const now = Date.now();
-    const ttl = this.settings.streamTicketTtlSeconds;
-    return {
-      ticket: this.signer.signStreamTicket(claims, ttl, now),
-      expiresAt: new Date(Math.floor(now / 1000) * 1000 + ttl * 1000).toISOString(),
-    };
+    const { ticket, expiresAtMs } = this.signer.signStreamTicket(
+      claims,
+      this.settings.streamTicketTtlSeconds,
+      passExpiresAtMs,
+    );
+    return { ticket, expiresAt: new Date(expiresAtMs).toISOString() };
   }
 
   /**

@@ -74,7 +74,7 @@ export function httpRoutes(
         responses: { 201: { description: 'a new ticket', schema: StreamTicketResponse } },
       },
       async ({ caller }, _req, reply) => {
-        const { ticket, expiresAt } = await queue.streamTicket(caller);
+        const { ticket, expiresAt } = await queue.streamTicket(caller, caller.expiresAtMs);
         // A credential: no cache keeps it.
         reply.header('Cache-Control', 'no-store');
         reply.code(201).send({
