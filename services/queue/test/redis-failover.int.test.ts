@@ -69,51 +69,58 @@ describe('the waiting room on a Redis Cluster with replicas', () => {
         else failed.push(res instanceof Error ? res.message : res.status);
       }
     });
-    const admitted = await eventually(
-      async () => {
-        const active: TokenBody[] = [];
-        for (const fan of fans.slice(0, 60))
-          if ((await poll(instances[0]!.url, fan.token)).body.status === 'ACTIVE') active.push(fan);
-        expect(active.length).toBeGreaterThanOrEqual(20);
-        return active;
-      },
-      { timeoutMs: 30_000, intervalMs: 200 },
-    );
-    const joinedBefore = fans.length;
+    let admitted: TokenBody[];
+    let joinedBefore: number;
+    try {
+      admitted = await eventually(
+        async () => {
+          const active: TokenBody[] = [];
+          for (const fan of fans.slice(0, 60))
+            if ((await poll(instances[0]!.url, fan.token)).body.status === 'ACTIVE')
+              active.push(fan);
+          expect(active.length).toBeGreaterThanOrEqual(20);
+          return active;
+        },
+        { timeoutMs: 30_000, intervalMs: 200 },
+      );
+      joinedBefore = fans.length;
 
-    const meta = `${prefix}${queueKeys(concertId).meta}`;
-    const victim = await ha.primaryOf(meta);
-    failed.length = 0;
-    const killedAt = Date.now();
-    await ha.kill(victim);
+      const meta = `${prefix}${queueKeys(concertId).meta}`;
+      const victim = await ha.primaryOf(meta);
+      failed.length = 0;
+      const killedAt = Date.now();
+      await ha.kill(victim);
 
-    // Every instance takes a join again, and answers the poll of a fan near the front (which
-    // reads the store, not the instance's snapshot): timed from the kill.
-    const waiting = fans.slice(0, joinedBefore).filter((f) => !admitted.includes(f));
-    const near = waiting.reduce((a, b) => (numberOf(a) < numberOf(b) ? a : b));
-    const answeredAgainAt = await Promise.all(
-      instances.map((instance) =>
-        eventually(
-          async () => {
-            const polled = await poll(instance.url, near.token);
-            expect(polled.status).toBe(200);
-            const joined = await join(instance.url, uuid(), concertId);
-            expect(joined.status).toBe(201);
-            fans.push(joined.body);
-            return Date.now();
-          },
-          { timeoutMs: 30_000, intervalMs: 100 },
+      // Every instance takes a join again, and answers the poll of a fan near the front (which
+      // reads the store, not the instance's snapshot): timed from the kill.
+      const waiting = fans.slice(0, joinedBefore).filter((f) => !admitted.includes(f));
+      const near = waiting.reduce((a, b) => (numberOf(a) < numberOf(b) ? a : b));
+      const answeredAgainAt = await Promise.all(
+        instances.map((instance) =>
+          eventually(
+            async () => {
+              const polled = await poll(instance.url, near.token);
+              expect(polled.status).toBe(200);
+              const joined = await join(instance.url, uuid(), concertId);
+              expect(joined.status).toBe(201);
+              fans.push(joined.body);
+              return Date.now();
+            },
+            { timeoutMs: 30_000, intervalMs: 100 },
+          ),
         ),
-      ),
-    );
-    const recoveryMs = Math.max(...answeredAgainAt) - killedAt;
-    process.stdout.write(
-      `[measured] failover: joins and store-read polls answered again ${recoveryMs} ms after the primary was killed (${failed.length} joins answered ${[...new Set(failed)].join(', ') || 'nothing else'} meanwhile)\n`,
-    );
-    expect(recoveryMs).toBeLessThanOrEqual(5000);
-    await ha.waitServing();
-    joining = false;
-    await Promise.all(crowd);
+      );
+      const recoveryMs = Math.max(...answeredAgainAt) - killedAt;
+      process.stdout.write(
+        `[measured] failover: joins and store-read polls answered again ${recoveryMs} ms after the primary was killed (${failed.length} joins answered ${[...new Set(failed)].join(', ') || 'nothing else'} meanwhile)\n`,
+      );
+      expect(recoveryMs).toBeLessThanOrEqual(5000);
+      await ha.waitServing();
+    } finally {
+      // Whatever failed above, the crowd stops joining before the test ends.
+      joining = false;
+      await Promise.all(crowd);
+    }
     // A join the failover interrupted is told to try again: 503, never another error.
     expect(failed.filter((f) => f !== 503)).toEqual([]);
 
