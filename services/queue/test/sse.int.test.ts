@@ -4,6 +4,7 @@ import { publishNow } from '@ticketing/messaging/wiring';
 import { eventually, randomIntId, testKafka, uuid } from '@ticketing/testing';
 import type { QueueServiceHandle } from '../src/start';
 import {
+  buyStreamTicket,
   join,
   knownConcert,
   poll,
@@ -115,13 +116,9 @@ describe('queue events (SSE)', () => {
   it("when a browser presents a stream ticket in the URL (EventSource sends no header), then it opens that pass's stream, and nothing else", async () => {
     const concertId = await knownConcert(queue);
     const fan = await join(queue.url, uuid(), concertId);
-    const made = await fetch(`${queue.url}/queue/tokens/me/stream-ticket`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${fan.body.token}` },
-    });
-    expect(made.status).toBe(201);
-    expect(made.headers.get('cache-control')).toBe('no-store');
-    const { ticket, url, expiresAt } = (await made.json()) as Record<string, string>;
+    const made = await buyStreamTicket(queue.url, fan.body.token);
+    expect(made).toMatchObject({ status: 201, cacheControl: 'no-store' });
+    const { ticket, url, expiresAt } = made.body;
     expect(url).toBe(`/queue/tokens/me/events?ticket=${ticket}`);
     expect(Date.parse(expiresAt!) - Date.now()).toBeGreaterThan(60_000);
 
@@ -183,15 +180,11 @@ describe('queue events (SSE)', () => {
     const pass = await passSigner().sign(claims, 20);
     const passExpiresAtMs = expOf(pass) * 1000;
 
-    const made = await fetch(`${queue.url}/queue/tokens/me/stream-ticket`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${pass}` },
-    });
+    const made = await buyStreamTicket(queue.url, pass);
 
     expect(made.status).toBe(201);
-    const { ticket, expiresAt } = (await made.json()) as Record<string, string>;
-    expect(expOf(ticket!) * 1000).toBe(passExpiresAtMs);
-    expect(Date.parse(expiresAt!)).toBe(passExpiresAtMs);
+    expect(expOf(made.body.ticket) * 1000).toBe(passExpiresAtMs);
+    expect(Date.parse(made.body.expiresAt)).toBe(passExpiresAtMs);
   });
 
   it('when the token is already gone, then the stream is refused with 401', async () => {
