@@ -6,8 +6,8 @@ import { PeriodicTask, openDatabase, runService, serviceOptions } from '@ticketi
 import { migrations } from '../migrations';
 import type { Config } from './config';
 import { CatalogClient } from './data-access/catalog-client';
-import { LineJournal } from './data-access/line-journal';
-import { QueueStore } from './data-access/queue-store';
+import { PgLineJournal } from './data-access/line-journal';
+import { RedisQueueStore } from './data-access/queue-store';
 import { openQueueRedis } from './data-access/redis';
 import { AdmissionTicker } from './domain/admission';
 import { KnownConcerts } from './domain/known-concerts';
@@ -25,10 +25,10 @@ export const SERVICE = 'queue';
 
 export type QueueServiceHandle = ServiceHandle & {
   ticker: AdmissionTicker;
-  store: QueueStore;
+  store: RedisQueueStore;
   queue: WaitingQueue;
   streams: QueueEventStreams;
-  journal: LineJournal;
+  journal: PgLineJournal;
 };
 
 // How often each instance asks Redis whether its primaries have replicas to wait for.
@@ -47,9 +47,9 @@ const settingsFrom = (c: Config): QueueSettings => ({
 export function start(config: Config, deps: { logger?: Logger } = {}): Promise<QueueServiceHandle> {
   return runService(serviceOptions(SERVICE, config, deps.logger), async (kit) => {
     const db = await openDatabase(kit, config, migrations);
-    const journal = new LineJournal(db);
+    const journal = new PgLineJournal(db);
     const redis = openQueueRedis(kit, config);
-    const store = new QueueStore(redis, config.REDIS_KEY_PREFIX, (missing) =>
+    const store = new RedisQueueStore(redis, config.REDIS_KEY_PREFIX, (missing) =>
       kit.logger.warn(
         missing,
         'a write was answered before a Redis replica had it: waiting for replicas paused',

@@ -1,7 +1,7 @@
 import { queueKeys } from '@ticketing/queue-pass';
 import { connectRedis } from '@ticketing/platform/wiring';
 import { eventually, randomIntId, testInfra } from '@ticketing/testing';
-import { QueueStore } from '../src/data-access/queue-store';
+import { RedisQueueStore } from '../src/data-access/queue-store';
 import { KEY_PREFIX, testRedisUsers } from './harness';
 
 /**
@@ -10,12 +10,12 @@ import { KEY_PREFIX, testRedisUsers } from './harness';
  * since, or two instances rebuild the line at once.
  */
 describe("a line's opening lock", () => {
-  let store: QueueStore;
+  let store: RedisQueueStore;
 
   beforeAll(async () => {
     // As the queue's own Redis user: its rules must allow what the unlock runs.
     const login = (await testRedisUsers()).login('queue');
-    store = new QueueStore(
+    store = new RedisQueueStore(
       connectRedis(testInfra().redisUrl, { keyPrefix: KEY_PREFIX, login }),
       KEY_PREFIX,
     );
