@@ -13,7 +13,9 @@ import { AdmissionTicker } from './domain/admission';
 import { KnownConcerts } from './domain/known-concerts';
 import { Lines } from './domain/lines';
 import { Liveness, SeenMarks } from './domain/liveness';
-import { WaitingQueue } from './domain/queue';
+import { Joining } from './domain/joining';
+import { Places } from './domain/places';
+import { StreamTickets } from './domain/stream-tickets';
 import type { QueueSettings } from './domain/settings';
 import { SnapshotCache } from './domain/snapshot-cache';
 import { httpRoutes } from './entry-points/http/routes';
@@ -26,7 +28,9 @@ export const SERVICE = 'queue';
 export type QueueServiceHandle = ServiceHandle & {
   ticker: AdmissionTicker;
   store: RedisQueueStore;
-  queue: WaitingQueue;
+  joining: Joining;
+  places: Places;
+  concerts: KnownConcerts;
   streams: QueueEventStreams;
   journal: PgLineJournal;
 };
@@ -77,22 +81,15 @@ export function start(config: Config, deps: { logger?: Logger } = {}): Promise<Q
     const seen = new SeenMarks(store, liveness);
     const concerts = new KnownConcerts(store, new CatalogClient(config.CONCERT_URLS));
     const lines = new Lines(store, journal, concerts, liveness, kit.logger, metrics);
-    const queue = new WaitingQueue(
-      store,
-      signer,
-      settings,
-      snapshots,
-      liveness,
-      seen,
-      lines,
-      concerts,
-    );
+    const joining = new Joining(store, signer, settings, snapshots, liveness, lines, concerts);
+    const places = new Places(store, settings, snapshots, liveness, seen, lines);
+    const tickets = new StreamTickets(places, signer, settings);
     const auth = await openAuth(kit, { identity: config, passVerifier, streamTickets });
     // Redis has no transactions with Kafka: the handlers are idempotent and reply directly.
     const messaging = await startDirectMessaging({
       ...kit,
       config,
-      handlers: messageHandlers({ queue }),
+      handlers: messageHandlers({ places, concerts }),
     });
     const ticker = new AdmissionTicker(store, settings, liveness, snapshots, kit.logger, metrics, {
       journal,
@@ -115,15 +112,16 @@ export function start(config: Config, deps: { logger?: Logger } = {}): Promise<Q
       await flusher.stop();
       await seen.flush();
     });
-    const streams = new QueueEventStreams(queue, kit.logger);
+    const streams = new QueueEventStreams(places, kit.logger);
     streams.start(config.QUEUE_SSE_INTERVAL_MS);
     return {
-      routes: (app) => httpRoutes(app, { queue, credentials: auth.credentials, streams }),
+      routes: (app) =>
+        httpRoutes(app, { joining, places, tickets, credentials: auth.credentials, streams }),
       securitySchemes: auth.securitySchemes,
       readiness: { ...auth.readiness, redis: () => redis.ping(), ...messaging.readiness },
       // Open streams end first, so the server can close; clients reconnect elsewhere.
       beforeHttpStop: [['sse streams', () => streams.stop()]],
-      handle: { ticker, store, queue, streams, journal },
+      handle: { ticker, store, joining, places, concerts, streams, journal },
     };
   });
 }

@@ -38,7 +38,7 @@ describe('the waiting room on a Redis Cluster with replicas', () => {
   it('when 400 fans join two instances at once (a join takes two steps on a cluster), then every fan is told a position of their own: its number', async () => {
     const concertId = await knownConcert(instances[0]!);
     // Sales open tomorrow: nobody is admitted, nobody leaves, so position = number.
-    await instances[0]!.queue.learnSchedule({
+    await instances[0]!.concerts.learnSchedule({
       concertId,
       scheduleId: 1,
       revision: 1,
@@ -235,7 +235,7 @@ describe('the waiting room on a Redis Cluster with replicas', () => {
     } finally {
       redis.disconnect();
     }
-    await instances[0]!.queue.learnSchedule({
+    await instances[0]!.concerts.learnSchedule({
       concertId,
       scheduleId: 1,
       revision: 1,
