@@ -76,7 +76,7 @@ const REFUSED: [string, string, string, string][] = [
   [
     'the domain importing a type of data-access',
     'services/queue/src/domain/scratch.ts',
-    "import type { QueueStore } from '../data-access/queue-store';\nexport type X = QueueStore;",
+    "import type { RedisQueueStore } from '../data-access/queue-store';\nexport type X = RedisQueueStore;",
     'the domain declares its ports, data-access implements them',
   ],
   [

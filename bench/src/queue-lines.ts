@@ -2,8 +2,8 @@ import { Database } from '@ticketing/platform';
 import { createDb, createLogger, migrate } from '@ticketing/platform/wiring';
 import { migrations } from '../../services/queue/dist/migrations';
 import { CatalogClient } from '../../services/queue/dist/src/data-access/catalog-client';
-import { LineJournal } from '../../services/queue/dist/src/data-access/line-journal';
-import type { QueueStore } from '../../services/queue/dist/src/data-access/queue-store';
+import { PgLineJournal } from '../../services/queue/dist/src/data-access/line-journal';
+import type { RedisQueueStore } from '../../services/queue/dist/src/data-access/queue-store';
 import { KnownConcerts } from '../../services/queue/dist/src/domain/known-concerts';
 import { Lines } from '../../services/queue/dist/src/domain/lines';
 import { Liveness } from '../../services/queue/dist/src/domain/liveness';
@@ -17,14 +17,14 @@ import type { BenchContext } from './context';
 export async function queueLines(ctx: BenchContext, idleMs: number) {
   const knex = createDb({ url: ctx.queueEnv.DATABASE_URL!, applicationName: 'bench-queue' });
   await migrate(knex, migrations);
-  const journal = new LineJournal(new Database(knex));
+  const journal = new PgLineJournal(new Database(knex));
   const logger = createLogger({ service: 'bench', level: 'silent' });
   const liveness = new Liveness(idleMs);
-  const of = new Map<QueueStore, Lines>();
+  const of = new Map<RedisQueueStore, Lines>();
   return {
     journal,
     /** The lines of a store (each store its own key prefix); no catalog is asked. */
-    of(store: QueueStore): Lines {
+    of(store: RedisQueueStore): Lines {
       let lines = of.get(store);
       if (!lines)
         of.set(
@@ -40,7 +40,7 @@ export async function queueLines(ctx: BenchContext, idleMs: number) {
       return lines;
     },
     /** What the admission ticker keeps and asks beyond Redis, for a store. */
-    durable(store: QueueStore) {
+    durable(store: RedisQueueStore) {
       const lines = this.of(store);
       return { journal, lines, concerts: new KnownConcerts(store, new CatalogClient([])) };
     },

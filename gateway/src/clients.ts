@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { LRUCache } from 'lru-cache';
 import type { IdentityVerifier } from '@ticketing/auth';
 import { STREAM_TICKET_PARAM, claimedCredential, type PassVerifier } from '@ticketing/queue-pass';
+import { takesStreamTicket } from './routes';
 import type { TrustedProxies } from './trusted-proxies';
 
 // Passes verified here, remembered until their own expiry (a fan sends the same one every call).
@@ -47,7 +48,7 @@ export class ClientIdentifier {
   private async verifiedSub(req: IncomingMessage): Promise<string | undefined> {
     const header = req.headers.authorization;
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
-    if (!token) return this.ticketSub(req);
+    if (!token) return takesStreamTicket(req.url ?? '') ? this.ticketSub(req) : undefined;
     try {
       if (claimedCredential(token) === 'queue-pass') return await this.passSub(token);
       const { identity, expMs } = await this.verifiers.identity.verifyWithExpiry(token);
@@ -59,7 +60,10 @@ export class ClientIdentifier {
     }
   }
 
-  /** The `sub` of a verified stream ticket in the query string, if there is one. */
+  /**
+   * The `sub` of a verified stream ticket in the query string of the event stream's URL, if
+   * there is one (a ticket anywhere else names nobody: ADR 0026).
+   */
   private async ticketSub(req: IncomingMessage): Promise<string | undefined> {
     const url = req.url ?? '';
     const at = url.indexOf('?');

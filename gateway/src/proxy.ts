@@ -5,7 +5,7 @@ import http, {
 } from 'node:http';
 import { IDENTITY_PROOF_HEADER } from '@ticketing/auth';
 import { writeProblem, type Logger } from '@ticketing/platform';
-import { isEventStream, type ServiceName } from './routes';
+import { isEventStream, withoutStrayCredentials, type ServiceName } from './routes';
 import type { TrustedProxies } from './trusted-proxies';
 import type { UpstreamPool } from './upstream-pool';
 
@@ -199,7 +199,8 @@ export class ReverseProxy {
           hostname: target.hostname,
           port: target.port,
           method: req.method,
-          path: req.url,
+          // A stream ticket goes to the event stream only, never with another request.
+          path: withoutStrayCredentials(req.url ?? '/'),
           headers: forwardedHeaders(
             req,
             body.length,

@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { RedisClient, Logger } from '@ticketing/platform';
 import { PeriodicTask, loadLuaScripts } from '@ticketing/platform/wiring';
 import type { ClientIdentifier } from './clients';
-import { canonicalPath } from './routes';
+import { QUEUE_EVENTS_PATH, canonicalPath } from './routes';
 import type { Result } from 'ioredis';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
@@ -54,7 +54,7 @@ export function rateLimitHeaders(verdict: Verdict, budget: Budget): Record<strin
 /** Which budget a request spends: polling the queue, or changing something; reads are free. */
 export function budgetOf(method: string, path: string): BudgetName | undefined {
   if (method === 'GET' || method === 'HEAD')
-    return path === '/queue/tokens/me' || path === '/queue/tokens/me/events' ? 'poll' : undefined;
+    return path === '/queue/tokens/me' || path === QUEUE_EVENTS_PATH ? 'poll' : undefined;
   return method === 'OPTIONS' ? undefined : 'write';
 }
 

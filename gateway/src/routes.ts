@@ -1,4 +1,9 @@
-import { SERVICES, SERVICE_NAMES, type ServiceName } from '@ticketing/contracts';
+import {
+  CREDENTIAL_QUERY_PARAMS,
+  SERVICES,
+  SERVICE_NAMES,
+  type ServiceName,
+} from '@ticketing/contracts';
 
 export { SERVICE_NAMES, type ServiceName };
 
@@ -21,6 +26,33 @@ export function serviceFor(url: string): ServiceName | undefined {
 /** Server-sent event streams stay open as long as the client listens: no response deadline. */
 export const isEventStream = (url: string) =>
   canonicalPath(url.split('?', 1)[0]!).endsWith('/events');
+
+/** The queue's event stream: the one route a stream ticket opens (ADR 0026). */
+export const QUEUE_EVENTS_PATH = '/queue/tokens/me/events';
+
+/**
+ * Whether a URL's query may carry a stream ticket: on the queue's event stream only (however its
+ * path is spelled). Anywhere else a ticket names nobody and goes nowhere: it "authorizes nothing
+ * else" (ADR 0026).
+ */
+export const takesStreamTicket = (url: string) =>
+  canonicalPath(url.split('?', 1)[0]!) === QUEUE_EVENTS_PATH;
+
+/**
+ * The URL as it goes to a service: on any path but the one that takes them, the query loses its
+ * credential parameters (`ticket`, however its name is encoded); everything else stays as sent.
+ */
+export function withoutStrayCredentials(url: string): string {
+  const at = url.indexOf('?');
+  if (at < 0 || takesStreamTicket(url)) return url;
+  const pairs = url.slice(at + 1).split('&');
+  const kept = pairs.filter((pair) => !isCredential(new URLSearchParams(pair).keys().next().value));
+  if (kept.length === pairs.length) return url;
+  return kept.length > 0 ? `${url.slice(0, at)}?${kept.join('&')}` : url.slice(0, at);
+}
+
+const isCredential = (name: string | undefined) =>
+  name !== undefined && (CREDENTIAL_QUERY_PARAMS as readonly string[]).includes(name);
 
 /**
  * The route a path means, however it is spelled: percent-encodings decoded, case folded,

@@ -83,6 +83,20 @@ describe('gateway', () => {
     expect(seen.headers['x-real-ip']).toBeUndefined();
   });
 
+  it('when a stream ticket rides in the URL of any path but the event stream’s, then no instance sees it; the event stream gets it', async () => {
+    for (const [path, forwarded] of [
+      ['/reservations?x=1&ticket=t.t.t&y=2', '/reservations?x=1&y=2'],
+      ['/reservations?%74icket=t.t.t', '/reservations'],
+      ['/queue/tokens/me?ticket=t.t.t', '/queue/tokens/me'],
+      ['/queue/tokens/me/events?ticket=t.t.t', '/queue/tokens/me/events?ticket=t.t.t'],
+    ]) {
+      const res = await call(path!);
+      expect(res.status).toBe(200);
+      const seen = [...a.seen, ...b.seen, ...others.seen].at(-1)!;
+      expect({ path, forwarded: seen.url }).toEqual({ path, forwarded });
+    }
+  });
+
   it('when an instance is down, then every request (POST too) is answered by the other', async () => {
     await a.stop();
     for (let i = 0; i < 6; i++) {

@@ -322,11 +322,24 @@ describe('what a request spends', () => {
       expect(await clients.clientOf(req({ authorization: 'Bearer garbage' }))).toBe('ip:10.0.0.9');
       // An EventSource's stream ticket names its fan; a pass where a ticket goes names nobody.
       const claims = { userId: alice, tokenId: uuid(), concertId: 1 };
-      const ticket = signer.signStreamTicket(claims, 60);
+      const { ticket } = signer.signStreamTicket(claims, 60, Date.now() + 3_600_000);
       const events = (t: string) => `/queue/tokens/me/events?ticket=${t}`;
       expect(await clients.clientOf(req({}, events(ticket)))).toBe(`sub:${alice}`);
+      expect(await clients.clientOf(req({}, `/Queue/Tokens/ME/events?ticket=${ticket}`))).toBe(
+        `sub:${alice}`,
+      );
       const pass = await signer.sign(claims, 60);
       expect(await clients.clientOf(req({}, events(pass)))).toBe('ip:10.0.0.9');
+      // Anywhere else a ticket names nobody (ADR 0026: it authorizes nothing else).
+      for (const url of [
+        `/queue/tokens/me?ticket=${ticket}`,
+        `/reservations?ticket=${ticket}`,
+        `/concerts/1/events?ticket=${ticket}`,
+      ])
+        expect({ url, client: await clients.clientOf(req({}, url)) }).toEqual({
+          url,
+          client: 'ip:10.0.0.9',
+        });
     } finally {
       identity.stop();
     }

@@ -210,7 +210,6 @@ describe('catalog administration and the sold-out aware queue, through the gatew
       reservationId: lastHold.body.reservationId,
     });
     expect(paid.status).toBe(202);
-    const soldOutFrom = Date.now();
     // Fans admitted while seats were left are inside; everyone still in line is told.
     const inside = await eventually(
       async () => {
@@ -220,7 +219,6 @@ describe('catalog administration and the sold-out aware queue, through the gatew
       },
       { timeoutMs: 15_000 },
     );
-    expect(Date.now() - soldOutFrom).toBeLessThan(15_000);
     const inLine = waiting.filter((fan) => !inside.includes(fan));
     expect(inLine.length).toBeGreaterThan(SEATS);
     // Those inside give up and leave: slots are free, and still nobody more is admitted.
@@ -251,8 +249,14 @@ describe('catalog administration and the sold-out aware queue, through the gatew
     await eventually(async () => expect(await statusOf(head)).toBe('ACTIVE'), {
       timeoutMs: 30_000,
     });
-    // In order: the line's head got in, its tail (beyond the free slots) still waits.
-    expect(await statusOf(tail)).toBe('WAITING');
+    // In order: the line's head got in, its tail (beyond the free slots) still waits. Each
+    // instance answers a waiting fan from its own snapshot of the line, at most 2 ×
+    // QUEUE_SNAPSHOT_MS old (ADR 0015), while the head's ACTIVE comes from the store: right after
+    // the head got in, an instance whose snapshot predates the seat's return may still say
+    // SOLD_OUT. Its next snapshot says WAITING; ACTIVE never.
+    await eventually(async () => expect(await statusOf(tail)).toBe('WAITING'), {
+      timeoutMs: 15_000,
+    });
     // The holder lets the seat go; the head of the line buys it: sold out again.
     expect(
       (

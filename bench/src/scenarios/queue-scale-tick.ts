@@ -1,7 +1,7 @@
 import { queueKeys } from '@ticketing/queue-pass';
 import { createLogger, createMetricsRegistry } from '@ticketing/platform/wiring';
 import type Redis from 'ioredis';
-import type { QueueStore } from '../../../services/queue/dist/src/data-access/queue-store';
+import type { RedisQueueStore } from '../../../services/queue/dist/src/data-access/queue-store';
 import { AdmissionTicker } from '../../../services/queue/dist/src/domain/admission';
 import { Liveness } from '../../../services/queue/dist/src/domain/liveness';
 import { SnapshotCache } from '../../../services/queue/dist/src/domain/snapshot-cache';
@@ -14,7 +14,7 @@ import type { Row } from '../report';
 /** The admission tick's Redis time (Redis' own per-command time) at three rates, and a sweep. */
 export async function tickRows(
   ctx: BenchContext,
-  store: QueueStore,
+  store: RedisQueueStore,
   lines: QueueLines,
   monitor: Redis,
   concertId: number,

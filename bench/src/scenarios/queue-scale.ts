@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { TokenSigner, queueKeys, tokenIdOf } from '@ticketing/queue-pass';
 import { ROOT } from '@ticketing/infra';
 import Redis from 'ioredis';
-import { QueueStore } from '../../../services/queue/dist/src/data-access/queue-store';
+import { RedisQueueStore } from '../../../services/queue/dist/src/data-access/queue-store';
 import { Liveness } from '../../../services/queue/dist/src/domain/liveness';
 import type { BenchContext } from '../context';
 import { cpuBreakdown, pidsMatching } from '../cpu';
@@ -70,7 +70,7 @@ export async function queueScaleScenario(ctx: BenchContext): Promise<Row[]> {
   );
   const redis = new Redis(ctx.infra.redisUrl, { keyPrefix: prefix, enableAutoPipelining: true });
   const monitor = new Redis(ctx.infra.redisUrl);
-  const store = new QueueStore(redis, prefix);
+  const store = new RedisQueueStore(redis, prefix);
   const lines = await queueLines(ctx, Number(IDLE_FOREVER) * 1000);
   const fill = crowdFill(lines);
   const signer = new TokenSigner(ctx.serviceEnv.QUEUE_PASS_SIGNING_KEY!);
@@ -229,7 +229,7 @@ export async function queueScaleScenario(ctx: BenchContext): Promise<Row[]> {
  * come a block at a time from the run's queue database, as a join's do.
  */
 function crowdFill(lines: QueueLines) {
-  return async (store: QueueStore, concertId: number, from: number, to: number) => {
+  return async (store: RedisQueueStore, concertId: number, from: number, to: number) => {
     const liveness = new Liveness(Number(IDLE_FOREVER) * 1000); // the service's own windows
     const window = liveness.windowAt(Date.now());
     let next = from;

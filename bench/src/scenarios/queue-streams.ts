@@ -7,7 +7,7 @@ import { randomInt } from 'node:crypto';
 import { TokenSigner, queueKeys, tokenIdOf } from '@ticketing/queue-pass';
 import type { RedisClient } from '@ticketing/platform';
 import { metricValue } from '@ticketing/testing';
-import { QueueStore } from '../../../services/queue/dist/src/data-access/queue-store';
+import { RedisQueueStore } from '../../../services/queue/dist/src/data-access/queue-store';
 import type { BenchContext } from '../context';
 import { ROOT } from '@ticketing/infra';
 import { benchServer, owned, serviceMain, startInstances, type Proc } from '../processes';
@@ -69,7 +69,7 @@ function oneProcessRow(ctx: BenchContext, one: Held): Row {
   };
 }
 
-type Fill = (store: QueueStore, concertId: number, from: number, to: number) => Promise<void>;
+type Fill = (store: RedisQueueStore, concertId: number, from: number, to: number) => Promise<void>;
 
 /**
  * Opens `streams` event streams on fans far enough back to wait through the measurement: to the
@@ -122,7 +122,7 @@ async function holdStreams(
   const targets = gateway?.urls ?? queue.urls;
   const generators: ReturnType<typeof spawn>[] = [];
   try {
-    const store = new QueueStore(redis, prefix);
+    const store = new RedisQueueStore(redis, prefix);
     const concertId = randomInt(1, 2 ** 31);
     await store.concerts.rememberConcert(concertId);
     await fill(store, concertId, 0, ahead + streams);

@@ -55,9 +55,12 @@ const wrongKind = (needed: string) =>
 // pass with every call); its admission is looked up every time, from memory or Redis.
 const VERIFIED_PASSES_MAX = 100_000;
 
+/** A verified pass's or stream ticket's claims, with when it expires (its `exp`, in ms). */
+export type PassClaims = QueueTokenClaims & { expiresAtMs: number };
+
 export class Credentials {
   /** Least recently used passes go first when it is full, each at its own `exp` at the latest. */
-  private readonly verifiedPasses = new LRUCache<string, QueueTokenClaims>({
+  private readonly verifiedPasses = new LRUCache<string, PassClaims>({
     max: VERIFIED_PASSES_MAX,
   });
 
@@ -97,9 +100,9 @@ export class Credentials {
 
   /**
    * A validly signed, unexpired queue pass whatever its state: the queue service, which owns
-   * the state, looks it up itself.
+   * the state, looks it up itself. `expiresAtMs`: the pass's own expiry.
    */
-  readonly queuePassClaims: Authenticator<QueueTokenClaims & { token: string }> = {
+  readonly queuePassClaims: Authenticator<PassClaims & { token: string }> = {
     schemes: [SCHEMES.queuePass],
     authenticate: async (headers) => {
       const token = bearerToken(headers);
@@ -112,9 +115,10 @@ export class Credentials {
   /**
    * The event stream's credential (ADR 0026): the queue pass as a bearer token, or, for a browser's
    * EventSource (which sends no header), a stream ticket in `?ticket=`. A ticket is a signature of
-   * its own issuer that no other authenticator takes; `token` is then the ticket.
+   * its own issuer that no other authenticator takes; `token` (and `expiresAtMs`) are then the
+   * ticket's.
    */
-  readonly queuePassOrStreamTicket: Authenticator<QueueTokenClaims & { token: string }> = {
+  readonly queuePassOrStreamTicket: Authenticator<PassClaims & { token: string }> = {
     schemes: [SCHEMES.queuePass, SCHEMES.streamTicket],
     authenticate: async (headers, query) => {
       const ticket = (query as Record<string, unknown> | undefined)?.[STREAM_TICKET_PARAM];
@@ -123,7 +127,8 @@ export class Credentials {
       if (typeof ticket !== 'string' || !this.parts.streamTickets)
         throw AppError.unauthorized('TOKEN_INVALID', 'ticket: one stream ticket is expected');
       try {
-        return { ...(await this.parts.streamTickets.verify(ticket)), token: ticket };
+        const { claims, expiresAtMs } = await this.parts.streamTickets.verifyWithExpiry(ticket);
+        return { ...claims, expiresAtMs, token: ticket };
       } catch (e) {
         if (e instanceof InvalidTokenError)
           throw AppError.unauthorized('TOKEN_INVALID', `stream ticket ${e.reason}`);
@@ -164,15 +169,16 @@ export class Credentials {
     return this.parts.identity.verify(token);
   }
 
-  private async verifyPassSignature(token: string): Promise<QueueTokenClaims> {
+  private async verifyPassSignature(token: string): Promise<PassClaims> {
     if (!this.parts.passes) throw wrongKind('an identity token');
     const known = this.verifiedPasses.get(token);
     if (known) return known;
     try {
       const { claims, expiresAtMs } = await this.parts.passes.verifyWithExpiry(token);
+      const verified = { ...claims, expiresAtMs };
       const ttl = expiresAtMs - Date.now();
-      if (ttl > 0) this.verifiedPasses.set(token, claims, { ttl });
-      return claims;
+      if (ttl > 0) this.verifiedPasses.set(token, verified, { ttl });
+      return verified;
     } catch (e) {
       if (e instanceof InvalidTokenError)
         throw AppError.unauthorized('TOKEN_INVALID', `queue pass ${e.reason}`);
@@ -183,7 +189,7 @@ export class Credentials {
   private async verifyPass(token: string): Promise<QueuePass> {
     const { admissions } = this.parts;
     if (!admissions) throw wrongKind('an identity token');
-    const claims = await this.verifyPassSignature(token);
+    const { expiresAtMs: _expiresAtMs, ...claims } = await this.verifyPassSignature(token);
     const admission = await admissions.admissionOf(claims);
     if (admission === 'GONE')
       throw AppError.unauthorized('TOKEN_INVALID', 'queue pass expired or revoked');

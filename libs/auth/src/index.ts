@@ -20,6 +20,7 @@ export {
 } from './identity-proof';
 export {
   type Caller,
+  type PassClaims,
   SCHEMES,
   bearerToken,
   Credentials,

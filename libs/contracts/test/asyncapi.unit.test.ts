@@ -26,7 +26,7 @@ const none = undefined as never;
 const HANDLED: HandledTypes = Object.fromEntries(
   (
     [
-      ['queue', queueHandlers({ queue: none })],
+      ['queue', queueHandlers({ places: none, concerts: none })],
       ['concert', concertHandlers(none)],
       ['reservation', reservationHandlers(none)],
       ['wallet', walletHandlers(none)],

@@ -35,7 +35,6 @@ export {
   readPlace,
   stateOfPlace,
 } from './place-record';
-export { writeGrantedPlace } from './place-writes';
 export {
   type QueueTokenClaims,
   QUEUE_TOKEN_ISSUER,

@@ -159,28 +159,34 @@ export class TokenSigner {
 
   /** sub = user, jti = token id (the place), cid = concert. Status lives in Redis, not here. */
   sign(claims: QueueTokenClaims, maxAgeSeconds: number, now = Date.now()): Promise<string> {
-    return Promise.resolve(this.signAs(ISSUER, claims, maxAgeSeconds, now));
-  }
-
-  /** A stream ticket for the pass of `claims`: the same claims, the events' own issuer. */
-  signStreamTicket(claims: QueueTokenClaims, ttlSeconds: number, now = Date.now()): string {
-    return this.signAs(STREAM_TICKET_ISSUER, claims, ttlSeconds, now);
-  }
-
-  private signAs(
-    issuer: string,
-    claims: QueueTokenClaims,
-    maxAgeSeconds: number,
-    now: number,
-  ): string {
     const iat = Math.floor(now / 1000);
+    return Promise.resolve(this.signAs(ISSUER, claims, iat, iat + maxAgeSeconds));
+  }
+
+  /**
+   * A stream ticket for the pass of `claims`: the same claims, the events' own issuer. It ends
+   * `ttlSeconds` from now, or when the pass does (`passExpiresAtMs`) if that is sooner: a ticket
+   * never outlives the pass it stands for. `expiresAtMs`: its `exp`.
+   */
+  signStreamTicket(
+    claims: QueueTokenClaims,
+    ttlSeconds: number,
+    passExpiresAtMs: number,
+    now = Date.now(),
+  ): { ticket: string; expiresAtMs: number } {
+    const iat = Math.floor(now / 1000);
+    const exp = Math.min(iat + ttlSeconds, Math.floor(passExpiresAtMs / 1000));
+    return { ticket: this.signAs(STREAM_TICKET_ISSUER, claims, iat, exp), expiresAtMs: exp * 1000 };
+  }
+
+  private signAs(issuer: string, claims: QueueTokenClaims, iat: number, exp: number): string {
     const payload = JSON.stringify({
       cid: claims.concertId,
       iss: issuer,
       sub: claims.userId,
       jti: claims.tokenId,
       iat,
-      exp: iat + maxAgeSeconds,
+      exp,
     });
     const input = this.head + Buffer.from(payload).toString('base64url');
     const signature =

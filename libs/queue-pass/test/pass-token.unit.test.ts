@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from '@ticketing/platform';
 import {
   InvalidTokenError,
   PassVerifier,
+  STREAM_TICKET_ISSUER,
   claimedCredential,
   TokenSigner,
   generatePassKeys,
@@ -51,6 +52,26 @@ describe('queue passes: signed by the queue alone, verified by anyone with its p
     await expect(jwtVerify(token, publicKey, { issuer: 'ticketing-queue' })).resolves.toMatchObject(
       { protectedHeader: { alg: 'EdDSA' }, payload: { sub: claims.userId } },
     );
+  });
+
+  it('when a stream ticket is minted for a pass that ends sooner than the ticket would, then the ticket ends with the pass', async () => {
+    const tickets = new PassVerifier(JSON.parse(keys.publicKeys), STREAM_TICKET_ISSUER);
+    const now = Date.now();
+    const passExpiresAtMs = (Math.floor(now / 1000) + 10) * 1000;
+    const { ticket, expiresAtMs } = signer.signStreamTicket(claims, 120, passExpiresAtMs, now);
+    expect(expiresAtMs).toBe(passExpiresAtMs);
+    await expect(tickets.verifyWithExpiry(ticket)).resolves.toEqual({
+      claims,
+      expiresAtMs: passExpiresAtMs,
+    });
+  });
+
+  it('when the pass outlives the ticket’s time, then the ticket ends after its time', async () => {
+    const tickets = new PassVerifier(JSON.parse(keys.publicKeys), STREAM_TICKET_ISSUER);
+    const now = Date.now();
+    const { ticket, expiresAtMs } = signer.signStreamTicket(claims, 120, now + 86_400_000, now);
+    expect(expiresAtMs).toBe((Math.floor(now / 1000) + 120) * 1000);
+    await expect(tickets.verifyWithExpiry(ticket)).resolves.toEqual({ claims, expiresAtMs });
   });
 
   it('when the pass is expired, then it is rejected as expired', async () => {

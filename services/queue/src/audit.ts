@@ -11,8 +11,8 @@ import {
   EXIT_CONFIG,
 } from '@ticketing/platform';
 import { connectRedis, createDb } from '@ticketing/platform/wiring';
-import { LineJournal } from './data-access/line-journal';
-import { QueueStore } from './data-access/queue-store';
+import { PgLineJournal } from './data-access/line-journal';
+import { RedisQueueStore } from './data-access/queue-store';
 import {
   checkFairness,
   parseRanges,
@@ -55,7 +55,7 @@ async function main(): Promise<number> {
   });
   const knex = createDb({ url: config.DATABASE_URL, applicationName: 'queue-audit' });
   try {
-    const store = new QueueStore(redis, config.REDIS_KEY_PREFIX);
+    const store = new RedisQueueStore(redis, config.REDIS_KEY_PREFIX);
     const records = await store.line.auditRecords(concertId);
     const moves: (HeadMove | Recovery)[] = [];
     let sweptIdle = 0;
@@ -90,7 +90,7 @@ async function main(): Promise<number> {
       `concert ${concertId}: ${report.moves} head moves over numbers 1..${report.head}${report.recoveries > 0 ? ` (${report.recoveries} rebuild(s) after a loss of Redis)` : ''}; ${report.admitted} admitted in number order, ${report.skippedIdle} skipped as idle at the head, ${sweptIdle} dropped as idle behind it, ${report.gone} gone when their turn came\n`,
     );
     const durable = await durableReport(
-      new LineJournal(new Database(knex)),
+      new PgLineJournal(new Database(knex)),
       concertId,
       await redis.hget(queueKeys(concertId).meta, 'epoch'),
     );
@@ -128,7 +128,7 @@ async function main(): Promise<number> {
  * names): they survive a loss of Redis, so they cover the line from its first number.
  */
 async function durableReport(
-  journal: LineJournal,
+  journal: PgLineJournal,
   concertId: number,
   redisEpoch: string | null,
 ): Promise<FairnessReport | undefined> {

@@ -6,14 +6,16 @@ import { PeriodicTask, openDatabase, runService, serviceOptions } from '@ticketi
 import { migrations } from '../migrations';
 import type { Config } from './config';
 import { CatalogClient } from './data-access/catalog-client';
-import { LineJournal } from './data-access/line-journal';
-import { QueueStore } from './data-access/queue-store';
+import { PgLineJournal } from './data-access/line-journal';
+import { RedisQueueStore } from './data-access/queue-store';
 import { openQueueRedis } from './data-access/redis';
 import { AdmissionTicker } from './domain/admission';
 import { KnownConcerts } from './domain/known-concerts';
 import { Lines } from './domain/lines';
 import { Liveness, SeenMarks } from './domain/liveness';
-import { WaitingQueue } from './domain/queue';
+import { Joining } from './domain/joining';
+import { Places } from './domain/places';
+import { StreamTickets } from './domain/stream-tickets';
 import type { QueueSettings } from './domain/settings';
 import { SnapshotCache } from './domain/snapshot-cache';
 import { httpRoutes } from './entry-points/http/routes';
@@ -25,10 +27,12 @@ export const SERVICE = 'queue';
 
 export type QueueServiceHandle = ServiceHandle & {
   ticker: AdmissionTicker;
-  store: QueueStore;
-  queue: WaitingQueue;
+  store: RedisQueueStore;
+  joining: Joining;
+  places: Places;
+  concerts: KnownConcerts;
   streams: QueueEventStreams;
-  journal: LineJournal;
+  journal: PgLineJournal;
 };
 
 // How often each instance asks Redis whether its primaries have replicas to wait for.
@@ -47,9 +51,9 @@ const settingsFrom = (c: Config): QueueSettings => ({
 export function start(config: Config, deps: { logger?: Logger } = {}): Promise<QueueServiceHandle> {
   return runService(serviceOptions(SERVICE, config, deps.logger), async (kit) => {
     const db = await openDatabase(kit, config, migrations);
-    const journal = new LineJournal(db);
+    const journal = new PgLineJournal(db);
     const redis = openQueueRedis(kit, config);
-    const store = new QueueStore(redis, config.REDIS_KEY_PREFIX, (missing) =>
+    const store = new RedisQueueStore(redis, config.REDIS_KEY_PREFIX, (missing) =>
       kit.logger.warn(
         missing,
         'a write was answered before a Redis replica had it: waiting for replicas paused',
@@ -77,22 +81,15 @@ export function start(config: Config, deps: { logger?: Logger } = {}): Promise<Q
     const seen = new SeenMarks(store, liveness);
     const concerts = new KnownConcerts(store, new CatalogClient(config.CONCERT_URLS));
     const lines = new Lines(store, journal, concerts, liveness, kit.logger, metrics);
-    const queue = new WaitingQueue(
-      store,
-      signer,
-      settings,
-      snapshots,
-      liveness,
-      seen,
-      lines,
-      concerts,
-    );
+    const joining = new Joining(store, signer, settings, snapshots, liveness, lines, concerts);
+    const places = new Places(store, settings, snapshots, liveness, seen, lines);
+    const tickets = new StreamTickets(places, signer, settings);
     const auth = await openAuth(kit, { identity: config, passVerifier, streamTickets });
     // Redis has no transactions with Kafka: the handlers are idempotent and reply directly.
     const messaging = await startDirectMessaging({
       ...kit,
       config,
-      handlers: messageHandlers({ queue }),
+      handlers: messageHandlers({ places, concerts }),
     });
     const ticker = new AdmissionTicker(store, settings, liveness, snapshots, kit.logger, metrics, {
       journal,
@@ -102,7 +99,11 @@ export function start(config: Config, deps: { logger?: Logger } = {}): Promise<Q
     const admission = new PeriodicTask('admission tick', () => ticker.tick(), kit.logger).start(
       config.QUEUE_TICK_MS,
     );
-    kit.stops.add('admission', () => admission.stop());
+    // Head moves Postgres did not take yet live only here: tried once more, or logged.
+    kit.stops.add('admission', async () => {
+      await admission.stop();
+      await ticker.flush();
+    });
     // The fans seen since the last flush: one batch of writes per interval, not one per poll.
     const flusher = new PeriodicTask('seen marks flush', () => seen.flush(), kit.logger).start(
       liveness.flushEveryMs(config.QUEUE_SNAPSHOT_MS),
@@ -111,15 +112,16 @@ export function start(config: Config, deps: { logger?: Logger } = {}): Promise<Q
       await flusher.stop();
       await seen.flush();
     });
-    const streams = new QueueEventStreams(queue, kit.logger);
+    const streams = new QueueEventStreams(places, kit.logger);
     streams.start(config.QUEUE_SSE_INTERVAL_MS);
     return {
-      routes: (app) => httpRoutes(app, { queue, credentials: auth.credentials, streams }),
+      routes: (app) =>
+        httpRoutes(app, { joining, places, tickets, credentials: auth.credentials, streams }),
       securitySchemes: auth.securitySchemes,
       readiness: { ...auth.readiness, redis: () => redis.ping(), ...messaging.readiness },
       // Open streams end first, so the server can close; clients reconnect elsewhere.
       beforeHttpStop: [['sse streams', () => streams.stop()]],
-      handle: { ticker, store, queue, streams, journal },
+      handle: { ticker, store, joining, places, concerts, streams, journal },
     };
   });
 }

@@ -33,7 +33,7 @@ describe('admission with two instances ticking at once', () => {
       const joined = await Promise.all(
         Array.from({ length: 500 }, async () => {
           const userId = uuid();
-          const { view } = await filler.queue.join(userId, concertId);
+          const { view } = await filler.joining.join(userId, concertId);
           return { userId, tokenId: view.tokenId, concertId };
         }),
       );
@@ -69,9 +69,9 @@ describe('admission with two instances ticking at once', () => {
     );
     await eventually(async () => {
       for (const i of [0, 1, 1500, 2999])
-        expect((await a!.queue.stateOf(byNumber[i]!)).status).toBe('ACTIVE');
+        expect((await a!.places.stateOf(byNumber[i]!)).status).toBe('ACTIVE');
       for (const i of [3000, 3001, 7000, 9999])
-        expect(await a!.queue.stateOf(byNumber[i]!)).toMatchObject({
+        expect(await a!.places.stateOf(byNumber[i]!)).toMatchObject({
           status: 'WAITING',
           position: i - 2999,
         });

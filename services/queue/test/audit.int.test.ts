@@ -113,7 +113,7 @@ describe('a concert whose sales ended', () => {
       const concertId = await knownConcert(queue);
       // Late enough that the first fan is admitted before, even on a busy machine.
       const closesAt = Date.now() + 4000;
-      await queue.queue.learnSchedule({
+      await queue.concerts.learnSchedule({
         concertId,
         scheduleId: 1,
         revision: 1,

@@ -1,13 +1,7 @@
 import { queueKeys } from '@ticketing/queue-pass';
-import {
-  createTopicNamespace,
-  eventually,
-  identityToken,
-  randomIntId,
-  uuid,
-} from '@ticketing/testing';
+import { createTopicNamespace, eventually, randomIntId, uuid } from '@ticketing/testing';
 import type { QueueServiceHandle } from '../src/start';
-import { join, poll, startCatalog, startQueue } from './harness';
+import { concertInCatalog, join, poll, startCatalog, startQueue, type Catalog } from './harness';
 
 /**
  * The queue's copy of the catalog (Redis, fed by concert.events) misses a concert: it asks the
@@ -15,7 +9,7 @@ import { join, poll, startCatalog, startQueue } from './harness';
  * publishes on topics the queue does not read, so the queue hears of no concert but by asking.
  */
 describe('a join for a concert the queue has not heard of', () => {
-  let catalog: Awaited<ReturnType<typeof startCatalog>>;
+  let catalog: Catalog;
   let queue: QueueServiceHandle;
 
   beforeAll(async () => {
@@ -31,26 +25,10 @@ describe('a join for a concert the queue has not heard of', () => {
     await catalog?.stop();
   });
 
-  /** A concert put in the catalog now, with one date on sale now or from `salesOpenAt`. */
-  async function published(salesOpenAt?: Date): Promise<number> {
-    const { concertId } = await catalog.service.catalog.createConcert({
-      title: `Show ${uuid()}`,
-      artist: 'Test',
-      venue: 'Hall',
-    });
-    await catalog.service.catalog.publishSchedule(concertId, {
-      startsAt: new Date(Date.now() + 20 * 86_400_000),
-      price: 1000,
-      seats: 50,
-      salesOpenAt,
-    });
-    return concertId;
-  }
-
   it('when the catalog lists it, then the join succeeds at once, and the queue keeps its dates: admission starts when its sales open, not before', async () => {
-    const onSale = await published();
+    const onSale = await concertInCatalog(catalog);
     const opensAt = new Date(Date.now() + 3_600_000);
-    const later = await published(opensAt);
+    const later = await concertInCatalog(catalog, opensAt);
     const early = await join(queue.url, uuid(), later);
     const fan = await join(queue.url, uuid(), onSale);
     expect(early).toMatchObject({ status: 201, body: { status: 'WAITING', position: 1 } });
@@ -76,20 +54,12 @@ describe('a join for a concert the queue has not heard of', () => {
   });
 
   it('when the catalog does not answer, then 503 with Retry-After, never 404', async () => {
-    const concertId = await published();
+    const concertId = await concertInCatalog(catalog);
     const other = await startQueue({ CONCERT_URLS: `${catalog.url},http://127.0.0.1:1` });
     try {
       await catalog.service.stop();
-      const res = await fetch(`${other.url}/queue/tokens`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Bearer ${await identityToken(uuid())}`,
-        },
-        body: JSON.stringify({ concertId }),
-      });
-      expect(res.status).toBe(503);
-      expect(res.headers.get('retry-after')).toBe('1');
+      const res = await join(other.url, uuid(), concertId);
+      expect(res).toMatchObject({ status: 503, retryAfter: '1' });
     } finally {
       await other.stop();
     }

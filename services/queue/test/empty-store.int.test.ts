@@ -7,12 +7,14 @@ import { connectRedis } from '@ticketing/platform/wiring';
 import { PrivateRedis, eventually, randomSuffix, uuid } from '@ticketing/testing';
 import type { QueueServiceHandle } from '../src/start';
 import {
+  concertInCatalog,
   join,
   passVerifier,
   poll,
   queueDatabaseUrl,
   startCatalog,
   startQueue,
+  type Catalog,
   type TokenBody,
 } from './harness';
 
@@ -27,7 +29,7 @@ const CAP = 25;
  */
 describe('the waiting room when Redis restarts empty mid-sale', () => {
   let redis: PrivateRedis;
-  let catalog: Awaited<ReturnType<typeof startCatalog>>;
+  let catalog: Catalog;
   const instances: QueueServiceHandle[] = [];
   const prefix = `test-${randomSuffix()}:`;
   let settings: Record<string, string>;
@@ -51,22 +53,6 @@ describe('the waiting room when Redis restarts empty mid-sale', () => {
     await redis?.destroy();
   });
 
-  /** A concert in the catalog with one date, on sale now or from `salesOpenAt`. */
-  async function concertOnSale(salesOpenAt?: Date): Promise<number> {
-    const { concertId } = await catalog.service.catalog.createConcert({
-      title: `Show ${uuid()}`,
-      artist: 'Test',
-      venue: 'Hall',
-    });
-    await catalog.service.catalog.publishSchedule(concertId, {
-      startsAt: new Date(Date.now() + 20 * 86_400_000),
-      price: 1000,
-      seats: 50,
-      salesOpenAt,
-    });
-    return concertId;
-  }
-
   const numberOf = (fan: { tokenId: string }) => placeOf(fan.tokenId)!.number;
   const joinAll = (concertId: number, n: number) =>
     Promise.all(
@@ -80,8 +66,8 @@ describe('the waiting room when Redis restarts empty mid-sale', () => {
     Promise.all(fans.map(async (f) => (await poll(via.url, f.token)).body));
 
   it('when Redis loses every key, then joins work again at once for every concert on sale, the line rebuilds itself in the order of the numbers, admitted fans keep access, the rate and the cap hold, and new numbers come after every old one', async () => {
-    const onSale = await concertOnSale();
-    const later = await concertOnSale(new Date(Date.now() + 3_600_000));
+    const onSale = await concertInCatalog(catalog);
+    const later = await concertInCatalog(catalog, new Date(Date.now() + 3_600_000));
     const fans = await joinAll(onSale, 40);
     const early = await joinAll(later, 5);
     // About half the cap admitted, the rest waiting.

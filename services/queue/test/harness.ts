@@ -9,6 +9,7 @@ import {
   serviceUnderTest,
   testInfra,
   testPassKeys,
+  uuid,
   type RedisUsers,
 } from '@ticketing/testing';
 import { PassVerifier, TokenSigner } from '@ticketing/queue-pass';
@@ -77,9 +78,32 @@ export async function startCatalog(env: Record<string, string> = {}) {
   return { ...catalog, url: catalog.service.url };
 }
 
+export type Catalog = Awaited<ReturnType<typeof startCatalog>>;
+
+/** A concert put in the real catalog now, with one date (50 seats) on sale now or from `salesOpenAt`. */
+export async function concertInCatalog(catalog: Catalog, salesOpenAt?: Date): Promise<number> {
+  const { concertId } = await catalog.service.catalog.createConcert({
+    title: `Show ${uuid()}`,
+    artist: 'Test',
+    venue: 'Hall',
+  });
+  await catalog.service.catalog.publishSchedule(concertId, {
+    startsAt: new Date(Date.now() + 20 * 86_400_000),
+    price: 1000,
+    seats: 50,
+    salesOpenAt,
+  });
+  return concertId;
+}
+
 /** The queue deployment's database (its lines' durable half, ADR 0024). */
 export async function queueDatabaseUrl(): Promise<string> {
   return (await (deployment ??= Deployment.of(queue))).databaseUrl;
+}
+
+/** Every log line of this file's queue instances so far. */
+export async function queueLogs(): Promise<Record<string, unknown>[]> {
+  return (await (deployment ??= Deployment.of(queue))).logs();
 }
 
 /** A concert id of this test alone, known to the queue. */
@@ -114,7 +138,24 @@ export async function joinWith(baseUrl: string, identity: string | undefined, bo
     },
     body: JSON.stringify(body),
   });
-  return { status: res.status, body: (await res.json()) as TokenBody & { code?: string } };
+  return {
+    status: res.status,
+    retryAfter: res.headers.get('retry-after'),
+    body: (await res.json()) as TokenBody & { code?: string },
+  };
+}
+
+/** A stream ticket bought with `pass` (POST /queue/tokens/me/stream-ticket). */
+export async function buyStreamTicket(baseUrl: string, pass: string) {
+  const res = await fetch(`${baseUrl}/queue/tokens/me/stream-ticket`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${pass}` },
+  });
+  return {
+    status: res.status,
+    cacheControl: res.headers.get('cache-control'),
+    body: (await res.json()) as { ticket: string; url: string; expiresAt: string },
+  };
 }
 
 export async function poll(baseUrl: string, token: string) {

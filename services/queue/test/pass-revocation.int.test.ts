@@ -120,8 +120,8 @@ describe('queue passes remembered per instance, revoked across instances', () =>
     };
     // What queue.expire-token does when the saga completes.
     const place = { userId: claims.sub, tokenId: claims.jti, concertId: claims.cid };
-    expect(await queue.queue.expire(place)).toBe(true);
-    expect(await queue.queue.expire(place)).toBe(false); // a repeat changes nothing
+    expect(await queue.places.expire(place)).toBe(true);
+    expect(await queue.places.expire(place)).toBe(false); // a repeat changes nothing
     await eventually(
       async () => {
         for (const { server } of instances) expect((await call(server, pass)).status).toBe(401);

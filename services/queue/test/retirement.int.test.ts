@@ -1,14 +1,14 @@
 import { QUEUED_CONCERTS_KEY, queueKeys, segmentKeys, userBucketKey } from '@ticketing/queue-pass';
 import { randomIntId, testInfra, uuid } from '@ticketing/testing';
 import Redis from 'ioredis';
-import { QueueStore } from '../src/data-access/queue-store';
+import { RedisQueueStore } from '../src/data-access/queue-store';
 
 // The queue's state of a concert whose sales ended goes in two steps: the counters in one script
 // on the concert's hash slot, then the segments' bits and the user index on theirs.
 describe('retiring a concert queue that stopped half-way', () => {
   const prefix = `test:retire:${uuid()}:`;
   const redis = new Redis(testInfra().redisUrl, { keyPrefix: prefix });
-  const store = new QueueStore(redis, prefix);
+  const store = new RedisQueueStore(redis, prefix);
   const AUDIT_TTL_MS = 60_000;
 
   afterAll(async () => {

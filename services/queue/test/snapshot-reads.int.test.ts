@@ -3,7 +3,7 @@ import { testInfra } from '@ticketing/testing';
 import { randomInt } from 'node:crypto';
 import Redis from 'ioredis';
 import type { SnapshotData } from '../src/domain/records';
-import { QueueStore } from '../src/data-access/queue-store';
+import { RedisQueueStore } from '../src/data-access/queue-store';
 import { JOIN_SETTLE_MS } from '../src/domain/settings';
 import { QueueSnapshot } from '../src/domain/queue-snapshot';
 import { KEY_PREFIX } from './harness';
@@ -18,15 +18,15 @@ const LAST = SEGMENTS * SEGMENT_SIZE - 1;
 describe('snapshot reads of a crowd', () => {
   const prefix = `${KEY_PREFIX}snapshot-reads:`;
   let redis: Redis;
-  let here: QueueStore;
-  let elsewhere: QueueStore;
+  let here: RedisQueueStore;
+  let elsewhere: RedisQueueStore;
   let other: Redis;
 
   beforeAll(() => {
     redis = new Redis(testInfra().redisUrl, { keyPrefix: prefix });
     other = new Redis(testInfra().redisUrl, { keyPrefix: prefix });
-    here = new QueueStore(redis, prefix);
-    elsewhere = new QueueStore(other, prefix);
+    here = new RedisQueueStore(redis, prefix);
+    elsewhere = new RedisQueueStore(other, prefix);
   });
   afterAll(() => {
     redis.disconnect();

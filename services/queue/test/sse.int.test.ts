@@ -4,6 +4,7 @@ import { publishNow } from '@ticketing/messaging/wiring';
 import { eventually, randomIntId, testKafka, uuid } from '@ticketing/testing';
 import type { QueueServiceHandle } from '../src/start';
 import {
+  buyStreamTicket,
   join,
   knownConcert,
   poll,
@@ -13,6 +14,10 @@ import {
   topicNamespace,
   type SseEvent,
 } from './harness';
+
+/** A JWT's `exp` (seconds), unverified. */
+const expOf = (jwt: string) =>
+  (JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as { exp: number }).exp;
 
 describe('queue events (SSE)', () => {
   let queue: QueueServiceHandle;
@@ -111,13 +116,9 @@ describe('queue events (SSE)', () => {
   it("when a browser presents a stream ticket in the URL (EventSource sends no header), then it opens that pass's stream, and nothing else", async () => {
     const concertId = await knownConcert(queue);
     const fan = await join(queue.url, uuid(), concertId);
-    const made = await fetch(`${queue.url}/queue/tokens/me/stream-ticket`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${fan.body.token}` },
-    });
-    expect(made.status).toBe(201);
-    expect(made.headers.get('cache-control')).toBe('no-store');
-    const { ticket, url, expiresAt } = (await made.json()) as Record<string, string>;
+    const made = await buyStreamTicket(queue.url, fan.body.token);
+    expect(made).toMatchObject({ status: 201, cacheControl: 'no-store' });
+    const { ticket, url, expiresAt } = made.body;
     expect(url).toBe(`/queue/tokens/me/events?ticket=${ticket}`);
     expect(Date.parse(expiresAt!) - Date.now()).toBeGreaterThan(60_000);
 
@@ -157,13 +158,33 @@ describe('queue events (SSE)', () => {
     // An expired ticket, or one whose pass has left the queue, opens nothing.
     const signer = passSigner();
     const claims = { userId: fan.body.userId, tokenId: fan.body.tokenId, concertId };
-    const old = signer.signStreamTicket(claims, 5, Date.now() - 60_000);
+    const { ticket: old } = signer.signStreamTicket(
+      claims,
+      5,
+      Date.now() + 3_600_000,
+      Date.now() - 60_000,
+    );
     expect((await fetch(`${queue.url}/queue/tokens/me/events?ticket=${old}`)).status).toBe(401);
     await fetch(`${queue.url}/queue/tokens/me`, {
       method: 'DELETE',
       headers: { authorization: `Bearer ${fan.body.token}` },
     });
     expect((await fetch(`${queue.url}${url}`)).status).toBe(401);
+  });
+
+  it('when the pass ends before a ticket’s time would, then the ticket ends with the pass, never after', async () => {
+    const concertId = await knownConcert(queue);
+    const fan = await join(queue.url, uuid(), concertId);
+    // The same place's pass, ending in 20 s: a ticket's own time (120 s) would outlive it.
+    const claims = { userId: fan.body.userId, tokenId: fan.body.tokenId, concertId };
+    const pass = await passSigner().sign(claims, 20);
+    const passExpiresAtMs = expOf(pass) * 1000;
+
+    const made = await buyStreamTicket(queue.url, pass);
+
+    expect(made.status).toBe(201);
+    expect(expOf(made.body.ticket) * 1000).toBe(passExpiresAtMs);
+    expect(Date.parse(made.body.expiresAt)).toBe(passExpiresAtMs);
   });
 
   it('when the token is already gone, then the stream is refused with 401', async () => {

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { TokenSigner, writeGrantedPlace } from '@ticketing/queue-pass';
+import { TokenSigner } from '@ticketing/queue-pass';
 import Redis from 'ioredis';
 import { testPassKeys } from './env';
+import { writeGrantedPlace } from './granted-place';
 
 /**
- * An ACTIVE (or WAITING) queue pass for a test of a queue-gated service: its place written by
- * the queue pass library where the queue service keeps it, so the real pass check reads real
+ * An ACTIVE (or WAITING) queue pass for a test of a queue-gated service: its place written
+ * (writeGrantedPlace) where the queue service keeps it, so the real pass check reads real
  * Redis, and the pass signed with the test keys.
  */
 export async function grantActiveToken(options: {

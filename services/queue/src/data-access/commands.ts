@@ -13,6 +13,7 @@ declare module 'ioredis' {
     queueRestoreEntry(...args: Arg[]): Result<number, Context>;
     queueRaiseReserved(...args: Arg[]): Result<number, Context>;
     queueOpenLine(...args: Arg[]): Result<number, Context>;
+    queueUnlockOpening(...args: Arg[]): Result<number, Context>;
     queueRestoreSegment(...args: Arg[]): Result<number, Context>;
     queuePrepareTick(...args: Arg[]): Result<number[], Context>;
     queueAdvance(...args: Arg[]): Result<[number, number], Context>;
@@ -40,6 +41,7 @@ export function defineQueueCommands(redis: RedisClient): void {
   redis.defineCommand('queueRestoreEntry', { numberOfKeys: 1, lua: lua['restore-entry'] });
   redis.defineCommand('queueRaiseReserved', { numberOfKeys: 1, lua: lua['raise-reserved'] });
   redis.defineCommand('queueOpenLine', { numberOfKeys: 4, lua: lua['open-line'] });
+  redis.defineCommand('queueUnlockOpening', { numberOfKeys: 1, lua: lua['unlock-opening'] });
   redis.defineCommand('queueRestoreSegment', { numberOfKeys: 3, lua: lua['restore-segment'] });
   redis.defineCommand('queuePrepareTick', { numberOfKeys: 4, lua: lua['prepare-tick'] });
   redis.defineCommand('queueAdvance', { numberOfKeys: 4, lua: lua.advance });

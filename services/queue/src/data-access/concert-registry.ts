@@ -1,10 +1,10 @@
 import { KNOWN_CONCERTS_KEY, QUEUED_CONCERTS_KEY, queueKeys } from '@ticketing/queue-pass';
 import type { RedisClient } from '@ticketing/platform';
-import type { ConcertRegistry as Registry, DateOfConcert, SeatsOfDate } from '../domain/stores';
+import type { ConcertRegistry, DateOfConcert, SeatsOfDate } from '../domain/stores';
 import './commands';
 
 /** What the queue knows of concerts: their dates and seats, which exist, which have a line. */
-export class ConcertRegistry implements Registry {
+export class RedisConcertRegistry implements ConcertRegistry {
   private readonly knownConcerts = new Set<number>();
   private readonly registered = new Set<number>();
 

@@ -1,6 +1,6 @@
 import type { Database } from '@ticketing/platform';
 import type { AdmissionRecord, LineRecord } from '../domain/records';
-import type { LineJournal as Journal } from '../domain/stores';
+import type { LineJournal } from '../domain/stores';
 
 interface LineRow {
   concert_id: number;
@@ -47,7 +47,7 @@ const LINE = 'concert_id, epoch, reserved, issued, head';
  * range. A handful of statements a second, never one per fan: what Redis loses, a line is
  * rebuilt from (with the fans' own signed passes).
  */
-export class LineJournal implements Journal {
+export class PgLineJournal implements LineJournal {
   constructor(private readonly db: Database) {}
 
   /** The concert's open line, opened now with `freshEpoch` if it had none. */

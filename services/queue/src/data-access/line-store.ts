@@ -8,9 +8,9 @@ import {
 } from '@ticketing/queue-pass';
 import type { RedisClient } from '@ticketing/platform';
 import './commands';
-import type { ConcertRegistry } from './concert-registry';
+import type { RedisConcertRegistry } from './concert-registry';
 import type { AuditRecord, SnapshotData, TickPlan } from '../domain/records';
-import type { LineOpening, LineStore as Line } from '../domain/stores';
+import type { LineOpening, LineStore } from '../domain/stores';
 import { bitsOf } from './segment-io';
 import type { ReplicaAcks } from './replica-acks';
 
@@ -24,10 +24,10 @@ const BIT_SURELY_SET_MS = 10_000;
 const FULL_READ_MS = 30_000;
 
 /** The concert's line as a whole: snapshots, the admission tick, sweeps, retirement, audit. */
-export class LineStore implements Line {
+export class RedisLineStore implements LineStore {
   constructor(
     private readonly redis: RedisClient,
-    private readonly concerts: ConcertRegistry,
+    private readonly concerts: RedisConcertRegistry,
     private readonly acks: ReplicaAcks,
   ) {}
 
@@ -189,8 +189,12 @@ export class LineStore implements Line {
     return (await this.redis.set(queueKeys(concertId).opening, owner, 'PX', ttlMs, 'NX')) === 'OK';
   }
 
-  async unlockOpening(concertId: number): Promise<void> {
-    await this.redis.unlink(queueKeys(concertId).opening);
+  /**
+   * The opening lock goes if it is still `owner`'s (unlock-opening.lua): an opening slower than
+   * the lock's expiry leaves the lock another instance took since.
+   */
+  async unlockOpening(concertId: number, owner: string): Promise<boolean> {
+    return (await this.redis.queueUnlockOpening(queueKeys(concertId).opening, owner)) === 1;
   }
 
   /** Whether the queue's copy of the catalog has the concert's sales (schedules). */

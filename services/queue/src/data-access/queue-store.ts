@@ -13,10 +13,10 @@ import {
 import type { RedisClient } from '@ticketing/platform';
 import { Cluster } from 'ioredis';
 import { defineQueueCommands } from './commands';
-import { ConcertRegistry } from './concert-registry';
-import { LineStore } from './line-store';
+import { RedisConcertRegistry } from './concert-registry';
+import { RedisLineStore } from './line-store';
 import type { Claim, JoinedAtOnce, NumberTaken, SegmentBits } from '../domain/records';
-import type { QueueStore as FanStore } from '../domain/stores';
+import type { QueueStore } from '../domain/stores';
 import { bitsOf, groupBySegment } from './segment-io';
 import { ReplicaAcks } from './replica-acks';
 
@@ -29,11 +29,11 @@ const EXPIRING_KEYS_MAX = 100_000;
  * The queue's Redis data about fans (ADR 0015): the user index, numbers, alive and seen bits,
  * places. Atomic scripts on one hash tag each; the line as a whole is `line`, concerts `concerts`.
  */
-export class QueueStore implements FanStore {
+export class RedisQueueStore implements QueueStore {
   /** What the queue knows of concerts. */
-  readonly concerts: ConcertRegistry;
+  readonly concerts: RedisConcertRegistry;
   /** The concerts' lines as a whole. */
-  readonly line: LineStore;
+  readonly line: RedisLineStore;
   /** Writes a failover must keep wait for a replica's acknowledgement (ADR 0024). */
   readonly acks: ReplicaAcks;
   /** Seen bitmaps whose expiry this instance set, and for which window. */
@@ -46,8 +46,8 @@ export class QueueStore implements FanStore {
   ) {
     defineQueueCommands(redis);
     this.acks = new ReplicaAcks(redis, onShortfall);
-    this.concerts = new ConcertRegistry(redis);
-    this.line = new LineStore(redis, this.concerts, this.acks);
+    this.concerts = new RedisConcertRegistry(redis);
+    this.line = new RedisLineStore(redis, this.concerts, this.acks);
   }
 
   // --- the user index -------------------------------------------------------------------------

@@ -18,6 +18,7 @@ export const QUEUE_SCRIPTS = loadLuaScripts(path.join(__dirname, 'lua'), [
   'restore-entry',
   'raise-reserved',
   'open-line',
+  'unlock-opening',
   'restore-segment',
   'prepare-tick',
   'advance',

@@ -197,6 +197,25 @@ export class AdmissionTicker {
     }
   }
 
+  /**
+   * At stop: head moves Postgres has not taken yet get one more try; those it still refuses are
+   * logged, every one, since nothing but this process knew them (a line rebuilt after a loss of
+   * Redis would resume behind them). Returns how many went unrecorded.
+   */
+  async flush(): Promise<number> {
+    await this.recordUnrecorded();
+    const lost = this.unrecorded.splice(0);
+    if (lost.length > 0)
+      this.logger.warn(
+        {
+          unrecorded: lost.length,
+          moves: lost.map(({ concertId, epoch, move }) => ({ concertId, epoch, ...move })),
+        },
+        `${lost.length} head move(s) not recorded in Postgres at stop: a line rebuilt after a loss of Redis would not know them`,
+      );
+    return lost.length;
+  }
+
   /** Once per window, one instance drops every idle fan behind the head. */
   private async sweepIfDue(concertId: number, plan: TickPlan, windows: number[]): Promise<void> {
     const window = this.liveness.windowAt(plan.nowMs);

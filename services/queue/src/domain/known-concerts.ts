@@ -57,4 +57,36 @@ export class KnownConcerts {
     await this.store.concerts.rememberConcert(concertId);
     return true;
   }
+
+  /**
+   * A date of a concert, published or changed (concert.events): fans may join its queue, and
+   * the queue knows when its sales open and whether it is cancelled.
+   */
+  async learnSchedule(s: {
+    concertId: number;
+    scheduleId: number;
+    revision: number;
+    status: string;
+    bookingOpensAt: string;
+    bookingClosesAt: string;
+    totalSeats: number;
+  }): Promise<void> {
+    await this.store.concerts.rememberConcert(s.concertId);
+    await this.store.concerts.applySchedule({
+      ...s,
+      opensAtMs: Date.parse(s.bookingOpensAt),
+      closesAtMs: Date.parse(s.bookingClosesAt),
+    });
+  }
+
+  /** What is left of a date's seats: the queue stops admitting when nothing is (sold out). */
+  learnAvailability(a: {
+    concertId: number;
+    scheduleId: number;
+    seatsRevision: number;
+    availableSeats: number;
+    heldSeats: number;
+  }): Promise<void> {
+    return this.store.concerts.applySeats(a);
+  }
 }

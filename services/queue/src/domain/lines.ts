@@ -88,7 +88,7 @@ export class Lines {
         try {
           return await this.openFromJournal(concertId, create);
         } finally {
-          await this.store.line.unlockOpening(concertId);
+          await this.store.line.unlockOpening(concertId, this.owner);
         }
       },
       {

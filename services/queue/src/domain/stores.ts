@@ -91,7 +91,8 @@ export interface LineStore {
   isOpen(concertId: number): Promise<boolean>;
   /** One instance at a time opens or rebuilds a concert's line: true if this one may. */
   lockOpening(concertId: number, owner: string, ttlMs: number): Promise<boolean>;
-  unlockOpening(concertId: number): Promise<void>;
+  /** The opening lock goes if `owner` still holds it (never another's); true if it went. */
+  unlockOpening(concertId: number, owner: string): Promise<boolean>;
   /** Whether the queue's copy of the catalog has the concert's sales. */
   salesKnown(concertId: number): Promise<boolean>;
   /** Nobody is admitted until the concert's sales are known again. */

@@ -2,16 +2,24 @@ import { AppError, TypedRoutes, type HttpApp } from '@ticketing/platform';
 import type { Credentials } from '@ticketing/auth';
 import { STREAM_TICKET_PARAM } from '@ticketing/queue-pass';
 import { retryAfterSeconds } from '../../domain/estimates';
-import type { WaitingQueue } from '../../domain/queue';
+import type { Joining } from '../../domain/joining';
+import type { Places } from '../../domain/places';
+import type { StreamTickets } from '../../domain/stream-tickets';
 import { JoinQueueBody, StreamTicketResponse, TokenResponse } from './schemas';
 import type { QueueEventStreams } from './sse';
 
 /** The queue's public HTTP routes (API.md, Queue). */
 export function httpRoutes(
   app: HttpApp,
-  deps: { queue: WaitingQueue; credentials: Credentials; streams: QueueEventStreams },
+  deps: {
+    joining: Joining;
+    places: Places;
+    tickets: StreamTickets;
+    credentials: Credentials;
+    streams: QueueEventStreams;
+  },
 ): TypedRoutes {
-  const { queue, credentials, streams } = deps;
+  const { joining, places, tickets, credentials, streams } = deps;
   return new TypedRoutes(app)
     .add(
       {
@@ -28,7 +36,7 @@ export function httpRoutes(
       async ({ body, caller }, _req, reply) => {
         if (body.userId !== undefined && body.userId !== caller.userId)
           throw AppError.forbidden('body.userId: a fan can only join the queue as themself');
-        const { view, created } = await queue.join(caller.userId, body.concertId);
+        const { view, created } = await joining.join(caller.userId, body.concertId);
         reply.code(created ? 201 : 200).send(view);
       },
     )
@@ -41,10 +49,10 @@ export function httpRoutes(
         responses: { 200: { description: 'fresh status', schema: TokenResponse } },
       },
       async ({ caller }, _req, reply) => {
-        const view = await queue.status(caller.token, caller);
+        const view = await places.status(caller.token, caller);
         reply.header(
           'Retry-After',
-          String(retryAfterSeconds(view.position, queue.settings.admitPerSecond)),
+          String(retryAfterSeconds(view.position, places.settings.admitPerSecond)),
         );
         reply.send(view);
       },
@@ -59,7 +67,7 @@ export function httpRoutes(
         responses: { 200: { description: 'an event stream', contentType: 'text/event-stream' } },
       },
       async ({ caller }, req, reply) => {
-        await queue.status(caller.token, caller); // 401 now if the token is already gone
+        await places.status(caller.token, caller); // 401 now if the token is already gone
         const lastEventId = req.headers['last-event-id'];
         streams.subscribe(caller, reply, typeof lastEventId === 'string' ? lastEventId : undefined);
       },
@@ -74,7 +82,7 @@ export function httpRoutes(
         responses: { 201: { description: 'a new ticket', schema: StreamTicketResponse } },
       },
       async ({ caller }, _req, reply) => {
-        const { ticket, expiresAt } = await queue.streamTicket(caller);
+        const { ticket, expiresAt } = await tickets.streamTicket(caller, caller.expiresAtMs);
         // A credential: no cache keeps it.
         reply.header('Cache-Control', 'no-store');
         reply.code(201).send({
@@ -93,7 +101,7 @@ export function httpRoutes(
         responses: { 204: { description: 'left' } },
       },
       async ({ caller }, _req, reply) => {
-        await queue.leave(caller);
+        await places.leave(caller);
         reply.code(204).send();
       },
     );

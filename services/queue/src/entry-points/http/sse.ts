@@ -3,7 +3,7 @@ import type { HttpReply, Logger } from '@ticketing/platform';
 import { PeriodicTask } from '@ticketing/platform/wiring';
 import { placeOf, type Place, type QueueTokenClaims } from '@ticketing/queue-pass';
 import { placeViewOf, shownPosition, type TokenState } from '../../domain/token-status';
-import type { WaitingQueue } from '../../domain/queue';
+import type { Places } from '../../domain/places';
 
 interface Subscriber {
   claims: QueueTokenClaims;
@@ -40,7 +40,7 @@ export class QueueEventStreams {
   private intervalMs = 500;
 
   constructor(
-    private readonly queue: WaitingQueue,
+    private readonly places: Places,
     private readonly logger: Logger,
   ) {
     this.refresher = new PeriodicTask('SSE refresh', () => this.refresh(), logger);
@@ -99,14 +99,14 @@ export class QueueEventStreams {
     const now = Date.now();
     const asked: Promise<void>[] = [];
     for (const [concertId, streams] of this.concerts) {
-      const snapshot = await this.queue.snapshotOf(concertId).catch((err: unknown) => {
+      const snapshot = await this.places.snapshotOf(concertId).catch((err: unknown) => {
         this.logger.warn({ err, concertId }, 'SSE: snapshot not read; next interval');
       });
       if (!snapshot) continue;
       const soldOut = snapshot.data.soldOut;
       for (const sub of streams) {
         if (sub.nextAtMs > now && sub.shownSoldOut === soldOut) continue;
-        const state = this.queue.waitingIn(snapshot, sub.place, now);
+        const state = this.places.waitingIn(snapshot, sub.place, now);
         if (state) this.deliver(sub, state, now);
         else asked.push(this.refreshOne(sub, now)); // admitted, gone, another epoch: the store
       }
@@ -121,7 +121,7 @@ export class QueueEventStreams {
 
   private async refreshOne(sub: Subscriber, now: number): Promise<void> {
     try {
-      this.deliver(sub, await this.queue.stateOf(sub.claims, now, { stream: true }), now);
+      this.deliver(sub, await this.places.stateOf(sub.claims, now, { stream: true }), now);
     } catch (err) {
       this.logger.debug({ err }, 'SSE state not read; next interval');
     }
@@ -134,7 +134,7 @@ export class QueueEventStreams {
       return this.close(sub);
     }
     const position = shownPosition(state);
-    const { admitPerSecond, idleMs } = this.queue.settings;
+    const { admitPerSecond, idleMs } = this.places.settings;
     // Far back, the stream is looked at again in a few seconds (often enough to keep the fan
     // seen within every liveness window); near the front, every interval.
     if (position > Math.max(100, admitPerSecond * 10))

@@ -1,13 +1,17 @@
 import { concert, queue as queueContracts } from '@ticketing/contracts';
 import { on, type DirectContext, type HandlerEntry } from '@ticketing/messaging';
-import type { WaitingQueue } from '../../domain/queue';
+import type { KnownConcerts } from '../../domain/known-concerts';
+import type { Places } from '../../domain/places';
 
 /** Topic → handler table of the queue service. Every handler is idempotent by construction. */
-export function messageHandlers(deps: { queue: WaitingQueue }): HandlerEntry<DirectContext>[] {
+export function messageHandlers(deps: {
+  places: Places;
+  concerts: KnownConcerts;
+}): HandlerEntry<DirectContext>[] {
   return [
     // The payment saga ends the token's access; acknowledged every time it is asked.
     on(queueContracts.expireToken, async ({ data }, ctx) => {
-      const removed = await deps.queue.expire(data);
+      const removed = await deps.places.expire(data);
       ctx.send(queueContracts.tokenExpired, {
         tokenId: data.tokenId,
         userId: data.userId,
@@ -18,11 +22,11 @@ export function messageHandlers(deps: { queue: WaitingQueue }): HandlerEntry<Dir
     }),
     // Which concerts exist (unknown concert → 404 on join), when their sales open.
     on(concert.schedulePublished, async ({ data }) => {
-      await deps.queue.learnSchedule(data);
+      await deps.concerts.learnSchedule(data);
     }),
     // What is left to sell (sold out: admission stops, waiting fans are told).
     on(concert.availabilityChanged, async ({ data }) => {
-      await deps.queue.learnAvailability(data);
+      await deps.concerts.learnAvailability(data);
     }),
   ];
 }

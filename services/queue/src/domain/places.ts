@@ -1,150 +1,44 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '@ticketing/platform';
 import {
   REBUILDING,
   placeOf,
   stateOfPlace,
-  tokenIdOf,
   type Place,
   type PlaceRecord,
   type PlaceState,
   type QueueTokenClaims,
-  type TokenSigner,
 } from '@ticketing/queue-pass';
-import type { QueueStore } from './stores';
-import type { KnownConcerts } from './known-concerts';
 import type { Lines } from './lines';
 import type { Liveness, SeenMarks } from './liveness';
-import { JOIN_SETTLE_MS, type QueueSettings } from './settings';
+import type { QueueSettings } from './settings';
 import type { QueueSnapshot } from './queue-snapshot';
 import type { SnapshotCache } from './snapshot-cache';
+import type { QueueStore } from './stores';
 import { viewOf, type LiveState, type TokenState, type TokenView } from './token-status';
 
-// Another request of the same user is taking a number: it takes microseconds, this is a bound.
-const PENDING_WAIT_MS = 3000;
+/** What a pass whose place ended is answered (401). */
+export const passGone = () =>
+  AppError.unauthorized('TOKEN_INVALID', 'queue token expired or revoked');
 
-const gone = () => AppError.unauthorized('TOKEN_INVALID', 'queue token expired or revoked');
-
-/** The waiting-queue use cases (ADR 0015). */
-export class WaitingQueue {
+/**
+ * A fan's place once they hold a pass (ADR 0015): where it stands (a poll, an event stream), and
+ * its end (the fan leaves, or the payment saga spends the pass).
+ */
+export class Places {
   constructor(
     private readonly store: QueueStore,
-    private readonly signer: TokenSigner,
     readonly settings: QueueSettings,
     private readonly snapshots: SnapshotCache,
     private readonly liveness: Liveness,
     private readonly seen: SeenMarks,
     private readonly lines: Lines,
-    private readonly concerts: KnownConcerts,
   ) {}
-
-  /**
-   * A fan asks for a place in a concert's queue: the next number of its counter, or (asked again,
-   * however many times at once) the place they already hold while it is live. A place that
-   * ended (left, dropped as idle, expired, spent) is replaced by a new one at the back.
-   */
-  async join(userId: string, concertId: number): Promise<{ view: TokenView; created: boolean }> {
-    // The catalog where it is durable answers for a concert the queue's copy misses (ADR 0024).
-    if (!(await this.concerts.isKnown(concertId)))
-      throw AppError.notFound(`concert ${concertId} not found`);
-    const deadline = Date.now() + PENDING_WAIT_MS;
-    for (;;) {
-      const askedAtMs = Date.now();
-      const window = this.liveness.windowAt(askedAtMs);
-      // On a single Redis the whole join is one script: the number comes with its bits.
-      const atOnce = await this.store.joinAtOnce(
-        concertId,
-        userId,
-        window,
-        this.liveness.seenTtlMs,
-      );
-      if (atOnce?.kind === 'joined') return this.joined(userId, concertId, atOnce);
-      // The line must open (or be rebuilt after a loss), or numbers be reserved, first.
-      if (atOnce?.kind === 'closed' || atOnce?.kind === 'reserve') {
-        if (Date.now() > deadline) throw AppError.unavailable('try again');
-        await this.lines.prepare(concertId, atOnce);
-        continue;
-      }
-      // On a cluster the next number is taken alongside the claim (one round trip, not two): a
-      // fan who already holds a place leaves that number unused, a hole the line skips as gone.
-      const [claim, taken] = atOnce
-        ? [atOnce, undefined]
-        : await Promise.all([
-            this.store.claim(concertId, userId),
-            this.store.nextNumber(concertId),
-          ]);
-      const next = taken?.kind === 'number' ? taken : undefined;
-      if (claim.kind === 'pending') {
-        if (Date.now() > deadline) throw AppError.unavailable('try again');
-        await sleep(2);
-        continue;
-      }
-      if (claim.kind === 'held') {
-        const record = await this.store.readNumber(concertId, claim.number);
-        const place = { concertId, epoch: record.epoch, number: claim.number };
-        const state = stateOfPlace(record, claim.number, Date.now());
-        if (state.status !== 'GONE')
-          return { created: false, view: await this.view(userId, place, state) };
-        if (!(await this.store.reclaim(concertId, userId, claim.number))) continue;
-      }
-      // The place is ours (pending) now; its number, once the line is open and has numbers.
-      const { number, epoch } = next ?? (await this.lines.takeNumber(concertId));
-      // Both at once: until both landed, a second join of this user waits (the claim is pending).
-      await Promise.all([
-        this.store.markJoined(concertId, number, window, this.liveness.seenTtlMs),
-        this.store.settle(concertId, userId, number),
-      ]);
-      // A tick passes a number JOIN_SETTLE_MS after it was handed out, its bit set by then. A join
-      // slower than that (a loaded host, a long pause) may have been passed over as gone: the
-      // store says so, and the fan takes the next number instead of a pass that is dead at once.
-      if (Date.now() - askedAtMs >= JOIN_SETTLE_MS) {
-        const state = stateOfPlace(
-          await this.store.readNumber(concertId, number),
-          number,
-          Date.now(),
-        );
-        if (state.status === 'GONE') {
-          if (Date.now() > deadline) throw AppError.unavailable('try again');
-          continue; // the user index names a gone number: replaced on the next turn
-        }
-        return this.joined(userId, concertId, { number, epoch }, state);
-      }
-      return this.joined(userId, concertId, { number, epoch });
-    }
-  }
-
-  /** A new place: this instance's snapshot counts it at once, and the fan gets its pass. */
-  private async joined(
-    userId: string,
-    concertId: number,
-    { number, epoch }: { number: number; epoch: number },
-    state: PlaceState = { status: 'WAITING', numbersAhead: 0 },
-  ): Promise<{ view: TokenView; created: boolean }> {
-    const snapshot = await this.snapshots.get(concertId);
-    snapshot.markJoined(number);
-    return { created: true, view: await this.view(userId, { concertId, epoch, number }, state) };
-  }
 
   /** A poll: the token's status from this instance's snapshot; polling keeps a fan's place. */
   async status(token: string, claims: QueueTokenClaims): Promise<TokenView> {
     const state = await this.stateOf(claims);
-    if (state.status === 'GONE') throw gone();
+    if (state.status === 'GONE') throw passGone();
     return viewOf({ token, ...claims }, state, this.settings.admitPerSecond);
-  }
-
-  /**
-   * A stream ticket for a live pass (ADR 0026): it opens this pass's event stream for a short
-   * while, and nothing else, so a browser may put it in a URL where it cannot put a header.
-   */
-  async streamTicket(claims: QueueTokenClaims): Promise<{ ticket: string; expiresAt: string }> {
-    const state = await this.stateOf(claims);
-    if (state.status === 'GONE') throw gone();
-    const now = Date.now();
-    const ttl = this.settings.streamTicketTtlSeconds;
-    return {
-      ticket: this.signer.signStreamTicket(claims, ttl, now),
-      expiresAt: new Date(Math.floor(now / 1000) * 1000 + ttl * 1000).toISOString(),
-    };
   }
 
   /**
@@ -261,51 +155,14 @@ export class WaitingQueue {
     return { status: s.status, position: s.position, expiresAtMs: nowMs + this.settings.idleMs };
   }
 
-  /** Whether this instance's snapshot of the concert says sold out (undefined: none read). */
-  soldOutNow(concertId: number): boolean | undefined {
-    return this.snapshots.peek(concertId)?.data.soldOut;
-  }
-
   /** The fan leaves the queue; the token answers 401 from then on (leaving again too). */
   async leave(claims: QueueTokenClaims): Promise<void> {
-    if (!(await this.end(claims))) throw gone();
+    if (!(await this.end(claims))) throw passGone();
   }
 
   /** The payment saga ends a token's access. Idempotent: true if it was still live. */
   expire(claims: QueueTokenClaims): Promise<boolean> {
     return this.end(claims);
-  }
-
-  /**
-   * A date of a concert, published or changed (concert.events): fans may join its queue, and
-   * the queue knows when its sales open and whether it is cancelled.
-   */
-  async learnSchedule(s: {
-    concertId: number;
-    scheduleId: number;
-    revision: number;
-    status: string;
-    bookingOpensAt: string;
-    bookingClosesAt: string;
-    totalSeats: number;
-  }): Promise<void> {
-    await this.store.concerts.rememberConcert(s.concertId);
-    await this.store.concerts.applySchedule({
-      ...s,
-      opensAtMs: Date.parse(s.bookingOpensAt),
-      closesAtMs: Date.parse(s.bookingClosesAt),
-    });
-  }
-
-  /** What is left of a date's seats: the queue stops admitting when nothing is (sold out). */
-  learnAvailability(a: {
-    concertId: number;
-    scheduleId: number;
-    seatsRevision: number;
-    availableSeats: number;
-    heldSeats: number;
-  }): Promise<void> {
-    return this.store.concerts.applySeats(a);
   }
 
   /** Ends a live place: its bit cleared, its slot freed if admitted, services told at once. */
@@ -328,24 +185,5 @@ export class WaitingQueue {
     await this.store.release(place.concertId, claims.userId, place.number);
     await this.store.announceRevoked(claims.tokenId);
     return true;
-  }
-
-  /** The API's view of a place: a pass minted now (passes are never stored). */
-  private async view(userId: string, place: Place, state: PlaceState): Promise<TokenView> {
-    const tokenId = tokenIdOf(place);
-    const claims = { userId, tokenId, concertId: place.concertId };
-    const token = await this.signer.sign(claims, this.settings.tokenMaxAgeSeconds);
-    let live: LiveState;
-    if (state.status === 'ACTIVE') live = { status: 'ACTIVE', expiresAtMs: state.untilMs };
-    else {
-      const snapshot = await this.snapshots.get(place.concertId);
-      const s = snapshot.stateOf(place.number, Date.now());
-      live = {
-        status: s.status === 'SOLD_OUT' ? 'SOLD_OUT' : 'WAITING',
-        position: 'position' in s ? s.position : snapshot.position(place.number),
-        expiresAtMs: Date.now() + this.settings.idleMs,
-      };
-    }
-    return viewOf({ token, ...claims }, live, this.settings.admitPerSecond);
   }
 }

@@ -1,6 +1,6 @@
 import type { RedisClient } from '@ticketing/platform';
-import { cohortMember } from './place-record';
 import {
+  cohortMember,
   newEpoch,
   offsetOf,
   queueKeys,
@@ -9,15 +9,17 @@ import {
   tokenIdOf,
   userEntry,
   type Place,
-} from './redis-layout';
+} from '@ticketing/queue-pass';
 
 /**
- * A place written straight into the line's layout as the queue service keeps it: the next
- * number of the concert's counter (in the line's life, opened if it had none), its alive bit,
- * the user index naming its holder, and, with `admittedUntilMs`, an admitted range of that number
- * alone. For tests and tools that need a real pass without running the queue service: the real
- * pass check then reads real Redis. The head does not move: a place written without an admitted
- * range stays WAITING.
+ * A place written straight into the line's layout (the queue pass library's key names, never
+ * spelled here): the next number of the concert's counter (in the line's life, opened if it had
+ * none), its alive bit, the user index naming its holder, and, with `admittedUntilMs`, an
+ * admitted range of that number alone. For tests that need a real pass without running the queue
+ * service: the real pass check then reads real Redis. The head does not move: a place written
+ * without an admitted range stays WAITING. A test's writer only: it bypasses the queue's scripts
+ * and Postgres' reserved number blocks, so no service may ship it (the library the booking
+ * services use only reads the line).
  */
 export async function writeGrantedPlace(
   redis: RedisClient,
