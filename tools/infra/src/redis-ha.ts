@@ -90,7 +90,9 @@ export class RedisHa {
           port,
           // Redis' own choice, port + 10,000, where it is free; another free port otherwise.
           busPort:
-            settings.ports[i] !== undefined && port + 10_000 <= 65_535 && (await isFree(port + 10_000))
+            settings.ports[i] !== undefined &&
+            port + 10_000 <= 65_535 &&
+            (await isFree(port + 10_000))
               ? port + 10_000
               : await freePort(),
           home: path.join(settings.dir, String(port)),
