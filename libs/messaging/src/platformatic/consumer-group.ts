@@ -83,6 +83,8 @@ export function platformaticGroupMember(
 ): ConsumerGroupMember {
   let consumer: Consumer<Buffer, Buffer, string, Buffer> | undefined;
   let stream: MessagesStream<Buffer, Buffer, string, Buffer> | undefined;
+  /** The join in progress: a stop waits for it, so it closes what the join opened. */
+  let joining: Promise<void> | undefined;
   let rounds: Promise<void> | undefined;
   let stopping = false;
   let crashed = false;
@@ -146,6 +148,8 @@ export function platformaticGroupMember(
           fallbackMode: run.fromBeginning ? 'earliest' : 'latest',
           autocommit: false,
         });
+        // From its first moment: a stream opened as a stop closes the client fails at once.
+        stream.on('error', (err: Error) => crash(err));
         return;
       } catch (err) {
         await consumer.close(true).catch(() => undefined);
@@ -222,7 +226,6 @@ export function platformaticGroupMember(
       source.pause();
       signal();
     });
-    source.on('error', (err: Error) => crash(err));
     source.on('close', signal);
     for (;;) {
       if (!pending && !stopping && !crashed) await new Promise<void>((resolve) => (wake = resolve));
@@ -242,24 +245,37 @@ export function platformaticGroupMember(
     }
   }
 
+  async function close(): Promise<void> {
+    await stream?.close().catch(() => undefined);
+    await consumer?.close(true).catch(() => undefined);
+  }
+
   return {
     async run(run: ConsumerGroupRun) {
-      await join(run);
-      // Stopped while it joined: what the join opened is closed here, stop() is done with it.
-      if (stopping) {
-        await stream?.close().catch(() => undefined);
-        await consumer?.close(true).catch(() => undefined);
-        return;
-      }
+      joining = join(run);
+      await joining;
+      // Stopped while it joined: stop() closes what the join opened, once the join is over.
+      if (stopping) return;
       rounds = consumeRounds(run).catch((err: unknown) => crash(err));
     },
     async stop() {
       stopping = true;
       signal();
+      // A join in progress finishes first, so what it opens is closed before stop() returns; but
+      // not for ever: a broker away would keep it trying for as long.
+      const joinOver = await Promise.race([
+        joining?.then(
+          () => true,
+          () => true,
+        ) ?? true,
+        sleep(KAFKA_CLIENT_SETTINGS.consumer.rebalanceTimeoutMs, false, { ref: false }),
+      ]);
       // The round in flight finishes first: its batches commit what they handled on a stop.
       await rounds;
-      await stream?.close().catch(() => undefined);
-      await consumer?.close(true).catch(() => undefined);
+      await close();
+      // A join that outlasted the wait fails soon, its client closed under it; whatever it
+      // opened meanwhile is closed when it is over.
+      if (!joinOver) void joining?.then(close, () => undefined);
     },
   };
 }
