@@ -45,10 +45,22 @@ export interface ConsumerOptions<Ctx> {
   topics?: TopicNamespace;
   /** The group member to run (default: the client's, `kafka.groupMember`). */
   member?: CreateGroupMember;
+  /**
+   * How long the consumer may be out of its group (since it started, or since it left it)
+   * before readiness fails (default `JOIN_DEADLINE_MS`).
+   */
+  joinDeadlineMs?: number;
 }
 
 /** How often handled offsets are committed (and at a stop and a rebalance). */
 const COMMIT_INTERVAL_MS = 500;
+/**
+ * How long a consumer may take to join its group before readiness says it has not: longer than
+ * a rebalance that waits out a dead member's 10 s session, and the retries of a join. A join
+ * stuck on a retriable error is no crash (kafkajs retries it for ever), so nothing else would
+ * say that no consumer runs.
+ */
+export const JOIN_DEADLINE_MS = 30_000;
 
 /**
  * Runs a Kafka consumer over a handler table. It coordinates; each job is its own part: the
@@ -72,6 +84,8 @@ export class MessageConsumer<Ctx> {
   private readonly assignmentWaits = new Set<() => void>();
   private commitTimer?: NodeJS.Timeout;
   private stopping = false;
+  /** Since when it has been out of its group (started and not joined yet, or left it). */
+  private outOfGroupSince?: number;
 
   constructor(private readonly options: ConsumerOptions<Ctx>) {
     const { logger, groupId } = options;
@@ -117,11 +131,15 @@ export class MessageConsumer<Ctx> {
       ((groupId: string, events: GroupEvents) => this.options.kafka.groupMember(groupId, events));
     return create(this.options.groupId, {
       assigned: (assignment) => {
+        this.outOfGroupSince = undefined;
         this.progress?.joined(assignment);
         this.offsets.keepOnly(assignment);
         for (const done of [...this.assignmentWaits]) done();
       },
-      left: () => this.progress?.left(),
+      left: () => {
+        if (!this.stopping) this.outOfGroupSince ??= Date.now();
+        this.progress?.left();
+      },
       // The generation that handled these offsets can still commit them while the group
       // prepares the next one: the partitions' next owners then start after them.
       rebalancing: () => void this.offsets.commit(),
@@ -140,16 +158,26 @@ export class MessageConsumer<Ctx> {
     await this.run();
   }
 
-  /** False while the consumer is down after a crash (readiness reports it). */
+  /** False while the consumer is down after a crash, or out of its group too long. */
   healthy(): boolean {
-    return this.restarts.downForMs() === undefined;
+    return this.unhealthy() === undefined;
   }
 
-  /** For readiness checks: throws while the consumer is down. */
+  /** For readiness checks: throws, saying why and for how long, while it is not healthy. */
   readinessCheck = async (): Promise<void> => {
-    const down = this.restarts.downForMs();
-    if (down !== undefined) throw new Error(`kafka consumer down for ${down} ms, restarting`);
+    const problem = this.unhealthy();
+    if (problem) throw new Error(problem);
   };
+
+  private unhealthy(): string | undefined {
+    const down = this.restarts.downForMs();
+    if (down !== undefined) return `kafka consumer down for ${down} ms, restarting`;
+    if (this.outOfGroupSince === undefined) return undefined;
+    const out = Date.now() - this.outOfGroupSince;
+    if (out > (this.options.joinDeadlineMs ?? JOIN_DEADLINE_MS))
+      return `kafka consumer out of its group for ${out} ms, joining`;
+    return undefined;
+  }
 
   topics(): string[] {
     const ns = this.options.topics ?? TopicNamespace.none;
@@ -160,9 +188,11 @@ export class MessageConsumer<Ctx> {
    * Joins the group and consumes. `joined: false` returns at once and joins meanwhile: a
    * service's HTTP does not wait for a rebalance (after a crash the group waits out the dead
    * members' sessions before it lets a new member in); a failure to start is then a crash the
-   * supervisor restarts from, reported by readiness like any other.
+   * supervisor restarts from, reported by readiness like any other, and a join that does not
+   * succeed in `joinDeadlineMs` (one its client keeps retrying) is reported too.
    */
   async start(options: { joined?: boolean } = {}): Promise<void> {
+    this.outOfGroupSince ??= Date.now();
     this.commitTimer ??= setInterval(() => void this.offsets.commit(), COMMIT_INTERVAL_MS);
     this.commitTimer.unref();
     const running = this.run();
