@@ -12,7 +12,7 @@ import type {
 } from '../broker';
 import { call, portError } from './errors';
 import { logBrokerFailures } from './logging';
-import { connection, type ClientSettings } from './settings';
+import { consumerSettings, type ClientSettings } from './settings';
 import { KAFKA_CLIENT_SETTINGS } from '../client-settings';
 
 type Fetched = Message<Buffer, Buffer, string, Buffer>;
@@ -108,11 +108,8 @@ export function platformaticGroupMember(
 
   function newConsumer(): Consumer<Buffer, Buffer, string, Buffer> {
     const created = new Consumer<Buffer, Buffer, string, Buffer>({
-      ...connection(settings),
+      ...consumerSettings(settings),
       groupId,
-      sessionTimeout: KAFKA_CLIENT_SETTINGS.consumer.sessionTimeoutMs,
-      heartbeatInterval: KAFKA_CLIENT_SETTINGS.consumer.heartbeatIntervalMs,
-      rebalanceTimeout: KAFKA_CLIENT_SETTINGS.consumer.rebalanceTimeoutMs,
       // kafkajs's name of the same round-robin assignment: members of both clients can share a
       // group (a service moving from one client to the other instance by instance).
       protocols: [{ name: 'RoundRobinAssigner', version: 0 }],
