@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Kafka } from 'kafkajs';
+import type { ConsumerConfig, Kafka } from 'kafkajs';
 import { KAFKA_CLIENT_SETTINGS } from '../client-settings';
 import type {
   ConsumerGroupMember,
@@ -13,6 +13,34 @@ const SUBSCRIBE_PATIENCE_MS = 10_000;
 /** How long a stop waits for a join in progress: the group's rebalance timeout. */
 const STOP_WAITS_FOR_JOIN_MS = 10_000;
 
+/** A kafkajs consumer's settings: the project's (`KAFKA_CLIENT_SETTINGS`). */
+export function kafkajsConsumerConfig(
+  groupId: string,
+  options: GroupMemberOptions = {},
+): ConsumerConfig {
+  const { consumer, retry } = KAFKA_CLIENT_SETTINGS;
+  return {
+    groupId,
+    // A fetch is a long poll: the broker answers as soon as a message arrives, so the wait
+    // costs no latency. It bounds how often an idle consumer asks, and also how long a stop
+    // and a rebalance wait for the fetch in flight (kafkajs heartbeats between fetches): 2 s
+    // keeps an idle instance near 0.5 % of a core and a restart quick.
+    maxWaitTimeInMs: options.maxWaitMs ?? 2000,
+    sessionTimeout: consumer.sessionTimeoutMs,
+    heartbeatInterval: consumer.heartbeatIntervalMs,
+    rebalanceTimeout: consumer.rebalanceTimeoutMs,
+    metadataMaxAge: consumer.metadataMaxAgeMs,
+    allowAutoTopicCreation: false,
+    // The clients' backoff, without end: a member keeps trying through an outage of any length
+    // (readiness says when it has been out of its group too long: `MessageConsumer`).
+    retry: {
+      initialRetryTime: retry.initialRetryTimeMs,
+      maxRetryTime: retry.maxRetryTimeMs,
+      retries: Number.MAX_SAFE_INTEGER,
+    },
+  };
+}
+
 /**
  * A consumer group member on kafkajs, with the project's settings: manual commits (the consumer
  * commits what it handled on its own schedule, ADR 0013), batches resolved by the caller, and a
@@ -24,20 +52,7 @@ export function kafkajsGroupMember(
   events: GroupEvents,
   options: GroupMemberOptions = {},
 ): ConsumerGroupMember {
-  const consumer = kafka.consumer({
-    groupId,
-    // A fetch is a long poll: the broker answers as soon as a message arrives, so the wait
-    // costs no latency. It bounds how often an idle consumer asks, and also how long a stop
-    // and a rebalance wait for the fetch in flight (kafkajs heartbeats between fetches): 2 s
-    // keeps an idle instance near 0.5 % of a core and a restart quick.
-    maxWaitTimeInMs: options.maxWaitMs ?? 2000,
-    sessionTimeout: KAFKA_CLIENT_SETTINGS.consumer.sessionTimeoutMs,
-    heartbeatInterval: KAFKA_CLIENT_SETTINGS.consumer.heartbeatIntervalMs,
-    rebalanceTimeout: KAFKA_CLIENT_SETTINGS.consumer.rebalanceTimeoutMs,
-    metadataMaxAge: KAFKA_CLIENT_SETTINGS.consumer.metadataMaxAgeMs,
-    allowAutoTopicCreation: false,
-    retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: Number.MAX_SAFE_INTEGER },
-  });
+  const consumer = kafka.consumer(kafkajsConsumerConfig(groupId, options));
   let stopping = false;
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) =>
     events.assigned(payload.memberAssignment),

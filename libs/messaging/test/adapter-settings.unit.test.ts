@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { KAFKA_CLIENT_SETTINGS } from '../src/client-settings';
+import { kafkajsConsumerConfig } from '../src/kafkajs/consumer-group';
 import { clientSettings, consumerSettings } from '../src/platformatic/settings';
 
 const settings = clientSettings({
@@ -9,10 +10,24 @@ const settings = clientSettings({
 });
 
 /**
- * The @platformatic/kafka adapter takes its timeouts and metadata ages from KAFKA_CLIENT_SETTINGS,
- * as the kafkajs adapter does: a setting written anew in one adapter drifts from the other's (a
- * consumer kept fetching from a dead leader for minutes on one client, seconds on the other).
+ * Both adapters take their timeouts, backoff and metadata ages from KAFKA_CLIENT_SETTINGS: a
+ * setting written anew in one adapter drifts from the other's (a consumer kept fetching from a
+ * dead leader for minutes on one client, seconds on the other).
  */
+describe('the kafkajs settings', () => {
+  it("when a consumer is made, then it backs off as every client does, its metadata as old as a consumer's may be, and its group timings are the project's", () => {
+    const { consumer, retry } = KAFKA_CLIENT_SETTINGS;
+    expect(kafkajsConsumerConfig('g')).toMatchObject({
+      groupId: 'g',
+      sessionTimeout: consumer.sessionTimeoutMs,
+      heartbeatInterval: consumer.heartbeatIntervalMs,
+      rebalanceTimeout: consumer.rebalanceTimeoutMs,
+      metadataMaxAge: consumer.metadataMaxAgeMs,
+      retry: { initialRetryTime: retry.initialRetryTimeMs, maxRetryTime: retry.maxRetryTimeMs },
+    });
+  });
+});
+
 describe('the @platformatic/kafka settings', () => {
   it("when a consumer is made, then its metadata grows as old as kafkajs's consumer's at most, and its group timings are the project's", () => {
     expect(consumerSettings(settings)).toMatchObject({
