@@ -1,3 +1,5 @@
+import { backoffDelay } from '@ticketing/platform';
+
 /**
  * How the services' Kafka clients ride out a broker that dies, restarts or hands over its
  * partitions, whichever client carries them (ADR 0022). A test holds these against the
@@ -40,10 +42,16 @@ export const KAFKA_CLIENT_SETTINGS = {
   },
 } as const;
 
+/** The clients' backoff in `backoffDelay`'s terms. */
+export const retryBackoff = (retry = KAFKA_CLIENT_SETTINGS.retry) => ({
+  firstMs: retry.initialRetryTimeMs,
+  maxMs: retry.maxRetryTimeMs,
+});
+
 /** The longest a client keeps retrying one request before it reports a failure. */
 export function retryBudgetMs(retry = KAFKA_CLIENT_SETTINGS.retry): number {
   let total = 0;
-  for (let attempt = 0; attempt < retry.retries; attempt++)
-    total += Math.min(retry.initialRetryTimeMs * 2 ** attempt, retry.maxRetryTimeMs);
+  for (let attempt = 1; attempt <= retry.retries; attempt++)
+    total += backoffDelay(attempt, retryBackoff(retry));
   return total;
 }

@@ -1,11 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConsumerConfig, Kafka } from 'kafkajs';
+import { retryUntil } from '@ticketing/platform';
 import { KAFKA_CLIENT_SETTINGS } from '../client-settings';
-import type {
-  ConsumerGroupMember,
-  ConsumerGroupRun,
-  GroupEvents,
-  GroupMemberOptions,
+import {
+  isRetriable,
+  type ConsumerGroupMember,
+  type ConsumerGroupRun,
+  type GroupEvents,
+  type GroupMemberOptions,
 } from '../broker';
 
 /** How long a subscription waits for a topic created moments ago to reach every broker. */
@@ -67,18 +69,12 @@ export function kafkajsGroupMember(
   });
 
   /** A topic created moments ago may not be in every broker's metadata yet (retriable). */
-  async function subscribe(topics: string[], fromBeginning: boolean): Promise<void> {
-    const deadline = Date.now() + SUBSCRIBE_PATIENCE_MS;
-    for (;;) {
-      try {
-        return await consumer.subscribe({ topics, fromBeginning });
-      } catch (err) {
-        const retriable = (err as { retriable?: boolean }).retriable === true;
-        if (!retriable || stopping || Date.now() > deadline) throw err;
-        await sleep(200);
-      }
-    }
-  }
+  const subscribe = (topics: string[], fromBeginning: boolean) =>
+    retryUntil(() => consumer.subscribe({ topics, fromBeginning }), {
+      timeoutMs: SUBSCRIBE_PATIENCE_MS,
+      intervalMs: 200,
+      retryOn: (err) => isRetriable(err) && !stopping,
+    });
 
   /**
    * A run in progress: a stop waits for it (a join kafkajs had begun would carry on after the

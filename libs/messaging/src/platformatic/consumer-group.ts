@@ -1,14 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
-import type {
-  ConsumerGroupMember,
-  ConsumerGroupRun,
-  FetchedBatch,
-  GroupEvents,
-  GroupMemberOptions,
-  KafkaMessage,
-  MessageHeaders,
-  OffsetsToCommit,
+import { retryUntil } from '@ticketing/platform';
+import {
+  isRetriable,
+  type ConsumerGroupMember,
+  type ConsumerGroupRun,
+  type FetchedBatch,
+  type GroupEvents,
+  type GroupMemberOptions,
+  type KafkaMessage,
+  type MessageHeaders,
+  type OffsetsToCommit,
 } from '../broker';
 import { call, portError } from './errors';
 import { logBrokerFailures } from './logging';
@@ -134,28 +136,28 @@ export function platformaticGroupMember(
 
   /** Joins the group; a topic created moments ago may not be known to every broker yet. */
   async function join(run: ConsumerGroupRun): Promise<void> {
-    const deadline = Date.now() + SUBSCRIBE_PATIENCE_MS;
-    for (;;) {
+    const attempt = async () => {
       if (stopping) throw new Error('the member was stopped before it joined its group');
-      consumer = newConsumer();
+      const created = (consumer = newConsumer());
       try {
-        stream = await consumer.consume({
+        stream = await created.consume({
           topics: run.topics,
           mode: 'committed',
           fallbackMode: run.fromBeginning ? 'earliest' : 'latest',
           autocommit: false,
         });
-        // From its first moment: a stream opened as a stop closes the client fails at once.
-        stream.on('error', (err: Error) => crash(err));
-        return;
       } catch (err) {
-        await consumer.close(true).catch(() => undefined);
-        const failure = portError(err);
-        const retriable = (failure as { retriable?: boolean }).retriable === true;
-        if (!retriable || stopping || Date.now() > deadline) throw failure;
-        await sleep(200);
+        await created.close(true).catch(() => undefined);
+        throw portError(err);
       }
-    }
+      // From its first moment: a stream opened as a stop closes the client fails at once.
+      stream.on('error', (err: Error) => crash(err));
+    };
+    await retryUntil(attempt, {
+      timeoutMs: SUBSCRIBE_PATIENCE_MS,
+      intervalMs: 200,
+      retryOn: (err) => isRetriable(err) && !stopping,
+    });
   }
 
   function owns(topic: string, partition: number): boolean {

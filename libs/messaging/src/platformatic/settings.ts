@@ -1,12 +1,10 @@
+import { backoffDelay } from '@ticketing/platform';
 import type { KafkaClientOptions } from '../broker';
-import { KAFKA_CLIENT_SETTINGS } from '../client-settings';
+import { KAFKA_CLIENT_SETTINGS, retryBackoff } from '../client-settings';
 
 /** The backoff between attempts, as kafkajs's (`../kafkajs/client.ts`): 100 ms doubling to 2 s. */
 const retryDelay = (_client: unknown, _operation: string, attempt: number) =>
-  Math.min(
-    KAFKA_CLIENT_SETTINGS.retry.initialRetryTimeMs * 2 ** (attempt - 1),
-    KAFKA_CLIENT_SETTINGS.retry.maxRetryTimeMs,
-  );
+  backoffDelay(attempt, retryBackoff());
 
 /**
  * What every @platformatic/kafka client of a process shares: where, as whom, and the project's
