@@ -12,8 +12,6 @@ import {
 
 /** How long a subscription waits for a topic created moments ago to reach every broker. */
 const SUBSCRIBE_PATIENCE_MS = 10_000;
-/** How long a stop waits for a join in progress: the group's rebalance timeout. */
-const STOP_WAITS_FOR_JOIN_MS = 10_000;
 
 /** A kafkajs consumer's settings: the project's (`KAFKA_CLIENT_SETTINGS`). */
 export function kafkajsConsumerConfig(
@@ -128,7 +126,8 @@ export function kafkajsGroupMember(
       stopping = true;
       await Promise.race([
         starting?.catch(() => undefined),
-        sleep(STOP_WAITS_FOR_JOIN_MS, undefined, { ref: false }),
+        // How long a stop waits for a join in progress: the group's rebalance timeout.
+        sleep(KAFKA_CLIENT_SETTINGS.consumer.rebalanceTimeoutMs, undefined, { ref: false }),
       ]);
       await consumer.disconnect();
     },
