@@ -10,7 +10,12 @@ import { PeriodicTask, type StopList } from '@ticketing/platform/wiring';
 import type { KafkaClient, Publisher } from './broker';
 import type { Registry } from 'prom-client';
 import { MessageConsumer, type HandlerEntry } from './consumer';
-import { directExecutor, inboxExecutor, type DirectContext, type TxContext } from './executors';
+import {
+  directUnitOfWork,
+  inboxUnitOfWork,
+  type DirectContext,
+  type TxContext,
+} from './unit-of-work';
 import { createKafka } from './kafka-client';
 import { TopicNamespace } from './namespace';
 import { OUTBOX_TABLE, OutboxRelay } from './outbox';
@@ -87,7 +92,7 @@ export async function startPostgresMessaging(
       batchWindowMs: config.KAFKA_CONSUMER_BATCH_WINDOW_MS,
       logger,
       producer,
-      executor: inboxExecutor(options.db, service, service),
+      unitOfWork: inboxUnitOfWork(options.db, service, service),
       handlers: options.handlers,
       metrics,
       topics,
@@ -173,7 +178,7 @@ export async function startDirectMessaging(
     batchWindowMs: config.KAFKA_CONSUMER_BATCH_WINDOW_MS,
     logger,
     producer,
-    executor: directExecutor(producer, service, topics),
+    unitOfWork: directUnitOfWork(producer, service, topics),
     handlers: options.handlers,
     metrics,
     topics,

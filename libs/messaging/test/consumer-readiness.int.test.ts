@@ -2,7 +2,7 @@ import net from 'node:net';
 import { captureLogs, createTestTopics, eventually, testKafka, uuid } from '@ticketing/testing';
 import type { Publisher } from '../src/broker';
 import { MessageConsumer, on } from '../src/consumer';
-import { directExecutor, type DirectContext } from '../src/executors';
+import { directUnitOfWork, type DirectContext } from '../src/unit-of-work';
 import { sequenceContract } from './fixtures';
 
 /** A port nothing listens on: every connection to it is refused (a retriable failure). */
@@ -44,7 +44,7 @@ describe('consumer readiness while it joins its group', () => {
       groupId: `readiness-${uuid()}`,
       logger,
       producer,
-      executor: directExecutor(producer, 'test'),
+      unitOfWork: directUnitOfWork(producer, 'test'),
       handlers: [on(sequenceContract(topic), async () => undefined)],
       joinDeadlineMs: JOIN_DEADLINE_MS,
     });
