@@ -40,10 +40,9 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   // A global option (not per project): integration tests wait on real brokers and databases.
   testTimeout: 60_000,
-  // Integration tests mostly wait (on Kafka, Postgres, timers): three files at a time on any
-  // machine (jest's default on two cores is one). On 2 cores the files' summed durations stay
-  // the same at one, two and three workers (870, 908, 907 s): the run is waiting, not computing.
-  // What bounds it is Postgres's 100 connections: whole systems run with small pools
-  // (SYSTEM_DB_POOL_MAX).
+  // Integration tests mostly wait (on Kafka, Postgres, timers), not compute: three files at a
+  // time on any machine (jest's default on two cores is one) take no longer each than one at a
+  // time (the measurements: docs/testing.md). What bounds it is Postgres's 100 connections:
+  // whole systems run with small pools (SYSTEM_DB_POOL_MAX).
   maxWorkers: 3,
 };

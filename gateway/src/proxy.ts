@@ -4,7 +4,7 @@ import http, {
   type ServerResponse,
 } from 'node:http';
 import { IDENTITY_PROOF_HEADER } from '@ticketing/auth';
-import { writeProblem, type Logger } from '@ticketing/platform';
+import { backoffDelay, writeProblem, type Logger } from '@ticketing/platform';
 import { isEventStream, withoutStrayCredentials, type ServiceName } from './routes';
 import type { TrustedProxies } from './trusted-proxies';
 import type { UpstreamPool } from './upstream-pool';
@@ -132,7 +132,7 @@ export class ReverseProxy {
     let reported = false;
     let clientGone = false;
     res.once('close', () => (clientGone = true));
-    for (let round = 0; ; round++) {
+    for (let round = 1; ; round++) {
       for (const url of pool.order()) {
         // Past the hold, an instance's 503 is the answer the client gets.
         const retryUnavailable = replayable && Date.now() < holdUntil;
@@ -159,7 +159,8 @@ export class ReverseProxy {
           return;
         }
       }
-      const wait = Math.min(HOLD_STEP_MS * 2 ** round, HOLD_STEP_MAX_MS, holdUntil - Date.now());
+      const step = backoffDelay(round, { firstMs: HOLD_STEP_MS, maxMs: HOLD_STEP_MAX_MS });
+      const wait = Math.min(step, holdUntil - Date.now());
       if (wait <= 0) break;
       await new Promise((r) => setTimeout(r, wait));
       if (clientGone) return; // the client gave up while held

@@ -1,6 +1,7 @@
 import { LOCAL_DEFAULTS, USER_ID_PATTERN } from '@ticketing/contracts';
 import {
   AppError,
+  backoffDelay,
   env,
   type Logger,
   ACCESS_TOKEN_TYPES,
@@ -268,7 +269,7 @@ export class IdentityVerifier {
           { issuer: this.issuer, attempt, err: this.lastError },
           'identity provider not reachable; identity calls answer 503 until it is (retrying)',
         );
-      const delay = Math.min(500 * 2 ** (attempt - 1), 10_000);
+      const delay = backoffDelay(attempt, { firstMs: 500, maxMs: 10_000 });
       this.timer = setTimeout(() => void this.discoverUntilFound(attempt + 1), delay);
     }
   }

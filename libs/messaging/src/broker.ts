@@ -12,6 +12,10 @@ import type { KafkaClientName, KafkaSecurity, Logger } from '@ticketing/platform
 
 export type { KafkaClientName };
 
+/** Whether an adapter's error says that trying again may succeed (see above). */
+export const isRetriable = (err: unknown): boolean =>
+  (err as { retriable?: unknown } | null | undefined)?.retriable === true;
+
 /** Where a client connects and as whom; the same for every client. */
 export interface KafkaClientOptions {
   brokers: string[];

@@ -1,3 +1,5 @@
+import { backoffDelay } from '@ticketing/platform';
+
 /**
  * How the services' Kafka clients ride out a broker that dies, restarts or hands over its
  * partitions, whichever client carries them (ADR 0022). A test holds these against the
@@ -10,6 +12,19 @@ export const KAFKA_CLIENT_SETTINGS = {
    * dead follower to leave the in-sync replicas, and must not give up before it does.
    */
   requestTimeoutMs: 10_000,
+  /**
+   * How long a JoinGroup may take: the broker answers it once the rebalance is done (up to
+   * `consumer.rebalanceTimeoutMs`), so the rebalance timeout and 5 s for the network, as kafkajs
+   * waits for it. @platformatic/kafka has one timeout for every request, so this is its request
+   * timeout (a broker's own limit for a write or an admin request stays `requestTimeoutMs`).
+   */
+  joinRequestTimeoutMs: 15_000,
+  /**
+   * How old a producer's or an admin's metadata may grow (kafkajs's default): it is asked again
+   * whenever an answer says it is stale, and a producer on any refused connection. A consumer
+   * has its own, shorter one (`consumer.metadataMaxAgeMs`).
+   */
+  metadataMaxAgeMs: 300_000,
   /** Retries with backoff (100 ms doubling to 2 s): together longer than a leader's election. */
   retry: { initialRetryTimeMs: 100, maxRetryTimeMs: 2000, retries: 10 },
   /** Every write acknowledged by the in-sync replicas, retried without duplicates or reordering. */
@@ -27,10 +42,16 @@ export const KAFKA_CLIENT_SETTINGS = {
   },
 } as const;
 
+/** The clients' backoff in `backoffDelay`'s terms. */
+export const retryBackoff = (retry = KAFKA_CLIENT_SETTINGS.retry) => ({
+  firstMs: retry.initialRetryTimeMs,
+  maxMs: retry.maxRetryTimeMs,
+});
+
 /** The longest a client keeps retrying one request before it reports a failure. */
 export function retryBudgetMs(retry = KAFKA_CLIENT_SETTINGS.retry): number {
   let total = 0;
-  for (let attempt = 0; attempt < retry.retries; attempt++)
-    total += Math.min(retry.initialRetryTimeMs * 2 ** attempt, retry.maxRetryTimeMs);
+  for (let attempt = 1; attempt <= retry.retries; attempt++)
+    total += backoffDelay(attempt, retryBackoff(retry));
   return total;
 }

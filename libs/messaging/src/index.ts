@@ -29,12 +29,12 @@ export { DLT_HEADER, DLT_REASONS, type DltReason } from './dlt';
 export {
   on,
   type BatchItem,
-  type Executor,
+  type UnitOfWork,
   type Handler,
   type HandlerEntry,
   type Outcome,
 } from './consumer';
-export { type TxContext, type DirectContext } from './executors';
+export { type TxContext, type DirectContext } from './unit-of-work';
 export { indexInboxByAge } from './retention';
 export { KAFKA_CLIENT_SETTINGS, retryBudgetMs } from './client-settings';
 export { type HandledTypes, asyncApiDocument } from './asyncapi';

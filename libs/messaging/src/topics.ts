@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { NotYet, retryUntil } from '@ticketing/platform';
 import type { Admin, KafkaClient } from './broker';
 
 export const dltOf = (topic: string) => `${topic}.dlt`;
@@ -44,20 +44,21 @@ export async function ensureTopics(
 const NOT_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
 const LEADERS_WAIT_MS = 30_000;
 
-async function leadersKnown(admin: Admin, topics: string[]): Promise<void> {
-  const deadline = Date.now() + LEADERS_WAIT_MS;
-  for (;;) {
-    try {
+function leadersKnown(admin: Admin, topics: string[]): Promise<void> {
+  return retryUntil(
+    async () => {
       const known = await admin.topicMetadata(topics);
       const led = known.filter(
         (t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0),
       );
-      if (led.length === topics.length) return;
-    } catch (err) {
-      if (!NOT_YET.has((err as { type?: string }).type ?? '')) throw err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`topics without a leader after ${LEADERS_WAIT_MS} ms: ${topics.join(', ')}`);
-    await sleep(100);
-  }
+      if (led.length < topics.length) throw new NotYet('a partition without a leader');
+    },
+    {
+      timeoutMs: LEADERS_WAIT_MS,
+      intervalMs: 100,
+      retryOn: (err) => err instanceof NotYet || NOT_YET.has((err as { type?: string }).type ?? ''),
+      onTimeout: () =>
+        new Error(`topics without a leader after ${LEADERS_WAIT_MS} ms: ${topics.join(', ')}`),
+    },
+  );
 }

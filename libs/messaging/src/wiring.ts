@@ -36,7 +36,7 @@ export { ensureTopics } from './topics';
 export { OutboxRelay, type RelayOptions } from './outbox';
 export { sendToDlt } from './dlt';
 export { decode, type Decoded, contextOf, MessageConsumer, type ConsumerOptions } from './consumer';
-export { inboxExecutor, directExecutor, publishNow } from './executors';
+export { inboxUnitOfWork, directUnitOfWork, publishNow } from './unit-of-work';
 export {
   type PostgresMessagingOptions,
   type PostgresMessaging,

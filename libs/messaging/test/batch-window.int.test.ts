@@ -1,13 +1,13 @@
 import { captureLogs, createTestTopics, eventually, testKafka, uuid } from '@ticketing/testing';
-import { MessageConsumer, on, type Executor } from '../src/consumer';
+import { MessageConsumer, on, type UnitOfWork } from '../src/consumer';
 import { buildMessage } from '../src/envelope';
-import { publishNow } from '../src/executors';
+import { publishNow } from '../src/unit-of-work';
 import type { Publisher } from '../src/broker';
 import { sequenceContract } from './fixtures';
 
 /**
  * The batch window (ADR 0014): a consumer fetches at most once per window, and the batches of one
- * fetch (one per partition) go to the executor as one unit of work. Every call the executor gets
+ * fetch (one per partition) go to the unit of work in one call. Every call the unit of work gets
  * is recorded here with the partitions its messages came from.
  */
 describe('consumer batch window', () => {
@@ -39,7 +39,7 @@ describe('consumer batch window', () => {
 
   function windowedConsumer(batchWindowMs: number, calls: Calls, failBatches = false) {
     const groupId = `window-${uuid()}`;
-    const executor: Executor<object> = {
+    const unitOfWork: UnitOfWork<object> = {
       execute: async (message, run) => {
         calls.single.push(message.id);
         await run({});
@@ -57,7 +57,7 @@ describe('consumer batch window', () => {
       groupId,
       logger,
       producer,
-      executor,
+      unitOfWork,
       batchWindowMs,
       handlers: [
         on(sequenceContract(topic), async (m) => {
@@ -94,7 +94,7 @@ describe('consumer batch window', () => {
     return consumer;
   }
 
-  it('when messages of several partitions arrive within a window, then the next fetch hands them to the executor in one call', async () => {
+  it('when messages of several partitions arrive within a window, then the next fetch hands them to the unit of work in one call', async () => {
     const calls = newCalls();
     const consumer = await started(windowedConsumer(1000, calls));
     try {
@@ -106,7 +106,7 @@ describe('consumer batch window', () => {
       );
       await publishNow(producer, [first]);
       await eventually(() => expect(calls.handled.has(first.envelope.id)).toBe(true));
-      // …and what arrives together comes in one fetch, to the executor in one call.
+      // …and what arrives together comes in one fetch, to the unit of work in one call.
       const { ids, partitions } = await sendMany(12);
       // Twelve random keys all hashing to one of three partitions: about once in 180,000 runs.
       expect(partitions).toBeGreaterThan(1);

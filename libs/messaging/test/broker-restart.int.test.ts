@@ -9,7 +9,7 @@ import {
 } from '@ticketing/testing';
 import { MessageConsumer, on } from '../src/consumer';
 import { buildMessage } from '../src/envelope';
-import { directExecutor, type DirectContext } from '../src/executors';
+import { directUnitOfWork, type DirectContext } from '../src/unit-of-work';
 import { kafkaClientFrom } from '@ticketing/platform';
 import type { Publisher } from '../src/broker';
 import { createKafka } from '../src/kafka-client';
@@ -52,7 +52,7 @@ suite('consumer across broker restarts', () => {
       groupId: `restart-${uuid()}`,
       logger,
       producer,
-      executor: directExecutor(producer, 'test'),
+      unitOfWork: directUnitOfWork(producer, 'test'),
       handlers: [
         on(sequenceContract(pings), async ({ data }, ctx) => {
           handled.add(data.key);

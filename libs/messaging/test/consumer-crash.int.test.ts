@@ -1,7 +1,7 @@
 import { captureLogs, eventually, testKafka, topicSuffix, uuid } from '@ticketing/testing';
 import { MessageConsumer, on } from '../src/consumer';
 import { buildMessage } from '../src/envelope';
-import { directExecutor, publishNow, type DirectContext } from '../src/executors';
+import { directUnitOfWork, publishNow, type DirectContext } from '../src/unit-of-work';
 import type { Admin, CreateGroupMember, Publisher } from '../src/broker';
 import { dltOf, ensureTopics } from '../src/topics';
 import { sequenceContract } from './fixtures';
@@ -47,7 +47,7 @@ describe('consumer after a crash its client does not restart from', () => {
       groupId: `crash-${uuid()}`,
       logger,
       producer,
-      executor: directExecutor(producer, 'test'),
+      unitOfWork: directUnitOfWork(producer, 'test'),
       handlers: [
         on(sequenceContract(topic), async ({ data }) => {
           handled.push(data.key);
@@ -141,7 +141,7 @@ describe('stopping a consumer while it restarts itself', () => {
       groupId: `crash-stop-${uuid()}`,
       logger,
       producer,
-      executor: directExecutor(producer, 'test'),
+      unitOfWork: directUnitOfWork(producer, 'test'),
       handlers: [on(sequenceContract(topic), async () => undefined)],
     });
     const assigned = consumer.waitForAssignment();

@@ -10,7 +10,7 @@ import {
 import { MessageConsumer, on } from '../src/consumer';
 import { DLT_HEADER } from '../src/dlt';
 import { buildMessage } from '../src/envelope';
-import { inboxExecutor, publishNow, type TxContext } from '../src/executors';
+import { inboxUnitOfWork, publishNow, type TxContext } from '../src/unit-of-work';
 import type { Publisher } from '../src/broker';
 import { dltOf } from '../src/topics';
 import { messagingDatabase, sequenceContract } from './fixtures';
@@ -38,7 +38,7 @@ describe('consumer runner with inbox and dead-letter topic', () => {
       groupId: `test-${uuid()}`,
       logger,
       producer,
-      executor: inboxExecutor(new Database(fixture.db), 'counter', 'test'),
+      unitOfWork: inboxUnitOfWork(new Database(fixture.db), 'counter', 'test'),
       maxAttempts: 3,
       retryBaseMs: 10,
       handlers: [

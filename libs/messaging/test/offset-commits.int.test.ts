@@ -1,7 +1,7 @@
 import { captureLogs, createTestTopics, eventually, testKafka, uuid } from '@ticketing/testing';
-import { MessageConsumer, on, type Executor } from '../src/consumer';
+import { MessageConsumer, on, type UnitOfWork } from '../src/consumer';
 import { buildMessage } from '../src/envelope';
-import { publishNow } from '../src/executors';
+import { publishNow } from '../src/unit-of-work';
 import type { CreateGroupMember, KafkaClient, Publisher } from '../src/broker';
 import { sequenceContract } from './fixtures';
 
@@ -63,7 +63,7 @@ describe('consumer offset commits', () => {
     delivered: string[],
     member?: CreateGroupMember,
   ) {
-    const executor: Executor<object> = {
+    const unitOfWork: UnitOfWork<object> = {
       execute: async (message, run) => {
         delivered.push(message.id);
         await run({});
@@ -75,7 +75,7 @@ describe('consumer offset commits', () => {
       groupId,
       logger,
       producer,
-      executor,
+      unitOfWork,
       handlers: [on(sequenceContract(topic), async () => undefined)],
       member,
     });

@@ -1,6 +1,6 @@
 import { captureLogs, createTestTopics, eventually, testKafka, uuid } from '@ticketing/testing';
 import type { Publisher } from '../src/broker';
-import { MessageConsumer, on, type Executor } from '../src/consumer';
+import { MessageConsumer, on, type UnitOfWork } from '../src/consumer';
 import { buildMessage } from '../src/envelope';
 import { sequenceContract } from './fixtures';
 
@@ -35,7 +35,7 @@ describe('consumer group rebalances', () => {
     const handled: string[] = [];
     const assignments: Record<string, number[]>[] = [];
     const kafka = testKafka();
-    const executor: Executor<object> = {
+    const unitOfWork: UnitOfWork<object> = {
       execute: async (message, run) => {
         handled.push(message.id);
         await run({});
@@ -47,7 +47,7 @@ describe('consumer group rebalances', () => {
       groupId,
       logger,
       producer,
-      executor,
+      unitOfWork,
       handlers: [on(sequenceContract(topic), async () => undefined)],
       // The client's member, recording each assignment it is given.
       member: (id, events) =>

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { backoffDelay } from './backoff';
 import type { Logger } from './logger';
 
 type Listener = (payload: string) => void;
@@ -79,7 +80,7 @@ export class PgNotifications {
 
   private reconnect(attempt: number): void {
     if (this.stopped) return;
-    const delay = Math.min(500 * 2 ** (attempt - 1), 10_000);
+    const delay = backoffDelay(attempt, { firstMs: 500, maxMs: 10_000 });
     this.retry = setTimeout(() => {
       this.connect().then(
         () => {

@@ -3,9 +3,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 /**
  * Tries `attempt` until it succeeds or `timeoutMs` have passed, `intervalMs` apart: its value,
  * or, once time is up, the last attempt's error (or `onTimeout`'s, given that error). An error
- * `retryOn` refuses ends it at once. The one deadline-and-sleep loop of the project (outside
- * messaging's backoff): tests waiting for an effect, tools waiting for a server, a request
- * waiting for another instance.
+ * `retryOn` refuses ends it at once. The one deadline-and-sleep loop of the project: tests
+ * waiting for an effect, tools waiting for a server, a request waiting for another instance, a
+ * new topic waiting for its leaders, a consumer waiting for a new topic to subscribe to. (A
+ * backoff that grows is `backoffDelay`.)
  */
 export async function retryUntil<T>(
   attempt: () => Promise<T> | T,

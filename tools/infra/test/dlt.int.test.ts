@@ -7,7 +7,7 @@ import { defineMessage } from '@ticketing/contracts';
 import { buildMessage, createInboxTable, dltOf, on, type TxContext } from '@ticketing/messaging';
 import {
   MessageConsumer,
-  inboxExecutor,
+  inboxUnitOfWork,
   publishNow,
   type Publisher,
 } from '@ticketing/messaging/wiring';
@@ -94,7 +94,7 @@ describe('npm run dlt: dead letters listed by reason and sent back once their ca
       logger,
       producer,
       metrics,
-      executor: inboxExecutor(new Database(db), 'counter', 'test'),
+      unitOfWork: inboxUnitOfWork(new Database(db), 'counter', 'test'),
       handlers: [
         on(contract(), async (message, { tx }) => {
           const { key } = message.data;

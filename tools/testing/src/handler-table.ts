@@ -1,13 +1,13 @@
 import type { ServiceName } from '@ticketing/contracts';
 import {
   type Envelope,
-  type Executor,
+  type UnitOfWork,
   type HandlerEntry,
   type OutgoingMessage,
   type Outcome,
   type TxContext,
 } from '@ticketing/messaging';
-import { contextOf, decode, inboxExecutor } from '@ticketing/messaging/wiring';
+import { contextOf, decode, inboxUnitOfWork } from '@ticketing/messaging/wiring';
 import { runWithContext, type Database } from '@ticketing/platform';
 import { checkedSent, type Sent } from './sent-messages';
 
@@ -19,7 +19,7 @@ import { checkedSent, type Sent } from './sent-messages';
  */
 export class HandlerTable {
   private readonly byType: Map<string, HandlerEntry<TxContext>>;
-  private readonly executor: Executor<TxContext>;
+  private readonly unitOfWork: UnitOfWork<TxContext>;
 
   constructor(
     private readonly service: ServiceName,
@@ -27,7 +27,7 @@ export class HandlerTable {
     handlers: HandlerEntry<TxContext>[],
   ) {
     this.byType = new Map(handlers.map((h) => [h.contract.type, h]));
-    this.executor = inboxExecutor(db, service, service);
+    this.unitOfWork = inboxUnitOfWork(db, service, service);
   }
 
   /** One delivery of the message (deliver it twice for a redelivery). */
@@ -39,7 +39,7 @@ export class HandlerTable {
     const { envelope, entry } = decoded;
     // In the message's conversation, as the consumer runs it: replies carry its correlation id.
     return runWithContext(contextOf(envelope), () =>
-      this.executor.execute(envelope, (ctx) => entry.handle(envelope, ctx)),
+      this.unitOfWork.execute(envelope, (ctx) => entry.handle(envelope, ctx)),
     );
   }
 

@@ -1,4 +1,4 @@
-import { AppError, isAppError, isTransientInfraError } from '@ticketing/platform';
+import { AppError, backoffDelay, isAppError, isTransientInfraError } from '@ticketing/platform';
 import type { DltReason } from '../dlt';
 
 /** What to do after a handler failed on a message. */
@@ -38,7 +38,7 @@ export class DeliveryPolicy {
     const outage = !isAppError(err) && isTransientInfraError(err);
     if (!outage && attempt >= this.maxAttempts)
       return { action: 'dead-letter', reason: 'RETRIES_EXHAUSTED', error: describe(err) };
-    const delayMs = Math.min(this.retryBaseMs * 2 ** Math.min(attempt - 1, 10), this.maxDelayMs);
+    const delayMs = backoffDelay(attempt, { firstMs: this.retryBaseMs, maxMs: this.maxDelayMs });
     return { action: 'retry', delayMs };
   }
 }

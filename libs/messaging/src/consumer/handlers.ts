@@ -9,6 +9,11 @@ export interface HandlerEntry<Ctx> {
   handle: Handler<unknown, Ctx>;
 }
 
+/** The context a handler runs in: the message's conversation, caused by the message. */
+export function contextOf(envelope: Envelope, traceparent?: string) {
+  return { correlationId: envelope.correlationId, causationId: envelope.id, traceparent };
+}
+
 /** One row of a service's topic → handler table. */
 export function on<S extends z.ZodType, Ctx>(
   contract: MessageContract<S>,
@@ -20,11 +25,11 @@ export function on<S extends z.ZodType, Ctx>(
 export type Outcome = 'applied' | 'duplicate';
 
 /**
- * How a handler's effect is applied. The Postgres executor runs it in one transaction with the
- * inbox record and the outbox; a Redis-backed service runs it directly (its effects are
- * idempotent by construction).
+ * The unit of work a handler's effect is applied in. A Postgres service's (`inboxUnitOfWork`)
+ * is one transaction with the inbox record and the outbox; a Redis-backed service's
+ * (`directUnitOfWork`) runs the handler directly (its effects are idempotent by construction).
  */
-export interface Executor<Ctx> {
+export interface UnitOfWork<Ctx> {
   execute(message: Envelope, run: (ctx: Ctx) => Promise<void>): Promise<Outcome>;
   /**
    * Optional: a batch of one partition's messages in one unit of work (one transaction, one
@@ -34,7 +39,7 @@ export interface Executor<Ctx> {
   executeBatch?(items: BatchItem<Ctx>[]): Promise<Outcome[]>;
 }
 
-/** One message of a batch, ready for the executor. */
+/** One message of a batch, ready for the unit of work. */
 export interface BatchItem<Ctx> {
   message: Envelope;
   run: (ctx: Ctx) => Promise<void>;

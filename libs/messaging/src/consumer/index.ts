@@ -1,5 +1,4 @@
-export { on } from './handlers';
+export { contextOf, on } from './handlers';
 export { decode, type Decoded } from './decode';
-export { contextOf } from './one-by-one';
-export type { BatchItem, Executor, Handler, HandlerEntry, Outcome } from './handlers';
+export type { BatchItem, Handler, HandlerEntry, Outcome, UnitOfWork } from './handlers';
 export { MessageConsumer, type ConsumerOptions } from './message-consumer';

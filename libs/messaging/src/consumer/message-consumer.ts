@@ -10,16 +10,22 @@ import type {
   Publisher,
 } from '../broker';
 import { TopicNamespace } from '../namespace';
-import { ConsumerProgress } from '../progress';
 import { BatchWindow } from './batch-window';
 import { ConsumerMetrics } from './consumer-metrics';
 import { decode, type Decoded } from './decode';
 import { DeliveryPolicy, describe } from './delivery-policy';
-import type { BatchItem, Executor, HandlerEntry, Outcome } from './handlers';
+import {
+  contextOf,
+  type BatchItem,
+  type HandlerEntry,
+  type Outcome,
+  type UnitOfWork,
+} from './handlers';
+import { ConsumerLagMetrics } from './lag-metrics';
 import { MicroBatcher } from './micro-batcher';
 import { OffsetTracker } from './offset-tracker';
-import { OneByOne, contextOf } from './one-by-one';
 import { inProcessSpan, type Place } from './process-span';
+import { SingleMessageDelivery } from './single-message';
 import { RestartSupervisor } from './restart-supervisor';
 
 export interface ConsumerOptions<Ctx> {
@@ -27,7 +33,7 @@ export interface ConsumerOptions<Ctx> {
   groupId: string;
   logger: Logger;
   handlers: HandlerEntry<Ctx>[];
-  executor: Executor<Ctx>;
+  unitOfWork: UnitOfWork<Ctx>;
   /** Producer for dead-letter messages. */
   producer: Publisher;
   /** Attempts for a failing handler before the message goes to the DLT. */
@@ -45,17 +51,30 @@ export interface ConsumerOptions<Ctx> {
   topics?: TopicNamespace;
   /** The group member to run (default: the client's, `kafka.groupMember`). */
   member?: CreateGroupMember;
+  /**
+   * How long the consumer may be out of its group (since it started, or since it left it)
+   * before readiness fails (default `JOIN_DEADLINE_MS`).
+   */
+  joinDeadlineMs?: number;
 }
 
 /** How often handled offsets are committed (and at a stop and a rebalance). */
 const COMMIT_INTERVAL_MS = 500;
+/**
+ * How long a consumer may take to join its group before readiness says it has not: longer than
+ * a rebalance that waits out a dead member's 10 s session, and the retries of a join. A join
+ * stuck on a retriable error is no crash (kafkajs retries it for ever), so nothing else would
+ * say that no consumer runs.
+ */
+export const JOIN_DEADLINE_MS = 30_000;
 
 /**
  * Runs a Kafka consumer over a handler table. It coordinates; each job is its own part: the
  * client's group member (`KafkaClient.groupMember`), `decode` (envelope and contract), the
- * executor (inbox and outbox), the `DeliveryPolicy` (retries, dead letters), the `OffsetTracker`
- * (commits), the `RestartSupervisor` (crashes), the `BatchWindow` and the `MicroBatcher` (one
- * unit of work per fetch), spans and metrics.
+ * `UnitOfWork` (inbox and outbox), `SingleMessageDelivery` (a message alone: retries and dead
+ * letters as the `DeliveryPolicy` says), the `OffsetTracker` (commits), the `RestartSupervisor`
+ * (crashes), the `BatchWindow` and the `MicroBatcher` (one unit of work per fetch), spans,
+ * metrics and lag (`ConsumerLagMetrics`).
  */
 export class MessageConsumer<Ctx> {
   private member: ConsumerGroupMember;
@@ -65,13 +84,15 @@ export class MessageConsumer<Ctx> {
   private readonly restarts: RestartSupervisor;
   private readonly window: BatchWindow;
   private readonly metrics: ConsumerMetrics;
-  private readonly progress?: ConsumerProgress;
+  private readonly lagMetrics?: ConsumerLagMetrics;
   /** The partitions' batches of one fetch, in one unit of work. */
   private readonly batcher?: MicroBatcher<BatchItem<Ctx>, Outcome>;
-  private readonly oneByOne: OneByOne<Ctx>;
+  private readonly singleMessage: SingleMessageDelivery<Ctx>;
   private readonly assignmentWaits = new Set<() => void>();
   private commitTimer?: NodeJS.Timeout;
   private stopping = false;
+  /** Since when it has been out of its group (started and not joined yet, or left it). */
+  private outOfGroupSince?: number;
 
   constructor(private readonly options: ConsumerOptions<Ctx>) {
     const { logger, groupId } = options;
@@ -89,20 +110,20 @@ export class MessageConsumer<Ctx> {
     this.window = new BatchWindow(options.batchWindowMs ?? 0);
     this.metrics = new ConsumerMetrics(logger, options.metrics);
     if (options.metrics)
-      this.progress = new ConsumerProgress({
+      this.lagMetrics = new ConsumerLagMetrics({
         kafka: options.kafka,
         groupId,
         topics: () => this.topics(),
         metrics: options.metrics,
       });
-    const executeBatch = options.executor.executeBatch?.bind(options.executor);
-    // A message alone takes the one-by-one path, whose retries and dead-lettering count each
-    // attempt: a unit of work that fails is taken apart and its messages run again alone.
+    const executeBatch = options.unitOfWork.executeBatch?.bind(options.unitOfWork);
+    // A message alone takes the single-message path, whose retries and dead-lettering count
+    // each attempt: a unit of work that fails is taken apart and its messages run again alone.
     if (executeBatch)
       this.batcher = new MicroBatcher((items) =>
         items.length > 1 ? executeBatch(items) : Promise.resolve(undefined),
       );
-    this.oneByOne = new OneByOne({
+    this.singleMessage = new SingleMessageDelivery({
       ...options,
       policy: this.policy,
       metrics: this.metrics,
@@ -117,11 +138,15 @@ export class MessageConsumer<Ctx> {
       ((groupId: string, events: GroupEvents) => this.options.kafka.groupMember(groupId, events));
     return create(this.options.groupId, {
       assigned: (assignment) => {
-        this.progress?.joined(assignment);
+        this.outOfGroupSince = undefined;
+        this.lagMetrics?.joined(assignment);
         this.offsets.keepOnly(assignment);
         for (const done of [...this.assignmentWaits]) done();
       },
-      left: () => this.progress?.left(),
+      left: () => {
+        if (!this.stopping) this.outOfGroupSince ??= Date.now();
+        this.lagMetrics?.left();
+      },
       // The generation that handled these offsets can still commit them while the group
       // prepares the next one: the partitions' next owners then start after them.
       rebalancing: () => void this.offsets.commit(),
@@ -140,16 +165,26 @@ export class MessageConsumer<Ctx> {
     await this.run();
   }
 
-  /** False while the consumer is down after a crash (readiness reports it). */
+  /** False while the consumer is down after a crash, or out of its group too long. */
   healthy(): boolean {
-    return this.restarts.downForMs() === undefined;
+    return this.unhealthy() === undefined;
   }
 
-  /** For readiness checks: throws while the consumer is down. */
+  /** For readiness checks: throws, saying why and for how long, while it is not healthy. */
   readinessCheck = async (): Promise<void> => {
-    const down = this.restarts.downForMs();
-    if (down !== undefined) throw new Error(`kafka consumer down for ${down} ms, restarting`);
+    const problem = this.unhealthy();
+    if (problem) throw new Error(problem);
   };
+
+  private unhealthy(): string | undefined {
+    const down = this.restarts.downForMs();
+    if (down !== undefined) return `kafka consumer down for ${down} ms, restarting`;
+    if (this.outOfGroupSince === undefined) return undefined;
+    const out = Date.now() - this.outOfGroupSince;
+    if (out > (this.options.joinDeadlineMs ?? JOIN_DEADLINE_MS))
+      return `kafka consumer out of its group for ${out} ms, joining`;
+    return undefined;
+  }
 
   topics(): string[] {
     const ns = this.options.topics ?? TopicNamespace.none;
@@ -160,9 +195,11 @@ export class MessageConsumer<Ctx> {
    * Joins the group and consumes. `joined: false` returns at once and joins meanwhile: a
    * service's HTTP does not wait for a rebalance (after a crash the group waits out the dead
    * members' sessions before it lets a new member in); a failure to start is then a crash the
-   * supervisor restarts from, reported by readiness like any other.
+   * supervisor restarts from, reported by readiness like any other, and a join that does not
+   * succeed in `joinDeadlineMs` (one its client keeps retrying) is reported too.
    */
   async start(options: { joined?: boolean } = {}): Promise<void> {
+    this.outOfGroupSince ??= Date.now();
     this.commitTimer ??= setInterval(() => void this.offsets.commit(), COMMIT_INTERVAL_MS);
     this.commitTimer.unref();
     const running = this.run();
@@ -211,14 +248,14 @@ export class MessageConsumer<Ctx> {
     // when it is done (handleBatch), before the member leaves the group.
     await this.offsets.commit();
     await this.member.stop();
-    await this.progress?.stop();
+    await this.lagMetrics?.stop();
   }
 
   /**
-   * A fetched batch of one partition: with an executor that can, all of it in one unit of work
-   * together with the fetch's other partitions (the common case: one transaction and one inbox
-   * insert for many messages); if that fails, or a message is invalid, one by one with the
-   * usual retries and dead-lettering.
+   * A fetched batch of one partition: with a unit of work that takes batches, all of it in one
+   * call together with the fetch's other partitions (the common case: one transaction and one
+   * inbox insert for many messages); if that fails, or a message is invalid, message by message
+   * with the usual retries and dead-lettering.
    */
   private async handleBatch(batch: FetchedBatch): Promise<void> {
     this.offsets.commitThrough(batch.commit);
@@ -237,7 +274,7 @@ export class MessageConsumer<Ctx> {
       if (!(await this.handleTogether(place, batch, decoded)))
         for (const { message, decoded: d } of decoded) {
           if (!batch.stillOurs()) return;
-          await this.oneByOne.deliver(place, message, d, batch.heartbeat);
+          await this.singleMessage.deliver(place, message, d, batch.heartbeat);
           this.handled(batch, message.offset);
           await batch.heartbeat();
         }
@@ -251,7 +288,7 @@ export class MessageConsumer<Ctx> {
   private handled(batch: FetchedBatch, offset: string): void {
     batch.resolveOffset(offset);
     this.offsets.handledUpTo(batch.topic, batch.partition, offset);
-    this.progress?.advanced(batch.topic, batch.partition);
+    this.lagMetrics?.advanced(batch.topic, batch.partition);
   }
 
   /** The whole batch in the fetch's unit of work; false when it has to go one by one. */

@@ -1,4 +1,4 @@
-import type { Logger } from '@ticketing/platform';
+import { backoffDelay, type Logger } from '@ticketing/platform';
 
 export interface RestartOptions {
   /** Tears down what crashed and brings up a fresh one; throws if it could not. */
@@ -48,7 +48,7 @@ export class RestartSupervisor {
   private schedule(attempt: number): void {
     if (this.stopped || this.timer) return;
     const { firstDelayMs = 250, maxDelayMs = 10_000, logger, subject } = this.options;
-    const delay = Math.min(firstDelayMs * 2 ** (attempt - 1), maxDelayMs);
+    const delay = backoffDelay(attempt, { firstMs: firstDelayMs, maxMs: maxDelayMs });
     this.timer = setTimeout(() => {
       this.restarting = this.options
         .restart()

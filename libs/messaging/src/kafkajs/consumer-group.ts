@@ -1,17 +1,45 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Kafka } from 'kafkajs';
+import type { ConsumerConfig, Kafka } from 'kafkajs';
+import { retryUntil } from '@ticketing/platform';
 import { KAFKA_CLIENT_SETTINGS } from '../client-settings';
-import type {
-  ConsumerGroupMember,
-  ConsumerGroupRun,
-  GroupEvents,
-  GroupMemberOptions,
+import {
+  isRetriable,
+  type ConsumerGroupMember,
+  type ConsumerGroupRun,
+  type GroupEvents,
+  type GroupMemberOptions,
 } from '../broker';
 
 /** How long a subscription waits for a topic created moments ago to reach every broker. */
 const SUBSCRIBE_PATIENCE_MS = 10_000;
-/** How long a stop waits for a join in progress: the group's rebalance timeout. */
-const STOP_WAITS_FOR_JOIN_MS = 10_000;
+
+/** A kafkajs consumer's settings: the project's (`KAFKA_CLIENT_SETTINGS`). */
+export function kafkajsConsumerConfig(
+  groupId: string,
+  options: GroupMemberOptions = {},
+): ConsumerConfig {
+  const { consumer, retry } = KAFKA_CLIENT_SETTINGS;
+  return {
+    groupId,
+    // A fetch is a long poll: the broker answers as soon as a message arrives, so the wait
+    // costs no latency. It bounds how often an idle consumer asks, and also how long a stop
+    // and a rebalance wait for the fetch in flight (kafkajs heartbeats between fetches): 2 s
+    // keeps an idle instance near 0.5 % of a core and a restart quick.
+    maxWaitTimeInMs: options.maxWaitMs ?? 2000,
+    sessionTimeout: consumer.sessionTimeoutMs,
+    heartbeatInterval: consumer.heartbeatIntervalMs,
+    rebalanceTimeout: consumer.rebalanceTimeoutMs,
+    metadataMaxAge: consumer.metadataMaxAgeMs,
+    allowAutoTopicCreation: false,
+    // The clients' backoff, without end: a member keeps trying through an outage of any length
+    // (readiness says when it has been out of its group too long: `MessageConsumer`).
+    retry: {
+      initialRetryTime: retry.initialRetryTimeMs,
+      maxRetryTime: retry.maxRetryTimeMs,
+      retries: Number.MAX_SAFE_INTEGER,
+    },
+  };
+}
 
 /**
  * A consumer group member on kafkajs, with the project's settings: manual commits (the consumer
@@ -24,20 +52,7 @@ export function kafkajsGroupMember(
   events: GroupEvents,
   options: GroupMemberOptions = {},
 ): ConsumerGroupMember {
-  const consumer = kafka.consumer({
-    groupId,
-    // A fetch is a long poll: the broker answers as soon as a message arrives, so the wait
-    // costs no latency. It bounds how often an idle consumer asks, and also how long a stop
-    // and a rebalance wait for the fetch in flight (kafkajs heartbeats between fetches): 2 s
-    // keeps an idle instance near 0.5 % of a core and a restart quick.
-    maxWaitTimeInMs: options.maxWaitMs ?? 2000,
-    sessionTimeout: KAFKA_CLIENT_SETTINGS.consumer.sessionTimeoutMs,
-    heartbeatInterval: KAFKA_CLIENT_SETTINGS.consumer.heartbeatIntervalMs,
-    rebalanceTimeout: KAFKA_CLIENT_SETTINGS.consumer.rebalanceTimeoutMs,
-    metadataMaxAge: KAFKA_CLIENT_SETTINGS.consumer.metadataMaxAgeMs,
-    allowAutoTopicCreation: false,
-    retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: Number.MAX_SAFE_INTEGER },
-  });
+  const consumer = kafka.consumer(kafkajsConsumerConfig(groupId, options));
   let stopping = false;
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) =>
     events.assigned(payload.memberAssignment),
@@ -52,18 +67,12 @@ export function kafkajsGroupMember(
   });
 
   /** A topic created moments ago may not be in every broker's metadata yet (retriable). */
-  async function subscribe(topics: string[], fromBeginning: boolean): Promise<void> {
-    const deadline = Date.now() + SUBSCRIBE_PATIENCE_MS;
-    for (;;) {
-      try {
-        return await consumer.subscribe({ topics, fromBeginning });
-      } catch (err) {
-        const retriable = (err as { retriable?: boolean }).retriable === true;
-        if (!retriable || stopping || Date.now() > deadline) throw err;
-        await sleep(200);
-      }
-    }
-  }
+  const subscribe = (topics: string[], fromBeginning: boolean) =>
+    retryUntil(() => consumer.subscribe({ topics, fromBeginning }), {
+      timeoutMs: SUBSCRIBE_PATIENCE_MS,
+      intervalMs: 200,
+      retryOn: (err) => isRetriable(err) && !stopping,
+    });
 
   /**
    * A run in progress: a stop waits for it (a join kafkajs had begun would carry on after the
@@ -117,7 +126,8 @@ export function kafkajsGroupMember(
       stopping = true;
       await Promise.race([
         starting?.catch(() => undefined),
-        sleep(STOP_WAITS_FOR_JOIN_MS, undefined, { ref: false }),
+        // How long a stop waits for a join in progress: the group's rebalance timeout.
+        sleep(KAFKA_CLIENT_SETTINGS.consumer.rebalanceTimeoutMs, undefined, { ref: false }),
       ]);
       await consumer.disconnect();
     },

@@ -19,6 +19,7 @@ export function kafkajsPublisher(kafka: Kafka): Publisher {
     idempotent: KAFKA_CLIENT_SETTINGS.producer.idempotent,
     maxInFlightRequests: KAFKA_CLIENT_SETTINGS.producer.maxInFlightRequests,
     allowAutoTopicCreation: false,
+    metadataMaxAge: KAFKA_CLIENT_SETTINGS.metadataMaxAgeMs,
     createPartitioner: Partitioners.DefaultPartitioner,
   });
   return {

@@ -1,18 +1,20 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
-import type {
-  ConsumerGroupMember,
-  ConsumerGroupRun,
-  FetchedBatch,
-  GroupEvents,
-  GroupMemberOptions,
-  KafkaMessage,
-  MessageHeaders,
-  OffsetsToCommit,
+import { retryUntil } from '@ticketing/platform';
+import {
+  isRetriable,
+  type ConsumerGroupMember,
+  type ConsumerGroupRun,
+  type FetchedBatch,
+  type GroupEvents,
+  type GroupMemberOptions,
+  type KafkaMessage,
+  type MessageHeaders,
+  type OffsetsToCommit,
 } from '../broker';
 import { call, portError } from './errors';
 import { logBrokerFailures } from './logging';
-import { connection, type ClientSettings } from './settings';
+import { consumerSettings, type ClientSettings } from './settings';
 import { KAFKA_CLIENT_SETTINGS } from '../client-settings';
 
 type Fetched = Message<Buffer, Buffer, string, Buffer>;
@@ -83,6 +85,8 @@ export function platformaticGroupMember(
 ): ConsumerGroupMember {
   let consumer: Consumer<Buffer, Buffer, string, Buffer> | undefined;
   let stream: MessagesStream<Buffer, Buffer, string, Buffer> | undefined;
+  /** The join in progress: a stop waits for it, so it closes what the join opened. */
+  let joining: Promise<void> | undefined;
   let rounds: Promise<void> | undefined;
   let stopping = false;
   let crashed = false;
@@ -106,11 +110,8 @@ export function platformaticGroupMember(
 
   function newConsumer(): Consumer<Buffer, Buffer, string, Buffer> {
     const created = new Consumer<Buffer, Buffer, string, Buffer>({
-      ...connection(settings),
+      ...consumerSettings(settings),
       groupId,
-      sessionTimeout: KAFKA_CLIENT_SETTINGS.consumer.sessionTimeoutMs,
-      heartbeatInterval: KAFKA_CLIENT_SETTINGS.consumer.heartbeatIntervalMs,
-      rebalanceTimeout: KAFKA_CLIENT_SETTINGS.consumer.rebalanceTimeoutMs,
       // kafkajs's name of the same round-robin assignment: members of both clients can share a
       // group (a service moving from one client to the other instance by instance).
       protocols: [{ name: 'RoundRobinAssigner', version: 0 }],
@@ -135,26 +136,28 @@ export function platformaticGroupMember(
 
   /** Joins the group; a topic created moments ago may not be known to every broker yet. */
   async function join(run: ConsumerGroupRun): Promise<void> {
-    const deadline = Date.now() + SUBSCRIBE_PATIENCE_MS;
-    for (;;) {
+    const attempt = async () => {
       if (stopping) throw new Error('the member was stopped before it joined its group');
-      consumer = newConsumer();
+      const created = (consumer = newConsumer());
       try {
-        stream = await consumer.consume({
+        stream = await created.consume({
           topics: run.topics,
           mode: 'committed',
           fallbackMode: run.fromBeginning ? 'earliest' : 'latest',
           autocommit: false,
         });
-        return;
       } catch (err) {
-        await consumer.close(true).catch(() => undefined);
-        const failure = portError(err);
-        const retriable = (failure as { retriable?: boolean }).retriable === true;
-        if (!retriable || stopping || Date.now() > deadline) throw failure;
-        await sleep(200);
+        await created.close(true).catch(() => undefined);
+        throw portError(err);
       }
-    }
+      // From its first moment: a stream opened as a stop closes the client fails at once.
+      stream.on('error', (err: Error) => crash(err));
+    };
+    await retryUntil(attempt, {
+      timeoutMs: SUBSCRIBE_PATIENCE_MS,
+      intervalMs: 200,
+      retryOn: (err) => isRetriable(err) && !stopping,
+    });
   }
 
   function owns(topic: string, partition: number): boolean {
@@ -222,7 +225,6 @@ export function platformaticGroupMember(
       source.pause();
       signal();
     });
-    source.on('error', (err: Error) => crash(err));
     source.on('close', signal);
     for (;;) {
       if (!pending && !stopping && !crashed) await new Promise<void>((resolve) => (wake = resolve));
@@ -242,24 +244,37 @@ export function platformaticGroupMember(
     }
   }
 
+  async function close(): Promise<void> {
+    await stream?.close().catch(() => undefined);
+    await consumer?.close(true).catch(() => undefined);
+  }
+
   return {
     async run(run: ConsumerGroupRun) {
-      await join(run);
-      // Stopped while it joined: what the join opened is closed here, stop() is done with it.
-      if (stopping) {
-        await stream?.close().catch(() => undefined);
-        await consumer?.close(true).catch(() => undefined);
-        return;
-      }
+      joining = join(run);
+      await joining;
+      // Stopped while it joined: stop() closes what the join opened, once the join is over.
+      if (stopping) return;
       rounds = consumeRounds(run).catch((err: unknown) => crash(err));
     },
     async stop() {
       stopping = true;
       signal();
+      // A join in progress finishes first, so what it opens is closed before stop() returns; but
+      // not for ever: a broker away would keep it trying for as long.
+      const joinOver = await Promise.race([
+        joining?.then(
+          () => true,
+          () => true,
+        ) ?? true,
+        sleep(KAFKA_CLIENT_SETTINGS.consumer.rebalanceTimeoutMs, false, { ref: false }),
+      ]);
       // The round in flight finishes first: its batches commit what they handled on a stop.
       await rounds;
-      await stream?.close().catch(() => undefined);
-      await consumer?.close(true).catch(() => undefined);
+      await close();
+      // A join that outlasted the wait fails soon, its client closed under it; whatever it
+      // opened meanwhile is closed when it is over.
+      if (!joinOver) void joining?.then(close, () => undefined);
     },
   };
 }

@@ -1,12 +1,10 @@
+import { backoffDelay } from '@ticketing/platform';
 import type { KafkaClientOptions } from '../broker';
-import { KAFKA_CLIENT_SETTINGS } from '../client-settings';
+import { KAFKA_CLIENT_SETTINGS, retryBackoff } from '../client-settings';
 
 /** The backoff between attempts, as kafkajs's (`../kafkajs/client.ts`): 100 ms doubling to 2 s. */
 const retryDelay = (_client: unknown, _operation: string, attempt: number) =>
-  Math.min(
-    KAFKA_CLIENT_SETTINGS.retry.initialRetryTimeMs * 2 ** (attempt - 1),
-    KAFKA_CLIENT_SETTINGS.retry.maxRetryTimeMs,
-  );
+  backoffDelay(attempt, retryBackoff());
 
 /**
  * What every @platformatic/kafka client of a process shares: where, as whom, and the project's
@@ -19,14 +17,14 @@ export function clientSettings(options: KafkaClientOptions, retries: number = CL
     clientId: options.clientId,
     bootstrapBrokers: options.brokers,
     connectTimeout: KAFKA_CLIENT_SETTINGS.connectionTimeoutMs,
-    // A JoinGroup waits for the rebalance (up to its 10 s timeout) before it is answered.
-    requestTimeout: 15_000,
+    // One timeout for every request, a JoinGroup's (answered once the rebalance is done) too.
+    requestTimeout: KAFKA_CLIENT_SETTINGS.joinRequestTimeoutMs,
     // What a broker may take for a produce (acks=all) or an admin request.
     timeout: KAFKA_CLIENT_SETTINGS.requestTimeoutMs,
     retries,
     retryDelay,
-    // kafkajs's default: metadata is asked again when an answer says it is stale, not every 5 s.
-    metadataMaxAge: 300_000,
+    // A producer's and an admin's; a consumer's is shorter (`consumerSettings`).
+    metadataMaxAge: KAFKA_CLIENT_SETTINGS.metadataMaxAgeMs,
     autocreateTopics: false,
     ...(ssl && { tls: ssl.ca ? { ca: ssl.ca } : {} }),
     ...(sasl && {
@@ -46,6 +44,19 @@ export type ClientSettings = ReturnType<typeof clientSettings>;
 
 /** What the client's constructors take of the settings. */
 export const connection = ({ logger: _logger, ...settings }: ClientSettings) => settings;
+
+/**
+ * What a consumer group member takes besides: the group's timings and how old its metadata may
+ * grow, kafkajs's consumer's (a leader that died is still named there, and fetched from, until
+ * the metadata is asked again).
+ */
+export const consumerSettings = (settings: ClientSettings) => ({
+  ...connection(settings),
+  sessionTimeout: KAFKA_CLIENT_SETTINGS.consumer.sessionTimeoutMs,
+  heartbeatInterval: KAFKA_CLIENT_SETTINGS.consumer.heartbeatIntervalMs,
+  rebalanceTimeout: KAFKA_CLIENT_SETTINGS.consumer.rebalanceTimeoutMs,
+  metadataMaxAge: KAFKA_CLIENT_SETTINGS.consumer.metadataMaxAgeMs,
+});
 
 /**
  * kafkajs's client retries (10), for every client: a consumer whose fetches fail for longer than

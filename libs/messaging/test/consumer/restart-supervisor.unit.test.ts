@@ -1,14 +1,12 @@
+import { becomesTrue } from '@ticketing/platform';
 import pino from 'pino';
 import { RestartSupervisor } from '../../src/consumer/restart-supervisor';
 
 const logger = pino({ level: 'silent' });
 
-async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 2));
-  }
+async function until(check: () => boolean): Promise<void> {
+  if (!(await becomesTrue(check, { timeoutMs: 5000, intervalMs: 2 })))
+    throw new Error('condition not met in time');
 }
 
 describe('RestartSupervisor', () => {

@@ -2,7 +2,7 @@ import { captureLogs, createTestTopics, eventually, testKafka, uuid } from '@tic
 import { Registry } from 'prom-client';
 import { MessageConsumer, on } from '../src/consumer';
 import { buildMessage } from '../src/envelope';
-import { directExecutor, type DirectContext } from '../src/executors';
+import { directUnitOfWork, type DirectContext } from '../src/unit-of-work';
 import type { Publisher } from '../src/broker';
 import { sequenceContract } from './fixtures';
 
@@ -29,7 +29,7 @@ describe('consumer lag and progress', () => {
       groupId,
       logger: captureLogs('progress-test').logger,
       producer,
-      executor: directExecutor(producer, 'test'),
+      unitOfWork: directUnitOfWork(producer, 'test'),
       metrics,
       handlers: [
         on(sequenceContract(topic!), async (message) => {

@@ -1,4 +1,4 @@
-import type { Admin, KafkaClient } from './broker';
+import type { Admin, KafkaClient } from '../broker';
 import { metricOnce } from '@ticketing/platform';
 import { Gauge, type Registry } from 'prom-client';
 
@@ -15,7 +15,7 @@ import { Gauge, type Registry } from 'prom-client';
  *   last finished a batch of that partition (or was assigned it).
  * - `kafka_consumer_running{group}`: 1 while this instance's consumer is in its group.
  */
-export class ConsumerProgress {
+export class ConsumerLagMetrics {
   private admin?: Admin;
   private connecting?: Promise<Admin>;
   private readonly lag: Gauge<'group' | 'topic' | 'partition'>;

@@ -3,7 +3,7 @@ import type { Publisher } from './broker';
 import type { z } from 'zod';
 import type { MessageContract } from '@ticketing/contracts';
 import { buildMessage, type Envelope, type OutgoingMessage } from './envelope';
-import type { Executor } from './consumer';
+import type { UnitOfWork } from './consumer';
 import { claimMessage, claimMessages } from './inbox';
 import { TopicNamespace } from './namespace';
 import { enqueue } from './outbox';
@@ -19,7 +19,11 @@ export interface TxContext {
  * The handler's effect, the inbox record of the message id and the outgoing messages commit in
  * one transaction: a redelivered message is skipped and changes nothing.
  */
-export function inboxExecutor(db: Database, consumer: string, source: string): Executor<TxContext> {
+export function inboxUnitOfWork(
+  db: Database,
+  consumer: string,
+  source: string,
+): UnitOfWork<TxContext> {
   // What handlers send is built at once (their context is the message's) and enqueued in one
   // statement just before the transaction commits.
   const collecting = (tx: Transaction, outbox: OutgoingMessage[]): TxContext => ({
@@ -71,11 +75,11 @@ export interface DirectContext {
  * batch's handlers run in order and what they send goes out in one produce request; if any
  * fails, the consumer runs them again one by one, which their idempotence allows.
  */
-export function directExecutor(
+export function directUnitOfWork(
   producer: Publisher,
   source: string,
   topics = TopicNamespace.none,
-): Executor<DirectContext> {
+): UnitOfWork<DirectContext> {
   const collecting = (out: OutgoingMessage[]): DirectContext => ({
     send: (contract, data) => void out.push(buildMessage(contract, data, { source })),
   });

@@ -6,11 +6,11 @@ import type { Envelope } from '../envelope';
 import type { ConsumerMetrics } from './consumer-metrics';
 import type { Decoded } from './decode';
 import type { DeliveryPolicy } from './delivery-policy';
-import type { Executor, HandlerEntry } from './handlers';
+import { contextOf, type HandlerEntry, type UnitOfWork } from './handlers';
 import { inProcessSpan, type Place } from './process-span';
 
-export interface OneByOneParts<Ctx> {
-  executor: Executor<Ctx>;
+export interface SingleMessageParts<Ctx> {
+  unitOfWork: UnitOfWork<Ctx>;
   policy: DeliveryPolicy;
   metrics: ConsumerMetrics;
   logger: Logger;
@@ -23,8 +23,8 @@ export interface OneByOneParts<Ctx> {
  * One message in its own unit of work, retried and dead-lettered as the delivery policy says:
  * the path of a message alone, of an invalid one, and of a batch that failed as a whole.
  */
-export class OneByOne<Ctx> {
-  constructor(private readonly parts: OneByOneParts<Ctx>) {}
+export class SingleMessageDelivery<Ctx> {
+  constructor(private readonly parts: SingleMessageParts<Ctx>) {}
 
   async deliver(
     place: Place,
@@ -54,11 +54,11 @@ export class OneByOne<Ctx> {
     }: { envelope: Envelope; entry: HandlerEntry<Ctx>; traceparent: string },
     heartbeat: () => Promise<void>,
   ): Promise<void> {
-    const { executor, policy, metrics, logger } = this.parts;
+    const { unitOfWork, policy, metrics, logger } = this.parts;
     for (let attempt = 1; ; attempt++) {
       try {
         const outcome = await runWithContext(contextOf(envelope, traceparent), () =>
-          executor.execute(envelope, (ctx) => entry.handle(envelope, ctx)),
+          unitOfWork.execute(envelope, (ctx) => entry.handle(envelope, ctx)),
         );
         metrics.outcome(envelope.type, outcome);
         if (outcome === 'duplicate')
@@ -94,9 +94,4 @@ export class OneByOne<Ctx> {
     this.parts.metrics.outcome(type, 'dead-lettered');
     await sendToDlt(this.parts.producer, { topic, partition, message, groupId }, reason, error);
   }
-}
-
-/** The context a handler runs in: the message's conversation, caused by the message. */
-export function contextOf(envelope: Envelope, traceparent?: string) {
-  return { correlationId: envelope.correlationId, causationId: envelope.id, traceparent };
 }

@@ -1,0 +1,77 @@
+import pino from 'pino';
+import { KAFKA_CLIENT_SETTINGS } from '../src/client-settings';
+import { kafkajsConsumerConfig } from '../src/kafkajs/consumer-group';
+import { clientSettings, consumerSettings } from '../src/platformatic/settings';
+
+const settings = clientSettings({
+  brokers: ['127.0.0.1:9092'],
+  clientId: 'settings-test',
+  logger: pino({ level: 'silent' }),
+});
+
+/**
+ * Both adapters take their timeouts, backoff and metadata ages from KAFKA_CLIENT_SETTINGS: a
+ * setting written anew in one adapter drifts from the other's (a consumer kept fetching from a
+ * dead leader for minutes on one client, seconds on the other).
+ */
+describe('the kafkajs settings', () => {
+  it("when a consumer is made, then it backs off as every client does, its metadata as old as a consumer's may be, and its group timings are the project's", () => {
+    const { consumer, retry } = KAFKA_CLIENT_SETTINGS;
+    expect(kafkajsConsumerConfig('g')).toMatchObject({
+      groupId: 'g',
+      sessionTimeout: consumer.sessionTimeoutMs,
+      heartbeatInterval: consumer.heartbeatIntervalMs,
+      rebalanceTimeout: consumer.rebalanceTimeoutMs,
+      metadataMaxAge: consumer.metadataMaxAgeMs,
+      retry: { initialRetryTime: retry.initialRetryTimeMs, maxRetryTime: retry.maxRetryTimeMs },
+    });
+  });
+});
+
+describe('the @platformatic/kafka settings', () => {
+  it("when a consumer is made, then its metadata grows as old as kafkajs's consumer's at most, and its group timings are the project's", () => {
+    expect(consumerSettings(settings)).toMatchObject({
+      metadataMaxAge: KAFKA_CLIENT_SETTINGS.consumer.metadataMaxAgeMs,
+      sessionTimeout: KAFKA_CLIENT_SETTINGS.consumer.sessionTimeoutMs,
+      heartbeatInterval: KAFKA_CLIENT_SETTINGS.consumer.heartbeatIntervalMs,
+      rebalanceTimeout: KAFKA_CLIENT_SETTINGS.consumer.rebalanceTimeoutMs,
+    });
+    expect(KAFKA_CLIENT_SETTINGS.consumer.metadataMaxAgeMs).toBeLessThan(
+      KAFKA_CLIENT_SETTINGS.consumer.sessionTimeoutMs,
+    );
+  });
+
+  it('when any client is made, then it connects, waits and retries as KAFKA_CLIENT_SETTINGS says', () => {
+    expect(settings).toMatchObject({
+      connectTimeout: KAFKA_CLIENT_SETTINGS.connectionTimeoutMs,
+      requestTimeout: KAFKA_CLIENT_SETTINGS.joinRequestTimeoutMs,
+      timeout: KAFKA_CLIENT_SETTINGS.requestTimeoutMs,
+      retries: KAFKA_CLIENT_SETTINGS.retry.retries,
+      metadataMaxAge: KAFKA_CLIENT_SETTINGS.metadataMaxAgeMs,
+    });
+  });
+
+  it('when a JoinGroup waits out a whole rebalance, then its request has not timed out before the broker answers', () => {
+    expect(KAFKA_CLIENT_SETTINGS.joinRequestTimeoutMs).toBeGreaterThan(
+      KAFKA_CLIENT_SETTINGS.consumer.rebalanceTimeoutMs,
+    );
+    expect(KAFKA_CLIENT_SETTINGS.joinRequestTimeoutMs).toBeGreaterThanOrEqual(
+      KAFKA_CLIENT_SETTINGS.requestTimeoutMs,
+    );
+  });
+
+  it("when a request fails, then it is tried again after kafkajs's backoff: 100 ms doubling to 2 s", () => {
+    const { initialRetryTimeMs, maxRetryTimeMs } = KAFKA_CLIENT_SETTINGS.retry;
+    const delays = [1, 2, 3, 5, 6, 10].map((attempt) =>
+      settings.retryDelay(undefined, 'op', attempt),
+    );
+    expect(delays).toEqual([
+      initialRetryTimeMs,
+      initialRetryTimeMs * 2,
+      initialRetryTimeMs * 4,
+      initialRetryTimeMs * 16,
+      maxRetryTimeMs,
+      maxRetryTimeMs,
+    ]);
+  });
+});
