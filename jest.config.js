@@ -40,9 +40,9 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   // A global option (not per project): integration tests wait on real brokers and databases.
   testTimeout: 60_000,
-  // Integration tests mostly wait (on Kafka, Postgres, timers), not compute: four files at a
+  // Integration tests mostly wait (on Kafka, Postgres, timers), not compute: three files at a
   // time on any machine (jest's default on two cores is one) take no longer each than one at a
   // time (the measurements: docs/testing.md). What bounds it is Postgres's 100 connections:
   // whole systems run with small pools (SYSTEM_DB_POOL_MAX).
-  maxWorkers: 4,
+  maxWorkers: 3,
 };
