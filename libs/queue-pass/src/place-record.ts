@@ -94,12 +94,14 @@ export async function readPlace(
   if (!place || place.concertId !== claims.concertId) return undefined;
   const keys = queueKeys(place.concertId);
   const user = userEntry(place.concertId, claims.userId);
-  const [entry, alive, meta, cohorts] = await Promise.all([
-    redis.hget(user.key, user.field as unknown as string),
+  const aliveBit = () =>
     redis.getbit(
       segmentKeys(place.concertId, segmentOf(place.number)).alive,
       offsetOf(place.number),
-    ),
+    );
+  const [entry, aliveFirstRead, meta, cohorts] = await Promise.all([
+    redis.hget(user.key, user.field as unknown as string),
+    aliveBit(),
     redis.hmget(
       keys.meta,
       'head',
@@ -118,10 +120,16 @@ export async function readPlace(
   const cohort = cohorts[0] ? parseCohort(cohorts[0]) : undefined;
   const holder = holderOf(entry, place.number);
   const recovered = Number(meta[4] ?? 0);
+  // A rebuild writes a line's bits, then opens it (open-line.lua), on other shards: a bit read
+  // beside the counters may predate its restore while the counters already show the line open.
+  // Read after them, it cannot. Only a rebuilt line's unset bit pays the second round trip.
+  const alive =
+    aliveFirstRead === 1 ||
+    (recovered > 0 && place.number <= recovered && (await aliveBit()) === 1);
   return {
     heldByUser: holds(entry, place.number, recovered),
     holder,
-    alive: alive === 1,
+    alive,
     head: Number(meta[0] ?? 0),
     epoch,
     cohort: cohort && cohort.from <= place.number ? cohort : undefined,
