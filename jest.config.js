@@ -38,6 +38,8 @@ module.exports = {
     },
   ],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  // Long files first on a fresh clone too (`@slow <seconds>` in the file), not by file size.
+  testSequencer: '<rootDir>/tools/testing/slow-first-sequencer.js',
   // A global option (not per project): integration tests wait on real brokers and databases.
   testTimeout: 60_000,
   // Integration tests mostly wait (on Kafka, Postgres, timers), not compute: three files at a

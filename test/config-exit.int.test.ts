@@ -1,3 +1,4 @@
+// @slow 115: seconds it takes in a full run; jest starts it early (tools/testing/slow-first-sequencer.js).
 import { SERVICE_NAMES } from '@ticketing/contracts';
 import { testPassKeys } from '@ticketing/testing';
 import { spawn } from 'node:child_process';

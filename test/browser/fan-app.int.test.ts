@@ -1,3 +1,4 @@
+// @slow 50: seconds it takes in a full run; jest starts it early (tools/testing/slow-first-sequencer.js).
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { eventually, identityToken, testInfra, uuid } from '@ticketing/testing';
 import { Cluster } from '../cluster';

@@ -1,3 +1,4 @@
+// @slow 45: seconds it takes in a full run; jest starts it early (tools/testing/slow-first-sequencer.js).
 import { eventually, identityToken, uuid } from '@ticketing/testing';
 import { Cluster } from '../cluster';
 import { expectSagaInvariants } from '../invariants';

@@ -1,3 +1,4 @@
+// @slow 120: seconds it takes in a full run; jest starts it early (tools/testing/slow-first-sequencer.js).
 import { randomUUID } from 'node:crypto';
 import { ALL_TOPICS, SERVICE_NAMES } from '@ticketing/contracts';
 import { createDb } from '@ticketing/platform/wiring';

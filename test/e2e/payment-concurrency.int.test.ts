@@ -1,3 +1,4 @@
+// @slow 35: seconds it takes in a full run; jest starts it early (tools/testing/slow-first-sequencer.js).
 import { expectSagaInvariants } from '../invariants';
 import { Cluster } from '../cluster';
 

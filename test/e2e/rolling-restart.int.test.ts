@@ -1,3 +1,4 @@
+// @slow 55: seconds it takes in a full run; jest starts it early (tools/testing/slow-first-sequencer.js).
 import { SERVICE_NAMES } from '@ticketing/contracts';
 import { createDb } from '@ticketing/platform/wiring';
 import { eventually, uuid } from '@ticketing/testing';

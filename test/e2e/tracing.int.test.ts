@@ -1,3 +1,4 @@
+// @slow 55: seconds it takes in a full run; jest starts it early (tools/testing/slow-first-sequencer.js).
 import { OtlpReceiver, eventually, uuid, type ReceivedSpan } from '@ticketing/testing';
 import { Cluster } from '../cluster';
 

@@ -1,3 +1,4 @@
+// @slow 60: seconds it takes in a full run; jest starts it early (tools/testing/slow-first-sequencer.js).
 import {
   captureLogs,
   eventually,

@@ -28,8 +28,8 @@ export interface DbOptions {
   poolMax?: number;
   /**
    * Statements with parameters run as named prepared statements: Postgres parses and plans each
-   * one once per connection instead of at every call (measured with pgbench on the saga's debit:
-   * 43 % less CPU per transaction). False behind a pooler that cannot keep prepared statements
+   * one once per connection instead of at every call (less CPU per transaction: the saga's
+   * figures in docs/benchmarks.md assume it). False behind a pooler that cannot keep prepared statements
    * (PgBouncer in transaction mode before 1.21).
    */
   preparedStatements?: boolean;

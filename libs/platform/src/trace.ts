@@ -16,7 +16,7 @@ import { currentContext, tracingEnabled } from './context';
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
 // Ids drawn from a pool refilled 4 KiB at a time: a call to the system's random source per
-// request cost more than the rest of the request's id work (measured: ~10 % of a poll's CPU).
+// request cost more than the rest of the request's id work (ADR 0009).
 const pool = Buffer.alloc(4096);
 let used = pool.length;
 

@@ -1,3 +1,4 @@
+// @slow 45: seconds it takes in a full run; jest starts it early (tools/testing/slow-first-sequencer.js).
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';

@@ -1,6 +1,6 @@
 /**
- * kafkajs 2.2.4 (its last release) keeps every broker connection busy while idle (measured: 2.5 %
- * of a core per idle service, most of it these two):
+ * kafkajs 2.2.4 (its last release) keeps every broker connection busy while idle (most of an idle
+ * service's CPU, ADR 0009):
  * - after each check of its pending-request queue it schedules the next one with
  *   `setTimeout(…, negative)` (1 ms) even when nothing is pending: ~1,000 wake-ups a second per
  *   connection. A queue with nothing pending needs no check; a new request schedules one itself.

@@ -1,0 +1,33 @@
+/**
+ * jest's own order runs the test files that took longest last time first, so that no worker
+ * sits idle at the end of the run; on a fresh clone (CI) it has no timings and goes by file
+ * size, which put the three-minute bench smoke run last, alone. A file that knows it is long
+ * says so in a comment, `@slow <about how many seconds it takes in a full run>`, and runs first when jest has no
+ * timing of its own for it.
+ */
+const fs = require('node:fs');
+const Sequencer = require('@jest/test-sequencer').default;
+
+const SLOW = /@slow (\d+)/;
+
+class SlowFirstSequencer extends Sequencer {
+  sort(tests) {
+    const expected = new Map();
+    const size = new Map();
+    for (const test of tests) {
+      const text = fs.readFileSync(test.path, 'utf8');
+      const marked = SLOW.exec(text);
+      const cached = this.time(test);
+      expected.set(test, cached ?? (marked ? Number(marked[1]) * 1000 : 0));
+      size.set(test, text.length);
+    }
+    return [...tests].sort(
+      (a, b) =>
+        Number(this.hasFailed(b)) - Number(this.hasFailed(a)) ||
+        expected.get(b) - expected.get(a) ||
+        size.get(b) - size.get(a),
+    );
+  }
+}
+
+module.exports = SlowFirstSequencer;

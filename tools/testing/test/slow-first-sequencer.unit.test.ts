@@ -1,0 +1,35 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const SlowFirstSequencer = require('../slow-first-sequencer.js') as new () => {
+  sort(tests: { path: string; context: unknown }[]): { path: string }[];
+};
+
+describe('the order jest starts test files in on a fresh clone', () => {
+  it('when jest has no timings, then files marked @slow start first, longest first, then the rest by size', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sequencer-'));
+    const file = (name: string, text: string) => {
+      fs.writeFileSync(path.join(dir, name), text);
+      return path.join(dir, name);
+    };
+    const big = file('big.int.test.ts', 'x'.repeat(5000));
+    const small = file('small.int.test.ts', 'x');
+    const slow = file('slow.int.test.ts', '// @slow 60: seconds it takes\n');
+    const slowest = file('slowest.int.test.ts', '// @slow 240: seconds it takes\n');
+    // No cache: what a fresh clone has.
+    const context = { config: { cache: false } };
+
+    const order = new SlowFirstSequencer().sort(
+      [small, slow, big, slowest].map((p) => ({ path: p, context })),
+    );
+
+    expect(order.map((t) => path.basename(t.path))).toEqual([
+      'slowest.int.test.ts',
+      'slow.int.test.ts',
+      'big.int.test.ts',
+      'small.int.test.ts',
+    ]);
+  });
+});
