@@ -24,11 +24,14 @@ describe("a line's opening lock", () => {
 
   it('when an opening outlasts its lock and another instance takes the lock, then the first one’s unlock leaves the other’s lock in place', async () => {
     const concertId = randomIntId();
-    expect(await store.line.lockOpening(concertId, 'slow', 20)).toBe(true);
+    // Two seconds: long enough that the next call finds it held on a loaded machine (20 ms once
+    // expired before it), short enough to wait out.
+    expect(await store.line.lockOpening(concertId, 'slow', 2_000)).toBe(true);
     expect(await store.line.lockOpening(concertId, 'other', 60_000)).toBe(false);
     // The slow instance's lock expires; another instance takes it.
-    await eventually(async () =>
-      expect(await store.line.lockOpening(concertId, 'other', 60_000)).toBe(true),
+    await eventually(
+      async () => expect(await store.line.lockOpening(concertId, 'other', 60_000)).toBe(true),
+      { timeoutMs: 10_000, intervalMs: 100 },
     );
 
     expect(await store.line.unlockOpening(concertId, 'slow')).toBe(false);
