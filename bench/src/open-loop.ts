@@ -31,7 +31,7 @@ export interface OpenLoopSpec {
  * generator that falls behind adds its delay to the figures instead of hiding it (coordinated
  * omission). autocannon's `overallRate` spreads a rate over its connections as a budget per
  * connection per second, and its connections start together: 100/s over 100 connections is a
- * burst of 100 requests at the top of every second, not 100 a second (docs/benchmarks.md).
+ * burst of 100 requests at the top of every second, not 100 a second (ADR 0013).
  */
 export async function runOpenLoop(spec: OpenLoopSpec): Promise<LoadResult> {
   const agents = spec.urls.map(

@@ -8,7 +8,7 @@
 const fs = require('node:fs');
 const Sequencer = require('@jest/test-sequencer').default;
 
-const SLOW = /@slow (\d+)/;
+const SLOW = /^\/\/ @slow (\d+)/m;
 
 class SlowFirstSequencer extends Sequencer {
   sort(tests) {
@@ -18,6 +18,8 @@ class SlowFirstSequencer extends Sequencer {
       const text = fs.readFileSync(test.path, 'utf8');
       const marked = SLOW.exec(text);
       const cached = this.time(test);
+      // jest's own estimate, which it uses to decide whether to run a small run in one process.
+      test.duration = cached;
       expected.set(test, cached ?? (marked ? Number(marked[1]) * 1000 : 0));
       size.set(test, text.length);
     }

@@ -25,7 +25,7 @@ function sagaTarget(rate: number, skeleton: boolean): string {
   const parts = skeleton ? [`CPU ≤ ${SKELETON_RATIO_TARGET}× the skeleton`] : [];
   if (rate <= P99_UP_TO_RATE) parts.unshift(`p99 ≤ ${P99_TARGET_MS} ms`);
   if (rate <= P50_AT_RATE) parts.unshift(`p50 ≤ ${P50_TARGET_MS} ms`);
-  return parts.join('; ');
+  return parts.join('; ') || 'none at this rate';
 }
 
 function sagaTargetMet(

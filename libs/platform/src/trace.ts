@@ -163,7 +163,7 @@ export function markActiveSpanFailed(err: unknown): void {
  * A request's server span, made by the HTTP framework (libs/platform's Fastify app) rather than
  * the HTTP instrumentation, whose per-request work (attributes from every header, rebinding the
  * request's and response's event emitters) cost more than the request it traced, sampled or not
- * (docs/benchmarks.md). Here a request that is not sampled costs one no-op span.
+ * (ADR 0011). Here a request that is not sampled costs one no-op span.
  */
 export type ServerSpan = OpenSpan;
 

@@ -22,7 +22,10 @@ export const cohortMember = (c: Cohort) => `${c.from}:${c.to}:${c.untilMs}`;
  */
 export type Holder = 'this' | 'none' | 'other';
 
-/** What the store says of one place, read fresh (four reads, one round trip when pipelined). */
+/**
+ * What the store says of one place, read fresh: four reads, one round trip when pipelined (a
+ * fifth, its bit again, only for an unset bit of a rebuilt line).
+ */
 export interface PlaceRecord {
   /**
    * The pass's user holds the number: the user index names it, or, for a number of a line's life

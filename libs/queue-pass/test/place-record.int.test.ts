@@ -11,57 +11,72 @@ import { offsetOf, queueKeys, segmentKeys, segmentOf, tokenIdOf } from '../src/r
  */
 describe('reading a place while its line is rebuilt', () => {
   let redis: Redis;
+  const written: string[] = [];
   beforeAll(() => {
     redis = new Redis(testInfra().redisUrl, { keyPrefix: `test:${randomSuffix()}:` });
   });
+  afterEach(async () => {
+    if (written.length) await redis.del(...written.splice(0));
+  });
   afterAll(() => redis.quit());
 
-  it('when the bit was read before its restore and the counters after the line opened, then the place is read alive, not gone', async () => {
-    const concertId = 1 + Math.floor(Math.random() * 1e9);
-    const place = { concertId, epoch: 77, number: 42 };
-    const keys = queueKeys(concertId);
-    const alive = segmentKeys(concertId, segmentOf(place.number)).alive;
-    const rebuild = async () => {
-      await redis.setbit(alive, offsetOf(place.number), 1);
-      await redis.hset(keys.meta, { epoch: place.epoch, seq: 1000, head: 40, recovered: 1000 });
-      await redis.zadd(keys.cohorts, 50, `41:50:${Date.now() + 60_000}`);
-    };
-    // The check's counters are read only once the rebuild is done; its first bit read is not held.
-    const interleaved = new Proxy(redis, {
+  /** The client a check reads with: counts its bit reads, and runs `before` ahead of its counters' read. */
+  function checkClient(before: () => Promise<void> = async () => undefined) {
+    const reads = { getbit: 0 };
+    const client = new Proxy(redis, {
       get(target, name, receiver) {
         if (name === 'hmget')
           return async (...args: Parameters<Redis['hmget']>) => {
-            await rebuild();
+            await before();
             return target.hmget(...args);
           };
+        if (name === 'getbit') reads.getbit++;
         const value: unknown = Reflect.get(target, name, receiver);
         return typeof value === 'function' ? value.bind(target) : value;
       },
     });
+    return { client, reads };
+  }
 
-    const record = await readPlace(interleaved, {
-      userId: 'fan-of-the-life-before',
-      tokenId: tokenIdOf(place),
-      concertId,
+  function line(epoch: number) {
+    const concertId = 1 + Math.floor(Math.random() * 1e9);
+    const place = { concertId, epoch, number: 42 };
+    const keys = queueKeys(concertId);
+    const alive = segmentKeys(concertId, segmentOf(place.number)).alive;
+    written.push(keys.meta, alive);
+    const claims = (userId: string) => ({ userId, tokenId: tokenIdOf(place), concertId });
+    return { place, keys, alive, claims };
+  }
+
+  it('when the bit was read before its restore and the counters after the line opened, then the place is read alive, not gone', async () => {
+    const { place, keys, alive, claims } = line(77);
+    const { client } = checkClient(async () => {
+      await redis.setbit(alive, offsetOf(place.number), 1);
+      await redis.hset(keys.meta, { epoch: place.epoch, seq: 1000, head: 40, recovered: 1000 });
     });
 
+    const record = await readPlace(client, claims('fan-of-the-life-before'));
+
     expect(record).toMatchObject({ alive: true, heldByUser: true, recovered: 1000 });
-    await redis.del(alive, keys.meta, keys.cohorts);
   });
 
   it('when the bit of a rebuilt line is truly unset, then the place is read as not alive', async () => {
-    const concertId = 1 + Math.floor(Math.random() * 1e9);
-    const place = { concertId, epoch: 78, number: 42 };
-    const keys = queueKeys(concertId);
+    const { place, keys, claims } = line(78);
     await redis.hset(keys.meta, { epoch: place.epoch, seq: 1000, head: 40, recovered: 1000 });
 
-    const record = await readPlace(redis, {
-      userId: 'fan-who-left',
-      tokenId: tokenIdOf(place),
-      concertId,
-    });
+    const record = await readPlace(redis, claims('fan-who-left'));
 
     expect(record).toMatchObject({ alive: false, recovered: 1000 });
-    await redis.del(keys.meta);
+  });
+
+  it('when a line that was never rebuilt has the bit unset, then the bit is read once (no second round trip)', async () => {
+    const { place, keys, claims } = line(79);
+    await redis.hset(keys.meta, { epoch: place.epoch, seq: 1000, head: 40 });
+    const { client, reads } = checkClient();
+
+    const record = await readPlace(client, claims('fan-who-left'));
+
+    expect(record).toMatchObject({ alive: false, recovered: 0 });
+    expect(reads.getbit).toBe(1);
   });
 });
