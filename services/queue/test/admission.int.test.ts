@@ -91,7 +91,8 @@ describe('token lifetimes', () => {
       QUEUE_ADMIT_PER_SECOND: '100',
       QUEUE_MAX_ACTIVE: '1',
       QUEUE_ACTIVE_TTL_SECONDS: '1',
-      QUEUE_IDLE_TIMEOUT_SECONDS: '1',
+      // Longer than the first fan's wait for its slot, during which the second does not poll.
+      QUEUE_IDLE_TIMEOUT_SECONDS: '3',
     });
   });
   afterAll(() => queue.stop());
@@ -123,7 +124,9 @@ describe('idle waiting tokens', () => {
       QUEUE_ADMIT_PER_SECOND: '100',
       QUEUE_MAX_ACTIVE: '1',
       QUEUE_ACTIVE_TTL_SECONDS: '600',
-      QUEUE_IDLE_TIMEOUT_SECONDS: '1',
+      // Three seconds: two joins one after the other on a loaded machine once came more than one
+      // second apart, and the first was dropped as idle before the second was numbered.
+      QUEUE_IDLE_TIMEOUT_SECONDS: '3',
     });
   });
   afterAll(() => queue.stop());
@@ -141,7 +144,7 @@ describe('idle waiting tokens', () => {
     await eventually(
       async () => expect((await poll(queue.url, patient.body.token)).body.position).toBe(1),
       {
-        timeoutMs: 10_000,
+        timeoutMs: 20_000,
         intervalMs: 200,
       },
     );
