@@ -51,27 +51,18 @@ describe.each(SERVICES)('%s start-up configuration', (svc) => {
     },
   );
 
-  it.concurrent(
-    'when OTEL_EXPORTER_OTLP_ENDPOINT is not a URL, then the process exits 78 naming it',
-    async () => {
+  it.concurrent.each([
+    { variable: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'collector:4318', what: 'not a URL' },
+    { variable: 'LOG_LEVEL', value: 'loud', what: 'unknown' },
+  ])(
+    'when $variable is $what, then the process exits 78 naming $variable',
+    async ({ variable, value }) => {
       const res = await runToExit([main(svc)], {
-        env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' },
+        env: { ...process.env, [variable]: value },
         timeout: 20_000,
       });
       expect(res.status).toBe(78);
-      expect(res.stderr).toContain('OTEL_EXPORTER_OTLP_ENDPOINT');
-    },
-  );
-
-  it.concurrent(
-    'when LOG_LEVEL is unknown, then the process exits 78 naming LOG_LEVEL',
-    async () => {
-      const res = await runToExit([main(svc)], {
-        env: { ...process.env, LOG_LEVEL: 'loud' },
-        timeout: 20_000,
-      });
-      expect(res.status).toBe(78);
-      expect(res.stderr).toContain('LOG_LEVEL');
+      expect(res.stderr).toContain(variable);
     },
   );
 });
