@@ -1,4 +1,10 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  createHmac,
+  createSecretKey,
+  randomBytes,
+  timingSafeEqual,
+  type KeyObject,
+} from 'node:crypto';
 import { USER_ID_PATTERN } from '@ticketing/contracts';
 import { env, secret } from '@ticketing/platform';
 import type { Identity } from './identity';
@@ -43,12 +49,14 @@ export const generateIdentityProofKey = (): string =>
  * token, expired, malformed) proves nothing: the service verifies the token itself.
  */
 export class IdentityProofs {
-  private readonly key: Buffer;
+  /** A KeyObject, not the bytes: Node 24 takes bytes as a key through a thrown and caught error. */
+  private readonly key: KeyObject;
 
   constructor(key: string) {
-    this.key = Buffer.from(key, 'base64url');
-    if (this.key.length < MIN_KEY_BYTES)
+    const bytes = Buffer.from(key, 'base64url');
+    if (bytes.length < MIN_KEY_BYTES)
       throw new Error(`IDENTITY_PROOF_KEY must hold at least ${MIN_KEY_BYTES} bytes`);
+    this.key = createSecretKey(bytes);
   }
 
   /** The header value that vouches for `identity`, valid with `token` until `expMs`. */

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Database } from './database';
 import { AppError } from './errors';
@@ -11,7 +11,12 @@ const TABLE = 'cursor_key';
  * before anything reads it, never a query that fails on a value no page ever had.
  */
 export class CursorSeal {
-  constructor(private readonly key: Buffer) {}
+  /** A KeyObject, not the bytes: Node 24 takes bytes as a key through a thrown and caught error. */
+  private readonly key: KeyObject;
+
+  constructor(key: Buffer) {
+    this.key = createSecretKey(key);
+  }
 
   seal(position: string): string {
     return `${Buffer.from(position, 'utf8').toString('base64url')}.${this.mac(position)}`;

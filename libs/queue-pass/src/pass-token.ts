@@ -7,6 +7,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { decodeJwt, type JSONWebKeySet, type JWK } from 'jose';
+import { derToJose } from 'ecdsa-sig-formatter';
 import { z } from 'zod';
 import { CREDENTIAL_QUERY_PARAMS } from '@ticketing/contracts';
 import { KeySetChecks, env, secret, type Refusal } from '@ticketing/platform';
@@ -129,9 +130,10 @@ export function generatePassKeys(): { signingKey: string; publicKeys: string } {
 /**
  * Signs queue passes with the queue's private key (the queue service alone holds it): a compact
  * JWS whose header is the same for every pass, so it is encoded once, and whose signature is one
- * node:crypto call on the event loop (ADR 0020), in JOSE's raw r‖s form for ES256. fast-jwt's
- * signer did the same through a PEM key cache, object spreads and a DER → JOSE conversion per
- * pass. Every pass is checked by fast-jwt's verifier.
+ * node:crypto call on the event loop (ADR 0020), in JOSE's raw r‖s form for ES256. The key goes
+ * to node:crypto as the KeyObject itself: Node 24 tells a KeyObject from an options object
+ * (`{ key, dsaEncoding }`) by catching a thrown error, which cost more than the signature, so the
+ * DER signature is converted to r‖s here (ADR 0034). Every pass is checked by fast-jwt's verifier.
  */
 export class TokenSigner {
   private readonly key: KeyObject;
@@ -191,9 +193,9 @@ export class TokenSigner {
     const input = this.head + Buffer.from(payload).toString('base64url');
     const signature =
       this.alg === 'ES256'
-        ? sign('sha256', Buffer.from(input), { key: this.key, dsaEncoding: 'ieee-p1363' })
-        : sign(null, Buffer.from(input), this.key);
-    return `${input}.${signature.toString('base64url')}`;
+        ? derToJose(sign('sha256', Buffer.from(input), this.key), 'ES256')
+        : sign(null, Buffer.from(input), this.key).toString('base64url');
+    return `${input}.${signature}`;
   }
 }
 
