@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Redis from 'ioredis';
 import { freePort, isAlive, run, spawnDetached, stopPid, waitFor, which } from './proc';
 import { say } from './settings';
+import { redisClusterOk, redisNodeAnswers } from './redis-node';
 
 /** A Redis Cluster of primaries on this machine, from the `redis-server` binary. */
 export interface LocalRedisCluster {
@@ -45,7 +45,8 @@ export async function startRedisCluster(dir: string, primaries = 3): Promise<Loc
       ], path.join(home, 'redis.log')));
       ports.push(port);
     }
-    for (const port of ports) await waitFor(`Redis node ${port}`, () => ping(port), 15_000);
+    for (const port of ports)
+      await waitFor(`Redis node ${port}`, () => redisNodeAnswers(port), 15_000);
     run(cli, [
       '--cluster',
       'create',
@@ -56,7 +57,7 @@ export async function startRedisCluster(dir: string, primaries = 3): Promise<Loc
     ]);
     await waitFor(
       'the Redis Cluster',
-      async () => (await Promise.all(ports.map(ok))).every(Boolean),
+      async () => (await Promise.all(ports.map(redisClusterOk))).every(Boolean),
       30_000,
     );
   } catch (err) {
@@ -66,22 +67,3 @@ export async function startRedisCluster(dir: string, primaries = 3): Promise<Loc
   say(`Redis Cluster of ${primaries} primaries on ports ${ports.join(', ')}`);
   return { url: ports.map((p) => `redis://127.0.0.1:${p}`).join(','), ports, stop };
 }
-
-async function withNode<T>(port: number, use: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = new Redis(port, '127.0.0.1', {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-    return await use(redis);
-  } finally {
-    redis.disconnect();
-  }
-}
-
-const ping = (port: number) => withNode(port, async (r) => (await r.ping()) === 'PONG');
-const ok = (port: number) =>
-  withNode(port, async (r) => String(await r.cluster('INFO')).includes('cluster_state:ok'));

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Redis from 'ioredis';
 import { freePort, isAlive, isFree, run, spawnDetached, stopPid, waitFor, which } from './proc';
 import { say } from './settings';
+import { redisClusterOk, redisNodeAnswers, withRedisNode } from './redis-node';
 
 /** One redis-server of the cluster: its ports, its directory, its process while it runs. */
 export interface RedisHaNode {
@@ -103,7 +103,7 @@ export class RedisHa {
         ha.launch(node);
       }
       for (const node of nodes)
-        await waitFor(`Redis node ${node.port}`, () => ping(node.port), READY_MS);
+        await waitFor(`Redis node ${node.port}`, () => redisNodeAnswers(node.port), READY_MS);
       run(cli, [
         '--cluster',
         'create',
@@ -146,9 +146,10 @@ export class RedisHa {
   /** Every node's role as the cluster sees it now (asked of the first node that answers). */
   async roles(): Promise<RedisHaRole[]> {
     for (const node of this.nodes) {
-      const text = await withNode(node.port, (r) => r.cluster('NODES') as Promise<string>).catch(
-        () => undefined,
-      );
+      const text = await withRedisNode(
+        node.port,
+        (r) => r.cluster('NODES') as Promise<string>,
+      ).catch(() => undefined);
       if (text) return parseNodes(text);
     }
     throw new Error('no node of the Redis Cluster answers');
@@ -186,7 +187,7 @@ export class RedisHa {
     const node = this.node(port);
     if (running(node)) await this.kill(port);
     this.launch(node);
-    await waitFor(`Redis node ${port}`, () => ping(port), READY_MS);
+    await waitFor(`Redis node ${port}`, () => redisNodeAnswers(port), READY_MS);
   }
 
   /**
@@ -197,7 +198,7 @@ export class RedisHa {
     for (const node of this.nodes) await this.kill(node.port);
     for (const node of this.nodes) this.launch(node);
     for (const node of this.nodes)
-      await waitFor(`Redis node ${node.port}`, () => ping(node.port), READY_MS);
+      await waitFor(`Redis node ${node.port}`, () => redisNodeAnswers(node.port), READY_MS);
     await this.waitHealthy();
   }
 
@@ -215,7 +216,7 @@ export class RedisHa {
         );
         const served = primaries.flatMap((p) => p.slots).reduce((n, [a, b]) => n + b - a + 1, 0);
         if (served !== 16_384) return false;
-        return (await Promise.all(primaries.map((p) => clusterOk(p.port)))).every(Boolean);
+        return (await Promise.all(primaries.map((p) => redisClusterOk(p.port)))).every(Boolean);
       },
       timeoutMs,
     );
@@ -229,14 +230,16 @@ export class RedisHa {
     await waitFor(
       'the Redis Cluster to be healthy',
       async () => {
-        const states = await Promise.all(this.nodes.filter(running).map((n) => clusterOk(n.port)));
+        const states = await Promise.all(
+          this.nodes.filter(running).map((n) => redisClusterOk(n.port)),
+        );
         if (!states.every(Boolean)) return false;
         const roles = await this.roles();
         const primaries = roles.filter((r) => r.role === 'primary' && r.slots.length > 0);
         const served = primaries.flatMap((p) => p.slots).reduce((n, [a, b]) => n + b - a + 1, 0);
         if (served !== 16_384) return false;
         for (const p of primaries) {
-          const synced = await withNode(p.port, async (r) =>
+          const synced = await withRedisNode(p.port, async (r) =>
             replicasInSync(String(await r.info('replication'))),
           );
           if (synced < this.options.replicasPerPrimary) return false;
@@ -334,23 +337,3 @@ export function slotOf(key: string): number {
   }
   return crc % 16_384;
 }
-
-async function withNode<T>(port: number, use: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = new Redis(port, '127.0.0.1', {
-    lazyConnect: true,
-    connectTimeout: 2000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-    return await use(redis);
-  } finally {
-    redis.disconnect();
-  }
-}
-
-const ping = (port: number) => withNode(port, async (r) => (await r.ping()) === 'PONG');
-const clusterOk = (port: number) =>
-  withNode(port, async (r) => String(await r.cluster('INFO')).includes('cluster_state:ok'));

@@ -24,7 +24,24 @@ export async function provisionRedisUsers(
       { REDIS_USERNAME: `ticketing-${p}`, REDIS_PASSWORD: randomBytes(24).toString('base64url') },
     ]),
   ) as RedisLogins;
-  // A Redis Cluster's nodes (REDIS_URL lists them) each keep their own users: every node gets them.
+  try {
+    await setRedisUsers(url, logins, keyPrefix);
+  } catch {
+    return undefined;
+  }
+  return logins;
+}
+
+/**
+ * Makes (or remakes) each principal's ACL user with the deployment's rules (redisAclSetUser) on
+ * every node REDIS_URL lists: a Redis Cluster's nodes each keep their own users (ACL users are not
+ * replicated, and a replica that takes over must know them).
+ */
+export async function setRedisUsers(
+  url: string,
+  logins: RedisLogins,
+  keyPrefix: string,
+): Promise<void> {
   for (const node of url.split(',').map((u) => u.trim())) {
     const admin = new Redis(node, { lazyConnect: true, maxRetriesPerRequest: 1 });
     admin.on('error', () => undefined);
@@ -37,11 +54,8 @@ export async function provisionRedisUsers(
           ...redisAclSetUser(p, { username, password, keyPrefix }),
         );
       }
-    } catch {
-      return undefined;
     } finally {
       admin.disconnect();
     }
   }
-  return logins;
 }

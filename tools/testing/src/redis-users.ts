@@ -1,10 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import {
-  REDIS_PRINCIPALS,
-  redisAclSetUser,
-  type RedisLogin,
-  type RedisPrincipal,
-} from '@ticketing/platform';
+import { setRedisUsers } from '@ticketing/infra';
+import { REDIS_PRINCIPALS, type RedisLogin, type RedisPrincipal } from '@ticketing/platform';
 import Redis from 'ioredis';
 import { randomSuffix } from './ids';
 
@@ -30,22 +26,8 @@ export async function createRedisUsers(redisUrl: string, keyPrefix: string): Pro
       { REDIS_USERNAME: `${p}-${suffix}`, REDIS_PASSWORD: randomBytes(24).toString('base64url') },
     ]),
   ) as Record<RedisPrincipal, Required<RedisLogin>>;
+  await setRedisUsers(redisUrl, logins, keyPrefix);
   const nodes = redisUrl.split(',').map((u) => u.trim());
-  for (const node of nodes) {
-    const admin = new Redis(node, { lazyConnect: true, maxRetriesPerRequest: 1 });
-    try {
-      for (const p of REDIS_PRINCIPALS) {
-        const { REDIS_USERNAME: username, REDIS_PASSWORD: password } = logins[p];
-        await admin.call(
-          'ACL',
-          'SETUSER',
-          ...redisAclSetUser(p, { username, password, keyPrefix }),
-        );
-      }
-    } finally {
-      admin.disconnect();
-    }
-  }
   return {
     login: (p) => logins[p],
     drop: async () => {
