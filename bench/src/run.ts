@@ -3,6 +3,7 @@ import { generateIdentityProofKey } from '@ticketing/auth';
 import { generatePassKeys } from '@ticketing/queue-pass';
 import path from 'node:path';
 import {
+  exitOnError,
   infraUp,
   instancesFromEnv,
   settingsFromEnv,
@@ -10,6 +11,7 @@ import {
   ROOT,
 } from '@ticketing/infra';
 import { dropDatabase, ensureDatabase, withDatabase } from '@ticketing/platform/wiring';
+import { ConfigError } from '@ticketing/platform';
 import type autocannon from 'autocannon';
 import type { BenchContext } from './context';
 import { runLoad, smokeMode } from './load';
@@ -174,6 +176,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  if (err instanceof ConfigError) exitOnError('bench', err); // a variable named, no stack
   process.stderr.write(`[bench] failed: ${err instanceof Error ? err.stack : String(err)}\n`);
   process.exit(1);
 });

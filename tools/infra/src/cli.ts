@@ -1,6 +1,6 @@
 import { chromiumUp } from './chromium';
 import { ensureDebianPackage } from './debian';
-import { say } from './settings';
+import { exitOnError, say } from './settings';
 import {
   infraDown,
   infraStatus,
@@ -55,8 +55,5 @@ async function main(command: string | undefined, flags: string[]): Promise<numbe
 
 main(process.argv[2], process.argv.slice(3)).then(
   (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(`[infra] ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
-  },
+  (err: unknown) => exitOnError('infra', err),
 );

@@ -7,7 +7,6 @@ import {
   loadConfig,
   redisUrlEnv,
 } from '@ticketing/platform';
-import type { z } from 'zod';
 import { PRODUCTION_SHAPE_PORTS, shapeBrokers, shapeRedisPorts } from './production/ports';
 
 /** Where the project keeps what it starts itself (git-ignored). */
@@ -33,21 +32,21 @@ export interface InfraSettings {
 export type InfraShape = 'local' | 'production';
 
 /**
- * The variables read with the platform's `env` (as a service reads its own); a malformed one
- * ends the process with EXIT_CONFIG, naming it.
+ * How a tool's main ends on an error: a refused setting with EXIT_CONFIG, each variable named on
+ * a line of its own (as a service does), anything else with 1 and its message.
  */
-function read<S extends z.ZodRawShape>(shape: S, source: NodeJS.ProcessEnv) {
-  try {
-    return loadConfig(shape, source);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
+export function exitOnError(tool: string, err: unknown): never {
+  if (err instanceof ConfigError) {
     for (const p of err.problems) process.stderr.write(`${p.variable}: ${p.message}\n`);
     process.exit(EXIT_CONFIG);
   }
+  process.stderr.write(`[${tool}] ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
 }
 
 export function shapeFromEnv(env: NodeJS.ProcessEnv = process.env): InfraShape {
-  return read({ INFRA_SHAPE: variable.oneOf(['local', 'production'], 'local') }, env).INFRA_SHAPE;
+  return loadConfig({ INFRA_SHAPE: variable.oneOf(['local', 'production'], 'local') }, env)
+    .INFRA_SHAPE;
 }
 
 /** Where the infrastructure of the shape is, unless the variables say otherwise. */
@@ -66,7 +65,7 @@ function defaultsOf(shape: InfraShape) {
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): InfraSettings {
   const defaults = defaultsOf(shapeFromEnv(env));
-  const settings = read(
+  const settings = loadConfig(
     {
       POSTGRES_URL: variable.url({
         default: defaults.postgresUrl,
@@ -91,10 +90,10 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): InfraSett
 
 /**
  * INSTANCES: how many processes of each service `npm start` and `npm run bench` run (1 to 8).
- * Anything else ends the process with EXIT_CONFIG, naming the variable.
+ * Anything else is a ConfigError naming the variable.
  */
 export function instancesFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  return read({ INSTANCES: variable.int({ default: 1, min: 1, max: 8 }) }, env).INSTANCES;
+  return loadConfig({ INSTANCES: variable.int({ default: 1, min: 1, max: 8 }) }, env).INSTANCES;
 }
 
 export function say(line: string): void {

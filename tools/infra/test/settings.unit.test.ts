@@ -1,9 +1,18 @@
 import { LOCAL_DEFAULTS } from '@ticketing/contracts';
-import { EXIT_CONFIG } from '@ticketing/platform';
-import { instancesFromEnv, settingsFromEnv, shapeFromEnv } from '../src/settings';
+import { ConfigError, EXIT_CONFIG } from '@ticketing/platform';
+import { exitOnError, instancesFromEnv, settingsFromEnv, shapeFromEnv } from '../src/settings';
 
-/** What a refused setting does: the process ends with EXIT_CONFIG, the variable named. */
-function refusal(read: () => unknown): { code: unknown; said: string } {
+/**
+ * What a refused setting does: reading it throws a ConfigError, and a tool's main that ends on it
+ * (`exitOnError`) exits with EXIT_CONFIG, the variable named.
+ */
+function refusal(read: () => unknown): { thrown: unknown; code: unknown; said: string } {
+  let thrown: unknown;
+  try {
+    read();
+  } catch (err) {
+    thrown = err;
+  }
   const said: string[] = [];
   const write = jest
     .spyOn(process.stderr, 'write')
@@ -12,10 +21,9 @@ function refusal(read: () => unknown): { code: unknown; said: string } {
     throw Object.assign(new Error('exit'), { exitCode: code });
   });
   try {
-    read();
-    return { code: undefined, said: said.join('') };
+    exitOnError('infra', thrown);
   } catch (err) {
-    return { code: (err as { exitCode?: unknown }).exitCode, said: said.join('') };
+    return { thrown, code: (err as { exitCode?: unknown }).exitCode, said: said.join('') };
   } finally {
     write.mockRestore();
     exit.mockRestore();
@@ -66,8 +74,17 @@ describe("the infrastructure's settings, read with the platform's env", () => {
     ['KAFKA_BROKERS', () => settingsFromEnv({ KAFKA_BROKERS: 'no port' })],
     ['REDIS_URL', () => settingsFromEnv({ REDIS_URL: 'http://x' })],
   ])('when %s is malformed, then the process ends naming it', (variable, read) => {
-    const { code, said } = refusal(read);
+    const { thrown, code, said } = refusal(read);
+    expect(thrown).toBeInstanceOf(ConfigError);
     expect(code).toBe(EXIT_CONFIG);
     expect(said).toMatch(new RegExp(`^${variable}: `));
+  });
+
+  it('when a tool ends on another error, then it exits 1 with its message, no variable named', () => {
+    const { code, said } = refusal(() => {
+      throw new Error('the broker did not start');
+    });
+    expect(code).toBe(1);
+    expect(said).toBe('[infra] the broker did not start\n');
   });
 });

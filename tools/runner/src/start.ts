@@ -3,13 +3,25 @@ import path from 'node:path';
 import { generateIdentityProofKey } from '@ticketing/auth';
 import { GATEWAY_PORT, SERVICES, SERVICE_NAMES } from '@ticketing/contracts';
 import { generatePassKeys } from '@ticketing/queue-pass';
-import { ROOT, instancesFromEnv, provisionRedisUsers, settingsFromEnv } from '@ticketing/infra';
+import {
+  ROOT,
+  exitOnError,
+  instancesFromEnv,
+  provisionRedisUsers,
+  settingsFromEnv,
+} from '@ticketing/infra';
 import { launchSystem, type LaunchedSystem } from '@ticketing/launcher';
 import { withDatabase } from '@ticketing/platform/wiring';
 
-const instances = instancesFromEnv();
-// Where infra:up put the infrastructure (INFRA_SHAPE=production: three brokers, the -rw address).
-const infra = settingsFromEnv();
+// How many of each, and where infra:up put the infrastructure (INFRA_SHAPE=production: three
+// brokers, the -rw address); a malformed variable ends the run with EXIT_CONFIG, naming it.
+const { instances, infra } = (() => {
+  try {
+    return { instances: instancesFromEnv(), infra: settingsFromEnv() };
+  } catch (err) {
+    return exitOnError('runner', err);
+  }
+})();
 // The queue signs passes with a private key; every other process verifies with its public half.
 // A local run gets a fresh pair per start (passes of an earlier run are refused).
 if (!process.env.QUEUE_PASS_SIGNING_KEY) {
