@@ -13,6 +13,15 @@ import { PRODUCTION_SHAPE_PORTS, shapeBrokers, shapeRedisPorts } from './product
 export const ROOT = path.resolve(__dirname, '../../..');
 export const INFRA_DIR = process.env.INFRA_DIR ?? path.join(ROOT, '.infra');
 
+/**
+ * Node's on-disk compile cache for the programs the project starts (the launcher's, the tests'):
+ * NODE_COMPILE_CACHE when set, else a folder of INFRA_DIR. A process that finds its modules
+ * compiled starts on less CPU (docs/testing.md); entries are keyed by each file's contents, so a
+ * rebuild never runs stale code.
+ */
+export const NODE_COMPILE_CACHE_DIR =
+  process.env.NODE_COMPILE_CACHE ?? path.join(INFRA_DIR, 'node-compile-cache');
+
 /** The databases infra:up creates: one per service that has one. */
 export const SERVICE_DATABASES = DATABASE_SERVICES.map((name) => SERVICES[name].database!);
 
