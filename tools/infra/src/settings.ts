@@ -15,12 +15,18 @@ export const INFRA_DIR = process.env.INFRA_DIR ?? path.join(ROOT, '.infra');
 
 /**
  * Node's on-disk compile cache for the programs the project starts (the launcher's, the tests'):
- * NODE_COMPILE_CACHE when set, else a folder of INFRA_DIR. A process that finds its modules
- * compiled starts on less CPU (docs/testing.md); entries are keyed by each file's contents, so a
- * rebuild never runs stale code.
+ * NODE_COMPILE_CACHE when set (empty is unset), else a folder of INFRA_DIR. A process that finds
+ * its modules compiled starts on less CPU (docs/testing.md); entries are keyed by each file's
+ * contents, so a rebuild never runs stale code. NODE_DISABLE_COMPILE_CACHE=1 turns it off.
  */
 export const NODE_COMPILE_CACHE_DIR =
-  process.env.NODE_COMPILE_CACHE ?? path.join(INFRA_DIR, 'node-compile-cache');
+  process.env.NODE_COMPILE_CACHE || path.join(INFRA_DIR, 'node-compile-cache');
+
+/** The compile cache's variables for a program the project starts (its off switch passed on). */
+export const compileCacheEnv = (): Record<string, string> =>
+  process.env.NODE_DISABLE_COMPILE_CACHE
+    ? { NODE_DISABLE_COMPILE_CACHE: process.env.NODE_DISABLE_COMPILE_CACHE }
+    : { NODE_COMPILE_CACHE: NODE_COMPILE_CACHE_DIR };
 
 /** The databases infra:up creates: one per service that has one. */
 export const SERVICE_DATABASES = DATABASE_SERVICES.map((name) => SERVICES[name].database!);

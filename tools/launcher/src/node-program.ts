@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import readline from 'node:readline';
-import { NODE_COMPILE_CACHE_DIR, freePort } from '@ticketing/infra';
+import { compileCacheEnv, freePort } from '@ticketing/infra';
 
 /** Where a program's lines go as they are written (npm start prints them; tests keep a tail). */
 export type LineSink = (label: string, line: string, stream: 'stdout' | 'stderr') => void;
@@ -116,7 +116,7 @@ export class NodeProgram {
     const child = spawn(process.execPath, [...(this.spec.nodeArgs ?? []), this.spec.script], {
       env: {
         ...(this.spec.inheritEnv ? process.env : { PATH: process.env.PATH ?? '' }),
-        NODE_COMPILE_CACHE: NODE_COMPILE_CACHE_DIR, // a service starts on less CPU
+        ...compileCacheEnv(), // a service starts on less CPU
         ...this.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

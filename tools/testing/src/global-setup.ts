@@ -1,9 +1,4 @@
-import {
-  NODE_COMPILE_CACHE_DIR,
-  infraUp,
-  settingsFromEnv,
-  startOwnOidcProvider,
-} from '@ticketing/infra';
+import { compileCacheEnv, infraUp, settingsFromEnv, startOwnOidcProvider } from '@ticketing/infra';
 import { startContainers } from './containers';
 import { testRunId } from './ids';
 
@@ -17,7 +12,7 @@ import { testRunId } from './ids';
 export default async function globalSetup(): Promise<void> {
   testRunId();
   // The processes the tests start (and the workers) find their modules compiled after the first.
-  process.env.NODE_COMPILE_CACHE = NODE_COMPILE_CACHE_DIR;
+  Object.assign(process.env, compileCacheEnv());
   if (process.env.TEST_INFRA === 'containers') {
     const env = await startContainers();
     Object.assign(process.env, env);
