@@ -1,20 +1,22 @@
 import Redis from 'ioredis';
 
 /**
- * One short-lived connection to a local Redis node by port, for the tools that start and watch
- * Redis Clusters (redis-cluster.ts, redis-ha.ts): no retries, so a node that is down answers
- * at once with an error instead of being waited for.
+ * One short-lived connection to a Redis node — a local port, or a `redis://` URL — for the tools
+ * that look for, start and watch Redis (redis.ts, redis-cluster.ts, redis-ha.ts): no retries, so
+ * a node that is down answers at once with an error instead of being waited for.
  */
 export async function withRedisNode<T>(
-  port: number,
+  node: number | string,
   use: (redis: Redis) => Promise<T>,
 ): Promise<T> {
-  const redis = new Redis(port, '127.0.0.1', {
+  const options = {
     lazyConnect: true,
     connectTimeout: 2000,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
-  });
+  };
+  const redis =
+    typeof node === 'number' ? new Redis(node, '127.0.0.1', options) : new Redis(node, options);
   redis.on('error', () => undefined);
   try {
     await redis.connect();
@@ -24,9 +26,9 @@ export async function withRedisNode<T>(
   }
 }
 
-/** The node answers PING. */
-export const redisNodeAnswers = (port: number) =>
-  withRedisNode(port, async (r) => (await r.ping()) === 'PONG');
+/** The node answers PING (an error when it cannot be reached). */
+export const redisNodeAnswers = (node: number | string) =>
+  withRedisNode(node, async (r) => (await r.ping()) === 'PONG');
 
 /** The node sees its cluster as whole (`cluster_state:ok`). */
 export const redisClusterOk = (port: number) =>

@@ -1,27 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Redis from 'ioredis';
 import { isAlive, spawnDetached, stopPid, waitFor, which } from './proc';
+import { redisNodeAnswers } from './redis-node';
 import { INFRA_DIR, say } from './settings';
 import type { InfraState } from './state';
 
 export async function redisReachable(url: string): Promise<boolean> {
   // A cluster's node list: the first node stands for it here (redisUp checks every node).
-  const client = new Redis(url.split(',')[0]!.trim(), {
-    lazyConnect: true,
-    connectTimeout: 2000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
+  return redisNodeAnswers(url.split(',')[0]!.trim()).catch(() => false);
 }
 
 export async function redisUp(url: string, state: InfraState): Promise<void> {
