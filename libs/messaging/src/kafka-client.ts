@@ -1,11 +1,20 @@
 import type { KafkaClient, KafkaClientName, KafkaClientOptions } from './broker';
-import { createKafkajsClient } from './kafkajs';
-import { createPlatformaticClient } from './platformatic';
+import type * as Kafkajs from './kafkajs';
+import type * as Platformatic from './platformatic';
 
+/*
+ * Each adapter is loaded when it is chosen, not before: a process runs on one client, and the
+ * other's module graph is not free (@platformatic/kafka builds its protocol's JSON-schema
+ * validators as it loads: loaded eagerly, it was more than half of a service's start-up CPU,
+ * docs/testing.md).
+ */
+/* eslint-disable @typescript-eslint/no-require-imports -- a synchronous load on demand */
 const ADAPTERS: Record<KafkaClientName, (options: KafkaClientOptions) => KafkaClient> = {
-  kafkajs: createKafkajsClient,
-  platformatic: createPlatformaticClient,
+  kafkajs: (options) => (require('./kafkajs') as typeof Kafkajs).createKafkajsClient(options),
+  platformatic: (options) =>
+    (require('./platformatic') as typeof Platformatic).createPlatformaticClient(options),
 };
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /**
  * The project's Kafka client on the library `client` names (`KAFKA_CLIENT`, validated with the
