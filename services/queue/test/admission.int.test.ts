@@ -152,6 +152,37 @@ describe('idle waiting tokens', () => {
   });
 });
 
+describe('a fan admitted while an instance holds an older snapshot', () => {
+  const shared = { QUEUE_ADMIT_PER_SECOND: '100', QUEUE_MAX_ACTIVE: '1' };
+  let ticker: QueueServiceHandle;
+  let server: QueueServiceHandle;
+
+  beforeAll(async () => {
+    const prefix = `${KEY_PREFIX}late-snapshot:`;
+    ticker = await startQueue({ ...shared, QUEUE_TICK_MS: '20', REDIS_KEY_PREFIX: prefix });
+    // Serves the fans and does not tick in the test's time; its snapshot is read at the first
+    // join and is not due again for ten seconds: it predates the other instance's tick.
+    server = await startQueue({
+      ...shared,
+      QUEUE_TICK_MS: '60000',
+      QUEUE_SNAPSHOT_MS: '10000',
+      REDIS_KEY_PREFIX: prefix,
+    });
+  });
+  afterAll(() => Promise.all([ticker.stop(), server.stop()]));
+
+  it('when an instance tells a fan they are in, then the next fan it numbers is told nobody waits ahead', async () => {
+    const concertId = await knownConcert(ticker);
+    const admitted = await join(server.url, uuid(), concertId);
+    expect(admitted.body.position).toBe(1);
+    await eventually(async () =>
+      expect((await poll(server.url, admitted.body.token)).body.status).toBe('ACTIVE'),
+    );
+    const next = await join(server.url, uuid(), concertId);
+    expect(next.body).toMatchObject({ status: 'WAITING', position: 1 });
+  });
+});
+
 describe('a join in two steps (as on a Redis Cluster) slower than the tick', () => {
   let queue: QueueServiceHandle;
   let redis: Redis;
