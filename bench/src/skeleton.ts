@@ -20,6 +20,7 @@ import { cpuBreakdown, pidsMatching } from './cpu';
 import { benchServer, startProcess, type Proc } from './processes';
 import { SKELETON_INBOX } from './servers/skeleton-step';
 import { becomesTrue } from '@ticketing/platform';
+import { uniqueStamp } from './stamps';
 
 /**
  * Kafka deliveries of one saga: confirm, confirmed (to payment and to the concert's seat map),
@@ -68,7 +69,7 @@ export class SagaSkeleton {
     ctx: BenchContext,
     client: KafkaClientName = kafkaClientFrom(process.env),
   ): Promise<SagaSkeleton> {
-    const stamp = Date.now();
+    const stamp = uniqueStamp();
     const logger = createLogger({ service: 'bench', level: 'warn' });
     const kafka = createKafka({
       client,

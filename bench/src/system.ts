@@ -7,6 +7,7 @@ import { pidsMatching } from './cpu';
 import { benchNodeArgs, procOf, toBenchStderr, type Instances } from './processes';
 import { launchSystem, type LaunchedSystem } from '@ticketing/launcher';
 import { benchTopics } from './topics';
+import { uniqueStamp } from './stamps';
 
 /** The whole system of one scenario: every service (INSTANCES of each), optionally the gateway. */
 export interface BenchSystem {
@@ -30,7 +31,7 @@ export async function startSystem(
   ctx: BenchContext,
   options: { gateway?: boolean; extraEnv?: Record<string, string>; instances?: number } = {},
 ): Promise<BenchSystem> {
-  const stamp = Date.now();
+  const stamp = uniqueStamp();
   const topics = await benchTopics(ctx.infra.kafkaBrokers, stamp);
   const keyPrefix = `bench-${stamp}:`;
   const services: Partial<Record<ServiceName, Instances>> = {};

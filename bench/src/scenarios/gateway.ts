@@ -9,6 +9,7 @@ import { activeFans } from '../fans';
 import { runLoad, type LoadResult } from '../load';
 import { serviceMain, startInstances, type Instances } from '../processes';
 import type { Row } from '../report';
+import { uniqueStamp } from '../stamps';
 
 /**
  * What the gateway costs per request, and what its per-client budgets add (ADR 0010): queue
@@ -18,7 +19,7 @@ import type { Row } from '../report';
  * a refusal). CPU per request is the gateway's and Redis's own, from /proc.
  */
 export async function gatewayScenario(ctx: BenchContext): Promise<Row[]> {
-  const prefix = `bench-gw-${Date.now()}:`;
+  const prefix = `bench-gw-${uniqueStamp()}:`;
   const queue = await startInstances(
     'queue',
     serviceMain('queue'),

@@ -10,6 +10,7 @@ import { serviceMain, startInstances } from '../processes';
 import type { Row } from '../report';
 import type { BenchContext } from '../context';
 import { holdPrecheckScript, holdTransactionScript } from '../sql-scripts';
+import { uniqueStamp } from '../stamps';
 
 /**
  * Seat-hold storm: 10,000 POST /reservations from 2,000 fans (2,000 connections) over the 50
@@ -31,8 +32,9 @@ export async function runHoldStorm(
   const label = options.label ? ` (${options.label})` : '';
   const clients = ctx.smoke ? 200 : 2000;
   const requests = ctx.smoke ? 1000 : 10_000;
-  const prefix = `bench-${Date.now()}:`;
-  const databaseUrl = withDatabase(ctx.infra.databaseUrl, `bench_reservation_${Date.now()}`);
+  const stamp = uniqueStamp();
+  const prefix = `bench-${stamp}:`;
+  const databaseUrl = withDatabase(ctx.infra.databaseUrl, `bench_reservation_${stamp}`);
   await ensureDatabase(databaseUrl);
   const service = await startInstances(
     'reservation',
@@ -41,7 +43,7 @@ export async function runHoldStorm(
       ...ctx.serviceEnv,
       DATABASE_URL: databaseUrl,
       REDIS_KEY_PREFIX: prefix,
-      KAFKA_CONSUMER_GROUP: `bench-reservation-${Date.now()}`,
+      KAFKA_CONSUMER_GROUP: `bench-reservation-${stamp}`,
       DB_POOL_MAX: String(ctx.poolSize),
     },
     ctx.instances,

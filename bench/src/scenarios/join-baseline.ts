@@ -8,6 +8,7 @@ import { joinCrowd } from '../fans';
 import { startInstances } from '../processes';
 import { removeKeys } from '../redis-info';
 import type { Row } from '../report';
+import { uniqueStamp } from '../stamps';
 
 // The pre-issue-33 code needed a shared pass secret; today's code ignores the variable.
 const LEGACY_PASS_SECRET = 'bench-legacy-pass-secret-0123456789abcdef';
@@ -57,7 +58,7 @@ export async function joinBaselineScenario(ctx: BenchContext): Promise<Row[]> {
 }
 
 async function measureJoins(ctx: BenchContext, root: string, rate: number, amount: number) {
-  const prefix = `bench-jb-${Date.now()}:`;
+  const prefix = `bench-jb-${uniqueStamp()}:`;
   const env = {
     ...ctx.serviceEnv,
     ...ctx.queueEnv,

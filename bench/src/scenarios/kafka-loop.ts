@@ -5,6 +5,7 @@ import type { LoadResult } from '../load';
 import type { Row } from '../report';
 import type { BenchContext } from '../context';
 import { becomesTrue } from '@ticketing/platform';
+import { uniqueStamp } from '../stamps';
 
 /**
  * The floor under every saga step: one message produced (idempotent, acks=all, as the outbox
@@ -13,7 +14,7 @@ import { becomesTrue } from '@ticketing/platform';
  */
 export async function kafkaLoopScenario(ctx: BenchContext): Promise<Row[]> {
   const rates = ctx.smoke ? [50] : [200, 1000];
-  const stamp = Date.now();
+  const stamp = uniqueStamp();
   const topic = `bench${stamp}.loop`;
   const logger = createLogger({ service: 'bench', level: 'warn' });
   const client = kafkaClientFrom(process.env);

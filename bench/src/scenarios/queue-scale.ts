@@ -24,6 +24,7 @@ import {
 import { tickRows } from './queue-scale-tick';
 import { streamRows } from './queue-streams';
 import type { Row } from '../report';
+import { uniqueStamp } from '../stamps';
 
 const IDLE_FOREVER = '86400'; // the fill never polls: it must not go idle during the run
 const FILL_CONCURRENCY = 2000;
@@ -51,7 +52,7 @@ export async function queueScaleScenario(ctx: BenchContext): Promise<Row[]> {
     : ctx.smoke
       ? [1000, 3000]
       : [1000, 100_000, 1_000_000];
-  const prefix = `bench-qs-${Date.now()}:`;
+  const prefix = `bench-qs-${uniqueStamp()}:`;
   const env = {
     ...ctx.serviceEnv,
     ...ctx.queueEnv,

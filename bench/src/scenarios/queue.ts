@@ -7,6 +7,7 @@ import { runLoad, type LoadResult } from '../load';
 import { serviceMain, startInstances } from '../processes';
 import type { Row } from '../report';
 import type { BenchContext } from '../context';
+import { uniqueStamp } from '../stamps';
 
 /**
  * Token issuance (POST /queue/tokens, each by a fan with an identity token of their own) and
@@ -14,7 +15,7 @@ import type { BenchContext } from '../context';
  * kind of request in the same run.
  */
 export async function queueScenario(ctx: BenchContext): Promise<Row[]> {
-  const prefix = `bench-${Date.now()}:`;
+  const prefix = `bench-${uniqueStamp()}:`;
   const queue = await startInstances(
     'queue',
     serviceMain('queue'),

@@ -7,13 +7,14 @@ import type { Row } from '../report';
 import type { BenchContext } from '../context';
 import { publishConcert } from '../system';
 import { benchTopics } from '../topics';
+import { uniqueStamp } from '../stamps';
 
 /**
  * The hottest read: GET /concerts/{c}/schedules/{s}/seats (a date published through the admin
  * API) by 100 fans with ACTIVE tokens, next to the express GET ceiling of the same run.
  */
 export async function seatMapScenario(ctx: BenchContext): Promise<Row[]> {
-  const stamp = Date.now();
+  const stamp = uniqueStamp();
   const prefix = `bench-${stamp}:`;
   const databaseUrl = withDatabase(ctx.infra.databaseUrl, `bench_concert_${stamp}`);
   await ensureDatabase(databaseUrl);

@@ -9,10 +9,12 @@ import { chargeScript, debitScript } from '../sql-scripts';
 import { serviceMain, startInstances } from '../processes';
 import type { Row } from '../report';
 import type { BenchContext } from '../context';
+import { uniqueStamp } from '../stamps';
 
 /** Charges on one hot wallet and spread over 1,000 wallets, next to pgbench's single-row update. */
 export async function walletScenario(ctx: BenchContext): Promise<Row[]> {
-  const databaseUrl = withDatabase(ctx.infra.databaseUrl, `bench_wallet_${Date.now()}`);
+  const stamp = uniqueStamp();
+  const databaseUrl = withDatabase(ctx.infra.databaseUrl, `bench_wallet_${stamp}`);
   await ensureDatabase(databaseUrl);
   const service = await startInstances(
     'wallet',
@@ -20,7 +22,7 @@ export async function walletScenario(ctx: BenchContext): Promise<Row[]> {
     {
       ...ctx.serviceEnv,
       DATABASE_URL: databaseUrl,
-      KAFKA_CONSUMER_GROUP: `bench-wallet-${Date.now()}`,
+      KAFKA_CONSUMER_GROUP: `bench-wallet-${stamp}`,
       DB_POOL_MAX: String(ctx.poolSize),
     },
     ctx.instances,
