@@ -59,16 +59,6 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<Row[]>> = {
 
 /** Scenarios too long for every run. */
 const ON_REQUEST = new Set(['retention', 'saga-hops', 'join-baseline', 'skeleton-clients']);
-/** Scenarios that start a whole system (every service, `startSystem`), once or more. */
-const WHOLE_SYSTEM = new Set([
-  'saga',
-  'journey',
-  'staleness',
-  'idle',
-  'tracing',
-  'retention',
-  'saga-hops',
-]);
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -85,8 +75,9 @@ async function main(): Promise<void> {
   const identityProvider = await startOwnOidcProvider('bench');
   const passKeys = generatePassKeys();
   // Every topic under this run's own prefix: no scenario writes to a running system's topics.
-  const topics = await benchTopics(infra.kafkaBrokers, uniqueStamp());
-  const queueDatabase = withDatabase(infra.databaseUrl, `bench_queue_${uniqueStamp()}`);
+  const stamp = uniqueStamp();
+  const topics = await benchTopics(infra.kafkaBrokers, stamp);
+  const queueDatabase = withDatabase(infra.databaseUrl, `bench_queue_${stamp}`);
   await ensureDatabase(queueDatabase);
 
   const express = await startInstances(
@@ -164,26 +155,12 @@ async function main(): Promise<void> {
       // Long or diagnostic ones run when named (`--only=retention`), and in smoke mode.
       only ? only.includes(name) : smoke || !ON_REQUEST.has(name),
     );
-    const rowsOf = new Map<string, Row[]>();
-    const runLane = async (lane: string[]) => {
-      for (const name of lane) {
-        process.stdout.write(`[bench] ${name}…\n`);
-        const began = Date.now();
-        rowsOf.set(name, await SCENARIOS[name]!(ctx));
-        const took = ((Date.now() - began) / 1000).toFixed(1);
-        process.stdout.write(`[bench] ${name} took ${took} s\n`);
-      }
-    };
-    // A measured run takes one scenario at a time (each owns the machine). A smoke run checks that
-    // the code runs, not its figures: the scenarios that start whole systems go one after another
-    // beside the others, so one lane's waits (consumers joining, sagas ending) overlap the other's.
-    if (smoke)
-      await Promise.all([
-        runLane(chosen.filter((name) => WHOLE_SYSTEM.has(name))),
-        runLane(chosen.filter((name) => !WHOLE_SYSTEM.has(name))),
-      ]);
-    else await runLane(chosen);
-    for (const name of chosen) rows.push(...rowsOf.get(name)!);
+    for (const name of chosen) {
+      process.stdout.write(`[bench] ${name}…\n`);
+      const began = Date.now();
+      rows.push(...(await SCENARIOS[name]!(ctx)));
+      process.stdout.write(`[bench] ${name} took ${((Date.now() - began) / 1000).toFixed(1)} s\n`);
+    }
   } finally {
     await Promise.all(started.map((p) => p.stop()));
     await topics.remove();

@@ -1,4 +1,4 @@
-// @slow 145: seconds it takes in a full run; jest starts it early (tools/testing/slow-first-sequencer.js).
+// @slow 210: seconds it takes in a full run; jest starts it early (tools/testing/slow-first-sequencer.js).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,8 +12,8 @@ describe('npm run bench -- --smoke', () => {
     const res = spawnSync('node', [path.resolve(__dirname, '../dist/run.js'), '--smoke'], {
       encoding: 'utf8',
       env: { ...process.env, BENCH_RESULTS_DIR: dir },
-      // ~1.7 min alone on 2 cores (`[bench] <scenario> took` lines), 2.5–5 beside two other test
-      // files: it has 25, as a smoke run is about the code running, not its speed.
+      // A few minutes beside two other test files (`[bench] <scenario> took` lines tell where they
+      // go): it has 25, as a smoke run is about the code running, not its speed.
       timeout: 1_500_000,
     });
     const tail = (text: string) => text.split('\n').slice(-30).join('\n');

@@ -5,8 +5,8 @@ import type * as Platformatic from './platformatic';
 /*
  * Each adapter is loaded when it is chosen, not before: a process runs on one client, and the
  * other's module graph is not free (@platformatic/kafka builds its protocol's JSON-schema
- * validators as it loads: loaded eagerly, it was more than half of a service's start-up CPU,
- * docs/testing.md).
+ * validators as it loads, the larger share of a service's start-up CPU when it was loaded in
+ * every process: docs/testing.md has the figures).
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- a synchronous load on demand */
 const ADAPTERS: Record<KafkaClientName, (options: KafkaClientOptions) => KafkaClient> = {

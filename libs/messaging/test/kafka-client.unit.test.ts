@@ -6,13 +6,13 @@ import type * as Wiring from '../src/wiring';
  * costs start-up CPU in every service process (docs/testing.md). The libraries are replaced by
  * modules that record being loaded; nothing connects (a client connects on `connect()`).
  */
-const loaded: string[] = [];
+const mockLoaded: string[] = [];
 jest.mock('kafkajs', () => {
-  loaded.push('kafkajs');
+  mockLoaded.push('kafkajs');
   return jest.requireActual('kafkajs');
 });
 jest.mock('@platformatic/kafka', () => {
-  loaded.push('@platformatic/kafka');
+  mockLoaded.push('@platformatic/kafka');
   return jest.requireActual('@platformatic/kafka');
 });
 
@@ -24,14 +24,14 @@ const options = {
 
 describe('createKafka', () => {
   beforeEach(() => {
-    loaded.length = 0;
+    mockLoaded.length = 0;
     jest.resetModules();
   });
 
   it('when the messaging library is loaded, then neither client library is', () => {
     jest.requireActual('../src');
     jest.requireActual('../src/wiring');
-    expect(loaded).toEqual([]);
+    expect(mockLoaded).toEqual([]);
   });
 
   it.each([
@@ -40,6 +40,6 @@ describe('createKafka', () => {
   ] as const)('when %s is chosen, then %s alone is loaded', (client, library) => {
     const { createKafka } = jest.requireActual<typeof Wiring>('../src/wiring');
     createKafka({ ...options, client });
-    expect(loaded).toEqual([library]);
+    expect(mockLoaded).toEqual([library]);
   });
 });

@@ -111,7 +111,8 @@ export class Places {
     for (let reads = 0; reads < 2; reads++) {
       const snapshot = this.snapshots.peek(concertId);
       if (snapshot && snapshot.head >= number) return;
-      await this.snapshots.read(concertId);
+      // The store has spoken: a failed read leaves the next refresh to catch up, not the fan.
+      await this.snapshots.read(concertId).catch(() => undefined);
     }
   }
 
