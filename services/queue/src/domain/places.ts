@@ -74,7 +74,7 @@ export class Places {
           const position = fresh.numbersAhead + 1;
           return { status: 'WAITING', position, expiresAtMs: nowMs + this.settings.idleMs };
         }
-        await this.catchUpWithAdmission(claims.concertId, place.number);
+        await this.snapshots.catchUpWithAdmission(claims.concertId, place.number);
         return { status: 'ACTIVE', expiresAtMs: fresh.untilMs };
       }
     }
@@ -88,7 +88,7 @@ export class Places {
     if (s.status === 'ACTIVE' || nearFront) {
       const fresh = await this.freshState(claims, place.number, nowMs);
       if (fresh.status === 'ACTIVE') {
-        await this.catchUpWithAdmission(claims.concertId, place.number);
+        await this.snapshots.catchUpWithAdmission(claims.concertId, place.number);
         return { status: 'ACTIVE', expiresAtMs: fresh.untilMs };
       }
       if (fresh.status === 'GONE') return fresh;
@@ -97,23 +97,6 @@ export class Places {
     if (s.status === 'ACTIVE')
       return { status: 'WAITING', position: 1, expiresAtMs: nowMs + this.settings.idleMs };
     return { status: s.status, position: s.position, expiresAtMs: nowMs + this.settings.idleMs };
-  }
-
-  /**
-   * The store shows `number` admitted while this instance's snapshot has the head before it: the
-   * snapshot predates a tick (this instance's read after it is in flight, or another instance
-   * ticked). It is read again before the fan hears they are in, so the fans behind are not told
-   * positions that still count the admitted ones: from two snapshots, two fans could otherwise
-   * be told one position. Reads are shared per concert: one per tick and instance, at most two
-   * when a read begun before the tick was in flight.
-   */
-  private async catchUpWithAdmission(concertId: number, number: number): Promise<void> {
-    for (let reads = 0; reads < 2; reads++) {
-      const snapshot = this.snapshots.peek(concertId);
-      if (snapshot && snapshot.head >= number) return;
-      // The store has spoken: a failed read leaves the next refresh to catch up, not the fan.
-      await this.snapshots.read(concertId).catch(() => undefined);
-    }
   }
 
   /**

@@ -44,6 +44,21 @@ export class SnapshotCache {
     return pending;
   }
 
+  /**
+   * The store showed `number` admitted while the snapshot in memory has the head before it: the
+   * snapshot predates a tick (this instance's read after it is in flight, or another instance
+   * ticked). It is read again before the fan hears they are in, so the fans behind are not told
+   * positions that still count the admitted ones: from two snapshots, two fans could otherwise be
+   * told one position. Reads are shared: one per tick, at most two when a read begun before the
+   * tick was in flight. A failed read leaves the next refresh to catch up, not the fan.
+   */
+  async catchUpWithAdmission(concertId: number, number: number): Promise<void> {
+    for (let reads = 0; reads < 2; reads++) {
+      if ((this.current.get(concertId)?.head ?? -1) >= number) return;
+      await this.read(concertId).catch(() => undefined);
+    }
+  }
+
   /** The snapshot in memory, if any (no read). */
   peek(concertId: number): QueueSnapshot | undefined {
     return this.current.get(concertId);
