@@ -216,13 +216,27 @@ export class Sale {
       if (reply.status !== 425)
         this.calls.push({ call, safe, status: reply.status, at: Date.now() });
       if (reply.status < 300) return reply;
-      if (reply.status < 500 && reply.status !== 425 && reply.status !== 429)
+      if (
+        reply.status < 500 &&
+        reply.status !== 425 &&
+        reply.status !== 429 &&
+        !stillRunning(reply)
+      )
         throw new Error(`${call} answered ${reply.status}: ${JSON.stringify(reply.body)}`);
       if (Date.now() > deadline)
         throw new Error(`${call} still failing after 120 s (${reply.status})`);
       await pause(reply.status === 425 ? 100 : 250);
     }
   }
+}
+
+/**
+ * The wallet's answer to a keyed request whose first attempt it still counts as running ("retry
+ * shortly"): a careful app retries it with the same key. A failover can leave that first
+ * attempt's claim behind (its release could not reach the database) until the claim goes stale.
+ */
+function stillRunning(reply: Reply): boolean {
+  return reply.status === 409 && reply.body.code === 'IDEMPOTENCY_KEY_IN_USE';
 }
 
 function pause(ms: number): Promise<void> {
