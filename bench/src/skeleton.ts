@@ -89,12 +89,17 @@ export class SagaSkeleton {
     await db.query(`create table if not exists ${SKELETON_INBOX} (message_id uuid primary key)`);
     await db.end();
     // The chain's end: the bench reads the last topic to time each chain.
-    const end = kafka.groupMember(`bench-skeleton-${stamp}`, {
-      assigned: () => undefined,
-      left: () => undefined,
-      rebalancing: () => undefined,
-      crashed: (err) => logger.error({ err }, "the skeleton's end crashed"),
-    });
+    const maxWait = ctx.serviceEnv.KAFKA_CONSUMER_MAX_WAIT_MS;
+    const end = kafka.groupMember(
+      `bench-skeleton-${stamp}`,
+      {
+        assigned: () => undefined,
+        left: () => undefined,
+        rebalancing: () => undefined,
+        crashed: (err) => logger.error({ err }, "the skeleton's end crashed"),
+      },
+      { maxWaitMs: maxWait ? Number(maxWait) : undefined },
+    );
     const producer = kafka.publisher();
     await producer.connect();
     const started = await Promise.allSettled(
@@ -106,6 +111,7 @@ export class SagaSkeleton {
           HOP_GROUP: `bench-skeleton-${stamp}-${i}`,
           KAFKA_BROKERS: ctx.infra.kafkaBrokers.join(','),
           DATABASE_URL: databaseUrl,
+          ...(maxWait && { KAFKA_CONSUMER_MAX_WAIT_MS: maxWait }),
         }),
       ),
     );
@@ -161,8 +167,8 @@ export class SagaSkeleton {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.hops.map((h) => h.stop()));
-    await this.end.stop().catch(() => undefined);
+    // Each waits out its fetch in flight: side by side.
+    await Promise.all([...this.hops.map((h) => h.stop()), this.end.stop().catch(() => undefined)]);
     await this.producer.disconnect().catch(() => undefined);
     const admin = this.kafka.admin();
     await admin.connect();

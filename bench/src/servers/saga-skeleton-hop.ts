@@ -36,15 +36,20 @@ const committer = setInterval(() => {
   commit([{ topic: from, partitions }]).catch(() => undefined); // the next round commits later ones
 }, COMMIT_EVERY_MS);
 
-const member = kafka.groupMember(groupId, {
-  assigned: () => void (assigned = true),
-  left: () => undefined,
-  rebalancing: () => undefined,
-  crashed: (err) => {
-    logger.error({ err }, 'the skeleton hop crashed');
-    process.exit(1);
+const member = kafka.groupMember(
+  groupId,
+  {
+    assigned: () => void (assigned = true),
+    left: () => undefined,
+    rebalancing: () => undefined,
+    crashed: (err) => {
+      logger.error({ err }, 'the skeleton hop crashed');
+      process.exit(1);
+    },
   },
-});
+  // The services' setting (their default unless the run sets it: the smoke does, to stop quickly).
+  { maxWaitMs: Number(process.env.KAFKA_CONSUMER_MAX_WAIT_MS ?? 2000) },
+);
 
 async function main(): Promise<void> {
   await db.connect();

@@ -34,6 +34,7 @@ interface MessagingWiring {
     KAFKA_TOPIC_PREFIX: string;
     KAFKA_CONSUMER_GROUP: string;
     KAFKA_CONSUMER_BATCH_WINDOW_MS: number;
+    KAFKA_CONSUMER_MAX_WAIT_MS: number;
   } & Parameters<typeof kafkaSecurityFrom>[0];
 }
 
@@ -82,6 +83,7 @@ async function startConsumer<Ctx>(
     kafka,
     groupId: config.KAFKA_CONSUMER_GROUP,
     batchWindowMs: config.KAFKA_CONSUMER_BATCH_WINDOW_MS,
+    maxWaitMs: config.KAFKA_CONSUMER_MAX_WAIT_MS,
     logger,
     producer,
     unitOfWork,

@@ -200,6 +200,12 @@ export const kafkaEnv = (service: string) => ({
    * A consumer that keeps up handles each message as it lands. 0: no window.
    */
   KAFKA_CONSUMER_BATCH_WINDOW_MS: env.int({ default: 40, min: 0, max: 1000 }),
+  /**
+   * How long a fetch waits at the broker for a message (Kafka's `fetch.max.wait.ms`): an idle
+   * consumer asks again this often, and a stopping one waits out the fetch in flight (the client
+   * cannot abort it). Shorter: quicker stops (tests, rolling restarts), more idle fetches.
+   */
+  KAFKA_CONSUMER_MAX_WAIT_MS: env.int({ default: 2000, min: 10, max: 30_000 }),
   ...kafkaSecurityEnv,
 });
 

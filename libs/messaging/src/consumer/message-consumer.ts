@@ -46,6 +46,8 @@ export interface ConsumerOptions<Ctx> {
    * handled at once (the fetch is a long poll). 0: fetch again as soon as a fetch is handled.
    */
   batchWindowMs?: number;
+  /** Longest a fetch waits at the broker (the client's default: 2 s); also how long a stop may wait. */
+  maxWaitMs?: number;
   fromBeginning?: boolean;
   metrics?: Registry;
   topics?: TopicNamespace;
@@ -135,7 +137,8 @@ export class MessageConsumer<Ctx> {
   private createMember(): ConsumerGroupMember {
     const create =
       this.options.member ??
-      ((groupId: string, events: GroupEvents) => this.options.kafka.groupMember(groupId, events));
+      ((groupId: string, events: GroupEvents) =>
+        this.options.kafka.groupMember(groupId, events, { maxWaitMs: this.options.maxWaitMs }));
     return create(this.options.groupId, {
       assigned: (assignment) => {
         this.outOfGroupSince = undefined;
