@@ -162,6 +162,19 @@ const LOG4J2 = [
 ].join('\n');
 
 /**
+ * How a JVM of ours runs. `server`: a broker that carries load for as long as it is up (the dev
+ * broker, whose figures the benchmarks report). `brief`: a tool run, or a broker a test starts
+ * and stops within a minute: C1 alone compiles and the serial collector collects, since C2's and
+ * G1's own threads are most of a JVM's CPU while it starts.
+ */
+export type JvmProfile = 'server' | 'brief';
+
+const JVM_OPTIONS: Record<JvmProfile, string[]> = {
+  server: ['-XX:+UseG1GC'],
+  brief: ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC'],
+};
+
+/**
  * Starts a single-node KRaft broker on 127.0.0.1:`port` (its controller on `port`+1) with its
  * configuration, data and log under `home`, and waits until it serves. The jars are shared.
  */
@@ -169,6 +182,7 @@ export async function launchKafka(
   home: string,
   port: number,
   secure?: SecureListener,
+  jvm: JvmProfile = 'server',
 ): Promise<number> {
   const node: KafkaNodeLayout = {
     nodeId: 1,
@@ -179,7 +193,7 @@ export async function launchKafka(
     secure,
   };
   prepareKafkaNode(home, node, newClusterId());
-  const pid = spawnKafkaNode(home);
+  const pid = spawnKafkaNode(home, jvm);
   await waitFor('Kafka', () => kafkaReachable([`127.0.0.1:${port}`]), 90_000);
   return pid;
 }
@@ -215,6 +229,7 @@ export function prepareKafkaNode(home: string, node: KafkaNodeLayout, clusterId:
   if (!fs.existsSync(path.join(dataDir, 'meta.properties'))) {
     say(`formatting KRaft storage of node ${node.nodeId} (cluster ${clusterId})`);
     run('java', [
+      ...JVM_OPTIONS.brief,
       '-cp',
       `${libs}/*`,
       'kafka.tools.StorageTool',
@@ -233,7 +248,7 @@ export function prepareKafkaNode(home: string, node: KafkaNodeLayout, clusterId:
 }
 
 /** Starts the node prepared under `home` (it outlives this process); returns its pid. */
-export function spawnKafkaNode(home: string): number {
+export function spawnKafkaNode(home: string, jvm: JvmProfile = 'server'): number {
   const libs = kafkaLibs();
   say(`starting a private Kafka ${KAFKA_VERSION} (KRaft) from ${home}`);
   return spawnDetached(
@@ -241,7 +256,7 @@ export function spawnKafkaNode(home: string): number {
     [
       '-Xms256m',
       '-Xmx768m',
-      '-XX:+UseG1GC',
+      ...JVM_OPTIONS[jvm],
       '-Djava.awt.headless=true',
       `-Dlog4j2.configurationFile=${path.join(home, 'log4j2.properties')}`,
       '-cp',

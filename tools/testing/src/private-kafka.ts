@@ -53,7 +53,7 @@ export class PrivateKafka {
   }
 
   async startAgain(): Promise<void> {
-    this.pid = await launchKafka(this.home, this.port, this.secure);
+    this.pid = await launchKafka(this.home, this.port, this.secure, 'brief');
   }
 
   async destroy(): Promise<void> {
