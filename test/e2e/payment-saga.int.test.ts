@@ -155,7 +155,7 @@ describe('payment saga, end to end', () => {
     expect(await balanceOf(system, fan)).toBe(0);
   });
 
-  it('when the same Idempotency-Key is sent again, then the same payment; a second live payment is refused; a paid one too', async () => {
+  it('when the same Idempotency-Key is sent again, then the same payment; a second one is refused (in progress, paid, or its pass spent); a paid one too', async () => {
     const fan = await fanWithHold(system, 100_000, 3);
     const key = { 'idempotency-key': `pay-${fan.reservationId}` };
     const first = await pay(system, fan, 0, key);
@@ -166,6 +166,7 @@ describe('payment saga, end to end', () => {
     const second = await pay(system, fan, 0);
     // Refused while the first is live or paid (409); or the pass itself, once the first has
     // completed and spent it (a saga takes tens of ms: it may end before this request arrives).
+    // A live payment refused for sure: services/payment/test/payment-requests.int.
     expect([
       { status: 409, code: 'PAYMENT_IN_PROGRESS' },
       { status: 409, code: 'RESERVATION_ALREADY_PAID' },

@@ -47,8 +47,9 @@ const member = kafka.groupMember(
       process.exit(1);
     },
   },
-  // The services' setting (their default unless the run sets it: the smoke does, to stop quickly).
-  { maxWaitMs: Number(process.env.KAFKA_CONSUMER_MAX_WAIT_MS ?? 2000) },
+  // The services' setting (the client's default unless the run sets it: the smoke does, to stop
+  // quickly).
+  { maxWaitMs: Number(process.env.KAFKA_CONSUMER_MAX_WAIT_MS) || undefined },
 );
 
 async function main(): Promise<void> {

@@ -201,11 +201,13 @@ export const kafkaEnv = (service: string) => ({
    */
   KAFKA_CONSUMER_BATCH_WINDOW_MS: env.int({ default: 40, min: 0, max: 1000 }),
   /**
-   * How long a fetch waits at the broker for a message (Kafka's `fetch.max.wait.ms`): an idle
-   * consumer asks again this often, and a stopping one waits out the fetch in flight (the client
-   * cannot abort it). Shorter: quicker stops (tests, rolling restarts), more idle fetches.
+   * How long a fetch waits at the broker for a message (Kafka's `fetch.max.wait.ms`; a long poll,
+   * answered as soon as a message arrives, so it costs no latency): an idle consumer asks again
+   * this often, and a stopping or rebalancing one waits out the fetch in flight (neither client
+   * can abort it; kafkajs heartbeats between fetches). Shorter: quicker stops, more idle fetches.
+   * At most 5 s: well inside the 10 s session and rebalance (`KAFKA_CLIENT_SETTINGS`).
    */
-  KAFKA_CONSUMER_MAX_WAIT_MS: env.int({ default: 2000, min: 10, max: 30_000 }),
+  KAFKA_CONSUMER_MAX_WAIT_MS: env.int({ default: 2000, min: 50, max: 5000 }),
   ...kafkaSecurityEnv,
 });
 

@@ -66,12 +66,15 @@ describe('npm run audit: admissions followed the numbers', () => {
     );
     // A head move is made in Redis, then recorded in Postgres: the last fan may poll ACTIVE a
     // moment before its move is recorded there.
-    const fair = await eventually(async () => {
-      const run = await audit(concertId, '--user', fans[0]!.body.userId);
-      // The same moves, as Postgres recorded them (they survive Redis: ADR 0024).
-      expect(run.stdout).toMatch(/as Postgres recorded it: .* 29 admitted in number order/);
-      return run;
-    });
+    const fair = await eventually(
+      async () => {
+        const run = await audit(concertId, '--user', fans[0]!.body.userId);
+        // The same moves, as Postgres recorded them (they survive Redis: ADR 0024).
+        expect(run.stdout).toMatch(/as Postgres recorded it: .* 29 admitted in number order/);
+        return run;
+      },
+      { intervalMs: 500 },
+    );
     expect(fair.status).toBe(0);
     expect(fair.stdout).toMatch(/29 admitted in number order/);
     expect(fair.stdout).toMatch(/1 gone when their turn came/);

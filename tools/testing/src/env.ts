@@ -51,12 +51,9 @@ export function infraEnv(): Record<string, string> {
     IDENTITY_PROOF_KEY: testIdentityProofKey(),
     // A stopping consumer waits out its fetch in flight, and tests stop services often (2 s each
     // at the default).
-    KAFKA_CONSUMER_MAX_WAIT_MS: TEST_CONSUMER_MAX_WAIT_MS,
+    KAFKA_CONSUMER_MAX_WAIT_MS: '200',
   };
 }
-
-/** How long the consumers of services a test starts wait at the broker for a message (ms). */
-export const TEST_CONSUMER_MAX_WAIT_MS = '200';
 
 /**
  * The pool of each service instance in a test's whole system (in-process or as processes): jest

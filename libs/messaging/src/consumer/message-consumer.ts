@@ -46,7 +46,10 @@ export interface ConsumerOptions<Ctx> {
    * handled at once (the fetch is a long poll). 0: fetch again as soon as a fetch is handled.
    */
   batchWindowMs?: number;
-  /** Longest a fetch waits at the broker (the client's default: 2 s); also how long a stop may wait. */
+  /**
+   * Longest a fetch waits at the broker (default 2 s): also how long a stop may wait. Given to
+   * the client's own member; a `member` passed in brings its own.
+   */
   maxWaitMs?: number;
   fromBeginning?: boolean;
   metrics?: Registry;

@@ -21,10 +21,7 @@ export function kafkajsConsumerConfig(
   const { consumer, retry } = KAFKA_CLIENT_SETTINGS;
   return {
     groupId,
-    // A fetch is a long poll: the broker answers as soon as a message arrives, so the wait
-    // costs no latency. It bounds how often an idle consumer asks, and also how long a stop
-    // and a rebalance wait for the fetch in flight (kafkajs heartbeats between fetches): 2 s
-    // keeps an idle instance near 0.5 % of a core and a restart quick.
+    // The services' KAFKA_CONSUMER_MAX_WAIT_MS (libs/platform `kafkaEnv` says why 2 s).
     maxWaitTimeInMs: options.maxWaitMs ?? 2000,
     sessionTimeout: consumer.sessionTimeoutMs,
     heartbeatInterval: consumer.heartbeatIntervalMs,
