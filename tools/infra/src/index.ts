@@ -23,7 +23,7 @@ export {
   rotateOidcKeys,
   startOwnOidcProvider,
 } from './oidc';
-export { stopPid, isAlive, freePort } from './proc';
+export { stopPid, isAlive, freePort, listenerOwnedBy } from './proc';
 export { CHROMIUM_PATH, chromiumUp, chromiumVersion } from './chromium';
 export { readState, writeState } from './state';
 export { ensureDebianPackage } from './debian';

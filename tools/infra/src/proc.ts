@@ -128,6 +128,47 @@ export function isFree(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * Whether the TCP socket listening on `port` belongs to process `pid` (Linux: /proc/net/tcp and
+ * the process's descriptors); undefined where /proc cannot tell. An answer on a port proves
+ * nothing by itself: another program may have bound it first.
+ */
+export function listenerOwnedBy(pid: number, port: number): boolean | undefined {
+  const inodes = new Set<string>();
+  let readable = false;
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = fs.readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    readable = true;
+    for (const line of text.split('\n').slice(1)) {
+      // sl local_address rem_address st … inode: the port in hex, LISTEN is state 0A.
+      const fields = line.trim().split(/\s+/);
+      const localPort = fields[1]?.split(':').at(-1);
+      if (fields[3] === '0A' && localPort && parseInt(localPort, 16) === port)
+        inodes.add(fields[9]!);
+    }
+  }
+  if (!readable) return undefined;
+  let descriptors: string[];
+  try {
+    descriptors = fs.readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return false; // gone
+  }
+  return descriptors.some((fd) => {
+    try {
+      const target = fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+      return target.startsWith('socket:[') && inodes.has(target.slice(8, -1));
+    } catch {
+      return false; // closed meanwhile
+    }
+  });
+}
+
 async function kernelPort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import readline from 'node:readline';
-import { compileCacheEnv, freePort } from '@ticketing/infra';
+import { compileCacheEnv, freePort, listenerOwnedBy } from '@ticketing/infra';
 
 /** Where a program's lines go as they are written (npm start prints them; tests keep a tail). */
 export type LineSink = (label: string, line: string, stream: 'stdout' | 'stderr') => void;
@@ -136,7 +136,11 @@ export class NodeProgram {
     return child;
   }
 
-  /** Polls its readiness path until it answers; fails at once if it exits meanwhile. */
+  /**
+   * Polls its readiness path until it answers from its own socket; fails at once if it exits
+   * meanwhile. An answer from another program that bound the port first does not count: this
+   * one then exits with EADDRINUSE, and `launch` starts it on another port.
+   */
   async ready(timeoutMs = 60_000): Promise<void> {
     const child = this.child!;
     const path = this.spec.readyPath ?? '/health/ready';
@@ -150,7 +154,8 @@ export class NodeProgram {
         (r) => r.status,
         () => 0,
       );
-      if (status === 200 || (this.spec.anyAnswer && status > 0 && status < 500)) return;
+      const answered = status === 200 || (this.spec.anyAnswer && status > 0 && status < 500);
+      if (answered && listenerOwnedBy(child.pid!, this.port) !== false) return;
       if (Date.now() > deadline)
         throw new Error(
           `${this.label} not ready within ${timeoutMs} ms:\n${this.tail.slice(-30).join('\n')}`,

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { NodeProgram } from '../src/node-program';
@@ -40,6 +41,20 @@ describe('a Node program the launcher runs', () => {
         /echo#1 exited 1:[\s\S]*EADDRINUSE/,
       );
     } finally {
+      await new Promise((r) => squatter.close(r));
+    }
+  });
+
+  it('when another program holds its port and answers the readiness path, then that answer does not make it ready', async () => {
+    const squatter = http.createServer((_req, res) => res.writeHead(200).end('not echo'));
+    await new Promise<void>((r) => squatter.listen(0, '127.0.0.1', r));
+    const { port } = squatter.address() as net.AddressInfo;
+    const echo = program({}, port);
+    try {
+      await expect(echo.launch(10_000)).rejects.toThrow(/echo#1 exited 1:[\s\S]*EADDRINUSE/);
+    } finally {
+      await echo.stop(); // a launch that took the squatter's answer left it running
+      squatter.closeAllConnections();
       await new Promise((r) => squatter.close(r));
     }
   });
