@@ -1,4 +1,5 @@
 import type { Knex, Transaction } from '@ticketing/platform';
+import type { InboxRecord } from './consumer';
 
 export const INBOX_TABLE = 'inbox';
 
@@ -49,4 +50,31 @@ export async function claimMessages(
     [consumer, messages.map((m) => m.id), messages.map((m) => m.type)],
   );
   return new Set(rows.map((r) => r.message_id));
+}
+
+/**
+ * The inbox record written by a handler's own statement (`StatementContext`), its parameters
+ * numbered from `first`: `unclaimed` is a condition for the statement's effect (the message was
+ * not handled before), `insert(from)` a data-modifying CTE that records it once per row of the
+ * CTE `from` (the effect's RETURNING: no effect, no record). A duplicate racing the statement
+ * breaks the inbox's primary key and the whole statement rolls back (`isInboxConflict`).
+ */
+export function inboxClaim(
+  record: InboxRecord,
+  first: number,
+): { unclaimed: string; insert(from: string): string; params: unknown[] } {
+  const [consumer, messageId, type] = [0, 1, 2].map((i) => `$${first + i}`);
+  return {
+    unclaimed: `not exists (select 1 from ${INBOX_TABLE}
+      where consumer = ${consumer}::text and message_id = ${messageId}::uuid)`,
+    insert: (from) => `insert into ${INBOX_TABLE} (consumer, message_id, type)
+      select ${consumer}::text, ${messageId}::uuid, ${type}::text from ${from}`,
+    params: [record.consumer, record.messageId, record.type],
+  };
+}
+
+/** The error of a statement whose inbox record another delivery of the message wrote first. */
+export function isInboxConflict(err: unknown): boolean {
+  const e = err as { code?: string; table?: string };
+  return e.code === '23505' && e.table === INBOX_TABLE;
 }

@@ -24,7 +24,14 @@ export {
   quietOutboxNotify,
   slimOutboxTable,
 } from './outbox';
-export { INBOX_TABLE, createInboxTable, claimMessage, claimMessages } from './inbox';
+export {
+  INBOX_TABLE,
+  createInboxTable,
+  claimMessage,
+  claimMessages,
+  inboxClaim,
+  isInboxConflict,
+} from './inbox';
 export { DLT_HEADER, DLT_REASONS, type DltReason } from './dlt';
 export {
   on,
@@ -32,7 +39,10 @@ export {
   type UnitOfWork,
   type Handler,
   type HandlerEntry,
+  type InboxRecord,
   type Outcome,
+  type StatementContext,
+  type StatementHandler,
 } from './consumer';
 export { type TxContext, type DirectContext } from './unit-of-work';
 export { indexInboxByAge } from './retention';

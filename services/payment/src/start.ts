@@ -11,6 +11,7 @@ import { openAuth } from '@ticketing/auth';
 import { migrations } from '../migrations';
 import type { Config } from './config';
 import { PaymentRepository } from './data-access/payment-repository';
+import { RecentPayments } from './data-access/recent-payments';
 import { PaymentQueries } from './domain/payment-queries';
 import { PaymentRequests } from './domain/payment-requests';
 import type { PaymentOutcomes, PaymentsIn } from './domain/repositories';
@@ -40,7 +41,10 @@ export function start(
     await notifications.start();
     kit.stops.add('database notifications', () => notifications.stop());
     const endings = new PaymentEndings(notifications);
-    const paymentsIn: PaymentsIn = (executor) => new PaymentRepository(executor);
+    // Sagas in progress as this process last stored them, so that a reply needs no read first:
+    // 10,000 covers minutes of sagas at the rates one instance takes (each ~100 µs of heap).
+    const recent = new RecentPayments(10_000);
+    const paymentsIn: PaymentsIn = (executor) => new PaymentRepository(executor, recent);
     const stepTimeoutMs = config.SAGA_STEP_TIMEOUT_SECONDS * 1000;
     const requests = new PaymentRequests(db, paymentsIn, { stepTimeoutMs });
     const queries = new PaymentQueries(db, paymentsIn, endings);

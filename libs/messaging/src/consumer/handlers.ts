@@ -7,7 +7,35 @@ export type Handler<T, Ctx> = (message: Envelope<T>, ctx: Ctx) => Promise<void>;
 export interface HandlerEntry<Ctx> {
   contract: MessageContract;
   handle: Handler<unknown, Ctx>;
+  /** Tried first, when the unit of work allows it: the message applied in one statement. */
+  alone?: StatementHandler<unknown>;
 }
+
+/** The inbox record of a message: who handled which message, of which type. */
+export interface InboxRecord {
+  consumer: string;
+  messageId: string;
+  type: string;
+}
+
+/**
+ * What a handler that applies its message in one statement of its own gets (no transaction
+ * around it): the inbox record that statement must write with the effect and the messages it
+ * sends (`inboxClaim` builds its SQL), so that all of it commits or none.
+ */
+export interface StatementContext {
+  inbox: InboxRecord;
+}
+
+/**
+ * Applies a message in one statement: 'applied', or 'duplicate' when its inbox record was there;
+ * undefined when it cannot tell alone (nothing written): the message then takes the unit of
+ * work's transaction and the handler's `handle`.
+ */
+export type StatementHandler<T> = (
+  message: Envelope<T>,
+  ctx: StatementContext,
+) => Promise<Outcome | undefined>;
 
 /** The context a handler runs in: the message's conversation, caused by the message. */
 export function contextOf(envelope: Envelope, traceparent?: string) {
@@ -18,8 +46,13 @@ export function contextOf(envelope: Envelope, traceparent?: string) {
 export function on<S extends z.ZodType, Ctx>(
   contract: MessageContract<S>,
   handle: Handler<z.output<S>, Ctx>,
+  alone?: StatementHandler<z.output<S>>,
 ): HandlerEntry<Ctx> {
-  return { contract: contract as MessageContract, handle: handle as Handler<unknown, Ctx> };
+  return {
+    contract: contract as MessageContract,
+    handle: handle as Handler<unknown, Ctx>,
+    ...(alone && { alone: alone as StatementHandler<unknown> }),
+  };
 }
 
 export type Outcome = 'applied' | 'duplicate';
@@ -30,7 +63,15 @@ export type Outcome = 'applied' | 'duplicate';
  * (`directUnitOfWork`) runs the handler directly (its effects are idempotent by construction).
  */
 export interface UnitOfWork<Ctx> {
-  execute(message: Envelope, run: (ctx: Ctx) => Promise<void>): Promise<Outcome>;
+  /**
+   * `alone`, when given and the unit of work can offer it (an inbox in Postgres), is tried first;
+   * `run` follows in the unit of work when it returns undefined.
+   */
+  execute(
+    message: Envelope,
+    run: (ctx: Ctx) => Promise<void>,
+    alone?: (ctx: StatementContext) => Promise<Outcome | undefined>,
+  ): Promise<Outcome>;
   /**
    * Optional: a batch of one partition's messages in one unit of work (one transaction, one
    * inbox insert), in order. All or nothing: if it throws, nothing of it happened and the

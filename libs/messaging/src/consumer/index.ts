@@ -1,4 +1,13 @@
 export { contextOf, on } from './handlers';
 export { decode, type Decoded } from './decode';
-export type { BatchItem, Handler, HandlerEntry, Outcome, UnitOfWork } from './handlers';
+export type {
+  BatchItem,
+  Handler,
+  HandlerEntry,
+  InboxRecord,
+  Outcome,
+  StatementContext,
+  StatementHandler,
+  UnitOfWork,
+} from './handlers';
 export { MessageConsumer, type ConsumerOptions } from './message-consumer';

@@ -58,7 +58,11 @@ export class SingleMessageDelivery<Ctx> {
     for (let attempt = 1; ; attempt++) {
       try {
         const outcome = await runWithContext(contextOf(envelope, traceparent), () =>
-          unitOfWork.execute(envelope, (ctx) => entry.handle(envelope, ctx)),
+          unitOfWork.execute(
+            envelope,
+            (ctx) => entry.handle(envelope, ctx),
+            entry.alone && ((ctx) => entry.alone!(envelope, ctx)),
+          ),
         );
         metrics.outcome(envelope.type, outcome);
         if (outcome === 'duplicate')

@@ -102,7 +102,8 @@ const SQL_NAME = /^[a-z_][a-z0-9_]*$/i;
  *
  * `completedBy`: the messages announce a figure only the writer's statement knows (a balance
  * after a credit). They are inserted once per row of the CTE named `from` (none: nothing
- * changed, nothing announced), with each `data` field of `fields` set to that row's column.
+ * changed, nothing announced), with each `data` field of `fields` set to that row's column;
+ * with no fields, they only follow that row (sent if and only if the writer changed one).
  */
 export function outboxInsert(
   messages: OutgoingMessage[],
@@ -114,7 +115,8 @@ export function outboxInsert(
     (i) => `$${first + i}`,
   );
   let envelope = 'm.envelope';
-  if (completedBy) {
+  // No fields: the messages only follow the writer's rows (none changed, none sent).
+  if (completedBy && Object.keys(completedBy.fields).length > 0) {
     envelope = 'm.envelope::jsonb';
     for (const [field, column] of Object.entries(completedBy.fields)) {
       // Names written into the statement: the writer's own constants, never a caller's input.
@@ -124,6 +126,8 @@ export function outboxInsert(
     }
     envelope = `${envelope}::text`;
   }
+  if (completedBy && !SQL_NAME.test(completedBy.from))
+    throw new Error(`outboxInsert: not a plain SQL name in ${JSON.stringify(completedBy)}`);
   return {
     sql: `insert into ${OUTBOX_TABLE} (message_id, topic, key, type, envelope, headers)
      select m.id, m.topic, m.key, m.type, ${envelope}, m.headers

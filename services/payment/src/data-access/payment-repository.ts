@@ -1,5 +1,12 @@
-import { deleteInBatches, type Queryable, type Knex } from '@ticketing/platform';
-import { outboxInsert, outboxWriter, type OutgoingMessage } from '@ticketing/messaging';
+import { Transaction, deleteInBatches, type Queryable, type Knex } from '@ticketing/platform';
+import {
+  inboxClaim,
+  outboxInsert,
+  outboxWriter,
+  type InboxRecord,
+  type OutgoingMessage,
+} from '@ticketing/messaging';
+import { RecentPayments } from './recent-payments';
 import type {
   FailureCode,
   Payment,
@@ -13,6 +20,7 @@ import type {
   PaymentConflict,
   PaymentExtras,
   PaymentRepository as PaymentStore,
+  StoredPayment,
 } from '../domain/repositories';
 
 const COLUMNS = {
@@ -38,6 +46,18 @@ const COLUMNS = {
 const SELECT_COLUMNS = Object.entries(COLUMNS)
   .map(([field, column]) => `${column} as "${field}"`)
   .join(', ');
+
+/**
+ * The columns and the row's revision: its `xmin`, the transaction that wrote this version of
+ * it. Every update of the row, by any writer, changes it; no column to keep up to date.
+ */
+const STORED_COLUMNS = `${SELECT_COLUMNS}, xmin::text as "revision"`;
+
+type StoredRow = Payment & { revision: string };
+
+function stored({ revision, ...payment }: StoredRow): StoredPayment {
+  return { payment, revision };
+}
 
 /** The timeline lines of a saga, appended in the order given, as one statement text. */
 const STEPS_INSERT = `insert into saga_steps (payment_id, step, status, message_id, note)
@@ -65,8 +85,21 @@ function paymentConflictOf(err: unknown): PaymentConflict | undefined {
 export class PaymentRepository implements PaymentStore {
   private readonly db: Knex | Knex.Transaction;
 
-  constructor(private readonly executor: Queryable) {
+  constructor(
+    private readonly executor: Queryable,
+    /** What this process last stored or read of each saga in progress (start.ts shares one). */
+    private readonly recent = new RecentPayments(0),
+  ) {
     this.db = executor.knex;
+  }
+
+  /** Remembered once it is stored: at once, or when the transaction that wrote it commits. */
+  private remember(row: StoredRow): Payment {
+    const known = stored(row);
+    if (this.executor instanceof Transaction)
+      this.executor.afterCommit(() => this.recent.remember(known));
+    else this.recent.remember(known);
+    return known.payment;
   }
 
   /**
@@ -101,18 +134,18 @@ export class PaymentRepository implements PaymentStore {
     // The outbox's parameters follow the payment's, numbered from where those end.
     const writer = outboxWriter(this.executor);
     const outbox = outboxInsert(messages, params.length + 1, writer.notify);
-    const [row] = await this.executor.query<Payment>(
+    const [row] = await this.executor.query<StoredRow>(
       `with steps as (${STEPS_INSERT}), outbox as (${outbox.sql})
        insert into payments (id, reservation_id, user_id, token_id, concert_id, amount, status,
          failure_code, saga_state, pending_failure, deadline_at, idempotency_key, request_hash,
          trace_id)
        values ($1, $6, $7, $8, $9, $10, $11, $12, $13, $14, now() + make_interval(secs => $15),
          $16, $17, $18)
-       returning ${SELECT_COLUMNS}`,
+       returning ${STORED_COLUMNS}`,
       [...params, ...outbox.params],
     );
     writer.written();
-    return row!;
+    return this.remember(row!);
   }
 
   conflictOf(err: unknown): PaymentConflict | undefined {
@@ -169,18 +202,92 @@ export class PaymentRepository implements PaymentStore {
     // No outbox CTE when nothing is sent: its insert trigger would wake the relay for nothing.
     const writer = messages.length > 0 ? outboxWriter(this.executor) : undefined;
     const outbox = writer && outboxInsert(messages, params.length + 1, writer.notify);
-    const [row] = await this.executor.query<Payment>(
+    const [row] = await this.executor.query<StoredRow>(
       `with steps as (${STEPS_INSERT})${outbox ? `, outbox as (${outbox.sql})` : ''}
        update payments set amount = $6, status = $7, failure_code = $8, saga_state = $9,
          pending_failure = $10, deadline_at = $11,
          completed_at = case when $7 = 'PENDING' then null else coalesce(completed_at, now()) end,
          updated_at = now()
        where id = $1
-       returning ${SELECT_COLUMNS}`,
+       returning ${STORED_COLUMNS}`,
       [...params, ...(outbox?.params ?? [])],
     );
     writer?.written();
-    return row!;
+    return this.remember(row!);
+  }
+
+  async current(paymentId: string): Promise<StoredPayment | undefined> {
+    const known = this.recent.recall(paymentId);
+    if (known) return known;
+    const [row] = await this.executor.query<StoredRow>(
+      `select ${STORED_COLUMNS} from payments where id = $1`,
+      [paymentId],
+    );
+    if (!row) return undefined;
+    this.remember(row);
+    return stored(row);
+  }
+
+  /**
+   * One statement, no lock held before it: the update takes the row only while it is still the
+   * version the decision was made on and the message has no inbox record; the timeline, the inbox
+   * record and the outbox follow the update's row (none: nothing written at all).
+   */
+  async saveIfUnchanged(
+    change: { saga: Saga; revision: string; decidedAt: Date; previousDeadline: Date | null },
+    steps: NewSagaStep[],
+    messages: OutgoingMessage[],
+    inbox: InboxRecord,
+  ): Promise<Payment | undefined> {
+    const { saga, revision, decidedAt, previousDeadline } = change;
+    // A new deadline is the database's clock plus the step timeout the decision added to its
+    // own clock (every deadline is measured on the database's); a kept one stays as stored.
+    const kept = saga.deadlineAt?.getTime() === previousDeadline?.getTime();
+    const params: unknown[] = [
+      saga.paymentId,
+      ...stepArrays(steps),
+      saga.amount,
+      saga.status satisfies PaymentStatus,
+      saga.failureCode satisfies FailureCode | null,
+      saga.state satisfies SagaState,
+      saga.pendingFailure,
+      saga.deadlineAt && (saga.deadlineAt.getTime() - decidedAt.getTime()) / 1000,
+      kept,
+      revision,
+    ];
+    const claim = inboxClaim(inbox, params.length + 1);
+    params.push(...claim.params);
+    const writer = messages.length > 0 ? outboxWriter(this.executor) : undefined;
+    const outbox =
+      writer &&
+      outboxInsert(messages, params.length + 1, writer.notify, { from: 'updated', fields: {} });
+    const [row] = await this.executor.query<StoredRow>(
+      `with updated as (
+         update payments set amount = $6, status = $7, failure_code = $8, saga_state = $9,
+           pending_failure = $10,
+           deadline_at = case when $12::boolean then deadline_at
+             else now() + make_interval(secs => $11::float8) end,
+           completed_at = case when $7 = 'PENDING' then null else coalesce(completed_at, now()) end,
+           updated_at = now()
+         where id = $1 and xmin = $13::text::xid and ${claim.unclaimed}
+         returning ${STORED_COLUMNS}),
+       steps as (insert into saga_steps (payment_id, step, status, message_id, note)
+         select $1, s.step, s.status, s.message_id, s.note
+         from unnest($2::text[], $3::text[], $4::uuid[], $5::text[])
+           with ordinality as s (step, status, message_id, note, n)
+         where exists (select 1 from updated)
+         order by s.n),
+       inbox as (${claim.insert('updated')})
+       ${outbox ? `, outbox as (${outbox.sql})` : ''}
+       select * from updated`,
+      [...params, ...(outbox?.params ?? [])],
+    );
+    if (!row) {
+      this.recent.forget(saga.paymentId);
+      return undefined;
+    }
+    writer?.written();
+    return this.remember(row);
   }
 
   async countOverdue(graceSeconds: number): Promise<number> {

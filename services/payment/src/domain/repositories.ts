@@ -1,9 +1,15 @@
-import type { OutgoingMessage } from '@ticketing/messaging';
+import type { InboxRecord, OutgoingMessage } from '@ticketing/messaging';
 import type { Queryable } from '@ticketing/platform';
 import type { Payment, Saga, SagaStep } from './payment';
 
 /** Which unique rule a refused insert broke: one live payment per reservation, one per key. */
 export type PaymentConflict = 'RESERVATION' | 'IDEMPOTENCY_KEY';
+
+/** A payment as stored, with the store's mark of that version of it (opaque). */
+export interface StoredPayment {
+  payment: Payment;
+  revision: string;
+}
 
 /** A timeline line as the saga writes it (the store stamps its time). */
 export type NewSagaStep = Omit<SagaStep, 'at'>;
@@ -39,6 +45,23 @@ export interface PaymentRepository {
   findLiveForReservation(reservationId: string): Promise<Payment | undefined>;
   /** The saga's new state, its timeline lines and its commands; the payment as it now stands. */
   save(saga: Saga, steps: NewSagaStep[], messages?: OutgoingMessage[]): Promise<Payment>;
+  /**
+   * The payment as last stored, with its revision: from this process's memory of what it last
+   * wrote or read when it has one (which may be stale: `saveIfUnchanged` tells), else read.
+   */
+  current(paymentId: string): Promise<StoredPayment | undefined>;
+  /**
+   * The saga's new state, its timeline lines, its commands and the inbox record of the message
+   * that moved it, in one statement, if the payment is still at `revision` and the message was
+   * not handled before; undefined otherwise, with nothing written. `decidedAt` is the clock the
+   * decision took its deadline from: the store moves the deadline onto its own clock.
+   */
+  saveIfUnchanged(
+    change: { saga: Saga; revision: string; decidedAt: Date; previousDeadline: Date | null },
+    steps: NewSagaStep[],
+    messages: OutgoingMessage[],
+    inbox: InboxRecord,
+  ): Promise<Payment | undefined>;
   countOverdue(graceSeconds: number): Promise<number>;
   /** Deletes the timeline lines of ended sagas older than the window; how many went. */
   purgeEndedTimelines(olderThanMinutes: number): Promise<number>;

@@ -1,3 +1,4 @@
+import type { InboxRecord } from '@ticketing/messaging';
 import type { Database, Logger, Transaction } from '@ticketing/platform';
 import type { Payment, SagaStep } from './payment';
 import { messageFor } from './commands';
@@ -39,6 +40,48 @@ export class SagaDriver {
     if (!decision.applied) return repo.addSteps(paymentId, [received]);
     const saved = await this.apply(tx, decision, received);
     this.reportIfEnded(tx, locked.payment, saved);
+  }
+
+  /**
+   * A reply taken in one statement, no transaction: decided on the payment as last stored (as
+   * this process remembers it when it can), written with the message's inbox record only if
+   * the payment is still stored so and the message is new. Undefined when that did not hold,
+   * with nothing written: the reply then takes `onReply`'s transaction, which decides under the
+   * row's lock and records a reply that changes nothing (rare) as IGNORED.
+   */
+  async onReplyAlone(
+    paymentId: string,
+    event: SagaEvent,
+    messageId: string,
+    inbox: InboxRecord,
+  ): Promise<'applied' | undefined> {
+    const repo = this.paymentsIn(this.db);
+    const stored = await repo.current(paymentId);
+    if (!stored) return undefined;
+    const now = new Date();
+    const decision = decide(stored.payment, event, now, this.options.stepTimeoutMs);
+    if (!decision.applied) return undefined;
+    const { messages, steps } = outgoing(decision, {
+      step: event.type,
+      status: 'RECEIVED',
+      messageId,
+      note: decision.note,
+    });
+    const saved = await repo.saveIfUnchanged(
+      {
+        saga: decision.saga,
+        revision: stored.revision,
+        decidedAt: now,
+        previousDeadline: stored.payment.deadlineAt,
+      },
+      steps,
+      messages,
+      inbox,
+    );
+    if (!saved) return undefined;
+    if (stored.payment.status === 'PENDING' && saved.status !== 'PENDING')
+      this.options.outcomes?.ended(saved);
+    return 'applied';
   }
 
   /**

@@ -12,8 +12,12 @@ import type { SagaEvent } from '../../domain/saga';
 /** Topic → handler table: each reply becomes a saga event for the saga its correlation id names. */
 export function messageHandlers(saga: SagaDriver): HandlerEntry<TxContext>[] {
   const reply = <C extends MessageContract>(contract: C, toEvent: (data: DataOf<C>) => SagaEvent) =>
-    on<C['schema'], TxContext>(contract, async (m, { tx }) =>
-      saga.onReply(tx, m.correlationId, toEvent(m.data as DataOf<C>), m.id),
+    on<C['schema'], TxContext>(
+      contract,
+      async (m, { tx }) => saga.onReply(tx, m.correlationId, toEvent(m.data as DataOf<C>), m.id),
+      // Tried first: one statement when the saga is as this process last left it.
+      (m, { inbox }) =>
+        saga.onReplyAlone(m.correlationId, toEvent(m.data as DataOf<C>), m.id, inbox),
     );
   return [
     reply(reservation.reservationConfirmed, (d) => ({
