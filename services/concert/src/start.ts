@@ -10,7 +10,12 @@ import {
 import { openAuth } from '@ticketing/auth';
 import { migrations } from '../migrations';
 import type { Config } from './config';
-import { CatalogRepository, CatalogWriter, SeatMapChanges } from './data-access/catalog-repository';
+import {
+  CatalogRepository,
+  CatalogWriter,
+  SeatProjectionRepository,
+  SeatMapChanges,
+} from './data-access/catalog-repository';
 import { AvailabilityAnnouncer } from './domain/availability';
 import { Catalog } from './domain/catalog';
 import type { CatalogIn } from './domain/repositories';
@@ -27,6 +32,7 @@ export type ConcertServiceHandle = ServiceHandle & { catalog: Catalog; seatMaps:
 export const catalogIn: CatalogIn = {
   reads: (on) => new CatalogRepository(on),
   writer: (tx) => new CatalogWriter(tx),
+  projection: (db) => new SeatProjectionRepository(db),
 };
 
 /** Wires the concert service and runs its entry points; the handle stops them in reverse order. */
@@ -47,7 +53,7 @@ export function start(
       ...kit,
       db,
       config,
-      handlers: messageHandlers(catalogIn, announcer),
+      handlers: messageHandlers(db, catalogIn, announcer),
     });
     // Dates an instance left due when it stopped, and at most every 10 s what a lost trigger left.
     const leftovers = new PeriodicTask(

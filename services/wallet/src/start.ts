@@ -33,7 +33,7 @@ export function start(
       ...kit,
       db,
       config,
-      handlers: messageHandlers(repositories),
+      handlers: messageHandlers(db, repositories),
     });
     const wallets = new Wallets(db, repositories, {
       maxCharge: config.WALLET_MAX_CHARGE,

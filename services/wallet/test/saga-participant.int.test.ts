@@ -18,7 +18,7 @@ describe('wallet saga participant, without a broker', () => {
   beforeAll(async () => {
     database = await migratedTestDatabase('wallet', migrations);
     const repositories = walletRepositories();
-    table = new HandlerTable('wallet', database.db, messageHandlers(repositories));
+    table = new HandlerTable('wallet', database.db, messageHandlers(database.db, repositories));
     wallets = new Wallets(database.db, repositories, {
       maxCharge: 10_000_000,
       maxBalance: 100_000_000,
@@ -64,6 +64,47 @@ describe('wallet saga participant, without a broker', () => {
     expect(first!.envelope.causationId).toBe(command.envelope.id);
     expect(second!.data).toEqual(first!.data);
     expect(await expectLedger(userId)).toBe(7000);
+  });
+
+  it('when one debit command is delivered five times at once, then it is taken once and answered once; the other deliveries are skipped by the inbox', async () => {
+    const userId = uuid();
+    await wallets.charge(userId, 10_000);
+    const paymentId = uuid();
+    const command = debit(paymentId, userId, 3000);
+    const outcomes = await Promise.all([1, 2, 3, 4, 5].map(() => table.deliver(command)));
+    expect(outcomes.filter((o) => o === 'applied')).toHaveLength(1);
+    expect(outcomes.filter((o) => o === 'duplicate')).toHaveLength(4);
+    const sent = await table.sent(paymentId);
+    expect(sent.map((s) => s.type)).toEqual(['wallet.debited']);
+    expect(sent[0]!.data).toMatchObject({ amount: 3000, balance: 7000 });
+    expect(await expectLedger(userId)).toBe(7000);
+  });
+
+  it('when a debit is taken in one statement or in the transaction, then it changes and answers the same, taken or refused', async () => {
+    const userId = uuid();
+    await wallets.charge(userId, 5000);
+    const [alone, inTransaction, refusedAlone, refusedInTransaction] = [1, 2, 3, 4].map(() =>
+      uuid(),
+    );
+    await table.deliver(debit(alone!, userId, 2000));
+    await table.deliver(debit(inTransaction!, userId, 2000), { transactionOnly: true });
+    await table.deliver(debit(refusedAlone!, userId, 2000));
+    await table.deliver(debit(refusedInTransaction!, userId, 2000), { transactionOnly: true });
+    const [a, b, c, d] = await Promise.all(
+      [alone, inTransaction, refusedAlone, refusedInTransaction].map((p) => table.sent(p!)),
+    );
+    const { transactionId: _a, paymentId: _pa, ...takenAlone } = a![0]!.data;
+    const { transactionId: _b, paymentId: _pb, ...takenInTransaction } = b![0]!.data;
+    expect([a![0]!.type, b![0]!.type]).toEqual(['wallet.debited', 'wallet.debited']);
+    expect(takenAlone).toEqual({ ...takenInTransaction, balance: 3000 });
+    expect(takenInTransaction).toMatchObject({ balance: 1000 });
+    const { paymentId: _pc, ...refused } = c![0]!.data;
+    const { paymentId: _pd, ...refusedToo } = d![0]!.data;
+    expect([c![0]!.type, d![0]!.type]).toEqual(['wallet.debit-rejected', 'wallet.debit-rejected']);
+    expect(refused).toEqual(refusedToo);
+    const debits = await database.knex('debits').whereIn('payment_id', [alone, inTransaction]);
+    expect(debits.map((r: { status: string }) => r.status)).toEqual(['APPLIED', 'APPLIED']);
+    expect(await expectLedger(userId)).toBe(1000);
   });
 
   it('when the cancel arrives before the debit, then the late debit is refused CANCELLED and nothing is taken', async () => {

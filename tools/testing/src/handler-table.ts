@@ -14,8 +14,9 @@ import { checkedSent, type Sent } from './sent-messages';
 /**
  * A service's topic → handler table on its real database, with the real inbox and outbox and
  * no broker (FTGO's saga participant tests): a message is delivered as the consumer delivers it
- * (decoded and checked against its contract, run in one transaction with its inbox record and
- * the outbox), and what the handler sent is read back from the outbox, contract-checked.
+ * (decoded and checked against its contract; its one-statement path first when the handler has
+ * one, else one transaction with its inbox record and the outbox), and what the handler sent is
+ * read back from the outbox, contract-checked.
  */
 export class HandlerTable {
   private readonly byType: Map<string, HandlerEntry<TxContext>>;
@@ -30,8 +31,11 @@ export class HandlerTable {
     this.unitOfWork = inboxUnitOfWork(db, service, service);
   }
 
-  /** One delivery of the message (deliver it twice for a redelivery). */
-  async deliver(message: OutgoingMessage): Promise<Outcome> {
+  /**
+   * One delivery of the message (deliver it twice for a redelivery). `transactionOnly`: as if
+   * the handler had no one-statement path (the path a message takes when that one declines).
+   */
+  async deliver(message: OutgoingMessage, { transactionOnly = false } = {}): Promise<Outcome> {
     const decoded = decode(Buffer.from(JSON.stringify(message.envelope)), this.byType);
     if (decoded.status === 'ignored')
       throw new Error(`${this.service} has no handler for ${message.envelope.type}`);
@@ -39,7 +43,11 @@ export class HandlerTable {
     const { envelope, entry } = decoded;
     // In the message's conversation, as the consumer runs it: replies carry its correlation id.
     return runWithContext(contextOf(envelope), () =>
-      this.unitOfWork.execute(envelope, (ctx) => entry.handle(envelope, ctx)),
+      this.unitOfWork.execute(
+        envelope,
+        (ctx) => entry.handle(envelope, ctx),
+        entry.alone && !transactionOnly ? (ctx) => entry.alone!(envelope, ctx) : undefined,
+      ),
     );
   }
 

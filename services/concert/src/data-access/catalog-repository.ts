@@ -1,4 +1,5 @@
-import type { Queryable, Knex, Transaction } from '@ticketing/platform';
+import { inboxClaim, type InboxRecord } from '@ticketing/messaging';
+import type { Database, Queryable, Knex, Transaction } from '@ticketing/platform';
 import type { PgNotifications } from '@ticketing/platform/wiring';
 import type {
   Concert,
@@ -15,6 +16,7 @@ import type {
   NewSchedule,
   SeatChange,
   SeatMapChanges as SeatMapChangesPort,
+  SeatProjection,
 } from '../domain/repositories';
 
 // Announcers of different instances take turns with this transaction lock (an arbitrary
@@ -225,6 +227,33 @@ export class CatalogWriter implements CatalogWrites {
        due as (insert into availability_due (schedule_id) select schedule_id from moved)
        select count(*)::int as moved from moved`,
       [change.scheduleId, change.seatNo, change.status, change.version, change.reservationId],
+    );
+    return row!.moved === 1;
+  }
+}
+
+/** The seat map's projection in one statement per event, on the pool (autocommit). */
+export class SeatProjectionRepository implements SeatProjection {
+  constructor(private readonly db: Database) {}
+
+  async applySeatChangeRecorded(change: SeatChange, inbox: InboxRecord): Promise<boolean> {
+    const claim = inboxClaim(inbox, 6);
+    const [row] = await this.db.query<{ moved: number }>(
+      `with moved as (
+         update seats set status = $3, version = $4, reservation_id = $5
+         where schedule_id = $1 and seat_no = $2 and version < $4 and ${claim.unclaimed}
+         returning schedule_id),
+       due as (insert into availability_due (schedule_id) select schedule_id from moved),
+       inbox as (${claim.insert('moved')})
+       select count(*)::int as moved from moved`,
+      [
+        change.scheduleId,
+        change.seatNo,
+        change.status,
+        change.version,
+        change.reservationId,
+        ...claim.params,
+      ],
     );
     return row!.moved === 1;
   }

@@ -1,4 +1,5 @@
-import type { Queryable, Transaction } from '@ticketing/platform';
+import type { InboxRecord } from '@ticketing/messaging';
+import type { Database, Queryable, Transaction } from '@ticketing/platform';
 import type {
   Concert,
   Schedule,
@@ -74,6 +75,16 @@ export interface CatalogWriter {
   applySeatChange(change: SeatChange): Promise<boolean>;
 }
 
+/** The seat map's projection written without a transaction around it. */
+export interface SeatProjection {
+  /**
+   * Applies a seat change newer than what the projection holds, with the inbox record of the
+   * event that carried it, in one statement; false when it was not newer or the event was
+   * handled before (then nothing is written, not even the record).
+   */
+  applySeatChangeRecorded(change: SeatChange, inbox: InboxRecord): Promise<boolean>;
+}
+
 /** Changes of seat maps, as the store announces them to this instance. */
 export interface SeatMapChanges {
   /** `changed` runs for each changed schedule; `gap` when announcements may have been lost. */
@@ -88,4 +99,5 @@ export interface SeatMapChanges {
 export interface CatalogIn {
   reads(on: Queryable): CatalogRepository;
   writer(tx: Transaction): CatalogWriter;
+  projection(db: Database): SeatProjection;
 }

@@ -1,7 +1,8 @@
 import type { DataOf, reservation } from '@ticketing/contracts';
-import type { TxContext } from '@ticketing/messaging';
+import type { StatementContext, TxContext } from '@ticketing/messaging';
+import type { Database } from '@ticketing/platform';
 import type { AvailabilityAnnouncer } from './availability';
-import type { CatalogIn } from './repositories';
+import type { CatalogIn, SeatChange } from './repositories';
 import { seatStatusAfter } from './rules';
 
 type SeatEvent =
@@ -25,20 +26,43 @@ export async function projectSeatEvent(
   catalogIn: CatalogIn,
   announcer?: AvailabilityAnnouncer,
 ): Promise<boolean> {
-  const { data } = event;
-  // A revert of a reservation the reservation service never had moved no seat.
-  if (!('scheduleId' in data)) return false;
-  const status = seatStatusAfter(event.type, 'status' in data ? data.status : undefined);
-  const writer = catalogIn.writer(ctx.tx);
-  const moved = await writer.applySeatChange({
+  const change = seatChangeOf(event);
+  if (!change) return false;
+  const moved = await catalogIn.writer(ctx.tx).applySeatChange(change);
+  // The move marked its date due: what is left is announced soon after (the queue's sold-out
+  // state), once this transaction has committed.
+  if (moved && announcer) ctx.tx.afterCommit(() => announcer.soon());
+  return moved;
+}
+
+/**
+ * The same in one statement, with the event's inbox record: 'applied' when the seat moved.
+ * Otherwise nothing was written (an older event, or one handled before): undefined, and the
+ * event takes `projectSeatEvent`'s transaction, which records it and moves nothing.
+ */
+export async function projectSeatEventAlone(
+  db: Database,
+  { inbox }: StatementContext,
+  event: SeatEvent,
+  catalogIn: CatalogIn,
+  announcer?: AvailabilityAnnouncer,
+): Promise<'applied' | undefined> {
+  const change = seatChangeOf(event);
+  if (!change) return undefined;
+  if (!(await catalogIn.projection(db).applySeatChangeRecorded(change, inbox))) return undefined;
+  announcer?.soon(); // committed already: one statement
+  return 'applied';
+}
+
+/** The seat change an event carries; none for a revert the reservation service never moved. */
+function seatChangeOf({ type, data }: SeatEvent): SeatChange | undefined {
+  if (!('scheduleId' in data)) return undefined;
+  const status = seatStatusAfter(type, 'status' in data ? data.status : undefined);
+  return {
     scheduleId: data.scheduleId,
     seatNo: data.seatNo,
     status,
     version: data.seatVersion,
     reservationId: status === 'AVAILABLE' ? null : data.reservationId,
-  });
-  // The move marked its date due: what is left is announced soon after (the queue's sold-out
-  // state), once this transaction has committed.
-  if (moved && announcer) ctx.tx.afterCommit(() => announcer.soon());
-  return moved;
+  };
 }

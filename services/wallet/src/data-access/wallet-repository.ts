@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { outboxInsert, outboxWriter, type OutgoingMessage } from '@ticketing/messaging';
+import {
+  inboxClaim,
+  outboxInsert,
+  outboxWriter,
+  type InboxRecord,
+  type OutgoingMessage,
+} from '@ticketing/messaging';
 import { deleteInBatches, type Queryable, type Knex } from '@ticketing/platform';
 import type { Debit, EntryType, LedgerEntry } from '../domain/ledger';
 import type {
@@ -109,6 +115,66 @@ export class WalletRepository implements WalletStore {
       },
       balance: balance === null ? null : Number(balance),
     };
+  }
+
+  /**
+   * The statement of `debitForPayment`, taken only when the payment has no debit and the
+   * command no inbox record (`fresh`), with that record and the reply that fits. A debit
+   * another command wrote meanwhile breaks the debits' key: nothing is written then either.
+   */
+  async debitForPaymentRecorded(
+    debit: { paymentId: string; userId: string; amount: number; transactionId: string },
+    replies: { debited: OutgoingMessage; rejected: OutgoingMessage },
+    inbox: InboxRecord,
+  ): Promise<'APPLIED' | 'REJECTED' | undefined> {
+    const params: unknown[] = [debit.paymentId, debit.userId, debit.amount, debit.transactionId];
+    const claim = inboxClaim(inbox, params.length + 1);
+    params.push(...claim.params);
+    const writer = outboxWriter(this.executor);
+    const debited = outboxInsert([replies.debited], params.length + 1, writer.notify, {
+      from: 'taken',
+      fields: { balance: 'balance' },
+    });
+    params.push(...debited.params);
+    const rejected = outboxInsert([replies.rejected], params.length + 1, writer.notify, {
+      from: 'refused',
+      fields: {},
+    });
+    params.push(...rejected.params);
+    const rows = await this.executor
+      .query<{ status: 'APPLIED' | 'REJECTED' }>(
+        `with fresh as (
+           select where not exists (select 1 from debits where payment_id = $1)
+             and ${claim.unclaimed}),
+         taken as (
+           update wallets set balance = balance - $3, updated_at = now()
+           where user_id = $2 and balance >= $3 and exists (select 1 from fresh)
+           returning balance),
+         refused as (select from fresh where not exists (select 1 from taken)),
+         entry as (
+           insert into ledger (id, user_id, type, amount, balance_after, payment_id)
+           select $4, $2, 'DEBIT', $3, balance, $1 from taken),
+         debit as (
+           insert into debits (payment_id, user_id, amount, status, transaction_id)
+           select $1, $2, $3,
+             case when exists (select 1 from taken) then 'APPLIED' else 'REJECTED' end,
+             case when exists (select 1 from taken) then $4::uuid end
+           from fresh
+           returning status),
+         inbox as (${claim.insert('fresh')}),
+         debited as (${debited.sql}),
+         rejected as (${rejected.sql})
+         select status from debit`,
+        params,
+      )
+      .catch((err: unknown) => {
+        const e = err as { code?: string; table?: string };
+        if (e.code === '23505' && e.table === 'debits') return [];
+        throw err;
+      });
+    if (rows.length === 0) return undefined;
+    writer.written();
+    return rows[0]!.status;
   }
 
   async record(

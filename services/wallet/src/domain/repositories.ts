@@ -1,4 +1,4 @@
-import type { OutgoingMessage } from '@ticketing/messaging';
+import type { InboxRecord, OutgoingMessage } from '@ticketing/messaging';
 import type { Queryable } from '@ticketing/platform';
 import type { Debit, EntryType, LedgerEntry } from './ledger';
 
@@ -29,6 +29,17 @@ export interface WalletRepository {
     userId: string,
     amount: number,
   ): Promise<{ debit: Debit; balance: number | null }>;
+  /**
+   * A payment's first debit in one statement, with the inbox record of the command that asked
+   * for it and the one reply that fits: `debited` (its `balance` set to the balance after it)
+   * when the wallet held enough, else `rejected`. 'APPLIED' or 'REJECTED'; undefined when the
+   * payment had a debit already or the command was handled before (nothing written then).
+   */
+  debitForPaymentRecorded(
+    debit: { paymentId: string; userId: string; amount: number; transactionId: string },
+    replies: { debited: OutgoingMessage; rejected: OutgoingMessage },
+    inbox: InboxRecord,
+  ): Promise<'APPLIED' | 'REJECTED' | undefined>;
   /** A ledger line; its transaction id. */
   record(
     userId: string,

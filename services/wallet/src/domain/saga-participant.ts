@@ -1,6 +1,7 @@
 import { wallet as contracts, type DataOf } from '@ticketing/contracts';
-import { buildMessage, type OutgoingMessage } from '@ticketing/messaging';
-import type { Transaction } from '@ticketing/platform';
+import { randomUUID } from 'node:crypto';
+import { buildMessage, type OutgoingMessage, type StatementContext } from '@ticketing/messaging';
+import type { Database, Transaction } from '@ticketing/platform';
 import type { Debit } from './ledger';
 import type { WalletRepositories, WalletRepository } from './repositories';
 
@@ -57,6 +58,38 @@ export async function debitForPayment(
   if (existing) return [await answer(existing, cmd, repo)];
   const { debit, balance } = await repo.debitForPayment(cmd.paymentId, cmd.userId, cmd.amount);
   return [await answer(debit, cmd, repo, balance ?? undefined)];
+}
+
+/**
+ * wallet.debit in one statement, when it is the payment's first (no transaction): the debit or
+ * its refusal, the command's inbox record and the reply. Undefined when the payment had a debit
+ * already or the command was handled before, with nothing written: the command then takes
+ * `debitForPayment`'s transaction, which answers as it answered before.
+ */
+export async function debitForPaymentAlone(
+  cmd: DebitCommand,
+  db: Database,
+  { inbox }: StatementContext,
+  repositories: WalletRepositories,
+): Promise<'applied' | undefined> {
+  const { paymentId, userId, amount } = cmd;
+  const transactionId = randomUUID();
+  const replies = {
+    // Its balance is the one after the debit: the store writes it in (0 only stands for it).
+    debited: buildMessage(
+      contracts.walletDebited,
+      { paymentId, userId, transactionId, amount, balance: 0 },
+      FROM_WALLET,
+    ),
+    rejected: buildMessage(
+      contracts.debitRejected,
+      { paymentId, userId, amount, reason: 'INSUFFICIENT_BALANCE' },
+      FROM_WALLET,
+    ),
+  };
+  const debit = { paymentId, userId, amount, transactionId };
+  const status = await repositories.wallets(db).debitForPaymentRecorded(debit, replies, inbox);
+  return status && 'applied';
 }
 
 /**

@@ -1,31 +1,35 @@
-import { reservation } from '@ticketing/contracts';
+import { reservation, type MessageContract } from '@ticketing/contracts';
 import { on, type HandlerEntry, type TxContext } from '@ticketing/messaging';
+import type { Database } from '@ticketing/platform';
 import type { AvailabilityAnnouncer } from '../../domain/availability';
 import type { CatalogIn } from '../../domain/repositories';
-import { projectSeatEvent } from '../../domain/seat-projection';
+import { projectSeatEvent, projectSeatEventAlone } from '../../domain/seat-projection';
 
-/** Topic → handler table: the seat map is a projection of reservation.events. */
+type SeatEvent = Parameters<typeof projectSeatEvent>[1];
+
+/**
+ * Topic → handler table: the seat map is a projection of reservation.events. Each event is
+ * tried in one statement first (the seat, its date marked due and the inbox record), and takes
+ * the consumer's transaction when that moved nothing.
+ */
 export function messageHandlers(
+  db: Database,
   catalogIn: CatalogIn,
   announcer?: AvailabilityAnnouncer,
 ): HandlerEntry<TxContext>[] {
+  const project = <C extends MessageContract>(contract: C, type: SeatEvent['type']) =>
+    on<C['schema'], TxContext>(
+      contract,
+      async ({ data }, ctx) => {
+        await projectSeatEvent(ctx, { type, data } as SeatEvent, catalogIn, announcer);
+      },
+      ({ data }, ctx) =>
+        projectSeatEventAlone(db, ctx, { type, data } as SeatEvent, catalogIn, announcer),
+    );
   return [
-    on(reservation.reservationHeld, async ({ data }, ctx) => {
-      await projectSeatEvent(ctx, { type: 'reservation.held', data }, catalogIn, announcer);
-    }),
-    on(reservation.reservationReleased, async ({ data }, ctx) => {
-      await projectSeatEvent(ctx, { type: 'reservation.released', data }, catalogIn, announcer);
-    }),
-    on(reservation.reservationConfirmed, async ({ data }, ctx) => {
-      await projectSeatEvent(ctx, { type: 'reservation.confirmed', data }, catalogIn, announcer);
-    }),
-    on(reservation.confirmationReverted, async ({ data }, ctx) => {
-      await projectSeatEvent(
-        ctx,
-        { type: 'reservation.confirmation-reverted', data },
-        catalogIn,
-        announcer,
-      );
-    }),
+    project(reservation.reservationHeld, 'reservation.held'),
+    project(reservation.reservationReleased, 'reservation.released'),
+    project(reservation.reservationConfirmed, 'reservation.confirmed'),
+    project(reservation.confirmationReverted, 'reservation.confirmation-reverted'),
   ];
 }
