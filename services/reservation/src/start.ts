@@ -30,7 +30,7 @@ export function start(
       ...kit,
       db,
       config,
-      handlers: messageHandlers(reservationsIn),
+      handlers: messageHandlers(db, reservationsIn),
     });
     const holds = new SeatHolds(
       db,

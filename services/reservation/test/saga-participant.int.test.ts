@@ -23,7 +23,11 @@ describe('reservation saga participant, without a broker', () => {
 
   beforeAll(async () => {
     database = await migratedTestDatabase('reservation', migrations);
-    table = new HandlerTable('reservation', database.db, messageHandlers(reservationsIn));
+    table = new HandlerTable(
+      'reservation',
+      database.db,
+      messageHandlers(database.db, reservationsIn),
+    );
     holds = new SeatHolds(database.db, reservationsIn, 300, new TakenSeats(0));
     // The schedule reaches the replica as it does in production: concert.events, same table.
     const published = {
@@ -75,6 +79,84 @@ describe('reservation saga participant, without a broker', () => {
     const stored = await row(reservationId);
     expect(stored).toMatchObject({ status: 'CONFIRMED', payment_id: paymentId });
     expect(Number(stored.seat_version)).toBe((first!.data as { seatVersion: number }).seatVersion);
+  });
+
+  it('when one confirmation is delivered five times at once, then the seat is confirmed once, with one new seat version, and answered once', async () => {
+    const { userId, reservationId } = await hold();
+    const before = await row(reservationId);
+    const paymentId = uuid();
+    const message = confirm({ reservationId, userId, paymentId, concertId });
+    const outcomes = await Promise.all([1, 2, 3, 4, 5].map(() => table.deliver(message)));
+    expect(outcomes.filter((o) => o === 'applied')).toHaveLength(1);
+    expect(outcomes.filter((o) => o === 'duplicate')).toHaveLength(4);
+    const after = await row(reservationId);
+    expect(after).toMatchObject({ status: 'CONFIRMED', payment_id: paymentId });
+    const sent = await table.sent(paymentId);
+    expect(sent.map((s) => s.type)).toEqual(['reservation.confirmed']);
+    // The answer carries the version the seat took, the one the seat map will keep.
+    expect(sent[0]!.data).toMatchObject({ seatVersion: Number(after.seat_version) });
+    expect(Number(after.seat_version)).toBeGreaterThan(Number(before.seat_version));
+  });
+
+  it('when a confirmation is taken in one statement or in the transaction, then the seat and the answer are the same', async () => {
+    const [alone, inTransaction] = [await hold(), await hold()];
+    const [paidAlone, paidInTransaction] = [uuid(), uuid()];
+    await table.deliver(confirm({ ...alone, paymentId: paidAlone, concertId }));
+    await table.deliver(confirm({ ...inTransaction, paymentId: paidInTransaction, concertId }), {
+      transactionOnly: true,
+    });
+    const [a, b] = [(await table.sent(paidAlone))[0]!, (await table.sent(paidInTransaction))[0]!];
+    const shape = (data: Record<string, unknown>, r: { seat_version: string; seat_no: number }) => {
+      expect(data).toMatchObject({ seatVersion: Number(r.seat_version), seatNo: r.seat_no });
+      const {
+        reservationId: _r,
+        userId: _u,
+        paymentId: _p,
+        seatNo: _n,
+        seatVersion: _v,
+        ...rest
+      } = data;
+      return rest;
+    };
+    expect([a.type, b.type]).toEqual(['reservation.confirmed', 'reservation.confirmed']);
+    expect(shape(a.data, await row(alone.reservationId))).toEqual(
+      shape(b.data, await row(inTransaction.reservationId)),
+    );
+    expect((await row(alone.reservationId)).status).toBe('CONFIRMED');
+    expect((await row(inTransaction.reservationId)).status).toBe('CONFIRMED');
+  });
+
+  it('when the hold is released between the read and the move (another writer), then the confirmation is decided on the seat as stored: rejected, not confirmed', async () => {
+    const { userId, reservationId } = await hold();
+    const paymentId = uuid();
+    // Another writer releases the hold after a reader saw it HELD: the one-statement path, given
+    // the old version, must not move it (the revision stands for the lock).
+    const seen = await reservationsIn(database.db).current(reservationId);
+    await database
+      .knex('reservations')
+      .where({ id: reservationId })
+      .update({ status: 'RELEASED', release_reason: 'CANCELLED' });
+    const announce = buildMessage(
+      contracts.reservationConfirmed,
+      { reservationId, userId, paymentId, scheduleId, seatNo: 1, seatVersion: 1, price: 1 },
+      { source: 'reservation', correlationId: paymentId },
+    );
+    const inbox = { consumer: 'reservation', messageId: uuid(), type: 'reservation.confirm' };
+    const moved = await reservationsIn(database.db).confirmIfUnchanged(
+      { reservationId, revision: seen!.revision },
+      paymentId,
+      announce,
+      inbox,
+    );
+    expect(moved).toBeUndefined();
+    expect(await table.sent(paymentId)).toEqual([]);
+    expect(await database.knex('inbox').where({ message_id: inbox.messageId })).toEqual([]);
+    // Delivered now, the confirmation is answered as the seat stands.
+    await table.deliver(confirm({ reservationId, userId, paymentId, concertId }));
+    expect((await table.sent(paymentId)).map((s) => [s.type, s.data.reason])).toEqual([
+      ['reservation.confirm-rejected', 'NOT_HELD'],
+    ]);
+    expect((await row(reservationId)).status).toBe('RELEASED');
   });
 
   it('when the hold has run out, then the seat is released and the confirmation rejected EXPIRED, both caused by it', async () => {

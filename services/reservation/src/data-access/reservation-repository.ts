@@ -1,3 +1,10 @@
+import {
+  inboxClaim,
+  outboxInsert,
+  outboxWriter,
+  type InboxRecord,
+  type OutgoingMessage,
+} from '@ticketing/messaging';
 import type { Queryable, Knex } from '@ticketing/platform';
 import type { ReplicaSchedule, Reservation, ReservationStatus } from '../domain/reservation';
 import type {
@@ -168,6 +175,63 @@ export class ReservationRepository implements ReservationStore {
     if (!row) return undefined;
     const { dbNow, scheduleStatus, ...reservation } = row;
     return { reservation, scheduleStatus, now: dbNow };
+  }
+
+  async current(
+    reservationId: string,
+  ): Promise<
+    { reservation: Reservation; scheduleStatus: string; now: Date; revision: string } | undefined
+  > {
+    const [row] = await this.executor.query<
+      Reservation & { dbNow: Date; scheduleStatus: string; revision: string }
+    >(
+      `select ${COLUMNS}, s.status as "scheduleStatus", now() as "dbNow", r.xmin::text as revision
+       from reservations r join schedules s on s.id = r.schedule_id
+       where r.id = $1`,
+      [reservationId],
+    );
+    if (!row) return undefined;
+    const { dbNow, scheduleStatus, revision, ...reservation } = row;
+    return { reservation, scheduleStatus, now: dbNow, revision };
+  }
+
+  /**
+   * One statement: the row's revision (`xmin`, which every update changes) stands for the
+   * lock a transaction would have held between reading it and moving it.
+   */
+  async confirmIfUnchanged(
+    current: { reservationId: string; revision: string },
+    paymentId: string,
+    announce: OutgoingMessage,
+    inbox: InboxRecord,
+  ): Promise<Reservation | undefined> {
+    const params: unknown[] = [current.reservationId, paymentId, current.revision];
+    const claim = inboxClaim(inbox, params.length + 1);
+    params.push(...claim.params);
+    const writer = outboxWriter(this.executor);
+    const outbox = outboxInsert([announce], params.length + 1, writer.notify, {
+      from: 'moved',
+      fields: { seatVersion: 'seat_version' },
+    });
+    const [row] = await this.executor.query<Reservation>(
+      `with moved as (
+         update reservations r set status = 'CONFIRMED', release_reason = null, payment_id = $2,
+           seat_version = nextval('seat_version_seq'), updated_at = now()
+         from schedules s
+         where r.id = $1 and s.id = r.schedule_id and r.xmin = $3::text::xid
+           and r.status = 'HELD' and r.held_until > now() and s.status <> 'CANCELLED'
+           and ${claim.unclaimed}
+         returning ${COLUMNS}, r.seat_version),
+       inbox as (${claim.insert('moved')}),
+       outbox as (${outbox.sql})
+       select "reservationId", "userId", "scheduleId", "concertId", "seatNo", price, status,
+         "releaseReason", "heldUntil", "paymentId", "seatVersion"
+       from moved`,
+      [...params, ...outbox.params],
+    );
+    if (!row) return undefined;
+    writer.written();
+    return row;
   }
 
   /** Inserts a new hold; the partial unique indexes reject a taken seat or a second hold. */

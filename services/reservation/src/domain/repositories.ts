@@ -1,3 +1,4 @@
+import type { InboxRecord, OutgoingMessage } from '@ticketing/messaging';
 import type { Queryable } from '@ticketing/platform';
 import type { ReleaseReason, ReplicaSchedule, Reservation, ReservationStatus } from './reservation';
 
@@ -72,6 +73,27 @@ export interface ReservationRepository {
   lockWithClock(
     reservationId: string,
   ): Promise<{ reservation: Reservation; scheduleStatus: string; now: Date } | undefined>;
+  /**
+   * The reservation as stored, not locked, with its schedule's status, the store's clock and a
+   * mark of this version of it (opaque) for `confirmIfUnchanged`.
+   */
+  current(
+    reservationId: string,
+  ): Promise<
+    { reservation: Reservation; scheduleStatus: string; now: Date; revision: string } | undefined
+  >;
+  /**
+   * A HELD reservation CONFIRMED for the payment, with the seat's new version, the inbox record
+   * of the command and `announce` (its `seatVersion` set to the new one), in one statement: only
+   * if the reservation is still at `revision`, its hold not over and its date not cancelled, and
+   * the command new. The confirmed reservation; undefined otherwise, with nothing written.
+   */
+  confirmIfUnchanged(
+    current: { reservationId: string; revision: string },
+    paymentId: string,
+    announce: OutgoingMessage,
+    inbox: InboxRecord,
+  ): Promise<Reservation | undefined>;
   /** A new hold; a taken seat or a second hold is refused (see `conflictOf`). */
   insertHold(h: NewHold): Promise<Reservation>;
   /** Which of the rules of a hold a failed write broke; undefined for any other failure. */

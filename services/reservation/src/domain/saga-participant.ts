@@ -1,6 +1,6 @@
 import type { reservation as contracts, DataOf } from '@ticketing/contracts';
-import type { OutgoingMessage } from '@ticketing/messaging';
-import type { Transaction } from '@ticketing/platform';
+import type { OutgoingMessage, StatementContext } from '@ticketing/messaging';
+import type { Database, Transaction } from '@ticketing/platform';
 import {
   confirmRejectedReply,
   confirmedEvent,
@@ -9,7 +9,7 @@ import {
   revertedReply,
 } from './events';
 import type { ReservationsIn } from './repositories';
-import { isHoldOver, statusAfterRevert } from './rules';
+import { assertTransition, isHoldOver, statusAfterRevert } from './rules';
 import { moveReservation } from './transitions';
 
 /**
@@ -54,6 +54,41 @@ export async function confirmReservation(
     paymentId: cmd.paymentId,
   });
   return [confirmedEvent(confirmed, cmd.paymentId)];
+}
+
+/**
+ * reservation.confirm in one statement when it confirms (no transaction, no lock held): the
+ * reservation read as stored, then moved only if it is still so. Undefined when the command
+ * would be answered otherwise (a rejection, the same answer again) or the reservation moved
+ * meanwhile, with nothing written: it then takes `confirmReservation`'s transaction.
+ */
+export async function confirmReservationAlone(
+  cmd: DataOf<typeof contracts.confirmReservation>,
+  db: Database,
+  { inbox }: StatementContext,
+  reservationsIn: ReservationsIn,
+): Promise<'applied' | undefined> {
+  const repo = reservationsIn(db);
+  const found = await repo.current(cmd.reservationId);
+  if (!found) return undefined;
+  const { reservation: r, scheduleStatus, now, revision } = found;
+  const confirms =
+    r.userId === cmd.userId &&
+    (cmd.concertId === undefined || cmd.concertId === r.concertId) &&
+    r.status === 'HELD' &&
+    scheduleStatus !== 'CANCELLED' &&
+    !isHoldOver(r.heldUntil, now);
+  if (!confirms) return undefined;
+  assertTransition(r.status, 'CONFIRMED');
+  // Its seat version is the one the move takes: the store writes it in.
+  const announce = confirmedEvent({ ...r, status: 'CONFIRMED' }, cmd.paymentId);
+  const confirmed = await repo.confirmIfUnchanged(
+    { reservationId: r.reservationId, revision },
+    cmd.paymentId,
+    announce,
+    inbox,
+  );
+  return confirmed && 'applied';
 }
 
 /**
