@@ -57,7 +57,12 @@ export async function claimMessages(
  * numbered from `first`: `unclaimed` is a condition for the statement's effect (the message was
  * not handled before), `insert(from)` a data-modifying CTE that records it once per row of the
  * CTE `from` (the effect's RETURNING: no effect, no record). A duplicate racing the statement
- * breaks the inbox's primary key and the whole statement rolls back (`isInboxConflict`).
+ * makes its insert wait for the other's end, then break the inbox's primary key if that one
+ * committed: the whole statement rolls back (`isInboxConflict`).
+ *
+ * A statement that writes nothing still fires the outbox's statement trigger when it has an
+ * outbox CTE, which may NOTIFY the relay for nothing: a declined statement is rare (a duplicate,
+ * a row moved meanwhile), and the relay then finds nothing to publish.
  */
 export function inboxClaim(
   record: InboxRecord,

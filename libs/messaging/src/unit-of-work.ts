@@ -16,8 +16,9 @@ export interface TxContext {
 }
 
 /**
- * The handler's effect, the inbox record of the message id and the outgoing messages commit in
- * one transaction: a redelivered message is skipped and changes nothing.
+ * The handler's effect, the inbox record of the message id and the outgoing messages commit
+ * together: in the handler's one statement when it has one (`alone`) and that statement settled
+ * the message, else in one transaction. A redelivered message is skipped and changes nothing.
  */
 export function inboxUnitOfWork(
   db: Database,
@@ -38,7 +39,9 @@ export function inboxUnitOfWork(
         const outcome = await alone({
           inbox: { consumer, messageId: message.id, type: message.type },
         }).catch((err: unknown) => {
-          if (isInboxConflict(err)) return undefined; // a duplicate in flight: the path below says
+          // Rolled back as a whole, so nothing was written: a duplicate in flight (the path below
+          // says so), or a deadlock with one (the transaction takes the inbox key, then the row).
+          if (isInboxConflict(err) || isRolledBackByTheServer(err)) return undefined;
           throw err;
         });
         if (outcome) return outcome;
@@ -123,4 +126,10 @@ export async function publishNow(
       messages: [{ key: m.key, value: JSON.stringify(m.envelope), headers: m.headers }],
     })),
   });
+}
+
+/** A deadlock or a serialization failure: the server rolled the statement back. */
+function isRolledBackByTheServer(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === '40P01' || code === '40001';
 }

@@ -42,7 +42,7 @@ export function start(
     kit.stops.add('database notifications', () => notifications.stop());
     const endings = new PaymentEndings(notifications);
     // Sagas in progress as this process last stored them, so that a reply needs no read first:
-    // 10,000 covers minutes of sagas at the rates one instance takes (each ~100 µs of heap).
+    // 10,000 covers minutes of sagas at the rates one instance takes (each entry ~1 KB of heap).
     const recent = new RecentPayments(10_000);
     const paymentsIn: PaymentsIn = (executor) => new PaymentRepository(executor, recent);
     const stepTimeoutMs = config.SAGA_STEP_TIMEOUT_SECONDS * 1000;

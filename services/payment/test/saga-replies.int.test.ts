@@ -21,11 +21,12 @@ describe('payment saga replies, without a broker', () => {
   let database: Awaited<ReturnType<typeof migratedTestDatabase>>;
   let table: HandlerTable;
   let requests: PaymentRequests;
+  let paymentsIn: PaymentsIn;
 
   beforeAll(async () => {
     database = await migratedTestDatabase('payment', migrations);
     const recent = new RecentPayments(100);
-    const paymentsIn: PaymentsIn = (executor) => new PaymentRepository(executor, recent);
+    paymentsIn = (executor) => new PaymentRepository(executor, recent);
     const saga = new SagaDriver(database.db, paymentsIn, { stepTimeoutMs: STEP_TIMEOUT_MS });
     requests = new PaymentRequests(database.db, paymentsIn, { stepTimeoutMs: STEP_TIMEOUT_MS });
     table = new HandlerTable('payment', database.db, messageHandlers(saga));
@@ -72,7 +73,10 @@ describe('payment saga replies, without a broker', () => {
   it('when the seat is confirmed, then the saga debits: its state, deadline, timeline, inbox record and command written together', async () => {
     const payment = await requested();
     const message = confirmed(payment);
+    const before = table.settledInOneStatement;
     expect(await table.deliver(message)).toBe('applied');
+    // Remembered as this process stored it: one statement, no transaction.
+    expect(table.settledInOneStatement).toBe(before + 1);
     const row = await stored(payment.paymentId);
     expect(row).toMatchObject({ saga_state: 'DEBITING', amount: 50_000 });
     // The deadline is the database's clock plus the step timeout, within the test's round trips.
@@ -97,9 +101,33 @@ describe('payment saga replies, without a broker', () => {
       .knex('payments')
       .where({ id: payment.paymentId })
       .update({ saga_state: 'DEBITING', amount: 50_000 });
+    const before = table.settledInOneStatement;
     expect(await table.deliver(confirmed(payment))).toBe('applied');
+    expect(table.settledInOneStatement).toBe(before); // declined: decided under the row's lock
     expect(await stored(payment.paymentId)).toMatchObject({ saga_state: 'DEBITING' });
     // As remembered (CONFIRMING) it would have sent a debit: as stored, it is ignored.
+    expect(await sentTypes(payment.paymentId)).toEqual(['reservation.confirm']);
+    expect((await timeline(payment.paymentId)).at(-1)).toEqual({
+      step: 'reservation.confirmed',
+      status: 'IGNORED',
+    });
+  });
+
+  it('when one transaction saved the saga and then wrote it again, then the reply is decided on the second write, not on the remembered first', async () => {
+    const payment = await requested();
+    // The save is remembered at the commit; the write after it, by the same transaction, is
+    // not: both versions have the same writer (xmin), only their place (ctid) tells them apart.
+    await database.db.transaction(async (tx) => {
+      const repo = paymentsIn(tx);
+      await repo.save((await repo.find(payment.paymentId))!, []);
+      await tx.knex('payments').where({ id: payment.paymentId }).update({
+        saga_state: 'DEBITING',
+        amount: 50_000,
+      });
+    });
+    const before = table.settledInOneStatement;
+    expect(await table.deliver(confirmed(payment))).toBe('applied');
+    expect(table.settledInOneStatement).toBe(before);
     expect(await sentTypes(payment.paymentId)).toEqual(['reservation.confirm']);
     expect((await timeline(payment.paymentId)).at(-1)).toEqual({
       step: 'reservation.confirmed',
@@ -110,9 +138,11 @@ describe('payment saga replies, without a broker', () => {
   it('when one reply is delivered five times at once, then the saga moves once and sends one command; the other deliveries are skipped by the inbox', async () => {
     const payment = await requested();
     const message = confirmed(payment);
+    const before = table.settledInOneStatement;
     const outcomes = await Promise.all([1, 2, 3, 4, 5].map(() => table.deliver(message)));
     expect(outcomes.filter((o) => o === 'applied')).toHaveLength(1);
     expect(outcomes.filter((o) => o === 'duplicate')).toHaveLength(4);
+    expect(table.settledInOneStatement - before).toBeLessThanOrEqual(1);
     expect(await sentTypes(payment.paymentId)).toEqual(['reservation.confirm', 'wallet.debit']);
     expect((await timeline(payment.paymentId)).map((s) => s.step)).toEqual([
       'payment.requested',

@@ -101,7 +101,9 @@ describe('reservation saga participant, without a broker', () => {
   it('when a confirmation is taken in one statement or in the transaction, then the seat and the answer are the same', async () => {
     const [alone, inTransaction] = [await hold(), await hold()];
     const [paidAlone, paidInTransaction] = [uuid(), uuid()];
+    const before = table.settledInOneStatement;
     await table.deliver(confirm({ ...alone, paymentId: paidAlone, concertId }));
+    expect(table.settledInOneStatement).toBe(before + 1);
     await table.deliver(confirm({ ...inTransaction, paymentId: paidInTransaction, concertId }), {
       transactionOnly: true,
     });
@@ -126,16 +128,17 @@ describe('reservation saga participant, without a broker', () => {
     expect((await row(inTransaction.reservationId)).status).toBe('CONFIRMED');
   });
 
-  it('when the hold is released between the read and the move (another writer), then the confirmation is decided on the seat as stored: rejected, not confirmed', async () => {
+  it('when the reservation is written between the read and the move (another writer), then the move does not take it: the revision stands for the lock', async () => {
     const { userId, reservationId } = await hold();
     const paymentId = uuid();
-    // Another writer releases the hold after a reader saw it HELD: the one-statement path, given
-    // the old version, must not move it (the revision stands for the lock).
+    // Another writer changes the hold after a reader saw it, in a way the move does not check
+    // by itself (still HELD, still in time): only the revision tells the move it is not the
+    // version the decision was made on.
     const seen = await reservationsIn(database.db).current(reservationId);
     await database
       .knex('reservations')
       .where({ id: reservationId })
-      .update({ status: 'RELEASED', release_reason: 'CANCELLED' });
+      .update({ held_until: database.knex.raw(`held_until + interval '1 minute'`) });
     const announce = buildMessage(
       contracts.reservationConfirmed,
       { reservationId, userId, paymentId, scheduleId, seatNo: 1, seatVersion: 1, price: 1 },
@@ -151,7 +154,11 @@ describe('reservation saga participant, without a broker', () => {
     expect(moved).toBeUndefined();
     expect(await table.sent(paymentId)).toEqual([]);
     expect(await database.knex('inbox').where({ message_id: inbox.messageId })).toEqual([]);
-    // Delivered now, the confirmation is answered as the seat stands.
+    // Released meanwhile, the confirmation delivered now is answered as the seat stands.
+    await database
+      .knex('reservations')
+      .where({ id: reservationId })
+      .update({ status: 'RELEASED', release_reason: 'CANCELLED' });
     await table.deliver(confirm({ reservationId, userId, paymentId, concertId }));
     expect((await table.sent(paymentId)).map((s) => [s.type, s.data.reason])).toEqual([
       ['reservation.confirm-rejected', 'NOT_HELD'],

@@ -86,9 +86,11 @@ describe('wallet saga participant, without a broker', () => {
     const [alone, inTransaction, refusedAlone, refusedInTransaction] = [1, 2, 3, 4].map(() =>
       uuid(),
     );
+    const before = table.settledInOneStatement;
     await table.deliver(debit(alone!, userId, 2000));
     await table.deliver(debit(inTransaction!, userId, 2000), { transactionOnly: true });
     await table.deliver(debit(refusedAlone!, userId, 2000));
+    expect(table.settledInOneStatement).toBe(before + 2);
     await table.deliver(debit(refusedInTransaction!, userId, 2000), { transactionOnly: true });
     const [a, b, c, d] = await Promise.all(
       [alone, inTransaction, refusedAlone, refusedInTransaction].map((p) => table.sent(p!)),

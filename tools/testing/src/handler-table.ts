@@ -21,6 +21,8 @@ import { checkedSent, type Sent } from './sent-messages';
 export class HandlerTable {
   private readonly byType: Map<string, HandlerEntry<TxContext>>;
   private readonly unitOfWork: UnitOfWork<TxContext>;
+  /** How many deliveries the handlers' one-statement path settled (the rest took the transaction). */
+  settledInOneStatement = 0;
 
   constructor(
     private readonly service: ServiceName,
@@ -46,7 +48,13 @@ export class HandlerTable {
       this.unitOfWork.execute(
         envelope,
         (ctx) => entry.handle(envelope, ctx),
-        entry.alone && !transactionOnly ? (ctx) => entry.alone!(envelope, ctx) : undefined,
+        entry.alone && !transactionOnly
+          ? async (ctx) => {
+              const outcome = await entry.alone!(envelope, ctx);
+              if (outcome) this.settledInOneStatement += 1;
+              return outcome;
+            }
+          : undefined,
       ),
     );
   }

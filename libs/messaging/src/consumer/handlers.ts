@@ -28,9 +28,10 @@ export interface StatementContext {
 }
 
 /**
- * Applies a message in one statement: 'applied', or 'duplicate' when its inbox record was there;
- * undefined when it cannot tell alone (nothing written): the message then takes the unit of
- * work's transaction and the handler's `handle`.
+ * Applies a message in one statement: 'applied' (or 'duplicate', for a handler that can tell);
+ * undefined when it did not settle it, with nothing written (a duplicate, a state it leaves to
+ * `handle`, a row another writer moved since it was read): the message then takes the unit of
+ * work's transaction and the handler's `handle`, which decides it under lock.
  */
 export type StatementHandler<T> = (
   message: Envelope<T>,
@@ -65,7 +66,8 @@ export type Outcome = 'applied' | 'duplicate';
 export interface UnitOfWork<Ctx> {
   /**
    * `alone`, when given and the unit of work can offer it (an inbox in Postgres), is tried first;
-   * `run` follows in the unit of work when it returns undefined.
+   * `run` follows in the unit of work when it did not settle the message (it returned undefined,
+   * or the server rolled its statement back for a duplicate in flight or a deadlock).
    */
   execute(
     message: Envelope,

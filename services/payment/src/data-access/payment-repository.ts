@@ -48,10 +48,14 @@ const SELECT_COLUMNS = Object.entries(COLUMNS)
   .join(', ');
 
 /**
- * The columns and the row's revision: its `xmin`, the transaction that wrote this version of
- * it. Every update of the row, by any writer, changes it; no column to keep up to date.
+ * A row version's mark: the transaction that wrote it (`xmin`) and where (`ctid`). Any update of
+ * the row, by any writer, writes a new version elsewhere, so the mark changes even when one
+ * transaction updates the row twice; no column to keep up to date.
  */
-const STORED_COLUMNS = `${SELECT_COLUMNS}, xmin::text as "revision"`;
+const REVISION = `(xmin::text || ctid::text)`;
+
+/** The columns and the row's revision. */
+const STORED_COLUMNS = `${SELECT_COLUMNS}, ${REVISION} as "revision"`;
 
 type StoredRow = Payment & { revision: string };
 
@@ -261,15 +265,16 @@ export class PaymentRepository implements PaymentStore {
     const outbox =
       writer &&
       outboxInsert(messages, params.length + 1, writer.notify, { from: 'updated', fields: {} });
-    const [row] = await this.executor.query<StoredRow>(
-      `with updated as (
+    const [row] = await this.executor
+      .query<StoredRow>(
+        `with updated as (
          update payments set amount = $6, status = $7, failure_code = $8, saga_state = $9,
            pending_failure = $10,
            deadline_at = case when $12::boolean then deadline_at
              else now() + make_interval(secs => $11::float8) end,
            completed_at = case when $7 = 'PENDING' then null else coalesce(completed_at, now()) end,
            updated_at = now()
-         where id = $1 and xmin = $13::text::xid and ${claim.unclaimed}
+         where id = $1 and ${REVISION} = $13::text and ${claim.unclaimed}
          returning ${STORED_COLUMNS}),
        steps as (insert into saga_steps (payment_id, step, status, message_id, note)
          select $1, s.step, s.status, s.message_id, s.note
@@ -280,10 +285,15 @@ export class PaymentRepository implements PaymentStore {
        inbox as (${claim.insert('updated')})
        ${outbox ? `, outbox as (${outbox.sql})` : ''}
        select * from updated`,
-      [...params, ...(outbox?.params ?? [])],
-    );
+        [...params, ...(outbox?.params ?? [])],
+      )
+      .catch((err: unknown) => {
+        this.recent.forget(saga.paymentId, revision);
+        throw err;
+      });
     if (!row) {
-      this.recent.forget(saga.paymentId);
+      // Moved by another writer (or the message was handled): read again next time.
+      this.recent.forget(saga.paymentId, revision);
       return undefined;
     }
     writer?.written();

@@ -26,7 +26,8 @@ export class RecentPayments {
     if (this.known.size > this.capacity) this.known.delete(this.known.keys().next().value!);
   }
 
-  forget(paymentId: string): void {
-    this.known.delete(paymentId);
+  /** Forgets the saga if what is remembered of it is still that revision (not a newer one). */
+  forget(paymentId: string, revision: string): void {
+    if (this.known.get(paymentId)?.revision === revision) this.known.delete(paymentId);
   }
 }

@@ -185,7 +185,7 @@ export class ReservationRepository implements ReservationStore {
     const [row] = await this.executor.query<
       Reservation & { dbNow: Date; scheduleStatus: string; revision: string }
     >(
-      `select ${COLUMNS}, s.status as "scheduleStatus", now() as "dbNow", r.xmin::text as revision
+      `select ${COLUMNS}, s.status as "scheduleStatus", now() as "dbNow", (r.xmin::text || r.ctid::text) as revision
        from reservations r join schedules s on s.id = r.schedule_id
        where r.id = $1`,
       [reservationId],
@@ -196,8 +196,9 @@ export class ReservationRepository implements ReservationStore {
   }
 
   /**
-   * One statement: the row's revision (`xmin`, which every update changes) stands for the
-   * lock a transaction would have held between reading it and moving it.
+   * One statement: the row's revision (its version's writer and place, `xmin` and `ctid`, which
+   * any update changes) stands for the lock a transaction would have held between reading it
+   * and moving it.
    */
   async confirmIfUnchanged(
     current: { reservationId: string; revision: string },
@@ -218,7 +219,7 @@ export class ReservationRepository implements ReservationStore {
          update reservations r set status = 'CONFIRMED', release_reason = null, payment_id = $2,
            seat_version = nextval('seat_version_seq'), updated_at = now()
          from schedules s
-         where r.id = $1 and s.id = r.schedule_id and r.xmin = $3::text::xid
+         where r.id = $1 and s.id = r.schedule_id and (r.xmin::text || r.ctid::text) = $3::text
            and r.status = 'HELD' and r.held_until > now() and s.status <> 'CANCELLED'
            and ${claim.unclaimed}
          returning ${COLUMNS}, r.seat_version),

@@ -1,4 +1,4 @@
-import { reservation, type MessageContract } from '@ticketing/contracts';
+import { reservation, type DataOf, type MessageContract } from '@ticketing/contracts';
 import { on, type HandlerEntry, type TxContext } from '@ticketing/messaging';
 import type { Database } from '@ticketing/platform';
 import type { AvailabilityAnnouncer } from '../../domain/availability';
@@ -17,19 +17,22 @@ export function messageHandlers(
   catalogIn: CatalogIn,
   announcer?: AvailabilityAnnouncer,
 ): HandlerEntry<TxContext>[] {
-  const project = <C extends MessageContract>(contract: C, type: SeatEvent['type']) =>
+  const project = <C extends MessageContract>(contract: C, event: (data: DataOf<C>) => SeatEvent) =>
     on<C['schema'], TxContext>(
       contract,
       async ({ data }, ctx) => {
-        await projectSeatEvent(ctx, { type, data } as SeatEvent, catalogIn, announcer);
+        await projectSeatEvent(ctx, event(data as DataOf<C>), catalogIn, announcer);
       },
       ({ data }, ctx) =>
-        projectSeatEventAlone(db, ctx, { type, data } as SeatEvent, catalogIn, announcer),
+        projectSeatEventAlone(db, ctx, event(data as DataOf<C>), catalogIn, announcer),
     );
   return [
-    project(reservation.reservationHeld, 'reservation.held'),
-    project(reservation.reservationReleased, 'reservation.released'),
-    project(reservation.reservationConfirmed, 'reservation.confirmed'),
-    project(reservation.confirmationReverted, 'reservation.confirmation-reverted'),
+    project(reservation.reservationHeld, (data) => ({ type: 'reservation.held', data })),
+    project(reservation.reservationReleased, (data) => ({ type: 'reservation.released', data })),
+    project(reservation.reservationConfirmed, (data) => ({ type: 'reservation.confirmed', data })),
+    project(reservation.confirmationReverted, (data) => ({
+      type: 'reservation.confirmation-reverted',
+      data,
+    })),
   ];
 }
