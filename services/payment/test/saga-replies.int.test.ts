@@ -70,6 +70,23 @@ describe('payment saga replies, without a broker', () => {
       .select<{ step: string; status: string }[]>('step', 'status');
   const sentTypes = async (paymentId: string) => (await table.sent(paymentId)).map((s) => s.type);
 
+  /**
+   * The saga was moved to DEBITING behind this process's back: the seat's confirmation, delivered
+   * now, is declined by the one-statement path (decided under the row's lock instead) and, as
+   * stored, ignored. As remembered (CONFIRMING) it would have sent a debit.
+   */
+  async function expectConfirmationDecidedAsStored(payment: Parameters<typeof confirmed>[0]) {
+    const before = table.settledInOneStatement;
+    expect(await table.deliver(confirmed(payment))).toBe('applied');
+    expect(table.settledInOneStatement).toBe(before);
+    expect(await stored(payment.paymentId)).toMatchObject({ saga_state: 'DEBITING' });
+    expect(await sentTypes(payment.paymentId)).toEqual(['reservation.confirm']);
+    expect((await timeline(payment.paymentId)).at(-1)).toEqual({
+      step: 'reservation.confirmed',
+      status: 'IGNORED',
+    });
+  }
+
   it('when the seat is confirmed, then the saga debits: its state, deadline, timeline, inbox record and command written together', async () => {
     const payment = await requested();
     const message = confirmed(payment);
@@ -101,16 +118,7 @@ describe('payment saga replies, without a broker', () => {
       .knex('payments')
       .where({ id: payment.paymentId })
       .update({ saga_state: 'DEBITING', amount: 50_000 });
-    const before = table.settledInOneStatement;
-    expect(await table.deliver(confirmed(payment))).toBe('applied');
-    expect(table.settledInOneStatement).toBe(before); // declined: decided under the row's lock
-    expect(await stored(payment.paymentId)).toMatchObject({ saga_state: 'DEBITING' });
-    // As remembered (CONFIRMING) it would have sent a debit: as stored, it is ignored.
-    expect(await sentTypes(payment.paymentId)).toEqual(['reservation.confirm']);
-    expect((await timeline(payment.paymentId)).at(-1)).toEqual({
-      step: 'reservation.confirmed',
-      status: 'IGNORED',
-    });
+    await expectConfirmationDecidedAsStored(payment);
   });
 
   it('when one transaction saved the saga and then wrote it again, then the reply is decided on the second write, not on the remembered first', async () => {
@@ -125,14 +133,7 @@ describe('payment saga replies, without a broker', () => {
         amount: 50_000,
       });
     });
-    const before = table.settledInOneStatement;
-    expect(await table.deliver(confirmed(payment))).toBe('applied');
-    expect(table.settledInOneStatement).toBe(before);
-    expect(await sentTypes(payment.paymentId)).toEqual(['reservation.confirm']);
-    expect((await timeline(payment.paymentId)).at(-1)).toEqual({
-      step: 'reservation.confirmed',
-      status: 'IGNORED',
-    });
+    await expectConfirmationDecidedAsStored(payment);
   });
 
   it('when one reply is delivered five times at once, then the saga moves once and sends one command; the other deliveries are skipped by the inbox', async () => {

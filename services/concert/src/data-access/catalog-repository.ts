@@ -218,17 +218,8 @@ export class CatalogWriter implements CatalogWrites {
    * Applies a seat change if it is newer than what the projection holds. Returns false for an
    * older (reordered) event, which changes nothing.
    */
-  async applySeatChange(change: SeatChange): Promise<boolean> {
-    // One statement: the seat, and its date marked due for an availability announcement.
-    const [row] = await this.tx.query<{ moved: number }>(
-      `with moved as (
-         update seats set status = $3, version = $4, reservation_id = $5
-         where schedule_id = $1 and seat_no = $2 and version < $4 returning schedule_id),
-       due as (insert into availability_due (schedule_id) select schedule_id from moved)
-       select count(*)::int as moved from moved`,
-      [change.scheduleId, change.seatNo, change.status, change.version, change.reservationId],
-    );
-    return row!.moved === 1;
+  applySeatChange(change: SeatChange): Promise<boolean> {
+    return moveSeat(this.tx, change);
   }
 }
 
@@ -236,27 +227,41 @@ export class CatalogWriter implements CatalogWrites {
 export class SeatProjectionRepository implements SeatProjection {
   constructor(private readonly db: Database) {}
 
-  async applySeatChangeRecorded(change: SeatChange, inbox: InboxRecord): Promise<boolean> {
-    const claim = inboxClaim(inbox, 6);
-    const [row] = await this.db.query<{ moved: number }>(
-      `with moved as (
-         update seats set status = $3, version = $4, reservation_id = $5
-         where schedule_id = $1 and seat_no = $2 and version < $4 and ${claim.unclaimed}
-         returning schedule_id),
-       due as (insert into availability_due (schedule_id) select schedule_id from moved),
-       inbox as (${claim.insert('moved')})
-       select count(*)::int as moved from moved`,
-      [
-        change.scheduleId,
-        change.seatNo,
-        change.status,
-        change.version,
-        change.reservationId,
-        ...claim.params,
-      ],
-    );
-    return row!.moved === 1;
+  applySeatChangeRecorded(change: SeatChange, inbox: InboxRecord): Promise<boolean> {
+    return moveSeat(this.db, change, inbox);
   }
+}
+
+/**
+ * One statement: the seat, if the change is newer than what it holds, and its date marked due
+ * for an availability announcement; with `inbox`, only if that message is new, and its record
+ * with the move. Whether the seat moved.
+ */
+async function moveSeat(
+  executor: Queryable,
+  change: SeatChange,
+  inbox?: InboxRecord,
+): Promise<boolean> {
+  const claim = inbox && inboxClaim(inbox, 6);
+  const [row] = await executor.query<{ moved: number }>(
+    `with moved as (
+       update seats set status = $3, version = $4, reservation_id = $5
+       where schedule_id = $1 and seat_no = $2 and version < $4
+         ${claim ? `and ${claim.unclaimed}` : ''}
+       returning schedule_id),
+     due as (insert into availability_due (schedule_id) select schedule_id from moved)
+     ${claim ? `, inbox as (${claim.insert('moved')})` : ''}
+     select count(*)::int as moved from moved`,
+    [
+      change.scheduleId,
+      change.seatNo,
+      change.status,
+      change.version,
+      change.reservationId,
+      ...(claim?.params ?? []),
+    ],
+  );
+  return row!.moved === 1;
 }
 
 /** Notified with a schedule id whenever its seat map (or the schedule) changed (migration 0002). */

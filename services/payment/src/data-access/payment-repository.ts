@@ -63,12 +63,39 @@ function stored({ revision, ...payment }: StoredRow): StoredPayment {
   return { payment, revision };
 }
 
-/** The timeline lines of a saga, appended in the order given, as one statement text. */
-const STEPS_INSERT = `insert into saga_steps (payment_id, step, status, message_id, note)
+/**
+ * The timeline lines of a saga, appended in the order given, as one statement text; with
+ * `after`, only if the CTE of that name has a row (the write they describe took place).
+ */
+const stepsInsert = (
+  after?: string,
+) => `insert into saga_steps (payment_id, step, status, message_id, note)
   select $1, s.step, s.status, s.message_id, s.note
   from unnest($2::text[], $3::text[], $4::uuid[], $5::text[])
     with ordinality as s (step, status, message_id, note, n)
+  ${after ? `where exists (select 1 from ${after})` : ''}
   order by s.n`;
+const STEPS_INSERT = stepsInsert();
+
+/**
+ * What a saga write sets, as `sagaParams` numbers them: the state ($6 – $10) and when it ended.
+ * The deadline ($11) is each statement's own.
+ */
+const SAGA_SET = `amount = $6, status = $7, failure_code = $8, saga_state = $9,
+  pending_failure = $10,
+  completed_at = case when $7 = 'PENDING' then null else coalesce(completed_at, now()) end,
+  updated_at = now()`;
+
+/** The payment id ($1), its timeline lines ($2 – $5) and its state ($6 – $10). */
+const sagaParams = (saga: Saga, steps: NewSagaStep[]): unknown[] => [
+  saga.paymentId,
+  ...stepArrays(steps),
+  saga.amount,
+  saga.status satisfies PaymentStatus,
+  saga.failureCode satisfies FailureCode | null,
+  saga.state satisfies SagaState,
+  saga.pendingFailure,
+];
 
 const stepArrays = (steps: NewSagaStep[]) => [
   steps.map((s) => s.step),
@@ -193,25 +220,13 @@ export class PaymentRepository implements PaymentStore {
    * payment as it now stands comes back.
    */
   async save(saga: Saga, steps: NewSagaStep[], messages: OutgoingMessage[] = []): Promise<Payment> {
-    const params = [
-      saga.paymentId,
-      ...stepArrays(steps),
-      saga.amount,
-      saga.status satisfies PaymentStatus,
-      saga.failureCode satisfies FailureCode | null,
-      saga.state satisfies SagaState,
-      saga.pendingFailure,
-      saga.deadlineAt,
-    ];
+    const params = [...sagaParams(saga, steps), saga.deadlineAt];
     // No outbox CTE when nothing is sent: its insert trigger would wake the relay for nothing.
     const writer = messages.length > 0 ? outboxWriter(this.executor) : undefined;
     const outbox = writer && outboxInsert(messages, params.length + 1, writer.notify);
     const [row] = await this.executor.query<StoredRow>(
       `with steps as (${STEPS_INSERT})${outbox ? `, outbox as (${outbox.sql})` : ''}
-       update payments set amount = $6, status = $7, failure_code = $8, saga_state = $9,
-         pending_failure = $10, deadline_at = $11,
-         completed_at = case when $7 = 'PENDING' then null else coalesce(completed_at, now()) end,
-         updated_at = now()
+       update payments set ${SAGA_SET}, deadline_at = $11
        where id = $1
        returning ${STORED_COLUMNS}`,
       [...params, ...(outbox?.params ?? [])],
@@ -247,14 +262,8 @@ export class PaymentRepository implements PaymentStore {
     // A new deadline is the database's clock plus the step timeout the decision added to its
     // own clock (every deadline is measured on the database's); a kept one stays as stored.
     const kept = saga.deadlineAt?.getTime() === previousDeadline?.getTime();
-    const params: unknown[] = [
-      saga.paymentId,
-      ...stepArrays(steps),
-      saga.amount,
-      saga.status satisfies PaymentStatus,
-      saga.failureCode satisfies FailureCode | null,
-      saga.state satisfies SagaState,
-      saga.pendingFailure,
+    const params = [
+      ...sagaParams(saga, steps),
       saga.deadlineAt && (saga.deadlineAt.getTime() - decidedAt.getTime()) / 1000,
       kept,
       revision,
@@ -268,20 +277,12 @@ export class PaymentRepository implements PaymentStore {
     const [row] = await this.executor
       .query<StoredRow>(
         `with updated as (
-         update payments set amount = $6, status = $7, failure_code = $8, saga_state = $9,
-           pending_failure = $10,
+         update payments set ${SAGA_SET},
            deadline_at = case when $12::boolean then deadline_at
-             else now() + make_interval(secs => $11::float8) end,
-           completed_at = case when $7 = 'PENDING' then null else coalesce(completed_at, now()) end,
-           updated_at = now()
+             else now() + make_interval(secs => $11::float8) end
          where id = $1 and ${REVISION} = $13::text and ${claim.unclaimed}
          returning ${STORED_COLUMNS}),
-       steps as (insert into saga_steps (payment_id, step, status, message_id, note)
-         select $1, s.step, s.status, s.message_id, s.note
-         from unnest($2::text[], $3::text[], $4::uuid[], $5::text[])
-           with ordinality as s (step, status, message_id, note, n)
-         where exists (select 1 from updated)
-         order by s.n),
+       steps as (${stepsInsert('updated')}),
        inbox as (${claim.insert('updated')})
        ${outbox ? `, outbox as (${outbox.sql})` : ''}
        select * from updated`,

@@ -79,8 +79,8 @@ export class SagaDriver {
       inbox,
     );
     if (!saved) return undefined;
-    if (stored.payment.status === 'PENDING' && saved.status !== 'PENDING')
-      this.options.outcomes?.ended(saved);
+    // Committed already: one statement.
+    if (ended(stored.payment, saved)) this.options.outcomes?.ended(saved);
     return 'applied';
   }
 
@@ -131,7 +131,7 @@ export class SagaDriver {
   }
 
   private reportIfEnded(tx: Transaction, before: Payment, after: Payment): void {
-    if (before.status !== 'PENDING' || after.status === 'PENDING') return;
+    if (!ended(before, after)) return;
     // After the commit: a rolled-back transaction (retried by the consumer) ended nothing.
     tx.afterCommit(() => this.options.outcomes?.ended(after));
   }
@@ -146,6 +146,10 @@ export class SagaDriver {
     return this.paymentsIn(tx).save(decision.saga, steps, messages);
   }
 }
+
+/** The payment ended with this write: it was PENDING before and is not after. */
+const ended = (before: Payment, after: Payment) =>
+  before.status === 'PENDING' && after.status !== 'PENDING';
 
 /** The decision's commands as messages, and the timeline lines: the cause, then each sent. */
 export function outgoing(

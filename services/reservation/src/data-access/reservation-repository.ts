@@ -21,6 +21,12 @@ const COLUMNS = `r.id as "reservationId", r.user_id as "userId", r.schedule_id a
   s.concert_id as "concertId", r.seat_no as "seatNo", r.price, r.status, r.release_reason as "releaseReason",
   r.held_until as "heldUntil", r.payment_id as "paymentId", r.seat_version as "seatVersion"`;
 
+/**
+ * A reservation row version's mark: the transaction that wrote it and where (`xmin`, `ctid`);
+ * any update of the row changes it.
+ */
+const REVISION = `(r.xmin::text || r.ctid::text)`;
+
 /** Which unique rule a failed insert broke (Postgres names the constraint). */
 function holdConflictOf(err: unknown): HoldConflict | undefined {
   const e = err as { code?: string; constraint?: string };
@@ -163,31 +169,28 @@ export class ReservationRepository implements ReservationStore {
   }
 
   /** The reservation, locked, with its date's status and the database's clock (one round trip). */
-  async lockWithClock(
+  lockWithClock(
     reservationId: string,
   ): Promise<{ reservation: Reservation; scheduleStatus: string; now: Date } | undefined> {
-    const [row] = await this.executor.query<Reservation & { dbNow: Date; scheduleStatus: string }>(
-      `select ${COLUMNS}, s.status as "scheduleStatus", now() as "dbNow"
-       from reservations r join schedules s on s.id = r.schedule_id
-       where r.id = $1 for update of r`,
-      [reservationId],
-    );
-    if (!row) return undefined;
-    const { dbNow, scheduleStatus, ...reservation } = row;
-    return { reservation, scheduleStatus, now: dbNow };
+    return this.withClock(reservationId, 'for update of r');
   }
 
-  async current(
+  current(
     reservationId: string,
   ): Promise<
     { reservation: Reservation; scheduleStatus: string; now: Date; revision: string } | undefined
   > {
+    return this.withClock(reservationId, '');
+  }
+
+  /** The reservation with its schedule's status, the store's clock and its revision. */
+  private async withClock(reservationId: string, lock: 'for update of r' | '') {
     const [row] = await this.executor.query<
       Reservation & { dbNow: Date; scheduleStatus: string; revision: string }
     >(
-      `select ${COLUMNS}, s.status as "scheduleStatus", now() as "dbNow", (r.xmin::text || r.ctid::text) as revision
+      `select ${COLUMNS}, s.status as "scheduleStatus", now() as "dbNow", ${REVISION} as revision
        from reservations r join schedules s on s.id = r.schedule_id
-       where r.id = $1`,
+       where r.id = $1 ${lock}`,
       [reservationId],
     );
     if (!row) return undefined;
@@ -214,25 +217,24 @@ export class ReservationRepository implements ReservationStore {
       from: 'moved',
       fields: { seatVersion: 'seat_version' },
     });
-    const [row] = await this.executor.query<Reservation>(
+    const [row] = await this.executor.query<Reservation & { seat_version: number }>(
       `with moved as (
          update reservations r set status = 'CONFIRMED', release_reason = null, payment_id = $2,
            seat_version = nextval('seat_version_seq'), updated_at = now()
          from schedules s
-         where r.id = $1 and s.id = r.schedule_id and (r.xmin::text || r.ctid::text) = $3::text
+         where r.id = $1 and s.id = r.schedule_id and ${REVISION} = $3::text
            and r.status = 'HELD' and r.held_until > now() and s.status <> 'CANCELLED'
            and ${claim.unclaimed}
          returning ${COLUMNS}, r.seat_version),
        inbox as (${claim.insert('moved')}),
        outbox as (${outbox.sql})
-       select "reservationId", "userId", "scheduleId", "concertId", "seatNo", price, status,
-         "releaseReason", "heldUntil", "paymentId", "seatVersion"
-       from moved`,
+       select * from moved`,
       [...params, ...outbox.params],
     );
     if (!row) return undefined;
     writer.written();
-    return row;
+    const { seat_version: _forTheOutbox, ...reservation } = row;
+    return reservation;
   }
 
   /** Inserts a new hold; the partial unique indexes reject a taken seat or a second hold. */

@@ -25,6 +25,26 @@ const CREDIT = `insert into wallets as w (user_id, balance) values ($1, $2)
   returning balance`;
 
 /**
+ * A payment's debit as CTEs over payment $1, user $2, amount $3 and transaction id $4: `taken`
+ * (the balance after it, when the wallet held enough), its ledger entry, and `debit` (APPLIED or
+ * REJECTED, returning its status). With `only`, all of it only if the CTE of that name has a row.
+ */
+const debitCtes = (only?: string) => `taken as (
+    update wallets set balance = balance - $3, updated_at = now()
+    where user_id = $2 and balance >= $3 ${only ? `and exists (select 1 from ${only})` : ''}
+    returning balance),
+  entry as (
+    insert into ledger (id, user_id, type, amount, balance_after, payment_id)
+    select $4, $2, 'DEBIT', $3, balance, $1 from taken),
+  debit as (
+    insert into debits (payment_id, user_id, amount, status, transaction_id)
+    select $1, $2, $3,
+      case when exists (select 1 from taken) then 'APPLIED' else 'REJECTED' end,
+      case when exists (select 1 from taken) then $4::uuid end
+    ${only ? `from ${only}` : ''}
+    returning status)`;
+
+/**
  * Balances move only through single conditional statements (no read-modify-write in code):
  * the row lock orders concurrent changes, and the check constraint keeps balances ≥ 0.
  */
@@ -89,17 +109,7 @@ export class WalletRepository implements WalletStore {
   ): Promise<{ debit: Debit; balance: number | null }> {
     const transactionId = randomUUID();
     const [row] = await this.executor.query<{ balance: string | number | null; applied: boolean }>(
-      `with taken as (
-         update wallets set balance = balance - $3, updated_at = now()
-         where user_id = $2 and balance >= $3 returning balance),
-       entry as (
-         insert into ledger (id, user_id, type, amount, balance_after, payment_id)
-         select $4, $2, 'DEBIT', $3, balance, $1 from taken),
-       debit as (
-         insert into debits (payment_id, user_id, amount, status, transaction_id)
-         select $1, $2, $3,
-           case when exists (select 1 from taken) then 'APPLIED' else 'REJECTED' end,
-           case when exists (select 1 from taken) then $4::uuid end)
+      `with ${debitCtes()}
        select (select balance from taken) as balance, exists (select 1 from taken) as applied`,
       [paymentId, userId, amount, transactionId],
     );
@@ -146,21 +156,8 @@ export class WalletRepository implements WalletStore {
         `with fresh as (
            select where not exists (select 1 from debits where payment_id = $1)
              and ${claim.unclaimed}),
-         taken as (
-           update wallets set balance = balance - $3, updated_at = now()
-           where user_id = $2 and balance >= $3 and exists (select 1 from fresh)
-           returning balance),
+         ${debitCtes('fresh')},
          refused as (select from fresh where not exists (select 1 from taken)),
-         entry as (
-           insert into ledger (id, user_id, type, amount, balance_after, payment_id)
-           select $4, $2, 'DEBIT', $3, balance, $1 from taken),
-         debit as (
-           insert into debits (payment_id, user_id, amount, status, transaction_id)
-           select $1, $2, $3,
-             case when exists (select 1 from taken) then 'APPLIED' else 'REJECTED' end,
-             case when exists (select 1 from taken) then $4::uuid end
-           from fresh
-           returning status),
          inbox as (${claim.insert('fresh')}),
          debited as (${debited.sql}),
          rejected as (${rejected.sql})
