@@ -27,9 +27,9 @@ const HANDLED: HandledTypes = Object.fromEntries(
   (
     [
       ['queue', queueHandlers({ places: none, concerts: none })],
-      ['concert', concertHandlers(none, none)],
-      ['reservation', reservationHandlers(none, none)],
-      ['wallet', walletHandlers(none, none)],
+      ['concert', concertHandlers(none)],
+      ['reservation', reservationHandlers(none)],
+      ['wallet', walletHandlers(none)],
       ['payment', paymentHandlers(none)],
     ] as const
   ).map(([service, table]) => [service, table.map((entry) => entry.contract.type)]),

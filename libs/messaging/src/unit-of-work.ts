@@ -3,7 +3,7 @@ import type { Publisher } from './broker';
 import type { z } from 'zod';
 import type { MessageContract } from '@ticketing/contracts';
 import { buildMessage, type Envelope, type OutgoingMessage } from './envelope';
-import type { UnitOfWork } from './consumer';
+import type { InboxRecord, UnitOfWork } from './consumer';
 import { claimMessage, claimMessages, isInboxConflict } from './inbox';
 import { TopicNamespace } from './namespace';
 import { enqueue } from './outbox';
@@ -36,9 +36,7 @@ export function inboxUnitOfWork(
       // A handler that can apply the message in one statement tries that first: no transaction,
       // so one round trip to the database instead of its BEGIN, inbox, effect, outbox, COMMIT.
       if (alone) {
-        const outcome = await alone({
-          inbox: { consumer, messageId: message.id, type: message.type },
-        }).catch((err: unknown) => {
+        const outcome = await alone({ inbox: recordOf(message), db }).catch((err: unknown) => {
           // Rolled back as a whole, so nothing was written: a duplicate in flight (the path below
           // says so), or a deadlock with one (the transaction takes the inbox key, then the row).
           if (isInboxConflict(err) || isRolledBackByTheServer(err)) return undefined;
@@ -55,22 +53,39 @@ export function inboxUnitOfWork(
         return 'applied' as const;
       });
     },
+    // One transaction, in order. A message whose handler has one statement takes it inside the
+    // transaction (its inbox record with it); the others' inbox records are written together
+    // first. The outbox keeps the batch's order: what the handlers before a statement sent is
+    // enqueued ahead of it. A statement the server refuses (a duplicate in flight on the inbox
+    // key, a deadlock) fails the batch, whose messages then go one by one.
     executeBatch: async (items) => {
       if (items.length === 0) return [];
       return db.transaction(async (tx) => {
         const fresh = await claimMessages(
           tx,
           consumer,
-          items.map((i) => ({ id: i.message.id, type: i.message.type })),
+          items.filter((i) => !i.alone).map((i) => ({ id: i.message.id, type: i.message.type })),
         );
-        const outbox: OutgoingMessage[] = [];
+        let outbox: OutgoingMessage[] = [];
         const outcomes: ('applied' | 'duplicate')[] = [];
-        for (const item of items) {
-          if (!fresh.delete(item.message.id)) {
+        for (const { message, run, alone } of items) {
+          if (alone) {
+            await enqueue(tx, outbox);
+            outbox = [];
+            const outcome = await alone({ inbox: recordOf(message), db: tx });
+            if (outcome) {
+              outcomes.push(outcome);
+              continue;
+            }
+          }
+          const claimed = alone
+            ? await claimMessage(tx, consumer, message.id, message.type)
+            : fresh.delete(message.id);
+          if (!claimed) {
             outcomes.push('duplicate');
             continue;
           }
-          await item.run(collecting(tx, outbox));
+          await run(collecting(tx, outbox));
           outcomes.push('applied');
         }
         await enqueue(tx, outbox);
@@ -78,6 +93,10 @@ export function inboxUnitOfWork(
       });
     },
   };
+
+  function recordOf(message: Envelope): InboxRecord {
+    return { consumer, messageId: message.id, type: message.type };
+  }
 }
 
 export interface DirectContext {

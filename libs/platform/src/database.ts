@@ -130,3 +130,12 @@ export class Transaction {
 
 /** What a repository reads and writes through: the pool, or a transaction. */
 export type Queryable = Database | Transaction;
+
+/**
+ * `fn` runs once what was just written through `executor` has committed: at once after a
+ * statement on the pool (autocommit), at the commit of a transaction (never if it rolls back).
+ */
+export function whenCommitted(executor: Queryable, fn: () => void): void {
+  if (executor instanceof Transaction) executor.afterCommit(fn);
+  else fn();
+}

@@ -46,7 +46,13 @@ export {
 export { type Logger } from './logger';
 export { type ConflictCode, AppError, isAppError, isTransientInfraError } from './errors';
 export { DB_ACQUIRE_TIMEOUT_MS, type Migration, type Knex } from './postgres';
-export { Database, Transaction, type CommitWatcher, type Queryable } from './database';
+export {
+  Database,
+  Transaction,
+  whenCommitted,
+  type CommitWatcher,
+  type Queryable,
+} from './database';
 export { type ServiceHandle, EXIT_CONFIG } from './lifecycle';
 export { type ReadinessCheck, type HttpApp, type HttpRequest, type HttpReply } from './http/app';
 export { problemBody, problemOf, sendProblem, writeProblem } from './http/problem';

@@ -53,7 +53,7 @@ export function start(
       ...kit,
       db,
       config,
-      handlers: messageHandlers(db, catalogIn, announcer),
+      handlers: messageHandlers(catalogIn, announcer),
     });
     // Dates an instance left due when it stopped, and at most every 10 s what a lost trigger left.
     const leftovers = new PeriodicTask(

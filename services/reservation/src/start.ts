@@ -30,7 +30,7 @@ export function start(
       ...kit,
       db,
       config,
-      handlers: messageHandlers(db, reservationsIn),
+      handlers: messageHandlers(reservationsIn),
     });
     const holds = new SeatHolds(
       db,

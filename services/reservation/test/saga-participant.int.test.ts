@@ -23,11 +23,7 @@ describe('reservation saga participant, without a broker', () => {
 
   beforeAll(async () => {
     database = await migratedTestDatabase('reservation', migrations);
-    table = new HandlerTable(
-      'reservation',
-      database.db,
-      messageHandlers(database.db, reservationsIn),
-    );
+    table = new HandlerTable('reservation', database.db, messageHandlers(reservationsIn));
     holds = new SeatHolds(database.db, reservationsIn, 300, new TakenSeats(0));
     // The schedule reaches the replica as it does in production: concert.events, same table.
     const published = {

@@ -33,7 +33,7 @@ export function start(
       ...kit,
       db,
       config,
-      handlers: messageHandlers(db, repositories),
+      handlers: messageHandlers(repositories),
     });
     const wallets = new Wallets(db, repositories, {
       maxCharge: config.WALLET_MAX_CHARGE,

@@ -18,7 +18,7 @@ describe('wallet saga participant, without a broker', () => {
   beforeAll(async () => {
     database = await migratedTestDatabase('wallet', migrations);
     const repositories = walletRepositories();
-    table = new HandlerTable('wallet', database.db, messageHandlers(database.db, repositories));
+    table = new HandlerTable('wallet', database.db, messageHandlers(repositories));
     wallets = new Wallets(database.db, repositories, {
       maxCharge: 10_000_000,
       maxBalance: 100_000_000,

@@ -1,4 +1,5 @@
 import type { MessageContract } from '@ticketing/contracts';
+import type { Queryable } from '@ticketing/platform';
 import type { z } from 'zod';
 import type { Envelope } from '../envelope';
 
@@ -19,12 +20,17 @@ export interface InboxRecord {
 }
 
 /**
- * What a handler that applies its message in one statement of its own gets (no transaction
- * around it): the inbox record that statement must write with the effect and the messages it
- * sends (`inboxClaim` builds its SQL), so that all of it commits or none.
+ * What a handler that applies its message in one statement of its own gets: the inbox record
+ * that statement must write with the effect and the messages it sends (`inboxClaim` builds its
+ * SQL), so that all of it commits or none, and where to run it.
  */
 export interface StatementContext {
   inbox: InboxRecord;
+  /**
+   * The pool (the statement commits alone), or the transaction of a batch of messages, which
+   * commits it with the batch's others: what it does after its commit waits for that one.
+   */
+  db: Queryable;
 }
 
 /**
@@ -82,8 +88,9 @@ export interface UnitOfWork<Ctx> {
   executeBatch?(items: BatchItem<Ctx>[]): Promise<Outcome[]>;
 }
 
-/** One message of a batch, ready for the unit of work. */
+/** One message of a batch, ready for the unit of work (`alone` as in `execute`). */
 export interface BatchItem<Ctx> {
   message: Envelope;
   run: (ctx: Ctx) => Promise<void>;
+  alone?: (ctx: StatementContext) => Promise<Outcome | undefined>;
 }

@@ -19,6 +19,7 @@ import {
   type BatchItem,
   type HandlerEntry,
   type Outcome,
+  type StatementContext,
   type UnitOfWork,
 } from './handlers';
 import { ConsumerLagMetrics } from './lag-metrics';
@@ -315,6 +316,12 @@ export class MessageConsumer<Ctx> {
             inProcessSpan(place, message, envelope, (traceparent) =>
               runWithContext(contextOf(envelope, traceparent), () => entry.handle(envelope, ctx)),
             ),
+          ...(entry.alone && {
+            alone: (ctx: StatementContext) =>
+              inProcessSpan(place, message, envelope, (traceparent) =>
+                runWithContext(contextOf(envelope, traceparent), () => entry.alone!(envelope, ctx)),
+              ),
+          }),
         })),
       );
       if (!outcomes) return false;

@@ -1,5 +1,5 @@
 import { inboxClaim, type InboxRecord } from '@ticketing/messaging';
-import type { Database, Queryable, Knex, Transaction } from '@ticketing/platform';
+import type { Queryable, Knex, Transaction } from '@ticketing/platform';
 import type { PgNotifications } from '@ticketing/platform/wiring';
 import type {
   Concert,
@@ -223,9 +223,9 @@ export class CatalogWriter implements CatalogWrites {
   }
 }
 
-/** The seat map's projection in one statement per event, on the pool (autocommit). */
+/** The seat map's projection in one statement per event (autocommit, or in a batch's transaction). */
 export class SeatProjectionRepository implements SeatProjection {
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: Queryable) {}
 
   applySeatChangeRecorded(change: SeatChange, inbox: InboxRecord): Promise<boolean> {
     return moveSeat(this.db, change, inbox);

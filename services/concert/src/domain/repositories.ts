@@ -1,5 +1,5 @@
 import type { InboxRecord } from '@ticketing/messaging';
-import type { Database, Queryable, Transaction } from '@ticketing/platform';
+import type { Queryable, Transaction } from '@ticketing/platform';
 import type {
   Concert,
   Schedule,
@@ -75,7 +75,7 @@ export interface CatalogWriter {
   applySeatChange(change: SeatChange): Promise<boolean>;
 }
 
-/** The seat map's projection written without a transaction around it. */
+/** The seat map's projection, one statement per event (on the pool, or in a batch's transaction). */
 export interface SeatProjection {
   /**
    * Applies a seat change newer than what the projection holds, with the inbox record of the
@@ -99,5 +99,5 @@ export interface SeatMapChanges {
 export interface CatalogIn {
   reads(on: Queryable): CatalogRepository;
   writer(tx: Transaction): CatalogWriter;
-  projection(db: Database): SeatProjection;
+  projection(on: Queryable): SeatProjection;
 }

@@ -1,6 +1,6 @@
 import type { DataOf, reservation } from '@ticketing/contracts';
 import type { StatementContext, TxContext } from '@ticketing/messaging';
-import type { Database } from '@ticketing/platform';
+import { whenCommitted } from '@ticketing/platform';
 import type { AvailabilityAnnouncer } from './availability';
 import type { CatalogIn, SeatChange } from './repositories';
 import { seatStatusAfter } from './rules';
@@ -41,8 +41,7 @@ export async function projectSeatEvent(
  * event takes `projectSeatEvent`'s transaction, which records it and moves nothing.
  */
 export async function projectSeatEventAlone(
-  db: Database,
-  { inbox }: StatementContext,
+  { inbox, db }: StatementContext,
   event: SeatEvent,
   catalogIn: CatalogIn,
   announcer?: AvailabilityAnnouncer,
@@ -50,7 +49,7 @@ export async function projectSeatEventAlone(
   const change = seatChangeOf(event);
   if (!change) return undefined;
   if (!(await catalogIn.projection(db).applySeatChangeRecorded(change, inbox))) return undefined;
-  announcer?.soon(); // committed already: one statement
+  if (announcer) whenCommitted(db, () => announcer.soon());
   return 'applied';
 }
 

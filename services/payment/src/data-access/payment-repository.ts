@@ -1,4 +1,4 @@
-import { Transaction, deleteInBatches, type Queryable, type Knex } from '@ticketing/platform';
+import { deleteInBatches, whenCommitted, type Queryable, type Knex } from '@ticketing/platform';
 import {
   inboxClaim,
   outboxInsert,
@@ -127,9 +127,7 @@ export class PaymentRepository implements PaymentStore {
   /** Remembered once it is stored: at once, or when the transaction that wrote it commits. */
   private remember(row: StoredRow): Payment {
     const known = stored(row);
-    if (this.executor instanceof Transaction)
-      this.executor.afterCommit(() => this.recent.remember(known));
-    else this.recent.remember(known);
+    whenCommitted(this.executor, () => this.recent.remember(known));
     return known.payment;
   }
 

@@ -1,5 +1,5 @@
-import type { InboxRecord } from '@ticketing/messaging';
-import type { Database, Logger, Transaction } from '@ticketing/platform';
+import type { StatementContext } from '@ticketing/messaging';
+import { whenCommitted, type Database, type Logger, type Transaction } from '@ticketing/platform';
 import type { Payment, SagaStep } from './payment';
 import { messageFor } from './commands';
 import type { PaymentOutcomes, PaymentsIn } from './repositories';
@@ -43,19 +43,19 @@ export class SagaDriver {
   }
 
   /**
-   * A reply taken in one statement, no transaction: decided on the payment as last stored (as
-   * this process remembers it when it can), written with the message's inbox record only if
-   * the payment is still stored so and the message is new. Undefined when that did not hold,
-   * with nothing written: the reply then takes `onReply`'s transaction, which decides under the
-   * row's lock and records a reply that changes nothing (rare) as IGNORED.
+   * A reply taken in one statement (alone, or in a batch's transaction): decided on the payment
+   * as last stored (as this process remembers it when it can), written with the message's inbox
+   * record only if the payment is still stored so and the message is new. Undefined when that
+   * did not hold, with nothing written: the reply then takes `onReply`'s path, which decides
+   * under the row's lock and records a reply that changes nothing (rare) as IGNORED.
    */
   async onReplyAlone(
     paymentId: string,
     event: SagaEvent,
     messageId: string,
-    inbox: InboxRecord,
+    { inbox, db }: StatementContext,
   ): Promise<'applied' | undefined> {
-    const repo = this.paymentsIn(this.db);
+    const repo = this.paymentsIn(db);
     const stored = await repo.current(paymentId);
     if (!stored) return undefined;
     const now = new Date();
@@ -79,8 +79,7 @@ export class SagaDriver {
       inbox,
     );
     if (!saved) return undefined;
-    // Committed already: one statement.
-    if (ended(stored.payment, saved)) this.options.outcomes?.ended(saved);
+    if (ended(stored.payment, saved)) whenCommitted(db, () => this.options.outcomes?.ended(saved));
     return 'applied';
   }
 

@@ -1,6 +1,6 @@
 import type { reservation as contracts, DataOf } from '@ticketing/contracts';
 import type { OutgoingMessage, StatementContext } from '@ticketing/messaging';
-import type { Database, Transaction } from '@ticketing/platform';
+import type { Transaction } from '@ticketing/platform';
 import {
   confirmRejectedReply,
   confirmedEvent,
@@ -64,8 +64,7 @@ export async function confirmReservation(
  */
 export async function confirmReservationAlone(
   cmd: DataOf<typeof contracts.confirmReservation>,
-  db: Database,
-  { inbox }: StatementContext,
+  { inbox, db }: StatementContext,
   reservationsIn: ReservationsIn,
 ): Promise<'applied' | undefined> {
   const repo = reservationsIn(db);

@@ -1,7 +1,7 @@
 import { wallet as contracts, type DataOf } from '@ticketing/contracts';
 import { randomUUID } from 'node:crypto';
 import { buildMessage, type OutgoingMessage, type StatementContext } from '@ticketing/messaging';
-import type { Database, Transaction } from '@ticketing/platform';
+import type { Transaction } from '@ticketing/platform';
 import type { Debit } from './ledger';
 import type { WalletRepositories, WalletRepository } from './repositories';
 
@@ -68,8 +68,7 @@ export async function debitForPayment(
  */
 export async function debitForPaymentAlone(
   cmd: DebitCommand,
-  db: Database,
-  { inbox }: StatementContext,
+  { inbox, db }: StatementContext,
   repositories: WalletRepositories,
 ): Promise<'applied' | undefined> {
   const { paymentId, userId, amount } = cmd;

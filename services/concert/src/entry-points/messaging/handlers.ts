@@ -1,6 +1,5 @@
 import { reservation, type DataOf, type MessageContract } from '@ticketing/contracts';
 import { on, type HandlerEntry, type TxContext } from '@ticketing/messaging';
-import type { Database } from '@ticketing/platform';
 import type { AvailabilityAnnouncer } from '../../domain/availability';
 import type { CatalogIn } from '../../domain/repositories';
 import { projectSeatEvent, projectSeatEventAlone } from '../../domain/seat-projection';
@@ -13,7 +12,6 @@ type SeatEvent = Parameters<typeof projectSeatEvent>[1];
  * the consumer's transaction when that moved nothing.
  */
 export function messageHandlers(
-  db: Database,
   catalogIn: CatalogIn,
   announcer?: AvailabilityAnnouncer,
 ): HandlerEntry<TxContext>[] {
@@ -23,8 +21,7 @@ export function messageHandlers(
       async ({ data }, ctx) => {
         await projectSeatEvent(ctx, event(data as DataOf<C>), catalogIn, announcer);
       },
-      ({ data }, ctx) =>
-        projectSeatEventAlone(db, ctx, event(data as DataOf<C>), catalogIn, announcer),
+      ({ data }, ctx) => projectSeatEventAlone(ctx, event(data as DataOf<C>), catalogIn, announcer),
     );
   return [
     project(reservation.reservationHeld, (data) => ({ type: 'reservation.held', data })),

@@ -16,8 +16,7 @@ export function messageHandlers(saga: SagaDriver): HandlerEntry<TxContext>[] {
       contract,
       async (m, { tx }) => saga.onReply(tx, m.correlationId, toEvent(m.data as DataOf<C>), m.id),
       // Tried first: one statement when the saga is as this process last left it.
-      (m, { inbox }) =>
-        saga.onReplyAlone(m.correlationId, toEvent(m.data as DataOf<C>), m.id, inbox),
+      (m, ctx) => saga.onReplyAlone(m.correlationId, toEvent(m.data as DataOf<C>), m.id, ctx),
     );
   return [
     reply(reservation.reservationConfirmed, (d) => ({

@@ -1,7 +1,6 @@
 import { concert, reservation } from '@ticketing/contracts';
 import { enqueue, on, type HandlerEntry, type TxContext } from '@ticketing/messaging';
 import type { ReservationsIn } from '../../domain/repositories';
-import type { Database } from '@ticketing/platform';
 import {
   confirmReservation,
   confirmReservationAlone,
@@ -14,10 +13,7 @@ import { replicateSchedule } from '../../domain/schedule-replica';
  * answers; the handler writes it to the outbox in the consumer's transaction (with the inbox
  * record and the effect).
  */
-export function messageHandlers(
-  db: Database,
-  reservationsIn: ReservationsIn,
-): HandlerEntry<TxContext>[] {
+export function messageHandlers(reservationsIn: ReservationsIn): HandlerEntry<TxContext>[] {
   return [
     on(concert.schedulePublished, async ({ data }, { tx }) =>
       enqueue(tx, await replicateSchedule(data, tx, reservationsIn)),
@@ -26,7 +22,7 @@ export function messageHandlers(
       reservation.confirmReservation,
       async ({ data }, { tx }) => enqueue(tx, await confirmReservation(data, tx, reservationsIn)),
       // Tried first: a confirmation that confirms is one statement after an unlocked read.
-      ({ data }, ctx) => confirmReservationAlone(data, db, ctx, reservationsIn),
+      ({ data }, ctx) => confirmReservationAlone(data, ctx, reservationsIn),
     ),
     on(reservation.revertConfirmation, async ({ data }, { tx }) =>
       enqueue(tx, await revertConfirmation(data, tx, reservationsIn)),
