@@ -1,5 +1,6 @@
 import { reservation } from '@ticketing/contracts';
-import { buildMessage } from '@ticketing/messaging';
+import { buildMessage, type HandlerEntry, type TxContext } from '@ticketing/messaging';
+import { inboxUnitOfWork } from '@ticketing/messaging/wiring';
 import { HandlerTable, migratedTestDatabase, uuid } from '@ticketing/testing';
 import { migrations } from '../migrations';
 import { PaymentRepository } from '../src/data-access/payment-repository';
@@ -22,6 +23,7 @@ describe('payment saga replies, without a broker', () => {
   let table: HandlerTable;
   let requests: PaymentRequests;
   let paymentsIn: PaymentsIn;
+  let handlers: HandlerEntry<TxContext>[];
 
   beforeAll(async () => {
     database = await migratedTestDatabase('payment', migrations);
@@ -29,7 +31,8 @@ describe('payment saga replies, without a broker', () => {
     paymentsIn = (executor) => new PaymentRepository(executor, recent);
     const saga = new SagaDriver(database.db, paymentsIn, { stepTimeoutMs: STEP_TIMEOUT_MS });
     requests = new PaymentRequests(database.db, paymentsIn, { stepTimeoutMs: STEP_TIMEOUT_MS });
-    table = new HandlerTable('payment', database.db, messageHandlers(saga));
+    handlers = messageHandlers(saga);
+    table = new HandlerTable('payment', database.db, handlers);
   });
   afterAll(() => database.drop());
 
@@ -167,5 +170,59 @@ describe('payment saga replies, without a broker', () => {
         .map((s) => s.status)
         .sort(),
     ).toEqual(['IGNORED', 'RECEIVED']);
+  });
+
+  it('when replies arrive together (a consumer under load), then each is taken in one statement inside the batch, and a second reply for a saga the batch moved is decided on what the batch wrote', async () => {
+    const [first, other] = [await requested(), await requested()];
+    const before = table.settledInOneStatement;
+    const outcomes = await table.deliverTogether([
+      confirmed(first),
+      confirmed(other),
+      confirmed(first), // a participant's retry, under another message id
+    ]);
+    expect(outcomes).toEqual(['applied', 'applied', 'applied']);
+    // The retry found the saga as the batch left it (not yet remembered): under the row's lock.
+    expect(table.settledInOneStatement - before).toBe(2);
+    for (const payment of [first, other]) {
+      expect(await stored(payment.paymentId)).toMatchObject({ saga_state: 'DEBITING' });
+      expect(await sentTypes(payment.paymentId)).toEqual(['reservation.confirm', 'wallet.debit']);
+    }
+    expect(
+      (await timeline(first.paymentId))
+        .filter((s) => s.step === 'reservation.confirmed')
+        .map((s) => s.status),
+    ).toEqual(['RECEIVED', 'IGNORED']);
+    const writers = await database
+      .knex('payments')
+      .whereIn('id', [first.paymentId, other.paymentId])
+      .select<{ xmin: string }[]>(database.knex.raw('xmin::text as xmin'));
+    expect(new Set(writers.map((w) => w.xmin)).size).toBe(1);
+  });
+
+  it('when a batch rolls back, then what it wrote is not remembered: the next reply is still taken in one statement', async () => {
+    const payment = await requested();
+    const message = confirmed(payment);
+    const entry = handlers.find((h) => h.contract.type === message.envelope.type)!;
+    // The confirmation is taken in the batch's transaction, which then fails as a whole.
+    await expect(
+      inboxUnitOfWork(database.db, 'payment', 'payment').executeBatch!([
+        {
+          message: message.envelope,
+          run: (ctx) => entry.handle(message.envelope, ctx),
+          alone: (ctx) => entry.alone!(message.envelope, ctx),
+        },
+        {
+          message: confirmed(payment).envelope,
+          run: () => Promise.reject(new Error('a message the batch cannot take')),
+        },
+      ]),
+    ).rejects.toThrow('a message the batch cannot take');
+    expect(await stored(payment.paymentId)).toMatchObject({ saga_state: 'CONFIRMING' });
+    // Remembered as stored (CONFIRMING), not as the rolled-back batch wrote it (DEBITING).
+    const before = table.settledInOneStatement;
+    expect(await table.deliver(message)).toBe('applied');
+    expect(table.settledInOneStatement).toBe(before + 1);
+    expect(await stored(payment.paymentId)).toMatchObject({ saga_state: 'DEBITING' });
+    expect(await sentTypes(payment.paymentId)).toEqual(['reservation.confirm', 'wallet.debit']);
   });
 });

@@ -5,6 +5,7 @@ import {
   type HandlerEntry,
   type OutgoingMessage,
   type Outcome,
+  type StatementContext,
   type TxContext,
 } from '@ticketing/messaging';
 import { contextOf, decode, inboxUnitOfWork } from '@ticketing/messaging/wiring';
@@ -38,25 +39,44 @@ export class HandlerTable {
    * the handler had no one-statement path (the path a message takes when that one declines).
    */
   async deliver(message: OutgoingMessage, { transactionOnly = false } = {}): Promise<Outcome> {
+    const { envelope, run, alone } = this.prepared(message, transactionOnly);
+    return runWithContext(contextOf(envelope), () => this.unitOfWork.execute(envelope, run, alone));
+  }
+
+  /**
+   * The messages delivered together, as a consumer under load hands a fetch over: one batch, in
+   * order, in one transaction; all or nothing.
+   */
+  async deliverTogether(messages: OutgoingMessage[]): Promise<Outcome[]> {
+    return this.unitOfWork.executeBatch!(
+      messages.map((m) => {
+        const { envelope, run, alone } = this.prepared(m, false);
+        return { message: envelope, run, alone };
+      }),
+    );
+  }
+
+  /** The message decoded as the consumer decodes it, and its handler's paths. */
+  private prepared(message: OutgoingMessage, transactionOnly: boolean) {
     const decoded = decode(Buffer.from(JSON.stringify(message.envelope)), this.byType);
     if (decoded.status === 'ignored')
       throw new Error(`${this.service} has no handler for ${message.envelope.type}`);
     if (decoded.status === 'invalid') throw new Error(`${decoded.reason}: ${decoded.error}`);
     const { envelope, entry } = decoded;
     // In the message's conversation, as the consumer runs it: replies carry its correlation id.
-    return runWithContext(contextOf(envelope), () =>
-      this.unitOfWork.execute(
-        envelope,
-        (ctx) => entry.handle(envelope, ctx),
+    const inConversation = <T>(fn: () => Promise<T>) => runWithContext(contextOf(envelope), fn);
+    return {
+      envelope,
+      run: (ctx: TxContext) => inConversation(() => entry.handle(envelope, ctx)),
+      alone:
         entry.alone && !transactionOnly
-          ? async (ctx) => {
-              const outcome = await entry.alone!(envelope, ctx);
+          ? async (ctx: StatementContext) => {
+              const outcome = await inConversation(() => entry.alone!(envelope, ctx));
               if (outcome) this.settledInOneStatement += 1;
               return outcome;
             }
           : undefined,
-      ),
-    );
+    };
   }
 
   /** Every message the handlers sent in the conversation `correlationId`, oldest first. */
