@@ -1,4 +1,4 @@
-import { HandlerTable, migratedTestDatabase, uuid } from '@ticketing/testing';
+import { HandlerTable, eventually, migratedTestDatabase, uuid } from '@ticketing/testing';
 import { migrations } from '../migrations';
 import { Wallets } from '../src/domain/charges';
 import { messageHandlers } from '../src/entry-points/messaging/handlers';
@@ -107,6 +107,40 @@ describe('wallet saga participant, without a broker', () => {
     const debits = await database.knex('debits').whereIn('payment_id', [alone, inTransaction]);
     expect(debits.map((r: { status: string }) => r.status)).toEqual(['APPLIED', 'APPLIED']);
     expect(await expectLedger(userId)).toBe(1000);
+  });
+
+  it('when another writer debits the payment while a batch waits on its key, then the batch fails with that error and writes nothing; delivered again, the debit is answered once', async () => {
+    const userId = uuid();
+    await wallets.charge(userId, 10_000);
+    const paymentId = uuid();
+    const command = debit(paymentId, userId, 3000);
+    let batch: Promise<unknown> | undefined;
+    await database.db.transaction(async (tx) => {
+      await walletRepositories().wallets(tx).debitForPayment(paymentId, userId, 3000);
+      batch = table.deliverTogether([command]).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      // The batch's statement waits on the debit's key until this transaction commits.
+      await eventually(async () => {
+        const [waiting] = await database.db.query<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity
+           where datname = current_database() and wait_event_type = 'Lock'`,
+        );
+        expect(waiting!.n).toBeGreaterThan(0);
+      });
+    });
+    // In a transaction the key's error has aborted it: taken for a decline, the batch would go
+    // on and fail later on the aborted transaction instead.
+    expect(await batch).toMatchObject({ code: '23505', table: 'debits' });
+    const inbox = await database.knex('inbox').where({ message_id: command.envelope.id });
+    expect(inbox).toEqual([]);
+    expect(await table.sent(paymentId)).toEqual([]);
+    // Redelivered (the consumer takes a failed batch's messages one by one): answered as taken.
+    expect(await table.deliver(command)).toBe('applied');
+    const sent = await table.sent(paymentId);
+    expect(sent.map((m) => m.type)).toEqual(['wallet.debited']);
+    expect(await expectLedger(userId)).toBe(7000);
   });
 
   it('when the cancel arrives before the debit, then the late debit is refused CANCELLED and nothing is taken', async () => {

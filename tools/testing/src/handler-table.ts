@@ -22,7 +22,10 @@ import { checkedSent, type Sent } from './sent-messages';
 export class HandlerTable {
   private readonly byType: Map<string, HandlerEntry<TxContext>>;
   private readonly unitOfWork: UnitOfWork<TxContext>;
-  /** How many deliveries the handlers' one-statement path settled (the rest took the transaction). */
+  /**
+   * How many deliveries the handlers' one-statement path settled (the rest took the transaction);
+   * in a batch, counted as they settle, before the batch commits or rolls back.
+   */
   settledInOneStatement = 0;
 
   constructor(

@@ -28,7 +28,9 @@ export interface StatementContext {
   inbox: InboxRecord;
   /**
    * The pool (the statement commits alone), or the transaction of a batch of messages, which
-   * commits it with the batch's others: what it does after its commit waits for that one.
+   * commits it with the batch's others: what it does after its commit waits for that one. In a
+   * transaction an error of the statement has aborted it: it must reach the caller, never be
+   * taken for a decline.
    */
   db: Queryable;
 }

@@ -6,7 +6,7 @@ import {
   type InboxRecord,
   type OutgoingMessage,
 } from '@ticketing/messaging';
-import { deleteInBatches, type Queryable, type Knex } from '@ticketing/platform';
+import { Transaction, deleteInBatches, type Queryable, type Knex } from '@ticketing/platform';
 import type { Debit, EntryType, LedgerEntry } from '../domain/ledger';
 import type {
   FirstAnswer,
@@ -130,7 +130,8 @@ export class WalletRepository implements WalletStore {
   /**
    * The statement of `debitForPayment`, taken only when the payment has no debit and the
    * command no inbox record (`fresh`), with that record and the reply that fits. A debit
-   * another command wrote meanwhile breaks the debits' key: nothing is written then either.
+   * another command wrote meanwhile breaks the debits' key: nothing is written then either. In
+   * a transaction (a batch) that error has aborted it, so it is not taken for a decline.
    */
   async debitForPaymentRecorded(
     debit: { paymentId: string; userId: string; amount: number; transactionId: string },
@@ -166,7 +167,8 @@ export class WalletRepository implements WalletStore {
       )
       .catch((err: unknown) => {
         const e = err as { code?: string; table?: string };
-        if (e.code === '23505' && e.table === 'debits') return [];
+        if (e.code === '23505' && e.table === 'debits' && !(this.executor instanceof Transaction))
+          return [];
         throw err;
       });
     if (rows.length === 0) return undefined;
