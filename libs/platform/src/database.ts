@@ -128,6 +128,18 @@ export class Transaction {
   }
 }
 
+/**
+ * A row version's mark, as SQL over the row of `alias` (none: the statement's only table): the
+ * transaction that wrote it (`xmin`) and where (`ctid`). Any update of the row, by any writer,
+ * writes a new version elsewhere, so the mark changes even when one transaction updates the row
+ * twice; no column to keep up to date. Compared in an update's `WHERE`, it stands for the lock a
+ * transaction would have held between reading the row and writing it (ADR 0035).
+ */
+export function rowRevision(alias?: string): string {
+  const of = alias ? `${alias}.` : '';
+  return `(${of}xmin::text || ${of}ctid::text)`;
+}
+
 /** What a repository reads and writes through: the pool, or a transaction. */
 export type Queryable = Database | Transaction;
 

@@ -49,6 +49,7 @@ export { DB_ACQUIRE_TIMEOUT_MS, type Migration, type Knex } from './postgres';
 export {
   Database,
   Transaction,
+  rowRevision,
   whenCommitted,
   type CommitWatcher,
   type Queryable,

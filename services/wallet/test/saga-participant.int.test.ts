@@ -29,6 +29,13 @@ describe('wallet saga participant, without a broker', () => {
   const debit = debitCommand;
   const cancel = cancelCommand;
   const expectLedger = (userId: string) => expectBalanceIsLedgerSum(database.knex, userId);
+  /** A new fan whose wallet holds 10,000, and a debit of 3,000 for a new payment of theirs. */
+  async function aDebitOf3000From10000() {
+    const userId = uuid();
+    await wallets.charge(userId, 10_000);
+    const paymentId = uuid();
+    return { userId, paymentId, command: debit(paymentId, userId, 3000) };
+  }
 
   it('when 100 debits of 1,000 meet a balance of 50,000 at once, then exactly 50 are taken, each answered once on wallet.events, and the balance ends at 0 without going negative', async () => {
     const userId = uuid();
@@ -50,10 +57,7 @@ describe('wallet saga participant, without a broker', () => {
   });
 
   it('when the same debit is delivered twice, then the second is skipped by the inbox; asked again (a new message), it is answered the same without a second debit', async () => {
-    const userId = uuid();
-    await wallets.charge(userId, 10_000);
-    const paymentId = uuid();
-    const command = debit(paymentId, userId, 3000);
+    const { userId, paymentId, command } = await aDebitOf3000From10000();
     expect(await table.deliver(command)).toBe('applied');
     expect(await table.deliver(command)).toBe('duplicate');
     expect(await table.deliver(debit(paymentId, userId, 3000))).toBe('applied');
@@ -67,10 +71,7 @@ describe('wallet saga participant, without a broker', () => {
   });
 
   it('when one debit command is delivered five times at once, then it is taken once and answered once; the other deliveries are skipped by the inbox', async () => {
-    const userId = uuid();
-    await wallets.charge(userId, 10_000);
-    const paymentId = uuid();
-    const command = debit(paymentId, userId, 3000);
+    const { userId, paymentId, command } = await aDebitOf3000From10000();
     const outcomes = await Promise.all([1, 2, 3, 4, 5].map(() => table.deliver(command)));
     expect(outcomes.filter((o) => o === 'applied')).toHaveLength(1);
     expect(outcomes.filter((o) => o === 'duplicate')).toHaveLength(4);
@@ -110,10 +111,7 @@ describe('wallet saga participant, without a broker', () => {
   });
 
   it('when another writer debits the payment while a batch waits on its key, then the batch fails with that error and writes nothing; delivered again, the debit is answered once', async () => {
-    const userId = uuid();
-    await wallets.charge(userId, 10_000);
-    const paymentId = uuid();
-    const command = debit(paymentId, userId, 3000);
+    const { userId, paymentId, command } = await aDebitOf3000From10000();
     let batch: Promise<unknown> | undefined;
     await database.db.transaction(async (tx) => {
       await walletRepositories().wallets(tx).debitForPayment(paymentId, userId, 3000);

@@ -310,19 +310,21 @@ export class MessageConsumer<Ctx> {
     );
     try {
       const outcomes = await this.batcher.add(
-        items.map(({ message, envelope, entry }) => ({
-          message: envelope,
-          run: (ctx: Ctx) =>
+        items.map(({ message, envelope, entry }) => {
+          // Either path runs in the message's span and conversation.
+          const inMessage = <T>(work: () => Promise<T>) =>
             inProcessSpan(place, message, envelope, (traceparent) =>
-              runWithContext(contextOf(envelope, traceparent), () => entry.handle(envelope, ctx)),
-            ),
-          ...(entry.alone && {
-            alone: (ctx: StatementContext) =>
-              inProcessSpan(place, message, envelope, (traceparent) =>
-                runWithContext(contextOf(envelope, traceparent), () => entry.alone!(envelope, ctx)),
-              ),
-          }),
-        })),
+              runWithContext(contextOf(envelope, traceparent), work),
+            );
+          const { handle, alone } = entry;
+          return {
+            message: envelope,
+            run: (ctx: Ctx) => inMessage(() => handle(envelope, ctx)),
+            ...(alone && {
+              alone: (ctx: StatementContext) => inMessage(() => alone(envelope, ctx)),
+            }),
+          };
+        }),
       );
       if (!outcomes) return false;
       items.forEach(({ envelope }, i) => this.metrics.outcome(envelope.type, outcomes[i]!));

@@ -1,4 +1,10 @@
-import { deleteInBatches, whenCommitted, type Queryable, type Knex } from '@ticketing/platform';
+import {
+  deleteInBatches,
+  rowRevision,
+  whenCommitted,
+  type Queryable,
+  type Knex,
+} from '@ticketing/platform';
 import {
   inboxClaim,
   outboxInsert,
@@ -47,12 +53,7 @@ const SELECT_COLUMNS = Object.entries(COLUMNS)
   .map(([field, column]) => `${column} as "${field}"`)
   .join(', ');
 
-/**
- * A row version's mark: the transaction that wrote it (`xmin`) and where (`ctid`). Any update of
- * the row, by any writer, writes a new version elsewhere, so the mark changes even when one
- * transaction updates the row twice; no column to keep up to date.
- */
-const REVISION = `(xmin::text || ctid::text)`;
+const REVISION = rowRevision();
 
 /** The columns and the row's revision. */
 const STORED_COLUMNS = `${SELECT_COLUMNS}, ${REVISION} as "revision"`;
@@ -125,10 +126,10 @@ export class PaymentRepository implements PaymentStore {
   }
 
   /** Remembered once it is stored: at once, or when the transaction that wrote it commits. */
-  private remember(row: StoredRow): Payment {
+  private remember(row: StoredRow): StoredPayment {
     const known = stored(row);
     whenCommitted(this.executor, () => this.recent.remember(known));
-    return known.payment;
+    return known;
   }
 
   /**
@@ -174,7 +175,7 @@ export class PaymentRepository implements PaymentStore {
       [...params, ...outbox.params],
     );
     writer.written();
-    return this.remember(row!);
+    return this.remember(row!).payment;
   }
 
   conflictOf(err: unknown): PaymentConflict | undefined {
@@ -230,7 +231,7 @@ export class PaymentRepository implements PaymentStore {
       [...params, ...(outbox?.params ?? [])],
     );
     writer?.written();
-    return this.remember(row!);
+    return this.remember(row!).payment;
   }
 
   async current(paymentId: string): Promise<StoredPayment | undefined> {
@@ -240,9 +241,7 @@ export class PaymentRepository implements PaymentStore {
       `select ${STORED_COLUMNS} from payments where id = $1`,
       [paymentId],
     );
-    if (!row) return undefined;
-    this.remember(row);
-    return stored(row);
+    return row && this.remember(row);
   }
 
   /**
@@ -296,7 +295,7 @@ export class PaymentRepository implements PaymentStore {
       return undefined;
     }
     writer?.written();
-    return this.remember(row);
+    return this.remember(row).payment;
   }
 
   async countOverdue(graceSeconds: number): Promise<number> {

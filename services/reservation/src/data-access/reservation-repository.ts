@@ -5,7 +5,7 @@ import {
   type InboxRecord,
   type OutgoingMessage,
 } from '@ticketing/messaging';
-import type { Queryable, Knex } from '@ticketing/platform';
+import { rowRevision, type Queryable, type Knex } from '@ticketing/platform';
 import type { ReplicaSchedule, Reservation, ReservationStatus } from '../domain/reservation';
 import type {
   HoldConflict,
@@ -21,11 +21,7 @@ const COLUMNS = `r.id as "reservationId", r.user_id as "userId", r.schedule_id a
   s.concert_id as "concertId", r.seat_no as "seatNo", r.price, r.status, r.release_reason as "releaseReason",
   r.held_until as "heldUntil", r.payment_id as "paymentId", r.seat_version as "seatVersion"`;
 
-/**
- * A reservation row version's mark: the transaction that wrote it and where (`xmin`, `ctid`);
- * any update of the row changes it.
- */
-const REVISION = `(r.xmin::text || r.ctid::text)`;
+const REVISION = rowRevision('r');
 
 /** Which unique rule a failed insert broke (Postgres names the constraint). */
 function holdConflictOf(err: unknown): HoldConflict | undefined {
