@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { TOPICS } from '@ticketing/contracts';
-import { Database } from '@ticketing/platform';
+import { Database, type Transaction } from '@ticketing/platform';
 import { createDb } from '@ticketing/platform/wiring';
 import { TopicCapture, eventually } from '@ticketing/testing';
 import { SeatHolds } from '../src/domain/holds';
@@ -123,6 +123,90 @@ describe('hold expiry', () => {
       });
       await eventually(() => expect(released(id)).toHaveLength(1));
     });
+  });
+});
+
+describe('a hold on a counted pool', () => {
+  let deployment: ReservationDeployment;
+  let events: TopicCapture;
+
+  beforeAll(async () => {
+    deployment = await ReservationDeployment.create();
+    await deployment.startInstance({ HOLD_SWEEP_INTERVAL_MS: '3600000' });
+    events = await TopicCapture.start([(await topicNamespace()).name(TOPICS.reservationEvents)]);
+  });
+  afterAll(async () => {
+    await events.stop();
+    await deployment.stop();
+  });
+
+  const announced = (...reservationIds: string[]) =>
+    events
+      .where((m) => {
+        const id = (m.envelope?.data as { reservationId?: string } | undefined)?.reservationId;
+        return id !== undefined && reservationIds.includes(id);
+      })
+      .map((m) => m.envelope!.type)
+      .sort();
+
+  /** The use case as the service runs it, on a pool whose statements and transactions count. */
+  async function holdCounted(concertId: number, scheduleId: number, seatNo: number) {
+    const knex = createDb({ url: deployment.databaseUrl, applicationName: 'test-hold' });
+    const statements: string[] = [];
+    knex.on('query', (q: { sql: string }) => statements.push(q.sql));
+    const db = new (class extends Database {
+      override query<R>(sql: string, params?: unknown[]): Promise<R[]> {
+        statements.push(sql);
+        return super.query<R>(sql, params);
+      }
+      override transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+        statements.push('BEGIN');
+        return super.transaction(work);
+      }
+    })(knex);
+    try {
+      const holds = new SeatHolds(db, reservationsIn, 300, new TakenSeats(0));
+      const held = await holds.hold({ userId: randomUUID(), concertId }, scheduleId, seatNo);
+      return { held, statements };
+    } finally {
+      await knex.destroy();
+    }
+  }
+
+  it('when neither the seat nor the fan is held, then the hold and its announcement are one statement after the check, without a transaction', async () => {
+    const { concertId, scheduleId } = await deployment.publishSchedule();
+    const { held, statements } = await holdCounted(concertId, scheduleId, 3);
+    expect(statements).toHaveLength(2);
+    expect(statements).not.toContain('BEGIN');
+    await eventually(() => expect(announced(held.reservationId)).toEqual(['reservation.held']));
+  });
+
+  it('when an overdue hold stands on the seat, then the refused statement gives way to the transaction that releases it, and both are announced', async () => {
+    const { concertId, scheduleId } = await deployment.publishSchedule();
+    const stale = randomUUID();
+    await deployment.db('reservations').insert({
+      id: stale,
+      user_id: randomUUID(),
+      schedule_id: scheduleId,
+      seat_no: 4,
+      price: 1000,
+      status: 'HELD',
+      held_until: deployment.db.raw(`now() - interval '1 second'`),
+      seat_version: deployment.db.raw(`nextval('seat_version_seq')`),
+    });
+    const { held, statements } = await holdCounted(concertId, scheduleId, 4);
+    expect(statements).toContain('BEGIN');
+    expect(await deployment.db('reservations').where({ id: stale }).first()).toMatchObject({
+      status: 'RELEASED',
+      release_reason: 'EXPIRED',
+    });
+    expect(held).toMatchObject({ status: 'HELD', seatNo: 4 });
+    await eventually(() =>
+      expect(announced(stale, held.reservationId)).toEqual([
+        'reservation.held',
+        'reservation.released',
+      ]),
+    );
   });
 });
 

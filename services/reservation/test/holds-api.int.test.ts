@@ -43,18 +43,22 @@ describe('reservation API', () => {
     expect(heldFor).toBeGreaterThan(295_000);
     expect(heldFor).toBeLessThan(305_000);
     const id = res.body.reservationId as string;
-    expect(await deployment.db('reservations').where({ id }).first()).toMatchObject({
-      status: 'HELD',
-      seat_no: 7,
-    });
+    const row = await deployment.db('reservations').where({ id }).first();
+    expect(row).toMatchObject({ status: 'HELD', seat_no: 7 });
     await eventually(() =>
       expect(eventsOf(id).map((m) => m.envelope!.type)).toEqual(['reservation.held']),
     );
-    expect(eventsOf(id)[0]!.envelope!.data).toMatchObject({
+    // The announcement carries the stored end and seat version, as the fan got them.
+    expect(eventsOf(id)[0]!.envelope!.data).toEqual({
+      reservationId: id,
+      userId: fan.userId,
+      scheduleId: schedule.scheduleId,
       seatNo: 7,
       price: 77_000,
-      seatVersion: expect.any(Number),
+      heldUntil: res.body.heldUntil,
+      seatVersion: Number(row.seat_version),
     });
+    expect(res.body.heldUntil).toBe((row.held_until as Date).toISOString());
   });
 
   it('when the seat is taken, then 409 SEAT_UNAVAILABLE; when the fan already holds one, then 409 HOLD_LIMIT_REACHED', async () => {

@@ -243,6 +243,33 @@ export class ReservationRepository implements ReservationStore {
     return (await this.find(h.reservationId))!;
   }
 
+  async holdAndAnnounce(h: NewHold, announce: OutgoingMessage): Promise<Reservation> {
+    const params: unknown[] = [h.reservationId, h.userId, h.scheduleId, h.seatNo, h.price];
+    params.push(h.ttlSeconds);
+    const writer = outboxWriter(this.executor);
+    // The end as the event's JSON says it (toISOString's form: milliseconds, Z); both cut the
+    // microseconds, so the event and the row the fan gets back agree.
+    const outbox = outboxInsert([announce], params.length + 1, writer.notify, {
+      from: 'held',
+      fields: { heldUntil: 'held_until_iso', seatVersion: 'seat_version' },
+    });
+    const [row] = await this.executor.query<Reservation & { held_until_iso: string }>(
+      `with held as (
+         insert into reservations (id, user_id, schedule_id, seat_no, price, status, held_until,
+           seat_version)
+         values ($1, $2, $3, $4, $5, 'HELD', now() + make_interval(secs => $6::float8),
+           nextval('seat_version_seq'))
+         returning *,
+           to_char(held_until at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as held_until_iso),
+       outbox as (${outbox.sql})
+       select ${COLUMNS}, r.held_until_iso from held r join schedules s on s.id = r.schedule_id`,
+      [...params, ...outbox.params],
+    );
+    writer.written();
+    const { held_until_iso: _forTheOutbox, ...reservation } = row!;
+    return reservation;
+  }
+
   conflictOf(err: unknown): HoldConflict | undefined {
     return holdConflictOf(err);
   }

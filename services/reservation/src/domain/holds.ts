@@ -3,7 +3,7 @@ import { requireActiveCaller, requireOwner, type Caller } from '@ticketing/auth'
 import type { QueuePass } from '@ticketing/queue-pass';
 import { enqueue } from '@ticketing/messaging';
 import { AppError, loadCursorSeal, type CursorSeal, type Database } from '@ticketing/platform';
-import type { ListPosition, ReservationsIn } from './repositories';
+import type { ListPosition, NewHold, ReservationsIn } from './repositories';
 import type { Reservation, ReservationStatus } from './reservation';
 import { heldEvent, releasedEvent } from './events';
 import { holdRefusal, isHoldOver } from './rules';
@@ -96,22 +96,16 @@ export class SeatHolds {
       throw seatUnavailable(scheduleId, seatNo);
     }
     if (check.userHasHold) throw holdLimitReached();
+    const hold: NewHold = {
+      reservationId: randomUUID(),
+      userId: fan.userId,
+      scheduleId,
+      seatNo,
+      price: check.price,
+      ttlSeconds: this.ttlSeconds,
+    };
     try {
-      const { held, released } = await this.db.transaction(async (tx) => {
-        const repo = this.reservationsIn(tx);
-        const released = await repo.releaseOverdueHolds({ scheduleId, seatNo, userId: fan.userId });
-        const held = await repo.insertHold({
-          reservationId: randomUUID(),
-          userId: fan.userId,
-          scheduleId,
-          seatNo,
-          price: check.price,
-          ttlSeconds: this.ttlSeconds,
-        });
-        await enqueue(tx, [...released.map(releasedEvent), heldEvent(held)]);
-        return { held, released };
-      });
-      this.forgetSeats(released);
+      const held = await this.holdFreeSeat(hold, check);
       this.takenSeats.remember(seat, held.heldUntil, check.now);
       return held;
     } catch (err) {
@@ -123,6 +117,43 @@ export class SeatHolds {
       if (conflict === 'USER_HAS_HOLD') throw holdLimitReached();
       throw err;
     }
+  }
+
+  /**
+   * Most holds find neither the seat nor the fan held: the hold and its announcement are then
+   * one statement. A unique rule that refuses it may stand for a hold whose time is over, which
+   * blocks nothing: the transaction then releases those holds (on the seat, of the fan) and
+   * tries once more, and a refusal there is the answer.
+   */
+  private async holdFreeSeat(
+    hold: NewHold,
+    check: { concertId: number; now: Date },
+  ): Promise<Reservation> {
+    // Its end and seat version are the ones the insert takes: the store writes them in.
+    const announce = heldEvent({
+      ...hold,
+      concertId: check.concertId,
+      status: 'HELD',
+      releaseReason: null,
+      heldUntil: new Date(check.now.getTime() + hold.ttlSeconds * 1000),
+      paymentId: null,
+      seatVersion: 1, // any valid version: the one the insert takes replaces it
+    });
+    try {
+      return await this.reservationsIn(this.db).holdAndAnnounce(hold, announce);
+    } catch (err) {
+      if (!this.reservationsIn(this.db).conflictOf(err)) throw err;
+    }
+    const { held, released } = await this.db.transaction(async (tx) => {
+      const repo = this.reservationsIn(tx);
+      const { scheduleId, seatNo, userId } = hold;
+      const released = await repo.releaseOverdueHolds({ scheduleId, seatNo, userId });
+      const held = await repo.insertHold(hold);
+      await enqueue(tx, [...released.map(releasedEvent), heldEvent(held)]);
+      return { held, released };
+    });
+    this.forgetSeats(released);
+    return held;
   }
 
   /**

@@ -96,6 +96,12 @@ export interface ReservationRepository {
   ): Promise<Reservation | undefined>;
   /** A new hold; a taken seat or a second hold is refused (see `conflictOf`). */
   insertHold(h: NewHold): Promise<Reservation>;
+  /**
+   * A new hold and its announcement in one statement (no transaction). Any hold on the seat or
+   * of the fan, live or overdue, makes the unique rules refuse it (see `conflictOf`): nothing is
+   * written then. The announcement's `heldUntil` and `seatVersion` are the store's, written in.
+   */
+  holdAndAnnounce(h: NewHold, announce: OutgoingMessage): Promise<Reservation>;
   /** Which of the rules of a hold a failed write broke; undefined for any other failure. */
   conflictOf(err: unknown): HoldConflict | undefined;
   /** Holds whose time is over, released: those blocking this seat or fan, or the oldest due. */
