@@ -33,6 +33,7 @@ import { skeletonClientsScenario } from './scenarios/skeleton-clients';
 import { stalenessScenario } from './scenarios/staleness';
 import { tracingScenario } from './scenarios/tracing';
 import { seatMapScenario } from './scenarios/seat-map';
+import { holdsScenario } from './scenarios/holds';
 import { benchTopics } from './topics';
 import { walletScenario } from './scenarios/wallet';
 import { uniqueStamp } from './stamps';
@@ -43,6 +44,7 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<Row[]>> = {
   'queue-scale': queueScaleScenario,
   'seat-map': seatMapScenario,
   'hold-storm': holdStormScenario,
+  holds: holdsScenario,
   wallet: walletScenario,
   kafka: kafkaLoopScenario,
   saga: sagaScenario,

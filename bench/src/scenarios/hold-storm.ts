@@ -136,7 +136,7 @@ export async function runHoldStorm(
               notes:
                 measured === precheck
                   ? 'what a loser cost before the taken-seat cache (ADR 0006): the storm without it is bound by this'
-                  : 'a winner: release what blocks the seat, insert, read back, enqueue, commit',
+                  : 'a winner an overdue hold blocks: release it, insert, read back, enqueue, commit (a free seat: one statement, the `holds` scenario)',
             },
           ]
         : [],
