@@ -1,7 +1,10 @@
 import { TOPICS } from '@ticketing/contracts';
 import { TokenSigner, generatePassKeys } from '@ticketing/queue-pass';
 import { TopicCapture, eventually, identityToken, tamperedCursors, uuid } from '@ticketing/testing';
-import type { WalletServiceHandle } from '../src/start';
+import { Database, type Transaction } from '@ticketing/platform';
+import { createDb } from '@ticketing/platform/wiring';
+import { Wallets } from '../src/domain/charges';
+import { walletRepositories, type WalletServiceHandle } from '../src/start';
 import { WalletDeployment, charge, getAs, topicNamespace } from './harness';
 
 describe('wallet API', () => {
@@ -214,6 +217,36 @@ describe('Idempotency-Key', () => {
       body: ok[0]!.body,
     });
     expect(await deployment.expectBalanceIsLedgerSum(userId)).toBe(7000);
+  });
+
+  it('when a key is new, then the charge and its kept answer are one statement, and a replay gives that answer', async () => {
+    // The use case as the service runs it, on a pool whose statements and transactions count.
+    const knex = createDb({ url: deployment.databaseUrl, applicationName: 'test-charge' });
+    const statements: string[] = [];
+    knex.on('query', (q: { sql: string }) => statements.push(q.sql));
+    const db = new (class extends Database {
+      override query<R>(sql: string, params?: unknown[]): Promise<R[]> {
+        statements.push(sql);
+        return super.query<R>(sql, params);
+      }
+      override transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+        statements.push('BEGIN');
+        return super.transaction(work);
+      }
+    })(knex);
+    const userId = uuid();
+    const key = `k-${uuid()}`;
+    const wallets = new Wallets(db, walletRepositories(), { maxCharge: 1e6, maxBalance: 1e7 });
+    const first = await wallets
+      .chargeOnce(userId, key, { amount: 3000 })
+      .finally(() => knex.destroy());
+    expect(first).toMatchObject({ userId, balance: 3000 });
+    expect(statements).toHaveLength(1);
+    expect(await charge(a.url, userId, 3000, key)).toMatchObject({ status: 200, body: first });
+    expect(await deployment.db('idempotency_keys').where({ user_id: userId, key })).toEqual([
+      expect.objectContaining({ status: 'DONE', response_status: 200, response_body: first }),
+    ]);
+    expect(await deployment.expectBalanceIsLedgerSum(userId)).toBe(3000);
   });
 
   it('when the same key comes with a different body, then 422 IDEMPOTENCY_KEY_REUSED and nothing is charged', async () => {

@@ -66,20 +66,30 @@ export class WalletRepository implements WalletStore {
     charge: { userId: string; amount: number; transactionId: string },
     maxBalance: number | null,
     announce: OutgoingMessage[],
+    kept?: { key: string; requestHash: string },
   ): Promise<number | null> {
     const { userId, amount, transactionId } = charge;
-    const params = [userId, amount, maxBalance, transactionId];
+    const params: unknown[] = [userId, amount, maxBalance, transactionId];
+    if (kept) params.push(kept.key, kept.requestHash);
     const writer = outboxWriter(this.executor);
     const outbox = outboxInsert(announce, params.length + 1, writer.notify, {
       from: 'credited',
       fields: { balance: 'balance' },
     });
+    // The answer as `complete` keeps it (ChargeResult); no ON CONFLICT: a key already there
+    // (or being claimed) fails the statement, charge included.
+    const keep = `, kept as (
+         insert into idempotency_keys (user_id, key, request_hash, status, response_status,
+           response_body)
+         select $1, $5, $6, 'DONE', 200, jsonb_build_object('userId', $1::text,
+           'balance', balance, 'transactionId', $4::uuid::text)
+         from credited)`;
     const [row] = await this.executor.query<{ balance: string | number }>(
       `with credited as (${CREDIT}),
        entry as (
          insert into ledger (id, user_id, type, amount, balance_after)
-         select $4, $1, 'CHARGE', $2, balance from credited),
-       outbox as (${outbox.sql})
+         select $4::uuid, $1, 'CHARGE', $2, balance from credited),
+       outbox as (${outbox.sql})${kept ? keep : ''}
        select balance from credited`,
       [...params, ...outbox.params],
     );
@@ -305,6 +315,11 @@ export class IdempotencyKeys implements KeyStore {
         response_status: response.status,
         response_body: JSON.stringify(response.body),
       });
+  }
+
+  isKeyTaken(err: unknown): boolean {
+    const e = err as { code?: string; constraint?: string };
+    return e.code === '23505' && e.constraint === 'idempotency_keys_pkey';
   }
 
   async release(userId: string, key: string): Promise<void> {

@@ -37,6 +37,23 @@ export class Wallets {
   async charge(userId: string, amount: number): Promise<ChargeResult> {
     const problem = chargeAmountProblem(amount, this.limits);
     if (problem) throw AppError.validation(`body.amount: ${problem}`);
+    const charged = await this.chargeAndAnnounce(userId, amount);
+    if (!charged) {
+      throw AppError.conflict(
+        'BALANCE_LIMIT_EXCEEDED',
+        `the balance may not exceed ${this.limits.maxBalance} KRW`,
+        { maxBalance: this.limits.maxBalance },
+      );
+    }
+    return charged;
+  }
+
+  /** The charge, or undefined when the balance would pass its limit (nothing written then). */
+  private async chargeAndAnnounce(
+    userId: string,
+    amount: number,
+    kept?: { key: string; requestHash: string },
+  ): Promise<ChargeResult | undefined> {
     const transactionId = randomUUID();
     // The balance after the charge is the statement's to know: 0 here, set as it commits.
     const charged = buildMessage(
@@ -46,15 +63,27 @@ export class Wallets {
     );
     const balance = await this.repositories
       .wallets(this.db)
-      .charge({ userId, amount, transactionId }, this.limits.maxBalance, [charged]);
-    if (balance === null) {
-      throw AppError.conflict(
-        'BALANCE_LIMIT_EXCEEDED',
-        `the balance may not exceed ${this.limits.maxBalance} KRW`,
-        { maxBalance: this.limits.maxBalance },
-      );
+      .charge({ userId, amount, transactionId }, this.limits.maxBalance, [charged], kept);
+    return balance === null ? undefined : { userId, balance, transactionId };
+  }
+
+  /**
+   * Most keys are new and most charges pass: the charge and its answer, kept under the key, are
+   * then one statement. Undefined when the key is already kept (the store refused the statement)
+   * or the charge is refused (nothing written): the claim protocol answers those.
+   */
+  private async chargeUnderNewKey(
+    userId: string,
+    amount: number,
+    kept: { key: string; requestHash: string },
+  ): Promise<ChargeResult | undefined> {
+    if (chargeAmountProblem(amount, this.limits)) return undefined;
+    try {
+      return await this.chargeAndAnnounce(userId, amount, kept);
+    } catch (err) {
+      if (this.repositories.keys(this.db).isKeyTaken(err)) return undefined;
+      throw err;
     }
-    return { userId, balance, transactionId };
   }
 
   /**
@@ -65,6 +94,8 @@ export class Wallets {
   async chargeOnce(userId: string, key: string, body: { amount: number }): Promise<ChargeResult> {
     const keys = this.repositories.keys(this.db);
     const hash = requestHashOf(body);
+    const first = await this.chargeUnderNewKey(userId, body.amount, { key, requestHash: hash });
+    if (first) return first;
     if (!(await keys.claim(userId, key, hash))) {
       const existing = await keys.find(userId, key);
       if (!existing) return this.chargeOnce(userId, key, body); // purged meanwhile: claim again

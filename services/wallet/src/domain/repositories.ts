@@ -11,12 +11,15 @@ export interface WalletRepository {
   /**
    * A charge, its ledger entry and the messages that announce it (their `balance` set to the
    * balance after it), in one write: the balance, or null when it would pass `maxBalance`
-   * (nothing is written then).
+   * (nothing is written then). With `kept`, the charge is also kept as the first answer under
+   * that Idempotency-Key, in the same write; a key already kept makes the store refuse all of
+   * it (see `IdempotencyKeys.isKeyTaken`).
    */
   charge(
     charge: { userId: string; amount: number; transactionId: string },
     maxBalance: number | null,
     announce: OutgoingMessage[],
+    kept?: { key: string; requestHash: string },
   ): Promise<number | null>;
   /** Adds to a wallet (creating it) unless the balance would pass `maxBalance`; null then. */
   credit(userId: string, amount: number, maxBalance: number | null): Promise<number | null>;
@@ -78,6 +81,8 @@ export interface IdempotencyKeys {
   takeOverStale(userId: string, key: string, staleAfterSeconds: number): Promise<boolean>;
   complete(userId: string, key: string, answer: FirstAnswer): Promise<void>;
   release(userId: string, key: string): Promise<void>;
+  /** Whether a failed write broke the rule of one record per user and key. */
+  isKeyTaken(err: unknown): boolean;
   /** Forgets keys older than `hours`; how many went. */
   purgeOlderThan(hours: number): Promise<number>;
 }
