@@ -3,6 +3,7 @@ import { dropDatabase, ensureDatabase, withDatabase } from '@ticketing/platform/
 import type autocannon from 'autocannon';
 import { providerTokens } from '@ticketing/testing';
 import pg from 'pg';
+import { cpuBreakdown, pidsMatching } from '../cpu';
 import { runLoad } from '../load';
 import { pgbenchOn } from '../pgbench';
 import { chargeScript, debitScript } from '../sql-scripts';
@@ -36,7 +37,10 @@ export async function walletScenario(ctx: BenchContext): Promise<Row[]> {
     };
     const [hot] = await owners(1);
     const spread = await owners(1000);
-    const chargeTo = (pick: () => { userId: string; identity: string }): autocannon.Request => ({
+    const chargeTo = (
+      pick: () => { userId: string; identity: string },
+      keyed = false,
+    ): autocannon.Request => ({
       method: 'POST',
       path: '/wallets',
       setupRequest: (req) => {
@@ -47,6 +51,7 @@ export async function walletScenario(ctx: BenchContext): Promise<Row[]> {
           headers: {
             'content-type': 'application/json',
             authorization: `Bearer ${owner.identity}`,
+            ...(keyed && { 'idempotency-key': randomUUID() }),
           },
           body: JSON.stringify({ amount: 1 + randomInt(1000) }),
         };
@@ -59,13 +64,31 @@ export async function walletScenario(ctx: BenchContext): Promise<Row[]> {
       durationSeconds: ctx.seconds,
       requests: [chargeTo(() => hot!)],
     });
-    const spreadRun = await runLoad({
-      label: 'charges, 1,000 wallets',
-      url: service.urls,
-      connections: 100,
-      durationSeconds: ctx.seconds,
-      requests: [chargeTo(() => spread[randomInt(spread.length)]!)],
-    });
+    // Over 1,000 wallets without and with a new Idempotency-Key each, with the CPU per charge of
+    // the service and Postgres: what a kept answer adds.
+    const spreadCharges = (keyed: boolean) =>
+      cpuBreakdown(
+        {
+          wallet: () => service.procs.map((p) => p.child.pid!),
+          postgres: () => pidsMatching('postgres'),
+        },
+        () =>
+          runLoad({
+            label: `charges, 1,000 wallets${keyed ? ', each with a new Idempotency-Key' : ''}`,
+            url: service.urls,
+            connections: 100,
+            durationSeconds: ctx.seconds,
+            requests: [chargeTo(() => spread[randomInt(spread.length)]!, keyed)],
+          }),
+      );
+    const spread1 = await spreadCharges(false);
+    const keyed1 = await spreadCharges(true);
+    const spreadRun = spread1.result;
+    const cpuPerCharge = ({ result, seconds }: typeof spread1) => {
+      const us = (s = 0) => (1e6 * s) / Math.max(1, result.total);
+      const [w, p] = [us(seconds.wallet), us(seconds.postgres)];
+      return `CPU per charge ${(w + p).toFixed(0)} µs (wallet ${w.toFixed(0)}, Postgres ${p.toFixed(0)})`;
+    };
 
     const db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();
@@ -97,7 +120,13 @@ export async function walletScenario(ctx: BenchContext): Promise<Row[]> {
         scenario: 'wallet: charges over 1,000 wallets',
         measured: spreadRun,
         ceiling: pgSpread,
-        notes: invariant,
+        notes: `${invariant}; ${cpuPerCharge(spread1)}`,
+      },
+      {
+        scenario: 'wallet: charges over 1,000 wallets, each with a new Idempotency-Key',
+        measured: keyed1.result,
+        ceiling: spreadRun,
+        notes: `${invariant}; ${cpuPerCharge(keyed1)}; the ceiling is the same charges without a key`,
       },
       ...(pgDebit
         ? [
