@@ -11,7 +11,7 @@ import {
   ROOT,
 } from '@ticketing/infra';
 import { dropDatabase, ensureDatabase, withDatabase } from '@ticketing/platform/wiring';
-import { ConfigError } from '@ticketing/platform';
+import { ConfigError, DB_POOL_MAX_DEFAULT } from '@ticketing/platform';
 import type autocannon from 'autocannon';
 import type { BenchContext } from './context';
 import { runLoad, smokeMode } from './load';
@@ -108,7 +108,8 @@ async function main(): Promise<void> {
   };
   const ctx: BenchContext = {
     smoke,
-    poolSize: smoke ? 3 : 20,
+    // Each service's pool as it is deployed (the default and the production overlay's).
+    poolSize: smoke ? 3 : DB_POOL_MAX_DEFAULT,
     instances,
     seconds,
     infra,
@@ -130,7 +131,10 @@ async function main(): Promise<void> {
       // a system or two per scenario. Measured runs keep the services' default.
       ...(smoke && { KAFKA_CONSUMER_MAX_WAIT_MS: '200' }),
     },
-    queueEnv: { DATABASE_URL: queueDatabase, DB_POOL_MAX: smoke ? '3' : '20' },
+    queueEnv: {
+      DATABASE_URL: queueDatabase,
+      DB_POOL_MAX: smoke ? '3' : String(DB_POOL_MAX_DEFAULT),
+    },
     ceilings: {
       expressGet: ceiling('express GET', express.urls, { method: 'GET', path: '/' }),
       expressPost: ceiling('express POST', express.urls, jsonPost),

@@ -130,8 +130,13 @@ const withDatabaseName = (serverUrl: string, database: string) => {
   return url.toString();
 };
 
-/** Connections in a service's pool unless DB_POOL_MAX says otherwise. */
-export const DB_POOL_MAX_DEFAULT = 10;
+/**
+ * Connections in a service's pool unless DB_POOL_MAX says otherwise: as the production overlay
+ * gives each service. Every active connection is a Postgres process: past a few per database
+ * core, more of them cost the database CPU per statement (docs/benchmarks.md: 2.5 times the
+ * journey's Postgres CPU at 20 per service than at 4, on two cores).
+ */
+export const DB_POOL_MAX_DEFAULT = 5;
 /**
  * Connections a process holds outside its pool: the outbox relay's session (leadership, LISTEN)
  * and the notifications' LISTEN session. docs/operations.md's connection budget counts them.
