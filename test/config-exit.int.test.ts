@@ -6,6 +6,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const SERVICES = SERVICE_NAMES;
+/**
+ * How long a process may take to exit (or to listen) before it is taken to hang: a guard, not a
+ * speed check. In a full run a start-up shares the machine with three test files and their
+ * systems, and took over 20 s on a slow VM; two in a row stay within jest's 60 s per test.
+ */
+const HANG_GUARD_MS = 28_000;
 
 /**
  * Runs a program until it exits (each test waits on a process of its own: the tests of a file run
@@ -43,7 +49,7 @@ describe.each(SERVICES)('%s start-up configuration', (svc) => {
       expect(fs.existsSync(main(svc))).toBe(true); // built by `npm test`'s pretest
       const res = await runToExit([main(svc)], {
         env: { ...process.env, PORT: 'not-a-port', LOG_LEVEL: 'silent' },
-        timeout: 20_000,
+        timeout: HANG_GUARD_MS,
       });
       expect(res.status).toBe(78);
       expect(res.stderr).toContain('PORT');
@@ -59,7 +65,7 @@ describe.each(SERVICES)('%s start-up configuration', (svc) => {
     async ({ variable, value }) => {
       const res = await runToExit([main(svc)], {
         env: { ...process.env, [variable]: value },
-        timeout: 20_000,
+        timeout: HANG_GUARD_MS,
       });
       expect(res.status).toBe(78);
       expect(res.stderr).toContain(variable);
@@ -83,7 +89,7 @@ describe.each(SERVICES)('%s process lifecycle', (svc) => {
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     const listening = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), 20_000);
+      const timer = setTimeout(() => resolve(false), HANG_GUARD_MS);
       child.stdout.on('data', () => {
         if (out.includes('listening')) {
           clearTimeout(timer);
@@ -114,7 +120,7 @@ describe('queue pass keys', () => {
         const env: NodeJS.ProcessEnv = { ...process.env, ...PASS_KEYS };
         delete env[variable];
         if (value) env[variable] = value;
-        const res = await runToExit([main(svc)], { env, timeout: 20_000 });
+        const res = await runToExit([main(svc)], { env, timeout: HANG_GUARD_MS });
         expect(res.status).toBe(78);
         expect(res.stderr).toContain(variable);
       }
@@ -137,7 +143,7 @@ describe.each(['queue', 'concert', 'reservation', 'wallet', 'payment'])(
           ...PASS_KEYS,
           [variable]: value,
         },
-        timeout: 20_000,
+        timeout: HANG_GUARD_MS,
       });
       expect(res.status).toBe(78);
       expect(res.stderr).toContain(variable);
@@ -207,7 +213,7 @@ describe('production mode (NODE_ENV=production, as the image runs)', () => {
         ...change,
       };
       for (const [k, v] of Object.entries(change)) if (v === undefined) delete env[k];
-      const res = await runToExit([program(name)], { env, timeout: 20_000 });
+      const res = await runToExit([program(name)], { env, timeout: HANG_GUARD_MS });
       expect({ name, status: res.status }).toEqual({ name, status: 78 });
       expect(res.stderr).toContain(variable);
       // Only the variable at fault is named: the good secrets pass.
