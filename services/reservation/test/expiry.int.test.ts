@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { TOPICS } from '@ticketing/contracts';
-import { Database, type Transaction } from '@ticketing/platform';
+import { Database } from '@ticketing/platform';
 import { createDb } from '@ticketing/platform/wiring';
-import { TopicCapture, eventually } from '@ticketing/testing';
+import { TopicCapture, countedDatabase, eventually } from '@ticketing/testing';
 import { SeatHolds } from '../src/domain/holds';
 import { TakenSeats } from '../src/domain/taken-seats';
 import { reservationsIn, type ReservationServiceHandle } from '../src/start';
@@ -151,25 +151,13 @@ describe('a hold on a counted pool', () => {
 
   /** The use case as the service runs it, on a pool whose statements and transactions count. */
   async function holdCounted(concertId: number, scheduleId: number, seatNo: number) {
-    const knex = createDb({ url: deployment.databaseUrl, applicationName: 'test-hold' });
-    const statements: string[] = [];
-    knex.on('query', (q: { sql: string }) => statements.push(q.sql));
-    const db = new (class extends Database {
-      override query<R>(sql: string, params?: unknown[]): Promise<R[]> {
-        statements.push(sql);
-        return super.query<R>(sql, params);
-      }
-      override transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
-        statements.push('BEGIN');
-        return super.transaction(work);
-      }
-    })(knex);
+    const { db, statements, destroy } = countedDatabase(deployment.databaseUrl);
     try {
       const holds = new SeatHolds(db, reservationsIn, 300, new TakenSeats(0));
       const held = await holds.hold({ userId: randomUUID(), concertId }, scheduleId, seatNo);
       return { held, statements };
     } finally {
-      await knex.destroy();
+      await destroy();
     }
   }
 

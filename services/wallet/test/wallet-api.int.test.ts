@@ -1,8 +1,13 @@
 import { TOPICS } from '@ticketing/contracts';
 import { TokenSigner, generatePassKeys } from '@ticketing/queue-pass';
-import { TopicCapture, eventually, identityToken, tamperedCursors, uuid } from '@ticketing/testing';
-import { Database, type Transaction } from '@ticketing/platform';
-import { createDb } from '@ticketing/platform/wiring';
+import {
+  TopicCapture,
+  countedDatabase,
+  eventually,
+  identityToken,
+  tamperedCursors,
+  uuid,
+} from '@ticketing/testing';
 import { Wallets } from '../src/domain/charges';
 import { walletRepositories, type WalletServiceHandle } from '../src/start';
 import { WalletDeployment, charge, getAs, topicNamespace } from './harness';
@@ -221,25 +226,11 @@ describe('Idempotency-Key', () => {
 
   it('when a key is new, then the charge and its kept answer are one statement, and a replay gives that answer', async () => {
     // The use case as the service runs it, on a pool whose statements and transactions count.
-    const knex = createDb({ url: deployment.databaseUrl, applicationName: 'test-charge' });
-    const statements: string[] = [];
-    knex.on('query', (q: { sql: string }) => statements.push(q.sql));
-    const db = new (class extends Database {
-      override query<R>(sql: string, params?: unknown[]): Promise<R[]> {
-        statements.push(sql);
-        return super.query<R>(sql, params);
-      }
-      override transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
-        statements.push('BEGIN');
-        return super.transaction(work);
-      }
-    })(knex);
+    const { db, statements, destroy } = countedDatabase(deployment.databaseUrl);
     const userId = uuid();
     const key = `k-${uuid()}`;
     const wallets = new Wallets(db, walletRepositories(), { maxCharge: 1e6, maxBalance: 1e7 });
-    const first = await wallets
-      .chargeOnce(userId, key, { amount: 3000 })
-      .finally(() => knex.destroy());
+    const first = await wallets.chargeOnce(userId, key, { amount: 3000 }).finally(destroy);
     expect(first).toMatchObject({ userId, balance: 3000 });
     expect(statements).toHaveLength(1);
     expect(await charge(a.url, userId, 3000, key)).toMatchObject({ status: 200, body: first });

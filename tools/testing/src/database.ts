@@ -1,4 +1,4 @@
-import { Database, type Knex, type Migration } from '@ticketing/platform';
+import { Database, type Knex, type Migration, type Transaction } from '@ticketing/platform';
 import {
   createDb,
   dropDatabase,
@@ -41,4 +41,31 @@ export async function migratedTestDatabase(
       await database.drop();
     },
   };
+}
+
+/**
+ * A pool on `url` as a service opens it, whose statements are counted in `statements`: knex's
+ * queries, `query`'s statements, and each transaction begun as 'BEGIN' (a transaction's own
+ * BEGIN and COMMIT are not knex query events). For tests that prove how many round trips a use
+ * case takes.
+ */
+export function countedDatabase(url: string): {
+  db: Database;
+  statements: string[];
+  destroy: () => Promise<void>;
+} {
+  const knex = createDb({ url, applicationName: 'test-counted' });
+  const statements: string[] = [];
+  knex.on('query', (q: { sql: string }) => statements.push(q.sql));
+  const db = new (class extends Database {
+    override query<R>(sql: string, params?: unknown[]): Promise<R[]> {
+      statements.push(sql);
+      return super.query<R>(sql, params);
+    }
+    override transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+      statements.push('BEGIN');
+      return super.transaction(work);
+    }
+  })(knex);
+  return { db, statements, destroy: () => knex.destroy() };
 }
