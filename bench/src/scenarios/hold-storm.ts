@@ -32,24 +32,7 @@ export async function runHoldStorm(
   const label = options.label ? ` (${options.label})` : '';
   const clients = ctx.smoke ? 200 : 2000;
   const requests = ctx.smoke ? 1000 : 10_000;
-  const stamp = uniqueStamp();
-  const prefix = `bench-${stamp}:`;
-  const databaseUrl = withDatabase(ctx.infra.databaseUrl, `bench_reservation_${stamp}`);
-  await ensureDatabase(databaseUrl);
-  const service = await startInstances(
-    'reservation',
-    serviceMain('reservation'),
-    {
-      ...ctx.serviceEnv,
-      DATABASE_URL: databaseUrl,
-      REDIS_KEY_PREFIX: prefix,
-      KAFKA_CONSUMER_GROUP: `bench-reservation-${stamp}`,
-      DB_POOL_MAX: String(ctx.poolSize),
-    },
-    ctx.instances,
-  );
-  const db = new pg.Client({ connectionString: databaseUrl });
-  await db.connect();
+  const { service, databaseUrl, prefix, db, stop } = await reservationAlone(ctx);
   try {
     // Setup shortcut: the schedule goes straight into the replica instead of through concert.events.
     const scheduleId = randomInt(1, 2 ** 30); // room above it for the pgbench schedules
@@ -154,8 +137,37 @@ export async function runHoldStorm(
     ];
     return { rows, wallSeconds, cpuSeconds, invariant };
   } finally {
+    await stop();
+  }
+}
+
+/**
+ * The reservation service alone, on a database and a Redis key prefix of its own, with a client
+ * on that database for the scenario's setup and checks; `stop` ends all of it.
+ */
+export async function reservationAlone(ctx: BenchContext) {
+  const stamp = uniqueStamp();
+  const prefix = `bench-${stamp}:`;
+  const databaseUrl = withDatabase(ctx.infra.databaseUrl, `bench_reservation_${stamp}`);
+  await ensureDatabase(databaseUrl);
+  const service = await startInstances(
+    'reservation',
+    serviceMain('reservation'),
+    {
+      ...ctx.serviceEnv,
+      DATABASE_URL: databaseUrl,
+      REDIS_KEY_PREFIX: prefix,
+      KAFKA_CONSUMER_GROUP: `bench-reservation-${stamp}`,
+      DB_POOL_MAX: String(ctx.poolSize),
+    },
+    ctx.instances,
+  );
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  const stop = async () => {
     await db.end();
     await service.stop();
     await dropDatabase(databaseUrl).catch(() => undefined);
-  }
+  };
+  return { service, databaseUrl, prefix, db, stop };
 }

@@ -1,14 +1,11 @@
 import { randomInt } from 'node:crypto';
-import { dropDatabase, ensureDatabase, withDatabase } from '@ticketing/platform/wiring';
 import type autocannon from 'autocannon';
-import pg from 'pg';
 import { cpuBreakdown, pidsMatching } from '../cpu';
 import { activeFans } from '../fans';
 import { runLoad } from '../load';
-import { serviceMain, startInstances } from '../processes';
 import type { Row } from '../report';
 import type { BenchContext } from '../context';
-import { uniqueStamp } from '../stamps';
+import { reservationAlone } from './hold-storm';
 
 /** Seats of a date (every venue's). */
 const SEATS = 50;
@@ -21,24 +18,7 @@ const SEATS = 50;
  */
 export async function holdsScenario(ctx: BenchContext): Promise<Row[]> {
   const holds = ctx.smoke ? 200 : 2000;
-  const stamp = uniqueStamp();
-  const prefix = `bench-${stamp}:`;
-  const databaseUrl = withDatabase(ctx.infra.databaseUrl, `bench_reservation_${stamp}`);
-  await ensureDatabase(databaseUrl);
-  const service = await startInstances(
-    'reservation',
-    serviceMain('reservation'),
-    {
-      ...ctx.serviceEnv,
-      DATABASE_URL: databaseUrl,
-      REDIS_KEY_PREFIX: prefix,
-      KAFKA_CONSUMER_GROUP: `bench-reservation-${stamp}`,
-      DB_POOL_MAX: String(ctx.poolSize),
-    },
-    ctx.instances,
-  );
-  const db = new pg.Client({ connectionString: databaseUrl });
-  await db.connect();
+  const { service, prefix, db, stop } = await reservationAlone(ctx);
   try {
     // Setup shortcut, as in the hold storm: the dates (50 seats each, as every venue has) go
     // straight into the replica, enough of them for a seat per fan.
@@ -97,8 +77,6 @@ export async function holdsScenario(ctx: BenchContext): Promise<Row[]> {
       },
     ];
   } finally {
-    await db.end();
-    await service.stop();
-    await dropDatabase(databaseUrl).catch(() => undefined);
+    await stop();
   }
 }
