@@ -244,8 +244,7 @@ export class ReservationRepository implements ReservationStore {
   }
 
   async holdAndAnnounce(h: NewHold, announce: OutgoingMessage): Promise<Reservation> {
-    const params: unknown[] = [h.reservationId, h.userId, h.scheduleId, h.seatNo, h.price];
-    params.push(h.ttlSeconds);
+    const params = [h.reservationId, h.userId, h.scheduleId, h.seatNo, h.price, h.ttlSeconds];
     const writer = outboxWriter(this.executor);
     // The end as the event's JSON says it (toISOString's form: milliseconds, Z); both cut the
     // microseconds, so the event and the row the fan gets back agree.
