@@ -62,7 +62,9 @@ export async function startProcess(
     nodeArgs: benchNodeArgs(),
     sink: toBenchStderr,
   });
-  await program.launch(30_000);
+  // The launcher's own wait (60 s): a process started beside a busy run (the test suite's) took
+  // more than 30 s to be ready on the slowest VM.
+  await program.launch();
   return procOf(program, name);
 }
 
