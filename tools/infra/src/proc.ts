@@ -69,11 +69,26 @@ export async function waitFor(
   if (!up) throw new Error(`${what} did not come up within ${timeoutMs / 1000}s`);
 }
 
+/**
+ * SIGTERM, then SIGKILL after `timeoutMs`; returns once the process is gone, since what starts
+ * next on its ports or its data (a lock file) must not meet it still there.
+ */
 export async function stopPid(pid: number, timeoutMs = 20_000): Promise<void> {
   if (!isAlive(pid)) return;
   process.kill(pid, 'SIGTERM');
-  if (!(await becomesTrue(() => !isAlive(pid), { timeoutMs, intervalMs: 200 })))
-    process.kill(pid, 'SIGKILL');
+  if (await becomesTrue(() => !isAlive(pid), { timeoutMs, intervalMs: 200 })) return;
+  process.kill(pid, 'SIGKILL');
+  // A zombie whose parent does not reap it stays "alive" to kill(0): give up after 10 s.
+  await becomesTrue(() => !isAlive(pid), { timeoutMs: 10_000, intervalMs: 100 });
+}
+
+/** The last `count` lines of a log file, for an error that says why a process did not start. */
+export function lastLines(file: string, count = 20): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-count).join('\n');
+  } catch {
+    return `(no ${file})`;
+  }
 }
 
 /**

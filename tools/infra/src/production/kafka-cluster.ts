@@ -12,7 +12,8 @@ import {
   spawnKafkaNode,
   type KafkaNodeLayout,
 } from '../kafka';
-import { isAlive, stopPid, waitFor } from '../proc';
+import { becomesTrue } from '@ticketing/platform';
+import { isAlive, lastLines, stopPid, waitFor } from '../proc';
 import { PRODUCTION_BROKER_SETTINGS, PRODUCTION_KAFKA_NODES } from './broker-settings';
 import { shapeBrokers } from './ports';
 
@@ -89,12 +90,20 @@ export class KafkaCluster {
 
   /** Starts a stopped or killed node again on its data, and waits until it serves. */
   async startAgain(node: number): Promise<void> {
-    this.state.pids[node] = spawnKafkaNode(this.homeOf(node));
-    await waitFor(
-      `Kafka node ${node}`,
-      () => kafkaReachable([`127.0.0.1:${this.portOf(node)}`]),
-      90_000,
+    const pid = spawnKafkaNode(this.homeOf(node));
+    this.state.pids[node] = pid;
+    const log = path.join(this.homeOf(node), 'kafka.log');
+    let exited = false;
+    const up = await becomesTrue(
+      async () => {
+        exited = !isAlive(pid);
+        return exited || (await kafkaReachable([`127.0.0.1:${this.portOf(node)}`]));
+      },
+      { timeoutMs: 120_000, intervalMs: 250 },
     );
+    if (up && !exited) return;
+    const what = exited ? 'exited while starting' : 'did not serve within 120 s';
+    throw new Error(`Kafka node ${node} ${what}; the end of its log:\n${lastLines(log)}`);
   }
 
   async destroy(): Promise<void> {
