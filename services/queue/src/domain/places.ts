@@ -184,9 +184,13 @@ export class Places {
     const wasAlive = await this.store.clearAlive(place.concertId, place.number);
     this.snapshots.peek(place.concertId)?.markGone(place.number);
     if (!wasAlive) return false; // another request ended it first
-    if (state.status === 'ACTIVE') await this.store.freeSlot(place.concertId, place.number);
-    await this.store.release(place.concertId, claims.userId, place.number);
-    await this.store.announceRevoked(claims.tokenId);
+    // Once the bit is cleared these three depend on nothing but it: sent together, they cost one
+    // wait for the store instead of three (a round trip is most of what ending a place costs).
+    await Promise.all([
+      state.status === 'ACTIVE' && this.store.freeSlot(place.concertId, place.number),
+      this.store.release(place.concertId, claims.userId, place.number),
+      this.store.announceRevoked(claims.tokenId),
+    ]);
     return true;
   }
 }
