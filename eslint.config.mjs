@@ -218,10 +218,10 @@ export default tseslint.config(
           patterns: [
             ...kafkaClientsOutside(undefined),
             {
-              // Every library's runtime is its own entry point (`@ticketing/platform/wiring`,
-              // `@ticketing/messaging/wiring`): clients, pools, servers, consumers, relays and
-              // loops are wired in start.ts and handed to the domain.
-              regex: '^@ticketing/[^/]+/wiring$',
+              // Every library's runtime is its own entry point (`@ticketing/platform/wiring` and
+              // its database-free part `/process`, `@ticketing/messaging/wiring`): clients, pools,
+              // servers, consumers, relays and loops are wired in start.ts and handed to the domain.
+              regex: '^@ticketing/[^/]+/(wiring|process)$',
               message:
                 'a runtime entry point: start.ts wires it, the domain is handed what it needs (ADR 0008)',
             },

@@ -1,5 +1,5 @@
 import { telemetry } from './telemetry'; // first: it instruments what the rest loads
-import { runMain } from '@ticketing/platform/wiring';
+import { runMain } from '@ticketing/platform/process';
 import { loadGatewayConfig } from './config';
 import { start } from './start';
 

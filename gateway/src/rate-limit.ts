@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import type { RedisClient, Logger } from '@ticketing/platform';
-import { PeriodicTask, loadLuaScripts } from '@ticketing/platform/wiring';
+import { PeriodicTask, loadLuaScripts } from '@ticketing/platform/process';
 import type { ClientIdentifier } from './clients';
 import { QUEUE_EVENTS_PATH, canonicalPath } from './routes';
 import type { Result } from 'ioredis';

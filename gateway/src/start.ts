@@ -5,7 +5,7 @@ import {
   createMetricsRegistry,
   listenRaw,
   connectRedis,
-} from '@ticketing/platform/wiring';
+} from '@ticketing/platform/process';
 import { IdentityVerifier } from '@ticketing/auth';
 import { PassVerifier, STREAM_TICKET_ISSUER } from '@ticketing/queue-pass';
 import type { Registry } from 'prom-client';

@@ -6,7 +6,7 @@ import {
   type RedisClient,
   type RedisLogin,
 } from '@ticketing/platform';
-import { connectRedis, type StopList } from '@ticketing/platform/wiring';
+import { connectRedis, type StopList } from '@ticketing/platform/process';
 import {
   CachedAdmissionSource,
   PassVerifier,

@@ -1,6 +1,30 @@
+// Types only from the drivers: a process that never opens a database (the gateway) does not
+// load them by importing this library's main entry point.
+import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import type pg from 'pg';
-import { statementName } from './postgres';
+
+/**
+ * How long a query waits for a pooled connection before it fails (503 over HTTP, a retry for a
+ * consumer): below the gateway's hold, so a request that met a failover is answered and then
+ * sent again within it.
+ */
+export const DB_ACQUIRE_TIMEOUT_MS = 10_000;
+
+// One name per statement text, remembered for the texts a service uses (a handful of dozens;
+// statements with a varying number of rows are bounded by their batch sizes).
+const statementNames = new Map<string, string>();
+const NAMED_TEXTS_MAX = 10_000;
+
+/** The name a statement text is prepared under (the same on every connection). */
+export function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (!name) {
+    name = `s${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`;
+    if (statementNames.size < NAMED_TEXTS_MAX) statementNames.set(sql, name);
+  }
+  return name;
+}
 
 /**
  * A statement straight on a pg connection: prepared under a name (parsed and planned once per

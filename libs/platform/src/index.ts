@@ -45,8 +45,9 @@ export {
 } from './trace';
 export { type Logger } from './logger';
 export { type ConflictCode, AppError, isAppError, isTransientInfraError } from './errors';
-export { DB_ACQUIRE_TIMEOUT_MS, type Migration, type Knex } from './postgres';
+export type { Migration, Knex } from './postgres';
 export {
+  DB_ACQUIRE_TIMEOUT_MS,
   Database,
   Transaction,
   rowRevision,

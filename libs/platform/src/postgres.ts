@@ -3,9 +3,9 @@
  * connections), its migrations, and the databases on the server. What a use case holds is in
  * `database.ts` (a `Database` and its `Transaction`s).
  */
-import { createHash } from 'node:crypto';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
+import { DB_ACQUIRE_TIMEOUT_MS, statementName } from './database';
 
 export type { Knex } from 'knex';
 
@@ -13,13 +13,6 @@ export type { Knex } from 'knex';
 // 2^53 KRW, so numbers are safe and far more pleasant.
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
 pg.types.setTypeParser(1700, (v) => Number(v));
-
-/**
- * How long a query waits for a pooled connection before it fails (503 over HTTP, a retry for a
- * consumer): below the gateway's hold, so a request that met a failover is answered and then
- * sent again within it.
- */
-export const DB_ACQUIRE_TIMEOUT_MS = 10_000;
 
 export interface DbOptions {
   url: string;
@@ -41,21 +34,7 @@ interface CompiledQuery {
   options?: Record<string, unknown>;
 }
 
-// One name per statement text, remembered for the texts a service uses (a handful of dozens;
-// statements with a varying number of rows are bounded by their batch sizes).
-const statementNames = new Map<string, string>();
-const NAMED_TEXTS_MAX = 10_000;
 const PREPARABLE = /^\s*(select|insert|update|delete|with)\b/i;
-
-/** The name a statement text is prepared under (the same on every connection). */
-export function statementName(sql: string): string {
-  let name = statementNames.get(sql);
-  if (!name) {
-    name = `s${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`;
-    if (statementNames.size < NAMED_TEXTS_MAX) statementNames.set(sql, name);
-  }
-  return name;
-}
 
 // knex's own Postgres client (knex ships no types for its dialect modules).
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,13 +1,9 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { createMetricsRegistry } from './metrics';
 import { Database } from './database';
 import { createDb, migrate, type Migration } from './postgres';
-import {
-  createHttpApp,
-  createMetricsRegistry,
-  type HttpApp,
-  type ReadinessCheck,
-} from './http/app';
+import { createHttpApp, type HttpApp, type ReadinessCheck } from './http/app';
 import type { TypedRoutes } from './http/routes';
 import { listen } from './http/server';
 import { ConfigError, loadConfig, postgresEnv } from './config';

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { captureLogs } from '@ticketing/testing';
 import { AppError } from '../src/errors';
-import { createHttpApp, createMetricsRegistry } from '../src/http/app';
+import { createHttpApp } from '../src/http/app';
+import { createMetricsRegistry } from '../src/metrics';
 import { TypedRoutes } from '../src/http/routes';
 import { listen, type RunningServer } from '../src/http/server';
 

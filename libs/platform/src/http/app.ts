@@ -7,7 +7,7 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import type { Logger } from 'pino';
-import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Histogram, type Registry } from 'prom-client';
 import type { RequestContext } from '../context';
 import { childTraceparent, endServerSpan, startServerSpan, type ServerSpan } from '../trace';
 import { buildOpenApi, type OpenApiOperation } from './openapi';
@@ -44,16 +44,6 @@ export interface HttpAppOptions {
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 const QUIET_PATHS = new Set(['/health/live', '/health/ready', '/metrics']);
-
-export function createMetricsRegistry(service: string): Registry {
-  const registry = new Registry();
-  registry.setDefaultLabels({ service });
-  // The event-loop delay is sampled once a second, not prom-client's 10 ms: 100 wake-ups a second
-  // were most of an idle process's CPU (10 still were a third of it). A stall shows up as the
-  // lateness of the next sample, so one worth alerting on is seen all the same.
-  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 1000 });
-  return registry;
-}
 
 /** Server settings shared by every service (and the tests' servers). */
 export const SERVER_OPTIONS: FastifyServerOptions = {
