@@ -152,6 +152,12 @@ const REFUSED: [string, string, string, string][] = [
     'a runtime entry point: start.ts wires it',
   ],
   [
+    "the domain importing the platform's database-free runtime entry point",
+    'services/wallet/src/domain/scratch.ts',
+    "import { PeriodicTask } from '@ticketing/platform/process';\nexport const x = PeriodicTask;",
+    'a runtime entry point: start.ts wires it',
+  ],
+  [
     'the messaging library importing kafkajs outside its adapter',
     'libs/messaging/src/scratch.ts',
     "import { Kafka } from 'kafkajs';\nexport const x = Kafka;",
