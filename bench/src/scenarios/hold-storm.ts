@@ -1,14 +1,13 @@
 import { randomInt } from 'node:crypto';
-import { dropDatabase, ensureDatabase, withDatabase } from '@ticketing/platform/wiring';
 import type autocannon from 'autocannon';
 import pg from 'pg';
 import { cpuBreakdown } from '../cpu';
 import { activeFans } from '../fans';
 import { runLoad } from '../load';
 import { pgbenchOn } from '../pgbench';
-import { serviceMain, startInstances } from '../processes';
 import type { Row } from '../report';
 import type { BenchContext } from '../context';
+import { serviceAlone } from '../service-alone';
 import { holdPrecheckScript, holdTransactionScript } from '../sql-scripts';
 import { uniqueStamp } from '../stamps';
 
@@ -148,26 +147,15 @@ export async function runHoldStorm(
 export async function reservationAlone(ctx: BenchContext) {
   const stamp = uniqueStamp();
   const prefix = `bench-${stamp}:`;
-  const databaseUrl = withDatabase(ctx.infra.databaseUrl, `bench_reservation_${stamp}`);
-  await ensureDatabase(databaseUrl);
-  const service = await startInstances(
-    'reservation',
-    serviceMain('reservation'),
-    {
-      ...ctx.serviceEnv,
-      DATABASE_URL: databaseUrl,
-      REDIS_KEY_PREFIX: prefix,
-      KAFKA_CONSUMER_GROUP: `bench-reservation-${stamp}`,
-      DB_POOL_MAX: String(ctx.poolSize),
-    },
-    ctx.instances,
-  );
-  const db = new pg.Client({ connectionString: databaseUrl });
+  const alone = await serviceAlone(ctx, 'reservation', {
+    stamp,
+    env: { REDIS_KEY_PREFIX: prefix },
+  });
+  const db = new pg.Client({ connectionString: alone.databaseUrl });
   await db.connect();
   const stop = async () => {
     await db.end();
-    await service.stop();
-    await dropDatabase(databaseUrl).catch(() => undefined);
+    await alone.stop();
   };
-  return { service, databaseUrl, prefix, db, stop };
+  return { service: alone.service, databaseUrl: alone.databaseUrl, prefix, db, stop };
 }

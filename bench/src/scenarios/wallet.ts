@@ -1,5 +1,4 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import { dropDatabase, ensureDatabase, withDatabase } from '@ticketing/platform/wiring';
 import type autocannon from 'autocannon';
 import { providerTokens } from '@ticketing/testing';
 import pg from 'pg';
@@ -7,27 +6,13 @@ import { cpuBreakdown, pidsMatching } from '../cpu';
 import { runLoad } from '../load';
 import { pgbenchOn } from '../pgbench';
 import { chargeScript, debitScript } from '../sql-scripts';
-import { serviceMain, startInstances } from '../processes';
 import type { Row } from '../report';
 import type { BenchContext } from '../context';
-import { uniqueStamp } from '../stamps';
+import { serviceAlone } from '../service-alone';
 
 /** Charges on one hot wallet and spread over 1,000 wallets, next to pgbench's single-row update. */
 export async function walletScenario(ctx: BenchContext): Promise<Row[]> {
-  const stamp = uniqueStamp();
-  const databaseUrl = withDatabase(ctx.infra.databaseUrl, `bench_wallet_${stamp}`);
-  await ensureDatabase(databaseUrl);
-  const service = await startInstances(
-    'wallet',
-    serviceMain('wallet'),
-    {
-      ...ctx.serviceEnv,
-      DATABASE_URL: databaseUrl,
-      KAFKA_CONSUMER_GROUP: `bench-wallet-${stamp}`,
-      DB_POOL_MAX: String(ctx.poolSize),
-    },
-    ctx.instances,
-  );
+  const { service, databaseUrl, stop } = await serviceAlone(ctx, 'wallet');
   try {
     // Each wallet is charged by its owner, with the owner's access token.
     const owners = async (n: number) => {
@@ -140,7 +125,6 @@ export async function walletScenario(ctx: BenchContext): Promise<Row[]> {
         : []),
     ];
   } finally {
-    await service.stop();
-    await dropDatabase(databaseUrl).catch(() => undefined);
+    await stop();
   }
 }
