@@ -6,7 +6,7 @@ import { createKafka, ensureTopics, type KafkaClient } from '@ticketing/messagin
 import { kafkaClientFrom } from '@ticketing/platform';
 import { createLogger } from '@ticketing/platform/wiring';
 import { onceAcrossProcesses } from './once';
-import { isAlive, run, spawnDetached, stopPid, waitFor, which } from './proc';
+import { isAlive, run, spawnDetached, stopPid, waitFor, waitForProcess, which } from './proc';
 import { INFRA_DIR, say } from './settings';
 import type { InfraState } from './state';
 
@@ -194,7 +194,13 @@ export async function launchKafka(
   };
   prepareKafkaNode(home, node, newClusterId());
   const pid = spawnKafkaNode(home, jvm);
-  await waitFor('Kafka', () => kafkaReachable([`127.0.0.1:${port}`]), 90_000);
+  await waitForProcess(
+    'Kafka',
+    pid,
+    kafkaLog(home),
+    () => kafkaReachable([`127.0.0.1:${port}`]),
+    90_000,
+  );
   return pid;
 }
 
@@ -264,8 +270,13 @@ export function spawnKafkaNode(home: string, jvm: JvmProfile = 'server'): number
       'kafka.Kafka',
       path.join(home, 'server.properties'),
     ],
-    path.join(home, 'kafka.log'),
+    kafkaLog(home),
   );
+}
+
+/** Where a node started from `home` writes its log (appended to by each start). */
+export function kafkaLog(home: string): string {
+  return path.join(home, 'kafka.log');
 }
 
 export async function kafkaUp(brokers: string[], state: InfraState): Promise<void> {

@@ -82,6 +82,31 @@ export async function stopPid(pid: number, timeoutMs = 20_000): Promise<void> {
   await becomesTrue(() => !isAlive(pid), { timeoutMs: 10_000, intervalMs: 100 });
 }
 
+/**
+ * Waits, as `waitFor` does, until `check` passes for a process just started (`pid`, logging to
+ * `logFile`). A process that exits meanwhile fails the wait at once; either failure carries the
+ * end of its log, which says why.
+ */
+export async function waitForProcess(
+  what: string,
+  pid: number,
+  logFile: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+): Promise<void> {
+  let exited = false;
+  const up = await becomesTrue(
+    async () => {
+      exited = !isAlive(pid);
+      return exited || (await check().catch(() => false));
+    },
+    { timeoutMs, intervalMs: 250 },
+  );
+  if (up && !exited) return;
+  const why = exited ? 'exited while starting' : `did not come up within ${timeoutMs / 1000}s`;
+  throw new Error(`${what} ${why}; the end of its log:\n${lastLines(logFile)}`);
+}
+
 /** The last `count` lines of a log file, for an error that says why a process did not start. */
 export function lastLines(file: string, count = 20): string {
   try {

@@ -6,14 +6,14 @@ import type { Admin } from '@ticketing/messaging/wiring';
 import {
   infraKafka,
   kafkaLibs,
+  kafkaLog,
   kafkaReachable,
   newClusterId,
   prepareKafkaNode,
   spawnKafkaNode,
   type KafkaNodeLayout,
 } from '../kafka';
-import { becomesTrue } from '@ticketing/platform';
-import { isAlive, lastLines, stopPid, waitFor } from '../proc';
+import { isAlive, stopPid, waitFor, waitForProcess } from '../proc';
 import { PRODUCTION_BROKER_SETTINGS, PRODUCTION_KAFKA_NODES } from './broker-settings';
 import { shapeBrokers } from './ports';
 
@@ -92,18 +92,13 @@ export class KafkaCluster {
   async startAgain(node: number): Promise<void> {
     const pid = spawnKafkaNode(this.homeOf(node));
     this.state.pids[node] = pid;
-    const log = path.join(this.homeOf(node), 'kafka.log');
-    let exited = false;
-    const up = await becomesTrue(
-      async () => {
-        exited = !isAlive(pid);
-        return exited || (await kafkaReachable([`127.0.0.1:${this.portOf(node)}`]));
-      },
-      { timeoutMs: 120_000, intervalMs: 250 },
+    await waitForProcess(
+      `Kafka node ${node}`,
+      pid,
+      kafkaLog(this.homeOf(node)),
+      () => kafkaReachable([`127.0.0.1:${this.portOf(node)}`]),
+      120_000,
     );
-    if (up && !exited) return;
-    const what = exited ? 'exited while starting' : 'did not serve within 120 s';
-    throw new Error(`Kafka node ${node} ${what}; the end of its log:\n${lastLines(log)}`);
   }
 
   async destroy(): Promise<void> {
