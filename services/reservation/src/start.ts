@@ -4,6 +4,7 @@ import { PeriodicTask, openDatabase, runService, serviceOptions } from '@ticketi
 import { openAuth } from '@ticketing/auth';
 import { migrations } from '../migrations';
 import type { Config } from './config';
+import { RecentHolds } from './data-access/recent-holds';
 import { ReservationRepository } from './data-access/reservation-repository';
 import { SeatHolds } from './domain/holds';
 import type { ReservationsIn } from './domain/repositories';
@@ -13,8 +14,16 @@ import { messageHandlers } from './entry-points/messaging/handlers';
 
 export const SERVICE = 'reservation';
 
-/** The repository the use cases are handed (ADR 0008). */
+/** The repository the use cases are handed (ADR 0008); with no memory of recent holds. */
 export const reservationsIn: ReservationsIn = (on) => new ReservationRepository(on);
+
+/** The repository over one memory of the holds this process made (`RecentHolds`). */
+export function reservationsWith(recent: RecentHolds): ReservationsIn {
+  return (on) => new ReservationRepository(on, recent);
+}
+
+/** How many of its recent holds a process remembers for their confirmation. */
+const RECENT_HOLDS = 10_000;
 
 export type ReservationServiceHandle = ServiceHandle & { holds: SeatHolds };
 
@@ -25,16 +34,17 @@ export function start(
 ): Promise<ReservationServiceHandle> {
   return runService(serviceOptions(SERVICE, config, deps.logger), async (kit) => {
     const db = await openDatabase(kit, config, migrations);
+    const repositories = reservationsWith(new RecentHolds(RECENT_HOLDS));
     const auth = await openAuth(kit, { identity: config, queuePass: config });
     const messaging = await startPostgresMessaging({
       ...kit,
       db,
       config,
-      handlers: messageHandlers(reservationsIn),
+      handlers: messageHandlers(repositories),
     });
     const holds = new SeatHolds(
       db,
-      reservationsIn,
+      repositories,
       config.HOLD_TTL_SECONDS,
       new TakenSeats(config.SEAT_TAKEN_CACHE_MS),
     );

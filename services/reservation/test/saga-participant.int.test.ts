@@ -2,10 +2,11 @@ import { concert, reservation as contracts, type DataOf } from '@ticketing/contr
 import { buildMessage } from '@ticketing/messaging';
 import { HandlerTable, migratedTestDatabase, randomIntId, uuid } from '@ticketing/testing';
 import { migrations } from '../migrations';
+import { RecentHolds } from '../src/data-access/recent-holds';
 import { SeatHolds } from '../src/domain/holds';
 import { TakenSeats } from '../src/domain/taken-seats';
 import { messageHandlers } from '../src/entry-points/messaging/handlers';
-import { reservationsIn } from '../src/start';
+import { reservationsIn, reservationsWith } from '../src/start';
 
 const DAY = 86_400_000;
 
@@ -160,6 +161,70 @@ describe('reservation saga participant, without a broker', () => {
       ['reservation.confirm-rejected', 'NOT_HELD'],
     ]);
     expect((await row(reservationId)).status).toBe('RELEASED');
+  });
+
+  describe('with the holds this process made remembered (as start.ts wires it)', () => {
+    const remembering = reservationsWith(new RecentHolds(100));
+    let tableRemembering: HandlerTable;
+    let holdsRemembering: SeatHolds;
+    beforeAll(() => {
+      tableRemembering = new HandlerTable('reservation', database.db, messageHandlers(remembering));
+      holdsRemembering = new SeatHolds(database.db, remembering, 300, new TakenSeats(0));
+    });
+    const holdRemembered = async () => {
+      const userId = uuid();
+      const held = await holdsRemembering.hold({ userId, concertId }, scheduleId, nextSeat++);
+      return { userId, reservationId: held.reservationId };
+    };
+    const moveBehindItsBack = (reservationId: string, change: Record<string, unknown>) =>
+      database.knex('reservations').where({ id: reservationId }).update(change);
+
+    it('when a hold this process made is confirmed, then it is confirmed in one statement, with the seat version it took', async () => {
+      const { userId, reservationId } = await holdRemembered();
+      const paymentId = uuid();
+      const before = tableRemembering.settledInOneStatement;
+      await tableRemembering.deliver(confirm({ reservationId, userId, paymentId, concertId }));
+      expect(tableRemembering.settledInOneStatement).toBe(before + 1);
+      const [answer, ...more] = await table.sent(paymentId);
+      expect(more).toEqual([]);
+      expect(answer?.type).toBe('reservation.confirmed');
+      const stored = await row(reservationId);
+      expect(stored).toMatchObject({ status: 'CONFIRMED', payment_id: paymentId });
+      expect((answer!.data as { seatVersion: number }).seatVersion).toBe(
+        Number(stored.seat_version),
+      );
+    });
+
+    it('when the remembered hold was changed since (still held), then the memory is not believed: the transaction confirms it', async () => {
+      const { userId, reservationId } = await holdRemembered();
+      const paymentId = uuid();
+      // A change the move does not check by itself: only the remembered revision is stale, so a
+      // read would have confirmed in one statement; the memory sends it to the transaction.
+      await moveBehindItsBack(reservationId, {
+        held_until: database.knex.raw(`held_until + interval '1 minute'`),
+      });
+      const before = tableRemembering.settledInOneStatement;
+      expect(
+        await tableRemembering.deliver(confirm({ reservationId, userId, paymentId, concertId })),
+      ).toBe('applied');
+      expect(tableRemembering.settledInOneStatement).toBe(before);
+      expect((await table.sent(paymentId)).map((m) => m.type)).toEqual(['reservation.confirmed']);
+      expect(await row(reservationId)).toMatchObject({
+        status: 'CONFIRMED',
+        payment_id: paymentId,
+      });
+    });
+
+    it('when the remembered hold was released since, then the confirmation is rejected NOT_HELD and the seat stays released', async () => {
+      const { userId, reservationId } = await holdRemembered();
+      const paymentId = uuid();
+      await moveBehindItsBack(reservationId, { status: 'RELEASED', release_reason: 'CANCELLED' });
+      await tableRemembering.deliver(confirm({ reservationId, userId, paymentId, concertId }));
+      expect((await table.sent(paymentId)).map((s) => [s.type, s.data.reason])).toEqual([
+        ['reservation.confirm-rejected', 'NOT_HELD'],
+      ]);
+      expect((await row(reservationId)).status).toBe('RELEASED');
+    });
   });
 
   it('when the hold has run out, then the seat is released and the confirmation rejected EXPIRED, both caused by it', async () => {

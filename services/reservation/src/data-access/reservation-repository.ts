@@ -5,7 +5,8 @@ import {
   type InboxRecord,
   type OutgoingMessage,
 } from '@ticketing/messaging';
-import { rowRevision, type Queryable, type Knex } from '@ticketing/platform';
+import { rowRevision, whenCommitted, type Queryable, type Knex } from '@ticketing/platform';
+import { RecentHolds } from './recent-holds';
 import type { ReplicaSchedule, Reservation, ReservationStatus } from '../domain/reservation';
 import type {
   HoldConflict,
@@ -36,7 +37,11 @@ function holdConflictOf(err: unknown): HoldConflict | undefined {
 export class ReservationRepository implements ReservationStore {
   private readonly db: Knex | Knex.Transaction;
 
-  constructor(private readonly executor: Queryable) {
+  constructor(
+    private readonly executor: Queryable,
+    /** The holds this process made (start.ts shares one), for the saga's confirmation. */
+    private readonly recent = new RecentHolds(0),
+  ) {
     this.db = executor.knex;
   }
 
@@ -176,6 +181,11 @@ export class ReservationRepository implements ReservationStore {
   ): Promise<
     { reservation: Reservation; scheduleStatus: string; now: Date; revision: string } | undefined
   > {
+    // A hold this process made is decided on as it wrote it, with this process's clock: the
+    // move checks the revision, the hold's end and the date's status itself, and a remembered
+    // hold that moved since falls back to the read (the caller's transaction path).
+    const known = this.recent.take(reservationId);
+    if (known) return Promise.resolve({ ...known, now: new Date() });
     return this.withClock(reservationId, '');
   }
 
@@ -252,20 +262,26 @@ export class ReservationRepository implements ReservationStore {
       from: 'held',
       fields: { heldUntil: 'held_until_iso', seatVersion: 'seat_version' },
     });
-    const [row] = await this.executor.query<Reservation & { held_until_iso: string }>(
+    const [row] = await this.executor.query<
+      Reservation & { held_until_iso: string; revision: string; scheduleStatus: string }
+    >(
       `with held as (
          insert into reservations (id, user_id, schedule_id, seat_no, price, status, held_until,
            seat_version)
          values ($1, $2, $3, $4, $5, 'HELD', now() + make_interval(secs => $6::float8),
            nextval('seat_version_seq'))
-         returning *,
+         returning *, ${rowRevision()} as revision,
            to_char(held_until at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as held_until_iso),
        outbox as (${outbox.sql})
-       select ${COLUMNS}, r.held_until_iso from held r join schedules s on s.id = r.schedule_id`,
+       select ${COLUMNS}, r.held_until_iso, r.revision, s.status as "scheduleStatus"
+       from held r join schedules s on s.id = r.schedule_id`,
       [...params, ...outbox.params],
     );
     writer.written();
-    const { held_until_iso: _forTheOutbox, ...reservation } = row!;
+    const { held_until_iso: _forTheOutbox, revision, scheduleStatus, ...reservation } = row!;
+    whenCommitted(this.executor, () =>
+      this.recent.remember({ reservation, scheduleStatus, revision }),
+    );
     return reservation;
   }
 
