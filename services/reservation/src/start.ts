@@ -4,8 +4,12 @@ import { PeriodicTask, openDatabase, runService, serviceOptions } from '@ticketi
 import { openAuth } from '@ticketing/auth';
 import { migrations } from '../migrations';
 import type { Config } from './config';
+import { KnownSchedules } from './data-access/known-schedules';
 import { RecentHolds } from './data-access/recent-holds';
-import { ReservationRepository } from './data-access/reservation-repository';
+import {
+  ReservationRepository,
+  type ReservationMemory,
+} from './data-access/reservation-repository';
 import { SeatHolds } from './domain/holds';
 import type { ReservationsIn } from './domain/repositories';
 import { TakenSeats } from './domain/taken-seats';
@@ -17,13 +21,14 @@ export const SERVICE = 'reservation';
 /** The repository the use cases are handed (ADR 0008); with no memory of recent holds. */
 export const reservationsIn: ReservationsIn = (on) => new ReservationRepository(on);
 
-/** The repository over one memory of the holds this process made (`RecentHolds`). */
-export function reservationsWith(recent: RecentHolds): ReservationsIn {
-  return (on) => new ReservationRepository(on, recent);
+/** The repository over one memory of a process (its recent holds, the schedules it read). */
+export function reservationsWith(memory: ReservationMemory): ReservationsIn {
+  return (on) => new ReservationRepository(on, memory);
 }
 
-/** How many of its recent holds a process remembers for their confirmation. */
+/** How many of its recent holds and of the schedules it read a process remembers. */
 const RECENT_HOLDS = 10_000;
+const KNOWN_SCHEDULES = 1000;
 
 export type ReservationServiceHandle = ServiceHandle & { holds: SeatHolds };
 
@@ -34,7 +39,10 @@ export function start(
 ): Promise<ReservationServiceHandle> {
   return runService(serviceOptions(SERVICE, config, deps.logger), async (kit) => {
     const db = await openDatabase(kit, config, migrations);
-    const repositories = reservationsWith(new RecentHolds(RECENT_HOLDS));
+    const repositories = reservationsWith({
+      holds: new RecentHolds(RECENT_HOLDS),
+      schedules: new KnownSchedules(KNOWN_SCHEDULES),
+    });
     const auth = await openAuth(kit, { identity: config, queuePass: config });
     const messaging = await startPostgresMessaging({
       ...kit,

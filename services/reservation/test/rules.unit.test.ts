@@ -3,6 +3,7 @@ import {
   assertTransition,
   canTransition,
   holdRefusal,
+  holdWindow,
   isHoldOver,
   statusAfterRevert,
 } from '../src/domain/rules';
@@ -60,4 +61,38 @@ describe('when holds are refused', () => {
   ])('when %s, then refused (%s)', (_what, change, reason) => {
     expect(holdRefusal({ ...open, ...change }, now)).toBe(reason);
   });
+});
+
+describe('the window in which holds are allowed', () => {
+  const hours = (h: number) => new Date(now.getTime() + h * 3_600_000);
+  const open = {
+    scheduleId: 1,
+    concertId: 1,
+    startsAt: hours(48),
+    bookingOpensAt: hours(-1),
+    bookingClosesAt: hours(47),
+    status: 'OPEN',
+    totalSeats: 50,
+  };
+  it.each([
+    ['open', open],
+    ['not yet open', { ...open, bookingOpensAt: hours(1) }],
+    ['closing after it starts', { ...open, bookingClosesAt: hours(49) }],
+    ['past', { ...open, startsAt: hours(-1), bookingClosesAt: hours(-2) }],
+  ])('when %s, then holds are allowed exactly inside the window', (_what, schedule) => {
+    const window = holdWindow(schedule)!;
+    const inside = (at: Date) => at >= window.from && at < window.until;
+    for (const at of [
+      hours(-3),
+      window.from,
+      new Date(window.from.getTime() - 1),
+      now,
+      new Date(window.until.getTime() - 1),
+      window.until,
+      hours(50),
+    ])
+      expect(holdRefusal(schedule, at) === null).toBe(inside(at));
+  });
+  it('when the schedule is not OPEN, then there is no window', () =>
+    expect(holdWindow({ ...open, status: 'CANCELLED' })).toBeNull());
 });

@@ -3,6 +3,7 @@ import { buildMessage } from '@ticketing/messaging';
 import { HandlerTable, migratedTestDatabase, randomIntId, uuid } from '@ticketing/testing';
 import { migrations } from '../migrations';
 import { RecentHolds } from '../src/data-access/recent-holds';
+import { noMemory } from '../src/data-access/reservation-repository';
 import { SeatHolds } from '../src/domain/holds';
 import { TakenSeats } from '../src/domain/taken-seats';
 import { messageHandlers } from '../src/entry-points/messaging/handlers';
@@ -164,7 +165,7 @@ describe('reservation saga participant, without a broker', () => {
   });
 
   describe('with the holds this process made remembered (as start.ts wires it)', () => {
-    const remembering = reservationsWith(new RecentHolds(100));
+    const remembering = reservationsWith({ ...noMemory(), holds: new RecentHolds(100) });
     let tableRemembering: HandlerTable;
     let holdsRemembering: SeatHolds;
     beforeAll(() => {

@@ -6,11 +6,13 @@ import {
   type OutgoingMessage,
 } from '@ticketing/messaging';
 import { rowRevision, whenCommitted, type Queryable, type Knex } from '@ticketing/platform';
+import { KnownSchedules } from './known-schedules';
 import { RecentHolds } from './recent-holds';
 import type { ReplicaSchedule, Reservation, ReservationStatus } from '../domain/reservation';
 import type {
   HoldConflict,
   HoldPrecheck,
+  KnownSchedule,
   ListPosition,
   NewHold,
   ReservationChange,
@@ -33,14 +35,29 @@ function holdConflictOf(err: unknown): HoldConflict | undefined {
   return undefined;
 }
 
+/**
+ * What a process remembers between statements: the holds it made, for their confirmation, and
+ * the schedules it read, for the next hold. Each is checked by the write that relies on it.
+ */
+export interface ReservationMemory {
+  holds: RecentHolds;
+  schedules: KnownSchedules;
+}
+
+/** Remembers nothing: every decision reads first. */
+export const noMemory = (): ReservationMemory => ({
+  holds: new RecentHolds(0),
+  schedules: new KnownSchedules(0),
+});
+
 /** Reservations and the schedule replica; plain objects in, plain objects out. */
 export class ReservationRepository implements ReservationStore {
   private readonly db: Knex | Knex.Transaction;
 
   constructor(
     private readonly executor: Queryable,
-    /** The holds this process made (start.ts shares one), for the saga's confirmation. */
-    private readonly recent = new RecentHolds(0),
+    /** What this process remembers (start.ts shares one): see `ReservationMemory`. */
+    private readonly memory: ReservationMemory = noMemory(),
   ) {
     this.db = executor.knex;
   }
@@ -108,22 +125,29 @@ export class ReservationRepository implements ReservationStore {
     seatNo: number,
     userId: string,
   ): Promise<HoldPrecheck | undefined> {
-    const { rows } = await this.db.raw<{ rows: HoldPrecheck[] }>(
+    const [row] = await this.executor.query<HoldPrecheck & { revision: string }>(
       `select s.id as "scheduleId", s.concert_id as "concertId", s.starts_at as "startsAt",
          s.booking_opens_at as "bookingOpensAt", s.booking_closes_at as "bookingClosesAt", s.status, s.price,
-         s.total_seats as "totalSeats", now() as now,
+         s.total_seats as "totalSeats", now() as now, ${rowRevision('s')} as revision,
          taken.status is not null as "seatTaken",
          case when taken.status = 'HELD' then taken.held_until end as "seatHeldUntil",
-         exists(select 1 from reservations r where r.user_id = :userId and r.status = 'HELD' and r.held_until > now()) as "userHasHold"
+         exists(select 1 from reservations r where r.user_id = $3 and r.status = 'HELD' and r.held_until > now()) as "userHasHold"
        from schedules s
        left join lateral (
-         select r.status, r.held_until from reservations r where r.schedule_id = s.id and r.seat_no = :seatNo
+         select r.status, r.held_until from reservations r where r.schedule_id = s.id and r.seat_no = $2
            and (r.status = 'CONFIRMED' or (r.status = 'HELD' and r.held_until > now()))
          limit 1) taken on true
-       where s.id = :scheduleId`,
-      { scheduleId, seatNo, userId },
+       where s.id = $1`,
+      [scheduleId, seatNo, userId],
     );
-    return rows[0];
+    if (!row) return undefined;
+    const { revision, now, seatTaken, seatHeldUntil, userHasHold, ...schedule } = row;
+    this.memory.schedules.remember({ ...schedule, revision });
+    return { ...schedule, now, seatTaken, seatHeldUntil, userHasHold };
+  }
+
+  knownSchedule(scheduleId: number): KnownSchedule | undefined {
+    return this.memory.schedules.recall(scheduleId);
   }
 
   /**
@@ -184,7 +208,7 @@ export class ReservationRepository implements ReservationStore {
     // A hold this process made is decided on as it wrote it, with this process's clock: the
     // move checks the revision, the hold's end and the date's status itself, and a remembered
     // hold that moved since falls back to the read (the caller's transaction path).
-    const known = this.recent.take(reservationId);
+    const known = this.memory.holds.take(reservationId);
     if (known) return Promise.resolve({ ...known, now: new Date() });
     return this.withClock(reservationId, '');
   }
@@ -254,7 +278,36 @@ export class ReservationRepository implements ReservationStore {
   }
 
   async holdAndAnnounce(h: NewHold, announce: OutgoingMessage): Promise<Reservation> {
-    const params = [h.reservationId, h.userId, h.scheduleId, h.seatNo, h.price, h.ttlSeconds];
+    return (await this.insertHoldAndAnnounce(h, announce))!;
+  }
+
+  async holdOnKnownSchedule(
+    h: NewHold,
+    announce: OutgoingMessage,
+    known: { revision: string; window: { from: Date; until: Date } },
+  ): Promise<Reservation | undefined> {
+    const held = await this.insertHoldAndAnnounce(h, announce, known);
+    // The schedule moved (or the clock left the window): read it again next time.
+    if (!held) this.memory.schedules.forget(h.scheduleId, known.revision);
+    return held;
+  }
+
+  /**
+   * The hold and its announcement, one statement; with `known`, only while the schedule is that
+   * version and the store's clock inside the window a decision on it holds for.
+   */
+  private async insertHoldAndAnnounce(
+    h: NewHold,
+    announce: OutgoingMessage,
+    known?: { revision: string; window: { from: Date; until: Date } },
+  ): Promise<Reservation | undefined> {
+    const params: unknown[] = [h.reservationId, h.userId, h.scheduleId, h.seatNo, h.price];
+    params.push(h.ttlSeconds);
+    const guard = known
+      ? `from schedules s where s.id = $3 and ${rowRevision('s')} = $7::text
+           and now() >= $8::timestamptz and now() < $9::timestamptz`
+      : '';
+    if (known) params.push(known.revision, known.window.from, known.window.until);
     const writer = outboxWriter(this.executor);
     // The end as the event's JSON says it (toISOString's form: milliseconds, Z); both cut the
     // microseconds, so the event and the row the fan gets back agree.
@@ -268,8 +321,9 @@ export class ReservationRepository implements ReservationStore {
       `with held as (
          insert into reservations (id, user_id, schedule_id, seat_no, price, status, held_until,
            seat_version)
-         values ($1, $2, $3, $4, $5, 'HELD', now() + make_interval(secs => $6::float8),
-           nextval('seat_version_seq'))
+         select $1::uuid, $2::text, $3::int, $4::smallint, $5::int, 'HELD',
+           now() + make_interval(secs => $6::float8), nextval('seat_version_seq')
+         ${guard}
          returning *, ${rowRevision()} as revision,
            to_char(held_until at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as held_until_iso),
        outbox as (${outbox.sql})
@@ -277,10 +331,11 @@ export class ReservationRepository implements ReservationStore {
        from held r join schedules s on s.id = r.schedule_id`,
       [...params, ...outbox.params],
     );
+    if (!row) return undefined;
     writer.written();
-    const { held_until_iso: _forTheOutbox, revision, scheduleStatus, ...reservation } = row!;
+    const { held_until_iso: _forTheOutbox, revision, scheduleStatus, ...reservation } = row;
     whenCommitted(this.executor, () =>
-      this.recent.remember({ reservation, scheduleStatus, revision }),
+      this.memory.holds.remember({ reservation, scheduleStatus, revision }),
     );
     return reservation;
   }

@@ -6,7 +6,7 @@ import { AppError, loadCursorSeal, type CursorSeal, type Database } from '@ticke
 import type { ListPosition, NewHold, ReservationsIn } from './repositories';
 import type { Reservation, ReservationStatus } from './reservation';
 import { heldEvent, releasedEvent } from './events';
-import { holdRefusal, isHoldOver } from './rules';
+import { holdRefusal, holdWindow, isHoldOver } from './rules';
 import { moveReservation } from './transitions';
 import { OneAttemptPerSeat } from './one-attempt-per-seat';
 import type { TakenSeats } from './taken-seats';
@@ -26,6 +26,19 @@ const holdLimitReached = () =>
     'you already hold a seat; pay for it or release it first',
   );
 
+/** A new hold's announcement; its end and seat version are the insert's, which the store writes in. */
+function heldAnnouncement(hold: NewHold, concertId: number, now: Date) {
+  return heldEvent({
+    ...hold,
+    concertId,
+    status: 'HELD',
+    releaseReason: null,
+    heldUntil: new Date(now.getTime() + hold.ttlSeconds * 1000),
+    paymentId: null,
+    seatVersion: 1, // any valid version: the one the insert takes replaces it
+  });
+}
+
 /** The seat-hold use cases. */
 export class SeatHolds {
   private cursors?: Promise<CursorSeal>;
@@ -42,8 +55,9 @@ export class SeatHolds {
   /**
    * A fan holds a seat for HOLD_TTL_SECONDS. Seats this instance has just seen taken, then a
    * lock-free read, turn away the obvious losers, and fans asking for the same seat on this
-   * instance take turns (ADR 0006); then, in one transaction, stale holds on the seat or of the
-   * fan are released and the database's unique rules decide, whatever races across instances.
+   * instance take turns (ADR 0006); a date this instance read moments ago is not read again;
+   * the database's unique rules decide, whatever races across instances, and a transaction
+   * releases the stale holds on the seat or of the fan that block one.
    */
   async hold(
     fan: { userId: string; concertId: number },
@@ -70,6 +84,8 @@ export class SeatHolds {
     scheduleId: number,
     seatNo: number,
   ): Promise<Reservation> {
+    const held = await this.holdOnKnownSchedule(fan, scheduleId, seatNo);
+    if (held) return held;
     const check = await this.reservationsIn(this.db).holdPrecheck(scheduleId, seatNo, fan.userId);
     if (!check) throw AppError.notFound(`schedule ${scheduleId} not found`);
     if (check.concertId !== fan.concertId)
@@ -120,6 +136,48 @@ export class SeatHolds {
   }
 
   /**
+   * Most holds of a sale are on a date this process read moments ago: decided on the date as
+   * remembered, the hold is one statement, written only while the date is still that version and
+   * the store's clock inside the window the decision holds for (`holdWindow`). Anything else (no
+   * date remembered, a refusal to explain, a date that moved, a unique rule refusing the hold) is
+   * left to the read that follows, which answers as before.
+   */
+  private async holdOnKnownSchedule(
+    fan: { userId: string; concertId: number },
+    scheduleId: number,
+    seatNo: number,
+  ): Promise<Reservation | undefined> {
+    const repo = this.reservationsIn(this.db);
+    const known = repo.knownSchedule(scheduleId);
+    if (!known || known.concertId !== fan.concertId || seatNo > known.totalSeats) return undefined;
+    const window = holdWindow(known);
+    // This process's clock only spares a statement bound to fail; the store's decides.
+    const now = new Date();
+    if (!window || holdRefusal(known, now) !== null) return undefined;
+    const hold: NewHold = {
+      reservationId: randomUUID(),
+      userId: fan.userId,
+      scheduleId,
+      seatNo,
+      price: known.price,
+      ttlSeconds: this.ttlSeconds,
+    };
+    const announce = heldAnnouncement(hold, known.concertId, now);
+    try {
+      const held = await repo.holdOnKnownSchedule(hold, announce, {
+        revision: known.revision,
+        window,
+      });
+      if (held)
+        this.takenSeats.remember({ ...hold, concertId: known.concertId }, held.heldUntil, now);
+      return held;
+    } catch (err) {
+      if (repo.conflictOf(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /**
    * Most holds find neither the seat nor the fan held: the hold and its announcement are then
    * one statement. A unique rule that refuses it may stand for a hold whose time is over, which
    * blocks nothing: the transaction then releases those holds (on the seat, of the fan) and
@@ -129,16 +187,7 @@ export class SeatHolds {
     hold: NewHold,
     check: { concertId: number; now: Date },
   ): Promise<Reservation> {
-    // Its end and seat version are the ones the insert takes: the store writes them in.
-    const announce = heldEvent({
-      ...hold,
-      concertId: check.concertId,
-      status: 'HELD',
-      releaseReason: null,
-      heldUntil: new Date(check.now.getTime() + hold.ttlSeconds * 1000),
-      paymentId: null,
-      seatVersion: 1, // any valid version: the one the insert takes replaces it
-    });
+    const announce = heldAnnouncement(hold, check.concertId, check.now);
     try {
       return await this.reservationsIn(this.db).holdAndAnnounce(hold, announce);
     } catch (err) {

@@ -21,6 +21,9 @@ export type HoldPrecheck = ReplicaSchedule & {
   userHasHold: boolean;
 };
 
+/** A schedule as remembered for holds: its price and a mark of the version read. */
+export type KnownSchedule = ReplicaSchedule & { price: number; revision: string };
+
 /** A move of a reservation along its lifecycle. */
 export interface ReservationChange {
   status: ReservationStatus;
@@ -63,6 +66,11 @@ export interface ReservationRepository {
     seatNo: number,
     userId: string,
   ): Promise<HoldPrecheck | undefined>;
+  /**
+   * The schedule as this process's last `holdPrecheck` of it read it, from memory (no I/O), with
+   * a mark of that version (opaque) for `holdOnKnownSchedule`; undefined if none is remembered.
+   */
+  knownSchedule(scheduleId: number): KnownSchedule | undefined;
   /** A user's reservations, newest first, a page at a time. */
   ownedBy(
     userId: string,
@@ -102,6 +110,16 @@ export interface ReservationRepository {
    * written then. The announcement's `heldUntil` and `seatVersion` are the store's, written in.
    */
   holdAndAnnounce(h: NewHold, announce: OutgoingMessage): Promise<Reservation>;
+  /**
+   * `holdAndAnnounce`, only while the schedule is still the version remembered and the store's
+   * clock inside `window`: undefined otherwise, with nothing written. The unique rules refuse it
+   * as they refuse `holdAndAnnounce`.
+   */
+  holdOnKnownSchedule(
+    h: NewHold,
+    announce: OutgoingMessage,
+    known: { revision: string; window: { from: Date; until: Date } },
+  ): Promise<Reservation | undefined>;
   /** Which of the rules of a hold a failed write broke; undefined for any other failure. */
   conflictOf(err: unknown): HoldConflict | undefined;
   /** Holds whose time is over, released: those blocking this seat or fan, or the oldest due. */

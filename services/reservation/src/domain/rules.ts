@@ -43,3 +43,14 @@ export function holdRefusal(
   if (now.getTime() < s.bookingOpensAt.getTime()) return 'NOT_YET_OPEN';
   return null;
 }
+
+/**
+ * When holds on this schedule are allowed, as it stands: from its booking's opening until its
+ * booking closes or it starts, whichever comes first (`holdRefusal` is null exactly inside);
+ * none while it is not OPEN. A decision taken on a remembered schedule holds only inside it.
+ */
+export function holdWindow(s: ReplicaSchedule): { from: Date; until: Date } | null {
+  if (s.status !== 'OPEN') return null;
+  const until = Math.min(s.bookingClosesAt.getTime(), s.startsAt.getTime());
+  return { from: s.bookingOpensAt, until: new Date(until) };
+}
