@@ -301,8 +301,14 @@ export class ReservationRepository implements ReservationStore {
     announce: OutgoingMessage,
     known?: { revision: string; window: { from: Date; until: Date } },
   ): Promise<Reservation | undefined> {
-    const params: unknown[] = [h.reservationId, h.userId, h.scheduleId, h.seatNo, h.price];
-    params.push(h.ttlSeconds);
+    const params: unknown[] = [
+      h.reservationId,
+      h.userId,
+      h.scheduleId,
+      h.seatNo,
+      h.price,
+      h.ttlSeconds,
+    ];
     const guard = known
       ? `from schedules s where s.id = $3 and ${rowRevision('s')} = $7::text
            and now() >= $8::timestamptz and now() < $9::timestamptz`
