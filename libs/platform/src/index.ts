@@ -72,6 +72,7 @@ export {
   retentionDeletions,
 } from './retention';
 export { metricOnce } from './metrics';
+export { BoundedMemory } from './bounded-memory';
 export { requestHashOf, requireSameRequest } from './idempotency';
 export { retryUntil, becomesTrue, NotYet } from './retry-until';
 export { backoffDelay } from './backoff';

@@ -1,11 +1,9 @@
 import { startPostgresMessaging } from '@ticketing/messaging/wiring';
-import { type Logger, type ServiceHandle } from '@ticketing/platform';
+import { BoundedMemory, type Logger, type ServiceHandle } from '@ticketing/platform';
 import { PeriodicTask, openDatabase, runService, serviceOptions } from '@ticketing/platform/wiring';
 import { openAuth } from '@ticketing/auth';
 import { migrations } from '../migrations';
 import type { Config } from './config';
-import { KnownSchedules } from './data-access/known-schedules';
-import { RecentHolds } from './data-access/recent-holds';
 import {
   ReservationRepository,
   type ReservationMemory,
@@ -40,8 +38,8 @@ export function start(
   return runService(serviceOptions(SERVICE, config, deps.logger), async (kit) => {
     const db = await openDatabase(kit, config, migrations);
     const repositories = reservationsWith({
-      holds: new RecentHolds(RECENT_HOLDS),
-      schedules: new KnownSchedules(KNOWN_SCHEDULES),
+      holds: new BoundedMemory(RECENT_HOLDS),
+      schedules: new BoundedMemory(KNOWN_SCHEDULES),
     });
     const auth = await openAuth(kit, { identity: config, queuePass: config });
     const messaging = await startPostgresMessaging({

@@ -1,10 +1,8 @@
 import { concert, type DataOf } from '@ticketing/contracts';
 import { buildMessage } from '@ticketing/messaging';
-import { AppError } from '@ticketing/platform';
+import { AppError, BoundedMemory } from '@ticketing/platform';
 import { HandlerTable, migratedTestDatabase, randomIntId, uuid } from '@ticketing/testing';
 import { migrations } from '../migrations';
-import { KnownSchedules } from '../src/data-access/known-schedules';
-import { RecentHolds } from '../src/data-access/recent-holds';
 import { ReservationRepository } from '../src/data-access/reservation-repository';
 import { SeatHolds } from '../src/domain/holds';
 import { TakenSeats } from '../src/domain/taken-seats';
@@ -27,8 +25,8 @@ describe('a hold on a date this process remembers', () => {
   beforeAll(async () => {
     database = await migratedTestDatabase('reservation', migrations);
     const remembering = reservationsWith({
-      holds: new RecentHolds(100),
-      schedules: new KnownSchedules(100),
+      holds: new BoundedMemory(100),
+      schedules: new BoundedMemory(100),
     });
     table = new HandlerTable('reservation', database.db, messageHandlers(remembering));
     holds = new SeatHolds(database.db, remembering, 300, new TakenSeats(0));

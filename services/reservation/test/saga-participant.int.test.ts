@@ -1,8 +1,8 @@
 import { concert, reservation as contracts, type DataOf } from '@ticketing/contracts';
 import { buildMessage } from '@ticketing/messaging';
+import { BoundedMemory } from '@ticketing/platform';
 import { HandlerTable, migratedTestDatabase, randomIntId, uuid } from '@ticketing/testing';
 import { migrations } from '../migrations';
-import { RecentHolds } from '../src/data-access/recent-holds';
 import { noMemory } from '../src/data-access/reservation-repository';
 import { SeatHolds } from '../src/domain/holds';
 import { TakenSeats } from '../src/domain/taken-seats';
@@ -165,7 +165,7 @@ describe('reservation saga participant, without a broker', () => {
   });
 
   describe('with the holds this process made remembered (as start.ts wires it)', () => {
-    const remembering = reservationsWith({ ...noMemory(), holds: new RecentHolds(100) });
+    const remembering = reservationsWith({ ...noMemory(), holds: new BoundedMemory(100) });
     let tableRemembering: HandlerTable;
     let holdsRemembering: SeatHolds;
     beforeAll(() => {

@@ -1,3 +1,4 @@
+import { BoundedMemory } from '@ticketing/platform';
 import type { StoredPayment } from '../domain/repositories';
 
 /**
@@ -8,26 +9,25 @@ import type { StoredPayment } from '../domain/repositories';
  * an ended saga is not kept (no reply moves it on).
  */
 export class RecentPayments {
-  private readonly known = new Map<string, StoredPayment>();
+  private readonly known: BoundedMemory<string, StoredPayment>;
 
   /** `capacity` 0: remembers nothing. */
-  constructor(private readonly capacity: number) {}
+  constructor(capacity: number) {
+    this.known = new BoundedMemory(capacity);
+  }
 
   recall(paymentId: string): StoredPayment | undefined {
-    return this.known.get(paymentId);
+    return this.known.recall(paymentId);
   }
 
   remember(stored: StoredPayment): void {
-    if (this.capacity === 0) return;
     const { paymentId, state } = stored.payment;
-    this.known.delete(paymentId);
-    if (state === 'DONE' || state === 'ENDED') return;
-    this.known.set(paymentId, stored);
-    if (this.known.size > this.capacity) this.known.delete(this.known.keys().next().value!);
+    if (state === 'DONE' || state === 'ENDED') this.known.forget(paymentId);
+    else this.known.remember(paymentId, stored);
   }
 
   /** Forgets the saga if what is remembered of it is still that revision (not a newer one). */
   forget(paymentId: string, revision: string): void {
-    if (this.known.get(paymentId)?.revision === revision) this.known.delete(paymentId);
+    this.known.forgetIf(paymentId, (known) => known.revision === revision);
   }
 }

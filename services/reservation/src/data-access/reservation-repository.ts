@@ -5,9 +5,13 @@ import {
   type InboxRecord,
   type OutgoingMessage,
 } from '@ticketing/messaging';
-import { rowRevision, whenCommitted, type Queryable, type Knex } from '@ticketing/platform';
-import { KnownSchedules } from './known-schedules';
-import { RecentHolds } from './recent-holds';
+import {
+  BoundedMemory,
+  rowRevision,
+  whenCommitted,
+  type Queryable,
+  type Knex,
+} from '@ticketing/platform';
 import type { ReplicaSchedule, Reservation, ReservationStatus } from '../domain/reservation';
 import type {
   HoldConflict,
@@ -35,19 +39,29 @@ function holdConflictOf(err: unknown): HoldConflict | undefined {
   return undefined;
 }
 
+/** A hold as this process wrote it: the reservation, its date's status and its revision. */
+export interface RememberedHold {
+  reservation: Reservation;
+  scheduleStatus: string;
+  revision: string;
+}
+
 /**
- * What a process remembers between statements: the holds it made, for their confirmation, and
- * the schedules it read, for the next hold. Each is checked by the write that relies on it.
+ * What a process remembers between statements (ADR 0036), each entry checked by the write that
+ * relies on it, which writes nothing if the row moved since (released by a sweeper, confirmed
+ * through another instance, a date cancelled or revised by concert.events).
  */
 export interface ReservationMemory {
-  holds: RecentHolds;
-  schedules: KnownSchedules;
+  /** The holds it made, by reservation, each used once: the saga confirms them seconds later. */
+  holds: BoundedMemory<string, RememberedHold>;
+  /** The dates its prechecks read, by schedule: a sale is thousands of holds on a few dates. */
+  schedules: BoundedMemory<number, KnownSchedule>;
 }
 
 /** Remembers nothing: every decision reads first. */
 export const noMemory = (): ReservationMemory => ({
-  holds: new RecentHolds(0),
-  schedules: new KnownSchedules(0),
+  holds: new BoundedMemory(0),
+  schedules: new BoundedMemory(0),
 });
 
 /** Reservations and the schedule replica; plain objects in, plain objects out. */
@@ -142,7 +156,7 @@ export class ReservationRepository implements ReservationStore {
     );
     if (!row) return undefined;
     const { revision, now, seatTaken, seatHeldUntil, userHasHold, ...schedule } = row;
-    this.memory.schedules.remember({ ...schedule, revision });
+    this.memory.schedules.remember(schedule.scheduleId, { ...schedule, revision });
     return { ...schedule, now, seatTaken, seatHeldUntil, userHasHold };
   }
 
@@ -288,7 +302,8 @@ export class ReservationRepository implements ReservationStore {
   ): Promise<Reservation | undefined> {
     const held = await this.insertHoldAndAnnounce(h, announce, known);
     // The schedule moved (or the clock left the window): read it again next time.
-    if (!held) this.memory.schedules.forget(h.scheduleId, known.revision);
+    if (!held)
+      this.memory.schedules.forgetIf(h.scheduleId, (date) => date.revision === known.revision);
     return held;
   }
 
@@ -341,7 +356,11 @@ export class ReservationRepository implements ReservationStore {
     writer.written();
     const { held_until_iso: _forTheOutbox, revision, scheduleStatus, ...reservation } = row;
     whenCommitted(this.executor, () =>
-      this.memory.holds.remember({ reservation, scheduleStatus, revision }),
+      this.memory.holds.remember(reservation.reservationId, {
+        reservation,
+        scheduleStatus,
+        revision,
+      }),
     );
     return reservation;
   }
