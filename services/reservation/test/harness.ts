@@ -19,6 +19,27 @@ export const topicNamespace = fileTopics;
 
 const reservation = serviceUnderTest('reservation', loadServiceConfig, start);
 
+const DAY = 86_400_000;
+
+/**
+ * A date as concert.events publishes it, open for booking (its ids this test's own, 50 seats at
+ * 77,000), with `change` applied.
+ */
+export function bookableSchedule(change: Partial<DataOf<typeof concert.schedulePublished>> = {}) {
+  return {
+    scheduleId: randomIntId(),
+    concertId: randomIntId(),
+    startsAt: new Date(Date.now() + 10 * DAY).toISOString(),
+    bookingOpensAt: new Date(Date.now() - DAY).toISOString(),
+    bookingClosesAt: new Date(Date.now() + 9 * DAY).toISOString(),
+    price: 77_000,
+    totalSeats: 50,
+    status: 'OPEN' as const,
+    revision: 1,
+    ...change,
+  };
+}
+
 /**
  * One deployment of the reservation service for a test file: a database, and any number of
  * instances on it (same consumer group, same topics), like production with INSTANCES=n.
@@ -32,19 +53,7 @@ export class ReservationDeployment extends Deployment<ReservationServiceHandle> 
   async publishSchedule(
     change: Partial<DataOf<typeof concert.schedulePublished>> = {},
   ): Promise<{ scheduleId: number; concertId: number; price: number }> {
-    const day = 86_400_000;
-    const data = {
-      scheduleId: randomIntId(),
-      concertId: randomIntId(),
-      startsAt: new Date(Date.now() + 10 * day).toISOString(),
-      bookingOpensAt: new Date(Date.now() - day).toISOString(),
-      bookingClosesAt: new Date(Date.now() + 9 * day).toISOString(),
-      price: 77_000,
-      totalSeats: 50,
-      status: 'OPEN' as const,
-      revision: 1,
-      ...change,
-    };
+    const data = bookableSchedule(change);
     await this.send(buildMessage(concert.schedulePublished, data, { source: 'test' }));
     await eventually(
       async () =>

@@ -1,15 +1,14 @@
 import { concert, type DataOf } from '@ticketing/contracts';
 import { buildMessage } from '@ticketing/messaging';
 import { AppError, BoundedMemory } from '@ticketing/platform';
-import { HandlerTable, migratedTestDatabase, randomIntId, uuid } from '@ticketing/testing';
+import { HandlerTable, migratedTestDatabase, uuid } from '@ticketing/testing';
 import { migrations } from '../migrations';
 import { ReservationRepository } from '../src/data-access/reservation-repository';
 import { SeatHolds } from '../src/domain/holds';
 import { TakenSeats } from '../src/domain/taken-seats';
 import { messageHandlers } from '../src/entry-points/messaging/handlers';
 import { reservationsWith } from '../src/start';
-
-const DAY = 86_400_000;
+import { bookableSchedule } from './harness';
 
 /**
  * A hold on a date this process read moments ago is decided on the date as remembered, in one
@@ -38,18 +37,7 @@ describe('a hold on a date this process remembers', () => {
 
   /** A date published through concert.events, as in production; its ids are this test's own. */
   const publishDate = async (change: Partial<DataOf<typeof concert.schedulePublished>> = {}) => {
-    const date = {
-      scheduleId: randomIntId(),
-      concertId: randomIntId(),
-      startsAt: new Date(Date.now() + 10 * DAY).toISOString(),
-      bookingOpensAt: new Date(Date.now() - DAY).toISOString(),
-      bookingClosesAt: new Date(Date.now() + 9 * DAY).toISOString(),
-      price: 77_000,
-      totalSeats: 50,
-      status: 'OPEN' as const,
-      revision: 1,
-      ...change,
-    };
+    const date = bookableSchedule(change);
     await table.deliver(buildMessage(concert.schedulePublished, date, { source: 'concert' }));
     return date;
   };

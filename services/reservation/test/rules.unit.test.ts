@@ -9,6 +9,17 @@ import {
 } from '../src/domain/rules';
 
 const now = new Date('2026-11-22T12:00:00.000Z');
+const hours = (h: number) => new Date(now.getTime() + h * 3_600_000);
+/** A date open for booking at `now`. */
+const open = {
+  scheduleId: 1,
+  concertId: 1,
+  startsAt: hours(48),
+  bookingOpensAt: hours(-1),
+  bookingClosesAt: hours(47),
+  status: 'OPEN',
+  totalSeats: 50,
+};
 
 // The hold's end itself is computed by Postgres (now() + HOLD_TTL_SECONDS, holds-api.int).
 describe('the end of a hold', () => {
@@ -41,16 +52,6 @@ describe('state transitions', () => {
 });
 
 describe('when holds are refused', () => {
-  const hours = (h: number) => new Date(now.getTime() + h * 3_600_000);
-  const open = {
-    scheduleId: 1,
-    concertId: 1,
-    startsAt: hours(48),
-    bookingOpensAt: hours(-1),
-    bookingClosesAt: hours(47),
-    status: 'OPEN',
-    totalSeats: 50,
-  };
   it('when the schedule is open, then holds are allowed', () =>
     expect(holdRefusal(open, now)).toBeNull());
   it.each([
@@ -64,16 +65,6 @@ describe('when holds are refused', () => {
 });
 
 describe('the window in which holds are allowed', () => {
-  const hours = (h: number) => new Date(now.getTime() + h * 3_600_000);
-  const open = {
-    scheduleId: 1,
-    concertId: 1,
-    startsAt: hours(48),
-    bookingOpensAt: hours(-1),
-    bookingClosesAt: hours(47),
-    status: 'OPEN',
-    totalSeats: 50,
-  };
   it.each([
     ['open', open],
     ['not yet open', { ...open, bookingOpensAt: hours(1) }],

@@ -8,8 +8,7 @@ import { SeatHolds } from '../src/domain/holds';
 import { TakenSeats } from '../src/domain/taken-seats';
 import { messageHandlers } from '../src/entry-points/messaging/handlers';
 import { reservationsIn, reservationsWith } from '../src/start';
-
-const DAY = 86_400_000;
+import { bookableSchedule } from './harness';
 
 /**
  * The reservation's saga commands delivered to its handler table on a real database, with the
@@ -28,17 +27,7 @@ describe('reservation saga participant, without a broker', () => {
     table = new HandlerTable('reservation', database.db, messageHandlers(reservationsIn));
     holds = new SeatHolds(database.db, reservationsIn, 300, new TakenSeats(0));
     // The schedule reaches the replica as it does in production: concert.events, same table.
-    const published = {
-      scheduleId,
-      concertId,
-      startsAt: new Date(Date.now() + 10 * DAY).toISOString(),
-      bookingOpensAt: new Date(Date.now() - DAY).toISOString(),
-      bookingClosesAt: new Date(Date.now() + 9 * DAY).toISOString(),
-      price: 77_000,
-      totalSeats: 50,
-      status: 'OPEN' as const,
-      revision: 1,
-    };
+    const published = bookableSchedule({ scheduleId, concertId });
     await table.deliver(buildMessage(concert.schedulePublished, published, { source: 'concert' }));
   });
   afterAll(() => database.drop());

@@ -112,14 +112,7 @@ export class SeatHolds {
       throw seatUnavailable(scheduleId, seatNo);
     }
     if (check.userHasHold) throw holdLimitReached();
-    const hold: NewHold = {
-      reservationId: randomUUID(),
-      userId: fan.userId,
-      scheduleId,
-      seatNo,
-      price: check.price,
-      ttlSeconds: this.ttlSeconds,
-    };
+    const hold = this.newHold(fan, scheduleId, seatNo, check.price);
     try {
       const held = await this.holdFreeSeat(hold, check);
       this.takenSeats.remember(seat, held.heldUntil, check.now);
@@ -133,6 +126,22 @@ export class SeatHolds {
       if (conflict === 'USER_HAS_HOLD') throw holdLimitReached();
       throw err;
     }
+  }
+
+  private newHold(
+    fan: { userId: string },
+    scheduleId: number,
+    seatNo: number,
+    price: number,
+  ): NewHold {
+    return {
+      reservationId: randomUUID(),
+      userId: fan.userId,
+      scheduleId,
+      seatNo,
+      price,
+      ttlSeconds: this.ttlSeconds,
+    };
   }
 
   /**
@@ -154,14 +163,7 @@ export class SeatHolds {
     // This process's clock only spares a statement bound to fail; the store's decides.
     const now = new Date();
     if (!window || holdRefusal(known, now) !== null) return undefined;
-    const hold: NewHold = {
-      reservationId: randomUUID(),
-      userId: fan.userId,
-      scheduleId,
-      seatNo,
-      price: known.price,
-      ttlSeconds: this.ttlSeconds,
-    };
+    const hold = this.newHold(fan, scheduleId, seatNo, known.price);
     const announce = heldAnnouncement(hold, known.concertId, now);
     try {
       const held = await repo.holdOnKnownSchedule(hold, announce, {
