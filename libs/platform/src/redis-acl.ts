@@ -23,7 +23,7 @@ const COMMANDS: Record<'queue' | 'gateway' | 'passes', string[]> = {
     ...['hget', 'hmget', 'hgetall', 'hvals', 'hset', 'hsetnx', 'hdel', 'hincrby', 'hincrbyfloat'],
     ...['sadd', 'srem', 'sismember', 'smembers'],
     ...['zadd', 'zrem', 'zrange', 'zrangebyscore'],
-    ...['xadd', 'xrange', 'publish'],
+    ...['xadd', 'xrange', 'xrevrange', 'publish'],
   ],
   gateway: [...SCRIPTS, 'time', 'hmget', 'hset', 'pexpire', 'zadd', 'zremrangebyscore', 'zcard'],
   // The booking services read a pass's place and hear of passes that ended early.

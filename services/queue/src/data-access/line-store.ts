@@ -148,6 +148,7 @@ export class RedisLineStore implements LineStore {
   async advance(
     concertId: number,
     move: {
+      id: string;
       from: number;
       to: number;
       admitted: number;
@@ -168,6 +169,7 @@ export class RedisLineStore implements LineStore {
       move.ttlMs,
       move.idle,
       move.gone,
+      move.id,
     ];
     // With a replica, the move is acknowledged by it before anyone is told (ADR 0024).
     const [moved, untilMs] = this.acks.waiting
@@ -296,6 +298,23 @@ export class RedisLineStore implements LineStore {
 
   async recordSweep(concertId: number, window: number, head: number, idle: string) {
     await this.redis.queueRecordSweep(queueKeys(concertId).audit, window, head, idle);
+  }
+
+  /** When the head move `moveId` was made (Redis' clock), if one of the latest `within` has it. */
+  async moveMadeAt(concertId: number, moveId: string, within: number): Promise<number | undefined> {
+    const latest = await this.redis.xrevrange(
+      queueKeys(concertId).audit,
+      '+',
+      '-',
+      'COUNT',
+      within,
+    );
+    for (const [, fields] of latest) {
+      const f: Record<string, string> = {};
+      for (let i = 0; i < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+      if (f.move === moveId) return Number(f.at);
+    }
+    return undefined;
   }
 
   /** The concert's audit stream, oldest first: one record per head move and per sweep. */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { SEGMENT_SIZE, offsetOf, segmentOf } from '@ticketing/queue-pass';
 import type { Logger } from '@ticketing/platform';
 import { bitAt, orAll } from './bitmaps';
@@ -12,6 +13,14 @@ import type { SnapshotCache } from './snapshot-cache';
 import type { LineJournal, QueueStore } from './stores';
 
 type Recorded = AdmissionRecord & { issued: number };
+type UnrecordedMove = { concertId: number; epoch: number; move: Recorded };
+/** A head move as this instance asked for it, before the store said when it was made. */
+type AskedMove = {
+  concertId: number;
+  epoch: number;
+  id: string;
+  move: Omit<Recorded, 'untilMs' | 'atMs'>;
+};
 
 // How long a concert's audit stream is kept after its queue's state is removed.
 const AUDIT_KEPT_MS = 30 * 86_400_000;
@@ -22,6 +31,10 @@ const OPEN_LINES_EVERY_MS = 5000;
 // How often a rebuilt line whose sales are not known asks the catalog again.
 const CATALOG_RETRY_MS = 1000;
 const BITMAP_BYTES = SEGMENT_SIZE / 8;
+// Records searched for a move whose answer was lost: right away (a few moves made since at most),
+// and at the next tick (a failover may have let other instances move many times meanwhile).
+const JUST_MADE_WITHIN = 16;
+const IN_DOUBT_WITHIN = 1000;
 
 /**
  * Admission in O(1) Redis work per tick (ADR 0015): every instance ticks; the first half of a
@@ -34,7 +47,12 @@ const BITMAP_BYTES = SEGMENT_SIZE / 8;
 export class AdmissionTicker {
   private readonly lastSwept = new Map<number, number>();
   /** Head moves made in Redis and not yet recorded in Postgres (it was unreachable): in order. */
-  private readonly unrecorded: { concertId: number; epoch: number; move: Recorded }[] = [];
+  private readonly unrecorded: UnrecordedMove[] = [];
+  /** Head moves asked of Redis whose answer was lost: made or not, the next tick asks. */
+  private readonly inDoubt: AskedMove[] = [];
+  /** Names this instance's head moves (with a count): what it asked for is found by it. */
+  private readonly instanceId = randomBytes(6).toString('base64url');
+  private movesAsked = 0;
   private openLines: { at: number; concerts: number[] } = { at: 0, concerts: [] };
   private readonly catalogAskedAt = new Map<number, number>();
 
@@ -50,6 +68,7 @@ export class AdmissionTicker {
 
   /** One round over every open line (start.ts runs it every QUEUE_TICK_MS). */
   async tick(): Promise<void> {
+    await this.settleInDoubt();
     await this.recordUnrecorded();
     const queued = new Set(await this.store.concerts.queuedConcerts());
     for (const concertId of await this.linesInPostgres()) queued.add(concertId);
@@ -131,31 +150,43 @@ export class AdmissionTicker {
     if (to === plan.head) return;
     // Dropped before the head moves over them: a range's alive bits are its admitted fans.
     if (idle.length > 0) await this.store.clearMany(concertId, idle);
-    const untilMs = await this.store.line.advance(concertId, {
-      from: plan.head,
-      to,
-      admitted,
-      ttlMs: this.settings.activeTtlMs,
-      idle: asRanges(idle),
-      gone: gone.length,
-    });
-    if (idle.length > 0) this.metrics.droppedIdle(concertId, idle.length);
-    if (untilMs === 0) return; // another instance moved the head first
-    // What a line rebuilt after a loss starts from: the head, and who is admitted until when.
-    this.unrecorded.push({
+    const asked: AskedMove = {
       concertId,
       epoch: plan.epoch,
+      id: `${this.instanceId}:${++this.movesAsked}`,
       move: {
         from: plan.head + 1,
         to,
         admitted,
         idle: asRanges(idle),
         gone: asRanges(gone),
-        untilMs,
-        atMs: untilMs - this.settings.activeTtlMs,
         issued: plan.limit,
       },
-    });
+    };
+    let untilMs: number;
+    try {
+      untilMs = await this.store.line.advance(concertId, {
+        id: asked.id,
+        from: plan.head,
+        to,
+        admitted,
+        ttlMs: this.settings.activeTtlMs,
+        idle: asked.move.idle,
+        gone: gone.length,
+      });
+      // Not moved: another instance moved the head first, or this one did and its answer was
+      // lost (the client sent the script again, and that run found the head moved): the move's
+      // record says which.
+      if (untilMs === 0) untilMs = await this.untilIfMade(asked, JUST_MADE_WITHIN);
+    } catch (err) {
+      // Made or not, the store did not say: the next tick asks it.
+      this.inDoubt.push(asked);
+      this.logger.warn({ err, concertId, from: plan.head + 1, to }, 'a head move is in doubt');
+      return;
+    }
+    if (idle.length > 0) this.metrics.droppedIdle(concertId, idle.length);
+    if (untilMs === 0) return;
+    this.unrecorded.push(recordOf(asked, untilMs, this.settings.activeTtlMs));
     await this.recordUnrecorded();
     if (admitted > 0) this.metrics.admitted(concertId, admitted);
     this.logger.debug(
@@ -178,6 +209,28 @@ export class AdmissionTicker {
       .catch((err: unknown) =>
         this.logger.warn({ err, concertId }, 'the catalog did not answer: admission waits for it'),
       );
+  }
+
+  /** Until when a move's fans are active, if the store made the move; 0 if it did not. */
+  private async untilIfMade(asked: AskedMove, within: number): Promise<number> {
+    const atMs = await this.store.line.moveMadeAt(asked.concertId, asked.id, within);
+    return atMs === undefined ? 0 : atMs + this.settings.activeTtlMs;
+  }
+
+  /**
+   * Head moves whose answer was lost: those the store made go to Postgres like any other (the
+   * move is this instance's to record: nobody else knows it was theirs), those it did not are
+   * forgotten, and those it cannot tell about yet wait for the next tick.
+   */
+  private async settleInDoubt(): Promise<void> {
+    for (const asked of this.inDoubt.splice(0)) {
+      try {
+        const untilMs = await this.untilIfMade(asked, IN_DOUBT_WITHIN);
+        if (untilMs > 0) this.unrecorded.push(recordOf(asked, untilMs, this.settings.activeTtlMs));
+      } catch {
+        this.inDoubt.push(asked);
+      }
+    }
   }
 
   /**
@@ -203,8 +256,13 @@ export class AdmissionTicker {
    * Redis would resume behind them). Returns how many went unrecorded.
    */
   async flush(): Promise<number> {
+    await this.settleInDoubt();
     await this.recordUnrecorded();
-    const lost = this.unrecorded.splice(0);
+    const lost = [
+      ...this.unrecorded.splice(0),
+      // Made or not, nobody will know: named with the others (`untilMs` 0: not known).
+      ...this.inDoubt.splice(0).map((asked) => recordOf(asked, 0, 0)),
+    ];
     if (lost.length > 0)
       this.logger.warn(
         {
@@ -252,4 +310,10 @@ function idleIn(bits: SegmentBits, head: number): number[] {
     }
   }
   return found;
+}
+
+/** The record of a move the store made at `untilMs - ttlMs`. */
+function recordOf(asked: AskedMove, untilMs: number, ttlMs: number): UnrecordedMove {
+  const { concertId, epoch, move } = asked;
+  return { concertId, epoch, move: { ...move, untilMs, atMs: untilMs - ttlMs } };
 }

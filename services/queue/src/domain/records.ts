@@ -89,6 +89,8 @@ export type AuditRecord =
       admitted: string;
       idle: string;
       gone: string;
+      /** The id of the attempt that made it (absent in records made before ids were given). */
+      move?: string;
     }
   | { id: string; kind: 'sweep'; at: string; window: string; head: string; idle: string };
 

@@ -85,8 +85,22 @@ export interface LineStore {
    */
   advance(
     concertId: number,
-    move: { from: number; to: number; admitted: number; ttlMs: number; idle: string; gone: number },
+    move: {
+      /** This attempt's own id, in the move's record: `moveMadeAt` finds it. */
+      id: string;
+      from: number;
+      to: number;
+      admitted: number;
+      ttlMs: number;
+      idle: string;
+      gone: number;
+    },
   ): Promise<number>;
+  /**
+   * When the head move `moveId` was made (the store's clock), if one of the concert's latest
+   * `within` records is it: undefined if it was not made (or is older than those).
+   */
+  moveMadeAt(concertId: number, moveId: string, within: number): Promise<number | undefined>;
   /** Whether the line is open (it has an epoch, and has not retired). */
   isOpen(concertId: number): Promise<boolean>;
   /** One instance at a time opens or rebuilds a concert's line: true if this one may. */

@@ -2,9 +2,11 @@
 -- first: then nothing happens), the live fans passed become an admitted range active until now +
 -- ttl, and the tick's record is appended to the concert's audit stream in the same step: the
 -- range, when, how many were admitted, which were skipped as idle (dropped at the head) and how
--- many were gone (left, dropped before, or never taken).
--- KEYS: meta, cohorts, cohortLeft, audit. ARGV: expected, newHead, admitted, ttlMs, idle, gone.
--- Returns {1, untilMs} if moved, {0, 0} if not.
+-- many were gone (left, dropped before, or never taken), with the move's id: an instance whose
+-- answer was lost finds by it whether the move was made (the client may have sent the script
+-- again, and that second run found the head moved: {0, 0}).
+-- KEYS: meta, cohorts, cohortLeft, audit. ARGV: expected, newHead, admitted, ttlMs, idle, gone,
+-- moveId. Returns {1, untilMs} if moved, {0, 0} if not.
 -- #include now-ms
 local f = redis.call('HMGET', KEYS[1], 'head', 'epoch', 'retired')
 local head = tonumber(f[1] or '0')
@@ -22,5 +24,5 @@ if admitted > 0 then
   redis.call('HINCRBYFLOAT', KEYS[1], 'allowance', -admitted)
 end
 redis.call('XADD', KEYS[4], '*', 'kind', 'admit', 'from', head + 1, 'to', to, 'at', now,
-  'admitted', admitted, 'idle', ARGV[5], 'gone', ARGV[6])
+  'admitted', admitted, 'idle', ARGV[5], 'gone', ARGV[6], 'move', ARGV[7])
 return {1, until_ms}

@@ -1,0 +1,155 @@
+import { createHash } from 'node:crypto';
+import net from 'node:net';
+import { Database } from '@ticketing/platform';
+import { createDb } from '@ticketing/platform/wiring';
+import { eventually, testInfra, uuid } from '@ticketing/testing';
+import { PgLineJournal } from '../src/data-access/line-journal';
+import { QUEUE_SCRIPTS } from '../src/data-access/scripts';
+import { checkFairness, parseRanges } from '../src/domain/fairness';
+import type { QueueServiceHandle } from '../src/start';
+import {
+  KEY_PREFIX,
+  join,
+  queueLogs,
+  knownConcert,
+  poll,
+  queueDatabaseUrl,
+  startQueue,
+  testRedisUsers,
+} from './harness';
+
+/**
+ * A head move Redis ran whose reply never came back (the connection dropped in between, as when
+ * a primary dies after a script and before its answer): the client sends the script again, and
+ * that second run finds the head already moved. The move is still the instance's to record in
+ * Postgres (ADR 0024): the durable audit has no gap, and a line rebuilt from it resumes after it.
+ */
+describe('a head move whose reply was lost', () => {
+  const advanceSha = createHash('sha1').update(QUEUE_SCRIPTS.advance).digest('hex');
+  // The advance script's own text, in case it is sent whole (EVAL after NOSCRIPT).
+  const advanceText = `'kind', 'admit'`;
+
+  /**
+   * A TCP proxy to the development Redis that, while armed, forwards a head move to Redis and
+   * then drops the connection instead of forwarding Redis' answer (a NOSCRIPT answer is passed
+   * on: the script did not run). With `readOnlyAfter`, the move the client sends again is not
+   * forwarded but answered READONLY, as a primary demoted by a failover answers writes.
+   */
+  async function replyLosingProxy(readOnlyAfter: boolean) {
+    const target = new URL(testInfra().redisUrl);
+    const state = { armed: false, lost: 0, readOnly: false };
+    const sockets = new Set<net.Socket>();
+    const server = net.createServer((client) => {
+      const upstream = net.connect(Number(target.port || 6379), target.hostname);
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on('error', () => undefined);
+        s.on('close', () => {
+          sockets.delete(s);
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      let awaitingReply = false;
+      client.on('data', (chunk: Buffer) => {
+        const text = chunk.toString('latin1');
+        const headMove = text.includes(advanceSha) || text.includes(advanceText);
+        if (state.readOnly && headMove) {
+          state.readOnly = false;
+          client.write("-READONLY You can't write against a read only replica.\r\n");
+          return;
+        }
+        if (state.armed && headMove) awaitingReply = true;
+        upstream.write(chunk);
+      });
+      upstream.on('data', (chunk: Buffer) => {
+        if (awaitingReply && !chunk.toString('latin1').startsWith('-NOSCRIPT')) {
+          state.armed = false;
+          state.lost++;
+          state.readOnly = readOnlyAfter;
+          client.destroy();
+          return;
+        }
+        awaitingReply = false;
+        client.write(chunk);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as net.AddressInfo;
+    return {
+      state,
+      url: `redis://127.0.0.1:${port}`,
+      close: async () => {
+        for (const s of sockets) s.destroy();
+        await new Promise((r) => server.close(r));
+      },
+    };
+  }
+
+  it.each([
+    ['the client sent the script again (it found the head moved)', false],
+    [
+      'the script sent again was refused (READONLY: the move is in doubt until the next tick)',
+      true,
+    ],
+  ])(
+    'when Redis ran a head move and its answer was lost, and %s, then Postgres still records it: the durable audit covers every number up to the head, in order',
+    async (_fault, readOnlyAfter) => {
+      const proxy = await replyLosingProxy(readOnlyAfter);
+      const db = createDb({ url: await queueDatabaseUrl(), applicationName: 'test' });
+      let queue: QueueServiceHandle | undefined;
+      try {
+        queue = await startQueue({
+          ...(await testRedisUsers(KEY_PREFIX)).login('queue'),
+          REDIS_URL: proxy.url,
+          REDIS_KEY_PREFIX: KEY_PREFIX,
+          QUEUE_TICK_MS: '60000',
+        });
+        const instance = queue;
+        const concertId = await knownConcert(instance);
+        const joinFans = async (n: number) =>
+          Promise.all(
+            Array.from(
+              { length: n },
+              async () => (await join(instance.url, uuid(), concertId)).body,
+            ),
+          );
+        const admittedAll = async (fans: { token: string }[]) =>
+          eventually(async () => {
+            await instance.ticker.tick();
+            for (const fan of fans)
+              expect((await poll(instance.url, fan.token)).body.status).toBe('ACTIVE');
+          });
+
+        // The first fans' move: Redis runs it, its answer is lost.
+        const first = await joinFans(3);
+        proxy.state.armed = true;
+        await admittedAll(first);
+        expect(proxy.state.lost).toBe(1);
+        // Later moves go through as usual.
+        await admittedAll(await joinFans(3));
+
+        const journal = new PgLineJournal(new Database(db));
+        const line = await journal.line(concertId);
+        const moves = (await journal.admissions(concertId, line!.epoch)).map((a) => ({
+          id: `postgres:${a.from}`,
+          ...a,
+          idle: parseRanges(a.idle),
+          gone: parseRanges(a.gone).length,
+        }));
+        const report = checkFairness(moves);
+        expect(report.problems).toEqual([]);
+        expect(moves[0]!.from).toBe(1);
+        expect(report.admitted).toBe(6);
+        const inDoubt = (await queueLogs()).filter(
+          (l) => l.concertId === concertId && l.msg === 'a head move is in doubt',
+        );
+        expect(inDoubt.length).toBe(readOnlyAfter ? 1 : 0);
+      } finally {
+        await queue?.stop();
+        await proxy.close();
+        await db.destroy();
+      }
+    },
+  );
+});
