@@ -33,11 +33,12 @@ describe('a head move whose reply was lost', () => {
    * A TCP proxy to the development Redis that, while armed, forwards a head move to Redis and
    * then drops the connection instead of forwarding Redis' answer (a NOSCRIPT answer is passed
    * on: the script did not run). With `readOnlyAfter`, the move the client sends again is not
-   * forwarded but answered READONLY, as a primary demoted by a failover answers writes.
+   * forwarded but answered READONLY, as a primary demoted by a failover answers writes; then the
+   * next `refusedLookups` reads of the audit stream are answered with an error too.
    */
-  async function replyLosingProxy(readOnlyAfter: boolean) {
+  async function replyLosingProxy(readOnlyAfter: boolean, refusedLookups: number) {
     const target = new URL(testInfra().redisUrl);
-    const state = { armed: false, lost: 0, readOnly: false };
+    const state = { armed: false, lost: 0, readOnly: false, refusedLookups: 0 };
     const sockets = new Set<net.Socket>();
     const server = net.createServer((client) => {
       const upstream = net.connect(Number(target.port || 6379), target.hostname);
@@ -59,6 +60,11 @@ describe('a head move whose reply was lost', () => {
           client.write("-READONLY You can't write against a read only replica.\r\n");
           return;
         }
+        if (state.refusedLookups > 0 && /xrevrange/i.test(text)) {
+          state.refusedLookups--;
+          client.write('-LOADING Redis is loading the dataset in memory\r\n');
+          return;
+        }
         if (state.armed && headMove) awaitingReply = true;
         upstream.write(chunk);
       });
@@ -67,6 +73,7 @@ describe('a head move whose reply was lost', () => {
           state.armed = false;
           state.lost++;
           state.readOnly = readOnlyAfter;
+          state.refusedLookups = refusedLookups;
           client.destroy();
           return;
         }
@@ -87,15 +94,17 @@ describe('a head move whose reply was lost', () => {
   }
 
   it.each([
-    ['the client sent the script again (it found the head moved)', false],
+    ['the client sent the script again (it found the head moved)', false, 0],
     [
       'the script sent again was refused (READONLY: the move is in doubt until the next tick)',
       true,
+      0,
     ],
+    ['the script sent again was refused, and so were the next two questions about it', true, 2],
   ])(
     'when Redis ran a head move and its answer was lost, and %s, then Postgres still records it: the durable audit covers every number up to the head, in order',
-    async (_fault, readOnlyAfter) => {
-      const proxy = await replyLosingProxy(readOnlyAfter);
+    async (_fault, readOnlyAfter, refusedLookups) => {
+      const proxy = await replyLosingProxy(readOnlyAfter, refusedLookups);
       const db = createDb({ url: await queueDatabaseUrl(), applicationName: 'test' });
       let queue: QueueServiceHandle | undefined;
       try {
@@ -141,10 +150,14 @@ describe('a head move whose reply was lost', () => {
         expect(report.problems).toEqual([]);
         expect(moves[0]!.from).toBe(1);
         expect(report.admitted).toBe(6);
-        const inDoubt = (await queueLogs()).filter(
-          (l) => l.concertId === concertId && l.msg === 'a head move is in doubt',
-        );
-        expect(inDoubt.length).toBe(readOnlyAfter ? 1 : 0);
+        // Each time the move was in doubt is a warning: asked for, then each question refused.
+        const warned = (msg: string) =>
+          queueLogs().then((logs) =>
+            logs.filter((l) => l.concertId === concertId && l.msg === msg),
+          );
+        expect((await warned('a head move is in doubt')).length).toBe(readOnlyAfter ? 1 : 0);
+        expect((await warned('a head move is still in doubt')).length).toBe(refusedLookups);
+        expect(proxy.state.refusedLookups).toBe(0);
       } finally {
         await queue?.stop();
         await proxy.close();
@@ -152,4 +165,33 @@ describe('a head move whose reply was lost', () => {
       }
     },
   );
+
+  it('when twenty other head moves were made after one, then the store still finds it by its id; a move it never made, from a head another move passed, is not found', async () => {
+    const queue = await startQueue({ QUEUE_TICK_MS: '60000' });
+    try {
+      const concertId = await knownConcert(queue);
+      await Promise.all(Array.from({ length: 25 }, () => join(queue.url, uuid(), concertId)));
+      const move = (id: string, from: number) =>
+        queue.store.line.advance(concertId, {
+          id,
+          from,
+          to: from + 1,
+          admitted: 1,
+          ttlMs: 60_000,
+          idle: '',
+          gone: 0,
+        });
+      expect(await move('ours', 0)).toBeGreaterThan(0);
+      for (let head = 1; head <= 20; head++)
+        expect(await move(`other-${head}`, head)).toBeGreaterThan(0);
+      // Asked again from the head it started at, the script finds the head moved: not moved.
+      expect(await move('ours', 0)).toBe(0);
+
+      expect(await queue.store.line.moveMadeAt(concertId, 'ours', 1)).toBeGreaterThan(0);
+      expect(await queue.store.line.moveMadeAt(concertId, 'never', 1)).toBeUndefined();
+      expect(await queue.store.line.moveMadeAt(concertId, 'never', 22)).toBeUndefined();
+    } finally {
+      await queue.stop();
+    }
+  });
 });

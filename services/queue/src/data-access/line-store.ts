@@ -22,6 +22,8 @@ const BIT_SURELY_SET_MS = 10_000;
 // Departures are counted per segment after the bit is cleared; a count lost to a crash between
 // the two is healed by reading every segment again at this period.
 const FULL_READ_MS = 30_000;
+// Audit records read per round trip while looking for a head move whose answer was lost.
+const MOVES_PER_READ = 16;
 
 /** The concert's line as a whole: snapshots, the admission tick, sweeps, retirement, audit. */
 export class RedisLineStore implements LineStore {
@@ -300,21 +302,26 @@ export class RedisLineStore implements LineStore {
     await this.redis.queueRecordSweep(queueKeys(concertId).audit, window, head, idle);
   }
 
-  /** When the head move `moveId` was made (Redis' clock), if one of the latest `within` has it. */
-  async moveMadeAt(concertId: number, moveId: string, within: number): Promise<number | undefined> {
-    const latest = await this.redis.xrevrange(
-      queueKeys(concertId).audit,
-      '+',
-      '-',
-      'COUNT',
-      within,
-    );
-    for (const [, fields] of latest) {
-      const f: Record<string, string> = {};
-      for (let i = 0; i < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
-      if (f.move === moveId) return Number(f.at);
+  /**
+   * When the head move `moveId` (from the head `from`) was made, read back from the newest
+   * record: undefined once a record shows the head passed `from` by another move, or the line
+   * rebuilt after a loss (what was before is not this line's), or the stream's start.
+   */
+  async moveMadeAt(concertId: number, moveId: string, from: number): Promise<number | undefined> {
+    const audit = queueKeys(concertId).audit;
+    let end = '+';
+    for (;;) {
+      const page = await this.redis.xrevrange(audit, end, '-', 'COUNT', MOVES_PER_READ);
+      for (const [, fields] of page) {
+        const f: Record<string, string> = {};
+        for (let i = 0; i < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+        if (f.move === moveId) return Number(f.at);
+        if (f.kind === 'recover' || (f.kind === 'admit' && Number(f.from) <= from))
+          return undefined;
+      }
+      if (page.length < MOVES_PER_READ) return undefined;
+      end = `(${page.at(-1)![0]}`;
     }
-    return undefined;
   }
 
   /** The concert's audit stream, oldest first: one record per head move and per sweep. */

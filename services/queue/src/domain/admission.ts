@@ -20,6 +20,8 @@ type AskedMove = {
   epoch: number;
   id: string;
   move: Omit<Recorded, 'untilMs' | 'atMs'>;
+  /** When it was asked for (this process's clock). */
+  askedAtMs: number;
 };
 
 // How long a concert's audit stream is kept after its queue's state is removed.
@@ -31,10 +33,9 @@ const OPEN_LINES_EVERY_MS = 5000;
 // How often a rebuilt line whose sales are not known asks the catalog again.
 const CATALOG_RETRY_MS = 1000;
 const BITMAP_BYTES = SEGMENT_SIZE / 8;
-// Records searched for a move whose answer was lost: right away (a few moves made since at most),
-// and at the next tick (a failover may have let other instances move many times meanwhile).
-const JUST_MADE_WITHIN = 16;
-const IN_DOUBT_WITHIN = 1000;
+// How long a head move whose answer was lost is asked about before it is given up (with a
+// warning naming it): the store did not answer, or refused the question, for that long.
+const IN_DOUBT_GIVE_UP_MS = 60_000;
 
 /**
  * Admission in O(1) Redis work per tick (ADR 0015): every instance ticks; the first half of a
@@ -150,6 +151,7 @@ export class AdmissionTicker {
     if (to === plan.head) return;
     // Dropped before the head moves over them: a range's alive bits are its admitted fans.
     if (idle.length > 0) await this.store.clearMany(concertId, idle);
+    if (idle.length > 0) this.metrics.droppedIdle(concertId, idle.length);
     const asked: AskedMove = {
       concertId,
       epoch: plan.epoch,
@@ -162,29 +164,9 @@ export class AdmissionTicker {
         gone: asRanges(gone),
         issued: plan.limit,
       },
+      askedAtMs: Date.now(),
     };
-    let untilMs: number;
-    try {
-      untilMs = await this.store.line.advance(concertId, {
-        id: asked.id,
-        from: plan.head,
-        to,
-        admitted,
-        ttlMs: this.settings.activeTtlMs,
-        idle: asked.move.idle,
-        gone: gone.length,
-      });
-      // Not moved: another instance moved the head first, or this one did and its answer was
-      // lost (the client sent the script again, and that run found the head moved): the move's
-      // record says which.
-      if (untilMs === 0) untilMs = await this.untilIfMade(asked, JUST_MADE_WITHIN);
-    } catch (err) {
-      // Made or not, the store did not say: the next tick asks it.
-      this.inDoubt.push(asked);
-      this.logger.warn({ err, concertId, from: plan.head + 1, to }, 'a head move is in doubt');
-      return;
-    }
-    if (idle.length > 0) this.metrics.droppedIdle(concertId, idle.length);
+    const untilMs = await this.moveHead(asked, gone.length);
     if (untilMs === 0) return;
     this.unrecorded.push(recordOf(asked, untilMs, this.settings.activeTtlMs));
     await this.recordUnrecorded();
@@ -194,6 +176,33 @@ export class AdmissionTicker {
       'admitted',
     );
     this.snapshots.read(concertId).catch(() => undefined);
+  }
+
+  /**
+   * Asks the store to move the head as walked; until when the admitted are active, or 0 when it
+   * was not moved (or it is in doubt: the store did not say, and the next tick asks).
+   */
+  private async moveHead(asked: AskedMove, gone: number): Promise<number> {
+    const { concertId, move } = asked;
+    try {
+      const untilMs = await this.store.line.advance(concertId, {
+        id: asked.id,
+        from: move.from - 1,
+        to: move.to,
+        admitted: move.admitted,
+        ttlMs: this.settings.activeTtlMs,
+        idle: move.idle,
+        gone,
+      });
+      // Not moved: another instance moved the head first, or this one did and its answer was
+      // lost (the client sent the script again, and that run found the head moved): the move's
+      // record says which.
+      return untilMs > 0 ? untilMs : await this.untilIfMade(asked);
+    } catch (err) {
+      this.inDoubt.push(asked);
+      this.logger.warn({ err, concertId, from: move.from, to: move.to }, 'a head move is in doubt');
+      return 0;
+    }
   }
 
   /**
@@ -212,25 +221,41 @@ export class AdmissionTicker {
   }
 
   /** Until when a move's fans are active, if the store made the move; 0 if it did not. */
-  private async untilIfMade(asked: AskedMove, within: number): Promise<number> {
-    const atMs = await this.store.line.moveMadeAt(asked.concertId, asked.id, within);
+  private async untilIfMade(asked: AskedMove): Promise<number> {
+    const atMs = await this.store.line.moveMadeAt(asked.concertId, asked.id, asked.move.from);
     return atMs === undefined ? 0 : atMs + this.settings.activeTtlMs;
   }
 
   /**
-   * Head moves whose answer was lost: those the store made go to Postgres like any other (the
-   * move is this instance's to record: nobody else knows it was theirs), those it did not are
-   * forgotten, and those it cannot tell about yet wait for the next tick.
+   * Head moves whose answer was lost: those the store made go to Postgres ahead of the moves made
+   * since, like any other (the move is this instance's to record: nobody else knows it was
+   * theirs); those it did not make are forgotten. While the store does not answer, they wait for
+   * the next tick (one question per tick then), and after IN_DOUBT_GIVE_UP_MS each is given up,
+   * named in a warning.
    */
   private async settleInDoubt(): Promise<void> {
-    for (const asked of this.inDoubt.splice(0)) {
+    const made: UnrecordedMove[] = [];
+    while (this.inDoubt.length > 0) {
+      const asked = this.inDoubt[0]!;
       try {
-        const untilMs = await this.untilIfMade(asked, IN_DOUBT_WITHIN);
-        if (untilMs > 0) this.unrecorded.push(recordOf(asked, untilMs, this.settings.activeTtlMs));
-      } catch {
-        this.inDoubt.push(asked);
+        const untilMs = await this.untilIfMade(asked);
+        if (untilMs > 0) {
+          made.push(recordOf(asked, untilMs, this.settings.activeTtlMs));
+          if (asked.move.admitted > 0) this.metrics.admitted(asked.concertId, asked.move.admitted);
+        }
+      } catch (err) {
+        if (Date.now() - asked.askedAtMs < IN_DOUBT_GIVE_UP_MS) {
+          this.logger.warn({ err, concertId: asked.concertId }, 'a head move is still in doubt');
+          break;
+        }
+        this.logger.warn(
+          { err, move: { concertId: asked.concertId, epoch: asked.epoch, ...asked.move } },
+          'a head move in doubt was given up: if the store made it, Postgres does not record it',
+        );
       }
+      this.inDoubt.shift();
     }
+    this.unrecorded.unshift(...made);
   }
 
   /**

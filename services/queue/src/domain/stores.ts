@@ -97,10 +97,10 @@ export interface LineStore {
     },
   ): Promise<number>;
   /**
-   * When the head move `moveId` was made (the store's clock), if one of the concert's latest
-   * `within` records is it: undefined if it was not made (or is older than those).
+   * When the head move `moveId`, asked from the head `from`, was made (the store's clock);
+   * undefined if it was not (another move passed `from`, or the line was rebuilt since).
    */
-  moveMadeAt(concertId: number, moveId: string, within: number): Promise<number | undefined>;
+  moveMadeAt(concertId: number, moveId: string, from: number): Promise<number | undefined>;
   /** Whether the line is open (it has an epoch, and has not retired). */
   isOpen(concertId: number): Promise<boolean>;
   /** One instance at a time opens or rebuilds a concert's line: true if this one may. */

@@ -170,8 +170,12 @@ export class SeatHolds {
         revision: known.revision,
         window,
       });
-      if (held)
-        this.takenSeats.remember({ ...hold, concertId: known.concertId }, held.heldUntil, now);
+      // The store's clock at the insert is the hold's end less its time: skew between this
+      // process's clock and the store's does not change how long the seat is remembered.
+      if (held) {
+        const storeNow = new Date(held.heldUntil.getTime() - this.ttlSeconds * 1000);
+        this.takenSeats.remember({ ...hold, concertId: known.concertId }, held.heldUntil, storeNow);
+      }
       return held;
     } catch (err) {
       if (repo.conflictOf(err)) return undefined;
