@@ -10,7 +10,7 @@ import type { RedisClient } from '@ticketing/platform';
 import './commands';
 import type { RedisConcertRegistry } from './concert-registry';
 import type { AuditRecord, SnapshotData, TickPlan } from '../domain/records';
-import type { LineOpening, LineStore } from '../domain/stores';
+import type { HeadMoveRequest, LineOpening, LineStore } from '../domain/stores';
 import { bitsOf } from './segment-io';
 import type { ReplicaAcks } from './replica-acks';
 
@@ -147,18 +147,7 @@ export class RedisLineStore implements LineStore {
   }
 
   /** Moves the head if nobody else did; returns until when the admitted are active, or 0. */
-  async advance(
-    concertId: number,
-    move: {
-      id: string;
-      from: number;
-      to: number;
-      admitted: number;
-      ttlMs: number;
-      idle: string;
-      gone: number;
-    },
-  ): Promise<number> {
+  async advance(concertId: number, move: HeadMoveRequest): Promise<number> {
     const keys = queueKeys(concertId);
     const args = [
       keys.meta,

@@ -63,6 +63,21 @@ export interface ConcertRegistry {
   isKnownConcert(concertId: number): Promise<boolean>;
 }
 
+/** A head move as the admission tick asks the store for it. */
+export interface HeadMoveRequest {
+  /** This attempt's own id, in the move's record: `moveMadeAt` finds it. */
+  id: string;
+  /** The head as the tick read it: the move is made only if it still is. */
+  from: number;
+  to: number;
+  admitted: number;
+  ttlMs: number;
+  /** The numbers skipped as idle, as ranges ("1-5,7"). */
+  idle: string;
+  /** How many numbers were gone. */
+  gone: number;
+}
+
 /** The concert's line as a whole: snapshots, the admission tick, sweeps, retirement, audit. */
 export interface LineStore {
   /**
@@ -83,19 +98,7 @@ export interface LineStore {
    * Moves the head if nobody else did, recording the move (`idle`: the numbers skipped as idle,
    * as ranges); until when the admitted are active, or 0.
    */
-  advance(
-    concertId: number,
-    move: {
-      /** This attempt's own id, in the move's record: `moveMadeAt` finds it. */
-      id: string;
-      from: number;
-      to: number;
-      admitted: number;
-      ttlMs: number;
-      idle: string;
-      gone: number;
-    },
-  ): Promise<number>;
+  advance(concertId: number, move: HeadMoveRequest): Promise<number>;
   /**
    * When the head move `moveId`, asked from the head `from`, was made (the store's clock);
    * undefined if it was not (another move passed `from`, or the line was rebuilt since).

@@ -17,6 +17,7 @@ import type {
   HoldConflict,
   HoldPrecheck,
   KnownSchedule,
+  KnownScheduleGuard,
   ListPosition,
   NewHold,
   ReservationChange,
@@ -298,7 +299,7 @@ export class ReservationRepository implements ReservationStore {
   async holdOnKnownSchedule(
     h: NewHold,
     announce: OutgoingMessage,
-    known: { revision: string; window: { from: Date; until: Date } },
+    known: KnownScheduleGuard,
   ): Promise<Reservation | undefined> {
     const held = await this.insertHoldAndAnnounce(h, announce, known);
     // The schedule moved (or the clock left the window): read it again next time.
@@ -314,7 +315,7 @@ export class ReservationRepository implements ReservationStore {
   private async insertHoldAndAnnounce(
     h: NewHold,
     announce: OutgoingMessage,
-    known?: { revision: string; window: { from: Date; until: Date } },
+    known?: KnownScheduleGuard,
   ): Promise<Reservation | undefined> {
     const params: unknown[] = [
       h.reservationId,

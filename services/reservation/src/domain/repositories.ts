@@ -24,6 +24,12 @@ export type HoldPrecheck = ReplicaSchedule & {
 /** A schedule as remembered for holds: its price and a mark of the version read. */
 export type KnownSchedule = ReplicaSchedule & { price: number; revision: string };
 
+/** What a hold on a remembered schedule is written under: that version, inside that window. */
+export interface KnownScheduleGuard {
+  revision: string;
+  window: { from: Date; until: Date };
+}
+
 /** A move of a reservation along its lifecycle. */
 export interface ReservationChange {
   status: ReservationStatus;
@@ -118,7 +124,7 @@ export interface ReservationRepository {
   holdOnKnownSchedule(
     h: NewHold,
     announce: OutgoingMessage,
-    known: { revision: string; window: { from: Date; until: Date } },
+    known: KnownScheduleGuard,
   ): Promise<Reservation | undefined>;
   /** Which of the rules of a hold a failed write broke; undefined for any other failure. */
   conflictOf(err: unknown): HoldConflict | undefined;
