@@ -1,4 +1,4 @@
-// @slow 210: seconds it takes in a full run; jest starts it early (tools/testing/slow-first-sequencer.js).
+// @slow 210 @heavy: seconds it takes in a full run; it runs last, never beside the fault suite (tools/testing/slow-first-sequencer.js).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';

@@ -1,4 +1,4 @@
-// @slow 240: seconds it takes in a full run; jest starts it early (tools/testing/slow-first-sequencer.js).
+// @slow 240 @heavy: seconds it takes in a full run; jest starts it early (tools/testing/slow-first-sequencer.js).
 import fs from 'node:fs';
 import path from 'node:path';
 import { ALL_TOPICS } from '@ticketing/contracts';
@@ -196,20 +196,25 @@ suite('the infrastructure fails in the middle of a sale (production shape)', () 
       // Every payment ended, within the saga's deadline (a step's, twice: a compensation).
       const durations = sale.payments.map((p) => p.endedAt! - p.startedAt).sort((a, b) => a - b);
       expect(sale.payments.filter((p) => p.endedAt === undefined)).toEqual([]);
+      const slowest = sale.payments.reduce((a, b) =>
+        b.endedAt! - b.startedAt > a.endedAt! - a.startedAt ? b : a,
+      );
+      const slowestSaga = `started ${((slowest.startedAt - faultAt) / 1000).toFixed(1)} s after the fault: ${await sale.sagaOf(slowest)}`;
       // The slack is for the work itself, which a loaded machine slows (54 s seen on 2026-11-27).
-      expect(durations.at(-1)!).toBeLessThan(2 * SAGA_STEP_TIMEOUT_SECONDS * 1000 + 20_000);
+      const sagaBound = 2 * SAGA_STEP_TIMEOUT_SECONDS * 1000 + 20_000;
+      if (durations.at(-1)! >= sagaBound)
+        throw new Error(
+          `the slowest payment took ${durations.at(-1)} ms (≥ ${sagaBound}), ${slowestSaga}`,
+        );
       const failed = options.noFailedRequest
         ? sale.calls.filter((c) => c.status >= 500)
         : sale.calls.filter((c) => c.safe && c.status >= 500);
       expect(failed).toEqual([]);
       await expectSagaInvariants(cluster);
       await expectMessagesReconcile(cluster);
-      const slowest = sale.payments.reduce((a, b) =>
-        b.endedAt! - b.startedAt > a.endedAt! - a.startedAt ? b : a,
-      );
       table.push({
         fault,
-        slowestSaga: `started ${((slowest.startedAt - faultAt) / 1000).toFixed(1)} s after the fault: ${await sale.sagaOf(slowest)}`,
+        slowestSaga,
         calls: sale.calls.length,
         seen: seenByClients(sale),
         longestPaymentMs: durations.at(-1)!,

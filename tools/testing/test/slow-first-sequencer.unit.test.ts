@@ -32,4 +32,28 @@ describe('the order jest starts test files in on a fresh clone', () => {
       'small.int.test.ts',
     ]);
   });
+
+  it('when two files are marked @heavy, then the longer starts first and the other after every other file', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sequencer-'));
+    const file = (name: string, text: string) => {
+      fs.writeFileSync(path.join(dir, name), text);
+      return path.join(dir, name);
+    };
+    const faults = file('faults.int.test.ts', '// @slow 240 @heavy: seconds it takes\n');
+    const smoke = file('smoke.int.test.ts', '// @slow 210 @heavy: seconds it takes\n');
+    const slow = file('slow.int.test.ts', '// @slow 60: seconds it takes\n');
+    const small = file('small.int.test.ts', 'x');
+    const context = { config: { cache: false } };
+
+    const order = new SlowFirstSequencer().sort(
+      [small, smoke, slow, faults].map((p) => ({ path: p, context })),
+    );
+
+    expect(order.map((t) => path.basename(t.path))).toEqual([
+      'faults.int.test.ts',
+      'slow.int.test.ts',
+      'small.int.test.ts',
+      'smoke.int.test.ts',
+    ]);
+  });
 });
