@@ -4,6 +4,7 @@ import { generatePassKeys } from '@ticketing/queue-pass';
 import path from 'node:path';
 import {
   exitOnError,
+  foreignNodeProblem,
   infraUp,
   instancesFromEnv,
   settingsFromEnv,
@@ -63,6 +64,8 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<Row[]>> = {
 const ON_REQUEST = new Set(['retention', 'saga-hops', 'join-baseline', 'skeleton-clients']);
 
 async function main(): Promise<void> {
+  const foreign = foreignNodeProblem('bench');
+  if (foreign) exitOnError('bench', new Error(foreign)); // its figures would be another runtime's
   const args = process.argv.slice(2);
   const instances = instancesFromEnv(); // validated before anything starts
   const smoke = args.includes('--smoke');
@@ -175,7 +178,7 @@ async function main(): Promise<void> {
     await topics.remove();
     await dropDatabase(queueDatabase).catch(() => undefined);
   }
-  const header = `Benchmarks ${new Date().toISOString()} — ${smoke ? 'SMOKE (1 s runs, figures meaningless)' : `${seconds} s runs`}; INSTANCES=${instances} (of each service and each ceiling server); load generator, services, Postgres, Redis and Kafka share this machine's ${cpus().length} cores`;
+  const header = `Benchmarks ${new Date().toISOString()} — ${smoke ? 'SMOKE (1 s runs, figures meaningless)' : `${seconds} s runs`}; INSTANCES=${instances} (of each service and each ceiling server); Node ${process.version}; load generator, services, Postgres, Redis and Kafka share this machine's ${cpus().length} cores`;
   const table = markdown(rows, header);
   process.stdout.write(`\n${table}\n`);
   const file = writeResults(

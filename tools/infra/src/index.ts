@@ -7,6 +7,7 @@ import { settingsFromEnv, say, shapeFromEnv, type InfraSettings } from './settin
 import { readState, writeState } from './state';
 
 export * from './settings';
+export { foreignNodeProblem, projectNodeMajor } from './node-runtime';
 export { which } from './proc';
 export {
   KAFKA_VERSION,

@@ -6,6 +6,7 @@ import { generatePassKeys } from '@ticketing/queue-pass';
 import {
   ROOT,
   exitOnError,
+  foreignNodeProblem,
   instancesFromEnv,
   provisionRedisUsers,
   settingsFromEnv,
@@ -17,6 +18,8 @@ import { withDatabase } from '@ticketing/platform/wiring';
 // brokers, the -rw address); a malformed variable ends the run with EXIT_CONFIG, naming it.
 const { instances, infra } = (() => {
   try {
+    const foreign = foreignNodeProblem('the runner');
+    if (foreign) throw new Error(foreign); // the services start on this process's Node
     return { instances: instancesFromEnv(), infra: settingsFromEnv() };
   } catch (err) {
     return exitOnError('runner', err);
