@@ -75,9 +75,11 @@ describe('consumer lag and progress', () => {
       })),
     });
     const partition = sent[0]!.partition;
-    const stalledAt = Date.now() / 1000;
 
     await eventually(async () => expect(await lagOf(partition)).toBe(5), { timeoutMs: 15_000 });
+    // Taken once all five wait: a join restamps progress (`joined`), and on a loaded broker the
+    // group's first join can be followed by another (a CI run saw progress 15 ms after the send).
+    const stalledAt = Date.now() / 1000;
     const progress = (await values('kafka_consumer_last_progress_timestamp_seconds')).find(
       (v) => v.labels.topic === topic && v.labels.partition === String(partition),
     );
