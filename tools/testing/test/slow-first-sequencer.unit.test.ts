@@ -8,12 +8,17 @@ const SlowFirstSequencer = require('../slow-first-sequencer.js') as new () => {
 };
 
 describe('the order jest starts test files in on a fresh clone', () => {
-  it('when jest has no timings, then files marked @slow start first, longest first, then the rest by size', () => {
+  /** Writes test files into a folder of their own; returns each one's path. */
+  const fileInFreshFolder = () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sequencer-'));
-    const file = (name: string, text: string) => {
+    return (name: string, text: string) => {
       fs.writeFileSync(path.join(dir, name), text);
       return path.join(dir, name);
     };
+  };
+
+  it('when jest has no timings, then files marked @slow start first, longest first, then the rest by size', () => {
+    const file = fileInFreshFolder();
     const big = file('big.int.test.ts', 'x'.repeat(5000));
     const small = file('small.int.test.ts', 'x');
     const slow = file('slow.int.test.ts', '// @slow 60: seconds it takes\n');
@@ -34,11 +39,7 @@ describe('the order jest starts test files in on a fresh clone', () => {
   });
 
   it('when two files are marked @heavy, then the longer starts first and the other after every other file', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sequencer-'));
-    const file = (name: string, text: string) => {
-      fs.writeFileSync(path.join(dir, name), text);
-      return path.join(dir, name);
-    };
+    const file = fileInFreshFolder();
     const faults = file('faults.int.test.ts', '// @slow 240 @heavy: seconds it takes\n');
     const smoke = file('smoke.int.test.ts', '// @slow 210 @heavy: seconds it takes\n');
     const slow = file('slow.int.test.ts', '// @slow 60: seconds it takes\n');

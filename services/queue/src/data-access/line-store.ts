@@ -302,8 +302,7 @@ export class RedisLineStore implements LineStore {
     for (;;) {
       const page = await this.redis.xrevrange(audit, end, '-', 'COUNT', MOVES_PER_READ);
       for (const [, fields] of page) {
-        const f: Record<string, string> = {};
-        for (let i = 0; i < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+        const f = fieldsOf(fields);
         if (f.move === moveId) return Number(f.at);
         if (f.kind === 'recover' || (f.kind === 'admit' && Number(f.from) <= from))
           return undefined;
@@ -319,13 +318,16 @@ export class RedisLineStore implements LineStore {
     let start = '-';
     for (;;) {
       const batch = await this.redis.xrange(queueKeys(concertId).audit, start, '+', 'COUNT', 5000);
-      for (const [id, fields] of batch) {
-        const f: Record<string, string> = {};
-        for (let i = 0; i < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
-        records.push({ id, ...f } as AuditRecord);
-      }
+      for (const [id, fields] of batch) records.push({ id, ...fieldsOf(fields) } as AuditRecord);
       if (batch.length < 5000) return records;
       start = `(${batch.at(-1)![0]}`;
     }
   }
+}
+
+/** A stream entry's fields as Redis lists them (name, value, name, value…), by name. */
+function fieldsOf(fields: string[]): Record<string, string> {
+  const byName: Record<string, string> = {};
+  for (let i = 0; i < fields.length; i += 2) byName[fields[i]!] = fields[i + 1]!;
+  return byName;
 }
