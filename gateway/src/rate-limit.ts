@@ -6,6 +6,7 @@ import { PeriodicTask, loadLuaScripts } from '@ticketing/platform/process';
 import type { ClientIdentifier } from './clients';
 import { QUEUE_EVENTS_PATH, canonicalPath } from './routes';
 import type { Result } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 declare module 'ioredis' {
@@ -86,7 +87,7 @@ export class RateLimiter {
   private readonly limited: Counter;
   private readonly unavailable: Counter;
   private readonly alive: Gauge;
-  private readonly local = new Map<string, LocalBucket>();
+  private readonly local = new LRUCache<string, LocalBucket>({ max: LOCAL_CLIENTS_MAX });
   /** Event streams open on this instance, per client. */
   private readonly streams = new Map<string, number>();
   private instances = 1;
@@ -220,14 +221,11 @@ export class RateLimiter {
   ): { bucket: LocalBucket; allowed: boolean; share: Share } {
     const now = Date.now();
     const share = { rate: perSecond / this.instances, burst: Math.max(1, burst / this.instances) };
-    let bucket = this.local.get(key);
-    if (bucket)
-      this.local.delete(key); // re-inserted below: the map's order is recency
-    else {
+    let bucket = this.local.get(key); // a hit makes the client the most recently used
+    if (!bucket) {
       bucket = { tokens: share.burst, at: now, unreported: 0 };
-      if (this.local.size >= LOCAL_CLIENTS_MAX) this.local.delete(this.local.keys().next().value!);
+      this.local.set(key, bucket);
     }
-    this.local.set(key, bucket);
     // What refilled since is spend the shared bucket has refilled too: no longer owed to it.
     const refill = ((now - bucket.at) * share.rate) / 1000;
     bucket.tokens = Math.min(share.burst, bucket.tokens + refill);
