@@ -11,6 +11,7 @@ import pg from 'pg';
 import { buildMessage } from '../src/envelope';
 import type { Publisher } from '../src/broker';
 import { enqueue, OUTBOX_TABLE, OutboxRelay } from '../src/outbox';
+import { DRAIN_STATEMENT, RELAY_SESSION_SETTINGS } from '../src/outbox/relay';
 import { messagingDatabase, sequenceContract } from './fixtures';
 
 const KEYS = Array.from({ length: 10 }, (_, i) => `key-${i}`);
@@ -149,6 +150,32 @@ describe('outbox relay', () => {
     });
     const order = firstArrivals(capture.messages);
     for (const key of KEYS) expect(order.get(key)).toEqual(ascending(40));
+  });
+
+  it("when the outbox holds a few rows and has never been analyzed, then the relay's drain finds the rows it deletes by the primary key, not by reading the table", async () => {
+    await enqueueSequences(fixture.db, topic, 1); // a page of rows, as when a service starts
+    /** The plan the drain statement keeps once prepared (generic), in a session with `settings`. */
+    const drainPlan = async (settings?: string) => {
+      const client = new pg.Client({ connectionString: fixture.url });
+      await client.connect();
+      try {
+        if (settings) await client.query(settings);
+        await client.query(`prepare drain as ${DRAIN_STATEMENT.text}`);
+        await client.query('set plan_cache_mode = force_generic_plan');
+        const { rows } = await client.query<{ 'QUERY PLAN': string }>(
+          `explain execute drain('{1,2}', 500)`,
+        );
+        return rows.map((r) => r['QUERY PLAN']).join('\n');
+      } finally {
+        await client.end();
+      }
+    };
+    // Without the relay's settings, Postgres deletes by reading every page of the table: in a
+    // busy service, every row deleted since the last vacuum, at every round.
+    expect(await drainPlan()).toMatch(/Seq Scan on outbox/);
+    const plan = await drainPlan(RELAY_SESSION_SETTINGS);
+    expect(plan).not.toMatch(/Seq Scan/);
+    expect(plan).toMatch(/Delete on outbox[\s\S]*Index Scan (using|on) outbox_pkey/);
   });
 
   it('when a transaction rolls back, then its messages are never published', async () => {
