@@ -17,20 +17,21 @@ describe('the order jest starts test files in on a fresh clone', () => {
     };
   };
 
+  /** The order the sequencer gives these files on a fresh clone (no cache), by file name. */
+  const startOrder = (paths: string[]) => {
+    const context = { config: { cache: false } };
+    const order = new SlowFirstSequencer().sort(paths.map((p) => ({ path: p, context })));
+    return order.map((t) => path.basename(t.path));
+  };
+
   it('when jest has no timings, then files marked @slow start first, longest first, then the rest by size', () => {
     const file = fileInFreshFolder();
     const big = file('big.int.test.ts', 'x'.repeat(5000));
     const small = file('small.int.test.ts', 'x');
     const slow = file('slow.int.test.ts', '// @slow 60: seconds it takes\n');
     const slowest = file('slowest.int.test.ts', '// @slow 240: seconds it takes\n');
-    // No cache: what a fresh clone has.
-    const context = { config: { cache: false } };
 
-    const order = new SlowFirstSequencer().sort(
-      [small, slow, big, slowest].map((p) => ({ path: p, context })),
-    );
-
-    expect(order.map((t) => path.basename(t.path))).toEqual([
+    expect(startOrder([small, slow, big, slowest])).toEqual([
       'slowest.int.test.ts',
       'slow.int.test.ts',
       'big.int.test.ts',
@@ -44,13 +45,8 @@ describe('the order jest starts test files in on a fresh clone', () => {
     const smoke = file('smoke.int.test.ts', '// @slow 210 @heavy: seconds it takes\n');
     const slow = file('slow.int.test.ts', '// @slow 60: seconds it takes\n');
     const small = file('small.int.test.ts', 'x');
-    const context = { config: { cache: false } };
 
-    const order = new SlowFirstSequencer().sort(
-      [small, smoke, slow, faults].map((p) => ({ path: p, context })),
-    );
-
-    expect(order.map((t) => path.basename(t.path))).toEqual([
+    expect(startOrder([small, smoke, slow, faults])).toEqual([
       'faults.int.test.ts',
       'slow.int.test.ts',
       'small.int.test.ts',
