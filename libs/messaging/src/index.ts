@@ -22,6 +22,7 @@ export {
   outboxInsert,
   outboxWriter,
   quietOutboxNotify,
+  notifyOutboxRows,
   slimOutboxTable,
 } from './outbox';
 export {

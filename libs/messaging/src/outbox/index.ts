@@ -4,6 +4,9 @@ export {
   enqueue,
   outboxInsert,
   outboxWriter,
+  notifyOutboxRows,
+  parseNotifiedRow,
+  type NotifiedRow,
   quietOutboxNotify,
   slimOutboxTable,
 } from './table';

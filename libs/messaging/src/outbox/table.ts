@@ -90,6 +90,73 @@ export async function quietOutboxNotify(knex: Knex): Promise<void> {
   `);
 }
 
+/**
+ * Migration step (after `quietOutboxNotify`): the trigger's NOTIFY carries the row itself, so the
+ * relay publishes it without reading the table (ADR 0038). One notification per row, sent at
+ * commit and delivered in commit order, from every writer of any instance; `outbox.notify` no
+ * longer silences it. A row that does not fit a notification (Postgres takes < 8,000 bytes), or
+ * whose topic, key or headers hold a line break, notifies with an empty payload: the relay then
+ * reads the table. Format: `parseNotifiedRow`.
+ */
+export async function notifyOutboxRows(knex: Knex): Promise<void> {
+  await knex.raw(`
+    create or replace function outbox_notify_row() returns trigger language plpgsql as $$
+    declare payload text;
+    begin
+      payload := new.id || E'\\n' || new.topic || E'\\n' || new.key || E'\\n'
+        || (extract(epoch from new.created_at) * 1000)::bigint || E'\\n' || new.headers
+        || E'\\n' || new.envelope;
+      if octet_length(payload) > ${NOTIFY_PAYLOAD_LIMIT}
+        or strpos(new.topic || new.key || new.headers, E'\\n') > 0 then
+        payload := '';
+      end if;
+      perform pg_notify('${NOTIFY_CHANNEL}', payload);
+      return null;
+    end $$;
+    drop trigger if exists outbox_notify on ${OUTBOX_TABLE};
+    drop function if exists outbox_notify();
+    create trigger outbox_notify after insert on ${OUTBOX_TABLE}
+      for each row execute function outbox_notify_row();
+  `);
+}
+
+/** Postgres refuses a NOTIFY payload of 8,000 bytes or more; the rest is margin. */
+const NOTIFY_PAYLOAD_LIMIT = 7900;
+
+/** An outbox row as its notification carries it. */
+export interface NotifiedRow {
+  id: string;
+  topic: string;
+  key: string;
+  /** The envelope as the writer serialized it. */
+  value: string;
+  /** JSON of the message's headers. */
+  headers: string;
+  created_at: Date;
+}
+
+/** The row a notification carries, or undefined when it carries none (the relay reads then). */
+export function parseNotifiedRow(payload: string | undefined): NotifiedRow | undefined {
+  if (!payload) return undefined;
+  const fields: string[] = [];
+  let from = 0;
+  for (let i = 0; i < 5; i++) {
+    const end = payload.indexOf('\n', from);
+    if (end < 0) return undefined;
+    fields.push(payload.slice(from, end));
+    from = end + 1;
+  }
+  const [id, topic, key, createdAt, headers] = fields as [string, string, string, string, string];
+  return {
+    id,
+    topic,
+    key,
+    headers,
+    value: payload.slice(from),
+    created_at: new Date(Number(createdAt)),
+  };
+}
+
 const SQL_NAME = /^[a-z_][a-z0-9_]*$/i;
 
 /**
