@@ -20,7 +20,6 @@ export {
   createOutboxTable,
   enqueue,
   outboxInsert,
-  outboxWriter,
   quietOutboxNotify,
   notifyOutboxRows,
   slimOutboxTable,

@@ -3,7 +3,6 @@ export {
   createOutboxTable,
   enqueue,
   outboxInsert,
-  outboxWriter,
   notifyOutboxRows,
   parseNotifiedRow,
   type NotifiedRow,

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import {
   inboxClaim,
   outboxInsert,
-  outboxWriter,
   type InboxRecord,
   type OutgoingMessage,
 } from '@ticketing/messaging';
@@ -71,8 +70,7 @@ export class WalletRepository implements WalletStore {
     const { userId, amount, transactionId } = charge;
     const params: unknown[] = [userId, amount, maxBalance, transactionId];
     if (kept) params.push(kept.key, kept.requestHash);
-    const writer = outboxWriter(this.executor);
-    const outbox = outboxInsert(announce, params.length + 1, writer.notify, {
+    const outbox = outboxInsert(announce, params.length + 1, {
       from: 'credited',
       fields: { balance: 'balance' },
     });
@@ -93,7 +91,6 @@ export class WalletRepository implements WalletStore {
        select balance from credited`,
       [...params, ...outbox.params],
     );
-    writer.written();
     return row ? Number(row.balance) : null;
   }
 
@@ -151,13 +148,12 @@ export class WalletRepository implements WalletStore {
     const params: unknown[] = [debit.paymentId, debit.userId, debit.amount, debit.transactionId];
     const claim = inboxClaim(inbox, params.length + 1);
     params.push(...claim.params);
-    const writer = outboxWriter(this.executor);
-    const debited = outboxInsert([replies.debited], params.length + 1, writer.notify, {
+    const debited = outboxInsert([replies.debited], params.length + 1, {
       from: 'taken',
       fields: { balance: 'balance' },
     });
     params.push(...debited.params);
-    const rejected = outboxInsert([replies.rejected], params.length + 1, writer.notify, {
+    const rejected = outboxInsert([replies.rejected], params.length + 1, {
       from: 'refused',
       fields: {},
     });
@@ -182,7 +178,6 @@ export class WalletRepository implements WalletStore {
         throw err;
       });
     if (rows.length === 0) return undefined;
-    writer.written();
     return rows[0]!.status;
   }
 
