@@ -20,6 +20,7 @@ export {
   createOutboxTable,
   enqueue,
   outboxInsert,
+  outboxWriter,
   quietOutboxNotify,
   notifyOutboxRows,
   slimOutboxTable,

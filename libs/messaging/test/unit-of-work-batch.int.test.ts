@@ -3,7 +3,7 @@ import { uuid } from '@ticketing/testing';
 import type { BatchItem, StatementContext } from '../src/consumer';
 import { buildMessage, type Envelope, type OutgoingMessage } from '../src/envelope';
 import { inboxClaim } from '../src/inbox';
-import { outboxInsert } from '../src/outbox';
+import { outboxInsert, outboxWriter } from '../src/outbox';
 import { inboxUnitOfWork, type TxContext } from '../src/unit-of-work';
 import { messagingDatabase, sequenceContract } from './fixtures';
 
@@ -44,7 +44,7 @@ describe('a batch of messages in the inbox unit of work', () => {
       if (declines) return undefined;
       if (fails) await on.query('select 1 / 0');
       const claim = inboxClaim(inbox, 2);
-      const out = outboxInsert([replyTo(m)], 5, {
+      const out = outboxInsert([replyTo(m)], 5, outboxWriter(on).notify, {
         from: 'bumped',
         fields: {},
       });

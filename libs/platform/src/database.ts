@@ -56,9 +56,31 @@ export class Database {
     readonly preparedStatements = true,
   ) {}
 
+  /**
+   * Who, in this process, wants to know at once that a transaction which wrote to a table has
+   * committed (the outbox relay: ADR 0002), by table.
+   */
+  private readonly committedWatchers = new Map<string, CommitWatcher>();
+
   /** Runs `work` in one transaction: committed when it returns, rolled back when it throws. */
   transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
-    return this.knex.transaction((trx) => work(new Transaction(trx, this.preparedStatements)));
+    return this.knex.transaction((trx) =>
+      work(new Transaction(trx, this.preparedStatements, this.committedWatchers)),
+    );
+  }
+
+  /**
+   * `watcher` is told after every commit of a transaction of this process that wrote `table`
+   * (`tx.wrote(table)`), while `watcher.watching` says it listens. Replaces an earlier watcher.
+   */
+  watchCommits(table: string, watcher: CommitWatcher): void {
+    this.committedWatchers.set(table, watcher);
+  }
+
+  /** The watcher of `table` while it listens (for a statement run on the pool: autocommit). */
+  commitWatcher(table: string): CommitWatcher | undefined {
+    const watcher = this.committedWatchers.get(table);
+    return watcher?.watching ? watcher : undefined;
   }
 
   /** One statement on a pooled connection (autocommit); its rows. */
@@ -84,14 +106,37 @@ export class Database {
   }
 }
 
+/** Told, in process, that a transaction which wrote its table has committed. */
+export interface CommitWatcher {
+  /** False while it cannot act on it (then the writer tells it some other way). */
+  readonly watching: boolean;
+  committed(): void;
+}
+
 /** One transaction of a use case: repositories and the outbox write through it. */
 export class Transaction {
   private connection?: pg.ClientBase;
+  private readonly told = new Set<string>();
 
   constructor(
     readonly knex: Knex.Transaction,
     private readonly preparedStatements = true,
+    private readonly watchers: ReadonlyMap<string, CommitWatcher> = new Map(),
   ) {}
+
+  /**
+   * This transaction writes `table`: true when a watcher in this process will be told once it
+   * commits (so the writer need not tell anyone else), false when none listens.
+   */
+  wrote(table: string): boolean {
+    const watcher = this.watchers.get(table);
+    if (!watcher?.watching) return false;
+    if (!this.told.has(table)) {
+      this.told.add(table);
+      this.afterCommit(() => watcher.committed());
+    }
+    return true;
+  }
 
   /** One statement in this transaction; its rows. */
   async query<R>(sql: string, params: unknown[] = []): Promise<R[]> {

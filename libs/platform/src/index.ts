@@ -52,6 +52,7 @@ export {
   Transaction,
   rowRevision,
   whenCommitted,
+  type CommitWatcher,
   type Queryable,
 } from './database';
 export { type ServiceHandle, EXIT_CONFIG } from './lifecycle';

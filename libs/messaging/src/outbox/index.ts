@@ -3,6 +3,7 @@ export {
   createOutboxTable,
   enqueue,
   outboxInsert,
+  outboxWriter,
   notifyOutboxRows,
   parseNotifiedRow,
   type NotifiedRow,

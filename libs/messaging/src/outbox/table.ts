@@ -1,4 +1,4 @@
-import type { Knex, Transaction } from '@ticketing/platform';
+import { Transaction, type Knex, type Queryable } from '@ticketing/platform';
 import type { OutgoingMessage } from '../envelope';
 
 export const OUTBOX_TABLE = 'outbox';
@@ -56,14 +56,27 @@ export async function enqueue(
 ): Promise<void> {
   const list = Array.isArray(messages) ? messages : [messages];
   if (list.length === 0) return;
-  const { sql, params } = outboxInsert(list, 1);
+  const { sql, params } = outboxInsert(list, 1, outboxWriter(tx).notify);
   await tx.query(sql, params);
 }
 
 /**
+ * How the relay learns of rows a statement about to run on `executor` adds to the outbox. When
+ * this process's relay leads, it is told in process once they commit (`written()` after an
+ * autocommit statement on the pool; a transaction tells it by itself at its commit), and the
+ * insert asks its trigger not to NOTIFY: no round through the server and no second wake-up.
+ * Otherwise the trigger NOTIFYs the leader, wherever it runs.
+ */
+export function outboxWriter(executor: Queryable): { notify: boolean; written(): void } {
+  if (executor instanceof Transaction)
+    return { notify: !executor.wrote(OUTBOX_TABLE), written: () => undefined };
+  const watcher = executor.commitWatcher(OUTBOX_TABLE);
+  return { notify: !watcher, written: () => watcher?.committed() };
+}
+
+/**
  * Migration step (after `createOutboxTable`): the trigger NOTIFYs unless the inserting
- * transaction said `outbox.notify = off` (its own process's relay was told in process: ADR 0030,
- * superseded by `notifyOutboxRows`, whose trigger replaces this one).
+ * transaction said `outbox.notify = off` (its own process's relay is told in process).
  */
 export async function quietOutboxNotify(knex: Knex): Promise<void> {
   await knex.raw(`
@@ -151,7 +164,8 @@ const SQL_NAME = /^[a-z_][a-z0-9_]*$/i;
  * `enqueue`, or as a data-modifying CTE of a writer's own statement, so that the state change
  * and its messages are one statement (atomic without a transaction around it). One text for
  * any number of messages (arrays), so it is prepared once; the ids follow the order given (the
- * relay reads in id order; each row's notification carries it at commit: ADR 0038).
+ * relay publishes in id order). `notify` false: the trigger sends no NOTIFY, the writer's own
+ * relay is told in process (`outboxWriter`).
  *
  * `completedBy`: the messages announce a figure only the writer's statement knows (a balance
  * after a credit). They are inserted once per row of the CTE named `from` (none: nothing
@@ -161,9 +175,10 @@ const SQL_NAME = /^[a-z_][a-z0-9_]*$/i;
 export function outboxInsert(
   messages: OutgoingMessage[],
   first: number,
+  notify = true,
   completedBy?: { from: string; fields: Record<string, string> },
 ): { sql: string; params: unknown[] } {
-  const [ids, topics, keys, types, envelopes, headers] = [0, 1, 2, 3, 4, 5].map(
+  const [ids, topics, keys, types, envelopes, headers, notifySetting] = [0, 1, 2, 3, 4, 5, 6].map(
     (i) => `$${first + i}`,
   );
   let envelope = 'm.envelope';
@@ -186,6 +201,7 @@ export function outboxInsert(
      from unnest(${ids}::uuid[], ${topics}::text[], ${keys}::text[], ${types}::text[],
        ${envelopes}::text[], ${headers}::text[])
        with ordinality as m (id, topic, key, type, envelope, headers, n)
+     cross join (select set_config('outbox.notify', ${notifySetting}::text, true)) as wake
      ${completedBy ? `cross join ${completedBy.from}` : ''}
      order by m.n`,
     params: [
@@ -195,6 +211,7 @@ export function outboxInsert(
       messages.map((m) => m.envelope.type),
       messages.map((m) => JSON.stringify(m.envelope)),
       messages.map((m) => JSON.stringify(m.headers)),
+      notify ? 'on' : 'off',
     ],
   };
 }

@@ -8,6 +8,7 @@ import {
 import {
   inboxClaim,
   outboxInsert,
+  outboxWriter,
   type InboxRecord,
   type OutgoingMessage,
 } from '@ticketing/messaging';
@@ -161,7 +162,8 @@ export class PaymentRepository implements PaymentStore {
       extra.traceId,
     ];
     // The outbox's parameters follow the payment's, numbered from where those end.
-    const outbox = outboxInsert(messages, params.length + 1);
+    const writer = outboxWriter(this.executor);
+    const outbox = outboxInsert(messages, params.length + 1, writer.notify);
     const [row] = await this.executor.query<StoredRow>(
       `with steps as (${STEPS_INSERT}), outbox as (${outbox.sql})
        insert into payments (id, reservation_id, user_id, token_id, concert_id, amount, status,
@@ -172,6 +174,7 @@ export class PaymentRepository implements PaymentStore {
        returning ${STORED_COLUMNS}`,
       [...params, ...outbox.params],
     );
+    writer.written();
     return this.remember(row!).payment;
   }
 
@@ -218,7 +221,8 @@ export class PaymentRepository implements PaymentStore {
   async save(saga: Saga, steps: NewSagaStep[], messages: OutgoingMessage[] = []): Promise<Payment> {
     const params = [...sagaParams(saga, steps), saga.deadlineAt];
     // No outbox CTE when nothing is sent: its insert trigger would wake the relay for nothing.
-    const outbox = messages.length > 0 ? outboxInsert(messages, params.length + 1) : undefined;
+    const writer = messages.length > 0 ? outboxWriter(this.executor) : undefined;
+    const outbox = writer && outboxInsert(messages, params.length + 1, writer.notify);
     const [row] = await this.executor.query<StoredRow>(
       `with steps as (${STEPS_INSERT})${outbox ? `, outbox as (${outbox.sql})` : ''}
        update payments set ${SAGA_SET}, deadline_at = $11
@@ -226,6 +230,7 @@ export class PaymentRepository implements PaymentStore {
        returning ${STORED_COLUMNS}`,
       [...params, ...(outbox?.params ?? [])],
     );
+    writer?.written();
     return this.remember(row!).payment;
   }
 
@@ -262,10 +267,10 @@ export class PaymentRepository implements PaymentStore {
     ];
     const claim = inboxClaim(inbox, params.length + 1);
     params.push(...claim.params);
+    const writer = messages.length > 0 ? outboxWriter(this.executor) : undefined;
     const outbox =
-      messages.length > 0
-        ? outboxInsert(messages, params.length + 1, { from: 'updated', fields: {} })
-        : undefined;
+      writer &&
+      outboxInsert(messages, params.length + 1, writer.notify, { from: 'updated', fields: {} });
     const [row] = await this.executor
       .query<StoredRow>(
         `with updated as (
@@ -289,6 +294,7 @@ export class PaymentRepository implements PaymentStore {
       this.recent.forget(saga.paymentId, revision);
       return undefined;
     }
+    writer?.written();
     return this.remember(row).payment;
   }
 

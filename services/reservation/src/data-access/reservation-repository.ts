@@ -1,6 +1,7 @@
 import {
   inboxClaim,
   outboxInsert,
+  outboxWriter,
   type InboxRecord,
   type OutgoingMessage,
 } from '@ticketing/messaging';
@@ -256,7 +257,8 @@ export class ReservationRepository implements ReservationStore {
     const params: unknown[] = [current.reservationId, paymentId, current.revision];
     const claim = inboxClaim(inbox, params.length + 1);
     params.push(...claim.params);
-    const outbox = outboxInsert([announce], params.length + 1, {
+    const writer = outboxWriter(this.executor);
+    const outbox = outboxInsert([announce], params.length + 1, writer.notify, {
       from: 'moved',
       fields: { seatVersion: 'seat_version' },
     });
@@ -275,6 +277,7 @@ export class ReservationRepository implements ReservationStore {
       [...params, ...outbox.params],
     );
     if (!row) return undefined;
+    writer.written();
     const { seat_version: _forTheOutbox, ...reservation } = row;
     return reservation;
   }
@@ -327,9 +330,10 @@ export class ReservationRepository implements ReservationStore {
            and now() >= $8::timestamptz and now() < $9::timestamptz`
       : '';
     if (known) params.push(known.revision, known.window.from, known.window.until);
+    const writer = outboxWriter(this.executor);
     // The end as the event's JSON says it (toISOString's form: milliseconds, Z); both cut the
     // microseconds, so the event and the row the fan gets back agree.
-    const outbox = outboxInsert([announce], params.length + 1, {
+    const outbox = outboxInsert([announce], params.length + 1, writer.notify, {
       from: 'held',
       fields: { heldUntil: 'held_until_iso', seatVersion: 'seat_version' },
     });
@@ -350,6 +354,7 @@ export class ReservationRepository implements ReservationStore {
       [...params, ...outbox.params],
     );
     if (!row) return undefined;
+    writer.written();
     const { held_until_iso: _forTheOutbox, revision, scheduleStatus, ...reservation } = row;
     whenCommitted(this.executor, () =>
       this.memory.holds.remember(reservation.reservationId, {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   inboxClaim,
   outboxInsert,
+  outboxWriter,
   type InboxRecord,
   type OutgoingMessage,
 } from '@ticketing/messaging';
@@ -70,7 +71,8 @@ export class WalletRepository implements WalletStore {
     const { userId, amount, transactionId } = charge;
     const params: unknown[] = [userId, amount, maxBalance, transactionId];
     if (kept) params.push(kept.key, kept.requestHash);
-    const outbox = outboxInsert(announce, params.length + 1, {
+    const writer = outboxWriter(this.executor);
+    const outbox = outboxInsert(announce, params.length + 1, writer.notify, {
       from: 'credited',
       fields: { balance: 'balance' },
     });
@@ -91,6 +93,7 @@ export class WalletRepository implements WalletStore {
        select balance from credited`,
       [...params, ...outbox.params],
     );
+    writer.written();
     return row ? Number(row.balance) : null;
   }
 
@@ -148,12 +151,13 @@ export class WalletRepository implements WalletStore {
     const params: unknown[] = [debit.paymentId, debit.userId, debit.amount, debit.transactionId];
     const claim = inboxClaim(inbox, params.length + 1);
     params.push(...claim.params);
-    const debited = outboxInsert([replies.debited], params.length + 1, {
+    const writer = outboxWriter(this.executor);
+    const debited = outboxInsert([replies.debited], params.length + 1, writer.notify, {
       from: 'taken',
       fields: { balance: 'balance' },
     });
     params.push(...debited.params);
-    const rejected = outboxInsert([replies.rejected], params.length + 1, {
+    const rejected = outboxInsert([replies.rejected], params.length + 1, writer.notify, {
       from: 'refused',
       fields: {},
     });
@@ -178,6 +182,7 @@ export class WalletRepository implements WalletStore {
         throw err;
       });
     if (rows.length === 0) return undefined;
+    writer.written();
     return rows[0]!.status;
   }
 
