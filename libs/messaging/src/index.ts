@@ -22,7 +22,6 @@ export {
   outboxInsert,
   outboxWriter,
   quietOutboxNotify,
-  notifyOutboxRows,
   slimOutboxTable,
 } from './outbox';
 export {

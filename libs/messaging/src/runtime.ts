@@ -18,7 +18,7 @@ import {
 } from './unit-of-work';
 import { createKafka } from './kafka-client';
 import { TopicNamespace } from './namespace';
-import { OutboxRelay } from './outbox';
+import { OUTBOX_TABLE, OutboxRelay } from './outbox';
 import { purgeInbox } from './retention';
 
 /** What either side of a service's messaging is given: who it is, where it logs and stops. */
@@ -146,6 +146,7 @@ export async function startPostgresMessaging(
   });
   relay.start();
   stops.add('outbox relay', () => relay.stop());
+  options.db.watchCommits(OUTBOX_TABLE, relay);
 
   let consumer: MessageConsumer<TxContext> | undefined;
   if (options.handlers?.length) {

@@ -4,12 +4,7 @@ import { createTestDatabase } from '@ticketing/testing';
 import { z } from 'zod';
 import { defineMessage } from '@ticketing/contracts';
 import { createInboxTable } from '../src/inbox';
-import {
-  createOutboxTable,
-  notifyOutboxRows,
-  quietOutboxNotify,
-  slimOutboxTable,
-} from '../src/outbox';
+import { createOutboxTable, quietOutboxNotify, slimOutboxTable } from '../src/outbox';
 import { indexInboxByAge } from '../src/retention';
 
 export function sequenceContract(topic: string) {
@@ -36,7 +31,6 @@ export async function messagingDatabase(): Promise<{
     '0002b_slim_outbox': { up: slimOutboxTable },
     '0002c_inbox_by_age': { up: indexInboxByAge },
     '0002d_quiet_outbox_notify': { up: quietOutboxNotify },
-    '0002e_notify_outbox_rows': { up: notifyOutboxRows },
     '0003_counters': {
       up: (k) =>
         k.schema.createTable('counters', (t) => {

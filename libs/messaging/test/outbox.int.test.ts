@@ -8,12 +8,9 @@ import {
 } from '@ticketing/testing';
 import { Database, type Knex } from '@ticketing/platform';
 import pg from 'pg';
-import { Registry } from 'prom-client';
-import { z } from 'zod';
 import { buildMessage } from '../src/envelope';
-import { defineMessage } from '@ticketing/contracts';
 import type { Publisher } from '../src/broker';
-import { enqueue, OutboxRelay } from '../src/outbox';
+import { enqueue, OUTBOX_TABLE, OutboxRelay } from '../src/outbox';
 import { DRAIN_STATEMENT, RELAY_SESSION_SETTINGS } from '../src/outbox/relay';
 import { messagingDatabase, sequenceContract } from './fixtures';
 
@@ -46,12 +43,6 @@ function firstArrivals(messages: CapturedMessage[]): Map<string, number[]> {
     (byKey.get(key) ?? byKey.set(key, []).get(key)!).push(seq);
   }
   return byKey;
-}
-
-/** A counter's value in `metrics`. */
-async function counted(metrics: Registry, name: string): Promise<number> {
-  const metric = await metrics.getSingleMetric(name)!.get();
-  return metric.values[0]?.value ?? 0;
 }
 
 const ascending = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i);
@@ -206,50 +197,35 @@ describe('outbox relay', () => {
     expect(capture.messages.map((m) => m.key)).not.toContain('rolled-back');
   });
 
-  it('when rows commit, then the relay publishes each from its notification, without reading the table', async () => {
-    const metrics = new Registry();
-    const leader = relay(producer, { metrics, pollIntervalMs: 600_000 });
-    await eventually(() => expect(leader.isLeader).toBe(true));
-    const readsAtLeadership = await counted(metrics, 'outbox_relay_reads_total');
-    expect(readsAtLeadership).toBeGreaterThanOrEqual(1); // a new leader reads what came before
-
-    await enqueueSequences(fixture.db, topic, 5);
-    await eventually(() => allArrived(capture.messages, 5));
-    expect(capture.messages).toHaveLength(50);
-    expect(await counted(metrics, 'outbox_relay_reads_total')).toBe(readsAtLeadership);
-    // Published rows are deleted within a second, by id, without a read either.
-    await eventually(async () =>
-      expect(await fixture.db('outbox').count({ n: '*' })).toEqual([{ n: 0 }]),
-    );
-    expect(await counted(metrics, 'outbox_relay_reads_total')).toBe(readsAtLeadership);
-  });
-
-  it('when a row is too large for its notification, then the relay reads the table for it, and its key keeps its order without duplicates', async () => {
-    const metrics = new Registry();
-    const leader = relay(producer, { metrics, pollIntervalMs: 600_000 });
-    await eventually(() => expect(leader.isLeader).toBe(true));
-    const readsBefore = await counted(metrics, 'outbox_relay_reads_total');
-    const contract = defineMessage({
-      type: 'test.noted',
-      version: 1,
-      topic,
-      key: (d) => d.key,
-      schema: z.object({ key: z.string(), seq: z.number().int(), note: z.string() }),
-    });
-    const notes = ['small', 'x'.repeat(9000), 'small again']; // Postgres takes < 8,000 bytes
-    for (const [seq, note] of notes.entries()) {
-      await new Database(fixture.db).transaction((tx) =>
-        enqueue(tx, buildMessage(contract, { key: 'noted', seq, note }, { source: 'test' })),
+  it("when the process's own relay leads, then it is told of a commit in process and the server sends no NOTIFY; a writer without it still NOTIFYs", async () => {
+    const listener = new pg.Client({ connectionString: fixture.url });
+    await listener.connect();
+    let notifications = 0;
+    listener.on('notification', () => (notifications += 1));
+    await listener.query('listen outbox_enqueued');
+    try {
+      // No poll within the test: only a wake-up can make the relay publish.
+      const leader = relay(producer, { pollIntervalMs: 600_000 });
+      await eventually(() => expect(leader.isLeader).toBe(true));
+      const contract = sequenceContract(topic);
+      const sameProcess = new Database(fixture.db);
+      sameProcess.watchCommits(OUTBOX_TABLE, leader);
+      await sameProcess.transaction((tx) =>
+        enqueue(tx, buildMessage(contract, { key: 'in-process', seq: 1 }, { source: 'test' })),
       );
+      await eventually(() => expect(capture.messages.map((m) => m.key)).toContain('in-process'));
+      await listener.query('select 1'); // a notification sent by now arrives before this answer
+      expect(notifications).toBe(0);
+
+      const elsewhere = new Database(fixture.db); // a writer whose process has no relay leading
+      await elsewhere.transaction((tx) =>
+        enqueue(tx, buildMessage(contract, { key: 'notified', seq: 2 }, { source: 'test' })),
+      );
+      await eventually(() => expect(capture.messages.map((m) => m.key)).toContain('notified'));
+      await listener.query('select 1');
+      expect(notifications).toBe(1);
+    } finally {
+      await listener.end();
     }
-    await eventually(() => expect(capture.messages).toHaveLength(3));
-    const arrived = capture.messages.map((m) => m.envelope!.data as { seq: number; note: string });
-    expect(arrived.map((d) => d.seq)).toEqual([0, 1, 2]);
-    expect(arrived[1]!.note).toHaveLength(9000);
-    expect(await counted(metrics, 'outbox_relay_reads_total')).toBeGreaterThan(readsBefore);
-    await eventually(async () =>
-      expect(await fixture.db('outbox').count({ n: '*' })).toEqual([{ n: 0 }]),
-    );
-    expect(capture.messages).toHaveLength(3);
   });
 });

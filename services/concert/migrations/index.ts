@@ -6,7 +6,6 @@ import * as slimOutbox from './0004_slim_outbox';
 import * as availabilityDue from './0005_availability_due';
 import * as retention from './0006_retention';
 import * as quietOutboxNotify from './0007_quiet_outbox_notify';
-import * as notifyOutboxRows from './0008_notify_outbox_rows';
 
 /** The concert service's migrations, applied in name order. */
 export const migrations: Record<string, Migration> = {
@@ -17,5 +16,4 @@ export const migrations: Record<string, Migration> = {
   '0005_availability_due': availabilityDue,
   '0006_retention': retention,
   '0007_quiet_outbox_notify': quietOutboxNotify,
-  '0008_notify_outbox_rows': notifyOutboxRows,
 };

@@ -5,7 +5,6 @@ import * as slimOutbox from './0003_slim_outbox';
 import * as traceId from './0004_trace_id';
 import * as retention from './0005_retention';
 import * as quietOutboxNotify from './0006_quiet_outbox_notify';
-import * as notifyOutboxRows from './0007_notify_outbox_rows';
 
 /** The payment service's migrations, applied in name order. */
 export const migrations: Record<string, Migration> = {
@@ -15,5 +14,4 @@ export const migrations: Record<string, Migration> = {
   '0004_trace_id': traceId,
   '0005_retention': retention,
   '0006_quiet_outbox_notify': quietOutboxNotify,
-  '0007_notify_outbox_rows': notifyOutboxRows,
 };

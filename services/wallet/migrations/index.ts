@@ -5,7 +5,6 @@ import * as slimOutbox from './0003_slim_outbox';
 import * as retention from './0004_retention';
 import * as cursorKey from './0005_cursor_key';
 import * as quietOutboxNotify from './0006_quiet_outbox_notify';
-import * as notifyOutboxRows from './0007_notify_outbox_rows';
 
 /** The wallet service's migrations, applied in name order. */
 export const migrations: Record<string, Migration> = {
@@ -15,5 +14,4 @@ export const migrations: Record<string, Migration> = {
   '0004_retention': retention,
   '0005_cursor_key': cursorKey,
   '0006_quiet_outbox_notify': quietOutboxNotify,
-  '0007_notify_outbox_rows': notifyOutboxRows,
 };

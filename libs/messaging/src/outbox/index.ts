@@ -4,9 +4,6 @@ export {
   enqueue,
   outboxInsert,
   outboxWriter,
-  notifyOutboxRows,
-  parseNotifiedRow,
-  type NotifiedRow,
   quietOutboxNotify,
   slimOutboxTable,
 } from './table';

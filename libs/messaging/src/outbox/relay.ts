@@ -1,10 +1,17 @@
-import { SpanKind, failSpan, startSpan, type Logger, type Span } from '@ticketing/platform';
+import {
+  SpanKind,
+  failSpan,
+  startSpan,
+  type CommitWatcher,
+  type Logger,
+  type Span,
+} from '@ticketing/platform';
 import pg from 'pg';
 import { Histogram, Counter, type Registry } from 'prom-client';
 import type { Publisher } from '../broker';
 import { HEADER } from '../envelope';
 import { TopicNamespace } from '../namespace';
-import { NOTIFY_CHANNEL, OUTBOX_TABLE, parseNotifiedRow, type NotifiedRow } from './table';
+import { NOTIFY_CHANNEL, OUTBOX_TABLE } from './table';
 
 /**
  * The relay's session. Its only writes delete rows it has published: losing one in a crash means
@@ -18,10 +25,9 @@ import { NOTIFY_CHANNEL, OUTBOX_TABLE, parseNotifiedRow, type NotifiedRow } from
 export const RELAY_SESSION_SETTINGS = 'set synchronous_commit = off; set enable_seqscan = off';
 
 /**
- * The relay's read of the table (at leadership, for a row too large for its notification, and
- * every poll): deletes the rows published since the last read or tidy and reads the next ones
- * (the delete and the read share a snapshot, so the read leaves the deleted ids out itself).
- * Parameters: the ids published, the batch size.
+ * The relay's one statement per round: deletes the rows the previous round published and reads
+ * the next ones (the delete and the read share a snapshot, so the read leaves the deleted ids
+ * out itself). Parameters: the ids published, the batch size.
  */
 export const DRAIN_STATEMENT = {
   name: 'outbox-drain',
@@ -30,22 +36,20 @@ export const DRAIN_STATEMENT = {
                from ${OUTBOX_TABLE} where id <> all($1::bigint[]) order by id limit $2`,
 };
 
-/** Deletes rows published from their notifications (no read needed). Parameter: the ids. */
-const TIDY_STATEMENT = {
-  name: 'outbox-tidy',
-  text: `delete from ${OUTBOX_TABLE} where id = any($1::bigint[])`,
-};
-
 const POLL_INTERVAL_MS = 10_000;
 const STANDBY_RETRY_MS = 5000;
 const TIDY_AFTER_MS = 1000;
 const LOCK_NOT_AVAILABLE = '55P03';
-/** Ids a read published whose notifications may still come: at most this many remembered. */
-const READ_IDS_REMEMBERED = 10_000;
 
-type OutboxRow = NotifiedRow;
-/** What the notifications said, in commit order: a row, or "read the table" (no row carried). */
-type Notified = NotifiedRow | 'read';
+interface OutboxRow {
+  id: string;
+  topic: string;
+  key: string;
+  value: string;
+  /** JSON of the message's headers, as the writer serialized them. */
+  headers: string;
+  created_at: Date;
+}
 
 export interface RelayOptions {
   /** Connection string of the service's database (the relay holds one dedicated connection). */
@@ -55,10 +59,7 @@ export interface RelayOptions {
   /** Leadership lock: one active relay per database, so several instances never reorder a key. */
   lockName?: string;
   batchSize?: number;
-  /**
-   * How often the leader reads the table anyway. A safety net: every row notifies at its commit
-   * and a new leader reads before it relays notifications, so this read normally finds nothing.
-   */
+  /** Fallback when a NOTIFY is missed (a reconnect drains anyway, so this is rarely needed). */
   pollIntervalMs?: number;
   /**
    * A standby waits for leadership in the database (the lock is granted the moment the leader's
@@ -70,32 +71,23 @@ export interface RelayOptions {
 }
 
 /**
- * Publishes the outbox to Kafka in commit order: each row's notification carries it (ADR 0038),
- * and Postgres delivers notifications in commit order, so rows of one aggregate (whose writers
- * serialize on its row lock) go out in the order they were written. A read of the table
- * publishes in id order, which is that order too. Rows are deleted only after Kafka acknowledged
- * them. At-least-once: a crash between send and delete republishes, and consumers' inboxes
- * absorb the duplicate.
+ * Publishes the outbox to Kafka in id order (commit order per aggregate, because writers of one
+ * aggregate serialize on its row lock before enqueuing), marking rows only after Kafka
+ * acknowledged them. At-least-once: a crash between send and mark republishes, and consumers'
+ * inboxes absorb the duplicate.
  */
-export class OutboxRelay {
+export class OutboxRelay implements CommitWatcher {
   private client?: pg.Client;
   private running = false;
   private leader = false;
   private wake?: () => void;
-  /** A notification (or stop) arrived since the last round started: do not sleep. */
+  /** A NOTIFY (or stop) arrived since the last drain started: do not sleep. */
   private pending = false;
   private loop?: Promise<void>;
-  /** Ids published and not yet deleted (the next read, or the tidy, deletes them). */
+  /** Ids published in the last round, deleted by the next. */
   private published: string[] = [];
-  /** When the oldest of `published` was published (the tidy follows within TIDY_AFTER_MS). */
-  private publishedSince = 0;
-  /** Notifications not yet relayed, in the order they came (commit order). */
-  private notified: Notified[] = [];
-  /** Ids a read of the table published before their notification came: not published again. */
-  private readonly readIds = new Set<string>();
   private readonly lag?: Histogram;
   private readonly publishedCount?: Counter;
-  private readonly reads?: Counter;
 
   constructor(private readonly options: RelayOptions) {
     if (options.metrics) {
@@ -110,16 +102,24 @@ export class OutboxRelay {
         help: 'Messages published by the outbox relay',
         registers: [options.metrics],
       });
-      this.reads = new Counter({
-        name: 'outbox_relay_reads_total',
-        help: 'Reads of the outbox table (at leadership, for a row too large to notify, every poll)',
-        registers: [options.metrics],
-      });
     }
   }
 
   get isLeader(): boolean {
     return this.leader;
+  }
+
+  /**
+   * As a `CommitWatcher` of the outbox table (`db.watchCommits`): while this relay leads, writers
+   * of its process tell it in process that rows committed, instead of a NOTIFY through the server
+   * (which the relay's connection would then have to wake up for).
+   */
+  get watching(): boolean {
+    return this.leader && this.running;
+  }
+
+  committed(): void {
+    this.signal();
   }
 
   start(): void {
@@ -165,11 +165,7 @@ export class OutboxRelay {
       broken = err;
       this.signal();
     });
-    client.on('notification', (message) => {
-      if (message.channel !== NOTIFY_CHANNEL) return;
-      this.notified.push(parseNotifiedRow(message.payload) ?? 'read');
-      this.signal();
-    });
+    client.on('notification', () => this.signal());
     await client.connect();
     await client.query(RELAY_SESSION_SETTINGS);
     const lock = this.options.lockName ?? 'outbox-relay';
@@ -188,28 +184,15 @@ export class OutboxRelay {
     if (!this.running || broken) return;
     this.leader = true;
     this.options.logger.info('outbox relay is the leader');
-    // Listening first: a row committed from here on is notified, and one committed before is read.
-    this.notified = [];
-    this.readIds.clear();
     await client.query(`listen ${NOTIFY_CHANNEL}`);
-    await this.drain(client);
-    const idle = this.options.pollIntervalMs ?? POLL_INTERVAL_MS;
-    let readAt = Date.now() + idle;
     while (this.running && !broken) {
-      await this.relayNotified(client);
-      // The read is a safety net (and deletes what was published); the tidy only deletes.
-      if (Date.now() >= readAt) {
-        await this.drain(client);
-        readAt = Date.now() + idle;
-      } else if (this.published.length > 0 && this.tidyDue()) {
-        await this.tidy(client);
-      }
-      const wait = this.published.length > 0 ? this.publishedSince + TIDY_AFTER_MS : readAt;
-      await this.sleep(Math.max(0, Math.min(wait, readAt) - Date.now()));
+      await this.drain(client);
+      // Published rows are deleted by the next round: soon, if no wake-up comes first.
+      const idle = this.options.pollIntervalMs ?? POLL_INTERVAL_MS;
+      await this.sleep(this.published.length > 0 ? Math.min(idle, TIDY_AFTER_MS) : idle);
     }
     if (broken) throw broken;
-    await this.relayNotified(client); // what was committed before stop() goes out now
-    await this.drain(client);
+    await this.drain(client); // what was committed before stop() goes out now
     await client.query(`delete from ${OUTBOX_TABLE} where id = any($1::bigint[])`, [
       this.published,
     ]);
@@ -217,67 +200,34 @@ export class OutboxRelay {
   }
 
   /**
-   * Reads the outbox and publishes what is there (`DRAIN_STATEMENT`, which also deletes what was
-   * published before), remembering the ids so that their notifications, if still to come, publish
-   * nothing. Rows published but not yet deleted when the relay stops or loses its session are
-   * published again by the next leader; consumers' inboxes absorb the duplicates.
+   * Publishes what is in the outbox. One statement per round (`DRAIN_STATEMENT`) both deletes
+   * the rows the previous round published and reads the next ones: under steady traffic, a
+   * wake-up costs one round trip. Rows published but not yet deleted when the relay stops or
+   * loses its session are published again by the next leader; consumers' inboxes absorb the
+   * duplicates.
    */
   private async drain(client: pg.Client): Promise<void> {
     const batchSize = this.options.batchSize ?? 500;
+    this.pending = false;
     for (;;) {
       const { rows } = await client.query<OutboxRow>({
         ...DRAIN_STATEMENT,
         values: [this.published, batchSize],
       });
-      this.reads?.inc();
       this.published = [];
       if (rows.length === 0) return;
       await this.publish(rows);
-      for (const r of rows) this.readIds.add(r.id);
-      for (const id of this.readIds) {
-        if (this.readIds.size <= READ_IDS_REMEMBERED) break;
-        this.readIds.delete(id); // the oldest: its notification came long ago, if ever
-      }
+      this.published = rows.map((r) => r.id);
+      const now = Date.now();
+      for (const r of rows) this.lag?.observe((now - r.created_at.getTime()) / 1000);
+      this.publishedCount?.inc(rows.length);
       if (rows.length < batchSize) return;
     }
   }
 
-  /**
-   * Publishes the rows the notifications carried, in the order they came, leaving out those a
-   * read already published. A notification without its row (too large) reads the table there,
-   * which publishes it and every row committed before it that is not yet published.
-   */
-  private async relayNotified(client: pg.Client): Promise<void> {
-    this.pending = false;
-    const notified = this.notified;
-    this.notified = [];
-    let rows: OutboxRow[] = [];
-    for (const item of notified) {
-      if (item === 'read') {
-        if (rows.length > 0) await this.publish(rows);
-        rows = [];
-        await this.drain(client);
-      } else if (!this.readIds.delete(item.id)) {
-        rows.push(item);
-      }
-    }
-    if (rows.length > 0) await this.publish(rows);
-  }
-
-  private tidyDue(): boolean {
-    const batchSize = this.options.batchSize ?? 500;
-    return this.published.length >= batchSize || Date.now() >= this.publishedSince + TIDY_AFTER_MS;
-  }
-
-  /** Deletes the rows published since the last read or tidy. */
-  private async tidy(client: pg.Client): Promise<void> {
-    await client.query({ ...TIDY_STATEMENT, values: [this.published] });
-    this.published = [];
-  }
-
   private async publish(rows: OutboxRow[]): Promise<void> {
-    // Group by topic but keep each topic's rows in the order given; one partition's messages of
-    // one key are all in one group, so per-key order is kept.
+    // Group by topic but keep each topic's rows in id order; one partition's messages of one
+    // key are all in one group, so per-key order is kept.
     const byTopic = new Map<string, OutboxRow[]>();
     for (const r of rows) (byTopic.get(r.topic) ?? byTopic.set(r.topic, []).get(r.topic)!).push(r);
     const topics = this.options.topics ?? TopicNamespace.none;
@@ -296,11 +246,6 @@ export class OutboxRelay {
     });
     try {
       await this.options.producer.sendBatch({ topicMessages });
-      if (this.published.length === 0) this.publishedSince = Date.now();
-      for (const r of rows) this.published.push(r.id);
-      const now = Date.now();
-      for (const r of rows) this.lag?.observe((now - r.created_at.getTime()) / 1000);
-      this.publishedCount?.inc(rows.length);
     } catch (err) {
       for (const span of spans) failSpan(span, err);
       throw err;
