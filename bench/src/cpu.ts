@@ -53,31 +53,43 @@ export function pidsMatching(pattern: string): number[] {
     .map(Number);
 }
 
+/** Each group's processes and the CPU seconds each had used when it was taken. */
+export type CpuSnapshot = Record<string, Map<number, number>>;
+
+/**
+ * What every process of the groups has used so far; `cpuSecondsSince` turns two of them into
+ * seconds per group. A pid that starts later counts from 0, one that ends is lost.
+ */
+export function cpuSnapshot(groups: Record<string, () => number[]>): CpuSnapshot {
+  return Object.fromEntries(
+    Object.entries(groups).map(([name, pids]) => [
+      name,
+      new Map(pids().map((p) => [p, processCpuSeconds(p)] as const)),
+    ]),
+  );
+}
+
+/** CPU seconds per group between two snapshots (rounded to the ticks /proc counts in). */
+export function cpuSecondsBetween(before: CpuSnapshot, after: CpuSnapshot): Record<string, number> {
+  return Object.fromEntries(
+    Object.keys(after).map((k) => {
+      let used = 0;
+      for (const [pid, cpu] of after[k]!) used += Math.max(0, cpu - (before[k]?.get(pid) ?? 0));
+      return [k, Number(used.toFixed(2))];
+    }),
+  );
+}
+
 /** CPU seconds used by named groups of processes while `work` ran. */
 export async function cpuBreakdown<T>(
   groups: Record<string, () => number[]>,
   work: () => Promise<T>,
 ): Promise<{ result: T; seconds: Record<string, number> }> {
-  // Per pid: a process that started during the run counts from 0, one that ended is lost.
-  const sample = () =>
-    Object.fromEntries(
-      Object.entries(groups).map(([name, pids]) => [
-        name,
-        new Map(pids().map((p) => [p, processCpuSeconds(p)] as const)),
-      ]),
-    );
-  const before = sample();
+  const before = cpuSnapshot(groups);
   const self = process.cpuUsage();
   const result = await work();
-  const after = sample();
+  const seconds = cpuSecondsBetween(before, cpuSnapshot(groups));
   const generator = process.cpuUsage(self);
-  const seconds = Object.fromEntries(
-    Object.keys(groups).map((k) => {
-      let used = 0;
-      for (const [pid, cpu] of after[k]!) used += Math.max(0, cpu - (before[k]!.get(pid) ?? 0));
-      return [k, Number(used.toFixed(2))];
-    }),
-  );
   seconds.generator = Number(((generator.user + generator.system) / 1e6).toFixed(2));
   return { result, seconds };
 }

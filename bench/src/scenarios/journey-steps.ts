@@ -31,7 +31,14 @@ interface Reply {
  */
 export async function fanJourney(
   gateway: string,
-  fan: { userId: string; identity: string; concertId: number; pick: (max: number) => number },
+  fan: {
+    userId: string;
+    identity: string;
+    concertId: number;
+    pick: (max: number) => number;
+    /** Called as the fan learns it was admitted. */
+    onAdmitted?: () => void;
+  },
 ): Promise<JourneyTimes> {
   let requests = 0;
   const steps = { queue: 0, dates: 0, seats: 0, hold: 0, charge: 0, pay: 0, 'read back': 0 };
@@ -89,6 +96,7 @@ export async function fanJourney(
   }
   const admittedAt = performance.now();
   steps.queue = admittedAt - joinedAt;
+  fan.onAdmitted?.();
 
   let seatsTaken = 0;
   let hold: Record<string, unknown> | undefined;

@@ -1,7 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { providerTokens } from '@ticketing/testing';
 import type { BenchContext } from '../context';
-import { cpuBreakdown } from '../cpu';
+import { cpuSecondsBetween, cpuSnapshot, type CpuSnapshot } from '../cpu';
 import type { Row } from '../report';
 import { sagaInvariantsHold, sagaOutcome } from '../saga-checks';
 import { benchSchedules, startSystem } from '../system';
@@ -21,6 +21,10 @@ const P99_TARGET_MS = 1500;
  * reads the payment back. Reported: journeys per second after the first admission (the part the
  * system, not the queue's pace, decides), each journey's time from admission to the payment read
  * back, and the CPU every process used per journey. A warm-up crowd goes first, unmeasured.
+ *
+ * The issue sets its goals for the crowd after admission, so the CPU the goal is read on runs from
+ * the first fan's admission to the last payment read back; the whole crowd's (its joins, its
+ * polls and the machine's idle seconds while it waits in line) is given beside it.
  */
 export async function journeyScenario(ctx: BenchContext): Promise<Row[]> {
   const fans = ctx.smoke ? 4 : Number(process.env.BENCH_JOURNEY_FANS ?? 50);
@@ -36,23 +40,37 @@ export async function journeyScenario(ctx: BenchContext): Promise<Row[]> {
     const dates = Math.max(1, Math.ceil((2 * (fans + warmUp)) / 50));
     const { concertId } = await benchSchedules(ctx, system, dates);
     const gateway = system.gateway!.urls[0]!;
-    const crowd = async (size: number) => {
+    const crowd = async (size: number, onAdmitted?: () => void) => {
       const userIds = Array.from({ length: size }, () => randomUUID());
       const identities = await providerTokens(userIds, ctx.identityProvider);
       return Promise.all(
         userIds.map((userId, i) =>
-          fanJourney(gateway, { userId, identity: identities[i]!, concertId, pick: randomInt }),
+          fanJourney(gateway, {
+            userId,
+            identity: identities[i]!,
+            concertId,
+            pick: randomInt,
+            onAdmitted,
+          }),
         ),
       );
     };
     if (warmUp > 0) await crowd(warmUp);
-    const { result: journeys, seconds } = await cpuBreakdown(system.cpuGroups(), () => crowd(fans));
+    const groups = system.cpuGroups();
+    let atAdmission: CpuSnapshot | undefined;
+    const before = cpuSnapshot(groups);
+    const journeys = await crowd(fans, () => (atAdmission ??= cpuSnapshot(groups)));
+    const after = cpuSnapshot(groups);
+    const cpu = {
+      afterAdmission: cpuSecondsBetween(atAdmission ?? before, after),
+      wholeCrowd: cpuSecondsBetween(before, after),
+    };
     const outcome = await sagaOutcome({
       payment: system.databases.payment!,
       wallet: system.databases.wallet!,
       reservation: system.databases.reservation!,
     });
-    return journeyRows(fans, journeys, seconds, outcome);
+    return journeyRows(fans, journeys, cpu, outcome);
   } finally {
     await system.stop();
   }
@@ -61,16 +79,17 @@ export async function journeyScenario(ctx: BenchContext): Promise<Row[]> {
 function journeyRows(
   fans: number,
   journeys: JourneyTimes[],
-  seconds: Record<string, number>,
+  cpu: { afterAdmission: Record<string, number>; wholeCrowd: Record<string, number> },
   outcome: Awaited<ReturnType<typeof sagaOutcome>>,
 ): Row[] {
   const paid = journeys.filter((j) => j.paid);
   const firstAdmission = Math.min(...journeys.map((j) => j.admittedAt));
   const lastEnd = Math.max(...journeys.map((j) => j.endedAt));
   const perSecond = paid.length / Math.max(0.001, (lastEnd - firstAdmission) / 1000);
-  const { generator, ...processes } = seconds;
-  const cpuPerJourney = (1000 * Object.values(processes).reduce((a, b) => a + b, 0)) / fans;
-  const byProcess = Object.entries(processes)
+  const perJourney = (seconds: Record<string, number>) =>
+    (1000 * Object.values(seconds).reduce((a, b) => a + b, 0)) / fans;
+  const cpuPerJourney = perJourney(cpu.afterAdmission);
+  const byProcess = Object.entries(cpu.afterAdmission)
     .filter(([, s]) => s > 0)
     .map(([name, s]) => `${name} ${((1000 * s) / fans).toFixed(1)}`)
     .join(', ');
@@ -88,7 +107,7 @@ function journeyRows(
   return [
     {
       scenario: `journey: ${fans} fans arriving together, join → paid → read back, through the gateway`,
-      value: `${perSecond.toFixed(1)} journeys/s after the first admission; admission → read back p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms; ${cpuPerJourney.toFixed(1)} ms CPU per journey`,
+      value: `${perSecond.toFixed(1)} journeys/s after the first admission; admission → read back p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms; ${cpuPerJourney.toFixed(1)} ms CPU per journey after the first admission (${perJourney(cpu.wholeCrowd).toFixed(1)} over the whole crowd, its wait in line included)`,
       target: `≥ ${RATE_TARGET} journeys/s; p50 ≤ ${P50_TARGET_MS} ms, p99 ≤ ${P99_TARGET_MS} ms; ≤ ${CPU_TARGET_MS} ms CPU per journey`,
       met:
         paid.length === fans &&
@@ -101,7 +120,7 @@ function journeyRows(
         0.5,
       )!.toFixed(
         0,
-      )} ms p50 to admission); CPU ms per journey ${cpuPerJourney.toFixed(1)}: ${byProcess} (generator ${((1000 * (generator ?? 0)) / fans).toFixed(1)}, not counted); ${requests.toFixed(1)} requests per journey, ${retries} holds lost to a faster fan`,
+      )} ms p50 to admission); CPU ms per journey after the first admission ${cpuPerJourney.toFixed(1)}: ${byProcess} (the load generator's own CPU is not counted); ${requests.toFixed(1)} requests per journey, ${retries} holds lost to a faster fan`,
     },
     {
       scenario: 'journey: invariants over every payment of the run',
