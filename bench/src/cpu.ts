@@ -57,7 +57,7 @@ export function pidsMatching(pattern: string): number[] {
 export type CpuSnapshot = Record<string, Map<number, number>>;
 
 /**
- * What every process of the groups has used so far; `cpuSecondsSince` turns two of them into
+ * What every process of the groups has used so far; `cpuSecondsBetween` turns two of them into
  * seconds per group. A pid that starts later counts from 0, one that ends is lost.
  */
 export function cpuSnapshot(groups: Record<string, () => number[]>): CpuSnapshot {

@@ -108,7 +108,7 @@ function journeyRows(
     {
       scenario: `journey: ${fans} fans arriving together, join → paid → read back, through the gateway`,
       value: `${perSecond.toFixed(1)} journeys/s after the first admission; admission → read back p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms; ${cpuPerJourney.toFixed(1)} ms CPU per journey after the first admission (${perJourney(cpu.wholeCrowd).toFixed(1)} over the whole crowd, its wait in line included)`,
-      target: `≥ ${RATE_TARGET} journeys/s; p50 ≤ ${P50_TARGET_MS} ms, p99 ≤ ${P99_TARGET_MS} ms; ≤ ${CPU_TARGET_MS} ms CPU per journey`,
+      target: `≥ ${RATE_TARGET} journeys/s; p50 ≤ ${P50_TARGET_MS} ms, p99 ≤ ${P99_TARGET_MS} ms; ≤ ${CPU_TARGET_MS} ms CPU per journey after the first admission`,
       met:
         paid.length === fans &&
         perSecond >= RATE_TARGET &&
