@@ -28,6 +28,8 @@ const P99_TARGET_MS = 1500;
  */
 export async function journeyScenario(ctx: BenchContext): Promise<Row[]> {
   const fans = ctx.smoke ? 4 : Number(process.env.BENCH_JOURNEY_FANS ?? 50);
+  if (!Number.isInteger(fans) || fans < 1)
+    throw new Error(`BENCH_JOURNEY_FANS: a whole number of fans, at least 1 (got ${fans})`);
   const warmUp = ctx.smoke ? 0 : Number(process.env.BENCH_JOURNEY_WARMUP ?? fans);
   // Admission once a second (the service's default tick) and everyone at once, as on the day
   // the doors open: what follows the first admission is the system's own pace.
@@ -61,8 +63,10 @@ export async function journeyScenario(ctx: BenchContext): Promise<Row[]> {
     const before = cpuSnapshot(groups);
     const journeys = await crowd(fans, () => (atAdmission ??= cpuSnapshot(groups)));
     const after = cpuSnapshot(groups);
+    // Every fan was admitted (a journey ends only after it); a crowd of none has no figure.
+    if (!atAdmission) throw new Error('journey: no fan was admitted, no CPU to read');
     const cpu = {
-      afterAdmission: cpuSecondsBetween(atAdmission ?? before, after),
+      afterAdmission: cpuSecondsBetween(atAdmission, after),
       wholeCrowd: cpuSecondsBetween(before, after),
     };
     const outcome = await sagaOutcome({
