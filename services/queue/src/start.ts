@@ -10,6 +10,7 @@ import { PgLineJournal } from './data-access/line-journal';
 import { RedisQueueStore } from './data-access/queue-store';
 import { openQueueRedis } from './data-access/redis';
 import { AdmissionTicker } from './domain/admission';
+import { IssuedNumbers } from './domain/issued-numbers';
 import { KnownConcerts } from './domain/known-concerts';
 import { Lines } from './domain/lines';
 import { Liveness, SeenMarks } from './domain/liveness';
@@ -81,7 +82,18 @@ export function start(config: Config, deps: { logger?: Logger } = {}): Promise<Q
     const seen = new SeenMarks(store, liveness);
     const concerts = new KnownConcerts(store, new CatalogClient(config.CONCERT_URLS));
     const lines = new Lines(store, journal, concerts, liveness, kit.logger, metrics);
-    const joining = new Joining(store, signer, settings, snapshots, liveness, lines, concerts);
+    const issued = new IssuedNumbers(journal, kit.logger);
+    kit.stops.add('numbers handed out', () => issued.drain());
+    const joining = new Joining(
+      store,
+      signer,
+      settings,
+      snapshots,
+      liveness,
+      lines,
+      concerts,
+      issued,
+    );
     const places = new Places(store, settings, snapshots, liveness, seen, lines);
     const tickets = new StreamTickets(places, signer, settings);
     const auth = await openAuth(kit, { identity: config, passVerifier, streamTickets });

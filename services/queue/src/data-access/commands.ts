@@ -6,10 +6,10 @@ type Arg = string | number | Buffer;
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     queueClaim(...args: Arg[]): Result<[string, number], Context>;
-    queueJoinAtOnce(...args: Arg[]): Result<[string, number, number?], Context>;
+    queueJoinAtOnce(...args: Arg[]): Result<[string, number, number?, string?], Context>;
     queueReclaim(...args: Arg[]): Result<number, Context>;
     queueRelease(...args: Arg[]): Result<number, Context>;
-    queueNextNumber(...args: Arg[]): Result<[string, number, number], Context>;
+    queueNextNumber(...args: Arg[]): Result<[string, number, number, string?], Context>;
     queueRestoreEntry(...args: Arg[]): Result<number, Context>;
     queueRaiseReserved(...args: Arg[]): Result<number, Context>;
     queueOpenLine(...args: Arg[]): Result<number, Context>;

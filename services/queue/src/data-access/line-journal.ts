@@ -8,6 +8,7 @@ interface LineRow {
   reserved: string;
   issued: string;
   head: string;
+  rebuilds: number;
 }
 
 interface AdmissionRow {
@@ -26,6 +27,7 @@ const lineOf = (r: LineRow): LineRecord => ({
   reserved: Number(r.reserved),
   issued: Number(r.issued),
   head: Number(r.head),
+  rebuilds: r.rebuilds,
 });
 
 const admissionOf = (r: AdmissionRow): AdmissionRecord => ({
@@ -38,7 +40,7 @@ const admissionOf = (r: AdmissionRow): AdmissionRecord => ({
   atMs: Number(r.at_ms),
 });
 
-const LINE = 'concert_id, epoch, reserved, issued, head';
+const LINE = 'concert_id, epoch, reserved, issued, head, rebuilds';
 
 /**
  * The durable half of the queue (ADR 0024): per concert whose line is open, its epoch, how far
@@ -78,6 +80,37 @@ export class PgLineJournal implements LineJournal {
        on conflict (concert_id) do nothing`,
       [concertId, epoch, handedOut],
     );
+  }
+
+  /**
+   * The line is about to be rebuilt after its store lost it: its rebuild counter moves, and the
+   * record read with it is the one the rebuild uses. A number recorded as handed out after this
+   * sees the new count (the row's lock orders the two), so its join knows to check its place.
+   */
+  async beginRebuild(concertId: number, epoch: number): Promise<LineRecord | undefined> {
+    const [row] = await this.db.query<LineRow>(
+      `update lines set rebuilds = rebuilds + 1 where concert_id = $1 and epoch = $2
+       returning ${LINE}`,
+      [concertId, epoch],
+    );
+    return row && lineOf(row);
+  }
+
+  /**
+   * Numbers handed out, each line's highest, recorded in one statement: per concert whose line
+   * is still of that epoch, its rebuild counter as of the record.
+   */
+  async recordIssued(
+    numbers: { concertId: number; epoch: number; upTo: number }[],
+  ): Promise<Map<number, number>> {
+    const rows = await this.db.query<{ concert_id: number; rebuilds: number }>(
+      `update lines l set issued = greatest(l.issued, v.up_to)
+       from unnest($1::int[], $2::int[], $3::bigint[]) as v(concert_id, epoch, up_to)
+       where l.concert_id = v.concert_id and l.epoch = v.epoch
+       returning l.concert_id, l.rebuilds`,
+      [numbers.map((n) => n.concertId), numbers.map((n) => n.epoch), numbers.map((n) => n.upTo)],
+    );
+    return new Map(rows.map((r) => [r.concert_id, r.rebuilds]));
   }
 
   /**

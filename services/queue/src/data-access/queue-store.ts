@@ -83,10 +83,16 @@ export class RedisQueueStore implements QueueStore {
       seenTtlMs,
     ];
     // With a replica, the number and its bits are answered once it has them.
-    const [kind, number, epoch] = this.acks.waiting
-      ? ((await this.acks.run((p) => p.queueJoinAtOnce(...args)))[0] as [string, number, number])
+    const [kind, number, epoch, gen] = this.acks.waiting
+      ? ((await this.acks.run((p) => p.queueJoinAtOnce(...args)))[0] as [
+          string,
+          number,
+          number,
+          string,
+        ])
       : await this.redis.queueJoinAtOnce(...args);
-    if (kind === 'joined') return { kind, number: Number(number), epoch: Number(epoch) };
+    if (kind === 'joined')
+      return { kind, number: Number(number), epoch: Number(epoch), gen: Number(gen) };
     if (kind === 'closed' || kind === 'reserve') return takenOf(kind, number, epoch!);
     return claimOf(kind, number);
   }
@@ -123,10 +129,16 @@ export class RedisQueueStore implements QueueStore {
   async nextNumber(concertId: number): Promise<NumberTaken> {
     await this.concerts.registerQueued(concertId);
     const meta = queueKeys(concertId).meta;
-    const [kind, number, epoch] = this.acks.waiting
-      ? ((await this.acks.run((p) => p.queueNextNumber(meta)))[0] as [string, number, number])
+    const [kind, number, epoch, gen] = this.acks.waiting
+      ? ((await this.acks.run((p) => p.queueNextNumber(meta)))[0] as [
+          string,
+          number,
+          number,
+          string,
+        ])
       : await this.redis.queueNextNumber(meta);
-    if (kind === 'number') return { kind, number: Number(number), epoch: Number(epoch) };
+    if (kind === 'number')
+      return { kind, number: Number(number), epoch: Number(epoch), gen: Number(gen) };
     return takenOf(kind, number, epoch);
   }
 

@@ -13,12 +13,14 @@ import type { SnapshotCache } from './snapshot-cache';
 import type { LineJournal, QueueStore } from './stores';
 
 type Recorded = AdmissionRecord & { issued: number };
-type UnrecordedMove = { concertId: number; epoch: number; move: Recorded };
+/** `order`: when this instance asked for it, among its moves (moves are recorded in that order). */
+type UnrecordedMove = { concertId: number; epoch: number; order: number; move: Recorded };
 /** A head move as this instance asked for it, before the store said when it was made. */
 type AskedMove = {
   concertId: number;
   epoch: number;
   id: string;
+  order: number;
   move: Omit<Recorded, 'untilMs' | 'atMs'>;
   /** When it was asked for (this process's clock). */
   askedAtMs: number;
@@ -156,6 +158,7 @@ export class AdmissionTicker {
       concertId,
       epoch: plan.epoch,
       id: `${this.instanceId}:${++this.movesAsked}`,
+      order: this.movesAsked,
       move: {
         from: plan.head + 1,
         to,
@@ -260,19 +263,32 @@ export class AdmissionTicker {
 
   /**
    * Head moves are recorded in Postgres in the order they were made; one it could not take
-   * (unreachable) waits for the next tick, and those after it with it.
+   * (unreachable) waits for the next tick, and those after it with it. A concert's moves made
+   * after one of its moves in doubt wait until that one is settled (recorded ahead of them, or
+   * given up).
    */
   private async recordUnrecorded(): Promise<void> {
+    const waiting: UnrecordedMove[] = [];
     while (this.unrecorded.length > 0) {
-      const { concertId, epoch, move } = this.unrecorded[0]!;
-      try {
-        await this.durable.journal.recordAdmission(concertId, epoch, move);
-      } catch (err) {
-        this.logger.warn({ err, concertId }, 'a head move could not be recorded in Postgres yet');
-        return;
+      const next = this.unrecorded[0]!;
+      const behindDoubt = this.inDoubt.some(
+        (a) => a.concertId === next.concertId && a.order < next.order,
+      );
+      if (behindDoubt) waiting.push(this.unrecorded.shift()!);
+      else {
+        try {
+          await this.durable.journal.recordAdmission(next.concertId, next.epoch, next.move);
+        } catch (err) {
+          this.logger.warn(
+            { err, concertId: next.concertId },
+            'a head move could not be recorded in Postgres yet',
+          );
+          break;
+        }
+        this.unrecorded.shift();
       }
-      this.unrecorded.shift();
     }
+    this.unrecorded.unshift(...waiting);
   }
 
   /**
@@ -339,6 +355,6 @@ function idleIn(bits: SegmentBits, head: number): number[] {
 
 /** The record of a move the store made at `untilMs - ttlMs`. */
 function recordOf(asked: AskedMove, untilMs: number, ttlMs: number): UnrecordedMove {
-  const { concertId, epoch, move } = asked;
-  return { concertId, epoch, move: { ...move, untilMs, atMs: untilMs - ttlMs } };
+  const { concertId, epoch, order, move } = asked;
+  return { concertId, epoch, order, move: { ...move, untilMs, atMs: untilMs - ttlMs } };
 }

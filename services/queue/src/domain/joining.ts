@@ -7,12 +7,14 @@ import {
   type PlaceState,
   type TokenSigner,
 } from '@ticketing/queue-pass';
+import type { IssueOutcome, IssuedNumbers } from './issued-numbers';
 import type { KnownConcerts } from './known-concerts';
-import type { Lines } from './lines';
+import type { Lines, Taken } from './lines';
 import type { Liveness } from './liveness';
 import { JOIN_SETTLE_MS, type QueueSettings } from './settings';
 import type { SnapshotCache } from './snapshot-cache';
 import type { QueueStore } from './stores';
+import type { Claim } from './records';
 import { viewOf, type LiveState, type TokenView } from './token-status';
 
 // Another request of the same user is taking a number: it takes microseconds, this is a bound.
@@ -28,6 +30,7 @@ export class Joining {
     private readonly liveness: Liveness,
     private readonly lines: Lines,
     private readonly concerts: KnownConcerts,
+    private readonly issued: IssuedNumbers,
   ) {}
 
   /**
@@ -40,9 +43,13 @@ export class Joining {
     if (!(await this.concerts.isKnown(concertId)))
       throw AppError.notFound(`concert ${concertId} not found`);
     const deadline = Date.now() + PENDING_WAIT_MS;
+    const again = () => {
+      if (Date.now() > deadline) throw AppError.unavailable('try again');
+    };
     for (;;) {
       const askedAtMs = Date.now();
       const window = this.liveness.windowAt(askedAtMs);
+      const rebuildsBefore = this.issued.rebuildsKnown(concertId);
       // On a single Redis the whole join is one script: the number comes with its bits.
       const atOnce = await this.store.joinAtOnce(
         concertId,
@@ -50,69 +57,94 @@ export class Joining {
         window,
         this.liveness.seenTtlMs,
       );
-      if (atOnce?.kind === 'joined') return this.joined(userId, concertId, atOnce);
-      // The line must open (or be rebuilt after a loss), or numbers be reserved, first.
-      if (atOnce?.kind === 'closed' || atOnce?.kind === 'reserve') {
-        if (Date.now() > deadline) throw AppError.unavailable('try again');
+      let taken: Taken;
+      if (atOnce?.kind === 'joined') taken = atOnce;
+      else if (atOnce?.kind === 'closed' || atOnce?.kind === 'reserve') {
+        // The line must open (or be rebuilt after a loss), or numbers be reserved, first.
+        again();
         await this.lines.prepare(concertId, atOnce);
         continue;
-      }
-      // On a cluster the next number is taken alongside the claim (one round trip, not two): a
-      // fan who already holds a place leaves that number unused, a hole the line skips as gone.
-      const [claim, taken] = atOnce
-        ? [atOnce, undefined]
-        : await Promise.all([
-            this.store.claim(concertId, userId),
-            this.store.nextNumber(concertId),
-          ]);
-      const next = taken?.kind === 'number' ? taken : undefined;
-      if (claim.kind === 'pending') {
-        if (Date.now() > deadline) throw AppError.unavailable('try again');
-        await sleep(2);
-        continue;
-      }
-      if (claim.kind === 'held') {
-        const record = await this.store.readNumber(concertId, claim.number);
-        const place = { concertId, epoch: record.epoch, number: claim.number };
-        const state = stateOfPlace(record, claim.number, Date.now());
-        if (state.status !== 'GONE')
-          return { created: false, view: await this.view(userId, place, state) };
-        if (!(await this.store.reclaim(concertId, userId, claim.number))) continue;
-      }
-      // The place is ours (pending) now; its number, once the line is open and has numbers.
-      const { number, epoch } = next ?? (await this.lines.takeNumber(concertId));
-      // Both at once: until both landed, a second join of this user waits (the claim is pending).
-      await Promise.all([
-        this.store.markJoined(concertId, number, window, this.liveness.seenTtlMs),
-        this.store.settle(concertId, userId, number),
-      ]);
-      // A tick passes a number JOIN_SETTLE_MS after it was handed out, its bit set by then. A join
-      // slower than that (a loaded host, a long pause) may have been passed over as gone: the
-      // store says so, and the fan takes the next number instead of a pass that is dead at once.
-      if (Date.now() - askedAtMs >= JOIN_SETTLE_MS) {
-        const state = stateOfPlace(
-          await this.store.readNumber(concertId, number),
-          number,
-          Date.now(),
-        );
-        if (state.status === 'GONE') {
-          if (Date.now() > deadline) throw AppError.unavailable('try again');
-          continue; // the user index names a gone number: replaced on the next turn
+      } else {
+        const claimed = await this.claimOnCluster(userId, concertId, atOnce);
+        if (claimed.kind === 'held') return { created: false, view: claimed.view };
+        if (claimed.kind !== 'claimed') {
+          if (claimed.kind === 'pending') {
+            again();
+            await sleep(2);
+          }
+          continue;
         }
-        return this.joined(userId, concertId, { number, epoch }, state);
+        taken = claimed.taken;
+        // Both at once: until both landed, a second join of this user waits (the claim is pending).
+        await Promise.all([
+          this.store.markJoined(concertId, taken.number, window, this.liveness.seenTtlMs),
+          this.store.settle(concertId, userId, taken.number),
+        ]);
       }
-      return this.joined(userId, concertId, { number, epoch });
+      // Answered once Postgres records the number as handed out (ADR 0038).
+      const recorded = await this.issued.record(
+        concertId,
+        taken.epoch,
+        taken.number,
+        rebuildsBefore,
+      );
+      // A tick passes a number JOIN_SETTLE_MS after it was handed out, its bit set by then. A join
+      // slower than that (a loaded host, a long pause) may have been passed over as gone, and a
+      // number recorded after a rebuild read the line may not have been restored: the store says
+      // so, and the fan takes the next number instead of a pass that is dead at once.
+      const slow = atOnce === undefined && Date.now() - askedAtMs >= JOIN_SETTLE_MS;
+      if (!slow && !mayHaveLostItsPlace(recorded)) return this.joined(userId, concertId, taken);
+      const state = stateOfPlace(
+        await this.store.readNumber(concertId, taken.number),
+        taken.number,
+        Date.now(),
+      );
+      if (state.status !== 'GONE') return this.joined(userId, concertId, taken, state);
+      again(); // the user index names a gone number: replaced on the next turn
     }
   }
 
-  /** A new place: this instance's snapshot counts it at once, and the fan gets its pass. */
+  /**
+   * On a cluster the next number is taken alongside the claim (one round trip, not two): a fan
+   * who already holds a place leaves that number unused, a hole the line skips as gone.
+   */
+  private async claimOnCluster(
+    userId: string,
+    concertId: number,
+    claim: Claim | undefined,
+  ): Promise<
+    | { kind: 'pending' | 'lost' }
+    | { kind: 'held'; view: TokenView }
+    | { kind: 'claimed'; taken: Taken }
+  > {
+    const [claimed, next] = claim
+      ? [claim, undefined]
+      : await Promise.all([this.store.claim(concertId, userId), this.store.nextNumber(concertId)]);
+    if (claimed.kind === 'pending') return { kind: 'pending' };
+    if (claimed.kind === 'held') {
+      const record = await this.store.readNumber(concertId, claimed.number);
+      const place = { concertId, epoch: record.epoch, number: claimed.number };
+      const state = stateOfPlace(record, claimed.number, Date.now());
+      if (state.status !== 'GONE')
+        return { kind: 'held', view: await this.view(userId, place, state) };
+      if (!(await this.store.reclaim(concertId, userId, claimed.number))) return { kind: 'lost' };
+    }
+    // The place is ours (pending) now; its number, once the line is open and has numbers.
+    const taken = next?.kind === 'number' ? next : await this.lines.takeNumber(concertId);
+    return { kind: 'claimed', taken };
+  }
+
+  /**
+   * A new place: this instance's snapshot counts it at once (read again first if it is of an
+   * older generation of the line: one before a rebuild), and the fan gets its pass.
+   */
   private async joined(
     userId: string,
     concertId: number,
-    { number, epoch }: { number: number; epoch: number },
+    { number, epoch, gen }: Taken,
     state: PlaceState = { status: 'WAITING', numbersAhead: 0 },
   ): Promise<{ view: TokenView; created: boolean }> {
-    const snapshot = await this.snapshots.get(concertId);
+    const snapshot = await this.snapshots.ofGeneration(concertId, gen);
     snapshot.markJoined(number);
     return { created: true, view: await this.view(userId, { concertId, epoch, number }, state) };
   }
@@ -136,3 +168,10 @@ export class Joining {
     return viewOf({ token, ...claims }, live, this.settings.admitPerSecond);
   }
 }
+
+/**
+ * A number Postgres recorded after a rebuild may have read the line without it (its bits were
+ * then not restored), or one of a line that closed: the store says where the place stands.
+ */
+const mayHaveLostItsPlace = (recorded: IssueOutcome) =>
+  recorded.kind === 'stale' || (recorded.kind === 'recorded' && recorded.rebuiltSince);

@@ -7,6 +7,9 @@ import type { KnownConcerts } from './known-concerts';
 import type { Liveness } from './liveness';
 import type { QueueMetrics } from './queue-metrics';
 import type { AdmissionRecord, LineRecord, NumberTaken } from './records';
+
+/** A number taken, of the line's epoch and generation. */
+export type Taken = { number: number; epoch: number; gen: number };
 import type { LineJournal, QueueStore } from './stores';
 
 /** Numbers Postgres reserves for a line at a time: a statement per block, not per join. */
@@ -60,7 +63,7 @@ export class Lines {
   }
 
   /** The next number of the concert's line, opening it or reserving numbers as needed. */
-  async takeNumber(concertId: number): Promise<{ number: number; epoch: number }> {
+  async takeNumber(concertId: number): Promise<Taken> {
     for (let attempt = 0; attempt < NUMBER_ATTEMPTS; attempt++) {
       const taken = await this.store.nextNumber(concertId);
       if (taken.kind === 'number') return taken;
@@ -102,11 +105,15 @@ export class Lines {
 
   private async openFromJournal(concertId: number, create: boolean): Promise<boolean> {
     if (await this.store.line.isOpen(concertId)) return true;
-    const line = create
+    const found = create
       ? await this.journal.open(concertId, newEpoch())
       : await this.journal.line(concertId);
+    if (!found) return false;
+    const rebuilt = found.reserved > 0 || found.head > 0;
+    // A rebuild reads the line as it counts itself one more rebuild: a number recorded after
+    // this finds the count moved and its join checks its place (ADR 0038).
+    const line = rebuilt ? await this.journal.beginRebuild(concertId, found.epoch) : found;
     if (!line) return false;
-    const rebuilt = line.reserved > 0 || line.head > 0;
     // Every instance's admission tick walks the line from now on.
     await this.store.concerts.requeue(concertId);
     if (!rebuilt) {

@@ -55,7 +55,10 @@ export class Places {
     const place = placeOf(claims.tokenId);
     if (!place || place.concertId !== claims.concertId) return { status: 'GONE' };
     let snapshot = await this.snapshots.get(claims.concertId);
-    if (snapshot.data.epoch !== place.epoch) snapshot = await this.snapshots.read(claims.concertId);
+    // A snapshot older than the place (its number came after the snapshot's counter) may be of
+    // the line before a rebuild, whose counter was far behind: read now, not guessed (ADR 0038).
+    if (snapshot.data.epoch !== place.epoch || place.number > snapshot.data.seq)
+      snapshot = await this.snapshots.read(claims.concertId);
     // No open line in Redis: it ended, or Redis lost it and Postgres has it (ADR 0024).
     if (snapshot.data.epoch === 0 && (await this.lines.rebuild(claims.concertId)))
       snapshot = await this.snapshots.read(claims.concertId);
@@ -147,11 +150,11 @@ export class Places {
   /**
    * An open stream's fan, from a snapshot in hand: waiting (or sold out) and marked seen, with no
    * promise and no Redis command, for every stream of an interval. Undefined when only
-   * `stateOf` can tell: a place of another epoch, or one the snapshot says is gone or admitted
-   * (the store confirms those).
+   * `stateOf` can tell: a place of another epoch or newer than the snapshot, or one the snapshot
+   * says is gone or admitted (the store confirms those).
    */
   waitingIn(snapshot: QueueSnapshot, place: Place, nowMs: number): LiveState | undefined {
-    if (snapshot.data.epoch !== place.epoch) return undefined;
+    if (snapshot.data.epoch !== place.epoch || place.number > snapshot.data.seq) return undefined;
     const s = snapshot.stateOf(place.number, nowMs);
     if (s.status !== 'WAITING' && s.status !== 'SOLD_OUT') return undefined;
     this.seen.mark(place.concertId, place.number, nowMs);

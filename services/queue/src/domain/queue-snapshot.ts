@@ -23,7 +23,21 @@ export class QueueSnapshot {
   /** Numbers after `settledSeq` that this instance saw leave (no longer counted as ahead). */
   private readonly goneYoung = new Set<number>();
 
-  constructor(readonly data: SnapshotData) {}
+  /**
+   * `seenLeaving`: young numbers an earlier snapshot of this instance saw leave: still gone in
+   * this one while they are young in it (the store's bits may not say so yet).
+   */
+  constructor(
+    readonly data: SnapshotData,
+    seenLeaving: Iterable<number> = [],
+  ) {
+    for (const n of seenLeaving) if (n > this.settledUpTo && n <= data.seq) this.goneYoung.add(n);
+  }
+
+  /** Young numbers this instance saw leave (handed to the next snapshot of the line). */
+  get seenLeaving(): Iterable<number> {
+    return this.goneYoung;
+  }
 
   get head(): number {
     return this.data.head;

@@ -41,7 +41,7 @@ export type Claim = { kind: 'held'; number: number } | { kind: 'pending' } | { k
  * (`reserve`: every number up to `seq` was handed out).
  */
 export type NumberTaken =
-  | { kind: 'number'; number: number; epoch: number }
+  | { kind: 'number'; number: number; epoch: number; gen: number }
   | { kind: 'closed' }
   | { kind: 'reserve'; seq: number; epoch: number };
 
@@ -99,6 +99,8 @@ export interface JoinedAtOnce {
   kind: 'joined';
   number: number;
   epoch: number;
+  /** The line's generation the number was taken in (new at each rebuild). */
+  gen: number;
 }
 
 /** A concert's line as Postgres keeps it (ADR 0024). */
@@ -111,6 +113,8 @@ export interface LineRecord {
   issued: number;
   /** Every number up to it has had its turn (as of the last admission recorded). */
   head: number;
+  /** How many times the line was rebuilt after its store lost it. */
+  rebuilds: number;
 }
 
 /** One head move, as the audit stream records it, and until when its fans are active. */

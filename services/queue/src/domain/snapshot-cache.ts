@@ -34,7 +34,9 @@ export class SnapshotCache {
       pending = this.store.line
         .snapshot(concertId, this.current.get(concertId)?.data, JOIN_SETTLE_MS)
         .then((data) => {
-          const snapshot = new QueueSnapshot(data);
+          const previous = this.current.get(concertId);
+          const sameLine = previous?.data.epoch === data.epoch && previous.data.gen === data.gen;
+          const snapshot = new QueueSnapshot(data, sameLine ? previous.seenLeaving : []);
           this.current.set(concertId, snapshot);
           return snapshot;
         })
@@ -42,6 +44,19 @@ export class SnapshotCache {
       this.reading.set(concertId, pending);
     }
     return pending;
+  }
+
+  /**
+   * A snapshot of the line's generation `gen` (new at each rebuild after a loss): one of an older
+   * generation would count the numbers between its counter and the rebuilt line's as joins in
+   * flight, ahead of the fan. Read again when it is older (at most twice: a read begun before
+   * the rebuild may be the one shared).
+   */
+  async ofGeneration(concertId: number, gen: number): Promise<QueueSnapshot> {
+    let snapshot = await this.get(concertId);
+    for (let reads = 0; reads < 2 && snapshot.data.gen < gen; reads++)
+      snapshot = await this.read(concertId);
+    return snapshot;
   }
 
   /**

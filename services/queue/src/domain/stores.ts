@@ -189,6 +189,12 @@ export interface LineJournal {
   line(concertId: number): Promise<LineRecord | undefined>;
   /** A line the store has and the journal does not: kept from now on. */
   adopt(concertId: number, epoch: number, handedOut: number): Promise<void>;
+  /** The line's rebuild begins: its counter moves; the record the rebuild uses. */
+  beginRebuild(concertId: number, epoch: number): Promise<LineRecord | undefined>;
+  /** Numbers handed out (each line's highest): per line still of that epoch, its rebuild count. */
+  recordIssued(
+    numbers: { concertId: number; epoch: number; upTo: number }[],
+  ): Promise<Map<number, number>>;
   /** `block` more numbers reserved, every number up to `issued` handed out: the new reservation. */
   reserve(
     concertId: number,

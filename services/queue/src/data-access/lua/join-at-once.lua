@@ -7,11 +7,11 @@
 -- was not given (a cluster would not, and never runs this).
 -- KEYS: the user's bucket, meta. ARGV: field, nowMs, pendingTimeoutMs, the segments' key
 -- prefix (prefix + "{q:<concert>:"), segment size, window, seenTtlMs.
--- Returns {'held', number} or {'pending', 0} as claim.lua does, {'joined', number, epoch}, or
+-- Returns {'held', number} or {'pending', 0} as claim.lua does, {'joined', number, epoch, gen}, or
 -- {'closed', 0, 0} / {'reserve', counter, epoch} (take-number: nothing written).
 -- #include held-or-pending
 -- #include take-number
-local n, epoch, kind, seq = take_number(KEYS[2])
+local n, epoch, kind, seq, gen = take_number(KEYS[2])
 if not n then return {kind, seq, epoch} end
 local size = tonumber(ARGV[5])
 local tag = ARGV[4] .. math.floor(n / size) .. '}'
@@ -20,4 +20,4 @@ redis.call('SETBIT', seen, n % size, 1)
 redis.call('PEXPIRE', seen, ARGV[7], 'NX')
 redis.call('SETBIT', tag .. ':alive', n % size, 1)
 redis.call('HSET', KEYS[1], ARGV[1], n)
-return {'joined', n, epoch}
+return {'joined', n, epoch, gen}

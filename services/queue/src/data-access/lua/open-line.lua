@@ -22,7 +22,11 @@ end
 redis.call('HSET', KEYS[1], 'epoch', ARGV[1], 'seq', reserved, 'reserved', reserved, 'head', head,
   'active', active, 'at', now, 'allowance', 0, 'gen', now)
 if ARGV[5] == '1' then
-  redis.call('HSET', KEYS[1], 'recovered', reserved, 'presumed', issued, 'repairedAt', now)
+  -- Every number of the life before the loss is settled now: those presumed in line have their
+  -- bits, the rest are gone or were never handed out (a join in flight across the loss checks
+  -- its place, ADR 0038). Neither the tick nor a snapshot waits for them as for joins in flight.
+  redis.call('HSET', KEYS[1], 'recovered', reserved, 'presumed', issued, 'repairedAt', now,
+    's1', reserved, 't1', 1, 's2', reserved, 't2', 1)
   redis.call('XADD', KEYS[4], '*', 'kind', 'recover', 'at', now, 'head', head, 'issued', issued,
     'reserved', reserved, 'ranges', (#ARGV - 5) / 2, 'active', active)
 end
