@@ -45,7 +45,7 @@ export function outsidePlace(dir: string, home: string): string {
 /** Whether `dir` lies outside `folder` (data placed outside the checkout, which it must remove). */
 export function isOutside(dir: string, folder: string): boolean {
   const relative = path.relative(path.resolve(folder), path.resolve(dir));
-  return relative.startsWith('..') || path.isAbsolute(relative);
+  return relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative);
 }
 
 /** Every folder from the root down to `dir`, in the order a path lookup enters them. */

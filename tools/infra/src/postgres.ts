@@ -109,9 +109,10 @@ export function postgresDown(state: InfraState, infraDir: string = INFRA_DIR): v
   const { dataDir } = state.postgres;
   const bin = postgresBinDir();
   // A server already gone (a reboot) is stopped: its data is still removed below.
-  if (bin && serverRuns(bin, dataDir))
+  if (bin && serverRuns(bin, dataDir)) {
     runAsPostgres(path.join(bin, 'pg_ctl'), ['-D', dataDir, '-m', 'fast', 'stop']);
-  say('private PostgreSQL stopped');
+    say('private PostgreSQL stopped');
+  }
   // Nothing else would remove it: deleting the checkout leaves it behind.
   if (isOutside(dataDir, infraDir)) {
     fs.rmSync(dataDir, { recursive: true, force: true });
