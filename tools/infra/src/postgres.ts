@@ -72,7 +72,7 @@ export async function postgresUp(
     const dataDir = placePostgresData(path.join(infraDir, 'postgres'));
     if (isOutside(dataDir, infraDir))
       say(
-        `the postgres user cannot enter ${infraDir}: its data is in ${dataDir} (infra:down removes it)`,
+        `its data is outside the checkout, where the postgres user can reach it: ${dataDir} (infra:down removes it)`,
       );
     if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
       say(`initialising a private PostgreSQL in ${dataDir}`);
