@@ -1,8 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureDatabase, withDatabase } from '@ticketing/platform/wiring';
 import pg from 'pg';
+import { isOutside, placePostgresData } from './postgres-data';
 import { run, which } from './proc';
 import { INFRA_DIR, SERVICE_DATABASES, say } from './settings';
 import type { InfraState } from './state';
@@ -38,7 +40,23 @@ export function asPostgresUser(cmd: string, args: string[]): [string, string[]] 
   return ['runuser', ['-u', 'postgres', '--', cmd, ...args]];
 }
 
-export async function postgresUp(url: string, state: InfraState): Promise<void> {
+/**
+ * Runs a Postgres tool as `asPostgresUser` says, from `/`: the postgres user may not be able to
+ * enter our working directory, and the tools complain of it on every run.
+ */
+export function runAsPostgres(cmd: string, args: string[]): string {
+  return run(...asPostgresUser(cmd, args), { cwd: '/' });
+}
+
+/**
+ * Uses the server at `url`, or starts a private one on its port with its data for `infraDir`
+ * (placed where the postgres user can reach it: `placePostgresData`).
+ */
+export async function postgresUp(
+  url: string,
+  state: InfraState,
+  infraDir: string = INFRA_DIR,
+): Promise<void> {
   if (await postgresReachable(url)) {
     say(`PostgreSQL reachable at ${new URL(url).host}`);
   } else {
@@ -50,56 +68,61 @@ export async function postgresUp(url: string, state: InfraState): Promise<void> 
       );
     }
     const port = Number(new URL(url).port || 5432);
-    const dataDir = path.join(INFRA_DIR, 'postgres');
-    fs.mkdirSync(INFRA_DIR, { recursive: true });
+    fs.mkdirSync(infraDir, { recursive: true });
+    const dataDir = placePostgresData(path.join(infraDir, 'postgres'));
+    if (isOutside(dataDir, infraDir))
+      say(
+        `its data is outside the checkout, where the postgres user can reach it: ${dataDir} (infra:down removes it)`,
+      );
     if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
       say(`initialising a private PostgreSQL in ${dataDir}`);
-      fs.mkdirSync(dataDir, { recursive: true });
-      if (os.userInfo().uid === 0) run('chown', ['-R', 'postgres', dataDir]);
-      run(
-        ...asPostgresUser(path.join(bin, 'initdb'), [
-          '-D',
-          dataDir,
-          '-U',
-          'postgres',
-          '--auth=trust',
-          '-E',
-          'UTF8',
-        ]),
-      );
-    }
-    say(`starting a private PostgreSQL on port ${port}`);
-    run(
-      ...asPostgresUser(path.join(bin, 'pg_ctl'), [
+      runAsPostgres(path.join(bin, 'initdb'), [
         '-D',
         dataDir,
-        '-l',
-        path.join(dataDir, 'server.log'),
-        '-o',
-        `-p ${port} -k ${dataDir} -c listen_addresses=127.0.0.1 -c max_connections=300`,
-        '-w',
-        'start',
-      ]),
-    );
+        '-U',
+        'postgres',
+        '--auth=trust',
+        '-E',
+        'UTF8',
+      ]);
+    }
+    say(`starting a private PostgreSQL on port ${port}`);
+    runAsPostgres(path.join(bin, 'pg_ctl'), [
+      '-D',
+      dataDir,
+      '-l',
+      path.join(dataDir, 'server.log'),
+      '-o',
+      `-p ${port} -k ${dataDir} -c listen_addresses=127.0.0.1 -c max_connections=300`,
+      '-w',
+      'start',
+    ]);
     state.postgres = { dataDir, port };
   }
   for (const db of SERVICE_DATABASES) await ensureDatabase(withDatabase(url, db));
   say(`databases ready: ${SERVICE_DATABASES.join(', ')}`);
 }
 
-export function postgresDown(state: InfraState): void {
+/** Stops the private server; its data goes too when it was placed outside `infraDir`. */
+export function postgresDown(state: InfraState, infraDir: string = INFRA_DIR): void {
   if (!state.postgres) return;
+  const { dataDir } = state.postgres;
   const bin = postgresBinDir();
-  if (bin)
-    run(
-      ...asPostgresUser(path.join(bin, 'pg_ctl'), [
-        '-D',
-        state.postgres.dataDir,
-        '-m',
-        'fast',
-        'stop',
-      ]),
-    );
-  say('private PostgreSQL stopped');
+  // A server already gone (a reboot) is stopped: its data is still removed below.
+  if (bin && serverRuns(bin, dataDir)) {
+    runAsPostgres(path.join(bin, 'pg_ctl'), ['-D', dataDir, '-m', 'fast', 'stop']);
+    say('private PostgreSQL stopped');
+  }
+  // Nothing else would remove it: deleting the checkout leaves it behind.
+  if (isOutside(dataDir, infraDir)) {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    say(`its data, kept outside the checkout, removed (${dataDir})`);
+  }
   delete state.postgres;
+}
+
+/** `pg_ctl status`: 0 while a server runs on the data directory. */
+function serverRuns(bin: string, dataDir: string): boolean {
+  const [cmd, args] = asPostgresUser(path.join(bin, 'pg_ctl'), ['-D', dataDir, 'status']);
+  return spawnSync(cmd, args, { cwd: '/' }).status === 0;
 }

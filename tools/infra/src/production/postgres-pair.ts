@@ -1,9 +1,8 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { asPostgresUser, postgresBinDir } from '../postgres';
-import { isAlive, run, waitFor } from '../proc';
+import { postgresBinDir, runAsPostgres } from '../postgres';
+import { isAlive, waitFor } from '../proc';
 
 export interface PostgresInstance {
   name: string;
@@ -42,9 +41,9 @@ export class PostgresPair {
   constructor(readonly instances: [PostgresInstance, PostgresInstance]) {}
 
   /**
-   * The pair under `home`, started: made on first use (the first instance initialised as the
-   * primary, the second cloned from it), otherwise both started on their data, whichever is the
-   * primary now.
+   * The pair under `home` (a folder the postgres user owns: `placePostgresData`), started: made
+   * on first use (the first instance initialised as the primary, the second cloned from it),
+   * otherwise both started on their data, whichever is the primary now.
    */
   static async create(home: string, ports: [number, number]): Promise<PostgresPair> {
     const pair = new PostgresPair([
@@ -52,8 +51,6 @@ export class PostgresPair {
       { name: 'pg-2', dataDir: path.join(home, 'pg-2'), port: ports[1] },
     ]);
     const [first, second] = pair.instances;
-    fs.mkdirSync(home, { recursive: true });
-    ownedByPostgres(home);
     if (!fs.existsSync(path.join(first.dataDir, 'PG_VERSION'))) {
       pgTool('initdb', ['-D', first.dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8']);
       fs.appendFileSync(path.join(first.dataDir, 'postgresql.conf'), `\n${SETTINGS.join('\n')}\n`);
@@ -226,8 +223,13 @@ export class PostgresPair {
     ]);
   }
 
+  /** The folder that holds both instances' data. */
+  get home(): string {
+    return path.dirname(this.instances[0].dataDir);
+  }
+
   /** Stops both (fast) and removes their data. */
-  destroy(home: string): void {
+  destroy(): void {
     for (const instance of this.instances) {
       try {
         this.stopFast(instance);
@@ -235,7 +237,7 @@ export class PostgresPair {
         this.kill(instance);
       }
     }
-    fs.rmSync(home, { recursive: true, force: true });
+    fs.rmSync(this.home, { recursive: true, force: true });
   }
 
   private async streaming(primary: PostgresInstance): Promise<boolean> {
@@ -264,12 +266,7 @@ function pgTool(tool: string, args: string[]): void {
     throw new Error(
       'PostgreSQL binaries are needed for the production shape: apt-get install postgresql',
     );
-  run(...asPostgresUser(path.join(bin, tool), args));
-}
-
-/** Postgres refuses to run as root: its directories belong to the `postgres` user then. */
-function ownedByPostgres(dir: string): void {
-  if (os.userInfo().uid === 0) run('chown', ['-R', 'postgres', dir]);
+  runAsPostgres(path.join(bin, tool), args);
 }
 
 function childrenOf(pid: number): number[] {

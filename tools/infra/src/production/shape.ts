@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isAlive, stopPid } from '../proc';
 import { KafkaCluster, type KafkaClusterState } from './kafka-cluster';
+import { placePostgresData } from '../postgres-data';
 import { PostgresOperator } from './postgres-operator';
 import { PostgresPair, type PostgresInstance } from './postgres-pair';
 import { RedisHa, type RedisHaNode, type RedisHaOptions } from '../redis-ha';
@@ -47,11 +48,13 @@ export class ProductionShape {
     options: { operator?: 'here'; say?: (line: string) => void } = {},
   ): Promise<ProductionShape> {
     fs.mkdirSync(home, { recursive: true });
+    // First: a place the postgres user cannot reach stops the shape before anything starts.
+    const postgresHome = placePostgresData(path.join(home, 'postgres'));
     // Redis keeps nothing across a restart (as the managed one's memory): made afresh each time.
     fs.rmSync(path.join(home, 'redis'), { recursive: true, force: true });
     const parts = await Promise.allSettled([
       KafkaCluster.start(path.join(home, 'kafka'), ports.kafka),
-      PostgresPair.create(path.join(home, 'postgres'), ports.postgres),
+      PostgresPair.create(postgresHome, ports.postgres),
       RedisHa.start({
         dir: path.join(home, 'redis'),
         ports: shapeRedisPorts(ports.redis),
@@ -64,7 +67,7 @@ export class ProductionShape {
       // What did start goes too: a second `up` must not meet it on its ports.
       const [k, p, r] = parts.map((p) => (p.status === 'fulfilled' ? p.value : undefined));
       await (k as KafkaCluster | undefined)?.destroy();
-      (p as PostgresPair | undefined)?.destroy(path.join(home, 'postgres'));
+      (p as PostgresPair | undefined)?.destroy();
       await (r as RedisHa | undefined)?.destroy();
       throw failed.reason;
     }
@@ -77,7 +80,7 @@ export class ProductionShape {
       postgres.instances,
     ).catch(async (err: unknown) => {
       await kafka.destroy();
-      postgres.destroy(path.join(home, 'postgres'));
+      postgres.destroy();
       await redis.destroy();
       throw err;
     });
@@ -136,9 +139,10 @@ export class ProductionShape {
     }
   }
 
-  /** Stops everything and removes its data. */
+  /** Stops everything and removes its data (the Postgres pair's too, wherever it was placed). */
   async destroy(): Promise<void> {
     await this.stop();
+    fs.rmSync(this.postgres.home, { recursive: true, force: true });
     fs.rmSync(this.state.home, { recursive: true, force: true });
   }
 }

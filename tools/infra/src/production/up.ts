@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { isOutside } from '../postgres-data';
 import { isAlive, spawnDetached } from '../proc';
 import { INFRA_DIR, say } from '../settings';
 import type { InfraState } from '../state';
@@ -32,8 +33,14 @@ export async function productionUp(state: InfraState): Promise<void> {
 
 export async function productionDown(state: InfraState): Promise<void> {
   if (!state.production) return;
-  await ProductionShape.attach(state.production).stop();
+  const shape = ProductionShape.attach(state.production);
+  await shape.stop();
   say('production shape stopped (its data stays in .infra/production)');
+  // Nothing else would remove it: deleting the checkout leaves it behind.
+  if (isOutside(shape.postgres.home, state.production.home)) {
+    fs.rmSync(shape.postgres.home, { recursive: true, force: true });
+    say(`its Postgres data, kept outside the checkout, removed (${shape.postgres.home})`);
+  }
   delete state.production;
 }
 
