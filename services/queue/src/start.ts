@@ -10,9 +10,8 @@ import { PgLineJournal } from './data-access/line-journal';
 import { RedisQueueStore } from './data-access/queue-store';
 import { openQueueRedis } from './data-access/redis';
 import { AdmissionTicker } from './domain/admission';
-import { IssuedNumbers } from './domain/issued-numbers';
 import { KnownConcerts } from './domain/known-concerts';
-import { Lines } from './domain/lines';
+import { LineDurability } from './domain/line-durability';
 import { Liveness, SeenMarks } from './domain/liveness';
 import { Joining } from './domain/joining';
 import { Places } from './domain/places';
@@ -38,6 +37,8 @@ export type QueueServiceHandle = ServiceHandle & {
 
 // How often each instance asks Redis whether its primaries have replicas to wait for.
 const REPLICAS_EVERY_MS = 10_000;
+// How often each instance removes head moves older than the audit keeps them.
+const RETENTION_EVERY_MS = 3_600_000;
 
 const settingsFrom = (c: Config): QueueSettings => ({
   admitPerSecond: c.QUEUE_ADMIT_PER_SECOND,
@@ -81,20 +82,17 @@ export function start(config: Config, deps: { logger?: Logger } = {}): Promise<Q
     const snapshots = new SnapshotCache(store, config.QUEUE_SNAPSHOT_MS);
     const seen = new SeenMarks(store, liveness);
     const concerts = new KnownConcerts(store, new CatalogClient(config.CONCERT_URLS));
-    const lines = new Lines(store, journal, concerts, liveness, kit.logger, metrics);
-    const issued = new IssuedNumbers(journal, kit.logger);
-    kit.stops.add('numbers handed out', () => issued.drain());
-    const joining = new Joining(
+    const durability = new LineDurability(
       store,
-      signer,
-      settings,
-      snapshots,
-      liveness,
-      lines,
+      journal,
       concerts,
-      issued,
+      liveness,
+      kit.logger,
+      metrics,
+      settings,
     );
-    const places = new Places(store, settings, snapshots, liveness, seen, lines);
+    const joining = new Joining(store, signer, settings, snapshots, liveness, durability, concerts);
+    const places = new Places(store, settings, snapshots, liveness, seen, durability);
     const tickets = new StreamTickets(places, signer, settings);
     const auth = await openAuth(kit, { identity: config, passVerifier, streamTickets });
     // Redis has no transactions with Kafka: the handlers are idempotent and reply directly.
@@ -103,19 +101,29 @@ export function start(config: Config, deps: { logger?: Logger } = {}): Promise<Q
       config,
       handlers: messageHandlers({ places, concerts }),
     });
-    const ticker = new AdmissionTicker(store, settings, liveness, snapshots, kit.logger, metrics, {
-      journal,
-      lines,
-      concerts,
-    });
+    const ticker = new AdmissionTicker(
+      store,
+      settings,
+      liveness,
+      snapshots,
+      kit.logger,
+      metrics,
+      durability,
+    );
     const admission = new PeriodicTask('admission tick', () => ticker.tick(), kit.logger).start(
       config.QUEUE_TICK_MS,
     );
-    // Head moves Postgres did not take yet live only here: tried once more, or logged.
+    // Head moves and numbers Postgres did not take yet live only here: tried once more, or logged.
     kit.stops.add('admission', async () => {
       await admission.stop();
-      await ticker.flush();
+      await durability.flush();
     });
+    const retention = new PeriodicTask(
+      'head moves retention',
+      () => durability.purgeOldAdmissions(),
+      kit.logger,
+    ).start(RETENTION_EVERY_MS);
+    kit.stops.add('head moves retention', () => retention.stop());
     // The fans seen since the last flush: one batch of writes per interval, not one per poll.
     const flusher = new PeriodicTask('seen marks flush', () => seen.flush(), kit.logger).start(
       liveness.flushEveryMs(config.QUEUE_SNAPSHOT_MS),

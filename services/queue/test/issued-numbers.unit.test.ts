@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { eventually } from '@ticketing/testing';
-import { IssuedNumbers } from '../src/domain/issued-numbers';
+import { IssuedNumbers } from '../src/domain/line-durability/issued-numbers';
 
 type Batch = { concertId: number; epoch: number; upTo: number }[];
 

@@ -71,18 +71,6 @@ export class PgLineJournal implements LineJournal {
   }
 
   /**
-   * A line Redis has and Postgres does not (opened before Postgres kept lines): kept from now
-   * on, with every number up to `handedOut` handed out. Does nothing if Postgres has a line.
-   */
-  async adopt(concertId: number, epoch: number, handedOut: number): Promise<void> {
-    await this.db.query(
-      `insert into lines (concert_id, epoch, reserved, issued) values ($1, $2, $3, $3)
-       on conflict (concert_id) do nothing`,
-      [concertId, epoch, handedOut],
-    );
-  }
-
-  /**
    * The line is about to be rebuilt after its store lost it: its rebuild counter moves, and the
    * record read with it is the one the rebuild uses. A number recorded as handed out after this
    * sees the new count (the row's lock orders the two), so its join knows to check its place.
@@ -190,15 +178,27 @@ export class PgLineJournal implements LineJournal {
     return rows.map((r) => r.concert_id);
   }
 
-  /**
-   * The line's sales ended: it closes (a join after this opens a new life, a new epoch); its
-   * head moves stay for the audit until `keptMs` after they were made (every line's).
-   */
-  async close(concertId: number, epoch: number, keptMs: number): Promise<void> {
+  /** The line's sales ended: it closes (a join after this opens a new life, a new epoch). */
+  async close(concertId: number, epoch: number): Promise<void> {
     await this.db.query('delete from lines where concert_id = $1 and epoch = $2', [
       concertId,
       epoch,
     ]);
-    await this.db.query('delete from admissions where at_ms < $1', [Date.now() - keptMs]);
+  }
+
+  /**
+   * Head moves made before `beforeMs` go (every line's, the closed ones' too: the audit keeps
+   * them that long), at most `limit` a statement; how many went.
+   */
+  async purgeAdmissions(beforeMs: number, limit: number): Promise<number> {
+    const rows = await this.db.query<{ n: string }>(
+      `with gone as (
+         delete from admissions where ctid in (
+           select ctid from admissions where at_ms < $1 limit $2)
+         returning 1)
+       select count(*) as n from gone`,
+      [beforeMs, limit],
+    );
+    return Number(rows[0]?.n ?? 0);
   }
 }

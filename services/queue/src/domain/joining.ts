@@ -7,9 +7,8 @@ import {
   type PlaceState,
   type TokenSigner,
 } from '@ticketing/queue-pass';
-import type { IssueOutcome, IssuedNumbers } from './issued-numbers';
 import type { KnownConcerts } from './known-concerts';
-import type { Lines, Taken } from './lines';
+import type { IssueOutcome, LineDurability, Taken } from './line-durability';
 import type { Liveness } from './liveness';
 import { JOIN_SETTLE_MS, type QueueSettings } from './settings';
 import type { SnapshotCache } from './snapshot-cache';
@@ -28,9 +27,8 @@ export class Joining {
     private readonly settings: QueueSettings,
     private readonly snapshots: SnapshotCache,
     private readonly liveness: Liveness,
-    private readonly lines: Lines,
+    private readonly durability: LineDurability,
     private readonly concerts: KnownConcerts,
-    private readonly issued: IssuedNumbers,
   ) {}
 
   /**
@@ -49,7 +47,7 @@ export class Joining {
     for (;;) {
       const askedAtMs = Date.now();
       const window = this.liveness.windowAt(askedAtMs);
-      const rebuildsBefore = this.issued.rebuildsKnown(concertId);
+      const rebuildsBefore = this.durability.rebuildsKnown(concertId);
       // On a single Redis the whole join is one script: the number comes with its bits.
       const atOnce = await this.store.joinAtOnce(
         concertId,
@@ -62,7 +60,7 @@ export class Joining {
       else if (atOnce?.kind === 'closed' || atOnce?.kind === 'reserve') {
         // The line must open (or be rebuilt after a loss), or numbers be reserved, first.
         again();
-        await this.lines.prepare(concertId, atOnce);
+        await this.durability.prepare(concertId, atOnce);
         continue;
       } else {
         const claimed = await this.claimOnCluster(userId, concertId, atOnce);
@@ -82,7 +80,7 @@ export class Joining {
         ]);
       }
       // Answered once Postgres records the number as handed out (ADR 0038).
-      const recorded = await this.issued.record(
+      const recorded = await this.durability.recordIssued(
         concertId,
         taken.epoch,
         taken.number,
@@ -130,7 +128,7 @@ export class Joining {
       if (!(await this.store.reclaim(concertId, userId, claimed.number))) return { kind: 'lost' };
     }
     // The place is ours (pending) now; its number, once the line is open and has numbers.
-    const taken = next?.kind === 'number' ? next : await this.lines.takeNumber(concertId);
+    const taken = next?.kind === 'number' ? next : await this.durability.takeNumber(concertId);
     return { kind: 'claimed', taken };
   }
 

@@ -4,11 +4,10 @@ import {
   placeOf,
   stateOfPlace,
   type Place,
-  type PlaceRecord,
   type PlaceState,
   type QueueTokenClaims,
 } from '@ticketing/queue-pass';
-import type { Lines } from './lines';
+import type { LineDurability } from './line-durability';
 import type { Liveness, SeenMarks } from './liveness';
 import type { QueueSettings } from './settings';
 import type { QueueSnapshot } from './queue-snapshot';
@@ -31,7 +30,7 @@ export class Places {
     private readonly snapshots: SnapshotCache,
     private readonly liveness: Liveness,
     private readonly seen: SeenMarks,
-    private readonly lines: Lines,
+    private readonly durability: LineDurability,
   ) {}
 
   /** A poll: the token's status from this instance's snapshot; polling keeps a fan's place. */
@@ -60,7 +59,7 @@ export class Places {
     if (snapshot.data.epoch !== place.epoch || place.number > snapshot.data.seq)
       snapshot = await this.snapshots.read(claims.concertId);
     // No open line in Redis: it ended, or Redis lost it and Postgres has it (ADR 0024).
-    if (snapshot.data.epoch === 0 && (await this.lines.rebuild(claims.concertId)))
+    if (snapshot.data.epoch === 0 && (await this.durability.rebuild(claims.concertId)))
       snapshot = await this.snapshots.read(claims.concertId);
     if (snapshot.data.epoch !== place.epoch) return { status: 'GONE' };
     let s = snapshot.stateOf(place.number, nowMs);
@@ -116,7 +115,7 @@ export class Places {
     const record = await this.store.readPlace(claims);
     if (record === REBUILDING) throw AppError.unavailable('the waiting room is rebuilding: retry');
     const state = stateOfPlace(record, number, nowMs);
-    if (state.status !== 'GONE' || !record || !this.restorable(record, number, nowMs)) {
+    if (state.status !== 'GONE' || !record || !this.durability.restorable(record, number, nowMs)) {
       if (state.status !== 'GONE' && record?.holder === 'none')
         await this.store.restoreEntry(claims.concertId, claims.userId, number);
       return state;
@@ -126,20 +125,6 @@ export class Places {
     await this.store.markJoined(claims.concertId, number, window, this.liveness.seenTtlMs);
     this.snapshots.peek(claims.concertId)?.markJoined(number);
     return { status: 'WAITING', numbersAhead: number - record.head - 1 };
-  }
-
-  /**
-   * A number of the last block handed out before a rebuild (after the numbers presumed in line,
-   * up to the counter's reservation), with no bit and no entry, behind the head, within the idle
-   * timeout of the rebuild, was lost with the store, not ended (an end leaves the entry saying
-   * so; a fan who did not come back by then is idle). Numbers presumed in line got their bits at
-   * the rebuild: without one now, they were dropped or left. Numbers handed out since are kept
-   * by a replica before their fan hears of them (ADR 0024).
-   */
-  private restorable(record: PlaceRecord, number: number, nowMs: number): boolean {
-    if (record.holder !== 'none' || record.alive || number <= record.head) return false;
-    if (number <= record.presumed || number > record.recovered) return false;
-    return nowMs < record.repairedAtMs + this.settings.idleMs;
   }
 
   /** A concert's snapshot as polls see it (read now only when too old). */
@@ -176,7 +161,7 @@ export class Places {
     const place = placeOf(claims.tokenId);
     if (!place || place.concertId !== claims.concertId) return false;
     const record = await this.store.readPlace(claims);
-    if (record === REBUILDING && (await this.lines.rebuild(claims.concertId)))
+    if (record === REBUILDING && (await this.durability.rebuild(claims.concertId)))
       return this.end(claims);
     const state = stateOfPlace(
       record === REBUILDING ? undefined : record,

@@ -187,8 +187,6 @@ export interface LineJournal {
   /** The concert's open line, opened now with `freshEpoch` if it had none. */
   open(concertId: number, freshEpoch: number): Promise<LineRecord>;
   line(concertId: number): Promise<LineRecord | undefined>;
-  /** A line the store has and the journal does not: kept from now on. */
-  adopt(concertId: number, epoch: number, handedOut: number): Promise<void>;
   /** The line's rebuild begins: its counter moves; the record the rebuild uses. */
   beginRebuild(concertId: number, epoch: number): Promise<LineRecord | undefined>;
   /** Numbers handed out (each line's highest): per line still of that epoch, its rebuild count. */
@@ -212,8 +210,10 @@ export interface LineJournal {
   liveAdmissions(concertId: number, epoch: number, nowMs: number): Promise<AdmissionRecord[]>;
   /** The concerts whose lines are open. */
   openLines(): Promise<number[]>;
-  /** The line's sales ended: it closes; its head moves stay for the audit until `keptMs`. */
-  close(concertId: number, epoch: number, keptMs: number): Promise<void>;
+  /** The line's sales ended: it closes (its head moves stay for the audit). */
+  close(concertId: number, epoch: number): Promise<void>;
+  /** Head moves made before `beforeMs` go, at most `limit` at a time: how many went. */
+  purgeAdmissions(beforeMs: number, limit: number): Promise<number>;
 }
 
 /** The catalog where it is durable (the concert service). */

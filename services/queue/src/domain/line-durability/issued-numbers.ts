@@ -1,5 +1,5 @@
 import type { Logger } from '@ticketing/platform';
-import type { LineJournal } from './stores';
+import type { LineJournal } from '../stores';
 
 /**
  * What recording a number as handed out tells its join (ADR 0038):

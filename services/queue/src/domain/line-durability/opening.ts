@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { SEGMENT_SIZE, cohortMember, newEpoch, offsetOf, segmentOf } from '@ticketing/queue-pass';
+import { cohortMember, newEpoch } from '@ticketing/queue-pass';
 import { AppError, NotYet, retryUntil, type Logger } from '@ticketing/platform';
-import { setBit } from './bitmaps';
-import { parseRanges } from './fairness';
-import type { KnownConcerts } from './known-concerts';
-import type { Liveness } from './liveness';
-import type { QueueMetrics } from './queue-metrics';
-import type { AdmissionRecord, LineRecord, NumberTaken } from './records';
+import type { KnownConcerts } from '../known-concerts';
+import type { Liveness } from '../liveness';
+import type { QueueMetrics } from '../queue-metrics';
+import type { AdmissionRecord, LineRecord, NumberTaken } from '../records';
+import type { LineJournal, QueueStore } from '../stores';
+import { bitsOfRebuiltLine } from './restore';
 
 /** A number taken, of the line's epoch and generation. */
 export type Taken = { number: number; epoch: number; gen: number };
-import type { LineJournal, QueueStore } from './stores';
 
 /** Numbers Postgres reserves for a line at a time: a statement per block, not per join. */
 export const NUMBER_BLOCK = 1000;
@@ -20,6 +19,8 @@ const OPENING_WAIT_MS = 5_000;
 const OPENING_POLL_MS = 25;
 // A join that finds the line closed or its numbers used up prepares and tries again this often.
 const NUMBER_ATTEMPTS = 5;
+// How often a rebuilt line whose sales are not known asks the catalog again.
+const CATALOG_RETRY_MS = 1000;
 
 const rebuilding = () =>
   AppError.unavailable('the waiting room is rebuilding its line: try again in a moment');
@@ -32,14 +33,18 @@ const rebuilding = () =>
  * only within a block Postgres reserved first, so a line rebuilt after any loss hands out numbers
  * after every number handed out before.
  */
-export class Lines {
+export class LineOpening {
   private readonly owner = randomUUID();
   private readonly opening = new Map<number, Promise<boolean>>();
   private readonly reserving = new Map<number, Promise<void>>();
+  private readonly catalogAskedAt = new Map<number, number>();
 
   constructor(
-    private readonly store: QueueStore,
-    private readonly journal: LineJournal,
+    private readonly store: Pick<QueueStore, 'line' | 'concerts' | 'nextNumber' | 'raiseReserved'>,
+    private readonly journal: Pick<
+      LineJournal,
+      'open' | 'line' | 'beginRebuild' | 'liveAdmissions' | 'reserve'
+    >,
     private readonly concerts: KnownConcerts,
     private readonly liveness: Liveness,
     private readonly logger: Logger,
@@ -156,9 +161,8 @@ export class Lines {
   }
 
   /**
-   * The bits of a rebuilt line: admitted fans of ranges still active, and every number after
-   * the head that was surely handed out (presumed in line, and seen now: the idle timeout runs
-   * from the rebuild). Segments that survived the loss keep their own bits. Returns how many
+   * Writes the bits of a rebuilt line (see `bitsOfRebuiltLine`), seen now: the idle timeout runs
+   * from the rebuild. Segments that survived the loss keep their own bits. Returns how many
    * segments were written.
    */
   private async restoreBits(
@@ -166,24 +170,28 @@ export class Lines {
     line: LineRecord,
     live: AdmissionRecord[],
   ): Promise<number> {
-    const segments = new Map<number, Uint8Array>();
-    const mark = (n: number) => {
-      let bits = segments.get(segmentOf(n));
-      if (!bits) segments.set(segmentOf(n), (bits = new Uint8Array(SEGMENT_SIZE / 8)));
-      setBit(bits, offsetOf(n), true);
-    };
-    for (const a of live) {
-      const passed = new Set([...parseRanges(a.idle), ...parseRanges(a.gone)]);
-      for (let n = a.from; n <= a.to; n++) if (!passed.has(n)) mark(n);
-    }
-    for (let n = line.head + 1; n <= line.issued; n++) mark(n);
     const window = this.liveness.windowAt(Date.now());
     const written = await Promise.all(
-      [...segments].map(([segment, bits]) =>
+      [...bitsOfRebuiltLine(line, live)].map(([segment, bits]) =>
         this.store.line.restoreSegment(concertId, segment, bits, window, this.liveness.seenTtlMs),
       ),
     );
     return written.filter(Boolean).length;
+  }
+
+  /**
+   * A rebuilt line whose sales the catalog could not tell: asked again, at most once a second
+   * per concert; admission starts once it answers.
+   */
+  async askCatalog(concertId: number): Promise<void> {
+    const now = Date.now();
+    if (now - (this.catalogAskedAt.get(concertId) ?? 0) < CATALOG_RETRY_MS) return;
+    this.catalogAskedAt.set(concertId, now);
+    await this.concerts
+      .learn(concertId)
+      .catch((err: unknown) =>
+        this.logger.warn({ err, concertId }, 'the catalog did not answer: admission waits for it'),
+      );
   }
 
   /** A block of numbers reserved in Postgres, then in Redis (one at a time per concert). */
@@ -199,13 +207,8 @@ export class Lines {
   }
 
   private async reserveBlock(concertId: number, epoch: number, seq: number): Promise<void> {
-    let reserved = await this.journal.reserve(concertId, epoch, NUMBER_BLOCK, seq);
-    if (reserved === undefined) {
-      // Redis has a line Postgres does not: one opened before Postgres kept lines. Kept now.
-      await this.journal.adopt(concertId, epoch, seq);
-      reserved = await this.journal.reserve(concertId, epoch, NUMBER_BLOCK, seq);
-    }
-    // Postgres has another life of the line than Redis: Redis' is the stale one.
+    const reserved = await this.journal.reserve(concertId, epoch, NUMBER_BLOCK, seq);
+    // Postgres has another life of the line than Redis (or none): Redis' is the stale one.
     if (reserved === undefined) throw rebuilding();
     await this.store.raiseReserved(concertId, epoch, reserved);
   }
