@@ -5,8 +5,10 @@ import { CatalogClient } from '../../services/queue/dist/src/data-access/catalog
 import { PgLineJournal } from '../../services/queue/dist/src/data-access/line-journal';
 import type { RedisQueueStore } from '../../services/queue/dist/src/data-access/queue-store';
 import { KnownConcerts } from '../../services/queue/dist/src/domain/known-concerts';
-import { Lines } from '../../services/queue/dist/src/domain/lines';
+import { LineDurability } from '../../services/queue/dist/src/domain/line-durability';
 import { Liveness } from '../../services/queue/dist/src/domain/liveness';
+import { queueMetrics } from '../../services/queue/dist/src/entry-points/metrics';
+import { createMetricsRegistry } from '@ticketing/platform/wiring';
 import type { BenchContext } from './context';
 
 /**
@@ -20,29 +22,26 @@ export async function queueLines(ctx: BenchContext, idleMs: number) {
   const journal = new PgLineJournal(new Database(knex));
   const logger = createLogger({ service: 'bench', level: 'silent' });
   const liveness = new Liveness(idleMs);
-  const of = new Map<RedisQueueStore, Lines>();
+  const of = new Map<RedisQueueStore, LineDurability>();
   return {
     journal,
-    /** The lines of a store (each store its own key prefix); no catalog is asked. */
-    of(store: RedisQueueStore): Lines {
-      let lines = of.get(store);
-      if (!lines)
+    /** The durable half of a store's lines (each store its own key prefix); no catalog is asked. */
+    of(store: RedisQueueStore): LineDurability {
+      let durability = of.get(store);
+      if (!durability)
         of.set(
           store,
-          (lines = new Lines(
+          (durability = new LineDurability(
             store,
             journal,
             new KnownConcerts(store, new CatalogClient([])),
             liveness,
             logger,
+            queueMetrics(createMetricsRegistry('bench')),
+            { activeTtlMs: 600_000, idleMs },
           )),
         );
-      return lines;
-    },
-    /** What the admission ticker keeps and asks beyond Redis, for a store. */
-    durable(store: RedisQueueStore) {
-      const lines = this.of(store);
-      return { journal, lines, concerts: new KnownConcerts(store, new CatalogClient([])) };
+      return durability;
     },
     close: () => knex.destroy(),
   };

@@ -42,7 +42,7 @@ export async function tickRows(
       new SnapshotCache(store, 500),
       logger,
       queueMetrics(createMetricsRegistry('bench')),
-      lines.durable(store),
+      lines.of(store),
     );
     // A full bucket, the counter settled, no sweep due: this tick is admission alone.
     await store.redis.hset(meta, 'at', 0, 's2', waiting, 't2', 0, 'swept', 2 ** 40);
@@ -75,7 +75,7 @@ export async function tickRows(
     new SnapshotCache(store, 500),
     logger,
     queueMetrics(createMetricsRegistry('bench')),
-    lines.durable(store),
+    lines.of(store),
   );
   const before = await redisBusyUs(monitor);
   await sweeper.tickConcert(concertId);

@@ -240,7 +240,7 @@ function crowdFill(lines: QueueLines) {
         const userId = fanOf(next);
         await store.claim(concertId, userId);
         const { number } = await lines.of(store).takeNumber(concertId);
-        await store.markJoined(concertId, number, window, liveness.seenTtlMs);
+        await store.bits.markJoined(concertId, number, window, liveness.seenTtlMs);
         await store.settle(concertId, userId, number);
       }
     };

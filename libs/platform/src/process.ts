@@ -10,4 +10,10 @@ export { createMetricsRegistry } from './metrics';
 export { type RunningServer, listenRaw } from './http/server';
 export { PeriodicTask } from './periodic';
 export { connectRedis } from './redis';
-export { SHARED_LUA_DIR, loadLuaScript, loadLuaScripts } from './redis-scripts';
+export {
+  SHARED_LUA_DIR,
+  loadLuaCommands,
+  loadLuaScript,
+  loadLuaScripts,
+  type LuaCommand,
+} from './redis-scripts';

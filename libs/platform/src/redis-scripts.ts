@@ -42,6 +42,31 @@ export function loadLuaScripts<N extends string>(
   return Object.fromEntries(names.map((n) => [n, loadLuaScript(dir, n)])) as Record<N, string>;
 }
 
+/** A script run as a command: its name, how many of its arguments are keys, its text. */
+export interface LuaCommand {
+  name: string;
+  numberOfKeys: number;
+  lua: string;
+}
+
+const COMMAND_FILE = /^(.+)-(\d+)\.lua$/;
+
+/**
+ * Every script of a folder, each named with its number of keys (`<name>-<keys>.lua`, as BullMQ
+ * names its scripts): the file says both once, and nothing lists them again. A `.lua` file not
+ * named so is an error here, not a script that is never run.
+ */
+export function loadLuaCommands(dir: string): Map<string, LuaCommand> {
+  const commands = new Map<string, LuaCommand>();
+  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.lua'))) {
+    const [, name, keys] = COMMAND_FILE.exec(file) ?? [];
+    if (!name) throw new Error(`Lua script ${file} in ${dir}: not named <name>-<keys>.lua`);
+    const text = loadLuaScript(dir, `${name}-${keys}`);
+    commands.set(name, { name, numberOfKeys: Number(keys), lua: text });
+  }
+  return commands;
+}
+
 function expand(
   file: string,
   includeDirs: string[],

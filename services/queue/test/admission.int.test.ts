@@ -202,11 +202,11 @@ describe('a join in two steps (as on a Redis Cluster) slower than the tick', () 
     // As on a loaded host: the number is taken, then its bit lands only once the head has moved
     // past it (the tick saw no bit there and counted the number as gone). Once; later joins as is.
     const store = queue.store;
-    const markJoined = store.markJoined.bind(store);
+    const markJoined = store.bits.markJoined.bind(store.bits);
     const joinAtOnce = store.joinAtOnce.bind(store);
     store.joinAtOnce = () => Promise.resolve(undefined); // the bits on another shard
     let slowed = 0;
-    store.markJoined = async (c, number, ...rest) => {
+    store.bits.markJoined = async (c, number, ...rest) => {
       if (c === concertId && slowed++ === 0)
         await eventually(async () =>
           expect(Number(await redis.hget(meta, 'head'))).toBeGreaterThanOrEqual(number),
@@ -222,7 +222,7 @@ describe('a join in two steps (as on a Redis Cluster) slower than the tick', () 
         expect((await poll(queue.url, fan.body.token)).body.status).toBe('ACTIVE'),
       );
     } finally {
-      store.markJoined = markJoined;
+      store.bits.markJoined = markJoined;
       store.joinAtOnce = joinAtOnce;
     }
   });

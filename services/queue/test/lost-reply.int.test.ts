@@ -25,7 +25,7 @@ import {
  * Postgres (ADR 0024): the durable audit has no gap, and a line rebuilt from it resumes after it.
  */
 describe('a head move whose reply was lost', () => {
-  const advanceSha = createHash('sha1').update(QUEUE_SCRIPTS.advance).digest('hex');
+  const advanceSha = createHash('sha1').update(QUEUE_SCRIPTS.get('advance')!.lua).digest('hex');
   // The advance script's own text, in case it is sent whole (EVAL after NOSCRIPT).
   const advanceText = `'kind', 'admit'`;
 

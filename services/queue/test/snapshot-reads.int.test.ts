@@ -56,7 +56,7 @@ describe('snapshot reads of a crowd', () => {
     const first = await read(concertId);
     expect(new QueueSnapshot(first).position(LAST)).toBe(LAST);
 
-    expect(await elsewhere.clearAlive(concertId, SEGMENT_SIZE + 5)).toBe(true);
+    expect(await elsewhere.bits.clearAlive(concertId, SEGMENT_SIZE + 5)).toBe(true);
     const next = await read(concertId, settled(first));
 
     expect(new QueueSnapshot(next).position(LAST)).toBe(LAST - 1);
@@ -71,7 +71,7 @@ describe('snapshot reads of a crowd', () => {
   it('when idle fans are dropped in two segments, then both are read again and every position is exact', async () => {
     const concertId = await crowd();
     const first = await read(concertId);
-    await elsewhere.clearMany(concertId, [3, 4, SEGMENT_SIZE * 2 + 1]);
+    await elsewhere.bits.clearMany(concertId, [3, 4, SEGMENT_SIZE * 2 + 1]);
     const next = new QueueSnapshot(await read(concertId, settled(first)));
     expect(next.position(10)).toBe(10 - 2);
     expect(next.position(LAST)).toBe(LAST - 3);

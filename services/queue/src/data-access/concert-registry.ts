@@ -1,7 +1,7 @@
 import { KNOWN_CONCERTS_KEY, QUEUED_CONCERTS_KEY, queueKeys } from '@ticketing/queue-pass';
 import type { RedisClient } from '@ticketing/platform';
 import type { ConcertRegistry, DateOfConcert, SeatsOfDate } from '../domain/stores';
-import './commands';
+import { script, send } from './scripts';
 
 /** What the queue knows of concerts: their dates and seats, which exist, which have a line. */
 export class RedisConcertRegistry implements ConcertRegistry {
@@ -13,30 +13,26 @@ export class RedisConcertRegistry implements ConcertRegistry {
   /** A date of the concert as concert.events describe it (kept if newer). */
   async applySchedule(s: DateOfConcert): Promise<void> {
     const keys = queueKeys(s.concertId);
-    await this.redis.queueApplySchedule(
-      keys.schedules,
-      keys.sales,
-      'schedule',
-      s.scheduleId,
-      s.revision,
-      s.status,
-      s.opensAtMs,
-      s.totalSeats,
-      s.closesAtMs,
+    await send(
+      this.redis,
+      script(
+        'apply-schedule',
+        [keys.schedules, keys.sales],
+        ['schedule', s.scheduleId, s.revision, s.status, s.opensAtMs, s.totalSeats, s.closesAtMs],
+      ),
     );
   }
 
   /** What is left of a date's seats (kept if newer). */
   async applySeats(s: SeatsOfDate): Promise<void> {
     const keys = queueKeys(s.concertId);
-    await this.redis.queueApplySchedule(
-      keys.schedules,
-      keys.sales,
-      'seats',
-      s.scheduleId,
-      s.seatsRevision,
-      s.availableSeats,
-      s.heldSeats,
+    await send(
+      this.redis,
+      script(
+        'apply-schedule',
+        [keys.schedules, keys.sales],
+        ['seats', s.scheduleId, s.seatsRevision, s.availableSeats, s.heldSeats],
+      ),
     );
   }
 

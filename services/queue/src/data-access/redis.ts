@@ -1,6 +1,6 @@
 import type { RedisClient, RedisLogin, Logger } from '@ticketing/platform';
 import { connectRedis, type StopList } from '@ticketing/platform/wiring';
-import { JOIN_COMMANDS } from './commands';
+import { JOIN_COMMANDS } from './scripts';
 
 /** The queue's Redis connection (its keys under REDIS_KEY_PREFIX), closed at stop. */
 export function openQueueRedis(

@@ -1,6 +1,6 @@
 import type { RedisClient } from '@ticketing/platform';
-import type { ChainableCommander } from 'ioredis';
 import { Cluster } from 'ioredis';
+import { queued, send, type RedisCommand } from './scripts';
 
 // How long a write waits for a replica's acknowledgement before it is answered anyway.
 const WAIT_MS = 200;
@@ -26,7 +26,7 @@ export class ReplicaAcks {
   ) {}
 
   /** Whether writes wait for a replica now. */
-  get waiting(): boolean {
+  private get waiting(): boolean {
     return this.replicas > 0 && Date.now() >= this.pausedUntil;
   }
 
@@ -43,26 +43,26 @@ export class ReplicaAcks {
   }
 
   /**
-   * Runs `build`'s commands in one pipeline, followed by `WAIT 1` while replicas are waited for
-   * (on a cluster the pipeline goes to the node of its keys, and so does the WAIT). Returns the
-   * commands' results, or throws the first command's error.
+   * Sends writes a failover must keep. While replicas are waited for, in one pipeline followed by
+   * `WAIT 1` (on a cluster the pipeline goes to the node of its keys, and so does the WAIT);
+   * otherwise each on its own, at once (not pipelined: a join's commands are alone in their turn
+   * of the event loop). Returns the commands' replies, or throws the first command's error.
    */
-  async run(build: (p: ChainableCommander) => ChainableCommander): Promise<unknown[]> {
-    const waiting = this.waiting;
-    const pipeline = build(this.redis.pipeline());
-    if (waiting) pipeline.wait(1, WAIT_MS);
+  async write(...commands: RedisCommand[]): Promise<unknown[]> {
+    if (!this.waiting) return Promise.all(commands.map((c) => send(this.redis, c)));
+    const pipeline = this.redis.pipeline();
+    for (const c of commands) queued(pipeline, c);
+    pipeline.wait(1, WAIT_MS);
     const replies = (await pipeline.exec()) ?? [];
     const results: unknown[] = [];
     for (const [err, value] of replies) {
       if (err) throw err;
       results.push(value);
     }
-    if (waiting) {
-      const acked = Number(results.pop());
-      if (acked < 1) {
-        this.pausedUntil = Date.now() + PAUSE_MS;
-        this.onShortfall?.({ acked, wanted: 1 });
-      }
+    const acked = Number(results.pop());
+    if (acked < 1) {
+      this.pausedUntil = Date.now() + PAUSE_MS;
+      this.onShortfall?.({ acked, wanted: 1 });
     }
     return results;
   }

@@ -85,7 +85,7 @@ export class AdmissionTicker {
     walk: for (let segment = segmentOf(plan.head + 1); segment <= last;) {
       const batch: number[] = [];
       while (batch.length < SEGMENTS_PER_READ && segment <= last) batch.push(segment++);
-      for (const bits of await this.store.readSegments(concertId, batch, windows)) {
+      for (const bits of await this.store.bits.readSegments(concertId, batch, windows)) {
         const seen = orAll(bits.seen, BITMAP_BYTES);
         const end = Math.min((bits.segment + 1) * SEGMENT_SIZE - 1, plan.limit);
         for (let n = Math.max(bits.segment * SEGMENT_SIZE, plan.head + 1); n <= end; n++) {
@@ -104,7 +104,7 @@ export class AdmissionTicker {
     }
     if (to === plan.head) return;
     // Dropped before the head moves over them: a range's alive bits are its admitted fans.
-    if (idle.length > 0) await this.store.clearMany(concertId, idle);
+    if (idle.length > 0) await this.store.bits.clearMany(concertId, idle);
     if (idle.length > 0) this.metrics.droppedIdle(concertId, idle.length);
     const untilMs = await this.durability.moveHead(concertId, plan.epoch, {
       from: plan.head + 1,
@@ -135,11 +135,11 @@ export class AdmissionTicker {
     for (let segment = segmentOf(plan.head + 1); segment <= last;) {
       const batch: number[] = [];
       while (batch.length < 4 * SEGMENTS_PER_READ && segment <= last) batch.push(segment++);
-      for (const bits of await this.store.readSegments(concertId, batch, windows))
+      for (const bits of await this.store.bits.readSegments(concertId, batch, windows))
         idle.push(...idleIn(bits, plan.head));
     }
     if (idle.length === 0) return;
-    await this.store.clearMany(concertId, idle);
+    await this.store.bits.clearMany(concertId, idle);
     await this.store.line.recordSweep(concertId, window, plan.head, asRanges(idle));
     this.metrics.droppedIdle(concertId, idle.length);
     this.logger.debug({ concertId, idle: idle.length }, 'idle fans dropped');

@@ -75,7 +75,7 @@ export class Joining {
         taken = claimed.taken;
         // Both at once: until both landed, a second join of this user waits (the claim is pending).
         await Promise.all([
-          this.store.markJoined(concertId, taken.number, window, this.liveness.seenTtlMs),
+          this.store.bits.markJoined(concertId, taken.number, window, this.liveness.seenTtlMs),
           this.store.settle(concertId, userId, taken.number),
         ]);
       }

@@ -88,7 +88,7 @@ export class SeenMarks {
       const numbers = marks.unsent;
       marks.unsent = [];
       writes.push(
-        this.store
+        this.store.bits
           .markSeen(concertId, marks.window, numbers, this.liveness.seenTtlMs)
           .catch((err: unknown) => {
             marks.unsent.push(...numbers); // tried again with the next flush

@@ -122,7 +122,7 @@ export class Places {
     }
     if (!(await this.store.restoreEntry(claims.concertId, claims.userId, number))) return state;
     const window = this.liveness.windowAt(nowMs);
-    await this.store.markJoined(claims.concertId, number, window, this.liveness.seenTtlMs);
+    await this.store.bits.markJoined(claims.concertId, number, window, this.liveness.seenTtlMs);
     this.snapshots.peek(claims.concertId)?.markJoined(number);
     return { status: 'WAITING', numbersAhead: number - record.head - 1 };
   }
@@ -169,7 +169,7 @@ export class Places {
       Date.now(),
     );
     if (state.status === 'GONE') return false;
-    const wasAlive = await this.store.clearAlive(place.concertId, place.number);
+    const wasAlive = await this.store.bits.clearAlive(place.concertId, place.number);
     this.snapshots.peek(place.concertId)?.markGone(place.number);
     if (!wasAlive) return false; // another request ended it first
     // Once the bit is cleared these three depend on nothing but it: sent together, they cost one

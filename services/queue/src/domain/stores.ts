@@ -133,10 +133,25 @@ export interface LineStore {
   auditRecords(concertId: number): Promise<AuditRecord[]>;
 }
 
-/** The queue's data about fans: the user index, numbers, alive and seen bits, places. */
+/** Each fan's alive and seen bits, in segments of numbers (ADR 0015). */
+export interface SegmentBitsStore {
+  /** A new fan is seen, then alive. */
+  markJoined(concertId: number, number: number, window: number, seenTtlMs: number): Promise<void>;
+  /** Clears a number's alive bit; true if it was set. */
+  clearAlive(concertId: number, number: number): Promise<boolean>;
+  /** Clears the alive bits of many numbers (idle fans dropped). */
+  clearMany(concertId: number, numbers: number[]): Promise<void>;
+  /** Fans seen during a window. */
+  markSeen(concertId: number, window: number, numbers: number[], seenTtlMs: number): Promise<void>;
+  /** Alive and seen bitmaps of segments (seen: one per window asked). */
+  readSegments(concertId: number, segments: number[], windows: number[]): Promise<SegmentBits[]>;
+}
+
+/** The queue's data about fans: the user index, numbers, places; their bits; lines; concerts. */
 export interface QueueStore {
   readonly concerts: ConcertRegistry;
   readonly line: LineStore;
+  readonly bits: SegmentBitsStore;
   claim(concertId: number, userId: string): Promise<Claim>;
   /**
    * The claim, the next number, its bits and the user's entry in one step, where the store can
@@ -158,16 +173,6 @@ export interface QueueStore {
   nextNumber(concertId: number): Promise<NumberTaken>;
   /** Numbers up to `reserved` may be handed out in this life of the line (false: not open). */
   raiseReserved(concertId: number, epoch: number, reserved: number): Promise<boolean>;
-  /** A new fan is seen, then alive. */
-  markJoined(concertId: number, number: number, window: number, seenTtlMs: number): Promise<void>;
-  /** Clears a number's alive bit; true if it was set. */
-  clearAlive(concertId: number, number: number): Promise<boolean>;
-  /** Clears the alive bits of many numbers (idle fans dropped). */
-  clearMany(concertId: number, numbers: number[]): Promise<void>;
-  /** Fans seen during a window. */
-  markSeen(concertId: number, window: number, numbers: number[], seenTtlMs: number): Promise<void>;
-  /** Alive and seen bitmaps of segments (seen: one per window asked). */
-  readSegments(concertId: number, segments: number[], windows: number[]): Promise<SegmentBits[]>;
   /** A pass's place, read fresh (see @ticketing/queue-pass' readPlace). */
   readPlace(claims: {
     userId: string;
