@@ -225,6 +225,11 @@ export default tseslint.config(
               message:
                 'a runtime entry point: start.ts wires it, the domain is handed what it needs (ADR 0008)',
             },
+            {
+              // The waiting line's durability is one module with one port: its parts stay inside.
+              regex: '/line-durability/.',
+              message: "import the line's durability from its folder's index (ADR 0038)",
+            },
           ],
         },
       ],
