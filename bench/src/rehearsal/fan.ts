@@ -1,0 +1,312 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Answer, FanClient } from './client';
+import type { FanState, Recorder } from './recorder';
+
+/** What kind of fan this is: how they wait, and whether they buy as a careful app does. */
+export interface FanPersona {
+  /** Waits on the event stream rather than by polling. */
+  listens: boolean;
+  /** Leaves the line after this many seconds of waiting (undefined: stays). */
+  leavesAfterS?: number;
+  /** Holds a seat and lets it go without paying. */
+  abandonsHold: boolean;
+  /** Tops up too little: the payment fails and the saga compensates. */
+  shortOfMoney: boolean;
+}
+
+/** The sale as every fan sees it. */
+export interface SaleView {
+  client: FanClient;
+  recorder: Recorder;
+  concertId: number;
+  price: number;
+  /** Set when the sale is over for the load generator (a fan still waiting stops). */
+  over: { value: boolean };
+}
+
+/** How a fan's journey ended, and what the rehearsal checks against the stores. */
+export interface FanOutcome {
+  userId: string;
+  state: FanState;
+  /** Their place's number (from the pass's token id), for the fairness audit. */
+  tokenId?: string;
+  joinedAtS?: number;
+  admittedAtS?: number;
+  toldSoldOutAtS?: number;
+  paidAtS?: number;
+  /** Seconds spent waiting in line (joined → admitted, told sold out, or left). */
+  waitedS: number;
+}
+
+// A careful app's patience: how often a fan asks again after 503/429, and how long at most.
+const RETRY_FLOOR_S = 1;
+const GIVE_UP_AFTER_S = 120;
+const SEAT_TRIES = 5;
+
+/**
+ * One fan's whole visit, as a fan's app drives it through the gateway: join the line, wait (on
+ * the event stream, or polling as Retry-After says), and once admitted read the dates and the
+ * live seat map, hold a free seat (another if it is taken), top up when the wallet is short, pay
+ * and wait for the saga's outcome. A fan still waiting when nothing is left is told SOLD_OUT.
+ */
+export class Fan {
+  private state: FanState | undefined;
+  private readonly outcome: FanOutcome;
+
+  constructor(
+    private readonly sale: SaleView,
+    private readonly identity: string,
+    readonly userId: string,
+    private readonly persona: FanPersona,
+  ) {
+    this.outcome = { userId, state: 'arriving', waitedS: 0 };
+  }
+
+  async visit(): Promise<FanOutcome> {
+    this.move('arriving');
+    try {
+      const pass = await this.join();
+      if (pass) {
+        const admitted = await this.waitInLine(pass);
+        if (admitted) await this.buy(pass);
+      }
+    } catch (err) {
+      if (!(err instanceof GaveUp)) throw err;
+      this.move('gaveUp');
+    }
+    return { ...this.outcome, state: this.state! };
+  }
+
+  private async join(): Promise<string | undefined> {
+    const answer = await this.patiently('join', () =>
+      this.sale.client.call('POST', '/queue/tokens', {
+        step: 'join',
+        bearer: this.identity,
+        body: { concertId: this.sale.concertId },
+      }),
+    );
+    if (answer.status !== 201 && answer.status !== 200) throw new GaveUp();
+    this.outcome.tokenId = answer.body.tokenId as string;
+    this.outcome.joinedAtS = this.sale.recorder.now();
+    this.sale.recorder.event('joined');
+    this.move('waiting');
+    if (answer.body.status === 'ACTIVE') return this.admitted(answer.body.token as string);
+    return answer.body.token as string;
+  }
+
+  /** True once admitted; false when told sold out, when the fan left, or when the sale ended. */
+  private async waitInLine(pass: string): Promise<boolean> {
+    if (this.state === 'admitted') return true;
+    const leaveAt =
+      this.persona.leavesAfterS === undefined
+        ? Infinity
+        : this.sale.recorder.now() + this.persona.leavesAfterS;
+    if (this.persona.listens) {
+      const heard = await this.listen(pass, leaveAt);
+      if (heard !== undefined) return heard;
+    }
+    for (;;) {
+      if (this.sale.over.value) return this.stopWaiting();
+      if (this.sale.recorder.now() >= leaveAt) return this.leave(pass);
+      const answer = await this.patiently('poll', () =>
+        this.sale.client.call('GET', '/queue/tokens/me', { step: 'poll', bearer: pass }),
+      );
+      if (answer.status === 401) return this.stopWaiting();
+      const status = answer.body.status as string;
+      if (status === 'ACTIVE') return Boolean(this.admitted(pass));
+      if (status === 'SOLD_OUT') return this.toldSoldOut();
+      const retryAfter = Number(answer.headers['retry-after'] ?? 1);
+      await sleep(1000 * Math.min(retryAfter, Math.max(0, leaveAt - this.sale.recorder.now())));
+    }
+  }
+
+  /**
+   * Waits on the event stream; undefined when it ended without an answer (the fan polls then,
+   * as an app whose stream dropped does).
+   */
+  private async listen(pass: string, leaveAt: number): Promise<boolean | undefined> {
+    let result: 'active' | 'sold-out' | undefined;
+    const stream = this.sale.client.stream('/queue/tokens/me/events', pass, (event, data) => {
+      if (event === 'active' || data.status === 'ACTIVE') result = 'active';
+      if (event === 'sold-out' || data.status === 'SOLD_OUT') result = 'sold-out';
+      if (result) stream.stop();
+    });
+    const leaving = Number.isFinite(leaveAt)
+      ? setTimeout(() => stream.stop(), 1000 * (leaveAt - this.sale.recorder.now()))
+      : undefined;
+    const over = setInterval(() => this.sale.over.value && stream.stop(), 1000);
+    await stream.ended;
+    clearTimeout(leaving);
+    clearInterval(over);
+    if (result === 'active') return Boolean(this.admitted(pass));
+    if (result === 'sold-out') return this.toldSoldOut();
+    if (this.sale.over.value) return this.stopWaiting();
+    if (this.sale.recorder.now() >= leaveAt) return this.leave(pass);
+    return undefined;
+  }
+
+  private async buy(pass: string): Promise<void> {
+    const dates = await this.patiently('dates', () =>
+      this.sale.client.call(
+        'GET',
+        `/concerts/${this.sale.concertId}/schedules?available=true`,
+        { step: 'dates', bearer: pass },
+      ),
+    );
+    const schedules = ((dates.body.items as { scheduleId: number }[] | undefined) ?? []).map(
+      (s) => s.scheduleId,
+    );
+    const hold = await this.holdASeat(pass, shuffled(schedules));
+    if (!hold) return void this.toldSoldOut();
+    this.move('holding');
+    if (this.persona.abandonsHold) {
+      await this.sale.client.call('DELETE', `/reservations/${hold}`, {
+        step: 'release',
+        bearer: pass,
+      });
+      return void this.move('left');
+    }
+    await this.topUp();
+    this.move('paying');
+    const paid = await this.pay(pass, hold);
+    if (paid) {
+      this.outcome.paidAtS = this.sale.recorder.now();
+      this.sale.recorder.event('sold');
+    }
+    this.move(paid ? 'paid' : 'failed');
+  }
+
+  /** A free seat of one of the dates, held: its reservation id, or undefined when none is left. */
+  private async holdASeat(pass: string, schedules: number[]): Promise<string | undefined> {
+    for (const scheduleId of schedules) {
+      for (let tries = 0; tries < SEAT_TRIES; tries++) {
+        const seats = await this.patiently('seats', () =>
+          this.sale.client.call(
+            'GET',
+            `/concerts/${this.sale.concertId}/schedules/${scheduleId}/seats?available=true`,
+            { step: 'seats', bearer: pass },
+          ),
+        );
+        const free = (seats.body.items as { seatNo: number }[] | undefined) ?? [];
+        if (free.length === 0) break;
+        const seatNo = free[Math.floor(Math.random() * free.length)]!.seatNo;
+        const held = await this.patiently('hold', () =>
+          this.sale.client.call('POST', '/reservations', {
+            step: 'hold',
+            bearer: pass,
+            body: { scheduleId, seatNo },
+          }),
+        );
+        if (held.status === 201) {
+          this.sale.recorder.event('held');
+          return held.body.reservationId as string;
+        }
+        if (held.status !== 409) throw new GaveUp();
+      }
+    }
+    return undefined;
+  }
+
+  private async topUp(): Promise<void> {
+    const wallet = `/wallets/${encodeURIComponent(this.userId)}`;
+    const amount = this.persona.shortOfMoney ? Math.floor(this.sale.price / 2) : this.sale.price;
+    const key = randomUUID();
+    await this.patiently('top-up', () =>
+      this.sale.client.call('POST', `${wallet}/charges`, {
+        step: 'top-up',
+        bearer: this.identity,
+        body: { amount },
+        headers: { 'idempotency-key': key },
+      }),
+    );
+  }
+
+  /** Pays and waits for the saga's outcome: true when COMPLETED. */
+  private async pay(pass: string, reservationId: string): Promise<boolean> {
+    const key = randomUUID();
+    const answer = await this.patiently('pay', () =>
+      this.sale.client.call('POST', '/payments', {
+        step: 'pay',
+        bearer: pass,
+        body: { reservationId },
+        headers: { 'idempotency-key': key, prefer: 'wait=10' },
+      }),
+    );
+    let payment = answer.body;
+    while (payment.status === 'PENDING') {
+      const read = await this.patiently('payment', () =>
+        this.sale.client.call('GET', `/payments/${String(payment.paymentId)}`, {
+          step: 'payment',
+          bearer: this.identity,
+        }),
+      );
+      payment = read.body;
+      if (payment.status === 'PENDING') await sleep(500);
+    }
+    return payment.status === 'COMPLETED';
+  }
+
+  /** Asks again while the answer says so (503, 429, no answer), as Retry-After says. */
+  private async patiently(step: string, call: () => Promise<Answer>): Promise<Answer> {
+    const giveUpAt = this.sale.recorder.now() + GIVE_UP_AFTER_S;
+    for (;;) {
+      const answer = await call();
+      if (![429, 502, 503, 504, 599].includes(answer.status)) return answer;
+      if (this.sale.recorder.now() > giveUpAt || this.sale.over.value) throw new GaveUp(step);
+      const retryAfter = Number(answer.headers['retry-after'] ?? RETRY_FLOOR_S);
+      await sleep(1000 * Math.max(RETRY_FLOOR_S, retryAfter));
+    }
+  }
+
+  private admitted(pass: string): string {
+    this.outcome.admittedAtS = this.sale.recorder.now();
+    this.outcome.waitedS = this.outcome.admittedAtS - (this.outcome.joinedAtS ?? 0);
+    this.sale.recorder.event('admitted');
+    this.move('admitted');
+    return pass;
+  }
+
+  private toldSoldOut(): false {
+    this.outcome.toldSoldOutAtS = this.sale.recorder.now();
+    this.settleWait();
+    this.move('soldOut');
+    return false;
+  }
+
+  private async leave(pass: string): Promise<false> {
+    await this.sale.client.call('DELETE', '/queue/tokens/me', { step: 'leave', bearer: pass });
+    this.settleWait();
+    this.move('left');
+    return false;
+  }
+
+  /** The load generator ended the sale while this fan still waited. */
+  private stopWaiting(): false {
+    this.settleWait();
+    this.move('gaveUp');
+    return false;
+  }
+
+  private settleWait(): void {
+    if (this.outcome.joinedAtS !== undefined && this.state === 'waiting')
+      this.outcome.waitedS = this.sale.recorder.now() - this.outcome.joinedAtS;
+  }
+
+  private move(to: FanState): void {
+    this.sale.recorder.move(this.state, to);
+    this.state = to;
+  }
+}
+
+/** A careful app stopped asking (too long unanswered, or the sale ended). */
+class GaveUp extends Error {}
+
+function shuffled<T>(items: T[]): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+  }
+  return copy;
+}
