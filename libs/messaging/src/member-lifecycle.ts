@@ -16,7 +16,10 @@ import { KAFKA_CLIENT_SETTINGS } from './client-settings';
  *   crash from a stop.
  */
 
-/** A fetch's longest wait unless told: the services' KAFKA_CONSUMER_MAX_WAIT_MS default (`kafkaEnv` says why 2 s). */
+/**
+ * A fetch's longest wait unless told: the default of the services' KAFKA_CONSUMER_MAX_WAIT_MS
+ * (libs/platform `kafkaEnv` says why 2 s).
+ */
 export const fetchWaitMs = (options: GroupMemberOptions = {}): number => options.maxWaitMs ?? 2000;
 
 export interface LifecycleTimings {
@@ -89,7 +92,7 @@ export class MemberLifecycle {
     ]);
   }
 
-  /** Runs `then` once the join in progress is over, however it ends: after a join outlasted `stop()`. */
+  /** Runs `then` once the join in progress is over, however it ends (one that outlasted a stop). */
   afterJoin(then: () => Promise<void>): void {
     void this.join?.then(then, () => undefined);
   }
