@@ -30,21 +30,24 @@ const SERVICE_PARTS = [...SERVICE_LAYERS.map((e) => e.type), 'service'];
 
 const DRIVERS = ['knex', 'pg', 'kafkajs', '@platformatic/kafka', 'ioredis', 'fastify'];
 
-/** Each Kafka client is known to its one adapter folder only (ADR 0018). */
+/**
+ * Each Kafka client is known to its one adapter folder only (ADR 0018); @platformatic/kafka to
+ * the tests' cluster admin as well (ACLs and topic settings, which the port leaves out).
+ */
 const KAFKA_ADAPTERS = {
-  kafkajs: { regex: '^kafkajs(/.*)?$', folder: 'libs/messaging/src/kafkajs' },
+  kafkajs: { regex: '^kafkajs(/.*)?$', folders: ['libs/messaging/src/kafkajs'] },
   '@platformatic/kafka': {
     regex: '^@platformatic/kafka(/.*)?$',
-    folder: 'libs/messaging/src/platformatic',
+    folders: ['libs/messaging/src/platformatic', 'tools/testing/src/cluster-admin'],
   },
 };
-/** The imports refused to code outside `except`'s folder: every other Kafka client. */
+/** The imports refused to code outside `except`'s folders: every other Kafka client. */
 const kafkaClientsOutside = (except) =>
   Object.entries(KAFKA_ADAPTERS)
     .filter(([name]) => name !== except)
-    .map(([name, { regex, folder }]) => ({
+    .map(([name, { regex, folders }]) => ({
       regex,
-      message: `${name} is known only to ${folder} (ADR 0018); use the port in libs/messaging/src/broker.ts`,
+      message: `${name} is known only to ${folders.join(' and ')} (ADR 0018); use the port in libs/messaging/src/broker.ts`,
     }));
 const CODE = [
   'libs/*/src/**/*.ts',
@@ -188,15 +191,20 @@ export default tseslint.config(
   {
     // One folder knows each Kafka client (ADR 0018): the rest of the code sees the project's port.
     files: CODE,
-    ignores: [...Object.values(KAFKA_ADAPTERS).map((a) => `${a.folder}/**`), 'libs/contracts/**'],
+    ignores: [
+      ...Object.values(KAFKA_ADAPTERS).flatMap((a) => a.folders.map((folder) => `${folder}/**`)),
+      'libs/contracts/**',
+    ],
     rules: {
       'no-restricted-imports': ['error', { patterns: kafkaClientsOutside(undefined) }],
     },
   },
-  ...Object.entries(KAFKA_ADAPTERS).map(([name, { folder }]) => ({
-    files: [`${folder}/**/*.ts`],
-    rules: { 'no-restricted-imports': ['error', { patterns: kafkaClientsOutside(name) }] },
-  })),
+  ...Object.entries(KAFKA_ADAPTERS).flatMap(([name, { folders }]) =>
+    folders.map((folder) => ({
+      files: [`${folder}/**/*.ts`],
+      rules: { 'no-restricted-imports': ['error', { patterns: kafkaClientsOutside(name) }] },
+    })),
+  ),
   {
     // Transactions travel through the domain as opaque handles; only data-access opens them.
     files: ['services/*/src/domain/**/*.ts'],

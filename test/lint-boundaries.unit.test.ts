@@ -182,6 +182,18 @@ const REFUSED: [string, string, string, string][] = [
     '@platformatic/kafka is known only to libs/messaging/src/platformatic',
   ],
   [
+    "the tests' helpers importing @platformatic/kafka outside their cluster admin",
+    'tools/testing/src/scratch.ts',
+    "import { Admin } from '@platformatic/kafka';\nexport const x = Admin;",
+    '@platformatic/kafka is known only to libs/messaging/src/platformatic',
+  ],
+  [
+    "the tests' cluster admin importing kafkajs",
+    'tools/testing/src/cluster-admin/scratch.ts',
+    "import { Kafka } from 'kafkajs';\nexport const x = Kafka;",
+    'kafkajs is known only to libs/messaging/src/kafkajs',
+  ],
+  [
     'the bench importing a Kafka client',
     'bench/src/scratch.ts',
     "import { Kafka } from 'kafkajs';\nexport const x = Kafka;",
@@ -234,6 +246,11 @@ const ACCEPTED: [string, string, string][] = [
     'the @platformatic/kafka adapter importing @platformatic/kafka',
     'libs/messaging/src/platformatic/scratch.ts',
     "import { Producer } from '@platformatic/kafka';\nexport const x = Producer;",
+  ],
+  [
+    "the tests' cluster admin importing @platformatic/kafka",
+    'tools/testing/src/cluster-admin/scratch.ts',
+    "import { Admin } from '@platformatic/kafka';\nexport const x = Admin;",
   ],
   [
     'a tool using the Kafka port',

@@ -101,14 +101,10 @@ export interface TopicMetadata {
   partitions: { partition: number; leader: number; replicas: number[]; isr: number[] }[];
 }
 
-/** A permission for a principal (`User:wallet`) on a topic or a consumer group. */
-export interface AclGrant {
-  principal: string;
-  resource: { type: 'topic' | 'group'; name: string };
-  operation: 'read' | 'write' | 'describe';
-}
-
-/** What the project administers: its topics, its groups' offsets, and (in tests) permissions. */
+/**
+ * What the project administers: its topics and its groups' offsets. Permissions and a topic's
+ * settings after it is made are the tests' alone (@ticketing/testing's `clusterAdmin`).
+ */
 export interface Admin {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
@@ -126,8 +122,6 @@ export interface Admin {
     groupIds: string[],
   ): Promise<{ groupId: string; state: string; members: number }[]>;
   deleteGroups(groupIds: string[]): Promise<void>;
-  alterTopicConfig(topic: string, config: Record<string, string>): Promise<void>;
-  createAcls(grants: AclGrant[]): Promise<void>;
 }
 
 /** Offsets to commit: for each topic, the next offset to consume per partition. */

@@ -14,7 +14,6 @@ export {
   type TopicRecords,
   type WrittenPartition,
   type Admin,
-  type AclGrant,
   type PartitionOffsets,
   type GroupTopicOffsets,
   type TopicMetadata,

@@ -1,8 +1,15 @@
-import { captureLogs, eventually, testKafka, topicSuffix, uuid } from '@ticketing/testing';
+import {
+  captureLogs,
+  clusterAdmin,
+  eventually,
+  testKafka,
+  topicSuffix,
+  uuid,
+} from '@ticketing/testing';
 import { MessageConsumer, on } from '../src/consumer';
 import { buildMessage } from '../src/envelope';
 import { directUnitOfWork, publishNow, type DirectContext } from '../src/unit-of-work';
-import type { Admin, CreateGroupMember, Publisher } from '../src/broker';
+import type { CreateGroupMember, Publisher } from '../src/broker';
 import { dltOf, ensureTopics } from '../src/topics';
 import { sequenceContract } from './fixtures';
 
@@ -28,17 +35,14 @@ const createRefusingDlt = (topic: string) =>
 describe('consumer after a crash its client does not restart from', () => {
   const topic = `test.crash.${topicSuffix()}`;
   const { logger, lines } = captureLogs('crash-test');
-  let admin: Admin;
   let producer: Publisher;
   let consumer: MessageConsumer<DirectContext>;
   const handled: string[] = [];
 
   const dltMaxBytes = (bytes: number) =>
-    admin.alterTopicConfig(dltOf(topic), { 'max.message.bytes': String(bytes) });
+    clusterAdmin().setTopicConfig(dltOf(topic), { 'max.message.bytes': String(bytes) });
 
   beforeAll(async () => {
-    admin = testKafka().admin();
-    await admin.connect();
     await createRefusingDlt(topic);
     producer = testKafka().publisher();
     await producer.connect();
@@ -62,7 +66,6 @@ describe('consumer after a crash its client does not restart from', () => {
   afterAll(async () => {
     await consumer.stop();
     await producer.disconnect();
-    await admin.disconnect();
   });
 
   it('when the dead-letter send fails for good, then the consumer is reported down, restarts itself and carries on once it can', async () => {
@@ -95,19 +98,15 @@ describe('consumer after a crash its client does not restart from', () => {
 describe('stopping a consumer while it restarts itself', () => {
   const topic = `test.crash-stop.${topicSuffix()}`;
   const { logger } = captureLogs('crash-stop-test');
-  let admin: Admin;
   let producer: Publisher;
 
   beforeAll(async () => {
-    admin = testKafka().admin();
-    await admin.connect();
     await createRefusingDlt(topic);
     producer = testKafka().publisher();
     await producer.connect();
   });
   afterAll(async () => {
     await producer.disconnect();
-    await admin.disconnect();
   });
 
   it('when stop() is called while the restarted consumer is connecting, then it returns only once that consumer is stopped, and nothing runs after it', async () => {

@@ -6,18 +6,19 @@ import {
   createKafka,
   ensureTopics,
   publishNow,
-  type AclGrant,
   type KafkaClient,
 } from '@ticketing/messaging/wiring';
 import { kafkaClientFrom, kafkaSecurityFrom } from '@ticketing/platform';
 import {
   PrivateKafka,
   captureLogs,
+  clusterAdmin,
   describeNeeding,
   eventually,
   makeTestCa,
   randomSuffix,
   uuid,
+  type AclGrant,
 } from '@ticketing/testing';
 import { WalletDeployment, charge } from './harness';
 
@@ -71,15 +72,13 @@ describeNeeding(
       logger,
     });
     await ensureTopics(superUser, [commands, events, ns.name('queue.commands')], { partitions: 1 });
-    const admin = superUser.admin();
-    await admin.connect();
     const allow = (
       type: AclGrant['resource']['type'],
       name: string,
       operation: AclGrant['operation'],
     ): AclGrant => ({ principal: 'User:wallet', resource: { type, name }, operation });
     // What the wallet's KafkaUser allows in deploy/k8s: its commands, its events, its group.
-    await admin.createAcls([
+    await clusterAdmin(broker.brokers).grantAcls([
       allow('topic', commands, 'read'),
       allow('topic', commands, 'describe'),
       allow('topic', events, 'write'),
@@ -87,7 +86,6 @@ describeNeeding(
       allow('topic', `${commands}.dlt`, 'write'),
       allow('group', group, 'read'),
     ]);
-    await admin.disconnect();
     const passwordFile = path.join(ca.dir, 'wallet-password');
     fs.writeFileSync(passwordFile, `${USERS[0]!.password}\n`); // as Strimzi's Secret is mounted
     deployment = await WalletDeployment.create();

@@ -3,6 +3,7 @@ export * from './ids';
 export * from './env';
 export * from './database';
 export * from './kafka';
+export * from './cluster-admin';
 export * from './logs';
 export * from './queue-token';
 export * from './topics';

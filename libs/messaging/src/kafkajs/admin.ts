@@ -1,19 +1,5 @@
-import {
-  AclOperationTypes,
-  AclPermissionTypes,
-  AclResourceTypes,
-  ConfigResourceTypes,
-  ResourcePatternTypes,
-  type Kafka,
-} from 'kafkajs';
-import type { AclGrant, Admin } from '../broker';
-
-const RESOURCE = { topic: AclResourceTypes.TOPIC, group: AclResourceTypes.GROUP };
-const OPERATION = {
-  read: AclOperationTypes.READ,
-  write: AclOperationTypes.WRITE,
-  describe: AclOperationTypes.DESCRIBE,
-};
+import type { Kafka } from 'kafkajs';
+import type { Admin } from '../broker';
 
 const entries = (config: Record<string, string> = {}) =>
   Object.entries(config).map(([name, value]) => ({ name, value }));
@@ -71,27 +57,6 @@ export function kafkajsAdmin(kafka: Kafka): Admin {
     },
     async deleteGroups(groupIds) {
       await admin.deleteGroups(groupIds);
-    },
-    async alterTopicConfig(topic, config) {
-      await admin.alterConfigs({
-        validateOnly: false,
-        resources: [
-          { type: ConfigResourceTypes.TOPIC, name: topic, configEntries: entries(config) },
-        ],
-      });
-    },
-    async createAcls(grants: AclGrant[]) {
-      await admin.createAcls({
-        acl: grants.map((g) => ({
-          resourceType: RESOURCE[g.resource.type],
-          resourceName: g.resource.name,
-          resourcePatternType: ResourcePatternTypes.LITERAL,
-          principal: g.principal,
-          host: '*',
-          operation: OPERATION[g.operation],
-          permissionType: AclPermissionTypes.ALLOW,
-        })),
-      });
     },
   };
 }

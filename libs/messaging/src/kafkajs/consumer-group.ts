@@ -1,17 +1,12 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConsumerConfig, Kafka } from 'kafkajs';
-import { retryUntil } from '@ticketing/platform';
 import { KAFKA_CLIENT_SETTINGS } from '../client-settings';
-import {
-  isRetriable,
-  type ConsumerGroupMember,
-  type ConsumerGroupRun,
-  type GroupEvents,
-  type GroupMemberOptions,
+import type {
+  ConsumerGroupMember,
+  ConsumerGroupRun,
+  GroupEvents,
+  GroupMemberOptions,
 } from '../broker';
-
-/** How long a subscription waits for a topic created moments ago to reach every broker. */
-const SUBSCRIBE_PATIENCE_MS = 10_000;
+import { MemberLifecycle, fetchWaitMs } from '../member-lifecycle';
 
 /** A kafkajs consumer's settings: the project's (`KAFKA_CLIENT_SETTINGS`). */
 export function kafkajsConsumerConfig(
@@ -21,8 +16,7 @@ export function kafkajsConsumerConfig(
   const { consumer, retry } = KAFKA_CLIENT_SETTINGS;
   return {
     groupId,
-    // The services' KAFKA_CONSUMER_MAX_WAIT_MS (libs/platform `kafkaEnv` says why 2 s).
-    maxWaitTimeInMs: options.maxWaitMs ?? 2000,
+    maxWaitTimeInMs: fetchWaitMs(options),
     sessionTimeout: consumer.sessionTimeoutMs,
     heartbeatInterval: consumer.heartbeatIntervalMs,
     rebalanceTimeout: consumer.rebalanceTimeoutMs,
@@ -50,7 +44,7 @@ export function kafkajsGroupMember(
   options: GroupMemberOptions = {},
 ): ConsumerGroupMember {
   const consumer = kafka.consumer(kafkajsConsumerConfig(groupId, options));
-  let stopping = false;
+  const lifecycle = new MemberLifecycle();
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) =>
     events.assigned(payload.memberAssignment),
   );
@@ -60,28 +54,15 @@ export function kafkajsGroupMember(
   // crash it stays down for good.
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     events.left();
-    if (!stopping) events.crashed(payload.error, payload.restart);
+    if (!lifecycle.stopping) events.crashed(payload.error, payload.restart);
   });
 
-  /** A topic created moments ago may not be in every broker's metadata yet (retriable). */
-  const subscribe = (topics: string[], fromBeginning: boolean) =>
-    retryUntil(() => consumer.subscribe({ topics, fromBeginning }), {
-      timeoutMs: SUBSCRIBE_PATIENCE_MS,
-      intervalMs: 200,
-      retryOn: (err) => isRetriable(err) && !stopping,
-    });
-
-  /**
-   * A run in progress: a stop waits for it (a join kafkajs had begun would carry on after the
-   * disconnect), but not for ever: a broker away makes kafkajs try to connect for as long.
-   */
-  let starting: Promise<void> | undefined;
-
+  /** Up to the group join: kafkajs's `run` resolves once the member is in its group. */
   async function start({ topics, fromBeginning, concurrency, eachBatch }: ConsumerGroupRun) {
     await consumer.connect();
-    await subscribe(topics, fromBeginning);
+    await lifecycle.subscribe(() => consumer.subscribe({ topics, fromBeginning }));
     // Stopped while it connected: kafkajs would start a consumer that nothing stops any more.
-    if (stopping) return;
+    if (lifecycle.stopping) return;
     await consumer.run({
       // kafkajs commits after every batch when it commits by itself: an OffsetCommit round
       // trip per partition per fetch, before the next fetch (ADR 0013).
@@ -115,17 +96,12 @@ export function kafkajsGroupMember(
   }
 
   return {
-    run(options: ConsumerGroupRun) {
-      starting = start(options);
-      return starting;
+    async run(options: ConsumerGroupRun) {
+      await lifecycle.joining(start(options));
     },
     async stop() {
-      stopping = true;
-      await Promise.race([
-        starting?.catch(() => undefined),
-        // How long a stop waits for a join in progress: the group's rebalance timeout.
-        sleep(KAFKA_CLIENT_SETTINGS.consumer.rebalanceTimeoutMs, undefined, { ref: false }),
-      ]);
+      // A join kafkajs had begun would carry on after the disconnect: it is waited for first.
+      await lifecycle.stop();
       await consumer.disconnect();
     },
   };

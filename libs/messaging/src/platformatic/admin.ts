@@ -1,24 +1,8 @@
-import {
-  AclOperations,
-  AclPermissionTypes,
-  Admin as PlatformaticAdmin,
-  ConfigResourceTypes,
-  IncrementalAlterConfigOperationTypes,
-  ListOffsetTimestamps,
-  ResourcePatternTypes,
-  ResourceTypes,
-} from '@platformatic/kafka';
+import { Admin as PlatformaticAdmin, ListOffsetTimestamps } from '@platformatic/kafka';
 import type { Admin, TopicToCreate } from '../broker';
 import { call, onlyAlreadyExists } from './errors';
 import { logBrokerFailures } from './logging';
 import { connection, type ClientSettings } from './settings';
-
-const RESOURCE = { topic: ResourceTypes.TOPIC, group: ResourceTypes.GROUP };
-const OPERATION = {
-  read: AclOperations.READ,
-  write: AclOperations.WRITE,
-  describe: AclOperations.DESCRIBE,
-};
 
 /** Kafka 4 names a group's states in capitals; the project (and kafkajs) as Kafka 2 did. */
 const STATE: Record<string, string> = {
@@ -151,35 +135,5 @@ export function platformaticAdmin(settings: ClientSettings): Admin {
       }));
     },
     deleteGroups: (groupIds) => call(() => admin.deleteGroups({ groups: groupIds })),
-    alterTopicConfig: (topic, config) =>
-      call(() =>
-        admin.incrementalAlterConfigs({
-          resources: [
-            {
-              resourceType: ConfigResourceTypes.TOPIC,
-              resourceName: topic,
-              configs: Object.entries(config).map(([name, value]) => ({
-                name,
-                value,
-                configOperation: IncrementalAlterConfigOperationTypes.SET,
-              })),
-            },
-          ],
-        }),
-      ),
-    createAcls: (grants) =>
-      call(() =>
-        admin.createAcls({
-          creations: grants.map((g) => ({
-            resourceType: RESOURCE[g.resource.type],
-            resourceName: g.resource.name,
-            resourcePatternType: ResourcePatternTypes.LITERAL,
-            principal: g.principal,
-            host: '*',
-            operation: OPERATION[g.operation],
-            permissionType: AclPermissionTypes.ALLOW,
-          })),
-        }),
-      ),
   };
 }

@@ -1,26 +1,20 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
-import { retryUntil } from '@ticketing/platform';
-import {
-  isRetriable,
-  type ConsumerGroupMember,
-  type ConsumerGroupRun,
-  type FetchedBatch,
-  type GroupEvents,
-  type GroupMemberOptions,
-  type KafkaMessage,
-  type MessageHeaders,
-  type OffsetsToCommit,
+import type {
+  ConsumerGroupMember,
+  ConsumerGroupRun,
+  FetchedBatch,
+  GroupEvents,
+  GroupMemberOptions,
+  KafkaMessage,
+  MessageHeaders,
+  OffsetsToCommit,
 } from '../broker';
+import { MemberLifecycle, fetchWaitMs } from '../member-lifecycle';
 import { call, portError } from './errors';
 import { logBrokerFailures } from './logging';
 import { consumerSettings, type ClientSettings } from './settings';
-import { KAFKA_CLIENT_SETTINGS } from '../client-settings';
 
 type Fetched = Message<Buffer, Buffer, string, Buffer>;
-
-/** How long a join waits for a topic created moments ago to reach every broker's metadata. */
-const SUBSCRIBE_PATIENCE_MS = 10_000;
 
 function kafkaMessage(m: Fetched): KafkaMessage {
   const headers: MessageHeaders = {};
@@ -85,10 +79,8 @@ export function platformaticGroupMember(
 ): ConsumerGroupMember {
   let consumer: Consumer<Buffer, Buffer, string, Buffer> | undefined;
   let stream: MessagesStream<Buffer, Buffer, string, Buffer> | undefined;
-  /** The join in progress: a stop waits for it, so it closes what the join opened. */
-  let joining: Promise<void> | undefined;
+  const lifecycle = new MemberLifecycle();
   let rounds: Promise<void> | undefined;
-  let stopping = false;
   let crashed = false;
   /** A round is waiting to be taken (the stream said it has data, or ended). */
   let pending = false;
@@ -100,7 +92,7 @@ export function platformaticGroupMember(
   }
 
   function crash(error: unknown): void {
-    if (crashed || stopping) return;
+    if (crashed || lifecycle.stopping) return;
     crashed = true;
     events.left();
     const err = portError(error);
@@ -117,7 +109,7 @@ export function platformaticGroupMember(
       protocols: [{ name: 'RoundRobinAssigner', version: 0 }],
       // A fetch is a long poll: the broker answers as soon as a message arrives. It bounds how
       // often an idle member asks, and how long a stop waits for the fetch in flight.
-      maxWaitTime: options.maxWaitMs ?? 2000,
+      maxWaitTime: fetchWaitMs(options),
       // kafkajs's limits of one fetch: 10 MB, 1 MB per partition.
       maxBytes: 10 * 1024 * 1024,
       maxBytesPerPartition: 1024 * 1024,
@@ -134,10 +126,10 @@ export function platformaticGroupMember(
     return created;
   }
 
-  /** Joins the group; a topic created moments ago may not be known to every broker yet. */
+  /** Joins the group: a new client for each attempt, the one before closed. */
   async function join(run: ConsumerGroupRun): Promise<void> {
     const attempt = async () => {
-      if (stopping) throw new Error('the member was stopped before it joined its group');
+      if (lifecycle.stopping) throw new Error('the member was stopped before it joined its group');
       const created = (consumer = newConsumer());
       try {
         stream = await created.consume({
@@ -153,11 +145,7 @@ export function platformaticGroupMember(
       // From its first moment: a stream opened as a stop closes the client fails at once.
       stream.on('error', (err: Error) => crash(err));
     };
-    await retryUntil(attempt, {
-      timeoutMs: SUBSCRIBE_PATIENCE_MS,
-      intervalMs: 200,
-      retryOn: (err) => isRetriable(err) && !stopping,
-    });
+    await lifecycle.subscribe(attempt);
   }
 
   function owns(topic: string, partition: number): boolean {
@@ -203,7 +191,7 @@ export function platformaticGroupMember(
       resolveOffset: () => undefined,
       heartbeat: () => Promise.resolve(),
       stillOurs: () =>
-        !stopping &&
+        !lifecycle.stopping &&
         !crashed &&
         consumer?.generationId === generation &&
         owns(fetched.topic, fetched.partition),
@@ -227,16 +215,17 @@ export function platformaticGroupMember(
     });
     source.on('close', signal);
     for (;;) {
-      if (!pending && !stopping && !crashed) await new Promise<void>((resolve) => (wake = resolve));
+      if (!pending && !lifecycle.stopping && !crashed)
+        await new Promise<void>((resolve) => (wake = resolve));
       wake = undefined;
       pending = false;
-      if (stopping || crashed) return;
+      if (lifecycle.stopping || crashed) return;
       const messages: Fetched[] = [];
       for (let m = source.read() as Fetched | null; m !== null; m = source.read() as Fetched | null)
         messages.push(m);
       if (messages.length > 0) await round(messages, run);
       if (source.destroyed || source.readableEnded) {
-        if (!stopping) crash(new Error('the consumer stream ended'));
+        if (!lifecycle.stopping) crash(new Error('the consumer stream ended'));
         return;
       }
       if (source.readableLength > 0) pending = true;
@@ -251,30 +240,20 @@ export function platformaticGroupMember(
 
   return {
     async run(run: ConsumerGroupRun) {
-      joining = join(run);
-      await joining;
       // Stopped while it joined: stop() closes what the join opened, once the join is over.
-      if (stopping) return;
+      if (!(await lifecycle.joining(join(run)))) return;
       rounds = consumeRounds(run).catch((err: unknown) => crash(err));
     },
     async stop() {
-      stopping = true;
+      const joined = lifecycle.stop();
       signal();
-      // A join in progress finishes first, so what it opens is closed before stop() returns; but
-      // not for ever: a broker away would keep it trying for as long.
-      const joinOver = await Promise.race([
-        joining?.then(
-          () => true,
-          () => true,
-        ) ?? true,
-        sleep(KAFKA_CLIENT_SETTINGS.consumer.rebalanceTimeoutMs, false, { ref: false }),
-      ]);
+      const joinOver = await joined;
       // The round in flight finishes first: its batches commit what they handled on a stop.
       await rounds;
       await close();
       // A join that outlasted the wait fails soon, its client closed under it; whatever it
       // opened meanwhile is closed when it is over.
-      if (!joinOver) void joining?.then(close, () => undefined);
+      if (!joinOver) lifecycle.afterJoin(close);
     },
   };
 }
