@@ -148,11 +148,10 @@ export class Fan {
 
   private async buy(pass: string): Promise<void> {
     const dates = await this.patiently('dates', () =>
-      this.sale.client.call(
-        'GET',
-        `/concerts/${this.sale.concertId}/schedules?available=true`,
-        { step: 'dates', bearer: pass },
-      ),
+      this.sale.client.call('GET', `/concerts/${this.sale.concertId}/schedules?available=true`, {
+        step: 'dates',
+        bearer: pass,
+      }),
     );
     const schedules = ((dates.body.items as { scheduleId: number }[] | undefined) ?? []).map(
       (s) => s.scheduleId,

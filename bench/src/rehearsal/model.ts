@@ -12,6 +12,19 @@ export interface RehearsalReport {
   /** Faults injected, each marked on the time axis. */
   faults: FaultMark[];
   summary: RehearsalSummary;
+  /** Each component's fitted costs per unit of work: what the capacity plan scales. */
+  model: CostModel[];
+}
+
+/** A component's fitted costs: cores at idle, CPU-seconds per unit of each kind of work. */
+export interface CostModel {
+  component: string;
+  baseCores: number;
+  perJoin: number;
+  perWaitingFanMinute: number;
+  perTicket: number;
+  /** How much of the component's CPU over the run the fit explains (0..1). */
+  explained: number;
 }
 
 export interface RehearsalMeta {

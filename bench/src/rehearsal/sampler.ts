@@ -29,7 +29,12 @@ export interface SystemSample {
 
 // Stores are asked less often than processes are read: their questions cost the stores work.
 const STORES_EVERY_S = 5;
-const TABLES = ['payment.payments', 'payment.saga_steps', 'reservation.reservations', 'wallet.ledger'];
+const TABLES = [
+  'payment.payments',
+  'payment.saga_steps',
+  'reservation.reservations',
+  'wallet.ledger',
+];
 
 /**
  * Reads every second what the report charts beside the fans: each process's CPU, memory and
@@ -61,7 +66,10 @@ export class SystemSampler {
     }).admin();
     await this.admin.connect();
     for (const name of SERVICE_NAMES)
-      this.dbs.set(name, createDb({ url: this.stage.databases[name], applicationName: 'rehearsal' }));
+      this.dbs.set(
+        name,
+        createDb({ url: this.stage.databases[name], applicationName: 'rehearsal' }),
+      );
     this.readCpu(); // the baseline of the first second
     const tick = async () => {
       this.recorder.sampleStates();

@@ -21,3 +21,4 @@ export * from './sent-messages';
 export * from './handler-table';
 export * from './metrics';
 export * from './redis-monitor';
+export { readSagaInvariants, type SagaInvariants } from './saga-invariants';

@@ -1,0 +1,164 @@
+import { parseArgs } from 'node:util';
+import type { CrowdShape } from './crowd';
+import { SEATS_PER_DATE } from './on-sale';
+
+/** A rehearsal as the command line asks for it (`npm run rehearse -- --help`). */
+export interface RehearsalOptions {
+  crowd: CrowdShape;
+  seats: number;
+  price: number;
+  admitPerSecond: number;
+  maxActive: number;
+  shape: 'production' | 'single';
+  instances: number;
+  faults: boolean;
+  /** The sale ends this many seconds after the first arrival, whatever is left. */
+  maxSeconds: number;
+  /** A steady sale of this many seconds instead of one on-sale (new concerts as others sell out). */
+  soakSeconds?: number;
+  outDir?: string;
+  /** Print a capacity plan for another sale from a rehearsal's report instead of running one. */
+  plan?: { fans: number; seats: number; minutes: number; from?: string };
+}
+
+export const USAGE = `npm run rehearse -- [flags]
+  --fans N            fans who come (50000)
+  --seats N           seats on sale, 50 a date (2500)
+  --opens-in S        seconds from the first arrival to the opening of sales (30)
+  --rush-share F      share of fans arriving around the opening (0.8)
+  --rush S            the rush lasts from 10 s before the opening to S after it (50)
+  --tail S            the other fans arrive over S seconds after the opening (240)
+  --admit N           fans admitted per second (QUEUE_ADMIT_PER_SECOND, 100)
+  --max-active N      fans admitted at once at most (QUEUE_MAX_ACTIVE, 1000)
+  --shape S           production (three brokers, Postgres pair, Redis Cluster) or single
+  --instances N       instances of every service (2)
+  --faults            a broker, Postgres, a Redis primary and an instance of every service fail in the rush
+  --max-seconds S     the sale ends this long after the first arrival (540)
+  --soak DURATION     a steady sale for DURATION (30m, 600s): memory, tables and lag over time
+  --listen F, --leave F, --abandon F, --short F
+                      shares of fans who wait on the event stream (0.05), leave the line (0.03),
+                      let a hold go (0.03), top up too little (0.05)
+  --seed N            the crowd's random seed (1)
+  --out DIR           where the report goes (bench/results)
+  --plan              print a capacity plan instead: with --fans, --seats and --minutes, from the
+                      last report (or --from FILE)`;
+
+/** Flags to options; throws an Error naming the flag for a bad value. */
+export function parseRehearsalFlags(argv: string[]): RehearsalOptions {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      fans: { type: 'string', default: '50000' },
+      seats: { type: 'string', default: '2500' },
+      'opens-in': { type: 'string', default: '30' },
+      'rush-share': { type: 'string', default: '0.8' },
+      rush: { type: 'string', default: '50' },
+      tail: { type: 'string', default: '240' },
+      admit: { type: 'string', default: '100' },
+      'max-active': { type: 'string', default: '1000' },
+      shape: { type: 'string', default: 'production' },
+      instances: { type: 'string', default: '2' },
+      faults: { type: 'boolean', default: false },
+      'max-seconds': { type: 'string', default: '540' },
+      soak: { type: 'string' },
+      listen: { type: 'string', default: '0.05' },
+      leave: { type: 'string', default: '0.03' },
+      abandon: { type: 'string', default: '0.03' },
+      short: { type: 'string', default: '0.05' },
+      seed: { type: 'string', default: '1' },
+      out: { type: 'string' },
+      plan: { type: 'boolean', default: false },
+      minutes: { type: 'string' },
+      from: { type: 'string' },
+    },
+  });
+  const int = (flag: keyof typeof values, min: number, max = Number.MAX_SAFE_INTEGER) => {
+    const n = Number(values[flag]);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new Error(
+        `--${flag}: expected a whole number from ${min} to ${max}, got ${String(values[flag])}`,
+      );
+    return n;
+  };
+  const share = (flag: keyof typeof values) => {
+    const f = Number(values[flag]);
+    if (!(f >= 0 && f <= 1))
+      throw new Error(`--${flag}: expected a share from 0 to 1, got ${String(values[flag])}`);
+    return f;
+  };
+  const shape = values.shape;
+  if (shape !== 'production' && shape !== 'single')
+    throw new Error(`--shape: expected production or single, got ${shape}`);
+  const seats = int('seats', 1);
+  const fans = int('fans', 1);
+  if (values.plan) {
+    if (values.minutes === undefined) throw new Error('--plan needs --minutes (the sale’s length)');
+    return {
+      ...defaultsFor(fans, seats),
+      plan: { fans, seats, minutes: int('minutes', 1), from: values.from },
+    };
+  }
+  const rushAfter = int('rush', 1);
+  return {
+    crowd: {
+      fans,
+      opensAtS: int('opens-in', 0),
+      rushShare: share('rush-share'),
+      rushBeforeS: Math.min(10, int('opens-in', 0)),
+      rushAfterS: rushAfter,
+      tailS: int('tail', 1),
+      listenShare: share('listen'),
+      leaveShare: share('leave'),
+      abandonShare: share('abandon'),
+      shortShare: share('short'),
+      seed: int('seed', 0),
+    },
+    seats,
+    price: 20_000,
+    admitPerSecond: int('admit', 1),
+    maxActive: int('max-active', 1),
+    shape,
+    instances: int('instances', 1, 8),
+    faults: values.faults,
+    maxSeconds: int('max-seconds', 10),
+    ...(values.soak !== undefined && { soakSeconds: durationSeconds(values.soak) }),
+    ...(values.out !== undefined && { outDir: values.out }),
+  };
+}
+
+/** "30m", "90s", "1h" or seconds. */
+export function durationSeconds(text: string): number {
+  const m = /^(\d+)(s|m|h)?$/.exec(text.trim());
+  if (!m) throw new Error(`--soak: expected a duration such as 30m, 600s or 1h, got ${text}`);
+  return Number(m[1]) * { s: 1, m: 60, h: 3600 }[(m[2] ?? 's') as 's' | 'm' | 'h'];
+}
+
+/** Dates of 50 seats the on-sale spreads `seats` over. */
+export const datesFor = (seats: number) => Math.ceil(seats / SEATS_PER_DATE);
+
+function defaultsFor(fans: number, seats: number): Omit<RehearsalOptions, 'plan'> {
+  return {
+    crowd: {
+      fans,
+      opensAtS: 30,
+      rushShare: 0.8,
+      rushBeforeS: 10,
+      rushAfterS: 50,
+      tailS: 240,
+      listenShare: 0.05,
+      leaveShare: 0.03,
+      abandonShare: 0.03,
+      shortShare: 0.05,
+      seed: 1,
+    },
+    seats,
+    price: 20_000,
+    admitPerSecond: 100,
+    maxActive: 1000,
+    shape: 'production',
+    instances: 2,
+    faults: false,
+    maxSeconds: 540,
+  };
+}

@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createDb } from '@ticketing/platform/wiring';
+import { identityToken } from '@ticketing/testing';
+import type { Stage } from './stage';
+
+/** Seats of one date (the catalog's seat map is 1..50). */
+export const SEATS_PER_DATE = 50;
+
+export interface OnSale {
+  concertId: number;
+  schedules: number[];
+  price: number;
+  /** When sales open (epoch ms). */
+  opensAtMs: number;
+}
+
+/**
+ * Publishes the on-sale as an operator does, through the concert service's admin API: a concert
+ * whose `seats` are spread over dates of 50, every date on sale from `opensAtMs`; resolves once
+ * the reservation service knows every date (from concert.events).
+ */
+export async function publishOnSale(
+  stage: Stage,
+  options: { seats: number; price: number; opensAtMs: number },
+): Promise<OnSale> {
+  const admin = await identityToken(randomUUID(), {
+    admin: true,
+    issuer: stage.identityProvider.issuer,
+  });
+  const post = async (path: string, body: unknown) => {
+    const res = await fetch(`${stage.gatewayUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+      body: JSON.stringify(body),
+    });
+    if (res.status !== 201) throw new Error(`${path} answered ${res.status}: ${await res.text()}`);
+    return (await res.json()) as Record<string, unknown>;
+  };
+  const concert = await post('/concerts', {
+    title: `Rehearsal ${new Date().toISOString()}`,
+    artist: 'The Rehearsal',
+    venue: 'Arena',
+  });
+  const concertId = concert.concertId as number;
+  const schedules: number[] = [];
+  const dates = Math.ceil(options.seats / SEATS_PER_DATE);
+  for (let i = 0; i < dates; i++) {
+    const date = await post(`/concerts/${concertId}/schedules`, {
+      startsAt: new Date(Date.now() + (30 + i) * 86_400_000).toISOString(),
+      price: options.price,
+      seats: Math.min(SEATS_PER_DATE, options.seats - i * SEATS_PER_DATE),
+      salesOpenAt: new Date(options.opensAtMs).toISOString(),
+    });
+    schedules.push(date.scheduleId as number);
+  }
+  await untilReservationsKnow(stage, schedules.length);
+  return { concertId, schedules, price: options.price, opensAtMs: options.opensAtMs };
+}
+
+async function untilReservationsKnow(stage: Stage, dates: number): Promise<void> {
+  const db = createDb({ url: stage.databases.reservation, applicationName: 'rehearsal' });
+  try {
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const [{ n }] = (await db('schedules').count({ n: '*' })) as [{ n: string }];
+      if (Number(n) >= dates) return;
+      if (Date.now() > deadline)
+        throw new Error(`the reservation service knew ${n} of ${dates} dates after 120 s`);
+      await sleep(200);
+    }
+  } finally {
+    await db.destroy();
+  }
+}

@@ -1,0 +1,152 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { nonNegativeFit } from './costs';
+import type { CostModel, RehearsalReport } from './model';
+import { latestReport } from './report-files';
+
+/** The work of a sale, as the cost model counts it. */
+export interface SaleWork {
+  seconds: number;
+  joins: number;
+  waitingFanMinutes: number;
+  tickets: number;
+}
+
+/** What a component needs at the sale's peak, and over the whole sale. */
+export interface ComponentPlan {
+  component: string;
+  peakCores: number;
+  cpuSeconds: number;
+  /** Instances of a service (Node runs one core each, kept below TARGET_UTILISATION). */
+  instances?: number;
+  coresPerInstance?: number;
+}
+
+export interface CapacityPlan {
+  target: { fans: number; seats: number; minutes: number; admitPerSecond: number };
+  peak: { joinsPerSecond: number; waitingFans: number; ticketsPerSecond: number };
+  components: ComponentPlan[];
+  redisMemoryMb: number;
+  /** Which rehearsal the costs came from. */
+  source: string;
+}
+
+// A Node process uses at most one core; an instance is planned to run at 60 % of it at the peak.
+const TARGET_UTILISATION = 0.6;
+const MIN_INSTANCES = 2;
+const SERVICES = new Set(['queue', 'concert', 'reservation', 'wallet', 'payment', 'gateway']);
+
+/** A component's CPU (cores, per second) for `work` done per second. */
+export const coresFor = (m: CostModel, perSecond: Omit<SaleWork, 'seconds'>) =>
+  m.baseCores +
+  m.perJoin * perSecond.joins +
+  m.perWaitingFanMinute * perSecond.waitingFanMinutes +
+  m.perTicket * perSecond.tickets;
+
+/** A component's CPU-seconds over a whole sale's work. */
+export const cpuSecondsFor = (m: CostModel, work: SaleWork) =>
+  m.baseCores * work.seconds +
+  m.perJoin * work.joins +
+  m.perWaitingFanMinute * work.waitingFanMinutes +
+  m.perTicket * work.tickets;
+
+/**
+ * The capacity a sale of `fans` and `seats` over `minutes` needs, from a rehearsal's costs. The
+ * sale is assumed shaped as the rehearsal's: the same share of fans in a rush of the same length
+ * at the opening, every fan waiting until admitted or told sold out, tickets sold at the
+ * admission rate, which keeps the rehearsal's time to sell out (seats ÷ rate).
+ */
+export function planCapacity(
+  report: RehearsalReport,
+  target: { fans: number; seats: number; minutes: number },
+  source: string,
+): CapacityPlan {
+  const { meta } = report;
+  const rushShare = Number(/^(\d+)%/.exec(meta.arrival)?.[1] ?? 80) / 100;
+  const rushS = rushWindowOf(meta.arrival);
+  const admitPerSecond = Math.ceil(meta.admitPerSecond * (target.seats / meta.seats));
+  const peak = {
+    joinsPerSecond: (target.fans * rushShare) / rushS,
+    waitingFans: target.fans * rushShare,
+    ticketsPerSecond: admitPerSecond,
+  };
+  const perSecond = {
+    joins: peak.joinsPerSecond,
+    waitingFanMinutes: peak.waitingFans / 60,
+    tickets: peak.ticketsPerSecond,
+  };
+  const sellOutS = target.seats / admitPerSecond;
+  const work: SaleWork = {
+    seconds: target.minutes * 60,
+    joins: target.fans,
+    // Every fan waits from arrival until sold out or admitted: about half the sell-out on average.
+    waitingFanMinutes: (target.fans * Math.min(target.minutes * 60, sellOutS + rushS)) / 2 / 60,
+    tickets: target.seats,
+  };
+  const components = report.model.map((m): ComponentPlan => {
+    const peakCores = coresFor(m, perSecond);
+    const plan: ComponentPlan = {
+      component: m.component,
+      peakCores: round(peakCores),
+      cpuSeconds: Math.round(cpuSecondsFor(m, work)),
+    };
+    if (!SERVICES.has(m.component)) return plan;
+    const instances = Math.max(MIN_INSTANCES, Math.ceil(peakCores / TARGET_UTILISATION));
+    return { ...plan, instances, coresPerInstance: round(Math.max(0.1, peakCores / instances)) };
+  });
+  return {
+    target: { ...target, admitPerSecond },
+    peak: { ...peak, joinsPerSecond: Math.round(peak.joinsPerSecond) },
+    components,
+    redisMemoryMb: Math.round(redisMbFor(report, peak.waitingFans)),
+    source,
+  };
+}
+
+/** The rush's length in seconds, from the arrival's description ("from 10 s before … to 50 s after"). */
+function rushWindowOf(arrival: string): number {
+  const m = /from (\d+) s before the opening to (\d+) s after/.exec(arrival);
+  return m ? Number(m[1]) + Number(m[2]) : 60;
+}
+
+/** Redis' memory for `waitingFans`, from the rehearsal's memory against its waiting fans. */
+export function redisMbFor(report: RehearsalReport, waitingFans: number): number {
+  const fans = report.timeline.groups.find((g) => g.title === 'Fans by state')?.series.waiting;
+  const redis = report.timeline.groups.find((g) => g.title === 'Redis memory')?.series[
+    'every node'
+  ];
+  if (!fans || !redis) return 0;
+  const rows = fans.flatMap((f, i) =>
+    f === null || redis[i] === null || redis[i] === undefined ? [] : [{ x: [1, f], y: redis[i]! }],
+  );
+  if (rows.length < 2) return 0;
+  const [base, perFan] = nonNegativeFit(rows);
+  return base! + perFan! * waitingFans;
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+/** `--plan`: the plan for a sale, printed, from the newest rehearsal report (or `--from`). */
+export function printPlan(
+  target: { fans: number; seats: number; minutes: number; from?: string },
+  say: (line: string) => void,
+): void {
+  const file = target.from ?? latestReport();
+  if (!file) throw new Error('no rehearsal report to plan from: run `npm run rehearse` first');
+  const report = JSON.parse(fs.readFileSync(file, 'utf8')) as RehearsalReport;
+  const plan = planCapacity(report, target, path.basename(file));
+  say(
+    `a sale of ${plan.target.fans.toLocaleString('en')} fans and ${plan.target.seats.toLocaleString('en')} seats over ${plan.target.minutes} minutes, admitting ${plan.target.admitPerSecond}/s`,
+  );
+  say(
+    `peak: ${plan.peak.joinsPerSecond.toLocaleString('en')} joins/s, ${Math.round(plan.peak.waitingFans).toLocaleString('en')} fans waiting, ${plan.peak.ticketsPerSecond} tickets/s`,
+  );
+  for (const c of plan.components)
+    say(
+      `${c.component.padEnd(16)} ${String(c.peakCores).padStart(8)} cores at the peak${c.instances ? `: ${c.instances} instances × ${c.coresPerInstance} cores` : ''}`,
+    );
+  say(`Redis memory: ${plan.redisMemoryMb.toLocaleString('en')} MB`);
+  say(
+    `costs from ${plan.source} (${report.meta.fans} fans, ${report.meta.seats} seats, ${report.meta.shape} shape)`,
+  );
+}
