@@ -23,6 +23,8 @@ export interface SaleView {
   price: number;
   /** Set when the sale is over for the load generator (a fan still waiting stops). */
   over: { value: boolean };
+  /** Set once every seat is paid for: a fan told SOLD_OUT from then on stops asking. */
+  allSold: { value: boolean };
 }
 
 /** How a fan's journey ended, and what the rehearsal checks against the stores. */
@@ -42,7 +44,11 @@ export interface FanOutcome {
 // A careful app's patience: how often a fan asks again after 503/429, and how long at most.
 const RETRY_FLOOR_S = 1;
 const GIVE_UP_AFTER_S = 120;
-const SEAT_TRIES = 5;
+const SEAT_TRIES = 3;
+// Dates an admitted fan looks at per look at the seat maps.
+const DATES_PER_LOOK = 3;
+// How often an admitted fan who found no free seat looks at the seat map again.
+const SEATS_AGAIN_MS = 5000;
 
 /**
  * One fan's whole visit, as a fan's app drives it through the gateway: join the line, wait (on
@@ -115,7 +121,9 @@ export class Fan {
       if (answer.status === 401) return this.stopWaiting();
       const status = answer.body.status as string;
       if (status === 'ACTIVE') return Boolean(this.admitted(pass));
-      if (status === 'SOLD_OUT') return this.toldSoldOut();
+      // Seats held by payments that fail come back: until every seat is paid for, a fan told
+      // SOLD_OUT keeps their place and asks again later, as the queue's Retry-After says.
+      if (status === 'SOLD_OUT' && this.sale.allSold.value) return this.toldSoldOut();
       const retryAfter = Number(answer.headers['retry-after'] ?? 1);
       await sleep(1000 * Math.min(retryAfter, Math.max(0, leaveAt - this.sale.recorder.now())));
     }
@@ -140,13 +148,50 @@ export class Fan {
     clearTimeout(leaving);
     clearInterval(over);
     if (result === 'active') return Boolean(this.admitted(pass));
-    if (result === 'sold-out') return this.toldSoldOut();
+    if (result === 'sold-out' && this.sale.allSold.value) return this.toldSoldOut();
     if (this.sale.over.value) return this.stopWaiting();
     if (this.sale.recorder.now() >= leaveAt) return this.leave(pass);
     return undefined;
   }
 
   private async buy(pass: string): Promise<void> {
+    let hold = await this.holdASeat(pass);
+    // Nothing free now: seats held by payments that fail come back while the pass is active.
+    while (!hold && !this.sale.allSold.value && !this.sale.over.value) {
+      await sleep(SEATS_AGAIN_MS);
+      hold = await this.holdASeat(pass);
+    }
+    if (!hold) return void this.toldSoldOut();
+    this.move('holding');
+    if (this.persona.abandonsHold) return this.letGo(pass, hold, 'left');
+    await this.topUp(this.persona.shortOfMoney ? Math.floor(this.sale.price / 2) : this.sale.price);
+    this.move('paying');
+    let paid = await this.pay(pass, hold);
+    // Too little money: the saga gave the seat back to the hold; the fan tops up and pays again.
+    if (paid === 'INSUFFICIENT_BALANCE') {
+      await this.topUp(this.sale.price);
+      paid = await this.pay(pass, hold);
+    }
+    if (paid !== 'COMPLETED') return this.letGo(pass, hold, 'failed');
+    this.outcome.paidAtS = this.sale.recorder.now();
+    this.sale.recorder.event('sold');
+    this.move('paid');
+  }
+
+  /** The fan lets the hold go (the seat goes back on sale at once, not when the hold expires). */
+  private async letGo(pass: string, hold: string, to: FanState): Promise<void> {
+    await this.sale.client.call('DELETE', `/reservations/${hold}`, {
+      step: 'release',
+      bearer: pass,
+    });
+    this.move(to);
+  }
+
+  /**
+   * A free seat held, looking at the dates that still have seats (a few at a time): its
+   * reservation id, or undefined when none was free this time.
+   */
+  private async holdASeat(pass: string): Promise<string | undefined> {
     const dates = await this.patiently('dates', () =>
       this.sale.client.call('GET', `/concerts/${this.sale.concertId}/schedules?available=true`, {
         step: 'dates',
@@ -156,29 +201,7 @@ export class Fan {
     const schedules = ((dates.body.items as { scheduleId: number }[] | undefined) ?? []).map(
       (s) => s.scheduleId,
     );
-    const hold = await this.holdASeat(pass, shuffled(schedules));
-    if (!hold) return void this.toldSoldOut();
-    this.move('holding');
-    if (this.persona.abandonsHold) {
-      await this.sale.client.call('DELETE', `/reservations/${hold}`, {
-        step: 'release',
-        bearer: pass,
-      });
-      return void this.move('left');
-    }
-    await this.topUp();
-    this.move('paying');
-    const paid = await this.pay(pass, hold);
-    if (paid) {
-      this.outcome.paidAtS = this.sale.recorder.now();
-      this.sale.recorder.event('sold');
-    }
-    this.move(paid ? 'paid' : 'failed');
-  }
-
-  /** A free seat of one of the dates, held: its reservation id, or undefined when none is left. */
-  private async holdASeat(pass: string, schedules: number[]): Promise<string | undefined> {
-    for (const scheduleId of schedules) {
+    for (const scheduleId of shuffled(schedules).slice(0, DATES_PER_LOOK)) {
       for (let tries = 0; tries < SEAT_TRIES; tries++) {
         const seats = await this.patiently('seats', () =>
           this.sale.client.call(
@@ -201,15 +224,14 @@ export class Fan {
           this.sale.recorder.event('held');
           return held.body.reservationId as string;
         }
-        if (held.status !== 409) throw new GaveUp();
+        if (held.status !== 409) throw new GaveUp('hold');
       }
     }
     return undefined;
   }
 
-  private async topUp(): Promise<void> {
+  private async topUp(amount: number): Promise<void> {
     const wallet = `/wallets/${encodeURIComponent(this.userId)}`;
-    const amount = this.persona.shortOfMoney ? Math.floor(this.sale.price / 2) : this.sale.price;
     const key = randomUUID();
     await this.patiently('top-up', () =>
       this.sale.client.call('POST', `${wallet}/charges`, {
@@ -221,8 +243,8 @@ export class Fan {
     );
   }
 
-  /** Pays and waits for the saga's outcome: true when COMPLETED. */
-  private async pay(pass: string, reservationId: string): Promise<boolean> {
+  /** Pays and waits for the saga's outcome: COMPLETED, or the failure's code. */
+  private async pay(pass: string, reservationId: string): Promise<string> {
     const key = randomUUID();
     const answer = await this.patiently('pay', () =>
       this.sale.client.call('POST', '/payments', {
@@ -243,7 +265,7 @@ export class Fan {
       payment = read.body;
       if (payment.status === 'PENDING') await sleep(500);
     }
-    return payment.status === 'COMPLETED';
+    return payment.status === 'COMPLETED' ? 'COMPLETED' : String(payment.failureCode);
   }
 
   /** Asks again while the answer says so (503, 429, no answer), as Retry-After says. */

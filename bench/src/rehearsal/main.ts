@@ -61,6 +61,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalRepo
   const client: FanClient[] = [];
   try {
     const over = { value: false };
+    const allSold = { value: false };
     let recorder = new Recorder();
     const sale: SaleView = {
       client: undefined!,
@@ -68,6 +69,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalRepo
       concertId: 0,
       price: options.price,
       over,
+      allSold,
     };
     say(`signing ${options.crowd.fans.toLocaleString('en')} fans' identities`);
     const crowd = await Crowd.prepare(sale, options.crowd, stage.identityProvider);
@@ -103,6 +105,10 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalRepo
       over.value = true;
     }, options.maxSeconds * 1000);
     const progress = setInterval(() => say(progressLine(recorder, crowd.arrived)), 10_000);
+    // Every seat paid for: fans still waiting stop once the queue tells them SOLD_OUT.
+    const soldOut = setInterval(() => {
+      if (recorder.counts().paid >= options.seats) allSold.value = true;
+    }, 250);
     try {
       await crowd.arrive();
       await crowd.finished();
@@ -110,6 +116,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalRepo
     } finally {
       clearTimeout(deadline);
       clearInterval(progress);
+      clearInterval(soldOut);
       over.value = true;
       await sampler.stop();
     }

@@ -44,6 +44,8 @@ const TABLES = [
 export class SystemSampler {
   readonly samples: SystemSample[] = [];
   private timer?: NodeJS.Timeout;
+  private inFlight: Promise<void> = Promise.resolve();
+  private stopped = false;
   private lastCpu = new Map<number, number>();
   private last?: SystemSample;
   private admin?: Admin;
@@ -72,16 +74,20 @@ export class SystemSampler {
       );
     this.readCpu(); // the baseline of the first second
     const tick = async () => {
+      if (this.stopped) return;
       this.recorder.sampleStates();
-      await this.sample().catch(() => undefined);
-      this.timer = setTimeout(() => void tick(), 1000 - (Date.now() % 1000));
+      this.inFlight = this.sample().catch(() => undefined);
+      await this.inFlight;
+      if (!this.stopped) this.timer = setTimeout(() => void tick(), 1000 - (Date.now() % 1000));
     };
     this.timer = setTimeout(() => void tick(), 1000);
     return this;
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     clearTimeout(this.timer);
+    await this.inFlight;
     await this.admin?.disconnect().catch(() => undefined);
     await Promise.all([...this.dbs.values()].map((db) => db.destroy()));
     this.redis.disconnect();
