@@ -58,11 +58,16 @@ export function millis(ms: number): string {
   return ms < 1000 ? `${figure(ms)} ms` : `${figure(ms / 1000)} s`;
 }
 
-/** A step between ticks that reads well: 1, 2 or 5 times a power of ten, near `rough`. */
+/**
+ * A step between ticks that reads well: 1, 2 or 5 times a power of ten, the nearest to `rough`
+ * on a log scale (the cut-offs are the geometric means of neighbouring steps).
+ */
 function niceStep(rough: number): number {
   const power = 10 ** Math.floor(Math.log10(rough));
   const scaled = rough / power;
-  return (scaled <= 1 ? 1 : scaled <= 2 ? 2 : scaled <= 5 ? 5 : 10) * power;
+  return (
+    (scaled < Math.SQRT2 ? 1 : scaled < Math.sqrt(10) ? 2 : scaled < Math.sqrt(50) ? 5 : 10) * power
+  );
 }
 
 export interface Ticks {
@@ -81,9 +86,11 @@ export function niceTicks(lo: number, hi: number, target = 5): Ticks {
   const step = niceStep((max - min) / target);
   min = Math.floor(min / step + 1e-9) * step;
   max = Math.ceil(max / step - 1e-9) * step;
+  // Whole multiples of the step, divided rather than multiplied below 1 (3 × 0.2 is not 0.6).
+  const at = (i: number) => (step >= 1 ? i * step : i / Math.round(1 / step));
   const values: number[] = [];
-  for (let v = min; v <= max + step / 2; v += step) values.push(Math.abs(v) < step / 1e6 ? 0 : v);
-  return { min, max, step, values };
+  for (let i = Math.round(min / step); i <= Math.round(max / step); i++) values.push(at(i) || 0);
+  return { min: values[0]!, max: values[values.length - 1]!, step, values };
 }
 
 const SUFFIXES: [number, string][] = [
