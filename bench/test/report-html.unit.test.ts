@@ -64,6 +64,15 @@ describe("a rehearsal's HTML report", () => {
     for (const step of summary.steps) expect(page).toContain(`<th scope="row">${step.step}</th>`);
   });
 
+  it('when a soak recorded slopes, then they are tabled; without a soak, no such table', () => {
+    expect(page).not.toContain('Growth after warm-up');
+    const slopes = { 'RSS queue-1 (MB)': 0.42, 'Redis memory (MB)': 0.0031 };
+    const html = renderReport({ ...sample, summary: { ...sample.summary, slopes } });
+    expect(html).toContain('Growth after warm-up');
+    expect(html).toContain('<tr><th scope="row">RSS queue-1 (MB)</th><td>0.42</td></tr>');
+    expect(html).toContain('<tr><th scope="row">Redis memory (MB)</th><td>0.0031</td></tr>');
+  });
+
   it('when a check did not hold, then it is marked ✘ and named a failure', () => {
     const [first, ...rest] = sample.summary.checks;
     const failed = { ...first!, held: false, detail: '2,499 seats sold, 2,500 debits' };

@@ -61,7 +61,7 @@ export function figures(report: RehearsalReport): string {
       label: 'Rush',
       value: figure(s.rush.paymentsPerSecond),
       unit: 'payments/s',
-      note: `best minute, ${clock(s.rush.fromS)}–${clock(s.rush.toS)}; p99 ${millis(s.rush.p99Ms)}`,
+      note: `best minute, ${clock(s.rush.fromS)}–${clock(s.rush.toS)}; payments' p99 ${millis(s.rush.p99Ms)}`,
     },
     {
       label: 'Fans joined',
