@@ -41,7 +41,6 @@ export function chartFigure(group: SeriesGroup, ctx: ChartContext): string {
   const x = (s: number) => MARGIN.left + ((s - from) / Math.max(1, to - from)) * PLOT_W;
   const plot: Plot = {
     left: MARGIN.left,
-    top: MARGIN.top,
     columns,
     y: (v) => MARGIN.top + PLOT_H - ((v - ticks.min) / (ticks.max - ticks.min)) * PLOT_H,
   };
@@ -79,12 +78,12 @@ function describe(
   faults: readonly FaultMark[],
 ): string {
   const kind = group.stacked ? 'Stacked areas' : 'Lines';
-  const marks = faults.map((f) => `${f.name} from ${clock(f.atS)} to ${clock(f.endS)}`);
+  const times = faults.map((f) => `${f.name} from ${clock(f.atS)} to ${clock(f.endS)}`);
   return [
     `${kind} of ${names.length === 0 ? 'no series' : names.join(', ')}`,
     ` over ${clock(from)} to ${clock(to)} (minutes:seconds),`,
     ` ${tickLabel(ticks.min, ticks)} to ${tickLabel(ticks.max, ticks)} ${group.unit}.`,
-    marks.length > 0 ? ` Faults: ${marks.join('; ')}.` : '',
+    times.length > 0 ? ` Faults: ${times.join('; ')}.` : '',
   ].join('');
 }
 
@@ -163,12 +162,13 @@ function placeLabels(labels: Label[]): string {
     .sort((a, b) => a.x - b.x)
     .map(({ x, text, fault }) => {
       const width = text.length * CHAR_W;
-      let row = ends.findIndex((end) => end + 6 <= x);
-      if (row < 0) row = ends.indexOf(Math.min(...ends));
       // Near the right edge a label ends at its mark instead of running off the chart.
-      const flip = x + width > WIDTH - 2;
+      const flip = x + 2 + width > WIDTH;
+      const start = flip ? x - 2 - width : x;
+      let row = ends.findIndex((end) => end + 6 <= start);
+      if (row < 0) row = ends.indexOf(Math.min(...ends));
       const tx = flip ? x - 2 : x + 2;
-      ends[row] = flip ? x : x + 2 + width;
+      ends[row] = Math.max(ends[row]!, flip ? x : x + 2 + width);
       const anchor = flip ? ' text-anchor="end"' : '';
       const cls = fault ? 'fault-label' : 'moment-label';
       return `<text class="${cls}" x="${r1(tx)}" y="${LABEL_ROWS[row]}"${anchor}>${esc(text)}</text>`;

@@ -5,9 +5,8 @@ import { strokeOf } from './report-palette';
 const r = (n: number) => Math.round(n * 10) / 10;
 
 export interface Plot {
-  /** The plot area's left and top edges in the chart's coordinates. */
+  /** The plot area's left edge in the chart's coordinates (the columns' x start there). */
   left: number;
-  top: number;
   columns: Columns;
   /** A value's y in the chart's coordinates. */
   y(v: number): number;
