@@ -77,6 +77,8 @@ export function sampleReport(options: SampleOptions = {}): RehearsalReport {
     timeline: { t: Array.from({ length: durationS }, (_, s) => s), groups },
     faults: marks,
     summary: summarise(sale, groups, opensAtS),
+    // The fitted costs come from a real run's seconds; a picture needs none.
+    model: [],
   };
   return report;
 }
