@@ -30,6 +30,7 @@ export interface SaleView {
 /** How a fan's journey ended, and what the rehearsal checks against the stores. */
 export interface FanOutcome {
   userId: string;
+  concertId: number;
   state: FanState;
   /** Their place's number (from the pass's token id), for the fairness audit. */
   tokenId?: string;
@@ -66,10 +67,11 @@ export class Fan {
     readonly userId: string,
     private readonly persona: FanPersona,
   ) {
-    this.outcome = { userId, state: 'arriving', waitedS: 0 };
+    this.outcome = { userId, concertId: sale.concertId, state: 'arriving', waitedS: 0 };
   }
 
   async visit(): Promise<FanOutcome> {
+    this.outcome.concertId = this.sale.concertId;
     this.move('arriving');
     try {
       const pass = await this.join();

@@ -16,6 +16,8 @@ export interface RehearsalOptions {
   maxSeconds: number;
   /** A steady sale of this many seconds instead of one on-sale (new concerts as others sell out). */
   soakSeconds?: number;
+  /** Fans who come each second during a soak. */
+  soakFansPerSecond: number;
   outDir?: string;
   /** Print a capacity plan for another sale from a rehearsal's report instead of running one. */
   plan?: { fans: number; seats: number; minutes: number; from?: string };
@@ -35,6 +37,7 @@ export const USAGE = `npm run rehearse -- [flags]
   --faults            a broker, Postgres, a Redis primary and an instance of every service fail in the rush
   --max-seconds S     the sale ends this long after the first arrival (540)
   --soak DURATION     a steady sale for DURATION (30m, 600s): memory, tables and lag over time
+  --soak-rate N       fans who come each second during a soak (20)
   --listen F, --leave F, --abandon F, --short F
                       shares of fans who wait on the event stream (0.05), leave the line (0.03),
                       let a hold go (0.03), top up too little (0.05)
@@ -62,6 +65,7 @@ export function parseRehearsalFlags(argv: string[]): RehearsalOptions {
       faults: { type: 'boolean', default: false },
       'max-seconds': { type: 'string', default: '540' },
       soak: { type: 'string' },
+      'soak-rate': { type: 'string', default: '20' },
       listen: { type: 'string', default: '0.05' },
       leave: { type: 'string', default: '0.03' },
       abandon: { type: 'string', default: '0.03' },
@@ -123,6 +127,7 @@ export function parseRehearsalFlags(argv: string[]): RehearsalOptions {
     faults: values.faults,
     maxSeconds: int('max-seconds', 10),
     ...(values.soak !== undefined && { soakSeconds: durationSeconds(values.soak) }),
+    soakFansPerSecond: int('soak-rate', 1),
     ...(values.out !== undefined && { outDir: values.out }),
   };
 }
@@ -160,5 +165,6 @@ function defaultsFor(fans: number, seats: number): Omit<RehearsalOptions, 'plan'
     instances: 2,
     faults: false,
     maxSeconds: 540,
+    soakFansPerSecond: 20,
   };
 }

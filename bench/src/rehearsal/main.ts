@@ -3,17 +3,19 @@ import { cpus, totalmem } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT, exitOnError, foreignNodeProblem } from '@ticketing/infra';
 import { Crowd } from './crowd';
+import type { FanOutcome } from './fan';
 import type { SaleView } from './fan';
-import { faultCount, injectFaults } from './faults';
+import { injectFaults } from './faults';
 import { FanClient } from './client';
 import { USAGE, datesFor, parseRehearsalFlags, type RehearsalOptions } from './flags';
 import type { FaultMark, RehearsalReport } from './model';
-import { publishOnSale } from './on-sale';
+import { publishOnSale, type OnSale } from './on-sale';
 import { printPlan } from './plan';
 import { Recorder } from './recorder';
 import { writeReport } from './report-files';
 import { SystemSampler } from './sampler';
-import { startStage } from './stage';
+import { runSoak, soakFindings } from './soak';
+import { startStage, type Stage } from './stage';
 import { checkSale } from './checks';
 import { summarize } from './summary';
 import { timelineOf } from './timeline';
@@ -46,7 +48,7 @@ async function main(): Promise<void> {
   if (failed.length > 0) process.exitCode = 1;
 }
 
-/** Runs one rehearsal and returns its report. */
+/** Runs one rehearsal (an on-sale, or a soak) and returns its report. */
 export async function rehearse(options: RehearsalOptions): Promise<RehearsalReport> {
   const began = Date.now();
   const stage = await startStage({
@@ -55,47 +57,63 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalRepo
     env: {
       QUEUE_ADMIT_PER_SECOND: String(options.admitPerSecond),
       QUEUE_MAX_ACTIVE: String(options.maxActive),
+      // A soak shows retention at work within its half hour: windows of minutes, not days.
+      ...(options.soakSeconds !== undefined && {
+        INBOX_RETENTION_MINUTES: '2',
+        SAGA_TIMELINE_RETENTION_MINUTES: '2',
+        RETENTION_INTERVAL_MS: '10000',
+      }),
     },
     say,
   });
-  const client: FanClient[] = [];
   try {
-    const over = { value: false };
-    const allSold = { value: false };
-    let recorder = new Recorder();
-    const sale: SaleView = {
-      client: undefined!,
-      recorder,
-      concertId: 0,
-      price: options.price,
-      over,
-      allSold,
-    };
-    say(`signing ${options.crowd.fans.toLocaleString('en')} fans' identities`);
-    const crowd = await Crowd.prepare(sale, options.crowd, stage.identityProvider);
-    // The clock starts with the first arrival; sales open `opensAtS` later.
-    const startAt = Date.now() + 15_000;
-    const onSale = await publishOnSale(stage, {
-      seats: options.seats,
-      price: options.price,
-      opensAtMs: startAt + options.crowd.opensAtS * 1000,
+    return options.soakSeconds === undefined
+      ? await onSale(stage, options)
+      : await soak(stage, options, options.soakSeconds);
+  } finally {
+    say('stopping the system and the infrastructure');
+    await stage.stop();
+    say(`the rehearsal took ${((Date.now() - began) / 60_000).toFixed(1)} minutes in all`);
+  }
+}
+
+/** One on-sale: the crowd arrives around the opening; faults in the rush on request. */
+async function onSale(stage: Stage, options: RehearsalOptions): Promise<RehearsalReport> {
+  const over = { value: false };
+  const allSold = { value: false };
+  const sale: SaleView = {
+    client: undefined!,
+    recorder: new Recorder(),
+    concertId: 0,
+    price: options.price,
+    over,
+    allSold,
+  };
+  say(`signing ${options.crowd.fans.toLocaleString('en')} fans' identities`);
+  const crowd = await Crowd.prepare(sale, options.crowd, stage.identityProvider);
+  // The clock starts with the first arrival; sales open `opensAtS` later.
+  const startAt = Date.now() + 15_000;
+  const published = await publishOnSale(stage, {
+    seats: options.seats,
+    price: options.price,
+    opensAtMs: startAt + options.crowd.opensAtS * 1000,
+  });
+  say(
+    `on sale: concert ${published.concertId}, ${options.seats} seats over ${published.schedules.length} dates, opening ${options.crowd.opensAtS} s after the first fan`,
+  );
+  await sleep(Math.max(0, startAt - Date.now()));
+  return measured(stage, options, startAt, async (run) => {
+    Object.assign(sale, {
+      client: run.client,
+      recorder: run.recorder,
+      concertId: published.concertId,
     });
-    say(
-      `on sale: concert ${onSale.concertId}, ${options.seats} seats over ${onSale.schedules.length} dates, opening ${options.crowd.opensAtS} s after the first fan`,
-    );
-    await sleep(Math.max(0, startAt - Date.now()));
-    recorder = new Recorder(startAt);
-    const fans = new FanClient(stage.gatewayUrl, recorder);
-    client.push(fans);
-    Object.assign(sale, { client: fans, recorder, concertId: onSale.concertId });
-    const sampler = await new SystemSampler(stage, recorder).start();
-    const generatorBefore = process.cpuUsage();
     let faults: FaultMark[] = [];
     const faulting = options.faults
       ? injectFaults(
           stage,
-          onSale.concertId,
-          recorder,
+          published.concertId,
+          run.recorder,
           { fromS: options.crowd.opensAtS + 5, gapS: 10 },
           say,
         ).then((marks) => (faults = marks))
@@ -104,10 +122,10 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalRepo
       say(`${options.maxSeconds} s: the sale ends for the load generator`);
       over.value = true;
     }, options.maxSeconds * 1000);
-    const progress = setInterval(() => say(progressLine(recorder, crowd.arrived)), 10_000);
+    const progress = setInterval(() => say(progressLine(run.recorder, crowd.arrived)), 10_000);
     // Every seat paid for: fans still waiting stop once the queue tells them SOLD_OUT.
-    const soldOut = setInterval(() => {
-      if (recorder.counts().paid >= options.seats) allSold.value = true;
+    const watchingSales = setInterval(() => {
+      if (run.recorder.counts().paid >= options.seats) allSold.value = true;
     }, 250);
     try {
       await crowd.arrive();
@@ -116,62 +134,137 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalRepo
     } finally {
       clearTimeout(deadline);
       clearInterval(progress);
-      clearInterval(soldOut);
+      clearInterval(watchingSales);
       over.value = true;
-      await sampler.stop();
     }
-    const generator = process.cpuUsage(generatorBefore);
-    say('every fan is done: checking money, seats and the line');
-    const result = await checkSale(
-      stage,
-      onSale.concertId,
-      options.seats,
-      recorder,
-      crowd.outcomes,
-    );
-    const { summary, model } = summarize({
-      recorder,
-      samples: sampler.samples,
-      outcomes: crowd.outcomes,
-      checks: result.checks,
-      opensAtS: options.crowd.opensAtS,
-      sold: result.sold,
-      seats: options.seats,
-      completed: result.completed,
-      failed: result.failed,
-      generatorCpuSeconds: (generator.user + generator.system) / 1e6,
-    });
+    const soldOut = allSold.value ? [published.concertId] : [];
     return {
-      version: 1,
-      meta: {
-        startedAt: new Date(startAt).toISOString(),
-        shape: options.shape,
-        instances: options.instances,
-        fans: options.crowd.fans,
-        seats: options.seats,
-        dates: datesFor(options.seats),
-        arrival: `${Math.round(options.crowd.rushShare * 100)}% from ${options.crowd.rushBeforeS} s before the opening to ${options.crowd.rushAfterS} s after, the rest over ${options.crowd.tailS} s`,
-        admitPerSecond: options.admitPerSecond,
-        opensAtS: options.crowd.opensAtS,
-        faults: options.faults && faultCount(options.shape) > 0,
-        soak: false,
-        node: process.version,
-        commit: commitOf(),
-        cores: cpus().length,
-        memoryGiB: Math.round(totalmem() / 2 ** 30),
-        durationS: Math.round(recorder.now()),
-      },
-      timeline: timelineOf(recorder, sampler.samples),
+      outcomes: crowd.outcomes,
+      concerts: [published],
+      soldOut,
       faults,
-      summary,
-      model,
+      seats: options.seats,
     };
+  });
+}
+
+/** A steady sale for `seconds`: memory, tables and lag over time (see soak.ts). */
+async function soak(
+  stage: Stage,
+  options: RehearsalOptions,
+  seconds: number,
+): Promise<RehearsalReport> {
+  const seatsPerConcert = Math.min(options.seats, 250);
+  return measured(stage, options, Date.now(), async (run) => {
+    const progress = setInterval(() => say(progressLine(run.recorder, 0)), 60_000);
+    try {
+      const result = await runSoak(
+        stage,
+        run.client,
+        run.recorder,
+        {
+          seconds,
+          fansPerSecond: options.soakFansPerSecond,
+          seatsPerConcert,
+          price: options.price,
+          listenShare: options.crowd.listenShare,
+          shortShare: options.crowd.shortShare,
+          seed: options.crowd.seed,
+        },
+        say,
+      );
+      // The last concert was still selling when the soak ended; every other sold out.
+      const soldOut = result.concerts.slice(0, -1).map((c) => c.concertId);
+      return { ...result, soldOut, faults: [], seats: soldOut.length * seatsPerConcert };
+    } finally {
+      clearInterval(progress);
+    }
+  });
+}
+
+interface SaleResult {
+  outcomes: FanOutcome[];
+  concerts: OnSale[];
+  soldOut: number[];
+  faults: FaultMark[];
+  /** Seats that should be sold by the end (every seat of the concerts that sold out). */
+  seats: number;
+}
+
+/**
+ * The measured part of a run: the fans' client and recorder from `startAt`, the sampler beside
+ * them, then the checks and the report.
+ */
+async function measured(
+  stage: Stage,
+  options: RehearsalOptions,
+  startAt: number,
+  run: (frame: { client: FanClient; recorder: Recorder }) => Promise<SaleResult>,
+): Promise<RehearsalReport> {
+  const recorder = new Recorder(startAt);
+  const client = new FanClient(stage.gatewayUrl, recorder);
+  const sampler = await new SystemSampler(stage, recorder).start();
+  const generatorBefore = process.cpuUsage();
+  let result: SaleResult;
+  try {
+    result = await run({ client, recorder });
   } finally {
-    for (const c of client) c.close();
-    say('stopping the system and the infrastructure');
-    await stage.stop();
-    say(`the rehearsal took ${((Date.now() - began) / 60_000).toFixed(1)} minutes in all`);
+    await sampler.stop();
+    client.close();
   }
+  const generator = process.cpuUsage(generatorBefore);
+  say('every fan is done: checking money, seats and the line');
+  const checked = await checkSale(
+    stage,
+    result.concerts.map((c) => c.concertId),
+    result.seats,
+    recorder,
+    result.outcomes,
+    result.soldOut,
+  );
+  const timeline = timelineOf(recorder, sampler.samples);
+  const soaked =
+    options.soakSeconds === undefined ? undefined : soakFindings(timeline.t, timeline.groups);
+  const { summary, model } = summarize({
+    recorder,
+    samples: sampler.samples,
+    outcomes: result.outcomes,
+    checks: [...checked.checks, ...(soaked?.checks ?? [])],
+    opensAtS: options.soakSeconds === undefined ? options.crowd.opensAtS : 0,
+    sold: checked.sold,
+    seats: result.seats,
+    completed: checked.completed,
+    failed: checked.failed,
+    generatorCpuSeconds: (generator.user + generator.system) / 1e6,
+  });
+  return {
+    version: 1,
+    meta: {
+      startedAt: new Date(startAt).toISOString(),
+      shape: options.shape,
+      instances: options.instances,
+      fans: result.outcomes.length,
+      seats: result.seats,
+      dates: datesFor(result.seats),
+      arrival:
+        options.soakSeconds === undefined
+          ? `${Math.round(options.crowd.rushShare * 100)}% from ${options.crowd.rushBeforeS} s before the opening to ${options.crowd.rushAfterS} s after, the rest over ${options.crowd.tailS} s`
+          : `${options.soakFansPerSecond} fans a second for ${options.soakSeconds} s, a concert of ${Math.min(options.seats, 250)} seats at a time`,
+      admitPerSecond: options.admitPerSecond,
+      opensAtS: options.soakSeconds === undefined ? options.crowd.opensAtS : 0,
+      faults: result.faults.length > 0,
+      soak: options.soakSeconds !== undefined,
+      node: process.version,
+      commit: commitOf(),
+      cores: cpus().length,
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      durationS: Math.round(recorder.now()),
+    },
+    timeline,
+    faults: result.faults,
+    summary: { ...summary, ...(soaked && { slopes: soaked.slopes }) },
+    model,
+  };
 }
 
 function progressLine(recorder: Recorder, arrived: number): string {
