@@ -22,7 +22,8 @@ export interface OnSale {
  */
 export async function publishOnSale(
   stage: Stage,
-  options: { seats: number; price: number; opensAtMs: number },
+  /** `opensAtMs`: when sales open; left out, they open as the dates are published. */
+  options: { seats: number; price: number; opensAtMs?: number },
 ): Promise<OnSale> {
   const admin = await identityToken(randomUUID(), {
     admin: true,
@@ -50,12 +51,14 @@ export async function publishOnSale(
       startsAt: new Date(Date.now() + (30 + i) * 86_400_000).toISOString(),
       price: options.price,
       seats: Math.min(SEATS_PER_DATE, options.seats - i * SEATS_PER_DATE),
-      salesOpenAt: new Date(options.opensAtMs).toISOString(),
+      ...(options.opensAtMs !== undefined && {
+        salesOpenAt: new Date(options.opensAtMs).toISOString(),
+      }),
     });
     schedules.push(date.scheduleId as number);
   }
   await untilReservationsKnow(stage, schedules.length);
-  return { concertId, schedules, price: options.price, opensAtMs: options.opensAtMs };
+  return { concertId, schedules, price: options.price, opensAtMs: options.opensAtMs ?? Date.now() };
 }
 
 async function untilReservationsKnow(stage: Stage, dates: number): Promise<void> {

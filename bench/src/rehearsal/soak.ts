@@ -40,7 +40,7 @@ export async function runSoak(
   recorder: Recorder,
   shape: SoakShape,
   say: (line: string) => void,
-): Promise<{ outcomes: FanOutcome[]; concerts: OnSale[] }> {
+): Promise<{ outcomes: FanOutcome[]; concerts: OnSale[]; soldOut: number[] }> {
   const random = seeded(shape.seed);
   const sign = await providerSigner(stage.identityProvider.keysFile);
   const over = { value: false };
@@ -48,12 +48,12 @@ export async function runSoak(
     publishOnSale(stage, {
       seats: shape.seatsPerConcert,
       price: shape.price,
-      opensAtMs: Date.now(),
     });
   const concerts: OnSale[] = [await publish()];
   let next = publish();
   let sale = saleOf(concerts[0]!);
   const outcomes: FanOutcome[] = [];
+  const soldOut: number[] = [];
   const visits: Promise<void>[] = [];
   function saleOf(onSale: OnSale): SaleView & { paid: number } {
     return {
@@ -70,6 +70,7 @@ export async function runSoak(
   for (let second = 0; Date.now() < endAt; second++) {
     if (sale.paid >= shape.seatsPerConcert) {
       sale.allSold.value = true;
+      soldOut.push(sale.concertId);
       const onSale = await next;
       concerts.push(onSale);
       next = publish();
@@ -102,7 +103,7 @@ export async function runSoak(
   over.value = true;
   await Promise.all(visits);
   await next.then((unsold) => concerts.push(unsold)).catch(() => undefined);
-  return { outcomes, concerts };
+  return { outcomes, concerts, soldOut };
 }
 
 /**
