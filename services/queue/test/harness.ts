@@ -4,6 +4,7 @@ import {
   createRedisUsers,
   fileTopics,
   identityToken,
+  metricValue,
   randomIntId,
   randomSuffix,
   serviceUnderTest,
@@ -12,9 +13,13 @@ import {
   uuid,
   type RedisUsers,
 } from '@ticketing/testing';
+import { Database, type Knex, type ServiceHandle } from '@ticketing/platform';
+import { connectRedis, createDb } from '@ticketing/platform/wiring';
 import { PassVerifier, TokenSigner } from '@ticketing/queue-pass';
 import { startConcert } from '../../concert/test/harness';
 import { loadServiceConfig } from '../src/config';
+import { PgLineJournal } from '../src/data-access/line-journal';
+import { RedisQueueStore } from '../src/data-access/queue-store';
 import { start, type QueueServiceHandle } from '../src/start';
 
 /** The queue's pass keys in this test process: its signer, and a verifier of its public key. */
@@ -44,18 +49,21 @@ afterAll(async () => {
  */
 export const NO_CATALOG = 'http://127.0.0.1:1';
 
+/** The variables of this file's queue instances, before a test's own overrides. */
+const queueEnvironment = async (overrides: Record<string, string>) => ({
+  CONCERT_URLS: NO_CATALOG,
+  DB_POOL_MAX: '2',
+  // Another Redis (a cluster) has no such users: the default login there.
+  ...(!overrides.REDIS_URL &&
+    (await testRedisUsers(overrides.REDIS_KEY_PREFIX ?? KEY_PREFIX)).login('queue')),
+  KAFKA_CONSUMER_GROUP: `queue-test-${randomSuffix()}`,
+  QUEUE_TICK_MS: '50',
+  QUEUE_SSE_INTERVAL_MS: '100',
+  LOG_LEVEL: 'warn',
+});
+
 const queue = serviceUnderTest('queue', loadServiceConfig, start, {
-  environment: async (overrides) => ({
-    CONCERT_URLS: NO_CATALOG,
-    DB_POOL_MAX: '2',
-    // Another Redis (a cluster) has no such users: the default login there.
-    ...(!overrides.REDIS_URL &&
-      (await testRedisUsers(overrides.REDIS_KEY_PREFIX ?? KEY_PREFIX)).login('queue')),
-    KAFKA_CONSUMER_GROUP: `queue-test-${randomSuffix()}`,
-    QUEUE_TICK_MS: '50',
-    QUEUE_SSE_INTERVAL_MS: '100',
-    LOG_LEVEL: 'warn',
-  }),
+  environment: queueEnvironment,
 });
 let deployment: Promise<Deployment<QueueServiceHandle>> | undefined;
 
@@ -66,8 +74,13 @@ let deployment: Promise<Deployment<QueueServiceHandle>> | undefined;
 export async function startQueue(
   overrides: Record<string, string> = {},
 ): Promise<QueueServiceHandle> {
-  return (await (deployment ??= Deployment.of(queue))).startInstance(overrides);
+  const instance = await (await (deployment ??= Deployment.of(queue))).startInstance(overrides);
+  startedWith.set(instance, overrides);
+  return instance;
 }
+
+/** The overrides each instance of this file was started with: where its state is. */
+const startedWith = new WeakMap<ServiceHandle, Record<string, string>>();
 
 /**
  * The real concert service (its own database, topics and keys), for a queue that asks the
@@ -106,12 +119,97 @@ export async function queueLogs(): Promise<Record<string, unknown>[]> {
   return (await (deployment ??= Deployment.of(queue))).logs();
 }
 
-/** A concert id of this test alone, known to the queue. */
-export async function knownConcert(queue: QueueServiceHandle): Promise<number> {
+/**
+ * Where a queue keeps its state: an instance of this file, or the overrides `startQueue` would
+ * be given (its Redis, key prefix and login; none: this file's defaults).
+ */
+export type QueueState = ServiceHandle | Record<string, string>;
+
+/** The queue's own adapters of its Redis and its Postgres, as a test builds them. */
+export interface QueuePorts {
+  store: RedisQueueStore;
+  journal: PgLineJournal;
+}
+
+const ports = new Map<string, Promise<QueuePorts>>();
+let journalDb: Knex | undefined;
+
+/**
+ * The queue's own ports on the state of an instance: its Redis store (the same Redis, key
+ * prefix and login as the instance) and its Postgres journal. For what a test must see or set
+ * that no HTTP answer shows; the one place tests construct them, so a change of their
+ * constructors is met here alone.
+ */
+export function queuePorts(of: QueueState = {}): Promise<QueuePorts> {
+  const overrides = isInstance(of) ? startedWith.get(of) : of;
+  if (!overrides) throw new Error('not a queue instance this file started');
+  return portsFor(overrides);
+}
+
+const isInstance = (of: QueueState): of is ServiceHandle =>
+  typeof (of as Partial<ServiceHandle>).stop === 'function';
+
+async function portsFor(overrides: Record<string, string>): Promise<QueuePorts> {
+  const env: Record<string, string | undefined> = {
+    REDIS_URL: testInfra().redisUrl,
+    REDIS_KEY_PREFIX: KEY_PREFIX,
+    ...(await queueEnvironment(overrides)),
+    ...overrides,
+  };
+  const key = [env.REDIS_URL, env.REDIS_KEY_PREFIX, env.REDIS_USERNAME].join(' ');
+  let made = ports.get(key);
+  if (!made) {
+    made = (async () => {
+      const prefix = env.REDIS_KEY_PREFIX!;
+      const redis = connectRedis(env.REDIS_URL!, { keyPrefix: prefix, login: env });
+      journalDb ??= createDb({ url: await queueDatabaseUrl(), applicationName: 'test' });
+      return {
+        store: new RedisQueueStore(redis, prefix),
+        journal: new PgLineJournal(new Database(journalDb)),
+      };
+    })();
+    ports.set(key, made);
+  }
+  return made;
+}
+afterAll(async () => {
+  for (const made of ports.values()) (await made).store.redis.disconnect();
+  ports.clear();
+  await journalDb?.destroy();
+});
+
+/** A concert id of this test alone, known to the queue (as if concert.events had named it). */
+export async function knownConcert(queue: QueueState): Promise<number> {
   const concertId = randomIntId();
-  await queue.store.concerts.rememberConcert(concertId);
+  await (await queuePorts(queue)).store.concerts.rememberConcert(concertId);
   return concertId;
 }
+
+/**
+ * A date of the concert in the queue's copy of the catalog, selling from `opensAt` until
+ * `closesAt`, as concert.events tells the queue of a date published.
+ */
+export async function concertDate(
+  queue: QueueState,
+  concertId: number,
+  { opensAt, closesAt }: { opensAt: Date; closesAt: Date },
+): Promise<void> {
+  const { concerts } = (await queuePorts(queue)).store;
+  await concerts.rememberConcert(concertId);
+  await concerts.applySchedule({
+    concertId,
+    scheduleId: 1,
+    revision: 1,
+    status: 'OPEN',
+    opensAtMs: opensAt.getTime(),
+    closesAtMs: closesAt.getTime(),
+    totalSeats: 50,
+  });
+}
+
+/** A sample of an instance's metric for one concert (0 before it is first counted). */
+export const concertMetric = (queue: ServiceHandle, name: string, concertId: number) =>
+  metricValue(queue.url, name, { concert: String(concertId) });
 
 export interface TokenBody {
   token: string;
