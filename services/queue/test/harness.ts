@@ -16,6 +16,7 @@ import {
 import { Database, type Knex, type ServiceHandle } from '@ticketing/platform';
 import { connectRedis, createDb } from '@ticketing/platform/wiring';
 import { PassVerifier, TokenSigner } from '@ticketing/queue-pass';
+import Redis from 'ioredis';
 import { startConcert } from '../../concert/test/harness';
 import { loadServiceConfig } from '../src/config';
 import { PgLineJournal } from '../src/data-access/line-journal';
@@ -205,6 +206,29 @@ export async function concertDate(
     closesAtMs: closesAt.getTime(),
     totalSeats: 50,
   });
+}
+
+/**
+ * Every key under a key prefix, with the time it has left (ms; -1: kept for good), as SCAN
+ * lists them: what a queue keeps, counted by the prefix a test gave it, not by key names.
+ */
+export async function keysUnder(
+  prefix: string,
+  redisUrl = testInfra().redisUrl,
+): Promise<{ key: string; ttlMs: number }[]> {
+  const redis = new Redis(redisUrl);
+  try {
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      keys.push(...batch);
+      cursor = next;
+    } while (cursor !== '0');
+    return Promise.all(keys.map(async (key) => ({ key, ttlMs: await redis.pttl(key) })));
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** A sample of an instance's metric for one concert (0 before it is first counted). */
