@@ -157,7 +157,8 @@ async function portsFor(overrides: Record<string, string>): Promise<QueuePorts> 
     ...(await queueEnvironment(overrides)),
     ...overrides,
   };
-  const key = [env.REDIS_URL, env.REDIS_KEY_PREFIX, env.REDIS_USERNAME].join(' ');
+  // One set per instance id too: two ids stand for two instances' connections.
+  const key = [env.REDIS_URL, env.REDIS_KEY_PREFIX, env.REDIS_USERNAME, env.INSTANCE_ID].join(' ');
   let made = ports.get(key);
   if (!made) {
     made = (async () => {
