@@ -13,6 +13,7 @@ import {
   uuid,
   type RedisUsers,
 } from '@ticketing/testing';
+import type { OutgoingMessage } from '@ticketing/messaging';
 import { Database, type Knex, type ServiceHandle } from '@ticketing/platform';
 import { connectRedis, createDb } from '@ticketing/platform/wiring';
 import { PassVerifier, TokenSigner } from '@ticketing/queue-pass';
@@ -113,6 +114,11 @@ export async function concertInCatalog(catalog: Catalog, salesOpenAt?: Date): Pr
 /** The queue deployment's database (its lines' durable half, ADR 0024). */
 export async function queueDatabaseUrl(): Promise<string> {
   return (await (deployment ??= Deployment.of(queue))).databaseUrl;
+}
+
+/** Messages on this file's topics, as another service sends them to the queue. */
+export async function sendToQueue(...messages: OutgoingMessage[]): Promise<void> {
+  await (await (deployment ??= Deployment.of(queue))).send(...messages);
 }
 
 /** Every log line of this file's queue instances so far. */
