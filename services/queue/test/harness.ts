@@ -1,8 +1,10 @@
 import {
   Deployment,
   FILE_KEY_PREFIX,
+  captureLogs,
   createRedisUsers,
   fileTopics,
+  infraEnv,
   identityToken,
   metricValue,
   randomIntId,
@@ -15,13 +17,23 @@ import {
 } from '@ticketing/testing';
 import type { OutgoingMessage } from '@ticketing/messaging';
 import { Database, type Knex, type ServiceHandle } from '@ticketing/platform';
-import { connectRedis, createDb } from '@ticketing/platform/wiring';
+import { connectRedis, createDb, createMetricsRegistry, migrate } from '@ticketing/platform/wiring';
 import { PassVerifier, TokenSigner } from '@ticketing/queue-pass';
 import Redis from 'ioredis';
 import { startConcert } from '../../concert/test/harness';
+import { migrations } from '../migrations';
 import { loadServiceConfig } from '../src/config';
+import { CatalogClient } from '../src/data-access/catalog-client';
 import { PgLineJournal } from '../src/data-access/line-journal';
 import { RedisQueueStore } from '../src/data-access/queue-store';
+import { Joining } from '../src/domain/joining';
+import { KnownConcerts } from '../src/domain/known-concerts';
+import { LineDurability } from '../src/domain/line-durability';
+import { Liveness } from '../src/domain/liveness';
+import type { QueueSettings } from '../src/domain/settings';
+import { SnapshotCache } from '../src/domain/snapshot-cache';
+import type { QueueStore } from '../src/domain/stores';
+import { queueMetrics } from '../src/entry-points/metrics';
 import { start, type QueueServiceHandle } from '../src/start';
 
 /** The queue's pass keys in this test process: its signer, and a verifier of its public key. */
@@ -139,7 +151,16 @@ export interface QueuePorts {
 }
 
 const ports = new Map<string, Promise<QueuePorts>>();
-let journalDb: Knex | undefined;
+let journalDb: Promise<Knex> | undefined;
+
+/** The deployment's database, migrated as an instance migrates it (a test may come first). */
+function journalDatabase(): Promise<Knex> {
+  return (journalDb ??= (async () => {
+    const db = createDb({ url: await queueDatabaseUrl(), applicationName: 'test' });
+    await migrate(db, migrations);
+    return db;
+  })());
+}
 
 /**
  * The queue's own ports on the state of an instance: its Redis store (the same Redis, key
@@ -148,21 +169,30 @@ let journalDb: Knex | undefined;
  * constructors is met here alone.
  */
 export function queuePorts(of: QueueState = {}): Promise<QueuePorts> {
-  const overrides = isInstance(of) ? startedWith.get(of) : of;
-  if (!overrides) throw new Error('not a queue instance this file started');
-  return portsFor(overrides);
+  return portsFor(overridesOf(of));
 }
 
 const isInstance = (of: QueueState): of is ServiceHandle =>
   typeof (of as Partial<ServiceHandle>).stop === 'function';
 
-async function portsFor(overrides: Record<string, string>): Promise<QueuePorts> {
-  const env: Record<string, string | undefined> = {
-    REDIS_URL: testInfra().redisUrl,
+function overridesOf(of: QueueState): Record<string, string> {
+  const overrides = isInstance(of) ? startedWith.get(of) : of;
+  if (!overrides) throw new Error('not a queue instance this file started');
+  return overrides;
+}
+
+/** The variables an instance started with these overrides runs on. */
+async function environmentOf(overrides: Record<string, string>): Promise<Record<string, string>> {
+  return {
+    ...infraEnv(),
     REDIS_KEY_PREFIX: KEY_PREFIX,
     ...(await queueEnvironment(overrides)),
     ...overrides,
   };
+}
+
+async function portsFor(overrides: Record<string, string>): Promise<QueuePorts> {
+  const env: Record<string, string | undefined> = await environmentOf(overrides);
   // One set per instance id too: two ids stand for two instances' connections.
   const key = [env.REDIS_URL, env.REDIS_KEY_PREFIX, env.REDIS_USERNAME, env.INSTANCE_ID].join(' ');
   let made = ports.get(key);
@@ -170,20 +200,54 @@ async function portsFor(overrides: Record<string, string>): Promise<QueuePorts> 
     made = (async () => {
       const prefix = env.REDIS_KEY_PREFIX!;
       const redis = connectRedis(env.REDIS_URL!, { keyPrefix: prefix, login: env });
-      journalDb ??= createDb({ url: await queueDatabaseUrl(), applicationName: 'test' });
       return {
         store: new RedisQueueStore(redis, prefix),
-        journal: new PgLineJournal(new Database(journalDb)),
+        journal: new PgLineJournal(new Database(await journalDatabase())),
       };
     })();
     ports.set(key, made);
   }
   return made;
 }
+
+/**
+ * The queue's join, composed as an instance started with the same overrides composes it, on
+ * this test's ports: for what a request cannot make happen (ten thousand fans in line without
+ * ten thousand requests; a join whose store answers as another store would). `store` stands in
+ * for the instance's store when given. The one place tests compose the queue's domain.
+ */
+export async function queueJoining(of: QueueState, store?: QueueStore): Promise<Joining> {
+  const overrides = overridesOf(of);
+  const ports = await portsFor(overrides);
+  const config = loadServiceConfig(await environmentOf(overrides));
+  const settings: QueueSettings = {
+    admitPerSecond: config.QUEUE_ADMIT_PER_SECOND,
+    maxActive: config.QUEUE_MAX_ACTIVE,
+    activeTtlMs: config.QUEUE_ACTIVE_TTL_SECONDS * 1000,
+    idleMs: config.QUEUE_IDLE_TIMEOUT_SECONDS * 1000,
+    tokenMaxAgeSeconds: config.QUEUE_TOKEN_MAX_AGE_SECONDS,
+    streamTicketTtlSeconds: config.QUEUE_STREAM_TICKET_TTL_SECONDS,
+  };
+  const fans = store ?? ports.store;
+  const liveness = new Liveness(settings.idleMs);
+  const concerts = new KnownConcerts(fans, new CatalogClient([]));
+  const durability = new LineDurability(
+    fans,
+    ports.journal,
+    concerts,
+    liveness,
+    captureLogs('queue-joining').logger,
+    queueMetrics(createMetricsRegistry('queue')),
+    settings,
+  );
+  const snapshots = new SnapshotCache(fans, config.QUEUE_SNAPSHOT_MS);
+  return new Joining(fans, passSigner(), settings, snapshots, liveness, durability, concerts);
+}
+
 afterAll(async () => {
   for (const made of ports.values()) (await made).store.redis.disconnect();
   ports.clear();
-  await journalDb?.destroy();
+  await (await journalDb)?.destroy();
 });
 
 /** A concert id of this test alone, known to the queue (as if concert.events had named it). */
