@@ -1,6 +1,6 @@
 import { createDb } from '@ticketing/platform/wiring';
 import { eventually, uuid } from '@ticketing/testing';
-import type { Knex } from '@ticketing/platform';
+import type { Knex, ServiceHandle } from '@ticketing/platform';
 import {
   join,
   knownConcert,
@@ -10,7 +10,6 @@ import {
   startQueue,
   type TokenBody,
 } from './harness';
-import type { QueueServiceHandle } from '../src/start';
 
 /**
  * A head move is recorded in Postgres after Redis took it (ADR 0024); one Postgres refused waits
@@ -39,7 +38,7 @@ describe('an instance stopping with head moves Postgres has not taken', () => {
 
   /** An instance ticking every `tickMs`, a concert, and a fan admitted by it. */
   async function admittedWhilePostgresRefuses(tickMs: number) {
-    const queue: QueueServiceHandle = await startQueue({ QUEUE_TICK_MS: String(tickMs) });
+    const queue: ServiceHandle = await startQueue({ QUEUE_TICK_MS: String(tickMs) });
     const concertId = await knownConcert(queue);
     const allow = await refuseMoves(concertId);
     const fan: TokenBody = (await join(queue.url, uuid(), concertId)).body;

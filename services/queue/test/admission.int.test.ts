@@ -1,7 +1,7 @@
+import type { ServiceHandle } from '@ticketing/platform';
 import { placeOf } from '@ticketing/queue-pass';
 import { eventually, uuid } from '@ticketing/testing';
 import type { RedisQueueStore } from '../src/data-access/queue-store';
-import type { QueueServiceHandle } from '../src/start';
 import {
   KEY_PREFIX,
   concertMetric,
@@ -21,8 +21,8 @@ describe('admission with two instances ticking at once', () => {
     QUEUE_TICK_MS: '20',
     REDIS_KEY_PREFIX: `${KEY_PREFIX}2:`,
   };
-  let a: QueueServiceHandle | undefined;
-  let b: QueueServiceHandle | undefined;
+  let a: ServiceHandle | undefined;
+  let b: ServiceHandle | undefined;
 
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
@@ -94,7 +94,7 @@ describe('admission with two instances ticking at once', () => {
 });
 
 describe('token lifetimes', () => {
-  let queue: QueueServiceHandle;
+  let queue: ServiceHandle;
 
   beforeAll(async () => {
     queue = await startQueue({
@@ -127,7 +127,7 @@ describe('token lifetimes', () => {
 });
 
 describe('idle waiting tokens', () => {
-  let queue: QueueServiceHandle;
+  let queue: ServiceHandle;
 
   beforeAll(async () => {
     queue = await startQueue({
@@ -164,8 +164,8 @@ describe('idle waiting tokens', () => {
 
 describe('a fan admitted while an instance holds an older snapshot', () => {
   const shared = { QUEUE_ADMIT_PER_SECOND: '100', QUEUE_MAX_ACTIVE: '1' };
-  let ticker: QueueServiceHandle;
-  let server: QueueServiceHandle;
+  let ticker: ServiceHandle;
+  let server: ServiceHandle;
 
   beforeAll(async () => {
     const prefix = `${KEY_PREFIX}late-snapshot:`;
@@ -194,7 +194,7 @@ describe('a fan admitted while an instance holds an older snapshot', () => {
 });
 
 describe('a join in two steps (as on a Redis Cluster) slower than the tick', () => {
-  let queue: QueueServiceHandle;
+  let queue: ServiceHandle;
 
   beforeAll(async () => {
     queue = await startQueue({ QUEUE_ADMIT_PER_SECOND: '1000', QUEUE_TICK_MS: '20' });

@@ -1,9 +1,9 @@
+import type { ServiceHandle } from '@ticketing/platform';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { queueKeys } from '@ticketing/queue-pass';
 import { eventually, testInfra, uuid } from '@ticketing/testing';
 import Redis from 'ioredis';
-import type { QueueServiceHandle } from '../src/start';
 import { KEY_PREFIX, join, knownConcert, poll, queueDatabaseUrl, startQueue } from './harness';
 
 const prefix = `${KEY_PREFIX}audit:`;
@@ -26,7 +26,7 @@ const audit = async (concertId: number, ...args: string[]) =>
   );
 
 describe('npm run audit: admissions followed the numbers', () => {
-  let queue: QueueServiceHandle;
+  let queue: ServiceHandle;
   let redis: Redis;
 
   beforeAll(async () => {

@@ -1,5 +1,5 @@
+import type { ServiceHandle } from '@ticketing/platform';
 import { createTopicNamespace, eventually, randomIntId, uuid } from '@ticketing/testing';
-import type { QueueServiceHandle } from '../src/start';
 import {
   concertInCatalog,
   join,
@@ -17,7 +17,7 @@ import {
  */
 describe('a join for a concert the queue has not heard of', () => {
   let catalog: Catalog;
-  let queue: QueueServiceHandle;
+  let queue: ServiceHandle;
 
   beforeAll(async () => {
     catalog = await startCatalog({ KAFKA_TOPIC_PREFIX: (await createTopicNamespace()).prefix });

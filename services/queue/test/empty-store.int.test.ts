@@ -2,10 +2,9 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Credentials } from '@ticketing/auth';
 import { RedisAdmissionSource, placeOf } from '@ticketing/queue-pass';
-import type { RedisClient } from '@ticketing/platform';
+import type { RedisClient, ServiceHandle } from '@ticketing/platform';
 import { connectRedis } from '@ticketing/platform/wiring';
 import { PrivateRedis, eventually, randomSuffix, uuid } from '@ticketing/testing';
-import type { QueueServiceHandle } from '../src/start';
 import {
   concertInCatalog,
   concertMetric,
@@ -32,7 +31,7 @@ const CAP = 25;
 describe('the waiting room when Redis restarts empty mid-sale', () => {
   let redis: PrivateRedis;
   let catalog: Catalog;
-  const instances: QueueServiceHandle[] = [];
+  const instances: ServiceHandle[] = [];
   const prefix = `test-${randomSuffix()}:`;
   let settings: Record<string, string>;
 

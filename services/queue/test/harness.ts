@@ -34,7 +34,7 @@ import type { QueueSettings } from '../src/domain/settings';
 import { SnapshotCache } from '../src/domain/snapshot-cache';
 import type { QueueStore } from '../src/domain/stores';
 import { queueMetrics } from '../src/entry-points/metrics';
-import { start, type QueueServiceHandle } from '../src/start';
+import { start } from '../src/start';
 
 /** The queue's pass keys in this test process: its signer, and a verifier of its public key. */
 export const passSigner = () => new TokenSigner(testPassKeys().signingKey);
@@ -79,15 +79,13 @@ const queueEnvironment = async (overrides: Record<string, string>) => ({
 const queue = serviceUnderTest('queue', loadServiceConfig, start, {
   environment: queueEnvironment,
 });
-let deployment: Promise<Deployment<QueueServiceHandle>> | undefined;
+let deployment: Promise<Deployment<ServiceHandle>> | undefined;
 
 /**
  * Starts the real queue service in-process on port 0 with the given overrides. It logs in to
  * Redis as the queue's ACL user, so every queue test also proves those rules are enough.
  */
-export async function startQueue(
-  overrides: Record<string, string> = {},
-): Promise<QueueServiceHandle> {
+export async function startQueue(overrides: Record<string, string> = {}): Promise<ServiceHandle> {
   const instance = await (await (deployment ??= Deployment.of(queue))).startInstance(overrides);
   startedWith.set(instance, overrides);
   return instance;

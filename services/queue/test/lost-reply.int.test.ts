@@ -1,9 +1,9 @@
+import type { ServiceHandle } from '@ticketing/platform';
 import { createHash } from 'node:crypto';
 import net from 'node:net';
 import { eventually, testInfra, uuid } from '@ticketing/testing';
 import { QUEUE_SCRIPTS } from '../src/data-access/scripts';
 import { checkFairness, parseRanges } from '../src/domain/fairness';
-import type { QueueServiceHandle } from '../src/start';
 import {
   KEY_PREFIX,
   join,
@@ -102,7 +102,7 @@ describe('a head move whose reply was lost', () => {
     'when Redis ran a head move and its answer was lost, and %s, then Postgres still records it: the durable audit covers every number up to the head, in order',
     async (_fault, readOnlyAfter, refusedLookups) => {
       const proxy = await replyLosingProxy(readOnlyAfter, refusedLookups);
-      let queue: QueueServiceHandle | undefined;
+      let queue: ServiceHandle | undefined;
       try {
         queue = await startQueue({
           ...(await testRedisUsers(KEY_PREFIX)).login('queue'),

@@ -2,7 +2,7 @@ import { openAuth } from '@ticketing/auth';
 import { TOPICS, queue as queueContracts } from '@ticketing/contracts';
 import { buildMessage } from '@ticketing/messaging';
 import { requireAdmitted } from '@ticketing/queue-pass';
-import { TypedRoutes } from '@ticketing/platform';
+import { TypedRoutes, type ServiceHandle } from '@ticketing/platform';
 import {
   StopList,
   createHttpApp,
@@ -18,7 +18,6 @@ import {
   testPassKeys,
   uuid,
 } from '@ticketing/testing';
-import type { QueueServiceHandle } from '../src/start';
 import {
   KEY_PREFIX,
   join,
@@ -35,7 +34,7 @@ import {
  * refused by every instance at once, long before the memory would have aged out.
  */
 describe('queue passes remembered per instance, revoked across instances', () => {
-  let queue: QueueServiceHandle;
+  let queue: ServiceHandle;
   const instances: { server: RunningServer; stops: StopList; checks: () => Promise<string> }[] = [];
 
   // A queue-gated service as the others wire it (openAuth), remembering passes for 60 s.

@@ -1,3 +1,4 @@
+import type { ServiceHandle } from '@ticketing/platform';
 import { placeOf } from '@ticketing/queue-pass';
 import { TOPICS, concert, queue as queueContracts } from '@ticketing/contracts';
 import { buildMessage } from '@ticketing/messaging';
@@ -10,7 +11,6 @@ import {
   TopicCapture,
   uuid,
 } from '@ticketing/testing';
-import type { QueueServiceHandle } from '../src/start';
 import type { TopicNamespace } from '@ticketing/messaging';
 import { QueueSnapshot } from '../src/domain/queue-snapshot';
 import { JOIN_SETTLE_MS } from '../src/domain/settings';
@@ -25,7 +25,7 @@ import {
 } from './harness';
 
 describe('queue API (admission paused)', () => {
-  let queue: QueueServiceHandle;
+  let queue: ServiceHandle;
 
   beforeAll(async () => {
     queue = await startQueue({ QUEUE_ADMIT_PER_SECOND: '0' });
@@ -197,7 +197,7 @@ describe('queue API (admission paused)', () => {
 });
 
 describe('queue messaging', () => {
-  let queue: QueueServiceHandle;
+  let queue: ServiceHandle;
   let producer: Publisher;
   let events: TopicCapture;
   let ns: TopicNamespace;

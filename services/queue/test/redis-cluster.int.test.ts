@@ -1,9 +1,9 @@
+import type { ServiceHandle } from '@ticketing/platform';
 import path from 'node:path';
 import { RedisAdmissionSource, placeOf } from '@ticketing/queue-pass';
 import { connectRedis } from '@ticketing/platform/wiring';
 import { INFRA_DIR, startRedisCluster, type LocalRedisCluster } from '@ticketing/infra';
 import { eventually, randomSuffix, uuid } from '@ticketing/testing';
-import type { QueueServiceHandle } from '../src/start';
 import { join, keysUnder, knownConcert, poll, startQueue } from './harness';
 
 /**
@@ -13,7 +13,7 @@ import { join, keysUnder, knownConcert, poll, startQueue } from './harness';
  */
 describe('the waiting room on a Redis Cluster', () => {
   let cluster: LocalRedisCluster;
-  let instances: QueueServiceHandle[] = [];
+  let instances: ServiceHandle[] = [];
   const prefix = `test-${randomSuffix()}:`;
 
   beforeAll(async () => {

@@ -1,10 +1,10 @@
+import type { ServiceHandle } from '@ticketing/platform';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { RedisAdmissionSource, placeOf, queueKeys } from '@ticketing/queue-pass';
 import { connectRedis } from '@ticketing/platform/wiring';
 import { INFRA_DIR, RedisHa } from '@ticketing/infra';
 import { eventually, randomSuffix, uuid } from '@ticketing/testing';
-import type { QueueServiceHandle } from '../src/start';
 import {
   concertDate,
   join,
@@ -23,7 +23,7 @@ import {
  */
 describe('the waiting room on a Redis Cluster with replicas', () => {
   let ha: RedisHa;
-  let instances: QueueServiceHandle[] = [];
+  let instances: ServiceHandle[] = [];
   const prefix = `test-${randomSuffix()}:`;
 
   beforeAll(async () => {

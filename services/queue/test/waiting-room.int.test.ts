@@ -1,8 +1,8 @@
+import type { ServiceHandle } from '@ticketing/platform';
 import { Credentials } from '@ticketing/auth';
 import { RedisAdmissionSource, placeOf } from '@ticketing/queue-pass';
 import { eventually, testInfra, uuid } from '@ticketing/testing';
 import Redis from 'ioredis';
-import type { QueueServiceHandle } from '../src/start';
 import {
   KEY_PREFIX,
   join,
@@ -20,7 +20,7 @@ const numberOf = (tokenId: string) => placeOf(tokenId)!.number;
 
 describe('exact FIFO across three instances', () => {
   const prefix = `${KEY_PREFIX}fifo:`;
-  let instances: QueueServiceHandle[] = [];
+  let instances: ServiceHandle[] = [];
 
   beforeAll(async () => {
     // Admission opens once everybody has joined: the first instance ticks with a zero rate.
@@ -127,7 +127,7 @@ describe('idle fans at the head', () => {
 });
 
 describe('a pass for another user’s number', () => {
-  let queue: QueueServiceHandle;
+  let queue: ServiceHandle;
   let redis: Redis;
 
   beforeAll(async () => {
