@@ -71,7 +71,8 @@ describe('the system when its Redis fails mid-sale', () => {
     expect((await cluster.call('GET', 'concert', schedules, fan.token)).status).toBe(200);
     const prefix = cluster.keyPrefix;
 
-    // A failover: the replica takes over, with every write a fan was told of.
+    // A failover: the replica takes over, with every write a fan was told of. The fault is aimed
+    // at the shard whose slot holds the concert's counters, found by their key's name (not read).
     const victim = await ha.primaryOf(`${prefix}${queueKeys(concerts[0]!.concertId).meta}`);
     const killedAt = Date.now();
     await ha.kill(victim);

@@ -7,7 +7,8 @@ import { offsetOf, queueKeys, segmentKeys, segmentOf, tokenIdOf } from '../src/r
  * A rebuild after Redis lost a line (ADR 0024) writes the line's bits, then opens it, on other
  * shards than the reads of a check. The interleaving that once answered an admitted fan 401 is
  * made here on purpose, on a real Redis: the check's bit read runs before the restore, its
- * counters read after the line opened.
+ * counters read after the line opened. This library owns the line's key layout and its reader
+ * is what is under test: the states it must read are written by key name.
  */
 describe('reading a place while its line is rebuilt', () => {
   let redis: Redis;

@@ -25,16 +25,6 @@ import { queueMetrics } from './entry-points/metrics';
 
 export const SERVICE = 'queue';
 
-export type QueueServiceHandle = ServiceHandle & {
-  ticker: AdmissionTicker;
-  store: RedisQueueStore;
-  joining: Joining;
-  places: Places;
-  concerts: KnownConcerts;
-  streams: QueueEventStreams;
-  journal: PgLineJournal;
-};
-
 // How often each instance asks Redis whether its primaries have replicas to wait for.
 const REPLICAS_EVERY_MS = 10_000;
 // How often each instance removes head moves older than the audit keeps them.
@@ -50,7 +40,7 @@ const settingsFrom = (c: Config): QueueSettings => ({
 });
 
 /** Wires the queue service and runs its entry points; the handle stops them in reverse order. */
-export function start(config: Config, deps: { logger?: Logger } = {}): Promise<QueueServiceHandle> {
+export function start(config: Config, deps: { logger?: Logger } = {}): Promise<ServiceHandle> {
   return runService(serviceOptions(SERVICE, config, deps.logger), async (kit) => {
     const db = await openDatabase(kit, config, migrations);
     const journal = new PgLineJournal(db);
@@ -141,7 +131,6 @@ export function start(config: Config, deps: { logger?: Logger } = {}): Promise<Q
       readiness: { ...auth.readiness, redis: () => redis.ping(), ...messaging.readiness },
       // Open streams end first, so the server can close; clients reconnect elsewhere.
       beforeHttpStop: [['sse streams', () => streams.stop()]],
-      handle: { ticker, store, joining, places, concerts, streams, journal },
     };
   });
 }

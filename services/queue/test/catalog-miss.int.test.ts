@@ -1,7 +1,14 @@
-import { queueKeys } from '@ticketing/queue-pass';
+import type { ServiceHandle } from '@ticketing/platform';
 import { createTopicNamespace, eventually, randomIntId, uuid } from '@ticketing/testing';
-import type { QueueServiceHandle } from '../src/start';
-import { concertInCatalog, join, poll, startCatalog, startQueue, type Catalog } from './harness';
+import {
+  concertInCatalog,
+  join,
+  poll,
+  queuePorts,
+  startCatalog,
+  startQueue,
+  type Catalog,
+} from './harness';
 
 /**
  * The queue's copy of the catalog (Redis, fed by concert.events) misses a concert: it asks the
@@ -10,7 +17,7 @@ import { concertInCatalog, join, poll, startCatalog, startQueue, type Catalog } 
  */
 describe('a join for a concert the queue has not heard of', () => {
   let catalog: Catalog;
-  let queue: QueueServiceHandle;
+  let queue: ServiceHandle;
 
   beforeAll(async () => {
     catalog = await startCatalog({ KAFKA_TOPIC_PREFIX: (await createTopicNamespace()).prefix });
@@ -33,9 +40,10 @@ describe('a join for a concert the queue has not heard of', () => {
     const fan = await join(queue.url, uuid(), onSale);
     expect(early).toMatchObject({ status: 201, body: { status: 'WAITING', position: 1 } });
     expect(fan).toMatchObject({ status: 201, body: { status: 'WAITING', position: 1 } });
-    expect(await queue.store.redis.hget(queueKeys(later).sales, 'opensAt')).toBe(
-      String(opensAt.getTime()),
-    );
+    // The queue's copy of the catalog has both concerts' dates now.
+    const { store } = await queuePorts(queue);
+    for (const concertId of [onSale, later])
+      expect(await store.line.salesKnown(concertId)).toBe(true);
     // Ticks run: the fan of the concert on sale is admitted; the early one is not.
     await eventually(async () =>
       expect((await poll(queue.url, fan.body.token)).body.status).toBe('ACTIVE'),
@@ -50,7 +58,9 @@ describe('a join for a concert the queue has not heard of', () => {
     const concertId = randomIntId();
     const res = await join(queue.url, uuid(), concertId);
     expect(res).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
-    expect(await queue.store.redis.exists(queueKeys(concertId).meta)).toBe(0);
+    const { store } = await queuePorts(queue);
+    expect(await store.line.isOpen(concertId)).toBe(false);
+    expect(await store.concerts.isKnownConcert(concertId)).toBe(false);
   });
 
   it('when the catalog does not answer, then 503 with Retry-After, never 404', async () => {

@@ -1,17 +1,18 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Credentials } from '@ticketing/auth';
-import { RedisAdmissionSource, placeOf, queueKeys } from '@ticketing/queue-pass';
-import type { RedisClient } from '@ticketing/platform';
+import { RedisAdmissionSource, placeOf } from '@ticketing/queue-pass';
+import type { RedisClient, ServiceHandle } from '@ticketing/platform';
 import { connectRedis } from '@ticketing/platform/wiring';
 import { PrivateRedis, eventually, randomSuffix, uuid } from '@ticketing/testing';
-import type { QueueServiceHandle } from '../src/start';
 import {
   concertInCatalog,
+  concertMetric,
   join,
   passVerifier,
   poll,
   queueDatabaseUrl,
+  queuePorts,
   startCatalog,
   startQueue,
   type Catalog,
@@ -30,7 +31,7 @@ const CAP = 25;
 describe('the waiting room when Redis restarts empty mid-sale', () => {
   let redis: PrivateRedis;
   let catalog: Catalog;
-  const instances: QueueServiceHandle[] = [];
+  const instances: ServiceHandle[] = [];
   const prefix = `test-${randomSuffix()}:`;
   let settings: Record<string, string>;
 
@@ -159,7 +160,11 @@ describe('the waiting room when Redis restarts empty mid-sale', () => {
       expect((await statuses(laterFans)).map((b) => b.status)).toEqual(
         laterFans.map(() => 'WAITING'),
       );
-      expect(Number(await client.hget(queueKeys(onSale).meta, 'active'))).toBeLessThanOrEqual(CAP);
+      // The line's own count, as every instance's tick reads it: the cap, not more.
+      await eventually(async () => {
+        for (const instance of instances)
+          expect(await concertMetric(instance, 'queue_active', onSale)).toBe(CAP);
+      });
     } finally {
       client.disconnect();
     }
@@ -186,7 +191,7 @@ describe('the waiting room when Redis restarts empty mid-sale', () => {
     expect(audit.stdout).not.toMatch(/NOT FAIR/);
     expect(audit.status).toBe(0);
     // The admission rate held: after the rebuild, no more than the rate allows since it.
-    const records = await instances[0]!.store.line.auditRecords(onSale);
+    const records = await (await queuePorts(instances[0]!)).store.line.auditRecords(onSale);
     const rebuilt = records.findIndex((r) => r.kind === 'recover');
     const after = records
       .slice(rebuilt + 1)

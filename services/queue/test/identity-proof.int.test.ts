@@ -1,6 +1,6 @@
+import type { ServiceHandle } from '@ticketing/platform';
 import { IDENTITY_PROOF_HEADER, IdentityProofs, generateIdentityProofKey } from '@ticketing/auth';
 import { identityToken, metricValue, testIdentityProofKey, uuid } from '@ticketing/testing';
-import type { QueueServiceHandle } from '../src/start';
 import { knownConcert, startQueue, type TokenBody } from './harness';
 
 /**
@@ -9,7 +9,7 @@ import { knownConcert, startQueue, type TokenBody } from './harness';
  * had to be verified here answers 503: a 201 proves the seal was taken instead.
  */
 describe('a service takes the identity the gateway verified', () => {
-  let queue: QueueServiceHandle;
+  let queue: ServiceHandle;
   const proofs = new IdentityProofs(testIdentityProofKey());
 
   beforeAll(async () => {

@@ -1,19 +1,16 @@
+import type { ServiceHandle } from '@ticketing/platform';
 import { createHash } from 'node:crypto';
 import net from 'node:net';
-import { Database } from '@ticketing/platform';
-import { createDb } from '@ticketing/platform/wiring';
 import { eventually, testInfra, uuid } from '@ticketing/testing';
-import { PgLineJournal } from '../src/data-access/line-journal';
 import { QUEUE_SCRIPTS } from '../src/data-access/scripts';
 import { checkFairness, parseRanges } from '../src/domain/fairness';
-import type { QueueServiceHandle } from '../src/start';
 import {
   KEY_PREFIX,
   join,
   queueLogs,
   knownConcert,
   poll,
-  queueDatabaseUrl,
+  queuePorts,
   startQueue,
   testRedisUsers,
 } from './harness';
@@ -105,17 +102,16 @@ describe('a head move whose reply was lost', () => {
     'when Redis ran a head move and its answer was lost, and %s, then Postgres still records it: the durable audit covers every number up to the head, in order',
     async (_fault, readOnlyAfter, refusedLookups) => {
       const proxy = await replyLosingProxy(readOnlyAfter, refusedLookups);
-      const db = createDb({ url: await queueDatabaseUrl(), applicationName: 'test' });
-      let queue: QueueServiceHandle | undefined;
+      let queue: ServiceHandle | undefined;
       try {
         queue = await startQueue({
           ...(await testRedisUsers(KEY_PREFIX)).login('queue'),
           REDIS_URL: proxy.url,
           REDIS_KEY_PREFIX: KEY_PREFIX,
-          QUEUE_TICK_MS: '60000',
         });
         const instance = queue;
-        const concertId = await knownConcert(instance);
+        // The same Redis and keys, reached without the proxy.
+        const concertId = await knownConcert({ REDIS_KEY_PREFIX: KEY_PREFIX });
         const joinFans = async (n: number) =>
           Promise.all(
             Array.from(
@@ -125,14 +121,14 @@ describe('a head move whose reply was lost', () => {
           );
         const admittedAll = async (fans: { token: string }[]) =>
           eventually(async () => {
-            await instance.ticker.tick();
             for (const fan of fans)
               expect((await poll(instance.url, fan.token)).body.status).toBe('ACTIVE');
           });
 
-        // The first fans' move: Redis runs it, its answer is lost.
-        const first = await joinFans(3);
+        // The first fans' move: Redis runs it, its answer is lost (armed before they join: the
+        // instance ticks all along, and nobody is in line to move the head over before them).
         proxy.state.armed = true;
+        const first = await joinFans(3);
         await admittedAll(first);
         expect(proxy.state.lost).toBe(1);
         // Later moves go through as usual.
@@ -140,11 +136,10 @@ describe('a head move whose reply was lost', () => {
 
         // The moves after the one in doubt wait for it: once the store answers, all are recorded,
         // in order, with no gap at any moment.
-        const journal = new PgLineJournal(new Database(db));
+        const { journal } = await queuePorts({ REDIS_KEY_PREFIX: KEY_PREFIX });
         const line = await journal.line(concertId);
         const firstRecorded: (number | undefined)[] = [];
         await eventually(async () => {
-          await instance.ticker.tick();
           const moves = (await journal.admissions(concertId, line!.epoch)).map((a) => ({
             id: `postgres:${a.from}`,
             ...a,
@@ -169,18 +164,19 @@ describe('a head move whose reply was lost', () => {
       } finally {
         await queue?.stop();
         await proxy.close();
-        await db.destroy();
       }
     },
   );
 
   it('when twenty other head moves were made after one, then the store still finds it by its id; a move it never made, from a head another move passed, is not found', async () => {
-    const queue = await startQueue({ QUEUE_TICK_MS: '60000' });
+    // Admission paused: the head moves only as the test asks the store.
+    const queue = await startQueue({ QUEUE_ADMIT_PER_SECOND: '0' });
     try {
       const concertId = await knownConcert(queue);
       await Promise.all(Array.from({ length: 25 }, () => join(queue.url, uuid(), concertId)));
+      const { line } = (await queuePorts(queue)).store;
       const move = (id: string, from: number) =>
-        queue.store.line.advance(concertId, {
+        line.advance(concertId, {
           id,
           from,
           to: from + 1,
@@ -195,9 +191,9 @@ describe('a head move whose reply was lost', () => {
       // Asked again from the head it started at, the script finds the head moved: not moved.
       expect(await move('ours', 0)).toBe(0);
 
-      expect(await queue.store.line.moveMadeAt(concertId, 'ours', 1)).toBeGreaterThan(0);
-      expect(await queue.store.line.moveMadeAt(concertId, 'never', 1)).toBeUndefined();
-      expect(await queue.store.line.moveMadeAt(concertId, 'never', 22)).toBeUndefined();
+      expect(await line.moveMadeAt(concertId, 'ours', 1)).toBeGreaterThan(0);
+      expect(await line.moveMadeAt(concertId, 'never', 1)).toBeUndefined();
+      expect(await line.moveMadeAt(concertId, 'never', 22)).toBeUndefined();
     } finally {
       await queue.stop();
     }

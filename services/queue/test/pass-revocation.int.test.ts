@@ -1,6 +1,8 @@
 import { openAuth } from '@ticketing/auth';
+import { TOPICS, queue as queueContracts } from '@ticketing/contracts';
+import { buildMessage } from '@ticketing/messaging';
 import { requireAdmitted } from '@ticketing/queue-pass';
-import { TypedRoutes } from '@ticketing/platform';
+import { TypedRoutes, type ServiceHandle } from '@ticketing/platform';
 import {
   StopList,
   createHttpApp,
@@ -8,9 +10,23 @@ import {
   listen,
   type RunningServer,
 } from '@ticketing/platform/wiring';
-import { captureLogs, eventually, testInfra, testPassKeys, uuid } from '@ticketing/testing';
-import type { QueueServiceHandle } from '../src/start';
-import { KEY_PREFIX, join, knownConcert, poll, startQueue } from './harness';
+import {
+  TopicCapture,
+  captureLogs,
+  eventually,
+  testInfra,
+  testPassKeys,
+  uuid,
+} from '@ticketing/testing';
+import {
+  KEY_PREFIX,
+  join,
+  knownConcert,
+  poll,
+  sendToQueue,
+  startQueue,
+  topicNamespace,
+} from './harness';
 
 /**
  * The queue-pass check of the queue-gated services answers ACTIVE from each instance's memory;
@@ -18,7 +34,7 @@ import { KEY_PREFIX, join, knownConcert, poll, startQueue } from './harness';
  * refused by every instance at once, long before the memory would have aged out.
  */
 describe('queue passes remembered per instance, revoked across instances', () => {
-  let queue: QueueServiceHandle;
+  let queue: ServiceHandle;
   const instances: { server: RunningServer; stops: StopList; checks: () => Promise<string> }[] = [];
 
   // A queue-gated service as the others wire it (openAuth), remembering passes for 60 s.
@@ -60,14 +76,39 @@ describe('queue passes remembered per instance, revoked across instances', () =>
     };
   }
 
+  let queueEvents: TopicCapture;
+
   beforeAll(async () => {
     queue = await startQueue({ QUEUE_ADMIT_PER_SECOND: '1000', QUEUE_MAX_ACTIVE: '100000' });
     instances.push(await gatedInstance(), await gatedInstance());
+    queueEvents = await TopicCapture.start([(await topicNamespace()).name(TOPICS.queueEvents)]);
   });
   afterAll(async () => {
+    await queueEvents?.stop();
     await Promise.all(instances.map((i) => i.stops.stopAll()));
     await queue.stop();
   });
+
+  /** What the saga sends when a payment completes (queue.expire-token), and the queue's answer. */
+  async function expireToken(place: { userId: string; tokenId: string; concertId: number }) {
+    const answers = () =>
+      queueEvents.where(
+        (m) =>
+          m.envelope?.type === 'queue.token-expired' &&
+          (m.envelope.data as { tokenId: string }).tokenId === place.tokenId,
+      );
+    const before = answers().length;
+    const paymentId = uuid();
+    await sendToQueue(
+      buildMessage(
+        queueContracts.expireToken,
+        { ...place, paymentId },
+        { source: 'test', correlationId: paymentId },
+      ),
+    );
+    await eventually(() => expect(answers()).toHaveLength(before + 1), { timeoutMs: 30_000 });
+    return answers().at(-1)!.envelope!.data as { removed: boolean };
+  }
 
   const call = (server: RunningServer, token: string) =>
     fetch(`${server.url}/gated`, { headers: { authorization: `Bearer ${token}` } }).then(
@@ -118,10 +159,9 @@ describe('queue passes remembered per instance, revoked across instances', () =>
       jti: string;
       sub: string;
     };
-    // What queue.expire-token does when the saga completes.
     const place = { userId: claims.sub, tokenId: claims.jti, concertId: claims.cid };
-    expect(await queue.places.expire(place)).toBe(true);
-    expect(await queue.places.expire(place)).toBe(false); // a repeat changes nothing
+    expect(await expireToken(place)).toMatchObject({ removed: true });
+    expect(await expireToken(place)).toMatchObject({ removed: false }); // a repeat changes nothing
     await eventually(
       async () => {
         for (const { server } of instances) expect((await call(server, pass)).status).toBe(401);

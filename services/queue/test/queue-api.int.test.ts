@@ -1,4 +1,5 @@
-import { offsetOf, placeOf, queueKeys, segmentKeys, segmentOf } from '@ticketing/queue-pass';
+import type { ServiceHandle } from '@ticketing/platform';
+import { placeOf } from '@ticketing/queue-pass';
 import { TOPICS, concert, queue as queueContracts } from '@ticketing/contracts';
 import { buildMessage } from '@ticketing/messaging';
 import { publishNow, type Publisher } from '@ticketing/messaging/wiring';
@@ -6,26 +7,25 @@ import {
   eventually,
   identityToken,
   randomIntId,
-  testInfra,
   testKafka,
   TopicCapture,
   uuid,
 } from '@ticketing/testing';
-import Redis from 'ioredis';
-import type { QueueServiceHandle } from '../src/start';
 import type { TopicNamespace } from '@ticketing/messaging';
+import { QueueSnapshot } from '../src/domain/queue-snapshot';
+import { JOIN_SETTLE_MS } from '../src/domain/settings';
 import {
-  KEY_PREFIX,
   join,
   joinWith,
   knownConcert,
   poll,
+  queuePorts,
   startQueue,
   topicNamespace,
 } from './harness';
 
 describe('queue API (admission paused)', () => {
-  let queue: QueueServiceHandle;
+  let queue: ServiceHandle;
 
   beforeAll(async () => {
     queue = await startQueue({ QUEUE_ADMIT_PER_SECOND: '0' });
@@ -82,15 +82,10 @@ describe('queue API (admission paused)', () => {
     // On one Redis a join is one script: the 49 repeats took no number (no holes), and the one
     // number came with its alive bit.
     const number = placeOf(results[0]!.body.tokenId)!.number;
-    const redis = new Redis(testInfra().redisUrl, { keyPrefix: KEY_PREFIX });
-    try {
-      expect(Number(await redis.hget(queueKeys(concertId).meta, 'seq'))).toBe(number);
-      expect(
-        await redis.getbit(segmentKeys(concertId, segmentOf(number)).alive, offsetOf(number)),
-      ).toBe(1);
-    } finally {
-      redis.disconnect();
-    }
+    const { store } = await queuePorts(queue);
+    const line = new QueueSnapshot(await store.line.snapshot(concertId, undefined, JOIN_SETTLE_MS));
+    expect(line.data.seq).toBe(number);
+    expect(line.alive(number)).toBe(true);
   });
 
   it.each([
@@ -140,7 +135,9 @@ describe('queue API (admission paused)', () => {
       retryAfter: '1',
       body: { code: 'SERVICE_UNAVAILABLE' },
     });
-    expect(await queue.store.redis.exists(queueKeys(concertId).meta)).toBe(0);
+    const { store } = await queuePorts(queue);
+    expect(await store.line.isOpen(concertId)).toBe(false);
+    expect(await store.concerts.isKnownConcert(concertId)).toBe(false);
   });
 
   it('when polling, then the status is fresh and Retry-After suggests the next poll', async () => {
@@ -200,7 +197,7 @@ describe('queue API (admission paused)', () => {
 });
 
 describe('queue messaging', () => {
-  let queue: QueueServiceHandle;
+  let queue: ServiceHandle;
   let producer: Publisher;
   let events: TopicCapture;
   let ns: TopicNamespace;

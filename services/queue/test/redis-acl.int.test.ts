@@ -7,7 +7,8 @@ import { KEY_PREFIX, join, knownConcert, poll, startQueue, testRedisUsers } from
 /**
  * Redis locked (docs/operations.md, "Redis"): each principal is an ACL user allowed its own
  * commands on its own keys. Every other queue test runs as the queue's user; here, what each
- * user is refused.
+ * user is refused. The rules are written over key names, so this file sends commands to the
+ * queue's keys by name: the layout is what is under test.
  */
 describe('Redis ACL users', () => {
   const clients: Redis[] = [];
@@ -57,10 +58,13 @@ describe('Redis ACL users', () => {
     const borrowed = (await testRedisUsers()).login('reservation');
     const queue = await startQueue({ ...borrowed });
     try {
+      // The queue's own writes, with the credentials it was given: refused.
       const concertId = await knownConcert(queue).catch((err: Error) => err);
       expect(concertId).toBeInstanceOf(Error);
       expect((concertId as Error).message).toMatch(/^NOPERM/);
-      const joined = await join(queue.url, uuid(), 1);
+      // A concert the queue knows (its own user wrote it): nobody joins it through this one.
+      const known = await knownConcert({});
+      const joined = await join(queue.url, uuid(), known);
       expect(joined.status).not.toBe(201);
     } finally {
       await queue.stop();

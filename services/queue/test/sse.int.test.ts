@@ -1,8 +1,8 @@
+import type { ServiceHandle } from '@ticketing/platform';
 import { concert } from '@ticketing/contracts';
 import { buildMessage } from '@ticketing/messaging';
 import { publishNow } from '@ticketing/messaging/wiring';
 import { eventually, randomIntId, testKafka, uuid } from '@ticketing/testing';
-import type { QueueServiceHandle } from '../src/start';
 import {
   buyStreamTicket,
   join,
@@ -20,7 +20,7 @@ const expOf = (jwt: string) =>
   (JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as { exp: number }).exp;
 
 describe('queue events (SSE)', () => {
-  let queue: QueueServiceHandle;
+  let queue: ServiceHandle;
 
   beforeAll(async () => {
     queue = await startQueue({
@@ -202,7 +202,7 @@ describe('queue events (SSE)', () => {
 });
 
 describe('queue events (SSE) far back in the line', () => {
-  let queue: QueueServiceHandle;
+  let queue: ServiceHandle;
 
   beforeAll(async () => {
     // One admission a second: fans more than 100 places back hear of their place every few

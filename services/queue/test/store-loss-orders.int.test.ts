@@ -1,8 +1,7 @@
 import { placeOf } from '@ticketing/queue-pass';
 import { connectRedis } from '@ticketing/platform/wiring';
-import type { RedisClient } from '@ticketing/platform';
+import type { RedisClient, ServiceHandle } from '@ticketing/platform';
 import { PrivateRedis, eventually, randomSuffix, uuid } from '@ticketing/testing';
-import type { QueueServiceHandle } from '../src/start';
 import {
   concertInCatalog,
   join,
@@ -30,7 +29,7 @@ describe('the waiting line when its store is emptied, in every order of what com
   let redis: PrivateRedis;
   let client: RedisClient;
   let catalog: Catalog;
-  const instances: QueueServiceHandle[] = [];
+  const instances: ServiceHandle[] = [];
 
   beforeAll(async () => {
     redis = await PrivateRedis.start();

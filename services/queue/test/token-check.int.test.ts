@@ -1,4 +1,4 @@
-import { AppError, TypedRoutes } from '@ticketing/platform';
+import { AppError, TypedRoutes, type ServiceHandle } from '@ticketing/platform';
 import {
   createHttpApp,
   createMetricsRegistry,
@@ -15,7 +15,6 @@ import {
 import { captureLogs, eventually, identityToken, testInfra, uuid } from '@ticketing/testing';
 import Redis from 'ioredis';
 import { z } from 'zod';
-import type { QueueServiceHandle } from '../src/start';
 import {
   KEY_PREFIX,
   join,
@@ -31,8 +30,8 @@ import {
  * mounts it, against passes the real queue service issued and admitted.
  */
 describe('queue-gated routes (Credentials.queuePass + requireAdmitted)', () => {
-  let queue: QueueServiceHandle;
-  let paused: QueueServiceHandle;
+  let queue: ServiceHandle;
+  let paused: ServiceHandle;
   let protectedApi: RunningServer;
   let redis: Redis;
   let pausedRedis: Redis;
