@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { RedisAdmissionSource, placeOf, queueKeys } from '@ticketing/queue-pass';
 import { connectRedis } from '@ticketing/platform/wiring';
-import { INFRA_DIR, startRedisCluster, type LocalRedisCluster } from '@ticketing/infra';
+import { INFRA_DIR, LocalRedis } from '@ticketing/infra';
 import { eventually, randomSuffix, uuid } from '@ticketing/testing';
 import Redis from 'ioredis';
 import type { QueueServiceHandle } from '../src/start';
@@ -13,12 +13,15 @@ import { join, knownConcert, poll, startQueue } from './harness';
  * exactly as on one server.
  */
 describe('the waiting room on a Redis Cluster', () => {
-  let cluster: LocalRedisCluster;
+  let cluster: LocalRedis;
   let instances: QueueServiceHandle[] = [];
   const prefix = `test-${randomSuffix()}:`;
 
   beforeAll(async () => {
-    cluster = await startRedisCluster(path.join(INFRA_DIR, `redis-cluster-${randomSuffix()}`));
+    cluster = await LocalRedis.start({
+      dir: path.join(INFRA_DIR, `redis-cluster-${randomSuffix()}`),
+      cluster: { replicasPerPrimary: 0 },
+    });
     const settings = {
       REDIS_URL: cluster.url,
       REDIS_KEY_PREFIX: prefix,
@@ -30,7 +33,7 @@ describe('the waiting room on a Redis Cluster', () => {
   }, 120_000);
   afterAll(async () => {
     await Promise.all(instances.map((i) => i.stop()));
-    await cluster?.stop();
+    await cluster?.destroy();
   });
 
   it('when 300 fans join three instances at once, then their keys spread over every shard, numbers are 1..300 and the first 100 are admitted in order', async () => {

@@ -2,23 +2,28 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { RedisAdmissionSource, placeOf, queueKeys } from '@ticketing/queue-pass';
 import { connectRedis } from '@ticketing/platform/wiring';
-import { INFRA_DIR, RedisHa } from '@ticketing/infra';
+import { INFRA_DIR, LocalRedis } from '@ticketing/infra';
 import { eventually, randomSuffix, uuid } from '@ticketing/testing';
 import type { QueueServiceHandle } from '../src/start';
 import { join, knownConcert, poll, queueDatabaseUrl, startQueue, type TokenBody } from './harness';
 
 /**
- * The waiting room on Redis in production's shape (tools/infra redis-ha: three primaries, a
+ * The waiting room on Redis in production's shape (tools/infra LocalRedis: three primaries, a
  * replica each, a private cluster on ports of its own), with two queue instances and their
  * Postgres (ADR 0024): what a failover of the primary holding a concert's counters costs.
  */
 describe('the waiting room on a Redis Cluster with replicas', () => {
-  let ha: RedisHa;
+  let ha: LocalRedis;
   let instances: QueueServiceHandle[] = [];
   const prefix = `test-${randomSuffix()}:`;
 
   beforeAll(async () => {
-    ha = await RedisHa.start({ dir: path.join(INFRA_DIR, `redis-ha-${randomSuffix()}`) });
+    ha = await LocalRedis.start({
+      dir: path.join(INFRA_DIR, `redis-failover-${randomSuffix()}`),
+      // Production's shape, but a lost primary noticed within 1 s instead of the default
+      // seconds: its replica takes over in about two, so the test watches a whole failover.
+      cluster: { nodeTimeoutMs: 1000 },
+    });
     const settings = {
       REDIS_URL: ha.url,
       REDIS_KEY_PREFIX: prefix,

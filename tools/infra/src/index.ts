@@ -99,14 +99,13 @@ export async function infraStatus(settings: InfraSettings = settingsFromEnv()) {
     },
   };
 }
-export { startRedisCluster, type LocalRedisCluster } from './redis-cluster';
 export {
-  RedisHa,
-  startRedisHa,
-  slotOf,
-  type RedisHaNode,
-  type RedisHaOptions,
-  type RedisHaRole,
-} from './redis-ha';
+  LocalRedis,
+  type LocalRedisOptions,
+  type LocalRedisState,
+  type RedisClusterOptions,
+  type RedisNode,
+} from './local-redis';
+export { slotOf, type RedisRole } from './redis-cluster';
 export * from './secrets-file';
 export * from './redis-users';

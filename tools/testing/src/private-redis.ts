@@ -1,9 +1,5 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import { INFRA_DIR, freePort, isAlive, stopPid, which } from '@ticketing/infra';
-import Redis from 'ioredis';
-import { spawn } from 'node:child_process';
-import { eventually } from './eventually';
+import { INFRA_DIR, LocalRedis } from '@ticketing/infra';
 import { randomSuffix } from './ids';
 
 /**
@@ -12,68 +8,27 @@ import { randomSuffix } from './ids';
  * machine's shared Redis is never emptied.
  */
 export class PrivateRedis {
-  private pid = 0;
-
-  private constructor(
-    private readonly home: string,
-    readonly port: number,
-  ) {}
-
-  static available = () => which('redis-server') !== undefined;
+  private constructor(private readonly redis: LocalRedis) {}
 
   static async start(): Promise<PrivateRedis> {
-    const redis = new PrivateRedis(
-      path.join(INFRA_DIR, `redis-test-${randomSuffix()}`),
-      await freePort(),
-    );
-    fs.mkdirSync(redis.home, { recursive: true });
-    await redis.launch();
-    return redis;
+    const dir = path.join(INFRA_DIR, `redis-test-${randomSuffix()}`);
+    return new PrivateRedis(await LocalRedis.start({ dir }));
+  }
+
+  get port(): number {
+    return this.redis.ports[0]!;
   }
 
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return this.redis.url;
   }
 
   /** `kill -9`, then the same server started again on its port: every key gone. */
   async restartEmpty(): Promise<void> {
-    if (this.pid && isAlive(this.pid)) {
-      process.kill(this.pid, 'SIGKILL');
-      await eventually(() => expect(isAlive(this.pid)).toBe(false), { timeoutMs: 10_000 });
-    }
-    await this.launch();
+    await this.redis.restartEmpty(this.port);
   }
 
   async destroy(): Promise<void> {
-    if (this.pid && isAlive(this.pid)) await stopPid(this.pid, 10_000);
-    fs.rmSync(this.home, { recursive: true, force: true });
-  }
-
-  private async launch(): Promise<void> {
-    const out = fs.openSync(path.join(this.home, 'redis.log'), 'a');
-    // prettier-ignore
-    const child = spawn(which('redis-server')!, [
-      '--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-      '--dir', this.home,
-    ], { stdio: ['ignore', out, out] });
-    fs.closeSync(out);
-    this.pid = child.pid!;
-    await eventually(
-      async () => {
-        const client = new Redis(this.port, '127.0.0.1', {
-          lazyConnect: true,
-          maxRetriesPerRequest: 0,
-          retryStrategy: () => null,
-        });
-        client.on('error', () => undefined);
-        try {
-          await client.connect();
-          expect(await client.ping()).toBe('PONG');
-        } finally {
-          client.disconnect();
-        }
-      },
-      { timeoutMs: 15_000, intervalMs: 100 },
-    );
+    await this.redis.destroy();
   }
 }

@@ -5,7 +5,7 @@ import { KafkaCluster, type KafkaClusterState } from './kafka-cluster';
 import { placePostgresData } from '../postgres-data';
 import { PostgresOperator } from './postgres-operator';
 import { PostgresPair, type PostgresInstance } from './postgres-pair';
-import { RedisHa, type RedisHaNode, type RedisHaOptions } from '../redis-ha';
+import { LocalRedis, type LocalRedisState } from '../local-redis';
 import { shapeRedisPorts, type ShapePorts } from './ports';
 import { RwService } from './rw-service';
 
@@ -15,7 +15,7 @@ export interface ShapeState {
   kafka: KafkaClusterState;
   postgres: PostgresInstance[];
   rwServicePid: number;
-  redis: { options: Required<RedisHaOptions>; nodes: RedisHaNode[] };
+  redis: LocalRedisState;
   /** The operator's own process, when the shape runs detached (infra:up). */
   operatorPid?: number;
 }
@@ -33,7 +33,7 @@ export class ProductionShape {
     readonly kafka: KafkaCluster,
     readonly postgres: PostgresPair,
     readonly rw: RwService,
-    readonly redis: RedisHa,
+    readonly redis: LocalRedis,
     /** Present when this process is the operator (tests, or the detached operator process). */
     readonly operator?: PostgresOperator,
   ) {}
@@ -55,11 +55,10 @@ export class ProductionShape {
     const parts = await Promise.allSettled([
       KafkaCluster.start(path.join(home, 'kafka'), ports.kafka),
       PostgresPair.create(postgresHome, ports.postgres),
-      RedisHa.start({
+      LocalRedis.start({
         dir: path.join(home, 'redis'),
         ports: shapeRedisPorts(ports.redis),
-        // A managed Redis's failure detection: seconds, not the waiting room tests' one.
-        nodeTimeoutMs: 5000,
+        cluster: {}, // production's shape and failure detection: the defaults
       }),
     ]);
     const failed = parts.find((p) => p.status === 'rejected');
@@ -68,12 +67,12 @@ export class ProductionShape {
       const [k, p, r] = parts.map((p) => (p.status === 'fulfilled' ? p.value : undefined));
       await (k as KafkaCluster | undefined)?.destroy();
       (p as PostgresPair | undefined)?.destroy();
-      await (r as RedisHa | undefined)?.destroy();
+      await (r as LocalRedis | undefined)?.destroy();
       throw failed.reason;
     }
     const [kafka, postgres, redis] = parts.map(
       (p) => (p as PromiseFulfilledResult<unknown>).value,
-    ) as [KafkaCluster, PostgresPair, RedisHa];
+    ) as [KafkaCluster, PostgresPair, LocalRedis];
     const rw = await RwService.start(
       path.join(home, 'rw-service'),
       ports.postgresRw,
@@ -105,7 +104,7 @@ export class ProductionShape {
       KafkaCluster.attach(state.kafka),
       postgres,
       RwService.attach(state.ports.postgresRw, state.rwServicePid),
-      RedisHa.attach(state.redis),
+      LocalRedis.attach(state.redis),
     );
   }
 
