@@ -6,14 +6,14 @@ import { placePostgresData } from '../postgres-data';
 import { PostgresOperator } from './postgres-operator';
 import { PostgresPair, type PostgresInstance } from './postgres-pair';
 import { LocalRedis, type LocalRedisState } from '../local-redis';
-import { shapeRedisPorts, type ShapePorts } from './ports';
+import { shapeRedisPorts, type ProductionShapePorts } from './ports';
 import { RwService } from './rw-service';
 
-export interface ShapeState {
+export interface ProductionShapeState {
   home: string;
-  ports: ShapePorts;
+  ports: ProductionShapePorts;
   kafka: KafkaClusterState;
-  postgres: PostgresInstance[];
+  postgres: [PostgresInstance, PostgresInstance];
   rwServicePid: number;
   redis: LocalRedisState;
   /** The operator's own process, when the shape runs detached (infra:up). */
@@ -21,15 +21,15 @@ export interface ShapeState {
 }
 
 /**
- * The system's infrastructure in its production shape, on this machine: three Kafka brokers
- * with the manifests' replication settings, a PostgreSQL primary with a synchronous streaming
- * standby, the one `-rw` address that follows the primary, the operator that fails over and
- * switches over (ADR 0022, ADR 0023), and a Redis Cluster of three primaries with a replica each
- * (ADR 0024).
+ * A local stand-in for production's infrastructure (deploy/k8s is the real one), in its shape,
+ * on this machine: three Kafka brokers with the manifests' replication settings, a PostgreSQL
+ * primary with a synchronous streaming standby, the one `-rw` address that follows the primary,
+ * the operator that fails over and switches over (ADR 0022, ADR 0023), and a Redis Cluster of
+ * three primaries with a replica each (ADR 0024).
  */
 export class ProductionShape {
   private constructor(
-    readonly state: ShapeState,
+    readonly state: ProductionShapeState,
     readonly kafka: KafkaCluster,
     readonly postgres: PostgresPair,
     readonly rw: RwService,
@@ -44,7 +44,7 @@ export class ProductionShape {
    */
   static async start(
     home: string,
-    ports: ShapePorts,
+    ports: ProductionShapePorts,
     options: { operator?: 'here'; say?: (line: string) => void } = {},
   ): Promise<ProductionShape> {
     fs.mkdirSync(home, { recursive: true });
@@ -85,7 +85,7 @@ export class ProductionShape {
     });
     const operator =
       options.operator === 'here' ? new PostgresOperator(postgres, options.say).start() : undefined;
-    const state: ShapeState = {
+    const state: ProductionShapeState = {
       home,
       ports,
       kafka: kafka.state,
@@ -97,8 +97,8 @@ export class ProductionShape {
   }
 
   /** The shape a persisted state describes (started by another process). */
-  static attach(state: ShapeState): ProductionShape {
-    const postgres = new PostgresPair(state.postgres as [PostgresInstance, PostgresInstance]);
+  static attach(state: ProductionShapeState): ProductionShape {
+    const postgres = new PostgresPair(state.postgres);
     return new ProductionShape(
       state,
       KafkaCluster.attach(state.kafka),
