@@ -1,36 +1,63 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { NotYet, retryUntil } from '@ticketing/platform';
-import { isAlive } from '../proc';
+import { catchesSignal, isAlive, waitFor } from '../proc';
 import { say } from '../settings';
 import type { InfraState } from '../state';
+import { PostgresPair } from './postgres-pair';
 
 /**
- * A planned switchover of the production shape's Postgres, done by its operator process; resolves
- * once the operator says the old primary streams from the new one (or that it failed).
+ * A planned switchover of the production shape's Postgres (what `kubectl cnpg promote` asks of
+ * CloudNativePG), done by the shape's operator process.
  */
 export async function productionShapeSwitchover(state: InfraState): Promise<void> {
-  const pid = state.productionShape?.operatorPid;
-  if (!state.productionShape || pid === undefined || !isAlive(pid))
+  const shape = state.productionShape;
+  const pid = shape?.operatorPid;
+  if (!shape || pid === undefined || !isAlive(pid))
     throw new Error('the production shape is not running: npm run infra:up -- --shape=production');
-  const log = path.join(state.productionShape.home, 'operator.log');
-  const from = fs.existsSync(log) ? fs.statSync(log).size : 0;
-  process.kill(pid, 'SIGUSR2');
-  let told = 0;
-  const failed = new Error('the switchover failed (operator.log)');
+  await switchOver(new PostgresPair(shape.postgres), pid, path.join(shape.home, 'operator.log'));
+}
+
+/**
+ * Asks the operator process `operatorPid` for a switchover of `pair` (SIGUSR2) and resolves once
+ * Postgres itself says it is over: the other instance is the primary, and the old primary
+ * streams from it as the standby its commits wait for. The roles are said as they change; the
+ * operator's `log` is named when it does not get there.
+ */
+export async function switchOver(
+  pair: PostgresPair,
+  operatorPid: number,
+  log: string,
+  timeoutMs = 120_000,
+): Promise<void> {
+  const from = await pair.primary();
+  if (!from) throw new Error('no Postgres instance is the primary: nothing to switch over from');
+  const to = pair.other(from);
+  // Sent before the operator handles it (just started), SIGUSR2 would end it instead.
+  await waitFor(
+    'the operator to take requests',
+    async () => catchesSignal(operatorPid, 'SIGUSR2') !== false,
+    30_000,
+  );
+  process.kill(operatorPid, 'SIGUSR2');
+  let seen = '';
+  const gone = new Error(`the operator stopped before the switchover was over (${log})`);
   await retryUntil(
-    () => {
-      const lines = fs.readFileSync(log, 'utf8').slice(from).split('\n').filter(Boolean);
-      for (const line of lines.slice(told)) say(line.replace(/^\S+ \[operator\] /, 'operator: '));
-      told = lines.length;
-      if (lines.some((l) => l.includes('move failed:'))) throw failed;
-      if (!lines.some((l) => l.includes('commits wait for it again'))) throw new NotYet();
+    async () => {
+      if (!isAlive(operatorPid)) throw gone;
+      const [was, is] = await Promise.all([pair.roleOf(from), pair.roleOf(to)]);
+      const over =
+        was === 'standby' &&
+        is === 'primary' &&
+        (await pair.streaming(to, { synchronous: true }).catch(() => false));
+      const now = `${from.name} ${was}, ${to.name} ${is}${over ? `, its commits wait for ${from.name}` : ''}`;
+      if (now !== seen) say(`Postgres: ${(seen = now)}`);
+      if (!over) throw new NotYet();
     },
     {
-      timeoutMs: 120_000,
+      timeoutMs,
       intervalMs: 250,
-      retryOn: (err) => err !== failed,
-      onTimeout: () => new Error('no switchover within 120 s (operator.log)'),
+      retryOn: (err) => err !== gone,
+      onTimeout: () => new Error(`no switchover within ${timeoutMs / 1000} s: ${seen} (${log})`),
     },
   );
 }
