@@ -14,7 +14,6 @@ export {
   KAFKA_VERSION,
   kafkaReachable,
   kafkaUp,
-  kafkaKill,
   launchKafka,
   type SecureListener,
 } from './kafka';
