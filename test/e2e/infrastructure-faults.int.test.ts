@@ -89,10 +89,7 @@ suite('the infrastructure fails in the middle of a sale (production shape)', () 
       duringSale('leader broker SIGKILL, back after 20 s', 3, async () => {
         const sagaTopics = ALL_TOPICS.map((t) => `${cluster.topicPrefix}${t}`);
         const led = await shape.kafka.leadership(sagaTopics);
-        const victim = [...led.entries()].sort((a, b) => b[1] - a[1])[0]![0];
-        await shape.kafka.kill(victim);
-        await faultLasts(20_000);
-        await shape.kafka.startAgain(victim);
+        await lostFor20s([...led.entries()].sort((a, b) => b[1] - a[1])[0]![0]);
       }),
     300_000,
   );
@@ -100,12 +97,9 @@ suite('the infrastructure fails in the middle of a sale (production shape)', () 
   it(
     'a. when the active KRaft controller is killed (SIGKILL) and is back 20 s later, then the sale goes on and everything reconciles',
     () =>
-      duringSale('active controller SIGKILL, back after 20 s', 3, async () => {
-        const victim = await shape.kafka.activeController();
-        await shape.kafka.kill(victim);
-        await faultLasts(20_000);
-        await shape.kafka.startAgain(victim);
-      }),
+      duringSale('active controller SIGKILL, back after 20 s', 3, async () =>
+        lostFor20s(await shape.kafka.activeController()),
+      ),
     300_000,
   );
 
@@ -167,6 +161,13 @@ suite('the infrastructure fails in the middle of a sale (production shape)', () 
       }),
     300_000,
   );
+
+  /** A Kafka node lost (SIGKILL) for 20 s, then started again on its data. */
+  async function lostFor20s(node: number): Promise<void> {
+    await shape.kafka.kill(node);
+    await faultLasts(20_000);
+    await shape.kafka.startAgain(node);
+  }
 
   /**
    * A sale of `dates` dates runs; the fault is injected after BEFORE_MS and the sale goes on

@@ -1,7 +1,6 @@
-import path from 'node:path';
 import { queueKeys } from '@ticketing/queue-pass';
-import { INFRA_DIR, LocalRedis } from '@ticketing/infra';
-import { eventually, randomSuffix } from '@ticketing/testing';
+import type { LocalRedis } from '@ticketing/infra';
+import { eventually, privateRedis } from '@ticketing/testing';
 import Redis from 'ioredis';
 import { Cluster } from '../cluster';
 
@@ -16,8 +15,7 @@ describe('the system when its Redis fails mid-sale', () => {
   let ha: LocalRedis;
   let cluster: Cluster;
   beforeAll(async () => {
-    ha = await LocalRedis.start({
-      dir: path.join(INFRA_DIR, `redis-loss-${randomSuffix()}`),
+    ha = await privateRedis({
       // Production's shape, but a lost primary noticed within 1 s instead of the default
       // seconds: its replica takes over in about two, so the test watches a whole failover.
       cluster: { nodeTimeoutMs: 1000 },

@@ -12,6 +12,8 @@ import {
   uuid,
   type RedisUsers,
 } from '@ticketing/testing';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { PassVerifier, TokenSigner } from '@ticketing/queue-pass';
 import { startConcert } from '../../concert/test/harness';
 import { loadServiceConfig } from '../src/config';
@@ -99,6 +101,28 @@ export async function concertInCatalog(catalog: Catalog, salesOpenAt?: Date): Pr
 /** The queue deployment's database (its lines' durable half, ADR 0024). */
 export async function queueDatabaseUrl(): Promise<string> {
   return (await (deployment ??= Deployment.of(queue))).databaseUrl;
+}
+
+/**
+ * `npm run audit -- --concert N` (the built tool) on this file's queue database and the Redis at
+ * `redisUrl` under `keyPrefix`: what it printed, and how it ended.
+ */
+export async function runAudit(concertId: number, redisUrl: string, keyPrefix: string) {
+  const audit = spawnSync(
+    'node',
+    [path.resolve(__dirname, '../dist/src/audit.js'), '--concert', String(concertId)],
+    {
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        REDIS_URL: redisUrl,
+        REDIS_KEY_PREFIX: keyPrefix,
+        DATABASE_URL: await queueDatabaseUrl(),
+      },
+      timeout: 30_000,
+    },
+  );
+  return { stdout: audit.stdout, status: audit.status };
 }
 
 /** Every log line of this file's queue instances so far. */

@@ -1,8 +1,7 @@
-import path from 'node:path';
 import { RedisAdmissionSource, placeOf, queueKeys } from '@ticketing/queue-pass';
 import { connectRedis } from '@ticketing/platform/wiring';
-import { INFRA_DIR, LocalRedis } from '@ticketing/infra';
-import { eventually, randomSuffix, uuid } from '@ticketing/testing';
+import type { LocalRedis } from '@ticketing/infra';
+import { eventually, privateRedis, randomSuffix, uuid } from '@ticketing/testing';
 import Redis from 'ioredis';
 import type { QueueServiceHandle } from '../src/start';
 import { join, knownConcert, poll, startQueue } from './harness';
@@ -18,10 +17,7 @@ describe('the waiting room on a Redis Cluster', () => {
   const prefix = `test-${randomSuffix()}:`;
 
   beforeAll(async () => {
-    cluster = await LocalRedis.start({
-      dir: path.join(INFRA_DIR, `redis-cluster-${randomSuffix()}`),
-      cluster: { replicasPerPrimary: 0 },
-    });
+    cluster = await privateRedis({ cluster: { replicasPerPrimary: 0 } });
     const settings = {
       REDIS_URL: cluster.url,
       REDIS_KEY_PREFIX: prefix,
