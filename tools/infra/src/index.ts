@@ -10,13 +10,7 @@ import { readState, writeState } from './state';
 export * from './settings';
 export { foreignNodeProblem, projectNodeMajor } from './node-runtime';
 export { which } from './proc';
-export {
-  KAFKA_VERSION,
-  kafkaReachable,
-  kafkaUp,
-  launchKafka,
-  type SecureListener,
-} from './kafka';
+export { KAFKA_VERSION, kafkaReachable, kafkaUp, launchKafka, type SecureListener } from './kafka';
 export {
   launchOidcProvider,
   oidcKeysFile,
