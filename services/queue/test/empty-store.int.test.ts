@@ -1,18 +1,17 @@
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 import { Credentials } from '@ticketing/auth';
 import { RedisAdmissionSource, placeOf } from '@ticketing/queue-pass';
 import type { RedisClient, ServiceHandle } from '@ticketing/platform';
 import { connectRedis } from '@ticketing/platform/wiring';
-import { PrivateRedis, eventually, randomSuffix, uuid } from '@ticketing/testing';
+import type { LocalRedis } from '@ticketing/infra';
+import { eventually, privateRedis, randomSuffix, uuid } from '@ticketing/testing';
 import {
   concertInCatalog,
   concertMetric,
   join,
   passVerifier,
   poll,
-  queueDatabaseUrl,
   queuePorts,
+  runAudit,
   startCatalog,
   startQueue,
   type Catalog,
@@ -29,14 +28,14 @@ const CAP = 25;
  * passes hold what it is rebuilt from.
  */
 describe('the waiting room when Redis restarts empty mid-sale', () => {
-  let redis: PrivateRedis;
+  let redis: LocalRedis;
   let catalog: Catalog;
   const instances: ServiceHandle[] = [];
   const prefix = `test-${randomSuffix()}:`;
   let settings: Record<string, string>;
 
   beforeAll(async () => {
-    redis = await PrivateRedis.start();
+    redis = await privateRedis();
     catalog = await startCatalog();
     settings = {
       REDIS_URL: redis.url,
@@ -83,7 +82,7 @@ describe('the waiting room when Redis restarts empty mid-sale', () => {
     );
     const highest = Math.max(...[...fans, ...early].map(numberOf));
 
-    await redis.restartEmpty();
+    await redis.restartAllEmpty();
     const lostAt = Date.now();
 
     // Joins work again at once, for every concert on sale, on every instance and on one that
@@ -171,20 +170,7 @@ describe('the waiting room when Redis restarts empty mid-sale', () => {
 
     // The audit covers the recovered line: the stream records the rebuild and the moves after
     // it; Postgres' record covers the line from its first number, across the loss.
-    const audit = spawnSync(
-      'node',
-      [path.resolve(__dirname, '../dist/src/audit.js'), '--concert', String(onSale)],
-      {
-        encoding: 'utf8',
-        env: {
-          ...process.env,
-          REDIS_URL: redis.url,
-          REDIS_KEY_PREFIX: prefix,
-          DATABASE_URL: await queueDatabaseUrl(),
-        },
-        timeout: 30_000,
-      },
-    );
+    const audit = await runAudit(onSale, redis.url, prefix);
     expect(audit.stdout).toMatch(/the line was rebuilt after Redis lost it: resumed at head \d+/);
     expect(audit.stdout).toMatch(/1 rebuild\(s\) after a loss of Redis/);
     expect(audit.stdout).toMatch(new RegExp(`as Postgres recorded it: .* ${CAP} admitted`));

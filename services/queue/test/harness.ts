@@ -15,6 +15,8 @@ import {
   uuid,
   type RedisUsers,
 } from '@ticketing/testing';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import type { OutgoingMessage } from '@ticketing/messaging';
 import { Database, type Knex, type ServiceHandle } from '@ticketing/platform';
 import { connectRedis, createDb, createMetricsRegistry, migrate } from '@ticketing/platform/wiring';
@@ -129,6 +131,28 @@ export async function queueDatabaseUrl(): Promise<string> {
 /** Messages on this file's topics, as another service sends them to the queue. */
 export async function sendToQueue(...messages: OutgoingMessage[]): Promise<void> {
   await (await (deployment ??= Deployment.of(queue))).send(...messages);
+}
+
+/**
+ * `npm run audit -- --concert N` (the built tool) on this file's queue database and the Redis at
+ * `redisUrl` under `keyPrefix`: what it printed, and how it ended.
+ */
+export async function runAudit(concertId: number, redisUrl: string, keyPrefix: string) {
+  const audit = spawnSync(
+    'node',
+    [path.resolve(__dirname, '../dist/src/audit.js'), '--concert', String(concertId)],
+    {
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        REDIS_URL: redisUrl,
+        REDIS_KEY_PREFIX: keyPrefix,
+        DATABASE_URL: await queueDatabaseUrl(),
+      },
+      timeout: 30_000,
+    },
+  );
+  return { stdout: audit.stdout, status: audit.status };
 }
 
 /** Every log line of this file's queue instances so far. */

@@ -1,9 +1,8 @@
 import type { ServiceHandle } from '@ticketing/platform';
-import path from 'node:path';
 import { RedisAdmissionSource, placeOf } from '@ticketing/queue-pass';
 import { connectRedis } from '@ticketing/platform/wiring';
-import { INFRA_DIR, startRedisCluster, type LocalRedisCluster } from '@ticketing/infra';
-import { eventually, randomSuffix, uuid } from '@ticketing/testing';
+import type { LocalRedis } from '@ticketing/infra';
+import { eventually, privateRedis, randomSuffix, uuid } from '@ticketing/testing';
 import { join, keysUnder, knownConcert, poll, startQueue } from './harness';
 
 /**
@@ -12,12 +11,12 @@ import { join, keysUnder, knownConcert, poll, startQueue } from './harness';
  * exactly as on one server.
  */
 describe('the waiting room on a Redis Cluster', () => {
-  let cluster: LocalRedisCluster;
+  let cluster: LocalRedis;
   let instances: ServiceHandle[] = [];
   const prefix = `test-${randomSuffix()}:`;
 
   beforeAll(async () => {
-    cluster = await startRedisCluster(path.join(INFRA_DIR, `redis-cluster-${randomSuffix()}`));
+    cluster = await privateRedis({ cluster: { replicasPerPrimary: 0 } });
     const settings = {
       REDIS_URL: cluster.url,
       REDIS_KEY_PREFIX: prefix,
@@ -29,7 +28,7 @@ describe('the waiting room on a Redis Cluster', () => {
   }, 120_000);
   afterAll(async () => {
     await Promise.all(instances.map((i) => i.stop()));
-    await cluster?.stop();
+    await cluster?.destroy();
   });
 
   it('when 300 fans join three instances at once, then their keys spread over every shard, numbers are 1..300 and the first 100 are admitted in order', async () => {

@@ -1,33 +1,35 @@
 import type { ServiceHandle } from '@ticketing/platform';
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 import { RedisAdmissionSource, placeOf, queueKeys } from '@ticketing/queue-pass';
 import { connectRedis } from '@ticketing/platform/wiring';
-import { INFRA_DIR, RedisHa } from '@ticketing/infra';
-import { eventually, randomSuffix, uuid } from '@ticketing/testing';
+import type { LocalRedis } from '@ticketing/infra';
+import { eventually, privateRedis, randomSuffix, uuid } from '@ticketing/testing';
 import {
   concertDate,
   join,
   knownConcert,
   poll,
-  queueDatabaseUrl,
   queuePorts,
+  runAudit,
   startQueue,
   type TokenBody,
 } from './harness';
 
 /**
- * The waiting room on Redis in production's shape (tools/infra redis-ha: three primaries, a
+ * The waiting room on Redis in production's shape (tools/infra LocalRedis: three primaries, a
  * replica each, a private cluster on ports of its own), with two queue instances and their
  * Postgres (ADR 0024): what a failover of the primary holding a concert's counters costs.
  */
 describe('the waiting room on a Redis Cluster with replicas', () => {
-  let ha: RedisHa;
+  let ha: LocalRedis;
   let instances: ServiceHandle[] = [];
   const prefix = `test-${randomSuffix()}:`;
 
   beforeAll(async () => {
-    ha = await RedisHa.start({ dir: path.join(INFRA_DIR, `redis-ha-${randomSuffix()}`) });
+    ha = await privateRedis({
+      // Production's shape, but a lost primary noticed within 1 s instead of the default
+      // seconds: its replica takes over in about two, so the test watches a whole failover.
+      cluster: { nodeTimeoutMs: 1000 },
+    });
     const settings = {
       REDIS_URL: ha.url,
       REDIS_KEY_PREFIX: prefix,
@@ -43,6 +45,27 @@ describe('the waiting room on a Redis Cluster with replicas', () => {
   });
 
   const numberOf = (fan: { tokenId: string }) => placeOf(fan.tokenId)!.number;
+
+  /**
+   * Until every fan's poll on `instance` answers as the pass says: the admitted ACTIVE, the
+   * waiting each told a position of their own, in the order of their numbers.
+   */
+  const placesKept = (instance: ServiceHandle, fans: TokenBody[], admitted: TokenBody[]) =>
+    eventually(
+      async () => {
+        const now = await Promise.all(fans.map((f) => poll(instance.url, f.token)));
+        expect(now.filter((p) => p.status !== 200).map((p) => p.body)).toEqual([]);
+        for (const fan of admitted) expect(now[fans.indexOf(fan)]!.body.status).toBe('ACTIVE');
+        const positions = fans
+          .map((f, i) => ({ number: numberOf(f), body: now[i]!.body }))
+          .filter((p) => p.body.status === 'WAITING')
+          .sort((a, b) => a.number - b.number)
+          .map((p) => p.body.position);
+        expect(positions).toEqual([...positions].sort((a, b) => a - b));
+        expect(new Set(positions).size).toBe(positions.length);
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
 
   it('when 400 fans join two instances at once (a join takes two steps on a cluster), then every fan is told a position of their own: its number', async () => {
     const concertId = await knownConcert(instances[0]!);
@@ -141,40 +164,13 @@ describe('the waiting room on a Redis Cluster with replicas', () => {
       const admissions = new RedisAdmissionSource(redis);
       for (const fan of admitted)
         expect(await admissions.admissionOf(fan)).toEqual({ status: 'ACTIVE' });
-      await eventually(
-        async () => {
-          const now = await Promise.all(fans.map((f) => poll(instances[1]!.url, f.token)));
-          expect(now.filter((p) => p.status !== 200).map((p) => p.body)).toEqual([]);
-          for (const fan of admitted) expect(now[fans.indexOf(fan)]!.body.status).toBe('ACTIVE');
-          const inLine = fans
-            .map((f, i) => ({ number: numberOf(f), body: now[i]!.body }))
-            .filter((p) => p.body.status === 'WAITING')
-            .sort((a, b) => a.number - b.number);
-          const positions = inLine.map((p) => p.body.position);
-          expect(positions).toEqual([...positions].sort((a, b) => a - b));
-          expect(new Set(positions).size).toBe(positions.length);
-        },
-        { timeoutMs: 60_000, intervalMs: 500 },
-      );
+      await placesKept(instances[1]!, fans, admitted);
     } finally {
       redis.disconnect();
     }
 
     // The admissions' record survived with them: the audit proves number order.
-    const audit = spawnSync(
-      'node',
-      [path.resolve(__dirname, '../dist/src/audit.js'), '--concert', String(concertId)],
-      {
-        encoding: 'utf8',
-        env: {
-          ...process.env,
-          REDIS_URL: ha.url,
-          REDIS_KEY_PREFIX: prefix,
-          DATABASE_URL: await queueDatabaseUrl(),
-        },
-        timeout: 30_000,
-      },
-    );
+    const audit = await runAudit(concertId, ha.url, prefix);
     expect(audit.stdout).not.toMatch(/NOT FAIR/);
     expect(audit.status).toBe(0);
   }, 240_000);
@@ -221,20 +217,7 @@ describe('the waiting room on a Redis Cluster with replicas', () => {
     const joinsBackMs = Date.now() - lostAt;
     expect(numberOf(newcomer)).toBeGreaterThan(highest);
 
-    await eventually(
-      async () => {
-        const now = await Promise.all(fans.map((f) => poll(instances[0]!.url, f.token)));
-        expect(now.filter((p) => p.status !== 200).map((p) => p.body)).toEqual([]);
-        for (const fan of admitted) expect(now[fans.indexOf(fan)]!.body.status).toBe('ACTIVE');
-        const positions = fans
-          .map((f, i) => ({ number: numberOf(f), body: now[i]!.body }))
-          .filter((p) => p.body.status === 'WAITING')
-          .sort((a, b) => a.number - b.number)
-          .map((p) => p.body.position);
-        expect(positions).toEqual([...positions].sort((a, b) => a - b));
-      },
-      { timeoutMs: 60_000, intervalMs: 200 },
-    );
+    await placesKept(instances[0]!, fans, admitted);
     process.stdout.write(
       `[measured] the cluster restarted empty (every node killed and started again): joins answered again ${joinsBackMs} ms after the kill (the restart itself included), every pass polled back in number order after ${Date.now() - lostAt} ms\n`,
     );

@@ -1,7 +1,8 @@
 import { placeOf } from '@ticketing/queue-pass';
 import { connectRedis } from '@ticketing/platform/wiring';
 import type { RedisClient, ServiceHandle } from '@ticketing/platform';
-import { PrivateRedis, eventually, randomSuffix, uuid } from '@ticketing/testing';
+import type { LocalRedis } from '@ticketing/infra';
+import { eventually, privateRedis, randomSuffix, uuid } from '@ticketing/testing';
 import {
   concertInCatalog,
   join,
@@ -26,13 +27,13 @@ const WAITING = 4;
  * loss, and is admitted in number order.
  */
 describe('the waiting line when its store is emptied, in every order of what comes next', () => {
-  let redis: PrivateRedis;
+  let redis: LocalRedis;
   let client: RedisClient;
   let catalog: Catalog;
   const instances: ServiceHandle[] = [];
 
   beforeAll(async () => {
-    redis = await PrivateRedis.start();
+    redis = await privateRedis();
     catalog = await startCatalog();
     const settings = {
       REDIS_URL: redis.url,

@@ -3,15 +3,23 @@ import { ensureDebianPackage } from './debian';
 import { exitOnError, say } from './settings';
 import {
   infraDown,
+  infraShapeDown,
   infraStatus,
+  infraSwitchover,
   infraUp,
-  productionShapeDown,
-  productionShapeSwitchover,
   settingsFromEnv,
 } from './index';
 
+const USAGE = `usage: infra up [--no-oidc] [--shape=local|production] | down [--shape=production] | status | switchover | haproxy | browser
+  --shape=local       one of each, the default: Postgres, Redis, one Kafka broker
+  --shape=production  a local stand-in for production's shape (deploy/k8s is the real one): three
+                      Kafka brokers, a Postgres primary and standby behind one rw address with
+                      their operator, a Redis Cluster of three primaries with a replica each
+  switchover          the stand-in's planned Postgres switchover, done by its operator`;
+
 async function main(command: string | undefined, flags: string[]): Promise<number> {
-  // `--shape=production`: the same as INFRA_SHAPE=production (ADR 0022).
+  // `--shape=production`: the same as INFRA_SHAPE=production, the local stand-in for
+  // production's shape (ADR 0022).
   const shape = flags.find((f) => f.startsWith('--shape='));
   if (shape) process.env.INFRA_SHAPE = shape.slice('--shape='.length);
   switch (command) {
@@ -21,7 +29,7 @@ async function main(command: string | undefined, flags: string[]): Promise<numbe
       return 0;
     case 'down':
       // With `--shape=production`, only the production shape; otherwise all infra:up started.
-      if (shape) await productionShapeDown();
+      if (shape) await infraShapeDown();
       else await infraDown();
       return 0;
     case 'status': {
@@ -35,7 +43,7 @@ async function main(command: string | undefined, flags: string[]): Promise<numbe
     }
     case 'switchover':
       // The production shape's Postgres: primary shut down, standby promoted (ADR 0023).
-      await productionShapeSwitchover();
+      await infraSwitchover();
       return 0;
     case 'haproxy':
       // The production shape's rw address (ADR 0023), installed when missing.
@@ -46,9 +54,7 @@ async function main(command: string | undefined, flags: string[]): Promise<numbe
       chromiumUp();
       return 0;
     default:
-      console.error(
-        'usage: infra up [--no-oidc] [--shape=local|production] | down [--shape=production] | status | switchover | haproxy | browser',
-      );
+      console.error(USAGE);
       return 2;
   }
 }

@@ -2,21 +2,15 @@ import { kafkaDown, kafkaReachable, kafkaUp } from './kafka';
 import { oidcDown, oidcReachable, oidcUp } from './oidc';
 import { postgresDown, postgresReachable, postgresUp } from './postgres';
 import { redisDown, redisReachable, redisUp } from './redis';
-import { productionDown, productionSwitchover, productionUp } from './production/up';
+import { productionShapeSwitchover } from './production-shape/switchover';
+import { productionShapeDown, productionShapeUp } from './production-shape/up';
 import { settingsFromEnv, say, shapeFromEnv, type InfraSettings } from './settings';
 import { readState, writeState } from './state';
 
 export * from './settings';
 export { foreignNodeProblem, projectNodeMajor } from './node-runtime';
 export { which } from './proc';
-export {
-  KAFKA_VERSION,
-  kafkaReachable,
-  kafkaUp,
-  kafkaKill,
-  launchKafka,
-  type SecureListener,
-} from './kafka';
+export { KAFKA_VERSION, kafkaReachable, kafkaUp, launchKafka, type SecureListener } from './kafka';
 export {
   launchOidcProvider,
   oidcKeysFile,
@@ -28,10 +22,17 @@ export { stopPid, isAlive, freePort, listenerOwnedBy } from './proc';
 export { CHROMIUM_PATH, chromiumUp, chromiumVersion } from './chromium';
 export { readState, writeState } from './state';
 export { ensureDebianPackage } from './debian';
-export { ProductionShape, type ShapeState } from './production/shape';
-export { PRODUCTION_SHAPE_PORTS, shapeBrokers, type ShapePorts } from './production/ports';
-export { PRODUCTION_BROKER_SETTINGS } from './production/broker-settings';
-export { PRODUCTION_SYNCHRONOUS_STANDBYS, type PostgresInstance } from './production/postgres-pair';
+export { ProductionShape, type ProductionShapeState } from './production-shape/shape';
+export {
+  PRODUCTION_SHAPE_PORTS,
+  shapeBrokers,
+  type ProductionShapePorts,
+} from './production-shape/ports';
+export { PRODUCTION_BROKER_SETTINGS } from './production-shape/broker-settings';
+export {
+  PRODUCTION_SYNCHRONOUS_STANDBYS,
+  type PostgresInstance,
+} from './production-shape/postgres-pair';
 
 /**
  * Idempotent: what answers is used as it is; only what is missing is started. `oidc: false` for
@@ -44,7 +45,7 @@ export async function infraUp(
 ): Promise<void> {
   const state = readState();
   try {
-    if ((options.shape ?? shapeFromEnv()) === 'production') await productionUp(state);
+    if ((options.shape ?? shapeFromEnv()) === 'production') await productionShapeUp(state);
     await postgresUp(settings.databaseUrl, state);
     await redisUp(settings.redisUrl, state);
     await kafkaUp(settings.kafkaBrokers, state);
@@ -59,7 +60,7 @@ export async function infraDown(): Promise<void> {
   const state = readState();
   await oidcDown(state);
   await kafkaDown(state);
-  await productionDown(state);
+  await productionShapeDown(state);
   await redisDown(state);
   postgresDown(state);
   writeState(state);
@@ -67,15 +68,15 @@ export async function infraDown(): Promise<void> {
 }
 
 /** Stops the production shape alone (the local infrastructure keeps running). */
-export async function productionShapeDown(): Promise<void> {
+export async function infraShapeDown(): Promise<void> {
   const state = readState();
-  await productionDown(state);
+  await productionShapeDown(state);
   writeState(state);
 }
 
 /** A planned switchover of the production shape's Postgres (its operator does it). */
-export async function productionShapeSwitchover(): Promise<void> {
-  await productionSwitchover(readState());
+export async function infraSwitchover(): Promise<void> {
+  await productionShapeSwitchover(readState());
 }
 
 export async function infraStatus(settings: InfraSettings = settingsFromEnv()) {
@@ -83,7 +84,7 @@ export async function infraStatus(settings: InfraSettings = settingsFromEnv()) {
   return {
     postgres: {
       reachable: await postgresReachable(settings.databaseUrl),
-      startedByUs: Boolean(state.postgres || state.production),
+      startedByUs: Boolean(state.postgres || state.productionShape),
     },
     redis: {
       reachable: await redisReachable(settings.redisUrl),
@@ -91,7 +92,7 @@ export async function infraStatus(settings: InfraSettings = settingsFromEnv()) {
     },
     kafka: {
       reachable: await kafkaReachable(settings.kafkaBrokers),
-      startedByUs: Boolean(state.kafka || state.production),
+      startedByUs: Boolean(state.kafka || state.productionShape),
     },
     oidc: {
       reachable: await oidcReachable(settings.oidcIssuer),
@@ -99,14 +100,13 @@ export async function infraStatus(settings: InfraSettings = settingsFromEnv()) {
     },
   };
 }
-export { startRedisCluster, type LocalRedisCluster } from './redis-cluster';
 export {
-  RedisHa,
-  startRedisHa,
-  slotOf,
-  type RedisHaNode,
-  type RedisHaOptions,
-  type RedisHaRole,
-} from './redis-ha';
+  LocalRedis,
+  type LocalRedisOptions,
+  type LocalRedisState,
+  type RedisClusterOptions,
+  type RedisNode,
+} from './local-redis';
+export { slotOf, type RedisRole } from './redis-cluster';
 export * from './secrets-file';
 export * from './redis-users';

@@ -313,11 +313,6 @@ export async function kafkaDown(state: InfraState): Promise<void> {
   delete state.kafka;
 }
 
-/** Stops the private broker without forgetting it (fault tests restart it with kafkaUp). */
-export async function kafkaKill(state: InfraState): Promise<void> {
-  if (state.kafka && isAlive(state.kafka.pid)) await stopPid(state.kafka.pid, 30_000);
-}
-
 /**
  * A KRaft cluster id: 16 random bytes, base64url, never starting with '-' (the storage tool
  * would read such an id as an option and refuse it; Kafka's own Uuid.randomUuid skips those too).

@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import { becomesTrue } from '@ticketing/platform';
 
 export function which(cmd: string, extraDirs: string[] = []): string | undefined {
@@ -207,6 +208,23 @@ export function listenerOwnedBy(pid: number, port: number): boolean | undefined 
       return false; // closed meanwhile
     }
   });
+}
+
+/**
+ * Whether process `pid` handles `signal` now (Linux: SigCgt in /proc/<pid>/status); undefined
+ * where /proc cannot tell. A signal sent before its handler is installed takes its default
+ * action, which for most signals ends the process.
+ */
+export function catchesSignal(pid: number, signal: NodeJS.Signals): boolean | undefined {
+  let status: string;
+  try {
+    status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const caught = /^SigCgt:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+  if (caught === undefined) return undefined;
+  return ((BigInt(`0x${caught}`) >> BigInt(os.constants.signals[signal] - 1)) & 1n) === 1n;
 }
 
 async function kernelPort(): Promise<number> {

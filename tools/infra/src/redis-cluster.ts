@@ -1,69 +1,110 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { freePort, isAlive, run, spawnDetached, stopPid, waitFor, which } from './proc';
-import { say } from './settings';
-import { redisClusterOk, redisNodeAnswers } from './redis-node';
+import { redisClusterOk, withRedisNode } from './redis-node';
 
-/** A Redis Cluster of primaries on this machine, from the `redis-server` binary. */
-export interface LocalRedisCluster {
-  /** REDIS_URL for it: every node, comma-separated (a list means cluster mode). */
-  url: string;
-  ports: number[];
-  stop(): Promise<void>;
+/** What a node says of itself in CLUSTER NODES. */
+export interface RedisRole {
+  port: number;
+  role: 'primary' | 'replica';
+  /** A replica's primary (its port); undefined for a primary. */
+  primaryPort?: number;
+  /** The slot ranges a primary serves, e.g. [[0, 5460]]. */
+  slots: [number, number][];
+}
+
+const SLOTS = 16_384;
+
+/** Every node's role as the cluster sees it now (asked of the first of `ports` that answers). */
+export async function clusterRoles(ports: number[]): Promise<RedisRole[]> {
+  for (const port of ports) {
+    const text = await withRedisNode(port, (r) => r.cluster('NODES') as Promise<string>).catch(
+      () => undefined,
+    );
+    if (text) return parseNodes(text);
+  }
+  throw new Error('no node of the Redis Cluster answers');
 }
 
 /**
- * Starts `primaries` redis-server processes in cluster mode (each its own port and directory
- * under `dir`, no persistence), joins them with `redis-cli --cluster create` (the 16,384 slots
- * split evenly, no replicas) and waits until every node reports the cluster ok. Throws, naming
- * what is missing, where redis-server or redis-cli is not installed.
+ * Every slot is served by a primary among `running` (after a kill: once a replica has taken
+ * over) that sees the cluster as ok, whether or not every primary has its replicas.
  */
-export async function startRedisCluster(dir: string, primaries = 3): Promise<LocalRedisCluster> {
-  const server = which('redis-server');
-  const cli = which('redis-cli');
-  if (!server || !cli)
-    throw new Error(
-      'A local Redis Cluster needs redis-server and redis-cli (apt-get install redis-server)',
+export async function everySlotServed(running: number[]): Promise<boolean> {
+  const alive = new Set(running);
+  const primaries = (await clusterRoles(running)).filter(
+    (r) => r.role === 'primary' && r.slots.length > 0 && alive.has(r.port),
+  );
+  if (slotsOf(primaries) !== SLOTS) return false;
+  return (await Promise.all(primaries.map((p) => redisClusterOk(p.port)))).every(Boolean);
+}
+
+/**
+ * Every node of `running` sees the cluster as ok, every slot is served, and every primary has
+ * `replicasPerPrimary` replicas in sync with it.
+ */
+export async function clusterHealthy(
+  running: number[],
+  replicasPerPrimary: number,
+): Promise<boolean> {
+  if (!(await Promise.all(running.map(redisClusterOk))).every(Boolean)) return false;
+  const primaries = (await clusterRoles(running)).filter(
+    (r) => r.role === 'primary' && r.slots.length > 0,
+  );
+  if (slotsOf(primaries) !== SLOTS) return false;
+  for (const p of primaries) {
+    const synced = await withRedisNode(p.port, async (r) =>
+      replicasInSync(String(await r.info('replication'))),
     );
-  const ports: number[] = [];
-  const pids: number[] = [];
-  const stop = async () => {
-    await Promise.all(pids.filter(isAlive).map((pid) => stopPid(pid, 10_000)));
-  };
-  try {
-    for (let i = 0; i < primaries; i++) {
-      const port = await freePort();
-      const bus = await freePort(); // not port + 10,000, which may be past 65,535
-      const home = path.join(dir, String(port));
-      fs.mkdirSync(home, { recursive: true });
-      // prettier-ignore
-      pids.push(spawnDetached(server, [
-        '--port', String(port), '--cluster-port', String(bus), '--bind', '127.0.0.1',
-        '--cluster-enabled', 'yes',
-        '--cluster-config-file', path.join(home, 'nodes.conf'), '--save', '', '--appendonly', 'no',
-        '--dir', home,
-      ], path.join(home, 'redis.log')));
-      ports.push(port);
-    }
-    for (const port of ports)
-      await waitFor(`Redis node ${port}`, () => redisNodeAnswers(port), 15_000);
-    run(cli, [
-      '--cluster',
-      'create',
-      ...ports.map((p) => `127.0.0.1:${p}`),
-      '--cluster-replicas',
-      '0',
-      '--cluster-yes',
-    ]);
-    await waitFor(
-      'the Redis Cluster',
-      async () => (await Promise.all(ports.map(redisClusterOk))).every(Boolean),
-      30_000,
-    );
-  } catch (err) {
-    await stop();
-    throw err;
+    if (synced < replicasPerPrimary) return false;
   }
-  say(`Redis Cluster of ${primaries} primaries on ports ${ports.join(', ')}`);
-  return { url: ports.map((p) => `redis://127.0.0.1:${p}`).join(','), ports, stop };
+  return true;
+}
+
+const slotsOf = (primaries: RedisRole[]) =>
+  primaries.flatMap((p) => p.slots).reduce((n, [a, b]) => n + b - a + 1, 0);
+
+/** CLUSTER NODES as roles; nodes marked failed or without an address are left out. */
+export function parseNodes(text: string): RedisRole[] {
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim().split(' '))
+    .filter((f) => f.length >= 8);
+  const portOf = new Map(lines.map((f) => [f[0]!, Number(/:(\d+)@/.exec(f[1]!)?.[1] ?? 0)]));
+  return lines
+    .filter((f) => !f[2]!.includes('fail') && !f[2]!.includes('noaddr'))
+    .map((f) => {
+      const primary = f[2]!.includes('master');
+      return {
+        port: portOf.get(f[0]!)!,
+        role: primary ? 'primary' : 'replica',
+        primaryPort: primary ? undefined : portOf.get(f[3]!),
+        slots: f
+          .slice(8)
+          .filter((s) => /^\d+(-\d+)?$/.test(s))
+          .map((s) => {
+            const [a, b] = s.split('-').map(Number);
+            return [a!, b ?? a!] as [number, number];
+          }),
+      };
+    });
+}
+
+/** Replicas of a primary whose link is up (`INFO replication`). */
+function replicasInSync(info: string): number {
+  return [...info.matchAll(/^slave\d+:.*state=online/gm)].length;
+}
+
+/** The cluster slot of a key: CRC16 (XMODEM) of its hash tag, or of the whole key, mod 16,384. */
+export function slotOf(key: string): number {
+  const open = key.indexOf('{');
+  let hashed = key;
+  if (open >= 0) {
+    const close = key.indexOf('}', open + 1);
+    if (close > open + 1) hashed = key.slice(open + 1, close);
+  }
+  let crc = 0;
+  for (const byte of Buffer.from(hashed, 'utf8')) {
+    crc ^= byte << 8;
+    for (let i = 0; i < 8; i++)
+      crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc % SLOTS;
 }

@@ -2,7 +2,7 @@ import Redis from 'ioredis';
 
 /**
  * One short-lived connection to a Redis node — a local port, or a `redis://` URL — for the tools
- * that look for, start and watch Redis (redis.ts, redis-cluster.ts, redis-ha.ts): no retries, so
+ * that look for, start and watch Redis (redis.ts, local-redis.ts, redis-cluster.ts): no retries, so
  * a node that is down answers at once with an error instead of being waited for.
  */
 export async function withRedisNode<T>(

@@ -1,6 +1,6 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import { isAlive, spawnDetached, stopPid, waitFor, which } from './proc';
+import { LocalRedis } from './local-redis';
+import { isAlive, stopPid, which } from './proc';
 import { redisNodeAnswers } from './redis-node';
 import { INFRA_DIR, say } from './settings';
 import type { InfraState } from './state';
@@ -23,35 +23,16 @@ export async function redisUp(url: string, state: InfraState): Promise<void> {
     say(`Redis reachable at ${new URL(url).host}`);
     return;
   }
-  const bin = which('redis-server');
-  if (!bin) {
+  if (!which('redis-server')) {
     throw new Error(
       `No Redis answers at ${new URL(url).host} and redis-server is not installed. ` +
         'Install it (apt-get install redis-server) or run the stack with `docker compose up`.',
     );
   }
   const port = Number(new URL(url).port || 6379);
-  const dir = path.join(INFRA_DIR, 'redis');
-  fs.mkdirSync(dir, { recursive: true });
   say(`starting a private Redis on port ${port}`);
-  const pid = spawnDetached(
-    bin,
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--dir',
-      dir,
-    ],
-    path.join(dir, 'redis.log'),
-  );
-  state.redis = { pid, port };
-  await waitFor('Redis', () => redisReachable(url), 15_000);
+  const redis = await LocalRedis.start({ dir: path.join(INFRA_DIR, 'redis'), ports: [port] });
+  state.redis = { pid: redis.nodes[0]!.pid, port };
 }
 
 export async function redisDown(state: InfraState): Promise<void> {

@@ -7,7 +7,7 @@ import {
   loadConfig,
   redisUrlEnv,
 } from '@ticketing/platform';
-import { PRODUCTION_SHAPE_PORTS, shapeBrokers, shapeRedisPorts } from './production/ports';
+import { PRODUCTION_SHAPE_PORTS, shapeBrokers, shapeRedisPorts } from './production-shape/ports';
 
 /** Where the project keeps what it starts itself (git-ignored). */
 export const ROOT = path.resolve(__dirname, '../../..');
@@ -42,7 +42,8 @@ export interface InfraSettings {
 
 /**
  * Which infrastructure `infra:up` and `npm start` use (INFRA_SHAPE): `local`, one of each (the
- * default), or `production`, three Kafka brokers and a Postgres that fails over (ADR 0022).
+ * default), or `production`, a local stand-in for production's shape: three Kafka brokers, a
+ * Postgres that fails over, a Redis Cluster with replicas (ADR 0022, 0024).
  */
 export type InfraShape = 'local' | 'production';
 

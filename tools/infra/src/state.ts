@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ShapeState } from './production/shape';
+import type { ProductionShapeState } from './production-shape/shape';
 import { INFRA_DIR } from './settings';
 
 /** What infra:up started itself (so infra:down stops only that). */
@@ -9,8 +9,8 @@ export interface InfraState {
   redis?: { pid: number; port: number };
   kafka?: { pid: number; port: number };
   oidc?: { pid: number; issuer: string };
-  /** The production shape (`infra up --shape=production`). */
-  production?: ShapeState;
+  /** The local stand-in for production's shape (`infra up --shape=production`). */
+  productionShape?: ProductionShapeState;
 }
 
 const file = () => path.join(INFRA_DIR, 'state.json');

@@ -24,7 +24,7 @@ const asRoot = os.userInfo().uid === 0;
 /**
  * A checkout in a folder only its owner can enter (what `mktemp -d` makes, and a root user's
  * home), where the project starts its own Postgres: as root, Postgres runs as the postgres user,
- * which cannot reach the checkout's `.infra` (issue 70).
+ * which cannot reach the checkout's `.infra`.
  */
 describe('a private Postgres from a checkout in a 0700 folder', () => {
   let closed: string;

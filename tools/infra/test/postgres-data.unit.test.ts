@@ -17,7 +17,7 @@ describe('Postgres data outside a checkout the postgres user cannot enter', () =
     const places = [
       '/root/clone/.infra/postgres',
       '/root/clone-2/.infra/postgres',
-      '/root/clone/.infra/production/postgres',
+      '/root/clone/.infra/production-shape/postgres',
     ].map((dir) => outsidePlace(dir, '/var/lib/postgresql'));
     expect(new Set(places).size).toBe(3);
   });

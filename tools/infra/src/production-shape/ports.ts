@@ -1,5 +1,5 @@
 /** Where the production shape listens: Kafka's first node (then every second port), the rw address, the two Postgres instances, Redis. */
-export interface ShapePorts {
+export interface ProductionShapePorts {
   kafka: number;
   postgresRw: number;
   postgres: [number, number];
@@ -8,7 +8,7 @@ export interface ShapePorts {
 }
 
 /** The ports `npm run infra:up -- --shape=production` (and `npm start` on it) use. */
-export const PRODUCTION_SHAPE_PORTS: ShapePorts = {
+export const PRODUCTION_SHAPE_PORTS: ProductionShapePorts = {
   kafka: 19092,
   postgresRw: 15432,
   postgres: [15433, 15434],

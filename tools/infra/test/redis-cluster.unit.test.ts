@@ -1,6 +1,6 @@
-import { parseNodes, slotOf } from '../src/redis-ha';
+import { parseNodes, slotOf } from '../src/redis-cluster';
 
-describe('redis-ha: reading a Redis Cluster', () => {
+describe('reading a Redis Cluster', () => {
   it('when a key has a hash tag or none, then its slot is the one Redis computes (CLUSTER KEYSLOT)', () => {
     expect(slotOf('somekey')).toBe(11058);
     expect(slotOf('foo{hash_tag}')).toBe(2515);

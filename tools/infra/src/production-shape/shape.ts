@@ -5,35 +5,35 @@ import { KafkaCluster, type KafkaClusterState } from './kafka-cluster';
 import { placePostgresData } from '../postgres-data';
 import { PostgresOperator } from './postgres-operator';
 import { PostgresPair, type PostgresInstance } from './postgres-pair';
-import { RedisHa, type RedisHaNode, type RedisHaOptions } from '../redis-ha';
-import { shapeRedisPorts, type ShapePorts } from './ports';
+import { LocalRedis, type LocalRedisState } from '../local-redis';
+import { shapeRedisPorts, type ProductionShapePorts } from './ports';
 import { RwService } from './rw-service';
 
-export interface ShapeState {
+export interface ProductionShapeState {
   home: string;
-  ports: ShapePorts;
+  ports: ProductionShapePorts;
   kafka: KafkaClusterState;
-  postgres: PostgresInstance[];
+  postgres: [PostgresInstance, PostgresInstance];
   rwServicePid: number;
-  redis: { options: Required<RedisHaOptions>; nodes: RedisHaNode[] };
+  redis: LocalRedisState;
   /** The operator's own process, when the shape runs detached (infra:up). */
   operatorPid?: number;
 }
 
 /**
- * The system's infrastructure in its production shape, on this machine: three Kafka brokers
- * with the manifests' replication settings, a PostgreSQL primary with a synchronous streaming
- * standby, the one `-rw` address that follows the primary, the operator that fails over and
- * switches over (ADR 0022, ADR 0023), and a Redis Cluster of three primaries with a replica each
- * (ADR 0024).
+ * A local stand-in for production's infrastructure (deploy/k8s is the real one), in its shape,
+ * on this machine: three Kafka brokers with the manifests' replication settings, a PostgreSQL
+ * primary with a synchronous streaming standby, the one `-rw` address that follows the primary,
+ * the operator that fails over and switches over (ADR 0022, ADR 0023), and a Redis Cluster of
+ * three primaries with a replica each (ADR 0024).
  */
 export class ProductionShape {
   private constructor(
-    readonly state: ShapeState,
+    readonly state: ProductionShapeState,
     readonly kafka: KafkaCluster,
     readonly postgres: PostgresPair,
     readonly rw: RwService,
-    readonly redis: RedisHa,
+    readonly redis: LocalRedis,
     /** Present when this process is the operator (tests, or the detached operator process). */
     readonly operator?: PostgresOperator,
   ) {}
@@ -44,7 +44,7 @@ export class ProductionShape {
    */
   static async start(
     home: string,
-    ports: ShapePorts,
+    ports: ProductionShapePorts,
     options: { operator?: 'here'; say?: (line: string) => void } = {},
   ): Promise<ProductionShape> {
     fs.mkdirSync(home, { recursive: true });
@@ -55,11 +55,10 @@ export class ProductionShape {
     const parts = await Promise.allSettled([
       KafkaCluster.start(path.join(home, 'kafka'), ports.kafka),
       PostgresPair.create(postgresHome, ports.postgres),
-      RedisHa.start({
+      LocalRedis.start({
         dir: path.join(home, 'redis'),
         ports: shapeRedisPorts(ports.redis),
-        // A managed Redis's failure detection: seconds, not the waiting room tests' one.
-        nodeTimeoutMs: 5000,
+        cluster: {}, // production's shape and failure detection: the defaults
       }),
     ]);
     const failed = parts.find((p) => p.status === 'rejected');
@@ -68,12 +67,12 @@ export class ProductionShape {
       const [k, p, r] = parts.map((p) => (p.status === 'fulfilled' ? p.value : undefined));
       await (k as KafkaCluster | undefined)?.destroy();
       (p as PostgresPair | undefined)?.destroy();
-      await (r as RedisHa | undefined)?.destroy();
+      await (r as LocalRedis | undefined)?.destroy();
       throw failed.reason;
     }
     const [kafka, postgres, redis] = parts.map(
       (p) => (p as PromiseFulfilledResult<unknown>).value,
-    ) as [KafkaCluster, PostgresPair, RedisHa];
+    ) as [KafkaCluster, PostgresPair, LocalRedis];
     const rw = await RwService.start(
       path.join(home, 'rw-service'),
       ports.postgresRw,
@@ -86,7 +85,7 @@ export class ProductionShape {
     });
     const operator =
       options.operator === 'here' ? new PostgresOperator(postgres, options.say).start() : undefined;
-    const state: ShapeState = {
+    const state: ProductionShapeState = {
       home,
       ports,
       kafka: kafka.state,
@@ -98,14 +97,14 @@ export class ProductionShape {
   }
 
   /** The shape a persisted state describes (started by another process). */
-  static attach(state: ShapeState): ProductionShape {
-    const postgres = new PostgresPair(state.postgres as [PostgresInstance, PostgresInstance]);
+  static attach(state: ProductionShapeState): ProductionShape {
+    const postgres = new PostgresPair(state.postgres);
     return new ProductionShape(
       state,
       KafkaCluster.attach(state.kafka),
       postgres,
       RwService.attach(state.ports.postgresRw, state.rwServicePid),
-      RedisHa.attach(state.redis),
+      LocalRedis.attach(state.redis),
     );
   }
 

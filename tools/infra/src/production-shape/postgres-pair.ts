@@ -240,9 +240,11 @@ export class PostgresPair {
     fs.rmSync(this.home, { recursive: true, force: true });
   }
 
-  private async streaming(primary: PostgresInstance): Promise<boolean> {
+  /** A standby streams from `primary`; `synchronous`: one its commits wait for. */
+  async streaming(primary: PostgresInstance, options = { synchronous: false }): Promise<boolean> {
+    const waitedFor = options.synchronous ? ` and sync_state in ('sync', 'quorum')` : '';
     const { rows } = await this.session(primary, (client) =>
-      client.query(`select 1 from pg_stat_replication where state = 'streaming'`),
+      client.query(`select 1 from pg_stat_replication where state = 'streaming'${waitedFor}`),
     );
     return rows.length > 0;
   }
