@@ -19,7 +19,7 @@ const LEGACY_PASS_SECRET = 'bench-legacy-pass-secret-0123456789abcdef';
  * ../before <commit> && cd ../before && npm install && npm run build`). Each round starts that
  * checkout's queue and gateway, then this one's, and sends both the same crowd (new identities,
  * `BENCH_JOIN_RATE`, default 2,000/s: the rate the waiting room's goal is set at) through their own
- * gateway; CPU across queue, gateway and Redis, alternating twice so that a drift of the machine
+ * gateway; CPU across queue, gateway, Redis and Postgres, alternating twice so that a drift of the machine
  * shows as a spread, not as a difference.
  */
 export async function joinBaselineScenario(ctx: BenchContext): Promise<Row[]> {
@@ -43,7 +43,7 @@ export async function joinBaselineScenario(ctx: BenchContext): Promise<Row[]> {
       rows.push({
         scenario: `join-baseline: ${label}, round ${round}`,
         measured: joins.result,
-        notes: `CPU per join ${joins.total.toFixed(3)} ms (queue ${joins.queue.toFixed(3)}, gateway ${joins.gateway.toFixed(3)}, Redis ${joins.redis.toFixed(3)}) at ${rate.toLocaleString('en')}/s through its own gateway`,
+        notes: `CPU per join ${joins.total.toFixed(3)} ms (queue ${joins.queue.toFixed(3)}, gateway ${joins.gateway.toFixed(3)}, Redis ${joins.redis.toFixed(3)}, Postgres ${joins.postgres.toFixed(3)}) at ${rate.toLocaleString('en')}/s through its own gateway`,
       });
     }
     ratios.push(costs[1]! / costs[0]!);
@@ -87,6 +87,8 @@ async function measureJoins(ctx: BenchContext, root: string, rate: number, amoun
       queue: () => [queue.procs[0]!.child.pid!],
       gateway: () => [gateway.procs[0]!.child.pid!],
       redis: () => pidsMatching('redis-server'),
+      // Numbers recorded before they are told (ADR 0038): a statement shared by joins in flight.
+      postgres: () => pidsMatching('postgres'),
     };
     const measured = await cpuBreakdown(groups, () => crowd(concertId, amount));
     const per = (k: string) =>
@@ -96,7 +98,8 @@ async function measureJoins(ctx: BenchContext, root: string, rate: number, amoun
       queue: per('queue'),
       gateway: per('gateway'),
       redis: per('redis'),
-      total: per('queue') + per('gateway') + per('redis'),
+      postgres: per('postgres'),
+      total: per('queue') + per('gateway') + per('redis') + per('postgres'),
     };
   } finally {
     await gateway.stop();
