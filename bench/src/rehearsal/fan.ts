@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Answer, FanClient } from './client';
+import type { FanClient } from './client';
+import { GaveUp, holdASeat, patiently, pay, topUp } from './fan-steps';
 import type { FanState, Recorder } from './recorder';
 
 /** What kind of fan this is: how they wait, and whether they buy as a careful app does. */
@@ -42,12 +42,6 @@ export interface FanOutcome {
   waitedS: number;
 }
 
-// A careful app's patience: how often a fan asks again after 503/429, and how long at most.
-const RETRY_FLOOR_S = 1;
-const GIVE_UP_AFTER_S = 120;
-const SEAT_TRIES = 3;
-// Dates an admitted fan looks at per look at the seat maps.
-const DATES_PER_LOOK = 3;
 // How often an admitted fan who found no free seat looks at the seat map again.
 const SEATS_AGAIN_MS = 5000;
 
@@ -63,7 +57,7 @@ export class Fan {
 
   constructor(
     private readonly sale: SaleView,
-    private readonly identity: string,
+    readonly identity: string,
     readonly userId: string,
     private readonly persona: FanPersona,
   ) {
@@ -87,7 +81,7 @@ export class Fan {
   }
 
   private async join(): Promise<string | undefined> {
-    const answer = await this.patiently('join', () =>
+    const answer = await patiently(this.sale, 'join', () =>
       this.sale.client.call('POST', '/queue/tokens', {
         step: 'join',
         bearer: this.identity,
@@ -117,7 +111,7 @@ export class Fan {
     for (;;) {
       if (this.sale.over.value) return this.stopWaiting();
       if (this.sale.recorder.now() >= leaveAt) return this.leave(pass);
-      const answer = await this.patiently('poll', () =>
+      const answer = await patiently(this.sale, 'poll', () =>
         this.sale.client.call('GET', '/queue/tokens/me', { step: 'poll', bearer: pass }),
       );
       if (answer.status === 401) return this.stopWaiting();
@@ -157,22 +151,26 @@ export class Fan {
   }
 
   private async buy(pass: string): Promise<void> {
-    let hold = await this.holdASeat(pass);
+    let hold = await holdASeat(this.sale, pass);
     // Nothing free now: seats held by payments that fail come back while the pass is active.
     while (!hold && !this.sale.allSold.value && !this.sale.over.value) {
       await sleep(SEATS_AGAIN_MS);
-      hold = await this.holdASeat(pass);
+      hold = await holdASeat(this.sale, pass);
     }
     if (!hold) return void this.toldSoldOut();
     this.move('holding');
     if (this.persona.abandonsHold) return this.letGo(pass, hold, 'left');
-    await this.topUp(this.persona.shortOfMoney ? Math.floor(this.sale.price / 2) : this.sale.price);
+    await topUp(
+      this.sale,
+      this,
+      this.persona.shortOfMoney ? Math.floor(this.sale.price / 2) : this.sale.price,
+    );
     this.move('paying');
-    let paid = await this.pay(pass, hold);
+    let paid = await pay(this.sale, { pass, identity: this.identity }, hold);
     // Too little money: the saga gave the seat back to the hold; the fan tops up and pays again.
     if (paid === 'INSUFFICIENT_BALANCE') {
-      await this.topUp(this.sale.price);
-      paid = await this.pay(pass, hold);
+      await topUp(this.sale, this, this.sale.price);
+      paid = await pay(this.sale, { pass, identity: this.identity }, hold);
     }
     if (paid !== 'COMPLETED') return this.letGo(pass, hold, 'failed');
     this.outcome.paidAtS = this.sale.recorder.now();
@@ -187,99 +185,6 @@ export class Fan {
       bearer: pass,
     });
     this.move(to);
-  }
-
-  /**
-   * A free seat held, looking at the dates that still have seats (a few at a time): its
-   * reservation id, or undefined when none was free this time.
-   */
-  private async holdASeat(pass: string): Promise<string | undefined> {
-    const dates = await this.patiently('dates', () =>
-      this.sale.client.call('GET', `/concerts/${this.sale.concertId}/schedules?available=true`, {
-        step: 'dates',
-        bearer: pass,
-      }),
-    );
-    const schedules = ((dates.body.items as { scheduleId: number }[] | undefined) ?? []).map(
-      (s) => s.scheduleId,
-    );
-    for (const scheduleId of shuffled(schedules).slice(0, DATES_PER_LOOK)) {
-      for (let tries = 0; tries < SEAT_TRIES; tries++) {
-        const seats = await this.patiently('seats', () =>
-          this.sale.client.call(
-            'GET',
-            `/concerts/${this.sale.concertId}/schedules/${scheduleId}/seats?available=true`,
-            { step: 'seats', bearer: pass },
-          ),
-        );
-        const free = (seats.body.items as { seatNo: number }[] | undefined) ?? [];
-        if (free.length === 0) break;
-        const seatNo = free[Math.floor(Math.random() * free.length)]!.seatNo;
-        const held = await this.patiently('hold', () =>
-          this.sale.client.call('POST', '/reservations', {
-            step: 'hold',
-            bearer: pass,
-            body: { scheduleId, seatNo },
-          }),
-        );
-        if (held.status === 201) {
-          this.sale.recorder.event('held');
-          return held.body.reservationId as string;
-        }
-        if (held.status !== 409) throw new GaveUp('hold');
-      }
-    }
-    return undefined;
-  }
-
-  private async topUp(amount: number): Promise<void> {
-    const wallet = `/wallets/${encodeURIComponent(this.userId)}`;
-    const key = randomUUID();
-    await this.patiently('top-up', () =>
-      this.sale.client.call('POST', `${wallet}/charges`, {
-        step: 'top-up',
-        bearer: this.identity,
-        body: { amount },
-        headers: { 'idempotency-key': key },
-      }),
-    );
-  }
-
-  /** Pays and waits for the saga's outcome: COMPLETED, or the failure's code. */
-  private async pay(pass: string, reservationId: string): Promise<string> {
-    const key = randomUUID();
-    const answer = await this.patiently('pay', () =>
-      this.sale.client.call('POST', '/payments', {
-        step: 'pay',
-        bearer: pass,
-        body: { reservationId },
-        headers: { 'idempotency-key': key, prefer: 'wait=10' },
-      }),
-    );
-    let payment = answer.body;
-    while (payment.status === 'PENDING') {
-      const read = await this.patiently('payment', () =>
-        this.sale.client.call('GET', `/payments/${String(payment.paymentId)}`, {
-          step: 'payment',
-          bearer: this.identity,
-        }),
-      );
-      payment = read.body;
-      if (payment.status === 'PENDING') await sleep(500);
-    }
-    return payment.status === 'COMPLETED' ? 'COMPLETED' : String(payment.failureCode);
-  }
-
-  /** Asks again while the answer says so (503, 429, no answer), as Retry-After says. */
-  private async patiently(step: string, call: () => Promise<Answer>): Promise<Answer> {
-    const giveUpAt = this.sale.recorder.now() + GIVE_UP_AFTER_S;
-    for (;;) {
-      const answer = await call();
-      if (![429, 502, 503, 504, 599].includes(answer.status)) return answer;
-      if (this.sale.recorder.now() > giveUpAt || this.sale.over.value) throw new GaveUp(step);
-      const retryAfter = Number(answer.headers['retry-after'] ?? RETRY_FLOOR_S);
-      await sleep(1000 * Math.max(RETRY_FLOOR_S, retryAfter));
-    }
   }
 
   private admitted(pass: string): string {
@@ -320,16 +225,4 @@ export class Fan {
     this.sale.recorder.move(this.state, to);
     this.state = to;
   }
-}
-
-/** A careful app stopped asking (too long unanswered, or the sale ended). */
-class GaveUp extends Error {}
-
-function shuffled<T>(items: T[]): T[] {
-  const copy = [...items];
-  for (let i = copy.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
-  }
-  return copy;
 }

@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Answer } from './client';
+import type { SaleView } from './fan';
+
+// A careful app's patience: how often a fan asks again after 503/429, and how long at most.
+const RETRY_FLOOR_S = 1;
+const GIVE_UP_AFTER_S = 120;
+// How many seats of a date a fan tries before looking at another, and dates per look.
+const SEAT_TRIES = 3;
+const DATES_PER_LOOK = 3;
+
+/** A careful app stopped asking (too long unanswered, or the sale ended). */
+export class GaveUp extends Error {}
+
+/** Asks again while the answer says so (503, 429, no answer), as Retry-After says. */
+export async function patiently(
+  sale: SaleView,
+  step: string,
+  call: () => Promise<Answer>,
+): Promise<Answer> {
+  const giveUpAt = sale.recorder.now() + GIVE_UP_AFTER_S;
+  for (;;) {
+    const answer = await call();
+    if (![429, 502, 503, 504, 599].includes(answer.status)) return answer;
+    if (sale.recorder.now() > giveUpAt || sale.over.value) throw new GaveUp(step);
+    const retryAfter = Number(answer.headers['retry-after'] ?? RETRY_FLOOR_S);
+    await sleep(1000 * Math.max(RETRY_FLOOR_S, retryAfter));
+  }
+}
+
+/**
+ * A free seat held, looking at the dates that still have seats (a few at a time, each seat map
+ * read live): its reservation id, or undefined when none was free this time.
+ */
+export async function holdASeat(sale: SaleView, pass: string): Promise<string | undefined> {
+  const dates = await patiently(sale, 'dates', () =>
+    sale.client.call('GET', `/concerts/${sale.concertId}/schedules?available=true`, {
+      step: 'dates',
+      bearer: pass,
+    }),
+  );
+  const schedules = ((dates.body.items as { scheduleId: number }[] | undefined) ?? []).map(
+    (s) => s.scheduleId,
+  );
+  for (const scheduleId of shuffled(schedules).slice(0, DATES_PER_LOOK)) {
+    for (let tries = 0; tries < SEAT_TRIES; tries++) {
+      const seats = await patiently(sale, 'seats', () =>
+        sale.client.call(
+          'GET',
+          `/concerts/${sale.concertId}/schedules/${scheduleId}/seats?available=true`,
+          { step: 'seats', bearer: pass },
+        ),
+      );
+      const free = (seats.body.items as { seatNo: number }[] | undefined) ?? [];
+      if (free.length === 0) break;
+      const seatNo = free[Math.floor(Math.random() * free.length)]!.seatNo;
+      const held = await patiently(sale, 'hold', () =>
+        sale.client.call('POST', '/reservations', {
+          step: 'hold',
+          bearer: pass,
+          body: { scheduleId, seatNo },
+        }),
+      );
+      if (held.status === 201) {
+        sale.recorder.event('held');
+        return held.body.reservationId as string;
+      }
+      if (held.status !== 409) throw new GaveUp('hold');
+    }
+  }
+  return undefined;
+}
+
+/** The fan's wallet charged `amount`, once whatever the retries (an Idempotency-Key). */
+export async function topUp(
+  sale: SaleView,
+  fan: { userId: string; identity: string },
+  amount: number,
+): Promise<void> {
+  const key = randomUUID();
+  await patiently(sale, 'top-up', () =>
+    sale.client.call('POST', `/wallets/${encodeURIComponent(fan.userId)}/charges`, {
+      step: 'top-up',
+      bearer: fan.identity,
+      body: { amount },
+      headers: { 'idempotency-key': key },
+    }),
+  );
+}
+
+/** Pays and waits for the saga's outcome: COMPLETED, or the failure's code. */
+export async function pay(
+  sale: SaleView,
+  fan: { pass: string; identity: string },
+  reservationId: string,
+): Promise<string> {
+  const key = randomUUID();
+  const answer = await patiently(sale, 'pay', () =>
+    sale.client.call('POST', '/payments', {
+      step: 'pay',
+      bearer: fan.pass,
+      body: { reservationId },
+      headers: { 'idempotency-key': key, prefer: 'wait=10' },
+    }),
+  );
+  let payment = answer.body;
+  while (payment.status === 'PENDING') {
+    const read = await patiently(sale, 'payment', () =>
+      sale.client.call('GET', `/payments/${String(payment.paymentId)}`, {
+        step: 'payment',
+        bearer: fan.identity,
+      }),
+    );
+    payment = read.body;
+    if (payment.status === 'PENDING') await sleep(500);
+  }
+  return payment.status === 'COMPLETED' ? 'COMPLETED' : String(payment.failureCode);
+}
+
+function shuffled<T>(items: T[]): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+  }
+  return copy;
+}
