@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import path from 'node:path';
 import { ROOT } from '@ticketing/infra';
 import Redis from 'ioredis';
+import { dropDatabase, ensureDatabase, withDatabase } from '@ticketing/platform/wiring';
 import type { BenchContext } from '../context';
 import { cpuBreakdown, pidsMatching } from '../cpu';
 import { joinCrowd } from '../fans';
@@ -58,10 +59,15 @@ export async function joinBaselineScenario(ctx: BenchContext): Promise<Row[]> {
 }
 
 async function measureJoins(ctx: BenchContext, root: string, rate: number, amount: number) {
-  const prefix = `bench-jb-${uniqueStamp()}:`;
+  const stamp = uniqueStamp();
+  const prefix = `bench-jb-${stamp}:`;
+  // A queue database of each checkout's own: the two may not share a migration history.
+  const database = withDatabase(ctx.infra.databaseUrl, `bench_jb_${stamp}`);
+  await ensureDatabase(database);
   const env = {
     ...ctx.serviceEnv,
     ...ctx.queueEnv,
+    DATABASE_URL: database,
     QUEUE_TOKEN_SECRET: LEGACY_PASS_SECRET,
     REDIS_KEY_PREFIX: prefix,
     QUEUE_ADMIT_PER_SECOND: '0',
@@ -106,5 +112,6 @@ async function measureJoins(ctx: BenchContext, root: string, rate: number, amoun
     await queue.stop();
     await removeKeys(redis, prefix);
     redis.disconnect();
+    await dropDatabase(database).catch(() => undefined);
   }
 }

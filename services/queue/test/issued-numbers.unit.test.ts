@@ -26,7 +26,7 @@ const settled = () => new Promise((r) => setImmediate(r));
 describe('numbers handed out, recorded before their fans hear of them', () => {
   const warnings: string[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => void warnings.push(line) });
-  const options = { waitMs: 200, retryMs: 20 };
+  const options = { waitMs: 200, retryMs: 20, gapMs: 0 };
 
   it('when joins come while a record is in flight, then they share the next statement, each line at its highest number', async () => {
     const journal = manualJournal();
@@ -131,5 +131,25 @@ describe('numbers handed out, recorded before their fans hear of them', () => {
     expect(journal.calls[1]!.batch).toEqual([{ concertId: 1, epoch: 7, upTo: 2 }]);
     journal.calls[1]!.answer(new Map([[1, 0]]));
     await drained;
+  });
+
+  it('when joins keep coming, then a record starts at most once per gap, and those of the gap share it', async () => {
+    const journal = manualJournal();
+    const issued = new IssuedNumbers(journal, logger, { ...options, gapMs: 50 });
+    const first = issued.record(1, 7, 1, 0);
+    await settled();
+    journal.calls[0]!.answer(new Map([[1, 0]]));
+    await first;
+    const startedAt = Date.now();
+    const later = [issued.record(1, 7, 2, 0), issued.record(1, 7, 3, 0)];
+    await settled();
+    expect(journal.calls).toHaveLength(1); // the gap since the first record's start runs
+    await eventually(() => expect(journal.calls).toHaveLength(2));
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(30);
+    expect(journal.calls[1]!.batch).toEqual([{ concertId: 1, epoch: 7, upTo: 3 }]);
+    journal.calls[1]!.answer(new Map([[1, 0]]));
+    expect(await Promise.all(later)).toEqual(
+      later.map(() => ({ kind: 'recorded', rebuiltSince: false })),
+    );
   });
 });

@@ -29,9 +29,19 @@ export interface IssuedNumbersOptions {
   waitMs: number;
   /** How long after a failed record the next is tried. */
   retryMs: number;
+  /**
+   * The least time between two records' starts: under a crowd the joins of a few milliseconds
+   * share one statement (at most 1000 / gapMs statements a second per instance), and a join
+   * after a quiet spell is recorded at once.
+   */
+  gapMs: number;
 }
 
-export const ISSUED_NUMBERS_DEFAULTS: IssuedNumbersOptions = { waitMs: 1000, retryMs: 500 };
+export const ISSUED_NUMBERS_DEFAULTS: IssuedNumbersOptions = {
+  waitMs: 1000,
+  retryMs: 500,
+  gapMs: 5,
+};
 
 /**
  * Numbers handed out, recorded in Postgres before their fans hear of them (ADR 0038): after Redis
@@ -47,6 +57,8 @@ export class IssuedNumbers {
   private inFlight: Promise<void> | undefined;
   private degraded = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  private gapTimer: NodeJS.Timeout | undefined;
+  private lastStartedAt = 0;
   private readonly rebuilds = new Map<number, number>();
   private stopped = false;
 
@@ -90,7 +102,9 @@ export class IssuedNumbers {
   async drain(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retryTimer);
+    clearTimeout(this.gapTimer);
     this.retryTimer = undefined;
+    this.gapTimer = undefined;
     await this.inFlight;
     if (this.pending.size > 0 && !this.inFlight) void this.flush();
     await this.inFlight;
@@ -98,14 +112,20 @@ export class IssuedNumbers {
   }
 
   private flushSoon(): void {
-    if (this.inFlight || this.retryTimer) return;
-    void this.flush();
+    if (this.inFlight || this.retryTimer || this.gapTimer) return;
+    const wait = this.lastStartedAt + this.options.gapMs - Date.now();
+    if (wait <= 0) return void this.flush();
+    this.gapTimer = setTimeout(() => {
+      this.gapTimer = undefined;
+      if (!this.inFlight && this.pending.size > 0) void this.flush();
+    }, wait);
   }
 
   private flush(): Promise<void> {
+    this.lastStartedAt = Date.now();
     this.inFlight = this.recordPending().finally(() => (this.inFlight = undefined));
     return this.inFlight.then(() => {
-      if (this.pending.size > 0 && !this.retryTimer && !this.inFlight) void this.flush();
+      if (this.pending.size > 0) this.flushSoon();
     });
   }
 
