@@ -36,6 +36,8 @@ const SHORT_OF_MONEY_EVERY = 5;
 const PRICE = 20_000;
 /** Far beyond the saga's own deadline (its steps' timeouts, a compensation included). */
 const PAYMENT_ENDS_WITHIN_MS = 120_000;
+/** A provider on the same machine answers in milliseconds: this is for a passing hiccup. */
+const LOGIN_WITHIN_MS = 10_000;
 
 /**
  * A sale in progress, as fans' apps drive it through the gateway: fans arrive at a steady rate
@@ -98,10 +100,7 @@ export class Sale {
 
   private async journey(seat: Seat, shortOfMoney: boolean): Promise<void> {
     const userId = uuid();
-    // The fan's app logs in at the identity provider first (not through the gateway).
-    const identity = await identityToken(userId).catch((err: unknown) => {
-      throw new Error(`logging in at the identity provider: ${whyNoAnswer(err)}`);
-    });
+    const identity = await logIn(userId);
     const joined = await this.until('POST /queue/tokens', false, () =>
       this.cluster.call('POST', 'queue', '/queue/tokens', identity, { concertId: seat.concertId }),
     );
@@ -248,6 +247,25 @@ export class Sale {
  */
 function stillRunning(reply: Reply): boolean {
   return reply.status === 409 && reply.body.code === 'IDEMPOTENCY_KEY_IN_USE';
+}
+
+/**
+ * The fan's app logs in at the identity provider (the test run's own, not part of the system
+ * under fault, and not reached through the gateway). A login that got no answer is tried again,
+ * as a careful app does; a refusal is not.
+ */
+async function logIn(userId: string): Promise<string> {
+  const deadline = Date.now() + LOGIN_WITHIN_MS;
+  for (;;) {
+    try {
+      return await identityToken(userId);
+    } catch (err) {
+      // fetch reports no answer (a refused or closed connection) as a TypeError.
+      if (!(err instanceof TypeError) || Date.now() > deadline)
+        throw new Error(`logging in at the identity provider: ${whyNoAnswer(err)}`);
+      await pause(250);
+    }
+  }
 }
 
 /**
