@@ -1,4 +1,4 @@
-// @slow 240 @heavy: seconds it takes in a full run; jest starts it early (tools/testing/slow-first-sequencer.js).
+// @slow 300 @heavy: seconds it takes in a full run; jest starts it early (tools/testing/slow-first-sequencer.js).
 import fs from 'node:fs';
 import path from 'node:path';
 import { ALL_TOPICS } from '@ticketing/contracts';
