@@ -9,6 +9,8 @@ export interface CallSeen {
   safe: boolean;
   status: number;
   at: number;
+  /** Why there was no answer (599): the client's error and its cause, as fetch reports them. */
+  detail?: string;
 }
 
 /** A fan's payment from the first POST to the answer that said how it ended. */
@@ -34,6 +36,8 @@ const SHORT_OF_MONEY_EVERY = 5;
 const PRICE = 20_000;
 /** Far beyond the saga's own deadline (its steps' timeouts, a compensation included). */
 const PAYMENT_ENDS_WITHIN_MS = 120_000;
+/** A provider on the same machine answers in milliseconds: this is for a passing hiccup. */
+const LOGIN_WITHIN_MS = 10_000;
 
 /**
  * A sale in progress, as fans' apps drive it through the gateway: fans arrive at a steady rate
@@ -96,7 +100,7 @@ export class Sale {
 
   private async journey(seat: Seat, shortOfMoney: boolean): Promise<void> {
     const userId = uuid();
-    const identity = await identityToken(userId);
+    const identity = await logIn(userId);
     const joined = await this.until('POST /queue/tokens', false, () =>
       this.cluster.call('POST', 'queue', '/queue/tokens', identity, { concertId: seat.concertId }),
     );
@@ -208,13 +212,19 @@ export class Sale {
   private async until(call: string, safe: boolean, send: () => Promise<Reply>): Promise<Reply> {
     const deadline = Date.now() + 120_000;
     for (;;) {
-      const reply = await send().catch((err: Error): Reply => ({
+      const reply = await send().catch((err: unknown): Reply => ({
         status: 599,
         headers: new Headers(),
-        body: { err: err.message },
+        body: { err: whyNoAnswer(err) },
       }));
       if (reply.status !== 425)
-        this.calls.push({ call, safe, status: reply.status, at: Date.now() });
+        this.calls.push({
+          call,
+          safe,
+          status: reply.status,
+          at: Date.now(),
+          ...(reply.status === 599 && { detail: String(reply.body.err) }),
+        });
       if (reply.status < 300) return reply;
       if (
         reply.status < 500 &&
@@ -237,6 +247,36 @@ export class Sale {
  */
 function stillRunning(reply: Reply): boolean {
   return reply.status === 409 && reply.body.code === 'IDEMPOTENCY_KEY_IN_USE';
+}
+
+/**
+ * The fan's app logs in at the identity provider (the test run's own, not part of the system
+ * under fault, and not reached through the gateway). A login that got no answer is tried again,
+ * as a careful app does; a refusal is not.
+ */
+async function logIn(userId: string): Promise<string> {
+  const deadline = Date.now() + LOGIN_WITHIN_MS;
+  for (;;) {
+    try {
+      return await identityToken(userId);
+    } catch (err) {
+      // fetch reports no answer (a refused or closed connection) as a TypeError.
+      if (!(err instanceof TypeError) || Date.now() > deadline)
+        throw new Error(`logging in at the identity provider: ${whyNoAnswer(err)}`);
+      await pause(250);
+    }
+  }
+}
+
+/**
+ * A client error with what caused it: fetch says only "fetch failed" and keeps the reason (a
+ * socket closed by the other side, a refused connection) in its cause.
+ */
+export function whyNoAnswer(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = err.cause as (Error & { code?: string }) | undefined;
+  if (!(cause instanceof Error)) return err.message;
+  return `${err.message} (${[cause.code, cause.message].filter(Boolean).join(': ')})`;
 }
 
 function pause(ms: number): Promise<void> {

@@ -5,6 +5,7 @@ import http, {
 } from 'node:http';
 import { IDENTITY_PROOF_HEADER } from '@ticketing/auth';
 import { backoffDelay, writeProblem, type Logger } from '@ticketing/platform';
+import { nextAfter, safeToRepeat, type Failure } from './retry-rule';
 import { isEventStream, withoutStrayCredentials, type ServiceName } from './routes';
 import type { TrustedProxies } from './trusted-proxies';
 import type { UpstreamPool } from './upstream-pool';
@@ -42,9 +43,6 @@ const FORWARDING = new Set([
   // Only the gateway vouches for an identity it verified (ADR 0019), never a client.
   IDENTITY_PROOF_HEADER,
 ]);
-// Retrying these after an ambiguous failure (the connection broke after the request may have
-// been read) cannot do anything twice: they are idempotent by the HTTP contract or by key.
-const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE', 'PUT']);
 // The request never reached a process: any method may go to the next instance.
 const NOT_CONNECTED = new Set([
   'ECONNREFUSED',
@@ -54,15 +52,7 @@ const NOT_CONNECTED = new Set([
   'EAI_AGAIN',
 ]);
 
-type Attempt =
-  | 'answered'
-  | 'not-connected'
-  | 'reset-unread'
-  | 'broken'
-  | 'timed-out'
-  | 'client-gone'
-  /** The instance answered 503 to a request safe to repeat; its answer was dropped. */
-  | 'unavailable';
+type Attempt = 'answered' | Failure;
 
 export interface ProxyOptions {
   timeoutMs: number;
@@ -83,8 +73,9 @@ export class BodyTooLarge extends Error {}
 /**
  * Forwards a request to one instance of the service that owns its path. The body is read
  * first (it is small: the services accept 16 kB) so the request can go to another instance
- * when the first one refuses the connection; the response is streamed back unbuffered, which
- * keeps server-sent events live.
+ * when the first one fails it (retry-rule.ts says when). An answer reaches the client whole, so
+ * an instance that breaks in the middle of one never cuts the client's connection; event streams
+ * reach it event by event.
  */
 export class ReverseProxy {
   // As many idle sockets kept as may be open: Node keeps 256 by default and closes the rest, so a
@@ -126,8 +117,7 @@ export class ReverseProxy {
       return; // otherwise the client went away while sending
     }
     const pool = this.pools[service];
-    const replayable =
-      IDEMPOTENT_METHODS.has(req.method ?? 'GET') || req.headers['idempotency-key'] !== undefined;
+    const safe = safeToRepeat(req.method, req.headers['idempotency-key']);
     const holdUntil = Date.now() + this.options.holdMs;
     let reported = false;
     let clientGone = false;
@@ -135,28 +125,39 @@ export class ReverseProxy {
     for (let round = 1; ; round++) {
       for (const url of pool.order()) {
         // Past the hold, an instance's 503 is the answer the client gets.
-        const retryUnavailable = replayable && Date.now() < holdUntil;
+        const retryUnavailable =
+          nextAfter('unavailable', safe) === 'try-next' && Date.now() < holdUntil;
         const outcome = await this.attempt(url, req, res, body, requestId, identityProof, {
           retryUnavailable,
         });
         if (outcome === 'answered') return pool.markUp(url);
-        if (outcome === 'client-gone') return;
-        if (outcome === 'timed-out') {
-          writeProblem(res, 'UPSTREAM_TIMEOUT', `the ${service} service did not answer in time`);
-          return;
-        }
         if (outcome === 'not-connected') pool.markDown(url);
         // One line per request, not one per attempt of a hold.
-        if (!reported)
+        if (!reported && outcome !== 'client-gone')
           this.options.logger.warn(
             { target: service, upstream: url, outcome },
             'upstream instance failed',
           );
         reported = true;
-        if (outcome === 'broken' && !replayable) {
-          // It may have been processed: repeating it could do it twice (ADR 0005).
-          writeProblem(res, 'UPSTREAM_UNAVAILABLE', `the ${service} service did not answer`);
-          return;
+        switch (nextAfter(outcome, safe)) {
+          case 'give-up':
+            return;
+          case 'answer-504':
+            return writeProblem(
+              res,
+              'UPSTREAM_TIMEOUT',
+              `the ${service} service did not answer in time`,
+            );
+          case 'answer-502':
+            // It may have been processed: repeating it could do it twice (ADR 0005).
+            return writeProblem(
+              res,
+              'UPSTREAM_UNAVAILABLE',
+              `the ${service} service did not answer`,
+            );
+          case 'pass-on': // never after a failed try: a 503 passed on came back as 'answered'
+          case 'try-next':
+            continue;
         }
       }
       const step = backoffDelay(round, { firstMs: HOLD_STEP_MS, maxMs: HOLD_STEP_MAX_MS });
@@ -165,12 +166,18 @@ export class ReverseProxy {
       await new Promise((r) => setTimeout(r, wait));
       if (clientGone) return; // the client gave up while held
     }
-    // Nothing reached an instance that could take it: not done, safe for the client to repeat.
+    // Whatever was tried again was either never done or safe to repeat: so may the client.
     writeProblem(res, 'SERVICE_UNAVAILABLE', `no instance of the ${service} service is available`, {
       'retry-after': String(RETRY_AFTER_SECONDS),
     });
   }
 
+  /**
+   * One try at one instance. An ordinary answer is read whole before any of it goes to the
+   * client: an instance that breaks halfway through its answer then costs a try, not a cut
+   * connection, and the rule decides what the client gets. An event stream goes on as it comes
+   * (a cut is how a stream ends, and its client reconnects), as does an answer too long to hold.
+   */
   private attempt(
     base: string,
     req: IncomingMessage,
@@ -183,14 +190,34 @@ export class ReverseProxy {
     // Event streams stay open as long as the client listens, and reach it per event.
     const eventStream = isEventStream(req.url ?? '');
     return new Promise((done) => {
+      let settled = false;
+      // Some of the answer went to the client: from then on, a break reaches it.
+      let relaying = false;
+      let timedOut = false;
       // A client that leaves (closing an event stream, giving up) releases the upstream too;
       // the listener goes with an attempt that did not answer (a held request makes many).
       const onClientGone = () => {
         if (!res.writableFinished) upstream.destroy();
       };
-      const resolve = (outcome: Attempt) => {
+      const settle = (outcome: Attempt) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
         if (outcome !== 'answered') res.off('close', onClientGone);
         done(outcome);
+      };
+      const relay = () => {
+        relaying = true;
+        settle('answered');
+      };
+      /** The connection broke or was destroyed: before the answer, or in the middle of it. */
+      const failed = (answerStarted: boolean, err?: NodeJS.ErrnoException) => {
+        if (relaying) return void res.destroy(); // the client sees the answer end there
+        if (res.destroyed) return settle('client-gone');
+        if (timedOut) return settle('timed-out');
+        if (answerStarted) return settle('broken'); // it was running the request
+        if (NOT_CONNECTED.has(err?.code ?? '')) return settle('not-connected');
+        settle(upstream.reusedSocket && err && resetUnread(err) ? 'reset-unread' : 'broken');
       };
       const target = this.targetOf(base);
       const upstream = http.request(
@@ -211,29 +238,40 @@ export class ReverseProxy {
           ),
         },
         (answer) => {
-          clearTimeout(timer);
+          answer.on('error', () => undefined); // 'close' says what it came to
+          answer.on('close', () => {
+            if (!answer.complete) failed(true);
+          });
           if (answer.statusCode === 503 && options.retryUnavailable && !eventStream) {
-            answer.resume(); // drained, so the kept-alive socket serves the next request
-            return resolve('unavailable');
+            // Drained, so the kept-alive socket serves the next request.
+            answer.on('end', () => settle('unavailable')).resume();
+            return;
           }
-          res.writeHead(answer.statusCode ?? 502, responseHeaders(answer.headers, res));
-          if (eventStream) res.flushHeaders();
-          answer.pipe(res);
-          answer.on('error', () => res.destroy());
-          resolve('answered');
+          const held = new HeldAnswer(answer, res);
+          if (eventStream) {
+            relay();
+            return held.streamOn();
+          }
+          answer.on('data', (chunk: Buffer) => {
+            if (relaying || !held.add(chunk)) return;
+            relay(); // too long to hold: what came so far, then the rest as it comes
+            held.streamOn();
+          });
+          answer.on('end', () => {
+            if (relaying) return;
+            if (res.destroyed) return settle('client-gone');
+            relay();
+            held.send(req.method);
+          });
         },
       );
       const timer = eventStream
         ? undefined
-        : setTimeout(() => upstream.destroy(new UpstreamTimeout()), this.options.timeoutMs);
-      upstream.on('error', (err: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        if (res.headersSent) return res.destroy(); // broke mid-answer: the client sees a cut
-        if (res.destroyed) return resolve('client-gone');
-        if (err instanceof UpstreamTimeout) return resolve('timed-out');
-        if (NOT_CONNECTED.has(err.code ?? '')) return resolve('not-connected');
-        resolve(upstream.reusedSocket && resetUnread(err) ? 'reset-unread' : 'broken');
-      });
+        : setTimeout(() => {
+            timedOut = true;
+            upstream.destroy(new UpstreamTimeout());
+          }, this.options.timeoutMs);
+      upstream.on('error', (err: NodeJS.ErrnoException) => failed(false, err));
       res.on('close', onClientGone);
       upstream.end(body);
     });
@@ -258,6 +296,51 @@ class UpstreamTimeout extends Error {}
 const HOLD_STEP_MS = 100;
 const HOLD_STEP_MAX_MS = 1000;
 const RETRY_AFTER_SECONDS = 1;
+
+/**
+ * An instance's answer, kept until it is whole. Answers are JSON of a page at most; one longer
+ * than this goes on to the client as it comes, and a break past this point reaches the client.
+ */
+const HELD_ANSWER_BYTES = 1024 * 1024;
+
+class HeldAnswer {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+
+  constructor(
+    private readonly answer: IncomingMessage,
+    private readonly res: ServerResponse,
+  ) {}
+
+  /** Keeps a chunk; true once the answer is too long to hold. */
+  add(chunk: Buffer): boolean {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    return this.size > HELD_ANSWER_BYTES;
+  }
+
+  /** The whole answer, at once. */
+  send(method: string | undefined): void {
+    const headers = responseHeaders(this.answer.headers, this.res);
+    const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    // A chunked answer is whole now: its length is known (a HEAD's describes another body).
+    if (headers['content-length'] === undefined && body.length > 0 && method !== 'HEAD')
+      headers['content-length'] = String(body.length);
+    this.res.writeHead(this.answer.statusCode ?? 502, headers);
+    this.res.end(body);
+  }
+
+  /** What was held, then the rest of the answer as it comes (an event stream: each event). */
+  streamOn(): void {
+    this.res.writeHead(
+      this.answer.statusCode ?? 502,
+      responseHeaders(this.answer.headers, this.res),
+    );
+    this.res.flushHeaders();
+    for (const chunk of this.chunks.splice(0)) this.res.write(chunk);
+    this.answer.pipe(this.res);
+  }
+}
 
 /**
  * The instance reset a kept-alive connection (a RST, seen by a read or a write) before any answer:

@@ -20,6 +20,8 @@ function tokenEndpoint(issuer: string): Promise<string> {
     endpoint = fetch(`${issuer}/.well-known/openid-configuration`)
       .then((res) => res.json() as Promise<{ token_endpoint: string }>)
       .then((doc) => doc.token_endpoint);
+    // A discovery that got no answer is asked again next time, not remembered as the answer.
+    endpoint.catch(() => tokenEndpoints.delete(issuer));
     tokenEndpoints.set(issuer, endpoint);
   }
   return endpoint;
