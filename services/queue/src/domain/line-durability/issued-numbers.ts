@@ -40,7 +40,7 @@ export interface IssuedNumbersOptions {
 export const ISSUED_NUMBERS_DEFAULTS: IssuedNumbersOptions = {
   waitMs: 1000,
   retryMs: 500,
-  gapMs: 5,
+  gapMs: 10,
 };
 
 /**
