@@ -88,9 +88,11 @@ export async function queueScaleScenario(ctx: BenchContext): Promise<Row[]> {
     }
     const usedBefore = await usedMemory(monitor);
     const groups = {
-      queue: () => [queue.procs[0]!.child.pid!],
-      gateway: () => [gateway.procs[0]!.child.pid!],
+      queue: () => queue.procs.map((p) => p.child.pid!),
+      gateway: () => gateway.procs.map((p) => p.child.pid!),
       redis: () => pidsMatching('redis-server'),
+      // A join is answered once Postgres records its number (ADR 0038).
+      postgres: () => pidsMatching('postgres'),
     };
     // The floor a join is compared with: the same requests at the same rate through two bare
     // Node HTTP hops (a proxy and a server, nothing else), measured in this run.
@@ -138,7 +140,7 @@ export async function queueScaleScenario(ctx: BenchContext): Promise<Row[]> {
       }
 
       // Joins: new fans with identities of their own, through the gateway, at a steady rate.
-      const joins = ctx.smoke ? 100 : JOIN_RATE * 5;
+      const joins = ctx.smoke ? 100 : JOIN_RATE * Math.max(5, ctx.seconds);
       const positions: number[] = [];
       const join = await cpuBreakdown(groups, () =>
         joinCrowd(ctx, gateway.urls, concertId, joins, ctx.smoke ? 100 : JOIN_RATE, size, (p) =>
@@ -150,7 +152,7 @@ export async function queueScaleScenario(ctx: BenchContext): Promise<Row[]> {
       rows.push({
         scenario: `queue-scale: join at ${size.toLocaleString('en')} waiting`,
         measured: join.result,
-        notes: `through the gateway; CPU per join ${joinCpuMs.total.toFixed(3)} ms${floorMs ? ` (${(joinCpuMs.total / floorMs).toFixed(2)}× the two-hop floor)` : ''} (queue ${joinCpuMs.queue!.toFixed(3)}, gateway ${joinCpuMs.gateway!.toFixed(3)}, Redis ${joinCpuMs.redis!.toFixed(3)}); Redis ${bytesPerFan.toFixed(1)} bytes per fan (INFO used_memory delta ÷ fans); fill ${Math.round(size / fillSeconds).toLocaleString('en')} fans/s`,
+        notes: `through the gateway; CPU per join ${joinCpuMs.total.toFixed(3)} ms${floorMs ? ` (${(joinCpuMs.total / floorMs).toFixed(2)}× the two-hop floor)` : ''} (queue ${joinCpuMs.queue!.toFixed(3)}, gateway ${joinCpuMs.gateway!.toFixed(3)}, Redis ${joinCpuMs.redis!.toFixed(3)}, Postgres ${joinCpuMs.postgres!.toFixed(3)}; ${ctx.instances} queue instance(s)); Redis ${bytesPerFan.toFixed(1)} bytes per fan (INFO used_memory delta ÷ fans); fill ${Math.round(size / fillSeconds).toLocaleString('en')} fans/s`,
       });
       const repeated = repeatedPositions(positions);
       rows.push({
@@ -259,6 +261,7 @@ function perOp(seconds: Record<string, number>, ops: number) {
     queue: ms('queue'),
     gateway: ms('gateway'),
     redis: ms('redis'),
-    total: ms('queue') + ms('gateway') + ms('redis'),
+    postgres: ms('postgres'),
+    total: ms('queue') + ms('gateway') + ms('redis') + ms('postgres'),
   };
 }
