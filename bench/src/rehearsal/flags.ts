@@ -21,6 +21,8 @@ export interface RehearsalOptions {
   outDir?: string;
   /** Print a capacity plan for another sale from a rehearsal's report instead of running one. */
   plan?: { fans: number; seats: number; minutes: number; from?: string };
+  /** Check how well a report's costs (`from`) predict another report's CPU (`measured`). */
+  checkPrediction?: { from: string; measured: string };
 }
 
 export const USAGE = `npm run rehearse -- [flags]
@@ -44,7 +46,9 @@ export const USAGE = `npm run rehearse -- [flags]
   --seed N            the crowd's random seed (1)
   --out DIR           where the report goes (bench/results)
   --plan              print a capacity plan instead: with --fans, --seats and --minutes, from the
-                      last report (or --from FILE)`;
+                      last report (or --from FILE)
+  --plan --check FULL.json --from HALF.json
+                      how well HALF's costs predict FULL's CPU, per component (20 % is the goal)`;
 
 /** Flags to options; throws an Error naming the flag for a bad value. */
 export function parseRehearsalFlags(argv: string[]): RehearsalOptions {
@@ -75,6 +79,7 @@ export function parseRehearsalFlags(argv: string[]): RehearsalOptions {
       plan: { type: 'boolean', default: false },
       minutes: { type: 'string' },
       from: { type: 'string' },
+      check: { type: 'string' },
     },
   });
   const int = (flag: keyof typeof values, min: number, max = Number.MAX_SAFE_INTEGER) => {
@@ -96,6 +101,14 @@ export function parseRehearsalFlags(argv: string[]): RehearsalOptions {
     throw new Error(`--shape: expected production or single, got ${shape}`);
   const seats = int('seats', 1);
   const fans = int('fans', 1);
+  if (values.plan && values.check !== undefined) {
+    if (values.from === undefined)
+      throw new Error('--plan --check needs --from (the report to plan from)');
+    return {
+      ...defaultsFor(fans, seats),
+      checkPrediction: { from: values.from, measured: values.check },
+    };
+  }
   if (values.plan) {
     if (values.minutes === undefined) throw new Error('--plan needs --minutes (the sale’s length)');
     return {

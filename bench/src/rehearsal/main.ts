@@ -10,7 +10,7 @@ import { FanClient } from './client';
 import { USAGE, datesFor, parseRehearsalFlags, type RehearsalOptions } from './flags';
 import type { FaultMark, RehearsalReport } from './model';
 import { publishOnSale, type OnSale } from './on-sale';
-import { printPlan } from './plan';
+import { printPlan, printPredictionCheck } from './plan';
 import { Recorder } from './recorder';
 import { writeReport } from './report-files';
 import { SystemSampler } from './sampler';
@@ -38,6 +38,11 @@ async function main(): Promise<void> {
   } catch (err) {
     process.stderr.write(`[rehearse] ${(err as Error).message}\n${USAGE}\n`);
     process.exit(78);
+  }
+  if (options.checkPrediction) {
+    const { from, measured } = options.checkPrediction;
+    if (!printPredictionCheck(from, measured, say)) process.exitCode = 1;
+    return;
   }
   if (options.plan) return printPlan(options.plan, say);
   const report = await rehearse(options);

@@ -92,7 +92,9 @@ export function planCapacity(
     };
     if (!SERVICES.has(m.component)) return plan;
     const instances = Math.max(MIN_INSTANCES, Math.ceil(peakCores / TARGET_UTILISATION));
-    return { ...plan, instances, coresPerInstance: round(Math.max(0.1, peakCores / instances)) };
+    // Rounded up: the instances together cover the peak.
+    const coresPerInstance = Math.ceil(Math.max(0.1, peakCores / instances) * 100) / 100;
+    return { ...plan, instances, coresPerInstance };
   });
   return {
     target: { ...target, admitPerSecond },
@@ -149,4 +151,62 @@ export function printPlan(
   say(
     `costs from ${plan.source} (${report.meta.fans} fans, ${report.meta.seats} seats, ${report.meta.shape} shape)`,
   );
+}
+
+/** One component's CPU over a run: as the plan's costs predict it, and as measured. */
+export interface PredictionCheck {
+  component: string;
+  predictedCpuSeconds: number;
+  measuredCpuSeconds: number;
+  /** (predicted − measured) ÷ measured. */
+  error: number;
+}
+
+/**
+ * How well one rehearsal's costs (`from`) predict another's CPU (`measured`, e.g. a full-size run
+ * planned from a half-size one): each component's costs applied to the work the measured run
+ * did (its length, fans joined, waiting fan-minutes and tickets sold).
+ */
+export function checkPrediction(
+  from: RehearsalReport,
+  measured: RehearsalReport,
+): PredictionCheck[] {
+  const work: SaleWork = {
+    seconds: measured.meta.durationS,
+    joins: measured.summary.fansJoined,
+    waitingFanMinutes: measured.summary.waitingFanMinutes,
+    tickets: measured.summary.ticketsSold,
+  };
+  return from.model.flatMap((m) => {
+    const cost = measured.summary.costs.find((c) => c.component === m.component);
+    if (!cost || cost.cpuSeconds <= 0) return [];
+    const predicted = cpuSecondsFor(m, work);
+    return [
+      {
+        component: m.component,
+        predictedCpuSeconds: round(predicted),
+        measuredCpuSeconds: cost.cpuSeconds,
+        error: round((predicted - cost.cpuSeconds) / cost.cpuSeconds),
+      },
+    ];
+  });
+}
+
+/** `--plan --check FULL.json --from HALF.json`: each component's predicted against measured CPU. */
+export function printPredictionCheck(
+  fromFile: string,
+  measuredFile: string,
+  say: (line: string) => void,
+): boolean {
+  const read = (f: string) => JSON.parse(fs.readFileSync(f, 'utf8')) as RehearsalReport;
+  const checks = checkPrediction(read(fromFile), read(measuredFile));
+  for (const c of checks)
+    say(
+      `${c.component.padEnd(16)} predicted ${String(c.predictedCpuSeconds).padStart(8)} s, measured ${String(c.measuredCpuSeconds).padStart(8)} s: ${(c.error * 100).toFixed(1)} %`,
+    );
+  const within = checks.every((c) => Math.abs(c.error) <= 0.2);
+  say(
+    `${within ? 'every component within 20 %' : 'NOT every component within 20 %'} (${path.basename(fromFile)} → ${path.basename(measuredFile)})`,
+  );
+  return within;
 }

@@ -1,0 +1,74 @@
+import type { CostModel, RehearsalReport } from '../src/rehearsal/model';
+import { checkPrediction, planCapacity } from '../src/rehearsal/plan';
+import { sampleReport } from '../src/rehearsal/sample-report';
+
+const costs: CostModel[] = [
+  {
+    component: 'queue',
+    baseCores: 0.01,
+    perJoin: 0.0005,
+    perWaitingFanMinute: 0.0002,
+    perTicket: 0,
+    explained: 1,
+  },
+  {
+    component: 'payment',
+    baseCores: 0.02,
+    perJoin: 0,
+    perWaitingFanMinute: 0,
+    perTicket: 0.008,
+    explained: 1,
+  },
+  {
+    component: 'kafka',
+    baseCores: 0.05,
+    perJoin: 0,
+    perWaitingFanMinute: 0,
+    perTicket: 0.004,
+    explained: 1,
+  },
+];
+
+/** The sample rehearsal with these fitted costs, its whole-run CPU as they predict it. */
+function withCosts(report: RehearsalReport, scale = 1): RehearsalReport {
+  const { meta, summary } = report;
+  const measured = costs.map((m) => ({
+    component: m.component,
+    cpuSeconds:
+      scale *
+      (m.baseCores * meta.durationS +
+        m.perJoin * summary.fansJoined +
+        m.perWaitingFanMinute * summary.waitingFanMinutes +
+        m.perTicket * summary.ticketsSold),
+    perFanJoined: 0,
+    perWaitingFanMinute: 0,
+    perTicketSold: 0,
+    peakRssMb: 0,
+  }));
+  return { ...report, model: costs, summary: { ...summary, costs: measured } };
+}
+
+describe('the capacity plan', () => {
+  it('when a sale is planned, then each service gets instances for its peak at 60 % of a core, at least two, and infrastructure its cores', () => {
+    const plan = planCapacity(
+      withCosts(sampleReport()),
+      { fans: 2_000_000, seats: 60_000, minutes: 20 },
+      'sample',
+    );
+    const queue = plan.components.find((c) => c.component === 'queue')!;
+    expect(queue.instances).toBe(Math.max(2, Math.ceil(queue.peakCores / 0.6)));
+    expect(queue.coresPerInstance! * queue.instances!).toBeGreaterThanOrEqual(
+      queue.peakCores - 0.01,
+    );
+    expect(plan.components.find((c) => c.component === 'kafka')!.instances).toBeUndefined();
+    expect(plan.peak.waitingFans).toBeGreaterThan(1_000_000);
+    expect(plan.target.admitPerSecond).toBeGreaterThan(sampleReport().meta.admitPerSecond);
+  });
+
+  it("when a run's costs predict another run's CPU, then the error of each component is reported, and is 0 where the costs hold", () => {
+    const report = withCosts(sampleReport());
+    expect(checkPrediction(report, report).map((c) => c.error)).toEqual([0, 0, 0]);
+    const heavier = withCosts(sampleReport(), 1.25);
+    expect(checkPrediction(report, heavier).map((c) => c.error)).toEqual([-0.2, -0.2, -0.2]);
+  });
+});
