@@ -28,9 +28,10 @@ export interface RehearsalOptions {
 export const USAGE = `npm run rehearse -- [flags]
   --fans N            fans who come (50000)
   --seats N           seats on sale, 50 a date (2500)
-  --opens-in S        seconds from the first arrival to the opening of sales (30)
+  --opens-in S        seconds from the first arrival to the opening of sales (60)
   --rush-share F      share of fans arriving around the opening (0.8)
-  --rush S            the rush lasts from 10 s before the opening to S after it (50)
+  --rush-before S     the rush starts S seconds before the opening (50; fans wait in line for it)
+  --rush-after S      and ends S seconds after it (10)
   --tail S            the other fans arrive over S seconds after the opening (240)
   --admit N           fans admitted per second (QUEUE_ADMIT_PER_SECOND, 100)
   --max-active N      fans admitted at once at most (QUEUE_MAX_ACTIVE, 1000)
@@ -58,9 +59,10 @@ export function parseRehearsalFlags(argv: string[]): RehearsalOptions {
     options: {
       fans: { type: 'string', default: '50000' },
       seats: { type: 'string', default: '2500' },
-      'opens-in': { type: 'string', default: '30' },
+      'opens-in': { type: 'string', default: '60' },
       'rush-share': { type: 'string', default: '0.8' },
-      rush: { type: 'string', default: '50' },
+      'rush-before': { type: 'string', default: '50' },
+      'rush-after': { type: 'string', default: '10' },
       tail: { type: 'string', default: '240' },
       admit: { type: 'string', default: '100' },
       'max-active': { type: 'string', default: '1000' },
@@ -116,14 +118,14 @@ export function parseRehearsalFlags(argv: string[]): RehearsalOptions {
       plan: { fans, seats, minutes: int('minutes', 1), from: values.from },
     };
   }
-  const rushAfter = int('rush', 1);
+  const opensAtS = int('opens-in', 0);
   return {
     crowd: {
       fans,
-      opensAtS: int('opens-in', 0),
+      opensAtS,
       rushShare: share('rush-share'),
-      rushBeforeS: Math.min(10, int('opens-in', 0)),
-      rushAfterS: rushAfter,
+      rushBeforeS: Math.min(int('rush-before', 0), opensAtS),
+      rushAfterS: int('rush-after', 1),
       tailS: int('tail', 1),
       listenShare: share('listen'),
       leaveShare: share('leave'),
@@ -159,10 +161,10 @@ function defaultsFor(fans: number, seats: number): Omit<RehearsalOptions, 'plan'
   return {
     crowd: {
       fans,
-      opensAtS: 30,
+      opensAtS: 60,
       rushShare: 0.8,
-      rushBeforeS: 10,
-      rushAfterS: 50,
+      rushBeforeS: 50,
+      rushAfterS: 10,
       tailS: 240,
       listenShare: 0.05,
       leaveShare: 0.03,
