@@ -52,7 +52,7 @@ export async function checkSale(
           ? 'none'
           : recorder.unsafeFailures
               .slice(0, 5)
-              .map((f) => `${f.step} ${f.status} at ${f.second} s`)
+              .map((f) => `${f.step} ${f.status}${f.cause ? ` (${f.cause})` : ''} at ${f.second} s`)
               .join('; '),
     },
     soldOutCheck(outcomes, soldOut),

@@ -19,7 +19,9 @@ export interface CallOptions {
 
 // Enough sockets for every call in flight at the rush, far below the ephemeral ports.
 const MAX_SOCKETS = 2048;
-const DEFAULT_TIMEOUT_MS = 60_000;
+// Longer than the gateway's own limits (a hold, then an instance's answer): what a fan sees is
+// the system's answer, not this client giving up first.
+const DEFAULT_TIMEOUT_MS = 120_000;
 
 /**
  * The fans' HTTP client: every call goes through the gateway, as fans' apps call it, and is
@@ -50,6 +52,7 @@ export class FanClient {
       status: answer.status,
       safe,
       ms: performance.now() - started,
+      ...(answer.status === 599 && { cause: String(answer.body.cause) }),
     });
     return answer;
   }
@@ -142,11 +145,17 @@ export class FanClient {
             }
             resolve({ status: res.statusCode ?? 599, headers: res.headers, body: parsed });
           });
-          res.on('error', () => resolve({ status: 599, headers: {}, body: {} }));
+          res.on('error', (err: NodeJS.ErrnoException) =>
+            resolve({ status: 599, headers: {}, body: { cause: err.code ?? err.message } }),
+          );
         },
       );
-      req.on('timeout', () => req.destroy(new Error('timed out')));
-      req.on('error', () => resolve({ status: 599, headers: {}, body: {} }));
+      req.on('timeout', () =>
+        req.destroy(Object.assign(new Error('timed out'), { code: 'TIMEOUT' })),
+      );
+      req.on('error', (err: NodeJS.ErrnoException) =>
+        resolve({ status: 599, headers: {}, body: { cause: err.code ?? err.message } }),
+      );
       req.end(body);
     });
   }

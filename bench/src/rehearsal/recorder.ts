@@ -36,6 +36,8 @@ export interface CallRecord {
   /** Safe to repeat: a GET, or a write carrying an Idempotency-Key. */
   safe: boolean;
   ms: number;
+  /** Why no answer came (599): the socket's error code, or TIMEOUT. */
+  cause?: string;
 }
 
 interface Second {
@@ -50,7 +52,7 @@ export class Recorder {
   private readonly fans = new Map<FanState, number>();
   private readonly states: Record<FanState, number>[] = [];
   /** Every 5xx a fan saw on a call safe to repeat, with its second. */
-  readonly unsafeFailures: { second: number; step: string; status: number }[] = [];
+  readonly unsafeFailures: { second: number; step: string; status: number; cause?: string }[] = [];
   readonly answers = new Map<string, number>();
 
   constructor(startedAt = Date.now()) {
