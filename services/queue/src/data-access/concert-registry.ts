@@ -42,9 +42,7 @@ export class RedisConcertRegistry implements ConcertRegistry {
 
   /** The concert has a line: the admission loop ticks it. */
   async registerQueued(concertId: number): Promise<void> {
-    if (this.registered.has(concertId)) return;
-    await this.redis.sadd(QUEUED_CONCERTS_KEY, concertId);
-    this.registered.add(concertId);
+    if (!this.registered.has(concertId)) await this.requeue(concertId);
   }
 
   /** The concert has a line again (rebuilt after Redis lost the set with the rest). */

@@ -75,14 +75,9 @@ export class LineDurability {
     return this.issued.rebuildsKnown(concertId);
   }
 
-  /** Resolves once Postgres records `number` as handed out (or cannot, in time). */
-  recordIssued(
-    concertId: number,
-    epoch: number,
-    number: number,
-    rebuildsBefore: number | undefined,
-  ): Promise<IssueOutcome> {
-    return this.issued.record(concertId, epoch, number, rebuildsBefore);
+  /** Resolves once Postgres records a number as handed out (or cannot, in time). */
+  recordIssued(...number: Parameters<IssuedNumbers['record']>): Promise<IssueOutcome> {
+    return this.issued.record(...number);
   }
 
   // --- polls, streams, the pass's end ---------------------------------------------------------
