@@ -12,28 +12,32 @@ export class RedisConcertRegistry implements ConcertRegistry {
 
   /** A date of the concert as concert.events describe it (kept if newer). */
   async applySchedule(s: DateOfConcert): Promise<void> {
-    const keys = queueKeys(s.concertId);
-    await send(
-      this.redis,
-      script(
-        'apply-schedule',
-        [keys.schedules, keys.sales],
-        ['schedule', s.scheduleId, s.revision, s.status, s.opensAtMs, s.totalSeats, s.closesAtMs],
-      ),
-    );
+    await this.applyToDate(s.concertId, [
+      'schedule',
+      s.scheduleId,
+      s.revision,
+      s.status,
+      s.opensAtMs,
+      s.totalSeats,
+      s.closesAtMs,
+    ]);
   }
 
   /** What is left of a date's seats (kept if newer). */
   async applySeats(s: SeatsOfDate): Promise<void> {
-    const keys = queueKeys(s.concertId);
-    await send(
-      this.redis,
-      script(
-        'apply-schedule',
-        [keys.schedules, keys.sales],
-        ['seats', s.scheduleId, s.seatsRevision, s.availableSeats, s.heldSeats],
-      ),
-    );
+    await this.applyToDate(s.concertId, [
+      'seats',
+      s.scheduleId,
+      s.seatsRevision,
+      s.availableSeats,
+      s.heldSeats,
+    ]);
+  }
+
+  /** A date's news, kept if newer than what the concert's sales hold (apply-schedule.lua). */
+  private async applyToDate(concertId: number, news: (string | number)[]): Promise<void> {
+    const keys = queueKeys(concertId);
+    await send(this.redis, script('apply-schedule', [keys.schedules, keys.sales], news));
   }
 
   queuedConcerts(): Promise<number[]> {
