@@ -133,7 +133,7 @@ const withDatabaseName = (serverUrl: string, database: string) => {
 /**
  * Connections in a service's pool unless DB_POOL_MAX says otherwise: as the production overlay
  * gives each service. Every active connection is a Postgres process: past a few per database
- * core, more of them cost the database CPU per statement (docs/benchmarks.md: 2.5 times the
+ * core, more of them cost the database CPU per statement (docs/benchmarks.md as of 1bfe3a5: 2.5 times the
  * journey's Postgres CPU at 20 per service than at 4, on two cores).
  */
 export const DB_POOL_MAX_DEFAULT = 5;
