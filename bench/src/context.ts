@@ -1,3 +1,4 @@
+import type autocannon from 'autocannon';
 import type { settingsFromEnv } from '@ticketing/infra';
 import type { LoadResult } from './load';
 
@@ -31,5 +32,10 @@ export interface BenchContext {
     fastifyPost(): Promise<LoadResult>;
     /** express answering a fixed number of POSTs over many connections, like a storm. */
     expressStorm(connections: number, amount: number): Promise<LoadResult>;
+    /**
+     * express doing a join's and a poll's cryptography and nothing else (servers/express-issuer):
+     * `request` as the scenario sends it to the queue, at 100 connections for the run's seconds.
+     */
+    expressIssuer(label: string, request: autocannon.Request): Promise<LoadResult>;
   };
 }

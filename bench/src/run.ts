@@ -100,7 +100,16 @@ async function main(): Promise<void> {
     instances,
     '/',
   );
-  const started = [express, bare, fastify, identityProvider];
+  // The run's own identity provider and pass key: the queue's passes verify here too.
+  const expressIssuer = await startInstances(
+    'express-issuer',
+    benchServer('express-issuer'),
+    { OIDC_ISSUER_URL: identityProvider.issuer, QUEUE_PASS_SIGNING_KEY: passKeys.signingKey },
+    instances,
+    '/health/ready',
+  );
+  const started = [express, bare, fastify, expressIssuer, identityProvider];
+  await untilReady(expressIssuer.urls); // it has discovered the provider's keys
   const ceiling = (label: string, url: string[], request: autocannon.Request) => () =>
     runLoad({ label, url, connections: 100, durationSeconds: seconds, requests: [request] });
   const jsonPost: autocannon.Request = {
@@ -144,6 +153,14 @@ async function main(): Promise<void> {
       bareGet: ceiling('node:http GET', bare.urls, { method: 'GET', path: '/' }),
       fastifyGet: ceiling('fastify GET', fastify.urls, { method: 'GET', path: '/' }),
       fastifyPost: ceiling('fastify POST', fastify.urls, jsonPost),
+      expressIssuer: (label, request) =>
+        runLoad({
+          label,
+          url: expressIssuer.urls,
+          connections: 100,
+          durationSeconds: seconds,
+          requests: [request],
+        }),
       expressStorm: (connections, amount) =>
         runLoad({
           label: `express POST storm`,
@@ -188,6 +205,18 @@ async function main(): Promise<void> {
     table,
   );
   process.stdout.write(`\n[bench] written ${path.relative(ROOT, file)}\n`);
+}
+
+/** Any answer counts as started; ready is 200 on /health/ready (polled, 30 s at most). */
+async function untilReady(urls: string[]): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (const url of urls)
+    for (;;) {
+      const res = await fetch(`${url}/health/ready`).catch(() => undefined);
+      if (res?.ok) break;
+      if (Date.now() > deadline) throw new Error(`${url} not ready within 30 s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
 }
 
 main().catch((err: unknown) => {
