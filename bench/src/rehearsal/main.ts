@@ -96,8 +96,10 @@ async function onSale(stage: Stage, options: RehearsalOptions): Promise<Rehearsa
   };
   say(`signing ${options.crowd.fans.toLocaleString('en')} fans' identities`);
   const crowd = await Crowd.prepare(sale, options.crowd, stage.identityProvider);
-  // The clock starts with the first arrival; sales open `opensAtS` later.
-  const startAt = Date.now() + 15_000;
+  // The clock starts with the first arrival; sales open `opensAtS` later. Publishing takes the
+  // operator's write budget at the gateway (2 a second after a burst of 20): a date each half
+  // second, and 15 s for the rest.
+  const startAt = Date.now() + 15_000 + datesFor(options.seats) * 500;
   const published = await publishOnSale(stage, {
     seats: options.seats,
     price: options.price,

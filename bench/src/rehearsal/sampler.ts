@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import fs from 'node:fs';
 import { ALL_TOPICS, SERVICE_NAMES, type ServiceName } from '@ticketing/contracts';
 import { createKafka, type Admin } from '@ticketing/messaging/wiring';
@@ -25,6 +26,11 @@ export interface SystemSample {
   redisMb?: number;
   /** The largest tables' size, MB (every few seconds). */
   tablesMb: Record<string, number | undefined>;
+  /**
+   * The load generator itself: its cores and its event loop's p99 delay (ms) over the second. A
+   * busy generator answers late to every fan at once; the chart tells that apart from the system.
+   */
+  generator: { cores: number; loopDelayMs: number };
 }
 
 // Stores are asked less often than processes are read: their questions cost the stores work.
@@ -46,6 +52,8 @@ export class SystemSampler {
   private timer?: NodeJS.Timeout;
   private inFlight: Promise<void> = Promise.resolve();
   private stopped = false;
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  private lastGeneratorCpu = process.cpuUsage();
   private lastCpu = new Map<number, number>();
   private last?: SystemSample;
   private admin?: Admin;
@@ -73,6 +81,7 @@ export class SystemSampler {
         createDb({ url: this.stage.databases[name], applicationName: 'rehearsal' }),
       );
     this.readCpu(); // the baseline of the first second
+    this.loopDelay.enable();
     const tick = async () => {
       if (this.stopped) return;
       this.recorder.sampleStates();
@@ -87,6 +96,7 @@ export class SystemSampler {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.loopDelay.disable();
     await this.inFlight;
     await this.admin?.disconnect().catch(() => undefined);
     await Promise.all([...this.dbs.values()].map((db) => db.destroy()));
@@ -103,9 +113,21 @@ export class SystemSampler {
       ...(stores ? await this.tables() : { outbox: this.last!.outbox, inbox: this.last!.inbox }),
       redisMb: stores ? await this.redisMemory() : this.last!.redisMb,
       tablesMb: stores ? await this.tableSizes() : this.last!.tablesMb,
+      generator: this.readGenerator(),
     };
     this.samples.push(sample);
     this.last = sample;
+  }
+
+  private readGenerator(): SystemSample['generator'] {
+    const used = process.cpuUsage(this.lastGeneratorCpu);
+    this.lastGeneratorCpu = process.cpuUsage();
+    const loopDelayMs = this.loopDelay.percentile(99) / 1e6;
+    this.loopDelay.reset();
+    return {
+      cores: Number(((used.user + used.system) / 1e6).toFixed(3)),
+      loopDelayMs: Number(loopDelayMs.toFixed(1)),
+    };
   }
 
   private readCpu(): Map<number, number> {

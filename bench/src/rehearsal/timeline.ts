@@ -83,6 +83,17 @@ export function timelineOf(recorder: Recorder, samples: SystemSample[]): Timelin
       ),
     },
     {
+      title: 'The load generator: its cores, and its event loop’s p99 delay in seconds',
+      unit: 'cores / s',
+      series: {
+        cores: series((i) => sampleAt(i)?.generator.cores),
+        'event-loop delay p99 (s)': series((i) => {
+          const ms = sampleAt(i)?.generator.loopDelayMs;
+          return ms === undefined ? undefined : ms / 1000;
+        }),
+      },
+    },
+    {
       title: 'Memory of every process',
       unit: 'MB',
       series: keyed(
