@@ -52,8 +52,9 @@ RUN npm install --omit=dev --no-audit --no-fund \
 COPY --from=build /app/libs/platform/dist libs/platform/dist
 COPY --from=build /app/libs/messaging/dist libs/messaging/dist
 COPY --from=build /app/libs/contracts/dist libs/contracts/dist
-# The events' AsyncAPI document, which the gateway serves at /docs/events.
-COPY --from=build /app/libs/contracts/asyncapi.json libs/contracts/
+# The events' AsyncAPI document, which the gateway serves at /docs/events, and the public API's
+# OpenAPI document, which it serves at /docs/openapi.json.
+COPY --from=build /app/libs/contracts/asyncapi.json libs/contracts/openapi.json libs/contracts/
 COPY --from=build /app/libs/queue-pass/dist libs/queue-pass/dist
 COPY --from=build /app/libs/auth/dist libs/auth/dist
 COPY --from=build /app/libs/telemetry/dist libs/telemetry/dist

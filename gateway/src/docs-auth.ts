@@ -60,18 +60,6 @@ export class DocsTokenProxy {
   }
 }
 
-/** A service's OpenAPI document as /docs serves it: its OAuth2 flows get their token here. */
-export function withDocsTokenUrl(document: unknown): unknown {
-  const schemes = (document as { components?: { securitySchemes?: Record<string, unknown> } })
-    .components?.securitySchemes;
-  for (const scheme of Object.values(schemes ?? {})) {
-    const flows = (scheme as { flows?: Record<string, { tokenUrl?: string }> }).flows;
-    for (const flow of Object.values(flows ?? {}))
-      if (flow.tokenUrl) flow.tokenUrl = DOCS_TOKEN_PATH;
-  }
-  return document;
-}
-
 async function readText(req: IncomingMessage, limit: number): Promise<string> {
   let text = '';
   for await (const chunk of req as AsyncIterable<Buffer>) {

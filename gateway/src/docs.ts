@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import path from 'node:path';
-import { SERVICE_NAMES } from './routes';
 
 // swagger-ui-dist ships the browser bundle as plain files; only these are served.
 const ASSETS: Record<string, string> = {
@@ -12,7 +11,13 @@ const ASSETS: Record<string, string> = {
 };
 const assetDir = path.dirname(require.resolve('swagger-ui-dist/package.json'));
 
-/** Swagger UI with a selector over the five services' documents (each fetched through us). */
+/** Where the gateway serves its one document of the public API. */
+export const API_DOCUMENT_PATH = '/docs/openapi.json';
+// Generated from the services' route declarations (npm run openapi; ADR 0039), beside the
+// events' AsyncAPI document.
+const API_DOCUMENT_FILE = require.resolve('@ticketing/contracts/openapi.json');
+
+/** Swagger UI over the public API's document. */
 export const DOCS_PAGE = `<!doctype html>
 <html lang="en">
 <head>
@@ -27,7 +32,7 @@ export const DOCS_PAGE = `<!doctype html>
   <script src="/docs/swagger-ui-standalone-preset.js"></script>
   <script>
     window.ui = SwaggerUIBundle({
-      urls: ${JSON.stringify(SERVICE_NAMES.map((name) => ({ name, url: `/docs/openapi/${name}.json` })))},
+      url: '${API_DOCUMENT_PATH}',
       dom_id: '#swagger-ui',
       presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
       layout: 'StandaloneLayout',
@@ -36,6 +41,10 @@ export const DOCS_PAGE = `<!doctype html>
 </body>
 </html>
 `;
+
+/** The public API's document, as generated (its identity token URL is our /docs/oauth/token). */
+export const sendApiDocument = (res: ServerResponse) =>
+  sendFile(res, API_DOCUMENT_FILE, 'application/json', 300);
 
 export async function sendAsset(res: ServerResponse, name: string): Promise<boolean> {
   const type = ASSETS[name];

@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { RedisClient, Logger } from '@ticketing/platform';
 import { PeriodicTask, loadLuaScripts } from '@ticketing/platform/process';
 import type { ClientIdentifier } from './clients';
-import { QUEUE_EVENTS_PATH, canonicalPath } from './routes';
+import { budgetOf, canonicalPath, type BudgetName } from './routes';
 import type { Result } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { Counter, Gauge, type Registry } from 'prom-client';
@@ -23,8 +23,6 @@ export interface Budget {
   perSecond: number;
   burst: number;
 }
-
-export type BudgetName = 'poll' | 'write';
 
 /**
  * What a request that spends a budget was told: how many more the client may send now
@@ -50,13 +48,6 @@ export function rateLimitHeaders(verdict: Verdict, budget: Budget): Record<strin
     'ratelimit-policy': `"${verdict.budget}";q=${budget.burst};w=${window}`,
     ratelimit: `"${verdict.budget}";r=${verdict.remaining};t=${verdict.resetSeconds}`,
   };
-}
-
-/** Which budget a request spends: polling the queue, or changing something; reads are free. */
-export function budgetOf(method: string, path: string): BudgetName | undefined {
-  if (method === 'GET' || method === 'HEAD')
-    return path === '/queue/tokens/me' || path === QUEUE_EVENTS_PATH ? 'poll' : undefined;
-  return method === 'OPTIONS' ? undefined : 'write';
 }
 
 // Clients whose local share this instance remembers (a few dozen bytes each): least recently

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { nameActiveSpan, writeProblem } from '@ticketing/platform';
 import type { Registry } from 'prom-client';
-import { DOCS_PAGE, sendAsset } from './docs';
-import { DOCS_TOKEN_PATH, type DocsTokenProxy, withDocsTokenUrl } from './docs-auth';
+import { API_DOCUMENT_PATH, DOCS_PAGE, sendApiDocument, sendAsset } from './docs';
+import { DOCS_TOKEN_PATH, type DocsTokenProxy } from './docs-auth';
 import { EVENTS_DOCS_PATH, EVENTS_PAGE, sendEventsFile } from './events-docs';
 import type { CorsPolicy } from './cors';
 import type { FanApp } from './fan-app';
@@ -11,7 +11,7 @@ import { checkHealth } from './health';
 import type { GatewayMetrics } from './metrics';
 import type { ReverseProxy } from './proxy';
 import { rateLimitHeaders, type RateLimiter, type Verdict } from './rate-limit';
-import { SERVICE_NAMES, isEventStream, serviceFor, type ServiceName } from './routes';
+import { isEventStream, serviceFor, type ServiceName } from './routes';
 import type { UpstreamPool } from './upstream-pool';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -59,6 +59,7 @@ export class GatewayRouter {
       ['/metrics', (res) => this.sendMetrics(res)],
       ['/docs', html(DOCS_PAGE)],
       ['/docs/', html(DOCS_PAGE)],
+      [API_DOCUMENT_PATH, sendApiDocument],
       [EVENTS_DOCS_PATH, html(EVENTS_PAGE)],
       [`${EVENTS_DOCS_PATH}/`, html(EVENTS_PAGE)],
     ]);
@@ -132,20 +133,13 @@ export class GatewayRouter {
     return true;
   }
 
-  /** The events' files, a service's OpenAPI document, the docs' assets: true when sent. */
+  /** The events' files and the docs' assets: true when sent. */
   private async sendDocsFile(res: ServerResponse, path: string): Promise<boolean> {
     if (
       path.startsWith(`${EVENTS_DOCS_PATH}/`) &&
       (await sendEventsFile(res, path.slice(EVENTS_DOCS_PATH.length + 1)))
     )
       return true;
-    const doc = /^\/docs\/openapi\/([a-z]+)\.json$/.exec(path);
-    if (doc && (SERVICE_NAMES as readonly string[]).includes(doc[1]!)) {
-      const document = await serviceDocument(this.parts.pools[doc[1] as ServiceName]);
-      if (!document) writeProblem(res, 'UPSTREAM_UNAVAILABLE', `no ${doc[1]} instance answered`);
-      else sendJson(res, 200, withDocsTokenUrl(document));
-      return true;
-    }
     return path.startsWith('/docs/') && sendAsset(res, path.slice('/docs/'.length));
   }
 
@@ -163,19 +157,6 @@ function rateLimited(res: ServerResponse, waitSeconds: number): void {
     `too many requests from this client; try again in ${waitSeconds} s`,
     { 'retry-after': String(waitSeconds) },
   );
-}
-
-/** A service's OpenAPI document, from the first instance that answers. */
-async function serviceDocument(pool: UpstreamPool): Promise<unknown> {
-  for (const url of pool.order()) {
-    try {
-      const res = await fetch(`${url}/openapi.json`, { signal: AbortSignal.timeout(5000) });
-      if (res.ok) return await res.json();
-    } catch {
-      pool.markDown(url);
-    }
-  }
-  return undefined;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -30,6 +30,15 @@ export const isEventStream = (url: string) =>
 /** The queue's event stream: the one route a stream ticket opens (ADR 0026). */
 export const QUEUE_EVENTS_PATH = '/queue/tokens/me/events';
 
+export type BudgetName = 'poll' | 'write';
+
+/** Which budget a request spends: polling the queue, or changing something; reads are free. */
+export function budgetOf(method: string, path: string): BudgetName | undefined {
+  if (method === 'GET' || method === 'HEAD')
+    return path === '/queue/tokens/me' || path === QUEUE_EVENTS_PATH ? 'poll' : undefined;
+  return method === 'OPTIONS' ? undefined : 'write';
+}
+
 /**
  * Whether a URL's query may carry a stream ticket: on the queue's event stream only (however its
  * path is spelled). Anywhere else a ticket names nobody and goes nowhere: it "authorizes nothing

@@ -1,4 +1,4 @@
-import { MESSAGES, SERVICE_NAMES } from '@ticketing/contracts';
+import { MESSAGES } from '@ticketing/contracts';
 import { ConfigError } from '@ticketing/platform';
 import { captureLogs, eventually } from '@ticketing/testing';
 import { loadGatewayConfig } from '../src/config';
@@ -288,21 +288,17 @@ describe('gateway', () => {
     expect(await down.json()).toMatchObject({ status: 'down' });
   });
 
-  it('when /docs is opened, then Swagger UI lists the five documents, each fetched through the gateway', async () => {
-    others.handler = (req, res) => json(res, 200, { openapi: '3.1.0', path: req.url });
+  it('when /docs is opened, then Swagger UI shows the public API document, served by the gateway itself', async () => {
     const page = await call('/docs');
     expect(page.headers.get('content-type')).toContain('text/html');
-    const html = await page.text();
-    for (const s of SERVICE_NAMES) {
-      expect(html).toContain(`/docs/openapi/${s}.json`);
-    }
+    expect(await page.text()).toContain("url: '/docs/openapi.json'");
     expect((await call('/docs/swagger-ui-bundle.js')).status).toBe(200);
-    expect(await (await call('/docs/openapi/queue.json')).json()).toEqual({
-      openapi: '3.1.0',
-      path: '/openapi.json',
-    });
+    const doc = (await (await call('/docs/openapi.json')).json()) as { openapi: string };
+    expect(doc.openapi).toBe('3.1.0');
+    // No service is asked: api-document.int holds the document to API.md.
+    expect(others.seen).toEqual([]);
     expect((await call('/docs/../package.json')).status).toBe(404);
-    expect((await call('/docs/openapi/nobody.json')).status).toBe(404);
+    expect((await call('/docs/openapi/queue.json')).status).toBe(404);
   });
 
   it('when /docs/events is opened, then the AsyncAPI page renders the events document, which lists every topic with its messages', async () => {

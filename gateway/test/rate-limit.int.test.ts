@@ -18,8 +18,7 @@ import {
 } from '@ticketing/testing';
 import { ClientIdentifier } from '../src/clients';
 import { loadGatewayConfig } from '../src/config';
-import { budgetOf } from '../src/rate-limit';
-import { canonicalPath } from '../src/routes';
+import { budgetOf, canonicalPath } from '../src/routes';
 import { TrustedProxies, trustedProxiesEnv } from '../src/trusted-proxies';
 import { start, type GatewayHandle } from '../src/start';
 import { Upstream } from './upstream';

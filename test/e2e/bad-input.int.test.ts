@@ -1,7 +1,4 @@
-import { SERVICE_NAMES } from '@ticketing/contracts';
 import { Cluster } from '../cluster';
-
-const SERVICES = SERVICE_NAMES;
 
 /** Path segments no id has: broken percent-encoding, overlong, wrong type, traversal. */
 const BAD_SEGMENTS = [
@@ -40,7 +37,7 @@ interface Operation {
 }
 
 /**
- * A bad-input probe through the gateway: every path of every service's OpenAPI document, with
+ * A bad-input probe through the gateway: every operation of the public API's document, with
  * malformed path segments, bodies and query strings, under every kind of credential. Whatever
  * arrives, the answer is a 4xx problem+json with a code: never a 5xx, never a stack trace.
  */
@@ -52,14 +49,12 @@ describe('bad input, every path of every service, through the gateway', () => {
   beforeAll(async () => {
     cluster = await Cluster.start({ instances: 1 });
     operations = [];
-    for (const service of SERVICES) {
-      const doc = (await (await fetch(`${cluster.url}/docs/openapi/${service}.json`)).json()) as {
-        paths: Record<string, Record<string, unknown>>;
-      };
-      for (const [template, methods] of Object.entries(doc.paths))
-        for (const method of Object.keys(methods))
-          operations.push({ method: method.toUpperCase(), template });
-    }
+    const doc = (await (await fetch(`${cluster.url}/docs/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    for (const [template, methods] of Object.entries(doc.paths))
+      for (const method of Object.keys(methods))
+        operations.push({ method: method.toUpperCase(), template });
     const { concertId } = await cluster.bookableSchedule();
     const fan = await cluster.activeFan(concertId);
     credentials = [
@@ -71,7 +66,7 @@ describe('bad input, every path of every service, through the gateway', () => {
   }, 120_000);
   afterAll(() => cluster?.stop());
 
-  it('when the documents are read, then every public path of every service is probed', () => {
+  it('when the document is read, then every public operation of every service is probed', () => {
     expect(operations.length).toBeGreaterThanOrEqual(15);
   });
 

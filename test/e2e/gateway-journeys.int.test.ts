@@ -223,19 +223,18 @@ describe('through the gateway, two instances of every service', () => {
     await expectSagaInvariants(cluster);
   });
 
-  it('when /health and /docs are asked, then every instance is ready and every service document is served', async () => {
+  it('when /health and /docs are asked, then every instance is ready and the API document covers every service', async () => {
     const health = await fetch(`${cluster.url}/health`);
     const body = (await health.json()) as { status: string; services: Record<string, unknown[]> };
     expect(body.status).toBe('ok');
     expect(Object.values(body.services).map((list) => list.length)).toEqual([2, 2, 2, 2, 2]);
-    for (const service of SERVICE_NAMES) {
-      const doc = (await (await fetch(`${cluster.url}/docs/openapi/${service}.json`)).json()) as {
-        info: { title: string };
-        paths: Record<string, unknown>;
-      };
-      expect(doc.info.title).toBe(`${service} service`);
-      expect(Object.keys(doc.paths).length).toBeGreaterThan(0);
-    }
+    const doc = (await (await fetch(`${cluster.url}/docs/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { tags: string[] }>>;
+    };
+    const tags = new Set(
+      Object.values(doc.paths).flatMap((methods) => Object.values(methods).flatMap((o) => o.tags)),
+    );
+    expect([...tags].sort()).toEqual([...SERVICE_NAMES].sort());
   });
 
   async function expectEventually401(token: string, path: string) {

@@ -369,7 +369,7 @@ describe('identity, through the gateway', () => {
 
   it('when /docs authorises with client credentials (as Swagger UI sends them), then it gets a token the services accept', async () => {
     const userId = uuid();
-    const doc = (await (await fetch(`${cluster.url}/docs/openapi/wallet.json`)).json()) as {
+    const doc = (await (await fetch(`${cluster.url}/docs/openapi.json`)).json()) as {
       components: {
         securitySchemes: Record<string, { flows?: { clientCredentials?: { tokenUrl: string } } }>;
       };

@@ -1,5 +1,5 @@
 import * as oauth from 'oauth4webapi';
-import type { AppConfig } from './api';
+import type { AppConfig } from './config';
 
 /** The fan's session: their access token for the API and who they are (the ID token's sub). */
 export interface Session {

@@ -1,5 +1,6 @@
-import { call, type AppConfig } from './api';
+import { answer, bearer, type Api } from './api/client';
 
+/** An event's data (OpenAPI describes the stream, not its events; ADR 0026 does). */
 export interface Place {
   status: 'WAITING' | 'SOLD_OUT' | 'ACTIVE' | 'EXPIRED';
   position?: number;
@@ -25,7 +26,9 @@ export class PlaceStream {
   private retryTimer?: number;
 
   constructor(
-    private readonly config: AppConfig,
+    private readonly api: Api,
+    /** Where the API is (EventSource takes a URL, not the client). */
+    private readonly apiUrl: string,
     private readonly pass: string,
     private readonly events: StreamEvents,
   ) {}
@@ -35,18 +38,15 @@ export class PlaceStream {
     let url: string;
     try {
       url = (
-        await call<{ url: string }>(
-          this.config,
-          'POST',
-          '/queue/tokens/me/stream-ticket',
-          this.pass,
+        await answer(
+          this.api.POST('/queue/tokens/me/stream-ticket', { headers: bearer(this.pass) }),
         )
-      ).body.url;
+      ).url;
     } catch (err) {
       if ((err as { status?: number }).status === 401) return this.events.onGone();
       return this.retry();
     }
-    const source = new EventSource(`${this.config.apiUrl}${url}`);
+    const source = new EventSource(`${this.apiUrl}${url}`);
     this.source = source;
     source.onopen = () => this.events.onConnection('live');
     source.onerror = () => {

@@ -27,4 +27,5 @@ export {
   requireActiveCaller,
   requireOwner,
 } from './credentials';
+export { securitySchemes } from './security-schemes';
 export { tokenCheckEnv, type QueuePassConfig, type Auth, openAuth } from './service-credentials';

@@ -11,14 +11,14 @@ import {
   CachedAdmissionSource,
   PassVerifier,
   RedisAdmissionSource,
-  STREAM_TICKET_PARAM,
   publicKeysEnv,
   revokedPassesChannel,
   type AdmissionSource,
 } from '@ticketing/queue-pass';
 import type { Registry } from 'prom-client';
-import { Credentials, SCHEMES } from './credentials';
-import { IdentityVerifier, ADMIN_SCOPE, type IdentityConfig } from './identity';
+import { Credentials } from './credentials';
+import { IdentityVerifier, type IdentityConfig } from './identity';
+import { securitySchemes } from './security-schemes';
 import type { JSONWebKeySet } from 'jose';
 
 /** What a queue-gated service reads to check queue passes (the queue service reads the same). */
@@ -111,39 +111,14 @@ export async function openAuth(
     readiness,
     identity,
     redis,
-    securitySchemes: () => ({
-      ...(passes && {
-        [SCHEMES.queuePass]: {
-          type: 'http',
-          scheme: 'bearer',
-          bearerFormat: 'JWT',
-          description: 'The queue pass of POST /queue/tokens',
-        },
+    securitySchemes: () =>
+      securitySchemes({
+        queuePass: passes !== undefined,
+        streamTicket: streamTickets !== undefined,
+        identityTokenUrl: identity
+          ? (identity.tokenEndpoint ??
+            `${config.identity!.OIDC_ISSUER_URL.replace(/\/+$/, '')}/token`)
+          : undefined,
       }),
-      ...(streamTickets && {
-        [SCHEMES.streamTicket]: {
-          type: 'apiKey',
-          in: 'query',
-          name: STREAM_TICKET_PARAM,
-          description:
-            'A stream ticket of POST /queue/tokens/me/stream-ticket: opens this event stream only (EventSource sends no header)',
-        },
-      }),
-      ...(identity && {
-        [SCHEMES.identity]: {
-          type: 'oauth2',
-          description:
-            'An access token of the OpenID provider. Development provider: client_id = your user id, client_secret = dev',
-          flows: {
-            clientCredentials: {
-              tokenUrl:
-                identity.tokenEndpoint ??
-                `${config.identity!.OIDC_ISSUER_URL.replace(/\/+$/, '')}/token`,
-              scopes: { [ADMIN_SCOPE]: 'operator' },
-            },
-          },
-        },
-      }),
-    }),
   };
 }

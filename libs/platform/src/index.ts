@@ -58,6 +58,14 @@ export {
 export { type ServiceHandle, EXIT_CONFIG } from './lifecycle';
 export { type ReadinessCheck, type HttpApp, type HttpRequest, type HttpReply } from './http/app';
 export { problemBody, problemOf, sendProblem, writeProblem } from './http/problem';
+// Pure functions of the route declarations (zod only): the gateway builds its public document with them.
+export {
+  type OpenApiOperation,
+  PROBLEM_COMPONENTS,
+  openApiPath,
+  operationObject,
+  problemsOf,
+} from './http/openapi';
 export {
   type Authenticator,
   type RouteSpec,

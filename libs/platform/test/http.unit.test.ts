@@ -22,6 +22,7 @@ describe('http app factory', () => {
         {
           method: 'post',
           path: '/things/:thingId',
+          operationId: 'makeThing',
           summary: 'make a thing',
           params: z.object({ thingId: z.coerce.number().int().positive() }),
           body: z.object({ seatNo: z.number().int().min(1).max(50) }),
@@ -36,12 +37,24 @@ describe('http app factory', () => {
           reply.code(201).send({ thingId: params.thingId, seatNo: body.seatNo });
         },
       )
-      .add({ method: 'get', path: '/boom', summary: 'fails', responses: {} }, () => {
-        throw new Error('secret internals');
-      })
-      .add({ method: 'get', path: '/conflict', summary: 'conflicts', responses: {} }, () => {
-        throw AppError.conflict('SEAT_UNAVAILABLE', 'seat 7 is taken');
-      });
+      .add(
+        { method: 'get', path: '/boom', operationId: 'fail', summary: 'fails', responses: {} },
+        () => {
+          throw new Error('secret internals');
+        },
+      )
+      .add(
+        {
+          method: 'get',
+          path: '/conflict',
+          operationId: 'conflict',
+          summary: 'conflicts',
+          responses: {},
+        },
+        () => {
+          throw AppError.conflict('SEAT_UNAVAILABLE', 'seat 7 is taken');
+        },
+      );
     server = await listen(finish(routes.operations), 0);
   });
   afterAll(() => server.close());

@@ -58,6 +58,7 @@ describe('queue passes remembered per instance, revoked across instances', () =>
       {
         method: 'get',
         path: '/gated',
+        operationId: 'getGated',
         summary: 'gated',
         auth: auth.credentials.queuePass,
         responses: {},

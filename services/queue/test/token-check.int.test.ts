@@ -61,6 +61,7 @@ describe('queue-gated routes (Credentials.queuePass + requireAdmitted)', () => {
         {
           method: 'get',
           path: '/concerts/:concertId/things',
+          operationId: 'getThing',
           summary: 'a thing of a concert',
           auth: credentials.queuePass,
           params: z.object({ concertId: z.coerce.number().int().positive() }),
@@ -79,6 +80,7 @@ describe('queue-gated routes (Credentials.queuePass + requireAdmitted)', () => {
         {
           method: 'get',
           path: '/anything',
+          operationId: 'getAnything',
           summary: 'anything',
           auth: credentials.queuePass,
           responses: {},
@@ -92,6 +94,7 @@ describe('queue-gated routes (Credentials.queuePass + requireAdmitted)', () => {
         {
           method: 'get',
           path: '/paused',
+          operationId: 'getPaused',
           summary: 'paused',
           auth: pausedCredentials.queuePass,
           responses: {},

@@ -41,6 +41,7 @@ export function httpRoutes(
         {
           method: 'get',
           path: '/concerts',
+          operationId: 'listConcerts',
           summary: 'The catalog (no token needed)',
           responses: { 200: { description: 'concerts', schema: ConcertList } },
         },
@@ -52,9 +53,11 @@ export function httpRoutes(
         {
           method: 'get',
           path: '/internal/concerts/:concertId/sales',
+          operationId: 'getConcertSales',
           summary:
             'Inside the deployment (the gateway does not route it): the dates of a concert as the queue follows them, for a queue that missed it (ADR 0024)',
           params: ConcertParams,
+          errors: ['NOT_FOUND'],
           responses: { 200: { description: 'the dates', schema: ConcertSales } },
         },
         async ({ params }, _req, reply) => {
@@ -73,10 +76,12 @@ export function httpRoutes(
         {
           method: 'get',
           path: '/concerts/:concertId/schedules',
+          operationId: 'listSchedules',
           summary: 'Dates of a concert; ?available=true keeps those that can still be booked',
           auth: credentials.queuePass,
           params: ConcertParams,
           query: AvailableQuery,
+          errors: ['TOKEN_NOT_ACTIVE', 'FORBIDDEN', 'NOT_FOUND'],
           responses: { 200: { description: 'schedules', schema: ScheduleList } },
         },
         async ({ params, query, caller }, _req, reply) => {
@@ -89,6 +94,7 @@ export function httpRoutes(
         {
           method: 'get',
           path: '/concerts/:concertId/schedules/:scheduleId/seats',
+          operationId: 'listSeats',
           summary: 'Seats 1..50 of a date with their status; ?available=true keeps AVAILABLE ones',
           auth: credentials.queuePass,
           params: SeatsParams,
@@ -96,6 +102,7 @@ export function httpRoutes(
           headers: {
             'If-None-Match': { description: 'the ETag of the map you have: 304 when unchanged' },
           },
+          errors: ['TOKEN_NOT_ACTIVE', 'FORBIDDEN', 'NOT_FOUND'],
           responses: {
             200: { description: 'seat map (with ETag)', schema: SeatMap },
             304: { description: 'unchanged since the ETag you sent' },
@@ -116,9 +123,11 @@ export function httpRoutes(
         {
           method: 'post',
           path: '/concerts',
+          operationId: 'createConcert',
           summary: 'Operators: put a concert in the catalog',
           auth: credentials.identity,
           body: NewConcert,
+          errors: ['FORBIDDEN', 'CONCERT_EXISTS'],
           responses: { 201: { description: 'the new concert', schema: ConcertView } },
         },
         async ({ body, caller }, _req, reply) => {
@@ -131,10 +140,12 @@ export function httpRoutes(
         {
           method: 'post',
           path: '/concerts/:concertId/schedules',
+          operationId: 'createSchedule',
           summary: 'Operators: add a date (startsAt, price, seats 1..50, salesOpenAt)',
           auth: credentials.identity,
           params: ConcertParams,
           body: NewSchedule,
+          errors: ['FORBIDDEN', 'NOT_FOUND', 'SCHEDULE_EXISTS'],
           responses: { 201: { description: 'the new date', schema: ScheduleView } },
         },
         async ({ params, body, caller }, _req, reply) => {
@@ -150,10 +161,12 @@ export function httpRoutes(
         {
           method: 'patch',
           path: '/concerts/:concertId/schedules/:scheduleId',
+          operationId: 'changeSchedule',
           summary: 'Operators: change the price or the sales window, before sales open',
           auth: credentials.identity,
           params: SeatsParams,
           body: ScheduleChange,
+          errors: ['FORBIDDEN', 'NOT_FOUND', 'SCHEDULE_CANCELLED', 'SALES_ALREADY_OPEN'],
           responses: { 200: { description: 'the date as changed', schema: ScheduleView } },
         },
         async ({ params, body, caller }, _req, reply) => {
@@ -166,9 +179,11 @@ export function httpRoutes(
         {
           method: 'delete',
           path: '/concerts/:concertId/schedules/:scheduleId',
+          operationId: 'cancelSchedule',
           summary: 'Operators: cancel a date that has no sold seat (its holds are released)',
           auth: credentials.identity,
           params: SeatsParams,
+          errors: ['FORBIDDEN', 'NOT_FOUND', 'SCHEDULE_HAS_SOLD_SEATS'],
           responses: { 200: { description: 'the cancelled date', schema: ScheduleView } },
         },
         async ({ params, caller }, _req, reply) => {

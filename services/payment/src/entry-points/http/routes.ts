@@ -38,6 +38,7 @@ export function httpRoutes(
       {
         method: 'post',
         path: '/payments',
+        operationId: 'requestPayment',
         summary:
           'Pay for a held seat from the balance (a saga); Prefer: wait=N (≤ 30 s) waits for the outcome',
         auth: credentials.queuePass,
@@ -49,6 +50,13 @@ export function httpRoutes(
               'wait=N: answer 200 as soon as the payment ends, else 202 after N seconds (N ≤ 30)',
           },
         },
+        errors: [
+          'TOKEN_NOT_ACTIVE',
+          'FORBIDDEN',
+          'PAYMENT_IN_PROGRESS',
+          'RESERVATION_ALREADY_PAID',
+          'IDEMPOTENCY_KEY_REUSED',
+        ],
         responses: {
           202: { description: 'accepted, PENDING; follow Location', schema: PaymentView },
           200: {
@@ -80,6 +88,7 @@ export function httpRoutes(
       {
         method: 'get',
         path: '/payments',
+        operationId: 'listPaymentsOfReservation',
         summary:
           "Your payments of a reservation, newest first: a lost POST /payments answer's outcome",
         auth: credentials.identity,
@@ -95,9 +104,11 @@ export function httpRoutes(
       {
         method: 'get',
         path: '/payments/:paymentId',
+        operationId: 'getPayment',
         summary: 'Your payment (your ACTIVE queue pass, or your identity)',
         auth: credentials.either,
         params: PaymentParams,
+        errors: ['TOKEN_NOT_ACTIVE', 'FORBIDDEN', 'NOT_FOUND'],
         responses: { 200: { description: 'the payment', schema: PaymentView } },
       },
       async ({ params, caller }, _req, reply) => {
@@ -108,10 +119,12 @@ export function httpRoutes(
       {
         method: 'get',
         path: '/payments/:paymentId/saga',
+        operationId: 'getPaymentSaga',
         summary:
           "The saga's timeline: state and every step with its message id (payer or ticketing:admin)",
         auth: credentials.either,
         params: PaymentParams,
+        errors: ['TOKEN_NOT_ACTIVE', 'FORBIDDEN', 'NOT_FOUND'],
         responses: { 200: { description: 'the timeline', schema: SagaView } },
       },
       async ({ params, caller }, _req, reply) => {

@@ -25,9 +25,11 @@ export function httpRoutes(
       {
         method: 'post',
         path: '/queue/tokens',
+        operationId: 'joinQueue',
         summary: 'Join the waiting queue of a concert (or get the live token you already have)',
         auth: credentials.identity,
         body: JoinQueueBody,
+        errors: ['FORBIDDEN', 'NOT_FOUND'],
         responses: {
           201: { description: 'a new token', schema: TokenResponse },
           200: { description: "the user's live token for that concert", schema: TokenResponse },
@@ -44,6 +46,7 @@ export function httpRoutes(
       {
         method: 'get',
         path: '/queue/tokens/me',
+        operationId: 'getMyQueueToken',
         summary: 'Poll the status of your token; Retry-After suggests the next poll',
         auth: credentials.queuePassClaims,
         responses: { 200: { description: 'fresh status', schema: TokenResponse } },
@@ -61,6 +64,7 @@ export function httpRoutes(
       {
         method: 'get',
         path: '/queue/tokens/me/events',
+        operationId: 'streamMyQueueEvents',
         summary:
           'Server-Sent Events: `position` on every change, `active` when admitted. A browser (EventSource) presents a stream ticket in `?ticket=` instead of the pass',
         auth: credentials.queuePassOrStreamTicket,
@@ -76,6 +80,7 @@ export function httpRoutes(
       {
         method: 'post',
         path: '/queue/tokens/me/stream-ticket',
+        operationId: 'createStreamTicket',
         summary:
           "A stream ticket: opens this pass's event stream (`url`) for a short while, and nothing else",
         auth: credentials.queuePassClaims,
@@ -96,6 +101,7 @@ export function httpRoutes(
       {
         method: 'delete',
         path: '/queue/tokens/me',
+        operationId: 'leaveQueue',
         summary: 'Leave the queue; the token answers 401 afterwards (a repeated DELETE too)',
         auth: credentials.queuePassClaims,
         responses: { 204: { description: 'left' } },

@@ -34,9 +34,19 @@ export function httpRoutes(
       {
         method: 'post',
         path: '/reservations',
+        operationId: 'holdSeat',
         summary: 'Hold a seat for HOLD_TTL_SECONDS',
         auth: credentials.queuePass,
         body: HoldBody,
+        errors: [
+          'TOKEN_NOT_ACTIVE',
+          'FORBIDDEN',
+          'NOT_FOUND',
+          'SEAT_UNAVAILABLE',
+          'HOLD_LIMIT_REACHED',
+          'SCHEDULE_NOT_BOOKABLE',
+          'SALES_NOT_OPEN',
+        ],
         responses: { 201: { description: 'the seat is held for you', schema: ReservationView } },
       },
       async ({ body, caller }, _req, reply) => {
@@ -49,6 +59,7 @@ export function httpRoutes(
       {
         method: 'get',
         path: '/reservations',
+        operationId: 'listMyReservations',
         summary: 'My tickets: your own reservations, newest first (?status=CONFIRMED), paginated',
         auth: credentials.identity,
         query: MyReservationsQuery,
@@ -66,9 +77,11 @@ export function httpRoutes(
       {
         method: 'get',
         path: '/reservations/:reservationId',
+        operationId: 'getReservation',
         summary: 'Your reservation (your ACTIVE queue pass for its concert, or your identity)',
         auth: credentials.either,
         params: ReservationParams,
+        errors: ['TOKEN_NOT_ACTIVE', 'FORBIDDEN', 'NOT_FOUND'],
         responses: { 200: { description: 'the reservation', schema: ReservationView } },
       },
       async ({ params, caller }, _req, reply) => {
@@ -79,9 +92,11 @@ export function httpRoutes(
       {
         method: 'delete',
         path: '/reservations/:reservationId',
+        operationId: 'releaseReservation',
         summary: 'Release a held seat early (your ACTIVE queue pass for its concert)',
         auth: credentials.queuePass,
         params: ReservationParams,
+        errors: ['TOKEN_NOT_ACTIVE', 'FORBIDDEN', 'NOT_FOUND', 'RESERVATION_NOT_HELD'],
         responses: { 204: { description: 'released' } },
       },
       async ({ params, caller }, _req, reply) => {

@@ -25,6 +25,7 @@ export function httpRoutes(
       {
         method: 'post',
         path: '/wallets/:userId/charges',
+        operationId: 'chargeWallet',
         summary:
           'Charge the balance; with Idempotency-Key a replay returns the first response and charges once',
         auth: credentials.identity,
@@ -35,6 +36,12 @@ export function httpRoutes(
             description: '1..128 characters [A-Za-z0-9_.:-]; kept at least 24 h',
           },
         },
+        errors: [
+          'FORBIDDEN',
+          'BALANCE_LIMIT_EXCEEDED',
+          'IDEMPOTENCY_KEY_IN_USE',
+          'IDEMPOTENCY_KEY_REUSED',
+        ],
         responses: { 200: { description: 'the new balance', schema: ChargeResponse } },
       },
       async ({ params, body, caller }, req, reply) => {
@@ -51,9 +58,11 @@ export function httpRoutes(
       {
         method: 'get',
         path: '/wallets/:userId',
+        operationId: 'getWallet',
         summary: 'The balance (0 for a user who never charged)',
         auth: credentials.identity,
         params: WalletParams,
+        errors: ['FORBIDDEN'],
         responses: { 200: { description: 'balance', schema: BalanceResponse } },
       },
       async ({ params, caller }, _req, reply) => {
@@ -65,10 +74,12 @@ export function httpRoutes(
       {
         method: 'get',
         path: '/wallets/:userId/transactions',
+        operationId: 'listWalletTransactions',
         summary: 'The ledger, newest first; pass nextCursor as cursor for the next page',
         auth: credentials.identity,
         params: WalletParams,
         query: HistoryQuery,
+        errors: ['FORBIDDEN'],
         responses: { 200: { description: 'a page of transactions', schema: HistoryResponse } },
       },
       async ({ params, query, caller }, _req, reply) => {
