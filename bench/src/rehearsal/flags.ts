@@ -14,6 +14,12 @@ export interface RehearsalOptions {
   faults: boolean;
   /** The sale ends this many seconds after the first arrival, whatever is left. */
   maxSeconds: number;
+  /**
+   * A small sale on concerts of its own before the measured one, unrecorded: the brokers, the
+   * database and the services compile their hot paths (a broker's JIT takes more than a core for
+   * half a minute when the first payments flow), as a cluster that has run for days has.
+   */
+  warmUpSeconds: number;
   /** A steady sale of this many seconds instead of one on-sale (new concerts as others sell out). */
   soakSeconds?: number;
   /** Fans who come each second during a soak. */
@@ -26,8 +32,8 @@ export interface RehearsalOptions {
 }
 
 export const USAGE = `npm run rehearse -- [flags]
-  --fans N            fans who come (50000)
-  --seats N           seats on sale, 50 a date (2500)
+  --fans N            fans who come (20000: what two cores carry in the rush)
+  --seats N           seats on sale, 50 a date (1000)
   --opens-in S        seconds from the first arrival to the opening of sales (60)
   --rush-share F      share of fans arriving around the opening (0.8)
   --rush-before S     the rush starts S seconds before the opening (50; fans wait in line for it)
@@ -39,6 +45,8 @@ export const USAGE = `npm run rehearse -- [flags]
   --instances N       instances of every service (2)
   --faults            a broker, Postgres, a Redis primary and an instance of every service fail in the rush
   --max-seconds S     the sale ends this long after the first arrival (540)
+  --warm-up S         a small unrecorded sale of S seconds first, so that the measured one meets
+                      warm brokers and services, as a running cluster's (60; 0: none)
   --soak DURATION     a steady sale for DURATION (30m, 600s): memory, tables and lag over time
   --soak-rate N       fans who come each second during a soak (20)
   --listen F, --leave F, --abandon F, --short F
@@ -57,8 +65,8 @@ export function parseRehearsalFlags(argv: string[]): RehearsalOptions {
     args: argv,
     strict: true,
     options: {
-      fans: { type: 'string', default: '50000' },
-      seats: { type: 'string', default: '2500' },
+      fans: { type: 'string', default: '20000' },
+      seats: { type: 'string', default: '1000' },
       'opens-in': { type: 'string', default: '60' },
       'rush-share': { type: 'string', default: '0.8' },
       'rush-before': { type: 'string', default: '50' },
@@ -70,6 +78,7 @@ export function parseRehearsalFlags(argv: string[]): RehearsalOptions {
       instances: { type: 'string', default: '2' },
       faults: { type: 'boolean', default: false },
       'max-seconds': { type: 'string', default: '540' },
+      'warm-up': { type: 'string', default: '60' },
       soak: { type: 'string' },
       'soak-rate': { type: 'string', default: '20' },
       listen: { type: 'string', default: '0.05' },
@@ -141,6 +150,7 @@ export function parseRehearsalFlags(argv: string[]): RehearsalOptions {
     instances: int('instances', 1, 8),
     faults: values.faults,
     maxSeconds: int('max-seconds', 10),
+    warmUpSeconds: int('warm-up', 0, 3600),
     ...(values.soak !== undefined && { soakSeconds: durationSeconds(values.soak) }),
     soakFansPerSecond: int('soak-rate', 1),
     ...(values.out !== undefined && { outDir: values.out }),
@@ -180,6 +190,7 @@ function defaultsFor(fans: number, seats: number): Omit<RehearsalOptions, 'plan'
     instances: 2,
     faults: false,
     maxSeconds: 540,
+    warmUpSeconds: 60,
     soakFansPerSecond: 20,
   };
 }

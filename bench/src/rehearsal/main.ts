@@ -19,6 +19,7 @@ import { startStage, type Stage } from './stage';
 import { checkSale } from './checks';
 import { summarize } from './summary';
 import { timelineOf } from './timeline';
+import { warmUp, type WarmUpCounts } from './warm-up';
 
 const say = (line: string) => process.stdout.write(`[rehearse] ${line}\n`);
 
@@ -94,6 +95,7 @@ async function onSale(stage: Stage, options: RehearsalOptions): Promise<Rehearsa
     over,
     allSold,
   };
+  const warmedUp = await warmUp(stage, options.warmUpSeconds, options.price, say);
   say(`signing ${options.crowd.fans.toLocaleString('en')} fans' identities`);
   const crowd = await Crowd.prepare(sale, options.crowd, stage.identityProvider);
   // The clock starts with the first arrival; sales open `opensAtS` later. Publishing takes the
@@ -151,6 +153,7 @@ async function onSale(stage: Stage, options: RehearsalOptions): Promise<Rehearsa
       soldOut,
       faults,
       seats: options.seats,
+      warmedUp,
     };
   });
 }
@@ -194,6 +197,8 @@ interface SaleResult {
   faults: FaultMark[];
   /** Seats that should be sold by the end (every seat of the concerts that sold out). */
   seats: number;
+  /** What the warm-up left in the stores before the measured sale (they count it too). */
+  warmedUp?: WarmUpCounts;
 }
 
 /**
@@ -222,7 +227,7 @@ async function measured(
   const checked = await checkSale(
     stage,
     result.concerts.map((c) => c.concertId),
-    result.seats,
+    result.seats + (result.warmedUp?.sold ?? 0),
     recorder,
     result.outcomes,
     result.soldOut,
@@ -236,10 +241,10 @@ async function measured(
     outcomes: result.outcomes,
     checks: [...checked.checks, ...(soaked?.checks ?? [])],
     opensAtS: options.soakSeconds === undefined ? options.crowd.opensAtS : 0,
-    sold: checked.sold,
+    sold: checked.sold - (result.warmedUp?.sold ?? 0),
     seats: result.seats,
-    completed: checked.completed,
-    failed: checked.failed,
+    completed: checked.completed - (result.warmedUp?.completed ?? 0),
+    failed: checked.failed - (result.warmedUp?.failed ?? 0),
     generatorCpuSeconds: (generator.user + generator.system) / 1e6,
   });
   return {
