@@ -18,7 +18,8 @@ import {
 } from '@ticketing/queue-pass';
 import type { Registry } from 'prom-client';
 import { Credentials, SCHEMES } from './credentials';
-import { IdentityVerifier, ADMIN_SCOPE, type IdentityConfig } from './identity';
+import { ADMIN_SCOPE } from './caller-identity';
+import { IdentityVerifier, type IdentityConfig } from './identity';
 import type { JSONWebKeySet } from 'jose';
 
 /** What a queue-gated service reads to check queue passes (the queue service reads the same). */
