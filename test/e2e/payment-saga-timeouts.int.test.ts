@@ -1,4 +1,4 @@
-// @slow 30: seconds it takes in a full run; jest starts it early (tools/testing/slow-first-sequencer.js).
+// @slow 40: seconds it takes in a full run; jest starts it early (tools/testing/slow-first-sequencer.js).
 import { createDb } from '@ticketing/platform/wiring';
 import { eventually } from '@ticketing/testing';
 import { expectSagaInvariants } from '../invariants';
