@@ -5,7 +5,15 @@ import {
   EXAMPLE_SECRETS,
   SESSION_CONNECTIONS_PER_PROCESS,
 } from '@ticketing/platform';
-import { TARGETS, configOf, ours, podOf, rendered, type Manifest } from './manifests';
+import {
+  TARGETS,
+  configOf,
+  ours,
+  podOf,
+  rendered,
+  type Container,
+  type Manifest,
+} from './manifests';
 
 // How the programs reach Postgres and Redis: connections within the budget, a login each.
 
@@ -133,5 +141,27 @@ describe('Redis logins', () => {
         name: d.metadata.name,
         env: expect.arrayContaining([{ name: 'NODE_ENV', value: 'development' }]),
       });
+  });
+});
+
+describe.each(TARGETS)('kustomize %s Postgres logins', (target) => {
+  const docs = rendered(target);
+
+  it('when rendered, then the migration step logs in as the schema owner and the services with their own login, without DDL', () => {
+    for (const d of ours(docs, 'Deployment').filter(
+      (x) => x.metadata.name !== 'gateway' && x.metadata.name !== 'queue',
+    )) {
+      const pod = podOf(d);
+      const secretOf = (c: Container) =>
+        (
+          c.env?.find((e) => e.name === 'DATABASE_URL')?.valueFrom as {
+            secretKeyRef: { name: string };
+          }
+        ).secretKeyRef.name;
+      expect(secretOf(pod.initContainers!.find((c) => c.name === 'migrate')!)).toBe(
+        'ticketing-database-migrations',
+      );
+      expect(secretOf(pod.containers[0]!)).toBe('ticketing-databases');
+    }
   });
 });

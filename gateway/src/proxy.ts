@@ -1,48 +1,12 @@
-import http, {
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type ServerResponse,
-} from 'node:http';
-import { IDENTITY_PROOF_HEADER } from '@ticketing/auth';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { backoffDelay, writeProblem, type Logger } from '@ticketing/platform';
+import { BodyTooLarge, HeldAnswer, readBody } from './proxy-bodies';
+import { forwardedHeaders } from './proxy-headers';
 import { nextAfter, safeToRepeat, type Failure } from './retry-rule';
 import { isEventStream, withoutStrayCredentials, type ServiceName } from './routes';
 import type { TrustedProxies } from './trusted-proxies';
 import type { UpstreamPool } from './upstream-pool';
 
-// Headers that describe one connection, not the message (RFC 9110 §7.6.1), plus the ones the
-// proxy sets itself.
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'host',
-  'content-length',
-]);
-// What a client writes about where a request came from is not believed: the gateway drops these
-// and writes X-Forwarded-For/-Proto/-Host itself, from the socket and what trusted proxies vouch.
-const FORWARDING = new Set([
-  'forwarded',
-  'x-forwarded-for',
-  'x-forwarded-proto',
-  'x-forwarded-host',
-  'x-forwarded-port',
-  'x-forwarded-prefix',
-  'x-forwarded-server',
-  'x-real-ip',
-  'x-client-ip',
-  'true-client-ip',
-  'cf-connecting-ip',
-  'x-original-forwarded-for',
-  // Only the gateway vouches for an identity it verified (ADR 0019), never a client.
-  IDENTITY_PROOF_HEADER,
-]);
 // The request never reached a process: any method may go to the next instance.
 const NOT_CONNECTED = new Set([
   'ECONNREFUSED',
@@ -67,8 +31,6 @@ export interface ProxyOptions {
   /** Whose X-Forwarded-For and X-Forwarded-Proto are believed (the ingress controller's). */
   trustedProxies: TrustedProxies;
 }
-
-export class BodyTooLarge extends Error {}
 
 /**
  * Forwards a request to one instance of the service that owns its path. The body is read
@@ -298,51 +260,6 @@ const HOLD_STEP_MAX_MS = 1000;
 const RETRY_AFTER_SECONDS = 1;
 
 /**
- * An instance's answer, kept until it is whole. Answers are JSON of a page at most; one longer
- * than this goes on to the client as it comes, and a break past this point reaches the client.
- */
-const HELD_ANSWER_BYTES = 1024 * 1024;
-
-class HeldAnswer {
-  private readonly chunks: Buffer[] = [];
-  private size = 0;
-
-  constructor(
-    private readonly answer: IncomingMessage,
-    private readonly res: ServerResponse,
-  ) {}
-
-  /** Keeps a chunk; true once the answer is too long to hold. */
-  add(chunk: Buffer): boolean {
-    this.chunks.push(chunk);
-    this.size += chunk.length;
-    return this.size > HELD_ANSWER_BYTES;
-  }
-
-  /** The whole answer, at once. */
-  send(method: string | undefined): void {
-    const headers = responseHeaders(this.answer.headers, this.res);
-    const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
-    // A chunked answer is whole now: its length is known (a HEAD's describes another body).
-    if (headers['content-length'] === undefined && body.length > 0 && method !== 'HEAD')
-      headers['content-length'] = String(body.length);
-    this.res.writeHead(this.answer.statusCode ?? 502, headers);
-    this.res.end(body);
-  }
-
-  /** What was held, then the rest of the answer as it comes (an event stream: each event). */
-  streamOn(): void {
-    this.res.writeHead(
-      this.answer.statusCode ?? 502,
-      responseHeaders(this.answer.headers, this.res),
-    );
-    this.res.flushHeaders();
-    for (const chunk of this.chunks.splice(0)) this.res.write(chunk);
-    this.answer.pipe(this.res);
-  }
-}
-
-/**
  * The instance reset a kept-alive connection (a RST, seen by a read or a write) before any answer:
  * a socket is reset when its process closes it with bytes unread or bytes arrive after it closed
  * — here the request itself, so no handler ran it and any method may go to the next instance.
@@ -352,76 +269,4 @@ class HeldAnswer {
  */
 function resetUnread(err: NodeJS.ErrnoException): boolean {
   return (err.code === 'ECONNRESET' || err.code === 'EPIPE') && err.syscall !== undefined;
-}
-
-/**
- * The request's body, whole (at most `limit` bytes). Listeners rather than `for await`: an async
- * iterator per request was a visible share of the gateway's time under a crowd of joins.
- */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) return Promise.reject(new BodyTooLarge());
-  if (req.readableEnded) return Promise.resolve(Buffer.alloc(0));
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) return void chunks.push(chunk);
-      done();
-      reject(new BodyTooLarge());
-    };
-    const onEnd = () => {
-      done();
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
-    };
-    const onGone = () => {
-      done();
-      reject(new Error('the client went away while sending'));
-    };
-    const done = () => {
-      req.off('data', onData).off('end', onEnd).off('error', onGone).off('close', onGone);
-    };
-    req.on('data', onData).on('end', onEnd).on('error', onGone).on('close', onGone);
-  });
-}
-
-function forwardedHeaders(
-  req: IncomingMessage,
-  length: number,
-  requestId: string,
-  trustedProxies: TrustedProxies,
-  identityProof: string | undefined,
-) {
-  const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined && !HOP_BY_HOP.has(name) && !FORWARDING.has(name))
-      headers[name] = value;
-  }
-  headers['x-forwarded-for'] = trustedProxies.clientAddress(req);
-  const proto = trustedProxies.vouchedFor(req) ? req.headers['x-forwarded-proto'] : undefined;
-  headers['x-forwarded-proto'] = proto === 'https' ? 'https' : 'http';
-  if (req.headers.host) headers['x-forwarded-host'] = req.headers.host;
-  headers['x-request-id'] = requestId;
-  if (identityProof !== undefined) headers[IDENTITY_PROOF_HEADER] = identityProof;
-  if (length > 0 || !['GET', 'HEAD'].includes(req.method ?? 'GET')) {
-    headers['content-length'] = String(length);
-  }
-  return headers;
-}
-
-/**
- * The service's headers, less the hop-by-hop ones. The gateway alone sets the CORS policy (a
- * service's Access-Control-* is dropped), and its own Vary (Origin) is kept beside the service's.
- */
-function responseHeaders(headers: IncomingHttpHeaders, res: ServerResponse) {
-  const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || name.startsWith('access-control-')) continue;
-    if (!HOP_BY_HOP.has(name) || name === 'content-length') out[name] = value;
-  }
-  const vary = res.getHeader('vary');
-  if (vary !== undefined && out.vary !== undefined)
-    out.vary = `${String(vary)}, ${String(out.vary)}`;
-  return out;
 }

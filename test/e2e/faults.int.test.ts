@@ -1,20 +1,18 @@
 // @slow 120 @apart: seconds it takes in a full run; jest starts it early, not beside the fault suite (tools/testing/slow-first-sequencer.js).
 import { randomUUID } from 'node:crypto';
-import { ALL_TOPICS, SERVICE_NAMES } from '@ticketing/contracts';
+import { SERVICE_NAMES } from '@ticketing/contracts';
 import { createDb } from '@ticketing/platform/wiring';
-import {
-  eventually,
-  PrivateKafka,
-  readTopics,
-  testKafka,
-  uuid,
-  describeNeeding,
-  type StoredMessage,
-} from '@ticketing/testing';
+import { PrivateKafka, testKafka, uuid, describeNeeding } from '@ticketing/testing';
 import { Cluster } from '../cluster';
 import { expectSagaInvariants } from '../invariants';
-
-import type { Reply } from '../system-setup';
+import {
+  consumersCaughtUp,
+  expectEveryPaymentEnded,
+  paymentsInFlight,
+  readAllMessages,
+  sagaSnapshot,
+  withFreshId,
+} from '../payments-in-flight';
 
 const FANS = 16;
 const SERVICES = SERVICE_NAMES;
@@ -52,12 +50,12 @@ suite('faults under load', () => {
     'when one %s instance is killed with SIGKILL mid-payments and restarted, then every payment ends and the invariants hold',
     (service) =>
       explained(async () => {
-        const round = await paymentsInFlight();
+        const round = await paymentsInFlight(cluster, FANS);
         const victim = cluster.instances[service][0]!;
         await cluster.kill(victim);
         await round.paying;
         await cluster.restart(victim);
-        await expectEveryPaymentEnded(round.reservationIds);
+        await expectEveryPaymentEnded(cluster, round.reservationIds);
         const { completed } = await expectSagaInvariants(cluster);
         expect(completed).toBeGreaterThan(0);
       }),
@@ -142,15 +140,15 @@ suite('faults under load', () => {
     'when the Kafka broker is stopped for 10 s mid-payments and restarted, then every payment ends and the invariants hold',
     () =>
       explained(async () => {
-        const round = await paymentsInFlight();
+        const round = await paymentsInFlight(cluster, FANS);
         await kafka.stop();
         await faultLasts(10_000);
         await kafka.startAgain();
         await round.paying;
-        await expectEveryPaymentEnded(round.reservationIds);
+        await expectEveryPaymentEnded(cluster, round.reservationIds);
         await expectSagaInvariants(cluster);
         // Every consumer is back: none stuck on a reply or crashed for good by the outage.
-        await consumersCaughtUp();
+        await consumersCaughtUp(cluster);
       }),
     240_000,
   );
@@ -159,7 +157,7 @@ suite('faults under load', () => {
     'when every database connection of the services is terminated mid-payments, then every payment ends and the invariants hold',
     () =>
       explained(async () => {
-        const round = await paymentsInFlight();
+        const round = await paymentsInFlight(cluster, FANS);
         const admin = createDb({
           url: cluster.databaseUrl('payment'),
           applicationName: 'test-admin',
@@ -180,7 +178,7 @@ suite('faults under load', () => {
         await admin.destroy();
         expect(terminated).toBeGreaterThan(20);
         await round.paying;
-        await expectEveryPaymentEnded(round.reservationIds);
+        await expectEveryPaymentEnded(cluster, round.reservationIds);
         await expectSagaInvariants(cluster);
       }),
     180_000,
@@ -190,12 +188,12 @@ suite('faults under load', () => {
     'when every saga message is delivered again (the same, and as late copies in reverse order), then nothing changes and the invariants hold',
     () =>
       explained(async () => {
-        const round = await paymentsInFlight();
+        const round = await paymentsInFlight(cluster, FANS);
         await round.paying;
-        await expectEveryPaymentEnded(round.reservationIds);
-        await consumersCaughtUp();
-        const before = await snapshot();
-        const history = await readAllMessages();
+        await expectEveryPaymentEnded(cluster, round.reservationIds);
+        await consumersCaughtUp(cluster);
+        const before = await sagaSnapshot(cluster);
+        const history = await readAllMessages(cluster);
         const commands = history.filter((m) => m.topic.endsWith('.commands'));
         const events = history.filter((m) => !m.topic.endsWith('.commands'));
         const producer = testKafka(cluster.kafkaBrokers).publisher();
@@ -210,8 +208,8 @@ suite('faults under load', () => {
         }
         await producer.disconnect();
         expect(commands.length).toBeGreaterThan(FANS * 2);
-        await consumersCaughtUp();
-        expect(await snapshot()).toEqual(before);
+        await consumersCaughtUp(cluster);
+        expect(await sagaSnapshot(cluster)).toEqual(before);
         await expectSagaInvariants(cluster);
       }),
     180_000,
@@ -227,162 +225,7 @@ suite('faults under load', () => {
       throw err;
     }
   }
-
-  /** FANS fans with a hold each (one in four short of money), then all their payments at once. */
-  async function paymentsInFlight() {
-    const { concertId, scheduleId } = await cluster.bookableSchedule(20_000);
-    const fans = await Promise.all(
-      Array.from({ length: FANS }, async (_, i) => {
-        const fan = await cluster.activeFan(concertId);
-        await retrying(() =>
-          cluster.call(
-            'POST',
-            'wallet',
-            `/wallets/${fan.userId}/charges`,
-            fan.identity,
-            { amount: i % 4 === 3 ? 5_000 : 30_000 },
-            { 'idempotency-key': uuid() },
-          ),
-        );
-        const hold = await retrying(() =>
-          cluster.call('POST', 'reservation', '/reservations', fan.token, {
-            scheduleId,
-            seatNo: i + 1,
-          }),
-        );
-        return { ...fan, reservationId: hold.body.reservationId as string };
-      }),
-    );
-    // Like a real client: on a 5xx or a cut connection, the same request again with its key.
-    const paying = Promise.all(
-      fans.map((fan) => {
-        const key = uuid();
-        return retrying(() =>
-          cluster.call(
-            'POST',
-            'payment',
-            '/payments',
-            fan.token,
-            { reservationId: fan.reservationId },
-            { 'idempotency-key': key },
-          ),
-        );
-      }),
-    );
-    return { paying, reservationIds: fans.map((f) => f.reservationId) };
-  }
-
-  async function expectEveryPaymentEnded(reservationIds: string[]) {
-    const db = createDb({ url: cluster.databaseUrl('payment'), applicationName: 'test' });
-    try {
-      await eventually(
-        async () => {
-          const rows = await db('payments')
-            .whereIn('reservation_id', reservationIds)
-            .select('status');
-          expect(rows).toHaveLength(reservationIds.length);
-          expect(rows.filter((r: { status: string }) => r.status === 'PENDING')).toEqual([]);
-        },
-        { timeoutMs: 120_000, intervalMs: 250 },
-      );
-    } finally {
-      await db.destroy();
-    }
-  }
-
-  /** What the sagas decided: payments, seats, money, the concert's seat map. */
-  async function snapshot() {
-    const read = async (name: 'payment' | 'reservation' | 'wallet' | 'concert', sql: string) => {
-      const db = createDb({ url: cluster.databaseUrl(name), applicationName: 'test' });
-      try {
-        return (await db.raw(sql)).rows as unknown[];
-      } finally {
-        await db.destroy();
-      }
-    };
-    return {
-      payments: await read(
-        'payment',
-        'select id, status, failure_code, amount from payments order by id',
-      ),
-      reservations: await read(
-        'reservation',
-        'select id, status, payment_id from reservations order by id',
-      ),
-      wallets: await read('wallet', 'select user_id, balance from wallets order by user_id'),
-      ledger: await read('wallet', 'select count(*)::int as entries from ledger'),
-      debits: await read('wallet', 'select payment_id, status from debits order by payment_id'),
-      seats: await read(
-        'concert',
-        'select schedule_id, seat_no, status from seats order by schedule_id, seat_no',
-      ),
-    };
-  }
-
-  /** Every message on the system's topics so far (not the dead-letter topics). */
-  const readAllMessages = () =>
-    readTopics(
-      ALL_TOPICS.map((t) => `${cluster.topicPrefix}${t}`),
-      cluster.kafkaBrokers,
-    );
-
-  function withFreshId(message: StoredMessage['message']): StoredMessage['message'] {
-    const id = randomUUID();
-    const envelope = JSON.parse(String(message.value)) as { id: string };
-    envelope.id = id;
-    return {
-      key: message.key,
-      value: Buffer.from(JSON.stringify(envelope)),
-      headers: { ...message.headers, 'message-id': id },
-    };
-  }
-
-  /** Every service's consumer group has committed up to the end of every partition it reads. */
-  async function consumersCaughtUp() {
-    const admin = testKafka(cluster.kafkaBrokers).admin();
-    await admin.connect();
-    try {
-      const topics = ALL_TOPICS.map((t) => `${cluster.topicPrefix}${t}`);
-      await eventually(
-        async () => {
-          const behind: string[] = [];
-          for (const topic of topics) {
-            const ends = await admin.topicOffsets(topic);
-            for (const groupId of cluster.consumerGroups()) {
-              const [committed] = await admin.groupOffsets(groupId, [topic]);
-              for (const p of committed!.partitions) {
-                if (p.offset === '-1') continue; // a topic this group does not read
-                const end = ends.find((e) => e.partition === p.partition)!.high;
-                if (p.offset !== end) behind.push(`${groupId} ${topic}/${p.partition}`);
-              }
-            }
-          }
-          expect(behind).toEqual([]);
-        },
-        { timeoutMs: 60_000, intervalMs: 500 },
-      );
-    } finally {
-      await admin.disconnect();
-    }
-  }
 });
-
-/** The request again until it is answered below 500 (cut connections count as 5xx). */
-async function retrying(call: () => Promise<Reply>): Promise<Reply> {
-  return eventually(
-    async () => {
-      const reply = await call().catch((err: Error) => ({
-        status: 599,
-        body: { err: err.message },
-      }));
-      expect(reply.status).toBeLessThan(500);
-      expect(reply.status).toBeGreaterThanOrEqual(200);
-      expect(reply.status).toBeLessThan(300);
-      return reply as Reply;
-    },
-    { timeoutMs: 90_000, intervalMs: 200 },
-  );
-}
 
 /** How long an injected fault lasts (not a wait for an outcome: those are polled). */
 const faultLasts = (ms: number) => new Promise((r) => setTimeout(r, ms));

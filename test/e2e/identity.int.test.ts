@@ -1,3 +1,7 @@
+// Long, and one file on purpose: every test runs on one system of separate processes (the
+// costliest set-up there is after the fault suites'), and the last one checks what all the others
+// did to it (each service fetched the provider's keys about once, forged and foreign tokens and
+// all). Split, each part would start a system of its own and that check would see a part only.
 import { randomUUID } from 'node:crypto';
 import {
   eventually,

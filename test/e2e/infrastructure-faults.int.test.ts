@@ -1,5 +1,4 @@
 // @slow 300 @heavy: seconds it takes in a full run; jest starts it early (tools/testing/slow-first-sequencer.js).
-import fs from 'node:fs';
 import path from 'node:path';
 import { ALL_TOPICS } from '@ticketing/contracts';
 import { INFRA_DIR, ProductionShape, freePort } from '@ticketing/infra';
@@ -18,6 +17,7 @@ import {
 import { expectSagaInvariants } from '../invariants';
 import { LagSampler } from '../lag';
 import { expectMessagesReconcile } from '../reconcile';
+import { report, seenByClients, type RecoveryRow } from '../recovery-table';
 import { Sale, type PaymentSeen } from '../sale';
 
 /** Fans arriving per second while a fault runs: a steady sale, light enough for two cores. */
@@ -29,19 +29,6 @@ const AFTER_MS = 5_000;
 const PAYMENTS_DOWN_MS = 4_000;
 /** The launcher's limit for an instance's start-up (NodeProgram.restart): past it, the test fails. */
 const READY_WITHIN_MS = 60_000;
-
-interface RecoveryRow {
-  fault: string;
-  calls: number;
-  seen: string;
-  longestPaymentMs: number;
-  /** What the fault must cost the slowest payment (fault-costs.ts). */
-  boundMs: number;
-  medianPaymentMs: number;
-  caughtUpMs: number | undefined;
-  /** Where the slowest payment waited (the saga's steps, in seconds from its request). */
-  slowestSaga: string;
-}
 
 /**
  * The infrastructure's bad days, each in the middle of a sale (ADR 0022): the system as it is
@@ -266,40 +253,6 @@ suite('the infrastructure fails in the middle of a sale (production shape)', () 
     }
   }
 });
-
-/** What fans' apps were answered: the 5xx by status, the rest as "ok". */
-function seenByClients(sale: Sale): string {
-  const errors = new Map<string, number>();
-  for (const c of sale.calls)
-    if (c.status >= 500) {
-      const key = `${c.status === 599 ? 'no answer' : c.status} (${c.call}${c.safe ? '' : ', not keyed'})`;
-      errors.set(key, (errors.get(key) ?? 0) + 1);
-    }
-  return errors.size === 0
-    ? 'no error'
-    : [...errors.entries()].map(([what, n]) => `${n} × ${what}`).join('; ');
-}
-
-function report(rows: RecoveryRow[]): void {
-  const lines = [
-    '| fault | calls | what clients saw | longest payment (bound) | median payment | consumers caught up |',
-    '| --- | --- | --- | --- | --- | --- |',
-    ...rows.map(
-      (r) =>
-        `| ${r.fault} | ${r.calls} | ${r.seen} | ${(r.longestPaymentMs / 1000).toFixed(1)} s (${(r.boundMs / 1000).toFixed(0)} s) | ${(r.medianPaymentMs / 1000).toFixed(2)} s | ${r.caughtUpMs === undefined ? 'not within the run' : `${(r.caughtUpMs / 1000).toFixed(1)} s after the fault`} |`,
-    ),
-  ];
-  const table = [
-    ...lines,
-    '',
-    'The slowest payment of each fault:',
-    ...rows.map((r) => `- ${r.fault}: ${r.slowestSaga}`),
-  ].join('\n');
-  const file = path.join(INFRA_DIR, 'reports', 'infrastructure-faults.md');
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, `${table}\n`);
-  process.stdout.write(`\nRecovery per fault (also in ${file}):\n${table}\n`);
-}
 
 /** How long an injected fault lasts (not a wait for an outcome: those are polled). */
 const faultLasts = (ms: number) => new Promise((r) => setTimeout(r, ms));

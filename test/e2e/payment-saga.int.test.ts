@@ -1,42 +1,13 @@
-// @slow 55: seconds it takes in a full run; jest starts it early (tools/testing/slow-first-sequencer.js).
+// @slow 15: seconds it takes in a full run; jest starts it early (tools/testing/slow-first-sequencer.js).
 import { createDb } from '@ticketing/platform/wiring';
 import { eventually } from '@ticketing/testing';
 import { expectSagaInvariants } from '../invariants';
 import { Cluster } from '../cluster';
+import { balanceOf, fanWithHold, pay } from '../paying-fans';
 
-async function fanWithHold(system: Cluster, balance: number, seatNo = 1) {
-  const schedule = await system.bookableSchedule(50_000);
-  const fan = await system.activeFan(schedule.concertId);
-  if (balance > 0)
-    expect(
-      (
-        await system.call('POST', 'wallet', `/wallets/${fan.userId}/charges`, fan.identity, {
-          amount: balance,
-        })
-      ).status,
-    ).toBe(200);
-  const hold = await system.call('POST', 'reservation', '/reservations', fan.token, {
-    scheduleId: schedule.scheduleId,
-    seatNo,
-  });
-  expect(hold.status).toBe(201);
-  return { ...fan, ...schedule, reservationId: hold.body.reservationId as string };
-}
-
-const pay = (
-  system: Cluster,
-  fan: { token: string; reservationId: string },
-  wait = 20,
-  headers: Record<string, string> = {},
-) =>
-  system.call(
-    'POST',
-    'payment',
-    '/payments',
-    fan.token,
-    { reservationId: fan.reservationId },
-    { ...(wait && { prefer: `wait=${wait}` }), ...headers },
-  );
+// A payment from request to end, on a system of one instance each: paid, short of money,
+// repeated with its key, malformed. When a hold or a saga step runs out of time:
+// payment-saga-timeouts.int.test.ts.
 
 describe('payment saga, end to end', () => {
   let system: Cluster;
@@ -210,96 +181,3 @@ describe('payment saga, end to end', () => {
     ).toBe(401);
   });
 });
-
-describe('payment saga with short holds', () => {
-  let system: Cluster;
-  beforeAll(async () => {
-    system = await Cluster.start({
-      instances: 1,
-      overrides: { reservation: { HOLD_TTL_SECONDS: '1', HOLD_SWEEP_INTERVAL_MS: '3600000' } },
-    });
-  });
-  afterAll(() => system.stop());
-
-  it('when the hold has expired, then FAILED RESERVATION_EXPIRED and nothing is debited', async () => {
-    const fan = await fanWithHold(system, 80_000);
-    await new Promise((r) => setTimeout(r, 1500)); // the hold's time passing is what is under test
-    const res = await pay(system, fan);
-    expect(res.body).toMatchObject({ status: 'FAILED', failureCode: 'RESERVATION_EXPIRED' });
-    expect(await balanceOf(system, fan)).toBe(80_000);
-    await expectSagaInvariants(system);
-  });
-});
-
-describe('payment saga when the wallet service is down', () => {
-  let system: Cluster;
-  beforeAll(async () => {
-    // A step deadline short enough to pass within a test, long enough for a wallet instance to
-    // start and join its group on a busy machine (3 s was missed once beside other work).
-    system = await Cluster.start({
-      instances: 1,
-      overrides: { payment: { SAGA_STEP_TIMEOUT_SECONDS: '8', SAGA_SWEEP_INTERVAL_MS: '200' } },
-    });
-  });
-  afterAll(() => system.stop());
-
-  it('when the wallet stops mid-saga and comes back in time, then the saga completes and debits once', async () => {
-    const fan = await fanWithHold(system, 80_000);
-    await system.stopInstances('wallet');
-    const res = await pay(system, fan, 1);
-    expect(res.body.status).toBe('PENDING');
-    await system.startInstances('wallet');
-    // Once COMPLETED the fan's token is expired (401), so the outcome is read where it is kept.
-    const paymentDb = createDb({ url: system.databaseUrl('payment'), applicationName: 't' });
-    await eventually(
-      async () =>
-        expect((await paymentDb('payments').where({ id: res.body.paymentId }).first()).status).toBe(
-          'COMPLETED',
-        ),
-      { timeoutMs: 30_000 },
-    );
-    await paymentDb.destroy();
-    expect(await balanceOf(system, fan)).toBe(30_000);
-  });
-
-  it('when the wallet stays down past the deadline, then FAILED TIMEOUT; when it returns, no money is kept', async () => {
-    const fan = await fanWithHold(system, 80_000, 2);
-    await system.stopInstances('wallet');
-    const res = await pay(system, fan, 1);
-    const paymentId = res.body.paymentId as string;
-    // The debit deadline passes: cancel-debit is sent (and waits for the wallet to answer).
-    const paymentDb = createDb({ url: system.databaseUrl('payment'), applicationName: 't' });
-    await eventually(
-      async () =>
-        expect((await paymentDb('payments').where({ id: paymentId }).first()).saga_state).toBe(
-          'CANCELLING_DEBIT',
-        ),
-      { timeoutMs: 30_000 },
-    );
-    await paymentDb.destroy();
-    await system.startInstances('wallet');
-    await eventually(
-      async () =>
-        expect(
-          (await system.call('GET', 'payment', `/payments/${paymentId}`, fan.token)).body,
-        ).toMatchObject({ status: 'FAILED', failureCode: 'TIMEOUT' }),
-      { timeoutMs: 30_000 },
-    );
-    expect(await balanceOf(system, fan)).toBe(80_000);
-    expect(
-      (await system.call('GET', 'reservation', `/reservations/${fan.reservationId}`, fan.token))
-        .body.status,
-    ).toBe('HELD');
-    await expectSagaInvariants(system);
-  });
-});
-
-/** The fan's balance, read as the fan; a reply that is not a balance fails with the reply shown. */
-async function balanceOf(
-  system: Cluster,
-  fan: { userId: string; identity: string },
-): Promise<number> {
-  const reply = await system.call('GET', 'wallet', `/wallets/${fan.userId}`, fan.identity);
-  expect(reply).toMatchObject({ status: 200, body: { balance: expect.any(Number) } });
-  return (reply.body as { balance: number }).balance;
-}

@@ -5,7 +5,9 @@ import type { AppConfig } from './config';
 import { $, alertUser, h, show } from './dom';
 import { leaveView, run, setHome } from './shell';
 import { fan } from './state';
+import { holding } from './views/checkout';
 import { concerts } from './views/queue';
+import { continueHeldTo } from './views/seats';
 import { tickets } from './views/tickets';
 
 /**
@@ -40,6 +42,7 @@ async function start(): Promise<void> {
   fan.config = (await (await fetch('./config.json')).json()) as AppConfig;
   fan.api = apiClient(fan.config);
   setHome(concerts);
+  continueHeldTo(holding);
   const back = await completeLogIn(fan.config).catch((err: unknown) => {
     alertUser(`Sign-in failed: ${(err as Error).message}`);
     return undefined;

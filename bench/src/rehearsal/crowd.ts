@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { providerSigner } from '@ticketing/testing';
-import { Fan, type FanOutcome, type FanPersona, type SaleView } from './fan';
+import { Fan, type FanOutcome, type FanPersona } from './fan';
+import type { SaleView } from './sale-view';
 
 /** How fans arrive and behave, as the flags set it. */
 export interface CrowdShape {

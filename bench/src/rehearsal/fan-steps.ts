@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Answer } from './client';
-import type { SaleView } from './fan';
+import type { SaleView } from './sale-view';
 
 // A careful app's patience: how often a fan asks again after 503/429, and how long at most.
 const RETRY_FLOOR_S = 1;

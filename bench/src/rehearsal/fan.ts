@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FanClient } from './client';
 import { GaveUp, holdASeat, patiently, pay, topUp } from './fan-steps';
-import type { FanState, Recorder } from './recorder';
+import type { FanState } from './recorder';
+import type { SaleView } from './sale-view';
 
 /** What kind of fan this is: how they wait, and whether they buy as a careful app does. */
 export interface FanPersona {
@@ -13,18 +13,6 @@ export interface FanPersona {
   abandonsHold: boolean;
   /** Tops up too little: the payment fails and the saga compensates. */
   shortOfMoney: boolean;
-}
-
-/** The sale as every fan sees it. */
-export interface SaleView {
-  client: FanClient;
-  recorder: Recorder;
-  concertId: number;
-  price: number;
-  /** Set when the sale is over for the load generator (a fan still waiting stops). */
-  over: { value: boolean };
-  /** Set once every seat is paid for: a fan told SOLD_OUT from then on stops asking. */
-  allSold: { value: boolean };
 }
 
 /** How a fan's journey ended, and what the rehearsal checks against the stores. */

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT, exitOnError, foreignNodeProblem } from '@ticketing/infra';
 import { Crowd } from './crowd';
 import type { FanOutcome } from './fan';
-import type { SaleView } from './fan';
+import type { SaleView } from './sale-view';
 import { injectFaults } from './faults';
 import { FanClient } from './client';
 import { USAGE, datesFor, parseRehearsalFlags, type RehearsalOptions } from './flags';

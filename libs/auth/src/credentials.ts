@@ -11,7 +11,8 @@ import {
 } from '@ticketing/queue-pass';
 import type { IncomingHttpHeaders } from 'node:http';
 import { LRUCache } from 'lru-cache';
-import type { Identity, IdentityVerifier } from './identity';
+import type { Identity } from './caller-identity';
+import type { IdentityVerifier } from './identity';
 import { IDENTITY_PROOF_HEADER } from './identity-proof';
 
 /** Whoever calls: a verified identity, or a queue pass (which carries its holder's `sub`). */

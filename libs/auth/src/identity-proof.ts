@@ -7,7 +7,7 @@ import {
 } from 'node:crypto';
 import { USER_ID_PATTERN } from '@ticketing/contracts';
 import { env, secret } from '@ticketing/platform';
-import type { Identity } from './identity';
+import type { Identity } from './caller-identity';
 
 /**
  * The header over which the gateway tells a service whose identity token it verified on this

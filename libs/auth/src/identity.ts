@@ -13,6 +13,7 @@ import {
 import { createRemoteJWKSet, jwksCache, type JWKSCacheInput } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { Counter, type Registry } from 'prom-client';
+import { ADMIN_SCOPE, type Identity, type VerifiedIdentity } from './caller-identity';
 import { IdentityProofs, identityProofKeyEnv } from './identity-proof';
 import { discover, type Discovery } from './oidc-discovery';
 
@@ -31,27 +32,6 @@ export interface IdentityConfig {
   OIDC_AUDIENCE: string;
   OIDC_JWKS_COOLDOWN_SECONDS: number;
   IDENTITY_PROOF_KEY?: string;
-}
-
-/** A verified caller: the token's `sub`, and whether it carries the operator scope. */
-export interface Identity {
-  kind: 'identity';
-  userId: string;
-  admin: boolean;
-}
-
-/** An identity and when its token expires (`exp`, in ms). */
-export interface VerifiedIdentity {
-  identity: Identity;
-  expMs: number;
-}
-
-export const ADMIN_SCOPE = 'ticketing:admin';
-
-/** Operators only: an identity with the `ticketing:admin` scope, else 403 FORBIDDEN. */
-export function requireAdmin(caller: Identity): void {
-  if (!caller.admin)
-    throw AppError.forbidden(`this needs an operator's identity (scope ${ADMIN_SCOPE})`);
 }
 
 // API.md: asymmetric algorithms only; HS* and `none` are refused whatever the token says.

@@ -3,15 +3,8 @@
  * credentials a route checks (an identity, or a queue pass of @ticketing/queue-pass), and
  * `openAuth`, which start.ts wires. Every name is listed: nothing reaches a service by accident.
  */
-export {
-  identityEnv,
-  type IdentityConfig,
-  type Identity,
-  type VerifiedIdentity,
-  ADMIN_SCOPE,
-  requireAdmin,
-  IdentityVerifier,
-} from './identity';
+export { type Identity, type VerifiedIdentity, ADMIN_SCOPE, requireAdmin } from './caller-identity';
+export { identityEnv, type IdentityConfig, IdentityVerifier } from './identity';
 export {
   IDENTITY_PROOF_HEADER,
   IdentityProofs,

@@ -1,6 +1,6 @@
 import { STREAM_TICKET_PARAM } from '@ticketing/queue-pass';
 import { SCHEMES } from './credentials';
-import { ADMIN_SCOPE } from './identity';
+import { ADMIN_SCOPE } from './caller-identity';
 
 /**
  * The OpenAPI security schemes of the credentials, named as routes declare them (`SCHEMES`): a

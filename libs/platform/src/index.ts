@@ -5,13 +5,13 @@
  * loops — is the other entry point, `@ticketing/platform/wiring`; a domain file never imports it
  * (lint, ADR 0008). Every name is listed: nothing reaches a service by accident.
  */
+export { ConfigError, env, commonEnv, loadConfig } from './config';
 export {
-  ConfigError,
-  env,
-  commonEnv,
   DB_POOL_MAX_DEFAULT,
   SESSION_CONNECTIONS_PER_PROCESS,
   postgresEnv,
+} from './postgres-config';
+export {
   kafkaEnv,
   KAFKA_CLIENTS,
   type KafkaClientName,
@@ -20,8 +20,7 @@ export {
   kafkaSecurityEnv,
   type KafkaSecurity,
   kafkaSecurityFrom,
-  loadConfig,
-} from './config';
+} from './kafka-config';
 export { type RequestContext, tracingEnabled, runWithContext, currentContext } from './context';
 export {
   childTraceparent,

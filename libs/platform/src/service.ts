@@ -6,7 +6,8 @@ import { createDb, migrate, type Migration } from './postgres';
 import { createHttpApp, type HttpApp, type ReadinessCheck } from './http/app';
 import type { TypedRoutes } from './http/routes';
 import { listen } from './http/server';
-import { ConfigError, loadConfig, postgresEnv } from './config';
+import { ConfigError, loadConfig } from './config';
+import { postgresEnv } from './postgres-config';
 import { EXIT_CONFIG, StopList, type ServiceHandle } from './lifecycle';
 import { createLogger } from './logger';
 

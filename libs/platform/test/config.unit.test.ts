@@ -1,4 +1,6 @@
-import { ConfigError, env, kafkaSecurityFrom, loadConfig, postgresEnv } from '../src/config';
+import { ConfigError, env, loadConfig } from '../src/config';
+import { kafkaSecurityFrom } from '../src/kafka-config';
+import { postgresEnv } from '../src/postgres-config';
 import { secret } from '../src/secrets';
 
 const shape = {

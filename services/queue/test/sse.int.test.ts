@@ -1,8 +1,6 @@
 import type { ServiceHandle } from '@ticketing/platform';
-import { concert } from '@ticketing/contracts';
-import { buildMessage } from '@ticketing/messaging';
-import { publishNow } from '@ticketing/messaging/wiring';
-import { eventually, randomIntId, testKafka, uuid } from '@ticketing/testing';
+import { eventually, uuid } from '@ticketing/testing';
+import { onSale } from './concert-news';
 import {
   buyStreamTicket,
   join,
@@ -11,7 +9,6 @@ import {
   passSigner,
   readEvents,
   startQueue,
-  topicNamespace,
   type SseEvent,
 } from './harness';
 
@@ -200,102 +197,3 @@ describe('queue events (SSE)', () => {
     expect(res.status).toBe(401);
   });
 });
-
-describe('queue events (SSE) far back in the line', () => {
-  let queue: ServiceHandle;
-
-  beforeAll(async () => {
-    // One admission a second: fans more than 100 places back hear of their place every few
-    // seconds; nobody idles out during the test.
-    queue = await startQueue({
-      QUEUE_ADMIT_PER_SECOND: '1',
-      QUEUE_MAX_ACTIVE: '1',
-      QUEUE_IDLE_TIMEOUT_SECONDS: '600',
-    });
-  });
-  afterAll(() => queue.stop());
-
-  it('when the concert sells out, then a fan far back hears it at once, not at the far-back pace', async () => {
-    const concertId = await knownConcert(queue);
-    const sales = await onSale(concertId);
-    try {
-      for (let i = 0; i < 110; i += 10)
-        await Promise.all(Array.from({ length: 10 }, () => join(queue.url, uuid(), concertId)));
-      const fan = await join(queue.url, uuid(), concertId);
-      expect(fan.body.position).toBeGreaterThan(100);
-      const listening = new AbortController();
-      const res = await fetch(`${queue.url}/queue/tokens/me/events`, {
-        headers: { authorization: `Bearer ${fan.body.token}` },
-        signal: listening.signal,
-      });
-      const events: SseEvent[] = [];
-      void readEvents(res, events);
-      await eventually(() =>
-        expect(events[0]).toMatchObject({
-          event: 'position',
-          data: { status: 'WAITING', userId: fan.body.userId, tokenId: fan.body.tokenId },
-        }),
-      );
-
-      await sales.seats(1, 0, 0);
-      await eventually(async () =>
-        expect((await poll(queue.url, fan.body.token)).body.status).toBe('SOLD_OUT'),
-      ); // this instance knows
-      // Far back, positions are looked at every 5 s; a sale's end is told at the next interval.
-      await eventually(
-        () =>
-          expect(events.at(-1)).toMatchObject({
-            event: 'sold-out',
-            data: { status: 'SOLD_OUT', userId: fan.body.userId },
-          }),
-        { timeoutMs: 3000 },
-      );
-      listening.abort();
-    } finally {
-      await sales.stop();
-    }
-  });
-});
-
-/** A date of one seat on sale for `concertId`, and what is left of it, as the concert service announces them. */
-async function onSale(concertId: number) {
-  const scheduleId = randomIntId();
-  const producer = testKafka().publisher();
-  await producer.connect();
-  const announce = (message: ReturnType<typeof buildMessage>) =>
-    topicNamespace().then((ns) => publishNow(producer, [message], ns));
-  await announce(
-    buildMessage(
-      concert.schedulePublished,
-      {
-        concertId,
-        scheduleId,
-        startsAt: new Date(Date.now() + 86_400_000).toISOString(),
-        bookingOpensAt: new Date(Date.now() - 60_000).toISOString(),
-        bookingClosesAt: new Date(Date.now() + 86_400_000).toISOString(),
-        price: 1000,
-        totalSeats: 1,
-        status: 'OPEN',
-        revision: 1,
-      },
-      { source: 'test' },
-    ),
-  );
-  return {
-    seats: (revision: number, available: number, held: number) =>
-      announce(
-        buildMessage(
-          concert.availabilityChanged,
-          {
-            concertId,
-            scheduleId,
-            availableSeats: available,
-            heldSeats: held,
-            seatsRevision: revision,
-          },
-          { source: 'test' },
-        ),
-      ),
-    stop: () => producer.disconnect(),
-  };
-}

@@ -4,10 +4,8 @@ import { PeriodicTask, openDatabase, runService, serviceOptions } from '@ticketi
 import { openAuth } from '@ticketing/auth';
 import { migrations } from '../migrations';
 import type { Config } from './config';
-import {
-  ReservationRepository,
-  type ReservationMemory,
-} from './data-access/reservation-repository';
+import { ReservationRepository } from './data-access/reservation-repository';
+import type { ReservationMemory } from './data-access/reservation-rows';
 import { SeatHolds } from './domain/holds';
 import type { ReservationsIn } from './domain/repositories';
 import { TakenSeats } from './domain/taken-seats';

@@ -3,7 +3,7 @@ import { buildMessage } from '@ticketing/messaging';
 import { BoundedMemory } from '@ticketing/platform';
 import { HandlerTable, migratedTestDatabase, randomIntId, uuid } from '@ticketing/testing';
 import { migrations } from '../migrations';
-import { noMemory } from '../src/data-access/reservation-repository';
+import { noMemory } from '../src/data-access/reservation-rows';
 import { SeatHolds } from '../src/domain/holds';
 import { TakenSeats } from '../src/domain/taken-seats';
 import { messageHandlers } from '../src/entry-points/messaging/handlers';

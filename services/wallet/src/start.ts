@@ -4,7 +4,8 @@ import { PeriodicTask, openDatabase, runService, serviceOptions } from '@ticketi
 import { openAuth } from '@ticketing/auth';
 import { migrations } from '../migrations';
 import type { Config } from './config';
-import { IdempotencyKeys, WalletRepository } from './data-access/wallet-repository';
+import { IdempotencyKeys } from './data-access/idempotency-keys';
+import { WalletRepository } from './data-access/wallet-repository';
 import { Wallets } from './domain/charges';
 import type { WalletRepositories } from './domain/repositories';
 import { httpRoutes } from './entry-points/http/routes';

@@ -1,4 +1,5 @@
-import { kafkaDown, kafkaReachable, kafkaUp } from './kafka';
+import { kafkaDown, kafkaUp } from './kafka';
+import { kafkaReachable } from './kafka-node';
 import { oidcDown, oidcReachable, oidcUp } from './oidc';
 import { postgresDown, postgresReachable, postgresUp } from './postgres';
 import { redisDown, redisReachable, redisUp } from './redis';
@@ -10,7 +11,9 @@ import { readState, writeState } from './state';
 export * from './settings';
 export { foreignNodeProblem, projectNodeMajor } from './node-runtime';
 export { which } from './proc';
-export { KAFKA_VERSION, kafkaReachable, kafkaUp, launchKafka, type SecureListener } from './kafka';
+export { KAFKA_VERSION } from './kafka-jars';
+export { kafkaReachable, type SecureListener } from './kafka-node';
+export { kafkaUp, launchKafka } from './kafka';
 export {
   launchOidcProvider,
   oidcKeysFile,

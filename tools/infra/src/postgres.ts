@@ -1,11 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { ensureDatabase, withDatabase } from '@ticketing/platform/wiring';
 import pg from 'pg';
 import { isOutside, placePostgresData } from './postgres-data';
-import { run, which } from './proc';
+import { asPostgresUser, postgresBinDir, runAsPostgres } from './postgres-binaries';
 import { INFRA_DIR, SERVICE_DATABASES, say } from './settings';
 import type { InfraState } from './state';
 
@@ -20,32 +19,6 @@ export async function postgresReachable(url: string): Promise<boolean> {
   } finally {
     await client.end().catch(() => undefined);
   }
-}
-
-export function postgresBinDir(): string | undefined {
-  // The real directory: a pg_ctl linked onto the PATH has the other tools beside its target.
-  const onPath = which('pg_ctl');
-  if (onPath) return path.dirname(fs.realpathSync(onPath));
-  const base = '/usr/lib/postgresql';
-  if (!fs.existsSync(base)) return undefined;
-  const versions = fs.readdirSync(base).sort((a, b) => Number(b) - Number(a));
-  return versions
-    .map((v) => path.join(base, v, 'bin'))
-    .find((d) => fs.existsSync(path.join(d, 'pg_ctl')));
-}
-
-/** Postgres refuses to run as root: run its tools as the `postgres` user when we are root. */
-export function asPostgresUser(cmd: string, args: string[]): [string, string[]] {
-  if (os.userInfo().uid !== 0) return [cmd, args];
-  return ['runuser', ['-u', 'postgres', '--', cmd, ...args]];
-}
-
-/**
- * Runs a Postgres tool as `asPostgresUser` says, from `/`: the postgres user may not be able to
- * enter our working directory, and the tools complain of it on every run.
- */
-export function runAsPostgres(cmd: string, args: string[]): string {
-  return run(...asPostgresUser(cmd, args), { cwd: '/' });
 }
 
 /**

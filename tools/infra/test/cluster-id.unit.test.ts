@@ -1,4 +1,4 @@
-import { newClusterId } from '../src/kafka';
+import { newClusterId } from '../src/kafka-node';
 
 describe('KRaft cluster id', () => {
   it('when ten thousand ids are made, then none starts with "-" (the storage tool would read it as an option) and each is 22 base64url characters', () => {

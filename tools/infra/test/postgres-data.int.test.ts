@@ -9,13 +9,8 @@ import {
   placePostgresData,
   postgresUser,
 } from '../src/postgres-data';
-import {
-  postgresBinDir,
-  postgresDown,
-  postgresReachable,
-  postgresUp,
-  runAsPostgres,
-} from '../src/postgres';
+import { postgresDown, postgresReachable, postgresUp } from '../src/postgres';
+import { postgresBinDir, runAsPostgres } from '../src/postgres-binaries';
 import { freePort } from '../src/proc';
 import type { InfraState } from '../src/state';
 

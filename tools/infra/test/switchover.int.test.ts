@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { placePostgresData } from '../src/postgres-data';
-import { postgresBinDir } from '../src/postgres';
+import { postgresBinDir } from '../src/postgres-binaries';
 import { freePort, isAlive, spawnDetached, stopPid } from '../src/proc';
 import { PostgresPair } from '../src/production-shape/postgres-pair';
 import { productionShapeSwitchover, switchOver } from '../src/production-shape/switchover';

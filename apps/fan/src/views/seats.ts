@@ -3,7 +3,6 @@ import type { Reservation, Schedule, Seat } from '../api/answers';
 import { alertUser, announce, h, show, when, won } from '../dom';
 import { leaveView, run, whileInView } from '../shell';
 import { fan } from '../state';
-import { holding } from './checkout';
 
 const SEATS_PER_ROW = 10;
 
@@ -45,6 +44,15 @@ const seatMap = (schedule: Schedule) =>
       headers: bearer(fan.pass),
     }),
   );
+
+/**
+ * Where a won hold goes on: the checkout, which main.ts names here (the checkout leads back to
+ * the seat map, so the two views would otherwise import each other).
+ */
+let toCheckout: (held: Reservation) => Promise<void> = () => Promise.resolve();
+export function continueHeldTo(view: (held: Reservation) => Promise<void>): void {
+  toCheckout = view;
+}
 
 /** The seat map: one tab stop, arrow keys move between seats (a roving tabindex), live. */
 export async function seats(chosen: Schedule, focusSeat?: number): Promise<void> {
@@ -147,9 +155,9 @@ async function hold(seatNo: number): Promise<void> {
           headers: bearer(fan.session.accessToken),
         }),
       );
-      if (items[0]) return holding(items[0]);
+      if (items[0]) return toCheckout(items[0]);
     }
     throw err;
   }
-  return holding(held);
+  return toCheckout(held);
 }

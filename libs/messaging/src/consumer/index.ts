@@ -10,4 +10,5 @@ export type {
   StatementHandler,
   UnitOfWork,
 } from './handlers';
-export { MessageConsumer, type ConsumerOptions } from './message-consumer';
+export type { ConsumerOptions } from './consumer-options';
+export { MessageConsumer } from './message-consumer';

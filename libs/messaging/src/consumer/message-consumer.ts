@@ -1,99 +1,34 @@
-import { runWithContext, type Logger } from '@ticketing/platform';
-import type { Registry } from 'prom-client';
-import type {
-  ConsumerGroupMember,
-  CreateGroupMember,
-  FetchedBatch,
-  GroupEvents,
-  KafkaClient,
-  KafkaMessage,
-  Publisher,
-} from '../broker';
+import type { ConsumerGroupMember, GroupEvents } from '../broker';
 import { TopicNamespace } from '../namespace';
+import { BatchDelivery } from './batch-delivery';
 import { BatchWindow } from './batch-window';
 import { ConsumerMetrics } from './consumer-metrics';
-import { decode, type Decoded } from './decode';
+import { JOIN_DEADLINE_MS, type ConsumerOptions } from './consumer-options';
 import { DeliveryPolicy, describe } from './delivery-policy';
-import {
-  contextOf,
-  type BatchItem,
-  type HandlerEntry,
-  type Outcome,
-  type StatementContext,
-  type UnitOfWork,
-} from './handlers';
 import { ConsumerLagMetrics } from './lag-metrics';
-import { MicroBatcher } from './micro-batcher';
 import { OffsetTracker } from './offset-tracker';
-import { inProcessSpan, type Place } from './process-span';
-import { SingleMessageDelivery } from './single-message';
 import { RestartSupervisor } from './restart-supervisor';
-
-export interface ConsumerOptions<Ctx> {
-  kafka: KafkaClient;
-  groupId: string;
-  logger: Logger;
-  handlers: HandlerEntry<Ctx>[];
-  unitOfWork: UnitOfWork<Ctx>;
-  /** Producer for dead-letter messages. */
-  producer: Publisher;
-  /** Attempts for a failing handler before the message goes to the DLT. */
-  maxAttempts?: number;
-  retryBaseMs?: number;
-  partitionsConsumedConcurrently?: number;
-  /**
-   * The consumer fetches at most once per window (ms): what arrives within it is handled
-   * together, one unit of work for the whole fetch. The first message after a quiet spell is
-   * handled at once (the fetch is a long poll). 0: fetch again as soon as a fetch is handled.
-   */
-  batchWindowMs?: number;
-  /**
-   * Longest a fetch waits at the broker (default 2 s): also how long a stop may wait. Given to
-   * the client's own member; a `member` passed in brings its own.
-   */
-  maxWaitMs?: number;
-  fromBeginning?: boolean;
-  metrics?: Registry;
-  topics?: TopicNamespace;
-  /** The group member to run (default: the client's, `kafka.groupMember`). */
-  member?: CreateGroupMember;
-  /**
-   * How long the consumer may be out of its group (since it started, or since it left it)
-   * before readiness fails (default `JOIN_DEADLINE_MS`).
-   */
-  joinDeadlineMs?: number;
-}
 
 /** How often handled offsets are committed (and at a stop and a rebalance). */
 const COMMIT_INTERVAL_MS = 500;
-/**
- * How long a consumer may take to join its group before readiness says it has not: longer than
- * a rebalance that waits out a dead member's 10 s session, and the retries of a join. A join
- * stuck on a retriable error is no crash (kafkajs retries it for ever), so nothing else would
- * say that no consumer runs.
- */
-export const JOIN_DEADLINE_MS = 30_000;
 
 /**
  * Runs a Kafka consumer over a handler table. It coordinates; each job is its own part: the
- * client's group member (`KafkaClient.groupMember`), `decode` (envelope and contract), the
- * `UnitOfWork` (inbox and outbox), `SingleMessageDelivery` (a message alone: retries and dead
- * letters as the `DeliveryPolicy` says), the `OffsetTracker` (commits), the `RestartSupervisor`
- * (crashes), the `BatchWindow` and the `MicroBatcher` (one unit of work per fetch), spans,
- * metrics and lag (`ConsumerLagMetrics`).
+ * client's group member (`KafkaClient.groupMember`), the `BatchDelivery` of what it fetches
+ * (`decode`: envelope and contract; the `UnitOfWork`: inbox and outbox; `SingleMessageDelivery`:
+ * a message alone, retries and dead letters as the `DeliveryPolicy` says; the `MicroBatcher`:
+ * one unit of work per fetch), the `OffsetTracker` (commits), the `RestartSupervisor` (crashes),
+ * the `BatchWindow` (one fetch per window), spans, metrics and lag (`ConsumerLagMetrics`).
  */
 export class MessageConsumer<Ctx> {
   private member: ConsumerGroupMember;
-  private readonly handlers = new Map<string, HandlerEntry<Ctx>>();
   private readonly policy: DeliveryPolicy;
   private readonly offsets: OffsetTracker;
   private readonly restarts: RestartSupervisor;
   private readonly window: BatchWindow;
   private readonly metrics: ConsumerMetrics;
   private readonly lagMetrics?: ConsumerLagMetrics;
-  /** The partitions' batches of one fetch, in one unit of work. */
-  private readonly batcher?: MicroBatcher<BatchItem<Ctx>, Outcome>;
-  private readonly singleMessage: SingleMessageDelivery<Ctx>;
+  private readonly batches: BatchDelivery<Ctx>;
   private readonly assignmentWaits = new Set<() => void>();
   private commitTimer?: NodeJS.Timeout;
   private stopping = false;
@@ -102,7 +37,6 @@ export class MessageConsumer<Ctx> {
 
   constructor(private readonly options: ConsumerOptions<Ctx>) {
     const { logger, groupId } = options;
-    for (const entry of options.handlers) this.handlers.set(entry.contract.type, entry);
     this.policy = new DeliveryPolicy(options);
     this.offsets = new OffsetTracker((err) =>
       // A rebalance or an outage: the next round (or the partition's next owner) catches up.
@@ -122,17 +56,13 @@ export class MessageConsumer<Ctx> {
         topics: () => this.topics(),
         metrics: options.metrics,
       });
-    const executeBatch = options.unitOfWork.executeBatch?.bind(options.unitOfWork);
-    // A message alone takes the single-message path, whose retries and dead-lettering count
-    // each attempt: a unit of work that fails is taken apart and its messages run again alone.
-    if (executeBatch)
-      this.batcher = new MicroBatcher((items) =>
-        items.length > 1 ? executeBatch(items) : Promise.resolve(undefined),
-      );
-    this.singleMessage = new SingleMessageDelivery({
-      ...options,
+    this.batches = new BatchDelivery({
+      options,
       policy: this.policy,
+      offsets: this.offsets,
+      window: this.window,
       metrics: this.metrics,
+      lagMetrics: this.lagMetrics,
       stopping: () => this.stopping,
     });
     this.member = this.createMember();
@@ -222,7 +152,7 @@ export class MessageConsumer<Ctx> {
       topics: this.topics(),
       fromBeginning: this.options.fromBeginning ?? true,
       concurrency: this.options.partitionsConsumedConcurrently ?? 32,
-      eachBatch: (batch) => this.handleBatch(batch),
+      eachBatch: (batch) => this.batches.handle(batch),
     });
   }
 
@@ -252,93 +182,9 @@ export class MessageConsumer<Ctx> {
     clearInterval(this.commitTimer);
     await this.restarts.stop();
     // What is handled by now is committed now; a batch still in flight commits its own offsets
-    // when it is done (handleBatch), before the member leaves the group.
+    // when it is done (BatchDelivery), before the member leaves the group.
     await this.offsets.commit();
     await this.member.stop();
     await this.lagMetrics?.stop();
-  }
-
-  /**
-   * A fetched batch of one partition: with a unit of work that takes batches, all of it in one
-   * call together with the fetch's other partitions (the common case: one transaction and one
-   * inbox insert for many messages); if that fails, or a message is invalid, message by message
-   * with the usual retries and dead-lettering.
-   */
-  private async handleBatch(batch: FetchedBatch): Promise<void> {
-    this.offsets.commitThrough(batch.commit);
-    this.window.enter(batch.messages.length);
-    this.metrics.noteRedriven(batch.topic, batch.messages);
-    try {
-      const place = {
-        groupId: this.options.groupId,
-        topic: batch.topic,
-        partition: batch.partition,
-      };
-      const decoded = batch.messages.map((message) => ({
-        message,
-        decoded: decode(message.value, this.handlers),
-      }));
-      if (!(await this.handleTogether(place, batch, decoded)))
-        for (const { message, decoded: d } of decoded) {
-          if (!batch.stillOurs()) return;
-          await this.singleMessage.deliver(place, message, d, batch.heartbeat);
-          this.handled(batch, message.offset);
-          await batch.heartbeat();
-        }
-      await this.window.waitOut();
-    } finally {
-      this.window.exit();
-      if (this.stopping) await this.offsets.commit();
-    }
-  }
-
-  private handled(batch: FetchedBatch, offset: string): void {
-    batch.resolveOffset(offset);
-    this.offsets.handledUpTo(batch.topic, batch.partition, offset);
-    this.lagMetrics?.advanced(batch.topic, batch.partition);
-  }
-
-  /** The whole batch in the fetch's unit of work; false when it has to go one by one. */
-  private async handleTogether(
-    place: Place,
-    batch: FetchedBatch,
-    decoded: { message: KafkaMessage; decoded: Decoded<Ctx> }[],
-  ): Promise<boolean> {
-    if (!this.batcher || decoded.some(({ decoded: d }) => d.status === 'invalid')) return false;
-    const items = decoded.flatMap(({ message, decoded: d }) =>
-      d.status === 'ok' ? [{ message, envelope: d.envelope, entry: d.entry }] : [],
-    );
-    try {
-      const outcomes = await this.batcher.add(
-        items.map(({ message, envelope, entry }) => {
-          // Either path runs in the message's span and conversation.
-          const inMessage = <T>(work: () => Promise<T>) =>
-            inProcessSpan(place, message, envelope, (traceparent) =>
-              runWithContext(contextOf(envelope, traceparent), work),
-            );
-          const { handle, alone } = entry;
-          return {
-            message: envelope,
-            run: (ctx: Ctx) => inMessage(() => handle(envelope, ctx)),
-            ...(alone && {
-              alone: (ctx: StatementContext) => inMessage(() => alone(envelope, ctx)),
-            }),
-          };
-        }),
-      );
-      if (!outcomes) return false;
-      items.forEach(({ envelope }, i) => this.metrics.outcome(envelope.type, outcomes[i]!));
-      for (const { decoded: d } of decoded)
-        if (d.status === 'ignored') this.metrics.outcome(d.envelope.type, 'ignored');
-      this.handled(batch, batch.lastOffset());
-      await batch.heartbeat();
-      return true;
-    } catch (err) {
-      this.options.logger.debug(
-        { err, topic: batch.topic, messages: items.length },
-        'batch failed as a whole; taking its messages one by one',
-      );
-      return false;
-    }
   }
 }

@@ -1,10 +1,4 @@
-import {
-  deleteInBatches,
-  rowRevision,
-  whenCommitted,
-  type Queryable,
-  type Knex,
-} from '@ticketing/platform';
+import { whenCommitted, type Queryable, type Knex } from '@ticketing/platform';
 import {
   inboxClaim,
   outboxInsert,
@@ -12,15 +6,23 @@ import {
   type InboxRecord,
   type OutgoingMessage,
 } from '@ticketing/messaging';
+import {
+  COLUMNS,
+  SELECT_COLUMNS,
+  REVISION,
+  STORED_COLUMNS,
+  stored,
+  stepsInsert,
+  STEPS_INSERT,
+  SAGA_SET,
+  sagaParams,
+  stepArrays,
+  paymentConflictOf,
+  type StoredRow,
+} from './payment-sql';
+import { PaymentDeadlineRows } from './payment-deadline-rows';
 import { RecentPayments } from './recent-payments';
-import type {
-  FailureCode,
-  Payment,
-  PaymentStatus,
-  Saga,
-  SagaState,
-  SagaStep,
-} from '../domain/payment';
+import type { Payment, Saga, SagaStep } from '../domain/payment';
 import type {
   NewSagaStep,
   PaymentConflict,
@@ -29,93 +31,13 @@ import type {
   StoredPayment,
 } from '../domain/repositories';
 
-const COLUMNS = {
-  paymentId: 'id',
-  reservationId: 'reservation_id',
-  userId: 'user_id',
-  tokenId: 'token_id',
-  concertId: 'concert_id',
-  amount: 'amount',
-  status: 'status',
-  failureCode: 'failure_code',
-  state: 'saga_state',
-  pendingFailure: 'pending_failure',
-  deadlineAt: 'deadline_at',
-  idempotencyKey: 'idempotency_key',
-  requestHash: 'request_hash',
-  createdAt: 'created_at',
-  completedAt: 'completed_at',
-  traceId: 'trace_id',
-};
-
-/** The same columns for the statements written as SQL (the hot paths). */
-const SELECT_COLUMNS = Object.entries(COLUMNS)
-  .map(([field, column]) => `${column} as "${field}"`)
-  .join(', ');
-
-const REVISION = rowRevision();
-
-/** The columns and the row's revision. */
-const STORED_COLUMNS = `${SELECT_COLUMNS}, ${REVISION} as "revision"`;
-
-type StoredRow = Payment & { revision: string };
-
-function stored({ revision, ...payment }: StoredRow): StoredPayment {
-  return { payment, revision };
-}
-
 /**
- * The timeline lines of a saga, appended in the order given, as one statement text; with
- * `after`, only if the CTE of that name has a row (the write they describe took place).
+ * Payments, their sagas' state and timelines. The SQL they are written with is payment-sql.ts;
+ * the sweeper's reads and writes of deadlines are a part of their own (payment-deadline-rows.ts).
  */
-const stepsInsert = (
-  after?: string,
-) => `insert into saga_steps (payment_id, step, status, message_id, note)
-  select $1, s.step, s.status, s.message_id, s.note
-  from unnest($2::text[], $3::text[], $4::uuid[], $5::text[])
-    with ordinality as s (step, status, message_id, note, n)
-  ${after ? `where exists (select 1 from ${after})` : ''}
-  order by s.n`;
-const STEPS_INSERT = stepsInsert();
-
-/**
- * What a saga write sets, as `sagaParams` numbers them: the state ($6 – $10) and when it ended.
- * The deadline ($11) is each statement's own.
- */
-const SAGA_SET = `amount = $6, status = $7, failure_code = $8, saga_state = $9,
-  pending_failure = $10,
-  completed_at = case when $7 = 'PENDING' then null else coalesce(completed_at, now()) end,
-  updated_at = now()`;
-
-/** The payment id ($1), its timeline lines ($2 – $5) and its state ($6 – $10). */
-const sagaParams = (saga: Saga, steps: NewSagaStep[]): unknown[] => [
-  saga.paymentId,
-  ...stepArrays(steps),
-  saga.amount,
-  saga.status satisfies PaymentStatus,
-  saga.failureCode satisfies FailureCode | null,
-  saga.state satisfies SagaState,
-  saga.pendingFailure,
-];
-
-const stepArrays = (steps: NewSagaStep[]) => [
-  steps.map((s) => s.step),
-  steps.map((s) => s.status),
-  steps.map((s) => s.messageId),
-  steps.map((s) => s.note),
-];
-
-/** Which unique rule a failed insert broke (Postgres names the constraint). */
-function paymentConflictOf(err: unknown): PaymentConflict | undefined {
-  const e = err as { code?: string; constraint?: string };
-  if (e.code !== '23505') return undefined;
-  if (e.constraint === 'payments_one_per_reservation') return 'RESERVATION';
-  if (e.constraint === 'payments_idempotency') return 'IDEMPOTENCY_KEY';
-  return undefined;
-}
-
 export class PaymentRepository implements PaymentStore {
   private readonly db: Knex | Knex.Transaction;
+  private readonly deadlines: PaymentDeadlineRows;
 
   constructor(
     private readonly executor: Queryable,
@@ -123,6 +45,7 @@ export class PaymentRepository implements PaymentStore {
     private readonly recent = new RecentPayments(0),
   ) {
     this.db = executor.knex;
+    this.deadlines = new PaymentDeadlineRows(executor);
   }
 
   /** Remembered once it is stored: at once, or when the transaction that wrote it commits. */
@@ -298,59 +221,24 @@ export class PaymentRepository implements PaymentStore {
     return this.remember(row).payment;
   }
 
-  async countOverdue(graceSeconds: number): Promise<number> {
-    const [row] = await this.executor.query<{ n: number }>(
-      `select count(*)::int as n from payments
-       where deadline_at < now() - make_interval(secs => $1::int)`,
-      [graceSeconds],
-    );
-    return row!.n;
+  countOverdue(graceSeconds: number) {
+    return this.deadlines.countOverdue(graceSeconds);
   }
 
-  /** Deletes the timeline lines of ended sagas older than the window, in bounded batches. */
-  purgeEndedTimelines(olderThanMinutes: number): Promise<number> {
-    return deleteInBatches(
-      this.executor,
-      'saga_steps',
-      `select s.ctid from saga_steps s join payments p on p.id = s.payment_id
-       where s.at < now() - make_interval(mins => $1::int) and p.status <> 'PENDING' limit $2`,
-      [olderThanMinutes],
-    );
+  purgeEndedTimelines(olderThanMinutes: number) {
+    return this.deadlines.purgeEndedTimelines(olderThanMinutes);
   }
 
-  /** Sagas past their deadline, oldest first (not locked: each is then taken on its own). */
-  async dueIds(limit: number): Promise<string[]> {
-    const rows = (await this.db('payments')
-      .where('deadline_at', '<=', this.db.fn.now())
-      .orderBy('deadline_at')
-      .limit(limit)
-      .select('id')) as { id: string }[];
-    return rows.map((r) => r.id);
+  dueIds(limit: number) {
+    return this.deadlines.dueIds(limit);
   }
 
-  /**
-   * The payment, locked, with the database's clock, if it is still past its deadline and no other
-   * sweeper holds it (SKIP LOCKED: several instances sweep without taking the same saga).
-   */
-  async lockIfDue(paymentId: string): Promise<{ payment: Payment; now: Date } | undefined> {
-    const row = (await this.db('payments')
-      .where({ id: paymentId })
-      .andWhere('deadline_at', '<=', this.db.fn.now())
-      .select(COLUMNS)
-      .select(this.db.raw('now() as "dbNow"'))
-      .forUpdate()
-      .skipLocked()
-      .first()) as (Payment & { dbNow: Date }) | undefined;
-    if (!row) return undefined;
-    const { dbNow, ...payment } = row;
-    return { payment, now: dbNow };
+  lockIfDue(paymentId: string) {
+    return this.deadlines.lockIfDue(paymentId);
   }
 
-  /** A saga whose step could not be taken is tried again after `ms`, not at every sweep. */
-  async postponeDeadline(paymentId: string, ms: number): Promise<void> {
-    await this.db('payments')
-      .where({ id: paymentId })
-      .update({ deadline_at: this.db.raw(`now() + make_interval(secs => ?)`, [ms / 1000]) });
+  postponeDeadline(paymentId: string, ms: number) {
+    return this.deadlines.postponeDeadline(paymentId, ms);
   }
 
   /** The payment, locked, with the database's clock (one round trip for both). */

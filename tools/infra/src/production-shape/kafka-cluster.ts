@@ -5,14 +5,14 @@ import path from 'node:path';
 import type { Admin } from '@ticketing/messaging/wiring';
 import {
   infraKafka,
-  kafkaLibs,
   kafkaLog,
   kafkaReachable,
   newClusterId,
   prepareKafkaNode,
   spawnKafkaNode,
   type KafkaNodeLayout,
-} from '../kafka';
+} from '../kafka-node';
+import { kafkaLibs } from '../kafka-jars';
 import { isAlive, stopPid, waitFor, waitForProcess } from '../proc';
 import { PRODUCTION_BROKER_SETTINGS, PRODUCTION_KAFKA_NODES } from './broker-settings';
 import { shapeBrokers } from './ports';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { postgresBinDir, runAsPostgres } from '../postgres';
+import { postgresBinDir, runAsPostgres } from '../postgres-binaries';
 import { isAlive, waitFor } from '../proc';
 
 export interface PostgresInstance {

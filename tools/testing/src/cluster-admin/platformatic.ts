@@ -8,7 +8,7 @@ import {
   ResourceTypes,
 } from '@platformatic/kafka';
 import { randomSuffix } from '../ids';
-import type { AclGrant } from './index';
+import type { AclGrant } from './port';
 
 const RESOURCE = { topic: ResourceTypes.TOPIC, group: ResourceTypes.GROUP };
 const OPERATION = {
