@@ -26,7 +26,7 @@ const DEFAULT_TIMEOUT_MS = 120_000;
 /**
  * The fans' HTTP client: every call goes through the gateway, as fans' apps call it, and is
  * recorded as the fan saw it (its status, 599 when no answer came, and its latency). One agent
- * with kept-alive sockets for the whole crowd.
+ * with kept-alive sockets for the whole crowd, spread over the gateway's instances.
  */
 export class FanClient {
   private readonly agent = new http.Agent({
@@ -34,13 +34,20 @@ export class FanClient {
     maxSockets: MAX_SOCKETS,
     maxFreeSockets: MAX_SOCKETS,
   });
-  private readonly target: URL;
+  private readonly targets: URL[];
+  private turn = 0;
 
+  /** `gatewayUrls`: every gateway instance; calls take them in turn, as a load balancer does. */
   constructor(
-    gatewayUrl: string,
+    gatewayUrls: string | string[],
     private readonly recorder: Recorder,
   ) {
-    this.target = new URL(gatewayUrl);
+    this.targets = [gatewayUrls].flat().map((url) => new URL(url));
+  }
+
+  /** The next gateway instance in turn. */
+  private get target(): URL {
+    return this.targets[this.turn++ % this.targets.length]!;
   }
 
   async call(method: string, path: string, options: CallOptions): Promise<Answer> {
@@ -69,11 +76,12 @@ export class FanClient {
   ): { ended: Promise<number>; stop(): void } {
     let request: http.ClientRequest | undefined;
     const started = performance.now();
+    const target = this.target;
     const ended = new Promise<number>((resolve) => {
       request = http.request(
         {
-          host: this.target.hostname,
-          port: this.target.port,
+          host: target.hostname,
+          port: target.port,
           path,
           agent: false,
           headers: { authorization: `Bearer ${bearer}`, accept: 'text/event-stream' },
@@ -114,11 +122,12 @@ export class FanClient {
 
   private send(method: string, path: string, options: CallOptions): Promise<Answer> {
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const target = this.target;
     return new Promise((resolve) => {
       const req = http.request(
         {
-          host: this.target.hostname,
-          port: this.target.port,
+          host: target.hostname,
+          port: target.port,
           method,
           path,
           agent: this.agent,

@@ -212,7 +212,7 @@ async function measured(
   run: (frame: { client: FanClient; recorder: Recorder }) => Promise<SaleResult>,
 ): Promise<RehearsalReport> {
   const recorder = new Recorder(startAt);
-  const client = new FanClient(stage.gatewayUrl, recorder);
+  const client = new FanClient(stage.gatewayUrls, recorder);
   const sampler = await new SystemSampler(stage, recorder).start();
   const generatorBefore = process.cpuUsage();
   let result: SaleResult;

@@ -12,7 +12,9 @@ import type { Stage } from './stage';
 /** One second's reading of everything beyond the fans: processes, Kafka, Postgres, Redis. */
 export interface SystemSample {
   atS: number;
-  /** Cores each process group used over the last second. */
+  /** Seconds since the sample before (1, or more when a busy machine delayed this one). */
+  spanS: number;
+  /** Cores each process group used on average since the sample before. */
   cpu: Record<string, number>;
   /** Resident memory of each group, MB. */
   rssMb: Record<string, number>;
@@ -55,6 +57,7 @@ export class SystemSampler {
   private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
   private lastGeneratorCpu = process.cpuUsage();
   private lastCpu = new Map<number, number>();
+  private lastReadAt = performance.now();
   private last?: SystemSample;
   private admin?: Admin;
   private readonly dbs = new Map<ServiceName, Knex>();
@@ -80,7 +83,8 @@ export class SystemSampler {
         name,
         createDb({ url: this.stage.databases[name], applicationName: 'rehearsal' }),
       );
-    this.readCpu(); // the baseline of the first second
+    this.lastCpu = this.readCpu(); // the baseline of the first second
+    this.lastReadAt = performance.now();
     this.loopDelay.enable();
     const tick = async () => {
       if (this.stopped) return;
@@ -106,26 +110,30 @@ export class SystemSampler {
   private async sample(): Promise<void> {
     const atS = Math.round(this.recorder.now());
     const stores = atS % STORES_EVERY_S === 0 || !this.last;
+    const now = performance.now();
+    const spanS = Math.max(0.001, (now - this.lastReadAt) / 1000);
+    this.lastReadAt = now;
     const sample: SystemSample = {
       atS,
-      ...this.readProcesses(),
+      spanS: Number(spanS.toFixed(3)),
+      ...this.readProcesses(spanS),
       lag: stores ? await this.lag() : this.last!.lag,
       ...(stores ? await this.tables() : { outbox: this.last!.outbox, inbox: this.last!.inbox }),
       redisMb: stores ? await this.redisMemory() : this.last!.redisMb,
       tablesMb: stores ? await this.tableSizes() : this.last!.tablesMb,
-      generator: this.readGenerator(),
+      generator: this.readGenerator(spanS),
     };
     this.samples.push(sample);
     this.last = sample;
   }
 
-  private readGenerator(): SystemSample['generator'] {
+  private readGenerator(spanS: number): SystemSample['generator'] {
     const used = process.cpuUsage(this.lastGeneratorCpu);
     this.lastGeneratorCpu = process.cpuUsage();
     const loopDelayMs = this.loopDelay.percentile(99) / 1e6;
     this.loopDelay.reset();
     return {
-      cores: Number(((used.user + used.system) / 1e6).toFixed(3)),
+      cores: Number(((used.user + used.system) / 1e6 / spanS).toFixed(3)),
       loopDelayMs: Number(loopDelayMs.toFixed(1)),
     };
   }
@@ -137,7 +145,8 @@ export class SystemSampler {
     return now;
   }
 
-  private readProcesses(): Pick<SystemSample, 'cpu' | 'rssMb' | 'fds'> {
+  /** `spanS`: the seconds since the last reading, which the CPU used is divided by. */
+  private readProcesses(spanS: number): Pick<SystemSample, 'cpu' | 'rssMb' | 'fds'> {
     const cpu: Record<string, number> = {};
     const rssMb: Record<string, number> = {};
     const fds: Record<string, number> = {};
@@ -153,7 +162,7 @@ export class SystemSampler {
         rss += rssOf(pid);
         open += fdsOf(pid);
       }
-      cpu[name] = Number(used.toFixed(3));
+      cpu[name] = Number((used / spanS).toFixed(3));
       rssMb[name] = Math.round(rss);
       fds[name] = open;
     }

@@ -28,7 +28,10 @@ export interface StageOptions {
 /** Everything a rehearsal runs on: the infrastructure, the system, and how to reach each part. */
 export interface Stage {
   shape: StageOptions['shape'];
+  /** The first gateway instance (the operator's calls). */
   gatewayUrl: string;
+  /** Every gateway instance: the fans are spread over them. */
+  gatewayUrls: string[];
   system: LaunchedSystem;
   /** The production shape, when the rehearsal runs on it (its faults are injected through it). */
   production?: ProductionShape;
@@ -122,12 +125,16 @@ export async function startStage(options: StageOptions): Promise<Stage> {
         KAFKA_CONSUMER_GROUP: `${name}-rehearsal-${stamp}`,
       }),
       gateway: {},
+      // Every part twice, the gateway too: one process that every fan's call crosses would get a
+      // single process's share of a busy machine's cores.
+      gateways: options.instances,
     });
     undo.push(() => system.stop());
     const label = (p: NodeProgram) => p.label.replace('#', '-');
     return {
       shape: options.shape,
       gatewayUrl: system.gateway!.url,
+      gatewayUrls: system.gateways.map((g) => g.url),
       system,
       production,
       kafkaBrokers: infra.kafkaBrokers,

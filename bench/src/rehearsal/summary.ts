@@ -64,7 +64,7 @@ export function summarize(input: {
   const peaks: Record<string, number> = {};
   for (const sample of samples) {
     for (const [component, cores] of Object.entries(byComponent(sample.cpu)))
-      totals[component] = (totals[component] ?? 0) + cores;
+      totals[component] = (totals[component] ?? 0) + cores * (sample.spanS ?? 1);
     const rss: Record<string, number> = {};
     for (const [name, mb] of Object.entries(sample.rssMb))
       rss[name.replace(/-\d+$/, '')] = (rss[name.replace(/-\d+$/, '')] ?? 0) + mb;

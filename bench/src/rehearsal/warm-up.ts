@@ -32,7 +32,7 @@ export async function warmUp(
   if (seconds <= 0) return { sold: 0, completed: 0, failed: 0 };
   say(`warming up: a small sale of ${seconds} s on concerts of its own, not recorded`);
   const recorder = new Recorder();
-  const client = new FanClient(stage.gatewayUrl, recorder);
+  const client = new FanClient(stage.gatewayUrls, recorder);
   try {
     await runSoak(
       stage,

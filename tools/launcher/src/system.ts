@@ -18,6 +18,11 @@ export interface SystemSpec {
   instanceEnv?: (service: ServiceName, index: number) => Record<string, string>;
   /** The gateway's own (its Redis login); `false` runs no gateway. */
   gateway?: Record<string, string> | false;
+  /**
+   * Gateway instances (1), each on its own port behind whatever spreads the clients (a load
+   * balancer in a cluster; the rehearsal's fans here). With fixed ports: GATEWAY_PORT + 100·i.
+   */
+  gateways?: number;
   /** The processes get this process's environment underneath (npm start, the bench). */
   inheritEnv?: boolean;
   nodeArgs?: string[];
@@ -44,7 +49,9 @@ export const upstreamsVariable = (service: ServiceName) => `${service.toUpperCas
  */
 export class LaunchedSystem {
   readonly instances = {} as Record<ServiceName, NodeProgram[]>;
+  /** The first gateway (the only one unless `gateways` asked for more). */
   gateway?: NodeProgram;
+  readonly gateways: NodeProgram[] = [];
   private stopping = false;
 
   private constructor(private readonly spec: SystemSpec) {}
@@ -70,18 +77,29 @@ export class LaunchedSystem {
           .map((p) => system.start(p)),
       );
       if (spec.gateway !== false) {
-        system.gateway = new NodeProgram({
-          label: 'gateway',
-          script: GATEWAY_SCRIPT,
-          env: { ...spec.env, ...system.upstreams(), ...spec.gateway, INSTANCE_ID: '1' },
-          portVariable: 'GATEWAY_PORT',
-          port: spec.ports === 'fixed' ? Number(spec.env.GATEWAY_PORT ?? GATEWAY_PORT) : undefined,
-          readyPath: '/health/live',
-          inheritEnv: spec.inheritEnv,
-          nodeArgs: spec.nodeArgs,
-          sink: spec.sink,
-        });
-        await system.start(system.gateway);
+        const count = spec.gateways ?? 1;
+        const basePort = Number(spec.env.GATEWAY_PORT ?? GATEWAY_PORT);
+        for (let i = 0; i < count; i++)
+          system.gateways.push(
+            new NodeProgram({
+              label: count > 1 ? `gateway#${i + 1}` : 'gateway',
+              script: GATEWAY_SCRIPT,
+              env: {
+                ...spec.env,
+                ...system.upstreams(),
+                ...spec.gateway,
+                INSTANCE_ID: String(i + 1),
+              },
+              portVariable: 'GATEWAY_PORT',
+              port: spec.ports === 'fixed' ? basePort + 100 * i : undefined,
+              readyPath: '/health/live',
+              inheritEnv: spec.inheritEnv,
+              nodeArgs: spec.nodeArgs,
+              sink: spec.sink,
+            }),
+          );
+        system.gateway = system.gateways[0];
+        await Promise.all(system.gateways.map((g) => system.start(g)));
       }
     } catch (err) {
       await system.stop();
@@ -103,13 +121,13 @@ export class LaunchedSystem {
   /** Every program, the gateway first (the order a stop goes in). */
   programs(): NodeProgram[] {
     const services = SERVICE_NAMES.flatMap((s) => this.instances[s] ?? []);
-    return this.gateway ? [this.gateway, ...services] : services;
+    return [...this.gateways, ...services];
   }
 
   /** The gateway first (no request reaches a stopping service), then every service at once. */
   async stop(graceMs = 15_000): Promise<void> {
     this.stopping = true;
-    await this.gateway?.stop(graceMs);
+    await Promise.all(this.gateways.map((g) => g.stop(graceMs)));
     await Promise.all(
       SERVICE_NAMES.flatMap((s) => this.instances[s] ?? []).map((p) => p.stop(graceMs)),
     );
