@@ -27,6 +27,22 @@ describe("a rehearsal's cost per unit of work", () => {
     expect(payment!.explained).toBeGreaterThan(0.99);
   });
 
+  it('when a sale runs while fans wait, then its saga is charged to tickets, never to the waiting fans beside it', () => {
+    // The payment's CPU follows tickets, but the waiting line is long exactly while they sell:
+    // a free fit could split the cost between the two; the payment service answers tickets only.
+    // Its CPU comes a second before the ticket is counted (the saga runs, then the fan is told).
+    const ticketsAt = (t: number) => (t >= 100 && t < 200 ? 10 + (t % 7) : 0);
+    const seconds = Array.from({ length: 300 }, (_, t) => ({
+      joins: 0,
+      waitingFanMinutes: t >= 100 && t < 200 ? 200 : 20,
+      tickets: ticketsAt(t),
+      cpu: { 'payment-1': 0.005 * ticketsAt(t + 1) },
+    }));
+    const [payment] = fitCosts(seconds);
+    expect(payment!.perWaitingFanMinute).toBe(0);
+    expect(payment!.perTicket).toBeCloseTo(0.005, 3);
+  });
+
   it('when the best unconstrained fit would give a negative cost, then that cost is zero and the rest fit without it', () => {
     const rows = [
       { x: [1, 0], y: 1 },

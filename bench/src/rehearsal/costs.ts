@@ -19,6 +19,25 @@ export interface WorkSecond {
 }
 
 const UNITS = ['perJoin', 'perWaitingFanMinute', 'perTicket'] as const;
+type Unit = (typeof UNITS)[number];
+
+/**
+ * The work that can make each component busy, from the architecture: the sale happens while
+ * fans wait, so a fit free to choose would charge a payment's saga to the waiting fans beside
+ * it, and a plan for more fans would add payment instances. The line's parts answer joins and
+ * waiting fans; the sale's parts answer tickets (their reads, holds and saga); the gateway and
+ * Redis (its budgets) all three; Postgres the line's recorded numbers and the sale.
+ */
+const DRIVERS: Record<string, readonly Unit[]> = {
+  queue: ['perJoin', 'perWaitingFanMinute'],
+  concert: ['perTicket'],
+  reservation: ['perTicket'],
+  wallet: ['perTicket'],
+  payment: ['perTicket'],
+  kafka: ['perTicket'],
+  postgres: ['perJoin', 'perTicket'],
+};
+const driversOf = (component: string): readonly Unit[] => DRIVERS[component] ?? UNITS;
 
 /** The component a process belongs to: `queue-2` → `queue`; infrastructure as it is named. */
 export const componentOf = (processName: string) => processName.replace(/-\d+$/, '');
@@ -35,8 +54,9 @@ export function byComponent(cpu: Record<string, number>): Record<string, number>
 export function fitCosts(seconds: WorkSecond[]): CostModel[] {
   const components = [...new Set(seconds.flatMap((s) => Object.keys(byComponent(s.cpu))))].sort();
   return components.map((component) => {
+    const drives = UNITS.map((u) => (driversOf(component).includes(u) ? 1 : 0));
     const rows = seconds.map((s) => ({
-      x: [1, s.joins, s.waitingFanMinutes, s.tickets],
+      x: [1, s.joins * drives[0]!, s.waitingFanMinutes * drives[1]!, s.tickets * drives[2]!],
       y: byComponent(s.cpu)[component] ?? 0,
     }));
     const coefficients = nonNegativeFit(rows);
@@ -46,7 +66,7 @@ export function fitCosts(seconds: WorkSecond[]): CostModel[] {
       component,
       baseCores: coefficients[0]!,
       ...(Object.fromEntries(UNITS.map((u, i) => [u, coefficients[i + 1]!])) as Record<
-        (typeof UNITS)[number],
+        Unit,
         number
       >),
       explained: total === 0 ? 1 : Math.max(0, 1 - Math.abs(total - predicted) / total),
