@@ -54,6 +54,10 @@ export function byComponent(cpu: Record<string, number>): Record<string, number>
 export function fitCosts(seconds: WorkSecond[]): CostModel[] {
   const components = [...new Set(seconds.flatMap((s) => Object.keys(byComponent(s.cpu))))].sort();
   return components.map((component) => {
+    if (driversOf(component).join() === 'perTicket') {
+      const fitted = ticketDriven(component, seconds);
+      if (fitted) return fitted;
+    }
     const drives = UNITS.map((u) => (driversOf(component).includes(u) ? 1 : 0));
     const rows = seconds.map((s) => ({
       x: [1, s.joins * drives[0]!, s.waitingFanMinutes * drives[1]!, s.tickets * drives[2]!],
@@ -72,6 +76,38 @@ export function fitCosts(seconds: WorkSecond[]): CostModel[] {
       explained: total === 0 ? 1 : Math.max(0, 1 - Math.abs(total - predicted) / total),
     };
   });
+}
+
+// Seconds this far from any ticket sold count as the sale's parts idling.
+const QUIET_S = 15;
+
+/**
+ * A component only tickets make busy: a ticket's work (the dates and seat map read, the hold, the
+ * top-up, the saga's hops) comes over the seconds before it is counted, so a second-by-second fit
+ * pairs it with the wrong seconds and calls much of it idle. Its base is the mean of the seconds
+ * at least QUIET_S from any ticket, and its cost per ticket the rest of the run's CPU divided by
+ * the tickets (undefined when fewer than QUIET_S seconds are quiet).
+ */
+function ticketDriven(component: string, seconds: WorkSecond[]): CostModel | undefined {
+  const cores = seconds.map((s) => byComponent(s.cpu)[component] ?? 0);
+  const quiet = cores.filter((_, i) =>
+    seconds.slice(Math.max(0, i - QUIET_S), i + QUIET_S + 1).every((s) => s.tickets === 0),
+  );
+  // Tickets sold all along (a steady sale) leave no quiet second: the second-by-second fit then.
+  if (quiet.length < QUIET_S) return undefined;
+  const baseCores = quiet.reduce((a, c) => a + c, 0) / quiet.length;
+  const tickets = seconds.reduce((a, s) => a + s.tickets, 0);
+  const total = cores.reduce((a, c) => a + c, 0);
+  const perTicket = tickets > 0 ? Math.max(0, total - baseCores * cores.length) / tickets : 0;
+  const predicted = baseCores * cores.length + perTicket * tickets;
+  return {
+    component,
+    baseCores,
+    perJoin: 0,
+    perWaitingFanMinute: 0,
+    perTicket,
+    explained: total === 0 ? 1 : Math.max(0, 1 - Math.abs(total - predicted) / total),
+  };
 }
 
 /**

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { nonNegativeFit } from './costs';
 import type { CostModel, RehearsalReport } from './model';
+import { costsOf } from './refit';
 import { latestReport } from './report-files';
 
 /** The work of a sale, as the cost model counts it. */
@@ -83,7 +84,7 @@ export function planCapacity(
     waitingFanMinutes: (target.fans * Math.min(target.minutes * 60, sellOutS + rushS)) / 2 / 60,
     tickets: target.seats,
   };
-  const components = report.model.map((m): ComponentPlan => {
+  const components = costsOf(report).map((m): ComponentPlan => {
     const peakCores = coresFor(m, perSecond);
     const plan: ComponentPlan = {
       component: m.component,
@@ -177,7 +178,7 @@ export function checkPrediction(
     waitingFanMinutes: measured.summary.waitingFanMinutes,
     tickets: measured.summary.ticketsSold,
   };
-  return from.model.flatMap((m) => {
+  return costsOf(from).flatMap((m) => {
     const cost = measured.summary.costs.find((c) => c.component === m.component);
     if (!cost || cost.cpuSeconds <= 0) return [];
     const predicted = cpuSecondsFor(m, work);

@@ -11,10 +11,11 @@ const RUSH_WINDOW_S = 60;
 /** The seconds of a run as work done and CPU spent: what the cost model is fitted on. */
 export function workSeconds(recorder: Recorder, samples: SystemSample[]): WorkSecond[] {
   const recorded = recorder.timeline();
-  return samples.map((sample, i) => ({
-    joins: recorded.perSecond[i]?.events.get('joined') ?? 0,
-    waitingFanMinutes: (recorded.states[i]?.waiting ?? 0) / 60,
-    tickets: recorded.perSecond[i]?.events.get('sold') ?? 0,
+  // A sample belongs to the second it was taken in (a late one covers more than one).
+  return samples.map((sample) => ({
+    joins: recorded.perSecond[sample.atS]?.events.get('joined') ?? 0,
+    waitingFanMinutes: (recorded.states[sample.atS]?.waiting ?? 0) / 60,
+    tickets: recorded.perSecond[sample.atS]?.events.get('sold') ?? 0,
     cpu: sample.cpu,
   }));
 }
