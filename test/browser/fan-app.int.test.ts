@@ -1,4 +1,6 @@
 // @slow 50: seconds it takes in a full run; jest starts it early (tools/testing/slow-first-sequencer.js).
+// One file on purpose (349 lines): its four stories share one system of processes and one
+// Chromium, which take most of its time to start; a second file would start them again.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { eventually, identityToken, testInfra, uuid } from '@ticketing/testing';
 import { Cluster } from '../cluster';
