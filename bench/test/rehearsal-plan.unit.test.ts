@@ -1,5 +1,5 @@
 import type { CostModel, RehearsalReport } from '../src/rehearsal/model';
-import { checkPrediction, planCapacity } from '../src/rehearsal/plan';
+import { checkPrediction, planCapacity, pollsPerFanMinute } from '../src/rehearsal/plan';
 import { sampleReport } from '../src/rehearsal/sample-report';
 
 const costs: CostModel[] = [
@@ -49,6 +49,14 @@ function withCosts(report: RehearsalReport, scale = 1): RehearsalReport {
 }
 
 describe('the capacity plan', () => {
+  it('when the line is ten times longer, then each waiting fan polls less than half as often (Retry-After grows with the place)', () => {
+    const short = pollsPerFanMinute(10_000, 100);
+    const long = pollsPerFanMinute(100_000, 100);
+    expect(long).toBeLessThan(short / 2);
+    // Every fan within a second's admissions of the front polls every second.
+    expect(pollsPerFanMinute(100, 100)).toBe(60);
+  });
+
   it('when a sale is planned, then each service gets instances for its peak at 60 % of a core, at least two, and infrastructure its cores', () => {
     const plan = planCapacity(
       withCosts(sampleReport()),

@@ -4,6 +4,7 @@ import { nonNegativeFit } from './costs';
 import type { CostModel, RehearsalReport } from './model';
 import { costsOf } from './refit';
 import { latestReport } from './report-files';
+import { retryAfterSeconds } from '../../../services/queue/dist/src/domain/estimates';
 
 /** The work of a sale, as the cost model counts it. */
 export interface SaleWork {
@@ -71,9 +72,15 @@ export function planCapacity(
     waitingFans: target.fans * rushShare,
     ticketsPerSecond: admitPerSecond,
   };
+  // A waiting fan costs the polls `Retry-After` asks of them, which depend on the line's length
+  // and the admission rate: the rehearsal's cost per fan-minute is scaled by the target line's
+  // polls per fan-minute over the rehearsal's own line's.
+  const polls =
+    pollsPerFanMinute(peak.waitingFans, admitPerSecond) /
+    pollsPerFanMinute(meta.fans * rushShare, meta.admitPerSecond);
   const perSecond = {
     joins: peak.joinsPerSecond,
-    waitingFanMinutes: peak.waitingFans / 60,
+    waitingFanMinutes: (polls * peak.waitingFans) / 60,
     tickets: peak.ticketsPerSecond,
   };
   const sellOutS = target.seats / admitPerSecond;
@@ -81,7 +88,8 @@ export function planCapacity(
     seconds: target.minutes * 60,
     joins: target.fans,
     // Every fan waits from arrival until sold out or admitted: about half the sell-out on average.
-    waitingFanMinutes: (target.fans * Math.min(target.minutes * 60, sellOutS + rushS)) / 2 / 60,
+    waitingFanMinutes:
+      (polls * target.fans * Math.min(target.minutes * 60, sellOutS + rushS)) / 2 / 60,
     tickets: target.seats,
   };
   const components = costsOf(report).map((m): ComponentPlan => {
@@ -104,6 +112,26 @@ export function planCapacity(
     redisMemoryMb: Math.round(redisMbFor(report, peak.waitingFans)),
     source,
   };
+}
+
+/**
+ * Polls a minute per waiting fan in a line of `waiting` at `admitPerSecond`, as the queue's
+ * `Retry-After` asks them (every second near the front, up to every 30 s far back): a long line
+ * polls less per fan than a short one.
+ */
+export function pollsPerFanMinute(waiting: number, admitPerSecond: number): number {
+  const fans = Math.max(1, Math.round(waiting));
+  let perSecond = 0;
+  for (let position = 1; position <= fans; position++)
+    perSecond += 1 / retryAfterSeconds(position, admitPerSecond);
+  return (60 * perSecond) / fans;
+}
+
+/** Polls a waiting fan made per minute in a rehearsal, as measured (undefined: not recorded). */
+function measuredPollsPerFanMinute(report: RehearsalReport): number | undefined {
+  const polls = report.summary.steps.find((s) => s.step === 'poll')?.count;
+  const minutes = report.summary.waitingFanMinutes;
+  return polls && minutes > 0 ? polls / minutes : undefined;
 }
 
 /** The rush's length in seconds, from the arrival's description ("from 10 s before … to 50 s after"). */
@@ -166,16 +194,20 @@ export interface PredictionCheck {
 /**
  * How well one rehearsal's costs (`from`) predict another's CPU (`measured`, e.g. a full-size run
  * planned from a half-size one): each component's costs applied to the work the measured run
- * did (its length, fans joined, waiting fan-minutes and tickets sold).
+ * did (its length, fans joined, waiting fan-minutes counted at equal polls, tickets sold).
  */
 export function checkPrediction(
   from: RehearsalReport,
   measured: RehearsalReport,
 ): PredictionCheck[] {
+  // The measured run's waiting in the other run's fan-minutes: equal polls, as each run made them.
+  const fromPolls = measuredPollsPerFanMinute(from);
+  const measuredPolls = measuredPollsPerFanMinute(measured);
+  const polls = fromPolls && measuredPolls ? measuredPolls / fromPolls : 1;
   const work: SaleWork = {
     seconds: measured.meta.durationS,
     joins: measured.summary.fansJoined,
-    waitingFanMinutes: measured.summary.waitingFanMinutes,
+    waitingFanMinutes: polls * measured.summary.waitingFanMinutes,
     tickets: measured.summary.ticketsSold,
   };
   return costsOf(from).flatMap((m) => {
