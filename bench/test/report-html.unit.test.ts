@@ -42,13 +42,16 @@ describe("a rehearsal's HTML report", () => {
     });
   });
 
-  it('when faults were injected, then each one is a named band on every chart', () => {
+  it('when faults were injected, then each one is a band on every chart, named by its number in the table of faults', () => {
     expect(sample.faults.length).toBeGreaterThanOrEqual(3);
     for (const chart of charts(page)) {
       expect(chart.match(/<g class="fault">/g)).toHaveLength(sample.faults.length);
       const labels = [...chart.matchAll(/<text class="fault-label"[^>]*>([^<]*)<\/text>/g)];
-      expect(labels.map((m) => m[1])).toEqual(sample.faults.map((f) => f.name));
+      expect(labels.map((m) => m[1])).toEqual(sample.faults.map((_, i) => `fault ${i + 1}`));
+      for (const fault of sample.faults) expect(chart).toContain(`<title>${fault.name}:`);
     }
+    for (const [i, fault] of sample.faults.entries())
+      expect(page).toContain(`<th scope="row">fault ${i + 1}: ${fault.name}</th>`);
   });
 
   it('when the summary is rendered, then its figures, checks and costs are on the page', () => {

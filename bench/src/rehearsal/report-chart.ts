@@ -1,6 +1,6 @@
 import type { FaultMark, SeriesGroup } from './model';
 import { columnsOf } from './report-downsample';
-import { clock, esc, niceTicks, tickLabel, timeTicks, type Ticks } from './report-format';
+import { clock, esc, faultTag, niceTicks, tickLabel, timeTicks, type Ticks } from './report-format';
 import { FAULT_INK, GRID_INK, strokeOf } from './report-palette';
 import { lines, stackedAreas, type Plot } from './report-series';
 
@@ -138,7 +138,7 @@ function marks(ctx: ChartContext, x: (s: number) => number, from: number, to: nu
     `<defs><pattern id="${hatch}" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">` +
       `<line x1="0" y1="0" x2="0" y2="6" stroke="${FAULT_INK}" stroke-width="1.2" stroke-opacity="0.35"/></pattern></defs>`,
   );
-  for (const fault of ctx.faults) {
+  for (const [index, fault] of ctx.faults.entries()) {
     if (fault.endS < from || fault.atS > to) continue;
     const left = r1(clamp(fault.atS));
     const width = r1(Math.max(1.5, clamp(fault.endS) - left));
@@ -148,7 +148,7 @@ function marks(ctx: ChartContext, x: (s: number) => number, from: number, to: nu
         `<rect class="fault-band" x="${left}" y="${MARGIN.top}" width="${width}" height="${PLOT_H}"/>` +
         `<rect x="${left}" y="${MARGIN.top - 3}" width="${width}" height="3" fill="${FAULT_INK}"/></g>`,
     );
-    labels.push({ x: left, text: fault.name, fault: true });
+    labels.push({ x: left, text: faultTag(index), fault: true });
   }
   return `<g class="marks">${shapes.join('')}${placeLabels(labels)}</g>`;
 }

@@ -120,3 +120,9 @@ export function timeTicks(from: number, to: number, target: number): number[] {
   for (let t = Math.ceil(from / step) * step; t <= to; t += step) ticks.push(t);
   return ticks;
 }
+
+/**
+ * How a chart names a fault: its number in the table of faults (the full name is the band's
+ * title). Names of faults a few seconds apart would run into each other above a chart.
+ */
+export const faultTag = (index: number) => `fault ${index + 1}`;

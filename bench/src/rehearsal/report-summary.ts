@@ -1,5 +1,5 @@
 import type { Check, RehearsalMeta, RehearsalReport, RehearsalSummary } from './model';
-import { clock, count, duration, esc, figure, millis } from './report-format';
+import { clock, count, duration, esc, faultTag, figure, millis } from './report-format';
 
 /** The title: the sale's size and shape, what a reader first wants to know. */
 export function heading(meta: RehearsalMeta): string {
@@ -101,11 +101,17 @@ export function faultTable(report: RehearsalReport): string {
   if (report.faults.length === 0)
     return `<section class="faults"><h2>Faults</h2><p class="none">No fault was injected.</p></section>`;
   const rows = report.faults.map(
-    (f) =>
-      `<tr><th scope="row">${esc(f.name)}</th><td>${clock(f.atS)}</td><td>${clock(f.endS)}</td>` +
-      `<td>${duration(f.endS - f.atS)}</td></tr>`,
+    (f, i) =>
+      `<tr><th scope="row">${faultTag(i)}: ${esc(f.name)}</th><td>${clock(f.atS)}</td>` +
+      `<td>${clock(f.endS)}</td><td>${duration(f.endS - f.atS)}</td></tr>`,
   );
-  return table('faults', 'Faults', ['fault', 'from', 'to', 'for'], rows, 'Hatched on every chart.');
+  return table(
+    'faults',
+    'Faults',
+    ['fault', 'from', 'to', 'for'],
+    rows,
+    'Hatched on every chart, named there by their number.',
+  );
 }
 
 /** CPU per unit of work, in milliseconds: the figures the capacity plan multiplies. */
