@@ -100,7 +100,7 @@ export async function startStage(options: StageOptions): Promise<Stage> {
     }
     const keyPrefix = `rehearsal-${stamp}:`;
     const passKeys = generatePassKeys();
-    options.say(`starting ${options.instances} instance(s) of every service and the gateway`);
+    options.say(`starting ${options.instances} instance(s) of every service and of the gateway`);
     const system = await launchSystem({
       instances: options.instances,
       ports: 'free',
