@@ -5,7 +5,16 @@ import type { Cluster } from './cluster';
 
 /** A fan with an ACTIVE pass, `balance` in their wallet (none: no charge) and seat `seatNo` held. */
 export async function fanWithHold(system: Cluster, balance: number, seatNo = 1) {
-  const schedule = await system.bookableSchedule(50_000);
+  return fanHoldingOn(system, await system.bookableSchedule(50_000), balance, seatNo);
+}
+
+/** As `fanWithHold`, on a date the caller chose (several fans on one date, each their seat). */
+export async function fanHoldingOn(
+  system: Cluster,
+  schedule: { concertId: number; scheduleId: number },
+  balance: number,
+  seatNo: number,
+) {
   const fan = await system.activeFan(schedule.concertId);
   if (balance > 0)
     expect(

@@ -1,6 +1,7 @@
 // @slow 35: seconds it takes in a full run; jest starts it early (tools/testing/slow-first-sequencer.js).
 import { expectSagaInvariants } from '../invariants';
 import { Cluster } from '../cluster';
+import { fanHoldingOn } from '../paying-fans';
 
 describe('200 concurrent payments, two instances of every service', () => {
   let system: Cluster;
@@ -16,26 +17,10 @@ describe('200 concurrent payments, two instances of every service', () => {
     for (const [s, schedule] of schedules.entries()) {
       const batch = await Promise.all(
         Array.from({ length: 50 }, async (_, i) => {
-          const fan = await system.activeFan(schedule.concertId);
           // Three in four can pay; every fourth is short of money.
           const balance = (s * 50 + i) % 4 === 3 ? 10_000 : 50_000;
-          expect(
-            (
-              await system.call('POST', 'wallet', `/wallets/${fan.userId}/charges`, fan.identity, {
-                amount: balance,
-              })
-            ).status,
-          ).toBe(200);
-          const hold = await system.call('POST', 'reservation', '/reservations', fan.token, {
-            scheduleId: schedule.scheduleId,
-            seatNo: i + 1,
-          });
-          expect(hold.status).toBe(201);
-          return {
-            ...fan,
-            reservationId: hold.body.reservationId as string,
-            short: balance < 30_000,
-          };
+          const fan = await fanHoldingOn(system, schedule, balance, i + 1);
+          return { ...fan, short: balance < 30_000 };
         }),
       );
       fans.push(...batch);
