@@ -12,7 +12,7 @@ import {
   ROOT,
 } from '@ticketing/infra';
 import { dropDatabase, ensureDatabase, withDatabase } from '@ticketing/platform/wiring';
-import { ConfigError, DB_POOL_MAX_DEFAULT } from '@ticketing/platform';
+import { ConfigError, DB_POOL_MAX_DEFAULT, becomesTrue } from '@ticketing/platform';
 import type autocannon from 'autocannon';
 import type { BenchContext } from './context';
 import { runLoad, smokeMode } from './load';
@@ -210,13 +210,13 @@ async function main(): Promise<void> {
 /** Any answer counts as started; ready is 200 on /health/ready (polled, 30 s at most). */
 async function untilReady(urls: string[]): Promise<void> {
   const deadline = Date.now() + 30_000;
-  for (const url of urls)
-    for (;;) {
-      const res = await fetch(`${url}/health/ready`).catch(() => undefined);
-      if (res?.ok) break;
-      if (Date.now() > deadline) throw new Error(`${url} not ready within 30 s`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+  for (const url of urls) {
+    const ready = await becomesTrue(
+      async () => (await fetch(`${url}/health/ready`).catch(() => undefined))?.ok === true,
+      { timeoutMs: Math.max(0, deadline - Date.now()), intervalMs: 100 },
+    );
+    if (!ready) throw new Error(`${url} not ready within 30 s`);
+  }
 }
 
 main().catch((err: unknown) => {
