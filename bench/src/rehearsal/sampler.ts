@@ -117,11 +117,12 @@ export class SystemSampler {
       atS,
       spanS: Number(spanS.toFixed(3)),
       ...this.readProcesses(spanS),
+      // Read with the processes, before the stores are asked: both cover the same span.
+      generator: this.readGenerator(spanS),
       lag: stores ? await this.lag() : this.last!.lag,
       ...(stores ? await this.tables() : { outbox: this.last!.outbox, inbox: this.last!.inbox }),
       redisMb: stores ? await this.redisMemory() : this.last!.redisMb,
       tablesMb: stores ? await this.tableSizes() : this.last!.tablesMb,
-      generator: this.readGenerator(spanS),
     };
     this.samples.push(sample);
     this.last = sample;
