@@ -104,7 +104,9 @@ export async function pay(
       headers: { 'idempotency-key': key, prefer: 'wait=10' },
     }),
   );
-  let payment = answer.body;
+  // A keyed retry that reaches the service after the saga completed finds the pass spent (401,
+  // API.md): the payment's outcome is read with the fan's identity, as the API says to.
+  let payment = answer.status === 401 ? await paymentOf(sale, fan, reservationId) : answer.body;
   while (payment.status === 'PENDING') {
     const read = await patiently(sale, 'payment', () =>
       sale.client.call('GET', `/payments/${String(payment.paymentId)}`, {
@@ -116,6 +118,22 @@ export async function pay(
     if (payment.status === 'PENDING') await sleep(500);
   }
   return payment.status === 'COMPLETED' ? 'COMPLETED' : String(payment.failureCode);
+}
+
+/** The fan's newest payment of a reservation, read with their identity (none: a failed ask). */
+async function paymentOf(
+  sale: SaleView,
+  fan: { identity: string },
+  reservationId: string,
+): Promise<Record<string, unknown>> {
+  const list = await patiently(sale, 'payment', () =>
+    sale.client.call('GET', `/payments?reservationId=${encodeURIComponent(reservationId)}`, {
+      step: 'payment',
+      bearer: fan.identity,
+    }),
+  );
+  const items = (list.body.items as Record<string, unknown>[] | undefined) ?? [];
+  return items[0] ?? { status: 'FAILED', failureCode: 'PASS_SPENT_WITHOUT_PAYMENT' };
 }
 
 function shuffled<T>(items: T[]): T[] {

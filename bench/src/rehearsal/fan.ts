@@ -32,6 +32,8 @@ export interface FanOutcome {
 
 // How often an admitted fan who found no free seat looks at the seat map again.
 const SEATS_AGAIN_MS = 5000;
+// How many times a fan whose place was lost (their pass answers 401 while waiting) joins again.
+const REJOINS = 3;
 
 /**
  * One fan's whole visit, as a fan's app drives it through the gateway: join the line, wait (on
@@ -56,10 +58,19 @@ export class Fan {
     this.outcome.concertId = this.sale.concertId;
     this.move('arriving');
     try {
-      const pass = await this.join();
-      if (pass) {
-        const admitted = await this.waitInLine(pass);
-        if (admitted) await this.buy(pass);
+      let pass = await this.join();
+      for (let rejoins = 0; pass; rejoins++) {
+        const waited = await this.waitInLine(pass);
+        if (waited === 'admitted') await this.buy(pass);
+        if (waited !== 'lost') break;
+        // The place was lost (dropped as idle while a poll waited): an app joins again, at the
+        // back of the line, and says so; the queue's audit counts the drop.
+        if (rejoins === REJOINS) {
+          this.stopWaiting();
+          break;
+        }
+        this.sale.recorder.event('rejoined');
+        pass = await this.join();
       }
     } catch (err) {
       if (!(err instanceof GaveUp)) throw err;
@@ -85,29 +96,33 @@ export class Fan {
     return answer.body.token as string;
   }
 
-  /** True once admitted; false when told sold out, when the fan left, or when the sale ended. */
-  private async waitInLine(pass: string): Promise<boolean> {
-    if (this.state === 'admitted') return true;
+  /**
+   * 'admitted'; 'lost' when the pass answers 401 while waiting (the place was dropped); 'ended'
+   * when told sold out, when the fan left, or when the sale ended.
+   */
+  private async waitInLine(pass: string): Promise<'admitted' | 'lost' | 'ended'> {
+    const ended = (admitted: boolean) => (admitted ? 'admitted' : 'ended');
+    if (this.state === 'admitted') return 'admitted';
     const leaveAt =
       this.persona.leavesAfterS === undefined
         ? Infinity
         : this.sale.recorder.now() + this.persona.leavesAfterS;
     if (this.persona.listens) {
       const heard = await this.listen(pass, leaveAt);
-      if (heard !== undefined) return heard;
+      if (heard !== undefined) return ended(heard);
     }
     for (;;) {
-      if (this.sale.over.value) return this.stopWaiting();
-      if (this.sale.recorder.now() >= leaveAt) return this.leave(pass);
+      if (this.sale.over.value) return ended(this.stopWaiting());
+      if (this.sale.recorder.now() >= leaveAt) return ended(await this.leave(pass));
       const answer = await patiently(this.sale, 'poll', () =>
         this.sale.client.call('GET', '/queue/tokens/me', { step: 'poll', bearer: pass }),
       );
-      if (answer.status === 401) return this.stopWaiting();
+      if (answer.status === 401) return 'lost';
       const status = answer.body.status as string;
-      if (status === 'ACTIVE') return Boolean(this.admitted(pass));
+      if (status === 'ACTIVE') return ended(Boolean(this.admitted(pass)));
       // Seats held by payments that fail come back: until every seat is paid for, a fan told
       // SOLD_OUT keeps their place and asks again later, as the queue's Retry-After says.
-      if (status === 'SOLD_OUT' && this.sale.allSold.value) return this.toldSoldOut();
+      if (status === 'SOLD_OUT' && this.sale.allSold.value) return ended(this.toldSoldOut());
       const retryAfter = Number(answer.headers['retry-after'] ?? 1);
       await sleep(1000 * Math.min(retryAfter, Math.max(0, leaveAt - this.sale.recorder.now())));
     }
@@ -125,7 +140,7 @@ export class Fan {
       if (result) stream.stop();
     });
     const leaving = Number.isFinite(leaveAt)
-      ? setTimeout(() => stream.stop(), 1000 * (leaveAt - this.sale.recorder.now()))
+      ? setTimeout(() => stream.stop(), 1000 * Math.max(0, leaveAt - this.sale.recorder.now()))
       : undefined;
     const over = setInterval(() => this.sale.over.value && stream.stop(), 1000);
     await stream.ended;

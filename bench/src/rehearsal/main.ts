@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { execSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,7 +13,7 @@ import type { FaultMark, RehearsalReport } from './model';
 import { publishOnSale, type OnSale } from './on-sale';
 import { printPlan, printPredictionCheck } from './plan';
 import { Recorder } from './recorder';
-import { writeReport } from './report-files';
+import { REPORTS_DIR, writeReport } from './report-files';
 import { SystemSampler } from './sampler';
 import { runSoak, soakFindings } from './soak';
 import { startStage, type Stage } from './stage';
@@ -57,7 +58,13 @@ async function main(): Promise<void> {
 /** Runs one rehearsal (an on-sale, or a soak) and returns its report. */
 export async function rehearse(options: RehearsalOptions): Promise<RehearsalReport> {
   const began = Date.now();
+  const logFile = path.join(
+    options.outDir ?? REPORTS_DIR,
+    `rehearsal-${new Date(began).toISOString().replace(/[:.]/g, '-')}.log`,
+  );
+  say(`the services' logs: ${logFile}`);
   const stage = await startStage({
+    logFile,
     shape: options.shape,
     instances: options.instances,
     env: {

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { generateIdentityProofKey } from '@ticketing/auth';
 import { SERVICE_NAMES, SERVICES, type ServiceName } from '@ticketing/contracts';
@@ -9,7 +10,12 @@ import {
   settingsFromEnv,
   startOwnOidcProvider,
 } from '@ticketing/infra';
-import { launchSystem, type LaunchedSystem, type NodeProgram } from '@ticketing/launcher';
+import {
+  launchSystem,
+  type LaunchedSystem,
+  type LineSink,
+  type NodeProgram,
+} from '@ticketing/launcher';
 import { dropDatabase, ensureDatabase, withDatabase } from '@ticketing/platform/wiring';
 import { generatePassKeys } from '@ticketing/queue-pass';
 import { pidsMatching } from '../cpu';
@@ -22,7 +28,23 @@ export interface StageOptions {
   instances: number;
   /** Settings every service gets on top of the stage's own (admission rate, hold time…). */
   env: Record<string, string>;
+  /** Every line the services and gateways log (warnings and errors), each with its process. */
+  logFile: string;
   say(line: string): void;
+}
+
+/**
+ * The services' logs kept in `file` (what a fault did to them is read there afterwards), their
+ * stderr echoed as the bench echoes it; the file is closed with the stage.
+ */
+function logsTo(file: string, undo: (() => Promise<void>)[]): LineSink {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const out = fs.createWriteStream(file, { flags: 'a' });
+  undo.push(() => new Promise<void>((resolve) => out.end(() => resolve())));
+  return (label, line, stream) => {
+    out.write(`${label} ${line}\n`);
+    toBenchStderr(label, line, stream);
+  };
 }
 
 /** Everything a rehearsal runs on: the infrastructure, the system, and how to reach each part. */
@@ -106,7 +128,7 @@ export async function startStage(options: StageOptions): Promise<Stage> {
       ports: 'free',
       inheritEnv: true,
       nodeArgs: benchNodeArgs(),
-      sink: toBenchStderr,
+      sink: logsTo(options.logFile, undo),
       env: {
         LOG_LEVEL: 'warn',
         LOG_FORMAT: 'json',
