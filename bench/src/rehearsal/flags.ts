@@ -32,7 +32,7 @@ export interface RehearsalOptions {
 }
 
 export const USAGE = `npm run rehearse -- [flags]
-  --fans N            fans who come (20000: what two cores carry in the rush)
+  --fans N            fans who come (10000: what two cores carry in the rush, faults and all)
   --seats N           seats on sale, 50 a date (1000)
   --opens-in S        seconds from the first arrival to the opening of sales (60)
   --rush-share F      share of fans arriving around the opening (0.8)
@@ -65,7 +65,7 @@ export function parseRehearsalFlags(argv: string[]): RehearsalOptions {
     args: argv,
     strict: true,
     options: {
-      fans: { type: 'string', default: '20000' },
+      fans: { type: 'string', default: '10000' },
       seats: { type: 'string', default: '1000' },
       'opens-in': { type: 'string', default: '60' },
       'rush-share': { type: 'string', default: '0.8' },

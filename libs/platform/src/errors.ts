@@ -121,16 +121,20 @@ const TRANSIENT_REDIS_REPLIES = new Set([
 /**
  * ioredis fails a command whose connection closed under it (a Redis killed, a primary failing
  * over) with a plain Error carrying its own constant message and no code; a cluster client that
- * kept redirecting it gives up with one that starts with its own constant text.
+ * kept redirecting it gives up with one that starts with its own constant text; an auto-pipeline
+ * whose keys the slot map (refreshed meanwhile, in a failover) now puts on other nodes fails every
+ * command in it with a third (a rehearsal's Redis failover answered 500 with it).
  */
 const IOREDIS_CONNECTION_CLOSED = 'Connection is closed.';
 const IOREDIS_REDIRECTIONS = 'Too many Cluster redirections.';
+const IOREDIS_SLOTS_MOVED_UNDER_PIPELINE =
+  'All keys in the pipeline should belong to the same slots allocation group';
 
 /**
  * True for infrastructure failures (connection lost, database restarting, deadlock): judged on
  * codes (network errors, Postgres SQLSTATEs; a connection pg saw die carries 08006, see
  * `createDb`; Redis reply kinds), client error classes and kafkajs's own `retriable`, never on
- * free message text (only ioredis' two constants above, which it gives no code).
+ * free message text (only ioredis' three constants above, which it gives no code).
  */
 export function isTransientInfraError(e: unknown): boolean {
   if (isAppError(e)) return e.retriable;
@@ -140,7 +144,11 @@ export function isTransientInfraError(e: unknown): boolean {
   if (TRANSIENT_NAMES.has(e.name)) return true;
   if (e.name === 'ReplyError' && TRANSIENT_REDIS_REPLIES.has(e.message.split(' ', 1)[0]!))
     return true;
-  if (e.message === IOREDIS_CONNECTION_CLOSED || e.message.startsWith(IOREDIS_REDIRECTIONS))
+  if (
+    e.message === IOREDIS_CONNECTION_CLOSED ||
+    e.message === IOREDIS_SLOTS_MOVED_UNDER_PIPELINE ||
+    e.message.startsWith(IOREDIS_REDIRECTIONS)
+  )
     return true;
   return (e as { retriable?: unknown }).retriable === true; // kafkajs
 }

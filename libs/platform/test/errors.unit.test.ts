@@ -21,7 +21,7 @@ describe('isTransientInfraError', () => {
     expect(isTransientInfraError(Object.assign(new Error('x'), { retriable: false }))).toBe(false);
   });
 
-  it('when Redis replies that a cluster is failing over or a server is loading, or ioredis lost the connection under a command, then it is transient', () => {
+  it('when Redis replies that a cluster is failing over or a server is loading, or ioredis lost the connection or the slot map under a command, then it is transient', () => {
     const reply = (message: string) => named('ReplyError', message);
     for (const kind of [
       'CLUSTERDOWN The cluster is down',
@@ -34,6 +34,11 @@ describe('isTransientInfraError', () => {
     expect(
       isTransientInfraError(
         new Error('Too many Cluster redirections. Last error: Error: Connection is closed.'),
+      ),
+    ).toBe(true);
+    expect(
+      isTransientInfraError(
+        new Error('All keys in the pipeline should belong to the same slots allocation group'),
       ),
     ).toBe(true);
   });
