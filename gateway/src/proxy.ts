@@ -204,7 +204,9 @@ export class ReverseProxy {
           answer.on('close', () => {
             if (!answer.complete) failed(true);
           });
-          if (answer.statusCode === 503 && options.retryUnavailable && !eventStream) {
+          // An event stream too: a 503 comes before any event, and an EventSource that meets
+          // one closes for good (a rehearsal's fans lost their streams in a Redis failover).
+          if (answer.statusCode === 503 && options.retryUnavailable) {
             // Drained, so the kept-alive socket serves the next request.
             answer.on('end', () => settle('unavailable')).resume();
             return;

@@ -143,6 +143,21 @@ describe('gateway: an instance that is down, breaks or refuses', () => {
     expect(unkeyed.headers.get('retry-after')).toBe('1');
   });
 
+  it('when the queue answers 503 to an event stream, then the stream is opened once an instance can take it', async () => {
+    // An EventSource that meets a 503 gives up for good (it reconnects only after a stream).
+    let refusals = 2;
+    others.handler = (_req, res) => {
+      if (refusals-- > 0)
+        return json(res, 503, { code: 'SERVICE_UNAVAILABLE' }, { 'retry-after': '1' });
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end('event: position\ndata: {"position":3}\n\n');
+    };
+    const res = await call('/queue/tokens/me/events');
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('event: position');
+    expect(others.seen).toHaveLength(3);
+  });
+
   it('when instances answer 503 past the hold, then the client gets their 503 as it is', async () => {
     a.handler = b.handler = (_req, res) =>
       json(
