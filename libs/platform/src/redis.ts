@@ -102,7 +102,8 @@ export function connectRedis(
       // The slot map asked for every second, not every 5 s (ioredis' default): a command that
       // meets MOVED alone follows it and refreshes the map, but an auto-pipeline of several slots
       // does not (ioredis retries one only when every reply names the same slot) and fails with
-      // MOVED until the next refresh. In a rehearsal's failover that was 7 s of 503s on reads;
+      // MOVED until a refresh that sees the new map. In a rehearsal's failover that was 7 s of
+      // 503s on reads (8 s in one run since this setting: not the whole answer, docs/operations.md);
       // a CLUSTER SLOTS a second per client costs nothing beside a sale's traffic.
       slotsRefreshInterval: 1000,
       redisOptions: {
