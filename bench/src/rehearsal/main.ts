@@ -1,26 +1,18 @@
-import path from 'node:path';
-import { execSync } from 'node:child_process';
-import { cpus, totalmem } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ROOT, exitOnError, foreignNodeProblem } from '@ticketing/infra';
+import { exitOnError, foreignNodeProblem } from '@ticketing/infra';
 import { Crowd } from './crowd';
-import type { FanOutcome } from './fan';
 import type { SaleView } from './sale-view';
 import { injectFaults } from './faults';
-import { FanClient } from './client';
 import { USAGE, datesFor, parseRehearsalFlags, type RehearsalOptions } from './flags';
 import type { FaultMark, RehearsalReport } from './model';
-import { publishOnSale, type OnSale } from './on-sale';
+import { measured } from './measured-run';
+import { publishOnSale } from './on-sale';
 import { printPlan, printPredictionCheck } from './plan';
 import { Recorder } from './recorder';
-import { REPORTS_DIR, writeReport } from './report-files';
-import { SystemSampler } from './sampler';
-import { runSoak, soakFindings } from './soak';
+import { runFileBase, writeReport } from './report-files';
+import { runSoak } from './soak';
 import { startStage, type Stage } from './stage';
-import { checkSale } from './checks';
-import { summarize } from './summary';
-import { timelineOf } from './timeline';
-import { warmUp, type WarmUpCounts } from './warm-up';
+import { warmUp } from './warm-up';
 
 const say = (line: string) => process.stdout.write(`[rehearse] ${line}\n`);
 
@@ -58,10 +50,7 @@ async function main(): Promise<void> {
 /** Runs one rehearsal (an on-sale, or a soak) and returns its report. */
 export async function rehearse(options: RehearsalOptions): Promise<RehearsalReport> {
   const began = Date.now();
-  const logFile = path.join(
-    options.outDir ?? REPORTS_DIR,
-    `rehearsal-${new Date(began).toISOString().replace(/[:.]/g, '-')}.log`,
-  );
+  const logFile = `${runFileBase(new Date(began).toISOString(), options.outDir)}.log`;
   say(`the services' logs: ${logFile}`);
   const stage = await startStage({
     logFile,
@@ -118,7 +107,7 @@ async function onSale(stage: Stage, options: RehearsalOptions): Promise<Rehearsa
     `on sale: concert ${published.concertId}, ${options.seats} seats over ${published.schedules.length} dates, opening ${options.crowd.opensAtS} s after the first fan`,
   );
   await sleep(Math.max(0, startAt - Date.now()));
-  return measured(stage, options, startAt, async (run) => {
+  return measured(stage, options, startAt, say, async (run) => {
     Object.assign(sale, {
       client: run.client,
       recorder: run.recorder,
@@ -172,7 +161,7 @@ async function soak(
   seconds: number,
 ): Promise<RehearsalReport> {
   const seatsPerConcert = Math.min(options.seats, 250);
-  return measured(stage, options, Date.now(), async (run) => {
+  return measured(stage, options, Date.now(), say, async (run) => {
     const progress = setInterval(() => say(progressLine(run.recorder, 0)), 60_000);
     try {
       const result = await runSoak(
@@ -197,104 +186,9 @@ async function soak(
   });
 }
 
-interface SaleResult {
-  outcomes: FanOutcome[];
-  concerts: OnSale[];
-  soldOut: number[];
-  faults: FaultMark[];
-  /** Seats that should be sold by the end (every seat of the concerts that sold out). */
-  seats: number;
-  /** What the warm-up left in the stores before the measured sale (they count it too). */
-  warmedUp?: WarmUpCounts;
-}
-
-/**
- * The measured part of a run: the fans' client and recorder from `startAt`, the sampler beside
- * them, then the checks and the report.
- */
-async function measured(
-  stage: Stage,
-  options: RehearsalOptions,
-  startAt: number,
-  run: (frame: { client: FanClient; recorder: Recorder }) => Promise<SaleResult>,
-): Promise<RehearsalReport> {
-  const recorder = new Recorder(startAt);
-  const client = new FanClient(stage.gatewayUrls, recorder);
-  const sampler = await new SystemSampler(stage, recorder).start();
-  const generatorBefore = process.cpuUsage();
-  let result: SaleResult;
-  try {
-    result = await run({ client, recorder });
-  } finally {
-    await sampler.stop();
-    client.close();
-  }
-  const generator = process.cpuUsage(generatorBefore);
-  say('every fan is done: checking money, seats and the line');
-  const checked = await checkSale(
-    stage,
-    result.concerts.map((c) => c.concertId),
-    result.seats + (result.warmedUp?.sold ?? 0),
-    recorder,
-    result.outcomes,
-    result.soldOut,
-  );
-  const timeline = timelineOf(recorder, sampler.samples);
-  const soaked =
-    options.soakSeconds === undefined ? undefined : soakFindings(timeline.t, timeline.groups);
-  const { summary, model } = summarize({
-    recorder,
-    samples: sampler.samples,
-    outcomes: result.outcomes,
-    checks: [...checked.checks, ...(soaked?.checks ?? [])],
-    opensAtS: options.soakSeconds === undefined ? options.crowd.opensAtS : 0,
-    sold: checked.sold - (result.warmedUp?.sold ?? 0),
-    seats: result.seats,
-    completed: checked.completed - (result.warmedUp?.completed ?? 0),
-    failed: checked.failed - (result.warmedUp?.failed ?? 0),
-    generatorCpuSeconds: (generator.user + generator.system) / 1e6,
-  });
-  return {
-    version: 1,
-    meta: {
-      startedAt: new Date(startAt).toISOString(),
-      shape: options.shape,
-      instances: options.instances,
-      fans: result.outcomes.length,
-      seats: result.seats,
-      dates: datesFor(result.seats),
-      arrival:
-        options.soakSeconds === undefined
-          ? `${Math.round(options.crowd.rushShare * 100)}% from ${options.crowd.rushBeforeS} s before the opening to ${options.crowd.rushAfterS} s after, the rest over ${options.crowd.tailS} s`
-          : `${options.soakFansPerSecond} fans a second for ${options.soakSeconds} s, a concert of ${Math.min(options.seats, 250)} seats at a time`,
-      admitPerSecond: options.admitPerSecond,
-      opensAtS: options.soakSeconds === undefined ? options.crowd.opensAtS : 0,
-      faults: result.faults.length > 0,
-      soak: options.soakSeconds !== undefined,
-      node: process.version,
-      commit: commitOf(),
-      cores: cpus().length,
-      memoryGiB: Math.round(totalmem() / 2 ** 30),
-      durationS: Math.round(recorder.now()),
-    },
-    timeline,
-    faults: result.faults,
-    summary: { ...summary, ...(soaked && { slopes: soaked.slopes }) },
-    model,
-  };
-}
-
 function progressLine(recorder: Recorder, arrived: number): string {
   const c = recorder.counts();
   return `${recorder.now().toFixed(0)} s: ${arrived} arrived, ${c.waiting} waiting, ${c.admitted + c.holding + c.paying} buying, ${c.paid} paid, ${c.soldOut} told sold out, ${c.left + c.gaveUp} gone`;
-}
-
-function commitOf(): string {
-  try {
-    return execSync('git rev-parse --short HEAD', { cwd: ROOT, encoding: 'utf8' }).trim();
-  } catch {
-    return 'unknown';
-  }
 }
 
 if (require.main === module)

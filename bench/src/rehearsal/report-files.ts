@@ -7,13 +7,17 @@ import { renderReport } from './report-html';
 /** Where reports go unless `--out` says otherwise (not committed). */
 export const REPORTS_DIR = path.join(ROOT, 'bench/results');
 
+/** A run's files are named after a moment (an ISO time): `<dir>/rehearsal-<time>`, no extension. */
+export const runFileBase = (isoTime: string, dir = REPORTS_DIR) =>
+  path.join(dir, `rehearsal-${isoTime.replace(/[:.]/g, '-')}`);
+
 /** Writes the report as HTML and JSON, named after its start; returns both paths. */
 export function writeReport(
   report: RehearsalReport,
   dir = REPORTS_DIR,
 ): { html: string; json: string } {
   fs.mkdirSync(dir, { recursive: true });
-  const base = path.join(dir, `rehearsal-${report.meta.startedAt.replace(/[:.]/g, '-')}`);
+  const base = runFileBase(report.meta.startedAt, dir);
   const json = `${base}.json`;
   const html = `${base}.html`;
   fs.writeFileSync(json, `${JSON.stringify(report, null, 1)}\n`);
