@@ -39,6 +39,9 @@ describe('a rehearsal of an on-sale, in small', () => {
     expect(report.faults.map((f) => f.name)).toEqual([
       'one instance of every service killed (SIGKILL), back after 4 s',
     ]);
+    expect(report.summary.checks.map((c) => c.name)).toContain(
+      'every fault injected and recovered',
+    );
     const written = JSON.parse(fs.readFileSync(files.json, 'utf8')) as RehearsalReport;
     expect(written.summary.checks).toEqual(report.summary.checks);
     expect(written.model.map((m) => m.component)).toEqual(

@@ -26,14 +26,14 @@ export interface RehearsalOptions {
   soakFansPerSecond: number;
   outDir?: string;
   /** Print a capacity plan for another sale from a rehearsal's report instead of running one. */
-  plan?: { fans: number; seats: number; minutes: number; from?: string };
+  plan?: { fans: number; seats: number; minutes: number; from?: string; write?: string };
   /** Check how well a report's costs (`from`) predict another report's CPU (`measured`). */
   checkPrediction?: { from: string; measured: string };
 }
 
 export const USAGE = `npm run rehearse -- [flags]
-  --fans N            fans who come (10000: what two cores carry in the rush, faults and all)
-  --seats N           seats on sale, 50 a date (1000)
+  --fans N            fans who come (5000: what two cores carry in the rush, faults and all)
+  --seats N           seats on sale, 50 a date (500)
   --opens-in S        seconds from the first arrival to the opening of sales (60)
   --rush-share F      share of fans arriving around the opening (0.8)
   --rush-before S     the rush starts S seconds before the opening (50; fans wait in line for it)
@@ -55,7 +55,8 @@ export const USAGE = `npm run rehearse -- [flags]
   --seed N            the crowd's random seed (1)
   --out DIR           where the report goes (bench/results)
   --plan              print a capacity plan instead: with --fans, --seats and --minutes, from the
-                      last report (or --from FILE)
+                      last report (or --from FILE); --write FILE keeps it as JSON (the
+                      production overlay's deploy/k8s/overlays/prod/capacity-plan.json)
   --plan --check FULL.json --from HALF.json
                       how well HALF's costs predict FULL's CPU, per component (20 % is the goal)`;
 
@@ -65,8 +66,8 @@ export function parseRehearsalFlags(argv: string[]): RehearsalOptions {
     args: argv,
     strict: true,
     options: {
-      fans: { type: 'string', default: '10000' },
-      seats: { type: 'string', default: '1000' },
+      fans: { type: 'string', default: '5000' },
+      seats: { type: 'string', default: '500' },
       'opens-in': { type: 'string', default: '60' },
       'rush-share': { type: 'string', default: '0.8' },
       'rush-before': { type: 'string', default: '50' },
@@ -91,6 +92,7 @@ export function parseRehearsalFlags(argv: string[]): RehearsalOptions {
       minutes: { type: 'string' },
       from: { type: 'string' },
       check: { type: 'string' },
+      write: { type: 'string' },
     },
   });
   const int = (flag: keyof typeof values, min: number, max = Number.MAX_SAFE_INTEGER) => {
@@ -124,7 +126,7 @@ export function parseRehearsalFlags(argv: string[]): RehearsalOptions {
     if (values.minutes === undefined) throw new Error('--plan needs --minutes (the sale’s length)');
     return {
       ...defaultsFor(fans, seats),
-      plan: { fans, seats, minutes: int('minutes', 1), from: values.from },
+      plan: { fans, seats, minutes: int('minutes', 1), from: values.from, write: values.write },
     };
   }
   const opensAtS = int('opens-in', 0);

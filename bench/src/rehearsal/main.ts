@@ -52,7 +52,18 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalRepo
   const began = Date.now();
   const logFile = `${runFileBase(new Date(began).toISOString(), options.outDir)}.log`;
   say(`the services' logs: ${logFile}`);
-  const stage = await startStage({
+  // Ctrl-C (or a SIGTERM) takes down what the run started: the production shape's brokers,
+  // Postgres pair and Redis nodes are processes of their own that would outlive this one.
+  const interrupt = new AbortController();
+  let stage: Stage | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    say(`${signal}: stopping the system and the infrastructure`);
+    interrupt.abort();
+    if (stage) void stage.stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  stage = await startStage({
+    signal: interrupt.signal,
     logFile,
     shape: options.shape,
     instances: options.instances,
@@ -73,6 +84,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalRepo
       ? await onSale(stage, options)
       : await soak(stage, options, options.soakSeconds);
   } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
     say('stopping the system and the infrastructure');
     await stage.stop();
     say(`the rehearsal took ${((Date.now() - began) / 60_000).toFixed(1)} minutes in all`);

@@ -5,6 +5,7 @@ import { checkSale } from './checks';
 import { FanClient } from './client';
 import type { FanOutcome } from './fan';
 import { datesFor, type RehearsalOptions } from './flags';
+import { faultsCheck } from './faults';
 import type { FaultMark, RehearsalReport } from './model';
 import type { OnSale } from './on-sale';
 import { Recorder } from './recorder';
@@ -66,7 +67,7 @@ export async function measured(
     recorder,
     samples: sampler.samples,
     outcomes: result.outcomes,
-    checks: [...checked.checks, ...(soaked?.checks ?? [])],
+    checks: [...checked.checks, ...faultsCheck(result.faults), ...(soaked?.checks ?? [])],
     opensAtS: options.soakSeconds === undefined ? options.crowd.opensAtS : 0,
     sold: checked.sold - (result.warmedUp?.sold ?? 0),
     seats: result.seats,

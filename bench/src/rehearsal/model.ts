@@ -78,6 +78,8 @@ export interface FaultMark {
   /** When it was injected and when it was over (the component back), seconds. */
   atS: number;
   endS: number;
+  /** Why it could not be injected or did not recover (absent: it did). */
+  failed?: string;
 }
 
 /** A check the summary states: what was checked, whether it held, and its evidence. */

@@ -157,15 +157,19 @@ export function redisMbFor(report: RehearsalReport, waitingFans: number): number
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
-/** `--plan`: the plan for a sale, printed, from the newest rehearsal report (or `--from`). */
+/**
+ * `--plan`: the plan for a sale, printed, from the newest rehearsal report (or `--from`); kept as
+ * JSON in `write` when asked (what deploy/k8s sizes the production overlay from).
+ */
 export function printPlan(
-  target: { fans: number; seats: number; minutes: number; from?: string },
+  target: { fans: number; seats: number; minutes: number; from?: string; write?: string },
   say: (line: string) => void,
 ): void {
   const file = target.from ?? latestReport();
   if (!file) throw new Error('no rehearsal report to plan from: run `npm run rehearse` first');
   const report = JSON.parse(fs.readFileSync(file, 'utf8')) as RehearsalReport;
   const plan = planCapacity(report, target, path.basename(file));
+  if (target.write) fs.writeFileSync(target.write, `${JSON.stringify(plan, null, 2)}\n`);
   say(
     `a sale of ${plan.target.fans.toLocaleString('en')} fans and ${plan.target.seats.toLocaleString('en')} seats over ${plan.target.minutes} minutes, admitting ${plan.target.admitPerSecond}/s`,
   );
@@ -180,6 +184,7 @@ export function printPlan(
   say(
     `costs from ${plan.source} (${report.meta.fans} fans, ${report.meta.seats} seats, ${report.meta.shape} shape)`,
   );
+  if (target.write) say(`plan kept in ${target.write}`);
 }
 
 /** One component's CPU over a run: as the plan's costs predict it, and as measured. */

@@ -30,6 +30,8 @@ export interface StageOptions {
   env: Record<string, string>;
   /** Every line the services and gateways log (warnings and errors), each with its process. */
   logFile: string;
+  /** Aborted (an operator's Ctrl-C): the start stops after the step under way and undoes it all. */
+  signal?: AbortSignal;
   say(line: string): void;
 }
 
@@ -95,10 +97,12 @@ export async function startStage(options: StageOptions): Promise<Stage> {
           postgres: [await freePort(), await freePort()],
           redis: await freePort(6),
         },
-        { operator: 'here' },
       );
       const shape = production;
       undo.push(() => shape.destroy());
+      // Its own process: in this one, the crowd's load would starve its checks and promotions.
+      shape.startOperatorProcess();
+      options.signal?.throwIfAborted();
       infra = {
         databaseUrl: shape.databaseUrl,
         kafkaBrokers: shape.kafkaBrokers,
@@ -111,6 +115,7 @@ export async function startStage(options: StageOptions): Promise<Stage> {
     }
     const identityProvider = await startOwnOidcProvider('rehearsal');
     undo.push(() => identityProvider.stop());
+    options.signal?.throwIfAborted();
     const topics = await benchTopics(infra.kafkaBrokers, stamp);
     undo.push(() => topics.remove());
     const databases = {} as Record<ServiceName, string>;
@@ -152,6 +157,7 @@ export async function startStage(options: StageOptions): Promise<Stage> {
       gateways: options.instances,
     });
     undo.push(() => system.stop());
+    options.signal?.throwIfAborted();
     const label = (p: NodeProgram) => p.label.replace('#', '-');
     return {
       shape: options.shape,

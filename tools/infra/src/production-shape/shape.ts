@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { isAlive, stopPid } from '../proc';
+import { isAlive, spawnDetached, stopPid } from '../proc';
 import { KafkaCluster, type KafkaClusterState } from './kafka-cluster';
 import { placePostgresData } from '../postgres-data';
 import { PostgresOperator } from './postgres-operator';
@@ -8,6 +8,7 @@ import { PostgresPair, type PostgresInstance } from './postgres-pair';
 import { LocalRedis, type LocalRedisState } from '../local-redis';
 import { shapeRedisPorts, type ProductionShapePorts } from './ports';
 import { RwService } from './rw-service';
+import { switchOver } from './switchover';
 
 export interface ProductionShapeState {
   home: string;
@@ -16,7 +17,7 @@ export interface ProductionShapeState {
   postgres: [PostgresInstance, PostgresInstance];
   rwServicePid: number;
   redis: LocalRedisState;
-  /** The operator's own process, when the shape runs detached (infra:up). */
+  /** The operator's own process (`startOperatorProcess`: infra:up, the rehearsal). */
   operatorPid?: number;
 }
 
@@ -94,6 +95,35 @@ export class ProductionShape {
       redis: redis.state,
     };
     return new ProductionShape(state, kafka, postgres, rw, redis, operator);
+  }
+
+  /**
+   * Starts the Postgres operator as a process of its own, as a platform's operator runs beside
+   * the database rather than inside one of its clients: a busy client (the rehearsal's crowd of
+   * fans) would delay its checks and time out its promotions. Its pid is kept in the state, so
+   * `stop` ends it; its lines go to `operator.log` in the shape's home.
+   */
+  startOperatorProcess(): number {
+    const shapeFile = path.join(this.state.home, 'shape.json');
+    fs.writeFileSync(shapeFile, JSON.stringify(this.state, null, 2));
+    this.state.operatorPid = spawnDetached(
+      process.execPath,
+      [path.join(__dirname, 'operator-main.js'), shapeFile],
+      this.operatorLog,
+    );
+    return this.state.operatorPid;
+  }
+
+  get operatorLog(): string {
+    return path.join(this.state.home, 'operator.log');
+  }
+
+  /** A planned switchover by the shape's operator, here or in its own process; resolves once over. */
+  async switchover(): Promise<void> {
+    if (this.operator) return this.operator.switchover();
+    const pid = this.state.operatorPid;
+    if (pid === undefined || !isAlive(pid)) throw new Error('no operator runs for this shape');
+    await switchOver(this.postgres, pid, this.operatorLog);
   }
 
   /** The shape a persisted state describes (started by another process). */

@@ -3,7 +3,7 @@ import { NotYet, retryUntil } from '@ticketing/platform';
 import { catchesSignal, isAlive, waitFor } from '../proc';
 import { say } from '../settings';
 import type { InfraState } from '../state';
-import { PostgresPair } from './postgres-pair';
+import { PostgresPair, type PostgresInstance } from './postgres-pair';
 
 /**
  * A planned switchover of the production shape's Postgres (what `kubectl cnpg promote` asks of
@@ -29,7 +29,14 @@ export async function switchOver(
   log: string,
   timeoutMs = 120_000,
 ): Promise<void> {
-  const from = await pair.primary();
+  // Asked again for a while: on a busy machine an instance can miss one check's two seconds.
+  let found: PostgresInstance | undefined;
+  await waitFor(
+    'a Postgres primary to switch over from',
+    async () => Boolean((found = await pair.primary())),
+    30_000,
+  );
+  const from = found;
   if (!from) throw new Error('no Postgres instance is the primary: nothing to switch over from');
   const to = pair.other(from);
   // Sent before the operator handles it (just started), SIGUSR2 would end it instead.

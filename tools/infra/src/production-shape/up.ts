@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isOutside } from '../postgres-data';
-import { isAlive, spawnDetached } from '../proc';
+import { isAlive } from '../proc';
 import { INFRA_DIR, say } from '../settings';
 import type { InfraState } from '../state';
 import { PRODUCTION_SHAPE_PORTS } from './ports';
@@ -24,15 +24,9 @@ export async function productionShapeUp(state: InfraState): Promise<void> {
   );
   const shape = await ProductionShape.start(home, PRODUCTION_SHAPE_PORTS, { say });
   state.productionShape = shape.state;
-  const shapeFile = path.join(home, 'shape.json');
-  fs.writeFileSync(shapeFile, JSON.stringify(shape.state, null, 2));
-  state.productionShape.operatorPid = spawnDetached(
-    process.execPath,
-    [path.join(__dirname, 'operator-main.js'), shapeFile],
-    path.join(home, 'operator.log'),
-  );
+  shape.startOperatorProcess();
   say(
-    `production shape up: Kafka ${shape.kafkaBrokers.join(',')}, Postgres ${shape.databaseUrl}, Redis ${shape.redisUrl} (operator log: ${path.join(home, 'operator.log')})`,
+    `production shape up: Kafka ${shape.kafkaBrokers.join(',')}, Postgres ${shape.databaseUrl}, Redis ${shape.redisUrl} (operator log: ${shape.operatorLog})`,
   );
 }
 
