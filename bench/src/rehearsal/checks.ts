@@ -94,9 +94,15 @@ function soldOutCheck(outcomes: FanOutcome[], soldOut: number[]): Check {
   if (soldOut.length === 0) return { name, held: true, detail: 'not sold out' };
   const theirs = outcomes.filter((o) => soldOut.includes(o.concertId));
   const stillWaiting = theirs.filter((o) => o.state === 'waiting' || o.state === 'gaveUp');
+  const why = new Map<string, number>();
+  for (const o of stillWaiting) {
+    const reason = o.gaveUpOn ?? o.state;
+    why.set(reason, (why.get(reason) ?? 0) + 1);
+  }
+  const reasons = [...why].sort((a, b) => b[1] - a[1]).map(([r, n]) => `${n} ${r}`);
   return {
     name,
     held: stillWaiting.length === 0,
-    detail: `${theirs.filter((o) => o.state === 'soldOut').length} told SOLD_OUT, ${stillWaiting.length} never told`,
+    detail: `${theirs.filter((o) => o.state === 'soldOut').length} told SOLD_OUT, ${stillWaiting.length} never told${reasons.length > 0 ? ` (${reasons.join('; ')})` : ''}`,
   };
 }

@@ -23,7 +23,11 @@ export async function patiently(
   for (;;) {
     const answer = await call();
     if (![429, 502, 503, 504, 599].includes(answer.status)) return answer;
-    if (sale.recorder.now() > giveUpAt || sale.over.value) throw new GaveUp(step);
+    if (sale.over.value) throw new GaveUp(`${step}: the sale ended`);
+    if (sale.recorder.now() > giveUpAt)
+      throw new GaveUp(
+        `${step}: ${GIVE_UP_AFTER_S} s of ${answer.status === 599 ? 'no answer' : answer.status}`,
+      );
     const retryAfter = Number(answer.headers['retry-after'] ?? RETRY_FLOOR_S);
     await sleep(1000 * Math.max(RETRY_FLOOR_S, retryAfter));
   }
@@ -66,7 +70,7 @@ export async function holdASeat(sale: SaleView, pass: string): Promise<string | 
         sale.recorder.event('held');
         return held.body.reservationId as string;
       }
-      if (held.status !== 409) throw new GaveUp('hold');
+      if (held.status !== 409) throw new GaveUp(`hold ${held.status}`);
     }
   }
   return undefined;

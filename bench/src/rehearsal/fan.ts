@@ -28,6 +28,8 @@ export interface FanOutcome {
   paidAtS?: number;
   /** Seconds spent waiting in line (joined → admitted, told sold out, or left). */
   waitedS: number;
+  /** Why a fan who gave up did (the step whose answers never came right, a place lost too often). */
+  gaveUpOn?: string;
 }
 
 // How often an admitted fan who found no free seat looks at the seat map again.
@@ -66,7 +68,7 @@ export class Fan {
         // The place was lost (dropped as idle while a poll waited): an app joins again, at the
         // back of the line, and says so; the queue's audit counts the drop.
         if (rejoins === REJOINS) {
-          this.stopWaiting();
+          this.stopWaiting(`place lost ${REJOINS + 1} times`);
           break;
         }
         this.sale.recorder.event('rejoined');
@@ -74,6 +76,7 @@ export class Fan {
       }
     } catch (err) {
       if (!(err instanceof GaveUp)) throw err;
+      this.outcome.gaveUpOn = err.message;
       this.move('gaveUp');
     }
     return { ...this.outcome, state: this.state! };
@@ -87,7 +90,7 @@ export class Fan {
         body: { concertId: this.sale.concertId },
       }),
     );
-    if (answer.status !== 201 && answer.status !== 200) throw new GaveUp();
+    if (answer.status !== 201 && answer.status !== 200) throw new GaveUp(`join ${answer.status}`);
     this.outcome.tokenId = answer.body.tokenId as string;
     this.outcome.joinedAtS = this.sale.recorder.now();
     this.sale.recorder.event('joined');
@@ -212,8 +215,9 @@ export class Fan {
     return false;
   }
 
-  /** The load generator ended the sale while this fan still waited. */
-  private stopWaiting(): false {
+  /** The load generator ended the sale while this fan still waited (or the fan gave up). */
+  private stopWaiting(why = 'the sale ended'): false {
+    this.outcome.gaveUpOn = why;
     this.settleWait();
     this.move('gaveUp');
     return false;

@@ -99,12 +99,12 @@ export function connectRedis(
       // up to 16 times: long enough for a replica to take over (seconds), so a failover makes
       // requests wait rather than fail (ADR 0024).
       retryDelayOnFailover: 200,
-      // The slot map asked for every second, not every 5 s (ioredis' default): a command that
-      // meets MOVED alone follows it and refreshes the map, but an auto-pipeline of several slots
-      // does not (ioredis retries one only when every reply names the same slot) and fails with
-      // MOVED until a refresh that sees the new map. In a rehearsal's failover that was 7 s of
-      // 503s on reads (8 s in one run since this setting: not the whole answer, docs/operations.md);
-      // a CLUSTER SLOTS a second per client costs nothing beside a sale's traffic.
+      // The slot map asked for every second, not every 5 s (ioredis' default): an auto-pipeline
+      // of several slots that meets MOVED fails rather than follows it (ioredis retries one only
+      // when every reply names the same slot), so after a failover the clients find the new
+      // primary within a second of the election. Before it, MOVED is the failover's window
+      // itself, which no client can shorten (docs/operations.md, "The waiting room when Redis
+      // fails"). A CLUSTER SLOTS a second per client costs nothing beside a sale's traffic.
       slotsRefreshInterval: 1000,
       redisOptions: {
         maxRetriesPerRequest: options.maxRetriesPerRequest ?? 2,
