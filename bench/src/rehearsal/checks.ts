@@ -89,7 +89,7 @@ function fairnessCheck(stage: Stage, concertId: number): Check {
 }
 
 /** Once a concert's last seat is sold, every fan still waiting for it is told SOLD_OUT. */
-function soldOutCheck(outcomes: FanOutcome[], soldOut: number[]): Check {
+export function soldOutCheck(outcomes: FanOutcome[], soldOut: number[]): Check {
   const name = 'fans still waiting at sell-out told SOLD_OUT';
   if (soldOut.length === 0) return { name, held: true, detail: 'not sold out' };
   const theirs = outcomes.filter((o) => soldOut.includes(o.concertId));

@@ -37,7 +37,11 @@ export async function patiently(
  * A free seat held, looking at the dates that still have seats (a few at a time, each seat map
  * read live): its reservation id, or undefined when none was free this time.
  */
-export async function holdASeat(sale: SaleView, pass: string): Promise<string | undefined> {
+export async function holdASeat(
+  sale: SaleView,
+  fan: { pass: string; identity: string },
+): Promise<string | undefined> {
+  const pass = fan.pass;
   const dates = await patiently(sale, 'dates', () =>
     sale.client.call('GET', `/concerts/${sale.concertId}/schedules?available=true`, {
       step: 'dates',
@@ -70,10 +74,29 @@ export async function holdASeat(sale: SaleView, pass: string): Promise<string | 
         sale.recorder.event('held');
         return held.body.reservationId as string;
       }
+      // One hold a fan: this fan holds one already, whose answer was lost (a hold the gateway
+      // could not repeat, 502, or no answer): a careful app reads it back with its identity.
+      if (held.status === 409 && held.body.code === 'HOLD_LIMIT_REACHED')
+        return heldAlready(sale, fan);
       if (held.status !== 409) throw new GaveUp(`hold ${held.status}`);
     }
   }
   return undefined;
+}
+
+/** The seat this fan holds for the sale's concert, read with their identity (none: gone since). */
+async function heldAlready(sale: SaleView, fan: { identity: string }): Promise<string | undefined> {
+  const mine = await patiently(sale, 'my holds', () =>
+    sale.client.call('GET', '/reservations?status=HELD', {
+      step: 'my holds',
+      bearer: fan.identity,
+    }),
+  );
+  const items =
+    (mine.body.items as { reservationId: string; concertId: number }[] | undefined) ?? [];
+  const hold = items.find((r) => r.concertId === sale.concertId);
+  if (hold) sale.recorder.event('held');
+  return hold?.reservationId;
 }
 
 /** The fan's wallet charged `amount`, once whatever the retries (an Idempotency-Key). */

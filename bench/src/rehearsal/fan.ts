@@ -157,11 +157,11 @@ export class Fan {
   }
 
   private async buy(pass: string): Promise<void> {
-    let hold = await holdASeat(this.sale, pass);
+    let hold = await holdASeat(this.sale, { pass, identity: this.identity });
     // Nothing free now: seats held by payments that fail come back while the pass is active.
     while (!hold && !this.sale.allSold.value && !this.sale.over.value) {
       await sleep(SEATS_AGAIN_MS);
-      hold = await holdASeat(this.sale, pass);
+      hold = await holdASeat(this.sale, { pass, identity: this.identity });
     }
     if (!hold) return void this.toldSoldOut();
     this.move('holding');

@@ -55,14 +55,14 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalRepo
   // Ctrl-C (or a SIGTERM) takes down what the run started: the production shape's brokers,
   // Postgres pair and Redis nodes are processes of their own that would outlive this one.
   const interrupt = new AbortController();
-  let stage: Stage | undefined;
+  const started: { stage?: Stage } = {};
   const onSignal = (signal: NodeJS.Signals) => {
     say(`${signal}: stopping the system and the infrastructure`);
     interrupt.abort();
-    if (stage) void stage.stop().finally(() => process.exit(130));
+    if (started.stage) void started.stage.stop().finally(() => process.exit(130));
   };
   process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-  stage = await startStage({
+  const stage = await startStage({
     signal: interrupt.signal,
     logFile,
     shape: options.shape,
@@ -79,6 +79,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalRepo
     },
     say,
   });
+  started.stage = stage;
   try {
     return options.soakSeconds === undefined
       ? await onSale(stage, options)

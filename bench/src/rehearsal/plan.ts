@@ -106,7 +106,7 @@ export function planCapacity(
     return { ...plan, instances, coresPerInstance };
   });
   return {
-    target: { ...target, admitPerSecond },
+    target: { fans: target.fans, seats: target.seats, minutes: target.minutes, admitPerSecond },
     peak: { ...peak, joinsPerSecond: Math.round(peak.joinsPerSecond) },
     components,
     redisMemoryMb: Math.round(redisMbFor(report, peak.waitingFans)),

@@ -3,8 +3,11 @@ import { kafkaReachable } from './kafka-node';
 import { oidcDown, oidcReachable, oidcUp } from './oidc';
 import { postgresDown, postgresReachable, postgresUp } from './postgres';
 import { redisDown, redisReachable, redisUp } from './redis';
-import { productionShapeSwitchover } from './production-shape/switchover';
-import { productionShapeDown, productionShapeUp } from './production-shape/up';
+import {
+  productionShapeDown,
+  productionShapeSwitchover,
+  productionShapeUp,
+} from './production-shape/up';
 import { settingsFromEnv, say, shapeFromEnv, type InfraSettings } from './settings';
 import { readState, writeState } from './state';
 

@@ -4,7 +4,8 @@ import { placePostgresData } from '../src/postgres-data';
 import { postgresBinDir } from '../src/postgres-binaries';
 import { freePort, isAlive, spawnDetached, stopPid } from '../src/proc';
 import { PostgresPair } from '../src/production-shape/postgres-pair';
-import { productionShapeSwitchover, switchOver } from '../src/production-shape/switchover';
+import { switchOver } from '../src/production-shape/switchover';
+import { productionShapeSwitchover } from '../src/production-shape/up';
 import { INFRA_DIR, ROOT } from '../src/settings';
 
 /**

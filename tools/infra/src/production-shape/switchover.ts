@@ -1,21 +1,7 @@
-import path from 'node:path';
 import { NotYet, retryUntil } from '@ticketing/platform';
 import { catchesSignal, isAlive, waitFor } from '../proc';
 import { say } from '../settings';
-import type { InfraState } from '../state';
-import { PostgresPair, type PostgresInstance } from './postgres-pair';
-
-/**
- * A planned switchover of the production shape's Postgres (what `kubectl cnpg promote` asks of
- * CloudNativePG), done by the shape's operator process.
- */
-export async function productionShapeSwitchover(state: InfraState): Promise<void> {
-  const shape = state.productionShape;
-  const pid = shape?.operatorPid;
-  if (!shape || pid === undefined || !isAlive(pid))
-    throw new Error('the production shape is not running: npm run infra:up -- --shape=production');
-  await switchOver(new PostgresPair(shape.postgres), pid, path.join(shape.home, 'operator.log'));
-}
+import type { PostgresInstance, PostgresPair } from './postgres-pair';
 
 /**
  * Asks the operator process `operatorPid` for a switchover of `pair` (SIGUSR2) and resolves once

@@ -51,3 +51,14 @@ function running(shape: ProductionShapeState): boolean {
     (shape.operatorPid === undefined || isAlive(shape.operatorPid))
   );
 }
+
+/**
+ * A planned switchover of the production shape's Postgres (what `kubectl cnpg promote` asks of
+ * CloudNativePG), done by the shape's operator process.
+ */
+export async function productionShapeSwitchover(state: InfraState): Promise<void> {
+  const shape = state.productionShape;
+  if (!shape || shape.operatorPid === undefined || !isAlive(shape.operatorPid))
+    throw new Error('the production shape is not running: npm run infra:up -- --shape=production');
+  await ProductionShape.attach(shape).switchover();
+}
