@@ -89,15 +89,12 @@ export async function startStage(options: StageOptions): Promise<Stage> {
     let infra: { databaseUrl: string; kafkaBrokers: string[]; redisUrl: string };
     if (options.shape === 'production') {
       options.say('starting the production shape: three brokers, a Postgres pair, Redis Cluster');
-      production = await ProductionShape.start(
-        path.join(INFRA_DIR, `rehearsal-${stamp}`),
-        {
-          kafka: await freePort(6),
-          postgresRw: await freePort(),
-          postgres: [await freePort(), await freePort()],
-          redis: await freePort(6),
-        },
-      );
+      production = await ProductionShape.start(path.join(INFRA_DIR, `rehearsal-${stamp}`), {
+        kafka: await freePort(6),
+        postgresRw: await freePort(),
+        postgres: [await freePort(), await freePort()],
+        redis: await freePort(6),
+      });
       const shape = production;
       undo.push(() => shape.destroy());
       // Its own process: in this one, the crowd's load would starve its checks and promotions.
