@@ -195,6 +195,7 @@ describe('a head move whose reply was lost', () => {
           ttlMs: 60_000,
           idle: '',
           gone: 0,
+          goneRanges: '',
         });
       expect(await move('ours', 0)).toBeGreaterThan(0);
       for (let head = 1; head <= 20; head++)

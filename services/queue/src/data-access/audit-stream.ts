@@ -1,6 +1,6 @@
 import { queueKeys } from '@ticketing/queue-pass';
 import type { RedisClient } from '@ticketing/platform';
-import type { AuditRecord } from '../domain/records';
+import type { AdmissionRecord, AuditRecord } from '../domain/records';
 
 // Audit records read per round trip while looking for a head move whose answer was lost.
 const MOVES_PER_READ = 16;
@@ -29,6 +29,43 @@ export async function moveMadeAt(
       if (f.kind === 'recover' || (f.kind === 'admit' && Number(f.from) <= from)) return undefined;
     }
     if (page.length < MOVES_PER_READ) return undefined;
+    end = `(${page.at(-1)![0]}`;
+  }
+}
+
+/**
+ * The head moves of the line's life `epoch` made past `head`, oldest first, read back from the
+ * newest record: a move whose maker stopped before Postgres recorded it is found here. The read
+ * stops at the head, at a rebuild, and at a record of another life or one that does not say what
+ * Postgres records (made before moves carried it).
+ */
+export async function movesAfter(
+  redis: RedisClient,
+  concertId: number,
+  epoch: number,
+  head: number,
+): Promise<AdmissionRecord[]> {
+  const audit = queueKeys(concertId).audit;
+  const moves: AdmissionRecord[] = [];
+  let end = '+';
+  for (;;) {
+    const page = await redis.xrevrange(audit, end, '-', 'COUNT', MOVES_PER_READ);
+    for (const [, fields] of page) {
+      const f = fieldsOf(fields);
+      if (f.kind === 'sweep') continue;
+      const ours = f.kind === 'admit' && f.epoch === String(epoch) && f.until !== undefined;
+      if (!ours || Number(f.from) <= head) return moves.reverse();
+      moves.push({
+        from: Number(f.from),
+        to: Number(f.to),
+        admitted: Number(f.admitted),
+        idle: f.idle ?? '',
+        gone: f.goneRanges ?? '',
+        untilMs: Number(f.until),
+        atMs: Number(f.at),
+      });
+    }
+    if (page.length < MOVES_PER_READ) return moves.reverse();
     end = `(${page.at(-1)![0]}`;
   }
 }

@@ -172,10 +172,10 @@ export class PgLineJournal implements LineJournal {
     return rows.map(admissionOf);
   }
 
-  /** The concerts whose lines are open. */
-  async openLines(): Promise<number[]> {
-    const rows = await this.db.query<{ concert_id: number }>('select concert_id from lines');
-    return rows.map((r) => r.concert_id);
+  /** The lines that are open (each with its epoch and the head recorded). */
+  async openLines(): Promise<LineRecord[]> {
+    const rows = await this.db.query<LineRow>(`select ${LINE} from lines`);
+    return rows.map(lineOf);
   }
 
   /** The line's sales ended: it closes (a join after this opens a new life, a new epoch). */

@@ -7,9 +7,9 @@ import {
 } from '@ticketing/queue-pass';
 import type { RedisClient } from '@ticketing/platform';
 import type { RedisConcertRegistry } from './concert-registry';
-import type { AuditRecord, SnapshotData, TickPlan } from '../domain/records';
+import type { AdmissionRecord, AuditRecord, SnapshotData, TickPlan } from '../domain/records';
 import type { HeadMoveRequest, LineOpening, LineStore } from '../domain/stores';
-import { auditRecords, moveMadeAt } from './audit-stream';
+import { auditRecords, moveMadeAt, movesAfter } from './audit-stream';
 import { readSnapshot } from './line-snapshot';
 import type { ReplicaAcks } from './replica-acks';
 import { script, send } from './scripts';
@@ -71,7 +71,16 @@ export class RedisLineStore implements LineStore {
       script(
         'advance',
         [keys.meta, keys.cohorts, keys.cohortLeft, keys.audit],
-        [move.from, move.to, move.admitted, move.ttlMs, move.idle, move.gone, move.id],
+        [
+          move.from,
+          move.to,
+          move.admitted,
+          move.ttlMs,
+          move.idle,
+          move.gone,
+          move.id,
+          move.goneRanges,
+        ],
       ),
     );
     const [moved, untilMs] = reply as [number, number];
@@ -215,6 +224,10 @@ export class RedisLineStore implements LineStore {
 
   moveMadeAt(concertId: number, moveId: string, from: number): Promise<number | undefined> {
     return moveMadeAt(this.redis, concertId, moveId, from);
+  }
+
+  movesAfter(concertId: number, epoch: number, head: number): Promise<AdmissionRecord[]> {
+    return movesAfter(this.redis, concertId, epoch, head);
   }
 
   auditRecords(concertId: number): Promise<AuditRecord[]> {

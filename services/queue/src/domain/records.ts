@@ -91,6 +91,10 @@ export type AuditRecord =
       gone: string;
       /** The id of the attempt that made it (absent in records made before ids were given). */
       move?: string;
+      /** What Postgres records of it (absent in records made before a maker's loss was mended). */
+      epoch?: string;
+      until?: string;
+      goneRanges?: string;
     }
   | { id: string; kind: 'sweep'; at: string; window: string; head: string; idle: string };
 

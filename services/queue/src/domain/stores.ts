@@ -76,6 +76,8 @@ export interface HeadMoveRequest {
   idle: string;
   /** How many numbers were gone. */
   gone: number;
+  /** The numbers that were gone, as ranges (what Postgres records of the move). */
+  goneRanges: string;
 }
 
 /** The concert's line as a whole: snapshots, the admission tick, sweeps, retirement, audit. */
@@ -104,6 +106,11 @@ export interface LineStore {
    * undefined if it was not (another move passed `from`, or the line was rebuilt since).
    */
   moveMadeAt(concertId: number, moveId: string, from: number): Promise<number | undefined>;
+  /**
+   * The head moves of the line's life `epoch` made past `head`, oldest first, as the audit
+   * stream recorded them (none past a rebuild, or when the stream does not say).
+   */
+  movesAfter(concertId: number, epoch: number, head: number): Promise<AdmissionRecord[]>;
   /** Whether the line is open (it has an epoch, and has not retired). */
   isOpen(concertId: number): Promise<boolean>;
   /** One instance at a time opens or rebuilds a concert's line: true if this one may. */
@@ -213,8 +220,8 @@ export interface LineJournal {
   ): Promise<void>;
   /** The head moves whose fans are still active at `nowMs`, oldest first. */
   liveAdmissions(concertId: number, epoch: number, nowMs: number): Promise<AdmissionRecord[]>;
-  /** The concerts whose lines are open. */
-  openLines(): Promise<number[]>;
+  /** The lines that are open (each with its epoch and the head recorded). */
+  openLines(): Promise<LineRecord[]>;
   /** The line's sales ended: it closes (its head moves stay for the audit). */
   close(concertId: number, epoch: number): Promise<void>;
   /** Head moves made before `beforeMs` go, at most `limit` at a time: how many went. */

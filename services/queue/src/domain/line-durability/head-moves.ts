@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '@ticketing/platform';
 import type { QueueMetrics } from '../queue-metrics';
-import type { AdmissionRecord } from '../records';
+import type { AdmissionRecord, LineRecord } from '../records';
 import type { LineJournal, LineStore } from '../stores';
 
 /** A head move as the walk made it: the numbers it passed and what became of them. */
@@ -42,6 +42,9 @@ interface AskedMove {
 // How long a head move whose answer was lost is asked about before it is given up (with a
 // warning naming it): the store did not answer, or refused the question, for that long.
 const IN_DOUBT_GIVE_UP_MS = 60_000;
+// How old a move in the audit stream but not in Postgres must be before another instance records
+// it: its maker records it within milliseconds, unless it stopped (killed) or cannot reach Postgres.
+const ORPHAN_AFTER_MS = 5_000;
 
 /**
  * Head moves, made in the store and recorded in Postgres in the order they were made (ADR 0024):
@@ -59,7 +62,7 @@ export class HeadMoves {
   private movesAsked = 0;
 
   constructor(
-    private readonly line: Pick<LineStore, 'advance' | 'moveMadeAt'>,
+    private readonly line: Pick<LineStore, 'advance' | 'moveMadeAt' | 'movesAfter'>,
     private readonly journal: Pick<LineJournal, 'recordAdmission'>,
     private readonly activeTtlMs: number,
     private readonly logger: Logger,
@@ -91,6 +94,7 @@ export class HeadMoves {
         ttlMs: this.activeTtlMs,
         idle: move.idle,
         gone: goneCount,
+        goneRanges: move.gone,
       });
       // Not moved: another instance moved the head first, or this one did and its answer was
       // lost (the client sent the script again, and that run found the head moved): the move's
@@ -134,6 +138,30 @@ export class HeadMoves {
         `${lost.length} head move(s) not recorded in Postgres at stop: a line rebuilt after a loss of Redis would not know them`,
       );
     return lost.length;
+  }
+
+  /**
+   * Moves the store made past the head Postgres recorded, seconds ago, that nobody recorded: their
+   * maker stopped in between (a SIGKILL, an OOM kill). Recorded from the audit stream, which
+   * carries what Postgres records; a maker that records it later changes nothing. Without this,
+   * the durable audit would pass over their numbers, and a line rebuilt after a loss of Redis
+   * would resume behind them (they would have their turn twice). Returns how many were recorded.
+   */
+  async recordOrphans(lines: LineRecord[]): Promise<number> {
+    let recorded = 0;
+    for (const { concertId, epoch, head } of lines) {
+      const moves = await this.line.movesAfter(concertId, epoch, head);
+      for (const move of moves) {
+        if (move.atMs > Date.now() - ORPHAN_AFTER_MS) break; // its maker's, still
+        await this.journal.recordAdmission(concertId, epoch, { ...move, issued: 0 });
+        recorded += 1;
+        this.logger.warn(
+          { concertId, epoch, from: move.from, to: move.to, atMs: move.atMs },
+          'a head move its maker did not record was recorded from the audit stream',
+        );
+      }
+    }
+    return recorded;
   }
 
   /** Until when a move's fans are active, if the store made the move; 0 if it did not. */

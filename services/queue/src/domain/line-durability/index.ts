@@ -3,7 +3,7 @@ import type { Logger } from '@ticketing/platform';
 import type { KnownConcerts } from '../known-concerts';
 import type { Liveness } from '../liveness';
 import type { QueueMetrics } from '../queue-metrics';
-import type { NumberTaken } from '../records';
+import type { LineRecord, NumberTaken } from '../records';
 import type { LineJournal, QueueStore } from '../stores';
 import { HeadMoves, type WalkedMove } from './head-moves';
 import { IssuedNumbers, type IssueOutcome } from './issued-numbers';
@@ -96,15 +96,23 @@ export class LineDurability {
 
   /**
    * The lines Postgres has open, asked every few seconds: Redis' list of queued concerts goes
-   * with Redis' data, and a line it forgot is rebuilt by the next tick.
+   * with Redis' data, and a line it forgot is rebuilt by the next tick. Head moves made past the
+   * heads Postgres recorded and left unrecorded by a maker that stopped are recorded then.
    */
   async openLines(): Promise<number[]> {
     if (Date.now() - this.openLinesRead.at >= OPEN_LINES_EVERY_MS) {
+      let lines: LineRecord[];
       try {
-        this.openLinesRead = { at: Date.now(), concerts: await this.journal.openLines() };
+        lines = await this.journal.openLines();
       } catch (err) {
         this.logger.warn({ err }, 'the open lines could not be read from Postgres');
+        return this.openLinesRead.concerts;
       }
+      this.openLinesRead = { at: Date.now(), concerts: lines.map((l) => l.concertId) };
+      // With the heads Postgres recorded: moves made past them long enough ago are orphans.
+      await this.moves.recordOrphans(lines).catch((err: unknown) => {
+        this.logger.warn({ err }, 'head moves left unrecorded could not be looked for');
+      });
     }
     return this.openLinesRead.concerts;
   }
