@@ -2,7 +2,14 @@
 import path from 'node:path';
 import { ALL_TOPICS } from '@ticketing/contracts';
 import { INFRA_DIR, ProductionShape, freePort } from '@ticketing/infra';
-import { describeNeeding, eventually, PrivateKafka, randomSuffix } from '@ticketing/testing';
+import {
+  describeNeeding,
+  eventually,
+  HEAVY_TURN_WAIT_MS,
+  heavyTurn,
+  PrivateKafka,
+  randomSuffix,
+} from '@ticketing/testing';
 import { Cluster } from '../cluster';
 import {
   AFTER_THE_STALL_MS,
@@ -49,6 +56,12 @@ suite('the infrastructure fails in the middle of a sale (production shape)', () 
   let cluster: Cluster;
   const table: RecoveryRow[] = [];
 
+  let releaseTurn: (() => void) | undefined;
+  // Never beside another heavy file: both would starve (tools/testing/src/heavy-turn.ts).
+  beforeAll(async () => {
+    releaseTurn = await heavyTurn('the infrastructure fault suite');
+  }, HEAVY_TURN_WAIT_MS + 10_000);
+
   beforeAll(async () => {
     const kafkaPorts = await freePort(6);
     shape = await ProductionShape.start(
@@ -84,6 +97,7 @@ suite('the infrastructure fails in the middle of a sale (production shape)', () 
     if (table.length > 0) report(table);
     await cluster?.stop();
     await shape?.destroy();
+    releaseTurn?.();
   }, 180_000);
 
   it(

@@ -13,6 +13,9 @@ import type { Reply } from '../system-setup';
  * another. A request fails when the client sees a 5xx or a cut connection; the target is none,
  * and every saga ends.
  */
+// Purchases each instance's replacement allows: 10 instances × 4 ≤ the 50 seats.
+const PURCHASES_PER_INSTANCE = 4;
+
 describe('rolling restart under traffic', () => {
   let cluster: Cluster;
   beforeAll(async () => {
@@ -65,12 +68,16 @@ describe('rolling restart under traffic', () => {
         await new Promise((r) => setTimeout(r, 50));
       }
     });
-    // One buyer at a steady pace, so purchases span the whole rollout (50 seats, ~0.8 s each).
+    // One buyer, paced by the rollout rather than the clock, so purchases span all of it on any
+    // machine: each instance's replacement allows the next few (a clock's pace ran out of
+    // seats before the wallet's turn on a slower machine, where restarts take longer).
     let next = 0;
+    let allowed = 0;
     const paidAt: number[] = [];
     const buying = Array.from({ length: 1 }, async () => {
       while (running && next < buyers.length) {
-        await new Promise((r) => setTimeout(r, 500));
+        await new Promise((r) => setTimeout(r, next < allowed ? 200 : 50));
+        if (next >= allowed) continue;
         const i = next++;
         const fan = buyers[i]!;
         const hold = await record('hold', () =>
@@ -100,12 +107,17 @@ describe('rolling restart under traffic', () => {
     for (const service of SERVICE_NAMES)
       for (const instance of cluster.instances[service]) {
         restartedAt[service] ??= Date.now();
+        allowed = Math.min(allowed + PURCHASES_PER_INSTANCE, buyers.length);
         const code = await cluster.terminate(instance);
         // Its last words say why (a stop step that failed), in the failure's message.
         if (code !== 0)
           exits.push(`${instance.label} exited ${code}: ${instance.tail.slice(-8).join(' | ')}`);
         await cluster.restart(instance);
-        await new Promise((r) => setTimeout(r, 300)); // traffic on the new instance first
+        // Traffic on the new instance first: this step's purchases made (or begun).
+        await eventually(() => expect(next).toBeGreaterThanOrEqual(allowed), {
+          timeoutMs: 60_000,
+          intervalMs: 100,
+        });
       }
     running = false;
     await Promise.all([...polling, ...buying]);

@@ -8,7 +8,10 @@
  * A file that loads the whole machine (a whole system under load, three brokers) adds `@heavy`
  * to that line. Two of them side by side starve each other on two cores (a payment of the fault
  * suite took 75 s beside the bench smoke, 12 s alone), so only the longest starts first; the
- * other heavy files run last, once the rest is done.
+ * other heavy files run last, once the rest is done. An order is not a guarantee (jest hands the
+ * next file to whichever worker is free, and one that ran out of lighter files started a heavy
+ * one beside the fault suite), so each heavy file also waits for its turn on the machine
+ * (tools/testing/src/heavy-turn.ts).
  *
  * A long file that loads the machine less (one system and a broker of its own) adds `@apart`:
  * it starts early too, but not beside the first heavy file. Both at once had the fault suite

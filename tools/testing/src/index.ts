@@ -22,3 +22,4 @@ export * from './handler-table';
 export * from './metrics';
 export * from './redis-monitor';
 export { readSagaInvariants, type SagaInvariants } from './saga-invariants';
+export * from './heavy-turn';
