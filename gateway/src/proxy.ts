@@ -1,5 +1,10 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import { backoffDelay, writeProblem, type Logger } from '@ticketing/platform';
+import {
+  backoffDelay,
+  CLIENT_IDLE_CONNECTION_MS,
+  writeProblem,
+  type Logger,
+} from '@ticketing/platform';
 import { BodyTooLarge, HeldAnswer, readBody } from './proxy-bodies';
 import { forwardedHeaders } from './proxy-headers';
 import { nextAfter, safeToRepeat, type Failure } from './retry-rule';
@@ -42,10 +47,14 @@ export interface ProxyOptions {
 export class ReverseProxy {
   // As many idle sockets kept as may be open: Node keeps 256 by default and closes the rest, so a
   // burst above 256 in flight reconnected on every request after it (a connect and a close each).
+  // An idle socket is closed after CLIENT_IDLE_CONNECTION_MS, never sent on again: a stopping
+  // instance closes its idle connections only once they are older than that (ConnectionDrain),
+  // so a request never meets a connection closing under it.
   private readonly agent = new http.Agent({
     keepAlive: true,
     maxSockets: 1024,
     maxFreeSockets: 1024,
+    timeout: CLIENT_IDLE_CONNECTION_MS,
   });
   // An event stream holds its upstream socket as long as the fan listens: streams are not drawn
   // from the pooled sockets (they would take every one), and as many as descriptors allow.

@@ -61,12 +61,17 @@ export async function start(
     fanApp: config.fanAppDir ? new FanApp(config.fanAppDir, config.fanApp) : undefined,
   });
 
-  const server = await listenRaw((req, res) => {
-    router.handle(req, res).catch((err: unknown) => {
-      logger.error({ err }, 'gateway request failed');
-      writeProblem(res, 'INTERNAL', 'the gateway failed to handle the request');
-    });
-  }, config.GATEWAY_PORT);
+  const server = await listenRaw(
+    (req, res) => {
+      router.handle(req, res).catch((err: unknown) => {
+        logger.error({ err }, 'gateway request failed');
+        writeProblem(res, 'INTERNAL', 'the gateway failed to handle the request');
+      });
+    },
+    config.GATEWAY_PORT,
+    '0.0.0.0',
+    config.HTTP_DRAIN_MS,
+  );
   stops.add('http', () => server.close());
   logger.info(
     {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_DRAIN_MS } from './http/connection-drain';
 import { productionSecretProblems } from './secrets';
 
 /**
@@ -120,6 +121,8 @@ export const env = {
 export const commonEnv = {
   LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
   INSTANCE_ID: env.string({ default: String(process.pid) }),
+  /** How long a stopping service drains its kept-alive connections (see ConnectionDrain). */
+  HTTP_DRAIN_MS: env.int({ default: DEFAULT_DRAIN_MS, min: 0, max: 30_000 }),
 };
 
 export function loadConfig<S extends z.ZodRawShape>(

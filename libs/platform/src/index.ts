@@ -6,6 +6,7 @@
  * (lint, ADR 0008). Every name is listed: nothing reaches a service by accident.
  */
 export { ConfigError, env, commonEnv, loadConfig } from './config';
+export { CLIENT_IDLE_CONNECTION_MS, DEFAULT_DRAIN_MS } from './http/connection-drain';
 export {
   DB_POOL_MAX_DEFAULT,
   SESSION_CONNECTIONS_PER_PROCESS,

@@ -36,7 +36,15 @@ export interface ServiceParts<H> {
  * wiring, then the HTTP app on its port. A failed start stops what had started.
  */
 export async function runService<H extends object = object>(
-  options: { service: string; instanceId: string; logLevel: string; port: number; logger?: Logger },
+  options: {
+    service: string;
+    instanceId: string;
+    logLevel: string;
+    port: number;
+    /** How long its connections drain when it stops (HTTP_DRAIN_MS). */
+    drainMs?: number;
+    logger?: Logger;
+  },
   wire: (kit: ServiceKit) => Promise<ServiceParts<H>>,
 ): Promise<ServiceHandle & H> {
   const { service } = options;
@@ -55,7 +63,12 @@ export async function runService<H extends object = object>(
       securitySchemes: parts.securitySchemes,
     });
     const routes = parts.routes(app);
-    const server = await listen(finish(routes.operations), options.port);
+    const server = await listen(
+      finish(routes.operations),
+      options.port,
+      '0.0.0.0',
+      options.drainMs,
+    );
     stops.add('http', () => server.close());
     for (const [name, stop] of parts.beforeHttpStop ?? []) stops.add(name, stop);
     logger.info({ port: server.port }, `${service} service listening`);
@@ -75,7 +88,7 @@ export async function runService<H extends object = object>(
 /** runService's options, from the variables every service reads (commonEnv and PORT). */
 export function serviceOptions(
   service: string,
-  config: { INSTANCE_ID: string; LOG_LEVEL: string; PORT: number },
+  config: { INSTANCE_ID: string; LOG_LEVEL: string; PORT: number; HTTP_DRAIN_MS: number },
   logger?: Logger,
 ) {
   return {
@@ -83,6 +96,7 @@ export function serviceOptions(
     instanceId: config.INSTANCE_ID,
     logLevel: config.LOG_LEVEL,
     port: config.PORT,
+    drainMs: config.HTTP_DRAIN_MS,
     logger,
   };
 }

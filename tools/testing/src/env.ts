@@ -52,6 +52,10 @@ export function infraEnv(): Record<string, string> {
     // A stopping consumer waits out its fetch in flight, and tests stop services often (2 s each
     // at the default).
     KAFKA_CONSUMER_MAX_WAIT_MS: '200',
+    // A stopping service closes its connections at once: tests stop services often, and a drain
+    // (2.5 s at the default) is for the gateway's kept-alive connections in a rolling restart,
+    // which test/e2e/rolling-restart.int.test.ts runs with the default.
+    HTTP_DRAIN_MS: '0',
   };
 }
 

@@ -1,6 +1,7 @@
 import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import { ConnectionDrain } from './connection-drain';
 
 export interface RunningServer {
   port: number;
@@ -13,18 +14,24 @@ export interface RunningServer {
 // default backlog of 511 turns the overflow into SYN retries of 1 s, 3 s, 7 s.
 const BACKLOG = 4096;
 
-/** A service's app on its port. */
+/**
+ * A service's app on its port. `drainMs`: how long its connections drain when it closes (see
+ * ConnectionDrain; 0: closed at once, as tests' services are).
+ */
 export async function listen(
   app: FastifyInstance,
   port: number,
   host = '0.0.0.0',
+  drainMs = 0,
 ): Promise<RunningServer> {
+  const connections = new ConnectionDrain(app.server);
   await app.listen({ port, host, backlog: BACKLOG });
   const actual = (app.server.address() as AddressInfo).port;
   return {
     port: actual,
     url: `http://127.0.0.1:${actual}`,
     close: async (deadlineMs = 5000) => {
+      if (drainMs > 0) await connections.drain(drainMs);
       const timer = setTimeout(() => app.server.closeAllConnections(), deadlineMs);
       try {
         await app.close();
@@ -35,13 +42,15 @@ export async function listen(
   };
 }
 
-/** A plain node:http handler on a port (the gateway, which only forwards). */
+/** A plain node:http handler on a port (the gateway, which only forwards); `drainMs` as above. */
 export async function listenRaw(
   handler: RequestListener,
   port: number,
   host = '0.0.0.0',
+  drainMs = 0,
 ): Promise<RunningServer> {
   const server = createServer(handler);
+  const connections = new ConnectionDrain(server);
   // Longer than any load balancer's idle timeout, so it never reuses a socket we just closed.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
@@ -53,14 +62,16 @@ export async function listenRaw(
   return {
     port: actual,
     url: `http://127.0.0.1:${actual}`,
-    close: (deadlineMs = 5000) =>
-      new Promise<void>((resolve) => {
+    close: async (deadlineMs = 5000) => {
+      if (drainMs > 0) await connections.drain(drainMs);
+      await new Promise<void>((resolve) => {
         const timer = setTimeout(() => server.closeAllConnections(), deadlineMs);
         server.close(() => {
           clearTimeout(timer);
           resolve();
         });
         server.closeIdleConnections();
-      }),
+      });
+    },
   };
 }
