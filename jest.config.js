@@ -35,6 +35,8 @@ module.exports = {
       testMatch: ['<rootDir>/**/test/**/*.int.test.ts'],
       globalSetup: '<rootDir>/tools/testing/src/global-setup.ts',
       globalTeardown: '<rootDir>/tools/testing/src/global-teardown.ts',
+      // A heavy file runs alone on the machine, the others side by side (heavy-turn.ts).
+      setupFilesAfterEnv: ['<rootDir>/tools/testing/src/machine-turn-setup.ts'],
     },
   ],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],

@@ -1,8 +1,7 @@
-// @slow 150 @heavy: seconds it takes in a full run; it never starts beside the fault suite (tools/testing/slow-first-sequencer.js).
+// @slow 150 @heavy: seconds it takes in a full run; it runs last, alone (tools/testing/slow-first-sequencer.js).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { HEAVY_TURN_WAIT_MS, heavyTurn } from '@ticketing/testing';
 import { parseRehearsalFlags } from '../src/rehearsal/flags';
 import { rehearse } from '../src/rehearsal/main';
 import type { RehearsalReport } from '../src/rehearsal/model';
@@ -15,13 +14,6 @@ import { writeReport } from '../src/rehearsal/report-files';
  * timings, which are the benchmark's.
  */
 describe('a rehearsal of an on-sale, in small', () => {
-  let releaseTurn: (() => void) | undefined;
-  // Never beside another heavy file: both would starve (tools/testing/src/heavy-turn.ts).
-  beforeAll(async () => {
-    releaseTurn = await heavyTurn('the rehearsal in small');
-  }, HEAVY_TURN_WAIT_MS + 10_000);
-  afterAll(() => releaseTurn?.());
-
   it('when 2,000 fans come for the 50 seats of one date and an instance of every service is killed in the rush, then every seat is sold once, money and seats agree, the line admits in join order, no request safe to repeat sees a 5xx, every fan still waiting is told SOLD_OUT, and the report is written', async () => {
     const options = parseRehearsalFlags([
       '--shape=single',

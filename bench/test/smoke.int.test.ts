@@ -1,20 +1,12 @@
-// @slow 210 @heavy: seconds it takes in a full run; it runs last, never beside the fault suite (tools/testing/slow-first-sequencer.js).
+// @slow 210 @heavy: seconds it takes in a full run; it runs last, alone (tools/testing/slow-first-sequencer.js).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { kafkaClientFrom } from '@ticketing/platform';
-import { HEAVY_TURN_WAIT_MS, heavyTurn } from '@ticketing/testing';
 
 /** The benchmark is not part of `npm test`, but its smoke mode is, so its code cannot rot. */
 describe('npm run bench -- --smoke', () => {
-  let releaseTurn: (() => void) | undefined;
-  // Never beside another heavy file: both would starve (tools/testing/src/heavy-turn.ts).
-  beforeAll(async () => {
-    releaseTurn = await heavyTurn('the bench smoke run');
-  }, HEAVY_TURN_WAIT_MS + 10_000);
-  afterAll(() => releaseTurn?.());
-
   it('when run in smoke mode, then every scenario runs and a JSON and markdown report are written', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));
     const res = spawnSync('node', [path.resolve(__dirname, '../dist/run.js'), '--smoke'], {

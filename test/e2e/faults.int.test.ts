@@ -1,4 +1,4 @@
-// @slow 120 @apart: seconds it takes in a full run; jest starts it early, not beside the fault suite (tools/testing/slow-first-sequencer.js).
+// @slow 120: seconds it takes in a full run; jest starts it early (tools/testing/slow-first-sequencer.js).
 import { randomUUID } from 'node:crypto';
 import { SERVICE_NAMES } from '@ticketing/contracts';
 import { createDb } from '@ticketing/platform/wiring';
