@@ -1,4 +1,4 @@
-import { ConfigError, env, loadConfig } from '../src/config';
+import { commonEnv, ConfigError, env, loadConfig } from '../src/config';
 import { kafkaSecurityFrom } from '../src/kafka-config';
 import { postgresEnv } from '../src/postgres-config';
 import { secret } from '../src/secrets';
@@ -52,6 +52,14 @@ describe('loadConfig', () => {
         'PORT',
       ]);
     }
+  });
+
+  it('when HTTP_DRAIN_MS is shorter than a connection must stay idle to be closed safely, then the error names it; 0 turns the drain off', () => {
+    expect(() => loadConfig(commonEnv, { HTTP_DRAIN_MS: '500' })).toThrow(
+      'HTTP_DRAIN_MS: must be 0 (no drain) or >= 2000, got "500"',
+    );
+    expect(loadConfig(commonEnv, { HTTP_DRAIN_MS: '0' }).HTTP_DRAIN_MS).toBe(0);
+    expect(loadConfig(commonEnv, {}).HTTP_DRAIN_MS).toBe(2500);
   });
 
   it('when a variable is empty, then its default applies', () => {

@@ -41,7 +41,11 @@ export async function heavyTurn(what: string, options: TurnOptions = {}): Promis
     }
     await waitOrFail(what, heavyHolder(heavy), deadline, options);
   }
-  const release = () => fs.rmSync(heavy, { recursive: true, force: true });
+  // Only its own: a turn taken over from this process (thought dead) is not released by it.
+  const release = () => {
+    if (readTurn(path.join(heavy, 'holder'))?.pid === process.pid)
+      fs.rmSync(heavy, { recursive: true, force: true });
+  };
   try {
     for (;;) {
       const running = liveHolders(light);

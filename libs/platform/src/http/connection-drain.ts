@@ -16,6 +16,8 @@ export const DEFAULT_DRAIN_MS = 2500;
 
 /** A connection idle this long is one no client of ours sends on any more. */
 const IDLE_SAFE_MS = 2 * CLIENT_IDLE_CONNECTION_MS;
+/** A shorter drain closes no idle connection before the close does: the race is back. */
+export const DRAIN_AT_LEAST_MS = IDLE_SAFE_MS;
 const BUSY = Infinity;
 const LOOK_EVERY_MS = 50;
 

@@ -34,27 +34,29 @@ export async function moveMadeAt(
 }
 
 /**
- * The head moves of the line's life `epoch` made past `head`, oldest first, read back from the
- * newest record: a move whose maker stopped before Postgres recorded it is found here. The read
- * stops at the head, at a rebuild, and at a record of another life or one that does not say what
- * Postgres records (made before moves carried it).
+ * The head moves of the line's life `epoch` made from `fromMs` to `toMs` (the store's clock, both
+ * included), oldest first, as the audit stream recorded them: a move whose maker stopped before
+ * Postgres recorded it is found here. Moves before a rebuild in that time are left out (the line
+ * resumed at the head Postgres had: their numbers have their turn again), and so are records of
+ * another life or made before moves carried what Postgres records.
  */
-export async function movesAfter(
+export async function movesMadeBetween(
   redis: RedisClient,
   concertId: number,
   epoch: number,
-  head: number,
+  fromMs: number,
+  toMs: number,
 ): Promise<AdmissionRecord[]> {
   const audit = queueKeys(concertId).audit;
-  const moves: AdmissionRecord[] = [];
-  let end = '+';
+  let moves: AdmissionRecord[] = [];
+  let start = String(fromMs);
   for (;;) {
-    const page = await redis.xrevrange(audit, end, '-', 'COUNT', MOVES_PER_READ);
+    const page = await redis.xrange(audit, start, String(toMs), 'COUNT', RECORDS_PER_READ);
     for (const [, fields] of page) {
       const f = fieldsOf(fields);
-      if (f.kind === 'sweep') continue;
+      if (f.kind === 'recover') moves = [];
       const ours = f.kind === 'admit' && f.epoch === String(epoch) && f.until !== undefined;
-      if (!ours || Number(f.from) <= head) return moves.reverse();
+      if (!ours) continue;
       moves.push({
         from: Number(f.from),
         to: Number(f.to),
@@ -65,8 +67,8 @@ export async function movesAfter(
         atMs: Number(f.at),
       });
     }
-    if (page.length < MOVES_PER_READ) return moves.reverse();
-    end = `(${page.at(-1)![0]}`;
+    if (page.length < RECORDS_PER_READ) return moves;
+    start = `(${page.at(-1)![0]}`;
   }
 }
 

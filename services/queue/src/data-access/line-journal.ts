@@ -153,6 +153,16 @@ export class PgLineJournal implements LineJournal {
     });
   }
 
+  /** Which of these head moves (by their first number) are recorded. */
+  async recordedMoves(concertId: number, epoch: number, froms: number[]): Promise<Set<number>> {
+    const rows = await this.db.query<{ from_number: string }>(
+      `select from_number from admissions
+       where concert_id = $1 and epoch = $2 and from_number = any($3::bigint[])`,
+      [concertId, epoch, froms],
+    );
+    return new Set(rows.map((r) => Number(r.from_number)));
+  }
+
   /** The head moves whose fans are still active at `nowMs` (Redis' clock), oldest first. */
   async liveAdmissions(concertId: number, epoch: number, nowMs: number) {
     const rows = await this.db.query<AdmissionRow>(

@@ -9,7 +9,7 @@ import type { RedisClient } from '@ticketing/platform';
 import type { RedisConcertRegistry } from './concert-registry';
 import type { AdmissionRecord, AuditRecord, SnapshotData, TickPlan } from '../domain/records';
 import type { HeadMoveRequest, LineOpening, LineStore } from '../domain/stores';
-import { auditRecords, moveMadeAt, movesAfter } from './audit-stream';
+import { auditRecords, moveMadeAt, movesMadeBetween } from './audit-stream';
 import { readSnapshot } from './line-snapshot';
 import type { ReplicaAcks } from './replica-acks';
 import { script, send } from './scripts';
@@ -226,8 +226,19 @@ export class RedisLineStore implements LineStore {
     return moveMadeAt(this.redis, concertId, moveId, from);
   }
 
-  movesAfter(concertId: number, epoch: number, head: number): Promise<AdmissionRecord[]> {
-    return movesAfter(this.redis, concertId, epoch, head);
+  movesMadeBetween(
+    concertId: number,
+    epoch: number,
+    fromMs: number,
+    toMs: number,
+  ): Promise<AdmissionRecord[]> {
+    return movesMadeBetween(this.redis, concertId, epoch, fromMs, toMs);
+  }
+
+  /** The store's clock (the one a move's record and its stream id carry). */
+  async clockMs(): Promise<number> {
+    const [seconds, micros] = await this.redis.time();
+    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   }
 
   auditRecords(concertId: number): Promise<AuditRecord[]> {

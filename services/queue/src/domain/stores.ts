@@ -107,10 +107,18 @@ export interface LineStore {
    */
   moveMadeAt(concertId: number, moveId: string, from: number): Promise<number | undefined>;
   /**
-   * The head moves of the line's life `epoch` made past `head`, oldest first, as the audit
-   * stream recorded them (none past a rebuild, or when the stream does not say).
+   * The head moves of the line's life `epoch` made from `fromMs` to `toMs` (the store's clock,
+   * both included), oldest first, as the audit stream recorded them (those before a rebuild left
+   * out).
    */
-  movesAfter(concertId: number, epoch: number, head: number): Promise<AdmissionRecord[]>;
+  movesMadeBetween(
+    concertId: number,
+    epoch: number,
+    fromMs: number,
+    toMs: number,
+  ): Promise<AdmissionRecord[]>;
+  /** The store's clock, in ms. */
+  clockMs(): Promise<number>;
   /** Whether the line is open (it has an epoch, and has not retired). */
   isOpen(concertId: number): Promise<boolean>;
   /** One instance at a time opens or rebuilds a concert's line: true if this one may. */
@@ -218,6 +226,8 @@ export interface LineJournal {
     epoch: number,
     move: AdmissionRecord & { issued: number },
   ): Promise<void>;
+  /** Which of these head moves (by their first number) are recorded. */
+  recordedMoves(concertId: number, epoch: number, froms: number[]): Promise<Set<number>>;
   /** The head moves whose fans are still active at `nowMs`, oldest first. */
   liveAdmissions(concertId: number, epoch: number, nowMs: number): Promise<AdmissionRecord[]>;
   /** The lines that are open (each with its epoch and the head recorded). */

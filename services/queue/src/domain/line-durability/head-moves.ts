@@ -45,6 +45,9 @@ const IN_DOUBT_GIVE_UP_MS = 60_000;
 // How old a move in the audit stream but not in Postgres must be before another instance records
 // it: its maker records it within milliseconds, unless it stopped (killed) or cannot reach Postgres.
 const ORPHAN_AFTER_MS = 5_000;
+// How far back an instance first looks for such moves: a maker killed while every other instance
+// was down too (a whole deployment replaced) is found by the first to start again.
+const ORPHAN_LOOKBACK_MS = 10 * 60_000;
 
 /**
  * Head moves, made in the store and recorded in Postgres in the order they were made (ADR 0024):
@@ -60,10 +63,15 @@ export class HeadMoves {
   /** Names this instance's head moves (with a count): what it asked for is found by it. */
   private readonly instanceId = randomBytes(6).toString('base64url');
   private movesAsked = 0;
+  /** Per open line ("concert:epoch"), the store's time its audit stream was looked at up to. */
+  private readonly orphansLookedUntil = new Map<string, number>();
 
   constructor(
-    private readonly line: Pick<LineStore, 'advance' | 'moveMadeAt' | 'movesAfter'>,
-    private readonly journal: Pick<LineJournal, 'recordAdmission'>,
+    private readonly line: Pick<
+      LineStore,
+      'advance' | 'moveMadeAt' | 'movesMadeBetween' | 'clockMs'
+    >,
+    private readonly journal: Pick<LineJournal, 'recordAdmission' | 'recordedMoves'>,
     private readonly activeTtlMs: number,
     private readonly logger: Logger,
     private readonly metrics: Pick<QueueMetrics, 'admitted'>,
@@ -141,18 +149,33 @@ export class HeadMoves {
   }
 
   /**
-   * Moves the store made past the head Postgres recorded, seconds ago, that nobody recorded: their
-   * maker stopped in between (a SIGKILL, an OOM kill). Recorded from the audit stream, which
-   * carries what Postgres records; a maker that records it later changes nothing. Without this,
-   * the durable audit would pass over their numbers, and a line rebuilt after a loss of Redis
-   * would resume behind them (they would have their turn twice). Returns how many were recorded.
+   * Moves the store made seconds ago that Postgres does not record: their maker stopped in
+   * between (a SIGKILL, an OOM kill). Recorded from the audit stream, which carries what Postgres
+   * records; a maker that records one later changes nothing. Without this, the durable audit would
+   * pass over their numbers, and a line rebuilt after a loss of Redis would resume behind them
+   * (they would have their turn twice). Each line's stream is read from where the last look ended
+   * (at first, ORPHAN_LOOKBACK_MS back), up to ORPHAN_AFTER_MS ago, on the store's clock; a look
+   * that fails is made again. Returns how many were recorded.
    */
   async recordOrphans(lines: LineRecord[]): Promise<number> {
+    const untilMs = (await this.line.clockMs()) - ORPHAN_AFTER_MS;
+    const lookedUntil = new Map<string, number>();
     let recorded = 0;
-    for (const { concertId, epoch, head } of lines) {
-      const moves = await this.line.movesAfter(concertId, epoch, head);
-      for (const move of moves) {
-        if (move.atMs > Date.now() - ORPHAN_AFTER_MS) break; // its maker's, still
+    for (const { concertId, epoch } of lines) {
+      const line = `${concertId}:${epoch}`;
+      const fromMs = this.orphansLookedUntil.get(line) ?? untilMs - ORPHAN_LOOKBACK_MS;
+      lookedUntil.set(line, fromMs);
+      if (untilMs < fromMs) continue;
+      const moves = await this.line.movesMadeBetween(concertId, epoch, fromMs, untilMs);
+      const known =
+        moves.length === 0
+          ? new Set<number>()
+          : await this.journal.recordedMoves(
+              concertId,
+              epoch,
+              moves.map((m) => m.from),
+            );
+      for (const move of moves.filter((m) => !known.has(m.from))) {
         await this.journal.recordAdmission(concertId, epoch, { ...move, issued: 0 });
         recorded += 1;
         this.logger.warn(
@@ -160,7 +183,12 @@ export class HeadMoves {
           'a head move its maker did not record was recorded from the audit stream',
         );
       }
+      lookedUntil.set(line, untilMs + 1);
+      this.orphansLookedUntil.set(line, untilMs + 1);
     }
+    // Lines no longer open are forgotten.
+    for (const line of [...this.orphansLookedUntil.keys()])
+      if (!lookedUntil.has(line)) this.orphansLookedUntil.delete(line);
     return recorded;
   }
 
