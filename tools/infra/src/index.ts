@@ -29,6 +29,7 @@ export { CHROMIUM_PATH, chromiumUp, chromiumVersion } from './chromium';
 export { readState, writeState } from './state';
 export { ensureDebianPackage } from './debian';
 export { ProductionShape, type ProductionShapeState } from './production-shape/shape';
+export { KafkaCluster } from './production-shape/kafka-cluster';
 export {
   PRODUCTION_SHAPE_PORTS,
   shapeBrokers,
