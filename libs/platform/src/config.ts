@@ -125,17 +125,12 @@ export const commonEnv = {
    * How long a stopping service drains its kept-alive connections (see ConnectionDrain): 0 (no
    * drain), or long enough for an idle connection to outlast the gateway's idle timeout.
    */
-  HTTP_DRAIN_MS: env.from(
-    z.coerce
-      .number({ message: 'must be an integer' })
-      .int('must be an integer')
-      .max(30_000, 'must be <= 30000')
-      .refine(
-        (ms) => ms === 0 || ms >= DRAIN_AT_LEAST_MS,
-        `must be 0 (no drain) or >= ${DRAIN_AT_LEAST_MS}`,
-      )
-      .default(DEFAULT_DRAIN_MS),
-  ),
+  HTTP_DRAIN_MS: env
+    .int({ default: DEFAULT_DRAIN_MS, min: 0, max: 30_000 })
+    .refine(
+      (ms) => ms === 0 || ms >= DRAIN_AT_LEAST_MS,
+      `must be 0 (no drain) or >= ${DRAIN_AT_LEAST_MS}`,
+    ),
 };
 
 export function loadConfig<S extends z.ZodRawShape>(

@@ -159,12 +159,14 @@ export class HeadMoves {
    */
   async recordOrphans(lines: LineRecord[]): Promise<number> {
     const untilMs = (await this.line.clockMs()) - ORPHAN_AFTER_MS;
-    const lookedUntil = new Map<string, number>();
+    const open = new Set(lines.map(({ concertId, epoch }) => `${concertId}:${epoch}`));
+    // Lines no longer open are forgotten.
+    for (const line of [...this.orphansLookedUntil.keys()])
+      if (!open.has(line)) this.orphansLookedUntil.delete(line);
     let recorded = 0;
     for (const { concertId, epoch } of lines) {
       const line = `${concertId}:${epoch}`;
       const fromMs = this.orphansLookedUntil.get(line) ?? untilMs - ORPHAN_LOOKBACK_MS;
-      lookedUntil.set(line, fromMs);
       if (untilMs < fromMs) continue;
       const moves = await this.line.movesMadeBetween(concertId, epoch, fromMs, untilMs);
       const known =
@@ -183,12 +185,8 @@ export class HeadMoves {
           'a head move its maker did not record was recorded from the audit stream',
         );
       }
-      lookedUntil.set(line, untilMs + 1);
       this.orphansLookedUntil.set(line, untilMs + 1);
     }
-    // Lines no longer open are forgotten.
-    for (const line of [...this.orphansLookedUntil.keys()])
-      if (!lookedUntil.has(line)) this.orphansLookedUntil.delete(line);
     return recorded;
   }
 

@@ -96,8 +96,8 @@ export class LineDurability {
 
   /**
    * The lines Postgres has open, asked every few seconds: Redis' list of queued concerts goes
-   * with Redis' data, and a line it forgot is rebuilt by the next tick. Head moves made past the
-   * heads Postgres recorded and left unrecorded by a maker that stopped are recorded then.
+   * with Redis' data, and a line it forgot is rebuilt by the next tick. Head moves of those lines
+   * that a maker which stopped left unrecorded are recorded then.
    */
   async openLines(): Promise<number[]> {
     if (Date.now() - this.openLinesRead.at >= OPEN_LINES_EVERY_MS) {
@@ -109,7 +109,7 @@ export class LineDurability {
         return this.openLinesRead.concerts;
       }
       this.openLinesRead = { at: Date.now(), concerts: lines.map((l) => l.concertId) };
-      // With the heads Postgres recorded: moves made past them long enough ago are orphans.
+      // Moves of these lines made long enough ago and missing from Postgres are orphans.
       await this.moves.recordOrphans(lines).catch((err: unknown) => {
         this.logger.warn({ err }, 'head moves left unrecorded could not be looked for');
       });
