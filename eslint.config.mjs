@@ -28,7 +28,15 @@ const FILES = [
 ];
 const SERVICE_PARTS = [...SERVICE_LAYERS.map((e) => e.type), 'service'];
 
-const DRIVERS = ['knex', 'pg', 'kafkajs', '@platformatic/kafka', 'ioredis', 'fastify'];
+const DRIVERS = [
+  'knex',
+  'pg',
+  'kafkajs',
+  '@platformatic/kafka',
+  '@confluentinc/kafka-javascript',
+  'ioredis',
+  'fastify',
+];
 
 /**
  * Each Kafka client is known to its one adapter folder only (ADR 0018); @platformatic/kafka to
@@ -39,6 +47,10 @@ const KAFKA_ADAPTERS = {
   '@platformatic/kafka': {
     regex: '^@platformatic/kafka(/.*)?$',
     folders: ['libs/messaging/src/platformatic', 'tools/testing/src/cluster-admin'],
+  },
+  '@confluentinc/kafka-javascript': {
+    regex: '^@confluentinc/kafka-javascript(/.*)?$',
+    folders: ['libs/messaging/src/confluent'],
   },
 };
 /** The imports refused to code outside `except`'s folders: every other Kafka client. */

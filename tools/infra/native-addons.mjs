@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { PACKAGE as KAFKA_JAVASCRIPT, ensureKafkaJavascript } from './kafka-javascript.mjs';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const modules = path.join(root, 'node_modules');
@@ -20,7 +21,8 @@ function packagesWithBindings() {
     const names = entry.startsWith('@')
       ? directories(path.join(modules, entry)).map((name) => `${entry}/${name}`)
       : [entry];
-    for (const name of names) if (compiledHere(path.join(modules, name), 4)) found.push(name);
+    for (const name of names)
+      if (name !== KAFKA_JAVASCRIPT && compiledHere(path.join(modules, name), 4)) found.push(name);
   }
   return found;
 }
@@ -56,6 +58,10 @@ function headersOf(execPath) {
     fs.existsSync(path.join(dir, 'include/node/node.h')),
   );
 }
+
+// Confluent's client is compiled by its own rules (./kafka-javascript.mjs), whatever the marker
+// says: its binding is checked by loading it.
+ensureKafkaJavascript(modules, headersOf(process.execPath));
 
 const builtFor = fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8').trim() : '';
 if (builtFor !== abi) {

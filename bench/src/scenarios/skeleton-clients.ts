@@ -7,6 +7,7 @@ import { SAGA_DELIVERIES, SagaSkeleton } from '../skeleton';
 const NAMES: Record<KafkaClientName, string> = {
   kafkajs: 'kafkajs 2.2.4',
   platformatic: '@platformatic/kafka 2.x',
+  confluent: '@confluentinc/kafka-javascript 1.10.1',
 };
 
 /**

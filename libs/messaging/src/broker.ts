@@ -1,7 +1,7 @@
 /**
  * What the project needs of a Kafka client, in its own words (ADR 0018): a publisher, consumer
- * group members and an admin, made by a `KafkaClient`. Two adapters implement it, each in the one
- * folder that knows its client (`./kafkajs`, `./platformatic`); `createKafka` (`./kafka-client`)
+ * group members and an admin, made by a `KafkaClient`. Three adapters implement it, each in the
+ * one folder that knows its client (`./kafkajs`, `./platformatic`, `./confluent`); `createKafka` (`./kafka-client`)
  * picks one by `KAFKA_CLIENT`. Services, tools, tests and the bench see only this.
  *
  * Errors an adapter raises carry `retriable` (trying again may succeed: an outage, a leader
@@ -108,8 +108,11 @@ export interface TopicMetadata {
 export interface Admin {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
-  /** The cluster's brokers and its controller (readiness: Kafka answers). */
-  describeCluster(): Promise<{ brokers: { nodeId: number }[]; controller: number | null }>;
+  /**
+   * The cluster's brokers (readiness: Kafka answers). No controller: in KRaft a client is told
+   * of any broker as one, and Confluent's client is told of none.
+   */
+  describeCluster(): Promise<{ brokers: { nodeId: number }[] }>;
   listTopics(): Promise<string[]>;
   /** Replicated as the broker's default says (1 on a single node, 3 in a cluster). */
   createTopics(topics: TopicToCreate[]): Promise<void>;

@@ -22,9 +22,10 @@ describe('a producer that breaks', () => {
       await producer.send({ topic: topic!, messages: [{ key: 'k', value: 'before' }] });
       const broken = healing.current;
       // Every send of it now fails: "The producer is disconnected" (kafkajs), "Client is closed."
+      // (@platformatic/kafka), "Cannot send without awaiting connect()" (Confluent's).
       await broken.disconnect();
       await expect(broken.send({ topic: topic!, messages: [{ value: 'x' }] })).rejects.toThrow(
-        /disconnected|closed/,
+        /disconnected|closed|without awaiting connect/,
       );
 
       await producer.send({ topic: topic!, messages: [{ key: 'k', value: 'after' }] });

@@ -4,7 +4,7 @@ import { ConfigError, env, loadConfig, type Env } from './config';
 import { productionSecretProblems, secret } from './secrets';
 
 /** The Kafka clients the project has an adapter for (libs/messaging, ADR 0018). */
-export const KAFKA_CLIENTS = ['kafkajs', 'platformatic'] as const;
+export const KAFKA_CLIENTS = ['kafkajs', 'platformatic', 'confluent'] as const;
 export type KafkaClientName = (typeof KAFKA_CLIENTS)[number];
 
 /** Which Kafka client a process runs on: kafkajs until a measurement says otherwise. */

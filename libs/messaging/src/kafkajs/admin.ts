@@ -11,8 +11,8 @@ export function kafkajsAdmin(kafka: Kafka): Admin {
     connect: () => admin.connect(),
     disconnect: () => admin.disconnect(),
     async describeCluster() {
-      const { brokers, controller } = await admin.describeCluster();
-      return { brokers: brokers.map((b) => ({ nodeId: b.nodeId })), controller };
+      const { brokers } = await admin.describeCluster();
+      return { brokers: brokers.map((b) => ({ nodeId: b.nodeId })) };
     },
     listTopics: () => admin.listTopics(),
     async createTopics(topics) {

@@ -42,11 +42,8 @@ export function platformaticAdmin(settings: ClientSettings): Admin {
     connect: async () => void (await metadata([])),
     disconnect: () => call(() => admin.close()),
     async describeCluster() {
-      const { brokers, controllerId } = await metadata([]);
-      return {
-        brokers: [...brokers.keys()].map((nodeId) => ({ nodeId })),
-        controller: controllerId >= 0 ? controllerId : null,
-      };
+      const { brokers } = await metadata([]);
+      return { brokers: [...brokers.keys()].map((nodeId) => ({ nodeId })) };
     },
     listTopics: () => call(() => admin.listTopics()),
     async createTopics(topics) {

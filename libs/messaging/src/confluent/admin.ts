@@ -1,0 +1,126 @@
+import { KafkaJS, type RdKafka } from '@confluentinc/kafka-javascript';
+import type { Admin } from '../broker';
+import { KAFKA_CLIENT_SETTINGS } from '../client-settings';
+import { call } from './errors';
+
+const entries = (config: Record<string, string> = {}) =>
+  Object.entries(config).map(([name, value]) => ({ name, value }));
+
+/** How long an admin request may take (librdkafka's default is 5 s). */
+const timeout = KAFKA_CLIENT_SETTINGS.requestTimeoutMs;
+
+/** Kafka's names of a group's states, as the other clients give them. */
+const STATE_NAMES: Record<KafkaJS.ConsumerGroupStates, string> = {
+  [KafkaJS.ConsumerGroupStates.UNKNOWN]: 'Unknown',
+  [KafkaJS.ConsumerGroupStates.PREPARING_REBALANCE]: 'PreparingRebalance',
+  [KafkaJS.ConsumerGroupStates.COMPLETING_REBALANCE]: 'CompletingRebalance',
+  [KafkaJS.ConsumerGroupStates.STABLE]: 'Stable',
+  [KafkaJS.ConsumerGroupStates.DEAD]: 'Dead',
+  [KafkaJS.ConsumerGroupStates.EMPTY]: 'Empty',
+};
+
+/** librdkafka's own client under a KafkaJS-compatible one: its metadata names the brokers. */
+interface WithInternalClient {
+  _getInternalClient(): RdKafka.Producer;
+}
+
+/**
+ * Confluent's admin client as the project's admin, on the connection of a producer that sends
+ * nothing: the client has no DescribeCluster, and the producer's own client (librdkafka's) answers
+ * a metadata request with the cluster's brokers. One librdkafka instance, not two.
+ */
+export function confluentAdmin(kafka: KafkaJS.Kafka): Admin {
+  const connection = kafka.producer();
+  const admin = connection.dependentAdmin();
+  const metadata = () =>
+    new Promise<RdKafka.Metadata>((resolve, reject) =>
+      (connection as unknown as WithInternalClient)
+        ._getInternalClient()
+        .getMetadata({ allTopics: false, timeout }, (err, data) =>
+          err ? reject(err) : resolve(data),
+        ),
+    );
+  return {
+    async connect() {
+      await call(() => connection.connect());
+      await call(() => admin.connect());
+    },
+    async disconnect() {
+      await call(() => admin.disconnect());
+      await call(() => connection.disconnect());
+    },
+    async describeCluster() {
+      const { brokers } = await call(metadata);
+      return { brokers: brokers.map((b) => ({ nodeId: b.id })) };
+    },
+    listTopics: () => call(() => admin.listTopics({ timeout })),
+    async createTopics(topics) {
+      try {
+        await call(() =>
+          admin.createTopics({
+            timeout,
+            topics: topics.map((t) => ({
+              topic: t.topic,
+              numPartitions: t.partitions,
+              replicationFactor: -1,
+              configEntries: entries(t.config),
+            })),
+          }),
+        );
+      } catch (err) {
+        // As the other clients: a topic that exists already is made.
+        if ((err as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw err;
+      }
+    },
+    deleteTopics: (topics) => call(() => admin.deleteTopics({ topics, timeout: 30_000 })),
+    async topicMetadata(topics) {
+      const known = await call(() => admin.fetchTopicMetadata({ topics, timeout }));
+      return known.map((t) => ({
+        topic: t.name,
+        partitions: t.partitions.map((p) => ({
+          partition: p.partitionId,
+          leader: p.leader,
+          replicas: p.replicas,
+          isr: p.isr,
+        })),
+      }));
+    },
+    async topicOffsets(topic) {
+      const offsets = await call(() =>
+        admin.fetchTopicOffsets(topic, {
+          timeout,
+          isolationLevel: KafkaJS.IsolationLevel.READ_UNCOMMITTED,
+        }),
+      );
+      return offsets.map(({ partition, low, high }) => ({ partition, low, high }));
+    },
+    async groupOffsets(groupId, topics) {
+      const [offsets, known] = await Promise.all([
+        call(() => admin.fetchOffsets({ groupId, topics, timeout })),
+        call(() => admin.fetchTopicMetadata({ topics, timeout })),
+      ]);
+      // The client leaves out a partition the group never committed; the port says -1 for it.
+      return known.map(({ name, partitions }) => {
+        const committed = offsets.find((o) => o.topic === name)?.partitions ?? [];
+        return {
+          topic: name,
+          partitions: partitions.map(({ partitionId }) => ({
+            partition: partitionId,
+            offset: committed.find((p) => p.partition === partitionId)?.offset ?? '-1',
+          })),
+        };
+      });
+    },
+    async describeGroups(groupIds) {
+      const { groups } = await call(() => admin.describeGroups(groupIds, { timeout }));
+      return groups.map((g) => ({
+        groupId: g.groupId,
+        state: STATE_NAMES[g.state],
+        members: g.members.length,
+      }));
+    },
+    async deleteGroups(groupIds) {
+      await call(() => admin.deleteGroups(groupIds, { timeout }));
+    },
+  };
+}

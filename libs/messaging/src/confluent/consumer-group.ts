@@ -1,0 +1,96 @@
+import { KafkaJS } from '@confluentinc/kafka-javascript';
+import type {
+  ConsumerGroupMember,
+  ConsumerGroupRun,
+  GroupEvents,
+  GroupMemberOptions,
+  OffsetsToCommit,
+} from '../broker';
+import { MemberLifecycle, fetchWaitMs } from '../member-lifecycle';
+import { call } from './errors';
+import { consumerConfig } from './settings';
+
+const byTopic = (assignment: KafkaJS.TopicPartition[]): Record<string, number[]> => {
+  const topics: Record<string, number[]> = {};
+  for (const { topic, partition } of assignment) (topics[topic] ??= []).push(partition);
+  return topics;
+};
+
+const toCommit = (offsets: OffsetsToCommit): KafkaJS.TopicPartitionOffsetAndMetadata[] =>
+  offsets.flatMap(({ topic, partitions }) =>
+    partitions.map(({ partition, offset }) => ({ topic, partition, offset })),
+  );
+
+/**
+ * A consumer group member on Confluent's client: librdkafka joins, heartbeats and fetches on its
+ * own threads, and hands this member each partition's messages as a batch; offsets are committed
+ * only through the batch (ADR 0013). librdkafka rejoins and reconnects by itself whatever the
+ * cause, so the member never reports a crash: readiness says when it has been out of its group
+ * too long (`MessageConsumer`).
+ */
+export function confluentGroupMember(
+  kafka: KafkaJS.Kafka,
+  groupId: string,
+  events: GroupEvents,
+  options: GroupMemberOptions = {},
+): ConsumerGroupMember {
+  const lifecycle = new MemberLifecycle();
+  let consumer: KafkaJS.Consumer | undefined;
+  let joined: () => void = () => undefined;
+
+  /** The group's rebalances as the port's events; librdkafka applies the assignment itself. */
+  const rebalance = (err: { code: number }, assignment: KafkaJS.TopicPartition[]) => {
+    if (err.code === KafkaJS.ErrorCodes.ERR__ASSIGN_PARTITIONS) {
+      events.assigned(byTopic(assignment));
+      joined();
+    } else if (err.code === KafkaJS.ErrorCodes.ERR__REVOKE_PARTITIONS) events.rebalancing();
+  };
+
+  /** Up to the group join: resolves at the first assignment (none, when the group has more members). */
+  async function start({ topics, fromBeginning, concurrency, eachBatch }: ConsumerGroupRun) {
+    const created = (consumer = kafka.consumer({
+      ...consumerConfig(groupId, fromBeginning, fetchWaitMs(options)),
+      rebalance_cb: rebalance,
+    }));
+    await call(() => created.connect());
+    await lifecycle.subscribe(() => call(() => created.subscribe({ topics })));
+    if (lifecycle.stopping) return;
+    const inGroup = new Promise<void>((resolve) => (joined = resolve));
+    await call(() =>
+      created.run({
+        partitionsConsumedConcurrently: concurrency,
+        eachBatchAutoResolve: false,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+          const stillOurs = () => isRunning() && !isStale();
+          await eachBatch({
+            topic: batch.topic,
+            partition: batch.partition,
+            messages: batch.messages,
+            lastOffset: () => batch.lastOffset(),
+            resolveOffset,
+            heartbeat,
+            stillOurs,
+            commit: (offsets) => call(() => created.commitOffsets(toCommit(offsets))),
+          });
+          // A batch handed back while still ours is done (the port's rule).
+          if (stillOurs()) resolveOffset(batch.lastOffset());
+        },
+      }),
+    );
+    await inGroup;
+  }
+
+  return {
+    async run(runOptions: ConsumerGroupRun) {
+      await lifecycle.joining(start(runOptions));
+    },
+    async stop() {
+      const joinOver = lifecycle.stop();
+      joined(); // a join waited for ends with the stop
+      await joinOver;
+      if (!consumer) return;
+      await call(() => consumer!.disconnect());
+      events.left();
+    },
+  };
+}
