@@ -7,7 +7,7 @@ import type {
   OffsetsToCommit,
 } from '../broker';
 import { MemberLifecycle, fetchWaitMs } from '../member-lifecycle';
-import { call } from './errors';
+import { call, portError } from './errors';
 import { consumerConfig } from './settings';
 
 const byTopic = (assignment: KafkaJS.TopicPartition[]): Record<string, number[]> => {
@@ -25,8 +25,7 @@ const toCommit = (offsets: OffsetsToCommit): KafkaJS.TopicPartitionOffsetAndMeta
  * A consumer group member on Confluent's client: librdkafka joins, heartbeats and fetches on its
  * own threads, and hands this member each partition's messages as a batch; offsets are committed
  * only through the batch (ADR 0013). librdkafka rejoins and reconnects by itself whatever the
- * cause, so the member never reports a crash: readiness says when it has been out of its group
- * too long (`MessageConsumer`).
+ * cause: the member crashes only when a batch's handler fails.
  */
 export function confluentGroupMember(
   kafka: KafkaJS.Kafka,
@@ -37,6 +36,20 @@ export function confluentGroupMember(
   const lifecycle = new MemberLifecycle();
   let consumer: KafkaJS.Consumer | undefined;
   let joined: () => void = () => undefined;
+  let crashed = false;
+
+  /**
+   * A batch its handler failed: the member is down for good, as the other adapters' (librdkafka
+   * would hand the batch again, and again); its owner starts a new one (`RestartSupervisor`),
+   * which starts from what was committed.
+   */
+  function crash(error: unknown): void {
+    if (crashed || lifecycle.stopping) return;
+    crashed = true;
+    events.left();
+    const err = portError(error);
+    events.crashed(err instanceof Error ? err : new Error(String(err)), false);
+  }
 
   /** The group's rebalances as the port's events; librdkafka applies the assignment itself. */
   const rebalance = (err: { code: number }, assignment: KafkaJS.TopicPartition[]) => {
@@ -61,17 +74,22 @@ export function confluentGroupMember(
         partitionsConsumedConcurrently: concurrency,
         eachBatchAutoResolve: false,
         eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-          const stillOurs = () => isRunning() && !isStale();
-          await eachBatch({
-            topic: batch.topic,
-            partition: batch.partition,
-            messages: batch.messages,
-            lastOffset: () => batch.lastOffset(),
-            resolveOffset,
-            heartbeat,
-            stillOurs,
-            commit: (offsets) => call(() => created.commitOffsets(toCommit(offsets))),
-          });
+          const stillOurs = () => !crashed && isRunning() && !isStale();
+          if (!stillOurs()) return;
+          try {
+            await eachBatch({
+              topic: batch.topic,
+              partition: batch.partition,
+              messages: batch.messages,
+              lastOffset: () => batch.lastOffset(),
+              resolveOffset,
+              heartbeat,
+              stillOurs,
+              commit: (offsets) => call(() => created.commitOffsets(toCommit(offsets))),
+            });
+          } catch (err) {
+            return crash(err);
+          }
           // A batch handed back while still ours is done (the port's rule).
           if (stillOurs()) resolveOffset(batch.lastOffset());
         },
