@@ -16,6 +16,7 @@ import {
   type ConsumerGroupMember,
   type KafkaClient,
 } from '@ticketing/messaging/wiring';
+import { KAFKA_CLIENTS, type KafkaClientName } from '@ticketing/platform';
 import { createLogger } from '@ticketing/platform/process';
 
 const TOPIC = 'leader-stall';
@@ -29,7 +30,7 @@ const say = (line: string) =>
   process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${line}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function main(client: 'kafkajs' | 'platformatic') {
+async function main(client: KafkaClientName) {
   const cluster = await KafkaCluster.start(
     path.join(os.tmpdir(), `leader-stall-${process.pid}`),
     await freePort(6),
@@ -149,9 +150,11 @@ function report(
   );
 }
 
-const client = process.argv[2] ?? 'kafkajs';
-if (client !== 'kafkajs' && client !== 'platformatic') {
-  process.stderr.write(`leader-stall: the client is kafkajs or platformatic, got "${client}"\n`);
+const client = (process.argv[2] ?? 'kafkajs') as KafkaClientName;
+if (!KAFKA_CLIENTS.includes(client)) {
+  process.stderr.write(
+    `leader-stall: the client is one of ${KAFKA_CLIENTS.join(', ')}, got "${client}"\n`,
+  );
   process.exit(2);
 }
 main(client).then(
