@@ -39,6 +39,15 @@ export const KAFKA_CLIENT_SETTINGS = {
      * learns of the new one. (A producer asks again on any refused connection.)
      */
     metadataMaxAgeMs: 3000,
+    /**
+     * The names a member offers its group's round-robin assignment under, by preference: a group
+     * agrees on a name every member offers. kafkajs calls it `RoundRobinAssigner` (and so does the
+     * project's @platformatic/kafka member, to share a group with it); Java's clients and
+     * librdkafka `roundrobin`, the one name Confluent's client can offer. kafkajs's and
+     * @platformatic/kafka's members offer both, so a service moves from any client to any other
+     * instance by instance; a group of theirs alone keeps the name it had.
+     */
+    assignmentProtocols: ['RoundRobinAssigner', 'roundrobin'],
   },
 } as const;
 

@@ -1,5 +1,10 @@
 import pino from 'pino';
 import { KAFKA_CLIENT_SETTINGS } from '../src/client-settings';
+import {
+  commonConfig as confluentCommonConfig,
+  consumerConfig as confluentConsumerConfig,
+  producerConfig as confluentProducerConfig,
+} from '../src/confluent/settings';
 import { kafkajsConsumerConfig } from '../src/kafkajs/consumer-group';
 import { clientSettings, consumerSettings } from '../src/platformatic/settings';
 
@@ -10,8 +15,8 @@ const settings = clientSettings({
 });
 
 /**
- * Both adapters take their timeouts, backoff and metadata ages from KAFKA_CLIENT_SETTINGS: a
- * setting written anew in one adapter drifts from the other's (a consumer kept fetching from a
+ * Every adapter takes its timeouts, backoff and metadata ages from KAFKA_CLIENT_SETTINGS: a
+ * setting written anew in one adapter drifts from the others' (a consumer kept fetching from a
  * dead leader for minutes on one client, seconds on the other).
  */
 describe('the kafkajs settings', () => {
@@ -73,5 +78,53 @@ describe('the @platformatic/kafka settings', () => {
       maxRetryTimeMs,
       maxRetryTimeMs,
     ]);
+  });
+});
+
+describe("Confluent's client settings", () => {
+  const options = {
+    brokers: ['127.0.0.1:9092'],
+    clientId: 'settings-test',
+    logger: pino({ level: 'silent' }),
+  };
+
+  it("when a member is made, then its group timings are the project's and it offers the round-robin name every member offers", () => {
+    const { consumer } = KAFKA_CLIENT_SETTINGS;
+    const config = confluentConsumerConfig('g', true, 2000);
+    expect(config.kafkaJS).toMatchObject({
+      groupId: 'g',
+      fromBeginning: true,
+      autoCommit: false,
+      sessionTimeout: consumer.sessionTimeoutMs,
+      heartbeatInterval: consumer.heartbeatIntervalMs,
+      rebalanceTimeout: consumer.rebalanceTimeoutMs,
+      metadataMaxAge: consumer.metadataMaxAgeMs,
+      maxWaitTimeInMs: 2000,
+    });
+    for (const name of config.kafkaJS!.partitionAssigners!)
+      expect(consumer.assignmentProtocols).toContain(name);
+  });
+
+  it('when any client is made, then it connects, waits and backs off as KAFKA_CLIENT_SETTINGS says, and runs no statistics timer', () => {
+    const { retry } = KAFKA_CLIENT_SETTINGS;
+    const config = confluentCommonConfig(options);
+    expect(config.kafkaJS).toMatchObject({
+      connectionTimeout: KAFKA_CLIENT_SETTINGS.connectionTimeoutMs,
+      requestTimeout: KAFKA_CLIENT_SETTINGS.requestTimeoutMs,
+      retry: { initialRetryTime: retry.initialRetryTimeMs, retries: retry.retries },
+    });
+    expect(config).toMatchObject({
+      'reconnect.backoff.ms': retry.initialRetryTimeMs,
+      'reconnect.backoff.max.ms': retry.maxRetryTimeMs,
+      'statistics.interval.ms': 0,
+    });
+    expect(confluentCommonConfig(options, 0).kafkaJS!.retry!.retries).toBe(0);
+  });
+
+  it('when a producer is made, then a send leaves at once, acks=all, idempotent, and gives up no sooner than kafkajs would', () => {
+    const config = confluentProducerConfig();
+    expect(config).toMatchObject({ 'linger.ms': 0, partitioner: 'murmur2_random' });
+    expect(config.kafkaJS).toMatchObject({ idempotent: true, acks: -1 });
+    expect(config['message.timeout.ms']).toBeGreaterThan(KAFKA_CLIENT_SETTINGS.requestTimeoutMs);
   });
 });

@@ -95,6 +95,8 @@ export const consumerConfig = (
       metadataMaxAge: consumer.metadataMaxAgeMs,
       maxWaitTimeInMs: fetchWaitMs,
       allowAutoTopicCreation: false,
+      // Java's name of the round-robin assignment, which every project member offers.
+      partitionAssigners: [KafkaJS.PartitionAssigners.roundRobin],
     },
     // A batch is every message the client holds for a partition, not 32 at most.
     'js.consumer.max.batch.size': -1,

@@ -1,4 +1,9 @@
-import type { ConsumerConfig, Kafka } from 'kafkajs';
+import {
+  PartitionAssigners,
+  type ConsumerConfig,
+  type Kafka,
+  type PartitionAssigner,
+} from 'kafkajs';
 import { KAFKA_CLIENT_SETTINGS } from '../client-settings';
 import type {
   ConsumerGroupMember,
@@ -7,6 +12,11 @@ import type {
   GroupMemberOptions,
 } from '../broker';
 import { MemberLifecycle, fetchWaitMs } from '../member-lifecycle';
+
+/** kafkajs's round-robin assignment under each name the project offers it (`assignmentProtocols`). */
+const roundRobinAs =
+  (name: string): PartitionAssigner =>
+  (config) => ({ ...PartitionAssigners.roundRobin(config), name });
 
 /** A kafkajs consumer's settings: the project's (`KAFKA_CLIENT_SETTINGS`). */
 export function kafkajsConsumerConfig(
@@ -22,6 +32,7 @@ export function kafkajsConsumerConfig(
     rebalanceTimeout: consumer.rebalanceTimeoutMs,
     metadataMaxAge: consumer.metadataMaxAgeMs,
     allowAutoTopicCreation: false,
+    partitionAssigners: consumer.assignmentProtocols.map(roundRobinAs),
     // The clients' backoff, without end: a member keeps trying through an outage of any length
     // (readiness says when it has been out of its group too long: `MessageConsumer`).
     retry: {

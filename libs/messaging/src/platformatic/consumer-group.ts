@@ -9,6 +9,7 @@ import type {
   MessageHeaders,
   OffsetsToCommit,
 } from '../broker';
+import { KAFKA_CLIENT_SETTINGS } from '../client-settings';
 import { MemberLifecycle, fetchWaitMs } from '../member-lifecycle';
 import { call, portError } from './errors';
 import { logBrokerFailures } from './logging';
@@ -104,9 +105,12 @@ export function platformaticGroupMember(
     const created = new Consumer<Buffer, Buffer, string, Buffer>({
       ...consumerSettings(settings),
       groupId,
-      // kafkajs's name of the same round-robin assignment: members of both clients can share a
-      // group (a service moving from one client to the other instance by instance).
-      protocols: [{ name: 'RoundRobinAssigner', version: 0 }],
+      // The round-robin assignment under every name the project's members offer it: members of
+      // every client can share a group. The client assigns round-robin under any name.
+      protocols: KAFKA_CLIENT_SETTINGS.consumer.assignmentProtocols.map((name) => ({
+        name,
+        version: 0,
+      })),
       // A fetch is a long poll: the broker answers as soon as a message arrives. It bounds how
       // often an idle member asks, and how long a stop waits for the fetch in flight.
       maxWaitTime: fetchWaitMs(options),
