@@ -6,6 +6,11 @@ ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
+# What compiling Confluent's Kafka client (librdkafka) needs (tools/infra/kafka-javascript.mjs,
+# DEBIAN_BUILD_PACKAGES; ADR 0036): the install's postinstall compiles it once, here.
+RUN apt-get update && apt-get install -y --no-install-recommends \
+  build-essential python3 pkg-config libssl-dev zlib1g-dev libzstd-dev liblz4-dev \
+  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json tsconfig.base.json tsconfig.json ./
 COPY libs libs
 COPY services services
@@ -21,6 +26,9 @@ RUN npm install --no-audit --no-fund && npx tsc -b libs/platform libs/messaging 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
+# What librdkafka loads besides what the image has (zlib, zstd, lz4 are in Debian's base).
+RUN apt-get update && apt-get install -y --no-install-recommends libssl3 \
+  && rm -rf /var/lib/apt/lists/*
 # Production dependencies only, from the same lock file.
 COPY package.json package-lock.json ./
 COPY --from=build /app/libs/platform/package.json libs/platform/
@@ -41,14 +49,19 @@ COPY --from=build /app/tools/runner/package.json tools/runner/
 COPY --from=build /app/tools/oidc-provider/package.json tools/oidc-provider/
 COPY --from=build /app/bench/package.json bench/
 COPY --from=build /app/apps/fan/package.json apps/fan/
-# The root's postinstall (native add-ons compiled for this image's Node), should npm run it here.
-COPY --from=build /app/tools/infra/native-addons.mjs tools/infra/
-RUN npm install --omit=dev --no-audit --no-fund \
+# The root's postinstall (native add-ons compiled for this image's Node), run after the install
+# whether npm ran it or not; Confluent's client's binding comes from the build stage's cache, so
+# nothing is compiled here.
+COPY --from=build /app/tools/infra/native-addons.mjs /app/tools/infra/kafka-javascript.mjs tools/infra/
+COPY --from=build /root/.cache/ticketing/kafka-javascript /tmp/binding-cache/kafka-javascript
+RUN export KAFKA_JAVASCRIPT_CACHE=/tmp/binding-cache KAFKA_JAVASCRIPT_NO_COMPILE=1 \
+  && npm install --omit=dev --no-audit --no-fund \
   --workspace libs/platform --workspace libs/messaging --workspace libs/contracts \
   --workspace libs/queue-pass --workspace libs/auth --workspace libs/telemetry --workspace services/queue --workspace services/concert \
   --workspace services/reservation --workspace services/wallet --workspace services/payment \
   --workspace gateway --workspace tools/oidc-provider \
-  && npm cache clean --force
+  && node tools/infra/native-addons.mjs \
+  && rm -rf /tmp/binding-cache && npm cache clean --force
 COPY --from=build /app/libs/platform/dist libs/platform/dist
 COPY --from=build /app/libs/messaging/dist libs/messaging/dist
 COPY --from=build /app/libs/contracts/dist libs/contracts/dist

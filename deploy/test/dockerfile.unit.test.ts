@@ -63,6 +63,26 @@ describe('the image', () => {
     expect(scripts.build).toMatch(/^tsc -b && node tools\/infra\/copy-lua\.mjs/);
   });
 
+  it("when built, then Confluent's Kafka client is compiled in the build stage from Debian's packages and only copied into the runtime", () => {
+    // The list the install's compile checks for (tools/infra/kafka-javascript.mjs).
+    const compileScript = fs.readFileSync(
+      path.join(ROOT, 'tools/infra/kafka-javascript.mjs'),
+      'utf8',
+    );
+    const listed = /DEBIAN_BUILD_PACKAGES = \[([^\]]*)\]/.exec(compileScript);
+    expect(listed).not.toBeNull();
+    const packages = [...listed![1]!.matchAll(/'([^']+)'/g)].map((m) => m[1]!);
+    expect(packages).toContain('build-essential');
+    const [build, runtime] = dockerfile.split(/^FROM .* AS runtime$/m);
+    const buildInstall = /apt-get install -y --no-install-recommends \\\n\s*([^\n&]*)/.exec(build!);
+    const installed = buildInstall![1]!.split(/\s+/).filter((w) => /^[a-z]/.test(w));
+    expect(installed.sort()).toEqual([...packages].sort());
+    expect(runtime).toContain('KAFKA_JAVASCRIPT_NO_COMPILE=1');
+    expect(runtime).toContain('COPY --from=build /root/.cache/ticketing/kafka-javascript');
+    expect(runtime).toMatch(/COPY --from=build [^\n]*tools\/infra\/kafka-javascript\.mjs/);
+    expect(runtime).not.toContain('build-essential');
+  });
+
   it('when installed locally, then engines asks for Node 24 and the tests run on it', () => {
     expect(rootPackage.engines?.node).toBe('>=24.11.0 <25');
     expect(process.versions.node.split('.')[0]).toBe('24');

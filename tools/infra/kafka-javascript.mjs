@@ -178,7 +178,8 @@ function compile(dir, given) {
 
 /**
  * Makes the client's binding load in this Node: as it is, from the cache, or compiled (and
- * then cached). `modules`: the root's node_modules; `nodedir`: this Node's headers.
+ * then cached; not with `KAFKA_JAVASCRIPT_NO_COMPILE`). `modules`: the root's node_modules;
+ * `nodedir`: this Node's headers.
  */
 export function ensureKafkaJavascript(modules, nodedir) {
   const dir = path.join(modules, PACKAGE);
@@ -191,6 +192,9 @@ export function ensureKafkaJavascript(modules, nodedir) {
     copyFiles(cached, dir);
     if (loads(dir)) return say(`binding ${key} copied from ${cached}`);
   }
+  // An image's runtime stage has no compiler: the build stage's binding, or a failure.
+  if (process.env.KAFKA_JAVASCRIPT_NO_COMPILE)
+    throw new Error(`${PACKAGE}: no binding for ${key} in ${path.dirname(cached)}`);
   compile(dir, nodedir);
   if (!loads(dir)) throw new Error(`${PACKAGE} compiled, but its binding does not load`);
   try {
