@@ -5,6 +5,7 @@ import {
   consumerConfig as confluentConsumerConfig,
   producerConfig as confluentProducerConfig,
 } from '../src/confluent/settings';
+import { LibrdkafkaLog } from '../src/confluent/logging';
 import { kafkajsConsumerConfig } from '../src/kafkajs/consumer-group';
 import { clientSettings, consumerSettings } from '../src/platformatic/settings';
 
@@ -107,7 +108,7 @@ describe("Confluent's client settings", () => {
 
   it('when any client is made, then it connects, waits and backs off as KAFKA_CLIENT_SETTINGS says, and runs no statistics timer', () => {
     const { retry } = KAFKA_CLIENT_SETTINGS;
-    const config = confluentCommonConfig(options);
+    const config = confluentCommonConfig(options, new LibrdkafkaLog(options.logger));
     expect(config.kafkaJS).toMatchObject({
       connectionTimeout: KAFKA_CLIENT_SETTINGS.connectionTimeoutMs,
       requestTimeout: KAFKA_CLIENT_SETTINGS.requestTimeoutMs,
@@ -118,7 +119,9 @@ describe("Confluent's client settings", () => {
       'reconnect.backoff.max.ms': retry.maxRetryTimeMs,
       'statistics.interval.ms': 0,
     });
-    expect(confluentCommonConfig(options, 0).kafkaJS!.retry!.retries).toBe(0);
+    expect(
+      confluentCommonConfig(options, new LibrdkafkaLog(options.logger), 0).kafkaJS!.retry!.retries,
+    ).toBe(0);
   });
 
   it('when a producer is made, then a send leaves at once, acks=all, idempotent, and gives up no sooner than kafkajs would', () => {

@@ -1,13 +1,21 @@
 import { KafkaJS, type RdKafka } from '@confluentinc/kafka-javascript';
 import type { Admin } from '../broker';
 import { KAFKA_CLIENT_SETTINGS } from '../client-settings';
-import { call } from './errors';
+import { call, connecting } from './errors';
+import type { LibrdkafkaLog } from './logging';
 
 const entries = (config: Record<string, string> = {}) =>
   Object.entries(config).map(([name, value]) => ({ name, value }));
 
-/** How long an admin request may take (librdkafka's default is 5 s). */
-const timeout = KAFKA_CLIENT_SETTINGS.requestTimeoutMs;
+/**
+ * How long an admin operation may take: longer than its request to the broker may
+ * (`requestTimeout`, librdkafka's `socket.timeout.ms`), so that the request fails first and the
+ * operation with it. An operation that times out while its request is still out aborts the
+ * process when the request's answer comes late (librdkafka 2.15.1: `rd_kafka_enq_once_del_source_return:
+ * Assertion eonce->refcnt > 0 failed`, seen here in the fault suite's broker kills; librdkafka
+ * issue 4605, open).
+ */
+const timeout = 2 * KAFKA_CLIENT_SETTINGS.requestTimeoutMs;
 
 /** Kafka's names of a group's states, as the other clients give them. */
 const STATE_NAMES: Record<KafkaJS.ConsumerGroupStates, string> = {
@@ -29,7 +37,7 @@ interface WithInternalClient {
  * nothing: the client has no DescribeCluster, and the producer's own client (librdkafka's) answers
  * a metadata request with the cluster's brokers. One librdkafka instance, not two.
  */
-export function confluentAdmin(kafka: KafkaJS.Kafka): Admin {
+export function confluentAdmin(kafka: KafkaJS.Kafka, log: LibrdkafkaLog): Admin {
   const connection = kafka.producer();
   const admin = connection.dependentAdmin();
   const metadata = () =>
@@ -42,7 +50,7 @@ export function confluentAdmin(kafka: KafkaJS.Kafka): Admin {
     );
   return {
     async connect() {
-      await call(() => connection.connect());
+      await connecting(() => connection.connect(), log);
       await call(() => admin.connect());
     },
     async disconnect() {

@@ -7,7 +7,8 @@ import type {
   OffsetsToCommit,
 } from '../broker';
 import { MemberLifecycle, fetchWaitMs } from '../member-lifecycle';
-import { call, portError } from './errors';
+import { call, connecting, portError } from './errors';
+import type { LibrdkafkaLog } from './logging';
 import { consumerConfig } from './settings';
 
 const byTopic = (assignment: KafkaJS.TopicPartition[]): Record<string, number[]> => {
@@ -29,6 +30,7 @@ const toCommit = (offsets: OffsetsToCommit): KafkaJS.TopicPartitionOffsetAndMeta
  */
 export function confluentGroupMember(
   kafka: KafkaJS.Kafka,
+  log: LibrdkafkaLog,
   groupId: string,
   events: GroupEvents,
   options: GroupMemberOptions = {},
@@ -65,7 +67,7 @@ export function confluentGroupMember(
       ...consumerConfig(groupId, fromBeginning, fetchWaitMs(options)),
       rebalance_cb: rebalance,
     }));
-    await call(() => created.connect());
+    await connecting(() => created.connect(), log);
     await lifecycle.subscribe(() => call(() => created.subscribe({ topics })));
     if (lifecycle.stopping) return;
     const inGroup = new Promise<void>((resolve) => (joined = resolve));

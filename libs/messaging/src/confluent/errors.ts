@@ -1,4 +1,5 @@
 import { KafkaJS } from '@confluentinc/kafka-javascript';
+import type { LibrdkafkaLog } from './logging';
 
 /** librdkafka's names that differ from Kafka's own (the port speaks Kafka's: `../broker`). */
 const KAFKA_NAMES: Record<string, string> = {
@@ -47,6 +48,23 @@ const TRANSIENT = new Set<number>([
   KafkaJS.ErrorCodes.ERR_NOT_COORDINATOR,
 ]);
 const transient = (code: number | undefined) => code !== undefined && TRANSIENT.has(code);
+
+/**
+ * Connects, a failure in the port's terms naming what librdkafka met meanwhile: the connect's own
+ * error is the first one ("broker transport failure"), the reason (a SASL authentication
+ * failure, a certificate refused) is among those after it.
+ */
+export async function connecting(connect: () => Promise<void>, log: LibrdkafkaLog): Promise<void> {
+  log.takeErrors();
+  try {
+    await connect();
+  } catch (err) {
+    const failure = portError(err) as Error;
+    const met = [...new Set(log.takeErrors())].filter((m) => !m.includes(failure.message));
+    if (met.length > 0) failure.message = `${failure.message} (${met.join('; ')})`;
+    throw failure;
+  }
+}
 
 /** Runs a client call, its failure in the port's terms. */
 export async function call<T>(operation: () => Promise<T>): Promise<T> {

@@ -1,7 +1,7 @@
 import { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { KafkaClientOptions } from '../broker';
 import { KAFKA_CLIENT_SETTINGS, retryBudgetMs } from '../client-settings';
-import { librdkafkaLogger } from './logging';
+import type { LibrdkafkaLog } from './logging';
 
 /**
  * What every client of a process shares, in the KafkaJS-compatible block (`kafkaJS`) and in
@@ -13,6 +13,7 @@ import { librdkafkaLogger } from './logging';
  */
 export function commonConfig(
   options: KafkaClientOptions,
+  log: LibrdkafkaLog,
   retries: number = KAFKA_CLIENT_SETTINGS.retry.retries,
 ): KafkaJS.CommonConstructorConfig {
   const { ssl, sasl } = options.security ?? {};
@@ -28,7 +29,7 @@ export function commonConfig(
         maxRetryTime: retry.maxRetryTimeMs,
         retries,
       },
-      logger: librdkafkaLogger(options.logger),
+      logger: log.logger,
       logLevel: KafkaJS.logLevel.WARN,
       ...(ssl && { ssl: true }),
       ...(sasl && {
