@@ -2,6 +2,7 @@
 import js from '@eslint/js';
 import boundaries from 'eslint-plugin-boundaries';
 import tseslint from 'typescript-eslint';
+import { kafkaClientRules, kafkaClientsOutside } from './eslint.kafka-clients.mjs';
 
 /**
  * A service's parts (ADR 0008). Folders are elements (the deepest match names a file's element);
@@ -38,29 +39,6 @@ const DRIVERS = [
   'fastify',
 ];
 
-/**
- * Each Kafka client is known to its one adapter folder only (ADR 0018); @platformatic/kafka to
- * the tests' cluster admin as well (ACLs and topic settings, which the port leaves out).
- */
-const KAFKA_ADAPTERS = {
-  kafkajs: { regex: '^kafkajs(/.*)?$', folders: ['libs/messaging/src/kafkajs'] },
-  '@platformatic/kafka': {
-    regex: '^@platformatic/kafka(/.*)?$',
-    folders: ['libs/messaging/src/platformatic', 'tools/testing/src/cluster-admin'],
-  },
-  '@confluentinc/kafka-javascript': {
-    regex: '^@confluentinc/kafka-javascript(/.*)?$',
-    folders: ['libs/messaging/src/confluent'],
-  },
-};
-/** The imports refused to code outside `except`'s folders: every other Kafka client. */
-const kafkaClientsOutside = (except) =>
-  Object.entries(KAFKA_ADAPTERS)
-    .filter(([name]) => name !== except)
-    .map(([name, { regex, folders }]) => ({
-      regex,
-      message: `${name} is known only to ${folders.join(' and ')} (ADR 0018); use the port in libs/messaging/src/broker.ts`,
-    }));
 const CODE = [
   'libs/*/src/**/*.ts',
   'services/*/src/**/*.ts',
@@ -209,23 +187,7 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    // One folder knows each Kafka client (ADR 0018): the rest of the code sees the project's port.
-    files: CODE,
-    ignores: [
-      ...Object.values(KAFKA_ADAPTERS).flatMap((a) => a.folders.map((folder) => `${folder}/**`)),
-      'libs/contracts/**',
-    ],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: kafkaClientsOutside(undefined) }],
-    },
-  },
-  ...Object.entries(KAFKA_ADAPTERS).flatMap(([name, { folders }]) =>
-    folders.map((folder) => ({
-      files: [`${folder}/**/*.ts`],
-      rules: { 'no-restricted-imports': ['error', { patterns: kafkaClientsOutside(name) }] },
-    })),
-  ),
+  ...kafkaClientRules(CODE),
   {
     // Transactions travel through the domain as opaque handles; only data-access opens them.
     files: ['services/*/src/domain/**/*.ts'],
