@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { retryUntil } from '@ticketing/platform';
-import { isRetriable, type GroupMemberOptions } from './broker';
+import { isRetriable, type GroupEvents, type GroupMemberOptions } from './broker';
 import { KAFKA_CLIENT_SETTINGS } from './client-settings';
 
 /*
@@ -12,8 +12,8 @@ import { KAFKA_CLIENT_SETTINGS } from './client-settings';
  *   run:  `if (!(await lifecycle.joining(join()))) return;` around its join, whose subscription
  *         is `lifecycle.subscribe(() => …)`; then it consumes;
  *   stop: `await lifecycle.stop()` before it closes what the join opened;
- *   and `fetchWaitMs(options)` for its client's fetch wait, `lifecycle.stopping` to tell a
- *   crash from a stop.
+ *   `lifecycle.crash(events, err)` when its member is down for good; and `fetchWaitMs(options)`
+ *   for its client's fetch wait.
  */
 
 /**
@@ -42,6 +42,7 @@ export const MEMBER_TIMINGS: LifecycleTimings = {
 /** One group member's join and stop, as every adapter has them (above). */
 export class MemberLifecycle {
   private stopCalled = false;
+  private crashCalled = false;
   private join: Promise<void> | undefined;
 
   constructor(private readonly timings: LifecycleTimings = MEMBER_TIMINGS) {}
@@ -49,6 +50,24 @@ export class MemberLifecycle {
   /** From the moment `stop()` is called: nothing new starts, and a crash is the stop's doing. */
   get stopping(): boolean {
     return this.stopCalled;
+  }
+
+  /** From the first crash reported: the member fetches and hands over nothing more. */
+  get crashed(): boolean {
+    return this.crashCalled;
+  }
+
+  /**
+   * The member is down for good (its owner starts a new one, `RestartSupervisor`): it leaves and
+   * reports the crash, once, and not when it is stopping (a failure then is the stop's doing).
+   * `error` in the port's terms. Returns whether it was reported.
+   */
+  crash(events: GroupEvents, error: unknown): boolean {
+    if (this.crashCalled || this.stopCalled) return false;
+    this.crashCalled = true;
+    events.left();
+    events.crashed(error instanceof Error ? error : new Error(String(error)), false);
+    return true;
   }
 
   /**

@@ -1,6 +1,7 @@
 import { KafkaJS, type RdKafka } from '@confluentinc/kafka-javascript';
 import type { Admin } from '../broker';
 import { KAFKA_CLIENT_SETTINGS } from '../client-settings';
+import { topicMetadataOf } from '../kafkajs-api';
 import { call, connecting } from './errors';
 import type { LibrdkafkaLog } from './logging';
 
@@ -82,16 +83,7 @@ export function confluentAdmin(kafka: KafkaJS.Kafka, log: LibrdkafkaLog): Admin 
     },
     deleteTopics: (topics) => call(() => admin.deleteTopics({ topics, timeout: 30_000 })),
     async topicMetadata(topics) {
-      const known = await call(() => admin.fetchTopicMetadata({ topics, timeout }));
-      return known.map((t) => ({
-        topic: t.name,
-        partitions: t.partitions.map((p) => ({
-          partition: p.partitionId,
-          leader: p.leader,
-          replicas: p.replicas,
-          isr: p.isr,
-        })),
-      }));
+      return topicMetadataOf(await call(() => admin.fetchTopicMetadata({ topics, timeout })));
     },
     async topicOffsets(topic) {
       const offsets = await call(() =>

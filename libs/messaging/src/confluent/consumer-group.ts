@@ -4,8 +4,10 @@ import type {
   ConsumerGroupRun,
   GroupEvents,
   GroupMemberOptions,
+  CommitOffsets,
   OffsetsToCommit,
 } from '../broker';
+import { handOverBatch } from '../kafkajs-api';
 import { MemberLifecycle, fetchWaitMs } from '../member-lifecycle';
 import { call, connecting, portError } from './errors';
 import type { LibrdkafkaLog } from './logging';
@@ -38,20 +40,6 @@ export function confluentGroupMember(
   const lifecycle = new MemberLifecycle();
   let consumer: KafkaJS.Consumer | undefined;
   let joined: () => void = () => undefined;
-  let crashed = false;
-
-  /**
-   * A batch its handler failed: the member is down for good, as the other adapters' (librdkafka
-   * would hand the batch again, and again); its owner starts a new one (`RestartSupervisor`),
-   * which starts from what was committed.
-   */
-  function crash(error: unknown): void {
-    if (crashed || lifecycle.stopping) return;
-    crashed = true;
-    events.left();
-    const err = portError(error);
-    events.crashed(err instanceof Error ? err : new Error(String(err)), false);
-  }
 
   /** The group's rebalances as the port's events; librdkafka applies the assignment itself. */
   const rebalance = (err: { code: number }, assignment: KafkaJS.TopicPartition[]) => {
@@ -75,25 +63,15 @@ export function confluentGroupMember(
       created.run({
         partitionsConsumedConcurrently: concurrency,
         eachBatchAutoResolve: false,
-        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-          const stillOurs = () => !crashed && isRunning() && !isStale();
-          if (!stillOurs()) return;
-          try {
-            await eachBatch({
-              topic: batch.topic,
-              partition: batch.partition,
-              messages: batch.messages,
-              lastOffset: () => batch.lastOffset(),
-              resolveOffset,
-              heartbeat,
-              stillOurs,
-              commit: (offsets) => call(() => created.commitOffsets(toCommit(offsets))),
-            });
-          } catch (err) {
-            return crash(err);
-          }
-          // A batch handed back while still ours is done (the port's rule).
-          if (stillOurs()) resolveOffset(batch.lastOffset());
+        eachBatch: async (payload) => {
+          if (lifecycle.crashed || !payload.isRunning() || payload.isStale()) return;
+          const commit: CommitOffsets = (offsets) =>
+            call(() => created.commitOffsets(toCommit(offsets)));
+          // A failed handler: down for good, as the other adapters' (librdkafka would hand the
+          // batch again, and again); its owner starts a new member from what was committed.
+          await handOverBatch(payload, eachBatch, commit, () => !lifecycle.crashed).catch(
+            (err: unknown) => void lifecycle.crash(events, portError(err)),
+          );
         },
       }),
     );

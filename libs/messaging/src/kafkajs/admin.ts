@@ -1,5 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import type { Admin } from '../broker';
+import { topicMetadataOf } from '../kafkajs-api';
 
 const entries = (config: Record<string, string> = {}) =>
   Object.entries(config).map(([name, value]) => ({ name, value }));
@@ -30,15 +31,7 @@ export function kafkajsAdmin(kafka: Kafka): Admin {
     deleteTopics: (topics) => admin.deleteTopics({ topics, timeout: 30_000 }),
     async topicMetadata(topics) {
       const { topics: known } = await admin.fetchTopicMetadata({ topics });
-      return known.map((t) => ({
-        topic: t.name,
-        partitions: t.partitions.map((p) => ({
-          partition: p.partitionId,
-          leader: p.leader,
-          replicas: p.replicas,
-          isr: p.isr,
-        })),
-      }));
+      return topicMetadataOf(known);
     },
     async topicOffsets(topic) {
       const offsets = await admin.fetchTopicOffsets(topic);

@@ -11,6 +11,7 @@ import type {
   GroupEvents,
   GroupMemberOptions,
 } from '../broker';
+import { handOverBatch } from '../kafkajs-api';
 import { MemberLifecycle, fetchWaitMs } from '../member-lifecycle';
 
 /** kafkajs's round-robin assignment under each name the project offers it (`assignmentProtocols`). */
@@ -80,29 +81,10 @@ export function kafkajsGroupMember(
       autoCommit: false,
       partitionsConsumedConcurrently: concurrency,
       eachBatchAutoResolve: false,
-      eachBatch: async ({
-        batch,
-        resolveOffset,
-        heartbeat,
-        isRunning,
-        isStale,
-        commitOffsetsIfNecessary,
-      }) => {
-        const stillOurs = () => isRunning() && !isStale();
-        await eachBatch({
-          topic: batch.topic,
-          partition: batch.partition,
-          messages: batch.messages,
-          lastOffset: () => batch.lastOffset(),
-          resolveOffset,
-          heartbeat,
-          stillOurs,
-          commit: (offsets) => commitOffsetsIfNecessary({ topics: offsets }),
-        });
-        // A batch handed back while still ours is done (the port's rule): kafkajs would fetch
-        // what is not resolved again, and again.
-        if (stillOurs()) resolveOffset(batch.lastOffset());
-      },
+      eachBatch: (payload) =>
+        handOverBatch(payload, eachBatch, (offsets) =>
+          payload.commitOffsetsIfNecessary({ topics: offsets }),
+        ),
     });
   }
 

@@ -82,7 +82,6 @@ export function platformaticGroupMember(
   let stream: MessagesStream<Buffer, Buffer, string, Buffer> | undefined;
   const lifecycle = new MemberLifecycle();
   let rounds: Promise<void> | undefined;
-  let crashed = false;
   /** A round is waiting to be taken (the stream said it has data, or ended). */
   let pending = false;
   let wake: (() => void) | undefined;
@@ -93,12 +92,7 @@ export function platformaticGroupMember(
   }
 
   function crash(error: unknown): void {
-    if (crashed || lifecycle.stopping) return;
-    crashed = true;
-    events.left();
-    const err = portError(error);
-    events.crashed(err instanceof Error ? err : new Error(String(err)), false);
-    signal();
+    if (lifecycle.crash(events, portError(error))) signal();
   }
 
   function newConsumer(): Consumer<Buffer, Buffer, string, Buffer> {
@@ -163,7 +157,7 @@ export function platformaticGroupMember(
     const current = consumer;
     // A commit of a generation that is gone would make the client rejoin the group, and the
     // whole group rebalance again: what it handled is committed by the partitions' next owners.
-    if (crashed || !current || current.generationId !== generation || !current.isActive())
+    if (lifecycle.crashed || !current || current.generationId !== generation || !current.isActive())
       throw Object.assign(new Error('the group generation that fetched these offsets is gone'), {
         retriable: true,
       });
@@ -196,7 +190,7 @@ export function platformaticGroupMember(
       heartbeat: () => Promise.resolve(),
       stillOurs: () =>
         !lifecycle.stopping &&
-        !crashed &&
+        !lifecycle.crashed &&
         consumer?.generationId === generation &&
         owns(fetched.topic, fetched.partition),
       commit: (offsets) => commit(generation, offsets),
@@ -219,11 +213,11 @@ export function platformaticGroupMember(
     });
     source.on('close', signal);
     for (;;) {
-      if (!pending && !lifecycle.stopping && !crashed)
+      if (!pending && !lifecycle.stopping && !lifecycle.crashed)
         await new Promise<void>((resolve) => (wake = resolve));
       wake = undefined;
       pending = false;
-      if (lifecycle.stopping || crashed) return;
+      if (lifecycle.stopping || lifecycle.crashed) return;
       const messages: Fetched[] = [];
       for (let m = source.read() as Fetched | null; m !== null; m = source.read() as Fetched | null)
         messages.push(m);
