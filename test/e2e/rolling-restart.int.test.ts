@@ -129,7 +129,12 @@ describe('rolling restart under traffic', () => {
     await Promise.all([...polling, ...buying]);
 
     expect(exits).toEqual([]);
-    expect({ ...counts, failures }).toMatchObject({ failed: 0, failures: [] });
+    // A failure comes with the gateway's account of it (which instance, how the try ended).
+    const gatewaySaw = cluster.gateway.tail.filter((l) => l.includes('upstream instance failed'));
+    expect({ ...counts, failures, gatewaySaw: failures.length ? gatewaySaw : [] }).toMatchObject({
+      failed: 0,
+      failures: [],
+    });
     expect(counts.requests).toBeGreaterThan(100);
     // Payments went on while the wallet and the payment services themselves were replaced.
     expect(paidAt.filter((t) => t > restartedAt.wallet!).length).toBeGreaterThan(0);

@@ -13,16 +13,27 @@ const DATES_PER_LOOK = 3;
 /** A careful app stopped asking (too long unanswered, or the sale ended). */
 export class GaveUp extends Error {}
 
-/** Asks again while the answer says so (503, 429, no answer), as Retry-After says. */
+/** Answers that say to ask again: busy (429, 503), or none came back whole (502, 504, none). */
+const ASK_AGAIN = [429, 502, 503, 504, 599];
+/**
+ * Answers that leave a write unknown (API.md: 502 "it may have been done, the client looks
+ * before repeating it"; a timeout; no answer): a write without a key is looked for before it is
+ * sent again. 429 and 503 prove it was not done.
+ */
+const UNKNOWN_OUTCOME = [502, 504, 599];
+const ASK_AGAIN_IF_NOT_DONE = ASK_AGAIN.filter((s) => !UNKNOWN_OUTCOME.includes(s));
+
+/** Asks again while the answer says so (by default 503, 429, no answer), as Retry-After says. */
 export async function patiently(
   sale: SaleView,
   step: string,
   call: () => Promise<Answer>,
+  askAgainOn: readonly number[] = ASK_AGAIN,
 ): Promise<Answer> {
   const giveUpAt = sale.recorder.now() + GIVE_UP_AFTER_S;
   for (;;) {
     const answer = await call();
-    if (![429, 502, 503, 504, 599].includes(answer.status)) return answer;
+    if (!askAgainOn.includes(answer.status)) return answer;
     if (sale.over.value) throw new GaveUp(`${step}: the sale ended`);
     if (sale.recorder.now() > giveUpAt)
       throw new GaveUp(
@@ -63,25 +74,51 @@ export async function holdASeat(
       const free = (seats.body.items as { seatNo: number }[] | undefined) ?? [];
       if (free.length === 0) break;
       const seatNo = free[Math.floor(Math.random() * free.length)]!.seatNo;
-      const held = await patiently(sale, 'hold', () =>
-        sale.client.call('POST', '/reservations', {
-          step: 'hold',
-          bearer: pass,
-          body: { scheduleId, seatNo },
-        }),
-      );
-      if (held.status === 201) {
+      const held = await askForSeat(sale, fan, scheduleId, seatNo);
+      if (typeof held === 'string') {
         sale.recorder.event('held');
-        return held.body.reservationId as string;
+        return held;
       }
-      // One hold a fan: this fan holds one already, whose answer was lost (a hold the gateway
-      // could not repeat, 502, or no answer): a careful app reads it back with its identity.
-      if (held.status === 409 && held.body.code === 'HOLD_LIMIT_REACHED')
-        return heldAlready(sale, fan);
       if (held.status !== 409) throw new GaveUp(`hold ${held.status}`);
     }
   }
   return undefined;
+}
+
+/**
+ * Asks to hold the seat: the hold's id, or the refusal. A hold has no Idempotency-Key: when its
+ * answer was lost on the way (a killed instance, a timeout) the hold may have been made, and
+ * asking again would only be refused (the seat is the fan's own by then, SEAT_UNAVAILABLE), so
+ * the fan's holds are read first, as API.md says a client does after a 502. One hold a fan:
+ * HOLD_LIMIT_REACHED means an earlier hold of theirs is there, read back the same way.
+ */
+async function askForSeat(
+  sale: SaleView,
+  fan: { pass: string; identity: string },
+  scheduleId: number,
+  seatNo: number,
+): Promise<string | Answer> {
+  for (;;) {
+    const answer = await patiently(
+      sale,
+      'hold',
+      () =>
+        sale.client.call('POST', '/reservations', {
+          step: 'hold',
+          bearer: fan.pass,
+          body: { scheduleId, seatNo },
+        }),
+      ASK_AGAIN_IF_NOT_DONE,
+    );
+    if (answer.status === 201) return answer.body.reservationId as string;
+    if (answer.status === 409 && answer.body.code === 'HOLD_LIMIT_REACHED')
+      return (await heldAlready(sale, fan)) ?? answer;
+    if (!UNKNOWN_OUTCOME.includes(answer.status)) return answer;
+    const made = await heldAlready(sale, fan);
+    if (made) return made;
+    if (sale.over.value) throw new GaveUp('hold: the sale ended');
+    await sleep(1000 * RETRY_FLOOR_S);
+  }
 }
 
 /** The seat this fan holds for the sale's concert, read with their identity (none: gone since). */
@@ -94,9 +131,7 @@ async function heldAlready(sale: SaleView, fan: { identity: string }): Promise<s
   );
   const items =
     (mine.body.items as { reservationId: string; concertId: number }[] | undefined) ?? [];
-  const hold = items.find((r) => r.concertId === sale.concertId);
-  if (hold) sale.recorder.event('held');
-  return hold?.reservationId;
+  return items.find((r) => r.concertId === sale.concertId)?.reservationId;
 }
 
 /** The fan's wallet charged `amount`, once whatever the retries (an Idempotency-Key). */
