@@ -89,6 +89,22 @@ describe('a stopping server drains its kept-alive connections', () => {
     }
   });
 
+  it('when the server has begun to drain, then a new connection is refused (the gateway tries another instance) while the open one is still answered', async () => {
+    const server = await startServer(2500);
+    const agent = gatewayAgent();
+    const late = gatewayAgent();
+    try {
+      expect(await hold(agent, server.port, 1)).toMatchObject({ status: 201 });
+      const stopping = server.close();
+      await expect(hold(late, server.port, 2)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+      expect(await hold(agent, server.port, 3)).toMatchObject({ status: 201, reused: true });
+      await stopping;
+    } finally {
+      agent.destroy();
+      late.destroy();
+    }
+  });
+
   it('when the server stops without a drain, then the same hold meets a closed connection (what the drain is for)', async () => {
     const server = await startServer(0);
     const agent = gatewayAgent();

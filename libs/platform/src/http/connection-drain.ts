@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
 
 /**
  * The longest an HTTP client of this project keeps an idle connection for its next request (the
@@ -31,6 +31,12 @@ const LOOK_EVERY_MS = 50;
  * client closed it already, or never sends on it again), and leaves what is left to the close.
  * Connections are watched from the start: how long one has been idle is known when the drain
  * begins.
+ *
+ * New connections are refused from the drain's start: every answer closes its connection, so a
+ * busy client opens new ones, and one opened as the drain ends carries a request the close then
+ * cuts unread-yet-sent ("socket hang up" on a fresh connection, which the gateway cannot tell from
+ * a request that ran: a rolling restart met a payment answered 502). A refused connection is
+ * one no process saw: the gateway sends the request to another instance.
  */
 export class ConnectionDrain {
   /** When each connection's last answer ended; BUSY while it carries a request. */
@@ -39,7 +45,7 @@ export class ConnectionDrain {
   private readonly answering = new Set<ServerResponse>();
   private draining = false;
 
-  constructor(server: Server) {
+  constructor(private readonly server: Server) {
     server.on('connection', (socket: Socket) => {
       this.idleSince.set(socket, Date.now());
       socket.once('close', () => this.idleSince.delete(socket));
@@ -60,6 +66,9 @@ export class ConnectionDrain {
   /** Resolves once no connection is left open, or after `drainMs`. */
   async drain(drainMs: number): Promise<void> {
     this.draining = true;
+    // net's close, not http's: http's also closes the idle connections at once (Node ≥ 19),
+    // which is the race the drain is for. The app's close closes the server again, as a no-op.
+    net.Server.prototype.close.call(this.server);
     for (const res of this.answering) closeAfter(res);
     const deadline = Date.now() + drainMs;
     for (;;) {
