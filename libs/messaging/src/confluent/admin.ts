@@ -2,6 +2,7 @@ import { KafkaJS, type RdKafka } from '@confluentinc/kafka-javascript';
 import type { Admin } from '../broker';
 import { KAFKA_CLIENT_SETTINGS } from '../client-settings';
 import { topicMetadataOf } from '../kafkajs-api';
+import { CommittedOffsets } from './committed-offsets';
 import { call, connecting } from './errors';
 import type { LibrdkafkaLog } from './logging';
 
@@ -11,10 +12,10 @@ const entries = (config: Record<string, string> = {}) =>
 /**
  * How long an admin operation may take: longer than its request to the broker may
  * (`requestTimeout`, librdkafka's `socket.timeout.ms`), so that the request fails first and the
- * operation with it. An operation that times out while its request is still out aborts the
- * process when the request's answer comes late (librdkafka 2.15.1: `rd_kafka_enq_once_del_source_return:
- * Assertion eonce->refcnt > 0 failed`, seen here in the fault suite's broker kills; librdkafka
- * issue 4605, open).
+ * operation with it. librdkafka's admin requests sent through a group's coordinator can abort the
+ * process when one fails (librdkafka issue 4605, open): a group's offsets are read as its
+ * consumers read them (`CommittedOffsets`), and only `describeGroups`, which tests and tools
+ * call on a calm cluster, still goes that way.
  */
 const timeout = 2 * KAFKA_CLIENT_SETTINGS.requestTimeoutMs;
 
@@ -41,6 +42,7 @@ interface WithInternalClient {
 export function confluentAdmin(kafka: KafkaJS.Kafka, log: LibrdkafkaLog): Admin {
   const connection = kafka.producer();
   const admin = connection.dependentAdmin();
+  const offsets = new CommittedOffsets(kafka, log, timeout);
   const metadata = () =>
     new Promise<RdKafka.Metadata>((resolve, reject) =>
       (connection as unknown as WithInternalClient)
@@ -55,6 +57,7 @@ export function confluentAdmin(kafka: KafkaJS.Kafka, log: LibrdkafkaLog): Admin 
       await call(() => admin.connect());
     },
     async disconnect() {
+      await offsets.close();
       await call(() => admin.disconnect());
       await call(() => connection.disconnect());
     },
@@ -95,21 +98,19 @@ export function confluentAdmin(kafka: KafkaJS.Kafka, log: LibrdkafkaLog): Admin 
       return offsets.map(({ partition, low, high }) => ({ partition, low, high }));
     },
     async groupOffsets(groupId, topics) {
-      const [offsets, known] = await Promise.all([
-        call(() => admin.fetchOffsets({ groupId, topics, timeout })),
-        call(() => admin.fetchTopicMetadata({ topics, timeout })),
-      ]);
-      // The client leaves out a partition the group never committed; the port says -1 for it.
-      return known.map(({ name, partitions }) => {
-        const committed = offsets.find((o) => o.topic === name)?.partitions ?? [];
-        return {
-          topic: name,
-          partitions: partitions.map(({ partitionId }) => ({
-            partition: partitionId,
-            offset: committed.find((p) => p.partition === partitionId)?.offset ?? '-1',
-          })),
-        };
-      });
+      const known = await call(() => admin.fetchTopicMetadata({ topics, timeout }));
+      const committed = await offsets.of(
+        groupId,
+        known.flatMap(({ name, partitions }) =>
+          partitions.map(({ partitionId }) => ({ topic: name, partition: partitionId })),
+        ),
+      );
+      return known.map(({ name }) => ({
+        topic: name,
+        partitions: committed
+          .filter((c) => c.topic === name)
+          .map(({ partition, offset }) => ({ partition, offset })),
+      }));
     },
     async describeGroups(groupIds) {
       const { groups } = await call(() => admin.describeGroups(groupIds, { timeout }));
