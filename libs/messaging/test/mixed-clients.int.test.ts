@@ -93,4 +93,57 @@ describe('the Kafka clients side by side', () => {
       await Promise.all(members.map((m) => m.stop()));
     }
   }, 90_000);
+  it('when a group has committed one partition, then every client reads the same committed offsets, -1 for the partitions it never committed', async () => {
+    const [topic] = await createTestTopics('mixed-offsets');
+    const groupId = `mixed-${uuid()}`;
+    const publisher = clients[0]!.publisher();
+    await publisher.connect();
+    const [written] = await publisher.send({
+      topic: topic!,
+      messages: [{ key: uuid(), value: 'x' }],
+    });
+    await publisher.disconnect();
+    const member = clients[0]!.groupMember(groupId, {
+      assigned: () => undefined,
+      left: () => undefined,
+      rebalancing: () => undefined,
+      crashed: (err) => logger.error({ err }, 'member crashed'),
+    });
+    const admins = clients.map((kafka) => kafka.admin());
+    await member.run({
+      topics: [topic!],
+      fromBeginning: true,
+      concurrency: 1,
+      // The client commits nothing by itself: the batch's handler does (ADR 0013).
+      eachBatch: async (batch) => {
+        const offset = String(Number(batch.lastOffset()) + 1);
+        await batch.commit([
+          { topic: batch.topic, partitions: [{ partition: batch.partition, offset }] },
+        ]);
+      },
+    });
+    try {
+      for (const admin of admins) await admin.connect();
+      const expected = [0, 1, 2].map((partition) => ({
+        partition,
+        offset: partition === written!.partition ? '1' : '-1',
+      }));
+      await eventually(
+        async () => {
+          const read = await Promise.all(
+            admins.map((admin) => admin.groupOffsets(groupId, [topic!])),
+          );
+          for (const [i, [offsets]] of read.entries())
+            expect({
+              client: clients[i]!.name,
+              partitions: [...offsets!.partitions].sort((a, b) => a.partition - b.partition),
+            }).toEqual({ client: clients[i]!.name, partitions: expected });
+        },
+        { timeoutMs: 30_000 },
+      );
+    } finally {
+      await member.stop();
+      for (const admin of admins) await admin.disconnect();
+    }
+  }, 60_000);
 });
