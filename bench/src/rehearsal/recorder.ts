@@ -50,7 +50,7 @@ export class Recorder {
   private readonly startedAt: number;
   private readonly seconds: Second[] = [];
   private readonly fans = new Map<FanState, number>();
-  private readonly states: Record<FanState, number>[] = [];
+  private readonly states: (Record<FanState, number> | undefined)[] = [];
   /** Every 5xx a fan saw on a call safe to repeat, with its second. */
   readonly unsafeFailures: { second: number; step: string; status: number; cause?: string }[] = [];
   readonly answers = new Map<string, number>();
@@ -95,15 +95,19 @@ export class Recorder {
     return Object.fromEntries(this.fans) as Record<FanState, number>;
   }
 
-  /** Takes the states' counts for the second that just ended (the sampler calls it each second). */
-  sampleStates(): void {
-    this.states.push(this.counts());
+  /**
+   * Takes the states' counts for the second that ended at `atS` (the sampler's tick, about each
+   * second; a late tick leaves the seconds before it without counts).
+   */
+  sampleStates(atS: number): void {
+    this.states[Math.max(0, atS - 1)] = this.counts();
   }
 
   /** What was recorded, for the report: per second, and every call's latencies by step. */
   timeline(): {
     seconds: number;
-    states: Record<FanState, number>[];
+    /** Sparse: a second without a tick has none. */
+    states: (Record<FanState, number> | undefined)[];
     perSecond: {
       calls: Map<string, number[]>;
       statuses: Map<string, number>;

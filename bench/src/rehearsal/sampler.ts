@@ -88,8 +88,9 @@ export class SystemSampler {
     this.loopDelay.enable();
     const tick = async () => {
       if (this.stopped) return;
-      this.recorder.sampleStates();
-      this.inFlight = this.sample().catch(() => undefined);
+      const atS = Math.round(this.recorder.now());
+      this.recorder.sampleStates(atS);
+      this.inFlight = this.sample(atS).catch(() => undefined);
       await this.inFlight;
       if (!this.stopped) this.timer = setTimeout(() => void tick(), 1000 - (Date.now() % 1000));
     };
@@ -107,8 +108,7 @@ export class SystemSampler {
     this.redis.disconnect();
   }
 
-  private async sample(): Promise<void> {
-    const atS = Math.round(this.recorder.now());
+  private async sample(atS: number): Promise<void> {
     const stores = atS % STORES_EVERY_S === 0 || !this.last;
     const now = performance.now();
     const spanS = Math.max(0.001, (now - this.lastReadAt) / 1000);

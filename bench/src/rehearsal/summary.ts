@@ -3,6 +3,7 @@ import type { FanOutcome } from './fan';
 import type { Check, RehearsalSummary, StepLatency, UnitCosts } from './model';
 import { quantile, type Recorder } from './recorder';
 import type { SystemSample } from './sampler';
+import { secondsOf } from './seconds';
 import { STEPS } from './timeline';
 
 // The rush is the minute with the most payments.
@@ -11,13 +12,20 @@ const RUSH_WINDOW_S = 60;
 /** The seconds of a run as work done and CPU spent: what the cost model is fitted on. */
 export function workSeconds(recorder: Recorder, samples: SystemSample[]): WorkSecond[] {
   const recorded = recorder.timeline();
-  // A sample belongs to the second it was taken in (a late one covers more than one).
-  return samples.map((sample) => ({
-    joins: recorded.perSecond[sample.atS]?.events.get('joined') ?? 0,
-    waitingFanMinutes: (recorded.states[sample.atS]?.waiting ?? 0) / 60,
-    tickets: recorded.perSecond[sample.atS]?.events.get('sold') ?? 0,
-    cpu: sample.cpu,
-  }));
+  // A sample's CPU is an average over the seconds it covers (more than one when it came late):
+  // the work beside it is the same seconds' average.
+  return samples.map((sample) => {
+    const seconds = secondsOf(sample);
+    const perSecond = (event: string) =>
+      seconds.reduce((sum, i) => sum + (recorded.perSecond[i]?.events.get(event) ?? 0), 0) /
+      seconds.length;
+    return {
+      joins: perSecond('joined'),
+      waitingFanMinutes: (recorded.states[seconds.at(-1)!]?.waiting ?? 0) / 60,
+      tickets: perSecond('sold'),
+      cpu: sample.cpu,
+    };
+  });
 }
 
 export function summarize(input: {

@@ -1,6 +1,7 @@
 import type { SeriesGroup, Timeline } from './model';
-import { FAN_STATES, quantile, type Recorder } from './recorder';
+import { FAN_STATES, quantile, type FanState, type Recorder } from './recorder';
 import type { SystemSample } from './sampler';
+import { secondsOf } from './seconds';
 
 /** The steps whose latency is charted, in a fan's order. */
 export const STEPS = [
@@ -31,10 +32,16 @@ const STATE_LABELS: Record<string, string> = {
 /** The per-second charts of a rehearsal, from what the fans saw and what the sampler read. */
 export function timelineOf(recorder: Recorder, samples: SystemSample[]): Timeline {
   const recorded = recorder.timeline();
-  const length = Math.max(recorded.states.length, samples.length, recorded.seconds);
+  // Each sample in the seconds it covers, whatever how many came before it.
+  const bySecond: (SystemSample | undefined)[] = [];
+  for (const sample of samples) for (const i of secondsOf(sample)) bySecond[i] = sample;
+  const length = Math.max(recorded.states.length, bySecond.length, recorded.seconds);
   const t = Array.from({ length }, (_, i) => i + 1);
   const perSecond = (i: number) => recorded.perSecond[i];
-  const sampleAt = (i: number) => samples[i];
+  const sampleAt = (i: number) => bySecond[i];
+  // Fans stay in their state between two counts: a second a late tick missed shows the last.
+  const states: (Record<FanState, number> | undefined)[] = [];
+  for (let i = 0; i < length; i++) states[i] = recorded.states[i] ?? states[i - 1];
   const series = (read: (i: number) => number | null | undefined) =>
     t.map((_, i) => read(i) ?? null);
   const keyed = (
@@ -51,10 +58,7 @@ export function timelineOf(recorder: Recorder, samples: SystemSample[]): Timelin
       unit: 'fans',
       stacked: true,
       series: Object.fromEntries(
-        FAN_STATES.map((state) => [
-          STATE_LABELS[state]!,
-          series((i) => recorded.states[i]?.[state]),
-        ]),
+        FAN_STATES.map((state) => [STATE_LABELS[state]!, series((i) => states[i]?.[state])]),
       ),
     },
     {
