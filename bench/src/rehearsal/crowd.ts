@@ -106,8 +106,8 @@ export class Crowd {
   async arrive(): Promise<void> {
     const start = Date.now();
     for (const fan of this.fans) {
-      const due = start + fan.atS * 1000;
-      if (due > Date.now()) await sleep(due - Date.now());
+      const wait = start + fan.atS * 1000 - Date.now();
+      if (wait > 0) await sleep(wait);
       if (this.sale.over.value) return;
       const visit = new Fan(this.sale, fan.identity, fan.userId, fan.persona);
       this.visits.push(
