@@ -10,6 +10,7 @@ import { publishOnSale } from './on-sale';
 import { printPlan, printPredictionCheck } from './plan';
 import { Recorder } from './recorder';
 import { runFileBase, writeReport } from './report-files';
+import { watchSeatsSold } from './seats-sold';
 import { runSoak } from './soak';
 import { startStage, type Stage } from './stage';
 import { warmUp } from './warm-up';
@@ -142,9 +143,11 @@ async function onSale(stage: Stage, options: RehearsalOptions): Promise<Rehearsa
     }, options.maxSeconds * 1000);
     const progress = setInterval(() => say(progressLine(run.recorder, crowd.arrived)), 10_000);
     // Every seat paid for: fans still waiting stop once the queue tells them SOLD_OUT.
-    const watchingSales = setInterval(() => {
-      if (run.recorder.counts().paid >= options.seats) allSold.value = true;
-    }, 250);
+    const watchingSales = watchSeatsSold(
+      stage,
+      { schedules: published.schedules, seats: options.seats },
+      () => (allSold.value = true),
+    );
     try {
       await crowd.arrive();
       await crowd.finished();
@@ -152,7 +155,7 @@ async function onSale(stage: Stage, options: RehearsalOptions): Promise<Rehearsa
     } finally {
       clearTimeout(deadline);
       clearInterval(progress);
-      clearInterval(watchingSales);
+      await watchingSales.stop();
       over.value = true;
     }
     const soldOut = allSold.value ? [published.concertId] : [];
