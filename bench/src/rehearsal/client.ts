@@ -19,6 +19,9 @@ export interface CallOptions {
 
 // Enough sockets for every call in flight at the rush, far below the ephemeral ports.
 const MAX_SOCKETS = 2048;
+// An idle connection is closed after this, well before the gateway closes it (65 s): a request
+// sent on one the server is closing meets a reset that proves nothing either way.
+const IDLE_CONNECTION_MS = 30_000;
 // Longer than the gateway's own limits (a hold, then an instance's answer): what a fan sees is
 // the system's answer, not this client giving up first.
 const DEFAULT_TIMEOUT_MS = 120_000;
@@ -33,6 +36,7 @@ export class FanClient {
     keepAlive: true,
     maxSockets: MAX_SOCKETS,
     maxFreeSockets: MAX_SOCKETS,
+    timeout: IDLE_CONNECTION_MS,
   });
   private readonly targets: URL[];
   private turn = 0;
@@ -52,8 +56,11 @@ export class FanClient {
 
   async call(method: string, path: string, options: CallOptions): Promise<Answer> {
     const started = performance.now();
-    const answer = await this.send(method, path, options);
     const safe = method === 'GET' || options.headers?.['idempotency-key'] !== undefined;
+    let answer = await this.send(method, path, options);
+    // A kept-alive connection reset before any answer: as a browser does, a request safe to
+    // repeat is sent once more (RFC 9112 §9.3.1: the server may have closed it as idle).
+    if (safe && answer.resetOnReuse) answer = await this.send(method, path, options);
     this.recorder.call({
       step: options.step,
       status: answer.status,
@@ -120,7 +127,11 @@ export class FanClient {
     this.agent.destroy();
   }
 
-  private send(method: string, path: string, options: CallOptions): Promise<Answer> {
+  private send(
+    method: string,
+    path: string,
+    options: CallOptions,
+  ): Promise<Answer & { resetOnReuse?: boolean }> {
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     const target = this.target;
     return new Promise((resolve) => {
@@ -163,7 +174,12 @@ export class FanClient {
         req.destroy(Object.assign(new Error('timed out'), { code: 'TIMEOUT' })),
       );
       req.on('error', (err: NodeJS.ErrnoException) =>
-        resolve({ status: 599, headers: {}, body: { cause: err.code ?? err.message } }),
+        resolve({
+          status: 599,
+          headers: {},
+          body: { cause: err.code ?? err.message },
+          resetOnReuse: req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE'),
+        }),
       );
       req.end(body);
     });
