@@ -1,5 +1,19 @@
+import type { Knex } from '@ticketing/platform';
 import { createDb } from '@ticketing/platform/wiring';
 import type { Stage } from './stage';
+
+/** The reservation service's store, read as the rehearsal checks it. */
+export const reservationStore = (stage: Stage): Knex =>
+  createDb({ url: stage.databases.reservation, applicationName: 'rehearsal' });
+
+/** How many seats of these dates are paid for (CONFIRMED), as the reservation store says. */
+export async function seatsConfirmed(db: Knex, schedules: number[]): Promise<number> {
+  const [row] = (await db('reservations')
+    .whereIn('schedule_id', schedules)
+    .andWhere({ status: 'CONFIRMED' })
+    .count('* as n')) as { n: string | number }[];
+  return Number(row?.n ?? 0);
+}
 
 /**
  * Whether every seat of the on-sale is paid for, as the reservation store says (seats
@@ -13,15 +27,9 @@ export function watchSeatsSold(
   on: { schedules: number[]; seats: number },
   sold: () => void,
 ): { stop(): Promise<void> } {
-  const db = createDb({ url: stage.databases.reservation, applicationName: 'rehearsal' });
+  const db = reservationStore(stage);
   let stopped = false;
-  const look = async () => {
-    const [row] = (await db('reservations')
-      .whereIn('schedule_id', on.schedules)
-      .andWhere({ status: 'CONFIRMED' })
-      .count('* as n')) as { n: string | number }[];
-    return Number(row?.n ?? 0) >= on.seats;
-  };
+  const look = async () => (await seatsConfirmed(db, on.schedules)) >= on.seats;
   const watching = (async () => {
     while (!stopped) {
       if (await look().catch(() => false)) return sold();

@@ -7,6 +7,7 @@ import { Fan, type FanOutcome } from './fan';
 import type { SaleView } from './sale-view';
 import type { Check, SeriesGroup } from './model';
 import { publishOnSale, type OnSale } from './on-sale';
+import { reservationStore, seatsConfirmed } from './seats-sold';
 import type { Recorder } from './recorder';
 import type { Stage } from './stage';
 
@@ -56,7 +57,7 @@ export async function runSoak(
   const outcomes: FanOutcome[] = [];
   const soldOut: number[] = [];
   const visits: Promise<void>[] = [];
-  function saleOf(onSale: OnSale): SaleView & { paid: number } {
+  function saleOf(onSale: OnSale): SaleView {
     return {
       client,
       recorder,
@@ -64,16 +65,24 @@ export async function runSoak(
       price: onSale.price,
       over,
       allSold: { value: false },
-      paid: 0,
     };
   }
+  // Sold out when the store has every seat paid for: the fans' own count falls short when one
+  // stops waiting for a payment that then completes (seats-sold.ts).
+  const store = reservationStore(stage);
+  let onSaleNow = concerts[0]!;
+  const soldOutNow = () =>
+    seatsConfirmed(store, onSaleNow.schedules)
+      .then((n) => n >= shape.seatsPerConcert)
+      .catch(() => false);
   const endAt = Date.now() + shape.seconds * 1000;
   for (let second = 0; Date.now() < endAt; second++) {
-    if (sale.paid >= shape.seatsPerConcert) {
+    if (await soldOutNow()) {
       sale.allSold.value = true;
       soldOut.push(sale.concertId);
       const onSale = await next;
       concerts.push(onSale);
+      onSaleNow = onSale;
       next = publish();
       sale = saleOf(onSale);
       say(`concert ${concerts.length - 1} sold out: concert ${onSale.concertId} on sale`);
@@ -95,7 +104,6 @@ export async function runSoak(
       visits.push(
         new Fan(current, identity, userId, persona).visit().then((outcome) => {
           outcomes.push(outcome);
-          if (outcome.paidAtS !== undefined) current.paid++;
         }),
       );
     }
@@ -103,6 +111,7 @@ export async function runSoak(
   }
   over.value = true;
   await Promise.all(visits);
+  await store.destroy();
   await next.then((unsold) => concerts.push(unsold)).catch(() => undefined);
   return { outcomes, concerts, soldOut };
 }
