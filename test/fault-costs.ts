@@ -57,11 +57,16 @@ export const brokerLostMs = (outageMs: number) =>
     outageMs + KAFKA_CLIENT_SETTINGS.retry.maxRetryTimeMs,
   );
 
+/** How long the controllers wait for their leader before electing another. */
+const QUORUM_LOST_MS = Number(PRODUCTION_BROKER_SETTINGS['controller.quorum.fetch.timeout.ms']);
+
 /**
- * The active KRaft controller killed: the same as any broker, and the quorum elects another (a
- * voter notices after 2 s without the leader, an election takes about 1 s: Kafka's defaults).
+ * The active KRaft controller killed: the same as any broker, once the quorum has elected another
+ * (a voter notices after its fetch timeout, an election takes about 1 s); the new controller
+ * fences the lost broker a session after it takes over.
  */
-export const controllerLostMs = (outageMs: number) => brokerLostMs(outageMs) + 3_000;
+export const controllerLostMs = (outageMs: number) =>
+  brokerLostMs(outageMs) + QUORUM_LOST_MS + 1_000;
 
 /**
  * One broker stopped in a roll: it hands its leaders over first, so nothing waits to be fenced;

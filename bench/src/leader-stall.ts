@@ -1,5 +1,5 @@
 /**
- * `npm run leader-stall -- [kafkajs|platformatic]`: how long a lost partition leader stalls one
+ * `npm run leader-stall -- [kafkajs|platformatic|confluent] [--kill=leader|coordinator|controller]`: how long a lost partition leader stalls one
  * produce → consume chain on the project's Kafka adapter, alone (issue 72: the fault suite's
  * payments cross seven such hops on a loaded machine; this is one hop on a quiet one, in ~100 s).
  * Three KRaft nodes with the production broker settings, a topic of 6 partitions (3 replicas,
@@ -7,6 +7,9 @@
  * the node leading most partitions is killed (SIGKILL), and started again 20 s later. Prints, per
  * second after the kill, the longest a message sent in that second took to be consumed, and the
  * group's events (a member that crashes is started again, as the services' supervisor does).
+ * `--kill=coordinator` kills the node coordinating the group instead (it leads some of the
+ * partitions too): the fault suite's leader kill often takes a group's coordinator with it;
+ * `--kill=controller` the active KRaft controller (a broker too: the quorum elects another first).
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -14,12 +17,14 @@ import { freePort, KafkaCluster } from '@ticketing/infra';
 import {
   createKafka,
   type ConsumerGroupMember,
+  type Admin,
   type KafkaClient,
 } from '@ticketing/messaging/wiring';
 import { KAFKA_CLIENTS, type KafkaClientName } from '@ticketing/platform';
 import { createLogger } from '@ticketing/platform/process';
 
 const TOPIC = 'leader-stall';
+const GROUP = 'leader-stall';
 const SEND_EVERY_MS = 50;
 const STEADY_MS = 20_000;
 const DOWN_MS = 20_000;
@@ -30,7 +35,9 @@ const say = (line: string) =>
   process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${line}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function main(client: KafkaClientName) {
+type Victim = 'leader' | 'coordinator' | 'controller';
+
+async function main(client: KafkaClientName, kill: Victim) {
   const cluster = await KafkaCluster.start(
     path.join(os.tmpdir(), `leader-stall-${process.pid}`),
     await freePort(6),
@@ -68,8 +75,17 @@ async function main(client: KafkaClientName) {
   const [metadata] = await admin.topicMetadata([TOPIC]);
   const led = new Map<number, number>();
   for (const p of metadata!.partitions) led.set(p.leader, (led.get(p.leader) ?? 0) + 1);
-  const victim = [...led.entries()].sort((a, b) => b[1] - a[1])[0]![0];
-  say(`node ${victim} leads ${led.get(victim)} of 6 partitions: killed`);
+  const coordinator = await coordinatorOf(admin, GROUP);
+  const victim =
+    kill === 'coordinator'
+      ? coordinator
+      : kill === 'controller'
+        ? await cluster.activeController()
+        : [...led.entries()].sort((a, b) => b[1] - a[1])[0]![0];
+  say(
+    `node ${victim} leads ${led.get(victim) ?? 0} of 6 partitions` +
+      `${victim === coordinator ? ' and coordinates the group' : ''}: killed`,
+  );
   const killedAt = Date.now();
   await cluster.kill(victim);
   await sleep(DOWN_MS);
@@ -93,7 +109,7 @@ async function startMember(
   onCrash: () => void = () => undefined,
 ): Promise<ConsumerGroupMember> {
   const member = kafka.groupMember(
-    'leader-stall',
+    GROUP,
     {
       assigned: (a) => say(`assigned ${JSON.stringify(a)}`),
       left: () => say('left the group'),
@@ -124,6 +140,18 @@ async function startMember(
   return member;
 }
 
+/**
+ * The node coordinating `groupId`: the leader of its partition of `__consumer_offsets`, which is
+ * Java's `String.hashCode` of the id, made positive, modulo that topic's partitions (Kafka's rule).
+ */
+async function coordinatorOf(admin: Admin, groupId: string): Promise<number> {
+  let hash = 0;
+  for (let i = 0; i < groupId.length; i++) hash = (Math.imul(31, hash) + groupId.charCodeAt(i)) | 0;
+  const [offsets] = await admin.topicMetadata(['__consumer_offsets']);
+  const partition = (hash & 0x7fffffff) % offsets!.partitions.length;
+  return offsets!.partitions.find((p) => p.partition === partition)!.leader;
+}
+
 function report(
   client: string,
   consumed: [number, number][],
@@ -150,14 +178,16 @@ function report(
   );
 }
 
-const client = (process.argv[2] ?? 'kafkajs') as KafkaClientName;
+const client = (process.argv.slice(2).find((a) => !a.startsWith('--')) ??
+  'kafkajs') as KafkaClientName;
+const kill = (process.argv.find((a) => a.startsWith('--kill='))?.slice(7) ?? 'leader') as Victim;
 if (!KAFKA_CLIENTS.includes(client)) {
   process.stderr.write(
     `leader-stall: the client is one of ${KAFKA_CLIENTS.join(', ')}, got "${client}"\n`,
   );
   process.exit(2);
 }
-main(client).then(
+main(client, kill).then(
   () => process.exit(0),
   (err: unknown) => {
     process.stderr.write(`leader-stall failed: ${(err as Error).stack ?? String(err)}\n`);

@@ -16,6 +16,29 @@ const nodePool = base.find((d) => d.kind === 'KafkaNodePool')!;
 const topics = base.filter((d) => d.kind === 'KafkaTopic');
 const gatewayDefaults = loadGatewayConfig({ GATEWAY_RATE_LIMIT: 'false' });
 
+/**
+ * What Strimzi's operator drops from `spec.kafka.config`, with a warning in its log only
+ * (KafkaClusterSpec's FORBIDDEN_PREFIXES and FORBIDDEN_PREFIX_EXCEPTIONS; the `broker.` session
+ * and heartbeat exceptions since 0.48): a setting it drops is one the fault suite proves and the
+ * cluster never runs.
+ */
+const STRIMZI_FORBIDDEN_PREFIXES = [
+  ...['listeners', 'advertised.', 'broker.', 'listener.', 'host.name', 'port'],
+  ...['inter.broker.listener.name', 'sasl.', 'ssl.', 'security.', 'password.', 'log.dir'],
+  ...['zookeeper.connect', 'zookeeper.set.acl', 'zookeeper.ssl', 'zookeeper.clientCnxnSocket'],
+  ...['authorizer.', 'super.user', 'cruise.control.metrics.topic'],
+  ...['cruise.control.metrics.reporter.bootstrap.servers', 'node.id', 'process.roles'],
+  ...['controller.', 'metadata.log.dir'],
+];
+const STRIMZI_FORBIDDEN_EXCEPTIONS = [
+  ...['broker.session.timeout.ms', 'broker.heartbeat.interval.ms', 'controller.socket.timeout.ms'],
+  ...['controller.quorum.election.backoff.max.ms', 'controller.quorum.election.timeout.ms'],
+  'controller.quorum.fetch.timeout.ms',
+];
+const droppedByStrimzi = (key: string) =>
+  !STRIMZI_FORBIDDEN_EXCEPTIONS.includes(key) &&
+  STRIMZI_FORBIDDEN_PREFIXES.some((prefix) => key.startsWith(prefix));
+
 describe('the settings the manifests ship for a bad day', () => {
   it("when the fault suite runs its brokers, then they run exactly the manifest's broker settings", () => {
     const shipped = Object.fromEntries(
@@ -23,6 +46,27 @@ describe('the settings the manifests ship for a bad day', () => {
     );
     expect(shipped).toEqual(PRODUCTION_BROKER_SETTINGS);
     expect(nodePool.spec).toMatchObject({ replicas: 3, roles: ['controller', 'broker'] });
+  });
+
+  it('when Strimzi renders the brokers, then it runs every setting the manifest gives them (none is one it drops)', () => {
+    expect(Object.keys(brokerConfig).filter(droppedByStrimzi)).toEqual([]);
+    expect(droppedByStrimzi('broker.rack')).toBe(true); // the rule bites
+  });
+
+  it('when a node is lost, then its leaders and the groups it coordinated move well within a consumer\'s session (no member is thrown out meanwhile)', () => {
+    // The quorum elects another controller after its fetch timeout; the new one fences the lost
+    // broker a session later; a client finds the new leader or coordinator within a second (its
+    // scan). Past the consumers' session, librdkafka's members give up their partitions and
+    // rejoin (a 10 s rebalance: the fault suite's 18.5 s controller kill with a 6 s session).
+    const movedWithinMs =
+      brokerSetting('controller.quorum.fetch.timeout.ms') +
+      brokerSetting('broker.session.timeout.ms') +
+      1000;
+    const { sessionTimeoutMs, heartbeatIntervalMs } = KAFKA_CLIENT_SETTINGS.consumer;
+    expect(movedWithinMs + heartbeatIntervalMs).toBeLessThan(sessionTimeoutMs);
+    expect(brokerSetting('broker.heartbeat.interval.ms') * 3).toBeLessThanOrEqual(
+      brokerSetting('broker.session.timeout.ms'),
+    );
   });
 
   it('when one broker of three is down (lost, or rolled), then every topic still takes acks=all writes', () => {

@@ -72,7 +72,7 @@ suite('the infrastructure fails in the middle of a sale (production shape)', () 
         SAGA_SWEEP_INTERVAL_MS: String(SAGA_SWEEP_INTERVAL_MS),
         // The recovery table (docs/operations.md) is of what ships: the services' default fetch
         // wait, not the quick stops other tests run with (`infraEnv`).
-        KAFKA_CONSUMER_MAX_WAIT_MS: '2000',
+        KAFKA_CONSUMER_MAX_WAIT_MS: process.env.TMP_MAXWAIT ?? '2000',
         // The pools that ship, not the 3 connections of a test system sharing the machine's
         // Postgres (this one has its own): a payment instance back from its kill, with a pool of
         // 3, answered the held requests 503 on "pool full" for 30 s and was not ready in 60 s.
