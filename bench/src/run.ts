@@ -139,7 +139,7 @@ async function main(): Promise<void> {
       ...(process.env.BENCH_IDENTITY_PROOF !== 'off' && {
         IDENTITY_PROOF_KEY: generateIdentityProofKey(),
       }),
-      // A stopping consumer waits out its fetch in flight (2 s at the default): the smoke stops
+      // A stopping consumer waits out its fetch in flight (500 ms at the default): the smoke stops
       // a system or two per scenario. Measured runs keep the services' default.
       ...(smoke && { KAFKA_CONSUMER_MAX_WAIT_MS: '200' }),
     },

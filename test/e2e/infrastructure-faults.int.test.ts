@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { ALL_TOPICS } from '@ticketing/contracts';
 import { INFRA_DIR, ProductionShape, freePort } from '@ticketing/infra';
-import { DB_POOL_MAX_DEFAULT } from '@ticketing/platform';
+import { DB_POOL_MAX_DEFAULT, KAFKA_CONSUMER_MAX_WAIT_MS_DEFAULT } from '@ticketing/platform';
 import { describeNeeding, eventually, PrivateKafka, randomSuffix } from '@ticketing/testing';
 import { Cluster } from '../cluster';
 import {
@@ -72,7 +72,7 @@ suite('the infrastructure fails in the middle of a sale (production shape)', () 
         SAGA_SWEEP_INTERVAL_MS: String(SAGA_SWEEP_INTERVAL_MS),
         // The recovery table (docs/operations.md) is of what ships: the services' default fetch
         // wait, not the quick stops other tests run with (`infraEnv`).
-        KAFKA_CONSUMER_MAX_WAIT_MS: process.env.TMP_MAXWAIT ?? '2000',
+        KAFKA_CONSUMER_MAX_WAIT_MS: String(KAFKA_CONSUMER_MAX_WAIT_MS_DEFAULT),
         // The pools that ship, not the 3 connections of a test system sharing the machine's
         // Postgres (this one has its own): a payment instance back from its kill, with a pool of
         // 3, answered the held requests 503 on "pool full" for 30 s and was not ready in 60 s.

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { retryUntil } from '@ticketing/platform';
+import { KAFKA_CONSUMER_MAX_WAIT_MS_DEFAULT, retryUntil } from '@ticketing/platform';
 import { isRetriable, type GroupEvents, type GroupMemberOptions } from './broker';
 import { KAFKA_CLIENT_SETTINGS } from './client-settings';
 
@@ -18,9 +18,10 @@ import { KAFKA_CLIENT_SETTINGS } from './client-settings';
 
 /**
  * A fetch's longest wait unless told: the default of the services' KAFKA_CONSUMER_MAX_WAIT_MS
- * (libs/platform `kafkaEnv` says why 2 s).
+ * (libs/platform `KAFKA_CONSUMER_MAX_WAIT_MS_DEFAULT` says why).
  */
-export const fetchWaitMs = (options: GroupMemberOptions = {}): number => options.maxWaitMs ?? 2000;
+export const fetchWaitMs = (options: GroupMemberOptions = {}): number =>
+  options.maxWaitMs ?? KAFKA_CONSUMER_MAX_WAIT_MS_DEFAULT;
 
 export interface LifecycleTimings {
   /** How long a subscription waits for a topic created moments ago to reach every broker. */

@@ -37,9 +37,9 @@ function pendingJoin() {
  * the port): the fetch wait, the subscription's patience, and a stop that meets a join.
  */
 describe('a group member lifecycle', () => {
-  it('when no fetch wait is given, then it is 2 s, and a given one is kept', () => {
-    expect(fetchWaitMs()).toBe(2000);
-    expect(fetchWaitMs({})).toBe(2000);
+  it("when no fetch wait is given, then it is the services' default (500 ms), and a given one is kept", () => {
+    expect(fetchWaitMs()).toBe(500);
+    expect(fetchWaitMs({})).toBe(500);
     expect(fetchWaitMs({ maxWaitMs: 150 })).toBe(150);
   });
 

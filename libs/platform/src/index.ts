@@ -21,6 +21,7 @@ export {
   kafkaSecurityEnv,
   type KafkaSecurity,
   kafkaSecurityFrom,
+  KAFKA_CONSUMER_MAX_WAIT_MS_DEFAULT,
 } from './kafka-config';
 export { type RequestContext, tracingEnabled, runWithContext, currentContext } from './context';
 export {

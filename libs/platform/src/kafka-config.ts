@@ -4,6 +4,14 @@ import { ConfigError, env, loadConfig, type Env } from './config';
 import { productionSecretProblems, secret } from './secrets';
 
 /** The Kafka clients the project has an adapter for (libs/messaging, ADR 0018). */
+/**
+ * A consumer's fetch wait unless told (KAFKA_CONSUMER_MAX_WAIT_MS): 500 ms, not 2 s, since a
+ * partition whose leader moved waits for the fetch in flight to its new broker (the fault
+ * suite's slowest leader-kill payment 8.1 s at 2 s, 5.2 – 6.2 s at 500 ms, Confluent's client);
+ * idle, every service stays under 0.5 % of a core on every client (docs/benchmarks.md).
+ */
+export const KAFKA_CONSUMER_MAX_WAIT_MS_DEFAULT = 500;
+
 export const KAFKA_CLIENTS = ['kafkajs', 'platformatic', 'confluent'] as const;
 export type KafkaClientName = (typeof KAFKA_CLIENTS)[number];
 
@@ -35,12 +43,17 @@ export const kafkaEnv = (service: string) => ({
   KAFKA_CONSUMER_BATCH_WINDOW_MS: env.int({ default: 40, min: 0, max: 1000 }),
   /**
    * How long a fetch waits at the broker for a message (Kafka's `fetch.max.wait.ms`; a long poll,
-   * answered as soon as a message arrives, so it costs no latency): an idle consumer asks again
-   * this often, and a stopping or rebalancing one waits out the fetch in flight (neither client
-   * can abort it; kafkajs heartbeats between fetches). Shorter: quicker stops, more idle fetches.
-   * At most 5 s: well inside the 10 s session and rebalance (`KAFKA_CLIENT_SETTINGS`).
+   * answered as soon as a message arrives): an idle consumer asks again this often, and a
+   * stopping or rebalancing one waits out the fetch in flight (neither client can abort it;
+   * kafkajs heartbeats between fetches). At most 5 s: well inside the 10 s session and rebalance
+   * (`KAFKA_CLIENT_SETTINGS`). The default is short because a partition whose leader moved to a
+   * broker is fetched there only once the fetch in flight to it ends.
    */
-  KAFKA_CONSUMER_MAX_WAIT_MS: env.int({ default: 2000, min: 50, max: 5000 }),
+  KAFKA_CONSUMER_MAX_WAIT_MS: env.int({
+    default: KAFKA_CONSUMER_MAX_WAIT_MS_DEFAULT,
+    min: 50,
+    max: 5000,
+  }),
   ...kafkaSecurityEnv,
 });
 
