@@ -53,7 +53,7 @@ describe('the settings the manifests ship for a bad day', () => {
     expect(droppedByStrimzi('broker.rack')).toBe(true); // the rule bites
   });
 
-  it('when a node is lost, then its leaders and the groups it coordinated move well within a consumer\'s session (no member is thrown out meanwhile)', () => {
+  it("when a node is lost, then its leaders and the groups it coordinated move well within a consumer's session (no member is thrown out meanwhile)", () => {
     // The quorum elects another controller after its fetch timeout; the new one fences the lost
     // broker a session later; a client finds the new leader or coordinator within a second (its
     // scan). Past the consumers' session, librdkafka's members give up their partitions and
