@@ -17,9 +17,7 @@ export type KafkaClientName = (typeof KAFKA_CLIENTS)[number];
 
 /** Which Kafka client a process runs on: kafkajs until a measurement says otherwise. */
 export const kafkaClientEnv = {
-  // @platformatic/kafka: it meets the stall goal after a lost broker at no more CPU than kafkajs,
-  // and every broker-backed test passes on it (ADR 0041).
-  KAFKA_CLIENT: env.oneOf(KAFKA_CLIENTS, 'platformatic'),
+  KAFKA_CLIENT: env.oneOf(KAFKA_CLIENTS, 'kafkajs'),
 };
 
 /**
