@@ -1,7 +1,8 @@
 /**
- * `npm run leader-stall -- [kafkajs|platformatic|confluent] [--kill=leader|coordinator|controller]`: how long a lost partition leader stalls one
- * produce → consume chain on the project's Kafka adapter, alone (issue 72: the fault suite's
- * payments cross seven such hops on a loaded machine; this is one hop on a quiet one, in ~100 s).
+ * `npm run leader-stall -- [kafkajs|platformatic|confluent] [--kill=leader|coordinator|controller]`:
+ * how long a lost partition leader stalls one produce → consume chain on the project's Kafka
+ * adapter, alone (issue 72: the fault suite's payments cross seven such hops on a loaded machine;
+ * this is one hop on a quiet one, in ~100 s).
  * Three KRaft nodes with the production broker settings, a topic of 6 partitions (3 replicas,
  * min.insync 2), a message every 50 ms stamped with its send time, one group member; after 20 s
  * the node leading most partitions is killed (SIGKILL), and started again 20 s later. Prints, per

@@ -57,7 +57,7 @@ describe('the settings the manifests ship for a bad day', () => {
     // The quorum elects another controller after its fetch timeout; the new one fences the lost
     // broker a session later; a client finds the new leader or coordinator within a second (its
     // scan). Past the consumers' session, librdkafka's members give up their partitions and
-    // rejoin (a 10 s rebalance: the fault suite's 18.5 s controller kill with a 6 s session).
+    // rejoin (a 10 s rebalance: the fault suite's 18.5 s controller kill with 6 s fencing).
     const movedWithinMs =
       brokerSetting('controller.quorum.fetch.timeout.ms') +
       brokerSetting('broker.session.timeout.ms') +
