@@ -3,7 +3,6 @@ import { LOCAL_DEFAULTS } from '@ticketing/contracts';
 import { ConfigError, env, loadConfig, type Env } from './config';
 import { productionSecretProblems, secret } from './secrets';
 
-/** The Kafka clients the project has an adapter for (libs/messaging, ADR 0018). */
 /**
  * A consumer's fetch wait unless told (KAFKA_CONSUMER_MAX_WAIT_MS): 500 ms, not 2 s, since a
  * partition whose leader moved waits for the fetch in flight to its new broker (the fault
@@ -12,6 +11,7 @@ import { productionSecretProblems, secret } from './secrets';
  */
 export const KAFKA_CONSUMER_MAX_WAIT_MS_DEFAULT = 500;
 
+/** The Kafka clients the project has an adapter for (libs/messaging, ADR 0018). */
 export const KAFKA_CLIENTS = ['kafkajs', 'platformatic', 'confluent'] as const;
 export type KafkaClientName = (typeof KAFKA_CLIENTS)[number];
 
@@ -46,8 +46,7 @@ export const kafkaEnv = (service: string) => ({
    * answered as soon as a message arrives): an idle consumer asks again this often, and a
    * stopping or rebalancing one waits out the fetch in flight (neither client can abort it;
    * kafkajs heartbeats between fetches). At most 5 s: well inside the 10 s session and rebalance
-   * (`KAFKA_CLIENT_SETTINGS`). The default is short because a partition whose leader moved to a
-   * broker is fetched there only once the fetch in flight to it ends.
+   * (`KAFKA_CLIENT_SETTINGS`). Why the default is short: `KAFKA_CONSUMER_MAX_WAIT_MS_DEFAULT`.
    */
   KAFKA_CONSUMER_MAX_WAIT_MS: env.int({
     default: KAFKA_CONSUMER_MAX_WAIT_MS_DEFAULT,
