@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import type { FanOutcome } from '../src/rehearsal/fan';
 import { Recorder } from '../src/rehearsal/recorder';
 import type { SystemSample } from '../src/rehearsal/sampler';
-import { workSeconds } from '../src/rehearsal/summary';
+import { summarize, workSeconds } from '../src/rehearsal/summary';
 import { timelineOf } from '../src/rehearsal/timeline';
 
 /** A reading of the system taken at `atS`, covering the `spanS` seconds before it. */
@@ -41,5 +43,39 @@ describe('a rehearsal timeline', () => {
     recorder.event('joined', 30);
     const [late] = workSeconds(recorder, [sample(3, 3, 1.5)]);
     expect(late).toMatchObject({ joins: 10, cpu: { 'queue-1': 1.5 } });
+  });
+});
+
+describe('a rehearsal summary', () => {
+  const fan = (o: Partial<FanOutcome>): FanOutcome => ({
+    userId: randomUUID(),
+    concertId: 1,
+    state: 'soldOut',
+    waitedS: 0,
+    ...o,
+  });
+  const summaryOf = (outcomes: FanOutcome[]) =>
+    summarize({
+      recorder: new Recorder(),
+      samples: [],
+      outcomes,
+      checks: [],
+      opensAtS: 10,
+      sold: 1,
+      seats: 1,
+      completed: 1,
+      failed: 0,
+      generatorCpuSeconds: 0,
+    }).summary;
+
+  it('when fans arrive after the sell-out, then the time to tell the waiting ones SOLD_OUT counts only those in line at it', () => {
+    const summary = summaryOf([
+      fan({ state: 'paid', joinedAtS: 11, paidAtS: 40 }),
+      fan({ joinedAtS: 12, toldSoldOutAtS: 43.5 }),
+      fan({ joinedAtS: 150, toldSoldOutAtS: 150.2 }), // a late arrival, told as it joins
+    ]);
+
+    expect(summary.sellOutS).toBe(30);
+    expect(summary.lastToldSoldOutS).toBe(3.5);
   });
 });

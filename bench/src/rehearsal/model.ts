@@ -111,7 +111,7 @@ export interface StepLatency {
 export interface RehearsalSummary {
   /** Seconds from the opening to the last seat sold (undefined: not sold out). */
   sellOutS?: number;
-  /** Seconds from the last seat sold to the last waiting fan told SOLD_OUT. */
+  /** Seconds from the last seat sold to the last fan in line at that moment told SOLD_OUT. */
   lastToldSoldOutS?: number;
   fansJoined: number;
   ticketsSold: number;

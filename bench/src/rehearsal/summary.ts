@@ -44,8 +44,15 @@ export function summarize(input: {
   const recorded = recorder.timeline();
   const paidAt = outcomes.flatMap((o) => (o.paidAtS === undefined ? [] : [o.paidAtS]));
   const lastSoldS = paidAt.length > 0 ? Math.max(...paidAt) : undefined;
+  // Fans who were in line when the last seat sold: one arriving later is told SOLD_OUT as they
+  // join, which says nothing about how fast the waiting ones were told.
   const toldAt = outcomes.flatMap((o) =>
-    o.toldSoldOutAtS === undefined ? [] : [o.toldSoldOutAtS],
+    o.toldSoldOutAtS === undefined ||
+    o.joinedAtS === undefined ||
+    lastSoldS === undefined ||
+    o.joinedAtS > lastSoldS
+      ? []
+      : [o.toldSoldOutAtS],
   );
   const soldOut = input.sold >= input.seats && lastSoldS !== undefined;
   const fansJoined = outcomes.filter((o) => o.joinedAtS !== undefined).length;
