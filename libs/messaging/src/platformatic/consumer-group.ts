@@ -12,6 +12,7 @@ import type {
 import { KAFKA_CLIENT_SETTINGS } from '../client-settings';
 import { MemberLifecycle, fetchWaitMs } from '../member-lifecycle';
 import { call, portError } from './errors';
+import { internalSymbol, replanFailedFetches } from './fetch-recovery';
 import { logBrokerFailures } from './logging';
 import { consumerSettings, type ClientSettings } from './settings';
 
@@ -118,6 +119,8 @@ export function platformaticGroupMember(
       events.assigned(Object.fromEntries((assignments ?? []).map((a) => [a.topic, a.partitions]))),
     );
     created.on('consumer:group:leave', () => events.left());
+    // A fetch that failed on a lost broker is planned again, not retried there (fetch-recovery.ts).
+    replanFailedFetches(created, internalSymbol(created, 'plt.kafka.base.performWithRetry'));
     logBrokerFailures(created, settings.logger);
     // A rejoin that failed for good: the member is out of its group and stays out.
     created.on('error', (err: Error) => crash(err));
