@@ -51,6 +51,10 @@ export function replanFailedFetches(
     });
 }
 
+// The client's words for a fetch planned for a broker the metadata no longer names (fenced): a
+// user error to it, a plan to make again here.
+const PLANNED_FOR_A_BROKER_GONE = /^Cannot find broker with node id -?\d+$/;
+
 interface ClientError extends Error {
   errors?: unknown[];
   canRetry?: boolean;
@@ -61,8 +65,9 @@ interface ClientError extends Error {
 
 /**
  * Whether every attempt failed for a reason that may pass: a broker that refused or dropped the
- * connection, a leader that moved, a fetch session out of step; not a closing client (its pool
- * closed, a user error), nor an error the broker says will not pass.
+ * connection, a leader that moved, a fetch session out of step, a fetch planned for a broker
+ * fenced since; not a closing client (its pool closed, a user error), nor an error the broker
+ * says will not pass.
  */
 function passes(error: Error): boolean {
   const attempts = (e: ClientError): ClientError[] =>
@@ -72,10 +77,11 @@ function passes(error: Error): boolean {
   const all = attempts(error);
   return all.every(
     (e) =>
-      e.canRetry !== false &&
-      e.closed !== true &&
-      e.code !== 'PLT_KFK_USER' &&
-      e.apiId !== 'OFFSET_OUT_OF_RANGE',
+      PLANNED_FOR_A_BROKER_GONE.test(e.message) ||
+      (e.canRetry !== false &&
+        e.closed !== true &&
+        e.code !== 'PLT_KFK_USER' &&
+        e.apiId !== 'OFFSET_OUT_OF_RANGE'),
   );
 }
 

@@ -1,7 +1,9 @@
 import { Producer, compatibilityPartitioner, type ProduceResult } from '@platformatic/kafka';
 import type { Publisher, RecordToSend, TopicRecords, WrittenPartition } from '../broker';
 import { call } from './errors';
+import { internalSymbol } from './fetch-recovery';
 import { logBrokerFailures } from './logging';
+import { refreshMetadataOnStaleProduce } from './produce-recovery';
 import { connection, type ClientSettings } from './settings';
 
 type Bytes = Buffer | string | null | undefined;
@@ -38,6 +40,11 @@ export function platformaticPublisher(settings: ClientSettings): Publisher {
     partitioner: (message, key) => compatibilityPartitioner(message, key),
     serializers: { key: bytes, value: bytes, headerKey: bytes, headerValue: bytes },
   });
+  // A broker that no longer leads a partition sends the next attempt to the cluster's metadata.
+  refreshMetadataOnStaleProduce(
+    producer,
+    internalSymbol(producer, 'plt.kafka.base.performWithRetry'),
+  );
   logBrokerFailures(producer, settings.logger);
   return {
     // The producer id is asked for at once, as kafkajs's connect does: a broker that refuses

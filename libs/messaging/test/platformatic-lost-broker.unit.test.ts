@@ -5,6 +5,7 @@ import {
   replanFailedFetches,
   type FetchingConsumer,
 } from '../src/platformatic/fetch-recovery';
+import { refreshMetadataOnStaleProduce } from '../src/platformatic/produce-recovery';
 
 const RETRY = Symbol('plt.kafka.base.performWithRetry');
 
@@ -85,5 +86,68 @@ describe('a @platformatic/kafka fetch that failed on a lost broker', () => {
     replanFailedFetches(consumer, RETRY, 1);
 
     expect(await fetched(consumer)).toEqual({ error: null, response });
+  });
+});
+
+describe('a @platformatic/kafka produce refused by a broker that no longer leads', () => {
+  /** A producer whose attempts fail as the test says, through its (wrapped) retry method. */
+  function fakeProducer(attempts: (Error | null)[]) {
+    const seen = { metadataCleared: [] as number[] };
+    const producer = {
+      [RETRY](...args: unknown[]) {
+        const [, operation, callback, attempt = 0] = args as [
+          string,
+          (cb: (e: Error | null, r?: unknown) => void, attempt: number) => void,
+          (e: Error | null, r?: unknown) => void,
+          number,
+        ];
+        operation((error, result) => {
+          if (error && attempt + 1 < attempts.length)
+            return (this as unknown as Record<symbol, (...a: unknown[]) => void>)[RETRY]!(
+              'produce',
+              operation,
+              callback,
+              attempt + 1,
+            );
+          callback(error, result);
+        }, attempt);
+      },
+      send(callback: (e: Error | null, r?: unknown) => void) {
+        let attempt = 0;
+        (this as unknown as Record<symbol, (...a: unknown[]) => void>)[RETRY]!(
+          'produce',
+          (cb: (e: Error | null, r?: unknown) => void) => {
+            const error = attempts[attempt++] ?? null;
+            cb(error, error ? undefined : 'written');
+          },
+          callback,
+        );
+      },
+      clearMetadata() {
+        seen.metadataCleared.push(Date.now());
+      },
+    };
+    return { producer, seen };
+  }
+  const sent = (producer: { send(cb: (e: Error | null, r?: unknown) => void): void }) =>
+    new Promise<{ error: Error | null; result?: unknown }>((resolve) =>
+      producer.send((error, result) => resolve({ error, result })),
+    );
+
+  it('when an attempt is refused as not the leader, then the metadata is dropped before the next, once per refusal', async () => {
+    const notLeader = new ProtocolError('NOT_LEADER_OR_FOLLOWER');
+    const { producer, seen } = fakeProducer([notLeader, notLeader, null]);
+    refreshMetadataOnStaleProduce(producer, RETRY);
+
+    expect(await sent(producer)).toEqual({ error: null, result: 'written' });
+    expect(seen.metadataCleared).toHaveLength(2);
+  });
+
+  it('when an attempt fails for another reason, then the metadata is kept', async () => {
+    const { producer, seen } = fakeProducer([new NetworkError('Connection closed'), null]);
+    refreshMetadataOnStaleProduce(producer, RETRY);
+
+    expect((await sent(producer)).error).toBeNull();
+    expect(seen.metadataCleared).toHaveLength(0);
   });
 });
