@@ -21,7 +21,7 @@ import {
   type Admin,
   type KafkaClient,
 } from '@ticketing/messaging/wiring';
-import { KAFKA_CLIENTS, type KafkaClientName } from '@ticketing/platform';
+import { KAFKA_CLIENTS, kafkaClientFrom, type KafkaClientName } from '@ticketing/platform';
 import { createLogger } from '@ticketing/platform/process';
 
 const TOPIC = 'leader-stall';
@@ -180,7 +180,7 @@ function report(
 }
 
 const client = (process.argv.slice(2).find((a) => !a.startsWith('--')) ??
-  'kafkajs') as KafkaClientName;
+  kafkaClientFrom()) as KafkaClientName;
 const kill = (process.argv.find((a) => a.startsWith('--kill='))?.slice(7) ?? 'leader') as Victim;
 if (!KAFKA_CLIENTS.includes(client)) {
   process.stderr.write(

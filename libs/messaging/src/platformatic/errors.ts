@@ -1,19 +1,26 @@
 import { GenericError, MultipleErrors } from '@platformatic/kafka';
 
-interface ClientError extends Error {
+export interface ClientError extends Error {
   code?: string;
   apiId?: string;
   canRetry?: boolean;
   closed?: boolean;
 }
 
-/** The client's errors under one failure: a retried operation's attempts, a response's errors. */
-function leaves(err: unknown): ClientError[] {
+/** A failure's attempts: a retried operation's, a response's errors, or the error alone. */
+export function attempts(err: unknown): ClientError[] {
   if (!(err instanceof Error)) return [];
   if (MultipleErrors.isMultipleErrors(err) && err.errors.length > 0)
-    return (err.errors as unknown[]).flatMap(leaves);
-  const cause = (err as { cause?: unknown }).cause;
-  return [err as ClientError, ...(GenericError.isGenericError(err) ? leaves(cause) : [])];
+    return (err.errors as unknown[]).flatMap(attempts);
+  return [err as ClientError];
+}
+
+/** The client's errors under one failure: its attempts, and what caused each of the client's. */
+function leaves(err: unknown): ClientError[] {
+  return attempts(err).flatMap((e) => [
+    e,
+    ...(GenericError.isGenericError(e) ? leaves((e as { cause?: unknown }).cause) : []),
+  ]);
 }
 
 const retriable = (e: ClientError) =>

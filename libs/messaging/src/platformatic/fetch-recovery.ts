@@ -1,3 +1,5 @@
+import { attempts } from './errors';
+
 /** How many times a fetch is tried again on its broker before the plan is made afresh. */
 export const FETCH_RETRIES = 2;
 /** The pause before a fetch that failed is planned again: no busy loop while a broker is down. */
@@ -55,14 +57,6 @@ export function replanFailedFetches(
 // user error to it, a plan to make again here.
 const PLANNED_FOR_A_BROKER_GONE = /^Cannot find broker with node id -?\d+$/;
 
-interface ClientError extends Error {
-  errors?: unknown[];
-  canRetry?: boolean;
-  closed?: boolean;
-  code?: string;
-  apiId?: string;
-}
-
 /**
  * Whether every attempt failed for a reason that may pass: a broker that refused or dropped the
  * connection, a leader that moved, a fetch session out of step, a fetch planned for a broker
@@ -70,10 +64,6 @@ interface ClientError extends Error {
  * says will not pass.
  */
 function passes(error: Error): boolean {
-  const attempts = (e: ClientError): ClientError[] =>
-    Array.isArray(e.errors) && e.errors.length > 0
-      ? e.errors.flatMap((inner) => (inner instanceof Error ? attempts(inner) : []))
-      : [e];
   const all = attempts(error);
   return all.every(
     (e) =>

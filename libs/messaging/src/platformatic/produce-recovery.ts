@@ -1,16 +1,7 @@
+import { findErrorBy } from '@platformatic/kafka';
+
 type RetryCallback = (error: Error | null, result?: unknown) => void;
 type Operation = (retryCallback: RetryCallback, attempt: number) => void;
-
-interface StaleMetadataError extends Error {
-  errors?: unknown[];
-  hasStaleMetadata?: boolean;
-}
-
-/** Whether a broker said the client's metadata is stale (not the leader, no leader, fenced). */
-function staleMetadata(error: StaleMetadataError): boolean {
-  if (error.hasStaleMetadata === true) return true;
-  return (error.errors ?? []).some((e) => e instanceof Error && staleMetadata(e));
-}
 
 /**
  * A produce that a broker refused because it no longer leads the partition asks for the cluster's
@@ -36,7 +27,8 @@ export function refreshMetadataOnStaleProduce(
     if (args[0] === 'produce' && !wrapped.has(operation)) {
       const checked: Operation = (retryCallback, attempt) =>
         operation((error, result) => {
-          if (error && staleMetadata(error)) producer.clearMetadata();
+          // The client's own test of a broker saying its metadata is stale (not the leader, no leader).
+          if (findErrorBy(error, 'hasStaleMetadata', true)) producer.clearMetadata();
           retryCallback(error, result);
         }, attempt);
       wrapped.add(checked);
