@@ -1,5 +1,12 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { SERVICE_NAMES } from '@ticketing/contracts';
-import { launchSystem, type LaunchedSystem, type NodeProgram } from '@ticketing/launcher';
+import {
+  launchSystem,
+  type LaunchedSystem,
+  type LineSink,
+  type NodeProgram,
+} from '@ticketing/launcher';
 import {
   createRedisUsers,
   createTopicNamespace,
@@ -23,6 +30,20 @@ import {
 } from './system-setup';
 
 const SERVICES = SERVICE_NAMES;
+
+/**
+ * `TEST_PROCESS_LOGS=<folder>` (for diagnosing, never set by CI): every process's lines kept in
+ * `<folder>/<cluster's topic prefix>/<label>.log`, beside the last 200 lines a failed test
+ * prints; with `DEBUG` passed on to the processes (a client's own debug channels, `plt:kafka:*`).
+ */
+function processLogs(cluster: string): { sink?: LineSink; env: Record<string, string> } {
+  if (!process.env.TEST_PROCESS_LOGS) return { env: {} };
+  const folder = path.join(process.env.TEST_PROCESS_LOGS, cluster.replace(/\W/g, ''));
+  fs.mkdirSync(folder, { recursive: true });
+  const sink: LineSink = (label, line) =>
+    fs.appendFileSync(path.join(folder, `${label.replace(/[^\w.-]/g, '_')}.log`), `${line}\n`);
+  return { sink, env: process.env.DEBUG ? { DEBUG: process.env.DEBUG } : {} };
+}
 
 /** One process of the cluster: a service instance or the gateway. */
 export type Instance = NodeProgram;
@@ -108,11 +129,13 @@ export class Cluster implements RunningSystem {
       ...options.env,
     };
     const databases = await createSystemDatabases(options.postgresUrl);
+    const logs = processLogs(ns.prefix);
     try {
       const system = await launchSystem({
+        sink: logs.sink,
         instances: options.instances ?? 2,
         ports: 'free',
-        env: common,
+        env: { ...common, ...logs.env },
         instanceEnv: (name) => ({
           KAFKA_CONSUMER_GROUP: `${name}-${ns.prefix}`,
           ...(name !== 'wallet' && redisUsers.login(name)),
