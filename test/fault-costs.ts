@@ -29,7 +29,7 @@ const FENCED_MS = Number(PRODUCTION_BROKER_SETTINGS['broker.session.timeout.ms']
 
 /**
  * How long the clients take to find where a partition's leader went: a producer retries for its
- * whole budget (100 ms doubling to 2 s, ten times: 13 s) and asks for metadata on each refused
+ * whole budget (100 ms doubling to 500 ms, 28 times: 13 s) and asks for metadata on each refused
  * connection; a consumer asks for metadata every 3 s.
  */
 const CLIENTS_FOLLOW_MS = retryBudgetMs() + KAFKA_CLIENT_SETTINGS.consumer.metadataMaxAgeMs;

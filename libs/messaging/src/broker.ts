@@ -24,7 +24,7 @@ export interface KafkaClientOptions {
   /** TLS and SCRAM for a secured cluster (`kafkaSecurityFrom`); plaintext when absent. */
   security?: KafkaSecurity;
   /**
-   * How many times a failed request is tried again (backoff 100 ms doubling to 2 s): 10 by
+   * How many times a failed request is tried again (backoff 100 ms doubling to 500 ms): 28 by
    * default, through a broker restart; 0 for a probe that only asks whether Kafka answers.
    */
   retries?: number;

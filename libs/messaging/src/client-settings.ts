@@ -25,8 +25,13 @@ export const KAFKA_CLIENT_SETTINGS = {
    * has its own, shorter one (`consumer.metadataMaxAgeMs`).
    */
   metadataMaxAgeMs: 300_000,
-  /** Retries with backoff (100 ms doubling to 2 s): together longer than a leader's election. */
-  retry: { initialRetryTimeMs: 100, maxRetryTimeMs: 2000, retries: 10 },
+  /**
+   * Retries with backoff, 100 ms doubling to 500 ms, together longer than a leader's election
+   * (13 s, as kafkajs's 10 retries to 2 s took): a request refused while a dead broker's
+   * partitions or a group's coordinator move is tried again within half a second of the move,
+   * not up to 2 s after it (issue 72: each hop of a payment held up to 2 s after an election).
+   */
+  retry: { initialRetryTimeMs: 100, maxRetryTimeMs: 500, retries: 28 },
   /** Every write acknowledged by the in-sync replicas, retried without duplicates or reordering. */
   producer: { acks: 'all', idempotent: true, maxInFlightRequests: 1 },
   consumer: {

@@ -41,14 +41,14 @@ export function commonConfig(
     'topic.metadata.refresh.interval.ms': KAFKA_CLIENT_SETTINGS.metadataMaxAgeMs,
     'metadata.max.age.ms': KAFKA_CLIENT_SETTINGS.metadataMaxAgeMs,
     // A broker that refused a connection is tried again after 100 ms, doubling to the project's
-    // 2 s (librdkafka's default ends at 10 s: a broker back from a restart would wait for it).
+    // 500 ms (librdkafka's default ends at 10 s: a broker back from a restart would wait for it).
     'reconnect.backoff.ms': retry.initialRetryTimeMs,
     'reconnect.backoff.max.ms': retry.maxRetryTimeMs,
     // Also how far apart the metadata requests grow while a partition has no leader (from the
     // fast interval, doubling): at 2 s, a leader elected 6 s after a death was found up to 2 s
     // late (`npm run leader-stall -- confluent`: 8.1 s longest; at 500 ms, see ADR 0036).
     'retry.backoff.ms': retry.initialRetryTimeMs,
-    'retry.backoff.max.ms': 500,
+    'retry.backoff.max.ms': retry.maxRetryTimeMs,
     // No statistics timer: an idle process stays idle.
     'statistics.interval.ms': 0,
   };

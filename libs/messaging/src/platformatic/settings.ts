@@ -2,7 +2,7 @@ import { backoffDelay } from '@ticketing/platform';
 import type { KafkaClientOptions } from '../broker';
 import { KAFKA_CLIENT_SETTINGS, retryBackoff } from '../client-settings';
 
-/** The backoff between attempts, as kafkajs's (`../kafkajs/client.ts`): 100 ms doubling to 2 s. */
+/** The backoff between attempts, as kafkajs's (`../kafkajs/client.ts`): 100 ms doubling to 500 ms. */
 const retryDelay = (_client: unknown, _operation: string, attempt: number) =>
   backoffDelay(attempt, retryBackoff());
 
@@ -59,7 +59,7 @@ export const consumerSettings = (settings: ClientSettings) => ({
 });
 
 /**
- * kafkajs's client retries (10), for every client: a consumer whose fetches fail for longer than
+ * The project's retries (`KAFKA_CLIENT_SETTINGS.retry`), for every client: a consumer whose fetches fail for longer than
  * they last crashes, and its owner starts a new one (`RestartSupervisor`).
  */
 export const CLIENT_RETRIES = KAFKA_CLIENT_SETTINGS.retry.retries;
