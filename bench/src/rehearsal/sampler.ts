@@ -154,17 +154,15 @@ export class SystemSampler {
     const now = new Map<number, number>();
     for (const [name, pids] of Object.entries(this.stage.processes())) {
       let used = 0;
-      let rss = 0;
       let open = 0;
       for (const pid of pids) {
         const seconds = processCpuSeconds(pid);
         now.set(pid, seconds);
         used += Math.max(0, seconds - (this.lastCpu.get(pid) ?? seconds));
-        rss += rssOf(pid);
         open += fdsOf(pid);
       }
       cpu[name] = Number((used / spanS).toFixed(3));
-      rssMb[name] = Math.round(rss);
+      rssMb[name] = Math.round(residentMb(pids));
       fds[name] = open;
     }
     this.lastCpu = now;
@@ -247,12 +245,31 @@ async function countOf(db: Knex, table: string): Promise<number | undefined> {
   }
 }
 
-function rssOf(pid: number): number {
+/**
+ * The resident memory of a component's processes, shared memory counted once: Postgres' backends
+ * each map the shared buffers they touched, and a sum of their VmRSS counted those pages once per
+ * backend (a soak saw "Postgres +31 %" as its backends touched more buffers, not as growth). Each
+ * process's own pages (anonymous and file-backed) are summed; the shared ones are the largest any
+ * process maps. For one process, its VmRSS.
+ */
+export function residentMb(pids: readonly number[], read = readStatus): number {
+  let own = 0;
+  let shared = 0;
+  for (const pid of pids) {
+    const status = read(pid);
+    if (!status) continue;
+    const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+    own += kb('RssAnon') + kb('RssFile');
+    shared = Math.max(shared, kb('RssShmem'));
+  }
+  return (own + shared) / 1024;
+}
+
+function readStatus(pid: number): string | undefined {
   try {
-    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+    return fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   } catch {
-    return 0;
+    return undefined;
   }
 }
 

@@ -119,7 +119,8 @@ export async function runSoak(
 /**
  * Growth after the warm-up, per minute, of every memory, table and queue the timeline charts
  * (a least-squares slope over the samples after WARM_UP_S), and the checks a soak must pass:
- * every process's RSS within +10 % of its value at the end of the warm-up; outbox, inbox and saga
+ * every process's RSS within +10 % of its value at the end of the warm-up (the median of a minute
+ * at each end); outbox, inbox and saga
  * tables bounded by their retention (no growth beyond noise).
  */
 export function soakFindings(
@@ -138,8 +139,11 @@ export function soakFindings(
       if (points.length < 2) continue;
       slopes[`${group.title}: ${name} (${group.unit})`] = Number(slope(points).toFixed(3));
       if (group.title.startsWith('Memory')) {
-        const warm = points[0]![1];
-        const end = points.at(-1)![1];
+        // A minute's median at each end, not one sample: a process sampled just after a garbage
+        // collection (a soak's reservation-1: "+34 %" from one low at minute 5, flat after) is
+        // not a process that grew.
+        const warm = medianOf(points.filter(([m]) => m < WARM_UP_S / 60 + 1));
+        const end = medianOf(points.filter(([m]) => m > points.at(-1)![0] - 1));
         checks.push({
           name: `${name}: RSS within +10 % of its value at minute ${WARM_UP_S / 60}`,
           held: end <= warm * (1 + RSS_ALLOWANCE),
@@ -161,6 +165,11 @@ export function soakFindings(
     });
   }
   return { slopes, checks };
+}
+
+function medianOf(points: readonly (readonly [number, number])[]): number {
+  const sorted = points.map(([, y]) => y).sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
 }
 
 /** The least-squares slope of `points` (x, y). */
