@@ -123,6 +123,16 @@ const JVM_OPTIONS: Record<JvmProfile, string[]> = {
 };
 
 /**
+ * A broker's heap. A server's is sized once, as Kafka's production guidance has it (-Xms = -Xmx):
+ * a heap growing from a smaller start through a long run looks like growth in a soak (the
+ * brokers' RSS +21 % over 25 minutes, from 256 MB towards the cap).
+ */
+const HEAP: Record<JvmProfile, string[]> = {
+  server: ['-Xms768m', '-Xmx768m'],
+  brief: ['-Xms256m', '-Xmx768m'],
+};
+
+/**
  * Writes a node's configuration under `home` and formats its storage for `clusterId` unless it
  * holds a cluster's data already (every node of one cluster is formatted with the same id).
  */
@@ -169,8 +179,7 @@ export function spawnKafkaNode(home: string, jvm: JvmProfile = 'server'): number
   return spawnDetached(
     'java',
     [
-      '-Xms256m',
-      '-Xmx768m',
+      ...HEAP[jvm],
       ...JVM_OPTIONS[jvm],
       '-Djava.awt.headless=true',
       `-Dlog4j2.configurationFile=${path.join(home, 'log4j2.properties')}`,
