@@ -5,7 +5,7 @@ import {
   replanFailedFetches,
   type FetchingConsumer,
 } from '../src/platformatic/fetch-recovery';
-import { refreshMetadataOnStaleProduce } from '../src/platformatic/produce-recovery';
+import { endStaleProduceAttempts, sendAfresh } from '../src/platformatic/produce-recovery';
 
 const RETRY = Symbol('plt.kafka.base.performWithRetry');
 
@@ -92,22 +92,28 @@ describe('a @platformatic/kafka fetch that failed on a lost broker', () => {
 describe('a @platformatic/kafka produce refused by a broker that no longer leads', () => {
   /** A producer whose attempts fail as the test says, through its (wrapped) retry method. */
   function fakeProducer(attempts: (Error | null)[]) {
-    const seen = { metadataCleared: [] as number[] };
+    const seen = { metadataCleared: [] as number[], attempts: 0 };
     const producer = {
+      // As the client's: retries while attempts remain, unless `shouldSkipRetry` says not to.
       [RETRY](...args: unknown[]) {
-        const [, operation, callback, attempt = 0] = args as [
+        const [, operation, callback, attempt = 0, errors = [], shouldSkipRetry] = args as [
           string,
           (cb: (e: Error | null, r?: unknown) => void, attempt: number) => void,
           (e: Error | null, r?: unknown) => void,
           number,
+          Error[],
+          ((e: Error) => boolean) | undefined,
         ];
         operation((error, result) => {
-          if (error && attempt + 1 < attempts.length)
+          seen.attempts++;
+          if (error && attempt + 1 < attempts.length && !shouldSkipRetry?.(error))
             return (this as unknown as Record<symbol, (...a: unknown[]) => void>)[RETRY]!(
               'produce',
               operation,
               callback,
               attempt + 1,
+              errors,
+              shouldSkipRetry,
             );
           callback(error, result);
         }, attempt);
@@ -134,20 +140,56 @@ describe('a @platformatic/kafka produce refused by a broker that no longer leads
       producer.send((error, result) => resolve({ error, result })),
     );
 
-  it('when an attempt is refused as not the leader, then the metadata is dropped before the next, once per refusal', async () => {
+  it('when an attempt is refused as not the leader, then the metadata is dropped and that grouping is not retried', async () => {
     const notLeader = new ProtocolError('NOT_LEADER_OR_FOLLOWER');
     const { producer, seen } = fakeProducer([notLeader, notLeader, null]);
-    refreshMetadataOnStaleProduce(producer, RETRY);
+    endStaleProduceAttempts(producer, RETRY);
 
-    expect(await sent(producer)).toEqual({ error: null, result: 'written' });
-    expect(seen.metadataCleared).toHaveLength(2);
+    expect((await sent(producer)).error).toBe(notLeader);
+    expect(seen).toMatchObject({ attempts: 1, metadataCleared: [expect.any(Number)] });
   });
 
-  it('when an attempt fails for another reason, then the metadata is kept', async () => {
+  it('when an attempt fails for another reason, then the metadata is kept and the client retries', async () => {
     const { producer, seen } = fakeProducer([new NetworkError('Connection closed'), null]);
-    refreshMetadataOnStaleProduce(producer, RETRY);
+    endStaleProduceAttempts(producer, RETRY);
 
     expect((await sent(producer)).error).toBeNull();
-    expect(seen.metadataCleared).toHaveLength(0);
+    expect(seen).toMatchObject({ attempts: 2, metadataCleared: [] });
+  });
+});
+
+describe('a @platformatic/kafka send refused as its partitions moved', () => {
+  const notLeader = () => new ProtocolError('NOT_LEADER_OR_FOLLOWER');
+  function sends(failures: Error[]) {
+    const seen = { sends: 0, metadataCleared: 0 };
+    const producer = { clearMetadata: () => void seen.metadataCleared++ };
+    const send = () => {
+      const failure = failures[seen.sends++];
+      return failure ? Promise.reject(failure) : Promise.resolve('written');
+    };
+    return { producer, send, seen };
+  }
+
+  it('when a broker refuses it as not the leader, then the whole batch is sent again on fresh metadata until it is written', async () => {
+    const { producer, send, seen } = sends([notLeader(), notLeader()]);
+
+    await expect(sendAfresh(producer, send)).resolves.toBe('written');
+    expect(seen).toEqual({ sends: 3, metadataCleared: 2 });
+  });
+
+  it('when it fails for another reason, then the failure is the answer, at once', async () => {
+    const lost = new NetworkError('Connection closed');
+    const { producer, send, seen } = sends([lost]);
+
+    await expect(sendAfresh(producer, send)).rejects.toBe(lost);
+    expect(seen.sends).toBe(1);
+  });
+
+  it('when the refusals outlast the retry budget, then the last refusal is the answer', async () => {
+    const last = notLeader();
+    const { producer, send, seen } = sends([notLeader(), last, notLeader()]);
+
+    await expect(sendAfresh(producer, send, 50)).rejects.toBe(last);
+    expect(seen.sends).toBe(2);
   });
 });

@@ -3,7 +3,7 @@ import type { Publisher, RecordToSend, TopicRecords, WrittenPartition } from '..
 import { call } from './errors';
 import { internalSymbol } from './fetch-recovery';
 import { logBrokerFailures } from './logging';
-import { refreshMetadataOnStaleProduce } from './produce-recovery';
+import { endStaleProduceAttempts, sendAfresh } from './produce-recovery';
 import { connection, type ClientSettings } from './settings';
 
 type Bytes = Buffer | string | null | undefined;
@@ -40,20 +40,17 @@ export function platformaticPublisher(settings: ClientSettings): Publisher {
     partitioner: (message, key) => compatibilityPartitioner(message, key),
     serializers: { key: bytes, value: bytes, headerKey: bytes, headerValue: bytes },
   });
-  // A broker that no longer leads a partition sends the next attempt to the cluster's metadata.
-  refreshMetadataOnStaleProduce(
-    producer,
-    internalSymbol(producer, 'plt.kafka.base.performWithRetry'),
-  );
+  // A send refused by a broker that no longer leads a partition goes again, grouped afresh.
+  endStaleProduceAttempts(producer, internalSymbol(producer, 'plt.kafka.base.performWithRetry'));
+  const send = (messages: ReturnType<typeof records>) =>
+    call(() => sendAfresh(producer, () => producer.send({ messages })));
   logBrokerFailures(producer, settings.logger);
   return {
     // The producer id is asked for at once, as kafkajs's connect does: a broker that refuses
     // this client (credentials, permissions) says so at start, not at the first send.
     connect: () => call(() => producer.initIdempotentProducer({})).then(() => undefined),
     disconnect: () => call(() => producer.close()),
-    send: async (topicRecords) =>
-      written(await call(() => producer.send({ messages: records(topicRecords) }))),
-    sendBatch: async ({ topicMessages }) =>
-      written(await call(() => producer.send({ messages: topicMessages.flatMap(records) }))),
+    send: async (topicRecords) => written(await send(records(topicRecords))),
+    sendBatch: async ({ topicMessages }) => written(await send(topicMessages.flatMap(records))),
   };
 }
