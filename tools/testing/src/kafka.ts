@@ -15,8 +15,8 @@ import { eventually } from './eventually';
 import { randomSuffix, topicSuffix } from './ids';
 
 /**
- * A Kafka client for a test, on the client the run is on (`KAFKA_CLIENT`, kafkajs by default):
- * `KAFKA_CLIENT=platformatic npx jest <file>` runs a file's Kafka on @platformatic/kafka, and the
+ * A Kafka client for a test, on the client the run is on (`KAFKA_CLIENT`, @platformatic/kafka
+ * by default): `KAFKA_CLIENT=kafkajs npx jest <file>` runs a file's Kafka on kafkajs, and the
  * services it starts too (`infraEnv`).
  */
 export function testKafka(
