@@ -36,13 +36,32 @@ const SERVICES = SERVICE_NAMES;
  * `<folder>/<cluster's topic prefix>/<label>.log`, beside the last 200 lines a failed test
  * prints; with `DEBUG` passed on to the processes (a client's own debug channels, `plt:kafka:*`).
  */
-function processLogs(cluster: string): { sink?: LineSink; env: Record<string, string> } {
-  if (!process.env.TEST_PROCESS_LOGS) return { env: {} };
+function processLogs(cluster: string): {
+  sink?: LineSink;
+  env: Record<string, string>;
+  /** Ends the files once every line is written (the processes stopped). */
+  close: () => Promise<void>;
+} {
+  if (!process.env.TEST_PROCESS_LOGS) return { env: {}, close: () => Promise.resolve() };
   const folder = path.join(process.env.TEST_PROCESS_LOGS, cluster.replace(/\W/g, ''));
   fs.mkdirSync(folder, { recursive: true });
-  const sink: LineSink = (label, line) =>
-    fs.appendFileSync(path.join(folder, `${label.replace(/[^\w.-]/g, '_')}.log`), `${line}\n`);
-  return { sink, env: process.env.DEBUG ? { DEBUG: process.env.DEBUG } : {} };
+  // One append stream per process: a file opened and closed per line blocked the test's own
+  // process (its fans and its timings) once a client's debug channels were on.
+  const files = new Map<string, fs.WriteStream>();
+  const sink: LineSink = (label, line) => {
+    let file = files.get(label);
+    if (!file) {
+      file = fs.createWriteStream(path.join(folder, `${label.replace(/[^\w.-]/g, '_')}.log`), {
+        flags: 'a',
+      });
+      files.set(label, file);
+    }
+    file.write(`${line}\n`);
+  };
+  const close = async () => {
+    await Promise.all([...files.values()].map((f) => new Promise((done) => f.end(done))));
+  };
+  return { sink, env: process.env.DEBUG ? { DEBUG: process.env.DEBUG } : {}, close };
 }
 
 /** One process of the cluster: a service instance or the gateway. */
@@ -62,6 +81,7 @@ export class Cluster implements RunningSystem {
     private readonly redisUsers: RedisUsers,
     private readonly databases: Databases,
     private readonly system: LaunchedSystem,
+    private readonly closeLogs: () => Promise<void>,
   ) {}
 
   get instances(): Record<ServiceName, Instance[]> {
@@ -144,8 +164,9 @@ export class Cluster implements RunningSystem {
         }),
         gateway: redisUsers.login('gateway'),
       });
-      return new Cluster(common, redisUsers, databases, system);
+      return new Cluster(common, redisUsers, databases, system, logs.close);
     } catch (err) {
+      await logs.close();
       await Promise.all(Object.values(databases).map((d) => d.drop()));
       await redisUsers.drop();
       throw err;
@@ -194,6 +215,7 @@ export class Cluster implements RunningSystem {
 
   async stop(): Promise<void> {
     await this.system.stop();
+    await this.closeLogs();
     await Promise.all(Object.values(this.databases).map((d) => d.drop()));
     await this.redisUsers.drop();
   }

@@ -245,6 +245,11 @@ async function countOf(db: Knex, table: string): Promise<number | undefined> {
   }
 }
 
+/** A process's resident pages by kind, in kB, in /proc/<pid>/status. */
+const RSS_ANON = /RssAnon:\s+(\d+)/;
+const RSS_FILE = /RssFile:\s+(\d+)/;
+const RSS_SHMEM = /RssShmem:\s+(\d+)/;
+
 /**
  * The resident memory of a component's processes, shared memory counted once: Postgres' backends
  * each map the shared buffers they touched, and a sum of their VmRSS counted those pages once per
@@ -258,9 +263,9 @@ export function residentMb(pids: readonly number[], read = readStatus): number {
   for (const pid of pids) {
     const status = read(pid);
     if (!status) continue;
-    const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-    own += kb('RssAnon') + kb('RssFile');
-    shared = Math.max(shared, kb('RssShmem'));
+    const kb = (field: RegExp) => Number(field.exec(status)?.[1] ?? 0);
+    own += kb(RSS_ANON) + kb(RSS_FILE);
+    shared = Math.max(shared, kb(RSS_SHMEM));
   }
   return (own + shared) / 1024;
 }

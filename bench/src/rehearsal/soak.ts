@@ -120,8 +120,7 @@ export async function runSoak(
  * Growth after the warm-up, per minute, of every memory, table and queue the timeline charts
  * (a least-squares slope over the samples after WARM_UP_S), and the checks a soak must pass:
  * every process's RSS within +10 % of its value at the end of the warm-up (the median of a minute
- * at each end); outbox, inbox and saga
- * tables bounded by their retention (no growth beyond noise).
+ * at each end); outbox, inbox and saga tables bounded by their retention (no growth beyond noise).
  */
 export function soakFindings(
   t: number[],

@@ -59,7 +59,8 @@ export const consumerSettings = (settings: ClientSettings) => ({
 });
 
 /**
- * The project's retries (`KAFKA_CLIENT_SETTINGS.retry`), for every client: a consumer whose fetches fail for longer than
- * they last crashes, and its owner starts a new one (`RestartSupervisor`).
+ * The project's retries (`KAFKA_CLIENT_SETTINGS.retry`), for every client: a consumer whose
+ * fetches fail for longer than they last crashes, and its owner starts a new one
+ * (`RestartSupervisor`).
  */
 export const CLIENT_RETRIES = KAFKA_CLIENT_SETTINGS.retry.retries;
