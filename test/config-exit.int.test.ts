@@ -138,6 +138,7 @@ describe.each(['queue', 'concert', 'reservation', 'wallet', 'payment'])(
       ['OIDC_ISSUER_URL', 'ftp://sso.example.com/realms/x'],
       ['OIDC_JWKS_COOLDOWN_SECONDS', '-1'],
       ['IDENTITY_PROOF_KEY', 'c2hvcnQta2V5'],
+      ['IDENTITY_CACHE_ENTRIES', '0'],
     ])('when %s is %j, then the process exits 78 naming it', async (variable, value) => {
       const res = await runToExit([main(svc)], {
         env: {

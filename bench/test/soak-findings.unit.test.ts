@@ -6,28 +6,49 @@ import { soakFindings } from '../src/rehearsal/soak';
 const t = Array.from({ length: 1200 }, (_, i) => i + 1);
 
 describe("a soak's findings", () => {
-  it('when an inbox keeps the same rows after the warm-up, then it is bounded by its retention', () => {
+  it("when an inbox's oldest row stays within its retention after the warm-up, then it is bounded", () => {
     const groups: SeriesGroup[] = [
       {
-        title: 'Inbox rows kept per service',
-        unit: 'rows',
-        series: { payment: t.map(() => 3000) },
+        title: 'Oldest inbox row per service',
+        unit: 'seconds',
+        series: { payment: t.map((s) => (s < 300 ? s : 120 + (s % 10))) },
       },
     ];
-    expect(soakFindings(t, groups).checks).toEqual([
+    expect(soakFindings(t, groups, { minutes: 2, intervalMs: 10_000 }).checks).toEqual([
       {
-        name: 'Inbox rows kept per service: payment: bounded by its retention',
+        name: 'Inbox of payment: bounded by its retention',
         held: true,
-        detail: '0 per minute after the warm-up (bound 5)',
+        detail: 'oldest row 129 s old at most after the warm-up (retention 2 min, bound 170 s)',
       },
     ]);
   });
 
-  it('when an inbox grows a row a second after the warm-up, then it is not bounded', () => {
+  it('when an inbox keeps its rows past the retention, then it is not bounded', () => {
     const groups: SeriesGroup[] = [
-      { title: 'Inbox rows kept per service', unit: 'rows', series: { payment: t.map((s) => s) } },
+      { title: 'Oldest inbox row per service', unit: 'seconds', series: { payment: [...t] } },
     ];
-    expect(soakFindings(t, groups).checks[0]).toMatchObject({ held: false });
+    expect(soakFindings(t, groups, { minutes: 2, intervalMs: 10_000 }).checks[0]).toMatchObject({
+      held: false,
+    });
+  });
+
+  it('when an inbox holds more rows as messages come faster, then its row count is not a check', () => {
+    const groups: SeriesGroup[] = [
+      { title: 'Inbox rows kept per service', unit: 'rows', series: { payment: [...t] } },
+    ];
+    const findings = soakFindings(t, groups);
+    expect(findings.checks).toEqual([]);
+    expect(findings.slopes['Inbox rows kept per service: payment (rows)']).toBeCloseTo(60);
+  });
+
+  it('when waiting outbox rows grow a row a second after the warm-up, then they are not bounded', () => {
+    const groups: SeriesGroup[] = [
+      { title: 'Outbox rows waiting per service', unit: 'rows', series: { wallet: [...t] } },
+    ];
+    expect(soakFindings(t, groups).checks[0]).toMatchObject({
+      name: 'Outbox rows waiting per service: wallet: bounded by its retention',
+      held: false,
+    });
   });
 
   it('when a process ends 20 % above its memory at minute 5, then its RSS check fails', () => {
@@ -62,6 +83,39 @@ describe("a soak's findings", () => {
         detail: '245 MB then, 245 MB at the end',
       },
     ]);
+  });
+});
+
+describe("a soak's live heap", () => {
+  // A sawtooth: collections bring the heap back to its live size every two minutes.
+  const sawtooth = (live: (s: number) => number) => t.map((s) => live(s) + (s % 120) / 2);
+
+  it('when the heap comes back to the same low after every collection, then its live heap held', () => {
+    const groups: SeriesGroup[] = [
+      {
+        title: 'Heap in use of every Node process',
+        unit: 'MB',
+        series: { 'wallet-1': sawtooth(() => 45) },
+      },
+    ];
+    expect(soakFindings(t, groups).checks).toEqual([
+      {
+        name: 'wallet-1: live heap within +10 % of its value at minutes 5–10',
+        held: true,
+        detail: 'lowest 45.0 MB then, 45.0 MB in the last 5 minutes',
+      },
+    ]);
+  });
+
+  it('when the low after each collection rises, then its live heap grew', () => {
+    const groups: SeriesGroup[] = [
+      {
+        title: 'Heap in use of every Node process',
+        unit: 'MB',
+        series: { 'gateway-1': sawtooth((s) => 40 + s / 60) },
+      },
+    ];
+    expect(soakFindings(t, groups).checks[0]).toMatchObject({ held: false });
   });
 });
 

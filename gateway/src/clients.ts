@@ -1,12 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import { LRUCache } from 'lru-cache';
 import type { IdentityVerifier } from '@ticketing/auth';
-import { STREAM_TICKET_PARAM, claimedCredential, type PassVerifier } from '@ticketing/queue-pass';
+import {
+  PASS_CACHE_DEFAULT_ENTRIES,
+  STREAM_TICKET_PARAM,
+  claimedCredential,
+  type PassVerifier,
+} from '@ticketing/queue-pass';
 import { takesStreamTicket } from './routes';
 import type { TrustedProxies } from './trusted-proxies';
-
-// Passes verified here, remembered until their own expiry (a fan sends the same one every call).
-const VERIFIED_PASSES_MAX = 100_000;
 
 /**
  * Who is calling, for the budgets: the `sub` of a bearer token whose signature verifies (an
@@ -18,7 +20,7 @@ const VERIFIED_PASSES_MAX = 100_000;
  */
 export class ClientIdentifier {
   /** Least recently used first out when full; each pass until its own `exp`. */
-  private readonly passes = new LRUCache<string, string>({ max: VERIFIED_PASSES_MAX });
+  private readonly passes: LRUCache<string, string>;
   /** The seal on the identity verified for a request, for the service it goes to (ADR 0019). */
   private readonly proofs = new WeakMap<IncomingMessage, string>();
 
@@ -30,7 +32,11 @@ export class ClientIdentifier {
       streamTickets: PassVerifier;
     },
     private readonly proxies: TrustedProxies,
-  ) {}
+    /** Passes verified here, remembered until their own expiry (a fan sends the same one). */
+    passCacheEntries = PASS_CACHE_DEFAULT_ENTRIES,
+  ) {
+    this.passes = new LRUCache({ max: passCacheEntries });
+  }
 
   async clientOf(req: IncomingMessage): Promise<string> {
     const sub = await this.verifiedSub(req);

@@ -1,11 +1,12 @@
 import { identityEnv } from '@ticketing/auth';
-import { publicKeysEnv } from '@ticketing/queue-pass';
+import { PASS_CACHE_DEFAULT_ENTRIES, publicKeysEnv } from '@ticketing/queue-pass';
 import { redisEnv, ConfigError, commonEnv, env, loadConfig } from '@ticketing/platform';
 import { GATEWAY_PORT, SERVICES } from '@ticketing/contracts';
 import fs from 'node:fs';
 import { corsOriginsEnv } from './cors';
 import { DEFAULT_FAN_APP_DIR, authorizationParamsEnv } from './fan-app';
 import { trustedProxiesEnv } from './trusted-proxies';
+import { RATE_LIMIT_CLIENTS_DEFAULT } from './rate-limit';
 import { SERVICE_NAMES, type ServiceName } from './routes';
 
 /** Comma-separated base URLs of a service's instances, e.g. `http://10.0.0.5:3003,http://…`. */
@@ -36,6 +37,10 @@ export const gatewayConfigShape = {
   GATEWAY_WRITE_BURST: env.int({ default: 20, min: 1, max: 1_000_000 }),
   /** Event streams one client may hold open on one gateway instance; 429 beyond. */
   GATEWAY_STREAMS_PER_CLIENT: env.int({ default: 3, min: 1, max: 1000 }),
+  /** Clients whose local share of a budget an instance remembers: its memory's bound. */
+  GATEWAY_RATE_LIMIT_CLIENTS: env.int({ default: RATE_LIMIT_CLIENTS_DEFAULT, min: 1 }),
+  /** Queue passes whose signature an instance remembers (a fan sends the same one each call). */
+  QUEUE_PASS_CACHE_ENTRIES: env.int({ default: PASS_CACHE_DEFAULT_ENTRIES, min: 1 }),
   /**
    * The queue's public keys (JWKS): with budgets on, a queue pass is verified before its `sub`
    * is trusted as the client (required then).

@@ -50,9 +50,11 @@ export function rateLimitHeaders(verdict: Verdict, budget: Budget): Record<strin
   };
 }
 
-// Clients whose local share this instance remembers (a few dozen bytes each): least recently
-// used ones are forgotten first (they start again with a full share).
-const LOCAL_CLIENTS_MAX = 200_000;
+/**
+ * Clients whose local share an instance remembers (about 150 bytes each): least recently used
+ * ones are forgotten first (they start again with a full share). GATEWAY_RATE_LIMIT_CLIENTS.
+ */
+export const RATE_LIMIT_CLIENTS_DEFAULT = 200_000;
 const HEARTBEAT_MS = 1000;
 
 interface LocalBucket {
@@ -78,7 +80,7 @@ export class RateLimiter {
   private readonly limited: Counter;
   private readonly unavailable: Counter;
   private readonly alive: Gauge;
-  private readonly local = new LRUCache<string, LocalBucket>({ max: LOCAL_CLIENTS_MAX });
+  private readonly local: LRUCache<string, LocalBucket>;
   /** Event streams open on this instance, per client. */
   private readonly streams = new Map<string, number>();
   private instances = 1;
@@ -89,8 +91,15 @@ export class RateLimiter {
     private readonly redis: RedisClient,
     private readonly budgets: Record<BudgetName, Budget>,
     private readonly clients: ClientIdentifier,
-    private readonly options: { logger: Logger; metrics: Registry; streamsPerClient: number },
+    private readonly options: {
+      logger: Logger;
+      metrics: Registry;
+      streamsPerClient: number;
+      /** The most clients whose local share is remembered (RATE_LIMIT_CLIENTS_DEFAULT). */
+      clientsRemembered?: number;
+    },
   ) {
+    this.local = new LRUCache({ max: options.clientsRemembered ?? RATE_LIMIT_CLIENTS_DEFAULT });
     redis.defineCommand('gatewayTake', { numberOfKeys: 1, lua: SCRIPTS.take });
     redis.defineCommand('gatewayHeartbeat', { numberOfKeys: 1, lua: SCRIPTS.heartbeat });
     this.heartbeat = new PeriodicTask('gateway heartbeat', () => this.beat(), options.logger);

@@ -107,6 +107,7 @@ async function startRateLimiter(
       streamTickets: new PassVerifier(config.QUEUE_PASS_PUBLIC_KEYS, STREAM_TICKET_ISSUER),
     },
     parts.trustedProxies,
+    config.QUEUE_PASS_CACHE_ENTRIES,
   );
   const limiter = new RateLimiter(
     redis,
@@ -115,7 +116,12 @@ async function startRateLimiter(
       write: { perSecond: config.GATEWAY_WRITE_PER_SECOND, burst: config.GATEWAY_WRITE_BURST },
     },
     clients,
-    { logger, metrics: registry, streamsPerClient: config.GATEWAY_STREAMS_PER_CLIENT },
+    {
+      logger,
+      metrics: registry,
+      streamsPerClient: config.GATEWAY_STREAMS_PER_CLIENT,
+      clientsRemembered: config.GATEWAY_RATE_LIMIT_CLIENTS,
+    },
   );
   await limiter.start();
   stops.add('rate limiter', () => limiter.stop());

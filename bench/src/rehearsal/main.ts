@@ -11,7 +11,7 @@ import { printPlan, printPredictionCheck } from './plan';
 import { Recorder } from './recorder';
 import { runFileBase, writeReport } from './report-files';
 import { watchSeatsSold } from './seats-sold';
-import { runSoak } from './soak';
+import { runSoak, SOAK_NODE_ARGS, SOAK_RETENTION, soakCacheSettings } from './soak';
 import { startStage, type Stage } from './stage';
 import { warmUp } from './warm-up';
 
@@ -71,13 +71,14 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalRepo
     env: {
       QUEUE_ADMIT_PER_SECOND: String(options.admitPerSecond),
       QUEUE_MAX_ACTIVE: String(options.maxActive),
-      // A soak shows retention at work within its half hour: windows of minutes, not days.
       ...(options.soakSeconds !== undefined && {
-        INBOX_RETENTION_MINUTES: '2',
-        SAGA_TIMELINE_RETENTION_MINUTES: '2',
-        RETENTION_INTERVAL_MS: '10000',
+        INBOX_RETENTION_MINUTES: String(SOAK_RETENTION.minutes),
+        SAGA_TIMELINE_RETENTION_MINUTES: String(SOAK_RETENTION.minutes),
+        RETENTION_INTERVAL_MS: String(SOAK_RETENTION.intervalMs),
+        ...soakCacheSettings(options.soakFansPerSecond),
       }),
     },
+    ...(options.soakSeconds !== undefined && { nodeArgs: SOAK_NODE_ARGS }),
     say,
   });
   started.stage = stage;

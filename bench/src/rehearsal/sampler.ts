@@ -18,12 +18,19 @@ export interface SystemSample {
   cpu: Record<string, number>;
   /** Resident memory of each group, MB. */
   rssMb: Record<string, number>;
+  /**
+   * The V8 heap in use of each Node process, MB (its /metrics, every few seconds): what a leak
+   * grows, where resident memory also holds the heap V8 sized up and has not given back.
+   */
+  heapMb?: Record<string, number | undefined>;
   /** Open file descriptors of each group. */
   fds: Record<string, number>;
   /** Messages each consumer group has not committed yet (undefined: Kafka did not answer). */
   lag: Record<string, number | undefined>;
   outbox: Record<string, number | undefined>;
   inbox: Record<string, number | undefined>;
+  /** The age of each service's oldest inbox row, seconds: what its retention bounds. */
+  inboxAgeS?: Record<string, number | undefined>;
   /** Redis' memory over every node, MB. */
   redisMb?: number;
   /** The largest tables' size, MB (every few seconds). */
@@ -120,9 +127,12 @@ export class SystemSampler {
       // Read with the processes, before the stores are asked: both cover the same span.
       generator: this.readGenerator(spanS),
       lag: stores ? await this.lag() : this.last!.lag,
-      ...(stores ? await this.tables() : { outbox: this.last!.outbox, inbox: this.last!.inbox }),
+      ...(stores
+        ? await this.tables()
+        : { outbox: this.last!.outbox, inbox: this.last!.inbox, inboxAgeS: this.last!.inboxAgeS }),
       redisMb: stores ? await this.redisMemory() : this.last!.redisMb,
       tablesMb: stores ? await this.tableSizes() : this.last!.tablesMb,
+      heapMb: stores ? await this.heaps() : this.last!.heapMb,
     };
     this.samples.push(sample);
     this.last = sample;
@@ -195,14 +205,16 @@ export class SystemSampler {
     return lag;
   }
 
-  private async tables(): Promise<Pick<SystemSample, 'outbox' | 'inbox'>> {
+  private async tables(): Promise<Pick<SystemSample, 'outbox' | 'inbox' | 'inboxAgeS'>> {
     const outbox: Record<string, number | undefined> = {};
     const inbox: Record<string, number | undefined> = {};
+    const inboxAgeS: Record<string, number | undefined> = {};
     for (const [name, db] of this.dbs) {
       outbox[name] = await countOf(db, 'outbox');
       inbox[name] = await countOf(db, 'inbox');
+      inboxAgeS[name] = await oldestAgeS(db, 'inbox', 'received_at');
     }
-    return { outbox, inbox };
+    return { outbox, inbox, inboxAgeS };
   }
 
   private async tableSizes(): Promise<Record<string, number | undefined>> {
@@ -223,6 +235,12 @@ export class SystemSampler {
     return sizes;
   }
 
+  private async heaps(): Promise<Record<string, number | undefined>> {
+    const entries = Object.entries(this.stage.nodeUrls());
+    const read = await Promise.all(entries.map(([, url]) => heapUsedMb(url)));
+    return Object.fromEntries(entries.map(([name], i) => [name, read[i]]));
+  }
+
   private async redisMemory(): Promise<number | undefined> {
     try {
       const nodes = 'nodes' in this.redis ? this.redis.nodes('master') : [this.redis];
@@ -233,6 +251,33 @@ export class SystemSampler {
     } catch {
       return undefined;
     }
+  }
+}
+
+/** Seconds since the oldest row's `column` (0 for an empty table; undefined: no answer). */
+async function oldestAgeS(db: Knex, table: string, column: string): Promise<number | undefined> {
+  try {
+    const { rows } = (await db.raw(
+      `select coalesce(extract(epoch from now() - min(??)), 0) as age from ??`,
+      [column, table],
+    )) as { rows: { age: string }[] };
+    return Math.round(Number(rows[0]!.age));
+  } catch {
+    return undefined;
+  }
+}
+
+const HEAP_USED = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})? (\d+(?:\.\d+)?)$/m;
+
+/** A Node process's V8 heap in use, MB, from prom-client's default metrics on its /metrics. */
+export async function heapUsedMb(baseUrl: string): Promise<number | undefined> {
+  try {
+    const res = await fetch(`${baseUrl}/metrics`, { signal: AbortSignal.timeout(2_000) });
+    if (!res.ok) return undefined;
+    const bytes = HEAP_USED.exec(await res.text())?.[1];
+    return bytes === undefined ? undefined : Math.round(Number(bytes) / 1e5) / 10;
+  } catch {
+    return undefined;
   }
 }
 

@@ -28,6 +28,8 @@ export interface StageOptions {
   instances: number;
   /** Settings every service gets on top of the stage's own (admission rate, hold time…). */
   env: Record<string, string>;
+  /** Node's flags for every service and gateway, beside BENCH_NODE_ARGS. */
+  nodeArgs?: string[];
   /** Every line the services and gateways log (warnings and errors), each with its process. */
   logFile: string;
   /** Aborted (an operator's Ctrl-C): the start stops after the step under way and undoes it all. */
@@ -70,6 +72,8 @@ export interface Stage {
   consumerGroups(): string[];
   /** Every process by the name the report gives it, for CPU, memory and descriptors. */
   processes(): Record<string, number[]>;
+  /** Every Node process of the system (services, gateways) by the same name: its base URL. */
+  nodeUrls(): Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -129,7 +133,7 @@ export async function startStage(options: StageOptions): Promise<Stage> {
       instances: options.instances,
       ports: 'free',
       inheritEnv: true,
-      nodeArgs: benchNodeArgs(),
+      nodeArgs: [...benchNodeArgs(), ...(options.nodeArgs ?? [])],
       sink: logsTo(options.logFile, undo),
       env: {
         LOG_LEVEL: 'warn',
@@ -180,6 +184,7 @@ export async function startStage(options: StageOptions): Promise<Stage> {
         postgres: pidsMatching('postgres'),
         redis: pidsMatching('redis-server'),
       }),
+      nodeUrls: () => Object.fromEntries(system.programs().map((p) => [label(p), p.url])),
       stop,
     };
   } catch (err) {

@@ -106,6 +106,14 @@ export function timelineOf(recorder: Recorder, samples: SystemSample[]): Timelin
       ),
     },
     {
+      title: 'Heap in use of every Node process',
+      unit: 'MB',
+      series: keyed(
+        namesIn((s) => s.heapMb ?? {}),
+        (name, i) => sampleAt(i)?.heapMb?.[name],
+      ),
+    },
+    {
       title: 'Consumer lag per group',
       unit: 'messages',
       series: keyed(
@@ -127,6 +135,14 @@ export function timelineOf(recorder: Recorder, samples: SystemSample[]): Timelin
       series: keyed(
         namesIn((s) => s.inbox),
         (name, i) => sampleAt(i)?.inbox[name],
+      ),
+    },
+    {
+      title: 'Oldest inbox row per service',
+      unit: 'seconds',
+      series: keyed(
+        namesIn((s) => s.inboxAgeS ?? {}),
+        (name, i) => sampleAt(i)?.inboxAgeS?.[name],
       ),
     },
     {

@@ -1,6 +1,7 @@
 import { AppError, type Authenticator } from '@ticketing/platform';
 import {
   InvalidTokenError,
+  PASS_CACHE_DEFAULT_ENTRIES,
   STREAM_TICKET_PARAM,
   claimedCredential,
   requireAdmitted,
@@ -54,16 +55,13 @@ const wrongKind = (needed: string) =>
  */
 // A pass's signature is checked once and remembered until its own `exp` (a fan sends the same
 // pass with every call); its admission is looked up every time, from memory or Redis.
-const VERIFIED_PASSES_MAX = 100_000;
 
 /** A verified pass's or stream ticket's claims, with when it expires (its `exp`, in ms). */
 export type PassClaims = QueueTokenClaims & { expiresAtMs: number };
 
 export class Credentials {
   /** Least recently used passes go first when it is full, each at its own `exp` at the latest. */
-  private readonly verifiedPasses = new LRUCache<string, PassClaims>({
-    max: VERIFIED_PASSES_MAX,
-  });
+  private readonly verifiedPasses: LRUCache<string, PassClaims>;
 
   constructor(
     private readonly parts: {
@@ -72,8 +70,14 @@ export class Credentials {
       admissions?: AdmissionSource;
       /** The queue service's: stream tickets (PassVerifier with STREAM_TICKET_ISSUER). */
       streamTickets?: PassVerifier;
+      /** The most verified passes remembered (QUEUE_PASS_CACHE_ENTRIES). */
+      passCacheEntries?: number;
     },
-  ) {}
+  ) {
+    this.verifiedPasses = new LRUCache({
+      max: parts.passCacheEntries ?? PASS_CACHE_DEFAULT_ENTRIES,
+    });
+  }
 
   /** The caller's OpenID Connect identity. */
   readonly identity: Authenticator<Identity> = {

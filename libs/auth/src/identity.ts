@@ -17,6 +17,8 @@ import { ADMIN_SCOPE, type Identity, type VerifiedIdentity } from './caller-iden
 import { IdentityProofs, identityProofKeyEnv } from './identity-proof';
 import { discover, type Discovery } from './oidc-discovery';
 
+const VERIFIED_CACHE_DEFAULT = 20_000;
+
 /** What a service that serves users reads to verify their identity (API.md, Identity). */
 export const identityEnv = {
   OIDC_ISSUER_URL: env.url({ default: LOCAL_DEFAULTS.oidcIssuer, protocols: ['http', 'https'] }),
@@ -25,6 +27,11 @@ export const identityEnv = {
   OIDC_JWKS_COOLDOWN_SECONDS: env.int({ default: 30, min: 0, max: 3600 }),
   /** The gateway's seal on identities it verified (ADR 0019); unset: each token checked here. */
   IDENTITY_PROOF_KEY: identityProofKeyEnv(),
+  /**
+   * Identity tokens whose verification an instance remembers (about 1 kB each): the active users
+   * of one instance; the least recently used go first.
+   */
+  IDENTITY_CACHE_ENTRIES: env.int({ default: VERIFIED_CACHE_DEFAULT, min: 1 }),
 };
 
 export interface IdentityConfig {
@@ -32,6 +39,7 @@ export interface IdentityConfig {
   OIDC_AUDIENCE: string;
   OIDC_JWKS_COOLDOWN_SECONDS: number;
   IDENTITY_PROOF_KEY?: string;
+  IDENTITY_CACHE_ENTRIES?: number;
 }
 
 // API.md: asymmetric algorithms only; HS* and `none` are refused whatever the token says.
@@ -39,8 +47,6 @@ const ALGORITHMS = ['RS256', 'ES256', 'EdDSA'];
 const CLOCK_SKEW_SECONDS = 30;
 const ACCEPTED = { outcome: 'accepted' };
 const REFUSED = { outcome: 'refused' };
-// Tokens whose verification is remembered (about 1 kB each): the active users of one instance.
-const VERIFIED_CACHE_MAX = 20_000;
 
 /**
  * Verifies OpenID Connect access tokens against the provider's published keys: the JWKS URL
@@ -63,7 +69,7 @@ export class IdentityVerifier {
   private readonly issuer: string;
   private readonly fetches?: Counter;
   /** Least recently used first out when full; each entry until its token's `exp`. */
-  private readonly verified = new LRUCache<string, VerifiedIdentity>({ max: VERIFIED_CACHE_MAX });
+  private readonly verified: LRUCache<string, VerifiedIdentity>;
   private readonly refused?: Counter;
   private readonly proofOutcomes?: Counter;
   /** The gateway's seals, when IDENTITY_PROOF_KEY is set (the gateway seals with them too). */
@@ -75,6 +81,7 @@ export class IdentityVerifier {
     metrics?: Registry,
   ) {
     this.issuer = config.OIDC_ISSUER_URL.replace(/\/+$/, '');
+    this.verified = new LRUCache({ max: config.IDENTITY_CACHE_ENTRIES ?? VERIFIED_CACHE_DEFAULT });
     if (config.IDENTITY_PROOF_KEY) this.proofs = new IdentityProofs(config.IDENTITY_PROOF_KEY);
     if (metrics) {
       this.fetches = new Counter({

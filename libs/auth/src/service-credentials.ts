@@ -9,6 +9,7 @@ import {
 import { connectRedis, type StopList } from '@ticketing/platform/process';
 import {
   CachedAdmissionSource,
+  PASS_CACHE_DEFAULT_ENTRIES,
   PassVerifier,
   RedisAdmissionSource,
   publicKeysEnv,
@@ -34,6 +35,8 @@ export const tokenCheckEnv = {
    * Redis on every request.
    */
   QUEUE_PASS_CACHE_MS: env.int({ default: 5000, min: 0, max: 60_000 }),
+  /** Passes an instance remembers, per kind (signatures verified, admissions): its memory's bound. */
+  QUEUE_PASS_CACHE_ENTRIES: env.int({ default: PASS_CACHE_DEFAULT_ENTRIES, min: 1 }),
 };
 
 export interface QueuePassConfig extends RedisLogin {
@@ -41,6 +44,7 @@ export interface QueuePassConfig extends RedisLogin {
   REDIS_KEY_PREFIX: string;
   QUEUE_PASS_PUBLIC_KEYS: JSONWebKeySet;
   QUEUE_PASS_CACHE_MS: number;
+  QUEUE_PASS_CACHE_ENTRIES?: number;
 }
 
 export interface Auth {
@@ -96,6 +100,7 @@ export async function openAuth(
         subscriber: redis.duplicate(),
         channel: revokedPassesChannel(config.queuePass.REDIS_KEY_PREFIX),
         maxAgeMs: config.queuePass.QUEUE_PASS_CACHE_MS,
+        maxEntries: config.queuePass.QUEUE_PASS_CACHE_ENTRIES,
         logger: kit.logger,
         metrics: kit.metrics,
       });
@@ -105,7 +110,13 @@ export async function openAuth(
     }
   }
   const { streamTickets } = config;
-  const credentials = new Credentials({ identity, passes, admissions, streamTickets });
+  const credentials = new Credentials({
+    identity,
+    passes,
+    admissions,
+    streamTickets,
+    passCacheEntries: config.queuePass?.QUEUE_PASS_CACHE_ENTRIES,
+  });
   return {
     credentials,
     readiness,

@@ -4,7 +4,11 @@ import { Counter, type Registry } from 'prom-client';
 import type { Admission, AdmissionSource, RedisAdmissionSource } from './admission';
 import type { QueueTokenClaims } from './pass-token';
 
-const MAX_ENTRIES = 200_000;
+/**
+ * Queue passes an instance remembers, per kind (verified signatures, ACTIVE admissions): a few
+ * hundred bytes each; the least recently used go first. QUEUE_PASS_CACHE_ENTRIES.
+ */
+export const PASS_CACHE_DEFAULT_ENTRIES = 100_000;
 // A revoked pass is not remembered as ACTIVE again by a lookup that was in flight when the
 // revocation arrived; revocations are kept this long for that.
 const REVOCATION_MEMORY_MS = 60_000;
@@ -20,9 +24,7 @@ const OVER = { untilMs: 0, checkedAtMs: 0 };
  */
 export class CachedAdmissionSource implements AdmissionSource {
   /** Least recently used first out when full (never a wholesale clear). */
-  private readonly active = new LRUCache<string, { untilMs: number; checkedAtMs: number }>({
-    max: MAX_ENTRIES,
-  });
+  private readonly active: LRUCache<string, { untilMs: number; checkedAtMs: number }>;
   private readonly revoked = new Map<string, number>();
   private readonly lookups?: Counter;
   private subscribed = false;
@@ -33,10 +35,13 @@ export class CachedAdmissionSource implements AdmissionSource {
       subscriber: RedisClient;
       channel: string;
       maxAgeMs: number;
+      /** The most passes remembered (PASS_CACHE_DEFAULT_ENTRIES unless told). */
+      maxEntries?: number;
       logger: Logger;
       metrics?: Registry;
     },
   ) {
+    this.active = new LRUCache({ max: options.maxEntries ?? PASS_CACHE_DEFAULT_ENTRIES });
     if (options.metrics)
       this.lookups = new Counter({
         name: 'queue_pass_checks_total',

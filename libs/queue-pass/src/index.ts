@@ -55,4 +55,4 @@ export {
   RedisAdmissionSource,
   requireAdmitted,
 } from './admission';
-export { CachedAdmissionSource } from './admission-cache';
+export { CachedAdmissionSource, PASS_CACHE_DEFAULT_ENTRIES } from './admission-cache';
