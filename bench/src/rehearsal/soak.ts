@@ -48,8 +48,8 @@ export function soakCacheSettings(fansPerSecond: number): Record<string, string>
  * A heap sized as in a container, not from this machine's 24 GiB: with a larger limit than 2 GB
  * V8 lets a heap grow to four times what it keeps live before it collects (a soak's services
  * swung between 50 and 200 MB of heap with 45 – 60 MB live), so one minute's RSS told nothing
- * of growth; at 256 MB its heap stays within about 1.3 – 2 times the live data. Containers size
- * it themselves (Node gives V8 a quarter of the memory limit).
+ * of growth; at 256 MB it grows the least between collections. In a container Node sizes the
+ * heap from the container's memory limit.
  */
 export const SOAK_NODE_ARGS = ['--max-old-space-size=256'];
 
