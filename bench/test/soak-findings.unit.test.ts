@@ -1,5 +1,5 @@
 import type { SeriesGroup } from '../src/rehearsal/model';
-import { residentMb } from '../src/rehearsal/sampler';
+import { heapUsedIn, residentMb } from '../src/rehearsal/sampler';
 import { soakFindings } from '../src/rehearsal/soak';
 
 // Twenty minutes of one-second samples.
@@ -134,5 +134,20 @@ describe("a component's resident memory", () => {
 
   it('when a process is gone, then it adds nothing', () => {
     expect(residentMb([1, 2], (pid) => (pid === 1 ? status(1024, 1024, 0) : undefined))).toBe(2);
+  });
+});
+
+describe("a Node process's heap in use", () => {
+  it('when its metrics carry labels, then the heap in use is read in MB', () => {
+    const exposition = [
+      '# HELP nodejs_heap_size_total_bytes Process heap size from Node.js in bytes.',
+      'nodejs_heap_size_total_bytes{service="wallet"} 49192960',
+      'nodejs_heap_size_used_bytes{service="wallet"} 41615920',
+    ].join('\n');
+    expect(heapUsedIn(exposition)).toBe(41.6);
+  });
+
+  it('when the metric is missing, then nothing is read', () => {
+    expect(heapUsedIn('process_resident_memory_bytes 172609536')).toBeUndefined();
   });
 });

@@ -270,15 +270,19 @@ async function oldestAgeS(db: Knex, table: string, column: string): Promise<numb
 const HEAP_USED = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})? (\d+(?:\.\d+)?)$/m;
 
 /** A Node process's V8 heap in use, MB, from prom-client's default metrics on its /metrics. */
-export async function heapUsedMb(baseUrl: string): Promise<number | undefined> {
+async function heapUsedMb(baseUrl: string): Promise<number | undefined> {
   try {
     const res = await fetch(`${baseUrl}/metrics`, { signal: AbortSignal.timeout(2_000) });
-    if (!res.ok) return undefined;
-    const bytes = HEAP_USED.exec(await res.text())?.[1];
-    return bytes === undefined ? undefined : Math.round(Number(bytes) / 1e5) / 10;
+    return res.ok ? heapUsedIn(await res.text()) : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** The heap in use (MB, to a tenth) in a Prometheus exposition of Node's default metrics. */
+export function heapUsedIn(exposition: string): number | undefined {
+  const bytes = HEAP_USED.exec(exposition)?.[1];
+  return bytes === undefined ? undefined : Math.round(Number(bytes) / 1e5) / 10;
 }
 
 async function countOf(db: Knex, table: string): Promise<number | undefined> {
