@@ -48,19 +48,20 @@ function claimedKindOf(token: string): 'queue-pass' | 'identity' {
 const wrongKind = (needed: string) =>
   AppError.unauthorized('TOKEN_INVALID', `this call needs ${needed}`);
 
+/** A verified pass's or stream ticket's claims, with when it expires (its `exp`, in ms). */
+export type PassClaims = QueueTokenClaims & { expiresAtMs: number };
+
 /**
  * The authenticators a service's routes declare. Each answers 401 for a missing, malformed,
  * forged, expired or spent credential, and for a credential of the wrong kind (API.md: an
  * identity token on a queue-gated path, a queue pass on an identity path).
  */
-// A pass's signature is checked once and remembered until its own `exp` (a fan sends the same
-// pass with every call); its admission is looked up every time, from memory or Redis.
-
-/** A verified pass's or stream ticket's claims, with when it expires (its `exp`, in ms). */
-export type PassClaims = QueueTokenClaims & { expiresAtMs: number };
-
 export class Credentials {
-  /** Least recently used passes go first when it is full, each at its own `exp` at the latest. */
+  /**
+   * A pass's signature is checked once and remembered until its own `exp` (a fan sends the same
+   * pass with every call); its admission is looked up every time, from memory or Redis. Least
+   * recently used passes go first when it is full.
+   */
   private readonly verifiedPasses: LRUCache<string, PassClaims>;
 
   constructor(
