@@ -1,5 +1,5 @@
 import type { SeriesGroup } from '../src/rehearsal/model';
-import { heapUsedIn, residentMb } from '../src/rehearsal/sampler';
+import { heapUsedIn, residentMb } from '../src/rehearsal/process-readings';
 import { soakFindings } from '../src/rehearsal/soak';
 
 // Twenty minutes of one-second samples.
