@@ -70,6 +70,8 @@ export async function openAuth(
     passVerifier?: PassVerifier;
     /** The queue service: it signs stream tickets too, and takes them on its event stream. */
     streamTickets?: PassVerifier;
+    /** Passes remembered (QUEUE_PASS_CACHE_ENTRIES) where `queuePass` is not given: the queue's. */
+    passCacheEntries?: number;
   },
 ): Promise<Auth> {
   const readiness: Record<string, ReadinessCheck> = {};
@@ -115,7 +117,7 @@ export async function openAuth(
     passes,
     admissions,
     streamTickets,
-    passCacheEntries: config.queuePass?.QUEUE_PASS_CACHE_ENTRIES,
+    passCacheEntries: config.queuePass?.QUEUE_PASS_CACHE_ENTRIES ?? config.passCacheEntries,
   });
   return {
     credentials,

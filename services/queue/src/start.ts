@@ -84,7 +84,12 @@ export function start(config: Config, deps: { logger?: Logger } = {}): Promise<S
     const joining = new Joining(store, signer, settings, snapshots, liveness, durability, concerts);
     const places = new Places(store, settings, snapshots, liveness, seen, durability);
     const tickets = new StreamTickets(places, signer, settings);
-    const auth = await openAuth(kit, { identity: config, passVerifier, streamTickets });
+    const auth = await openAuth(kit, {
+      identity: config,
+      passVerifier,
+      streamTickets,
+      passCacheEntries: config.QUEUE_PASS_CACHE_ENTRIES,
+    });
     // Redis has no transactions with Kafka: the handlers are idempotent and reply directly.
     const messaging = await startDirectMessaging({
       ...kit,
