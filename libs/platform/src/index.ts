@@ -81,7 +81,7 @@ export {
   retentionDeletions,
 } from './retention';
 export { metricOnce } from './metrics';
-export { BoundedMemory } from './bounded-memory';
+export { BoundedMemory, type BoundedMemoryOptions } from './bounded-memory';
 export { requestHashOf, requireSameRequest } from './idempotency';
 export { retryUntil, becomesTrue, NotYet } from './retry-until';
 export { backoffDelay } from './backoff';

@@ -38,3 +38,35 @@ describe('a bounded memory', () => {
     expect(memory.recall('b')).toBeUndefined();
   });
 });
+
+describe('a bounded memory that forgets with age', () => {
+  function agingMemory() {
+    let now = 1_000;
+    const memory = new BoundedMemory<string, number>(100, {
+      forgetAfterMs: 60_000,
+      now: () => now,
+    });
+    return { memory, pass: (ms: number) => (now += ms) };
+  }
+
+  it('when an entry was not remembered again for longer than its age, then it is not recalled', () => {
+    const { memory, pass } = agingMemory();
+    memory.remember('a', 1);
+    pass(60_000);
+    expect(memory.recall('a')).toBe(1);
+    pass(1);
+    expect(memory.recall('a')).toBeUndefined();
+  });
+
+  it('when something new is remembered, then the entries older than the age are let go', () => {
+    const { memory, pass } = agingMemory();
+    memory.remember('ended elsewhere', 1);
+    memory.remember('refreshed', 2);
+    pass(30_000);
+    memory.remember('refreshed', 3);
+    pass(40_000);
+    memory.remember('new', 4);
+    expect(memory.size).toBe(2);
+    expect([memory.recall('refreshed'), memory.recall('new')]).toEqual([3, 4]);
+  });
+});

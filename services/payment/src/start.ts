@@ -41,11 +41,13 @@ export function start(
     await notifications.start();
     kit.stops.add('database notifications', () => notifications.stop());
     const endings = new PaymentEndings(notifications);
+    const stepTimeoutMs = config.SAGA_STEP_TIMEOUT_SECONDS * 1000;
     // Sagas in progress as this process last stored them, so that a reply needs no read first:
     // 10,000 covers minutes of sagas at the rates one instance takes (each entry ~1 KB of heap).
-    const recent = new RecentPayments(10_000);
+    // A saga the other instance ended is never forgotten by a step here: an entry untouched for
+    // two step timeouts (the saga has moved on or timed out by then) goes.
+    const recent = new RecentPayments(10_000, { forgetAfterMs: 2 * stepTimeoutMs });
     const paymentsIn: PaymentsIn = (executor) => new PaymentRepository(executor, recent);
-    const stepTimeoutMs = config.SAGA_STEP_TIMEOUT_SECONDS * 1000;
     const requests = new PaymentRequests(db, paymentsIn, { stepTimeoutMs });
     const queries = new PaymentQueries(db, paymentsIn, endings);
     const saga = new SagaDriver(db, paymentsIn, {

@@ -1,4 +1,4 @@
-import { BoundedMemory } from '@ticketing/platform';
+import { BoundedMemory, type BoundedMemoryOptions } from '@ticketing/platform';
 import type { StoredPayment } from '../domain/repositories';
 
 /**
@@ -6,14 +6,15 @@ import type { StoredPayment } from '../domain/repositories';
  * that a reply is decided without reading the payment first. A memory, not a source of truth:
  * another instance may have moved a saga since, and the write that relies on it
  * (`saveIfUnchanged`) then changes nothing and says so. Bounded: the oldest entry goes first, and
- * an ended saga is not kept (no reply moves it on).
+ * an ended saga is not kept (no reply moves it on), nor one untouched for longer than
+ * `forgetAfterMs` (ended by another instance, whose steps this one never sees).
  */
 export class RecentPayments {
   private readonly known: BoundedMemory<string, StoredPayment>;
 
-  /** `capacity` 0: remembers nothing. */
-  constructor(capacity: number) {
-    this.known = new BoundedMemory(capacity);
+  /** `capacity` 0: remembers nothing; `forgetAfterMs`: an entry not touched that long goes. */
+  constructor(capacity: number, options: BoundedMemoryOptions = {}) {
+    this.known = new BoundedMemory(capacity, options);
   }
 
   recall(paymentId: string): StoredPayment | undefined {
