@@ -75,6 +75,8 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalRepo
         INBOX_RETENTION_MINUTES: String(SOAK_RETENTION.minutes),
         SAGA_TIMELINE_RETENTION_MINUTES: String(SOAK_RETENTION.minutes),
         RETENTION_INTERVAL_MS: String(SOAK_RETENTION.intervalMs),
+        // An admitted fan's pass, which a closed line outlives before it is retired, in minutes too.
+        QUEUE_ACTIVE_TTL_SECONDS: String(SOAK_RETENTION.minutes * 60),
         ...soakCacheSettings(options.soakFansPerSecond),
       }),
     },

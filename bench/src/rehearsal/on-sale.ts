@@ -13,6 +13,8 @@ export interface OnSale {
   price: number;
   /** When sales open (epoch ms). */
   opensAtMs: number;
+  /** When they close, if not a month away (epoch ms). */
+  closesAtMs?: number;
 }
 
 /**
@@ -22,8 +24,11 @@ export interface OnSale {
  */
 export async function publishOnSale(
   stage: Stage,
-  /** `opensAtMs`: when sales open; left out, they open as the dates are published. */
-  options: { seats: number; price: number; opensAtMs?: number },
+  /**
+   * `opensAtMs`: when sales open; left out, they open as the dates are published. `closesAtMs`:
+   * when they close (the dates start then, a second apart); left out, the dates are a month away.
+   */
+  options: { seats: number; price: number; opensAtMs?: number; closesAtMs?: number },
 ): Promise<OnSale> {
   const admin = await identityToken(randomUUID(), {
     admin: true,
@@ -59,7 +64,11 @@ export async function publishOnSale(
   const dates = Math.ceil(options.seats / SEATS_PER_DATE);
   for (let i = 0; i < dates; i++) {
     const date = await post(`/concerts/${concertId}/schedules`, {
-      startsAt: new Date(Date.now() + (30 + i) * 86_400_000).toISOString(),
+      startsAt: new Date(
+        options.closesAtMs !== undefined
+          ? options.closesAtMs + i * 1000
+          : Date.now() + (30 + i) * 86_400_000,
+      ).toISOString(),
       price: options.price,
       seats: Math.min(SEATS_PER_DATE, options.seats - i * SEATS_PER_DATE),
       ...(options.opensAtMs !== undefined && {
@@ -69,7 +78,13 @@ export async function publishOnSale(
     schedules.push(date.scheduleId as number);
   }
   await untilReservationsKnow(stage, schedules.length);
-  return { concertId, schedules, price: options.price, opensAtMs: options.opensAtMs ?? Date.now() };
+  return {
+    concertId,
+    schedules,
+    price: options.price,
+    opensAtMs: options.opensAtMs ?? Date.now(),
+    ...(options.closesAtMs !== undefined && { closesAtMs: options.closesAtMs }),
+  };
 }
 
 async function untilReservationsKnow(stage: Stage, dates: number): Promise<void> {

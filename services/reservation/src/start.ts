@@ -36,7 +36,9 @@ export function start(
   return runService(serviceOptions(SERVICE, config, deps.logger), async (kit) => {
     const db = await openDatabase(kit, config, migrations);
     const repositories = reservationsWith({
-      holds: new BoundedMemory(RECENT_HOLDS),
+      // A hold whose saga the other instance carried on is never taken here: past its end the
+      // memory of it is no use to anyone.
+      holds: new BoundedMemory(RECENT_HOLDS, { forgetAfterMs: config.HOLD_TTL_SECONDS * 1000 }),
       schedules: new BoundedMemory(KNOWN_SCHEDULES),
     });
     const auth = await openAuth(kit, { identity: config, queuePass: config });
