@@ -117,6 +117,8 @@ describe('a concert whose sales ended', () => {
       );
       expect(await store.line.isOpen(concertId)).toBe(true);
       expect((await keptForGood(retiring)).length).toBeGreaterThan(catalogCopy.length);
+      const seriesOfTheLine = `concert="${concertId}"`;
+      await eventually(async () => expect(await metricsOf(queue.url)).toContain(seriesOfTheLine));
       // Sales close 4 s in; a second later (the activation's end) the state goes, but for a
       // tombstone saying that life of the line ended (a pass of it is refused, not rebuilt).
       await eventually(async () => expect(await store.line.isOpen(concertId)).toBe(false), {
@@ -131,6 +133,8 @@ describe('a concert whose sales ended', () => {
         // Nothing the line wrote is kept for good: what is left expires (the seen bits on their
         // own, the tombstone and the audit stream after a day and more).
         expect(await keptForGood(retiring)).toEqual(catalogCopy);
+        // Nor do its metrics keep a series per concert that ended (they would pile up for good).
+        expect(await metricsOf(queue.url)).not.toContain(seriesOfTheLine);
       });
       const longKept = (await keysUnder(retiring)).filter((k) => k.ttlMs > 86_400_000);
       expect(longKept).toHaveLength(2); // the tombstone and the audit stream
@@ -142,3 +146,5 @@ describe('a concert whose sales ended', () => {
     }
   });
 });
+
+const metricsOf = async (baseUrl: string) => (await fetch(`${baseUrl}/metrics`)).text();

@@ -43,6 +43,9 @@ export class AdmissionTicker {
     const queued = new Set(await this.store.concerts.queuedConcerts());
     // Redis' list of queued concerts goes with Redis' data: Postgres' open lines too.
     for (const concertId of await this.durability.openLines()) queued.add(concertId);
+    // A line another instance retired is not queued any more: what this one kept of it goes.
+    for (const concertId of this.snapshots.concerts())
+      if (!queued.has(concertId)) this.forgetLine(concertId);
     for (const concertId of queued) await this.tickConcert(concertId);
   }
 
@@ -54,8 +57,10 @@ export class AdmissionTicker {
     });
     if (!plan) {
       // Not open in Redis: rebuilt if Postgres has the line (Redis lost it), else forgotten.
-      if (!(await this.durability.rebuild(concertId)))
+      if (!(await this.durability.rebuild(concertId))) {
         await this.store.concerts.forgetQueued(concertId);
+        this.forgetLine(concertId);
+      }
       return;
     }
     if (plan.salesUnknown) await this.durability.askCatalog(concertId);
@@ -65,6 +70,7 @@ export class AdmissionTicker {
       await this.durability.close(concertId, plan.epoch);
       if (await this.store.line.retire(concertId, AUDIT_KEPT_MS))
         this.logger.info({ concertId }, 'sales ended: the concert queue state removed');
+      this.forgetLine(concertId);
       return;
     }
     const windows = this.liveness.keepingWindows(plan.nowMs);
@@ -73,6 +79,12 @@ export class AdmissionTicker {
     this.metrics.active(concertId, plan.active);
     const snapshot = this.snapshots.peek(concertId);
     if (snapshot) this.metrics.waiting(concertId, snapshot.position(snapshot.data.seq + 1) - 1);
+  }
+
+  /** What this instance keeps of a line in memory, let go once the line is: its snapshot, its series. */
+  private forgetLine(concertId: number): void {
+    this.snapshots.forget(concertId);
+    this.metrics.lineGone(concertId);
   }
 
   /** Walks from the head over at most `allowance` live fans, then moves the head past them. */

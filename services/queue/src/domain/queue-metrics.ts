@@ -10,4 +10,6 @@ export interface QueueMetrics {
   active(concertId: number, fans: number): void;
   /** A line rebuilt from Postgres after Redis lost it. */
   lineRebuilt(): void;
+  /** The concert's line is gone (its sales ended): its series go too, or they would pile up. */
+  lineGone(concertId: number): void;
 }

@@ -79,6 +79,11 @@ export class SnapshotCache {
     return this.current.get(concertId);
   }
 
+  /** The line is gone (its sales ended): its snapshot, bitmaps and all, is not kept. */
+  forget(concertId: number): void {
+    this.current.delete(concertId);
+  }
+
   concerts(): number[] {
     return [...this.current.keys()];
   }

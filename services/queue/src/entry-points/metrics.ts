@@ -41,5 +41,8 @@ export function queueMetrics(registry: Registry): QueueMetrics {
     waiting: (concertId, fans) => waiting.set(concert(concertId), fans),
     active: (concertId, fans) => active.set(concert(concertId), fans),
     lineRebuilt: () => rebuilds.inc(),
+    lineGone: (concertId) => {
+      for (const metric of [admitted, dropped, waiting, active]) metric.remove(concert(concertId));
+    },
   };
 }
