@@ -43,7 +43,8 @@ export class AdmissionTicker {
     const queued = new Set(await this.store.concerts.queuedConcerts());
     // Redis' list of queued concerts goes with Redis' data: Postgres' open lines too.
     for (const concertId of await this.durability.openLines()) queued.add(concertId);
-    // A line another instance retired is not queued any more: what this one kept of it goes.
+    // A line that is gone (retired here or by another instance) is not queued any more: what
+    // this instance kept of it in memory goes, one place for every way a line ends.
     for (const concertId of this.snapshots.concerts())
       if (!queued.has(concertId)) this.forgetLine(concertId);
     for (const concertId of queued) await this.tickConcert(concertId);
@@ -57,10 +58,8 @@ export class AdmissionTicker {
     });
     if (!plan) {
       // Not open in Redis: rebuilt if Postgres has the line (Redis lost it), else forgotten.
-      if (!(await this.durability.rebuild(concertId))) {
+      if (!(await this.durability.rebuild(concertId)))
         await this.store.concerts.forgetQueued(concertId);
-        this.forgetLine(concertId);
-      }
       return;
     }
     if (plan.salesUnknown) await this.durability.askCatalog(concertId);
@@ -70,7 +69,6 @@ export class AdmissionTicker {
       await this.durability.close(concertId, plan.epoch);
       if (await this.store.line.retire(concertId, AUDIT_KEPT_MS))
         this.logger.info({ concertId }, 'sales ended: the concert queue state removed');
-      this.forgetLine(concertId);
       return;
     }
     const windows = this.liveness.keepingWindows(plan.nowMs);
