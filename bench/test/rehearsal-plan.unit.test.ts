@@ -1,6 +1,7 @@
 import type { CostModel, RehearsalReport } from '../src/rehearsal/model';
 import { checkPrediction, planCapacity, pollsPerFanMinute } from '../src/rehearsal/plan';
 import { sampleReport } from '../src/rehearsal/sample-report';
+import { parseRehearsalFlags } from '../src/rehearsal/flags';
 
 const costs: CostModel[] = [
   {
@@ -71,6 +72,30 @@ describe('the capacity plan', () => {
     expect(plan.components.find((c) => c.component === 'kafka')!.instances).toBeUndefined();
     expect(plan.peak.waitingFans).toBeGreaterThan(1_000_000);
     expect(plan.target.admitPerSecond).toBeGreaterThan(sampleReport().meta.admitPerSecond);
+  });
+
+  it('when a sale is planned at an admission rate, then its tickets sell at that rate, and without one at the rehearsal’s scaled to the seats', () => {
+    const report = withCosts(sampleReport());
+    const target = { fans: 2_000_000, seats: 60_000, minutes: 20 };
+    const scaled = planCapacity(report, target, 'sample');
+    expect(scaled.target.admitPerSecond).toBe(
+      Math.ceil(report.meta.admitPerSecond * (60_000 / report.meta.seats)),
+    );
+    const slower = Math.round(scaled.target.admitPerSecond / 2);
+    const asked = planCapacity(report, { ...target, admitPerSecond: slower }, 'sample');
+    expect(asked.target.admitPerSecond).toBe(slower);
+    expect(asked.peak.ticketsPerSecond).toBe(slower);
+    // Half the tickets a second: the saga's service needs less at the peak.
+    const payment = (p: typeof asked) => p.components.find((c) => c.component === 'payment')!;
+    expect(payment(asked).peakCores).toBeLessThan(payment(scaled).peakCores);
+  });
+
+  it('when --plan is given --admit, then the plan carries it; without, the plan has none and a rehearsal admits 100 a second', () => {
+    const plan = ['--plan', '--fans=2000000', '--seats=60000', '--minutes=20'];
+    expect(parseRehearsalFlags([...plan, '--admit=1500']).plan?.admitPerSecond).toBe(1_500);
+    expect(parseRehearsalFlags(plan).plan?.admitPerSecond).toBeUndefined();
+    expect(parseRehearsalFlags([]).admitPerSecond).toBe(100);
+    expect(() => parseRehearsalFlags([...plan, '--admit=0'])).toThrow(/--admit/);
   });
 
   it("when a run's costs predict another run's CPU, then the error of each component is reported, and is 0 where the costs hold", () => {

@@ -26,7 +26,15 @@ export interface RehearsalOptions {
   soakFansPerSecond: number;
   outDir?: string;
   /** Print a capacity plan for another sale from a rehearsal's report instead of running one. */
-  plan?: { fans: number; seats: number; minutes: number; from?: string; write?: string };
+  plan?: {
+    fans: number;
+    seats: number;
+    minutes: number;
+    /** The sale's admission rate (absent: the rehearsal's, scaled to the seats). */
+    admitPerSecond?: number;
+    from?: string;
+    write?: string;
+  };
   /** Check how well a report's costs (`from`) predict another report's CPU (`measured`). */
   checkPrediction?: { from: string; measured: string };
 }
@@ -54,9 +62,10 @@ export const USAGE = `npm run rehearse -- [flags]
                       let a hold go (0.03), top up too little (0.05)
   --seed N            the crowd's random seed (1)
   --out DIR           where the report goes (bench/results)
-  --plan              print a capacity plan instead: with --fans, --seats and --minutes, from the
-                      last report (or --from FILE); --write FILE keeps it as JSON (the
-                      production overlay's deploy/k8s/overlays/prod/capacity-plan.json)
+  --plan              print a capacity plan instead: with --fans, --seats and --minutes (and
+                      --admit, the sale's admission rate; the rehearsal's scaled to the seats if
+                      not given), from the last report (or --from FILE); --write FILE keeps it as
+                      JSON (the production overlay's deploy/k8s/overlays/prod/capacity-plan.json)
   --plan --check FULL.json --from HALF.json
                       how well HALF's costs predict FULL's CPU, per component (20 % is the goal)`;
 
@@ -73,7 +82,8 @@ export function parseRehearsalFlags(argv: string[]): RehearsalOptions {
       'rush-before': { type: 'string', default: '50' },
       'rush-after': { type: 'string', default: '10' },
       tail: { type: 'string', default: '240' },
-      admit: { type: 'string', default: '100' },
+      // No default here: given with --plan it is the planned sale's rate, absent the rehearsal's.
+      admit: { type: 'string' },
       'max-active': { type: 'string', default: '1000' },
       shape: { type: 'string', default: 'production' },
       instances: { type: 'string', default: '2' },
@@ -126,9 +136,17 @@ export function parseRehearsalFlags(argv: string[]): RehearsalOptions {
     if (values.minutes === undefined) throw new Error('--plan needs --minutes (the sale’s length)');
     return {
       ...defaultsFor(fans, seats),
-      plan: { fans, seats, minutes: int('minutes', 1), from: values.from, write: values.write },
+      plan: {
+        fans,
+        seats,
+        minutes: int('minutes', 1),
+        ...(values.admit !== undefined && { admitPerSecond: int('admit', 1) }),
+        from: values.from,
+        write: values.write,
+      },
     };
   }
+  values.admit ??= '100';
   const opensAtS = int('opens-in', 0);
   return {
     crowd: {

@@ -56,17 +56,19 @@ export const cpuSecondsFor = (m: CostModel, work: SaleWork) =>
  * The capacity a sale of `fans` and `seats` over `minutes` needs, from a rehearsal's costs. The
  * sale is assumed shaped as the rehearsal's: the same share of fans in a rush of the same length
  * at the opening, every fan waiting until admitted or told sold out, tickets sold at the
- * admission rate, which keeps the rehearsal's time to sell out (seats ÷ rate).
+ * admission rate — the one asked for, or else the rehearsal's scaled to keep its time to sell out
+ * (seats ÷ rate).
  */
 export function planCapacity(
   report: RehearsalReport,
-  target: { fans: number; seats: number; minutes: number },
+  target: { fans: number; seats: number; minutes: number; admitPerSecond?: number },
   source: string,
 ): CapacityPlan {
   const { meta } = report;
   const rushShare = Number(/^(\d+)%/.exec(meta.arrival)?.[1] ?? 80) / 100;
   const rushS = rushWindowOf(meta.arrival);
-  const admitPerSecond = Math.ceil(meta.admitPerSecond * (target.seats / meta.seats));
+  const admitPerSecond =
+    target.admitPerSecond ?? Math.ceil(meta.admitPerSecond * (target.seats / meta.seats));
   const peak = {
     joinsPerSecond: (target.fans * rushShare) / rushS,
     waitingFans: target.fans * rushShare,
@@ -162,7 +164,14 @@ const round = (n: number) => Math.round(n * 100) / 100;
  * JSON in `write` when asked (what deploy/k8s sizes the production overlay from).
  */
 export function printPlan(
-  target: { fans: number; seats: number; minutes: number; from?: string; write?: string },
+  target: {
+    fans: number;
+    seats: number;
+    minutes: number;
+    admitPerSecond?: number;
+    from?: string;
+    write?: string;
+  },
   say: (line: string) => void,
 ): void {
   const file = target.from ?? latestReport();

@@ -71,6 +71,14 @@ export function timelineOf(recorder: Recorder, samples: SystemSample[]): Timelin
     latencyGroup('p50', 0.5, t.length, perSecond),
     latencyGroup('p99', 0.99, t.length, perSecond),
     {
+      // What the line's services answer: a waiting fan's polls, more than anything else.
+      title: 'Requests per second by step',
+      unit: 'per second',
+      series: keyed(STEPS, (step, i) =>
+        perSecond(i) ? (perSecond(i)!.calls.get(step)?.length ?? 0) : null,
+      ),
+    },
+    {
       title: 'Answers by status',
       unit: 'per second',
       series: keyed(
