@@ -72,6 +72,8 @@ describe('the capacity plan', () => {
     expect(plan.components.find((c) => c.component === 'kafka')!.instances).toBeUndefined();
     expect(plan.peak.waitingFans).toBeGreaterThan(1_000_000);
     expect(plan.target.admitPerSecond).toBeGreaterThan(sampleReport().meta.admitPerSecond);
+    // The same rush, more fans: its joins a second stretched as far as the fans.
+    expect(plan.joinRateOverRehearsal).toBeCloseTo(2_000_000 / sampleReport().meta.fans, 1);
   });
 
   it('when a sale is planned at an admission rate, then its tickets sell at that rate, and without one at the rehearsal’s scaled to the seats', () => {

@@ -31,7 +31,13 @@ export interface CapacityPlan {
   redisMemoryMb: number;
   /** Which rehearsal the costs came from. */
   source: string;
+  /** The planned rush's joins a second over the rehearsal's: how far its costs are stretched. */
+  joinRateOverRehearsal: number;
 }
+
+// Past this many times the rehearsal's join rate its cost a join is an upper bound (it falls as
+// batches fill: docs/capacity.md), and the plan says so.
+const STRETCH_WARNED = 10;
 
 // A Node process uses at most one core; an instance is planned to run at 60 % of it at the peak.
 const TARGET_UTILISATION = 0.6;
@@ -69,6 +75,7 @@ export function planCapacity(
   const rushS = rushWindowOf(meta.arrival);
   const admitPerSecond =
     target.admitPerSecond ?? Math.ceil(meta.admitPerSecond * (target.seats / meta.seats));
+  const rehearsedJoinsPerSecond = (meta.fans * rushShare) / rushS;
   const peak = {
     joinsPerSecond: (target.fans * rushShare) / rushS,
     waitingFans: target.fans * rushShare,
@@ -113,6 +120,7 @@ export function planCapacity(
     components,
     redisMemoryMb: Math.round(redisMbFor(report, peak.waitingFans)),
     source,
+    joinRateOverRehearsal: round(peak.joinsPerSecond / rehearsedJoinsPerSecond),
   };
 }
 
@@ -193,6 +201,10 @@ export function printPlan(
   say(
     `costs from ${plan.source} (${report.meta.fans} fans, ${report.meta.seats} seats, ${report.meta.shape} shape)`,
   );
+  if (plan.joinRateOverRehearsal > STRETCH_WARNED)
+    say(
+      `the rush joins ${plan.joinRateOverRehearsal}× as fast as the rehearsal's: the queue's and gateway's cores are an upper bound (docs/capacity.md)`,
+    );
   if (target.write) say(`plan kept in ${target.write}`);
 }
 
