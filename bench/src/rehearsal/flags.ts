@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { CrowdShape } from './crowd';
+import type { PlanRequest } from './plan';
 import { SEATS_PER_DATE } from './on-sale';
 
 /** A rehearsal as the command line asks for it (`npm run rehearse -- --help`). */
@@ -26,15 +27,7 @@ export interface RehearsalOptions {
   soakFansPerSecond: number;
   outDir?: string;
   /** Print a capacity plan for another sale from a rehearsal's report instead of running one. */
-  plan?: {
-    fans: number;
-    seats: number;
-    minutes: number;
-    /** The sale's admission rate (absent: the rehearsal's, scaled to the seats). */
-    admitPerSecond?: number;
-    from?: string;
-    write?: string;
-  };
+  plan?: PlanRequest;
   /** Check how well a report's costs (`from`) predict another report's CPU (`measured`). */
   checkPrediction?: { from: string; measured: string };
 }

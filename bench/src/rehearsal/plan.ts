@@ -58,6 +58,17 @@ export const cpuSecondsFor = (m: CostModel, work: SaleWork) =>
   m.perWaitingFanMinute * work.waitingFanMinutes +
   m.perTicket * work.tickets;
 
+/** The sale a plan is for; its admission rate absent: the rehearsal's, scaled to the seats. */
+export interface SaleToPlan {
+  fans: number;
+  seats: number;
+  minutes: number;
+  admitPerSecond?: number;
+}
+
+/** `--plan`: the sale, and the report to plan from and the file to keep the plan in, if given. */
+export type PlanRequest = SaleToPlan & { from?: string; write?: string };
+
 /**
  * The capacity a sale of `fans` and `seats` over `minutes` needs, from a rehearsal's costs. The
  * sale is assumed shaped as the rehearsal's: the same share of fans in a rush of the same length
@@ -67,7 +78,7 @@ export const cpuSecondsFor = (m: CostModel, work: SaleWork) =>
  */
 export function planCapacity(
   report: RehearsalReport,
-  target: { fans: number; seats: number; minutes: number; admitPerSecond?: number },
+  target: SaleToPlan,
   source: string,
 ): CapacityPlan {
   const { meta } = report;
@@ -75,7 +86,6 @@ export function planCapacity(
   const rushS = rushWindowOf(meta.arrival);
   const admitPerSecond =
     target.admitPerSecond ?? Math.ceil(meta.admitPerSecond * (target.seats / meta.seats));
-  const rehearsedJoinsPerSecond = (meta.fans * rushShare) / rushS;
   const peak = {
     joinsPerSecond: (target.fans * rushShare) / rushS,
     waitingFans: target.fans * rushShare,
@@ -120,7 +130,8 @@ export function planCapacity(
     components,
     redisMemoryMb: Math.round(redisMbFor(report, peak.waitingFans)),
     source,
-    joinRateOverRehearsal: round(peak.joinsPerSecond / rehearsedJoinsPerSecond),
+    // The same rush shape: its joins a second stretched as far as its fans.
+    joinRateOverRehearsal: round(target.fans / meta.fans),
   };
 }
 
@@ -171,17 +182,7 @@ const round = (n: number) => Math.round(n * 100) / 100;
  * `--plan`: the plan for a sale, printed, from the newest rehearsal report (or `--from`); kept as
  * JSON in `write` when asked (what deploy/k8s sizes the production overlay from).
  */
-export function printPlan(
-  target: {
-    fans: number;
-    seats: number;
-    minutes: number;
-    admitPerSecond?: number;
-    from?: string;
-    write?: string;
-  },
-  say: (line: string) => void,
-): void {
+export function printPlan(target: PlanRequest, say: (line: string) => void): void {
   const file = target.from ?? latestReport();
   if (!file) throw new Error('no rehearsal report to plan from: run `npm run rehearse` first');
   const report = JSON.parse(fs.readFileSync(file, 'utf8')) as RehearsalReport;
