@@ -1,5 +1,7 @@
-import type { CostModel, RehearsalReport } from '../src/rehearsal/model';
-import { checkPrediction, planCapacity, pollsPerFanMinute } from '../src/rehearsal/plan';
+import type { CostModel, RehearsalReport, SeriesGroup } from '../src/rehearsal/model';
+import { planCapacity, pollsPerFanMinute } from '../src/rehearsal/plan';
+import { checkPrediction } from '../src/rehearsal/plan-check';
+import { costsOf, sameSaleOf } from '../src/rehearsal/refit';
 import { sampleReport } from '../src/rehearsal/sample-report';
 import { parseRehearsalFlags } from '../src/rehearsal/flags';
 
@@ -60,7 +62,7 @@ describe('the capacity plan', () => {
 
   it('when a sale is planned, then each service gets instances for its peak at 60 % of a core, at least two, and infrastructure its cores', () => {
     const plan = planCapacity(
-      withCosts(sampleReport()),
+      [withCosts(sampleReport())],
       { fans: 2_000_000, seats: 60_000, minutes: 20 },
       'sample',
     );
@@ -79,12 +81,12 @@ describe('the capacity plan', () => {
   it('when a sale is planned at an admission rate, then its tickets sell at that rate, and without one at the rehearsal’s scaled to the seats', () => {
     const report = withCosts(sampleReport());
     const target = { fans: 2_000_000, seats: 60_000, minutes: 20 };
-    const scaled = planCapacity(report, target, 'sample');
+    const scaled = planCapacity([report], target, 'sample');
     expect(scaled.target.admitPerSecond).toBe(
       Math.ceil(report.meta.admitPerSecond * (60_000 / report.meta.seats)),
     );
     const slower = Math.round(scaled.target.admitPerSecond / 2);
-    const asked = planCapacity(report, { ...target, admitPerSecond: slower }, 'sample');
+    const asked = planCapacity([report], { ...target, admitPerSecond: slower }, 'sample');
     expect(asked.target.admitPerSecond).toBe(slower);
     expect(asked.peak.ticketsPerSecond).toBe(slower);
     // Half the tickets a second: the saga's service needs less at the peak.
@@ -102,8 +104,75 @@ describe('the capacity plan', () => {
 
   it("when a run's costs predict another run's CPU, then the error of each component is reported, and is 0 where the costs hold", () => {
     const report = withCosts(sampleReport());
-    expect(checkPrediction(report, report).map((c) => c.error)).toEqual([0, 0, 0]);
+    expect(checkPrediction([report], [report]).map((c) => c.error)).toEqual([0, 0, 0]);
     const heavier = withCosts(sampleReport(), 1.25);
-    expect(checkPrediction(report, heavier).map((c) => c.error)).toEqual([-0.2, -0.2, -0.2]);
+    expect(checkPrediction([report], [heavier]).map((c) => c.error)).toEqual([-0.2, -0.2, -0.2]);
+  });
+
+  it('when several runs of one sale are planned from, then their seconds are fitted together: a cost between the runs’ own', () => {
+    const cheap = runWithTicketsCosting(0.008);
+    const dear = runWithTicketsCosting(0.012);
+    const perTicket = (...runs: RehearsalReport[]) =>
+      costsOf(...runs).find((c) => c.component === 'payment')!.perTicket;
+    expect(perTicket(cheap)).toBeCloseTo(0.008, 4);
+    expect(perTicket(dear)).toBeCloseTo(0.012, 4);
+    expect(perTicket(cheap, dear)).toBeCloseTo(0.01, 4);
+    const plan = planCapacity([cheap, dear], { fans: 50_000, seats: 5_000, minutes: 10 }, 'a, b');
+    expect(plan.source).toBe('a, b');
+  });
+
+  it('when the runs planned from are of different sales, then the plan is refused naming the run and what differs', () => {
+    const run = runWithTicketsCosting(0.008);
+    const other = { ...run, meta: { ...run.meta, seats: 250, startedAt: 'other' } };
+    expect(() => sameSaleOf([run, other], ['a.json', 'b.json'])).toThrow(
+      /b\.json is not a run of the sale a\.json is \(seats: 250, not 500\)/,
+    );
+  });
+
+  it('when a prediction is checked against several runs, then their CPU is summed and so is the work each did', () => {
+    const run = runWithTicketsCosting(0.01);
+    const [one] = checkPrediction([run], [run]);
+    const [two] = checkPrediction([run], [run, run]);
+    expect(two!.measuredCpuSeconds).toBeCloseTo(2 * one!.measuredCpuSeconds, 1);
+    expect(two!.predictedCpuSeconds).toBeCloseTo(2 * one!.predictedCpuSeconds, 1);
+  });
+
+  it('when --from or --check names several reports, then each is read; an empty name is refused', () => {
+    const plan = ['--plan', '--fans=2000000', '--seats=60000', '--minutes=20'];
+    expect(parseRehearsalFlags([...plan, '--from=a.json,b.json']).plan?.from).toEqual([
+      'a.json',
+      'b.json',
+    ]);
+    const check = parseRehearsalFlags(['--plan', '--check=c.json,d.json', '--from=a.json']);
+    expect(check.checkPrediction).toEqual({ from: ['a.json'], measured: ['c.json', 'd.json'] });
+    expect(() => parseRehearsalFlags([...plan, '--from=a.json,'])).toThrow(/--from/);
   });
 });
+
+/**
+ * A ten-minute run of 5,000 fans for 500 seats with the charts the costs are fitted from: the
+ * payment service idle at 0.05 cores and `perTicket` CPU-seconds a ticket sold, tickets sold
+ * from minute two to minute four.
+ */
+function runWithTicketsCosting(perTicket: number): RehearsalReport {
+  const base = sampleReport({ fans: 5_000, seats: 500, durationS: 600 });
+  const t = base.timeline.t;
+  const sold = t.map((s) => (s >= 120 && s < 240 ? 5 : 0));
+  const payment = sold.map((n) => 0.05 + perTicket * n);
+  const groups: SeriesGroup[] = [
+    { title: 'Fans by state', unit: 'fans', series: { waiting: t.map(() => 100) } },
+    {
+      title: 'Joins, admissions, holds and payments per second',
+      unit: 'per second',
+      series: { joined: t.map(() => 1), sold },
+    },
+    { title: 'CPU of every process', unit: 'cores', series: { 'payment-1': payment } },
+  ];
+  const cpuSeconds = payment.reduce((a, c) => a + c, 0);
+  const costs = [{ ...base.summary.costs[0]!, component: 'payment', cpuSeconds }];
+  return {
+    ...base,
+    timeline: { t, groups },
+    summary: { ...base.summary, ticketsSold: 600, costs },
+  };
+}

@@ -28,8 +28,8 @@ export interface RehearsalOptions {
   outDir?: string;
   /** Print a capacity plan for another sale from a rehearsal's report instead of running one. */
   plan?: PlanRequest;
-  /** Check how well a report's costs (`from`) predict another report's CPU (`measured`). */
-  checkPrediction?: { from: string; measured: string };
+  /** Check how well reports' costs (`from`) predict other reports' CPU (`measured`). */
+  checkPrediction?: { from: string[]; measured: string[] };
 }
 
 export const USAGE = `npm run rehearse -- [flags]
@@ -57,10 +57,12 @@ export const USAGE = `npm run rehearse -- [flags]
   --out DIR           where the report goes (bench/results)
   --plan              print a capacity plan instead: with --fans, --seats and --minutes (and
                       --admit, the sale's admission rate; the rehearsal's scaled to the seats if
-                      not given), from the last report (or --from FILE); --write FILE keeps it as
-                      JSON (the production overlay's deploy/k8s/overlays/prod/capacity-plan.json)
-  --plan --check FULL.json --from HALF.json
-                      how well HALF's costs predict FULL's CPU, per component (20 % is the goal)`;
+                      not given), from the last report (or --from FILE[,FILE…]: runs of one sale,
+                      fitted together); --write FILE keeps it as JSON (the production overlay's
+                      deploy/k8s/overlays/prod/capacity-plan.json)
+  --plan --check FULL.json[,FULL2.json…] --from HALF.json[,HALF2.json…]
+                      how well the HALF runs' costs predict the FULL runs' CPU, per component
+                      (20 % is the goal)`;
 
 /** Flags to options; throws an Error naming the flag for a bad value. */
 export function parseRehearsalFlags(argv: string[]): RehearsalOptions {
@@ -122,7 +124,7 @@ export function parseRehearsalFlags(argv: string[]): RehearsalOptions {
       throw new Error('--plan --check needs --from (the report to plan from)');
     return {
       ...defaultsFor(fans, seats),
-      checkPrediction: { from: values.from, measured: values.check },
+      checkPrediction: { from: files(values.from), measured: files(values.check) },
     };
   }
   if (values.plan) {
@@ -134,7 +136,7 @@ export function parseRehearsalFlags(argv: string[]): RehearsalOptions {
         seats,
         minutes: int('minutes', 1),
         ...(values.admit !== undefined && { admitPerSecond: int('admit', 1) }),
-        from: values.from,
+        ...(values.from !== undefined && { from: files(values.from) }),
         write: values.write,
       },
     };
@@ -175,6 +177,14 @@ export function durationSeconds(text: string): number {
   const m = /^(\d+)(s|m|h)?$/.exec(text.trim());
   if (!m) throw new Error(`--soak: expected a duration such as 30m, 600s or 1h, got ${text}`);
   return Number(m[1]) * { s: 1, m: 60, h: 3600 }[(m[2] ?? 's') as 's' | 'm' | 'h'];
+}
+
+/** `a.json,b.json` → its files; an empty name is an error. */
+function files(list: string): string[] {
+  const names = list.split(',').map((f) => f.trim());
+  if (names.some((f) => f === ''))
+    throw new Error(`--from/--check: expected report files separated by commas, got ${list}`);
+  return names;
 }
 
 /** Dates of 50 seats the on-sale spreads `seats` over. */

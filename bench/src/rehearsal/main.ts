@@ -7,7 +7,8 @@ import { USAGE, datesFor, parseRehearsalFlags, type RehearsalOptions } from './f
 import type { FaultMark, RehearsalReport } from './model';
 import { measured } from './measured-run';
 import { publishOnSale } from './on-sale';
-import { printPlan, printPredictionCheck } from './plan';
+import { printPlan } from './plan';
+import { printPredictionCheck } from './plan-check';
 import { Recorder } from './recorder';
 import { runFileBase, writeReport } from './report-files';
 import { watchSeatsSold } from './seats-sold';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { nonNegativeFit } from './costs';
 import type { CostModel, RehearsalReport } from './model';
-import { costsOf } from './refit';
+import { costsOf, readReports, sameSaleOf } from './refit';
 import { latestReport } from './report-files';
 import { retryAfterSeconds } from '../../../services/queue/dist/src/domain/estimates';
 
@@ -29,7 +29,7 @@ export interface CapacityPlan {
   peak: { joinsPerSecond: number; waitingFans: number; ticketsPerSecond: number };
   components: ComponentPlan[];
   redisMemoryMb: number;
-  /** Which rehearsal the costs came from. */
+  /** Which rehearsals the costs came from (their files, comma-separated). */
   source: string;
   /** The planned rush's joins a second over the rehearsal's: how far its costs are stretched. */
   joinRateOverRehearsal: number;
@@ -66,22 +66,26 @@ export interface SaleToPlan {
   admitPerSecond?: number;
 }
 
-/** `--plan`: the sale, and the report to plan from and the file to keep the plan in, if given. */
-export type PlanRequest = SaleToPlan & { from?: string; write?: string };
+/**
+ * `--plan`: the sale, and the reports to plan from (runs of one sale, their costs fitted
+ * together) and the file to keep the plan in, if given.
+ */
+export type PlanRequest = SaleToPlan & { from?: string[]; write?: string };
 
 /**
- * The capacity a sale of `fans` and `seats` over `minutes` needs, from a rehearsal's costs. The
+ * The capacity a sale of `fans` and `seats` over `minutes` needs, from the costs of one
+ * rehearsal or of several runs of one sale, fitted together. The
  * sale is assumed shaped as the rehearsal's: the same share of fans in a rush of the same length
  * at the opening, every fan waiting until admitted or told sold out, tickets sold at the
  * admission rate — the one asked for, or else the rehearsal's scaled to keep its time to sell out
  * (seats ÷ rate).
  */
 export function planCapacity(
-  report: RehearsalReport,
+  reports: RehearsalReport[],
   target: SaleToPlan,
   source: string,
 ): CapacityPlan {
-  const { meta } = report;
+  const meta = sameSaleOf(reports);
   const rushShare = Number(/^(\d+)%/.exec(meta.arrival)?.[1] ?? 80) / 100;
   const rushS = rushWindowOf(meta.arrival);
   const admitPerSecond =
@@ -111,11 +115,11 @@ export function planCapacity(
       (polls * target.fans * Math.min(target.minutes * 60, sellOutS + rushS)) / 2 / 60,
     tickets: target.seats,
   };
-  const components = costsOf(report).map((m): ComponentPlan => {
+  const components = costsOf(...reports).map((m): ComponentPlan => {
     const peakCores = coresFor(m, perSecond);
     const plan: ComponentPlan = {
       component: m.component,
-      peakCores: round(peakCores),
+      peakCores: hundredths(peakCores),
       cpuSeconds: Math.round(cpuSecondsFor(m, work)),
     };
     if (!SERVICES.has(m.component)) return plan;
@@ -128,10 +132,10 @@ export function planCapacity(
     target: { fans: target.fans, seats: target.seats, minutes: target.minutes, admitPerSecond },
     peak: { ...peak, joinsPerSecond: Math.round(peak.joinsPerSecond) },
     components,
-    redisMemoryMb: Math.round(redisMbFor(report, peak.waitingFans)),
+    redisMemoryMb: Math.round(redisMbFor(reports, peak.waitingFans)),
     source,
     // The same rush shape: its joins a second stretched as far as its fans.
-    joinRateOverRehearsal: round(target.fans / meta.fans),
+    joinRateOverRehearsal: hundredths(target.fans / meta.fans),
   };
 }
 
@@ -148,45 +152,44 @@ export function pollsPerFanMinute(waiting: number, admitPerSecond: number): numb
   return (60 * perSecond) / fans;
 }
 
-/** Polls a waiting fan made per minute in a rehearsal, as measured (undefined: not recorded). */
-function measuredPollsPerFanMinute(report: RehearsalReport): number | undefined {
-  const polls = report.summary.steps.find((s) => s.step === 'poll')?.count;
-  const minutes = report.summary.waitingFanMinutes;
-  return polls && minutes > 0 ? polls / minutes : undefined;
-}
-
 /** The rush's length in seconds, from the arrival's description ("from 10 s before … to 50 s after"). */
 function rushWindowOf(arrival: string): number {
   const m = /from (\d+) s before the opening to (\d+) s after/.exec(arrival);
   return m ? Number(m[1]) + Number(m[2]) : 60;
 }
 
-/** Redis' memory for `waitingFans`, from the rehearsal's memory against its waiting fans. */
-export function redisMbFor(report: RehearsalReport, waitingFans: number): number {
-  const fans = report.timeline.groups.find((g) => g.title === 'Fans by state')?.series.waiting;
-  const redis = report.timeline.groups.find((g) => g.title === 'Redis memory')?.series[
-    'every node'
-  ];
-  if (!fans || !redis) return 0;
-  const rows = fans.flatMap((f, i) =>
-    f === null || redis[i] === null || redis[i] === undefined ? [] : [{ x: [1, f], y: redis[i]! }],
-  );
+/** Redis' memory for `waitingFans`, from the rehearsals' memory against their waiting fans. */
+export function redisMbFor(reports: RehearsalReport[], waitingFans: number): number {
+  const rows = reports.flatMap((report) => {
+    const group = (title: string) => report.timeline.groups.find((g) => g.title === title);
+    const fans = group('Fans by state')?.series.waiting;
+    const redis = group('Redis memory')?.series['every node'];
+    if (!fans || !redis) return [];
+    return fans.flatMap((f, i) =>
+      f === null || redis[i] === null || redis[i] === undefined
+        ? []
+        : [{ x: [1, f], y: redis[i]! }],
+    );
+  });
   if (rows.length < 2) return 0;
   const [base, perFan] = nonNegativeFit(rows);
   return base! + perFan! * waitingFans;
 }
 
-const round = (n: number) => Math.round(n * 100) / 100;
+/** To the hundredth: how plans and checks print their figures. */
+export const hundredths = (n: number) => Math.round(n * 100) / 100;
 
 /**
- * `--plan`: the plan for a sale, printed, from the newest rehearsal report (or `--from`); kept as
- * JSON in `write` when asked (what deploy/k8s sizes the production overlay from).
+ * `--plan`: the plan for a sale, printed, from the newest rehearsal report (or `--from`'s); kept
+ * as JSON in `write` when asked (what deploy/k8s sizes the production overlay from).
  */
 export function printPlan(target: PlanRequest, say: (line: string) => void): void {
-  const file = target.from ?? latestReport();
-  if (!file) throw new Error('no rehearsal report to plan from: run `npm run rehearse` first');
-  const report = JSON.parse(fs.readFileSync(file, 'utf8')) as RehearsalReport;
-  const plan = planCapacity(report, target, path.basename(file));
+  const files = target.from ?? [latestReport()].filter((f) => f !== undefined);
+  if (files.length === 0)
+    throw new Error('no rehearsal report to plan from: run `npm run rehearse` first');
+  const reports = readReports(files);
+  const plan = planCapacity(reports, target, files.map((f) => path.basename(f)).join(', '));
+  const { meta } = reports[0]!;
   if (target.write) fs.writeFileSync(target.write, `${JSON.stringify(plan, null, 2)}\n`);
   say(
     `a sale of ${plan.target.fans.toLocaleString('en')} fans and ${plan.target.seats.toLocaleString('en')} seats over ${plan.target.minutes} minutes, admitting ${plan.target.admitPerSecond}/s`,
@@ -200,73 +203,11 @@ export function printPlan(target: PlanRequest, say: (line: string) => void): voi
     );
   say(`Redis memory: ${plan.redisMemoryMb.toLocaleString('en')} MB`);
   say(
-    `costs from ${plan.source} (${report.meta.fans} fans, ${report.meta.seats} seats, ${report.meta.shape} shape)`,
+    `costs from ${plan.source} (${meta.fans} fans, ${meta.seats} seats, ${meta.shape} shape${reports.length > 1 ? `, ${reports.length} runs fitted together` : ''})`,
   );
   if (plan.joinRateOverRehearsal > STRETCH_WARNED)
     say(
       `the rush joins ${plan.joinRateOverRehearsal}× as fast as the rehearsal's: the queue's and gateway's cores are an upper bound (docs/capacity.md)`,
     );
   if (target.write) say(`plan kept in ${target.write}`);
-}
-
-/** One component's CPU over a run: as the plan's costs predict it, and as measured. */
-export interface PredictionCheck {
-  component: string;
-  predictedCpuSeconds: number;
-  measuredCpuSeconds: number;
-  /** (predicted − measured) ÷ measured. */
-  error: number;
-}
-
-/**
- * How well one rehearsal's costs (`from`) predict another's CPU (`measured`, e.g. a full-size run
- * planned from a half-size one): each component's costs applied to the work the measured run
- * did (its length, fans joined, waiting fan-minutes counted at equal polls, tickets sold).
- */
-export function checkPrediction(
-  from: RehearsalReport,
-  measured: RehearsalReport,
-): PredictionCheck[] {
-  // The measured run's waiting in the other run's fan-minutes: equal polls, as each run made them.
-  const fromPolls = measuredPollsPerFanMinute(from);
-  const measuredPolls = measuredPollsPerFanMinute(measured);
-  const polls = fromPolls && measuredPolls ? measuredPolls / fromPolls : 1;
-  const work: SaleWork = {
-    seconds: measured.meta.durationS,
-    joins: measured.summary.fansJoined,
-    waitingFanMinutes: polls * measured.summary.waitingFanMinutes,
-    tickets: measured.summary.ticketsSold,
-  };
-  return costsOf(from).flatMap((m) => {
-    const cost = measured.summary.costs.find((c) => c.component === m.component);
-    if (!cost || cost.cpuSeconds <= 0) return [];
-    const predicted = cpuSecondsFor(m, work);
-    return [
-      {
-        component: m.component,
-        predictedCpuSeconds: round(predicted),
-        measuredCpuSeconds: cost.cpuSeconds,
-        error: round((predicted - cost.cpuSeconds) / cost.cpuSeconds),
-      },
-    ];
-  });
-}
-
-/** `--plan --check FULL.json --from HALF.json`: each component's predicted against measured CPU. */
-export function printPredictionCheck(
-  fromFile: string,
-  measuredFile: string,
-  say: (line: string) => void,
-): boolean {
-  const read = (f: string) => JSON.parse(fs.readFileSync(f, 'utf8')) as RehearsalReport;
-  const checks = checkPrediction(read(fromFile), read(measuredFile));
-  for (const c of checks)
-    say(
-      `${c.component.padEnd(16)} predicted ${String(c.predictedCpuSeconds).padStart(8)} s, measured ${String(c.measuredCpuSeconds).padStart(8)} s: ${(c.error * 100).toFixed(1)} %`,
-    );
-  const within = checks.every((c) => Math.abs(c.error) <= 0.2);
-  say(
-    `${within ? 'every component within 20 %' : 'NOT every component within 20 %'} (${path.basename(fromFile)} → ${path.basename(measuredFile)})`,
-  );
-  return within;
 }

@@ -1,14 +1,62 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { fitCosts, type CostModel, type WorkSecond } from './costs';
-import type { RehearsalReport } from './model';
+import type { RehearsalMeta, RehearsalReport } from './model';
 
 /**
  * A report's costs fitted again from its own timeline (the work and every process's CPU, second
  * by second), with today's cost model: a plan from an older report uses the same rules as one
  * from a new report. A report without those charts keeps the model it was written with.
+ *
+ * Several runs of one sale are fitted over all their seconds together: one run's costs carry
+ * that run's noise (on this machine two runs of one sale differ by up to a fifth), their pooled
+ * seconds the sale's.
  */
-export function costsOf(report: RehearsalReport): CostModel[] {
-  const seconds = workSecondsOf(report);
-  return seconds ? fitCosts(seconds) : report.model;
+export function costsOf(...reports: RehearsalReport[]): CostModel[] {
+  const seconds = reports.map(workSecondsOf);
+  if (seconds.every((s) => s !== undefined)) return fitCosts(seconds.flat());
+  if (reports.length === 1) return reports[0]!.model;
+  throw new Error('a report without its timeline cannot be planned from with others');
+}
+
+/** The reports in `files`, read; more than one must be runs of one sale (`sameSaleOf`). */
+export function readReports(files: readonly string[]): RehearsalReport[] {
+  if (files.length === 0) throw new Error('no rehearsal report to plan from');
+  const reports = files.map((f) => JSON.parse(fs.readFileSync(f, 'utf8')) as RehearsalReport);
+  sameSaleOf(
+    reports,
+    files.map((f) => path.basename(f)),
+  );
+  return reports;
+}
+
+/** What makes runs the same sale: pooled, their costs are that sale's. */
+const SALE: readonly (keyof RehearsalMeta)[] = [
+  'shape',
+  'instances',
+  'fans',
+  'seats',
+  'dates',
+  'arrival',
+  'admitPerSecond',
+  'faults',
+  'soak',
+];
+
+/** The sale every report is a run of; a run of another sale among them is an error naming it. */
+export function sameSaleOf(
+  reports: RehearsalReport[],
+  names = reports.map((r) => r.meta.startedAt),
+): RehearsalMeta {
+  const first = reports[0]!.meta;
+  reports.forEach(({ meta }, i) => {
+    const differs = SALE.filter((k) => meta[k] !== first[k]);
+    if (differs.length > 0)
+      throw new Error(
+        `${names[i]} is not a run of the sale ${names[0]} is (${differs.map((k) => `${k}: ${String(meta[k])}, not ${String(first[k])}`).join('; ')}): plan from runs of one sale`,
+      );
+  });
+  return first;
 }
 
 function workSecondsOf(report: RehearsalReport): WorkSecond[] | undefined {
