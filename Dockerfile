@@ -26,15 +26,9 @@ RUN npm install --no-audit --no-fund && npx tsc -b libs/platform libs/messaging 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
-# What librdkafka loads besides what the image has (zlib, zstd, lz4 are in Debian's base), and
-# jemalloc, the allocator every program here runs on (ADR 0043): glibc's malloc keeps the pages
-# V8's background threads free, and a service's RSS climbs in steps with its heap flat. Linked
-# at one path for amd64 and arm64 alike; the launcher preloads it from Debian's path the same way
-# (tools/infra/src/allocator.ts).
-RUN apt-get update && apt-get install -y --no-install-recommends libssl3 libjemalloc2 \
-  && rm -rf /var/lib/apt/lists/* \
-  && ln -s /usr/lib/$(uname -m)-linux-gnu/libjemalloc.so.2 /usr/local/lib/libjemalloc.so.2
-ENV LD_PRELOAD=/usr/local/lib/libjemalloc.so.2
+# What librdkafka loads besides what the image has (zlib, zstd, lz4 are in Debian's base).
+RUN apt-get update && apt-get install -y --no-install-recommends libssl3 \
+  && rm -rf /var/lib/apt/lists/*
 # Production dependencies only, from the same lock file.
 COPY package.json package-lock.json ./
 COPY --from=build /app/libs/platform/package.json libs/platform/

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SERVICE_NAMES } from '@ticketing/contracts';
-import { JEMALLOC_LIBRARIES } from '@ticketing/infra';
 
 const ROOT = path.resolve(__dirname, '../..');
 const dockerfile = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
@@ -82,17 +81,6 @@ describe('the image', () => {
     expect(runtime).toContain('COPY --from=build /root/.cache/ticketing/kafka-javascript');
     expect(runtime).toMatch(/COPY --from=build [^\n]*tools\/infra\/kafka-javascript\.mjs/);
     expect(runtime).not.toContain('build-essential');
-  });
-
-  it('when a program runs from it, then it runs on jemalloc, preloaded from a path the launcher looks at too', () => {
-    const [, runtime] = dockerfile.split(/^FROM .* AS runtime$/m);
-    expect(runtime).toMatch(/apt-get install -y --no-install-recommends [^\n]*\blibjemalloc2\b/);
-    const preload = /^ENV LD_PRELOAD=(\S+)$/m.exec(runtime!);
-    expect(preload).not.toBeNull();
-    expect(JEMALLOC_LIBRARIES).toContain(preload![1]);
-    expect(runtime).toContain(
-      `ln -s /usr/lib/$(uname -m)-linux-gnu/libjemalloc.so.2 ${preload![1]}`,
-    );
   });
 
   it('when installed locally, then engines asks for Node 24 and the tests run on it', () => {

@@ -1,6 +1,6 @@
 import { execSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
-import { allocatorOf, ROOT } from '@ticketing/infra';
+import { ROOT } from '@ticketing/infra';
 import { checkSale } from './checks';
 import { FanClient } from './client';
 import type { FanOutcome } from './fan';
@@ -93,7 +93,6 @@ export async function measured(
       faults: result.faults.length > 0,
       soak: options.soakSeconds !== undefined,
       node: process.version,
-      allocator: allocatorOf(),
       commit: commitOf(),
       cores: cpus().length,
       memoryGiB: Math.round(totalmem() / 2 ** 30),

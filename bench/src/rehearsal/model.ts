@@ -43,8 +43,6 @@ export interface RehearsalMeta {
   faults: boolean;
   soak: boolean;
   node: string;
-  /** The services' memory allocator (ADR 0043); absent in reports from before it was recorded. */
-  allocator?: 'jemalloc' | 'glibc';
   commit: string;
   cores: number;
   memoryGiB: number;

@@ -19,7 +19,7 @@ export function heading(meta: RehearsalMeta): string {
     `started ${meta.startedAt}`,
     `${duration(meta.durationS)} measured`,
     `commit ${meta.commit}`,
-    `Node ${meta.node}${meta.allocator ? ` on ${meta.allocator}` : ''}`,
+    `Node ${meta.node}`,
     `${plural(meta.cores, 'core')}, ${figure(meta.memoryGiB)} GiB`,
   ];
   return [

@@ -12,7 +12,6 @@ import { settingsFromEnv, say, shapeFromEnv, type InfraSettings } from './settin
 import { readState, writeState } from './state';
 
 export * from './settings';
-export * from './allocator';
 export { foreignNodeProblem, projectNodeMajor } from './node-runtime';
 export { which } from './proc';
 export { KAFKA_VERSION } from './kafka-jars';

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import readline from 'node:readline';
-import { allocatorEnv, compileCacheEnv, freePort, listenerOwnedBy } from '@ticketing/infra';
+import { compileCacheEnv, freePort, listenerOwnedBy } from '@ticketing/infra';
 
 /** Where a program's lines go as they are written (npm start prints them; tests keep a tail). */
 export type LineSink = (label: string, line: string, stream: 'stdout' | 'stderr') => void;
@@ -117,7 +117,6 @@ export class NodeProgram {
       env: {
         ...(this.spec.inheritEnv ? process.env : { PATH: process.env.PATH ?? '' }),
         ...compileCacheEnv(), // a service starts on less CPU
-        ...allocatorEnv(), // jemalloc, as the image runs it (ADR 0043)
         ...this.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
