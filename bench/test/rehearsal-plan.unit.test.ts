@@ -106,7 +106,7 @@ describe('the capacity plan', () => {
     const report = withCosts(sampleReport());
     expect(checkPrediction([report], [report]).map((c) => c.error)).toEqual([0, 0, 0]);
     const heavier = withCosts(sampleReport(), 1.25);
-    expect(checkPrediction([report], [heavier]).map((c) => c.error)).toEqual([-0.2, -0.2, -0.2]);
+    for (const c of checkPrediction([report], [heavier])) expect(c.error).toBeCloseTo(-0.2, 9);
   });
 
   it('when several runs of one sale are planned from, then their seconds are fitted together: a cost between the runs’ own', () => {
@@ -117,8 +117,20 @@ describe('the capacity plan', () => {
     expect(perTicket(cheap)).toBeCloseTo(0.008, 4);
     expect(perTicket(dear)).toBeCloseTo(0.012, 4);
     expect(perTicket(cheap, dear)).toBeCloseTo(0.01, 4);
+    // The plan scales the pooled costs: the payment service's peak at 0.01 CPU-seconds a ticket.
     const plan = planCapacity([cheap, dear], { fans: 50_000, seats: 5_000, minutes: 10 }, 'a, b');
-    expect(plan.source).toBe('a, b');
+    const payment = plan.components.find((c) => c.component === 'payment')!;
+    expect(payment.peakCores).toBeCloseTo(0.05 + 0.01 * plan.peak.ticketsPerSecond, 1);
+  });
+
+  it('when a run without its timeline is given with others, then the fit is refused naming it', () => {
+    const bare = {
+      ...withCosts(sampleReport()),
+      meta: { ...sampleReport().meta, startedAt: 'bare' },
+    };
+    expect(() => costsOf(runWithTicketsCosting(0.01), bare)).toThrow(
+      /the run of bare has no timeline/,
+    );
   });
 
   it('when the runs planned from are of different sales, then the plan is refused naming the run and what differs', () => {
@@ -127,14 +139,24 @@ describe('the capacity plan', () => {
     expect(() => sameSaleOf([run, other], ['a.json', 'b.json'])).toThrow(
       /b\.json is not a run of the sale a\.json is \(seats: 250, not 500\)/,
     );
+    const elsewhere = { ...run, meta: { ...run.meta, cores: 16 } };
+    expect(() => sameSaleOf([run, elsewhere], ['a.json', 'c.json'])).toThrow(/cores: 16, not 2/);
   });
 
   it('when a prediction is checked against several runs, then their CPU is summed and so is the work each did', () => {
-    const run = runWithTicketsCosting(0.01);
-    const [one] = checkPrediction([run], [run]);
-    const [two] = checkPrediction([run], [run, run]);
-    expect(two!.measuredCpuSeconds).toBeCloseTo(2 * one!.measuredCpuSeconds, 1);
-    expect(two!.predictedCpuSeconds).toBeCloseTo(2 * one!.predictedCpuSeconds, 1);
+    const costs = [runWithTicketsCosting(0.01)];
+    const slow = runWithTicketsCosting(0.008, 5);
+    const busy = runWithTicketsCosting(0.012, 9);
+    const [a] = checkPrediction(costs, [slow]);
+    const [b] = checkPrediction(costs, [busy]);
+    const [both] = checkPrediction(costs, [slow, busy]);
+    expect(both!.measuredCpuSeconds).toBeCloseTo(a!.measuredCpuSeconds + b!.measuredCpuSeconds, 1);
+    expect(both!.predictedCpuSeconds).toBeCloseTo(
+      a!.predictedCpuSeconds + b!.predictedCpuSeconds,
+      1,
+    );
+    // The busier run sold more: its work, not the first run's twice.
+    expect(b!.predictedCpuSeconds).toBeGreaterThan(a!.predictedCpuSeconds);
   });
 
   it('when --from or --check names several reports, then each is read; an empty name is refused', () => {
@@ -146,18 +168,24 @@ describe('the capacity plan', () => {
     const check = parseRehearsalFlags(['--plan', '--check=c.json,d.json', '--from=a.json']);
     expect(check.checkPrediction).toEqual({ from: ['a.json'], measured: ['c.json', 'd.json'] });
     expect(() => parseRehearsalFlags([...plan, '--from=a.json,'])).toThrow(/--from/);
+    expect(() => parseRehearsalFlags([...plan, '--from=a.json,a.json'])).toThrow(
+      /--from: a\.json given twice/,
+    );
+    expect(() => parseRehearsalFlags(['--plan', '--check=a.json', '--from=a.json'])).toThrow(
+      /--check and --from both name a\.json/,
+    );
   });
 });
 
 /**
  * A ten-minute run of 5,000 fans for 500 seats with the charts the costs are fitted from: the
- * payment service idle at 0.05 cores and `perTicket` CPU-seconds a ticket sold, tickets sold
- * from minute two to minute four.
+ * payment service idle at 0.05 cores and `perTicket` CPU-seconds a ticket sold,
+ * `ticketsPerSecond` tickets sold from minute two to minute four.
  */
-function runWithTicketsCosting(perTicket: number): RehearsalReport {
+function runWithTicketsCosting(perTicket: number, ticketsPerSecond = 5): RehearsalReport {
   const base = sampleReport({ fans: 5_000, seats: 500, durationS: 600 });
   const t = base.timeline.t;
-  const sold = t.map((s) => (s >= 120 && s < 240 ? 5 : 0));
+  const sold = t.map((s) => (s >= 120 && s < 240 ? ticketsPerSecond : 0));
   const payment = sold.map((n) => 0.05 + perTicket * n);
   const groups: SeriesGroup[] = [
     { title: 'Fans by state', unit: 'fans', series: { waiting: t.map(() => 100) } },
@@ -173,6 +201,6 @@ function runWithTicketsCosting(perTicket: number): RehearsalReport {
   return {
     ...base,
     timeline: { t, groups },
-    summary: { ...base.summary, ticketsSold: 600, costs },
+    summary: { ...base.summary, ticketsSold: 120 * ticketsPerSecond, costs },
   };
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { K8S, podOf, rendered } from './manifests';
 
 // The production overlay is sized from a capacity plan (docs/capacity.md, "The manifests"): the
-// plan a rehearsal's costs give for the sale the overlay is for, kept beside it as JSON by
+// plan rehearsals' costs give for the sale the overlay is for, kept beside it as JSON by
 // `npm run rehearse -- --plan … --write deploy/k8s/overlays/prod/capacity-plan.json`.
 
 interface PlannedComponent {
@@ -54,8 +54,9 @@ describe('the production overlay, sized from its capacity plan', () => {
       const resources = mainContainerOf(name).resources!;
       // At the planned instances and the peak, each runs at its target utilisation: the HPA
       // holds the planned count there and adds instances past it.
-      const request =
-        Math.ceil((planned.coresPerInstance! / (target.averageUtilization / 100)) * 100) * 10;
+      // In hundredths of a core, whole numbers: 0.56 / 0.7 is 0.8000000000000002 in floating point.
+      const hundredths = Math.round(planned.coresPerInstance! * 100);
+      const request = Math.ceil((hundredths * 100) / target.averageUtilization) * 10;
       expect({ name, request: millicores(resources.requests!.cpu!) }).toEqual({ name, request });
       expect(millicores(resources.limits!.cpu!)).toBeGreaterThanOrEqual(request);
       expect(hpa.maxReplicas).toBeGreaterThanOrEqual(planned.instances!);

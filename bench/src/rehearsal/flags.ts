@@ -121,11 +121,15 @@ export function parseRehearsalFlags(argv: string[]): RehearsalOptions {
   const fans = int('fans', 1);
   if (values.plan && values.check !== undefined) {
     if (values.from === undefined)
-      throw new Error('--plan --check needs --from (the report to plan from)');
-    return {
-      ...defaultsFor(fans, seats),
-      checkPrediction: { from: files(values.from), measured: files(values.check) },
-    };
+      throw new Error('--plan --check needs --from (the reports to plan from)');
+    const from = files('from', values.from);
+    const measured = files('check', values.check);
+    const both = from.filter((f) => measured.includes(f));
+    if (both.length > 0)
+      throw new Error(
+        `--check and --from both name ${both.join(', ')}: a run cannot predict itself`,
+      );
+    return { ...defaultsFor(fans, seats), checkPrediction: { from, measured } };
   }
   if (values.plan) {
     if (values.minutes === undefined) throw new Error('--plan needs --minutes (the sale’s length)');
@@ -136,7 +140,7 @@ export function parseRehearsalFlags(argv: string[]): RehearsalOptions {
         seats,
         minutes: int('minutes', 1),
         ...(values.admit !== undefined && { admitPerSecond: int('admit', 1) }),
-        ...(values.from !== undefined && { from: files(values.from) }),
+        ...(values.from !== undefined && { from: files('from', values.from) }),
         write: values.write,
       },
     };
@@ -179,11 +183,13 @@ export function durationSeconds(text: string): number {
   return Number(m[1]) * { s: 1, m: 60, h: 3600 }[(m[2] ?? 's') as 's' | 'm' | 'h'];
 }
 
-/** `a.json,b.json` → its files; an empty name is an error. */
-function files(list: string): string[] {
+/** `--flag a.json,b.json` → its files; an empty name or one given twice is an error naming the flag. */
+function files(flag: 'from' | 'check', list: string): string[] {
   const names = list.split(',').map((f) => f.trim());
   if (names.some((f) => f === ''))
-    throw new Error(`--from/--check: expected report files separated by commas, got ${list}`);
+    throw new Error(`--${flag}: expected report files separated by commas, got ${list}`);
+  const twice = names.find((f, i) => names.indexOf(f) !== i);
+  if (twice) throw new Error(`--${flag}: ${twice} given twice (a run counts once)`);
   return names;
 }
 

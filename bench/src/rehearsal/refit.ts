@@ -16,22 +16,36 @@ export function costsOf(...reports: RehearsalReport[]): CostModel[] {
   const seconds = reports.map(workSecondsOf);
   if (seconds.every((s) => s !== undefined)) return fitCosts(seconds.flat());
   if (reports.length === 1) return reports[0]!.model;
-  throw new Error('a report without its timeline cannot be planned from with others');
+  const bare = reports.filter((_, i) => seconds[i] === undefined).map((r) => r.meta.startedAt);
+  throw new Error(
+    `the run of ${bare.join(', ')} has no timeline to fit: plan from it alone, or without it`,
+  );
 }
 
-/** The reports in `files`, read; more than one must be runs of one sale (`sameSaleOf`). */
-export function readReports(files: readonly string[]): RehearsalReport[] {
-  if (files.length === 0) throw new Error('no rehearsal report to plan from');
+/**
+ * The reports in `files` (what `--flag` named), read; more than one must be runs of one sale on
+ * one machine (`sameSaleOf`).
+ */
+export function readReports(files: readonly string[], flag = 'from'): RehearsalReport[] {
+  if (files.length === 0) throw new Error(`--${flag}: no rehearsal report given`);
   const reports = files.map((f) => JSON.parse(fs.readFileSync(f, 'utf8')) as RehearsalReport);
-  sameSaleOf(
-    reports,
-    files.map((f) => path.basename(f)),
-  );
+  try {
+    sameSaleOf(
+      reports,
+      files.map((f) => path.basename(f)),
+    );
+  } catch (err) {
+    throw new Error(`--${flag}: ${(err as Error).message}`);
+  }
   return reports;
 }
 
-/** What makes runs the same sale: pooled, their costs are that sale's. */
+/**
+ * What makes runs the same sale on the same machine: pooled, their costs are that sale's. (Runs
+ * of one sale on other days of this machine differ up to 2×: keep them within an hour.)
+ */
 const SALE: readonly (keyof RehearsalMeta)[] = [
+  'cores',
   'shape',
   'instances',
   'fans',
@@ -53,7 +67,7 @@ export function sameSaleOf(
     const differs = SALE.filter((k) => meta[k] !== first[k]);
     if (differs.length > 0)
       throw new Error(
-        `${names[i]} is not a run of the sale ${names[0]} is (${differs.map((k) => `${k}: ${String(meta[k])}, not ${String(first[k])}`).join('; ')}): plan from runs of one sale`,
+        `${names[i]} is not a run of the sale ${names[0]} is (${differs.map((k) => `${k}: ${String(meta[k])}, not ${String(first[k])}`).join('; ')}): give runs of one sale together`,
       );
   });
   return first;
