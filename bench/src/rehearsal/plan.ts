@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { nonNegativeFit } from './costs';
 import type { CostModel, RehearsalReport } from './model';
-import { costsOf, readReports, sameSaleOf } from './refit';
+import { costsOf, readReports, sameSaleOf, seriesOf } from './refit';
 import { latestReport } from './report-files';
 import { retryAfterSeconds } from '../../../services/queue/dist/src/domain/estimates';
 
@@ -161,9 +161,8 @@ function rushWindowOf(arrival: string): number {
 /** Redis' memory for `waitingFans`, from the rehearsals' memory against their waiting fans. */
 export function redisMbFor(reports: RehearsalReport[], waitingFans: number): number {
   const rows = reports.flatMap((report) => {
-    const group = (title: string) => report.timeline.groups.find((g) => g.title === title);
-    const fans = group('Fans by state')?.series.waiting;
-    const redis = group('Redis memory')?.series['every node'];
+    const fans = seriesOf(report, 'Fans by state')?.waiting;
+    const redis = seriesOf(report, 'Redis memory')?.['every node'];
     if (!fans || !redis) return [];
     return fans.flatMap((f, i) =>
       f === null || redis[i] === null || redis[i] === undefined

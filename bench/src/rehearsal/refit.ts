@@ -73,11 +73,14 @@ export function sameSaleOf(
   return first;
 }
 
+/** The series of a report's chart whose title starts with `title` (undefined: not recorded). */
+export const seriesOf = (report: RehearsalReport, title: string) =>
+  report.timeline.groups.find((g) => g.title.startsWith(title))?.series;
+
 function workSecondsOf(report: RehearsalReport): WorkSecond[] | undefined {
-  const group = (prefix: string) => report.timeline.groups.find((g) => g.title.startsWith(prefix));
-  const fans = group('Fans by state')?.series.waiting;
-  const rates = group('Joins, admissions')?.series;
-  const cpu = group('CPU of every process')?.series;
+  const fans = seriesOf(report, 'Fans by state')?.waiting;
+  const rates = seriesOf(report, 'Joins, admissions');
+  const cpu = seriesOf(report, 'CPU of every process');
   if (!fans || !rates?.joined || !rates.sold || !cpu) return undefined;
   return report.timeline.t.map((_, i) => ({
     joins: rates.joined![i] ?? 0,
