@@ -26,17 +26,23 @@ export interface SoakShape {
 export const WARM_UP_S = 300;
 // The window whose lowest heap in use is taken as the live heap: several full collections.
 const LIVE_HEAP_WINDOW_S = 300;
+// The seconds of arrivals a soak's per-fan memories hold (soakCacheSettings).
+const CACHE_FILL_S = 30;
 // RSS may grow this much over its value at the end of the warm-up before it is called growth.
 const RSS_ALLOWANCE = 0.1;
 /**
  * The per-fan memories' bound in a soak (verified identities and passes, budget shares): each
  * new fan adds an entry until the bound, and at the production bounds (20,000 – 200,000) a soak
  * of 20 fans a second would still be filling them at its end — bounded growth, but growth the
- * check could not tell from a leak. Sized so that they are full within the first half of the
- * warm-up; what they weigh at the production bounds is docs/capacity.md's.
+ * check could not tell from a leak. Sized so that they are full early in the warm-up in the
+ * instance that meets the fewest fans: half a minute of arrivals (a payment instance meets only
+ * the buyers, about four in ten, shared by two instances: a bound of half a warm-up's fans, as
+ * before, filled there at minute 12 of a soak, the gateway's at minute 9, and their heaps "grew"
+ * after the warm-up by what they were still filling). What they weigh at the production bounds
+ * is docs/capacity.md's.
  */
 export function soakCacheSettings(fansPerSecond: number): Record<string, string> {
-  const entries = String(Math.max(1, Math.round((fansPerSecond * WARM_UP_S) / 2)));
+  const entries = String(Math.max(1, Math.round(fansPerSecond * CACHE_FILL_S)));
   return {
     IDENTITY_CACHE_ENTRIES: entries,
     QUEUE_PASS_CACHE_ENTRIES: entries,

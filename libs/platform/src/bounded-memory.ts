@@ -67,6 +67,11 @@ export class BoundedMemory<K, V> {
     this.entries.delete(key);
   }
 
+  /** Forgets everything: for when what was remembered may all have gone stale unseen. */
+  clear(): void {
+    this.entries.clear();
+  }
+
   /** Forgets the entry only if it still is what `stale` says (not a newer one remembered since). */
   forgetIf(key: K, stale: (value: V) => boolean): void {
     const entry = this.entries.get(key);

@@ -10,6 +10,18 @@ describe('a bounded memory', () => {
     expect([memory.recall('a'), memory.recall('b'), memory.recall('c')]).toEqual([3, undefined, 4]);
   });
 
+  it('when it is cleared, then it recalls nothing it remembered', () => {
+    const memory = new BoundedMemory<string, number>(2);
+    memory.remember('a', 1);
+    memory.remember('b', 2);
+    memory.clear();
+    expect([memory.recall('a'), memory.recall('b'), memory.size]).toEqual([
+      undefined,
+      undefined,
+      0,
+    ]);
+  });
+
   it('when its capacity is 0, then it remembers nothing', () => {
     const memory = new BoundedMemory<string, number>(0);
     memory.remember('a', 1);

@@ -60,21 +60,28 @@ describe('seats this instance saw taken', () => {
     expect(seats.lookup(7, 12)).toBeUndefined();
   });
 
-  it('when the cache is full, then expired entries go first, and everything if that is not enough', () => {
-    const { seats, advance } = cache(1000, 3);
-    seats.remember({ ...seat, seatNo: 1 }, inMs(100), dbNow);
-    seats.remember({ ...seat, seatNo: 2 }, null, dbNow);
-    seats.remember({ ...seat, seatNo: 3 }, null, dbNow);
-    advance(100);
-    seats.remember({ ...seat, seatNo: 4 }, null, dbNow);
+  it('when the cache is full, then the seat remembered longest ago goes first', () => {
+    const { seats } = cache(1000, 3);
+    for (const seatNo of [1, 2, 3, 4]) seats.remember({ ...seat, seatNo }, null, dbNow);
     expect([1, 2, 3, 4].map((n) => seats.lookup(7, n) !== undefined)).toEqual([
       false,
       true,
       true,
       true,
     ]);
+    expect(seats.size).toBe(3);
+  });
+
+  it('when seats were seen taken longer ago than the cap, then the next one remembered forgets them unasked', () => {
+    const { seats, advance } = cache(1000);
+    for (const seatNo of [1, 2, 3]) seats.remember({ ...seat, seatNo }, inMs(300_000), dbNow);
+    advance(500);
+    seats.remember({ ...seat, seatNo: 4 }, null, dbNow);
+    expect(seats.size).toBe(4); // all still within the cap
+    advance(501);
     seats.remember({ ...seat, seatNo: 5 }, null, dbNow);
-    expect(seats.size).toBe(1);
-    expect(seats.lookup(7, 5)).toBeDefined();
+    // 1 – 3 were never looked up again (a sold-out date's seats): gone all the same.
+    expect(seats.size).toBe(2);
+    expect([4, 5].map((n) => seats.lookup(7, n) !== undefined)).toEqual([true, true]);
   });
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AppError } from '@ticketing/platform';
+import { AppError, BoundedMemory } from '@ticketing/platform';
 import type { SeatMapChanges } from './repositories';
 import type { CatalogIn } from './repositories';
 import type { Database } from '@ticketing/platform';
@@ -9,6 +9,9 @@ export interface SeatMapView {
   body: string;
   etag: string;
 }
+
+// Maps kept at most: a bound beside their age, for a burst over very many schedules at once.
+const MAX_SCHEDULES = 1000;
 
 interface Entry {
   concertId: number;
@@ -25,21 +28,32 @@ interface Entry {
  * reconnect forgets every map. Loads of one schedule are shared by the requests that wait for
  * them. The ETag is the content's hash, the same on every instance: a polling client that
  * already has the map gets 304.
+ *
+ * A map is no use past `maxAgeMs`, so each map kept forgets those loaded longer ago (oldest
+ * first): the memory holds the maps of the last `maxAgeMs`, not the last one of every schedule
+ * ever read (a sold-out date's stays unannounced forever, a whole hall's seats each; a soak's
+ * instances grew with each concert it sold).
  */
 export class SeatMaps {
-  private readonly maps = new Map<number, Entry>();
+  private readonly maps: BoundedMemory<number, Entry>;
   private readonly loading = new Map<number, Promise<Entry | undefined>>();
-  /** Announcements per schedule: a load that saw one arrive during it is not kept. */
-  private readonly changes = new Map<number, number>();
+  /** Schedules announced changed while being loaded: those loads are not kept. */
+  private readonly changedWhileLoading = new Set<number>();
+  private readonly now: () => number;
 
   constructor(
     private readonly db: Database,
     private readonly catalogIn: CatalogIn,
-    private readonly options: { maxAgeMs: number; changes?: SeatMapChanges },
+    private readonly options: { maxAgeMs: number; changes?: SeatMapChanges; now?: () => number },
   ) {
+    this.now = options.now ?? Date.now;
+    this.maps = new BoundedMemory(options.maxAgeMs > 0 ? MAX_SCHEDULES : 0, {
+      forgetAfterMs: options.maxAgeMs,
+      now: this.now,
+    });
     options.changes?.follow(
       (scheduleId) => this.forget(scheduleId),
-      () => this.maps.clear(),
+      () => this.forgetAll(),
     );
   }
 
@@ -51,18 +65,20 @@ export class SeatMaps {
   }
 
   private async entry(scheduleId: number): Promise<Entry | undefined> {
-    const cached = this.maps.get(scheduleId);
-    if (cached && Date.now() - cached.loadedAtMs < this.options.maxAgeMs) return cached;
+    const cached = this.maps.recall(scheduleId);
+    if (cached && this.now() - cached.loadedAtMs < this.options.maxAgeMs) return cached;
     let load = this.loading.get(scheduleId);
     if (!load) {
-      load = this.load(scheduleId).finally(() => this.loading.delete(scheduleId));
+      load = this.load(scheduleId).finally(() => {
+        this.loading.delete(scheduleId);
+        this.changedWhileLoading.delete(scheduleId);
+      });
       this.loading.set(scheduleId, load);
     }
     return load;
   }
 
   private async load(scheduleId: number): Promise<Entry | undefined> {
-    const seenChanges = this.changes.get(scheduleId) ?? 0;
     const reads = this.catalogIn.reads(this.db);
     const schedule = await reads.schedule(scheduleId);
     if (!schedule) return undefined;
@@ -74,19 +90,24 @@ export class SeatMaps {
     };
     const entry: Entry = {
       concertId: schedule.concertId,
-      loadedAtMs: Date.now(),
+      loadedAtMs: this.now(),
       all: view(seats),
       available: view(seats.filter((s) => s.status === 'AVAILABLE')),
     };
     // A change announced while this was being read may not be in it: not kept.
-    if ((this.changes.get(scheduleId) ?? 0) === seenChanges && this.options.maxAgeMs > 0)
-      this.maps.set(scheduleId, entry);
+    if (!this.changedWhileLoading.has(scheduleId)) this.maps.remember(scheduleId, entry);
     return entry;
   }
 
   private forget(scheduleId: number): void {
-    this.maps.delete(scheduleId);
-    this.changes.set(scheduleId, (this.changes.get(scheduleId) ?? 0) + 1);
+    this.maps.forget(scheduleId);
+    if (this.loading.has(scheduleId)) this.changedWhileLoading.add(scheduleId);
+  }
+
+  /** Announcements may have been lost: every map kept or being loaded may be stale. */
+  private forgetAll(): void {
+    this.maps.clear();
+    for (const scheduleId of this.loading.keys()) this.changedWhileLoading.add(scheduleId);
   }
 
   get size(): number {

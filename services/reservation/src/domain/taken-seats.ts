@@ -1,3 +1,5 @@
+import { BoundedMemory } from '@ticketing/platform';
+
 /** What the instance knows about a taken seat: its schedule's concert, and until when it is taken. */
 interface TakenSeat {
   concertId: number;
@@ -14,23 +16,33 @@ interface TakenSeat {
  * So a seat given back early on another instance (released by its holder, a payment reverted) is
  * offered again by this one after at most `maxAgeMs`; this instance forgets at once the seats it
  * releases itself. `maxAgeMs` = 0 turns the cache off.
+ *
+ * Every entry is over within `maxAgeMs` of being remembered, so each write also forgets those
+ * remembered longer ago (oldest first, O(1) amortised): the memory holds the last `maxAgeMs` of
+ * taken seats, not every seat a sold-out concert ever had until `maxEntries` (a soak's instances
+ * grew their heap by 0.2 MB a minute filling it).
  */
 export class TakenSeats {
-  private readonly seats = new Map<string, TakenSeat>();
+  private readonly seats: BoundedMemory<string, TakenSeat>;
 
   constructor(
     private readonly maxAgeMs: number,
-    private readonly maxEntries = 100_000,
+    maxEntries = 100_000,
     private readonly clock: () => number = Date.now,
-  ) {}
+  ) {
+    this.seats = new BoundedMemory(maxAgeMs > 0 ? maxEntries : 0, {
+      forgetAfterMs: maxAgeMs,
+      now: clock,
+    });
+  }
 
   /** The taken seat's concert, or undefined when this instance does not know it is taken. */
   lookup(scheduleId: number, seatNo: number): { concertId: number } | undefined {
     const key = keyOf(scheduleId, seatNo);
-    const seat = this.seats.get(key);
+    const seat = this.seats.recall(key);
     if (!seat) return undefined;
     if (seat.until > this.clock()) return seat;
-    this.seats.delete(key);
+    this.seats.forget(key);
     return undefined;
   }
 
@@ -46,26 +58,18 @@ export class TakenSeats {
     if (this.maxAgeMs <= 0) return;
     const left = heldUntil ? heldUntil.getTime() - dbNow.getTime() : this.maxAgeMs;
     if (left <= 0) return;
-    if (this.seats.size >= this.maxEntries) this.evictStale();
-    this.seats.set(keyOf(seat.scheduleId, seat.seatNo), {
+    this.seats.remember(keyOf(seat.scheduleId, seat.seatNo), {
       concertId: seat.concertId,
       until: this.clock() + Math.min(left, this.maxAgeMs),
     });
   }
 
   forget(scheduleId: number, seatNo: number): void {
-    this.seats.delete(keyOf(scheduleId, seatNo));
+    this.seats.forget(keyOf(scheduleId, seatNo));
   }
 
   get size(): number {
     return this.seats.size;
-  }
-
-  /** Bounds memory: drops the expired entries, and everything if that is not enough. */
-  private evictStale(): void {
-    const now = this.clock();
-    for (const [key, seat] of this.seats) if (seat.until <= now) this.seats.delete(key);
-    if (this.seats.size >= this.maxEntries) this.seats.clear();
   }
 }
 
