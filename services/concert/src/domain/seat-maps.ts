@@ -30,7 +30,7 @@ interface Entry {
  * already has the map gets 304.
  *
  * A map is no use past `maxAgeMs`, so each map kept forgets those loaded longer ago (oldest
- * first): the memory holds the maps of the last `maxAgeMs`, not the last one of every schedule
+ * first): the memory holds the maps of the last `maxAgeMs` before its last write, not the last one of every schedule
  * ever read (a sold-out date's stays unannounced forever, a whole hall's seats each; a soak's
  * instances grew with each concert it sold).
  */
@@ -66,6 +66,7 @@ export class SeatMaps {
 
   private async entry(scheduleId: number): Promise<Entry | undefined> {
     const cached = this.maps.recall(scheduleId);
+    // The memory still recalls a map exactly `maxAgeMs` old; it is not served past its age.
     if (cached && this.now() - cached.loadedAtMs < this.options.maxAgeMs) return cached;
     let load = this.loading.get(scheduleId);
     if (!load) {
