@@ -30,9 +30,9 @@ interface Entry {
  * already has the map gets 304.
  *
  * A map is no use past `maxAgeMs`, so each map kept forgets those loaded longer ago (oldest
- * first): the memory holds the maps of the last `maxAgeMs` before its last write, not the last one of every schedule
- * ever read (a sold-out date's stays unannounced forever, a whole hall's seats each; a soak's
- * instances grew with each concert it sold).
+ * first): the memory holds the maps of the last `maxAgeMs` before its last write, not the last
+ * one of every schedule ever read (a sold-out date's stays unannounced forever, a whole hall's
+ * seats each; a soak's instances grew with each concert it sold).
  */
 export class SeatMaps {
   private readonly maps: BoundedMemory<number, Entry>;
